@@ -1,0 +1,487 @@
+//! Digital signatures: SM2 with SM3 and the signer's distinguishing ID (GM/T 0003.2) for `gm`,
+//! ECDSA P-256 with SHA-256 (FIPS 186-5, JOSE `ES256`) for `intl`.
+//!
+//! Keys come from the OS CSPRNG or from PKCS#8 / SubjectPublicKeyInfo (DER, PEM) and JWK.
+//! Signatures are kept as fixed-length `r || s` (JOSE) and convert to and from DER (X.509, CMS).
+//! SM2 runs on RustCrypto's `sm2`; P-256 keys are encoded by RustCrypto's `p256` and operated
+//! on by `ring`, which is faster here (see `BENCHMARKS.md`).
+
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
+use ring::signature as ring_sig;
+use sm2::dsa::signature::{Signer as _, Verifier as _};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::{KeyEncoding, SignatureEncoding};
+use crate::suite::{Suite, SuiteId};
+use crate::{Error, random};
+
+/// Length of a fixed-length `r || s` signature in both suites.
+pub const SIGNATURE_LEN: usize = 64;
+/// Length of a secret scalar in both suites.
+const SCALAR_LEN: usize = 32;
+
+/// A private signing key of one suite.
+///
+/// The secret scalar is held in RustCrypto `SecretKey`s, which zeroize on drop; `Debug` prints
+/// only the suite; equality is constant-time.
+pub struct SigningKey {
+    inner: SigningInner,
+    verifying_key: VerifyingKey,
+}
+
+enum SigningInner {
+    Sm2 {
+        secret: sm2::SecretKey,
+        signer: Sm2Signer,
+    },
+    P256 {
+        secret: p256::SecretKey,
+        signer: ring_sig::EcdsaKeyPair,
+    },
+}
+
+/// `sm2::dsa::SigningKey` keeps a copy of the scalar and has no `Drop` that zeroizes it, so
+/// netid overwrites it with the scalar 1 when the key is dropped.
+struct Sm2Signer(sm2::dsa::SigningKey);
+
+impl Drop for Sm2Signer {
+    fn drop(&mut self) {
+        let Some(one) = Option::from(sm2::NonZeroScalar::new(sm2::Scalar::ONE)) else {
+            return;
+        };
+        if let Ok(replacement) = sm2::dsa::SigningKey::from_nonzero_scalar(self.0.distid(), one) {
+            self.0 = replacement;
+            // Keep the overwrite from being removed as a dead store.
+            core::hint::black_box(&self.0);
+        }
+    }
+}
+
+/// A public verification key of one suite.
+#[derive(Clone)]
+pub struct VerifyingKey(VerifyingInner);
+
+#[derive(Clone)]
+enum VerifyingInner {
+    Sm2(sm2::dsa::VerifyingKey),
+    P256 {
+        public: p256::PublicKey,
+        /// SEC 1 uncompressed point, what `ring` verifies against.
+        sec1: Vec<u8>,
+    },
+}
+
+/// A signature: `r || s`, tagged with its suite.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Signature {
+    suite: SuiteId,
+    fixed: [u8; SIGNATURE_LEN],
+}
+
+impl Suite {
+    /// A fresh signing key from the OS CSPRNG.
+    ///
+    /// ```
+    /// use netid_crypto::Suite;
+    ///
+    /// let suite = Suite::gm();
+    /// let key = suite.generate_signing_key()?;
+    /// let signature = key.sign(b"net certificate")?;
+    /// key.verifying_key().verify(b"net certificate", &signature)?;
+    /// assert!(key.verifying_key().verify(b"tampered", &signature).is_err());
+    /// # Ok::<(), netid_crypto::Error>(())
+    /// ```
+    pub fn generate_signing_key(&self) -> Result<SigningKey, Error> {
+        // Rejection sampling over 256-bit strings: uniform in [1, n-1], the method of
+        // FIPS 186-5 A.2.2; `from_slice` rejects 0 and values >= n.
+        loop {
+            let mut bytes = Zeroizing::new([0u8; SCALAR_LEN]);
+            random::fill(bytes.as_mut_slice())?;
+            match self.signing_key_from_scalar(bytes.as_slice()) {
+                Ok(key) => return Ok(key),
+                Err(Error::MalformedKey { .. }) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// A signing key from a raw 32-byte big-endian secret scalar in `[1, n-1]`.
+    pub fn signing_key_from_scalar(&self, scalar: &[u8]) -> Result<SigningKey, Error> {
+        let malformed = self.malformed(KeyEncoding::RawScalar);
+        match self.id() {
+            SuiteId::Gm => {
+                let secret = sm2::SecretKey::from_slice(scalar).map_err(|_| malformed)?;
+                self.sm2_signing_key(secret)
+            }
+            SuiteId::Intl => {
+                let secret = p256::SecretKey::from_slice(scalar).map_err(|_| malformed)?;
+                p256_signing_key(secret)
+            }
+        }
+    }
+
+    /// A signing key from a PKCS#8 `PrivateKeyInfo` in DER (RFC 5208 / RFC 5915 EC keys, the
+    /// form `openssl genpkey` writes).
+    pub fn signing_key_from_pkcs8_der(&self, der: &[u8]) -> Result<SigningKey, Error> {
+        let malformed = self.malformed(KeyEncoding::Pkcs8Der);
+        match self.id() {
+            SuiteId::Gm => {
+                self.sm2_signing_key(sm2::SecretKey::from_pkcs8_der(der).map_err(|_| malformed)?)
+            }
+            SuiteId::Intl => {
+                p256_signing_key(p256::SecretKey::from_pkcs8_der(der).map_err(|_| malformed)?)
+            }
+        }
+    }
+
+    /// A signing key from a PKCS#8 PEM document (`-----BEGIN PRIVATE KEY-----`).
+    pub fn signing_key_from_pkcs8_pem(&self, pem: &str) -> Result<SigningKey, Error> {
+        let malformed = self.malformed(KeyEncoding::Pkcs8Pem);
+        match self.id() {
+            SuiteId::Gm => {
+                self.sm2_signing_key(sm2::SecretKey::from_pkcs8_pem(pem).map_err(|_| malformed)?)
+            }
+            SuiteId::Intl => {
+                p256_signing_key(p256::SecretKey::from_pkcs8_pem(pem).map_err(|_| malformed)?)
+            }
+        }
+    }
+
+    /// A verifying key from an X.509 `SubjectPublicKeyInfo` in DER.
+    pub fn verifying_key_from_spki_der(&self, der: &[u8]) -> Result<VerifyingKey, Error> {
+        let malformed = self.malformed(KeyEncoding::SpkiDer);
+        match self.id() {
+            SuiteId::Gm => self.sm2_verifying_key(
+                sm2::PublicKey::from_public_key_der(der).map_err(|_| malformed)?,
+            ),
+            SuiteId::Intl => Ok(p256_verifying_key(
+                p256::PublicKey::from_public_key_der(der).map_err(|_| malformed)?,
+            )),
+        }
+    }
+
+    /// A verifying key from a `SubjectPublicKeyInfo` PEM document
+    /// (`-----BEGIN PUBLIC KEY-----`).
+    pub fn verifying_key_from_spki_pem(&self, pem: &str) -> Result<VerifyingKey, Error> {
+        let malformed = self.malformed(KeyEncoding::SpkiPem);
+        match self.id() {
+            SuiteId::Gm => self.sm2_verifying_key(
+                sm2::PublicKey::from_public_key_pem(pem).map_err(|_| malformed)?,
+            ),
+            SuiteId::Intl => Ok(p256_verifying_key(
+                p256::PublicKey::from_public_key_pem(pem).map_err(|_| malformed)?,
+            )),
+        }
+    }
+
+    /// A verifying key from a SEC 1 point (uncompressed `04 || x || y` or compressed).
+    pub fn verifying_key_from_sec1(&self, point: &[u8]) -> Result<VerifyingKey, Error> {
+        let malformed = self.malformed(KeyEncoding::Sec1Point);
+        match self.id() {
+            SuiteId::Gm => self
+                .sm2_verifying_key(sm2::PublicKey::from_sec1_bytes(point).map_err(|_| malformed)?),
+            SuiteId::Intl => Ok(p256_verifying_key(
+                p256::PublicKey::from_sec1_bytes(point).map_err(|_| malformed)?,
+            )),
+        }
+    }
+
+    /// A signature from its fixed-length `r || s` form (JOSE); checks the length and that `r`
+    /// and `s` are in `[1, n-1]`.
+    pub fn signature_from_fixed(&self, bytes: &[u8]) -> Result<Signature, Error> {
+        let fixed: [u8; SIGNATURE_LEN] = bytes.try_into().map_err(|_| Error::SignatureLength {
+            got: bytes.len(),
+            want: SIGNATURE_LEN,
+        })?;
+        let in_range = match self.id() {
+            SuiteId::Gm => sm2::dsa::Signature::from_slice(&fixed).is_ok(),
+            SuiteId::Intl => p256::ecdsa::Signature::from_slice(&fixed).is_ok(),
+        };
+        if !in_range {
+            return Err(Error::MalformedSignature {
+                encoding: SignatureEncoding::Fixed,
+            });
+        }
+        Ok(Signature {
+            suite: self.id(),
+            fixed,
+        })
+    }
+
+    /// A signature from ASN.1 DER `SEQUENCE { r INTEGER, s INTEGER }`; strict DER only.
+    pub fn signature_from_der(&self, der: &[u8]) -> Result<Signature, Error> {
+        let malformed = Error::MalformedSignature {
+            encoding: SignatureEncoding::Der,
+        };
+        let fixed: [u8; SIGNATURE_LEN] = match self.id() {
+            SuiteId::Gm => sm2::dsa::Signature::from_der(der)
+                .map_err(|_| malformed)?
+                .to_bytes()
+                .into(),
+            SuiteId::Intl => p256::ecdsa::Signature::from_der(der)
+                .map_err(|_| malformed)?
+                .to_bytes()
+                .into(),
+        };
+        Ok(Signature {
+            suite: self.id(),
+            fixed,
+        })
+    }
+
+    fn malformed(&self, encoding: KeyEncoding) -> Error {
+        Error::MalformedKey {
+            suite: self.id(),
+            encoding,
+        }
+    }
+
+    pub(crate) fn sm2_signing_key(&self, secret: sm2::SecretKey) -> Result<SigningKey, Error> {
+        let signer = sm2::dsa::SigningKey::new(self.distinguishing_id().as_str(), &secret)
+            .map_err(|_| Error::Internal("sm2 rejected a valid secret key"))?;
+        let verifying_key = VerifyingKey(VerifyingInner::Sm2(signer.verifying_key().clone()));
+        Ok(SigningKey {
+            inner: SigningInner::Sm2 {
+                secret,
+                signer: Sm2Signer(signer),
+            },
+            verifying_key,
+        })
+    }
+
+    pub(crate) fn sm2_verifying_key(&self, public: sm2::PublicKey) -> Result<VerifyingKey, Error> {
+        sm2::dsa::VerifyingKey::new(self.distinguishing_id().as_str(), public)
+            .map(|key| VerifyingKey(VerifyingInner::Sm2(key)))
+            .map_err(|_| Error::Internal("sm2 rejected a valid public key"))
+    }
+}
+
+pub(crate) fn p256_signing_key(secret: p256::SecretKey) -> Result<SigningKey, Error> {
+    let public = secret.public_key();
+    let verifying_key = p256_verifying_key(public);
+    let VerifyingInner::P256 { sec1, .. } = &verifying_key.0 else {
+        return Err(Error::Internal("p256 key built a non-p256 verifying key"));
+    };
+    let scalar = Zeroizing::new(secret.to_bytes());
+    let signer = ring_sig::EcdsaKeyPair::from_private_key_and_public_key(
+        &ring_sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+        scalar.as_slice(),
+        sec1,
+        &ring::rand::SystemRandom::new(),
+    )
+    .map_err(|_| Error::Internal("ring rejected a valid p-256 key pair"))?;
+    Ok(SigningKey {
+        inner: SigningInner::P256 { secret, signer },
+        verifying_key,
+    })
+}
+
+pub(crate) fn p256_verifying_key(public: p256::PublicKey) -> VerifyingKey {
+    let sec1 = public.to_sec1_bytes().into_vec();
+    VerifyingKey(VerifyingInner::P256 { public, sec1 })
+}
+
+impl SigningKey {
+    /// The suite of this key.
+    pub fn suite(&self) -> SuiteId {
+        self.verifying_key.suite()
+    }
+
+    /// Signs `message`: SM2 over `SM3(Z_A || message)` with this key's distinguishing ID, or
+    /// ECDSA over `SHA-256(message)`. SM2 nonces are derived per RFC 6979 with SM3; P-256
+    /// nonces are `ring`'s, which mixes the key, message and fresh randomness.
+    pub fn sign(&self, message: &[u8]) -> Result<Signature, Error> {
+        let fixed: [u8; SIGNATURE_LEN] = match &self.inner {
+            SigningInner::Sm2 { signer, .. } => signer
+                .0
+                .try_sign(message)
+                .map_err(|_| Error::Internal("sm2 signing failed"))?
+                .to_bytes()
+                .into(),
+            SigningInner::P256 { signer, .. } => signer
+                .sign(&ring::rand::SystemRandom::new(), message)
+                .map_err(|_| Error::Random)?
+                .as_ref()
+                .try_into()
+                .map_err(|_| Error::Internal("ring returned a p-256 signature of odd length"))?,
+        };
+        Ok(Signature {
+            suite: self.suite(),
+            fixed,
+        })
+    }
+
+    /// The matching public key.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.verifying_key
+    }
+
+    /// The key as PKCS#8 `PrivateKeyInfo` DER, with the public key included.
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let document = match &self.inner {
+            SigningInner::Sm2 { secret, .. } => secret.to_pkcs8_der(),
+            SigningInner::P256 { secret, .. } => secret.to_pkcs8_der(),
+        }
+        .map_err(|_| Error::Internal("pkcs#8 encoding failed"))?;
+        Ok(Zeroizing::new(document.as_bytes().to_vec()))
+    }
+
+    /// The key as a PKCS#8 PEM document, LF line endings.
+    pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, Error> {
+        match &self.inner {
+            SigningInner::Sm2 { secret, .. } => secret.to_pkcs8_pem(LineEnding::LF),
+            SigningInner::P256 { secret, .. } => secret.to_pkcs8_pem(LineEnding::LF),
+        }
+        .map_err(|_| Error::Internal("pkcs#8 pem encoding failed"))
+    }
+
+    /// The raw 32-byte big-endian secret scalar. Handle with care.
+    pub fn expose_secret_scalar(&self) -> Zeroizing<[u8; SCALAR_LEN]> {
+        Zeroizing::new(match &self.inner {
+            SigningInner::Sm2 { secret, .. } => secret.to_bytes().into(),
+            SigningInner::P256 { secret, .. } => secret.to_bytes().into(),
+        })
+    }
+}
+
+impl PartialEq for SigningKey {
+    /// Constant-time in the secret scalar.
+    fn eq(&self, other: &Self) -> bool {
+        self.suite() == other.suite()
+            && bool::from(
+                self.expose_secret_scalar()
+                    .as_slice()
+                    .ct_eq(other.expose_secret_scalar().as_slice()),
+            )
+    }
+}
+
+impl Eq for SigningKey {}
+
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("suite", &self.suite())
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyingKey {
+    /// The suite of this key.
+    pub fn suite(&self) -> SuiteId {
+        match self.0 {
+            VerifyingInner::Sm2(_) => SuiteId::Gm,
+            VerifyingInner::P256 { .. } => SuiteId::Intl,
+        }
+    }
+
+    /// Checks `signature` over `message`. A signature of another suite is
+    /// [`Error::WrongSuite`]; one that does not verify is [`Error::BadSignature`].
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), Error> {
+        if signature.suite != self.suite() {
+            return Err(Error::WrongSuite {
+                expected: self.suite(),
+                found: signature.suite,
+            });
+        }
+        match &self.0 {
+            VerifyingInner::Sm2(key) => {
+                let parsed = sm2::dsa::Signature::from_slice(&signature.fixed).map_err(|_| {
+                    Error::MalformedSignature {
+                        encoding: SignatureEncoding::Fixed,
+                    }
+                })?;
+                key.verify(message, &parsed)
+                    .map_err(|_| Error::BadSignature)
+            }
+            VerifyingInner::P256 { sec1, .. } => {
+                ring_sig::UnparsedPublicKey::new(&ring_sig::ECDSA_P256_SHA256_FIXED, sec1)
+                    .verify(message, &signature.fixed)
+                    .map_err(|_| Error::BadSignature)
+            }
+        }
+    }
+
+    /// The key as X.509 `SubjectPublicKeyInfo` DER.
+    pub fn to_spki_der(&self) -> Result<Vec<u8>, Error> {
+        match &self.0 {
+            VerifyingInner::Sm2(key) => sm2::PublicKey::from(key).to_public_key_der(),
+            VerifyingInner::P256 { public, .. } => public.to_public_key_der(),
+        }
+        .map(|document| document.into_vec())
+        .map_err(|_| Error::Internal("subjectpublickeyinfo encoding failed"))
+    }
+
+    /// The key as a `SubjectPublicKeyInfo` PEM document, LF line endings.
+    pub fn to_spki_pem(&self) -> Result<String, Error> {
+        match &self.0 {
+            VerifyingInner::Sm2(key) => sm2::PublicKey::from(key).to_public_key_pem(LineEnding::LF),
+            VerifyingInner::P256 { public, .. } => public.to_public_key_pem(LineEnding::LF),
+        }
+        .map_err(|_| Error::Internal("subjectpublickeyinfo pem encoding failed"))
+    }
+
+    /// The key as an uncompressed SEC 1 point, `04 || x || y`.
+    pub fn to_sec1_uncompressed(&self) -> Vec<u8> {
+        match &self.0 {
+            VerifyingInner::Sm2(key) => key.to_sec1_bytes().into_vec(),
+            VerifyingInner::P256 { sec1, .. } => sec1.clone(),
+        }
+    }
+}
+
+impl PartialEq for VerifyingKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.suite() == other.suite() && self.to_sec1_uncompressed() == other.to_sec1_uncompressed()
+    }
+}
+
+impl Eq for VerifyingKey {}
+
+impl core::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("suite", &self.suite())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signature {
+    /// The suite that made this signature.
+    pub fn suite(&self) -> SuiteId {
+        self.suite
+    }
+
+    /// Fixed-length `r || s`, as JOSE (RFC 7518 §3.4) carries it.
+    pub fn to_fixed(&self) -> [u8; SIGNATURE_LEN] {
+        self.fixed
+    }
+
+    /// ASN.1 DER `SEQUENCE { r INTEGER, s INTEGER }`, as X.509 and CMS carry it.
+    pub fn to_der(&self) -> Result<Vec<u8>, Error> {
+        let internal = || Error::Internal("a checked signature failed to encode as der");
+        Ok(match self.suite {
+            SuiteId::Gm => sm2::dsa::Signature::from_slice(&self.fixed)
+                .map_err(|_| internal())?
+                .to_der()
+                .as_bytes()
+                .to_vec(),
+            SuiteId::Intl => p256::ecdsa::Signature::from_slice(&self.fixed)
+                .map_err(|_| internal())?
+                .to_der()
+                .as_bytes()
+                .to_vec(),
+        })
+    }
+}
+
+impl core::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Signature")
+            .field("suite", &self.suite)
+            .finish_non_exhaustive()
+    }
+}

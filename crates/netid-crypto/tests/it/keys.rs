@@ -1,0 +1,270 @@
+//! Key and signature encodings, error kinds, and what secrets print.
+
+use netid_crypto::{AeadKey, Error, KeyEncoding, MacKey, SignatureEncoding, Suite, SuiteId};
+
+use crate::both_suites;
+
+#[test]
+fn signing_keys_round_trip_through_every_encoding() {
+    for suite in both_suites() {
+        let key = suite.generate_signing_key().unwrap();
+        let from_der = suite
+            .signing_key_from_pkcs8_der(&key.to_pkcs8_der().unwrap())
+            .unwrap();
+        let from_pem = suite
+            .signing_key_from_pkcs8_pem(&key.to_pkcs8_pem().unwrap())
+            .unwrap();
+        let from_jwk = suite.signing_key_from_jwk_json(&key.to_jwk_json()).unwrap();
+        assert_eq!(from_der, key);
+        assert_eq!(from_pem, key);
+        assert_eq!(from_jwk, key);
+        assert_ne!(suite.generate_signing_key().unwrap(), key);
+    }
+}
+
+#[test]
+fn verifying_keys_round_trip_through_every_encoding() {
+    for suite in both_suites() {
+        let key = suite.generate_signing_key().unwrap();
+        let public = key.verifying_key();
+        assert_eq!(
+            &suite
+                .verifying_key_from_spki_der(&public.to_spki_der().unwrap())
+                .unwrap(),
+            public
+        );
+        assert_eq!(
+            &suite
+                .verifying_key_from_spki_pem(&public.to_spki_pem().unwrap())
+                .unwrap(),
+            public
+        );
+        assert_eq!(
+            &suite.verifying_key_from_jwk(&public.to_jwk()).unwrap(),
+            public
+        );
+        assert_eq!(
+            &suite
+                .verifying_key_from_sec1(&public.to_sec1_uncompressed())
+                .unwrap(),
+            public
+        );
+    }
+}
+
+#[test]
+fn jwk_names_the_curve() {
+    let gm = Suite::gm()
+        .generate_signing_key()
+        .unwrap()
+        .verifying_key()
+        .to_jwk();
+    let intl = Suite::intl()
+        .generate_signing_key()
+        .unwrap()
+        .verifying_key()
+        .to_jwk();
+    assert_eq!((gm.kty.as_str(), gm.crv.as_str()), ("EC", "SM2"));
+    assert_eq!((intl.kty.as_str(), intl.crv.as_str()), ("EC", "P-256"));
+    assert_eq!(gm.x.len(), 43);
+    assert!(Suite::intl().verifying_key_from_jwk(&gm).is_err());
+}
+
+#[test]
+fn keys_of_one_suite_are_refused_by_the_other() {
+    let gm_key = Suite::gm().generate_signing_key().unwrap();
+    let der = gm_key.to_pkcs8_der().unwrap();
+    assert_eq!(
+        Suite::intl().signing_key_from_pkcs8_der(&der).unwrap_err(),
+        Error::MalformedKey {
+            suite: SuiteId::Intl,
+            encoding: KeyEncoding::Pkcs8Der
+        }
+    );
+    let spki = gm_key.verifying_key().to_spki_der().unwrap();
+    assert!(matches!(
+        Suite::intl().verifying_key_from_spki_der(&spki),
+        Err(Error::MalformedKey {
+            encoding: KeyEncoding::SpkiDer,
+            ..
+        })
+    ));
+
+    let intl_key = Suite::intl().generate_signing_key().unwrap();
+    let gm_signature = gm_key.sign(b"m").unwrap();
+    assert_eq!(
+        intl_key.verifying_key().verify(b"m", &gm_signature),
+        Err(Error::WrongSuite {
+            expected: SuiteId::Intl,
+            found: SuiteId::Gm
+        })
+    );
+    let aead_key = AeadKey::generate(&Suite::gm()).unwrap();
+    assert_eq!(
+        Suite::intl().encrypt(&aead_key, b"", b"x").unwrap_err(),
+        Error::WrongSuite {
+            expected: SuiteId::Intl,
+            found: SuiteId::Gm
+        }
+    );
+}
+
+#[test]
+fn malformed_inputs_get_distinct_errors() {
+    for suite in both_suites() {
+        assert!(matches!(
+            suite.signing_key_from_pkcs8_der(b"\x30\x03\x02\x01\x00"),
+            Err(Error::MalformedKey {
+                encoding: KeyEncoding::Pkcs8Der,
+                ..
+            })
+        ));
+        assert!(matches!(
+            suite.signing_key_from_pkcs8_pem(
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            ),
+            Err(Error::MalformedKey {
+                encoding: KeyEncoding::Pkcs8Pem,
+                ..
+            })
+        ));
+        assert!(matches!(
+            suite.verifying_key_from_sec1(&[4u8; 65]),
+            Err(Error::MalformedKey {
+                encoding: KeyEncoding::Sec1Point,
+                ..
+            })
+        ));
+        assert!(matches!(
+            suite.signing_key_from_jwk_json("{\"kty\":\"EC\"}"),
+            Err(Error::MalformedKey {
+                encoding: KeyEncoding::Jwk,
+                ..
+            })
+        ));
+        assert_eq!(
+            suite.signature_from_fixed(&[1u8; 63]),
+            Err(Error::SignatureLength { got: 63, want: 64 })
+        );
+        assert_eq!(
+            suite.signature_from_fixed(&[0u8; 64]),
+            Err(Error::MalformedSignature {
+                encoding: SignatureEncoding::Fixed
+            })
+        );
+        assert_eq!(
+            suite.signature_from_der(&[0x30, 0x02, 0x02, 0x00]),
+            Err(Error::MalformedSignature {
+                encoding: SignatureEncoding::Der
+            })
+        );
+        let want = netid_crypto::aead_key_len(suite.id());
+        assert_eq!(
+            AeadKey::from_bytes(&suite, &[0u8; 5]).unwrap_err(),
+            Error::KeyLength { got: 5, want }
+        );
+        let key = AeadKey::generate(&suite).unwrap();
+        assert_eq!(
+            suite.decrypt(&key, b"", &[0u8; 11]).unwrap_err(),
+            Error::CiphertextTooShort { got: 11, min: 28 }
+        );
+        assert_eq!(
+            suite
+                .derive_key(b"k", b"s", b"i", 255 * 32 + 1)
+                .unwrap_err(),
+            Error::DerivedLength {
+                requested: 255 * 32 + 1,
+                max: 255 * 32
+            }
+        );
+        let mac_key = MacKey::generate().unwrap();
+        assert_eq!(
+            suite.verify_mac(&mac_key, &[b"m"], &[0u8; 32]),
+            Err(Error::BadMac)
+        );
+        assert_eq!(suite.verify_mac(&mac_key, &[b"m"], &[]), Err(Error::BadMac));
+    }
+}
+
+#[test]
+fn jwk_whose_public_part_does_not_match_d_is_refused() {
+    for suite in both_suites() {
+        let a = suite.generate_signing_key().unwrap();
+        let b = suite.generate_signing_key().unwrap();
+        let a_json: serde_json::Value = serde_json::from_str(&a.to_jwk_json()).unwrap();
+        let mut mixed: serde_json::Value = serde_json::from_str(&b.to_jwk_json()).unwrap();
+        mixed["d"] = a_json["d"].clone();
+        assert!(matches!(
+            suite.signing_key_from_jwk_json(&mixed.to_string()),
+            Err(Error::MalformedKey {
+                encoding: KeyEncoding::Jwk,
+                ..
+            })
+        ));
+    }
+}
+
+#[test]
+fn secrets_print_nothing_but_their_kind() {
+    for suite in both_suites() {
+        let key = suite.generate_signing_key().unwrap();
+        let scalar_hex = hex::encode(key.expose_secret_scalar().as_slice());
+        let printed = format!("{key:?}");
+        assert!(
+            !printed.contains(&scalar_hex) && !printed.contains(&scalar_hex[..8]),
+            "{printed}"
+        );
+        assert_eq!(
+            printed,
+            format!("SigningKey {{ suite: {:?}, .. }}", suite.id())
+        );
+
+        let aead = AeadKey::generate(&suite).unwrap();
+        assert_eq!(
+            format!("{aead:?}"),
+            format!("AeadKey {{ suite: {:?}, .. }}", suite.id())
+        );
+        let mac = MacKey::generate().unwrap();
+        assert_eq!(format!("{mac:?}"), "MacKey { .. }");
+        assert_eq!(format!("{:?}", suite.mac(&mac, &[b"x"])), "Tag { .. }");
+    }
+}
+
+#[test]
+fn error_messages_are_lowercase_clauses_without_key_bytes() {
+    let errors = [
+        Error::MalformedKey {
+            suite: SuiteId::Gm,
+            encoding: KeyEncoding::Jwk,
+        },
+        Error::SignatureLength { got: 63, want: 64 },
+        Error::BadAeadTag,
+        Error::UnknownSuite,
+        Error::Internal("x"),
+    ];
+    for error in errors {
+        let text = error.to_string();
+        assert!(text.chars().next().unwrap().is_lowercase(), "{text}");
+        assert!(!text.ends_with('.'), "{text}");
+    }
+    assert_eq!("gm".parse::<SuiteId>(), Ok(SuiteId::Gm));
+    assert_eq!("intl".parse::<SuiteId>(), Ok(SuiteId::Intl));
+    assert_eq!("GM".parse::<SuiteId>(), Err(Error::UnknownSuite));
+}
+
+#[test]
+fn der_and_fixed_signatures_convert_both_ways() {
+    for suite in both_suites() {
+        let key = suite.generate_signing_key().unwrap();
+        let signature = key.sign(b"payload").unwrap();
+        let der = signature.to_der().unwrap();
+        assert_eq!(der[0], 0x30);
+        let back = suite.signature_from_der(&der).unwrap();
+        assert_eq!(back, signature);
+        assert_eq!(
+            suite.signature_from_fixed(&signature.to_fixed()).unwrap(),
+            signature
+        );
+        key.verifying_key().verify(b"payload", &back).unwrap();
+    }
+}
