@@ -1,0 +1,138 @@
+//! A calendar date without time of day or time zone: birth dates, expiry dates and "today".
+//!
+//! netid-core keeps its own small type rather than a date crate because it needs only
+//! construction, validation and ordering, and because the crate must stay clock-free: "today"
+//! is always an argument.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::DateError;
+
+/// A date of the proleptic Gregorian calendar from 0001-01-01 to 9999-12-31.
+///
+/// Ordering is chronological. `Display` and `FromStr` use `YYYY-MM-DD` (ISO 8601).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    // Field order makes the derived ordering chronological.
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// Builds a date, rejecting days that the month does not have.
+    pub fn from_ymd(year: u16, month: u8, day: u8) -> Result<Self, DateError> {
+        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) {
+            return Err(DateError::NotInCalendar);
+        }
+        if day == 0 || day > days_in_month(year, month) {
+            return Err(DateError::NotInCalendar);
+        }
+        Ok(Self { year, month, day })
+    }
+
+    /// The year, 1 to 9999.
+    pub fn year(self) -> u16 {
+        self.year
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    /// The day of the month, 1 to 31.
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// Reads eight ASCII digits `YYYYMMDD`, as encoded in GB 11643 numbers.
+    pub(crate) fn from_compact_digits(digits: &[u8]) -> Option<Self> {
+        let [y1, y2, y3, y4, m1, m2, d1, d2] = <[u8; 8]>::try_from(digits).ok()?;
+        let year = u16::try_from(decimal(&[y1, y2, y3, y4])?).ok()?;
+        let month = u8::try_from(decimal(&[m1, m2])?).ok()?;
+        let day = u8::try_from(decimal(&[d1, d2])?).ok()?;
+        Self::from_ymd(year, month, day).ok()
+    }
+}
+
+impl FromStr for Date {
+    type Err = DateError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bytes = text.as_bytes();
+        let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] =
+            <[u8; 10]>::try_from(bytes).map_err(|_| DateError::Format)?
+        else {
+            return Err(DateError::Format);
+        };
+        Self::from_compact_digits(&[y1, y2, y3, y4, m1, m2, d1, d2]).ok_or(
+            if decimal(&[y1, y2, y3, y4, m1, m2, d1, d2]).is_some() {
+                DateError::NotInCalendar
+            } else {
+                DateError::Format
+            },
+        )
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Days in a month of the Gregorian calendar.
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The value of a run of ASCII digits, or `None` if any byte is not a digit.
+pub(crate) fn decimal(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |value, &byte| {
+        let digit = char::from(byte).to_digit(10)?;
+        value.checked_mul(10)?.checked_add(digit)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leap_days_follow_the_gregorian_rules() {
+        assert!(Date::from_ymd(2000, 2, 29).is_ok());
+        assert!(Date::from_ymd(2024, 2, 29).is_ok());
+        assert_eq!(Date::from_ymd(1900, 2, 29), Err(DateError::NotInCalendar));
+        assert_eq!(Date::from_ymd(2023, 2, 29), Err(DateError::NotInCalendar));
+        assert_eq!(Date::from_ymd(2023, 4, 31), Err(DateError::NotInCalendar));
+        assert_eq!(Date::from_ymd(2023, 13, 1), Err(DateError::NotInCalendar));
+        assert_eq!(Date::from_ymd(0, 1, 1), Err(DateError::NotInCalendar));
+    }
+
+    #[test]
+    fn date_text_round_trips_and_orders_chronologically() {
+        let date: Date = "1990-01-31".parse().unwrap();
+        assert_eq!(date.to_string(), "1990-01-31");
+        assert!(date < "1990-02-01".parse::<Date>().unwrap());
+        assert_eq!("1990-02-30".parse::<Date>(), Err(DateError::NotInCalendar));
+        assert_eq!("1990/02/03".parse::<Date>(), Err(DateError::Format));
+        assert_eq!("19900203".parse::<Date>(), Err(DateError::Format));
+    }
+
+    #[test]
+    fn compact_digits_are_read_as_year_month_day() {
+        assert_eq!(
+            Date::from_compact_digits(b"19900131"),
+            Some(Date::from_ymd(1990, 1, 31).unwrap())
+        );
+        assert_eq!(Date::from_compact_digits(b"1990013X"), None);
+        assert_eq!(Date::from_compact_digits(b"1990013"), None);
+    }
+}
