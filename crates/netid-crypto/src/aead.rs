@@ -126,6 +126,21 @@ impl Suite {
 
     /// Encrypts with a nonce the caller chose; returns `ciphertext || tag`. The caller must never
     /// reuse a nonce under one key: prefer [`Suite::encrypt`].
+    ///
+    /// ```
+    /// use netid_crypto::{AeadKey, Suite};
+    ///
+    /// // RFC 8998 Appendix A.1 (SM4-GCM), first block.
+    /// let suite = Suite::gm();
+    /// let key = AeadKey::from_bytes(&suite, &[
+    ///     0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
+    /// ])?;
+    /// let nonce = [0, 0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 0xab, 0xcd];
+    /// let sealed = suite.seal(&key, &nonce, b"", &[0xaa; 8])?;
+    /// assert_eq!(sealed.len(), 8 + 16);
+    /// assert_eq!(&suite.open(&key, &nonce, b"", &sealed)?[..], &[0xaa; 8]);
+    /// # Ok::<(), netid_crypto::Error>(())
+    /// ```
     pub fn seal(
         &self,
         key: &AeadKey,

@@ -34,7 +34,10 @@
 //!
 //! Secrets ([`SigningKey`], [`AeadKey`], [`MacKey`], derived keys) are zeroized on drop, print
 //! nothing but their suite under `Debug`, and compare in constant time. Making their bytes
-//! visible takes a method whose name says `expose`.
+//! visible takes a method whose name says `expose`. Two limits come from the backends and are
+//! stated rather than hidden: `ring` does not zeroize its own copies of a P-256 scalar or an
+//! AES key schedule, and RustCrypto's `sm4` (like OpenSSL 3.0's SM4) indexes its S-box by
+//! secret-dependent bytes, so SM4 is not constant-time against a co-located cache attacker.
 
 mod aead;
 mod error;

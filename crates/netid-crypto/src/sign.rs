@@ -25,8 +25,27 @@ const SCALAR_LEN: usize = 32;
 
 /// A private signing key of one suite.
 ///
-/// The secret scalar is held in RustCrypto `SecretKey`s, which zeroize on drop; `Debug` prints
-/// only the suite; equality is constant-time.
+/// The secret scalar is held in a RustCrypto `SecretKey`, which zeroizes on drop; `Debug`
+/// prints only the suite; equality is constant-time. The backends keep working copies:
+/// `sm2::dsa::SigningKey` has no zeroizing `Drop`, so netid overwrites its scalar when the key
+/// is dropped; `ring`'s P-256 key pair does not zeroize its copy and offers no way to, a known
+/// limit of `ring` that applies to long-lived service keys (see the crate docs).
+///
+/// ```
+/// use netid_crypto::Suite;
+///
+/// let suite = Suite::intl();
+/// let key = suite.generate_signing_key()?;
+/// // Store it as PKCS#8 (encrypt it first: see `Suite::encrypt`), load it back.
+/// let pem = key.to_pkcs8_pem()?;
+/// let loaded = suite.signing_key_from_pkcs8_pem(&pem)?;
+/// assert_eq!(loaded, key);
+/// // Publish the public half as a JWK.
+/// let jwk = key.verifying_key().to_jwk();
+/// assert_eq!(jwk.crv, "P-256");
+/// assert_eq!(&suite.verifying_key_from_jwk(&jwk)?, key.verifying_key());
+/// # Ok::<(), netid_crypto::Error>(())
+/// ```
 pub struct SigningKey {
     inner: SigningInner,
     verifying_key: VerifyingKey,
@@ -191,6 +210,21 @@ impl Suite {
 
     /// A signature from its fixed-length `r || s` form (JOSE); checks the length and that `r`
     /// and `s` are in `[1, n-1]`.
+    ///
+    /// ```
+    /// use netid_crypto::{Error, Suite};
+    ///
+    /// let suite = Suite::gm();
+    /// let key = suite.generate_signing_key()?;
+    /// let jose_bytes = key.sign(b"jws signing input")?.to_fixed();
+    /// let signature = suite.signature_from_fixed(&jose_bytes)?;
+    /// key.verifying_key().verify(b"jws signing input", &signature)?;
+    /// assert_eq!(
+    ///     suite.signature_from_fixed(&jose_bytes[..63]),
+    ///     Err(Error::SignatureLength { got: 63, want: 64 })
+    /// );
+    /// # Ok::<(), netid_crypto::Error>(())
+    /// ```
     pub fn signature_from_fixed(&self, bytes: &[u8]) -> Result<Signature, Error> {
         let fixed: [u8; SIGNATURE_LEN] = bytes.try_into().map_err(|_| Error::SignatureLength {
             got: bytes.len(),
