@@ -115,12 +115,16 @@ impl Suite {
         aad: &[u8],
         nonce_ciphertext_tag: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let too_short = Error::CiphertextTooShort {
+            got: nonce_ciphertext_tag.len(),
+            min: NONCE_LEN + TAG_LEN,
+        };
+        if nonce_ciphertext_tag.len() < NONCE_LEN + TAG_LEN {
+            return Err(too_short);
+        }
         let (nonce, sealed) = nonce_ciphertext_tag
             .split_first_chunk::<NONCE_LEN>()
-            .ok_or(Error::CiphertextTooShort {
-                got: nonce_ciphertext_tag.len(),
-                min: NONCE_LEN + TAG_LEN,
-            })?;
+            .ok_or(too_short)?;
         self.open(key, nonce, aad, sealed)
     }
 
@@ -229,20 +233,26 @@ impl Suite {
     }
 }
 
+// `AeadKey` checked its length against the suite when it was made, so neither constructor can
+// fail on a key that passed `check_key`.
 fn sm4_gcm(key: &AeadKey) -> Result<Sm4Gcm, Error> {
-    Sm4Gcm::new_from_slice(&key.bytes).map_err(|_| Error::KeyLength {
-        got: key.bytes.len(),
-        want: key_len(SuiteId::Gm),
-    })
+    Sm4Gcm::new_from_slice(&key.bytes).map_err(|_| Error::Internal("checked sm4 key refused"))
 }
 
 fn aes_gcm_ring(key: &AeadKey) -> Result<ring_aead::LessSafeKey, Error> {
-    let unbound =
-        ring_aead::UnboundKey::new(&ring_aead::AES_256_GCM, &key.bytes).map_err(|_| {
-            Error::KeyLength {
-                got: key.bytes.len(),
-                want: key_len(SuiteId::Intl),
-            }
-        })?;
-    Ok(ring_aead::LessSafeKey::new(unbound))
+    ring_aead::UnboundKey::new(&ring_aead::AES_256_GCM, &key.bytes)
+        .map(ring_aead::LessSafeKey::new)
+        .map_err(|_| Error::Internal("checked aes-256 key refused"))
+}
+
+#[cfg(test)]
+mod tests {
+    use zeroize::ZeroizeOnDrop;
+
+    /// The SM4 round keys are wiped when a cipher is dropped (the `zeroize` features).
+    #[test]
+    fn sm4_gcm_zeroizes_on_drop() {
+        fn assert_zeroize_on_drop<T: ZeroizeOnDrop>() {}
+        assert_zeroize_on_drop::<super::Sm4Gcm>();
+    }
 }

@@ -18,15 +18,18 @@ pub enum Error {
         /// The encoding that failed to decode.
         encoding: KeyEncoding,
     },
-    /// A key of one suite was handed to an operation of another.
-    #[error("key belongs to the {found} suite but the {expected} suite was asked for")]
+    /// A key or signature of one suite was handed to an operation of another.
+    #[error(
+        "input of the {found} suite given to a {expected} operation; use keys and signatures of one suite"
+    )]
     WrongSuite {
-        /// The suite of the operation.
+        /// The suite of the operation (or of the key doing it).
         expected: SuiteId,
-        /// The suite of the key.
+        /// The suite of the input that does not belong.
         found: SuiteId,
     },
-    /// A symmetric key (AEAD, MAC) has the wrong length for its algorithm.
+    /// A symmetric key has the wrong length: an AEAD key not of its cipher's length, or a MAC
+    /// key shorter than the 16-byte minimum.
     #[error("symmetric key is {got} bytes but the algorithm needs {want}")]
     KeyLength {
         /// Length supplied.

@@ -7,7 +7,7 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::Error;
 use crate::error::KeyEncoding;
@@ -35,13 +35,16 @@ struct PrivateJwk {
     crv: String,
     x: String,
     y: String,
-    d: String,
+    #[serde(deserialize_with = "zeroizing_string")]
+    d: Zeroizing<String>,
 }
 
-impl Drop for PrivateJwk {
-    fn drop(&mut self) {
-        self.d.zeroize();
-    }
+/// Deserializes straight into a zeroizing string, so `d` is wiped even when a later member
+/// fails to parse.
+fn zeroizing_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Zeroizing<String>, D::Error> {
+    String::deserialize(deserializer).map(Zeroizing::new)
 }
 
 /// The JWK `crv` of a suite's signature curve.
@@ -77,13 +80,24 @@ impl SigningKey {
         let d = Zeroizing::new(Base64UrlUnpadded::encode_string(
             self.expose_secret_scalar().as_slice(),
         ));
-        Zeroizing::new(format!(
-            r#"{{"kty":"EC","crv":"{}","x":"{}","y":"{}","d":"{}"}}"#,
-            public.crv,
-            public.x,
-            public.y,
-            d.as_str()
-        ))
+        // Sized up front so the buffer holding `d` is never reallocated (and left unwiped).
+        let mut json = Zeroizing::new(String::with_capacity(
+            64 + public.crv.len() + public.x.len() + public.y.len() + d.len(),
+        ));
+        for part in [
+            r#"{"kty":"EC","crv":""#,
+            &public.crv,
+            r#"","x":""#,
+            &public.x,
+            r#"","y":""#,
+            &public.y,
+            r#"","d":""#,
+            d.as_str(),
+            r#""}"#,
+        ] {
+            json.push_str(part);
+        }
+        json
     }
 }
 
@@ -101,8 +115,9 @@ impl Suite {
         };
         let jwk: PrivateJwk = serde_json::from_str(json).map_err(|_| malformed.clone())?;
         let public = self.verifying_key_from_jwk_parts(&jwk.kty, &jwk.crv, &jwk.x, &jwk.y)?;
-        let d =
-            Zeroizing::new(Base64UrlUnpadded::decode_vec(&jwk.d).map_err(|_| malformed.clone())?);
+        let d = Zeroizing::new(
+            Base64UrlUnpadded::decode_vec(jwk.d.as_str()).map_err(|_| malformed.clone())?,
+        );
         let key = self
             .signing_key_from_scalar(&d)
             .map_err(|_| malformed.clone())?;

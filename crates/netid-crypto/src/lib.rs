@@ -32,9 +32,10 @@
 //! # Ok::<(), netid_crypto::Error>(())
 //! ```
 //!
-//! Secrets ([`SigningKey`], [`AeadKey`], [`MacKey`], derived keys) are zeroized on drop, print
-//! nothing but their suite under `Debug`, and compare in constant time. Making their bytes
-//! visible takes a method whose name says `expose`. Two limits come from the backends and are
+//! Secrets ([`SigningKey`], [`AeadKey`], [`MacKey`], and derived keys, which come back as
+//! `Zeroizing<Vec<u8>>`) are zeroized on drop; the key types print nothing but their kind and
+//! suite under `Debug`; signing keys and MAC tags compare in constant time (compare derived keys
+//! with `subtle`, not `==`). Making key bytes visible takes a method whose name says `expose`. Two limits come from the backends and are
 //! stated rather than hidden: `ring` does not zeroize its own copies of a P-256 scalar or an
 //! AES key schedule, and RustCrypto's `sm4` (like OpenSSL 3.0's SM4) indexes its S-box by
 //! secret-dependent bytes, so SM4 is not constant-time against a co-located cache attacker.

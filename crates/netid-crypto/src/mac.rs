@@ -15,6 +15,9 @@ pub struct MacKey(Zeroizing<Vec<u8>>);
 impl MacKey {
     /// Recommended key length: one hash output, as RFC 2104 §3 advises.
     pub const RECOMMENDED_LEN: usize = DIGEST_LEN;
+    /// Shortest key [`MacKey::from_bytes`] accepts: 128 bits. A short or empty pseudonym key
+    /// would make pseudonyms guessable, so it is refused rather than silently used.
+    pub const MIN_LEN: usize = 16;
 
     /// A fresh random key of [`Self::RECOMMENDED_LEN`] bytes from the OS CSPRNG.
     pub fn generate() -> Result<Self, Error> {
@@ -23,9 +26,21 @@ impl MacKey {
         Ok(Self(bytes))
     }
 
-    /// A key from bytes the caller holds (for example, unwrapped from storage). HMAC accepts
-    /// any length; keys shorter than [`Self::RECOMMENDED_LEN`] are weaker.
-    pub fn from_bytes(bytes: &[u8]) -> Self {
+    /// A key from bytes the caller holds (for example, unwrapped from storage); fails when it
+    /// is shorter than [`Self::MIN_LEN`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() < Self::MIN_LEN {
+            return Err(Error::KeyLength {
+                got: bytes.len(),
+                want: Self::MIN_LEN,
+            });
+        }
+        Ok(Self::danger_from_any_bytes(bytes))
+    }
+
+    /// A key of any length, even empty, as HMAC itself allows: for published test vectors and
+    /// interoperability checks only, never for netid's own keys.
+    pub fn danger_from_any_bytes(bytes: &[u8]) -> Self {
         Self(Zeroizing::new(bytes.to_vec()))
     }
 
@@ -112,10 +127,8 @@ fn hmac_of<M: Mac + KeyInit>(key: &MacKey, parts: &[&[u8]]) -> [u8; DIGEST_LEN] 
     for part in parts {
         mac.update(part);
     }
+    // Both suites' hashes (SM3, SHA-256) have 32-byte outputs, the only `M`s used here.
     let mut out = [0u8; DIGEST_LEN];
-    let tag = mac.finalize().into_bytes();
-    for (o, t) in out.iter_mut().zip(tag.iter()) {
-        *o = *t;
-    }
+    out.copy_from_slice(&mac.finalize().into_bytes());
     out
 }

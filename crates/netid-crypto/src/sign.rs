@@ -127,13 +127,18 @@ impl Suite {
         }
     }
 
-    /// A signing key from a raw 32-byte big-endian secret scalar in `[1, n-1]`.
+    /// A signing key from a raw 32-byte big-endian secret scalar: in `[1, n-1]` for P-256, in
+    /// `[1, n-2]` for SM2 (GB/T 32918.1 §6.1: `1 + d` must be invertible).
     pub fn signing_key_from_scalar(&self, scalar: &[u8]) -> Result<SigningKey, Error> {
         let malformed = self.malformed(KeyEncoding::RawScalar);
+        // `from_slice` would left-pad shorter input; a scalar is exactly 32 bytes.
+        if scalar.len() != SCALAR_LEN {
+            return Err(malformed);
+        }
         match self.id() {
             SuiteId::Gm => {
                 let secret = sm2::SecretKey::from_slice(scalar).map_err(|_| malformed)?;
-                self.sm2_signing_key(secret)
+                self.sm2_signing_key(secret, KeyEncoding::RawScalar)
             }
             SuiteId::Intl => {
                 let secret = p256::SecretKey::from_slice(scalar).map_err(|_| malformed)?;
@@ -147,9 +152,10 @@ impl Suite {
     pub fn signing_key_from_pkcs8_der(&self, der: &[u8]) -> Result<SigningKey, Error> {
         let malformed = self.malformed(KeyEncoding::Pkcs8Der);
         match self.id() {
-            SuiteId::Gm => {
-                self.sm2_signing_key(sm2::SecretKey::from_pkcs8_der(der).map_err(|_| malformed)?)
-            }
+            SuiteId::Gm => self.sm2_signing_key(
+                sm2::SecretKey::from_pkcs8_der(der).map_err(|_| malformed)?,
+                KeyEncoding::Pkcs8Der,
+            ),
             SuiteId::Intl => {
                 p256_signing_key(p256::SecretKey::from_pkcs8_der(der).map_err(|_| malformed)?)
             }
@@ -160,9 +166,10 @@ impl Suite {
     pub fn signing_key_from_pkcs8_pem(&self, pem: &str) -> Result<SigningKey, Error> {
         let malformed = self.malformed(KeyEncoding::Pkcs8Pem);
         match self.id() {
-            SuiteId::Gm => {
-                self.sm2_signing_key(sm2::SecretKey::from_pkcs8_pem(pem).map_err(|_| malformed)?)
-            }
+            SuiteId::Gm => self.sm2_signing_key(
+                sm2::SecretKey::from_pkcs8_pem(pem).map_err(|_| malformed)?,
+                KeyEncoding::Pkcs8Pem,
+            ),
             SuiteId::Intl => {
                 p256_signing_key(p256::SecretKey::from_pkcs8_pem(pem).map_err(|_| malformed)?)
             }
@@ -273,7 +280,16 @@ impl Suite {
         }
     }
 
-    pub(crate) fn sm2_signing_key(&self, secret: sm2::SecretKey) -> Result<SigningKey, Error> {
+    fn sm2_signing_key(
+        &self,
+        secret: sm2::SecretKey,
+        encoding: KeyEncoding,
+    ) -> Result<SigningKey, Error> {
+        // d = n - 1 is a valid scalar but not an SM2 private key: signing divides by 1 + d.
+        let d_plus_one = *secret.to_nonzero_scalar() + sm2::Scalar::ONE;
+        if bool::from(d_plus_one.is_zero()) {
+            return Err(self.malformed(encoding));
+        }
         let signer = sm2::dsa::SigningKey::new(self.distinguishing_id().as_str(), &secret)
             .map_err(|_| Error::Internal("sm2 rejected a valid secret key"))?;
         let verifying_key = VerifyingKey(VerifyingInner::Sm2(signer.verifying_key().clone()));
@@ -468,8 +484,16 @@ impl VerifyingKey {
 }
 
 impl PartialEq for VerifyingKey {
+    /// Same suite, same point, and for SM2 the same distinguishing ID (which changes what
+    /// verifies).
     fn eq(&self, other: &Self) -> bool {
-        self.suite() == other.suite() && self.to_sec1_uncompressed() == other.to_sec1_uncompressed()
+        let same_id = match (&self.0, &other.0) {
+            (VerifyingInner::Sm2(a), VerifyingInner::Sm2(b)) => a.distid() == b.distid(),
+            _ => true,
+        };
+        same_id
+            && self.suite() == other.suite()
+            && self.to_sec1_uncompressed() == other.to_sec1_uncompressed()
     }
 }
 

@@ -164,9 +164,26 @@ fn malformed_inputs_get_distinct_errors() {
             Error::KeyLength { got: 5, want }
         );
         let key = AeadKey::generate(&suite).unwrap();
+        for len in [0, 11, 12, 27] {
+            assert_eq!(
+                suite.decrypt(&key, b"", &vec![0u8; len]).unwrap_err(),
+                Error::CiphertextTooShort { got: len, min: 28 }
+            );
+        }
         assert_eq!(
-            suite.decrypt(&key, b"", &[0u8; 11]).unwrap_err(),
-            Error::CiphertextTooShort { got: 11, min: 28 }
+            MacKey::from_bytes(&[1u8; 15]).unwrap_err(),
+            Error::KeyLength { got: 15, want: 16 }
+        );
+        assert!(MacKey::from_bytes(&[1u8; 16]).is_ok());
+        // A scalar is exactly 32 bytes: shorter input is not left-padded.
+        let mut short = vec![0u8; 31];
+        short[30] = 1;
+        assert_eq!(
+            suite.signing_key_from_scalar(&short).unwrap_err(),
+            Error::MalformedKey {
+                suite: suite.id(),
+                encoding: KeyEncoding::RawScalar
+            }
         );
         assert_eq!(
             suite
@@ -184,6 +201,42 @@ fn malformed_inputs_get_distinct_errors() {
         );
         assert_eq!(suite.verify_mac(&mac_key, &[b"m"], &[]), Err(Error::BadMac));
     }
+}
+
+/// GB/T 32918.1 §6.1 takes SM2 private keys from [1, n-2]: n-1 would make 1 + d zero.
+#[test]
+fn sm2_private_key_n_minus_1_is_refused_in_every_encoding() {
+    let n_minus_1 =
+        hex::decode("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54122").unwrap();
+    assert_eq!(
+        Suite::gm().signing_key_from_scalar(&n_minus_1).unwrap_err(),
+        Error::MalformedKey {
+            suite: SuiteId::Gm,
+            encoding: KeyEncoding::RawScalar
+        }
+    );
+    let jwk = format!(
+        r#"{{"kty":"EC","crv":"SM2","x":"AA","y":"AA","d":"{}"}}"#,
+        base64_url(&n_minus_1)
+    );
+    assert!(matches!(
+        Suite::gm().signing_key_from_jwk_json(&jwk),
+        Err(Error::MalformedKey {
+            encoding: KeyEncoding::Jwk,
+            ..
+        })
+    ));
+    // n-1 is a fine P-256 key, by contrast.
+    let p256_n_minus_1 =
+        hex::decode("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550").unwrap();
+    Suite::intl()
+        .signing_key_from_scalar(&p256_n_minus_1)
+        .unwrap();
+}
+
+fn base64_url(bytes: &[u8]) -> String {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    Base64UrlUnpadded::encode_string(bytes)
 }
 
 #[test]

@@ -208,6 +208,86 @@ fn sm2_signature_under_openssl_default_empty_id_is_rejected_by_default_netid() {
     );
 }
 
+/// A distinguishing ID other than the default, passed to OpenSSL as `distid:`, works both ways.
+#[test]
+fn sm2_custom_distinguishing_id_interoperates_with_openssl() {
+    let id = "netid-test-signer@example.invalid";
+    let suite = Suite::gm_with_distinguishing_id(DistinguishingId::new(id).unwrap());
+    let opt = format!("distid:{id}");
+    let dir = Workdir::new();
+    let key = suite.generate_signing_key().unwrap();
+    let key_path = dir.write("key.pem", key.to_pkcs8_pem().unwrap().as_bytes());
+    let pub_path = dir.write(
+        "pub.pem",
+        key.verifying_key().to_spki_pem().unwrap().as_bytes(),
+    );
+    let message = dir.write("msg", b"custom id");
+
+    let ours = dir.write(
+        "ours.sig",
+        &key.sign(b"custom id").unwrap().to_der().unwrap(),
+    );
+    let (ok, _) = openssl(&[
+        "dgst",
+        "-sm3",
+        "-verify",
+        s(&pub_path),
+        "-sigopt",
+        &opt,
+        "-signature",
+        s(&ours),
+        s(&message),
+    ]);
+    assert!(
+        ok,
+        "openssl rejected a netid signature under a custom distinguishing id"
+    );
+    let (ok, _) = openssl(&[
+        "dgst",
+        "-sm3",
+        "-verify",
+        s(&pub_path),
+        "-sigopt",
+        DEFAULT_ID_OPT,
+        "-signature",
+        s(&ours),
+        s(&message),
+    ]);
+    assert!(
+        !ok,
+        "openssl accepted a custom-id signature under the default id"
+    );
+
+    let theirs = dir.path("theirs.sig");
+    openssl_ok(&[
+        "dgst",
+        "-sm3",
+        "-sign",
+        s(&key_path),
+        "-sigopt",
+        &opt,
+        "-out",
+        s(&theirs),
+        s(&message),
+    ]);
+    let signature = suite.signature_from_der(&dir.read("theirs.sig")).unwrap();
+    key.verifying_key()
+        .verify(b"custom id", &signature)
+        .unwrap();
+    let default_key = Suite::gm()
+        .verifying_key_from_sec1(&key.verifying_key().to_sec1_uncompressed())
+        .unwrap();
+    assert_eq!(
+        default_key.verify(b"custom id", &signature),
+        Err(netid_crypto::Error::BadSignature)
+    );
+    assert_ne!(
+        &default_key,
+        key.verifying_key(),
+        "keys under different ids compare equal"
+    );
+}
+
 #[test]
 fn netid_private_keys_are_readable_by_openssl() {
     for suite in both_suites() {
@@ -275,7 +355,10 @@ fn hmacs_match_openssl() {
                 s(&data),
                 "HMAC",
             ]);
-            let tag = suite.mac(&MacKey::from_bytes(&key), &[b"pairwise pseudonym input"]);
+            let tag = suite.mac(
+                &MacKey::danger_from_any_bytes(&key),
+                &[b"pairwise pseudonym input"],
+            );
             assert_eq!(
                 String::from_utf8_lossy(&out).trim(),
                 hex::encode_upper(tag),

@@ -86,6 +86,50 @@ proptest! {
         prop_assert_eq!(suite.verify_mac(&key, &[&message], &tag.as_ref()[..31]), Err(Error::BadMac));
     }
 
+    /// Parsers of keys and signatures never panic on damaged input: a flipped bit or a
+    /// truncation gives an error, or (for a bit inside the key's value) a different key.
+    #[test]
+    fn damaged_encodings_are_refused_or_change_the_key(
+        suite in suite_strategy(),
+        flip in any::<prop::sample::Index>(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let key = suite.generate_signing_key().unwrap();
+        let public = key.verifying_key();
+        let encodings = [
+            key.to_pkcs8_der().unwrap().to_vec(),
+            public.to_spki_der().unwrap(),
+            key.sign(b"m").unwrap().to_der().unwrap(),
+        ];
+        for (which, original) in encodings.iter().enumerate() {
+            let mut flipped = original.clone();
+            let bit = flip.index(flipped.len() * 8);
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            let truncated = &original[..cut.index(original.len())];
+            for damaged in [&flipped[..], truncated] {
+                match which {
+                    0 => if let Ok(other) = suite.signing_key_from_pkcs8_der(damaged) {
+                        prop_assert!(other != key, "damaged pkcs#8 gave the same key");
+                    },
+                    1 => if let Ok(other) = suite.verifying_key_from_spki_der(damaged) {
+                        prop_assert!(&other != public, "damaged spki gave the same key");
+                    },
+                    _ => if let Ok(signature) = suite.signature_from_der(damaged) {
+                        prop_assert_eq!(public.verify(b"m", &signature), Err(Error::BadSignature));
+                    },
+                }
+            }
+        }
+        // JWK: drop any one character of the private JWK.
+        let json = key.to_jwk_json();
+        let at = cut.index(json.len());
+        let mut damaged = json.to_string();
+        damaged.remove(at);
+        if let Ok(other) = suite.signing_key_from_jwk_json(&damaged) {
+            prop_assert!(other != key);
+        }
+    }
+
     #[test]
     fn incremental_hashing_equals_one_shot(
         suite in suite_strategy(),

