@@ -47,6 +47,52 @@ impl Date {
         self.day
     }
 
+    /// The age in full years of a person born on `self`, on `today`; `None` when `today` is
+    /// before `self`. A birthday counts from its day on; a person born on 29 February turns a
+    /// year older on 1 March in common years (Measures Art. 4 age rules are computed this way
+    /// at each request, never stored).
+    pub fn age_on(self, today: Date) -> Option<u16> {
+        if today < self {
+            return None;
+        }
+        let years = today.year.saturating_sub(self.year);
+        let had_birthday = (today.month, today.day) >= (self.month, self.day);
+        Some(if had_birthday {
+            years
+        } else {
+            years.saturating_sub(1)
+        })
+    }
+
+    /// The date `days` days after 1970-01-01 (negative: before), or `None` outside years 1 to
+    /// 9999. Callers turn a clock reading into "today" with this; core itself reads no clock.
+    ///
+    /// Howard Hinnant's `civil_from_days` (chrono-compatible date algorithms).
+    pub fn from_days_since_unix_epoch(days: i64) -> Option<Self> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let month = if month_index < 10 {
+            month_index + 3
+        } else {
+            month_index - 9
+        };
+        let year = year_of_era
+            .checked_add(era.checked_mul(400)?)?
+            .checked_add(i64::from(month <= 2))?;
+        Self::from_ymd(
+            u16::try_from(year).ok()?,
+            u8::try_from(month).ok()?,
+            u8::try_from(day).ok()?,
+        )
+        .ok()
+    }
+
     /// Reads eight ASCII digits `YYYYMMDD`, as encoded in GB 11643 numbers.
     pub(crate) fn from_compact_digits(digits: &[u8]) -> Option<Self> {
         let [y1, y2, y3, y4, m1, m2, d1, d2] = <[u8; 8]>::try_from(digits).ok()?;
@@ -124,6 +170,31 @@ mod tests {
         assert_eq!("1990-02-30".parse::<Date>(), Err(DateError::NotInCalendar));
         assert_eq!("1990/02/03".parse::<Date>(), Err(DateError::Format));
         assert_eq!("19900203".parse::<Date>(), Err(DateError::Format));
+    }
+
+    #[test]
+    fn age_counts_full_years_and_turns_on_the_birthday() {
+        let birth = Date::from_ymd(2012, 7, 15).unwrap();
+        let on = |y, m, d| birth.age_on(Date::from_ymd(y, m, d).unwrap());
+        assert_eq!(on(2026, 7, 14), Some(13));
+        assert_eq!(on(2026, 7, 15), Some(14));
+        assert_eq!(on(2012, 7, 15), Some(0));
+        assert_eq!(on(2012, 7, 14), None);
+        let leap = Date::from_ymd(2008, 2, 29).unwrap();
+        assert_eq!(leap.age_on(Date::from_ymd(2026, 2, 28).unwrap()), Some(17));
+        assert_eq!(leap.age_on(Date::from_ymd(2026, 3, 1).unwrap()), Some(18));
+    }
+
+    #[test]
+    fn unix_days_map_to_gregorian_dates() {
+        let on = Date::from_days_since_unix_epoch;
+        assert_eq!(on(0), Some(Date::from_ymd(1970, 1, 1).unwrap()));
+        assert_eq!(on(-1), Some(Date::from_ymd(1969, 12, 31).unwrap()));
+        assert_eq!(on(11_016), Some(Date::from_ymd(2000, 2, 29).unwrap()));
+        assert_eq!(on(20_284), Some(Date::from_ymd(2025, 7, 15).unwrap()));
+        assert_eq!(on(i64::MAX), None);
+        assert_eq!(on(-719_162), Some(Date::from_ymd(1, 1, 1).unwrap()));
+        assert_eq!(on(-719_163), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use netid_crypto::{AeadKey, MacKey, Suite};
 
 /// Bulk primitives are measured on 16 KiB inputs, the size `openssl speed -bytes 16384` uses.
 const BULK: usize = 16 * 1024;
+const BULK_BYTES: u64 = 16 * 1024;
 const MESSAGE: &[u8] =
     b"a net certificate payload of a typical size, about one hundred bytes long......";
 
@@ -91,7 +92,7 @@ fn bulk(c: &mut Criterion) {
     let data = vec![0x5au8; BULK];
 
     let mut hash = c.benchmark_group("hash");
-    hash.throughput(Throughput::Bytes(BULK as u64));
+    hash.throughput(Throughput::Bytes(BULK_BYTES));
     for suite in [Suite::gm(), Suite::intl()] {
         hash.bench_function(suite.id().as_str(), |b| {
             b.iter(|| suite.hash(black_box(&data)))
@@ -107,7 +108,7 @@ fn bulk(c: &mut Criterion) {
     hash.finish();
 
     let mut mac = c.benchmark_group("hmac");
-    mac.throughput(Throughput::Bytes(BULK as u64));
+    mac.throughput(Throughput::Bytes(BULK_BYTES));
     let mac_key = MacKey::generate().unwrap();
     for suite in [Suite::gm(), Suite::intl()] {
         mac.bench_function(suite.id().as_str(), |b| {
@@ -117,7 +118,7 @@ fn bulk(c: &mut Criterion) {
     mac.finish();
 
     let mut aead = c.benchmark_group("aead-seal");
-    aead.throughput(Throughput::Bytes(BULK as u64));
+    aead.throughput(Throughput::Bytes(BULK_BYTES));
     let nonce = [9u8; 12];
     for suite in [Suite::gm(), Suite::intl()] {
         let key = AeadKey::generate(&suite).unwrap();

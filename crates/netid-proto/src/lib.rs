@@ -1,0 +1,339 @@
+//! netid-proto: the wire types of netid's HTTP API, and nothing else.
+//!
+//! What it does: the JSON requests and responses of `/v1` (serde), the RFC 9457 problem body
+//! every error uses, the signed roster envelope, and the exact bytes a wallet signs
+//! ([`signing`]), so that the server and every client build them the same way.
+//!
+//! What it does not do: validate. Fields are plain strings here; the server parses them into
+//! netid-core's types at the edge and rejects what does not parse. No crypto, no IO.
+//!
+//! # Example
+//!
+//! ```
+//! use netid_proto::{Predicate, signing};
+//!
+//! let message = signing::presentation_message(
+//!     "client-1",
+//!     "nonce-0123456789abcdef",
+//!     &[Predicate::AgeOver18],
+//!     1_800_000_000,
+//! );
+//! assert_eq!(
+//!     message,
+//!     b"netid-presentation-v1\nclient-1\nnonce-0123456789abcdef\nage_over_18\n1800000000".to_vec()
+//! );
+//! ```
+
+pub mod signing;
+
+use serde::{Deserialize, Serialize};
+
+/// The media type of error bodies (RFC 9457).
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An RFC 9457 problem details body with netid's stable `code` member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI naming the problem type (`urn:netid:problem:<code>`).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What was wrong in this request, never echoing personal data.
+    pub detail: String,
+    /// A stable snake_case code for programs.
+    pub code: String,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` when the service answers.
+    pub status: String,
+}
+
+/// A public JWK (RFC 7517) of an elliptic-curve key: `crv` is `SM2` or `P-256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jwk {
+    /// Key type; `EC`.
+    pub kty: String,
+    /// Curve: `SM2` or `P-256`.
+    pub crv: String,
+    /// x coordinate, base64url.
+    pub x: String,
+    /// y coordinate, base64url.
+    pub y: String,
+}
+
+/// A public key in one of the encodings the API accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum PublicKey {
+    /// `SubjectPublicKeyInfo` PEM (`-----BEGIN PUBLIC KEY-----`).
+    Pem(String),
+    /// A public JWK.
+    Jwk(Jwk),
+}
+
+/// `POST /v1/operator/authorities`: trust a document authority's signature key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterAuthorityRequest {
+    /// The authority's name, as its rosters name it.
+    pub name: String,
+    /// The authority's public key.
+    pub public_key: PublicKey,
+}
+
+/// Answer to [`RegisterAuthorityRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterAuthorityResponse {
+    /// The authority's name.
+    pub name: String,
+    /// The suite of its key (`gm` or `intl`).
+    pub suite: String,
+}
+
+/// `POST /v1/operator/rosters`: a roster as the authority signed it, JWS-like.
+///
+/// `payload` is base64url (no padding) of the UTF-8 JSON bytes of a [`RosterPayload`];
+/// `signature` is base64url of the fixed-length `r || s` signature over exactly those bytes,
+/// SM2 with SM3 and the default distinguishing ID for `alg` = `SM2SM3`, ECDSA P-256 with
+/// SHA-256 for `ES256`. The bytes signed are the bytes sent, so no canonicalisation is needed
+/// to verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedRoster {
+    /// Signature algorithm: `SM2SM3` (netid's name for SM2-with-SM3) or `ES256`.
+    pub alg: String,
+    /// The authority that signed, as registered.
+    pub authority: String,
+    /// base64url of the roster JSON bytes.
+    pub payload: String,
+    /// base64url of the signature.
+    pub signature: String,
+}
+
+/// The signed content of a roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterPayload {
+    /// The authority; must equal [`SignedRoster::authority`].
+    pub authority: String,
+    /// When the authority issued the roster, `YYYY-MM-DD`.
+    pub issued_at: String,
+    /// The authoritative records.
+    pub records: Vec<RosterEntry>,
+}
+
+/// One authoritative record of a roster.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterEntry {
+    /// Document type name (`resident-id`, `passport`, ...).
+    pub document_type: String,
+    /// Document number.
+    pub document_number: String,
+    /// Name as on the document.
+    pub name: String,
+    /// Birth date, `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `male` or `female`, where the document records sex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<String>,
+    /// ISO 3166-1 alpha-3 nationality.
+    pub nationality: String,
+    /// Last valid day `YYYY-MM-DD`, or `long-term`.
+    pub expiry: String,
+    /// The authority's own stable reference for the person (one person, many documents).
+    pub person_ref: String,
+    /// A one-time code the authority gave the applicant, if enrollment needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrollment_code: Option<String>,
+    /// For a minor: the person reference of the guardian who may enroll them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian_person_ref: Option<String>,
+}
+
+impl core::fmt::Debug for RosterEntry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RosterEntry")
+            .field("document_type", &self.document_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer to a roster load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadRosterResponse {
+    /// The authority whose roster was replaced.
+    pub authority: String,
+    /// How many records it now has.
+    pub records: usize,
+}
+
+/// `POST /v1/operator/platforms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPlatformRequest {
+    /// A display name for the platform.
+    pub name: String,
+}
+
+/// Answer to [`RegisterPlatformRequest`]: the credential is shown this once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterPlatformResponse {
+    /// The platform's client id.
+    pub client_id: String,
+    /// The platform's secret credential; netid stores only its hash.
+    pub credential: String,
+    /// The sector the platform's pseudonyms are derived for.
+    pub sector: String,
+}
+
+impl core::fmt::Debug for RegisterPlatformResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RegisterPlatformResponse")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /v1/holders/enroll`: apply for a Net ID with a statutory document.
+///
+/// `signature` is the wallet key's signature (base64url, fixed `r || s`) over
+/// [`signing::enrollment_message`], which proves possession of the key and binds it to this
+/// request; `timestamp` (Unix seconds) must be within five minutes of the server's clock.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// Document type name.
+    pub document_type: String,
+    /// Document number.
+    pub document_number: String,
+    /// Name as on the document.
+    pub name: String,
+    /// The one-time code from the document authority, if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrollment_code: Option<String>,
+    /// The applicant's wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature over [`signing::enrollment_message`].
+    pub signature: String,
+    /// For an applicant under 14: the guardian's consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian: Option<GuardianConsent>,
+}
+
+impl core::fmt::Debug for EnrollRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EnrollRequest")
+            .field("document_type", &self.document_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A guardian's consent to a minor's enrollment, signed by the guardian's enrolled wallet key
+/// over [`signing::guardian_consent_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardianConsent {
+    /// The guardian's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Whether an enrollment created a Net ID or recovered an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollOutcome {
+    /// A new Net ID was issued.
+    Enrolled,
+    /// The person already had a Net ID: the wallet key was replaced and the old one retired.
+    Recovered,
+}
+
+/// Answer to [`EnrollRequest`], for the holder only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// The holder's Net ID, grouped in fours.
+    pub net_id: String,
+    /// What happened.
+    pub outcome: EnrollOutcome,
+}
+
+impl core::fmt::Debug for EnrollResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EnrollResponse")
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An age predicate a platform may ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Predicate {
+    /// Whether the holder is 14 or older today.
+    AgeOver14,
+    /// Whether the holder is 18 or older today.
+    AgeOver18,
+}
+
+impl Predicate {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AgeOver14 => "age_over_14",
+            Self::AgeOver18 => "age_over_18",
+        }
+    }
+}
+
+/// A holder's presentation to a platform: the wallet's signature (base64url) over
+/// [`signing::presentation_message`] for this platform's client id and nonce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Presentation {
+    /// The holder's wallet public key.
+    pub wallet_key: PublicKey,
+    /// The platform's nonce, 16 to 128 characters.
+    pub nonce: String,
+    /// The predicates the platform asked for.
+    #[serde(default)]
+    pub predicates: Vec<Predicate>,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// `POST /v1/platform/verify`, authenticated as the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// What the holder presented.
+    pub presentation: Presentation,
+}
+
+/// Answer to [`VerifyRequest`]: the result only (Measures Art. 8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyResponse {
+    /// The presenter is a holder whose real name was verified at enrollment.
+    pub real_name_verified: bool,
+    /// Present only when asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_over_14: Option<bool>,
+    /// Present only when asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_over_18: Option<bool>,
+    /// The holder's pairwise pseudonym at this platform (hex of HMAC-SM3).
+    pub subject: String,
+}

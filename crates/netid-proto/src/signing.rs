@@ -1,0 +1,56 @@
+//! The exact bytes a wallet signs. Each message starts with a purpose line so that a
+//! signature for one purpose can never be replayed as another; fields are separated by `\n`,
+//! which none of them may contain (the server rejects fields that do).
+
+use crate::Predicate;
+
+/// What the applicant's wallet signs to enroll: purpose, document type, document number,
+/// name and enrollment code as sent, and the timestamp.
+pub fn enrollment_message(
+    document_type: &str,
+    document_number: &str,
+    name: &str,
+    enrollment_code: Option<&str>,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-enrollment-v1",
+        document_type,
+        document_number,
+        name,
+        enrollment_code.unwrap_or_default(),
+        &timestamp.to_string(),
+    ])
+}
+
+/// What the guardian's wallet signs to consent to a minor's enrollment: the minor's request
+/// signature (which binds the whole request) under a purpose line.
+pub fn guardian_consent_message(minor_signature: &str) -> Vec<u8> {
+    join(&["netid-guardian-consent-v1", minor_signature])
+}
+
+/// What the holder's wallet signs to present to a platform: the platform's client id and
+/// nonce, the predicates asked (comma-separated, in the order sent) and the timestamp.
+pub fn presentation_message(
+    client_id: &str,
+    nonce: &str,
+    predicates: &[Predicate],
+    timestamp: i64,
+) -> Vec<u8> {
+    let predicates = predicates
+        .iter()
+        .map(|predicate| predicate.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    join(&[
+        "netid-presentation-v1",
+        client_id,
+        nonce,
+        &predicates,
+        &timestamp.to_string(),
+    ])
+}
+
+fn join(fields: &[&str]) -> Vec<u8> {
+    fields.join("\n").into_bytes()
+}

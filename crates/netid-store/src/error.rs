@@ -1,0 +1,101 @@
+//! The one error type of `netid-store`.
+
+/// What went wrong in a storage operation.
+///
+/// Messages name the operation and the constraint, never a stored value: rows hold blind
+/// indexes, sealed blobs and Net IDs, none of which belongs in a message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database file could not be opened or configured (journal mode, synchronous).
+    #[error("cannot open the database: {source}")]
+    Open {
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// A schema migration failed; the database is left at its previous version.
+    #[error("schema migration to version {version} failed: {source}")]
+    Migration {
+        /// The version being migrated to.
+        version: u32,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer netid whose schema this build does not know.
+    #[error(
+        "database schema is version {found} but this build knows up to {supported}; upgrade netid"
+    )]
+    SchemaTooNew {
+        /// The version recorded in the database.
+        found: u32,
+        /// The newest version this build can migrate to.
+        supported: u32,
+    },
+    /// A query or statement failed.
+    #[error("database operation `{operation}` failed: {source}")]
+    Database {
+        /// Which store operation ran it.
+        operation: &'static str,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// An insert hit a unique constraint: the thing exists already.
+    #[error("{what} already exists")]
+    AlreadyExists {
+        /// What was being inserted (`service key`, `platform`, `net id`, `wallet key`, ...).
+        what: Conflict,
+    },
+    /// An enrollment code was already used by another person.
+    #[error("enrollment code was already used by another person")]
+    EnrollmentCodeClaimed,
+    /// A row that an operation needs does not exist (for example the authority of a roster).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was missing.
+        what: &'static str,
+    },
+    /// A stored value could not be read back (wrong length, unknown enum text).
+    #[error("stored {column} is malformed; the database may be corrupt")]
+    Corrupt {
+        /// Which column.
+        column: &'static str,
+    },
+    /// The blocking task that runs SQLite calls could not complete (the runtime is shutting
+    /// down, or a call panicked).
+    #[error("the storage task did not complete")]
+    Task,
+    /// An impossible state: a bug in netid.
+    #[error("internal error in netid-store ({0}); please report this as a bug")]
+    Internal(&'static str),
+}
+
+/// The unique constraints an insert can hit, named in [`Error::AlreadyExists`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Conflict {
+    /// A service key of the same name.
+    ServiceKey,
+    /// A platform with the same client id or sector.
+    Platform,
+    /// A holder with the same Net ID (a random collision: draw again).
+    NetId,
+    /// A holder for the same person (same blind index).
+    Person,
+    /// A holder whose current wallet key is the same key.
+    WalletKey,
+    /// A presentation nonce already used by the platform.
+    Nonce,
+}
+
+impl core::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::ServiceKey => "service key",
+            Self::Platform => "platform",
+            Self::NetId => "net id",
+            Self::Person => "holder for this person",
+            Self::WalletKey => "holder with this wallet key",
+            Self::Nonce => "presentation nonce",
+        })
+    }
+}

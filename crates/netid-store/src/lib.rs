@@ -1,0 +1,146 @@
+//! netid-store: where netid keeps its state.
+//!
+//! What it does: defines the [`Store`] trait, the one interface through which the server reads
+//! and writes, and its embedded default backend [`SqliteStore`] (one file, WAL, synchronous
+//! commits, migrations on open). A PostgreSQL backend is meant to be a second implementation
+//! of the same trait.
+//!
+//! What it does not do: encrypt or decide. Rows hold what the server hands over: blind indexes
+//! (keyed MACs), sealed blobs (AEAD ciphertexts), credential hashes, Net IDs. The store never
+//! sees a plaintext name, document number or birth date, and never reads a clock: every
+//! timestamp is an argument.
+//!
+//! # Example
+//!
+//! ```
+//! use netid_store::{SqliteStore, Store, Timestamp};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), netid_store::Error> {
+//! let dir = std::env::temp_dir().join(format!("netid-store-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).ok();
+//! let store = SqliteStore::open(&dir.join("netid.sqlite3")).await?;
+//! store.insert_service_key("mac-pairwise", b"sealed bytes".to_vec(), Timestamp(0)).await?;
+//! assert_eq!(store.service_key("mac-pairwise").await?, Some(b"sealed bytes".to_vec()));
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
+
+mod error;
+mod migrations;
+mod sqlite;
+mod types;
+
+pub use error::{Conflict, Error};
+pub use sqlite::SqliteStore;
+pub use types::{
+    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, Timestamp,
+    WalletKeyRow,
+};
+
+/// Everything netid persists, behind one dyn-compatible async interface.
+///
+/// Multi-row changes (a roster load, an enrollment with its code and guardianship, a key
+/// rotation) are one call each, so a backend runs each in one transaction: either all of it
+/// is stored, or none.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The sealed bytes of the service key `name`, if it exists.
+    async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error>;
+
+    /// Stores a new service key; [`Error::AlreadyExists`] if `name` is taken.
+    async fn insert_service_key(
+        &self,
+        name: &str,
+        sealed: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// Whether the store holds any service key (a database that has been initialised).
+    async fn has_service_keys(&self) -> Result<bool, Error>;
+
+    /// Records the hash of a new operator credential.
+    async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error>;
+
+    /// Hashes of all operator credentials.
+    async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error>;
+
+    /// Registers (or replaces the key of) a document authority.
+    async fn upsert_authority(&self, authority: AuthorityRow) -> Result<(), Error>;
+
+    /// The document authority called `name`.
+    async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error>;
+
+    /// Replaces the whole roster of `authority` with `records`, in one transaction.
+    /// [`Error::NotFound`] if the authority is not registered.
+    async fn replace_roster(
+        &self,
+        authority: &str,
+        records: Vec<RosterRow>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// The roster record whose document blind index is `document_index`.
+    async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error>;
+
+    /// The holder enrolled for the person with blind index `person_index`.
+    async fn holder_by_person(&self, person_index: &BlindIndex)
+    -> Result<Option<HolderRow>, Error>;
+
+    /// The holder whose current wallet key has `fingerprint` (retired keys do not match).
+    async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error>;
+
+    /// Enrolls a new holder in one transaction: claims the enrollment code (if any) for the
+    /// person, inserts the holder, and records the guardianship (if any).
+    ///
+    /// [`Error::AlreadyExists`] with [`Conflict::NetId`] on a random Net ID collision (draw
+    /// again), [`Conflict::Person`] if the person is enrolled, [`Conflict::WalletKey`] if the
+    /// key is another holder's; [`Error::EnrollmentCodeClaimed`] if the code was used by
+    /// another person. Nothing is stored on any error.
+    async fn enroll_holder(
+        &self,
+        holder: NewHolder,
+        code_index: Option<BlindIndex>,
+        guardian: Option<HolderId>,
+        at: Timestamp,
+    ) -> Result<HolderId, Error>;
+
+    /// Recovery: in one transaction, claims the code (if any) for the holder's person, retires
+    /// the holder's current wallet key and makes `new_key` current, and records the
+    /// guardianship (if any).
+    async fn replace_wallet_key(
+        &self,
+        holder: HolderId,
+        new_key: WalletKeyRow,
+        code_index: Option<BlindIndex>,
+        guardian: Option<HolderId>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// The retired wallet keys of `holder`, oldest first.
+    async fn retired_wallet_keys(&self, holder: HolderId) -> Result<Vec<WalletKeyRow>, Error>;
+
+    /// The guardians on record for the minor `holder`.
+    async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error>;
+
+    /// Registers a platform; [`Error::AlreadyExists`] if its client id or sector is taken.
+    async fn insert_platform(&self, platform: PlatformRow) -> Result<(), Error>;
+
+    /// The platform with `client_id`.
+    async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error>;
+
+    /// Records that `client_id` used a presentation nonce, until `expires_at`; returns
+    /// [`Error::AlreadyExists`] with [`Conflict::Nonce`] if it was used before. Expired
+    /// nonces are purged on the way.
+    async fn use_presentation_nonce(
+        &self,
+        client_id: &str,
+        nonce_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// How many holders are enrolled (for health and tests).
+    async fn holder_count(&self) -> Result<u64, Error>;
+}

@@ -1,0 +1,733 @@
+//! The SQLite backend: the embedded default, one database file in the data directory.
+//!
+//! Durability: the journal is WAL and `synchronous=FULL`, so a transaction that has returned
+//! is on disk (WAL with `NORMAL` may lose the last commits on power loss). Foreign keys are
+//! enforced. One connection behind a mutex serialises writers, which is what SQLite does
+//! anyway; each call runs on Tokio's blocking pool so an `fsync` never stalls the runtime.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::migrations::MIGRATIONS;
+use crate::types::{
+    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, Timestamp,
+    WalletKeyRow,
+};
+use crate::{Conflict, Error, Store};
+
+/// A [`Store`] on one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl core::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, configures WAL and synchronous
+    /// commits, and runs the migrations this build knows.
+    pub async fn open(path: &Path) -> Result<Self, Error> {
+        let path = path.to_owned();
+        let connection = tokio::task::spawn_blocking(move || open_blocking(&path))
+            .await
+            .map_err(|_| Error::Task)??;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// The schema version of the open database.
+    pub async fn schema_version(&self) -> Result<u32, Error> {
+        self.run(|connection| schema_version(connection)).await
+    }
+
+    /// The value of a `PRAGMA` (for tests of the durability settings).
+    pub async fn pragma(&self, name: &'static str) -> Result<String, Error> {
+        self.run(move |connection| {
+            connection
+                .query_row(&format!("PRAGMA {name}"), [], |row| {
+                    row.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|value| match value {
+                    rusqlite::types::Value::Integer(number) => number.to_string(),
+                    rusqlite::types::Value::Text(text) => text,
+                    _ => String::new(),
+                })
+                .map_err(database("pragma"))
+        })
+        .await
+    }
+
+    /// Runs `call` with the connection on the blocking pool.
+    async fn run<T, F>(&self, call: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            // A poisoned lock means a call panicked mid-way; SQLite rolled its transaction
+            // back when the `Transaction` dropped, so the connection is still consistent.
+            let mut guard = connection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            call(&mut guard)
+        })
+        .await
+        .map_err(|_| Error::Task)?
+    }
+}
+
+fn open_blocking(path: &Path) -> Result<Connection, Error> {
+    let mut connection = Connection::open(path).map_err(|source| Error::Open { source })?;
+    let mode: String = connection
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(|source| Error::Open { source })?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Internal("sqlite refused the WAL journal mode"));
+    }
+    connection
+        .execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(|source| Error::Open { source })?;
+    migrate(&mut connection)?;
+    Ok(connection)
+}
+
+fn schema_version(connection: &Connection) -> Result<u32, Error> {
+    let version: Option<i64> = connection
+        .query_row("SELECT MAX(version) FROM schema_version", [], |row| {
+            row.get(0)
+        })
+        .map_err(database("read schema version"))?;
+    u32::try_from(version.unwrap_or(0)).map_err(|_| Error::Corrupt {
+        column: "schema_version.version",
+    })
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), Error> {
+    connection
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                version INTEGER PRIMARY KEY,
+                applied_at INTEGER NOT NULL DEFAULT (unixepoch())
+            ) STRICT;",
+        )
+        .map_err(|source| Error::Migration { version: 0, source })?;
+    let current = schema_version(connection)?;
+    let supported = u32::try_from(MIGRATIONS.len()).map_err(|_| Error::Internal("migrations"))?;
+    if current > supported {
+        return Err(Error::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    for (version, script) in (1..)
+        .zip(MIGRATIONS.iter())
+        .skip_while(|(v, _)| *v <= current)
+    {
+        let failed = |source| Error::Migration { version, source };
+        let transaction = connection.transaction().map_err(failed)?;
+        transaction.execute_batch(script).map_err(failed)?;
+        transaction
+            .execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                params![version],
+            )
+            .map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// Wraps a SQLite error in [`Error::Database`] naming the operation.
+fn database(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+    move |source| Error::Database { operation, source }
+}
+
+/// Maps a unique-constraint failure to [`Error::AlreadyExists`] via `classify`, which reads
+/// SQLite's message (`UNIQUE constraint failed: table.column`), and other errors to
+/// [`Error::Database`].
+fn insert_error(
+    operation: &'static str,
+    classify: impl Fn(&str) -> Conflict,
+) -> impl Fn(rusqlite::Error) -> Error {
+    move |source| match &source {
+        rusqlite::Error::SqliteFailure(failure, message)
+            if failure.code == rusqlite::ErrorCode::ConstraintViolation
+                && (failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY) =>
+        {
+            Error::AlreadyExists {
+                what: classify(message.as_deref().unwrap_or_default()),
+            }
+        }
+        _ => Error::Database { operation, source },
+    }
+}
+
+fn holder_conflict(message: &str) -> Conflict {
+    if message.contains("holders.net_id") {
+        Conflict::NetId
+    } else if message.contains("holders.person_index") {
+        Conflict::Person
+    } else {
+        Conflict::WalletKey
+    }
+}
+
+const HOLDER_COLUMNS: &str = "id, net_id, person_index, wallet_key_fingerprint, wallet_key_spki, \
+     wallet_key_suite, wrapped_data_key, sealed_personal";
+
+/// The raw columns of a holder row, converted outside the rusqlite closure so that corrupt
+/// values become [`Error::Corrupt`].
+type RawHolder = (
+    i64,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+fn raw_holder(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawHolder> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ))
+}
+
+fn holder_row(raw: RawHolder) -> Result<HolderRow, Error> {
+    let (id, net_id, person_index, fingerprint, spki, suite, wrapped_data_key, sealed_personal) =
+        raw;
+    Ok(HolderRow {
+        id: HolderId(id),
+        net_id: net_id.parse().map_err(|_| Error::Corrupt {
+            column: "holders.net_id",
+        })?,
+        person_index: BlindIndex::from_column(&person_index, "holders.person_index")?,
+        wallet_key: WalletKeyRow {
+            fingerprint,
+            spki,
+            suite,
+        },
+        wrapped_data_key,
+        sealed_personal,
+    })
+}
+
+fn holder_where(
+    connection: &Connection,
+    condition: &str,
+    key: &[u8],
+) -> Result<Option<HolderRow>, Error> {
+    connection
+        .query_row(
+            &format!("SELECT {HOLDER_COLUMNS} FROM holders WHERE {condition} = ?1"),
+            params![key],
+            raw_holder,
+        )
+        .optional()
+        .map_err(database("read holder"))?
+        .map(holder_row)
+        .transpose()
+}
+
+/// Claims `code_index` for `person_index`: a first use records it, a use by the same person
+/// again is accepted, a use by another person is [`Error::EnrollmentCodeClaimed`].
+fn claim_code(
+    transaction: &Transaction<'_>,
+    code_index: &BlindIndex,
+    person_index: &BlindIndex,
+    at: Timestamp,
+) -> Result<(), Error> {
+    let owner: Option<Vec<u8>> = transaction
+        .query_row(
+            "SELECT person_index FROM used_enrollment_codes WHERE code_index = ?1",
+            params![code_index.as_bytes()],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(database("read enrollment code"))?;
+    match owner {
+        Some(owner) if owner.as_slice() == person_index.as_bytes() => Ok(()),
+        Some(_) => Err(Error::EnrollmentCodeClaimed),
+        None => transaction
+            .execute(
+                "INSERT INTO used_enrollment_codes (code_index, person_index, used_at) \
+                 VALUES (?1, ?2, ?3)",
+                params![code_index.as_bytes(), person_index.as_bytes(), at.0],
+            )
+            .map(drop)
+            .map_err(database("claim enrollment code")),
+    }
+}
+
+fn record_guardianship(
+    transaction: &Transaction<'_>,
+    minor: HolderId,
+    guardian: Option<HolderId>,
+    at: Timestamp,
+) -> Result<(), Error> {
+    if let Some(guardian) = guardian {
+        transaction
+            .execute(
+                "INSERT OR IGNORE INTO guardianships (minor_id, guardian_id, recorded_at) \
+                 VALUES (?1, ?2, ?3)",
+                params![minor.0, guardian.0, at.0],
+            )
+            .map_err(database("record guardianship"))?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        let name = name.to_owned();
+        self.run(move |connection| {
+            connection
+                .query_row(
+                    "SELECT sealed FROM service_keys WHERE name = ?1",
+                    params![name],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(database("read service key"))
+        })
+        .await
+    }
+
+    async fn insert_service_key(
+        &self,
+        name: &str,
+        sealed: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let name = name.to_owned();
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO service_keys (name, sealed, created_at) VALUES (?1, ?2, ?3)",
+                    params![name, sealed, at.0],
+                )
+                .map(drop)
+                .map_err(insert_error("insert service key", |_| Conflict::ServiceKey))
+        })
+        .await
+    }
+
+    async fn has_service_keys(&self) -> Result<bool, Error> {
+        self.run(|connection| {
+            connection
+                .query_row("SELECT EXISTS (SELECT 1 FROM service_keys)", [], |row| {
+                    row.get(0)
+                })
+                .map_err(database("count service keys"))
+        })
+        .await
+    }
+
+    async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO operator_credentials (credential_hash, created_at) VALUES (?1, ?2)",
+                    params![hash, at.0],
+                )
+                .map(drop)
+                .map_err(database("insert operator credential"))
+        })
+        .await
+    }
+
+    async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare("SELECT credential_hash FROM operator_credentials ORDER BY id")
+                .map_err(database("read operator credentials"))?;
+            let rows = statement
+                .query_map([], |row| row.get(0))
+                .map_err(database("read operator credentials"))?;
+            rows.collect::<Result<Vec<Vec<u8>>, _>>()
+                .map_err(database("read operator credentials"))
+        })
+        .await
+    }
+
+    async fn upsert_authority(&self, authority: AuthorityRow) -> Result<(), Error> {
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO authorities (name, suite, public_key_spki, registered_at) \
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET \
+                     suite = excluded.suite, public_key_spki = excluded.public_key_spki, \
+                     registered_at = excluded.registered_at",
+                    params![
+                        authority.name,
+                        authority.suite,
+                        authority.public_key_spki,
+                        authority.registered_at.0
+                    ],
+                )
+                .map(drop)
+                .map_err(database("upsert authority"))
+        })
+        .await
+    }
+
+    async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error> {
+        let name = name.to_owned();
+        self.run(move |connection| {
+            connection
+                .query_row(
+                    "SELECT name, suite, public_key_spki, registered_at FROM authorities \
+                     WHERE name = ?1",
+                    params![name],
+                    |row| {
+                        Ok(AuthorityRow {
+                            name: row.get(0)?,
+                            suite: row.get(1)?,
+                            public_key_spki: row.get(2)?,
+                            registered_at: Timestamp(row.get(3)?),
+                        })
+                    },
+                )
+                .optional()
+                .map_err(database("read authority"))
+        })
+        .await
+    }
+
+    async fn replace_roster(
+        &self,
+        authority: &str,
+        records: Vec<RosterRow>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let authority = authority.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin roster load"))?;
+            let known: bool = transaction
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM authorities WHERE name = ?1)",
+                    params![authority],
+                    |row| row.get(0),
+                )
+                .map_err(database("read authority"))?;
+            if !known {
+                return Err(Error::NotFound { what: "authority" });
+            }
+            transaction
+                .execute(
+                    "DELETE FROM roster_records WHERE authority = ?1",
+                    params![authority],
+                )
+                .map_err(database("clear roster"))?;
+            {
+                let mut insert = transaction
+                    .prepare(
+                        "INSERT INTO roster_records \
+                         (document_index, authority, person_index, sealed, loaded_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (document_index) DO UPDATE SET \
+                         authority = excluded.authority, person_index = excluded.person_index, \
+                         sealed = excluded.sealed, loaded_at = excluded.loaded_at",
+                    )
+                    .map_err(database("insert roster record"))?;
+                for record in &records {
+                    insert
+                        .execute(params![
+                            record.document_index.as_bytes(),
+                            authority,
+                            record.person_index.as_bytes(),
+                            record.sealed,
+                            at.0
+                        ])
+                        .map_err(database("insert roster record"))?;
+                }
+            }
+            transaction.commit().map_err(database("commit roster load"))
+        })
+        .await
+    }
+
+    async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error> {
+        let key = *document_index.as_bytes();
+        self.run(move |connection| {
+            let raw: Option<(Vec<u8>, Vec<u8>)> = connection
+                .query_row(
+                    "SELECT person_index, sealed FROM roster_records WHERE document_index = ?1",
+                    params![key],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(database("read roster record"))?;
+            raw.map(|(person_index, sealed)| {
+                Ok(RosterRow {
+                    document_index: BlindIndex::new(key),
+                    person_index: BlindIndex::from_column(
+                        &person_index,
+                        "roster_records.person_index",
+                    )?,
+                    sealed,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn holder_by_person(
+        &self,
+        person_index: &BlindIndex,
+    ) -> Result<Option<HolderRow>, Error> {
+        let key = *person_index.as_bytes();
+        self.run(move |connection| holder_where(connection, "person_index", &key))
+            .await
+    }
+
+    async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error> {
+        let key = fingerprint.to_vec();
+        self.run(move |connection| holder_where(connection, "wallet_key_fingerprint", &key))
+            .await
+    }
+
+    async fn enroll_holder(
+        &self,
+        holder: NewHolder,
+        code_index: Option<BlindIndex>,
+        guardian: Option<HolderId>,
+        at: Timestamp,
+    ) -> Result<HolderId, Error> {
+        self.run(move |connection| {
+            let transaction = connection.transaction().map_err(database("begin enroll"))?;
+            if let Some(code_index) = &code_index {
+                claim_code(&transaction, code_index, &holder.person_index, at)?;
+            }
+            transaction
+                .execute(
+                    "INSERT INTO holders (net_id, person_index, wallet_key_fingerprint, \
+                     wallet_key_spki, wallet_key_suite, wrapped_data_key, sealed_personal, \
+                     enrolled_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                    params![
+                        holder.net_id.expose(),
+                        holder.person_index.as_bytes(),
+                        holder.wallet_key.fingerprint,
+                        holder.wallet_key.spki,
+                        holder.wallet_key.suite,
+                        holder.wrapped_data_key,
+                        holder.sealed_personal,
+                        at.0
+                    ],
+                )
+                .map_err(insert_error("insert holder", holder_conflict))?;
+            let id = HolderId(transaction.last_insert_rowid());
+            record_guardianship(&transaction, id, guardian, at)?;
+            transaction.commit().map_err(database("commit enroll"))?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn replace_wallet_key(
+        &self,
+        holder: HolderId,
+        new_key: WalletKeyRow,
+        code_index: Option<BlindIndex>,
+        guardian: Option<HolderId>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin wallet key replacement"))?;
+            let current: Option<(Vec<u8>, Vec<u8>, Vec<u8>, String)> = transaction
+                .query_row(
+                    "SELECT person_index, wallet_key_fingerprint, wallet_key_spki, \
+                     wallet_key_suite FROM holders WHERE id = ?1",
+                    params![holder.0],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                )
+                .optional()
+                .map_err(database("read holder"))?;
+            let Some((person_index, fingerprint, spki, suite)) = current else {
+                return Err(Error::NotFound { what: "holder" });
+            };
+            if let Some(code_index) = &code_index {
+                let person_index = BlindIndex::from_column(&person_index, "holders.person_index")?;
+                claim_code(&transaction, code_index, &person_index, at)?;
+            }
+            if fingerprint != new_key.fingerprint {
+                transaction
+                    .execute(
+                        "INSERT OR IGNORE INTO retired_wallet_keys (holder_id, \
+                         wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, retired_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![holder.0, fingerprint, spki, suite, at.0],
+                    )
+                    .map_err(database("retire wallet key"))?;
+                transaction
+                    .execute(
+                        "UPDATE holders SET wallet_key_fingerprint = ?2, wallet_key_spki = ?3, \
+                         wallet_key_suite = ?4, updated_at = ?5 WHERE id = ?1",
+                        params![
+                            holder.0,
+                            new_key.fingerprint,
+                            new_key.spki,
+                            new_key.suite,
+                            at.0
+                        ],
+                    )
+                    .map_err(insert_error("replace wallet key", |_| Conflict::WalletKey))?;
+            }
+            record_guardianship(&transaction, holder, guardian, at)?;
+            transaction
+                .commit()
+                .map_err(database("commit wallet key replacement"))
+        })
+        .await
+    }
+
+    async fn retired_wallet_keys(&self, holder: HolderId) -> Result<Vec<WalletKeyRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT wallet_key_fingerprint, wallet_key_spki, wallet_key_suite \
+                     FROM retired_wallet_keys WHERE holder_id = ?1 ORDER BY retired_at, rowid",
+                )
+                .map_err(database("read retired wallet keys"))?;
+            let rows = statement
+                .query_map(params![holder.0], |row| {
+                    Ok(WalletKeyRow {
+                        fingerprint: row.get(0)?,
+                        spki: row.get(1)?,
+                        suite: row.get(2)?,
+                    })
+                })
+                .map_err(database("read retired wallet keys"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read retired wallet keys"))
+        })
+        .await
+    }
+
+    async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT guardian_id FROM guardianships WHERE minor_id = ?1 \
+                     ORDER BY guardian_id",
+                )
+                .map_err(database("read guardianships"))?;
+            let rows = statement
+                .query_map(params![holder.0], |row| row.get(0).map(HolderId))
+                .map_err(database("read guardianships"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read guardianships"))
+        })
+        .await
+    }
+
+    async fn insert_platform(&self, platform: PlatformRow) -> Result<(), Error> {
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO platforms (client_id, credential_hash, sector, name, \
+                     registered_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        platform.client_id,
+                        platform.credential_hash,
+                        platform.sector,
+                        platform.name,
+                        platform.registered_at.0
+                    ],
+                )
+                .map(drop)
+                .map_err(insert_error("insert platform", |_| Conflict::Platform))
+        })
+        .await
+    }
+
+    async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            connection
+                .query_row(
+                    "SELECT client_id, credential_hash, sector, name, registered_at \
+                     FROM platforms WHERE client_id = ?1",
+                    params![client_id],
+                    |row| {
+                        Ok(PlatformRow {
+                            client_id: row.get(0)?,
+                            credential_hash: row.get(1)?,
+                            sector: row.get(2)?,
+                            name: row.get(3)?,
+                            registered_at: Timestamp(row.get(4)?),
+                        })
+                    },
+                )
+                .optional()
+                .map_err(database("read platform"))
+        })
+        .await
+    }
+
+    async fn use_presentation_nonce(
+        &self,
+        client_id: &str,
+        nonce_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin nonce use"))?;
+            transaction
+                .execute(
+                    "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
+                    params![now.0],
+                )
+                .map_err(database("purge nonces"))?;
+            transaction
+                .execute(
+                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
+                     VALUES (?1, ?2, ?3)",
+                    params![client_id, nonce_index.as_bytes(), expires_at.0],
+                )
+                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            transaction.commit().map_err(database("commit nonce use"))
+        })
+        .await
+    }
+
+    async fn holder_count(&self) -> Result<u64, Error> {
+        self.run(|connection| {
+            let count: i64 = connection
+                .query_row("SELECT COUNT(*) FROM holders", [], |row| row.get(0))
+                .map_err(database("count holders"))?;
+            u64::try_from(count).map_err(|_| Error::Corrupt {
+                column: "COUNT(holders)",
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,124 @@
+//! The rows the store reads and writes.
+
+use netid_core::NetId;
+
+/// Seconds since the Unix epoch, handed in by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+/// A keyed MAC used as a lookup key (blind index): 32 bytes, revealing nothing without the key.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct BlindIndex([u8; BlindIndex::LEN]);
+
+impl BlindIndex {
+    /// Length of a blind index in bytes (one SM3 or SHA-256 output).
+    pub const LEN: usize = 32;
+
+    /// Wraps a MAC output.
+    pub fn new(bytes: [u8; Self::LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// The index bytes.
+    pub fn as_bytes(&self) -> &[u8; Self::LEN] {
+        &self.0
+    }
+
+    pub(crate) fn from_column(bytes: &[u8], column: &'static str) -> Result<Self, crate::Error> {
+        <[u8; Self::LEN]>::try_from(bytes)
+            .map(Self)
+            .map_err(|_| crate::Error::Corrupt { column })
+    }
+}
+
+impl core::fmt::Debug for BlindIndex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("BlindIndex(..)")
+    }
+}
+
+/// The store's own key of a holder row; never shown outside the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HolderId(pub i64);
+
+/// A trusted document authority: its name and its signature public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorityRow {
+    /// The authority's name, as the roster names it.
+    pub name: String,
+    /// The crypto suite of its key (`gm` or `intl`).
+    pub suite: String,
+    /// The key as `SubjectPublicKeyInfo` DER.
+    pub public_key_spki: Vec<u8>,
+    /// When it was registered.
+    pub registered_at: Timestamp,
+}
+
+/// One authoritative record of a roster, sealed by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterRow {
+    /// Blind index of (document type, document number): the lookup key.
+    pub document_index: BlindIndex,
+    /// Blind index of the authority's person reference.
+    pub person_index: BlindIndex,
+    /// The record (personal data), sealed under a service key with `document_index` as AAD.
+    pub sealed: Vec<u8>,
+}
+
+/// A wallet public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletKeyRow {
+    /// Digest of the key's SPKI DER: the lookup key.
+    pub fingerprint: Vec<u8>,
+    /// The key as `SubjectPublicKeyInfo` DER.
+    pub spki: Vec<u8>,
+    /// The suite of the key (`gm` or `intl`).
+    pub suite: String,
+}
+
+/// A holder to enroll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHolder {
+    /// The freshly drawn Net ID.
+    pub net_id: NetId,
+    /// Blind index of the authority's person reference: one holder per person.
+    pub person_index: BlindIndex,
+    /// The holder's wallet key.
+    pub wallet_key: WalletKeyRow,
+    /// The holder's data key, wrapped under the master key.
+    pub wrapped_data_key: Vec<u8>,
+    /// The holder's personal data, sealed under the data key.
+    pub sealed_personal: Vec<u8>,
+}
+
+/// A holder as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderRow {
+    /// The row key.
+    pub id: HolderId,
+    /// The holder's Net ID.
+    pub net_id: NetId,
+    /// Blind index of the authority's person reference.
+    pub person_index: BlindIndex,
+    /// The current wallet key.
+    pub wallet_key: WalletKeyRow,
+    /// The data key, wrapped under the master key.
+    pub wrapped_data_key: Vec<u8>,
+    /// The personal data, sealed under the data key.
+    pub sealed_personal: Vec<u8>,
+}
+
+/// A registered platform (relying party).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformRow {
+    /// The public client id.
+    pub client_id: String,
+    /// Hash of the platform's credential; the credential itself is never stored.
+    pub credential_hash: Vec<u8>,
+    /// The sector its pairwise pseudonyms are derived for.
+    pub sector: String,
+    /// A display name given by the operator.
+    pub name: String,
+    /// When it was registered.
+    pub registered_at: Timestamp,
+}

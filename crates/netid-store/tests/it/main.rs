@@ -1,0 +1,360 @@
+//! netid-store on real SQLite files in temporary directories.
+
+// A test binary: helpers outside `#[test]` functions should fail loudly too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
+
+use netid_core::NetId;
+use netid_store::{
+    AuthorityRow, BlindIndex, Conflict, Error, HolderId, NewHolder, PlatformRow, RosterRow,
+    SqliteStore, Store, Timestamp, WalletKeyRow,
+};
+
+fn index(byte: u8) -> BlindIndex {
+    BlindIndex::new([byte; BlindIndex::LEN])
+}
+
+fn net_id(seed: u8) -> NetId {
+    NetId::generate(|bytes| bytes.fill(seed)).unwrap_or_else(|_| {
+        NetId::generate(|bytes| {
+            bytes.fill(seed);
+            bytes[0] = 1;
+        })
+        .unwrap()
+    })
+}
+
+fn wallet_key(byte: u8) -> WalletKeyRow {
+    WalletKeyRow {
+        fingerprint: vec![byte; 32],
+        spki: vec![byte; 91],
+        suite: "gm".to_owned(),
+    }
+}
+
+fn new_holder(seed: u8) -> NewHolder {
+    NewHolder {
+        net_id: net_id(seed),
+        person_index: index(seed),
+        wallet_key: wallet_key(seed),
+        wrapped_data_key: vec![seed; 44],
+        sealed_personal: vec![seed; 100],
+    }
+}
+
+async fn open(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(&dir.path().join("netid.sqlite3"))
+        .await
+        .unwrap()
+}
+
+const T0: Timestamp = Timestamp(1_800_000_000);
+
+#[tokio::test]
+async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    assert_eq!(store.pragma("journal_mode").await.unwrap(), "wal");
+    // 2 = FULL.
+    assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
+    assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
+    assert_eq!(store.schema_version().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn data_survives_reopening_and_migrations_are_not_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(&dir).await;
+        store
+            .insert_service_key("mac-pairwise", vec![1, 2, 3], T0)
+            .await
+            .unwrap();
+        store
+            .enroll_holder(new_holder(7), None, None, T0)
+            .await
+            .unwrap();
+    }
+    let store = open(&dir).await;
+    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        store.service_key("mac-pairwise").await.unwrap(),
+        Some(vec![1, 2, 3])
+    );
+    assert!(store.has_service_keys().await.unwrap());
+    assert_eq!(store.holder_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn database_of_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netid.sqlite3");
+    drop(SqliteStore::open(&path).await.unwrap());
+    let connection = rusqlite_connection(&path);
+    connection
+        .execute("INSERT INTO schema_version (version) VALUES (99)", [])
+        .unwrap();
+    drop(connection);
+    let error = SqliteStore::open(&path).await.unwrap_err();
+    assert!(matches!(
+        error,
+        Error::SchemaTooNew {
+            found: 99,
+            supported: 1
+        }
+    ));
+}
+
+fn rusqlite_connection(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+#[tokio::test]
+async fn service_key_names_are_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    assert!(!store.has_service_keys().await.unwrap());
+    store.insert_service_key("k", vec![1], T0).await.unwrap();
+    let error = store
+        .insert_service_key("k", vec![2], T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::ServiceKey
+        }
+    ));
+    assert_eq!(store.service_key("k").await.unwrap(), Some(vec![1]));
+    assert_eq!(store.service_key("missing").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn holders_are_found_by_person_and_by_current_wallet_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let id = store
+        .enroll_holder(new_holder(1), Some(index(0xc1)), None, T0)
+        .await
+        .unwrap();
+    let by_person = store.holder_by_person(&index(1)).await.unwrap().unwrap();
+    assert_eq!(by_person.id, id);
+    assert_eq!(by_person.net_id, net_id(1));
+    assert_eq!(by_person.sealed_personal, vec![1; 100]);
+    let by_key = store.holder_by_wallet_key(&[1; 32]).await.unwrap().unwrap();
+    assert_eq!(by_key.id, id);
+    assert_eq!(store.holder_by_person(&index(2)).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    store
+        .enroll_holder(new_holder(1), None, None, T0)
+        .await
+        .unwrap();
+
+    let mut same_net_id = new_holder(2);
+    same_net_id.net_id = net_id(1);
+    let error = store
+        .enroll_holder(same_net_id, Some(index(0xc2)), None, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::NetId
+        }
+    ));
+
+    let mut same_person = new_holder(3);
+    same_person.person_index = index(1);
+    let error = store
+        .enroll_holder(same_person, None, None, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Person
+        }
+    ));
+
+    let mut same_key = new_holder(4);
+    same_key.wallet_key = wallet_key(1);
+    let error = store
+        .enroll_holder(same_key, None, None, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::WalletKey
+        }
+    ));
+
+    assert_eq!(store.holder_count().await.unwrap(), 1);
+    // The code of the failed enrollment was rolled back: another person can still use it.
+    store
+        .enroll_holder(new_holder(5), Some(index(0xc2)), None, T0)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let first = store
+        .enroll_holder(new_holder(1), Some(index(0xcc)), None, T0)
+        .await
+        .unwrap();
+    let error = store
+        .enroll_holder(new_holder(2), Some(index(0xcc)), None, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::EnrollmentCodeClaimed));
+    assert_eq!(store.holder_count().await.unwrap(), 1);
+    // The same person may present their code again (recovery).
+    store
+        .replace_wallet_key(first, wallet_key(9), Some(index(0xcc)), None, T0)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn replacing_a_wallet_key_retires_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let id = store
+        .enroll_holder(new_holder(1), None, None, T0)
+        .await
+        .unwrap();
+    store
+        .replace_wallet_key(id, wallet_key(2), None, None, Timestamp(T0.0 + 1))
+        .await
+        .unwrap();
+    assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
+    let holder = store.holder_by_wallet_key(&[2; 32]).await.unwrap().unwrap();
+    assert_eq!(holder.id, id);
+    assert_eq!(holder.net_id, net_id(1));
+    assert_eq!(
+        store.retired_wallet_keys(id).await.unwrap(),
+        vec![wallet_key(1)]
+    );
+    let error = store
+        .replace_wallet_key(HolderId(999), wallet_key(3), None, None, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { what: "holder" }));
+}
+
+#[tokio::test]
+async fn guardianship_is_recorded_with_the_enrollment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let guardian = store
+        .enroll_holder(new_holder(1), None, None, T0)
+        .await
+        .unwrap();
+    let minor = store
+        .enroll_holder(new_holder(2), None, Some(guardian), T0)
+        .await
+        .unwrap();
+    assert_eq!(store.guardians_of(minor).await.unwrap(), vec![guardian]);
+    assert_eq!(store.guardians_of(guardian).await.unwrap(), vec![]);
+}
+
+#[tokio::test]
+async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let row = |byte| RosterRow {
+        document_index: index(byte),
+        person_index: index(byte + 100),
+        sealed: vec![byte; 10],
+    };
+    let error = store
+        .replace_roster("test-authority", vec![row(1)], T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { what: "authority" }));
+    assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
+
+    let authority = AuthorityRow {
+        name: "test-authority".to_owned(),
+        suite: "gm".to_owned(),
+        public_key_spki: vec![4; 91],
+        registered_at: T0,
+    };
+    store.upsert_authority(authority.clone()).await.unwrap();
+    assert_eq!(
+        store.authority("test-authority").await.unwrap(),
+        Some(authority)
+    );
+    store
+        .replace_roster("test-authority", vec![row(1), row(2)], T0)
+        .await
+        .unwrap();
+    assert_eq!(store.roster_record(&index(2)).await.unwrap(), Some(row(2)));
+    store
+        .replace_roster("test-authority", vec![row(3)], T0)
+        .await
+        .unwrap();
+    assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
+    assert_eq!(store.roster_record(&index(3)).await.unwrap(), Some(row(3)));
+}
+
+#[tokio::test]
+async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let platform = PlatformRow {
+        client_id: "p-1".to_owned(),
+        credential_hash: vec![9; 32],
+        sector: "sector-1".to_owned(),
+        name: "example".to_owned(),
+        registered_at: T0,
+    };
+    store.insert_platform(platform.clone()).await.unwrap();
+    assert_eq!(store.platform("p-1").await.unwrap(), Some(platform.clone()));
+    let error = store.insert_platform(platform).await.unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Platform
+        }
+    ));
+
+    let expires = Timestamp(T0.0 + 300);
+    store
+        .use_presentation_nonce("p-1", index(5), expires, T0)
+        .await
+        .unwrap();
+    let error = store
+        .use_presentation_nonce("p-1", index(5), expires, T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Nonce
+        }
+    ));
+    // After expiry the row is purged; freshness checks reject such old presentations anyway.
+    store
+        .use_presentation_nonce(
+            "p-1",
+            index(5),
+            Timestamp(T0.0 + 900),
+            Timestamp(T0.0 + 301),
+        )
+        .await
+        .unwrap();
+}
