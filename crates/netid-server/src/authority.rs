@@ -1,0 +1,150 @@
+//! The document authority: given an applicant's evidence, the authoritative record or a
+//! refusal. In the real system this is the population and exit-entry registries; here its one
+//! implementation is [`RosterAuthority`], the signed rosters the operator loaded.
+
+use std::sync::Arc;
+
+use netid_core::{Date, DocumentNumber, DocumentRecord, PersonName};
+use netid_crypto::Suite;
+use netid_store::{BlindIndex, Store};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::keys::ServiceKeys;
+use crate::personal::StoredRecord;
+use crate::{Error, blind};
+
+/// What an applicant shows: the document number, the name and the authority's one-time code.
+#[derive(Debug)]
+pub struct Evidence {
+    /// The document number (its type included).
+    pub number: DocumentNumber,
+    /// The name as entered.
+    pub name: PersonName,
+    /// The enrollment code, if the applicant has one.
+    pub enrollment_code: Option<String>,
+}
+
+/// The authority's answer.
+#[derive(Debug)]
+pub enum Answer {
+    /// The evidence matches this record.
+    Confirmed(AuthoritativeRecord),
+    /// No record matches (wrong number, name or code are not told apart).
+    Refused,
+}
+
+/// A record the authority vouches for, with the blind indexes that enrollment needs.
+#[derive(Debug)]
+pub struct AuthoritativeRecord {
+    /// The document record.
+    pub record: DocumentRecord,
+    /// Blind index of the authority's person reference: one Net ID per person.
+    pub person_index: BlindIndex,
+    /// Blind index of the code the record required, if any.
+    pub code_index: Option<BlindIndex>,
+    /// For a minor: blind index of the guardian's person reference.
+    pub guardian_index: Option<BlindIndex>,
+}
+
+/// A document authority.
+#[async_trait::async_trait]
+pub trait DocumentAuthority: Send + Sync + 'static {
+    /// Checks `evidence` on `today`.
+    async fn check(&self, evidence: &Evidence, today: Date) -> Result<Answer, Error>;
+}
+
+/// A roster record as sealed at rest (under the roster key, AAD = the document index).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SealedRosterRecord {
+    /// The authority whose roster holds the record.
+    pub(crate) authority: String,
+    pub(crate) record: StoredRecord,
+    /// Hex of the blind index of the enrollment code, if the record has one.
+    pub(crate) code_index: Option<String>,
+    /// Hex of the blind index of the guardian's person reference, for minors.
+    pub(crate) guardian_index: Option<String>,
+}
+
+/// The AAD of a sealed roster record.
+pub(crate) fn roster_aad(document_index: &BlindIndex) -> Vec<u8> {
+    let mut aad = b"netid roster record v1\n".to_vec();
+    aad.extend_from_slice(document_index.as_bytes());
+    aad
+}
+
+/// The document authority backed by the loaded rosters.
+#[derive(Clone)]
+pub struct RosterAuthority {
+    store: Arc<dyn Store>,
+    keys: Arc<ServiceKeys>,
+}
+
+impl RosterAuthority {
+    /// An authority over the rosters in `store`.
+    pub fn new(store: Arc<dyn Store>, keys: Arc<ServiceKeys>) -> Self {
+        Self { store, keys }
+    }
+}
+
+impl core::fmt::Debug for RosterAuthority {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RosterAuthority").finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl DocumentAuthority for RosterAuthority {
+    async fn check(&self, evidence: &Evidence, today: Date) -> Result<Answer, Error> {
+        let document_index = blind::document(&self.keys.blind_index, &evidence.number);
+        let Some(row) = self.store.roster_record(&document_index).await? else {
+            return Ok(Answer::Refused);
+        };
+        let json: Zeroizing<Vec<u8>> =
+            Suite::gm().decrypt(&self.keys.roster, &roster_aad(&document_index), &row.sealed)?;
+        let sealed: SealedRosterRecord = serde_json::from_slice(&json)
+            .map_err(|_| Error::Internal("sealed roster record is not json"))?;
+        let record = sealed
+            .record
+            .to_record(today)
+            .map_err(|_| Error::Internal("sealed roster record does not parse"))?;
+        if record.name() != &evidence.name {
+            return Ok(Answer::Refused);
+        }
+        let code_index = match (&sealed.code_index, &evidence.enrollment_code) {
+            (None, _) => None,
+            (Some(_), None) => return Ok(Answer::Refused),
+            (Some(expected), Some(code)) => {
+                let given = blind::enrollment_code(&self.keys.blind_index, &sealed.authority, code);
+                let expected = decode_index(expected)?;
+                if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+                    return Ok(Answer::Refused);
+                }
+                Some(given)
+            }
+        };
+        Ok(Answer::Confirmed(AuthoritativeRecord {
+            record,
+            person_index: row.person_index,
+            code_index,
+            guardian_index: sealed
+                .guardian_index
+                .as_deref()
+                .map(decode_index)
+                .transpose()?,
+        }))
+    }
+}
+
+fn decode_index(text: &str) -> Result<BlindIndex, Error> {
+    hex::decode(text)
+        .ok()
+        .and_then(|bytes| <[u8; BlindIndex::LEN]>::try_from(bytes).ok())
+        .map(BlindIndex::new)
+        .ok_or(Error::Internal("sealed blind index is malformed"))
+}
+
+pub(crate) fn encode_index(index: &BlindIndex) -> String {
+    hex::encode(index.as_bytes())
+}

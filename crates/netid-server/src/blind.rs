@@ -1,0 +1,49 @@
+//! Blind indexes: keyed MACs under the service's blind-index key, used as lookup keys so that
+//! the database never holds a person reference, document number, code or nonce in clear.
+//! Each index names its kind and separates fields with a byte that no field contains.
+
+use netid_core::DocumentNumber;
+use netid_crypto::{MacKey, Suite};
+use netid_store::BlindIndex;
+
+/// Index of a document: its type and canonical number.
+pub(crate) fn document(key: &MacKey, number: &DocumentNumber) -> BlindIndex {
+    index(
+        key,
+        &[
+            b"document",
+            number.document_type().name().as_bytes(),
+            number.expose().as_bytes(),
+        ],
+    )
+}
+
+/// Index of a person: the authority's name and its reference for the person.
+pub(crate) fn person(key: &MacKey, authority: &str, person_ref: &str) -> BlindIndex {
+    index(
+        key,
+        &[b"person", authority.as_bytes(), person_ref.as_bytes()],
+    )
+}
+
+/// Index of an enrollment code of an authority.
+pub(crate) fn enrollment_code(key: &MacKey, authority: &str, code: &str) -> BlindIndex {
+    index(key, &[b"code", authority.as_bytes(), code.as_bytes()])
+}
+
+/// Index of a presentation nonce of a platform.
+pub(crate) fn nonce(key: &MacKey, client_id: &str, nonce: &str) -> BlindIndex {
+    index(key, &[b"nonce", client_id.as_bytes(), nonce.as_bytes()])
+}
+
+fn index(key: &MacKey, fields: &[&[u8]]) -> BlindIndex {
+    // Fields are joined with 0x00, which no text field of ours contains.
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(fields.len() * 2);
+    for (position, field) in fields.iter().enumerate() {
+        if position > 0 {
+            parts.push(b"\0");
+        }
+        parts.push(field);
+    }
+    BlindIndex::new(Suite::gm().mac(key, &parts).to_bytes())
+}

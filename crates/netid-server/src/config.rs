@@ -1,0 +1,220 @@
+//! The server's one typed configuration: defaults, overlaid by `NETID_*` environment
+//! variables, overlaid by command-line flags, validated once at start-up.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::Error;
+use crate::keys::MasterKey;
+
+/// Validated configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// Where to listen; default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Where the database and the master key file live; default `./netid-data`.
+    pub data_dir: PathBuf,
+    /// The master key, when given by `NETID_MASTER_KEY` (hex); otherwise the key file in the
+    /// data directory is used (and created on first run).
+    pub master_key: Option<MasterKey>,
+}
+
+/// Values from the command line; `None` keeps the environment's or the default.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--listen`.
+    pub listen: Option<SocketAddr>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The environment variables netid reads.
+pub const ENV_LISTEN: &str = "NETID_LISTEN";
+/// See [`Config::data_dir`].
+pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
+/// See [`Config::master_key`].
+pub const ENV_MASTER_KEY: &str = "NETID_MASTER_KEY";
+/// Log filter (tracing `EnvFilter` syntax), read by the binary.
+pub const ENV_LOG: &str = "NETID_LOG";
+/// Log format, `json` or `compact`, read by the binary.
+pub const ENV_LOG_FORMAT: &str = "NETID_LOG_FORMAT";
+
+/// `NETID_*` variables that belong to the test suite or to the client commands of the `netid`
+/// binary, not to the server: set in the same shell, they must not stop `netid serve`.
+const NOT_SERVER_KEYS: [&str; 5] = [
+    "NETID_TEST_",
+    "NETID_BLESS",
+    "NETID_SERVER",
+    "NETID_OPERATOR_CREDENTIAL",
+    "NETID_PLATFORM_CREDENTIAL",
+];
+
+impl Config {
+    /// The default listen address.
+    pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+    /// The default data directory.
+    pub const DEFAULT_DATA_DIR: &'static str = "./netid-data";
+
+    /// Builds the configuration from `env` (pairs of name and value, normally
+    /// `std::env::vars_os()` converted) and `overrides`. An unknown `NETID_*` variable or a
+    /// value that does not parse is an error naming the variable.
+    pub fn load(
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: Overrides,
+    ) -> Result<Self, Error> {
+        let mut listen = None;
+        let mut data_dir = None;
+        let mut master_key = None;
+        for (name, value) in env {
+            match name.as_str() {
+                ENV_LISTEN => {
+                    listen =
+                        Some(
+                            value
+                                .trim()
+                                .parse::<SocketAddr>()
+                                .map_err(|_| Error::Config {
+                                    key: ENV_LISTEN,
+                                    expected: "a socket address such as 127.0.0.1:8080",
+                                })?,
+                        );
+                }
+                ENV_DATA_DIR => {
+                    if value.trim().is_empty() {
+                        return Err(Error::Config {
+                            key: ENV_DATA_DIR,
+                            expected: "a directory path",
+                        });
+                    }
+                    data_dir = Some(PathBuf::from(value));
+                }
+                ENV_MASTER_KEY => {
+                    master_key = Some(MasterKey::from_hex(value.trim()).ok_or(Error::Config {
+                        key: ENV_MASTER_KEY,
+                        expected: "32 hex digits (a 128-bit key)",
+                    })?);
+                }
+                ENV_LOG | ENV_LOG_FORMAT => {}
+                other
+                    if other.starts_with("NETID_")
+                        && !NOT_SERVER_KEYS
+                            .iter()
+                            .any(|prefix| other.starts_with(prefix)) =>
+                {
+                    return Err(Error::UnknownConfigKey {
+                        key: other.to_owned(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        let default_listen = Self::DEFAULT_LISTEN
+            .parse()
+            .map_err(|_| Error::Internal("default listen address"))?;
+        Ok(Self {
+            listen: overrides.listen.or(listen).unwrap_or(default_listen),
+            data_dir: overrides
+                .data_dir
+                .or(data_dir)
+                .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
+            master_key,
+        })
+    }
+
+    /// The process environment as UTF-8 pairs; a `NETID_*` variable that is not UTF-8 is an
+    /// error naming it, others are skipped.
+    pub fn process_env() -> Result<Vec<(String, String)>, Error> {
+        let mut pairs = Vec::new();
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str().map(str::to_owned) else {
+                continue;
+            };
+            match value.into_string() {
+                Ok(value) => pairs.push((name, value)),
+                Err(_) if name.starts_with("NETID_") => {
+                    return Err(Error::UnknownConfigKey { key: name });
+                }
+                Err(_) => {}
+            }
+        }
+        Ok(pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_without_environment_or_flags() {
+        let config = Config::load(env(&[("PATH", "/bin")]), Overrides::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("./netid-data"));
+        assert!(config.master_key.is_none());
+    }
+
+    #[test]
+    fn flags_override_environment_which_overrides_defaults() {
+        let vars = env(&[
+            ("NETID_LISTEN", "127.0.0.1:9000"),
+            ("NETID_DATA_DIR", "/tmp/a"),
+        ]);
+        let config = Config::load(vars.clone(), Overrides::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/a"));
+        let flags = Overrides {
+            listen: Some("127.0.0.1:9001".parse().unwrap()),
+            data_dir: Some(PathBuf::from("/tmp/b")),
+        };
+        let config = Config::load(vars, flags).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/b"));
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_name_the_key() {
+        let error =
+            Config::load(env(&[("NETID_LISTEN", "nowhere")]), Overrides::default()).unwrap_err();
+        assert!(matches!(
+            error,
+            Error::Config {
+                key: "NETID_LISTEN",
+                ..
+            }
+        ));
+        assert!(error.to_string().contains("NETID_LISTEN"));
+
+        let error =
+            Config::load(env(&[("NETID_MASTER_KEY", "abcd")]), Overrides::default()).unwrap_err();
+        assert!(matches!(
+            error,
+            Error::Config {
+                key: "NETID_MASTER_KEY",
+                ..
+            }
+        ));
+        // The message never repeats the (secret) value.
+        assert!(!error.to_string().contains("abcd"));
+
+        let error = Config::load(env(&[("NETID_LISTN", "x")]), Overrides::default()).unwrap_err();
+        assert!(matches!(&error, Error::UnknownConfigKey { key } if key == "NETID_LISTN"));
+    }
+
+    #[test]
+    fn test_suite_variables_are_not_config_keys() {
+        assert!(
+            Config::load(
+                env(&[("NETID_TEST_DATABASE_URL", "x"), ("NETID_BLESS", "1")]),
+                Overrides::default()
+            )
+            .is_ok()
+        );
+    }
+}

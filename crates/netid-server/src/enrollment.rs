@@ -1,0 +1,205 @@
+//! Enrollment (Measures Art. 2, 4, 5): an applicant proves possession of a wallet key, the
+//! document authority confirms the evidence, and the person gets a Net ID, or, if they
+//! already have one, the recovery path replaces their wallet key.
+
+use netid_core::{DocumentNumber, DocumentType, NetId, PersonName, Validity};
+use netid_proto::{EnrollOutcome, EnrollRequest, EnrollResponse, signing};
+use netid_store::{Conflict, HolderId, NewHolder};
+
+use crate::authority::{Answer, AuthoritativeRecord, Evidence};
+use crate::state::{AppState, check_fresh};
+use crate::wallet::WalletKey;
+use crate::{Error, Refusal, personal};
+
+/// Under this age an applicant is enrolled by a guardian (Art. 4).
+pub(crate) const GUARDIAN_REQUIRED_BELOW: u16 = 14;
+/// A guardian must be at least this old.
+pub(crate) const ADULT_AGE: u16 = 18;
+/// Random Net ID collisions are retried this many times.
+const NET_ID_ATTEMPTS: usize = 8;
+
+/// Enrolls or recovers; see the module documentation.
+pub(crate) async fn enroll(
+    state: &AppState,
+    request: EnrollRequest,
+) -> Result<EnrollResponse, Error> {
+    let today = state.clock.today()?;
+    let document_type: DocumentType =
+        request
+            .document_type
+            .parse()
+            .map_err(|error: netid_core::DocumentError| Refusal::InvalidField {
+                field: "document_type",
+                reason: error.to_string(),
+            })?;
+    let number =
+        DocumentNumber::parse(document_type, &request.document_number, today).map_err(|error| {
+            Refusal::InvalidField {
+                field: "document_number",
+                reason: error.to_string(),
+            }
+        })?;
+    let name = PersonName::parse(&request.name).map_err(|error| Refusal::InvalidField {
+        field: "name",
+        reason: error.to_string(),
+    })?;
+    if let Some(code) = &request.enrollment_code {
+        if code.is_empty() || code.len() > 128 || code.chars().any(char::is_control) {
+            return Err(Refusal::InvalidField {
+                field: "enrollment_code",
+                reason: "expected 1 to 128 characters without control characters".to_owned(),
+            }
+            .into());
+        }
+    }
+    let wallet = WalletKey::parse(&request.wallet_key, "wallet_key")?;
+    check_fresh(state, request.timestamp)?;
+    let message = signing::enrollment_message(
+        &request.document_type,
+        &request.document_number,
+        &request.name,
+        request.enrollment_code.as_deref(),
+        request.timestamp,
+    );
+    if !wallet.verifies(&message, &request.signature) {
+        return Err(Refusal::BadWalletSignature.into());
+    }
+
+    let evidence = Evidence {
+        number,
+        name,
+        enrollment_code: request.enrollment_code.clone(),
+    };
+    let confirmed = match state.authority.check(&evidence, today).await? {
+        Answer::Confirmed(record) => record,
+        Answer::Refused => {
+            tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "evidence_mismatch");
+            return Err(Refusal::EvidenceMismatch.into());
+        }
+    };
+    if confirmed.record.validity_on(today) == Validity::Expired {
+        return Err(Refusal::DocumentExpired.into());
+    }
+    let age = confirmed
+        .record
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("authoritative birth date after today"))?;
+    let guardian = if age < GUARDIAN_REQUIRED_BELOW {
+        Some(check_guardian(state, &request, &confirmed).await?)
+    } else {
+        None
+    };
+
+    let wallet_row = wallet.row()?;
+    if let Some(existing) = state
+        .store
+        .holder_by_person(&confirmed.person_index)
+        .await?
+    {
+        state
+            .store
+            .replace_wallet_key(
+                existing.id,
+                wallet_row,
+                confirmed.code_index.clone(),
+                guardian,
+                state.clock.now(),
+            )
+            .await
+            .map_err(enrollment_refusal)?;
+        tracing::info!(target: "netid::security", event = "wallet_key_replaced", minor = guardian.is_some());
+        return Ok(EnrollResponse {
+            net_id: existing.net_id.expose_grouped(),
+            outcome: EnrollOutcome::Recovered,
+        });
+    }
+
+    for _ in 0..NET_ID_ATTEMPTS {
+        let net_id = NetId::generate(|bytes| {
+            // A failing OS generator leaves zeros; the unique constraint and the retry limit
+            // then stop enrollment instead of issuing predictable ids.
+            if getrandom::fill(bytes).is_err() {
+                bytes.fill(0);
+            }
+        })
+        .map_err(|_| Error::Internal("net id generation"))?;
+        let (wrapped_data_key, sealed_personal) =
+            personal::seal_new(&state.keys.master, net_id.expose(), &confirmed.record)?;
+        let holder = NewHolder {
+            net_id,
+            person_index: confirmed.person_index.clone(),
+            wallet_key: wallet_row.clone(),
+            wrapped_data_key,
+            sealed_personal,
+        };
+        match state
+            .store
+            .enroll_holder(
+                holder,
+                confirmed.code_index.clone(),
+                guardian,
+                state.clock.now(),
+            )
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(target: "netid::security", event = "holder_enrolled", minor = guardian.is_some());
+                return Ok(EnrollResponse {
+                    net_id: net_id.expose_grouped(),
+                    outcome: EnrollOutcome::Enrolled,
+                });
+            }
+            Err(netid_store::Error::AlreadyExists {
+                what: Conflict::NetId,
+            }) => continue,
+            Err(error) => return Err(enrollment_refusal(error)),
+        }
+    }
+    Err(Error::Internal("net id collisions exhausted the retries"))
+}
+
+fn enrollment_refusal(error: netid_store::Error) -> Error {
+    match error {
+        netid_store::Error::EnrollmentCodeClaimed => Refusal::EnrollmentCodeUsed.into(),
+        netid_store::Error::AlreadyExists {
+            what: Conflict::WalletKey,
+        } => Refusal::WalletKeyInUse.into(),
+        netid_store::Error::AlreadyExists {
+            what: Conflict::Person,
+        } => Refusal::EnrollmentConflict.into(),
+        other => other.into(),
+    }
+}
+
+/// Checks the guardian consent of a minor's request: signed by the current wallet key of an
+/// enrolled adult whom the roster records as the minor's guardian.
+async fn check_guardian(
+    state: &AppState,
+    request: &EnrollRequest,
+    confirmed: &AuthoritativeRecord,
+) -> Result<HolderId, Error> {
+    let consent = request.guardian.as_ref().ok_or(Refusal::GuardianRequired)?;
+    let Some(expected) = &confirmed.guardian_index else {
+        return Err(Refusal::GuardianRequired.into());
+    };
+    let key = WalletKey::parse(&consent.wallet_key, "guardian.wallet_key")?;
+    let message = signing::guardian_consent_message(&request.signature);
+    if !key.verifies(&message, &consent.signature) {
+        return Err(Refusal::GuardianNotRecognised.into());
+    }
+    let guardian = state
+        .store
+        .holder_by_wallet_key(&key.fingerprint()?)
+        .await?
+        .ok_or(Refusal::GuardianNotRecognised)?;
+    if &guardian.person_index != expected {
+        return Err(Refusal::GuardianNotRecognised.into());
+    }
+    let today = state.clock.today()?;
+    let record = personal::open(&state.keys.master, &guardian, today)?;
+    match record.birth_date().age_on(today) {
+        Some(age) if age >= ADULT_AGE => Ok(guardian.id),
+        _ => Err(Refusal::GuardianNotRecognised.into()),
+    }
+}

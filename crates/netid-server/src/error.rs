@@ -1,0 +1,171 @@
+//! The one error type of `netid-server` (start-up, configuration, keys, services).
+//! `http/error.rs` maps each variant to an HTTP status and a stable problem code.
+
+use std::path::PathBuf;
+
+/// What went wrong in the server.
+///
+/// Messages name fields and rules, never values: no name, document number, birth date, Net
+/// ID, credential or key bytes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value did not parse.
+    #[error("configuration key {key} is invalid; expected {expected}")]
+    Config {
+        /// The variable or flag.
+        key: &'static str,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// A `NETID_*` environment variable that netid does not know (a typo?).
+    #[error(
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_LOG, NETID_LOG_FORMAT"
+    )]
+    UnknownConfigKey {
+        /// The variable.
+        key: String,
+    },
+    /// The data directory or key file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The data directory has a database but its master key file is gone: generating a new
+    /// key would silently make every stored key and record unreadable.
+    #[error(
+        "the data directory has a database but no master key file at {path}; restore the key file or set NETID_MASTER_KEY (a new key cannot decrypt the existing data)"
+    )]
+    MasterKeyMissing {
+        /// Where the key file should be.
+        path: PathBuf,
+    },
+    /// The master key file does not hold a 128-bit hex key.
+    #[error("master key file {path} is malformed; expected 32 hex digits")]
+    MasterKeyMalformed {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// The master key file can be read by other users.
+    #[error("master key file {path} is readable by other users; run chmod 600 on it")]
+    MasterKeyPermissions {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// The master key does not decrypt the stored service keys.
+    #[error(
+        "the master key does not decrypt the service keys in this data directory; use the key this database was created with"
+    )]
+    WrongMasterKey,
+    /// Binding the listen address failed.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Serving failed after start-up.
+    #[error("the http server stopped with an error: {0}")]
+    Serve(std::io::Error),
+    /// A storage operation failed.
+    #[error(transparent)]
+    Store(#[from] netid_store::Error),
+    /// A cryptographic operation on service data failed.
+    #[error(transparent)]
+    Crypto(#[from] netid_crypto::Error),
+    /// A request was refused; see [`Refusal`].
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// An impossible state: a bug in netid.
+    #[error("internal error in netid-server ({0}); please report this as a bug")]
+    Internal(&'static str),
+}
+
+/// Why a request was refused: each has a stable snake_case code (see `http/error.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// No credential, or one that matches nothing. Says nothing about what exists.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// A field did not parse; `field` names it, `reason` says what was wrong.
+    #[error("{field} is invalid: {reason}")]
+    InvalidField {
+        /// The request field.
+        field: &'static str,
+        /// What was wrong (never the value).
+        reason: String,
+    },
+    /// A roster record did not parse or is inconsistent (field named, value never shown).
+    #[error("roster record {index}: {field} is invalid: {reason}")]
+    InvalidRosterRecord {
+        /// 0-based position of the record in the roster.
+        index: usize,
+        /// The record field.
+        field: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Two records of a roster are for the same document.
+    #[error("roster record {index} repeats the document of an earlier record")]
+    DuplicateRosterRecord {
+        /// 0-based position of the repeated record.
+        index: usize,
+    },
+    /// A concurrent enrollment of the same person finished first.
+    #[error("another enrollment for this document finished at the same time; apply again")]
+    EnrollmentConflict,
+    /// The document authority is not registered.
+    #[error("document authority is not registered; register its key first")]
+    UnknownAuthority,
+    /// The roster's signature does not verify under the authority's key.
+    #[error("roster signature does not verify under the registered authority key")]
+    BadRosterSignature,
+    /// The wallet's signature over the request does not verify.
+    #[error("wallet signature does not verify for this request")]
+    BadWalletSignature,
+    /// The signed timestamp is too far from the server's clock.
+    #[error(
+        "signed timestamp is more than {window_seconds} seconds from the server clock; sign again"
+    )]
+    StaleTimestamp {
+        /// The allowed window.
+        window_seconds: i64,
+    },
+    /// The evidence does not match an authoritative record (or no record exists): the two
+    /// are not told apart.
+    #[error("the document evidence does not match the document authority's records")]
+    EvidenceMismatch,
+    /// The document has expired.
+    #[error("the document has expired; apply with a valid document")]
+    DocumentExpired,
+    /// The enrollment code was already used for another person.
+    #[error("the enrollment code has already been used")]
+    EnrollmentCodeUsed,
+    /// An applicant under 14 came without a valid guardian consent.
+    #[error("an applicant under 14 must be enrolled with the consent of a guardian on record")]
+    GuardianRequired,
+    /// The guardian's consent does not come from an enrolled adult recorded as guardian.
+    #[error(
+        "the guardian consent is not from an enrolled adult recorded as the applicant's guardian"
+    )]
+    GuardianNotRecognised,
+    /// The wallet key is the current key of another holder.
+    #[error("this wallet key is already in use; create a new wallet key")]
+    WalletKeyInUse,
+    /// A presentation could not be accepted (unknown key, bad signature): not told apart.
+    #[error("the presentation was not accepted")]
+    PresentationRejected,
+    /// The presentation's nonce was used before.
+    #[error("the presentation nonce was already used; ask the holder for a new presentation")]
+    PresentationReplayed,
+    /// The platform name, or the sector, already exists.
+    #[error("a platform with this client id already exists")]
+    PlatformExists,
+}

@@ -1,0 +1,269 @@
+//! `ApiError`: every error the API returns, as RFC 9457 problem details with a stable
+//! snake_case `code`. The mapping from crate errors to status and code lives here, in one
+//! place. 5xx bodies are generic; the cause is logged in the request span.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use netid_proto::{PROBLEM_CONTENT_TYPE, Problem};
+
+use crate::{Error, Refusal};
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError(Error);
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        Self(error)
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        Self(Error::Refused(refusal))
+    }
+}
+
+impl From<netid_store::Error> for ApiError {
+    fn from(error: netid_store::Error) -> Self {
+        Self(Error::Store(error))
+    }
+}
+
+/// Status, code and title of a refusal.
+pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match refusal {
+        Refusal::Unauthenticated => (
+            S::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+        ),
+        Refusal::InvalidField { .. } => (S::BAD_REQUEST, "invalid_field", "Invalid field"),
+        Refusal::InvalidRosterRecord { .. } => (
+            S::BAD_REQUEST,
+            "invalid_roster_record",
+            "Invalid roster record",
+        ),
+        Refusal::DuplicateRosterRecord { .. } => (
+            S::BAD_REQUEST,
+            "duplicate_roster_record",
+            "Duplicate roster record",
+        ),
+        Refusal::UnknownAuthority => (
+            S::UNPROCESSABLE_ENTITY,
+            "unknown_authority",
+            "Unknown document authority",
+        ),
+        Refusal::BadRosterSignature => (
+            S::UNPROCESSABLE_ENTITY,
+            "bad_roster_signature",
+            "Roster signature does not verify",
+        ),
+        Refusal::BadWalletSignature => (
+            S::FORBIDDEN,
+            "bad_wallet_signature",
+            "Wallet signature does not verify",
+        ),
+        Refusal::StaleTimestamp { .. } => (
+            S::BAD_REQUEST,
+            "stale_timestamp",
+            "Signed timestamp is not fresh",
+        ),
+        Refusal::EvidenceMismatch => (
+            S::FORBIDDEN,
+            "evidence_mismatch",
+            "Evidence does not match the authority's records",
+        ),
+        Refusal::DocumentExpired => (
+            S::UNPROCESSABLE_ENTITY,
+            "document_expired",
+            "Document has expired",
+        ),
+        Refusal::EnrollmentCodeUsed => (
+            S::FORBIDDEN,
+            "enrollment_code_used",
+            "Enrollment code already used",
+        ),
+        Refusal::GuardianRequired => (S::FORBIDDEN, "guardian_required", "Guardian required"),
+        Refusal::GuardianNotRecognised => (
+            S::FORBIDDEN,
+            "guardian_not_recognised",
+            "Guardian not recognised",
+        ),
+        Refusal::WalletKeyInUse => (S::CONFLICT, "wallet_key_in_use", "Wallet key in use"),
+        Refusal::PresentationRejected => (
+            S::FORBIDDEN,
+            "presentation_rejected",
+            "Presentation rejected",
+        ),
+        Refusal::PresentationReplayed => (
+            S::FORBIDDEN,
+            "presentation_replayed",
+            "Presentation replayed",
+        ),
+        Refusal::PlatformExists => (S::CONFLICT, "platform_exists", "Platform exists"),
+        Refusal::EnrollmentConflict => {
+            (S::CONFLICT, "enrollment_conflict", "Concurrent enrollment")
+        }
+    }
+}
+
+/// The problem response for `status`, `code`, `title` and `detail`.
+pub(crate) fn problem(status: StatusCode, code: &str, title: &str, detail: String) -> Response {
+    let body = Problem {
+        problem_type: format!("urn:netid:problem:{code}"),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail,
+        code: code.to_owned(),
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self.0 {
+            Error::Refused(refusal) => {
+                let (status, code, title) = classify_refusal(refusal);
+                tracing::debug!(code, "request refused");
+                problem(status, code, title, refusal.to_string())
+            }
+            other => {
+                // Our fault: log the cause (messages carry no personal data), answer generically.
+                tracing::error!(error = %other, "internal error");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Internal error",
+                    "the service could not complete the request; try again later".to_owned(),
+                )
+            }
+        }
+    }
+}
+
+/// A problem body for a bare error response made by a layer (405, 408, 413) or the
+/// fallback, keyed by status.
+pub(crate) fn problem_for_status(status: StatusCode) -> Response {
+    let (code, title, detail) = match status {
+        StatusCode::NOT_FOUND => (
+            "not_found",
+            "Not found",
+            "no such endpoint; see /v1/openapi.json",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Method not allowed",
+            "this endpoint does not accept that method; see /v1/openapi.json",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "timeout",
+            "Request timeout",
+            "the request took too long; try again",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "Payload too large",
+            "the request body is larger than the service accepts",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Unsupported media type",
+            "send the body as application/json",
+        ),
+        other if other.is_server_error() => (
+            "internal_error",
+            "Internal error",
+            "the service could not complete the request; try again later",
+        ),
+        _ => (
+            "bad_request",
+            "Bad request",
+            "the request could not be processed",
+        ),
+    };
+    problem(status, code, title, detail.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_maps_to_a_client_error_with_a_snake_case_code() {
+        let refusals = [
+            Refusal::Unauthenticated,
+            Refusal::InvalidField {
+                field: "name",
+                reason: "x".to_owned(),
+            },
+            Refusal::InvalidRosterRecord {
+                index: 0,
+                field: "name",
+                reason: "x".to_owned(),
+            },
+            Refusal::DuplicateRosterRecord { index: 1 },
+            Refusal::UnknownAuthority,
+            Refusal::BadRosterSignature,
+            Refusal::BadWalletSignature,
+            Refusal::StaleTimestamp { window_seconds: 1 },
+            Refusal::EvidenceMismatch,
+            Refusal::DocumentExpired,
+            Refusal::EnrollmentCodeUsed,
+            Refusal::GuardianRequired,
+            Refusal::GuardianNotRecognised,
+            Refusal::WalletKeyInUse,
+            Refusal::PresentationRejected,
+            Refusal::PresentationReplayed,
+            Refusal::PlatformExists,
+            Refusal::EnrollmentConflict,
+        ];
+        let mut codes = std::collections::HashSet::new();
+        for refusal in &refusals {
+            let (status, code, _) = classify_refusal(refusal);
+            assert!(status.is_client_error(), "{code}");
+            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(codes.insert(code), "duplicate code {code}");
+        }
+        assert_eq!(
+            classify_refusal(&Refusal::Unauthenticated).0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            classify_refusal(&Refusal::EvidenceMismatch),
+            (
+                StatusCode::FORBIDDEN,
+                "evidence_mismatch",
+                "Evidence does not match the authority's records"
+            )
+        );
+        assert_eq!(
+            classify_refusal(&Refusal::PresentationReplayed).1,
+            "presentation_replayed"
+        );
+    }
+
+    #[tokio::test]
+    async fn internal_errors_answer_generically() {
+        let response = ApiError(Error::Internal("secret detail")).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let problem: Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem.code, "internal_error");
+        assert!(!problem.detail.contains("secret"));
+    }
+}

@@ -1,0 +1,119 @@
+//! Extractors: our own `Json` (malformed bodies become our problem body, never echoing the
+//! input) and the authenticated callers (operator, platform).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64ct::{Base64, Encoding};
+use netid_store::PlatformRow;
+use serde::de::DeserializeOwned;
+
+use super::error::{ApiError, problem, problem_for_status};
+use crate::state::AppState;
+use crate::{Refusal, credentials};
+
+/// A JSON body; rejections are problem bodies that do not repeat the input.
+#[derive(Debug)]
+pub(crate) struct Json<T>(pub(crate) T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> Response {
+    // serde's messages can quote the offending value (personal data): never pass them on.
+    match rejection {
+        JsonRejection::JsonSyntaxError(_) => problem(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "Invalid JSON",
+            "request body is not valid json".to_owned(),
+        ),
+        JsonRejection::JsonDataError(_) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "Invalid body",
+            "request body does not have the fields this endpoint expects; see /v1/openapi.json"
+                .to_owned(),
+        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            problem_for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            problem_for_status(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        other => problem_for_status(other.status()),
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// A request authenticated with an operator credential (`Authorization: Bearer ...`).
+#[derive(Debug)]
+pub(crate) struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = header_value(parts)
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(token) = token {
+            let stored = state.store.operator_credentials().await?;
+            if stored.iter().any(|hash| credentials::matches(token, hash)) {
+                return Ok(Self);
+            }
+        }
+        tracing::info!(target: "netid::security", event = "authentication_failed", role = "operator");
+        Err(Refusal::Unauthenticated.into())
+    }
+}
+
+/// A request authenticated as a platform (`Authorization: Basic base64(client_id:credential)`).
+#[derive(Debug)]
+pub(crate) struct Platform(pub(crate) PlatformRow);
+
+impl FromRequestParts<AppState> for Platform {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let pair = header_value(parts)
+            .and_then(|value| value.strip_prefix("Basic "))
+            .and_then(|encoded| Base64::decode_vec(encoded.trim()).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        if let Some((client_id, credential)) = pair.as_deref().and_then(|p| p.split_once(':')) {
+            if let Some(platform) = state.store.platform(client_id).await? {
+                if credentials::matches(credential, &platform.credential_hash) {
+                    return Ok(Self(platform));
+                }
+            }
+        }
+        tracing::info!(target: "netid::security", event = "authentication_failed", role = "platform");
+        Err(Refusal::Unauthenticated.into())
+    }
+}
+
+fn header_value(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+}

@@ -1,0 +1,127 @@
+//! `GET /healthz` and the OpenAPI 3.1 document at `GET /v1/openapi.json`.
+
+use axum::http::Method;
+use axum::routing::get;
+use netid_proto::Health;
+use serde_json::{Value, json};
+
+use super::Route;
+use super::extract::Json;
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/healthz",
+            handler: get(|| async {
+                Json(Health {
+                    status: "ok".to_owned(),
+                })
+            }),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/openapi.json",
+            handler: get(|| async { Json(openapi_document()) }),
+        },
+    ]
+}
+
+fn problem_responses(codes: &[&str]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for code in codes {
+        responses.insert(
+            (*code).to_owned(),
+            json!({
+                "description": "Problem details (RFC 9457) with a stable `code`",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            }),
+        );
+    }
+    Value::Object(responses)
+}
+
+fn operation(
+    summary: &str,
+    security: Value,
+    request: Option<&str>,
+    ok: (&str, &str),
+    errors: &[&str],
+) -> Value {
+    let mut responses = problem_responses(errors);
+    if let Value::Object(map) = &mut responses {
+        map.insert(
+            ok.0.to_owned(),
+            json!({
+                "description": "Success",
+                "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", ok.1)}}}
+            }),
+        );
+    }
+    let mut operation = json!({ "summary": summary, "security": security, "responses": responses });
+    if let (Some(schema), Value::Object(map)) = (request, &mut operation) {
+        map.insert(
+            "requestBody".to_owned(),
+            json!({
+                "required": true,
+                "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+            }),
+        );
+    }
+    operation
+}
+
+/// The OpenAPI 3.1 description of every route.
+pub(super) fn openapi_document() -> Value {
+    let operator = json!([{"operatorBearer": []}]);
+    let platform = json!([{"platformBasic": []}]);
+    let public = json!([]);
+    let string = json!({"type": "string"});
+    let public_key = json!({
+        "description": "SPKI PEM or JWK of an SM2 or P-256 key",
+        "oneOf": [
+            {"type": "object", "required": ["pem"], "properties": {"pem": {"type": "string"}}, "additionalProperties": false},
+            {"type": "object", "required": ["jwk"], "properties": {"jwk": {"type": "object", "required": ["kty", "crv", "x", "y"], "properties": {"kty": string, "crv": {"enum": ["SM2", "P-256"]}, "x": string, "y": string}}}, "additionalProperties": false}
+        ]
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "netid",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "National network identity authentication public service: enrollment with a statutory document, result-only verification with pairwise pseudonyms."
+        },
+        "paths": {
+            "/healthz": {"get": operation("Liveness", public.clone(), None, ("200", "Health"), &[])},
+            "/v1/openapi.json": {"get": {"summary": "This document", "security": public.clone(), "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}}}},
+            "/v1/operator/authorities": {"post": operation("Trust a document authority's signature key", operator.clone(), Some("RegisterAuthorityRequest"), ("200", "RegisterAuthorityResponse"), &["400", "401", "413", "422"])},
+            "/v1/operator/rosters": {"post": operation("Load a roster signed by a registered authority (replaces its previous roster)", operator.clone(), Some("SignedRoster"), ("200", "LoadRosterResponse"), &["400", "401", "413", "422"])},
+            "/v1/operator/platforms": {"post": operation("Register a platform; the credential is returned once", operator, Some("RegisterPlatformRequest"), ("201", "RegisterPlatformResponse"), &["400", "401", "409", "422"])},
+            "/v1/holders/enroll": {"post": operation("Enroll with a statutory document, or recover (same person: new wallet key, same Net ID)", public, Some("EnrollRequest"), ("200", "EnrollResponse"), &["400", "403", "409", "413", "422"])},
+            "/v1/platform/verify": {"post": operation("Verify a holder's presentation: result, asked age predicates and pairwise pseudonym only", platform, Some("VerifyRequest"), ("200", "VerifyResponse"), &["400", "401", "403", "422"])}
+        },
+        "components": {
+            "securitySchemes": {
+                "operatorBearer": {"type": "http", "scheme": "bearer", "description": "The operator credential printed on first run"},
+                "platformBasic": {"type": "http", "scheme": "basic", "description": "client_id:credential from platform registration"}
+            },
+            "schemas": {
+                "Problem": {"type": "object", "required": ["type", "title", "status", "detail", "code"], "properties": {"type": string, "title": string, "status": {"type": "integer"}, "detail": string, "code": string}},
+                "Health": {"type": "object", "required": ["status"], "properties": {"status": string}},
+                "PublicKey": public_key,
+                "RegisterAuthorityRequest": {"type": "object", "required": ["name", "public_key"], "additionalProperties": false, "properties": {"name": string, "public_key": {"$ref": "#/components/schemas/PublicKey"}}},
+                "RegisterAuthorityResponse": {"type": "object", "required": ["name", "suite"], "properties": {"name": string, "suite": {"enum": ["gm", "intl"]}}},
+                "SignedRoster": {"type": "object", "required": ["alg", "authority", "payload", "signature"], "additionalProperties": false, "properties": {"alg": {"enum": ["SM2SM3", "ES256"]}, "authority": string, "payload": {"type": "string", "description": "base64url of the RosterPayload JSON bytes"}, "signature": {"type": "string", "description": "base64url of r||s over the payload bytes"}}},
+                "RosterPayload": {"type": "object", "required": ["authority", "issued_at", "records"], "properties": {"authority": string, "issued_at": {"type": "string", "format": "date"}, "records": {"type": "array", "items": {"$ref": "#/components/schemas/RosterEntry"}}}},
+                "RosterEntry": {"type": "object", "required": ["document_type", "document_number", "name", "birth_date", "nationality", "expiry", "person_ref"], "properties": {"document_type": string, "document_number": string, "name": string, "birth_date": {"type": "string", "format": "date"}, "sex": {"enum": ["male", "female"]}, "nationality": string, "expiry": {"type": "string", "description": "YYYY-MM-DD or long-term"}, "person_ref": string, "enrollment_code": string, "guardian_person_ref": string}},
+                "LoadRosterResponse": {"type": "object", "required": ["authority", "records"], "properties": {"authority": string, "records": {"type": "integer"}}},
+                "RegisterPlatformRequest": {"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": string}},
+                "RegisterPlatformResponse": {"type": "object", "required": ["client_id", "credential", "sector"], "properties": {"client_id": string, "credential": string, "sector": string}},
+                "EnrollRequest": {"type": "object", "required": ["document_type", "document_number", "name", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"document_type": string, "document_number": string, "name": string, "enrollment_code": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-enrollment-v1\\ndocument_type\\ndocument_number\\nname\\nenrollment_code\\ntimestamp"}, "guardian": {"type": "object", "required": ["wallet_key", "signature"], "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "signature": {"type": "string", "description": "base64url r||s over netid-guardian-consent-v1\\n<minor's signature>"}}}}},
+                "EnrollResponse": {"type": "object", "required": ["net_id", "outcome"], "properties": {"net_id": string, "outcome": {"enum": ["enrolled", "recovered"]}}},
+                "VerifyRequest": {"type": "object", "required": ["presentation"], "additionalProperties": false, "properties": {"presentation": {"type": "object", "required": ["wallet_key", "nonce", "timestamp", "signature"], "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "nonce": {"type": "string", "minLength": 16, "maxLength": 128}, "predicates": {"type": "array", "items": {"enum": ["age_over_14", "age_over_18"]}}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-presentation-v1\\nclient_id\\nnonce\\npredicates\\ntimestamp"}}}}},
+                "VerifyResponse": {"type": "object", "required": ["real_name_verified", "subject"], "properties": {"real_name_verified": {"type": "boolean"}, "age_over_14": {"type": "boolean"}, "age_over_18": {"type": "boolean"}, "subject": {"type": "string", "description": "pairwise pseudonym, hex of HMAC-SM3(k_pairwise, net_id || sector)"}}}
+            }
+        }
+    })
+}

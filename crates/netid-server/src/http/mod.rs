@@ -1,0 +1,143 @@
+//! The HTTP API: `app(state)` builds the router from each feature's routes and wraps it in
+//! the layers every request goes through (trace span, timeout, body limit, problem bodies).
+
+mod error;
+mod extract;
+mod holder;
+mod meta;
+mod operator;
+mod platform;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::MethodRouter;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+pub use error::ApiError;
+
+use crate::state::AppState;
+
+/// The largest request body accepted, in bytes (a roster of some thousand records fits).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One endpoint: method, path and handler. Every feature lists its endpoints as `Route`s so
+/// that the OpenAPI test can compare the document with the routes that exist.
+pub(crate) struct Route {
+    // Only the OpenAPI test reads the method: the handler's `MethodRouter` already routes it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    pub(crate) handler: MethodRouter<AppState>,
+}
+
+/// Every route of the API.
+pub(crate) fn routes() -> Vec<Route> {
+    let mut routes = meta::routes();
+    routes.extend(operator::routes());
+    routes.extend(holder::routes());
+    routes.extend(platform::routes());
+    routes
+}
+
+/// The application: every route, with its layers, over `state`.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for route in routes() {
+        router = router.route(route.path, route.handler);
+    }
+    router
+        .fallback(|| async { error::problem_for_status(StatusCode::NOT_FOUND) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::map_response(problem_for_bare_errors))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(|response: &Response, latency: Duration, span: &Span| {
+                    span.record("status", response.status().as_u16());
+                    tracing::info!(latency_ms = latency.as_millis(), "request finished");
+                })
+                .on_failure(()),
+        )
+        .with_state(state)
+}
+
+/// One span per request: a random request id, the method and the matched route (never the
+/// raw URI or headers, which may carry credentials).
+fn request_span(request: &Request) -> Span {
+    let mut id = [0u8; 8];
+    if getrandom::fill(&mut id).is_err() {
+        id = [0; 8];
+    }
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!(
+        "request",
+        request_id = %hex::encode(id),
+        method = %request.method(),
+        route,
+        status = tracing::field::Empty,
+    )
+}
+
+/// Gives error responses made by layers or axum itself (405, 408, 413) our problem body.
+async fn problem_for_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == netid_proto::PROBLEM_CONTENT_TYPE.as_bytes());
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        return error::problem_for_status(status);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn openapi_document_lists_exactly_the_routes_of_the_router() {
+        let document = meta::openapi_document();
+        let mut documented = BTreeSet::new();
+        let paths = document["paths"].as_object().unwrap();
+        for (path, operations) in paths {
+            for method in operations.as_object().unwrap().keys() {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        let routed: BTreeSet<(String, String)> = routes()
+            .iter()
+            .map(|route| (route.method.to_string(), route.path.to_owned()))
+            .collect();
+        assert_eq!(documented, routed);
+        assert_eq!(document["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn every_route_path_is_unique() {
+        let all = routes();
+        let paths: BTreeSet<_> = all.iter().map(|route| route.path).collect();
+        assert_eq!(paths.len(), all.len());
+    }
+}

@@ -1,0 +1,263 @@
+//! Keys: the master key (from `NETID_MASTER_KEY` or a key file), the service keys stored
+//! sealed under it, and per-holder data keys wrapped under it.
+//!
+//! Everything at rest is sealed with the `gm` suite's AEAD (SM4-GCM) and an AAD that names
+//! what the ciphertext is, so a sealed value cannot be moved to another slot.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use netid_crypto::{AeadKey, MacKey, SigningKey, Suite};
+use netid_store::{Store, Timestamp};
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+/// The name of the master key file in the data directory.
+pub const MASTER_KEY_FILE: &str = "master.key";
+/// The name of the database file in the data directory.
+pub const DATABASE_FILE: &str = "netid.sqlite3";
+
+/// The key-encryption key under which every other secret is stored. Zeroized on drop, never
+/// printed.
+pub struct MasterKey(AeadKey);
+
+impl core::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MasterKey").finish_non_exhaustive()
+    }
+}
+
+impl MasterKey {
+    /// Parses 32 hex digits; `None` if they are not exactly that.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let bytes = Zeroizing::new(hex::decode(text).ok()?);
+        AeadKey::from_bytes(&Suite::gm(), &bytes).ok().map(Self)
+    }
+
+    /// A fresh random key.
+    pub fn generate() -> Result<Self, Error> {
+        Ok(Self(AeadKey::generate(&Suite::gm())?))
+    }
+
+    /// The key as hex, for the key file. Handle with care.
+    fn expose_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.0.expose_secret()))
+    }
+
+    /// Seals `plaintext` under the master key for `purpose`.
+    pub(crate) fn seal(&self, purpose: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        Ok(Suite::gm().encrypt(&self.0, purpose, plaintext)?)
+    }
+
+    /// Opens what [`MasterKey::seal`] sealed for `purpose`.
+    pub(crate) fn open(&self, purpose: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        Ok(Suite::gm().decrypt(&self.0, purpose, sealed)?)
+    }
+}
+
+/// Reads the master key file in `data_dir`, or creates it (mode 0600) when the directory
+/// has no database yet. A missing key file beside an existing database is
+/// [`Error::MasterKeyMissing`], never a silent new key.
+pub fn load_or_create_master_key(data_dir: &Path) -> Result<MasterKey, Error> {
+    let path = data_dir.join(MASTER_KEY_FILE);
+    match std::fs::metadata(&path) {
+        Ok(metadata) => {
+            if metadata.permissions().mode() & 0o077 != 0 {
+                return Err(Error::MasterKeyPermissions { path });
+            }
+            let text =
+                Zeroizing::new(std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                    action: "read the master key file",
+                    path: path.clone(),
+                    source,
+                })?);
+            MasterKey::from_hex(text.trim()).ok_or(Error::MasterKeyMalformed { path })
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if data_dir.join(DATABASE_FILE).exists() {
+                return Err(Error::MasterKeyMissing { path });
+            }
+            let key = MasterKey::generate()?;
+            write_key_file(&path, &key)?;
+            Ok(key)
+        }
+        Err(source) => Err(Error::Io {
+            action: "read the master key file",
+            path,
+            source,
+        }),
+    }
+}
+
+fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        action: "write the master key file",
+        path: path.clone(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    let mut line = key.expose_hex();
+    line.push('\n');
+    file.write_all(line.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+/// The service keys, unsealed in memory.
+pub struct ServiceKeys {
+    /// The master key, for wrapping per-holder data keys.
+    pub(crate) master: MasterKey,
+    /// The service's SM2 signing key (for Net Certificates, in a later issue).
+    pub(crate) signing: SigningKey,
+    /// HMAC key of pairwise pseudonyms.
+    pub(crate) pairwise: MacKey,
+    /// HMAC key of blind indexes (person references, document numbers, codes, nonces).
+    pub(crate) blind_index: MacKey,
+    /// AEAD key sealing roster records at rest.
+    pub(crate) roster: AeadKey,
+}
+
+impl core::fmt::Debug for ServiceKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServiceKeys").finish_non_exhaustive()
+    }
+}
+
+const SIGNING: &str = "signing-gm";
+const PAIRWISE: &str = "mac-pairwise";
+const BLIND_INDEX: &str = "mac-blind-index";
+const ROSTER: &str = "aead-roster";
+
+/// The AAD of a sealed service key: its purpose and name.
+fn service_key_aad(name: &str) -> Vec<u8> {
+    format!("netid service key v1\n{name}").into_bytes()
+}
+
+impl ServiceKeys {
+    /// Loads the service keys from `store`, or generates and stores them on first run.
+    /// Returns the keys and, on first run only, the operator credential to show once.
+    pub async fn load_or_create(
+        store: &dyn Store,
+        master: MasterKey,
+        now: Timestamp,
+    ) -> Result<(Self, Option<Zeroizing<String>>), Error> {
+        if store.has_service_keys().await? {
+            let keys = Self::load(store, master).await?;
+            return Ok((keys, None));
+        }
+        let suite = Suite::gm();
+        let signing = suite.generate_signing_key()?;
+        let pairwise = MacKey::generate()?;
+        let blind_index = MacKey::generate()?;
+        let roster = AeadKey::generate(&suite)?;
+        let secrets: [(&str, Zeroizing<Vec<u8>>); 4] = [
+            (SIGNING, signing.to_pkcs8_der()?),
+            (PAIRWISE, Zeroizing::new(pairwise.expose_secret().to_vec())),
+            (
+                BLIND_INDEX,
+                Zeroizing::new(blind_index.expose_secret().to_vec()),
+            ),
+            (ROSTER, Zeroizing::new(roster.expose_secret().to_vec())),
+        ];
+        for (name, secret) in &secrets {
+            let sealed = master.seal(&service_key_aad(name), secret)?;
+            store.insert_service_key(name, sealed, now).await?;
+        }
+        let credential = crate::credentials::generate("netid-op")?;
+        store
+            .insert_operator_credential(crate::credentials::hash(&credential), now)
+            .await?;
+        let keys = Self {
+            master,
+            signing,
+            pairwise,
+            blind_index,
+            roster,
+        };
+        Ok((keys, Some(credential)))
+    }
+
+    async fn load(store: &dyn Store, master: MasterKey) -> Result<Self, Error> {
+        let suite = Suite::gm();
+        let open = |name: &'static str, sealed: Option<Vec<u8>>| -> Result<_, Error> {
+            let sealed = sealed.ok_or(Error::Store(netid_store::Error::NotFound {
+                what: "service key",
+            }))?;
+            master
+                .open(&service_key_aad(name), &sealed)
+                .map_err(|_| Error::WrongMasterKey)
+        };
+        let signing = open(SIGNING, store.service_key(SIGNING).await?)?;
+        let pairwise = open(PAIRWISE, store.service_key(PAIRWISE).await?)?;
+        let blind_index = open(BLIND_INDEX, store.service_key(BLIND_INDEX).await?)?;
+        let roster = open(ROSTER, store.service_key(ROSTER).await?)?;
+        Ok(Self {
+            signing: suite.signing_key_from_pkcs8_der(&signing)?,
+            pairwise: MacKey::from_bytes(&pairwise)?,
+            blind_index: MacKey::from_bytes(&blind_index)?,
+            roster: AeadKey::from_bytes(&suite, &roster)?,
+            master,
+        })
+    }
+
+    /// The service's public signing key, SPKI PEM.
+    pub fn signing_public_key_pem(&self) -> Result<String, Error> {
+        Ok(self.signing.verifying_key().to_spki_pem()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_key_hex_must_be_128_bits() {
+        assert!(MasterKey::from_hex(&"ab".repeat(16)).is_some());
+        assert!(MasterKey::from_hex(&"ab".repeat(15)).is_none());
+        assert!(MasterKey::from_hex(&"zz".repeat(16)).is_none());
+    }
+
+    #[test]
+    fn sealed_values_open_only_for_their_purpose() {
+        let key = MasterKey::generate().unwrap();
+        let sealed = key.seal(b"a", b"secret").unwrap();
+        assert_eq!(&key.open(b"a", &sealed).unwrap()[..], b"secret");
+        assert!(key.open(b"b", &sealed).is_err());
+    }
+
+    #[test]
+    fn key_file_is_created_owner_only_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create_master_key(dir.path()).unwrap();
+        let path = dir.path().join(MASTER_KEY_FILE);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let again = load_or_create_master_key(dir.path()).unwrap();
+        assert_eq!(first.0.expose_secret(), again.0.expose_secret());
+    }
+
+    #[test]
+    fn missing_key_file_beside_a_database_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DATABASE_FILE), b"").unwrap();
+        let error = load_or_create_master_key(dir.path()).unwrap_err();
+        assert!(matches!(error, Error::MasterKeyMissing { .. }));
+        assert!(!dir.path().join(MASTER_KEY_FILE).exists());
+    }
+
+    #[test]
+    fn key_file_readable_by_others_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        load_or_create_master_key(dir.path()).unwrap();
+        let path = dir.path().join(MASTER_KEY_FILE);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let error = load_or_create_master_key(dir.path()).unwrap_err();
+        assert!(matches!(error, Error::MasterKeyPermissions { .. }));
+    }
+}

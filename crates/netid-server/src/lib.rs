@@ -1,0 +1,180 @@
+//! netid-server: the netid HTTP API, its configuration, key management and wiring.
+//!
+//! What it does: [`app`] builds the axum router over an [`AppState`] (used by `main` and by
+//! the tests alike); [`start`] opens a data directory (SQLite database, master key, service
+//! keys generated on first run and stored sealed), binds and serves; [`serve`] does the same
+//! until Ctrl-C or SIGTERM, then shuts down gracefully.
+//!
+//! What it does not do: parse command lines (the `netid` binary does) or print anything but
+//! the first-run operator credential, which [`serve`] writes once to standard error.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use netid_server::{Config, Overrides};
+//!
+//! # async fn run() -> Result<(), netid_server::Error> {
+//! let config = Config::load(Config::process_env()?, Overrides::default())?;
+//! netid_server::serve(config).await
+//! # }
+//! ```
+
+mod authority;
+mod blind;
+pub mod clock;
+pub mod config;
+mod credentials;
+mod enrollment;
+mod error;
+mod http;
+pub mod keys;
+mod operator;
+mod personal;
+mod state;
+mod verification;
+mod wallet;
+
+use std::net::SocketAddr;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use netid_store::{SqliteStore, Store};
+use tokio::sync::oneshot;
+use zeroize::Zeroizing;
+
+pub use authority::{Answer, AuthoritativeRecord, DocumentAuthority, Evidence, RosterAuthority};
+pub use clock::Clock;
+pub use config::{Config, Overrides};
+pub use error::{Error, Refusal};
+pub use http::{ApiError, MAX_BODY_BYTES, REQUEST_TIMEOUT, app};
+pub use keys::{MasterKey, ServiceKeys};
+pub use operator::roster_alg;
+pub use state::AppState;
+
+/// Opens the data directory of `config`: creates it (mode 0700) if needed, loads or creates
+/// the master key, opens the database (running migrations) and loads or creates the service
+/// keys. Returns the state and, on first run only, the operator credential to show once.
+pub async fn open(
+    config: Config,
+    clock: Clock,
+) -> Result<(AppState, Option<Zeroizing<String>>), Error> {
+    create_data_dir(&config.data_dir)?;
+    let master = match config.master_key {
+        Some(key) => key,
+        None => keys::load_or_create_master_key(&config.data_dir)?,
+    };
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&config.data_dir.join(keys::DATABASE_FILE)).await?);
+    let (service_keys, credential) =
+        ServiceKeys::load_or_create(store.as_ref(), master, clock.now()).await?;
+    Ok((AppState::new(store, service_keys, clock), credential))
+}
+
+fn create_data_dir(path: &Path) -> Result<(), Error> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| Error::Io {
+            action: "create the data directory",
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// The address it listens on (useful with port 0).
+    pub address: SocketAddr,
+    /// The operator credential, on first run only. Show it once; it is not stored.
+    pub operator_credential: Option<Zeroizing<String>>,
+    shutdown: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), Error>>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets in-flight requests finish, and waits.
+    pub async fn shutdown(self) -> Result<(), Error> {
+        // The receiver is gone only if the server already stopped; the join reports why.
+        let _ = self.shutdown.send(());
+        self.task
+            .await
+            .map_err(|_| Error::Internal("server task panicked"))?
+    }
+}
+
+/// Opens the data directory and serves on `config.listen` in a background task.
+pub async fn start(config: Config) -> Result<Running, Error> {
+    let listen = config.listen;
+    let (state, operator_credential) = open(config, Clock::System).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Listen {
+            address: listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| Error::Listen {
+        address: listen,
+        source,
+    })?;
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let router = app(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stop.await;
+            })
+            .await
+            .map_err(Error::Serve)
+    });
+    tracing::info!(%address, "netid listening");
+    Ok(Running {
+        address,
+        operator_credential,
+        shutdown,
+        task,
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM, then shuts down gracefully. On first run, writes the
+/// operator credential once to standard error.
+pub async fn serve(config: Config) -> Result<(), Error> {
+    let mut running = start(config).await?;
+    if let Some(credential) = running.operator_credential.take() {
+        eprintln!(
+            "netid: first run: operator credential (shown once, store it safely): {}",
+            credential.as_str()
+        );
+    }
+    eprintln!("netid: listening on http://{}", running.address);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

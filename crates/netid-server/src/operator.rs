@@ -1,0 +1,200 @@
+//! The operator's services: trust a document authority, load its signed roster, register a
+//! platform.
+
+use std::collections::HashSet;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_crypto::{Suite, SuiteId};
+use netid_proto::{
+    LoadRosterResponse, RegisterAuthorityRequest, RegisterAuthorityResponse,
+    RegisterPlatformRequest, RegisterPlatformResponse, RosterPayload, SignedRoster,
+};
+use netid_store::{AuthorityRow, PlatformRow, RosterRow};
+
+use crate::authority::{SealedRosterRecord, encode_index, roster_aad};
+use crate::personal::StoredRecord;
+use crate::state::AppState;
+use crate::wallet::{WalletKey, stored_suite};
+use crate::{Error, Refusal, blind, credentials};
+
+/// Longest name of an authority or platform, in characters.
+const MAX_NAME_CHARS: usize = 100;
+
+fn check_name(field: &'static str, name: &str) -> Result<(), Refusal> {
+    let count = name.chars().count();
+    if name.trim().is_empty() || count > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(Refusal::InvalidField {
+            field,
+            reason: format!("expected 1 to {MAX_NAME_CHARS} characters without control characters"),
+        });
+    }
+    Ok(())
+}
+
+/// Registers (or re-keys) a document authority.
+pub(crate) async fn register_authority(
+    state: &AppState,
+    request: RegisterAuthorityRequest,
+) -> Result<RegisterAuthorityResponse, Error> {
+    check_name("name", &request.name)?;
+    let key = WalletKey::parse(&request.public_key, "public_key")?;
+    let suite = key.suite.id().as_str().to_owned();
+    state
+        .store
+        .upsert_authority(AuthorityRow {
+            name: request.name.clone(),
+            suite: suite.clone(),
+            public_key_spki: key.key.to_spki_der()?,
+            registered_at: state.clock.now(),
+        })
+        .await?;
+    tracing::info!(target: "netid::security", event = "authority_registered", suite = %suite);
+    Ok(RegisterAuthorityResponse {
+        name: request.name,
+        suite,
+    })
+}
+
+/// The JOSE-style `alg` of a suite's signatures.
+pub fn roster_alg(suite: SuiteId) -> &'static str {
+    match suite {
+        SuiteId::Gm => "SM2SM3",
+        SuiteId::Intl => "ES256",
+    }
+}
+
+/// Verifies a signed roster and replaces the authority's records with it, in one
+/// transaction. A bad signature or any bad record changes nothing.
+pub(crate) async fn load_roster(
+    state: &AppState,
+    signed: SignedRoster,
+) -> Result<LoadRosterResponse, Error> {
+    let authority = state
+        .store
+        .authority(&signed.authority)
+        .await?
+        .ok_or(Refusal::UnknownAuthority)?;
+    let suite = stored_suite(&authority.suite)?;
+    if signed.alg != roster_alg(suite.id()) {
+        return Err(Refusal::BadRosterSignature.into());
+    }
+    let key = suite.verifying_key_from_spki_der(&authority.public_key_spki)?;
+    let payload =
+        Base64UrlUnpadded::decode_vec(&signed.payload).map_err(|_| Refusal::InvalidField {
+            field: "payload",
+            reason: "expected base64url without padding".to_owned(),
+        })?;
+    let signature = Base64UrlUnpadded::decode_vec(&signed.signature)
+        .ok()
+        .and_then(|bytes| suite.signature_from_fixed(&bytes).ok())
+        .ok_or(Refusal::BadRosterSignature)?;
+    key.verify(&payload, &signature)
+        .map_err(|_| Refusal::BadRosterSignature)?;
+    let roster: RosterPayload =
+        serde_json::from_slice(&payload).map_err(|_| Refusal::InvalidField {
+            field: "payload",
+            reason: "expected the json of a roster".to_owned(),
+        })?;
+    if roster.authority != signed.authority {
+        return Err(Refusal::InvalidField {
+            field: "payload.authority",
+            reason: "does not match the signing authority".to_owned(),
+        }
+        .into());
+    }
+    let today = state.clock.today()?;
+    let blind_key = &state.keys.blind_index;
+    let mut seen = HashSet::new();
+    let mut rows = Vec::with_capacity(roster.records.len());
+    for (index, entry) in roster.records.iter().enumerate() {
+        let stored = StoredRecord {
+            document_type: entry.document_type.clone(),
+            document_number: entry.document_number.clone(),
+            name: entry.name.clone(),
+            birth_date: entry.birth_date.clone(),
+            sex: entry.sex.clone(),
+            nationality: entry.nationality.clone(),
+            expiry: entry.expiry.clone(),
+        };
+        let record = stored
+            .to_record(today)
+            .map_err(|error| Refusal::InvalidRosterRecord {
+                index,
+                field: error.field,
+                reason: error.reason,
+            })?;
+        if entry.person_ref.trim().is_empty() {
+            return Err(Refusal::InvalidRosterRecord {
+                index,
+                field: "person_ref",
+                reason: "must not be empty".to_owned(),
+            }
+            .into());
+        }
+        let document_index = blind::document(blind_key, record.number());
+        if !seen.insert(document_index.clone()) {
+            return Err(Refusal::DuplicateRosterRecord { index }.into());
+        }
+        let sealed = SealedRosterRecord {
+            authority: roster.authority.clone(),
+            // Re-serialise from the parsed record so that what is stored is canonical.
+            record: StoredRecord::from_record(&record),
+            code_index: entry.enrollment_code.as_deref().map(|code| {
+                encode_index(&blind::enrollment_code(blind_key, &roster.authority, code))
+            }),
+            guardian_index: entry.guardian_person_ref.as_deref().map(|reference| {
+                encode_index(&blind::person(blind_key, &roster.authority, reference))
+            }),
+        };
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec(&sealed).map_err(|_| Error::Internal("serialising roster"))?,
+        );
+        rows.push(RosterRow {
+            sealed: Suite::gm().encrypt(&state.keys.roster, &roster_aad(&document_index), &json)?,
+            person_index: blind::person(blind_key, &roster.authority, &entry.person_ref),
+            document_index,
+        });
+    }
+    let count = rows.len();
+    state
+        .store
+        .replace_roster(&roster.authority, rows, state.clock.now())
+        .await?;
+    tracing::info!(target: "netid::security", event = "roster_loaded", records = count);
+    Ok(LoadRosterResponse {
+        authority: roster.authority,
+        records: count,
+    })
+}
+
+/// Registers a platform: a random client id, credential (returned once, stored hashed) and
+/// pseudonym sector.
+pub(crate) async fn register_platform(
+    state: &AppState,
+    request: RegisterPlatformRequest,
+) -> Result<RegisterPlatformResponse, Error> {
+    check_name("name", &request.name)?;
+    let client_id = credentials::random_id("pl")?;
+    let credential = credentials::generate("netid-pl")?;
+    let sector = credentials::random_id("sector")?;
+    state
+        .store
+        .insert_platform(PlatformRow {
+            client_id: client_id.clone(),
+            credential_hash: credentials::hash(&credential),
+            sector: sector.clone(),
+            name: request.name,
+            registered_at: state.clock.now(),
+        })
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::AlreadyExists { .. } => Error::Refused(Refusal::PlatformExists),
+            other => other.into(),
+        })?;
+    tracing::info!(target: "netid::security", event = "platform_registered", platform_id = %client_id);
+    Ok(RegisterPlatformResponse {
+        client_id,
+        credential: credential.to_string(),
+        sector,
+    })
+}

@@ -1,0 +1,129 @@
+//! Result-only verification for platforms (Measures Art. 7, 8): whether the presenter is a
+//! verified real-name holder, the age predicates asked for, and the pairwise pseudonym; never
+//! the Net ID, name, document number or birth date.
+
+use netid_crypto::Suite;
+use netid_proto::{Predicate, VerifyRequest, VerifyResponse, signing};
+use netid_store::{Conflict, PlatformRow, Timestamp};
+
+use crate::enrollment::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
+use crate::state::{AppState, FRESHNESS_WINDOW_SECONDS, check_fresh};
+use crate::wallet::WalletKey;
+use crate::{Error, Refusal, blind, personal};
+
+/// Shortest and longest nonce, in bytes.
+const NONCE_LEN: core::ops::RangeInclusive<usize> = 16..=128;
+
+/// Verifies a holder's presentation for `platform`.
+pub(crate) async fn verify(
+    state: &AppState,
+    platform: &PlatformRow,
+    request: VerifyRequest,
+) -> Result<VerifyResponse, Error> {
+    let presentation = request.presentation;
+    if !NONCE_LEN.contains(&presentation.nonce.len())
+        || !presentation
+            .nonce
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic())
+    {
+        return Err(Refusal::InvalidField {
+            field: "presentation.nonce",
+            reason: "expected 16 to 128 printable ascii characters".to_owned(),
+        }
+        .into());
+    }
+    let mut asked = presentation.predicates.clone();
+    asked.sort_unstable();
+    asked.dedup();
+    if asked.len() != presentation.predicates.len() {
+        return Err(Refusal::InvalidField {
+            field: "presentation.predicates",
+            reason: "a predicate is repeated".to_owned(),
+        }
+        .into());
+    }
+    let wallet = WalletKey::parse(&presentation.wallet_key, "presentation.wallet_key")?;
+    check_fresh(state, presentation.timestamp)?;
+
+    let Some(holder) = state
+        .store
+        .holder_by_wallet_key(&wallet.fingerprint()?)
+        .await?
+    else {
+        tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
+        return Err(Refusal::PresentationRejected.into());
+    };
+    let message = signing::presentation_message(
+        &platform.client_id,
+        &presentation.nonce,
+        &presentation.predicates,
+        presentation.timestamp,
+    );
+    if !wallet.verifies(&message, &presentation.signature) {
+        tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
+        return Err(Refusal::PresentationRejected.into());
+    }
+    let nonce_index = blind::nonce(
+        &state.keys.blind_index,
+        &platform.client_id,
+        &presentation.nonce,
+    );
+    let expires_at = Timestamp(
+        presentation
+            .timestamp
+            .saturating_add(FRESHNESS_WINDOW_SECONDS),
+    );
+    state
+        .store
+        .use_presentation_nonce(
+            &platform.client_id,
+            nonce_index,
+            expires_at,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::AlreadyExists {
+                what: Conflict::Nonce,
+            } => Error::Refused(Refusal::PresentationReplayed),
+            other => other.into(),
+        })?;
+
+    let today = state.clock.today()?;
+    let record = personal::open(&state.keys.master, &holder, today)?;
+    let age = record
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("stored birth date after today"))?;
+    if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
+        // Design invariant 7: no verification of a child without a guardian on record.
+        return Err(Refusal::GuardianRequired.into());
+    }
+    let answer = |predicate| {
+        presentation
+            .predicates
+            .contains(&predicate)
+            .then_some(match predicate {
+                Predicate::AgeOver14 => age >= GUARDIAN_REQUIRED_BELOW,
+                Predicate::AgeOver18 => age >= ADULT_AGE,
+            })
+    };
+    let subject = pseudonym(state, holder.net_id.expose(), &platform.sector);
+    tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id);
+    Ok(VerifyResponse {
+        real_name_verified: true,
+        age_over_14: answer(Predicate::AgeOver14),
+        age_over_18: answer(Predicate::AgeOver18),
+        subject,
+    })
+}
+
+/// The pairwise pseudonym `HMAC-SM3(k_pairwise, net_id || sector)`, lower-case hex.
+fn pseudonym(state: &AppState, net_id: &str, sector: &str) -> String {
+    let tag = Suite::gm().mac(
+        &state.keys.pairwise,
+        &[net_id.as_bytes(), sector.as_bytes()],
+    );
+    hex::encode(tag.as_ref())
+}

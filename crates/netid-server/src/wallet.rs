@@ -1,0 +1,70 @@
+//! Wallet keys as the API carries them (SPKI PEM or JWK, `gm` or `intl`), and checks of
+//! wallet signatures.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_crypto::{Suite, SuiteId, VerifyingKey};
+use netid_proto::PublicKey;
+use netid_store::WalletKeyRow;
+
+use crate::error::Refusal;
+
+/// A parsed wallet public key and its suite.
+#[derive(Debug)]
+pub(crate) struct WalletKey {
+    pub(crate) suite: Suite,
+    pub(crate) key: VerifyingKey,
+}
+
+impl WalletKey {
+    /// Parses a key of either suite; `field` names the request field in errors.
+    pub(crate) fn parse(public_key: &PublicKey, field: &'static str) -> Result<Self, Refusal> {
+        let invalid = || Refusal::InvalidField {
+            field,
+            reason: "expected an SM2 or P-256 public key as SPKI PEM or JWK".to_owned(),
+        };
+        for suite in [Suite::gm(), Suite::intl()] {
+            let parsed = match public_key {
+                PublicKey::Pem(pem) => suite.verifying_key_from_spki_pem(pem),
+                PublicKey::Jwk(jwk) => suite.verifying_key_from_jwk(&netid_crypto::Jwk {
+                    kty: jwk.kty.clone(),
+                    crv: jwk.crv.clone(),
+                    x: jwk.x.clone(),
+                    y: jwk.y.clone(),
+                }),
+            };
+            if let Ok(key) = parsed {
+                return Ok(Self { suite, key });
+            }
+        }
+        Err(invalid())
+    }
+
+    /// The lookup key of a wallet key: the digest of its SPKI DER.
+    pub(crate) fn fingerprint(&self) -> Result<Vec<u8>, crate::Error> {
+        Ok(Suite::gm().hash(&self.key.to_spki_der()?).as_ref().to_vec())
+    }
+
+    /// The row to store.
+    pub(crate) fn row(&self) -> Result<WalletKeyRow, crate::Error> {
+        Ok(WalletKeyRow {
+            fingerprint: self.fingerprint()?,
+            spki: self.key.to_spki_der()?,
+            suite: self.suite.id().as_str().to_owned(),
+        })
+    }
+
+    /// Whether `signature` (base64url of fixed `r || s`) verifies over `message`.
+    pub(crate) fn verifies(&self, message: &[u8], signature: &str) -> bool {
+        Base64UrlUnpadded::decode_vec(signature)
+            .ok()
+            .and_then(|bytes| self.suite.signature_from_fixed(&bytes).ok())
+            .is_some_and(|signature| self.key.verify(message, &signature).is_ok())
+    }
+}
+
+/// The suite named in a stored row.
+pub(crate) fn stored_suite(name: &str) -> Result<Suite, crate::Error> {
+    name.parse::<SuiteId>()
+        .map(Suite::new)
+        .map_err(|_| crate::Error::Internal("unknown suite in a stored key row"))
+}

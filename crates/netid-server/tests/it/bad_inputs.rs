@@ -1,0 +1,353 @@
+//! Bad inputs: each gets a clear problem body and changes nothing.
+
+use netid_proto::{EnrollOutcome, Predicate, VerifyRequest};
+use netid_testkit::{Authority, Wallet};
+use reqwest::StatusCode;
+
+use crate::client::{World, basic};
+
+#[tokio::test]
+async fn malformed_and_mistyped_json_are_problems_that_do_not_echo_the_input() {
+    let world = World::new().await;
+    let client = &world.client;
+    let answer = client
+        .post_raw(
+            "/v1/holders/enroll",
+            None,
+            b"{\"name\": \"\xe6\xb5\x8b\xe8\xaf\x95\xe7\x94\xb2".to_vec(),
+        )
+        .await;
+    answer.problem(StatusCode::BAD_REQUEST, "invalid_json");
+    assert!(!answer.body.contains("测试甲"));
+
+    let answer = client
+        .post_raw(
+            "/v1/holders/enroll",
+            None,
+            br#"{"document_type": 7, "name": "SECRETNAME"}"#.to_vec(),
+        )
+        .await;
+    answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    assert!(!answer.body.contains("SECRETNAME"));
+
+    let answer = client
+        .send(
+            client
+                .http
+                .post(world.server.url("/v1/holders/enroll"))
+                .body("{}"),
+        )
+        .await;
+    answer.problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn oversize_body_is_refused() {
+    let world = World::new().await;
+    let mut body = b"{\"name\":\"".to_vec();
+    body.resize(netid_server::MAX_BODY_BYTES + 10, b'a');
+    world
+        .client
+        .post_raw("/v1/holders/enroll", None, body)
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let world = World::new().await;
+    let client = &world.client;
+    client
+        .send(client.http.get(world.server.url("/v1/holders/list")))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    client
+        .send(client.http.get(world.server.url("/v1/holders/enroll")))
+        .await
+        .problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn bad_roster_signatures_are_refused_and_keep_the_previous_roster() {
+    let world = World::new().await;
+    let client = &world.client;
+    let mut newcomer = netid_testkit::resident(
+        "110106",
+        "测试己",
+        netid_testkit::years_ago(25, netid_testkit::today()),
+        "P-0099",
+        None,
+    );
+    newcomer.enrollment_code = None;
+
+    // Tampered payload.
+    let mut tampered = world.authority.sign(vec![newcomer.clone()]);
+    let other = world.authority.sign(vec![world.people.adult.clone()]);
+    tampered.payload = other.payload.clone();
+    tampered.signature = world.authority.sign(vec![newcomer.clone()]).signature;
+    client
+        .load_roster(&tampered)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "bad_roster_signature");
+
+    // Signed by a key the operator does not trust for this authority.
+    let impostor = Authority::generate("test-authority");
+    client
+        .load_roster(&impostor.sign(vec![newcomer.clone()]))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "bad_roster_signature");
+
+    // An authority never registered.
+    let unknown = Authority::generate("unknown-authority");
+    client
+        .load_roster(&unknown.sign(vec![newcomer.clone()]))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "unknown_authority");
+
+    // A record that does not validate (birth date contradicts the number).
+    let mut inconsistent = newcomer.clone();
+    inconsistent.birth_date = "1990-01-01".to_owned();
+    let problem = client
+        .load_roster(&world.authority.sign(vec![inconsistent]))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_roster_record");
+    assert_eq!(
+        problem.detail,
+        "roster record 0: record is invalid: birth date does not match the one in the document number"
+    );
+
+    // Nothing changed: the newcomer is unknown, the previous roster still enrolls.
+    client
+        .enroll(&Wallet::generate().enroll_request(&newcomer))
+        .await
+        .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
+    let enrolled = client
+        .enroll_ok(&Wallet::generate().enroll_request(&world.people.adult))
+        .await;
+    assert_eq!(enrolled.outcome, EnrollOutcome::Enrolled);
+}
+
+#[tokio::test]
+async fn mismatched_evidence_is_refused_without_telling_what_differs_and_stores_nothing() {
+    let world = World::new().await;
+    let client = &world.client;
+    let adult = &world.people.adult;
+    let wallet = Wallet::generate();
+
+    for (name, code) in [
+        ("测试甲", Some("CODE-WRONG")),
+        ("测试甲", None),
+        ("测试庚", Some("CODE-A")),
+    ] {
+        let request =
+            wallet.enroll_request_with(&adult.document_type, &adult.document_number, name, code);
+        let problem = client
+            .enroll(&request)
+            .await
+            .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
+        assert_eq!(
+            problem.detail,
+            "the document evidence does not match the document authority's records"
+        );
+    }
+    // A valid number that is not in the roster gets the same answer.
+    let stranger = netid_testkit::synthetic_resident_id(
+        "110107",
+        netid_testkit::years_ago(30, netid_testkit::today()),
+        false,
+    );
+    client
+        .enroll(&wallet.enroll_request_with("resident-id", &stranger, "测试甲", Some("CODE-A")))
+        .await
+        .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
+
+    // A number with a typo is a field error that names the rule, not the value.
+    let mut typo = adult.document_number.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == '0' { '1' } else { '0' });
+    let problem = client
+        .enroll(&wallet.enroll_request_with("resident-id", &typo, "测试甲", Some("CODE-A")))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    assert!(
+        problem
+            .detail
+            .starts_with("document_number is invalid: check character should be")
+    );
+    assert!(!problem.detail.contains(&typo));
+
+    // Nothing was stored: the right evidence now makes a new holder, not a recovery.
+    let enrolled = client.enroll_ok(&wallet.enroll_request(adult)).await;
+    assert_eq!(enrolled.outcome, EnrollOutcome::Enrolled);
+}
+
+#[tokio::test]
+async fn expired_document_is_refused() {
+    let world = World::new().await;
+    world
+        .client
+        .enroll(&Wallet::generate().enroll_request(&world.people.expired))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "document_expired");
+}
+
+#[tokio::test]
+async fn an_enrollment_code_used_by_one_person_is_refused_for_another() {
+    let world = World::new().await;
+    let client = &world.client;
+    let today = netid_testkit::today();
+    let first = netid_testkit::resident(
+        "110108",
+        "测试辛",
+        netid_testkit::years_ago(20, today),
+        "P-0008",
+        Some("SHARED-CODE"),
+    );
+    let second = netid_testkit::resident(
+        "110109",
+        "测试壬",
+        netid_testkit::years_ago(21, today),
+        "P-0009",
+        Some("SHARED-CODE"),
+    );
+    let mut records = world.people.all();
+    records.extend([first.clone(), second.clone()]);
+    assert_eq!(
+        client
+            .load_roster(&world.authority.sign(records))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    client
+        .enroll_ok(&Wallet::generate().enroll_request(&first))
+        .await;
+    let late = Wallet::generate();
+    client
+        .enroll(&late.enroll_request(&second))
+        .await
+        .problem(StatusCode::FORBIDDEN, "enrollment_code_used");
+    // Nothing stored for the second person: their wallet key presents nowhere.
+    let platform = client.register_platform("p").await;
+    client
+        .verify(&platform, &late, "nonce-late-000001", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
+}
+
+#[tokio::test]
+async fn forged_wallet_signature_and_stale_timestamp_are_refused() {
+    let world = World::new().await;
+    let client = &world.client;
+    let wallet = Wallet::generate();
+    let mut request = wallet.enroll_request(&world.people.adult);
+    // Signed by another key than the one presented.
+    request.wallet_key = Wallet::generate().public_key();
+    client
+        .enroll(&request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+
+    let mut stale = wallet.enroll_request(&world.people.adult);
+    stale.timestamp -= 3600;
+    client
+        .enroll(&stale)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "stale_timestamp");
+}
+
+#[tokio::test]
+async fn replayed_presentation_is_refused() {
+    let world = World::new().await;
+    let client = &world.client;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let platform = client.register_platform("p").await;
+    let other_platform = client.register_platform("q").await;
+
+    let request = VerifyRequest {
+        presentation: wallet.present(
+            &platform.client_id,
+            "nonce-replay-0001",
+            &[Predicate::AgeOver18],
+        ),
+    };
+    assert_eq!(
+        client.verify_presentation(&platform, &request).await.status,
+        StatusCode::OK
+    );
+    client
+        .verify_presentation(&platform, &request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_replayed");
+    // Bound to the platform: another platform cannot use it either.
+    client
+        .verify_presentation(&other_platform, &request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
+    // Tampered predicates break the signature.
+    let mut tampered = VerifyRequest {
+        presentation: wallet.present(&platform.client_id, "nonce-replay-0002", &[]),
+    };
+    tampered.presentation.predicates = vec![Predicate::AgeOver14];
+    client
+        .verify_presentation(&platform, &tampered)
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
+}
+
+#[tokio::test]
+async fn missing_or_wrong_credentials_get_the_same_401() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("p").await;
+    let body = serde_json::json!({"name": "x"});
+    let bad_platform = netid_proto::RegisterPlatformResponse {
+        client_id: platform.client_id.clone(),
+        credential: "netid-pl-wrong".to_owned(),
+        sector: String::new(),
+    };
+    let unknown_platform = netid_proto::RegisterPlatformResponse {
+        client_id: "pl-unknown".to_owned(),
+        credential: platform.credential.clone(),
+        sector: String::new(),
+    };
+    let answers = [
+        client.post("/v1/operator/platforms", None, &body).await,
+        client
+            .post(
+                "/v1/operator/platforms",
+                Some("Bearer netid-op-wrong"),
+                &body,
+            )
+            .await,
+        client
+            .post("/v1/operator/platforms", Some(&basic(&platform)), &body)
+            .await,
+        client
+            .post_raw("/v1/operator/rosters", None, b"not json".to_vec())
+            .await,
+        client.post("/v1/platform/verify", None, &body).await,
+        client
+            .post("/v1/platform/verify", Some(&basic(&bad_platform)), &body)
+            .await,
+        client
+            .post(
+                "/v1/platform/verify",
+                Some(&basic(&unknown_platform)),
+                &body,
+            )
+            .await,
+        client
+            .post("/v1/platform/verify", Some(&client.bearer()), &body)
+            .await,
+    ];
+    let first = answers[0].body.clone();
+    for answer in &answers {
+        answer.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+        assert_eq!(answer.body, first, "no hint of what exists");
+    }
+}

@@ -1,0 +1,268 @@
+//! A small HTTP client over the API, and a world of synthetic fixtures.
+
+use netid_proto::{
+    EnrollRequest, EnrollResponse, Predicate, Problem, RegisterAuthorityRequest,
+    RegisterPlatformRequest, RegisterPlatformResponse, RosterEntry, SignedRoster, VerifyRequest,
+    VerifyResponse,
+};
+use netid_testkit::{Authority, TestServer, Wallet};
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The answer to a request: status and body text.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: String,
+    pub(crate) body: String,
+}
+
+impl Answer {
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("{} {}: {error}", self.status, self.body))
+    }
+
+    /// Asserts a problem body with `status` and `code`, and returns it.
+    pub(crate) fn problem(&self, status: StatusCode, code: &str) -> Problem {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{}",
+            self.body
+        );
+        let problem: Problem = self.json();
+        assert_eq!(problem.code, code, "{}", self.body);
+        assert_eq!(problem.status, status.as_u16());
+        problem
+    }
+}
+
+pub(crate) struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) operator: String,
+}
+
+impl Client {
+    pub(crate) fn new(server: &TestServer) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base_url: server.base_url.clone(),
+            operator: server.operator_credential.clone(),
+        }
+    }
+
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Answer {
+            status,
+            content_type,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        authorization: Option<&str>,
+        body: &impl Serialize,
+    ) -> Answer {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .json(body);
+        if let Some(authorization) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, authorization);
+        }
+        self.send(request).await
+    }
+
+    pub(crate) async fn post_raw(
+        &self,
+        path: &str,
+        authorization: Option<&str>,
+        body: Vec<u8>,
+    ) -> Answer {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(authorization) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, authorization);
+        }
+        self.send(request).await
+    }
+
+    pub(crate) fn bearer(&self) -> String {
+        format!("Bearer {}", self.operator)
+    }
+
+    pub(crate) async fn register_authority(&self, authority: &Authority) -> Answer {
+        let request = RegisterAuthorityRequest {
+            name: authority.name.clone(),
+            public_key: authority.public_key(),
+        };
+        self.post("/v1/operator/authorities", Some(&self.bearer()), &request)
+            .await
+    }
+
+    pub(crate) async fn load_roster(&self, roster: &SignedRoster) -> Answer {
+        self.post("/v1/operator/rosters", Some(&self.bearer()), roster)
+            .await
+    }
+
+    pub(crate) async fn register_platform(&self, name: &str) -> RegisterPlatformResponse {
+        let answer = self
+            .post(
+                "/v1/operator/platforms",
+                Some(&self.bearer()),
+                &RegisterPlatformRequest {
+                    name: name.to_owned(),
+                },
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        answer.json()
+    }
+
+    pub(crate) async fn enroll(&self, request: &EnrollRequest) -> Answer {
+        self.post("/v1/holders/enroll", None, request).await
+    }
+
+    pub(crate) async fn enroll_ok(&self, request: &EnrollRequest) -> EnrollResponse {
+        let answer = self.enroll(request).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+
+    pub(crate) async fn verify(
+        &self,
+        platform: &RegisterPlatformResponse,
+        wallet: &Wallet,
+        nonce: &str,
+        predicates: &[Predicate],
+    ) -> Answer {
+        let presentation = wallet.present(&platform.client_id, nonce, predicates);
+        self.verify_presentation(platform, &VerifyRequest { presentation })
+            .await
+    }
+
+    pub(crate) async fn verify_presentation(
+        &self,
+        platform: &RegisterPlatformResponse,
+        request: &VerifyRequest,
+    ) -> Answer {
+        self.post("/v1/platform/verify", Some(&basic(platform)), request)
+            .await
+    }
+
+    pub(crate) async fn verify_ok(
+        &self,
+        platform: &RegisterPlatformResponse,
+        wallet: &Wallet,
+        nonce: &str,
+        predicates: &[Predicate],
+    ) -> VerifyResponse {
+        let answer = self.verify(platform, wallet, nonce, predicates).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+}
+
+pub(crate) fn basic(platform: &RegisterPlatformResponse) -> String {
+    use base64ct::{Base64, Encoding};
+    format!(
+        "Basic {}",
+        Base64::encode_string(format!("{}:{}", platform.client_id, platform.credential).as_bytes())
+    )
+}
+
+/// The synthetic people of the tests.
+pub(crate) struct People {
+    /// An adult, 测试甲, born 30 years ago, with code CODE-A.
+    pub(crate) adult: RosterEntry,
+    /// Another adult, 测试乙, the child's guardian, code CODE-B.
+    pub(crate) guardian: RosterEntry,
+    /// A ten-year-old, 测试丙, whose guardian is 测试乙.
+    pub(crate) child: RosterEntry,
+    /// A sixteen-year-old, 测试丁.
+    pub(crate) teen: RosterEntry,
+    /// An adult whose document expired, 测试戊.
+    pub(crate) expired: RosterEntry,
+}
+
+impl People {
+    pub(crate) fn new() -> Self {
+        let today = netid_testkit::today();
+        let ago = |years| netid_testkit::years_ago(years, today);
+        let mut child =
+            netid_testkit::resident("110103", "测试丙", ago(10), "P-0003", Some("CODE-C"));
+        child.guardian_person_ref = Some("P-0002".to_owned());
+        let mut expired = netid_testkit::resident("110105", "测试戊", ago(40), "P-0005", None);
+        expired.expiry = "2020-01-01".to_owned();
+        Self {
+            adult: netid_testkit::resident("110101", "测试甲", ago(30), "P-0001", Some("CODE-A")),
+            guardian: netid_testkit::resident(
+                "110102",
+                "测试乙",
+                ago(35),
+                "P-0002",
+                Some("CODE-B"),
+            ),
+            child,
+            teen: netid_testkit::resident("110104", "测试丁", ago(16), "P-0004", None),
+            expired,
+        }
+    }
+
+    pub(crate) fn all(&self) -> Vec<RosterEntry> {
+        vec![
+            self.adult.clone(),
+            self.guardian.clone(),
+            self.child.clone(),
+            self.teen.clone(),
+            self.expired.clone(),
+        ]
+    }
+}
+
+/// A started server with an authority registered and the synthetic roster loaded.
+pub(crate) struct World {
+    pub(crate) server: TestServer,
+    pub(crate) client: Client,
+    pub(crate) authority: Authority,
+    pub(crate) people: People,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    pub(crate) async fn new() -> Self {
+        let (server, dir) = TestServer::start().await;
+        let client = Client::new(&server);
+        let authority = Authority::generate("test-authority");
+        assert_eq!(
+            client.register_authority(&authority).await.status,
+            StatusCode::OK
+        );
+        let people = People::new();
+        let answer = client.load_roster(&authority.sign(people.all())).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        Self {
+            server,
+            client,
+            authority,
+            people,
+            _dir: dir,
+        }
+    }
+}

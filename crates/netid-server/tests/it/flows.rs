@@ -1,0 +1,211 @@
+//! The happy paths: enrollment, recovery, guardianship, result-only verification.
+
+use netid_core::NetId;
+use netid_proto::{EnrollOutcome, Predicate};
+use netid_testkit::Wallet;
+use reqwest::StatusCode;
+
+use crate::client::World;
+
+#[tokio::test]
+async fn health_and_openapi_are_served() {
+    let world = World::new().await;
+    let health = world
+        .client
+        .send(world.client.http.get(world.server.url("/healthz")))
+        .await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.body, r#"{"status":"ok"}"#);
+    let openapi = world
+        .client
+        .send(world.client.http.get(world.server.url("/v1/openapi.json")))
+        .await;
+    assert_eq!(openapi.status, StatusCode::OK);
+    let document: serde_json::Value = openapi.json();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(document["paths"]["/v1/holders/enroll"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let world = World::new().await;
+    let openapi = world
+        .client
+        .send(world.client.http.get(world.server.url("/v1/openapi.json")))
+        .await;
+    let document: serde_json::Value = openapi.json();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let answer = world
+                .client
+                .send(
+                    world
+                        .client
+                        .http
+                        .request(method.clone(), world.server.url(path)),
+                )
+                .await;
+            assert_ne!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
+            assert_ne!(
+                answer.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn adult_enrolls_and_reenrollment_recovers_the_same_net_id_with_a_new_key() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("example platform").await;
+
+    let first_wallet = Wallet::generate();
+    let enrolled = client
+        .enroll_ok(&first_wallet.enroll_request(&world.people.adult))
+        .await;
+    assert_eq!(enrolled.outcome, EnrollOutcome::Enrolled);
+    let net_id: NetId = enrolled.net_id.parse().unwrap();
+    assert_eq!(enrolled.net_id, net_id.expose_grouped());
+    let before = client
+        .verify_ok(&platform, &first_wallet, "nonce-before-0001", &[])
+        .await;
+
+    let second_wallet = Wallet::generate();
+    let recovered = client
+        .enroll_ok(&second_wallet.enroll_request(&world.people.adult))
+        .await;
+    assert_eq!(recovered.outcome, EnrollOutcome::Recovered);
+    assert_eq!(recovered.net_id, enrolled.net_id);
+
+    // The old key is retired: it no longer presents.
+    client
+        .verify(&platform, &first_wallet, "nonce-after-00001", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
+    let after = client
+        .verify_ok(&platform, &second_wallet, "nonce-after-00002", &[])
+        .await;
+    assert_eq!(after.subject, before.subject);
+}
+
+#[tokio::test]
+async fn child_under_14_enrolls_only_with_the_recorded_guardian_consent() {
+    let world = World::new().await;
+    let client = &world.client;
+    let guardian = Wallet::generate();
+    client
+        .enroll_ok(&guardian.enroll_request(&world.people.guardian))
+        .await;
+    let stranger = Wallet::generate();
+    client
+        .enroll_ok(&stranger.enroll_request(&world.people.adult))
+        .await;
+
+    let child = Wallet::generate();
+    let mut request = child.enroll_request(&world.people.child);
+    client
+        .enroll(&request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_required");
+
+    // An enrolled adult who is not the recorded guardian.
+    request.guardian = Some(stranger.guardian_consent(&request));
+    client
+        .enroll(&request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+
+    // A guardian signature over another request does not count.
+    let other = child.enroll_request(&world.people.teen);
+    request.guardian = Some(guardian.guardian_consent(&other));
+    client
+        .enroll(&request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+
+    request.guardian = Some(guardian.guardian_consent(&request));
+    let enrolled = client.enroll_ok(&request).await;
+    assert_eq!(enrolled.outcome, EnrollOutcome::Enrolled);
+
+    let platform = client.register_platform("kids platform").await;
+    let answer = client
+        .verify_ok(
+            &platform,
+            &child,
+            "nonce-child-00001",
+            &[Predicate::AgeOver14, Predicate::AgeOver18],
+        )
+        .await;
+    assert!(answer.real_name_verified);
+    assert_eq!(answer.age_over_14, Some(false));
+    assert_eq!(answer.age_over_18, Some(false));
+}
+
+#[tokio::test]
+async fn platform_gets_the_result_asked_and_a_pairwise_pseudonym_only() {
+    let world = World::new().await;
+    let client = &world.client;
+    let adult = Wallet::generate();
+    let net_id = client
+        .enroll_ok(&adult.enroll_request(&world.people.adult))
+        .await
+        .net_id;
+    let teen = Wallet::generate();
+    client
+        .enroll_ok(&teen.enroll_request(&world.people.teen))
+        .await;
+    let platform_a = client.register_platform("platform a").await;
+    let platform_b = client.register_platform("platform b").await;
+
+    let answer = client
+        .verify(
+            &platform_a,
+            &adult,
+            "nonce-a-000000001",
+            &[Predicate::AgeOver18],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let body: serde_json::Value = answer.json();
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["age_over_18", "real_name_verified", "subject"]);
+    assert_eq!(body["real_name_verified"], true);
+    assert_eq!(body["age_over_18"], true);
+    let subject_a = body["subject"].as_str().unwrap().to_owned();
+    assert_eq!(subject_a.len(), 64);
+    assert!(subject_a.bytes().all(|b| b.is_ascii_hexdigit()));
+    let compact = net_id.replace('-', "");
+    assert!(!answer.body.contains(&compact) && !answer.body.contains(&net_id));
+
+    let again = client
+        .verify_ok(&platform_a, &adult, "nonce-a-000000002", &[])
+        .await;
+    assert_eq!(again.subject, subject_a, "stable at one platform");
+    assert_eq!(again.age_over_14, None);
+    assert_eq!(again.age_over_18, None);
+
+    let at_b = client
+        .verify_ok(&platform_b, &adult, "nonce-b-000000001", &[])
+        .await;
+    assert_ne!(at_b.subject, subject_a, "unlinkable across platforms");
+
+    let teen_answer = client
+        .verify_ok(
+            &platform_a,
+            &teen,
+            "nonce-t-000000001",
+            &[Predicate::AgeOver18, Predicate::AgeOver14],
+        )
+        .await;
+    assert_eq!(teen_answer.age_over_14, Some(true));
+    assert_eq!(teen_answer.age_over_18, Some(false));
+    assert_ne!(teen_answer.subject, subject_a);
+}

@@ -1,0 +1,17 @@
+//! End-to-end tests: a real server on 127.0.0.1:0 with a temporary SQLite data directory,
+//! driven through HTTP like any client.
+
+// A test binary: helpers outside `#[test]` functions should fail loudly too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::as_conversions
+)]
+
+mod bad_inputs;
+mod client;
+mod flows;
+mod privacy;
+mod restart;

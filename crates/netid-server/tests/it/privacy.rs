@@ -1,0 +1,131 @@
+//! Privacy invariant 5 (and 1): a planted synthetic name, document number, birth date and the
+//! issued Net ID appear in no log line and in no response that is not the holder's own.
+
+use netid_proto::Predicate;
+use netid_testkit::{TestServer, Wallet, capture_logs};
+use reqwest::StatusCode;
+
+use crate::client::{Answer, Client};
+
+const PLANTED_NAME: &str = "测试泄漏者";
+
+fn escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\u{:04x}", u32::from(c))
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn planted_personal_data_never_appears_in_logs_or_other_responses() {
+    let (logs, _guard) = capture_logs();
+    let (server, _dir) = TestServer::start().await;
+    let client = Client::new(&server);
+    let authority = netid_testkit::Authority::generate("test-authority");
+    let birth = netid_testkit::years_ago(33, netid_testkit::today());
+    let holder =
+        netid_testkit::resident("110111", PLANTED_NAME, birth, "P-LEAK", Some("CODE-LEAK"));
+    let number = holder.document_number.clone();
+
+    let mut others: Vec<Answer> = Vec::new();
+    others.push(client.register_authority(&authority).await);
+    others.push(
+        client
+            .load_roster(&authority.sign(vec![holder.clone()]))
+            .await,
+    );
+    let platform = client.register_platform("leak test").await;
+
+    let wallet = Wallet::generate();
+    // Refusals that carry the planted data in the request.
+    let mut wrong_name = wallet.enroll_request(&holder);
+    wrong_name.name = format!("{PLANTED_NAME}x");
+    others.push(client.enroll(&wrong_name).await);
+    others.push(
+        client
+            .enroll(&wallet.enroll_request_with("resident-id", &number, PLANTED_NAME, Some("nope")))
+            .await,
+    );
+    let mut bad_number = number.clone();
+    bad_number.insert(3, '!');
+    others.push(
+        client
+            .enroll(&wallet.enroll_request_with("resident-id", &bad_number, PLANTED_NAME, None))
+            .await,
+    );
+    others.push(
+        client
+            .post_raw(
+                "/v1/holders/enroll",
+                None,
+                format!(r#"{{"document_type":"resident-id","document_number":{number:?},"name":{PLANTED_NAME:?},"timestamp":"x"}}"#)
+                    .into_bytes(),
+            )
+            .await,
+    );
+
+    // The holder's own enrollment: the only response allowed to carry the Net ID.
+    let own = client.enroll(&wallet.enroll_request(&holder)).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    let net_id: netid_proto::EnrollResponse = own.json();
+    let recovered = client
+        .enroll(&Wallet::generate().enroll_request(&holder))
+        .await;
+    assert_eq!(recovered.status, StatusCode::OK);
+
+    let wallet2 = Wallet::generate();
+    client.enroll(&wallet2.enroll_request(&holder)).await;
+    others.push(
+        client
+            .verify(
+                &platform,
+                &wallet2,
+                "nonce-leak-000001",
+                &[Predicate::AgeOver14, Predicate::AgeOver18],
+            )
+            .await,
+    );
+    others.push(
+        client
+            .verify(&platform, &wallet, "nonce-leak-000002", &[])
+            .await,
+    );
+    server.stop().await;
+
+    let secrets = [
+        PLANTED_NAME.to_owned(),
+        escaped(PLANTED_NAME),
+        number.clone(),
+        birth.to_string(),
+        net_id.net_id.clone(),
+        net_id.net_id.replace('-', ""),
+        "P-LEAK".to_owned(),
+        "CODE-LEAK".to_owned(),
+    ];
+    let log_text = logs.text();
+    assert!(log_text.contains("request finished"), "logs were captured");
+    assert!(log_text.contains("holder_enrolled"));
+    for line in log_text.lines() {
+        for secret in &secrets {
+            assert!(
+                !line.contains(secret.as_str()),
+                "log line leaks personal data: {line}"
+            );
+        }
+    }
+    assert!(others.iter().any(|answer| answer.status == StatusCode::OK));
+    for answer in &others {
+        for secret in &secrets {
+            assert!(
+                !answer.body.contains(secret.as_str()),
+                "response leaks personal data: {}",
+                answer.body
+            );
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Restarts: data and keys survive; a missing master key file is a clear error, never a new
+//! key.
+
+use netid_proto::EnrollOutcome;
+use netid_server::{Clock, Config, Error, MasterKey, Overrides};
+use netid_testkit::{TestServer, Wallet};
+use reqwest::StatusCode;
+
+use crate::client::{Client, People};
+
+#[tokio::test]
+async fn data_and_credentials_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let operator = server.operator_credential.clone();
+    assert!(operator.starts_with("netid-op-"));
+    let client = Client::new(&server);
+    let authority = netid_testkit::Authority::generate("test-authority");
+    client.register_authority(&authority).await;
+    let people = People::new();
+    client.load_roster(&authority.sign(people.all())).await;
+    let platform = client.register_platform("p").await;
+    let wallet = Wallet::generate();
+    let enrolled = client
+        .enroll_ok(&wallet.enroll_request(&people.adult))
+        .await;
+    let before = client
+        .verify_ok(&platform, &wallet, "nonce-restart-001", &[])
+        .await;
+    server.stop().await;
+
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    assert_eq!(
+        server.operator_credential, "",
+        "the credential is shown on first run only"
+    );
+    let mut client = Client::new(&server);
+    client.operator = operator;
+    assert_eq!(client.register_platform("q").await.client_id.len(), 35);
+    let after = client
+        .verify_ok(&platform, &wallet, "nonce-restart-002", &[])
+        .await;
+    assert_eq!(after.subject, before.subject, "pairwise key survived");
+    let again = client
+        .enroll_ok(&Wallet::generate().enroll_request(&people.adult))
+        .await;
+    assert_eq!(again.outcome, EnrollOutcome::Recovered);
+    assert_eq!(again.net_id, enrolled.net_id);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn missing_master_key_file_with_existing_data_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    TestServer::start_in(dir.path()).await.unwrap().stop().await;
+    std::fs::remove_file(dir.path().join(netid_server::keys::MASTER_KEY_FILE)).unwrap();
+    let error = TestServer::start_in(dir.path()).await.unwrap_err();
+    assert!(matches!(error, Error::MasterKeyMissing { .. }), "{error}");
+    assert!(error.to_string().contains("restore the key file"));
+    assert!(
+        !dir.path()
+            .join(netid_server::keys::MASTER_KEY_FILE)
+            .exists(),
+        "no silent new key"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_master_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    TestServer::start_in(dir.path()).await.unwrap().stop().await;
+    let mut config = Config::load(
+        vec![("NETID_MASTER_KEY".to_owned(), "00".repeat(16))],
+        Overrides {
+            listen: None,
+            data_dir: Some(dir.path().to_owned()),
+        },
+    )
+    .unwrap();
+    assert!(config.master_key.is_some());
+    config.master_key = Some(MasterKey::from_hex(&"11".repeat(16)).unwrap());
+    let error = netid_server::open(config, Clock::System).await.unwrap_err();
+    assert!(matches!(error, Error::WrongMasterKey), "{error}");
+    let _ = StatusCode::OK;
+}
