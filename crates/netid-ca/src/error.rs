@@ -1,0 +1,41 @@
+//! The one error type of `netid-ca`.
+
+/// What went wrong building or checking a certificate or request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A distinguished name string is not `ATTR=value,...` with known attributes.
+    #[error("distinguished name is malformed; use the form CN=name,O=organisation")]
+    MalformedName,
+    /// A certificate or request is not valid DER of its ASN.1 type.
+    #[error("{what} is not valid der")]
+    MalformedDer {
+        /// What was being decoded.
+        what: &'static str,
+    },
+    /// A validity period ends before it starts, or lies outside what X.509 times express.
+    #[error("validity period is empty or not representable; not_after must follow not_before")]
+    BadValidity,
+    /// A signature algorithm other than sm2-with-sm3 or ecdsa-with-SHA256.
+    #[error("unsupported signature algorithm; netid accepts sm2-with-sm3 and ecdsa-with-SHA256")]
+    UnsupportedAlgorithm,
+    /// The issuer key's suite differs from the subject template's or from the issuer
+    /// certificate's algorithm.
+    #[error("issuer key and certificate belong to different suites")]
+    SuiteMismatch,
+    /// The signature on a certificate or request does not verify under the expected key.
+    #[error("{what} signature does not verify; it was not signed by the expected key")]
+    BadSignature {
+        /// What carried the signature.
+        what: &'static str,
+    },
+    /// The subject certificate names another issuer than the certificate checked against.
+    #[error("certificate's issuer name does not match the issuer certificate's subject")]
+    IssuerMismatch,
+    /// A cryptographic operation failed.
+    #[error(transparent)]
+    Crypto(#[from] netid_crypto::Error),
+    /// Encoding a well-formed structure failed: a bug in netid.
+    #[error("internal error in netid-ca ({0}); please report this as a bug")]
+    Internal(&'static str),
+}

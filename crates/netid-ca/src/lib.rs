@@ -1,0 +1,34 @@
+//! netid's certification authority core: X.509 certificates for both suites (SM2 with SM3 per
+//! GM/T 0015, ECDSA P-256 with SHA-256 per RFC 5280), checking of certificates and PKCS#10
+//! requests.
+//!
+//! What this crate does not do: store certificates, keep serial counters, read the clock or
+//! serve HTTP. Times and serial numbers arrive as arguments; signatures come from
+//! `netid-crypto` keys, always as DER (OpenSSL rejects the raw `r || s` form in certificates).
+//!
+//! ```
+//! use netid_ca::{CertificateTemplate, Profile, issue, verify_signed_by};
+//! use netid_crypto::Suite;
+//!
+//! let suite = Suite::gm();
+//! let root_key = suite.generate_signing_key()?;
+//! let root = issue(
+//!     &CertificateTemplate::new("CN=netid test root,O=netid", Profile::Root, [1; 16], 0, 86_400),
+//!     root_key.verifying_key(),
+//!     None,
+//!     &root_key,
+//! )?;
+//! verify_signed_by(&root, &root)?;
+//! # Ok::<(), netid_ca::Error>(())
+//! ```
+
+mod certificate;
+mod error;
+mod request;
+
+pub use certificate::{
+    ANY_POLICY_OID, CertificateTemplate, Profile, issue, signature_suite, to_pem, verify_signed_by,
+};
+pub use error::Error;
+pub use request::{VerifiedRequest, verify_request};
+pub use x509_cert::Certificate;

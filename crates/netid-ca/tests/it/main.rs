@@ -1,0 +1,473 @@
+//! netid-ca through its public API, checked by the `openssl` binary (OpenSSL 3.0).
+//!
+//! OpenSSL 3.0 applies `-vfyopt distid:` only to the certificate being verified, so SM2 chains
+//! are checked one link at a time with `-partial_chain` (openssl/openssl#23471, #32744).
+
+// A test binary: helpers outside `#[test]` functions should fail loudly too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use netid_ca::{
+    Certificate, CertificateTemplate, Error, Profile, issue, to_pem, verify_request,
+    verify_signed_by,
+};
+use netid_crypto::{SigningKey, Suite, SuiteId};
+
+const DAY: u64 = 86_400;
+/// 2026-01-01T00:00:00Z: fixed times, no clock.
+const START: u64 = 1_767_225_600;
+const DISTID: &str = "distid:1234567812345678";
+
+struct Hierarchy {
+    root_key: SigningKey,
+    root: Certificate,
+    issuing_key: SigningKey,
+    issuing: Certificate,
+}
+
+fn hierarchy(suite: &Suite) -> Hierarchy {
+    let root_key = suite.generate_signing_key().unwrap();
+    let root = issue(
+        &CertificateTemplate::new(
+            "CN=netid test root,O=netid test",
+            Profile::Root,
+            [1; 16],
+            START,
+            START + 3650 * DAY,
+        ),
+        root_key.verifying_key(),
+        None,
+        &root_key,
+    )
+    .unwrap();
+    let issuing_key = suite.generate_signing_key().unwrap();
+    let issuing = issue(
+        &CertificateTemplate::new(
+            "CN=netid test issuing ca,O=netid test",
+            Profile::IssuingCa,
+            [2; 16],
+            START,
+            START + 1825 * DAY,
+        ),
+        issuing_key.verifying_key(),
+        Some(&root),
+        &root_key,
+    )
+    .unwrap();
+    Hierarchy {
+        root_key,
+        root,
+        issuing_key,
+        issuing,
+    }
+}
+
+fn end_entity(suite: &Suite, h: &Hierarchy, profile: Profile, serial: u8) -> Certificate {
+    let key = suite.generate_signing_key().unwrap();
+    let mut template = CertificateTemplate::new(
+        "CN=pseudonym 4KQ7-93XW,O=netid test",
+        profile,
+        [serial; 16],
+        START,
+        START + 365 * DAY,
+    );
+    template.crl_url = Some("http://127.0.0.1:8080/v1/ca/crl".to_owned());
+    template.ocsp_url = Some("http://127.0.0.1:8080/v1/ca/ocsp".to_owned());
+    issue(
+        &template,
+        key.verifying_key(),
+        Some(&h.issuing),
+        &h.issuing_key,
+    )
+    .unwrap()
+}
+
+fn write(dir: &Path, name: &str, cert: &Certificate) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, to_pem(cert).unwrap()).unwrap();
+    path
+}
+
+fn openssl(args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("the openssl binary must be installed (scripts/test installs it)");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The time OpenSSL checks validity at: inside every certificate's validity.
+fn at() -> String {
+    (START + DAY).to_string()
+}
+
+#[test]
+fn p256_hierarchy_passes_stock_openssl_verify() {
+    let suite = Suite::intl();
+    let h = hierarchy(&suite);
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "root.pem", &h.root);
+    let issuing = write(dir.path(), "issuing.pem", &h.issuing);
+    for (i, profile) in [
+        Profile::CredentialIssuer,
+        Profile::PlatformClient,
+        Profile::HolderSigning,
+        Profile::OcspResponder,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ee = write(
+            dir.path(),
+            "ee.pem",
+            &end_entity(&suite, &h, profile, 10 + u8::try_from(i).unwrap()),
+        );
+        let (ok, out) = openssl(&[
+            "verify",
+            "-x509_strict",
+            "-check_ss_sig",
+            "-attime",
+            &at(),
+            "-CAfile",
+            s(&root),
+            "-untrusted",
+            s(&issuing),
+            s(&ee),
+        ]);
+        assert!(ok, "{profile:?}: {out}");
+        assert!(out.contains(": OK"), "{out}");
+    }
+}
+
+#[test]
+fn p256_certificates_outside_validity_fail_openssl_verify() {
+    let suite = Suite::intl();
+    let h = hierarchy(&suite);
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "root.pem", &h.root);
+    let issuing = write(dir.path(), "issuing.pem", &h.issuing);
+    let ee = write(
+        dir.path(),
+        "ee.pem",
+        &end_entity(&suite, &h, Profile::HolderSigning, 9),
+    );
+    let late = (START + 400 * DAY).to_string();
+    let (ok, out) = openssl(&[
+        "verify",
+        "-attime",
+        &late,
+        "-CAfile",
+        s(&root),
+        "-untrusted",
+        s(&issuing),
+        s(&ee),
+    ]);
+    assert!(!ok && out.contains("expired"), "{out}");
+}
+
+#[test]
+fn sm2_hierarchy_verifies_link_by_link_with_openssl_and_the_default_id() {
+    let suite = Suite::gm();
+    let h = hierarchy(&suite);
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "root.pem", &h.root);
+    let issuing = write(dir.path(), "issuing.pem", &h.issuing);
+    let ee = write(
+        dir.path(),
+        "ee.pem",
+        &end_entity(&suite, &h, Profile::HolderSigning, 20),
+    );
+    // The root's self-signature is checked by netid only: OpenSSL 3.0 cannot pass the
+    // distinguishing ID into `-check_ss_sig` for a trust anchor.
+    verify_signed_by(&h.root, &h.root).unwrap();
+    let links = [(&root, &issuing), (&issuing, &ee)];
+    for (trusted, subject) in links {
+        let (ok, out) = openssl(&[
+            "verify",
+            "-partial_chain",
+            "-attime",
+            &at(),
+            "-vfyopt",
+            DISTID,
+            "-CAfile",
+            s(trusted),
+            s(subject),
+        ]);
+        assert!(ok, "{}: {out}", s(subject));
+        // Without the distinguishing ID, OpenSSL 3.0 hashes an empty one: the signature fails.
+        let (ok, out) = openssl(&[
+            "verify",
+            "-partial_chain",
+            "-attime",
+            &at(),
+            "-CAfile",
+            s(trusted),
+            s(subject),
+        ]);
+        assert!(!ok, "verified without the distinguishing id: {out}");
+    }
+    let (_, text) = openssl(&["x509", "-in", s(&ee), "-noout", "-text"]);
+    assert!(text.contains("SM2-with-SM3"), "{text}");
+}
+
+#[test]
+fn openssl_reads_the_profile_extensions() {
+    let suite = Suite::intl();
+    let h = hierarchy(&suite);
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "root.pem", &h.root);
+    let issuing = write(dir.path(), "issuing.pem", &h.issuing);
+    let ocsp = write(
+        dir.path(),
+        "ocsp.pem",
+        &end_entity(&suite, &h, Profile::OcspResponder, 30),
+    );
+    let client = write(
+        dir.path(),
+        "client.pem",
+        &end_entity(&suite, &h, Profile::PlatformClient, 31),
+    );
+
+    let (_, text) = openssl(&["x509", "-in", s(&root), "-noout", "-text"]);
+    assert!(
+        text.contains("X509v3 Basic Constraints: critical\n                CA:TRUE\n"),
+        "{text}"
+    );
+    assert!(text.contains("Certificate Sign, CRL Sign"), "{text}");
+    assert!(text.contains("ecdsa-with-SHA256"), "{text}");
+    let (_, text) = openssl(&["x509", "-in", s(&issuing), "-noout", "-text"]);
+    assert!(text.contains("CA:TRUE, pathlen:0"), "{text}");
+    assert!(text.contains("X509v3 Authority Key Identifier"), "{text}");
+    let (_, text) = openssl(&["x509", "-in", s(&ocsp), "-noout", "-text"]);
+    assert!(text.contains("OCSP Signing"), "{text}");
+    assert!(text.contains("OCSP No Check"), "{text}");
+    assert!(
+        text.contains("OCSP - URI:http://127.0.0.1:8080/v1/ca/ocsp"),
+        "{text}"
+    );
+    assert!(
+        text.contains("URI:http://127.0.0.1:8080/v1/ca/crl"),
+        "{text}"
+    );
+    assert!(text.contains("CA:FALSE"), "{text}");
+    let (_, text) = openssl(&["x509", "-in", s(&client), "-noout", "-text"]);
+    assert!(text.contains("TLS Web Client Authentication"), "{text}");
+    assert!(text.contains("X509v3 Certificate Policies"), "{text}");
+}
+
+#[test]
+fn netid_checks_signatures_and_issuers_in_both_suites() {
+    for suite in [Suite::gm(), Suite::intl()] {
+        let h = hierarchy(&suite);
+        let ee = end_entity(&suite, &h, Profile::CredentialIssuer, 40);
+        verify_signed_by(&h.root, &h.root).unwrap();
+        verify_signed_by(&h.issuing, &h.root).unwrap();
+        verify_signed_by(&ee, &h.issuing).unwrap();
+        assert_eq!(verify_signed_by(&ee, &h.root), Err(Error::IssuerMismatch));
+
+        // Same issuer name, another key: the signature does not verify.
+        let impostor_key = suite.generate_signing_key().unwrap();
+        let impostor = issue(
+            &CertificateTemplate::new(
+                "CN=netid test issuing ca,O=netid test",
+                Profile::IssuingCa,
+                [3; 16],
+                START,
+                START + DAY,
+            ),
+            impostor_key.verifying_key(),
+            Some(&h.root),
+            &h.root_key,
+        )
+        .unwrap();
+        assert_eq!(
+            verify_signed_by(&ee, &impostor),
+            Err(Error::BadSignature {
+                what: "certificate"
+            })
+        );
+    }
+}
+
+#[test]
+fn keys_and_issuers_of_different_suites_are_refused() {
+    let h = hierarchy(&Suite::gm());
+    let p256 = Suite::intl().generate_signing_key().unwrap();
+    let template =
+        CertificateTemplate::new("CN=x", Profile::HolderSigning, [5; 16], START, START + DAY);
+    assert_eq!(
+        issue(
+            &template,
+            p256.verifying_key(),
+            Some(&h.issuing),
+            &h.issuing_key
+        ),
+        Err(Error::SuiteMismatch)
+    );
+    assert_eq!(
+        issue(
+            &template,
+            h.issuing_key.verifying_key(),
+            Some(&h.issuing),
+            &p256
+        ),
+        Err(Error::SuiteMismatch)
+    );
+    let backwards =
+        CertificateTemplate::new("CN=x", Profile::HolderSigning, [5; 16], START + DAY, START);
+    assert_eq!(
+        issue(
+            &backwards,
+            h.issuing_key.verifying_key(),
+            Some(&h.issuing),
+            &h.issuing_key
+        ),
+        Err(Error::BadValidity)
+    );
+    let bad_name = CertificateTemplate::new(
+        "not a name",
+        Profile::HolderSigning,
+        [5; 16],
+        START,
+        START + DAY,
+    );
+    assert_eq!(
+        issue(
+            &bad_name,
+            h.issuing_key.verifying_key(),
+            Some(&h.issuing),
+            &h.issuing_key
+        ),
+        Err(Error::MalformedName)
+    );
+}
+
+#[test]
+fn openssl_made_sm2_and_p256_certificates_verify_in_netid() {
+    for (suite, curve, digest, extra) in [
+        (
+            Suite::gm(),
+            "ec_paramgen_curve:SM2",
+            "-sm3",
+            vec!["-sigopt", DISTID],
+        ),
+        (Suite::intl(), "ec_paramgen_curve:P-256", "-sha256", vec![]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key.pem");
+        let cert = dir.path().join("cert.der");
+        let (ok, out) = openssl(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            curve,
+            "-out",
+            s(&key),
+        ]);
+        assert!(ok, "{out}");
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            s(&key),
+            digest,
+            "-subj",
+            "/CN=openssl made/O=netid test",
+            "-days",
+            "2",
+            "-outform",
+            "DER",
+            "-out",
+            s(&cert),
+        ];
+        args.extend(extra);
+        let (ok, out) = openssl(&args);
+        assert!(ok, "{out}");
+        use der::Decode;
+        let parsed = Certificate::from_der(&std::fs::read(&cert).unwrap()).unwrap();
+        assert_eq!(
+            netid_ca::signature_suite(parsed.signature_algorithm()).unwrap(),
+            suite.id()
+        );
+        verify_signed_by(&parsed, &parsed).unwrap();
+    }
+}
+
+#[test]
+fn openssl_requests_prove_possession_and_tampered_ones_do_not() {
+    for (suite, curve, digest, extra) in [
+        (
+            SuiteId::Gm,
+            "ec_paramgen_curve:SM2",
+            "-sm3",
+            vec!["-sigopt", DISTID],
+        ),
+        (SuiteId::Intl, "ec_paramgen_curve:P-256", "-sha256", vec![]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key.pem");
+        let csr = dir.path().join("csr.der");
+        openssl(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            curve,
+            "-out",
+            s(&key),
+        ]);
+        let mut args = vec![
+            "req",
+            "-new",
+            "-key",
+            s(&key),
+            digest,
+            "-subj",
+            "/CN=platform test client",
+            "-outform",
+            "DER",
+            "-out",
+            s(&csr),
+        ];
+        args.extend(extra);
+        let (ok, out) = openssl(&args);
+        assert!(ok, "{out}");
+        let der = std::fs::read(&csr).unwrap();
+        let request = verify_request(&der).unwrap();
+        assert_eq!(request.public_key.suite(), suite);
+        assert_eq!(request.subject.to_string(), "CN=platform test client");
+
+        // Flip a bit inside the subject name: still DER, but the signature no longer matches.
+        let position = der.windows(8).position(|w| w == b"platform").unwrap();
+        let mut tampered = der.clone();
+        tampered[position] ^= 0x01;
+        assert_eq!(
+            verify_request(&tampered).unwrap_err(),
+            Error::BadSignature { what: "request" }
+        );
+        assert_eq!(
+            verify_request(&der[..der.len() - 3]).unwrap_err(),
+            Error::MalformedDer { what: "request" }
+        );
+    }
+}
