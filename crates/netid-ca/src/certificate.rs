@@ -303,7 +303,7 @@ pub fn to_pem(certificate: &Certificate) -> Result<String, Error> {
         .map_err(|_| Error::Internal("certificate pem encoding"))
 }
 
-fn signature_algorithm(suite: SuiteId) -> AlgorithmIdentifierOwned {
+pub(crate) fn signature_algorithm(suite: SuiteId) -> AlgorithmIdentifierOwned {
     // Both algorithms take no parameters (GM/T 0015 §7.2; RFC 5758 §3.2 says absent).
     AlgorithmIdentifierOwned {
         oid: match suite {
@@ -320,7 +320,7 @@ fn spki_of(key: &VerifyingKey) -> Result<SubjectPublicKeyInfoOwned, Error> {
 }
 
 /// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
-fn x509_time(unix_seconds: u64) -> Result<Time, Error> {
+pub(crate) fn x509_time(unix_seconds: u64) -> Result<Time, Error> {
     let duration = Duration::from_secs(unix_seconds);
     let date = der::DateTime::from_unix_duration(duration).map_err(|_| Error::BadValidity)?;
     if date.year() < 2050 {
@@ -342,7 +342,10 @@ fn key_identifier(suite: &Suite, spki: &SubjectPublicKeyInfoOwned) -> Result<Oct
     OctetString::new(leftmost).map_err(|_| Error::Internal("key identifier"))
 }
 
-fn extension<T: Encode + AssociatedOid>(value: &T, critical: bool) -> Result<Extension, Error> {
+pub(crate) fn extension<T: Encode + AssociatedOid>(
+    value: &T,
+    critical: bool,
+) -> Result<Extension, Error> {
     Ok(Extension {
         extn_id: T::OID,
         critical,

@@ -32,6 +32,9 @@ pub enum Error {
     /// The subject certificate names another issuer than the certificate checked against.
     #[error("certificate's issuer name does not match the issuer certificate's subject")]
     IssuerMismatch,
+    /// An issuer certificate has no subject key identifier to name it by.
+    #[error("issuer certificate has no subject key identifier; issue it with netid-ca")]
+    MissingKeyIdentifier,
     /// A cryptographic operation failed.
     #[error(transparent)]
     Crypto(#[from] netid_crypto::Error),

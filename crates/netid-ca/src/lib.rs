@@ -1,6 +1,6 @@
 //! netid's certification authority core: X.509 certificates for both suites (SM2 with SM3 per
-//! GM/T 0015, ECDSA P-256 with SHA-256 per RFC 5280), checking of certificates and PKCS#10
-//! requests.
+//! GM/T 0015, ECDSA P-256 with SHA-256 per RFC 5280), CRLs with reason codes, and checking of
+//! certificates, CRLs and PKCS#10 requests.
 //!
 //! What this crate does not do: store certificates, keep serial counters, read the clock or
 //! serve HTTP. Times and serial numbers arrive as arguments; signatures come from
@@ -23,12 +23,16 @@
 //! ```
 
 mod certificate;
+mod crl;
 mod error;
 mod request;
 
 pub use certificate::{
     ANY_POLICY_OID, CertificateTemplate, Profile, issue, signature_suite, to_pem, verify_signed_by,
 };
+pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;
 pub use request::{VerifiedRequest, verify_request};
 pub use x509_cert::Certificate;
+pub use x509_cert::crl::CertificateList;
+pub use x509_cert::serial_number::SerialNumber;

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use netid_ca::{
-    Certificate, CertificateTemplate, Error, Profile, issue, to_pem, verify_request,
-    verify_signed_by,
+    Certificate, CertificateTemplate, Error, Profile, RevocationReason, RevokedEntry, crl_to_pem,
+    issue, issue_crl, to_pem, verify_crl, verify_request, verify_signed_by,
 };
 use netid_crypto::{SigningKey, Suite, SuiteId};
 
@@ -468,6 +468,84 @@ fn openssl_requests_prove_possession_and_tampered_ones_do_not() {
         assert_eq!(
             verify_request(&der[..der.len() - 3]).unwrap_err(),
             Error::MalformedDer { what: "request" }
+        );
+    }
+}
+
+#[test]
+fn p256_crl_revokes_in_stock_openssl_with_its_reason() {
+    let suite = Suite::intl();
+    let h = hierarchy(&suite);
+    let revoked = end_entity(&suite, &h, Profile::HolderSigning, 50);
+    let good = end_entity(&suite, &h, Profile::HolderSigning, 51);
+    let crl = issue_crl(
+        &h.issuing,
+        &h.issuing_key,
+        7,
+        START + DAY / 2,
+        START + 8 * DAY,
+        &[RevokedEntry {
+            serial: revoked.tbs_certificate().serial_number().clone(),
+            revoked_at: START + DAY / 2,
+            reason: RevocationReason::KeyCompromise,
+        }],
+    )
+    .unwrap();
+    verify_crl(&crl, &h.issuing).unwrap();
+    assert_eq!(verify_crl(&crl, &h.root), Err(Error::IssuerMismatch));
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "root.pem", &h.root);
+    let issuing = write(dir.path(), "issuing.pem", &h.issuing);
+    let crl_path = dir.path().join("crl.pem");
+    std::fs::write(&crl_path, crl_to_pem(&crl).unwrap()).unwrap();
+    let (_, text) = openssl(&["crl", "-in", s(&crl_path), "-noout", "-text"]);
+    assert!(
+        text.contains("X509v3 CRL Number: \n                7"),
+        "{text}"
+    );
+    assert!(text.contains("Key Compromise"), "{text}");
+
+    let verify = |cert: &Certificate, name: &str| {
+        let path = write(dir.path(), name, cert);
+        openssl(&[
+            "verify",
+            "-x509_strict",
+            "-crl_check",
+            "-attime",
+            &at(),
+            "-CAfile",
+            s(&root),
+            "-untrusted",
+            s(&issuing),
+            "-CRLfile",
+            s(&crl_path),
+            s(&path),
+        ])
+    };
+    let (ok, out) = verify(&revoked, "revoked.pem");
+    assert!(!ok && out.contains("certificate revoked"), "{out}");
+    let (ok, out) = verify(&good, "good.pem");
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn crls_in_both_suites_verify_in_netid_and_tampering_is_detected() {
+    for suite in [Suite::gm(), Suite::intl()] {
+        let h = hierarchy(&suite);
+        let empty = issue_crl(&h.issuing, &h.issuing_key, 1, START, START + DAY, &[]).unwrap();
+        verify_crl(&empty, &h.issuing).unwrap();
+        assert!(empty.tbs_cert_list.revoked_certificates.is_none());
+
+        let mut forged = empty.clone();
+        forged.tbs_cert_list.next_update = forged.tbs_cert_list.this_update.into();
+        assert_eq!(
+            verify_crl(&forged, &h.issuing),
+            Err(Error::BadSignature { what: "crl" })
+        );
+        assert_eq!(
+            issue_crl(&h.issuing, &h.issuing_key, 2, START + DAY, START, &[]).unwrap_err(),
+            Error::BadValidity
         );
     }
 }
