@@ -278,11 +278,12 @@ impl core::fmt::Debug for EnrollResponse {
 
 /// An age predicate a platform may ask about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Predicate {
     /// Whether the holder is 14 or older today.
+    #[serde(rename = "age_over_14")]
     AgeOver14,
     /// Whether the holder is 18 or older today.
+    #[serde(rename = "age_over_18")]
     AgeOver18,
 }
 
@@ -336,4 +337,41 @@ pub struct VerifyResponse {
     pub age_over_18: Option<bool>,
     /// The holder's pairwise pseudonym at this platform (hex of HMAC-SM3).
     pub subject: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicates_use_their_documented_wire_names() {
+        for predicate in [Predicate::AgeOver14, Predicate::AgeOver18] {
+            let json = serde_json::to_string(&predicate).unwrap();
+            assert_eq!(json, format!("\"{}\"", predicate.as_str()));
+            assert_eq!(serde_json::from_str::<Predicate>(&json).unwrap(), predicate);
+        }
+    }
+
+    #[test]
+    fn public_keys_are_tagged_by_encoding() {
+        let key = PublicKey::Pem("pem".to_owned());
+        assert_eq!(serde_json::to_string(&key).unwrap(), r#"{"pem":"pem"}"#);
+    }
+
+    #[test]
+    fn debug_of_requests_shows_no_personal_fields() {
+        let request = EnrollRequest {
+            document_type: "resident-id".to_owned(),
+            document_number: "11010519491231002X".to_owned(),
+            name: "测试甲".to_owned(),
+            enrollment_code: Some("CODE".to_owned()),
+            wallet_key: PublicKey::Pem(String::new()),
+            timestamp: 0,
+            signature: String::new(),
+            guardian: None,
+        };
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("测试甲") && !debug.contains("11010519491231002X"));
+        assert!(!debug.contains("CODE"));
+    }
 }

@@ -1,0 +1,539 @@
+//! `netid`: the one binary. `netid serve` runs the service; every other command is a client
+//! that speaks HTTP to a running service, exactly as any other client would.
+//!
+//! Exit codes: 0 success; 1 an error (printed as `netid: ...` with its causes); 2 a usage
+//! error (from clap).
+
+mod doc;
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+use clap::{Parser, Subcommand};
+use netid_core::{Date, DocumentType};
+use netid_crypto::{SigningKey, Suite, SuiteId};
+use netid_proto::{
+    EnrollRequest, Predicate, Presentation, Problem, PublicKey, RegisterAuthorityRequest,
+    RegisterPlatformRequest, RosterEntry, RosterPayload, SignedRoster, VerifyRequest, signing,
+};
+
+/// netid: national network identity authentication service and its clients.
+#[derive(Debug, Parser)]
+#[command(name = "netid", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service (defaults: 127.0.0.1:8080, ./netid-data).
+    Serve {
+        /// Address to listen on (overrides NETID_LISTEN).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Statutory document numbers.
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// A holder's wallet key.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Operator commands (need the operator credential).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Platform commands (need the platform's client id and credential).
+    #[command(subcommand)]
+    Platform(PlatformCommand),
+    /// A synthetic document authority, for tests and demonstrations.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DocCommand {
+    /// Read numbers one per line on stdin; write `valid` or `invalid: REASON` per line.
+    Validate {
+        /// Document type, e.g. resident-id, passport.
+        #[arg(long = "type")]
+        document_type: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// Base URL of the service.
+    #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum WalletCommand {
+    /// Generate a wallet key into FILE (mode 0600; refuses to overwrite).
+    Init {
+        /// Where to write the key.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Crypto suite: gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+    },
+    /// Print the wallet's public key (SPKI PEM).
+    PublicKey {
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
+    /// Apply for a Net ID (or recover one) with a statutory document.
+    Enroll {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Document type.
+        #[arg(long = "type")]
+        document_type: String,
+        /// Document number.
+        #[arg(long)]
+        number: String,
+        /// Name as on the document.
+        #[arg(long)]
+        name: String,
+        /// One-time enrollment code from the document authority.
+        #[arg(long)]
+        code: Option<String>,
+        /// For an applicant under 14: the guardian's wallet key file.
+        #[arg(long)]
+        guardian_wallet: Option<PathBuf>,
+    },
+    /// Make a presentation for a platform (prints JSON for `netid platform verify`).
+    Present {
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// The platform's nonce.
+        #[arg(long)]
+        nonce: String,
+        /// Predicates asked: age_over_14, age_over_18.
+        #[arg(long = "predicate")]
+        predicates: Vec<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct OperatorAuth {
+    #[command(flatten)]
+    server: ServerArgs,
+    /// The operator credential.
+    #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
+    credential: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Trust a document authority's public key (SPKI PEM file).
+    RegisterAuthority {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The authority's name.
+        #[arg(long)]
+        name: String,
+        /// Its public key, SPKI PEM.
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Load a signed roster (JSON file as `netid authority sign-roster` writes it).
+    LoadRoster {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The signed roster file.
+        #[arg(long)]
+        roster: PathBuf,
+    },
+    /// Register a platform; prints its client id and credential (shown once).
+    RegisterPlatform {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// A display name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlatformCommand {
+    /// Verify a holder's presentation (JSON file, `-` for stdin).
+    Verify {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// The platform's credential.
+        #[arg(long, env = "NETID_PLATFORM_CREDENTIAL", hide_env_values = true)]
+        credential: String,
+        /// The presentation file.
+        #[arg(long)]
+        presentation: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuthorityCommand {
+    /// Generate an authority SM2 key (PKCS#8 PEM, mode 0600) and print its public key.
+    Init {
+        /// Where to write the key.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Sign a roster: reads a JSON array of records, writes the signed roster JSON to stdout.
+    SignRoster {
+        /// The authority key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The authority's name.
+        #[arg(long)]
+        name: String,
+        /// The records (JSON array of roster entries).
+        #[arg(long)]
+        records: PathBuf,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("netid: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, data_dir } => serve(listen, data_dir),
+        Command::Doc(DocCommand::Validate { document_type }) => {
+            let document: DocumentType = document_type
+                .parse()
+                .with_context(|| format!("--type {document_type}"))?;
+            let stdin = std::io::stdin().lock();
+            let stdout = std::io::stdout().lock();
+            doc::validate(document, today()?, stdin, stdout).context("validating stdin")?;
+            Ok(())
+        }
+        Command::Wallet(command) => wallet(command),
+        Command::Operator(command) => operator(command),
+        Command::Platform(PlatformCommand::Verify {
+            server,
+            client_id,
+            credential,
+            presentation,
+        }) => {
+            let text = if presentation == Path::new("-") {
+                std::io::read_to_string(std::io::stdin()).context("reading stdin")?
+            } else {
+                read(&presentation)?
+            };
+            let presentation: Presentation =
+                serde_json::from_str(&text).context("the presentation is not valid json")?;
+            let basic = Base64::encode_string(format!("{client_id}:{credential}").as_bytes());
+            let body = post(
+                &server.server,
+                "/v1/platform/verify",
+                Some(&format!("Basic {basic}")),
+                &VerifyRequest { presentation },
+            )?;
+            println!("{body}");
+            Ok(())
+        }
+        Command::Authority(command) => authority(command),
+    }
+}
+
+fn serve(listen: Option<std::net::SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    init_logging();
+    let env = netid_server::Config::process_env()?;
+    let config = netid_server::Config::load(env, netid_server::Overrides { listen, data_dir })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(netid_server::serve(config))?;
+    Ok(())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber_filter();
+    let json = std::env::var("NETID_LOG_FORMAT").is_ok_and(|format| format == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation cannot happen in this binary; ignore the impossible error.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.compact().try_init()
+    };
+}
+
+fn tracing_subscriber_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("NETID_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
+fn today() -> anyhow::Result<Date> {
+    let seconds = i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .context("the system clock is before 1970")?
+            .as_secs(),
+    )?;
+    // China Standard Time, as the service computes it.
+    Date::from_days_since_unix_epoch((seconds + 8 * 3600).div_euclid(86_400))
+        .context("the system clock is outside years 1 to 9999")
+}
+
+fn now() -> anyhow::Result<i64> {
+    Ok(i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .context("the system clock is before 1970")?
+            .as_secs(),
+    )?)
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Writes a secret file with mode 0600, refusing to overwrite.
+fn write_secret(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+fn load_key(path: &Path) -> anyhow::Result<SigningKey> {
+    let pem = zeroize::Zeroizing::new(read(path)?);
+    for suite in [Suite::gm(), Suite::intl()] {
+        if let Ok(key) = suite.signing_key_from_pkcs8_pem(&pem) {
+            return Ok(key);
+        }
+    }
+    bail!("{} is not an SM2 or P-256 PKCS#8 PEM key", path.display())
+}
+
+fn public_key(key: &SigningKey) -> anyhow::Result<PublicKey> {
+    Ok(PublicKey::Pem(key.verifying_key().to_spki_pem()?))
+}
+
+fn sign(key: &SigningKey, message: &[u8]) -> anyhow::Result<String> {
+    Ok(Base64UrlUnpadded::encode_string(
+        &key.sign(message)?.to_fixed(),
+    ))
+}
+
+fn wallet(command: WalletCommand) -> anyhow::Result<()> {
+    match command {
+        WalletCommand::Init { wallet, suite } => {
+            let suite: SuiteId = suite.parse().context("--suite")?;
+            let key = Suite::new(suite).generate_signing_key()?;
+            write_secret(&wallet, &key.to_pkcs8_pem()?)?;
+            eprintln!("netid: wallet key written to {}", wallet.display());
+            print!("{}", key.verifying_key().to_spki_pem()?);
+            Ok(())
+        }
+        WalletCommand::PublicKey { wallet } => {
+            print!("{}", load_key(&wallet)?.verifying_key().to_spki_pem()?);
+            Ok(())
+        }
+        WalletCommand::Enroll {
+            server,
+            wallet,
+            document_type,
+            number,
+            name,
+            code,
+            guardian_wallet,
+        } => {
+            let key = load_key(&wallet)?;
+            let timestamp = now()?;
+            let message = signing::enrollment_message(
+                &document_type,
+                &number,
+                &name,
+                code.as_deref(),
+                timestamp,
+            );
+            let signature = sign(&key, &message)?;
+            let guardian = match guardian_wallet {
+                Some(path) => {
+                    let guardian = load_key(&path)?;
+                    Some(netid_proto::GuardianConsent {
+                        wallet_key: public_key(&guardian)?,
+                        signature: sign(&guardian, &signing::guardian_consent_message(&signature))?,
+                    })
+                }
+                None => None,
+            };
+            let request = EnrollRequest {
+                document_type,
+                document_number: number,
+                name,
+                enrollment_code: code,
+                wallet_key: public_key(&key)?,
+                timestamp,
+                signature,
+                guardian,
+            };
+            println!(
+                "{}",
+                post(&server.server, "/v1/holders/enroll", None, &request)?
+            );
+            Ok(())
+        }
+        WalletCommand::Present {
+            wallet,
+            client_id,
+            nonce,
+            predicates,
+        } => {
+            let key = load_key(&wallet)?;
+            let predicates = predicates
+                .iter()
+                .map(|name| {
+                    serde_json::from_value::<Predicate>(serde_json::Value::String(name.clone()))
+                        .with_context(|| {
+                            format!("--predicate {name}: expected age_over_14 or age_over_18")
+                        })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let timestamp = now()?;
+            let message = signing::presentation_message(&client_id, &nonce, &predicates, timestamp);
+            let presentation = Presentation {
+                wallet_key: public_key(&key)?,
+                nonce,
+                predicates,
+                timestamp,
+                signature: sign(&key, &message)?,
+            };
+            println!("{}", serde_json::to_string_pretty(&presentation)?);
+            Ok(())
+        }
+    }
+}
+
+fn operator(command: OperatorCommand) -> anyhow::Result<()> {
+    let (auth, path, body) = match command {
+        OperatorCommand::RegisterAuthority {
+            auth,
+            name,
+            public_key,
+        } => {
+            let request = RegisterAuthorityRequest {
+                name,
+                public_key: PublicKey::Pem(read(&public_key)?),
+            };
+            (
+                auth,
+                "/v1/operator/authorities",
+                serde_json::to_value(request)?,
+            )
+        }
+        OperatorCommand::LoadRoster { auth, roster } => {
+            let roster: SignedRoster = serde_json::from_str(&read(&roster)?)
+                .context("the roster file is not a signed roster")?;
+            (auth, "/v1/operator/rosters", serde_json::to_value(roster)?)
+        }
+        OperatorCommand::RegisterPlatform { auth, name } => (
+            auth,
+            "/v1/operator/platforms",
+            serde_json::to_value(RegisterPlatformRequest { name })?,
+        ),
+    };
+    let bearer = format!("Bearer {}", auth.credential);
+    println!("{}", post(&auth.server.server, path, Some(&bearer), &body)?);
+    Ok(())
+}
+
+fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
+    match command {
+        AuthorityCommand::Init { key } => {
+            let signing_key = Suite::gm().generate_signing_key()?;
+            write_secret(&key, &signing_key.to_pkcs8_pem()?)?;
+            print!("{}", signing_key.verifying_key().to_spki_pem()?);
+            Ok(())
+        }
+        AuthorityCommand::SignRoster { key, name, records } => {
+            let key = load_key(&key)?;
+            let records: Vec<RosterEntry> = serde_json::from_str(&read(&records)?)
+                .context("the records file is not a json array of roster entries")?;
+            let payload = RosterPayload {
+                authority: name.clone(),
+                issued_at: today()?.to_string(),
+                records,
+            };
+            let bytes = serde_json::to_vec(&payload)?;
+            let signed = SignedRoster {
+                alg: netid_server::roster_alg(key.suite()).to_owned(),
+                authority: name,
+                payload: Base64UrlUnpadded::encode_string(&bytes),
+                signature: sign(&key, &bytes)?,
+            };
+            println!("{}", serde_json::to_string_pretty(&signed)?);
+            Ok(())
+        }
+    }
+}
+
+/// POSTs `body` as JSON; returns the response body, or an error with the problem's detail.
+fn post(
+    server: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: &impl serde::Serialize,
+) -> anyhow::Result<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let url = format!("{}{path}", server.trim_end_matches('/'));
+        let mut request = reqwest::Client::new().post(&url).json(body);
+        if let Some(authorization) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, authorization);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        let status = response.status();
+        let text = response.text().await.context("reading the response")?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        match serde_json::from_str::<Problem>(&text) {
+            Ok(problem) => bail!("{} ({}): {}", problem.title, problem.code, problem.detail),
+            Err(_) => bail!("the service answered {status}"),
+        }
+    })
+}

@@ -1,0 +1,199 @@
+//! The whole journey through the binary: serve, authority, operator, wallet, platform.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::{Served, netid, netid_ok};
+
+#[test]
+fn serve_and_every_client_command_work_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let served = Served::start(&dir.path().join("data"));
+    let server = served.base_url.clone();
+    let credential = served.operator_credential.clone();
+    assert!(credential.starts_with("netid-op-"), "{credential}");
+
+    // A synthetic authority signs a synthetic roster.
+    let public_key = netid_ok(&["authority", "init", "--key", &path("authority.key")]);
+    std::fs::write(path("authority.pub"), &public_key).unwrap();
+    let today = netid_testkit::today();
+    let adult = netid_testkit::resident(
+        "110101",
+        "测试甲",
+        netid_testkit::years_ago(30, today),
+        "P-0001",
+        Some("CODE-A"),
+    );
+    std::fs::write(
+        path("records.json"),
+        serde_json::to_vec(&vec![adult.clone()]).unwrap(),
+    )
+    .unwrap();
+    let roster = netid_ok(&[
+        "authority",
+        "sign-roster",
+        "--key",
+        &path("authority.key"),
+        "--name",
+        "test-authority",
+        "--records",
+        &path("records.json"),
+    ]);
+    std::fs::write(path("roster.json"), roster).unwrap();
+
+    let operator = |extra: &[&str]| {
+        let mut args = vec!["operator"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--server", &server, "--credential", &credential]);
+        netid_ok(&args)
+    };
+    operator(&[
+        "register-authority",
+        "--name",
+        "test-authority",
+        "--public-key",
+        &path("authority.pub"),
+    ]);
+    let loaded: serde_json::Value = serde_json::from_str(&operator(&[
+        "load-roster",
+        "--roster",
+        &path("roster.json"),
+    ]))
+    .unwrap();
+    assert_eq!(loaded["records"], 1);
+    let platform: serde_json::Value =
+        serde_json::from_str(&operator(&["register-platform", "--name", "cli platform"])).unwrap();
+    let client_id = platform["client_id"].as_str().unwrap();
+    let platform_credential = platform["credential"].as_str().unwrap();
+
+    // The holder.
+    netid_ok(&["wallet", "init", "--wallet", &path("wallet.key")]);
+    let mode = std::fs::metadata(path("wallet.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let refused = netid(&["wallet", "init", "--wallet", &path("wallet.key")], b"");
+    assert_eq!(refused.status.code(), Some(1), "never overwrites a wallet");
+
+    let enroll = |code: &str| {
+        netid(
+            &[
+                "wallet",
+                "enroll",
+                "--server",
+                &server,
+                "--wallet",
+                &path("wallet.key"),
+                "--type",
+                "resident-id",
+                "--number",
+                &adult.document_number,
+                "--name",
+                "测试甲",
+                "--code",
+                code,
+            ],
+            b"",
+        )
+    };
+    let wrong = enroll("CODE-WRONG");
+    assert_eq!(wrong.status.code(), Some(1));
+    let stderr = String::from_utf8(wrong.stderr).unwrap();
+    assert!(stderr.contains("(evidence_mismatch)"), "{stderr}");
+    let enrolled = enroll("CODE-A");
+    assert!(enrolled.status.success());
+    let enrolled: serde_json::Value = serde_json::from_slice(&enrolled.stdout).unwrap();
+    assert_eq!(enrolled["outcome"], "enrolled");
+    let net_id = enrolled["net_id"].as_str().unwrap().to_owned();
+
+    // The platform.
+    let presentation = netid_ok(&[
+        "wallet",
+        "present",
+        "--wallet",
+        &path("wallet.key"),
+        "--client-id",
+        client_id,
+        "--nonce",
+        "cli-nonce-0000001",
+        "--predicate",
+        "age_over_18",
+    ]);
+    std::fs::write(path("presentation.json"), presentation).unwrap();
+    let verify = || {
+        netid(
+            &[
+                "platform",
+                "verify",
+                "--server",
+                &server,
+                "--client-id",
+                client_id,
+                "--credential",
+                platform_credential,
+                "--presentation",
+                &path("presentation.json"),
+            ],
+            b"",
+        )
+    };
+    let verified = verify();
+    assert!(verified.status.success());
+    let verified: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(verified["real_name_verified"], true);
+    assert_eq!(verified["age_over_18"], true);
+    assert_eq!(verified["subject"].as_str().unwrap().len(), 64);
+    let replayed = verify();
+    assert_eq!(replayed.status.code(), Some(1));
+    assert!(
+        String::from_utf8(replayed.stderr)
+            .unwrap()
+            .contains("presentation_replayed")
+    );
+
+    // Graceful shutdown; the service's own log lines carry no personal data.
+    let logs = served.stop();
+    assert!(logs.iter().any(|line| line.contains("request finished")));
+    for line in &logs {
+        for secret in [
+            "测试甲",
+            adult.document_number.as_str(),
+            &adult.birth_date,
+            &net_id,
+            &net_id.replace('-', ""),
+        ] {
+            assert!(
+                !line.contains(secret),
+                "log line leaks personal data: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn serve_with_a_bad_environment_value_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_netid"))
+        .args(["serve", "--data-dir"])
+        .arg(dir.path())
+        .env("NETID_LISTEN", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("NETID_LISTEN"), "{stderr}");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_netid"))
+        .args(["serve", "--data-dir"])
+        .arg(dir.path())
+        .env("NETID_LISTN", "127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("unknown configuration key NETID_LISTN")
+    );
+}
