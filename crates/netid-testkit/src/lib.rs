@@ -193,19 +193,52 @@ impl Authority {
 #[derive(Debug)]
 pub struct Wallet {
     key: SigningKey,
+    encoding: KeyForm,
+}
+
+/// How a wallet sends its public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyForm {
+    Pem,
+    Jwk,
 }
 
 impl Wallet {
     /// A wallet with a fresh SM2 key.
     pub fn generate() -> Self {
+        Self::generate_in(&Suite::gm())
+    }
+
+    /// A wallet with a fresh key of `suite`.
+    pub fn generate_in(suite: &Suite) -> Self {
         Self {
-            key: Suite::gm().generate_signing_key().unwrap(),
+            key: suite.generate_signing_key().unwrap(),
+            encoding: KeyForm::Pem,
+        }
+    }
+
+    /// The same wallet, sending its public key as a JWK instead of SPKI PEM.
+    pub fn with_jwk(self) -> Self {
+        Self {
+            encoding: KeyForm::Jwk,
+            ..self
         }
     }
 
     /// Its public key as the API takes it.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey::Pem(self.key.verifying_key().to_spki_pem().unwrap())
+        match self.encoding {
+            KeyForm::Pem => PublicKey::Pem(self.key.verifying_key().to_spki_pem().unwrap()),
+            KeyForm::Jwk => {
+                let jwk = self.key.verifying_key().to_jwk();
+                PublicKey::Jwk(netid_proto::Jwk {
+                    kty: jwk.kty,
+                    crv: jwk.crv,
+                    x: jwk.x,
+                    y: jwk.y,
+                })
+            }
+        }
     }
 
     fn sign(&self, message: &[u8]) -> String {

@@ -1,6 +1,7 @@
 //! The happy paths: enrollment, recovery, guardianship, result-only verification.
 
 use netid_core::NetId;
+use netid_crypto::Suite;
 use netid_proto::{EnrollOutcome, Predicate};
 use netid_testkit::Wallet;
 use reqwest::StatusCode;
@@ -208,4 +209,33 @@ async fn platform_gets_the_result_asked_and_a_pairwise_pseudonym_only() {
     assert_eq!(teen_answer.age_over_14, Some(true));
     assert_eq!(teen_answer.age_over_18, Some(false));
     assert_ne!(teen_answer.subject, subject_a);
+}
+
+#[tokio::test]
+async fn wallet_keys_of_both_suites_in_pem_and_jwk_enroll_and_present() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("suites").await;
+    let wallets = [
+        (Wallet::generate_in(&Suite::intl()), &world.people.adult),
+        (
+            Wallet::generate_in(&Suite::intl()).with_jwk(),
+            &world.people.teen,
+        ),
+        (Wallet::generate().with_jwk(), &world.people.guardian),
+    ];
+    let mut subjects = Vec::new();
+    for (index, (wallet, person)) in wallets.iter().enumerate() {
+        let enrolled = client.enroll_ok(&wallet.enroll_request(person)).await;
+        assert_eq!(enrolled.outcome, EnrollOutcome::Enrolled);
+        let nonce = format!("nonce-suites-{index:05}");
+        let answer = client
+            .verify_ok(&platform, wallet, &nonce, &[Predicate::AgeOver14])
+            .await;
+        assert_eq!(answer.age_over_14, Some(true));
+        subjects.push(answer.subject);
+    }
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 3);
 }
