@@ -129,3 +129,50 @@ async fn planted_personal_data_never_appears_in_logs_or_other_responses() {
         }
     }
 }
+
+#[tokio::test]
+async fn personal_data_is_not_in_the_database_files_in_clear() {
+    let (server, dir) = TestServer::start().await;
+    let client = Client::new(&server);
+    let authority = netid_testkit::Authority::generate("test-authority");
+    let birth = netid_testkit::years_ago(33, netid_testkit::today());
+    let holder =
+        netid_testkit::resident("110111", PLANTED_NAME, birth, "P-REST", Some("CODE-REST"));
+    client.register_authority(&authority).await;
+    client
+        .load_roster(&authority.sign(vec![holder.clone()]))
+        .await;
+    let enrolled = client
+        .enroll_ok(&Wallet::generate().enroll_request(&holder))
+        .await;
+    let platform = client.register_platform("at rest").await;
+    server.stop().await;
+
+    let secrets = [
+        PLANTED_NAME.as_bytes().to_vec(),
+        holder.document_number.as_bytes().to_vec(),
+        birth.to_string().into_bytes(),
+        "P-REST".as_bytes().to_vec(),
+        "CODE-REST".as_bytes().to_vec(),
+        platform.credential.into_bytes(),
+    ];
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        scanned += bytes.len();
+        for secret in &secrets {
+            assert!(
+                !bytes
+                    .windows(secret.len())
+                    .any(|window| window == secret.as_slice()),
+                "{} holds personal data or a credential in clear",
+                path.display()
+            );
+        }
+    }
+    assert!(scanned > 0);
+    // The Net ID is stored (it is the lookup key of the holder row), but nothing derived from
+    // the document is.
+    assert_eq!(enrolled.net_id.len(), 17);
+}
