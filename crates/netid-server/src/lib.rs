@@ -47,7 +47,7 @@ pub use authority::{Answer, AuthoritativeRecord, DocumentAuthority, Evidence, Ro
 pub use clock::Clock;
 pub use config::{Config, Overrides};
 pub use error::{Error, Refusal};
-pub use http::{ApiError, MAX_BODY_BYTES, REQUEST_TIMEOUT, app};
+pub use http::{ApiError, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
 pub use keys::{MasterKey, ServiceKeys};
 pub use operator::roster_alg;
 pub use state::AppState;

@@ -16,6 +16,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::MethodRouter;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -27,6 +28,8 @@ use crate::state::AppState;
 
 /// The largest request body accepted, in bytes (a roster of some thousand records fits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How many requests are handled at once; more wait (within the timeout) for a slot.
+pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 /// How long a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -59,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { error::problem_for_status(StatusCode::NOT_FOUND) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(GlobalConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
