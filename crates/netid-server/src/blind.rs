@@ -47,3 +47,40 @@ fn index(key: &MacKey, fields: &[&[u8]]) -> BlindIndex {
     }
     BlindIndex::new(Suite::gm().mac(key, &parts).to_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use netid_core::{Date, DocumentType};
+
+    use super::*;
+
+    fn key(byte: u8) -> MacKey {
+        MacKey::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    #[test]
+    fn indexes_depend_on_kind_fields_and_key() {
+        let k = key(1);
+        assert_eq!(person(&k, "a", "p1"), person(&k, "a", "p1"));
+        assert_ne!(person(&k, "a", "p1"), person(&k, "a", "p2"));
+        assert_ne!(person(&k, "a", "p1"), person(&k, "b", "p1"));
+        assert_ne!(person(&k, "a", "p1"), enrollment_code(&k, "a", "p1"));
+        assert_ne!(person(&k, "a", "p1"), nonce(&k, "a", "p1"));
+        assert_ne!(person(&k, "a", "p1"), person(&key(2), "a", "p1"));
+        // The separator keeps field boundaries: ("ab", "c") is not ("a", "bc").
+        assert_ne!(person(&k, "ab", "c"), person(&k, "a", "bc"));
+    }
+
+    #[test]
+    fn document_index_uses_the_canonical_number() {
+        let today = Date::from_ymd(2025, 7, 15).unwrap();
+        let typed = DocumentNumber::parse(DocumentType::ResidentId, "11010519491231002x", today);
+        let canonical =
+            DocumentNumber::parse(DocumentType::ResidentId, "110105 19491231 002X", today);
+        let k = key(1);
+        assert_eq!(
+            document(&k, &typed.unwrap()),
+            document(&k, &canonical.unwrap())
+        );
+    }
+}

@@ -68,3 +68,45 @@ pub(crate) fn stored_suite(name: &str) -> Result<Suite, crate::Error> {
         .map(Suite::new)
         .map_err(|_| crate::Error::Internal("unknown suite in a stored key row"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_both_suites_parse_from_pem_and_jwk_and_verify_their_signatures() {
+        for suite in [Suite::gm(), Suite::intl()] {
+            let signing = suite.generate_signing_key().unwrap();
+            let pem = PublicKey::Pem(signing.verifying_key().to_spki_pem().unwrap());
+            let jwk = signing.verifying_key().to_jwk();
+            let jwk = PublicKey::Jwk(netid_proto::Jwk {
+                kty: jwk.kty,
+                crv: jwk.crv,
+                x: jwk.x,
+                y: jwk.y,
+            });
+            let signature =
+                Base64UrlUnpadded::encode_string(&signing.sign(b"message").unwrap().to_fixed());
+            for public in [pem, jwk] {
+                let wallet = WalletKey::parse(&public, "wallet_key").unwrap();
+                assert_eq!(wallet.suite.id(), suite.id());
+                assert!(wallet.verifies(b"message", &signature));
+                assert!(!wallet.verifies(b"other message", &signature));
+                assert!(!wallet.verifies(b"message", "not base64url!"));
+                assert_eq!(wallet.row().unwrap().suite, suite.id().as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_keys_are_a_field_error() {
+        let error = WalletKey::parse(&PublicKey::Pem("nope".to_owned()), "wallet_key").unwrap_err();
+        assert!(matches!(
+            error,
+            Refusal::InvalidField {
+                field: "wallet_key",
+                ..
+            }
+        ));
+    }
+}
