@@ -72,6 +72,9 @@ pub enum Error {
     /// A signature by the trusted key is present but does not verify.
     #[error("the log key's signature on the checkpoint does not verify")]
     BadSignature,
+    /// A log entry is not the JSON of a known entry version.
+    #[error("malformed log entry: {0}")]
+    MalformedEntry(&'static str),
     /// A cryptographic operation failed.
     #[error(transparent)]
     Crypto(#[from] netid_crypto::Error),

@@ -24,10 +24,14 @@
 //! # Ok::<(), netid_log::Error>(())
 //! ```
 
+mod audit;
 mod checkpoint;
+mod entry;
 mod error;
 mod merkle;
 
+pub use audit::{AuditReport, audit};
 pub use checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
+pub use entry::{Entry, EntryKind};
 pub use error::Error;
 pub use merkle::{Hash, MerkleHasher, Tree};

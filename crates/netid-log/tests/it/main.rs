@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+mod audit;
 mod checkpoints;
 mod proofs;
 mod vectors;

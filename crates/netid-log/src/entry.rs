@@ -1,0 +1,140 @@
+//! Log entries: what the centre did, with no personal data and no global identifier.
+//!
+//! An entry names the kind of act, the minute it happened, the platform involved (platforms
+//! are public parties), and for acts about a holder a *holder tag*:
+//! `HMAC(holder log key, entry nonce)`. The nonce is fresh per entry, so tags of one holder
+//! are unlinkable to anyone without that holder's log key; the holder (and their guardian),
+//! who hold the key, recognise their own entries. Entries are serialised as one line of JSON
+//! with a fixed member order, and that line is the Merkle leaf.
+
+use netid_crypto::{MacKey, Suite};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// The kinds of act the centre logs (issue #7's list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EntryKind {
+    /// A holder enrolled (or recovered their Net ID with a new wallet key).
+    Enrollment,
+    /// A Net Certificate was issued.
+    CredentialIssued,
+    /// A Net Certificate was revoked.
+    CredentialRevoked,
+    /// An X.509 certificate was issued.
+    CertificateIssued,
+    /// An X.509 certificate was revoked.
+    CertificateRevoked,
+    /// A platform verified a holder online.
+    Verification,
+    /// Personal data went to a platform under a grant and consent.
+    Disclosure,
+    /// A holder gave consent.
+    ConsentGiven,
+    /// A holder withdrew consent.
+    ConsentWithdrawn,
+    /// A holder's data was deleted.
+    Deletion,
+    /// An operator read a holder's personal data.
+    OperatorRead,
+    /// A platform's grants changed.
+    GrantChanged,
+    /// A notice to a holder was deferred (Art. 11).
+    NoticeDeferred,
+    /// A service key was rolled over.
+    KeyRollover,
+}
+
+/// One log entry. Member order is the serialisation order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Format version; 1.
+    pub v: u8,
+    /// What happened.
+    pub kind: EntryKind,
+    /// When, in whole minutes since the Unix epoch (finer times would help correlate).
+    pub minute: u64,
+    /// A fresh random nonce, hex, 16 bytes.
+    pub nonce: String,
+    /// The holder tag, hex, or absent for acts about no holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_tag: Option<String>,
+    /// The platform's public client id, when a platform took part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+impl Entry {
+    /// An entry for `kind` at `unix_seconds`, tagged for the holder whose log key is
+    /// `holder_key` (if any), with the fresh `nonce`.
+    pub fn new(
+        suite: &Suite,
+        kind: EntryKind,
+        unix_seconds: u64,
+        nonce: [u8; 16],
+        holder_key: Option<&MacKey>,
+        platform: Option<&str>,
+    ) -> Self {
+        Self {
+            v: 1,
+            kind,
+            minute: unix_seconds / 60,
+            nonce: hex_string(&nonce),
+            holder_tag: holder_key.map(|key| holder_tag(suite, key, &nonce)),
+            platform: platform.map(str::to_owned),
+        }
+    }
+
+    /// The leaf bytes: the entry as one line of JSON, members in declaration order.
+    pub fn to_leaf(&self) -> Result<Vec<u8>, Error> {
+        serde_json::to_vec(self).map_err(|_| Error::MalformedEntry("entry did not serialise"))
+    }
+
+    /// Parses leaf bytes back into an entry; refuses unknown members and other versions.
+    pub fn from_leaf(leaf: &[u8]) -> Result<Self, Error> {
+        let entry: Self =
+            serde_json::from_slice(leaf).map_err(|_| Error::MalformedEntry("not an entry"))?;
+        if entry.v != 1 {
+            return Err(Error::MalformedEntry("unknown entry version"));
+        }
+        Ok(entry)
+    }
+
+    /// Whether this entry is about the holder whose log key is `holder_key`.
+    pub fn is_about(&self, suite: &Suite, holder_key: &MacKey) -> bool {
+        let (Some(tag), Some(nonce)) = (&self.holder_tag, hex_bytes(&self.nonce)) else {
+            return false;
+        };
+        // Tags are public; an ordinary comparison leaks nothing secret.
+        *tag == holder_tag(suite, holder_key, &nonce)
+    }
+}
+
+fn holder_tag(suite: &Suite, key: &MacKey, nonce: &[u8]) -> String {
+    hex_string(
+        suite
+            .mac(key, &[b"netid log holder tag v1", nonce])
+            .as_ref(),
+    )
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .flat_map(|byte| [byte >> 4, byte & 0x0f])
+        .filter_map(|nibble| char::from_digit(u32::from(nibble), 16))
+        .collect()
+}
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
