@@ -10,8 +10,21 @@ fn suite() -> impl Strategy<Value = Suite> {
     prop_oneof![Just(Suite::gm()), Just(Suite::intl())]
 }
 
+/// Random entries, made distinct by their index: with two equal entries, a proof for one
+/// position is also a valid proof for the other.
 fn entries() -> impl Strategy<Value = Vec<Vec<u8>>> {
-    proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..12), 1..80)
+    proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..12), 1..80).prop_map(
+        |entries| {
+            entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut entry)| {
+                    entry.splice(0..0, u32::try_from(i).unwrap().to_be_bytes());
+                    entry
+                })
+                .collect()
+        },
+    )
 }
 
 proptest! {
