@@ -16,7 +16,6 @@ use crate::personal::StoredRecord;
 use crate::{Error, blind};
 
 /// What an applicant shows: the document number, the name and the authority's one-time code.
-#[derive(Debug)]
 pub struct Evidence {
     /// The document number (its type included).
     pub number: DocumentNumber,
@@ -24,6 +23,15 @@ pub struct Evidence {
     pub name: PersonName,
     /// The enrollment code, if the applicant has one.
     pub enrollment_code: Option<String>,
+}
+
+impl core::fmt::Debug for Evidence {
+    /// Personal data and the code are secrets: only the document type is shown.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Evidence")
+            .field("document_type", &self.number.document_type())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The authority's answer.

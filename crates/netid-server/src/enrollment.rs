@@ -97,6 +97,20 @@ pub(crate) async fn enroll(
         .holder_by_person(&confirmed.person_index)
         .await?
     {
+        if existing.wallet_key.fingerprint == wallet_row.fingerprint {
+            // The holder's own wallet applying again (a retry after a lost answer): the same
+            // answer, nothing changes.
+            return Ok(EnrollResponse {
+                net_id: existing.net_id.expose_grouped(),
+                outcome: EnrollOutcome::Enrolled,
+            });
+        }
+        // Recovery moves the Net ID to a new key, so it needs what only the person can have:
+        // a fresh one-time code from the authority. Number and name alone are not secrets.
+        if confirmed.code_index.is_none() {
+            tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "recovery_requires_code");
+            return Err(Refusal::RecoveryRequiresCode.into());
+        }
         state
             .store
             .replace_wallet_key(
@@ -116,14 +130,17 @@ pub(crate) async fn enroll(
     }
 
     for _ in 0..NET_ID_ATTEMPTS {
+        let mut random_failed = false;
         let net_id = NetId::generate(|bytes| {
-            // A failing OS generator leaves zeros; the unique constraint and the retry limit
-            // then stop enrollment instead of issuing predictable ids.
-            if getrandom::fill(bytes).is_err() {
-                bytes.fill(0);
-            }
+            random_failed |= getrandom::fill(bytes).is_err();
         })
         .map_err(|_| Error::Internal("net id generation"))?;
+        // Never issue an id drawn from a failed generator: it would be predictable.
+        if random_failed {
+            return Err(Error::Internal(
+                "the operating system's random generator failed",
+            ));
+        }
         let (wrapped_data_key, sealed_personal) =
             personal::seal_new(&state.keys.master, net_id.expose(), &confirmed.record)?;
         let holder = NewHolder {

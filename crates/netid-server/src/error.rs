@@ -145,9 +145,14 @@ pub enum Refusal {
     /// The document has expired.
     #[error("the document has expired; apply with a valid document")]
     DocumentExpired,
-    /// The enrollment code was already used for another person.
-    #[error("the enrollment code has already been used")]
+    /// The enrollment code was already used (codes are one-time).
+    #[error("the enrollment code has already been used; ask the document authority for a new one")]
     EnrollmentCodeUsed,
+    /// Moving an enrolled Net ID to a new wallet key without a fresh enrollment code.
+    #[error(
+        "recovering a net id to a new wallet key needs a new enrollment code from the document authority"
+    )]
+    RecoveryRequiresCode,
     /// An applicant under 14 came without a valid guardian consent.
     #[error("an applicant under 14 must be enrolled with the consent of a guardian on record")]
     GuardianRequired,

@@ -96,8 +96,8 @@ pub trait Store: Send + Sync + 'static {
     ///
     /// [`Error::AlreadyExists`] with [`Conflict::NetId`] on a random Net ID collision (draw
     /// again), [`Conflict::Person`] if the person is enrolled, [`Conflict::WalletKey`] if the
-    /// key is another holder's; [`Error::EnrollmentCodeClaimed`] if the code was used by
-    /// another person. Nothing is stored on any error.
+    /// key is another holder's; [`Error::EnrollmentCodeClaimed`] if the code was used
+    /// before (codes are one-time). Nothing is stored on any error.
     async fn enroll_holder(
         &self,
         holder: NewHolder,

@@ -248,8 +248,9 @@ fn holder_where(
         .transpose()
 }
 
-/// Claims `code_index` for `person_index`: a first use records it, a use by the same person
-/// again is accepted, a use by another person is [`Error::EnrollmentCodeClaimed`].
+/// Claims `code_index` for `person_index`. Codes are one-time: any second use, even by the
+/// same person, is [`Error::EnrollmentCodeClaimed`]; otherwise anyone who learned a used code
+/// could recover (take over) that person's Net ID with a key of their own.
 fn claim_code(
     transaction: &Transaction<'_>,
     code_index: &BlindIndex,
@@ -265,7 +266,6 @@ fn claim_code(
         .optional()
         .map_err(database("read enrollment code"))?;
     match owner {
-        Some(owner) if owner.as_slice() == person_index.as_bytes() => Ok(()),
         Some(_) => Err(Error::EnrollmentCodeClaimed),
         None => transaction
             .execute(

@@ -74,9 +74,16 @@ async fn adult_enrolls_and_reenrollment_recovers_the_same_net_id_with_a_new_key(
         .verify_ok(&platform, &first_wallet, "nonce-before-0001", &[])
         .await;
 
+    // Recovery needs a fresh one-time code: the authority issues one in a new roster.
+    let mut renewed = world.people.adult.clone();
+    renewed.enrollment_code = Some("CODE-A-RENEWED".to_owned());
+    let mut roster = world.people.all();
+    roster[0] = renewed.clone();
+    let answer = client.load_roster(&world.authority.sign(roster)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let second_wallet = Wallet::generate();
     let recovered = client
-        .enroll_ok(&second_wallet.enroll_request(&world.people.adult))
+        .enroll_ok(&second_wallet.enroll_request(&renewed))
         .await;
     assert_eq!(recovered.outcome, EnrollOutcome::Recovered);
     assert_eq!(recovered.net_id, enrolled.net_id);
@@ -238,4 +245,70 @@ async fn wallet_keys_of_both_suites_in_pem_and_jwk_enroll_and_present() {
     subjects.sort();
     subjects.dedup();
     assert_eq!(subjects.len(), 3);
+}
+
+#[tokio::test]
+async fn the_same_wallet_applying_again_gets_the_same_net_id_and_changes_nothing() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("retry platform").await;
+    let wallet = Wallet::generate();
+    let first = client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let again = client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    assert_eq!(again.outcome, EnrollOutcome::Enrolled);
+    assert_eq!(again.net_id, first.net_id);
+    client
+        .verify_ok(&platform, &wallet, "nonce-retry-000001", &[])
+        .await;
+}
+
+/// Issue 4 review: number, name and a used code must not move someone's Net ID to an
+/// attacker's wallet.
+#[tokio::test]
+async fn a_used_code_cannot_move_a_net_id_to_another_wallet() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("takeover platform").await;
+    let holder = Wallet::generate();
+    client
+        .enroll_ok(&holder.enroll_request(&world.people.adult))
+        .await;
+
+    let attacker = Wallet::generate();
+    client
+        .enroll(&attacker.enroll_request(&world.people.adult))
+        .await
+        .problem(StatusCode::FORBIDDEN, "enrollment_code_used");
+    client
+        .verify(&platform, &attacker, "nonce-attack-0001", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
+    client
+        .verify_ok(&platform, &holder, "nonce-holder-0001", &[])
+        .await;
+}
+
+#[tokio::test]
+async fn a_record_without_a_code_cannot_be_recovered_to_another_wallet() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("no-code platform").await;
+    let holder = Wallet::generate();
+    // The sixteen-year-old's record carries no enrollment code.
+    client
+        .enroll_ok(&holder.enroll_request(&world.people.teen))
+        .await;
+
+    let attacker = Wallet::generate();
+    client
+        .enroll(&attacker.enroll_request(&world.people.teen))
+        .await
+        .problem(StatusCode::FORBIDDEN, "recovery_requires_code");
+    client
+        .verify_ok(&platform, &holder, "nonce-teen-000001", &[])
+        .await;
 }

@@ -23,7 +23,7 @@ fn escaped(text: &str) -> String {
 
 #[tokio::test]
 async fn planted_personal_data_never_appears_in_logs_or_other_responses() {
-    let (logs, _guard) = capture_logs();
+    let logs = capture_logs();
     let (server, _dir) = TestServer::start().await;
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("test-authority");
@@ -73,23 +73,34 @@ async fn planted_personal_data_never_appears_in_logs_or_other_responses() {
     let own = client.enroll(&wallet.enroll_request(&holder)).await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     let net_id: netid_proto::EnrollResponse = own.json();
-    let recovered = client
+    // Someone else with the used code is refused, and the refusal carries nothing personal.
+    let takeover = client
         .enroll(&Wallet::generate().enroll_request(&holder))
         .await;
-    assert_eq!(recovered.status, StatusCode::OK);
+    assert_eq!(takeover.status, StatusCode::FORBIDDEN, "{}", takeover.body);
+    others.push(takeover);
 
-    let wallet2 = Wallet::generate();
-    client.enroll(&wallet2.enroll_request(&holder)).await;
+    // Recovery with a fresh code from the authority moves the Net ID to a new wallet.
+    let mut renewed = holder.clone();
+    renewed.enrollment_code = Some("CODE-LEAK-2".to_owned());
     others.push(
         client
-            .verify(
-                &platform,
-                &wallet2,
-                "nonce-leak-000001",
-                &[Predicate::AgeOver14, Predicate::AgeOver18],
-            )
+            .load_roster(&authority.sign(vec![renewed.clone()]))
             .await,
     );
+    let wallet2 = Wallet::generate();
+    let recovered = client.enroll(&wallet2.enroll_request(&renewed)).await;
+    assert_eq!(recovered.status, StatusCode::OK, "{}", recovered.body);
+    let verified = client
+        .verify(
+            &platform,
+            &wallet2,
+            "nonce-leak-000001",
+            &[Predicate::AgeOver14, Predicate::AgeOver18],
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    others.push(verified);
     others.push(
         client
             .verify(&platform, &wallet, "nonce-leak-000002", &[])
@@ -106,6 +117,7 @@ async fn planted_personal_data_never_appears_in_logs_or_other_responses() {
         net_id.net_id.replace('-', ""),
         "P-LEAK".to_owned(),
         "CODE-LEAK".to_owned(),
+        "CODE-LEAK-2".to_owned(),
     ];
     let log_text = logs.text();
     assert!(log_text.contains("request finished"), "logs were captured");

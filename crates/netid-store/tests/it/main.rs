@@ -221,11 +221,13 @@ async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored
         .unwrap_err();
     assert!(matches!(error, Error::EnrollmentCodeClaimed));
     assert_eq!(store.holder_count().await.unwrap(), 1);
-    // The same person may present their code again (recovery).
-    store
+    // Codes are one-time, even for the same person: a used code recovers nobody.
+    let error = store
         .replace_wallet_key(first, wallet_key(9), Some(index(0xcc)), None, T0)
         .await
-        .unwrap();
+        .unwrap_err();
+    assert!(matches!(error, Error::EnrollmentCodeClaimed));
+    assert!(store.retired_wallet_keys(first).await.unwrap().is_empty());
 }
 
 #[tokio::test]
