@@ -118,6 +118,9 @@ pub enum Refusal {
         /// 0-based position of the repeated record.
         index: usize,
     },
+    /// A roster lists a document that another authority's roster already lists.
+    #[error("a roster record's document is listed by another document authority")]
+    RosterRecordOfAnotherAuthority,
     /// A concurrent enrollment of the same person finished first.
     #[error("another enrollment for this document finished at the same time; apply again")]
     EnrollmentConflict,

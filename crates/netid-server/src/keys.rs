@@ -103,10 +103,19 @@ fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<(), Error> {
         .mode(0o600)
         .open(path)
         .map_err(io)?;
-    let mut line = key.expose_hex();
-    line.push('\n');
-    file.write_all(line.as_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)
+    // Two writes rather than pushing '\n' onto the key's string, which could reallocate and
+    // leave an unwiped copy of the key behind.
+    file.write_all(key.expose_hex().as_bytes()).map_err(io)?;
+    file.write_all(b"\n").map_err(io)?;
+    file.sync_all().map_err(io)?;
+    // The file's directory entry must be durable too, or a crash could keep the database and
+    // lose the key that opens it.
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|dir| dir.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
 }
 
 /// The service keys, unsealed in memory.

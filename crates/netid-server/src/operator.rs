@@ -159,7 +159,13 @@ pub(crate) async fn load_roster(
     state
         .store
         .replace_roster(&roster.authority, rows, state.clock.now())
-        .await?;
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::AlreadyExists {
+                what: netid_store::Conflict::RosterRecord,
+            } => Refusal::RosterRecordOfAnotherAuthority.into(),
+            other => Error::from(other),
+        })?;
     tracing::info!(target: "netid::security", event = "roster_loaded", records = count);
     Ok(LoadRosterResponse {
         authority: roster.authority,

@@ -85,6 +85,8 @@ pub enum Conflict {
     WalletKey,
     /// A presentation nonce already used by the platform.
     Nonce,
+    /// A roster record for a document that another authority's roster lists.
+    RosterRecord,
 }
 
 impl core::fmt::Display for Conflict {
@@ -96,6 +98,7 @@ impl core::fmt::Display for Conflict {
             Self::Person => "holder for this person",
             Self::WalletKey => "holder with this wallet key",
             Self::Nonce => "presentation nonce",
+            Self::RosterRecord => "roster record of another authority",
         })
     }
 }

@@ -444,15 +444,15 @@ impl Store for SqliteStore {
             {
                 let mut insert = transaction
                     .prepare(
+                        // This authority's old records are gone: a conflict left is another
+                        // authority's record, which one authority must never overwrite.
                         "INSERT INTO roster_records \
                          (document_index, authority, person_index, sealed, loaded_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (document_index) DO UPDATE SET \
-                         authority = excluded.authority, person_index = excluded.person_index, \
-                         sealed = excluded.sealed, loaded_at = excluded.loaded_at",
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (document_index) DO NOTHING",
                     )
                     .map_err(database("insert roster record"))?;
                 for record in &records {
-                    insert
+                    let inserted = insert
                         .execute(params![
                             record.document_index.as_bytes(),
                             authority,
@@ -461,6 +461,12 @@ impl Store for SqliteStore {
                             at.0
                         ])
                         .map_err(database("insert roster record"))?;
+                    if inserted == 0 {
+                        // Dropping the transaction rolls the whole load back.
+                        return Err(Error::AlreadyExists {
+                            what: Conflict::RosterRecord,
+                        });
+                    }
                 }
             }
             transaction.commit().map_err(database("commit roster load"))

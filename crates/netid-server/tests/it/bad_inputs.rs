@@ -351,3 +351,32 @@ async fn missing_or_wrong_credentials_get_the_same_401() {
         assert_eq!(answer.body, first, "no hint of what exists");
     }
 }
+
+/// Issue 4 review: one authority must not overwrite (and so redirect) another's records.
+#[tokio::test]
+async fn a_roster_listing_another_authoritys_document_is_refused_whole() {
+    let world = World::new().await;
+    let client = &world.client;
+    let intruder = netid_testkit::Authority::generate("intruding-authority");
+    assert_eq!(
+        client.register_authority(&intruder).await.status,
+        StatusCode::OK
+    );
+    let mut hijacked = world.people.adult.clone();
+    hijacked.person_ref = "P-INTRUDER".to_owned();
+    hijacked.enrollment_code = Some("CODE-INTRUDER".to_owned());
+    client
+        .load_roster(&intruder.sign(vec![hijacked.clone()]))
+        .await
+        .problem(StatusCode::CONFLICT, "roster_record_of_another_authority");
+
+    // The intruder's code does not enroll; the rightful record still does.
+    let wallet = Wallet::generate();
+    client
+        .enroll(&wallet.enroll_request(&hijacked))
+        .await
+        .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+}
