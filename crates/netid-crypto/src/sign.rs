@@ -543,3 +543,33 @@ impl core::fmt::Debug for Signature {
             .finish_non_exhaustive()
     }
 }
+
+// The RustCrypto `signature` traits, so netid keys plug into code written against them (the
+// x509-cert builder, JOSE libraries). Errors are opaque there; use the inherent methods for
+// netid's distinct error kinds.
+
+impl From<Signature> for [u8; SIGNATURE_LEN] {
+    fn from(signature: Signature) -> Self {
+        signature.fixed
+    }
+}
+
+impl signature::Signer<Signature> for SigningKey {
+    fn try_sign(&self, message: &[u8]) -> Result<Signature, signature::Error> {
+        self.sign(message).map_err(|_| signature::Error::new())
+    }
+}
+
+impl signature::Verifier<Signature> for VerifyingKey {
+    fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), signature::Error> {
+        VerifyingKey::verify(self, message, signature).map_err(|_| signature::Error::new())
+    }
+}
+
+impl signature::Keypair for SigningKey {
+    type VerifyingKey = VerifyingKey;
+
+    fn verifying_key(&self) -> VerifyingKey {
+        self.verifying_key.clone()
+    }
+}

@@ -321,3 +321,21 @@ fn der_and_fixed_signatures_convert_both_ways() {
         key.verifying_key().verify(b"payload", &back).unwrap();
     }
 }
+
+/// netid keys work through the RustCrypto `signature` traits too.
+#[test]
+fn keys_implement_the_rustcrypto_signature_traits() {
+    use signature::{Keypair, Signer, Verifier};
+    fn sign_generic<S: Signer<netid_crypto::Signature>>(signer: &S) -> netid_crypto::Signature {
+        signer.sign(b"generic")
+    }
+    for suite in both_suites() {
+        let key = suite.generate_signing_key().unwrap();
+        let signature = sign_generic(&key);
+        let public = Keypair::verifying_key(&key);
+        Verifier::verify(&public, b"generic", &signature).unwrap();
+        assert!(Verifier::verify(&public, b"other", &signature).is_err());
+        let bytes: [u8; 64] = signature.into();
+        assert_eq!(bytes, signature.to_fixed());
+    }
+}
