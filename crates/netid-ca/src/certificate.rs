@@ -248,12 +248,33 @@ pub fn verify_signed_by(certificate: &Certificate, issuer: &Certificate) -> Resu
     if tbs.issuer() != issuer.tbs_certificate().subject() {
         return Err(Error::IssuerMismatch);
     }
-    let suite = Suite::new(signature_suite(certificate.signature_algorithm())?);
     if certificate.signature_algorithm() != tbs.signature() {
         return Err(Error::BadSignature {
             what: "certificate",
         });
     }
+    let tbs_der = tbs.to_der().map_err(|_| Error::MalformedDer {
+        what: "certificate",
+    })?;
+    verify_issuer_signature(
+        issuer,
+        certificate.signature_algorithm(),
+        certificate.signature(),
+        &tbs_der,
+        "certificate",
+    )
+}
+
+/// Checks `signature` (DER in a BIT STRING) by `issuer`'s key over `signed`: shared by
+/// certificates, CRLs and whatever else a CA signs.
+pub(crate) fn verify_issuer_signature(
+    issuer: &Certificate,
+    algorithm: &AlgorithmIdentifierOwned,
+    signature: &BitString,
+    signed: &[u8],
+    what: &'static str,
+) -> Result<(), Error> {
+    let suite = Suite::new(signature_suite(algorithm)?);
     let issuer_spki = issuer
         .tbs_certificate()
         .subject_public_key_info()
@@ -264,26 +285,12 @@ pub fn verify_signed_by(certificate: &Certificate, issuer: &Certificate) -> Resu
     let key = suite
         .verifying_key_from_spki_der(&issuer_spki)
         .map_err(|_| Error::SuiteMismatch)?;
-    let signature = certificate
-        .signature()
+    let signature = signature
         .as_bytes()
-        .ok_or(Error::BadSignature {
-            what: "certificate",
-        })
-        .and_then(|der| {
-            suite
-                .signature_from_der(der)
-                .map_err(|_| Error::BadSignature {
-                    what: "certificate",
-                })
-        })?;
-    let tbs_der = tbs.to_der().map_err(|_| Error::MalformedDer {
-        what: "certificate",
-    })?;
-    key.verify(&tbs_der, &signature)
-        .map_err(|_| Error::BadSignature {
-            what: "certificate",
-        })
+        .and_then(|der| suite.signature_from_der(der).ok())
+        .ok_or(Error::BadSignature { what })?;
+    key.verify(signed, &signature)
+        .map_err(|_| Error::BadSignature { what })
 }
 
 /// The suite of a signature algorithm identifier: `gm` for sm2-with-sm3, `intl` for

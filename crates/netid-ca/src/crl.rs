@@ -6,7 +6,7 @@
 
 use der::asn1::Uint;
 use der::{Encode, EncodePem};
-use netid_crypto::{SigningKey, Suite};
+use netid_crypto::SigningKey;
 use x509_cert::Certificate;
 use x509_cert::certificate::Version;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
@@ -15,7 +15,7 @@ use x509_cert::ext::pkix::crl::CrlNumber;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlReason, SubjectKeyIdentifier};
 use x509_cert::serial_number::SerialNumber;
 
-use crate::certificate::{extension, signature_algorithm, x509_time};
+use crate::certificate::{extension, signature_algorithm, verify_issuer_signature, x509_time};
 use crate::{Error, signature_suite};
 
 /// Why a certificate was revoked (RFC 5280 §5.3.1 `CRLReason`), as netid uses them.
@@ -140,28 +140,17 @@ pub fn verify_crl(crl: &CertificateList, issuer: &Certificate) -> Result<(), Err
     if crl.signature_algorithm != crl.tbs_cert_list.signature {
         return Err(Error::BadSignature { what: "crl" });
     }
-    let suite = Suite::new(signature_suite(&crl.signature_algorithm)?);
-    let issuer_spki = issuer
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| Error::MalformedDer {
-            what: "issuer public key",
-        })?;
-    let key = suite
-        .verifying_key_from_spki_der(&issuer_spki)
-        .map_err(|_| Error::SuiteMismatch)?;
-    let signature = crl
-        .signature
-        .as_bytes()
-        .and_then(|der| suite.signature_from_der(der).ok())
-        .ok_or(Error::BadSignature { what: "crl" })?;
     let tbs = crl
         .tbs_cert_list
         .to_der()
         .map_err(|_| Error::MalformedDer { what: "crl" })?;
-    key.verify(&tbs, &signature)
-        .map_err(|_| Error::BadSignature { what: "crl" })
+    verify_issuer_signature(
+        issuer,
+        &crl.signature_algorithm,
+        &crl.signature,
+        &tbs,
+        "crl",
+    )
 }
 
 /// A CRL as PEM (`-----BEGIN X509 CRL-----`), LF line endings.
