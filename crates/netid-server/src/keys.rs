@@ -174,13 +174,19 @@ impl ServiceKeys {
             ),
             (ROSTER, Zeroizing::new(roster.expose_secret().to_vec())),
         ];
-        for (name, secret) in &secrets {
-            let sealed = master.seal(&service_key_aad(name), secret)?;
-            store.insert_service_key(name, sealed, now).await?;
-        }
+        let sealed = secrets
+            .iter()
+            .map(|(name, secret)| {
+                Ok((
+                    (*name).to_owned(),
+                    master.seal(&service_key_aad(name), secret)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         let credential = crate::credentials::generate("netid-op")?;
+        // One transaction: a crash here leaves no partial key set behind.
         store
-            .insert_operator_credential(crate::credentials::hash(&credential), now)
+            .initialise(sealed, crate::credentials::hash(&credential), now)
             .await?;
         let keys = Self {
             master,

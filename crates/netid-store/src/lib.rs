@@ -63,6 +63,15 @@ pub trait Store: Send + Sync + 'static {
     /// Records the hash of a new operator credential.
     async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error>;
 
+    /// First run: stores every sealed service key and the first operator credential's hash in
+    /// one transaction, so an interrupted first run leaves nothing behind and simply runs again.
+    async fn initialise(
+        &self,
+        service_keys: Vec<(String, Vec<u8>)>,
+        operator_credential_hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
     /// Hashes of all operator credentials.
     async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error>;
 

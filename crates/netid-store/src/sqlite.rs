@@ -343,6 +343,37 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn initialise(
+        &self,
+        service_keys: Vec<(String, Vec<u8>)>,
+        operator_credential_hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin first-run initialisation"))?;
+            for (name, sealed) in &service_keys {
+                transaction
+                    .execute(
+                        "INSERT INTO service_keys (name, sealed, created_at) VALUES (?1, ?2, ?3)",
+                        params![name, sealed, at.0],
+                    )
+                    .map_err(insert_error("insert service key", |_| Conflict::ServiceKey))?;
+            }
+            transaction
+                .execute(
+                    "INSERT INTO operator_credentials (credential_hash, created_at) VALUES (?1, ?2)",
+                    params![operator_credential_hash, at.0],
+                )
+                .map_err(database("insert operator credential"))?;
+            transaction
+                .commit()
+                .map_err(database("commit first-run initialisation"))
+        })
+        .await
+    }
+
     async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
         self.run(move |connection| {
             connection

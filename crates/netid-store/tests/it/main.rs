@@ -360,3 +360,36 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
         .await
         .unwrap();
 }
+
+/// An interrupted or failed first run stores nothing: the next start simply runs it again.
+#[tokio::test]
+async fn first_run_initialisation_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    // A repeated key name fails the transaction half-way: nothing may remain.
+    let error = store
+        .initialise(
+            vec![("a".to_owned(), vec![1]), ("a".to_owned(), vec![2])],
+            vec![9; 32],
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::AlreadyExists { .. }), "{error:?}");
+    assert!(!store.has_service_keys().await.unwrap());
+    assert!(store.operator_credentials().await.unwrap().is_empty());
+
+    store
+        .initialise(
+            vec![("a".to_owned(), vec![1]), ("b".to_owned(), vec![2])],
+            vec![9; 32],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.service_key("b").await.unwrap(), Some(vec![2]));
+    assert_eq!(
+        store.operator_credentials().await.unwrap(),
+        vec![vec![9; 32]]
+    );
+}
