@@ -118,6 +118,9 @@ pub enum Refusal {
         /// 0-based position of the repeated record.
         index: usize,
     },
+    /// A roster older than the one already loaded for its authority (a replay).
+    #[error("the roster is older than the roster already loaded for this authority")]
+    StaleRoster,
     /// A roster lists a document that another authority's roster already lists.
     #[error("a roster record's document is listed by another document authority")]
     RosterRecordOfAnotherAuthority,

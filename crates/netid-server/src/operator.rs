@@ -103,6 +103,21 @@ pub(crate) async fn load_roster(
         .into());
     }
     let today = state.clock.today()?;
+    let issued_at: netid_core::Date =
+        roster
+            .issued_at
+            .parse()
+            .map_err(|_| Refusal::InvalidField {
+                field: "payload.issued_at",
+                reason: "expected a date, YYYY-MM-DD".to_owned(),
+            })?;
+    if issued_at > today {
+        return Err(Refusal::InvalidField {
+            field: "payload.issued_at",
+            reason: "is in the future".to_owned(),
+        }
+        .into());
+    }
     let blind_key = &state.keys.blind_index;
     let mut seen = HashSet::new();
     let mut rows = Vec::with_capacity(roster.records.len());
@@ -123,6 +138,15 @@ pub(crate) async fn load_roster(
                 field: error.field,
                 reason: error.reason,
             })?;
+        // Numbers without a birth date in them (passports, permits) rely on this field alone.
+        if record.birth_date() > today {
+            return Err(Refusal::InvalidRosterRecord {
+                index,
+                field: "birth_date",
+                reason: "is in the future".to_owned(),
+            }
+            .into());
+        }
         if entry.person_ref.trim().is_empty() {
             return Err(Refusal::InvalidRosterRecord {
                 index,
@@ -158,12 +182,18 @@ pub(crate) async fn load_roster(
     let count = rows.len();
     state
         .store
-        .replace_roster(&roster.authority, rows, state.clock.now())
+        .replace_roster(
+            &roster.authority,
+            &issued_at.to_string(),
+            rows,
+            state.clock.now(),
+        )
         .await
         .map_err(|error| match error {
             netid_store::Error::AlreadyExists {
                 what: netid_store::Conflict::RosterRecord,
             } => Refusal::RosterRecordOfAnotherAuthority.into(),
+            netid_store::Error::StaleRoster => Refusal::StaleRoster.into(),
             other => Error::from(other),
         })?;
     tracing::info!(target: "netid::security", event = "roster_loaded", records = count);

@@ -48,6 +48,9 @@ pub enum Error {
     /// An enrollment code was already used by another person.
     #[error("enrollment code was already used by another person")]
     EnrollmentCodeClaimed,
+    /// A roster is older than the roster already loaded for its authority.
+    #[error("roster is older than the one already loaded for its authority")]
+    StaleRoster,
     /// A row that an operation needs does not exist (for example the authority of a roster).
     #[error("{what} not found")]
     NotFound {

@@ -81,11 +81,13 @@ pub trait Store: Send + Sync + 'static {
     /// The document authority called `name`.
     async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error>;
 
-    /// Replaces the whole roster of `authority` with `records`, in one transaction.
-    /// [`Error::NotFound`] if the authority is not registered.
+    /// Replaces the whole roster of `authority` with `records`, in one transaction, and records
+    /// its issue date `issued_at` (`YYYY-MM-DD`). [`Error::NotFound`] if the authority is not
+    /// registered; [`Error::StaleRoster`] if a roster issued later is already loaded.
     async fn replace_roster(
         &self,
         authority: &str,
+        issued_at: &str,
         records: Vec<RosterRow>,
         at: Timestamp,
     ) -> Result<(), Error>;

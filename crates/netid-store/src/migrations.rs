@@ -75,4 +75,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX used_presentation_nonces_by_expiry ON used_presentation_nonces(expires_at);
     "#,
+    // 2: the issue date of each authority's loaded roster, so an older roster cannot be
+    // replayed over a newer one.
+    r#"
+    ALTER TABLE authorities ADD COLUMN roster_issued_at TEXT;
+    "#,
 ];

@@ -448,24 +448,37 @@ impl Store for SqliteStore {
     async fn replace_roster(
         &self,
         authority: &str,
+        issued_at: &str,
         records: Vec<RosterRow>,
         at: Timestamp,
     ) -> Result<(), Error> {
         let authority = authority.to_owned();
+        let issued_at = issued_at.to_owned();
         self.run(move |connection| {
             let transaction = connection
                 .transaction()
                 .map_err(database("begin roster load"))?;
-            let known: bool = transaction
+            let loaded: Option<Option<String>> = transaction
                 .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM authorities WHERE name = ?1)",
+                    "SELECT roster_issued_at FROM authorities WHERE name = ?1",
                     params![authority],
                     |row| row.get(0),
                 )
+                .optional()
                 .map_err(database("read authority"))?;
-            if !known {
+            let Some(loaded) = loaded else {
                 return Err(Error::NotFound { what: "authority" });
+            };
+            // ISO dates compare as strings; a roster of the same day may be reloaded.
+            if loaded.is_some_and(|loaded| issued_at < loaded) {
+                return Err(Error::StaleRoster);
             }
+            transaction
+                .execute(
+                    "UPDATE authorities SET roster_issued_at = ?2 WHERE name = ?1",
+                    params![authority, issued_at],
+                )
+                .map_err(database("record roster date"))?;
             transaction
                 .execute(
                     "DELETE FROM roster_records WHERE authority = ?1",

@@ -173,9 +173,14 @@ impl Authority {
 
     /// Signs a roster of `records`.
     pub fn sign(&self, records: Vec<RosterEntry>) -> SignedRoster {
+        self.sign_issued(records, &today().to_string())
+    }
+
+    /// Signs a roster of `records` dated `issued_at` (`YYYY-MM-DD`).
+    pub fn sign_issued(&self, records: Vec<RosterEntry>, issued_at: &str) -> SignedRoster {
         let payload = RosterPayload {
             authority: self.name.clone(),
-            issued_at: today().to_string(),
+            issued_at: issued_at.to_owned(),
             records,
         };
         let bytes = serde_json::to_vec(&payload).unwrap();

@@ -380,3 +380,48 @@ async fn a_roster_listing_another_authoritys_document_is_refused_whole() {
         .enroll_ok(&wallet.enroll_request(&world.people.adult))
         .await;
 }
+
+/// An older roster replayed over a newer one would bring back records (and codes) the
+/// authority withdrew; a future-dated roster or birth date is refused too.
+#[tokio::test]
+async fn stale_future_and_impossible_rosters_are_refused() {
+    let world = World::new().await;
+    let client = &world.client;
+    let today = netid_testkit::today();
+    let yesterday =
+        netid_core::Date::from_days_since_unix_epoch(days_since_epoch(today) - 1).unwrap();
+    client
+        .load_roster(
+            &world
+                .authority
+                .sign_issued(world.people.all(), &yesterday.to_string()),
+        )
+        .await
+        .problem(StatusCode::CONFLICT, "stale_roster");
+    let tomorrow =
+        netid_core::Date::from_days_since_unix_epoch(days_since_epoch(today) + 1).unwrap();
+    client
+        .load_roster(
+            &world
+                .authority
+                .sign_issued(world.people.all(), &tomorrow.to_string()),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    let mut unborn = world.people.all();
+    unborn[0].birth_date = tomorrow.to_string();
+    client
+        .load_roster(&world.authority.sign(unborn))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_roster_record");
+    // The loaded roster still stands.
+    client
+        .enroll_ok(&Wallet::generate().enroll_request(&world.people.adult))
+        .await;
+}
+
+fn days_since_epoch(date: netid_core::Date) -> i64 {
+    (0..40_000)
+        .find(|days| netid_core::Date::from_days_since_unix_epoch(*days) == Some(date))
+        .unwrap()
+}

@@ -63,7 +63,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     // 2 = FULL.
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(store.schema_version().await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -81,7 +81,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(store.schema_version().await.unwrap(), 2);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -105,7 +105,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 1
+            supported: 2
         }
     ));
 }
@@ -283,7 +283,7 @@ async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority()
         sealed: vec![byte; 10],
     };
     let error = store
-        .replace_roster("test-authority", vec![row(1)], T0)
+        .replace_roster("test-authority", "2026-11-01", vec![row(1)], T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { what: "authority" }));
@@ -301,14 +301,23 @@ async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority()
         Some(authority)
     );
     store
-        .replace_roster("test-authority", vec![row(1), row(2)], T0)
+        .replace_roster("test-authority", "2026-11-01", vec![row(1), row(2)], T0)
         .await
         .unwrap();
     assert_eq!(store.roster_record(&index(2)).await.unwrap(), Some(row(2)));
     store
-        .replace_roster("test-authority", vec![row(3)], T0)
+        .replace_roster("test-authority", "2026-11-02", vec![row(3)], T0)
         .await
         .unwrap();
+    assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
+    assert_eq!(store.roster_record(&index(3)).await.unwrap(), Some(row(3)));
+
+    // An older roster cannot be replayed over the newer one, and changes nothing.
+    let error = store
+        .replace_roster("test-authority", "2026-10-31", vec![row(1)], T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::StaleRoster), "{error:?}");
     assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
     assert_eq!(store.roster_record(&index(3)).await.unwrap(), Some(row(3)));
 }
