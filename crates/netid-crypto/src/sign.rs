@@ -130,88 +130,89 @@ impl Suite {
     /// A signing key from a raw 32-byte big-endian secret scalar: in `[1, n-1]` for P-256, in
     /// `[1, n-2]` for SM2 (GB/T 32918.1 §6.1: `1 + d` must be invertible).
     pub fn signing_key_from_scalar(&self, scalar: &[u8]) -> Result<SigningKey, Error> {
-        let malformed = self.malformed(KeyEncoding::RawScalar);
         // `from_slice` would left-pad shorter input; a scalar is exactly 32 bytes.
         if scalar.len() != SCALAR_LEN {
-            return Err(malformed);
+            return Err(self.malformed(KeyEncoding::RawScalar));
         }
-        match self.id() {
-            SuiteId::Gm => {
-                let secret = sm2::SecretKey::from_slice(scalar).map_err(|_| malformed)?;
-                self.sm2_signing_key(secret, KeyEncoding::RawScalar)
-            }
-            SuiteId::Intl => {
-                let secret = p256::SecretKey::from_slice(scalar).map_err(|_| malformed)?;
-                p256_signing_key(secret)
-            }
-        }
+        self.decode_signing_key(
+            KeyEncoding::RawScalar,
+            || sm2::SecretKey::from_slice(scalar),
+            || p256::SecretKey::from_slice(scalar),
+        )
     }
 
     /// A signing key from a PKCS#8 `PrivateKeyInfo` in DER (RFC 5208 / RFC 5915 EC keys, the
     /// form `openssl genpkey` writes).
     pub fn signing_key_from_pkcs8_der(&self, der: &[u8]) -> Result<SigningKey, Error> {
-        let malformed = self.malformed(KeyEncoding::Pkcs8Der);
-        match self.id() {
-            SuiteId::Gm => self.sm2_signing_key(
-                sm2::SecretKey::from_pkcs8_der(der).map_err(|_| malformed)?,
-                KeyEncoding::Pkcs8Der,
-            ),
-            SuiteId::Intl => {
-                p256_signing_key(p256::SecretKey::from_pkcs8_der(der).map_err(|_| malformed)?)
-            }
-        }
+        self.decode_signing_key(
+            KeyEncoding::Pkcs8Der,
+            || sm2::SecretKey::from_pkcs8_der(der),
+            || p256::SecretKey::from_pkcs8_der(der),
+        )
     }
 
     /// A signing key from a PKCS#8 PEM document (`-----BEGIN PRIVATE KEY-----`).
     pub fn signing_key_from_pkcs8_pem(&self, pem: &str) -> Result<SigningKey, Error> {
-        let malformed = self.malformed(KeyEncoding::Pkcs8Pem);
-        match self.id() {
-            SuiteId::Gm => self.sm2_signing_key(
-                sm2::SecretKey::from_pkcs8_pem(pem).map_err(|_| malformed)?,
-                KeyEncoding::Pkcs8Pem,
-            ),
-            SuiteId::Intl => {
-                p256_signing_key(p256::SecretKey::from_pkcs8_pem(pem).map_err(|_| malformed)?)
-            }
-        }
+        self.decode_signing_key(
+            KeyEncoding::Pkcs8Pem,
+            || sm2::SecretKey::from_pkcs8_pem(pem),
+            || p256::SecretKey::from_pkcs8_pem(pem),
+        )
     }
 
     /// A verifying key from an X.509 `SubjectPublicKeyInfo` in DER.
     pub fn verifying_key_from_spki_der(&self, der: &[u8]) -> Result<VerifyingKey, Error> {
-        let malformed = self.malformed(KeyEncoding::SpkiDer);
-        match self.id() {
-            SuiteId::Gm => self.sm2_verifying_key(
-                sm2::PublicKey::from_public_key_der(der).map_err(|_| malformed)?,
-            ),
-            SuiteId::Intl => Ok(p256_verifying_key(
-                p256::PublicKey::from_public_key_der(der).map_err(|_| malformed)?,
-            )),
-        }
+        self.decode_verifying_key(
+            KeyEncoding::SpkiDer,
+            || sm2::PublicKey::from_public_key_der(der),
+            || p256::PublicKey::from_public_key_der(der),
+        )
     }
 
     /// A verifying key from a `SubjectPublicKeyInfo` PEM document
     /// (`-----BEGIN PUBLIC KEY-----`).
     pub fn verifying_key_from_spki_pem(&self, pem: &str) -> Result<VerifyingKey, Error> {
-        let malformed = self.malformed(KeyEncoding::SpkiPem);
-        match self.id() {
-            SuiteId::Gm => self.sm2_verifying_key(
-                sm2::PublicKey::from_public_key_pem(pem).map_err(|_| malformed)?,
-            ),
-            SuiteId::Intl => Ok(p256_verifying_key(
-                p256::PublicKey::from_public_key_pem(pem).map_err(|_| malformed)?,
-            )),
-        }
+        self.decode_verifying_key(
+            KeyEncoding::SpkiPem,
+            || sm2::PublicKey::from_public_key_pem(pem),
+            || p256::PublicKey::from_public_key_pem(pem),
+        )
     }
 
     /// A verifying key from a SEC 1 point (uncompressed `04 || x || y` or compressed).
     pub fn verifying_key_from_sec1(&self, point: &[u8]) -> Result<VerifyingKey, Error> {
-        let malformed = self.malformed(KeyEncoding::Sec1Point);
+        self.decode_verifying_key(
+            KeyEncoding::Sec1Point,
+            || sm2::PublicKey::from_sec1_bytes(point),
+            || p256::PublicKey::from_sec1_bytes(point),
+        )
+    }
+
+    /// Runs the suite's decoder; any decoding failure is [`Error::MalformedKey`] in `encoding`.
+    fn decode_signing_key<E1, E2>(
+        &self,
+        encoding: KeyEncoding,
+        sm2_decode: impl FnOnce() -> Result<sm2::SecretKey, E1>,
+        p256_decode: impl FnOnce() -> Result<p256::SecretKey, E2>,
+    ) -> Result<SigningKey, Error> {
+        let malformed = self.malformed(encoding);
         match self.id() {
-            SuiteId::Gm => self
-                .sm2_verifying_key(sm2::PublicKey::from_sec1_bytes(point).map_err(|_| malformed)?),
-            SuiteId::Intl => Ok(p256_verifying_key(
-                p256::PublicKey::from_sec1_bytes(point).map_err(|_| malformed)?,
-            )),
+            SuiteId::Gm => self.sm2_signing_key(sm2_decode().map_err(|_| malformed)?, encoding),
+            SuiteId::Intl => p256_signing_key(p256_decode().map_err(|_| malformed)?),
+        }
+    }
+
+    /// Runs the suite's decoder; any decoding failure is [`Error::MalformedKey`] in `encoding`.
+    fn decode_verifying_key<E1, E2>(
+        &self,
+        encoding: KeyEncoding,
+        sm2_decode: impl FnOnce() -> Result<sm2::PublicKey, E1>,
+        p256_decode: impl FnOnce() -> Result<p256::PublicKey, E2>,
+    ) -> Result<VerifyingKey, Error> {
+        let malformed = self.malformed(encoding);
+        match self.id() {
+            SuiteId::Gm => self.sm2_verifying_key(sm2_decode().map_err(|_| malformed)?),
+            SuiteId::Intl => Ok(p256_verifying_key(p256_decode().map_err(|_| malformed)?)),
         }
     }
 
