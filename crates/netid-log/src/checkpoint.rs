@@ -21,8 +21,6 @@ use netid_crypto::{SigningKey, Suite, SuiteId, VerifyingKey};
 
 use crate::{Error, Hash};
 
-/// The identifier after the `0xff` signature type byte for SM2-with-SM3 note signatures.
-const SM2_NOTE_TYPE: &[u8] = b"netid/sm2-sm3";
 /// A checkpoint signature line starts with an em dash and a space.
 const SIGNATURE_PREFIX: &str = "\u{2014} ";
 
@@ -170,6 +168,54 @@ impl NoteVerifier {
         })
     }
 
+    /// The verifier key in the C2SP signed-note text form, `<name>+<key ID hex>+<base64 of
+    /// the signature type and the key>`: what an auditor or wallet is configured with. The
+    /// key is its SubjectPublicKeyInfo DER, after `0x02` (ECDSA P-256) or after `0xff` and
+    /// `netid/sm2-sm3` (SM2).
+    pub fn to_vkey(&self) -> Result<String, Error> {
+        let mut blob = signature_type(self.key.suite()).to_vec();
+        blob.extend_from_slice(&self.key.to_spki_der()?);
+        Ok(format!(
+            "{}+{}+{}",
+            self.name,
+            hex_lower(&self.key_id),
+            Base64::encode_string(&blob)
+        ))
+    }
+
+    /// Parses a verifier key written by [`NoteVerifier::to_vkey`]; the key ID must match the
+    /// key.
+    pub fn from_vkey(vkey: &str) -> Result<Self, Error> {
+        let malformed = Error::MalformedVerifierKey;
+        let mut parts = vkey.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(blob)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(malformed("expected <name>+<key id>+<key>"));
+        };
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '+') {
+            return Err(malformed(
+                "the key name must be non-empty, without spaces or '+'",
+            ));
+        }
+        let blob = Base64::decode_vec(blob).map_err(|_| malformed("the key is not base64"))?;
+        let (suite, spki) = [SuiteId::Intl, SuiteId::Gm]
+            .into_iter()
+            .find_map(|suite| Some((suite, blob.strip_prefix(signature_type(suite))?)))
+            .ok_or(malformed("unknown signature type"))?;
+        let key = Suite::new(suite)
+            .verifying_key_from_spki_der(spki)
+            .map_err(|_| malformed("the key is not a public key of its signature type"))?;
+        let verifier = Self::new(name, key)?;
+        if hex_lower(&verifier.key_id) != id {
+            return Err(malformed("the key ID does not match the key"));
+        }
+        Ok(verifier)
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Checks the note's signature by the trusted key (signatures by other keys are ignored,
     /// as the spec requires) and returns the checkpoint it signs.
     pub fn verify(&self, note: &str) -> Result<Checkpoint, Error> {
@@ -225,6 +271,18 @@ impl NoteVerifier {
     }
 }
 
+/// The signed-note signature type bytes of a suite's key.
+fn signature_type(suite: SuiteId) -> &'static [u8] {
+    match suite {
+        SuiteId::Intl => &[0x02],
+        SuiteId::Gm => b"\xffnetid/sm2-sm3",
+    }
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 fn key_id(name: &str, key: &VerifyingKey) -> Result<[u8; 4], Error> {
     let spki = key.to_spki_der()?;
     let digest = match key.suite() {
@@ -232,8 +290,8 @@ fn key_id(name: &str, key: &VerifyingKey) -> Result<[u8; 4], Error> {
         SuiteId::Gm => {
             let mut hasher = Suite::intl().hasher();
             hasher.update(name.as_bytes());
-            hasher.update(&[0x0a, 0xff]);
-            hasher.update(SM2_NOTE_TYPE);
+            hasher.update(&[0x0a]);
+            hasher.update(signature_type(SuiteId::Gm));
             hasher.update(&spki);
             hasher.finish()
         }

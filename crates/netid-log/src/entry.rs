@@ -17,8 +17,10 @@ use crate::Error;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EntryKind {
-    /// A holder enrolled (or recovered their Net ID with a new wallet key).
+    /// A holder enrolled and got a Net ID.
     Enrollment,
+    /// A holder recovered their Net ID with a new wallet key (the old key retired).
+    Recovery,
     /// A Net Certificate was issued.
     CredentialIssued,
     /// A Net Certificate was revoked.
@@ -45,6 +47,10 @@ pub enum EntryKind {
     NoticeDeferred,
     /// A service key was rolled over.
     KeyRollover,
+    /// The operator registered a document authority or replaced its key.
+    AuthorityRegistered,
+    /// The operator loaded a document authority's roster.
+    RosterLoaded,
 }
 
 /// One log entry. Member order is the serialisation order.

@@ -72,6 +72,9 @@ pub enum Error {
     /// A signature by the trusted key is present but does not verify.
     #[error("the log key's signature on the checkpoint does not verify")]
     BadSignature,
+    /// A verifier key is not in the signed-note `vkey` form.
+    #[error("malformed verifier key: {0}")]
+    MalformedVerifierKey(&'static str),
     /// A log entry is not the JSON of a known entry version.
     #[error("malformed log entry: {0}")]
     MalformedEntry(&'static str),

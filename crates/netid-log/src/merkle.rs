@@ -200,12 +200,17 @@ impl MerkleHasher {
     }
 }
 
-/// An in-memory tree of leaf hashes: what the log's sequencer keeps, and what an auditor
-/// rebuilds from the entries it fetched.
+/// An in-memory tree: what the log's sequencer keeps, and what an auditor rebuilds from the
+/// entries it fetched.
+///
+/// It keeps the hash of every complete, aligned subtree (level `h` holds the hashes of the
+/// subtrees of `2^h` leaves), so appends are amortised O(1) and every root and proof is
+/// O(log n) hashes: any RFC 9162 subtree is a complete subtree or splits into one plus a
+/// smaller remainder. These levels are the same hashes that C2SP tiles serve.
 #[derive(Debug, Clone)]
 pub struct Tree {
     hasher: MerkleHasher,
-    leaves: Vec<Hash>,
+    levels: Vec<Vec<Hash>>,
 }
 
 impl Tree {
@@ -213,8 +218,13 @@ impl Tree {
     pub fn new(hasher: MerkleHasher) -> Self {
         Self {
             hasher,
-            leaves: Vec::new(),
+            levels: vec![Vec::new()],
         }
+    }
+
+    /// The hasher this tree uses.
+    pub fn hasher(&self) -> &MerkleHasher {
+        &self.hasher
     }
 
     /// Appends an entry; returns its index.
@@ -225,33 +235,62 @@ impl Tree {
 
     /// Appends an already hashed leaf; returns its index.
     pub fn append_leaf_hash(&mut self, leaf: Hash) -> u64 {
-        self.leaves.push(leaf);
+        let mut hash = leaf;
+        let mut height = 0;
+        loop {
+            if self.levels.len() <= height {
+                self.levels.resize_with(height + 1, Vec::new);
+            }
+            let Some(level) = self.levels.get_mut(height) else {
+                break;
+            };
+            level.push(hash);
+            // A level with an even count just completed a pair: hash it one level up.
+            let (true, [.., left, right]) = (level.len() % 2 == 0, level.as_slice()) else {
+                break;
+            };
+            hash = self.hasher.node_hash(&{ *left }, &{ *right });
+            height += 1;
+        }
         self.size() - 1
     }
 
     /// The number of entries.
     pub fn size(&self) -> u64 {
-        u64::try_from(self.leaves.len()).unwrap_or(u64::MAX)
+        self.levels
+            .first()
+            .map_or(0, |leaves| u64::try_from(leaves.len()).unwrap_or(u64::MAX))
     }
 
     /// The current root.
     pub fn root(&self) -> Hash {
-        self.hasher.root_of(&self.leaves)
+        self.range_hash(0, self.leaf_count())
     }
 
     /// The root the tree had at `size` entries.
     pub fn root_at(&self, size: u64) -> Result<Hash, Error> {
-        Ok(self.hasher.root_of(self.prefix(size)?))
+        Ok(self.range_hash(0, self.checked_size(size)?))
+    }
+
+    /// The hash of leaf `index`.
+    pub fn leaf(&self, index: u64) -> Result<Hash, Error> {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.levels.first()?.get(i).copied())
+            .ok_or(Error::IndexOutOfRange {
+                index,
+                size: self.size(),
+            })
     }
 
     /// The audit path of entry `index` in the tree of `size` entries (RFC 9162 §2.1.3.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, Error> {
-        let leaves = self.prefix(size)?;
+        let end = self.checked_size(size)?;
         if index >= size {
             return Err(Error::IndexOutOfRange { index, size });
         }
         let mut proof = Vec::new();
-        self.path(to_usize(index)?, leaves, &mut proof);
+        self.path(to_usize(index)?, 0, end, &mut proof);
         Ok(proof)
     }
 
@@ -264,54 +303,84 @@ impl Tree {
                 new: new_size,
             });
         }
-        let leaves = self.prefix(new_size)?;
+        let end = self.checked_size(new_size)?;
         let mut proof = Vec::new();
         if old_size > 0 && old_size < new_size {
-            self.subproof(to_usize(old_size)?, leaves, true, &mut proof);
+            self.subproof(to_usize(old_size)?, 0, end, true, &mut proof);
         }
         Ok(proof)
     }
 
-    fn prefix(&self, size: u64) -> Result<&[Hash], Error> {
+    fn leaf_count(&self) -> usize {
+        self.levels.first().map_or(0, Vec::len)
+    }
+
+    fn checked_size(&self, size: u64) -> Result<usize, Error> {
         usize::try_from(size)
             .ok()
-            .and_then(|n| self.leaves.get(..n))
+            .filter(|&n| n <= self.leaf_count())
             .ok_or(Error::SizeOutOfRange {
                 requested: size,
                 available: self.size(),
             })
     }
 
-    /// `PATH(m, D[n])`; appends from the leaf upwards.
-    fn path(&self, m: usize, leaves: &[Hash], proof: &mut Vec<Hash>) {
-        if leaves.len() <= 1 {
+    /// `MTH(D[start:end])` for a range the RFC's recursion produces: `start` is aligned to the
+    /// largest power of two not above `end - start`.
+    fn range_hash(&self, start: usize, end: usize) -> Hash {
+        let n = end - start;
+        if n == 0 {
+            return self.hasher.empty_root();
+        }
+        if n.is_power_of_two() && start % n == 0 {
+            let height = n.trailing_zeros() as usize;
+            if let Some(hash) = self.levels.get(height).and_then(|l| l.get(start >> height)) {
+                return *hash;
+            }
+        }
+        if n == 1 {
+            // Unreachable for an in-range leaf; the empty root keeps this total.
+            return self.hasher.empty_root();
+        }
+        let k = split_point(n);
+        self.hasher.node_hash(
+            &self.range_hash(start, start + k),
+            &self.range_hash(start + k, end),
+        )
+    }
+
+    /// `PATH(m, D[start:end])`; appends from the leaf upwards.
+    fn path(&self, m: usize, start: usize, end: usize, proof: &mut Vec<Hash>) {
+        let n = end - start;
+        if n <= 1 {
             return;
         }
-        let (left, right) = leaves.split_at(split_point(leaves.len()));
-        if m < left.len() {
-            self.path(m, left, proof);
-            proof.push(self.hasher.root_of(right));
+        let k = split_point(n);
+        if m < k {
+            self.path(m, start, start + k, proof);
+            proof.push(self.range_hash(start + k, end));
         } else {
-            self.path(m - left.len(), right, proof);
-            proof.push(self.hasher.root_of(left));
+            self.path(m - k, start + k, end, proof);
+            proof.push(self.range_hash(start, start + k));
         }
     }
 
-    /// `SUBPROOF(m, D[n], b)`.
-    fn subproof(&self, m: usize, leaves: &[Hash], complete: bool, proof: &mut Vec<Hash>) {
-        if m == leaves.len() {
+    /// `SUBPROOF(m, D[start:end], b)`.
+    fn subproof(&self, m: usize, start: usize, end: usize, complete: bool, proof: &mut Vec<Hash>) {
+        let n = end - start;
+        if m == n {
             if !complete {
-                proof.push(self.hasher.root_of(leaves));
+                proof.push(self.range_hash(start, end));
             }
             return;
         }
-        let (left, right) = leaves.split_at(split_point(leaves.len()));
-        if m <= left.len() {
-            self.subproof(m, left, complete, proof);
-            proof.push(self.hasher.root_of(right));
+        let k = split_point(n);
+        if m <= k {
+            self.subproof(m, start, start + k, complete, proof);
+            proof.push(self.range_hash(start + k, end));
         } else {
-            self.subproof(m - left.len(), right, false, proof);
-            proof.push(self.hasher.root_of(left));
+            self.subproof(m - k, start + k, end, false, proof);
+            proof.push(self.range_hash(start, start + k));
         }
     }
 }
@@ -377,6 +446,25 @@ mod tests {
     fn split_point_is_the_largest_power_of_two_below_n() {
         for (n, k) in [(2, 1), (3, 2), (4, 2), (5, 4), (8, 4), (9, 8), (1025, 1024)] {
             assert_eq!(split_point(n), k, "n={n}");
+        }
+    }
+
+    #[test]
+    fn cached_subtree_roots_equal_the_rfc_definition_at_every_size() {
+        let hasher = MerkleHasher::new(Suite::gm());
+        let mut tree = Tree::new(hasher.clone());
+        let mut leaves = Vec::new();
+        assert_eq!(tree.root(), hasher.empty_root());
+        for i in 0u32..140 {
+            tree.append(&i.to_be_bytes());
+            leaves.push(hasher.leaf_hash(&i.to_be_bytes()));
+            assert_eq!(tree.root(), hasher.root_of(&leaves), "size {}", i + 1);
+        }
+        for size in 0..=140usize {
+            assert_eq!(
+                tree.root_at(size as u64).unwrap(),
+                hasher.root_of(&leaves[..size])
+            );
         }
     }
 

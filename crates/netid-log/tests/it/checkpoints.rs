@@ -86,3 +86,45 @@ fn malformed_checkpoint_text_is_refused() {
         assert!(Checkpoint::parse_text(text).is_err(), "accepted {text:?}");
     }
 }
+
+#[test]
+fn verifier_keys_round_trip_in_the_vkey_form_and_verify_notes() {
+    for suite in [Suite::gm(), Suite::intl()] {
+        let signer =
+            NoteSigner::new("netid.example/log", suite.generate_signing_key().unwrap()).unwrap();
+        let vkey = signer.verifier().to_vkey().unwrap();
+        assert!(vkey.starts_with("netid.example/log+"), "{vkey}");
+        let parsed = NoteVerifier::from_vkey(&vkey).unwrap();
+        assert_eq!(parsed.to_vkey().unwrap(), vkey);
+        let note = signer.sign(&checkpoint()).unwrap();
+        assert_eq!(parsed.verify(&note).unwrap(), checkpoint());
+    }
+}
+
+#[test]
+fn malformed_or_mismatched_vkeys_are_refused() {
+    let signer =
+        NoteSigner::new("log.example", Suite::gm().generate_signing_key().unwrap()).unwrap();
+    let vkey = signer.verifier().to_vkey().unwrap();
+    let (name, rest) = vkey.split_once('+').unwrap();
+    let (id, key) = rest.split_once('+').unwrap();
+    let wrong_id = format!("{name}+00000000+{key}");
+    let renamed = format!("other.example+{id}+{key}");
+    for bad in [
+        "",
+        "log.example",
+        "log.example+abcd",
+        &format!("{name}+{id}+not base64!"),
+        &format!("{name}+{id}+AAAA"),
+        &wrong_id,
+        &renamed,
+    ] {
+        assert!(
+            matches!(
+                NoteVerifier::from_vkey(bad),
+                Err(Error::MalformedVerifierKey(_))
+            ),
+            "{bad:?}"
+        );
+    }
+}
