@@ -333,8 +333,9 @@ impl Tree {
             return self.hasher.empty_root();
         }
         if n.is_power_of_two() && start % n == 0 {
-            let height = n.trailing_zeros() as usize;
-            if let Some(hash) = self.levels.get(height).and_then(|l| l.get(start >> height)) {
+            let height = n.trailing_zeros();
+            let level = usize::try_from(height).unwrap_or(usize::MAX);
+            if let Some(hash) = self.levels.get(level).and_then(|l| l.get(start >> height)) {
                 return *hash;
             }
         }
@@ -460,10 +461,10 @@ mod tests {
             leaves.push(hasher.leaf_hash(&i.to_be_bytes()));
             assert_eq!(tree.root(), hasher.root_of(&leaves), "size {}", i + 1);
         }
-        for size in 0..=140usize {
+        for (size, prefix_end) in (0..=140u64).zip(0..=140usize) {
             assert_eq!(
-                tree.root_at(size as u64).unwrap(),
-                hasher.root_of(&leaves[..size])
+                tree.root_at(size).unwrap(),
+                hasher.root_of(&leaves[..prefix_end])
             );
         }
     }

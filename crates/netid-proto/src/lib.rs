@@ -339,6 +339,82 @@ pub struct VerifyResponse {
     pub subject: String,
 }
 
+/// `GET /v1/log/entries?start=S&end=E`: leaves `start..` of the transparency log, each the
+/// exact leaf bytes (one line of JSON) as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogEntries {
+    /// The index of the first entry.
+    pub start: u64,
+    /// The entries, in order; fewer than asked at the end of the log or of a page.
+    pub entries: Vec<String>,
+}
+
+/// `GET /v1/log/proof/inclusion?index=I&size=N`: the audit path (RFC 9162 §2.1.3) of entry
+/// `index` in the tree of `size` entries, hashes in standard base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionProof {
+    /// The entry's index.
+    pub index: u64,
+    /// The tree size the proof is for.
+    pub size: u64,
+    /// Sibling hashes from the leaf upwards.
+    pub proof: Vec<String>,
+}
+
+/// `GET /v1/log/proof/consistency?old=M&new=N`: the consistency proof (RFC 9162 §2.1.4)
+/// between two tree sizes, hashes in standard base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyProof {
+    /// The older size.
+    pub old_size: u64,
+    /// The newer size.
+    pub new_size: u64,
+    /// The proof hashes.
+    pub proof: Vec<String>,
+}
+
+/// `POST /v1/holders/log`: a holder asks for their own log entries, proving the wallet key by
+/// a signature over [`signing::holder_log_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderLogRequest {
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`HolderLogRequest`]: the holder's log key (with which they recognise their
+/// entries, and which no one else gets), the checkpoint the proofs are against, and each of
+/// their entries with its inclusion proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderLogResponse {
+    /// The holder's log key, hex.
+    pub log_key: String,
+    /// The signed checkpoint (C2SP signed note) the proofs lead to.
+    pub checkpoint: String,
+    /// The holder's entries in that checkpoint's tree.
+    pub entries: Vec<HolderLogEntry>,
+}
+
+/// One of a holder's log entries, with its inclusion proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderLogEntry {
+    /// The entry's index.
+    pub index: u64,
+    /// The leaf bytes as a string.
+    pub leaf: String,
+    /// Audit path hashes, standard base64.
+    pub proof: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

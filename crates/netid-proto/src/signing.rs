@@ -51,6 +51,11 @@ pub fn presentation_message(
     ])
 }
 
+/// What the holder's wallet signs to fetch their own log entries: purpose and timestamp.
+pub fn holder_log_message(timestamp: i64) -> Vec<u8> {
+    join(&["netid-holder-log-v1", &timestamp.to_string()])
+}
+
 fn join(fields: &[&str]) -> Vec<u8> {
     fields.join("\n").into_bytes()
 }

@@ -17,6 +17,9 @@ pub struct Config {
     /// The master key, when given by `NETID_MASTER_KEY` (hex); otherwise the key file in the
     /// data directory is used (and created on first run).
     pub master_key: Option<MasterKey>,
+    /// The transparency log's origin (the first line of its checkpoints and its key name);
+    /// default `netid.localhost/log`. Give each deployment its own.
+    pub log_origin: String,
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -34,6 +37,8 @@ pub const ENV_LISTEN: &str = "NETID_LISTEN";
 pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 /// See [`Config::master_key`].
 pub const ENV_MASTER_KEY: &str = "NETID_MASTER_KEY";
+/// See [`Config::log_origin`].
+pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
 pub const ENV_LOG: &str = "NETID_LOG";
 /// Log format, `json` or `compact`, read by the binary.
@@ -54,6 +59,8 @@ impl Config {
     pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
     /// The default data directory.
     pub const DEFAULT_DATA_DIR: &'static str = "./netid-data";
+    /// The default transparency log origin.
+    pub const DEFAULT_LOG_ORIGIN: &'static str = "netid.localhost/log";
 
     /// Builds the configuration from `env` (pairs of name and value, normally
     /// `std::env::vars_os()` converted) and `overrides`. An unknown `NETID_*` variable or a
@@ -65,6 +72,7 @@ impl Config {
         let mut listen = None;
         let mut data_dir = None;
         let mut master_key = None;
+        let mut log_origin = None;
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => {
@@ -94,6 +102,19 @@ impl Config {
                         expected: "32 hex digits (a 128-bit key)",
                     })?);
                 }
+                ENV_LOG_ORIGIN => {
+                    let origin = value.trim();
+                    // A signed-note key name: printable, no spaces and no '+'.
+                    if origin.is_empty()
+                        || !origin.bytes().all(|b| b.is_ascii_graphic() && b != b'+')
+                    {
+                        return Err(Error::Config {
+                            key: ENV_LOG_ORIGIN,
+                            expected: "a schema-less URL such as netid.example/log, without spaces or '+'",
+                        });
+                    }
+                    log_origin = Some(origin.to_owned());
+                }
                 ENV_LOG | ENV_LOG_FORMAT => {}
                 other
                     if other.starts_with("NETID_")
@@ -118,6 +139,7 @@ impl Config {
                 .or(data_dir)
                 .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
             master_key,
+            log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
         })
     }
 

@@ -3,6 +3,7 @@
 //! already have one, the recovery path replaces their wallet key.
 
 use netid_core::{DocumentNumber, DocumentType, NetId, PersonName, Validity};
+use netid_log::EntryKind;
 use netid_proto::{EnrollOutcome, EnrollRequest, EnrollResponse, signing};
 use netid_store::{Conflict, HolderId, NewHolder};
 
@@ -111,6 +112,11 @@ pub(crate) async fn enroll(
             tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "recovery_requires_code");
             return Err(Refusal::RecoveryRequiresCode.into());
         }
+        let now = state.clock.now();
+        let log_key = personal::log_key(&state.keys.master, &existing)?;
+        let log_entry = state
+            .log
+            .entry(EntryKind::Recovery, Some(&log_key), None, now)?;
         state
             .store
             .replace_wallet_key(
@@ -118,7 +124,8 @@ pub(crate) async fn enroll(
                 wallet_row,
                 confirmed.code_index.clone(),
                 guardian,
-                state.clock.now(),
+                log_entry,
+                now,
             )
             .await
             .map_err(enrollment_refusal)?;
@@ -141,14 +148,17 @@ pub(crate) async fn enroll(
                 "the operating system's random generator failed",
             ));
         }
-        let (wrapped_data_key, sealed_personal) =
-            personal::seal_new(&state.keys.master, net_id.expose(), &confirmed.record)?;
+        let sealed = personal::seal_new(&state.keys.master, net_id.expose(), &confirmed.record)?;
+        let now = state.clock.now();
+        let log_entry = state
+            .log
+            .entry(EntryKind::Enrollment, Some(&sealed.log_key), None, now)?;
         let holder = NewHolder {
             net_id,
             person_index: confirmed.person_index.clone(),
             wallet_key: wallet_row.clone(),
-            wrapped_data_key,
-            sealed_personal,
+            wrapped_data_key: sealed.wrapped_data_key,
+            sealed_personal: sealed.sealed_personal,
         };
         match state
             .store
@@ -156,7 +166,8 @@ pub(crate) async fn enroll(
                 holder,
                 confirmed.code_index.clone(),
                 guardian,
-                state.clock.now(),
+                log_entry,
+                now,
             )
             .await
         {

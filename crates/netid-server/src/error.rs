@@ -20,7 +20,7 @@ pub enum Error {
     },
     /// A `NETID_*` environment variable that netid does not know (a typo?).
     #[error(
-        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_LOG, NETID_LOG_FORMAT"
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_TRANSPARENCY_ORIGIN, NETID_LOG, NETID_LOG_FORMAT"
     )]
     UnknownConfigKey {
         /// The variable.
@@ -82,6 +82,15 @@ pub enum Error {
     /// A request was refused; see [`Refusal`].
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// The stored transparency log does not verify against its own latest checkpoint: the
+    /// database was altered or damaged outside netid.
+    #[error(
+        "the transparency log in this data directory does not verify ({0}); restore the database from a backup, do not start over it"
+    )]
+    LogCorrupt(&'static str),
+    /// A transparency-log operation failed.
+    #[error(transparent)]
+    Log(#[from] netid_log::Error),
     /// An impossible state: a bug in netid.
     #[error("internal error in netid-server ({0}); please report this as a bug")]
     Internal(&'static str),
@@ -176,6 +185,20 @@ pub enum Refusal {
     /// The presentation's nonce was used before.
     #[error("the presentation nonce was already used; ask the holder for a new presentation")]
     PresentationReplayed,
+    /// A query parameter is missing or does not parse.
+    #[error("query parameter {parameter} is missing or invalid; expected {expected}")]
+    InvalidQuery {
+        /// The parameter.
+        parameter: &'static str,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// A log range or size outside what the latest checkpoint covers, or out of order.
+    #[error("log range is invalid: {reason}")]
+    LogRange {
+        /// What was wrong.
+        reason: String,
+    },
     /// The platform name, or the sector, already exists.
     #[error("a platform with this client id already exists")]
     PlatformExists,

@@ -124,6 +124,8 @@ pub struct ServiceKeys {
     pub(crate) master: MasterKey,
     /// The service's SM2 signing key (for Net Certificates, in a later issue).
     pub(crate) signing: SigningKey,
+    /// The transparency log's SM2 checkpoint signing key, until the log takes it.
+    pub(crate) log: Option<SigningKey>,
     /// HMAC key of pairwise pseudonyms.
     pub(crate) pairwise: MacKey,
     /// HMAC key of blind indexes (person references, document numbers, codes, nonces).
@@ -142,6 +144,7 @@ const SIGNING: &str = "signing-gm";
 const PAIRWISE: &str = "mac-pairwise";
 const BLIND_INDEX: &str = "mac-blind-index";
 const ROSTER: &str = "aead-roster";
+const LOG: &str = "signing-log-gm";
 
 /// The AAD of a sealed service key: its purpose and name.
 fn service_key_aad(name: &str) -> Vec<u8> {
@@ -157,16 +160,18 @@ impl ServiceKeys {
         now: Timestamp,
     ) -> Result<(Self, Option<Zeroizing<String>>), Error> {
         if store.has_service_keys().await? {
-            let keys = Self::load(store, master).await?;
+            let keys = Self::load(store, master, now).await?;
             return Ok((keys, None));
         }
         let suite = Suite::gm();
         let signing = suite.generate_signing_key()?;
+        let log = suite.generate_signing_key()?;
         let pairwise = MacKey::generate()?;
         let blind_index = MacKey::generate()?;
         let roster = AeadKey::generate(&suite)?;
-        let secrets: [(&str, Zeroizing<Vec<u8>>); 4] = [
+        let secrets: [(&str, Zeroizing<Vec<u8>>); 5] = [
             (SIGNING, signing.to_pkcs8_der()?),
+            (LOG, log.to_pkcs8_der()?),
             (PAIRWISE, Zeroizing::new(pairwise.expose_secret().to_vec())),
             (
                 BLIND_INDEX,
@@ -191,6 +196,7 @@ impl ServiceKeys {
         let keys = Self {
             master,
             signing,
+            log: Some(log),
             pairwise,
             blind_index,
             roster,
@@ -198,7 +204,7 @@ impl ServiceKeys {
         Ok((keys, Some(credential)))
     }
 
-    async fn load(store: &dyn Store, master: MasterKey) -> Result<Self, Error> {
+    async fn load(store: &dyn Store, master: MasterKey, now: Timestamp) -> Result<Self, Error> {
         let suite = Suite::gm();
         let open = |name: &'static str, sealed: Option<Vec<u8>>| -> Result<_, Error> {
             let sealed = sealed.ok_or(Error::Store(netid_store::Error::NotFound {
@@ -212,8 +218,19 @@ impl ServiceKeys {
         let pairwise = open(PAIRWISE, store.service_key(PAIRWISE).await?)?;
         let blind_index = open(BLIND_INDEX, store.service_key(BLIND_INDEX).await?)?;
         let roster = open(ROSTER, store.service_key(ROSTER).await?)?;
+        // The log key arrived after the first release: a database from before gets one now.
+        let log = match store.service_key(LOG).await? {
+            Some(sealed) => suite.signing_key_from_pkcs8_der(&open(LOG, Some(sealed))?)?,
+            None => {
+                let key = suite.generate_signing_key()?;
+                let sealed = master.seal(&service_key_aad(LOG), &key.to_pkcs8_der()?)?;
+                store.insert_service_key(LOG, sealed, now).await?;
+                key
+            }
+        };
         Ok(Self {
             signing: suite.signing_key_from_pkcs8_der(&signing)?,
+            log: Some(log),
             pairwise: MacKey::from_bytes(&pairwise)?,
             blind_index: MacKey::from_bytes(&blind_index)?,
             roster: AeadKey::from_bytes(&suite, &roster)?,

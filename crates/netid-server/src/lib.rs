@@ -26,11 +26,13 @@ pub mod config;
 mod credentials;
 mod enrollment;
 mod error;
+mod holder_log;
 mod http;
 pub mod keys;
 mod operator;
 mod personal;
 mod state;
+pub mod transparency;
 mod verification;
 mod wallet;
 
@@ -68,7 +70,8 @@ pub async fn open(
         Arc::new(SqliteStore::open(&config.data_dir.join(keys::DATABASE_FILE)).await?);
     let (service_keys, credential) =
         ServiceKeys::load_or_create(store.as_ref(), master, clock.now()).await?;
-    Ok((AppState::new(store, service_keys, clock), credential))
+    let state = AppState::new(store, service_keys, clock, config.log_origin).await?;
+    Ok((state, credential))
 }
 
 fn create_data_dir(path: &Path) -> Result<(), Error> {
@@ -123,14 +126,17 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         source,
     })?;
     let (shutdown, stop) = oneshot::channel::<()>();
+    let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let router = app(state);
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = stop.await;
             })
             .await
-            .map_err(Error::Serve)
+            .map_err(Error::Serve);
+        sequencer.abort();
+        served
     });
     tracing::info!(%address, "netid listening");
     Ok(Running {
@@ -139,6 +145,18 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         shutdown,
         task,
     })
+}
+
+/// Sequences the transparency log every [`transparency::SEQUENCE_INTERVAL`].
+async fn sequence_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(transparency::SEQUENCE_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(error) = state.sequence_log().await {
+            tracing::error!(%error, "sequencing the transparency log failed");
+        }
+    }
 }
 
 /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully. On first run, writes the

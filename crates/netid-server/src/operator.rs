@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::{Suite, SuiteId};
+use netid_log::EntryKind;
 use netid_proto::{
     LoadRosterResponse, RegisterAuthorityRequest, RegisterAuthorityResponse,
     RegisterPlatformRequest, RegisterPlatformResponse, RosterPayload, SignedRoster,
@@ -39,14 +40,21 @@ pub(crate) async fn register_authority(
     check_name("name", &request.name)?;
     let key = WalletKey::parse(&request.public_key, "public_key")?;
     let suite = key.suite.id().as_str().to_owned();
+    let now = state.clock.now();
+    let log_entry = state
+        .log
+        .entry(EntryKind::AuthorityRegistered, None, None, now)?;
     state
         .store
-        .upsert_authority(AuthorityRow {
-            name: request.name.clone(),
-            suite: suite.clone(),
-            public_key_spki: key.key.to_spki_der()?,
-            registered_at: state.clock.now(),
-        })
+        .upsert_authority(
+            AuthorityRow {
+                name: request.name.clone(),
+                suite: suite.clone(),
+                public_key_spki: key.key.to_spki_der()?,
+                registered_at: now,
+            },
+            log_entry,
+        )
         .await?;
     tracing::info!(target: "netid::security", event = "authority_registered", suite = %suite);
     Ok(RegisterAuthorityResponse {
@@ -180,13 +188,16 @@ pub(crate) async fn load_roster(
         });
     }
     let count = rows.len();
+    let now = state.clock.now();
+    let log_entry = state.log.entry(EntryKind::RosterLoaded, None, None, now)?;
     state
         .store
         .replace_roster(
             &roster.authority,
             &issued_at.to_string(),
             rows,
-            state.clock.now(),
+            log_entry,
+            now,
         )
         .await
         .map_err(|error| match error {
@@ -213,15 +224,23 @@ pub(crate) async fn register_platform(
     let client_id = credentials::random_id("pl")?;
     let credential = credentials::generate("netid-pl")?;
     let sector = credentials::random_id("sector")?;
+    let now = state.clock.now();
+    // Registration grants the platform result-only verification: a grant change.
+    let log_entry = state
+        .log
+        .entry(EntryKind::GrantChanged, None, Some(&client_id), now)?;
     state
         .store
-        .insert_platform(PlatformRow {
-            client_id: client_id.clone(),
-            credential_hash: credentials::hash(&credential),
-            sector: sector.clone(),
-            name: request.name,
-            registered_at: state.clock.now(),
-        })
+        .insert_platform(
+            PlatformRow {
+                client_id: client_id.clone(),
+                credential_hash: credentials::hash(&credential),
+                sector: sector.clone(),
+                name: request.name,
+                registered_at: now,
+            },
+            log_entry,
+        )
         .await
         .map_err(|error| match error {
             netid_store::Error::AlreadyExists { .. } => Error::Refused(Refusal::PlatformExists),

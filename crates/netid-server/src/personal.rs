@@ -3,7 +3,7 @@
 //! later issue) makes the record unreadable.
 
 use netid_core::{Date, DocumentNumber, DocumentRecord, Expiry, Nationality, PersonName, Sex};
-use netid_crypto::{AeadKey, Suite};
+use netid_crypto::{AeadKey, MacKey, Suite};
 use netid_store::HolderRow;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -105,21 +105,57 @@ fn personal_aad(net_id: &str) -> Vec<u8> {
     format!("netid holder personal data v1\n{net_id}").into_bytes()
 }
 
-/// A new holder's data key, wrapped, and the record sealed under it.
+/// A new holder's sealed data: the wrapped data key, the record sealed under it, and the
+/// holder's log key derived from it.
+pub(crate) struct SealedNew {
+    pub(crate) wrapped_data_key: Vec<u8>,
+    pub(crate) sealed_personal: Vec<u8>,
+    pub(crate) log_key: MacKey,
+}
+
+/// Seals a new holder's record under a fresh data key.
 pub(crate) fn seal_new(
     master: &MasterKey,
     net_id: &str,
     record: &DocumentRecord,
-) -> Result<(Vec<u8>, Vec<u8>), Error> {
+) -> Result<SealedNew, Error> {
     let suite = Suite::gm();
     let data_key = AeadKey::generate(&suite)?;
-    let wrapped = master.seal(&data_key_aad(net_id), data_key.expose_secret())?;
+    let wrapped_data_key = master.seal(&data_key_aad(net_id), data_key.expose_secret())?;
     let json = Zeroizing::new(
         serde_json::to_vec(&StoredRecord::from_record(record))
             .map_err(|_| Error::Internal("serialising a document record"))?,
     );
-    let sealed = suite.encrypt(&data_key, &personal_aad(net_id), &json)?;
-    Ok((wrapped, sealed))
+    let sealed_personal = suite.encrypt(&data_key, &personal_aad(net_id), &json)?;
+    Ok(SealedNew {
+        wrapped_data_key,
+        sealed_personal,
+        log_key: derive_log_key(&data_key)?,
+    })
+}
+
+/// The holder's log key: derived from their data key, so that destroying the data key
+/// (deletion) also leaves no one able to recognise their log entries.
+pub(crate) fn log_key(master: &MasterKey, holder: &HolderRow) -> Result<MacKey, Error> {
+    derive_log_key(&unwrap_data_key(master, holder)?)
+}
+
+fn derive_log_key(data_key: &AeadKey) -> Result<MacKey, Error> {
+    let bytes = Suite::gm().derive_key(
+        data_key.expose_secret(),
+        b"netid",
+        b"netid holder log key v1",
+        MacKey::RECOMMENDED_LEN,
+    )?;
+    Ok(MacKey::from_bytes(&bytes)?)
+}
+
+fn unwrap_data_key(master: &MasterKey, holder: &HolderRow) -> Result<AeadKey, Error> {
+    let key_bytes = master.open(
+        &data_key_aad(holder.net_id.expose()),
+        &holder.wrapped_data_key,
+    )?;
+    Ok(AeadKey::from_bytes(&Suite::gm(), &key_bytes)?)
 }
 
 /// Opens a holder's record.
@@ -129,10 +165,12 @@ pub(crate) fn open(
     today: Date,
 ) -> Result<DocumentRecord, Error> {
     let suite = Suite::gm();
-    let net_id = holder.net_id.expose();
-    let key_bytes = master.open(&data_key_aad(net_id), &holder.wrapped_data_key)?;
-    let data_key = AeadKey::from_bytes(&suite, &key_bytes)?;
-    let json = suite.decrypt(&data_key, &personal_aad(net_id), &holder.sealed_personal)?;
+    let data_key = unwrap_data_key(master, holder)?;
+    let json = suite.decrypt(
+        &data_key,
+        &personal_aad(holder.net_id.expose()),
+        &holder.sealed_personal,
+    )?;
     let stored: StoredRecord = serde_json::from_slice(&json)
         .map_err(|_| Error::Internal("stored personal data is not a record"))?;
     stored

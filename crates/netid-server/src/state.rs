@@ -7,6 +7,7 @@ use netid_store::Store;
 use crate::authority::{DocumentAuthority, RosterAuthority};
 use crate::clock::Clock;
 use crate::keys::ServiceKeys;
+use crate::transparency::TransparencyLog;
 
 /// The application state, cheap to clone.
 #[derive(Clone)]
@@ -15,6 +16,7 @@ pub struct AppState {
     pub(crate) keys: Arc<ServiceKeys>,
     pub(crate) authority: Arc<dyn DocumentAuthority>,
     pub(crate) clock: Clock,
+    pub(crate) log: Arc<TransparencyLog>,
 }
 
 impl core::fmt::Debug for AppState {
@@ -26,16 +28,36 @@ impl core::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over `store` and `keys`, with the roster authority and `clock`.
-    pub fn new(store: Arc<dyn Store>, keys: ServiceKeys, clock: Clock) -> Self {
+    /// State over `store` and `keys`, with the roster authority and `clock`; rebuilds the
+    /// transparency log (named `log_origin`) from the store and checks it.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        mut keys: ServiceKeys,
+        clock: Clock,
+        log_origin: String,
+    ) -> Result<Self, crate::Error> {
+        let log_key = keys
+            .log
+            .take()
+            .ok_or(crate::Error::Internal("the log key was already taken"))?;
+        let log = TransparencyLog::open(store.as_ref(), log_key, log_origin).await?;
         let keys = Arc::new(keys);
         let authority = Arc::new(RosterAuthority::new(Arc::clone(&store), Arc::clone(&keys)));
-        Self {
+        Ok(Self {
             store,
             keys,
             authority,
             clock,
-        }
+            log: Arc::new(log),
+        })
+    }
+
+    /// Sequences committed log entries and signs a checkpoint if the log grew.
+    pub async fn sequence_log(&self) -> Result<(), crate::Error> {
+        self.log
+            .sequence(self.store.as_ref(), self.clock.now())
+            .await
+            .map(drop)
     }
 }
 

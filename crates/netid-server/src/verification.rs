@@ -3,6 +3,7 @@
 //! the Net ID, name, document number or birth date.
 
 use netid_crypto::Suite;
+use netid_log::EntryKind;
 use netid_proto::{Predicate, VerifyRequest, VerifyResponse, signing};
 use netid_store::{Conflict, PlatformRow, Timestamp};
 
@@ -74,13 +75,23 @@ pub(crate) async fn verify(
             .timestamp
             .saturating_add(FRESHNESS_WINDOW_SECONDS),
     );
+    let now = state.clock.now();
+    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let log_entry = state.log.entry(
+        EntryKind::Verification,
+        Some(&log_key),
+        Some(&platform.client_id),
+        now,
+    )?;
     state
         .store
-        .use_presentation_nonce(
+        .record_verification(
             &platform.client_id,
             nonce_index,
             expires_at,
-            state.clock.now(),
+            holder.id,
+            log_entry,
+            now,
         )
         .await
         .map_err(|error| match error {

@@ -90,6 +90,8 @@ pub enum Conflict {
     Nonce,
     /// A roster record for a document that another authority's roster lists.
     RosterRecord,
+    /// A log checkpoint of the same size.
+    Checkpoint,
 }
 
 impl core::fmt::Display for Conflict {
@@ -102,6 +104,7 @@ impl core::fmt::Display for Conflict {
             Self::WalletKey => "holder with this wallet key",
             Self::Nonce => "presentation nonce",
             Self::RosterRecord => "roster record of another authority",
+            Self::Checkpoint => "log checkpoint of this size",
         })
     }
 }

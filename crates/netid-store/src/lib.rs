@@ -75,20 +75,26 @@ pub trait Store: Send + Sync + 'static {
     /// Hashes of all operator credentials.
     async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error>;
 
-    /// Registers (or replaces the key of) a document authority.
-    async fn upsert_authority(&self, authority: AuthorityRow) -> Result<(), Error>;
+    /// Registers (or replaces the key of) a document authority, and appends `log_entry`.
+    async fn upsert_authority(
+        &self,
+        authority: AuthorityRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error>;
 
     /// The document authority called `name`.
     async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error>;
 
     /// Replaces the whole roster of `authority` with `records`, in one transaction, and records
-    /// its issue date `issued_at` (`YYYY-MM-DD`). [`Error::NotFound`] if the authority is not
-    /// registered; [`Error::StaleRoster`] if a roster issued later is already loaded.
+    /// its issue date `issued_at` (`YYYY-MM-DD`), and appends `log_entry`. [`Error::NotFound`]
+    /// if the authority is not registered; [`Error::StaleRoster`] if a roster issued later is
+    /// already loaded.
     async fn replace_roster(
         &self,
         authority: &str,
         issued_at: &str,
         records: Vec<RosterRow>,
+        log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error>;
 
@@ -103,7 +109,8 @@ pub trait Store: Send + Sync + 'static {
     async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error>;
 
     /// Enrolls a new holder in one transaction: claims the enrollment code (if any) for the
-    /// person, inserts the holder, and records the guardianship (if any).
+    /// person, inserts the holder, records the guardianship (if any), and appends `log_entry`
+    /// as an entry of the new holder.
     ///
     /// [`Error::AlreadyExists`] with [`Conflict::NetId`] on a random Net ID collision (draw
     /// again), [`Conflict::Person`] if the person is enrolled, [`Conflict::WalletKey`] if the
@@ -114,18 +121,20 @@ pub trait Store: Send + Sync + 'static {
         holder: NewHolder,
         code_index: Option<BlindIndex>,
         guardian: Option<HolderId>,
+        log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<HolderId, Error>;
 
     /// Recovery: in one transaction, claims the code (if any) for the holder's person, retires
-    /// the holder's current wallet key and makes `new_key` current, and records the
-    /// guardianship (if any).
+    /// the holder's current wallet key and makes `new_key` current, records the guardianship
+    /// (if any), and appends `log_entry` as an entry of the holder.
     async fn replace_wallet_key(
         &self,
         holder: HolderId,
         new_key: WalletKeyRow,
         code_index: Option<BlindIndex>,
         guardian: Option<HolderId>,
+        log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error>;
 
@@ -135,22 +144,43 @@ pub trait Store: Send + Sync + 'static {
     /// The guardians on record for the minor `holder`.
     async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error>;
 
-    /// Registers a platform; [`Error::AlreadyExists`] if its client id or sector is taken.
-    async fn insert_platform(&self, platform: PlatformRow) -> Result<(), Error>;
+    /// Registers a platform and appends `log_entry`; [`Error::AlreadyExists`] if its client id
+    /// or sector is taken.
+    async fn insert_platform(&self, platform: PlatformRow, log_entry: Vec<u8>)
+    -> Result<(), Error>;
 
     /// The platform with `client_id`.
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error>;
 
-    /// Records that `client_id` used a presentation nonce, until `expires_at`; returns
-    /// [`Error::AlreadyExists`] with [`Conflict::Nonce`] if it was used before. Expired
+    /// Records a verification of `holder` by `client_id`: the presentation nonce is used until
+    /// `expires_at`, and `log_entry` is appended as an entry of the holder. Returns
+    /// [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before. Expired
     /// nonces are purged on the way.
-    async fn use_presentation_nonce(
+    async fn record_verification(
         &self,
         client_id: &str,
         nonce_index: BlindIndex,
         expires_at: Timestamp,
+        holder: HolderId,
+        log_entry: Vec<u8>,
         now: Timestamp,
     ) -> Result<(), Error>;
+
+    /// The number of entries in the transparency log.
+    async fn log_size(&self) -> Result<u64, Error>;
+
+    /// The log entries `start..end` (leaf bytes, in order); fewer if the log is shorter.
+    async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, Error>;
+
+    /// The indexes of `holder`'s log entries, in order.
+    async fn holder_log_indexes(&self, holder: HolderId) -> Result<Vec<u64>, Error>;
+
+    /// Stores the signed checkpoint `note` of the tree of `size` entries. Storing the same
+    /// size again is [`Error::AlreadyExists`] with [`Conflict::Checkpoint`].
+    async fn insert_checkpoint(&self, size: u64, note: String, at: Timestamp) -> Result<(), Error>;
+
+    /// The latest stored checkpoint: its size and signed note.
+    async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, Error>;
 
     /// How many holders are enrolled (for health and tests).
     async fn holder_count(&self) -> Result<u64, Error>;

@@ -296,6 +296,31 @@ fn record_guardianship(
     Ok(())
 }
 
+/// Appends `leaf` to the log inside `transaction`, as an entry of `holder` if given. The
+/// index is the next one: the transaction holds SQLite's write lock, so there are no gaps.
+fn append_log(
+    transaction: &Transaction<'_>,
+    leaf: &[u8],
+    holder: Option<HolderId>,
+) -> Result<(), Error> {
+    transaction
+        .execute(
+            "INSERT INTO log_entries (idx, leaf, holder_id) \
+             VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries), ?1, ?2)",
+            params![leaf, holder.map(|holder| holder.0)],
+        )
+        .map(drop)
+        .map_err(database("append log entry"))
+}
+
+fn to_u64(value: i64, column: &'static str) -> Result<u64, Error> {
+    u64::try_from(value).map_err(|_| Error::Corrupt { column })
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -401,9 +426,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn upsert_authority(&self, authority: AuthorityRow) -> Result<(), Error> {
+    async fn upsert_authority(
+        &self,
+        authority: AuthorityRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
         self.run(move |connection| {
-            connection
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin authority registration"))?;
+            transaction
                 .execute(
                     "INSERT INTO authorities (name, suite, public_key_spki, registered_at) \
                      VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET \
@@ -416,8 +448,11 @@ impl Store for SqliteStore {
                         authority.registered_at.0
                     ],
                 )
-                .map(drop)
-                .map_err(database("upsert authority"))
+                .map_err(database("upsert authority"))?;
+            append_log(&transaction, &log_entry, None)?;
+            transaction
+                .commit()
+                .map_err(database("commit authority registration"))
         })
         .await
     }
@@ -450,6 +485,7 @@ impl Store for SqliteStore {
         authority: &str,
         issued_at: &str,
         records: Vec<RosterRow>,
+        log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
         let authority = authority.to_owned();
@@ -513,6 +549,7 @@ impl Store for SqliteStore {
                     }
                 }
             }
+            append_log(&transaction, &log_entry, None)?;
             transaction.commit().map_err(database("commit roster load"))
         })
         .await
@@ -564,6 +601,7 @@ impl Store for SqliteStore {
         holder: NewHolder,
         code_index: Option<BlindIndex>,
         guardian: Option<HolderId>,
+        log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<HolderId, Error> {
         self.run(move |connection| {
@@ -590,6 +628,7 @@ impl Store for SqliteStore {
                 .map_err(insert_error("insert holder", holder_conflict))?;
             let id = HolderId(transaction.last_insert_rowid());
             record_guardianship(&transaction, id, guardian, at)?;
+            append_log(&transaction, &log_entry, Some(id))?;
             transaction.commit().map_err(database("commit enroll"))?;
             Ok(id)
         })
@@ -602,6 +641,7 @@ impl Store for SqliteStore {
         new_key: WalletKeyRow,
         code_index: Option<BlindIndex>,
         guardian: Option<HolderId>,
+        log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
         self.run(move |connection| {
@@ -648,6 +688,7 @@ impl Store for SqliteStore {
                     .map_err(insert_error("replace wallet key", |_| Conflict::WalletKey))?;
             }
             record_guardianship(&transaction, holder, guardian, at)?;
+            append_log(&transaction, &log_entry, Some(holder))?;
             transaction
                 .commit()
                 .map_err(database("commit wallet key replacement"))
@@ -695,9 +736,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn insert_platform(&self, platform: PlatformRow) -> Result<(), Error> {
+    async fn insert_platform(
+        &self,
+        platform: PlatformRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
         self.run(move |connection| {
-            connection
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin platform registration"))?;
+            transaction
                 .execute(
                     "INSERT INTO platforms (client_id, credential_hash, sector, name, \
                      registered_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -709,8 +757,11 @@ impl Store for SqliteStore {
                         platform.registered_at.0
                     ],
                 )
-                .map(drop)
-                .map_err(insert_error("insert platform", |_| Conflict::Platform))
+                .map_err(insert_error("insert platform", |_| Conflict::Platform))?;
+            append_log(&transaction, &log_entry, None)?;
+            transaction
+                .commit()
+                .map_err(database("commit platform registration"))
         })
         .await
     }
@@ -739,18 +790,20 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn use_presentation_nonce(
+    async fn record_verification(
         &self,
         client_id: &str,
         nonce_index: BlindIndex,
         expires_at: Timestamp,
+        holder: HolderId,
+        log_entry: Vec<u8>,
         now: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
         self.run(move |connection| {
             let transaction = connection
                 .transaction()
-                .map_err(database("begin nonce use"))?;
+                .map_err(database("begin verification"))?;
             transaction
                 .execute(
                     "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
@@ -764,7 +817,88 @@ impl Store for SqliteStore {
                     params![client_id, nonce_index.as_bytes(), expires_at.0],
                 )
                 .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
-            transaction.commit().map_err(database("commit nonce use"))
+            append_log(&transaction, &log_entry, Some(holder))?;
+            transaction
+                .commit()
+                .map_err(database("commit verification"))
+        })
+        .await
+    }
+
+    async fn log_size(&self) -> Result<u64, Error> {
+        self.run(|connection| {
+            let size: i64 = connection
+                .query_row(
+                    "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries",
+                    [],
+                    |row| row.get(0),
+                )
+                .map_err(database("read log size"))?;
+            to_u64(size, "log_entries.idx")
+        })
+        .await
+    }
+
+    async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare_cached(
+                    "SELECT leaf FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+                )
+                .map_err(database("read log entries"))?;
+            let rows = statement
+                .query_map(params![to_i64(start), to_i64(end)], |row| row.get(0))
+                .map_err(database("read log entries"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read log entries"))
+        })
+        .await
+    }
+
+    async fn holder_log_indexes(&self, holder: HolderId) -> Result<Vec<u64>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare("SELECT idx FROM log_entries WHERE holder_id = ?1 ORDER BY idx")
+                .map_err(database("read holder log entries"))?;
+            let rows = statement
+                .query_map(params![holder.0], |row| row.get::<_, i64>(0))
+                .map_err(database("read holder log entries"))?;
+            rows.map(|row| {
+                to_u64(
+                    row.map_err(database("read holder log entries"))?,
+                    "log_entries.idx",
+                )
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn insert_checkpoint(&self, size: u64, note: String, at: Timestamp) -> Result<(), Error> {
+        self.run(move |connection| {
+            connection
+                .execute(
+                    "INSERT INTO log_checkpoints (size, note, signed_at) VALUES (?1, ?2, ?3)",
+                    params![to_i64(size), note, at.0],
+                )
+                .map(drop)
+                .map_err(insert_error("insert checkpoint", |_| Conflict::Checkpoint))
+        })
+        .await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, Error> {
+        self.run(|connection| {
+            let row: Option<(i64, String)> = connection
+                .query_row(
+                    "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1",
+                    [],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(database("read latest checkpoint"))?;
+            row.map(|(size, note)| Ok((to_u64(size, "log_checkpoints.size")?, note)))
+                .transpose()
         })
         .await
     }

@@ -20,8 +20,8 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_core::{Date, DocumentError, DocumentNumber, DocumentType};
 use netid_crypto::{SigningKey, Suite};
 use netid_proto::{
-    EnrollRequest, GuardianConsent, Predicate, Presentation, PublicKey, RosterEntry, RosterPayload,
-    SignedRoster, signing,
+    EnrollRequest, GuardianConsent, HolderLogRequest, Predicate, Presentation, PublicKey,
+    RosterEntry, RosterPayload, SignedRoster, signing,
 };
 use netid_server::{Config, Overrides, Running};
 
@@ -288,6 +288,16 @@ impl Wallet {
         GuardianConsent {
             wallet_key: self.public_key(),
             signature: self.sign(&signing::guardian_consent_message(&request.signature)),
+        }
+    }
+
+    /// A signed request for this holder's own log entries.
+    pub fn log_request(&self) -> HolderLogRequest {
+        let timestamp = now();
+        HolderLogRequest {
+            wallet_key: self.public_key(),
+            timestamp,
+            signature: self.sign(&signing::holder_log_message(timestamp)),
         }
     }
 

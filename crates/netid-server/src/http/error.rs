@@ -118,6 +118,8 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Presentation replayed",
         ),
         Refusal::PlatformExists => (S::CONFLICT, "platform_exists", "Platform exists"),
+        Refusal::InvalidQuery { .. } => (S::BAD_REQUEST, "invalid_query", "Invalid query"),
+        Refusal::LogRange { .. } => (S::BAD_REQUEST, "log_range", "Log range out of bounds"),
         Refusal::EnrollmentConflict => {
             (S::CONFLICT, "enrollment_conflict", "Concurrent enrollment")
         }

@@ -71,6 +71,23 @@ fn operation(
     operation
 }
 
+/// A GET answered with `text/plain`.
+fn text_operation(summary: &str, security: &Value) -> Value {
+    json!({"summary": summary, "security": security, "responses": {"200": {"description": "Success", "content": {"text/plain": {"schema": {"type": "string"}}}}}})
+}
+
+/// `operation` with required integer query parameters.
+fn with_query(mut operation: Value, names: &[&str]) -> Value {
+    let parameters: Vec<Value> = names
+        .iter()
+        .map(|name| json!({"name": name, "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}))
+        .collect();
+    if let Value::Object(map) = &mut operation {
+        map.insert("parameters".to_owned(), Value::Array(parameters));
+    }
+    operation
+}
+
 /// The OpenAPI 3.1 description of every route.
 pub(super) fn openapi_document() -> Value {
     let operator = json!([{"operatorBearer": []}]);
@@ -84,7 +101,7 @@ pub(super) fn openapi_document() -> Value {
             {"type": "object", "required": ["jwk"], "properties": {"jwk": {"type": "object", "required": ["kty", "crv", "x", "y"], "properties": {"kty": string, "crv": {"enum": ["SM2", "P-256"]}, "x": string, "y": string}}}, "additionalProperties": false}
         ]
     });
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "netid",
@@ -97,8 +114,14 @@ pub(super) fn openapi_document() -> Value {
             "/v1/operator/authorities": {"post": operation("Trust a document authority's signature key", operator.clone(), Some("RegisterAuthorityRequest"), ("200", "RegisterAuthorityResponse"), &["400", "401", "413", "422"])},
             "/v1/operator/rosters": {"post": operation("Load a roster signed by a registered authority (replaces its previous roster)", operator.clone(), Some("SignedRoster"), ("200", "LoadRosterResponse"), &["400", "401", "413", "422"])},
             "/v1/operator/platforms": {"post": operation("Register a platform; the credential is returned once", operator, Some("RegisterPlatformRequest"), ("201", "RegisterPlatformResponse"), &["400", "401", "409", "422"])},
-            "/v1/holders/enroll": {"post": operation("Enroll with a statutory document, or recover (same person: new wallet key, same Net ID)", public, Some("EnrollRequest"), ("200", "EnrollResponse"), &["400", "403", "409", "413", "422"])},
-            "/v1/platform/verify": {"post": operation("Verify a holder's presentation: result, asked age predicates and pairwise pseudonym only", platform, Some("VerifyRequest"), ("200", "VerifyResponse"), &["400", "401", "403", "422"])}
+            "/v1/holders/enroll": {"post": operation("Enroll with a statutory document, or recover (same person: new wallet key, same Net ID)", public.clone(), Some("EnrollRequest"), ("200", "EnrollResponse"), &["400", "403", "409", "413", "422"])},
+            "/v1/platform/verify": {"post": operation("Verify a holder's presentation: result, asked age predicates and pairwise pseudonym only", platform, Some("VerifyRequest"), ("200", "VerifyResponse"), &["400", "401", "403", "422"])},
+            "/v1/holders/log": {"post": operation("A holder's own transparency-log entries with inclusion proofs, and their log key", public.clone(), Some("HolderLogRequest"), ("200", "HolderLogResponse"), &["400", "403", "413", "422"])},
+            "/v1/log/key": {"get": text_operation("The log's verifier key (C2SP signed-note vkey)", &public)},
+            "/v1/log/checkpoint": {"get": text_operation("The latest signed checkpoint (C2SP tlog-checkpoint), covering every act acknowledged before the request", &public)},
+            "/v1/log/entries": {"get": with_query(operation("Log entries start..end (at most 1000), leaf bytes as strings", public.clone(), None, ("200", "LogEntries"), &["400"]), &["start", "end"])},
+            "/v1/log/proof/inclusion": {"get": with_query(operation("RFC 9162 inclusion proof of entry `index` in the tree of `size`", public.clone(), None, ("200", "InclusionProof"), &["400"]), &["index", "size"])},
+            "/v1/log/proof/consistency": {"get": with_query(operation("RFC 9162 consistency proof between tree sizes `old` and `new`", public, None, ("200", "ConsistencyProof"), &["400"]), &["old", "new"])}
         },
         "components": {
             "securitySchemes": {
@@ -123,5 +146,22 @@ pub(super) fn openapi_document() -> Value {
                 "VerifyResponse": {"type": "object", "required": ["real_name_verified", "subject"], "properties": {"real_name_verified": {"type": "boolean"}, "age_over_14": {"type": "boolean"}, "age_over_18": {"type": "boolean"}, "subject": {"type": "string", "description": "pairwise pseudonym, hex of HMAC-SM3(k_pairwise, net_id || sector)"}}}
             }
         }
+    });
+    if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
+        if let Value::Object(more) = log_schemas(&string) {
+            schemas.extend(more);
+        }
+    }
+    document
+}
+
+/// The schemas of the transparency-log endpoints.
+fn log_schemas(string: &Value) -> Value {
+    json!({
+                "LogEntries": {"type": "object", "required": ["start", "entries"], "properties": {"start": {"type": "integer"}, "entries": {"type": "array", "items": string}}},
+                "InclusionProof": {"type": "object", "required": ["index", "size", "proof"], "properties": {"index": {"type": "integer"}, "size": {"type": "integer"}, "proof": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}},
+                "ConsistencyProof": {"type": "object", "required": ["old_size", "new_size", "proof"], "properties": {"old_size": {"type": "integer"}, "new_size": {"type": "integer"}, "proof": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}},
+                "HolderLogRequest": {"type": "object", "required": ["wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-holder-log-v1\\ntimestamp"}}},
+                "HolderLogResponse": {"type": "object", "required": ["log_key", "checkpoint", "entries"], "properties": {"log_key": {"type": "string", "description": "hex; HMAC key of the holder's entry tags"}, "checkpoint": string, "entries": {"type": "array", "items": {"type": "object", "required": ["index", "leaf", "proof"], "properties": {"index": {"type": "integer"}, "leaf": string, "proof": {"type": "array", "items": string}}}}}}
     })
 }

@@ -4,6 +4,7 @@
 mod error;
 mod extract;
 mod holder;
+mod log;
 mod meta;
 mod operator;
 mod platform;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(operator::routes());
     routes.extend(holder::routes());
     routes.extend(platform::routes());
+    routes.extend(log::routes());
     routes
 }
 

@@ -86,6 +86,11 @@ impl Client {
         self.send(request).await
     }
 
+    pub(crate) async fn get(&self, path: &str) -> Answer {
+        self.send(self.http.get(format!("{}{path}", self.base_url)))
+            .await
+    }
+
     pub(crate) async fn post_raw(
         &self,
         path: &str,

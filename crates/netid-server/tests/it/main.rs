@@ -15,3 +15,4 @@ mod client;
 mod flows;
 mod privacy;
 mod restart;
+mod transparency;

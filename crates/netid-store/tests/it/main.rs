@@ -55,6 +55,11 @@ async fn open(dir: &tempfile::TempDir) -> SqliteStore {
 
 const T0: Timestamp = Timestamp(1_800_000_000);
 
+/// A log entry; the store treats leaves as opaque bytes.
+fn leaf() -> Vec<u8> {
+    b"{\"v\":1,\"kind\":\"test\"}".to_vec()
+}
+
 #[tokio::test]
 async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,7 +68,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     // 2 = FULL.
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
 }
 
 #[tokio::test]
@@ -76,12 +81,12 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .await
             .unwrap();
         store
-            .enroll_holder(new_holder(7), None, None, T0)
+            .enroll_holder(new_holder(7), None, None, leaf(), T0)
             .await
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -105,7 +110,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 2
+            supported: 3
         }
     ));
 }
@@ -139,7 +144,7 @@ async fn holders_are_found_by_person_and_by_current_wallet_key() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
     let id = store
-        .enroll_holder(new_holder(1), Some(index(0xc1)), None, T0)
+        .enroll_holder(new_holder(1), Some(index(0xc1)), None, leaf(), T0)
         .await
         .unwrap();
     let by_person = store.holder_by_person(&index(1)).await.unwrap().unwrap();
@@ -156,14 +161,14 @@ async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
     store
-        .enroll_holder(new_holder(1), None, None, T0)
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
         .unwrap();
 
     let mut same_net_id = new_holder(2);
     same_net_id.net_id = net_id(1);
     let error = store
-        .enroll_holder(same_net_id, Some(index(0xc2)), None, T0)
+        .enroll_holder(same_net_id, Some(index(0xc2)), None, leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -176,7 +181,7 @@ async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing() {
     let mut same_person = new_holder(3);
     same_person.person_index = index(1);
     let error = store
-        .enroll_holder(same_person, None, None, T0)
+        .enroll_holder(same_person, None, None, leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -189,7 +194,7 @@ async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing() {
     let mut same_key = new_holder(4);
     same_key.wallet_key = wallet_key(1);
     let error = store
-        .enroll_holder(same_key, None, None, T0)
+        .enroll_holder(same_key, None, None, leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -202,7 +207,7 @@ async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing() {
     assert_eq!(store.holder_count().await.unwrap(), 1);
     // The code of the failed enrollment was rolled back: another person can still use it.
     store
-        .enroll_holder(new_holder(5), Some(index(0xc2)), None, T0)
+        .enroll_holder(new_holder(5), Some(index(0xc2)), None, leaf(), T0)
         .await
         .unwrap();
 }
@@ -212,18 +217,18 @@ async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
     let first = store
-        .enroll_holder(new_holder(1), Some(index(0xcc)), None, T0)
+        .enroll_holder(new_holder(1), Some(index(0xcc)), None, leaf(), T0)
         .await
         .unwrap();
     let error = store
-        .enroll_holder(new_holder(2), Some(index(0xcc)), None, T0)
+        .enroll_holder(new_holder(2), Some(index(0xcc)), None, leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::EnrollmentCodeClaimed));
     assert_eq!(store.holder_count().await.unwrap(), 1);
     // Codes are one-time, even for the same person: a used code recovers nobody.
     let error = store
-        .replace_wallet_key(first, wallet_key(9), Some(index(0xcc)), None, T0)
+        .replace_wallet_key(first, wallet_key(9), Some(index(0xcc)), None, leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::EnrollmentCodeClaimed));
@@ -235,11 +240,11 @@ async fn replacing_a_wallet_key_retires_the_old_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
     let id = store
-        .enroll_holder(new_holder(1), None, None, T0)
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
         .unwrap();
     store
-        .replace_wallet_key(id, wallet_key(2), None, None, Timestamp(T0.0 + 1))
+        .replace_wallet_key(id, wallet_key(2), None, None, leaf(), Timestamp(T0.0 + 1))
         .await
         .unwrap();
     assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
@@ -251,7 +256,7 @@ async fn replacing_a_wallet_key_retires_the_old_one() {
         vec![wallet_key(1)]
     );
     let error = store
-        .replace_wallet_key(HolderId(999), wallet_key(3), None, None, T0)
+        .replace_wallet_key(HolderId(999), wallet_key(3), None, None, leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { what: "holder" }));
@@ -262,11 +267,11 @@ async fn guardianship_is_recorded_with_the_enrollment() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
     let guardian = store
-        .enroll_holder(new_holder(1), None, None, T0)
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
         .unwrap();
     let minor = store
-        .enroll_holder(new_holder(2), None, Some(guardian), T0)
+        .enroll_holder(new_holder(2), None, Some(guardian), leaf(), T0)
         .await
         .unwrap();
     assert_eq!(store.guardians_of(minor).await.unwrap(), vec![guardian]);
@@ -283,7 +288,7 @@ async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority()
         sealed: vec![byte; 10],
     };
     let error = store
-        .replace_roster("test-authority", "2026-11-01", vec![row(1)], T0)
+        .replace_roster("test-authority", "2026-11-01", vec![row(1)], leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { what: "authority" }));
@@ -295,18 +300,27 @@ async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority()
         public_key_spki: vec![4; 91],
         registered_at: T0,
     };
-    store.upsert_authority(authority.clone()).await.unwrap();
+    store
+        .upsert_authority(authority.clone(), leaf())
+        .await
+        .unwrap();
     assert_eq!(
         store.authority("test-authority").await.unwrap(),
         Some(authority)
     );
     store
-        .replace_roster("test-authority", "2026-11-01", vec![row(1), row(2)], T0)
+        .replace_roster(
+            "test-authority",
+            "2026-11-01",
+            vec![row(1), row(2)],
+            leaf(),
+            T0,
+        )
         .await
         .unwrap();
     assert_eq!(store.roster_record(&index(2)).await.unwrap(), Some(row(2)));
     store
-        .replace_roster("test-authority", "2026-11-02", vec![row(3)], T0)
+        .replace_roster("test-authority", "2026-11-02", vec![row(3)], leaf(), T0)
         .await
         .unwrap();
     assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
@@ -314,7 +328,7 @@ async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority()
 
     // An older roster cannot be replayed over the newer one, and changes nothing.
     let error = store
-        .replace_roster("test-authority", "2026-10-31", vec![row(1)], T0)
+        .replace_roster("test-authority", "2026-10-31", vec![row(1)], leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::StaleRoster), "{error:?}");
@@ -333,9 +347,12 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
         name: "example".to_owned(),
         registered_at: T0,
     };
-    store.insert_platform(platform.clone()).await.unwrap();
+    store
+        .insert_platform(platform.clone(), leaf())
+        .await
+        .unwrap();
     assert_eq!(store.platform("p-1").await.unwrap(), Some(platform.clone()));
-    let error = store.insert_platform(platform).await.unwrap_err();
+    let error = store.insert_platform(platform, leaf()).await.unwrap_err();
     assert!(matches!(
         error,
         Error::AlreadyExists {
@@ -343,13 +360,17 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
         }
     ));
 
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
     let expires = Timestamp(T0.0 + 300);
     store
-        .use_presentation_nonce("p-1", index(5), expires, T0)
+        .record_verification("p-1", index(5), expires, holder, leaf(), T0)
         .await
         .unwrap();
     let error = store
-        .use_presentation_nonce("p-1", index(5), expires, T0)
+        .record_verification("p-1", index(5), expires, holder, leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -360,10 +381,12 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
     ));
     // After expiry the row is purged; freshness checks reject such old presentations anyway.
     store
-        .use_presentation_nonce(
+        .record_verification(
             "p-1",
             index(5),
             Timestamp(T0.0 + 900),
+            holder,
+            leaf(),
             Timestamp(T0.0 + 301),
         )
         .await
@@ -400,5 +423,69 @@ async fn first_run_initialisation_is_all_or_nothing() {
     assert_eq!(
         store.operator_credentials().await.unwrap(),
         vec![vec![9; 32]]
+    );
+}
+
+/// Each act appends its entry in its own transaction: a refused act leaves no entry, indexes
+/// have no gaps, and a holder's entries are found by holder.
+#[tokio::test]
+async fn log_entries_are_appended_with_their_acts_and_only_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    assert_eq!(store.log_size().await.unwrap(), 0);
+    let entry = |n: u8| format!("{{\"n\":{n}}}").into_bytes();
+    let first = store
+        .enroll_holder(new_holder(1), Some(index(0xc1)), None, entry(0), T0)
+        .await
+        .unwrap();
+    // Refused: the code is used. Its entry must not appear.
+    store
+        .enroll_holder(new_holder(2), Some(index(0xc1)), None, entry(99), T0)
+        .await
+        .unwrap_err();
+    let second = store
+        .enroll_holder(new_holder(3), None, None, entry(1), T0)
+        .await
+        .unwrap();
+    store
+        .replace_wallet_key(first, wallet_key(9), None, None, entry(2), T0)
+        .await
+        .unwrap();
+    assert_eq!(store.log_size().await.unwrap(), 3);
+    assert_eq!(
+        store.log_entries(0, 10).await.unwrap(),
+        vec![entry(0), entry(1), entry(2)]
+    );
+    assert_eq!(store.log_entries(1, 2).await.unwrap(), vec![entry(1)]);
+    assert_eq!(store.holder_log_indexes(first).await.unwrap(), vec![0, 2]);
+    assert_eq!(store.holder_log_indexes(second).await.unwrap(), vec![1]);
+}
+
+#[tokio::test]
+async fn checkpoints_are_stored_once_per_size_and_the_latest_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    assert_eq!(store.latest_checkpoint().await.unwrap(), None);
+    store
+        .insert_checkpoint(1, "one".to_owned(), T0)
+        .await
+        .unwrap();
+    store
+        .insert_checkpoint(5, "five".to_owned(), T0)
+        .await
+        .unwrap();
+    let error = store
+        .insert_checkpoint(5, "other five".to_owned(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Checkpoint
+        }
+    ));
+    assert_eq!(
+        store.latest_checkpoint().await.unwrap(),
+        Some((5, "five".to_owned()))
     );
 }

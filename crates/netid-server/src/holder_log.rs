@@ -1,0 +1,63 @@
+//! A holder's own transparency-log entries: the holder proves their wallet key and gets their
+//! log key, the latest checkpoint, and each of their entries with its inclusion proof. The
+//! wallet recognises the entries by their tags and checks the proofs against the checkpoint,
+//! so it need not trust the server's selection to know that what it was shown is in the log.
+
+use netid_proto::{HolderLogEntry, HolderLogRequest, HolderLogResponse, signing};
+
+use crate::state::{AppState, check_fresh};
+use crate::wallet::WalletKey;
+use crate::{Error, Refusal, personal};
+
+/// Answers a holder's request for their log entries.
+pub(crate) async fn holder_log(
+    state: &AppState,
+    request: HolderLogRequest,
+) -> Result<HolderLogResponse, Error> {
+    let wallet = WalletKey::parse(&request.wallet_key, "wallet_key")?;
+    check_fresh(state, request.timestamp)?;
+    if !wallet.verifies(
+        &signing::holder_log_message(request.timestamp),
+        &request.signature,
+    ) {
+        return Err(Refusal::BadWalletSignature.into());
+    }
+    let Some(holder) = state
+        .store
+        .holder_by_wallet_key(&wallet.fingerprint()?)
+        .await?
+    else {
+        // Same answer as a bad signature: no hint whether a key is enrolled.
+        return Err(Refusal::BadWalletSignature.into());
+    };
+    let (size, checkpoint) = state
+        .log
+        .sequence(state.store.as_ref(), state.clock.now())
+        .await?;
+    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let mut entries = Vec::new();
+    for index in state.store.holder_log_indexes(holder.id).await? {
+        if index >= size {
+            break;
+        }
+        let leaf = state
+            .store
+            .log_entries(index, index + 1)
+            .await?
+            .pop()
+            .ok_or(Error::LogCorrupt("a holder's entry is missing"))?;
+        let proof = state.log.inclusion_proof(index, size).await?;
+        entries.push(HolderLogEntry {
+            index,
+            leaf: String::from_utf8(leaf)
+                .map_err(|_| Error::LogCorrupt("a stored entry is not text"))?,
+            proof: proof.proof,
+        });
+    }
+    tracing::info!(target: "netid::security", event = "holder_log_read", entries = entries.len());
+    Ok(HolderLogResponse {
+        log_key: hex::encode(log_key.expose_secret()),
+        checkpoint,
+        entries,
+    })
+}

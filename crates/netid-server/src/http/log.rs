@@ -1,0 +1,116 @@
+//! The public transparency-log endpoints (no authentication: anyone may audit), and the
+//! holder's own-entries endpoint (authenticated by the wallet signature in the body).
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{Method, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use netid_proto::{
+    ConsistencyProof, HolderLogRequest, HolderLogResponse, InclusionProof, LogEntries,
+};
+
+use super::Route;
+use super::error::ApiError;
+use super::extract::Json;
+use crate::Refusal;
+use crate::state::AppState;
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/v1/log/key",
+            handler: get(key),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/log/checkpoint",
+            handler: get(checkpoint),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/log/entries",
+            handler: get(entries),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/log/proof/inclusion",
+            handler: get(inclusion),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/log/proof/consistency",
+            handler: get(consistency),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/log",
+            handler: post(holder_log),
+        },
+    ]
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+async fn key(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    Ok(([(header::CONTENT_TYPE, TEXT)], state.log.vkey()?))
+}
+
+/// The latest checkpoint, after sequencing what is committed: an act acknowledged before this
+/// request is covered by the checkpoint it returns.
+async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let (_, note) = state
+        .log
+        .sequence(state.store.as_ref(), state.clock.now())
+        .await?;
+    Ok(([(header::CONTENT_TYPE, TEXT)], note))
+}
+
+async fn entries(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<LogEntries>, ApiError> {
+    let start = number(&query, "start")?;
+    let end = number(&query, "end")?;
+    Ok(Json(
+        state.log.entries(state.store.as_ref(), start, end).await?,
+    ))
+}
+
+async fn inclusion(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<InclusionProof>, ApiError> {
+    let index = number(&query, "index")?;
+    let size = number(&query, "size")?;
+    Ok(Json(state.log.inclusion_proof(index, size).await?))
+}
+
+async fn consistency(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<ConsistencyProof>, ApiError> {
+    let old = number(&query, "old")?;
+    let new = number(&query, "new")?;
+    Ok(Json(state.log.consistency_proof(old, new).await?))
+}
+
+async fn holder_log(
+    State(state): State<AppState>,
+    Json(request): Json<HolderLogRequest>,
+) -> Result<Json<HolderLogResponse>, ApiError> {
+    Ok(Json(crate::holder_log::holder_log(&state, request).await?))
+}
+
+/// A required non-negative integer query parameter.
+fn number(query: &HashMap<String, String>, name: &'static str) -> Result<u64, Refusal> {
+    query
+        .get(name)
+        .and_then(|value| value.parse().ok())
+        .ok_or(Refusal::InvalidQuery {
+            parameter: name,
+            expected: "a non-negative integer",
+        })
+}

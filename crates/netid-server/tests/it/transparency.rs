@@ -1,0 +1,327 @@
+//! The transparency log through the real API: every act writes its entry, refused acts write
+//! none, proofs verify against signed checkpoints, holders recognise only their own entries,
+//! and a log altered behind the service's back stops it from starting.
+
+use base64ct::{Base64, Encoding};
+use netid_crypto::{MacKey, Suite};
+use netid_log::{Entry, EntryKind, Hash, MerkleHasher, NoteVerifier};
+use netid_proto::{ConsistencyProof, HolderLogResponse, InclusionProof, LogEntries};
+use netid_testkit::{TestServer, Wallet};
+use reqwest::StatusCode;
+
+use crate::client::{Client, World};
+
+async fn verifier(client: &Client) -> NoteVerifier {
+    let answer = client.get("/v1/log/key").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.content_type.starts_with("text/plain"));
+    NoteVerifier::from_vkey(&answer.body).unwrap()
+}
+
+async fn checkpoint(client: &Client) -> String {
+    let answer = client.get("/v1/log/checkpoint").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.body
+}
+
+async fn all_entries(client: &Client, size: u64) -> Vec<Vec<u8>> {
+    let mut leaves = Vec::new();
+    while (leaves.len() as u64) < size {
+        let answer = client
+            .get(&format!(
+                "/v1/log/entries?start={}&end={size}",
+                leaves.len()
+            ))
+            .await;
+        let page: LogEntries = answer.json();
+        assert_eq!(page.start, leaves.len() as u64);
+        assert!(!page.entries.is_empty());
+        leaves.extend(page.entries.into_iter().map(String::into_bytes));
+    }
+    leaves
+}
+
+fn hashes(encoded: &[String]) -> Vec<Hash> {
+    encoded
+        .iter()
+        .map(|hash| Hash::from_slice(&Base64::decode_vec(hash).unwrap()).unwrap())
+        .collect()
+}
+
+fn kinds(leaves: &[Vec<u8>]) -> Vec<EntryKind> {
+    leaves
+        .iter()
+        .map(|leaf| Entry::from_leaf(leaf).unwrap().kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_act_is_logged_and_the_log_audits_end_to_end() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("log-platform").await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    client
+        .verify_ok(&platform, &wallet, "nonce-log-000001", &[])
+        .await;
+    // Refused acts leave no entry: a replayed presentation and a mismatched enrollment.
+    client
+        .verify(&platform, &wallet, "nonce-log-000001", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_replayed");
+    let stranger = Wallet::generate();
+    let mut wrong = stranger.enroll_request(&world.people.teen);
+    wrong.name = "测试错".to_owned();
+    let wrong = stranger.enroll_request_with(
+        &wrong.document_type,
+        &wrong.document_number,
+        &wrong.name,
+        None,
+    );
+    client
+        .enroll(&wrong)
+        .await
+        .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
+
+    let verifier = verifier(client).await;
+    let note = checkpoint(client).await;
+    let signed = verifier.verify(&note).unwrap();
+    assert_eq!(signed.origin, "netid.localhost/log");
+    let leaves = all_entries(client, signed.size).await;
+    assert_eq!(
+        kinds(&leaves),
+        vec![
+            EntryKind::AuthorityRegistered,
+            EntryKind::RosterLoaded,
+            EntryKind::GrantChanged,
+            EntryKind::Enrollment,
+            EntryKind::Verification,
+        ]
+    );
+    let verification = Entry::from_leaf(&leaves[4]).unwrap();
+    assert_eq!(verification.platform.as_deref(), Some(&*platform.client_id));
+
+    let hasher = MerkleHasher::new(Suite::gm());
+    let report = netid_log::audit(&hasher, &verifier, &[note], &leaves).unwrap();
+    assert_eq!(report.entries, 5);
+    assert_eq!(report.counts.values().sum::<u64>(), 5);
+
+    // No personal data and no global identifier in any entry.
+    let text = String::from_utf8(leaves.concat()).unwrap();
+    for secret in [
+        &world.people.adult.name,
+        &world.people.adult.document_number,
+        &world.people.adult.person_ref,
+    ] {
+        assert!(!text.contains(secret.as_str()));
+    }
+    world.server.stop().await;
+}
+
+#[tokio::test]
+async fn proofs_connect_checkpoints_and_bad_ranges_are_refused() {
+    let world = World::new().await;
+    let client = &world.client;
+    let verifier = verifier(client).await;
+    let old = verifier.verify(&checkpoint(client).await).unwrap();
+    let platform = client.register_platform("proof-platform").await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    client
+        .verify_ok(&platform, &wallet, "nonce-proof-00001", &[])
+        .await;
+    let new = verifier.verify(&checkpoint(client).await).unwrap();
+    assert_eq!((old.size, new.size), (2, 5));
+
+    let hasher = MerkleHasher::new(Suite::gm());
+    let consistency: ConsistencyProof = client
+        .get(&format!(
+            "/v1/log/proof/consistency?old={}&new={}",
+            old.size, new.size
+        ))
+        .await
+        .json();
+    hasher
+        .verify_consistency(
+            old.size,
+            new.size,
+            &old.root,
+            &new.root,
+            &hashes(&consistency.proof),
+        )
+        .unwrap();
+
+    let leaves = all_entries(client, new.size).await;
+    for (index, leaf) in leaves.iter().enumerate() {
+        let inclusion: InclusionProof = client
+            .get(&format!(
+                "/v1/log/proof/inclusion?index={index}&size={}",
+                new.size
+            ))
+            .await
+            .json();
+        hasher
+            .verify_inclusion(
+                index as u64,
+                new.size,
+                &hasher.leaf_hash(leaf),
+                &hashes(&inclusion.proof),
+                &new.root,
+            )
+            .unwrap();
+    }
+
+    for (path, code) in [
+        ("/v1/log/proof/inclusion?index=5&size=5", "log_range"),
+        ("/v1/log/proof/inclusion?index=0&size=99", "log_range"),
+        ("/v1/log/proof/consistency?old=5&new=2", "log_range"),
+        ("/v1/log/proof/consistency?old=1&new=99", "log_range"),
+        ("/v1/log/entries?start=5&end=9", "log_range"),
+        ("/v1/log/entries?start=3&end=3", "log_range"),
+        ("/v1/log/entries?start=-1&end=3", "invalid_query"),
+        ("/v1/log/entries?end=3", "invalid_query"),
+        ("/v1/log/proof/inclusion?index=x&size=5", "invalid_query"),
+    ] {
+        client
+            .get(path)
+            .await
+            .problem(StatusCode::BAD_REQUEST, code);
+    }
+    // A page never runs past the signed size.
+    let page: LogEntries = client.get("/v1/log/entries?start=3&end=1000").await.json();
+    assert_eq!(page.entries.len(), 2);
+    world.server.stop().await;
+}
+
+#[tokio::test]
+async fn holders_get_their_own_entries_with_proofs_and_recognise_only_those() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("holder-log-platform").await;
+    let alice = Wallet::generate();
+    let bob = Wallet::generate();
+    client
+        .enroll_ok(&alice.enroll_request(&world.people.adult))
+        .await;
+    client
+        .enroll_ok(&bob.enroll_request(&world.people.teen))
+        .await;
+    client
+        .verify_ok(&platform, &alice, "nonce-holder-0001", &[])
+        .await;
+
+    let verifier = verifier(client).await;
+    let hasher = MerkleHasher::new(Suite::gm());
+    let alice_log: HolderLogResponse = client
+        .post("/v1/holders/log", None, &alice.log_request())
+        .await
+        .json();
+    let bob_log: HolderLogResponse = client
+        .post("/v1/holders/log", None, &bob.log_request())
+        .await
+        .json();
+    let alice_key = MacKey::from_bytes(&hex::decode(&alice_log.log_key).unwrap()).unwrap();
+    let bob_key = MacKey::from_bytes(&hex::decode(&bob_log.log_key).unwrap()).unwrap();
+    let signed = verifier.verify(&alice_log.checkpoint).unwrap();
+
+    let alice_kinds: Vec<EntryKind> = alice_log
+        .entries
+        .iter()
+        .map(|entry| {
+            hasher
+                .verify_inclusion(
+                    entry.index,
+                    signed.size,
+                    &hasher.leaf_hash(entry.leaf.as_bytes()),
+                    &hashes(&entry.proof),
+                    &signed.root,
+                )
+                .unwrap();
+            let parsed = Entry::from_leaf(entry.leaf.as_bytes()).unwrap();
+            assert!(parsed.is_about(&Suite::gm(), &alice_key));
+            assert!(!parsed.is_about(&Suite::gm(), &bob_key));
+            parsed.kind
+        })
+        .collect();
+    assert_eq!(
+        alice_kinds,
+        vec![EntryKind::Enrollment, EntryKind::Verification]
+    );
+    assert_eq!(bob_log.entries.len(), 1);
+
+    // Across the whole public log, each key recognises exactly its holder's entries.
+    let leaves = all_entries(client, signed.size).await;
+    let recognised = |key: &MacKey| {
+        leaves
+            .iter()
+            .filter(|leaf| Entry::from_leaf(leaf).unwrap().is_about(&Suite::gm(), key))
+            .count()
+    };
+    assert_eq!((recognised(&alice_key), recognised(&bob_key)), (2, 1));
+
+    // Someone else's key, or a key that is not enrolled, gets nothing.
+    let stranger = Wallet::generate();
+    client
+        .post("/v1/holders/log", None, &stranger.log_request())
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+    let mut forged = alice.log_request();
+    forged.signature = bob.log_request().signature;
+    client
+        .post("/v1/holders/log", None, &forged)
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+    world.server.stop().await;
+}
+
+#[tokio::test]
+async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let operator = server.operator_credential.clone();
+    let client = Client::new(&server);
+    client.register_platform("before-restart").await;
+    let verifier = verifier(&client).await;
+    let before = checkpoint(&client).await;
+    server.stop().await;
+
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let mut client = Client::new(&server);
+    client.operator = operator;
+    client.register_platform("after-restart").await;
+    let after = checkpoint(&client).await;
+    let leaves = all_entries(&client, 2).await;
+    let report = netid_log::audit(
+        &MerkleHasher::new(Suite::gm()),
+        &verifier,
+        &[before, after],
+        &leaves,
+    )
+    .unwrap();
+    assert_eq!(report.checkpoints[0].size, 2);
+    server.stop().await;
+
+    // Rewrite history behind the service's back: the next start refuses.
+    let connection =
+        rusqlite::Connection::open(dir.path().join(netid_server::keys::DATABASE_FILE)).unwrap();
+    let changed = connection
+        .execute(
+            "UPDATE log_entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'grant_changed', 'key_rollover') AS BLOB) \
+             WHERE idx = 0",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(connection);
+    let error = TestServer::start_in(dir.path()).await.unwrap_err();
+    assert!(
+        matches!(error, netid_server::Error::LogCorrupt(_)),
+        "{error}"
+    );
+    assert!(error.to_string().contains("restore the database"));
+}
