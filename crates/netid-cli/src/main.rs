@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 an error (printed as `netid: ...` with its causes); 2 a usage
 //! error (from clap).
 
+mod audit;
 mod doc;
 
 use std::io::Write;
@@ -55,6 +56,23 @@ enum Command {
     /// A synthetic document authority, for tests and demonstrations.
     #[command(subcommand)]
     Authority(AuthorityCommand),
+    /// Audit the transparency log: fetch the latest checkpoint and every entry, check them
+    /// against every checkpoint seen before, verify the log's consistency proofs, and print
+    /// the public counts per month. Exits 1 on any inconsistency.
+    Audit {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The log's verifier key (`name+id+key`), obtained out of band.
+        #[arg(long, env = "NETID_LOG_KEY")]
+        log_key: String,
+        /// A directory of checkpoints seen before; the new one is added (fork detection
+        /// across runs).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// More signed checkpoints to check (for example from other auditors).
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +131,18 @@ enum WalletCommand {
         /// For an applicant under 14: the guardian's wallet key file.
         #[arg(long)]
         guardian_wallet: Option<PathBuf>,
+    },
+    /// List this holder's own transparency-log entries, each checked against the signed
+    /// checkpoint.
+    Log {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The log's verifier key; without it the key the server serves is trusted.
+        #[arg(long, env = "NETID_LOG_KEY")]
+        log_key: Option<String>,
     },
     /// Make a presentation for a platform (prints JSON for `netid platform verify`).
     Present {
@@ -260,7 +290,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Authority(command) => authority(command),
+        Command::Audit {
+            server,
+            log_key,
+            state_dir,
+            checkpoints,
+        } => block_on(audit::audit(audit::AuditArgs {
+            server: server.server,
+            log_key,
+            state_dir,
+            checkpoints,
+        })),
     }
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(future)
 }
 
 fn serve(listen: Option<std::net::SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
@@ -411,6 +460,24 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        WalletCommand::Log {
+            server,
+            wallet,
+            log_key,
+        } => {
+            let key = load_key(&wallet)?;
+            let timestamp = now()?;
+            let request = netid_proto::HolderLogRequest {
+                wallet_key: public_key(&key)?,
+                timestamp,
+                signature: sign(&key, &signing::holder_log_message(timestamp))?,
+            };
+            block_on(audit::wallet_log(audit::WalletLogArgs {
+                server: server.server,
+                log_key,
+                request,
+            }))
+        }
         WalletCommand::Present {
             wallet,
             client_id,
@@ -512,11 +579,7 @@ fn post(
     authorization: Option<&str>,
     body: &impl serde::Serialize,
 ) -> anyhow::Result<String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async {
+    block_on(async {
         let url = format!("{}{path}", server.trim_end_matches('/'));
         let mut request = reqwest::Client::new().post(&url).json(body);
         if let Some(authorization) = authorization {
@@ -526,14 +589,19 @@ fn post(
             .send()
             .await
             .with_context(|| format!("cannot reach {url}"))?;
-        let status = response.status();
-        let text = response.text().await.context("reading the response")?;
-        if status.is_success() {
-            return Ok(text);
-        }
-        match serde_json::from_str::<Problem>(&text) {
-            Ok(problem) => bail!("{} ({}): {}", problem.title, problem.code, problem.detail),
-            Err(_) => bail!("the service answered {status}"),
-        }
+        answer(response).await
     })
+}
+
+/// The body of a successful response, or an error with the problem's detail.
+async fn answer(response: reqwest::Response) -> anyhow::Result<String> {
+    let status = response.status();
+    let text = response.text().await.context("reading the response")?;
+    if status.is_success() {
+        return Ok(text);
+    }
+    match serde_json::from_str::<Problem>(&text) {
+        Ok(problem) => bail!("{} ({}): {}", problem.title, problem.code, problem.detail),
+        Err(_) => bail!("the service answered {status}"),
+    }
 }

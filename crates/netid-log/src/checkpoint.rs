@@ -216,6 +216,11 @@ impl NoteVerifier {
         &self.name
     }
 
+    /// The suite of the log's key, which is also the suite of its tree hash.
+    pub fn suite(&self) -> Suite {
+        Suite::new(self.key.suite())
+    }
+
     /// Checks the note's signature by the trusted key (signatures by other keys are ignored,
     /// as the spec requires) and returns the checkpoint it signs.
     pub fn verify(&self, note: &str) -> Result<Checkpoint, Error> {

@@ -53,6 +53,31 @@ pub enum EntryKind {
     RosterLoaded,
 }
 
+impl EntryKind {
+    /// The kind's wire name (snake_case), as entries carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enrollment => "enrollment",
+            Self::Recovery => "recovery",
+            Self::CredentialIssued => "credential_issued",
+            Self::CredentialRevoked => "credential_revoked",
+            Self::CertificateIssued => "certificate_issued",
+            Self::CertificateRevoked => "certificate_revoked",
+            Self::Verification => "verification",
+            Self::Disclosure => "disclosure",
+            Self::ConsentGiven => "consent_given",
+            Self::ConsentWithdrawn => "consent_withdrawn",
+            Self::Deletion => "deletion",
+            Self::OperatorRead => "operator_read",
+            Self::GrantChanged => "grant_changed",
+            Self::NoticeDeferred => "notice_deferred",
+            Self::KeyRollover => "key_rollover",
+            Self::AuthorityRegistered => "authority_registered",
+            Self::RosterLoaded => "roster_loaded",
+        }
+    }
+}
+
 /// One log entry. Member order is the serialisation order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,4 +168,38 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_the_serialised_names() {
+        use EntryKind as K;
+        for kind in [
+            K::Enrollment,
+            K::Recovery,
+            K::CredentialIssued,
+            K::CredentialRevoked,
+            K::CertificateIssued,
+            K::CertificateRevoked,
+            K::Verification,
+            K::Disclosure,
+            K::ConsentGiven,
+            K::ConsentWithdrawn,
+            K::Deletion,
+            K::OperatorRead,
+            K::GrantChanged,
+            K::NoticeDeferred,
+            K::KeyRollover,
+            K::AuthorityRegistered,
+            K::RosterLoaded,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.as_str())
+            );
+        }
+    }
 }

@@ -46,8 +46,9 @@ pub const ENV_LOG_FORMAT: &str = "NETID_LOG_FORMAT";
 
 /// `NETID_*` variables that belong to the test suite or to the client commands of the `netid`
 /// binary, not to the server: set in the same shell, they must not stop `netid serve`.
-const NOT_SERVER_KEYS: [&str; 5] = [
+const NOT_SERVER_KEYS: [&str; 6] = [
     "NETID_TEST_",
+    "NETID_LOG_KEY",
     "NETID_BLESS",
     "NETID_SERVER",
     "NETID_OPERATOR_CREDENTIAL",

@@ -152,6 +152,40 @@ fn serve_and_every_client_command_work_end_to_end() {
             .contains("presentation_replayed")
     );
 
+    // The holder's own log, checked against the signed checkpoint; and a full audit.
+    let log_key = reqwest_text(&format!("{server}/v1/log/key"));
+    let history = netid_ok(&[
+        "wallet",
+        "log",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--log-key",
+        &log_key,
+    ]);
+    assert!(history.contains("enrollment"), "{history}");
+    assert!(
+        history.contains(&format!("verification            {client_id}")),
+        "{history}"
+    );
+    assert!(
+        history.contains("2 entries checked against the signed checkpoint"),
+        "{history}"
+    );
+    let audit = netid_ok(&["audit", "--server", &server, "--log-key", &log_key]);
+    assert!(audit.contains("size     5"), "{audit}");
+    assert!(audit.contains("1 checkpoint(s), all consistent"), "{audit}");
+    for kind in [
+        "authority_registered",
+        "roster_loaded",
+        "grant_changed",
+        "enrollment",
+        "verification",
+    ] {
+        assert!(audit.contains(kind), "{audit}");
+    }
+
     // Graceful shutdown; the service's own log lines carry no personal data.
     let logs = served.stop();
     assert!(logs.iter().any(|line| line.contains("request finished")));
@@ -196,4 +230,13 @@ fn serve_with_a_bad_environment_value_names_the_key() {
             .unwrap()
             .contains("unknown configuration key NETID_LISTN")
     );
+}
+
+/// A GET with the blocking std library only: enough for a text endpoint in tests.
+pub(crate) fn reqwest_text(url: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }

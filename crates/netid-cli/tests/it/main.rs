@@ -10,6 +10,7 @@
     clippy::as_conversions
 )]
 
+mod audit;
 mod doc;
 mod flows;
 
