@@ -11,6 +11,7 @@
 )]
 
 mod audit;
+mod crash;
 mod doc;
 mod flows;
 
@@ -116,6 +117,18 @@ impl Served {
             reader.join().unwrap();
         }
         self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Served {
+    /// Kills the process with SIGKILL: no shutdown, no flush, like a crash or power cut.
+    pub(crate) fn crash(mut self) {
+        let status = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.child.wait().unwrap();
     }
 }
 
