@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use base64ct::{Base64, Encoding};
 use netid_crypto::MacKey;
 use netid_log::{Checkpoint, Entry, Hash, MerkleHasher, NoteVerifier};
-use netid_proto::{ConsistencyProof, HolderLogResponse, LogEntries};
+use netid_proto::{ConsistencyProof, HolderLogEntry, HolderLogResponse, LogEntries};
 
 /// What `netid audit` is told.
 pub(crate) struct AuditArgs {
@@ -113,15 +113,31 @@ pub(crate) async fn wallet_log(args: WalletLogArgs) -> anyhow::Result<()> {
     let checkpoint = verifier
         .verify(&response.checkpoint)
         .context("the checkpoint the service answered with")?;
+    println!("checkpoint size {}", checkpoint.size);
+    check_and_print(&hasher, &checkpoint, &response.log_key, &response.entries)?;
+    for (n, ward) in response.wards.iter().enumerate() {
+        println!("minor in your care #{}:", n + 1);
+        check_and_print(&hasher, &checkpoint, &ward.log_key, &ward.entries)?;
+    }
+    Ok(())
+}
+
+/// Checks that each entry carries the tag of `log_key_hex` and is in `checkpoint`, and prints
+/// it.
+fn check_and_print(
+    hasher: &MerkleHasher,
+    checkpoint: &Checkpoint,
+    log_key_hex: &str,
+    entries: &[HolderLogEntry],
+) -> anyhow::Result<()> {
     let key_bytes = zeroize::Zeroizing::new(
-        hex::decode(&response.log_key).context("the log key the service answered with")?,
+        hex::decode(log_key_hex).context("the log key the service answered with")?,
     );
     let key = MacKey::from_bytes(&key_bytes)?;
-    println!("checkpoint size {}", checkpoint.size);
-    for item in &response.entries {
+    for item in entries {
         let entry = Entry::from_leaf(item.leaf.as_bytes())
             .with_context(|| format!("entry {}", item.index))?;
-        if !entry.is_about(&verifier.suite(), &key) {
+        if !entry.is_about(hasher.suite(), &key) {
             bail!("entry {} is not tagged for this holder", item.index);
         }
         hasher
@@ -143,12 +159,8 @@ pub(crate) async fn wallet_log(args: WalletLogArgs) -> anyhow::Result<()> {
     }
     println!(
         "{} entr{} checked against the signed checkpoint",
-        response.entries.len(),
-        if response.entries.len() == 1 {
-            "y"
-        } else {
-            "ies"
-        }
+        entries.len(),
+        if entries.len() == 1 { "y" } else { "ies" }
     );
     Ok(())
 }

@@ -401,6 +401,19 @@ pub struct HolderLogResponse {
     pub checkpoint: String,
     /// The holder's entries in that checkpoint's tree.
     pub entries: Vec<HolderLogEntry>,
+    /// For a guardian: the log of each minor in their care, with the minor's log key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wards: Vec<WardLog>,
+}
+
+/// A minor's log entries, shown to their guardian (Measures Art. 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardLog {
+    /// The minor's log key, hex.
+    pub log_key: String,
+    /// The minor's entries in the checkpoint's tree.
+    pub entries: Vec<HolderLogEntry>,
 }
 
 /// One of a holder's log entries, with its inclusion proof.

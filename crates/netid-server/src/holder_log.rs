@@ -2,8 +2,10 @@
 //! log key, the latest checkpoint, and each of their entries with its inclusion proof. The
 //! wallet recognises the entries by their tags and checks the proofs against the checkpoint,
 //! so it need not trust the server's selection to know that what it was shown is in the log.
+//! A guardian also gets the log of each minor in their care (the minor's log key and entries).
 
-use netid_proto::{HolderLogEntry, HolderLogRequest, HolderLogResponse, signing};
+use netid_proto::{HolderLogEntry, HolderLogRequest, HolderLogResponse, WardLog, signing};
+use netid_store::HolderRow;
 
 use crate::state::{AppState, check_fresh};
 use crate::wallet::WalletKey;
@@ -34,7 +36,29 @@ pub(crate) async fn holder_log(
         .log
         .sequence(state.store.as_ref(), state.clock.now())
         .await?;
-    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let wards = state.store.wards_of(holder.id).await?;
+    let (log_key, entries) = entries_of(state, &holder, size).await?;
+    let mut ward_logs = Vec::new();
+    for ward in &wards {
+        let (log_key, entries) = entries_of(state, ward, size).await?;
+        ward_logs.push(WardLog { log_key, entries });
+    }
+    tracing::info!(target: "netid::security", event = "holder_log_read", entries = entries.len(), wards = wards.len());
+    Ok(HolderLogResponse {
+        log_key,
+        checkpoint,
+        entries,
+        wards: ward_logs,
+    })
+}
+
+/// A holder's log key (hex) and their entries in the tree of `size`, with proofs.
+async fn entries_of(
+    state: &AppState,
+    holder: &HolderRow,
+    size: u64,
+) -> Result<(String, Vec<HolderLogEntry>), Error> {
+    let log_key = personal::log_key(&state.keys.master, holder)?;
     let mut entries = Vec::new();
     for index in state.store.holder_log_indexes(holder.id).await? {
         if index >= size {
@@ -54,10 +78,5 @@ pub(crate) async fn holder_log(
             proof: proof.proof,
         });
     }
-    tracing::info!(target: "netid::security", event = "holder_log_read", entries = entries.len());
-    Ok(HolderLogResponse {
-        log_key: hex::encode(log_key.expose_secret()),
-        checkpoint,
-        entries,
-    })
+    Ok((hex::encode(log_key.expose_secret()), entries))
 }

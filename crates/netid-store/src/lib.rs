@@ -141,6 +141,9 @@ pub trait Store: Send + Sync + 'static {
     /// The retired wallet keys of `holder`, oldest first.
     async fn retired_wallet_keys(&self, holder: HolderId) -> Result<Vec<WalletKeyRow>, Error>;
 
+    /// The minors for whom `guardian` is a guardian on record.
+    async fn wards_of(&self, guardian: HolderId) -> Result<Vec<HolderRow>, Error>;
+
     /// The guardians on record for the minor `holder`.
     async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error>;
 

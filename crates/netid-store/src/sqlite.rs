@@ -719,6 +719,28 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn wards_of(&self, guardian: HolderId) -> Result<Vec<HolderRow>, Error> {
+        self.run(move |connection| {
+            let columns = HOLDER_COLUMNS
+                .split(", ")
+                .map(|column| format!("h.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut statement = connection
+                .prepare(&format!(
+                    "SELECT {columns} FROM holders h JOIN guardianships g ON g.minor_id = h.id \
+                     WHERE g.guardian_id = ?1 ORDER BY h.id"
+                ))
+                .map_err(database("read wards"))?;
+            let rows = statement
+                .query_map(params![guardian.0], raw_holder)
+                .map_err(database("read wards"))?;
+            rows.map(|row| holder_row(row.map_err(database("read wards"))?))
+                .collect()
+        })
+        .await
+    }
+
     async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error> {
         self.run(move |connection| {
             let mut statement = connection

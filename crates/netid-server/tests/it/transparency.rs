@@ -325,3 +325,37 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
     );
     assert!(error.to_string().contains("restore the database"));
 }
+
+#[tokio::test]
+async fn a_guardian_sees_the_log_of_the_minor_in_their_care() {
+    let world = World::new().await;
+    let client = &world.client;
+    let guardian = Wallet::generate();
+    client
+        .enroll_ok(&guardian.enroll_request(&world.people.guardian))
+        .await;
+    let child = Wallet::generate();
+    let mut request = child.enroll_request(&world.people.child);
+    request.guardian = Some(guardian.guardian_consent(&request));
+    client.enroll_ok(&request).await;
+
+    let guardian_log: HolderLogResponse = client
+        .post("/v1/holders/log", None, &guardian.log_request())
+        .await
+        .json();
+    let child_log: HolderLogResponse = client
+        .post("/v1/holders/log", None, &child.log_request())
+        .await
+        .json();
+    assert_eq!(guardian_log.wards.len(), 1);
+    let ward = &guardian_log.wards[0];
+    assert_eq!(ward.log_key, child_log.log_key);
+    assert_eq!(ward.entries, child_log.entries);
+    let key = MacKey::from_bytes(&hex::decode(&ward.log_key).unwrap()).unwrap();
+    let entry = Entry::from_leaf(ward.entries[0].leaf.as_bytes()).unwrap();
+    assert_eq!(entry.kind, EntryKind::Enrollment);
+    assert!(entry.is_about(&Suite::gm(), &key));
+    // The minor's view has no wards, and an adult without wards gets none either.
+    assert!(child_log.wards.is_empty());
+    world.server.stop().await;
+}
