@@ -283,6 +283,14 @@ impl Tree {
             })
     }
 
+    /// The hashes of the complete subtrees of `2^height` leaves numbered `start..end` (the
+    /// subtree `i` covers leaves `i * 2^height ..`): the rows of C2SP tiles. `None` unless all
+    /// of them are complete.
+    pub fn subtree_hashes(&self, height: u32, start: u64, end: u64) -> Option<&[Hash]> {
+        let level = self.levels.get(usize::try_from(height).ok()?)?;
+        level.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+    }
+
     /// The audit path of entry `index` in the tree of `size` entries (RFC 9162 §2.1.3.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, Error> {
         let end = self.checked_size(size)?;

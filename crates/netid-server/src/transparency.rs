@@ -213,6 +213,114 @@ impl TransparencyLog {
     }
 }
 
+/// Hashes or entries per full tile (C2SP tlog-tiles).
+const TILE_WIDTH: u64 = 256;
+/// Tree levels per tile level.
+const TILE_HEIGHT: u32 = 8;
+
+/// A C2SP tlog-tiles resource, parsed from the path after `/v1/log/tile/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TileRequest {
+    /// `None` for an entry bundle, else the tile level.
+    pub(crate) level: Option<u32>,
+    /// The tile index.
+    pub(crate) index: u64,
+    /// The width of a partial tile (1..=255); `None` for a full tile.
+    pub(crate) width: Option<u64>,
+}
+
+impl TileRequest {
+    /// Parses `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`, where `N` is written in groups of
+    /// three digits, every group but the last prefixed with `x` (`x001/x234/067`).
+    pub(crate) fn parse(path: &str) -> Option<Self> {
+        let (level, rest) = path.split_once('/')?;
+        let level = match level {
+            "entries" => None,
+            digits => {
+                let level: u32 = digits.parse().ok()?;
+                // Levels are written without leading zeros; 8 * L must stay a tree height.
+                if digits != level.to_string() || level * TILE_HEIGHT >= 64 {
+                    return None;
+                }
+                Some(level)
+            }
+        };
+        let (index_path, width) = match rest.split_once(".p/") {
+            Some((index_path, width)) => {
+                let parsed: u64 = width.parse().ok()?;
+                let canonical = width == parsed.to_string();
+                if !canonical || parsed == 0 || parsed >= TILE_WIDTH {
+                    return None;
+                }
+                (index_path, Some(parsed))
+            }
+            None => (rest, None),
+        };
+        let groups: Vec<&str> = index_path.split('/').collect();
+        let (last, leading) = groups.split_last()?;
+        let mut index: u64 = 0;
+        for group in leading {
+            index = append_group(index, group.strip_prefix('x')?)?;
+        }
+        index = append_group(index, last)?;
+        Some(Self {
+            level,
+            index,
+            width,
+        })
+    }
+
+    /// Whether the resource never changes once it exists (full tiles).
+    pub(crate) fn is_immutable(&self) -> bool {
+        self.width.is_none()
+    }
+}
+
+fn append_group(index: u64, group: &str) -> Option<u64> {
+    if group.len() != 3 || !group.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    index.checked_mul(1000)?.checked_add(group.parse().ok()?)
+}
+
+impl TransparencyLog {
+    /// The bytes of a tile within the latest checkpoint: concatenated 32-byte hashes, or an
+    /// entry bundle (each entry as a big-endian u16 length and its bytes). `None` if the
+    /// checkpoint does not cover it yet.
+    pub(crate) async fn tile(
+        &self,
+        store: &dyn Store,
+        request: TileRequest,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let sequenced = self.sequenced.lock().await;
+        let size = sequenced.checkpoint.as_ref().map_or(0, |(size, _)| *size);
+        let height = request.level.map_or(0, |level| level * TILE_HEIGHT);
+        let available = size >> height;
+        let width = request.width.unwrap_or(TILE_WIDTH);
+        let start = request.index.saturating_mul(TILE_WIDTH);
+        let end = start.saturating_add(width);
+        if end > available {
+            return Ok(None);
+        }
+        if request.level.is_some() {
+            let hashes = sequenced
+                .tree
+                .subtree_hashes(height, start, end)
+                .ok_or(Error::Internal("a signed subtree is missing from the tree"))?;
+            return Ok(Some(hashes.iter().flat_map(|hash| hash.0).collect()));
+        }
+        drop(sequenced);
+        let mut bundle = Vec::new();
+        for leaf in store.log_entries(start, end).await? {
+            let len = u16::try_from(leaf.len())
+                .map_err(|_| Error::Internal("a log entry longer than 65535 bytes"))?;
+            bundle.extend_from_slice(&len.to_be_bytes());
+            bundle.extend_from_slice(&leaf);
+        }
+        Ok(Some(bundle))
+    }
+}
+
 /// Proofs are served only for sizes that a signed checkpoint covers.
 fn check_size(sequenced: &Sequenced, size: u64) -> Result<(), Error> {
     let signed = sequenced.checkpoint.as_ref().map_or(0, |(size, _)| *size);
@@ -254,4 +362,49 @@ async fn append_new_entries(store: &dyn Store, tree: &mut Tree) -> Result<(), Er
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_paths_parse_as_c2sp_writes_them() {
+        let tile = |level, index, width| TileRequest {
+            level,
+            index,
+            width,
+        };
+        assert_eq!(TileRequest::parse("0/000"), Some(tile(Some(0), 0, None)));
+        assert_eq!(
+            TileRequest::parse("1/x001/x234/067"),
+            Some(tile(Some(1), 1_234_067, None))
+        );
+        assert_eq!(
+            TileRequest::parse("entries/x001/234.p/17"),
+            Some(tile(None, 1234, Some(17)))
+        );
+        assert_eq!(
+            TileRequest::parse("2/005.p/255"),
+            Some(tile(Some(2), 5, Some(255)))
+        );
+        for bad in [
+            "",
+            "0",
+            "0/1",
+            "0/0001",
+            "0/001/002",
+            "0/x001",
+            "00/001",
+            "8/000",
+            "0/000.p/0",
+            "0/000.p/256",
+            "0/000.p/017",
+            "entries/abc",
+            "0/-01",
+            "tiles/000",
+        ] {
+            assert_eq!(TileRequest::parse(bad), None, "{bad:?}");
+        }
+    }
 }

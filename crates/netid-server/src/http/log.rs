@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
-use axum::http::{Method, header};
-use axum::response::IntoResponse;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use netid_proto::{
     ConsistencyProof, HolderLogRequest, HolderLogResponse, InclusionProof, LogEntries,
@@ -16,6 +16,7 @@ use super::error::ApiError;
 use super::extract::Json;
 use crate::Refusal;
 use crate::state::AppState;
+use crate::transparency::TileRequest;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -43,6 +44,11 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::GET,
             path: "/v1/log/proof/consistency",
             handler: get(consistency),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/log/tile/{*tile}",
+            handler: get(tile),
         },
         Route {
             method: Method::POST,
@@ -95,6 +101,35 @@ async fn consistency(
     let old = number(&query, "old")?;
     let new = number(&query, "new")?;
     Ok(Json(state.log.consistency_proof(old, new).await?))
+}
+
+/// C2SP tlog-tiles under the prefix `/v1/log` (whose `checkpoint` is the one above). Full
+/// tiles never change and may be cached forever; partial tiles grow into full ones.
+async fn tile(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(request) = TileRequest::parse(&path) else {
+        return Ok(super::error::problem_for_status(StatusCode::NOT_FOUND));
+    };
+    match state.log.tile(state.store.as_ref(), request).await? {
+        None => Ok(super::error::problem_for_status(StatusCode::NOT_FOUND)),
+        Some(bytes) => {
+            let cache = if request.is_immutable() {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=60"
+            };
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/octet-stream"),
+                    (header::CACHE_CONTROL, cache),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+    }
 }
 
 async fn holder_log(

@@ -134,7 +134,8 @@ mod tests {
         }
         let routed: BTreeSet<(String, String)> = routes()
             .iter()
-            .map(|route| (route.method.to_string(), route.path.to_owned()))
+            // OpenAPI has no wildcard segments: `{*tile}` is documented as `{tile}`.
+            .map(|route| (route.method.to_string(), route.path.replace("{*", "{")))
             .collect();
         assert_eq!(documented, routed);
         assert_eq!(document["openapi"], "3.1.0");

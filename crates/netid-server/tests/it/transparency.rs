@@ -359,3 +359,86 @@ async fn a_guardian_sees_the_log_of_the_minor_in_their_care() {
     assert!(child_log.wards.is_empty());
     world.server.stop().await;
 }
+
+async fn get_bytes(client: &Client, path: &str) -> (StatusCode, String, Vec<u8>) {
+    let response = client
+        .http
+        .get(format!("{}{path}", client.base_url))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let cache = response
+        .headers()
+        .get(reqwest::header::CACHE_CONTROL)
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, cache, response.bytes().await.unwrap().to_vec())
+}
+
+fn split_bundle(mut bundle: &[u8]) -> Vec<Vec<u8>> {
+    let mut entries = Vec::new();
+    while let [high, low, rest @ ..] = bundle {
+        let len = usize::from(u16::from_be_bytes([*high, *low]));
+        entries.push(rest[..len].to_vec());
+        bundle = &rest[len..];
+    }
+    entries
+}
+
+/// The tree can be rebuilt from C2SP tiles alone: entry bundles give the leaves, level-0
+/// tiles their hashes, level-1 tiles the hashes of 256-leaf subtrees.
+#[tokio::test]
+async fn the_log_is_served_as_c2sp_tiles_that_rebuild_the_checkpoint() {
+    let (server, _dir) = TestServer::start().await;
+    let client = Client::new(&server);
+    for n in 0..300 {
+        client.register_platform(&format!("tile-{n}")).await;
+    }
+    let verifier = verifier(&client).await;
+    let signed = verifier.verify(&checkpoint(&client).await).unwrap();
+    assert_eq!(signed.size, 300);
+    let partial = signed.size - 256;
+    let hasher = MerkleHasher::new(Suite::gm());
+
+    let (status, cache, first) = get_bytes(&client, "/v1/log/tile/entries/000").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cache.contains("immutable"), "{cache}");
+    let (status, cache, rest) =
+        get_bytes(&client, &format!("/v1/log/tile/entries/001.p/{partial}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!cache.contains("immutable"), "{cache}");
+    let mut leaves = split_bundle(&first);
+    leaves.extend(split_bundle(&rest));
+    assert_eq!(leaves.len() as u64, signed.size);
+    assert_eq!(leaves, all_entries(&client, signed.size).await);
+
+    let (_, _, level0) = get_bytes(&client, "/v1/log/tile/0/000").await;
+    let (_, _, level0_rest) = get_bytes(&client, &format!("/v1/log/tile/0/001.p/{partial}")).await;
+    let leaf_hashes: Vec<Hash> = level0
+        .chunks(32)
+        .chain(level0_rest.chunks(32))
+        .map(|chunk| Hash::from_slice(chunk).unwrap())
+        .collect();
+    let expected: Vec<Hash> = leaves.iter().map(|leaf| hasher.leaf_hash(leaf)).collect();
+    assert_eq!(leaf_hashes, expected);
+    assert_eq!(hasher.root_of(&leaf_hashes), signed.root);
+
+    let (status, _, level1) = get_bytes(&client, "/v1/log/tile/1/000.p/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(level1, hasher.root_of(&leaf_hashes[..256]).0.to_vec());
+
+    // Not covered by the checkpoint yet, or not a tile path: 404.
+    for path in [
+        "/v1/log/tile/0/001",
+        "/v1/log/tile/0/002.p/1",
+        &format!("/v1/log/tile/entries/001.p/{}", partial + 1),
+        "/v1/log/tile/1/000",
+        "/v1/log/tile/0/1",
+        "/v1/log/tile/x/000",
+    ] {
+        let (status, _, _) = get_bytes(&client, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    server.stop().await;
+}
