@@ -110,6 +110,17 @@ pub fn years_ago(years: u16, today: Date) -> Date {
 /// A synthetic resident ID number: address code `address` (e.g. `110101`), the birth date,
 /// sequence code 999 (male) or 998 (female), and the correct check character.
 pub fn synthetic_resident_id(address: &str, birth: Date, female: bool) -> String {
+    synthetic_gb11643(DocumentType::ResidentId, address, birth, female)
+}
+
+/// A synthetic GB 11643 number of `document` (resident ID, residence permits, the 2023
+/// permanent resident card): `address`, the birth date, sequence 999 or 998, check character.
+pub fn synthetic_gb11643(
+    document: DocumentType,
+    address: &str,
+    birth: Date,
+    female: bool,
+) -> String {
     let sequence = if female { "998" } else { "999" };
     let body = format!(
         "{address}{:04}{:02}{:02}{sequence}",
@@ -120,10 +131,34 @@ pub fn synthetic_resident_id(address: &str, birth: Date, female: bool) -> String
     // Let core compute the check character: parse with a placeholder and read the expected
     // character from the error.
     let candidate = format!("{body}0");
-    match DocumentNumber::parse(DocumentType::ResidentId, &candidate, today()) {
+    match DocumentNumber::parse(document, &candidate, today()) {
         Ok(_) => candidate,
         Err(DocumentError::CheckCharMismatch { expected }) => format!("{body}{expected}"),
         Err(other) => panic!("synthetic number rejected: {other}"),
+    }
+}
+
+/// A synthetic roster entry of any document type (male, valid to 2099).
+pub fn roster_entry(
+    document_type: DocumentType,
+    number: &str,
+    name: &str,
+    birth: Date,
+    nationality: &str,
+    person_ref: &str,
+    code: Option<&str>,
+) -> RosterEntry {
+    RosterEntry {
+        document_type: document_type.name().to_owned(),
+        document_number: number.to_owned(),
+        name: name.to_owned(),
+        birth_date: birth.to_string(),
+        sex: Some("male".to_owned()),
+        nationality: nationality.to_owned(),
+        expiry: "2099-12-31".to_owned(),
+        person_ref: person_ref.to_owned(),
+        enrollment_code: code.map(str::to_owned),
+        guardian_person_ref: None,
     }
 }
 
@@ -135,18 +170,15 @@ pub fn resident(
     person_ref: &str,
     code: Option<&str>,
 ) -> RosterEntry {
-    RosterEntry {
-        document_type: "resident-id".to_owned(),
-        document_number: synthetic_resident_id(address, birth, false),
-        name: name.to_owned(),
-        birth_date: birth.to_string(),
-        sex: Some("male".to_owned()),
-        nationality: "CHN".to_owned(),
-        expiry: "2099-12-31".to_owned(),
-        person_ref: person_ref.to_owned(),
-        enrollment_code: code.map(str::to_owned),
-        guardian_person_ref: None,
-    }
+    roster_entry(
+        DocumentType::ResidentId,
+        &synthetic_resident_id(address, birth, false),
+        name,
+        birth,
+        "CHN",
+        person_ref,
+        code,
+    )
 }
 
 /// A synthetic document authority with its own SM2 key.

@@ -12,6 +12,7 @@
 
 mod bad_inputs;
 mod client;
+mod documents;
 mod flows;
 mod privacy;
 mod restart;

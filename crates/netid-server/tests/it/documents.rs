@@ -1,0 +1,238 @@
+//! Every statutory document type through the real API, one person holding two documents,
+//! and a minor's recovery.
+
+use netid_core::{Date, DocumentType};
+use netid_proto::{EnrollOutcome, Predicate};
+use netid_testkit::{Authority, TestServer, Wallet, roster_entry, synthetic_gb11643};
+use reqwest::StatusCode;
+
+use crate::client::{Client, World};
+
+/// One synthetic person per document type, all adults; the foreign residents have
+/// transliterated names with the middle dot.
+fn one_of_each(birth: Date) -> Vec<netid_proto::RosterEntry> {
+    use DocumentType as T;
+    let gb = |document, address| synthetic_gb11643(document, address, birth, false);
+    // The 2017 permanent resident card encodes the birth date as YYMMDD after the office code.
+    let fpr_2017_birth = Date::from_ymd(1990, 3, 7).unwrap();
+    vec![
+        roster_entry(
+            T::ResidentId,
+            &gb(T::ResidentId, "110101"),
+            "测试一",
+            birth,
+            "CHN",
+            "D-1",
+            None,
+        ),
+        roster_entry(
+            T::Passport,
+            "E99999901",
+            "测试二",
+            birth,
+            "CHN",
+            "D-2",
+            None,
+        ),
+        roster_entry(
+            T::HkMacaoTravelPermit,
+            "C99999903",
+            "测试三",
+            birth,
+            "CHN",
+            "D-3",
+            None,
+        ),
+        roster_entry(
+            T::MainlandTravelPermitHkm,
+            "H99999904",
+            "测试四",
+            birth,
+            "CHN",
+            "D-4",
+            None,
+        ),
+        roster_entry(
+            T::MainlandTravelPermitTw,
+            "99999905",
+            "测试五",
+            birth,
+            "CHN",
+            "D-5",
+            None,
+        ),
+        roster_entry(
+            T::ResidencePermitHkm,
+            &gb(T::ResidencePermitHkm, "810000"),
+            "测试六",
+            birth,
+            "CHN",
+            "D-6",
+            None,
+        ),
+        roster_entry(
+            T::ResidencePermitTw,
+            &gb(T::ResidencePermitTw, "830000"),
+            "测试七",
+            birth,
+            "CHN",
+            "D-7",
+            None,
+        ),
+        roster_entry(
+            T::ForeignPermanentResidentId,
+            &gb(T::ForeignPermanentResidentId, "911156"),
+            "TEST·EIGHT",
+            birth,
+            "USA",
+            "D-8",
+            None,
+        ),
+        roster_entry(
+            T::ForeignPermanentResidentId,
+            "USA110090030796",
+            "TEST·NINE",
+            fpr_2017_birth,
+            "USA",
+            "D-9",
+            None,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_document_type_enrolls_and_verifies_over_http() {
+    let (server, _dir) = TestServer::start().await;
+    let client = Client::new(&server);
+    let authority = Authority::generate("test-authority");
+    client.register_authority(&authority).await;
+    let birth = netid_testkit::years_ago(30, netid_testkit::today());
+    let people = one_of_each(birth);
+    let answer = client.load_roster(&authority.sign(people.clone())).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let platform = client.register_platform("documents").await;
+
+    let mut net_ids = std::collections::HashSet::new();
+    let mut subjects = std::collections::HashSet::new();
+    for (n, person) in people.iter().enumerate() {
+        let wallet = Wallet::generate();
+        let enrolled = client.enroll_ok(&wallet.enroll_request(person)).await;
+        assert_eq!(
+            enrolled.outcome,
+            EnrollOutcome::Enrolled,
+            "{}",
+            person.document_type
+        );
+        net_ids.insert(enrolled.net_id);
+        let verified = client
+            .verify_ok(
+                &platform,
+                &wallet,
+                &format!("nonce-document-{n:04}"),
+                &[Predicate::AgeOver18],
+            )
+            .await;
+        assert_eq!(verified.age_over_18, Some(true), "{}", person.document_type);
+        subjects.insert(verified.subject);
+    }
+    assert_eq!(net_ids.len(), people.len());
+    assert_eq!(subjects.len(), people.len());
+    server.stop().await;
+}
+
+/// A person holds a resident ID and a passport: both roster records carry the same person
+/// reference, so either document leads to the one Net ID.
+#[tokio::test]
+async fn one_person_with_two_documents_has_one_net_id() {
+    let world = World::new().await;
+    let client = &world.client;
+    let adult = &world.people.adult;
+    let birth: Date = adult.birth_date.parse().unwrap();
+    let passport = roster_entry(
+        DocumentType::Passport,
+        "E99999911",
+        &adult.name,
+        birth,
+        "CHN",
+        &adult.person_ref,
+        Some("CODE-PASSPORT"),
+    );
+    let mut roster = world.people.all();
+    roster.push(passport.clone());
+    let answer = client.load_roster(&world.authority.sign(roster)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let platform = client.register_platform("two documents").await;
+
+    let wallet = Wallet::generate();
+    let first = client.enroll_ok(&wallet.enroll_request(adult)).await;
+    let before = client
+        .verify_ok(&platform, &wallet, "nonce-two-docs-01", &[])
+        .await;
+
+    // The same wallet with the other document: no second Net ID (and nothing changes).
+    let same = client.enroll_ok(&wallet.enroll_request(&passport)).await;
+    assert_eq!(
+        (same.outcome, &same.net_id),
+        (EnrollOutcome::Enrolled, &first.net_id)
+    );
+
+    // Another wallet with the passport and its one-time code: the recovery path, same Net ID.
+    let new_wallet = Wallet::generate();
+    let recovered = client
+        .enroll_ok(&new_wallet.enroll_request(&passport))
+        .await;
+    assert_eq!(
+        (recovered.outcome, &recovered.net_id),
+        (EnrollOutcome::Recovered, &first.net_id)
+    );
+    let after = client
+        .verify_ok(&platform, &new_wallet, "nonce-two-docs-02", &[])
+        .await;
+    assert_eq!(after.subject, before.subject);
+}
+
+/// A minor who lost their wallet recovers only with a fresh code and the guardian's consent.
+#[tokio::test]
+async fn a_minor_recovers_only_with_a_new_code_and_the_guardians_consent() {
+    let world = World::new().await;
+    let client = &world.client;
+    let guardian = Wallet::generate();
+    client
+        .enroll_ok(&guardian.enroll_request(&world.people.guardian))
+        .await;
+    let child = Wallet::generate();
+    let mut request = child.enroll_request(&world.people.child);
+    request.guardian = Some(guardian.guardian_consent(&request));
+    let enrolled = client.enroll_ok(&request).await;
+
+    let mut renewed = world.people.child.clone();
+    renewed.enrollment_code = Some("CODE-C-RENEWED".to_owned());
+    let roster: Vec<_> = world
+        .people
+        .all()
+        .into_iter()
+        .map(|entry| {
+            if entry.person_ref == renewed.person_ref {
+                renewed.clone()
+            } else {
+                entry
+            }
+        })
+        .collect();
+    let answer = client.load_roster(&world.authority.sign(roster)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+
+    let new_wallet = Wallet::generate();
+    let unaccompanied = new_wallet.enroll_request(&renewed);
+    client
+        .enroll(&unaccompanied)
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_required");
+    let mut request = new_wallet.enroll_request(&renewed);
+    request.guardian = Some(guardian.guardian_consent(&request));
+    let recovered = client.enroll_ok(&request).await;
+    assert_eq!(
+        (recovered.outcome, &recovered.net_id),
+        (EnrollOutcome::Recovered, &enrolled.net_id)
+    );
+}
