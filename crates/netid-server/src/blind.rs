@@ -31,6 +31,11 @@ pub(crate) fn enrollment_code(key: &MacKey, authority: &str, code: &str) -> Blin
     index(key, &[b"code", authority.as_bytes(), code.as_bytes()])
 }
 
+/// Index of a Net ID: keeps Net IDs unique without storing them in clear.
+pub(crate) fn net_id(key: &MacKey, net_id: &str) -> BlindIndex {
+    index(key, &[b"net-id", net_id.as_bytes()])
+}
+
 /// Index of a presentation nonce of a platform.
 pub(crate) fn nonce(key: &MacKey, client_id: &str, nonce: &str) -> BlindIndex {
     index(key, &[b"nonce", client_id.as_bytes(), nonce.as_bytes()])

@@ -102,7 +102,7 @@ pub(crate) async fn enroll(
             // The holder's own wallet applying again (a retry after a lost answer): the same
             // answer, nothing changes.
             return Ok(EnrollResponse {
-                net_id: existing.net_id.expose_grouped(),
+                net_id: personal::net_id(&state.keys.master, &existing)?.expose_grouped(),
                 outcome: EnrollOutcome::Enrolled,
             });
         }
@@ -131,7 +131,7 @@ pub(crate) async fn enroll(
             .map_err(enrollment_refusal)?;
         tracing::info!(target: "netid::security", event = "wallet_key_replaced", minor = guardian.is_some());
         return Ok(EnrollResponse {
-            net_id: existing.net_id.expose_grouped(),
+            net_id: personal::net_id(&state.keys.master, &existing)?.expose_grouped(),
             outcome: EnrollOutcome::Recovered,
         });
     }
@@ -154,7 +154,7 @@ pub(crate) async fn enroll(
             .log
             .entry(EntryKind::Enrollment, Some(&sealed.log_key), None, now)?;
         let holder = NewHolder {
-            net_id,
+            net_id: personal::store_net_id(&state.keys.master, &state.keys.blind_index, &net_id)?,
             person_index: confirmed.person_index.clone(),
             wallet_key: wallet_row.clone(),
             wrapped_data_key: sealed.wrapped_data_key,

@@ -70,6 +70,12 @@ pub async fn open(
         Arc::new(SqliteStore::open(&config.data_dir.join(keys::DATABASE_FILE)).await?);
     let (service_keys, credential) =
         ServiceKeys::load_or_create(store.as_ref(), master, clock.now()).await?;
+    personal::seal_legacy_net_ids(
+        store.as_ref(),
+        &service_keys.master,
+        &service_keys.blind_index,
+    )
+    .await?;
     let state = AppState::new(store, service_keys, clock, config.log_origin).await?;
     Ok((state, credential))
 }

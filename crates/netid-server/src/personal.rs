@@ -2,9 +2,11 @@
 //! key, which is itself wrapped under the master key. Destroying the wrapped key (deletion, a
 //! later issue) makes the record unreadable.
 
-use netid_core::{Date, DocumentNumber, DocumentRecord, Expiry, Nationality, PersonName, Sex};
+use netid_core::{
+    Date, DocumentNumber, DocumentRecord, Expiry, Nationality, NetId, PersonName, Sex,
+};
 use netid_crypto::{AeadKey, MacKey, Suite};
-use netid_store::HolderRow;
+use netid_store::{BlindIndex, HolderRow, Store, StoredNetId};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -97,6 +99,49 @@ fn sex_name(sex: Sex) -> &'static str {
     }
 }
 
+fn net_id_aad(index: &BlindIndex) -> Vec<u8> {
+    format!("netid holder net id v1\n{}", hex::encode(index.as_bytes())).into_bytes()
+}
+
+/// A Net ID as the store keeps it: its blind index, and the Net ID sealed under the master
+/// key (bound to that index, so sealed values cannot be swapped between rows).
+pub(crate) fn store_net_id(
+    master: &MasterKey,
+    blind_key: &MacKey,
+    net_id: &NetId,
+) -> Result<StoredNetId, Error> {
+    let index = crate::blind::net_id(blind_key, net_id.expose());
+    let sealed = master.seal(&net_id_aad(&index), net_id.expose().as_bytes())?;
+    Ok(StoredNetId { index, sealed })
+}
+
+/// The holder's Net ID, unsealed.
+pub(crate) fn net_id(master: &MasterKey, holder: &HolderRow) -> Result<NetId, Error> {
+    let bytes = master.open(&net_id_aad(&holder.net_id.index), &holder.net_id.sealed)?;
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or(Error::Internal("a sealed net id does not parse"))
+}
+
+/// Seals the Net IDs that a database from before schema 4 still holds in clear. Runs on start,
+/// before the service answers anything.
+pub(crate) async fn seal_legacy_net_ids(
+    store: &dyn Store,
+    master: &MasterKey,
+    blind_key: &MacKey,
+) -> Result<(), Error> {
+    for (holder, text) in store.legacy_net_ids().await? {
+        let net_id: NetId = text
+            .parse()
+            .map_err(|_| Error::Internal("a legacy net id does not parse"))?;
+        store
+            .seal_legacy_net_id(holder, store_net_id(master, blind_key, &net_id)?)
+            .await?;
+    }
+    Ok(())
+}
+
 fn data_key_aad(net_id: &str) -> Vec<u8> {
     format!("netid holder data key v1\n{net_id}").into_bytes()
 }
@@ -137,7 +182,7 @@ pub(crate) fn seal_new(
 /// The holder's log key: derived from their data key, so that destroying the data key
 /// (deletion) also leaves no one able to recognise their log entries.
 pub(crate) fn log_key(master: &MasterKey, holder: &HolderRow) -> Result<MacKey, Error> {
-    derive_log_key(&unwrap_data_key(master, holder)?)
+    derive_log_key(&unwrap_data_key(master, holder, &net_id(master, holder)?)?)
 }
 
 fn derive_log_key(data_key: &AeadKey) -> Result<MacKey, Error> {
@@ -150,11 +195,12 @@ fn derive_log_key(data_key: &AeadKey) -> Result<MacKey, Error> {
     Ok(MacKey::from_bytes(&bytes)?)
 }
 
-fn unwrap_data_key(master: &MasterKey, holder: &HolderRow) -> Result<AeadKey, Error> {
-    let key_bytes = master.open(
-        &data_key_aad(holder.net_id.expose()),
-        &holder.wrapped_data_key,
-    )?;
+fn unwrap_data_key(
+    master: &MasterKey,
+    holder: &HolderRow,
+    net_id: &NetId,
+) -> Result<AeadKey, Error> {
+    let key_bytes = master.open(&data_key_aad(net_id.expose()), &holder.wrapped_data_key)?;
     Ok(AeadKey::from_bytes(&Suite::gm(), &key_bytes)?)
 }
 
@@ -165,10 +211,11 @@ pub(crate) fn open(
     today: Date,
 ) -> Result<DocumentRecord, Error> {
     let suite = Suite::gm();
-    let data_key = unwrap_data_key(master, holder)?;
+    let net_id = net_id(master, holder)?;
+    let data_key = unwrap_data_key(master, holder, &net_id)?;
     let json = suite.decrypt(
         &data_key,
-        &personal_aad(holder.net_id.expose()),
+        &personal_aad(net_id.expose()),
         &holder.sealed_personal,
     )?;
     let stored: StoredRecord = serde_json::from_slice(&json)

@@ -120,7 +120,8 @@ pub(crate) async fn verify(
                 Predicate::AgeOver18 => age >= ADULT_AGE,
             })
     };
-    let subject = pseudonym(state, holder.net_id.expose(), &platform.sector);
+    let net_id = personal::net_id(&state.keys.master, &holder)?;
+    let subject = pseudonym(state, net_id.expose(), &platform.sector);
     tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id);
     Ok(VerifyResponse {
         real_name_verified: true,

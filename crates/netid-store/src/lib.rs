@@ -35,8 +35,8 @@ mod types;
 pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, Timestamp,
-    WalletKeyRow,
+    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, StoredNetId,
+    Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -184,6 +184,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// The latest stored checkpoint: its size and signed note.
     async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, Error>;
+
+    /// Holders stored before schema 4 whose Net ID is still in clear: id and Net ID text.
+    async fn legacy_net_ids(&self) -> Result<Vec<(HolderId, String)>, Error>;
+
+    /// Replaces a legacy clear Net ID with its stored form.
+    async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error>;
 
     /// How many holders are enrolled (for health and tests).
     async fn holder_count(&self) -> Result<u64, Error>;

@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::migrations::MIGRATIONS;
 use crate::types::{
-    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, Timestamp,
-    WalletKeyRow,
+    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, StoredNetId,
+    Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -92,12 +92,27 @@ fn open_blocking(path: &Path) -> Result<Connection, Error> {
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::Internal("sqlite refused the WAL journal mode"));
     }
+    // Foreign keys are off while migrations run (the bundled SQLite turns them on by
+    // default), so that a migration may rebuild a table
+    // (SQLite's documented procedure); the check afterwards proves nothing was broken.
     connection
         .execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF;",
         )
         .map_err(|source| Error::Open { source })?;
     migrate(&mut connection)?;
+    let broken: Option<String> = connection
+        .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+        .optional()
+        .map_err(|source| Error::Open { source })?;
+    if broken.is_some() {
+        return Err(Error::Corrupt {
+            column: "a foreign key (PRAGMA foreign_key_check)",
+        });
+    }
+    connection
+        .execute_batch("PRAGMA foreign_keys = ON;")
+        .map_err(|source| Error::Open { source })?;
     Ok(connection)
 }
 
@@ -174,7 +189,7 @@ fn insert_error(
 }
 
 fn holder_conflict(message: &str) -> Conflict {
-    if message.contains("holders.net_id") {
+    if message.contains("holders.net_id_index") {
         Conflict::NetId
     } else if message.contains("holders.person_index") {
         Conflict::Person
@@ -183,14 +198,15 @@ fn holder_conflict(message: &str) -> Conflict {
     }
 }
 
-const HOLDER_COLUMNS: &str = "id, net_id, person_index, wallet_key_fingerprint, wallet_key_spki, \
-     wallet_key_suite, wrapped_data_key, sealed_personal";
+const HOLDER_COLUMNS: &str = "id, net_id_index, sealed_net_id, person_index, \
+     wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, wrapped_data_key, sealed_personal";
 
 /// The raw columns of a holder row, converted outside the rusqlite closure so that corrupt
 /// values become [`Error::Corrupt`].
 type RawHolder = (
     i64,
-    String,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
     Vec<u8>,
     Vec<u8>,
     Vec<u8>,
@@ -209,17 +225,34 @@ fn raw_holder(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawHolder> {
         row.get(5)?,
         row.get(6)?,
         row.get(7)?,
+        row.get(8)?,
     ))
 }
 
 fn holder_row(raw: RawHolder) -> Result<HolderRow, Error> {
-    let (id, net_id, person_index, fingerprint, spki, suite, wrapped_data_key, sealed_personal) =
-        raw;
+    let (
+        id,
+        net_id_index,
+        sealed_net_id,
+        person_index,
+        fingerprint,
+        spki,
+        suite,
+        wrapped_data_key,
+        sealed_personal,
+    ) = raw;
+    // A row whose Net ID is still in clear must be sealed (on the service's start) first.
+    let (Some(net_id_index), Some(sealed_net_id)) = (net_id_index, sealed_net_id) else {
+        return Err(Error::Corrupt {
+            column: "holders.sealed_net_id (a legacy row the service has not sealed yet)",
+        });
+    };
     Ok(HolderRow {
         id: HolderId(id),
-        net_id: net_id.parse().map_err(|_| Error::Corrupt {
-            column: "holders.net_id",
-        })?,
+        net_id: StoredNetId {
+            index: BlindIndex::from_column(&net_id_index, "holders.net_id_index")?,
+            sealed: sealed_net_id,
+        },
         person_index: BlindIndex::from_column(&person_index, "holders.person_index")?,
         wallet_key: WalletKeyRow {
             fingerprint,
@@ -611,11 +644,13 @@ impl Store for SqliteStore {
             }
             transaction
                 .execute(
-                    "INSERT INTO holders (net_id, person_index, wallet_key_fingerprint, \
-                     wallet_key_spki, wallet_key_suite, wrapped_data_key, sealed_personal, \
-                     enrolled_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                    "INSERT INTO holders (net_id_index, sealed_net_id, person_index, \
+                     wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
+                     wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
                     params![
-                        holder.net_id.expose(),
+                        holder.net_id.index.as_bytes(),
+                        holder.net_id.sealed,
                         holder.person_index.as_bytes(),
                         holder.wallet_key.fingerprint,
                         holder.wallet_key.spki,
@@ -925,6 +960,39 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn legacy_net_ids(&self) -> Result<Vec<(HolderId, String)>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare("SELECT id, legacy_net_id FROM holders WHERE legacy_net_id IS NOT NULL")
+                .map_err(database("read legacy net ids"))?;
+            let rows = statement
+                .query_map([], |row| Ok((HolderId(row.get(0)?), row.get(1)?)))
+                .map_err(database("read legacy net ids"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read legacy net ids"))
+        })
+        .await
+    }
+
+    async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error> {
+        self.run(move |connection| {
+            let updated = connection
+                .execute(
+                    "UPDATE holders SET net_id_index = ?2, sealed_net_id = ?3, \
+                     legacy_net_id = NULL WHERE id = ?1 AND legacy_net_id IS NOT NULL",
+                    params![holder.0, net_id.index.as_bytes(), net_id.sealed],
+                )
+                .map_err(insert_error("seal legacy net id", holder_conflict))?;
+            if updated == 0 {
+                return Err(Error::NotFound {
+                    what: "holder with a legacy net id",
+                });
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn holder_count(&self) -> Result<u64, Error> {
         self.run(|connection| {
             let count: i64 = connection
@@ -935,5 +1003,95 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of schema 3 with a holder whose Net ID is in clear, a retired key and a
+    /// guardianship pointing at it: migration 4 rebuilds the table without breaking either
+    /// reference, and the legacy Net ID can then be sealed once.
+    #[tokio::test]
+    async fn migration_4_keeps_rows_and_references_and_legacy_net_ids_are_sealed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("netid.sqlite3");
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection
+                .execute_batch(
+                    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, \
+                     applied_at INTEGER NOT NULL DEFAULT (unixepoch())) STRICT;",
+                )
+                .unwrap();
+            for (version, script) in (1..=3).zip(MIGRATIONS) {
+                connection.execute_batch(script).unwrap();
+                connection
+                    .execute(
+                        "INSERT INTO schema_version (version) VALUES (?1)",
+                        [version],
+                    )
+                    .unwrap();
+            }
+            connection
+                .execute_batch(
+                    "INSERT INTO holders VALUES (7, 'LEGACYNETID01X', zeroblob(32), x'02', x'03', 'gm', \
+                     x'04', x'05', 1, 1); \
+                     INSERT INTO holders VALUES (8, 'LEGACYNETID02Y', randomblob(32), x'12', x'13', 'gm', \
+                     x'14', x'15', 1, 1); \
+                     INSERT INTO retired_wallet_keys VALUES (7, x'aa', x'bb', 'gm', 1); \
+                     INSERT INTO guardianships VALUES (8, 7, 1);",
+                )
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), 4);
+        let mut legacy = store.legacy_net_ids().await.unwrap();
+        legacy.sort_by_key(|(id, _)| id.0);
+        assert_eq!(
+            legacy,
+            vec![
+                (HolderId(7), "LEGACYNETID01X".to_owned()),
+                (HolderId(8), "LEGACYNETID02Y".to_owned())
+            ]
+        );
+        assert_eq!(
+            store.guardians_of(HolderId(8)).await.unwrap(),
+            vec![HolderId(7)]
+        );
+        assert_eq!(
+            store.retired_wallet_keys(HolderId(7)).await.unwrap().len(),
+            1
+        );
+        // Unsealed rows are not handed out as holders.
+        assert!(matches!(
+            store.holder_by_wallet_key(&[0x02]).await,
+            Err(Error::Corrupt { .. })
+        ));
+
+        let sealed = StoredNetId {
+            index: BlindIndex::new([9; 32]),
+            sealed: vec![1, 2, 3],
+        };
+        store
+            .seal_legacy_net_id(HolderId(7), sealed.clone())
+            .await
+            .unwrap();
+        let holder = store.holder_by_wallet_key(&[0x02]).await.unwrap().unwrap();
+        assert_eq!(holder.net_id, sealed);
+        assert!(matches!(
+            store.seal_legacy_net_id(HolderId(7), sealed.clone()).await,
+            Err(Error::NotFound { .. })
+        ));
+        // The blind index keeps Net IDs unique across old and new rows.
+        assert!(matches!(
+            store.seal_legacy_net_id(HolderId(8), sealed).await,
+            Err(Error::AlreadyExists {
+                what: Conflict::NetId
+            })
+        ));
+        // Foreign keys are on again after the migrations.
+        assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     }
 }

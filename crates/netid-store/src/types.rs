@@ -1,7 +1,5 @@
 //! The rows the store reads and writes.
 
-use netid_core::NetId;
-
 /// Seconds since the Unix epoch, handed in by the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
@@ -76,11 +74,20 @@ pub struct WalletKeyRow {
     pub suite: String,
 }
 
+/// A Net ID as the store keeps it: never in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNetId {
+    /// Its blind index, which keeps Net IDs unique.
+    pub index: BlindIndex,
+    /// The Net ID sealed under the master key.
+    pub sealed: Vec<u8>,
+}
+
 /// A holder to enroll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewHolder {
     /// The freshly drawn Net ID.
-    pub net_id: NetId,
+    pub net_id: StoredNetId,
     /// Blind index of the authority's person reference: one holder per person.
     pub person_index: BlindIndex,
     /// The holder's wallet key.
@@ -97,7 +104,7 @@ pub struct HolderRow {
     /// The row key.
     pub id: HolderId,
     /// The holder's Net ID.
-    pub net_id: NetId,
+    pub net_id: StoredNetId,
     /// Blind index of the authority's person reference.
     pub person_index: BlindIndex,
     /// The current wallet key.

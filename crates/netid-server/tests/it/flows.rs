@@ -35,7 +35,9 @@ async fn every_documented_operation_is_routed() {
         .send(world.client.http.get(world.server.url("/v1/openapi.json")))
         .await;
     let document: serde_json::Value = openapi.json();
-    for (path, operations) in document["paths"].as_object().unwrap() {
+    for (template, operations) in document["paths"].as_object().unwrap() {
+        // A path parameter gets a value that exists (the world's log has two entries).
+        let path = &template.replace("{tile}", "entries/000.p/1");
         for method in operations.as_object().unwrap().keys() {
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let answer = world

@@ -143,7 +143,7 @@ async fn planted_personal_data_never_appears_in_logs_or_other_responses() {
 }
 
 #[tokio::test]
-async fn personal_data_is_not_in_the_database_files_in_clear() {
+async fn personal_data_and_the_net_id_are_not_in_the_database_files_in_clear() {
     let (server, dir) = TestServer::start().await;
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("test-authority");
@@ -167,6 +167,9 @@ async fn personal_data_is_not_in_the_database_files_in_clear() {
         "P-REST".as_bytes().to_vec(),
         "CODE-REST".as_bytes().to_vec(),
         platform.credential.into_bytes(),
+        // The Net ID, in both its compact and its grouped form.
+        enrolled.net_id.replace('-', "").into_bytes(),
+        enrolled.net_id.clone().into_bytes(),
     ];
     let mut scanned = 0;
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -184,7 +187,5 @@ async fn personal_data_is_not_in_the_database_files_in_clear() {
         }
     }
     assert!(scanned > 0);
-    // The Net ID is stored (it is the lookup key of the holder row), but nothing derived from
-    // the document is.
     assert_eq!(enrolled.net_id.len(), 17);
 }

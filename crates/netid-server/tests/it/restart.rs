@@ -84,3 +84,57 @@ async fn a_wrong_master_key_is_refused() {
     assert!(matches!(error, Error::WrongMasterKey), "{error}");
     let _ = StatusCode::OK;
 }
+
+/// A database from before schema 4 kept Net IDs in clear: the next start seals them, and the
+/// holder goes on verifying with the same pseudonym.
+#[tokio::test]
+async fn net_ids_left_in_clear_by_an_older_version_are_sealed_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let operator = server.operator_credential.clone();
+    let client = Client::new(&server);
+    let authority = netid_testkit::Authority::generate("test-authority");
+    client.register_authority(&authority).await;
+    let people = People::new();
+    client.load_roster(&authority.sign(people.all())).await;
+    let platform = client.register_platform("legacy").await;
+    let wallet = Wallet::generate();
+    let enrolled = client
+        .enroll_ok(&wallet.enroll_request(&people.adult))
+        .await;
+    let before = client
+        .verify_ok(&platform, &wallet, "nonce-legacy-0001", &[])
+        .await;
+    server.stop().await;
+
+    // Put the row back the way schema 3 kept it: the Net ID in clear.
+    let net_id: netid_core::NetId = enrolled.net_id.parse().unwrap();
+    let database = dir.path().join(netid_server::keys::DATABASE_FILE);
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    let changed = connection
+        .execute(
+            "UPDATE holders SET legacy_net_id = ?1, net_id_index = NULL, sealed_net_id = NULL",
+            [net_id.expose()],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(connection);
+
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let mut client = Client::new(&server);
+    client.operator = operator;
+    let after = client
+        .verify_ok(&platform, &wallet, "nonce-legacy-0002", &[])
+        .await;
+    assert_eq!(after.subject, before.subject);
+    server.stop().await;
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    let left: i64 = connection
+        .query_row(
+            "SELECT COUNT(*) FROM holders WHERE legacy_net_id IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}

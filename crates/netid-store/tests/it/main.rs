@@ -9,24 +9,21 @@
     clippy::as_conversions
 )]
 
-use netid_core::NetId;
 use netid_store::{
     AuthorityRow, BlindIndex, Conflict, Error, HolderId, NewHolder, PlatformRow, RosterRow,
-    SqliteStore, Store, Timestamp, WalletKeyRow,
+    SqliteStore, Store, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 fn index(byte: u8) -> BlindIndex {
     BlindIndex::new([byte; BlindIndex::LEN])
 }
 
-fn net_id(seed: u8) -> NetId {
-    NetId::generate(|bytes| bytes.fill(seed)).unwrap_or_else(|_| {
-        NetId::generate(|bytes| {
-            bytes.fill(seed);
-            bytes[0] = 1;
-        })
-        .unwrap()
-    })
+/// A stored Net ID: the store sees only its blind index and sealed bytes.
+fn net_id(seed: u8) -> StoredNetId {
+    StoredNetId {
+        index: index(seed.wrapping_add(0x80)),
+        sealed: vec![seed; 40],
+    }
 }
 
 fn wallet_key(byte: u8) -> WalletKeyRow {
@@ -68,7 +65,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     // 2 = FULL.
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
 }
 
 #[tokio::test]
@@ -86,7 +83,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -110,7 +107,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 3
+            supported: 4
         }
     ));
 }
