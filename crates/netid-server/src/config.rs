@@ -20,6 +20,10 @@ pub struct Config {
     /// The transparency log's origin (the first line of its checkpoints and its key name);
     /// default `netid.localhost/log`. Give each deployment its own.
     pub log_origin: String,
+    /// A file (mode 0600) holding an operator credential that the deployment provisions itself,
+    /// instead of reading the one generated and shown on first run. Given on a later start,
+    /// its credential is added to those already valid.
+    pub operator_credential_file: Option<PathBuf>,
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -37,6 +41,8 @@ pub const ENV_LISTEN: &str = "NETID_LISTEN";
 pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 /// See [`Config::master_key`].
 pub const ENV_MASTER_KEY: &str = "NETID_MASTER_KEY";
+/// See [`Config::operator_credential_file`].
+pub const ENV_OPERATOR_CREDENTIAL_FILE: &str = "NETID_OPERATOR_CREDENTIAL_FILE";
 /// See [`Config::log_origin`].
 pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
@@ -46,6 +52,7 @@ pub const ENV_LOG_FORMAT: &str = "NETID_LOG_FORMAT";
 
 /// `NETID_*` variables that belong to the test suite or to the client commands of the `netid`
 /// binary, not to the server: set in the same shell, they must not stop `netid serve`.
+/// Exact names, except `NETID_TEST_`, which is a prefix.
 const NOT_SERVER_KEYS: [&str; 6] = [
     "NETID_TEST_",
     "NETID_LOG_KEY",
@@ -54,6 +61,10 @@ const NOT_SERVER_KEYS: [&str; 6] = [
     "NETID_OPERATOR_CREDENTIAL",
     "NETID_PLATFORM_CREDENTIAL",
 ];
+
+fn is_client_or_test_key(name: &str) -> bool {
+    name.starts_with("NETID_TEST_") || NOT_SERVER_KEYS.contains(&name)
+}
 
 impl Config {
     /// The default listen address.
@@ -74,6 +85,7 @@ impl Config {
         let mut data_dir = None;
         let mut master_key = None;
         let mut log_origin = None;
+        let mut operator_credential_file = None;
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => {
@@ -117,12 +129,16 @@ impl Config {
                     log_origin = Some(origin.to_owned());
                 }
                 ENV_LOG | ENV_LOG_FORMAT => {}
-                other
-                    if other.starts_with("NETID_")
-                        && !NOT_SERVER_KEYS
-                            .iter()
-                            .any(|prefix| other.starts_with(prefix)) =>
-                {
+                ENV_OPERATOR_CREDENTIAL_FILE => {
+                    if value.trim().is_empty() {
+                        return Err(Error::Config {
+                            key: ENV_OPERATOR_CREDENTIAL_FILE,
+                            expected: "a file path",
+                        });
+                    }
+                    operator_credential_file = Some(PathBuf::from(value));
+                }
+                other if other.starts_with("NETID_") && !is_client_or_test_key(other) => {
                     return Err(Error::UnknownConfigKey {
                         key: other.to_owned(),
                     });
@@ -141,6 +157,7 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
             master_key,
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
+            operator_credential_file,
         })
     }
 
@@ -228,6 +245,32 @@ mod tests {
 
         let error = Config::load(env(&[("NETID_LISTN", "x")]), Overrides::default()).unwrap_err();
         assert!(matches!(&error, Error::UnknownConfigKey { key } if key == "NETID_LISTN"));
+    }
+
+    #[test]
+    fn credential_file_and_log_origin_are_read_and_checked() {
+        let config = Config::load(
+            env(&[
+                ("NETID_OPERATOR_CREDENTIAL_FILE", "/run/secrets/op"),
+                ("NETID_TRANSPARENCY_ORIGIN", "netid.example/log"),
+            ]),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            config.operator_credential_file,
+            Some(PathBuf::from("/run/secrets/op"))
+        );
+        assert_eq!(config.log_origin, "netid.example/log");
+        let error = Config::load(
+            env(&[("NETID_TRANSPARENCY_ORIGIN", "has space")]),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("NETID_TRANSPARENCY_ORIGIN"));
+        // Client variables are exact names, not prefixes.
+        assert!(Config::load(env(&[("NETID_SERVER", "x")]), Overrides::default()).is_ok());
+        assert!(Config::load(env(&[("NETID_SERVERS", "x")]), Overrides::default()).is_err());
     }
 
     #[test]

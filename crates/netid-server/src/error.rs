@@ -20,7 +20,7 @@ pub enum Error {
     },
     /// A `NETID_*` environment variable that netid does not know (a typo?).
     #[error(
-        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_TRANSPARENCY_ORIGIN, NETID_LOG, NETID_LOG_FORMAT"
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_LOG, NETID_LOG_FORMAT"
     )]
     UnknownConfigKey {
         /// The variable.
@@ -56,6 +56,14 @@ pub enum Error {
     MasterKeyPermissions {
         /// The key file.
         path: PathBuf,
+    },
+    /// The provisioned operator credential file is readable by others or malformed.
+    #[error("operator credential file {path} is unusable: {reason}")]
+    OperatorCredentialFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// The master key does not decrypt the stored service keys.
     #[error(

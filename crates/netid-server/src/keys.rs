@@ -153,14 +153,28 @@ fn service_key_aad(name: &str) -> Vec<u8> {
 
 impl ServiceKeys {
     /// Loads the service keys from `store`, or generates and stores them on first run.
-    /// Returns the keys and, on first run only, the operator credential to show once.
+    /// Returns the keys and, on first run only and unless the deployment `provisioned` its own
+    /// operator credential, the generated operator credential to show once. A provisioned
+    /// credential that the store does not know yet is added.
     pub async fn load_or_create(
         store: &dyn Store,
         master: MasterKey,
         now: Timestamp,
+        provisioned: Option<&str>,
     ) -> Result<(Self, Option<Zeroizing<String>>), Error> {
         if store.has_service_keys().await? {
             let keys = Self::load(store, master, now).await?;
+            if let Some(credential) = provisioned {
+                let known = store.operator_credentials().await?;
+                if !known
+                    .iter()
+                    .any(|stored| crate::credentials::matches(credential, stored))
+                {
+                    store
+                        .insert_operator_credential(crate::credentials::hash(credential), now)
+                        .await?;
+                }
+            }
             return Ok((keys, None));
         }
         let suite = Suite::gm();
@@ -188,11 +202,15 @@ impl ServiceKeys {
                 ))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let credential = crate::credentials::generate("netid-op")?;
+        let (credential_hash, to_show) = match provisioned {
+            Some(credential) => (crate::credentials::hash(credential), None),
+            None => {
+                let credential = crate::credentials::generate("netid-op")?;
+                (crate::credentials::hash(&credential), Some(credential))
+            }
+        };
         // One transaction: a crash here leaves no partial key set behind.
-        store
-            .initialise(sealed, crate::credentials::hash(&credential), now)
-            .await?;
+        store.initialise(sealed, credential_hash, now).await?;
         let keys = Self {
             master,
             signing,
@@ -201,7 +219,7 @@ impl ServiceKeys {
             blind_index,
             roster,
         };
-        Ok((keys, Some(credential)))
+        Ok((keys, to_show))
     }
 
     async fn load(store: &dyn Store, master: MasterKey, now: Timestamp) -> Result<Self, Error> {

@@ -68,8 +68,18 @@ pub async fn open(
     };
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&config.data_dir.join(keys::DATABASE_FILE)).await?);
-    let (service_keys, credential) =
-        ServiceKeys::load_or_create(store.as_ref(), master, clock.now()).await?;
+    let provisioned = config
+        .operator_credential_file
+        .as_deref()
+        .map(credentials::read_provisioned)
+        .transpose()?;
+    let (service_keys, credential) = ServiceKeys::load_or_create(
+        store.as_ref(),
+        master,
+        clock.now(),
+        provisioned.as_deref().map(String::as_str),
+    )
+    .await?;
     personal::seal_legacy_net_ids(
         store.as_ref(),
         &service_keys.master,

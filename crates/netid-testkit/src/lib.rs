@@ -51,8 +51,16 @@ impl TestServer {
 
     /// Starts a server on `data_dir` (which may hold a previous run's data).
     pub async fn start_in(data_dir: &Path) -> Result<Self, netid_server::Error> {
+        Self::start_with_env(data_dir, Vec::new()).await
+    }
+
+    /// Starts a server on `data_dir` with `NETID_*` environment variables `env`.
+    pub async fn start_with_env(
+        data_dir: &Path,
+        env: Vec<(String, String)>,
+    ) -> Result<Self, netid_server::Error> {
         let config = Config::load(
-            Vec::<(String, String)>::new(),
+            env,
             Overrides {
                 listen: Some("127.0.0.1:0".parse().unwrap()),
                 data_dir: Some(data_dir.to_owned()),

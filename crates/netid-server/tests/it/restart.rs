@@ -138,3 +138,71 @@ async fn net_ids_left_in_clear_by_an_older_version_are_sealed_on_start() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+/// A deployment may provision the operator credential from a file (mode 0600) instead of
+/// reading the generated one; a new file on a later start adds a credential.
+#[tokio::test]
+async fn the_operator_credential_can_be_provisioned_from_a_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let file = secrets.path().join("operator.credential");
+    let write = |credential: &str, mode: u32| {
+        std::fs::write(&file, format!("{credential}\n")).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let env = || {
+        vec![(
+            "NETID_OPERATOR_CREDENTIAL_FILE".to_owned(),
+            file.to_str().unwrap().to_owned(),
+        )]
+    };
+
+    write("too-short", 0o600);
+    let error = TestServer::start_with_env(dir.path(), env())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::OperatorCredentialFile { .. }),
+        "{error}"
+    );
+    let first = "provisioned-operator-credential-0123456789abcdef";
+    write(first, 0o644);
+    let error = TestServer::start_with_env(dir.path(), env())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("chmod 600"), "{error}");
+    assert!(!error.to_string().contains(first));
+
+    write(first, 0o600);
+    let server = TestServer::start_with_env(dir.path(), env()).await.unwrap();
+    assert_eq!(
+        server.operator_credential, "",
+        "nothing is generated or shown"
+    );
+    let mut client = Client::new(&server);
+    client.operator = first.to_owned();
+    client.register_platform("provisioned").await;
+    client.operator = "netid-op-wrong".to_owned();
+    let answer = client
+        .post(
+            "/v1/operator/platforms",
+            Some(&client.bearer()),
+            &netid_proto::RegisterPlatformRequest {
+                name: "refused".to_owned(),
+            },
+        )
+        .await;
+    answer.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    server.stop().await;
+
+    let second = "rotated-operator-credential-fedcba9876543210";
+    write(second, 0o600);
+    let server = TestServer::start_with_env(dir.path(), env()).await.unwrap();
+    let mut client = Client::new(&server);
+    for credential in [first, second] {
+        client.operator = credential.to_owned();
+        client.register_platform(&format!("by {credential}")).await;
+    }
+    server.stop().await;
+}
