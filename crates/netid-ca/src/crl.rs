@@ -39,7 +39,19 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
-    fn crl_reason(self) -> CrlReason {
+    pub(crate) fn from_crl_reason(reason: CrlReason) -> Self {
+        match reason {
+            CrlReason::KeyCompromise => Self::KeyCompromise,
+            CrlReason::CaCompromise => Self::CaCompromise,
+            CrlReason::AffiliationChanged => Self::AffiliationChanged,
+            CrlReason::Superseded => Self::Superseded,
+            CrlReason::CessationOfOperation => Self::CessationOfOperation,
+            CrlReason::PrivilegeWithdrawn => Self::PrivilegeWithdrawn,
+            _ => Self::Unspecified,
+        }
+    }
+
+    pub(crate) fn crl_reason(self) -> CrlReason {
         match self {
             Self::Unspecified => CrlReason::Unspecified,
             Self::KeyCompromise => CrlReason::KeyCompromise,

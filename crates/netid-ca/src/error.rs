@@ -35,6 +35,19 @@ pub enum Error {
     /// An issuer certificate has no subject key identifier to name it by.
     #[error("issuer certificate has no subject key identifier; issue it with netid-ca")]
     MissingKeyIdentifier,
+    /// A certificate that should be a delegated OCSP responder lacks the OCSPSigning
+    /// extended key usage, or a response names no responder the issuer certified.
+    #[error("the ocsp responder is not certified by the issuer for OCSPSigning")]
+    NotAnOcspResponder,
+    /// A private key does not belong to the certificate it is used with.
+    #[error("the signing key does not match the certificate's public key")]
+    KeyMismatch,
+    /// An OCSP response carries an error status instead of an answer.
+    #[error("the ocsp responder answered with error status {status} (RFC 6960 §4.2.1)")]
+    OcspUnsuccessful {
+        /// The `OCSPResponseStatus` value.
+        status: u32,
+    },
     /// A cryptographic operation failed.
     #[error(transparent)]
     Crypto(#[from] netid_crypto::Error),

@@ -25,6 +25,7 @@
 mod certificate;
 mod crl;
 mod error;
+mod ocsp;
 mod request;
 
 pub use certificate::{
@@ -32,6 +33,7 @@ pub use certificate::{
 };
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;
+pub use ocsp::{CertificateStatus, CheckedResponse, OcspResponder, verify_ocsp_response};
 pub use request::{VerifiedRequest, verify_request};
 pub use x509_cert::Certificate;
 pub use x509_cert::crl::CertificateList;

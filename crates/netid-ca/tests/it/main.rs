@@ -11,6 +11,9 @@
     clippy::indexing_slicing
 )]
 
+mod independent_sm2;
+mod ocsp;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
