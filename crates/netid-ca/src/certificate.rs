@@ -155,6 +155,20 @@ pub fn issue(
         })
 }
 
+/// A PKCS#10 request (DER) for `key`, naming `subject` (`CN=...`), signed with `key` as proof
+/// of possession.
+pub fn build_request(subject: &str, key: &SigningKey) -> Result<Vec<u8>, Error> {
+    let subject = Name::from_str(subject).map_err(|_| Error::MalformedName)?;
+    let builder = x509_cert::request::RequestBuilder::new(subject)
+        .map_err(|_| Error::Internal("request builder"))?;
+    let request = builder
+        .build::<CaSigner, DerSignature>(&CaSigner::new(key)?)
+        .map_err(|_| Error::Internal("signing the request"))?;
+    request
+        .to_der()
+        .map_err(|_| Error::Internal("request encoding"))
+}
+
 /// The profile the x509-cert builder consults: names and the extensions computed up front.
 struct NetidProfile {
     subject: Name,

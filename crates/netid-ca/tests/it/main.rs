@@ -552,3 +552,35 @@ fn crls_in_both_suites_verify_in_netid_and_tampering_is_detected() {
         );
     }
 }
+
+#[test]
+fn netid_requests_prove_possession_in_netid_and_openssl() {
+    for (suite, extra) in [
+        (Suite::gm(), vec!["-vfyopt", DISTID]),
+        (Suite::intl(), vec![]),
+    ] {
+        let key = suite.generate_signing_key().unwrap();
+        let der = netid_ca::build_request("CN=holder request test", &key).unwrap();
+        let request = verify_request(&der).unwrap();
+        assert_eq!(request.public_key, *key.verifying_key());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("request.der");
+        std::fs::write(&path, &der).unwrap();
+        let mut args = vec![
+            "req",
+            "-inform",
+            "DER",
+            "-in",
+            s(&path),
+            "-verify",
+            "-noout",
+        ];
+        args.extend(extra);
+        let (ok, out) = openssl(&args);
+        assert!(ok && out.contains("verify OK"), "{out}");
+    }
+    assert_eq!(
+        netid_ca::build_request("not a name", &Suite::gm().generate_signing_key().unwrap()),
+        Err(Error::MalformedName)
+    );
+}
