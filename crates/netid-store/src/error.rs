@@ -92,6 +92,8 @@ pub enum Conflict {
     RosterRecord,
     /// A log checkpoint of the same size.
     Checkpoint,
+    /// A certificate with the same serial number.
+    Certificate,
 }
 
 impl core::fmt::Display for Conflict {
@@ -105,6 +107,7 @@ impl core::fmt::Display for Conflict {
             Self::Nonce => "presentation nonce",
             Self::RosterRecord => "roster record of another authority",
             Self::Checkpoint => "log checkpoint of this size",
+            Self::Certificate => "certificate with this serial number",
         })
     }
 }

@@ -35,8 +35,8 @@ mod types;
 pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CertificateRow, HolderId, HolderRow, NewHolder, PlatformRow,
+    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -190,6 +190,47 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces a legacy clear Net ID with its stored form.
     async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error>;
+
+    /// The certificates the CA stands on, by role (`root`, `issuing`, `ocsp-responder`).
+    async fn ca_certificates(&self) -> Result<Vec<(String, Vec<u8>)>, Error>;
+
+    /// Installs the CA's certificates in one transaction: sets each `(role, der)` of `roles`,
+    /// records `issued` (the certificates the CA issued for itself, such as its OCSP
+    /// responder's) and appends `log_entry`.
+    async fn install_ca(
+        &self,
+        roles: Vec<(String, Vec<u8>)>,
+        issued: Vec<CertificateRow>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// Records a certificate the CA issued and appends `log_entry` (an entry of the
+    /// certificate's holder, if any), in one transaction.
+    async fn insert_certificate(
+        &self,
+        certificate: CertificateRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error>;
+
+    /// The certificate with `serial`.
+    async fn certificate(&self, serial: &[u8]) -> Result<Option<CertificateRow>, Error>;
+
+    /// Revokes the certificate `serial` at `at` for `reason` and appends `log_entry`, in one
+    /// transaction. With `holder` given, only that holder's certificate. Returns `false`, and
+    /// appends nothing, if it was already revoked; [`Error::NotFound`] if there is no such
+    /// certificate (of that holder).
+    async fn revoke_certificate(
+        &self,
+        serial: &[u8],
+        holder: Option<HolderId>,
+        reason: &str,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error>;
+
+    /// The revoked certificates that have not yet expired at `now`, for the CRL.
+    async fn revoked_certificates(&self, now: Timestamp) -> Result<Vec<CertificateRow>, Error>;
 
     /// How many holders are enrolled (for health and tests).
     async fn holder_count(&self) -> Result<u64, Error>;

@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::migrations::MIGRATIONS;
 use crate::types::{
-    AuthorityRow, BlindIndex, HolderId, HolderRow, NewHolder, PlatformRow, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CertificateRow, HolderId, HolderRow, NewHolder, PlatformRow,
+    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -344,6 +344,56 @@ fn append_log(
         )
         .map(drop)
         .map_err(database("append log entry"))
+}
+
+const CERTIFICATE_COLUMNS: &str =
+    "serial, holder_id, profile, der, not_after, issued_at, revoked_at, reason";
+
+fn certificate_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CertificateRow> {
+    let revoked_at: Option<i64> = row.get(6)?;
+    let reason: Option<String> = row.get(7)?;
+    Ok(CertificateRow {
+        serial: row.get(0)?,
+        holder: row.get::<_, Option<i64>>(1)?.map(HolderId),
+        profile: row.get(2)?,
+        der: row.get(3)?,
+        not_after: Timestamp(row.get(4)?),
+        issued_at: Timestamp(row.get(5)?),
+        revoked: revoked_at
+            .zip(reason)
+            .map(|(at, reason)| (Timestamp(at), reason)),
+    })
+}
+
+fn insert_certificate_row(
+    transaction: &Transaction<'_>,
+    certificate: &CertificateRow,
+) -> Result<(), Error> {
+    let (revoked_at, reason) = certificate
+        .revoked
+        .clone()
+        .map_or((None, None), |(at, reason)| (Some(at.0), Some(reason)));
+    transaction
+        .execute(
+            &format!(
+                "INSERT INTO certificates ({CERTIFICATE_COLUMNS}) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ),
+            params![
+                certificate.serial,
+                certificate.holder.map(|holder| holder.0),
+                certificate.profile,
+                certificate.der,
+                certificate.not_after.0,
+                certificate.issued_at.0,
+                revoked_at,
+                reason
+            ],
+        )
+        .map(drop)
+        .map_err(insert_error("insert certificate", |_| {
+            Conflict::Certificate
+        }))
 }
 
 fn to_u64(value: i64, column: &'static str) -> Result<u64, Error> {
@@ -993,6 +1043,152 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn ca_certificates(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare("SELECT role, der FROM ca_certificates ORDER BY role")
+                .map_err(database("read ca certificates"))?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(database("read ca certificates"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read ca certificates"))
+        })
+        .await
+    }
+
+    async fn install_ca(
+        &self,
+        roles: Vec<(String, Vec<u8>)>,
+        issued: Vec<CertificateRow>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin ca installation"))?;
+            for (role, der) in &roles {
+                transaction
+                    .execute(
+                        "INSERT INTO ca_certificates (role, der, installed_at) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (role) DO UPDATE SET der = excluded.der, \
+                         installed_at = excluded.installed_at",
+                        params![role, der, at.0],
+                    )
+                    .map_err(database("install ca certificate"))?;
+            }
+            for certificate in &issued {
+                insert_certificate_row(&transaction, certificate)?;
+            }
+            append_log(&transaction, &log_entry, None)?;
+            transaction
+                .commit()
+                .map_err(database("commit ca installation"))
+        })
+        .await
+    }
+
+    async fn insert_certificate(
+        &self,
+        certificate: CertificateRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin certificate issuance"))?;
+            insert_certificate_row(&transaction, &certificate)?;
+            append_log(&transaction, &log_entry, certificate.holder)?;
+            transaction
+                .commit()
+                .map_err(database("commit certificate issuance"))
+        })
+        .await
+    }
+
+    async fn certificate(&self, serial: &[u8]) -> Result<Option<CertificateRow>, Error> {
+        let serial = serial.to_vec();
+        self.run(move |connection| {
+            connection
+                .query_row(
+                    &format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE serial = ?1"),
+                    params![serial],
+                    certificate_row,
+                )
+                .optional()
+                .map_err(database("read certificate"))
+        })
+        .await
+    }
+
+    async fn revoke_certificate(
+        &self,
+        serial: &[u8],
+        holder: Option<HolderId>,
+        reason: &str,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        let serial = serial.to_vec();
+        let reason = reason.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin revocation"))?;
+            let found: Option<(Option<i64>, Option<i64>)> = transaction
+                .query_row(
+                    "SELECT holder_id, revoked_at FROM certificates WHERE serial = ?1",
+                    params![serial],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(database("read certificate"))?;
+            let Some((owner, revoked_at)) = found else {
+                return Err(Error::NotFound {
+                    what: "certificate",
+                });
+            };
+            if holder.is_some_and(|holder| owner != Some(holder.0)) {
+                return Err(Error::NotFound {
+                    what: "certificate",
+                });
+            }
+            if revoked_at.is_some() {
+                return Ok(false);
+            }
+            transaction
+                .execute(
+                    "UPDATE certificates SET revoked_at = ?2, reason = ?3 WHERE serial = ?1",
+                    params![serial, at.0, reason],
+                )
+                .map_err(database("revoke certificate"))?;
+            append_log(&transaction, &log_entry, owner.map(HolderId))?;
+            transaction
+                .commit()
+                .map_err(database("commit revocation"))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn revoked_certificates(&self, now: Timestamp) -> Result<Vec<CertificateRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(&format!(
+                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates \
+                     WHERE revoked_at IS NOT NULL AND not_after > ?1 ORDER BY revoked_at, serial"
+                ))
+                .map_err(database("read revoked certificates"))?;
+            let rows = statement
+                .query_map(params![now.0], certificate_row)
+                .map_err(database("read revoked certificates"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read revoked certificates"))
+        })
+        .await
+    }
+
     async fn holder_count(&self) -> Result<u64, Error> {
         self.run(|connection| {
             let count: i64 = connection
@@ -1046,7 +1242,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 4);
+        assert_eq!(store.schema_version().await.unwrap(), 5);
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

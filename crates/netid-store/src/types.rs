@@ -129,3 +129,22 @@ pub struct PlatformRow {
     /// When it was registered.
     pub registered_at: Timestamp,
 }
+
+/// A certificate the CA issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRow {
+    /// The serial number's bytes (the DER INTEGER's content).
+    pub serial: Vec<u8>,
+    /// The holder it was issued to, if any.
+    pub holder: Option<HolderId>,
+    /// The profile it was issued under (`holder-signing`, `ocsp-responder`, ...).
+    pub profile: String,
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// End of its validity.
+    pub not_after: Timestamp,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When and why it was revoked (reason as the CA names it), if it was.
+    pub revoked: Option<(Timestamp, String)>,
+}

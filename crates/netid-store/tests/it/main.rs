@@ -10,8 +10,8 @@
 )]
 
 use netid_store::{
-    AuthorityRow, BlindIndex, Conflict, Error, HolderId, NewHolder, PlatformRow, RosterRow,
-    SqliteStore, Store, StoredNetId, Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CertificateRow, Conflict, Error, HolderId, NewHolder, PlatformRow,
+    RosterRow, SqliteStore, Store, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 fn index(byte: u8) -> BlindIndex {
@@ -65,7 +65,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     // 2 = FULL.
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
 }
 
 #[tokio::test]
@@ -83,7 +83,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -107,7 +107,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 4
+            supported: 5
         }
     ));
 }
@@ -485,4 +485,113 @@ async fn checkpoints_are_stored_once_per_size_and_the_latest_is_found() {
         store.latest_checkpoint().await.unwrap(),
         Some((5, "five".to_owned()))
     );
+}
+
+fn certificate(serial: u8, holder: Option<HolderId>, not_after: i64) -> CertificateRow {
+    CertificateRow {
+        serial: vec![serial; 16],
+        holder,
+        profile: "holder-signing".to_owned(),
+        der: vec![0x30, serial],
+        not_after: Timestamp(not_after),
+        issued_at: T0,
+        revoked: None,
+    }
+}
+
+/// Certificates: issued with their entry, revoked once (by their holder only), listed for the
+/// CRL until they expire; the CA's own certificates are installed in one transaction.
+#[tokio::test]
+async fn certificates_are_issued_revoked_once_and_listed_until_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let other = store
+        .enroll_holder(new_holder(2), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    store
+        .install_ca(
+            vec![
+                ("root".to_owned(), vec![1]),
+                ("issuing".to_owned(), vec![2]),
+            ],
+            vec![certificate(9, None, T0.0 + 1000)],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.ca_certificates().await.unwrap(),
+        vec![
+            ("issuing".to_owned(), vec![2]),
+            ("root".to_owned(), vec![1])
+        ]
+    );
+    let size = store.log_size().await.unwrap();
+    store
+        .insert_certificate(certificate(1, Some(holder), T0.0 + 1000), leaf())
+        .await
+        .unwrap();
+    let error = store
+        .insert_certificate(certificate(1, Some(holder), T0.0 + 1000), leaf())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Certificate
+        }
+    ));
+    store
+        .insert_certificate(certificate(2, Some(holder), T0.0 + 10), leaf())
+        .await
+        .unwrap();
+    assert_eq!(store.holder_log_indexes(holder).await.unwrap().len(), 3);
+
+    // Another holder cannot revoke it; its holder can, once.
+    let refused = store
+        .revoke_certificate(&[1; 16], Some(other), "key-compromise", leaf(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::NotFound { .. }));
+    let at = Timestamp(T0.0 + 5);
+    assert!(
+        store
+            .revoke_certificate(&[1; 16], Some(holder), "key-compromise", leaf(), at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_certificate(&[1; 16], Some(holder), "key-compromise", leaf(), at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .revoke_certificate(&[2; 16], None, "superseded", leaf(), at)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.log_size().await.unwrap(), size + 4);
+    let stored = store.certificate(&[1; 16]).await.unwrap().unwrap();
+    assert_eq!(stored.revoked, Some((at, "key-compromise".to_owned())));
+    assert_eq!(store.certificate(&[7; 16]).await.unwrap(), None);
+
+    // Certificate 2 expires at T0 + 10: it leaves the CRL then.
+    for (now, expected) in [(T0.0 + 6, vec![1, 2]), (T0.0 + 11, vec![1])] {
+        let listed: Vec<u8> = store
+            .revoked_certificates(Timestamp(now))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.serial[0])
+            .collect();
+        assert_eq!(listed, expected);
+    }
 }
