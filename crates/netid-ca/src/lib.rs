@@ -34,7 +34,9 @@ pub use certificate::{
 };
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;
-pub use ocsp::{CertificateStatus, CheckedResponse, OcspResponder, verify_ocsp_response};
+pub use ocsp::{
+    CertificateStatus, CheckedResponse, OcspResponder, requested_serials, verify_ocsp_response,
+};
 pub use request::{VerifiedRequest, verify_request};
 pub use x509_cert::Certificate;
 pub use x509_cert::crl::CertificateList;

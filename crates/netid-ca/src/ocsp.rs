@@ -369,6 +369,21 @@ impl OcspResponder {
     }
 }
 
+/// The serial numbers an OCSP request asks about (empty if it does not parse), so that a
+/// caller can look their statuses up before [`OcspResponder::respond`].
+pub fn requested_serials(request: &[u8]) -> Vec<SerialNumber> {
+    OcspRequest::from_der(request)
+        .map(|request| {
+            request
+                .tbs_request
+                .request_list
+                .into_iter()
+                .map(|single| single.req_cert.serial_number)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A checked OCSP response: the status of each serial it answers for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedResponse {

@@ -428,6 +428,86 @@ pub struct HolderLogEntry {
     pub proof: Vec<String>,
 }
 
+/// `GET /v1/operator/ca` and the answer to [`CertifyCaRequest`]: the state of the CA inside
+/// the service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaStatus {
+    /// `gm` (SM2) or `intl` (P-256).
+    pub suite: String,
+    /// The issuing CA's public key, SPKI PEM: what the offline root certifies.
+    pub issuing_public_key: String,
+    /// Whether an issuing CA certificate is installed.
+    pub certified: bool,
+    /// The chain (issuing CA, then root), PEM, once certified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+}
+
+/// `POST /v1/operator/ca/certify`: installs the issuing CA certificate that the offline root
+/// issued for the service's issuing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertifyCaRequest {
+    /// The root certificate, PEM.
+    pub root_certificate: String,
+    /// The issuing CA certificate, PEM.
+    pub issuing_certificate: String,
+}
+
+/// `POST /v1/holders/certificates`: a holder asks for an electronic-signature certificate.
+/// The wallet signs [`signing::certificate_request_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderCertificateRequest {
+    /// The PKCS#10 request, base64url DER, for a key of the CA's suite.
+    pub csr: String,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`HolderCertificateRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderCertificateResponse {
+    /// The serial number, lower-case hex.
+    pub serial: String,
+    /// The certificate, PEM. Its subject is a pseudonym, never a name.
+    pub certificate: String,
+    /// The issuing CA and root certificates, PEM.
+    pub chain: String,
+}
+
+/// `POST /v1/holders/certificates/revoke`: a holder revokes one of their certificates. The
+/// wallet signs [`signing::certificate_revocation_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeCertificateRequest {
+    /// The serial number, hex.
+    pub serial: String,
+    /// `unspecified` (default), `key_compromise`, `superseded` or `cessation_of_operation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`RevokeCertificateRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeCertificateResponse {
+    /// `false` if it was already revoked.
+    pub revoked: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,27 @@ pub fn holder_log_message(timestamp: i64) -> Vec<u8> {
     join(&["netid-holder-log-v1", &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to ask for a certificate: purpose, the request as sent
+/// (base64url DER) and the timestamp.
+pub fn certificate_request_message(csr: &str, timestamp: i64) -> Vec<u8> {
+    join(&["netid-certificate-request-v1", csr, &timestamp.to_string()])
+}
+
+/// What the holder's wallet signs to revoke a certificate: purpose, serial and reason as sent
+/// (empty when none), and the timestamp.
+pub fn certificate_revocation_message(
+    serial: &str,
+    reason: Option<&str>,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-certificate-revocation-v1",
+        serial,
+        reason.unwrap_or_default(),
+        &timestamp.to_string(),
+    ])
+}
+
 fn join(fields: &[&str]) -> Vec<u8> {
     fields.join("\n").into_bytes()
 }

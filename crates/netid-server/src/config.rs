@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use netid_crypto::SuiteId;
+
 use crate::Error;
 use crate::keys::MasterKey;
 
@@ -24,6 +26,11 @@ pub struct Config {
     /// instead of reading the one generated and shown on first run. Given on a later start,
     /// its credential is added to those already valid.
     pub operator_credential_file: Option<PathBuf>,
+    /// The suite of the CA inside the service: `gm` (SM2, the default) or `intl` (P-256).
+    pub ca_suite: SuiteId,
+    /// The service's public base URL, written into certificates as the CRL and OCSP
+    /// locations; default `http://` and the listen address.
+    pub public_url: String,
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -43,6 +50,10 @@ pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 pub const ENV_MASTER_KEY: &str = "NETID_MASTER_KEY";
 /// See [`Config::operator_credential_file`].
 pub const ENV_OPERATOR_CREDENTIAL_FILE: &str = "NETID_OPERATOR_CREDENTIAL_FILE";
+/// See [`Config::ca_suite`].
+pub const ENV_CA_SUITE: &str = "NETID_CA_SUITE";
+/// See [`Config::public_url`].
+pub const ENV_PUBLIC_URL: &str = "NETID_PUBLIC_URL";
 /// See [`Config::log_origin`].
 pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
@@ -86,6 +97,8 @@ impl Config {
         let mut master_key = None;
         let mut log_origin = None;
         let mut operator_credential_file = None;
+        let mut ca_suite = SuiteId::Gm;
+        let mut public_url = None;
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => {
@@ -129,6 +142,23 @@ impl Config {
                     log_origin = Some(origin.to_owned());
                 }
                 ENV_LOG | ENV_LOG_FORMAT => {}
+                ENV_CA_SUITE => {
+                    ca_suite = value.trim().parse().map_err(|_| Error::Config {
+                        key: ENV_CA_SUITE,
+                        expected: "gm or intl",
+                    })?;
+                }
+                ENV_PUBLIC_URL => {
+                    let url = value.trim().trim_end_matches('/');
+                    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+                    if !scheme_ok || url.chars().any(char::is_whitespace) {
+                        return Err(Error::Config {
+                            key: ENV_PUBLIC_URL,
+                            expected: "an http:// or https:// URL without spaces",
+                        });
+                    }
+                    public_url = Some(url.to_owned());
+                }
                 ENV_OPERATOR_CREDENTIAL_FILE => {
                     if value.trim().is_empty() {
                         return Err(Error::Config {
@@ -149,8 +179,9 @@ impl Config {
         let default_listen = Self::DEFAULT_LISTEN
             .parse()
             .map_err(|_| Error::Internal("default listen address"))?;
+        let listen = overrides.listen.or(listen).unwrap_or(default_listen);
         Ok(Self {
-            listen: overrides.listen.or(listen).unwrap_or(default_listen),
+            listen,
             data_dir: overrides
                 .data_dir
                 .or(data_dir)
@@ -158,6 +189,8 @@ impl Config {
             master_key,
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
             operator_credential_file,
+            ca_suite,
+            public_url: public_url.unwrap_or_else(|| format!("http://{listen}")),
         })
     }
 

@@ -20,7 +20,7 @@ pub enum Error {
     },
     /// A `NETID_*` environment variable that netid does not know (a typo?).
     #[error(
-        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_LOG, NETID_LOG_FORMAT"
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_LOG, NETID_LOG_FORMAT"
     )]
     UnknownConfigKey {
         /// The variable.
@@ -96,6 +96,9 @@ pub enum Error {
         "the transparency log in this data directory does not verify ({0}); restore the database from a backup, do not start over it"
     )]
     LogCorrupt(&'static str),
+    /// A certificate operation failed.
+    #[error(transparent)]
+    Ca(#[from] netid_ca::Error),
     /// A transparency-log operation failed.
     #[error(transparent)]
     Log(#[from] netid_log::Error),
@@ -193,6 +196,20 @@ pub enum Refusal {
     /// The presentation's nonce was used before.
     #[error("the presentation nonce was already used; ask the holder for a new presentation")]
     PresentationReplayed,
+    /// The CA has no issuing certificate yet: the operator must certify it first.
+    #[error(
+        "the certification authority is not certified yet; the operator runs `netid ca certify`"
+    )]
+    CaNotCertified,
+    /// A certificate handed to the CA is not what it must be.
+    #[error("the certificate is not acceptable: {reason}")]
+    InvalidCertificate {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No certificate of this holder has that serial number.
+    #[error("no certificate of yours has this serial number")]
+    CertificateNotFound,
     /// A query parameter is missing or does not parse.
     #[error("query parameter {parameter} is missing or invalid; expected {expected}")]
     InvalidQuery {

@@ -7,31 +7,23 @@
 use netid_proto::{HolderLogEntry, HolderLogRequest, HolderLogResponse, WardLog, signing};
 use netid_store::HolderRow;
 
-use crate::state::{AppState, check_fresh};
-use crate::wallet::WalletKey;
-use crate::{Error, Refusal, personal};
+use crate::state::AppState;
+use crate::wallet::authenticate_holder;
+use crate::{Error, personal};
 
 /// Answers a holder's request for their log entries.
 pub(crate) async fn holder_log(
     state: &AppState,
     request: HolderLogRequest,
 ) -> Result<HolderLogResponse, Error> {
-    let wallet = WalletKey::parse(&request.wallet_key, "wallet_key")?;
-    check_fresh(state, request.timestamp)?;
-    if !wallet.verifies(
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
         &signing::holder_log_message(request.timestamp),
         &request.signature,
-    ) {
-        return Err(Refusal::BadWalletSignature.into());
-    }
-    let Some(holder) = state
-        .store
-        .holder_by_wallet_key(&wallet.fingerprint()?)
-        .await?
-    else {
-        // Same answer as a bad signature: no hint whether a key is enrolled.
-        return Err(Refusal::BadWalletSignature.into());
-    };
+    )
+    .await?;
     let (size, checkpoint) = state
         .log
         .sequence(state.store.as_ref(), state.clock.now())

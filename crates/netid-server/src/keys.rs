@@ -146,6 +146,27 @@ const BLIND_INDEX: &str = "mac-blind-index";
 const ROSTER: &str = "aead-roster";
 const LOG: &str = "signing-log-gm";
 
+/// The signing key `name` of `suite`, generated and stored (sealed) the first time it is asked
+/// for: keys that arrive with later features, or that depend on configuration (the CA's).
+pub(crate) async fn load_or_add_signing_key(
+    store: &dyn Store,
+    master: &MasterKey,
+    name: &str,
+    suite: &Suite,
+    now: Timestamp,
+) -> Result<SigningKey, Error> {
+    if let Some(sealed) = store.service_key(name).await? {
+        let der = master
+            .open(&service_key_aad(name), &sealed)
+            .map_err(|_| Error::WrongMasterKey)?;
+        return Ok(suite.signing_key_from_pkcs8_der(&der)?);
+    }
+    let key = suite.generate_signing_key()?;
+    let sealed = master.seal(&service_key_aad(name), &key.to_pkcs8_der()?)?;
+    store.insert_service_key(name, sealed, now).await?;
+    Ok(key)
+}
+
 /// The AAD of a sealed service key: its purpose and name.
 fn service_key_aad(name: &str) -> Vec<u8> {
     format!("netid service key v1\n{name}").into_bytes()
@@ -237,15 +258,7 @@ impl ServiceKeys {
         let blind_index = open(BLIND_INDEX, store.service_key(BLIND_INDEX).await?)?;
         let roster = open(ROSTER, store.service_key(ROSTER).await?)?;
         // The log key arrived after the first release: a database from before gets one now.
-        let log = match store.service_key(LOG).await? {
-            Some(sealed) => suite.signing_key_from_pkcs8_der(&open(LOG, Some(sealed))?)?,
-            None => {
-                let key = suite.generate_signing_key()?;
-                let sealed = master.seal(&service_key_aad(LOG), &key.to_pkcs8_der()?)?;
-                store.insert_service_key(LOG, sealed, now).await?;
-                key
-            }
-        };
+        let log = load_or_add_signing_key(store, &master, LOG, &suite, now).await?;
         Ok(Self {
             signing: suite.signing_key_from_pkcs8_der(&signing)?,
             log: Some(log),

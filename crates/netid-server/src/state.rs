@@ -5,6 +5,7 @@ use std::sync::Arc;
 use netid_store::Store;
 
 use crate::authority::{DocumentAuthority, RosterAuthority};
+use crate::ca::Ca;
 use crate::clock::Clock;
 use crate::keys::ServiceKeys;
 use crate::transparency::TransparencyLog;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub(crate) authority: Arc<dyn DocumentAuthority>,
     pub(crate) clock: Clock,
     pub(crate) log: Arc<TransparencyLog>,
+    pub(crate) ca: Arc<Ca>,
 }
 
 impl core::fmt::Debug for AppState {
@@ -28,13 +30,14 @@ impl core::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over `store` and `keys`, with the roster authority and `clock`; rebuilds the
-    /// transparency log (named `log_origin`) from the store and checks it.
-    pub async fn new(
+    /// State over `store` and `keys`, with the roster authority, `clock` and the CA; rebuilds
+    /// the transparency log (named `log_origin`) from the store and checks it.
+    pub(crate) async fn new(
         store: Arc<dyn Store>,
         mut keys: ServiceKeys,
         clock: Clock,
         log_origin: String,
+        ca: Ca,
     ) -> Result<Self, crate::Error> {
         let log_key = keys
             .log
@@ -49,6 +52,7 @@ impl AppState {
             authority,
             clock,
             log: Arc::new(log),
+            ca: Arc::new(ca),
         })
     }
 

@@ -62,6 +62,28 @@ impl WalletKey {
     }
 }
 
+/// The enrolled holder whose current wallet key signed `message` (built by the caller from the
+/// request, including `timestamp`, which must be fresh). A bad signature and a key that is not
+/// enrolled get the same refusal: no hint whether a key is enrolled.
+pub(crate) async fn authenticate_holder(
+    state: &crate::state::AppState,
+    wallet_key: &PublicKey,
+    timestamp: i64,
+    message: &[u8],
+    signature: &str,
+) -> Result<netid_store::HolderRow, crate::Error> {
+    let wallet = WalletKey::parse(wallet_key, "wallet_key")?;
+    crate::state::check_fresh(state, timestamp)?;
+    if !wallet.verifies(message, signature) {
+        return Err(Refusal::BadWalletSignature.into());
+    }
+    state
+        .store
+        .holder_by_wallet_key(&wallet.fingerprint()?)
+        .await?
+        .ok_or_else(|| Refusal::BadWalletSignature.into())
+}
+
 /// The suite named in a stored row.
 pub(crate) fn stored_suite(name: &str) -> Result<Suite, crate::Error> {
     name.parse::<SuiteId>()

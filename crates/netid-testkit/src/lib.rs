@@ -20,8 +20,9 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_core::{Date, DocumentError, DocumentNumber, DocumentType};
 use netid_crypto::{SigningKey, Suite};
 use netid_proto::{
-    EnrollRequest, GuardianConsent, HolderLogRequest, Predicate, Presentation, PublicKey,
-    RosterEntry, RosterPayload, SignedRoster, signing,
+    EnrollRequest, GuardianConsent, HolderCertificateRequest, HolderLogRequest, Predicate,
+    Presentation, PublicKey, RevokeCertificateRequest, RosterEntry, RosterPayload, SignedRoster,
+    signing,
 };
 use netid_server::{Config, Overrides, Running};
 
@@ -328,6 +329,36 @@ impl Wallet {
         GuardianConsent {
             wallet_key: self.public_key(),
             signature: self.sign(&signing::guardian_consent_message(&request.signature)),
+        }
+    }
+
+    /// A signed request for a signing certificate for the PKCS#10 request `csr` (DER).
+    pub fn certificate_request(&self, csr: &[u8]) -> HolderCertificateRequest {
+        let timestamp = now();
+        let csr = Base64UrlUnpadded::encode_string(csr);
+        HolderCertificateRequest {
+            signature: self.sign(&signing::certificate_request_message(&csr, timestamp)),
+            csr,
+            wallet_key: self.public_key(),
+            timestamp,
+        }
+    }
+
+    /// A signed request to revoke the certificate `serial` (hex) for `reason`.
+    pub fn revocation_request(
+        &self,
+        serial: &str,
+        reason: Option<&str>,
+    ) -> RevokeCertificateRequest {
+        let timestamp = now();
+        RevokeCertificateRequest {
+            serial: serial.to_owned(),
+            reason: reason.map(str::to_owned),
+            wallet_key: self.public_key(),
+            timestamp,
+            signature: self.sign(&signing::certificate_revocation_message(
+                serial, reason, timestamp,
+            )),
         }
     }
 

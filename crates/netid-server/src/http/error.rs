@@ -118,6 +118,21 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Presentation replayed",
         ),
         Refusal::PlatformExists => (S::CONFLICT, "platform_exists", "Platform exists"),
+        Refusal::CaNotCertified => (
+            S::SERVICE_UNAVAILABLE,
+            "ca_not_certified",
+            "Certification authority not certified",
+        ),
+        Refusal::InvalidCertificate { .. } => (
+            S::UNPROCESSABLE_ENTITY,
+            "invalid_certificate",
+            "Certificate not acceptable",
+        ),
+        Refusal::CertificateNotFound => (
+            S::NOT_FOUND,
+            "certificate_not_found",
+            "Certificate not found",
+        ),
         Refusal::InvalidQuery { .. } => (S::BAD_REQUEST, "invalid_query", "Invalid query"),
         Refusal::LogRange { .. } => (S::BAD_REQUEST, "log_range", "Log range out of bounds"),
         Refusal::EnrollmentConflict => {

@@ -1,6 +1,7 @@
 //! The HTTP API: `app(state)` builds the router from each feature's routes and wraps it in
 //! the layers every request goes through (trace span, timeout, body limit, problem bodies).
 
+mod ca;
 mod error;
 mod extract;
 mod holder;
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(holder::routes());
     routes.extend(platform::routes());
     routes.extend(log::routes());
+    routes.extend(ca::routes());
     routes
 }
 

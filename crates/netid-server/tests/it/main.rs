@@ -11,6 +11,7 @@
 )]
 
 mod bad_inputs;
+mod ca;
 mod client;
 mod documents;
 mod flows;

@@ -1,0 +1,78 @@
+//! Holders' electronic-signature certificates: asked for and revoked by the holder, who proves
+//! the wallet key; issued by the CA inside the service (see `ca.rs`).
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_proto::{
+    HolderCertificateRequest, HolderCertificateResponse, RevokeCertificateRequest,
+    RevokeCertificateResponse, signing,
+};
+
+use crate::state::AppState;
+use crate::wallet::authenticate_holder;
+use crate::{Error, Refusal, ca};
+
+/// The largest request accepted, in bytes of DER.
+const MAX_CSR_BYTES: usize = 4096;
+
+/// Issues a signing certificate to the holder who signed `request`.
+pub(crate) async fn issue(
+    state: &AppState,
+    request: HolderCertificateRequest,
+) -> Result<HolderCertificateResponse, Error> {
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::certificate_request_message(&request.csr, request.timestamp),
+        &request.signature,
+    )
+    .await?;
+    let csr = Base64UrlUnpadded::decode_vec(&request.csr)
+        .ok()
+        .filter(|der| der.len() <= MAX_CSR_BYTES)
+        .ok_or(Refusal::InvalidField {
+            field: "csr",
+            reason: "expected base64url of a DER PKCS#10 request of at most 4096 bytes".to_owned(),
+        })?;
+    let (row, certificate) = state
+        .ca
+        .issue_holder_certificate(state, &holder, &csr)
+        .await?;
+    Ok(HolderCertificateResponse {
+        serial: hex::encode(&row.serial),
+        certificate,
+        chain: state.ca.chain()?,
+    })
+}
+
+/// Revokes one of the certificates of the holder who signed `request`.
+pub(crate) async fn revoke(
+    state: &AppState,
+    request: RevokeCertificateRequest,
+) -> Result<RevokeCertificateResponse, Error> {
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::certificate_revocation_message(
+            &request.serial,
+            request.reason.as_deref(),
+            request.timestamp,
+        ),
+        &request.signature,
+    )
+    .await?;
+    let reason = ca::parse_reason(request.reason.as_deref())?;
+    let serial = hex::decode(&request.serial)
+        .ok()
+        .filter(|serial| !serial.is_empty() && serial.len() <= 20)
+        .ok_or(Refusal::InvalidField {
+            field: "serial",
+            reason: "expected the serial number in hex, at most 20 bytes".to_owned(),
+        })?;
+    let revoked = state
+        .ca
+        .revoke_holder_certificate(state, &holder, &serial, reason)
+        .await?;
+    Ok(RevokeCertificateResponse { revoked })
+}

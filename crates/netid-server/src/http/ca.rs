@@ -1,0 +1,143 @@
+//! The CA's endpoints: the operator's certification of the issuing CA, the public chain, CRL
+//! and OCSP responder (RFC 6960 over HTTP, POST and GET), and holders' certificates.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64ct::{Base64, Encoding};
+use netid_proto::{
+    CaStatus, CertifyCaRequest, HolderCertificateRequest, HolderCertificateResponse,
+    RevokeCertificateRequest, RevokeCertificateResponse,
+};
+
+use super::Route;
+use super::error::ApiError;
+use super::extract::{Json, Operator};
+use crate::Refusal;
+use crate::state::AppState;
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/ca",
+            handler: get(status),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/ca/certify",
+            handler: post(certify),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/ca/chain",
+            handler: get(chain),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/ca/crl",
+            handler: get(crl),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/ca/ocsp",
+            handler: post(ocsp_post),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/ca/ocsp/{*request}",
+            handler: get(ocsp_get),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/certificates",
+            handler: post(issue),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/certificates/revoke",
+            handler: post(revoke),
+        },
+    ]
+}
+
+async fn status(
+    State(state): State<AppState>,
+    _operator: Operator,
+) -> Result<Json<CaStatus>, ApiError> {
+    Ok(Json(state.ca.status()?))
+}
+
+async fn certify(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(request): Json<CertifyCaRequest>,
+) -> Result<Json<CaStatus>, ApiError> {
+    Ok(Json(
+        state
+            .ca
+            .certify(
+                &state,
+                &request.root_certificate,
+                &request.issuing_certificate,
+            )
+            .await?,
+    ))
+}
+
+async fn chain(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok((
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        state.ca.chain()?,
+    )
+        .into_response())
+}
+
+async fn crl(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok((
+        [(header::CONTENT_TYPE, "application/pkix-crl")],
+        state.ca.crl(&state).await?,
+    )
+        .into_response())
+}
+
+async fn ocsp_post(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    ocsp_answer(&state, &body).await
+}
+
+/// RFC 6960 Appendix A.1: `GET {url}/{url-encoding of base-64 encoding of the DER request}`;
+/// the path extractor has already undone the URL encoding.
+async fn ocsp_get(
+    State(state): State<AppState>,
+    Path(request): Path<String>,
+) -> Result<Response, ApiError> {
+    let der = Base64::decode_vec(&request).map_err(|_| Refusal::InvalidField {
+        field: "request",
+        reason: "expected the base64 of a DER OCSP request".to_owned(),
+    })?;
+    ocsp_answer(&state, &der).await
+}
+
+async fn ocsp_answer(state: &AppState, request: &[u8]) -> Result<Response, ApiError> {
+    Ok((
+        [(header::CONTENT_TYPE, "application/ocsp-response")],
+        state.ca.ocsp(state, request).await?,
+    )
+        .into_response())
+}
+
+async fn issue(
+    State(state): State<AppState>,
+    Json(request): Json<HolderCertificateRequest>,
+) -> Result<Json<HolderCertificateResponse>, ApiError> {
+    Ok(Json(crate::certificates::issue(&state, request).await?))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Json(request): Json<RevokeCertificateRequest>,
+) -> Result<Json<RevokeCertificateResponse>, ApiError> {
+    Ok(Json(crate::certificates::revoke(&state, request).await?))
+}

@@ -1,0 +1,449 @@
+//! The CA inside the service, through the real API: the operator certifies the issuing CA
+//! with an offline root, a holder gets a pseudonymous signing certificate, and stock OpenSSL
+//! checks the chain and CRL and asks the live OCSP responder, before and after revocation.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64ct::{Base64, Encoding};
+use netid_ca::{
+    Certificate, CertificateStatus, CertificateTemplate, Profile, RevocationReason,
+    verify_ocsp_response,
+};
+use netid_crypto::{SigningKey, Suite};
+use netid_log::{Entry, EntryKind};
+use netid_proto::{
+    CaStatus, CertifyCaRequest, HolderCertificateResponse, HolderLogResponse,
+    RevokeCertificateResponse,
+};
+use netid_testkit::{TestServer, Wallet};
+use reqwest::StatusCode;
+
+use crate::client::{Client, People};
+
+const DAY: u64 = 86_400;
+
+fn now() -> u64 {
+    u64::try_from(netid_testkit::now()).unwrap()
+}
+
+/// The offline root, which only the operator's machine holds.
+struct Root {
+    key: SigningKey,
+    certificate: Certificate,
+}
+
+impl Root {
+    fn generate(suite: &Suite) -> Self {
+        let key = suite.generate_signing_key().unwrap();
+        let certificate = netid_ca::issue(
+            &CertificateTemplate::new(
+                "CN=netid test offline root,O=netid test",
+                Profile::Root,
+                [0x11; 16],
+                now() - DAY,
+                now() + 3650 * DAY,
+            ),
+            key.verifying_key(),
+            None,
+            &key,
+        )
+        .unwrap();
+        Self { key, certificate }
+    }
+
+    /// Certifies the service's issuing key (SPKI PEM) as an issuing CA.
+    fn certify(&self, suite: &Suite, issuing_key_pem: &str) -> Certificate {
+        netid_ca::issue(
+            &CertificateTemplate::new(
+                "CN=netid test issuing ca,O=netid test",
+                Profile::IssuingCa,
+                [0x22; 16],
+                now() - DAY,
+                now() + 1825 * DAY,
+            ),
+            &suite.verifying_key_from_spki_pem(issuing_key_pem).unwrap(),
+            Some(&self.certificate),
+            &self.key,
+        )
+        .unwrap()
+    }
+}
+
+/// A server with the CA of `suite`, an authority and the synthetic roster, and an enrolled
+/// adult.
+async fn world(suite: &str) -> (TestServer, tempfile::TempDir, Client, Wallet) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![("NETID_CA_SUITE".to_owned(), suite.to_owned())];
+    let server = TestServer::start_with_env(dir.path(), env).await.unwrap();
+    let client = Client::new(&server);
+    let authority = netid_testkit::Authority::generate("test-authority");
+    client.register_authority(&authority).await;
+    let people = People::new();
+    client.load_roster(&authority.sign(people.all())).await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&people.adult))
+        .await;
+    (server, dir, client, wallet)
+}
+
+async fn ca_status(client: &Client) -> CaStatus {
+    let answer = client
+        .send(
+            client
+                .http
+                .get(format!("{}/v1/operator/ca", client.base_url))
+                .bearer_auth(&client.operator),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()
+}
+
+async fn certify(client: &Client, root: &Root, issuing: &Certificate) -> crate::client::Answer {
+    let request = CertifyCaRequest {
+        root_certificate: netid_ca::to_pem(&root.certificate).unwrap(),
+        issuing_certificate: netid_ca::to_pem(issuing).unwrap(),
+    };
+    client
+        .post("/v1/operator/ca/certify", Some(&client.bearer()), &request)
+        .await
+}
+
+async fn get_bytes(client: &Client, path: &str) -> (StatusCode, Vec<u8>) {
+    let response = client
+        .http
+        .get(format!("{}{path}", client.base_url))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn openssl(args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl").args(args).output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The CRL the service serves now, as PEM for OpenSSL.
+async fn crl_pem(client: &Client) -> String {
+    let (status, der) = get_bytes(client, "/v1/ca/crl").await;
+    assert_eq!(status, StatusCode::OK);
+    let crl = <netid_ca::CertificateList as der::Decode>::from_der(&der).unwrap();
+    netid_ca::crl_to_pem(&crl).unwrap()
+}
+
+// OpenSSL runs synchronously here while the server answers it: a second worker thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
+    let suite = Suite::intl();
+    let (server, _data, client, wallet) = world("intl").await;
+    let files = tempfile::tempdir().unwrap();
+
+    // Not certified yet: every CA answer says so.
+    let (status, _) = get_bytes(&client, "/v1/ca/crl").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let certificate_key = suite.generate_signing_key().unwrap();
+    let csr = netid_ca::build_request("CN=ignored", &certificate_key).unwrap();
+    client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(&csr),
+        )
+        .await
+        .problem(StatusCode::SERVICE_UNAVAILABLE, "ca_not_certified");
+
+    let before = ca_status(&client).await;
+    assert_eq!((before.suite.as_str(), before.certified), ("intl", false));
+    let root = Root::generate(&suite);
+    // A certificate for another key, or from another root, is refused.
+    let stranger = suite.generate_signing_key().unwrap();
+    let wrong_key = root.certify(&suite, &stranger.verifying_key().to_spki_pem().unwrap());
+    certify(&client, &root, &wrong_key)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_certificate");
+    let other_root = Root::generate(&suite);
+    let other_issuing = other_root.certify(&suite, &before.issuing_public_key);
+    certify(&client, &root, &other_issuing)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_certificate");
+    let issuing = root.certify(&suite, &before.issuing_public_key);
+    let answer = certify(&client, &root, &issuing).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let after: CaStatus = answer.json();
+    assert!(after.certified && after.chain.is_some());
+
+    // A holder's certificate: pseudonymous subject, CRL and OCSP locations.
+    let answer = client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(&csr),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let issued: HolderCertificateResponse = answer.json();
+    let root_path = write(
+        files.path(),
+        "root.pem",
+        netid_ca::to_pem(&root.certificate).unwrap(),
+    );
+    let issuing_path = write(
+        files.path(),
+        "issuing.pem",
+        netid_ca::to_pem(&issuing).unwrap(),
+    );
+    let holder_path = write(files.path(), "holder.pem", &issued.certificate);
+    let (_, text) = openssl(&["x509", "-in", s(&holder_path), "-noout", "-text"]);
+    assert!(text.contains("O = netid holder"), "{text}");
+    assert!(!text.contains("测试"), "the subject is a pseudonym: {text}");
+    assert!(
+        text.contains("/v1/ca/crl") && text.contains("/v1/ca/ocsp"),
+        "{text}"
+    );
+    assert!(issued.chain.contains("BEGIN CERTIFICATE"));
+
+    let verify_with_crl = |crl: &Path| {
+        openssl(&[
+            "verify",
+            "-x509_strict",
+            "-crl_check",
+            "-CAfile",
+            s(&root_path),
+            "-untrusted",
+            s(&issuing_path),
+            "-CRLfile",
+            s(crl),
+            s(&holder_path),
+        ])
+    };
+    let ocsp = || {
+        openssl(&[
+            "ocsp",
+            "-url",
+            &format!("{}/v1/ca/ocsp", server.base_url),
+            "-issuer",
+            s(&issuing_path),
+            "-cert",
+            s(&holder_path),
+            "-CAfile",
+            s(&root_path),
+            "-verify_other",
+            s(&issuing_path),
+        ])
+    };
+    let crl = write(files.path(), "crl-1.pem", crl_pem(&client).await);
+    let (ok, out) = verify_with_crl(&crl);
+    assert!(ok, "{out}");
+    let (ok, out) = ocsp();
+    assert!(ok && out.contains("Response verify OK"), "{out}");
+    assert!(out.contains("holder.pem: good"), "{out}");
+
+    // Revocation by the holder, once; another holder cannot.
+    let other = Wallet::generate();
+    client
+        .enroll_ok(&other.enroll_request(&People::new().teen))
+        .await;
+    client
+        .post(
+            "/v1/holders/certificates/revoke",
+            None,
+            &other.revocation_request(&issued.serial, None),
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND, "certificate_not_found");
+    let revocation = wallet.revocation_request(&issued.serial, Some("key_compromise"));
+    let revoke = || client.post("/v1/holders/certificates/revoke", None, &revocation);
+    let first: RevokeCertificateResponse = revoke().await.json();
+    let again: RevokeCertificateResponse = revoke().await.json();
+    assert_eq!((first.revoked, again.revoked), (true, false));
+
+    let crl = write(files.path(), "crl-2.pem", crl_pem(&client).await);
+    let (ok, out) = verify_with_crl(&crl);
+    assert!(!ok && out.contains("certificate revoked"), "{out}");
+    let (ok, out) = ocsp();
+    assert!(ok && out.contains("Response verify OK"), "{out}");
+    assert!(out.contains("holder.pem: revoked"), "{out}");
+    assert!(out.contains("Reason: keyCompromise"), "{out}");
+
+    // OCSP by GET (RFC 6960 A.1), with a request OpenSSL wrote.
+    let request = files.path().join("request.der");
+    let (ok, out) = openssl(&[
+        "ocsp",
+        "-issuer",
+        s(&issuing_path),
+        "-cert",
+        s(&holder_path),
+        "-reqout",
+        s(&request),
+    ]);
+    assert!(ok, "{out}");
+    let encoded = Base64::encode_string(&std::fs::read(&request).unwrap());
+    let path = format!(
+        "/v1/ca/ocsp/{}",
+        encoded.replace('/', "%2F").replace('+', "%2B")
+    );
+    let (status, response) = get_bytes(&client, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let checked = verify_ocsp_response(&response, &issuing).unwrap();
+    assert!(matches!(
+        checked.statuses[0].1,
+        CertificateStatus::Revoked {
+            reason: RevocationReason::KeyCompromise,
+            ..
+        }
+    ));
+
+    // Issuance and revocation are the holder's log entries.
+    let history: HolderLogResponse = client
+        .post("/v1/holders/log", None, &wallet.log_request())
+        .await
+        .json();
+    let kinds: Vec<EntryKind> = history
+        .entries
+        .iter()
+        .map(|entry| Entry::from_leaf(entry.leaf.as_bytes()).unwrap().kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            EntryKind::Enrollment,
+            EntryKind::CertificateIssued,
+            EntryKind::CertificateRevoked
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sm2_ca_issues_checks_and_survives_a_restart() {
+    let suite = Suite::gm();
+    let (server, data, client, wallet) = world("gm").await;
+    let files = tempfile::tempdir().unwrap();
+    let status = ca_status(&client).await;
+    assert_eq!(status.suite, "gm", "SM2 is the default");
+    let root = Root::generate(&suite);
+    let issuing = root.certify(&suite, &status.issuing_public_key);
+    assert_eq!(
+        certify(&client, &root, &issuing).await.status,
+        StatusCode::OK
+    );
+
+    // A request for a key of the other suite, or garbage, is refused.
+    let p256 = Suite::intl().generate_signing_key().unwrap();
+    let wrong = netid_ca::build_request("CN=x", &p256).unwrap();
+    client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(&wrong),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(b"garbage"),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    let mut forged = wallet.certificate_request(&wrong);
+    forged.signature = Wallet::generate().certificate_request(&wrong).signature;
+    client
+        .post("/v1/holders/certificates", None, &forged)
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+
+    let key = suite.generate_signing_key().unwrap();
+    let csr = netid_ca::build_request("CN=ignored", &key).unwrap();
+    let issued: HolderCertificateResponse = client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(&csr),
+        )
+        .await
+        .json();
+    let holder_path = write(files.path(), "holder.pem", &issued.certificate);
+    let issuing_path = write(
+        files.path(),
+        "issuing.pem",
+        netid_ca::to_pem(&issuing).unwrap(),
+    );
+    // OpenSSL 3.0 checks SM2 links one at a time with the standard distinguishing ID.
+    let (ok, out) = openssl(&[
+        "verify",
+        "-partial_chain",
+        "-vfyopt",
+        "distid:1234567812345678",
+        "-CAfile",
+        s(&issuing_path),
+        s(&holder_path),
+    ]);
+    assert!(ok, "{out}");
+    server.stop().await;
+
+    // After a restart the CA is still certified and its responder still answers.
+    let server = TestServer::start_with_env(
+        data.path(),
+        vec![("NETID_CA_SUITE".to_owned(), "gm".to_owned())],
+    )
+    .await
+    .unwrap();
+    let request = files.path().join("request.der");
+    let (ok, out) = openssl(&[
+        "ocsp",
+        "-issuer",
+        s(&issuing_path),
+        "-cert",
+        s(&holder_path),
+        "-reqout",
+        s(&request),
+    ]);
+    assert!(ok, "{out}");
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/ca/ocsp", server.base_url))
+        .header(reqwest::header::CONTENT_TYPE, "application/ocsp-request")
+        .body(std::fs::read(&request).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()[reqwest::header::CONTENT_TYPE],
+        "application/ocsp-response"
+    );
+    let checked = verify_ocsp_response(&response.bytes().await.unwrap(), &issuing).unwrap();
+    assert_eq!(checked.statuses[0].1, CertificateStatus::Good);
+    // A serial this CA never issued is unknown; garbage is a malformed request.
+    let garbage = reqwest::Client::new()
+        .post(format!("{}/v1/ca/ocsp", server.base_url))
+        .body(b"garbage".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verify_ocsp_response(&garbage.bytes().await.unwrap(), &issuing),
+        Err(netid_ca::Error::OcspUnsuccessful { status: 1 })
+    );
+    server.stop().await;
+}
