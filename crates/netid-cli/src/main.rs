@@ -5,6 +5,7 @@
 //! error (from clap).
 
 mod audit;
+mod ca;
 mod doc;
 
 use std::io::Write;
@@ -56,6 +57,9 @@ enum Command {
     /// A synthetic document authority, for tests and demonstrations.
     #[command(subcommand)]
     Authority(AuthorityCommand),
+    /// The certification authority's offline root.
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Audit the transparency log: fetch the latest checkpoint and every entry, check them
     /// against every checkpoint seen before, verify the log's consistency proofs, and print
     /// the public counts per month. Exits 1 on any inconsistency.
@@ -144,6 +148,38 @@ enum WalletCommand {
         #[arg(long, env = "NETID_LOG_KEY")]
         log_key: Option<String>,
     },
+    /// Get an electronic-signature certificate (pseudonymous subject) for a new key of the CA's
+    /// suite: writes the key (mode 0600) and the certificate with its chain (PEM).
+    Certificate {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Where to write the certificate's new key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the certificate and its chain.
+        #[arg(long)]
+        out: PathBuf,
+        /// The CA's suite: gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+    },
+    /// Revoke one of your certificates.
+    RevokeCertificate {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The certificate's serial number (hex).
+        #[arg(long)]
+        serial: String,
+        /// unspecified, key_compromise, superseded or cessation_of_operation.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Make a presentation for a platform (prints JSON for `netid platform verify`).
     Present {
         /// The wallet key file.
@@ -220,6 +256,42 @@ enum PlatformCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum CaCommand {
+    /// Make an offline root: a key (PKCS#8 PEM, mode 0600) and its self-signed certificate.
+    InitRoot {
+        /// Crypto suite: gm (SM2) or intl (P-256); the service's CA suite.
+        #[arg(long, default_value = "gm")]
+        suite: String,
+        /// Where to write the root key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the root certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// The root's distinguished name.
+        #[arg(long, default_value = "CN=netid root CA,O=netid")]
+        subject: String,
+        /// Validity in days.
+        #[arg(long, default_value_t = 3650)]
+        days: u64,
+    },
+    /// Certify the service's issuing CA key with the offline root and install the certificate.
+    Certify {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The root key file.
+        #[arg(long)]
+        root_key: PathBuf,
+        /// The root certificate (PEM).
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// Validity of the issuing CA certificate in days.
+        #[arg(long, default_value_t = 1825)]
+        days: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuthorityCommand {
     /// Generate an authority SM2 key (PKCS#8 PEM, mode 0600) and print its public key.
     Init {
@@ -290,6 +362,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Authority(command) => authority(command),
+        Command::Ca(CaCommand::InitRoot {
+            suite,
+            key,
+            cert,
+            subject,
+            days,
+        }) => ca::init_root(&suite, &key, &cert, &subject, days),
+        Command::Ca(CaCommand::Certify {
+            auth,
+            root_key,
+            root_cert,
+            days,
+        }) => ca::certify(
+            &auth.server.server,
+            &auth.credential,
+            &root_key,
+            &root_cert,
+            days,
+        ),
         Command::Audit {
             server,
             log_key,
@@ -460,6 +551,66 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        WalletCommand::Certificate {
+            server,
+            wallet,
+            key,
+            out,
+            suite,
+        } => {
+            let wallet = load_key(&wallet)?;
+            let suite = Suite::new(suite.parse::<SuiteId>().context("--suite")?);
+            let certificate_key = suite.generate_signing_key()?;
+            let csr = netid_ca::build_request("CN=netid holder request", &certificate_key)?;
+            let csr = Base64UrlUnpadded::encode_string(&csr);
+            let timestamp = now()?;
+            let request = netid_proto::HolderCertificateRequest {
+                signature: sign(
+                    &wallet,
+                    &signing::certificate_request_message(&csr, timestamp),
+                )?,
+                csr,
+                wallet_key: public_key(&wallet)?,
+                timestamp,
+            };
+            let answer = post(&server.server, "/v1/holders/certificates", None, &request)?;
+            let issued: netid_proto::HolderCertificateResponse =
+                serde_json::from_str(&answer).context("the service's answer is malformed")?;
+            write_secret(&key, &certificate_key.to_pkcs8_pem()?)?;
+            std::fs::write(&out, format!("{}{}", issued.certificate, issued.chain))
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", serde_json::json!({ "serial": issued.serial }));
+            Ok(())
+        }
+        WalletCommand::RevokeCertificate {
+            server,
+            wallet,
+            serial,
+            reason,
+        } => {
+            let wallet = load_key(&wallet)?;
+            let timestamp = now()?;
+            let request = netid_proto::RevokeCertificateRequest {
+                signature: sign(
+                    &wallet,
+                    &signing::certificate_revocation_message(&serial, reason.as_deref(), timestamp),
+                )?,
+                serial,
+                reason,
+                wallet_key: public_key(&wallet)?,
+                timestamp,
+            };
+            println!(
+                "{}",
+                post(
+                    &server.server,
+                    "/v1/holders/certificates/revoke",
+                    None,
+                    &request
+                )?
+            );
+            Ok(())
+        }
         WalletCommand::Log {
             server,
             wallet,
@@ -586,6 +737,20 @@ fn post(
             request = request.header(reqwest::header::AUTHORIZATION, authorization);
         }
         let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        answer(response).await
+    })
+}
+
+/// GETs `path` with `authorization`; returns the body, or an error with the problem's detail.
+fn get(server: &str, path: &str, authorization: &str) -> anyhow::Result<String> {
+    block_on(async {
+        let url = format!("{}{path}", server.trim_end_matches('/'));
+        let response = reqwest::Client::new()
+            .get(&url)
+            .header(reqwest::header::AUTHORIZATION, authorization)
             .send()
             .await
             .with_context(|| format!("cannot reach {url}"))?;

@@ -11,6 +11,7 @@
 )]
 
 mod audit;
+mod ca;
 mod crash;
 mod doc;
 mod flows;

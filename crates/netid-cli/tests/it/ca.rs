@@ -1,0 +1,174 @@
+//! The CA through the binary: an offline root, certifying the service's issuing CA, a holder's
+//! certificate, its revocation in the CRL.
+
+use crate::flows::reqwest_text;
+use crate::{Served, netid, netid_ok};
+
+#[test]
+fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let served = Served::start(&dir.path().join("data"));
+    let server = served.base_url.clone();
+    let credential = served.operator_credential.clone();
+
+    netid_ok(&[
+        "ca",
+        "init-root",
+        "--key",
+        &path("root.key"),
+        "--cert",
+        &path("root.pem"),
+    ]);
+    let refused = netid(
+        &[
+            "ca",
+            "init-root",
+            "--key",
+            &path("root.key"),
+            "--cert",
+            &path("other.pem"),
+        ],
+        b"",
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "never overwrites a root key"
+    );
+    let certified = netid_ok(&[
+        "ca",
+        "certify",
+        "--server",
+        &server,
+        "--credential",
+        &credential,
+        "--root-key",
+        &path("root.key"),
+        "--root-cert",
+        &path("root.pem"),
+    ]);
+    let status: serde_json::Value = serde_json::from_str(&certified).unwrap();
+    assert_eq!(status["certified"], true);
+
+    // A holder (enrolled through the API) asks for a certificate.
+    let authority = netid_testkit::Authority::generate("test-authority");
+    let netid_proto::PublicKey::Pem(authority_pem) = authority.public_key() else {
+        panic!("the test authority's key is PEM");
+    };
+    std::fs::write(path("authority.pub"), authority_pem).unwrap();
+    let birth = netid_testkit::years_ago(30, netid_testkit::today());
+    let adult = netid_testkit::resident("110101", "测试甲", birth, "P-0001", None);
+    std::fs::write(
+        path("roster.json"),
+        serde_json::to_vec(&authority.sign(vec![adult.clone()])).unwrap(),
+    )
+    .unwrap();
+    for args in [
+        vec![
+            "register-authority",
+            "--name",
+            "test-authority",
+            "--public-key",
+            &path("authority.pub"),
+        ],
+        vec!["load-roster", "--roster", &path("roster.json")],
+    ] {
+        let mut full = vec!["operator"];
+        full.extend(args);
+        full.extend(["--server", &server, "--credential", &credential]);
+        netid_ok(&full);
+    }
+    netid_ok(&["wallet", "init", "--wallet", &path("wallet.key")]);
+    netid_ok(&[
+        "wallet",
+        "enroll",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--type",
+        "resident-id",
+        "--number",
+        &adult.document_number,
+        "--name",
+        "测试甲",
+    ]);
+    let issued = netid_ok(&[
+        "wallet",
+        "certificate",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--key",
+        &path("signing.key"),
+        "--out",
+        &path("signing.pem"),
+    ]);
+    let serial = serde_json::from_str::<serde_json::Value>(&issued).unwrap()["serial"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let chain = std::fs::read_to_string(path("signing.pem")).unwrap();
+    assert_eq!(
+        chain.matches("BEGIN CERTIFICATE").count(),
+        3,
+        "leaf, issuing CA, root"
+    );
+
+    let revoked = netid_ok(&[
+        "wallet",
+        "revoke-certificate",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--serial",
+        &serial,
+        "--reason",
+        "key_compromise",
+    ]);
+    assert!(revoked.contains("\"revoked\":true"), "{revoked}");
+    let bad = netid(
+        &[
+            "wallet",
+            "revoke-certificate",
+            "--server",
+            &server,
+            "--wallet",
+            &path("wallet.key"),
+            "--serial",
+            &serial,
+            "--reason",
+            "because",
+        ],
+        b"",
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8(bad.stderr).unwrap().contains("reason"));
+    // The CRL the service serves lists it.
+    let crl = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::get(format!("{server}/v1/ca/crl"))
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+        });
+    let crl = <netid_ca::CertificateList as der::Decode>::from_der(&crl).unwrap();
+    let listed: Vec<String> = crl
+        .tbs_cert_list
+        .revoked_certificates
+        .iter()
+        .flatten()
+        .map(|entry| hex::encode(entry.serial_number.as_bytes()))
+        .collect();
+    assert_eq!(listed, vec![serial]);
+    assert!(reqwest_text(&format!("{server}/v1/ca/chain")).contains("BEGIN CERTIFICATE"));
+    served.stop();
+}
