@@ -48,6 +48,35 @@ pub enum Error {
         /// The `OCSPResponseStatus` value.
         status: u32,
     },
+    /// No issuer of a certificate in the path is among the intermediates or trust anchors.
+    #[error(
+        "no certificate of the path's issuer was given; add the intermediate or trust its root"
+    )]
+    UnknownIssuer,
+    /// The path is longer than netid follows.
+    #[error("the certification path is longer than 8 certificates")]
+    PathTooLong,
+    /// A certificate in the path is not valid yet at the time checked.
+    #[error("a certificate in the path is not valid yet")]
+    NotYetValid,
+    /// A certificate in the path has expired at the time checked.
+    #[error("a certificate in the path has expired")]
+    Expired,
+    /// An issuer in the path is not a CA (no basicConstraints CA:TRUE, or no keyCertSign).
+    #[error("an issuer in the path is not a CA: it lacks basicConstraints CA:TRUE or keyCertSign")]
+    NotACa,
+    /// More CAs below an issuer than its pathLenConstraint allows.
+    #[error("the path has more intermediate CAs than an issuer's path length constraint allows")]
+    PathLengthExceeded,
+    /// A certificate carries a critical extension netid does not understand.
+    #[error("a certificate carries the critical extension {oid}, which netid does not process")]
+    UnknownCriticalExtension {
+        /// The extension's OID.
+        oid: String,
+    },
+    /// A certificate in the path is listed on its issuer's CRL.
+    #[error("a certificate in the path is revoked")]
+    Revoked,
     /// A cryptographic operation failed.
     #[error(transparent)]
     Crypto(#[from] netid_crypto::Error),

@@ -26,6 +26,7 @@ mod certificate;
 mod crl;
 mod error;
 mod ocsp;
+mod path;
 mod request;
 
 pub use certificate::{
@@ -37,6 +38,7 @@ pub use error::Error;
 pub use ocsp::{
     CertificateStatus, CheckedResponse, OcspResponder, requested_serials, verify_ocsp_response,
 };
+pub use path::validate_path;
 pub use request::{VerifiedRequest, verify_request};
 pub use x509_cert::Certificate;
 pub use x509_cert::crl::CertificateList;

@@ -13,6 +13,7 @@
 
 mod independent_sm2;
 mod ocsp;
+mod path;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
