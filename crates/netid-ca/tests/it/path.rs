@@ -195,8 +195,8 @@ fn openssl_made_chains_of_both_suites_validate() {
         let leaf = shop.issue("leaf", &intermediate, LEAF);
         let path = validate_path(
             &leaf.certificate,
-            &[intermediate.certificate.clone()],
-            &[root.certificate.clone()],
+            std::slice::from_ref(&intermediate.certificate),
+            std::slice::from_ref(&root.certificate),
             inside(&leaf.certificate),
             &[],
         )
@@ -235,7 +235,12 @@ fn each_broken_chain_fails_with_its_own_error() {
         Err(Error::UnknownIssuer)
     );
     assert_eq!(
-        check(&leaf.certificate, &chain, &[other.certificate.clone()], at),
+        check(
+            &leaf.certificate,
+            &chain,
+            std::slice::from_ref(&other.certificate),
+            at
+        ),
         Err(Error::UnknownIssuer)
     );
 
@@ -262,7 +267,7 @@ fn each_broken_chain_fails_with_its_own_error() {
     assert_eq!(
         check(
             &under.certificate,
-            &[not_a_ca.certificate.clone()],
+            std::slice::from_ref(&not_a_ca.certificate),
             &anchors,
             at
         ),
@@ -279,8 +284,8 @@ fn each_broken_chain_fails_with_its_own_error() {
     assert_eq!(
         check(
             &strict_leaf.certificate,
-            &[strict_intermediate.certificate.clone()],
-            &[strict.certificate.clone()],
+            std::slice::from_ref(&strict_intermediate.certificate),
+            std::slice::from_ref(&strict.certificate),
             at
         ),
         Err(Error::PathLengthExceeded)
@@ -314,7 +319,13 @@ fn each_broken_chain_fails_with_its_own_error() {
     )
     .unwrap();
     assert_eq!(
-        validate_path(&leaf.certificate, &chain, &anchors, at, &[crl.clone()]),
+        validate_path(
+            &leaf.certificate,
+            &chain,
+            &anchors,
+            at,
+            std::slice::from_ref(&crl)
+        ),
         Err(Error::Revoked)
     );
     // The same CRL does not touch the intermediate itself (the root did not issue it).
