@@ -74,6 +74,9 @@ pub enum Error {
         /// The extension's OID.
         oid: String,
     },
+    /// An OCSP response or CRL is not current at the time checked (a replayed or stale one).
+    #[error("the revocation status is not current at the time checked; fetch a fresh one")]
+    StaleStatus,
     /// A certificate in the path is listed on its issuer's CRL.
     #[error("a certificate in the path is revoked")]
     Revoked,

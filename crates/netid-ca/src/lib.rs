@@ -36,7 +36,8 @@ pub use certificate::{
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;
 pub use ocsp::{
-    CertificateStatus, CheckedResponse, OcspResponder, requested_serials, verify_ocsp_response,
+    CertificateStatus, CheckedResponse, MAX_OCSP_REQUESTS, OcspFailure, OcspResponder,
+    ocsp_failure_response, requested_serials, verify_ocsp_response,
 };
 pub use path::validate_path;
 pub use request::{VerifiedRequest, verify_request};

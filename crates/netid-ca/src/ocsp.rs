@@ -25,6 +25,9 @@ use x509_cert::serial_number::SerialNumber;
 use crate::certificate::{signature_algorithm, verify_issuer_signature};
 use crate::{Error, RevocationReason, signature_suite, verify_signed_by};
 
+/// The most certificates one request may ask about; more is `malformedRequest` (RFC 5019
+/// clients ask about one).
+pub const MAX_OCSP_REQUESTS: usize = 16;
 /// `id-pkix-ocsp-basic`, RFC 6960 §4.2.1.
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// `id-pkix-ocsp-nonce`, RFC 6960 §4.4.1.
@@ -293,7 +296,7 @@ impl OcspResponder {
             return unsuccessful(ResponseStatus::MalformedRequest);
         };
         let requests = &request.tbs_request.request_list;
-        if requests.is_empty() {
+        if requests.is_empty() || requests.len() > MAX_OCSP_REQUESTS {
             return unsuccessful(ResponseStatus::MalformedRequest);
         }
         let this_update = generalized_time(now)?;
@@ -369,10 +372,13 @@ impl OcspResponder {
     }
 }
 
-/// The serial numbers an OCSP request asks about (empty if it does not parse), so that a
-/// caller can look their statuses up before [`OcspResponder::respond`].
+/// The serial numbers an OCSP request asks about (empty if it does not parse or asks about
+/// more than [`MAX_OCSP_REQUESTS`]), so that a caller can look their statuses up before
+/// [`OcspResponder::respond`].
 pub fn requested_serials(request: &[u8]) -> Vec<SerialNumber> {
     OcspRequest::from_der(request)
+        .ok()
+        .filter(|request| request.tbs_request.request_list.len() <= MAX_OCSP_REQUESTS)
         .map(|request| {
             request
                 .tbs_request
@@ -393,12 +399,18 @@ pub struct CheckedResponse {
     pub nonce: Option<Vec<u8>>,
 }
 
-/// Checks a DER `OCSPResponse` about certificates of `issuer`: it must be successful, basic,
-/// signed by a responder certificate that `issuer` signed for OCSPSigning (or by `issuer`
-/// itself), and answer only for `issuer`'s certificates.
+/// How far a response's `thisUpdate` may lie ahead of the checker's clock.
+const CLOCK_SKEW_SECONDS: u64 = 300;
+
+/// Checks a DER `OCSPResponse` about certificates of `issuer` at time `at` (Unix seconds): it
+/// must be successful, basic, signed by a responder certificate that `issuer` signed for
+/// OCSPSigning and that is valid at `at` (or by `issuer` itself), answer only for `issuer`'s
+/// certificates, and be current: `thisUpdate` not after `at` (five minutes' skew allowed) and
+/// `nextUpdate`, if given, not before it. A replayed old answer is refused.
 pub fn verify_ocsp_response(
     response: &[u8],
     issuer: &Certificate,
+    at: u64,
 ) -> Result<CheckedResponse, Error> {
     let malformed = Error::MalformedDer {
         what: "ocsp response",
@@ -431,6 +443,12 @@ pub fn verify_ocsp_response(
             if !has_ocsp_signing(delegated)? {
                 return Err(Error::NotAnOcspResponder);
             }
+            let validity = delegated.tbs_certificate().validity();
+            if at < validity.not_before.to_unix_duration().as_secs()
+                || at > validity.not_after.to_unix_duration().as_secs()
+            {
+                return Err(Error::NotAnOcspResponder);
+            }
             delegated.clone()
         }
         ResponderId::ByKey(_) => return Err(Error::NotAnOcspResponder),
@@ -451,6 +469,13 @@ pub fn verify_ocsp_response(
         .map(|single| {
             if !hashes.iter().any(|h| h.matches(&single.cert_id)) {
                 return Err(Error::IssuerMismatch);
+            }
+            let this_update = single.this_update.to_unix_duration().as_secs();
+            let expired = single
+                .next_update
+                .is_some_and(|next| next.to_unix_duration().as_secs() < at);
+            if this_update > at.saturating_add(CLOCK_SKEW_SECONDS) || expired {
+                return Err(Error::StaleStatus);
             }
             let status = match &single.cert_status {
                 CertStatus::Good(_) => CertificateStatus::Good,
@@ -474,6 +499,23 @@ pub fn verify_ocsp_response(
         .find(|extension| extension.extn_id == ID_PKIX_OCSP_NONCE)
         .map(|extension| extension.extn_value.as_bytes().to_vec());
     Ok(CheckedResponse { statuses, nonce })
+}
+
+/// Why a responder could not answer at all (RFC 6960 §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcspFailure {
+    /// The request could not be read.
+    MalformedRequest,
+    /// The responder cannot answer now (for example, it is not certified yet).
+    TryLater,
+}
+
+/// The unsigned `OCSPResponse` (DER) that reports `failure`.
+pub fn ocsp_failure_response(failure: OcspFailure) -> Result<Vec<u8>, Error> {
+    unsuccessful(match failure {
+        OcspFailure::MalformedRequest => ResponseStatus::MalformedRequest,
+        OcspFailure::TryLater => ResponseStatus::TryLater,
+    })
 }
 
 fn unsuccessful(status: ResponseStatus) -> Result<Vec<u8>, Error> {

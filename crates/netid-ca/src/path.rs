@@ -37,7 +37,7 @@ const UNDERSTOOD: [ObjectIdentifier; 10] = [
 ];
 
 /// Validates `leaf` up to one of `anchors` through `intermediates`, at `at` (Unix seconds),
-/// with `crls` (each checked against its issuer before use). Returns the path, leaf first,
+/// with `crls` (each checked against its issuer and for being current at `at` before use). Returns the path, leaf first,
 /// anchor last.
 pub fn validate_path(
     leaf: &Certificate,
@@ -61,12 +61,27 @@ pub fn validate_path(
         if path.len() > MAX_DEPTH {
             return Err(Error::PathTooLong);
         }
-        let issuer = intermediates
+        // Several certificates may carry the issuer's name (a key rollover): take the one whose
+        // key signed this certificate.
+        let mut candidates = intermediates
             .iter()
-            .find(|candidate| candidate.tbs_certificate().subject() == issuer_name)
-            .ok_or(Error::UnknownIssuer)?;
-        verify_signed_by(current, issuer)?;
-        path.push(issuer.clone());
+            .filter(|candidate| candidate.tbs_certificate().subject() == issuer_name)
+            .peekable();
+        if candidates.peek().is_none() {
+            return Err(Error::UnknownIssuer);
+        }
+        let mut last_error = Error::UnknownIssuer;
+        let mut found = None;
+        for candidate in candidates {
+            match verify_signed_by(current, candidate) {
+                Ok(()) => {
+                    found = Some(candidate.clone());
+                    break;
+                }
+                Err(error) => last_error = error,
+            }
+        }
+        path.push(found.ok_or(last_error)?);
     }
 
     // `path` is leaf, intermediates..., anchor. Every certificate but the anchor (trusted as
@@ -78,7 +93,7 @@ pub fn validate_path(
         };
         check_validity(certificate, at)?;
         check_critical_extensions(certificate)?;
-        check_revocation(certificate, issuer, crls)?;
+        check_revocation(certificate, issuer, crls, at)?;
     }
     for (intermediates_below, issuer) in path.iter().skip(1).enumerate() {
         let Some(constraints) = basic_constraints(issuer)?.filter(|constraints| constraints.ca)
@@ -126,6 +141,7 @@ fn check_revocation(
     certificate: &Certificate,
     issuer: &Certificate,
     crls: &[CertificateList],
+    at: u64,
 ) -> Result<(), Error> {
     let serial = certificate.tbs_certificate().serial_number();
     for crl in crls {
@@ -133,6 +149,14 @@ fn check_revocation(
             continue;
         }
         verify_crl(crl, issuer)?;
+        let this_update = crl.tbs_cert_list.this_update.to_unix_duration().as_secs();
+        let expired = crl
+            .tbs_cert_list
+            .next_update
+            .is_some_and(|next| next.to_unix_duration().as_secs() < at);
+        if this_update > at || expired {
+            return Err(Error::StaleStatus);
+        }
         let listed = crl
             .tbs_cert_list
             .revoked_certificates

@@ -182,6 +182,16 @@ impl Ca {
             &self.issuing_key,
         )
         .map_err(|error| invalid(&error.to_string()))?;
+        // The whole path must hold now: the root and the issuing certificate are CAs that may
+        // sign certificates, within their validity and path length.
+        netid_ca::validate_path(
+            &responder,
+            std::slice::from_ref(&issuing),
+            std::slice::from_ref(&root),
+            now,
+            &[],
+        )
+        .map_err(|error| invalid(&error.to_string()))?;
         let responder_row = row(&responder, None, "ocsp-responder", now)?;
         let log_entry =
             state

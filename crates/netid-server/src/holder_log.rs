@@ -2,11 +2,13 @@
 //! log key, the latest checkpoint, and each of their entries with its inclusion proof. The
 //! wallet recognises the entries by their tags and checks the proofs against the checkpoint,
 //! so it need not trust the server's selection to know that what it was shown is in the log.
-//! A guardian also gets the log of each minor in their care (the minor's log key and entries).
+//! A guardian also gets the log of each minor in their care (the minor's log key and entries),
+//! until the minor turns 18.
 
 use netid_proto::{HolderLogEntry, HolderLogRequest, HolderLogResponse, WardLog, signing};
 use netid_store::HolderRow;
 
+use crate::enrollment::ADULT_AGE;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, personal};
@@ -28,7 +30,19 @@ pub(crate) async fn holder_log(
         .log
         .sequence(state.store.as_ref(), state.clock.now())
         .await?;
-    let wards = state.store.wards_of(holder.id).await?;
+    // A guardian sees a ward's entries only while the ward is a minor (Art. 4).
+    let today = state.clock.today()?;
+    let mut wards = Vec::new();
+    for ward in state.store.wards_of(holder.id).await? {
+        let record = personal::open(&state.keys.master, &ward, today)?;
+        if record
+            .birth_date()
+            .age_on(today)
+            .is_some_and(|age| age < ADULT_AGE)
+        {
+            wards.push(ward);
+        }
+    }
     let (log_key, entries) = entries_of(state, &holder, size).await?;
     let mut ward_logs = Vec::new();
     for ward in &wards {

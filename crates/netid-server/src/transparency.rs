@@ -238,8 +238,9 @@ impl TileRequest {
             "entries" => None,
             digits => {
                 let level: u32 = digits.parse().ok()?;
-                // Levels are written without leading zeros; 8 * L must stay a tree height.
-                if digits != level.to_string() || level * TILE_HEIGHT >= 64 {
+                // Levels are written without leading zeros.
+                // 8 * L must stay a tree height below 64; compare before multiplying.
+                if digits != level.to_string() || level >= 64 / TILE_HEIGHT {
                     return None;
                 }
                 Some(level)
@@ -310,8 +311,12 @@ impl TransparencyLog {
             return Ok(Some(hashes.iter().flat_map(|hash| hash.0).collect()));
         }
         drop(sequenced);
+        let leaves = store.log_entries(start, end).await?;
+        if u64::try_from(leaves.len()).ok() != Some(end - start) {
+            return Err(Error::LogCorrupt("the log has a gap"));
+        }
         let mut bundle = Vec::new();
-        for leaf in store.log_entries(start, end).await? {
+        for leaf in leaves {
             let len = u16::try_from(leaf.len())
                 .map_err(|_| Error::Internal("a log entry longer than 65535 bytes"))?;
             bundle.extend_from_slice(&len.to_be_bytes());
@@ -351,10 +356,9 @@ async fn append_new_entries(store: &dyn Store, tree: &mut Tree) -> Result<(), Er
     let size = store.log_size().await?;
     while tree.size() < size {
         let start = tree.size();
-        let leaves = store
-            .log_entries(start, start.saturating_add(LOAD_BATCH).min(size))
-            .await?;
-        if leaves.is_empty() {
+        let end = start.saturating_add(LOAD_BATCH).min(size);
+        let leaves = store.log_entries(start, end).await?;
+        if u64::try_from(leaves.len()).ok() != Some(end - start) {
             return Err(Error::LogCorrupt("the log has a gap"));
         }
         for leaf in &leaves {

@@ -75,6 +75,17 @@ pub(crate) async fn verify(
             .timestamp
             .saturating_add(FRESHNESS_WINDOW_SECONDS),
     );
+    // Every refusal comes before the verification is recorded: a refused act is not logged.
+    let today = state.clock.today()?;
+    let record = personal::open(&state.keys.master, &holder, today)?;
+    let age = record
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("stored birth date after today"))?;
+    if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
+        // Design invariant 7: no verification of a child without a guardian on record.
+        return Err(Refusal::GuardianRequired.into());
+    }
     let now = state.clock.now();
     let log_key = personal::log_key(&state.keys.master, &holder)?;
     let log_entry = state.log.entry(
@@ -101,16 +112,6 @@ pub(crate) async fn verify(
             other => other.into(),
         })?;
 
-    let today = state.clock.today()?;
-    let record = personal::open(&state.keys.master, &holder, today)?;
-    let age = record
-        .birth_date()
-        .age_on(today)
-        .ok_or(Error::Internal("stored birth date after today"))?;
-    if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
-        // Design invariant 7: no verification of a child without a guardian on record.
-        return Err(Refusal::GuardianRequired.into());
-    }
     let answer = |predicate| {
         presentation
             .predicates

@@ -178,8 +178,9 @@ pub trait Store: Send + Sync + 'static {
     /// The indexes of `holder`'s log entries, in order.
     async fn holder_log_indexes(&self, holder: HolderId) -> Result<Vec<u64>, Error>;
 
-    /// Stores the signed checkpoint `note` of the tree of `size` entries. Storing the same
-    /// size again is [`Error::AlreadyExists`] with [`Conflict::Checkpoint`].
+    /// Stores the signed checkpoint `note` of the tree of `size` entries, replacing the older
+    /// ones (auditors keep their own). Storing the same size again is
+    /// [`Error::AlreadyExists`] with [`Conflict::Checkpoint`].
     async fn insert_checkpoint(&self, size: u64, note: String, at: Timestamp) -> Result<(), Error>;
 
     /// The latest stored checkpoint: its size and signed note.

@@ -92,12 +92,14 @@ fn open_blocking(path: &Path) -> Result<Connection, Error> {
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::Internal("sqlite refused the WAL journal mode"));
     }
-    // Foreign keys are off while migrations run (the bundled SQLite turns them on by
+    // secure_delete: deleted and overwritten content is zeroed in the file, not left in free
+    // pages. Foreign keys are off while migrations run (the bundled SQLite turns them on by
     // default), so that a migration may rebuild a table
     // (SQLite's documented procedure); the check afterwards proves nothing was broken.
     connection
         .execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF;",
+            "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF; \
+             PRAGMA secure_delete = ON;",
         )
         .map_err(|source| Error::Open { source })?;
     migrate(&mut connection)?;
@@ -983,13 +985,24 @@ impl Store for SqliteStore {
 
     async fn insert_checkpoint(&self, size: u64, note: String, at: Timestamp) -> Result<(), Error> {
         self.run(move |connection| {
-            connection
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin checkpoint"))?;
+            transaction
                 .execute(
                     "INSERT INTO log_checkpoints (size, note, signed_at) VALUES (?1, ?2, ?3)",
                     params![to_i64(size), note, at.0],
                 )
-                .map(drop)
-                .map_err(insert_error("insert checkpoint", |_| Conflict::Checkpoint))
+                .map_err(insert_error("insert checkpoint", |_| Conflict::Checkpoint))?;
+            // Only the latest is needed (to check the log on start); keeping every one would
+            // let anyone who polls the checkpoint grow the table.
+            transaction
+                .execute(
+                    "DELETE FROM log_checkpoints WHERE size < ?1",
+                    params![to_i64(size)],
+                )
+                .map_err(database("prune checkpoints"))?;
+            transaction.commit().map_err(database("commit checkpoint"))
         })
         .await
     }
@@ -1038,6 +1051,11 @@ impl Store for SqliteStore {
                     what: "holder with a legacy net id",
                 });
             }
+            // secure_delete overwrote the clear value in the database file; copies of the old
+            // pages also sit in the WAL until it is checkpointed and truncated.
+            connection
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(database("checkpoint the wal"))?;
             Ok(())
         })
         .await

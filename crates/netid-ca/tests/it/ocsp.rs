@@ -163,7 +163,7 @@ fn responses_in_both_suites_verify_in_netid_and_tampering_is_detected() {
         let dir = tempfile::tempdir().unwrap();
         let request = openssl_request(dir.path(), &f);
         let response = f.respond(&request);
-        let checked = verify_ocsp_response(&response, &f.h.issuing).unwrap();
+        let checked = verify_ocsp_response(&response, &f.h.issuing, now()).unwrap();
         assert_eq!(
             checked.statuses,
             vec![
@@ -182,13 +182,18 @@ fn responses_in_both_suites_verify_in_netid_and_tampering_is_detected() {
             checked.nonce.is_some(),
             "openssl sends a nonce; it is echoed"
         );
+        // The same response later than its nextUpdate (one hour) is stale: a replay.
+        assert_eq!(
+            verify_ocsp_response(&response, &f.h.issuing, now() + 7200),
+            Err(Error::StaleStatus)
+        );
 
         // A response checked against another issuer, or with a changed byte, fails.
-        assert!(verify_ocsp_response(&response, &f.h.root).is_err());
+        assert!(verify_ocsp_response(&response, &f.h.root, now()).is_err());
         let mut tampered = response.clone();
         let position = tampered.len() / 3;
         tampered[position] ^= 0x01;
-        assert!(verify_ocsp_response(&tampered, &f.h.issuing).is_err());
+        assert!(verify_ocsp_response(&tampered, &f.h.issuing, now()).is_err());
     }
 }
 
@@ -197,7 +202,7 @@ fn bad_requests_get_the_rfc_6960_error_statuses() {
     let f = fixture(&Suite::intl());
     let garbage = f.respond(b"not an ocsp request");
     assert_eq!(
-        verify_ocsp_response(&garbage, &f.h.issuing),
+        verify_ocsp_response(&garbage, &f.h.issuing, now()),
         Err(Error::OcspUnsuccessful { status: 1 })
     );
     // A request about another issuer's certificate: this responder is not authoritative.
@@ -205,7 +210,7 @@ fn bad_requests_get_the_rfc_6960_error_statuses() {
     let dir = tempfile::tempdir().unwrap();
     let request = openssl_request(dir.path(), &other);
     assert_eq!(
-        verify_ocsp_response(&f.respond(&request), &f.h.issuing),
+        verify_ocsp_response(&f.respond(&request), &f.h.issuing, now()),
         Err(Error::OcspUnsuccessful { status: 6 })
     );
 }

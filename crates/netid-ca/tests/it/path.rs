@@ -328,6 +328,17 @@ fn each_broken_chain_fails_with_its_own_error() {
         ),
         Err(Error::Revoked)
     );
+    // A CRL past its nextUpdate is not evidence of anything.
+    assert_eq!(
+        validate_path(
+            &leaf.certificate,
+            &chain,
+            &anchors,
+            at + 7200,
+            std::slice::from_ref(&crl)
+        ),
+        Err(Error::StaleStatus)
+    );
     // The same CRL does not touch the intermediate itself (the root did not issue it).
     assert!(validate_path(&intermediate.certificate, &[], &anchors, at, &[crl]).is_ok());
 }

@@ -15,6 +15,8 @@ use netid_proto::{
 use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Operator};
+use netid_ca::OcspFailure;
+
 use crate::Refusal;
 use crate::state::AppState;
 
@@ -113,19 +115,29 @@ async fn ocsp_get(
     State(state): State<AppState>,
     Path(request): Path<String>,
 ) -> Result<Response, ApiError> {
-    let der = Base64::decode_vec(&request).map_err(|_| Refusal::InvalidField {
-        field: "request",
-        reason: "expected the base64 of a DER OCSP request".to_owned(),
-    })?;
-    ocsp_answer(&state, &der).await
+    match Base64::decode_vec(&request) {
+        Ok(der) => ocsp_answer(&state, &der).await,
+        Err(_) => ocsp_failure(OcspFailure::MalformedRequest),
+    }
 }
 
+/// OCSP clients read OCSP responses, not problem documents: failures are unsigned
+/// `malformedRequest` or `tryLater` responses (RFC 6960 §2.3).
 async fn ocsp_answer(state: &AppState, request: &[u8]) -> Result<Response, ApiError> {
-    Ok((
-        [(header::CONTENT_TYPE, "application/ocsp-response")],
-        state.ca.ocsp(state, request).await?,
-    )
-        .into_response())
+    match state.ca.ocsp(state, request).await {
+        Ok(response) => Ok(ocsp_response(response)),
+        Err(crate::Error::Refused(Refusal::CaNotCertified)) => ocsp_failure(OcspFailure::TryLater),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn ocsp_failure(failure: OcspFailure) -> Result<Response, ApiError> {
+    let der = netid_ca::ocsp_failure_response(failure).map_err(crate::Error::from)?;
+    Ok(ocsp_response(der))
+}
+
+fn ocsp_response(der: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/ocsp-response")], der).into_response()
 }
 
 async fn issue(

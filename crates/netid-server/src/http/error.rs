@@ -234,7 +234,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_refusal_maps_to_a_client_error_with_a_snake_case_code() {
+    fn every_refusal_maps_to_a_status_and_a_distinct_snake_case_code() {
         let refusals = [
             Refusal::Unauthenticated,
             Refusal::InvalidField {
@@ -264,8 +264,27 @@ mod tests {
             Refusal::PresentationReplayed,
             Refusal::PlatformExists,
             Refusal::EnrollmentConflict,
+            Refusal::InvalidCertificate {
+                reason: "x".to_owned(),
+            },
+            Refusal::CertificateNotFound,
+            Refusal::InvalidQuery {
+                parameter: "start",
+                expected: "x",
+            },
+            Refusal::LogRange {
+                reason: "x".to_owned(),
+            },
         ];
         let mut codes = std::collections::HashSet::new();
+        // The one refusal that is the service's state, not the client's fault: a 503 that
+        // tells the client to come back once the operator has certified the CA.
+        let (status, code, _) = classify_refusal(&Refusal::CaNotCertified);
+        assert_eq!(
+            (status, code),
+            (StatusCode::SERVICE_UNAVAILABLE, "ca_not_certified")
+        );
+        codes.insert(code);
         for refusal in &refusals {
             let (status, code, _) = classify_refusal(refusal);
             assert!(status.is_client_error(), "{code}");

@@ -161,6 +161,13 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     // Not certified yet: every CA answer says so.
     let (status, _) = get_bytes(&client, "/v1/ca/crl").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, answer) = get_bytes(&client, "/v1/ca/ocsp/MAA=").await;
+    assert_eq!(status, StatusCode::OK, "OCSP failures are OCSP responses");
+    assert_eq!(
+        verify_ocsp_response(&answer, &Root::generate(&suite).certificate, now()),
+        Err(netid_ca::Error::OcspUnsuccessful { status: 3 }),
+        "tryLater until the CA is certified"
+    );
     let certificate_key = suite.generate_signing_key().unwrap();
     let csr = netid_ca::build_request("CN=ignored", &certificate_key).unwrap();
     client
@@ -304,7 +311,7 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     );
     let (status, response) = get_bytes(&client, &path).await;
     assert_eq!(status, StatusCode::OK);
-    let checked = verify_ocsp_response(&response, &issuing).unwrap();
+    let checked = verify_ocsp_response(&response, &issuing, now()).unwrap();
     assert!(matches!(
         checked.statuses[0].1,
         CertificateStatus::Revoked {
@@ -432,7 +439,7 @@ async fn sm2_ca_issues_checks_and_survives_a_restart() {
         response.headers()[reqwest::header::CONTENT_TYPE],
         "application/ocsp-response"
     );
-    let checked = verify_ocsp_response(&response.bytes().await.unwrap(), &issuing).unwrap();
+    let checked = verify_ocsp_response(&response.bytes().await.unwrap(), &issuing, now()).unwrap();
     assert_eq!(checked.statuses[0].1, CertificateStatus::Good);
     // A serial this CA never issued is unknown; garbage is a malformed request.
     let garbage = reqwest::Client::new()
@@ -442,7 +449,7 @@ async fn sm2_ca_issues_checks_and_survives_a_restart() {
         .await
         .unwrap();
     assert_eq!(
-        verify_ocsp_response(&garbage.bytes().await.unwrap(), &issuing),
+        verify_ocsp_response(&garbage.bytes().await.unwrap(), &issuing, now()),
         Err(netid_ca::Error::OcspUnsuccessful { status: 1 })
     );
     server.stop().await;

@@ -137,6 +137,13 @@ async fn net_ids_left_in_clear_by_an_older_version_are_sealed_on_start() {
         )
         .unwrap();
     assert_eq!(left, 0);
+    drop(connection);
+    // Nor is it left behind in free pages or the write-ahead log.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let clear = net_id.expose().as_bytes();
+        assert!(!bytes.windows(clear.len()).any(|window| window == clear));
+    }
 }
 
 /// A deployment may provision the operator credential from a file (mode 0600) instead of

@@ -65,6 +65,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     // 2 = FULL.
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
+    assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
     assert_eq!(store.schema_version().await.unwrap(), 5);
 }
 
