@@ -1,11 +1,12 @@
-//! `netid ca`: the offline root's side of the CA. The root key never reaches the service: the
-//! operator makes the root on an offline machine, and certifies the service's issuing key
-//! there with `netid ca certify`.
+//! `netid ca`: the offline root's side of the CA. The root key never reaches the service, nor
+//! a machine that talks to it: `issuing-key` and `install` run online, `init-root` and
+//! `sign-issuing` on the offline machine, and the operator carries the public key and the
+//! certificate between them, comparing fingerprints.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use netid_ca::{CertificateTemplate, Profile};
 use netid_crypto::{Suite, SuiteId};
 use netid_proto::{CaStatus, CertifyCaRequest};
@@ -61,33 +62,59 @@ pub(crate) fn init_root(
     Ok(())
 }
 
-/// `netid ca certify`: fetches the service's issuing key, certifies it with the root, and
-/// installs the certificate.
-pub(crate) fn certify(
-    server: &str,
-    credential: &str,
+/// The fingerprint an operator compares before certifying a key: the suite's hash of its
+/// SubjectPublicKeyInfo DER, hex.
+fn fingerprint(key: &netid_crypto::VerifyingKey) -> anyhow::Result<String> {
+    let suite = Suite::new(key.suite());
+    let digest = suite.hash(&key.to_spki_der()?);
+    Ok(digest
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
+/// `netid ca issuing-key` (online): writes the service's issuing key to `out` and prints its
+/// fingerprint, to carry to the offline root.
+pub(crate) fn issuing_key(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
+    let bearer = format!("Bearer {credential}");
+    let status: CaStatus = serde_json::from_str(&crate::get(server, "/v1/operator/ca", &bearer)?)
+        .context("the service's CA status is malformed")?;
+    let suite = Suite::new(status.suite.parse::<SuiteId>().context("the CA's suite")?);
+    let key = suite
+        .verifying_key_from_spki_pem(&status.issuing_public_key)
+        .context("the service's issuing key")?;
+    std::fs::write(out, &status.issuing_public_key)
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!("suite        {}", status.suite);
+    println!("fingerprint  {}", fingerprint(&key)?);
+    println!("certified    {}", status.certified);
+    Ok(())
+}
+
+/// `netid ca sign-issuing` (offline): certifies the issuing key in `issuing_key` (SPKI PEM)
+/// with the root, writing the issuing CA certificate to `out`.
+pub(crate) fn sign_issuing(
     root_key: &Path,
     root_cert: &Path,
+    issuing_key: &Path,
+    out: &Path,
     days: u64,
 ) -> anyhow::Result<()> {
     let key = crate::load_key(root_key)?;
     let root_pem = crate::read(root_cert)?;
     let root = <netid_ca::Certificate as der::DecodePem>::from_pem(root_pem.trim())
         .with_context(|| format!("{} is not a PEM certificate", root_cert.display()))?;
-    let bearer = format!("Bearer {credential}");
-    let status: CaStatus = serde_json::from_str(&crate::get(server, "/v1/operator/ca", &bearer)?)
-        .context("the service's CA status is malformed")?;
-    let suite = Suite::new(status.suite.parse::<SuiteId>().context("the CA's suite")?);
-    if suite.id() != key.suite() {
-        bail!(
-            "the service's CA is {} but the root key is {}; make a root of the CA's suite",
-            status.suite,
-            key.suite().as_str()
-        );
-    }
-    let issuing_key = suite
-        .verifying_key_from_spki_pem(&status.issuing_public_key)
-        .context("the service's issuing key")?;
+    let suite = Suite::new(key.suite());
+    let subject_key = suite
+        .verifying_key_from_spki_pem(&crate::read(issuing_key)?)
+        .with_context(|| {
+            format!(
+                "{} is not a public key of the root's suite, {}",
+                issuing_key.display(),
+                key.suite().as_str()
+            )
+        })?;
     let start = now()?;
     let issuing = netid_ca::issue(
         &CertificateTemplate::new(
@@ -97,14 +124,31 @@ pub(crate) fn certify(
             start - DAY,
             start + days * DAY,
         ),
-        &issuing_key,
+        &subject_key,
         Some(&root),
         &key,
     )?;
+    std::fs::write(out, netid_ca::to_pem(&issuing)?)
+        .with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "netid: certified the key with fingerprint {}; compare it with `netid ca issuing-key`",
+        fingerprint(&subject_key)?
+    );
+    Ok(())
+}
+
+/// `netid ca install` (online): installs the issuing CA certificate and the root.
+pub(crate) fn install(
+    server: &str,
+    credential: &str,
+    root_cert: &Path,
+    issuing_cert: &Path,
+) -> anyhow::Result<()> {
     let request = CertifyCaRequest {
-        root_certificate: root_pem,
-        issuing_certificate: netid_ca::to_pem(&issuing)?,
+        root_certificate: crate::read(root_cert)?,
+        issuing_certificate: crate::read(issuing_cert)?,
     };
+    let bearer = format!("Bearer {credential}");
     println!(
         "{}",
         crate::post(server, "/v1/operator/ca/certify", Some(&bearer), &request)?

@@ -275,19 +275,42 @@ enum CaCommand {
         #[arg(long, default_value_t = 3650)]
         days: u64,
     },
-    /// Certify the service's issuing CA key with the offline root and install the certificate.
-    Certify {
+    /// Online: write the service's issuing CA public key to a file and show its fingerprint.
+    IssuingKey {
         #[command(flatten)]
         auth: OperatorAuth,
+        /// Where to write the key (SPKI PEM), to carry to the offline root.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Offline: certify an issuing CA key with the root key.
+    SignIssuing {
         /// The root key file.
         #[arg(long)]
         root_key: PathBuf,
         /// The root certificate (PEM).
         #[arg(long)]
         root_cert: PathBuf,
-        /// Validity of the issuing CA certificate in days.
+        /// The issuing key (SPKI PEM) from `netid ca issuing-key`.
+        #[arg(long)]
+        issuing_key: PathBuf,
+        /// Where to write the issuing CA certificate (PEM).
+        #[arg(long)]
+        out: PathBuf,
+        /// Validity in days.
         #[arg(long, default_value_t = 1825)]
         days: u64,
+    },
+    /// Online: install the issuing CA certificate (and the root) in the service.
+    Install {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The root certificate (PEM).
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// The issuing CA certificate (PEM) from `netid ca sign-issuing`.
+        #[arg(long)]
+        issuing_cert: PathBuf,
     },
 }
 
@@ -369,17 +392,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             subject,
             days,
         }) => ca::init_root(&suite, &key, &cert, &subject, days),
-        Command::Ca(CaCommand::Certify {
-            auth,
+        Command::Ca(CaCommand::IssuingKey { auth, out }) => {
+            ca::issuing_key(&auth.server.server, &auth.credential, &out)
+        }
+        Command::Ca(CaCommand::SignIssuing {
             root_key,
             root_cert,
+            issuing_key,
+            out,
             days,
-        }) => ca::certify(
+        }) => ca::sign_issuing(&root_key, &root_cert, &issuing_key, &out, days),
+        Command::Ca(CaCommand::Install {
+            auth,
+            root_cert,
+            issuing_cert,
+        }) => ca::install(
             &auth.server.server,
             &auth.credential,
-            &root_key,
             &root_cert,
-            days,
+            &issuing_cert,
         ),
         Command::Audit {
             server,

@@ -178,7 +178,7 @@ impl NoteVerifier {
         Ok(format!(
             "{}+{}+{}",
             self.name,
-            hex_lower(&self.key_id),
+            crate::entry::hex_string(&self.key_id),
             Base64::encode_string(&blob)
         ))
     }
@@ -205,7 +205,7 @@ impl NoteVerifier {
             .verifying_key_from_spki_der(spki)
             .map_err(|_| malformed("the key is not a public key of its signature type"))?;
         let verifier = Self::new(name, key)?;
-        if hex_lower(&verifier.key_id) != id {
+        if crate::entry::hex_string(&verifier.key_id) != id {
             return Err(malformed("the key ID does not match the key"));
         }
         Ok(verifier)
@@ -282,10 +282,6 @@ fn signature_type(suite: SuiteId) -> &'static [u8] {
         SuiteId::Intl => &[0x02],
         SuiteId::Gm => b"\xffnetid/sm2-sm3",
     }
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn key_id(name: &str, key: &VerifyingKey) -> Result<[u8; 4], Error> {

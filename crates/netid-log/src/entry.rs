@@ -152,7 +152,7 @@ fn holder_tag(suite: &Suite, key: &MacKey, nonce: &[u8]) -> String {
     )
 }
 
-fn hex_string(bytes: &[u8]) -> String {
+pub(crate) fn hex_string(bytes: &[u8]) -> String {
     bytes
         .iter()
         .flat_map(|byte| [byte >> 4, byte & 0x0f])

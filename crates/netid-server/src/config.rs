@@ -63,9 +63,8 @@ pub const ENV_LOG_FORMAT: &str = "NETID_LOG_FORMAT";
 
 /// `NETID_*` variables that belong to the test suite or to the client commands of the `netid`
 /// binary, not to the server: set in the same shell, they must not stop `netid serve`.
-/// Exact names, except `NETID_TEST_`, which is a prefix.
-const NOT_SERVER_KEYS: [&str; 6] = [
-    "NETID_TEST_",
+/// Exact names; `NETID_TEST_*` is a whole prefix, checked apart.
+const NOT_SERVER_KEYS: [&str; 5] = [
     "NETID_LOG_KEY",
     "NETID_BLESS",
     "NETID_SERVER",

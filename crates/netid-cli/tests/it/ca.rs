@@ -36,17 +36,56 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         Some(1),
         "never overwrites a root key"
     );
-    let certified = netid_ok(&[
+    // Online: the issuing key and its fingerprint; offline: the root certifies it; online: the
+    // certificate is installed.
+    let shown = netid_ok(&[
         "ca",
-        "certify",
+        "issuing-key",
         "--server",
         &server,
         "--credential",
         &credential,
-        "--root-key",
-        &path("root.key"),
+        "--out",
+        &path("issuing.pub"),
+    ]);
+    assert!(shown.contains("certified    false"), "{shown}");
+    let signed = netid(
+        &[
+            "ca",
+            "sign-issuing",
+            "--root-key",
+            &path("root.key"),
+            "--root-cert",
+            &path("root.pem"),
+            "--issuing-key",
+            &path("issuing.pub"),
+            "--out",
+            &path("issuing.pem"),
+        ],
+        b"",
+    );
+    assert!(signed.status.success());
+    let fingerprint = shown
+        .lines()
+        .find(|line| line.starts_with("fingerprint"))
+        .unwrap();
+    let fingerprint = fingerprint.split_whitespace().last().unwrap();
+    assert!(
+        String::from_utf8(signed.stderr)
+            .unwrap()
+            .contains(fingerprint)
+    );
+    let certified = netid_ok(&[
+        "ca",
+        "install",
+        "--server",
+        &server,
+        "--credential",
+        &credential,
         "--root-cert",
         &path("root.pem"),
+        "--issuing-cert",
+        &path("issuing.pem"),
     ]);
     let status: serde_json::Value = serde_json::from_str(&certified).unwrap();
     assert_eq!(status["certified"], true);
