@@ -27,6 +27,8 @@ pub const STATUS_VALIDITY_SECONDS: u64 = 3600;
 const HOLDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// Validity of the OCSP responder's certificate.
 const RESPONDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
+/// The OCSP responder's certificate is renewed when less than this remains of it.
+const RENEW_RESPONDER_WITHIN_SECONDS: u64 = 30 * 86_400;
 /// Certificates start a little in the past, so that a relying party whose clock is slightly
 /// behind still accepts a fresh one.
 const BACKDATE_SECONDS: u64 = 300;
@@ -48,6 +50,7 @@ struct Certified {
     root: Certificate,
     issuing: Certificate,
     responder: OcspResponder,
+    responder_not_after: u64,
 }
 
 impl core::fmt::Debug for Ca {
@@ -95,11 +98,13 @@ impl Ca {
         issuing: Certificate,
         responder: Certificate,
     ) -> Result<(), Error> {
+        let responder_not_after = not_after(&responder);
         let responder = OcspResponder::new(&issuing, responder, self.responder_key_copy()?)?;
         let certified = Arc::new(Certified {
             root,
             issuing,
             responder,
+            responder_not_after,
         });
         *self
             .certified
@@ -167,8 +172,30 @@ impl Ca {
             )
             .into());
         }
+        let responder = self
+            .certify_responder(state, &root, &issuing, true)
+            .await
+            .map_err(|error| match error {
+                Error::Ca(error) => invalid(&error.to_string()).into(),
+                other => other,
+            })?;
+        self.set_certified(root, issuing, responder)?;
+        tracing::info!(target: "netid::security", event = "ca_certified", suite = self.suite.id().as_str());
+        self.status()
+    }
+
+    /// Issues the OCSP responder's certificate under `issuing`, checks the path root → issuing
+    /// → responder now, and stores it (with `root` and `issuing` when `install_all`) and its
+    /// log entry in one transaction.
+    async fn certify_responder(
+        &self,
+        state: &AppState,
+        root: &Certificate,
+        issuing: &Certificate,
+        install_all: bool,
+    ) -> Result<Certificate, Error> {
         let now = now_seconds(state)?;
-        let responder_template = CertificateTemplate::new(
+        let template = CertificateTemplate::new(
             "CN=netid OCSP responder,O=netid",
             Profile::OcspResponder,
             random_serial()?,
@@ -176,23 +203,25 @@ impl Ca {
             now + RESPONDER_CERTIFICATE_SECONDS,
         );
         let responder = netid_ca::issue(
-            &responder_template,
+            &template,
             self.responder_key.verifying_key(),
-            Some(&issuing),
+            Some(issuing),
             &self.issuing_key,
-        )
-        .map_err(|error| invalid(&error.to_string()))?;
+        )?;
         // The whole path must hold now: the root and the issuing certificate are CAs that may
         // sign certificates, within their validity and path length.
         netid_ca::validate_path(
             &responder,
-            std::slice::from_ref(&issuing),
-            std::slice::from_ref(&root),
+            std::slice::from_ref(issuing),
+            std::slice::from_ref(root),
             now,
             &[],
-        )
-        .map_err(|error| invalid(&error.to_string()))?;
-        let responder_row = row(&responder, None, "ocsp-responder", now)?;
+        )?;
+        let mut roles = vec![(ROLE_RESPONDER.to_owned(), to_der(&responder)?)];
+        if install_all {
+            roles.push((ROLE_ROOT.to_owned(), to_der(root)?));
+            roles.push((ROLE_ISSUING.to_owned(), to_der(issuing)?));
+        }
         let log_entry =
             state
                 .log
@@ -200,19 +229,31 @@ impl Ca {
         state
             .store
             .install_ca(
-                vec![
-                    (ROLE_ROOT.to_owned(), to_der(&root)?),
-                    (ROLE_ISSUING.to_owned(), to_der(&issuing)?),
-                    (ROLE_RESPONDER.to_owned(), to_der(&responder)?),
-                ],
-                vec![responder_row],
+                roles,
+                vec![row(&responder, None, "ocsp-responder", now)?],
                 log_entry,
                 state.clock.now(),
             )
             .await?;
-        self.set_certified(root, issuing, responder)?;
-        tracing::info!(target: "netid::security", event = "ca_certified", suite = self.suite.id().as_str());
-        self.status()
+        Ok(responder)
+    }
+
+    /// Renews the OCSP responder's certificate when less than 30 days of it remain (the same
+    /// key, a new certificate). Returns whether it did.
+    pub(crate) async fn renew_responder_if_due(&self, state: &AppState) -> Result<bool, Error> {
+        let Ok(certified) = self.certified() else {
+            return Ok(false);
+        };
+        let now = now_seconds(state)?;
+        if certified.responder_not_after > now + RENEW_RESPONDER_WITHIN_SECONDS {
+            return Ok(false);
+        }
+        let responder = self
+            .certify_responder(state, &certified.root, &certified.issuing, false)
+            .await?;
+        self.set_certified(certified.root.clone(), certified.issuing.clone(), responder)?;
+        tracing::info!(target: "netid::security", event = "ocsp_responder_renewed");
+        Ok(true)
     }
 
     /// Issues a holder's signing certificate for the key of the DER request `csr`.
@@ -432,18 +473,22 @@ fn chain_pem(certified: &Certified) -> Result<String, Error> {
     ))
 }
 
+fn not_after(certificate: &Certificate) -> u64 {
+    certificate
+        .tbs_certificate()
+        .validity()
+        .not_after
+        .to_unix_duration()
+        .as_secs()
+}
+
 fn row(
     certificate: &Certificate,
     holder: Option<&HolderRow>,
     profile: &str,
     now: u64,
 ) -> Result<CertificateRow, Error> {
-    let not_after = certificate
-        .tbs_certificate()
-        .validity()
-        .not_after
-        .to_unix_duration()
-        .as_secs();
+    let not_after = not_after(certificate);
     Ok(CertificateRow {
         serial: certificate
             .tbs_certificate()

@@ -162,6 +162,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     })?;
     let (shutdown, stop) = oneshot::channel::<()>();
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
+    let renewer = tokio::spawn(renew_periodically(state.clone()));
     let router = app(state);
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, router)
@@ -171,6 +172,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             .await
             .map_err(Error::Serve);
         sequencer.abort();
+        renewer.abort();
         served
     });
     tracing::info!(%address, "netid listening");
@@ -190,6 +192,18 @@ async fn sequence_periodically(state: AppState) {
         interval.tick().await;
         if let Err(error) = state.sequence_log().await {
             tracing::error!(%error, "sequencing the transparency log failed");
+        }
+    }
+}
+
+/// Renews the CA's own certificates when due: at start, then hourly.
+async fn renew_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(error) = state.renew_certificates().await {
+            tracing::error!(%error, "renewing the CA's certificates failed");
         }
     }
 }

@@ -454,3 +454,85 @@ async fn sm2_ca_issues_checks_and_survives_a_restart() {
     );
     server.stop().await;
 }
+
+/// The OCSP responder's certificate (one year) is renewed when less than 30 days remain; the
+/// service's clock is moved forward by opening its data directory with a fixed clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ocsp_responder_certificate_is_renewed_before_it_expires() {
+    use tower::ServiceExt;
+    let suite = Suite::gm();
+    let (server, data, client, _wallet) = world("gm").await;
+    let status = ca_status(&client).await;
+    let root = Root::generate(&suite);
+    let issuing = root.certify(&suite, &status.issuing_public_key);
+    assert_eq!(
+        certify(&client, &root, &issuing).await.status,
+        StatusCode::OK
+    );
+    server.stop().await;
+    // A request about any serial of this issuer: an unknown serial is answered `unknown`.
+    let files = tempfile::tempdir().unwrap();
+    let issuing_path = write(
+        files.path(),
+        "issuing.pem",
+        netid_ca::to_pem(&issuing).unwrap(),
+    );
+    let request_path = files.path().join("request.der");
+    let (ok, out) = openssl(&[
+        "ocsp",
+        "-issuer",
+        s(&issuing_path),
+        "-serial",
+        "0x4444",
+        "-reqout",
+        s(&request_path),
+    ]);
+    assert!(ok, "{out}");
+    let request = std::fs::read(&request_path).unwrap();
+
+    let ask = |days_later: u64| {
+        let data = data.path().to_owned();
+        let request = request.clone();
+        let issuing = issuing.clone();
+        async move {
+            let at = now() + days_later * DAY;
+            let config = netid_server::Config::load(
+                vec![("NETID_CA_SUITE".to_owned(), "gm".to_owned())],
+                netid_server::Overrides {
+                    listen: None,
+                    data_dir: Some(data),
+                },
+            )
+            .unwrap();
+            let clock =
+                netid_server::Clock::Fixed(netid_store::Timestamp(i64::try_from(at).unwrap()));
+            let (state, _) = netid_server::open(config, clock).await.unwrap();
+            let renewed = state.renew_certificates().await.unwrap();
+            let response = netid_server::app(state)
+                .oneshot(
+                    axum::http::Request::post("/v1/ca/ocsp")
+                        .body(axum::body::Body::from(request))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (renewed, verify_ocsp_response(&body, &issuing, at))
+        }
+    };
+    // A month from now nothing is due, and the responder answers.
+    let (renewed, answer) = ask(30).await;
+    assert!(!renewed);
+    assert!(answer.is_ok(), "{answer:?}");
+    // 350 days on, less than 30 days remain: the responder's certificate is renewed.
+    let (renewed, answer) = ask(350).await;
+    assert!(renewed);
+    assert!(answer.is_ok(), "{answer:?}");
+    // 380 days on, the first certificate has expired; the renewed one answers, and is not
+    // renewed again.
+    let (renewed, answer) = ask(380).await;
+    assert!(!renewed, "renewed once, not on every start");
+    assert!(answer.is_ok(), "{answer:?}");
+}
