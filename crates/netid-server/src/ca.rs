@@ -439,12 +439,15 @@ pub(crate) fn parse_reason(name: Option<&str>) -> Result<RevocationReason, Refus
     }
 }
 
+/// The stored name of [`RevocationReason::Superseded`] (recovery revokes with it).
+pub(crate) const SUPERSEDED: &str = "superseded";
+
 fn reason_name(reason: RevocationReason) -> &'static str {
     match reason {
         RevocationReason::KeyCompromise => "key_compromise",
         RevocationReason::CaCompromise => "ca_compromise",
         RevocationReason::AffiliationChanged => "affiliation_changed",
-        RevocationReason::Superseded => "superseded",
+        RevocationReason::Superseded => SUPERSEDED,
         RevocationReason::CessationOfOperation => "cessation_of_operation",
         RevocationReason::PrivilegeWithdrawn => "privilege_withdrawn",
         _ => "unspecified",

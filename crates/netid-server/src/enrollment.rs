@@ -5,7 +5,7 @@
 use netid_core::{DocumentNumber, DocumentType, NetId, PersonName, Validity};
 use netid_log::EntryKind;
 use netid_proto::{EnrollOutcome, EnrollRequest, EnrollResponse, signing};
-use netid_store::{Conflict, HolderId, NewHolder};
+use netid_store::{Conflict, HolderId, NewHolder, Revocation};
 
 use crate::authority::{Answer, AuthoritativeRecord, Evidence};
 use crate::state::{AppState, check_fresh};
@@ -117,6 +117,26 @@ pub(crate) async fn enroll(
         let log_entry = state
             .log
             .entry(EntryKind::Recovery, Some(&log_key), None, now)?;
+        // The lost wallet may have gone with the keys of the holder's signing certificates:
+        // recovery revokes them (superseded), in the same transaction.
+        let revocations = state
+            .store
+            .holder_certificates(existing.id)
+            .await?
+            .into_iter()
+            .map(|certificate| {
+                Ok(Revocation {
+                    serial: certificate.serial,
+                    reason: crate::ca::SUPERSEDED.to_owned(),
+                    log_entry: state.log.entry(
+                        EntryKind::CertificateRevoked,
+                        Some(&log_key),
+                        None,
+                        now,
+                    )?,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         state
             .store
             .replace_wallet_key(
@@ -125,6 +145,7 @@ pub(crate) async fn enroll(
                 confirmed.code_index.clone(),
                 guardian,
                 log_entry,
+                revocations,
                 now,
             )
             .await

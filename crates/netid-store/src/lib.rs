@@ -36,7 +36,7 @@ pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CertificateRow, HolderId, HolderRow, NewHolder, PlatformRow,
-    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -127,7 +127,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Recovery: in one transaction, claims the code (if any) for the holder's person, retires
     /// the holder's current wallet key and makes `new_key` current, records the guardianship
-    /// (if any), and appends `log_entry` as an entry of the holder.
+    /// (if any), appends `log_entry` as an entry of the holder, and carries out `revocations`
+    /// of the holder's certificates (each appending its entry if it revoked something).
+    #[allow(clippy::too_many_arguments)]
     async fn replace_wallet_key(
         &self,
         holder: HolderId,
@@ -135,8 +137,12 @@ pub trait Store: Send + Sync + 'static {
         code_index: Option<BlindIndex>,
         guardian: Option<HolderId>,
         log_entry: Vec<u8>,
+        revocations: Vec<Revocation>,
         at: Timestamp,
     ) -> Result<(), Error>;
+
+    /// The certificates issued to `holder` that are not revoked.
+    async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error>;
 
     /// The retired wallet keys of `holder`, oldest first.
     async fn retired_wallet_keys(&self, holder: HolderId) -> Result<Vec<WalletKeyRow>, Error>;

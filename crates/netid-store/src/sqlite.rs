@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::migrations::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CertificateRow, HolderId, HolderRow, NewHolder, PlatformRow,
-    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -729,6 +729,7 @@ impl Store for SqliteStore {
         code_index: Option<BlindIndex>,
         guardian: Option<HolderId>,
         log_entry: Vec<u8>,
+        revocations: Vec<Revocation>,
         at: Timestamp,
     ) -> Result<(), Error> {
         self.run(move |connection| {
@@ -776,6 +777,18 @@ impl Store for SqliteStore {
             }
             record_guardianship(&transaction, holder, guardian, at)?;
             append_log(&transaction, &log_entry, Some(holder))?;
+            for revocation in &revocations {
+                let revoked = transaction
+                    .execute(
+                        "UPDATE certificates SET revoked_at = ?3, reason = ?4 \
+                         WHERE serial = ?1 AND holder_id = ?2 AND revoked_at IS NULL",
+                        params![revocation.serial, holder.0, at.0, revocation.reason],
+                    )
+                    .map_err(database("revoke certificate"))?;
+                if revoked > 0 {
+                    append_log(&transaction, &revocation.log_entry, Some(holder))?;
+                }
+            }
             transaction
                 .commit()
                 .map_err(database("commit wallet key replacement"))
@@ -1121,6 +1134,23 @@ impl Store for SqliteStore {
             transaction
                 .commit()
                 .map_err(database("commit certificate issuance"))
+        })
+        .await
+    }
+
+    async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(&format!(
+                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates \
+                     WHERE holder_id = ?1 AND revoked_at IS NULL ORDER BY issued_at, serial"
+                ))
+                .map_err(database("read holder certificates"))?;
+            let rows = statement
+                .query_map(params![holder.0], certificate_row)
+                .map_err(database("read holder certificates"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read holder certificates"))
         })
         .await
     }

@@ -148,3 +148,14 @@ pub struct CertificateRow {
     /// When and why it was revoked (reason as the CA names it), if it was.
     pub revoked: Option<(Timestamp, String)>,
 }
+
+/// A revocation to carry out inside another act's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// The certificate's serial number bytes.
+    pub serial: Vec<u8>,
+    /// The reason, as the CA names it.
+    pub reason: String,
+    /// The log entry to append if the certificate is revoked now.
+    pub log_entry: Vec<u8>,
+}

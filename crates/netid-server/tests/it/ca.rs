@@ -73,6 +73,19 @@ impl Root {
 /// A server with the CA of `suite`, an authority and the synthetic roster, and an enrolled
 /// adult.
 async fn world(suite: &str) -> (TestServer, tempfile::TempDir, Client, Wallet) {
+    let (server, dir, client, wallet, _) = world_with_authority(suite).await;
+    (server, dir, client, wallet)
+}
+
+async fn world_with_authority(
+    suite: &str,
+) -> (
+    TestServer,
+    tempfile::TempDir,
+    Client,
+    Wallet,
+    netid_testkit::Authority,
+) {
     let dir = tempfile::tempdir().unwrap();
     let env = vec![("NETID_CA_SUITE".to_owned(), suite.to_owned())];
     let server = TestServer::start_with_env(dir.path(), env).await.unwrap();
@@ -85,7 +98,7 @@ async fn world(suite: &str) -> (TestServer, tempfile::TempDir, Client, Wallet) {
     client
         .enroll_ok(&wallet.enroll_request(&people.adult))
         .await;
-    (server, dir, client, wallet)
+    (server, dir, client, wallet, authority)
 }
 
 async fn ca_status(client: &Client) -> CaStatus {
@@ -535,4 +548,68 @@ async fn the_ocsp_responder_certificate_is_renewed_before_it_expires() {
     let (renewed, answer) = ask(380).await;
     assert!(!renewed, "renewed once, not on every start");
     assert!(answer.is_ok(), "{answer:?}");
+}
+
+/// Recovery moves the Net ID to a new wallet and revokes the holder's signing certificates
+/// (superseded): the lost device may have held their keys.
+#[tokio::test]
+async fn recovery_revokes_the_holders_certificates() {
+    let suite = Suite::gm();
+    let (server, _data, client, wallet, authority) = world_with_authority("gm").await;
+    let status = ca_status(&client).await;
+    let root = Root::generate(&suite);
+    let issuing = root.certify(&suite, &status.issuing_public_key);
+    assert_eq!(
+        certify(&client, &root, &issuing).await.status,
+        StatusCode::OK
+    );
+    let key = suite.generate_signing_key().unwrap();
+    let csr = netid_ca::build_request("CN=ignored", &key).unwrap();
+    let issued: HolderCertificateResponse = client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(&csr),
+        )
+        .await
+        .json();
+
+    let mut renewed = People::new().adult;
+    renewed.enrollment_code = Some("CODE-A-RENEWED".to_owned());
+    let mut roster = People::new().all();
+    roster[0] = renewed.clone();
+    assert_eq!(
+        client.load_roster(&authority.sign(roster)).await.status,
+        StatusCode::OK
+    );
+    let new_wallet = Wallet::generate();
+    client.enroll_ok(&new_wallet.enroll_request(&renewed)).await;
+
+    let history: HolderLogResponse = client
+        .post("/v1/holders/log", None, &new_wallet.log_request())
+        .await
+        .json();
+    let kinds: Vec<EntryKind> = history
+        .entries
+        .iter()
+        .map(|entry| Entry::from_leaf(entry.leaf.as_bytes()).unwrap().kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            EntryKind::Enrollment,
+            EntryKind::CertificateIssued,
+            EntryKind::Recovery,
+            EntryKind::CertificateRevoked
+        ]
+    );
+    let (_, crl) = get_bytes(&client, "/v1/ca/crl").await;
+    let crl = <netid_ca::CertificateList as der::Decode>::from_der(&crl).unwrap();
+    let entries = crl.tbs_cert_list.revoked_certificates.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        hex::encode(entries[0].serial_number.as_bytes()),
+        issued.serial
+    );
+    server.stop().await;
 }

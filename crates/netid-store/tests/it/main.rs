@@ -226,7 +226,15 @@ async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored
     assert_eq!(store.holder_count().await.unwrap(), 1);
     // Codes are one-time, even for the same person: a used code recovers nobody.
     let error = store
-        .replace_wallet_key(first, wallet_key(9), Some(index(0xcc)), None, leaf(), T0)
+        .replace_wallet_key(
+            first,
+            wallet_key(9),
+            Some(index(0xcc)),
+            None,
+            leaf(),
+            vec![],
+            T0,
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, Error::EnrollmentCodeClaimed));
@@ -242,7 +250,15 @@ async fn replacing_a_wallet_key_retires_the_old_one() {
         .await
         .unwrap();
     store
-        .replace_wallet_key(id, wallet_key(2), None, None, leaf(), Timestamp(T0.0 + 1))
+        .replace_wallet_key(
+            id,
+            wallet_key(2),
+            None,
+            None,
+            leaf(),
+            vec![],
+            Timestamp(T0.0 + 1),
+        )
         .await
         .unwrap();
     assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
@@ -254,7 +270,7 @@ async fn replacing_a_wallet_key_retires_the_old_one() {
         vec![wallet_key(1)]
     );
     let error = store
-        .replace_wallet_key(HolderId(999), wallet_key(3), None, None, leaf(), T0)
+        .replace_wallet_key(HolderId(999), wallet_key(3), None, None, leaf(), vec![], T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { what: "holder" }));
@@ -446,7 +462,7 @@ async fn log_entries_are_appended_with_their_acts_and_only_with_them() {
         .await
         .unwrap();
     store
-        .replace_wallet_key(first, wallet_key(9), None, None, entry(2), T0)
+        .replace_wallet_key(first, wallet_key(9), None, None, entry(2), vec![], T0)
         .await
         .unwrap();
     assert_eq!(store.log_size().await.unwrap(), 3);
