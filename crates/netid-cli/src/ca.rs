@@ -155,3 +155,50 @@ pub(crate) fn install(
     );
     Ok(())
 }
+
+/// `netid ca filing` (online): fetches the supervisor's filing package, checks the CA's
+/// signature on it, writes it to `out` and prints its summary.
+pub(crate) fn filing(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let bearer = format!("Bearer {credential}");
+    let text = crate::get(server, "/v1/operator/ca/filing", &bearer)?;
+    let signed: netid_proto::SignedFiling =
+        serde_json::from_str(&text).context("the filing package is malformed")?;
+    let payload = Base64UrlUnpadded::decode_vec(&signed.payload).context("the filing payload")?;
+    let filing: netid_proto::Filing =
+        serde_json::from_slice(&payload).context("the filing payload is malformed")?;
+    let signer = <netid_ca::Certificate as der::DecodePem>::from_pem(signed.signer.trim())
+        .context("the filing's signer certificate")?;
+    if filing.chain.first().map(|pem| pem.trim()) != Some(signed.signer.trim()) {
+        anyhow::bail!("the filing is signed by another certificate than its chain's first");
+    }
+    let spki = der::Encode::to_der(signer.tbs_certificate().subject_public_key_info())
+        .context("the signer's key")?;
+    let suite = Suite::new(
+        filing
+            .suite
+            .parse::<SuiteId>()
+            .context("the filing's suite")?,
+    );
+    let key = suite.verifying_key_from_spki_der(&spki)?;
+    let signature = suite.signature_from_der(
+        &Base64UrlUnpadded::decode_vec(&signed.signature).context("the filing signature")?,
+    )?;
+    key.verify(&payload, &signature)
+        .context("the CA's signature on the filing does not verify")?;
+    std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "filing   {} ({} suite), signature verified",
+        filing.format, filing.suite
+    );
+    for fingerprint in &filing.fingerprints {
+        println!("cert     {}  sm3 {}", fingerprint.subject, fingerprint.sm3);
+    }
+    for count in &filing.counts {
+        println!(
+            "issued   {:<16} {:>8}  revoked {:>8}",
+            count.profile, count.issued, count.revoked
+        );
+    }
+    Ok(())
+}

@@ -301,6 +301,15 @@ enum CaCommand {
         #[arg(long, default_value_t = 1825)]
         days: u64,
     },
+    /// Online: fetch the supervisor's filing package (chain, fingerprints, policies, issuance
+    /// counts), check the CA's signature on it, and write it to a file.
+    Filing {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Where to write the signed package (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Online: install the issuing CA certificate (and the root) in the service.
     Install {
         #[command(flatten)]
@@ -392,6 +401,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             subject,
             days,
         }) => ca::init_root(&suite, &key, &cert, &subject, days),
+        Command::Ca(CaCommand::Filing { auth, out }) => {
+            ca::filing(&auth.server.server, &auth.credential, &out)
+        }
         Command::Ca(CaCommand::IssuingKey { auth, out }) => {
             ca::issuing_key(&auth.server.server, &auth.credential, &out)
         }

@@ -508,6 +508,70 @@ pub struct RevokeCertificateResponse {
     pub revoked: bool,
 }
 
+/// `GET /v1/operator/ca/filing`: the package for the supervisor (Electronic Certification
+/// Service Measures), signed by the issuing CA: `payload` is base64url of the JSON of a
+/// [`Filing`], `signature` base64url of the DER signature over those bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedFiling {
+    /// `SM2SM3` or `ES256`.
+    pub alg: String,
+    /// base64url of the [`Filing`] JSON bytes.
+    pub payload: String,
+    /// base64url of the DER signature over the payload bytes.
+    pub signature: String,
+    /// The signer: the issuing CA certificate, PEM.
+    pub signer: String,
+}
+
+/// What the CA files with its supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filing {
+    /// `netid-ca-filing-v1`.
+    pub format: String,
+    /// When it was made, Unix seconds.
+    pub generated_at: i64,
+    /// The CA's suite.
+    pub suite: String,
+    /// The chain, issuing CA first, PEM each.
+    pub chain: Vec<String>,
+    /// Fingerprints of the chain's certificates.
+    pub fingerprints: Vec<CertificateFingerprint>,
+    /// The certificate policy OIDs the CA's certificates carry.
+    pub policies: Vec<String>,
+    /// Where relying parties get revocation status.
+    pub crl_url: String,
+    /// The OCSP responder.
+    pub ocsp_url: String,
+    /// Issuance and revocation counts per certificate profile.
+    pub counts: Vec<IssuanceCount>,
+}
+
+/// A certificate's subject and fingerprints (hex of SM3 and of SHA-256 over its DER).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateFingerprint {
+    /// The subject, RFC 4514 form.
+    pub subject: String,
+    /// SM3 of the DER, hex.
+    pub sm3: String,
+    /// SHA-256 of the DER, hex.
+    pub sha256: String,
+}
+
+/// How many certificates of one profile the CA issued, and how many are revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuanceCount {
+    /// The profile, e.g. `holder-signing`.
+    pub profile: String,
+    /// Issued.
+    pub issued: u64,
+    /// Of those, revoked.
+    pub revoked: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,13 +9,14 @@
 
 use std::sync::{Arc, RwLock};
 
+use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_ca::{
     Certificate, CertificateStatus, CertificateTemplate, OcspResponder, Profile, RevocationReason,
     RevokedEntry, SerialNumber,
 };
 use netid_crypto::{SigningKey, Suite};
 use netid_log::EntryKind;
-use netid_proto::CaStatus;
+use netid_proto::{CaStatus, CertificateFingerprint, Filing, IssuanceCount, SignedFiling};
 use netid_store::{CertificateRow, HolderRow, Store, Timestamp};
 
 use crate::state::AppState;
@@ -406,6 +407,58 @@ impl Ca {
                     .find(|(known, _)| known == serial)
                     .map_or(CertificateStatus::Unknown, |(_, status)| *status)
             })?)
+    }
+}
+
+impl Ca {
+    /// The supervisor's filing package, signed by the issuing CA.
+    pub(crate) async fn filing(&self, state: &AppState) -> Result<SignedFiling, Error> {
+        let certified = self.certified()?;
+        let fingerprint = |certificate: &Certificate| -> Result<CertificateFingerprint, Error> {
+            let der = to_der(certificate)?;
+            Ok(CertificateFingerprint {
+                subject: certificate.tbs_certificate().subject().to_string(),
+                sm3: hex::encode(Suite::gm().hash(&der).as_ref()),
+                sha256: hex::encode(Suite::intl().hash(&der).as_ref()),
+            })
+        };
+        let counts = state
+            .store
+            .certificate_counts()
+            .await?
+            .into_iter()
+            .map(|(profile, issued, revoked)| IssuanceCount {
+                profile,
+                issued,
+                revoked,
+            })
+            .collect();
+        let filing = Filing {
+            format: "netid-ca-filing-v1".to_owned(),
+            generated_at: state.clock.now().0,
+            suite: self.suite.id().as_str().to_owned(),
+            chain: vec![
+                netid_ca::to_pem(&certified.issuing)?,
+                netid_ca::to_pem(&certified.root)?,
+            ],
+            fingerprints: vec![
+                fingerprint(&certified.issuing)?,
+                fingerprint(&certified.root)?,
+            ],
+            policies: vec![netid_ca::ANY_POLICY_OID.to_string()],
+            crl_url: format!("{}/v1/ca/crl", self.public_url),
+            ocsp_url: format!("{}/v1/ca/ocsp", self.public_url),
+            counts,
+        };
+        let payload =
+            serde_json::to_vec(&filing).map_err(|_| Error::Internal("filing encoding"))?;
+        let signature = self.issuing_key.sign(&payload)?.to_der()?;
+        Ok(SignedFiling {
+            alg: crate::operator::roster_alg(self.suite.id()).to_owned(),
+            payload: Base64UrlUnpadded::encode_string(&payload),
+            signature: Base64UrlUnpadded::encode_string(&signature),
+            signer: netid_ca::to_pem(&certified.issuing)?,
+        })
     }
 }
 

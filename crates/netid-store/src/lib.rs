@@ -141,6 +141,9 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<(), Error>;
 
+    /// Per profile: how many certificates the CA issued and how many of them are revoked.
+    async fn certificate_counts(&self) -> Result<Vec<(String, u64, u64)>, Error>;
+
     /// The certificates issued to `holder` that are not revoked.
     async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error>;
 

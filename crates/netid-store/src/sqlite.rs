@@ -1138,6 +1138,36 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn certificate_counts(&self) -> Result<Vec<(String, u64, u64)>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT profile, COUNT(*), COUNT(revoked_at) FROM certificates \
+                     GROUP BY profile ORDER BY profile",
+                )
+                .map_err(database("count certificates"))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(database("count certificates"))?;
+            rows.map(|row| {
+                let (profile, issued, revoked) = row.map_err(database("count certificates"))?;
+                Ok((
+                    profile,
+                    to_u64(issued, "COUNT(certificates)")?,
+                    to_u64(revoked, "COUNT(certificates.revoked_at)")?,
+                ))
+            })
+            .collect()
+        })
+        .await
+    }
+
     async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error> {
         self.run(move |connection| {
             let mut statement = connection

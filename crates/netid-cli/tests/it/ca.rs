@@ -186,6 +186,34 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     );
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8(bad.stderr).unwrap().contains("reason"));
+    // The supervisor's filing package, signed by the CA, counts the issuance and revocation.
+    let filing = netid_ok(&[
+        "ca",
+        "filing",
+        "--server",
+        &server,
+        "--credential",
+        &credential,
+        "--out",
+        &path("filing.json"),
+    ]);
+    assert!(filing.contains("signature verified"), "{filing}");
+    assert!(filing.contains("holder-signing"), "{filing}");
+    let holder_line = filing
+        .lines()
+        .find(|line| line.contains("holder-signing"))
+        .unwrap();
+    let numbers: Vec<&str> = holder_line
+        .split_whitespace()
+        .filter(|word| word.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(numbers, vec!["1", "1"], "{holder_line}");
+    assert!(
+        std::fs::read_to_string(path("filing.json"))
+            .unwrap()
+            .contains("\"payload\"")
+    );
+
     // The CRL the service serves lists it.
     let crl = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use base64ct::{Base64, Encoding};
 use netid_proto::{
     CaStatus, CertifyCaRequest, HolderCertificateRequest, HolderCertificateResponse,
-    RevokeCertificateRequest, RevokeCertificateResponse,
+    RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling,
 };
 
 use super::Route;
@@ -31,6 +31,11 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::POST,
             path: "/v1/operator/ca/certify",
             handler: post(certify),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/ca/filing",
+            handler: get(filing),
         },
         Route {
             method: Method::GET,
@@ -87,6 +92,13 @@ async fn certify(
             )
             .await?,
     ))
+}
+
+async fn filing(
+    State(state): State<AppState>,
+    _operator: Operator,
+) -> Result<Json<SignedFiling>, ApiError> {
+    Ok(Json(state.ca.filing(&state).await?))
 }
 
 async fn chain(State(state): State<AppState>) -> Result<Response, ApiError> {

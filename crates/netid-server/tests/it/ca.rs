@@ -611,5 +611,34 @@ async fn recovery_revokes_the_holders_certificates() {
         hex::encode(entries[0].serial_number.as_bytes()),
         issued.serial
     );
+
+    // The filing package counts it, and its signature is the issuing CA's over the payload.
+    let answer = client
+        .send(
+            client
+                .http
+                .get(format!("{}/v1/operator/ca/filing", client.base_url))
+                .bearer_auth(&client.operator),
+        )
+        .await;
+    let signed: netid_proto::SignedFiling = answer.json();
+    let payload = base64ct::Base64UrlUnpadded::decode_vec(&signed.payload).unwrap();
+    let filing: netid_proto::Filing = serde_json::from_slice(&payload).unwrap();
+    let holder_counts = filing
+        .counts
+        .iter()
+        .find(|count| count.profile == "holder-signing")
+        .unwrap();
+    assert_eq!((holder_counts.issued, holder_counts.revoked), (1, 1));
+    assert_eq!(filing.fingerprints.len(), 2);
+    let spki = der::Encode::to_der(issuing.tbs_certificate().subject_public_key_info()).unwrap();
+    let key = suite.verifying_key_from_spki_der(&spki).unwrap();
+    let signature = suite
+        .signature_from_der(&base64ct::Base64UrlUnpadded::decode_vec(&signed.signature).unwrap())
+        .unwrap();
+    assert!(key.verify(&payload, &signature).is_ok());
+    let mut tampered = payload.clone();
+    tampered[10] ^= 1;
+    assert!(key.verify(&tampered, &signature).is_err());
     server.stop().await;
 }
