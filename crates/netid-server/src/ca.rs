@@ -88,7 +88,19 @@ impl Ca {
         if let (Some(root), Some(issuing), Some(responder)) =
             (role(ROLE_ROOT)?, role(ROLE_ISSUING)?, role(ROLE_RESPONDER)?)
         {
-            ca.set_certified(root, issuing, responder)?;
+            let certified_key =
+                der::Encode::to_der(issuing.tbs_certificate().subject_public_key_info())
+                    .map_err(|_| Error::Internal("a stored issuing certificate's key"))?;
+            if certified_key == ca.issuing_key.verifying_key().to_spki_der()? {
+                ca.set_certified(root, issuing, responder)?;
+            } else {
+                // NETID_CA_SUITE changed since the CA was certified: the installed chain is for
+                // the other suite's key. Start uncertified rather than not at all.
+                tracing::warn!(
+                    suite = ca.suite.id().as_str(),
+                    "the installed CA certificates are for the other suite's issuing key; certify this suite's key (netid ca issuing-key) or set NETID_CA_SUITE back"
+                );
+            }
         }
         Ok(ca)
     }

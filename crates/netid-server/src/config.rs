@@ -23,8 +23,8 @@ pub struct Config {
     /// default `netid.localhost/log`. Give each deployment its own.
     pub log_origin: String,
     /// A file (mode 0600) holding an operator credential that the deployment provisions itself,
-    /// instead of reading the one generated and shown on first run. Given on a later start,
-    /// its credential is added to those already valid.
+    /// instead of reading the one generated and shown on first run. It is authoritative: its
+    /// credential alone is valid, so changing the file withdraws the old one.
     pub operator_credential_file: Option<PathBuf>,
     /// The suite of the CA inside the service: `gm` (SM2, the default) or `intl` (P-256).
     pub ca_suite: SuiteId,

@@ -176,7 +176,7 @@ impl ServiceKeys {
     /// Loads the service keys from `store`, or generates and stores them on first run.
     /// Returns the keys and, on first run only and unless the deployment `provisioned` its own
     /// operator credential, the generated operator credential to show once. A provisioned
-    /// credential that the store does not know yet is added.
+    /// credential replaces every other: it alone is valid.
     pub async fn load_or_create(
         store: &dyn Store,
         master: MasterKey,
@@ -186,13 +186,12 @@ impl ServiceKeys {
         if store.has_service_keys().await? {
             let keys = Self::load(store, master, now).await?;
             if let Some(credential) = provisioned {
+                // The file is authoritative: it alone is valid, whatever was valid before.
                 let known = store.operator_credentials().await?;
-                if !known
-                    .iter()
-                    .any(|stored| crate::credentials::matches(credential, stored))
-                {
+                let only_it = matches!(known.as_slice(), [stored] if crate::credentials::matches(credential, stored));
+                if !only_it {
                     store
-                        .insert_operator_credential(crate::credentials::hash(credential), now)
+                        .replace_operator_credentials(crate::credentials::hash(credential), now)
                         .await?;
                 }
             }

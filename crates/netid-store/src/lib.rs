@@ -72,6 +72,11 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<(), Error>;
 
+    /// Makes `hash` the only operator credential, in one transaction (a credential provisioned
+    /// from a file is authoritative: changing the file withdraws the old one).
+    async fn replace_operator_credentials(&self, hash: Vec<u8>, at: Timestamp)
+    -> Result<(), Error>;
+
     /// Hashes of all operator credentials.
     async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error>;
 

@@ -497,6 +497,31 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn replace_operator_credentials(
+        &self,
+        hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin credential replacement"))?;
+            transaction
+                .execute("DELETE FROM operator_credentials", [])
+                .map_err(database("withdraw operator credentials"))?;
+            transaction
+                .execute(
+                    "INSERT INTO operator_credentials (credential_hash, created_at) VALUES (?1, ?2)",
+                    params![hash, at.0],
+                )
+                .map_err(database("insert operator credential"))?;
+            transaction
+                .commit()
+                .map_err(database("commit credential replacement"))
+        })
+        .await
+    }
+
     async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error> {
         self.run(|connection| {
             let mut statement = connection

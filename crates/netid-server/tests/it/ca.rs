@@ -358,6 +358,7 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
 async fn sm2_ca_issues_checks_and_survives_a_restart() {
     let suite = Suite::gm();
     let (server, data, client, wallet) = world("gm").await;
+    let operator = client.operator.clone();
     let files = tempfile::tempdir().unwrap();
     let status = ca_status(&client).await;
     assert_eq!(status.suite, "gm", "SM2 is the default");
@@ -465,6 +466,19 @@ async fn sm2_ca_issues_checks_and_survives_a_restart() {
         verify_ocsp_response(&garbage.bytes().await.unwrap(), &issuing, now()),
         Err(netid_ca::Error::OcspUnsuccessful { status: 1 })
     );
+    server.stop().await;
+
+    // Switching the CA's suite later starts the service uncertified, not broken.
+    let server = TestServer::start_with_env(
+        data.path(),
+        vec![("NETID_CA_SUITE".to_owned(), "intl".to_owned())],
+    )
+    .await
+    .unwrap();
+    let mut client = Client::new(&server);
+    client.operator = operator;
+    let status = ca_status(&client).await;
+    assert_eq!((status.suite.as_str(), status.certified), ("intl", false));
     server.stop().await;
 }
 
