@@ -11,10 +11,9 @@ use netid_ca::{
     verify_ocsp_response,
 };
 use netid_crypto::{SigningKey, Suite};
-use netid_log::{Entry, EntryKind};
+use netid_log::EntryKind;
 use netid_proto::{
-    CaStatus, CertifyCaRequest, HolderCertificateResponse, HolderLogResponse,
-    RevokeCertificateResponse,
+    CaStatus, CertifyCaRequest, HolderCertificateResponse, RevokeCertificateResponse,
 };
 use netid_testkit::{TestServer, Wallet};
 use reqwest::StatusCode;
@@ -124,16 +123,6 @@ async fn certify(client: &Client, root: &Root, issuing: &Certificate) -> crate::
         .await
 }
 
-async fn get_bytes(client: &Client, path: &str) -> (StatusCode, Vec<u8>) {
-    let response = client
-        .http
-        .get(format!("{}{path}", client.base_url))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.bytes().await.unwrap().to_vec())
-}
-
 fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();
@@ -158,7 +147,7 @@ fn s(path: &Path) -> &str {
 
 /// The CRL the service serves now, as PEM for OpenSSL.
 async fn crl_pem(client: &Client) -> String {
-    let (status, der) = get_bytes(client, "/v1/ca/crl").await;
+    let (status, _, der) = client.get_bytes("/v1/ca/crl").await;
     assert_eq!(status, StatusCode::OK);
     let crl = <netid_ca::CertificateList as der::Decode>::from_der(&der).unwrap();
     netid_ca::crl_to_pem(&crl).unwrap()
@@ -172,9 +161,9 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     let files = tempfile::tempdir().unwrap();
 
     // Not certified yet: every CA answer says so.
-    let (status, _) = get_bytes(&client, "/v1/ca/crl").await;
+    let (status, _, _) = client.get_bytes("/v1/ca/crl").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    let (status, answer) = get_bytes(&client, "/v1/ca/ocsp/MAA=").await;
+    let (status, _, answer) = client.get_bytes("/v1/ca/ocsp/MAA=").await;
     assert_eq!(status, StatusCode::OK, "OCSP failures are OCSP responses");
     assert_eq!(
         verify_ocsp_response(&answer, &Root::generate(&suite).certificate, now()),
@@ -322,7 +311,7 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
         "/v1/ca/ocsp/{}",
         encoded.replace('/', "%2F").replace('+', "%2B")
     );
-    let (status, response) = get_bytes(&client, &path).await;
+    let (status, _, response) = client.get_bytes(&path).await;
     assert_eq!(status, StatusCode::OK);
     let checked = verify_ocsp_response(&response, &issuing, now()).unwrap();
     assert!(matches!(
@@ -334,17 +323,8 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     ));
 
     // Issuance and revocation are the holder's log entries.
-    let history: HolderLogResponse = client
-        .post("/v1/holders/log", None, &wallet.log_request())
-        .await
-        .json();
-    let kinds: Vec<EntryKind> = history
-        .entries
-        .iter()
-        .map(|entry| Entry::from_leaf(entry.leaf.as_bytes()).unwrap().kind)
-        .collect();
     assert_eq!(
-        kinds,
+        client.log_kinds(&wallet).await,
         vec![
             EntryKind::Enrollment,
             EntryKind::CertificateIssued,
@@ -599,17 +579,8 @@ async fn recovery_revokes_the_holders_certificates() {
     let new_wallet = Wallet::generate();
     client.enroll_ok(&new_wallet.enroll_request(&renewed)).await;
 
-    let history: HolderLogResponse = client
-        .post("/v1/holders/log", None, &new_wallet.log_request())
-        .await
-        .json();
-    let kinds: Vec<EntryKind> = history
-        .entries
-        .iter()
-        .map(|entry| Entry::from_leaf(entry.leaf.as_bytes()).unwrap().kind)
-        .collect();
     assert_eq!(
-        kinds,
+        client.log_kinds(&new_wallet).await,
         vec![
             EntryKind::Enrollment,
             EntryKind::CertificateIssued,
@@ -617,7 +588,7 @@ async fn recovery_revokes_the_holders_certificates() {
             EntryKind::CertificateRevoked
         ]
     );
-    let (_, crl) = get_bytes(&client, "/v1/ca/crl").await;
+    let (_, _, crl) = client.get_bytes("/v1/ca/crl").await;
     let crl = <netid_ca::CertificateList as der::Decode>::from_der(&crl).unwrap();
     let entries = crl.tbs_cert_list.revoked_certificates.unwrap();
     assert_eq!(entries.len(), 1);

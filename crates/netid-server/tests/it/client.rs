@@ -91,6 +91,40 @@ impl Client {
             .await
     }
 
+    /// A GET whose body is bytes: status, `Cache-Control` and body.
+    pub(crate) async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let cache = response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .map(|value| value.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, cache, response.bytes().await.unwrap().to_vec())
+    }
+
+    /// The kinds of the log entries of the holder with `wallet`, in order.
+    pub(crate) async fn log_kinds(&self, wallet: &Wallet) -> Vec<netid_log::EntryKind> {
+        let history: netid_proto::HolderLogResponse = self
+            .post("/v1/holders/log", None, &wallet.log_request())
+            .await
+            .json();
+        history
+            .entries
+            .iter()
+            .map(|entry| {
+                netid_log::Entry::from_leaf(entry.leaf.as_bytes())
+                    .unwrap()
+                    .kind
+            })
+            .collect()
+    }
+
     pub(crate) async fn post_raw(
         &self,
         path: &str,
@@ -190,6 +224,22 @@ pub(crate) fn basic(platform: &RegisterPlatformResponse) -> String {
         "Basic {}",
         Base64::encode_string(format!("{}:{}", platform.client_id, platform.credential).as_bytes())
     )
+}
+
+impl World {
+    /// Enrolls the guardian, then the child with the guardian's consent; returns both wallets
+    /// and the child's answer.
+    pub(crate) async fn enroll_child(&self) -> (Wallet, Wallet, netid_proto::EnrollResponse) {
+        let guardian = Wallet::generate();
+        self.client
+            .enroll_ok(&guardian.enroll_request(&self.people.guardian))
+            .await;
+        let child = Wallet::generate();
+        let mut request = child.enroll_request(&self.people.child);
+        request.guardian = Some(guardian.guardian_consent(&request));
+        let enrolled = self.client.enroll_ok(&request).await;
+        (guardian, child, enrolled)
+    }
 }
 
 /// The synthetic people of the tests.

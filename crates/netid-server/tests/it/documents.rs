@@ -196,14 +196,7 @@ async fn one_person_with_two_documents_has_one_net_id() {
 async fn a_minor_recovers_only_with_a_new_code_and_the_guardians_consent() {
     let world = World::new().await;
     let client = &world.client;
-    let guardian = Wallet::generate();
-    client
-        .enroll_ok(&guardian.enroll_request(&world.people.guardian))
-        .await;
-    let child = Wallet::generate();
-    let mut request = child.enroll_request(&world.people.child);
-    request.guardian = Some(guardian.guardian_consent(&request));
-    let enrolled = client.enroll_ok(&request).await;
+    let (guardian, _, enrolled) = world.enroll_child().await;
 
     let mut renewed = world.people.child.clone();
     renewed.enrollment_code = Some("CODE-C-RENEWED".to_owned());

@@ -330,14 +330,7 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
 async fn a_guardian_sees_the_log_of_the_minor_in_their_care() {
     let world = World::new().await;
     let client = &world.client;
-    let guardian = Wallet::generate();
-    client
-        .enroll_ok(&guardian.enroll_request(&world.people.guardian))
-        .await;
-    let child = Wallet::generate();
-    let mut request = child.enroll_request(&world.people.child);
-    request.guardian = Some(guardian.guardian_consent(&request));
-    client.enroll_ok(&request).await;
+    let (guardian, child, _) = world.enroll_child().await;
 
     let guardian_log: HolderLogResponse = client
         .post("/v1/holders/log", None, &guardian.log_request())
@@ -358,22 +351,6 @@ async fn a_guardian_sees_the_log_of_the_minor_in_their_care() {
     // The minor's view has no wards, and an adult without wards gets none either.
     assert!(child_log.wards.is_empty());
     world.server.stop().await;
-}
-
-async fn get_bytes(client: &Client, path: &str) -> (StatusCode, String, Vec<u8>) {
-    let response = client
-        .http
-        .get(format!("{}{path}", client.base_url))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let cache = response
-        .headers()
-        .get(reqwest::header::CACHE_CONTROL)
-        .map(|value| value.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, cache, response.bytes().await.unwrap().to_vec())
 }
 
 fn split_bundle(mut bundle: &[u8]) -> Vec<Vec<u8>> {
@@ -401,11 +378,12 @@ async fn the_log_is_served_as_c2sp_tiles_that_rebuild_the_checkpoint() {
     let partial = signed.size - 256;
     let hasher = MerkleHasher::new(Suite::gm());
 
-    let (status, cache, first) = get_bytes(&client, "/v1/log/tile/entries/000").await;
+    let (status, cache, first) = client.get_bytes("/v1/log/tile/entries/000").await;
     assert_eq!(status, StatusCode::OK);
     assert!(cache.contains("immutable"), "{cache}");
-    let (status, cache, rest) =
-        get_bytes(&client, &format!("/v1/log/tile/entries/001.p/{partial}")).await;
+    let (status, cache, rest) = client
+        .get_bytes(&format!("/v1/log/tile/entries/001.p/{partial}"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!cache.contains("immutable"), "{cache}");
     let mut leaves = split_bundle(&first);
@@ -413,8 +391,10 @@ async fn the_log_is_served_as_c2sp_tiles_that_rebuild_the_checkpoint() {
     assert_eq!(leaves.len() as u64, signed.size);
     assert_eq!(leaves, all_entries(&client, signed.size).await);
 
-    let (_, _, level0) = get_bytes(&client, "/v1/log/tile/0/000").await;
-    let (_, _, level0_rest) = get_bytes(&client, &format!("/v1/log/tile/0/001.p/{partial}")).await;
+    let (_, _, level0) = client.get_bytes("/v1/log/tile/0/000").await;
+    let (_, _, level0_rest) = client
+        .get_bytes(&format!("/v1/log/tile/0/001.p/{partial}"))
+        .await;
     let leaf_hashes: Vec<Hash> = level0
         .chunks(32)
         .chain(level0_rest.chunks(32))
@@ -424,7 +404,7 @@ async fn the_log_is_served_as_c2sp_tiles_that_rebuild_the_checkpoint() {
     assert_eq!(leaf_hashes, expected);
     assert_eq!(hasher.root_of(&leaf_hashes), signed.root);
 
-    let (status, _, level1) = get_bytes(&client, "/v1/log/tile/1/000.p/1").await;
+    let (status, _, level1) = client.get_bytes("/v1/log/tile/1/000.p/1").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(level1, hasher.root_of(&leaf_hashes[..256]).0.to_vec());
 
@@ -437,7 +417,7 @@ async fn the_log_is_served_as_c2sp_tiles_that_rebuild_the_checkpoint() {
         "/v1/log/tile/0/1",
         "/v1/log/tile/x/000",
     ] {
-        let (status, _, _) = get_bytes(&client, path).await;
+        let (status, _, _) = client.get_bytes(path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
     server.stop().await;
