@@ -470,7 +470,16 @@ pub struct HolderCertificateRequest {
     pub signature: String,
 }
 
-/// Answer to [`HolderCertificateRequest`].
+/// `POST /v1/platform/certificates`, authenticated as the platform: a client certificate for
+/// mutual TLS, for the key of a PKCS#10 request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformCertificateRequest {
+    /// The PKCS#10 request, base64url DER, for a key of the CA's suite.
+    pub csr: String,
+}
+
+/// Answer to [`HolderCertificateRequest`] and [`PlatformCertificateRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HolderCertificateResponse {

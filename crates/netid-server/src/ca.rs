@@ -26,6 +26,8 @@ use crate::{Error, Refusal, personal};
 pub const STATUS_VALIDITY_SECONDS: u64 = 3600;
 /// Validity of a holder's signing certificate.
 const HOLDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
+/// Validity of a platform's mutual-TLS client certificate.
+const PLATFORM_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// Validity of the OCSP responder's certificate.
 const RESPONDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// The OCSP responder's certificate is renewed when less than this remains of it.
@@ -45,6 +47,18 @@ pub(crate) struct Ca {
     responder_key: SigningKey,
     public_url: String,
     certified: RwLock<Option<Arc<Certified>>>,
+}
+
+/// What an end-entity certificate is, for whom.
+struct EndEntity<'a> {
+    subject: &'a str,
+    profile: Profile,
+    profile_name: &'static str,
+    validity: u64,
+    /// The holder and their log key, for a holder's certificate.
+    holder: Option<(&'a HolderRow, &'a netid_crypto::MacKey)>,
+    /// The platform's client id, for a platform's certificate.
+    platform: Option<&'a str>,
 }
 
 struct Certified {
@@ -276,6 +290,52 @@ impl Ca {
         holder: &HolderRow,
         csr: &[u8],
     ) -> Result<(CertificateRow, String), Error> {
+        let subject = format!("CN={},O=netid holder", signing_pseudonym(state, holder)?);
+        let log_key = personal::log_key(&state.keys.master, holder)?;
+        self.issue_end_entity(
+            state,
+            csr,
+            EndEntity {
+                subject: &subject,
+                profile: Profile::HolderSigning,
+                profile_name: "holder-signing",
+                validity: HOLDER_CERTIFICATE_SECONDS,
+                holder: Some((holder, &log_key)),
+                platform: None,
+            },
+        )
+        .await
+    }
+
+    /// Issues a platform's mutual-TLS client certificate, naming it by its client id.
+    pub(crate) async fn issue_platform_certificate(
+        &self,
+        state: &AppState,
+        client_id: &str,
+        csr: &[u8],
+    ) -> Result<(CertificateRow, String), Error> {
+        let subject = format!("CN={client_id},O=netid platform");
+        self.issue_end_entity(
+            state,
+            csr,
+            EndEntity {
+                subject: &subject,
+                profile: Profile::PlatformClient,
+                profile_name: "platform-client",
+                validity: PLATFORM_CERTIFICATE_SECONDS,
+                holder: None,
+                platform: Some(client_id),
+            },
+        )
+        .await
+    }
+
+    async fn issue_end_entity(
+        &self,
+        state: &AppState,
+        csr: &[u8],
+        what: EndEntity<'_>,
+    ) -> Result<(CertificateRow, String), Error> {
         let certified = self.certified()?;
         let request = netid_ca::verify_request(csr).map_err(|error| Refusal::InvalidField {
             field: "csr",
@@ -293,11 +353,11 @@ impl Ca {
         }
         let now = now_seconds(state)?;
         let mut template = CertificateTemplate::new(
-            &format!("CN={},O=netid holder", signing_pseudonym(state, holder)?),
-            Profile::HolderSigning,
+            what.subject,
+            what.profile,
             random_serial()?,
             now.saturating_sub(BACKDATE_SECONDS),
-            now + HOLDER_CERTIFICATE_SECONDS,
+            now + what.validity,
         );
         template.crl_url = Some(format!("{}/v1/ca/crl", self.public_url));
         template.ocsp_url = Some(format!("{}/v1/ca/ocsp", self.public_url));
@@ -307,19 +367,23 @@ impl Ca {
             Some(&certified.issuing),
             &self.issuing_key,
         )?;
-        let certificate_row = row(&certificate, Some(holder), "holder-signing", now)?;
-        let log_key = personal::log_key(&state.keys.master, holder)?;
+        let certificate_row = row(
+            &certificate,
+            what.holder.map(|(holder, _)| holder),
+            what.profile_name,
+            now,
+        )?;
         let log_entry = state.log.entry(
             EntryKind::CertificateIssued,
-            Some(&log_key),
-            None,
+            what.holder.map(|(_, log_key)| log_key),
+            what.platform,
             state.clock.now(),
         )?;
         state
             .store
             .insert_certificate(certificate_row.clone(), log_entry)
             .await?;
-        tracing::info!(target: "netid::security", event = "certificate_issued", profile = "holder-signing");
+        tracing::info!(target: "netid::security", event = "certificate_issued", profile = what.profile_name);
         Ok((certificate_row, netid_ca::to_pem(&certificate)?))
     }
 

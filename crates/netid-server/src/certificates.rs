@@ -1,11 +1,13 @@
-//! Holders' electronic-signature certificates: asked for and revoked by the holder, who proves
-//! the wallet key; issued by the CA inside the service (see `ca.rs`).
+//! Holders' electronic-signature certificates, asked for and revoked by the holder, who proves
+//! the wallet key; platforms' mutual-TLS client certificates, asked for by the authenticated
+//! platform. Both are issued by the CA inside the service (see `ca.rs`).
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_proto::{
-    HolderCertificateRequest, HolderCertificateResponse, RevokeCertificateRequest,
-    RevokeCertificateResponse, signing,
+    HolderCertificateRequest, HolderCertificateResponse, PlatformCertificateRequest,
+    RevokeCertificateRequest, RevokeCertificateResponse, signing,
 };
+use netid_store::PlatformRow;
 
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
@@ -27,13 +29,7 @@ pub(crate) async fn issue(
         &request.signature,
     )
     .await?;
-    let csr = Base64UrlUnpadded::decode_vec(&request.csr)
-        .ok()
-        .filter(|der| der.len() <= MAX_CSR_BYTES)
-        .ok_or(Refusal::InvalidField {
-            field: "csr",
-            reason: "expected base64url of a DER PKCS#10 request of at most 4096 bytes".to_owned(),
-        })?;
+    let csr = decode_csr(&request.csr)?;
     let (row, certificate) = state
         .ca
         .issue_holder_certificate(state, &holder, &csr)
@@ -43,6 +39,34 @@ pub(crate) async fn issue(
         certificate,
         chain: state.ca.chain()?,
     })
+}
+
+/// Issues a mutual-TLS client certificate to the authenticated `platform`.
+pub(crate) async fn issue_platform(
+    state: &AppState,
+    platform: &PlatformRow,
+    request: PlatformCertificateRequest,
+) -> Result<HolderCertificateResponse, Error> {
+    let csr = decode_csr(&request.csr)?;
+    let (row, certificate) = state
+        .ca
+        .issue_platform_certificate(state, &platform.client_id, &csr)
+        .await?;
+    Ok(HolderCertificateResponse {
+        serial: hex::encode(&row.serial),
+        certificate,
+        chain: state.ca.chain()?,
+    })
+}
+
+fn decode_csr(csr: &str) -> Result<Vec<u8>, Refusal> {
+    Base64UrlUnpadded::decode_vec(csr)
+        .ok()
+        .filter(|der| der.len() <= MAX_CSR_BYTES)
+        .ok_or(Refusal::InvalidField {
+            field: "csr",
+            reason: "expected base64url of a DER PKCS#10 request of at most 4096 bytes".to_owned(),
+        })
 }
 
 /// Revokes one of the certificates of the holder who signed `request`.

@@ -9,12 +9,12 @@ use axum::routing::{get, post};
 use base64ct::{Base64, Encoding};
 use netid_proto::{
     CaStatus, CertifyCaRequest, HolderCertificateRequest, HolderCertificateResponse,
-    RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling,
+    PlatformCertificateRequest, RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling,
 };
 
 use super::Route;
 use super::error::ApiError;
-use super::extract::{Json, Operator};
+use super::extract::{Json, Operator, Platform};
 use netid_ca::OcspFailure;
 
 use crate::Refusal;
@@ -61,6 +61,11 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::POST,
             path: "/v1/holders/certificates",
             handler: post(issue),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/platform/certificates",
+            handler: post(issue_platform),
         },
         Route {
             method: Method::POST,
@@ -157,6 +162,16 @@ async fn issue(
     Json(request): Json<HolderCertificateRequest>,
 ) -> Result<Json<HolderCertificateResponse>, ApiError> {
     Ok(Json(crate::certificates::issue(&state, request).await?))
+}
+
+async fn issue_platform(
+    State(state): State<AppState>,
+    Platform(platform): Platform,
+    Json(request): Json<PlatformCertificateRequest>,
+) -> Result<Json<HolderCertificateResponse>, ApiError> {
+    Ok(Json(
+        crate::certificates::issue_platform(&state, &platform, request).await?,
+    ))
 }
 
 async fn revoke(

@@ -267,6 +267,47 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     assert!(ok && out.contains("Response verify OK"), "{out}");
     assert!(out.contains("holder.pem: good"), "{out}");
 
+    // A platform's client certificate for mutual TLS, checked for that purpose by OpenSSL.
+    let platform = client.register_platform("mtls platform").await;
+    let platform_key = suite.generate_signing_key().unwrap();
+    let platform_csr = netid_proto::PlatformCertificateRequest {
+        csr: base64ct::Base64UrlUnpadded::encode_string(
+            &netid_ca::build_request("CN=ignored", &platform_key).unwrap(),
+        ),
+    };
+    client
+        .post("/v1/platform/certificates", None, &platform_csr)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let answer = client
+        .post(
+            "/v1/platform/certificates",
+            Some(&crate::client::basic(&platform)),
+            &platform_csr,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let platform_certificate: HolderCertificateResponse = answer.json();
+    let platform_path = write(
+        files.path(),
+        "platform.pem",
+        &platform_certificate.certificate,
+    );
+    let (ok, out) = openssl(&[
+        "verify",
+        "-x509_strict",
+        "-purpose",
+        "sslclient",
+        "-CAfile",
+        s(&root_path),
+        "-untrusted",
+        s(&issuing_path),
+        s(&platform_path),
+    ]);
+    assert!(ok, "{out}");
+    let (_, text) = openssl(&["x509", "-in", s(&platform_path), "-noout", "-subject"]);
+    assert!(text.contains(&platform.client_id), "{text}");
+
     // Revocation by the holder, once; another holder cannot.
     let other = Wallet::generate();
     client
