@@ -51,6 +51,8 @@ pub enum EntryKind {
     AuthorityRegistered,
     /// The operator loaded a document authority's roster.
     RosterLoaded,
+    /// The operator recognised a foreign CA, or withdrew a recognition.
+    RecognitionChanged,
 }
 
 impl EntryKind {
@@ -74,6 +76,7 @@ impl EntryKind {
             Self::KeyRollover => "key_rollover",
             Self::AuthorityRegistered => "authority_registered",
             Self::RosterLoaded => "roster_loaded",
+            Self::RecognitionChanged => "recognition_changed",
         }
     }
 }
@@ -195,6 +198,7 @@ mod tests {
             K::KeyRollover,
             K::AuthorityRegistered,
             K::RosterLoaded,
+            K::RecognitionChanged,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

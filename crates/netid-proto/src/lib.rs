@@ -581,6 +581,94 @@ pub struct IssuanceCount {
     pub revoked: u64,
 }
 
+/// `POST /v1/operator/ca/foreign`: recognise a foreign CA, with its documentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecogniseForeignCaRequest {
+    /// The operator's name for it.
+    pub name: String,
+    /// Its root certificate, PEM.
+    pub certificate: String,
+    /// Its qualification (licence, supervisor).
+    pub qualification: String,
+    /// The type of certificates it issues.
+    pub certificate_type: String,
+    /// The technical standard its certificates follow.
+    pub technical_standard: String,
+    /// The application scenarios its certificates are recognised for (1 to 32).
+    pub scenarios: Vec<String>,
+}
+
+/// A recognised foreign CA, as `GET /v1/ca/foreign` publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignCa {
+    /// The operator's name for it.
+    pub name: String,
+    /// Its root certificate, PEM.
+    pub certificate: String,
+    /// SHA-256 of the certificate's DER, hex.
+    pub sha256: String,
+    /// Its qualification.
+    pub qualification: String,
+    /// The type of certificates it issues.
+    pub certificate_type: String,
+    /// The technical standard its certificates follow.
+    pub technical_standard: String,
+    /// The scenarios its certificates are recognised for.
+    pub scenarios: Vec<String>,
+    /// When it was recognised, Unix seconds.
+    pub recognised_at: i64,
+}
+
+/// `GET /v1/ca/foreign`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignCaList {
+    /// The recognised foreign CAs, by name.
+    pub foreign_cas: Vec<ForeignCa>,
+}
+
+/// `POST /v1/operator/ca/foreign/withdraw`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawForeignCaRequest {
+    /// The foreign CA's name.
+    pub name: String,
+}
+
+/// Answer to [`WithdrawForeignCaRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawForeignCaResponse {
+    /// `false` if it was not recognised.
+    pub withdrawn: bool,
+}
+
+/// `POST /v1/ca/verify`: is this certificate trusted here, for this scenario?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyCertificateRequest {
+    /// The certificate first, then any intermediates, PEM each.
+    pub chain: Vec<String>,
+    /// The application scenario it is used in; a foreign CA's certificate is trusted only
+    /// for the scenarios its recognition names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+}
+
+/// Answer to [`VerifyCertificateRequest`] when the certificate is trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyCertificateResponse {
+    /// Always `true` (an untrusted certificate gets a problem instead).
+    pub trusted: bool,
+    /// `netid` for netid's own root, else the foreign CA's name.
+    pub anchor: String,
+    /// The scenarios it is trusted for; empty for netid's own certificates (no limit).
+    pub scenarios: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

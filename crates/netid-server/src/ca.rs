@@ -165,6 +165,20 @@ impl Ca {
         })
     }
 
+    /// netid's root and its issuing CA's current CRL, once certified: what certificates are
+    /// checked against.
+    pub(crate) async fn trust_anchor(
+        &self,
+        state: &AppState,
+    ) -> Result<Option<(Certificate, netid_ca::CertificateList)>, Error> {
+        let Ok(certified) = self.certified() else {
+            return Ok(None);
+        };
+        let crl = <netid_ca::CertificateList as der::Decode>::from_der(&self.crl(state).await?)
+            .map_err(|_| Error::Internal("a fresh crl does not parse"))?;
+        Ok(Some((certified.root.clone(), crl)))
+    }
+
     /// The chain (issuing CA, then root) as PEM.
     pub(crate) fn chain(&self) -> Result<String, Error> {
         chain_pem(&*self.certified()?)

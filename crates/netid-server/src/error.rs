@@ -207,6 +207,21 @@ pub enum Refusal {
         /// What is wrong with it.
         reason: String,
     },
+    /// A certificate is not trusted here: no valid path to netid's root or a recognised
+    /// foreign root.
+    #[error("the certificate is not trusted here: {reason}")]
+    CertificateNotTrusted {
+        /// Why (the path validation's error).
+        reason: String,
+    },
+    /// A recognised foreign CA's certificate used outside the scenarios of its recognition.
+    #[error("the certificate chains to the foreign CA {anchor}, recognised only for: {}", scenarios.join(", "))]
+    OutsideRecognisedScope {
+        /// The foreign CA.
+        anchor: String,
+        /// Its recognised scenarios.
+        scenarios: Vec<String>,
+    },
     /// No certificate of this holder has that serial number.
     #[error("no certificate of yours has this serial number")]
     CertificateNotFound,

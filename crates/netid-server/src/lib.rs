@@ -33,6 +33,7 @@ mod http;
 pub mod keys;
 mod operator;
 mod personal;
+mod recognition;
 mod state;
 pub mod transparency;
 mod verification;

@@ -21,7 +21,7 @@ use crate::{Error, Refusal, blind, credentials};
 /// Longest name of an authority or platform, in characters.
 const MAX_NAME_CHARS: usize = 100;
 
-fn check_name(field: &'static str, name: &str) -> Result<(), Refusal> {
+pub(crate) fn check_name(field: &'static str, name: &str) -> Result<(), Refusal> {
     let count = name.chars().count();
     if name.trim().is_empty() || count > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(Refusal::InvalidField {

@@ -35,8 +35,8 @@ mod types;
 pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorityRow, BlindIndex, CertificateRow, HolderId, HolderRow, NewHolder, PlatformRow,
-    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CertificateRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -246,6 +246,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// The revoked certificates that have not yet expired at `now`, for the CRL.
     async fn revoked_certificates(&self, now: Timestamp) -> Result<Vec<CertificateRow>, Error>;
+
+    /// Recognises a foreign CA (or replaces the recognition of one of the same name, lifting
+    /// a withdrawal) and appends `log_entry`, in one transaction.
+    async fn recognise_foreign_ca(&self, ca: ForeignCaRow, log_entry: Vec<u8>)
+    -> Result<(), Error>;
+
+    /// Withdraws the recognition of the foreign CA `name` at `at` and appends `log_entry`;
+    /// `false`, appending nothing, if it was not recognised.
+    async fn withdraw_foreign_ca(
+        &self,
+        name: &str,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error>;
+
+    /// The foreign CAs recognised now (not withdrawn), by name.
+    async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error>;
 
     /// How many holders are enrolled (for health and tests).
     async fn holder_count(&self) -> Result<u64, Error>;

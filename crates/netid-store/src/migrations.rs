@@ -150,4 +150,18 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX certificates_by_holder ON certificates(holder_id) WHERE holder_id IS NOT NULL;
     CREATE INDEX certificates_revoked ON certificates(revoked_at) WHERE revoked_at IS NOT NULL;
     "#,
+    // 6: issue 8, foreign CAs the operator recognises, with their documentation and the
+    // scenarios their certificates are recognised for; withdrawal keeps the row.
+    r#"
+    CREATE TABLE foreign_cas (
+        name TEXT PRIMARY KEY,
+        der BLOB NOT NULL,
+        qualification TEXT NOT NULL,
+        certificate_type TEXT NOT NULL,
+        technical_standard TEXT NOT NULL,
+        scenarios TEXT NOT NULL,
+        recognised_at INTEGER NOT NULL,
+        withdrawn_at INTEGER
+    ) STRICT;
+    "#,
 ];

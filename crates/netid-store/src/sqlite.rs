@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::migrations::MIGRATIONS;
 use crate::types::{
-    AuthorityRow, BlindIndex, CertificateRow, HolderId, HolderRow, NewHolder, PlatformRow,
-    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CertificateRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -1292,6 +1292,116 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn recognise_foreign_ca(
+        &self,
+        ca: ForeignCaRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let scenarios = serde_json::to_string(&ca.scenarios)
+                .map_err(|_| Error::Internal("scenarios encoding"))?;
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin recognition"))?;
+            transaction
+                .execute(
+                    "INSERT INTO foreign_cas (name, der, qualification, certificate_type, \
+                     technical_standard, scenarios, recognised_at, withdrawn_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL) ON CONFLICT (name) DO UPDATE SET \
+                     der = excluded.der, qualification = excluded.qualification, \
+                     certificate_type = excluded.certificate_type, \
+                     technical_standard = excluded.technical_standard, \
+                     scenarios = excluded.scenarios, recognised_at = excluded.recognised_at, \
+                     withdrawn_at = NULL",
+                    params![
+                        ca.name,
+                        ca.der,
+                        ca.qualification,
+                        ca.certificate_type,
+                        ca.technical_standard,
+                        scenarios,
+                        ca.recognised_at.0
+                    ],
+                )
+                .map_err(database("recognise foreign ca"))?;
+            append_log(&transaction, &log_entry, None)?;
+            transaction.commit().map_err(database("commit recognition"))
+        })
+        .await
+    }
+
+    async fn withdraw_foreign_ca(
+        &self,
+        name: &str,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        let name = name.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin withdrawal"))?;
+            let withdrawn = transaction
+                .execute(
+                    "UPDATE foreign_cas SET withdrawn_at = ?2 \
+                     WHERE name = ?1 AND withdrawn_at IS NULL",
+                    params![name, at.0],
+                )
+                .map_err(database("withdraw foreign ca"))?;
+            if withdrawn == 0 {
+                return Ok(false);
+            }
+            append_log(&transaction, &log_entry, None)?;
+            transaction
+                .commit()
+                .map_err(database("commit withdrawal"))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT name, der, qualification, certificate_type, technical_standard, \
+                     scenarios, recognised_at FROM foreign_cas WHERE withdrawn_at IS NULL \
+                     ORDER BY name",
+                )
+                .map_err(database("read foreign cas"))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Vec<u8>>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, String>(5)?,
+                        row.get::<_, i64>(6)?,
+                    ))
+                })
+                .map_err(database("read foreign cas"))?;
+            rows.map(|row| {
+                let (name, der, qualification, certificate_type, technical_standard, scenarios, at) =
+                    row.map_err(database("read foreign cas"))?;
+                Ok(ForeignCaRow {
+                    name,
+                    der,
+                    qualification,
+                    certificate_type,
+                    technical_standard,
+                    scenarios: serde_json::from_str(&scenarios).map_err(|_| Error::Corrupt {
+                        column: "foreign_cas.scenarios",
+                    })?,
+                    recognised_at: Timestamp(at),
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
     async fn holder_count(&self) -> Result<u64, Error> {
         self.run(|connection| {
             let count: i64 = connection
@@ -1345,7 +1455,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 5);
+        assert_eq!(store.schema_version().await.unwrap(), 6);
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

@@ -159,3 +159,22 @@ pub struct Revocation {
     /// The log entry to append if the certificate is revoked now.
     pub log_entry: Vec<u8>,
 }
+
+/// A foreign CA the operator recognises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignCaRow {
+    /// The operator's name for it.
+    pub name: String,
+    /// Its root certificate, DER.
+    pub der: Vec<u8>,
+    /// Its qualification (licence, supervisor), as documented.
+    pub qualification: String,
+    /// The type of certificates it issues.
+    pub certificate_type: String,
+    /// The technical standard its certificates follow.
+    pub technical_standard: String,
+    /// The application scenarios its certificates are recognised for.
+    pub scenarios: Vec<String>,
+    /// When it was recognised.
+    pub recognised_at: Timestamp,
+}

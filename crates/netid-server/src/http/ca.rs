@@ -8,8 +8,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64ct::{Base64, Encoding};
 use netid_proto::{
-    CaStatus, CertifyCaRequest, HolderCertificateRequest, HolderCertificateResponse,
-    PlatformCertificateRequest, RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling,
+    CaStatus, CertifyCaRequest, ForeignCa, ForeignCaList, HolderCertificateRequest,
+    HolderCertificateResponse, PlatformCertificateRequest, RecogniseForeignCaRequest,
+    RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling, VerifyCertificateRequest,
+    VerifyCertificateResponse, WithdrawForeignCaRequest, WithdrawForeignCaResponse,
 };
 
 use super::Route;
@@ -36,6 +38,26 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::GET,
             path: "/v1/operator/ca/filing",
             handler: get(filing),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/ca/foreign",
+            handler: post(recognise_foreign),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/ca/foreign/withdraw",
+            handler: post(withdraw_foreign),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/ca/foreign",
+            handler: get(list_foreign),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/ca/verify",
+            handler: post(verify_certificate),
         },
         Route {
             method: Method::GET,
@@ -104,6 +126,35 @@ async fn filing(
     _operator: Operator,
 ) -> Result<Json<SignedFiling>, ApiError> {
     Ok(Json(state.ca.filing(&state).await?))
+}
+
+async fn recognise_foreign(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(request): Json<RecogniseForeignCaRequest>,
+) -> Result<Json<ForeignCa>, ApiError> {
+    Ok(Json(crate::recognition::recognise(&state, request).await?))
+}
+
+async fn withdraw_foreign(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(request): Json<WithdrawForeignCaRequest>,
+) -> Result<Json<WithdrawForeignCaResponse>, ApiError> {
+    Ok(Json(WithdrawForeignCaResponse {
+        withdrawn: crate::recognition::withdraw(&state, &request.name).await?,
+    }))
+}
+
+async fn list_foreign(State(state): State<AppState>) -> Result<Json<ForeignCaList>, ApiError> {
+    Ok(Json(crate::recognition::list(&state).await?))
+}
+
+async fn verify_certificate(
+    State(state): State<AppState>,
+    Json(request): Json<VerifyCertificateRequest>,
+) -> Result<Json<VerifyCertificateResponse>, ApiError> {
+    Ok(Json(crate::recognition::verify(&state, request).await?))
 }
 
 async fn chain(State(state): State<AppState>) -> Result<Response, ApiError> {

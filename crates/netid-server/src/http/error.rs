@@ -128,6 +128,16 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "invalid_certificate",
             "Certificate not acceptable",
         ),
+        Refusal::CertificateNotTrusted { .. } => (
+            S::UNPROCESSABLE_ENTITY,
+            "certificate_not_trusted",
+            "Certificate not trusted",
+        ),
+        Refusal::OutsideRecognisedScope { .. } => (
+            S::UNPROCESSABLE_ENTITY,
+            "outside_recognised_scope",
+            "Outside the recognised scope",
+        ),
         Refusal::CertificateNotFound => (
             S::NOT_FOUND,
             "certificate_not_found",
@@ -268,6 +278,13 @@ mod tests {
                 reason: "x".to_owned(),
             },
             Refusal::CertificateNotFound,
+            Refusal::CertificateNotTrusted {
+                reason: "x".to_owned(),
+            },
+            Refusal::OutsideRecognisedScope {
+                anchor: "x".to_owned(),
+                scenarios: vec![],
+            },
             Refusal::InvalidQuery {
                 parameter: "start",
                 expected: "x",

@@ -34,10 +34,14 @@ struct Root {
 
 impl Root {
     fn generate(suite: &Suite) -> Self {
+        Self::named(suite, "CN=netid test offline root,O=netid test")
+    }
+
+    fn named(suite: &Suite, subject: &str) -> Self {
         let key = suite.generate_signing_key().unwrap();
         let certificate = netid_ca::issue(
             &CertificateTemplate::new(
-                "CN=netid test offline root,O=netid test",
+                subject,
                 Profile::Root,
                 [0x11; 16],
                 now() - DAY,
@@ -666,5 +670,173 @@ async fn recovery_revokes_the_holders_certificates() {
     let mut tampered = payload.clone();
     tampered[10] ^= 1;
     assert!(key.verify(&tampered, &signature).is_err());
+    server.stop().await;
+}
+
+/// Foreign CAs: recognised with documentation and a scope, their certificates trusted only
+/// within it, and not at all once the recognition is withdrawn; netid's own certificates are
+/// trusted for any scenario until revoked.
+#[tokio::test]
+async fn foreign_cas_are_trusted_within_their_recognised_scope_until_withdrawn() {
+    let suite = Suite::gm();
+    let (server, _data, client, wallet) = world("gm").await;
+    let status = ca_status(&client).await;
+    let root = Root::generate(&suite);
+    let issuing = root.certify(&suite, &status.issuing_public_key);
+    assert_eq!(
+        certify(&client, &root, &issuing).await.status,
+        StatusCode::OK
+    );
+
+    // A foreign CA (P-256) and a certificate it issued.
+    let foreign = Root::named(&Suite::intl(), "CN=foreign test root,O=foreign test");
+    let foreign_leaf = netid_ca::issue(
+        &CertificateTemplate::new(
+            "CN=foreign signer,O=foreign test",
+            Profile::HolderSigning,
+            [0x55; 16],
+            now() - DAY,
+            now() + 30 * DAY,
+        ),
+        Suite::intl()
+            .generate_signing_key()
+            .unwrap()
+            .verifying_key(),
+        Some(&foreign.certificate),
+        &foreign.key,
+    )
+    .unwrap();
+    let recognise =
+        |certificate: &Certificate, scenarios: Vec<&str>| netid_proto::RecogniseForeignCaRequest {
+            name: "foreign-test-ca".to_owned(),
+            certificate: netid_ca::to_pem(certificate).unwrap(),
+            qualification: "licence TEST-0001 of a foreign test supervisor".to_owned(),
+            certificate_type: "electronic signature".to_owned(),
+            technical_standard: "RFC 5280, ECDSA P-256".to_owned(),
+            scenarios: scenarios.into_iter().map(str::to_owned).collect(),
+        };
+    let recognise_path = "/v1/operator/ca/foreign";
+    client
+        .post(
+            recognise_path,
+            Some(&client.bearer()),
+            &recognise(&foreign_leaf, vec!["e-signature"]),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_certificate");
+    client
+        .post(
+            recognise_path,
+            Some(&client.bearer()),
+            &recognise(&foreign.certificate, vec![]),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    client
+        .post(
+            recognise_path,
+            None,
+            &recognise(&foreign.certificate, vec!["e-signature"]),
+        )
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let answer = client
+        .post(
+            recognise_path,
+            Some(&client.bearer()),
+            &recognise(&foreign.certificate, vec!["e-signature"]),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let listed: netid_proto::ForeignCaList = client.get("/v1/ca/foreign").await.json();
+    assert_eq!(listed.foreign_cas.len(), 1);
+    assert_eq!(listed.foreign_cas[0].scenarios, vec!["e-signature"]);
+
+    let verify =
+        |certificate: &Certificate, scenario: Option<&str>| netid_proto::VerifyCertificateRequest {
+            chain: vec![netid_ca::to_pem(certificate).unwrap()],
+            scenario: scenario.map(str::to_owned),
+        };
+    let trusted: netid_proto::VerifyCertificateResponse = client
+        .post(
+            "/v1/ca/verify",
+            None,
+            &verify(&foreign_leaf, Some("e-signature")),
+        )
+        .await
+        .json();
+    assert_eq!(trusted.anchor, "foreign-test-ca");
+    for scenario in [Some("online-banking"), None] {
+        client
+            .post("/v1/ca/verify", None, &verify(&foreign_leaf, scenario))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "outside_recognised_scope");
+    }
+
+    // netid's own holder certificate: trusted for any scenario, until revoked.
+    let key = suite.generate_signing_key().unwrap();
+    let csr = netid_ca::build_request("CN=ignored", &key).unwrap();
+    let issued: HolderCertificateResponse = client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(&csr),
+        )
+        .await
+        .json();
+    let own = netid_proto::VerifyCertificateRequest {
+        chain: vec![
+            issued.certificate.clone(),
+            netid_ca::to_pem(&issuing).unwrap(),
+        ],
+        scenario: Some("anything".to_owned()),
+    };
+    let trusted: netid_proto::VerifyCertificateResponse =
+        client.post("/v1/ca/verify", None, &own).await.json();
+    assert_eq!(trusted.anchor, "netid");
+    client
+        .post(
+            "/v1/holders/certificates/revoke",
+            None,
+            &wallet.revocation_request(&issued.serial, Some("key_compromise")),
+        )
+        .await;
+    let problem = client
+        .post("/v1/ca/verify", None, &own)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "certificate_not_trusted");
+    assert!(problem.detail.contains("revoked"), "{}", problem.detail);
+
+    // Withdrawal: once, and then the foreign certificate is not trusted at all.
+    let withdraw = netid_proto::WithdrawForeignCaRequest {
+        name: "foreign-test-ca".to_owned(),
+    };
+    let first: netid_proto::WithdrawForeignCaResponse = client
+        .post(
+            "/v1/operator/ca/foreign/withdraw",
+            Some(&client.bearer()),
+            &withdraw,
+        )
+        .await
+        .json();
+    let again: netid_proto::WithdrawForeignCaResponse = client
+        .post(
+            "/v1/operator/ca/foreign/withdraw",
+            Some(&client.bearer()),
+            &withdraw,
+        )
+        .await
+        .json();
+    assert_eq!((first.withdrawn, again.withdrawn), (true, false));
+    client
+        .post(
+            "/v1/ca/verify",
+            None,
+            &verify(&foreign_leaf, Some("e-signature")),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "certificate_not_trusted");
+    let listed: netid_proto::ForeignCaList = client.get("/v1/ca/foreign").await.json();
+    assert!(listed.foreign_cas.is_empty());
     server.stop().await;
 }

@@ -66,7 +66,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 5);
+    assert_eq!(store.schema_version().await.unwrap(), 6);
 }
 
 #[tokio::test]
@@ -84,7 +84,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 5);
+    assert_eq!(store.schema_version().await.unwrap(), 6);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -108,7 +108,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 5
+            supported: 6
         }
     ));
 }

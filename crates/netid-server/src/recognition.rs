@@ -1,0 +1,215 @@
+//! Recognition of foreign CAs (Electronic Certification Service Measures): the operator
+//! recognises a foreign CA with its documentation and the scenarios its certificates may be
+//! used in, and can withdraw that; anyone may ask whether a certificate is trusted here for a
+//! scenario. netid's own certificates are trusted for any scenario; a recognised foreign CA's
+//! only for the scenarios recognised, and not at all once withdrawn.
+
+use netid_ca::Certificate;
+use netid_log::EntryKind;
+use netid_proto::{
+    ForeignCa, ForeignCaList, RecogniseForeignCaRequest, VerifyCertificateRequest,
+    VerifyCertificateResponse,
+};
+use netid_store::{ForeignCaRow, Timestamp};
+
+use crate::operator::check_name;
+use crate::state::AppState;
+use crate::{Error, Refusal};
+
+/// At most this many scenarios per recognition, and certificates per chain.
+const MAX_ITEMS: usize = 32;
+
+/// Recognises (or re-recognises) a foreign CA.
+pub(crate) async fn recognise(
+    state: &AppState,
+    request: RecogniseForeignCaRequest,
+) -> Result<ForeignCa, Error> {
+    check_name("name", &request.name)?;
+    check_name("qualification", &request.qualification)?;
+    check_name("certificate_type", &request.certificate_type)?;
+    check_name("technical_standard", &request.technical_standard)?;
+    if request.scenarios.is_empty() || request.scenarios.len() > MAX_ITEMS {
+        return Err(Refusal::InvalidField {
+            field: "scenarios",
+            reason: format!("expected 1 to {MAX_ITEMS} scenarios"),
+        }
+        .into());
+    }
+    for scenario in &request.scenarios {
+        check_name("scenarios", scenario)?;
+    }
+    let root = parse_pem(&request.certificate, "certificate")?;
+    let now = seconds(state.clock.now())?;
+    // A recognised root must be a self-signed CA that is valid now.
+    netid_ca::validate_path(&root, &[], std::slice::from_ref(&root), now, &[]).map_err(
+        |error| Refusal::InvalidCertificate {
+            reason: format!("the foreign root is not a valid self-signed CA: {error}"),
+        },
+    )?;
+    let row = ForeignCaRow {
+        name: request.name,
+        der: to_der(&root)?,
+        qualification: request.qualification,
+        certificate_type: request.certificate_type,
+        technical_standard: request.technical_standard,
+        scenarios: request.scenarios,
+        recognised_at: state.clock.now(),
+    };
+    let log_entry =
+        state
+            .log
+            .entry(EntryKind::RecognitionChanged, None, None, state.clock.now())?;
+    state
+        .store
+        .recognise_foreign_ca(row.clone(), log_entry)
+        .await?;
+    tracing::info!(target: "netid::security", event = "foreign_ca_recognised");
+    published(&row)
+}
+
+/// Withdraws a recognition; `false` if there was none.
+pub(crate) async fn withdraw(state: &AppState, name: &str) -> Result<bool, Error> {
+    let log_entry =
+        state
+            .log
+            .entry(EntryKind::RecognitionChanged, None, None, state.clock.now())?;
+    let withdrawn = state
+        .store
+        .withdraw_foreign_ca(name, log_entry, state.clock.now())
+        .await?;
+    tracing::info!(target: "netid::security", event = "foreign_ca_withdrawn", changed = withdrawn);
+    Ok(withdrawn)
+}
+
+/// The recognised foreign CAs, as published.
+pub(crate) async fn list(state: &AppState) -> Result<ForeignCaList, Error> {
+    let foreign_cas = state
+        .store
+        .foreign_cas()
+        .await?
+        .iter()
+        .map(published)
+        .collect::<Result<_, _>>()?;
+    Ok(ForeignCaList { foreign_cas })
+}
+
+/// Whether the chain's certificate is trusted here for the scenario: under netid's own root
+/// (checked against netid's current CRL) for any scenario, or under a recognised foreign root
+/// for a scenario its recognition names.
+pub(crate) async fn verify(
+    state: &AppState,
+    request: VerifyCertificateRequest,
+) -> Result<VerifyCertificateResponse, Error> {
+    if request.chain.is_empty() || request.chain.len() > MAX_ITEMS {
+        return Err(Refusal::InvalidField {
+            field: "chain",
+            reason: format!("expected 1 to {MAX_ITEMS} PEM certificates, the certificate first"),
+        }
+        .into());
+    }
+    let chain = request
+        .chain
+        .iter()
+        .map(|pem| parse_pem(pem, "chain"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (leaf, intermediates) = chain
+        .split_first()
+        .ok_or(Error::Internal("a checked chain is empty"))?;
+    let now = seconds(state.clock.now())?;
+
+    // netid's own root first; a failure there is remembered, not final, since a foreign root
+    // may carry the same name.
+    let mut own_error = None;
+    if let Some((root, crl)) = state.ca.trust_anchor(state).await? {
+        match netid_ca::validate_path(
+            leaf,
+            intermediates,
+            std::slice::from_ref(&root),
+            now,
+            &[crl],
+        ) {
+            Ok(_) => {
+                return Ok(VerifyCertificateResponse {
+                    trusted: true,
+                    anchor: "netid".to_owned(),
+                    scenarios: Vec::new(),
+                });
+            }
+            Err(netid_ca::Error::UnknownIssuer) => {}
+            Err(error) => own_error = Some(error),
+        }
+    }
+    let mut foreign_error = None;
+    for foreign in state.store.foreign_cas().await? {
+        let root = from_der(&foreign.der)?;
+        match netid_ca::validate_path(leaf, intermediates, std::slice::from_ref(&root), now, &[]) {
+            Ok(_) => {
+                let in_scope = request
+                    .scenario
+                    .as_ref()
+                    .is_some_and(|scenario| foreign.scenarios.contains(scenario));
+                if !in_scope {
+                    return Err(Refusal::OutsideRecognisedScope {
+                        anchor: foreign.name,
+                        scenarios: foreign.scenarios,
+                    }
+                    .into());
+                }
+                return Ok(VerifyCertificateResponse {
+                    trusted: true,
+                    anchor: foreign.name,
+                    scenarios: foreign.scenarios,
+                });
+            }
+            Err(netid_ca::Error::UnknownIssuer) => {}
+            Err(error) => foreign_error = Some(error),
+        }
+    }
+    // Say why it failed under netid's root (revoked, expired...) before anything else.
+    Err(not_trusted(
+        &own_error
+            .or(foreign_error)
+            .unwrap_or(netid_ca::Error::UnknownIssuer),
+    ))
+}
+
+fn not_trusted(error: &netid_ca::Error) -> Error {
+    Refusal::CertificateNotTrusted {
+        reason: error.to_string(),
+    }
+    .into()
+}
+
+fn published(row: &ForeignCaRow) -> Result<ForeignCa, Error> {
+    let certificate = from_der(&row.der)?;
+    Ok(ForeignCa {
+        name: row.name.clone(),
+        certificate: netid_ca::to_pem(&certificate)?,
+        sha256: hex::encode(netid_crypto::Suite::intl().hash(&row.der).as_ref()),
+        qualification: row.qualification.clone(),
+        certificate_type: row.certificate_type.clone(),
+        technical_standard: row.technical_standard.clone(),
+        scenarios: row.scenarios.clone(),
+        recognised_at: row.recognised_at.0,
+    })
+}
+
+fn parse_pem(pem: &str, field: &'static str) -> Result<Certificate, Refusal> {
+    <Certificate as der::DecodePem>::from_pem(pem.trim()).map_err(|_| Refusal::InvalidField {
+        field,
+        reason: "expected PEM certificates".to_owned(),
+    })
+}
+
+fn from_der(der: &[u8]) -> Result<Certificate, Error> {
+    <Certificate as der::Decode>::from_der(der)
+        .map_err(|_| Error::Internal("a stored certificate does not parse"))
+}
+
+fn to_der(certificate: &Certificate) -> Result<Vec<u8>, Error> {
+    der::Encode::to_der(certificate).map_err(|_| Error::Internal("certificate encoding"))
+}
+
+fn seconds(at: Timestamp) -> Result<u64, Error> {
+    u64::try_from(at.0).map_err(|_| Error::Internal("the clock is before 1970"))
+}
