@@ -117,6 +117,35 @@ async fn ca_status(client: &Client) -> CaStatus {
     answer.json()
 }
 
+/// Certifies the service's CA with a fresh root of `suite`; returns the root and the issuing
+/// CA certificate.
+async fn certify_with_new_root(client: &Client, suite: &Suite) -> (Root, Certificate) {
+    let status = ca_status(client).await;
+    let root = Root::generate(suite);
+    let issuing = root.certify(suite, &status.issuing_public_key);
+    let answer = certify(client, &root, &issuing).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    (root, issuing)
+}
+
+/// A signing certificate for a fresh key of `suite`, asked for with `wallet`.
+async fn holder_certificate(
+    client: &Client,
+    wallet: &Wallet,
+    suite: &Suite,
+) -> HolderCertificateResponse {
+    let key = suite.generate_signing_key().unwrap();
+    let csr = netid_ca::build_request("CN=ignored", &key).unwrap();
+    client
+        .post(
+            "/v1/holders/certificates",
+            None,
+            &wallet.certificate_request(&csr),
+        )
+        .await
+        .json()
+}
+
 async fn certify(client: &Client, root: &Root, issuing: &Certificate) -> crate::client::Answer {
     let request = CertifyCaRequest {
         root_certificate: netid_ca::to_pem(&root.certificate).unwrap(),
@@ -420,16 +449,7 @@ async fn sm2_ca_issues_checks_and_survives_a_restart() {
         .await
         .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
 
-    let key = suite.generate_signing_key().unwrap();
-    let csr = netid_ca::build_request("CN=ignored", &key).unwrap();
-    let issued: HolderCertificateResponse = client
-        .post(
-            "/v1/holders/certificates",
-            None,
-            &wallet.certificate_request(&csr),
-        )
-        .await
-        .json();
+    let issued = holder_certificate(&client, &wallet, &suite).await;
     let holder_path = write(files.path(), "holder.pem", &issued.certificate);
     let issuing_path = write(
         files.path(),
@@ -514,13 +534,7 @@ async fn the_ocsp_responder_certificate_is_renewed_before_it_expires() {
     use tower::ServiceExt;
     let suite = Suite::gm();
     let (server, data, client, _wallet) = world("gm").await;
-    let status = ca_status(&client).await;
-    let root = Root::generate(&suite);
-    let issuing = root.certify(&suite, &status.issuing_public_key);
-    assert_eq!(
-        certify(&client, &root, &issuing).await.status,
-        StatusCode::OK
-    );
+    let (_, issuing) = certify_with_new_root(&client, &suite).await;
     server.stop().await;
     // A request about any serial of this issuer: an unknown serial is answered `unknown`.
     let files = tempfile::tempdir().unwrap();
@@ -595,23 +609,8 @@ async fn the_ocsp_responder_certificate_is_renewed_before_it_expires() {
 async fn recovery_revokes_the_holders_certificates() {
     let suite = Suite::gm();
     let (server, _data, client, wallet, authority) = world_with_authority("gm").await;
-    let status = ca_status(&client).await;
-    let root = Root::generate(&suite);
-    let issuing = root.certify(&suite, &status.issuing_public_key);
-    assert_eq!(
-        certify(&client, &root, &issuing).await.status,
-        StatusCode::OK
-    );
-    let key = suite.generate_signing_key().unwrap();
-    let csr = netid_ca::build_request("CN=ignored", &key).unwrap();
-    let issued: HolderCertificateResponse = client
-        .post(
-            "/v1/holders/certificates",
-            None,
-            &wallet.certificate_request(&csr),
-        )
-        .await
-        .json();
+    let (_, issuing) = certify_with_new_root(&client, &suite).await;
+    let issued = holder_certificate(&client, &wallet, &suite).await;
 
     let mut renewed = People::new().adult;
     renewed.enrollment_code = Some("CODE-A-RENEWED".to_owned());
@@ -680,13 +679,7 @@ async fn recovery_revokes_the_holders_certificates() {
 async fn foreign_cas_are_trusted_within_their_recognised_scope_until_withdrawn() {
     let suite = Suite::gm();
     let (server, _data, client, wallet) = world("gm").await;
-    let status = ca_status(&client).await;
-    let root = Root::generate(&suite);
-    let issuing = root.certify(&suite, &status.issuing_public_key);
-    assert_eq!(
-        certify(&client, &root, &issuing).await.status,
-        StatusCode::OK
-    );
+    let (_, issuing) = certify_with_new_root(&client, &suite).await;
 
     // A foreign CA (P-256) and a certificate it issued.
     let foreign = Root::named(&Suite::intl(), "CN=foreign test root,O=foreign test");
@@ -774,16 +767,7 @@ async fn foreign_cas_are_trusted_within_their_recognised_scope_until_withdrawn()
     }
 
     // netid's own holder certificate: trusted for any scenario, until revoked.
-    let key = suite.generate_signing_key().unwrap();
-    let csr = netid_ca::build_request("CN=ignored", &key).unwrap();
-    let issued: HolderCertificateResponse = client
-        .post(
-            "/v1/holders/certificates",
-            None,
-            &wallet.certificate_request(&csr),
-        )
-        .await
-        .json();
+    let issued = holder_certificate(&client, &wallet, &suite).await;
     let own = netid_proto::VerifyCertificateRequest {
         chain: vec![
             issued.certificate.clone(),
