@@ -669,6 +669,27 @@ pub struct VerifyCertificateResponse {
     pub scenarios: Vec<String>,
 }
 
+/// `GET /v1/operator/ca/expiring?days=N`: the CA's certificates, not revoked, whose validity
+/// ends within N days (or has ended), soonest first. Holders are not named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpiringCertificates {
+    /// The certificates.
+    pub certificates: Vec<ExpiringCertificate>,
+}
+
+/// One certificate near the end of its validity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpiringCertificate {
+    /// The serial number, hex.
+    pub serial: String,
+    /// Its profile, e.g. `holder-signing`.
+    pub profile: String,
+    /// The end of its validity, Unix seconds.
+    pub not_after: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

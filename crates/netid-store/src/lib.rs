@@ -146,6 +146,9 @@ pub trait Store: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<(), Error>;
 
+    /// The certificates not revoked whose validity ends at or before `before`, soonest first.
+    async fn expiring_certificates(&self, before: Timestamp) -> Result<Vec<CertificateRow>, Error>;
+
     /// Per profile: how many certificates the CA issued and how many of them are revoked.
     async fn certificate_counts(&self) -> Result<Vec<(String, u64, u64)>, Error>;
 

@@ -1163,6 +1163,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn expiring_certificates(&self, before: Timestamp) -> Result<Vec<CertificateRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(&format!(
+                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates \
+                     WHERE revoked_at IS NULL AND not_after <= ?1 ORDER BY not_after, serial"
+                ))
+                .map_err(database("read expiring certificates"))?;
+            let rows = statement
+                .query_map(params![before.0], certificate_row)
+                .map_err(database("read expiring certificates"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read expiring certificates"))
+        })
+        .await
+    }
+
     async fn certificate_counts(&self) -> Result<Vec<(String, u64, u64)>, Error> {
         self.run(|connection| {
             let mut statement = connection

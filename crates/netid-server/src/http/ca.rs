@@ -2,16 +2,19 @@
 //! and OCSP responder (RFC 6960 over HTTP, POST and GET), and holders' certificates.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64ct::{Base64, Encoding};
 use netid_proto::{
-    CaStatus, CertifyCaRequest, ForeignCa, ForeignCaList, HolderCertificateRequest,
-    HolderCertificateResponse, PlatformCertificateRequest, RecogniseForeignCaRequest,
-    RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling, VerifyCertificateRequest,
-    VerifyCertificateResponse, WithdrawForeignCaRequest, WithdrawForeignCaResponse,
+    CaStatus, CertifyCaRequest, ExpiringCertificate, ExpiringCertificates, ForeignCa,
+    ForeignCaList, HolderCertificateRequest, HolderCertificateResponse, PlatformCertificateRequest,
+    RecogniseForeignCaRequest, RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling,
+    VerifyCertificateRequest, VerifyCertificateResponse, WithdrawForeignCaRequest,
+    WithdrawForeignCaResponse,
 };
 
 use super::Route;
@@ -38,6 +41,11 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::GET,
             path: "/v1/operator/ca/filing",
             handler: get(filing),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/ca/expiring",
+            handler: get(expiring),
         },
         Route {
             method: Method::POST,
@@ -126,6 +134,40 @@ async fn filing(
     _operator: Operator,
 ) -> Result<Json<SignedFiling>, ApiError> {
     Ok(Json(state.ca.filing(&state).await?))
+}
+
+/// The longest look-ahead, in days.
+const MAX_EXPIRING_DAYS: i64 = 3650;
+
+async fn expiring(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<ExpiringCertificates>, ApiError> {
+    let days = match query.get("days") {
+        None => 30,
+        Some(days) => days
+            .parse::<i64>()
+            .ok()
+            .filter(|days| (0..=MAX_EXPIRING_DAYS).contains(days))
+            .ok_or(Refusal::InvalidQuery {
+                parameter: "days",
+                expected: "a whole number of days from 0 to 3650",
+            })?,
+    };
+    let before = netid_store::Timestamp(state.clock.now().0.saturating_add(days * 86_400));
+    let certificates = state
+        .store
+        .expiring_certificates(before)
+        .await?
+        .into_iter()
+        .map(|row| ExpiringCertificate {
+            serial: hex::encode(&row.serial),
+            profile: row.profile,
+            not_after: row.not_after.0,
+        })
+        .collect();
+    Ok(Json(ExpiringCertificates { certificates }))
 }
 
 async fn recognise_foreign(

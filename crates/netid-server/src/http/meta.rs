@@ -123,6 +123,7 @@ pub(super) fn openapi_document() -> Value {
             "/v1/operator/ca": {"get": operation("The CA's suite, the issuing key to certify offline, and the chain once certified", operator.clone(), None, ("200", "CaStatus"), &["401"])},
             "/v1/operator/ca/certify": {"post": operation("Install the issuing CA certificate the offline root issued; certifies the OCSP responder", operator.clone(), Some("CertifyCaRequest"), ("200", "CaStatus"), &["400", "401", "422"])},
             "/v1/operator/ca/filing": {"get": operation("The supervisor's filing package (chain, fingerprints, policies, issuance counts), signed by the issuing CA", operator.clone(), None, ("200", "SignedFiling"), &["401", "503"])},
+            "/v1/operator/ca/expiring": {"get": {"summary": "Certificates (not revoked) whose validity ends within `days` (default 30, at most 3650), soonest first; holders are not named", "security": operator.clone(), "parameters": [{"name": "days", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 3650}}], "responses": {"200": {"description": "Success", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExpiringCertificates"}}}}, "400": {"description": "Invalid days"}, "401": {"description": "Not the operator"}}}},
             "/v1/operator/ca/foreign": {"post": operation("Recognise a foreign CA with its documentation and the scenarios its certificates are recognised for", operator.clone(), Some("RecogniseForeignCaRequest"), ("200", "ForeignCa"), &["400", "401", "422"])},
             "/v1/operator/ca/foreign/withdraw": {"post": operation("Withdraw the recognition of a foreign CA", operator.clone(), Some("WithdrawForeignCaRequest"), ("200", "WithdrawForeignCaResponse"), &["400", "401"])},
             "/v1/ca/foreign": {"get": operation("The recognised foreign CAs and their scopes", public.clone(), None, ("200", "ForeignCaList"), &[])},
@@ -166,6 +167,10 @@ pub(super) fn openapi_document() -> Value {
         if let Value::Object(more) = log_schemas(&string) {
             schemas.extend(more);
         }
+        schemas.insert(
+            "ExpiringCertificates".to_owned(),
+            json!({"type": "object", "required": ["certificates"], "properties": {"certificates": {"type": "array", "items": {"type": "object", "required": ["serial", "profile", "not_after"], "properties": {"serial": string, "profile": string, "not_after": {"type": "integer"}}}}}}),
+        );
     }
     document
 }

@@ -341,6 +341,35 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     let (_, text) = openssl(&["x509", "-in", s(&platform_path), "-noout", "-subject"]);
     assert!(text.contains(&platform.client_id), "{text}");
 
+    // Certificates near expiry, for renewal: none within 30 days, all three within 400.
+    let expiring = |days: u32| {
+        client.send(
+            client
+                .http
+                .get(format!(
+                    "{}/v1/operator/ca/expiring?days={days}",
+                    client.base_url
+                ))
+                .bearer_auth(&client.operator),
+        )
+    };
+    let soon: netid_proto::ExpiringCertificates = expiring(30).await.json();
+    assert!(soon.certificates.is_empty());
+    let later: netid_proto::ExpiringCertificates = expiring(400).await.json();
+    let mut profiles: Vec<&str> = later
+        .certificates
+        .iter()
+        .map(|certificate| certificate.profile.as_str())
+        .collect();
+    profiles.sort_unstable();
+    assert_eq!(
+        profiles,
+        vec!["holder-signing", "ocsp-responder", "platform-client"]
+    );
+    expiring(4000)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_query");
+
     // Revocation by the holder, once; another holder cannot.
     let other = Wallet::generate();
     client
