@@ -156,34 +156,28 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "leaf, issuing CA, root"
     );
 
-    let revoked = netid_ok(&[
-        "wallet",
-        "revoke-certificate",
-        "--server",
-        &server,
-        "--wallet",
-        &path("wallet.key"),
-        "--serial",
-        &serial,
-        "--reason",
-        "key_compromise",
-    ]);
+    let revoke = |reason: &str| {
+        netid(
+            &[
+                "wallet",
+                "revoke-certificate",
+                "--server",
+                &server,
+                "--wallet",
+                &path("wallet.key"),
+                "--serial",
+                &serial,
+                "--reason",
+                reason,
+            ],
+            b"",
+        )
+    };
+    let revoked = revoke("key_compromise");
+    assert!(revoked.status.success());
+    let revoked = String::from_utf8(revoked.stdout).unwrap();
     assert!(revoked.contains("\"revoked\":true"), "{revoked}");
-    let bad = netid(
-        &[
-            "wallet",
-            "revoke-certificate",
-            "--server",
-            &server,
-            "--wallet",
-            &path("wallet.key"),
-            "--serial",
-            &serial,
-            "--reason",
-            "because",
-        ],
-        b"",
-    );
+    let bad = revoke("because");
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8(bad.stderr).unwrap().contains("reason"));
     // The supervisor's filing package, signed by the CA, counts the issuance and revocation.

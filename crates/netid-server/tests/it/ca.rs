@@ -178,6 +178,22 @@ fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// An OCSP request (DER) that OpenSSL writes for the certificate at `certificate`.
+fn openssl_ocsp_request(dir: &Path, issuer: &Path, certificate: &Path) -> Vec<u8> {
+    let request = dir.join("request.der");
+    let (ok, out) = openssl(&[
+        "ocsp",
+        "-issuer",
+        s(issuer),
+        "-cert",
+        s(certificate),
+        "-reqout",
+        s(&request),
+    ]);
+    assert!(ok, "{out}");
+    std::fs::read(request).unwrap()
+}
+
 /// The CRL the service serves now, as PEM for OpenSSL.
 async fn crl_pem(client: &Client) -> String {
     let (status, _, der) = client.get_bytes("/v1/ca/crl").await;
@@ -398,18 +414,8 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     assert!(out.contains("Reason: keyCompromise"), "{out}");
 
     // OCSP by GET (RFC 6960 A.1), with a request OpenSSL wrote.
-    let request = files.path().join("request.der");
-    let (ok, out) = openssl(&[
-        "ocsp",
-        "-issuer",
-        s(&issuing_path),
-        "-cert",
-        s(&holder_path),
-        "-reqout",
-        s(&request),
-    ]);
-    assert!(ok, "{out}");
-    let encoded = Base64::encode_string(&std::fs::read(&request).unwrap());
+    let request = openssl_ocsp_request(files.path(), &issuing_path, &holder_path);
+    let encoded = Base64::encode_string(&request);
     let path = format!(
         "/v1/ca/ocsp/{}",
         encoded.replace('/', "%2F").replace('+', "%2B")
@@ -505,21 +511,11 @@ async fn sm2_ca_issues_checks_and_survives_a_restart() {
     )
     .await
     .unwrap();
-    let request = files.path().join("request.der");
-    let (ok, out) = openssl(&[
-        "ocsp",
-        "-issuer",
-        s(&issuing_path),
-        "-cert",
-        s(&holder_path),
-        "-reqout",
-        s(&request),
-    ]);
-    assert!(ok, "{out}");
+    let request = openssl_ocsp_request(files.path(), &issuing_path, &holder_path);
     let response = reqwest::Client::new()
         .post(format!("{}/v1/ca/ocsp", server.base_url))
         .header(reqwest::header::CONTENT_TYPE, "application/ocsp-request")
-        .body(std::fs::read(&request).unwrap())
+        .body(request)
         .send()
         .await
         .unwrap();
