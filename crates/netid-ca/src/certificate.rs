@@ -317,6 +317,28 @@ pub fn signature_suite(algorithm: &AlgorithmIdentifierOwned) -> Result<SuiteId, 
     }
 }
 
+/// The key identifier of a certificate's subject key identifier extension, if it has one.
+pub fn subject_key_identifier(certificate: &Certificate) -> Option<Vec<u8>> {
+    certificate
+        .tbs_certificate()
+        .get_extension::<SubjectKeyIdentifier>()
+        .ok()
+        .flatten()
+        .map(|(_, ski)| ski.0.as_bytes().to_vec())
+}
+
+/// The key identifier of a certificate's authority key identifier extension, if it has one:
+/// which of an issuer's keys signed it.
+pub fn authority_key_identifier(certificate: &Certificate) -> Option<Vec<u8>> {
+    certificate
+        .tbs_certificate()
+        .get_extension::<AuthorityKeyIdentifier>()
+        .ok()
+        .flatten()
+        .and_then(|(_, aki)| aki.key_identifier)
+        .map(|id| id.as_bytes().to_vec())
+}
+
 /// A certificate as PEM (`-----BEGIN CERTIFICATE-----`), LF line endings.
 pub fn to_pem(certificate: &Certificate) -> Result<String, Error> {
     certificate

@@ -30,8 +30,8 @@ mod path;
 mod request;
 
 pub use certificate::{
-    ANY_POLICY_OID, CertificateTemplate, Profile, build_request, issue, signature_suite, to_pem,
-    verify_signed_by,
+    ANY_POLICY_OID, CertificateTemplate, Profile, authority_key_identifier, build_request, issue,
+    signature_suite, subject_key_identifier, to_pem, verify_signed_by,
 };
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;

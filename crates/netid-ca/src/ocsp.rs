@@ -365,6 +365,15 @@ impl OcspResponder {
         .map_err(|_| Error::Internal("ocsp response encoding"))
     }
 
+    /// Whether the DER `request` is about this responder's issuer (judged by its first
+    /// CertID): how a service answering for several issuers picks the responder.
+    pub fn answers_for(&self, request: &[u8]) -> bool {
+        OcspRequest::from_der(request)
+            .ok()
+            .and_then(|request| request.tbs_request.request_list.into_iter().next())
+            .is_some_and(|single| self.is_our_issuer(&single.req_cert))
+    }
+
     fn is_our_issuer(&self, cert_id: &CertId) -> bool {
         self.issuer_hashes
             .iter()

@@ -35,8 +35,9 @@ mod types;
 pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
-    AuthorityRow, BlindIndex, CertificateRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
+    ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation, RosterRow, StoredNetId,
+    Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -209,15 +210,15 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a legacy clear Net ID with its stored form.
     async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error>;
 
-    /// The certificates the CA stands on, by role (`root`, `issuing`, `ocsp-responder`).
-    async fn ca_certificates(&self) -> Result<Vec<(String, Vec<u8>)>, Error>;
+    /// The issuing CAs the service answers for, oldest first.
+    async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error>;
 
-    /// Installs the CA's certificates in one transaction: sets each `(role, der)` of `roles`,
-    /// records `issued` (the certificates the CA issued for itself, such as its OCSP
-    /// responder's) and appends `log_entry`.
-    async fn install_ca(
+    /// Makes `change` to the CA's generations, records `issued` (the certificates the CA
+    /// issued for itself, such as its OCSP responder's, or a predecessor's records it took
+    /// over) and appends `log_entry`, in one transaction.
+    async fn change_ca(
         &self,
-        roles: Vec<(String, Vec<u8>)>,
+        change: CaChange,
         issued: Vec<CertificateRow>,
         log_entry: Vec<u8>,
         at: Timestamp,

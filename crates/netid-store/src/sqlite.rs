@@ -12,8 +12,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::migrations::MIGRATIONS;
 use crate::types::{
-    AuthorityRow, BlindIndex, CertificateRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
+    ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation, RosterRow, StoredNetId,
+    Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -1099,23 +1100,47 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn ca_certificates(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error> {
         self.run(|connection| {
             let mut statement = connection
-                .prepare("SELECT role, der FROM ca_certificates ORDER BY role")
-                .map_err(database("read ca certificates"))?;
+                .prepare(
+                    "SELECT id, key_name, root, issuing, responder, status, final_crl \
+                     FROM ca_generations ORDER BY id",
+                )
+                .map_err(database("read ca generations"))?;
             let rows = statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-                .map_err(database("read ca certificates"))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(database("read ca certificates"))
+                .query_map([], |row| {
+                    Ok((
+                        CaGeneration {
+                            id: row.get(0)?,
+                            key_name: row.get(1)?,
+                            root: row.get(2)?,
+                            issuing: row.get(3)?,
+                            responder: row.get(4)?,
+                            status: CaGenerationStatus::Current,
+                            final_crl: row.get(6)?,
+                        },
+                        row.get::<_, String>(5)?,
+                    ))
+                })
+                .map_err(database("read ca generations"))?;
+            rows.map(|row| {
+                let (generation, status) = row.map_err(database("read ca generations"))?;
+                Ok(CaGeneration {
+                    status: CaGenerationStatus::from_name(&status).ok_or(Error::Corrupt {
+                        column: "ca_generations.status",
+                    })?,
+                    ..generation
+                })
+            })
+            .collect()
         })
         .await
     }
 
-    async fn install_ca(
+    async fn change_ca(
         &self,
-        roles: Vec<(String, Vec<u8>)>,
+        change: CaChange,
         issued: Vec<CertificateRow>,
         log_entry: Vec<u8>,
         at: Timestamp,
@@ -1123,24 +1148,79 @@ impl Store for SqliteStore {
         self.run(move |connection| {
             let transaction = connection
                 .transaction()
-                .map_err(database("begin ca installation"))?;
-            for (role, der) in &roles {
+                .map_err(database("begin ca change"))?;
+            let insert = |generation: &CaGeneration, status: CaGenerationStatus| {
                 transaction
                     .execute(
-                        "INSERT INTO ca_certificates (role, der, installed_at) VALUES (?1, ?2, ?3) \
-                         ON CONFLICT (role) DO UPDATE SET der = excluded.der, \
-                         installed_at = excluded.installed_at",
-                        params![role, der, at.0],
+                        "INSERT INTO ca_generations \
+                         (key_name, root, issuing, responder, status, final_crl, changed_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            generation.key_name,
+                            generation.root,
+                            generation.issuing,
+                            generation.responder,
+                            status.as_str(),
+                            generation.final_crl,
+                            at.0
+                        ],
                     )
-                    .map_err(database("install ca certificate"))?;
+                    .map(drop)
+                    .map_err(database("insert ca generation"))
+            };
+            match &change {
+                CaChange::Install(generation) => {
+                    transaction
+                        .execute(
+                            "UPDATE ca_generations SET status = 'retired', changed_at = ?1 \
+                             WHERE status = 'current'",
+                            params![at.0],
+                        )
+                        .map_err(database("retire the current ca"))?;
+                    insert(generation, CaGenerationStatus::Current)?;
+                }
+                CaChange::Recertify {
+                    id,
+                    root,
+                    issuing,
+                    responder,
+                } => {
+                    let changed = transaction
+                        .execute(
+                            "UPDATE ca_generations SET root = ?2, issuing = ?3, responder = ?4, \
+                             changed_at = ?5 WHERE id = ?1",
+                            params![id, root, issuing, responder, at.0],
+                        )
+                        .map_err(database("recertify a ca"))?;
+                    if changed != 1 {
+                        return Err(Error::NotFound {
+                            what: "ca generation",
+                        });
+                    }
+                }
+                CaChange::Inherit(generations) => {
+                    for generation in generations {
+                        insert(generation, CaGenerationStatus::Inherited)?;
+                    }
+                }
+                CaChange::HandOver { final_crls } => {
+                    for (id, crl) in final_crls {
+                        transaction
+                            .execute(
+                                "UPDATE ca_generations SET status = 'handed_over', \
+                                 final_crl = ?2, changed_at = ?3 \
+                                 WHERE id = ?1 AND status IN ('current', 'retired')",
+                                params![id, crl, at.0],
+                            )
+                            .map_err(database("hand over a ca"))?;
+                    }
+                }
             }
             for certificate in &issued {
                 insert_certificate_row(&transaction, certificate)?;
             }
             append_log(&transaction, &log_entry, None)?;
-            transaction
-                .commit()
-                .map_err(database("commit ca installation"))
+            transaction.commit().map_err(database("commit ca change"))
         })
         .await
     }
@@ -1436,6 +1516,68 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
+    /// A database at `path` migrated to schema `version` only, as an older build left it.
+    fn database_of_schema(path: &Path, version: u32) -> Connection {
+        let connection = Connection::open(path).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, \
+                 applied_at INTEGER NOT NULL DEFAULT (unixepoch())) STRICT;",
+            )
+            .unwrap();
+        for (version, script) in (1..=version).zip(MIGRATIONS) {
+            connection.execute_batch(script).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO schema_version (version) VALUES (?1)",
+                    [version],
+                )
+                .unwrap();
+        }
+        connection
+    }
+
+    /// Migration 7 turns the single CA of schema 6 into the current generation, and a
+    /// database whose CA was never certified into one with no generation.
+    #[tokio::test]
+    async fn migration_7_makes_the_installed_ca_the_current_generation() {
+        for certified in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("netid.sqlite3");
+            {
+                let connection = database_of_schema(&path, 6);
+                if certified {
+                    connection
+                        .execute_batch(
+                            "INSERT INTO ca_certificates VALUES ('root', x'01', 5); \
+                             INSERT INTO ca_certificates VALUES ('issuing', x'02', 6); \
+                             INSERT INTO ca_certificates VALUES ('ocsp-responder', x'03', 7);",
+                        )
+                        .unwrap();
+                }
+            }
+            let store = SqliteStore::open(&path).await.unwrap();
+            assert_eq!(store.schema_version().await.unwrap(), 7);
+            let generations = store.ca_generations().await.unwrap();
+            if certified {
+                assert_eq!(
+                    generations,
+                    vec![CaGeneration {
+                        id: 1,
+                        key_name: None,
+                        root: vec![1],
+                        issuing: vec![2],
+                        responder: vec![3],
+                        status: CaGenerationStatus::Current,
+                        final_crl: None,
+                    }]
+                );
+            } else {
+                assert!(generations.is_empty());
+            }
+        }
+    }
+
     /// A database of schema 3 with a holder whose Net ID is in clear, a retired key and a
     /// guardianship pointing at it: migration 4 rebuilds the table without breaking either
     /// reference, and the legacy Net ID can then be sealed once.
@@ -1444,22 +1586,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("netid.sqlite3");
         {
-            let connection = Connection::open(&path).unwrap();
-            connection
-                .execute_batch(
-                    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, \
-                     applied_at INTEGER NOT NULL DEFAULT (unixepoch())) STRICT;",
-                )
-                .unwrap();
-            for (version, script) in (1..=3).zip(MIGRATIONS) {
-                connection.execute_batch(script).unwrap();
-                connection
-                    .execute(
-                        "INSERT INTO schema_version (version) VALUES (?1)",
-                        [version],
-                    )
-                    .unwrap();
-            }
+            let connection = database_of_schema(&path, 3);
             connection
                 .execute_batch(
                     "INSERT INTO holders VALUES (7, 'LEGACYNETID01X', zeroblob(32), x'02', x'03', 'gm', \
@@ -1472,7 +1599,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 6);
+        assert_eq!(store.schema_version().await.unwrap(), 7);
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

@@ -149,6 +149,95 @@ pub struct CertificateRow {
     pub revoked: Option<(Timestamp, String)>,
 }
 
+/// One issuing CA whose certificates the service answers for: its own current one, its own
+/// earlier ones after a key rollover, or a predecessor's it took over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaGeneration {
+    /// Assigned by the store.
+    pub id: i64,
+    /// The name of its issuing key among the sealed service keys; `None` for an inherited CA
+    /// (the service never holds a predecessor's key) and for the first CA of schema 6, whose
+    /// key has its suite's default name.
+    pub key_name: Option<String>,
+    /// The offline root, DER.
+    pub root: Vec<u8>,
+    /// The issuing CA certificate, DER.
+    pub issuing: Vec<u8>,
+    /// The OCSP responder certificate that answers for it, DER.
+    pub responder: Vec<u8>,
+    /// Where it stands.
+    pub status: CaGenerationStatus,
+    /// Its last CRL, DER, once it issues no more (handed over or inherited).
+    pub final_crl: Option<Vec<u8>>,
+}
+
+/// Where a [`CaGeneration`] stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaGenerationStatus {
+    /// Issues certificates now; at most one is current.
+    Current,
+    /// Rolled over: issues nothing new, still signs status for what it issued.
+    Retired,
+    /// A predecessor's: status is answered by a responder the predecessor certified.
+    Inherited,
+    /// Handed over to a successor: this service answers nothing more for it.
+    HandedOver,
+}
+
+impl CaGenerationStatus {
+    /// The stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Current => "current",
+            Self::Retired => "retired",
+            Self::Inherited => "inherited",
+            Self::HandedOver => "handed_over",
+        }
+    }
+
+    /// The status of a stored name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Current,
+            Self::Retired,
+            Self::Inherited,
+            Self::HandedOver,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == name)
+    }
+}
+
+/// A change to the CA's generations, made in one transaction with the certificates it issues
+/// and its log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaChange {
+    /// A newly certified issuing CA becomes current (its `id` is ignored); the current one,
+    /// if any, retires.
+    Install(CaGeneration),
+    /// New certificates for generation `id` (a renewed issuing or responder certificate).
+    Recertify {
+        /// The generation.
+        id: i64,
+        /// The root, DER.
+        root: Vec<u8>,
+        /// The issuing CA certificate, DER.
+        issuing: Vec<u8>,
+        /// The responder certificate, DER.
+        responder: Vec<u8>,
+    },
+    /// A predecessor's CAs (`id`s ignored, status inherited) whose status this service
+    /// answers from now on.
+    Inherit(Vec<CaGeneration>),
+    /// Every current and retired generation is handed over, each with its final CRL.
+    HandOver {
+        /// Generation id and its final CRL, DER.
+        final_crls: Vec<(i64, Vec<u8>)>,
+    },
+}
+
 /// A revocation to carry out inside another act's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {

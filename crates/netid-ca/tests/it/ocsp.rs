@@ -209,6 +209,9 @@ fn bad_requests_get_the_rfc_6960_error_statuses() {
     let other = fixture(&Suite::intl());
     let dir = tempfile::tempdir().unwrap();
     let request = openssl_request(dir.path(), &other);
+    assert!(other.responder.answers_for(&request));
+    assert!(!f.responder.answers_for(&request));
+    assert!(!f.responder.answers_for(b"not an ocsp request"));
     assert_eq!(
         verify_ocsp_response(&f.respond(&request), &f.h.issuing, now()),
         Err(Error::OcspUnsuccessful { status: 6 })
@@ -233,4 +236,21 @@ fn only_a_certified_ocsp_signer_with_its_own_key_can_respond() {
     // Certified by the root, not by the issuer it would answer for.
     let (_, key) = current(&suite, &h, Profile::OcspResponder, 82);
     assert!(OcspResponder::new(&h.root, responder, key).is_err());
+}
+
+#[test]
+fn key_identifiers_link_a_certificate_to_the_key_that_signed_it() {
+    for suite in [Suite::gm(), Suite::intl()] {
+        let h = hierarchy(&suite);
+        let (leaf, _) = current(&suite, &h, Profile::HolderSigning, 90);
+        let issuing_id = netid_ca::subject_key_identifier(&h.issuing).unwrap();
+        assert_eq!(issuing_id.len(), 20);
+        assert_eq!(netid_ca::authority_key_identifier(&leaf), Some(issuing_id));
+        assert_ne!(
+            netid_ca::authority_key_identifier(&leaf),
+            netid_ca::subject_key_identifier(&h.root)
+        );
+        // A root names no authority key.
+        assert_eq!(netid_ca::authority_key_identifier(&h.root), None);
+    }
 }

@@ -10,8 +10,9 @@
 )]
 
 use netid_store::{
-    AuthorityRow, BlindIndex, CertificateRow, Conflict, Error, HolderId, NewHolder, PlatformRow,
-    RosterRow, SqliteStore, Store, StoredNetId, Timestamp, WalletKeyRow,
+    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
+    Error, HolderId, NewHolder, PlatformRow, RosterRow, SqliteStore, Store, StoredNetId, Timestamp,
+    WalletKeyRow,
 };
 
 fn index(byte: u8) -> BlindIndex {
@@ -66,7 +67,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(store.schema_version().await.unwrap(), 7);
 }
 
 #[tokio::test]
@@ -84,7 +85,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(store.schema_version().await.unwrap(), 7);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -531,24 +532,15 @@ async fn certificates_are_issued_revoked_once_and_listed_until_expiry() {
         .await
         .unwrap();
     store
-        .install_ca(
-            vec![
-                ("root".to_owned(), vec![1]),
-                ("issuing".to_owned(), vec![2]),
-            ],
+        .change_ca(
+            CaChange::Install(generation(Some("ca-issuing-gm"), 1)),
             vec![certificate(9, None, T0.0 + 1000)],
             leaf(),
             T0,
         )
         .await
         .unwrap();
-    assert_eq!(
-        store.ca_certificates().await.unwrap(),
-        vec![
-            ("issuing".to_owned(), vec![2]),
-            ("root".to_owned(), vec![1])
-        ]
-    );
+    assert_eq!(store.ca_generations().await.unwrap().len(), 1);
     let size = store.log_size().await.unwrap();
     store
         .insert_certificate(certificate(1, Some(holder), T0.0 + 1000), leaf())
@@ -611,4 +603,165 @@ async fn certificates_are_issued_revoked_once_and_listed_until_expiry() {
             .collect();
         assert_eq!(listed, expected);
     }
+}
+
+fn generation(key_name: Option<&str>, tag: u8) -> CaGeneration {
+    CaGeneration {
+        id: 0,
+        key_name: key_name.map(str::to_owned),
+        root: vec![tag, 1],
+        issuing: vec![tag, 2],
+        responder: vec![tag, 3],
+        status: CaGenerationStatus::Current,
+        final_crl: None,
+    }
+}
+
+/// Rollover retires the current CA; recertifying replaces a generation's certificates; an
+/// inheritance and its records land together or not at all; a handover keeps each final CRL.
+#[tokio::test]
+async fn ca_generations_roll_over_recertify_inherit_and_hand_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let statuses = |generations: &[CaGeneration]| {
+        generations
+            .iter()
+            .map(|generation| (generation.id, generation.status))
+            .collect::<Vec<_>>()
+    };
+    store
+        .change_ca(
+            CaChange::Install(generation(Some("ca-issuing-intl"), 1)),
+            vec![],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    store
+        .change_ca(
+            CaChange::Install(generation(Some("ca-issuing-intl-2"), 2)),
+            vec![],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let generations = store.ca_generations().await.unwrap();
+    assert_eq!(
+        statuses(&generations),
+        vec![
+            (1, CaGenerationStatus::Retired),
+            (2, CaGenerationStatus::Current)
+        ]
+    );
+    // The same key cannot start a second generation.
+    assert!(
+        store
+            .change_ca(
+                CaChange::Install(generation(Some("ca-issuing-intl-2"), 3)),
+                vec![],
+                leaf(),
+                T0,
+            )
+            .await
+            .is_err()
+    );
+
+    store
+        .change_ca(
+            CaChange::Recertify {
+                id: 1,
+                root: vec![7],
+                issuing: vec![8],
+                responder: vec![9],
+            },
+            vec![],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let first = store.ca_generations().await.unwrap().remove(0);
+    assert_eq!(
+        (first.root, first.issuing, first.responder),
+        (vec![7], vec![8], vec![9])
+    );
+    assert!(matches!(
+        store
+            .change_ca(
+                CaChange::Recertify {
+                    id: 99,
+                    root: vec![],
+                    issuing: vec![],
+                    responder: vec![],
+                },
+                vec![],
+                leaf(),
+                T0,
+            )
+            .await,
+        Err(Error::NotFound { .. })
+    ));
+
+    // An inheritance whose records clash with a known serial changes nothing.
+    store
+        .insert_certificate(certificate(5, None, T0.0 + 1000), leaf())
+        .await
+        .unwrap();
+    let log_size = store.log_size().await.unwrap();
+    let inherited = || CaChange::Inherit(vec![generation(None, 4)]);
+    assert!(matches!(
+        store
+            .change_ca(
+                inherited(),
+                vec![
+                    certificate(6, None, T0.0 + 1000),
+                    certificate(5, None, T0.0)
+                ],
+                leaf(),
+                T0,
+            )
+            .await,
+        Err(Error::AlreadyExists {
+            what: Conflict::Certificate
+        })
+    ));
+    assert_eq!(store.ca_generations().await.unwrap().len(), 2);
+    assert_eq!(store.certificate(&[6; 16]).await.unwrap(), None);
+    assert_eq!(store.log_size().await.unwrap(), log_size);
+    store
+        .change_ca(
+            inherited(),
+            vec![certificate(6, None, T0.0 + 1000)],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(store.certificate(&[6; 16]).await.unwrap().is_some());
+
+    store
+        .change_ca(
+            CaChange::HandOver {
+                final_crls: vec![(1, vec![0xc1]), (2, vec![0xc2]), (3, vec![0xc3])],
+            },
+            vec![],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let generations = store.ca_generations().await.unwrap();
+    assert_eq!(
+        statuses(&generations),
+        vec![
+            (1, CaGenerationStatus::HandedOver),
+            (2, CaGenerationStatus::HandedOver),
+            (3, CaGenerationStatus::Inherited)
+        ]
+    );
+    assert_eq!(generations[1].final_crl, Some(vec![0xc2]));
+    // An inherited CA is not this service's to hand over.
+    assert_eq!(generations[2].final_crl, None);
 }
