@@ -109,7 +109,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 6
+            supported: 7
         }
     ));
 }
