@@ -307,6 +307,47 @@ pub(crate) fn verify_issuer_signature(
         .map_err(|_| Error::BadSignature { what })
 }
 
+/// The suite of a certificate's subject key: `gm` for an SM2 key, `intl` for a P-256 key.
+pub fn key_suite(certificate: &Certificate) -> Result<SuiteId, Error> {
+    let spki = certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Error::MalformedDer {
+            what: "certificate public key",
+        })?;
+    [Suite::gm(), Suite::intl()]
+        .into_iter()
+        .find(|suite| suite.verifying_key_from_spki_der(&spki).is_ok())
+        .map(|suite| suite.id())
+        .ok_or(Error::UnsupportedAlgorithm)
+}
+
+/// Checks a DER `signature` over `data` by the key `signer` certifies: how a CA's signed
+/// packages (the filing, a handover) are checked.
+pub fn verify_data_signature(
+    signer: &Certificate,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let suite = Suite::new(key_suite(signer)?);
+    let spki = signer
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| Error::MalformedDer {
+            what: "certificate public key",
+        })?;
+    let key = suite
+        .verifying_key_from_spki_der(&spki)
+        .map_err(|_| Error::SuiteMismatch)?;
+    let signature = suite
+        .signature_from_der(signature)
+        .map_err(|_| Error::BadSignature { what: "data" })?;
+    key.verify(data, &signature)
+        .map_err(|_| Error::BadSignature { what: "data" })
+}
+
 /// The suite of a signature algorithm identifier: `gm` for sm2-with-sm3, `intl` for
 /// ecdsa-with-SHA256.
 pub fn signature_suite(algorithm: &AlgorithmIdentifierOwned) -> Result<SuiteId, Error> {

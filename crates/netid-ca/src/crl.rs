@@ -4,8 +4,9 @@
 //! copies the issuer certificate's own *authority* key identifier into the CRL; RFC 5280
 //! §5.2.1 wants the issuer's *subject* key identifier there, and OpenSSL matches on it.
 
+use const_oid::AssociatedOid;
 use der::asn1::Uint;
-use der::{Encode, EncodePem};
+use der::{Decode, Encode, EncodePem};
 use netid_crypto::SigningKey;
 use x509_cert::Certificate;
 use x509_cert::certificate::Version;
@@ -163,6 +164,21 @@ pub fn verify_crl(crl: &CertificateList, issuer: &Certificate) -> Result<(), Err
         &tbs,
         "crl",
     )
+}
+
+/// The key identifier of a CRL's authority key identifier extension, if it has one: which of
+/// its issuer's keys signed it.
+pub(crate) fn crl_key_identifier(crl: &CertificateList) -> Option<Vec<u8>> {
+    crl.tbs_cert_list
+        .crl_extensions
+        .iter()
+        .flatten()
+        .find(|extension| extension.extn_id == AuthorityKeyIdentifier::OID)
+        .and_then(|extension| {
+            AuthorityKeyIdentifier::from_der(extension.extn_value.as_bytes()).ok()
+        })
+        .and_then(|aki| aki.key_identifier)
+        .map(|id| id.as_bytes().to_vec())
 }
 
 /// A CRL as PEM (`-----BEGIN X509 CRL-----`), LF line endings.

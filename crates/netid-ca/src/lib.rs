@@ -31,7 +31,8 @@ mod request;
 
 pub use certificate::{
     ANY_POLICY_OID, CertificateTemplate, Profile, authority_key_identifier, build_request, issue,
-    signature_suite, subject_key_identifier, to_pem, verify_signed_by,
+    key_suite, signature_suite, subject_key_identifier, to_pem, verify_data_signature,
+    verify_signed_by,
 };
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;

@@ -517,6 +517,8 @@ pub enum OcspFailure {
     MalformedRequest,
     /// The responder cannot answer now (for example, it is not certified yet).
     TryLater,
+    /// The responder does not answer for this issuer (any more): ask another.
+    Unauthorized,
 }
 
 /// The unsigned `OCSPResponse` (DER) that reports `failure`.
@@ -524,6 +526,7 @@ pub fn ocsp_failure_response(failure: OcspFailure) -> Result<Vec<u8>, Error> {
     unsuccessful(match failure {
         OcspFailure::MalformedRequest => ResponseStatus::MalformedRequest,
         OcspFailure::TryLater => ResponseStatus::TryLater,
+        OcspFailure::Unauthorized => ResponseStatus::Unauthorized,
     })
 }
 

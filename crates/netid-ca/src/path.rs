@@ -15,7 +15,8 @@ use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
-use crate::{Error, verify_crl, verify_signed_by};
+use crate::crl::crl_key_identifier;
+use crate::{Error, subject_key_identifier, verify_crl, verify_signed_by};
 
 /// `id-pkix-ocsp-nocheck`, which delegated OCSP responders carry.
 const ID_PKIX_OCSP_NOCHECK: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
@@ -147,6 +148,15 @@ fn check_revocation(
     for crl in crls {
         if crl.tbs_cert_list.issuer != *issuer.tbs_certificate().subject() {
             continue;
+        }
+        // After a key rollover the old and the new key of one CA name each issue CRLs: a CRL
+        // whose authority key identifier names another key is about other certificates.
+        if let (Some(crl_key), Some(issuer_key)) =
+            (crl_key_identifier(crl), subject_key_identifier(issuer))
+        {
+            if crl_key != issuer_key {
+                continue;
+            }
         }
         verify_crl(crl, issuer)?;
         let this_update = crl.tbs_cert_list.this_update.to_unix_duration().as_secs();

@@ -162,7 +162,7 @@ pub(crate) fn filing(server: &str, credential: &str, out: &Path) -> anyhow::Resu
     use base64ct::{Base64UrlUnpadded, Encoding};
     let bearer = format!("Bearer {credential}");
     let text = crate::get(server, "/v1/operator/ca/filing", &bearer)?;
-    let signed: netid_proto::SignedFiling =
+    let signed: netid_proto::SignedPackage =
         serde_json::from_str(&text).context("the filing package is malformed")?;
     let payload = Base64UrlUnpadded::decode_vec(&signed.payload).context("the filing payload")?;
     let filing: netid_proto::Filing =

@@ -53,6 +53,8 @@ pub enum EntryKind {
     RosterLoaded,
     /// The operator recognised a foreign CA, or withdrew a recognition.
     RecognitionChanged,
+    /// The CA was handed over to a successor, or took over a predecessor's CA.
+    CaSuccession,
 }
 
 impl EntryKind {
@@ -77,6 +79,7 @@ impl EntryKind {
             Self::AuthorityRegistered => "authority_registered",
             Self::RosterLoaded => "roster_loaded",
             Self::RecognitionChanged => "recognition_changed",
+            Self::CaSuccession => "ca_succession",
         }
     }
 }

@@ -442,6 +442,112 @@ pub struct CaStatus {
     /// The chain (issuing CA, then root), PEM, once certified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<String>,
+    /// The next issuing key, SPKI PEM, while a rollover waits for its certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_public_key: Option<String>,
+    /// The OCSP responder's key, SPKI PEM: what a predecessor certifies when it hands its
+    /// CA over to this service.
+    pub responder_public_key: String,
+    /// Every issuing CA this service answers for, oldest first.
+    pub authorities: Vec<CaAuthority>,
+}
+
+/// One issuing CA the service answers for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaAuthority {
+    /// Its subject key identifier, hex: how its CRL is named.
+    pub key_id: String,
+    /// `current` (issues now), `retired` (rolled over; still signs status for what it
+    /// issued), `inherited` (a predecessor's, taken over), `handed_over` (to a successor).
+    pub status: String,
+    /// Its subject name.
+    pub subject: String,
+    /// End of its certificate's validity, Unix seconds.
+    pub not_after: i64,
+    /// Where its CRL is published.
+    pub crl_url: String,
+}
+
+/// `POST /v1/operator/ca/handover`: hands the CA's records and status services to a
+/// successor whose OCSP responder key (its `responder_public_key`) this CA certifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverRequest {
+    /// The successor's OCSP responder key, SPKI PEM.
+    pub successor_responder_key: String,
+}
+
+/// The payload of the signed handover package: what a successor needs to answer for the
+/// certificates this CA issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handover {
+    /// `netid-ca-handover-v1`.
+    pub format: String,
+    /// Unix seconds.
+    pub generated_at: i64,
+    /// Each issuing CA handed over.
+    pub authorities: Vec<HandedOverAuthority>,
+    /// Every certificate those CAs issued, with its revocation.
+    pub certificates: Vec<HandedOverCertificate>,
+}
+
+/// One issuing CA in a [`Handover`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandedOverAuthority {
+    /// Its root, PEM.
+    pub root: String,
+    /// The issuing CA certificate, PEM.
+    pub issuing: String,
+    /// The OCSP responder certificate it issued for the successor's key, PEM.
+    pub responder: String,
+    /// Its final CRL, PEM, valid until the issuing certificate ends.
+    pub final_crl: String,
+}
+
+/// One certificate in a [`Handover`]. Holders are not named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandedOverCertificate {
+    /// The certificate, base64url DER.
+    pub certificate: String,
+    /// The profile it was issued under.
+    pub profile: String,
+    /// When it was revoked, Unix seconds, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+    /// Why, as the CA names it, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/operator/ca/revoke`: the operator revokes a certificate (a platform's, one
+/// taken over from a predecessor, or a holder's at their documented request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorRevokeRequest {
+    /// The serial number, hex.
+    pub serial: String,
+    /// `unspecified` (default), `key_compromise`, `superseded` or `cessation_of_operation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /v1/holders/certificates/renew`: a holder renews one of their certificates (the same
+/// key, a new validity). The wallet signs [`signing::certificate_renewal_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenewCertificateRequest {
+    /// The serial number of the certificate to renew, hex.
+    pub serial: String,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
 }
 
 /// `POST /v1/operator/ca/certify`: installs the issuing CA certificate that the offline root
@@ -517,15 +623,16 @@ pub struct RevokeCertificateResponse {
     pub revoked: bool,
 }
 
-/// `GET /v1/operator/ca/filing`: the package for the supervisor (Electronic Certification
-/// Service Measures), signed by the issuing CA: `payload` is base64url of the JSON of a
-/// [`Filing`], `signature` base64url of the DER signature over those bytes.
+/// A package the CA signs: the filing for the supervisor (Electronic Certification Service
+/// Measures, `GET /v1/operator/ca/filing`, a [`Filing`]) or the handover to a successor
+/// (`POST /v1/operator/ca/handover`, a [`Handover`]). `payload` is base64url of the JSON,
+/// `signature` base64url of the DER signature over those bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SignedFiling {
+pub struct SignedPackage {
     /// `SM2SM3` or `ES256`.
     pub alg: String,
-    /// base64url of the [`Filing`] JSON bytes.
+    /// base64url of the JSON bytes.
     pub payload: String,
     /// base64url of the DER signature over the payload bytes.
     pub signature: String,
@@ -655,6 +762,10 @@ pub struct VerifyCertificateRequest {
     /// for the scenarios its recognition names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
+    /// CRLs (PEM) of a foreign chain's issuers, which the caller fetched: netid checks each
+    /// against its issuer and that it is current, and refuses a certificate one lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crls: Vec<String>,
 }
 
 /// Answer to [`VerifyCertificateRequest`] when the certificate is trusted.
@@ -667,6 +778,9 @@ pub struct VerifyCertificateResponse {
     pub anchor: String,
     /// The scenarios it is trusted for; empty for netid's own certificates (no limit).
     pub scenarios: Vec<String>,
+    /// Whether every certificate below the anchor was checked against a current CRL of its
+    /// issuer (always for netid's own; for a foreign chain, when the caller sent them).
+    pub revocation_checked: bool,
 }
 
 /// `GET /v1/operator/ca/expiring?days=N`: the CA's certificates, not revoked, whose validity

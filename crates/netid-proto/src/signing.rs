@@ -62,6 +62,15 @@ pub fn certificate_request_message(csr: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-certificate-request-v1", csr, &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to renew a certificate: purpose, serial and the timestamp.
+pub fn certificate_renewal_message(serial: &str, timestamp: i64) -> Vec<u8> {
+    join(&[
+        "netid-certificate-renewal-v1",
+        serial,
+        &timestamp.to_string(),
+    ])
+}
+
 /// What the holder's wallet signs to revoke a certificate: purpose, serial and reason as sent
 /// (empty when none), and the timestamp.
 pub fn certificate_revocation_message(

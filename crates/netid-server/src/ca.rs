@@ -1,24 +1,37 @@
-//! The CA inside the service (issue #8): an issuing CA certified by an offline root, holder
-//! signing certificates on request, revocation, and the CRL and OCSP answers.
+//! The CA inside the service (issue #8): issuing CAs certified by an offline root, holder
+//! signing certificates on request, revocation, CRL and OCSP answers, issuer-key rollover and
+//! the orderly handover to a successor.
 //!
 //! The service generates its issuing and OCSP-responder keys itself and never sees the root's
-//! private key: the operator certifies the issuing key offline (`netid ca certify`) and
-//! installs the result. Until then every CA answer is `ca_not_certified`. CRLs and OCSP
-//! responses are made on request from the store, so a revocation shows at once; each is valid
-//! for [`STATUS_VALIDITY_SECONDS`], the longest a relying party that caches them can miss it.
+//! private key: the operator certifies the issuing key offline and installs the result. Until
+//! then every CA answer is `ca_not_certified`.
+//!
+//! Each issuing CA the service answers for is a generation (`netid_store::CaGeneration`): the
+//! current one issues; after a rollover the previous one retires but keeps signing CRLs and
+//! OCSP answers for what it issued, until that has expired; a predecessor's, taken over at its
+//! exit, is answered for by a responder the predecessor certified and by its final CRL; once
+//! this service hands over, it answers for none of its own. CRLs and OCSP responses are made
+//! on request from the store, so a revocation shows at once; each is valid for
+//! [`STATUS_VALIDITY_SECONDS`], the longest a relying party that caches them can miss it.
 
 use std::sync::{Arc, RwLock};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_ca::{
-    Certificate, CertificateStatus, CertificateTemplate, OcspResponder, Profile, RevocationReason,
-    RevokedEntry, SerialNumber,
+    Certificate, CertificateList, CertificateStatus, CertificateTemplate, OcspFailure,
+    OcspResponder, Profile, RevocationReason, RevokedEntry, SerialNumber,
 };
-use netid_crypto::{SigningKey, Suite};
+use netid_crypto::{SigningKey, Suite, SuiteId, VerifyingKey};
 use netid_log::EntryKind;
-use netid_proto::{CaStatus, CertificateFingerprint, Filing, IssuanceCount, SignedFiling};
-use netid_store::{CertificateRow, HolderRow, Store, Timestamp};
+use netid_proto::{
+    CaAuthority, CaStatus, CertificateFingerprint, ExpiringCertificate, Filing,
+    HandedOverAuthority, HandedOverCertificate, Handover, IssuanceCount, SignedPackage,
+};
+use netid_store::{
+    CaChange, CaGeneration, CaGenerationStatus, CertificateRow, HolderRow, Store, Timestamp,
+};
 
+use crate::keys::{self, MasterKey};
 use crate::state::AppState;
 use crate::{Error, Refusal, personal};
 
@@ -35,18 +48,47 @@ const RENEW_RESPONDER_WITHIN_SECONDS: u64 = 30 * 86_400;
 /// Certificates start a little in the past, so that a relying party whose clock is slightly
 /// behind still accepts a fresh one.
 const BACKDATE_SECONDS: u64 = 300;
+/// The format of the handover package.
+const HANDOVER_FORMAT: &str = "netid-ca-handover-v1";
 
-const ROLE_ROOT: &str = "root";
-const ROLE_ISSUING: &str = "issuing";
-const ROLE_RESPONDER: &str = "ocsp-responder";
-
-/// The CA: its keys and, once certified, its certificates.
+/// The CA: its generations, reloaded from the store after every change.
 pub(crate) struct Ca {
     suite: Suite,
-    issuing_key: SigningKey,
-    responder_key: SigningKey,
     public_url: String,
-    certified: RwLock<Option<Arc<Certified>>>,
+    generations: RwLock<Arc<Generations>>,
+}
+
+struct Generations {
+    /// Every issuing CA the service answers for, oldest first.
+    authorities: Vec<Arc<Authority>>,
+    /// The issuing key awaiting its certificate: the first one, or the next one of a rollover
+    /// once the operator asked for it.
+    pending: Option<SigningKey>,
+    /// The name `pending` is (or will be) stored under.
+    pending_name: String,
+    /// This suite's OCSP responder key: what a predecessor certifies at a handover.
+    responder_key: SigningKey,
+}
+
+/// One issuing CA the service answers for.
+struct Authority {
+    id: i64,
+    status: CaGenerationStatus,
+    suite: SuiteId,
+    root: Certificate,
+    issuing: Certificate,
+    /// The issuing certificate's subject key identifier: what its certificates name as AKI.
+    key_id: Vec<u8>,
+    /// The stored name of its issuing key (the service's own generations).
+    key_name: Option<String>,
+    /// Its issuing key, while it still signs (current and retired).
+    issuing_key: Option<SigningKey>,
+    responder: OcspResponder,
+    responder_not_after: u64,
+    /// Its final CRL, once it signs no more.
+    final_crl: Option<Vec<u8>>,
+    /// The signed handover package, on the generation current at the handover.
+    handover: Option<Vec<u8>>,
 }
 
 /// What an end-entity certificate is, for whom.
@@ -61,13 +103,6 @@ struct EndEntity<'a> {
     platform: Option<&'a str>,
 }
 
-struct Certified {
-    root: Certificate,
-    issuing: Certificate,
-    responder: OcspResponder,
-    responder_not_after: u64,
-}
-
 impl core::fmt::Debug for Ca {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Ca")
@@ -76,116 +111,302 @@ impl core::fmt::Debug for Ca {
     }
 }
 
-impl Ca {
-    /// The CA over its keys; loads its certificates if it was certified before.
-    pub(crate) async fn open(
-        store: &dyn Store,
-        issuing_key: SigningKey,
-        responder_key: SigningKey,
-        public_url: String,
-    ) -> Result<Self, Error> {
-        let ca = Self {
-            suite: Suite::new(issuing_key.suite()),
-            issuing_key,
-            responder_key,
-            public_url,
-            certified: RwLock::new(None),
-        };
-        let stored = store.ca_certificates().await?;
-        let role = |name: &str| {
-            stored
-                .iter()
-                .find(|(role, _)| role == name)
-                .map(|(_, der)| certificate_from_der(der))
-                .transpose()
-        };
-        if let (Some(root), Some(issuing), Some(responder)) =
-            (role(ROLE_ROOT)?, role(ROLE_ISSUING)?, role(ROLE_RESPONDER)?)
-        {
-            let certified_key =
-                der::Encode::to_der(issuing.tbs_certificate().subject_public_key_info())
-                    .map_err(|_| Error::Internal("a stored issuing certificate's key"))?;
-            if certified_key == ca.issuing_key.verifying_key().to_spki_der()? {
-                ca.set_certified(root, issuing, responder)?;
-            } else {
-                // NETID_CA_SUITE changed since the CA was certified: the installed chain is for
-                // the other suite's key. Start uncertified rather than not at all.
-                tracing::warn!(
-                    suite = ca.suite.id().as_str(),
-                    "the installed CA certificates are for the other suite's issuing key; certify this suite's key (netid ca issuing-key) or set NETID_CA_SUITE back"
-                );
-            }
-        }
-        Ok(ca)
+/// The stored name of the `n`th issuing key of `suite` (the first keeps the name it always had).
+fn issuing_key_name(suite: SuiteId, n: usize) -> String {
+    match n {
+        0 | 1 => format!("ca-issuing-{}", suite.as_str()),
+        n => format!("ca-issuing-{}-{n}", suite.as_str()),
     }
+}
 
-    fn set_certified(
-        &self,
-        root: Certificate,
-        issuing: Certificate,
-        responder: Certificate,
-    ) -> Result<(), Error> {
+fn responder_key_name(suite: SuiteId) -> String {
+    format!("ca-ocsp-{}", suite.as_str())
+}
+
+impl Generations {
+    async fn load(
+        store: &dyn Store,
+        master: &MasterKey,
+        suite: &Suite,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        let mut authorities = Vec::new();
+        for generation in store.ca_generations().await? {
+            authorities.push(Arc::new(
+                Authority::load(store, master, generation, now).await?,
+            ));
+        }
+        let pending_name = (1..)
+            .map(|n| issuing_key_name(suite.id(), n))
+            .find(|name| {
+                !authorities
+                    .iter()
+                    .any(|authority| authority.key_name.as_deref() == Some(name.as_str()))
+            })
+            .unwrap_or_default();
+        let certified = authorities.iter().any(|authority| {
+            authority.status == CaGenerationStatus::Current && authority.suite == suite.id()
+        });
+        // Without a current CA of this suite the key to certify exists from the start; during
+        // normal operation the next key is made only when the operator starts a rollover.
+        let pending = if certified {
+            keys::load_signing_key(store, master, &pending_name, suite).await?
+        } else {
+            Some(keys::load_or_add_signing_key(store, master, &pending_name, suite, now).await?)
+        };
+        let responder_key = keys::load_or_add_signing_key(
+            store,
+            master,
+            &responder_key_name(suite.id()),
+            suite,
+            now,
+        )
+        .await?;
+        Ok(Self {
+            authorities,
+            pending,
+            pending_name,
+            responder_key,
+        })
+    }
+}
+
+impl Authority {
+    async fn load(
+        store: &dyn Store,
+        master: &MasterKey,
+        generation: CaGeneration,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        let root = certificate_from_der(&generation.root)?;
+        let issuing = certificate_from_der(&generation.issuing)?;
+        let responder = certificate_from_der(&generation.responder)?;
+        let suite = netid_ca::key_suite(&issuing)?;
+        let key_name = match generation.status {
+            CaGenerationStatus::Inherited => None,
+            _ => Some(
+                generation
+                    .key_name
+                    .unwrap_or_else(|| issuing_key_name(suite, 1)),
+            ),
+        };
+        let issuing_key = match (generation.status, &key_name) {
+            (CaGenerationStatus::Current | CaGenerationStatus::Retired, Some(name)) => {
+                let key = keys::load_signing_key(store, master, name, &Suite::new(suite))
+                    .await?
+                    .ok_or(Error::Internal(
+                        "a CA's issuing key is missing from the store",
+                    ))?;
+                if key.verifying_key().to_spki_der()? != spki_der(&issuing)? {
+                    return Err(Error::Internal(
+                        "a CA's issuing key is not the key its certificate certifies",
+                    ));
+                }
+                Some(key)
+            }
+            _ => None,
+        };
+        let responder_key = keys::load_or_add_signing_key(
+            store,
+            master,
+            &responder_key_name(suite),
+            &Suite::new(suite),
+            now,
+        )
+        .await?;
         let responder_not_after = not_after(&responder);
-        let responder = OcspResponder::new(&issuing, responder, self.responder_key_copy()?)?;
-        let certified = Arc::new(Certified {
+        let responder = OcspResponder::new(&issuing, responder, responder_key)?;
+        let key_id = netid_ca::subject_key_identifier(&issuing).ok_or(Error::Internal(
+            "an issuing certificate without a key identifier",
+        ))?;
+        Ok(Self {
+            id: generation.id,
+            status: generation.status,
+            suite,
             root,
             issuing,
+            key_id,
+            key_name,
+            issuing_key,
             responder,
             responder_not_after,
-        });
-        *self
-            .certified
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(certified);
-        Ok(())
-    }
-
-    fn responder_key_copy(&self) -> Result<SigningKey, Error> {
-        Ok(self
-            .suite
-            .signing_key_from_pkcs8_der(&self.responder_key.to_pkcs8_der()?)?)
-    }
-
-    fn certified(&self) -> Result<Arc<Certified>, Error> {
-        self.certified
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-            .ok_or_else(|| Refusal::CaNotCertified.into())
-    }
-
-    /// What the operator sees: the suite, the key to certify, and the chain once certified.
-    pub(crate) fn status(&self) -> Result<CaStatus, Error> {
-        let chain = self.certified().ok().map(|c| chain_pem(&c)).transpose()?;
-        Ok(CaStatus {
-            suite: self.suite.id().as_str().to_owned(),
-            issuing_public_key: self.issuing_key.verifying_key().to_spki_pem()?,
-            certified: chain.is_some(),
-            chain,
+            final_crl: generation.final_crl,
+            handover: generation.handover,
         })
     }
 
-    /// netid's root and its issuing CA's current CRL, once certified: what certificates are
+    fn issuing_key(&self) -> Result<&SigningKey, Error> {
+        self.issuing_key
+            .as_ref()
+            .ok_or(Error::Internal("this CA no longer signs"))
+    }
+
+    /// Whether `certificate` (DER) is one this CA issued, judged by its authority key id.
+    fn issued(&self, certificate: &[u8]) -> bool {
+        <Certificate as der::Decode>::from_der(certificate)
+            .ok()
+            .and_then(|certificate| netid_ca::authority_key_identifier(&certificate))
+            .is_some_and(|key_id| key_id == self.key_id)
+    }
+}
+
+impl Ca {
+    /// The CA of `suite` as the store records it.
+    pub(crate) async fn open(
+        store: &dyn Store,
+        master: &MasterKey,
+        suite: SuiteId,
+        public_url: String,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        let suite = Suite::new(suite);
+        let generations = Generations::load(store, master, &suite, now).await?;
+        if let Some(other) = generations.authorities.iter().find(|authority| {
+            authority.status == CaGenerationStatus::Current && authority.suite != suite.id()
+        }) {
+            // NETID_CA_SUITE changed since the CA was certified. The other suite's CA keeps
+            // answering for its certificates; this suite's key waits for its certificate.
+            tracing::warn!(
+                suite = suite.id().as_str(),
+                current = other.suite.as_str(),
+                "the current CA is of the other suite; certify this suite's key (netid ca issuing-key) or set NETID_CA_SUITE back"
+            );
+        }
+        Ok(Self {
+            suite,
+            public_url,
+            generations: RwLock::new(Arc::new(generations)),
+        })
+    }
+
+    fn generations(&self) -> Arc<Generations> {
+        Arc::clone(
+            &self
+                .generations
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    async fn reload(&self, state: &AppState) -> Result<(), Error> {
+        let generations = Generations::load(
+            state.store.as_ref(),
+            &state.keys.master,
+            &self.suite,
+            state.clock.now(),
+        )
+        .await?;
+        *self
+            .generations
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(generations);
+        Ok(())
+    }
+
+    /// The CA that issues now: the current one of this suite.
+    fn issuer(&self) -> Result<Arc<Authority>, Error> {
+        let generations = self.generations();
+        if let Some(current) = generations.authorities.iter().find(|authority| {
+            authority.status == CaGenerationStatus::Current && authority.suite == self.suite.id()
+        }) {
+            return Ok(Arc::clone(current));
+        }
+        let handed_over = generations
+            .authorities
+            .iter()
+            .any(|authority| authority.status == CaGenerationStatus::HandedOver);
+        Err(if handed_over {
+            Refusal::CaHandedOver
+        } else {
+            Refusal::CaNotCertified
+        }
+        .into())
+    }
+
+    fn authority(&self, key_id: &[u8]) -> Result<Arc<Authority>, Error> {
+        self.generations()
+            .authorities
+            .iter()
+            .find(|authority| authority.key_id == key_id)
+            .cloned()
+            .ok_or_else(|| Refusal::UnknownCa.into())
+    }
+
+    fn crl_url(&self, key_id: &[u8]) -> String {
+        format!("{}/v1/ca/crl/{}", self.public_url, hex::encode(key_id))
+    }
+
+    /// What the operator sees: the suite, the keys to certify, and every CA generation.
+    pub(crate) fn status(&self) -> Result<CaStatus, Error> {
+        let generations = self.generations();
+        let current = self.issuer().ok();
+        let pending = generations
+            .pending
+            .as_ref()
+            .map(|key| key.verifying_key().to_spki_pem())
+            .transpose()?;
+        let (issuing_public_key, pending_public_key) = match &current {
+            Some(current) => (
+                current.issuing_key()?.verifying_key().to_spki_pem()?,
+                pending,
+            ),
+            None => (
+                pending.ok_or(Error::Internal("no issuing key awaits certification"))?,
+                None,
+            ),
+        };
+        let authorities = generations
+            .authorities
+            .iter()
+            .map(|authority| CaAuthority {
+                key_id: hex::encode(&authority.key_id),
+                status: authority.status.as_str().to_owned(),
+                subject: authority.issuing.tbs_certificate().subject().to_string(),
+                not_after: i64::try_from(not_after(&authority.issuing)).unwrap_or(i64::MAX),
+                crl_url: self.crl_url(&authority.key_id),
+            })
+            .collect();
+        Ok(CaStatus {
+            suite: self.suite.id().as_str().to_owned(),
+            issuing_public_key,
+            certified: current.is_some(),
+            chain: current.as_deref().map(chain_pem).transpose()?,
+            pending_public_key,
+            responder_public_key: generations.responder_key.verifying_key().to_spki_pem()?,
+            authorities,
+        })
+    }
+
+    /// The roots and current CRLs of every CA the service answers for: what certificates are
     /// checked against.
-    pub(crate) async fn trust_anchor(
+    pub(crate) async fn trust_anchors(
         &self,
         state: &AppState,
-    ) -> Result<Option<(Certificate, netid_ca::CertificateList)>, Error> {
-        let Ok(certified) = self.certified() else {
-            return Ok(None);
-        };
-        let crl = <netid_ca::CertificateList as der::Decode>::from_der(&self.crl(state).await?)
-            .map_err(|_| Error::Internal("a fresh crl does not parse"))?;
-        Ok(Some((certified.root.clone(), crl)))
+    ) -> Result<(Vec<Certificate>, Vec<CertificateList>), Error> {
+        let mut roots = Vec::new();
+        let mut crls = Vec::new();
+        for authority in &self.generations().authorities {
+            if authority.status == CaGenerationStatus::HandedOver {
+                continue;
+            }
+            roots.push(authority.root.clone());
+            let crl = self.crl_of(state, authority).await?;
+            crls.push(
+                <CertificateList as der::Decode>::from_der(&crl)
+                    .map_err(|_| Error::Internal("a crl does not parse"))?,
+            );
+        }
+        Ok((roots, crls))
     }
 
-    /// The chain (issuing CA, then root) as PEM.
+    /// The current chain (issuing CA, then root) as PEM.
     pub(crate) fn chain(&self) -> Result<String, Error> {
-        chain_pem(&*self.certified()?)
+        chain_pem(&*self.issuer()?)
     }
 
-    /// Installs the issuing CA certificate the offline root issued, and certifies the OCSP
-    /// responder under it.
+    /// Installs an issuing CA certificate the offline root issued: for the current key (a
+    /// renewal of the issuing certificate) or for the key a rollover waits for (which then
+    /// becomes current, and the previous CA retires). Certifies an OCSP responder under it.
     pub(crate) async fn certify(
         &self,
         state: &AppState,
@@ -204,97 +425,179 @@ impl Ca {
                 "the issuing certificate is not the root's: {error}"
             ))
         })?;
-        let certified_key =
-            der::Encode::to_der(issuing.tbs_certificate().subject_public_key_info())
-                .map_err(|_| invalid("the issuing certificate's key does not encode"))?;
-        if certified_key != self.issuing_key.verifying_key().to_spki_der()? {
-            return Err(invalid(
-                "the issuing certificate certifies another key than this service's issuing key",
-            )
-            .into());
-        }
-        let responder = self
-            .certify_responder(state, &root, &issuing, true)
-            .await
-            .map_err(|error| match error {
-                Error::Ca(error) => invalid(&error.to_string()).into(),
-                other => other,
-            })?;
-        self.set_certified(root, issuing, responder)?;
-        tracing::info!(target: "netid::security", event = "ca_certified", suite = self.suite.id().as_str());
+        let certified_key = spki_der(&issuing)?;
+        let generations = self.generations();
+        let current = self.issuer().ok();
+        let now = now_seconds(state)?;
+        let renewal = match &current {
+            Some(current) => spki_der(&current.issuing)? == certified_key,
+            None => false,
+        };
+        let issuing_key = match (&current, &generations.pending) {
+            (Some(current), _) if renewal => current.issuing_key()?,
+            (_, Some(pending)) if pending.verifying_key().to_spki_der()? == certified_key => {
+                pending
+            }
+            _ => {
+                return Err(invalid(
+                    "the issuing certificate certifies another key than this service's issuing key or the key awaiting a rollover",
+                )
+                .into());
+            }
+        };
+        let (responder, responder_row) = issue_responder(
+            now,
+            &root,
+            &issuing,
+            issuing_key,
+            generations.responder_key.verifying_key(),
+            "CN=netid OCSP responder,O=netid",
+            now + RESPONDER_CERTIFICATE_SECONDS,
+        )
+        .map_err(|error| match error {
+            Error::Ca(error) => invalid(&error.to_string()).into(),
+            other => other,
+        })?;
+        let (root, issuing, responder) = (to_der(&root)?, to_der(&issuing)?, to_der(&responder)?);
+        let (change, kind) = match &current {
+            Some(current) if renewal => (
+                CaChange::Recertify {
+                    id: current.id,
+                    root,
+                    issuing,
+                    responder,
+                },
+                EntryKind::CertificateIssued,
+            ),
+            _ => (
+                CaChange::Install(CaGeneration {
+                    id: 0,
+                    key_name: Some(generations.pending_name.clone()),
+                    root,
+                    issuing,
+                    responder,
+                    status: CaGenerationStatus::Current,
+                    final_crl: None,
+                    handover: None,
+                }),
+                if current.is_some() {
+                    EntryKind::KeyRollover
+                } else {
+                    EntryKind::CertificateIssued
+                },
+            ),
+        };
+        let log_entry = state.log.entry(kind, None, None, state.clock.now())?;
+        state
+            .store
+            .change_ca(change, vec![responder_row], log_entry, state.clock.now())
+            .await?;
+        self.reload(state).await?;
+        tracing::info!(target: "netid::security", event = "ca_certified", suite = self.suite.id().as_str(), kind = kind.as_str());
         self.status()
     }
 
-    /// Issues the OCSP responder's certificate under `issuing`, checks the path root → issuing
-    /// → responder now, and stores it (with `root` and `issuing` when `install_all`) and its
-    /// log entry in one transaction.
-    async fn certify_responder(
-        &self,
-        state: &AppState,
-        root: &Certificate,
-        issuing: &Certificate,
-        install_all: bool,
-    ) -> Result<Certificate, Error> {
-        let now = now_seconds(state)?;
-        let template = CertificateTemplate::new(
-            "CN=netid OCSP responder,O=netid",
-            Profile::OcspResponder,
-            random_serial()?,
-            now.saturating_sub(BACKDATE_SECONDS),
-            now + RESPONDER_CERTIFICATE_SECONDS,
-        );
-        let responder = netid_ca::issue(
-            &template,
-            self.responder_key.verifying_key(),
-            Some(issuing),
-            &self.issuing_key,
-        )?;
-        // The whole path must hold now: the root and the issuing certificate are CAs that may
-        // sign certificates, within their validity and path length.
-        netid_ca::validate_path(
-            &responder,
-            std::slice::from_ref(issuing),
-            std::slice::from_ref(root),
-            now,
-            &[],
-        )?;
-        let mut roles = vec![(ROLE_RESPONDER.to_owned(), to_der(&responder)?)];
-        if install_all {
-            roles.push((ROLE_ROOT.to_owned(), to_der(root)?));
-            roles.push((ROLE_ISSUING.to_owned(), to_der(issuing)?));
-        }
-        let log_entry =
-            state
-                .log
-                .entry(EntryKind::CertificateIssued, None, None, state.clock.now())?;
-        state
-            .store
-            .install_ca(
-                roles,
-                vec![row(&responder, None, "ocsp-responder", now)?],
-                log_entry,
+    /// Starts an issuer-key rollover: makes the next issuing key, which the offline root then
+    /// certifies like the first. Until that certificate is installed the current CA issues.
+    pub(crate) async fn start_rollover(&self, state: &AppState) -> Result<CaStatus, Error> {
+        self.issuer()?;
+        let generations = self.generations();
+        if generations.pending.is_none() {
+            keys::load_or_add_signing_key(
+                state.store.as_ref(),
+                &state.keys.master,
+                &generations.pending_name,
+                &self.suite,
                 state.clock.now(),
             )
             .await?;
-        Ok(responder)
+            self.reload(state).await?;
+            tracing::info!(target: "netid::security", event = "ca_rollover_started");
+        }
+        self.status()
     }
 
-    /// Renews the OCSP responder's certificate when less than 30 days of it remain (the same
-    /// key, a new certificate). Returns whether it did.
-    pub(crate) async fn renew_responder_if_due(&self, state: &AppState) -> Result<bool, Error> {
-        let Ok(certified) = self.certified() else {
-            return Ok(false);
-        };
+    /// Renews each OCSP responder certificate of the service's own CAs that has less than 30
+    /// days left (the same key, a new certificate). Returns whether it renewed any.
+    pub(crate) async fn renew_responders_if_due(&self, state: &AppState) -> Result<bool, Error> {
+        let generations = self.generations();
         let now = now_seconds(state)?;
-        if certified.responder_not_after > now + RENEW_RESPONDER_WITHIN_SECONDS {
-            return Ok(false);
-        }
-        let responder = self
-            .certify_responder(state, &certified.root, &certified.issuing, false)
+        let mut renewed = false;
+        for authority in &generations.authorities {
+            let Some(issuing_key) = &authority.issuing_key else {
+                continue;
+            };
+            if authority.responder_not_after > now + RENEW_RESPONDER_WITHIN_SECONDS {
+                continue;
+            }
+            let responder_key = keys::load_or_add_signing_key(
+                state.store.as_ref(),
+                &state.keys.master,
+                &responder_key_name(authority.suite),
+                &Suite::new(authority.suite),
+                state.clock.now(),
+            )
             .await?;
-        self.set_certified(certified.root.clone(), certified.issuing.clone(), responder)?;
-        tracing::info!(target: "netid::security", event = "ocsp_responder_renewed");
-        Ok(true)
+            let (responder, row) = issue_responder(
+                now,
+                &authority.root,
+                &authority.issuing,
+                issuing_key,
+                responder_key.verifying_key(),
+                "CN=netid OCSP responder,O=netid",
+                now + RESPONDER_CERTIFICATE_SECONDS,
+            )?;
+            let log_entry =
+                state
+                    .log
+                    .entry(EntryKind::CertificateIssued, None, None, state.clock.now())?;
+            state
+                .store
+                .change_ca(
+                    CaChange::Recertify {
+                        id: authority.id,
+                        root: to_der(&authority.root)?,
+                        issuing: to_der(&authority.issuing)?,
+                        responder: to_der(&responder)?,
+                    },
+                    vec![row],
+                    log_entry,
+                    state.clock.now(),
+                )
+                .await?;
+            renewed = true;
+            tracing::info!(target: "netid::security", event = "ocsp_responder_renewed");
+        }
+        if renewed {
+            self.reload(state).await?;
+        }
+        Ok(renewed)
+    }
+
+    /// The CA's own certificates (roots and issuing CAs that still sign) whose validity ends
+    /// before `before`: the start of the operator's renewal worklist.
+    pub(crate) fn expiring_authorities(&self, before: u64) -> Vec<ExpiringCertificate> {
+        let mut expiring: Vec<ExpiringCertificate> = Vec::new();
+        for authority in &self.generations().authorities {
+            if authority.issuing_key.is_none() {
+                continue;
+            }
+            for (certificate, profile) in [
+                (&authority.issuing, "issuing-ca"),
+                (&authority.root, "root"),
+            ] {
+                let serial = hex::encode(certificate.tbs_certificate().serial_number().as_bytes());
+                let ends = not_after(certificate);
+                if ends <= before && !expiring.iter().any(|known| known.serial == serial) {
+                    expiring.push(ExpiringCertificate {
+                        serial,
+                        profile: profile.to_owned(),
+                        not_after: i64::try_from(ends).unwrap_or(i64::MAX),
+                    });
+                }
+            }
+        }
+        expiring
     }
 
     /// Issues a holder's signing certificate for the key of the DER request `csr`.
@@ -304,11 +607,49 @@ impl Ca {
         holder: &HolderRow,
         csr: &[u8],
     ) -> Result<(CertificateRow, String), Error> {
+        let public_key = self.requested_key(csr)?;
+        self.issue_to_holder(state, holder, &public_key).await
+    }
+
+    /// Renews one of `holder`'s certificates: the same key and subject, a new serial and a
+    /// full validity from now. The old certificate stays valid until it ends, so nothing it
+    /// signed stops verifying.
+    pub(crate) async fn renew_holder_certificate(
+        &self,
+        state: &AppState,
+        holder: &HolderRow,
+        serial: &[u8],
+    ) -> Result<(CertificateRow, String), Error> {
+        let old = state
+            .store
+            .certificate(serial)
+            .await?
+            .filter(|row| row.holder == Some(holder.id))
+            .ok_or(Refusal::CertificateNotFound)?;
+        if old.revoked.is_some() {
+            return Err(Refusal::InvalidField {
+                field: "serial",
+                reason: "a revoked certificate cannot be renewed; ask for a new one".to_owned(),
+            }
+            .into());
+        }
+        let old = certificate_from_der(&old.der)?;
+        let suite = Suite::new(netid_ca::key_suite(&old)?);
+        let public_key = suite.verifying_key_from_spki_der(&spki_der(&old)?)?;
+        self.issue_to_holder(state, holder, &public_key).await
+    }
+
+    async fn issue_to_holder(
+        &self,
+        state: &AppState,
+        holder: &HolderRow,
+        public_key: &VerifyingKey,
+    ) -> Result<(CertificateRow, String), Error> {
         let subject = format!("CN={},O=netid holder", signing_pseudonym(state, holder)?);
         let log_key = personal::log_key(&state.keys.master, holder)?;
         self.issue_end_entity(
             state,
-            csr,
+            public_key,
             EndEntity {
                 subject: &subject,
                 profile: Profile::HolderSigning,
@@ -328,10 +669,11 @@ impl Ca {
         client_id: &str,
         csr: &[u8],
     ) -> Result<(CertificateRow, String), Error> {
+        let public_key = self.requested_key(csr)?;
         let subject = format!("CN={client_id},O=netid platform");
         self.issue_end_entity(
             state,
-            csr,
+            &public_key,
             EndEntity {
                 subject: &subject,
                 profile: Profile::PlatformClient,
@@ -344,13 +686,8 @@ impl Ca {
         .await
     }
 
-    async fn issue_end_entity(
-        &self,
-        state: &AppState,
-        csr: &[u8],
-        what: EndEntity<'_>,
-    ) -> Result<(CertificateRow, String), Error> {
-        let certified = self.certified()?;
+    /// The key a PKCS#10 request proves possession of, if it is of this CA's suite.
+    fn requested_key(&self, csr: &[u8]) -> Result<VerifyingKey, Error> {
         let request = netid_ca::verify_request(csr).map_err(|error| Refusal::InvalidField {
             field: "csr",
             reason: error.to_string(),
@@ -365,6 +702,16 @@ impl Ca {
             }
             .into());
         }
+        Ok(request.public_key)
+    }
+
+    async fn issue_end_entity(
+        &self,
+        state: &AppState,
+        public_key: &VerifyingKey,
+        what: EndEntity<'_>,
+    ) -> Result<(CertificateRow, String), Error> {
+        let issuer = self.issuer()?;
         let now = now_seconds(state)?;
         let mut template = CertificateTemplate::new(
             what.subject,
@@ -373,13 +720,13 @@ impl Ca {
             now.saturating_sub(BACKDATE_SECONDS),
             now + what.validity,
         );
-        template.crl_url = Some(format!("{}/v1/ca/crl", self.public_url));
+        template.crl_url = Some(self.crl_url(&issuer.key_id));
         template.ocsp_url = Some(format!("{}/v1/ca/ocsp", self.public_url));
         let certificate = netid_ca::issue(
             &template,
-            &request.public_key,
-            Some(&certified.issuing),
-            &self.issuing_key,
+            public_key,
+            Some(&issuer.issuing),
+            issuer.issuing_key()?,
         )?;
         let certificate_row = row(
             &certificate,
@@ -401,19 +748,42 @@ impl Ca {
         Ok((certificate_row, netid_ca::to_pem(&certificate)?))
     }
 
-    /// Revokes one of `holder`'s certificates.
-    pub(crate) async fn revoke_holder_certificate(
+    /// Revokes the certificate `serial`: one of `holder`'s when a holder asks, any when the
+    /// operator does. The entry goes to the certificate holder's history either way.
+    pub(crate) async fn revoke(
         &self,
         state: &AppState,
-        holder: &HolderRow,
+        holder: Option<&HolderRow>,
         serial: &[u8],
         reason: RevocationReason,
     ) -> Result<bool, Error> {
-        self.certified()?;
-        let log_key = personal::log_key(&state.keys.master, holder)?;
+        let row = state
+            .store
+            .certificate(serial)
+            .await?
+            .filter(|row| holder.is_none_or(|holder| row.holder == Some(holder.id)))
+            .ok_or(Refusal::CertificateNotFound)?;
+        let authority = self
+            .generations()
+            .authorities
+            .iter()
+            .find(|authority| authority.issued(&row.der))
+            .cloned()
+            .ok_or(Refusal::CaNotCertified)?;
+        if authority.status == CaGenerationStatus::HandedOver {
+            return Err(Refusal::CaHandedOver.into());
+        }
+        let owner = match row.holder {
+            Some(id) => state.store.holder(id).await?,
+            None => None,
+        };
+        let log_key = owner
+            .as_ref()
+            .map(|owner| personal::log_key(&state.keys.master, owner))
+            .transpose()?;
         let log_entry = state.log.entry(
             EntryKind::CertificateRevoked,
-            Some(&log_key),
+            log_key.as_ref(),
             None,
             state.clock.now(),
         )?;
@@ -421,7 +791,7 @@ impl Ca {
             .store
             .revoke_certificate(
                 serial,
-                Some(holder.id),
+                holder.map(|holder| holder.id),
                 reason_name(reason),
                 log_entry,
                 state.clock.now(),
@@ -431,67 +801,72 @@ impl Ca {
                 netid_store::Error::NotFound { .. } => Error::from(Refusal::CertificateNotFound),
                 other => other.into(),
             })?;
-        tracing::info!(target: "netid::security", event = "certificate_revoked", changed = revoked);
+        tracing::info!(target: "netid::security", event = "certificate_revoked", changed = revoked, by_operator = holder.is_none());
         Ok(revoked)
     }
 
-    /// A full CRL (DER) of the issuing CA, made now.
-    pub(crate) async fn crl(&self, state: &AppState) -> Result<Vec<u8>, Error> {
-        let certified = self.certified()?;
+    /// The CRL (DER) of the CA with subject key identifier `key_id`, or of the current CA:
+    /// made now for a CA that still signs, its final CRL otherwise.
+    pub(crate) async fn crl(
+        &self,
+        state: &AppState,
+        key_id: Option<&[u8]>,
+    ) -> Result<Vec<u8>, Error> {
+        let authority = match key_id {
+            Some(key_id) => self.authority(key_id)?,
+            None => self.issuer()?,
+        };
+        self.crl_of(state, &authority).await
+    }
+
+    async fn crl_of(&self, state: &AppState, authority: &Authority) -> Result<Vec<u8>, Error> {
+        if let Some(crl) = &authority.final_crl {
+            return Ok(crl.clone());
+        }
         let now = now_seconds(state)?;
-        let revoked = state
-            .store
-            .revoked_certificates(state.clock.now())
-            .await?
-            .iter()
-            .map(|row| {
-                let (at, reason) = row
-                    .revoked
-                    .clone()
-                    .ok_or(Error::Internal("a listed certificate is not revoked"))?;
-                Ok(RevokedEntry {
-                    serial: SerialNumber::new(&row.serial)
-                        .map_err(|_| Error::Internal("a stored serial number"))?,
-                    revoked_at: u64::try_from(at.0).unwrap_or(0),
-                    reason: reason_from_name(&reason),
-                })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        // The CRL number must grow: the second it was made does, one CRL per second at most
-        // differs only in its signature.
-        let crl = netid_ca::issue_crl(
-            &certified.issuing,
-            &self.issuing_key,
-            now,
-            now,
-            now + STATUS_VALIDITY_SECONDS,
-            &revoked,
-        )?;
+        let crl = signed_crl(state, authority, now, now + STATUS_VALIDITY_SECONDS).await?;
         der::Encode::to_der(&crl).map_err(|_| Error::Internal("crl encoding"))
     }
 
-    /// The OCSP response (DER) to the DER `request`.
+    /// The OCSP response (DER) to the DER `request`, from the responder of the CA it asks
+    /// about; `unauthorized` for a CA this service does not (or no longer) answer for.
     pub(crate) async fn ocsp(&self, state: &AppState, request: &[u8]) -> Result<Vec<u8>, Error> {
-        let certified = self.certified()?;
+        let generations = self.generations();
+        let Some(first) = generations.authorities.first() else {
+            return Err(Refusal::CaNotCertified.into());
+        };
+        let now = now_seconds(state)?;
+        let next_update = now + STATUS_VALIDITY_SECONDS;
+        let Some(authority) = generations
+            .authorities
+            .iter()
+            .find(|authority| authority.responder.answers_for(request))
+        else {
+            // Malformed, or about someone else's CA: the responder says which, signing nothing.
+            return Ok(first
+                .responder
+                .respond(request, now, next_update, |_| CertificateStatus::Unknown)?);
+        };
+        if authority.status == CaGenerationStatus::HandedOver {
+            return Ok(netid_ca::ocsp_failure_response(OcspFailure::Unauthorized)?);
+        }
         let mut statuses = Vec::new();
         for serial in netid_ca::requested_serials(request) {
             let status = match state.store.certificate(serial.as_bytes()).await? {
-                None => CertificateStatus::Unknown,
-                Some(CertificateRow {
-                    revoked: Some((at, reason)),
-                    ..
-                }) => CertificateStatus::Revoked {
-                    revoked_at: u64::try_from(at.0).unwrap_or(0),
-                    reason: reason_from_name(&reason),
+                Some(row) if authority.issued(&row.der) => match row.revoked {
+                    Some((at, reason)) => CertificateStatus::Revoked {
+                        revoked_at: u64::try_from(at.0).unwrap_or(0),
+                        reason: reason_from_name(&reason),
+                    },
+                    None => CertificateStatus::Good,
                 },
-                Some(_) => CertificateStatus::Good,
+                _ => CertificateStatus::Unknown,
             };
             statuses.push((serial, status));
         }
-        let now = now_seconds(state)?;
-        Ok(certified
+        Ok(authority
             .responder
-            .respond(request, now, now + STATUS_VALIDITY_SECONDS, |serial| {
+            .respond(request, now, next_update, |serial| {
                 statuses
                     .iter()
                     .find(|(known, _)| known == serial)
@@ -501,9 +876,9 @@ impl Ca {
 }
 
 impl Ca {
-    /// The supervisor's filing package, signed by the issuing CA.
-    pub(crate) async fn filing(&self, state: &AppState) -> Result<SignedFiling, Error> {
-        let certified = self.certified()?;
+    /// The supervisor's filing package, signed by the current issuing CA.
+    pub(crate) async fn filing(&self, state: &AppState) -> Result<SignedPackage, Error> {
+        let issuer = self.issuer()?;
         let fingerprint = |certificate: &Certificate| -> Result<CertificateFingerprint, Error> {
             let der = to_der(certificate)?;
             Ok(CertificateFingerprint {
@@ -528,28 +903,381 @@ impl Ca {
             generated_at: state.clock.now().0,
             suite: self.suite.id().as_str().to_owned(),
             chain: vec![
-                netid_ca::to_pem(&certified.issuing)?,
-                netid_ca::to_pem(&certified.root)?,
+                netid_ca::to_pem(&issuer.issuing)?,
+                netid_ca::to_pem(&issuer.root)?,
             ],
-            fingerprints: vec![
-                fingerprint(&certified.issuing)?,
-                fingerprint(&certified.root)?,
-            ],
+            fingerprints: vec![fingerprint(&issuer.issuing)?, fingerprint(&issuer.root)?],
             policies: vec![netid_ca::ANY_POLICY_OID.to_string()],
-            crl_url: format!("{}/v1/ca/crl", self.public_url),
+            crl_url: self.crl_url(&issuer.key_id),
             ocsp_url: format!("{}/v1/ca/ocsp", self.public_url),
             counts,
         };
-        let payload =
-            serde_json::to_vec(&filing).map_err(|_| Error::Internal("filing encoding"))?;
-        let signature = self.issuing_key.sign(&payload)?.to_der()?;
-        Ok(SignedFiling {
-            alg: crate::operator::roster_alg(self.suite.id()).to_owned(),
-            payload: Base64UrlUnpadded::encode_string(&payload),
-            signature: Base64UrlUnpadded::encode_string(&signature),
-            signer: netid_ca::to_pem(&certified.issuing)?,
-        })
+        sign_package(&issuer, &filing)
     }
+
+    /// Hands every CA of this service that still signs over to a successor: certifies the
+    /// successor's OCSP responder key under each, signs each one's final CRL, and returns the
+    /// signed package of the CAs and their certificates. From then on this service issues and
+    /// revokes nothing, and answers `unauthorized` to OCSP requests about those CAs.
+    pub(crate) async fn hand_over(
+        &self,
+        state: &AppState,
+        successor_responder_key: &str,
+    ) -> Result<SignedPackage, Error> {
+        let issuer = self.issuer()?;
+        let generations = self.generations();
+        let now = now_seconds(state)?;
+        let own: Vec<&Arc<Authority>> = generations
+            .authorities
+            .iter()
+            .filter(|authority| authority.issuing_key.is_some())
+            .collect();
+        let mut authorities = Vec::new();
+        let mut final_crls = Vec::new();
+        let mut issued = Vec::new();
+        for authority in &own {
+            let successor_key = Suite::new(authority.suite)
+                .verifying_key_from_spki_pem(successor_responder_key.trim())
+                .map_err(|_| Refusal::InvalidField {
+                    field: "successor_responder_key",
+                    reason: format!(
+                        "expected a {} public key, SPKI PEM (the successor's responder_public_key)",
+                        authority.suite.as_str()
+                    ),
+                })?;
+            // The successor answers until the CA's own certificate ends: nothing it issued
+            // outlives that.
+            let until = not_after(&authority.issuing).max(now + 1);
+            let (responder, row) = issue_responder(
+                now,
+                &authority.root,
+                &authority.issuing,
+                authority.issuing_key()?,
+                &successor_key,
+                "CN=netid successor OCSP responder,O=netid",
+                until,
+            )?;
+            let crl = signed_crl(state, authority, now, until).await?;
+            let crl_der = der::Encode::to_der(&crl).map_err(|_| Error::Internal("crl encoding"))?;
+            authorities.push(HandedOverAuthority {
+                root: netid_ca::to_pem(&authority.root)?,
+                issuing: netid_ca::to_pem(&authority.issuing)?,
+                responder: netid_ca::to_pem(&responder)?,
+                final_crl: netid_ca::crl_to_pem(&crl)?,
+            });
+            final_crls.push((authority.id, crl_der));
+            issued.push(row);
+        }
+        let mut certificates = Vec::new();
+        for row in state.store.certificates().await?.iter().chain(&issued) {
+            if own.iter().any(|authority| authority.issued(&row.der)) {
+                certificates.push(HandedOverCertificate {
+                    certificate: Base64UrlUnpadded::encode_string(&row.der),
+                    profile: row.profile.clone(),
+                    revoked_at: row.revoked.as_ref().map(|(at, _)| at.0),
+                    reason: row.revoked.as_ref().map(|(_, reason)| reason.clone()),
+                });
+            }
+        }
+        let handover = Handover {
+            format: HANDOVER_FORMAT.to_owned(),
+            generated_at: state.clock.now().0,
+            authorities,
+            certificates,
+        };
+        let signed = sign_package(&issuer, &handover)?;
+        let package =
+            serde_json::to_vec(&signed).map_err(|_| Error::Internal("handover encoding"))?;
+        let log_entry = state
+            .log
+            .entry(EntryKind::CaSuccession, None, None, state.clock.now())?;
+        state
+            .store
+            .change_ca(
+                CaChange::HandOver {
+                    final_crls,
+                    package,
+                },
+                issued,
+                log_entry,
+                state.clock.now(),
+            )
+            .await?;
+        self.reload(state).await?;
+        tracing::warn!(target: "netid::security", event = "ca_handed_over", authorities = own.len());
+        Ok(signed)
+    }
+
+    /// The signed package of the handover, once there was one.
+    pub(crate) fn handover_package(&self) -> Result<SignedPackage, Error> {
+        let generations = self.generations();
+        let package = generations
+            .authorities
+            .iter()
+            .find_map(|authority| authority.handover.as_ref())
+            .ok_or(Refusal::CaNotCertified)?;
+        serde_json::from_slice(package).map_err(|_| Error::Internal("a stored handover package"))
+    }
+
+    /// Takes over a predecessor's CAs from its signed handover package: checks the package's
+    /// signature, each CA's chain, that each responder certificate certifies this service's
+    /// responder key, each final CRL, and that every certificate is signed by one of the CAs;
+    /// then answers status for them, with its records, from now on.
+    pub(crate) async fn inherit(
+        &self,
+        state: &AppState,
+        signed: &SignedPackage,
+    ) -> Result<CaStatus, Error> {
+        let bad = |reason: String| -> Error {
+            Refusal::InvalidField {
+                field: "handover",
+                reason,
+            }
+            .into()
+        };
+        let payload = Base64UrlUnpadded::decode_vec(&signed.payload)
+            .map_err(|_| bad("the payload is not base64url".to_owned()))?;
+        let signature = Base64UrlUnpadded::decode_vec(&signed.signature)
+            .map_err(|_| bad("the signature is not base64url".to_owned()))?;
+        let signer = certificate_from_pem(&signed.signer, "signer")?;
+        netid_ca::verify_data_signature(&signer, &payload, &signature)
+            .map_err(|error| bad(format!("the package's signature does not verify: {error}")))?;
+        let handover: Handover = serde_json::from_slice(&payload)
+            .map_err(|error| bad(format!("the payload is not a handover: {error}")))?;
+        if handover.format != HANDOVER_FORMAT {
+            return Err(bad(format!("the format must be {HANDOVER_FORMAT}")));
+        }
+        let known = self.generations();
+        let now = now_seconds(state)?;
+        let mut generations = Vec::new();
+        let mut issuers: Vec<(Vec<u8>, Certificate)> = Vec::new();
+        for authority in &handover.authorities {
+            let pem = |text: &str| certificate_from_pem(text, "handover");
+            let (root, issuing, responder) = (
+                pem(&authority.root)?,
+                pem(&authority.issuing)?,
+                pem(&authority.responder)?,
+            );
+            let crl = <CertificateList as der::DecodePem>::from_pem(authority.final_crl.trim())
+                .map_err(|_| bad("a final CRL is not one PEM CRL".to_owned()))?;
+            let chain_error = |error: netid_ca::Error| bad(format!("a CA's chain: {error}"));
+            netid_ca::verify_signed_by(&root, &root).map_err(chain_error)?;
+            netid_ca::verify_signed_by(&issuing, &root).map_err(chain_error)?;
+            netid_ca::verify_crl(&crl, &issuing).map_err(chain_error)?;
+            netid_ca::validate_path(
+                &responder,
+                std::slice::from_ref(&issuing),
+                std::slice::from_ref(&root),
+                now,
+                &[],
+            )
+            .map_err(chain_error)?;
+            let suite = netid_ca::key_suite(&issuing)?;
+            let responder_key = keys::load_or_add_signing_key(
+                state.store.as_ref(),
+                &state.keys.master,
+                &responder_key_name(suite),
+                &Suite::new(suite),
+                state.clock.now(),
+            )
+            .await?;
+            OcspResponder::new(&issuing, responder.clone(), responder_key).map_err(|error| {
+                bad(format!(
+                    "the responder certificate must certify this service's responder key for OCSP signing: {error}"
+                ))
+            })?;
+            let key_id = netid_ca::subject_key_identifier(&issuing)
+                .ok_or_else(|| bad("an issuing certificate without a key identifier".to_owned()))?;
+            let answered = known.authorities.iter().any(|a| a.key_id == key_id)
+                || issuers.iter().any(|(id, _)| *id == key_id);
+            if answered {
+                return Err(bad(
+                    "a CA in the package is already answered for here".to_owned()
+                ));
+            }
+            generations.push(CaGeneration {
+                id: 0,
+                key_name: None,
+                root: to_der(&root)?,
+                issuing: to_der(&issuing)?,
+                responder: to_der(&responder)?,
+                status: CaGenerationStatus::Inherited,
+                final_crl: Some(
+                    der::Encode::to_der(&crl).map_err(|_| Error::Internal("crl encoding"))?,
+                ),
+                handover: None,
+            });
+            issuers.push((key_id, issuing));
+        }
+        let signer_der = to_der(&signer)?;
+        let signed_by_a_handed_over_ca = issuers
+            .iter()
+            .any(|(_, issuing)| to_der(issuing).is_ok_and(|der| der == signer_der));
+        if !signed_by_a_handed_over_ca {
+            return Err(bad(
+                "the package is not signed by one of the CAs it hands over".to_owned(),
+            ));
+        }
+        let mut rows = Vec::new();
+        for certificate in &handover.certificates {
+            let der = Base64UrlUnpadded::decode_vec(&certificate.certificate)
+                .map_err(|_| bad("a certificate is not base64url".to_owned()))?;
+            let parsed = certificate_from_der(&der)
+                .map_err(|_| bad("a certificate does not parse".to_owned()))?;
+            let issuer = netid_ca::authority_key_identifier(&parsed)
+                .and_then(|key_id| issuers.iter().find(|(id, _)| *id == key_id))
+                .ok_or_else(|| {
+                    bad("a certificate was not issued by a CA in the package".to_owned())
+                })?;
+            netid_ca::verify_signed_by(&parsed, &issuer.1)
+                .map_err(|error| bad(format!("a certificate's signature: {error}")))?;
+            let revoked = match (certificate.revoked_at, &certificate.reason) {
+                (None, None) => None,
+                (Some(at), Some(reason)) if reason_name(reason_from_name(reason)) == reason => {
+                    Some((Timestamp(at), reason.clone()))
+                }
+                _ => {
+                    return Err(bad(
+                        "a revocation needs a time and a known reason".to_owned()
+                    ));
+                }
+            };
+            let profile_ok = !certificate.profile.is_empty()
+                && certificate.profile.len() <= 32
+                && certificate
+                    .profile
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-');
+            if !profile_ok {
+                return Err(bad(
+                    "a certificate's profile must be a short lower-case name".to_owned(),
+                ));
+            }
+            let not_before = parsed
+                .tbs_certificate()
+                .validity()
+                .not_before
+                .to_unix_duration()
+                .as_secs();
+            rows.push(CertificateRow {
+                serial: parsed.tbs_certificate().serial_number().as_bytes().to_vec(),
+                holder: None,
+                profile: certificate.profile.clone(),
+                der,
+                not_after: Timestamp(i64::try_from(not_after(&parsed)).unwrap_or(i64::MAX)),
+                issued_at: Timestamp(i64::try_from(not_before).unwrap_or(0)),
+                revoked,
+            });
+        }
+        let log_entry = state
+            .log
+            .entry(EntryKind::CaSuccession, None, None, state.clock.now())?;
+        state
+            .store
+            .change_ca(
+                CaChange::Inherit(generations),
+                rows,
+                log_entry,
+                state.clock.now(),
+            )
+            .await
+            .map_err(|error| match error {
+                netid_store::Error::AlreadyExists { .. } => {
+                    bad("a certificate in the package is already known here".to_owned())
+                }
+                other => other.into(),
+            })?;
+        self.reload(state).await?;
+        tracing::warn!(target: "netid::security", event = "ca_inherited", authorities = issuers.len());
+        self.status()
+    }
+}
+
+/// Issues an OCSP responder certificate for `responder_key` under `issuing`, valid from now
+/// until `until`, and checks the path root → issuing → responder now.
+fn issue_responder(
+    now: u64,
+    root: &Certificate,
+    issuing: &Certificate,
+    issuing_key: &SigningKey,
+    responder_key: &VerifyingKey,
+    subject: &str,
+    until: u64,
+) -> Result<(Certificate, CertificateRow), Error> {
+    let template = CertificateTemplate::new(
+        subject,
+        Profile::OcspResponder,
+        random_serial()?,
+        now.saturating_sub(BACKDATE_SECONDS),
+        until,
+    );
+    let responder = netid_ca::issue(&template, responder_key, Some(issuing), issuing_key)?;
+    // The whole path must hold now: the root and the issuing certificate are CAs that may
+    // sign certificates, within their validity and path length.
+    netid_ca::validate_path(
+        &responder,
+        std::slice::from_ref(issuing),
+        std::slice::from_ref(root),
+        now,
+        &[],
+    )?;
+    let row = row(&responder, None, "ocsp-responder", now)?;
+    Ok((responder, row))
+}
+
+/// A CRL of `authority`, signed with its key, listing its revoked certificates that have not
+/// expired.
+async fn signed_crl(
+    state: &AppState,
+    authority: &Authority,
+    now: u64,
+    next_update: u64,
+) -> Result<CertificateList, Error> {
+    let mut revoked = Vec::new();
+    for row in state.store.revoked_certificates(state.clock.now()).await? {
+        if !authority.issued(&row.der) {
+            continue;
+        }
+        let (at, reason) = row
+            .revoked
+            .ok_or(Error::Internal("a listed certificate is not revoked"))?;
+        revoked.push(RevokedEntry {
+            serial: SerialNumber::new(&row.serial)
+                .map_err(|_| Error::Internal("a stored serial number"))?,
+            revoked_at: u64::try_from(at.0).unwrap_or(0),
+            reason: reason_from_name(&reason),
+        });
+    }
+    // The CRL number must grow: the second it was made does; CRLs made in the same second
+    // differ only in their signature.
+    Ok(netid_ca::issue_crl(
+        &authority.issuing,
+        authority.issuing_key()?,
+        now,
+        now,
+        next_update,
+        &revoked,
+    )?)
+}
+
+/// Signs the JSON of `payload` with `authority`'s issuing key.
+fn sign_package(
+    authority: &Authority,
+    payload: &impl serde::Serialize,
+) -> Result<SignedPackage, Error> {
+    let payload = serde_json::to_vec(payload).map_err(|_| Error::Internal("package encoding"))?;
+    let signature = authority.issuing_key()?.sign(&payload)?.to_der()?;
+    Ok(SignedPackage {
+        alg: crate::operator::roster_alg(authority.suite).to_owned(),
+        payload: Base64UrlUnpadded::encode_string(&payload),
+        signature: Base64UrlUnpadded::encode_string(&signature),
+        signer: netid_ca::to_pem(&authority.issuing)?,
+    })
+}
+
+fn spki_der(certificate: &Certificate) -> Result<Vec<u8>, Error> {
+    der::Encode::to_der(certificate.tbs_certificate().subject_public_key_info())
+        .map_err(|_| Error::Internal("a certificate's public key does not encode"))
 }
 
 /// The holder's pseudonym in signing certificates: stable for the holder (relying parties of
@@ -611,11 +1339,11 @@ fn reason_from_name(name: &str) -> RevocationReason {
     .unwrap_or(RevocationReason::Unspecified)
 }
 
-fn chain_pem(certified: &Certified) -> Result<String, Error> {
+fn chain_pem(authority: &Authority) -> Result<String, Error> {
     Ok(format!(
         "{}{}",
-        netid_ca::to_pem(&certified.issuing)?,
-        netid_ca::to_pem(&certified.root)?
+        netid_ca::to_pem(&authority.issuing)?,
+        netid_ca::to_pem(&authority.root)?
     ))
 }
 

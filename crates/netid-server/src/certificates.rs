@@ -4,8 +4,9 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_proto::{
-    HolderCertificateRequest, HolderCertificateResponse, PlatformCertificateRequest,
-    RevokeCertificateRequest, RevokeCertificateResponse, signing,
+    HolderCertificateRequest, HolderCertificateResponse, OperatorRevokeRequest,
+    PlatformCertificateRequest, RenewCertificateRequest, RevokeCertificateRequest,
+    RevokeCertificateResponse, signing,
 };
 use netid_store::PlatformRow;
 
@@ -87,16 +88,56 @@ pub(crate) async fn revoke(
     )
     .await?;
     let reason = ca::parse_reason(request.reason.as_deref())?;
-    let serial = hex::decode(&request.serial)
+    let serial = decode_serial(&request.serial)?;
+    let revoked = state
+        .ca
+        .revoke(state, Some(&holder), &serial, reason)
+        .await?;
+    Ok(RevokeCertificateResponse { revoked })
+}
+
+/// Revokes any certificate, for the operator.
+pub(crate) async fn revoke_as_operator(
+    state: &AppState,
+    request: OperatorRevokeRequest,
+) -> Result<RevokeCertificateResponse, Error> {
+    let reason = ca::parse_reason(request.reason.as_deref())?;
+    let serial = decode_serial(&request.serial)?;
+    let revoked = state.ca.revoke(state, None, &serial, reason).await?;
+    Ok(RevokeCertificateResponse { revoked })
+}
+
+/// Renews one of the certificates of the holder who signed `request`.
+pub(crate) async fn renew(
+    state: &AppState,
+    request: RenewCertificateRequest,
+) -> Result<HolderCertificateResponse, Error> {
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::certificate_renewal_message(&request.serial, request.timestamp),
+        &request.signature,
+    )
+    .await?;
+    let serial = decode_serial(&request.serial)?;
+    let (row, certificate) = state
+        .ca
+        .renew_holder_certificate(state, &holder, &serial)
+        .await?;
+    Ok(HolderCertificateResponse {
+        serial: hex::encode(&row.serial),
+        certificate,
+        chain: state.ca.chain()?,
+    })
+}
+
+fn decode_serial(serial: &str) -> Result<Vec<u8>, Refusal> {
+    hex::decode(serial)
         .ok()
         .filter(|serial| !serial.is_empty() && serial.len() <= 20)
         .ok_or(Refusal::InvalidField {
             field: "serial",
             reason: "expected the serial number in hex, at most 20 bytes".to_owned(),
-        })?;
-    let revoked = state
-        .ca
-        .revoke_holder_certificate(state, &holder, &serial, reason)
-        .await?;
-    Ok(RevokeCertificateResponse { revoked })
+        })
 }

@@ -201,6 +201,11 @@ pub enum Refusal {
         "the certification authority is not certified yet; the operator runs `netid ca certify`"
     )]
     CaNotCertified,
+    /// The CA was handed over to a successor, which answers for its certificates now.
+    #[error(
+        "this certification authority was handed over to a successor; ask the successor's service"
+    )]
+    CaHandedOver,
     /// A certificate handed to the CA is not what it must be.
     #[error("the certificate is not acceptable: {reason}")]
     InvalidCertificate {
@@ -222,9 +227,14 @@ pub enum Refusal {
         /// Its recognised scenarios.
         scenarios: Vec<String>,
     },
-    /// No certificate of this holder has that serial number.
-    #[error("no certificate of yours has this serial number")]
+    /// No certificate has that serial number (among the holder's own, when a holder asks).
+    #[error("no certificate with this serial number was found (a holder sees only their own)")]
     CertificateNotFound,
+    /// No issuing CA this service answers for has that key identifier.
+    #[error(
+        "no certification authority of this service has this key identifier; see GET /v1/ca/chain"
+    )]
+    UnknownCa,
     /// A query parameter is missing or does not parse.
     #[error("query parameter {parameter} is missing or invalid; expected {expected}")]
     InvalidQuery {

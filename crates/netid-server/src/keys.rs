@@ -155,16 +155,29 @@ pub(crate) async fn load_or_add_signing_key(
     suite: &Suite,
     now: Timestamp,
 ) -> Result<SigningKey, Error> {
-    if let Some(sealed) = store.service_key(name).await? {
-        let der = master
-            .open(&service_key_aad(name), &sealed)
-            .map_err(|_| Error::WrongMasterKey)?;
-        return Ok(suite.signing_key_from_pkcs8_der(&der)?);
+    if let Some(key) = load_signing_key(store, master, name, suite).await? {
+        return Ok(key);
     }
     let key = suite.generate_signing_key()?;
     let sealed = master.seal(&service_key_aad(name), &key.to_pkcs8_der()?)?;
     store.insert_service_key(name, sealed, now).await?;
     Ok(key)
+}
+
+/// The signing key `name` of `suite`, if it was stored.
+pub(crate) async fn load_signing_key(
+    store: &dyn Store,
+    master: &MasterKey,
+    name: &str,
+    suite: &Suite,
+) -> Result<Option<SigningKey>, Error> {
+    let Some(sealed) = store.service_key(name).await? else {
+        return Ok(None);
+    };
+    let der = master
+        .open(&service_key_aad(name), &sealed)
+        .map_err(|_| Error::WrongMasterKey)?;
+    Ok(Some(suite.signing_key_from_pkcs8_der(&der)?))
 }
 
 /// The AAD of a sealed service key: its purpose and name.

@@ -89,21 +89,12 @@ pub async fn open(
         &service_keys.blind_index,
     )
     .await?;
-    let ca_suite = netid_crypto::Suite::new(config.ca_suite);
-    let ca_key = |role: &str| format!("ca-{role}-{}", config.ca_suite.as_str());
-    let now = clock.now();
-    let master = &service_keys.master;
-    let issuing_key =
-        keys::load_or_add_signing_key(store.as_ref(), master, &ca_key("issuing"), &ca_suite, now)
-            .await?;
-    let responder_key =
-        keys::load_or_add_signing_key(store.as_ref(), master, &ca_key("ocsp"), &ca_suite, now)
-            .await?;
     let ca = ca::Ca::open(
         store.as_ref(),
-        issuing_key,
-        responder_key,
+        &service_keys.master,
+        config.ca_suite,
         config.public_url,
+        clock.now(),
     )
     .await?;
     let state = AppState::new(store, service_keys, clock, config.log_origin, ca).await?;

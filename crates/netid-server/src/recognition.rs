@@ -4,7 +4,7 @@
 //! scenario. netid's own certificates are trusted for any scenario; a recognised foreign CA's
 //! only for the scenarios recognised, and not at all once withdrawn.
 
-use netid_ca::Certificate;
+use netid_ca::{Certificate, CertificateList};
 use netid_log::EntryKind;
 use netid_proto::{
     ForeignCa, ForeignCaList, RecogniseForeignCaRequest, VerifyCertificateRequest,
@@ -115,24 +115,39 @@ pub(crate) async fn verify(
     let (leaf, intermediates) = chain
         .split_first()
         .ok_or(Error::Internal("a checked chain is empty"))?;
+    if request.crls.len() > MAX_ITEMS {
+        return Err(Refusal::InvalidField {
+            field: "crls",
+            reason: format!("expected at most {MAX_ITEMS} PEM CRLs"),
+        }
+        .into());
+    }
+    let crls = request
+        .crls
+        .iter()
+        .map(|pem| {
+            <CertificateList as der::DecodePem>::from_pem(pem.trim()).map_err(|_| {
+                Refusal::InvalidField {
+                    field: "crls",
+                    reason: "expected PEM CRLs".to_owned(),
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let now = seconds(state.clock.now())?;
 
-    // netid's own root first; a failure there is remembered, not final, since a foreign root
-    // may carry the same name.
+    // netid's own roots first (every CA generation it answers for, each with its CRL); a
+    // failure there is remembered, not final, since a foreign root may carry the same name.
     let mut own_error = None;
-    if let Some((root, crl)) = state.ca.trust_anchor(state).await? {
-        match netid_ca::validate_path(
-            leaf,
-            intermediates,
-            std::slice::from_ref(&root),
-            now,
-            &[crl],
-        ) {
+    let (roots, own_crls) = state.ca.trust_anchors(state).await?;
+    if !roots.is_empty() {
+        match netid_ca::validate_path(leaf, intermediates, &roots, now, &own_crls) {
             Ok(_) => {
                 return Ok(VerifyCertificateResponse {
                     trusted: true,
                     anchor: "netid".to_owned(),
                     scenarios: Vec::new(),
+                    revocation_checked: true,
                 });
             }
             Err(netid_ca::Error::UnknownIssuer) => {}
@@ -142,8 +157,9 @@ pub(crate) async fn verify(
     let mut foreign_error = None;
     for foreign in state.store.foreign_cas().await? {
         let root = from_der(&foreign.der)?;
-        match netid_ca::validate_path(leaf, intermediates, std::slice::from_ref(&root), now, &[]) {
-            Ok(_) => {
+        match netid_ca::validate_path(leaf, intermediates, std::slice::from_ref(&root), now, &crls)
+        {
+            Ok(path) => {
                 let in_scope = request
                     .scenario
                     .as_ref()
@@ -155,10 +171,19 @@ pub(crate) async fn verify(
                     }
                     .into());
                 }
+                // Every certificate below the anchor had a CRL of its issuer (which the
+                // validation checked and found current).
+                let below_anchor = path.len().saturating_sub(1);
+                let revocation_checked = path.iter().take(below_anchor).all(|certificate| {
+                    crls.iter().any(|crl| {
+                        crl.tbs_cert_list.issuer == *certificate.tbs_certificate().issuer()
+                    })
+                });
                 return Ok(VerifyCertificateResponse {
                     trusted: true,
                     anchor: foreign.name,
                     scenarios: foreign.scenarios,
+                    revocation_checked,
                 });
             }
             Err(netid_ca::Error::UnknownIssuer) => {}

@@ -59,7 +59,7 @@ impl AppState {
     /// Renews what the CA must keep current (its OCSP responder's certificate, when less than
     /// 30 days remain). Returns whether anything was renewed.
     pub async fn renew_certificates(&self) -> Result<bool, crate::Error> {
-        self.ca.renew_responder_if_due(self).await
+        self.ca.renew_responders_if_due(self).await
     }
 
     /// Sequences committed log entries and signs a checkpoint if the log grew.

@@ -114,6 +114,9 @@ pub trait Store: Send + Sync + 'static {
     /// The holder whose current wallet key has `fingerprint` (retired keys do not match).
     async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error>;
 
+    /// The holder with `id`.
+    async fn holder(&self, id: HolderId) -> Result<Option<HolderRow>, Error>;
+
     /// Enrolls a new holder in one transaction: claims the enrollment code (if any) for the
     /// person, inserts the holder, records the guardianship (if any), and appends `log_entry`
     /// as an entry of the new holder.
@@ -231,6 +234,9 @@ pub trait Store: Send + Sync + 'static {
         certificate: CertificateRow,
         log_entry: Vec<u8>,
     ) -> Result<(), Error>;
+
+    /// Every certificate the CA issued or took over, oldest first (for a handover).
+    async fn certificates(&self) -> Result<Vec<CertificateRow>, Error>;
 
     /// The certificate with `serial`.
     async fn certificate(&self, serial: &[u8]) -> Result<Option<CertificateRow>, Error>;

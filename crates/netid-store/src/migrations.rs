@@ -176,6 +176,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         responder BLOB NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('current', 'retired', 'inherited', 'handed_over')),
         final_crl BLOB,
+        handover BLOB,
         changed_at INTEGER NOT NULL
     ) STRICT;
     CREATE UNIQUE INDEX ca_one_current ON ca_generations(status) WHERE status = 'current';

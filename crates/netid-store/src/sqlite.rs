@@ -270,7 +270,7 @@ fn holder_row(raw: RawHolder) -> Result<HolderRow, Error> {
 fn holder_where(
     connection: &Connection,
     condition: &str,
-    key: &[u8],
+    key: impl rusqlite::ToSql,
 ) -> Result<Option<HolderRow>, Error> {
     connection
         .query_row(
@@ -697,13 +697,18 @@ impl Store for SqliteStore {
         person_index: &BlindIndex,
     ) -> Result<Option<HolderRow>, Error> {
         let key = *person_index.as_bytes();
-        self.run(move |connection| holder_where(connection, "person_index", &key))
+        self.run(move |connection| holder_where(connection, "person_index", key))
             .await
     }
 
     async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error> {
         let key = fingerprint.to_vec();
-        self.run(move |connection| holder_where(connection, "wallet_key_fingerprint", &key))
+        self.run(move |connection| holder_where(connection, "wallet_key_fingerprint", key))
+            .await
+    }
+
+    async fn holder(&self, id: HolderId) -> Result<Option<HolderRow>, Error> {
+        self.run(move |connection| holder_where(connection, "id", id.0))
             .await
     }
 
@@ -1104,7 +1109,7 @@ impl Store for SqliteStore {
         self.run(|connection| {
             let mut statement = connection
                 .prepare(
-                    "SELECT id, key_name, root, issuing, responder, status, final_crl \
+                    "SELECT id, key_name, root, issuing, responder, status, final_crl, handover \
                      FROM ca_generations ORDER BY id",
                 )
                 .map_err(database("read ca generations"))?;
@@ -1119,6 +1124,7 @@ impl Store for SqliteStore {
                             responder: row.get(4)?,
                             status: CaGenerationStatus::Current,
                             final_crl: row.get(6)?,
+                            handover: row.get(7)?,
                         },
                         row.get::<_, String>(5)?,
                     ))
@@ -1203,7 +1209,16 @@ impl Store for SqliteStore {
                         insert(generation, CaGenerationStatus::Inherited)?;
                     }
                 }
-                CaChange::HandOver { final_crls } => {
+                CaChange::HandOver {
+                    final_crls,
+                    package,
+                } => {
+                    transaction
+                        .execute(
+                            "UPDATE ca_generations SET handover = ?1 WHERE status = 'current'",
+                            params![package],
+                        )
+                        .map_err(database("record the handover package"))?;
                     for (id, crl) in final_crls {
                         transaction
                             .execute(
@@ -1256,6 +1271,22 @@ impl Store for SqliteStore {
                 .map_err(database("read expiring certificates"))?;
             rows.collect::<Result<Vec<_>, _>>()
                 .map_err(database("read expiring certificates"))
+        })
+        .await
+    }
+
+    async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare(&format!(
+                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates ORDER BY issued_at, serial"
+                ))
+                .map_err(database("read certificates"))?;
+            let rows = statement
+                .query_map([], certificate_row)
+                .map_err(database("read certificates"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read certificates"))
         })
         .await
     }
@@ -1570,6 +1601,7 @@ mod tests {
                         responder: vec![3],
                         status: CaGenerationStatus::Current,
                         final_crl: None,
+                        handover: None,
                     }]
                 );
             } else {

@@ -169,6 +169,8 @@ pub struct CaGeneration {
     pub status: CaGenerationStatus,
     /// Its last CRL, DER, once it issues no more (handed over or inherited).
     pub final_crl: Option<Vec<u8>>,
+    /// The signed handover package, on the generation that was current at the handover.
+    pub handover: Option<Vec<u8>>,
 }
 
 /// Where a [`CaGeneration`] stands.
@@ -231,10 +233,13 @@ pub enum CaChange {
     /// A predecessor's CAs (`id`s ignored, status inherited) whose status this service
     /// answers from now on.
     Inherit(Vec<CaGeneration>),
-    /// Every current and retired generation is handed over, each with its final CRL.
+    /// Every current and retired generation is handed over, each with its final CRL; the
+    /// current one keeps the signed package, so that it can be fetched again.
     HandOver {
         /// Generation id and its final CRL, DER.
         final_crls: Vec<(i64, Vec<u8>)>,
+        /// The signed handover package.
+        package: Vec<u8>,
     },
 }
 

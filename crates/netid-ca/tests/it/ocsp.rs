@@ -252,5 +252,16 @@ fn key_identifiers_link_a_certificate_to_the_key_that_signed_it() {
         );
         // A root names no authority key.
         assert_eq!(netid_ca::authority_key_identifier(&h.root), None);
+        assert_eq!(netid_ca::key_suite(&leaf), Ok(suite.id()));
+
+        // Data signed by the issuing key verifies against its certificate, and only there.
+        let signature = h.issuing_key.sign(b"a package").unwrap().to_der().unwrap();
+        assert_eq!(
+            netid_ca::verify_data_signature(&h.issuing, b"a package", &signature),
+            Ok(())
+        );
+        assert!(netid_ca::verify_data_signature(&h.issuing, b"another", &signature).is_err());
+        assert!(netid_ca::verify_data_signature(&h.root, b"a package", &signature).is_err());
+        assert!(netid_ca::verify_data_signature(&h.issuing, b"a package", b"junk").is_err());
     }
 }

@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use base64ct::{Base64, Encoding};
 use netid_proto::{
     CaStatus, CertifyCaRequest, ExpiringCertificate, ExpiringCertificates, ForeignCa,
-    ForeignCaList, HolderCertificateRequest, HolderCertificateResponse, PlatformCertificateRequest,
-    RecogniseForeignCaRequest, RevokeCertificateRequest, RevokeCertificateResponse, SignedFiling,
+    ForeignCaList, HandoverRequest, HolderCertificateRequest, HolderCertificateResponse,
+    OperatorRevokeRequest, PlatformCertificateRequest, RecogniseForeignCaRequest,
+    RenewCertificateRequest, RevokeCertificateRequest, RevokeCertificateResponse, SignedPackage,
     VerifyCertificateRequest, VerifyCertificateResponse, WithdrawForeignCaRequest,
     WithdrawForeignCaResponse,
 };
@@ -36,6 +37,31 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::POST,
             path: "/v1/operator/ca/certify",
             handler: post(certify),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/ca/rollover",
+            handler: post(rollover),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/ca/revoke",
+            handler: post(revoke_as_operator),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/ca/handover",
+            handler: post(hand_over),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/ca/handover/package",
+            handler: get(handover_package),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/ca/inherit",
+            handler: post(inherit),
         },
         Route {
             method: Method::GET,
@@ -78,6 +104,11 @@ pub(super) fn routes() -> Vec<Route> {
             handler: get(crl),
         },
         Route {
+            method: Method::GET,
+            path: "/v1/ca/crl/{key_id}",
+            handler: get(crl_of),
+        },
+        Route {
             method: Method::POST,
             path: "/v1/ca/ocsp",
             handler: post(ocsp_post),
@@ -101,6 +132,11 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::POST,
             path: "/v1/holders/certificates/revoke",
             handler: post(revoke),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/certificates/renew",
+            handler: post(renew),
         },
     ]
 }
@@ -129,10 +165,55 @@ async fn certify(
     ))
 }
 
+async fn rollover(
+    State(state): State<AppState>,
+    _operator: Operator,
+) -> Result<Json<CaStatus>, ApiError> {
+    Ok(Json(state.ca.start_rollover(&state).await?))
+}
+
+async fn revoke_as_operator(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(request): Json<OperatorRevokeRequest>,
+) -> Result<Json<RevokeCertificateResponse>, ApiError> {
+    Ok(Json(
+        crate::certificates::revoke_as_operator(&state, request).await?,
+    ))
+}
+
+async fn hand_over(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(request): Json<HandoverRequest>,
+) -> Result<Json<SignedPackage>, ApiError> {
+    Ok(Json(
+        state
+            .ca
+            .hand_over(&state, &request.successor_responder_key)
+            .await?,
+    ))
+}
+
+async fn handover_package(
+    State(state): State<AppState>,
+    _operator: Operator,
+) -> Result<Json<SignedPackage>, ApiError> {
+    Ok(Json(state.ca.handover_package()?))
+}
+
+async fn inherit(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(request): Json<SignedPackage>,
+) -> Result<Json<CaStatus>, ApiError> {
+    Ok(Json(state.ca.inherit(&state, &request).await?))
+}
+
 async fn filing(
     State(state): State<AppState>,
     _operator: Operator,
-) -> Result<Json<SignedFiling>, ApiError> {
+) -> Result<Json<SignedPackage>, ApiError> {
     Ok(Json(state.ca.filing(&state).await?))
 }
 
@@ -156,17 +237,22 @@ async fn expiring(
             })?,
     };
     let before = netid_store::Timestamp(state.clock.now().0.saturating_add(days * 86_400));
-    let certificates = state
-        .store
-        .expiring_certificates(before)
-        .await?
-        .into_iter()
-        .map(|row| ExpiringCertificate {
-            serial: hex::encode(&row.serial),
-            profile: row.profile,
-            not_after: row.not_after.0,
-        })
-        .collect();
+    let mut certificates = state
+        .ca
+        .expiring_authorities(u64::try_from(before.0).unwrap_or(0));
+    certificates.extend(
+        state
+            .store
+            .expiring_certificates(before)
+            .await?
+            .into_iter()
+            .map(|row| ExpiringCertificate {
+                serial: hex::encode(&row.serial),
+                profile: row.profile,
+                not_after: row.not_after.0,
+            }),
+    );
+    certificates.sort_by_key(|certificate| certificate.not_after);
     Ok(Json(ExpiringCertificates { certificates }))
 }
 
@@ -208,11 +294,21 @@ async fn chain(State(state): State<AppState>) -> Result<Response, ApiError> {
 }
 
 async fn crl(State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok((
-        [(header::CONTENT_TYPE, "application/pkix-crl")],
-        state.ca.crl(&state).await?,
-    )
-        .into_response())
+    Ok(crl_response(state.ca.crl(&state, None).await?))
+}
+
+/// The CRL of one CA generation, by its subject key identifier in hex (what its
+/// certificates' CRL distribution point names).
+async fn crl_of(
+    State(state): State<AppState>,
+    Path(key_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let key_id = hex::decode(&key_id).map_err(|_| Refusal::UnknownCa)?;
+    Ok(crl_response(state.ca.crl(&state, Some(&key_id)).await?))
+}
+
+fn crl_response(der: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/pkix-crl")], der).into_response()
 }
 
 async fn ocsp_post(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
@@ -236,7 +332,9 @@ async fn ocsp_get(
 async fn ocsp_answer(state: &AppState, request: &[u8]) -> Result<Response, ApiError> {
     match state.ca.ocsp(state, request).await {
         Ok(response) => Ok(ocsp_response(response)),
-        Err(crate::Error::Refused(Refusal::CaNotCertified)) => ocsp_failure(OcspFailure::TryLater),
+        Err(crate::Error::Refused(Refusal::CaNotCertified | Refusal::CaHandedOver)) => {
+            ocsp_failure(OcspFailure::TryLater)
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -265,6 +363,13 @@ async fn issue_platform(
     Ok(Json(
         crate::certificates::issue_platform(&state, &platform, request).await?,
     ))
+}
+
+async fn renew(
+    State(state): State<AppState>,
+    Json(request): Json<RenewCertificateRequest>,
+) -> Result<Json<HolderCertificateResponse>, ApiError> {
+    Ok(Json(crate::certificates::renew(&state, request).await?))
 }
 
 async fn revoke(

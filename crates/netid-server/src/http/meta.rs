@@ -93,6 +93,7 @@ pub(super) fn openapi_document() -> Value {
     let operator = json!([{"operatorBearer": []}]);
     let platform = json!([{"platformBasic": []}]);
     let public = json!([]);
+    let more_paths = succession_paths(&operator, &public);
     let string = json!({"type": "string"});
     let public_key = json!({
         "description": "SPKI PEM or JWK of an SM2 or P-256 key",
@@ -122,7 +123,7 @@ pub(super) fn openapi_document() -> Value {
             "/v1/log/tile/{tile}": {"get": {"summary": "C2SP tlog-tiles under the prefix /v1/log: hash tiles <L>/<N>[.p/<W>] and entry bundles entries/<N>[.p/<W>]", "security": public.clone(), "parameters": [{"name": "tile", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Tile bytes", "content": {"application/octet-stream": {}}}, "404": {"description": "Not (yet) covered by the checkpoint, or not a tile path"}}}},
             "/v1/operator/ca": {"get": operation("The CA's suite, the issuing key to certify offline, and the chain once certified", operator.clone(), None, ("200", "CaStatus"), &["401"])},
             "/v1/operator/ca/certify": {"post": operation("Install the issuing CA certificate the offline root issued; certifies the OCSP responder", operator.clone(), Some("CertifyCaRequest"), ("200", "CaStatus"), &["400", "401", "422"])},
-            "/v1/operator/ca/filing": {"get": operation("The supervisor's filing package (chain, fingerprints, policies, issuance counts), signed by the issuing CA", operator.clone(), None, ("200", "SignedFiling"), &["401", "503"])},
+            "/v1/operator/ca/filing": {"get": operation("The supervisor's filing package (chain, fingerprints, policies, issuance counts), signed by the issuing CA", operator.clone(), None, ("200", "SignedPackage"), &["401", "503"])},
             "/v1/operator/ca/expiring": {"get": {"summary": "Certificates (not revoked) whose validity ends within `days` (default 30, at most 3650), soonest first; holders are not named", "security": operator.clone(), "parameters": [{"name": "days", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 3650}}], "responses": {"200": {"description": "Success", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExpiringCertificates"}}}}, "400": {"description": "Invalid days"}, "401": {"description": "Not the operator"}}}},
             "/v1/operator/ca/foreign": {"post": operation("Recognise a foreign CA with its documentation and the scenarios its certificates are recognised for", operator.clone(), Some("RecogniseForeignCaRequest"), ("200", "ForeignCa"), &["400", "401", "422"])},
             "/v1/operator/ca/foreign/withdraw": {"post": operation("Withdraw the recognition of a foreign CA", operator.clone(), Some("WithdrawForeignCaRequest"), ("200", "WithdrawForeignCaResponse"), &["400", "401"])},
@@ -163,10 +164,27 @@ pub(super) fn openapi_document() -> Value {
             }
         }
     });
+    if let Some(Value::Object(paths)) = document.pointer_mut("/paths") {
+        if let Value::Object(more) = more_paths {
+            paths.extend(more);
+        }
+    }
     if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
         if let Value::Object(more) = log_schemas(&string) {
             schemas.extend(more);
         }
+        schemas.insert(
+            "HandoverRequest".to_owned(),
+            json!({"type": "object", "required": ["successor_responder_key"], "additionalProperties": false, "properties": {"successor_responder_key": {"type": "string", "description": "the successor's responder_public_key, SPKI PEM"}}}),
+        );
+        schemas.insert(
+            "OperatorRevokeRequest".to_owned(),
+            json!({"type": "object", "required": ["serial"], "additionalProperties": false, "properties": {"serial": string, "reason": {"enum": ["unspecified", "key_compromise", "superseded", "cessation_of_operation"]}}}),
+        );
+        schemas.insert(
+            "RenewCertificateRequest".to_owned(),
+            json!({"type": "object", "required": ["serial", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"serial": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-certificate-renewal-v1\\nserial\\ntimestamp"}}}),
+        );
         schemas.insert(
             "ExpiringCertificates".to_owned(),
             json!({"type": "object", "required": ["certificates"], "properties": {"certificates": {"type": "array", "items": {"type": "object", "required": ["serial", "profile", "not_after"], "properties": {"serial": string, "profile": string, "not_after": {"type": "integer"}}}}}}),
@@ -175,18 +193,31 @@ pub(super) fn openapi_document() -> Value {
     document
 }
 
+/// The paths of certificate renewal, operator revocation, issuer-key rollover and handover.
+fn succession_paths(operator: &Value, public: &Value) -> Value {
+    json!({
+        "/v1/operator/ca/rollover": {"post": operation("Start an issuer-key rollover: makes the next issuing key (pending_public_key) for the offline root to certify", operator.clone(), None, ("200", "CaStatus"), &["401", "503"])},
+        "/v1/operator/ca/revoke": {"post": operation("The operator revokes any certificate this service answers for", operator.clone(), Some("OperatorRevokeRequest"), ("200", "RevokeCertificateResponse"), &["400", "401", "404", "410"])},
+        "/v1/operator/ca/handover": {"post": operation("Hand the CA over to a successor: certifies its responder key, signs final CRLs, returns the signed records; the CA then issues nothing", operator.clone(), Some("HandoverRequest"), ("200", "SignedPackage"), &["400", "401", "410", "503"])},
+        "/v1/operator/ca/handover/package": {"get": operation("The signed handover package, again", operator.clone(), None, ("200", "SignedPackage"), &["401", "503"])},
+        "/v1/operator/ca/inherit": {"post": operation("Take over a predecessor's CAs from its signed handover package, and answer status for them", operator.clone(), Some("SignedPackage"), ("200", "CaStatus"), &["400", "401", "422"])},
+        "/v1/holders/certificates/renew": {"post": operation("A holder renews one of their certificates (same key, new validity)", public.clone(), Some("RenewCertificateRequest"), ("200", "HolderCertificateResponse"), &["400", "403", "404", "410", "503"])},
+        "/v1/ca/crl/{key_id}": {"get": {"summary": "The CRL of one CA generation by its key identifier (hex): made now while it signs, its final CRL after a handover", "security": public.clone(), "parameters": [{"name": "key_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "DER", "content": {"application/pkix-crl": {}}}, "404": {"description": "Unknown key identifier"}}}}
+    })
+}
+
 /// The schemas of the transparency-log and CA endpoints.
 fn log_schemas(string: &Value) -> Value {
     json!({
-        "CaStatus": {"type": "object", "required": ["suite", "issuing_public_key", "certified"], "properties": {"suite": {"enum": ["gm", "intl"]}, "issuing_public_key": string, "certified": {"type": "boolean"}, "chain": string}},
-        "SignedFiling": {"type": "object", "required": ["alg", "payload", "signature", "signer"], "properties": {"alg": {"enum": ["SM2SM3", "ES256"]}, "payload": {"type": "string", "description": "base64url of the filing JSON: format, generated_at, suite, chain, fingerprints, policies, crl_url, ocsp_url, counts"}, "signature": {"type": "string", "description": "base64url DER signature over the payload bytes"}, "signer": string}},
+        "CaStatus": {"type": "object", "required": ["suite", "issuing_public_key", "certified", "responder_public_key", "authorities"], "properties": {"suite": {"enum": ["gm", "intl"]}, "issuing_public_key": string, "certified": {"type": "boolean"}, "chain": string, "pending_public_key": string, "responder_public_key": string, "authorities": {"type": "array", "items": {"type": "object", "required": ["key_id", "status", "subject", "not_after", "crl_url"], "properties": {"key_id": string, "status": {"enum": ["current", "retired", "inherited", "handed_over"]}, "subject": string, "not_after": {"type": "integer"}, "crl_url": string}}}}},
+        "SignedPackage": {"type": "object", "required": ["alg", "payload", "signature", "signer"], "properties": {"alg": {"enum": ["SM2SM3", "ES256"]}, "payload": {"type": "string", "description": "base64url of the package JSON: a filing (format netid-ca-filing-v1: generated_at, suite, chain, fingerprints, policies, crl_url, ocsp_url, counts) or a handover (format netid-ca-handover-v1: generated_at, authorities, certificates)"}, "signature": {"type": "string", "description": "base64url DER signature over the payload bytes"}, "signer": string}},
         "RecogniseForeignCaRequest": {"type": "object", "required": ["name", "certificate", "qualification", "certificate_type", "technical_standard", "scenarios"], "additionalProperties": false, "properties": {"name": string, "certificate": string, "qualification": string, "certificate_type": string, "technical_standard": string, "scenarios": {"type": "array", "items": string, "minItems": 1, "maxItems": 32}}},
         "ForeignCa": {"type": "object", "required": ["name", "certificate", "sha256", "qualification", "certificate_type", "technical_standard", "scenarios", "recognised_at"], "properties": {"name": string, "certificate": string, "sha256": string, "qualification": string, "certificate_type": string, "technical_standard": string, "scenarios": {"type": "array", "items": string}, "recognised_at": {"type": "integer"}}},
         "ForeignCaList": {"type": "object", "required": ["foreign_cas"], "properties": {"foreign_cas": {"type": "array", "items": {"$ref": "#/components/schemas/ForeignCa"}}}},
         "WithdrawForeignCaRequest": {"type": "object", "required": ["name"], "additionalProperties": false, "properties": {"name": string}},
         "WithdrawForeignCaResponse": {"type": "object", "required": ["withdrawn"], "properties": {"withdrawn": {"type": "boolean"}}},
-        "VerifyCertificateRequest": {"type": "object", "required": ["chain"], "additionalProperties": false, "properties": {"chain": {"type": "array", "items": string, "minItems": 1, "maxItems": 32}, "scenario": string}},
-        "VerifyCertificateResponse": {"type": "object", "required": ["trusted", "anchor", "scenarios"], "properties": {"trusted": {"type": "boolean"}, "anchor": string, "scenarios": {"type": "array", "items": string}}},
+        "VerifyCertificateRequest": {"type": "object", "required": ["chain"], "additionalProperties": false, "properties": {"chain": {"type": "array", "items": string, "minItems": 1, "maxItems": 32}, "scenario": string, "crls": {"type": "array", "items": string, "maxItems": 32}}},
+        "VerifyCertificateResponse": {"type": "object", "required": ["trusted", "anchor", "scenarios", "revocation_checked"], "properties": {"trusted": {"type": "boolean"}, "anchor": string, "scenarios": {"type": "array", "items": string}, "revocation_checked": {"type": "boolean"}}},
         "CertifyCaRequest": {"type": "object", "required": ["root_certificate", "issuing_certificate"], "additionalProperties": false, "properties": {"root_certificate": string, "issuing_certificate": string}},
         "HolderCertificateRequest": {"type": "object", "required": ["csr", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"csr": {"type": "string", "description": "base64url DER PKCS#10"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-certificate-request-v1\\ncsr\\ntimestamp"}}},
         "HolderCertificateResponse": {"type": "object", "required": ["serial", "certificate", "chain"], "properties": {"serial": string, "certificate": string, "chain": string}},

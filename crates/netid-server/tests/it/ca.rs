@@ -7,7 +7,7 @@ use std::process::Command;
 
 use base64ct::{Base64, Encoding};
 use netid_ca::{
-    Certificate, CertificateStatus, CertificateTemplate, Profile, RevocationReason,
+    Certificate, CertificateStatus, CertificateTemplate, Profile, RevocationReason, RevokedEntry,
     verify_ocsp_response,
 };
 use netid_crypto::{SigningKey, Suite};
@@ -675,7 +675,7 @@ async fn recovery_revokes_the_holders_certificates() {
                 .bearer_auth(&client.operator),
         )
         .await;
-    let signed: netid_proto::SignedFiling = answer.json();
+    let signed: netid_proto::SignedPackage = answer.json();
     let payload = base64ct::Base64UrlUnpadded::decode_vec(&signed.payload).unwrap();
     let filing: netid_proto::Filing = serde_json::from_slice(&payload).unwrap();
     let holder_counts = filing
@@ -770,11 +770,20 @@ async fn foreign_cas_are_trusted_within_their_recognised_scope_until_withdrawn()
     assert_eq!(listed.foreign_cas.len(), 1);
     assert_eq!(listed.foreign_cas[0].scenarios, vec!["e-signature"]);
 
-    let verify =
-        |certificate: &Certificate, scenario: Option<&str>| netid_proto::VerifyCertificateRequest {
-            chain: vec![netid_ca::to_pem(certificate).unwrap()],
-            scenario: scenario.map(str::to_owned),
+    let verify_with_crls =
+        |certificate: &Certificate, scenario: Option<&str>, crls: &[&netid_ca::CertificateList]| {
+            netid_proto::VerifyCertificateRequest {
+                chain: vec![netid_ca::to_pem(certificate).unwrap()],
+                scenario: scenario.map(str::to_owned),
+                crls: crls
+                    .iter()
+                    .map(|crl| netid_ca::crl_to_pem(crl).unwrap())
+                    .collect(),
+            }
         };
+    let verify = |certificate: &Certificate, scenario: Option<&str>| {
+        verify_with_crls(certificate, scenario, &[])
+    };
     let trusted: netid_proto::VerifyCertificateResponse = client
         .post(
             "/v1/ca/verify",
@@ -784,6 +793,57 @@ async fn foreign_cas_are_trusted_within_their_recognised_scope_until_withdrawn()
         .await
         .json();
     assert_eq!(trusted.anchor, "foreign-test-ca");
+    assert!(!trusted.revocation_checked, "no CRL was sent");
+
+    // With the foreign CA's CRLs, which the caller fetched: checked, and a listed
+    // certificate is refused; a CRL that is not the foreign CA's is refused too.
+    let foreign_crl = |revoked: &[RevokedEntry], key: &netid_crypto::SigningKey| {
+        netid_ca::issue_crl(
+            &foreign.certificate,
+            key,
+            1,
+            now() - 60,
+            now() + DAY,
+            revoked,
+        )
+        .unwrap()
+    };
+    let clean = foreign_crl(&[], &foreign.key);
+    let checked: netid_proto::VerifyCertificateResponse = client
+        .post(
+            "/v1/ca/verify",
+            None,
+            &verify_with_crls(&foreign_leaf, Some("e-signature"), &[&clean]),
+        )
+        .await
+        .json();
+    assert!(checked.revocation_checked);
+    let listing = foreign_crl(
+        &[RevokedEntry {
+            serial: foreign_leaf.tbs_certificate().serial_number().clone(),
+            revoked_at: now() - 120,
+            reason: RevocationReason::KeyCompromise,
+        }],
+        &foreign.key,
+    );
+    let problem = client
+        .post(
+            "/v1/ca/verify",
+            None,
+            &verify_with_crls(&foreign_leaf, Some("e-signature"), &[&listing]),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "certificate_not_trusted");
+    assert!(problem.detail.contains("revoked"), "{}", problem.detail);
+    let forged = foreign_crl(&[], &Suite::intl().generate_signing_key().unwrap());
+    client
+        .post(
+            "/v1/ca/verify",
+            None,
+            &verify_with_crls(&foreign_leaf, Some("e-signature"), &[&forged]),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "certificate_not_trusted");
     for scenario in [Some("online-banking"), None] {
         client
             .post("/v1/ca/verify", None, &verify(&foreign_leaf, scenario))
@@ -799,6 +859,7 @@ async fn foreign_cas_are_trusted_within_their_recognised_scope_until_withdrawn()
             netid_ca::to_pem(&issuing).unwrap(),
         ],
         scenario: Some("anything".to_owned()),
+        crls: Vec::new(),
     };
     let trusted: netid_proto::VerifyCertificateResponse =
         client.post("/v1/ca/verify", None, &own).await.json();

@@ -49,7 +49,11 @@ async fn every_documented_operation_is_routed() {
                         .request(method.clone(), world.server.url(path)),
                 )
                 .await;
-            assert_ne!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
+            // A routed endpoint may answer 404 about a resource (an unknown CA key id), never
+            // the router's "no such endpoint".
+            let unrouted = answer.status == StatusCode::NOT_FOUND
+                && answer.body.contains("\"code\":\"not_found\"");
+            assert!(!unrouted, "{method} {path}: {}", answer.body);
             assert_ne!(
                 answer.status,
                 StatusCode::METHOD_NOT_ALLOWED,

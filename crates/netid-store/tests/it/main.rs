@@ -531,6 +531,8 @@ async fn certificates_are_issued_revoked_once_and_listed_until_expiry() {
         .enroll_holder(new_holder(2), None, None, leaf(), T0)
         .await
         .unwrap();
+    assert_eq!(store.holder(other).await.unwrap().unwrap().id, other);
+    assert_eq!(store.holder(HolderId(999)).await.unwrap(), None);
     store
         .change_ca(
             CaChange::Install(generation(Some("ca-issuing-gm"), 1)),
@@ -614,6 +616,7 @@ fn generation(key_name: Option<&str>, tag: u8) -> CaGeneration {
         responder: vec![tag, 3],
         status: CaGenerationStatus::Current,
         final_crl: None,
+        handover: None,
     }
 }
 
@@ -745,6 +748,7 @@ async fn ca_generations_roll_over_recertify_inherit_and_hand_over() {
         .change_ca(
             CaChange::HandOver {
                 final_crls: vec![(1, vec![0xc1]), (2, vec![0xc2]), (3, vec![0xc3])],
+                package: b"signed package".to_vec(),
             },
             vec![],
             leaf(),
@@ -762,6 +766,18 @@ async fn ca_generations_roll_over_recertify_inherit_and_hand_over() {
         ]
     );
     assert_eq!(generations[1].final_crl, Some(vec![0xc2]));
+    assert_eq!(generations[1].handover, Some(b"signed package".to_vec()));
+    assert_eq!(generations[0].handover, None);
+    assert_eq!(
+        store
+            .certificates()
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.serial[0])
+            .collect::<Vec<_>>(),
+        vec![5, 6]
+    );
     // An inherited CA is not this service's to hand over.
     assert_eq!(generations[2].final_crl, None);
 }
