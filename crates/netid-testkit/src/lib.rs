@@ -21,8 +21,8 @@ use netid_core::{Date, DocumentError, DocumentNumber, DocumentType};
 use netid_crypto::{SigningKey, Suite};
 use netid_proto::{
     EnrollRequest, GuardianConsent, HolderCertificateRequest, HolderLogRequest, Predicate,
-    Presentation, PublicKey, RevokeCertificateRequest, RosterEntry, RosterPayload, SignedRoster,
-    signing,
+    Presentation, PublicKey, RenewCertificateRequest, RevokeCertificateRequest, RosterEntry,
+    RosterPayload, SignedRoster, signing,
 };
 use netid_server::{Config, Overrides, Running};
 
@@ -341,6 +341,17 @@ impl Wallet {
             csr,
             wallet_key: self.public_key(),
             timestamp,
+        }
+    }
+
+    /// A signed request to renew the certificate `serial` (hex).
+    pub fn renewal_request(&self, serial: &str) -> RenewCertificateRequest {
+        let timestamp = now();
+        RenewCertificateRequest {
+            serial: serial.to_owned(),
+            wallet_key: self.public_key(),
+            timestamp,
+            signature: self.sign(&signing::certificate_renewal_message(serial, timestamp)),
         }
     }
 

@@ -20,20 +20,20 @@ use reqwest::StatusCode;
 
 use crate::client::{Client, People};
 
-const DAY: u64 = 86_400;
+pub(crate) const DAY: u64 = 86_400;
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     u64::try_from(netid_testkit::now()).unwrap()
 }
 
 /// The offline root, which only the operator's machine holds.
-struct Root {
-    key: SigningKey,
-    certificate: Certificate,
+pub(crate) struct Root {
+    pub(crate) key: SigningKey,
+    pub(crate) certificate: Certificate,
 }
 
 impl Root {
-    fn generate(suite: &Suite) -> Self {
+    pub(crate) fn generate(suite: &Suite) -> Self {
         Self::named(suite, "CN=netid test offline root,O=netid test")
     }
 
@@ -56,12 +56,23 @@ impl Root {
     }
 
     /// Certifies the service's issuing key (SPKI PEM) as an issuing CA.
-    fn certify(&self, suite: &Suite, issuing_key_pem: &str) -> Certificate {
+    pub(crate) fn certify(&self, suite: &Suite, issuing_key_pem: &str) -> Certificate {
+        self.certify_numbered(suite, issuing_key_pem, 0x22)
+    }
+
+    /// Certifies an issuing key with the serial number `serial` repeated: one per certificate
+    /// the root issues (a renewal, the next key of a rollover).
+    pub(crate) fn certify_numbered(
+        &self,
+        suite: &Suite,
+        issuing_key_pem: &str,
+        serial: u8,
+    ) -> Certificate {
         netid_ca::issue(
             &CertificateTemplate::new(
                 "CN=netid test issuing ca,O=netid test",
                 Profile::IssuingCa,
-                [0x22; 16],
+                [serial; 16],
                 now() - DAY,
                 now() + 1825 * DAY,
             ),
@@ -75,7 +86,7 @@ impl Root {
 
 /// A server with the CA of `suite`, an authority and the synthetic roster, and an enrolled
 /// adult.
-async fn world(suite: &str) -> (TestServer, tempfile::TempDir, Client, Wallet) {
+pub(crate) async fn world(suite: &str) -> (TestServer, tempfile::TempDir, Client, Wallet) {
     let (server, dir, client, wallet, _) = world_with_authority(suite).await;
     (server, dir, client, wallet)
 }
@@ -104,7 +115,7 @@ async fn world_with_authority(
     (server, dir, client, wallet, authority)
 }
 
-async fn ca_status(client: &Client) -> CaStatus {
+pub(crate) async fn ca_status(client: &Client) -> CaStatus {
     let answer = client
         .send(
             client
@@ -119,7 +130,7 @@ async fn ca_status(client: &Client) -> CaStatus {
 
 /// Certifies the service's CA with a fresh root of `suite`; returns the root and the issuing
 /// CA certificate.
-async fn certify_with_new_root(client: &Client, suite: &Suite) -> (Root, Certificate) {
+pub(crate) async fn certify_with_new_root(client: &Client, suite: &Suite) -> (Root, Certificate) {
     let status = ca_status(client).await;
     let root = Root::generate(suite);
     let issuing = root.certify(suite, &status.issuing_public_key);
@@ -129,7 +140,7 @@ async fn certify_with_new_root(client: &Client, suite: &Suite) -> (Root, Certifi
 }
 
 /// A signing certificate for a fresh key of `suite`, asked for with `wallet`.
-async fn holder_certificate(
+pub(crate) async fn holder_certificate(
     client: &Client,
     wallet: &Wallet,
     suite: &Suite,
@@ -146,7 +157,11 @@ async fn holder_certificate(
         .json()
 }
 
-async fn certify(client: &Client, root: &Root, issuing: &Certificate) -> crate::client::Answer {
+pub(crate) async fn certify(
+    client: &Client,
+    root: &Root,
+    issuing: &Certificate,
+) -> crate::client::Answer {
     let request = CertifyCaRequest {
         root_certificate: netid_ca::to_pem(&root.certificate).unwrap(),
         issuing_certificate: netid_ca::to_pem(issuing).unwrap(),
@@ -156,13 +171,13 @@ async fn certify(client: &Client, root: &Root, issuing: &Certificate) -> crate::
         .await
 }
 
-fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();
     path
 }
 
-fn openssl(args: &[&str]) -> (bool, String) {
+pub(crate) fn openssl(args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl").args(args).output().unwrap();
     (
         out.status.success(),
@@ -174,7 +189,7 @@ fn openssl(args: &[&str]) -> (bool, String) {
     )
 }
 
-fn s(path: &Path) -> &str {
+pub(crate) fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 

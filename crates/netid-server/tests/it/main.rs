@@ -17,4 +17,5 @@ mod documents;
 mod flows;
 mod privacy;
 mod restart;
+mod succession;
 mod transparency;

@@ -18,13 +18,13 @@ async fn verifier(client: &Client) -> NoteVerifier {
     NoteVerifier::from_vkey(&answer.body).unwrap()
 }
 
-async fn checkpoint(client: &Client) -> String {
+pub(crate) async fn checkpoint(client: &Client) -> String {
     let answer = client.get("/v1/log/checkpoint").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     answer.body
 }
 
-async fn all_entries(client: &Client, size: u64) -> Vec<Vec<u8>> {
+pub(crate) async fn all_entries(client: &Client, size: u64) -> Vec<Vec<u8>> {
     let mut leaves = Vec::new();
     while (leaves.len() as u64) < size {
         let answer = client
@@ -48,7 +48,7 @@ fn hashes(encoded: &[String]) -> Vec<Hash> {
         .collect()
 }
 
-fn kinds(leaves: &[Vec<u8>]) -> Vec<EntryKind> {
+pub(crate) fn kinds(leaves: &[Vec<u8>]) -> Vec<EntryKind> {
     leaves
         .iter()
         .map(|leaf| Entry::from_leaf(leaf).unwrap().kind)
