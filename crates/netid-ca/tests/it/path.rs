@@ -342,3 +342,61 @@ fn each_broken_chain_fails_with_its_own_error() {
     // The same CRL does not touch the intermediate itself (the root did not issue it).
     assert!(validate_path(&intermediate.certificate, &[], &anchors, at, &[crl]).is_ok());
 }
+
+/// After an issuer-key rollover one CA name has two keys, each with its own CRL: a
+/// certificate is checked against its own key's CRL, and the other key's CRL, which does not
+/// verify under that key, is set aside rather than failing the path.
+#[test]
+fn crls_of_a_rolled_over_key_apply_to_their_own_certificates_only() {
+    use crate::{DAY, START, end_entity, hierarchy};
+
+    let suite = Suite::intl();
+    let old = hierarchy(&suite);
+    // The next key under the same root and the same name.
+    let next_key = suite.generate_signing_key().unwrap();
+    let next_issuing = netid_ca::issue(
+        &netid_ca::CertificateTemplate::new(
+            "CN=netid test issuing ca,O=netid test",
+            netid_ca::Profile::IssuingCa,
+            [3; 16],
+            START,
+            START + 1825 * DAY,
+        ),
+        next_key.verifying_key(),
+        Some(&old.root),
+        &old.root_key,
+    )
+    .unwrap();
+    let old_leaf = end_entity(&suite, &old, netid_ca::Profile::HolderSigning, 40);
+    let next = crate::Hierarchy {
+        root_key: suite.generate_signing_key().unwrap(),
+        root: old.root.clone(),
+        issuing_key: next_key,
+        issuing: next_issuing.clone(),
+    };
+    let next_leaf = end_entity(&suite, &next, netid_ca::Profile::HolderSigning, 41);
+    let at = START + DAY;
+    let old_crl = issue_crl(
+        &old.issuing,
+        &old.issuing_key,
+        1,
+        at,
+        at + DAY,
+        &[RevokedEntry {
+            serial: old_leaf.tbs_certificate().serial_number().clone(),
+            revoked_at: at,
+            reason: RevocationReason::KeyCompromise,
+        }],
+    )
+    .unwrap();
+    let next_crl = issue_crl(&next_issuing, &next.issuing_key, 1, at, at + DAY, &[]).unwrap();
+    let crls = [old_crl, next_crl];
+    let intermediates = [old.issuing.clone(), next_issuing];
+    let anchors = std::slice::from_ref(&old.root);
+    assert_eq!(
+        validate_path(&old_leaf, &intermediates, anchors, at, &crls),
+        Err(Error::Revoked)
+    );
+    let path = validate_path(&next_leaf, &intermediates, anchors, at, &crls).unwrap();
+    assert_eq!(path.len(), 3);
+}
