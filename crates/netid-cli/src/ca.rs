@@ -9,7 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use netid_ca::{CertificateTemplate, Profile};
 use netid_crypto::{Suite, SuiteId};
-use netid_proto::{CaStatus, CertifyCaRequest};
+use netid_proto::{
+    CaStatus, CertifyCaRequest, HandoverRequest, OperatorRevokeRequest, SignedPackage,
+};
 
 const DAY: u64 = 86_400;
 
@@ -77,19 +79,10 @@ fn fingerprint(key: &netid_crypto::VerifyingKey) -> anyhow::Result<String> {
 /// `netid ca issuing-key` (online): writes the service's issuing key to `out` and prints its
 /// fingerprint, to carry to the offline root.
 pub(crate) fn issuing_key(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
-    let bearer = format!("Bearer {credential}");
-    let status: CaStatus = serde_json::from_str(&crate::get(server, "/v1/operator/ca", &bearer)?)
-        .context("the service's CA status is malformed")?;
-    let suite = Suite::new(status.suite.parse::<SuiteId>().context("the CA's suite")?);
-    let key = suite
-        .verifying_key_from_spki_pem(&status.issuing_public_key)
-        .context("the service's issuing key")?;
-    std::fs::write(out, &status.issuing_public_key)
-        .with_context(|| format!("writing {}", out.display()))?;
+    let status = ca_status(server, &format!("Bearer {credential}"))?;
     println!("suite        {}", status.suite);
-    println!("fingerprint  {}", fingerprint(&key)?);
     println!("certified    {}", status.certified);
-    Ok(())
+    write_public_key(&status.suite, &status.issuing_public_key, out)
 }
 
 /// `netid ca sign-issuing` (offline): certifies the issuing key in `issuing_key` (SPKI PEM)
@@ -159,33 +152,15 @@ pub(crate) fn install(
 /// `netid ca filing` (online): fetches the supervisor's filing package, checks the CA's
 /// signature on it, writes it to `out` and prints its summary.
 pub(crate) fn filing(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
-    use base64ct::{Base64UrlUnpadded, Encoding};
     let bearer = format!("Bearer {credential}");
     let text = crate::get(server, "/v1/operator/ca/filing", &bearer)?;
-    let signed: netid_proto::SignedPackage =
+    let signed: SignedPackage =
         serde_json::from_str(&text).context("the filing package is malformed")?;
-    let payload = Base64UrlUnpadded::decode_vec(&signed.payload).context("the filing payload")?;
-    let filing: netid_proto::Filing =
-        serde_json::from_slice(&payload).context("the filing payload is malformed")?;
-    let signer = <netid_ca::Certificate as der::DecodePem>::from_pem(signed.signer.trim())
-        .context("the filing's signer certificate")?;
+    let filing: netid_proto::Filing = serde_json::from_slice(&verified_payload(&signed)?)
+        .context("the filing payload is malformed")?;
     if filing.chain.first().map(|pem| pem.trim()) != Some(signed.signer.trim()) {
         anyhow::bail!("the filing is signed by another certificate than its chain's first");
     }
-    let spki = der::Encode::to_der(signer.tbs_certificate().subject_public_key_info())
-        .context("the signer's key")?;
-    let suite = Suite::new(
-        filing
-            .suite
-            .parse::<SuiteId>()
-            .context("the filing's suite")?,
-    );
-    let key = suite.verifying_key_from_spki_der(&spki)?;
-    let signature = suite.signature_from_der(
-        &Base64UrlUnpadded::decode_vec(&signed.signature).context("the filing signature")?,
-    )?;
-    key.verify(&payload, &signature)
-        .context("the CA's signature on the filing does not verify")?;
     std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
     println!(
         "filing   {} ({} suite), signature verified",
@@ -198,6 +173,135 @@ pub(crate) fn filing(server: &str, credential: &str, out: &Path) -> anyhow::Resu
         println!(
             "issued   {:<16} {:>8}  revoked {:>8}",
             count.profile, count.issued, count.revoked
+        );
+    }
+    Ok(())
+}
+
+/// The payload of a package the CA signed, once its signature by the signer certificate
+/// verifies.
+fn verified_payload(signed: &SignedPackage) -> anyhow::Result<Vec<u8>> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let payload = Base64UrlUnpadded::decode_vec(&signed.payload).context("the package payload")?;
+    let signature =
+        Base64UrlUnpadded::decode_vec(&signed.signature).context("the package signature")?;
+    let signer = <netid_ca::Certificate as der::DecodePem>::from_pem(signed.signer.trim())
+        .context("the package's signer certificate")?;
+    netid_ca::verify_data_signature(&signer, &payload, &signature)
+        .context("the CA's signature on the package does not verify")?;
+    Ok(payload)
+}
+
+fn ca_status(server: &str, bearer: &str) -> anyhow::Result<CaStatus> {
+    serde_json::from_str(&crate::get(server, "/v1/operator/ca", bearer)?)
+        .context("the service's CA status is malformed")
+}
+
+/// Writes the public key `pem` of `suite` to `out` and prints its fingerprint.
+fn write_public_key(suite: &str, pem: &str, out: &Path) -> anyhow::Result<()> {
+    let suite = Suite::new(suite.parse::<SuiteId>().context("the CA's suite")?);
+    let key = suite
+        .verifying_key_from_spki_pem(pem)
+        .context("the service's key")?;
+    std::fs::write(out, pem).with_context(|| format!("writing {}", out.display()))?;
+    println!("fingerprint  {}", fingerprint(&key)?);
+    Ok(())
+}
+
+/// `netid ca rollover` (online): starts an issuer-key rollover and writes the next key.
+pub(crate) fn rollover(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
+    let bearer = format!("Bearer {credential}");
+    let status: CaStatus = serde_json::from_str(&crate::post(
+        server,
+        "/v1/operator/ca/rollover",
+        Some(&bearer),
+        &(),
+    )?)
+    .context("the service's CA status is malformed")?;
+    let next = status
+        .pending_public_key
+        .context("the service did not name a next issuing key")?;
+    write_public_key(&status.suite, &next, out)?;
+    eprintln!(
+        "netid: certify it offline with `netid ca sign-issuing`, then `netid ca install`; the current key issues until then"
+    );
+    Ok(())
+}
+
+/// `netid ca revoke` (online): the operator revokes a certificate.
+pub(crate) fn revoke(
+    server: &str,
+    credential: &str,
+    serial: String,
+    reason: Option<String>,
+) -> anyhow::Result<()> {
+    let bearer = format!("Bearer {credential}");
+    let request = OperatorRevokeRequest { serial, reason };
+    println!(
+        "{}",
+        crate::post(server, "/v1/operator/ca/revoke", Some(&bearer), &request)?
+    );
+    Ok(())
+}
+
+/// `netid ca responder-key` (online, on the successor): writes its OCSP responder key.
+pub(crate) fn responder_key(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
+    let status = ca_status(server, &format!("Bearer {credential}"))?;
+    write_public_key(&status.suite, &status.responder_public_key, out)
+}
+
+/// `netid ca export-successor` (online): hands the CA over and writes the signed package,
+/// once its signature checks.
+pub(crate) fn export_successor(
+    server: &str,
+    credential: &str,
+    successor_key: &Path,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let bearer = format!("Bearer {credential}");
+    let request = HandoverRequest {
+        successor_responder_key: crate::read(successor_key)?,
+    };
+    let text = crate::post(server, "/v1/operator/ca/handover", Some(&bearer), &request)?;
+    let signed: SignedPackage =
+        serde_json::from_str(&text).context("the handover package is malformed")?;
+    let handover: netid_proto::Handover = serde_json::from_slice(&verified_payload(&signed)?)
+        .context("the handover payload is malformed")?;
+    std::fs::write(out, &text).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "handover {}: {} CA(s), {} certificate(s), signature verified",
+        handover.format,
+        handover.authorities.len(),
+        handover.certificates.len()
+    );
+    eprintln!(
+        "netid: this CA now issues and revokes nothing; give {} to the successor (`netid ca import-predecessor`)",
+        out.display()
+    );
+    Ok(())
+}
+
+/// `netid ca import-predecessor` (online, on the successor): takes over the predecessor's CAs.
+pub(crate) fn import_predecessor(
+    server: &str,
+    credential: &str,
+    package: &Path,
+) -> anyhow::Result<()> {
+    let bearer = format!("Bearer {credential}");
+    let signed: SignedPackage = serde_json::from_str(&crate::read(package)?)
+        .with_context(|| format!("{} is not a handover package", package.display()))?;
+    verified_payload(&signed)?;
+    let status: CaStatus = serde_json::from_str(&crate::post(
+        server,
+        "/v1/operator/ca/inherit",
+        Some(&bearer),
+        &signed,
+    )?)
+    .context("the service's CA status is malformed")?;
+    for authority in &status.authorities {
+        println!(
+            "{:<12} {}  {}",
+            authority.status, authority.key_id, authority.subject
         );
     }
     Ok(())

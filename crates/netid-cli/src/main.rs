@@ -166,6 +166,21 @@ enum WalletCommand {
         #[arg(long, default_value = "gm")]
         suite: String,
     },
+    /// Renew one of your certificates (the same key, a new validity): writes the new
+    /// certificate with its chain (PEM). The old one stays valid until it ends.
+    RenewCertificate {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The certificate's serial number (hex).
+        #[arg(long)]
+        serial: String,
+        /// Where to write the renewed certificate and its chain.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Revoke one of your certificates.
     RevokeCertificate {
         #[command(flatten)]
@@ -310,6 +325,55 @@ enum CaCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Online: start an issuer-key rollover; writes the next issuing key to certify offline
+    /// (then `sign-issuing` and `install` it like the first). The current key issues until then.
+    Rollover {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Where to write the next key (SPKI PEM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Online: revoke any certificate of this CA (or one taken over from a predecessor).
+    Revoke {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The certificate's serial number (hex).
+        #[arg(long)]
+        serial: String,
+        /// unspecified, key_compromise, superseded or cessation_of_operation.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Online, on the successor: write its OCSP responder key, for the predecessor to certify.
+    ResponderKey {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Where to write the key (SPKI PEM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Online: hand this CA over to a successor. Certifies the successor's responder key,
+    /// signs final CRLs, and writes the signed package of its CAs and certificates; the CA
+    /// issues and revokes nothing afterwards.
+    ExportSuccessor {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The successor's responder key (SPKI PEM) from `netid ca responder-key` there.
+        #[arg(long)]
+        successor_key: PathBuf,
+        /// Where to write the signed handover package (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Online, on the successor: take over a predecessor's CAs from its handover package.
+    ImportPredecessor {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The signed handover package from `netid ca export-successor`.
+        #[arg(long)]
+        package: PathBuf,
+    },
     /// Online: install the issuing CA certificate (and the root) in the service.
     Install {
         #[command(flatten)]
@@ -414,6 +478,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             days,
         }) => ca::sign_issuing(&root_key, &root_cert, &issuing_key, &out, days),
+        Command::Ca(CaCommand::Rollover { auth, out }) => {
+            ca::rollover(&auth.server.server, &auth.credential, &out)
+        }
+        Command::Ca(CaCommand::Revoke {
+            auth,
+            serial,
+            reason,
+        }) => ca::revoke(&auth.server.server, &auth.credential, serial, reason),
+        Command::Ca(CaCommand::ResponderKey { auth, out }) => {
+            ca::responder_key(&auth.server.server, &auth.credential, &out)
+        }
+        Command::Ca(CaCommand::ExportSuccessor {
+            auth,
+            successor_key,
+            out,
+        }) => ca::export_successor(&auth.server.server, &auth.credential, &successor_key, &out),
+        Command::Ca(CaCommand::ImportPredecessor { auth, package }) => {
+            ca::import_predecessor(&auth.server.server, &auth.credential, &package)
+        }
         Command::Ca(CaCommand::Install {
             auth,
             root_cert,
@@ -620,6 +703,36 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             let issued: netid_proto::HolderCertificateResponse =
                 serde_json::from_str(&answer).context("the service's answer is malformed")?;
             write_secret(&key, &certificate_key.to_pkcs8_pem()?)?;
+            std::fs::write(&out, format!("{}{}", issued.certificate, issued.chain))
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", serde_json::json!({ "serial": issued.serial }));
+            Ok(())
+        }
+        WalletCommand::RenewCertificate {
+            server,
+            wallet,
+            serial,
+            out,
+        } => {
+            let wallet = load_key(&wallet)?;
+            let timestamp = now()?;
+            let request = netid_proto::RenewCertificateRequest {
+                signature: sign(
+                    &wallet,
+                    &signing::certificate_renewal_message(&serial, timestamp),
+                )?,
+                serial,
+                wallet_key: public_key(&wallet)?,
+                timestamp,
+            };
+            let answer = post(
+                &server.server,
+                "/v1/holders/certificates/renew",
+                None,
+                &request,
+            )?;
+            let issued: netid_proto::HolderCertificateResponse =
+                serde_json::from_str(&answer).context("the service's answer is malformed")?;
             std::fs::write(&out, format!("{}{}", issued.certificate, issued.chain))
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("{}", serde_json::json!({ "serial": issued.serial }));

@@ -229,7 +229,121 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         .flatten()
         .map(|entry| hex::encode(entry.serial_number.as_bytes()))
         .collect();
-    assert_eq!(listed, vec![serial]);
+    assert_eq!(listed, vec![serial.clone()]);
     assert!(reqwest_text(&format!("{server}/v1/ca/chain")).contains("BEGIN CERTIFICATE"));
+
+    // Renewal: refused for the revoked certificate; a fresh one renews to a new serial.
+    let renew = |serial: &str| {
+        netid(
+            &[
+                "wallet",
+                "renew-certificate",
+                "--server",
+                &server,
+                "--wallet",
+                &path("wallet.key"),
+                "--serial",
+                serial,
+                "--out",
+                &path("renewed.pem"),
+            ],
+            b"",
+        )
+    };
+    assert_eq!(renew(&serial).status.code(), Some(1));
+    let second = netid_ok(&[
+        "wallet",
+        "certificate",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--key",
+        &path("second.key"),
+        "--out",
+        &path("second.pem"),
+    ]);
+    let second = serde_json::from_str::<serde_json::Value>(&second).unwrap()["serial"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let renewed = renew(&second);
+    assert!(renewed.status.success());
+    let renewed: serde_json::Value = serde_json::from_slice(&renewed.stdout).unwrap();
+    let renewed = renewed["serial"].as_str().unwrap().to_owned();
+    assert_ne!(renewed, second);
+    assert!(
+        std::fs::read_to_string(path("renewed.pem"))
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
+
+    // Rollover: the next key, certified offline and installed like the first.
+    let operator = |args: &[&str]| {
+        let mut full = vec!["ca"];
+        full.extend(args);
+        full.extend(["--server", &server, "--credential", &credential]);
+        netid_ok(&full)
+    };
+    let shown = operator(&["rollover", "--out", &path("next.pub")]);
+    assert!(shown.contains("fingerprint"), "{shown}");
+    netid_ok(&[
+        "ca",
+        "sign-issuing",
+        "--root-key",
+        &path("root.key"),
+        "--root-cert",
+        &path("root.pem"),
+        "--issuing-key",
+        &path("next.pub"),
+        "--out",
+        &path("next.pem"),
+    ]);
+    let rolled = operator(&[
+        "install",
+        "--root-cert",
+        &path("root.pem"),
+        "--issuing-cert",
+        &path("next.pem"),
+    ]);
+    let rolled: serde_json::Value = serde_json::from_str(&rolled).unwrap();
+    let statuses: Vec<&str> = rolled["authorities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|authority| authority["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["retired", "current"]);
+
+    // Exit: a successor instance takes the CA over, and then revokes for it.
+    let successor = Served::start(&dir.path().join("successor"));
+    let successor_operator = |args: &[&str]| {
+        let mut full = vec!["ca"];
+        full.extend(args);
+        full.extend([
+            "--server",
+            &successor.base_url,
+            "--credential",
+            &successor.operator_credential,
+        ]);
+        netid_ok(&full)
+    };
+    successor_operator(&["responder-key", "--out", &path("successor.pub")]);
+    let exported = operator(&[
+        "export-successor",
+        "--successor-key",
+        &path("successor.pub"),
+        "--out",
+        &path("handover.json"),
+    ]);
+    assert!(
+        exported.contains("2 CA(s)") && exported.contains("signature verified"),
+        "{exported}"
+    );
+    let imported = successor_operator(&["import-predecessor", "--package", &path("handover.json")]);
+    assert_eq!(imported.matches("inherited").count(), 2, "{imported}");
+    let revoked = successor_operator(&["revoke", "--serial", &renewed, "--reason", "superseded"]);
+    assert!(revoked.contains("\"revoked\":true"), "{revoked}");
+    successor.stop();
     served.stop();
 }
