@@ -51,7 +51,9 @@ impl StatusList {
     /// How many statuses it holds.
     #[must_use]
     pub fn len(&self) -> u64 {
-        u64::try_from(self.bytes.len()).unwrap_or(u64::MAX).saturating_mul(8)
+        u64::try_from(self.bytes.len())
+            .unwrap_or(u64::MAX)
+            .saturating_mul(8)
     }
 
     /// Whether it holds none.

@@ -94,6 +94,8 @@ pub enum Conflict {
     Checkpoint,
     /// A certificate with the same serial number.
     Certificate,
+    /// A Net Certificate at the same status-list index (a random collision: draw again).
+    StatusIndex,
 }
 
 impl core::fmt::Display for Conflict {
@@ -108,6 +110,7 @@ impl core::fmt::Display for Conflict {
             Self::RosterRecord => "roster record of another authority",
             Self::Checkpoint => "log checkpoint of this size",
             Self::Certificate => "certificate with this serial number",
+            Self::StatusIndex => "net certificate at this status index",
         })
     }
 }

@@ -36,8 +36,8 @@ pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow,
+    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation,
+    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -136,8 +136,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Recovery: in one transaction, claims the code (if any) for the holder's person, retires
     /// the holder's current wallet key and makes `new_key` current, records the guardianship
-    /// (if any), appends `log_entry` as an entry of the holder, and carries out `revocations`
-    /// of the holder's certificates (each appending its entry if it revoked something).
+    /// (if any), appends `log_entry` as an entry of the holder, carries out `revocations`
+    /// of the holder's certificates (each appending its entry if it revoked something), and,
+    /// when the key changes, revokes all of the holder's Net Certificates.
     #[allow(clippy::too_many_arguments)]
     async fn replace_wallet_key(
         &self,
@@ -234,6 +235,20 @@ pub trait Store: Send + Sync + 'static {
         certificate: CertificateRow,
         log_entry: Vec<u8>,
     ) -> Result<(), Error>;
+
+    /// Records a batch of Net Certificates issued to `holder` and appends `log_entry`, in one
+    /// transaction; [`Error::AlreadyExists`] with [`Conflict::StatusIndex`] if an index is
+    /// taken (nothing is recorded: draw new indexes).
+    async fn issue_credentials(
+        &self,
+        holder: HolderId,
+        credentials: Vec<CredentialRow>,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error>;
+
+    /// The status-list indexes of `suite`'s revoked Net Certificates not yet expired at
+    /// `now`.
+    async fn revoked_credentials(&self, suite: &str, now: Timestamp) -> Result<Vec<u64>, Error>;
 
     /// Every certificate the CA issued or took over, oldest first (for a handover).
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error>;

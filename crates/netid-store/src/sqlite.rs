@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::migrations::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow,
+    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation,
+    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -805,6 +805,14 @@ impl Store for SqliteStore {
                         ],
                     )
                     .map_err(insert_error("replace wallet key", |_| Conflict::WalletKey))?;
+                // The lost wallet may hold Net Certificates: none of them stays valid.
+                transaction
+                    .execute(
+                        "UPDATE credentials SET revoked_at = ?2 \
+                         WHERE holder_id = ?1 AND revoked_at IS NULL",
+                        params![holder.0, at.0],
+                    )
+                    .map_err(database("revoke net certificates"))?;
             }
             record_guardianship(&transaction, holder, guardian, at)?;
             append_log(&transaction, &log_entry, Some(holder))?;
@@ -1275,6 +1283,64 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn issue_credentials(
+        &self,
+        holder: HolderId,
+        credentials: Vec<CredentialRow>,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin net certificate issuance"))?;
+            for credential in &credentials {
+                transaction
+                    .execute(
+                        "INSERT INTO credentials (suite, status_index, holder_id, issued_at, \
+                         expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            credential.suite,
+                            to_i64(credential.status_index),
+                            holder.0,
+                            credential.issued_at.0,
+                            credential.expires_at.0
+                        ],
+                    )
+                    .map_err(insert_error("insert net certificate", |_| {
+                        Conflict::StatusIndex
+                    }))?;
+            }
+            append_log(&transaction, &log_entry, Some(holder))?;
+            transaction
+                .commit()
+                .map_err(database("commit net certificate issuance"))
+        })
+        .await
+    }
+
+    async fn revoked_credentials(&self, suite: &str, now: Timestamp) -> Result<Vec<u64>, Error> {
+        let suite = suite.to_owned();
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT status_index FROM credentials \
+                     WHERE suite = ?1 AND revoked_at IS NOT NULL AND expires_at > ?2",
+                )
+                .map_err(database("read revoked net certificates"))?;
+            let rows = statement
+                .query_map(params![suite, now.0], |row| row.get::<_, i64>(0))
+                .map_err(database("read revoked net certificates"))?;
+            rows.map(|row| {
+                to_u64(
+                    row.map_err(database("read revoked net certificates"))?,
+                    "credentials.status_index",
+                )
+            })
+            .collect()
+        })
+        .await
+    }
+
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {
         self.run(|connection| {
             let mut statement = connection
@@ -1588,7 +1654,7 @@ mod tests {
                 }
             }
             let store = SqliteStore::open(&path).await.unwrap();
-            assert_eq!(store.schema_version().await.unwrap(), 7);
+            assert_eq!(store.schema_version().await.unwrap(), 8);
             let generations = store.ca_generations().await.unwrap();
             if certified {
                 assert_eq!(
@@ -1631,7 +1697,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 7);
+        assert_eq!(store.schema_version().await.unwrap(), 8);
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

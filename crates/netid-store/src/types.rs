@@ -243,6 +243,19 @@ pub enum CaChange {
     },
 }
 
+/// A Net Certificate's place in its suite's status list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRow {
+    /// `gm` or `intl`: whose status list.
+    pub suite: String,
+    /// Its index in that list.
+    pub status_index: u64,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When it expires (after which its status no longer matters).
+    pub expires_at: Timestamp,
+}
+
 /// A revocation to carry out inside another act's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {

@@ -11,8 +11,8 @@
 
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
-    Error, HolderId, NewHolder, PlatformRow, RosterRow, SqliteStore, Store, StoredNetId, Timestamp,
-    WalletKeyRow,
+    CredentialRow, Error, HolderId, NewHolder, PlatformRow, RosterRow, SqliteStore, Store,
+    StoredNetId, Timestamp, WalletKeyRow,
 };
 
 fn index(byte: u8) -> BlindIndex {
@@ -67,7 +67,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 7);
+    assert_eq!(store.schema_version().await.unwrap(), 8);
 }
 
 #[tokio::test]
@@ -85,7 +85,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 7);
+    assert_eq!(store.schema_version().await.unwrap(), 8);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -109,7 +109,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 7
+            supported: 8
         }
     ));
 }
@@ -780,4 +780,95 @@ async fn ca_generations_roll_over_recertify_inherit_and_hand_over() {
     );
     // An inherited CA is not this service's to hand over.
     assert_eq!(generations[2].final_crl, None);
+}
+
+fn credential(suite: &str, index: u64, expires_at: i64) -> CredentialRow {
+    CredentialRow {
+        suite: suite.to_owned(),
+        status_index: index,
+        issued_at: T0,
+        expires_at: Timestamp(expires_at),
+    }
+}
+
+/// Net Certificates: a batch lands whole or not at all (a taken index refuses the batch),
+/// indexes are per suite, and a recovery revokes every one of the holder's; expired ones drop
+/// out of the revoked list.
+#[tokio::test]
+async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let other = store
+        .enroll_holder(new_holder(2), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let later = T0.0 + 1000;
+    store
+        .issue_credentials(
+            holder,
+            vec![
+                credential("intl", 5, later),
+                credential("intl", 6, T0.0 + 10),
+                credential("gm", 5, later),
+            ],
+            leaf(),
+        )
+        .await
+        .unwrap();
+    store
+        .issue_credentials(other, vec![credential("intl", 7, later)], leaf())
+        .await
+        .unwrap();
+    let size = store.log_size().await.unwrap();
+    let clash = store
+        .issue_credentials(
+            other,
+            vec![credential("intl", 8, later), credential("intl", 6, later)],
+            leaf(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        clash,
+        Error::AlreadyExists {
+            what: Conflict::StatusIndex
+        }
+    ));
+    assert_eq!(store.log_size().await.unwrap(), size);
+    assert!(
+        store
+            .revoked_credentials("intl", T0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    store
+        .replace_wallet_key(
+            holder,
+            wallet_key(9),
+            None,
+            None,
+            leaf(),
+            vec![],
+            Timestamp(T0.0 + 1),
+        )
+        .await
+        .unwrap();
+    let mut revoked = store.revoked_credentials("intl", T0).await.unwrap();
+    revoked.sort_unstable();
+    assert_eq!(revoked, vec![5, 6]);
+    assert_eq!(store.revoked_credentials("gm", T0).await.unwrap(), vec![5]);
+    // Index 6 expired at T0 + 10: no longer listed. Index 8 was never stored.
+    assert_eq!(
+        store
+            .revoked_credentials("intl", Timestamp(T0.0 + 100))
+            .await
+            .unwrap(),
+        vec![5]
+    );
 }
