@@ -535,6 +535,31 @@ pub struct OperatorRevokeRequest {
     pub reason: Option<String>,
 }
 
+/// `POST /v1/holders/net-certificates`: a holder asks for a batch of Net Certificates, one per
+/// holder key (each used for one presentation only, so that platforms comparing notes cannot
+/// link them). The wallet signs [`signing::net_certificate_request_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetCertificateRequest {
+    /// One fresh key per certificate (JWK), of either suite; the certificate is signed with
+    /// the issuer key of the same suite.
+    pub holder_keys: Vec<Jwk>,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`NetCertificateRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetCertificateResponse {
+    /// The SD-JWT VCs (`<JWT>~<Disclosure>~...~`), in the order of the holder keys.
+    pub credentials: Vec<String>,
+}
+
 /// `POST /v1/holders/certificates/renew`: a holder renews one of their certificates (the same
 /// key, a new validity). The wallet signs [`signing::certificate_renewal_message`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -62,6 +62,16 @@ pub fn certificate_request_message(csr: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-certificate-request-v1", csr, &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to ask for Net Certificates: purpose, the RFC 7638
+/// thumbprint of each holder key in request order, and the timestamp.
+pub fn net_certificate_request_message(thumbprints: &[String], timestamp: i64) -> Vec<u8> {
+    let mut fields = vec!["netid-net-certificate-request-v1"];
+    fields.extend(thumbprints.iter().map(String::as_str));
+    let timestamp = timestamp.to_string();
+    fields.push(&timestamp);
+    join(&fields)
+}
+
 /// What the holder's wallet signs to renew a certificate: purpose, serial and the timestamp.
 pub fn certificate_renewal_message(serial: &str, timestamp: i64) -> Vec<u8> {
     join(&[

@@ -37,6 +37,16 @@ pub fn suite_of_jwk(jwk: &Jwk) -> Result<SuiteId, Error> {
     }
 }
 
+/// The JWK thumbprint (RFC 7638): base64url of the SHA-256 of the key's required members in
+/// lexicographic order, without whitespace. A stable name for a key.
+#[must_use]
+pub fn thumbprint(jwk: &Jwk) -> String {
+    let canonical = serde_json::json!({"crv": jwk.crv, "kty": jwk.kty, "x": jwk.x, "y": jwk.y});
+    // serde_json writes object members sorted (no `preserve_order`) and without whitespace.
+    let text = canonical.to_string();
+    Base64UrlUnpadded::encode_string(Suite::intl().hash(text.as_bytes()).as_ref())
+}
+
 /// The verifying key of a public JWK.
 pub fn key_of_jwk(jwk: &Jwk) -> Result<VerifyingKey, Error> {
     Ok(Suite::new(suite_of_jwk(jwk)?).verifying_key_from_jwk(jwk)?)

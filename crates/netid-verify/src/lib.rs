@@ -32,8 +32,7 @@ use netid_sdjwt::{Expectations, SD_JWT_VC_TYP, StatusList};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The `vct` of a Net Certificate.
-pub const NET_CERTIFICATE_VCT: &str = "urn:netid:vct:net-certificate:1";
+pub use netid_sdjwt::NET_CERTIFICATE_VCT;
 
 /// Why a presentation was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
