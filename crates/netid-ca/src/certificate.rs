@@ -368,6 +368,18 @@ pub fn subject_key_identifier(certificate: &Certificate) -> Option<Vec<u8>> {
         .map(|(_, ski)| ski.0.as_bytes().to_vec())
 }
 
+/// The key identifier netid computes for a certificate's subject key (RFC 7093 §2 method 1
+/// with the key's suite hash): what netid's CAs write as SKI, and as AKI in what they issue.
+pub fn computed_key_identifier(certificate: &Certificate) -> Option<Vec<u8>> {
+    let suite = Suite::new(key_suite(certificate).ok()?);
+    key_identifier(
+        &suite,
+        certificate.tbs_certificate().subject_public_key_info(),
+    )
+    .ok()
+    .map(|id| id.as_bytes().to_vec())
+}
+
 /// The key identifier of a certificate's authority key identifier extension, if it has one:
 /// which of an issuer's keys signed it.
 pub fn authority_key_identifier(certificate: &Certificate) -> Option<Vec<u8>> {

@@ -30,9 +30,9 @@ mod path;
 mod request;
 
 pub use certificate::{
-    ANY_POLICY_OID, CertificateTemplate, Profile, authority_key_identifier, build_request, issue,
-    key_suite, signature_suite, subject_key_identifier, to_pem, verify_data_signature,
-    verify_signed_by,
+    ANY_POLICY_OID, CertificateTemplate, Profile, authority_key_identifier, build_request,
+    computed_key_identifier, issue, key_suite, signature_suite, subject_key_identifier, to_pem,
+    verify_data_signature, verify_signed_by,
 };
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;
@@ -40,7 +40,7 @@ pub use ocsp::{
     CertificateStatus, CheckedResponse, MAX_OCSP_REQUESTS, OcspFailure, OcspResponder,
     ocsp_failure_response, requested_serials, verify_ocsp_response,
 };
-pub use path::validate_path;
+pub use path::{crl_applies, validate_path};
 pub use request::{VerifiedRequest, verify_request};
 pub use x509_cert::Certificate;
 pub use x509_cert::crl::CertificateList;

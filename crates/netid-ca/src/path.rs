@@ -51,12 +51,25 @@ pub fn validate_path(
     loop {
         let current = path.last().ok_or(Error::Internal("empty path"))?;
         let issuer_name = current.tbs_certificate().issuer();
-        if let Some(anchor) = anchors
+        // Several anchors may share a name (a root re-keyed under the same name): the one
+        // whose key signed this certificate.
+        let mut named_anchors = anchors
             .iter()
-            .find(|anchor| anchor.tbs_certificate().subject() == issuer_name)
-        {
-            verify_signed_by(current, anchor)?;
-            path.push(anchor.clone());
+            .filter(|anchor| anchor.tbs_certificate().subject() == issuer_name)
+            .peekable();
+        if named_anchors.peek().is_some() {
+            let mut last_error = Error::UnknownIssuer;
+            let mut found = None;
+            for anchor in named_anchors {
+                match verify_signed_by(current, anchor) {
+                    Ok(()) => {
+                        found = Some(anchor.clone());
+                        break;
+                    }
+                    Err(error) => last_error = error,
+                }
+            }
+            path.push(found.ok_or(last_error)?);
             break;
         }
         if path.len() > MAX_DEPTH {
@@ -138,6 +151,19 @@ fn check_critical_extensions(certificate: &Certificate) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether `crl` is one of `issuer`'s CRLs, which path validation checks and applies: the
+/// same name and, when both say, the same key. (After a key rollover the old and the new key
+/// of one CA name each issue CRLs; a CRL naming another key is about other certificates.)
+pub fn crl_applies(crl: &CertificateList, issuer: &Certificate) -> bool {
+    if crl.tbs_cert_list.issuer != *issuer.tbs_certificate().subject() {
+        return false;
+    }
+    match (crl_key_identifier(crl), subject_key_identifier(issuer)) {
+        (Some(crl_key), Some(issuer_key)) => crl_key == issuer_key,
+        _ => true,
+    }
+}
+
 fn check_revocation(
     certificate: &Certificate,
     issuer: &Certificate,
@@ -145,19 +171,7 @@ fn check_revocation(
     at: u64,
 ) -> Result<(), Error> {
     let serial = certificate.tbs_certificate().serial_number();
-    for crl in crls {
-        if crl.tbs_cert_list.issuer != *issuer.tbs_certificate().subject() {
-            continue;
-        }
-        // After a key rollover the old and the new key of one CA name each issue CRLs: a CRL
-        // whose authority key identifier names another key is about other certificates.
-        if let (Some(crl_key), Some(issuer_key)) =
-            (crl_key_identifier(crl), subject_key_identifier(issuer))
-        {
-            if crl_key != issuer_key {
-                continue;
-            }
-        }
+    for crl in crls.iter().filter(|crl| crl_applies(crl, issuer)) {
         verify_crl(crl, issuer)?;
         let this_update = crl.tbs_cert_list.this_update.to_unix_duration().as_secs();
         let expired = crl

@@ -274,6 +274,22 @@ pub(crate) fn export_successor(
         handover.authorities.len(),
         handover.certificates.len()
     );
+    // The successor's operator must learn this from here, not from the package.
+    let mut roots: Vec<String> = Vec::new();
+    for authority in &handover.authorities {
+        let root = <netid_ca::Certificate as der::DecodePem>::from_pem(authority.root.trim())
+            .context("a root in the package")?;
+        let fingerprint = Suite::intl().hash(&der::Encode::to_der(&root)?);
+        let fingerprint: String = fingerprint
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if !roots.contains(&fingerprint) {
+            println!("root sha256 {fingerprint}");
+            roots.push(fingerprint);
+        }
+    }
     eprintln!(
         "netid: this CA now issues and revokes nothing; give {} to the successor (`netid ca import-predecessor`)",
         out.display()
@@ -286,16 +302,21 @@ pub(crate) fn import_predecessor(
     server: &str,
     credential: &str,
     package: &Path,
+    root_sha256: &str,
 ) -> anyhow::Result<()> {
     let bearer = format!("Bearer {credential}");
     let signed: SignedPackage = serde_json::from_str(&crate::read(package)?)
         .with_context(|| format!("{} is not a handover package", package.display()))?;
     verified_payload(&signed)?;
+    let request = netid_proto::InheritRequest {
+        package: signed,
+        expected_root_sha256: root_sha256.to_owned(),
+    };
     let status: CaStatus = serde_json::from_str(&crate::post(
         server,
         "/v1/operator/ca/inherit",
         Some(&bearer),
-        &signed,
+        &request,
     )?)
     .context("the service's CA status is malformed")?;
     for authority in &status.authorities {

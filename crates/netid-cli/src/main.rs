@@ -373,6 +373,10 @@ enum CaCommand {
         /// The signed handover package from `netid ca export-successor`.
         #[arg(long)]
         package: PathBuf,
+        /// The SHA-256 fingerprint of the predecessor's root, learned from the predecessor
+        /// or the supervisor (not from the package): every CA in it must chain to that root.
+        #[arg(long)]
+        root_sha256: String,
     },
     /// Online: install the issuing CA certificate (and the root) in the service.
     Install {
@@ -494,9 +498,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             successor_key,
             out,
         }) => ca::export_successor(&auth.server.server, &auth.credential, &successor_key, &out),
-        Command::Ca(CaCommand::ImportPredecessor { auth, package }) => {
-            ca::import_predecessor(&auth.server.server, &auth.credential, &package)
-        }
+        Command::Ca(CaCommand::ImportPredecessor {
+            auth,
+            package,
+            root_sha256,
+        }) => ca::import_predecessor(
+            &auth.server.server,
+            &auth.credential,
+            &package,
+            &root_sha256,
+        ),
         Command::Ca(CaCommand::Install {
             auth,
             root_cert,

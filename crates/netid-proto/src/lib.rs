@@ -523,6 +523,17 @@ pub struct HandedOverCertificate {
     pub reason: Option<String>,
 }
 
+/// `POST /v1/operator/ca/inherit`: the successor takes over a predecessor's CAs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InheritRequest {
+    /// The signed handover package.
+    pub package: SignedPackage,
+    /// The SHA-256 fingerprint (hex) of the predecessor's root, as the operator learned it
+    /// from the predecessor or the supervisor: every CA in the package must chain to it.
+    pub expected_root_sha256: String,
+}
+
 /// `POST /v1/operator/ca/revoke`: the operator revokes a certificate (a platform's, one
 /// taken over from a predecessor, or a holder's at their documented request).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -48,6 +48,9 @@ const RENEW_RESPONDER_WITHIN_SECONDS: u64 = 30 * 86_400;
 /// Certificates start a little in the past, so that a relying party whose clock is slightly
 /// behind still accepts a fresh one.
 const BACKDATE_SECONDS: u64 = 300;
+/// The largest handover package: what the successor's request body limit takes, with room
+/// for the request around it.
+const MAX_HANDOVER_BYTES: usize = crate::http::MAX_BODY_BYTES - 4096;
 /// The format of the handover package.
 const HANDOVER_FORMAT: &str = "netid-ca-handover-v1";
 
@@ -56,6 +59,11 @@ pub(crate) struct Ca {
     suite: Suite,
     public_url: String,
     generations: RwLock<Arc<Generations>>,
+    /// Issuance and revocation hold it shared; a change of generations (certification,
+    /// rollover, responder renewal, handover, inheritance) holds it alone, with its reload.
+    /// So nothing is issued or revoked by a CA while it is handed over, and a slower reload
+    /// never replaces a newer one.
+    changes: tokio::sync::RwLock<()>,
 }
 
 struct Generations {
@@ -81,6 +89,8 @@ struct Authority {
     key_id: Vec<u8>,
     /// The stored name of its issuing key (the service's own generations).
     key_name: Option<String>,
+    /// The CA of schema 6, whose certificates name the CRL at `/v1/ca/crl`.
+    legacy: bool,
     /// Its issuing key, while it still signs (current and retired).
     issuing_key: Option<SigningKey>,
     responder: OcspResponder,
@@ -147,9 +157,13 @@ impl Generations {
         let certified = authorities.iter().any(|authority| {
             authority.status == CaGenerationStatus::Current && authority.suite == suite.id()
         });
+        let handed_over = authorities
+            .iter()
+            .any(|authority| authority.status == CaGenerationStatus::HandedOver);
         // Without a current CA of this suite the key to certify exists from the start; during
-        // normal operation the next key is made only when the operator starts a rollover.
-        let pending = if certified {
+        // normal operation the next key is made only when the operator starts a rollover;
+        // after a handover, never.
+        let pending = if certified || handed_over {
             keys::load_signing_key(store, master, &pending_name, suite).await?
         } else {
             Some(keys::load_or_add_signing_key(store, master, &pending_name, suite, now).await?)
@@ -182,6 +196,8 @@ impl Authority {
         let issuing = certificate_from_der(&generation.issuing)?;
         let responder = certificate_from_der(&generation.responder)?;
         let suite = netid_ca::key_suite(&issuing)?;
+        let legacy =
+            generation.key_name.is_none() && generation.status != CaGenerationStatus::Inherited;
         let key_name = match generation.status {
             CaGenerationStatus::Inherited => None,
             _ => Some(
@@ -227,6 +243,7 @@ impl Authority {
             issuing,
             key_id,
             key_name,
+            legacy,
             issuing_key,
             responder,
             responder_not_after,
@@ -276,6 +293,7 @@ impl Ca {
             suite,
             public_url,
             generations: RwLock::new(Arc::new(generations)),
+            changes: tokio::sync::RwLock::new(()),
         })
     }
 
@@ -350,10 +368,21 @@ impl Ca {
                 current.issuing_key()?.verifying_key().to_spki_pem()?,
                 pending,
             ),
-            None => (
-                pending.ok_or(Error::Internal("no issuing key awaits certification"))?,
-                None,
-            ),
+            None => match pending {
+                Some(pending) => (pending, None),
+                // Handed over: the last key that issued.
+                None => (
+                    generations
+                        .authorities
+                        .iter()
+                        .rev()
+                        .find(|authority| authority.status == CaGenerationStatus::HandedOver)
+                        .map(|authority| spki_pem(&authority.issuing))
+                        .transpose()?
+                        .ok_or(Error::Internal("no issuing key"))?,
+                    None,
+                ),
+            },
         };
         let authorities = generations
             .authorities
@@ -425,7 +454,17 @@ impl Ca {
                 "the issuing certificate is not the root's: {error}"
             ))
         })?;
+        // Certificates name their issuer by the key identifier netid computes; an issuing
+        // certificate that says otherwise (or nothing) could not be matched to them.
+        let key_id = netid_ca::subject_key_identifier(&issuing);
+        if key_id.is_none() || key_id != netid_ca::computed_key_identifier(&issuing) {
+            return Err(invalid(
+                "the issuing certificate's subject key identifier must be the RFC 7093 method-1 identifier of its key, as `netid ca sign-issuing` writes it",
+            )
+            .into());
+        }
         let certified_key = spki_der(&issuing)?;
+        let _changing = self.changes.write().await;
         let generations = self.generations();
         let current = self.issuer().ok();
         let now = now_seconds(state)?;
@@ -433,6 +472,14 @@ impl Ca {
             Some(current) => spki_der(&current.issuing)? == certified_key,
             None => false,
         };
+        if let Some(current) = current.as_ref().filter(|_| renewal) {
+            if current.issuing.tbs_certificate().subject() != issuing.tbs_certificate().subject() {
+                return Err(invalid(
+                    "a renewed issuing certificate must keep the subject name: the certificates it issued name it",
+                )
+                .into());
+            }
+        }
         let issuing_key = match (&current, &generations.pending) {
             (Some(current), _) if renewal => current.issuing_key()?,
             (_, Some(pending)) if pending.verifying_key().to_spki_der()? == certified_key => {
@@ -480,7 +527,11 @@ impl Ca {
                     final_crl: None,
                     handover: None,
                 }),
-                if current.is_some() {
+                if generations
+                    .authorities
+                    .iter()
+                    .any(|authority| authority.status == CaGenerationStatus::Current)
+                {
                     EntryKind::KeyRollover
                 } else {
                     EntryKind::CertificateIssued
@@ -500,6 +551,7 @@ impl Ca {
     /// Starts an issuer-key rollover: makes the next issuing key, which the offline root then
     /// certifies like the first. Until that certificate is installed the current CA issues.
     pub(crate) async fn start_rollover(&self, state: &AppState) -> Result<CaStatus, Error> {
+        let _changing = self.changes.write().await;
         self.issuer()?;
         let generations = self.generations();
         if generations.pending.is_none() {
@@ -520,58 +572,78 @@ impl Ca {
     /// Renews each OCSP responder certificate of the service's own CAs that has less than 30
     /// days left (the same key, a new certificate). Returns whether it renewed any.
     pub(crate) async fn renew_responders_if_due(&self, state: &AppState) -> Result<bool, Error> {
+        let _changing = self.changes.write().await;
         let generations = self.generations();
         let now = now_seconds(state)?;
         let mut renewed = false;
         for authority in &generations.authorities {
-            let Some(issuing_key) = &authority.issuing_key else {
-                continue;
-            };
-            if authority.responder_not_after > now + RENEW_RESPONDER_WITHIN_SECONDS {
+            // A CA whose own certificate has ended answers for nothing that is still valid.
+            let due = authority.issuing_key.is_some()
+                && not_after(&authority.issuing) > now
+                && authority.responder_not_after <= now + RENEW_RESPONDER_WITHIN_SECONDS;
+            if !due {
                 continue;
             }
-            let responder_key = keys::load_or_add_signing_key(
-                state.store.as_ref(),
-                &state.keys.master,
-                &responder_key_name(authority.suite),
-                &Suite::new(authority.suite),
-                state.clock.now(),
-            )
-            .await?;
-            let (responder, row) = issue_responder(
-                now,
-                &authority.root,
-                &authority.issuing,
-                issuing_key,
-                responder_key.verifying_key(),
-                "CN=netid OCSP responder,O=netid",
-                now + RESPONDER_CERTIFICATE_SECONDS,
-            )?;
-            let log_entry =
-                state
-                    .log
-                    .entry(EntryKind::CertificateIssued, None, None, state.clock.now())?;
-            state
-                .store
-                .change_ca(
-                    CaChange::Recertify {
-                        id: authority.id,
-                        root: to_der(&authority.root)?,
-                        issuing: to_der(&authority.issuing)?,
-                        responder: to_der(&responder)?,
-                    },
-                    vec![row],
-                    log_entry,
-                    state.clock.now(),
-                )
-                .await?;
-            renewed = true;
-            tracing::info!(target: "netid::security", event = "ocsp_responder_renewed");
+            // One CA's failure must not keep the others' responders from being renewed.
+            match self.renew_responder(state, authority, now).await {
+                Ok(()) => renewed = true,
+                Err(error) => tracing::warn!(
+                    target: "netid::security",
+                    event = "ocsp_responder_renewal_failed",
+                    key_id = hex::encode(&authority.key_id),
+                    %error
+                ),
+            }
         }
         if renewed {
             self.reload(state).await?;
         }
         Ok(renewed)
+    }
+
+    async fn renew_responder(
+        &self,
+        state: &AppState,
+        authority: &Authority,
+        now: u64,
+    ) -> Result<(), Error> {
+        let responder_key = keys::load_or_add_signing_key(
+            state.store.as_ref(),
+            &state.keys.master,
+            &responder_key_name(authority.suite),
+            &Suite::new(authority.suite),
+            state.clock.now(),
+        )
+        .await?;
+        let (responder, row) = issue_responder(
+            now,
+            &authority.root,
+            &authority.issuing,
+            authority.issuing_key()?,
+            responder_key.verifying_key(),
+            "CN=netid OCSP responder,O=netid",
+            now + RESPONDER_CERTIFICATE_SECONDS,
+        )?;
+        let log_entry =
+            state
+                .log
+                .entry(EntryKind::CertificateIssued, None, None, state.clock.now())?;
+        state
+            .store
+            .change_ca(
+                CaChange::Recertify {
+                    id: authority.id,
+                    root: to_der(&authority.root)?,
+                    issuing: to_der(&authority.issuing)?,
+                    responder: to_der(&responder)?,
+                },
+                vec![row],
+                log_entry,
+                state.clock.now(),
+            )
+            .await?;
+        tracing::info!(target: "netid::security", event = "ocsp_responder_renewed");
+        Ok(())
     }
 
     /// The CA's own certificates (roots and issuing CAs that still sign) whose validity ends
@@ -633,9 +705,27 @@ impl Ca {
             }
             .into());
         }
+        let refuse = |reason: String| -> Error {
+            Refusal::InvalidField {
+                field: "serial",
+                reason,
+            }
+            .into()
+        };
+        if old.not_after.0 <= state.clock.now().0 {
+            return Err(refuse(
+                "an expired certificate cannot be renewed; ask for a new one".to_owned(),
+            ));
+        }
         let old = certificate_from_der(&old.der)?;
-        let suite = Suite::new(netid_ca::key_suite(&old)?);
-        let public_key = suite.verifying_key_from_spki_der(&spki_der(&old)?)?;
+        let suite = netid_ca::key_suite(&old)?;
+        if suite != self.suite.id() {
+            return Err(refuse(format!(
+                "the certificate's key is not of this CA's suite, {}; ask for a new one",
+                self.suite.id().as_str()
+            )));
+        }
+        let public_key = Suite::new(suite).verifying_key_from_spki_der(&spki_der(&old)?)?;
         self.issue_to_holder(state, holder, &public_key).await
     }
 
@@ -711,6 +801,7 @@ impl Ca {
         public_key: &VerifyingKey,
         what: EndEntity<'_>,
     ) -> Result<(CertificateRow, String), Error> {
+        let _issuing = self.changes.read().await;
         let issuer = self.issuer()?;
         let now = now_seconds(state)?;
         let mut template = CertificateTemplate::new(
@@ -757,6 +848,7 @@ impl Ca {
         serial: &[u8],
         reason: RevocationReason,
     ) -> Result<bool, Error> {
+        let _revoking = self.changes.read().await;
         let row = state
             .store
             .certificate(serial)
@@ -812,9 +904,20 @@ impl Ca {
         state: &AppState,
         key_id: Option<&[u8]>,
     ) -> Result<Vec<u8>, Error> {
+        // Certificates issued before schema 7 name `/v1/ca/crl`: it stays their CA's CRL.
+        let legacy = || {
+            self.generations()
+                .authorities
+                .iter()
+                .find(|authority| authority.legacy)
+                .cloned()
+        };
         let authority = match key_id {
             Some(key_id) => self.authority(key_id)?,
-            None => self.issuer()?,
+            None => match legacy() {
+                Some(authority) => authority,
+                None => self.issuer()?,
+            },
         };
         self.crl_of(state, &authority).await
     }
@@ -924,13 +1027,18 @@ impl Ca {
         state: &AppState,
         successor_responder_key: &str,
     ) -> Result<SignedPackage, Error> {
+        let _changing = self.changes.write().await;
         let issuer = self.issuer()?;
         let generations = self.generations();
         let now = now_seconds(state)?;
+        // Every CA that still signs, but those whose own certificate has ended: nothing they
+        // issued is valid any more.
         let own: Vec<&Arc<Authority>> = generations
             .authorities
             .iter()
-            .filter(|authority| authority.issuing_key.is_some())
+            .filter(|authority| {
+                authority.issuing_key.is_some() && not_after(&authority.issuing) > now
+            })
             .collect();
         let mut authorities = Vec::new();
         let mut final_crls = Vec::new();
@@ -988,6 +1096,14 @@ impl Ca {
         let signed = sign_package(&issuer, &handover)?;
         let package =
             serde_json::to_vec(&signed).map_err(|_| Error::Internal("handover encoding"))?;
+        // The successor takes the package in one request: refuse before the irreversible step
+        // rather than hand over what cannot be taken over.
+        if package.len() > MAX_HANDOVER_BYTES {
+            return Err(Refusal::HandoverTooLarge {
+                certificates: handover.certificates.len(),
+            }
+            .into());
+        }
         let log_entry = state
             .log
             .entry(EntryKind::CaSuccession, None, None, state.clock.now())?;
@@ -1019,14 +1135,17 @@ impl Ca {
         serde_json::from_slice(package).map_err(|_| Error::Internal("a stored handover package"))
     }
 
-    /// Takes over a predecessor's CAs from its signed handover package: checks the package's
-    /// signature, each CA's chain, that each responder certificate certifies this service's
-    /// responder key, each final CRL, and that every certificate is signed by one of the CAs;
-    /// then answers status for them, with its records, from now on.
+    /// Takes over a predecessor's CAs from its signed handover package. The operator names
+    /// the predecessor by its root's SHA-256 fingerprint: every CA in the package must chain
+    /// to that root, and the package must be signed by one of them. Checks each chain, that
+    /// each responder certificate certifies this service's responder key, that each final CRL
+    /// is the CA's and final, and that every certificate is signed by one of the CAs; then
+    /// answers status for them, with its records, from now on.
     pub(crate) async fn inherit(
         &self,
         state: &AppState,
         signed: &SignedPackage,
+        expected_root_sha256: &str,
     ) -> Result<CaStatus, Error> {
         let bad = |reason: String| -> Error {
             Refusal::InvalidField {
@@ -1043,10 +1162,11 @@ impl Ca {
         netid_ca::verify_data_signature(&signer, &payload, &signature)
             .map_err(|error| bad(format!("the package's signature does not verify: {error}")))?;
         let handover: Handover = serde_json::from_slice(&payload)
-            .map_err(|error| bad(format!("the payload is not a handover: {error}")))?;
+            .map_err(|_| bad("the payload is not a handover".to_owned()))?;
         if handover.format != HANDOVER_FORMAT {
             return Err(bad(format!("the format must be {HANDOVER_FORMAT}")));
         }
+        let _changing = self.changes.write().await;
         let known = self.generations();
         let now = now_seconds(state)?;
         let mut generations = Vec::new();
@@ -1061,6 +1181,12 @@ impl Ca {
             let crl = <CertificateList as der::DecodePem>::from_pem(authority.final_crl.trim())
                 .map_err(|_| bad("a final CRL is not one PEM CRL".to_owned()))?;
             let chain_error = |error: netid_ca::Error| bad(format!("a CA's chain: {error}"));
+            let fingerprint = hex::encode(Suite::intl().hash(&to_der(&root)?).as_ref());
+            if !fingerprint.eq_ignore_ascii_case(expected_root_sha256.trim()) {
+                return Err(bad(format!(
+                    "a CA in the package chains to the root with SHA-256 {fingerprint}, not to the predecessor's root the operator named"
+                )));
+            }
             netid_ca::verify_signed_by(&root, &root).map_err(chain_error)?;
             netid_ca::verify_signed_by(&issuing, &root).map_err(chain_error)?;
             netid_ca::verify_crl(&crl, &issuing).map_err(chain_error)?;
@@ -1087,7 +1213,24 @@ impl Ca {
                 ))
             })?;
             let key_id = netid_ca::subject_key_identifier(&issuing)
-                .ok_or_else(|| bad("an issuing certificate without a key identifier".to_owned()))?;
+                .filter(|key_id| {
+                    Some(key_id) == netid_ca::computed_key_identifier(&issuing).as_ref()
+                })
+                .ok_or_else(|| {
+                    bad("an issuing certificate's key identifier is not its key's".to_owned())
+                })?;
+            // Final: made at the handover, valid as long as the CA's own certificate.
+            let this_update = crl.tbs_cert_list.this_update.to_unix_duration().as_secs();
+            let next_update = crl
+                .tbs_cert_list
+                .next_update
+                .map_or(0, |next| next.to_unix_duration().as_secs());
+            let generated_at = u64::try_from(handover.generated_at).unwrap_or(0);
+            if this_update.abs_diff(generated_at) > 86_400 || next_update < not_after(&issuing) {
+                return Err(bad(
+                    "a CRL in the package is not the CA's final CRL".to_owned()
+                ));
+            }
             let answered = known.authorities.iter().any(|a| a.key_id == key_id)
                 || issuers.iter().any(|(id, _)| *id == key_id);
             if answered {
@@ -1273,6 +1416,13 @@ fn sign_package(
         signature: Base64UrlUnpadded::encode_string(&signature),
         signer: netid_ca::to_pem(&authority.issuing)?,
     })
+}
+
+fn spki_pem(certificate: &Certificate) -> Result<String, Error> {
+    let suite = Suite::new(netid_ca::key_suite(certificate)?);
+    Ok(suite
+        .verifying_key_from_spki_der(&spki_der(certificate)?)?
+        .to_spki_pem()?)
 }
 
 fn spki_der(certificate: &Certificate) -> Result<Vec<u8>, Error> {

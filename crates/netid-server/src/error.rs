@@ -230,6 +230,14 @@ pub enum Refusal {
     /// No certificate has that serial number (among the holder's own, when a holder asks).
     #[error("no certificate with this serial number was found (a holder sees only their own)")]
     CertificateNotFound,
+    /// The handover package would not fit in one request to the successor.
+    #[error(
+        "the CA has too many certificates ({certificates}) to hand over in one package; nothing was changed"
+    )]
+    HandoverTooLarge {
+        /// How many certificates it would carry.
+        certificates: usize,
+    },
     /// No issuing CA this service answers for has that key identifier.
     #[error(
         "no certification authority of this service has this key identifier; see GET /v1/ca/chain"

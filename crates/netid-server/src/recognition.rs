@@ -143,6 +143,16 @@ pub(crate) async fn verify(
     if !roots.is_empty() {
         match netid_ca::validate_path(leaf, intermediates, &roots, now, &own_crls) {
             Ok(_) => {
+                // A CA taken over from a predecessor publishes only its final CRL; the
+                // records say whether this service revoked the certificate since.
+                let serial = leaf.tbs_certificate().serial_number().as_bytes();
+                let recorded = state.store.certificate(serial).await?;
+                let revoked_here = recorded.is_some_and(|row| {
+                    row.revoked.is_some() && to_der(leaf).is_ok_and(|der| der == row.der)
+                });
+                if revoked_here {
+                    return Err(not_trusted(&netid_ca::Error::Revoked));
+                }
                 return Ok(VerifyCertificateResponse {
                     trusted: true,
                     anchor: "netid".to_owned(),
@@ -171,12 +181,11 @@ pub(crate) async fn verify(
                     }
                     .into());
                 }
-                // Every certificate below the anchor had a CRL of its issuer (which the
-                // validation checked and found current).
-                let below_anchor = path.len().saturating_sub(1);
-                let revocation_checked = path.iter().take(below_anchor).all(|certificate| {
-                    crls.iter().any(|crl| {
-                        crl.tbs_cert_list.issuer == *certificate.tbs_certificate().issuer()
+                // Every certificate below the anchor had a CRL of its issuer, which the
+                // validation applied (and so checked and found current).
+                let revocation_checked = path.windows(2).all(|pair| {
+                    pair.get(1).is_some_and(|issuer| {
+                        crls.iter().any(|crl| netid_ca::crl_applies(crl, issuer))
                     })
                 });
                 return Ok(VerifyCertificateResponse {

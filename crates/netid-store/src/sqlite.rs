@@ -1202,7 +1202,7 @@ impl Store for SqliteStore {
                     let changed = transaction
                         .execute(
                             "UPDATE ca_generations SET root = ?2, issuing = ?3, responder = ?4, \
-                             changed_at = ?5 WHERE id = ?1",
+                             changed_at = ?5 WHERE id = ?1 AND status IN ('current', 'retired')",
                             params![id, root, issuing, responder, at.0],
                         )
                         .map_err(database("recertify a ca"))?;
@@ -1228,7 +1228,7 @@ impl Store for SqliteStore {
                         )
                         .map_err(database("record the handover package"))?;
                     for (id, crl) in final_crls {
-                        transaction
+                        let changed = transaction
                             .execute(
                                 "UPDATE ca_generations SET status = 'handed_over', \
                                  final_crl = ?2, changed_at = ?3 \
@@ -1236,6 +1236,11 @@ impl Store for SqliteStore {
                                 params![id, crl, at.0],
                             )
                             .map_err(database("hand over a ca"))?;
+                        if changed != 1 {
+                            return Err(Error::NotFound {
+                                what: "ca generation that still signs",
+                            });
+                        }
                     }
                 }
             }

@@ -219,7 +219,8 @@ pub enum CaChange {
     /// A newly certified issuing CA becomes current (its `id` is ignored); the current one,
     /// if any, retires.
     Install(CaGeneration),
-    /// New certificates for generation `id` (a renewed issuing or responder certificate).
+    /// New certificates for generation `id` (a renewed issuing or responder certificate);
+    /// only a current or retired one.
     Recertify {
         /// The generation.
         id: i64,
@@ -233,8 +234,9 @@ pub enum CaChange {
     /// A predecessor's CAs (`id`s ignored, status inherited) whose status this service
     /// answers from now on.
     Inherit(Vec<CaGeneration>),
-    /// Every current and retired generation is handed over, each with its final CRL; the
-    /// current one keeps the signed package, so that it can be fetched again.
+    /// The listed current and retired generations are handed over, each with its final CRL
+    /// (any other id refuses the whole change); the current one keeps the signed package, so
+    /// that it can be fetched again.
     HandOver {
         /// Generation id and its final CRL, DER.
         final_crls: Vec<(i64, Vec<u8>)>,

@@ -253,6 +253,13 @@ fn key_identifiers_link_a_certificate_to_the_key_that_signed_it() {
         // A root names no authority key.
         assert_eq!(netid_ca::authority_key_identifier(&h.root), None);
         assert_eq!(netid_ca::key_suite(&leaf), Ok(suite.id()));
+        // What netid computes for a key is what it writes.
+        for certificate in [&h.root, &h.issuing, &leaf] {
+            assert_eq!(
+                netid_ca::computed_key_identifier(certificate),
+                netid_ca::subject_key_identifier(certificate)
+            );
+        }
 
         // Data signed by the issuing key verifies against its certificate, and only there.
         let signature = h.issuing_key.sign(b"a package").unwrap().to_der().unwrap();

@@ -390,6 +390,9 @@ fn crls_of_a_rolled_over_key_apply_to_their_own_certificates_only() {
     )
     .unwrap();
     let next_crl = issue_crl(&next_issuing, &next.issuing_key, 1, at, at + DAY, &[]).unwrap();
+    assert!(netid_ca::crl_applies(&old_crl, &old.issuing));
+    assert!(!netid_ca::crl_applies(&old_crl, &next_issuing));
+    assert!(!netid_ca::crl_applies(&next_crl, &old.root));
     let crls = [old_crl, next_crl];
     let intermediates = [old.issuing.clone(), next_issuing];
     let anchors = std::slice::from_ref(&old.root);

@@ -340,7 +340,34 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         exported.contains("2 CA(s)") && exported.contains("signature verified"),
         "{exported}"
     );
-    let imported = successor_operator(&["import-predecessor", "--package", &path("handover.json")]);
+    let root_sha256 = exported
+        .lines()
+        .find_map(|line| line.strip_prefix("root sha256 "))
+        .unwrap()
+        .to_owned();
+    let refused = netid(
+        &[
+            "ca",
+            "import-predecessor",
+            "--package",
+            &path("handover.json"),
+            "--root-sha256",
+            &"00".repeat(32),
+            "--server",
+            &successor.base_url,
+            "--credential",
+            &successor.operator_credential,
+        ],
+        b"",
+    );
+    assert_eq!(refused.status.code(), Some(1), "another root is refused");
+    let imported = successor_operator(&[
+        "import-predecessor",
+        "--package",
+        &path("handover.json"),
+        "--root-sha256",
+        &root_sha256,
+    ]);
     assert_eq!(imported.matches("inherited").count(), 2, "{imported}");
     let revoked = successor_operator(&["revoke", "--serial", &renewed, "--reason", "superseded"]);
     assert!(revoked.contains("\"revoked\":true"), "{revoked}");

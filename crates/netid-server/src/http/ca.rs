@@ -12,7 +12,7 @@ use base64ct::{Base64, Encoding};
 use netid_proto::{
     CaStatus, CertifyCaRequest, ExpiringCertificate, ExpiringCertificates, ForeignCa,
     ForeignCaList, HandoverRequest, HolderCertificateRequest, HolderCertificateResponse,
-    OperatorRevokeRequest, PlatformCertificateRequest, RecogniseForeignCaRequest,
+    InheritRequest, OperatorRevokeRequest, PlatformCertificateRequest, RecogniseForeignCaRequest,
     RenewCertificateRequest, RevokeCertificateRequest, RevokeCertificateResponse, SignedPackage,
     VerifyCertificateRequest, VerifyCertificateResponse, WithdrawForeignCaRequest,
     WithdrawForeignCaResponse,
@@ -205,9 +205,14 @@ async fn handover_package(
 async fn inherit(
     State(state): State<AppState>,
     _operator: Operator,
-    Json(request): Json<SignedPackage>,
+    Json(request): Json<InheritRequest>,
 ) -> Result<Json<CaStatus>, ApiError> {
-    Ok(Json(state.ca.inherit(&state, &request).await?))
+    Ok(Json(
+        state
+            .ca
+            .inherit(&state, &request.package, &request.expected_root_sha256)
+            .await?,
+    ))
 }
 
 async fn filing(

@@ -153,6 +153,11 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "unknown_ca",
             "Unknown certification authority",
         ),
+        Refusal::HandoverTooLarge { .. } => (
+            S::UNPROCESSABLE_ENTITY,
+            "handover_too_large",
+            "Handover too large",
+        ),
         Refusal::InvalidQuery { .. } => (S::BAD_REQUEST, "invalid_query", "Invalid query"),
         Refusal::LogRange { .. } => (S::BAD_REQUEST, "log_range", "Log range out of bounds"),
         Refusal::EnrollmentConflict => {
@@ -290,6 +295,7 @@ mod tests {
             Refusal::CertificateNotFound,
             Refusal::CaHandedOver,
             Refusal::UnknownCa,
+            Refusal::HandoverTooLarge { certificates: 1 },
             Refusal::CertificateNotTrusted {
                 reason: "x".to_owned(),
             },

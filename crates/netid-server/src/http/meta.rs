@@ -178,6 +178,10 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["successor_responder_key"], "additionalProperties": false, "properties": {"successor_responder_key": {"type": "string", "description": "the successor's responder_public_key, SPKI PEM"}}}),
         );
         schemas.insert(
+            "InheritRequest".to_owned(),
+            json!({"type": "object", "required": ["package", "expected_root_sha256"], "additionalProperties": false, "properties": {"package": {"$ref": "#/components/schemas/SignedPackage"}, "expected_root_sha256": {"type": "string", "description": "hex SHA-256 of the predecessor's root certificate (DER)"}}}),
+        );
+        schemas.insert(
             "OperatorRevokeRequest".to_owned(),
             json!({"type": "object", "required": ["serial"], "additionalProperties": false, "properties": {"serial": string, "reason": {"enum": ["unspecified", "key_compromise", "superseded", "cessation_of_operation"]}}}),
         );
@@ -200,7 +204,7 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/v1/operator/ca/revoke": {"post": operation("The operator revokes any certificate this service answers for", operator.clone(), Some("OperatorRevokeRequest"), ("200", "RevokeCertificateResponse"), &["400", "401", "404", "410"])},
         "/v1/operator/ca/handover": {"post": operation("Hand the CA over to a successor: certifies its responder key, signs final CRLs, returns the signed records; the CA then issues nothing", operator.clone(), Some("HandoverRequest"), ("200", "SignedPackage"), &["400", "401", "410", "503"])},
         "/v1/operator/ca/handover/package": {"get": operation("The signed handover package, again", operator.clone(), None, ("200", "SignedPackage"), &["401", "503"])},
-        "/v1/operator/ca/inherit": {"post": operation("Take over a predecessor's CAs from its signed handover package, and answer status for them", operator.clone(), Some("SignedPackage"), ("200", "CaStatus"), &["400", "401", "422"])},
+        "/v1/operator/ca/inherit": {"post": operation("Take over a predecessor's CAs from its signed handover package (all chaining to the root the operator names by SHA-256), and answer status for them", operator.clone(), Some("InheritRequest"), ("200", "CaStatus"), &["400", "401", "422"])},
         "/v1/holders/certificates/renew": {"post": operation("A holder renews one of their certificates (same key, new validity)", public.clone(), Some("RenewCertificateRequest"), ("200", "HolderCertificateResponse"), &["400", "403", "404", "410", "503"])},
         "/v1/ca/crl/{key_id}": {"get": {"summary": "The CRL of one CA generation by its key identifier (hex): made now while it signs, its final CRL after a handover", "security": public.clone(), "parameters": [{"name": "key_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "DER", "content": {"application/pkix-crl": {}}}, "404": {"description": "Unknown key identifier"}}}}
     })

@@ -37,7 +37,7 @@ impl Root {
         Self::named(suite, "CN=netid test offline root,O=netid test")
     }
 
-    fn named(suite: &Suite, subject: &str) -> Self {
+    pub(crate) fn named(suite: &Suite, subject: &str) -> Self {
         let key = suite.generate_signing_key().unwrap();
         let certificate = netid_ca::issue(
             &CertificateTemplate::new(

@@ -17,7 +17,8 @@ use netid_testkit::{TestServer, Wallet};
 use reqwest::StatusCode;
 
 use crate::ca::{
-    ca_status, certify, certify_with_new_root, holder_certificate, now, openssl, s, world, write,
+    DAY, Root, ca_status, certify, certify_with_new_root, holder_certificate, now, openssl, s,
+    world, write,
 };
 use crate::client::Client;
 use crate::transparency::{all_entries, checkpoint, kinds};
@@ -457,10 +458,56 @@ async fn hand_over(client: &Client, key: &str) -> crate::client::Answer {
         .await
 }
 
-async fn inherit(client: &Client, package: &SignedPackage) -> crate::client::Answer {
+async fn inherit(
+    client: &Client,
+    package: &SignedPackage,
+    root: &Certificate,
+) -> crate::client::Answer {
+    let fingerprint = hex::encode(
+        Suite::intl()
+            .hash(&der::Encode::to_der(root).unwrap())
+            .as_ref(),
+    );
     client
-        .post("/v1/operator/ca/inherit", Some(&client.bearer()), package)
+        .post(
+            "/v1/operator/ca/inherit",
+            Some(&client.bearer()),
+            &netid_proto::InheritRequest {
+                package: package.clone(),
+                expected_root_sha256: fingerprint,
+            },
+        )
         .await
+}
+
+/// A forged package: the genuine one with its revocations erased, a self-made CA added, and
+/// signed by that CA.
+fn forged_package(genuine: &SignedPackage) -> SignedPackage {
+    let suite = Suite::intl();
+    let mut handover: netid_proto::Handover =
+        serde_json::from_slice(&Base64UrlUnpadded::decode_vec(&genuine.payload).unwrap()).unwrap();
+    for certificate in &mut handover.certificates {
+        certificate.revoked_at = None;
+        certificate.reason = None;
+    }
+    let root = Root::named(&suite, "CN=forger root,O=forger");
+    let key = suite.generate_signing_key().unwrap();
+    let issuing = root.certify_numbered(&suite, &key.verifying_key().to_spki_pem().unwrap(), 0x66);
+    let crl = netid_ca::issue_crl(&issuing, &key, 1, now() - 60, now() + DAY, &[]).unwrap();
+    handover.authorities.push(netid_proto::HandedOverAuthority {
+        root: netid_ca::to_pem(&root.certificate).unwrap(),
+        issuing: netid_ca::to_pem(&issuing).unwrap(),
+        responder: netid_ca::to_pem(&issuing).unwrap(),
+        final_crl: netid_ca::crl_to_pem(&crl).unwrap(),
+    });
+    let payload = serde_json::to_vec(&handover).unwrap();
+    let signature = key.sign(&payload).unwrap().to_der().unwrap();
+    SignedPackage {
+        alg: "ES256".to_owned(),
+        payload: Base64UrlUnpadded::encode_string(&payload),
+        signature: Base64UrlUnpadded::encode_string(&signature),
+        signer: netid_ca::to_pem(&issuing).unwrap(),
+    }
 }
 
 /// Orderly exit: a CA hands its records and status service to a successor instance; the
@@ -538,6 +585,10 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
     hand_over(&old_client, &successor_key)
         .await
         .problem(StatusCode::GONE, "ca_handed_over");
+    // It makes no new key to start over with, and says what it was.
+    let after = ca_status(&old_client).await;
+    assert!(!after.certified && after.pending_public_key.is_none());
+    assert_eq!(after.authorities[0].status, "handed_over");
     let files = tempfile::tempdir().unwrap();
     let dir = files.path();
     let out = ask_ocsp(
@@ -562,7 +613,32 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
     let position = payload.len() / 2;
     payload[position] ^= 0x01;
     tampered.payload = Base64UrlUnpadded::encode_string(&payload);
-    inherit(&new_client, &tampered)
+    inherit(&new_client, &tampered, &root.certificate)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    // A forged package, signed by a CA the forger added, is refused whichever root the
+    // operator names: the forger's CA does not chain to the predecessor's root, and the
+    // predecessor's CAs do not chain to the forger's.
+    let forged = forged_package(&package);
+    let problem = inherit(&new_client, &forged, &root.certificate)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    assert!(problem.detail.contains("root"), "{}", problem.detail);
+    let forger_root = pem_certificate(
+        &serde_json::from_slice::<netid_proto::Handover>(
+            &Base64UrlUnpadded::decode_vec(&forged.payload).unwrap(),
+        )
+        .unwrap()
+        .authorities
+        .last()
+        .unwrap()
+        .root,
+    );
+    inherit(&new_client, &forged, &forger_root)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    // The genuine package with another root named is refused too.
+    inherit(&new_client, &package, &forger_root)
         .await
         .problem(StatusCode::BAD_REQUEST, "invalid_field");
     assert!(ca_status(&new_client).await.authorities.is_empty());
@@ -575,13 +651,13 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
     )
     .await
     .unwrap();
-    let problem = inherit(&Client::new(&other), &package)
+    let problem = inherit(&Client::new(&other), &package, &root.certificate)
         .await
         .problem(StatusCode::BAD_REQUEST, "invalid_field");
     assert!(problem.detail.contains("responder"), "{}", problem.detail);
     other.stop().await;
 
-    let answer = inherit(&new_client, &package).await;
+    let answer = inherit(&new_client, &package, &root.certificate).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let status: CaStatus = answer.json();
     assert_eq!(status.authorities.len(), 1);
@@ -590,7 +666,7 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
         !status.certified,
         "the successor's own CA is another matter"
     );
-    inherit(&new_client, &package)
+    inherit(&new_client, &package, &root.certificate)
         .await
         .problem(StatusCode::BAD_REQUEST, "invalid_field");
     assert!(
@@ -639,7 +715,18 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "certificate_not_trusted");
 
-    // After the handover the successor revokes, and its responder says so at once.
+    // After the handover the successor revokes, and its responder and its own trust check
+    // say so at once (the final CRL cannot).
+    let good_check = netid_proto::VerifyCertificateRequest {
+        chain: vec![
+            good.certificate.clone(),
+            netid_ca::to_pem(&issuing).unwrap(),
+        ],
+        scenario: None,
+        crls: Vec::new(),
+    };
+    let answer = new_client.post("/v1/ca/verify", None, &good_check).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let first: RevokeCertificateResponse =
         revoke_as_operator(&new_client, &good.serial, "cessation_of_operation")
             .await
@@ -653,6 +740,11 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
         &good.certificate,
     );
     assert!(out.contains("leaf.pem: revoked"), "{out}");
+    let problem = new_client
+        .post("/v1/ca/verify", None, &good_check)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "certificate_not_trusted");
+    assert!(problem.detail.contains("revoked"), "{}", problem.detail);
 
     // netid's own check of a successor's answer, too: signed by the responder the
     // predecessor's CA certified.
@@ -691,4 +783,84 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
     ));
     predecessor.stop().await;
     successor.stop().await;
+}
+
+/// An issuing certificate whose subject key identifier is not the one netid computes for its
+/// key (OpenSSL's default is SHA-1) is refused: netid's certificates could not be matched to
+/// it. Nothing is installed.
+#[tokio::test]
+async fn an_issuing_certificate_with_a_foreign_key_identifier_is_refused() {
+    let (server, _data, client, _wallet) = world("intl").await;
+    let files = tempfile::tempdir().unwrap();
+    let dir = files.path();
+    let status = ca_status(&client).await;
+    let issuing_pub = write(dir, "issuing.pub", &status.issuing_public_key);
+    let root_key = dir.join("root.key");
+    let root_pem = dir.join("root.pem");
+    let issuing_pem = dir.join("issuing.pem");
+    let extensions = write(
+        dir,
+        "ext.cnf",
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n",
+    );
+    for args in [
+        vec![
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            s(&root_key),
+        ],
+        vec![
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            s(&root_key),
+            "-subj",
+            "/CN=openssl test root",
+            "-days",
+            "30",
+            "-out",
+            s(&root_pem),
+        ],
+        vec![
+            "x509",
+            "-new",
+            "-force_pubkey",
+            s(&issuing_pub),
+            "-subj",
+            "/CN=openssl test issuing",
+            "-CA",
+            s(&root_pem),
+            "-CAkey",
+            s(&root_key),
+            "-days",
+            "20",
+            "-extfile",
+            s(&extensions),
+            "-out",
+            s(&issuing_pem),
+        ],
+    ] {
+        let (ok, out) = openssl(&args);
+        assert!(ok, "{out}");
+    }
+    let request = netid_proto::CertifyCaRequest {
+        root_certificate: std::fs::read_to_string(&root_pem).unwrap(),
+        issuing_certificate: std::fs::read_to_string(&issuing_pem).unwrap(),
+    };
+    let problem = client
+        .post("/v1/operator/ca/certify", Some(&client.bearer()), &request)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_certificate");
+    assert!(
+        problem.detail.contains("key identifier"),
+        "{}",
+        problem.detail
+    );
+    assert!(!ca_status(&client).await.certified);
+    server.stop().await;
 }

@@ -747,7 +747,7 @@ async fn ca_generations_roll_over_recertify_inherit_and_hand_over() {
     store
         .change_ca(
             CaChange::HandOver {
-                final_crls: vec![(1, vec![0xc1]), (2, vec![0xc2]), (3, vec![0xc3])],
+                final_crls: vec![(1, vec![0xc1]), (2, vec![0xc2])],
                 package: b"signed package".to_vec(),
             },
             vec![],
@@ -766,6 +766,27 @@ async fn ca_generations_roll_over_recertify_inherit_and_hand_over() {
         ]
     );
     assert_eq!(generations[1].final_crl, Some(vec![0xc2]));
+    // Neither a handed-over nor an inherited generation can be handed over or recertified.
+    for id in [1, 3] {
+        let again = CaChange::HandOver {
+            final_crls: vec![(id, vec![0xc4])],
+            package: vec![],
+        };
+        assert!(matches!(
+            store.change_ca(again, vec![], leaf(), T0).await,
+            Err(Error::NotFound { .. })
+        ));
+        let recertify = CaChange::Recertify {
+            id,
+            root: vec![],
+            issuing: vec![],
+            responder: vec![],
+        };
+        assert!(matches!(
+            store.change_ca(recertify, vec![], leaf(), T0).await,
+            Err(Error::NotFound { .. })
+        ));
+    }
     assert_eq!(generations[1].handover, Some(b"signed package".to_vec()));
     assert_eq!(generations[0].handover, None);
     assert_eq!(
