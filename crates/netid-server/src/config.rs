@@ -29,8 +29,9 @@ pub struct Config {
     /// The suite of the CA inside the service: `gm` (SM2, the default) or `intl` (P-256).
     pub ca_suite: SuiteId,
     /// The service's public base URL, written into certificates as the CRL and OCSP
-    /// locations; default `http://` and the listen address.
-    pub public_url: String,
+    /// locations and into Net Certificates as the issuer; `None`: `http://` and the address
+    /// the server is bound to.
+    pub public_url: Option<String>,
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -189,7 +190,7 @@ impl Config {
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
             operator_credential_file,
             ca_suite,
-            public_url: public_url.unwrap_or_else(|| format!("http://{listen}")),
+            public_url,
         })
     }
 

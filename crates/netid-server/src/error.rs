@@ -99,6 +99,9 @@ pub enum Error {
     /// A certificate operation failed.
     #[error(transparent)]
     Ca(#[from] netid_ca::Error),
+    /// A Net Certificate operation failed.
+    #[error(transparent)]
+    NetCertificate(#[from] netid_sdjwt::Error),
     /// A transparency-log operation failed.
     #[error(transparent)]
     Log(#[from] netid_log::Error),

@@ -31,6 +31,7 @@ mod error;
 mod holder_log;
 mod http;
 pub mod keys;
+mod net_certificates;
 mod operator;
 mod personal;
 mod recognition;
@@ -89,15 +90,25 @@ pub async fn open(
         &service_keys.blind_index,
     )
     .await?;
+    let public_url = config
+        .public_url
+        .unwrap_or_else(|| format!("http://{}", config.listen));
     let ca = ca::Ca::open(
         store.as_ref(),
         &service_keys.master,
         config.ca_suite,
-        config.public_url,
+        public_url.clone(),
         clock.now(),
     )
     .await?;
-    let state = AppState::new(store, service_keys, clock, config.log_origin, ca).await?;
+    let issuer = net_certificates::NetCertificateIssuer::open(
+        store.as_ref(),
+        &service_keys.master,
+        &public_url,
+        clock.now(),
+    )
+    .await?;
+    let state = AppState::new(store, service_keys, clock, config.log_origin, ca, issuer).await?;
     Ok((state, credential))
 }
 
@@ -139,9 +150,8 @@ impl Running {
 }
 
 /// Opens the data directory and serves on `config.listen` in a background task.
-pub async fn start(config: Config) -> Result<Running, Error> {
+pub async fn start(mut config: Config) -> Result<Running, Error> {
     let listen = config.listen;
-    let (state, operator_credential) = open(config, Clock::System).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| Error::Listen {
@@ -152,6 +162,12 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         address: listen,
         source,
     })?;
+    // Certificates and Net Certificates name the service by this URL: the port really bound
+    // (`:0` picks one), unless the deployment says where it is reached.
+    config
+        .public_url
+        .get_or_insert_with(|| format!("http://{address}"));
+    let (state, operator_credential) = open(config, Clock::System).await?;
     let (shutdown, stop) = oneshot::channel::<()>();
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(renew_periodically(state.clone()));

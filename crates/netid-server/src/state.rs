@@ -8,6 +8,7 @@ use crate::authority::{DocumentAuthority, RosterAuthority};
 use crate::ca::Ca;
 use crate::clock::Clock;
 use crate::keys::ServiceKeys;
+use crate::net_certificates::NetCertificateIssuer;
 use crate::transparency::TransparencyLog;
 
 /// The application state, cheap to clone.
@@ -19,6 +20,7 @@ pub struct AppState {
     pub(crate) clock: Clock,
     pub(crate) log: Arc<TransparencyLog>,
     pub(crate) ca: Arc<Ca>,
+    pub(crate) net_certificates: Arc<NetCertificateIssuer>,
 }
 
 impl core::fmt::Debug for AppState {
@@ -38,6 +40,7 @@ impl AppState {
         clock: Clock,
         log_origin: String,
         ca: Ca,
+        net_certificates: NetCertificateIssuer,
     ) -> Result<Self, crate::Error> {
         let log_key = keys
             .log
@@ -53,6 +56,7 @@ impl AppState {
             clock,
             log: Arc::new(log),
             ca: Arc::new(ca),
+            net_certificates: Arc::new(net_certificates),
         })
     }
 

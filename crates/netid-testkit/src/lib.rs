@@ -20,9 +20,9 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_core::{Date, DocumentError, DocumentNumber, DocumentType};
 use netid_crypto::{SigningKey, Suite};
 use netid_proto::{
-    EnrollRequest, GuardianConsent, HolderCertificateRequest, HolderLogRequest, Predicate,
-    Presentation, PublicKey, RenewCertificateRequest, RevokeCertificateRequest, RosterEntry,
-    RosterPayload, SignedRoster, signing,
+    EnrollRequest, GuardianConsent, HolderCertificateRequest, HolderLogRequest, Jwk,
+    NetCertificateRequest, Predicate, Presentation, PublicKey, RenewCertificateRequest,
+    RevokeCertificateRequest, RosterEntry, RosterPayload, SignedRoster, signing,
 };
 use netid_server::{Config, Overrides, Running};
 
@@ -341,6 +341,36 @@ impl Wallet {
             csr,
             wallet_key: self.public_key(),
             timestamp,
+        }
+    }
+
+    /// A signed request for one Net Certificate per key of `holder_keys`.
+    pub fn net_certificate_request(
+        &self,
+        holder_keys: &[netid_crypto::SigningKey],
+    ) -> NetCertificateRequest {
+        let timestamp = now();
+        let jwks: Vec<netid_crypto::Jwk> = holder_keys
+            .iter()
+            .map(|key| key.verifying_key().to_jwk())
+            .collect();
+        let thumbprints: Vec<String> = jwks.iter().map(netid_sdjwt::thumbprint).collect();
+        NetCertificateRequest {
+            holder_keys: jwks
+                .into_iter()
+                .map(|jwk| Jwk {
+                    kty: jwk.kty,
+                    crv: jwk.crv,
+                    x: jwk.x,
+                    y: jwk.y,
+                })
+                .collect(),
+            wallet_key: self.public_key(),
+            timestamp,
+            signature: self.sign(&signing::net_certificate_request_message(
+                &thumbprints,
+                timestamp,
+            )),
         }
     }
 

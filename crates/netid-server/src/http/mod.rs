@@ -7,6 +7,7 @@ mod extract;
 mod holder;
 mod log;
 mod meta;
+mod net_certificates;
 mod operator;
 mod platform;
 
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(platform::routes());
     routes.extend(log::routes());
     routes.extend(ca::routes());
+    routes.extend(net_certificates::routes());
     routes
 }
 

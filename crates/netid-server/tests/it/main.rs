@@ -15,6 +15,7 @@ mod ca;
 mod client;
 mod documents;
 mod flows;
+mod net_certificates;
 mod privacy;
 mod restart;
 mod succession;

@@ -1,0 +1,327 @@
+//! Net Certificates (issue #5, Measures Art. 2): SD-JWT VCs that carry the Net ID and the
+//! holder's document details, every one selectively disclosable, which a platform verifies
+//! offline. The service signs them, publishes its keys (`/.well-known/jwt-vc-issuer`) and one
+//! signed Token Status List per suite, and keeps only each certificate's status: never the
+//! certificates themselves, and never where they are used.
+
+use netid_core::Date;
+use netid_crypto::{Jwk, SigningKey, Suite, SuiteId};
+use netid_log::EntryKind;
+use netid_proto::{NetCertificateRequest, NetCertificateResponse, signing};
+use netid_sdjwt::{Issuance, NET_CERTIFICATE_VCT, StatusList, StatusListToken};
+use netid_store::{Conflict, CredentialRow, Store, Timestamp};
+use serde_json::{Value, json};
+
+use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
+use crate::keys::{self, MasterKey};
+use crate::state::AppState;
+use crate::wallet::authenticate_holder;
+use crate::{Error, Refusal, personal};
+
+/// The most certificates one request may ask for.
+pub(crate) const MAX_BATCH: usize = 50;
+/// How long a Net Certificate is valid at most; a wallet re-issues before then.
+const VALIDITY_SECONDS: i64 = 30 * 86_400;
+/// Digests in every certificate's `_sd`: nine claims and decoys, the same count for all.
+const DIGESTS: usize = 16;
+/// Statuses per list: indexes are drawn at random from this range, so that neighbouring
+/// indexes say nothing about issuance order or batch.
+const STATUS_LIST_SIZE: u64 = 1 << 20;
+/// How long a status list token is valid, and how long a verifier may cache it.
+const STATUS_LIST_VALIDITY_SECONDS: i64 = 3600;
+const STATUS_LIST_TTL_SECONDS: i64 = 600;
+/// Ages at which a predicate claim changes.
+const AGE_THRESHOLDS: [u16; 3] = [14, 16, 18];
+/// Tries to draw unused status indexes before giving up.
+const INDEX_DRAWS: usize = 8;
+
+/// The service's Net Certificate issuer: one key per suite.
+pub(crate) struct NetCertificateIssuer {
+    issuer: String,
+    keys: Vec<IssuerKey>,
+}
+
+struct IssuerKey {
+    suite: SuiteId,
+    kid: String,
+    key: SigningKey,
+}
+
+impl core::fmt::Debug for NetCertificateIssuer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NetCertificateIssuer")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NetCertificateIssuer {
+    /// The issuer at `public_url`, with its keys (made and sealed on first use).
+    pub(crate) async fn open(
+        store: &dyn Store,
+        master: &MasterKey,
+        public_url: &str,
+        now: Timestamp,
+    ) -> Result<Self, Error> {
+        let mut keys = Vec::new();
+        for suite in [SuiteId::Gm, SuiteId::Intl] {
+            let name = format!("net-certificate-issuer-{}", suite.as_str());
+            let key = keys::load_or_add_signing_key(store, master, &name, &Suite::new(suite), now)
+                .await?;
+            keys.push(IssuerKey {
+                suite,
+                kid: netid_sdjwt::thumbprint(&key.verifying_key().to_jwk()),
+                key,
+            });
+        }
+        Ok(Self {
+            issuer: public_url.trim_end_matches('/').to_owned(),
+            keys,
+        })
+    }
+
+    fn key(&self, suite: SuiteId) -> Result<&IssuerKey, Error> {
+        self.keys
+            .iter()
+            .find(|key| key.suite == suite)
+            .ok_or(Error::Internal("no net certificate issuer key of a suite"))
+    }
+
+    /// The issuer metadata (SD-JWT VC §5): the issuer and its keys as a JWK Set.
+    pub(crate) fn metadata(&self) -> Value {
+        let keys: Vec<Value> = self
+            .keys
+            .iter()
+            .map(|key| {
+                let jwk = key.key.verifying_key().to_jwk();
+                json!({
+                    "kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y,
+                    "kid": key.kid, "alg": netid_sdjwt::alg(key.suite), "use": "sig",
+                })
+            })
+            .collect();
+        json!({ "issuer": self.issuer, "jwks": { "keys": keys } })
+    }
+
+    fn status_uri(&self, suite: SuiteId) -> String {
+        format!("{}/v1/status/{}", self.issuer, suite.as_str())
+    }
+
+    /// The signed status list of `suite`, made now from the store.
+    pub(crate) async fn status_list(
+        &self,
+        state: &AppState,
+        suite: SuiteId,
+    ) -> Result<String, Error> {
+        let now = state.clock.now();
+        let mut list = StatusList::new(STATUS_LIST_SIZE);
+        for index in state.store.revoked_credentials(suite.as_str(), now).await? {
+            list.revoke(index)
+                .map_err(|_| Error::Internal("a stored status index outside the list"))?;
+        }
+        let key = self.key(suite)?;
+        Ok(list.sign(
+            &StatusListToken {
+                uri: &self.status_uri(suite),
+                kid: &key.kid,
+                issued_at: now.0,
+                expires_at: now.0 + STATUS_LIST_VALIDITY_SECONDS,
+                ttl: STATUS_LIST_TTL_SECONDS,
+            },
+            &key.key,
+        )?)
+    }
+
+    /// Issues one Net Certificate per holder key to the holder who signed `request`.
+    pub(crate) async fn issue(
+        &self,
+        state: &AppState,
+        request: NetCertificateRequest,
+    ) -> Result<NetCertificateResponse, Error> {
+        if request.holder_keys.is_empty() || request.holder_keys.len() > MAX_BATCH {
+            return Err(Refusal::InvalidField {
+                field: "holder_keys",
+                reason: format!("expected 1 to {MAX_BATCH} keys"),
+            }
+            .into());
+        }
+        let holder_keys = request
+            .holder_keys
+            .iter()
+            .map(|jwk| {
+                let jwk = Jwk {
+                    kty: jwk.kty.clone(),
+                    crv: jwk.crv.clone(),
+                    x: jwk.x.clone(),
+                    y: jwk.y.clone(),
+                };
+                netid_sdjwt::key_of_jwk(&jwk).map_err(|_| Refusal::InvalidField {
+                    field: "holder_keys",
+                    reason: "expected SM2 or P-256 public keys as JWKs".to_owned(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let thumbprints: Vec<String> = holder_keys
+            .iter()
+            .map(|key| netid_sdjwt::thumbprint(&key.to_jwk()))
+            .collect();
+        let holder = authenticate_holder(
+            state,
+            &request.wallet_key,
+            request.timestamp,
+            &signing::net_certificate_request_message(&thumbprints, request.timestamp),
+            &request.signature,
+        )
+        .await?;
+        let today = state.clock.today()?;
+        let record = personal::open(&state.keys.master, &holder, today)?;
+        let age = record
+            .birth_date()
+            .age_on(today)
+            .ok_or(Error::Internal("stored birth date after today"))?;
+        if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
+            return Err(Refusal::GuardianRequired.into());
+        }
+        let net_id = personal::net_id(&state.keys.master, &holder)?;
+        let now = state.clock.now();
+        let expires_at = expiry(now, record.birth_date())?;
+        let mut claims: Vec<(&str, Value)> = vec![
+            ("net_id", json!(net_id.expose())),
+            ("name", json!(record.name().expose())),
+            ("birth_date", json!(record.birth_date().to_string())),
+            ("document_type", json!(record.document_type().name())),
+            ("document_number", json!(record.number().expose())),
+            ("nationality", json!(record.nationality().as_str())),
+        ];
+        for (name, threshold) in ["age_over_14", "age_over_16", "age_over_18"]
+            .into_iter()
+            .zip(AGE_THRESHOLDS)
+        {
+            claims.push((name, json!(age >= threshold)));
+        }
+        let log_key = personal::log_key(&state.keys.master, &holder)?;
+
+        // Random status indexes; a collision (rare while the lists are sparse) draws again.
+        for _ in 0..INDEX_DRAWS {
+            let rows = holder_keys
+                .iter()
+                .map(|key| {
+                    Ok(CredentialRow {
+                        suite: key.suite().as_str().to_owned(),
+                        status_index: random_index()?,
+                        issued_at: now,
+                        expires_at: Timestamp(expires_at),
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            let credentials = holder_keys
+                .iter()
+                .zip(&rows)
+                .map(|(holder_key, row)| {
+                    let issuer = self.key(holder_key.suite())?;
+                    let uri = self.status_uri(holder_key.suite());
+                    Ok(netid_sdjwt::issue(
+                        &Issuance {
+                            issuer: &self.issuer,
+                            kid: &issuer.kid,
+                            vct: NET_CERTIFICATE_VCT,
+                            issued_at: now.0,
+                            not_before: now.0,
+                            expires_at,
+                            holder_key,
+                            status: Some((row.status_index, &uri)),
+                            plain: vec![("real_name_verified", json!(true))],
+                            disclosable: claims.clone(),
+                            digests: DIGESTS,
+                        },
+                        &issuer.key,
+                    )?)
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            let log_entry =
+                state
+                    .log
+                    .entry(EntryKind::CredentialIssued, Some(&log_key), None, now)?;
+            match state
+                .store
+                .issue_credentials(holder.id, rows, log_entry)
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(target: "netid::security", event = "net_certificates_issued", count = credentials.len());
+                    return Ok(NetCertificateResponse { credentials });
+                }
+                Err(netid_store::Error::AlreadyExists {
+                    what: Conflict::StatusIndex,
+                }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(Error::Internal("no free status indexes were drawn"))
+    }
+}
+
+/// A certificate's end: 30 days from `now`, or the start (Beijing time) of the day an age
+/// predicate changes, whichever comes first, so that `age_over_N` is never stale.
+fn expiry(now: Timestamp, birth_date: Date) -> Result<i64, Error> {
+    const CST_OFFSET: i64 = 8 * 3600;
+    let today = now.0.saturating_add(CST_OFFSET).div_euclid(86_400);
+    let age_on = |day: i64| {
+        Date::from_days_since_unix_epoch(day)
+            .and_then(|date| birth_date.age_on(date))
+            .ok_or(Error::Internal("a date out of range"))
+    };
+    let age_now = age_on(today)?;
+    let last = now.0 + VALIDITY_SECONDS;
+    for day in today + 1..=today + VALIDITY_SECONDS / 86_400 {
+        let age = age_on(day)?;
+        if AGE_THRESHOLDS
+            .iter()
+            .any(|threshold| age_now < *threshold && age >= *threshold)
+        {
+            return Ok((day * 86_400 - CST_OFFSET).min(last));
+        }
+    }
+    Ok(last)
+}
+
+fn random_index() -> Result<u64, Error> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|_| netid_crypto::Error::Random)?;
+    Ok(u64::from_le_bytes(bytes) % STATUS_LIST_SIZE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOON_2026_03_01_CST: i64 = 1_772_337_600;
+
+    #[test]
+    fn certificates_end_when_an_age_predicate_would_change() {
+        let now = Timestamp(NOON_2026_03_01_CST);
+        // Turns 18 on 2026-03-11: the certificate ends at the start of that day, Beijing time.
+        let turning = Date::from_ymd(2008, 3, 11).unwrap();
+        assert_eq!(
+            expiry(now, turning).unwrap(),
+            NOON_2026_03_01_CST - 12 * 3600 + 10 * 86_400
+        );
+        // An adult's runs its full 30 days; so does a 15-year-old's far from 16.
+        for born in [
+            Date::from_ymd(1990, 3, 11).unwrap(),
+            Date::from_ymd(2010, 9, 1).unwrap(),
+        ] {
+            assert_eq!(
+                expiry(now, born).unwrap(),
+                NOON_2026_03_01_CST + VALIDITY_SECONDS
+            );
+        }
+        // Born on 29 February 2012: 14 on 2026-03-01 (no 29 February in 2026), so already 14
+        // today; nothing changes within 30 days.
+        let leap = Date::from_ymd(2012, 2, 29).unwrap();
+        assert_eq!(
+            expiry(now, leap).unwrap(),
+            NOON_2026_03_01_CST + VALIDITY_SECONDS
+        );
+    }
+}
