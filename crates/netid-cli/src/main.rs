@@ -7,6 +7,7 @@
 mod audit;
 mod ca;
 mod doc;
+mod net_certificates;
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -63,6 +64,23 @@ enum Command {
     /// Audit the transparency log: fetch the latest checkpoint and every entry, check them
     /// against every checkpoint seen before, verify the log's consistency proofs, and print
     /// the public counts per month. Exits 1 on any inconsistency.
+    /// Verify a Net Certificate presentation (standard input) as a platform would: fetches the
+    /// issuer's keys and status list, checks audience, nonce and that nothing more than the
+    /// claims asked is disclosed; prints the disclosed claims as JSON.
+    Verify {
+        /// The issuer (its `iss`, the service's public URL).
+        #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
+        issuer: String,
+        /// The platform's audience, as in its request.
+        #[arg(long)]
+        audience: String,
+        /// The nonce of its request.
+        #[arg(long)]
+        nonce: String,
+        /// A claim it asked for (repeat for several).
+        #[arg(long = "claim")]
+        claims: Vec<String>,
+    },
     Audit {
         #[command(flatten)]
         server: ServerArgs,
@@ -201,14 +219,39 @@ enum WalletCommand {
         #[arg(long, default_value = "wallet.key")]
         wallet: PathBuf,
         /// The platform's client id.
-        #[arg(long)]
-        client_id: String,
+        #[arg(long, required_unless_present = "request")]
+        client_id: Option<String>,
         /// The platform's nonce.
-        #[arg(long)]
-        nonce: String,
+        #[arg(long, required_unless_present = "request")]
+        nonce: Option<String>,
         /// Predicates asked: age_over_14, age_over_18.
         #[arg(long = "predicate")]
         predicates: Vec<String>,
+        /// Present a Net Certificate instead, for a platform's request (JSON: audience,
+        /// nonce, claims): prints the SD-JWT presentation disclosing exactly those claims.
+        #[arg(long, conflicts_with_all = ["client_id", "nonce", "predicates"])]
+        request: Option<PathBuf>,
+        /// The Net Certificate file of `netid wallet net-certificates`.
+        #[arg(long, default_value = "net-certificates.json")]
+        certificates: PathBuf,
+    },
+    /// Get a batch of Net Certificates (SD-JWT VCs), one per fresh key, each for one
+    /// presentation; adds them to the certificate file (mode 0600).
+    NetCertificates {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// How many.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=50))]
+        count: u16,
+        /// The suite of their keys and signatures: gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+        /// The certificate file.
+        #[arg(long, default_value = "net-certificates.json")]
+        out: PathBuf,
     },
 }
 
@@ -518,6 +561,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             &root_cert,
             &issuing_cert,
         ),
+        Command::Verify {
+            issuer,
+            audience,
+            nonce,
+            claims,
+        } => net_certificates::verify(&issuer, &audience, &nonce, &claims),
         Command::Audit {
             server,
             log_key,
@@ -796,12 +845,34 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 request,
             }))
         }
+        WalletCommand::NetCertificates {
+            server,
+            wallet,
+            count,
+            suite,
+            out,
+        } => net_certificates::fetch(
+            &server.server,
+            &load_key(&wallet)?,
+            usize::from(count),
+            &suite,
+            &out,
+        ),
+        WalletCommand::Present {
+            request: Some(request),
+            certificates,
+            ..
+        } => net_certificates::present(&certificates, &request),
         WalletCommand::Present {
             wallet,
             client_id,
             nonce,
             predicates,
+            ..
         } => {
+            let (Some(client_id), Some(nonce)) = (client_id, nonce) else {
+                bail!("--client-id and --nonce are required (or --request for a Net Certificate)");
+            };
             let key = load_key(&wallet)?;
             let predicates = predicates
                 .iter()

@@ -186,6 +186,93 @@ fn serve_and_every_client_command_work_end_to_end() {
         assert!(audit.contains(kind), "{audit}");
     }
 
+    // Net Certificates: a batch of two, presented once each to a platform that verifies
+    // offline with `netid verify`, disclosing only what it asked for.
+    let fetched = netid_ok(&[
+        "wallet",
+        "net-certificates",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--count",
+        "2",
+        "--suite",
+        "intl",
+        "--out",
+        &path("net-certificates.json"),
+    ]);
+    assert!(fetched.contains("\"unused\":2"), "{fetched}");
+    let request = |nonce: &str| {
+        let file = path(&format!("request-{nonce}.json"));
+        std::fs::write(
+            &file,
+            serde_json::json!({"audience": "cli-platform", "nonce": nonce, "claims": ["age_over_18"]})
+                .to_string(),
+        )
+        .unwrap();
+        netid(
+            &[
+                "wallet",
+                "present",
+                "--request",
+                &file,
+                "--certificates",
+                &path("net-certificates.json"),
+            ],
+            b"",
+        )
+    };
+    let check = |presentation: &[u8], nonce: &str| {
+        netid(
+            &[
+                "verify",
+                "--issuer",
+                &server,
+                "--audience",
+                "cli-platform",
+                "--nonce",
+                nonce,
+                "--claim",
+                "age_over_18",
+            ],
+            presentation,
+        )
+    };
+    let first = request("nc-nonce-0001");
+    assert!(first.status.success());
+    let verified = check(&first.stdout, "nc-nonce-0001");
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let verified: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(verified["real_name_verified"], true);
+    assert_eq!(verified["claims"], serde_json::json!({"age_over_18": true}));
+    // For another nonce it is refused.
+    let wrong = check(&first.stdout, "nc-nonce-9999");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8(wrong.stderr).unwrap().contains("nonce"));
+    // Each certificate once: the third request finds none left.
+    let second = request("nc-nonce-0002");
+    assert!(second.status.success());
+    assert_ne!(first.stdout, second.stdout);
+    let third = request("nc-nonce-0003");
+    assert_eq!(third.status.code(), Some(1));
+    assert!(
+        String::from_utf8(third.stderr)
+            .unwrap()
+            .contains("no unused")
+    );
+    let mode = std::fs::metadata(path("net-certificates.json"))
+        .unwrap()
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+
     // Graceful shutdown; the service's own log lines carry no personal data.
     let logs = served.stop();
     assert!(logs.iter().any(|line| line.contains("request finished")));
