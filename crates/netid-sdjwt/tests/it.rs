@@ -395,3 +395,74 @@ fn the_rfc_9901_examples_verify() {
         11
     );
 }
+
+/// The Python interpreter with the independent `sd-jwt` package (`scripts/test` makes one).
+fn interop_python() -> String {
+    std::env::var("NETID_SDJWT_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+fn run_interop(mode: &str, input: &[u8]) -> Value {
+    use std::io::Write;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/sd_jwt_python.py");
+    let mut child = std::process::Command::new(interop_python())
+        .args([script, mode])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 with the sd-jwt package (scripts/test installs it)");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "sd-jwt (Python) {mode}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// netid's presentations verify in the OpenWallet Foundation's sd-jwt for Python, and its
+/// presentations verify in netid: key binding, digests and disclosures agree both ways.
+#[test]
+fn presentations_interoperate_with_sd_jwt_for_python() {
+    let f = issued(&Suite::intl());
+    let presentation = present(&f.sd_jwt, &["name", "age_over_18"], &f.holder, binding()).unwrap();
+    let request = json!({
+        "presentation": presentation,
+        "issuer_jwk": f.issuer.verifying_key().to_jwk(),
+        "aud": AUD,
+        "nonce": NONCE,
+    });
+    let payload = run_interop("verify", request.to_string().as_bytes());
+    assert_eq!(payload["name"], json!("测试甲"));
+    assert_eq!(payload["age_over_18"], json!(true));
+    assert_eq!(payload["real_name_verified"], json!(true));
+    assert!(payload.get("birth_date").is_none());
+    assert!(payload["cnf"]["jwk"].is_object());
+
+    let issued_there = run_interop("issue", b"");
+    let issuer_jwk: netid_crypto::Jwk =
+        serde_json::from_value(issued_there["issuer_jwk"].clone()).unwrap();
+    let issuer = netid_sdjwt::key_of_jwk(&issuer_jwk).unwrap();
+    let verified = verify(
+        issued_there["presentation"].as_str().unwrap(),
+        |_, _| Some(issuer.clone()),
+        &Expectations {
+            audience: issued_there["aud"].as_str().unwrap(),
+            nonce: issued_there["nonce"].as_str().unwrap(),
+            now: i64::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+            )
+            .unwrap(),
+            max_age: 300,
+            skew: 60,
+        },
+    )
+    .unwrap();
+    assert_eq!(verified.disclosed, vec!["age_over_18"]);
+    assert_eq!(verified.claims["age_over_18"], json!(true));
+    assert!(verified.claims.get("name").is_none());
+}
