@@ -1,7 +1,7 @@
 //! netid-sdjwt through its public API: issuance, presentation and verification in both
 //! suites, each rejection, and the status list.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::{SigningKey, Suite, VerifyingKey};
@@ -398,12 +398,15 @@ fn the_rfc_9901_examples_verify() {
 
 /// The Python interpreter with the independent `sd-jwt` package (`scripts/test` makes one).
 fn interop_python() -> String {
-    std::env::var("NETID_SDJWT_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+    std::env::var("NETID_TEST_SDJWT_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
 fn run_interop(mode: &str, input: &[u8]) -> Value {
     use std::io::Write;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/sd_jwt_python.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/interop/sd_jwt_python.py"
+    );
     let mut child = std::process::Command::new(interop_python())
         .args([script, mode])
         .stdin(std::process::Stdio::piped())

@@ -41,6 +41,8 @@ pub const STATUS_VALIDITY_SECONDS: u64 = 3600;
 const HOLDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// Validity of a platform's mutual-TLS client certificate.
 const PLATFORM_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
+/// Validity of a Net Certificate issuer key's certificate.
+const NET_CERTIFICATE_ISSUER_SECONDS: u64 = 365 * 86_400;
 /// Validity of the OCSP responder's certificate.
 const RESPONDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// The OCSP responder's certificate is renewed when less than this remains of it.
@@ -750,6 +752,37 @@ impl Ca {
             },
         )
         .await
+    }
+
+    /// Certifies a Net Certificate issuer key under the current CA (digitalSignature, one
+    /// year): the leaf of the `x5c` chain the issuer metadata publishes. Returns the
+    /// certificate and the chain above it, DER, leaf first.
+    pub(crate) async fn certify_net_certificate_issuer(
+        &self,
+        state: &AppState,
+        key: &VerifyingKey,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        let (row, _) = self
+            .issue_end_entity(
+                state,
+                key,
+                EndEntity {
+                    subject: "CN=netid Net Certificate issuer,O=netid",
+                    profile: Profile::CredentialIssuer,
+                    profile_name: "net-certificate-issuer",
+                    validity: NET_CERTIFICATE_ISSUER_SECONDS,
+                    holder: None,
+                    platform: None,
+                },
+            )
+            .await?;
+        let issuer = self.issuer()?;
+        Ok(vec![row.der, to_der(&issuer.issuing)?])
+    }
+
+    /// The suite of the CA that issues now, if certified.
+    pub(crate) fn issuing_suite(&self) -> Option<SuiteId> {
+        self.issuer().ok().map(|issuer| issuer.suite)
     }
 
     /// Issues a platform's mutual-TLS client certificate, naming it by its client id.

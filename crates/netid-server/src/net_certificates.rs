@@ -4,6 +4,7 @@
 //! signed Token Status List per suite, and keeps only each certificate's status: never the
 //! certificates themselves, and never where they are used.
 
+use base64ct::Encoding;
 use netid_core::Date;
 use netid_crypto::{Jwk, SigningKey, Suite, SuiteId};
 use netid_log::EntryKind;
@@ -39,6 +40,9 @@ const INDEX_DRAWS: usize = 8;
 pub(crate) struct NetCertificateIssuer {
     issuer: String,
     keys: Vec<IssuerKey>,
+    /// Per suite, the `x5c` chain (DER, leaf first) of the issuer key, once the CA of that
+    /// suite certified it.
+    chains: std::sync::RwLock<Vec<(SuiteId, Vec<Vec<u8>>)>>,
 }
 
 struct IssuerKey {
@@ -77,6 +81,7 @@ impl NetCertificateIssuer {
         Ok(Self {
             issuer: public_url.trim_end_matches('/').to_owned(),
             keys,
+            chains: std::sync::RwLock::new(Vec::new()),
         })
     }
 
@@ -87,20 +92,91 @@ impl NetCertificateIssuer {
             .ok_or(Error::Internal("no net certificate issuer key of a suite"))
     }
 
-    /// The issuer metadata (SD-JWT VC §5): the issuer and its keys as a JWK Set.
+    /// The issuer metadata (SD-JWT VC §5): the issuer and its keys as a JWK Set, each with
+    /// its `x5c` chain (RFC 7517 §4.7) once netid's CA of that suite certified it.
     pub(crate) fn metadata(&self) -> Value {
+        let chains = self
+            .chains
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         let keys: Vec<Value> = self
             .keys
             .iter()
             .map(|key| {
                 let jwk = key.key.verifying_key().to_jwk();
-                json!({
+                let mut published = json!({
                     "kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y,
                     "kid": key.kid, "alg": netid_sdjwt::alg(key.suite), "use": "sig",
-                })
+                });
+                if let Some((_, chain)) = chains.iter().find(|(suite, _)| *suite == key.suite) {
+                    let x5c: Vec<String> = chain
+                        .iter()
+                        .map(|der| base64ct::Base64::encode_string(der))
+                        .collect();
+                    if let Some(object) = published.as_object_mut() {
+                        object.insert("x5c".to_owned(), json!(x5c));
+                    }
+                }
+                published
             })
             .collect();
         json!({ "issuer": self.issuer, "jwks": { "keys": keys } })
+    }
+
+    /// Has the CA certify the issuer key of its suite when it has no certificate from the
+    /// current CA or less than 30 days of one remain: at start, hourly, and after the CA is
+    /// certified or rolled over. Returns whether it certified one.
+    pub(crate) async fn certify_keys(&self, state: &AppState) -> Result<bool, Error> {
+        let Some(suite) = state.ca.issuing_suite() else {
+            return Ok(false);
+        };
+        let now = u64::try_from(state.clock.now().0).unwrap_or(0);
+        let current = self
+            .chains
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(known, _)| *known == suite)
+            .map(|(_, chain)| chain.clone());
+        let issuing = state.ca.chain().ok();
+        let still_good = current.as_ref().is_some_and(|chain| {
+            let leaf = chain
+                .first()
+                .and_then(|der| <netid_ca::Certificate as der::Decode>::from_der(der).ok());
+            let under_current_ca = chain
+                .get(1)
+                .zip(issuing.as_ref())
+                .is_some_and(|(der, pem)| {
+                    <netid_ca::Certificate as der::DecodePem>::from_pem(pem)
+                        .ok()
+                        .and_then(|certificate| der::Encode::to_der(&certificate).ok())
+                        .is_some_and(|issuing| issuing == *der)
+                });
+            under_current_ca
+                && leaf.is_some_and(|leaf| {
+                    leaf.tbs_certificate()
+                        .validity()
+                        .not_after
+                        .to_unix_duration()
+                        .as_secs()
+                        > now + 30 * 86_400
+                })
+        });
+        if still_good {
+            return Ok(false);
+        }
+        let chain = state
+            .ca
+            .certify_net_certificate_issuer(state, self.key(suite)?.key.verifying_key())
+            .await?;
+        let mut chains = self
+            .chains
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        chains.retain(|(known, _)| *known != suite);
+        chains.push((suite, chain));
+        Ok(true)
     }
 
     fn status_uri(&self, suite: SuiteId) -> String {

@@ -60,10 +60,14 @@ impl AppState {
         })
     }
 
-    /// Renews what the CA must keep current (its OCSP responder's certificate, when less than
-    /// 30 days remain). Returns whether anything was renewed.
+    /// Renews what the CA must keep current: the OCSP responders' certificates when less than
+    /// 30 days remain, and the Net Certificate issuer key's certificate (issued again after a
+    /// restart, when the CA changed, or near its end). Returns whether a responder's
+    /// certificate was renewed.
     pub async fn renew_certificates(&self) -> Result<bool, crate::Error> {
-        self.ca.renew_responders_if_due(self).await
+        let responders = self.ca.renew_responders_if_due(self).await?;
+        self.net_certificates.certify_keys(self).await?;
+        Ok(responders)
     }
 
     /// Sequences committed log entries and signs a checkpoint if the log grew.

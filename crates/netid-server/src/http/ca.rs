@@ -153,16 +153,20 @@ async fn certify(
     _operator: Operator,
     Json(request): Json<CertifyCaRequest>,
 ) -> Result<Json<CaStatus>, ApiError> {
-    Ok(Json(
-        state
-            .ca
-            .certify(
-                &state,
-                &request.root_certificate,
-                &request.issuing_certificate,
-            )
-            .await?,
-    ))
+    let status = state
+        .ca
+        .certify(
+            &state,
+            &request.root_certificate,
+            &request.issuing_certificate,
+        )
+        .await?;
+    // The Net Certificate issuer key gets its certificate from the new CA at once; a failure
+    // there is retried hourly and does not undo the certification.
+    if let Err(error) = state.net_certificates.certify_keys(&state).await {
+        tracing::warn!(%error, "certifying the Net Certificate issuer key failed");
+    }
+    Ok(Json(status))
 }
 
 async fn rollover(

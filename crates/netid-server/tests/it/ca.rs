@@ -395,7 +395,12 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
     profiles.sort_unstable();
     assert_eq!(
         profiles,
-        vec!["holder-signing", "ocsp-responder", "platform-client"]
+        vec![
+            "holder-signing",
+            "net-certificate-issuer",
+            "ocsp-responder",
+            "platform-client"
+        ]
     );
     expiring(4000)
         .await

@@ -376,3 +376,53 @@ async fn verifying_a_thousand_presentations_makes_no_request_to_the_service() {
     );
     served.abort();
 }
+
+/// Once netid's CA is certified, the issuer key of its suite is published with an `x5c`
+/// chain: a certificate for exactly that key (digitalSignature) under the issuing CA, which
+/// validates to the root; the other suite's key has none.
+#[tokio::test]
+async fn the_issuer_key_is_published_with_its_x5c_chain_under_netids_ca() {
+    let suite = Suite::intl();
+    let (server, _data, client, _wallet) = crate::ca::world("intl").await;
+    let before: serde_json::Value = client.get("/.well-known/jwt-vc-issuer").await.json();
+    assert!(
+        before["jwks"]["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|key| key.get("x5c").is_none())
+    );
+    let (root, issuing) = crate::ca::certify_with_new_root(&client, &suite).await;
+    let metadata: serde_json::Value = client.get("/.well-known/jwt-vc-issuer").await.json();
+    let keys = metadata["jwks"]["keys"].as_array().unwrap();
+    let intl = keys.iter().find(|key| key["crv"] == "P-256").unwrap();
+    let gm = keys.iter().find(|key| key["crv"] == "SM2").unwrap();
+    assert!(gm.get("x5c").is_none());
+    let chain: Vec<netid_ca::Certificate> = intl["x5c"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|der| {
+            let der = base64ct::Base64::decode_vec(der.as_str().unwrap()).unwrap();
+            <netid_ca::Certificate as der::Decode>::from_der(&der).unwrap()
+        })
+        .collect();
+    assert_eq!(chain.len(), 2);
+    assert_eq!(chain[1], issuing);
+    let jwk: netid_crypto::Jwk = serde_json::from_value(intl.clone()).unwrap();
+    let key = netid_sdjwt::key_of_jwk(&jwk).unwrap();
+    assert_eq!(
+        der::Encode::to_der(chain[0].tbs_certificate().subject_public_key_info()).unwrap(),
+        key.to_spki_der().unwrap()
+    );
+    let now = u64::try_from(now()).unwrap();
+    netid_ca::validate_path(
+        &chain[0],
+        &chain[1..],
+        std::slice::from_ref(&root.certificate),
+        now,
+        &[],
+    )
+    .unwrap();
+    server.stop().await;
+}
