@@ -61,12 +61,9 @@ enum Command {
     /// The certification authority's offline root.
     #[command(subcommand)]
     Ca(CaCommand),
-    /// Audit the transparency log: fetch the latest checkpoint and every entry, check them
-    /// against every checkpoint seen before, verify the log's consistency proofs, and print
-    /// the public counts per month. Exits 1 on any inconsistency.
     /// Verify a Net Certificate presentation (standard input) as a platform would: fetches the
-    /// issuer's keys and status list, checks audience, nonce and that nothing more than the
-    /// claims asked is disclosed; prints the disclosed claims as JSON.
+    /// issuer's keys and status list, checks audience, nonce and that exactly the claims asked
+    /// are disclosed; prints the disclosed claims as JSON.
     Verify {
         /// The issuer (its `iss`, the service's public URL).
         #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
@@ -81,6 +78,9 @@ enum Command {
         #[arg(long = "claim")]
         claims: Vec<String>,
     },
+    /// Audit the transparency log: fetch the latest checkpoint and every entry, check them
+    /// against every checkpoint seen before, verify the log's consistency proofs, and print
+    /// the public counts per month. Exits 1 on any inconsistency.
     Audit {
         #[command(flatten)]
         server: ServerArgs,

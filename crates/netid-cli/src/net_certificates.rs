@@ -2,8 +2,9 @@
 //! holder's and the platform's side of Net Certificates.
 //!
 //! The wallet keeps its certificates in one JSON file (mode 0600) with the key of each, and
-//! marks each used after one presentation: two platforms comparing what they received find
-//! nothing in common.
+//! removes each, key included, when it presents it: a certificate is shown once, so two
+//! platforms comparing what they received find no certificate in common. A lock file next to
+//! it keeps two `netid` processes from using the same certificate or losing a batch.
 
 use std::io::Read;
 use std::path::Path;
@@ -25,8 +26,45 @@ struct Stored {
     key: String,
     /// The SD-JWT VC.
     credential: String,
-    /// Whether it was presented already.
-    used: bool,
+}
+
+impl Stored {
+    /// Its `exp`, read from the issuer-signed JWT (0 if unreadable: treated as expired).
+    fn expires_at(&self) -> i64 {
+        self.credential
+            .split('~')
+            .next()
+            .and_then(|jwt| netid_sdjwt::Jws::parse(jwt, "net certificate").ok())
+            .and_then(|jws| jws.payload.get("exp").and_then(serde_json::Value::as_i64))
+            .unwrap_or(0)
+    }
+}
+
+/// Holds `<file>.lock` while the file is read and rewritten.
+struct Lock(std::path::PathBuf);
+
+impl Lock {
+    fn take(path: &Path) -> anyhow::Result<Self> {
+        let lock = path.with_extension("lock");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+            .with_context(|| {
+                format!(
+                    "{} is in use by another netid (if none is running, remove {})",
+                    path.display(),
+                    lock.display()
+                )
+            })?;
+        Ok(Self(lock))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 impl Drop for Stored {
@@ -53,24 +91,31 @@ fn load(path: &Path) -> anyhow::Result<Store> {
         .with_context(|| format!("{} is not a Net Certificate file", path.display()))
 }
 
-/// Writes the file whole (mode 0600) and then renames it over the old one, so that a crash
-/// leaves either the old or the new file.
+/// Writes the file whole (mode 0600), renames it over the old one and syncs the directory,
+/// so that a crash leaves either the old or the new file. Called under the [`Lock`].
 fn save(path: &Path, store: &Store) -> anyhow::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::PermissionsExt;
     let json = Zeroizing::new(serde_json::to_string_pretty(store)?);
     let temporary = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&temporary);
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
+        .create_new(true)
         .open(&temporary)
         .with_context(|| format!("creating {}", temporary.display()))?;
-    file.write_all(json.as_bytes())
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|()| file.write_all(json.as_bytes()))
         .and_then(|()| file.sync_all())
         .with_context(|| format!("writing {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("replacing {}", path.display()))
+    std::fs::rename(&temporary, path).with_context(|| format!("replacing {}", path.display()))?;
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(directory)
+        .and_then(|directory| directory.sync_all())
+        .with_context(|| format!("syncing {}", directory.display()))
 }
 
 /// `netid wallet net-certificates`: asks for `count` certificates, each for a fresh key of
@@ -119,20 +164,16 @@ pub(crate) fn fetch(
             keys.len()
         );
     }
+    let _lock = Lock::take(out)?;
     let mut store = load(out)?;
     for (key, credential) in keys.iter().zip(issued.credentials) {
         store.certificates.push(Stored {
             key: key.to_pkcs8_pem()?.to_string(),
             credential,
-            used: false,
         });
     }
     save(out, &store)?;
-    let unused = store
-        .certificates
-        .iter()
-        .filter(|stored| !stored.used)
-        .count();
+    let unused = store.certificates.len();
     println!(
         "{}",
         serde_json::json!({ "issued": keys.len(), "unused": unused })
@@ -140,18 +181,26 @@ pub(crate) fn fetch(
     Ok(())
 }
 
-/// `netid wallet present --request FILE`: presents the next unused certificate, disclosing
-/// exactly the claims the request names, and marks it used.
+/// `netid wallet present --request FILE`: presents the next certificate that has not
+/// expired, disclosing exactly the claims the request names, and removes it (and any expired
+/// one) from the file.
 pub(crate) fn present(certificates: &Path, request: &Path) -> anyhow::Result<()> {
     let request: PresentationRequest = serde_json::from_str(&crate::read(request)?)
         .context("the request must be {\"audience\", \"nonce\", \"claims\": [...]}")?;
+    let _lock = Lock::take(certificates)?;
     let mut store = load(certificates)?;
-    let Some(stored) = store.certificates.iter_mut().find(|stored| !stored.used) else {
+    let now = crate::now()?;
+    store
+        .certificates
+        .retain(|stored| stored.expires_at() > now + 60);
+    if store.certificates.is_empty() {
+        save(certificates, &store)?;
         bail!(
             "no unused Net Certificate in {}; get more with `netid wallet net-certificates`",
             certificates.display()
         );
-    };
+    }
+    let stored = store.certificates.remove(0);
     let key = [Suite::gm(), Suite::intl()]
         .into_iter()
         .find_map(|suite| suite.signing_key_from_pkcs8_pem(&stored.key).ok())
@@ -167,8 +216,7 @@ pub(crate) fn present(certificates: &Path, request: &Path) -> anyhow::Result<()>
             issued_at: crate::now()?,
         },
     )?;
-    stored.used = true;
-    // Marked used before it is shown: a crash must not let it be presented twice.
+    // Removed before it is shown: a crash must not let it be presented twice.
     save(certificates, &store)?;
     println!("{presentation}");
     Ok(())
@@ -201,12 +249,12 @@ pub(crate) fn verify(
             response.text().await.context("reading the answer")
         })
     };
-    verifier.load_issuer_metadata(&fetch(&verifier.metadata_url())?, crate::now()?)?;
+    verifier.load_issuer_metadata(&fetch(&verifier.metadata_url())?)?;
     let claims: Vec<&str> = claims.iter().map(String::as_str).collect();
     let request = netid_verify::Request::new(audience, nonce, &claims);
     let disclosed = match verifier.verify(presentation, &request, crate::now()?) {
         Err(netid_verify::Error::StatusUnavailable { uri }) => {
-            if !uri.starts_with(issuer) {
+            if !uri.starts_with(&format!("{issuer}/")) {
                 bail!("the certificate's status list {uri} is not the issuer's");
             }
             verifier.load_status_list(&uri, &fetch(&uri)?, crate::now()?)?;

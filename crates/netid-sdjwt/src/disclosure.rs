@@ -60,6 +60,15 @@ impl HashAlg {
     }
 }
 
+/// The `_sd_alg` of a payload: `sha-256` when absent (RFC 9901 §4.1.1).
+pub(crate) fn sd_alg_of(payload: &serde_json::Map<String, Value>) -> Result<HashAlg, Error> {
+    match payload.get("_sd_alg") {
+        None => Ok(HashAlg::Sha256),
+        Some(Value::String(name)) => HashAlg::from_name(name),
+        Some(_) => Err(malformed("sd-jwt", "_sd_alg is not a string")),
+    }
+}
+
 /// One Disclosure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disclosure {

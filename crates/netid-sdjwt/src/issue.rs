@@ -44,6 +44,20 @@ pub fn issue(issuance: &Issuance<'_>, key: &SigningKey) -> Result<String, Error>
     if issuance.disclosable.len() > issuance.digests {
         return Err(malformed("issuance", "more claims than digests"));
     }
+    // A claim of the caller's must not replace one the format defines.
+    const RESERVED: [&str; 10] = [
+        "iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd", "_sd_alg", "...",
+    ];
+    if let Some((name, _)) = issuance
+        .plain
+        .iter()
+        .chain(&issuance.disclosable)
+        .find(|(name, _)| RESERVED.contains(name))
+    {
+        return Err(Error::ClaimNameConflict {
+            name: (*name).to_owned(),
+        });
+    }
     let alg = HashAlg::of_suite(key.suite());
     let disclosures = issuance
         .disclosable

@@ -55,5 +55,7 @@ pub use jws::{Jws, alg, key_of_jwk, sign, suite_of_alg, suite_of_jwk, thumbprint
 /// The `vct` of a Net Certificate.
 pub const NET_CERTIFICATE_VCT: &str = "urn:netid:vct:net-certificate:1";
 pub use present::{Binding, KB_JWT_TYP, present};
-pub use status::{STATUS_LIST_TYP, StatusList, StatusListToken, verify_status_list};
+pub use status::{
+    STATUS_LIST_TYP, StatusList, StatusListToken, VerifiedStatusList, verify_status_list,
+};
 pub use verify::{Expectations, Verified, verify};

@@ -4,8 +4,8 @@
 use netid_crypto::SigningKey;
 use serde_json::{Map, Value};
 
-use crate::disclosure::{Disclosure, HashAlg};
-use crate::error::{Error, malformed};
+use crate::disclosure::{Disclosure, sd_alg_of};
+use crate::error::Error;
 use crate::jws::{self, Jws};
 
 /// The `typ` of a key-binding JWT.
@@ -33,11 +33,7 @@ pub fn present(
     let mut parts = sd_jwt.split('~');
     let jwt = parts.next().unwrap_or_default();
     let issued = Jws::parse(jwt, "sd-jwt")?;
-    let alg = match issued.payload.get("_sd_alg") {
-        None => HashAlg::Sha256,
-        Some(Value::String(name)) => HashAlg::from_name(name)?,
-        Some(_) => return Err(malformed("sd-jwt", "_sd_alg is not a string")),
-    };
+    let alg = sd_alg_of(&issued.payload)?;
     let disclosures = parts
         .filter(|part| !part.is_empty())
         .map(Disclosure::parse)

@@ -14,6 +14,8 @@ use crate::jws::{self, Jws};
 
 /// The `typ` of a status list token.
 pub const STATUS_LIST_TYP: &str = "statuslist+jwt";
+/// How far a list's `iat` may lie ahead of the verifier's clock.
+const CLOCK_SKEW_SECONDS: i64 = 60;
 /// The largest list a verifier inflates, in bytes (128 Mi statuses): a bound on what a
 /// compressed list can make a verifier allocate.
 const MAX_LIST_BYTES: u64 = 16 << 20;
@@ -108,14 +110,25 @@ impl StatusList {
     }
 }
 
+/// A checked status list token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedStatusList {
+    /// The statuses.
+    pub list: StatusList,
+    /// When the issuer made it (`iat`).
+    pub issued_at: i64,
+    /// When it stops being valid (`exp`).
+    pub expires_at: i64,
+}
+
 /// Checks a status list token for the list at `uri`, signed by the issuer's key (found by
-/// `issuer_key`), not expired at `now`. Returns the list and its `exp`.
+/// `issuer_key`), made before and valid at `now`.
 pub fn verify_status_list(
     token: &str,
     issuer_key: impl Fn(Option<&str>, SuiteId) -> Option<VerifyingKey>,
     uri: &str,
     now: i64,
-) -> Result<(StatusList, i64), Error> {
+) -> Result<VerifiedStatusList, Error> {
     let jwt = Jws::parse(token, "status list")?;
     if jwt.header_str("typ") != Some(STATUS_LIST_TYP) {
         return Err(malformed("status list", "typ is not statuslist+jwt"));
@@ -138,6 +151,14 @@ pub fn verify_status_list(
     if expires_at <= now {
         return Err(Error::Expired);
     }
+    let issued_at = jwt
+        .payload
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| malformed("status list", "no iat"))?;
+    if issued_at > now + CLOCK_SKEW_SECONDS {
+        return Err(Error::NotYetValid);
+    }
     let list = jwt
         .payload
         .get("status_list")
@@ -158,5 +179,9 @@ pub fn verify_status_list(
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_LIST_BYTES {
         return Err(malformed("status list", "the list is larger than 16 MiB"));
     }
-    Ok((StatusList { bytes }, expires_at))
+    Ok(VerifiedStatusList {
+        list: StatusList { bytes },
+        issued_at,
+        expires_at,
+    })
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use netid_crypto::{Jwk, SuiteId, VerifyingKey};
 use serde_json::{Map, Value};
 
-use crate::disclosure::{Disclosure, HashAlg};
+use crate::disclosure::{Disclosure, sd_alg_of};
 use crate::error::{Error, malformed};
 use crate::jws::{Jws, key_of_jwk};
 use crate::present::KB_JWT_TYP;
@@ -62,11 +62,7 @@ pub fn verify(
     if !jwt.verify(&key) {
         return Err(Error::BadIssuerSignature);
     }
-    let alg = match jwt.payload.get("_sd_alg") {
-        None => HashAlg::Sha256,
-        Some(Value::String(name)) => HashAlg::from_name(name)?,
-        Some(_) => return Err(malformed("issuer-signed jwt", "_sd_alg is not a string")),
-    };
+    let alg = sd_alg_of(&jwt.payload)?;
 
     // Every Disclosure once, by digest.
     let mut by_digest: HashMap<String, Disclosure> = HashMap::new();

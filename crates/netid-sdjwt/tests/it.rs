@@ -287,9 +287,10 @@ fn status_lists_round_trip_and_refuse_what_they_must() {
         }
         assert!(list.revoke(1 << 16).is_err());
         let token = status_token(&key, &list, T0 + 3600);
-        let (read, expires_at) =
+        let verified =
             verify_status_list(&token, lookup, "https://netid.test/v1/status/1", T0).unwrap();
-        assert_eq!(expires_at, T0 + 3600);
+        assert_eq!((verified.issued_at, verified.expires_at), (T0, T0 + 3600));
+        let read = verified.list;
         for index in [0, 7, 8, 65_535] {
             assert!(read.is_revoked(index).unwrap());
         }

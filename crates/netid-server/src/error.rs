@@ -233,6 +233,17 @@ pub enum Refusal {
     /// No certificate has that serial number (among the holder's own, when a holder asks).
     #[error("no certificate with this serial number was found (a holder sees only their own)")]
     CertificateNotFound,
+    /// The holder has as many unexpired Net Certificates as allowed.
+    #[error(
+        "you already have {limit} unexpired Net Certificates; use them, or wait until some expire"
+    )]
+    NetCertificateLimit {
+        /// The limit.
+        limit: u64,
+    },
+    /// No free status-list index was found for a batch (the lists are nearly full).
+    #[error("Net Certificates cannot be issued at the moment; try again later")]
+    NetCertificatesUnavailable,
     /// The handover package would not fit in one request to the successor.
     #[error(
         "the CA has too many certificates ({certificates}) to hand over in one package; nothing was changed"

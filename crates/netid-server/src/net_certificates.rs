@@ -1,11 +1,11 @@
 //! Net Certificates (issue #5, Measures Art. 2): SD-JWT VCs that carry the Net ID and the
 //! holder's document details, every one selectively disclosable, which a platform verifies
 //! offline. The service signs them, publishes its keys (`/.well-known/jwt-vc-issuer`) and one
-//! signed Token Status List per suite, and keeps only each certificate's status: never the
-//! certificates themselves, and never where they are used.
+//! signed Token Status List per suite, and keeps of each certificate only what its status
+//! needs (holder, status index, day of issuance, expiry, revocation) until a day after it
+//! expires: never the certificate itself, and never where it is used.
 
 use base64ct::Encoding;
-use netid_core::Date;
 use netid_crypto::{Jwk, SigningKey, Suite, SuiteId};
 use netid_log::EntryKind;
 use netid_proto::{NetCertificateRequest, NetCertificateResponse, signing};
@@ -26,15 +26,27 @@ const VALIDITY_SECONDS: i64 = 30 * 86_400;
 /// Digests in every certificate's `_sd`: nine claims and decoys, the same count for all.
 const DIGESTS: usize = 16;
 /// Statuses per list: indexes are drawn at random from this range, so that neighbouring
-/// indexes say nothing about issuance order or batch.
-const STATUS_LIST_SIZE: u64 = 1 << 20;
+/// indexes say nothing about issuance order or batch. 4 Mi entries (512 KiB before
+/// compression); indexes of expired certificates are reused.
+const STATUS_LIST_SIZE: u64 = 1 << 22;
 /// How long a status list token is valid, and how long a verifier may cache it.
 const STATUS_LIST_VALIDITY_SECONDS: i64 = 3600;
 const STATUS_LIST_TTL_SECONDS: i64 = 600;
-/// Ages at which a predicate claim changes.
+/// Ages of the predicate claims.
 const AGE_THRESHOLDS: [u16; 3] = [14, 16, 18];
 /// Tries to draw unused status indexes before giving up.
 const INDEX_DRAWS: usize = 8;
+/// The most unexpired Net Certificates a holder may have: a bound on what one holder can
+/// take of the status lists.
+const MAX_UNEXPIRED_PER_HOLDER: u64 = 200;
+/// A revoked certificate stays listed this long after its `exp` (verifiers allow clock
+/// skew), and its row is forgotten a day after, its index free again.
+const LISTED_AFTER_EXPIRY_SECONDS: i64 = 300;
+const FORGOTTEN_AFTER_EXPIRY_SECONDS: i64 = 86_400;
+/// How long a signed status list is served before it is made again.
+const STATUS_LIST_CACHE_SECONDS: i64 = 60;
+/// China Standard Time, the day boundary of certificate times.
+const CST_OFFSET_SECONDS: i64 = 8 * 3600;
 
 /// The service's Net Certificate issuer: one key per suite.
 pub(crate) struct NetCertificateIssuer {
@@ -43,6 +55,8 @@ pub(crate) struct NetCertificateIssuer {
     /// Per suite, the `x5c` chain (DER, leaf first) of the issuer key, once the CA of that
     /// suite certified it.
     chains: std::sync::RwLock<Vec<(SuiteId, Vec<Vec<u8>>)>>,
+    /// Per suite, the signed status list and when it was made.
+    status_lists: std::sync::Mutex<Vec<(SuiteId, i64, String)>>,
 }
 
 struct IssuerKey {
@@ -82,6 +96,7 @@ impl NetCertificateIssuer {
             issuer: public_url.trim_end_matches('/').to_owned(),
             keys,
             chains: std::sync::RwLock::new(Vec::new()),
+            status_lists: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -183,20 +198,46 @@ impl NetCertificateIssuer {
         format!("{}/v1/status/{}", self.issuer, suite.as_str())
     }
 
-    /// The signed status list of `suite`, made now from the store.
+    /// Drops the cached status lists: called after a revocation, so that it shows at once.
+    pub(crate) fn forget_status_lists(&self) {
+        self.status_lists
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    /// The signed status list of `suite`: made from the store at most once a minute (and
+    /// after every revocation), so that fetching it costs the service little.
     pub(crate) async fn status_list(
         &self,
         state: &AppState,
         suite: SuiteId,
     ) -> Result<String, Error> {
         let now = state.clock.now();
+        let cached = self
+            .status_lists
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(known, made_at, _)| {
+                *known == suite && now.0.saturating_sub(*made_at) < STATUS_LIST_CACHE_SECONDS
+            })
+            .map(|(_, _, token)| token.clone());
+        if let Some(token) = cached {
+            return Ok(token);
+        }
         let mut list = StatusList::new(STATUS_LIST_SIZE);
-        for index in state.store.revoked_credentials(suite.as_str(), now).await? {
+        let listed_since = Timestamp(now.0 - LISTED_AFTER_EXPIRY_SECONDS);
+        for index in state
+            .store
+            .revoked_credentials(suite.as_str(), listed_since)
+            .await?
+        {
             list.revoke(index)
                 .map_err(|_| Error::Internal("a stored status index outside the list"))?;
         }
         let key = self.key(suite)?;
-        Ok(list.sign(
+        let token = list.sign(
             &StatusListToken {
                 uri: &self.status_uri(suite),
                 kid: &key.kid,
@@ -205,7 +246,14 @@ impl NetCertificateIssuer {
                 ttl: STATUS_LIST_TTL_SECONDS,
             },
             &key.key,
-        )?)
+        )?;
+        let mut cache = self
+            .status_lists
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.retain(|(known, _, _)| *known != suite);
+        cache.push((suite, now.0, token.clone()));
+        Ok(token)
     }
 
     /// Issues one Net Certificate per holder key to the holder who signed `request`.
@@ -249,7 +297,9 @@ impl NetCertificateIssuer {
             &request.signature,
         )
         .await?;
-        let today = state.clock.today()?;
+        // One reading of the clock for the whole batch.
+        let now = state.clock.now();
+        let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
         let record = personal::open(&state.keys.master, &holder, today)?;
         let age = record
             .birth_date()
@@ -259,8 +309,7 @@ impl NetCertificateIssuer {
             return Err(Refusal::GuardianRequired.into());
         }
         let net_id = personal::net_id(&state.keys.master, &holder)?;
-        let now = state.clock.now();
-        let expires_at = expiry(now, record.birth_date())?;
+        let (issued_at, expires_at) = validity(now);
         let mut claims: Vec<(&str, Value)> = vec![
             ("net_id", json!(net_id.expose())),
             ("name", json!(record.name().expose())),
@@ -285,7 +334,7 @@ impl NetCertificateIssuer {
                     Ok(CredentialRow {
                         suite: key.suite().as_str().to_owned(),
                         status_index: random_index()?,
-                        issued_at: now,
+                        issued_at: Timestamp(issued_at),
                         expires_at: Timestamp(expires_at),
                     })
                 })
@@ -301,8 +350,8 @@ impl NetCertificateIssuer {
                             issuer: &self.issuer,
                             kid: &issuer.kid,
                             vct: NET_CERTIFICATE_VCT,
-                            issued_at: now.0,
-                            not_before: now.0,
+                            issued_at,
+                            not_before: issued_at,
                             expires_at,
                             holder_key,
                             status: Some((row.status_index, &uri)),
@@ -318,47 +367,47 @@ impl NetCertificateIssuer {
                 state
                     .log
                     .entry(EntryKind::CredentialIssued, Some(&log_key), None, now)?;
-            match state
+            let issued = state
                 .store
-                .issue_credentials(holder.id, rows, log_entry)
-                .await
-            {
+                .issue_credentials(
+                    holder.id,
+                    holder.wallet_key.fingerprint.clone(),
+                    rows,
+                    log_entry,
+                    MAX_UNEXPIRED_PER_HOLDER,
+                    now,
+                    Timestamp(now.0 - FORGOTTEN_AFTER_EXPIRY_SECONDS),
+                )
+                .await;
+            match issued {
                 Ok(()) => {
                     tracing::info!(target: "netid::security", event = "net_certificates_issued", count = credentials.len());
                     return Ok(NetCertificateResponse { credentials });
                 }
                 Err(netid_store::Error::AlreadyExists {
                     what: Conflict::StatusIndex,
-                }) => continue,
+                }) => {}
+                // A recovery replaced the wallet key after it was checked.
+                Err(netid_store::Error::NotFound { .. }) => {
+                    return Err(Refusal::BadWalletSignature.into());
+                }
+                Err(netid_store::Error::CredentialLimit { limit }) => {
+                    return Err(Refusal::NetCertificateLimit { limit }.into());
+                }
                 Err(error) => return Err(error.into()),
             }
         }
-        Err(Error::Internal("no free status indexes were drawn"))
+        Err(Refusal::NetCertificatesUnavailable.into())
     }
 }
 
-/// A certificate's end: 30 days from `now`, or the start (Beijing time) of the day an age
-/// predicate changes, whichever comes first, so that `age_over_N` is never stale.
-fn expiry(now: Timestamp, birth_date: Date) -> Result<i64, Error> {
-    const CST_OFFSET: i64 = 8 * 3600;
-    let today = now.0.saturating_add(CST_OFFSET).div_euclid(86_400);
-    let age_on = |day: i64| {
-        Date::from_days_since_unix_epoch(day)
-            .and_then(|date| birth_date.age_on(date))
-            .ok_or(Error::Internal("a date out of range"))
-    };
-    let age_now = age_on(today)?;
-    let last = now.0 + VALIDITY_SECONDS;
-    for day in today + 1..=today + VALIDITY_SECONDS / 86_400 {
-        let age = age_on(day)?;
-        if AGE_THRESHOLDS
-            .iter()
-            .any(|threshold| age_now < *threshold && age >= *threshold)
-        {
-            return Ok((day * 86_400 - CST_OFFSET).min(last));
-        }
-    }
-    Ok(last)
+/// A certificate's `iat` (= `nbf`) and `exp`: the start of the day in Beijing time and 30
+/// days after. Whole days, the same for everyone issued that day, so that the times say
+/// nothing about the holder (a birthday) or the batch (the second it was issued).
+fn validity(now: Timestamp) -> (i64, i64) {
+    let day = now.0.saturating_add(CST_OFFSET_SECONDS).div_euclid(86_400);
+    let start = day * 86_400 - CST_OFFSET_SECONDS;
+    (start, start + VALIDITY_SECONDS)
 }
 
 fn random_index() -> Result<u64, Error> {
@@ -374,30 +423,12 @@ mod tests {
     const NOON_2026_03_01_CST: i64 = 1_772_337_600;
 
     #[test]
-    fn certificates_end_when_an_age_predicate_would_change() {
-        let now = Timestamp(NOON_2026_03_01_CST);
-        // Turns 18 on 2026-03-11: the certificate ends at the start of that day, Beijing time.
-        let turning = Date::from_ymd(2008, 3, 11).unwrap();
-        assert_eq!(
-            expiry(now, turning).unwrap(),
-            NOON_2026_03_01_CST - 12 * 3600 + 10 * 86_400
-        );
-        // An adult's runs its full 30 days; so does a 15-year-old's far from 16.
-        for born in [
-            Date::from_ymd(1990, 3, 11).unwrap(),
-            Date::from_ymd(2010, 9, 1).unwrap(),
-        ] {
-            assert_eq!(
-                expiry(now, born).unwrap(),
-                NOON_2026_03_01_CST + VALIDITY_SECONDS
-            );
-        }
-        // Born on 29 February 2012: 14 on 2026-03-01 (no 29 February in 2026), so already 14
-        // today; nothing changes within 30 days.
-        let leap = Date::from_ymd(2012, 2, 29).unwrap();
-        assert_eq!(
-            expiry(now, leap).unwrap(),
-            NOON_2026_03_01_CST + VALIDITY_SECONDS
-        );
+    fn certificate_times_are_whole_beijing_days_shared_by_everyone_issued_that_day() {
+        let (issued, expires) = validity(Timestamp(NOON_2026_03_01_CST));
+        assert_eq!(issued, NOON_2026_03_01_CST - 12 * 3600);
+        assert_eq!(expires, issued + 30 * 86_400);
+        // A second before midnight and at midnight: two days.
+        assert_eq!(validity(Timestamp(issued + 86_399)).0, issued);
+        assert_eq!(validity(Timestamp(issued + 86_400)).0, issued + 86_400);
     }
 }

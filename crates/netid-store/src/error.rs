@@ -45,6 +45,12 @@ pub enum Error {
         /// What was being inserted (`service key`, `platform`, `net id`, `wallet key`, ...).
         what: Conflict,
     },
+    /// A holder already has as many unexpired Net Certificates as allowed.
+    #[error("the holder already has {limit} unexpired Net Certificates")]
+    CredentialLimit {
+        /// The limit.
+        limit: u64,
+    },
     /// An enrollment code was already used by another person.
     #[error("enrollment code was already used by another person")]
     EnrollmentCodeClaimed,

@@ -237,18 +237,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), Error>;
 
     /// Records a batch of Net Certificates issued to `holder` and appends `log_entry`, in one
-    /// transaction; [`Error::AlreadyExists`] with [`Conflict::StatusIndex`] if an index is
-    /// taken (nothing is recorded: draw new indexes).
+    /// transaction, which first forgets every Net Certificate that expired before
+    /// `forget_before` (its status index free again). Refuses, recording nothing:
+    /// [`Error::NotFound`] if `wallet_key` is no longer the holder's current key (a recovery
+    /// came first), [`Error::CredentialLimit`] if the holder would have more than `limit`
+    /// unexpired at `now`, [`Error::AlreadyExists`] with [`Conflict::StatusIndex`] if an
+    /// index is taken (draw new indexes).
+    #[allow(clippy::too_many_arguments)]
     async fn issue_credentials(
         &self,
         holder: HolderId,
+        wallet_key: Vec<u8>,
         credentials: Vec<CredentialRow>,
         log_entry: Vec<u8>,
+        limit: u64,
+        now: Timestamp,
+        forget_before: Timestamp,
     ) -> Result<(), Error>;
 
-    /// The status-list indexes of `suite`'s revoked Net Certificates not yet expired at
-    /// `now`.
-    async fn revoked_credentials(&self, suite: &str, now: Timestamp) -> Result<Vec<u64>, Error>;
+    /// The status-list indexes of `suite`'s revoked Net Certificates that expire after
+    /// `since`.
+    async fn revoked_credentials(&self, suite: &str, since: Timestamp) -> Result<Vec<u64>, Error>;
 
     /// Every certificate the CA issued or took over, oldest first (for a handover).
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error>;

@@ -201,5 +201,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (suite, status_index)
     ) STRICT;
     CREATE INDEX credentials_by_holder ON credentials(holder_id);
+    CREATE INDEX credentials_revoked ON credentials(suite, expires_at) WHERE revoked_at IS NOT NULL;
+    CREATE INDEX credentials_by_expiry ON credentials(expires_at);
     "#,
 ];

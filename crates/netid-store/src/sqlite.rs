@@ -1291,13 +1291,48 @@ impl Store for SqliteStore {
     async fn issue_credentials(
         &self,
         holder: HolderId,
+        wallet_key: Vec<u8>,
         credentials: Vec<CredentialRow>,
         log_entry: Vec<u8>,
+        limit: u64,
+        now: Timestamp,
+        forget_before: Timestamp,
     ) -> Result<(), Error> {
         self.run(move |connection| {
             let transaction = connection
                 .transaction()
                 .map_err(database("begin net certificate issuance"))?;
+            let current: Option<Vec<u8>> = transaction
+                .query_row(
+                    "SELECT wallet_key_fingerprint FROM holders WHERE id = ?1",
+                    params![holder.0],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(database("read holder"))?;
+            if current.as_deref() != Some(wallet_key.as_slice()) {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            }
+            transaction
+                .execute(
+                    "DELETE FROM credentials WHERE expires_at < ?1",
+                    params![forget_before.0],
+                )
+                .map_err(database("forget expired net certificates"))?;
+            let unexpired: i64 = transaction
+                .query_row(
+                    "SELECT COUNT(*) FROM credentials WHERE holder_id = ?1 AND expires_at > ?2",
+                    params![holder.0, now.0],
+                    |row| row.get(0),
+                )
+                .map_err(database("count net certificates"))?;
+            let after = to_u64(unexpired, "COUNT(credentials)")?
+                .saturating_add(u64::try_from(credentials.len()).unwrap_or(u64::MAX));
+            if after > limit {
+                return Err(Error::CredentialLimit { limit });
+            }
             for credential in &credentials {
                 transaction
                     .execute(
@@ -1323,7 +1358,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn revoked_credentials(&self, suite: &str, now: Timestamp) -> Result<Vec<u64>, Error> {
+    async fn revoked_credentials(&self, suite: &str, since: Timestamp) -> Result<Vec<u64>, Error> {
         let suite = suite.to_owned();
         self.run(move |connection| {
             let mut statement = connection
@@ -1333,7 +1368,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(database("read revoked net certificates"))?;
             let rows = statement
-                .query_map(params![suite, now.0], |row| row.get::<_, i64>(0))
+                .query_map(params![suite, since.0], |row| row.get::<_, i64>(0))
                 .map_err(database("read revoked net certificates"))?;
             rows.map(|row| {
                 to_u64(

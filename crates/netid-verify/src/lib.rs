@@ -4,16 +4,20 @@
 //!
 //! A platform loads the issuer's metadata (`/.well-known/jwt-vc-issuer`) and its status
 //! list(s) on a schedule it chooses, within a maximum staleness it sets, and verifies each
-//! presentation against the request it made: the audience, a fresh nonce, and the claims it
-//! asked for. The result holds only the disclosed claims. Each way a presentation can fail is
-//! its own error.
+//! presentation against the request it made: the audience, a fresh nonce, and exactly the
+//! claims it asked for (each disclosed, none more). The result holds only the disclosed
+//! claims; the platform still reads their values (`age_over_18` may be `false`). Each way a
+//! presentation can fail is its own error.
+//!
+//! The replay cache lives in the `Verifier`: a platform running several instances shares
+//! nonces some other way (it issued them, and can mark them used).
 //!
 //! ```no_run
 //! # fn fetch(_: &str) -> String { String::new() }
 //! use netid_verify::{Policy, Request, Verifier};
 //!
 //! let mut verifier = Verifier::new("https://netid.example", Policy::default());
-//! verifier.load_issuer_metadata(&fetch("https://netid.example/.well-known/jwt-vc-issuer"), 1_800_000_000)?;
+//! verifier.load_issuer_metadata(&fetch("https://netid.example/.well-known/jwt-vc-issuer"))?;
 //! let request = Request::new("my-platform", "a fresh nonce from me", &["age_over_18"]);
 //! # let presentation = String::new();
 //! match verifier.verify(&presentation, &request, 1_800_000_000) {
@@ -25,7 +29,7 @@
 //! # Ok::<(), netid_verify::Error>(())
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use netid_crypto::{Jwk, SuiteId, VerifyingKey};
 use netid_sdjwt::{Expectations, SD_JWT_VC_TYP, StatusList};
@@ -63,6 +67,12 @@ pub enum Error {
     /// The presentation's nonce was used before (the SDK's replay cache).
     #[error("the nonce was already used")]
     ReplayedNonce,
+    /// The presentation does not disclose a claim the request asked for.
+    #[error("the presentation does not disclose {claim}, which was asked for")]
+    MissingRequestedClaim {
+        /// The claim.
+        claim: String,
+    },
     /// The presentation discloses a claim the request did not ask for.
     #[error("the presentation discloses {claim}, which was not asked for")]
     DisclosedMoreThanAsked {
@@ -149,7 +159,7 @@ struct PublishedKey {
 
 struct CachedList {
     list: StatusList,
-    fetched_at: i64,
+    issued_at: i64,
     expires_at: i64,
 }
 
@@ -159,8 +169,11 @@ pub struct Verifier {
     policy: Policy,
     keys: Vec<(String, VerifyingKey)>,
     lists: HashMap<String, CachedList>,
-    /// Nonces seen, with the time until which a presentation with them could still verify.
-    nonces: HashMap<String, i64>,
+    /// Nonces seen; and, in the order they were seen, until when each could still be
+    /// presented (after that a presentation fails on its age anyway, and the nonce is
+    /// forgotten).
+    nonces: HashSet<String>,
+    nonce_expiry: VecDeque<(i64, String)>,
 }
 
 impl core::fmt::Debug for Verifier {
@@ -182,7 +195,8 @@ impl Verifier {
             policy,
             keys: Vec::new(),
             lists: HashMap::new(),
-            nonces: HashMap::new(),
+            nonces: HashSet::new(),
+            nonce_expiry: VecDeque::new(),
         }
     }
 
@@ -196,7 +210,7 @@ impl Verifier {
     }
 
     /// Replaces the issuer keys with those of the metadata JSON. Returns how many.
-    pub fn load_issuer_metadata(&mut self, metadata: &str, _now: i64) -> Result<usize, Error> {
+    pub fn load_issuer_metadata(&mut self, metadata: &str) -> Result<usize, Error> {
         let metadata: Metadata = serde_json::from_str(metadata)
             .map_err(|error| Error::IssuerData(format!("metadata: {error}")))?;
         if metadata.issuer != self.issuer {
@@ -222,19 +236,26 @@ impl Verifier {
             .map(|(_, key)| key.clone())
     }
 
-    /// Loads the status list token fetched from `uri` at `now`, checked with the issuer's
-    /// keys (load the metadata first).
+    /// Loads the status list token fetched from `uri`, checked at `now` with the issuer's
+    /// keys (load the metadata first). A list older than the one loaded is ignored: a cache
+    /// on the way cannot turn the clock back.
     pub fn load_status_list(&mut self, uri: &str, token: &str, now: i64) -> Result<(), Error> {
-        let (list, expires_at) =
+        let verified =
             netid_sdjwt::verify_status_list(token, |kid, suite| self.key(kid, suite), uri, now)?;
-        self.lists.insert(
-            uri.to_owned(),
-            CachedList {
-                list,
-                fetched_at: now,
-                expires_at,
-            },
-        );
+        let newer = self
+            .lists
+            .get(uri)
+            .is_none_or(|cached| verified.issued_at >= cached.issued_at);
+        if newer {
+            self.lists.insert(
+                uri.to_owned(),
+                CachedList {
+                    list: verified.list,
+                    issued_at: verified.issued_at,
+                    expires_at: verified.expires_at,
+                },
+            );
+        }
         Ok(())
     }
 
@@ -286,6 +307,15 @@ impl Verifier {
                 claim: claim.clone(),
             });
         }
+        if let Some(claim) = request
+            .claims
+            .iter()
+            .find(|claim| !verified.disclosed.contains(claim))
+        {
+            return Err(Error::MissingRequestedClaim {
+                claim: claim.clone(),
+            });
+        }
         self.check_status(&verified.claims, now)?;
         self.remember_nonce(&request.nonce, now)?;
         let claims = verified
@@ -320,8 +350,9 @@ impl Verifier {
         ) else {
             return Err(Error::NotANetCertificate);
         };
+        // As old as the issuer made it, not as long ago as it was fetched.
         let current = self.lists.get(uri).filter(|cached| {
-            cached.expires_at > now && now - cached.fetched_at <= self.policy.max_status_staleness
+            cached.expires_at > now && now - cached.issued_at <= self.policy.max_status_staleness
         });
         let Some(cached) = current else {
             return Err(Error::StatusUnavailable {
@@ -337,11 +368,19 @@ impl Verifier {
     /// Records the nonce, refusing one seen before; forgets nonces whose presentations can
     /// no longer verify anyway.
     fn remember_nonce(&mut self, nonce: &str, now: i64) -> Result<(), Error> {
-        self.nonces.retain(|_, until| *until >= now);
-        let until = now + self.policy.max_presentation_age + 2 * self.policy.skew;
-        if self.nonces.insert(nonce.to_owned(), until).is_some() {
+        while let Some((until, _)) = self.nonce_expiry.front() {
+            if *until >= now {
+                break;
+            }
+            if let Some((_, old)) = self.nonce_expiry.pop_front() {
+                self.nonces.remove(&old);
+            }
+        }
+        if !self.nonces.insert(nonce.to_owned()) {
             return Err(Error::ReplayedNonce);
         }
+        let until = now + self.policy.max_presentation_age + 2 * self.policy.skew;
+        self.nonce_expiry.push_back((until, nonce.to_owned()));
         Ok(())
     }
 }

@@ -254,6 +254,13 @@ fn serve_and_every_client_command_work_end_to_end() {
     let wrong = check(&first.stdout, "nc-nonce-9999");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(String::from_utf8(wrong.stderr).unwrap().contains("nonce"));
+    // Another netid holding the file: refused, nothing used.
+    let lock = path("net-certificates.lock");
+    std::fs::write(&lock, b"").unwrap();
+    let busy = request("nc-nonce-0002");
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(String::from_utf8(busy.stderr).unwrap().contains("in use"));
+    std::fs::remove_file(&lock).unwrap();
     // Each certificate once: the third request finds none left.
     let second = request("nc-nonce-0002");
     assert!(second.status.success());

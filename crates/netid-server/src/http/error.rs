@@ -158,6 +158,16 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "handover_too_large",
             "Handover too large",
         ),
+        Refusal::NetCertificateLimit { .. } => (
+            S::CONFLICT,
+            "net_certificate_limit",
+            "Net Certificate limit reached",
+        ),
+        Refusal::NetCertificatesUnavailable => (
+            S::SERVICE_UNAVAILABLE,
+            "net_certificates_unavailable",
+            "Net Certificates unavailable",
+        ),
         Refusal::InvalidQuery { .. } => (S::BAD_REQUEST, "invalid_query", "Invalid query"),
         Refusal::LogRange { .. } => (S::BAD_REQUEST, "log_range", "Log range out of bounds"),
         Refusal::EnrollmentConflict => {
@@ -296,6 +306,7 @@ mod tests {
             Refusal::CaHandedOver,
             Refusal::UnknownCa,
             Refusal::HandoverTooLarge { certificates: 1 },
+            Refusal::NetCertificateLimit { limit: 1 },
             Refusal::CertificateNotTrusted {
                 reason: "x".to_owned(),
             },

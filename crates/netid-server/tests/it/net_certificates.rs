@@ -75,12 +75,7 @@ async fn verifier(client: &Client) -> Verifier {
     let mut verifier = Verifier::new(&client.base_url, Policy::default());
     let metadata = client.get("/.well-known/jwt-vc-issuer").await;
     assert_eq!(metadata.status, StatusCode::OK);
-    assert_eq!(
-        verifier
-            .load_issuer_metadata(&metadata.body, now())
-            .unwrap(),
-        2
-    );
+    assert_eq!(verifier.load_issuer_metadata(&metadata.body).unwrap(), 2);
     verifier
 }
 
@@ -133,6 +128,11 @@ async fn a_batch_is_issued_and_each_certificate_discloses_only_what_is_asked() {
         indexes.dedup();
         assert_eq!(indexes.len(), 10);
         for payload in &payloads {
+            // Whole Beijing days, the same for the whole batch (and everyone that day).
+            assert_eq!(payload["iat"], payloads[0]["iat"]);
+            assert_eq!(payload["exp"], payloads[0]["exp"]);
+            assert_eq!(payload["nbf"], payload["iat"]);
+            assert_eq!((payload["iat"].as_i64().unwrap() + 8 * 3600) % 86_400, 0);
             assert_eq!(payload["_sd"].as_array().unwrap().len(), 16);
             assert_eq!(payload["real_name_verified"], json!(true));
             assert!(payload.get("name").is_none() && payload.get("net_id").is_none());
@@ -214,7 +214,7 @@ async fn a_batch_is_issued_and_each_certificate_discloses_only_what_is_asked() {
         let mut other = Verifier::new("https://not-netid.example", Policy::default());
         assert!(
             other
-                .load_issuer_metadata(&client.get("/.well-known/jwt-vc-issuer").await.body, now())
+                .load_issuer_metadata(&client.get("/.well-known/jwt-vc-issuer").await.body)
                 .is_err()
         );
     }
@@ -267,8 +267,20 @@ async fn bad_requests_are_refused_and_recovery_revokes_every_net_certificate() {
         StatusCode::FORBIDDEN
     );
 
+    // At most 200 unexpired per holder.
+    for _ in 0..4 {
+        net_certificates(client, &wallet, &keys(&suite, 49)).await;
+    }
     let holder_keys = keys(&suite, 2);
     let batch = net_certificates(client, &wallet, &holder_keys).await;
+    client
+        .post(
+            "/v1/holders/net-certificates",
+            None,
+            &wallet.net_certificate_request(&keys(&suite, 3)),
+        )
+        .await
+        .problem(StatusCode::CONFLICT, "net_certificate_limit");
     let mut verifier = verifier(client).await;
     let first = Request::new(PLATFORM, "nonce-before-recovery", &[]);
     let shown = presentation(&batch[0], &holder_keys[0], &first.nonce, &[]);

@@ -812,9 +812,9 @@ fn credential(suite: &str, index: u64, expires_at: i64) -> CredentialRow {
     }
 }
 
-/// Net Certificates: a batch lands whole or not at all (a taken index refuses the batch),
-/// indexes are per suite, and a recovery revokes every one of the holder's; expired ones drop
-/// out of the revoked list.
+/// Net Certificates: a batch lands whole or not at all (a taken index, a replaced wallet key
+/// or the per-holder limit refuses it), indexes are per suite, a recovery revokes every one
+/// of the holder's, and expired ones drop out of the revoked list and are forgotten.
 #[tokio::test]
 async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
     let dir = tempfile::tempdir().unwrap();
@@ -828,36 +828,66 @@ async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
         .await
         .unwrap();
     let later = T0.0 + 1000;
-    store
-        .issue_credentials(
-            holder,
-            vec![
-                credential("intl", 5, later),
-                credential("intl", 6, T0.0 + 10),
-                credential("gm", 5, later),
-            ],
-            leaf(),
-        )
-        .await
-        .unwrap();
-    store
-        .issue_credentials(other, vec![credential("intl", 7, later)], leaf())
+    let issue = |holder: HolderId, key: u8, rows: Vec<CredentialRow>, now: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .issue_credentials(
+                    holder,
+                    vec![key; 32],
+                    rows,
+                    leaf(),
+                    4,
+                    Timestamp(now),
+                    Timestamp(now - 50),
+                )
+                .await
+        }
+    };
+    issue(
+        holder,
+        1,
+        vec![
+            credential("intl", 5, later),
+            credential("intl", 6, T0.0 + 10),
+            credential("gm", 5, later),
+        ],
+        T0.0,
+    )
+    .await
+    .unwrap();
+    issue(other, 2, vec![credential("intl", 7, later)], T0.0)
         .await
         .unwrap();
     let size = store.log_size().await.unwrap();
-    let clash = store
-        .issue_credentials(
-            other,
-            vec![credential("intl", 8, later), credential("intl", 6, later)],
-            leaf(),
-        )
-        .await
-        .unwrap_err();
+    let clash = issue(
+        other,
+        2,
+        vec![credential("intl", 8, later), credential("intl", 6, later)],
+        T0.0,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         clash,
         Error::AlreadyExists {
             what: Conflict::StatusIndex
         }
+    ));
+    // Another wallet key than the holder's current one; more than the limit of 4.
+    assert!(matches!(
+        issue(other, 9, vec![credential("intl", 9, later)], T0.0).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        issue(
+            holder,
+            1,
+            vec![credential("intl", 10, later), credential("intl", 11, later)],
+            T0.0
+        )
+        .await,
+        Err(Error::CredentialLimit { limit: 4 })
     ));
     assert_eq!(store.log_size().await.unwrap(), size);
     assert!(
@@ -884,7 +914,8 @@ async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
     revoked.sort_unstable();
     assert_eq!(revoked, vec![5, 6]);
     assert_eq!(store.revoked_credentials("gm", T0).await.unwrap(), vec![5]);
-    // Index 6 expired at T0 + 10: no longer listed. Index 8 was never stored.
+    // Index 6 expired at T0 + 10: no longer listed after that. The old wallet key issues
+    // nothing more.
     assert_eq!(
         store
             .revoked_credentials("intl", Timestamp(T0.0 + 100))
@@ -892,4 +923,12 @@ async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
             .unwrap(),
         vec![5]
     );
+    assert!(matches!(
+        issue(holder, 1, vec![credential("intl", 12, later)], T0.0).await,
+        Err(Error::NotFound { .. })
+    ));
+    // Issuing at T0 + 100 forgets what expired before T0 + 50 (index 6): it can be drawn again.
+    issue(holder, 9, vec![credential("intl", 6, later)], T0.0 + 100)
+        .await
+        .unwrap();
 }
