@@ -5,9 +5,10 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use netid_crypto::{SigningKey, Suite, VerifyingKey};
 use netid_sdjwt::{Binding, Issuance, NET_CERTIFICATE_VCT, StatusList, StatusListToken};
 use netid_verify::{Policy, Request, Verifier};
@@ -75,10 +76,6 @@ fn bench(c: &mut Criterion) {
         let metadata = json!({"issuer": ISSUER, "jwks": {"keys": [{
             "kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y, "kid": kid,
         }]}});
-        let mut verifier = Verifier::new(ISSUER, Policy::default());
-        verifier
-            .load_issuer_metadata(&metadata.to_string())
-            .unwrap();
         let list = StatusList::new(1 << 20)
             .sign(
                 &StatusListToken {
@@ -91,47 +88,69 @@ fn bench(c: &mut Criterion) {
                 &issuer,
             )
             .unwrap();
-        verifier.load_status_list(&uri, &list, NOW).unwrap();
+        // A verifier as a platform holds it: keys and status list loaded, its replay cache
+        // starting empty for each measurement.
+        let fresh_verifier = || {
+            let mut verifier = Verifier::new(ISSUER, Policy::default());
+            verifier
+                .load_issuer_metadata(&metadata.to_string())
+                .unwrap();
+            verifier.load_status_list(&uri, &list, NOW).unwrap();
+            verifier
+        };
+        // Distinct presentations, made before the clock starts: each verification sees a
+        // new string and a new nonce, as a platform does.
         let mut counter = 0u64;
-        let mut presentation = || {
-            counter += 1;
-            let nonce = format!("bench-nonce-{counter:016}");
-            let shown = netid_sdjwt::present(
-                &credential,
-                &["age_over_18"],
-                &holder,
-                Binding {
-                    audience: "bench-platform",
-                    nonce: &nonce,
-                    issued_at: NOW,
-                },
-            )
-            .unwrap();
-            (
-                Request::new("bench-platform", &nonce, &["age_over_18"]),
-                shown,
-            )
+        let mut pool = |count: u64| -> Vec<(Request, String)> {
+            (0..count)
+                .map(|_| {
+                    counter += 1;
+                    let nonce = format!("bench-nonce-{counter:016}");
+                    let shown = netid_sdjwt::present(
+                        &credential,
+                        &["age_over_18"],
+                        &holder,
+                        Binding {
+                            audience: "bench-platform",
+                            nonce: &nonce,
+                            issued_at: NOW,
+                        },
+                    )
+                    .unwrap();
+                    (
+                        Request::new("bench-platform", &nonce, &["age_over_18"]),
+                        shown,
+                    )
+                })
+                .collect()
         };
         c.bench_function(
             &format!("net_certificate/verify_presentation/{name}"),
             |b| {
-                b.iter_batched(
-                    &mut presentation,
-                    |(request, shown)| verifier.verify(&shown, &request, NOW).unwrap(),
-                    BatchSize::SmallInput,
-                );
+                b.iter_custom(|iters| {
+                    let presentations = pool(iters);
+                    let mut verifier = fresh_verifier();
+                    let start = Instant::now();
+                    for (request, shown) in &presentations {
+                        black_box(verifier.verify(shown, request, NOW).unwrap());
+                    }
+                    start.elapsed()
+                });
             },
         );
-
-        let (_, shown) = presentation();
-        let issuer_jwt = shown.split('~').next().unwrap().to_owned();
-        let kb_jwt = shown.rsplit('~').next().unwrap().to_owned();
         c.bench_function(
             &format!("net_certificate/two_raw_signature_verifications/{name}"),
             |b| {
-                b.iter(|| {
-                    raw_verify(&suite, black_box(&issuer_jwt), issuer.verifying_key());
-                    raw_verify(&suite, black_box(&kb_jwt), holder.verifying_key());
+                b.iter_custom(|iters| {
+                    let presentations = pool(iters);
+                    let start = Instant::now();
+                    for (_, shown) in &presentations {
+                        let issuer_jwt = shown.split('~').next().unwrap();
+                        let kb_jwt = shown.rsplit('~').next().unwrap();
+                        raw_verify(&suite, issuer_jwt, issuer.verifying_key());
+                        raw_verify(&suite, kb_jwt, holder.verifying_key());
+                    }
+                    start.elapsed()
                 });
             },
         );
