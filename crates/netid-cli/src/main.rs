@@ -246,6 +246,11 @@ enum WalletCommand {
         /// How many.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=50))]
         count: u16,
+        /// Instead of --count: top the file up to this many certificates that are good for
+        /// at least three more days, fetching only what is missing (nothing if none is). Run
+        /// it on a schedule to re-issue before expiry.
+        #[arg(long, conflicts_with = "count", value_parser = clap::value_parser!(u16).range(1..=200))]
+        keep: Option<u16>,
         /// The suite of their keys and signatures: gm (SM2) or intl (P-256).
         #[arg(long, default_value = "gm")]
         suite: String,
@@ -849,15 +854,16 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             server,
             wallet,
             count,
+            keep,
             suite,
             out,
-        } => net_certificates::fetch(
-            &server.server,
-            &load_key(&wallet)?,
-            usize::from(count),
-            &suite,
-            &out,
-        ),
+        } => {
+            let count = match keep {
+                Some(keep) => net_certificates::missing(&out, usize::from(keep))?,
+                None => usize::from(count),
+            };
+            net_certificates::fetch(&server.server, &load_key(&wallet)?, count, &suite, &out)
+        }
         WalletCommand::Present {
             request: Some(request),
             certificates,

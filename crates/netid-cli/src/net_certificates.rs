@@ -118,8 +118,24 @@ fn save(path: &Path, store: &Store) -> anyhow::Result<()> {
         .with_context(|| format!("syncing {}", directory.display()))
 }
 
+/// A certificate this close to its end is not counted as kept: it is replaced first.
+const KEEP_MARGIN_SECONDS: i64 = 3 * 86_400;
+
+/// How many certificates `out` lacks to hold `keep` good for at least three more days (at
+/// most a batch of 50).
+pub(crate) fn missing(out: &Path, keep: usize) -> anyhow::Result<usize> {
+    let now = crate::now()?;
+    let good = load(out)?
+        .certificates
+        .iter()
+        .filter(|stored| stored.expires_at() > now + KEEP_MARGIN_SECONDS)
+        .count();
+    Ok(keep.saturating_sub(good).min(50))
+}
+
 /// `netid wallet net-certificates`: asks for `count` certificates, each for a fresh key of
-/// `suite`, and adds them to the file at `out`.
+/// `suite`, and adds them to the file at `out` (dropping expired ones). Nothing to ask for
+/// when `count` is 0.
 pub(crate) fn fetch(
     server: &str,
     wallet: &SigningKey,
@@ -128,6 +144,11 @@ pub(crate) fn fetch(
     out: &Path,
 ) -> anyhow::Result<()> {
     let suite = Suite::new(suite.parse::<SuiteId>().context("--suite")?);
+    if count == 0 {
+        let unused = load(out)?.certificates.len();
+        println!("{}", serde_json::json!({ "issued": 0, "unused": unused }));
+        return Ok(());
+    }
     let keys = (0..count)
         .map(|_| suite.generate_signing_key())
         .collect::<Result<Vec<_>, _>>()?;
@@ -166,6 +187,10 @@ pub(crate) fn fetch(
     }
     let _lock = Lock::take(out)?;
     let mut store = load(out)?;
+    let now = crate::now()?;
+    store
+        .certificates
+        .retain(|stored| stored.expires_at() > now);
     for (key, credential) in keys.iter().zip(issued.credentials) {
         store.certificates.push(Stored {
             key: key.to_pkcs8_pem()?.to_string(),

@@ -203,6 +203,25 @@ fn serve_and_every_client_command_work_end_to_end() {
         &path("net-certificates.json"),
     ]);
     assert!(fetched.contains("\"unused\":2"), "{fetched}");
+    // Topping up to 2 fetches nothing; to 3, one.
+    let top_up = |keep: &str| {
+        netid_ok(&[
+            "wallet",
+            "net-certificates",
+            "--server",
+            &server,
+            "--wallet",
+            &path("wallet.key"),
+            "--keep",
+            keep,
+            "--suite",
+            "intl",
+            "--out",
+            &path("net-certificates.json"),
+        ])
+    };
+    assert!(top_up("2").contains("\"issued\":0"));
+    assert!(top_up("3").contains("\"issued\":1,\"unused\":3"));
     let request = |nonce: &str| {
         let file = path(&format!("request-{nonce}.json"));
         std::fs::write(
@@ -261,14 +280,15 @@ fn serve_and_every_client_command_work_end_to_end() {
     assert_eq!(busy.status.code(), Some(1));
     assert!(String::from_utf8(busy.stderr).unwrap().contains("in use"));
     std::fs::remove_file(&lock).unwrap();
-    // Each certificate once: the third request finds none left.
+    // Each certificate once: the fourth request finds none left.
     let second = request("nc-nonce-0002");
     assert!(second.status.success());
     assert_ne!(first.stdout, second.stdout);
-    let third = request("nc-nonce-0003");
-    assert_eq!(third.status.code(), Some(1));
+    assert!(request("nc-nonce-0003").status.success());
+    let fourth = request("nc-nonce-0004");
+    assert_eq!(fourth.status.code(), Some(1));
     assert!(
-        String::from_utf8(third.stderr)
+        String::from_utf8(fourth.stderr)
             .unwrap()
             .contains("no unused")
     );
