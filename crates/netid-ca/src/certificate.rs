@@ -289,13 +289,7 @@ pub(crate) fn verify_issuer_signature(
     what: &'static str,
 ) -> Result<(), Error> {
     let suite = Suite::new(signature_suite(algorithm)?);
-    let issuer_spki = issuer
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| Error::MalformedDer {
-            what: "issuer public key",
-        })?;
+    let issuer_spki = spki_der(issuer, "issuer public key")?;
     let key = suite
         .verifying_key_from_spki_der(&issuer_spki)
         .map_err(|_| Error::SuiteMismatch)?;
@@ -307,20 +301,27 @@ pub(crate) fn verify_issuer_signature(
         .map_err(|_| Error::BadSignature { what })
 }
 
-/// The suite of a certificate's subject key: `gm` for an SM2 key, `intl` for a P-256 key.
-pub fn key_suite(certificate: &Certificate) -> Result<SuiteId, Error> {
-    let spki = certificate
+/// A certificate's subject public key, DER.
+fn spki_der(certificate: &Certificate, what: &'static str) -> Result<Vec<u8>, Error> {
+    certificate
         .tbs_certificate()
         .subject_public_key_info()
         .to_der()
-        .map_err(|_| Error::MalformedDer {
-            what: "certificate public key",
-        })?;
+        .map_err(|_| Error::MalformedDer { what })
+}
+
+/// A certificate's subject key, of whichever suite it is (an SM2 or a P-256 key).
+pub fn public_key(certificate: &Certificate) -> Result<VerifyingKey, Error> {
+    let spki = spki_der(certificate, "certificate public key")?;
     [Suite::gm(), Suite::intl()]
         .into_iter()
-        .find(|suite| suite.verifying_key_from_spki_der(&spki).is_ok())
-        .map(|suite| suite.id())
+        .find_map(|suite| suite.verifying_key_from_spki_der(&spki).ok())
         .ok_or(Error::UnsupportedAlgorithm)
+}
+
+/// The suite of a certificate's subject key: `gm` for an SM2 key, `intl` for a P-256 key.
+pub fn key_suite(certificate: &Certificate) -> Result<SuiteId, Error> {
+    Ok(public_key(certificate)?.suite())
 }
 
 /// Checks a DER `signature` over `data` by the key `signer` certifies: how a CA's signed
@@ -330,17 +331,8 @@ pub fn verify_data_signature(
     data: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let suite = Suite::new(key_suite(signer)?);
-    let spki = signer
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|_| Error::MalformedDer {
-            what: "certificate public key",
-        })?;
-    let key = suite
-        .verifying_key_from_spki_der(&spki)
-        .map_err(|_| Error::SuiteMismatch)?;
+    let key = public_key(signer)?;
+    let suite = Suite::new(key.suite());
     let signature = suite
         .signature_from_der(signature)
         .map_err(|_| Error::BadSignature { what: "data" })?;

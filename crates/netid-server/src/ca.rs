@@ -719,15 +719,13 @@ impl Ca {
                 "an expired certificate cannot be renewed; ask for a new one".to_owned(),
             ));
         }
-        let old = certificate_from_der(&old.der)?;
-        let suite = netid_ca::key_suite(&old)?;
-        if suite != self.suite.id() {
+        let public_key = netid_ca::public_key(&certificate_from_der(&old.der)?)?;
+        if public_key.suite() != self.suite.id() {
             return Err(refuse(format!(
                 "the certificate's key is not of this CA's suite, {}; ask for a new one",
                 self.suite.id().as_str()
             )));
         }
-        let public_key = Suite::new(suite).verifying_key_from_spki_der(&spki_der(&old)?)?;
         self.issue_to_holder(state, holder, &public_key).await
     }
 
@@ -1452,10 +1450,7 @@ fn sign_package(
 }
 
 fn spki_pem(certificate: &Certificate) -> Result<String, Error> {
-    let suite = Suite::new(netid_ca::key_suite(certificate)?);
-    Ok(suite
-        .verifying_key_from_spki_der(&spki_der(certificate)?)?
-        .to_spki_pem()?)
+    Ok(netid_ca::public_key(certificate)?.to_spki_pem()?)
 }
 
 fn spki_der(certificate: &Certificate) -> Result<Vec<u8>, Error> {
