@@ -235,6 +235,19 @@ enum WalletCommand {
         #[arg(long, default_value = "net-certificates.json")]
         certificates: PathBuf,
     },
+    /// Delete your data (Art. 9). It cannot be undone: your Net ID is retired for good, your
+    /// Net Certificates and certificates are revoked, platforms can no longer verify you, and
+    /// the service can no longer read anything it held about you.
+    Delete {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Confirms that you have read the above and want it.
+        #[arg(long)]
+        yes_delete_my_data: bool,
+    },
     /// Get a batch of Net Certificates (SD-JWT VCs), one per fresh key, each for one
     /// presentation; adds them to the certificate file (mode 0600).
     NetCertificates {
@@ -849,6 +862,30 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 log_key,
                 request,
             }))
+        }
+        WalletCommand::Delete {
+            server,
+            wallet,
+            yes_delete_my_data,
+        } => {
+            if !yes_delete_my_data {
+                bail!(
+                    "deleting your data cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, platforms can no longer verify you, and the service can no longer read anything it held about you; run again with --yes-delete-my-data to go ahead"
+                );
+            }
+            let wallet = load_key(&wallet)?;
+            let timestamp = now()?;
+            let request = netid_proto::DeleteRequest {
+                signature: sign(&wallet, &signing::deletion_message(timestamp))?,
+                wallet_key: public_key(&wallet)?,
+                timestamp,
+                guardian: None,
+            };
+            println!(
+                "{}",
+                post(&server.server, "/v1/holders/delete", None, &request)?
+            );
+            Ok(())
         }
         WalletCommand::NetCertificates {
             server,

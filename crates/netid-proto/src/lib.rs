@@ -546,6 +546,31 @@ pub struct OperatorRevokeRequest {
     pub reason: Option<String>,
 }
 
+/// `POST /v1/holders/delete`: a holder deletes their data (Art. 9). The wallet signs
+/// [`signing::deletion_message`]; a holder under 14 also needs their guardian's consent,
+/// signed over the holder's signature ([`signing::guardian_consent_message`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+    /// The guardian's consent, for a holder under 14.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian: Option<GuardianConsent>,
+}
+
+/// Answer to [`DeleteRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteResponse {
+    /// Always `true`: the data is gone.
+    pub deleted: bool,
+}
+
 /// `POST /v1/holders/net-certificates`: a holder asks for a batch of Net Certificates, one per
 /// holder key (each used for one presentation only, so that platforms comparing notes cannot
 /// link them). The wallet signs [`signing::net_certificate_request_message`].

@@ -62,6 +62,11 @@ pub fn certificate_request_message(csr: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-certificate-request-v1", csr, &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to delete their data: purpose and timestamp.
+pub fn deletion_message(timestamp: i64) -> Vec<u8> {
+    join(&["netid-deletion-v1", &timestamp.to_string()])
+}
+
 /// What the holder's wallet signs to ask for Net Certificates: purpose, the RFC 7638
 /// thumbprint of each holder key in request order, and the timestamp.
 pub fn net_certificate_request_message(thumbprints: &[String], timestamp: i64) -> Vec<u8> {

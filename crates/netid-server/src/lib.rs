@@ -26,6 +26,7 @@ mod certificates;
 pub mod clock;
 pub mod config;
 mod credentials;
+mod deletion;
 mod enrollment;
 mod error;
 mod holder_log;

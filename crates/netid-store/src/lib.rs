@@ -259,6 +259,22 @@ pub trait Store: Send + Sync + 'static {
     /// `since`.
     async fn revoked_credentials(&self, suite: &str, since: Timestamp) -> Result<Vec<u64>, Error>;
 
+    /// Deletes `holder`'s data (Art. 9), if `wallet_key` is still their current key, in one
+    /// transaction: overwrites the sealed Net ID, person index, wallet key, wrapped data key
+    /// and sealed record (the Net ID's blind index stays, so it is never issued again),
+    /// forgets retired wallet keys, ends guardianships either way, revokes Net Certificates
+    /// and certificates (`reason`), appends `log_entry` and forgets which log entries were
+    /// the holder's; then truncates the WAL. A deleted
+    /// holder is found by no lookup. [`Error::NotFound`] if the key is not current.
+    async fn delete_holder(
+        &self,
+        holder: HolderId,
+        wallet_key: Vec<u8>,
+        reason: String,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
     /// Every certificate the CA issued or took over, oldest first (for a handover).
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error>;
 

@@ -204,4 +204,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX credentials_revoked ON credentials(suite, expires_at) WHERE revoked_at IS NOT NULL;
     CREATE INDEX credentials_by_expiry ON credentials(expires_at);
     "#,
+    // 9: issue 6, deletion (Art. 9). A deleted holder's row stays, emptied: its blind Net ID
+    // index keeps the Net ID from ever being issued again; everything else is overwritten.
+    r#"
+    ALTER TABLE holders ADD COLUMN deleted_at INTEGER;
+    "#,
 ];

@@ -274,7 +274,9 @@ fn holder_where(
 ) -> Result<Option<HolderRow>, Error> {
     connection
         .query_row(
-            &format!("SELECT {HOLDER_COLUMNS} FROM holders WHERE {condition} = ?1"),
+            &format!(
+                "SELECT {HOLDER_COLUMNS} FROM holders WHERE {condition} = ?1 AND deleted_at IS NULL"
+            ),
             params![key],
             raw_holder,
         )
@@ -1381,6 +1383,84 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn delete_holder(
+        &self,
+        holder: HolderId,
+        wallet_key: Vec<u8>,
+        reason: String,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin deletion"))?;
+            // Only the holder as authenticated: a recovery that came first wins.
+            let emptied = transaction
+                .execute(
+                    "UPDATE holders SET sealed_net_id = x'', person_index = randomblob(32), \
+                     wallet_key_fingerprint = randomblob(32), wallet_key_spki = x'', \
+                     wrapped_data_key = x'', sealed_personal = x'', updated_at = ?3, \
+                     deleted_at = ?3 \
+                     WHERE id = ?1 AND wallet_key_fingerprint = ?2 AND deleted_at IS NULL",
+                    params![holder.0, wallet_key, at.0],
+                )
+                .map_err(database("empty holder"))?;
+            if emptied != 1 {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            }
+            for (statement, what) in [
+                (
+                    "DELETE FROM retired_wallet_keys WHERE holder_id = ?1",
+                    "forget retired wallet keys",
+                ),
+                (
+                    "DELETE FROM guardianships WHERE minor_id = ?1 OR guardian_id = ?1",
+                    "end guardianships",
+                ),
+                (
+                    "UPDATE credentials SET revoked_at = ?2 \
+                     WHERE holder_id = ?1 AND revoked_at IS NULL",
+                    "revoke net certificates",
+                ),
+            ] {
+                let params: &[&dyn rusqlite::ToSql] = if statement.contains("?2") {
+                    &[&holder.0, &at.0]
+                } else {
+                    &[&holder.0]
+                };
+                transaction
+                    .execute(statement, params)
+                    .map_err(database(what))?;
+            }
+            transaction
+                .execute(
+                    "UPDATE certificates SET revoked_at = ?2, reason = ?3 \
+                     WHERE holder_id = ?1 AND revoked_at IS NULL",
+                    params![holder.0, at.0, reason],
+                )
+                .map_err(database("revoke certificates"))?;
+            append_log(&transaction, &log_entry, None)?;
+            // The entries stay in the log; the service forgets which were the holder's.
+            transaction
+                .execute(
+                    "UPDATE log_entries SET holder_id = NULL WHERE holder_id = ?1",
+                    params![holder.0],
+                )
+                .map_err(database("unlink log entries"))?;
+            transaction.commit().map_err(database("commit deletion"))?;
+            // secure_delete overwrote the old values in the database file; copies of the old
+            // pages also sit in the WAL until it is checkpointed and truncated.
+            connection
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(database("checkpoint the wal"))?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {
         self.run(|connection| {
             let mut statement = connection
@@ -1694,7 +1774,7 @@ mod tests {
                 }
             }
             let store = SqliteStore::open(&path).await.unwrap();
-            assert_eq!(store.schema_version().await.unwrap(), 8);
+            assert_eq!(store.schema_version().await.unwrap(), 9);
             let generations = store.ca_generations().await.unwrap();
             if certified {
                 assert_eq!(
@@ -1737,7 +1817,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 8);
+        assert_eq!(store.schema_version().await.unwrap(), 9);
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

@@ -20,7 +20,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_core::{Date, DocumentError, DocumentNumber, DocumentType};
 use netid_crypto::{SigningKey, Suite};
 use netid_proto::{
-    EnrollRequest, GuardianConsent, HolderCertificateRequest, HolderLogRequest, Jwk,
+    DeleteRequest, EnrollRequest, GuardianConsent, HolderCertificateRequest, HolderLogRequest, Jwk,
     NetCertificateRequest, Predicate, Presentation, PublicKey, RenewCertificateRequest,
     RevokeCertificateRequest, RosterEntry, RosterPayload, SignedRoster, signing,
 };
@@ -326,6 +326,25 @@ impl Wallet {
 
     /// This wallet's consent, as a guardian, to the minor's `request`.
     pub fn guardian_consent(&self, request: &EnrollRequest) -> GuardianConsent {
+        GuardianConsent {
+            wallet_key: self.public_key(),
+            signature: self.sign(&signing::guardian_consent_message(&request.signature)),
+        }
+    }
+
+    /// A signed request to delete this holder's data.
+    pub fn deletion_request(&self) -> DeleteRequest {
+        let timestamp = now();
+        DeleteRequest {
+            wallet_key: self.public_key(),
+            timestamp,
+            signature: self.sign(&signing::deletion_message(timestamp)),
+            guardian: None,
+        }
+    }
+
+    /// This guardian's consent to the deletion `request` of their ward.
+    pub fn deletion_consent(&self, request: &DeleteRequest) -> GuardianConsent {
         GuardianConsent {
             wallet_key: self.public_key(),
             signature: self.sign(&signing::guardian_consent_message(&request.signature)),

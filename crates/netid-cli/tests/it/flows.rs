@@ -300,6 +300,38 @@ fn serve_and_every_client_command_work_end_to_end() {
         0o600
     );
 
+    // Deletion: refused without the confirmation, then done; the wallet is nobody's after.
+    let wallet_path = path("wallet.key");
+    let delete = |confirm: bool| {
+        let mut args = vec![
+            "wallet",
+            "delete",
+            "--server",
+            &server,
+            "--wallet",
+            &wallet_path,
+        ];
+        if confirm {
+            args.push("--yes-delete-my-data");
+        }
+        netid(&args, b"")
+    };
+    let unconfirmed = delete(false);
+    assert_eq!(unconfirmed.status.code(), Some(1));
+    assert!(
+        String::from_utf8(unconfirmed.stderr)
+            .unwrap()
+            .contains("cannot be undone")
+    );
+    let deleted = delete(true);
+    assert!(deleted.status.success());
+    assert!(
+        String::from_utf8(deleted.stdout)
+            .unwrap()
+            .contains("\"deleted\":true")
+    );
+    assert_eq!(delete(true).status.code(), Some(1));
+
     // Graceful shutdown; the service's own log lines carry no personal data.
     let logs = served.stop();
     assert!(logs.iter().any(|line| line.contains("request finished")));

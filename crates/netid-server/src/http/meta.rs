@@ -178,6 +178,14 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["successor_responder_key"], "additionalProperties": false, "properties": {"successor_responder_key": {"type": "string", "description": "the successor's responder_public_key, SPKI PEM"}}}),
         );
         schemas.insert(
+            "DeleteRequest".to_owned(),
+            json!({"type": "object", "required": ["wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-deletion-v1\\ntimestamp"}, "guardian": {"type": "object", "required": ["wallet_key", "signature"], "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "signature": {"type": "string", "description": "base64url r||s over netid-guardian-consent-v1\\n<holder's signature>"}}}}}),
+        );
+        schemas.insert(
+            "DeleteResponse".to_owned(),
+            json!({"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "boolean"}}}),
+        );
+        schemas.insert(
             "NetCertificateRequest".to_owned(),
             json!({"type": "object", "required": ["holder_keys", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"holder_keys": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "object", "required": ["kty", "crv", "x", "y"], "properties": {"kty": string, "crv": {"enum": ["SM2", "P-256"]}, "x": string, "y": string}}}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-net-certificate-request-v1\\n<RFC 7638 thumbprint of each holder key, one per line>\\ntimestamp"}}}),
         );
@@ -216,6 +224,7 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/v1/holders/certificates/renew": {"post": operation("A holder renews one of their certificates (same key, new validity)", public.clone(), Some("RenewCertificateRequest"), ("200", "HolderCertificateResponse"), &["400", "403", "404", "410", "503"])},
         "/.well-known/jwt-vc-issuer": {"get": {"summary": "Net Certificate issuer metadata (SD-JWT VC): the issuer and its keys as a JWK Set, one per suite (kid = RFC 7638 thumbprint)", "security": public.clone(), "responses": {"200": {"description": "JSON", "content": {"application/json": {}}}}}},
         "/v1/status/{suite}": {"get": {"summary": "The signed Token Status List of a suite's Net Certificates (1 bit each, 1 = revoked), made now, valid one hour", "security": public.clone(), "parameters": [{"name": "suite", "in": "path", "required": true, "schema": {"enum": ["gm", "intl"]}}], "responses": {"200": {"description": "JWT", "content": {"application/statuslist+jwt": {}}}, "400": {"description": "Unknown suite"}}}},
+        "/v1/holders/delete": {"post": operation("Delete my data (Art. 9): the data key is destroyed, Net Certificates and certificates revoked, guardianships ended, the Net ID never issued again; under 14 with the guardian's consent", public.clone(), Some("DeleteRequest"), ("200", "DeleteResponse"), &["400", "403"])},
         "/v1/holders/net-certificates": {"post": operation("A batch of Net Certificates (SD-JWT VCs), one per fresh holder key, each for one presentation", public.clone(), Some("NetCertificateRequest"), ("200", "NetCertificateResponse"), &["400", "403", "413", "422"])},
         "/v1/ca/crl/{key_id}": {"get": {"summary": "The CRL of one CA generation by its key identifier (hex): made now while it signs, its final CRL after a handover", "security": public.clone(), "parameters": [{"name": "key_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "DER", "content": {"application/pkix-crl": {}}}, "404": {"description": "Unknown key identifier"}}}}
     })

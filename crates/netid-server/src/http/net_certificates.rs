@@ -1,12 +1,12 @@
 //! Net Certificates over HTTP: the issuer metadata and status lists a platform caches, and
-//! the holder's batch issuance.
+//! the holder's batch issuance; and the holder's deletion of their data, which revokes them.
 
 use axum::extract::{Path, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use netid_crypto::SuiteId;
-use netid_proto::{NetCertificateRequest, NetCertificateResponse};
+use netid_proto::{DeleteRequest, DeleteResponse, NetCertificateRequest, NetCertificateResponse};
 
 use super::Route;
 use super::error::ApiError;
@@ -31,6 +31,11 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/holders/net-certificates",
             handler: post(issue),
         },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/delete",
+            handler: post(delete),
+        },
     ]
 }
 
@@ -53,6 +58,13 @@ async fn status_list(
         state.net_certificates.status_list(&state, suite).await?,
     )
         .into_response())
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Json(request): Json<DeleteRequest>,
+) -> Result<Json<DeleteResponse>, ApiError> {
+    Ok(Json(crate::deletion::delete(&state, request).await?))
 }
 
 async fn issue(

@@ -91,7 +91,7 @@ pub(crate) async fn world(suite: &str) -> (TestServer, tempfile::TempDir, Client
     (server, dir, client, wallet)
 }
 
-async fn world_with_authority(
+pub(crate) async fn world_with_authority(
     suite: &str,
 ) -> (
     TestServer,

@@ -13,6 +13,7 @@
 mod bad_inputs;
 mod ca;
 mod client;
+mod deletion;
 mod documents;
 mod flows;
 mod net_certificates;

@@ -67,7 +67,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 8);
+    assert_eq!(store.schema_version().await.unwrap(), 9);
 }
 
 #[tokio::test]
@@ -85,7 +85,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 8);
+    assert_eq!(store.schema_version().await.unwrap(), 9);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -109,7 +109,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 8
+            supported: 9
         }
     ));
 }
@@ -929,6 +929,83 @@ async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
     ));
     // Issuing at T0 + 100 forgets what expired before T0 + 50 (index 6): it can be drawn again.
     issue(holder, 9, vec![credential("intl", 6, later)], T0.0 + 100)
+        .await
+        .unwrap();
+}
+
+/// Deletion empties the holder's row in one transaction: no lookup finds them, the Net ID's
+/// blind index stays taken, guardianships end both ways, Net Certificates and certificates
+/// are revoked; only with the current wallet key, and once.
+#[tokio::test]
+async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let guardian = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let child = store
+        .enroll_holder(new_holder(2), None, Some(guardian), leaf(), T0)
+        .await
+        .unwrap();
+    store
+        .insert_certificate(certificate(3, Some(guardian), T0.0 + 1000), leaf())
+        .await
+        .unwrap();
+    store
+        .issue_credentials(
+            guardian,
+            vec![1; 32],
+            vec![credential("gm", 77, T0.0 + 1000)],
+            leaf(),
+            10,
+            T0,
+            T0,
+        )
+        .await
+        .unwrap();
+    let deleted = |key: u8| {
+        let store = store.clone();
+        async move {
+            store
+                .delete_holder(
+                    guardian,
+                    vec![key; 32],
+                    "cessation_of_operation".to_owned(),
+                    leaf(),
+                    T0,
+                )
+                .await
+        }
+    };
+    assert!(matches!(deleted(9).await, Err(Error::NotFound { .. })));
+    assert!(store.holder(guardian).await.unwrap().is_some());
+    assert!(!store.holder_log_indexes(guardian).await.unwrap().is_empty());
+    deleted(1).await.unwrap();
+    assert!(matches!(deleted(1).await, Err(Error::NotFound { .. })));
+    assert!(store.holder_log_indexes(guardian).await.unwrap().is_empty());
+
+    assert_eq!(store.holder(guardian).await.unwrap(), None);
+    assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
+    assert_eq!(store.holder_by_person(&index(1)).await.unwrap(), None);
+    assert!(store.guardians_of(child).await.unwrap().is_empty());
+    assert_eq!(store.revoked_credentials("gm", T0).await.unwrap(), vec![77]);
+    let revoked = store.certificate(&[3; 16]).await.unwrap().unwrap().revoked;
+    assert_eq!(revoked, Some((T0, "cessation_of_operation".to_owned())));
+    // The Net ID is never issued again: its blind index is still taken.
+    let mut again = new_holder(3);
+    again.net_id = net_id(1);
+    assert!(matches!(
+        store.enroll_holder(again, None, None, leaf(), T0).await,
+        Err(Error::AlreadyExists {
+            what: Conflict::NetId
+        })
+    ));
+    // The same person (same person index) can enroll anew.
+    let mut returning = new_holder(4);
+    returning.person_index = index(1);
+    store
+        .enroll_holder(returning, None, None, leaf(), T0)
         .await
         .unwrap();
 }

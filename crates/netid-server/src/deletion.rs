@@ -1,0 +1,86 @@
+//! Deletion of a holder's data (Art. 9): crypto-shredding. The holder's data key is destroyed
+//! with their sealed record, sealed Net ID, person index and wallet keys; their Net
+//! Certificates and certificates are revoked; guardianships end; the Net ID's blind index
+//! stays, so the Net ID is never issued again. The transparency log keeps its entries (they
+//! carry no personal data) and one more: the deletion. All in one transaction: a crash leaves
+//! the holder either whole or deleted.
+
+use netid_log::EntryKind;
+use netid_proto::{DeleteRequest, DeleteResponse, signing};
+
+use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
+use crate::state::AppState;
+use crate::wallet::{WalletKey, authenticate_holder};
+use crate::{Error, Refusal, personal};
+
+/// The reason certificates of a deleted holder are revoked with.
+const CERTIFICATE_REASON: &str = "cessation_of_operation";
+
+/// Deletes the data of the holder who signed `request`.
+pub(crate) async fn delete(
+    state: &AppState,
+    request: DeleteRequest,
+) -> Result<DeleteResponse, Error> {
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::deletion_message(request.timestamp),
+        &request.signature,
+    )
+    .await?;
+    let now = state.clock.now();
+    let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
+    let record = personal::open(&state.keys.master, &holder, today)?;
+    let age = record
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("stored birth date after today"))?;
+    if age < GUARDIAN_REQUIRED_BELOW {
+        // Art. 4: a child's data goes only with the consent of a guardian on record.
+        let consent = request.guardian.as_ref().ok_or(Refusal::GuardianRequired)?;
+        let key = WalletKey::parse(&consent.wallet_key, "guardian.wallet_key")?;
+        if !key.verifies(
+            &signing::guardian_consent_message(&request.signature),
+            &consent.signature,
+        ) {
+            return Err(Refusal::GuardianNotRecognised.into());
+        }
+        let guardian = state
+            .store
+            .holder_by_wallet_key(&key.fingerprint()?)
+            .await?
+            .ok_or(Refusal::GuardianNotRecognised)?;
+        if !state
+            .store
+            .guardians_of(holder.id)
+            .await?
+            .contains(&guardian.id)
+        {
+            return Err(Refusal::GuardianNotRecognised.into());
+        }
+    }
+    // The entry is the holder's, tagged with their log key while it can still be derived.
+    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let log_entry = state
+        .log
+        .entry(EntryKind::Deletion, Some(&log_key), None, now)?;
+    state
+        .store
+        .delete_holder(
+            holder.id,
+            holder.wallet_key.fingerprint.clone(),
+            CERTIFICATE_REASON.to_owned(),
+            log_entry,
+            now,
+        )
+        .await
+        .map_err(|error| match error {
+            // A recovery replaced the wallet key after it was checked.
+            netid_store::Error::NotFound { .. } => Error::from(Refusal::BadWalletSignature),
+            other => other.into(),
+        })?;
+    state.net_certificates.forget_status_lists();
+    tracing::info!(target: "netid::security", event = "holder_deleted", minor = age < GUARDIAN_REQUIRED_BELOW);
+    Ok(DeleteResponse { deleted: true })
+}
