@@ -16,6 +16,7 @@ mod client;
 mod deletion;
 mod documents;
 mod flows;
+mod invariants;
 mod net_certificates;
 mod privacy;
 mod restart;

@@ -316,7 +316,7 @@ async fn bad_requests_are_refused_and_recovery_revokes_every_net_certificate() {
 /// Offline means offline: once a platform holds the issuer's keys and status list, verifying
 /// a thousand presentations makes no request to the service at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verifying_a_thousand_presentations_makes_no_request_to_the_service() {
+async fn invariant_6_verifying_a_thousand_presentations_makes_no_request_to_the_service() {
     let data = tempfile::tempdir().unwrap();
     let config = netid_server::Config::load(
         vec![],

@@ -22,7 +22,7 @@ fn escaped(text: &str) -> String {
 }
 
 #[tokio::test]
-async fn planted_personal_data_never_appears_in_logs_or_other_responses() {
+async fn invariant_5_planted_personal_data_never_appears_in_logs_or_other_responses() {
     let logs = capture_logs();
     let (server, _dir) = TestServer::start().await;
     let client = Client::new(&server);

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 
 use crate::client::{Client, World};
 
-async fn verifier(client: &Client) -> NoteVerifier {
+pub(crate) async fn verifier(client: &Client) -> NoteVerifier {
     let answer = client.get("/v1/log/key").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(answer.content_type.starts_with("text/plain"));
