@@ -337,6 +337,177 @@ pub struct VerifyResponse {
     pub age_over_18: Option<bool>,
     /// The holder's pairwise pseudonym at this platform (hex of HMAC-SM3).
     pub subject: String,
+    /// Plaintext fields, present only for fields the platform's approved profile grants with a
+    /// legal basis and the holder consented to, separately, for this platform.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub claims: std::collections::BTreeMap<String, String>,
+}
+
+/// One field a platform asks to receive in plaintext (Art. 7, 8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRequest {
+    /// `net_id`, `name`, `birth_date`, `document_type`, `document_number` or `nationality`.
+    pub field: String,
+    /// The law and article that allow the platform to receive it.
+    pub legal_basis: String,
+    /// What the platform needs it for.
+    pub purpose: String,
+    /// How many days the platform keeps it.
+    pub retention_days: u32,
+}
+
+/// `POST /v1/platform/profile`: the fields a platform asks to receive in plaintext, each
+/// awaiting the operator's decision. Replaces what it asked before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRequest {
+    /// The fields (at most one entry per field).
+    pub fields: Vec<FieldRequest>,
+}
+
+/// `POST /v1/operator/platforms/profile`: the operator approves or refuses requested fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileDecision {
+    /// The platform.
+    pub client_id: String,
+    /// Fields approved.
+    #[serde(default)]
+    pub approve: Vec<String>,
+    /// Fields refused.
+    #[serde(default)]
+    pub refuse: Vec<String>,
+}
+
+/// A platform's profile: each field it asked for, and the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The platform's client id.
+    pub client_id: String,
+    /// Its display name.
+    pub name: String,
+    /// The fields, by name.
+    pub fields: Vec<ProfileField>,
+}
+
+/// One field of a [`Profile`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileField {
+    /// The field.
+    pub field: String,
+    /// The law and article that allow it.
+    pub legal_basis: String,
+    /// What the platform needs it for.
+    pub purpose: String,
+    /// How many days the platform keeps it.
+    pub retention_days: u32,
+    /// `requested`, `approved` or `refused`.
+    pub status: String,
+}
+
+/// Something the service signs with its SM2 key: a published profile, a consent receipt.
+/// `payload` is base64url of the JSON, `signature` base64url of the DER signature over those
+/// bytes, `key` the service's public key (SPKI PEM), which the operator also publishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSigned {
+    /// `SM2SM3`.
+    pub alg: String,
+    /// base64url of the JSON bytes.
+    pub payload: String,
+    /// base64url of the DER signature.
+    pub signature: String,
+    /// The signing key, SPKI PEM.
+    pub key: String,
+}
+
+/// `GET /v1/notice`: the notice of Art. 10, shown before every consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// Its version; a consent records the version it was given under.
+    pub version: String,
+    /// Who processes the data, and how to reach them.
+    pub operator: String,
+    /// Why.
+    pub purpose: String,
+    /// How.
+    pub method: String,
+    /// Which data.
+    pub data_types: Vec<String>,
+    /// How long it is kept.
+    pub retention: String,
+    /// How to exercise one's rights.
+    pub rights: String,
+    /// For sensitive personal data: why it is necessary, and the impact on the person.
+    pub sensitive_data: String,
+}
+
+/// `POST /v1/holders/consents`: a holder's separate consent to give a platform each of
+/// `fields`. The wallet signs [`signing::consent_message`]; a holder under 14 also needs the
+/// guardian's consent over that signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// The platform.
+    pub client_id: String,
+    /// The fields (each approved in its profile).
+    pub fields: Vec<String>,
+    /// The version of the notice shown.
+    pub notice_version: String,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+    /// The guardian's consent, for a holder under 14.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian: Option<GuardianConsent>,
+}
+
+/// The payload of a consent receipt (a [`ServiceSigned`] the holder keeps).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentReceipt {
+    /// `netid-consent-receipt-v1`.
+    pub format: String,
+    /// The platform.
+    pub client_id: String,
+    /// The fields consented to, each with its legal basis, purpose and retention.
+    pub fields: Vec<ProfileField>,
+    /// The notice version shown.
+    pub notice_version: String,
+    /// When, Unix seconds.
+    pub given_at: i64,
+}
+
+/// `POST /v1/holders/consents/withdraw`: the wallet signs
+/// [`signing::consent_withdrawal_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawConsentRequest {
+    /// The platform.
+    pub client_id: String,
+    /// The fields.
+    pub fields: Vec<String>,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`WithdrawConsentRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawConsentResponse {
+    /// How many consents were live and are withdrawn now.
+    pub withdrawn: u64,
 }
 
 /// `GET /v1/log/entries?start=S&end=E`: leaves `start..` of the transparency log, each the

@@ -62,6 +62,33 @@ pub fn certificate_request_message(csr: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-certificate-request-v1", csr, &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to consent: purpose, platform, fields (comma-separated, in
+/// the order sent), notice version and timestamp.
+pub fn consent_message(
+    client_id: &str,
+    fields: &[String],
+    notice_version: &str,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-consent-v1",
+        client_id,
+        &fields.join(","),
+        notice_version,
+        &timestamp.to_string(),
+    ])
+}
+
+/// What the holder's wallet signs to withdraw consents: purpose, platform, fields, timestamp.
+pub fn consent_withdrawal_message(client_id: &str, fields: &[String], timestamp: i64) -> Vec<u8> {
+    join(&[
+        "netid-consent-withdrawal-v1",
+        client_id,
+        &fields.join(","),
+        &timestamp.to_string(),
+    ])
+}
+
 /// What the holder's wallet signs to delete their data: purpose and timestamp.
 pub fn deletion_message(timestamp: i64) -> Vec<u8> {
     join(&["netid-deletion-v1", &timestamp.to_string()])

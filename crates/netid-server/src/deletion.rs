@@ -38,27 +38,13 @@ pub(crate) async fn delete(
         .ok_or(Error::Internal("stored birth date after today"))?;
     if age < GUARDIAN_REQUIRED_BELOW {
         // Art. 4: a child's data goes only with the consent of a guardian on record.
-        let consent = request.guardian.as_ref().ok_or(Refusal::GuardianRequired)?;
-        let key = WalletKey::parse(&consent.wallet_key, "guardian.wallet_key")?;
-        if !key.verifies(
-            &signing::guardian_consent_message(&request.signature),
-            &consent.signature,
-        ) {
-            return Err(Refusal::GuardianNotRecognised.into());
-        }
-        let guardian = state
-            .store
-            .holder_by_wallet_key(&key.fingerprint()?)
-            .await?
-            .ok_or(Refusal::GuardianNotRecognised)?;
-        if !state
-            .store
-            .guardians_of(holder.id)
-            .await?
-            .contains(&guardian.id)
-        {
-            return Err(Refusal::GuardianNotRecognised.into());
-        }
+        check_guardian_consent(
+            state,
+            holder.id,
+            &request.signature,
+            request.guardian.as_ref(),
+        )
+        .await?;
     }
     // The entry is the holder's, tagged with their log key while it can still be derived.
     let log_key = personal::log_key(&state.keys.master, &holder)?;
@@ -83,4 +69,36 @@ pub(crate) async fn delete(
     state.net_certificates.forget_status_lists();
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = age < GUARDIAN_REQUIRED_BELOW);
     Ok(DeleteResponse { deleted: true })
+}
+
+/// Checks that `consent` is signed, over the holder's own request signature, by the current
+/// wallet key of a guardian on record for `holder`.
+pub(crate) async fn check_guardian_consent(
+    state: &AppState,
+    holder: netid_store::HolderId,
+    holder_signature: &str,
+    consent: Option<&netid_proto::GuardianConsent>,
+) -> Result<(), Error> {
+    let consent = consent.ok_or(Refusal::GuardianRequired)?;
+    let key = WalletKey::parse(&consent.wallet_key, "guardian.wallet_key")?;
+    if !key.verifies(
+        &signing::guardian_consent_message(holder_signature),
+        &consent.signature,
+    ) {
+        return Err(Refusal::GuardianNotRecognised.into());
+    }
+    let guardian = state
+        .store
+        .holder_by_wallet_key(&key.fingerprint()?)
+        .await?
+        .ok_or(Refusal::GuardianNotRecognised)?;
+    if !state
+        .store
+        .guardians_of(holder)
+        .await?
+        .contains(&guardian.id)
+    {
+        return Err(Refusal::GuardianNotRecognised.into());
+    }
+    Ok(())
 }

@@ -252,6 +252,9 @@ pub enum Refusal {
         /// How many certificates it would carry.
         certificates: usize,
     },
+    /// No platform has that client id.
+    #[error("no platform has this client id")]
+    UnknownPlatform,
     /// No issuing CA this service answers for has that key identifier.
     #[error(
         "no certification authority of this service has this key identifier; see GET /v1/ca/chain"

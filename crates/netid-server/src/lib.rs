@@ -29,6 +29,7 @@ mod credentials;
 mod deletion;
 mod enrollment;
 mod error;
+mod grants;
 mod holder_log;
 mod http;
 pub mod keys;

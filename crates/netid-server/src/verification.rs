@@ -94,6 +94,22 @@ pub(crate) async fn verify(
         Some(&platform.client_id),
         now,
     )?;
+    // Plaintext fields: only those the platform's profile grants and the holder consented
+    // to for this platform, live now; each disclosure is an entry of its own.
+    let disclosed = state
+        .store
+        .disclosable_fields(holder.id, &platform.client_id)
+        .await?;
+    let disclosure_entry = if disclosed.is_empty() {
+        None
+    } else {
+        Some(state.log.entry(
+            EntryKind::Disclosure,
+            Some(&log_key),
+            Some(&platform.client_id),
+            now,
+        )?)
+    };
     state
         .store
         .record_verification(
@@ -102,6 +118,7 @@ pub(crate) async fn verify(
             expires_at,
             holder.id,
             log_entry,
+            disclosure_entry,
             now,
         )
         .await
@@ -123,12 +140,13 @@ pub(crate) async fn verify(
     };
     let net_id = personal::net_id(&state.keys.master, &holder)?;
     let subject = pseudonym(state, net_id.expose(), &platform.sector);
-    tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id);
+    tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id, fields_disclosed = disclosed.len());
     Ok(VerifyResponse {
         real_name_verified: true,
         age_over_14: answer(Predicate::AgeOver14),
         age_over_18: answer(Predicate::AgeOver18),
         subject,
+        claims: crate::grants::claims(&disclosed, &record, net_id.expose()),
     })
 }
 

@@ -36,8 +36,8 @@ pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation,
-    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformField, PlatformRow,
+    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -178,9 +178,11 @@ pub trait Store: Send + Sync + 'static {
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error>;
 
     /// Records a verification of `holder` by `client_id`: the presentation nonce is used until
-    /// `expires_at`, and `log_entry` is appended as an entry of the holder. Returns
+    /// `expires_at`, and `log_entry` (and `disclosure_entry`, when plaintext fields go to the
+    /// platform) is appended as an entry of the holder. Returns
     /// [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before. Expired
     /// nonces are purged on the way.
+    #[allow(clippy::too_many_arguments)]
     async fn record_verification(
         &self,
         client_id: &str,
@@ -188,6 +190,7 @@ pub trait Store: Send + Sync + 'static {
         expires_at: Timestamp,
         holder: HolderId,
         log_entry: Vec<u8>,
+        disclosure_entry: Option<Vec<u8>>,
         now: Timestamp,
     ) -> Result<(), Error>;
 
@@ -274,6 +277,59 @@ pub trait Store: Send + Sync + 'static {
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error>;
+
+    /// Replaces the fields `client_id` asks for with `fields`, each `requested` again (an
+    /// approval covers what was asked, not what is asked next).
+    async fn request_platform_fields(
+        &self,
+        client_id: &str,
+        fields: Vec<PlatformField>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// Approves (`true`) or refuses each requested field of `client_id` and appends
+    /// `log_entry`, in one transaction; [`Error::NotFound`] if a field was not requested.
+    async fn decide_platform_fields(
+        &self,
+        client_id: &str,
+        decisions: Vec<(String, bool)>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// The fields `client_id` asked for, by field name.
+    async fn platform_fields(&self, client_id: &str) -> Result<Vec<PlatformField>, Error>;
+
+    /// Records `holder`'s separate consent to give `client_id` each of `fields` (shown
+    /// `notice_version`) and appends `log_entry`, in one transaction; [`Error::NotFound`] if a
+    /// field is not approved for the platform.
+    async fn give_consents(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+        fields: Vec<String>,
+        notice_version: String,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// Withdraws `holder`'s live consents to give `client_id` each of `fields`, appending
+    /// `log_entry` if any was live; returns how many were.
+    async fn withdraw_consents(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+        fields: Vec<String>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<u64, Error>;
+
+    /// The fields `client_id` may give `holder`'s data for now: approved, with a live consent.
+    async fn disclosable_fields(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+    ) -> Result<Vec<String>, Error>;
 
     /// Every certificate the CA issued or took over, oldest first (for a handover).
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error>;

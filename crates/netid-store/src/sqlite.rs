@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::migrations::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformRow, Revocation,
-    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformField, PlatformRow,
+    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -960,6 +960,7 @@ impl Store for SqliteStore {
         expires_at: Timestamp,
         holder: HolderId,
         log_entry: Vec<u8>,
+        disclosure_entry: Option<Vec<u8>>,
         now: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
@@ -981,6 +982,9 @@ impl Store for SqliteStore {
                 )
                 .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
             append_log(&transaction, &log_entry, Some(holder))?;
+            if let Some(disclosure) = &disclosure_entry {
+                append_log(&transaction, disclosure, Some(holder))?;
+            }
             transaction
                 .commit()
                 .map_err(database("commit verification"))
@@ -1425,6 +1429,11 @@ impl Store for SqliteStore {
                      WHERE holder_id = ?1 AND revoked_at IS NULL",
                     "revoke net certificates",
                 ),
+                (
+                    "UPDATE consents SET withdrawn_at = ?2 \
+                     WHERE holder_id = ?1 AND withdrawn_at IS NULL",
+                    "end consents",
+                ),
             ] {
                 let params: &[&dyn rusqlite::ToSql] = if statement.contains("?2") {
                     &[&holder.0, &at.0]
@@ -1457,6 +1466,216 @@ impl Store for SqliteStore {
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
                 .map_err(database("checkpoint the wal"))?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn request_platform_fields(
+        &self,
+        client_id: &str,
+        fields: Vec<PlatformField>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin profile request"))?;
+            transaction
+                .execute(
+                    "DELETE FROM platform_fields WHERE client_id = ?1",
+                    params![client_id],
+                )
+                .map_err(database("replace profile"))?;
+            for field in &fields {
+                transaction
+                    .execute(
+                        "INSERT INTO platform_fields (client_id, field, legal_basis, purpose, \
+                         retention_days, status, changed_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'requested', ?6)",
+                        params![
+                            client_id,
+                            field.field,
+                            field.legal_basis,
+                            field.purpose,
+                            field.retention_days,
+                            at.0
+                        ],
+                    )
+                    .map_err(database("request a field"))?;
+            }
+            transaction
+                .commit()
+                .map_err(database("commit profile request"))
+        })
+        .await
+    }
+
+    async fn decide_platform_fields(
+        &self,
+        client_id: &str,
+        decisions: Vec<(String, bool)>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin profile decision"))?;
+            for (field, approve) in &decisions {
+                let decided = transaction
+                    .execute(
+                        "UPDATE platform_fields SET status = ?3, changed_at = ?4 \
+                         WHERE client_id = ?1 AND field = ?2",
+                        params![
+                            client_id,
+                            field,
+                            if *approve { "approved" } else { "refused" },
+                            at.0
+                        ],
+                    )
+                    .map_err(database("decide a field"))?;
+                if decided != 1 {
+                    return Err(Error::NotFound {
+                        what: "requested field",
+                    });
+                }
+            }
+            append_log(&transaction, &log_entry, None)?;
+            transaction
+                .commit()
+                .map_err(database("commit profile decision"))
+        })
+        .await
+    }
+
+    async fn platform_fields(&self, client_id: &str) -> Result<Vec<PlatformField>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT field, legal_basis, purpose, retention_days, status \
+                     FROM platform_fields WHERE client_id = ?1 ORDER BY field",
+                )
+                .map_err(database("read profile"))?;
+            let rows = statement
+                .query_map(params![client_id], |row| {
+                    Ok(PlatformField {
+                        field: row.get(0)?,
+                        legal_basis: row.get(1)?,
+                        purpose: row.get(2)?,
+                        retention_days: row.get(3)?,
+                        status: row.get(4)?,
+                    })
+                })
+                .map_err(database("read profile"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read profile"))
+        })
+        .await
+    }
+
+    async fn give_consents(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+        fields: Vec<String>,
+        notice_version: String,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin consent"))?;
+            for field in &fields {
+                let approved: Option<String> = transaction
+                    .query_row(
+                        "SELECT status FROM platform_fields WHERE client_id = ?1 AND field = ?2",
+                        params![client_id, field],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(database("read a field"))?;
+                if approved.as_deref() != Some("approved") {
+                    return Err(Error::NotFound {
+                        what: "field approved for this platform",
+                    });
+                }
+                transaction
+                    .execute(
+                        "INSERT INTO consents (holder_id, client_id, field, notice_version, \
+                         given_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                         ON CONFLICT (holder_id, client_id, field) DO UPDATE SET \
+                         notice_version = excluded.notice_version, \
+                         given_at = excluded.given_at, withdrawn_at = NULL",
+                        params![holder.0, client_id, field, notice_version, at.0],
+                    )
+                    .map_err(database("record consent"))?;
+            }
+            append_log(&transaction, &log_entry, Some(holder))?;
+            transaction.commit().map_err(database("commit consent"))
+        })
+        .await
+    }
+
+    async fn withdraw_consents(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+        fields: Vec<String>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<u64, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin withdrawal"))?;
+            let mut withdrawn = 0u64;
+            for field in &fields {
+                let changed = transaction
+                    .execute(
+                        "UPDATE consents SET withdrawn_at = ?4 WHERE holder_id = ?1 \
+                         AND client_id = ?2 AND field = ?3 AND withdrawn_at IS NULL",
+                        params![holder.0, client_id, field, at.0],
+                    )
+                    .map_err(database("withdraw consent"))?;
+                withdrawn += u64::try_from(changed).unwrap_or(0);
+            }
+            if withdrawn > 0 {
+                append_log(&transaction, &log_entry, Some(holder))?;
+            }
+            transaction
+                .commit()
+                .map_err(database("commit withdrawal"))?;
+            Ok(withdrawn)
+        })
+        .await
+    }
+
+    async fn disclosable_fields(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+    ) -> Result<Vec<String>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT c.field FROM consents c JOIN platform_fields f \
+                     ON f.client_id = c.client_id AND f.field = c.field \
+                     WHERE c.holder_id = ?1 AND c.client_id = ?2 AND c.withdrawn_at IS NULL \
+                     AND f.status = 'approved' ORDER BY c.field",
+                )
+                .map_err(database("read consents"))?;
+            let rows = statement
+                .query_map(params![holder.0, client_id], |row| row.get(0))
+                .map_err(database("read consents"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read consents"))
         })
         .await
     }
@@ -1774,7 +1993,7 @@ mod tests {
                 }
             }
             let store = SqliteStore::open(&path).await.unwrap();
-            assert_eq!(store.schema_version().await.unwrap(), 9);
+            assert_eq!(store.schema_version().await.unwrap(), 10);
             let generations = store.ca_generations().await.unwrap();
             if certified {
                 assert_eq!(
@@ -1817,7 +2036,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 9);
+        assert_eq!(store.schema_version().await.unwrap(), 10);
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

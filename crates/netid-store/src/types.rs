@@ -245,6 +245,21 @@ pub enum CaChange {
     },
 }
 
+/// A field a platform asks to receive in plaintext (Art. 7, 8), and the operator's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformField {
+    /// The field (`net_id`, `name`, `birth_date`, ...).
+    pub field: String,
+    /// The law and article that allow it.
+    pub legal_basis: String,
+    /// What the platform needs it for.
+    pub purpose: String,
+    /// How long the platform keeps it, in days.
+    pub retention_days: u32,
+    /// `requested`, `approved` or `refused`.
+    pub status: String,
+}
+
 /// A Net Certificate's place in its suite's status list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRow {

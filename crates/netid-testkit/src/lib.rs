@@ -20,9 +20,10 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_core::{Date, DocumentError, DocumentNumber, DocumentType};
 use netid_crypto::{SigningKey, Suite};
 use netid_proto::{
-    DeleteRequest, EnrollRequest, GuardianConsent, HolderCertificateRequest, HolderLogRequest, Jwk,
-    NetCertificateRequest, Predicate, Presentation, PublicKey, RenewCertificateRequest,
-    RevokeCertificateRequest, RosterEntry, RosterPayload, SignedRoster, signing,
+    ConsentRequest, DeleteRequest, EnrollRequest, GuardianConsent, HolderCertificateRequest,
+    HolderLogRequest, Jwk, NetCertificateRequest, Predicate, Presentation, PublicKey,
+    RenewCertificateRequest, RevokeCertificateRequest, RosterEntry, RosterPayload, SignedRoster,
+    WithdrawConsentRequest, signing,
 };
 use netid_server::{Config, Overrides, Running};
 
@@ -332,6 +333,46 @@ impl Wallet {
         }
     }
 
+    /// A signed consent to give `client_id` each of `fields`, under `notice_version`.
+    pub fn consent_request(
+        &self,
+        client_id: &str,
+        fields: &[&str],
+        notice_version: &str,
+    ) -> ConsentRequest {
+        let timestamp = now();
+        let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
+        ConsentRequest {
+            signature: self.sign(&signing::consent_message(
+                client_id,
+                &fields,
+                notice_version,
+                timestamp,
+            )),
+            client_id: client_id.to_owned(),
+            fields,
+            notice_version: notice_version.to_owned(),
+            wallet_key: self.public_key(),
+            timestamp,
+            guardian: None,
+        }
+    }
+
+    /// A signed withdrawal of the consents to give `client_id` each of `fields`.
+    pub fn withdrawal_request(&self, client_id: &str, fields: &[&str]) -> WithdrawConsentRequest {
+        let timestamp = now();
+        let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
+        WithdrawConsentRequest {
+            signature: self.sign(&signing::consent_withdrawal_message(
+                client_id, &fields, timestamp,
+            )),
+            client_id: client_id.to_owned(),
+            fields,
+            wallet_key: self.public_key(),
+            timestamp,
+        }
+    }
+
     /// A signed request to delete this holder's data.
     pub fn deletion_request(&self) -> DeleteRequest {
         let timestamp = now();
@@ -345,9 +386,14 @@ impl Wallet {
 
     /// This guardian's consent to the deletion `request` of their ward.
     pub fn deletion_consent(&self, request: &DeleteRequest) -> GuardianConsent {
+        self.guardian_consent_over(&request.signature)
+    }
+
+    /// This guardian's consent to whatever their ward signed with `ward_signature`.
+    pub fn guardian_consent_over(&self, ward_signature: &str) -> GuardianConsent {
         GuardianConsent {
             wallet_key: self.public_key(),
-            signature: self.sign(&signing::guardian_consent_message(&request.signature)),
+            signature: self.sign(&signing::guardian_consent_message(ward_signature)),
         }
     }
 

@@ -153,6 +153,7 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "unknown_ca",
             "Unknown certification authority",
         ),
+        Refusal::UnknownPlatform => (S::NOT_FOUND, "unknown_platform", "Unknown platform"),
         Refusal::HandoverTooLarge { .. } => (
             S::UNPROCESSABLE_ENTITY,
             "handover_too_large",
@@ -305,6 +306,7 @@ mod tests {
             Refusal::CertificateNotFound,
             Refusal::CaHandedOver,
             Refusal::UnknownCa,
+            Refusal::UnknownPlatform,
             Refusal::HandoverTooLarge { certificates: 1 },
             Refusal::NetCertificateLimit { limit: 1 },
             Refusal::CertificateNotTrusted {

@@ -94,6 +94,7 @@ pub(super) fn openapi_document() -> Value {
     let platform = json!([{"platformBasic": []}]);
     let public = json!([]);
     let more_paths = succession_paths(&operator, &public);
+    let grant_paths = grant_paths(&operator, &platform, &public);
     let string = json!({"type": "string"});
     let public_key = json!({
         "description": "SPKI PEM or JWK of an SM2 or P-256 key",
@@ -160,12 +161,15 @@ pub(super) fn openapi_document() -> Value {
                 "EnrollRequest": {"type": "object", "required": ["document_type", "document_number", "name", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"document_type": string, "document_number": string, "name": string, "enrollment_code": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-enrollment-v1\\ndocument_type\\ndocument_number\\nname\\nenrollment_code\\ntimestamp"}, "guardian": {"type": "object", "required": ["wallet_key", "signature"], "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "signature": {"type": "string", "description": "base64url r||s over netid-guardian-consent-v1\\n<minor's signature>"}}}}},
                 "EnrollResponse": {"type": "object", "required": ["net_id", "outcome"], "properties": {"net_id": string, "outcome": {"enum": ["enrolled", "recovered"]}}},
                 "VerifyRequest": {"type": "object", "required": ["presentation"], "additionalProperties": false, "properties": {"presentation": {"type": "object", "required": ["wallet_key", "nonce", "timestamp", "signature"], "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "nonce": {"type": "string", "minLength": 16, "maxLength": 128}, "predicates": {"type": "array", "items": {"enum": ["age_over_14", "age_over_18"]}}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-presentation-v1\\nclient_id\\nnonce\\npredicates\\ntimestamp"}}}}},
-                "VerifyResponse": {"type": "object", "required": ["real_name_verified", "subject"], "properties": {"real_name_verified": {"type": "boolean"}, "age_over_14": {"type": "boolean"}, "age_over_18": {"type": "boolean"}, "subject": {"type": "string", "description": "pairwise pseudonym, hex of HMAC-SM3(k_pairwise, net_id || sector)"}}}
+                "VerifyResponse": {"type": "object", "required": ["real_name_verified", "subject"], "properties": {"real_name_verified": {"type": "boolean"}, "age_over_14": {"type": "boolean"}, "age_over_18": {"type": "boolean"}, "subject": {"type": "string", "description": "pairwise pseudonym, hex of HMAC-SM3(k_pairwise, net_id || sector)"}, "claims": {"type": "object", "description": "plaintext fields granted by the platform's approved profile and consented to by the holder", "additionalProperties": {"type": "string"}}}}
             }
         }
     });
     if let Some(Value::Object(paths)) = document.pointer_mut("/paths") {
         if let Value::Object(more) = more_paths {
+            paths.extend(more);
+        }
+        if let Value::Object(more) = grant_paths {
             paths.extend(more);
         }
     }
@@ -176,6 +180,38 @@ pub(super) fn openapi_document() -> Value {
         schemas.insert(
             "HandoverRequest".to_owned(),
             json!({"type": "object", "required": ["successor_responder_key"], "additionalProperties": false, "properties": {"successor_responder_key": {"type": "string", "description": "the successor's responder_public_key, SPKI PEM"}}}),
+        );
+        schemas.insert(
+            "ProfileRequest".to_owned(),
+            json!({"type": "object", "required": ["fields"], "additionalProperties": false, "properties": {"fields": {"type": "array", "items": {"type": "object", "required": ["field", "legal_basis", "purpose", "retention_days"], "properties": {"field": {"enum": ["net_id", "name", "birth_date", "document_type", "document_number", "nationality"]}, "legal_basis": string, "purpose": string, "retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}}}}}),
+        );
+        schemas.insert(
+            "ProfileDecision".to_owned(),
+            json!({"type": "object", "required": ["client_id"], "additionalProperties": false, "properties": {"client_id": string, "approve": {"type": "array", "items": string}, "refuse": {"type": "array", "items": string}}}),
+        );
+        schemas.insert(
+            "Profile".to_owned(),
+            json!({"type": "object", "required": ["client_id", "name", "fields"], "properties": {"client_id": string, "name": string, "fields": {"type": "array", "items": {"type": "object", "required": ["field", "legal_basis", "purpose", "retention_days", "status"], "properties": {"field": string, "legal_basis": string, "purpose": string, "retention_days": {"type": "integer"}, "status": {"enum": ["requested", "approved", "refused"]}}}}}}),
+        );
+        schemas.insert(
+            "ServiceSigned".to_owned(),
+            json!({"type": "object", "required": ["alg", "payload", "signature", "key"], "properties": {"alg": {"enum": ["SM2SM3"]}, "payload": {"type": "string", "description": "base64url of the JSON (a Profile of approved fields, or a consent receipt)"}, "signature": {"type": "string", "description": "base64url DER SM2 signature over the payload bytes"}, "key": string}}),
+        );
+        schemas.insert(
+            "Notice".to_owned(),
+            json!({"type": "object", "required": ["version", "operator", "purpose", "method", "data_types", "retention", "rights", "sensitive_data"], "properties": {"version": string, "operator": string, "purpose": string, "method": string, "data_types": {"type": "array", "items": string}, "retention": string, "rights": string, "sensitive_data": string}}),
+        );
+        schemas.insert(
+            "ConsentRequest".to_owned(),
+            json!({"type": "object", "required": ["client_id", "fields", "notice_version", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"client_id": string, "fields": {"type": "array", "items": string}, "notice_version": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-consent-v1\\nclient_id\\nfields (comma-separated)\\nnotice_version\\ntimestamp"}, "guardian": {"type": "object"}}}),
+        );
+        schemas.insert(
+            "WithdrawConsentRequest".to_owned(),
+            json!({"type": "object", "required": ["client_id", "fields", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"client_id": string, "fields": {"type": "array", "items": string}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-consent-withdrawal-v1\\nclient_id\\nfields\\ntimestamp"}}}),
+        );
+        schemas.insert(
+            "WithdrawConsentResponse".to_owned(),
+            json!({"type": "object", "required": ["withdrawn"], "properties": {"withdrawn": {"type": "integer"}}}),
         );
         schemas.insert(
             "DeleteRequest".to_owned(),
@@ -211,6 +247,18 @@ pub(super) fn openapi_document() -> Value {
         );
     }
     document
+}
+
+/// The paths of platform profiles, the notice and consents (Art. 7-10).
+fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
+    json!({
+        "/v1/platform/profile": {"post": operation("Ask to receive plaintext fields, each with its legal basis, purpose and retention; replaces what was asked and awaits the operator's decision", platform.clone(), Some("ProfileRequest"), ("200", "Profile"), &["400", "401"])},
+        "/v1/operator/platforms/profile": {"post": operation("Approve or refuse a platform's requested fields", operator.clone(), Some("ProfileDecision"), ("200", "Profile"), &["400", "401"])},
+        "/v1/platforms/{client_id}/profile": {"get": {"summary": "A platform's published profile: its approved fields with legal basis, purpose and retention, signed by the service", "security": public.clone(), "parameters": [{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Signed profile", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceSigned"}}}}, "404": {"description": "Unknown platform"}}}},
+        "/v1/notice": {"get": operation("The notice of Art. 10, shown before every consent; its version goes into each consent", public.clone(), None, ("200", "Notice"), &[])},
+        "/v1/holders/consents": {"post": operation("A holder's separate consent to give a platform approved fields; returns the signed receipt", public.clone(), Some("ConsentRequest"), ("200", "ServiceSigned"), &["400", "403", "404"])},
+        "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403"])}
+    })
 }
 
 /// The paths of certificate renewal, operator revocation, issuer-key rollover and handover.

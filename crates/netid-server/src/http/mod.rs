@@ -4,6 +4,7 @@
 mod ca;
 mod error;
 mod extract;
+mod grants;
 mod holder;
 mod log;
 mod meta;
@@ -55,6 +56,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(log::routes());
     routes.extend(ca::routes());
     routes.extend(net_certificates::routes());
+    routes.extend(grants::routes());
     routes
 }
 

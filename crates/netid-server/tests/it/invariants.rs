@@ -25,8 +25,8 @@ async fn audited_log(client: &Client) -> Vec<EntryKind> {
 
 /// 1. A platform never receives the global Net ID, a document number, a name or a birth date
 /// unless its profile grants that field with a legal basis and a live separate consent
-/// exists. No profile grants a field yet (issue #6), so a platform receives none of them: the
-/// verification answer has exactly the result, the predicates asked and the pseudonym.
+/// exists. Without a grant the verification answer has exactly the result, the predicates
+/// asked and the pseudonym (the granted and consented case is `grants::a_field_goes_*`).
 #[tokio::test]
 async fn invariant_1_a_platform_never_receives_identifying_fields_without_a_grant() {
     let world = World::new().await;

@@ -16,6 +16,7 @@ mod client;
 mod deletion;
 mod documents;
 mod flows;
+mod grants;
 mod invariants;
 mod net_certificates;
 mod privacy;

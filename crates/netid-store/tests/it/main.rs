@@ -11,8 +11,8 @@
 
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
-    CredentialRow, Error, HolderId, NewHolder, PlatformRow, RosterRow, SqliteStore, Store,
-    StoredNetId, Timestamp, WalletKeyRow,
+    CredentialRow, Error, HolderId, NewHolder, PlatformField, PlatformRow, RosterRow, SqliteStore,
+    Store, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 fn index(byte: u8) -> BlindIndex {
@@ -67,7 +67,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 9);
+    assert_eq!(store.schema_version().await.unwrap(), 10);
 }
 
 #[tokio::test]
@@ -85,7 +85,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 9);
+    assert_eq!(store.schema_version().await.unwrap(), 10);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -109,7 +109,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 9
+            supported: 10
         }
     ));
 }
@@ -381,11 +381,11 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
         .unwrap();
     let expires = Timestamp(T0.0 + 300);
     store
-        .record_verification("p-1", index(5), expires, holder, leaf(), T0)
+        .record_verification("p-1", index(5), expires, holder, leaf(), None, T0)
         .await
         .unwrap();
     let error = store
-        .record_verification("p-1", index(5), expires, holder, leaf(), T0)
+        .record_verification("p-1", index(5), expires, holder, leaf(), None, T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -402,6 +402,7 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
             Timestamp(T0.0 + 900),
             holder,
             leaf(),
+            None,
             Timestamp(T0.0 + 301),
         )
         .await
@@ -1008,4 +1009,130 @@ async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
         .enroll_holder(returning, None, None, leaf(), T0)
         .await
         .unwrap();
+}
+
+/// Grants and consents: a platform's fields are requested, then approved or refused; a
+/// consent is only to an approved field; a field is disclosable only while approved and
+/// consented; withdrawal and deletion end consents.
+#[tokio::test]
+async fn only_approved_and_consented_fields_are_disclosable() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    store
+        .insert_platform(
+            PlatformRow {
+                client_id: "p-1".to_owned(),
+                credential_hash: vec![1],
+                sector: "s-1".to_owned(),
+                name: "platform".to_owned(),
+                registered_at: T0,
+            },
+            leaf(),
+        )
+        .await
+        .unwrap();
+    let field = |name: &str| PlatformField {
+        field: name.to_owned(),
+        legal_basis: "Test Law art. 1".to_owned(),
+        purpose: "testing".to_owned(),
+        retention_days: 30,
+        status: "requested".to_owned(),
+    };
+    store
+        .request_platform_fields("p-1", vec![field("name"), field("net_id")], T0)
+        .await
+        .unwrap();
+    let consent = |fields: &[&str]| {
+        let store = store.clone();
+        let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+        async move {
+            store
+                .give_consents(holder, "p-1", fields, "v1".to_owned(), leaf(), T0)
+                .await
+        }
+    };
+    assert!(matches!(
+        consent(&["name"]).await,
+        Err(Error::NotFound { .. })
+    ));
+    store
+        .decide_platform_fields(
+            "p-1",
+            vec![("name".to_owned(), true), ("net_id".to_owned(), false)],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .decide_platform_fields("p-1", vec![("birth_date".to_owned(), true)], leaf(), T0)
+            .await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        consent(&["net_id"]).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(
+        store
+            .disclosable_fields(holder, "p-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    consent(&["name"]).await.unwrap();
+    assert_eq!(
+        store.disclosable_fields(holder, "p-1").await.unwrap(),
+        vec!["name"]
+    );
+    let statuses: Vec<(String, String)> = store
+        .platform_fields("p-1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|field| (field.field, field.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("name".to_owned(), "approved".to_owned()),
+            ("net_id".to_owned(), "refused".to_owned())
+        ]
+    );
+    let withdraw = || {
+        let store = store.clone();
+        async move {
+            store
+                .withdraw_consents(holder, "p-1", vec!["name".to_owned()], leaf(), T0)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(withdraw().await, 1);
+    assert_eq!(withdraw().await, 0);
+    assert!(
+        store
+            .disclosable_fields(holder, "p-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A new consent, then deletion ends it; a new request needs a new approval.
+    consent(&["name"]).await.unwrap();
+    store
+        .request_platform_fields("p-1", vec![field("name")], T0)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .disclosable_fields(holder, "p-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

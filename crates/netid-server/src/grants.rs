@@ -1,0 +1,344 @@
+//! Platform grants and holder consents (Measures Art. 7-10): a platform asks for plaintext
+//! fields, each with a legal basis, purpose and retention; the operator approves or refuses
+//! each; the approved profile is published, signed. A field goes to a platform only if its
+//! profile grants it AND the holder gave a separate consent for that platform and field that
+//! is still live; each such disclosure is in the holder's history and the transparency log.
+
+use std::collections::BTreeMap;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_core::DocumentRecord;
+use netid_log::EntryKind;
+use netid_proto::{
+    ConsentReceipt, ConsentRequest, FieldRequest, Notice, Profile, ProfileDecision, ProfileField,
+    ProfileRequest, ServiceSigned, WithdrawConsentRequest, WithdrawConsentResponse, signing,
+};
+use netid_store::{PlatformField, PlatformRow};
+
+use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
+use crate::state::AppState;
+use crate::wallet::authenticate_holder;
+use crate::{Error, Refusal, personal};
+
+/// The fields a platform may be granted in plaintext.
+pub(crate) const GRANTABLE_FIELDS: [&str; 6] = [
+    "net_id",
+    "name",
+    "birth_date",
+    "document_type",
+    "document_number",
+    "nationality",
+];
+/// The current notice's version; a consent records it.
+pub(crate) const NOTICE_VERSION: &str = "2026-11-27";
+/// The longest legal basis or purpose text, in characters.
+const MAX_TEXT: usize = 300;
+
+/// The notice of Art. 10.
+pub(crate) fn notice() -> Notice {
+    Notice {
+        version: NOTICE_VERSION.to_owned(),
+        operator: "The operator of this netid service; contact as published by the operator".to_owned(),
+        purpose: "To let internet platforms verify that you are a real, identified person, learning only what you and the law allow".to_owned(),
+        method: "Your document is checked against its issuing authority's records; platforms receive a verification result, the age predicates they ask for and a pseudonym for them alone; a plaintext field only under a grant with a legal basis and your separate consent".to_owned(),
+        data_types: GRANTABLE_FIELDS.iter().map(|field| (*field).to_owned()).collect(),
+        retention: "Your record, sealed under your own key, until you delete it; each platform keeps a field it received no longer than the retention its published profile states".to_owned(),
+        rights: "You see every disclosure in your history (POST /v1/holders/log), withdraw any consent at once (POST /v1/holders/consents/withdraw), and delete your data (POST /v1/holders/delete)".to_owned(),
+        sensitive_data: "Your identity document number and birth date are sensitive: a platform receives them only where a law it names requires it, and their disclosure identifies you to that platform".to_owned(),
+    }
+}
+
+/// Records the fields `platform` asks for, replacing what it asked before; each awaits the
+/// operator's decision again.
+pub(crate) async fn request(
+    state: &AppState,
+    platform: &PlatformRow,
+    request: ProfileRequest,
+) -> Result<Profile, Error> {
+    let mut fields: Vec<PlatformField> = Vec::new();
+    for FieldRequest {
+        field,
+        legal_basis,
+        purpose,
+        retention_days,
+    } in request.fields
+    {
+        let invalid = |reason: &str| Refusal::InvalidField {
+            field: "fields",
+            reason: reason.to_owned(),
+        };
+        if !GRANTABLE_FIELDS.contains(&field.as_str()) {
+            return Err(invalid(&format!(
+                "a field must be one of {}",
+                GRANTABLE_FIELDS.join(", ")
+            ))
+            .into());
+        }
+        if fields.iter().any(|known| known.field == field) {
+            return Err(invalid("each field at most once").into());
+        }
+        let text_ok = |text: &str| !text.trim().is_empty() && text.chars().count() <= MAX_TEXT;
+        if !text_ok(&legal_basis) || !text_ok(&purpose) {
+            return Err(invalid("a legal basis and a purpose of 1 to 300 characters each").into());
+        }
+        if !(1..=3650).contains(&retention_days) {
+            return Err(invalid("a retention of 1 to 3650 days").into());
+        }
+        fields.push(PlatformField {
+            field,
+            legal_basis,
+            purpose,
+            retention_days,
+            status: "requested".to_owned(),
+        });
+    }
+    state
+        .store
+        .request_platform_fields(&platform.client_id, fields, state.clock.now())
+        .await?;
+    profile(state, platform).await
+}
+
+/// The operator's decisions on a platform's requested fields.
+pub(crate) async fn decide(state: &AppState, decision: ProfileDecision) -> Result<Profile, Error> {
+    let platform =
+        state
+            .store
+            .platform(&decision.client_id)
+            .await?
+            .ok_or(Refusal::InvalidField {
+                field: "client_id",
+                reason: "no platform has this client id".to_owned(),
+            })?;
+    let decisions: Vec<(String, bool)> = decision
+        .approve
+        .into_iter()
+        .map(|field| (field, true))
+        .chain(decision.refuse.into_iter().map(|field| (field, false)))
+        .collect();
+    let log_entry = state.log.entry(
+        EntryKind::GrantChanged,
+        None,
+        Some(&platform.client_id),
+        state.clock.now(),
+    )?;
+    state
+        .store
+        .decide_platform_fields(&platform.client_id, decisions, log_entry, state.clock.now())
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::NotFound { .. } => Error::from(Refusal::InvalidField {
+                field: "approve",
+                reason: "a field the platform did not request".to_owned(),
+            }),
+            other => other.into(),
+        })?;
+    tracing::info!(target: "netid::security", event = "grants_decided", platform_id = %platform.client_id);
+    profile(state, &platform).await
+}
+
+/// `platform`'s whole profile, decisions included.
+pub(crate) async fn profile(state: &AppState, platform: &PlatformRow) -> Result<Profile, Error> {
+    let fields = state
+        .store
+        .platform_fields(&platform.client_id)
+        .await?
+        .into_iter()
+        .map(profile_field)
+        .collect();
+    Ok(Profile {
+        client_id: platform.client_id.clone(),
+        name: platform.name.clone(),
+        fields,
+    })
+}
+
+fn profile_field(field: PlatformField) -> ProfileField {
+    ProfileField {
+        field: field.field,
+        legal_basis: field.legal_basis,
+        purpose: field.purpose,
+        retention_days: field.retention_days,
+        status: field.status,
+    }
+}
+
+/// The published profile of `client_id`: its approved fields only, signed by the service.
+pub(crate) async fn published(state: &AppState, client_id: &str) -> Result<ServiceSigned, Error> {
+    let platform = state
+        .store
+        .platform(client_id)
+        .await?
+        .ok_or(Refusal::UnknownPlatform)?;
+    let mut profile = profile(state, &platform).await?;
+    profile.fields.retain(|field| field.status == "approved");
+    sign(state, &profile)
+}
+
+fn sign(state: &AppState, payload: &impl serde::Serialize) -> Result<ServiceSigned, Error> {
+    let payload =
+        serde_json::to_vec(payload).map_err(|_| Error::Internal("signed payload encoding"))?;
+    let signature = state.keys.signing.sign(&payload)?.to_der()?;
+    Ok(ServiceSigned {
+        alg: "SM2SM3".to_owned(),
+        payload: Base64UrlUnpadded::encode_string(&payload),
+        signature: Base64UrlUnpadded::encode_string(&signature),
+        key: state.keys.signing.verifying_key().to_spki_pem()?,
+    })
+}
+
+/// Records the separate consent of the holder who signed `request` and returns its signed
+/// receipt.
+pub(crate) async fn consent(
+    state: &AppState,
+    request: ConsentRequest,
+) -> Result<ServiceSigned, Error> {
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::consent_message(
+            &request.client_id,
+            &request.fields,
+            &request.notice_version,
+            request.timestamp,
+        ),
+        &request.signature,
+    )
+    .await?;
+    if request.notice_version != NOTICE_VERSION {
+        return Err(Refusal::InvalidField {
+            field: "notice_version",
+            reason: format!("the current notice is version {NOTICE_VERSION} (GET /v1/notice); read it and consent again"),
+        }
+        .into());
+    }
+    if request.fields.is_empty() || request.fields.len() > GRANTABLE_FIELDS.len() {
+        return Err(Refusal::InvalidField {
+            field: "fields",
+            reason: "expected 1 to 6 fields".to_owned(),
+        }
+        .into());
+    }
+    let platform = state
+        .store
+        .platform(&request.client_id)
+        .await?
+        .ok_or(Refusal::UnknownPlatform)?;
+    let now = state.clock.now();
+    let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
+    let record = personal::open(&state.keys.master, &holder, today)?;
+    let age = record
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("stored birth date after today"))?;
+    if age < GUARDIAN_REQUIRED_BELOW {
+        crate::deletion::check_guardian_consent(
+            state,
+            holder.id,
+            &request.signature,
+            request.guardian.as_ref(),
+        )
+        .await?;
+    }
+    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let log_entry = state.log.entry(
+        EntryKind::ConsentGiven,
+        Some(&log_key),
+        Some(&platform.client_id),
+        now,
+    )?;
+    state
+        .store
+        .give_consents(
+            holder.id,
+            &platform.client_id,
+            request.fields.clone(),
+            request.notice_version.clone(),
+            log_entry,
+            now,
+        )
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::NotFound { .. } => Error::from(Refusal::InvalidField {
+                field: "fields",
+                reason: "a field the platform's published profile does not grant".to_owned(),
+            }),
+            other => other.into(),
+        })?;
+    let granted = profile(state, &platform).await?;
+    let receipt = ConsentReceipt {
+        format: "netid-consent-receipt-v1".to_owned(),
+        client_id: platform.client_id.clone(),
+        fields: granted
+            .fields
+            .into_iter()
+            .filter(|field| request.fields.contains(&field.field))
+            .collect(),
+        notice_version: request.notice_version,
+        given_at: now.0,
+    };
+    tracing::info!(target: "netid::security", event = "consent_given", platform_id = %platform.client_id);
+    sign(state, &receipt)
+}
+
+/// Withdraws consents of the holder who signed `request`; at once for every later request.
+pub(crate) async fn withdraw(
+    state: &AppState,
+    request: WithdrawConsentRequest,
+) -> Result<WithdrawConsentResponse, Error> {
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::consent_withdrawal_message(
+            &request.client_id,
+            &request.fields,
+            request.timestamp,
+        ),
+        &request.signature,
+    )
+    .await?;
+    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let log_entry = state.log.entry(
+        EntryKind::ConsentWithdrawn,
+        Some(&log_key),
+        Some(&request.client_id),
+        state.clock.now(),
+    )?;
+    let withdrawn = state
+        .store
+        .withdraw_consents(
+            holder.id,
+            &request.client_id,
+            request.fields,
+            log_entry,
+            state.clock.now(),
+        )
+        .await?;
+    tracing::info!(target: "netid::security", event = "consent_withdrawn", count = withdrawn);
+    Ok(WithdrawConsentResponse { withdrawn })
+}
+
+/// The plaintext fields `client_id` receives of this holder now: approved and consented.
+pub(crate) fn claims(
+    fields: &[String],
+    record: &DocumentRecord,
+    net_id: &str,
+) -> BTreeMap<String, String> {
+    fields
+        .iter()
+        .filter_map(|field| {
+            let value = match field.as_str() {
+                "net_id" => net_id.to_owned(),
+                "name" => record.name().expose().to_owned(),
+                "birth_date" => record.birth_date().to_string(),
+                "document_type" => record.document_type().name().to_owned(),
+                "document_number" => record.number().expose().to_owned(),
+                "nationality" => record.nationality().as_str().to_owned(),
+                _ => return None,
+            };
+            Some((field.clone(), value))
+        })
+        .collect()
+}

@@ -1,0 +1,92 @@
+//! Platform profiles, the notice, and holders' consents over HTTP.
+
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::routing::{get, post};
+use netid_proto::{
+    ConsentRequest, Notice, Profile, ProfileDecision, ProfileRequest, ServiceSigned,
+    WithdrawConsentRequest, WithdrawConsentResponse,
+};
+
+use super::Route;
+use super::error::ApiError;
+use super::extract::{Json, Operator, Platform};
+use crate::state::AppState;
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/v1/platform/profile",
+            handler: post(request),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/platforms/profile",
+            handler: post(decide),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/platforms/{client_id}/profile",
+            handler: get(published),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/notice",
+            handler: get(notice),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/consents",
+            handler: post(consent),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/consents/withdraw",
+            handler: post(withdraw),
+        },
+    ]
+}
+
+async fn request(
+    State(state): State<AppState>,
+    Platform(platform): Platform,
+    Json(request): Json<ProfileRequest>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        crate::grants::request(&state, &platform, request).await?,
+    ))
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(decision): Json<ProfileDecision>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(crate::grants::decide(&state, decision).await?))
+}
+
+async fn published(
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+) -> Result<Json<ServiceSigned>, ApiError> {
+    Ok(Json(crate::grants::published(&state, &client_id).await?))
+}
+
+async fn notice() -> Json<Notice> {
+    Json(crate::grants::notice())
+}
+
+async fn consent(
+    State(state): State<AppState>,
+    Json(request): Json<ConsentRequest>,
+) -> Result<Json<ServiceSigned>, ApiError> {
+    Ok(Json(crate::grants::consent(&state, request).await?))
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    Json(request): Json<WithdrawConsentRequest>,
+) -> Result<Json<WithdrawConsentResponse>, ApiError> {
+    Ok(Json(crate::grants::withdraw(&state, request).await?))
+}

@@ -1,0 +1,250 @@
+//! Platform grants and consents (Art. 7-10) through the real API: a plaintext field goes to a
+//! platform only under an approved grant with a legal basis and a live separate consent;
+//! each disclosure is in the holder's history and the log; withdrawal takes effect at once.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_crypto::Suite;
+use netid_log::EntryKind;
+use netid_proto::{FieldRequest, Notice, Profile, ProfileDecision, ProfileRequest, ServiceSigned};
+use netid_testkit::Wallet;
+use reqwest::StatusCode;
+
+use crate::client::{Client, World, basic};
+
+fn field(name: &str, legal_basis: &str) -> FieldRequest {
+    FieldRequest {
+        field: name.to_owned(),
+        legal_basis: legal_basis.to_owned(),
+        purpose: "real-name registration of accounts (synthetic test)".to_owned(),
+        retention_days: 180,
+    }
+}
+
+/// The payload of a service-signed document, once its SM2 signature checks.
+fn signed_payload(signed: &ServiceSigned) -> serde_json::Value {
+    let suite = Suite::gm();
+    let key = suite.verifying_key_from_spki_pem(&signed.key).unwrap();
+    let payload = Base64UrlUnpadded::decode_vec(&signed.payload).unwrap();
+    let signature = suite
+        .signature_from_der(&Base64UrlUnpadded::decode_vec(&signed.signature).unwrap())
+        .unwrap();
+    key.verify(&payload, &signature).unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+async fn history(client: &Client, wallet: &Wallet) -> Vec<EntryKind> {
+    client.log_kinds(wallet).await
+}
+
+#[tokio::test]
+async fn a_field_goes_to_a_platform_only_under_a_grant_and_a_live_consent() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("grants-platform").await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let as_platform = |request: &ProfileRequest| {
+        let request = request.clone();
+        let platform = platform.clone();
+        async move {
+            client
+                .send(
+                    client
+                        .http
+                        .post(format!("{}/v1/platform/profile", client.base_url))
+                        .header("authorization", basic(&platform))
+                        .json(&request),
+                )
+                .await
+        }
+    };
+    // Bad profiles are refused whole.
+    for fields in [
+        vec![field("religion", "none")],
+        vec![field("name", "x"), field("name", "y")],
+        vec![FieldRequest {
+            retention_days: 0,
+            ..field("name", "x")
+        }],
+        vec![field("name", "")],
+    ] {
+        as_platform(&ProfileRequest { fields })
+            .await
+            .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    }
+    let asked = as_platform(&ProfileRequest {
+        fields: vec![
+            field(
+                "name",
+                "Cybersecurity Law of the PRC, art. 24 (synthetic test basis)",
+            ),
+            field("document_number", "none given"),
+            field("net_id", "Measures art. 8 (synthetic test basis)"),
+        ],
+    })
+    .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let published = |client_id: String| async move {
+        client
+            .get(&format!("/v1/platforms/{client_id}/profile"))
+            .await
+            .json::<ServiceSigned>()
+    };
+    let before = signed_payload(&published(platform.client_id.clone()).await);
+    assert_eq!(before["fields"], serde_json::json!([]));
+
+    // The operator approves the name and the Net ID, refuses the document number.
+    let decided: Profile = client
+        .post(
+            "/v1/operator/platforms/profile",
+            Some(&client.bearer()),
+            &ProfileDecision {
+                client_id: platform.client_id.clone(),
+                approve: vec!["name".to_owned(), "net_id".to_owned()],
+                refuse: vec!["document_number".to_owned()],
+            },
+        )
+        .await
+        .json();
+    let statuses: Vec<(&str, &str)> = decided
+        .fields
+        .iter()
+        .map(|field| (field.field.as_str(), field.status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("document_number", "refused"),
+            ("name", "approved"),
+            ("net_id", "approved")
+        ]
+    );
+    let after = signed_payload(&published(platform.client_id.clone()).await);
+    let names: Vec<&str> = after["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|field| field["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["name", "net_id"]);
+    assert!(after.to_string().contains("Cybersecurity Law"));
+    client
+        .get("/v1/platforms/no-such-platform/profile")
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_platform");
+
+    // Granted but not consented: nothing plaintext.
+    let verified = client
+        .verify(&platform, &wallet, "nonce-grants-0000001", &[])
+        .await;
+    assert!(!verified.body.contains("claims"), "{}", verified.body);
+
+    // Consent: only under the current notice, only to approved fields.
+    let notice: Notice = client.get("/v1/notice").await.json();
+    assert!(!notice.data_types.is_empty() && !notice.rights.is_empty());
+    client
+        .post(
+            "/v1/holders/consents",
+            None,
+            &wallet.consent_request(&platform.client_id, &["name"], "an-old-notice"),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    client
+        .post(
+            "/v1/holders/consents",
+            None,
+            &wallet.consent_request(&platform.client_id, &["document_number"], &notice.version),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    let receipt: ServiceSigned = client
+        .post(
+            "/v1/holders/consents",
+            None,
+            &wallet.consent_request(&platform.client_id, &["name"], &notice.version),
+        )
+        .await
+        .json();
+    let receipt = signed_payload(&receipt);
+    assert_eq!(receipt["client_id"], serde_json::json!(platform.client_id));
+    assert_eq!(receipt["notice_version"], serde_json::json!(notice.version));
+    assert_eq!(receipt["fields"][0]["field"], serde_json::json!("name"));
+    assert!(
+        receipt["fields"][0]["legal_basis"]
+            .as_str()
+            .unwrap()
+            .contains("Cybersecurity Law")
+    );
+
+    // Now the name goes to this platform, and only it; the disclosure is logged for the holder.
+    let verified: netid_proto::VerifyResponse = client
+        .verify_ok(&platform, &wallet, "nonce-grants-0000002", &[])
+        .await;
+    assert_eq!(
+        verified.claims.into_iter().collect::<Vec<_>>(),
+        vec![("name".to_owned(), world.people.adult.name.clone())]
+    );
+    let other = client.register_platform("grants-other").await;
+    let elsewhere = client
+        .verify(&other, &wallet, "nonce-grants-0000003", &[])
+        .await;
+    assert!(!elsewhere.body.contains(&world.people.adult.name));
+    let kinds = history(client, &wallet).await;
+    assert!(kinds.contains(&EntryKind::ConsentGiven));
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|kind| **kind == EntryKind::Disclosure)
+            .count(),
+        1
+    );
+
+    // Withdrawal: at once, and once.
+    let withdraw = || async {
+        client
+            .post(
+                "/v1/holders/consents/withdraw",
+                None,
+                &wallet.withdrawal_request(&platform.client_id, &["name"]),
+            )
+            .await
+            .json::<netid_proto::WithdrawConsentResponse>()
+            .withdrawn
+    };
+    assert_eq!(withdraw().await, 1);
+    assert_eq!(withdraw().await, 0);
+    let verified = client
+        .verify(&platform, &wallet, "nonce-grants-0000004", &[])
+        .await;
+    assert_eq!(verified.status, StatusCode::OK);
+    assert!(!verified.body.contains("claims"), "{}", verified.body);
+    assert!(
+        history(client, &wallet)
+            .await
+            .contains(&EntryKind::ConsentWithdrawn)
+    );
+}
+
+#[tokio::test]
+async fn a_child_consents_only_with_the_guardians_consent() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("grants-child").await;
+    let (guardian, child, _) = world.enroll_child().await;
+    let notice: Notice = client.get("/v1/notice").await.json();
+    let request = child.consent_request(&platform.client_id, &["name"], &notice.version);
+    client
+        .post("/v1/holders/consents", None, &request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_required");
+    // With the guardian's consent it reaches the grant check (no field is approved here).
+    let mut request = child.consent_request(&platform.client_id, &["name"], &notice.version);
+    request.guardian = Some(guardian.guardian_consent_over(&request.signature));
+    client
+        .post("/v1/holders/consents", None, &request)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+}
