@@ -236,8 +236,8 @@ enum WalletCommand {
         certificates: PathBuf,
     },
     /// Delete your data (Art. 9). It cannot be undone: your Net ID is retired for good, your
-    /// Net Certificates and certificates are revoked, platforms can no longer verify you, and
-    /// the service can no longer read anything it held about you.
+    /// Net Certificates and certificates are revoked, your consents end, platforms can no
+    /// longer verify you, and the service can no longer read your record.
     Delete {
         #[command(flatten)]
         server: ServerArgs,
@@ -870,7 +870,7 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         } => {
             if !yes_delete_my_data {
                 bail!(
-                    "deleting your data cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, platforms can no longer verify you, and the service can no longer read anything it held about you; run again with --yes-delete-my-data to go ahead"
+                    "deleting your data cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record; run again with --yes-delete-my-data to go ahead"
                 );
             }
             let wallet = load_key(&wallet)?;

@@ -448,7 +448,7 @@ pub struct Notice {
 
 /// `POST /v1/holders/consents`: a holder's separate consent to give a platform each of
 /// `fields`. The wallet signs [`signing::consent_message`]; a holder under 14 also needs the
-/// guardian's consent over that signature.
+/// guardian's approval ([`signing::guardian_approval_message`] for `consent`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
@@ -718,8 +718,8 @@ pub struct OperatorRevokeRequest {
 }
 
 /// `POST /v1/holders/delete`: a holder deletes their data (Art. 9). The wallet signs
-/// [`signing::deletion_message`]; a holder under 14 also needs their guardian's consent,
-/// signed over the holder's signature ([`signing::guardian_consent_message`]).
+/// [`signing::deletion_message`]; a holder under 14 with a guardian on record also needs the
+/// guardian's approval ([`signing::guardian_approval_message`] for `deletion`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteRequest {

@@ -29,6 +29,13 @@ pub fn guardian_consent_message(minor_signature: &str) -> Vec<u8> {
     join(&["netid-guardian-consent-v1", minor_signature])
 }
 
+/// What a guardian signs to approve an act of their ward: purpose, what the act is (`deletion`,
+/// `consent`), and the ward's signature over the request, so that an approval of one act
+/// cannot pass for another.
+pub fn guardian_approval_message(act: &str, ward_signature: &str) -> Vec<u8> {
+    join(&["netid-guardian-approval-v1", act, ward_signature])
+}
+
 /// What the holder's wallet signs to present to a platform: the platform's client id and
 /// nonce, the predicates asked (comma-separated, in the order sent) and the timestamp.
 pub fn presentation_message(

@@ -3,7 +3,10 @@
 //! Certificates and certificates are revoked; guardianships end; the Net ID's blind index
 //! stays, so the Net ID is never issued again. The transparency log keeps its entries (they
 //! carry no personal data) and one more: the deletion. All in one transaction: a crash leaves
-//! the holder either whole or deleted.
+//! the holder either whole or deleted. What stays: the Net ID's blind index (so it is never
+//! issued again), the used enrollment codes (unlinked from the person), the revoked
+//! certificates (unlinked from the holder) and the Net Certificates' status rows until a day
+//! after they expire.
 
 use netid_log::EntryKind;
 use netid_proto::{DeleteRequest, DeleteResponse, signing};
@@ -36,11 +39,13 @@ pub(crate) async fn delete(
         .birth_date()
         .age_on(today)
         .ok_or(Error::Internal("stored birth date after today"))?;
-    if age < GUARDIAN_REQUIRED_BELOW {
-        // Art. 4: a child's data goes only with the consent of a guardian on record.
-        check_guardian_consent(
+    // Art. 4: a child's data goes with the approval of a guardian on record; a child whose
+    // guardian is no longer on record (deleted) deletes alone rather than not at all.
+    if age < GUARDIAN_REQUIRED_BELOW && !state.store.guardians_of(holder.id).await?.is_empty() {
+        check_guardian_approval(
             state,
             holder.id,
+            "deletion",
             &request.signature,
             request.guardian.as_ref(),
         )
@@ -71,19 +76,20 @@ pub(crate) async fn delete(
     Ok(DeleteResponse { deleted: true })
 }
 
-/// Checks that `consent` is signed, over the holder's own request signature, by the current
-/// wallet key of a guardian on record for `holder`.
-pub(crate) async fn check_guardian_consent(
+/// Checks that `approval` is signed, for `act` and over the holder's own request signature,
+/// by the current wallet key of a guardian on record for `holder`.
+pub(crate) async fn check_guardian_approval(
     state: &AppState,
     holder: netid_store::HolderId,
+    act: &str,
     holder_signature: &str,
-    consent: Option<&netid_proto::GuardianConsent>,
+    approval: Option<&netid_proto::GuardianConsent>,
 ) -> Result<(), Error> {
-    let consent = consent.ok_or(Refusal::GuardianRequired)?;
-    let key = WalletKey::parse(&consent.wallet_key, "guardian.wallet_key")?;
+    let approval = approval.ok_or(Refusal::GuardianRequired)?;
+    let key = WalletKey::parse(&approval.wallet_key, "guardian.wallet_key")?;
     if !key.verifies(
-        &signing::guardian_consent_message(holder_signature),
-        &consent.signature,
+        &signing::guardian_approval_message(act, holder_signature),
+        &approval.signature,
     ) {
         return Err(Refusal::GuardianNotRecognised.into());
     }

@@ -110,6 +110,15 @@ pub(crate) async fn decide(state: &AppState, decision: ProfileDecision) -> Resul
                 field: "client_id",
                 reason: "no platform has this client id".to_owned(),
             })?;
+    check_field_names(
+        &decision
+            .approve
+            .iter()
+            .chain(&decision.refuse)
+            .cloned()
+            .collect::<Vec<_>>(),
+        "approve",
+    )?;
     let decisions: Vec<(String, bool)> = decision
         .approve
         .into_iter()
@@ -213,13 +222,7 @@ pub(crate) async fn consent(
         }
         .into());
     }
-    if request.fields.is_empty() || request.fields.len() > GRANTABLE_FIELDS.len() {
-        return Err(Refusal::InvalidField {
-            field: "fields",
-            reason: "expected 1 to 6 fields".to_owned(),
-        }
-        .into());
-    }
+    check_field_names(&request.fields, "fields")?;
     let platform = state
         .store
         .platform(&request.client_id)
@@ -233,9 +236,10 @@ pub(crate) async fn consent(
         .age_on(today)
         .ok_or(Error::Internal("stored birth date after today"))?;
     if age < GUARDIAN_REQUIRED_BELOW {
-        crate::deletion::check_guardian_consent(
+        crate::deletion::check_guardian_approval(
             state,
             holder.id,
+            "consent",
             &request.signature,
             request.guardian.as_ref(),
         )
@@ -255,6 +259,7 @@ pub(crate) async fn consent(
             &platform.client_id,
             request.fields.clone(),
             request.notice_version.clone(),
+            netid_store::Timestamp(request.timestamp),
             log_entry,
             now,
         )
@@ -299,6 +304,7 @@ pub(crate) async fn withdraw(
         &request.signature,
     )
     .await?;
+    check_field_names(&request.fields, "fields")?;
     let log_key = personal::log_key(&state.keys.master, &holder)?;
     let log_entry = state.log.entry(
         EntryKind::ConsentWithdrawn,
@@ -312,12 +318,37 @@ pub(crate) async fn withdraw(
             holder.id,
             &request.client_id,
             request.fields,
+            netid_store::Timestamp(request.timestamp),
             log_entry,
             state.clock.now(),
         )
         .await?;
     tracing::info!(target: "netid::security", event = "consent_withdrawn", count = withdrawn);
     Ok(WithdrawConsentResponse { withdrawn })
+}
+
+/// Checks a list of field names: 1 to 6, each grantable, none twice (approving and refusing
+/// one field at once counts as twice).
+fn check_field_names(fields: &[String], name: &'static str) -> Result<(), Refusal> {
+    let invalid = |reason: String| Refusal::InvalidField {
+        field: name,
+        reason,
+    };
+    if fields.is_empty() || fields.len() > GRANTABLE_FIELDS.len() {
+        return Err(invalid("expected 1 to 6 fields".to_owned()));
+    }
+    for (position, field) in fields.iter().enumerate() {
+        if !GRANTABLE_FIELDS.contains(&field.as_str()) {
+            return Err(invalid(format!(
+                "a field must be one of {}",
+                GRANTABLE_FIELDS.join(", ")
+            )));
+        }
+        if fields.iter().skip(position + 1).any(|other| other == field) {
+            return Err(invalid("each field at most once".to_owned()));
+        }
+    }
+    Ok(())
 }
 
 /// The plaintext fields `client_id` receives of this holder now: approved and consented.

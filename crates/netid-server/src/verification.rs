@@ -94,29 +94,23 @@ pub(crate) async fn verify(
         Some(&platform.client_id),
         now,
     )?;
-    // Plaintext fields: only those the platform's profile grants and the holder consented
-    // to for this platform, live now; each disclosure is an entry of its own.
+    // Plaintext fields go only where the platform's profile grants them and the holder
+    // consented for this platform, live when the verification is recorded; the disclosure is
+    // an entry of its own (appended only if fields go).
+    let disclosure_entry = state.log.entry(
+        EntryKind::Disclosure,
+        Some(&log_key),
+        Some(&platform.client_id),
+        now,
+    )?;
     let disclosed = state
-        .store
-        .disclosable_fields(holder.id, &platform.client_id)
-        .await?;
-    let disclosure_entry = if disclosed.is_empty() {
-        None
-    } else {
-        Some(state.log.entry(
-            EntryKind::Disclosure,
-            Some(&log_key),
-            Some(&platform.client_id),
-            now,
-        )?)
-    };
-    state
         .store
         .record_verification(
             &platform.client_id,
             nonce_index,
             expires_at,
             holder.id,
+            holder.wallet_key.fingerprint.clone(),
             log_entry,
             disclosure_entry,
             now,
@@ -126,6 +120,8 @@ pub(crate) async fn verify(
             netid_store::Error::AlreadyExists {
                 what: Conflict::Nonce,
             } => Error::Refused(Refusal::PresentationReplayed),
+            // Deleted or recovered since the presentation was checked.
+            netid_store::Error::NotFound { .. } => Error::Refused(Refusal::PresentationRejected),
             other => other.into(),
         })?;
 

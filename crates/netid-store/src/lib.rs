@@ -177,11 +177,12 @@ pub trait Store: Send + Sync + 'static {
     /// The platform with `client_id`.
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error>;
 
-    /// Records a verification of `holder` by `client_id`: the presentation nonce is used until
-    /// `expires_at`, and `log_entry` (and `disclosure_entry`, when plaintext fields go to the
-    /// platform) is appended as an entry of the holder. Returns
-    /// [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before. Expired
-    /// nonces are purged on the way.
+    /// Records a verification of `holder` (whose current wallet key is still `wallet_key`, and
+    /// who is not deleted) by `client_id`, in one transaction: the presentation nonce is used
+    /// until `expires_at`, `log_entry` is appended as an entry of the holder, and, when fields
+    /// are disclosable to the platform at that moment, `disclosure_entry` too; returns those
+    /// fields. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before,
+    /// [`Error::NotFound`] if the holder changed. Expired nonces are purged on the way.
     #[allow(clippy::too_many_arguments)]
     async fn record_verification(
         &self,
@@ -189,10 +190,11 @@ pub trait Store: Send + Sync + 'static {
         nonce_index: BlindIndex,
         expires_at: Timestamp,
         holder: HolderId,
+        wallet_key: Vec<u8>,
         log_entry: Vec<u8>,
-        disclosure_entry: Option<Vec<u8>>,
+        disclosure_entry: Vec<u8>,
         now: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<Vec<String>, Error>;
 
     /// The number of entries in the transparency log.
     async fn log_size(&self) -> Result<u64, Error>;
@@ -265,9 +267,10 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes `holder`'s data (Art. 9), if `wallet_key` is still their current key, in one
     /// transaction: overwrites the sealed Net ID, person index, wallet key, wrapped data key
     /// and sealed record (the Net ID's blind index stays, so it is never issued again),
-    /// forgets retired wallet keys, ends guardianships either way, revokes Net Certificates
-    /// and certificates (`reason`), appends `log_entry` and forgets which log entries were
-    /// the holder's; then truncates the WAL. A deleted
+    /// forgets retired wallet keys, ends guardianships either way and consents, unlinks the
+    /// used enrollment codes from the person, revokes Net Certificates and certificates
+    /// (`reason`) and unlinks the certificates, appends `log_entry` and forgets which log
+    /// entries were the holder's; then truncates the WAL. A deleted
     /// holder is found by no lookup. [`Error::NotFound`] if the key is not current.
     async fn delete_holder(
         &self,
@@ -300,26 +303,34 @@ pub trait Store: Send + Sync + 'static {
     /// The fields `client_id` asked for, by field name.
     async fn platform_fields(&self, client_id: &str) -> Result<Vec<PlatformField>, Error>;
 
-    /// Records `holder`'s separate consent to give `client_id` each of `fields` (shown
-    /// `notice_version`) and appends `log_entry`, in one transaction; [`Error::NotFound`] if a
-    /// field is not approved for the platform.
+    /// Records `holder`'s separate consent, signed at `signed_at`, to give `client_id` each of
+    /// `fields` (shown `notice_version`) and appends `log_entry` if it changed anything, in one
+    /// transaction; returns how many consents it recorded. A request signed no later than the
+    /// last change of a consent is a replay and changes nothing. [`Error::NotFound`] if a field
+    /// is not approved for the platform. Consents end when the platform asks again or a field
+    /// is refused.
+    #[allow(clippy::too_many_arguments)]
     async fn give_consents(
         &self,
         holder: HolderId,
         client_id: &str,
         fields: Vec<String>,
         notice_version: String,
+        signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<u64, Error>;
 
-    /// Withdraws `holder`'s live consents to give `client_id` each of `fields`, appending
-    /// `log_entry` if any was live; returns how many were.
+    /// Withdraws `holder`'s live consents to give `client_id` each of `fields` (a request
+    /// signed at `signed_at`, after their last change), appending `log_entry` if any was live;
+    /// returns how many were.
+    #[allow(clippy::too_many_arguments)]
     async fn withdraw_consents(
         &self,
         holder: HolderId,
         client_id: &str,
         fields: Vec<String>,
+        signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<u64, Error>;

@@ -230,6 +230,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         notice_version TEXT NOT NULL,
         given_at INTEGER NOT NULL,
         withdrawn_at INTEGER,
+        signed_at INTEGER NOT NULL,
         PRIMARY KEY (holder_id, client_id, field)
     ) STRICT;
     "#,

@@ -401,6 +401,35 @@ fn insert_certificate_row(
         }))
 }
 
+/// The fields `client_id` may receive of `holder` now: approved, with a live consent.
+fn disclosable(
+    connection: &Connection,
+    holder: HolderId,
+    client_id: &str,
+) -> Result<Vec<String>, Error> {
+    let mut statement = connection
+        .prepare(
+            "SELECT c.field FROM consents c JOIN platform_fields f \
+             ON f.client_id = c.client_id AND f.field = c.field \
+             WHERE c.holder_id = ?1 AND c.client_id = ?2 AND c.withdrawn_at IS NULL \
+             AND f.status = 'approved' ORDER BY c.field",
+        )
+        .map_err(database("read consents"))?;
+    let rows = statement
+        .query_map(params![holder.0, client_id], |row| row.get(0))
+        .map_err(database("read consents"))?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(database("read consents"))
+}
+
+/// Truncates the WAL after a transaction that overwrote personal data: `secure_delete`
+/// overwrote it in the database file, but copies of the old pages sit in the WAL until it is
+/// checkpointed. Best effort once the transaction committed: a busy checkpoint is retried
+/// by the next one, and never undoes what was acknowledged.
+fn truncate_wal(connection: &Connection) {
+    let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
 fn to_u64(value: i64, column: &'static str) -> Result<u64, Error> {
     u64::try_from(value).map_err(|_| Error::Corrupt { column })
 }
@@ -959,15 +988,31 @@ impl Store for SqliteStore {
         nonce_index: BlindIndex,
         expires_at: Timestamp,
         holder: HolderId,
+        wallet_key: Vec<u8>,
         log_entry: Vec<u8>,
-        disclosure_entry: Option<Vec<u8>>,
+        disclosure_entry: Vec<u8>,
         now: Timestamp,
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
         self.run(move |connection| {
             let transaction = connection
                 .transaction()
                 .map_err(database("begin verification"))?;
+            // The holder as authenticated, still: not deleted, no recovery since.
+            let current: Option<i64> = transaction
+                .query_row(
+                    "SELECT id FROM holders WHERE id = ?1 AND wallet_key_fingerprint = ?2 \
+                     AND deleted_at IS NULL",
+                    params![holder.0, wallet_key],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(database("read holder"))?;
+            if current.is_none() {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            }
             transaction
                 .execute(
                     "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
@@ -982,12 +1027,15 @@ impl Store for SqliteStore {
                 )
                 .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
             append_log(&transaction, &log_entry, Some(holder))?;
-            if let Some(disclosure) = &disclosure_entry {
-                append_log(&transaction, disclosure, Some(holder))?;
+            // Consents live at this moment, read in the transaction that records the act.
+            let disclosed = disclosable(&transaction, holder, &client_id)?;
+            if !disclosed.is_empty() {
+                append_log(&transaction, &disclosure_entry, Some(holder))?;
             }
             transaction
                 .commit()
-                .map_err(database("commit verification"))
+                .map_err(database("commit verification"))?;
+            Ok(disclosed)
         })
         .await
     }
@@ -1400,71 +1448,81 @@ impl Store for SqliteStore {
                 .transaction()
                 .map_err(database("begin deletion"))?;
             // Only the holder as authenticated: a recovery that came first wins.
-            let emptied = transaction
-                .execute(
-                    "UPDATE holders SET sealed_net_id = x'', person_index = randomblob(32), \
-                     wallet_key_fingerprint = randomblob(32), wallet_key_spki = x'', \
-                     wrapped_data_key = x'', sealed_personal = x'', updated_at = ?3, \
-                     deleted_at = ?3 \
+            let person_index: Option<Vec<u8>> = transaction
+                .query_row(
+                    "SELECT person_index FROM holders \
                      WHERE id = ?1 AND wallet_key_fingerprint = ?2 AND deleted_at IS NULL",
-                    params![holder.0, wallet_key, at.0],
+                    params![holder.0, wallet_key],
+                    |row| row.get(0),
                 )
-                .map_err(database("empty holder"))?;
-            if emptied != 1 {
+                .optional()
+                .map_err(database("read holder"))?;
+            let Some(person_index) = person_index else {
                 return Err(Error::NotFound {
                     what: "holder with this wallet key",
                 });
-            }
-            for (statement, what) in [
-                (
-                    "DELETE FROM retired_wallet_keys WHERE holder_id = ?1",
-                    "forget retired wallet keys",
-                ),
-                (
-                    "DELETE FROM guardianships WHERE minor_id = ?1 OR guardian_id = ?1",
-                    "end guardianships",
-                ),
-                (
-                    "UPDATE credentials SET revoked_at = ?2 \
-                     WHERE holder_id = ?1 AND revoked_at IS NULL",
-                    "revoke net certificates",
-                ),
-                (
-                    "UPDATE consents SET withdrawn_at = ?2 \
-                     WHERE holder_id = ?1 AND withdrawn_at IS NULL",
-                    "end consents",
-                ),
-            ] {
-                let params: &[&dyn rusqlite::ToSql] = if statement.contains("?2") {
-                    &[&holder.0, &at.0]
-                } else {
-                    &[&holder.0]
-                };
+            };
+            let run = |sql: &str, parameters: &[&dyn rusqlite::ToSql], what: &'static str| {
                 transaction
-                    .execute(statement, params)
-                    .map_err(database(what))?;
-            }
-            transaction
-                .execute(
-                    "UPDATE certificates SET revoked_at = ?2, reason = ?3 \
-                     WHERE holder_id = ?1 AND revoked_at IS NULL",
-                    params![holder.0, at.0, reason],
-                )
-                .map_err(database("revoke certificates"))?;
+                    .execute(sql, parameters)
+                    .map(drop)
+                    .map_err(database(what))
+            };
+            run(
+                "UPDATE holders SET sealed_net_id = x'', person_index = randomblob(32), \
+                 wallet_key_fingerprint = randomblob(32), wallet_key_spki = x'', \
+                 wrapped_data_key = x'', sealed_personal = x'', enrolled_at = 0, \
+                 updated_at = ?2, deleted_at = ?2 WHERE id = ?1",
+                &[&holder.0, &at.0],
+                "empty holder",
+            )?;
+            // The codes stay used (single use), but no longer name the person or the time.
+            run(
+                "UPDATE used_enrollment_codes SET person_index = randomblob(32), used_at = 0 \
+                 WHERE person_index = ?1",
+                &[&person_index],
+                "unlink used codes",
+            )?;
+            run(
+                "DELETE FROM retired_wallet_keys WHERE holder_id = ?1",
+                &[&holder.0],
+                "forget retired wallet keys",
+            )?;
+            run(
+                "DELETE FROM guardianships WHERE minor_id = ?1 OR guardian_id = ?1",
+                &[&holder.0],
+                "end guardianships",
+            )?;
+            run(
+                "DELETE FROM consents WHERE holder_id = ?1",
+                &[&holder.0],
+                "end consents",
+            )?;
+            run(
+                "UPDATE credentials SET revoked_at = ?2 WHERE holder_id = ?1 AND revoked_at IS NULL",
+                &[&holder.0, &at.0],
+                "revoke net certificates",
+            )?;
+            run(
+                "UPDATE certificates SET revoked_at = ?2, reason = ?3 \
+                 WHERE holder_id = ?1 AND revoked_at IS NULL",
+                &[&holder.0, &at.0, &reason],
+                "revoke certificates",
+            )?;
+            run(
+                "UPDATE certificates SET holder_id = NULL WHERE holder_id = ?1",
+                &[&holder.0],
+                "unlink certificates",
+            )?;
             append_log(&transaction, &log_entry, None)?;
             // The entries stay in the log; the service forgets which were the holder's.
-            transaction
-                .execute(
-                    "UPDATE log_entries SET holder_id = NULL WHERE holder_id = ?1",
-                    params![holder.0],
-                )
-                .map_err(database("unlink log entries"))?;
+            run(
+                "UPDATE log_entries SET holder_id = NULL WHERE holder_id = ?1",
+                &[&holder.0],
+                "unlink log entries",
+            )?;
             transaction.commit().map_err(database("commit deletion"))?;
-            // secure_delete overwrote the old values in the database file; copies of the old
-            // pages also sit in the WAL until it is checkpointed and truncated.
-            connection
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(database("checkpoint the wal"))?;
+            truncate_wal(connection);
             Ok(())
         })
         .await
@@ -1487,6 +1545,13 @@ impl Store for SqliteStore {
                     params![client_id],
                 )
                 .map_err(database("replace profile"))?;
+            // Consents were to the terms asked before: they end with them.
+            transaction
+                .execute(
+                    "DELETE FROM consents WHERE client_id = ?1",
+                    params![client_id],
+                )
+                .map_err(database("end consents"))?;
             for field in &fields {
                 transaction
                     .execute(
@@ -1541,6 +1606,14 @@ impl Store for SqliteStore {
                         what: "requested field",
                     });
                 }
+                if !approve {
+                    transaction
+                        .execute(
+                            "DELETE FROM consents WHERE client_id = ?1 AND field = ?2",
+                            params![client_id, field],
+                        )
+                        .map_err(database("end consents"))?;
+                }
             }
             append_log(&transaction, &log_entry, None)?;
             transaction
@@ -1582,14 +1655,16 @@ impl Store for SqliteStore {
         client_id: &str,
         fields: Vec<String>,
         notice_version: String,
+        signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<(), Error> {
+    ) -> Result<u64, Error> {
         let client_id = client_id.to_owned();
         self.run(move |connection| {
             let transaction = connection
                 .transaction()
                 .map_err(database("begin consent"))?;
+            let mut recorded = 0u64;
             for field in &fields {
                 let approved: Option<String> = transaction
                     .query_row(
@@ -1604,19 +1679,33 @@ impl Store for SqliteStore {
                         what: "field approved for this platform",
                     });
                 }
-                transaction
+                // A request signed before the last change is a replay: it changes nothing.
+                let changed = transaction
                     .execute(
                         "INSERT INTO consents (holder_id, client_id, field, notice_version, \
-                         given_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                         given_at, signed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
                          ON CONFLICT (holder_id, client_id, field) DO UPDATE SET \
                          notice_version = excluded.notice_version, \
-                         given_at = excluded.given_at, withdrawn_at = NULL",
-                        params![holder.0, client_id, field, notice_version, at.0],
+                         given_at = excluded.given_at, withdrawn_at = NULL, \
+                         signed_at = excluded.signed_at \
+                         WHERE excluded.signed_at > consents.signed_at",
+                        params![
+                            holder.0,
+                            client_id,
+                            field,
+                            notice_version,
+                            at.0,
+                            signed_at.0
+                        ],
                     )
                     .map_err(database("record consent"))?;
+                recorded += u64::try_from(changed).unwrap_or(0);
             }
-            append_log(&transaction, &log_entry, Some(holder))?;
-            transaction.commit().map_err(database("commit consent"))
+            if recorded > 0 {
+                append_log(&transaction, &log_entry, Some(holder))?;
+            }
+            transaction.commit().map_err(database("commit consent"))?;
+            Ok(recorded)
         })
         .await
     }
@@ -1626,6 +1715,7 @@ impl Store for SqliteStore {
         holder: HolderId,
         client_id: &str,
         fields: Vec<String>,
+        signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<u64, Error> {
@@ -1638,9 +1728,12 @@ impl Store for SqliteStore {
             for field in &fields {
                 let changed = transaction
                     .execute(
-                        "UPDATE consents SET withdrawn_at = ?4 WHERE holder_id = ?1 \
-                         AND client_id = ?2 AND field = ?3 AND withdrawn_at IS NULL",
-                        params![holder.0, client_id, field, at.0],
+                        // Withdrawal wins a tie with the consent it follows (both signed
+                        // in one second); a consent must be later than the last change.
+                        "UPDATE consents SET withdrawn_at = ?4, signed_at = ?5 \
+                         WHERE holder_id = ?1 AND client_id = ?2 AND field = ?3 \
+                         AND withdrawn_at IS NULL AND signed_at <= ?5",
+                        params![holder.0, client_id, field, at.0, signed_at.0],
                     )
                     .map_err(database("withdraw consent"))?;
                 withdrawn += u64::try_from(changed).unwrap_or(0);
@@ -1662,22 +1755,8 @@ impl Store for SqliteStore {
         client_id: &str,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
-        self.run(move |connection| {
-            let mut statement = connection
-                .prepare(
-                    "SELECT c.field FROM consents c JOIN platform_fields f \
-                     ON f.client_id = c.client_id AND f.field = c.field \
-                     WHERE c.holder_id = ?1 AND c.client_id = ?2 AND c.withdrawn_at IS NULL \
-                     AND f.status = 'approved' ORDER BY c.field",
-                )
-                .map_err(database("read consents"))?;
-            let rows = statement
-                .query_map(params![holder.0, client_id], |row| row.get(0))
-                .map_err(database("read consents"))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(database("read consents"))
-        })
-        .await
+        self.run(move |connection| disclosable(connection, holder, &client_id))
+            .await
     }
 
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {

@@ -384,16 +384,17 @@ impl Wallet {
         }
     }
 
-    /// This guardian's consent to the deletion `request` of their ward.
+    /// This guardian's approval of the deletion `request` of their ward.
     pub fn deletion_consent(&self, request: &DeleteRequest) -> GuardianConsent {
-        self.guardian_consent_over(&request.signature)
+        self.guardian_approval("deletion", &request.signature)
     }
 
-    /// This guardian's consent to whatever their ward signed with `ward_signature`.
-    pub fn guardian_consent_over(&self, ward_signature: &str) -> GuardianConsent {
+    /// This guardian's approval of the act `act` (`deletion`, `consent`) that their ward
+    /// signed with `ward_signature`.
+    pub fn guardian_approval(&self, act: &str, ward_signature: &str) -> GuardianConsent {
         GuardianConsent {
             wallet_key: self.public_key(),
-            signature: self.sign(&signing::guardian_consent_message(ward_signature)),
+            signature: self.sign(&signing::guardian_approval_message(act, ward_signature)),
         }
     }
 

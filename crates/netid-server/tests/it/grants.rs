@@ -139,6 +139,7 @@ async fn a_field_goes_to_a_platform_only_under_a_grant_and_a_live_consent() {
     let verified = client
         .verify(&platform, &wallet, "nonce-grants-0000001", &[])
         .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
     assert!(!verified.body.contains("claims"), "{}", verified.body);
 
     // Consent: only under the current notice, only to approved fields.
@@ -187,11 +188,44 @@ async fn a_field_goes_to_a_platform_only_under_a_grant_and_a_live_consent() {
         verified.claims.into_iter().collect::<Vec<_>>(),
         vec![("name".to_owned(), world.people.adult.name.clone())]
     );
+    // Another platform granted the same field, without this holder's consent for it: nothing.
     let other = client.register_platform("grants-other").await;
+    let asked_other = client
+        .send(
+            client
+                .http
+                .post(format!("{}/v1/platform/profile", client.base_url))
+                .header("authorization", basic(&other))
+                .json(&ProfileRequest {
+                    fields: vec![field(
+                        "name",
+                        "Cybersecurity Law of the PRC, art. 24 (synthetic)",
+                    )],
+                }),
+        )
+        .await;
+    assert_eq!(asked_other.status, StatusCode::OK, "{}", asked_other.body);
+    client
+        .post(
+            "/v1/operator/platforms/profile",
+            Some(&client.bearer()),
+            &ProfileDecision {
+                client_id: other.client_id.clone(),
+                approve: vec!["name".to_owned()],
+                refuse: vec![],
+            },
+        )
+        .await;
     let elsewhere = client
         .verify(&other, &wallet, "nonce-grants-0000003", &[])
         .await;
-    assert!(!elsewhere.body.contains(&world.people.adult.name));
+    assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.body);
+    assert!(!elsewhere.body.contains("claims"), "{}", elsewhere.body);
+    assert!(
+        crate::invariants::audited_log(client)
+            .await
+            .contains(&EntryKind::Disclosure)
+    );
     let kinds = history(client, &wallet).await;
     assert!(kinds.contains(&EntryKind::ConsentGiven));
     assert_eq!(
@@ -216,6 +250,15 @@ async fn a_field_goes_to_a_platform_only_under_a_grant_and_a_live_consent() {
     };
     assert_eq!(withdraw().await, 1);
     assert_eq!(withdraw().await, 0);
+    // A field list that is not one is refused.
+    client
+        .post(
+            "/v1/holders/consents/withdraw",
+            None,
+            &wallet.withdrawal_request(&platform.client_id, &["name", "name"]),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
     let verified = client
         .verify(&platform, &wallet, "nonce-grants-0000004", &[])
         .await;
@@ -242,7 +285,22 @@ async fn a_child_consents_only_with_the_guardians_consent() {
         .problem(StatusCode::FORBIDDEN, "guardian_required");
     // With the guardian's consent it reaches the grant check (no field is approved here).
     let mut request = child.consent_request(&platform.client_id, &["name"], &notice.version);
-    request.guardian = Some(guardian.guardian_consent_over(&request.signature));
+    // A stranger's approval, or the guardian's approval of another act, is not it.
+    let stranger = Wallet::generate();
+    client
+        .enroll_ok(&stranger.enroll_request(&world.people.adult))
+        .await;
+    request.guardian = Some(stranger.guardian_approval("consent", &request.signature));
+    client
+        .post("/v1/holders/consents", None, &request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    request.guardian = Some(guardian.guardian_approval("deletion", &request.signature));
+    client
+        .post("/v1/holders/consents", None, &request)
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    request.guardian = Some(guardian.guardian_approval("consent", &request.signature));
     client
         .post("/v1/holders/consents", None, &request)
         .await

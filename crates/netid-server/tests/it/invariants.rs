@@ -12,7 +12,7 @@ use crate::client::{Client, World};
 use crate::transparency::{all_entries, checkpoint, kinds, verifier};
 
 /// The whole public log, audited: every checkpoint signature and the Merkle root.
-async fn audited_log(client: &Client) -> Vec<EntryKind> {
+pub(crate) async fn audited_log(client: &Client) -> Vec<EntryKind> {
     let verifier = verifier(client).await;
     let note = checkpoint(client).await;
     let signed = verifier.verify(&note).unwrap();
@@ -208,6 +208,11 @@ async fn invariant_7_no_verification_under_14_without_a_guardian_on_record() {
         )
         .await
         .problem(StatusCode::FORBIDDEN, "guardian_required");
+    // The child is not stuck with their data: with no guardian on record they delete alone.
+    let answer = client
+        .post("/v1/holders/delete", None, &child.deletion_request())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
 
 /// 8. An operator's read of personal data is an audit entry the holder can see. netid has no

@@ -381,11 +381,29 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
         .unwrap();
     let expires = Timestamp(T0.0 + 300);
     store
-        .record_verification("p-1", index(5), expires, holder, leaf(), None, T0)
+        .record_verification(
+            "p-1",
+            index(5),
+            expires,
+            holder,
+            vec![1; 32],
+            leaf(),
+            leaf(),
+            T0,
+        )
         .await
         .unwrap();
     let error = store
-        .record_verification("p-1", index(5), expires, holder, leaf(), None, T0)
+        .record_verification(
+            "p-1",
+            index(5),
+            expires,
+            holder,
+            vec![1; 32],
+            leaf(),
+            leaf(),
+            T0,
+        )
         .await
         .unwrap_err();
     assert!(matches!(
@@ -401,8 +419,9 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
             index(5),
             Timestamp(T0.0 + 900),
             holder,
+            vec![1; 32],
             leaf(),
-            None,
+            leaf(),
             Timestamp(T0.0 + 301),
         )
         .await
@@ -942,7 +961,7 @@ async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
     let guardian = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), Some(index(0xcc)), None, leaf(), T0)
         .await
         .unwrap();
     let child = store
@@ -987,6 +1006,25 @@ async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
     assert!(store.holder_log_indexes(guardian).await.unwrap().is_empty());
 
     assert_eq!(store.holder(guardian).await.unwrap(), None);
+    // The used code stays used, but no longer names the person or the time.
+    let connection = rusqlite_connection(&dir.path().join("netid.sqlite3"));
+    let (person, used_at): (Vec<u8>, i64) = connection
+        .query_row(
+            "SELECT person_index, used_at FROM used_enrollment_codes",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_ne!(person, index(1).as_bytes().to_vec());
+    assert_eq!(used_at, 0);
+    let linked: i64 = connection
+        .query_row(
+            "SELECT COUNT(*) FROM certificates WHERE holder_id IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked, 0);
     assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
     assert_eq!(store.holder_by_person(&index(1)).await.unwrap(), None);
     assert!(store.guardians_of(child).await.unwrap().is_empty());
@@ -1013,7 +1051,8 @@ async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
 
 /// Grants and consents: a platform's fields are requested, then approved or refused; a
 /// consent is only to an approved field; a field is disclosable only while approved and
-/// consented; withdrawal and deletion end consents.
+/// consented; a replayed request changes nothing; withdrawal, a new request, a refusal and
+/// deletion end consents, and a re-approval does not bring them back.
 #[tokio::test]
 async fn only_approved_and_consented_fields_are_disclosable() {
     let dir = tempfile::tempdir().unwrap();
@@ -1042,54 +1081,67 @@ async fn only_approved_and_consented_fields_are_disclosable() {
         retention_days: 30,
         status: "requested".to_owned(),
     };
-    store
-        .request_platform_fields("p-1", vec![field("name"), field("net_id")], T0)
-        .await
-        .unwrap();
-    let consent = |fields: &[&str]| {
+    let request = |fields: Vec<PlatformField>| {
+        let store = store.clone();
+        async move {
+            store
+                .request_platform_fields("p-1", fields, T0)
+                .await
+                .unwrap()
+        }
+    };
+    let decide = |decisions: Vec<(&str, bool)>| {
+        let store = store.clone();
+        let decisions: Vec<(String, bool)> = decisions
+            .into_iter()
+            .map(|(field, approve)| (field.to_owned(), approve))
+            .collect();
+        async move {
+            store
+                .decide_platform_fields("p-1", decisions, leaf(), T0)
+                .await
+        }
+    };
+    let consent = |fields: &[&str], signed_at: i64| {
         let store = store.clone();
         let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
         async move {
             store
-                .give_consents(holder, "p-1", fields, "v1".to_owned(), leaf(), T0)
+                .give_consents(
+                    holder,
+                    "p-1",
+                    fields,
+                    "v1".to_owned(),
+                    Timestamp(signed_at),
+                    leaf(),
+                    T0,
+                )
                 .await
         }
     };
+    let disclosable = || {
+        let store = store.clone();
+        async move { store.disclosable_fields(holder, "p-1").await.unwrap() }
+    };
+    request(vec![field("name"), field("net_id")]).await;
     assert!(matches!(
-        consent(&["name"]).await,
+        consent(&["name"], 1).await,
         Err(Error::NotFound { .. })
     ));
-    store
-        .decide_platform_fields(
-            "p-1",
-            vec![("name".to_owned(), true), ("net_id".to_owned(), false)],
-            leaf(),
-            T0,
-        )
+    decide(vec![("name", true), ("net_id", false)])
         .await
         .unwrap();
     assert!(matches!(
-        store
-            .decide_platform_fields("p-1", vec![("birth_date".to_owned(), true)], leaf(), T0)
-            .await,
+        decide(vec![("birth_date", true)]).await,
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        consent(&["net_id"]).await,
+        consent(&["net_id"], 2).await,
         Err(Error::NotFound { .. })
     ));
-    assert!(
-        store
-            .disclosable_fields(holder, "p-1")
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    consent(&["name"]).await.unwrap();
-    assert_eq!(
-        store.disclosable_fields(holder, "p-1").await.unwrap(),
-        vec!["name"]
-    );
+    assert!(disclosable().await.is_empty());
+    assert_eq!(consent(&["name"], 10).await.unwrap(), 1);
+    assert_eq!(disclosable().await, vec!["name"]);
     let statuses: Vec<(String, String)> = store
         .platform_fields("p-1")
         .await
@@ -1104,35 +1156,53 @@ async fn only_approved_and_consented_fields_are_disclosable() {
             ("net_id".to_owned(), "refused".to_owned())
         ]
     );
-    let withdraw = || {
+    let withdraw = |signed_at: i64| {
         let store = store.clone();
         async move {
             store
-                .withdraw_consents(holder, "p-1", vec!["name".to_owned()], leaf(), T0)
+                .withdraw_consents(
+                    holder,
+                    "p-1",
+                    vec!["name".to_owned()],
+                    Timestamp(signed_at),
+                    leaf(),
+                    T0,
+                )
                 .await
                 .unwrap()
         }
     };
-    assert_eq!(withdraw().await, 1);
-    assert_eq!(withdraw().await, 0);
-    assert!(
-        store
-            .disclosable_fields(holder, "p-1")
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    // A new consent, then deletion ends it; a new request needs a new approval.
-    consent(&["name"]).await.unwrap();
+    // A withdrawal signed before the consent is a replay; one signed in the same second or
+    // later withdraws, once.
+    assert_eq!(withdraw(5).await, 0);
+    assert_eq!(withdraw(10).await, 1);
+    assert_eq!(withdraw(21).await, 0);
+    assert!(disclosable().await.is_empty());
+    // Replaying the old consent brings nothing back; a new one does.
+    assert_eq!(consent(&["name"], 10).await.unwrap(), 0);
+    assert!(disclosable().await.is_empty());
+    assert_eq!(consent(&["name"], 30).await.unwrap(), 1);
+    assert_eq!(disclosable().await, vec!["name"]);
+    // A refusal ends it, and re-approval does not revive it.
+    decide(vec![("name", false)]).await.unwrap();
+    decide(vec![("name", true)]).await.unwrap();
+    assert!(disclosable().await.is_empty());
+    // A new request (new terms) ends consents too.
+    assert_eq!(consent(&["name"], 40).await.unwrap(), 1);
+    request(vec![field("name")]).await;
+    decide(vec![("name", true)]).await.unwrap();
+    assert!(disclosable().await.is_empty());
+    // Deletion ends them.
+    assert_eq!(consent(&["name"], 50).await.unwrap(), 1);
     store
-        .request_platform_fields("p-1", vec![field("name")], T0)
+        .delete_holder(
+            holder,
+            vec![1; 32],
+            "cessation_of_operation".to_owned(),
+            leaf(),
+            T0,
+        )
         .await
         .unwrap();
-    assert!(
-        store
-            .disclosable_fields(holder, "p-1")
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(disclosable().await.is_empty());
 }
