@@ -228,9 +228,15 @@ enum WalletCommand {
         #[arg(long = "predicate")]
         predicates: Vec<String>,
         /// Present a Net Certificate instead, for a platform's request (JSON: audience,
-        /// nonce, claims): prints the SD-JWT presentation disclosing exactly those claims.
+        /// nonce, claims): prints the SD-JWT presentation disclosing exactly those claims. An
+        /// identifying claim (net_id, name, birth date, document details, nationality) goes
+        /// only to a platform whose published profile grants it (fetched from --server; the
+        /// audience is its client id).
         #[arg(long, conflicts_with_all = ["client_id", "nonce", "predicates"])]
         request: Option<PathBuf>,
+        /// The service, for the platform's published profile.
+        #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
         /// The Net Certificate file of `netid wallet net-certificates`.
         #[arg(long, default_value = "net-certificates.json")]
         certificates: PathBuf,
@@ -904,8 +910,9 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         WalletCommand::Present {
             request: Some(request),
             certificates,
+            server,
             ..
-        } => net_certificates::present(&certificates, &request),
+        } => net_certificates::present(&server, &certificates, &request),
         WalletCommand::Present {
             wallet,
             client_id,

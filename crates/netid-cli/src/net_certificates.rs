@@ -209,9 +209,10 @@ pub(crate) fn fetch(
 /// `netid wallet present --request FILE`: presents the next certificate that has not
 /// expired, disclosing exactly the claims the request names, and removes it (and any expired
 /// one) from the file.
-pub(crate) fn present(certificates: &Path, request: &Path) -> anyhow::Result<()> {
+pub(crate) fn present(server: &str, certificates: &Path, request: &Path) -> anyhow::Result<()> {
     let request: PresentationRequest = serde_json::from_str(&crate::read(request)?)
         .context("the request must be {\"audience\", \"nonce\", \"claims\": [...]}")?;
+    check_grants(server, &request)?;
     let _lock = Lock::take(certificates)?;
     let mut store = load(certificates)?;
     let now = crate::now()?;
@@ -244,6 +245,69 @@ pub(crate) fn present(certificates: &Path, request: &Path) -> anyhow::Result<()>
     // Removed before it is shown: a crash must not let it be presented twice.
     save(certificates, &store)?;
     println!("{presentation}");
+    Ok(())
+}
+
+/// The claims that identify a person: they go only where the platform's profile grants them.
+const IDENTIFYING: [&str; 6] = [
+    "net_id",
+    "name",
+    "birth_date",
+    "document_type",
+    "document_number",
+    "nationality",
+];
+
+/// Refuses a request for an identifying claim that the audience's published profile (signed
+/// by the service) does not grant.
+fn check_grants(server: &str, request: &PresentationRequest) -> anyhow::Result<()> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let identifying: Vec<&String> = request
+        .claims
+        .iter()
+        .filter(|claim| IDENTIFYING.contains(&claim.as_str()))
+        .collect();
+    if identifying.is_empty() {
+        return Ok(());
+    }
+    let path = format!("/v1/platforms/{}/profile", request.audience);
+    let text = crate::block_on(async {
+        let url = format!("{}{path}", server.trim_end_matches('/'));
+        let response = reqwest::get(&url)
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        if !response.status().is_success() {
+            bail!(
+                "{} is not a platform with a published profile; identifying claims go only to one",
+                request.audience
+            );
+        }
+        response.text().await.context("reading the profile")
+    })?;
+    let signed: netid_proto::ServiceSigned =
+        serde_json::from_str(&text).context("the published profile is malformed")?;
+    let suite = Suite::gm();
+    let key = suite.verifying_key_from_spki_pem(&signed.key)?;
+    let payload = Base64UrlUnpadded::decode_vec(&signed.payload).context("the profile")?;
+    let signature = suite.signature_from_der(
+        &Base64UrlUnpadded::decode_vec(&signed.signature).context("the profile signature")?,
+    )?;
+    key.verify(&payload, &signature)
+        .context("the profile's signature does not verify")?;
+    let profile: netid_proto::Profile =
+        serde_json::from_slice(&payload).context("the profile payload is malformed")?;
+    for claim in identifying {
+        if !profile
+            .fields
+            .iter()
+            .any(|field| &field.field == claim && field.status == "approved")
+        {
+            bail!(
+                "{} asks for {claim}, which its published profile does not grant; nothing was presented",
+                request.audience
+            );
+        }
+    }
     Ok(())
 }
 

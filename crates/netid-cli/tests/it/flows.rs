@@ -280,6 +280,43 @@ fn serve_and_every_client_command_work_end_to_end() {
     assert_eq!(busy.status.code(), Some(1));
     assert!(String::from_utf8(busy.stderr).unwrap().contains("in use"));
     std::fs::remove_file(&lock).unwrap();
+    // An identifying claim goes only where the audience's published profile grants it.
+    let identifying = |audience: &str, nonce: &str| {
+        let file = path(&format!("request-{nonce}.json"));
+        std::fs::write(
+            &file,
+            serde_json::json!({"audience": audience, "nonce": nonce, "claims": ["name"]})
+                .to_string(),
+        )
+        .unwrap();
+        netid(
+            &[
+                "wallet",
+                "present",
+                "--request",
+                &file,
+                "--server",
+                &server,
+                "--certificates",
+                &path("net-certificates.json"),
+            ],
+            b"",
+        )
+    };
+    let unknown = identifying("cli-platform", "nc-nonce-name-1");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8(unknown.stderr)
+            .unwrap()
+            .contains("published profile")
+    );
+    let ungranted = identifying(client_id, "nc-nonce-name-2");
+    assert_eq!(ungranted.status.code(), Some(1));
+    assert!(
+        String::from_utf8(ungranted.stderr)
+            .unwrap()
+            .contains("does not grant")
+    );
     // Each certificate once: the fourth request finds none left.
     let second = request("nc-nonce-0002");
     assert!(second.status.success());
@@ -292,6 +329,58 @@ fn serve_and_every_client_command_work_end_to_end() {
             .unwrap()
             .contains("no unused")
     );
+    // The platform asks for the name with a legal basis, the operator grants it: the name
+    // goes, and `netid verify` shows it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let asked = http
+            .post(format!("{server}/v1/platform/profile"))
+            .basic_auth(client_id, Some(platform_credential))
+            .json(&serde_json::json!({"fields": [{"field": "name", "legal_basis": "Cybersecurity Law art. 24 (synthetic)", "purpose": "real-name accounts", "retention_days": 30}]}))
+            .send()
+            .await
+            .unwrap();
+        assert!(asked.status().is_success());
+        let decided = http
+            .post(format!("{server}/v1/operator/platforms/profile"))
+            .bearer_auth(&credential)
+            .json(&serde_json::json!({"client_id": client_id, "approve": ["name"]}))
+            .send()
+            .await
+            .unwrap();
+        assert!(decided.status().is_success());
+    });
+    assert!(top_up("1").contains("\"issued\":1"));
+    let granted = identifying(client_id, "nc-nonce-name-3");
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    let shown = netid(
+        &[
+            "verify",
+            "--issuer",
+            &server,
+            "--audience",
+            client_id,
+            "--nonce",
+            "nc-nonce-name-3",
+            "--claim",
+            "name",
+        ],
+        &granted.stdout,
+    );
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(String::from_utf8(shown.stdout).unwrap().contains("测试甲"));
     let mode = std::fs::metadata(path("net-certificates.json"))
         .unwrap()
         .permissions();
