@@ -669,6 +669,16 @@ fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
+/// Writes the certificate and chain of the service's `answer` to `out` and prints its serial.
+fn write_issued_certificate(answer: &str, out: &Path) -> anyhow::Result<()> {
+    let issued: netid_proto::HolderCertificateResponse =
+        serde_json::from_str(answer).context("the service's answer is malformed")?;
+    std::fs::write(out, format!("{}{}", issued.certificate, issued.chain))
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!("{}", serde_json::json!({ "serial": issued.serial }));
+    Ok(())
+}
+
 /// Writes a secret file with mode 0600, refusing to overwrite.
 fn write_secret(path: &Path, contents: &str) -> anyhow::Result<()> {
     let mut file = std::fs::OpenOptions::new()
@@ -784,13 +794,8 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 timestamp,
             };
             let answer = post(&server.server, "/v1/holders/certificates", None, &request)?;
-            let issued: netid_proto::HolderCertificateResponse =
-                serde_json::from_str(&answer).context("the service's answer is malformed")?;
             write_secret(&key, &certificate_key.to_pkcs8_pem()?)?;
-            std::fs::write(&out, format!("{}{}", issued.certificate, issued.chain))
-                .with_context(|| format!("writing {}", out.display()))?;
-            println!("{}", serde_json::json!({ "serial": issued.serial }));
-            Ok(())
+            write_issued_certificate(&answer, &out)
         }
         WalletCommand::RenewCertificate {
             server,
@@ -815,12 +820,7 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 None,
                 &request,
             )?;
-            let issued: netid_proto::HolderCertificateResponse =
-                serde_json::from_str(&answer).context("the service's answer is malformed")?;
-            std::fs::write(&out, format!("{}{}", issued.certificate, issued.chain))
-                .with_context(|| format!("writing {}", out.display()))?;
-            println!("{}", serde_json::json!({ "serial": issued.serial }));
-            Ok(())
+            write_issued_certificate(&answer, &out)
         }
         WalletCommand::RevokeCertificate {
             server,

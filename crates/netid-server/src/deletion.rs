@@ -13,7 +13,7 @@ use netid_proto::{DeleteRequest, DeleteResponse, signing};
 
 use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
 use crate::state::AppState;
-use crate::wallet::{WalletKey, authenticate_holder};
+use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal, personal};
 
 /// The reason certificates of a deleted holder are revoked with.
@@ -42,7 +42,7 @@ pub(crate) async fn delete(
     // Art. 4: a child's data goes with the approval of a guardian on record; a child whose
     // guardian is no longer on record (deleted) deletes alone rather than not at all.
     if age < GUARDIAN_REQUIRED_BELOW && !state.store.guardians_of(holder.id).await?.is_empty() {
-        check_guardian_approval(
+        crate::wallet::check_guardian_approval(
             state,
             holder.id,
             "deletion",
@@ -74,37 +74,4 @@ pub(crate) async fn delete(
     state.net_certificates.forget_status_lists();
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = age < GUARDIAN_REQUIRED_BELOW);
     Ok(DeleteResponse { deleted: true })
-}
-
-/// Checks that `approval` is signed, for `act` and over the holder's own request signature,
-/// by the current wallet key of a guardian on record for `holder`.
-pub(crate) async fn check_guardian_approval(
-    state: &AppState,
-    holder: netid_store::HolderId,
-    act: &str,
-    holder_signature: &str,
-    approval: Option<&netid_proto::GuardianConsent>,
-) -> Result<(), Error> {
-    let approval = approval.ok_or(Refusal::GuardianRequired)?;
-    let key = WalletKey::parse(&approval.wallet_key, "guardian.wallet_key")?;
-    if !key.verifies(
-        &signing::guardian_approval_message(act, holder_signature),
-        &approval.signature,
-    ) {
-        return Err(Refusal::GuardianNotRecognised.into());
-    }
-    let guardian = state
-        .store
-        .holder_by_wallet_key(&key.fingerprint()?)
-        .await?
-        .ok_or(Refusal::GuardianNotRecognised)?;
-    if !state
-        .store
-        .guardians_of(holder)
-        .await?
-        .contains(&guardian.id)
-    {
-        return Err(Refusal::GuardianNotRecognised.into());
-    }
-    Ok(())
 }

@@ -236,7 +236,7 @@ pub(crate) async fn consent(
         .age_on(today)
         .ok_or(Error::Internal("stored birth date after today"))?;
     if age < GUARDIAN_REQUIRED_BELOW {
-        crate::deletion::check_guardian_approval(
+        crate::wallet::check_guardian_approval(
             state,
             holder.id,
             "consent",

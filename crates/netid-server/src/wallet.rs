@@ -91,6 +91,39 @@ pub(crate) fn stored_suite(name: &str) -> Result<Suite, crate::Error> {
         .map_err(|_| crate::Error::Internal("unknown suite in a stored key row"))
 }
 
+/// Checks that `approval` is signed, for `act` and over the holder's own request signature,
+/// by the current wallet key of a guardian on record for `holder`.
+pub(crate) async fn check_guardian_approval(
+    state: &crate::state::AppState,
+    holder: netid_store::HolderId,
+    act: &str,
+    holder_signature: &str,
+    approval: Option<&netid_proto::GuardianConsent>,
+) -> Result<(), crate::Error> {
+    let approval = approval.ok_or(Refusal::GuardianRequired)?;
+    let key = WalletKey::parse(&approval.wallet_key, "guardian.wallet_key")?;
+    if !key.verifies(
+        &netid_proto::signing::guardian_approval_message(act, holder_signature),
+        &approval.signature,
+    ) {
+        return Err(Refusal::GuardianNotRecognised.into());
+    }
+    let guardian = state
+        .store
+        .holder_by_wallet_key(&key.fingerprint()?)
+        .await?
+        .ok_or(Refusal::GuardianNotRecognised)?;
+    if !state
+        .store
+        .guardians_of(holder)
+        .await?
+        .contains(&guardian.id)
+    {
+        return Err(Refusal::GuardianNotRecognised.into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

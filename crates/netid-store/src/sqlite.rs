@@ -370,6 +370,27 @@ fn certificate_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CertificateRow> 
     })
 }
 
+/// The certificates matching `condition` (SQL after `WHERE`, its `?N` bound to
+/// `parameters`), in `order`.
+fn certificate_rows(
+    connection: &Connection,
+    condition: &str,
+    parameters: &[&dyn rusqlite::ToSql],
+    order: &str,
+    operation: &'static str,
+) -> Result<Vec<CertificateRow>, Error> {
+    let mut statement = connection
+        .prepare(&format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE {condition} ORDER BY {order}"
+        ))
+        .map_err(database(operation))?;
+    let rows = statement
+        .query_map(parameters, certificate_row)
+        .map_err(database(operation))?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(database(operation))
+}
+
 fn insert_certificate_row(
     transaction: &Transaction<'_>,
     certificate: &CertificateRow,
@@ -1327,17 +1348,13 @@ impl Store for SqliteStore {
 
     async fn expiring_certificates(&self, before: Timestamp) -> Result<Vec<CertificateRow>, Error> {
         self.run(move |connection| {
-            let mut statement = connection
-                .prepare(&format!(
-                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates \
-                     WHERE revoked_at IS NULL AND not_after <= ?1 ORDER BY not_after, serial"
-                ))
-                .map_err(database("read expiring certificates"))?;
-            let rows = statement
-                .query_map(params![before.0], certificate_row)
-                .map_err(database("read expiring certificates"))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(database("read expiring certificates"))
+            certificate_rows(
+                connection,
+                "revoked_at IS NULL AND not_after <= ?1",
+                &[&before.0],
+                "not_after, serial",
+                "read expiring certificates",
+            )
         })
         .await
     }
@@ -1761,16 +1778,13 @@ impl Store for SqliteStore {
 
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {
         self.run(|connection| {
-            let mut statement = connection
-                .prepare(&format!(
-                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates ORDER BY issued_at, serial"
-                ))
-                .map_err(database("read certificates"))?;
-            let rows = statement
-                .query_map([], certificate_row)
-                .map_err(database("read certificates"))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(database("read certificates"))
+            certificate_rows(
+                connection,
+                "TRUE",
+                &[],
+                "issued_at, serial",
+                "read certificates",
+            )
         })
         .await
     }
@@ -1807,17 +1821,13 @@ impl Store for SqliteStore {
 
     async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error> {
         self.run(move |connection| {
-            let mut statement = connection
-                .prepare(&format!(
-                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates \
-                     WHERE holder_id = ?1 AND revoked_at IS NULL ORDER BY issued_at, serial"
-                ))
-                .map_err(database("read holder certificates"))?;
-            let rows = statement
-                .query_map(params![holder.0], certificate_row)
-                .map_err(database("read holder certificates"))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(database("read holder certificates"))
+            certificate_rows(
+                connection,
+                "holder_id = ?1 AND revoked_at IS NULL",
+                &[&holder.0],
+                "issued_at, serial",
+                "read holder certificates",
+            )
         })
         .await
     }
@@ -1889,17 +1899,13 @@ impl Store for SqliteStore {
 
     async fn revoked_certificates(&self, now: Timestamp) -> Result<Vec<CertificateRow>, Error> {
         self.run(move |connection| {
-            let mut statement = connection
-                .prepare(&format!(
-                    "SELECT {CERTIFICATE_COLUMNS} FROM certificates \
-                     WHERE revoked_at IS NOT NULL AND not_after > ?1 ORDER BY revoked_at, serial"
-                ))
-                .map_err(database("read revoked certificates"))?;
-            let rows = statement
-                .query_map(params![now.0], certificate_row)
-                .map_err(database("read revoked certificates"))?;
-            rows.collect::<Result<Vec<_>, _>>()
-                .map_err(database("read revoked certificates"))
+            certificate_rows(
+                connection,
+                "revoked_at IS NOT NULL AND not_after > ?1",
+                &[&now.0],
+                "revoked_at, serial",
+                "read revoked certificates",
+            )
         })
         .await
     }

@@ -1,10 +1,10 @@
-//! Holder endpoints: enrollment (and its recovery path). The holder authenticates by the
-//! wallet signature inside the request.
+//! Holder endpoints: enrollment (and its recovery path) and deletion. The holder
+//! authenticates by the wallet signature inside the request.
 
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::post;
-use netid_proto::{EnrollRequest, EnrollResponse};
+use netid_proto::{DeleteRequest, DeleteResponse, EnrollRequest, EnrollResponse};
 
 use super::Route;
 use super::error::ApiError;
@@ -12,11 +12,18 @@ use super::extract::Json;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
-    vec![Route {
-        method: Method::POST,
-        path: "/v1/holders/enroll",
-        handler: post(enroll),
-    }]
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/enroll",
+            handler: post(enroll),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/delete",
+            handler: post(delete),
+        },
+    ]
 }
 
 async fn enroll(
@@ -24,4 +31,11 @@ async fn enroll(
     Json(request): Json<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     Ok(Json(crate::enrollment::enroll(&state, request).await?))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Json(request): Json<DeleteRequest>,
+) -> Result<Json<DeleteResponse>, ApiError> {
+    Ok(Json(crate::deletion::delete(&state, request).await?))
 }

@@ -1,12 +1,12 @@
 //! Net Certificates over HTTP: the issuer metadata and status lists a platform caches, and
-//! the holder's batch issuance; and the holder's deletion of their data, which revokes them.
+//! the holder's batch issuance.
 
 use axum::extract::{Path, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use netid_crypto::SuiteId;
-use netid_proto::{DeleteRequest, DeleteResponse, NetCertificateRequest, NetCertificateResponse};
+use netid_proto::{NetCertificateRequest, NetCertificateResponse};
 
 use super::Route;
 use super::error::ApiError;
@@ -31,11 +31,6 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/holders/net-certificates",
             handler: post(issue),
         },
-        Route {
-            method: Method::POST,
-            path: "/v1/holders/delete",
-            handler: post(delete),
-        },
     ]
 }
 
@@ -58,13 +53,6 @@ async fn status_list(
         state.net_certificates.status_list(&state, suite).await?,
     )
         .into_response())
-}
-
-async fn delete(
-    State(state): State<AppState>,
-    Json(request): Json<DeleteRequest>,
-) -> Result<Json<DeleteResponse>, ApiError> {
-    Ok(Json(crate::deletion::delete(&state, request).await?))
 }
 
 async fn issue(
