@@ -115,11 +115,40 @@ pub(crate) async fn wallet_log(args: WalletLogArgs) -> anyhow::Result<()> {
         .context("the checkpoint the service answered with")?;
     println!("checkpoint size {}", checkpoint.size);
     check_and_print(&hasher, &checkpoint, &response.log_key, &response.entries)?;
+    print_operator_reads(&response.operator_reads);
     for (n, ward) in response.wards.iter().enumerate() {
         println!("minor in your care #{}:", n + 1);
         check_and_print(&hasher, &checkpoint, &ward.log_key, &ward.entries)?;
+        print_operator_reads(&ward.operator_reads);
+        for platform in &ward.platforms {
+            println!(
+                "platform {} first used {} (entry {})",
+                platform.client_id,
+                utc_minute(platform.first_minute),
+                platform.first_index
+            );
+        }
     }
     Ok(())
+}
+
+/// Prints the operator's reads of a holder's data, each with its basis and any deferral.
+fn print_operator_reads(reads: &[netid_proto::OperatorReadNotice]) {
+    for read in reads {
+        println!(
+            "operator read (entry {}): {} under {} (reference {})",
+            read.log_index,
+            read.fields.join(", "),
+            read.legal_basis,
+            read.reference
+        );
+        if let Some(deferral) = &read.deferred {
+            println!(
+                "  notice deferred until {} on the ground of {}: {}",
+                deferral.until, deferral.ground, deferral.legal_basis
+            );
+        }
+    }
 }
 
 /// Checks that each entry carries the tag of `log_key_hex` and is in `checkpoint`, and prints
@@ -137,7 +166,14 @@ fn check_and_print(
     for item in entries {
         let entry = Entry::from_leaf(item.leaf.as_bytes())
             .with_context(|| format!("entry {}", item.index))?;
-        if !entry.is_about(hasher.suite(), &key) {
+        // An entry whose notice was deferred was tagged with a one-off key, revealed now.
+        let one_off = match &item.tag_key {
+            Some(hex_key) => Some(MacKey::from_bytes(&zeroize::Zeroizing::new(
+                hex::decode(hex_key).with_context(|| format!("entry {}'s tag key", item.index))?,
+            ))?),
+            None => None,
+        };
+        if !entry.is_about(hasher.suite(), one_off.as_ref().unwrap_or(&key)) {
             bail!("entry {} is not tagged for this holder", item.index);
         }
         hasher

@@ -20,8 +20,9 @@ use clap::{Parser, Subcommand};
 use netid_core::{Date, DocumentType};
 use netid_crypto::{SigningKey, Suite, SuiteId};
 use netid_proto::{
-    EnrollRequest, Predicate, Presentation, Problem, PublicKey, RegisterAuthorityRequest,
-    RegisterPlatformRequest, RosterEntry, RosterPayload, SignedRoster, VerifyRequest, signing,
+    EnrollRequest, NoticeDeferral, OperatorReadRequest, Predicate, Presentation, Problem,
+    PublicKey, RegisterAuthorityRequest, RegisterPlatformRequest, RosterEntry, RosterPayload,
+    SignedRoster, VerifyRequest, signing,
 };
 
 /// netid: national network identity authentication service and its clients.
@@ -316,6 +317,34 @@ enum OperatorCommand {
         /// A display name.
         #[arg(long)]
         name: String,
+    },
+    /// Read a holder's personal data, as the law requires: the read is a log entry the holder
+    /// sees with its legal basis (after the deferral, if one is given).
+    ReadHolder {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The holder's Net ID.
+        #[arg(long)]
+        net_id: String,
+        /// A field to read (repeat): name, birth_date, document_type, document_number,
+        /// nationality, net_id.
+        #[arg(long = "field", required = true)]
+        fields: Vec<String>,
+        /// The law and article that require the read.
+        #[arg(long)]
+        legal_basis: String,
+        /// The request's reference (case or order number), shown to the holder.
+        #[arg(long)]
+        reference: String,
+        /// Defer the holder's notice (Art. 11) until this day (YYYY-MM-DD, Beijing time).
+        #[arg(long, requires_all = ["defer_ground", "defer_basis"])]
+        defer_until: Option<String>,
+        /// The ground of the deferral: confidentiality or emergency.
+        #[arg(long, requires = "defer_until")]
+        defer_ground: Option<String>,
+        /// The law and article, or the emergency, behind the deferral.
+        #[arg(long, requires = "defer_until")]
+        defer_basis: Option<String>,
     },
 }
 
@@ -975,6 +1004,37 @@ fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             "/v1/operator/platforms",
             serde_json::to_value(RegisterPlatformRequest { name })?,
         ),
+        OperatorCommand::ReadHolder {
+            auth,
+            net_id,
+            fields,
+            legal_basis,
+            reference,
+            defer_until,
+            defer_ground,
+            defer_basis,
+        } => {
+            let defer_notice = match (defer_until, defer_ground, defer_basis) {
+                (Some(until), Some(ground), Some(legal_basis)) => Some(NoticeDeferral {
+                    ground,
+                    legal_basis,
+                    until,
+                }),
+                _ => None,
+            };
+            let request = OperatorReadRequest {
+                net_id,
+                fields,
+                legal_basis,
+                reference,
+                defer_notice,
+            };
+            (
+                auth,
+                "/v1/operator/holders/read",
+                serde_json::to_value(request)?,
+            )
+        }
     };
     let bearer = format!("Bearer {}", auth.credential);
     println!("{}", post(&auth.server.server, path, Some(&bearer), &body)?);

@@ -93,6 +93,19 @@ impl Date {
         .ok()
     }
 
+    /// Days from 1970-01-01 to `self` (negative: before); the inverse of
+    /// [`Date::from_days_since_unix_epoch`] (Howard Hinnant's `days_from_civil`).
+    pub fn days_since_unix_epoch(self) -> i64 {
+        let month = i64::from(self.month);
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year.rem_euclid(400);
+        let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+        let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
     /// Reads eight ASCII digits `YYYYMMDD`, as encoded in GB 11643 numbers.
     pub(crate) fn from_compact_digits(digits: &[u8]) -> Option<Self> {
         let [y1, y2, y3, y4, m1, m2, d1, d2] = <[u8; 8]>::try_from(digits).ok()?;
@@ -195,6 +208,32 @@ mod tests {
         assert_eq!(on(i64::MAX), None);
         assert_eq!(on(-719_162), Some(Date::from_ymd(1, 1, 1).unwrap()));
         assert_eq!(on(-719_163), None);
+    }
+
+    #[test]
+    fn days_since_the_epoch_invert_the_date_of_a_day() {
+        assert_eq!(
+            Date::from_ymd(1970, 1, 1).unwrap().days_since_unix_epoch(),
+            0
+        );
+        assert_eq!(
+            Date::from_ymd(2000, 3, 1).unwrap().days_since_unix_epoch(),
+            11_017
+        );
+        assert_eq!(
+            Date::from_ymd(1969, 12, 31)
+                .unwrap()
+                .days_since_unix_epoch(),
+            -1
+        );
+        // Every day from 1 Jan 1 to 31 Dec 9999, a leap day of each kind among them.
+        for days in (-719_162..=2_932_896)
+            .step_by(997)
+            .chain([11_016, 11_017, 19_782])
+        {
+            let date = Date::from_days_since_unix_epoch(days).unwrap();
+            assert_eq!(date.days_since_unix_epoch(), days, "{date}");
+        }
     }
 
     #[test]

@@ -575,6 +575,9 @@ pub struct HolderLogResponse {
     /// For a guardian: the log of each minor in their care, with the minor's log key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub wards: Vec<WardLog>,
+    /// The operator's reads of the holder's data whose notice is due, with their basis.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operator_reads: Vec<OperatorReadNotice>,
 }
 
 /// A minor's log entries, shown to their guardian (Measures Art. 4).
@@ -585,6 +588,12 @@ pub struct WardLog {
     pub log_key: String,
     /// The minor's entries in the checkpoint's tree.
     pub entries: Vec<HolderLogEntry>,
+    /// The operator's reads of the minor's data whose notice is due.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operator_reads: Vec<OperatorReadNotice>,
+    /// Each platform the minor has used, with its first use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<WardPlatform>,
 }
 
 /// One of a holder's log entries, with its inclusion proof.
@@ -597,6 +606,118 @@ pub struct HolderLogEntry {
     pub leaf: String,
     /// Audit path hashes, standard base64.
     pub proof: Vec<String>,
+    /// For an entry whose notice was deferred (Art. 11): the one-off key, hex, its tag was
+    /// made with instead of the holder's log key (so that no one could recognise it as the
+    /// holder's while the deferral ran), revealed once the deferral has ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_key: Option<String>,
+}
+
+/// `POST /v1/operator/holders/read`: the operator reads personal data of the holder with
+/// `net_id`, the one audited way to do so. The read is a log entry of the holder's and is in
+/// their history; only with `defer_notice` is the holder told later, never not at all.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorReadRequest {
+    /// The holder's Net ID.
+    pub net_id: String,
+    /// The fields to read (`name`, `birth_date`, `document_type`, `document_number`,
+    /// `nationality`).
+    pub fields: Vec<String>,
+    /// The law and article that require the read.
+    pub legal_basis: String,
+    /// The request's reference (case or order number), shown to the holder.
+    pub reference: String,
+    /// Defers the holder's notice (Art. 11), if a legal ground requires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defer_notice: Option<NoticeDeferral>,
+}
+
+impl core::fmt::Debug for OperatorReadRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OperatorReadRequest")
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why and until when a holder's notice of a read is deferred (Measures Art. 11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeDeferral {
+    /// `confidentiality` (a law or regulation requires it, Art. 11 para. 1) or `emergency`
+    /// (the holder could not be told in time, Art. 11 para. 2).
+    pub ground: String,
+    /// The law and article, or the emergency, behind the deferral.
+    pub legal_basis: String,
+    /// The last day (`YYYY-MM-DD`, Beijing time) of the deferral, at most a year ahead; the
+    /// holder is told from the day after.
+    pub until: String,
+}
+
+/// Answer to [`OperatorReadRequest`]: the fields read, for the operator only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorReadResponse {
+    /// Each field read, by name.
+    pub claims: std::collections::BTreeMap<String, String>,
+    /// The index of the read's entry in the transparency log.
+    pub log_index: u64,
+    /// When the holder is told: `now`, or the day after the deferral's last day.
+    pub holder_notified_from: String,
+}
+
+impl core::fmt::Debug for OperatorReadResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OperatorReadResponse")
+            .field("log_index", &self.log_index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An operator's read of the holder's data, as the holder's history shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorReadNotice {
+    /// The read's entry in the transparency log.
+    pub log_index: u64,
+    /// The fields read.
+    pub fields: Vec<String>,
+    /// The law and article the operator named.
+    pub legal_basis: String,
+    /// The request's reference.
+    pub reference: String,
+    /// When, Unix seconds.
+    pub read_at: i64,
+    /// If the notice was deferred: on what ground and until when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<NoticeDeferral>,
+}
+
+/// `GET /v1/transparency/deferrals`: aggregate counts of operator reads and of deferred
+/// notices, always public (no holder, no reference, no basis).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeferralCounts {
+    /// Operator reads of personal data, ever.
+    pub operator_reads: u64,
+    /// Of those, how many had the holder's notice deferred.
+    pub deferred: u64,
+    /// Of those, how many deferrals are still running today.
+    pub deferred_now: u64,
+}
+
+/// A platform a minor's history shows in use for the first time, for the guardian
+/// (Measures Art. 5: a guardian is informed of each new platform of a 14-to-17-year-old).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardPlatform {
+    /// The platform's client id.
+    pub client_id: String,
+    /// The log index of the minor's first entry with it.
+    pub first_index: u64,
+    /// Its minute (Unix minutes).
+    pub first_minute: u64,
 }
 
 /// `GET /v1/operator/ca` and the answer to [`CertifyCaRequest`]: the state of the CA inside
@@ -732,6 +853,30 @@ pub struct DeleteRequest {
     /// The guardian's consent, for a holder under 14.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardian: Option<GuardianConsent>,
+}
+
+/// `POST /v1/holders/wards/delete`: a guardian on record deletes the data of a child under 14
+/// in their care (Art. 9), without the child's wallet. The guardian's wallet signs
+/// [`signing::ward_deletion_message`] over the child's Net ID as given here.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardDeleteRequest {
+    /// The child's Net ID.
+    pub ward_net_id: String,
+    /// The guardian's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+impl core::fmt::Debug for WardDeleteRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WardDeleteRequest")
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Answer to [`DeleteRequest`].

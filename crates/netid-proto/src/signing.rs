@@ -101,6 +101,17 @@ pub fn deletion_message(timestamp: i64) -> Vec<u8> {
     join(&["netid-deletion-v1", &timestamp.to_string()])
 }
 
+/// What a guardian's wallet signs to delete the data of a child under 14 in their care:
+/// purpose, the child's Net ID (compact, as the service prints it without spaces) and the
+/// timestamp.
+pub fn ward_deletion_message(ward_net_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&[
+        "netid-ward-deletion-v1",
+        ward_net_id,
+        &timestamp.to_string(),
+    ])
+}
+
 /// What the holder's wallet signs to ask for Net Certificates: purpose, the RFC 7638
 /// thumbprint of each holder key in request order, and the timestamp.
 pub fn net_certificate_request_message(thumbprints: &[String], timestamp: i64) -> Vec<u8> {

@@ -37,10 +37,17 @@ impl Clock {
     }
 }
 
+/// China Standard Time's offset from UTC, in seconds.
+const CST_OFFSET: i64 = 8 * 3600;
+
 /// The calendar date in UTC+8 of a Unix timestamp.
 pub fn date_of(at: Timestamp) -> Option<Date> {
-    const CST_OFFSET: i64 = 8 * 3600;
     Date::from_days_since_unix_epoch(at.0.saturating_add(CST_OFFSET).div_euclid(86_400))
+}
+
+/// The first instant of `date` in UTC+8.
+pub fn start_of_day(date: Date) -> Timestamp {
+    Timestamp(date.days_since_unix_epoch() * 86_400 - CST_OFFSET)
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ pub struct Config {
     /// locations and into Net Certificates as the issuer; `None`: `http://` and the address
     /// the server is bound to.
     pub public_url: Option<String>,
+    /// Who operates the service and how to reach them, as the notice of Art. 10 names them
+    /// (one line of 1 to 300 characters); `None`: a placeholder that says the operator
+    /// publishes them.
+    pub notice_operator: Option<String>,
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -55,6 +59,8 @@ pub const ENV_OPERATOR_CREDENTIAL_FILE: &str = "NETID_OPERATOR_CREDENTIAL_FILE";
 pub const ENV_CA_SUITE: &str = "NETID_CA_SUITE";
 /// See [`Config::public_url`].
 pub const ENV_PUBLIC_URL: &str = "NETID_PUBLIC_URL";
+/// See [`Config::notice_operator`].
+pub const ENV_NOTICE_OPERATOR: &str = "NETID_NOTICE_OPERATOR";
 /// See [`Config::log_origin`].
 pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
@@ -99,6 +105,7 @@ impl Config {
         let mut operator_credential_file = None;
         let mut ca_suite = SuiteId::Gm;
         let mut public_url = None;
+        let mut notice_operator = None;
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => {
@@ -159,6 +166,16 @@ impl Config {
                     }
                     public_url = Some(url.to_owned());
                 }
+                ENV_NOTICE_OPERATOR => {
+                    let text = value.trim();
+                    if text.is_empty() || text.chars().count() > 300 || text.contains('\n') {
+                        return Err(Error::Config {
+                            key: ENV_NOTICE_OPERATOR,
+                            expected: "one line of 1 to 300 characters: the operator's name and contact",
+                        });
+                    }
+                    notice_operator = Some(text.to_owned());
+                }
                 ENV_OPERATOR_CREDENTIAL_FILE => {
                     if value.trim().is_empty() {
                         return Err(Error::Config {
@@ -191,6 +208,7 @@ impl Config {
             operator_credential_file,
             ca_suite,
             public_url,
+            notice_operator,
         })
     }
 

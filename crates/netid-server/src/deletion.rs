@@ -8,13 +8,15 @@
 //! certificates (unlinked from the holder) and the Net Certificates' status rows until a day
 //! after they expire.
 
+use netid_core::NetId;
 use netid_log::EntryKind;
-use netid_proto::{DeleteRequest, DeleteResponse, signing};
+use netid_proto::{DeleteRequest, DeleteResponse, WardDeleteRequest, signing};
+use netid_store::HolderRow;
 
 use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal, personal};
+use crate::{Error, Refusal, blind, personal};
 
 /// The reason certificates of a deleted holder are revoked with.
 const CERTIFICATE_REASON: &str = "cessation_of_operation";
@@ -32,10 +34,8 @@ pub(crate) async fn delete(
         &request.signature,
     )
     .await?;
-    let now = state.clock.now();
-    let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
-    let record = personal::open(&state.keys.master, &holder, today)?;
-    let age = record
+    let today = state.clock.today()?;
+    let age = personal::open(&state.keys.master, &holder, today)?
         .birth_date()
         .age_on(today)
         .ok_or(Error::Internal("stored birth date after today"))?;
@@ -51,8 +51,72 @@ pub(crate) async fn delete(
         )
         .await?;
     }
+    erase(state, &holder).await?;
+    tracing::info!(target: "netid::security", event = "holder_deleted", minor = age < GUARDIAN_REQUIRED_BELOW);
+    Ok(DeleteResponse { deleted: true })
+}
+
+/// Deletes the data of a child under 14 at the request of a guardian on record, who signed
+/// `request` with their own wallet: the child's wallet may be lost, or the child too young to
+/// use it (Art. 4, 9).
+pub(crate) async fn delete_ward(
+    state: &AppState,
+    request: WardDeleteRequest,
+) -> Result<DeleteResponse, Error> {
+    let guardian = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::ward_deletion_message(&request.ward_net_id, request.timestamp),
+        &request.signature,
+    )
+    .await?;
+    let net_id: NetId = request
+        .ward_net_id
+        .parse()
+        .map_err(|_| Refusal::InvalidField {
+            field: "ward_net_id",
+            reason: "expected a net id (letters and digits with its check character)".to_owned(),
+        })?;
+    // Not the guardian of a child with this Net ID, or no such child: told apart from
+    // nothing, so that a guardian learns no one else's Net ID is live.
+    let not_in_care = || Error::from(Refusal::GuardianNotRecognised);
+    let ward = state
+        .store
+        .holder_by_net_id(&blind::net_id(&state.keys.blind_index, net_id.expose()))
+        .await?
+        .ok_or_else(not_in_care)?;
+    if !state
+        .store
+        .guardians_of(ward.id)
+        .await?
+        .contains(&guardian.id)
+    {
+        return Err(not_in_care());
+    }
+    let today = state.clock.today()?;
+    let age = personal::open(&state.keys.master, &ward, today)?
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("stored birth date after today"))?;
+    if age >= GUARDIAN_REQUIRED_BELOW {
+        // From 14 a minor decides on their own data, with their own wallet.
+        return Err(Refusal::InvalidField {
+            field: "ward_net_id",
+            reason: "a holder aged 14 or more deletes their data with their own wallet".to_owned(),
+        }
+        .into());
+    }
+    erase(state, &ward).await?;
+    tracing::info!(target: "netid::security", event = "holder_deleted", minor = true, by_guardian = true);
+    Ok(DeleteResponse { deleted: true })
+}
+
+/// Erases `holder`'s data in one transaction, with its `deletion` log entry.
+async fn erase(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
+    let now = state.clock.now();
     // The entry is the holder's, tagged with their log key while it can still be derived.
-    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let log_key = personal::log_key(&state.keys.master, holder)?;
     let log_entry = state
         .log
         .entry(EntryKind::Deletion, Some(&log_key), None, now)?;
@@ -72,6 +136,5 @@ pub(crate) async fn delete(
             other => other.into(),
         })?;
     state.net_certificates.forget_status_lists();
-    tracing::info!(target: "netid::security", event = "holder_deleted", minor = age < GUARDIAN_REQUIRED_BELOW);
-    Ok(DeleteResponse { deleted: true })
+    Ok(())
 }

@@ -277,4 +277,7 @@ pub enum Refusal {
     /// The platform name, or the sector, already exists.
     #[error("a platform with this client id already exists")]
     PlatformExists,
+    /// No holder (not deleted) has that Net ID.
+    #[error("no holder has this net id (it may be mistyped, or its holder deleted their data)")]
+    UnknownHolder,
 }

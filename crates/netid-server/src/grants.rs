@@ -29,16 +29,31 @@ pub(crate) const GRANTABLE_FIELDS: [&str; 6] = [
     "document_number",
     "nationality",
 ];
-/// The current notice's version; a consent records it.
-pub(crate) const NOTICE_VERSION: &str = "2026-11-27";
+/// The version of netid's notice text; a consent records the version it was given under,
+/// which also names the operator text when the deployment sets one (see [`notice`]).
+const NOTICE_TEXT_VERSION: &str = "2026-11-27";
+/// What the notice says of the operator when the deployment does not name itself.
+const DEFAULT_NOTICE_OPERATOR: &str =
+    "The operator of this netid service; contact as published by the operator";
 /// The longest legal basis or purpose text, in characters.
 const MAX_TEXT: usize = 300;
 
-/// The notice of Art. 10.
-pub(crate) fn notice() -> Notice {
+/// The notice of Art. 10, naming the operator as the deployment configured it
+/// (`NETID_NOTICE_OPERATOR`). Its version is netid's text version, followed by a digest of the
+/// operator text when one is set, so that a changed operator or contact is a new notice that
+/// holders consent under again.
+pub(crate) fn notice(operator: Option<&str>) -> Notice {
+    let version = match operator {
+        Some(text) => {
+            let digest = netid_crypto::Suite::gm().hash(text.as_bytes());
+            let short = digest.as_ref().get(..4).unwrap_or_default();
+            format!("{NOTICE_TEXT_VERSION}+{}", hex::encode(short))
+        }
+        None => NOTICE_TEXT_VERSION.to_owned(),
+    };
     Notice {
-        version: NOTICE_VERSION.to_owned(),
-        operator: "The operator of this netid service; contact as published by the operator".to_owned(),
+        version,
+        operator: operator.unwrap_or(DEFAULT_NOTICE_OPERATOR).to_owned(),
         purpose: "To let internet platforms verify that you are a real, identified person, learning only what you and the law allow".to_owned(),
         method: "Your document is checked against its issuing authority's records; platforms receive a verification result, the age predicates they ask for and a pseudonym for them alone; a plaintext field only under a grant with a legal basis and your separate consent".to_owned(),
         data_types: GRANTABLE_FIELDS.iter().map(|field| (*field).to_owned()).collect(),
@@ -215,10 +230,13 @@ pub(crate) async fn consent(
         &request.signature,
     )
     .await?;
-    if request.notice_version != NOTICE_VERSION {
+    if request.notice_version != state.notice.version {
         return Err(Refusal::InvalidField {
             field: "notice_version",
-            reason: format!("the current notice is version {NOTICE_VERSION} (GET /v1/notice); read it and consent again"),
+            reason: format!(
+                "the current notice is version {} (GET /v1/notice); read it and consent again",
+                state.notice.version
+            ),
         }
         .into());
     }
@@ -329,7 +347,7 @@ pub(crate) async fn withdraw(
 
 /// Checks a list of field names: 1 to 6, each grantable, none twice (approving and refusing
 /// one field at once counts as twice).
-fn check_field_names(fields: &[String], name: &'static str) -> Result<(), Refusal> {
+pub(crate) fn check_field_names(fields: &[String], name: &'static str) -> Result<(), Refusal> {
     let invalid = |reason: String| Refusal::InvalidField {
         field: name,
         reason,

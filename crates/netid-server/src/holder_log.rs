@@ -2,11 +2,17 @@
 //! log key, the latest checkpoint, and each of their entries with its inclusion proof. The
 //! wallet recognises the entries by their tags and checks the proofs against the checkpoint,
 //! so it need not trust the server's selection to know that what it was shown is in the log.
-//! A guardian also gets the log of each minor in their care (the minor's log key and entries),
-//! until the minor turns 18.
+//! A guardian also gets the log of each minor in their care (the minor's log key and entries,
+//! and each platform the minor has used with its first use), until the minor turns 18.
+//! Operator reads come with their legal basis, once their notice is due (see
+//! [`crate::operator_read`]).
 
-use netid_proto::{HolderLogEntry, HolderLogRequest, HolderLogResponse, WardLog, signing};
-use netid_store::HolderRow;
+use netid_log::EntryKind;
+use netid_proto::{
+    HolderLogEntry, HolderLogRequest, HolderLogResponse, OperatorReadNotice, WardLog, WardPlatform,
+    signing,
+};
+use netid_store::{HolderRow, Timestamp};
 
 use crate::enrollment::ADULT_AGE;
 use crate::state::AppState;
@@ -43,18 +49,83 @@ pub(crate) async fn holder_log(
             wards.push(ward);
         }
     }
-    let (log_key, entries) = entries_of(state, &holder, size).await?;
+    let now = state.clock.now();
+    let own = history_of(state, &holder, size, now).await?;
     let mut ward_logs = Vec::new();
     for ward in &wards {
-        let (log_key, entries) = entries_of(state, ward, size).await?;
-        ward_logs.push(WardLog { log_key, entries });
+        let history = history_of(state, ward, size, now).await?;
+        ward_logs.push(WardLog {
+            platforms: first_uses(&history.entries),
+            log_key: history.log_key,
+            entries: history.entries,
+            operator_reads: history.operator_reads,
+        });
     }
-    tracing::info!(target: "netid::security", event = "holder_log_read", entries = entries.len(), wards = wards.len());
+    tracing::info!(target: "netid::security", event = "holder_log_read", entries = own.entries.len(), wards = wards.len());
     Ok(HolderLogResponse {
-        log_key,
+        log_key: own.log_key,
         checkpoint,
-        entries,
+        entries: own.entries,
         wards: ward_logs,
+        operator_reads: own.operator_reads,
+    })
+}
+
+/// What a holder (or their guardian) is shown of one holder's history.
+struct History {
+    /// The log key, hex.
+    log_key: String,
+    entries: Vec<HolderLogEntry>,
+    operator_reads: Vec<OperatorReadNotice>,
+}
+
+/// Each platform in `entries` (verifications, disclosures, consents) with its first entry:
+/// how a guardian is told of each new platform a minor uses (Art. 5).
+fn first_uses(entries: &[HolderLogEntry]) -> Vec<WardPlatform> {
+    let mut platforms: Vec<WardPlatform> = Vec::new();
+    for item in entries {
+        let Ok(entry) = netid_log::Entry::from_leaf(item.leaf.as_bytes()) else {
+            continue;
+        };
+        let uses = matches!(
+            entry.kind,
+            EntryKind::Verification | EntryKind::Disclosure | EntryKind::ConsentGiven
+        );
+        match entry.platform {
+            Some(client_id) if uses && !platforms.iter().any(|p| p.client_id == client_id) => {
+                platforms.push(WardPlatform {
+                    client_id,
+                    first_index: item.index,
+                    first_minute: entry.minute,
+                });
+            }
+            _ => {}
+        }
+    }
+    platforms
+}
+
+/// A holder's history in the tree of `size` at `now`: their entries with proofs, less the
+/// operator reads whose notice is still deferred, and the reads whose notice is due.
+async fn history_of(
+    state: &AppState,
+    holder: &HolderRow,
+    size: u64,
+    now: Timestamp,
+) -> Result<History, Error> {
+    let reads = crate::operator_read::holder_reads(state, holder.id, now).await?;
+    let (log_key, mut entries) = entries_of(state, holder, size, &reads.hidden).await?;
+    for entry in &mut entries {
+        entry.tag_key = reads
+            .tag_keys
+            .iter()
+            .find(|(index, _)| *index == entry.index)
+            .map(|(_, key)| key.clone());
+    }
+    Ok(History {
+        log_key,
+        entries,
+        operator_reads: reads.notices,
     })
 }
 
@@ -63,12 +134,16 @@ async fn entries_of(
     state: &AppState,
     holder: &HolderRow,
     size: u64,
+    hidden: &[u64],
 ) -> Result<(String, Vec<HolderLogEntry>), Error> {
     let log_key = personal::log_key(&state.keys.master, holder)?;
     let mut entries = Vec::new();
     for index in state.store.holder_log_indexes(holder.id).await? {
         if index >= size {
             break;
+        }
+        if hidden.contains(&index) {
+            continue;
         }
         let leaf = state
             .store
@@ -82,6 +157,7 @@ async fn entries_of(
             leaf: String::from_utf8(leaf)
                 .map_err(|_| Error::LogCorrupt("a stored entry is not text"))?,
             proof: proof.proof,
+            tag_key: None,
         });
     }
     Ok((hex::encode(log_key.expose_secret()), entries))

@@ -35,6 +35,7 @@ mod http;
 pub mod keys;
 mod net_certificates;
 mod operator;
+mod operator_read;
 mod personal;
 mod recognition;
 mod state;
@@ -110,7 +111,16 @@ pub async fn open(
         clock.now(),
     )
     .await?;
-    let state = AppState::new(store, service_keys, clock, config.log_origin, ca, issuer).await?;
+    let state = AppState::new(
+        store,
+        service_keys,
+        clock,
+        config.log_origin,
+        ca,
+        issuer,
+        config.notice_operator.as_deref(),
+    )
+    .await?;
     Ok((state, credential))
 }
 
@@ -152,7 +162,13 @@ impl Running {
 }
 
 /// Opens the data directory and serves on `config.listen` in a background task.
-pub async fn start(mut config: Config) -> Result<Running, Error> {
+pub async fn start(config: Config) -> Result<Running, Error> {
+    start_with_clock(config, Clock::System).await
+}
+
+/// [`start`] with the time taken from `clock` (tests fix it to cross a birthday or the end of
+/// a deferral).
+pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
     let listen = config.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -169,7 +185,7 @@ pub async fn start(mut config: Config) -> Result<Running, Error> {
     config
         .public_url
         .get_or_insert_with(|| format!("http://{address}"));
-    let (state, operator_credential) = open(config, Clock::System).await?;
+    let (state, operator_credential) = open(config, clock).await?;
     let (shutdown, stop) = oneshot::channel::<()>();
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(renew_periodically(state.clone()));

@@ -21,6 +21,8 @@ pub struct AppState {
     pub(crate) log: Arc<TransparencyLog>,
     pub(crate) ca: Arc<Ca>,
     pub(crate) net_certificates: Arc<NetCertificateIssuer>,
+    /// The notice of Art. 10 as this deployment serves it.
+    pub(crate) notice: Arc<netid_proto::Notice>,
 }
 
 impl core::fmt::Debug for AppState {
@@ -41,6 +43,7 @@ impl AppState {
         log_origin: String,
         ca: Ca,
         net_certificates: NetCertificateIssuer,
+        notice_operator: Option<&str>,
     ) -> Result<Self, crate::Error> {
         let log_key = keys
             .log
@@ -57,6 +60,7 @@ impl AppState {
             log: Arc::new(log),
             ca: Arc::new(ca),
             net_certificates: Arc::new(net_certificates),
+            notice: Arc::new(crate::grants::notice(notice_operator)),
         })
     }
 

@@ -36,8 +36,9 @@ pub use error::{Conflict, Error};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformField, PlatformRow,
-    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    NoticeDeferralRow, OperatorReadRow, PlatformField, PlatformRow, Revocation, RosterRow,
+    StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -383,4 +384,25 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many holders are enrolled (for health and tests).
     async fn holder_count(&self) -> Result<u64, Error>;
+
+    /// The holder (not deleted) whose Net ID has the blind index `net_id_index`.
+    async fn holder_by_net_id(&self, net_id_index: &BlindIndex)
+    -> Result<Option<HolderRow>, Error>;
+
+    /// Records an operator's read of `read.holder`'s data, in one transaction: appends
+    /// `log_entry` as an entry of the holder, then `deferral_entry` (about no holder) if the
+    /// notice is deferred, and stores the read with its entry's index, which it returns.
+    /// [`Error::NotFound`] if the holder was deleted meanwhile.
+    async fn record_operator_read(
+        &self,
+        read: OperatorReadRow,
+        log_entry: Vec<u8>,
+        deferral_entry: Option<Vec<u8>>,
+    ) -> Result<u64, Error>;
+
+    /// The operator's reads of `holder`'s data, oldest first.
+    async fn operator_reads(&self, holder: HolderId) -> Result<Vec<OperatorReadRow>, Error>;
+
+    /// Counts of operator reads and deferrals, with those still running at `now`.
+    async fn deferral_counts(&self, now: Timestamp) -> Result<DeferralCountsRow, Error>;
 }

@@ -13,8 +13,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::migrations::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    CredentialRow, ForeignCaRow, HolderId, HolderRow, NewHolder, PlatformField, PlatformRow,
-    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    NoticeDeferralRow, OperatorReadRow, PlatformField, PlatformRow, Revocation, RosterRow,
+    StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -1515,6 +1516,14 @@ impl Store for SqliteStore {
                 &[&holder.0],
                 "end consents",
             )?;
+            // The reads stay counted; which holder they were about, and the keys that would
+            // reveal their entries, go.
+            run(
+                "UPDATE operator_reads SET holder_id = NULL, sealed_tag_key = NULL \
+                 WHERE holder_id = ?1",
+                &[&holder.0],
+                "unlink operator reads",
+            )?;
             run(
                 "UPDATE credentials SET revoked_at = ?2 WHERE holder_id = ?1 AND revoked_at IS NULL",
                 &[&holder.0, &at.0],
@@ -2031,6 +2040,148 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn holder_by_net_id(
+        &self,
+        net_id_index: &BlindIndex,
+    ) -> Result<Option<HolderRow>, Error> {
+        let key = net_id_index.as_bytes().to_vec();
+        self.run(move |connection| holder_where(connection, "net_id_index", key))
+            .await
+    }
+
+    async fn record_operator_read(
+        &self,
+        read: OperatorReadRow,
+        log_entry: Vec<u8>,
+        deferral_entry: Option<Vec<u8>>,
+    ) -> Result<u64, Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin operator read"))?;
+            let live: bool = transaction
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM holders WHERE id = ?1 AND deleted_at IS NULL)",
+                    params![read.holder.0],
+                    |row| row.get(0),
+                )
+                .map_err(database("read holder"))?;
+            if !live {
+                return Err(Error::NotFound { what: "holder" });
+            }
+            append_log(&transaction, &log_entry, Some(read.holder))?;
+            let log_index = transaction.last_insert_rowid();
+            if let Some(entry) = &deferral_entry {
+                append_log(&transaction, entry, None)?;
+            }
+            let deferral = read.deferral.as_ref();
+            transaction
+                .execute(
+                    "INSERT INTO operator_reads (log_index, holder_id, fields, legal_basis, \
+                     reference, read_at, deferral_ground, deferral_basis, deferral_ends_at, \
+                     sealed_tag_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        log_index,
+                        read.holder.0,
+                        read.fields.join(","),
+                        read.legal_basis,
+                        read.reference,
+                        read.read_at.0,
+                        deferral.map(|deferral| &deferral.ground),
+                        deferral.map(|deferral| &deferral.legal_basis),
+                        deferral.map(|deferral| deferral.ends_at.0),
+                        deferral.map(|deferral| &deferral.sealed_tag_key),
+                    ],
+                )
+                .map_err(database("record operator read"))?;
+            transaction
+                .commit()
+                .map_err(database("commit operator read"))?;
+            u64::try_from(log_index).map_err(|_| Error::Corrupt {
+                column: "log_entries.idx",
+            })
+        })
+        .await
+    }
+
+    async fn operator_reads(&self, holder: HolderId) -> Result<Vec<OperatorReadRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT log_index, fields, legal_basis, reference, read_at, deferral_ground, \
+                     deferral_basis, deferral_ends_at, sealed_tag_key FROM operator_reads \
+                     WHERE holder_id = ?1 ORDER BY log_index",
+                )
+                .map_err(database("read operator reads"))?;
+            let rows = statement
+                .query_map(params![holder.0], |row| {
+                    let ground: Option<String> = row.get(5)?;
+                    let basis: Option<String> = row.get(6)?;
+                    let ends_at: Option<i64> = row.get(7)?;
+                    let key: Option<Vec<u8>> = row.get(8)?;
+                    let fields: String = row.get(1)?;
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        fields,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, i64>(4)?,
+                        ground.zip(basis).zip(ends_at).zip(key),
+                    ))
+                })
+                .map_err(database("read operator reads"))?;
+            let mut reads = Vec::new();
+            for row in rows {
+                let (log_index, fields, legal_basis, reference, read_at, deferral) =
+                    row.map_err(database("read operator reads"))?;
+                reads.push(OperatorReadRow {
+                    log_index: u64::try_from(log_index).map_err(|_| Error::Corrupt {
+                        column: "operator_reads.log_index",
+                    })?,
+                    holder,
+                    fields: fields.split(',').map(str::to_owned).collect(),
+                    legal_basis,
+                    reference,
+                    read_at: Timestamp(read_at),
+                    deferral: deferral.map(|(((ground, legal_basis), ends_at), key)| {
+                        NoticeDeferralRow {
+                            ground,
+                            legal_basis,
+                            ends_at: Timestamp(ends_at),
+                            sealed_tag_key: key,
+                        }
+                    }),
+                });
+            }
+            Ok(reads)
+        })
+        .await
+    }
+
+    async fn deferral_counts(&self, now: Timestamp) -> Result<DeferralCountsRow, Error> {
+        self.run(move |connection| {
+            let (reads, deferred, running): (i64, i64, i64) = connection
+                .query_row(
+                    "SELECT COUNT(*), COUNT(deferral_ends_at), \
+                     COALESCE(SUM(deferral_ends_at > ?1), 0) FROM operator_reads",
+                    params![now.0],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .map_err(database("count operator reads"))?;
+            let count = |value: i64| {
+                u64::try_from(value).map_err(|_| Error::Corrupt {
+                    column: "COUNT(operator_reads)",
+                })
+            };
+            Ok(DeferralCountsRow {
+                operator_reads: count(reads)?,
+                deferred: count(deferred)?,
+                deferred_now: count(running)?,
+            })
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -2078,7 +2229,7 @@ mod tests {
                 }
             }
             let store = SqliteStore::open(&path).await.unwrap();
-            assert_eq!(store.schema_version().await.unwrap(), 10);
+            assert_eq!(store.schema_version().await.unwrap(), 11);
             let generations = store.ca_generations().await.unwrap();
             if certified {
                 assert_eq!(
@@ -2121,7 +2272,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 10);
+        assert_eq!(store.schema_version().await.unwrap(), 11);
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

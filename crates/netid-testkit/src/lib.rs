@@ -23,7 +23,7 @@ use netid_proto::{
     ConsentRequest, DeleteRequest, EnrollRequest, GuardianConsent, HolderCertificateRequest,
     HolderLogRequest, Jwk, NetCertificateRequest, Predicate, Presentation, PublicKey,
     RenewCertificateRequest, RevokeCertificateRequest, RosterEntry, RosterPayload, SignedRoster,
-    WithdrawConsentRequest, signing,
+    WardDeleteRequest, WithdrawConsentRequest, signing,
 };
 use netid_server::{Config, Overrides, Running};
 
@@ -61,6 +61,15 @@ impl TestServer {
         data_dir: &Path,
         env: Vec<(String, String)>,
     ) -> Result<Self, netid_server::Error> {
+        Self::start_with_clock(data_dir, env, netid_server::Clock::System).await
+    }
+
+    /// Starts a server on `data_dir` with `env` whose clock is `clock`.
+    pub async fn start_with_clock(
+        data_dir: &Path,
+        env: Vec<(String, String)>,
+        clock: netid_server::Clock,
+    ) -> Result<Self, netid_server::Error> {
         let config = Config::load(
             env,
             Overrides {
@@ -68,7 +77,7 @@ impl TestServer {
                 data_dir: Some(data_dir.to_owned()),
             },
         )?;
-        let running = netid_server::start(config).await?;
+        let running = netid_server::start_with_clock(config, clock).await?;
         Ok(Self {
             base_url: format!("http://{}", running.address),
             address: running.address,
@@ -241,6 +250,8 @@ impl Authority {
 pub struct Wallet {
     key: SigningKey,
     encoding: KeyForm,
+    /// The time the wallet signs at; `None`: the system clock.
+    signs_at: Option<i64>,
 }
 
 /// How a wallet sends its public key.
@@ -261,6 +272,7 @@ impl Wallet {
         Self {
             key: suite.generate_signing_key().unwrap(),
             encoding: KeyForm::Pem,
+            signs_at: None,
         }
     }
 
@@ -269,6 +281,26 @@ impl Wallet {
         Self {
             encoding: KeyForm::Jwk,
             ..self
+        }
+    }
+
+    /// Signs from now on as if it were `timestamp` (for a server with a fixed clock).
+    pub fn sign_at(&mut self, timestamp: i64) {
+        self.signs_at = Some(timestamp);
+    }
+
+    fn now(&self) -> i64 {
+        self.signs_at.unwrap_or_else(now)
+    }
+
+    /// A guardian's signed request to delete the data of the child with `ward_net_id`.
+    pub fn ward_deletion_request(&self, ward_net_id: &str) -> WardDeleteRequest {
+        let timestamp = self.now();
+        WardDeleteRequest {
+            ward_net_id: ward_net_id.to_owned(),
+            wallet_key: self.public_key(),
+            timestamp,
+            signature: self.sign(&signing::ward_deletion_message(ward_net_id, timestamp)),
         }
     }
 
@@ -310,7 +342,7 @@ impl Wallet {
         name: &str,
         code: Option<&str>,
     ) -> EnrollRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         let message =
             signing::enrollment_message(document_type, document_number, name, code, timestamp);
         EnrollRequest {
@@ -340,7 +372,7 @@ impl Wallet {
         fields: &[&str],
         notice_version: &str,
     ) -> ConsentRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
         ConsentRequest {
             signature: self.sign(&signing::consent_message(
@@ -360,7 +392,7 @@ impl Wallet {
 
     /// A signed withdrawal of the consents to give `client_id` each of `fields`.
     pub fn withdrawal_request(&self, client_id: &str, fields: &[&str]) -> WithdrawConsentRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
         WithdrawConsentRequest {
             signature: self.sign(&signing::consent_withdrawal_message(
@@ -375,7 +407,7 @@ impl Wallet {
 
     /// A signed request to delete this holder's data.
     pub fn deletion_request(&self) -> DeleteRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         DeleteRequest {
             wallet_key: self.public_key(),
             timestamp,
@@ -400,7 +432,7 @@ impl Wallet {
 
     /// A signed request for a signing certificate for the PKCS#10 request `csr` (DER).
     pub fn certificate_request(&self, csr: &[u8]) -> HolderCertificateRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         let csr = Base64UrlUnpadded::encode_string(csr);
         HolderCertificateRequest {
             signature: self.sign(&signing::certificate_request_message(&csr, timestamp)),
@@ -415,7 +447,7 @@ impl Wallet {
         &self,
         holder_keys: &[netid_crypto::SigningKey],
     ) -> NetCertificateRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         let jwks: Vec<netid_crypto::Jwk> = holder_keys
             .iter()
             .map(|key| key.verifying_key().to_jwk())
@@ -442,7 +474,7 @@ impl Wallet {
 
     /// A signed request to renew the certificate `serial` (hex).
     pub fn renewal_request(&self, serial: &str) -> RenewCertificateRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         RenewCertificateRequest {
             serial: serial.to_owned(),
             wallet_key: self.public_key(),
@@ -457,7 +489,7 @@ impl Wallet {
         serial: &str,
         reason: Option<&str>,
     ) -> RevokeCertificateRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         RevokeCertificateRequest {
             serial: serial.to_owned(),
             reason: reason.map(str::to_owned),
@@ -471,7 +503,7 @@ impl Wallet {
 
     /// A signed request for this holder's own log entries.
     pub fn log_request(&self) -> HolderLogRequest {
-        let timestamp = now();
+        let timestamp = self.now();
         HolderLogRequest {
             wallet_key: self.public_key(),
             timestamp,
@@ -481,7 +513,7 @@ impl Wallet {
 
     /// A presentation to the platform `client_id` for `nonce` and `predicates`.
     pub fn present(&self, client_id: &str, nonce: &str, predicates: &[Predicate]) -> Presentation {
-        let timestamp = now();
+        let timestamp = self.now();
         let message = signing::presentation_message(client_id, nonce, predicates, timestamp);
         Presentation {
             wallet_key: self.public_key(),

@@ -154,6 +154,7 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Unknown certification authority",
         ),
         Refusal::UnknownPlatform => (S::NOT_FOUND, "unknown_platform", "Unknown platform"),
+        Refusal::UnknownHolder => (S::NOT_FOUND, "unknown_holder", "Unknown holder"),
         Refusal::HandoverTooLarge { .. } => (
             S::UNPROCESSABLE_ENTITY,
             "handover_too_large",
@@ -307,6 +308,7 @@ mod tests {
             Refusal::CaHandedOver,
             Refusal::UnknownCa,
             Refusal::UnknownPlatform,
+            Refusal::UnknownHolder,
             Refusal::HandoverTooLarge { certificates: 1 },
             Refusal::NetCertificateLimit { limit: 1 },
             Refusal::CertificateNotTrusted {

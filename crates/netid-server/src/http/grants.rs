@@ -73,8 +73,8 @@ async fn published(
     Ok(Json(crate::grants::published(&state, &client_id).await?))
 }
 
-async fn notice() -> Json<Notice> {
-    Json(crate::grants::notice())
+async fn notice(State(state): State<AppState>) -> Json<Notice> {
+    Json(state.notice.as_ref().clone())
 }
 
 async fn consent(

@@ -1,10 +1,13 @@
-//! Holder endpoints: enrollment (and its recovery path) and deletion. The holder
+//! Holder endpoints: enrollment (and its recovery path) and deletion, by the holder or, for a
+//! child under 14, by a guardian. The holder
 //! authenticates by the wallet signature inside the request.
 
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::post;
-use netid_proto::{DeleteRequest, DeleteResponse, EnrollRequest, EnrollResponse};
+use netid_proto::{
+    DeleteRequest, DeleteResponse, EnrollRequest, EnrollResponse, WardDeleteRequest,
+};
 
 use super::Route;
 use super::error::ApiError;
@@ -23,6 +26,11 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/holders/delete",
             handler: post(delete),
         },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/wards/delete",
+            handler: post(delete_ward),
+        },
     ]
 }
 
@@ -38,4 +46,11 @@ async fn delete(
     Json(request): Json<DeleteRequest>,
 ) -> Result<Json<DeleteResponse>, ApiError> {
     Ok(Json(crate::deletion::delete(&state, request).await?))
+}
+
+async fn delete_ward(
+    State(state): State<AppState>,
+    Json(request): Json<WardDeleteRequest>,
+) -> Result<Json<DeleteResponse>, ApiError> {
+    Ok(Json(crate::deletion::delete_ward(&state, request).await?))
 }

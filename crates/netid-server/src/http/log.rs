@@ -8,7 +8,8 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use netid_proto::{
-    ConsistencyProof, HolderLogRequest, HolderLogResponse, InclusionProof, LogEntries,
+    ConsistencyProof, DeferralCounts, HolderLogRequest, HolderLogResponse, InclusionProof,
+    LogEntries,
 };
 
 use super::Route;
@@ -55,7 +56,17 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/holders/log",
             handler: post(holder_log),
         },
+        Route {
+            method: Method::GET,
+            path: "/v1/transparency/deferrals",
+            handler: get(deferrals),
+        },
     ]
+}
+
+/// The public counts of operator reads and deferred notices (Art. 11).
+async fn deferrals(State(state): State<AppState>) -> Result<Json<DeferralCounts>, ApiError> {
+    Ok(Json(crate::operator_read::counts(&state).await?))
 }
 
 const TEXT: &str = "text/plain; charset=utf-8";

@@ -177,6 +177,9 @@ pub(super) fn openapi_document() -> Value {
         if let Value::Object(more) = log_schemas(&string) {
             schemas.extend(more);
         }
+        if let Value::Object(more) = privacy_schemas(&string) {
+            schemas.extend(more);
+        }
         schemas.insert(
             "HandoverRequest".to_owned(),
             json!({"type": "object", "required": ["successor_responder_key"], "additionalProperties": false, "properties": {"successor_responder_key": {"type": "string", "description": "the successor's responder_public_key, SPKI PEM"}}}),
@@ -218,6 +221,10 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-deletion-v1\\ntimestamp"}, "guardian": {"type": "object", "required": ["wallet_key", "signature"], "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "signature": {"type": "string", "description": "base64url r||s over netid-guardian-approval-v1\\ndeletion\\n<holder's signature>"}}}}}),
         );
         schemas.insert(
+            "WardDeleteRequest".to_owned(),
+            json!({"type": "object", "required": ["ward_net_id", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"ward_net_id": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "the guardian's base64url r||s over netid-ward-deletion-v1\\nward_net_id\\ntimestamp"}}}),
+        );
+        schemas.insert(
             "DeleteResponse".to_owned(),
             json!({"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "boolean"}}}),
         );
@@ -257,7 +264,9 @@ fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
         "/v1/platforms/{client_id}/profile": {"get": {"summary": "A platform's published profile: its approved fields with legal basis, purpose and retention, signed by the service", "security": public.clone(), "parameters": [{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Signed profile", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceSigned"}}}}, "404": {"description": "Unknown platform"}}}},
         "/v1/notice": {"get": operation("The notice of Art. 10, shown before every consent; its version goes into each consent", public.clone(), None, ("200", "Notice"), &[])},
         "/v1/holders/consents": {"post": operation("A holder's separate consent to give a platform approved fields; returns the signed receipt", public.clone(), Some("ConsentRequest"), ("200", "ServiceSigned"), &["400", "403", "404"])},
-        "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403"])}
+        "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403"])},
+        "/v1/operator/holders/read": {"post": operation("The operator's one, audited read of a holder's personal data: a log entry of the holder's, in their history with its legal basis; the holder's notice deferred only on a ground of Art. 11, until a date at most a year ahead", operator.clone(), Some("OperatorReadRequest"), ("200", "OperatorReadResponse"), &["400", "401", "404"])},
+        "/v1/transparency/deferrals": {"get": operation("Public counts: operator reads of personal data, how many had the holder's notice deferred (Art. 11), and how many deferrals run today", public.clone(), None, ("200", "DeferralCounts"), &[])}
     })
 }
 
@@ -273,6 +282,7 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/.well-known/jwt-vc-issuer": {"get": {"summary": "Net Certificate issuer metadata (SD-JWT VC): the issuer and its keys as a JWK Set, one per suite (kid = RFC 7638 thumbprint)", "security": public.clone(), "responses": {"200": {"description": "JSON", "content": {"application/json": {}}}}}},
         "/v1/status/{suite}": {"get": {"summary": "The signed Token Status List of a suite's Net Certificates (1 bit each, 1 = revoked), made now, valid one hour", "security": public.clone(), "parameters": [{"name": "suite", "in": "path", "required": true, "schema": {"enum": ["gm", "intl"]}}], "responses": {"200": {"description": "JWT", "content": {"application/statuslist+jwt": {}}}, "400": {"description": "Unknown suite"}}}},
         "/v1/holders/delete": {"post": operation("Delete my data (Art. 9): the data key is destroyed, Net Certificates and certificates revoked, consents and guardianships ended, the Net ID never issued again; under 14 with the approval of a guardian on record", public.clone(), Some("DeleteRequest"), ("200", "DeleteResponse"), &["400", "403"])},
+        "/v1/holders/wards/delete": {"post": operation("A guardian on record deletes the data of a child under 14 in their care, without the child's wallet (same effects as /v1/holders/delete)", public.clone(), Some("WardDeleteRequest"), ("200", "DeleteResponse"), &["400", "403"])},
         "/v1/holders/net-certificates": {"post": operation("A batch of Net Certificates (SD-JWT VCs), one per fresh holder key, each for one presentation", public.clone(), Some("NetCertificateRequest"), ("200", "NetCertificateResponse"), &["400", "403", "413", "422"])},
         "/v1/ca/crl/{key_id}": {"get": {"summary": "The CRL of one CA generation by its key identifier (hex): made now while it signs, its final CRL after a handover", "security": public.clone(), "parameters": [{"name": "key_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "DER", "content": {"application/pkix-crl": {}}}, "404": {"description": "Unknown key identifier"}}}}
     })
@@ -299,8 +309,19 @@ fn log_schemas(string: &Value) -> Value {
                 "LogEntries": {"type": "object", "required": ["start", "entries"], "properties": {"start": {"type": "integer"}, "entries": {"type": "array", "items": string}}},
                 "InclusionProof": {"type": "object", "required": ["index", "size", "proof"], "properties": {"index": {"type": "integer"}, "size": {"type": "integer"}, "proof": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}},
                 "ConsistencyProof": {"type": "object", "required": ["old_size", "new_size", "proof"], "properties": {"old_size": {"type": "integer"}, "new_size": {"type": "integer"}, "proof": {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}}},
-                "HolderLogRequest": {"type": "object", "required": ["wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-holder-log-v1\\ntimestamp"}}},
-                "HolderLogEntry": {"type": "object", "required": ["index", "leaf", "proof"], "properties": {"index": {"type": "integer"}, "leaf": string, "proof": {"type": "array", "items": string}}},
-        "HolderLogResponse": {"type": "object", "required": ["log_key", "checkpoint", "entries"], "properties": {"log_key": {"type": "string", "description": "hex; HMAC key of the holder's entry tags"}, "checkpoint": string, "entries": {"type": "array", "items": {"$ref": "#/components/schemas/HolderLogEntry"}}, "wards": {"type": "array", "description": "for a guardian: each minor's log key and entries", "items": {"type": "object", "required": ["log_key", "entries"], "properties": {"log_key": string, "entries": {"type": "array", "items": {"$ref": "#/components/schemas/HolderLogEntry"}}}}}}}
+                "HolderLogRequest": {"type": "object", "required": ["wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-holder-log-v1\\ntimestamp"}}}
+    })
+}
+
+/// The schemas of the operator's audited reads and deferred notices.
+fn privacy_schemas(string: &Value) -> Value {
+    json!({
+                "HolderLogEntry": {"type": "object", "required": ["index", "leaf", "proof"], "properties": {"index": {"type": "integer"}, "leaf": string, "proof": {"type": "array", "items": string}, "tag_key": {"type": "string", "description": "hex; for an operator read whose notice was deferred: the one-off key its tag was made with, revealed after the deferral"}}},
+        "HolderLogResponse": {"type": "object", "required": ["log_key", "checkpoint", "entries"], "properties": {"log_key": {"type": "string", "description": "hex; HMAC key of the holder's entry tags"}, "checkpoint": string, "entries": {"type": "array", "items": {"$ref": "#/components/schemas/HolderLogEntry"}}, "operator_reads": {"type": "array", "description": "the operator's reads of the holder's data whose notice is due", "items": {"$ref": "#/components/schemas/OperatorReadNotice"}}, "wards": {"type": "array", "description": "for a guardian: each minor's log key, entries, the operator's reads and the platforms the minor used with their first use", "items": {"type": "object", "required": ["log_key", "entries"], "properties": {"log_key": string, "entries": {"type": "array", "items": {"$ref": "#/components/schemas/HolderLogEntry"}}, "operator_reads": {"type": "array", "items": {"$ref": "#/components/schemas/OperatorReadNotice"}}, "platforms": {"type": "array", "items": {"type": "object", "required": ["client_id", "first_index", "first_minute"], "properties": {"client_id": string, "first_index": {"type": "integer"}, "first_minute": {"type": "integer"}}}}}}}}},
+        "OperatorReadNotice": {"type": "object", "required": ["log_index", "fields", "legal_basis", "reference", "read_at"], "properties": {"log_index": {"type": "integer"}, "fields": {"type": "array", "items": string}, "legal_basis": string, "reference": string, "read_at": {"type": "integer"}, "deferred": {"$ref": "#/components/schemas/NoticeDeferral"}}},
+        "NoticeDeferral": {"type": "object", "required": ["ground", "legal_basis", "until"], "additionalProperties": false, "properties": {"ground": {"enum": ["confidentiality", "emergency"]}, "legal_basis": string, "until": {"type": "string", "format": "date", "description": "the deferral's last day, Beijing time"}}},
+        "OperatorReadRequest": {"type": "object", "required": ["net_id", "fields", "legal_basis", "reference"], "additionalProperties": false, "properties": {"net_id": string, "fields": {"type": "array", "items": {"enum": ["net_id", "name", "birth_date", "document_type", "document_number", "nationality"]}}, "legal_basis": string, "reference": string, "defer_notice": {"$ref": "#/components/schemas/NoticeDeferral"}}},
+        "OperatorReadResponse": {"type": "object", "required": ["claims", "log_index", "holder_notified_from"], "properties": {"claims": {"type": "object", "additionalProperties": string}, "log_index": {"type": "integer"}, "holder_notified_from": {"type": "string", "description": "now, or the date from which the holder is told"}}},
+        "DeferralCounts": {"type": "object", "required": ["operator_reads", "deferred", "deferred_now"], "properties": {"operator_reads": {"type": "integer"}, "deferred": {"type": "integer"}, "deferred_now": {"type": "integer"}}}
     })
 }

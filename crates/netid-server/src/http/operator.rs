@@ -1,11 +1,12 @@
-//! Operator endpoints: trust a document authority, load a roster, register a platform.
+//! Operator endpoints: trust a document authority, load a roster, register a platform, and
+//! the audited read of a holder's personal data.
 
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::post;
 use netid_proto::{
-    LoadRosterResponse, RegisterAuthorityRequest, RegisterAuthorityResponse,
-    RegisterPlatformRequest, RegisterPlatformResponse, SignedRoster,
+    LoadRosterResponse, OperatorReadRequest, OperatorReadResponse, RegisterAuthorityRequest,
+    RegisterAuthorityResponse, RegisterPlatformRequest, RegisterPlatformResponse, SignedRoster,
 };
 
 use super::Route;
@@ -30,7 +31,20 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/operator/platforms",
             handler: post(register_platform),
         },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/holders/read",
+            handler: post(read_holder),
+        },
     ]
+}
+
+async fn read_holder(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Json(request): Json<OperatorReadRequest>,
+) -> Result<Json<OperatorReadResponse>, ApiError> {
+    Ok(Json(crate::operator_read::read(&state, request).await?))
 }
 
 async fn register_authority(

@@ -302,7 +302,15 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) async fn new() -> Self {
-        let (server, dir) = TestServer::start().await;
+        Self::with_clock(netid_server::Clock::System).await
+    }
+
+    /// A world whose server's clock is `clock`.
+    pub(crate) async fn with_clock(clock: netid_server::Clock) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start_with_clock(dir.path(), Vec::new(), clock)
+            .await
+            .unwrap();
         let client = Client::new(&server);
         let authority = Authority::generate("test-authority");
         assert_eq!(
@@ -318,6 +326,34 @@ impl World {
             authority,
             people,
             _dir: dir,
+        }
+    }
+}
+
+impl World {
+    /// The same world, its server restarted on the same data with the clock `clock`.
+    pub(crate) async fn restart_at(self, clock: netid_server::Clock) -> Self {
+        let Self {
+            server,
+            client,
+            authority,
+            people,
+            _dir,
+        } = self;
+        server.stop().await;
+        let server = TestServer::start_with_clock(_dir.path(), Vec::new(), clock)
+            .await
+            .unwrap();
+        let client = Client {
+            base_url: server.base_url.clone(),
+            ..client
+        };
+        Self {
+            server,
+            client,
+            authority,
+            people,
+            _dir,
         }
     }
 }

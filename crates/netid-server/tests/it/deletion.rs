@@ -174,3 +174,83 @@ async fn a_childs_data_is_deleted_only_with_a_guardians_consent() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_guardian_deletes_a_childs_data_without_the_childs_wallet() {
+    let world = World::new().await;
+    let client = &world.client;
+    let (guardian, child, enrolled) = world.enroll_child().await;
+    let stranger = Wallet::generate();
+    client
+        .enroll_ok(&stranger.enroll_request(&world.people.adult))
+        .await;
+    let teen = Wallet::generate();
+    let teen_enrolled = client
+        .enroll_ok(&teen.enroll_request(&world.people.teen))
+        .await;
+    let kinds_before = public_kinds(client).await;
+
+    // Only a guardian on record, only with their own current key, only for a child under 14.
+    let answer = client
+        .post(
+            "/v1/holders/wards/delete",
+            None,
+            &stranger.ward_deletion_request(&enrolled.net_id),
+        )
+        .await;
+    answer.problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    let answer = client
+        .post(
+            "/v1/holders/wards/delete",
+            None,
+            &guardian.ward_deletion_request(&teen_enrolled.net_id),
+        )
+        .await;
+    answer.problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    let mut forged = guardian.ward_deletion_request(&enrolled.net_id);
+    forged.ward_net_id = teen_enrolled.net_id.clone();
+    let answer = client.post("/v1/holders/wards/delete", None, &forged).await;
+    answer.problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+    assert_eq!(public_kinds(client).await, kinds_before);
+    assert_eq!(
+        client
+            .post("/v1/holders/log", None, &child.log_request())
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let answer = client
+        .post(
+            "/v1/holders/wards/delete",
+            None,
+            &guardian.ward_deletion_request(&enrolled.net_id),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let deleted: DeleteResponse = answer.json();
+    assert!(deleted.deleted);
+    // The child's wallet no longer names anyone; the guardian has no ward left.
+    client
+        .post("/v1/holders/log", None, &child.log_request())
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+    let history: netid_proto::HolderLogResponse = client
+        .post("/v1/holders/log", None, &guardian.log_request())
+        .await
+        .json();
+    assert!(history.wards.is_empty());
+    assert_eq!(
+        public_kinds(client).await.last(),
+        Some(&EntryKind::Deletion)
+    );
+    // Once deleted, there is nothing left to delete.
+    client
+        .post(
+            "/v1/holders/wards/delete",
+            None,
+            &guardian.ward_deletion_request(&enrolled.net_id),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+}

@@ -215,11 +215,12 @@ async fn invariant_7_no_verification_under_14_without_a_guardian_on_record() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
 
-/// 8. An operator's read of personal data is an audit entry the holder can see. netid has no
-/// operator read of personal data at all yet (the audited path is issue #6's): no operator
-/// endpoint answers with a holder's name, document number, birth date or Net ID.
+/// 8. An operator's read of personal data is an audit entry that the holder can see. The one
+/// read path (`POST /v1/operator/holders/read`) writes an `operator_read` entry of the holder's,
+/// shown in their history with its legal basis; no other operator endpoint answers with
+/// personal data (every operator GET of the OpenAPI document is called and scanned).
 #[tokio::test]
-async fn invariant_8_no_operator_endpoint_reads_personal_data() {
+async fn invariant_8_an_operator_read_is_an_audit_entry_the_holder_sees() {
     let world = World::new().await;
     let client = &world.client;
     let wallet = Wallet::generate();
@@ -227,6 +228,34 @@ async fn invariant_8_no_operator_endpoint_reads_personal_data() {
         .enroll_ok(&wallet.enroll_request(&world.people.adult))
         .await;
     let adult = &world.people.adult;
+    let read = client
+        .post(
+            "/v1/operator/holders/read",
+            Some(&client.bearer()),
+            &netid_proto::OperatorReadRequest {
+                net_id: enrolled.net_id.clone(),
+                fields: vec!["name".to_owned()],
+                legal_basis: "Synthetic Act, art. 8 (test)".to_owned(),
+                reference: "INVARIANT-8".to_owned(),
+                defer_notice: None,
+            },
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert!(
+        client
+            .log_kinds(&wallet)
+            .await
+            .contains(&EntryKind::OperatorRead)
+    );
+    let history: netid_proto::HolderLogResponse = client
+        .post("/v1/holders/log", None, &wallet.log_request())
+        .await
+        .json();
+    assert_eq!(history.operator_reads.len(), 1);
+    assert_eq!(history.operator_reads[0].reference, "INVARIANT-8");
+    assert!(audited_log(client).await.contains(&EntryKind::OperatorRead));
+
     let openapi: serde_json::Value = client.get("/v1/openapi.json").await.json();
     let mut checked = 0;
     for (path, operations) in openapi["paths"].as_object().unwrap() {

@@ -11,8 +11,9 @@
 
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
-    CredentialRow, Error, HolderId, NewHolder, PlatformField, PlatformRow, RosterRow, SqliteStore,
-    Store, StoredNetId, Timestamp, WalletKeyRow,
+    CredentialRow, DeferralCountsRow, Error, HolderId, NewHolder, NoticeDeferralRow,
+    OperatorReadRow, PlatformField, PlatformRow, RosterRow, SqliteStore, Store, StoredNetId,
+    Timestamp, WalletKeyRow,
 };
 
 fn index(byte: u8) -> BlindIndex {
@@ -67,7 +68,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 10);
+    assert_eq!(store.schema_version().await.unwrap(), 11);
 }
 
 #[tokio::test]
@@ -85,7 +86,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 10);
+    assert_eq!(store.schema_version().await.unwrap(), 11);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -1205,4 +1206,95 @@ async fn only_approved_and_consented_fields_are_disclosable() {
         .await
         .unwrap();
     assert!(disclosable().await.is_empty());
+}
+
+#[tokio::test]
+async fn operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir).await;
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .holder_by_net_id(&net_id(1).index)
+            .await
+            .unwrap()
+            .map(|row| row.id),
+        Some(holder)
+    );
+    assert_eq!(
+        store.holder_by_net_id(&net_id(2).index).await.unwrap(),
+        None
+    );
+    let read = |deferral: Option<NoticeDeferralRow>| OperatorReadRow {
+        log_index: 0,
+        holder,
+        fields: vec!["name".to_owned(), "birth_date".to_owned()],
+        legal_basis: "Synthetic Act, art. 1".to_owned(),
+        reference: "REF-1".to_owned(),
+        read_at: T0,
+        deferral,
+    };
+    let plain = store
+        .record_operator_read(read(None), leaf(), None)
+        .await
+        .unwrap();
+    assert_eq!(plain, 1);
+    let deferral = NoticeDeferralRow {
+        ground: "emergency".to_owned(),
+        legal_basis: "Synthetic Emergency".to_owned(),
+        ends_at: Timestamp(T0.0 + 86_400),
+        sealed_tag_key: vec![7; 48],
+    };
+    let deferred = store
+        .record_operator_read(read(Some(deferral.clone())), leaf(), Some(leaf()))
+        .await
+        .unwrap();
+    // The read's entry is the holder's; the deferral's entry after it is about no one.
+    assert_eq!(deferred, 2);
+    assert_eq!(store.log_size().await.unwrap(), 4);
+    assert_eq!(
+        store.holder_log_indexes(holder).await.unwrap(),
+        vec![0, 1, 2]
+    );
+    let reads = store.operator_reads(holder).await.unwrap();
+    assert_eq!(reads.len(), 2);
+    assert_eq!(reads[0].fields, ["name", "birth_date"]);
+    assert_eq!(reads[0].deferral, None);
+    assert_eq!(reads[1].log_index, 2);
+    assert_eq!(reads[1].deferral, Some(deferral));
+    let counts = |deferred_now| DeferralCountsRow {
+        operator_reads: 2,
+        deferred: 1,
+        deferred_now,
+    };
+    assert_eq!(store.deferral_counts(T0).await.unwrap(), counts(1));
+    assert_eq!(
+        store
+            .deferral_counts(Timestamp(T0.0 + 86_400))
+            .await
+            .unwrap(),
+        counts(0)
+    );
+
+    store
+        .delete_holder(
+            holder,
+            vec![1; 32],
+            "cessation_of_operation".to_owned(),
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(store.operator_reads(holder).await.unwrap().is_empty());
+    assert_eq!(store.deferral_counts(T0).await.unwrap(), counts(1));
+    let error = store
+        .record_operator_read(read(None), leaf(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+    assert_eq!(store.log_size().await.unwrap(), 5);
 }

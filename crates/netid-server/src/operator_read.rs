@@ -1,0 +1,284 @@
+//! The operator's one way to read a holder's personal data (design invariant 8), and the
+//! deferred notice of Measures Art. 11.
+//!
+//! A read names the holder's Net ID, the fields, the law that requires it and a reference; it
+//! is an `operator_read` entry of the holder's in the transparency log, and the holder's
+//! history shows it with its basis. There is no other read path: no operator endpoint answers
+//! with personal data but this one.
+//!
+//! A notice may be deferred only on one of the two grounds of Art. 11 (a legal duty of
+//! confidentiality, or an emergency), with a basis and an end date at most a year ahead.
+//! While it runs, the read's entry is tagged with a one-off key instead of the holder's log
+//! key, so not even the holder can recognise it in the public log, and a `notice_deferred`
+//! entry (about no one) counts it publicly; from the day after the end date the holder's
+//! history shows the read, the deferral and the one-off key that proves the entry is theirs.
+
+use netid_core::{Date, NetId};
+use netid_crypto::MacKey;
+use netid_log::EntryKind;
+use netid_proto::{
+    DeferralCounts, NoticeDeferral, OperatorReadNotice, OperatorReadRequest, OperatorReadResponse,
+};
+use netid_store::{HolderId, NoticeDeferralRow, OperatorReadRow, Timestamp};
+
+use crate::grants::check_field_names;
+use crate::state::AppState;
+use crate::{Error, Refusal, blind, clock, personal};
+
+/// The grounds of Art. 11 on which a notice may be deferred.
+const DEFERRAL_GROUNDS: [&str; 2] = ["confidentiality", "emergency"];
+/// The longest deferral, in days after the day of the read.
+pub(crate) const MAX_DEFERRAL_DAYS: i64 = 366;
+/// The longest legal basis or reference, in characters.
+const MAX_TEXT: usize = 300;
+
+/// Reads the fields `request` names of the holder with its Net ID, recording the read.
+pub(crate) async fn read(
+    state: &AppState,
+    request: OperatorReadRequest,
+) -> Result<OperatorReadResponse, Error> {
+    let net_id: NetId = request.net_id.parse().map_err(|_| Refusal::InvalidField {
+        field: "net_id",
+        reason: "expected a net id (letters and digits with its check character)".to_owned(),
+    })?;
+    check_field_names(&request.fields, "fields")?;
+    check_text(&request.legal_basis, "legal_basis")?;
+    check_text(&request.reference, "reference")?;
+    let now = state.clock.now();
+    let today = state.clock.today()?;
+    let deferral = request
+        .defer_notice
+        .as_ref()
+        .map(|deferral| deferral_end(deferral, today))
+        .transpose()?;
+
+    let holder = state
+        .store
+        .holder_by_net_id(&blind::net_id(&state.keys.blind_index, net_id.expose()))
+        .await?
+        .ok_or(Refusal::UnknownHolder)?;
+    let record = personal::open(&state.keys.master, &holder, today)?;
+    let claims = crate::grants::claims(&request.fields, &record, net_id.expose());
+
+    let (tag_key, deferral_row, deferral_entry) = match (&request.defer_notice, deferral) {
+        (Some(asked), Some(ends_at)) => {
+            let one_off = MacKey::generate()?;
+            let sealed_tag_key = state
+                .keys
+                .master
+                .seal(&tag_key_aad(holder.id), one_off.expose_secret())?;
+            let entry = state
+                .log
+                .entry(EntryKind::NoticeDeferred, None, None, now)?;
+            let row = NoticeDeferralRow {
+                ground: asked.ground.clone(),
+                legal_basis: asked.legal_basis.clone(),
+                ends_at,
+                sealed_tag_key,
+            };
+            (one_off, Some(row), Some(entry))
+        }
+        _ => (personal::log_key(&state.keys.master, &holder)?, None, None),
+    };
+    let log_entry = state
+        .log
+        .entry(EntryKind::OperatorRead, Some(&tag_key), None, now)?;
+    let holder_notified_from = match &deferral_row {
+        Some(row) => clock::date_of(row.ends_at)
+            .ok_or(Error::Internal("deferral end out of range"))?
+            .to_string(),
+        None => "now".to_owned(),
+    };
+    let deferred = deferral_row.is_some();
+    let log_index = state
+        .store
+        .record_operator_read(
+            OperatorReadRow {
+                log_index: 0,
+                holder: holder.id,
+                fields: request.fields,
+                legal_basis: request.legal_basis,
+                reference: request.reference,
+                read_at: now,
+                deferral: deferral_row,
+            },
+            log_entry,
+            deferral_entry,
+        )
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::NotFound { .. } => Error::from(Refusal::UnknownHolder),
+            other => other.into(),
+        })?;
+    tracing::info!(target: "netid::security", event = "operator_read", log_index, fields = claims.len(), deferred);
+    Ok(OperatorReadResponse {
+        claims,
+        log_index,
+        holder_notified_from,
+    })
+}
+
+/// What the holder's history shows of the operator's reads of `holder`'s data at `now`: every
+/// read whose notice is due, and the log indexes of those still deferred (to leave out), and
+/// for each ended deferral, its entry's index and one-off tag key (hex).
+pub(crate) struct HolderReads {
+    pub(crate) notices: Vec<OperatorReadNotice>,
+    pub(crate) hidden: Vec<u64>,
+    pub(crate) tag_keys: Vec<(u64, String)>,
+}
+
+/// The operator's reads of `holder`, as their history shows them at `now`.
+pub(crate) async fn holder_reads(
+    state: &AppState,
+    holder: HolderId,
+    now: Timestamp,
+) -> Result<HolderReads, Error> {
+    let mut reads = HolderReads {
+        notices: Vec::new(),
+        hidden: Vec::new(),
+        tag_keys: Vec::new(),
+    };
+    for row in state.store.operator_reads(holder).await? {
+        let deferred = match &row.deferral {
+            Some(deferral) if deferral.ends_at > now => {
+                reads.hidden.push(row.log_index);
+                continue;
+            }
+            Some(deferral) => {
+                let key = state
+                    .keys
+                    .master
+                    .open(&tag_key_aad(holder), &deferral.sealed_tag_key)?;
+                reads.tag_keys.push((row.log_index, hex::encode(&*key)));
+                let last_day = clock::date_of(Timestamp(deferral.ends_at.0.saturating_sub(1)))
+                    .ok_or(Error::Internal("deferral end out of range"))?;
+                Some(NoticeDeferral {
+                    ground: deferral.ground.clone(),
+                    legal_basis: deferral.legal_basis.clone(),
+                    until: last_day.to_string(),
+                })
+            }
+            None => None,
+        };
+        reads.notices.push(OperatorReadNotice {
+            log_index: row.log_index,
+            fields: row.fields,
+            legal_basis: row.legal_basis,
+            reference: row.reference,
+            read_at: row.read_at.0,
+            deferred,
+        });
+    }
+    Ok(reads)
+}
+
+/// The public counts of reads and deferrals.
+pub(crate) async fn counts(state: &AppState) -> Result<DeferralCounts, Error> {
+    let counts = state.store.deferral_counts(state.clock.now()).await?;
+    Ok(DeferralCounts {
+        operator_reads: counts.operator_reads,
+        deferred: counts.deferred,
+        deferred_now: counts.deferred_now,
+    })
+}
+
+/// Checks a deferral against `today` and returns its end: the start of the day after its
+/// last day, Beijing time.
+fn deferral_end(deferral: &NoticeDeferral, today: Date) -> Result<Timestamp, Refusal> {
+    let invalid = |field, reason: &str| Refusal::InvalidField {
+        field,
+        reason: reason.to_owned(),
+    };
+    if !DEFERRAL_GROUNDS.contains(&deferral.ground.as_str()) {
+        return Err(invalid(
+            "defer_notice.ground",
+            "expected confidentiality or emergency (Art. 11)",
+        ));
+    }
+    check_text(&deferral.legal_basis, "defer_notice.legal_basis")?;
+    let until: Date = deferral
+        .until
+        .parse()
+        .map_err(|_| invalid("defer_notice.until", "expected a date YYYY-MM-DD"))?;
+    let days_ahead = until.days_since_unix_epoch() - today.days_since_unix_epoch();
+    if !(1..=MAX_DEFERRAL_DAYS).contains(&days_ahead) {
+        return Err(invalid(
+            "defer_notice.until",
+            "expected a date after today and at most 366 days ahead",
+        ));
+    }
+    let next_day = Date::from_days_since_unix_epoch(until.days_since_unix_epoch() + 1)
+        .ok_or_else(|| invalid("defer_notice.until", "expected a date before 9999-12-31"))?;
+    Ok(clock::start_of_day(next_day))
+}
+
+fn check_text(text: &str, field: &'static str) -> Result<(), Refusal> {
+    if text.trim().is_empty() || text.chars().count() > MAX_TEXT {
+        return Err(Refusal::InvalidField {
+            field,
+            reason: "expected 1 to 300 characters".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn tag_key_aad(holder: HolderId) -> Vec<u8> {
+    format!("netid deferred read tag key v1\n{}", holder.0).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deferral(ground: &str, until: &str) -> NoticeDeferral {
+        NoticeDeferral {
+            ground: ground.to_owned(),
+            legal_basis: "Synthetic Confidentiality Act, art. 1".to_owned(),
+            until: until.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_deferral_ends_at_the_start_of_the_day_after_its_last_day_in_beijing() {
+        let today = Date::from_ymd(2026, 12, 2).unwrap();
+        let end = deferral_end(&deferral("confidentiality", "2026-12-31"), today).unwrap();
+        // 2027-01-01T00:00:00+08:00 is 2026-12-31T16:00:00Z.
+        assert_eq!(end, Timestamp(1_798_732_800));
+        assert_eq!(
+            clock::date_of(end).unwrap(),
+            Date::from_ymd(2027, 1, 1).unwrap()
+        );
+        assert_eq!(
+            clock::date_of(Timestamp(end.0 - 1)).unwrap(),
+            Date::from_ymd(2026, 12, 31).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_deferral_needs_a_ground_of_art_11_and_an_end_within_a_year() {
+        let today = Date::from_ymd(2026, 12, 2).unwrap();
+        let field = |result: Result<Timestamp, Refusal>| match result {
+            Err(Refusal::InvalidField { field, .. }) => field,
+            other => panic!("expected a field refusal, got {other:?}"),
+        };
+        assert_eq!(
+            field(deferral_end(&deferral("convenience", "2026-12-31"), today)),
+            "defer_notice.ground"
+        );
+        for until in [
+            "2026-12-02",
+            "2026-11-30",
+            "2027-12-04",
+            "tomorrow",
+            "2026-02-30",
+        ] {
+            assert_eq!(
+                field(deferral_end(&deferral("emergency", until), today)),
+                "defer_notice.until",
+                "{until}"
+            );
+        }
+        assert!(deferral_end(&deferral("emergency", "2026-12-03"), today).is_ok());
+        assert!(deferral_end(&deferral("emergency", "2027-12-03"), today).is_ok());
+    }
+}

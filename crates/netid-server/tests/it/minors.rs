@@ -1,0 +1,129 @@
+//! Minors (Measures Art. 4, 5) across birthdays, with the server's clock fixed: the guardian
+//! is told of each platform a minor uses, decides alone for a child under 14 only, and loses
+//! access to the history when the minor turns 18.
+
+use netid_core::Date;
+use netid_proto::{HolderLogResponse, Predicate};
+use netid_server::Clock;
+use netid_server::clock::start_of_day;
+use netid_store::Timestamp;
+use netid_testkit::Wallet;
+use reqwest::StatusCode;
+
+use crate::client::{Client, World};
+
+async fn history(client: &Client, wallet: &Wallet) -> HolderLogResponse {
+    let answer = client
+        .post("/v1/holders/log", None, &wallet.log_request())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()
+}
+
+fn days_after(date: Date, days: i64) -> Date {
+    Date::from_days_since_unix_epoch(date.days_since_unix_epoch() + days).unwrap()
+}
+
+fn birthday(birth: Date, age: u16) -> Date {
+    // A 29 February birthday falls on 1 March in common years (`Date::age_on`).
+    Date::from_ymd(birth.year() + age, birth.month(), birth.day())
+        .unwrap_or_else(|_| Date::from_ymd(birth.year() + age, 3, 1).unwrap())
+}
+
+#[tokio::test]
+async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
+    let start = netid_testkit::now();
+    let today = netid_server::clock::date_of(Timestamp(start)).unwrap();
+    // 13 today, 14 in five days.
+    let birth = days_after(netid_testkit::years_ago(14, today), 5);
+    let world = World::with_clock(Clock::Fixed(Timestamp(start))).await;
+    let mut minor = netid_testkit::resident("110106", "测试己", birth, "P-0006", Some("CODE-F"));
+    minor.guardian_person_ref = Some("P-0002".to_owned());
+    let mut roster = world.people.all();
+    roster.push(minor.clone());
+    let client = &world.client;
+    let loaded = client.load_roster(&world.authority.sign(roster)).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let first = client.register_platform("minors-first").await;
+    let second = client.register_platform("minors-second").await;
+
+    let mut guardian = Wallet::generate();
+    let mut child = Wallet::generate();
+    guardian.sign_at(start);
+    child.sign_at(start);
+    client
+        .enroll_ok(&guardian.enroll_request(&world.people.guardian))
+        .await;
+    let mut request = child.enroll_request(&minor);
+    request.guardian = Some(guardian.guardian_consent(&request));
+    let enrolled = client.enroll_ok(&request).await;
+    let at_13 = client
+        .verify_ok(
+            &first,
+            &child,
+            "nonce-minor-age-13-0001",
+            &[Predicate::AgeOver14],
+        )
+        .await;
+    assert_eq!(at_13.age_over_14, Some(false));
+    let seen = history(client, &guardian).await;
+    let [ward] = seen.wards.as_slice() else {
+        panic!("one ward: {:?}", seen.wards);
+    };
+    let platforms: Vec<&str> = ward
+        .platforms
+        .iter()
+        .map(|p| p.client_id.as_str())
+        .collect();
+    assert_eq!(platforms, [first.client_id.as_str()]);
+
+    // At 14 the rules change by themselves: the minor's own consent, but the guardian is
+    // still told of the new platform; and the guardian no longer deletes for the minor alone.
+    let at = start_of_day(birthday(birth, 14)).0 + 3600;
+    let world = world.restart_at(Clock::Fixed(Timestamp(at))).await;
+    let client = &world.client;
+    guardian.sign_at(at);
+    child.sign_at(at);
+    let at_14 = client
+        .verify_ok(
+            &second,
+            &child,
+            "nonce-minor-age-14-0001",
+            &[Predicate::AgeOver14],
+        )
+        .await;
+    assert_eq!(at_14.age_over_14, Some(true));
+    let seen = history(client, &guardian).await;
+    let [ward] = seen.wards.as_slice() else {
+        panic!("one ward: {:?}", seen.wards);
+    };
+    let platforms: Vec<&str> = ward
+        .platforms
+        .iter()
+        .map(|p| p.client_id.as_str())
+        .collect();
+    assert_eq!(
+        platforms,
+        [first.client_id.as_str(), second.client_id.as_str()]
+    );
+    assert!(ward.platforms[0].first_index < ward.platforms[1].first_index);
+    let refused = client
+        .post(
+            "/v1/holders/wards/delete",
+            None,
+            &guardian.ward_deletion_request(&enrolled.net_id),
+        )
+        .await;
+    let problem = refused.problem(StatusCode::BAD_REQUEST, "invalid_field");
+    assert!(problem.detail.contains("own wallet"), "{}", problem.detail);
+
+    // The last day before 18, the guardian still sees the history; on the birthday, not.
+    let eve = start_of_day(birthday(birth, 18)).0 - 60;
+    let world = world.restart_at(Clock::Fixed(Timestamp(eve))).await;
+    guardian.sign_at(eve);
+    assert_eq!(history(&world.client, &guardian).await.wards.len(), 1);
+    let adult = start_of_day(birthday(birth, 18)).0 + 60;
+    let world = world.restart_at(Clock::Fixed(Timestamp(adult))).await;
+    guardian.sign_at(adult);
+    assert!(history(&world.client, &guardian).await.wards.is_empty());
+}
