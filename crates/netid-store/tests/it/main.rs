@@ -110,7 +110,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 10
+            supported: 11
         }
     ));
 }
