@@ -325,6 +325,33 @@ mod tests {
     }
 
     #[test]
+    fn the_notice_operator_is_one_line_of_at_most_300_characters() {
+        let config = Config::load(
+            env(&[(
+                "NETID_NOTICE_OPERATOR",
+                " 测试运营中心, privacy@netid.example ",
+            )]),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            config.notice_operator.as_deref(),
+            Some("测试运营中心, privacy@netid.example")
+        );
+        for bad in ["", "   ", "two\nlines", &"x".repeat(301)] {
+            let error = Config::load(env(&[("NETID_NOTICE_OPERATOR", bad)]), Overrides::default())
+                .unwrap_err();
+            assert!(matches!(
+                error,
+                Error::Config {
+                    key: "NETID_NOTICE_OPERATOR",
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
     fn test_suite_variables_are_not_config_keys() {
         assert!(
             Config::load(

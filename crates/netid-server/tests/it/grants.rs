@@ -6,7 +6,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::Suite;
 use netid_log::EntryKind;
 use netid_proto::{FieldRequest, Notice, Profile, ProfileDecision, ProfileRequest, ServiceSigned};
-use netid_testkit::Wallet;
+use netid_testkit::{TestServer, Wallet};
 use reqwest::StatusCode;
 
 use crate::client::{Client, World, basic};
@@ -305,4 +305,105 @@ async fn a_child_consents_only_with_the_guardians_consent() {
         .post("/v1/holders/consents", None, &request)
         .await
         .problem(StatusCode::BAD_REQUEST, "invalid_field");
+}
+
+#[tokio::test]
+async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_new_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let operator = |text: &str| vec![("NETID_NOTICE_OPERATOR".to_owned(), text.to_owned())];
+    let server = TestServer::start_with_env(
+        dir.path(),
+        operator("测试运营中心 (synthetic), privacy@netid.example"),
+    )
+    .await
+    .unwrap();
+    let credential = server.operator_credential.clone();
+    let client = Client::new(&server);
+    let notice: Notice = client.get("/v1/notice").await.json();
+    assert_eq!(
+        notice.operator,
+        "测试运营中心 (synthetic), privacy@netid.example"
+    );
+    assert!(
+        notice.version.starts_with("2026-11-27+"),
+        "{}",
+        notice.version
+    );
+    server.stop().await;
+
+    // Another contact is another notice, with another version.
+    let server = TestServer::start_with_env(
+        dir.path(),
+        operator("测试运营中心 (synthetic), rights@netid.example"),
+    )
+    .await
+    .unwrap();
+    let client = Client {
+        operator: credential,
+        ..Client::new(&server)
+    };
+    let changed: Notice = client.get("/v1/notice").await.json();
+    assert_eq!(
+        changed.operator,
+        "测试运营中心 (synthetic), rights@netid.example"
+    );
+    assert_ne!(changed.version, notice.version);
+    let platform = client.register_platform("notice-platform").await;
+    let answer = client
+        .post(
+            "/v1/platform/profile",
+            Some(&crate::client::basic(&platform)),
+            &netid_proto::ProfileRequest {
+                fields: vec![netid_proto::FieldRequest {
+                    field: "name".to_owned(),
+                    legal_basis: "Synthetic Act, art. 2".to_owned(),
+                    purpose: "Testing the notice".to_owned(),
+                    retention_days: 30,
+                }],
+            },
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let decided = client
+        .post(
+            "/v1/operator/platforms/profile",
+            Some(&client.bearer()),
+            &netid_proto::ProfileDecision {
+                client_id: platform.client_id.clone(),
+                approve: vec!["name".to_owned()],
+                refuse: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    let authority = netid_testkit::Authority::generate("notice-authority");
+    client.register_authority(&authority).await;
+    let people = crate::client::People::new();
+    client.load_roster(&authority.sign(people.all())).await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&people.adult))
+        .await;
+    let stale = client
+        .post(
+            "/v1/holders/consents",
+            None,
+            &wallet.consent_request(&platform.client_id, &["name"], &notice.version),
+        )
+        .await;
+    let problem = stale.problem(StatusCode::BAD_REQUEST, "invalid_field");
+    assert!(
+        problem.detail.contains(&changed.version),
+        "{}",
+        problem.detail
+    );
+    let current = client
+        .post(
+            "/v1/holders/consents",
+            None,
+            &wallet.consent_request(&platform.client_id, &["name"], &changed.version),
+        )
+        .await;
+    assert_eq!(current.status, StatusCode::OK, "{}", current.body);
+    server.stop().await;
 }
