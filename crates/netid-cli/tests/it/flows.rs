@@ -186,6 +186,66 @@ fn serve_and_every_client_command_work_end_to_end() {
         assert!(audit.contains(kind), "{audit}");
     }
 
+    // The operator's one read of personal data, with its basis: the holder sees it.
+    let read: serde_json::Value = serde_json::from_str(&operator(&[
+        "read-holder",
+        "--net-id",
+        &net_id,
+        "--field",
+        "name",
+        "--legal-basis",
+        "Synthetic Act, art. 3 (test)",
+        "--reference",
+        "CLI-CASE-1",
+    ]))
+    .unwrap();
+    assert_eq!(read["claims"]["name"], "测试甲");
+    assert_eq!(read["holder_notified_from"], "now");
+    let half_deferral = netid(
+        &[
+            "operator",
+            "read-holder",
+            "--server",
+            &server,
+            "--credential",
+            &credential,
+            "--net-id",
+            &net_id,
+            "--field",
+            "name",
+            "--legal-basis",
+            "x",
+            "--reference",
+            "y",
+            "--defer-until",
+            "2099-01-01",
+        ],
+        b"",
+    );
+    assert_eq!(
+        half_deferral.status.code(),
+        Some(2),
+        "clap refuses a partial deferral"
+    );
+    let history = netid_ok(&[
+        "wallet",
+        "log",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--log-key",
+        &log_key,
+    ]);
+    assert!(
+        history.contains("operator read (entry 5): name under Synthetic Act, art. 3 (test) (reference CLI-CASE-1)"),
+        "{history}"
+    );
+    assert!(
+        history.contains("3 entries checked against the signed checkpoint"),
+        "{history}"
+    );
+
     // Net Certificates: a batch of two, presented once each to a platform that verifies
     // offline with `netid verify`, disclosing only what it asked for.
     let fetched = netid_ok(&[
