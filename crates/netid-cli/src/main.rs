@@ -317,6 +317,10 @@ enum OperatorCommand {
         /// A display name.
         #[arg(long)]
         name: String,
+        /// Join the pseudonym sector of this registered platform (client id): the group then
+        /// sees one pseudonym per holder.
+        #[arg(long)]
+        sector_of: Option<String>,
     },
     /// Read a holder's personal data, as the law requires: the read is a log entry the holder
     /// sees with its legal basis (after the deferral, if one is given).
@@ -999,10 +1003,14 @@ fn operator(command: OperatorCommand) -> anyhow::Result<()> {
                 .context("the roster file is not a signed roster")?;
             (auth, "/v1/operator/rosters", serde_json::to_value(roster)?)
         }
-        OperatorCommand::RegisterPlatform { auth, name } => (
+        OperatorCommand::RegisterPlatform {
+            auth,
+            name,
+            sector_of,
+        } => (
             auth,
             "/v1/operator/platforms",
-            serde_json::to_value(RegisterPlatformRequest { name })?,
+            serde_json::to_value(RegisterPlatformRequest { name, sector_of })?,
         ),
         OperatorCommand::ReadHolder {
             auth,

@@ -181,6 +181,11 @@ pub struct LoadRosterResponse {
 pub struct RegisterPlatformRequest {
     /// A display name for the platform.
     pub name: String,
+    /// The client id of a registered platform whose pseudonym sector the new platform joins
+    /// (OpenID Connect's sector identifier: a group of platforms, declared by the operator,
+    /// that sees one pseudonym per holder); absent: a sector of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector_of: Option<String>,
 }
 
 /// Answer to [`RegisterPlatformRequest`]: the credential is shown this once.

@@ -215,7 +215,7 @@ pub(crate) async fn load_roster(
 }
 
 /// Registers a platform: a random client id, credential (returned once, stored hashed) and
-/// pseudonym sector.
+/// pseudonym sector: its own, or the declared sector of the platform named in `sector_of`.
 pub(crate) async fn register_platform(
     state: &AppState,
     request: RegisterPlatformRequest,
@@ -223,7 +223,17 @@ pub(crate) async fn register_platform(
     check_name("name", &request.name)?;
     let client_id = credentials::random_id("pl")?;
     let credential = credentials::generate("netid-pl")?;
-    let sector = credentials::random_id("sector")?;
+    let sector = match &request.sector_of {
+        Some(member) => {
+            state
+                .store
+                .platform(member)
+                .await?
+                .ok_or(Refusal::UnknownPlatform)?
+                .sector
+        }
+        None => credentials::random_id("sector")?,
+    };
     let now = state.clock.now();
     // Registration grants the platform result-only verification: a grant change.
     let log_entry = state

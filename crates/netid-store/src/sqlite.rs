@@ -2209,6 +2209,45 @@ mod tests {
         connection
     }
 
+    /// Migration 11 rebuilds `platforms` without the unique sector; rows and the references
+    /// to them survive.
+    #[tokio::test]
+    async fn migration_11_keeps_platforms_and_their_references_and_lets_sectors_be_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("netid.sqlite3");
+        {
+            let connection = database_of_schema(&path, 10);
+            connection
+                .execute_batch(
+                    "INSERT INTO platforms VALUES ('pl-a', x'01', 'sector-a', 'A', 5); \
+                     INSERT INTO used_presentation_nonces VALUES ('pl-a', x'02', 99); \
+                     INSERT INTO platform_fields VALUES \
+                         ('pl-a', 'name', 'basis', 'purpose', 30, 'approved', 6);",
+                )
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), 11);
+        let platform = store.platform("pl-a").await.unwrap().unwrap();
+        assert_eq!(platform.sector, "sector-a");
+        assert_eq!(store.platform_fields("pl-a").await.unwrap().len(), 1);
+        store
+            .insert_platform(
+                PlatformRow {
+                    client_id: "pl-b".to_owned(),
+                    sector: "sector-a".to_owned(),
+                    ..platform
+                },
+                b"entry".to_vec(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.platform("pl-b").await.unwrap().unwrap().sector,
+            "sector-a"
+        );
+    }
+
     /// Migration 7 turns the single CA of schema 6 into the current generation, and a
     /// database whose CA was never certified into one with no generation.
     #[tokio::test]

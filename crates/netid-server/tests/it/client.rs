@@ -167,6 +167,7 @@ impl Client {
                 Some(&self.bearer()),
                 &RegisterPlatformRequest {
                     name: name.to_owned(),
+                    sector_of: None,
                 },
             )
             .await;

@@ -106,6 +106,50 @@ async fn invariant_2_two_platforms_get_different_subjects_for_one_holder() {
     assert_ne!(a1, b);
 }
 
+/// A group of platforms the operator declares one sector (OpenID Connect's sector identifier)
+/// shares one pseudonym; every platform outside it still gets its own.
+#[tokio::test]
+async fn platforms_of_a_declared_sector_share_a_subject_and_no_one_else_does() {
+    let world = World::new().await;
+    let client = &world.client;
+    let first = client.register_platform("sector-first").await;
+    let join = |sector_of: &str| netid_proto::RegisterPlatformRequest {
+        name: "sector-second".to_owned(),
+        sector_of: Some(sector_of.to_owned()),
+    };
+    let answer = client
+        .post(
+            "/v1/operator/platforms",
+            Some(&client.bearer()),
+            &join(&first.client_id),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let second: netid_proto::RegisterPlatformResponse = answer.json();
+    assert_eq!(second.sector, first.sector);
+    assert_ne!(second.client_id, first.client_id);
+    let outsider = client.register_platform("sector-outsider").await;
+    client
+        .post(
+            "/v1/operator/platforms",
+            Some(&client.bearer()),
+            &join("pl-no-such-platform"),
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_platform");
+
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let subject = |platform, nonce| client.verify_ok(platform, &wallet, nonce, &[]);
+    let in_first = subject(&first, "nonce-sector-first-001").await.subject;
+    let in_second = subject(&second, "nonce-sector-second-01").await.subject;
+    let outside = subject(&outsider, "nonce-sector-outside-1").await.subject;
+    assert_eq!(in_first, in_second);
+    assert_ne!(in_first, outside);
+}
+
 /// 3. Every disclosure appears both in the holder's history and in the audit log. Today a
 /// platform's online verification (the result and the predicates it asked for) is the
 /// disclosure there is; each one is a `verification` entry naming the platform, in both.

@@ -200,6 +200,7 @@ async fn the_operator_credential_can_be_provisioned_from_a_file() {
             Some(&client.bearer()),
             &netid_proto::RegisterPlatformRequest {
                 name: "refused".to_owned(),
+                sector_of: None,
             },
         )
         .await;
@@ -220,6 +221,7 @@ async fn the_operator_credential_can_be_provisioned_from_a_file() {
             Some(&client.bearer()),
             &netid_proto::RegisterPlatformRequest {
                 name: "by the withdrawn credential".to_owned(),
+                sector_of: None,
             },
         )
         .await
