@@ -491,7 +491,9 @@ pub struct ConsentReceipt {
 }
 
 /// `POST /v1/holders/consents/withdraw`: the wallet signs
-/// [`signing::consent_withdrawal_message`].
+/// [`signing::consent_withdrawal_message`]; or, with `ward_net_id`, a guardian on record
+/// withdraws consents of a child under 14 in their care, signing
+/// [`signing::ward_consent_withdrawal_message`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawConsentRequest {
@@ -499,6 +501,9 @@ pub struct WithdrawConsentRequest {
     pub client_id: String,
     /// The fields.
     pub fields: Vec<String>,
+    /// For a guardian withdrawing for a child under 14: the child's Net ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward_net_id: Option<String>,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
     /// Unix seconds when the wallet signed.

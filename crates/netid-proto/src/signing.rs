@@ -96,6 +96,23 @@ pub fn consent_withdrawal_message(client_id: &str, fields: &[String], timestamp:
     ])
 }
 
+/// What a guardian's wallet signs to withdraw consents of a child under 14 in their care:
+/// purpose, the child's Net ID as sent, platform, fields (comma-separated) and timestamp.
+pub fn ward_consent_withdrawal_message(
+    ward_net_id: &str,
+    client_id: &str,
+    fields: &[String],
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-ward-consent-withdrawal-v1",
+        ward_net_id,
+        client_id,
+        &fields.join(","),
+        &timestamp.to_string(),
+    ])
+}
+
 /// What the holder's wallet signs to delete their data: purpose and timestamp.
 pub fn deletion_message(timestamp: i64) -> Vec<u8> {
     join(&["netid-deletion-v1", &timestamp.to_string()])

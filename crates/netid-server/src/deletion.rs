@@ -8,7 +8,6 @@
 //! certificates (unlinked from the holder) and the Net Certificates' status rows until a day
 //! after they expire.
 
-use netid_core::NetId;
 use netid_log::EntryKind;
 use netid_proto::{DeleteRequest, DeleteResponse, WardDeleteRequest, signing};
 use netid_store::HolderRow;
@@ -16,7 +15,7 @@ use netid_store::HolderRow;
 use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal, blind, personal};
+use crate::{Error, Refusal, personal};
 
 /// The reason certificates of a deleted holder are revoked with.
 const CERTIFICATE_REASON: &str = "cessation_of_operation";
@@ -71,42 +70,7 @@ pub(crate) async fn delete_ward(
         &request.signature,
     )
     .await?;
-    let net_id: NetId = request
-        .ward_net_id
-        .parse()
-        .map_err(|_| Refusal::InvalidField {
-            field: "ward_net_id",
-            reason: "expected a net id (letters and digits with its check character)".to_owned(),
-        })?;
-    // Not the guardian of a child with this Net ID, or no such child: told apart from
-    // nothing, so that a guardian learns no one else's Net ID is live.
-    let not_in_care = || Error::from(Refusal::GuardianNotRecognised);
-    let ward = state
-        .store
-        .holder_by_net_id(&blind::net_id(&state.keys.blind_index, net_id.expose()))
-        .await?
-        .ok_or_else(not_in_care)?;
-    if !state
-        .store
-        .guardians_of(ward.id)
-        .await?
-        .contains(&guardian.id)
-    {
-        return Err(not_in_care());
-    }
-    let today = state.clock.today()?;
-    let age = personal::open(&state.keys.master, &ward, today)?
-        .birth_date()
-        .age_on(today)
-        .ok_or(Error::Internal("stored birth date after today"))?;
-    if age >= GUARDIAN_REQUIRED_BELOW {
-        // From 14 a minor decides on their own data, with their own wallet.
-        return Err(Refusal::InvalidField {
-            field: "ward_net_id",
-            reason: "a holder aged 14 or more deletes their data with their own wallet".to_owned(),
-        }
-        .into());
-    }
+    let ward = crate::wallet::child_in_care(state, &guardian, &request.ward_net_id).await?;
     erase(state, &ward).await?;
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = true, by_guardian = true);
     Ok(DeleteResponse { deleted: true })

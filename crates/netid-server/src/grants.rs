@@ -310,18 +310,32 @@ pub(crate) async fn withdraw(
     state: &AppState,
     request: WithdrawConsentRequest,
 ) -> Result<WithdrawConsentResponse, Error> {
-    let holder = authenticate_holder(
-        state,
-        &request.wallet_key,
-        request.timestamp,
-        &signing::consent_withdrawal_message(
+    let message = match &request.ward_net_id {
+        Some(ward) => signing::ward_consent_withdrawal_message(
+            ward,
             &request.client_id,
             &request.fields,
             request.timestamp,
         ),
+        None => signing::consent_withdrawal_message(
+            &request.client_id,
+            &request.fields,
+            request.timestamp,
+        ),
+    };
+    let signer = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &message,
         &request.signature,
     )
     .await?;
+    // A guardian withdraws for a child under 14 in their care (Art. 4).
+    let holder = match &request.ward_net_id {
+        Some(ward) => crate::wallet::child_in_care(state, &signer, ward).await?,
+        None => signer,
+    };
     check_field_names(&request.fields, "fields")?;
     let log_key = personal::log_key(&state.keys.master, &holder)?;
     let log_entry = state.log.entry(
@@ -341,7 +355,7 @@ pub(crate) async fn withdraw(
             state.clock.now(),
         )
         .await?;
-    tracing::info!(target: "netid::security", event = "consent_withdrawn", count = withdrawn);
+    tracing::info!(target: "netid::security", event = "consent_withdrawn", count = withdrawn, by_guardian = request.ward_net_id.is_some());
     Ok(WithdrawConsentResponse { withdrawn })
 }
 

@@ -124,6 +124,50 @@ pub(crate) async fn check_guardian_approval(
     Ok(())
 }
 
+/// The child under 14 with `ward_net_id` for whom `guardian` is a guardian on record. Any
+/// other case (no such holder, another's child, a minor of 14 or more) is the same refusal,
+/// so that a guardian learns nothing of other Net IDs.
+pub(crate) async fn child_in_care(
+    state: &crate::state::AppState,
+    guardian: &netid_store::HolderRow,
+    ward_net_id: &str,
+) -> Result<netid_store::HolderRow, crate::Error> {
+    let net_id: netid_core::NetId = ward_net_id.parse().map_err(|_| Refusal::InvalidField {
+        field: "ward_net_id",
+        reason: "expected a net id (letters and digits with its check character)".to_owned(),
+    })?;
+    let ward = state
+        .store
+        .holder_by_net_id(&crate::blind::net_id(
+            &state.keys.blind_index,
+            net_id.expose(),
+        ))
+        .await?
+        .ok_or(Refusal::GuardianNotRecognised)?;
+    if !state
+        .store
+        .guardians_of(ward.id)
+        .await?
+        .contains(&guardian.id)
+    {
+        return Err(Refusal::GuardianNotRecognised.into());
+    }
+    let today = state.clock.today()?;
+    let age = crate::personal::open(&state.keys.master, &ward, today)?
+        .birth_date()
+        .age_on(today)
+        .ok_or(crate::Error::Internal("stored birth date after today"))?;
+    if age >= crate::enrollment::GUARDIAN_REQUIRED_BELOW {
+        // From 14 a minor decides on their own data, with their own wallet.
+        return Err(Refusal::InvalidField {
+            field: "ward_net_id",
+            reason: "a holder aged 14 or more decides with their own wallet".to_owned(),
+        }
+        .into());
+    }
+    Ok(ward)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

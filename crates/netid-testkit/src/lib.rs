@@ -400,6 +400,31 @@ impl Wallet {
             )),
             client_id: client_id.to_owned(),
             fields,
+            ward_net_id: None,
+            wallet_key: self.public_key(),
+            timestamp,
+        }
+    }
+
+    /// A guardian's signed withdrawal of consents of the child with `ward_net_id`.
+    pub fn ward_withdrawal_request(
+        &self,
+        ward_net_id: &str,
+        client_id: &str,
+        fields: &[&str],
+    ) -> WithdrawConsentRequest {
+        let timestamp = self.now();
+        let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
+        WithdrawConsentRequest {
+            signature: self.sign(&signing::ward_consent_withdrawal_message(
+                ward_net_id,
+                client_id,
+                &fields,
+                timestamp,
+            )),
+            client_id: client_id.to_owned(),
+            fields,
+            ward_net_id: Some(ward_net_id.to_owned()),
             wallet_key: self.public_key(),
             timestamp,
         }

@@ -210,7 +210,7 @@ pub(super) fn openapi_document() -> Value {
         );
         schemas.insert(
             "WithdrawConsentRequest".to_owned(),
-            json!({"type": "object", "required": ["client_id", "fields", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"client_id": string, "fields": {"type": "array", "items": string}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-consent-withdrawal-v1\\nclient_id\\nfields\\ntimestamp"}}}),
+            json!({"type": "object", "required": ["client_id", "fields", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"client_id": string, "fields": {"type": "array", "items": string}, "ward_net_id": {"type": "string", "description": "a guardian withdrawing for a child under 14: the child's Net ID; the guardian signs netid-ward-consent-withdrawal-v1\\nward_net_id\\nclient_id\\nfields\\ntimestamp"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-consent-withdrawal-v1\\nclient_id\\nfields\\ntimestamp"}}}),
         );
         schemas.insert(
             "WithdrawConsentResponse".to_owned(),
@@ -264,7 +264,7 @@ fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
         "/v1/platforms/{client_id}/profile": {"get": {"summary": "A platform's published profile: its approved fields with legal basis, purpose and retention, signed by the service", "security": public.clone(), "parameters": [{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Signed profile", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceSigned"}}}}, "404": {"description": "Unknown platform"}}}},
         "/v1/notice": {"get": operation("The notice of Art. 10, shown before every consent; its version goes into each consent", public.clone(), None, ("200", "Notice"), &[])},
         "/v1/holders/consents": {"post": operation("A holder's separate consent to give a platform approved fields; returns the signed receipt", public.clone(), Some("ConsentRequest"), ("200", "ServiceSigned"), &["400", "403", "404"])},
-        "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403"])},
+        "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request; a guardian on record may withdraw a child's (under 14)", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403"])},
         "/v1/operator/holders/read": {"post": operation("The operator's one, audited read of a holder's personal data: a log entry of the holder's, in their history with its legal basis; the holder's notice deferred only on a ground of Art. 11, until a date at most a year ahead", operator.clone(), Some("OperatorReadRequest"), ("200", "OperatorReadResponse"), &["400", "401", "404"])},
         "/v1/transparency/deferrals": {"get": operation("Public counts: operator reads of personal data, how many had the holder's notice deferred (Art. 11), and how many deferrals run today", public.clone(), None, ("200", "DeferralCounts"), &[])}
     })

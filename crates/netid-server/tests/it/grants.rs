@@ -32,6 +32,35 @@ fn signed_payload(signed: &ServiceSigned) -> serde_json::Value {
     serde_json::from_slice(&payload).unwrap()
 }
 
+/// Has `platform` ask for `fields` and the operator approve them.
+async fn grant(client: &Client, platform: &netid_proto::RegisterPlatformResponse, fields: &[&str]) {
+    let asked = client
+        .post(
+            "/v1/platform/profile",
+            Some(&basic(platform)),
+            &ProfileRequest {
+                fields: fields
+                    .iter()
+                    .map(|name| field(name, "Synthetic Act, art. 2"))
+                    .collect(),
+            },
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let decided = client
+        .post(
+            "/v1/operator/platforms/profile",
+            Some(&client.bearer()),
+            &ProfileDecision {
+                client_id: platform.client_id.clone(),
+                approve: fields.iter().map(|name| (*name).to_owned()).collect(),
+                refuse: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+}
+
 async fn history(client: &Client, wallet: &Wallet) -> Vec<EntryKind> {
     client.log_kinds(wallet).await
 }
@@ -349,33 +378,7 @@ async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_n
     );
     assert_ne!(changed.version, notice.version);
     let platform = client.register_platform("notice-platform").await;
-    let answer = client
-        .post(
-            "/v1/platform/profile",
-            Some(&crate::client::basic(&platform)),
-            &netid_proto::ProfileRequest {
-                fields: vec![netid_proto::FieldRequest {
-                    field: "name".to_owned(),
-                    legal_basis: "Synthetic Act, art. 2".to_owned(),
-                    purpose: "Testing the notice".to_owned(),
-                    retention_days: 30,
-                }],
-            },
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let decided = client
-        .post(
-            "/v1/operator/platforms/profile",
-            Some(&client.bearer()),
-            &netid_proto::ProfileDecision {
-                client_id: platform.client_id.clone(),
-                approve: vec!["name".to_owned()],
-                refuse: Vec::new(),
-            },
-        )
-        .await;
-    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    grant(&client, &platform, &["name"]).await;
     let authority = netid_testkit::Authority::generate("notice-authority");
     client.register_authority(&authority).await;
     let people = crate::client::People::new();
@@ -406,4 +409,72 @@ async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_n
         .await;
     assert_eq!(current.status, StatusCode::OK, "{}", current.body);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_guardian_withdraws_a_childs_consent_without_the_childs_wallet() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("grants-ward").await;
+    grant(client, &platform, &["name"]).await;
+    let (guardian, child, enrolled) = world.enroll_child().await;
+    let notice: Notice = client.get("/v1/notice").await.json();
+    let mut request = child.consent_request(&platform.client_id, &["name"], &notice.version);
+    request.guardian = Some(guardian.guardian_approval("consent", &request.signature));
+    let given = client.post("/v1/holders/consents", None, &request).await;
+    assert_eq!(given.status, StatusCode::OK, "{}", given.body);
+    let verified = client
+        .verify_ok(&platform, &child, "nonce-ward-consent-0001", &[])
+        .await;
+    assert_eq!(verified.claims["name"], world.people.child.name);
+
+    // Not a stranger, and not with the signature of another child's Net ID.
+    let stranger = Wallet::generate();
+    client
+        .enroll_ok(&stranger.enroll_request(&world.people.adult))
+        .await;
+    let withdraw = "/v1/holders/consents/withdraw";
+    client
+        .post(
+            withdraw,
+            None,
+            &stranger.ward_withdrawal_request(&enrolled.net_id, &platform.client_id, &["name"]),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    let mut forged =
+        guardian.ward_withdrawal_request(&enrolled.net_id, &platform.client_id, &["name"]);
+    forged.ward_net_id = None;
+    client
+        .post(withdraw, None, &forged)
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+
+    let answer = client
+        .post(
+            withdraw,
+            None,
+            &guardian.ward_withdrawal_request(&enrolled.net_id, &platform.client_id, &["name"]),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        answer
+            .json::<netid_proto::WithdrawConsentResponse>()
+            .withdrawn,
+        1
+    );
+    let verified = client
+        .verify_ok(&platform, &child, "nonce-ward-consent-0002", &[])
+        .await;
+    assert!(verified.claims.is_empty());
+    assert_eq!(
+        history(client, &child).await.last(),
+        Some(&EntryKind::Verification)
+    );
+    assert!(
+        history(client, &child)
+            .await
+            .contains(&EntryKind::ConsentWithdrawn)
+    );
 }
