@@ -8,6 +8,7 @@ use netid_crypto::SuiteId;
 
 use crate::Error;
 use crate::keys::MasterKey;
+pub use crate::rate_limit::Rate;
 
 /// Validated configuration.
 #[derive(Debug)]
@@ -36,6 +37,11 @@ pub struct Config {
     /// (one line of 1 to 300 characters); `None`: a placeholder that says the operator
     /// publishes them.
     pub notice_operator: Option<String>,
+    /// Requests a second from one source address (burst twice that); 0 is off. Default 1000.
+    pub rate_per_address: Rate,
+    /// Authenticated requests a second of one platform (burst twice that); 0 is off.
+    /// Default 1000.
+    pub rate_per_platform: Rate,
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -61,6 +67,10 @@ pub const ENV_CA_SUITE: &str = "NETID_CA_SUITE";
 pub const ENV_PUBLIC_URL: &str = "NETID_PUBLIC_URL";
 /// See [`Config::notice_operator`].
 pub const ENV_NOTICE_OPERATOR: &str = "NETID_NOTICE_OPERATOR";
+/// See [`Config::rate_per_address`].
+pub const ENV_RATE_PER_ADDRESS: &str = "NETID_RATE_LIMIT_PER_ADDRESS";
+/// See [`Config::rate_per_platform`].
+pub const ENV_RATE_PER_PLATFORM: &str = "NETID_RATE_LIMIT_PER_PLATFORM";
 /// See [`Config::log_origin`].
 pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
@@ -90,6 +100,8 @@ impl Config {
     pub const DEFAULT_DATA_DIR: &'static str = "./netid-data";
     /// The default transparency log origin.
     pub const DEFAULT_LOG_ORIGIN: &'static str = "netid.localhost/log";
+    /// The default rate limit, per source address and per platform, in requests a second.
+    pub const DEFAULT_RATE: u32 = 1000;
 
     /// Builds the configuration from `env` (pairs of name and value, normally
     /// `std::env::vars_os()` converted) and `overrides`. An unknown `NETID_*` variable or a
@@ -106,6 +118,8 @@ impl Config {
         let mut ca_suite = SuiteId::Gm;
         let mut public_url = None;
         let mut notice_operator = None;
+        let mut rate_per_address = Rate::per_second(Self::DEFAULT_RATE);
+        let mut rate_per_platform = Rate::per_second(Self::DEFAULT_RATE);
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => {
@@ -166,6 +180,24 @@ impl Config {
                     }
                     public_url = Some(url.to_owned());
                 }
+                ENV_RATE_PER_ADDRESS | ENV_RATE_PER_PLATFORM => {
+                    let key = if name == ENV_RATE_PER_ADDRESS {
+                        ENV_RATE_PER_ADDRESS
+                    } else {
+                        ENV_RATE_PER_PLATFORM
+                    };
+                    let rate = Rate::per_second(value.trim().parse().map_err(|_| {
+                        Error::Config {
+                            key,
+                            expected: "requests per second, 0 to 4294967295 (0 turns the limit off)",
+                        }
+                    })?);
+                    if key == ENV_RATE_PER_ADDRESS {
+                        rate_per_address = rate;
+                    } else {
+                        rate_per_platform = rate;
+                    }
+                }
                 ENV_NOTICE_OPERATOR => {
                     let text = value.trim();
                     if text.is_empty() || text.chars().count() > 300 || text.contains('\n') {
@@ -209,6 +241,8 @@ impl Config {
             ca_suite,
             public_url,
             notice_operator,
+            rate_per_address,
+            rate_per_platform,
         })
     }
 
@@ -349,6 +383,35 @@ mod tests {
                 }
             ));
         }
+    }
+
+    #[test]
+    fn rate_limits_default_to_1000_a_second_and_0_turns_them_off() {
+        let config = Config::load(env(&[]), Overrides::default()).unwrap();
+        assert_eq!(config.rate_per_address, Rate::per_second(1000));
+        assert_eq!(config.rate_per_platform, Rate::per_second(1000));
+        let config = Config::load(
+            env(&[
+                ("NETID_RATE_LIMIT_PER_ADDRESS", "0"),
+                ("NETID_RATE_LIMIT_PER_PLATFORM", "25"),
+            ]),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert!(!config.rate_per_address.is_on());
+        assert_eq!(config.rate_per_platform, Rate::per_second(25));
+        let error = Config::load(
+            env(&[("NETID_RATE_LIMIT_PER_PLATFORM", "-1")]),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            error,
+            Error::Config {
+                key: "NETID_RATE_LIMIT_PER_PLATFORM",
+                ..
+            }
+        ));
     }
 
     #[test]

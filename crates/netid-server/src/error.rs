@@ -277,6 +277,12 @@ pub enum Refusal {
     /// The platform name, or the sector, already exists.
     #[error("a platform with this client id already exists")]
     PlatformExists,
+    /// Too many requests from one source address or platform.
+    #[error("too many requests; retry after {retry_after_seconds} seconds")]
+    RateLimited {
+        /// Whole seconds until a request will be accepted again.
+        retry_after_seconds: u64,
+    },
     /// No holder (not deleted) has that Net ID.
     #[error("no holder has this net id (it may be mistyped, or its holder deleted their data)")]
     UnknownHolder,

@@ -32,10 +32,7 @@ pub(crate) async fn holder_log(
         &request.signature,
     )
     .await?;
-    let (size, checkpoint) = state
-        .log
-        .sequence(state.store.as_ref(), state.clock.now())
-        .await?;
+    let (size, checkpoint) = state.sequence_log().await?;
     // A guardian sees a ward's entries only while the ward is a minor (Art. 4).
     let today = state.clock.today()?;
     let mut wards = Vec::new();

@@ -33,10 +33,12 @@ mod grants;
 mod holder_log;
 mod http;
 pub mod keys;
+mod metrics;
 mod net_certificates;
 mod operator;
 mod operator_read;
 mod personal;
+mod rate_limit;
 mod recognition;
 mod state;
 pub mod transparency;
@@ -120,7 +122,8 @@ pub async fn open(
         issuer,
         config.notice_operator.as_deref(),
     )
-    .await?;
+    .await?
+    .with_rate_limits(config.rate_per_address, config.rate_per_platform);
     Ok((state, credential))
 }
 
@@ -191,12 +194,16 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let renewer = tokio::spawn(renew_periodically(state.clone()));
     let router = app(state);
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stop.await;
-            })
-            .await
-            .map_err(Error::Serve);
+        // The peer address feeds the per-address rate limit.
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stop.await;
+        })
+        .await
+        .map_err(Error::Serve);
         sequencer.abort();
         renewer.abort();
         served

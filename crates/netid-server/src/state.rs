@@ -9,6 +9,7 @@ use crate::ca::Ca;
 use crate::clock::Clock;
 use crate::keys::ServiceKeys;
 use crate::net_certificates::NetCertificateIssuer;
+use crate::rate_limit::{Rate, RateLimiter};
 use crate::transparency::TransparencyLog;
 
 /// The application state, cheap to clone.
@@ -23,6 +24,12 @@ pub struct AppState {
     pub(crate) net_certificates: Arc<NetCertificateIssuer>,
     /// The notice of Art. 10 as this deployment serves it.
     pub(crate) notice: Arc<netid_proto::Notice>,
+    /// Operational counters for `GET /metrics`.
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// Token buckets per source address.
+    pub(crate) address_limits: Arc<RateLimiter>,
+    /// Token buckets per authenticated platform.
+    pub(crate) platform_limits: Arc<RateLimiter>,
 }
 
 impl core::fmt::Debug for AppState {
@@ -61,7 +68,19 @@ impl AppState {
             ca: Arc::new(ca),
             net_certificates: Arc::new(net_certificates),
             notice: Arc::new(crate::grants::notice(notice_operator)),
+            metrics: Arc::default(),
+            address_limits: Arc::new(RateLimiter::new(Rate::per_second(0))),
+            platform_limits: Arc::new(RateLimiter::new(Rate::per_second(0))),
         })
+    }
+
+    /// The same state with rate limits per source address and per platform.
+    pub(crate) fn with_rate_limits(self, per_address: Rate, per_platform: Rate) -> Self {
+        Self {
+            address_limits: Arc::new(RateLimiter::new(per_address)),
+            platform_limits: Arc::new(RateLimiter::new(per_platform)),
+            ..self
+        }
     }
 
     /// Renews what the CA must keep current: the OCSP responders' certificates when less than
@@ -74,12 +93,16 @@ impl AppState {
         Ok(responders)
     }
 
-    /// Sequences committed log entries and signs a checkpoint if the log grew.
-    pub async fn sequence_log(&self) -> Result<(), crate::Error> {
-        self.log
+    /// Sequences committed log entries, signs a checkpoint if the log grew, and returns the
+    /// latest checkpoint's size and signed note.
+    pub async fn sequence_log(&self) -> Result<(u64, String), crate::Error> {
+        let started = std::time::Instant::now();
+        let (size, note) = self
+            .log
             .sequence(self.store.as_ref(), self.clock.now())
-            .await
-            .map(drop)
+            .await?;
+        self.metrics.sequenced(size, started.elapsed());
+        Ok((size, note))
     }
 }
 

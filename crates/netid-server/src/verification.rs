@@ -136,6 +136,9 @@ pub(crate) async fn verify(
     };
     let net_id = personal::net_id(&state.keys.master, &holder)?;
     let subject = pseudonym(state, net_id.expose(), &platform.sector);
+    state
+        .metrics
+        .verification(&platform.client_id, !disclosed.is_empty());
     tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id, fields_disclosed = disclosed.len());
     Ok(VerifyResponse {
         real_name_verified: true,

@@ -8,6 +8,10 @@ use netid_proto::{PROBLEM_CONTENT_TYPE, Problem};
 
 use crate::{Error, Refusal};
 
+/// Marks a response that failed on a storage error (read by the metrics layer).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoreFailure;
+
 /// An error on its way to the client.
 #[derive(Debug)]
 pub struct ApiError(Error);
@@ -155,6 +159,7 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
         ),
         Refusal::UnknownPlatform => (S::NOT_FOUND, "unknown_platform", "Unknown platform"),
         Refusal::UnknownHolder => (S::NOT_FOUND, "unknown_holder", "Unknown holder"),
+        Refusal::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
         Refusal::HandoverTooLarge { .. } => (
             S::UNPROCESSABLE_ENTITY,
             "handover_too_large",
@@ -207,17 +212,31 @@ impl IntoResponse for ApiError {
             Error::Refused(refusal) => {
                 let (status, code, title) = classify_refusal(refusal);
                 tracing::debug!(code, "request refused");
-                problem(status, code, title, refusal.to_string())
+                let mut response = problem(status, code, title, refusal.to_string());
+                if let Refusal::RateLimited {
+                    retry_after_seconds,
+                } = refusal
+                {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+                }
+                response
             }
             other => {
                 // Our fault: log the cause (messages carry no personal data), answer generically.
                 tracing::error!(error = %other, "internal error");
-                problem(
+                let mut response = problem(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal_error",
                     "Internal error",
                     "the service could not complete the request; try again later".to_owned(),
-                )
+                );
+                if matches!(other, Error::Store(_)) {
+                    // For the metrics layer, which counts storage failures.
+                    response.extensions_mut().insert(StoreFailure);
+                }
+                response
             }
         }
     }
@@ -309,6 +328,9 @@ mod tests {
             Refusal::UnknownCa,
             Refusal::UnknownPlatform,
             Refusal::UnknownHolder,
+            Refusal::RateLimited {
+                retry_after_seconds: 1,
+            },
             Refusal::HandoverTooLarge { certificates: 1 },
             Refusal::NetCertificateLimit { limit: 1 },
             Refusal::CertificateNotTrusted {

@@ -102,6 +102,9 @@ impl FromRequestParts<AppState> for Platform {
         if let Some((client_id, credential)) = pair.as_deref().and_then(|p| p.split_once(':')) {
             if let Some(platform) = state.store.platform(client_id).await? {
                 if credentials::matches(credential, &platform.credential_hash) {
+                    state
+                        .platform_limits
+                        .admit(&platform.client_id, &state.metrics)?;
                     return Ok(Self(platform));
                 }
             }

@@ -78,10 +78,7 @@ async fn key(State(state): State<AppState>) -> Result<impl IntoResponse, ApiErro
 /// The latest checkpoint, after sequencing what is committed: an act acknowledged before this
 /// request is covered by the checkpoint it returns.
 async fn checkpoint(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let (_, note) = state
-        .log
-        .sequence(state.store.as_ref(), state.clock.now())
-        .await?;
+    let (_, note) = state.sequence_log().await?;
     Ok(([(header::CONTENT_TYPE, TEXT)], note))
 }
 

@@ -1,12 +1,16 @@
-//! `GET /healthz` and the OpenAPI 3.1 document at `GET /v1/openapi.json`.
+//! `GET /healthz`, `GET /metrics` (Prometheus text) and the OpenAPI 3.1 document at
+//! `GET /v1/openapi.json`.
 
-use axum::http::Method;
+use axum::extract::State;
+use axum::http::{Method, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use netid_proto::Health;
 use serde_json::{Value, json};
 
 use super::Route;
 use super::extract::Json;
+use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -24,7 +28,22 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/openapi.json",
             handler: get(|| async { Json(openapi_document()) }),
         },
+        Route {
+            method: Method::GET,
+            path: "/metrics",
+            handler: get(metrics),
+        },
     ]
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render("sqlite"),
+    )
 }
 
 fn problem_responses(codes: &[&str]) -> Value {
@@ -112,6 +131,7 @@ pub(super) fn openapi_document() -> Value {
         },
         "paths": {
             "/healthz": {"get": operation("Liveness", public.clone(), None, ("200", "Health"), &[])},
+            "/metrics": {"get": {"summary": "Operational metrics, Prometheus text format: requests and latency per route and status, verifications and disclosures per platform, log size and sequencing time, storage errors, rate-limit refusals; no personal data", "security": public.clone(), "responses": {"200": {"description": "Prometheus text exposition format 0.0.4", "content": {"text/plain": {}}}}}},
             "/v1/openapi.json": {"get": {"summary": "This document", "security": public.clone(), "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}}}},
             "/v1/operator/authorities": {"post": operation("Trust a document authority's signature key", operator.clone(), Some("RegisterAuthorityRequest"), ("200", "RegisterAuthorityResponse"), &["400", "401", "413", "422"])},
             "/v1/operator/rosters": {"post": operation("Load a roster signed by a registered authority (replaces its previous roster)", operator.clone(), Some("SignedRoster"), ("200", "LoadRosterResponse"), &["400", "401", "413", "422"])},

@@ -76,6 +76,14 @@ pub fn app(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(middleware::map_response(problem_for_bare_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_by_address,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -107,6 +115,51 @@ fn request_span(request: &Request) -> Span {
         route,
         status = tracing::field::Empty,
     )
+}
+
+/// Counts each request by route, method and status, with its latency, for `GET /metrics`.
+async fn record_metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    if response.extensions().get::<error::StoreFailure>().is_some() {
+        state.metrics.store_error();
+    }
+    state.metrics.request(
+        &route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// Refuses a request over its source address's rate limit with `429` and `Retry-After`.
+/// (Without a peer address, as under `Router::oneshot` in tests, there is nothing to key on.)
+async fn limit_by_address(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: middleware::Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    if let Some(address) = peer {
+        if let Err(refusal) = state.address_limits.admit(&address, &state.metrics) {
+            return axum::response::IntoResponse::into_response(ApiError::from(refusal));
+        }
+    }
+    next.run(request).await
 }
 
 /// Gives error responses made by layers or axum itself (405, 408, 413) our problem body.

@@ -308,8 +308,21 @@ impl World {
 
     /// A world whose server's clock is `clock`.
     pub(crate) async fn with_clock(clock: netid_server::Clock) -> Self {
+        Self::start(Vec::new(), clock).await
+    }
+
+    /// A world whose server has the `NETID_*` settings `env`.
+    pub(crate) async fn with_env(env: &[(&str, &str)]) -> Self {
+        let env = env
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        Self::start(env, netid_server::Clock::System).await
+    }
+
+    async fn start(env: Vec<(String, String)>, clock: netid_server::Clock) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start_with_clock(dir.path(), Vec::new(), clock)
+        let server = TestServer::start_with_clock(dir.path(), env, clock)
             .await
             .unwrap();
         let client = Client::new(&server);

@@ -20,6 +20,7 @@ mod grants;
 mod invariants;
 mod minors;
 mod net_certificates;
+mod operating;
 mod operator_reads;
 mod privacy;
 mod restart;
