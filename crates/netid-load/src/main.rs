@@ -1,0 +1,250 @@
+//! `netid-load`: drives a running netid server over HTTP on loopback and reports throughput
+//! and latency percentiles. Synthetic people only (sequence codes 998/999, names 测试…).
+//!
+//! Phases: set-up (an authority, its signed rosters, a platform; not timed), enrollments
+//! (each a fresh wallet, `--concurrency` at a time), then online verifications
+//! (`POST /v1/platform/verify`) of presentations signed before the phase starts, so that the
+//! client's own signing does not eat the server's CPU during the timed run. Prints one JSON
+//! object per phase. `scripts/load` starts a release server and runs this against it.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use base64ct::{Base64, Encoding};
+use clap::Parser;
+use netid_core::Date;
+use netid_proto::{
+    Predicate, RegisterAuthorityRequest, RegisterPlatformRequest, RegisterPlatformResponse,
+    RosterEntry, VerifyRequest,
+};
+use netid_testkit::{Authority, Wallet};
+
+/// Load generator for a running netid server.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// The operator credential (to register the authority and the platform).
+    #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
+    credential: String,
+    /// How many people enroll.
+    #[arg(long, default_value_t = 2000)]
+    enrollments: usize,
+    /// How many online verifications.
+    #[arg(long, default_value_t = 20_000)]
+    verifications: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+}
+
+/// The most records in one roster (the body limit is 1 MiB).
+const ROSTER_BATCH: usize = 1000;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let bearer = format!("Bearer {}", args.credential);
+
+    // Set-up: authorities with their rosters of synthetic people, and a platform.
+    let people = synthetic_people(args.enrollments);
+    for (batch, records) in people.chunks(ROSTER_BATCH).enumerate() {
+        let authority = Authority::generate(&format!("load-authority-{batch}"));
+        post(
+            &http,
+            &format!("{}/v1/operator/authorities", args.server),
+            Some(&bearer),
+            &RegisterAuthorityRequest {
+                name: authority.name.clone(),
+                public_key: authority.public_key(),
+            },
+        )
+        .await?;
+        post(
+            &http,
+            &format!("{}/v1/operator/rosters", args.server),
+            Some(&bearer),
+            &authority.sign(records.to_vec()),
+        )
+        .await?;
+    }
+    let platform: RegisterPlatformResponse = serde_json::from_str(
+        &post(
+            &http,
+            &format!("{}/v1/operator/platforms", args.server),
+            Some(&bearer),
+            &RegisterPlatformRequest {
+                name: "load platform".to_owned(),
+                sector_of: None,
+            },
+        )
+        .await?,
+    )?;
+
+    // Enrollments: the wallets and their signed requests are made first.
+    let wallets: Vec<Wallet> = people.iter().map(|_| Wallet::generate()).collect();
+    let requests: Vec<serde_json::Value> = people
+        .iter()
+        .zip(&wallets)
+        .map(|(person, wallet)| serde_json::to_value(wallet.enroll_request(person)))
+        .collect::<Result<_, _>>()?;
+    let url = format!("{}/v1/holders/enroll", args.server);
+    let report = run(&http, &url, None, requests, args.concurrency).await?;
+    println!("{}", report.json("enrollments"));
+
+    // Online verifications: presentations signed in advance, spread over the holders.
+    let basic = basic_auth(&platform);
+    let requests: Vec<serde_json::Value> = (0..args.verifications)
+        .map(|n| {
+            let wallet = wallets
+                .get(n % wallets.len())
+                .context("at least one enrollment is needed")?;
+            let presentation = wallet.present(
+                &platform.client_id,
+                &format!("load-nonce-{n:012}"),
+                &[Predicate::AgeOver18],
+            );
+            Ok(serde_json::to_value(VerifyRequest { presentation })?)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let url = format!("{}/v1/platform/verify", args.server);
+    let report = run(&http, &url, Some(&basic), requests, args.concurrency).await?;
+    println!("{}", report.json("verifications"));
+    Ok(())
+}
+
+/// `count` synthetic adults, each with a distinct resident ID and person reference.
+fn synthetic_people(count: usize) -> Vec<RosterEntry> {
+    let today = netid_testkit::today();
+    let first = netid_testkit::years_ago(60, today).days_since_unix_epoch();
+    (0..count)
+        .map(|n| {
+            // Two sexes and 40 address codes a day: 80 distinct numbers per birth date.
+            let n_i64 = i64::try_from(n).unwrap_or(i64::MAX);
+            let birth = netid_core_date(first + n_i64 / 80);
+            let address = format!("1101{:02}", (n / 2) % 40 + 1);
+            let mut entry =
+                netid_testkit::resident(&address, "测试负载", birth, &format!("LOAD-{n:08}"), None);
+            entry.document_number =
+                netid_testkit::synthetic_resident_id(&address, birth, n % 2 == 1);
+            entry
+        })
+        .collect()
+}
+
+fn netid_core_date(days: i64) -> Date {
+    Date::from_days_since_unix_epoch(days).unwrap_or(netid_testkit::today())
+}
+
+fn basic_auth(platform: &RegisterPlatformResponse) -> String {
+    let pair = format!("{}:{}", platform.client_id, platform.credential);
+    format!("Basic {}", Base64::encode_string(pair.as_bytes()))
+}
+
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    authorization: Option<&str>,
+    body: &impl serde::Serialize,
+) -> anyhow::Result<String> {
+    let mut request = http.post(url).json(body);
+    if let Some(value) = authorization {
+        request = request.header(reqwest::header::AUTHORIZATION, value);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let text = response.text().await?;
+    if !status.is_success() {
+        bail!("{url}: {status}: {text}");
+    }
+    Ok(text)
+}
+
+/// What one timed phase measured.
+struct Report {
+    latencies: Vec<Duration>,
+    failures: usize,
+    elapsed: Duration,
+}
+
+impl Report {
+    fn json(&self, phase: &str) -> serde_json::Value {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let percentile = |p: usize| {
+            let index = (sorted.len().saturating_sub(1)) * p / 100;
+            sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        let ok = self.latencies.len();
+        serde_json::json!({
+            "phase": phase,
+            "requests": ok + self.failures,
+            "failures": self.failures,
+            "seconds": self.elapsed.as_secs_f64(),
+            "per_second": f64::from(u32::try_from(ok).unwrap_or(u32::MAX))
+                / self.elapsed.as_secs_f64(),
+            "p50_ms": percentile(50),
+            "p99_ms": percentile(99),
+        })
+    }
+}
+
+/// Posts every body of `requests` to `url`, `concurrency` at a time, timing each.
+async fn run(
+    http: &reqwest::Client,
+    url: &str,
+    authorization: Option<&str>,
+    requests: Vec<serde_json::Value>,
+    concurrency: usize,
+) -> anyhow::Result<Report> {
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(requests.into_iter()));
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.max(1) {
+        let queue = std::sync::Arc::clone(&queue);
+        let http = http.clone();
+        let url = url.to_owned();
+        let authorization = authorization.map(str::to_owned);
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0usize;
+            loop {
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .next();
+                let Some(body) = next else { break };
+                let sent = Instant::now();
+                let mut request = http.post(&url).json(&body);
+                if let Some(value) = &authorization {
+                    request = request.header(reqwest::header::AUTHORIZATION, value);
+                }
+                match request.send().await {
+                    Ok(response) if response.status().is_success() => {
+                        // Read the body: the request is done when the answer is in.
+                        let _ = response.bytes().await;
+                        latencies.push(sent.elapsed());
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (latencies, failures)
+        });
+    }
+    let mut report = Report {
+        latencies: Vec::new(),
+        failures: 0,
+        elapsed: Duration::ZERO,
+    };
+    while let Some(done) = workers.join_next().await {
+        let (latencies, failures) = done?;
+        report.latencies.extend(latencies);
+        report.failures += failures;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
