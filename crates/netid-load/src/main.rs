@@ -129,8 +129,9 @@ fn synthetic_people(count: usize) -> Vec<RosterEntry> {
             let address = format!("1101{:02}", (n / 2) % 40 + 1);
             let mut entry =
                 netid_testkit::resident(&address, "测试负载", birth, &format!("LOAD-{n:08}"), None);
-            entry.document_number =
-                netid_testkit::synthetic_resident_id(&address, birth, n % 2 == 1);
+            let female = n % 2 == 1;
+            entry.document_number = netid_testkit::synthetic_resident_id(&address, birth, female);
+            entry.sex = Some(if female { "female" } else { "male" }.to_owned());
             entry
         })
         .collect()
