@@ -14,8 +14,7 @@
 //! Differences from SQLite that no caller can observe through [`Store`], documented here for
 //! operators: there is no `secure_delete` or WAL truncation; a deleted holder's old row
 //! versions stay in the table until vacuum, and in PostgreSQL's WAL and base backups, as
-//! ciphertext (sealed data, wrapped keys) and blind indexes. Row ids come from identity
-//! columns, which a rolled-back insert uses up.
+//! ciphertext (sealed data, wrapped keys) and blind indexes.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -180,6 +179,37 @@ impl Pool {
             .batch_execute(&format!("SET statement_timeout = {milliseconds}"))
             .map_err(connect_error)?;
         Ok(client)
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let idle = std::mem::take(
+            self.idle
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        // Closing a synchronous client blocks on its own runtime, which panics on a thread
+        // that drives Tokio tasks, where the last handle to a store is usually dropped: close
+        // them on a thread of their own then. The clients travel in a shared slot that this
+        // thread never drops, so that if the thread cannot start they are leaked (the server
+        // closes them when the process ends) rather than closed here.
+        if !idle.is_empty() && tokio::runtime::Handle::try_current().is_ok() {
+            let slot = Arc::new(Mutex::new(idle));
+            let theirs = Arc::clone(&slot);
+            let closing = std::thread::Builder::new()
+                .name("netid-postgres-close".to_owned())
+                .spawn(move || {
+                    let clients = std::mem::take(
+                        &mut *theirs
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    );
+                    drop(clients);
+                });
+            drop(closing);
+            std::mem::forget(slot);
+        }
     }
 }
 
@@ -637,7 +667,8 @@ impl Store for PostgresStore {
             }
             execute(
                 transaction,
-                "INSERT INTO operator_credentials (credential_hash, created_at) VALUES ($1, $2)",
+                "INSERT INTO operator_credentials (id, credential_hash, created_at) \
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)",
                 &[&operator_credential_hash, &at.0],
                 "insert operator credential",
             )
@@ -650,7 +681,8 @@ impl Store for PostgresStore {
         self.write("insert operator credential", move |transaction| {
             execute(
                 transaction,
-                "INSERT INTO operator_credentials (credential_hash, created_at) VALUES ($1, $2)",
+                "INSERT INTO operator_credentials (id, credential_hash, created_at) \
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)",
                 &[&hash, &at.0],
                 "insert operator credential",
             )
@@ -673,7 +705,8 @@ impl Store for PostgresStore {
             )?;
             execute(
                 transaction,
-                "INSERT INTO operator_credentials (credential_hash, created_at) VALUES ($1, $2)",
+                "INSERT INTO operator_credentials (id, credential_hash, created_at) \
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)",
                 &[&hash, &at.0],
                 "insert operator credential",
             )
@@ -871,10 +904,11 @@ impl Store for PostgresStore {
             }
             let row = transaction
                 .query_one(
-                    "INSERT INTO holders (net_id_index, sealed_net_id, person_index, \
+                    "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
                      wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
                      wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM holders), \
+                     $1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
                     &[
                         &holder.net_id.index.as_bytes().as_slice(),
                         &holder.net_id.sealed,
@@ -2126,8 +2160,9 @@ fn insert_ca_generation(
     execute(
         transaction,
         "INSERT INTO ca_generations \
-         (key_name, root, issuing, responder, status, final_crl, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         (id, key_name, root, issuing, responder, status, final_crl, changed_at) \
+         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM ca_generations), \
+         $1, $2, $3, $4, $5, $6, $7)",
         &[
             &generation.key_name,
             &generation.root,
