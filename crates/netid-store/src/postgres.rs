@@ -11,6 +11,9 @@
 //! calls, on a small pool of connections of our own (a semaphore bounds them; a connection is
 //! opened when none is idle, and one that broke is dropped rather than returned).
 //!
+//! Text is ordered by `COLLATE "C"` (byte order), as SQLite's `BINARY` collation orders it,
+//! whatever the database's default collation.
+//!
 //! Differences from SQLite that no caller can observe through [`Store`], documented here for
 //! operators: there is no `secure_delete` or WAL truncation; a deleted holder's old row
 //! versions stay in the table until vacuum, and in PostgreSQL's WAL and base backups, as
@@ -35,7 +38,7 @@ use crate::{Conflict, Error, Store};
 /// The key of the advisory lock every writing transaction (and migration) takes first: one
 /// constant, so all writers of a database queue on it. The digits spell `netidwr` in ASCII so
 /// that it is recognisable in `pg_locks`.
-pub const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
+const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
 
 /// How to run the pool of connections.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -582,7 +585,7 @@ fn disclosable(
         "SELECT c.field FROM consents c JOIN platform_fields f \
          ON f.client_id = c.client_id AND f.field = c.field \
          WHERE c.holder_id = $1 AND c.client_id = $2 AND c.withdrawn_at IS NULL \
-         AND f.status = 'approved' ORDER BY c.field",
+         AND f.status = 'approved' ORDER BY c.field COLLATE \"C\"",
         &[&holder.0, &client_id],
         "read consents",
         |row| get(row, 0, "read consents"),
@@ -1694,7 +1697,7 @@ impl Store for PostgresStore {
             rows(
                 client,
                 "SELECT field, legal_basis, purpose, retention_days, status \
-                 FROM platform_fields WHERE client_id = $1 ORDER BY field",
+                 FROM platform_fields WHERE client_id = $1 ORDER BY field COLLATE \"C\"",
                 &[&client_id],
                 READ,
                 |row| {
@@ -1834,7 +1837,7 @@ impl Store for PostgresStore {
             rows(
                 client,
                 "SELECT profile, COUNT(*), COUNT(revoked_at) FROM certificates \
-                 GROUP BY profile ORDER BY profile",
+                 GROUP BY profile ORDER BY profile COLLATE \"C\"",
                 &[],
                 READ,
                 |row| {
@@ -2002,7 +2005,7 @@ impl Store for PostgresStore {
                 client,
                 "SELECT name, der, qualification, certificate_type, technical_standard, \
                  scenarios, recognised_at FROM foreign_cas WHERE withdrawn_at IS NULL \
-                 ORDER BY name",
+                 ORDER BY name COLLATE \"C\"",
                 &[],
                 READ,
                 |row| {

@@ -21,6 +21,11 @@ pub(crate) struct Database {
 impl Database {
     /// A new empty database, or `None` (and a note, once) if no server is configured.
     pub(crate) async fn create() -> Option<Self> {
+        Self::create_with("").await
+    }
+
+    /// A new empty database created with `options` (SQL after `CREATE DATABASE name`).
+    pub(crate) async fn create_with(options: &str) -> Option<Self> {
         let Ok(admin_url) = std::env::var(URL_VARIABLE) else {
             static SKIPPED: Once = Once::new();
             // Straight to stderr: the test harness captures `eprintln!` of passing tests.
@@ -42,7 +47,10 @@ impl Database {
                 .collect::<String>()
         );
         let url = database_url(&admin_url, &name);
-        let (admin, statement) = (admin_url.clone(), format!("CREATE DATABASE {name}"));
+        let (admin, statement) = (
+            admin_url.clone(),
+            format!("CREATE DATABASE {name} {options}"),
+        );
         tokio::task::spawn_blocking(move || admin_client(&admin).batch_execute(&statement))
             .await
             .unwrap()
@@ -384,4 +392,45 @@ async fn a_url_that_requires_tls_is_refused_with_a_clear_error() {
     .unwrap_err();
     assert!(matches!(error, Error::TlsNotSupported), "{error:?}");
     assert!(error.to_string().contains("tls"));
+}
+
+/// Text sorts by bytes, as SQLite's BINARY collation sorts it, even in a database whose
+/// default collation puts `a` before `B`.
+#[tokio::test]
+async fn text_is_ordered_by_bytes_whatever_the_database_collation() {
+    let Some(database) = Database::create_with(
+        "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'",
+    )
+    .await
+    else {
+        return;
+    };
+    let store = PostgresStore::connect(&database.url, options())
+        .await
+        .unwrap();
+    for name in ["b", "B", "a"] {
+        store
+            .recognise_foreign_ca(
+                netid_store::ForeignCaRow {
+                    name: name.to_owned(),
+                    der: vec![1],
+                    qualification: "q".to_owned(),
+                    certificate_type: "t".to_owned(),
+                    technical_standard: "s".to_owned(),
+                    scenarios: vec![],
+                    recognised_at: T0,
+                },
+                leaf(),
+            )
+            .await
+            .unwrap();
+    }
+    let names: Vec<String> = store
+        .foreign_cas()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|ca| ca.name)
+        .collect();
+    assert_eq!(names, ["B", "a", "b"]);
 }
