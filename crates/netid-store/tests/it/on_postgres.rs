@@ -434,3 +434,74 @@ async fn text_is_ordered_by_bytes_whatever_the_database_collation() {
         .collect();
     assert_eq!(names, ["B", "a", "b"]);
 }
+
+/// While another session holds the writers' lock, a write waits for it no longer than the
+/// statement timeout, and reads do not wait at all.
+#[tokio::test]
+async fn writers_queue_on_the_lock_until_the_statement_timeout_and_readers_do_not() {
+    /// The store's writers' lock key (`netidwr` in ASCII).
+    const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
+    let Some(database) = Database::create().await else {
+        return;
+    };
+    let store = PostgresStore::connect(
+        &database.url,
+        PostgresOptions {
+            pool_size: 2,
+            statement_timeout: std::time::Duration::from_millis(300),
+        },
+    )
+    .await
+    .unwrap();
+    store.insert_service_key("k", vec![1], T0).await.unwrap();
+
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let (release, is_released) = std::sync::mpsc::channel::<()>();
+    let url = database.url.clone();
+    let holder = std::thread::spawn(move || {
+        let mut client = admin_client(&url);
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&WRITER_LOCK])
+            .unwrap();
+        locked.send(()).unwrap();
+        is_released.recv().ok();
+    });
+    tokio::task::spawn_blocking(move || is_locked.recv().unwrap())
+        .await
+        .unwrap();
+
+    let error = store
+        .insert_service_key("other", vec![2], T0)
+        .await
+        .unwrap_err();
+    let Error::Postgres { source, .. } = &error else {
+        panic!("expected a postgres error, got {error:?}");
+    };
+    assert_eq!(
+        source.code(),
+        Some(&postgres::error::SqlState::QUERY_CANCELED)
+    );
+    assert_eq!(store.service_key("k").await.unwrap(), Some(vec![1]));
+
+    release.send(()).unwrap();
+    tokio::task::spawn_blocking(move || holder.join().unwrap())
+        .await
+        .unwrap();
+    store
+        .insert_service_key("other", vec![2], T0)
+        .await
+        .unwrap();
+    assert_eq!(store.service_key("other").await.unwrap(), Some(vec![2]));
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error() {
+    // Port 1 on loopback refuses at once; no server is needed.
+    let error = PostgresStore::connect(
+        "postgres://netid@127.0.0.1:1/netid?connect_timeout=5",
+        PostgresOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, Error::Connect { .. }), "{error:?}");
+}
