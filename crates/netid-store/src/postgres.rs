@@ -46,7 +46,8 @@ pub struct PostgresOptions {
     /// The most connections open at once (at least one is used).
     pub pool_size: usize,
     /// The longest a statement may run, waiting for the writers' lock included, before the
-    /// server cancels it and the call fails with [`Error::Postgres`].
+    /// server cancels it and the call fails with [`Error::Postgres`]; zero means no limit
+    /// (PostgreSQL's meaning of `statement_timeout = 0`).
     pub statement_timeout: Duration,
 }
 
