@@ -69,10 +69,43 @@ pub enum Error {
         /// Which column.
         column: &'static str,
     },
-    /// The blocking task that runs SQLite calls could not complete (the runtime is shutting
+    /// The blocking task that runs database calls could not complete (the runtime is shutting
     /// down, or a call panicked).
     #[error("the storage task did not complete")]
     Task,
+    /// The PostgreSQL server could not be reached or refused the connection (wrong URL,
+    /// authentication, server down), or a pooled connection could not be configured.
+    #[error("cannot connect to the postgresql database: {source}")]
+    Connect {
+        /// The PostgreSQL client's error, redacted.
+        source: PostgresError,
+    },
+    /// The PostgreSQL URL asks for TLS (`sslmode=require`), which this build cannot speak yet.
+    #[error(
+        "the postgresql url requires tls, which netid does not support yet; use sslmode=disable \
+         on a trusted network or a local socket"
+    )]
+    TlsNotSupported,
+    /// A PostgreSQL schema migration failed; the database is left at its previous version.
+    #[error("postgresql schema migration to version {version} failed: {source}")]
+    PostgresMigration {
+        /// The version being migrated to.
+        version: u32,
+        /// The PostgreSQL client's error, redacted.
+        source: PostgresError,
+    },
+    /// A PostgreSQL query or statement failed (including a statement timeout).
+    #[error("postgresql operation `{operation}` failed: {source}")]
+    Postgres {
+        /// Which store operation ran it.
+        operation: &'static str,
+        /// The PostgreSQL client's error, redacted.
+        source: PostgresError,
+    },
+    /// The operating system's random number generator failed (the PostgreSQL backend draws
+    /// the random bytes that overwrite a deleted holder's lookup keys).
+    #[error("the system random number generator failed")]
+    Random,
     /// An impossible state: a bug in netid.
     #[error("internal error in netid-store ({0}); please report this as a bug")]
     Internal(&'static str),
@@ -120,3 +153,59 @@ impl core::fmt::Display for Conflict {
         })
     }
 }
+
+/// A PostgreSQL client error, redacted for messages.
+///
+/// PostgreSQL's `DETAIL` lines quote stored values (`Key (net_id_index)=(\x..) already
+/// exists`, `Failing row contains (..)`), so this wrapper prints only the kind, the SQLSTATE,
+/// the primary message and the constraint, in `Display` and `Debug` alike, and hides the
+/// client error from the `source()` chain that error reporters walk.
+pub struct PostgresError(postgres::Error);
+
+impl PostgresError {
+    pub(crate) fn new(error: postgres::Error) -> Self {
+        Self(error)
+    }
+
+    /// The SQLSTATE code, if the server answered with an error.
+    #[must_use]
+    pub fn code(&self) -> Option<&postgres::error::SqlState> {
+        self.0.code()
+    }
+
+    /// The client error with everything the server said, `DETAIL` included: it may quote
+    /// stored values (blind indexes, sealed bytes), so never log or show it.
+    #[must_use]
+    pub fn unredacted(&self) -> &postgres::Error {
+        &self.0
+    }
+}
+
+impl core::fmt::Display for PostgresError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.0, f)?;
+        if let Some(db) = self.0.as_db_error() {
+            write!(
+                f,
+                ": {} {}: {}",
+                db.severity(),
+                db.code().code(),
+                db.message()
+            )?;
+            if let Some(constraint) = db.constraint() {
+                write!(f, " (constraint {constraint})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for PostgresError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("PostgresError")
+            .field(&format_args!("{self}"))
+            .finish()
+    }
+}
+
+impl std::error::Error for PostgresError {}

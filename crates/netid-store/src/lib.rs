@@ -1,9 +1,10 @@
 //! netid-store: where netid keeps its state.
 //!
 //! What it does: defines the [`Store`] trait, the one interface through which the server reads
-//! and writes, and its embedded default backend [`SqliteStore`] (one file, WAL, synchronous
-//! commits, migrations on open). A PostgreSQL backend is meant to be a second implementation
-//! of the same trait.
+//! and writes, and its two backends with the same semantics: the embedded default
+//! [`SqliteStore`] (one file, WAL, synchronous commits, migrations on open) and
+//! [`PostgresStore`] (a PostgreSQL server through a small pool of connections, writers
+//! serialised by an advisory lock, migrations on connect).
 //!
 //! What it does not do: encrypt or decide. Rows hold what the server hands over: blind indexes
 //! (keyed MACs), sealed blobs (AEAD ciphertexts), credential hashes, Net IDs. The store never
@@ -29,10 +30,13 @@
 
 mod error;
 mod migrations;
+mod migrations_postgres;
+mod postgres;
 mod sqlite;
 mod types;
 
-pub use error::{Conflict, Error};
+pub use self::postgres::{PostgresOptions, PostgresStore};
+pub use error::{Conflict, Error, PostgresError};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,

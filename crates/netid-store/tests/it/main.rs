@@ -1,4 +1,10 @@
-//! netid-store on real SQLite files in temporary directories.
+//! netid-store on real SQLite files in temporary directories and, when
+//! `NETID_TEST_DATABASE_URL` names a PostgreSQL server (`scripts/postgres-for-tests` starts
+//! one), on a fresh PostgreSQL database per test.
+//!
+//! Each backend-neutral test is an `async fn name(store: &dyn Store)`, listed once in
+//! [`on_both_backends!`], which runs it as `sqlite::name` and `postgresql::name`. Tests that
+//! read SQLite's files or pragmas stay SQLite-only; `on_postgres` has PostgreSQL's own.
 
 // A test binary: helpers outside `#[test]` functions should fail loudly too.
 #![allow(
@@ -15,6 +21,56 @@ use netid_store::{
     OperatorReadRow, PlatformField, PlatformRow, RosterRow, SqliteStore, Store, StoredNetId,
     Timestamp, WalletKeyRow,
 };
+
+mod on_postgres;
+
+/// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
+/// temporary file, `postgresql::name` on a fresh database (skipped when
+/// `NETID_TEST_DATABASE_URL` is not set).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = super::open(&dir).await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+        mod postgresql {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(database) = super::on_postgres::TestDatabase::create().await else {
+                        return;
+                    };
+                    super::$name(&database.store).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    service_key_names_are_unique,
+    holders_are_found_by_person_and_by_current_wallet_key,
+    net_id_collision_person_and_wallet_key_conflicts_store_nothing,
+    enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored,
+    replacing_a_wallet_key_retires_the_old_one,
+    guardianship_is_recorded_with_the_enrollment,
+    roster_load_replaces_the_authority_roster_and_needs_a_known_authority,
+    platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire,
+    first_run_initialisation_is_all_or_nothing,
+    log_entries_are_appended_with_their_acts_and_only_with_them,
+    checkpoints_are_stored_once_per_size_and_the_latest_is_found,
+    certificates_are_issued_revoked_once_and_listed_until_expiry,
+    ca_generations_roll_over_recertify_inherit_and_hand_over,
+    net_certificates_are_issued_in_batches_and_revoked_on_recovery,
+    only_approved_and_consented_fields_are_disclosable,
+    operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion,
+);
 
 fn index(byte: u8) -> BlindIndex {
     BlindIndex::new([byte; BlindIndex::LEN])
@@ -119,10 +175,35 @@ fn rusqlite_connection(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
 
+/// After [`deletion_empties_the_holder_and_revokes_what_was_theirs`]: the used code stays
+/// used, but no longer names the person or the time, and no certificate names a holder.
 #[tokio::test]
-async fn service_key_names_are_unique() {
+async fn deletion_left_no_link_in_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
+    deletion_empties_the_holder_and_revokes_what_was_theirs(&store).await;
+    let connection = rusqlite_connection(&dir.path().join("netid.sqlite3"));
+    let (person, used_at): (Vec<u8>, i64) = connection
+        .query_row(
+            "SELECT person_index, used_at FROM used_enrollment_codes",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_ne!(person, index(1).as_bytes().to_vec());
+    assert_eq!(person.len(), 32);
+    assert_eq!(used_at, 0);
+    let linked: i64 = connection
+        .query_row(
+            "SELECT COUNT(*) FROM certificates WHERE holder_id IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked, 0);
+}
+
+async fn service_key_names_are_unique(store: &dyn Store) {
     assert!(!store.has_service_keys().await.unwrap());
     store.insert_service_key("k", vec![1], T0).await.unwrap();
     let error = store
@@ -139,10 +220,7 @@ async fn service_key_names_are_unique() {
     assert_eq!(store.service_key("missing").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn holders_are_found_by_person_and_by_current_wallet_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn holders_are_found_by_person_and_by_current_wallet_key(store: &dyn Store) {
     let id = store
         .enroll_holder(new_holder(1), Some(index(0xc1)), None, leaf(), T0)
         .await
@@ -156,10 +234,7 @@ async fn holders_are_found_by_person_and_by_current_wallet_key() {
     assert_eq!(store.holder_by_person(&index(2)).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing(store: &dyn Store) {
     store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
@@ -212,10 +287,9 @@ async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored(
+    store: &dyn Store,
+) {
     let first = store
         .enroll_holder(new_holder(1), Some(index(0xcc)), None, leaf(), T0)
         .await
@@ -243,10 +317,7 @@ async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored
     assert!(store.retired_wallet_keys(first).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn replacing_a_wallet_key_retires_the_old_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store) {
     let id = store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
@@ -278,10 +349,7 @@ async fn replacing_a_wallet_key_retires_the_old_one() {
     assert!(matches!(error, Error::NotFound { what: "holder" }));
 }
 
-#[tokio::test]
-async fn guardianship_is_recorded_with_the_enrollment() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn guardianship_is_recorded_with_the_enrollment(store: &dyn Store) {
     let guardian = store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
@@ -294,10 +362,7 @@ async fn guardianship_is_recorded_with_the_enrollment() {
     assert_eq!(store.guardians_of(guardian).await.unwrap(), vec![]);
 }
 
-#[tokio::test]
-async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority(store: &dyn Store) {
     let row = |byte| RosterRow {
         document_index: index(byte),
         person_index: index(byte + 100),
@@ -352,10 +417,7 @@ async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority()
     assert_eq!(store.roster_record(&index(3)).await.unwrap(), Some(row(3)));
 }
 
-#[tokio::test]
-async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire(store: &dyn Store) {
     let platform = PlatformRow {
         client_id: "p-1".to_owned(),
         credential_hash: vec![9; 32],
@@ -430,10 +492,7 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire() 
 }
 
 /// An interrupted or failed first run stores nothing: the next start simply runs it again.
-#[tokio::test]
-async fn first_run_initialisation_is_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn first_run_initialisation_is_all_or_nothing(store: &dyn Store) {
     // A repeated key name fails the transaction half-way: nothing may remain.
     let error = store
         .initialise(
@@ -464,10 +523,7 @@ async fn first_run_initialisation_is_all_or_nothing() {
 
 /// Each act appends its entry in its own transaction: a refused act leaves no entry, indexes
 /// have no gaps, and a holder's entries are found by holder.
-#[tokio::test]
-async fn log_entries_are_appended_with_their_acts_and_only_with_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn log_entries_are_appended_with_their_acts_and_only_with_them(store: &dyn Store) {
     assert_eq!(store.log_size().await.unwrap(), 0);
     let entry = |n: u8| format!("{{\"n\":{n}}}").into_bytes();
     let first = store
@@ -497,10 +553,7 @@ async fn log_entries_are_appended_with_their_acts_and_only_with_them() {
     assert_eq!(store.holder_log_indexes(second).await.unwrap(), vec![1]);
 }
 
-#[tokio::test]
-async fn checkpoints_are_stored_once_per_size_and_the_latest_is_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn checkpoints_are_stored_once_per_size_and_the_latest_is_found(store: &dyn Store) {
     assert_eq!(store.latest_checkpoint().await.unwrap(), None);
     store
         .insert_checkpoint(1, "one".to_owned(), T0)
@@ -540,10 +593,7 @@ fn certificate(serial: u8, holder: Option<HolderId>, not_after: i64) -> Certific
 
 /// Certificates: issued with their entry, revoked once (by their holder only), listed for the
 /// CRL until they expire; the CA's own certificates are installed in one transaction.
-#[tokio::test]
-async fn certificates_are_issued_revoked_once_and_listed_until_expiry() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn certificates_are_issued_revoked_once_and_listed_until_expiry(store: &dyn Store) {
     let holder = store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
@@ -643,10 +693,7 @@ fn generation(key_name: Option<&str>, tag: u8) -> CaGeneration {
 
 /// Rollover retires the current CA; recertifying replaces a generation's certificates; an
 /// inheritance and its records land together or not at all; a handover keeps each final CRL.
-#[tokio::test]
-async fn ca_generations_roll_over_recertify_inherit_and_hand_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn ca_generations_roll_over_recertify_inherit_and_hand_over(store: &dyn Store) {
     let statuses = |generations: &[CaGeneration]| {
         generations
             .iter()
@@ -836,10 +883,7 @@ fn credential(suite: &str, index: u64, expires_at: i64) -> CredentialRow {
 /// Net Certificates: a batch lands whole or not at all (a taken index, a replaced wallet key
 /// or the per-holder limit refuses it), indexes are per suite, a recovery revokes every one
 /// of the holder's, and expired ones drop out of the revoked list and are forgotten.
-#[tokio::test]
-async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery(store: &dyn Store) {
     let holder = store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
@@ -849,21 +893,18 @@ async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
         .await
         .unwrap();
     let later = T0.0 + 1000;
-    let issue = |holder: HolderId, key: u8, rows: Vec<CredentialRow>, now: i64| {
-        let store = store.clone();
-        async move {
-            store
-                .issue_credentials(
-                    holder,
-                    vec![key; 32],
-                    rows,
-                    leaf(),
-                    4,
-                    Timestamp(now),
-                    Timestamp(now - 50),
-                )
-                .await
-        }
+    let issue = |holder: HolderId, key: u8, rows: Vec<CredentialRow>, now: i64| async move {
+        store
+            .issue_credentials(
+                holder,
+                vec![key; 32],
+                rows,
+                leaf(),
+                4,
+                Timestamp(now),
+                Timestamp(now - 50),
+            )
+            .await
     };
     issue(
         holder,
@@ -957,10 +998,9 @@ async fn net_certificates_are_issued_in_batches_and_revoked_on_recovery() {
 /// Deletion empties the holder's row in one transaction: no lookup finds them, the Net ID's
 /// blind index stays taken, guardianships end both ways, Net Certificates and certificates
 /// are revoked; only with the current wallet key, and once.
-#[tokio::test]
-async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+/// The parts of the deletion test every backend runs; each then checks the rows it cannot
+/// read through [`Store`] (`deletion_left_no_link_in_*`).
+async fn deletion_empties_the_holder_and_revokes_what_was_theirs(store: &dyn Store) {
     let guardian = store
         .enroll_holder(new_holder(1), Some(index(0xcc)), None, leaf(), T0)
         .await
@@ -985,19 +1025,16 @@ async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
         )
         .await
         .unwrap();
-    let deleted = |key: u8| {
-        let store = store.clone();
-        async move {
-            store
-                .delete_holder(
-                    guardian,
-                    vec![key; 32],
-                    "cessation_of_operation".to_owned(),
-                    leaf(),
-                    T0,
-                )
-                .await
-        }
+    let deleted = |key: u8| async move {
+        store
+            .delete_holder(
+                guardian,
+                vec![key; 32],
+                "cessation_of_operation".to_owned(),
+                leaf(),
+                T0,
+            )
+            .await
     };
     assert!(matches!(deleted(9).await, Err(Error::NotFound { .. })));
     assert!(store.holder(guardian).await.unwrap().is_some());
@@ -1007,25 +1044,6 @@ async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
     assert!(store.holder_log_indexes(guardian).await.unwrap().is_empty());
 
     assert_eq!(store.holder(guardian).await.unwrap(), None);
-    // The used code stays used, but no longer names the person or the time.
-    let connection = rusqlite_connection(&dir.path().join("netid.sqlite3"));
-    let (person, used_at): (Vec<u8>, i64) = connection
-        .query_row(
-            "SELECT person_index, used_at FROM used_enrollment_codes",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
-    assert_ne!(person, index(1).as_bytes().to_vec());
-    assert_eq!(used_at, 0);
-    let linked: i64 = connection
-        .query_row(
-            "SELECT COUNT(*) FROM certificates WHERE holder_id IS NOT NULL",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    assert_eq!(linked, 0);
     assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
     assert_eq!(store.holder_by_person(&index(1)).await.unwrap(), None);
     assert!(store.guardians_of(child).await.unwrap().is_empty());
@@ -1054,10 +1072,7 @@ async fn deletion_empties_the_holder_and_revokes_what_was_theirs() {
 /// consent is only to an approved field; a field is disclosable only while approved and
 /// consented; a replayed request changes nothing; withdrawal, a new request, a refusal and
 /// deletion end consents, and a re-approval does not bring them back.
-#[tokio::test]
-async fn only_approved_and_consented_fields_are_disclosable() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
     let holder = store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await
@@ -1082,17 +1097,13 @@ async fn only_approved_and_consented_fields_are_disclosable() {
         retention_days: 30,
         status: "requested".to_owned(),
     };
-    let request = |fields: Vec<PlatformField>| {
-        let store = store.clone();
-        async move {
-            store
-                .request_platform_fields("p-1", fields, T0)
-                .await
-                .unwrap()
-        }
+    let request = |fields: Vec<PlatformField>| async move {
+        store
+            .request_platform_fields("p-1", fields, T0)
+            .await
+            .unwrap()
     };
     let decide = |decisions: Vec<(&str, bool)>| {
-        let store = store.clone();
         let decisions: Vec<(String, bool)> = decisions
             .into_iter()
             .map(|(field, approve)| (field.to_owned(), approve))
@@ -1104,7 +1115,6 @@ async fn only_approved_and_consented_fields_are_disclosable() {
         }
     };
     let consent = |fields: &[&str], signed_at: i64| {
-        let store = store.clone();
         let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
         async move {
             store
@@ -1120,10 +1130,7 @@ async fn only_approved_and_consented_fields_are_disclosable() {
                 .await
         }
     };
-    let disclosable = || {
-        let store = store.clone();
-        async move { store.disclosable_fields(holder, "p-1").await.unwrap() }
-    };
+    let disclosable = || async move { store.disclosable_fields(holder, "p-1").await.unwrap() };
     request(vec![field("name"), field("net_id")]).await;
     assert!(matches!(
         consent(&["name"], 1).await,
@@ -1157,21 +1164,18 @@ async fn only_approved_and_consented_fields_are_disclosable() {
             ("net_id".to_owned(), "refused".to_owned())
         ]
     );
-    let withdraw = |signed_at: i64| {
-        let store = store.clone();
-        async move {
-            store
-                .withdraw_consents(
-                    holder,
-                    "p-1",
-                    vec!["name".to_owned()],
-                    Timestamp(signed_at),
-                    leaf(),
-                    T0,
-                )
-                .await
-                .unwrap()
-        }
+    let withdraw = |signed_at: i64| async move {
+        store
+            .withdraw_consents(
+                holder,
+                "p-1",
+                vec!["name".to_owned()],
+                Timestamp(signed_at),
+                leaf(),
+                T0,
+            )
+            .await
+            .unwrap()
     };
     // A withdrawal signed before the consent is a replay; one signed in the same second or
     // later withdraws, once.
@@ -1208,10 +1212,9 @@ async fn only_approved_and_consented_fields_are_disclosable() {
     assert!(disclosable().await.is_empty());
 }
 
-#[tokio::test]
-async fn operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(&dir).await;
+async fn operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion(
+    store: &dyn Store,
+) {
     let holder = store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
         .await

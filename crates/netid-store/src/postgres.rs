@@ -1,0 +1,2182 @@
+//! The PostgreSQL backend: the same [`Store`] with the same semantics as the SQLite backend,
+//! for deployments that run a database server.
+//!
+//! Writers are serialised: every writing transaction first takes one transaction-scoped
+//! advisory lock ([`WRITER_LOCK`]), so writes run one at a time as they do on SQLite. That
+//! keeps the transparency log exact: an append takes `MAX(idx) + 1` inside its transaction,
+//! so indexes have no gaps and commit order is index order, which the sequencer relies on.
+//! Reads take no lock; each runs as one statement and sees what was committed before it.
+//!
+//! Calls run on Tokio's blocking pool with the synchronous `postgres` client, like SQLite
+//! calls, on a small pool of connections of our own (a semaphore bounds them; a connection is
+//! opened when none is idle, and one that broke is dropped rather than returned).
+//!
+//! Text is ordered by `COLLATE "C"` (byte order), as SQLite's `BINARY` collation orders it,
+//! whatever the database's default collation.
+//!
+//! Differences from SQLite that no caller can observe through [`Store`], documented here for
+//! operators: there is no `secure_delete` or WAL truncation; a deleted holder's old row
+//! versions stay in the table until vacuum, and in PostgreSQL's WAL and base backups, as
+//! ciphertext (sealed data, wrapped keys) and blind indexes.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Row, Transaction};
+
+use crate::error::PostgresError;
+use crate::migrations_postgres::MIGRATIONS;
+use crate::types::{
+    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
+    CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    NoticeDeferralRow, OperatorReadRow, PlatformField, PlatformRow, Revocation, RosterRow,
+    StoredNetId, Timestamp, WalletKeyRow,
+};
+use crate::{Conflict, Error, Store};
+
+/// The key of the advisory lock every writing transaction (and migration) takes first: one
+/// constant, so all writers of a database queue on it. The digits spell `netidwr` in ASCII so
+/// that it is recognisable in `pg_locks`.
+const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
+
+/// How to run the pool of connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresOptions {
+    /// The most connections open at once (at least one is used).
+    pub pool_size: usize,
+    /// The longest a statement may run, waiting for the writers' lock included, before the
+    /// server cancels it and the call fails with [`Error::Postgres`]; zero means no limit
+    /// (PostgreSQL's meaning of `statement_timeout = 0`).
+    pub statement_timeout: Duration,
+}
+
+impl Default for PostgresOptions {
+    /// Eight connections, thirty-second statements.
+    fn default() -> Self {
+        Self {
+            pool_size: 8,
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A [`Store`] on a PostgreSQL database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Arc<Pool>,
+}
+
+impl core::fmt::Debug for PostgresStore {
+    // The configuration may hold a password: print nothing of it.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (a `postgres://` URL or a key=value connection
+    /// string) and runs the migrations this build knows. [`Error::TlsNotSupported`] if the URL
+    /// requires TLS; [`Error::SchemaTooNew`] if a newer netid migrated the database.
+    pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self, Error> {
+        let config: postgres::Config = url.parse().map_err(connect_error)?;
+        // `prefer` (the default) falls back to plain TCP without TLS support; anything
+        // stricter would fail later with a less helpful message.
+        if !matches!(
+            config.get_ssl_mode(),
+            postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer
+        ) {
+            return Err(Error::TlsNotSupported);
+        }
+        let pool = Arc::new(Pool {
+            config,
+            statement_timeout: options.statement_timeout,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(tokio::sync::Semaphore::new(options.pool_size.max(1))),
+        });
+        let store = Self { pool };
+        store.run(migrate).await?;
+        Ok(store)
+    }
+
+    /// The schema version of the database.
+    pub async fn schema_version(&self) -> Result<u32, Error> {
+        self.run(schema_version).await
+    }
+
+    /// Runs `call` with a pooled connection on the blocking pool.
+    async fn run<T, F>(&self, call: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Client) -> Result<T, Error> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.pool.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Internal("the postgresql pool's semaphore was closed"))?;
+        let pool = Arc::clone(&self.pool);
+        tokio::task::spawn_blocking(move || {
+            let mut client = pool.take()?;
+            let result = call(&mut client);
+            pool.give_back(client);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| Error::Task)?
+    }
+
+    /// Runs `body` in one writing transaction: it holds the writers' lock, and commits if
+    /// `body` succeeds (dropping the transaction on an error rolls it back).
+    async fn write<T, F>(&self, operation: &'static str, body: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Transaction<'_>) -> Result<T, Error> + Send + 'static,
+    {
+        self.run(move |client| {
+            let mut transaction = begin_write(client, operation)?;
+            let value = body(&mut transaction)?;
+            transaction.commit().map_err(database(operation))?;
+            Ok(value)
+        })
+        .await
+    }
+}
+
+/// Idle connections and the permits that bound how many are open.
+struct Pool {
+    config: postgres::Config,
+    statement_timeout: Duration,
+    idle: Mutex<Vec<Client>>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Pool {
+    /// An idle connection, or a new one.
+    fn take(&self) -> Result<Client, Error> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        match idle {
+            Some(client) => Ok(client),
+            None => self.open(),
+        }
+    }
+
+    /// Returns a connection that still works to the idle list.
+    fn give_back(&self, client: Client) {
+        if !client.is_closed() {
+            self.idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(client);
+        }
+    }
+
+    fn open(&self) -> Result<Client, Error> {
+        let mut client = self.config.connect(NoTls).map_err(connect_error)?;
+        let milliseconds = u64::try_from(self.statement_timeout.as_millis()).unwrap_or(u64::MAX);
+        // A number we format ourselves: nothing from outside reaches this SQL.
+        client
+            .batch_execute(&format!("SET statement_timeout = {milliseconds}"))
+            .map_err(connect_error)?;
+        Ok(client)
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let idle = std::mem::take(
+            self.idle
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        // Closing a synchronous client blocks on its own runtime, which panics on a thread
+        // that drives Tokio tasks, where the last handle to a store is usually dropped: close
+        // them on a thread of their own then. The clients travel in a shared slot that this
+        // thread never drops, so that if the thread cannot start they are leaked (the server
+        // closes them when the process ends) rather than closed here.
+        if !idle.is_empty() && tokio::runtime::Handle::try_current().is_ok() {
+            let slot = Arc::new(Mutex::new(idle));
+            let theirs = Arc::clone(&slot);
+            let closing = std::thread::Builder::new()
+                .name("netid-postgres-close".to_owned())
+                .spawn(move || {
+                    let clients = std::mem::take(
+                        &mut *theirs
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    );
+                    drop(clients);
+                });
+            drop(closing);
+            std::mem::forget(slot);
+        }
+    }
+}
+
+/// Begins a writing transaction and takes the writers' lock, which it holds until it ends.
+fn begin_write<'a>(
+    client: &'a mut Client,
+    operation: &'static str,
+) -> Result<Transaction<'a>, Error> {
+    let mut transaction = client.transaction().map_err(database(operation))?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+        .map_err(database(operation))?;
+    Ok(transaction)
+}
+
+fn schema_version(client: &mut impl GenericClient) -> Result<u32, Error> {
+    let row = client
+        .query_one("SELECT MAX(version) FROM schema_version", &[])
+        .map_err(database("read schema version"))?;
+    let version: Option<i64> = get(&row, 0, "read schema version")?;
+    u32::try_from(version.unwrap_or(0)).map_err(|_| Error::Corrupt {
+        column: "schema_version.version",
+    })
+}
+
+/// Runs the migrations the database lacks, in one transaction holding the writers' lock, so
+/// that two processes starting at once migrate once (the second finds the work done).
+fn migrate(client: &mut Client) -> Result<(), Error> {
+    let failed = |version: u32| move |source| postgres_migration(version, source);
+    let mut transaction = client.transaction().map_err(failed(0))?;
+    transaction
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
+        .map_err(failed(0))?;
+    transaction
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                version BIGINT PRIMARY KEY,
+                applied_at BIGINT NOT NULL DEFAULT (EXTRACT(EPOCH FROM now())::BIGINT)
+            );",
+        )
+        .map_err(failed(0))?;
+    let current = schema_version(&mut transaction)?;
+    let supported = MIGRATIONS.last().map_or(0, |(version, _)| *version);
+    if current > supported {
+        return Err(Error::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    // PostgreSQL databases start at version 11 (see `migrations_postgres`): a version below
+    // the first script's, other than none, was never written by netid.
+    let first = MIGRATIONS.first().map_or(0, |(version, _)| *version);
+    if current != 0 && current < first {
+        return Err(Error::Corrupt {
+            column: "schema_version.version (below the first postgresql schema)",
+        });
+    }
+    for (version, script) in MIGRATIONS.iter().filter(|(version, _)| *version > current) {
+        transaction
+            .batch_execute(script)
+            .map_err(failed(*version))?;
+        transaction
+            .execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                &[&i64::from(*version)],
+            )
+            .map_err(failed(*version))?;
+    }
+    transaction.commit().map_err(failed(supported))
+}
+
+fn connect_error(source: postgres::Error) -> Error {
+    Error::Connect {
+        source: PostgresError::new(source),
+    }
+}
+
+fn postgres_migration(version: u32, source: postgres::Error) -> Error {
+    Error::PostgresMigration {
+        version,
+        source: PostgresError::new(source),
+    }
+}
+
+/// Wraps a PostgreSQL error in [`Error::Postgres`] naming the operation.
+fn database(operation: &'static str) -> impl Fn(postgres::Error) -> Error {
+    move |source| Error::Postgres {
+        operation,
+        source: PostgresError::new(source),
+    }
+}
+
+/// Maps a unique violation (SQLSTATE 23505) to [`Error::AlreadyExists`] via `classify`, which
+/// reads the constraint's name (`holders_person_index_key`), and other errors to
+/// [`Error::Postgres`].
+fn insert_error(
+    operation: &'static str,
+    classify: impl Fn(&str) -> Conflict,
+) -> impl Fn(postgres::Error) -> Error {
+    move |source| {
+        if source.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
+            let constraint = source
+                .as_db_error()
+                .and_then(|db| db.constraint())
+                .unwrap_or_default();
+            Error::AlreadyExists {
+                what: classify(constraint),
+            }
+        } else {
+            database(operation)(source)
+        }
+    }
+}
+
+fn holder_conflict(constraint: &str) -> Conflict {
+    match constraint {
+        "holders_net_id_index_key" => Conflict::NetId,
+        "holders_person_index_key" => Conflict::Person,
+        _ => Conflict::WalletKey,
+    }
+}
+
+/// Column `index` of `row`, a type mismatch or NULL where none belongs being an error rather
+/// than the client's panic.
+fn get<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    index: usize,
+    operation: &'static str,
+) -> Result<T, Error> {
+    row.try_get(index).map_err(database(operation))
+}
+
+/// Runs `sql` and maps each row with `convert`.
+fn rows<T>(
+    client: &mut impl GenericClient,
+    sql: &str,
+    parameters: &[&(dyn ToSql + Sync)],
+    operation: &'static str,
+    convert: impl Fn(&Row) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    client
+        .query(sql, parameters)
+        .map_err(database(operation))?
+        .iter()
+        .map(convert)
+        .collect()
+}
+
+/// Runs `sql`, expecting at most one row, and maps it with `convert`.
+fn optional_row<T>(
+    client: &mut impl GenericClient,
+    sql: &str,
+    parameters: &[&(dyn ToSql + Sync)],
+    operation: &'static str,
+    convert: impl Fn(&Row) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    client
+        .query_opt(sql, parameters)
+        .map_err(database(operation))?
+        .as_ref()
+        .map(convert)
+        .transpose()
+}
+
+/// Runs `sql`, returning how many rows it changed.
+fn execute(
+    client: &mut impl GenericClient,
+    sql: &str,
+    parameters: &[&(dyn ToSql + Sync)],
+    operation: &'static str,
+) -> Result<u64, Error> {
+    client.execute(sql, parameters).map_err(database(operation))
+}
+
+const HOLDER_COLUMNS: &str = "id, net_id_index, sealed_net_id, person_index, \
+     wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, wrapped_data_key, sealed_personal";
+
+fn holder_row(row: &Row) -> Result<HolderRow, Error> {
+    const OPERATION: &str = "read holder";
+    let net_id_index: Option<Vec<u8>> = get(row, 1, OPERATION)?;
+    let sealed_net_id: Option<Vec<u8>> = get(row, 2, OPERATION)?;
+    // A row whose Net ID is still in clear must be sealed (on the service's start) first.
+    let (Some(net_id_index), Some(sealed_net_id)) = (net_id_index, sealed_net_id) else {
+        return Err(Error::Corrupt {
+            column: "holders.sealed_net_id (a legacy row the service has not sealed yet)",
+        });
+    };
+    let person_index: Vec<u8> = get(row, 3, OPERATION)?;
+    Ok(HolderRow {
+        id: HolderId(get(row, 0, OPERATION)?),
+        net_id: StoredNetId {
+            index: BlindIndex::from_column(&net_id_index, "holders.net_id_index")?,
+            sealed: sealed_net_id,
+        },
+        person_index: BlindIndex::from_column(&person_index, "holders.person_index")?,
+        wallet_key: WalletKeyRow {
+            fingerprint: get(row, 4, OPERATION)?,
+            spki: get(row, 5, OPERATION)?,
+            suite: get(row, 6, OPERATION)?,
+        },
+        wrapped_data_key: get(row, 7, OPERATION)?,
+        sealed_personal: get(row, 8, OPERATION)?,
+    })
+}
+
+fn holder_where(
+    client: &mut impl GenericClient,
+    condition: &str,
+    key: &(dyn ToSql + Sync),
+) -> Result<Option<HolderRow>, Error> {
+    optional_row(
+        client,
+        &format!(
+            "SELECT {HOLDER_COLUMNS} FROM holders WHERE {condition} = $1 AND deleted_at IS NULL"
+        ),
+        &[key],
+        "read holder",
+        holder_row,
+    )
+}
+
+/// Claims `code_index` for `person_index`. Codes are one-time: any second use, even by the
+/// same person, is [`Error::EnrollmentCodeClaimed`]; otherwise anyone who learned a used code
+/// could recover (take over) that person's Net ID with a key of their own.
+fn claim_code(
+    transaction: &mut Transaction<'_>,
+    code_index: &BlindIndex,
+    person_index: &BlindIndex,
+    at: Timestamp,
+) -> Result<(), Error> {
+    let used = optional_row(
+        transaction,
+        "SELECT 1 FROM used_enrollment_codes WHERE code_index = $1",
+        &[&code_index.as_bytes().as_slice()],
+        "read enrollment code",
+        |_| Ok(()),
+    )?;
+    if used.is_some() {
+        return Err(Error::EnrollmentCodeClaimed);
+    }
+    execute(
+        transaction,
+        "INSERT INTO used_enrollment_codes (code_index, person_index, used_at) \
+         VALUES ($1, $2, $3)",
+        &[
+            &code_index.as_bytes().as_slice(),
+            &person_index.as_bytes().as_slice(),
+            &at.0,
+        ],
+        "claim enrollment code",
+    )
+    .map(drop)
+}
+
+fn record_guardianship(
+    transaction: &mut Transaction<'_>,
+    minor: HolderId,
+    guardian: Option<HolderId>,
+    at: Timestamp,
+) -> Result<(), Error> {
+    if let Some(guardian) = guardian {
+        execute(
+            transaction,
+            "INSERT INTO guardianships (minor_id, guardian_id, recorded_at) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&minor.0, &guardian.0, &at.0],
+            "record guardianship",
+        )?;
+    }
+    Ok(())
+}
+
+/// Appends `leaf` to the log inside `transaction`, as an entry of `holder` if given, and
+/// returns its index. The index is the next one: the transaction holds the writers' lock, so
+/// no other append runs until it ends, and there are no gaps.
+fn append_log(
+    transaction: &mut Transaction<'_>,
+    leaf: &[u8],
+    holder: Option<HolderId>,
+) -> Result<i64, Error> {
+    let row = transaction
+        .query_one(
+            "INSERT INTO log_entries (idx, leaf, holder_id) \
+             VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries), $1, $2) RETURNING idx",
+            &[&leaf, &holder.map(|holder| holder.0)],
+        )
+        .map_err(database("append log entry"))?;
+    get(&row, 0, "append log entry")
+}
+
+const CERTIFICATE_COLUMNS: &str =
+    "serial, holder_id, profile, der, not_after, issued_at, revoked_at, reason";
+
+fn certificate_row(row: &Row) -> Result<CertificateRow, Error> {
+    const OPERATION: &str = "read certificate";
+    let revoked_at: Option<i64> = get(row, 6, OPERATION)?;
+    let reason: Option<String> = get(row, 7, OPERATION)?;
+    Ok(CertificateRow {
+        serial: get(row, 0, OPERATION)?,
+        holder: get::<Option<i64>>(row, 1, OPERATION)?.map(HolderId),
+        profile: get(row, 2, OPERATION)?,
+        der: get(row, 3, OPERATION)?,
+        not_after: Timestamp(get(row, 4, OPERATION)?),
+        issued_at: Timestamp(get(row, 5, OPERATION)?),
+        revoked: revoked_at
+            .zip(reason)
+            .map(|(at, reason)| (Timestamp(at), reason)),
+    })
+}
+
+/// The certificates matching `condition` (SQL after `WHERE`, its `$N` bound to
+/// `parameters`), in `order`.
+fn certificate_rows(
+    client: &mut impl GenericClient,
+    condition: &str,
+    parameters: &[&(dyn ToSql + Sync)],
+    order: &str,
+    operation: &'static str,
+) -> Result<Vec<CertificateRow>, Error> {
+    rows(
+        client,
+        &format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE {condition} ORDER BY {order}"
+        ),
+        parameters,
+        operation,
+        certificate_row,
+    )
+}
+
+fn insert_certificate_row(
+    transaction: &mut Transaction<'_>,
+    certificate: &CertificateRow,
+) -> Result<(), Error> {
+    let (revoked_at, reason) = certificate
+        .revoked
+        .clone()
+        .map_or((None, None), |(at, reason)| (Some(at.0), Some(reason)));
+    transaction
+        .execute(
+            &format!(
+                "INSERT INTO certificates ({CERTIFICATE_COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ),
+            &[
+                &certificate.serial,
+                &certificate.holder.map(|holder| holder.0),
+                &certificate.profile,
+                &certificate.der,
+                &certificate.not_after.0,
+                &certificate.issued_at.0,
+                &revoked_at,
+                &reason,
+            ],
+        )
+        .map(drop)
+        .map_err(insert_error("insert certificate", |_| {
+            Conflict::Certificate
+        }))
+}
+
+/// The fields `client_id` may receive of `holder` now: approved, with a live consent.
+fn disclosable(
+    client: &mut impl GenericClient,
+    holder: HolderId,
+    client_id: &str,
+) -> Result<Vec<String>, Error> {
+    rows(
+        client,
+        "SELECT c.field FROM consents c JOIN platform_fields f \
+         ON f.client_id = c.client_id AND f.field = c.field \
+         WHERE c.holder_id = $1 AND c.client_id = $2 AND c.withdrawn_at IS NULL \
+         AND f.status = 'approved' ORDER BY c.field COLLATE \"C\"",
+        &[&holder.0, &client_id],
+        "read consents",
+        |row| get(row, 0, "read consents"),
+    )
+}
+
+/// 32 bytes from the operating system's generator: what SQLite's `randomblob(32)` gives, drawn
+/// here because PostgreSQL has no random bytes without an extension.
+fn random_bytes() -> Result<Vec<u8>, Error> {
+    let mut bytes = vec![0; 32];
+    getrandom::fill(&mut bytes).map_err(|_| Error::Random)?;
+    Ok(bytes)
+}
+
+fn to_u64(value: i64, column: &'static str) -> Result<u64, Error> {
+    u64::try_from(value).map_err(|_| Error::Corrupt { column })
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        let name = name.to_owned();
+        self.run(move |client| {
+            optional_row(
+                client,
+                "SELECT sealed FROM service_keys WHERE name = $1",
+                &[&name],
+                "read service key",
+                |row| get(row, 0, "read service key"),
+            )
+        })
+        .await
+    }
+
+    async fn insert_service_key(
+        &self,
+        name: &str,
+        sealed: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let name = name.to_owned();
+        self.write("insert service key", move |transaction| {
+            transaction
+                .execute(
+                    "INSERT INTO service_keys (name, sealed, created_at) VALUES ($1, $2, $3)",
+                    &[&name, &sealed, &at.0],
+                )
+                .map(drop)
+                .map_err(insert_error("insert service key", |_| Conflict::ServiceKey))
+        })
+        .await
+    }
+
+    async fn has_service_keys(&self) -> Result<bool, Error> {
+        self.run(|client| {
+            let row = client
+                .query_one("SELECT EXISTS (SELECT 1 FROM service_keys)", &[])
+                .map_err(database("count service keys"))?;
+            get(&row, 0, "count service keys")
+        })
+        .await
+    }
+
+    async fn initialise(
+        &self,
+        service_keys: Vec<(String, Vec<u8>)>,
+        operator_credential_hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.write("first-run initialisation", move |transaction| {
+            for (name, sealed) in &service_keys {
+                transaction
+                    .execute(
+                        "INSERT INTO service_keys (name, sealed, created_at) VALUES ($1, $2, $3)",
+                        &[name, sealed, &at.0],
+                    )
+                    .map_err(insert_error("insert service key", |_| Conflict::ServiceKey))?;
+            }
+            execute(
+                transaction,
+                "INSERT INTO operator_credentials (id, credential_hash, created_at) \
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)",
+                &[&operator_credential_hash, &at.0],
+                "insert operator credential",
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
+        self.write("insert operator credential", move |transaction| {
+            execute(
+                transaction,
+                "INSERT INTO operator_credentials (id, credential_hash, created_at) \
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)",
+                &[&hash, &at.0],
+                "insert operator credential",
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn replace_operator_credentials(
+        &self,
+        hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.write("credential replacement", move |transaction| {
+            execute(
+                transaction,
+                "DELETE FROM operator_credentials",
+                &[],
+                "withdraw operator credentials",
+            )?;
+            execute(
+                transaction,
+                "INSERT INTO operator_credentials (id, credential_hash, created_at) \
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)",
+                &[&hash, &at.0],
+                "insert operator credential",
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error> {
+        self.run(|client| {
+            rows(
+                client,
+                "SELECT credential_hash FROM operator_credentials ORDER BY id",
+                &[],
+                "read operator credentials",
+                |row| get(row, 0, "read operator credentials"),
+            )
+        })
+        .await
+    }
+
+    async fn upsert_authority(
+        &self,
+        authority: AuthorityRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        self.write("authority registration", move |transaction| {
+            execute(
+                transaction,
+                "INSERT INTO authorities (name, suite, public_key_spki, registered_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET \
+                 suite = excluded.suite, public_key_spki = excluded.public_key_spki, \
+                 registered_at = excluded.registered_at",
+                &[
+                    &authority.name,
+                    &authority.suite,
+                    &authority.public_key_spki,
+                    &authority.registered_at.0,
+                ],
+                "upsert authority",
+            )?;
+            append_log(transaction, &log_entry, None).map(drop)
+        })
+        .await
+    }
+
+    async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error> {
+        let name = name.to_owned();
+        self.run(move |client| {
+            optional_row(
+                client,
+                "SELECT name, suite, public_key_spki, registered_at FROM authorities \
+                 WHERE name = $1",
+                &[&name],
+                "read authority",
+                |row| {
+                    Ok(AuthorityRow {
+                        name: get(row, 0, "read authority")?,
+                        suite: get(row, 1, "read authority")?,
+                        public_key_spki: get(row, 2, "read authority")?,
+                        registered_at: Timestamp(get(row, 3, "read authority")?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn replace_roster(
+        &self,
+        authority: &str,
+        issued_at: &str,
+        records: Vec<RosterRow>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let authority = authority.to_owned();
+        let issued_at = issued_at.to_owned();
+        self.write("roster load", move |transaction| {
+            let loaded: Option<Option<String>> = optional_row(
+                transaction,
+                "SELECT roster_issued_at FROM authorities WHERE name = $1",
+                &[&authority],
+                "read authority",
+                |row| get(row, 0, "read authority"),
+            )?;
+            let Some(loaded) = loaded else {
+                return Err(Error::NotFound { what: "authority" });
+            };
+            // ISO dates compare as strings; a roster of the same day may be reloaded.
+            if loaded.is_some_and(|loaded| issued_at < loaded) {
+                return Err(Error::StaleRoster);
+            }
+            execute(
+                transaction,
+                "UPDATE authorities SET roster_issued_at = $2 WHERE name = $1",
+                &[&authority, &issued_at],
+                "record roster date",
+            )?;
+            execute(
+                transaction,
+                "DELETE FROM roster_records WHERE authority = $1",
+                &[&authority],
+                "clear roster",
+            )?;
+            let insert = transaction
+                .prepare(
+                    // This authority's old records are gone: a conflict left is another
+                    // authority's record, which one authority must never overwrite.
+                    "INSERT INTO roster_records \
+                     (document_index, authority, person_index, sealed, loaded_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_index) DO NOTHING",
+                )
+                .map_err(database("insert roster record"))?;
+            for record in &records {
+                let inserted = transaction
+                    .execute(
+                        &insert,
+                        &[
+                            &record.document_index.as_bytes().as_slice(),
+                            &authority,
+                            &record.person_index.as_bytes().as_slice(),
+                            &record.sealed,
+                            &at.0,
+                        ],
+                    )
+                    .map_err(database("insert roster record"))?;
+                if inserted == 0 {
+                    // Dropping the transaction rolls the whole load back.
+                    return Err(Error::AlreadyExists {
+                        what: Conflict::RosterRecord,
+                    });
+                }
+            }
+            append_log(transaction, &log_entry, None).map(drop)
+        })
+        .await
+    }
+
+    async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error> {
+        let key = *document_index.as_bytes();
+        self.run(move |client| {
+            optional_row(
+                client,
+                "SELECT person_index, sealed FROM roster_records WHERE document_index = $1",
+                &[&key.as_slice()],
+                "read roster record",
+                |row| {
+                    let person_index: Vec<u8> = get(row, 0, "read roster record")?;
+                    Ok(RosterRow {
+                        document_index: BlindIndex::new(key),
+                        person_index: BlindIndex::from_column(
+                            &person_index,
+                            "roster_records.person_index",
+                        )?,
+                        sealed: get(row, 1, "read roster record")?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn holder_by_person(
+        &self,
+        person_index: &BlindIndex,
+    ) -> Result<Option<HolderRow>, Error> {
+        let key = person_index.as_bytes().to_vec();
+        self.run(move |client| holder_where(client, "person_index", &key))
+            .await
+    }
+
+    async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error> {
+        let key = fingerprint.to_vec();
+        self.run(move |client| holder_where(client, "wallet_key_fingerprint", &key))
+            .await
+    }
+
+    async fn holder(&self, id: HolderId) -> Result<Option<HolderRow>, Error> {
+        self.run(move |client| holder_where(client, "id", &id.0))
+            .await
+    }
+
+    async fn enroll_holder(
+        &self,
+        holder: NewHolder,
+        code_index: Option<BlindIndex>,
+        guardian: Option<HolderId>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<HolderId, Error> {
+        self.write("enroll", move |transaction| {
+            if let Some(code_index) = &code_index {
+                claim_code(transaction, code_index, &holder.person_index, at)?;
+            }
+            let row = transaction
+                .query_one(
+                    "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
+                     wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
+                     wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
+                     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM holders), \
+                     $1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                    &[
+                        &holder.net_id.index.as_bytes().as_slice(),
+                        &holder.net_id.sealed,
+                        &holder.person_index.as_bytes().as_slice(),
+                        &holder.wallet_key.fingerprint,
+                        &holder.wallet_key.spki,
+                        &holder.wallet_key.suite,
+                        &holder.wrapped_data_key,
+                        &holder.sealed_personal,
+                        &at.0,
+                    ],
+                )
+                .map_err(insert_error("insert holder", holder_conflict))?;
+            let id = HolderId(get(&row, 0, "insert holder")?);
+            record_guardianship(transaction, id, guardian, at)?;
+            append_log(transaction, &log_entry, Some(id))?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn replace_wallet_key(
+        &self,
+        holder: HolderId,
+        new_key: WalletKeyRow,
+        code_index: Option<BlindIndex>,
+        guardian: Option<HolderId>,
+        log_entry: Vec<u8>,
+        revocations: Vec<Revocation>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.write("wallet key replacement", move |transaction| {
+            const READ: &str = "read holder";
+            let current = optional_row(
+                transaction,
+                "SELECT person_index, wallet_key_fingerprint, wallet_key_spki, \
+                 wallet_key_suite FROM holders WHERE id = $1",
+                &[&holder.0],
+                READ,
+                |row| {
+                    Ok((
+                        get::<Vec<u8>>(row, 0, READ)?,
+                        get::<Vec<u8>>(row, 1, READ)?,
+                        get::<Vec<u8>>(row, 2, READ)?,
+                        get::<String>(row, 3, READ)?,
+                    ))
+                },
+            )?;
+            let Some((person_index, fingerprint, spki, suite)) = current else {
+                return Err(Error::NotFound { what: "holder" });
+            };
+            if let Some(code_index) = &code_index {
+                let person_index = BlindIndex::from_column(&person_index, "holders.person_index")?;
+                claim_code(transaction, code_index, &person_index, at)?;
+            }
+            if fingerprint != new_key.fingerprint {
+                execute(
+                    transaction,
+                    "INSERT INTO retired_wallet_keys (holder_id, wallet_key_fingerprint, \
+                     wallet_key_spki, wallet_key_suite, retired_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    &[&holder.0, &fingerprint, &spki, &suite, &at.0],
+                    "retire wallet key",
+                )?;
+                transaction
+                    .execute(
+                        "UPDATE holders SET wallet_key_fingerprint = $2, wallet_key_spki = $3, \
+                         wallet_key_suite = $4, updated_at = $5 WHERE id = $1",
+                        &[
+                            &holder.0,
+                            &new_key.fingerprint,
+                            &new_key.spki,
+                            &new_key.suite,
+                            &at.0,
+                        ],
+                    )
+                    .map_err(insert_error("replace wallet key", |_| Conflict::WalletKey))?;
+                // The lost wallet may hold Net Certificates: none of them stays valid.
+                execute(
+                    transaction,
+                    "UPDATE credentials SET revoked_at = $2 \
+                     WHERE holder_id = $1 AND revoked_at IS NULL",
+                    &[&holder.0, &at.0],
+                    "revoke net certificates",
+                )?;
+            }
+            record_guardianship(transaction, holder, guardian, at)?;
+            append_log(transaction, &log_entry, Some(holder))?;
+            for revocation in &revocations {
+                let revoked = execute(
+                    transaction,
+                    "UPDATE certificates SET revoked_at = $3, reason = $4 \
+                     WHERE serial = $1 AND holder_id = $2 AND revoked_at IS NULL",
+                    &[&revocation.serial, &holder.0, &at.0, &revocation.reason],
+                    "revoke certificate",
+                )?;
+                if revoked > 0 {
+                    append_log(transaction, &revocation.log_entry, Some(holder))?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn retired_wallet_keys(&self, holder: HolderId) -> Result<Vec<WalletKeyRow>, Error> {
+        self.run(move |client| {
+            const READ: &str = "read retired wallet keys";
+            rows(
+                client,
+                "SELECT wallet_key_fingerprint, wallet_key_spki, wallet_key_suite \
+                 FROM retired_wallet_keys WHERE holder_id = $1 ORDER BY retired_at, seq",
+                &[&holder.0],
+                READ,
+                |row| {
+                    Ok(WalletKeyRow {
+                        fingerprint: get(row, 0, READ)?,
+                        spki: get(row, 1, READ)?,
+                        suite: get(row, 2, READ)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn wards_of(&self, guardian: HolderId) -> Result<Vec<HolderRow>, Error> {
+        self.run(move |client| {
+            let columns = HOLDER_COLUMNS
+                .split(", ")
+                .map(|column| format!("h.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            rows(
+                client,
+                &format!(
+                    "SELECT {columns} FROM holders h JOIN guardianships g ON g.minor_id = h.id \
+                     WHERE g.guardian_id = $1 ORDER BY h.id"
+                ),
+                &[&guardian.0],
+                "read wards",
+                holder_row,
+            )
+        })
+        .await
+    }
+
+    async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error> {
+        self.run(move |client| {
+            rows(
+                client,
+                "SELECT guardian_id FROM guardianships WHERE minor_id = $1 ORDER BY guardian_id",
+                &[&holder.0],
+                "read guardianships",
+                |row| get(row, 0, "read guardianships").map(HolderId),
+            )
+        })
+        .await
+    }
+
+    async fn insert_platform(
+        &self,
+        platform: PlatformRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        self.write("platform registration", move |transaction| {
+            transaction
+                .execute(
+                    "INSERT INTO platforms (client_id, credential_hash, sector, name, \
+                     registered_at) VALUES ($1, $2, $3, $4, $5)",
+                    &[
+                        &platform.client_id,
+                        &platform.credential_hash,
+                        &platform.sector,
+                        &platform.name,
+                        &platform.registered_at.0,
+                    ],
+                )
+                .map_err(insert_error("insert platform", |_| Conflict::Platform))?;
+            append_log(transaction, &log_entry, None).map(drop)
+        })
+        .await
+    }
+
+    async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |client| {
+            const READ: &str = "read platform";
+            optional_row(
+                client,
+                "SELECT client_id, credential_hash, sector, name, registered_at \
+                 FROM platforms WHERE client_id = $1",
+                &[&client_id],
+                READ,
+                |row| {
+                    Ok(PlatformRow {
+                        client_id: get(row, 0, READ)?,
+                        credential_hash: get(row, 1, READ)?,
+                        sector: get(row, 2, READ)?,
+                        name: get(row, 3, READ)?,
+                        registered_at: Timestamp(get(row, 4, READ)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn record_verification(
+        &self,
+        client_id: &str,
+        nonce_index: BlindIndex,
+        expires_at: Timestamp,
+        holder: HolderId,
+        wallet_key: Vec<u8>,
+        log_entry: Vec<u8>,
+        disclosure_entry: Vec<u8>,
+        now: Timestamp,
+    ) -> Result<Vec<String>, Error> {
+        let client_id = client_id.to_owned();
+        self.write("verification", move |transaction| {
+            // The holder as authenticated, still: not deleted, no recovery since.
+            let current = optional_row(
+                transaction,
+                "SELECT id FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2 \
+                 AND deleted_at IS NULL",
+                &[&holder.0, &wallet_key],
+                "read holder",
+                |_| Ok(()),
+            )?;
+            if current.is_none() {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            }
+            execute(
+                transaction,
+                "DELETE FROM used_presentation_nonces WHERE expires_at < $1",
+                &[&now.0],
+                "purge nonces",
+            )?;
+            transaction
+                .execute(
+                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
+                     VALUES ($1, $2, $3)",
+                    &[
+                        &client_id,
+                        &nonce_index.as_bytes().as_slice(),
+                        &expires_at.0,
+                    ],
+                )
+                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            append_log(transaction, &log_entry, Some(holder))?;
+            // Consents live at this moment, read in the transaction that records the act.
+            let disclosed = disclosable(transaction, holder, &client_id)?;
+            if !disclosed.is_empty() {
+                append_log(transaction, &disclosure_entry, Some(holder))?;
+            }
+            Ok(disclosed)
+        })
+        .await
+    }
+
+    async fn log_size(&self) -> Result<u64, Error> {
+        self.run(|client| {
+            let row = client
+                .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", &[])
+                .map_err(database("read log size"))?;
+            to_u64(get(&row, 0, "read log size")?, "log_entries.idx")
+        })
+        .await
+    }
+
+    async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, Error> {
+        self.run(move |client| {
+            rows(
+                client,
+                "SELECT leaf FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                &[&to_i64(start), &to_i64(end)],
+                "read log entries",
+                |row| get(row, 0, "read log entries"),
+            )
+        })
+        .await
+    }
+
+    async fn holder_log_indexes(&self, holder: HolderId) -> Result<Vec<u64>, Error> {
+        self.run(move |client| {
+            rows(
+                client,
+                "SELECT idx FROM log_entries WHERE holder_id = $1 ORDER BY idx",
+                &[&holder.0],
+                "read holder log entries",
+                |row| to_u64(get(row, 0, "read holder log entries")?, "log_entries.idx"),
+            )
+        })
+        .await
+    }
+
+    async fn insert_checkpoint(&self, size: u64, note: String, at: Timestamp) -> Result<(), Error> {
+        self.write("checkpoint", move |transaction| {
+            transaction
+                .execute(
+                    "INSERT INTO log_checkpoints (size, note, signed_at) VALUES ($1, $2, $3)",
+                    &[&to_i64(size), &note, &at.0],
+                )
+                .map_err(insert_error("insert checkpoint", |_| Conflict::Checkpoint))?;
+            // Only the latest is needed (to check the log on start); keeping every one would
+            // let anyone who polls the checkpoint grow the table.
+            execute(
+                transaction,
+                "DELETE FROM log_checkpoints WHERE size < $1",
+                &[&to_i64(size)],
+                "prune checkpoints",
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, Error> {
+        self.run(|client| {
+            const READ: &str = "read latest checkpoint";
+            optional_row(
+                client,
+                "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1",
+                &[],
+                READ,
+                |row| {
+                    Ok((
+                        to_u64(get(row, 0, READ)?, "log_checkpoints.size")?,
+                        get(row, 1, READ)?,
+                    ))
+                },
+            )
+        })
+        .await
+    }
+
+    async fn legacy_net_ids(&self) -> Result<Vec<(HolderId, String)>, Error> {
+        // PostgreSQL databases start at schema 11: no row ever held a clear Net ID, so this
+        // finds none; the query is SQLite's, for a database copied over from one.
+        self.run(|client| {
+            const READ: &str = "read legacy net ids";
+            rows(
+                client,
+                "SELECT id, legacy_net_id FROM holders WHERE legacy_net_id IS NOT NULL",
+                &[],
+                READ,
+                |row| Ok((HolderId(get(row, 0, READ)?), get(row, 1, READ)?)),
+            )
+        })
+        .await
+    }
+
+    async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error> {
+        self.write("seal legacy net id", move |transaction| {
+            let updated = transaction
+                .execute(
+                    "UPDATE holders SET net_id_index = $2, sealed_net_id = $3, \
+                     legacy_net_id = NULL WHERE id = $1 AND legacy_net_id IS NOT NULL",
+                    &[
+                        &holder.0,
+                        &net_id.index.as_bytes().as_slice(),
+                        &net_id.sealed,
+                    ],
+                )
+                .map_err(insert_error("seal legacy net id", holder_conflict))?;
+            if updated == 0 {
+                return Err(Error::NotFound {
+                    what: "holder with a legacy net id",
+                });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error> {
+        self.run(|client| {
+            const READ: &str = "read ca generations";
+            rows(
+                client,
+                "SELECT id, key_name, root, issuing, responder, status, final_crl, handover \
+                 FROM ca_generations ORDER BY id",
+                &[],
+                READ,
+                |row| {
+                    let status: String = get(row, 5, READ)?;
+                    Ok(CaGeneration {
+                        id: get(row, 0, READ)?,
+                        key_name: get(row, 1, READ)?,
+                        root: get(row, 2, READ)?,
+                        issuing: get(row, 3, READ)?,
+                        responder: get(row, 4, READ)?,
+                        status: CaGenerationStatus::from_name(&status).ok_or(Error::Corrupt {
+                            column: "ca_generations.status",
+                        })?,
+                        final_crl: get(row, 6, READ)?,
+                        handover: get(row, 7, READ)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn change_ca(
+        &self,
+        change: CaChange,
+        issued: Vec<CertificateRow>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.write("ca change", move |transaction| {
+            match &change {
+                CaChange::Install(generation) => {
+                    execute(
+                        transaction,
+                        "UPDATE ca_generations SET status = 'retired', changed_at = $1 \
+                         WHERE status = 'current'",
+                        &[&at.0],
+                        "retire the current ca",
+                    )?;
+                    insert_ca_generation(transaction, generation, CaGenerationStatus::Current, at)?;
+                }
+                CaChange::Recertify {
+                    id,
+                    root,
+                    issuing,
+                    responder,
+                } => {
+                    let changed = execute(
+                        transaction,
+                        "UPDATE ca_generations SET root = $2, issuing = $3, responder = $4, \
+                         changed_at = $5 WHERE id = $1 AND status IN ('current', 'retired')",
+                        &[id, root, issuing, responder, &at.0],
+                        "recertify a ca",
+                    )?;
+                    if changed != 1 {
+                        return Err(Error::NotFound {
+                            what: "ca generation",
+                        });
+                    }
+                }
+                CaChange::Inherit(generations) => {
+                    for generation in generations {
+                        insert_ca_generation(
+                            transaction,
+                            generation,
+                            CaGenerationStatus::Inherited,
+                            at,
+                        )?;
+                    }
+                }
+                CaChange::HandOver {
+                    final_crls,
+                    package,
+                } => {
+                    execute(
+                        transaction,
+                        "UPDATE ca_generations SET handover = $1 WHERE status = 'current'",
+                        &[package],
+                        "record the handover package",
+                    )?;
+                    for (id, crl) in final_crls {
+                        let changed = execute(
+                            transaction,
+                            "UPDATE ca_generations SET status = 'handed_over', \
+                             final_crl = $2, changed_at = $3 \
+                             WHERE id = $1 AND status IN ('current', 'retired')",
+                            &[id, crl, &at.0],
+                            "hand over a ca",
+                        )?;
+                        if changed != 1 {
+                            return Err(Error::NotFound {
+                                what: "ca generation that still signs",
+                            });
+                        }
+                    }
+                }
+            }
+            for certificate in &issued {
+                insert_certificate_row(transaction, certificate)?;
+            }
+            append_log(transaction, &log_entry, None).map(drop)
+        })
+        .await
+    }
+
+    async fn insert_certificate(
+        &self,
+        certificate: CertificateRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        self.write("certificate issuance", move |transaction| {
+            insert_certificate_row(transaction, &certificate)?;
+            append_log(transaction, &log_entry, certificate.holder).map(drop)
+        })
+        .await
+    }
+
+    async fn expiring_certificates(&self, before: Timestamp) -> Result<Vec<CertificateRow>, Error> {
+        self.run(move |client| {
+            certificate_rows(
+                client,
+                "revoked_at IS NULL AND not_after <= $1",
+                &[&before.0],
+                "not_after, serial",
+                "read expiring certificates",
+            )
+        })
+        .await
+    }
+
+    async fn issue_credentials(
+        &self,
+        holder: HolderId,
+        wallet_key: Vec<u8>,
+        credentials: Vec<CredentialRow>,
+        log_entry: Vec<u8>,
+        limit: u64,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), Error> {
+        self.write("net certificate issuance", move |transaction| {
+            let current: Option<Vec<u8>> = optional_row(
+                transaction,
+                "SELECT wallet_key_fingerprint FROM holders WHERE id = $1",
+                &[&holder.0],
+                "read holder",
+                |row| get(row, 0, "read holder"),
+            )?;
+            if current.as_deref() != Some(wallet_key.as_slice()) {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            }
+            execute(
+                transaction,
+                "DELETE FROM credentials WHERE expires_at < $1",
+                &[&forget_before.0],
+                "forget expired net certificates",
+            )?;
+            let row = transaction
+                .query_one(
+                    "SELECT COUNT(*) FROM credentials WHERE holder_id = $1 AND expires_at > $2",
+                    &[&holder.0, &now.0],
+                )
+                .map_err(database("count net certificates"))?;
+            let unexpired: i64 = get(&row, 0, "count net certificates")?;
+            let after = to_u64(unexpired, "COUNT(credentials)")?
+                .saturating_add(u64::try_from(credentials.len()).unwrap_or(u64::MAX));
+            if after > limit {
+                return Err(Error::CredentialLimit { limit });
+            }
+            for credential in &credentials {
+                transaction
+                    .execute(
+                        "INSERT INTO credentials (suite, status_index, holder_id, issued_at, \
+                         expires_at) VALUES ($1, $2, $3, $4, $5)",
+                        &[
+                            &credential.suite,
+                            &to_i64(credential.status_index),
+                            &holder.0,
+                            &credential.issued_at.0,
+                            &credential.expires_at.0,
+                        ],
+                    )
+                    .map_err(insert_error("insert net certificate", |_| {
+                        Conflict::StatusIndex
+                    }))?;
+            }
+            append_log(transaction, &log_entry, Some(holder)).map(drop)
+        })
+        .await
+    }
+
+    async fn revoked_credentials(&self, suite: &str, since: Timestamp) -> Result<Vec<u64>, Error> {
+        let suite = suite.to_owned();
+        self.run(move |client| {
+            const READ: &str = "read revoked net certificates";
+            rows(
+                client,
+                "SELECT status_index FROM credentials \
+                 WHERE suite = $1 AND revoked_at IS NOT NULL AND expires_at > $2",
+                &[&suite, &since.0],
+                READ,
+                |row| to_u64(get(row, 0, READ)?, "credentials.status_index"),
+            )
+        })
+        .await
+    }
+
+    async fn delete_holder(
+        &self,
+        holder: HolderId,
+        wallet_key: Vec<u8>,
+        reason: String,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        // Drawn before the transaction so that it holds the writers' lock no longer than needed.
+        let (person_filler, key_filler, code_salt) =
+            (random_bytes()?, random_bytes()?, random_bytes()?);
+        self.write("deletion", move |transaction| {
+            // Only the holder as authenticated: a recovery that came first wins.
+            let person_index: Option<Vec<u8>> = optional_row(
+                transaction,
+                "SELECT person_index FROM holders \
+                 WHERE id = $1 AND wallet_key_fingerprint = $2 AND deleted_at IS NULL",
+                &[&holder.0, &wallet_key],
+                "read holder",
+                |row| get(row, 0, "read holder"),
+            )?;
+            let Some(person_index) = person_index else {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            };
+            execute(
+                transaction,
+                "UPDATE holders SET sealed_net_id = ''::bytea, person_index = $3, \
+                 wallet_key_fingerprint = $4, wallet_key_spki = ''::bytea, \
+                 wrapped_data_key = ''::bytea, sealed_personal = ''::bytea, enrolled_at = 0, \
+                 updated_at = $2, deleted_at = $2 WHERE id = $1",
+                &[&holder.0, &at.0, &person_filler, &key_filler],
+                "empty holder",
+            )?;
+            // The codes stay used (single use), but no longer name the person or the time.
+            // Each gets its own random-looking filler, as `randomblob` gives each row in
+            // SQLite: the hash of a discarded random salt and the row's code.
+            execute(
+                transaction,
+                "UPDATE used_enrollment_codes SET person_index = sha256($2 || code_index), \
+                 used_at = 0 WHERE person_index = $1",
+                &[&person_index, &code_salt],
+                "unlink used codes",
+            )?;
+            execute(
+                transaction,
+                "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
+                &[&holder.0],
+                "forget retired wallet keys",
+            )?;
+            execute(
+                transaction,
+                "DELETE FROM guardianships WHERE minor_id = $1 OR guardian_id = $1",
+                &[&holder.0],
+                "end guardianships",
+            )?;
+            execute(
+                transaction,
+                "DELETE FROM consents WHERE holder_id = $1",
+                &[&holder.0],
+                "end consents",
+            )?;
+            // The reads stay counted; which holder they were about, and the keys that would
+            // reveal their entries, go.
+            execute(
+                transaction,
+                "UPDATE operator_reads SET holder_id = NULL, sealed_tag_key = NULL \
+                 WHERE holder_id = $1",
+                &[&holder.0],
+                "unlink operator reads",
+            )?;
+            execute(
+                transaction,
+                "UPDATE credentials SET revoked_at = $2 WHERE holder_id = $1 AND revoked_at IS NULL",
+                &[&holder.0, &at.0],
+                "revoke net certificates",
+            )?;
+            execute(
+                transaction,
+                "UPDATE certificates SET revoked_at = $2, reason = $3 \
+                 WHERE holder_id = $1 AND revoked_at IS NULL",
+                &[&holder.0, &at.0, &reason],
+                "revoke certificates",
+            )?;
+            execute(
+                transaction,
+                "UPDATE certificates SET holder_id = NULL WHERE holder_id = $1",
+                &[&holder.0],
+                "unlink certificates",
+            )?;
+            append_log(transaction, &log_entry, None)?;
+            // The entries stay in the log; the service forgets which were the holder's.
+            execute(
+                transaction,
+                "UPDATE log_entries SET holder_id = NULL WHERE holder_id = $1",
+                &[&holder.0],
+                "unlink log entries",
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn request_platform_fields(
+        &self,
+        client_id: &str,
+        fields: Vec<PlatformField>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.write("profile request", move |transaction| {
+            execute(
+                transaction,
+                "DELETE FROM platform_fields WHERE client_id = $1",
+                &[&client_id],
+                "replace profile",
+            )?;
+            // Consents were to the terms asked before: they end with them.
+            execute(
+                transaction,
+                "DELETE FROM consents WHERE client_id = $1",
+                &[&client_id],
+                "end consents",
+            )?;
+            for field in &fields {
+                execute(
+                    transaction,
+                    "INSERT INTO platform_fields (client_id, field, legal_basis, purpose, \
+                     retention_days, status, changed_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'requested', $6)",
+                    &[
+                        &client_id,
+                        &field.field,
+                        &field.legal_basis,
+                        &field.purpose,
+                        &i64::from(field.retention_days),
+                        &at.0,
+                    ],
+                    "request a field",
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn decide_platform_fields(
+        &self,
+        client_id: &str,
+        decisions: Vec<(String, bool)>,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.write("profile decision", move |transaction| {
+            for (field, approve) in &decisions {
+                let status = if *approve { "approved" } else { "refused" };
+                let decided = execute(
+                    transaction,
+                    "UPDATE platform_fields SET status = $3, changed_at = $4 \
+                     WHERE client_id = $1 AND field = $2",
+                    &[&client_id, field, &status, &at.0],
+                    "decide a field",
+                )?;
+                if decided != 1 {
+                    return Err(Error::NotFound {
+                        what: "requested field",
+                    });
+                }
+                if !approve {
+                    execute(
+                        transaction,
+                        "DELETE FROM consents WHERE client_id = $1 AND field = $2",
+                        &[&client_id, field],
+                        "end consents",
+                    )?;
+                }
+            }
+            append_log(transaction, &log_entry, None).map(drop)
+        })
+        .await
+    }
+
+    async fn platform_fields(&self, client_id: &str) -> Result<Vec<PlatformField>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |client| {
+            const READ: &str = "read profile";
+            rows(
+                client,
+                "SELECT field, legal_basis, purpose, retention_days, status \
+                 FROM platform_fields WHERE client_id = $1 ORDER BY field COLLATE \"C\"",
+                &[&client_id],
+                READ,
+                |row| {
+                    let retention_days: i64 = get(row, 3, READ)?;
+                    Ok(PlatformField {
+                        field: get(row, 0, READ)?,
+                        legal_basis: get(row, 1, READ)?,
+                        purpose: get(row, 2, READ)?,
+                        retention_days: u32::try_from(retention_days).map_err(|_| {
+                            Error::Corrupt {
+                                column: "platform_fields.retention_days",
+                            }
+                        })?,
+                        status: get(row, 4, READ)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn give_consents(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+        fields: Vec<String>,
+        notice_version: String,
+        signed_at: Timestamp,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<u64, Error> {
+        let client_id = client_id.to_owned();
+        self.write("consent", move |transaction| {
+            let mut recorded = 0u64;
+            for field in &fields {
+                let status: Option<String> = optional_row(
+                    transaction,
+                    "SELECT status FROM platform_fields WHERE client_id = $1 AND field = $2",
+                    &[&client_id, field],
+                    "read a field",
+                    |row| get(row, 0, "read a field"),
+                )?;
+                if status.as_deref() != Some("approved") {
+                    return Err(Error::NotFound {
+                        what: "field approved for this platform",
+                    });
+                }
+                // A request signed before the last change is a replay: it changes nothing.
+                let changed = execute(
+                    transaction,
+                    "INSERT INTO consents (holder_id, client_id, field, notice_version, \
+                     given_at, signed_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (holder_id, client_id, field) DO UPDATE SET \
+                     notice_version = excluded.notice_version, \
+                     given_at = excluded.given_at, withdrawn_at = NULL, \
+                     signed_at = excluded.signed_at \
+                     WHERE excluded.signed_at > consents.signed_at",
+                    &[
+                        &holder.0,
+                        &client_id,
+                        field,
+                        &notice_version,
+                        &at.0,
+                        &signed_at.0,
+                    ],
+                    "record consent",
+                )?;
+                recorded = recorded.saturating_add(changed);
+            }
+            if recorded > 0 {
+                append_log(transaction, &log_entry, Some(holder))?;
+            }
+            Ok(recorded)
+        })
+        .await
+    }
+
+    async fn withdraw_consents(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+        fields: Vec<String>,
+        signed_at: Timestamp,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<u64, Error> {
+        let client_id = client_id.to_owned();
+        self.write("withdrawal", move |transaction| {
+            let mut withdrawn = 0u64;
+            for field in &fields {
+                let changed = execute(
+                    transaction,
+                    // Withdrawal wins a tie with the consent it follows (both signed
+                    // in one second); a consent must be later than the last change.
+                    "UPDATE consents SET withdrawn_at = $4, signed_at = $5 \
+                     WHERE holder_id = $1 AND client_id = $2 AND field = $3 \
+                     AND withdrawn_at IS NULL AND signed_at <= $5",
+                    &[&holder.0, &client_id, field, &at.0, &signed_at.0],
+                    "withdraw consent",
+                )?;
+                withdrawn = withdrawn.saturating_add(changed);
+            }
+            if withdrawn > 0 {
+                append_log(transaction, &log_entry, Some(holder))?;
+            }
+            Ok(withdrawn)
+        })
+        .await
+    }
+
+    async fn disclosable_fields(
+        &self,
+        holder: HolderId,
+        client_id: &str,
+    ) -> Result<Vec<String>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |client| disclosable(client, holder, &client_id))
+            .await
+    }
+
+    async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {
+        self.run(|client| {
+            certificate_rows(
+                client,
+                "TRUE",
+                &[],
+                "issued_at, serial",
+                "read certificates",
+            )
+        })
+        .await
+    }
+
+    async fn certificate_counts(&self) -> Result<Vec<(String, u64, u64)>, Error> {
+        self.run(|client| {
+            const READ: &str = "count certificates";
+            rows(
+                client,
+                "SELECT profile, COUNT(*), COUNT(revoked_at) FROM certificates \
+                 GROUP BY profile ORDER BY profile COLLATE \"C\"",
+                &[],
+                READ,
+                |row| {
+                    Ok((
+                        get(row, 0, READ)?,
+                        to_u64(get(row, 1, READ)?, "COUNT(certificates)")?,
+                        to_u64(get(row, 2, READ)?, "COUNT(certificates.revoked_at)")?,
+                    ))
+                },
+            )
+        })
+        .await
+    }
+
+    async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error> {
+        self.run(move |client| {
+            certificate_rows(
+                client,
+                "holder_id = $1 AND revoked_at IS NULL",
+                &[&holder.0],
+                "issued_at, serial",
+                "read holder certificates",
+            )
+        })
+        .await
+    }
+
+    async fn certificate(&self, serial: &[u8]) -> Result<Option<CertificateRow>, Error> {
+        let serial = serial.to_vec();
+        self.run(move |client| {
+            optional_row(
+                client,
+                &format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE serial = $1"),
+                &[&serial],
+                "read certificate",
+                certificate_row,
+            )
+        })
+        .await
+    }
+
+    async fn revoke_certificate(
+        &self,
+        serial: &[u8],
+        holder: Option<HolderId>,
+        reason: &str,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        let serial = serial.to_vec();
+        let reason = reason.to_owned();
+        self.write("revocation", move |transaction| {
+            const READ: &str = "read certificate";
+            let found = optional_row(
+                transaction,
+                "SELECT holder_id, revoked_at FROM certificates WHERE serial = $1",
+                &[&serial],
+                READ,
+                |row| {
+                    Ok((
+                        get::<Option<i64>>(row, 0, READ)?,
+                        get::<Option<i64>>(row, 1, READ)?,
+                    ))
+                },
+            )?;
+            let Some((owner, revoked_at)) = found else {
+                return Err(Error::NotFound {
+                    what: "certificate",
+                });
+            };
+            if holder.is_some_and(|holder| owner != Some(holder.0)) {
+                return Err(Error::NotFound {
+                    what: "certificate",
+                });
+            }
+            if revoked_at.is_some() {
+                return Ok(false);
+            }
+            execute(
+                transaction,
+                "UPDATE certificates SET revoked_at = $2, reason = $3 WHERE serial = $1",
+                &[&serial, &at.0, &reason],
+                "revoke certificate",
+            )?;
+            append_log(transaction, &log_entry, owner.map(HolderId))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn revoked_certificates(&self, now: Timestamp) -> Result<Vec<CertificateRow>, Error> {
+        self.run(move |client| {
+            certificate_rows(
+                client,
+                "revoked_at IS NOT NULL AND not_after > $1",
+                &[&now.0],
+                "revoked_at, serial",
+                "read revoked certificates",
+            )
+        })
+        .await
+    }
+
+    async fn recognise_foreign_ca(
+        &self,
+        ca: ForeignCaRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        let scenarios = serde_json::to_string(&ca.scenarios)
+            .map_err(|_| Error::Internal("scenarios encoding"))?;
+        self.write("recognition", move |transaction| {
+            execute(
+                transaction,
+                "INSERT INTO foreign_cas (name, der, qualification, certificate_type, \
+                 technical_standard, scenarios, recognised_at, withdrawn_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) ON CONFLICT (name) DO UPDATE SET \
+                 der = excluded.der, qualification = excluded.qualification, \
+                 certificate_type = excluded.certificate_type, \
+                 technical_standard = excluded.technical_standard, \
+                 scenarios = excluded.scenarios, recognised_at = excluded.recognised_at, \
+                 withdrawn_at = NULL",
+                &[
+                    &ca.name,
+                    &ca.der,
+                    &ca.qualification,
+                    &ca.certificate_type,
+                    &ca.technical_standard,
+                    &scenarios,
+                    &ca.recognised_at.0,
+                ],
+                "recognise foreign ca",
+            )?;
+            append_log(transaction, &log_entry, None).map(drop)
+        })
+        .await
+    }
+
+    async fn withdraw_foreign_ca(
+        &self,
+        name: &str,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        let name = name.to_owned();
+        self.write("withdrawal", move |transaction| {
+            let withdrawn = execute(
+                transaction,
+                "UPDATE foreign_cas SET withdrawn_at = $2 WHERE name = $1 AND withdrawn_at IS NULL",
+                &[&name, &at.0],
+                "withdraw foreign ca",
+            )?;
+            if withdrawn == 0 {
+                return Ok(false);
+            }
+            append_log(transaction, &log_entry, None)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error> {
+        self.run(|client| {
+            const READ: &str = "read foreign cas";
+            rows(
+                client,
+                "SELECT name, der, qualification, certificate_type, technical_standard, \
+                 scenarios, recognised_at FROM foreign_cas WHERE withdrawn_at IS NULL \
+                 ORDER BY name COLLATE \"C\"",
+                &[],
+                READ,
+                |row| {
+                    let scenarios: String = get(row, 5, READ)?;
+                    Ok(ForeignCaRow {
+                        name: get(row, 0, READ)?,
+                        der: get(row, 1, READ)?,
+                        qualification: get(row, 2, READ)?,
+                        certificate_type: get(row, 3, READ)?,
+                        technical_standard: get(row, 4, READ)?,
+                        scenarios: serde_json::from_str(&scenarios).map_err(|_| {
+                            Error::Corrupt {
+                                column: "foreign_cas.scenarios",
+                            }
+                        })?,
+                        recognised_at: Timestamp(get(row, 6, READ)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn holder_count(&self) -> Result<u64, Error> {
+        self.run(|client| {
+            let row = client
+                .query_one("SELECT COUNT(*) FROM holders", &[])
+                .map_err(database("count holders"))?;
+            to_u64(get(&row, 0, "count holders")?, "COUNT(holders)")
+        })
+        .await
+    }
+
+    async fn holder_by_net_id(
+        &self,
+        net_id_index: &BlindIndex,
+    ) -> Result<Option<HolderRow>, Error> {
+        let key = net_id_index.as_bytes().to_vec();
+        self.run(move |client| holder_where(client, "net_id_index", &key))
+            .await
+    }
+
+    async fn record_operator_read(
+        &self,
+        read: OperatorReadRow,
+        log_entry: Vec<u8>,
+        deferral_entry: Option<Vec<u8>>,
+    ) -> Result<u64, Error> {
+        self.write("operator read", move |transaction| {
+            let row = transaction
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM holders WHERE id = $1 AND deleted_at IS NULL)",
+                    &[&read.holder.0],
+                )
+                .map_err(database("read holder"))?;
+            let live: bool = get(&row, 0, "read holder")?;
+            if !live {
+                return Err(Error::NotFound { what: "holder" });
+            }
+            let log_index = append_log(transaction, &log_entry, Some(read.holder))?;
+            if let Some(entry) = &deferral_entry {
+                append_log(transaction, entry, None)?;
+            }
+            let deferral = read.deferral.as_ref();
+            execute(
+                transaction,
+                "INSERT INTO operator_reads (log_index, holder_id, fields, legal_basis, \
+                 reference, read_at, deferral_ground, deferral_basis, deferral_ends_at, \
+                 sealed_tag_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &log_index,
+                    &read.holder.0,
+                    &read.fields.join(","),
+                    &read.legal_basis,
+                    &read.reference,
+                    &read.read_at.0,
+                    &deferral.map(|deferral| &deferral.ground),
+                    &deferral.map(|deferral| &deferral.legal_basis),
+                    &deferral.map(|deferral| deferral.ends_at.0),
+                    &deferral.map(|deferral| &deferral.sealed_tag_key),
+                ],
+                "record operator read",
+            )?;
+            to_u64(log_index, "log_entries.idx")
+        })
+        .await
+    }
+
+    async fn operator_reads(&self, holder: HolderId) -> Result<Vec<OperatorReadRow>, Error> {
+        self.run(move |client| {
+            const READ: &str = "read operator reads";
+            rows(
+                client,
+                "SELECT log_index, fields, legal_basis, reference, read_at, deferral_ground, \
+                 deferral_basis, deferral_ends_at, sealed_tag_key FROM operator_reads \
+                 WHERE holder_id = $1 ORDER BY log_index",
+                &[&holder.0],
+                READ,
+                |row| {
+                    let ground: Option<String> = get(row, 5, READ)?;
+                    let basis: Option<String> = get(row, 6, READ)?;
+                    let ends_at: Option<i64> = get(row, 7, READ)?;
+                    let key: Option<Vec<u8>> = get(row, 8, READ)?;
+                    let fields: String = get(row, 1, READ)?;
+                    let log_index: i64 = get(row, 0, READ)?;
+                    Ok(OperatorReadRow {
+                        log_index: to_u64(log_index, "operator_reads.log_index")?,
+                        holder,
+                        fields: fields.split(',').map(str::to_owned).collect(),
+                        legal_basis: get(row, 2, READ)?,
+                        reference: get(row, 3, READ)?,
+                        read_at: Timestamp(get(row, 4, READ)?),
+                        deferral: ground.zip(basis).zip(ends_at).zip(key).map(
+                            |(((ground, legal_basis), ends_at), key)| NoticeDeferralRow {
+                                ground,
+                                legal_basis,
+                                ends_at: Timestamp(ends_at),
+                                sealed_tag_key: key,
+                            },
+                        ),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn deferral_counts(&self, now: Timestamp) -> Result<DeferralCountsRow, Error> {
+        self.run(move |client| {
+            const READ: &str = "count operator reads";
+            let row = client
+                .query_one(
+                    "SELECT COUNT(*), COUNT(deferral_ends_at), \
+                     COUNT(*) FILTER (WHERE deferral_ends_at > $1) FROM operator_reads",
+                    &[&now.0],
+                )
+                .map_err(database(READ))?;
+            let count = |index: usize| to_u64(get(&row, index, READ)?, "COUNT(operator_reads)");
+            Ok(DeferralCountsRow {
+                operator_reads: count(0)?,
+                deferred: count(1)?,
+                deferred_now: count(2)?,
+            })
+        })
+        .await
+    }
+}
+
+fn insert_ca_generation(
+    transaction: &mut Transaction<'_>,
+    generation: &CaGeneration,
+    status: CaGenerationStatus,
+    at: Timestamp,
+) -> Result<(), Error> {
+    execute(
+        transaction,
+        "INSERT INTO ca_generations \
+         (id, key_name, root, issuing, responder, status, final_crl, changed_at) \
+         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM ca_generations), \
+         $1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &generation.key_name,
+            &generation.root,
+            &generation.issuing,
+            &generation.responder,
+            &status.as_str(),
+            &generation.final_crl,
+            &at.0,
+        ],
+        "insert ca generation",
+    )
+    .map(drop)
+}
