@@ -42,6 +42,22 @@ pub struct Config {
     /// Authenticated requests a second of one platform (burst twice that); 0 is off.
     /// Default 1000.
     pub rate_per_platform: Rate,
+    /// The PostgreSQL database (`postgres://user@host/db`) to use instead of the embedded
+    /// SQLite file; the master key file still lives in the data directory.
+    pub database_url: Option<String>,
+    /// PostgreSQL: the connection pool's size and the statement timeout.
+    pub database: netid_store::PostgresOptions,
+}
+
+impl Config {
+    /// The storage backend's name, as `GET /metrics` reports it.
+    pub fn backend(&self) -> &'static str {
+        if self.database_url.is_some() {
+            "postgresql"
+        } else {
+            "sqlite"
+        }
+    }
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -71,6 +87,12 @@ pub const ENV_NOTICE_OPERATOR: &str = "NETID_NOTICE_OPERATOR";
 pub const ENV_RATE_PER_ADDRESS: &str = "NETID_RATE_LIMIT_PER_ADDRESS";
 /// See [`Config::rate_per_platform`].
 pub const ENV_RATE_PER_PLATFORM: &str = "NETID_RATE_LIMIT_PER_PLATFORM";
+/// See [`Config::database_url`].
+pub const ENV_DATABASE_URL: &str = "NETID_DATABASE_URL";
+/// See [`Config::database`]: connections in the pool (default 16).
+pub const ENV_DATABASE_POOL_SIZE: &str = "NETID_DATABASE_POOL_SIZE";
+/// See [`Config::database`]: milliseconds a statement may run (default 5000; 0 = no limit).
+pub const ENV_DATABASE_STATEMENT_TIMEOUT_MS: &str = "NETID_DATABASE_STATEMENT_TIMEOUT_MS";
 /// See [`Config::log_origin`].
 pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
@@ -120,6 +142,11 @@ impl Config {
         let mut notice_operator = None;
         let mut rate_per_address = Rate::per_second(Self::DEFAULT_RATE);
         let mut rate_per_platform = Rate::per_second(Self::DEFAULT_RATE);
+        let mut database_url = None;
+        let mut database = netid_store::PostgresOptions {
+            pool_size: 16,
+            statement_timeout: std::time::Duration::from_secs(5),
+        };
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => {
@@ -198,6 +225,34 @@ impl Config {
                         rate_per_platform = rate;
                     }
                 }
+                ENV_DATABASE_URL => {
+                    let url = value.trim();
+                    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                        return Err(Error::Config {
+                            key: ENV_DATABASE_URL,
+                            expected: "a postgres:// or postgresql:// URL",
+                        });
+                    }
+                    database_url = Some(url.to_owned());
+                }
+                ENV_DATABASE_POOL_SIZE => {
+                    database.pool_size = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|size| (1..=1000).contains(size))
+                        .ok_or(Error::Config {
+                            key: ENV_DATABASE_POOL_SIZE,
+                            expected: "a number of connections from 1 to 1000",
+                        })?;
+                }
+                ENV_DATABASE_STATEMENT_TIMEOUT_MS => {
+                    let millis: u64 = value.trim().parse().map_err(|_| Error::Config {
+                        key: ENV_DATABASE_STATEMENT_TIMEOUT_MS,
+                        expected: "milliseconds (0 for no limit)",
+                    })?;
+                    database.statement_timeout = std::time::Duration::from_millis(millis);
+                }
                 ENV_NOTICE_OPERATOR => {
                     let text = value.trim();
                     if text.is_empty() || text.chars().count() > 300 || text.contains('\n') {
@@ -243,6 +298,8 @@ impl Config {
             notice_operator,
             rate_per_address,
             rate_per_platform,
+            database_url,
+            database,
         })
     }
 
@@ -412,6 +469,38 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_database_url_selects_postgresql_with_its_pool_and_timeout() {
+        let config = Config::load(env(&[]), Overrides::default()).unwrap();
+        assert_eq!(config.backend(), "sqlite");
+        let config = Config::load(
+            env(&[
+                (
+                    "NETID_DATABASE_URL",
+                    "postgres://netid@127.0.0.1:5432/netid",
+                ),
+                ("NETID_DATABASE_POOL_SIZE", "4"),
+                ("NETID_DATABASE_STATEMENT_TIMEOUT_MS", "250"),
+            ]),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.backend(), "postgresql");
+        assert_eq!(config.database.pool_size, 4);
+        assert_eq!(
+            config.database.statement_timeout,
+            std::time::Duration::from_millis(250)
+        );
+        for (key, value) in [
+            ("NETID_DATABASE_URL", "mysql://x"),
+            ("NETID_DATABASE_POOL_SIZE", "0"),
+            ("NETID_DATABASE_STATEMENT_TIMEOUT_MS", "soon"),
+        ] {
+            let error = Config::load(env(&[(key, value)]), Overrides::default()).unwrap_err();
+            assert!(error.to_string().contains(key), "{error}");
+        }
     }
 
     #[test]

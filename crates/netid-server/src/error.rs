@@ -39,7 +39,7 @@ pub enum Error {
     /// The data directory has a database but its master key file is gone: generating a new
     /// key would silently make every stored key and record unreadable.
     #[error(
-        "the data directory has a database but no master key file at {path}; restore the key file or set NETID_MASTER_KEY (a new key cannot decrypt the existing data)"
+        "the database is set up but there is no master key file at {path}; restore the key file or set NETID_MASTER_KEY (a new key cannot decrypt the existing data)"
     )]
     MasterKeyMissing {
         /// Where the key file should be.

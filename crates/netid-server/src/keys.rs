@@ -57,10 +57,13 @@ impl MasterKey {
     }
 }
 
-/// Reads the master key file in `data_dir`, or creates it (mode 0600) when the directory
-/// has no database yet. A missing key file beside an existing database is
+/// Reads the master key file in `data_dir`, or creates it (mode 0600) when there is no
+/// database yet (`database_exists` false). A missing key file for an existing database is
 /// [`Error::MasterKeyMissing`], never a silent new key.
-pub fn load_or_create_master_key(data_dir: &Path) -> Result<MasterKey, Error> {
+pub fn load_or_create_master_key(
+    data_dir: &Path,
+    database_exists: bool,
+) -> Result<MasterKey, Error> {
     let path = data_dir.join(MASTER_KEY_FILE);
     match std::fs::metadata(&path) {
         Ok(metadata) => {
@@ -76,7 +79,7 @@ pub fn load_or_create_master_key(data_dir: &Path) -> Result<MasterKey, Error> {
             MasterKey::from_hex(text.trim()).ok_or(Error::MasterKeyMalformed { path })
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            if data_dir.join(DATABASE_FILE).exists() {
+            if database_exists {
                 return Err(Error::MasterKeyMissing { path });
             }
             let key = MasterKey::generate()?;
@@ -309,19 +312,18 @@ mod tests {
     #[test]
     fn key_file_is_created_owner_only_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let first = load_or_create_master_key(dir.path()).unwrap();
+        let first = load_or_create_master_key(dir.path(), false).unwrap();
         let path = dir.path().join(MASTER_KEY_FILE);
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let again = load_or_create_master_key(dir.path()).unwrap();
+        let again = load_or_create_master_key(dir.path(), true).unwrap();
         assert_eq!(first.0.expose_secret(), again.0.expose_secret());
     }
 
     #[test]
-    fn missing_key_file_beside_a_database_is_an_error() {
+    fn missing_key_file_for_an_existing_database_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(DATABASE_FILE), b"").unwrap();
-        let error = load_or_create_master_key(dir.path()).unwrap_err();
+        let error = load_or_create_master_key(dir.path(), true).unwrap_err();
         assert!(matches!(error, Error::MasterKeyMissing { .. }));
         assert!(!dir.path().join(MASTER_KEY_FILE).exists());
     }
@@ -329,10 +331,10 @@ mod tests {
     #[test]
     fn key_file_readable_by_others_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        load_or_create_master_key(dir.path()).unwrap();
+        load_or_create_master_key(dir.path(), false).unwrap();
         let path = dir.path().join(MASTER_KEY_FILE);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let error = load_or_create_master_key(dir.path()).unwrap_err();
+        let error = load_or_create_master_key(dir.path(), true).unwrap_err();
         assert!(matches!(error, Error::MasterKeyPermissions { .. }));
     }
 }

@@ -50,7 +50,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use netid_store::{SqliteStore, Store};
+use netid_store::{PostgresStore, SqliteStore, Store};
 use tokio::sync::oneshot;
 use zeroize::Zeroizing;
 
@@ -71,12 +71,24 @@ pub async fn open(
     clock: Clock,
 ) -> Result<(AppState, Option<Zeroizing<String>>), Error> {
     create_data_dir(&config.data_dir)?;
+    let backend = config.backend();
+    // Whether the database was set up before: then the master key must exist already.
+    let (store, initialised): (Arc<dyn Store>, bool) = match &config.database_url {
+        Some(url) => {
+            let store = PostgresStore::connect(url, config.database.clone()).await?;
+            let initialised = store.has_service_keys().await?;
+            (Arc::new(store), initialised)
+        }
+        None => {
+            let path = config.data_dir.join(keys::DATABASE_FILE);
+            let initialised = path.exists();
+            (Arc::new(SqliteStore::open(&path).await?), initialised)
+        }
+    };
     let master = match config.master_key {
         Some(key) => key,
-        None => keys::load_or_create_master_key(&config.data_dir)?,
+        None => keys::load_or_create_master_key(&config.data_dir, initialised)?,
     };
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&config.data_dir.join(keys::DATABASE_FILE)).await?);
     let provisioned = config
         .operator_credential_file
         .as_deref()
@@ -123,7 +135,8 @@ pub async fn open(
         config.notice_operator.as_deref(),
     )
     .await?
-    .with_rate_limits(config.rate_per_address, config.rate_per_platform);
+    .with_rate_limits(config.rate_per_address, config.rate_per_platform)
+    .with_backend(backend);
     Ok((state, credential))
 }
 

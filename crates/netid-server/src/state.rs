@@ -30,6 +30,8 @@ pub struct AppState {
     pub(crate) address_limits: Arc<RateLimiter>,
     /// Token buckets per authenticated platform.
     pub(crate) platform_limits: Arc<RateLimiter>,
+    /// The storage backend's name (`sqlite` or `postgresql`).
+    pub(crate) backend: &'static str,
 }
 
 impl core::fmt::Debug for AppState {
@@ -71,6 +73,7 @@ impl AppState {
             metrics: Arc::default(),
             address_limits: Arc::new(RateLimiter::new(Rate::per_second(0))),
             platform_limits: Arc::new(RateLimiter::new(Rate::per_second(0))),
+            backend: "sqlite",
         })
     }
 
@@ -81,6 +84,11 @@ impl AppState {
             platform_limits: Arc::new(RateLimiter::new(per_platform)),
             ..self
         }
+    }
+
+    /// The same state, naming its storage backend.
+    pub(crate) fn with_backend(self, backend: &'static str) -> Self {
+        Self { backend, ..self }
     }
 
     /// Renews what the CA must keep current: the OCSP responders' certificates when less than

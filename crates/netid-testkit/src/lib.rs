@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod logs;
+mod postgres;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use netid_proto::{
 use netid_server::{Config, Overrides, Running};
 
 pub use logs::{LogCapture, capture_logs};
+pub use postgres::{RawStore, copy_data_dir, database_for, test_config};
 
 /// A running test server and what a test needs to talk to it.
 #[derive(Debug)]
@@ -64,12 +66,18 @@ impl TestServer {
         Self::start_with_clock(data_dir, env, netid_server::Clock::System).await
     }
 
-    /// Starts a server on `data_dir` with `env` whose clock is `clock`.
+    /// Starts a server on `data_dir` with `env` whose clock is `clock`. With
+    /// `NETID_TEST_DATABASE_URL` set (a PostgreSQL server), the server stores its data in a
+    /// database of its own on that server instead of SQLite, the same one on every start in
+    /// the same `data_dir`.
     pub async fn start_with_clock(
         data_dir: &Path,
-        env: Vec<(String, String)>,
+        mut env: Vec<(String, String)>,
         clock: netid_server::Clock,
     ) -> Result<Self, netid_server::Error> {
+        if let Some(url) = postgres::database_for(data_dir) {
+            env.push(("NETID_DATABASE_URL".to_owned(), url));
+        }
         let config = Config::load(
             env,
             Overrides {

@@ -31,13 +31,7 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
     let log_key = reqwest_text(&format!("{}/v1/log/key", served.base_url));
     served.stop();
     // The same log, copied: from here on the two copies may diverge.
-    let copied = std::process::Command::new("cp")
-        .args(["-a"])
-        .arg(&data)
-        .arg(&fork)
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    netid_testkit::copy_data_dir(&data, &fork);
 
     let mut served = Served::start(&data);
     served.operator_credential = credential.clone();

@@ -65,7 +65,12 @@ pub(crate) struct Served {
 
 impl Served {
     pub(crate) fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_netid"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_netid"));
+        // On PostgreSQL when the tests run there: the data directory's own database.
+        if let Some(url) = netid_testkit::database_for(data_dir) {
+            command.env("NETID_DATABASE_URL", url);
+        }
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("NETID_LOG", "trace")

@@ -607,14 +607,10 @@ async fn the_ocsp_responder_certificate_is_renewed_before_it_expires() {
         let issuing = issuing.clone();
         async move {
             let at = now() + days_later * DAY;
-            let config = netid_server::Config::load(
+            let config = netid_testkit::test_config(
+                &data,
                 vec![("NETID_CA_SUITE".to_owned(), "gm".to_owned())],
-                netid_server::Overrides {
-                    listen: None,
-                    data_dir: Some(data),
-                },
-            )
-            .unwrap();
+            );
             let clock =
                 netid_server::Clock::Fixed(netid_store::Timestamp(i64::try_from(at).unwrap()));
             let (state, _) = netid_server::open(config, clock).await.unwrap();

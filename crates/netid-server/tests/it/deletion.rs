@@ -127,18 +127,17 @@ async fn deletion_shreds_the_data_revokes_what_was_theirs_and_retires_the_net_id
     server.stop().await;
 
     // The stored row is empty: no data key, no record, no Net ID, only the blind index.
-    let connection = rusqlite::Connection::open(data.path().join("netid.sqlite3")).unwrap();
-    let (data_key, record, sealed_net_id, deleted): (Vec<u8>, Vec<u8>, Vec<u8>, Option<i64>) =
-        connection
-            .query_row(
-                "SELECT wrapped_data_key, sealed_personal, sealed_net_id, deleted_at \
-                 FROM holders WHERE deleted_at IS NOT NULL",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )
-            .unwrap();
-    assert!(data_key.is_empty() && record.is_empty() && sealed_net_id.is_empty());
-    assert!(deleted.is_some());
+    let store = netid_testkit::RawStore::of(data.path());
+    let emptied = store.blobs(
+        "SELECT wrapped_data_key, sealed_personal, sealed_net_id FROM holders \
+         WHERE deleted_at IS NOT NULL",
+        3,
+    );
+    assert_eq!(emptied, vec![Vec::<u8>::new(); 3]);
+    assert_eq!(
+        store.integer("SELECT COUNT(*) FROM holders WHERE deleted_at IS NOT NULL"),
+        1
+    );
 }
 
 #[tokio::test]

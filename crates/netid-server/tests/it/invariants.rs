@@ -209,18 +209,10 @@ async fn invariant_4_after_deletion_the_data_cannot_be_decrypted_and_the_log_ver
     let kinds = audited_log(client).await;
     assert_eq!(kinds.last(), Some(&EntryKind::Deletion));
     let data_dir = world.server.data_dir.clone();
-    let connection = rusqlite::Connection::open(data_dir.join("netid.sqlite3")).unwrap();
-    let keys: Vec<(Vec<u8>, Vec<u8>)> = {
-        let mut statement = connection
-            .prepare("SELECT wrapped_data_key, sealed_personal FROM holders")
-            .unwrap();
-        statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    assert_eq!(keys, vec![(Vec::new(), Vec::new())]);
+    let store = netid_testkit::RawStore::of(&data_dir);
+    assert_eq!(store.integer("SELECT COUNT(*) FROM holders"), 1);
+    let keys = store.blobs("SELECT wrapped_data_key, sealed_personal FROM holders", 2);
+    assert_eq!(keys, vec![Vec::<u8>::new(); 2]);
 }
 
 /// 7. No verification for a holder under 14 succeeds without a guardian's consent on record:

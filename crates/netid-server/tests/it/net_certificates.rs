@@ -318,14 +318,7 @@ async fn bad_requests_are_refused_and_recovery_revokes_every_net_certificate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invariant_6_verifying_a_thousand_presentations_makes_no_request_to_the_service() {
     let data = tempfile::tempdir().unwrap();
-    let config = netid_server::Config::load(
-        vec![],
-        netid_server::Overrides {
-            listen: Some("127.0.0.1:0".parse().unwrap()),
-            data_dir: Some(data.path().to_owned()),
-        },
-    )
-    .unwrap();
+    let config = netid_testkit::test_config(data.path(), Vec::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let mut config = config;

@@ -80,7 +80,15 @@ async fn metrics_count_requests_verifications_and_the_log_without_personal_data(
     // authority_registered, roster_loaded, grant_changed, enrollment, verification.
     assert_eq!(line("netid_log_entries "), "5");
     assert_eq!(line("netid_store_errors_total "), "0");
-    assert_eq!(line("netid_store_info{backend=\"sqlite\"}"), "1");
+    let backend = if netid_testkit::RawStore::of(&world.server.data_dir).is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(
+        line(&format!("netid_store_info{{backend=\"{backend}\"}}")),
+        "1"
+    );
     let adult = &world.people.adult;
     for secret in [
         enrolled.net_id.as_str(),
@@ -126,20 +134,8 @@ async fn a_source_address_over_its_limit_gets_429_and_changes_nothing() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(response.headers()["retry-after"], "1");
     // Nothing was stored: no holder, no log entry beyond the set-up's three.
-    let database = rusqlite::Connection::open(
-        world
-            .server
-            .data_dir
-            .join(netid_server::keys::DATABASE_FILE),
-    )
-    .unwrap();
-    let count = |table: &str| -> i64 {
-        database
-            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
-                row.get(0)
-            })
-            .unwrap()
-    };
+    let store = netid_testkit::RawStore::of(&world.server.data_dir);
+    let count = |table: &str| store.integer(&format!("SELECT COUNT(*) FROM {table}"));
     assert_eq!(count("holders"), 0);
     assert_eq!(count("log_entries"), 2);
 }

@@ -307,17 +307,15 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
     server.stop().await;
 
     // Rewrite history behind the service's back: the next start refuses.
-    let connection =
-        rusqlite::Connection::open(dir.path().join(netid_server::keys::DATABASE_FILE)).unwrap();
-    let changed = connection
-        .execute(
-            "UPDATE log_entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'grant_changed', 'key_rollover') AS BLOB) \
-             WHERE idx = 0",
-            [],
-        )
-        .unwrap();
+    let store = netid_testkit::RawStore::of(dir.path());
+    let changed = store.execute(if store.is_postgres() {
+        "UPDATE log_entries SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), \
+         'grant_changed', 'key_rollover'), 'UTF8') WHERE idx = 0"
+    } else {
+        "UPDATE log_entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'grant_changed', \
+         'key_rollover') AS BLOB) WHERE idx = 0"
+    });
     assert_eq!(changed, 1);
-    drop(connection);
     let error = TestServer::start_in(dir.path()).await.unwrap_err();
     assert!(
         matches!(error, netid_server::Error::LogCorrupt(_)),
