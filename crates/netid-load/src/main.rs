@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use base64ct::{Base64, Encoding};
 use clap::Parser;
 use netid_core::Date;
+use netid_crypto::Suite;
 use netid_proto::{
     Predicate, RegisterAuthorityRequest, RegisterPlatformRequest, RegisterPlatformResponse,
     RosterEntry, VerifyRequest,
@@ -37,6 +38,9 @@ struct Args {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// The holders' wallet keys: `gm` (SM2) or `intl` (P-256).
+    #[arg(long, default_value = "gm", value_parser = ["gm", "intl"])]
+    suite: String,
 }
 
 /// The most records in one roster (the body limit is 1 MiB).
@@ -86,7 +90,15 @@ async fn main() -> anyhow::Result<()> {
     )?;
 
     // Enrollments: the wallets and their signed requests are made first.
-    let wallets: Vec<Wallet> = people.iter().map(|_| Wallet::generate()).collect();
+    let suite = if args.suite == "intl" {
+        Suite::intl()
+    } else {
+        Suite::gm()
+    };
+    let wallets: Vec<Wallet> = people
+        .iter()
+        .map(|_| Wallet::generate_in(&suite))
+        .collect();
     let requests: Vec<serde_json::Value> = people
         .iter()
         .zip(&wallets)
