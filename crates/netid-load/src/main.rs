@@ -95,10 +95,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         Suite::gm()
     };
-    let wallets: Vec<Wallet> = people
-        .iter()
-        .map(|_| Wallet::generate_in(&suite))
-        .collect();
+    let wallets: Vec<Wallet> = people.iter().map(|_| Wallet::generate_in(&suite)).collect();
     let requests: Vec<serde_json::Value> = people
         .iter()
         .zip(&wallets)
