@@ -67,16 +67,19 @@ impl TestServer {
     }
 
     /// Starts a server on `data_dir` with `env` whose clock is `clock`. With
-    /// `NETID_TEST_DATABASE_URL` set (a PostgreSQL server), the server stores its data in a
-    /// database of its own on that server instead of SQLite, the same one on every start in
-    /// the same `data_dir`.
+    /// `NETID_TEST_DATABASE_URL` set (a PostgreSQL server) and no `NETID_DATABASE_URL` in
+    /// `env`, the server stores its data in a database of its own on that server instead of
+    /// SQLite, the same one on every start in the same `data_dir`.
     pub async fn start_with_clock(
         data_dir: &Path,
         mut env: Vec<(String, String)>,
         clock: netid_server::Clock,
     ) -> Result<Self, netid_server::Error> {
-        if let Some(url) = postgres::database_for(data_dir) {
-            env.push(("NETID_DATABASE_URL".to_owned(), url));
+        let chosen = env.iter().any(|(name, _)| name == "NETID_DATABASE_URL");
+        if !chosen {
+            if let Some(url) = postgres::database_for(data_dir) {
+                env.push(("NETID_DATABASE_URL".to_owned(), url));
+            }
         }
         let config = Config::load(
             env,

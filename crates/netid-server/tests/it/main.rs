@@ -17,6 +17,7 @@ mod deletion;
 mod documents;
 mod flows;
 mod grants;
+mod high_availability;
 mod invariants;
 mod minors;
 mod net_certificates;
