@@ -1,0 +1,99 @@
+//! `netid-populate`: adds N synthetic holders straight into a stopped netid's SQLite database,
+//! for measuring the service at scale (1 million, 10 million holders) without enrolling each
+//! one over HTTP.
+//!
+//! Each holder is a row shaped like a real one (random blind indexes and wallet fingerprint,
+//! random "sealed" blobs of the real sizes, an SM2-sized public key) and an `enrollment` log
+//! entry (committed but not yet sequenced: the next start hashes it into the tree). No one can
+//! present for these holders (their keys do not exist) and nothing decrypts: they are volume
+//! for the indexes and the log, nothing more. The real holders of a measurement enroll over
+//! HTTP afterwards. This tool knows the SQLite schema (version 11); it refuses another.
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use rusqlite::params;
+
+/// Adds synthetic holders to a stopped netid's SQLite database.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The data directory of a netid that has run once (and is stopped).
+    #[arg(long)]
+    data_dir: std::path::PathBuf,
+    /// How many holders to add.
+    #[arg(long)]
+    holders: u64,
+}
+
+/// Rows per transaction.
+const BATCH: u64 = 50_000;
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let path = args.data_dir.join("netid.sqlite3");
+    if !path.exists() {
+        bail!("{} does not exist; run netid serve on it once first", path.display());
+    }
+    let mut connection = rusqlite::Connection::open(&path)?;
+    connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+    let version: i64 =
+        connection.query_row("SELECT MAX(version) FROM schema_version", [], |row| row.get(0))?;
+    if version != 11 {
+        bail!("schema version {version}; this tool writes schema 11");
+    }
+    let minute = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs()
+        / 60;
+    let mut done = 0u64;
+    while done < args.holders {
+        let batch = BATCH.min(args.holders - done);
+        let transaction = connection.transaction()?;
+        {
+            let mut holder = transaction.prepare(
+                "INSERT INTO holders (net_id_index, sealed_net_id, person_index, \
+                 wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, wrapped_data_key, \
+                 sealed_personal, enrolled_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'gm', ?6, ?7, ?8, ?8)",
+            )?;
+            let mut entry = transaction.prepare(
+                "INSERT INTO log_entries (idx, leaf, holder_id) \
+                 VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries), ?1, ?2)",
+            )?;
+            for _ in 0..batch {
+                let at = i64::try_from(minute * 60)?;
+                holder.execute(params![
+                    random(32)?,
+                    random(44)?,
+                    random(32)?,
+                    random(32)?,
+                    random(91)?,
+                    random(44)?,
+                    random(228)?,
+                    at,
+                ])?;
+                let id = transaction.last_insert_rowid();
+                let leaf = format!(
+                    "{{\"v\":1,\"kind\":\"enrollment\",\"minute\":{minute},\"nonce\":\"{}\",\"holder_tag\":\"{}\"}}",
+                    hex(&random(16)?),
+                    hex(&random(32)?)
+                );
+                entry.execute(params![leaf.into_bytes(), id])?;
+            }
+        }
+        transaction.commit().context("committing a batch")?;
+        done += batch;
+        eprintln!("netid-populate: {done} of {} holders", args.holders);
+    }
+    connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(())
+}
+
+fn random(len: usize) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).map_err(|_| anyhow::anyhow!("the random generator failed"))?;
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
