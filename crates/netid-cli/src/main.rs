@@ -255,6 +255,57 @@ enum WalletCommand {
         #[arg(long)]
         yes_delete_my_data: bool,
     },
+    /// Give a platform your separate consent to receive plaintext fields its published
+    /// profile grants (Art. 9, 10). Prints the notice first; the consent names its version.
+    Consent {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// A field to consent to (repeat).
+        #[arg(long = "field", required = true)]
+        fields: Vec<String>,
+        /// For a holder under 14: the guardian's wallet key file, whose approval goes with it.
+        #[arg(long)]
+        guardian_wallet: Option<PathBuf>,
+    },
+    /// Withdraw consents, at once for every later request; with --ward-net-id, as the
+    /// guardian of a child under 14, the child's.
+    Withdraw {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file (the guardian's, with --ward-net-id).
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// A field to withdraw (repeat).
+        #[arg(long = "field", required = true)]
+        fields: Vec<String>,
+        /// The Net ID of the child in your care whose consents to withdraw.
+        #[arg(long)]
+        ward_net_id: Option<String>,
+    },
+    /// As the guardian on record of a child under 14, delete the child's data (Art. 9), with
+    /// your own wallet. The same consequences as `delete`, for the child.
+    DeleteWard {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Your (the guardian's) wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The child's Net ID.
+        #[arg(long)]
+        ward_net_id: String,
+        /// Confirms that you want the child's data deleted for good.
+        #[arg(long)]
+        yes_delete_the_childs_data: bool,
+    },
     /// Get a batch of Net Certificates (SD-JWT VCs), one per fresh key, each for one
     /// presentation; adds them to the certificate file (mode 0600).
     NetCertificates {
@@ -926,6 +977,113 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        WalletCommand::Consent {
+            server,
+            wallet,
+            client_id,
+            fields,
+            guardian_wallet,
+        } => {
+            let notice: netid_proto::Notice =
+                serde_json::from_str(&get_public(&server.server, "/v1/notice")?)
+                    .context("the service's notice")?;
+            eprintln!("{}", serde_json::to_string_pretty(&notice)?);
+            let key = load_key(&wallet)?;
+            let timestamp = now()?;
+            let signature = sign(
+                &key,
+                &signing::consent_message(&client_id, &fields, &notice.version, timestamp),
+            )?;
+            let guardian = match guardian_wallet {
+                Some(path) => {
+                    let guardian = load_key(&path)?;
+                    Some(netid_proto::GuardianConsent {
+                        wallet_key: public_key(&guardian)?,
+                        signature: sign(
+                            &guardian,
+                            &signing::guardian_approval_message("consent", &signature),
+                        )?,
+                    })
+                }
+                None => None,
+            };
+            let request = netid_proto::ConsentRequest {
+                client_id,
+                fields,
+                notice_version: notice.version,
+                wallet_key: public_key(&key)?,
+                timestamp,
+                signature,
+                guardian,
+            };
+            println!(
+                "{}",
+                post(&server.server, "/v1/holders/consents", None, &request)?
+            );
+            Ok(())
+        }
+        WalletCommand::Withdraw {
+            server,
+            wallet,
+            client_id,
+            fields,
+            ward_net_id,
+        } => {
+            let key = load_key(&wallet)?;
+            let timestamp = now()?;
+            let message = match &ward_net_id {
+                Some(ward) => {
+                    signing::ward_consent_withdrawal_message(ward, &client_id, &fields, timestamp)
+                }
+                None => signing::consent_withdrawal_message(&client_id, &fields, timestamp),
+            };
+            let request = netid_proto::WithdrawConsentRequest {
+                signature: sign(&key, &message)?,
+                client_id,
+                fields,
+                ward_net_id,
+                wallet_key: public_key(&key)?,
+                timestamp,
+            };
+            println!(
+                "{}",
+                post(
+                    &server.server,
+                    "/v1/holders/consents/withdraw",
+                    None,
+                    &request
+                )?
+            );
+            Ok(())
+        }
+        WalletCommand::DeleteWard {
+            server,
+            wallet,
+            ward_net_id,
+            yes_delete_the_childs_data,
+        } => {
+            if !yes_delete_the_childs_data {
+                bail!(
+                    "deleting the child's data cannot be undone: their Net ID is retired for good, their Net Certificates and certificates are revoked, their consents end and platforms can no longer verify them; run again with --yes-delete-the-childs-data to go ahead"
+                );
+            }
+            let key = load_key(&wallet)?;
+            let timestamp = now()?;
+            let request = netid_proto::WardDeleteRequest {
+                signature: sign(
+                    &key,
+                    &signing::ward_deletion_message(&ward_net_id, timestamp),
+                )?,
+                ward_net_id,
+                wallet_key: public_key(&key)?,
+                timestamp,
+            };
+            println!(
+                "{}",
+                post(&server.server, "/v1/holders/wards/delete", None, &request)?
+            );
+            Ok(())
+        }
         WalletCommand::NetCertificates {
             server,
             wallet,
@@ -1101,6 +1259,17 @@ fn post(
 }
 
 /// GETs `path` with `authorization`; returns the body, or an error with the problem's detail.
+/// A GET of a public endpoint.
+fn get_public(server: &str, path: &str) -> anyhow::Result<String> {
+    block_on(async {
+        let url = format!("{}{path}", server.trim_end_matches('/'));
+        let response = reqwest::get(&url)
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        answer(response).await
+    })
+}
+
 fn get(server: &str, path: &str, authorization: &str) -> anyhow::Result<String> {
     block_on(async {
         let url = format!("{}{path}", server.trim_end_matches('/'));

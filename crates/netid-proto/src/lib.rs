@@ -395,6 +395,10 @@ pub struct Profile {
     pub name: String,
     /// The fields, by name.
     pub fields: Vec<ProfileField>,
+    /// The other platforms of its declared pseudonym sector, which see the same pseudonym
+    /// for each holder (and so can link their accounts); empty for a sector of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares_pseudonyms_with: Vec<String>,
 }
 
 /// One field of a [`Profile`].
@@ -494,7 +498,7 @@ pub struct ConsentReceipt {
 /// [`signing::consent_withdrawal_message`]; or, with `ward_net_id`, a guardian on record
 /// withdraws consents of a child under 14 in their care, signing
 /// [`signing::ward_consent_withdrawal_message`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawConsentRequest {
     /// The platform.
@@ -510,6 +514,16 @@ pub struct WithdrawConsentRequest {
     pub timestamp: i64,
     /// base64url signature.
     pub signature: String,
+}
+
+impl core::fmt::Debug for WithdrawConsentRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WithdrawConsentRequest")
+            .field("client_id", &self.client_id)
+            .field("fields", &self.fields)
+            .field("for_ward", &self.ward_net_id.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Answer to [`WithdrawConsentRequest`].
@@ -660,8 +674,8 @@ pub struct NoticeDeferral {
     pub ground: String,
     /// The law and article, or the emergency, behind the deferral.
     pub legal_basis: String,
-    /// The last day (`YYYY-MM-DD`, Beijing time) of the deferral, at most a year ahead; the
-    /// holder is told from the day after.
+    /// The last day (`YYYY-MM-DD`, Beijing time) of the deferral, at most 366 days after the
+    /// day of the read; the holder is told from the day after.
     pub until: String,
 }
 

@@ -119,8 +119,7 @@ pub fn deletion_message(timestamp: i64) -> Vec<u8> {
 }
 
 /// What a guardian's wallet signs to delete the data of a child under 14 in their care:
-/// purpose, the child's Net ID (compact, as the service prints it without spaces) and the
-/// timestamp.
+/// purpose, the child's Net ID exactly as the request sends it, and the timestamp.
 pub fn ward_deletion_message(ward_net_id: &str, timestamp: i64) -> Vec<u8> {
     join(&[
         "netid-ward-deletion-v1",

@@ -44,9 +44,26 @@ pub struct Config {
     pub rate_per_platform: Rate,
     /// The PostgreSQL database (`postgres://user@host/db`) to use instead of the embedded
     /// SQLite file; the master key file still lives in the data directory.
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// PostgreSQL: the connection pool's size and the statement timeout.
     pub database: netid_store::PostgresOptions,
+}
+
+/// A PostgreSQL URL. It may carry a password, so `Debug` does not print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself, to connect with.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("DatabaseUrl(..)")
+    }
 }
 
 impl Config {
@@ -233,7 +250,7 @@ impl Config {
                             expected: "a postgres:// or postgresql:// URL",
                         });
                     }
-                    database_url = Some(url.to_owned());
+                    database_url = Some(DatabaseUrl(url.to_owned()));
                 }
                 ENV_DATABASE_POOL_SIZE => {
                     database.pool_size = value
@@ -488,6 +505,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.backend(), "postgresql");
+        assert!(!format!("{config:?}").contains("secret"));
         assert_eq!(config.database.pool_size, 4);
         assert_eq!(
             config.database.statement_timeout,

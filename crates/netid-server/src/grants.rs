@@ -170,10 +170,18 @@ pub(crate) async fn profile(state: &AppState, platform: &PlatformRow) -> Result<
         .into_iter()
         .map(profile_field)
         .collect();
+    let shares_pseudonyms_with = state
+        .store
+        .platforms_in_sector(&platform.sector)
+        .await?
+        .into_iter()
+        .filter(|member| *member != platform.client_id)
+        .collect();
     Ok(Profile {
         client_id: platform.client_id.clone(),
         name: platform.name.clone(),
         fields,
+        shares_pseudonyms_with,
     })
 }
 

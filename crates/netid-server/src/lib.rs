@@ -75,7 +75,7 @@ pub async fn open(
     // Whether the database was set up before: then the master key must exist already.
     let (store, initialised): (Arc<dyn Store>, bool) = match &config.database_url {
         Some(url) => {
-            let store = PostgresStore::connect(url, config.database.clone()).await?;
+            let store = PostgresStore::connect(url.expose(), config.database.clone()).await?;
             let initialised = store.has_service_keys().await?;
             (Arc::new(store), initialised)
         }

@@ -256,7 +256,7 @@ pub(crate) async fn register_platform(
             netid_store::Error::AlreadyExists { .. } => Error::Refused(Refusal::PlatformExists),
             other => other.into(),
         })?;
-    tracing::info!(target: "netid::security", event = "platform_registered", platform_id = %client_id);
+    tracing::info!(target: "netid::security", event = "platform_registered", platform_id = %client_id, sector_of = request.sector_of.as_deref().unwrap_or("-"));
     Ok(RegisterPlatformResponse {
         client_id,
         credential: credential.to_string(),

@@ -7,7 +7,7 @@
 //! with personal data but this one.
 //!
 //! A notice may be deferred only on one of the two grounds of Art. 11 (a legal duty of
-//! confidentiality, or an emergency), with a basis and an end date at most a year ahead.
+//! confidentiality, or an emergency), with a basis and an end date at most 366 days ahead.
 //! While it runs, the read's entry is tagged with a one-off key instead of the holder's log
 //! key, so not even the holder can recognise it in the public log, and a `notice_deferred`
 //! entry (about no one) counts it publicly; from the day after the end date the holder's

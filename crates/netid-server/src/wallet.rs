@@ -124,9 +124,9 @@ pub(crate) async fn check_guardian_approval(
     Ok(())
 }
 
-/// The child under 14 with `ward_net_id` for whom `guardian` is a guardian on record. Any
-/// other case (no such holder, another's child, a minor of 14 or more) is the same refusal,
-/// so that a guardian learns nothing of other Net IDs.
+/// The child under 14 with `ward_net_id` for whom `guardian` is a guardian on record. No such
+/// holder and another's child are the same refusal, so that a guardian learns nothing of
+/// other Net IDs; their own ward of 14 or more is told to act with their own wallet.
 pub(crate) async fn child_in_care(
     state: &crate::state::AppState,
     guardian: &netid_store::HolderRow,

@@ -182,6 +182,9 @@ pub trait Store: Send + Sync + 'static {
     /// The platform with `client_id`.
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error>;
 
+    /// The client ids of the platforms whose pseudonym sector is `sector`, in byte order.
+    async fn platforms_in_sector(&self, sector: &str) -> Result<Vec<String>, Error>;
+
     /// Records a verification of `holder` (whose current wallet key is still `wallet_key`, and
     /// who is not deleted) by `client_id`, in one transaction: the presentation nonce is used
     /// until `expires_at`, `log_entry` is appended as an entry of the holder, and, when fields

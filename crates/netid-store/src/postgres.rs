@@ -179,8 +179,14 @@ impl Pool {
         let mut client = self.config.connect(NoTls).map_err(connect_error)?;
         let milliseconds = u64::try_from(self.statement_timeout.as_millis()).unwrap_or(u64::MAX);
         // A number we format ourselves: nothing from outside reaches this SQL.
+        // READ COMMITTED whatever the database's default: a write's `MAX(idx) + 1` must see
+        // the rows committed while it waited for the writers' lock, which a snapshot taken
+        // before the wait (REPEATABLE READ, SERIALIZABLE) would not.
         client
-            .batch_execute(&format!("SET statement_timeout = {milliseconds}"))
+            .batch_execute(&format!(
+                "SET statement_timeout = {milliseconds}; \
+                 SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"
+            ))
             .map_err(connect_error)?;
         Ok(client)
     }
@@ -1093,6 +1099,22 @@ impl Store for PostgresStore {
                 )
                 .map_err(insert_error("insert platform", |_| Conflict::Platform))?;
             append_log(transaction, &log_entry, None).map(drop)
+        })
+        .await
+    }
+
+    async fn platforms_in_sector(&self, sector: &str) -> Result<Vec<String>, Error> {
+        let sector = sector.to_owned();
+        self.run(move |client| {
+            const READ: &str = "read sector";
+            rows(
+                client,
+                "SELECT client_id FROM platforms WHERE sector = $1 \
+                 ORDER BY client_id COLLATE \"C\"",
+                &[&sector],
+                READ,
+                |row| get(row, 0, READ),
+            )
         })
         .await
     }

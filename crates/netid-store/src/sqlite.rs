@@ -980,6 +980,22 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn platforms_in_sector(&self, sector: &str) -> Result<Vec<String>, Error> {
+        let sector = sector.to_owned();
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare("SELECT client_id FROM platforms WHERE sector = ?1 ORDER BY client_id")
+                .map_err(database("read sector"))?;
+            let ids = statement
+                .query_map(params![sector], |row| row.get(0))
+                .map_err(database("read sector"))?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(database("read sector"));
+            ids
+        })
+        .await
+    }
+
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error> {
         let client_id = client_id.to_owned();
         self.run(move |connection| {

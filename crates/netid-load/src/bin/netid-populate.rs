@@ -31,12 +31,17 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let path = args.data_dir.join("netid.sqlite3");
     if !path.exists() {
-        bail!("{} does not exist; run netid serve on it once first", path.display());
+        bail!(
+            "{} does not exist; run netid serve on it once first",
+            path.display()
+        );
     }
     let mut connection = rusqlite::Connection::open(&path)?;
     connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
     let version: i64 =
-        connection.query_row("SELECT MAX(version) FROM schema_version", [], |row| row.get(0))?;
+        connection.query_row("SELECT MAX(version) FROM schema_version", [], |row| {
+            row.get(0)
+        })?;
     if version != 11 {
         bail!("schema version {version}; this tool writes schema 11");
     }

@@ -214,7 +214,7 @@ pub(super) fn openapi_document() -> Value {
         );
         schemas.insert(
             "Profile".to_owned(),
-            json!({"type": "object", "required": ["client_id", "name", "fields"], "properties": {"client_id": string, "name": string, "fields": {"type": "array", "items": {"type": "object", "required": ["field", "legal_basis", "purpose", "retention_days", "status"], "properties": {"field": string, "legal_basis": string, "purpose": string, "retention_days": {"type": "integer"}, "status": {"enum": ["requested", "approved", "refused"]}}}}}}),
+            json!({"type": "object", "required": ["client_id", "name", "fields"], "properties": {"client_id": string, "name": string, "fields": {"type": "array", "items": {"type": "object", "required": ["field", "legal_basis", "purpose", "retention_days", "status"], "properties": {"field": string, "legal_basis": string, "purpose": string, "retention_days": {"type": "integer"}, "status": {"enum": ["requested", "approved", "refused"]}}}}, "shares_pseudonyms_with": {"type": "array", "items": string, "description": "the other platforms of its declared pseudonym sector, which see the same pseudonym for each holder"}}}),
         );
         schemas.insert(
             "ServiceSigned".to_owned(),
@@ -285,7 +285,7 @@ fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
         "/v1/notice": {"get": operation("The notice of Art. 10, shown before every consent; its version goes into each consent", public.clone(), None, ("200", "Notice"), &[])},
         "/v1/holders/consents": {"post": operation("A holder's separate consent to give a platform approved fields; returns the signed receipt", public.clone(), Some("ConsentRequest"), ("200", "ServiceSigned"), &["400", "403", "404"])},
         "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request; a guardian on record may withdraw a child's (under 14)", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403"])},
-        "/v1/operator/holders/read": {"post": operation("The operator's one, audited read of a holder's personal data: a log entry of the holder's, in their history with its legal basis; the holder's notice deferred only on a ground of Art. 11, until a date at most a year ahead", operator.clone(), Some("OperatorReadRequest"), ("200", "OperatorReadResponse"), &["400", "401", "404"])},
+        "/v1/operator/holders/read": {"post": operation("The operator's one, audited read of a holder's personal data: a log entry of the holder's, in their history with its legal basis; the holder's notice deferred only on a ground of Art. 11, until a date at most 366 days ahead", operator.clone(), Some("OperatorReadRequest"), ("200", "OperatorReadResponse"), &["400", "401", "404"])},
         "/v1/transparency/deferrals": {"get": operation("Public counts: operator reads of personal data, how many had the holder's notice deferred (Art. 11), and how many deferrals run today", public.clone(), None, ("200", "DeferralCounts"), &[])}
     })
 }

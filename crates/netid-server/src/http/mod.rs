@@ -129,14 +129,20 @@ async fn record_metrics(
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let method = request.method().clone();
+    // A fixed set of labels: an arbitrary method a client sends must not grow the metrics.
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        _ => "OTHER",
+    };
     let response = next.run(request).await;
     if response.extensions().get::<error::StoreFailure>().is_some() {
         state.metrics.store_error();
     }
     state.metrics.request(
         &route,
-        method.as_str(),
+        method,
         response.status().as_u16(),
         started.elapsed(),
     );
@@ -153,13 +159,28 @@ async fn limit_by_address(
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
+        .map(|info| address_key(info.0.ip()));
     if let Some(address) = peer {
         if let Err(refusal) = state.address_limits.admit(&address, &state.metrics) {
             return axum::response::IntoResponse::into_response(ApiError::from(refusal));
         }
     }
     next.run(request).await
+}
+
+/// The rate-limit key of an address: an IPv4 address, or an IPv6 address's /64 (one host
+/// commonly holds a whole /64, so finer keys would be free to evade).
+fn address_key(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        },
+    }
 }
 
 /// Gives error responses made by layers or axum itself (405, 408, 413) our problem body.
@@ -198,6 +219,16 @@ mod tests {
             .collect();
         assert_eq!(documented, routed);
         assert_eq!(document["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn rate_limits_key_ipv4_by_address_and_ipv6_by_64() {
+        let key = |text: &str| address_key(text.parse().unwrap());
+        assert_eq!(key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), key("2001:db8:1:2:aaaa::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! real HTTP interface. Invariant 5 is `privacy::invariant_5_*` and invariant 6
 //! `net_certificates::invariant_6_*`; the others are here.
 
+use base64ct::Encoding as _;
 use netid_crypto::Suite;
 use netid_log::{EntryKind, MerkleHasher};
 use netid_proto::Predicate;
@@ -148,6 +149,21 @@ async fn platforms_of_a_declared_sector_share_a_subject_and_no_one_else_does() {
     let outside = subject(&outsider, "nonce-sector-outside-1").await.subject;
     assert_eq!(in_first, in_second);
     assert_ne!(in_first, outside);
+    // The shared sector is public: each member's signed profile names the others.
+    for (member, other) in [(&first, &second), (&second, &first)] {
+        let published: netid_proto::ServiceSigned = client
+            .get(&format!("/v1/platforms/{}/profile", member.client_id))
+            .await
+            .json();
+        let payload: netid_proto::Profile = serde_json::from_slice(
+            &base64ct::Base64UrlUnpadded::decode_vec(&published.payload).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            payload.shares_pseudonyms_with,
+            vec![other.client_id.clone()]
+        );
+    }
 }
 
 /// 3. Every disclosure appears both in the holder's history and in the audit log. Today a

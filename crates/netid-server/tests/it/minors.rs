@@ -116,6 +116,15 @@ async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
         .await;
     let problem = refused.problem(StatusCode::BAD_REQUEST, "invalid_field");
     assert!(problem.detail.contains("own wallet"), "{}", problem.detail);
+    let refused = client
+        .post(
+            "/v1/holders/consents/withdraw",
+            None,
+            &guardian.ward_withdrawal_request(&enrolled.net_id, &first.client_id, &["name"]),
+        )
+        .await;
+    let problem = refused.problem(StatusCode::BAD_REQUEST, "invalid_field");
+    assert!(problem.detail.contains("own wallet"), "{}", problem.detail);
 
     // The last day before 18, the guardian still sees the history; on the birthday, not.
     let eve = start_of_day(birthday(birth, 18)).0 - 60;

@@ -177,6 +177,12 @@ async fn a_deferred_notice_hides_the_read_from_the_holder_until_the_day_after_it
     wallet.sign_at(end - 60);
     let still = history(&world.client, &wallet).await;
     assert!(still.operator_reads.is_empty());
+    assert!(
+        still
+            .entries
+            .iter()
+            .all(|entry| entry.index != read.log_index)
+    );
     let world = world.restart_at(Clock::Fixed(Timestamp(end + 60))).await;
     wallet.sign_at(end + 60);
     let after = history(&world.client, &wallet).await;
