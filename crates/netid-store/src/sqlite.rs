@@ -986,12 +986,12 @@ impl Store for SqliteStore {
             let mut statement = connection
                 .prepare("SELECT client_id FROM platforms WHERE sector = ?1 ORDER BY client_id")
                 .map_err(database("read sector"))?;
-            let ids = statement
+            let ids: Vec<String> = statement
                 .query_map(params![sector], |row| row.get(0))
                 .map_err(database("read sector"))?
-                .collect::<Result<Vec<String>, _>>()
-                .map_err(database("read sector"));
-            ids
+                .collect::<Result<_, _>>()
+                .map_err(database("read sector"))?;
+            Ok(ids)
         })
         .await
     }

@@ -2,6 +2,8 @@
 
 use std::os::unix::fs::PermissionsExt;
 
+use base64ct::Encoding as _;
+
 use crate::{Served, netid, netid_ok};
 
 #[test]
@@ -245,6 +247,85 @@ fn serve_and_every_client_command_work_end_to_end() {
         history.contains("3 entries checked against the signed checkpoint"),
         "{history}"
     );
+
+    // Consent and withdrawal from the wallet: a platform asks for the name, the operator
+    // grants it, the holder consents under the notice shown, then withdraws.
+    let consenting: serde_json::Value = serde_json::from_str(&operator(&[
+        "register-platform",
+        "--name",
+        "consent platform",
+    ]))
+    .unwrap();
+    let consent_id = consenting["client_id"].as_str().unwrap().to_owned();
+    let basic = format!(
+        "Basic {}",
+        base64ct::Base64::encode_string(
+            format!(
+                "{consent_id}:{}",
+                consenting["credential"].as_str().unwrap()
+            )
+            .as_bytes()
+        )
+    );
+    let (status, body) = reqwest_post(
+        &format!("{server}/v1/platform/profile"),
+        &basic,
+        &serde_json::json!({"fields": [{"field": "name", "legal_basis": "Synthetic Act, art. 4 (test)", "purpose": "testing", "retention_days": 30}]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = reqwest_post(
+        &format!("{server}/v1/operator/platforms/profile"),
+        &format!("Bearer {credential}"),
+        &serde_json::json!({"client_id": consent_id, "approve": ["name"]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"approved\""), "{body}");
+    let wallet_args = |command: &str, extra: &[&str]| {
+        let mut args: Vec<String> = ["wallet", command, "--server", &server, "--wallet"]
+            .iter()
+            .map(|arg| (*arg).to_owned())
+            .collect();
+        args.push(path("wallet.key"));
+        args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+        args
+    };
+    let run = |args: Vec<String>| {
+        let borrowed: Vec<&str> = args.iter().map(String::as_str).collect();
+        netid(&borrowed, b"")
+    };
+    let consent = run(wallet_args(
+        "consent",
+        &["--client-id", &consent_id, "--field", "name"],
+    ));
+    assert!(
+        consent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&consent.stderr)
+    );
+    assert!(String::from_utf8_lossy(&consent.stderr).contains("\"sensitive_data\""));
+    assert!(String::from_utf8_lossy(&consent.stdout).contains("\"signature\""));
+    let withdrawn = run(wallet_args(
+        "withdraw",
+        &["--client-id", &consent_id, "--field", "name"],
+    ));
+    assert!(
+        withdrawn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&withdrawn.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&withdrawn.stdout).trim(),
+        r#"{"withdrawn":1}"#
+    );
+    let not_mine = run(wallet_args(
+        "delete-ward",
+        &["--ward-net-id", &net_id, "--yes-delete-the-childs-data"],
+    ));
+    assert_eq!(not_mine.status.code(), Some(1), "no one's guardian");
+    assert!(String::from_utf8_lossy(&not_mine.stderr).contains("guardian_not_recognised"));
+    let unconfirmed = run(wallet_args("delete-ward", &["--ward-net-id", &net_id]));
+    assert_eq!(unconfirmed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("cannot be undone"));
 
     // Net Certificates: a batch of two, presented once each to a platform that verifies
     // offline with `netid verify`, disclosing only what it asked for.
@@ -534,4 +615,26 @@ pub(crate) fn reqwest_text(url: &str) -> String {
         .build()
         .unwrap();
     runtime.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}
+
+/// POSTs `body` as JSON with `authorization`; the status and body text.
+pub(crate) fn reqwest_post(
+    url: &str,
+    authorization: &str,
+    body: &serde_json::Value,
+) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(url)
+            .header(reqwest::header::AUTHORIZATION, authorization)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    })
 }
