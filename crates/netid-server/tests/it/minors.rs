@@ -136,3 +136,89 @@ async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
     guardian.sign_at(adult);
     assert!(history(&world.client, &guardian).await.wards.is_empty());
 }
+
+/// A child born on 29 February turns 14 on 1 March in a common year, in Beijing time: the
+/// rules change at that midnight, not at UTC's and not a day early.
+#[tokio::test]
+async fn a_child_born_on_29_february_turns_14_on_1_march_of_a_common_year() {
+    let birth = Date::from_ymd(2012, 2, 29).unwrap();
+    // 2026-02-28 12:00 in Beijing.
+    let noon_before = start_of_day(Date::from_ymd(2026, 2, 28).unwrap()).0 + 12 * 3600;
+    let dir = tempfile::tempdir().unwrap();
+    let server = netid_testkit::TestServer::start_with_clock(
+        dir.path(),
+        Vec::new(),
+        Clock::Fixed(Timestamp(noon_before)),
+    )
+    .await
+    .unwrap();
+    let client = Client::new(&server);
+    let authority = netid_testkit::Authority::generate("leap-authority");
+    assert_eq!(
+        client.register_authority(&authority).await.status,
+        StatusCode::OK
+    );
+    let guardian_entry = netid_testkit::resident(
+        "110107",
+        "测试庚",
+        Date::from_ymd(1990, 5, 1).unwrap(),
+        "P-0007",
+        None,
+    );
+    let mut child_entry = netid_testkit::resident("110108", "测试辛", birth, "P-0008", None);
+    child_entry.guardian_person_ref = Some("P-0007".to_owned());
+    let roster = authority.sign_issued(
+        vec![guardian_entry.clone(), child_entry.clone()],
+        "2026-02-28",
+    );
+    let loaded = client.load_roster(&roster).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let platform = client.register_platform("leap-platform").await;
+    let (mut guardian, mut child) = (Wallet::generate(), Wallet::generate());
+    guardian.sign_at(noon_before);
+    child.sign_at(noon_before);
+    client
+        .enroll_ok(&guardian.enroll_request(&guardian_entry))
+        .await;
+    let mut request = child.enroll_request(&child_entry);
+    request.guardian = Some(guardian.guardian_consent(&request));
+    client.enroll_ok(&request).await;
+    let age_over_14 = async |client: &Client, child: &Wallet, nonce: &str| {
+        client
+            .verify_ok(&platform, child, nonce, &[Predicate::AgeOver14])
+            .await
+            .age_over_14
+    };
+    assert_eq!(
+        age_over_14(&client, &child, "nonce-leap-0000001").await,
+        Some(false)
+    );
+    let operator = client.operator.clone();
+    server.stop().await;
+
+    // A minute before midnight in Beijing (16:00 UTC): still 13.
+    let midnight = start_of_day(Date::from_ymd(2026, 3, 1).unwrap()).0;
+    for (at, nonce, expected) in [
+        (midnight - 60, "nonce-leap-0000002", false),
+        (midnight + 60, "nonce-leap-0000003", true),
+    ] {
+        let server = netid_testkit::TestServer::start_with_clock(
+            dir.path(),
+            Vec::new(),
+            Clock::Fixed(Timestamp(at)),
+        )
+        .await
+        .unwrap();
+        let client = Client {
+            operator: operator.clone(),
+            ..Client::new(&server)
+        };
+        child.sign_at(at);
+        assert_eq!(
+            age_over_14(&client, &child, nonce).await,
+            Some(expected),
+            "{at}"
+        );
+        server.stop().await;
+    }
+}
