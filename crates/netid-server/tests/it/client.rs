@@ -108,13 +108,19 @@ impl Client {
         (status, cache, response.bytes().await.unwrap().to_vec())
     }
 
+    /// The history (`POST /v1/holders/log`) of the holder with `wallet`.
+    pub(crate) async fn history(&self, wallet: &Wallet) -> netid_proto::HolderLogResponse {
+        let answer = self
+            .post("/v1/holders/log", None, &wallet.log_request())
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+
     /// The kinds of the log entries of the holder with `wallet`, in order.
     pub(crate) async fn log_kinds(&self, wallet: &Wallet) -> Vec<netid_log::EntryKind> {
-        let history: netid_proto::HolderLogResponse = self
-            .post("/v1/holders/log", None, &wallet.log_request())
+        self.history(wallet)
             .await
-            .json();
-        history
             .entries
             .iter()
             .map(|entry| {

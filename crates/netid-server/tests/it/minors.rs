@@ -3,7 +3,7 @@
 //! access to the history when the minor turns 18.
 
 use netid_core::Date;
-use netid_proto::{HolderLogResponse, Predicate};
+use netid_proto::Predicate;
 use netid_server::Clock;
 use netid_server::clock::start_of_day;
 use netid_store::Timestamp;
@@ -12,12 +12,18 @@ use reqwest::StatusCode;
 
 use crate::client::{Client, World};
 
-async fn history(client: &Client, wallet: &Wallet) -> HolderLogResponse {
-    let answer = client
-        .post("/v1/holders/log", None, &wallet.log_request())
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    answer.json()
+/// The platforms the guardian's one ward has used, in the order of their first use.
+async fn ward_platforms(client: &Client, guardian: &Wallet) -> Vec<String> {
+    let seen = client.history(guardian).await;
+    let [ward] = seen.wards.as_slice() else {
+        panic!("one ward: {:?}", seen.wards);
+    };
+    let firsts: Vec<u64> = ward.platforms.iter().map(|p| p.first_index).collect();
+    assert!(
+        firsts.is_sorted(),
+        "listed in order of first use: {firsts:?}"
+    );
+    ward.platforms.iter().map(|p| p.client_id.clone()).collect()
 }
 
 fn days_after(date: Date, days: i64) -> Date {
@@ -66,16 +72,8 @@ async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
         )
         .await;
     assert_eq!(at_13.age_over_14, Some(false));
-    let seen = history(client, &guardian).await;
-    let [ward] = seen.wards.as_slice() else {
-        panic!("one ward: {:?}", seen.wards);
-    };
-    let platforms: Vec<&str> = ward
-        .platforms
-        .iter()
-        .map(|p| p.client_id.as_str())
-        .collect();
-    assert_eq!(platforms, [first.client_id.as_str()]);
+    let platforms = ward_platforms(client, &guardian).await;
+    assert_eq!(platforms, vec![first.client_id.clone()]);
 
     // At 14 the rules change by themselves: the minor's own consent, but the guardian is
     // still told of the new platform; and the guardian no longer deletes for the minor alone.
@@ -93,20 +91,11 @@ async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
         )
         .await;
     assert_eq!(at_14.age_over_14, Some(true));
-    let seen = history(client, &guardian).await;
-    let [ward] = seen.wards.as_slice() else {
-        panic!("one ward: {:?}", seen.wards);
-    };
-    let platforms: Vec<&str> = ward
-        .platforms
-        .iter()
-        .map(|p| p.client_id.as_str())
-        .collect();
+    let platforms = ward_platforms(client, &guardian).await;
     assert_eq!(
         platforms,
-        [first.client_id.as_str(), second.client_id.as_str()]
+        [first.client_id.clone(), second.client_id.clone()]
     );
-    assert!(ward.platforms[0].first_index < ward.platforms[1].first_index);
     let refused = client
         .post(
             "/v1/holders/wards/delete",
@@ -130,11 +119,11 @@ async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
     let eve = start_of_day(birthday(birth, 18)).0 - 60;
     let world = world.restart_at(Clock::Fixed(Timestamp(eve))).await;
     guardian.sign_at(eve);
-    assert_eq!(history(&world.client, &guardian).await.wards.len(), 1);
+    assert_eq!(world.client.history(&guardian).await.wards.len(), 1);
     let adult = start_of_day(birthday(birth, 18)).0 + 60;
     let world = world.restart_at(Clock::Fixed(Timestamp(adult))).await;
     guardian.sign_at(adult);
-    assert!(history(&world.client, &guardian).await.wards.is_empty());
+    assert!(world.client.history(&guardian).await.wards.is_empty());
 }
 
 /// A child born on 29 February turns 14 on 1 March in a common year, in Beijing time: the

@@ -3,9 +3,7 @@
 
 use netid_crypto::{MacKey, Suite};
 use netid_log::{Entry, EntryKind};
-use netid_proto::{
-    DeferralCounts, HolderLogResponse, NoticeDeferral, OperatorReadRequest, OperatorReadResponse,
-};
+use netid_proto::{DeferralCounts, NoticeDeferral, OperatorReadRequest, OperatorReadResponse};
 use netid_server::Clock;
 use netid_store::Timestamp;
 use netid_testkit::Wallet;
@@ -24,14 +22,6 @@ fn read_request(net_id: &str, fields: &[&str]) -> OperatorReadRequest {
         reference: "TEST-CASE-0001".to_owned(),
         defer_notice: None,
     }
-}
-
-async fn history(client: &Client, wallet: &Wallet) -> HolderLogResponse {
-    let answer = client
-        .post("/v1/holders/log", None, &wallet.log_request())
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    answer.json()
 }
 
 async fn counts(client: &Client) -> DeferralCounts {
@@ -76,7 +66,7 @@ async fn an_operator_read_is_in_the_holders_history_with_its_legal_basis() {
     assert_eq!(read.claims.len(), 2);
     assert_eq!(read.holder_notified_from, "now");
 
-    let history = history(client, &wallet).await;
+    let history = client.history(&wallet).await;
     let entry = history
         .entries
         .iter()
@@ -144,7 +134,7 @@ async fn a_deferred_notice_hides_the_read_from_the_holder_until_the_day_after_it
 
     // While it runs: not in the holder's history, not recognisable by the holder's key in the
     // public log, and counted publicly.
-    let during = history(client, &wallet).await;
+    let during = client.history(&wallet).await;
     assert!(
         during
             .entries
@@ -175,7 +165,7 @@ async fn a_deferred_notice_hides_the_read_from_the_holder_until_the_day_after_it
     let end = netid_server::clock::start_of_day(first_told).0;
     let world = world.restart_at(Clock::Fixed(Timestamp(end - 60))).await;
     wallet.sign_at(end - 60);
-    let still = history(&world.client, &wallet).await;
+    let still = world.client.history(&wallet).await;
     assert!(still.operator_reads.is_empty());
     assert!(
         still
@@ -185,7 +175,7 @@ async fn a_deferred_notice_hides_the_read_from_the_holder_until_the_day_after_it
     );
     let world = world.restart_at(Clock::Fixed(Timestamp(end + 60))).await;
     wallet.sign_at(end + 60);
-    let after = history(&world.client, &wallet).await;
+    let after = world.client.history(&wallet).await;
     let entry = after
         .entries
         .iter()
@@ -282,5 +272,5 @@ async fn bad_operator_reads_are_refused_and_change_nothing() {
 
     assert_eq!(public_entries(client).await.len(), size_before);
     assert_eq!(counts(client).await.operator_reads, 0);
-    assert!(history(client, &wallet).await.operator_reads.is_empty());
+    assert!(client.history(&wallet).await.operator_reads.is_empty());
 }
