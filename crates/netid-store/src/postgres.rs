@@ -17,7 +17,8 @@
 //! Differences from SQLite that no caller can observe through [`Store`], documented here for
 //! operators: there is no `secure_delete` or WAL truncation; a deleted holder's old row
 //! versions stay in the table until vacuum, and in PostgreSQL's WAL and base backups, as
-//! ciphertext (sealed data, wrapped keys) and blind indexes.
+//! sealed data, blind indexes and a data key wrapped under the master key, which can still
+//! unwrap it: bound WAL and backup retention (`docs/privacy.md`, invariant 4).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
