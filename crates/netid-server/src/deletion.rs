@@ -33,11 +33,7 @@ pub(crate) async fn delete(
         &request.signature,
     )
     .await?;
-    let today = state.clock.today()?;
-    let age = personal::open(&state.keys.master, &holder, today)?
-        .birth_date()
-        .age_on(today)
-        .ok_or(Error::Internal("stored birth date after today"))?;
+    let age = personal::age(&state.keys.master, &holder, state.clock.today()?)?;
     // Art. 4: a child's data goes with the approval of a guardian on record; a child whose
     // guardian is no longer on record (deleted) deletes alone rather than not at all.
     if age < GUARDIAN_REQUIRED_BELOW && !state.store.guardians_of(holder.id).await?.is_empty() {

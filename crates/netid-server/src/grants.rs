@@ -35,8 +35,14 @@ const NOTICE_TEXT_VERSION: &str = "2026-11-27";
 /// What the notice says of the operator when the deployment does not name itself.
 const DEFAULT_NOTICE_OPERATOR: &str =
     "The operator of this netid service; contact as published by the operator";
-/// The longest legal basis or purpose text, in characters.
+/// The longest legal basis, purpose or reference text, in characters.
 const MAX_TEXT: usize = 300;
+
+/// Whether `text` is a legal basis, purpose or reference: not blank, at most
+/// [`MAX_TEXT`] characters.
+pub(crate) fn is_short_text(text: &str) -> bool {
+    !text.trim().is_empty() && text.chars().count() <= MAX_TEXT
+}
 
 /// The notice of Art. 10, naming the operator as the deployment configured it
 /// (`NETID_NOTICE_OPERATOR`). Its version is netid's text version, followed by a digest of the
@@ -92,8 +98,7 @@ pub(crate) async fn request(
         if fields.iter().any(|known| known.field == field) {
             return Err(invalid("each field at most once").into());
         }
-        let text_ok = |text: &str| !text.trim().is_empty() && text.chars().count() <= MAX_TEXT;
-        if !text_ok(&legal_basis) || !text_ok(&purpose) {
+        if !is_short_text(&legal_basis) || !is_short_text(&purpose) {
             return Err(invalid("a legal basis and a purpose of 1 to 300 characters each").into());
         }
         if !(1..=3650).contains(&retention_days) {
@@ -256,12 +261,7 @@ pub(crate) async fn consent(
         .ok_or(Refusal::UnknownPlatform)?;
     let now = state.clock.now();
     let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
-    let record = personal::open(&state.keys.master, &holder, today)?;
-    let age = record
-        .birth_date()
-        .age_on(today)
-        .ok_or(Error::Internal("stored birth date after today"))?;
-    if age < GUARDIAN_REQUIRED_BELOW {
+    if personal::age(&state.keys.master, &holder, today)? < GUARDIAN_REQUIRED_BELOW {
         crate::wallet::check_guardian_approval(
             state,
             holder.id,

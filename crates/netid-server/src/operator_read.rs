@@ -13,7 +13,7 @@
 //! entry (about no one) counts it publicly; from the day after the end date the holder's
 //! history shows the read, the deferral and the one-off key that proves the entry is theirs.
 
-use netid_core::{Date, NetId};
+use netid_core::Date;
 use netid_crypto::MacKey;
 use netid_log::EntryKind;
 use netid_proto::{
@@ -21,26 +21,21 @@ use netid_proto::{
 };
 use netid_store::{HolderId, NoticeDeferralRow, OperatorReadRow, Timestamp};
 
-use crate::grants::check_field_names;
+use crate::grants::{check_field_names, is_short_text};
 use crate::state::AppState;
-use crate::{Error, Refusal, blind, clock, personal};
+use crate::{Error, Refusal, clock, personal};
 
 /// The grounds of Art. 11 on which a notice may be deferred.
 const DEFERRAL_GROUNDS: [&str; 2] = ["confidentiality", "emergency"];
 /// The longest deferral, in days after the day of the read.
 pub(crate) const MAX_DEFERRAL_DAYS: i64 = 366;
-/// The longest legal basis or reference, in characters.
-const MAX_TEXT: usize = 300;
 
 /// Reads the fields `request` names of the holder with its Net ID, recording the read.
 pub(crate) async fn read(
     state: &AppState,
     request: OperatorReadRequest,
 ) -> Result<OperatorReadResponse, Error> {
-    let net_id: NetId = request.net_id.parse().map_err(|_| Refusal::InvalidField {
-        field: "net_id",
-        reason: "expected a net id (letters and digits with its check character)".to_owned(),
-    })?;
+    let net_id = personal::parse_net_id(&request.net_id, "net_id")?;
     check_field_names(&request.fields, "fields")?;
     check_text(&request.legal_basis, "legal_basis")?;
     check_text(&request.reference, "reference")?;
@@ -52,9 +47,7 @@ pub(crate) async fn read(
         .map(|deferral| deferral_end(deferral, today))
         .transpose()?;
 
-    let holder = state
-        .store
-        .holder_by_net_id(&blind::net_id(&state.keys.blind_index, net_id.expose()))
+    let holder = personal::holder_with_net_id(state, &net_id)
         .await?
         .ok_or(Refusal::UnknownHolder)?;
     let record = personal::open(&state.keys.master, &holder, today)?;
@@ -213,7 +206,7 @@ fn deferral_end(deferral: &NoticeDeferral, today: Date) -> Result<Timestamp, Ref
 }
 
 fn check_text(text: &str, field: &'static str) -> Result<(), Refusal> {
-    if text.trim().is_empty() || text.chars().count() > MAX_TEXT {
+    if !is_short_text(text) {
         return Err(Refusal::InvalidField {
             field,
             reason: "expected 1 to 300 characters".to_owned(),

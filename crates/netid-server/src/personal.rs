@@ -204,6 +204,31 @@ fn unwrap_data_key(
     Ok(AeadKey::from_bytes(&Suite::gm(), &key_bytes)?)
 }
 
+/// The holder's age in full years on `today`, from their sealed birth date (never stored).
+pub(crate) fn age(master: &MasterKey, holder: &HolderRow, today: Date) -> Result<u16, Error> {
+    open(master, holder, today)?
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("stored birth date after today"))
+}
+
+/// Parses a Net ID sent in the request field `field`.
+pub(crate) fn parse_net_id(text: &str, field: &'static str) -> Result<NetId, crate::Refusal> {
+    text.parse().map_err(|_| crate::Refusal::InvalidField {
+        field,
+        reason: "expected a net id (letters and digits with its check character)".to_owned(),
+    })
+}
+
+/// The holder (not deleted) with `net_id`, found by its blind index.
+pub(crate) async fn holder_with_net_id(
+    state: &crate::state::AppState,
+    net_id: &NetId,
+) -> Result<Option<HolderRow>, Error> {
+    let index = crate::blind::net_id(&state.keys.blind_index, net_id.expose());
+    Ok(state.store.holder_by_net_id(&index).await?)
+}
+
 /// Opens a holder's record.
 pub(crate) fn open(
     master: &MasterKey,

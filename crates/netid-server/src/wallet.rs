@@ -132,16 +132,8 @@ pub(crate) async fn child_in_care(
     guardian: &netid_store::HolderRow,
     ward_net_id: &str,
 ) -> Result<netid_store::HolderRow, crate::Error> {
-    let net_id: netid_core::NetId = ward_net_id.parse().map_err(|_| Refusal::InvalidField {
-        field: "ward_net_id",
-        reason: "expected a net id (letters and digits with its check character)".to_owned(),
-    })?;
-    let ward = state
-        .store
-        .holder_by_net_id(&crate::blind::net_id(
-            &state.keys.blind_index,
-            net_id.expose(),
-        ))
+    let net_id = crate::personal::parse_net_id(ward_net_id, "ward_net_id")?;
+    let ward = crate::personal::holder_with_net_id(state, &net_id)
         .await?
         .ok_or(Refusal::GuardianNotRecognised)?;
     if !state
@@ -152,11 +144,7 @@ pub(crate) async fn child_in_care(
     {
         return Err(Refusal::GuardianNotRecognised.into());
     }
-    let today = state.clock.today()?;
-    let age = crate::personal::open(&state.keys.master, &ward, today)?
-        .birth_date()
-        .age_on(today)
-        .ok_or(crate::Error::Internal("stored birth date after today"))?;
+    let age = crate::personal::age(&state.keys.master, &ward, state.clock.today()?)?;
     if age >= crate::enrollment::GUARDIAN_REQUIRED_BELOW {
         // From 14 a minor decides on their own data, with their own wallet.
         return Err(Refusal::InvalidField {

@@ -156,16 +156,19 @@ fn serve_and_every_client_command_work_end_to_end() {
 
     // The holder's own log, checked against the signed checkpoint; and a full audit.
     let log_key = reqwest_text(&format!("{server}/v1/log/key"));
-    let history = netid_ok(&[
-        "wallet",
-        "log",
-        "--server",
-        &server,
-        "--wallet",
-        &path("wallet.key"),
-        "--log-key",
-        &log_key,
-    ]);
+    let wallet_log = || {
+        netid_ok(&[
+            "wallet",
+            "log",
+            "--server",
+            &server,
+            "--wallet",
+            &path("wallet.key"),
+            "--log-key",
+            &log_key,
+        ])
+    };
+    let history = wallet_log();
     assert!(history.contains("enrollment"), "{history}");
     assert!(
         history.contains(&format!("verification            {client_id}")),
@@ -229,16 +232,7 @@ fn serve_and_every_client_command_work_end_to_end() {
         Some(2),
         "clap refuses a partial deferral"
     );
-    let history = netid_ok(&[
-        "wallet",
-        "log",
-        "--server",
-        &server,
-        "--wallet",
-        &path("wallet.key"),
-        "--log-key",
-        &log_key,
-    ]);
+    let history = wallet_log();
     assert!(
         history.contains("operator read (entry 5): name under Synthetic Act, art. 3 (test) (reference CLI-CASE-1)"),
         "{history}"
