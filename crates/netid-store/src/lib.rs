@@ -41,8 +41,8 @@ pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OperatorReadRow, PlatformField, PlatformRow, Revocation, RosterRow,
-    StoredNetId, Timestamp, WalletKeyRow,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PlatformField, PlatformRow, Revocation,
+    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -412,4 +412,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Counts of operator reads and deferrals, with those still running at `now`.
     async fn deferral_counts(&self, now: Timestamp) -> Result<DeferralCountsRow, Error>;
+
+    /// Sets (or replaces) a registered platform's OpenID Connect client settings.
+    /// [`Error::NotFound`] if no platform has the client id.
+    async fn set_oidc_client(&self, client: OidcClientRow) -> Result<(), Error>;
+
+    /// A platform's OpenID Connect client settings, if it set them.
+    async fn oidc_client(&self, client_id: &str) -> Result<Option<OidcClientRow>, Error>;
+
+    /// Marks a one-time value (a client assertion's or proof's `jti`, an authorization code)
+    /// of `client_id` as used until `expires_at`. [`Error::AlreadyExists`] with
+    /// [`Conflict::Nonce`] if it was used before: a replay. Expired values are purged.
+    async fn use_nonce(
+        &self,
+        client_id: &str,
+        nonce_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error>;
 }

@@ -31,8 +31,8 @@ use crate::migrations_postgres::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OperatorReadRow, PlatformField, PlatformRow, Revocation, RosterRow,
-    StoredNetId, Timestamp, WalletKeyRow,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PlatformField, PlatformRow, Revocation,
+    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -2173,6 +2173,98 @@ impl Store for PostgresStore {
                 deferred: count(1)?,
                 deferred_now: count(2)?,
             })
+        })
+        .await
+    }
+
+    async fn set_oidc_client(&self, client: OidcClientRow) -> Result<(), Error> {
+        let redirect_uris = serde_json::to_string(&client.redirect_uris)
+            .map_err(|_| Error::Internal("redirect uris encoding"))?;
+        self.write("oidc client", move |transaction| {
+            let known = optional_row(
+                transaction,
+                "SELECT client_id FROM platforms WHERE client_id = $1",
+                &[&client.client_id],
+                "read platform",
+                |_| Ok(()),
+            )?;
+            if known.is_none() {
+                return Err(Error::NotFound { what: "platform" });
+            }
+            execute(
+                transaction,
+                "INSERT INTO oidc_clients (client_id, redirect_uris, jwks, id_token_alg, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id) DO UPDATE \
+                 SET redirect_uris = excluded.redirect_uris, jwks = excluded.jwks, \
+                 id_token_alg = excluded.id_token_alg, updated_at = excluded.updated_at",
+                &[
+                    &client.client_id,
+                    &redirect_uris,
+                    &client.jwks,
+                    &client.id_token_alg,
+                    &client.updated_at.0,
+                ],
+                "set oidc client",
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn oidc_client(&self, client_id: &str) -> Result<Option<OidcClientRow>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |client| {
+            const READ: &str = "read oidc client";
+            optional_row(
+                client,
+                "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at \
+                 FROM oidc_clients WHERE client_id = $1",
+                &[&client_id],
+                READ,
+                |row| {
+                    let uris: String = get(row, 1, READ)?;
+                    Ok(OidcClientRow {
+                        client_id: get(row, 0, READ)?,
+                        redirect_uris: serde_json::from_str(&uris).map_err(|_| Error::Corrupt {
+                            column: "oidc_clients.redirect_uris",
+                        })?,
+                        jwks: get(row, 2, READ)?,
+                        id_token_alg: get(row, 3, READ)?,
+                        updated_at: Timestamp(get(row, 4, READ)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn use_nonce(
+        &self,
+        client_id: &str,
+        nonce_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.write("nonce", move |transaction| {
+            execute(
+                transaction,
+                "DELETE FROM used_presentation_nonces WHERE expires_at < $1",
+                &[&now.0],
+                "purge nonces",
+            )?;
+            transaction
+                .execute(
+                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
+                     VALUES ($1, $2, $3)",
+                    &[
+                        &client_id,
+                        &nonce_index.as_bytes().as_slice(),
+                        &expires_at.0,
+                    ],
+                )
+                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            Ok(())
         })
         .await
     }

@@ -14,8 +14,8 @@ use crate::migrations::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OperatorReadRow, PlatformField, PlatformRow, Revocation, RosterRow,
-    StoredNetId, Timestamp, WalletKeyRow,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PlatformField, PlatformRow, Revocation,
+    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -2195,6 +2195,105 @@ impl Store for SqliteStore {
                 deferred: count(deferred)?,
                 deferred_now: count(running)?,
             })
+        })
+        .await
+    }
+
+    async fn set_oidc_client(&self, client: OidcClientRow) -> Result<(), Error> {
+        let redirect_uris = serde_json::to_string(&client.redirect_uris)
+            .map_err(|_| Error::Internal("redirect uris encoding"))?;
+        self.run(move |connection| {
+            let known: Option<String> = connection
+                .query_row(
+                    "SELECT client_id FROM platforms WHERE client_id = ?1",
+                    params![client.client_id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(database("read platform"))?;
+            if known.is_none() {
+                return Err(Error::NotFound { what: "platform" });
+            }
+            connection
+                .execute(
+                    "INSERT INTO oidc_clients (client_id, redirect_uris, jwks, id_token_alg, \
+                     updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (client_id) DO UPDATE \
+                     SET redirect_uris = excluded.redirect_uris, jwks = excluded.jwks, \
+                     id_token_alg = excluded.id_token_alg, updated_at = excluded.updated_at",
+                    params![
+                        client.client_id,
+                        redirect_uris,
+                        client.jwks,
+                        client.id_token_alg,
+                        client.updated_at.0
+                    ],
+                )
+                .map_err(database("set oidc client"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn oidc_client(&self, client_id: &str) -> Result<Option<OidcClientRow>, Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let row = connection
+                .query_row(
+                    "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at \
+                     FROM oidc_clients WHERE client_id = ?1",
+                    params![client_id],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                            row.get::<_, String>(3)?,
+                            row.get::<_, i64>(4)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(database("read oidc client"))?;
+            row.map(|(client_id, uris, jwks, id_token_alg, updated_at)| {
+                Ok(OidcClientRow {
+                    client_id,
+                    redirect_uris: serde_json::from_str(&uris).map_err(|_| Error::Corrupt {
+                        column: "oidc_clients.redirect_uris",
+                    })?,
+                    jwks,
+                    id_token_alg,
+                    updated_at: Timestamp(updated_at),
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn use_nonce(
+        &self,
+        client_id: &str,
+        nonce_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.run(move |connection| {
+            let transaction = connection.transaction().map_err(database("begin nonce"))?;
+            transaction
+                .execute(
+                    "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
+                    params![now.0],
+                )
+                .map_err(database("purge nonces"))?;
+            transaction
+                .execute(
+                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
+                     VALUES (?1, ?2, ?3)",
+                    params![client_id, nonce_index.as_bytes(), expires_at.0],
+                )
+                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            transaction.commit().map_err(database("commit nonce"))
         })
         .await
     }

@@ -260,6 +260,21 @@ pub struct PlatformField {
     pub status: String,
 }
 
+/// A platform's OpenID Connect client settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcClientRow {
+    /// The platform's client id.
+    pub client_id: String,
+    /// The redirect URIs it registered, compared exactly.
+    pub redirect_uris: Vec<String>,
+    /// Its public keys for `private_key_jwt`, a JWK Set as JSON text.
+    pub jwks: String,
+    /// The JWS `alg` of its ID tokens (`ES256` or `SM2SM3`).
+    pub id_token_alg: String,
+    /// When the settings were last set.
+    pub updated_at: Timestamp,
+}
+
 /// A Net Certificate's place in its suite's status list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRow {

@@ -17,7 +17,7 @@
 
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
-    CredentialRow, DeferralCountsRow, Error, HolderId, NewHolder, NoticeDeferralRow,
+    CredentialRow, DeferralCountsRow, Error, HolderId, NewHolder, NoticeDeferralRow, OidcClientRow,
     OperatorReadRow, PlatformField, PlatformRow, RosterRow, SqliteStore, Store, StoredNetId,
     Timestamp, WalletKeyRow,
 };
@@ -70,6 +70,7 @@ on_both_backends!(
     net_certificates_are_issued_in_batches_and_revoked_on_recovery,
     only_approved_and_consented_fields_are_disclosable,
     operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion,
+    oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays,
 );
 
 fn index(byte: u8) -> BlindIndex {
@@ -486,6 +487,73 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire(st
             leaf(),
             leaf(),
             Timestamp(T0.0 + 301),
+        )
+        .await
+        .unwrap();
+}
+
+async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays(store: &dyn Store) {
+    let mut client = OidcClientRow {
+        client_id: "p-oidc".to_owned(),
+        redirect_uris: vec!["https://rp.example/cb".to_owned()],
+        jwks: r#"{"keys":[]}"#.to_owned(),
+        id_token_alg: "ES256".to_owned(),
+        updated_at: T0,
+    };
+    // Only a registered platform has client settings.
+    assert!(matches!(
+        store.set_oidc_client(client.clone()).await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert_eq!(store.oidc_client("p-oidc").await.unwrap(), None);
+    let platform = PlatformRow {
+        client_id: "p-oidc".to_owned(),
+        credential_hash: vec![9; 32],
+        sector: "sector-oidc".to_owned(),
+        name: "example".to_owned(),
+        registered_at: T0,
+    };
+    store.insert_platform(platform, leaf()).await.unwrap();
+    store.set_oidc_client(client.clone()).await.unwrap();
+    assert_eq!(
+        store.oidc_client("p-oidc").await.unwrap(),
+        Some(client.clone())
+    );
+    // Setting again replaces.
+    client.redirect_uris = vec![
+        "https://rp.example/a".to_owned(),
+        "https://rp.example/b".to_owned(),
+    ];
+    client.id_token_alg = "SM2SM3".to_owned();
+    client.updated_at = Timestamp(T0.0 + 1);
+    store.set_oidc_client(client.clone()).await.unwrap();
+    assert_eq!(store.oidc_client("p-oidc").await.unwrap(), Some(client));
+
+    let expires = Timestamp(T0.0 + 60);
+    store
+        .use_nonce("p-oidc", index(7), expires, T0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .use_nonce("p-oidc", index(7), expires, T0)
+            .await
+            .unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Nonce
+        }
+    ));
+    // Another value, and the same value once it has expired, are fine.
+    store
+        .use_nonce("p-oidc", index(8), expires, T0)
+        .await
+        .unwrap();
+    store
+        .use_nonce(
+            "p-oidc",
+            index(7),
+            Timestamp(T0.0 + 200),
+            Timestamp(T0.0 + 61),
         )
         .await
         .unwrap();
