@@ -478,6 +478,49 @@ pub struct ConsentRequest {
     pub guardian: Option<GuardianConsent>,
 }
 
+/// A holder's answer to an OpenID Connect authorization request, signed by their wallet
+/// ([`signing::oidc_decision_message`]); with `consent` when they also gave, on the consent
+/// screen, a separate consent for plaintext fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcDecision {
+    /// The `request_uri` of the pushed authorization request.
+    pub request_uri: String,
+    /// Whether the holder lets the platform know them.
+    pub approve: bool,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+    /// A separate consent for plaintext fields, for the same platform and wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentRequest>,
+}
+
+/// Where the holder's browser goes next: the platform's redirect URI with the code (or the
+/// refusal), the state and the issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcDecisionResponse {
+    /// The URL to send the holder's browser to.
+    pub redirect_to: String,
+}
+
+/// A platform's OpenID Connect client settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcClientSettings {
+    /// Its redirect URIs, each compared exactly (`https`, or `http` on loopback).
+    pub redirect_uris: Vec<String>,
+    /// Its public keys for `private_key_jwt` client assertions: a JWK Set.
+    pub jwks: serde_json::Value,
+    /// `ES256` (the default) or `SM2SM3`: how its ID tokens are signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_signed_response_alg: Option<String>,
+}
+
 /// The payload of a consent receipt (a [`ServiceSigned`] the holder keeps).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -162,6 +162,24 @@ pub fn certificate_revocation_message(
     ])
 }
 
+/// What the holder's wallet signs to answer an OpenID Connect authorization request: purpose,
+/// the request's `request_uri`, the platform's client id, `approve` or `deny`, and the
+/// timestamp.
+pub fn oidc_decision_message(
+    request_uri: &str,
+    client_id: &str,
+    approve: bool,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-oidc-decision-v1",
+        request_uri,
+        client_id,
+        if approve { "approve" } else { "deny" },
+        &timestamp.to_string(),
+    ])
+}
+
 fn join(fields: &[&str]) -> Vec<u8> {
     fields.join("\n").into_bytes()
 }

@@ -35,6 +35,7 @@ mod http;
 pub mod keys;
 mod metrics;
 mod net_certificates;
+mod oidc;
 mod operator;
 mod operator_read;
 mod personal;
@@ -125,6 +126,13 @@ pub async fn open(
         clock.now(),
     )
     .await?;
+    let oidc = oidc::Oidc::open(
+        store.as_ref(),
+        &service_keys.master,
+        &public_url,
+        clock.now(),
+    )
+    .await?;
     let state = AppState::new(
         store,
         service_keys,
@@ -132,6 +140,7 @@ pub async fn open(
         config.log_origin,
         ca,
         issuer,
+        oidc,
         config.notice_operator.as_deref(),
     )
     .await?

@@ -22,6 +22,8 @@ pub struct AppState {
     pub(crate) log: Arc<TransparencyLog>,
     pub(crate) ca: Arc<Ca>,
     pub(crate) net_certificates: Arc<NetCertificateIssuer>,
+    /// The OpenID Connect provider: its keys and pending authorizations.
+    pub(crate) oidc: Arc<crate::oidc::Oidc>,
     /// The notice of Art. 10 as this deployment serves it.
     pub(crate) notice: Arc<netid_proto::Notice>,
     /// Operational counters for `GET /metrics`.
@@ -52,6 +54,7 @@ impl AppState {
         log_origin: String,
         ca: Ca,
         net_certificates: NetCertificateIssuer,
+        oidc: crate::oidc::Oidc,
         notice_operator: Option<&str>,
     ) -> Result<Self, crate::Error> {
         let log_key = keys
@@ -69,6 +72,7 @@ impl AppState {
             log: Arc::new(log),
             ca: Arc::new(ca),
             net_certificates: Arc::new(net_certificates),
+            oidc: Arc::new(oidc),
             notice: Arc::new(crate::grants::notice(notice_operator)),
             metrics: Arc::default(),
             address_limits: Arc::new(RateLimiter::new(Rate::per_second(0))),

@@ -5,7 +5,7 @@
 use netid_crypto::Suite;
 use netid_log::EntryKind;
 use netid_proto::{Predicate, VerifyRequest, VerifyResponse, signing};
-use netid_store::{Conflict, PlatformRow, Timestamp};
+use netid_store::{Conflict, HolderRow, PlatformRow, Timestamp};
 
 use crate::enrollment::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
 use crate::state::{AppState, FRESHNESS_WINDOW_SECONDS, check_fresh};
@@ -75,19 +75,37 @@ pub(crate) async fn verify(
             .timestamp
             .saturating_add(FRESHNESS_WINDOW_SECONDS),
     );
+    record(
+        state,
+        platform,
+        &holder,
+        nonce_index,
+        expires_at,
+        &presentation.predicates,
+    )
+    .await
+}
+
+/// Records a verification of `holder` by `platform` under the one-time `nonce_index` (used
+/// until `expires_at`) and answers it: what `/v1/platform/verify` and the OpenID Connect token
+/// endpoint tell a platform. Refused for a child under 14 without a guardian on record.
+pub(crate) async fn record(
+    state: &AppState,
+    platform: &PlatformRow,
+    holder: &HolderRow,
+    nonce_index: netid_store::BlindIndex,
+    expires_at: Timestamp,
+    predicates: &[Predicate],
+) -> Result<VerifyResponse, Error> {
     // Every refusal comes before the verification is recorded: a refused act is not logged.
     let today = state.clock.today()?;
-    let record = personal::open(&state.keys.master, &holder, today)?;
-    let age = record
-        .birth_date()
-        .age_on(today)
-        .ok_or(Error::Internal("stored birth date after today"))?;
+    let age = personal::age(&state.keys.master, holder, today)?;
     if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
         // Design invariant 7: no verification of a child without a guardian on record.
         return Err(Refusal::GuardianRequired.into());
     }
     let now = state.clock.now();
-    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let log_key = personal::log_key(&state.keys.master, holder)?;
     let log_entry = state.log.entry(
         EntryKind::Verification,
         Some(&log_key),
@@ -124,28 +142,41 @@ pub(crate) async fn verify(
             netid_store::Error::NotFound { .. } => Error::Refused(Refusal::PresentationRejected),
             other => other.into(),
         })?;
-
-    let answer = |predicate| {
-        presentation
-            .predicates
-            .contains(&predicate)
-            .then_some(match predicate {
-                Predicate::AgeOver14 => age >= GUARDIAN_REQUIRED_BELOW,
-                Predicate::AgeOver18 => age >= ADULT_AGE,
-            })
-    };
-    let net_id = personal::net_id(&state.keys.master, &holder)?;
-    let subject = pseudonym(state, net_id.expose(), &platform.sector);
     state
         .metrics
         .verification(&platform.client_id, !disclosed.is_empty());
     tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id, fields_disclosed = disclosed.len());
+    answer(state, platform, holder, predicates, &disclosed)
+}
+
+/// What `platform` is told of `holder`: the answers to `predicates`, the pairwise pseudonym
+/// and the plaintext `fields` (already recorded as disclosed).
+pub(crate) fn answer(
+    state: &AppState,
+    platform: &PlatformRow,
+    holder: &HolderRow,
+    predicates: &[Predicate],
+    fields: &[String],
+) -> Result<VerifyResponse, Error> {
+    let today = state.clock.today()?;
+    let record = personal::open(&state.keys.master, holder, today)?;
+    let age = record
+        .birth_date()
+        .age_on(today)
+        .ok_or(Error::Internal("stored birth date after today"))?;
+    let answer = |predicate| {
+        predicates.contains(&predicate).then_some(match predicate {
+            Predicate::AgeOver14 => age >= GUARDIAN_REQUIRED_BELOW,
+            Predicate::AgeOver18 => age >= ADULT_AGE,
+        })
+    };
+    let net_id = personal::net_id(&state.keys.master, holder)?;
     Ok(VerifyResponse {
         real_name_verified: true,
         age_over_14: answer(Predicate::AgeOver14),
         age_over_18: answer(Predicate::AgeOver18),
-        subject,
-        claims: crate::grants::claims(&disclosed, &record, net_id.expose()),
+        subject: pseudonym(state, net_id.expose(), &platform.sector),
+        claims: crate::grants::claims(fields, &record, net_id.expose()),
     })
 }
 

@@ -113,6 +113,7 @@ pub(super) fn openapi_document() -> Value {
     let platform = json!([{"platformBasic": []}]);
     let public = json!([]);
     let more_paths = succession_paths(&operator, &public);
+    let oidc_paths = oidc_paths(&platform, &public);
     let grant_paths = grant_paths(&operator, &platform, &public);
     let string = json!({"type": "string"});
     let public_key = json!({
@@ -190,6 +191,9 @@ pub(super) fn openapi_document() -> Value {
             paths.extend(more);
         }
         if let Value::Object(more) = grant_paths {
+            paths.extend(more);
+        }
+        if let Value::Object(more) = oidc_paths {
             paths.extend(more);
         }
     }
@@ -276,6 +280,21 @@ pub(super) fn openapi_document() -> Value {
     document
 }
 
+/// The paths of the OpenID Connect provider (`crate::oidc`).
+fn oidc_paths(platform: &Value, public: &Value) -> Value {
+    json!({
+        "/.well-known/openid-configuration": {"get": {"summary": "OpenID Connect discovery (FAPI 2.0 style: PAR, PKCE S256, private_key_jwt, DPoP, pairwise subjects)", "security": public.clone(), "responses": {"200": {"description": "The provider metadata"}}}},
+        "/oidc/jwks": {"get": {"summary": "The keys that sign ID tokens (ES256, SM2SM3)", "security": public.clone(), "responses": {"200": {"description": "A JWK Set", "content": {"application/jwk-set+json": {}}}}}},
+        "/oidc/par": {"post": {"summary": "Pushed authorization request (RFC 9126), client authenticated by private_key_jwt; form parameters", "security": public.clone(), "responses": {"201": {"description": "request_uri and expires_in"}, "400": {"description": "OAuth error"}, "401": {"description": "invalid_client"}}}},
+        "/oidc/authorize": {"get": {"summary": "The consent screen of a pushed request (HTML; lang=en for English)", "security": public.clone(), "responses": {"200": {"description": "HTML"}, "400": {"description": "HTML: the request is unknown, expired or answered"}}}},
+        "/oidc/authorize/continue": {"post": {"summary": "The browser goes on to the platform once the holder answered (303), or sees the screen again", "security": public.clone(), "responses": {"303": {"description": "To the platform's redirect URI with code (or error), state and iss"}, "200": {"description": "HTML"}}}},
+        "/oidc/token": {"post": {"summary": "Authorization code for a DPoP-bound access token and an ID token (pairwise sub); records the verification", "security": public.clone(), "responses": {"200": {"description": "Token response"}, "400": {"description": "OAuth error"}, "401": {"description": "invalid_client"}}}},
+        "/oidc/userinfo": {"get": {"summary": "The granted claims, to the holder of the access token's DPoP key", "security": public.clone(), "responses": {"200": {"description": "Claims"}, "401": {"description": "invalid_token"}}}},
+        "/v1/holders/oidc/decision": {"post": operation("The holder's wallet-signed answer to an OpenID Connect authorization request, with any separate consent", public.clone(), Some("OidcDecision"), ("200", "OidcDecisionResponse"), &["400", "403", "422"])},
+        "/v1/platform/oidc-client": {"post": operation("Set the platform's OpenID Connect client settings: redirect URIs, JWK Set, ID token algorithm", platform.clone(), Some("OidcClientSettings"), ("200", "OidcClientSettings"), &["400", "401", "422"])},
+    })
+}
+
 /// The paths of platform profiles, the notice and consents (Art. 7-10).
 fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
     json!({
@@ -342,6 +361,9 @@ fn privacy_schemas(string: &Value) -> Value {
         "NoticeDeferral": {"type": "object", "required": ["ground", "legal_basis", "until"], "additionalProperties": false, "properties": {"ground": {"enum": ["confidentiality", "emergency"]}, "legal_basis": string, "until": {"type": "string", "format": "date", "description": "the deferral's last day, Beijing time"}}},
         "OperatorReadRequest": {"type": "object", "required": ["net_id", "fields", "legal_basis", "reference"], "additionalProperties": false, "properties": {"net_id": string, "fields": {"type": "array", "items": {"enum": ["net_id", "name", "birth_date", "document_type", "document_number", "nationality"]}}, "legal_basis": string, "reference": string, "defer_notice": {"$ref": "#/components/schemas/NoticeDeferral"}}},
         "OperatorReadResponse": {"type": "object", "required": ["claims", "log_index", "holder_notified_from"], "properties": {"claims": {"type": "object", "additionalProperties": string}, "log_index": {"type": "integer"}, "holder_notified_from": {"type": "string", "description": "now, or the date from which the holder is told"}}},
+        "OidcDecision": {"type": "object", "required": ["request_uri", "approve", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"request_uri": string, "approve": {"type": "boolean"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": string, "consent": {"$ref": "#/components/schemas/ConsentRequest"}}},
+        "OidcDecisionResponse": {"type": "object", "required": ["redirect_to"], "properties": {"redirect_to": string}},
+        "OidcClientSettings": {"type": "object", "required": ["redirect_uris", "jwks"], "additionalProperties": false, "properties": {"redirect_uris": {"type": "array", "items": string}, "jwks": {"type": "object"}, "id_token_signed_response_alg": {"enum": ["ES256", "SM2SM3"]}}},
         "DeferralCounts": {"type": "object", "required": ["operator_reads", "deferred", "deferred_now"], "properties": {"operator_reads": {"type": "integer"}, "deferred": {"type": "integer"}, "deferred_now": {"type": "integer"}}}
     })
 }

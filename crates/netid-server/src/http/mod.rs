@@ -9,6 +9,7 @@ mod holder;
 mod log;
 mod meta;
 mod net_certificates;
+mod oidc;
 mod operator;
 mod platform;
 
@@ -57,6 +58,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(ca::routes());
     routes.extend(net_certificates::routes());
     routes.extend(grants::routes());
+    routes.extend(oidc::routes());
     routes
 }
 
@@ -183,14 +185,20 @@ fn address_key(address: std::net::IpAddr) -> String {
     }
 }
 
-/// Gives error responses made by layers or axum itself (405, 408, 413) our problem body.
+/// Gives error responses made by layers or axum itself (405, 408, 413) our problem body; the
+/// errors our handlers write (problem bodies, OAuth JSON errors, error pages) are left alone.
 async fn problem_for_bare_errors(response: Response) -> Response {
     let status = response.status();
-    let is_problem = response
+    let ours = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes() == netid_proto::PROBLEM_CONTENT_TYPE.as_bytes());
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value == netid_proto::PROBLEM_CONTENT_TYPE
+                || value.starts_with("application/json")
+                || value.starts_with("text/html")
+        });
+    if (status.is_client_error() || status.is_server_error()) && !ours {
         return error::problem_for_status(status);
     }
     response

@@ -1,0 +1,288 @@
+//! OpenID Connect endpoints (see [`crate::oidc`]): discovery, JWKS, PAR, the consent screen,
+//! the holder's answer, token and userinfo, and a platform's client settings.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use netid_proto::{OidcClientSettings, OidcDecision, OidcDecisionResponse, ProfileField};
+use serde_json::{Value, json};
+
+use super::Route;
+use super::error::ApiError;
+use super::extract::{Json, Platform};
+use crate::oidc::flow::{self, OauthError, Params};
+use crate::oidc::page::{self, Lang, Screen};
+use crate::state::AppState;
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/.well-known/openid-configuration",
+            handler: get(
+                |State(state): State<AppState>| async move { Json(state.oidc.discovery()) },
+            ),
+        },
+        Route {
+            method: Method::GET,
+            path: "/oidc/jwks",
+            handler: get(|State(state): State<AppState>| async move {
+                (
+                    [(header::CONTENT_TYPE, "application/jwk-set+json")],
+                    state.oidc.jwks().to_string(),
+                )
+            }),
+        },
+        Route {
+            method: Method::POST,
+            path: "/oidc/par",
+            handler: post(par),
+        },
+        Route {
+            method: Method::GET,
+            path: "/oidc/authorize",
+            handler: get(authorize),
+        },
+        Route {
+            method: Method::POST,
+            path: "/oidc/authorize/continue",
+            handler: post(continue_authorization),
+        },
+        Route {
+            method: Method::POST,
+            path: "/oidc/token",
+            handler: post(token),
+        },
+        Route {
+            method: Method::GET,
+            path: "/oidc/userinfo",
+            handler: get(userinfo),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/oidc/decision",
+            handler: post(decide),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/platform/oidc-client",
+            handler: post(set_client),
+        },
+    ]
+}
+
+impl IntoResponse for OauthError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::Json(json!({ "error": self.error, "error_description": self.description })),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED && self.error == "invalid_token" {
+            // RFC 9449 §7.1: the scheme, the error and the algorithms accepted.
+            let challenge = format!(
+                "DPoP error=\"invalid_token\", error_description=\"{}\", algs=\"ES256 SM2SM3\"",
+                self.description.replace('"', "'")
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+}
+
+/// A successful OAuth JSON response: never cached.
+fn oauth_json(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+fn form(headers: &HeaderMap, body: &Bytes) -> Result<Params, OauthError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(OauthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send the parameters as application/x-www-form-urlencoded",
+        ));
+    }
+    Params::parse(body)
+}
+
+fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, OauthError> {
+    let mut proofs = headers.get_all("dpop").iter();
+    let first = proofs.next();
+    if proofs.next().is_some() {
+        return Err(OauthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_dpop_proof",
+            "send one DPoP header",
+        ));
+    }
+    first
+        .map(|value| {
+            value.to_str().map_err(|_| {
+                OauthError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_dpop_proof",
+                    "the DPoP header is not text",
+                )
+            })
+        })
+        .transpose()
+}
+
+async fn par(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        let params = form(&headers, &body)?;
+        flow::push(&state, &params, dpop_header(&headers)?).await
+    }
+    .await;
+    match result {
+        Ok(body) => oauth_json(StatusCode::CREATED, body),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        let params = form(&headers, &body)?;
+        flow::token(&state, &params, dpop_header(&headers)?).await
+    }
+    .await;
+    match result {
+        Ok(body) => oauth_json(StatusCode::OK, body),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok());
+        flow::userinfo(&state, "GET", authorization, dpop_header(&headers)?).await
+    }
+    .await;
+    match result {
+        Ok(body) => oauth_json(StatusCode::OK, body),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The consent screen for `client_id` and `request_uri`, or a page saying the request is gone.
+async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let params = Params::parse(query.unwrap_or_default().as_bytes()).ok();
+    let lang = Lang::from_param(params.as_ref().and_then(|p| p.get("lang")));
+    match params {
+        Some(params) => screen(&state, &params, lang, None).await,
+        None => gone(lang),
+    }
+}
+
+/// The browser's "continue": to the platform once the holder answered, else the screen again.
+async fn continue_authorization(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(params) = form(&headers, &body) else {
+        return gone(Lang::Zh);
+    };
+    let lang = Lang::from_param(params.get("lang"));
+    let (Some(client_id), Some(request_uri)) = (params.get("client_id"), params.get("request_uri"))
+    else {
+        return gone(lang);
+    };
+    let Some(request) = flow::pending(&state, client_id, request_uri) else {
+        return gone(lang);
+    };
+    if let Some(redirect_to) = request.redirect_to {
+        // Once answered, the request is done: the browser goes to the platform once.
+        state.oidc.requests.remove(request_uri);
+        return Redirect::to(&redirect_to).into_response();
+    }
+    let not_yet = match lang {
+        Lang::Zh => "您还没有用钱包回答这个请求。",
+        Lang::En => "You have not answered this request with your wallet yet.",
+    };
+    screen(&state, &params, lang, Some(not_yet)).await
+}
+
+async fn screen(
+    state: &AppState,
+    params: &Params,
+    lang: Lang,
+    notice: Option<&'static str>,
+) -> Response {
+    let (Some(client_id), Some(request_uri)) = (params.get("client_id"), params.get("request_uri"))
+    else {
+        return gone(lang);
+    };
+    let Some(request) = flow::pending(state, client_id, request_uri) else {
+        return gone(lang);
+    };
+    let Ok(Some(platform)) = state.store.platform(client_id).await else {
+        return gone(lang);
+    };
+    let fields: Vec<ProfileField> = match crate::grants::profile(state, &platform).await {
+        Ok(profile) => profile
+            .fields
+            .into_iter()
+            .filter(|field| field.status == "approved" && request.scopes.contains(&field.field))
+            .collect(),
+        Err(_) => return gone(lang),
+    };
+    let html = page::consent_screen(&Screen {
+        lang,
+        platform_name: &platform.name,
+        request_uri,
+        client_id,
+        request: &request,
+        fields: &fields,
+        notice,
+    });
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+fn gone(lang: Lang) -> Response {
+    (StatusCode::BAD_REQUEST, Html(page::error_page(lang))).into_response()
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Json(decision): Json<OidcDecision>,
+) -> Result<Json<OidcDecisionResponse>, ApiError> {
+    Ok(Json(flow::decide(&state, decision).await?))
+}
+
+async fn set_client(
+    State(state): State<AppState>,
+    Platform(platform): Platform,
+    Json(settings): Json<OidcClientSettings>,
+) -> Result<Json<OidcClientSettings>, ApiError> {
+    Ok(Json(flow::set_client(&state, &platform, settings).await?))
+}

@@ -1,0 +1,776 @@
+//! The steps of the flow: a platform's client settings, the pushed request, the holder's
+//! answer, the token and userinfo requests. Errors of the platform-facing steps are OAuth
+//! errors (RFC 6749 §5.2), as every client library expects them.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use netid_proto::{
+    OidcClientSettings, OidcDecision, OidcDecisionResponse, Predicate, VerifyResponse, signing,
+};
+use netid_store::{OidcClientRow, PlatformRow, Timestamp};
+use serde_json::{Value, json};
+
+use super::jwt::{ClientAssertion, check_client_assertion, check_dpop_proof};
+use super::{
+    ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, IssuedCode, PushedRequest, REQUEST_LIFETIME,
+    TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
+};
+use crate::state::AppState;
+use crate::wallet::authenticate_holder;
+use crate::{Error, Refusal};
+
+/// The prefix of every `request_uri` (RFC 9126 §2.2).
+const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+/// The client assertion type of `private_key_jwt`.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The longest `state` or `nonce` accepted, in bytes.
+const MAX_STATE: usize = 512;
+
+/// An OAuth error response: status, error code and a description that repeats no input.
+#[derive(Debug)]
+pub(crate) struct OauthError {
+    pub(crate) status: StatusCode,
+    pub(crate) error: &'static str,
+    pub(crate) description: String,
+}
+
+impl OauthError {
+    pub(crate) fn new(status: StatusCode, error: &'static str, description: &str) -> Self {
+        Self {
+            status,
+            error,
+            description: description.to_owned(),
+        }
+    }
+
+    fn request(description: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    fn client(description: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
+    }
+
+    fn grant(description: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+    }
+
+    fn dpop(description: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_dpop_proof", description)
+    }
+
+    pub(crate) fn token(description: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description)
+    }
+}
+
+impl From<Error> for OauthError {
+    fn from(error: Error) -> Self {
+        if let Error::Refused(refusal) = &error {
+            return Self::grant(&refusal.to_string());
+        }
+        tracing::error!(error = %error, "oidc request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the service could not complete the request; try again",
+        )
+    }
+}
+
+impl From<netid_store::Error> for OauthError {
+    fn from(error: netid_store::Error) -> Self {
+        Error::from(error).into()
+    }
+}
+
+/// Form parameters, each at most once (RFC 6749 §3.1).
+pub(crate) struct Params(BTreeMap<String, String>);
+
+impl Params {
+    /// Parses an `application/x-www-form-urlencoded` body or query.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, OauthError> {
+        let mut params = BTreeMap::new();
+        for (name, value) in url::form_urlencoded::parse(bytes) {
+            if params
+                .insert(name.into_owned(), value.into_owned())
+                .is_some()
+            {
+                return Err(OauthError::request("a parameter is repeated"));
+            }
+        }
+        Ok(Self(params))
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    fn required(&self, name: &'static str) -> Result<&str, OauthError> {
+        self.get(name)
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| OauthError::request(&format!("{name} is required")))
+    }
+}
+
+/// Sets a platform's client settings, after checking them.
+pub(crate) async fn set_client(
+    state: &AppState,
+    platform: &PlatformRow,
+    settings: OidcClientSettings,
+) -> Result<OidcClientSettings, Error> {
+    let invalid = |field: &'static str, reason: &str| Refusal::InvalidField {
+        field,
+        reason: reason.to_owned(),
+    };
+    if settings.redirect_uris.is_empty() || settings.redirect_uris.len() > 10 {
+        return Err(invalid("redirect_uris", "expected 1 to 10 redirect URIs").into());
+    }
+    for uri in &settings.redirect_uris {
+        if !acceptable_redirect_uri(uri) {
+            return Err(invalid(
+                "redirect_uris",
+                "each must be an absolute https URL (http only on loopback), without a fragment",
+            )
+            .into());
+        }
+    }
+    let keys = settings
+        .jwks
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid("jwks", "expected a JWK Set: {\"keys\": [...]}"))?;
+    let all_public = keys
+        .iter()
+        .all(|key| key.as_object().and_then(super::jwt::public_jwk).is_some());
+    if keys.is_empty() || keys.len() > 5 || !all_public {
+        return Err(invalid("jwks", "expected 1 to 5 public EC keys on P-256 or SM2").into());
+    }
+    let alg = settings
+        .id_token_signed_response_alg
+        .clone()
+        .unwrap_or_else(|| "ES256".to_owned());
+    if !matches!(alg.as_str(), "ES256" | "SM2SM3") {
+        return Err(invalid("id_token_signed_response_alg", "expected ES256 or SM2SM3").into());
+    }
+    state
+        .store
+        .set_oidc_client(OidcClientRow {
+            client_id: platform.client_id.clone(),
+            redirect_uris: settings.redirect_uris.clone(),
+            jwks: settings.jwks.to_string(),
+            id_token_alg: alg.clone(),
+            updated_at: state.clock.now(),
+        })
+        .await?;
+    tracing::info!(target: "netid::security", event = "oidc_client_set", platform_id = %platform.client_id);
+    Ok(OidcClientSettings {
+        id_token_signed_response_alg: Some(alg),
+        ..settings
+    })
+}
+
+fn acceptable_redirect_uri(uri: &str) -> bool {
+    let Ok(url) = url::Url::parse(uri) else {
+        return false;
+    };
+    let loopback = matches!(
+        url.host(),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+    ) || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+        || url.host_str() == Some("localhost");
+    url.fragment().is_none() && (url.scheme() == "https" || (url.scheme() == "http" && loopback))
+}
+
+/// The platform a request authenticates as with `private_key_jwt`, at the endpoint `url`.
+async fn authenticate_client(
+    state: &AppState,
+    params: &Params,
+    url: &str,
+) -> Result<(PlatformRow, OidcClientRow), OauthError> {
+    if params.get("client_assertion_type") != Some(JWT_BEARER) {
+        return Err(OauthError::client(
+            "authenticate with private_key_jwt (client_assertion_type jwt-bearer)",
+        ));
+    }
+    let assertion = params.required("client_assertion")?;
+    // The client id is the assertion's `sub` (checked against `iss` and the key below); a
+    // `client_id` parameter, if sent, must agree.
+    let claimed = netid_sdjwt::Jws::parse(assertion, "client_assertion")
+        .ok()
+        .and_then(|jws| {
+            jws.payload
+                .get("sub")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .ok_or_else(|| OauthError::client("the client assertion is not a JWT with a sub"))?;
+    if params.get("client_id").is_some_and(|id| id != claimed) {
+        return Err(OauthError::client(
+            "client_id and the assertion's sub differ",
+        ));
+    }
+    let unknown = || OauthError::client("no client with this id has OpenID Connect settings");
+    let platform = state.store.platform(&claimed).await?.ok_or_else(unknown)?;
+    let client = state
+        .store
+        .oidc_client(&claimed)
+        .await?
+        .ok_or_else(unknown)?;
+    let jwks: Value = serde_json::from_str(&client.jwks)
+        .map_err(|_| Error::Internal("stored client jwks do not parse"))?;
+    let now = state.clock.now().0;
+    let issuer = state.oidc.issuer.as_str();
+    let ClientAssertion { jti, expires_at } =
+        check_client_assertion(assertion, &claimed, &jwks, &[issuer, url], now).map_err(
+            |reason| {
+                tracing::info!(target: "netid::security", event = "authentication_failed", role = "oidc_client");
+                OauthError::client(reason)
+            },
+        )?;
+    use_once(state, &claimed, "assertion", &jti, expires_at)
+        .await
+        .map_err(|replayed| {
+            replayed.unwrap_or_else(|| OauthError::client("the client assertion was used before"))
+        })?;
+    state
+        .platform_limits
+        .admit(&platform.client_id, &state.metrics)
+        .map_err(|_| {
+            OauthError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "slow_down",
+                "this client is over its rate limit; retry later",
+            )
+        })?;
+    Ok((platform, client))
+}
+
+/// Records `value` (of `kind`) as used by `client_id` until `expires_at`: `Err(None)` if it
+/// was used before, `Err(Some(error))` if the store failed.
+async fn use_once(
+    state: &AppState,
+    client_id: &str,
+    kind: &str,
+    value: &str,
+    expires_at: i64,
+) -> Result<(), Option<OauthError>> {
+    let index = crate::blind::nonce(
+        &state.keys.blind_index,
+        client_id,
+        &format!("oidc-{kind}:{value}"),
+    );
+    match state
+        .store
+        .use_nonce(client_id, index, Timestamp(expires_at), state.clock.now())
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(netid_store::Error::AlreadyExists { .. }) => Err(None),
+        Err(other) => Err(Some(other.into())),
+    }
+}
+
+/// A pushed authorization request (RFC 9126): checks it and returns its `request_uri` and
+/// lifetime.
+pub(crate) async fn push(
+    state: &AppState,
+    params: &Params,
+    dpop: Option<&str>,
+) -> Result<Value, OauthError> {
+    let url = state.oidc.endpoint("/oidc/par");
+    let (platform, client) = authenticate_client(state, params, &url).await?;
+    if params.get("request_uri").is_some() || params.get("request").is_some() {
+        return Err(OauthError::request(
+            "request and request_uri are not accepted here",
+        ));
+    }
+    if params.get("response_type") != Some("code") {
+        return Err(OauthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_response_type",
+            "response_type must be code",
+        ));
+    }
+    let redirect_uri = params.required("redirect_uri")?;
+    if !client
+        .redirect_uris
+        .iter()
+        .any(|known| known == redirect_uri)
+    {
+        return Err(OauthError::request(
+            "redirect_uri is not one the client registered",
+        ));
+    }
+    let scopes: Vec<String> = params
+        .required("scope")?
+        .split(' ')
+        .filter(|scope| !scope.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if !scopes.iter().any(|scope| scope == "openid") {
+        return Err(OauthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "scope must include openid",
+        ));
+    }
+    if !scopes.iter().all(|scope| known_scope(scope)) {
+        return Err(OauthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "a scope is unknown; see scopes_supported in the discovery document",
+        ));
+    }
+    if params.get("code_challenge_method") != Some("S256") {
+        return Err(OauthError::request(
+            "PKCE is required, with code_challenge_method S256",
+        ));
+    }
+    let code_challenge = params.required("code_challenge")?;
+    if code_challenge.len() != 43 || !code_challenge.bytes().all(is_base64url) {
+        return Err(OauthError::request(
+            "code_challenge must be base64url of a SHA-256 digest",
+        ));
+    }
+    let short = |name: &'static str| -> Result<Option<String>, OauthError> {
+        match params.get(name) {
+            Some(value) if value.len() > MAX_STATE || value.is_empty() => Err(OauthError::request(
+                &format!("{name} must be 1 to {MAX_STATE} bytes"),
+            )),
+            value => Ok(value.map(str::to_owned)),
+        }
+    };
+    let (request_state, nonce) = (short("state")?, short("nonce")?);
+    // The DPoP key the tokens will be bound to: named at PAR (`dpop_jkt`) or proven here.
+    let now = state.clock.now().0;
+    let mut dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
+    if let Some(proof) = dpop {
+        let proof = check_dpop_proof(proof, "POST", &url, None, now).map_err(OauthError::dpop)?;
+        if dpop_jkt.as_ref().is_some_and(|jkt| *jkt != proof.jkt) {
+            return Err(OauthError::dpop("dpop_jkt and the DPoP proof's key differ"));
+        }
+        use_once(
+            state,
+            &platform.client_id,
+            "dpop",
+            &proof.jti,
+            now + super::jwt::DPOP_WINDOW,
+        )
+        .await
+        .map_err(|e| e.unwrap_or_else(|| OauthError::dpop("the DPoP proof was used before")))?;
+        dpop_jkt = Some(proof.jkt);
+    }
+    let handle = random_token()?;
+    let request_uri = format!("{REQUEST_URI_PREFIX}{handle}");
+    let pushed = PushedRequest {
+        client_id: platform.client_id.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        scopes,
+        state: request_state,
+        nonce,
+        code_challenge: code_challenge.to_owned(),
+        dpop_jkt,
+        redirect_to: None,
+    };
+    if !state
+        .oidc
+        .requests
+        .insert(request_uri.clone(), pushed, now + REQUEST_LIFETIME, now)
+    {
+        return Err(busy());
+    }
+    Ok(json!({ "request_uri": request_uri, "expires_in": REQUEST_LIFETIME }))
+}
+
+fn busy() -> OauthError {
+    OauthError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "too many pending authorizations; retry shortly",
+    )
+}
+
+fn is_base64url(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
+}
+
+/// The pushed request behind an authorization request, if it is current and of `client_id`.
+pub(crate) fn pending(
+    state: &AppState,
+    client_id: &str,
+    request_uri: &str,
+) -> Option<PushedRequest> {
+    state
+        .oidc
+        .requests
+        .get(request_uri, state.clock.now().0)
+        .filter(|request| request.client_id == client_id)
+}
+
+/// The holder's answer to a pushed request, signed by their wallet; on approval, the code.
+pub(crate) async fn decide(
+    state: &AppState,
+    decision: OidcDecision,
+) -> Result<OidcDecisionResponse, Error> {
+    let unknown = || Refusal::InvalidField {
+        field: "request_uri",
+        reason:
+            "no current authorization request has this request_uri; the platform must start again"
+                .to_owned(),
+    };
+    let now = state.clock.now().0;
+    let request = state
+        .oidc
+        .requests
+        .get(&decision.request_uri, now)
+        .ok_or_else(unknown)?;
+    let holder = authenticate_holder(
+        state,
+        &decision.wallet_key,
+        decision.timestamp,
+        &signing::oidc_decision_message(
+            &decision.request_uri,
+            &request.client_id,
+            decision.approve,
+            decision.timestamp,
+        ),
+        &decision.signature,
+    )
+    .await?;
+    if request.redirect_to.is_some() {
+        return Err(Refusal::InvalidField {
+            field: "request_uri",
+            reason: "this authorization request was already answered".to_owned(),
+        }
+        .into());
+    }
+    if let Some(consent) = decision.consent.filter(|_| decision.approve) {
+        if consent.client_id != request.client_id || consent.wallet_key != decision.wallet_key {
+            return Err(Refusal::InvalidField {
+                field: "consent",
+                reason: "a consent for this platform, signed by the same wallet".to_owned(),
+            }
+            .into());
+        }
+        crate::grants::consent(state, consent).await?;
+    }
+    let redirect_to = if decision.approve {
+        let code = random_token()?;
+        let issued = IssuedCode {
+            request: request.clone(),
+            holder: holder.id,
+            wallet_fingerprint: holder.wallet_key.fingerprint.clone(),
+            approved_at: now,
+            expires_at: now + CODE_LIFETIME,
+            redeemed_for: None,
+        };
+        // A redeemed code is kept a while longer, so that its reuse revokes its token.
+        if !state
+            .oidc
+            .codes
+            .insert(digest_key(&code), issued, now + TOKEN_LIFETIME, now)
+        {
+            return Err(Error::Internal("too many pending authorization codes"));
+        }
+        tracing::info!(target: "netid::security", event = "oidc_approved", platform_id = %request.client_id);
+        callback(state, &request, &[("code", &code)])
+    } else {
+        tracing::info!(target: "netid::security", event = "oidc_denied", platform_id = %request.client_id);
+        callback(
+            state,
+            &request,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "the holder declined"),
+            ],
+        )
+    };
+    let answered = state
+        .oidc
+        .requests
+        .update(&decision.request_uri, now, |pending| {
+            if pending.redirect_to.is_some() {
+                return false;
+            }
+            pending.redirect_to = Some(redirect_to.clone());
+            true
+        });
+    if answered != Some(true) {
+        return Err(unknown().into());
+    }
+    Ok(OidcDecisionResponse { redirect_to })
+}
+
+/// The redirect URI with `params`, the state and the issuer (RFC 9207).
+fn callback(state: &AppState, request: &PushedRequest, params: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&request.redirect_uri)
+        .unwrap_or_else(|_| url::Url::parse("about:invalid").unwrap_or_else(|_| unreachable!()));
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in params {
+            query.append_pair(name, value);
+        }
+        if let Some(request_state) = &request.state {
+            query.append_pair("state", request_state);
+        }
+        query.append_pair("iss", &state.oidc.issuer);
+    }
+    url.to_string()
+}
+
+/// The token request: redeems a code for an access token and an ID token, and records the
+/// verification (and any disclosure) in the holder's history and the log.
+pub(crate) async fn token(
+    state: &AppState,
+    params: &Params,
+    dpop: Option<&str>,
+) -> Result<Value, OauthError> {
+    let url = state.oidc.endpoint("/oidc/token");
+    let (platform, client) = authenticate_client(state, params, &url).await?;
+    if params.get("grant_type") != Some("authorization_code") {
+        return Err(OauthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type must be authorization_code",
+        ));
+    }
+    let code = params.required("code")?;
+    let verifier = params.required("code_verifier")?;
+    let redirect_uri = params.required("redirect_uri")?;
+    let now = state.clock.now().0;
+    let proof = dpop.ok_or_else(|| OauthError::dpop("a DPoP proof is required"))?;
+    let proof = check_dpop_proof(proof, "POST", &url, None, now).map_err(OauthError::dpop)?;
+    let key = digest_key(code);
+    // Take the code: a second redemption finds it redeemed, and revokes the first's token.
+    let taken = state.oidc.codes.update(&key, now, |issued| {
+        let first = issued.redeemed_for.is_none();
+        if first {
+            issued.redeemed_for = Some(String::new());
+        }
+        (first, issued.clone())
+    });
+    let Some((first, issued)) = taken else {
+        return Err(OauthError::grant("the code is unknown or has expired"));
+    };
+    if !first {
+        if let Some(token) = issued.redeemed_for.as_deref().filter(|t| !t.is_empty()) {
+            state.oidc.tokens.remove(token);
+        }
+        tracing::info!(target: "netid::security", event = "oidc_code_reused", platform_id = %platform.client_id);
+        return Err(OauthError::grant(
+            "the code was already used; its tokens are revoked",
+        ));
+    }
+    let request = &issued.request;
+    if request.client_id != platform.client_id {
+        return Err(OauthError::grant("the code was issued to another client"));
+    }
+    if issued.expires_at <= now {
+        return Err(OauthError::grant("the code has expired"));
+    }
+    if request.redirect_uri != redirect_uri {
+        return Err(OauthError::grant(
+            "redirect_uri differs from the authorization request's",
+        ));
+    }
+    let challenge = <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(
+        netid_crypto::Suite::intl()
+            .hash(verifier.as_bytes())
+            .as_ref(),
+    );
+    let matches: bool =
+        subtle::ConstantTimeEq::ct_eq(challenge.as_bytes(), request.code_challenge.as_bytes())
+            .into();
+    if !(43..=128).contains(&verifier.len()) || !matches {
+        return Err(OauthError::grant(
+            "code_verifier does not match the code_challenge",
+        ));
+    }
+    if request
+        .dpop_jkt
+        .as_ref()
+        .is_some_and(|jkt| *jkt != proof.jkt)
+    {
+        return Err(OauthError::dpop(
+            "the DPoP key is not the one the request was bound to",
+        ));
+    }
+    use_once(
+        state,
+        &platform.client_id,
+        "dpop",
+        &proof.jti,
+        now + super::jwt::DPOP_WINDOW,
+    )
+    .await
+    .map_err(|e| e.unwrap_or_else(|| OauthError::dpop("the DPoP proof was used before")))?;
+
+    let holder = state
+        .store
+        .holder(issued.holder)
+        .await?
+        .filter(|holder| holder.wallet_key.fingerprint == issued.wallet_fingerprint)
+        .ok_or_else(|| {
+            OauthError::grant("the holder is no longer enrolled with the key that approved")
+        })?;
+    let predicates = predicates(&request.scopes);
+    let code_index = crate::blind::nonce(
+        &state.keys.blind_index,
+        &platform.client_id,
+        &format!("oidc-code:{key}"),
+    );
+    let answer = crate::verification::record(
+        state,
+        &platform,
+        &holder,
+        code_index,
+        Timestamp(issued.expires_at),
+        &predicates,
+    )
+    .await?;
+    let fields: Vec<String> = answer.claims.keys().cloned().collect();
+    let access_token = random_token()?;
+    let grant = AccessGrant {
+        client_id: platform.client_id.clone(),
+        holder: holder.id,
+        jkt: proof.jkt,
+        scopes: request.scopes.clone(),
+        fields,
+    };
+    let token_key = digest_key(&access_token);
+    if !state
+        .oidc
+        .tokens
+        .insert(token_key.clone(), grant, now + TOKEN_LIFETIME, now)
+    {
+        return Err(busy());
+    }
+    state.oidc.codes.update(&key, now, |issued| {
+        issued.redeemed_for = Some(token_key);
+    });
+    let mut claims = claims(&answer);
+    claims.insert("iss".to_owned(), json!(state.oidc.issuer));
+    claims.insert("aud".to_owned(), json!(platform.client_id));
+    claims.insert("iat".to_owned(), json!(now));
+    claims.insert("exp".to_owned(), json!(now + TOKEN_LIFETIME));
+    claims.insert("auth_time".to_owned(), json!(issued.approved_at));
+    claims.insert("acr".to_owned(), json!(ACR_DOCUMENT_CHECKED));
+    if let Some(nonce) = &request.nonce {
+        claims.insert("nonce".to_owned(), json!(nonce));
+    }
+    let signing_key = state.oidc.id_token_key(&client.id_token_alg);
+    let mut header = serde_json::Map::new();
+    header.insert("typ".to_owned(), json!("JWT"));
+    header.insert(
+        "kid".to_owned(),
+        json!(netid_sdjwt::thumbprint(
+            &signing_key.verifying_key().to_jwk()
+        )),
+    );
+    let id_token = netid_sdjwt::sign(header, &Value::Object(claims), signing_key)
+        .map_err(|_| Error::Internal("signing an ID token"))?;
+    Ok(json!({
+        "access_token": access_token,
+        "token_type": "DPoP",
+        "expires_in": TOKEN_LIFETIME,
+        "scope": request.scopes.join(" "),
+        "id_token": id_token,
+    }))
+}
+
+fn predicates(scopes: &[String]) -> Vec<Predicate> {
+    let mut predicates = Vec::new();
+    if scopes.iter().any(|scope| scope == "age_over_14") {
+        predicates.push(Predicate::AgeOver14);
+    }
+    if scopes.iter().any(|scope| scope == "age_over_18") {
+        predicates.push(Predicate::AgeOver18);
+    }
+    predicates
+}
+
+/// The claims of an answer: `sub`, `real_name_verified`, the predicates asked and the
+/// plaintext fields under their claim names.
+fn claims(answer: &VerifyResponse) -> serde_json::Map<String, Value> {
+    let mut claims = serde_json::Map::new();
+    claims.insert("sub".to_owned(), json!(answer.subject));
+    claims.insert(
+        "real_name_verified".to_owned(),
+        json!(answer.real_name_verified),
+    );
+    if let Some(over) = answer.age_over_14 {
+        claims.insert("age_over_14".to_owned(), json!(over));
+    }
+    if let Some(over) = answer.age_over_18 {
+        claims.insert("age_over_18".to_owned(), json!(over));
+    }
+    for (field, value) in &answer.claims {
+        claims.insert(claim_name(field).to_owned(), json!(value));
+    }
+    claims
+}
+
+/// The userinfo request: the claims of the token's grant, to the holder of its DPoP key.
+/// Plaintext fields whose consent was withdrawn since are left out.
+pub(crate) async fn userinfo(
+    state: &AppState,
+    method: &str,
+    authorization: Option<&str>,
+    dpop: Option<&str>,
+) -> Result<Value, OauthError> {
+    let token = authorization
+        .and_then(|value| value.strip_prefix("DPoP "))
+        .map(str::trim)
+        .ok_or_else(|| OauthError::token("send the access token as Authorization: DPoP <token>"))?;
+    let now = state.clock.now().0;
+    let grant = state
+        .oidc
+        .tokens
+        .get(&digest_key(token), now)
+        .ok_or_else(|| OauthError::token("the access token is unknown or has expired"))?;
+    let url = state.oidc.endpoint("/oidc/userinfo");
+    let proof = dpop.ok_or_else(|| OauthError::token("a DPoP proof is required"))?;
+    let proof =
+        check_dpop_proof(proof, method, &url, Some(token), now).map_err(OauthError::token)?;
+    if proof.jkt != grant.jkt {
+        return Err(OauthError::token(
+            "the DPoP key is not the one the token is bound to",
+        ));
+    }
+    use_once(
+        state,
+        &grant.client_id,
+        "dpop",
+        &proof.jti,
+        now + super::jwt::DPOP_WINDOW,
+    )
+    .await
+    .map_err(|e| e.unwrap_or_else(|| OauthError::token("the DPoP proof was used before")))?;
+    let gone = || OauthError::token("the holder or the platform is gone");
+    let platform = state
+        .store
+        .platform(&grant.client_id)
+        .await?
+        .ok_or_else(gone)?;
+    let holder = state.store.holder(grant.holder).await?.ok_or_else(gone)?;
+    let live = state
+        .store
+        .disclosable_fields(holder.id, &grant.client_id)
+        .await?;
+    let fields: Vec<String> = grant
+        .fields
+        .iter()
+        .filter(|field| live.contains(field))
+        .cloned()
+        .collect();
+    let answer = crate::verification::answer(
+        state,
+        &platform,
+        &holder,
+        &predicates(&grant.scopes),
+        &fields,
+    )?;
+    Ok(Value::Object(claims(&answer)))
+}

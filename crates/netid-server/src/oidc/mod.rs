@@ -1,0 +1,314 @@
+//! netid as an OpenID Connect provider for platforms, after the FAPI 2.0 Security Profile:
+//! pushed authorization requests only (RFC 9126), the authorization code flow with PKCE S256,
+//! `private_key_jwt` client authentication, DPoP-bound access tokens (RFC 9449), `iss` in the
+//! authorization response (RFC 9207), pairwise subjects (OpenID Connect Core §8.1).
+//!
+//! The holder answers a request with their wallet ([`flow::decide`]): the consent screen at
+//! the authorization endpoint shows what the platform would receive. The code is redeemed at
+//! the token endpoint, which records the verification (and any disclosure) in the holder's
+//! history and the transparency log, exactly as `/v1/platform/verify` does.
+//!
+//! Pushed requests, codes and access tokens live in memory for minutes: a restart ends them
+//! and the platform starts the flow again, which is the safe direction. What must survive a
+//! restart (used assertion and proof `jti`s, used codes' verifications) is in the store.
+
+pub(crate) mod flow;
+pub(crate) mod jwt;
+pub(crate) mod page;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use base64ct::Encoding;
+use netid_crypto::{SigningKey, Suite};
+use netid_store::{HolderId, Store, Timestamp};
+use serde_json::{Value, json};
+
+use crate::keys::{MasterKey, load_or_add_signing_key};
+
+/// How long a pushed request may wait for the holder's answer, in seconds.
+pub(crate) const REQUEST_LIFETIME: i64 = 300;
+/// How long an authorization code may wait to be redeemed, in seconds.
+pub(crate) const CODE_LIFETIME: i64 = 60;
+/// How long an access token (and an ID token) is valid, in seconds.
+pub(crate) const TOKEN_LIFETIME: i64 = 300;
+/// The most requests, codes and tokens held at once, each.
+const MAX_PENDING: usize = 100_000;
+/// The `acr` of every holder: enrolled on a statutory document checked against its issuing
+/// authority's records.
+pub(crate) const ACR_DOCUMENT_CHECKED: &str = "urn:netid:acr:document-checked";
+
+/// The scopes a platform may ask for: `openid`, the age predicates, and the plaintext fields
+/// its approved profile may grant.
+pub(crate) fn known_scope(scope: &str) -> bool {
+    matches!(scope, "openid" | "age_over_14" | "age_over_18")
+        || crate::grants::GRANTABLE_FIELDS.contains(&scope)
+}
+
+/// The claim name of a plaintext field: OpenID Connect's standard name where one exists.
+pub(crate) fn claim_name(field: &str) -> &str {
+    match field {
+        "birth_date" => "birthdate",
+        other => other,
+    }
+}
+
+/// A pushed authorization request awaiting, or given, the holder's answer.
+#[derive(Debug, Clone)]
+pub(crate) struct PushedRequest {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) code_challenge: String,
+    pub(crate) dpop_jkt: Option<String>,
+    /// Where the browser goes once the holder answered.
+    pub(crate) redirect_to: Option<String>,
+}
+
+/// An authorization code, issued when the holder approved.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedCode {
+    pub(crate) request: PushedRequest,
+    pub(crate) holder: HolderId,
+    pub(crate) wallet_fingerprint: Vec<u8>,
+    pub(crate) approved_at: i64,
+    pub(crate) expires_at: i64,
+    /// The access token it was redeemed for (its digest), once redeemed.
+    pub(crate) redeemed_for: Option<String>,
+}
+
+/// What an access token lets its DPoP key holder read at the userinfo endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct AccessGrant {
+    pub(crate) client_id: String,
+    pub(crate) holder: HolderId,
+    pub(crate) jkt: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) fields: Vec<String>,
+}
+
+/// The provider's keys and its short-lived state.
+pub(crate) struct Oidc {
+    pub(crate) issuer: String,
+    es256: SigningKey,
+    sm2: SigningKey,
+    pub(crate) requests: Pending<PushedRequest>,
+    pub(crate) codes: Pending<IssuedCode>,
+    pub(crate) tokens: Pending<AccessGrant>,
+}
+
+impl core::fmt::Debug for Oidc {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Oidc")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+const ES256_KEY: &str = "signing-oidc-intl";
+const SM2_KEY: &str = "signing-oidc-gm";
+
+impl Oidc {
+    /// The provider named `issuer` (the service's public URL), with its ID-token keys, made
+    /// and stored sealed on first use.
+    pub(crate) async fn open(
+        store: &dyn Store,
+        master: &MasterKey,
+        issuer: &str,
+        now: Timestamp,
+    ) -> Result<Self, crate::Error> {
+        Ok(Self {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            es256: load_or_add_signing_key(store, master, ES256_KEY, &Suite::intl(), now).await?,
+            sm2: load_or_add_signing_key(store, master, SM2_KEY, &Suite::gm(), now).await?,
+            requests: Pending::default(),
+            codes: Pending::default(),
+            tokens: Pending::default(),
+        })
+    }
+
+    /// The URL of one of the provider's endpoints.
+    pub(crate) fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    /// The key that signs ID tokens for `alg` (`ES256` or `SM2SM3`).
+    pub(crate) fn id_token_key(&self, alg: &str) -> &SigningKey {
+        if alg == "SM2SM3" {
+            &self.sm2
+        } else {
+            &self.es256
+        }
+    }
+
+    /// The public keys of the JWKS: each with its thumbprint as `kid`.
+    pub(crate) fn jwks(&self) -> Value {
+        let keys: Vec<Value> = [&self.es256, &self.sm2]
+            .into_iter()
+            .map(|key| {
+                let jwk = key.verifying_key().to_jwk();
+                json!({
+                    "kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y,
+                    "kid": netid_sdjwt::thumbprint(&jwk),
+                    "use": "sig",
+                    "alg": netid_sdjwt::alg(key.suite()),
+                })
+            })
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    /// The discovery document (OpenID Connect Discovery 1.0 and RFC 8414).
+    pub(crate) fn discovery(&self) -> Value {
+        let mut scopes = vec!["openid", "age_over_14", "age_over_18"];
+        scopes.extend(crate::grants::GRANTABLE_FIELDS);
+        let mut claims = vec![
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "acr",
+            "real_name_verified",
+            "age_over_14",
+            "age_over_18",
+        ];
+        claims.extend(crate::grants::GRANTABLE_FIELDS.map(claim_name));
+        json!({
+            "issuer": self.issuer,
+            "authorization_endpoint": self.endpoint("/oidc/authorize"),
+            "pushed_authorization_request_endpoint": self.endpoint("/oidc/par"),
+            "require_pushed_authorization_requests": true,
+            "token_endpoint": self.endpoint("/oidc/token"),
+            "userinfo_endpoint": self.endpoint("/oidc/userinfo"),
+            "jwks_uri": self.endpoint("/oidc/jwks"),
+            "scopes_supported": scopes,
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["ES256", "SM2SM3"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "SM2SM3"],
+            "code_challenge_methods_supported": ["S256"],
+            "dpop_signing_alg_values_supported": ["ES256", "SM2SM3"],
+            "authorization_response_iss_parameter_supported": true,
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
+            "claims_parameter_supported": false,
+            "acr_values_supported": [ACR_DOCUMENT_CHECKED],
+            "claims_supported": claims,
+            "ui_locales_supported": ["zh-CN", "en"],
+            "service_documentation": self.endpoint("/v1/openapi.json"),
+        })
+    }
+}
+
+/// Short-lived values by key, each with its expiry; expired ones are dropped as new ones come.
+#[derive(Debug)]
+pub(crate) struct Pending<T> {
+    entries: Mutex<HashMap<String, (i64, T)>>,
+}
+
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<T: Clone> Pending<T> {
+    /// Keeps `value` under `key` until `expires_at`; `false` when too many are pending.
+    pub(crate) fn insert(&self, key: String, value: T, expires_at: i64, now: i64) -> bool {
+        let mut entries = self.lock();
+        if entries.len() >= MAX_PENDING / 2 {
+            entries.retain(|_, (expiry, _)| *expiry > now);
+        }
+        if entries.len() >= MAX_PENDING {
+            return false;
+        }
+        entries.insert(key, (expires_at, value));
+        true
+    }
+
+    /// The value under `key`, if it has not expired.
+    pub(crate) fn get(&self, key: &str, now: i64) -> Option<T> {
+        self.lock()
+            .get(key)
+            .filter(|(expiry, _)| *expiry > now)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// Changes the value under `key` (if it has not expired) and returns what `change` says.
+    pub(crate) fn update<R>(
+        &self,
+        key: &str,
+        now: i64,
+        change: impl FnOnce(&mut T) -> R,
+    ) -> Option<R> {
+        let mut entries = self.lock();
+        let (expiry, value) = entries.get_mut(key)?;
+        (*expiry > now).then(|| change(value))
+    }
+
+    /// Removes the value under `key`.
+    pub(crate) fn remove(&self, key: &str) -> Option<T> {
+        self.lock().remove(key).map(|(_, value)| value)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, T)>> {
+        // A panic while holding the lock leaves the map consistent (every change is one call).
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A fresh random value, base64url (32 bytes: codes, tokens, request handles).
+pub(crate) fn random_token() -> Result<String, crate::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| crate::Error::Internal("no randomness"))?;
+    Ok(base64ct::Base64UrlUnpadded::encode_string(&bytes))
+}
+
+/// The key a secret value is kept under: its SHA-256, hex (a leaked map shows no secrets).
+pub(crate) fn digest_key(secret: &str) -> String {
+    hex::encode(Suite::intl().hash(secret.as_bytes()).as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_values_expire_and_are_bounded() {
+        let pending: Pending<u32> = Pending::default();
+        assert!(pending.insert("a".to_owned(), 1, 100, 0));
+        assert_eq!(pending.get("a", 99), Some(1));
+        assert_eq!(pending.get("a", 100), None);
+        assert_eq!(
+            pending.update("a", 50, |value| {
+                *value = 2;
+                *value
+            }),
+            Some(2)
+        );
+        assert_eq!(pending.update("a", 100, |value| *value), None);
+        assert_eq!(pending.remove("a"), Some(2));
+        assert_eq!(pending.get("a", 0), None);
+    }
+
+    #[test]
+    fn scopes_and_claim_names() {
+        assert!(known_scope("openid"));
+        assert!(known_scope("name"));
+        assert!(!known_scope("profile"));
+        assert_eq!(claim_name("birth_date"), "birthdate");
+        assert_eq!(claim_name("net_id"), "net_id");
+    }
+}
