@@ -47,6 +47,7 @@ impl core::fmt::Debug for AppState {
 impl AppState {
     /// State over `store` and `keys`, with the roster authority, `clock` and the CA; rebuilds
     /// the transparency log (named `log_origin`) from the store and checks it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn new(
         store: Arc<dyn Store>,
         mut keys: ServiceKeys,

@@ -401,6 +401,31 @@ impl Wallet {
         }
     }
 
+    /// A signed answer to the OpenID Connect authorization request `request_uri` of
+    /// `client_id`: approve or deny, with `consent` for plaintext fields when given.
+    pub fn oidc_decision(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        approve: bool,
+        consent: Option<ConsentRequest>,
+    ) -> netid_proto::OidcDecision {
+        let timestamp = self.now();
+        netid_proto::OidcDecision {
+            signature: self.sign(&signing::oidc_decision_message(
+                request_uri,
+                client_id,
+                approve,
+                timestamp,
+            )),
+            request_uri: request_uri.to_owned(),
+            approve,
+            wallet_key: self.public_key(),
+            timestamp,
+            consent,
+        }
+    }
+
     /// A signed withdrawal of the consents to give `client_id` each of `fields`.
     pub fn withdrawal_request(&self, client_id: &str, fields: &[&str]) -> WithdrawConsentRequest {
         let timestamp = self.now();

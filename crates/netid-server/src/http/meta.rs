@@ -284,12 +284,16 @@ pub(super) fn openapi_document() -> Value {
 fn oidc_paths(platform: &Value, public: &Value) -> Value {
     json!({
         "/.well-known/openid-configuration": {"get": {"summary": "OpenID Connect discovery (FAPI 2.0 style: PAR, PKCE S256, private_key_jwt, DPoP, pairwise subjects)", "security": public.clone(), "responses": {"200": {"description": "The provider metadata"}}}},
-        "/oidc/jwks": {"get": {"summary": "The keys that sign ID tokens (ES256, SM2SM3)", "security": public.clone(), "responses": {"200": {"description": "A JWK Set", "content": {"application/jwk-set+json": {}}}}}},
+        "/oidc/jwks": {"get": {"summary": "The key that signs ID tokens by default (ES256)", "security": public.clone(), "responses": {"200": {"description": "A JWK Set", "content": {"application/jwk-set+json": {}}}}}},
         "/oidc/par": {"post": {"summary": "Pushed authorization request (RFC 9126), client authenticated by private_key_jwt; form parameters", "security": public.clone(), "responses": {"201": {"description": "request_uri and expires_in"}, "400": {"description": "OAuth error"}, "401": {"description": "invalid_client"}}}},
         "/oidc/authorize": {"get": {"summary": "The consent screen of a pushed request (HTML; lang=en for English)", "security": public.clone(), "responses": {"200": {"description": "HTML"}, "400": {"description": "HTML: the request is unknown, expired or answered"}}}},
         "/oidc/authorize/continue": {"post": {"summary": "The browser goes on to the platform once the holder answered (303), or sees the screen again", "security": public.clone(), "responses": {"303": {"description": "To the platform's redirect URI with code (or error), state and iss"}, "200": {"description": "HTML"}}}},
         "/oidc/token": {"post": {"summary": "Authorization code for a DPoP-bound access token and an ID token (pairwise sub); records the verification", "security": public.clone(), "responses": {"200": {"description": "Token response"}, "400": {"description": "OAuth error"}, "401": {"description": "invalid_client"}}}},
-        "/oidc/userinfo": {"get": {"summary": "The granted claims, to the holder of the access token's DPoP key", "security": public.clone(), "responses": {"200": {"description": "Claims"}, "401": {"description": "invalid_token"}}}},
+        "/oidc/jwks/sm2": {"get": {"summary": "The ID-token keys with the SM2 key (SM2SM3), for platforms of the gm suite", "security": public.clone(), "responses": {"200": {"description": "A JWK Set", "content": {"application/jwk-set+json": {}}}}}},
+        "/oidc/userinfo": {
+            "get": {"summary": "The granted claims, to the holder of the access token's DPoP key", "security": public.clone(), "responses": {"200": {"description": "Claims"}, "401": {"description": "invalid_token"}}},
+            "post": {"summary": "The same as GET (OpenID Connect Core 5.3)", "security": public.clone(), "responses": {"200": {"description": "Claims"}, "401": {"description": "invalid_token"}}}
+        },
         "/v1/holders/oidc/decision": {"post": operation("The holder's wallet-signed answer to an OpenID Connect authorization request, with any separate consent", public.clone(), Some("OidcDecision"), ("200", "OidcDecisionResponse"), &["400", "403", "422"])},
         "/v1/platform/oidc-client": {"post": operation("Set the platform's OpenID Connect client settings: redirect URIs, JWK Set, ID token algorithm", platform.clone(), Some("OidcClientSettings"), ("200", "OidcClientSettings"), &["400", "401", "422"])},
     })

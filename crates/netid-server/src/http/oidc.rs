@@ -28,12 +28,16 @@ pub(super) fn routes() -> Vec<Route> {
         Route {
             method: Method::GET,
             path: "/oidc/jwks",
-            handler: get(|State(state): State<AppState>| async move {
-                (
-                    [(header::CONTENT_TYPE, "application/jwk-set+json")],
-                    state.oidc.jwks().to_string(),
-                )
-            }),
+            handler: get(
+                |State(state): State<AppState>| async move { jwk_set(state.oidc.jwks(false)) },
+            ),
+        },
+        Route {
+            method: Method::GET,
+            path: "/oidc/jwks/sm2",
+            handler: get(
+                |State(state): State<AppState>| async move { jwk_set(state.oidc.jwks(true)) },
+            ),
         },
         Route {
             method: Method::POST,
@@ -55,10 +59,16 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/oidc/token",
             handler: post(token),
         },
+        // OpenID Connect Core §5.3: userinfo answers GET and POST.
         Route {
             method: Method::GET,
             path: "/oidc/userinfo",
             handler: get(userinfo),
+        },
+        Route {
+            method: Method::POST,
+            path: "/oidc/userinfo",
+            handler: post(userinfo),
         },
         Route {
             method: Method::POST,
@@ -95,6 +105,14 @@ impl IntoResponse for OauthError {
         }
         response
     }
+}
+
+fn jwk_set(keys: Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/jwk-set+json")],
+        keys.to_string(),
+    )
+        .into_response()
 }
 
 /// A successful OAuth JSON response: never cached.
@@ -169,12 +187,18 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     }
 }
 
-async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn userinfo(State(state): State<AppState>, method: Method, headers: HeaderMap) -> Response {
     let result = async {
         let authorization = headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok());
-        flow::userinfo(&state, "GET", authorization, dpop_header(&headers)?).await
+        flow::userinfo(
+            &state,
+            method.as_str(),
+            authorization,
+            dpop_header(&headers)?,
+        )
+        .await
     }
     .await;
     match result {

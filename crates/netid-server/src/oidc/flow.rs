@@ -194,7 +194,9 @@ async fn authenticate_client(
             "authenticate with private_key_jwt (client_assertion_type jwt-bearer)",
         ));
     }
-    let assertion = params.required("client_assertion")?;
+    let assertion = params
+        .get("client_assertion")
+        .ok_or_else(|| OauthError::client("client_assertion is required"))?;
     // The client id is the assertion's `sub` (checked against `iss` and the key below); a
     // `client_id` parameter, if sent, must agree.
     let claimed = netid_sdjwt::Jws::parse(assertion, "client_assertion")

@@ -143,10 +143,15 @@ impl Oidc {
         }
     }
 
-    /// The public keys of the JWKS: each with its thumbprint as `kid`.
-    pub(crate) fn jwks(&self) -> Value {
-        let keys: Vec<Value> = [&self.es256, &self.sm2]
+    /// The public ID-token keys, each with its thumbprint as `kid`: the ES256 key, and with
+    /// `sm2` the SM2 key too. The `jwks_uri` of discovery has the ES256 key alone, because
+    /// widely used client libraries refuse a whole JWK Set holding a curve they do not know
+    /// (RFC 7517 §5 says to ignore such keys); platforms of the `gm` suite read
+    /// `netid_sm2_jwks_uri`.
+    pub(crate) fn jwks(&self, sm2: bool) -> Value {
+        let keys: Vec<Value> = [Some(&self.es256), sm2.then_some(&self.sm2)]
             .into_iter()
+            .flatten()
             .map(|key| {
                 let jwk = key.verifying_key().to_jwk();
                 json!({
@@ -186,6 +191,7 @@ impl Oidc {
             "token_endpoint": self.endpoint("/oidc/token"),
             "userinfo_endpoint": self.endpoint("/oidc/userinfo"),
             "jwks_uri": self.endpoint("/oidc/jwks"),
+            "netid_sm2_jwks_uri": self.endpoint("/oidc/jwks/sm2"),
             "scopes_supported": scopes,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],

@@ -33,7 +33,11 @@ fn signed_payload(signed: &ServiceSigned) -> serde_json::Value {
 }
 
 /// Has `platform` ask for `fields` and the operator approve them.
-async fn grant(client: &Client, platform: &netid_proto::RegisterPlatformResponse, fields: &[&str]) {
+pub(crate) async fn grant(
+    client: &Client,
+    platform: &netid_proto::RegisterPlatformResponse,
+    fields: &[&str],
+) {
     let asked = client
         .post(
             "/v1/platform/profile",

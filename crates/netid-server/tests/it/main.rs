@@ -21,6 +21,8 @@ mod high_availability;
 mod invariants;
 mod minors;
 mod net_certificates;
+mod oidc;
+mod oidc_interop;
 mod operating;
 mod operator_reads;
 mod privacy;

@@ -27,6 +27,8 @@ function readLine() {
     rl.once('line', (line) => {
       done = true
       rl.close()
+      // Stop reading stdin, so that it does not keep the process alive once the flow ends.
+      process.stdin.pause()
       resolve(line.trim())
     })
     rl.once('close', () => {

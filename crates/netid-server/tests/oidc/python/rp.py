@@ -19,6 +19,7 @@ from requests_oauth2client import (
     EndpointError,
     OAuth2Client,
     PrivateKeyJwt,
+    oidc_discovery_document_url,
 )
 
 
@@ -44,10 +45,9 @@ def run() -> int:
     redirect_uri = env("RP_REDIRECT_URI")
     scope = env("RP_SCOPE")
 
-    # Discovery at {issuer}/.well-known/openid-configuration (the document's
-    # issuer must equal `issuer`); this also fetches jwks_uri.
+    # Discovery at {issuer}/.well-known/openid-configuration, then its jwks_uri.
     client = OAuth2Client.from_discovery_endpoint(
-        issuer=issuer,
+        issuer=issuer,  # must equal the document's issuer, exactly
         # private_key_jwt: ES256 client assertions signed with the registered
         # key (kid in the header). By default this library sets aud to the
         # URL of the endpoint being called; FAPI 2.0 wants the issuer.
@@ -121,7 +121,7 @@ def main() -> int:
         )
     except Exception as e:  # noqa: BLE001 - any failure ends the flow with exit 1
         # Messages only: this library's exceptions do not put tokens or keys in them.
-        print(f"rp (requests-oauth2client): {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"rp (requests-oauth2client): {type(e).__name__}: {str(e) or '(no details)'}", file=sys.stderr)
     return 1
 
 

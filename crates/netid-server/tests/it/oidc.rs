@@ -1,0 +1,679 @@
+//! The OpenID Connect provider through real HTTP, with a relying party written here from the
+//! RFCs (the independent libraries' runs are in `oidc_interop`): the whole flow, and each thing
+//! FAPI 2.0 says a provider must refuse.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_crypto::{SigningKey, Suite};
+use netid_log::EntryKind;
+use netid_proto::{OidcClientSettings, OidcDecisionResponse, Predicate, RegisterPlatformResponse};
+use netid_testkit::Wallet;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::client::{Answer, Client, World, basic};
+
+/// A relying party: a platform with an ES256 client key and a DPoP key.
+pub(crate) struct Rp {
+    pub(crate) platform: RegisterPlatformResponse,
+    pub(crate) key: SigningKey,
+    pub(crate) dpop: SigningKey,
+    pub(crate) redirect_uri: String,
+    issuer: String,
+    http: reqwest::Client,
+}
+
+/// A pushed request's secrets kept by the RP.
+pub(crate) struct Started {
+    pub(crate) request_uri: String,
+    pub(crate) verifier: String,
+    pub(crate) state: String,
+    pub(crate) nonce: String,
+}
+
+fn random(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).unwrap();
+    Base64UrlUnpadded::encode_string(&bytes)
+}
+
+fn s256(verifier: &str) -> String {
+    Base64UrlUnpadded::encode_string(Suite::intl().hash(verifier.as_bytes()).as_ref())
+}
+
+fn jwk(key: &SigningKey) -> Value {
+    let jwk = key.verifying_key().to_jwk();
+    json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y})
+}
+
+fn jws(header: Value, claims: &Value, key: &SigningKey) -> String {
+    let Value::Object(header) = header else {
+        panic!("a header object")
+    };
+    netid_sdjwt::sign(header, claims, key).unwrap()
+}
+
+impl Rp {
+    /// Registers a platform named `name` and sets its client settings.
+    pub(crate) async fn register(client: &Client, name: &str) -> Self {
+        let platform = client.register_platform(name).await;
+        let rp = Self {
+            platform,
+            key: Suite::intl().generate_signing_key().unwrap(),
+            dpop: Suite::intl().generate_signing_key().unwrap(),
+            redirect_uri: "http://127.0.0.1:9/callback".to_owned(),
+            issuer: client.base_url.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        };
+        let mut public = jwk(&rp.key);
+        public["kid"] = json!("rp-key-1");
+        let settings = OidcClientSettings {
+            redirect_uris: vec![rp.redirect_uri.clone()],
+            jwks: json!({ "keys": [public] }),
+            id_token_signed_response_alg: None,
+        };
+        let answer = client
+            .post(
+                "/v1/platform/oidc-client",
+                Some(&basic(&rp.platform)),
+                &settings,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        rp
+    }
+
+    pub(crate) fn client_id(&self) -> &str {
+        &self.platform.client_id
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    /// A client assertion for the issuer, with `jti`, valid for `lifetime` seconds.
+    fn assertion_with(&self, key: &SigningKey, jti: &str, lifetime: i64) -> String {
+        let now = netid_testkit::now();
+        jws(
+            json!({"kid": "rp-key-1"}),
+            &json!({"iss": self.client_id(), "sub": self.client_id(), "aud": self.issuer,
+                    "jti": jti, "iat": now, "exp": now + lifetime}),
+            key,
+        )
+    }
+
+    pub(crate) fn assertion(&self) -> String {
+        self.assertion_with(&self.key, &random(12), 60)
+    }
+
+    pub(crate) fn dpop_proof(
+        &self,
+        key: &SigningKey,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+    ) -> String {
+        let mut claims = json!({"htm": method, "htu": self.url(path), "iat": netid_testkit::now(), "jti": random(12)});
+        if let Some(token) = token {
+            claims["ath"] = json!(s256(token));
+        }
+        jws(json!({"typ": "dpop+jwt", "jwk": jwk(key)}), &claims, key)
+    }
+
+    pub(crate) async fn form(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        dpop: Option<String>,
+    ) -> Answer {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(proof) = dpop {
+            request = request.header("dpop", proof);
+        }
+        answer(request).await
+    }
+
+    /// The parameters of a good pushed request for `scope`, with its secrets.
+    fn request_params(&self, scope: &str) -> (Vec<(&'static str, String)>, Started) {
+        let started = Started {
+            request_uri: String::new(),
+            verifier: random(32),
+            state: random(8),
+            nonce: random(8),
+        };
+        let params = vec![
+            ("response_type", "code".to_owned()),
+            ("client_id", self.client_id().to_owned()),
+            ("redirect_uri", self.redirect_uri.clone()),
+            ("scope", scope.to_owned()),
+            ("state", started.state.clone()),
+            ("nonce", started.nonce.clone()),
+            ("code_challenge", s256(&started.verifier)),
+            ("code_challenge_method", "S256".to_owned()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+            ),
+            ("client_assertion", self.assertion()),
+        ];
+        (params, started)
+    }
+
+    pub(crate) async fn push(&self, params: &[(&str, String)]) -> Answer {
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let proof = self.dpop_proof(&self.dpop, "POST", "/oidc/par", None);
+        self.form("/oidc/par", &pairs, Some(proof)).await
+    }
+
+    /// A pushed request for `scope` that the server accepted.
+    pub(crate) async fn start(&self, scope: &str) -> Started {
+        let (params, mut started) = self.request_params(scope);
+        let answer = self.push(&params).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        let body: Value = answer.json();
+        assert_eq!(body["expires_in"], 300);
+        started.request_uri = body["request_uri"].as_str().unwrap().to_owned();
+        assert!(
+            started
+                .request_uri
+                .starts_with("urn:ietf:params:oauth:request_uri:")
+        );
+        started
+    }
+
+    pub(crate) async fn redeem(&self, code: &str, verifier: &str, dpop: &SigningKey) -> Answer {
+        let assertion = self.assertion();
+        self.form(
+            "/oidc/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", &self.redirect_uri),
+                ("code_verifier", verifier),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &assertion),
+            ],
+            Some(self.dpop_proof(dpop, "POST", "/oidc/token", None)),
+        )
+        .await
+    }
+
+    pub(crate) async fn userinfo(&self, token: &str) -> Answer {
+        let proof = self.dpop_proof(&self.dpop, "GET", "/oidc/userinfo", Some(token));
+        answer(
+            self.http
+                .get(self.url("/oidc/userinfo"))
+                .header("authorization", format!("DPoP {token}"))
+                .header("dpop", proof),
+        )
+        .await
+    }
+
+    /// The claims of an ID token, after checking its signature against the JWKS.
+    pub(crate) async fn id_token_claims(&self, id_token: &str) -> Value {
+        let jwks: Value = answer(self.http.get(self.url("/oidc/jwks"))).await.json();
+        let token = netid_sdjwt::Jws::parse(id_token, "id_token").unwrap();
+        assert_eq!(token.header_str("alg"), Some("ES256"));
+        let kid = token.header_str("kid").unwrap();
+        let key = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|key| key["kid"] == kid)
+            .expect("the ID token's kid is in the JWKS");
+        let key = netid_sdjwt::key_of_jwk(&netid_crypto::Jwk {
+            kty: key["kty"].as_str().unwrap().to_owned(),
+            crv: key["crv"].as_str().unwrap().to_owned(),
+            x: key["x"].as_str().unwrap().to_owned(),
+            y: key["y"].as_str().unwrap().to_owned(),
+        })
+        .unwrap();
+        assert!(token.verify(&key), "the ID token's signature verifies");
+        Value::Object(token.payload)
+    }
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = response.text().await.unwrap();
+    Answer {
+        status,
+        content_type,
+        body: location.map_or(body.clone(), |location| format!("{location}\n{body}")),
+    }
+}
+
+/// The query parameters of a URL.
+pub(crate) fn query(url: &str) -> std::collections::BTreeMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
+/// Asserts an OAuth error response with `status` and `error`.
+fn oauth_error(answer: &Answer, status: StatusCode, error: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    let body: Value = answer.json();
+    assert_eq!(body["error"], error, "{}", answer.body);
+    assert!(body["error_description"].is_string());
+}
+
+pub(crate) async fn decide(
+    client: &Client,
+    decision: &netid_proto::OidcDecision,
+) -> OidcDecisionResponse {
+    let answer = client
+        .post("/v1/holders/oidc/decision", None, decision)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()
+}
+
+#[tokio::test]
+async fn a_platform_signs_a_holder_in_and_gets_the_pairwise_sub_and_only_what_was_granted() {
+    let world = World::new().await;
+    let client = &world.client;
+    let rp = Rp::register(client, "OIDC Example Shop").await;
+    crate::grants::grant(client, &rp.platform, &["name", "birth_date"]).await;
+    let wallet = Wallet::generate();
+    let enrolled = client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+
+    let discovery: Value = client.get("/.well-known/openid-configuration").await.json();
+    assert_eq!(discovery["issuer"], client.base_url);
+    assert_eq!(discovery["subject_types_supported"], json!(["pairwise"]));
+    assert_eq!(
+        discovery["code_challenge_methods_supported"],
+        json!(["S256"])
+    );
+    assert_eq!(discovery["require_pushed_authorization_requests"], true);
+    assert_eq!(
+        discovery["token_endpoint_auth_methods_supported"],
+        json!(["private_key_jwt"])
+    );
+
+    let started = rp.start("openid age_over_18 name").await;
+    // The consent screen, in Chinese by default and in English: the platform, the predicate,
+    // and the plaintext field asked for (the birth date is granted but not asked).
+    let screen = client
+        .get(&format!(
+            "/oidc/authorize?client_id={}&request_uri={}",
+            rp.client_id(),
+            started.request_uri
+        ))
+        .await;
+    assert_eq!(screen.status, StatusCode::OK);
+    assert!(screen.content_type.starts_with("text/html"));
+    assert!(
+        screen.body.contains("OIDC Example Shop 请求核验您的身份"),
+        "{}",
+        screen.body
+    );
+    assert!(screen.body.contains("您是否年满18周岁"));
+    assert!(screen.body.contains("姓名"));
+    assert!(!screen.body.contains("出生日期"));
+    let english = client
+        .get(&format!(
+            "/oidc/authorize?client_id={}&request_uri={}&lang=en",
+            rp.client_id(),
+            started.request_uri
+        ))
+        .await;
+    assert!(
+        english
+            .body
+            .contains("OIDC Example Shop asks to verify your identity")
+    );
+    assert!(english.body.contains("Synthetic Act, art. 2"));
+
+    // "Continue" before the holder answered shows the screen again.
+    let continue_params = [
+        ("request_uri", started.request_uri.as_str()),
+        ("client_id", rp.client_id()),
+        ("lang", "en"),
+    ];
+    let early = rp
+        .form("/oidc/authorize/continue", &continue_params, None)
+        .await;
+    assert_eq!(early.status, StatusCode::OK);
+    assert!(early.body.contains("You have not answered this request"));
+
+    // The holder approves with their wallet and consents, separately, to the name.
+    let notice: netid_proto::Notice = client.get("/v1/notice").await.json();
+    let consent = wallet.consent_request(rp.client_id(), &["name"], &notice.version);
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&started.request_uri, rp.client_id(), true, Some(consent)),
+    )
+    .await;
+    let callback = query(&decided.redirect_to);
+    assert!(decided.redirect_to.starts_with(&rp.redirect_uri));
+    assert_eq!(callback["state"], started.state);
+    assert_eq!(callback["iss"], client.base_url);
+    let code = &callback["code"];
+    // The browser's "continue" now goes to the platform, once.
+    let onward = rp
+        .form("/oidc/authorize/continue", &continue_params, None)
+        .await;
+    assert_eq!(onward.status, StatusCode::SEE_OTHER);
+    assert!(onward.body.starts_with(&decided.redirect_to));
+    let again = rp
+        .form("/oidc/authorize/continue", &continue_params, None)
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+
+    let tokens = rp.redeem(code, &started.verifier, &rp.dpop).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+    let tokens: Value = tokens.json();
+    assert_eq!(tokens["token_type"], "DPoP");
+    let claims = rp
+        .id_token_claims(tokens["id_token"].as_str().unwrap())
+        .await;
+    assert_eq!(claims["iss"], client.base_url);
+    assert_eq!(claims["aud"], rp.client_id());
+    assert_eq!(claims["nonce"], started.nonce);
+    assert_eq!(claims["acr"], "urn:netid:acr:document-checked");
+    assert_eq!(claims["real_name_verified"], true);
+    assert_eq!(claims["age_over_18"], true);
+    assert_eq!(claims["name"], world.people.adult.name);
+    // Granted but not consented, and never granted: not there.
+    for absent in ["birthdate", "net_id", "document_number", "age_over_14"] {
+        assert!(claims.get(absent).is_none(), "{absent} in {claims}");
+    }
+    // The sub is the pairwise pseudonym that result-only verification gives this platform.
+    let verified = client
+        .verify_ok(&rp.platform, &wallet, &random(16), &[Predicate::AgeOver18])
+        .await;
+    assert_eq!(claims["sub"], verified.subject);
+    // Never the global Net ID, where no grant and consent allow it.
+    let bare_net_id: String = enrolled
+        .net_id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let all_claims: String = claims
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    assert!(!all_claims.contains(&bare_net_id));
+
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let userinfo = rp.userinfo(access_token).await;
+    assert_eq!(userinfo.status, StatusCode::OK, "{}", userinfo.body);
+    let userinfo: Value = userinfo.json();
+    assert_eq!(userinfo["sub"], claims["sub"]);
+    assert_eq!(userinfo["name"], world.people.adult.name);
+
+    // The consent, the verification and the disclosure are in the holder's history.
+    let kinds = client.log_kinds(&wallet).await;
+    for kind in [
+        EntryKind::ConsentGiven,
+        EntryKind::Verification,
+        EntryKind::Disclosure,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
+    }
+
+    // Withdrawn at once: userinfo leaves the name out, and the next sign-in has none.
+    let withdrawn = client
+        .post(
+            "/v1/holders/consents/withdraw",
+            None,
+            &wallet.withdrawal_request(rp.client_id(), &["name"]),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
+    let userinfo: Value = rp.userinfo(access_token).await.json();
+    assert!(userinfo.get("name").is_none(), "{userinfo}");
+    let next = rp.start("openid name").await;
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&next.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let tokens: Value = rp
+        .redeem(
+            &query(&decided.redirect_to)["code"],
+            &next.verifier,
+            &rp.dpop,
+        )
+        .await
+        .json();
+    let claims = rp
+        .id_token_claims(tokens["id_token"].as_str().unwrap())
+        .await;
+    assert!(claims.get("name").is_none(), "{claims}");
+    assert_eq!(claims["sub"], verified.subject);
+
+    // A second redemption of a code is refused and revokes the token of the first.
+    let reused = rp
+        .redeem(
+            &query(&decided.redirect_to)["code"],
+            &next.verifier,
+            &rp.dpop,
+        )
+        .await;
+    oauth_error(&reused, StatusCode::BAD_REQUEST, "invalid_grant");
+    let revoked = rp.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    oauth_error(&revoked, StatusCode::UNAUTHORIZED, "invalid_token");
+}
+
+#[tokio::test]
+async fn the_provider_refuses_what_fapi_forbids_and_changes_nothing() {
+    let world = World::new().await;
+    let client = &world.client;
+    let rp = Rp::register(client, "OIDC Strict Shop").await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+
+    let with = |name: &'static str, value: &str| {
+        let (mut params, _) = rp.request_params("openid");
+        params.retain(|(known, _)| *known != name);
+        if !value.is_empty() {
+            params.push((name, value.to_owned()));
+        }
+        params
+    };
+    // Client authentication: missing, by another key, expired, replayed.
+    oauth_error(
+        &rp.push(&with("client_assertion", "")).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+    );
+    let stranger = Suite::intl().generate_signing_key().unwrap();
+    let forged = rp.assertion_with(&stranger, "forged-1", 60);
+    oauth_error(
+        &rp.push(&with("client_assertion", &forged)).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+    );
+    let expired = rp.assertion_with(&rp.key, "expired-1", -1);
+    oauth_error(
+        &rp.push(&with("client_assertion", &expired)).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+    );
+    let once = rp.assertion_with(&rp.key, "once-1", 60);
+    assert_eq!(
+        rp.push(&with("client_assertion", &once)).await.status,
+        StatusCode::CREATED
+    );
+    oauth_error(
+        &rp.push(&with("client_assertion", &once)).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+    );
+
+    // The request itself: redirect URI, PKCE, scope, response type.
+    oauth_error(
+        &rp.push(&with("redirect_uri", "http://127.0.0.1:9/elsewhere"))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    oauth_error(
+        &rp.push(&with("code_challenge_method", "plain")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    oauth_error(
+        &rp.push(&with("code_challenge", "")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    oauth_error(
+        &rp.push(&with("scope", "age_over_18")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_scope",
+    );
+    oauth_error(
+        &rp.push(&with("scope", "openid religion")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_scope",
+    );
+    oauth_error(
+        &rp.push(&with("response_type", "token")).await,
+        StatusCode::BAD_REQUEST,
+        "unsupported_response_type",
+    );
+    // Not form-encoded, and a repeated parameter.
+    let json_body = rp
+        .http
+        .post(rp.url("/oidc/par"))
+        .json(&json!({"scope": "openid"}));
+    oauth_error(
+        &answer(json_body).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    let mut repeated = with("scope", "openid");
+    repeated.push(("scope", "openid".to_owned()));
+    oauth_error(
+        &rp.push(&repeated).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+
+    // An unknown request_uri gets a page that says so, not a redirect.
+    let unknown = client
+        .get(&format!(
+            "/oidc/authorize?client_id={}&request_uri=urn:ietf:params:oauth:request_uri:nope",
+            rp.client_id()
+        ))
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("请求已失效"));
+
+    // A denial goes back to the platform as access_denied, with state and iss.
+    let denied = rp.start("openid").await;
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&denied.request_uri, rp.client_id(), false, None),
+    )
+    .await;
+    let callback = query(&decided.redirect_to);
+    assert_eq!(callback["error"], "access_denied");
+    assert_eq!(callback["state"], denied.state);
+    assert!(!callback.contains_key("code"));
+    // A second answer to the same request is refused; so is one signed by another wallet.
+    let second = client
+        .post(
+            "/v1/holders/oidc/decision",
+            None,
+            &wallet.oidc_decision(&denied.request_uri, rp.client_id(), true, None),
+        )
+        .await;
+    second.problem(StatusCode::BAD_REQUEST, "invalid_field");
+    let started = rp.start("openid").await;
+    let mut forged = wallet.oidc_decision(&started.request_uri, rp.client_id(), true, None);
+    forged.request_uri = rp.start("openid").await.request_uri;
+    client
+        .post("/v1/holders/oidc/decision", None, &forged)
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+
+    // The token request: wrong verifier, no DPoP proof, another DPoP key than at PAR.
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&started.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let code = query(&decided.redirect_to)["code"].clone();
+    oauth_error(
+        &rp.redeem(&code, &random(32), &rp.dpop).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+    let started = rp.start("openid").await;
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&started.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let code = query(&decided.redirect_to)["code"].clone();
+    let other_key = Suite::intl().generate_signing_key().unwrap();
+    oauth_error(
+        &rp.redeem(&code, &started.verifier, &other_key).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_dpop_proof",
+    );
+    let no_proof = rp
+        .form(
+            "/oidc/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", &rp.redirect_uri),
+                ("code_verifier", &started.verifier),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &rp.assertion()),
+            ],
+            None,
+        )
+        .await;
+    oauth_error(&no_proof, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
+
+    // Userinfo wants the DPoP scheme with a proof; a Bearer token is not accepted.
+    let bearer = answer(
+        rp.http
+            .get(rp.url("/oidc/userinfo"))
+            .header("authorization", "Bearer x"),
+    )
+    .await;
+    oauth_error(&bearer, StatusCode::UNAUTHORIZED, "invalid_token");
+
+    // None of these refusals reached the holder's history.
+    let kinds = client.log_kinds(&wallet).await;
+    assert!(!kinds.contains(&EntryKind::Verification), "{kinds:?}");
+}
