@@ -273,6 +273,31 @@ enum WalletCommand {
         #[arg(long)]
         guardian_wallet: Option<PathBuf>,
     },
+    /// Answer a platform's OpenID Connect sign-in request, shown on its consent screen:
+    /// approve (with a separate consent for each plaintext field you choose) or deny.
+    Authorize {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id, as the consent screen shows it.
+        #[arg(long)]
+        client_id: String,
+        /// The request's `request_uri`, as the consent screen shows it.
+        #[arg(long)]
+        request_uri: String,
+        /// A plaintext field you consent to give the platform (repeat); none by default.
+        #[arg(long = "consent")]
+        consent: Vec<String>,
+        /// Decline the request instead.
+        #[arg(long, conflicts_with = "consent")]
+        deny: bool,
+        /// For a holder under 14: the guardian's wallet key file, whose approval goes with a
+        /// consent.
+        #[arg(long)]
+        guardian_wallet: Option<PathBuf>,
+    },
     /// Withdraw consents, at once for every later request; with --ward-net-id, as the
     /// guardian of a child under 14, the child's.
     Withdraw {
@@ -984,41 +1009,60 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             fields,
             guardian_wallet,
         } => {
-            let notice: netid_proto::Notice =
-                serde_json::from_str(&get_public(&server.server, "/v1/notice")?)
-                    .context("the service's notice")?;
-            eprintln!("{}", serde_json::to_string_pretty(&notice)?);
             let key = load_key(&wallet)?;
-            let timestamp = now()?;
-            let signature = sign(
+            let request = consent_request(
+                &server.server,
                 &key,
-                &signing::consent_message(&client_id, &fields, &notice.version, timestamp),
-            )?;
-            let guardian = match guardian_wallet {
-                Some(path) => {
-                    let guardian = load_key(&path)?;
-                    Some(netid_proto::GuardianConsent {
-                        wallet_key: public_key(&guardian)?,
-                        signature: sign(
-                            &guardian,
-                            &signing::guardian_approval_message("consent", &signature),
-                        )?,
-                    })
-                }
-                None => None,
-            };
-            let request = netid_proto::ConsentRequest {
                 client_id,
                 fields,
-                notice_version: notice.version,
-                wallet_key: public_key(&key)?,
-                timestamp,
-                signature,
-                guardian,
-            };
+                guardian_wallet.as_deref(),
+            )?;
             println!(
                 "{}",
                 post(&server.server, "/v1/holders/consents", None, &request)?
+            );
+            Ok(())
+        }
+        WalletCommand::Authorize {
+            server,
+            wallet,
+            client_id,
+            request_uri,
+            consent,
+            deny,
+            guardian_wallet,
+        } => {
+            let key = load_key(&wallet)?;
+            let consent = if consent.is_empty() {
+                None
+            } else {
+                Some(consent_request(
+                    &server.server,
+                    &key,
+                    client_id.clone(),
+                    consent,
+                    guardian_wallet.as_deref(),
+                )?)
+            };
+            let timestamp = now()?;
+            let decision = netid_proto::OidcDecision {
+                signature: sign(
+                    &key,
+                    &signing::oidc_decision_message(&request_uri, &client_id, !deny, timestamp),
+                )?,
+                request_uri,
+                approve: !deny,
+                wallet_key: public_key(&key)?,
+                timestamp,
+                consent,
+            };
+            println!(
+                "{}",
+                post(&server.server, "/v1/holders/oidc/decision", None, &decision)?
+            );
+            eprintln!(
+                "{}; go back to your browser and press continue",
+                if deny { "declined" } else { "approved" }
             );
             Ok(())
         }
@@ -1294,4 +1338,46 @@ async fn answer(response: reqwest::Response) -> anyhow::Result<String> {
         Ok(problem) => bail!("{} ({}): {}", problem.title, problem.code, problem.detail),
         Err(_) => bail!("the service answered {status}"),
     }
+}
+
+/// A separate consent to give `client_id` each of `fields`, signed by `key` under the notice
+/// the service serves now (printed first, as the holder must see it), with the guardian's
+/// approval for a holder under 14.
+fn consent_request(
+    server: &str,
+    key: &netid_crypto::SigningKey,
+    client_id: String,
+    fields: Vec<String>,
+    guardian_wallet: Option<&std::path::Path>,
+) -> anyhow::Result<netid_proto::ConsentRequest> {
+    let notice: netid_proto::Notice =
+        serde_json::from_str(&get_public(server, "/v1/notice")?).context("the service's notice")?;
+    eprintln!("{}", serde_json::to_string_pretty(&notice)?);
+    let timestamp = now()?;
+    let signature = sign(
+        key,
+        &signing::consent_message(&client_id, &fields, &notice.version, timestamp),
+    )?;
+    let guardian = match guardian_wallet {
+        Some(path) => {
+            let guardian = load_key(path)?;
+            Some(netid_proto::GuardianConsent {
+                wallet_key: public_key(&guardian)?,
+                signature: sign(
+                    &guardian,
+                    &signing::guardian_approval_message("consent", &signature),
+                )?,
+            })
+        }
+        None => None,
+    };
+    Ok(netid_proto::ConsentRequest {
+        client_id,
+        fields,
+        notice_version: notice.version,
+        wallet_key: public_key(key)?,
+        timestamp,
+        signature,
+        guardian,
+    })
 }

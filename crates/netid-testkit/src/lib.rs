@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod logs;
+pub mod oidc;
 mod postgres;
 
 use std::net::SocketAddr;

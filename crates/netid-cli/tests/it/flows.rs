@@ -298,6 +298,66 @@ fn serve_and_every_client_command_work_end_to_end() {
     );
     assert!(String::from_utf8_lossy(&consent.stderr).contains("\"sensitive_data\""));
     assert!(String::from_utf8_lossy(&consent.stdout).contains("\"signature\""));
+    // OpenID Connect: the platform pushes a sign-in request; its consent screen names the
+    // wallet command, which approves and gives the name; the platform's ID token carries it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rp = runtime.block_on(netid_testkit::oidc::RelyingParty::register(
+        &server,
+        &consent_id,
+        consenting["credential"].as_str().unwrap(),
+    ));
+    let started = runtime.block_on(rp.start("openid name"));
+    let screen = runtime.block_on(netid_testkit::oidc::reply(rp.http.get(rp.url(&format!(
+        "/oidc/authorize?client_id={consent_id}&request_uri={}&lang=en",
+        started.request_uri
+    )))));
+    let command = format!(
+        "netid wallet authorize --client-id {consent_id} --request-uri {} [--consent name]",
+        started.request_uri
+    );
+    assert!(screen.body.contains(&command), "{}", screen.body);
+    let authorized = run(wallet_args(
+        "authorize",
+        &[
+            "--client-id",
+            &consent_id,
+            "--request-uri",
+            &started.request_uri,
+            "--consent",
+            "name",
+        ],
+    ));
+    assert!(
+        authorized.status.success(),
+        "{}",
+        String::from_utf8_lossy(&authorized.stderr)
+    );
+    assert!(String::from_utf8_lossy(&authorized.stderr).contains("approved"));
+    let decided: serde_json::Value = serde_json::from_slice(&authorized.stdout).unwrap();
+    let callback = netid_testkit::oidc::query(decided["redirect_to"].as_str().unwrap());
+    let tokens: serde_json::Value = runtime
+        .block_on(rp.redeem(&callback["code"], &started.verifier, &rp.dpop))
+        .json();
+    let claims = runtime.block_on(rp.id_token_claims(tokens["id_token"].as_str().unwrap()));
+    assert_eq!(claims["name"], "测试甲");
+    // Declined: the platform hears access_denied.
+    let started = runtime.block_on(rp.start("openid"));
+    let declined = run(wallet_args(
+        "authorize",
+        &[
+            "--client-id",
+            &consent_id,
+            "--request-uri",
+            &started.request_uri,
+            "--deny",
+        ],
+    ));
+    assert!(declined.status.success());
+    assert!(String::from_utf8_lossy(&declined.stdout).contains("access_denied"));
+
     let withdrawn = run(wallet_args(
         "withdraw",
         &["--client-id", &consent_id, "--field", "name"],

@@ -120,8 +120,12 @@ pub(crate) fn consent_screen(screen: &Screen<'_>) -> String {
     let consent_flags = if screen.fields.is_empty() {
         String::new()
     } else {
-        let names: Vec<&str> = screen.fields.iter().map(|f| f.field.as_str()).collect();
-        format!(" [--consent {}]", names.join(","))
+        let flags: Vec<String> = screen
+            .fields
+            .iter()
+            .map(|field| format!("--consent {}", field.field))
+            .collect();
+        format!(" [{}]", flags.join(" "))
     };
     let notice = screen
         .notice
@@ -142,8 +146,8 @@ pub(crate) fn consent_screen(screen: &Screen<'_>) -> String {
     let receives_title = t("该平台将收到", "The platform will receive");
     let answer_title = t("用您的钱包回答", "Answer with your wallet");
     let answer_text = t(
-        "在您的设备上运行以下命令，批准或拒绝（加 --deny）。您的网号、姓名和证件号码不会发送给该平台，除非您在上表中单独同意。",
-        "Run this on your device to approve, or add --deny to decline. Your Net ID, name and document number are not sent to the platform unless you consent to them separately above.",
+        "在您的设备上运行以下命令以批准；只为您同意提供的每项信息保留一个 --consent，或改加 --deny 拒绝。您的网号、姓名和证件号码不会发送给该平台，除非您单独同意。",
+        "Run this on your device to approve; keep one --consent for each field you agree to give, or add --deny instead to decline. Your Net ID, name and document number are not sent to the platform unless you consent to them separately.",
     );
     let continue_label = t("我已回答，继续", "I have answered, continue");
     let history_note = t(
@@ -177,7 +181,7 @@ button:focus, a:focus {{ outline: 3px solid #e0a000; }}
 {fields}
 <h2>{answer_title}</h2>
 <p>{answer_text}</p>
-<code>netid wallet authorize --request-uri {request_uri}{consent_flags}</code>
+<code>netid wallet authorize --client-id {client_id} --request-uri {request_uri}{consent_flags}</code>
 <form method="post" action="/oidc/authorize/continue">
 <input type="hidden" name="request_uri" value="{request_uri}">
 <input type="hidden" name="client_id" value="{client_id}">
@@ -284,7 +288,9 @@ mod tests {
         assert!(zh.contains("Synthetic Act Art. 1"));
         assert!(zh.contains("&lt;script&gt;"));
         assert!(!zh.contains("<script>"));
-        assert!(zh.contains("--consent name"));
+        assert!(zh.contains(
+            "netid wallet authorize --client-id rp --request-uri urn:x [--consent name]"
+        ));
         let en = consent_screen(&Screen {
             lang: Lang::En,
             ..screen

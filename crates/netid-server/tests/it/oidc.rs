@@ -2,280 +2,47 @@
 //! RFCs (the independent libraries' runs are in `oidc_interop`): the whole flow, and each thing
 //! FAPI 2.0 says a provider must refuse.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-use netid_crypto::{SigningKey, Suite};
+use netid_crypto::Suite;
 use netid_log::EntryKind;
-use netid_proto::{OidcClientSettings, OidcDecisionResponse, Predicate, RegisterPlatformResponse};
+use netid_proto::{OidcDecisionResponse, Predicate, RegisterPlatformResponse};
 use netid_testkit::Wallet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::client::{Answer, Client, World, basic};
+use netid_testkit::oidc::{RelyingParty, Reply, query, random, reply};
 
-/// A relying party: a platform with an ES256 client key and a DPoP key.
+use crate::client::{Client, World};
+
+/// A registered platform with its relying party.
 pub(crate) struct Rp {
     pub(crate) platform: RegisterPlatformResponse,
-    pub(crate) key: SigningKey,
-    pub(crate) dpop: SigningKey,
-    pub(crate) redirect_uri: String,
-    issuer: String,
-    http: reqwest::Client,
+    relying_party: RelyingParty,
 }
 
-/// A pushed request's secrets kept by the RP.
-pub(crate) struct Started {
-    pub(crate) request_uri: String,
-    pub(crate) verifier: String,
-    pub(crate) state: String,
-    pub(crate) nonce: String,
-}
+impl core::ops::Deref for Rp {
+    type Target = RelyingParty;
 
-fn random(len: usize) -> String {
-    let mut bytes = vec![0u8; len];
-    getrandom::fill(&mut bytes).unwrap();
-    Base64UrlUnpadded::encode_string(&bytes)
-}
-
-fn s256(verifier: &str) -> String {
-    Base64UrlUnpadded::encode_string(Suite::intl().hash(verifier.as_bytes()).as_ref())
-}
-
-fn jwk(key: &SigningKey) -> Value {
-    let jwk = key.verifying_key().to_jwk();
-    json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y})
-}
-
-fn jws(header: Value, claims: &Value, key: &SigningKey) -> String {
-    let Value::Object(header) = header else {
-        panic!("a header object")
-    };
-    netid_sdjwt::sign(header, claims, key).unwrap()
+    fn deref(&self) -> &RelyingParty {
+        &self.relying_party
+    }
 }
 
 impl Rp {
     /// Registers a platform named `name` and sets its client settings.
     pub(crate) async fn register(client: &Client, name: &str) -> Self {
         let platform = client.register_platform(name).await;
-        let rp = Self {
+        let relying_party =
+            RelyingParty::register(&client.base_url, &platform.client_id, &platform.credential)
+                .await;
+        Self {
             platform,
-            key: Suite::intl().generate_signing_key().unwrap(),
-            dpop: Suite::intl().generate_signing_key().unwrap(),
-            redirect_uri: "http://127.0.0.1:9/callback".to_owned(),
-            issuer: client.base_url.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-        };
-        let mut public = jwk(&rp.key);
-        public["kid"] = json!("rp-key-1");
-        let settings = OidcClientSettings {
-            redirect_uris: vec![rp.redirect_uri.clone()],
-            jwks: json!({ "keys": [public] }),
-            id_token_signed_response_alg: None,
-        };
-        let answer = client
-            .post(
-                "/v1/platform/oidc-client",
-                Some(&basic(&rp.platform)),
-                &settings,
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        rp
-    }
-
-    pub(crate) fn client_id(&self) -> &str {
-        &self.platform.client_id
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer)
-    }
-
-    /// A client assertion for the issuer, with `jti`, valid for `lifetime` seconds.
-    fn assertion_with(&self, key: &SigningKey, jti: &str, lifetime: i64) -> String {
-        let now = netid_testkit::now();
-        jws(
-            json!({"kid": "rp-key-1"}),
-            &json!({"iss": self.client_id(), "sub": self.client_id(), "aud": self.issuer,
-                    "jti": jti, "iat": now, "exp": now + lifetime}),
-            key,
-        )
-    }
-
-    pub(crate) fn assertion(&self) -> String {
-        self.assertion_with(&self.key, &random(12), 60)
-    }
-
-    pub(crate) fn dpop_proof(
-        &self,
-        key: &SigningKey,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-    ) -> String {
-        let mut claims = json!({"htm": method, "htu": self.url(path), "iat": netid_testkit::now(), "jti": random(12)});
-        if let Some(token) = token {
-            claims["ath"] = json!(s256(token));
+            relying_party,
         }
-        jws(json!({"typ": "dpop+jwt", "jwk": jwk(key)}), &claims, key)
     }
-
-    pub(crate) async fn form(
-        &self,
-        path: &str,
-        params: &[(&str, &str)],
-        dpop: Option<String>,
-    ) -> Answer {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params)
-            .finish();
-        let mut request = self
-            .http
-            .post(self.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        if let Some(proof) = dpop {
-            request = request.header("dpop", proof);
-        }
-        answer(request).await
-    }
-
-    /// The parameters of a good pushed request for `scope`, with its secrets.
-    fn request_params(&self, scope: &str) -> (Vec<(&'static str, String)>, Started) {
-        let started = Started {
-            request_uri: String::new(),
-            verifier: random(32),
-            state: random(8),
-            nonce: random(8),
-        };
-        let params = vec![
-            ("response_type", "code".to_owned()),
-            ("client_id", self.client_id().to_owned()),
-            ("redirect_uri", self.redirect_uri.clone()),
-            ("scope", scope.to_owned()),
-            ("state", started.state.clone()),
-            ("nonce", started.nonce.clone()),
-            ("code_challenge", s256(&started.verifier)),
-            ("code_challenge_method", "S256".to_owned()),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
-            ),
-            ("client_assertion", self.assertion()),
-        ];
-        (params, started)
-    }
-
-    pub(crate) async fn push(&self, params: &[(&str, String)]) -> Answer {
-        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let proof = self.dpop_proof(&self.dpop, "POST", "/oidc/par", None);
-        self.form("/oidc/par", &pairs, Some(proof)).await
-    }
-
-    /// A pushed request for `scope` that the server accepted.
-    pub(crate) async fn start(&self, scope: &str) -> Started {
-        let (params, mut started) = self.request_params(scope);
-        let answer = self.push(&params).await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-        let body: Value = answer.json();
-        assert_eq!(body["expires_in"], 300);
-        started.request_uri = body["request_uri"].as_str().unwrap().to_owned();
-        assert!(
-            started
-                .request_uri
-                .starts_with("urn:ietf:params:oauth:request_uri:")
-        );
-        started
-    }
-
-    pub(crate) async fn redeem(&self, code: &str, verifier: &str, dpop: &SigningKey) -> Answer {
-        let assertion = self.assertion();
-        self.form(
-            "/oidc/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &self.redirect_uri),
-                ("code_verifier", verifier),
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", &assertion),
-            ],
-            Some(self.dpop_proof(dpop, "POST", "/oidc/token", None)),
-        )
-        .await
-    }
-
-    pub(crate) async fn userinfo(&self, token: &str) -> Answer {
-        let proof = self.dpop_proof(&self.dpop, "GET", "/oidc/userinfo", Some(token));
-        answer(
-            self.http
-                .get(self.url("/oidc/userinfo"))
-                .header("authorization", format!("DPoP {token}"))
-                .header("dpop", proof),
-        )
-        .await
-    }
-
-    /// The claims of an ID token, after checking its signature against the JWKS.
-    pub(crate) async fn id_token_claims(&self, id_token: &str) -> Value {
-        let jwks: Value = answer(self.http.get(self.url("/oidc/jwks"))).await.json();
-        let token = netid_sdjwt::Jws::parse(id_token, "id_token").unwrap();
-        assert_eq!(token.header_str("alg"), Some("ES256"));
-        let kid = token.header_str("kid").unwrap();
-        let key = jwks["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|key| key["kid"] == kid)
-            .expect("the ID token's kid is in the JWKS");
-        let key = netid_sdjwt::key_of_jwk(&netid_crypto::Jwk {
-            kty: key["kty"].as_str().unwrap().to_owned(),
-            crv: key["crv"].as_str().unwrap().to_owned(),
-            x: key["x"].as_str().unwrap().to_owned(),
-            y: key["y"].as_str().unwrap().to_owned(),
-        })
-        .unwrap();
-        assert!(token.verify(&key), "the ID token's signature verifies");
-        Value::Object(token.payload)
-    }
-}
-
-async fn answer(request: reqwest::RequestBuilder) -> Answer {
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|value| value.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|value| value.to_str().unwrap().to_owned());
-    let body = response.text().await.unwrap();
-    Answer {
-        status,
-        content_type,
-        body: location.map_or(body.clone(), |location| format!("{location}\n{body}")),
-    }
-}
-
-/// The query parameters of a URL.
-pub(crate) fn query(url: &str) -> std::collections::BTreeMap<String, String> {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect()
 }
 
 /// Asserts an OAuth error response with `status` and `error`.
-fn oauth_error(answer: &Answer, status: StatusCode, error: &str) {
+fn oauth_error(answer: &Reply, status: StatusCode, error: &str) {
     assert_eq!(answer.status, status, "{}", answer.body);
     let body: Value = answer.json();
     assert_eq!(body["error"], error, "{}", answer.body);
@@ -570,7 +337,7 @@ async fn the_provider_refuses_what_fapi_forbids_and_changes_nothing() {
         .post(rp.url("/oidc/par"))
         .json(&json!({"scope": "openid"}));
     oauth_error(
-        &answer(json_body).await,
+        &reply(json_body).await,
         StatusCode::BAD_REQUEST,
         "invalid_request",
     );
@@ -665,7 +432,7 @@ async fn the_provider_refuses_what_fapi_forbids_and_changes_nothing() {
     oauth_error(&no_proof, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
 
     // Userinfo wants the DPoP scheme with a proof; a Bearer token is not accepted.
-    let bearer = answer(
+    let bearer = reply(
         rp.http
             .get(rp.url("/oidc/userinfo"))
             .header("authorization", "Bearer x"),

@@ -12,7 +12,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 use crate::client::World;
-use crate::oidc::{Rp, decide, query};
+use netid_testkit::oidc::query;
+
+use crate::oidc::{Rp, decide};
 
 /// The directory of the relying-party programs.
 const PROGRAMS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
