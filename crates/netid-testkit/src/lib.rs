@@ -8,7 +8,12 @@
 
 // A test-support crate: a helper that cannot do its job fails the test that called it, so
 // unwrap/expect/panic are the right reaction here (clippy allows them only inside #[test]).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod logs;
 pub mod oidc;
