@@ -91,11 +91,22 @@ impl RelyingParty {
     /// Sets the client settings of the platform `client_id` (authenticated with its
     /// `credential`) at the netid at `issuer`: a fresh client key and one redirect URI.
     pub async fn register(issuer: &str, client_id: &str, credential: &str) -> Self {
+        Self::register_with_redirect(issuer, client_id, credential, "http://127.0.0.1:9/callback")
+            .await
+    }
+
+    /// The same, with the redirect URI `redirect_uri`.
+    pub async fn register_with_redirect(
+        issuer: &str,
+        client_id: &str,
+        credential: &str,
+        redirect_uri: &str,
+    ) -> Self {
         let rp = Self {
             client_id: client_id.to_owned(),
             key: Suite::intl().generate_signing_key().unwrap(),
             dpop: Suite::intl().generate_signing_key().unwrap(),
-            redirect_uri: "http://127.0.0.1:9/callback".to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
             issuer: issuer.to_owned(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

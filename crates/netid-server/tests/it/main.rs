@@ -11,6 +11,7 @@
 )]
 
 mod bad_inputs;
+mod browser;
 mod ca;
 mod client;
 mod deletion;
