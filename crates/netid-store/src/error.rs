@@ -127,6 +127,8 @@ pub enum Conflict {
     WalletKey,
     /// A presentation nonce already used by the platform.
     Nonce,
+    /// A passkey with the same credential id.
+    Passkey,
     /// A roster record for a document that another authority's roster lists.
     RosterRecord,
     /// A log checkpoint of the same size.
@@ -150,6 +152,7 @@ impl core::fmt::Display for Conflict {
             Self::Checkpoint => "log checkpoint of this size",
             Self::Certificate => "certificate with this serial number",
             Self::StatusIndex => "net certificate at this status index",
+            Self::Passkey => "passkey with this credential id",
         })
     }
 }

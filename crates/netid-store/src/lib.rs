@@ -40,9 +40,9 @@ pub use error::{Conflict, Error, PostgresError};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PlatformField, PlatformRow, Revocation,
-    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
+    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -430,4 +430,18 @@ pub trait Store: Send + Sync + 'static {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<(), Error>;
+
+    /// Registers a passkey of a (not deleted) holder. [`Error::AlreadyExists`] with
+    /// [`Conflict::Passkey`] if the credential id is known, [`Error::NotFound`] if the holder
+    /// is gone.
+    async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error>;
+
+    /// The passkey with `credential_id`, if its holder is not deleted.
+    async fn passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRow>, Error>;
+
+    /// Records a sign-in with a passkey: its counter is now `sign_count`.
+    async fn use_passkey(&self, credential_id: &[u8], sign_count: i64) -> Result<(), Error>;
+
+    /// `holder`'s live consents, by platform and field.
+    async fn live_consents(&self, holder: HolderId) -> Result<Vec<ConsentRow>, Error>;
 }

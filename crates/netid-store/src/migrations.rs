@@ -279,4 +279,15 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 13: holders' passkeys for the web app.
+    r#"
+    CREATE TABLE passkeys (
+        credential_id BLOB PRIMARY KEY,
+        holder_id INTEGER NOT NULL REFERENCES holders(id),
+        spki BLOB NOT NULL,
+        sign_count INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX passkeys_by_holder ON passkeys(holder_id);
+    "#,
 ];

@@ -218,6 +218,20 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     );
     "#,
     ),
+    // 13: holders' passkeys for the web app.
+    (
+        13,
+        r#"
+    CREATE TABLE passkeys (
+        credential_id BYTEA CONSTRAINT passkeys_pkey PRIMARY KEY,
+        holder_id BIGINT NOT NULL REFERENCES holders(id),
+        spki BYTEA NOT NULL,
+        sign_count BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX passkeys_by_holder ON passkeys(holder_id);
+    "#,
+    ),
 ];
 
 #[cfg(test)]

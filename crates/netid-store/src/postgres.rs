@@ -30,9 +30,9 @@ use crate::error::PostgresError;
 use crate::migrations_postgres::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PlatformField, PlatformRow, Revocation,
-    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
+    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -1593,6 +1593,12 @@ impl Store for PostgresStore {
                 &[&holder.0],
                 "end consents",
             )?;
+            execute(
+                transaction,
+                "DELETE FROM passkeys WHERE holder_id = $1",
+                &[&holder.0],
+                "forget passkeys",
+            )?;
             // The reads stay counted; which holder they were about, and the keys that would
             // reveal their entries, go.
             execute(
@@ -2265,6 +2271,92 @@ impl Store for PostgresStore {
                 )
                 .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error> {
+        self.write("passkey", move |transaction| {
+            let inserted = transaction
+                .execute(
+                    "INSERT INTO passkeys (credential_id, holder_id, spki, sign_count, created_at) \
+                     SELECT $1, id, $3, $4, $5 FROM holders WHERE id = $2 AND deleted_at IS NULL",
+                    &[
+                        &passkey.credential_id,
+                        &passkey.holder.0,
+                        &passkey.spki,
+                        &passkey.sign_count,
+                        &passkey.created_at.0,
+                    ],
+                )
+                .map_err(insert_error("add passkey", |_| Conflict::Passkey))?;
+            if inserted == 0 {
+                return Err(Error::NotFound { what: "holder" });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRow>, Error> {
+        let credential_id = credential_id.to_vec();
+        self.run(move |client| {
+            const READ: &str = "read passkey";
+            optional_row(
+                client,
+                "SELECT p.credential_id, p.holder_id, p.spki, p.sign_count, p.created_at \
+                 FROM passkeys p JOIN holders h ON h.id = p.holder_id \
+                 WHERE p.credential_id = $1 AND h.deleted_at IS NULL",
+                &[&credential_id],
+                READ,
+                |row| {
+                    Ok(PasskeyRow {
+                        credential_id: get(row, 0, READ)?,
+                        holder: HolderId(get(row, 1, READ)?),
+                        spki: get(row, 2, READ)?,
+                        sign_count: get(row, 3, READ)?,
+                        created_at: Timestamp(get(row, 4, READ)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn use_passkey(&self, credential_id: &[u8], sign_count: i64) -> Result<(), Error> {
+        let credential_id = credential_id.to_vec();
+        self.write("passkey use", move |transaction| {
+            let changed = transaction
+                .execute(
+                    "UPDATE passkeys SET sign_count = $2 WHERE credential_id = $1",
+                    &[&credential_id, &sign_count],
+                )
+                .map_err(database("use passkey"))?;
+            if changed == 0 {
+                return Err(Error::NotFound { what: "passkey" });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn live_consents(&self, holder: HolderId) -> Result<Vec<ConsentRow>, Error> {
+        self.run(move |client| {
+            const READ: &str = "read consents";
+            rows(
+                client,
+                "SELECT client_id, field, given_at FROM consents \
+                 WHERE holder_id = $1 AND withdrawn_at IS NULL ORDER BY client_id, field",
+                &[&holder.0],
+                READ,
+                |row| {
+                    Ok(ConsentRow {
+                        client_id: get(row, 0, READ)?,
+                        field: get(row, 1, READ)?,
+                        given_at: Timestamp(get(row, 2, READ)?),
+                    })
+                },
+            )
         })
         .await
     }

@@ -13,9 +13,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::migrations::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PlatformField, PlatformRow, Revocation,
-    RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
+    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -1532,6 +1532,11 @@ impl Store for SqliteStore {
                 &[&holder.0],
                 "end consents",
             )?;
+            run(
+                "DELETE FROM passkeys WHERE holder_id = ?1",
+                &[&holder.0],
+                "forget passkeys",
+            )?;
             // The reads stay counted; which holder they were about, and the keys that would
             // reveal their entries, go.
             run(
@@ -2297,11 +2302,104 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error> {
+        self.run(move |connection| {
+            let inserted = connection
+                .execute(
+                    "INSERT INTO passkeys (credential_id, holder_id, spki, sign_count, created_at) \
+                     SELECT ?1, id, ?3, ?4, ?5 FROM holders WHERE id = ?2 AND deleted_at IS NULL",
+                    params![
+                        passkey.credential_id,
+                        passkey.holder.0,
+                        passkey.spki,
+                        passkey.sign_count,
+                        passkey.created_at.0
+                    ],
+                )
+                .map_err(insert_error("add passkey", |_| Conflict::Passkey))?;
+            if inserted == 0 {
+                return Err(Error::NotFound { what: "holder" });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRow>, Error> {
+        let credential_id = credential_id.to_vec();
+        self.run(move |connection| {
+            connection
+                .query_row(
+                    "SELECT p.credential_id, p.holder_id, p.spki, p.sign_count, p.created_at \
+                     FROM passkeys p JOIN holders h ON h.id = p.holder_id \
+                     WHERE p.credential_id = ?1 AND h.deleted_at IS NULL",
+                    params![credential_id],
+                    |row| {
+                        Ok(PasskeyRow {
+                            credential_id: row.get(0)?,
+                            holder: HolderId(row.get(1)?),
+                            spki: row.get(2)?,
+                            sign_count: row.get(3)?,
+                            created_at: Timestamp(row.get(4)?),
+                        })
+                    },
+                )
+                .optional()
+                .map_err(database("read passkey"))
+        })
+        .await
+    }
+
+    async fn use_passkey(&self, credential_id: &[u8], sign_count: i64) -> Result<(), Error> {
+        let credential_id = credential_id.to_vec();
+        self.run(move |connection| {
+            let changed = connection
+                .execute(
+                    "UPDATE passkeys SET sign_count = ?2 WHERE credential_id = ?1",
+                    params![credential_id, sign_count],
+                )
+                .map_err(database("use passkey"))?;
+            if changed == 0 {
+                return Err(Error::NotFound { what: "passkey" });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn live_consents(&self, holder: HolderId) -> Result<Vec<ConsentRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT client_id, field, given_at FROM consents \
+                     WHERE holder_id = ?1 AND withdrawn_at IS NULL ORDER BY client_id, field",
+                )
+                .map_err(database("read consents"))?;
+            let rows = statement
+                .query_map(params![holder.0], |row| {
+                    Ok(ConsentRow {
+                        client_id: row.get(0)?,
+                        field: row.get(1)?,
+                        given_at: Timestamp(row.get(2)?),
+                    })
+                })
+                .map_err(database("read consents"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read consents"))
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The schema version this build migrates to.
+    fn latest_version() -> u32 {
+        u32::try_from(MIGRATIONS.len()).unwrap()
+    }
 
     /// A database at `path` migrated to schema `version` only, as an older build left it.
     fn database_of_schema(path: &Path, version: u32) -> Connection {
@@ -2342,7 +2440,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 11);
+        assert_eq!(store.schema_version().await.unwrap(), latest_version());
         let platform = store.platform("pl-a").await.unwrap().unwrap();
         assert_eq!(platform.sector, "sector-a");
         assert_eq!(store.platform_fields("pl-a").await.unwrap().len(), 1);
@@ -2383,7 +2481,7 @@ mod tests {
                 }
             }
             let store = SqliteStore::open(&path).await.unwrap();
-            assert_eq!(store.schema_version().await.unwrap(), 11);
+            assert_eq!(store.schema_version().await.unwrap(), latest_version());
             let generations = store.ca_generations().await.unwrap();
             if certified {
                 assert_eq!(
@@ -2426,7 +2524,7 @@ mod tests {
                 .unwrap();
         }
         let store = SqliteStore::open(&path).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 11);
+        assert_eq!(store.schema_version().await.unwrap(), latest_version());
         let mut legacy = store.legacy_net_ids().await.unwrap();
         legacy.sort_by_key(|(id, _)| id.0);
         assert_eq!(

@@ -260,6 +260,32 @@ pub struct PlatformField {
     pub status: String,
 }
 
+/// A holder's passkey (a WebAuthn credential) for the web app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRow {
+    /// The credential id the authenticator chose.
+    pub credential_id: Vec<u8>,
+    /// The holder it signs in.
+    pub holder: HolderId,
+    /// Its public key, SPKI DER (P-256).
+    pub spki: Vec<u8>,
+    /// The authenticator's signature counter when last used.
+    pub sign_count: i64,
+    /// When it was registered.
+    pub created_at: Timestamp,
+}
+
+/// A live consent of a holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRow {
+    /// The platform.
+    pub client_id: String,
+    /// The field.
+    pub field: String,
+    /// When it was given.
+    pub given_at: Timestamp,
+}
+
 /// A platform's OpenID Connect client settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OidcClientRow {

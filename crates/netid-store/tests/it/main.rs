@@ -18,11 +18,14 @@
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
     CredentialRow, DeferralCountsRow, Error, HolderId, NewHolder, NoticeDeferralRow, OidcClientRow,
-    OperatorReadRow, PlatformField, PlatformRow, RosterRow, SqliteStore, Store, StoredNetId,
-    Timestamp, WalletKeyRow,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, RosterRow, SqliteStore, Store,
+    StoredNetId, Timestamp, WalletKeyRow,
 };
 
 mod on_postgres;
+
+/// The schema version this build migrates both backends to.
+const LATEST_SCHEMA: u32 = 13;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -71,6 +74,7 @@ on_both_backends!(
     only_approved_and_consented_fields_are_disclosable,
     operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion,
     oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays,
+    passkeys_sign_in_their_holder_and_go_with_deletion,
 );
 
 fn index(byte: u8) -> BlindIndex {
@@ -125,7 +129,7 @@ async fn open_uses_wal_and_full_synchronous_commits_and_migrates() {
     assert_eq!(store.pragma("synchronous").await.unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").await.unwrap(), "1");
     assert_eq!(store.pragma("secure_delete").await.unwrap(), "1");
-    assert_eq!(store.schema_version().await.unwrap(), 11);
+    assert_eq!(store.schema_version().await.unwrap(), LATEST_SCHEMA);
 }
 
 #[tokio::test]
@@ -143,7 +147,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .unwrap();
     }
     let store = open(&dir).await;
-    assert_eq!(store.schema_version().await.unwrap(), 11);
+    assert_eq!(store.schema_version().await.unwrap(), LATEST_SCHEMA);
     assert_eq!(
         store.service_key("mac-pairwise").await.unwrap(),
         Some(vec![1, 2, 3])
@@ -167,7 +171,7 @@ async fn database_of_a_newer_schema_is_refused() {
         error,
         Error::SchemaTooNew {
             found: 99,
-            supported: 11
+            supported: LATEST_SCHEMA
         }
     ));
 }
@@ -1267,6 +1271,13 @@ async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
     assert!(disclosable().await.is_empty());
     // Deletion ends them.
     assert_eq!(consent(&["name"], 50).await.unwrap(), 1);
+    let live = store.live_consents(holder).await.unwrap();
+    assert_eq!(
+        live.iter()
+            .map(|row| (row.client_id.as_str(), row.field.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("p-1", "name")]
+    );
     store
         .delete_holder(
             holder,
@@ -1278,6 +1289,64 @@ async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
         .await
         .unwrap();
     assert!(disclosable().await.is_empty());
+    assert!(store.live_consents(holder).await.unwrap().is_empty());
+}
+
+async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &dyn Store) {
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let passkey = PasskeyRow {
+        credential_id: vec![7; 16],
+        holder,
+        spki: vec![3; 91],
+        sign_count: 0,
+        created_at: T0,
+    };
+    store.add_passkey(passkey.clone()).await.unwrap();
+    assert_eq!(
+        store.passkey(&[7; 16]).await.unwrap(),
+        Some(passkey.clone())
+    );
+    assert!(matches!(
+        store.add_passkey(passkey.clone()).await.unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Passkey
+        }
+    ));
+    store.use_passkey(&[7; 16], 5).await.unwrap();
+    assert_eq!(
+        store.passkey(&[7; 16]).await.unwrap().unwrap().sign_count,
+        5
+    );
+    assert!(matches!(
+        store.use_passkey(&[8; 16], 1).await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert_eq!(store.passkey(&[8; 16]).await.unwrap(), None);
+    store
+        .delete_holder(
+            holder,
+            vec![1; 32],
+            "cessation_of_operation".to_owned(),
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.passkey(&[7; 16]).await.unwrap(), None);
+    // A deleted holder gets no new passkey.
+    assert!(matches!(
+        store
+            .add_passkey(PasskeyRow {
+                credential_id: vec![9; 16],
+                ..passkey
+            })
+            .await
+            .unwrap_err(),
+        Error::NotFound { .. }
+    ));
 }
 
 async fn operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion(

@@ -182,13 +182,13 @@ async fn postgres_migration_creates_version_11_once_and_a_newer_schema_is_refuse
         let store = PostgresStore::connect(&database.url, options())
             .await
             .unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 11);
+        assert_eq!(store.schema_version().await.unwrap(), super::LATEST_SCHEMA);
         store.insert_service_key("k", vec![1], T0).await.unwrap();
     }
     let store = PostgresStore::connect(&database.url, options())
         .await
         .unwrap();
-    assert_eq!(store.schema_version().await.unwrap(), 11);
+    assert_eq!(store.schema_version().await.unwrap(), super::LATEST_SCHEMA);
     assert_eq!(store.service_key("k").await.unwrap(), Some(vec![1]));
     let versions: i64 = database
         .query(|client| {
@@ -216,7 +216,7 @@ async fn postgres_migration_creates_version_11_once_and_a_newer_schema_is_refuse
             error,
             Error::SchemaTooNew {
                 found: 99,
-                supported: 11
+                supported: super::LATEST_SCHEMA
             }
         ),
         "{error:?}"
@@ -234,8 +234,14 @@ async fn postgres_migrations_started_at_once_migrate_once() {
         PostgresStore::connect(&database.url, options()),
         PostgresStore::connect(&database.url, options()),
     );
-    assert_eq!(first.unwrap().schema_version().await.unwrap(), 11);
-    assert_eq!(second.unwrap().schema_version().await.unwrap(), 11);
+    assert_eq!(
+        first.unwrap().schema_version().await.unwrap(),
+        super::LATEST_SCHEMA
+    );
+    assert_eq!(
+        second.unwrap().schema_version().await.unwrap(),
+        super::LATEST_SCHEMA
+    );
 }
 
 /// Many tasks appending at once: the log's indexes are 0..n with no gap, and each task's
