@@ -508,6 +508,29 @@ pub struct OidcDecisionResponse {
     pub redirect_to: String,
 }
 
+/// A holder's request for a one-time link to add a passkey in a browser, signed by their
+/// wallet ([`signing::passkey_link_message`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLinkRequest {
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// The link: open it in the browser that is to hold the passkey, before it expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLinkResponse {
+    /// The web app's URL with the one-time code.
+    pub url: String,
+    /// Seconds until the link expires.
+    pub expires_in: i64,
+}
+
 /// A platform's OpenID Connect client settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -180,6 +180,12 @@ pub fn oidc_decision_message(
     ])
 }
 
+/// What the holder's wallet signs to get a one-time link for adding a passkey in a browser:
+/// purpose and timestamp.
+pub fn passkey_link_message(timestamp: i64) -> Vec<u8> {
+    join(&["netid-passkey-link-v1", &timestamp.to_string()])
+}
+
 fn join(fields: &[&str]) -> Vec<u8> {
     fields.join("\n").into_bytes()
 }

@@ -73,7 +73,7 @@ pub(crate) async fn delete_ward(
 }
 
 /// Erases `holder`'s data in one transaction, with its `deletion` log entry.
-async fn erase(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
+pub(crate) async fn erase(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
     let now = state.clock.now();
     // The entry is the holder's, tagged with their log key while it can still be derived.
     let log_key = personal::log_key(&state.keys.master, holder)?;

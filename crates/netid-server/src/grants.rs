@@ -243,25 +243,7 @@ pub(crate) async fn consent(
         &request.signature,
     )
     .await?;
-    if request.notice_version != state.notice.version {
-        return Err(Refusal::InvalidField {
-            field: "notice_version",
-            reason: format!(
-                "the current notice is version {} (GET /v1/notice); read it and consent again",
-                state.notice.version
-            ),
-        }
-        .into());
-    }
-    check_field_names(&request.fields, "fields")?;
-    let platform = state
-        .store
-        .platform(&request.client_id)
-        .await?
-        .ok_or(Refusal::UnknownPlatform)?;
-    let now = state.clock.now();
-    let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
-    if personal::age(&state.keys.master, &holder, today)? < GUARDIAN_REQUIRED_BELOW {
+    if personal::age(&state.keys.master, &holder, state.clock.today()?)? < GUARDIAN_REQUIRED_BELOW {
         crate::wallet::check_guardian_approval(
             state,
             holder.id,
@@ -271,32 +253,16 @@ pub(crate) async fn consent(
         )
         .await?;
     }
-    let log_key = personal::log_key(&state.keys.master, &holder)?;
-    let log_entry = state.log.entry(
-        EntryKind::ConsentGiven,
-        Some(&log_key),
-        Some(&platform.client_id),
-        now,
-    )?;
-    state
-        .store
-        .give_consents(
-            holder.id,
-            &platform.client_id,
-            request.fields.clone(),
-            request.notice_version.clone(),
-            netid_store::Timestamp(request.timestamp),
-            log_entry,
-            now,
-        )
-        .await
-        .map_err(|error| match error {
-            netid_store::Error::NotFound { .. } => Error::from(Refusal::InvalidField {
-                field: "fields",
-                reason: "a field the platform's published profile does not grant".to_owned(),
-            }),
-            other => other.into(),
-        })?;
+    let platform = record_consent(
+        state,
+        &holder,
+        &request.client_id,
+        &request.fields,
+        &request.notice_version,
+        request.timestamp,
+    )
+    .await?;
+    let now = state.clock.now();
     let granted = profile(state, &platform).await?;
     let receipt = ConsentReceipt {
         format: "netid-consent-receipt-v1".to_owned(),
@@ -309,8 +275,66 @@ pub(crate) async fn consent(
         notice_version: request.notice_version,
         given_at: now.0,
     };
-    tracing::info!(target: "netid::security", event = "consent_given", platform_id = %platform.client_id);
     sign(state, &receipt)
+}
+
+/// Records `holder`'s consent to give `client_id` each of `fields` under `notice_version`,
+/// given at `signed_at` (the wallet's timestamp, or now for a passkey session), with its log
+/// entry; returns the platform. The caller has authenticated the holder and, for a child under
+/// 14, checked the guardian's approval.
+pub(crate) async fn record_consent(
+    state: &AppState,
+    holder: &netid_store::HolderRow,
+    client_id: &str,
+    fields: &[String],
+    notice_version: &str,
+    signed_at: i64,
+) -> Result<PlatformRow, Error> {
+    if notice_version != state.notice.version {
+        return Err(Refusal::InvalidField {
+            field: "notice_version",
+            reason: format!(
+                "the current notice is version {} (GET /v1/notice); read it and consent again",
+                state.notice.version
+            ),
+        }
+        .into());
+    }
+    check_field_names(fields, "fields")?;
+    let platform = state
+        .store
+        .platform(client_id)
+        .await?
+        .ok_or(Refusal::UnknownPlatform)?;
+    let now = state.clock.now();
+    let log_key = personal::log_key(&state.keys.master, holder)?;
+    let log_entry = state.log.entry(
+        EntryKind::ConsentGiven,
+        Some(&log_key),
+        Some(&platform.client_id),
+        now,
+    )?;
+    state
+        .store
+        .give_consents(
+            holder.id,
+            &platform.client_id,
+            fields.to_vec(),
+            notice_version.to_owned(),
+            netid_store::Timestamp(signed_at),
+            log_entry,
+            now,
+        )
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::NotFound { .. } => Error::from(Refusal::InvalidField {
+                field: "fields",
+                reason: "a field the platform's published profile does not grant".to_owned(),
+            }),
+            other => other.into(),
+        })?;
+    tracing::info!(target: "netid::security", event = "consent_given", platform_id = %platform.client_id);
+    Ok(platform)
 }
 
 /// Withdraws consents of the holder who signed `request`; at once for every later request.
@@ -344,27 +368,46 @@ pub(crate) async fn withdraw(
         Some(ward) => crate::wallet::child_in_care(state, &signer, ward).await?,
         None => signer,
     };
-    check_field_names(&request.fields, "fields")?;
-    let log_key = personal::log_key(&state.keys.master, &holder)?;
+    let withdrawn = withdraw_for(
+        state,
+        &holder,
+        &request.client_id,
+        request.fields,
+        request.timestamp,
+    )
+    .await?;
+    tracing::info!(target: "netid::security", event = "consent_withdrawn", count = withdrawn, by_guardian = request.ward_net_id.is_some());
+    Ok(WithdrawConsentResponse { withdrawn })
+}
+
+/// Withdraws `holder`'s consents to give `client_id` each of `fields`, as asked at
+/// `signed_at`; returns how many were live.
+pub(crate) async fn withdraw_for(
+    state: &AppState,
+    holder: &netid_store::HolderRow,
+    client_id: &str,
+    fields: Vec<String>,
+    signed_at: i64,
+) -> Result<u64, Error> {
+    check_field_names(&fields, "fields")?;
+    let log_key = personal::log_key(&state.keys.master, holder)?;
     let log_entry = state.log.entry(
         EntryKind::ConsentWithdrawn,
         Some(&log_key),
-        Some(&request.client_id),
+        Some(client_id),
         state.clock.now(),
     )?;
-    let withdrawn = state
+    Ok(state
         .store
         .withdraw_consents(
             holder.id,
-            &request.client_id,
-            request.fields,
-            netid_store::Timestamp(request.timestamp),
+            client_id,
+            fields,
+            netid_store::Timestamp(signed_at),
             log_entry,
             state.clock.now(),
         )
-        .await?;
-    tracing::info!(target: "netid::security", event = "consent_withdrawn", count = withdrawn, by_guardian = request.ward_net_id.is_some());
-    Ok(WithdrawConsentResponse { withdrawn })
+        .await?)
 }
 
 /// Checks a list of field names: 1 to 6, each grantable, none twice (approving and refusing

@@ -32,6 +32,14 @@ pub(crate) async fn holder_log(
         &request.signature,
     )
     .await?;
+    log_of(state, &holder).await
+}
+
+/// `holder`'s log entries (and their wards'), as [`holder_log`] answers them.
+pub(crate) async fn log_of(
+    state: &AppState,
+    holder: &HolderRow,
+) -> Result<HolderLogResponse, Error> {
     let (size, checkpoint) = state.sequence_log().await?;
     // A guardian sees a ward's entries only while the ward is a minor (Art. 4).
     let today = state.clock.today()?;
@@ -47,7 +55,7 @@ pub(crate) async fn holder_log(
         }
     }
     let now = state.clock.now();
-    let own = history_of(state, &holder, size, now).await?;
+    let own = history_of(state, holder, size, now).await?;
     let mut ward_logs = Vec::new();
     for ward in &wards {
         let history = history_of(state, ward, size, now).await?;

@@ -45,6 +45,8 @@ mod state;
 pub mod transparency;
 mod verification;
 mod wallet;
+mod web;
+mod webauthn;
 
 use std::net::SocketAddr;
 use std::os::unix::fs::DirBuilderExt;

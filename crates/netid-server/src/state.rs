@@ -24,6 +24,8 @@ pub struct AppState {
     pub(crate) net_certificates: Arc<NetCertificateIssuer>,
     /// The OpenID Connect provider: its keys and pending authorizations.
     pub(crate) oidc: Arc<crate::oidc::Oidc>,
+    /// The holder web app's passkeys and sessions.
+    pub(crate) web: Arc<crate::web::Web>,
     /// The notice of Art. 10 as this deployment serves it.
     pub(crate) notice: Arc<netid_proto::Notice>,
     /// Operational counters for `GET /metrics`.
@@ -73,6 +75,7 @@ impl AppState {
             log: Arc::new(log),
             ca: Arc::new(ca),
             net_certificates: Arc::new(net_certificates),
+            web: Arc::new(crate::web::Web::new(&oidc.issuer)),
             oidc: Arc::new(oidc),
             notice: Arc::new(crate::grants::notice(notice_operator)),
             metrics: Arc::default(),

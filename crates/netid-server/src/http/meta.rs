@@ -114,6 +114,7 @@ pub(super) fn openapi_document() -> Value {
     let public = json!([]);
     let more_paths = succession_paths(&operator, &public);
     let oidc_paths = oidc_paths(&platform, &public);
+    let web_paths = web_paths(&public);
     let grant_paths = grant_paths(&operator, &platform, &public);
     let string = json!({"type": "string"});
     let public_key = json!({
@@ -165,7 +166,8 @@ pub(super) fn openapi_document() -> Value {
         "components": {
             "securitySchemes": {
                 "operatorBearer": {"type": "http", "scheme": "bearer", "description": "The operator credential printed on first run"},
-                "platformBasic": {"type": "http", "scheme": "basic", "description": "client_id:credential from platform registration"}
+                "platformBasic": {"type": "http", "scheme": "basic", "description": "client_id:credential from platform registration"},
+                "holderSession": {"type": "apiKey", "in": "cookie", "name": "netid_session", "description": "the web app session, after signing in with a passkey"}
             },
             "schemas": {
                 "Problem": {"type": "object", "required": ["type", "title", "status", "detail", "code"], "properties": {"type": string, "title": string, "status": {"type": "integer"}, "detail": string, "code": string}},
@@ -194,6 +196,9 @@ pub(super) fn openapi_document() -> Value {
             paths.extend(more);
         }
         if let Value::Object(more) = oidc_paths {
+            paths.extend(more);
+        }
+        if let Value::Object(more) = web_paths {
             paths.extend(more);
         }
     }
@@ -278,6 +283,29 @@ pub(super) fn openapi_document() -> Value {
         );
     }
     document
+}
+
+/// The paths of the holder web app (`crate::web`): pages, passkeys and the session API.
+fn web_paths(public: &Value) -> Value {
+    let session = json!([{"holderSession": []}]);
+    let page = |summary: &str| json!({"get": {"summary": summary, "security": public.clone(), "responses": {"200": {"description": "The page or asset"}}}});
+    let call = |summary: &str, security: &Value| json!({"summary": summary, "security": security.clone(), "responses": {"200": {"description": "Success (JSON)"}, "400": {"description": "Problem details"}, "401": {"description": "Not signed in"}}});
+    json!({
+        "/app": {"get": {"summary": "Redirects to /app/", "security": public.clone(), "responses": {"308": {"description": "To /app/"}}}},
+        "/app/": page("The holder web app (Simplified Chinese by default, English one click away)"),
+        "/app/app.js": page("The web app's script"),
+        "/app/app.css": page("The web app's styles"),
+        "/v1/holders/passkeys/link": {"post": operation("A one-time link (10 minutes) to add a passkey for this holder in a browser; the wallet signs netid-passkey-link-v1\\ntimestamp", public.clone(), Some("PasskeyLinkRequest"), ("200", "PasskeyLinkResponse"), &["400", "403", "422"])},
+        "/app/api/challenge": {"post": call("A WebAuthn challenge (5 minutes, single use) and the relying-party id", public)},
+        "/app/api/passkeys": {"post": call("Adds a passkey (ES256, user verification required) with a link from the wallet; starts a session (cookie)", public)},
+        "/app/api/session": {"post": call("Signs in with a passkey; starts a session (cookie, 30 minutes)", public)},
+        "/app/api/logout": {"post": call("Ends the session", &session)},
+        "/app/api/me": {"get": call("The holder's Net ID and live consents", &session)},
+        "/app/api/history": {"get": call("The holder's log entries with inclusion proofs (as POST /v1/holders/log)", &session)},
+        "/app/api/consents/withdraw": {"post": call("Withdraws consents: {client_id, fields}", &session)},
+        "/app/api/delete": {"post": call("Deletes the holder's data: {confirm: \"delete my data\"}", &session)},
+        "/oidc/authorize/decide": {"post": {"summary": "The signed-in holder's answer on the consent screen (form: request_uri, client_id, decision, consent per field)", "security": session, "responses": {"303": {"description": "To the platform's redirect URI"}, "401": {"description": "Not signed in"}}}},
+    })
 }
 
 /// The paths of the OpenID Connect provider (`crate::oidc`).
@@ -368,6 +396,8 @@ fn privacy_schemas(string: &Value) -> Value {
         "OidcDecision": {"type": "object", "required": ["request_uri", "approve", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"request_uri": string, "approve": {"type": "boolean"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": string, "consent": {"$ref": "#/components/schemas/ConsentRequest"}}},
         "OidcDecisionResponse": {"type": "object", "required": ["redirect_to"], "properties": {"redirect_to": string}},
         "OidcClientSettings": {"type": "object", "required": ["redirect_uris", "jwks"], "additionalProperties": false, "properties": {"redirect_uris": {"type": "array", "items": string}, "jwks": {"type": "object"}, "id_token_signed_response_alg": {"enum": ["ES256", "SM2SM3"]}}},
+        "PasskeyLinkRequest": {"type": "object", "required": ["wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": string}},
+        "PasskeyLinkResponse": {"type": "object", "required": ["url", "expires_in"], "properties": {"url": string, "expires_in": {"type": "integer"}}},
         "DeferralCounts": {"type": "object", "required": ["operator_reads", "deferred", "deferred_now"], "properties": {"operator_reads": {"type": "integer"}, "deferred": {"type": "integer"}, "deferred_now": {"type": "integer"}}}
     })
 }

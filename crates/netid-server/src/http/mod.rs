@@ -12,6 +12,7 @@ mod net_certificates;
 mod oidc;
 mod operator;
 mod platform;
+mod web;
 
 use std::time::Duration;
 
@@ -59,6 +60,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(net_certificates::routes());
     routes.extend(grants::routes());
     routes.extend(oidc::routes());
+    routes.extend(web::routes());
     routes
 }
 

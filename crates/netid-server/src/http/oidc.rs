@@ -208,11 +208,15 @@ async fn userinfo(State(state): State<AppState>, method: Method, headers: Header
 }
 
 /// The consent screen for `client_id` and `request_uri`, or a page saying the request is gone.
-async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+async fn authorize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes()).ok();
     let lang = Lang::from_param(params.as_ref().and_then(|p| p.get("lang")));
     match params {
-        Some(params) => screen(&state, &params, lang, None).await,
+        Some(params) => screen(&state, &headers, &params, lang, None).await,
         None => gone(lang),
     }
 }
@@ -243,11 +247,12 @@ async fn continue_authorization(
         Lang::Zh => "您还没有用钱包回答这个请求。",
         Lang::En => "You have not answered this request with your wallet yet.",
     };
-    screen(&state, &params, lang, Some(not_yet)).await
+    screen(&state, &headers, &params, lang, Some(not_yet)).await
 }
 
 async fn screen(
     state: &AppState,
+    headers: &HeaderMap,
     params: &Params,
     lang: Lang,
     notice: Option<&'static str>,
@@ -270,7 +275,12 @@ async fn screen(
             .collect(),
         Err(_) => return gone(lang),
     };
+    let signed_in = match super::web::session_token(headers) {
+        Some(token) => matches!(crate::web::holder_of(state, token).await, Ok(Some(_))),
+        None => false,
+    };
     let html = page::consent_screen(&Screen {
+        signed_in,
         lang,
         platform_name: &platform.name,
         request_uri,

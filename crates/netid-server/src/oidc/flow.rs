@@ -416,18 +416,7 @@ pub(crate) async fn decide(
     state: &AppState,
     decision: OidcDecision,
 ) -> Result<OidcDecisionResponse, Error> {
-    let unknown = || Refusal::InvalidField {
-        field: "request_uri",
-        reason:
-            "no current authorization request has this request_uri; the platform must start again"
-                .to_owned(),
-    };
-    let now = state.clock.now().0;
-    let request = state
-        .oidc
-        .requests
-        .get(&decision.request_uri, now)
-        .ok_or_else(unknown)?;
+    let request = current(state, &decision.request_uri)?;
     let holder = authenticate_holder(
         state,
         &decision.wallet_key,
@@ -441,13 +430,7 @@ pub(crate) async fn decide(
         &decision.signature,
     )
     .await?;
-    if request.redirect_to.is_some() {
-        return Err(Refusal::InvalidField {
-            field: "request_uri",
-            reason: "this authorization request was already answered".to_owned(),
-        }
-        .into());
-    }
+    unanswered(&request)?;
     if let Some(consent) = decision.consent.filter(|_| decision.approve) {
         if consent.client_id != request.client_id || consent.wallet_key != decision.wallet_key {
             return Err(Refusal::InvalidField {
@@ -458,7 +441,88 @@ pub(crate) async fn decide(
         }
         crate::grants::consent(state, consent).await?;
     }
-    let redirect_to = if decision.approve {
+    let redirect_to = answer(
+        state,
+        &holder,
+        &decision.request_uri,
+        &request,
+        decision.approve,
+    )?;
+    Ok(OidcDecisionResponse { redirect_to })
+}
+
+/// The answer of a holder signed in to the web app with a passkey, on the consent screen:
+/// approve, with a separate consent for each of `fields` ticked, or deny. A child under 14
+/// consents to fields with the wallet and a guardian's approval, not here.
+pub(crate) async fn decide_in_session(
+    state: &AppState,
+    holder: &netid_store::HolderRow,
+    request_uri: &str,
+    client_id: &str,
+    approve: bool,
+    fields: Vec<String>,
+) -> Result<String, Error> {
+    let request = current(state, request_uri)?;
+    if request.client_id != client_id {
+        return Err(unknown_request().into());
+    }
+    unanswered(&request)?;
+    if approve && !fields.is_empty() {
+        let age = crate::personal::age(&state.keys.master, holder, state.clock.today()?)?;
+        if age < crate::enrollment::GUARDIAN_REQUIRED_BELOW {
+            return Err(Refusal::GuardianRequired.into());
+        }
+        crate::grants::record_consent(
+            state,
+            holder,
+            client_id,
+            &fields,
+            &state.notice.version,
+            state.clock.now().0,
+        )
+        .await?;
+    }
+    answer(state, holder, request_uri, &request, approve)
+}
+
+fn unknown_request() -> Refusal {
+    Refusal::InvalidField {
+        field: "request_uri",
+        reason:
+            "no current authorization request has this request_uri; the platform must start again"
+                .to_owned(),
+    }
+}
+
+fn current(state: &AppState, request_uri: &str) -> Result<PushedRequest, Refusal> {
+    state
+        .oidc
+        .requests
+        .get(request_uri, state.clock.now().0)
+        .ok_or_else(unknown_request)
+}
+
+fn unanswered(request: &PushedRequest) -> Result<(), Refusal> {
+    if request.redirect_to.is_some() {
+        return Err(Refusal::InvalidField {
+            field: "request_uri",
+            reason: "this authorization request was already answered".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Records `holder`'s answer to the pending `request`: on approval a code, and either way
+/// where the browser goes next, which it returns.
+fn answer(
+    state: &AppState,
+    holder: &netid_store::HolderRow,
+    request_uri: &str,
+    request: &PushedRequest,
+    approve: bool,
+) -> Result<String, Error> {
+    let now = state.clock.now().0;
+    let redirect_to = if approve {
         let code = random_token()?;
         let issued = IssuedCode {
             request: request.clone(),
@@ -477,32 +541,29 @@ pub(crate) async fn decide(
             return Err(Error::Internal("too many pending authorization codes"));
         }
         tracing::info!(target: "netid::security", event = "oidc_approved", platform_id = %request.client_id);
-        callback(state, &request, &[("code", &code)])
+        callback(state, request, &[("code", &code)])
     } else {
         tracing::info!(target: "netid::security", event = "oidc_denied", platform_id = %request.client_id);
         callback(
             state,
-            &request,
+            request,
             &[
                 ("error", "access_denied"),
                 ("error_description", "the holder declined"),
             ],
         )
     };
-    let answered = state
-        .oidc
-        .requests
-        .update(&decision.request_uri, now, |pending| {
-            if pending.redirect_to.is_some() {
-                return false;
-            }
-            pending.redirect_to = Some(redirect_to.clone());
-            true
-        });
+    let answered = state.oidc.requests.update(request_uri, now, |pending| {
+        if pending.redirect_to.is_some() {
+            return false;
+        }
+        pending.redirect_to = Some(redirect_to.clone());
+        true
+    });
     if answered != Some(true) {
-        return Err(unknown().into());
+        return Err(unknown_request().into());
     }
-    Ok(OidcDecisionResponse { redirect_to })
+    Ok(redirect_to)
 }
 
 /// The redirect URI with `params`, the state and the issuer (RFC 9207).

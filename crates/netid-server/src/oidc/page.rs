@@ -32,6 +32,7 @@ impl Lang {
 }
 
 /// What the consent screen shows.
+#[derive(Clone, Copy)]
 pub(crate) struct Screen<'a> {
     pub(crate) lang: Lang,
     pub(crate) platform_name: &'a str,
@@ -42,6 +43,8 @@ pub(crate) struct Screen<'a> {
     pub(crate) fields: &'a [ProfileField],
     /// A line shown above the page (e.g. "not answered yet").
     pub(crate) notice: Option<&'static str>,
+    /// Whether the holder is signed in to the web app (then they answer on this page).
+    pub(crate) signed_in: bool,
 }
 
 /// The consent screen.
@@ -144,12 +147,66 @@ pub(crate) fn consent_screen(screen: &Screen<'_>) -> String {
         Lang::En => format!("{name} asks to verify your identity"),
     };
     let receives_title = t("该平台将收到", "The platform will receive");
-    let answer_title = t("用您的钱包回答", "Answer with your wallet");
-    let answer_text = t(
-        "在您的设备上运行以下命令以批准；只为您同意提供的每项信息保留一个 --consent，或改加 --deny 拒绝。您的网号、姓名和证件号码不会发送给该平台，除非您单独同意。",
-        "Run this on your device to approve; keep one --consent for each field you agree to give, or add --deny instead to decline. Your Net ID, name and document number are not sent to the platform unless you consent to them separately.",
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"request_uri\" value=\"{request_uri}\"><input type=\"hidden\" name=\"client_id\" value=\"{client_id}\"><input type=\"hidden\" name=\"lang\" value=\"{}\">",
+        t("zh", "en")
     );
-    let continue_label = t("我已回答，继续", "I have answered, continue");
+    let answer = if screen.signed_in {
+        let choices: String = screen
+            .fields
+            .iter()
+            .map(|field| {
+                format!(
+                    "<label><input type=\"checkbox\" name=\"consent\" value=\"{}\"> {}</label>",
+                    escape(&field.field),
+                    escape(field_label(&field.field, lang)),
+                )
+            })
+            .collect();
+        let fieldset = if choices.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<fieldset><legend>{}</legend>{choices}</fieldset>",
+                t(
+                    "勾选您同意提供的每一项明文信息（不勾选即不提供）",
+                    "Tick each plaintext field you agree to give (unticked ones are not given)",
+                )
+            )
+        };
+        format!(
+            "<h2>{}</h2><form method=\"post\" action=\"/oidc/authorize/decide\">{hidden}{fieldset}<p><button type=\"submit\" name=\"decision\" value=\"approve\">{}</button> <button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">{}</button></p></form>",
+            t("您的选择", "Your answer"),
+            t("同意并继续", "Approve and continue"),
+            t("拒绝", "Decline"),
+        )
+    } else {
+        let back = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", screen.client_id)
+            .append_pair("request_uri", screen.request_uri)
+            .append_pair("lang", t("zh", "en"))
+            .finish();
+        let sign_in = format!(
+            "/app/#return={}",
+            url::form_urlencoded::byte_serialize(format!("/oidc/authorize?{back}").as_bytes())
+                .collect::<String>()
+        );
+        format!(
+            "<h2>{}</h2><p><a href=\"{}\">{}</a></p><h2>{}</h2><p>{}</p><code>netid wallet authorize --client-id {client_id} --request-uri {request_uri}{consent_flags}</code><form method=\"post\" action=\"/oidc/authorize/continue\">{hidden}<p><button type=\"submit\">{}</button></p></form>",
+            t("用通行密钥回答", "Answer with a passkey"),
+            escape(&sign_in),
+            t(
+                "用通行密钥登录后在此回答",
+                "Sign in with your passkey to answer here"
+            ),
+            t("或者用您的钱包回答", "Or answer with your wallet"),
+            t(
+                "在您的设备上运行以下命令以批准；只为您同意提供的每项信息保留一个 --consent，或改加 --deny 拒绝。您的网号、姓名和证件号码不会发送给该平台，除非您单独同意。",
+                "Run this on your device to approve; keep one --consent for each field you agree to give, or add --deny instead to decline. Your Net ID, name and document number are not sent to the platform unless you consent to them separately.",
+            ),
+            t("我已回答，继续", "I have answered, continue"),
+        )
+    };
     let history_note = t(
         "每一次核验和披露都会记入您的历史记录和公开透明日志。",
         "Every verification and disclosure is recorded in your history and the public transparency log.",
@@ -168,6 +225,8 @@ code {{ display: block; background: #f0f0f0; padding: .5rem; overflow-wrap: anyw
 button {{ font-size: 1rem; padding: .6rem 1rem; background: #0b4f8a; color: #fff; border: 0; border-radius: .3rem; }}
 button:focus, a:focus {{ outline: 3px solid #e0a000; }}
 .notice {{ background: #fff4d0; padding: .5rem; }}
+button.secondary {{ background: #fff; color: #0b4f8a; border: 1px solid #0b4f8a; }}
+label {{ display: block; margin: .3rem 0; }}
 </style>
 </head>
 <body>
@@ -179,15 +238,7 @@ button:focus, a:focus {{ outline: 3px solid #e0a000; }}
 <h2>{receives_title}</h2>
 <ul>{receives}</ul>
 {fields}
-<h2>{answer_title}</h2>
-<p>{answer_text}</p>
-<code>netid wallet authorize --client-id {client_id} --request-uri {request_uri}{consent_flags}</code>
-<form method="post" action="/oidc/authorize/continue">
-<input type="hidden" name="request_uri" value="{request_uri}">
-<input type="hidden" name="client_id" value="{client_id}">
-<input type="hidden" name="lang" value="{lang_code}">
-<p><button type="submit">{continue_label}</button></p>
-</form>
+{answer}
 <p>{history_note}</p>
 </main>
 </body>
@@ -197,7 +248,6 @@ button:focus, a:focus {{ outline: 3px solid #e0a000; }}
         other.0,
         other.1,
         client_label = t("平台标识", "Platform id"),
-        lang_code = t("zh", "en"),
     )
 }
 
@@ -279,6 +329,7 @@ mod tests {
             request: &request,
             fields: &fields,
             notice: None,
+            signed_in: false,
         };
         let zh = consent_screen(&screen);
         assert!(zh.contains("lang=\"zh-CN\""));
@@ -297,5 +348,15 @@ mod tests {
         });
         assert!(en.contains("Example &lt;Shop&gt; asks to verify your identity"));
         assert!(en.contains("30 days"));
+        assert!(en.contains("/app/#return="));
+        // Signed in: a separate, unticked choice per field, and approve or decline here.
+        let signed_in = consent_screen(&Screen {
+            signed_in: true,
+            ..screen
+        });
+        assert!(signed_in.contains("name=\"consent\" value=\"name\">"));
+        assert!(!signed_in.contains("checked"));
+        assert!(signed_in.contains("value=\"approve\""));
+        assert!(!signed_in.contains("netid wallet authorize"));
     }
 }

@@ -1,0 +1,364 @@
+//! The holder web app: its pages (served from the binary, nothing from elsewhere), passkey
+//! sign-in, and the session API the pages call. A session is a cookie (`HttpOnly`,
+//! `SameSite=Strict`, `Secure` over https); a form posted with it must come from this origin.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use netid_proto::{PasskeyLinkRequest, PasskeyLinkResponse};
+use netid_store::HolderRow;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Route;
+use super::error::ApiError;
+use super::extract::Json;
+use crate::oidc::flow::Params;
+use crate::state::AppState;
+use crate::web::{self, Assertion, Challenge, Registration, SESSION_COOKIE, SESSION_LIFETIME};
+use crate::{Refusal, personal};
+
+const INDEX_HTML: &str = include_str!("../web/index.html");
+const APP_JS: &str = include_str!("../web/app.js");
+const APP_CSS: &str = include_str!("../web/app.css");
+
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/app",
+            handler: get(|| async { Redirect::permanent("/app/") }),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/",
+            handler: get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/app.js",
+            handler: get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/app.css",
+            handler: get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/passkeys/link",
+            handler: post(link),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/challenge",
+            handler: post(challenge),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/passkeys",
+            handler: post(register),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/session",
+            handler: post(sign_in),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/logout",
+            handler: post(sign_out),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/api/me",
+            handler: get(me),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/api/history",
+            handler: get(history),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/consents/withdraw",
+            handler: post(withdraw),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/delete",
+            handler: post(delete),
+        },
+        Route {
+            method: Method::POST,
+            path: "/oidc/authorize/decide",
+            handler: post(decide),
+        },
+    ]
+}
+
+/// A page asset, with a policy that lets it load only itself.
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The session token of a request's cookie, if any.
+pub(super) fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// The holder signed in with a passkey.
+pub(super) struct Session {
+    holder: HolderRow,
+    token: String,
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = session_token(&parts.headers) {
+            if let Some(holder) = web::holder_of(state, token).await? {
+                return Ok(Self {
+                    holder,
+                    token: token.to_owned(),
+                });
+            }
+        }
+        Err(Refusal::Unauthenticated.into())
+    }
+}
+
+fn cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.web.https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("netid_session=; Max-Age=0"))
+}
+
+fn signed_in(state: &AppState, token: &str) -> Response {
+    let mut response = Json(json!({ "signed_in": true })).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(state, token, SESSION_LIFETIME));
+    response
+}
+
+async fn link(
+    State(state): State<AppState>,
+    Json(request): Json<PasskeyLinkRequest>,
+) -> Result<Json<PasskeyLinkResponse>, ApiError> {
+    Ok(Json(web::link(&state, request).await?))
+}
+
+async fn challenge(State(state): State<AppState>) -> Result<Json<Challenge>, ApiError> {
+    Ok(Json(web::challenge(&state)?))
+}
+
+async fn register(
+    State(state): State<AppState>,
+    Json(registration): Json<Registration>,
+) -> Result<Response, ApiError> {
+    let token = web::register(&state, registration).await?;
+    Ok(signed_in(&state, &token))
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    Json(assertion): Json<Assertion>,
+) -> Result<Response, ApiError> {
+    let token = web::sign_in(&state, assertion).await?;
+    Ok(signed_in(&state, &token))
+}
+
+async fn sign_out(State(state): State<AppState>, session: Session) -> Response {
+    web::sign_out(&state, &session.token);
+    let mut response = Json(json!({ "signed_in": false })).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(&state, "", 0));
+    response
+}
+
+/// The holder's Net ID and live consents, each with the platform's name.
+async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    let holder = &session.holder;
+    let net_id = personal::net_id(&state.keys.master, holder).map_err(crate::Error::from)?;
+    let mut consents = Vec::new();
+    for consent in state.store.live_consents(holder.id).await? {
+        let platform = state.store.platform(&consent.client_id).await?;
+        consents.push(json!({
+            "client_id": consent.client_id,
+            "platform": platform.map(|platform| platform.name),
+            "field": consent.field,
+            "given_at": consent.given_at.0,
+        }));
+    }
+    let age = personal::age(&state.keys.master, holder, state.clock.today()?)?;
+    Ok(Json(json!({
+        "net_id": net_id.expose(),
+        "minor": age < crate::enrollment::ADULT_AGE,
+        "consents": consents,
+    })))
+}
+
+async fn history(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<netid_proto::HolderLogResponse>, ApiError> {
+    Ok(Json(
+        crate::holder_log::log_of(&state, &session.holder).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Withdrawal {
+    client_id: String,
+    fields: Vec<String>,
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    session: Session,
+    Json(withdrawal): Json<Withdrawal>,
+) -> Result<Json<Value>, ApiError> {
+    // A session act is not a signed message that could be replayed; it is ordered after a
+    // consent given in the same second, which the store would otherwise take for a replay.
+    let live = state.store.live_consents(session.holder.id).await?;
+    let given_last = live
+        .iter()
+        .filter(|consent| consent.client_id == withdrawal.client_id)
+        .map(|consent| consent.given_at.0)
+        .max()
+        .unwrap_or(0);
+    let at = state.clock.now().0.max(given_last + 1);
+    let withdrawn = crate::grants::withdraw_for(
+        &state,
+        &session.holder,
+        &withdrawal.client_id,
+        withdrawal.fields,
+        at,
+    )
+    .await?;
+    tracing::info!(target: "netid::security", event = "consent_withdrawn", count = withdrawn, by_guardian = false);
+    Ok(Json(json!({ "withdrawn": withdrawn })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Deletion {
+    confirm: String,
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    session: Session,
+    Json(deletion): Json<Deletion>,
+) -> Result<Response, ApiError> {
+    if deletion.confirm != "delete my data" {
+        return Err(Refusal::InvalidField {
+            field: "confirm",
+            reason: "type the words shown to confirm".to_owned(),
+        }
+        .into());
+    }
+    let age = personal::age(&state.keys.master, &session.holder, state.clock.today()?)?;
+    if age < crate::enrollment::GUARDIAN_REQUIRED_BELOW {
+        // A child's deletion goes with a guardian's approval, from the wallets.
+        return Err(Refusal::GuardianRequired.into());
+    }
+    crate::deletion::erase(&state, &session.holder).await?;
+    web::sign_out(&state, &session.token);
+    tracing::info!(target: "netid::security", event = "holder_deleted", minor = false);
+    let mut response = Json(json!({ "deleted": true })).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(&state, "", 0));
+    Ok(response)
+}
+
+/// The consent screen's form, for a holder signed in: approve (with a consent for each field
+/// ticked) or deny; then on to the platform.
+async fn decide(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let same_origin = match (headers.get(header::ORIGIN), &state.web.relying_party) {
+        (Some(origin), Some(rp)) => origin.as_bytes() == rp.origin.as_bytes(),
+        (None, _) => true,
+        (Some(_), None) => false,
+    };
+    if !same_origin {
+        return Err(Refusal::Unauthenticated.into());
+    }
+    let mut fields = Vec::new();
+    let mut params = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(&body) {
+        if name == "consent" {
+            fields.push(value.into_owned());
+        } else {
+            params.push((name.into_owned(), value.into_owned()));
+        }
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    let params = Params::parse(query.as_bytes()).map_err(|_| Refusal::InvalidField {
+        field: "form",
+        reason: "a parameter is repeated".to_owned(),
+    })?;
+    let field = |name: &'static str| {
+        params.get(name).ok_or(Refusal::InvalidField {
+            field: name,
+            reason: "required".to_owned(),
+        })
+    };
+    let approve = match field("decision")? {
+        "approve" => true,
+        "deny" => false,
+        _ => {
+            return Err(Refusal::InvalidField {
+                field: "decision",
+                reason: "approve or deny".to_owned(),
+            }
+            .into());
+        }
+    };
+    let redirect_to = crate::oidc::flow::decide_in_session(
+        &state,
+        &session.holder,
+        field("request_uri")?,
+        field("client_id")?,
+        approve,
+        fields,
+    )
+    .await?;
+    state.oidc.requests.remove(field("request_uri")?);
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, redirect_to)]).into_response())
+}

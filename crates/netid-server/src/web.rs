@@ -1,0 +1,273 @@
+//! The holder web app's sign-in: a holder links a passkey to their Net ID from the wallet (a
+//! one-time link the wallet asks for with its signature), then signs in with the passkey and
+//! gets a session. Challenges, links and sessions live in memory for minutes: a restart signs
+//! holders out, which is the safe direction.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_proto::{PasskeyLinkRequest, PasskeyLinkResponse, signing};
+use netid_store::{HolderId, HolderRow, PasskeyRow};
+use serde::{Deserialize, Serialize};
+
+use crate::oidc::{Pending, digest_key, random_token};
+use crate::state::AppState;
+use crate::wallet::authenticate_holder;
+use crate::webauthn::{self, PasskeyError, RelyingParty};
+use crate::{Error, Refusal};
+
+/// How long a sign-in challenge may be answered, in seconds.
+const CHALLENGE_LIFETIME: i64 = 300;
+/// How long a link from the wallet may be used, in seconds.
+const LINK_LIFETIME: i64 = 600;
+/// How long a session lasts, in seconds.
+pub(crate) const SESSION_LIFETIME: i64 = 1800;
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "netid_session";
+
+/// The web app's relying party and short-lived state.
+#[derive(Debug)]
+pub(crate) struct Web {
+    /// Where the service is, for WebAuthn; `None` when its public URL has no host.
+    pub(crate) relying_party: Option<RelyingParty>,
+    /// Whether the service is reached over https (then cookies are `Secure`).
+    pub(crate) https: bool,
+    public_url: String,
+    challenges: Pending<()>,
+    links: Pending<HolderId>,
+    sessions: Pending<HolderId>,
+}
+
+impl Web {
+    /// The web app of a service reached at `public_url`.
+    pub(crate) fn new(public_url: &str) -> Self {
+        Self {
+            relying_party: RelyingParty::of(public_url),
+            https: public_url.starts_with("https://"),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            challenges: Pending::default(),
+            links: Pending::default(),
+            sessions: Pending::default(),
+        }
+    }
+}
+
+/// A challenge for `navigator.credentials.create()` or `.get()`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Challenge {
+    challenge: String,
+    rp_id: String,
+    rp_name: &'static str,
+}
+
+/// A new passkey, as the browser gives it (each binary value base64url).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Registration {
+    link: String,
+    challenge: String,
+    credential_id: String,
+    client_data_json: String,
+    authenticator_data: String,
+    public_key: String,
+    public_key_algorithm: i64,
+}
+
+/// A sign-in with a passkey, as the browser gives it (each binary value base64url).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Assertion {
+    challenge: String,
+    credential_id: String,
+    client_data_json: String,
+    authenticator_data: String,
+    signature: String,
+}
+
+fn relying_party(state: &AppState) -> Result<&RelyingParty, Error> {
+    state.web.relying_party.as_ref().ok_or(Error::Internal(
+        "the public URL has no host: set NETID_PUBLIC_URL for passkeys",
+    ))
+}
+
+/// A one-time link that lets the holder who signed `request` add a passkey in a browser.
+pub(crate) async fn link(
+    state: &AppState,
+    request: PasskeyLinkRequest,
+) -> Result<PasskeyLinkResponse, Error> {
+    let holder = authenticate_holder(
+        state,
+        &request.wallet_key,
+        request.timestamp,
+        &signing::passkey_link_message(request.timestamp),
+        &request.signature,
+    )
+    .await?;
+    let code = random_token()?;
+    let now = state.clock.now().0;
+    if !state
+        .web
+        .links
+        .insert(digest_key(&code), holder.id, now + LINK_LIFETIME, now)
+    {
+        return Err(Error::Internal("too many pending passkey links"));
+    }
+    tracing::info!(target: "netid::security", event = "passkey_link_made");
+    Ok(PasskeyLinkResponse {
+        url: format!("{}/app/#link={code}", state.web.public_url),
+        expires_in: LINK_LIFETIME,
+    })
+}
+
+/// A fresh challenge.
+pub(crate) fn challenge(state: &AppState) -> Result<Challenge, Error> {
+    let rp = relying_party(state)?;
+    let challenge = random_token()?;
+    let now = state.clock.now().0;
+    if !state
+        .web
+        .challenges
+        .insert(challenge.clone(), (), now + CHALLENGE_LIFETIME, now)
+    {
+        return Err(Error::Internal("too many pending challenges"));
+    }
+    Ok(Challenge {
+        challenge,
+        rp_id: rp.id.clone(),
+        rp_name: "netid",
+    })
+}
+
+/// Takes a challenge: each is answered once.
+fn take_challenge(state: &AppState, challenge: &str) -> Result<(), Refusal> {
+    let now = state.clock.now().0;
+    state
+        .web
+        .challenges
+        .get(challenge, now)
+        .and_then(|()| state.web.challenges.remove(challenge))
+        .ok_or_else(|| passkey_refusal("the challenge is unknown, used or expired; try again"))
+}
+
+fn passkey_refusal(reason: &str) -> Refusal {
+    Refusal::InvalidField {
+        field: "passkey",
+        reason: reason.to_owned(),
+    }
+}
+
+fn bytes(value: &str, field: &'static str) -> Result<Vec<u8>, Refusal> {
+    Base64UrlUnpadded::decode_vec(value.trim_end_matches('=')).map_err(|_| Refusal::InvalidField {
+        field,
+        reason: "expected base64url".to_owned(),
+    })
+}
+
+impl From<PasskeyError> for Refusal {
+    fn from(error: PasskeyError) -> Self {
+        passkey_refusal(&error.to_string())
+    }
+}
+
+/// Adds the passkey of `registration` to the holder whose link it carries; returns a session.
+pub(crate) async fn register(
+    state: &AppState,
+    registration: Registration,
+) -> Result<String, Error> {
+    let rp = relying_party(state)?;
+    take_challenge(state, &registration.challenge)?;
+    let link = digest_key(&registration.link);
+    let holder = state.web.links.remove(&link).ok_or_else(|| {
+        passkey_refusal("the link is unknown, used or expired; ask your wallet for a new one")
+    })?;
+    let credential_id = bytes(&registration.credential_id, "credential_id")?;
+    let credential = webauthn::check_registration(
+        rp,
+        &registration.challenge,
+        &credential_id,
+        &bytes(&registration.client_data_json, "client_data_json")?,
+        &bytes(&registration.authenticator_data, "authenticator_data")?,
+        &bytes(&registration.public_key, "public_key")?,
+        registration.public_key_algorithm,
+    )
+    .map_err(Refusal::from)?;
+    state
+        .store
+        .add_passkey(PasskeyRow {
+            credential_id,
+            holder,
+            spki: credential.spki,
+            sign_count: i64::from(credential.sign_count),
+            created_at: state.clock.now(),
+        })
+        .await
+        .map_err(|error| match error {
+            netid_store::Error::AlreadyExists { .. } => {
+                Error::from(passkey_refusal("this passkey is registered already"))
+            }
+            netid_store::Error::NotFound { .. } => Error::from(Refusal::Unauthenticated),
+            other => other.into(),
+        })?;
+    tracing::info!(target: "netid::security", event = "passkey_added");
+    start_session(state, holder)
+}
+
+/// Signs in with a passkey; returns a session.
+pub(crate) async fn sign_in(state: &AppState, assertion: Assertion) -> Result<String, Error> {
+    let rp = relying_party(state)?;
+    take_challenge(state, &assertion.challenge)?;
+    let credential_id = bytes(&assertion.credential_id, "credential_id")?;
+    let refused = || {
+        tracing::info!(target: "netid::security", event = "authentication_failed", role = "passkey");
+        Error::from(Refusal::Unauthenticated)
+    };
+    let passkey = state
+        .store
+        .passkey(&credential_id)
+        .await?
+        .ok_or_else(refused)?;
+    let last_count = u32::try_from(passkey.sign_count).unwrap_or(u32::MAX);
+    let count = webauthn::check_assertion(
+        rp,
+        &assertion.challenge,
+        &passkey.spki,
+        last_count,
+        &bytes(&assertion.client_data_json, "client_data_json")?,
+        &bytes(&assertion.authenticator_data, "authenticator_data")?,
+        &bytes(&assertion.signature, "signature")?,
+    )
+    .map_err(|_| refused())?;
+    state
+        .store
+        .use_passkey(&credential_id, i64::from(count))
+        .await?;
+    start_session(state, passkey.holder)
+}
+
+fn start_session(state: &AppState, holder: HolderId) -> Result<String, Error> {
+    let token = random_token()?;
+    let now = state.clock.now().0;
+    if !state
+        .web
+        .sessions
+        .insert(digest_key(&token), holder, now + SESSION_LIFETIME, now)
+    {
+        return Err(Error::Internal("too many sessions"));
+    }
+    Ok(token)
+}
+
+/// The holder of a session token, if the session is current and the holder not deleted.
+pub(crate) async fn holder_of(state: &AppState, token: &str) -> Result<Option<HolderRow>, Error> {
+    let Some(holder) = state
+        .web
+        .sessions
+        .get(&digest_key(token), state.clock.now().0)
+    else {
+        return Ok(None);
+    };
+    Ok(state.store.holder(holder).await?)
+}
+
+/// Ends a session.
+pub(crate) fn sign_out(state: &AppState, token: &str) {
+    state.web.sessions.remove(&digest_key(token));
+}

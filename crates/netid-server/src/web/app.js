@@ -1,0 +1,269 @@
+// The netid holder web app: passkey sign-in, the holder's Net ID, consents, history, the
+// notice, platforms' published profiles and deletion. Plain modules, nothing from elsewhere.
+// Pages are built with DOM calls and textContent only, so no text from the server is HTML.
+
+const TEXT = {
+  zh: {
+    language: 'English', nav_home: '我的网号', nav_history: '历史记录', nav_notice: '告知书', nav_delete: '删除我的数据', sign_out: '退出',
+    sign_in_title: '登录', sign_in_text: '用您在本设备上的通行密钥登录。', sign_in: '用通行密钥登录',
+    link_title: '添加通行密钥', link_text: '您的钱包给了这个一次性链接。创建通行密钥后，您就可以在这个浏览器中登录同一个网号。', link: '创建通行密钥',
+    no_passkey: '还没有通行密钥？在钱包中运行 netid wallet link-browser，并在此浏览器中打开它给出的链接。',
+    home_title: '我的网号', net_id: '网号', consents_title: '我的同意', no_consents: '您没有给任何平台有效的同意。',
+    platform: '平台', field: '信息', given: '同意时间', withdraw: '撤回', withdrawn: '已撤回。', profile: '公开说明',
+    history_title: '历史记录', history_text: '每一次核验、披露、同意和撤回都记入公开透明日志。以下是属于您的条目。',
+    proof: (n, size) => `包含证明：${n} 个哈希，对应第 ${size} 号签名检查点`,
+    proof_note: '浏览器不提供 SM3，因此证明无法在本页内核对；用 netid wallet log 在您的设备上核对每一条。',
+    wards_title: '我监护的未成年人', ward_platforms: '使用过的平台', first_use: '首次使用',
+    notice_title: '告知书', delete_title: '删除我的数据',
+    delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
+    delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
+    profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
+    kinds: { enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
+    fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍' },
+    failed: '出错了：',
+  },
+  en: {
+    language: '中文', nav_home: 'My Net ID', nav_history: 'History', nav_notice: 'Notice', nav_delete: 'Delete my data', sign_out: 'Sign out',
+    sign_in_title: 'Sign in', sign_in_text: 'Sign in with the passkey on this device.', sign_in: 'Sign in with a passkey',
+    link_title: 'Add a passkey', link_text: 'Your wallet gave you this one-time link. Once you create a passkey, you can sign in to the same Net ID in this browser.', link: 'Create a passkey',
+    no_passkey: 'No passkey yet? Run netid wallet link-browser in your wallet and open the link it gives in this browser.',
+    home_title: 'My Net ID', net_id: 'Net ID', consents_title: 'My consents', no_consents: 'You have no live consent with any platform.',
+    platform: 'Platform', field: 'Field', given: 'Given', withdraw: 'Withdraw', withdrawn: 'Withdrawn.', profile: 'published profile',
+    history_title: 'History', history_text: 'Every verification, disclosure, consent and withdrawal is in the public transparency log. These are your entries.',
+    proof: (n, size) => `Inclusion proof: ${n} hashes, to the signed checkpoint of size ${size}`,
+    proof_note: 'Browsers have no SM3, so the proofs cannot be checked in this page; netid wallet log checks each one on your device.',
+    wards_title: 'Minors in my care', ward_platforms: 'Platforms used', first_use: 'first use',
+    notice_title: 'Notice', delete_title: 'Delete my data',
+    delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
+    delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
+    profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
+    kinds: { enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
+    fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' },
+    failed: 'Something went wrong: ',
+  },
+}
+
+let lang = localStorage.getItem('netid-lang') === 'en' ? 'en' : 'zh'
+const t = (key) => TEXT[lang][key]
+const main = document.getElementById('main')
+const status = document.getElementById('status')
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'onclick') node.addEventListener('click', value)
+    else node.setAttribute(name, value)
+  }
+  for (const child of children) node.append(child)
+  return node
+}
+
+const b64url = {
+  encode: (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+  decode: (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)),
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  })
+  const data = await response.json().catch(() => ({}))
+  if (!response.ok) {
+    const error = new Error(data.detail || data.title || response.statusText)
+    error.status = response.status
+    throw error
+  }
+  return data
+}
+
+function show(title, ...content) {
+  main.replaceChildren(el('h1', {}, title), ...content)
+  main.focus()
+}
+
+function fail(error) {
+  status.textContent = t('failed') + error.message
+}
+
+const when = (seconds) => new Date(seconds * 1000).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB')
+const fieldName = (field) => t('fields')[field] ?? field
+
+// Where to go after signing in: a path of this site only (the consent screen sends holders here).
+function returnPath() {
+  const match = location.hash.match(/^#return=(.+)$/)
+  const path = match ? decodeURIComponent(match[1]) : null
+  return path && path.startsWith('/') && !path.startsWith('//') ? path : null
+}
+
+async function signIn() {
+  try {
+    const { challenge, rp_id } = await api('POST', '/app/api/challenge')
+    const credential = await navigator.credentials.get({
+      publicKey: { challenge: b64url.decode(challenge), rpId: rp_id, userVerification: 'required', allowCredentials: [] },
+    })
+    await api('POST', '/app/api/session', {
+      challenge,
+      credential_id: b64url.encode(credential.rawId),
+      client_data_json: b64url.encode(credential.response.clientDataJSON),
+      authenticator_data: b64url.encode(credential.response.authenticatorData),
+      signature: b64url.encode(credential.response.signature),
+    })
+    const back = returnPath()
+    if (back) location.assign(back)
+    else location.hash = '#home'
+  } catch (error) {
+    fail(error)
+  }
+}
+
+async function createPasskey(link) {
+  try {
+    const { challenge, rp_id, rp_name } = await api('POST', '/app/api/challenge')
+    const credential = await navigator.credentials.create({
+      publicKey: {
+        challenge: b64url.decode(challenge),
+        rp: { id: rp_id, name: rp_name },
+        // The authenticator needs a user handle; it is random and says nothing of the holder.
+        user: { id: crypto.getRandomValues(new Uint8Array(16)), name: 'netid', displayName: 'netid' },
+        pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+        authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+        attestation: 'none',
+      },
+    })
+    await api('POST', '/app/api/passkeys', {
+      link,
+      challenge,
+      credential_id: b64url.encode(credential.rawId),
+      client_data_json: b64url.encode(credential.response.clientDataJSON),
+      authenticator_data: b64url.encode(credential.response.getAuthenticatorData()),
+      public_key: b64url.encode(credential.response.getPublicKey()),
+      public_key_algorithm: credential.response.getPublicKeyAlgorithm(),
+    })
+    history.replaceState(null, '', '/app/#home')
+    route()
+  } catch (error) {
+    fail(error)
+  }
+}
+
+function signInPage() {
+  show(t('sign_in_title'), el('p', {}, t('sign_in_text')), el('button', { type: 'button', onclick: signIn }, t('sign_in')), el('p', { class: 'muted' }, t('no_passkey')))
+}
+
+async function home() {
+  const me = await api('GET', '/app/api/me')
+  const rows = me.consents.map((consent) =>
+    el('tr', {},
+      el('td', {}, consent.platform ?? consent.client_id, ' ', el('a', { href: `#profile=${encodeURIComponent(consent.client_id)}` }, `(${t('profile')})`)),
+      el('td', {}, fieldName(consent.field)),
+      el('td', {}, when(consent.given_at)),
+      el('td', {}, el('button', {
+        type: 'button', class: 'secondary', 'aria-label': `${t('withdraw')}: ${consent.platform ?? consent.client_id} ${fieldName(consent.field)}`,
+        onclick: async () => {
+          try {
+            await api('POST', '/app/api/consents/withdraw', { client_id: consent.client_id, fields: [consent.field] })
+            status.textContent = t('withdrawn')
+            await home()
+          } catch (error) { fail(error) }
+        },
+      }, t('withdraw')))))
+  const consents = rows.length
+    ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('platform'), t('field'), t('given'), ''].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows))
+    : el('p', {}, t('no_consents'))
+  show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents)
+}
+
+function entryItem(entry, size) {
+  const leaf = JSON.parse(entry.leaf)
+  const kind = t('kinds')[leaf.kind] ?? leaf.kind
+  const item = el('li', { 'data-kind': leaf.kind }, el('strong', {}, kind), ' · ', when(leaf.minute * 60))
+  if (leaf.platform) item.append(' · ', el('a', { href: `#profile=${encodeURIComponent(leaf.platform)}` }, leaf.platform))
+  item.append(el('br'), el('span', { class: 'muted' }, t('proof')(entry.proof.length, size)))
+  return item
+}
+
+async function historyPage() {
+  const log = await api('GET', '/app/api/history')
+  const size = log.checkpoint.split('\n')[1]
+  const content = [el('p', {}, t('history_text')), el('ul', { class: 'entries' }, ...log.entries.map((entry) => entryItem(entry, size))), el('p', { class: 'muted' }, t('proof_note'))]
+  if (log.wards?.length) {
+    content.push(el('h2', {}, t('wards_title')))
+    for (const ward of log.wards) {
+      const platforms = (ward.platforms ?? []).map((used) => el('li', {}, used.client_id, ` (${t('first_use')}: ${when(used.first_minute * 60)})`))
+      content.push(el('h3', {}, t('ward_platforms')), el('ul', {}, ...platforms), el('ul', { class: 'entries' }, ...ward.entries.map((entry) => entryItem(entry, size))))
+    }
+  }
+  show(t('history_title'), ...content)
+}
+
+async function noticePage() {
+  const notice = await api('GET', '/v1/notice')
+  const parts = ['operator', 'purpose', 'method', 'retention', 'rights', 'sensitive_data'].map((key) => el('p', {}, notice[key]))
+  show(t('notice_title'), el('p', { class: 'muted' }, notice.version), ...parts)
+}
+
+async function profilePage(clientId) {
+  const signed = await api('GET', `/v1/platforms/${encodeURIComponent(clientId)}/profile`)
+  const profile = JSON.parse(new TextDecoder().decode(b64url.decode(signed.payload)))
+  const rows = profile.fields.map((field) => el('tr', {}, el('th', { scope: 'row' }, fieldName(field.field)), el('td', {}, field.legal_basis), el('td', {}, field.purpose), el('td', {}, `${field.retention_days} ${t('days')}`)))
+  show(`${t('profile_title')}: ${profile.name}`, el('table', {}, el('thead', {}, el('tr', {}, ...[t('field'), t('basis'), t('purpose'), t('retention')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows)))
+}
+
+function deletePage() {
+  const input = el('input', { type: 'text', id: 'confirm', autocomplete: 'off' })
+  const button = el('button', {
+    type: 'button', class: 'danger',
+    onclick: async () => {
+      try {
+        await api('POST', '/app/api/delete', { confirm: input.value.trim() })
+        document.getElementById('nav').hidden = true
+        show(t('deleted'))
+      } catch (error) { fail(error) }
+    },
+  }, t('delete'))
+  show(t('delete_title'), el('p', {}, t('delete_text')), el('label', { for: 'confirm' }, t('delete_label')), input, el('p', {}, button))
+}
+
+async function route() {
+  status.textContent = ''
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
+  document.getElementById('language').textContent = t('language')
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t)
+  const hash = location.hash
+  const link = hash.match(/^#link=(.+)$/)
+  const nav = document.getElementById('nav')
+  if (link) {
+    nav.hidden = true
+    show(t('link_title'), el('p', {}, t('link_text')), el('button', { type: 'button', onclick: () => createPasskey(link[1]) }, t('link')))
+    return
+  }
+  try {
+    const profile = hash.match(/^#profile=(.+)$/)
+    if (hash === '#history') await historyPage()
+    else if (hash === '#notice') await noticePage()
+    else if (hash === '#delete') deletePage()
+    else if (profile) await profilePage(decodeURIComponent(profile[1]))
+    else await home()
+    nav.hidden = false
+  } catch (error) {
+    nav.hidden = true
+    if (error.status === 401) signInPage()
+    else fail(error)
+  }
+}
+
+document.getElementById('language').addEventListener('click', () => {
+  lang = lang === 'zh' ? 'en' : 'zh'
+  localStorage.setItem('netid-lang', lang)
+  route()
+})
+document.getElementById('sign-out').addEventListener('click', async () => {
+  await api('POST', '/app/api/logout').catch(() => {})
+  location.hash = '#home'
+  route()
+})
+window.addEventListener('hashchange', route)
+route()
