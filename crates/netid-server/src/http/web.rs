@@ -206,7 +206,7 @@ async fn sign_out(State(state): State<AppState>, session: Session) -> Response {
 /// The holder's Net ID and live consents, each with the platform's name.
 async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
     let holder = &session.holder;
-    let net_id = personal::net_id(&state.keys.master, holder).map_err(crate::Error::from)?;
+    let net_id = personal::net_id(&state.keys.master, holder)?;
     let mut consents = Vec::new();
     for consent in state.store.live_consents(holder.id).await? {
         let platform = state.store.platform(&consent.client_id).await?;
