@@ -273,6 +273,15 @@ enum WalletCommand {
         #[arg(long)]
         guardian_wallet: Option<PathBuf>,
     },
+    /// Print a one-time link (valid 10 minutes) that adds a passkey for your Net ID in the
+    /// browser you open it in, so that you can use the web app.
+    LinkBrowser {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
     /// Answer a platform's OpenID Connect sign-in request, shown on its consent screen:
     /// approve (with a separate consent for each plaintext field you choose) or deny.
     Authorize {
@@ -1021,6 +1030,28 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 "{}",
                 post(&server.server, "/v1/holders/consents", None, &request)?
             );
+            Ok(())
+        }
+        WalletCommand::LinkBrowser { server, wallet } => {
+            let key = load_key(&wallet)?;
+            let timestamp = now()?;
+            let request = netid_proto::PasskeyLinkRequest {
+                signature: sign(&key, &signing::passkey_link_message(timestamp))?,
+                wallet_key: public_key(&key)?,
+                timestamp,
+            };
+            let answer: netid_proto::PasskeyLinkResponse = serde_json::from_str(&post(
+                &server.server,
+                "/v1/holders/passkeys/link",
+                None,
+                &request,
+            )?)
+            .context("the service's answer")?;
+            eprintln!(
+                "open this link within {} minutes in the browser that is to hold your passkey:",
+                answer.expires_in / 60
+            );
+            println!("{}", answer.url);
             Ok(())
         }
         WalletCommand::Authorize {

@@ -358,6 +358,14 @@ fn serve_and_every_client_command_work_end_to_end() {
     assert!(declined.status.success());
     assert!(String::from_utf8_lossy(&declined.stdout).contains("access_denied"));
 
+    // A one-time link for adding a passkey in a browser.
+    let linked = run(wallet_args("link-browser", &[]));
+    assert!(
+        linked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&linked.stderr)
+    );
+    assert!(String::from_utf8_lossy(&linked.stdout).starts_with(&format!("{server}/app/#link=")));
     let withdrawn = run(wallet_args(
         "withdraw",
         &["--client-id", &consent_id, "--field", "name"],

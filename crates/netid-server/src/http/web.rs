@@ -1,6 +1,8 @@
 //! The holder web app: its pages (served from the binary, nothing from elsewhere), passkey
-//! sign-in, and the session API the pages call. A session is a cookie (`HttpOnly`,
-//! `SameSite=Strict`, `Secure` over https); a form posted with it must come from this origin.
+//! sign-in, and the session API the pages call. A session is a cookie (`HttpOnly`, `Secure`
+//! over https, and `SameSite=Lax`, so that it comes along when a platform sends the holder to
+//! the consent screen, but not with another site's POST); a form posted with it must also
+//! come from this origin, and the API takes JSON only.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
@@ -154,7 +156,7 @@ impl FromRequestParts<AppState> for Session {
 fn cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
     let secure = if state.web.https { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("netid_session=; Max-Age=0"))
 }
