@@ -82,6 +82,9 @@ impl TestServer {
         clock: netid_server::Clock,
     ) -> Result<Self, netid_server::Error> {
         let chosen = env.iter().any(|(name, _)| name == "NETID_DATABASE_URL");
+        // Any free loopback port, unless the test needs a known one (`NETID_LISTEN`).
+        let listen = (!env.iter().any(|(name, _)| name == "NETID_LISTEN"))
+            .then(|| "127.0.0.1:0".parse().unwrap());
         if !chosen {
             if let Some(url) = postgres::database_for(data_dir) {
                 env.push(("NETID_DATABASE_URL".to_owned(), url));
@@ -90,7 +93,7 @@ impl TestServer {
         let config = Config::load(
             env,
             Overrides {
-                listen: Some("127.0.0.1:0".parse().unwrap()),
+                listen,
                 data_dir: Some(data_dir.to_owned()),
             },
         )?;
@@ -429,6 +432,16 @@ impl Wallet {
             wallet_key: self.public_key(),
             timestamp,
             consent,
+        }
+    }
+
+    /// A signed request for a one-time link to add a passkey in a browser.
+    pub fn passkey_link_request(&self) -> netid_proto::PasskeyLinkRequest {
+        let timestamp = self.now();
+        netid_proto::PasskeyLinkRequest {
+            signature: self.sign(&signing::passkey_link_message(timestamp)),
+            wallet_key: self.public_key(),
+            timestamp,
         }
     }
 

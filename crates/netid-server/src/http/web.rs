@@ -221,7 +221,7 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
     }
     let age = personal::age(&state.keys.master, holder, state.clock.today()?)?;
     Ok(Json(json!({
-        "net_id": net_id.expose(),
+        "net_id": net_id.expose_grouped(),
         "minor": age < crate::enrollment::ADULT_AGE,
         "consents": consents,
     })))

@@ -101,8 +101,12 @@ function returnPath() {
 async function signIn() {
   try {
     const { challenge, rp_id } = await api('POST', '/app/api/challenge')
+    // The passkey made in this browser, if any (its id is no secret); else any passkey for
+    // this service that the authenticator holds.
+    const known = localStorage.getItem('netid-credential')
+    const allowCredentials = known ? [{ type: 'public-key', id: b64url.decode(known) }] : []
     const credential = await navigator.credentials.get({
-      publicKey: { challenge: b64url.decode(challenge), rpId: rp_id, userVerification: 'required', allowCredentials: [] },
+      publicKey: { challenge: b64url.decode(challenge), rpId: rp_id, userVerification: 'required', allowCredentials },
     })
     await api('POST', '/app/api/session', {
       challenge,
@@ -113,7 +117,11 @@ async function signIn() {
     })
     const back = returnPath()
     if (back) location.assign(back)
-    else location.hash = '#home'
+    else {
+      // The hash may be #home already, which fires no hashchange.
+      history.replaceState(null, '', '/app/#home')
+      await route()
+    }
   } catch (error) {
     fail(error)
   }
@@ -142,6 +150,7 @@ async function createPasskey(link) {
       public_key: b64url.encode(credential.response.getPublicKey()),
       public_key_algorithm: credential.response.getPublicKeyAlgorithm(),
     })
+    localStorage.setItem('netid-credential', b64url.encode(credential.rawId))
     history.replaceState(null, '', '/app/#home')
     route()
   } catch (error) {

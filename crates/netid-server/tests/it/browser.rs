@@ -1,9 +1,7 @@
-//! The OpenID Connect flow in a real browser (Debian's Chromium, driven by Playwright): a
-//! holder signs in at a sample platform, reads netid's consent screen in Chinese and English,
-//! answers with their wallet, continues with the keyboard, and the platform shows the pairwise
-//! `sub` and the one field the holder consented to; after the holder withdraws that consent,
-//! the platform's next request no longer gets it. Screenshots of each page are saved under
-//! `target/screenshots/`.
+//! netid in a real browser (Debian's Chromium, driven by Playwright, scripts in
+//! `tests/oidc/node`), with a sample platform: the consent screen answered with the wallet,
+//! and the holder web app with a passkey (a WebAuthn virtual authenticator). Screenshots of
+//! each page, in Chinese and English, are saved under `target/screenshots/`.
 
 use netid_proto::Predicate;
 use netid_testkit::Wallet;
@@ -16,6 +14,102 @@ use tokio::process::Command;
 use crate::client::World;
 
 const NODE_PROJECT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc/node");
+const SCREENSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A browser script running, and its line-by-line channel.
+struct Browser {
+    child: tokio::process::Child,
+    stdin: Option<tokio::process::ChildStdin>,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Browser {
+    /// Starts `script` with the platform `rp` (on `port`) of the netid at `issuer`.
+    fn start(
+        script: &str,
+        rp: &RelyingParty,
+        issuer: &str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let chromium =
+            std::env::var("NETID_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+        assert!(
+            std::path::Path::new(&chromium).exists(),
+            "no Chromium at {chromium}: install Debian's chromium (scripts/test does)"
+        );
+        assert!(
+            std::path::Path::new(&format!("{NODE_PROJECT}/node_modules/playwright-core")).is_dir(),
+            "playwright-core is not installed: run `npm ci` in {NODE_PROJECT} (scripts/test does)"
+        );
+        std::fs::create_dir_all(SCREENSHOTS).unwrap();
+        let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json()).unwrap();
+        private["kid"] = Value::from("rp-key-1");
+        let mut child = Command::new("node")
+            .arg(format!("{NODE_PROJECT}/{script}"))
+            .env("NETID_ISSUER", issuer)
+            .env("RP_CLIENT_ID", rp.client_id())
+            .env("RP_PRIVATE_JWK", private.to_string())
+            .env("RP_PORT", port.to_string())
+            .env("SCREENSHOTS", SCREENSHOTS)
+            .env("CHROMIUM", &chromium)
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        Self {
+            stdin: child.stdin.take(),
+            lines: BufReader::new(child.stdout.take().unwrap()).lines(),
+            child,
+        }
+    }
+
+    /// The script's next event.
+    async fn next_event(&mut self) -> Value {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(90), self.lines.next_line())
+            .await
+            .expect("the browser went on within 90 seconds")
+            .unwrap()
+            .expect("the browser script stopped early (see its stderr above)");
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Tells the script the test has done its part.
+    async fn tell(&mut self, what: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin
+            .write_all(format!("{what}\n").as_bytes())
+            .await
+            .unwrap();
+        stdin.flush().await.unwrap();
+    }
+
+    /// Waits for the script to end well, and checks that it saved each of `screenshots`.
+    async fn finish(mut self, screenshots: &[&str]) {
+        drop(self.stdin.take());
+        let status = tokio::time::timeout(std::time::Duration::from_secs(30), self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(status.success());
+        for shot in screenshots {
+            assert!(
+                std::path::Path::new(&format!("{SCREENSHOTS}/{shot}.png")).is_file(),
+                "{shot}"
+            );
+        }
+    }
+}
 
 #[tokio::test]
 async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent() {
@@ -35,11 +129,7 @@ async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent
         .register_platform("浏览器示例平台 Browser Sample")
         .await;
     crate::grants::grant(client, &platform, &["name"]).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let rp = RelyingParty::register_with_redirect(
         &client.base_url,
         &platform.client_id,
@@ -51,37 +141,10 @@ async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent
     let enrolled = client
         .enroll_ok(&wallet.enroll_request(&world.people.adult))
         .await;
-    let screenshots = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots");
-    std::fs::create_dir_all(screenshots).unwrap();
 
-    let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json()).unwrap();
-    private["kid"] = Value::from("rp-key-1");
-    let mut child = Command::new("node")
-        .arg(format!("{NODE_PROJECT}/browser.mjs"))
-        .env("NETID_ISSUER", &client.base_url)
-        .env("RP_CLIENT_ID", &platform.client_id)
-        .env("RP_PRIVATE_JWK", private.to_string())
-        .env("RP_PORT", port.to_string())
-        .env("SCREENSHOTS", screenshots)
-        .env("CHROMIUM", &chromium)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next_event = async || -> Value {
-        let line = tokio::time::timeout(std::time::Duration::from_secs(90), lines.next_line())
-            .await
-            .expect("the browser went on within 90 seconds")
-            .unwrap()
-            .expect("the browser script stopped early (see its stderr above)");
-        serde_json::from_str(&line).unwrap()
-    };
-
+    let mut browser = Browser::start("browser.mjs", &rp, &client.base_url, port, &[]);
     // The consent screen, in both languages, from the platform's redirect.
-    let screen = next_event().await;
+    let screen = browser.next_event().await;
     assert_eq!(screen["event"], "consent_screen");
     assert_eq!(
         screen["zh_heading"],
@@ -107,8 +170,8 @@ async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent
         ),
     )
     .await;
-    stdin.write_all(b"answered\n").await.unwrap();
-    let signed_in = next_event().await;
+    browser.tell("answered").await;
+    let signed_in = browser.next_event().await;
     assert_eq!(signed_in["event"], "signed_in");
     let claims = &signed_in["claims"];
     let verified = client
@@ -148,26 +211,122 @@ async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent
         )
         .await;
     assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
-    stdin.write_all(b"withdrawn\n").await.unwrap();
-    let profile = next_event().await;
+    browser.tell("withdrawn").await;
+    let profile = browser.next_event().await;
     assert_eq!(profile["event"], "profile");
     assert_eq!(profile["claims"]["sub"], verified.subject);
     assert!(profile["claims"].get("name").is_none(), "{profile}");
-    drop(stdin);
-    let status = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+    browser
+        .finish(&[
+            "consent-zh",
+            "consent-en",
+            "platform-signed-in",
+            "platform-after-withdrawal",
+        ])
+        .await;
+}
+
+#[tokio::test]
+async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
+    // WebAuthn wants a domain, not an IP address: the service is http://localhost:PORT.
+    let netid_port = free_port();
+    let issuer = format!("http://localhost:{netid_port}");
+    let listen = format!("127.0.0.1:{netid_port}");
+    let world = World::with_env(&[("NETID_LISTEN", &listen), ("NETID_PUBLIC_URL", &issuer)]).await;
+    let client = &world.client;
+    let platform = client.register_platform("网页示例平台 Web Sample").await;
+    crate::grants::grant(client, &platform, &["name", "birth_date"]).await;
+    let port = free_port();
+    let rp = RelyingParty::register_with_redirect(
+        &client.base_url,
+        &platform.client_id,
+        &platform.credential,
+        &format!("http://127.0.0.1:{port}/callback"),
+    )
+    .await;
+    let wallet = Wallet::generate();
+    let enrolled = client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let link: netid_proto::PasskeyLinkResponse = client
+        .post(
+            "/v1/holders/passkeys/link",
+            None,
+            &wallet.passkey_link_request(),
+        )
         .await
+        .json();
+    assert!(
+        link.url.starts_with(&format!("{issuer}/app/#link=")),
+        "{}",
+        link.url
+    );
+
+    let mut browser = Browser::start("webapp.mjs", &rp, &issuer, port, &[("LINK_URL", &link.url)]);
+    let home = browser.next_event().await;
+    assert_eq!(home["event"], "home");
+    assert_eq!(home["net_id"], enrolled.net_id);
+
+    let signed_in = browser.next_event().await;
+    assert_eq!(signed_in["event"], "signed_in");
+    let claims = &signed_in["claims"];
+    let verified = client
+        .verify_ok(
+            &platform,
+            &wallet,
+            "webapp-nonce-0123456789",
+            &[Predicate::AgeOver18],
+        )
+        .await;
+    assert_eq!(claims["sub"], verified.subject);
+    // The name was ticked; the birth date, granted too, was not.
+    assert_eq!(claims["name"], world.people.adult.name);
+    assert!(claims.get("birthdate").is_none(), "{claims}");
+
+    let history = browser.next_event().await;
+    assert_eq!(history["event"], "history");
+    let kinds: Vec<&str> = history["kinds"]
+        .as_array()
         .unwrap()
-        .unwrap();
-    assert!(status.success());
-    for shot in [
-        "consent-zh",
-        "consent-en",
-        "platform-signed-in",
-        "platform-after-withdrawal",
-    ] {
-        assert!(
-            std::path::Path::new(&format!("{screenshots}/{shot}.png")).is_file(),
-            "{shot}"
-        );
+        .iter()
+        .map(|kind| kind.as_str().unwrap())
+        .collect();
+    for kind in ["enrollment", "consent_given", "verification", "disclosure"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
+
+    let profile = browser.next_event().await;
+    assert_eq!(profile["event"], "profile");
+    assert!(profile["claims"].get("name").is_none(), "{profile}");
+    let kinds = client.log_kinds(&wallet).await;
+    assert!(
+        kinds.contains(&netid_log::EntryKind::ConsentWithdrawn),
+        "{kinds:?}"
+    );
+
+    let deleted = browser.next_event().await;
+    assert_eq!(deleted["event"], "deleted");
+    assert_eq!(deleted["signed_in_after"], false);
+    // The holder is gone for the platform too.
+    client
+        .verify(&platform, &wallet, "webapp-nonce-after-deletion", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
+    browser
+        .finish(&[
+            "webapp-link-zh",
+            "webapp-link-en",
+            "webapp-home-zh",
+            "webapp-home-en",
+            "webapp-sign-in-zh",
+            "consent-signed-in-zh",
+            "consent-signed-in-en",
+            "webapp-history-en",
+            "webapp-history-zh",
+            "webapp-notice-en",
+            "webapp-consent-withdrawn-en",
+            "webapp-delete-en",
+            "webapp-delete-zh",
+        ])
+        .await;
 }

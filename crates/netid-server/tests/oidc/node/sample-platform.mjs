@@ -1,0 +1,122 @@
+// What the browser tests share: a sample platform (an openid-client relying party on
+// node:http, asking for `openid age_over_18 name`), Debian's Chromium under playwright-core,
+// and the one-JSON-line-each-way channel with the Rust test that spawned the script.
+import * as client from 'openid-client'
+import { chromium } from 'playwright-core'
+import { createServer } from 'node:http'
+import { createInterface } from 'node:readline'
+
+export function env(name, fallback) {
+  const value = process.env[name] ?? fallback
+  if (!value) throw new Error(`environment variable ${name} is not set`)
+  return value
+}
+
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+
+/** The next line from the test (it writes one when it has done its part). */
+export async function nextLine() {
+  const { value, done } = await lines.next()
+  if (done) throw new Error('stdin closed')
+  return value
+}
+
+/** Tells the test something, as one line of JSON. */
+export const say = (object) => process.stdout.write(JSON.stringify(object) + '\n')
+
+/** Stops listening to the test, so the process can end. */
+export const hangUp = () => process.stdin.pause()
+
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const page = (title, body) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${body}</body></html>`
+
+/** Starts the sample platform at http://127.0.0.1:`port`; one signed-in visitor at a time. */
+export async function startPlatform({ issuer, clientId, privateJwk, port }) {
+  const platform = `http://127.0.0.1:${port}`
+  const redirectUri = `${platform}/callback`
+  const config = await client.discovery(
+    new URL(issuer),
+    clientId,
+    { id_token_signed_response_alg: 'ES256' },
+    client.PrivateKeyJwt({
+      key: await crypto.subtle.importKey('jwk', privateJwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']),
+      kid: privateJwk.kid,
+    }),
+    { execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks] },
+  )
+  const dpop = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+  let pending = null
+  let session = null
+
+  async function route(request) {
+    const url = new URL(request.url, platform)
+    if (url.pathname === '/') {
+      return page('Example Platform (sample)', '<p><a href="/login">Sign in with netid</a></p>')
+    }
+    if (url.pathname === '/login') {
+      pending = { verifier: client.randomPKCECodeVerifier(), state: client.randomState(), nonce: client.randomNonce() }
+      const target = await client.buildAuthorizationUrlWithPAR(
+        config,
+        {
+          redirect_uri: redirectUri,
+          scope: 'openid age_over_18 name',
+          state: pending.state,
+          nonce: pending.nonce,
+          code_challenge: await client.calculatePKCECodeChallenge(pending.verifier),
+          code_challenge_method: 'S256',
+        },
+        { DPoP: dpop },
+      )
+      return { redirect: target.href }
+    }
+    if (url.pathname === '/callback') {
+      const tokens = await client.authorizationCodeGrant(
+        config,
+        url,
+        { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce },
+        undefined,
+        { DPoP: dpop },
+      )
+      const claims = tokens.claims()
+      session = { token: tokens.access_token, sub: claims.sub }
+      return page('Signed in with netid', `<pre id="claims">${escape(JSON.stringify(claims, null, 1))}</pre>`)
+    }
+    if (url.pathname === '/profile') {
+      const claims = await client.fetchUserInfo(config, session.token, session.sub, { DPoP: dpop })
+      return page('What netid tells us now', `<pre id="claims">${escape(JSON.stringify(claims, null, 1))}</pre>`)
+    }
+    return null
+  }
+
+  const server = createServer((request, response) => {
+    route(request).then(
+      (result) => {
+        if (result === null) response.writeHead(404).end()
+        else if (typeof result === 'object') response.writeHead(302, { location: result.redirect }).end()
+        else response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(result)
+      },
+      (error) => {
+        response.writeHead(500, { 'content-type': 'text/plain' }).end(`platform error: ${error.error ?? error.message}`)
+      },
+    )
+  })
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return { url: platform, close: () => server.close() }
+}
+
+/**
+ * Debian's Chromium as the environment's notes say it runs here: headless, no sandbox as
+ * root, no background networking (the machine has no internet).
+ */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: env('CHROMIUM', '/usr/bin/chromium'),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}
+
+/** The platform's page of claims, parsed. */
+export async function claimsOn(tab) {
+  return JSON.parse(await tab.locator('#claims').textContent())
+}

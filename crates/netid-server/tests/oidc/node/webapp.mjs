@@ -1,0 +1,134 @@
+// The holder web app in a real browser, with a WebAuthn virtual authenticator: the holder
+// opens the link their wallet gave, creates a passkey, signs out and in again with it, signs
+// in at the sample platform and approves on the consent screen with the name ticked, sees the
+// disclosure in their history, withdraws the consent, and finally deletes their data. Each
+// page is screenshotted in Chinese and English.
+//
+// Environment: NETID_ISSUER (http://localhost:PORT, the service's public URL), LINK_URL,
+// RP_CLIENT_ID, RP_PRIVATE_JWK, RP_PORT, SCREENSHOTS, CHROMIUM.
+// Protocol with the test, one JSON line out at each step:
+//   {"event":"home","net_id":...}
+//   {"event":"signed_in","claims":{...}}
+//   {"event":"history","kinds":[...]}
+//   {"event":"profile","claims":{...}}              (after the withdrawal)
+//   {"event":"deleted","signed_in_after":bool}      then exit 0; any failure: exit 1
+import { claimsOn, env, hangUp, launchBrowser, say, startPlatform } from './sample-platform.mjs'
+
+const issuer = env('NETID_ISSUER')
+const screenshots = env('SCREENSHOTS')
+const platform = await startPlatform({
+  issuer,
+  clientId: env('RP_CLIENT_ID'),
+  privateJwk: JSON.parse(env('RP_PRIVATE_JWK')),
+  port: Number(env('RP_PORT')),
+})
+const browser = await launchBrowser()
+
+try {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+  const tab = await context.newPage()
+  // A platform authenticator with a PIN or biometric, which the holder always passes.
+  const cdp = await context.newCDPSession(tab)
+  await cdp.send('WebAuthn.enable')
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  })
+  // What goes wrong in the page shows in the test's output.
+  tab.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`))
+  tab.on('console', (message) => {
+    if (message.type() === 'error') process.stderr.write(`page console: ${message.text()}\n`)
+  })
+  const shot = (name) => tab.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
+  // Screenshots of the page in the language it is in, then in the other, and back.
+  const bothLanguages = async (name) => {
+    const first = (await tab.locator('html').getAttribute('lang')) === 'en' ? 'en' : 'zh'
+    const second = first === 'en' ? 'zh' : 'en'
+    await shot(`${name}-${first}`)
+    await tab.locator('#language').click()
+    await tab.waitForFunction((lang) => document.documentElement.lang.startsWith(lang), second)
+    await shot(`${name}-${second}`)
+    await tab.locator('#language').click()
+    await tab.waitForFunction((lang) => document.documentElement.lang.startsWith(lang), first)
+  }
+
+  // The link from the wallet; the page is in Chinese by default.
+  await tab.goto(env('LINK_URL'))
+  await tab.getByRole('button', { name: '创建通行密钥' }).waitFor()
+  await bothLanguages('webapp-link')
+  await tab.getByRole('button', { name: '创建通行密钥' }).click()
+  await tab.locator('#net-id').waitFor()
+  await bothLanguages('webapp-home')
+  say({ event: 'home', net_id: (await tab.locator('#net-id').textContent()).trim() })
+
+  // Signed out, then in again with the passkey alone.
+  await tab.getByRole('button', { name: '退出' }).click()
+  await tab.getByRole('button', { name: '用通行密钥登录' }).waitFor()
+  await bothLanguages('webapp-sign-in')
+  await tab.getByRole('button', { name: '用通行密钥登录' }).click()
+  await tab.locator('#net-id').waitFor()
+  await tab.locator('#language').click() // English from here on
+  await tab.getByRole('heading', { name: 'My Net ID' }).waitFor()
+
+  // The platform: the consent screen knows the holder is signed in and asks field by field.
+  await tab.goto(`${platform.url}/`)
+  await tab.getByRole('link', { name: 'Sign in with netid' }).click()
+  await tab.waitForURL(/\/oidc\/authorize\?/)
+  await shot('consent-signed-in-zh')
+  await tab.getByRole('link', { name: 'English' }).click()
+  await tab.waitForURL(/lang=en/)
+  await shot('consent-signed-in-en')
+  const nameBox = tab.getByRole('checkbox', { name: 'Name' })
+  if (await nameBox.isChecked()) throw new Error('a plaintext field was ticked by default')
+  await nameBox.check()
+  await tab.getByRole('button', { name: 'Approve and continue' }).click()
+  await tab.waitForURL(`${platform.url}/callback?**`)
+  await shot('platform-signed-in-with-passkey')
+  say({ event: 'signed_in', claims: await claimsOn(tab) })
+
+  // The history shows the disclosure.
+  await tab.goto(`${issuer}/app/#history`)
+  await tab.locator('li[data-kind="disclosure"]').first().waitFor()
+  await bothLanguages('webapp-history')
+  const kinds = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
+  say({ event: 'history', kinds })
+
+  // The notice, and the platform's published profile.
+  await tab.goto(`${issuer}/app/#notice`)
+  await tab.getByRole('heading', { name: 'Notice' }).waitFor()
+  await bothLanguages('webapp-notice')
+
+  // The consent, withdrawn from the home page; the platform's next request has no name.
+  await tab.goto(`${issuer}/app/#home`)
+  await tab.getByRole('button', { name: /^Withdraw: / }).click()
+  await tab.getByText('Withdrawn.').waitFor()
+  await tab.getByText('You have no live consent with any platform.').waitFor()
+  await bothLanguages('webapp-consent-withdrawn')
+  await tab.goto(`${platform.url}/profile`)
+  say({ event: 'profile', claims: await claimsOn(tab) })
+
+  // Deletion, with its consequences stated before the holder confirms.
+  await tab.goto(`${issuer}/app/#delete`)
+  await tab.getByRole('heading', { name: 'Delete my data' }).waitFor()
+  await bothLanguages('webapp-delete')
+  await tab.getByLabel('Type "delete my data" to confirm').fill('delete my data')
+  await tab.getByRole('button', { name: 'Delete for good' }).click()
+  await tab.getByRole('heading', { name: 'Your data is deleted.' }).waitFor()
+  await shot('webapp-deleted-en')
+  // The passkey no longer signs anyone in.
+  await tab.goto(`${issuer}/app/#home`)
+  await tab.getByRole('button', { name: 'Sign in with a passkey' }).click()
+  await tab.getByRole('status').filter({ hasText: 'Something went wrong' }).waitFor()
+  const signedInAfter = await tab.locator('#net-id').count()
+  say({ event: 'deleted', signed_in_after: signedInAfter > 0 })
+} finally {
+  await browser.close()
+  platform.close()
+  hangUp()
+}
