@@ -1171,23 +1171,7 @@ impl Store for PostgresStore {
                     what: "holder with this wallet key",
                 });
             }
-            execute(
-                transaction,
-                "DELETE FROM used_presentation_nonces WHERE expires_at < $1",
-                &[&now.0],
-                "purge nonces",
-            )?;
-            transaction
-                .execute(
-                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
-                     VALUES ($1, $2, $3)",
-                    &[
-                        &client_id,
-                        &nonce_index.as_bytes().as_slice(),
-                        &expires_at.0,
-                    ],
-                )
-                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            use_nonce_in(transaction, &client_id, &nonce_index, expires_at, now)?;
             append_log(transaction, &log_entry, Some(holder))?;
             // Consents live at this moment, read in the transaction that records the act.
             let disclosed = disclosable(transaction, holder, &client_id)?;
@@ -2253,23 +2237,7 @@ impl Store for PostgresStore {
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
         self.write("nonce", move |transaction| {
-            execute(
-                transaction,
-                "DELETE FROM used_presentation_nonces WHERE expires_at < $1",
-                &[&now.0],
-                "purge nonces",
-            )?;
-            transaction
-                .execute(
-                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
-                     VALUES ($1, $2, $3)",
-                    &[
-                        &client_id,
-                        &nonce_index.as_bytes().as_slice(),
-                        &expires_at.0,
-                    ],
-                )
-                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            use_nonce_in(transaction, &client_id, &nonce_index, expires_at, now)?;
             Ok(())
         })
         .await
@@ -2360,6 +2328,31 @@ impl Store for PostgresStore {
         })
         .await
     }
+}
+
+/// Marks `nonce_index` of `client_id` used until `expires_at`, purging expired ones first;
+/// [`Conflict::Nonce`] if it was used.
+fn use_nonce_in(
+    transaction: &mut Transaction<'_>,
+    client_id: &str,
+    nonce_index: &BlindIndex,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), Error> {
+    execute(
+        transaction,
+        "DELETE FROM used_presentation_nonces WHERE expires_at < $1",
+        &[&now.0],
+        "purge nonces",
+    )?;
+    transaction
+        .execute(
+            "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
+             VALUES ($1, $2, $3)",
+            &[&client_id, &nonce_index.as_bytes().as_slice(), &expires_at.0],
+        )
+        .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+    Ok(())
 }
 
 fn insert_ca_generation(

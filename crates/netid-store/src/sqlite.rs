@@ -1051,19 +1051,7 @@ impl Store for SqliteStore {
                     what: "holder with this wallet key",
                 });
             }
-            transaction
-                .execute(
-                    "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
-                    params![now.0],
-                )
-                .map_err(database("purge nonces"))?;
-            transaction
-                .execute(
-                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
-                     VALUES (?1, ?2, ?3)",
-                    params![client_id, nonce_index.as_bytes(), expires_at.0],
-                )
-                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            use_nonce_in(&transaction, &client_id, &nonce_index, expires_at, now)?;
             append_log(&transaction, &log_entry, Some(holder))?;
             // Consents live at this moment, read in the transaction that records the act.
             let disclosed = disclosable(&transaction, holder, &client_id)?;
@@ -2285,19 +2273,7 @@ impl Store for SqliteStore {
         let client_id = client_id.to_owned();
         self.run(move |connection| {
             let transaction = connection.transaction().map_err(database("begin nonce"))?;
-            transaction
-                .execute(
-                    "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
-                    params![now.0],
-                )
-                .map_err(database("purge nonces"))?;
-            transaction
-                .execute(
-                    "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
-                     VALUES (?1, ?2, ?3)",
-                    params![client_id, nonce_index.as_bytes(), expires_at.0],
-                )
-                .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+            use_nonce_in(&transaction, &client_id, &nonce_index, expires_at, now)?;
             transaction.commit().map_err(database("commit nonce"))
         })
         .await
@@ -2390,6 +2366,31 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// Marks `nonce_index` of `client_id` used until `expires_at`, purging expired ones first;
+/// [`Conflict::Nonce`] if it was used.
+fn use_nonce_in(
+    transaction: &Transaction<'_>,
+    client_id: &str,
+    nonce_index: &BlindIndex,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), Error> {
+    transaction
+        .execute(
+            "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
+            params![now.0],
+        )
+        .map_err(database("purge nonces"))?;
+    transaction
+        .execute(
+            "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
+             VALUES (?1, ?2, ?3)",
+            params![client_id, nonce_index.as_bytes(), expires_at.0],
+        )
+        .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use netid_proto::{
 use netid_store::{OidcClientRow, PlatformRow, Timestamp};
 use serde_json::{Value, json};
 
-use super::jwt::{ClientAssertion, check_client_assertion, check_dpop_proof};
+use super::jwt::{
+    ClientAssertion, DPOP_WINDOW, DpopProof, check_client_assertion, check_dpop_proof,
+};
 use super::{
     ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, IssuedCode, PushedRequest, REQUEST_LIFETIME,
     TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
@@ -274,6 +276,23 @@ async fn use_once(
     }
 }
 
+/// Checks a DPoP proof `(proof, method, url, access token)` of `client_id` and records its
+/// `jti` as used; a failure is an `error` (`invalid_dpop_proof`, or `invalid_token` at
+/// userinfo).
+async fn fresh_proof(
+    state: &AppState,
+    client_id: &str,
+    (proof, method, url, token): (&str, &str, &str, Option<&str>),
+    error: fn(&str) -> OauthError,
+) -> Result<DpopProof, OauthError> {
+    let now = state.clock.now().0;
+    let proof = check_dpop_proof(proof, method, url, token, now).map_err(error)?;
+    use_once(state, client_id, "dpop", &proof.jti, now + DPOP_WINDOW)
+        .await
+        .map_err(|failed| failed.unwrap_or_else(|| error("the DPoP proof was used before")))?;
+    Ok(proof)
+}
+
 /// A pushed authorization request (RFC 9126): checks it and returns its `request_uri` and
 /// lifetime.
 pub(crate) async fn push(
@@ -349,19 +368,16 @@ pub(crate) async fn push(
     let now = state.clock.now().0;
     let mut dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
     if let Some(proof) = dpop {
-        let proof = check_dpop_proof(proof, "POST", &url, None, now).map_err(OauthError::dpop)?;
+        let proof = fresh_proof(
+            state,
+            &platform.client_id,
+            (proof, "POST", &url, None),
+            OauthError::dpop,
+        )
+        .await?;
         if dpop_jkt.as_ref().is_some_and(|jkt| *jkt != proof.jkt) {
             return Err(OauthError::dpop("dpop_jkt and the DPoP proof's key differ"));
         }
-        use_once(
-            state,
-            &platform.client_id,
-            "dpop",
-            &proof.jti,
-            now + super::jwt::DPOP_WINDOW,
-        )
-        .await
-        .map_err(|e| e.unwrap_or_else(|| OauthError::dpop("the DPoP proof was used before")))?;
         dpop_jkt = Some(proof.jkt);
     }
     let handle = random_token()?;
@@ -604,7 +620,13 @@ pub(crate) async fn token(
     let redirect_uri = params.required("redirect_uri")?;
     let now = state.clock.now().0;
     let proof = dpop.ok_or_else(|| OauthError::dpop("a DPoP proof is required"))?;
-    let proof = check_dpop_proof(proof, "POST", &url, None, now).map_err(OauthError::dpop)?;
+    let proof = fresh_proof(
+        state,
+        &platform.client_id,
+        (proof, "POST", &url, None),
+        OauthError::dpop,
+    )
+    .await?;
     let key = digest_key(code);
     // Take the code: a second redemption finds it redeemed, and revokes the first's token.
     let taken = state.oidc.codes.update(&key, now, |issued| {
@@ -660,15 +682,6 @@ pub(crate) async fn token(
             "the DPoP key is not the one the request was bound to",
         ));
     }
-    use_once(
-        state,
-        &platform.client_id,
-        "dpop",
-        &proof.jti,
-        now + super::jwt::DPOP_WINDOW,
-    )
-    .await
-    .map_err(|e| e.unwrap_or_else(|| OauthError::dpop("the DPoP proof was used before")))?;
 
     let holder = state
         .store
@@ -795,22 +808,18 @@ pub(crate) async fn userinfo(
         .ok_or_else(|| OauthError::token("the access token is unknown or has expired"))?;
     let url = state.oidc.endpoint("/oidc/userinfo");
     let proof = dpop.ok_or_else(|| OauthError::token("a DPoP proof is required"))?;
-    let proof =
-        check_dpop_proof(proof, method, &url, Some(token), now).map_err(OauthError::token)?;
+    let proof = fresh_proof(
+        state,
+        &grant.client_id,
+        (proof, method, &url, Some(token)),
+        OauthError::token,
+    )
+    .await?;
     if proof.jkt != grant.jkt {
         return Err(OauthError::token(
             "the DPoP key is not the one the token is bound to",
         ));
     }
-    use_once(
-        state,
-        &grant.client_id,
-        "dpop",
-        &proof.jti,
-        now + super::jwt::DPOP_WINDOW,
-    )
-    .await
-    .map_err(|e| e.unwrap_or_else(|| OauthError::token("the DPoP proof was used before")))?;
     let gone = || OauthError::token("the holder or the platform is gone");
     let platform = state
         .store
