@@ -79,23 +79,25 @@ pub(crate) async fn verify(
         state,
         platform,
         &holder,
-        nonce_index,
-        expires_at,
+        (nonce_index, expires_at),
         &presentation.predicates,
+        None,
     )
     .await
 }
 
 /// Records a verification of `holder` by `platform` under the one-time `nonce_index` (used
 /// until `expires_at`) and answers it: what `/v1/platform/verify` and the OpenID Connect token
-/// endpoint tell a platform. Refused for a child under 14 without a guardian on record.
+/// endpoint tell a platform. Plaintext fields go as the holder's live consents allow, and only
+/// those `asked` when the platform named them (an OpenID Connect scope). Refused for a child
+/// under 14 without a guardian on record.
 pub(crate) async fn record(
     state: &AppState,
     platform: &PlatformRow,
     holder: &HolderRow,
-    nonce_index: netid_store::BlindIndex,
-    expires_at: Timestamp,
+    (nonce_index, expires_at): (netid_store::BlindIndex, Timestamp),
     predicates: &[Predicate],
+    asked: Option<Vec<String>>,
 ) -> Result<VerifyResponse, Error> {
     // Every refusal comes before the verification is recorded: a refused act is not logged.
     let today = state.clock.today()?;
@@ -131,6 +133,7 @@ pub(crate) async fn record(
             holder.wallet_key.fingerprint.clone(),
             log_entry,
             disclosure_entry,
+            asked,
             now,
         )
         .await

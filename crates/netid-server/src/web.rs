@@ -32,8 +32,12 @@ pub(crate) struct Web {
     pub(crate) https: bool,
     public_url: String,
     challenges: Pending<()>,
-    links: Pending<HolderId>,
-    sessions: Pending<HolderId>,
+    /// Links by digest: the holder and the wallet key that asked (a recovery voids them).
+    links: Pending<(HolderId, Vec<u8>)>,
+    /// Signed link requests seen, by digest of their signature: each makes one link.
+    link_requests: Pending<()>,
+    /// Sessions by digest: the holder and their wallet key at sign-in (a recovery ends them).
+    sessions: Pending<(HolderId, Vec<u8>)>,
 }
 
 impl Web {
@@ -45,6 +49,7 @@ impl Web {
             public_url: public_url.trim_end_matches('/').to_owned(),
             challenges: Pending::default(),
             links: Pending::default(),
+            link_requests: Pending::default(),
             sessions: Pending::default(),
         }
     }
@@ -101,12 +106,28 @@ pub(crate) async fn link(
         &request.signature,
     )
     .await?;
-    let code = random_token()?;
     let now = state.clock.now().0;
+    // A signed request is fresh for the freshness window either side of now: remember it as
+    // long, so that a captured one makes no second link.
+    let window = crate::state::FRESHNESS_WINDOW_SECONDS;
+    if !state.web.link_requests.insert_new(
+        digest_key(&request.signature),
+        (),
+        now + 2 * window,
+        now,
+    ) {
+        return Err(Refusal::InvalidField {
+            field: "signature",
+            reason: "this signed request was used already; sign a new one".to_owned(),
+        }
+        .into());
+    }
+    let code = random_token()?;
+    let linked = (holder.id, holder.wallet_key.fingerprint.clone());
     if !state
         .web
         .links
-        .insert(digest_key(&code), holder.id, now + LINK_LIFETIME, now)
+        .insert(digest_key(&code), linked, now + LINK_LIFETIME, now)
     {
         return Err(Error::Internal("too many pending passkey links"));
     }
@@ -136,14 +157,12 @@ pub(crate) fn challenge(state: &AppState) -> Result<Challenge, Error> {
     })
 }
 
-/// Takes a challenge: each is answered once.
+/// Takes a challenge: each is answered once, before it expires.
 fn take_challenge(state: &AppState, challenge: &str) -> Result<(), Refusal> {
-    let now = state.clock.now().0;
     state
         .web
         .challenges
-        .get(challenge, now)
-        .and_then(|()| state.web.challenges.remove(challenge))
+        .take(challenge, state.clock.now().0)
         .ok_or_else(|| passkey_refusal("the challenge is unknown, used or expired; try again"))
 }
 
@@ -175,9 +194,20 @@ pub(crate) async fn register(
     let rp = relying_party(state)?;
     take_challenge(state, &registration.challenge)?;
     let link = digest_key(&registration.link);
-    let holder = state.web.links.remove(&link).ok_or_else(|| {
-        passkey_refusal("the link is unknown, used or expired; ask your wallet for a new one")
-    })?;
+    let (holder, wallet_key) = state
+        .web
+        .links
+        .take(&link, state.clock.now().0)
+        .ok_or_else(|| {
+            passkey_refusal("the link is unknown, used or expired; ask your wallet for a new one")
+        })?;
+    // The holder as the link was made: not deleted, no recovery since.
+    let holder = state
+        .store
+        .holder(holder)
+        .await?
+        .filter(|row| row.wallet_key.fingerprint == wallet_key)
+        .ok_or(Refusal::Unauthenticated)?;
     let credential_id = bytes(&registration.credential_id, "credential_id")?;
     let credential = webauthn::check_registration(
         rp,
@@ -193,7 +223,7 @@ pub(crate) async fn register(
         .store
         .add_passkey(PasskeyRow {
             credential_id,
-            holder,
+            holder: holder.id,
             spki: credential.spki,
             sign_count: i64::from(credential.sign_count),
             created_at: state.clock.now(),
@@ -207,7 +237,7 @@ pub(crate) async fn register(
             other => other.into(),
         })?;
     tracing::info!(target: "netid::security", event = "passkey_added");
-    start_session(state, holder)
+    start_session(state, &holder)
 }
 
 /// Signs in with a passkey; returns a session.
@@ -238,33 +268,49 @@ pub(crate) async fn sign_in(state: &AppState, assertion: Assertion) -> Result<St
     state
         .store
         .use_passkey(&credential_id, i64::from(count))
-        .await?;
-    start_session(state, passkey.holder)
+        .await
+        .map_err(|error| match error {
+            // Another sign-in with the same counter got there first: a clone, or a replay.
+            netid_store::Error::NotFound { .. } => refused(),
+            other => other.into(),
+        })?;
+    let holder = state
+        .store
+        .holder(passkey.holder)
+        .await?
+        .ok_or_else(refused)?;
+    start_session(state, &holder)
 }
 
-fn start_session(state: &AppState, holder: HolderId) -> Result<String, Error> {
+fn start_session(state: &AppState, holder: &HolderRow) -> Result<String, Error> {
     let token = random_token()?;
     let now = state.clock.now().0;
+    let signed_in = (holder.id, holder.wallet_key.fingerprint.clone());
     if !state
         .web
         .sessions
-        .insert(digest_key(&token), holder, now + SESSION_LIFETIME, now)
+        .insert(digest_key(&token), signed_in, now + SESSION_LIFETIME, now)
     {
         return Err(Error::Internal("too many sessions"));
     }
     Ok(token)
 }
 
-/// The holder of a session token, if the session is current and the holder not deleted.
+/// The holder of a session token, if the session is current, the holder not deleted and
+/// their wallet key what it was at sign-in (a recovery ends every session).
 pub(crate) async fn holder_of(state: &AppState, token: &str) -> Result<Option<HolderRow>, Error> {
-    let Some(holder) = state
+    let Some((holder, wallet_key)) = state
         .web
         .sessions
         .get(&digest_key(token), state.clock.now().0)
     else {
         return Ok(None);
     };
-    Ok(state.store.holder(holder).await?)
+    Ok(state
+        .store
+        .holder(holder)
+        .await?
+        .filter(|row| row.wallet_key.fingerprint == wallet_key))
 }
 
 /// Ends a session.

@@ -143,7 +143,7 @@ pub trait Store: Send + Sync + 'static {
     /// the holder's current wallet key and makes `new_key` current, records the guardianship
     /// (if any), appends `log_entry` as an entry of the holder, carries out `revocations`
     /// of the holder's certificates (each appending its entry if it revoked something), and,
-    /// when the key changes, revokes all of the holder's Net Certificates.
+    /// when the key changes, revokes all of the holder's Net Certificates and forgets their passkeys.
     #[allow(clippy::too_many_arguments)]
     async fn replace_wallet_key(
         &self,
@@ -188,8 +188,8 @@ pub trait Store: Send + Sync + 'static {
     /// Records a verification of `holder` (whose current wallet key is still `wallet_key`, and
     /// who is not deleted) by `client_id`, in one transaction: the presentation nonce is used
     /// until `expires_at`, `log_entry` is appended as an entry of the holder, and, when fields
-    /// are disclosable to the platform at that moment, `disclosure_entry` too; returns those
-    /// fields. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before,
+    /// are disclosable to the platform at that moment (and among `asked`, when the platform
+    /// named the fields it wants), `disclosure_entry` too; returns those fields. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before,
     /// [`Error::NotFound`] if the holder changed. Expired nonces are purged on the way.
     #[allow(clippy::too_many_arguments)]
     async fn record_verification(
@@ -201,6 +201,7 @@ pub trait Store: Send + Sync + 'static {
         wallet_key: Vec<u8>,
         log_entry: Vec<u8>,
         disclosure_entry: Vec<u8>,
+        asked: Option<Vec<String>>,
         now: Timestamp,
     ) -> Result<Vec<String>, Error>;
 
@@ -439,7 +440,9 @@ pub trait Store: Send + Sync + 'static {
     /// The passkey with `credential_id`, if its holder is not deleted.
     async fn passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRow>, Error>;
 
-    /// Records a sign-in with a passkey: its counter is now `sign_count`.
+    /// Records a sign-in with a passkey: its counter is now `sign_count`, which must be above
+    /// the stored one unless it is 0 (an authenticator without a counter);
+    /// [`Error::NotFound`] otherwise, or if there is no such passkey.
     async fn use_passkey(&self, credential_id: &[u8], sign_count: i64) -> Result<(), Error>;
 
     /// `holder`'s live consents, by platform and field.

@@ -1005,6 +1005,13 @@ impl Store for PostgresStore {
                     &[&holder.0, &at.0],
                     "revoke net certificates",
                 )?;
+                // Nor any passkey added with it (a thief may have added one).
+                execute(
+                    transaction,
+                    "DELETE FROM passkeys WHERE holder_id = $1",
+                    &[&holder.0],
+                    "forget passkeys",
+                )?;
             }
             record_guardianship(transaction, holder, guardian, at)?;
             append_log(transaction, &log_entry, Some(holder))?;
@@ -1153,6 +1160,7 @@ impl Store for PostgresStore {
         wallet_key: Vec<u8>,
         log_entry: Vec<u8>,
         disclosure_entry: Vec<u8>,
+        asked: Option<Vec<String>>,
         now: Timestamp,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
@@ -1174,7 +1182,10 @@ impl Store for PostgresStore {
             use_nonce_in(transaction, &client_id, &nonce_index, expires_at, now)?;
             append_log(transaction, &log_entry, Some(holder))?;
             // Consents live at this moment, read in the transaction that records the act.
-            let disclosed = disclosable(transaction, holder, &client_id)?;
+            let mut disclosed = disclosable(transaction, holder, &client_id)?;
+            if let Some(asked) = &asked {
+                disclosed.retain(|field| asked.contains(field));
+            }
             if !disclosed.is_empty() {
                 append_log(transaction, &disclosure_entry, Some(holder))?;
             }
@@ -2296,7 +2307,8 @@ impl Store for PostgresStore {
         self.write("passkey use", move |transaction| {
             let changed = transaction
                 .execute(
-                    "UPDATE passkeys SET sign_count = $2 WHERE credential_id = $1",
+                    "UPDATE passkeys SET sign_count = $2 \
+                     WHERE credential_id = $1 AND (sign_count < $2 OR $2 = 0)",
                     &[&credential_id, &sign_count],
                 )
                 .map_err(database("use passkey"))?;
@@ -2349,7 +2361,11 @@ fn use_nonce_in(
         .execute(
             "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
              VALUES ($1, $2, $3)",
-            &[&client_id, &nonce_index.as_bytes().as_slice(), &expires_at.0],
+            &[
+                &client_id,
+                &nonce_index.as_bytes().as_slice(),
+                &expires_at.0,
+            ],
         )
         .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
     Ok(())

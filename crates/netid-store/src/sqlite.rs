@@ -866,6 +866,13 @@ impl Store for SqliteStore {
                         params![holder.0, at.0],
                     )
                     .map_err(database("revoke net certificates"))?;
+                // Nor any passkey added with it (a thief may have added one).
+                transaction
+                    .execute(
+                        "DELETE FROM passkeys WHERE holder_id = ?1",
+                        params![holder.0],
+                    )
+                    .map_err(database("forget passkeys"))?;
             }
             record_guardianship(&transaction, holder, guardian, at)?;
             append_log(&transaction, &log_entry, Some(holder))?;
@@ -1029,6 +1036,7 @@ impl Store for SqliteStore {
         wallet_key: Vec<u8>,
         log_entry: Vec<u8>,
         disclosure_entry: Vec<u8>,
+        asked: Option<Vec<String>>,
         now: Timestamp,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
@@ -1054,7 +1062,10 @@ impl Store for SqliteStore {
             use_nonce_in(&transaction, &client_id, &nonce_index, expires_at, now)?;
             append_log(&transaction, &log_entry, Some(holder))?;
             // Consents live at this moment, read in the transaction that records the act.
-            let disclosed = disclosable(&transaction, holder, &client_id)?;
+            let mut disclosed = disclosable(&transaction, holder, &client_id)?;
+            if let Some(asked) = &asked {
+                disclosed.retain(|field| asked.contains(field));
+            }
             if !disclosed.is_empty() {
                 append_log(&transaction, &disclosure_entry, Some(holder))?;
             }
@@ -2332,7 +2343,8 @@ impl Store for SqliteStore {
         self.run(move |connection| {
             let changed = connection
                 .execute(
-                    "UPDATE passkeys SET sign_count = ?2 WHERE credential_id = ?1",
+                    "UPDATE passkeys SET sign_count = ?2 \
+                     WHERE credential_id = ?1 AND (sign_count < ?2 OR ?2 = 0)",
                     params![credential_id, sign_count],
                 )
                 .map_err(database("use passkey"))?;

@@ -91,10 +91,11 @@ impl IntoResponse for OauthError {
             axum::Json(json!({ "error": self.error, "error_description": self.description })),
         )
             .into_response();
-        if self.status == StatusCode::UNAUTHORIZED && self.error == "invalid_token" {
+        if self.status == StatusCode::UNAUTHORIZED && self.error != "invalid_client" {
             // RFC 9449 §7.1: the scheme, the error and the algorithms accepted.
             let challenge = format!(
-                "DPoP error=\"invalid_token\", error_description=\"{}\", algs=\"ES256 SM2SM3\"",
+                "DPoP error=\"{}\", error_description=\"{}\", algs=\"ES256 SM2SM3\"",
+                self.error,
                 self.description.replace('"', "'")
             );
             if let Ok(value) = HeaderValue::from_str(&challenge) {

@@ -65,6 +65,11 @@ impl OauthError {
     pub(crate) fn token(description: &str) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description)
     }
+
+    /// A bad DPoP proof at a resource (userinfo): 401 with a challenge (RFC 9449 §7.1).
+    fn resource_proof(description: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_dpop_proof", description)
+    }
 }
 
 impl From<Error> for OauthError {
@@ -287,7 +292,9 @@ async fn fresh_proof(
 ) -> Result<DpopProof, OauthError> {
     let now = state.clock.now().0;
     let proof = check_dpop_proof(proof, method, url, token, now).map_err(error)?;
-    use_once(state, client_id, "dpop", &proof.jti, now + DPOP_WINDOW)
+    // Kept as long as the proof could pass the time check (its `iat` may be ahead of us).
+    let expires_at = proof.issued_at.max(now) + DPOP_WINDOW;
+    use_once(state, client_id, "dpop", &proof.jti, expires_at)
         .await
         .map_err(|failed| failed.unwrap_or_else(|| error("the DPoP proof was used before")))?;
     Ok(proof)
@@ -547,6 +554,7 @@ fn answer(
             approved_at: now,
             expires_at: now + CODE_LIFETIME,
             redeemed_for: None,
+            reused: false,
         };
         // A redeemed code is kept a while longer, so that its reuse revokes its token.
         if !state
@@ -628,16 +636,24 @@ pub(crate) async fn token(
     )
     .await?;
     let key = digest_key(code);
-    // Take the code: a second redemption finds it redeemed, and revokes the first's token.
+    // Take the code (only its own client can): a second redemption finds it redeemed and
+    // revokes the first's token, or, while the first is still under way, makes it fail.
     let taken = state.oidc.codes.update(&key, now, |issued| {
+        if issued.request.client_id != platform.client_id {
+            return None;
+        }
         let first = issued.redeemed_for.is_none();
         if first {
             issued.redeemed_for = Some(String::new());
+        } else {
+            issued.reused = true;
         }
-        (first, issued.clone())
+        Some((first, issued.clone()))
     });
-    let Some((first, issued)) = taken else {
-        return Err(OauthError::grant("the code is unknown or has expired"));
+    let Some(Some((first, issued))) = taken else {
+        return Err(OauthError::grant(
+            "the code is unknown, expired or issued to another client",
+        ));
     };
     if !first {
         if let Some(token) = issued.redeemed_for.as_deref().filter(|t| !t.is_empty()) {
@@ -649,9 +665,6 @@ pub(crate) async fn token(
         ));
     }
     let request = &issued.request;
-    if request.client_id != platform.client_id {
-        return Err(OauthError::grant("the code was issued to another client"));
-    }
     if issued.expires_at <= now {
         return Err(OauthError::grant("the code has expired"));
     }
@@ -697,13 +710,20 @@ pub(crate) async fn token(
         &platform.client_id,
         &format!("oidc-code:{key}"),
     );
+    // Plaintext fields only as the scope asked, and as the holder consented.
+    let asked: Vec<String> = request
+        .scopes
+        .iter()
+        .filter(|scope| crate::grants::GRANTABLE_FIELDS.contains(&scope.as_str()))
+        .cloned()
+        .collect();
     let answer = crate::verification::record(
         state,
         &platform,
         &holder,
-        code_index,
-        Timestamp(issued.expires_at),
+        (code_index, Timestamp(issued.expires_at)),
         &predicates,
+        Some(asked),
     )
     .await?;
     let fields: Vec<String> = answer.claims.keys().cloned().collect();
@@ -723,9 +743,17 @@ pub(crate) async fn token(
     {
         return Err(busy());
     }
-    state.oidc.codes.update(&key, now, |issued| {
-        issued.redeemed_for = Some(token_key);
+    let reused = state.oidc.codes.update(&key, now, |issued| {
+        issued.redeemed_for = Some(token_key.clone());
+        issued.reused
     });
+    if reused != Some(false) {
+        // Redeemed again while this redemption was under way: no token for either.
+        state.oidc.tokens.remove(&token_key);
+        return Err(OauthError::grant(
+            "the code was already used; its tokens are revoked",
+        ));
+    }
     let mut claims = claims(&answer);
     claims.insert("iss".to_owned(), json!(state.oidc.issuer));
     claims.insert("aud".to_owned(), json!(platform.client_id));
@@ -797,8 +825,9 @@ pub(crate) async fn userinfo(
     dpop: Option<&str>,
 ) -> Result<Value, OauthError> {
     let token = authorization
-        .and_then(|value| value.strip_prefix("DPoP "))
-        .map(str::trim)
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("DPoP"))
+        .map(|(_, token)| token.trim())
         .ok_or_else(|| OauthError::token("send the access token as Authorization: DPoP <token>"))?;
     let now = state.clock.now().0;
     let grant = state
@@ -812,7 +841,7 @@ pub(crate) async fn userinfo(
         state,
         &grant.client_id,
         (proof, method, &url, Some(token)),
-        OauthError::token,
+        OauthError::resource_proof,
     )
     .await?;
     if proof.jkt != grant.jkt {

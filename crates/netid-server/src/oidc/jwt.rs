@@ -105,6 +105,7 @@ pub(crate) fn public_jwk(key: &Map<String, Value>) -> Option<VerifyingKey> {
 pub(crate) struct DpopProof {
     pub(crate) jkt: String,
     pub(crate) jti: String,
+    pub(crate) issued_at: i64,
 }
 
 /// Checks a DPoP proof for a request of `method` to `url` at `now`; with `access_token`, that
@@ -151,7 +152,11 @@ pub(crate) fn check_dpop_proof(
     }
     let jti = jti(claims).ok_or("the DPoP proof needs a jti of 1 to 256 characters")?;
     let jkt = netid_sdjwt::thumbprint(&key.to_jwk());
-    Ok(DpopProof { jkt, jti })
+    Ok(DpopProof {
+        jkt,
+        jti,
+        issued_at: issued,
+    })
 }
 
 fn string<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a str> {

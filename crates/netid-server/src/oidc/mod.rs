@@ -77,6 +77,8 @@ pub(crate) struct IssuedCode {
     pub(crate) expires_at: i64,
     /// The access token it was redeemed for (its digest), once redeemed.
     pub(crate) redeemed_for: Option<String>,
+    /// Whether a second redemption was tried.
+    pub(crate) reused: bool,
 }
 
 /// What an access token lets its DPoP key holder read at the userinfo endpoint.
@@ -231,7 +233,16 @@ impl<T> Default for Pending<T> {
 impl<T: Clone> Pending<T> {
     /// Keeps `value` under `key` until `expires_at`; `false` when too many are pending.
     pub(crate) fn insert(&self, key: String, value: T, expires_at: i64, now: i64) -> bool {
-        let mut entries = self.lock();
+        Self::insert_into(&mut self.lock(), key, value, expires_at, now)
+    }
+
+    fn insert_into(
+        entries: &mut HashMap<String, (i64, T)>,
+        key: String,
+        value: T,
+        expires_at: i64,
+        now: i64,
+    ) -> bool {
         if entries.len() >= MAX_PENDING / 2 {
             entries.retain(|_, (expiry, _)| *expiry > now);
         }
@@ -265,6 +276,27 @@ impl<T: Clone> Pending<T> {
     /// Removes the value under `key`.
     pub(crate) fn remove(&self, key: &str) -> Option<T> {
         self.lock().remove(key).map(|(_, value)| value)
+    }
+
+    /// Removes and returns the value under `key` if it has not expired (a one-time value).
+    pub(crate) fn take(&self, key: &str, now: i64) -> Option<T> {
+        let mut entries = self.lock();
+        let (expiry, _) = entries.get(key)?;
+        if *expiry <= now {
+            entries.remove(key);
+            return None;
+        }
+        entries.remove(key).map(|(_, value)| value)
+    }
+
+    /// Keeps `value` under `key` until `expires_at` unless a current value is there already;
+    /// `false` if one was (or too many are pending).
+    pub(crate) fn insert_new(&self, key: String, value: T, expires_at: i64, now: i64) -> bool {
+        let mut entries = self.lock();
+        if entries.get(&key).is_some_and(|(expiry, _)| *expiry > now) {
+            return false;
+        }
+        Self::insert_into(&mut entries, key, value, expires_at, now)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, T)>> {
@@ -307,6 +339,13 @@ mod tests {
         assert_eq!(pending.update("a", 100, |value| *value), None);
         assert_eq!(pending.remove("a"), Some(2));
         assert_eq!(pending.get("a", 0), None);
+        // One-time values: taken once, and not once expired.
+        assert!(pending.insert("b".to_owned(), 3, 100, 0));
+        assert!(!pending.insert_new("b".to_owned(), 4, 100, 0));
+        assert_eq!(pending.take("b", 100), None);
+        assert!(pending.insert_new("b".to_owned(), 5, 200, 100));
+        assert_eq!(pending.take("b", 150), Some(5));
+        assert_eq!(pending.take("b", 150), None);
     }
 
     #[test]

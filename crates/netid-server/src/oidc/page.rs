@@ -59,8 +59,8 @@ pub(crate) fn consent_screen(screen: &Screen<'_>) -> String {
         )
         .to_owned(),
         t(
-            "一个仅用于该平台的假名（不是您的网号）",
-            "A pseudonym for this platform alone (not your Net ID)",
+            "一个专属于该平台的假名（不是您的网号；同一机构在其公开说明中列出的平台看到同一个）",
+            "A pseudonym for this platform (not your Net ID; the same one only at platforms of its organisation that its published profile lists)",
         )
         .to_owned(),
     ];

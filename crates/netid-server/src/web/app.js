@@ -91,11 +91,16 @@ function fail(error) {
 const when = (seconds) => new Date(seconds * 1000).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB')
 const fieldName = (field) => t('fields')[field] ?? field
 
-// Where to go after signing in: a path of this site only (the consent screen sends holders here).
+// Where to go after signing in: back to a consent screen of this service, nowhere else.
 function returnPath() {
   const match = location.hash.match(/^#return=(.+)$/)
-  const path = match ? decodeURIComponent(match[1]) : null
-  return path && path.startsWith('/') && !path.startsWith('//') ? path : null
+  if (!match) return null
+  try {
+    const target = new URL(decodeURIComponent(match[1]), location.origin)
+    return target.origin === location.origin && target.pathname === '/oidc/authorize' ? target.pathname + target.search : null
+  } catch {
+    return null
+  }
 }
 
 async function signIn() {

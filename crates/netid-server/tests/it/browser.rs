@@ -248,12 +248,9 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     let enrolled = client
         .enroll_ok(&wallet.enroll_request(&world.people.adult))
         .await;
+    let request = wallet.passkey_link_request();
     let link: netid_proto::PasskeyLinkResponse = client
-        .post(
-            "/v1/holders/passkeys/link",
-            None,
-            &wallet.passkey_link_request(),
-        )
+        .post("/v1/holders/passkeys/link", None, &request)
         .await
         .json();
     assert!(
@@ -261,6 +258,11 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
         "{}",
         link.url
     );
+    // A captured signed request makes no second link.
+    client
+        .post("/v1/holders/passkeys/link", None, &request)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
 
     let mut browser = Browser::start("webapp.mjs", &rp, &issuer, port, &[("LINK_URL", &link.url)]);
     let home = browser.next_event().await;

@@ -207,6 +207,27 @@ async fn a_platform_signs_a_holder_in_and_gets_the_pairwise_sub_and_only_what_wa
         assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
     }
 
+    // A sign-in whose scope does not name the field gets none, consent or not.
+    let unnamed = rp.start("openid").await;
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&unnamed.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let tokens_without: Value = rp
+        .redeem(
+            &query(&decided.redirect_to)["code"],
+            &unnamed.verifier,
+            &rp.dpop,
+        )
+        .await
+        .json();
+    let claims_without = rp
+        .id_token_claims(tokens_without["id_token"].as_str().unwrap())
+        .await;
+    assert!(claims_without.get("name").is_none(), "{claims_without}");
+    assert_eq!(claims_without["sub"], verified.subject);
+
     // Withdrawn at once: userinfo leaves the name out, and the next sign-in has none.
     let withdrawn = client
         .post(
@@ -387,6 +408,29 @@ async fn the_provider_refuses_what_fapi_forbids_and_changes_nothing() {
         .await
         .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
 
+    // Another client cannot redeem (or burn) this client's code.
+    let theirs = rp.start("openid").await;
+    let answered = decide(
+        client,
+        &wallet.oidc_decision(&theirs.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let their_code = query(&answered.redirect_to)["code"].clone();
+    let other = Rp::register(client, "OIDC Other Shop").await;
+    oauth_error(
+        &other
+            .redeem(&their_code, &theirs.verifier, &other.dpop)
+            .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+    assert_eq!(
+        rp.redeem(&their_code, &theirs.verifier, &rp.dpop)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
     // The token request: wrong verifier, no DPoP proof, another DPoP key than at PAR.
     let decided = decide(
         client,
@@ -440,7 +484,12 @@ async fn the_provider_refuses_what_fapi_forbids_and_changes_nothing() {
     .await;
     oauth_error(&bearer, StatusCode::UNAUTHORIZED, "invalid_token");
 
-    // None of these refusals reached the holder's history.
+    // None of these refusals reached the holder's history: one verification, the one code
+    // its own client redeemed.
     let kinds = client.log_kinds(&wallet).await;
-    assert!(!kinds.contains(&EntryKind::Verification), "{kinds:?}");
+    let verifications = kinds
+        .iter()
+        .filter(|kind| **kind == EntryKind::Verification)
+        .count();
+    assert_eq!(verifications, 1, "{kinds:?}");
 }

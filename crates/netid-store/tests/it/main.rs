@@ -457,6 +457,7 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire(st
             vec![1; 32],
             leaf(),
             leaf(),
+            None,
             T0,
         )
         .await
@@ -470,6 +471,7 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire(st
             vec![1; 32],
             leaf(),
             leaf(),
+            None,
             T0,
         )
         .await
@@ -490,6 +492,7 @@ async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire(st
             vec![1; 32],
             leaf(),
             leaf(),
+            None,
             Timestamp(T0.0 + 301),
         )
         .await
@@ -1320,15 +1323,28 @@ async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &dyn Store) {
         store.passkey(&[7; 16]).await.unwrap().unwrap().sign_count,
         5
     );
+    // A counter that does not grow is refused (a clone, or a race of two sign-ins).
+    assert!(matches!(
+        store.use_passkey(&[7; 16], 5).await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
     assert!(matches!(
         store.use_passkey(&[8; 16], 1).await.unwrap_err(),
         Error::NotFound { .. }
     ));
     assert_eq!(store.passkey(&[8; 16]).await.unwrap(), None);
+    // A recovery with a new wallet key forgets the passkeys (the lost wallet's holder may
+    // have added one); the holder adds them again.
+    store
+        .replace_wallet_key(holder, wallet_key(2), None, None, leaf(), vec![], T0)
+        .await
+        .unwrap();
+    assert_eq!(store.passkey(&[7; 16]).await.unwrap(), None);
+    store.add_passkey(passkey.clone()).await.unwrap();
     store
         .delete_holder(
             holder,
-            vec![1; 32],
+            vec![2; 32],
             "cessation_of_operation".to_owned(),
             leaf(),
             T0,
