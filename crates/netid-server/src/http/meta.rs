@@ -300,7 +300,7 @@ fn web_paths(public: &Value) -> Value {
         "/app/api/passkeys": {"post": call("Adds a passkey (ES256, user verification required) with a link from the wallet; starts a session (cookie)", public)},
         "/app/api/session": {"post": call("Signs in with a passkey; starts a session (cookie, 30 minutes)", public)},
         "/app/api/logout": {"post": call("Ends the session", &session)},
-        "/app/api/me": {"get": call("The holder's Net ID and live consents", &session)},
+        "/app/api/me": {"get": call("The holder's Net ID, certificates and live consents", &session)},
         "/app/api/history": {"get": call("The holder's log entries with inclusion proofs (as POST /v1/holders/log)", &session)},
         "/app/api/consents/withdraw": {"post": call("Withdraws consents: {client_id, fields}", &session)},
         "/app/api/delete": {"post": call("Deletes the holder's data: {confirm: \"delete my data\"}", &session)},

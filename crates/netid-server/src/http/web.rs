@@ -205,7 +205,7 @@ async fn sign_out(State(state): State<AppState>, session: Session) -> Response {
     response
 }
 
-/// The holder's Net ID and live consents, each with the platform's name.
+/// The holder's Net ID, certificates and live consents (each with the platform's name).
 async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
     let holder = &session.holder;
     let net_id = personal::net_id(&state.keys.master, holder)?;
@@ -219,11 +219,27 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
             "given_at": consent.given_at.0,
         }));
     }
+    let certificates: Vec<Value> = state
+        .store
+        .holder_certificates(holder.id)
+        .await?
+        .into_iter()
+        .map(|certificate| {
+            json!({
+                "serial": hex::encode(&certificate.serial),
+                "profile": certificate.profile,
+                "issued_at": certificate.issued_at.0,
+                "not_after": certificate.not_after.0,
+                "revoked": certificate.revoked.is_some(),
+            })
+        })
+        .collect();
     let age = personal::age(&state.keys.master, holder, state.clock.today()?)?;
     Ok(Json(json!({
         "net_id": net_id.expose_grouped(),
         "minor": age < crate::enrollment::ADULT_AGE,
         "consents": consents,
+        "certificates": certificates,
     })))
 }
 

@@ -8,6 +8,7 @@ const TEXT = {
     sign_in_title: '登录', sign_in_text: '用您在本设备上的通行密钥登录。', sign_in: '用通行密钥登录',
     link_title: '添加通行密钥', link_text: '您的钱包给了这个一次性链接。创建通行密钥后，您就可以在这个浏览器中登录同一个网号。', link: '创建通行密钥',
     no_passkey: '还没有通行密钥？在钱包中运行 netid wallet link-browser，并在此浏览器中打开它给出的链接。',
+    certificates_title: '我的证书', no_certificates: '您还没有证书（netid wallet certificate 申请）。', serial: '序列号', profile_kind: '用途', valid_until: '有效期至', state: '状态', revoked: '已吊销', valid: '有效',
     home_title: '我的网号', net_id: '网号', consents_title: '我的同意', no_consents: '您没有给任何平台有效的同意。',
     platform: '平台', field: '信息', given: '同意时间', withdraw: '撤回', withdrawn: '已撤回。', profile: '公开说明',
     history_title: '历史记录', history_text: '每一次核验、披露、同意和撤回都记入公开透明日志。以下是属于您的条目。',
@@ -27,6 +28,7 @@ const TEXT = {
     sign_in_title: 'Sign in', sign_in_text: 'Sign in with the passkey on this device.', sign_in: 'Sign in with a passkey',
     link_title: 'Add a passkey', link_text: 'Your wallet gave you this one-time link. Once you create a passkey, you can sign in to the same Net ID in this browser.', link: 'Create a passkey',
     no_passkey: 'No passkey yet? Run netid wallet link-browser in your wallet and open the link it gives in this browser.',
+    certificates_title: 'My certificates', no_certificates: 'You have no certificates yet (netid wallet certificate asks for one).', serial: 'Serial', profile_kind: 'Use', valid_until: 'Valid until', state: 'State', revoked: 'revoked', valid: 'valid',
     home_title: 'My Net ID', net_id: 'Net ID', consents_title: 'My consents', no_consents: 'You have no live consent with any platform.',
     platform: 'Platform', field: 'Field', given: 'Given', withdraw: 'Withdraw', withdrawn: 'Withdrawn.', profile: 'published profile',
     history_title: 'History', history_text: 'Every verification, disclosure, consent and withdrawal is in the public transparency log. These are your entries.',
@@ -187,7 +189,12 @@ async function home() {
   const consents = rows.length
     ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('platform'), t('field'), t('given'), ''].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows))
     : el('p', {}, t('no_consents'))
-  show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents)
+  const certificateRows = me.certificates.map((certificate) =>
+    el('tr', {}, el('td', {}, certificate.serial.slice(0, 16) + '…'), el('td', {}, certificate.profile), el('td', {}, when(certificate.not_after)), el('td', {}, certificate.revoked ? t('revoked') : t('valid'))))
+  const certificates = certificateRows.length
+    ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('serial'), t('profile_kind'), t('valid_until'), t('state')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...certificateRows))
+    : el('p', {}, t('no_certificates'))
+  show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates)
 }
 
 function entryItem(entry, size) {

@@ -75,6 +75,7 @@ try {
   await tab.locator('#net-id').waitFor()
   await tab.locator('#language').click() // English from here on
   await tab.getByRole('heading', { name: 'My Net ID' }).waitFor()
+  await tab.getByRole('heading', { name: 'My certificates' }).waitFor()
 
   // The platform: the consent screen knows the holder is signed in and asks field by field.
   await tab.goto(`${platform.url}/`)
