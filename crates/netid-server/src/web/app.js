@@ -5,6 +5,11 @@
 const TEXT = {
   zh: {
     language: 'English', nav_home: '我的网号', nav_history: '历史记录', nav_notice: '告知书', nav_delete: '删除我的数据', sign_out: '退出',
+    enroll_title: '注册网号', enroll_text: '用您的法定身份证件注册。本浏览器会生成您的钱包密钥（只保存在这里，不可导出），并为您创建一个通行密钥用于登录。', enroll_link: '第一次使用？注册网号',
+    document_type: '证件类型', document_number: '证件号码', full_name: '姓名（与证件一致）', enrollment_code: '注册码（证件机关给出的，如有）', enroll: '注册并创建通行密钥',
+    enrolled: (id) => `注册成功，您的网号是 ${id}。现在为这个浏览器创建通行密钥。`, recovered: (id) => `您已有网号 ${id}：本浏览器的钱包密钥已替换旧的，旧的通行密钥失效。`,
+    minor_note: '未满14周岁的儿童由监护人用钱包注册（netid wallet enroll）。',
+    documents: { 'resident-id': '居民身份证', passport: '护照', 'hk-macao-travel-permit': '往来港澳通行证', 'mainland-travel-permit-hkm': '港澳居民来往内地通行证', 'mainland-travel-permit-tw': '台湾居民来往大陆通行证', 'residence-permit-hkm': '港澳居民居住证', 'residence-permit-tw': '台湾居民居住证', 'foreign-permanent-resident-id': '外国人永久居留身份证' },
     sign_in_title: '登录', sign_in_text: '用您在本设备上的通行密钥登录。', sign_in: '用通行密钥登录',
     link_title: '添加通行密钥', link_text: '您的钱包给了这个一次性链接。创建通行密钥后，您就可以在这个浏览器中登录同一个网号。', link: '创建通行密钥',
     no_passkey: '还没有通行密钥？在钱包中运行 netid wallet link-browser，并在此浏览器中打开它给出的链接。',
@@ -25,6 +30,11 @@ const TEXT = {
   },
   en: {
     language: '中文', nav_home: 'My Net ID', nav_history: 'History', nav_notice: 'Notice', nav_delete: 'Delete my data', sign_out: 'Sign out',
+    enroll_title: 'Get a Net ID', enroll_text: 'Enrol with your statutory identity document. This browser makes your wallet key (kept here only, never exported) and a passkey for you to sign in with.', enroll_link: 'New here? Get a Net ID',
+    document_type: 'Document type', document_number: 'Document number', full_name: 'Name (as on the document)', enrollment_code: 'Enrollment code (from the issuing authority, if it gave one)', enroll: 'Enrol and create a passkey',
+    enrolled: (id) => `Enrolled: your Net ID is ${id}. Now create a passkey for this browser.`, recovered: (id) => `You had a Net ID already, ${id}: this browser's wallet key replaced the old one, and old passkeys no longer work.`,
+    minor_note: 'A child under 14 is enrolled by a guardian, with the wallet (netid wallet enroll).',
+    documents: { 'resident-id': 'Resident identity card', passport: 'Passport', 'hk-macao-travel-permit': 'Travel permit to Hong Kong and Macao', 'mainland-travel-permit-hkm': 'Mainland travel permit (Hong Kong, Macao)', 'mainland-travel-permit-tw': 'Mainland travel permit (Taiwan)', 'residence-permit-hkm': 'Residence permit (Hong Kong, Macao)', 'residence-permit-tw': 'Residence permit (Taiwan)', 'foreign-permanent-resident-id': 'Foreign permanent resident ID card' },
     sign_in_title: 'Sign in', sign_in_text: 'Sign in with the passkey on this device.', sign_in: 'Sign in with a passkey',
     link_title: 'Add a passkey', link_text: 'Your wallet gave you this one-time link. Once you create a passkey, you can sign in to the same Net ID in this browser.', link: 'Create a passkey',
     no_passkey: 'No passkey yet? Run netid wallet link-browser in your wallet and open the link it gives in this browser.',
@@ -105,6 +115,88 @@ function returnPath() {
   }
 }
 
+// The browser wallet: a P-256 key made here, its private half not extractable, kept in
+// IndexedDB. It signs what the CLI wallet signs (the same messages, r||s signatures).
+const WALLET_DB = 'netid-wallet'
+
+function walletStore(mode, act) {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(WALLET_DB, 1)
+    opening.onupgradeneeded = () => opening.result.createObjectStore('keys')
+    opening.onerror = () => reject(opening.error)
+    opening.onsuccess = () => {
+      const request = act(opening.result.transaction('keys', mode).objectStore('keys'))
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    }
+  })
+}
+
+async function walletKey() {
+  const known = await walletStore('readonly', (keys) => keys.get('wallet'))
+  if (known) return known
+  const made = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+  await walletStore('readwrite', (keys) => keys.put(made, 'wallet'))
+  return made
+}
+
+async function walletSign(key, lines) {
+  const message = new TextEncoder().encode(lines.join('\n'))
+  return b64url.encode(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, message))
+}
+
+async function walletPublicKey(key) {
+  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', key.publicKey)
+  return { jwk: { kty, crv, x, y } }
+}
+
+async function enroll(form) {
+  try {
+    const key = await walletKey()
+    const data = new FormData(form)
+    const [type, number, name, code] = ['document_type', 'document_number', 'name', 'code'].map((field) => String(data.get(field) ?? '').trim())
+    const timestamp = Math.floor(Date.now() / 1000)
+    const enrolled = await api('POST', '/v1/holders/enroll', {
+      document_type: type,
+      document_number: number,
+      name,
+      ...(code ? { enrollment_code: code } : {}),
+      wallet_key: await walletPublicKey(key),
+      timestamp,
+      signature: await walletSign(key, ['netid-enrollment-v1', type, number, name, code, String(timestamp)]),
+    })
+    status.textContent = enrolled.outcome === 'recovered' ? t('recovered')(enrolled.net_id) : t('enrolled')(enrolled.net_id)
+    // A one-time link from this wallet, used at once for this browser's passkey.
+    const linkedAt = Math.floor(Date.now() / 1000)
+    const link = await api('POST', '/v1/holders/passkeys/link', {
+      wallet_key: await walletPublicKey(key),
+      timestamp: linkedAt,
+      signature: await walletSign(key, ['netid-passkey-link-v1', String(linkedAt)]),
+    })
+    const code_ = new URL(link.url).hash.replace(/^#link=/, '')
+    main.replaceChildren(el('h1', {}, t('link_title')), el('p', {}, status.textContent), el('button', { type: 'button', onclick: () => createPasskey(code_) }, t('link')))
+  } catch (error) {
+    fail(error)
+  }
+}
+
+function enrollPage() {
+  const field = (id, label, input) => [el('label', { for: id }, label), input]
+  const types = el('select', { id: 'document_type', name: 'document_type' },
+    ...Object.entries(t('documents')).map(([value, label]) => el('option', { value }, label)))
+  const form = el('form', {},
+    ...field('document_type', t('document_type'), types),
+    ...field('document_number', t('document_number'), el('input', { type: 'text', id: 'document_number', name: 'document_number', required: '', autocomplete: 'off' })),
+    ...field('name', t('full_name'), el('input', { type: 'text', id: 'name', name: 'name', required: '', autocomplete: 'name' })),
+    ...field('code', t('enrollment_code'), el('input', { type: 'text', id: 'code', name: 'code', autocomplete: 'off' })),
+    el('p', {}, el('button', { type: 'submit' }, t('enroll'))))
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    enroll(form)
+  })
+  show(t('enroll_title'), el('p', {}, t('enroll_text')), form, el('p', { class: 'muted' }, t('minor_note')))
+}
+
 async function signIn() {
   try {
     const { challenge, rp_id } = await api('POST', '/app/api/challenge')
@@ -166,7 +258,7 @@ async function createPasskey(link) {
 }
 
 function signInPage() {
-  show(t('sign_in_title'), el('p', {}, t('sign_in_text')), el('button', { type: 'button', onclick: signIn }, t('sign_in')), el('p', { class: 'muted' }, t('no_passkey')))
+  show(t('sign_in_title'), el('p', {}, t('sign_in_text')), el('button', { type: 'button', onclick: signIn }, t('sign_in')), el('p', {}, el('a', { href: '#enroll' }, t('enroll_link'))), el('p', { class: 'muted' }, t('no_passkey')))
 }
 
 async function home() {
@@ -256,6 +348,11 @@ async function route() {
   const hash = location.hash
   const link = hash.match(/^#link=(.+)$/)
   const nav = document.getElementById('nav')
+  if (hash === '#enroll') {
+    nav.hidden = true
+    enrollPage()
+    return
+  }
   if (link) {
     nav.hidden = true
     show(t('link_title'), el('p', {}, t('link_text')), el('button', { type: 'button', onclick: () => createPasskey(link[1]) }, t('link')))

@@ -332,3 +332,67 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
         ])
         .await;
 }
+
+#[tokio::test]
+async fn a_newcomer_enrols_from_the_web_app_alone_and_signs_in_at_a_platform() {
+    let netid_port = free_port();
+    let issuer = format!("http://localhost:{netid_port}");
+    let listen = format!("127.0.0.1:{netid_port}");
+    let world = World::with_env(&[("NETID_LISTEN", &listen), ("NETID_PUBLIC_URL", &issuer)]).await;
+    let client = &world.client;
+    let platform = client
+        .register_platform("新用户示例平台 Newcomer Sample")
+        .await;
+    crate::grants::grant(client, &platform, &["name"]).await;
+    let port = free_port();
+    let rp = RelyingParty::register_with_redirect(
+        &client.base_url,
+        &platform.client_id,
+        &platform.credential,
+        &format!("http://127.0.0.1:{port}/callback"),
+    )
+    .await;
+    // 测试乙 has a document on the authority's roster, and no Net ID yet.
+    let person = &world.people.guardian;
+    let mut browser = Browser::start(
+        "enroll.mjs",
+        &rp,
+        &issuer,
+        port,
+        &[
+            ("DOCUMENT_TYPE", &person.document_type),
+            ("DOCUMENT_NUMBER", &person.document_number),
+            ("NAME", &person.name),
+            ("CODE", person.enrollment_code.as_deref().unwrap()),
+        ],
+    );
+    let home = browser.next_event().await;
+    assert_eq!(home["event"], "home");
+    let net_id = home["net_id"].as_str().unwrap();
+    // A Net ID, grouped in fours, as the wallet shows it.
+    assert!(
+        net_id.len() > 8 && net_id.split('-').all(|group| group.len() <= 4),
+        "{net_id}"
+    );
+    let signed_in = browser.next_event().await;
+    assert_eq!(signed_in["event"], "signed_in");
+    let claims = &signed_in["claims"];
+    assert_eq!(claims["real_name_verified"], true);
+    assert_eq!(claims["sub"].as_str().unwrap().len(), 64);
+    // Granted but not ticked: no name; and never the Net ID.
+    assert!(claims.get("name").is_none(), "{claims}");
+    let bare: String = net_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    let seen: String = claims
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    assert!(!seen.contains(&bare));
+    browser
+        .finish(&[
+            "webapp-enroll-zh",
+            "webapp-enroll-en",
+            "webapp-enrolled-home-en",
+        ])
+        .await;
+}

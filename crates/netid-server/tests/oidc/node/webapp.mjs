@@ -128,6 +128,11 @@ try {
   await tab.getByRole('status').filter({ hasText: 'Something went wrong' }).waitFor()
   const signedInAfter = await tab.locator('#net-id').count()
   say({ event: 'deleted', signed_in_after: signedInAfter > 0 })
+} catch (error) {
+  // What the page said is the best clue to what went wrong.
+  const shown = await browser.contexts()[0]?.pages()[0]?.locator('#status').textContent().catch(() => null)
+  if (shown) process.stderr.write(`the page's status line: ${shown}\n`)
+  throw error
 } finally {
   await browser.close()
   platform.close()

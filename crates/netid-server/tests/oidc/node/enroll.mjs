@@ -1,0 +1,71 @@
+// A person who has never seen netid, in a real browser, from the web app alone: they enrol
+// with their (synthetic) document, the browser makes their wallet key and a passkey, and
+// they sign in at the sample platform, approving on the consent screen without giving a
+// plaintext field. Screenshots of the pages in both languages.
+//
+// Environment: NETID_ISSUER (http://localhost:PORT), DOCUMENT_TYPE, DOCUMENT_NUMBER, NAME,
+// CODE, RP_CLIENT_ID, RP_PRIVATE_JWK, RP_PORT, SCREENSHOTS, CHROMIUM.
+// Protocol with the test, one JSON line out at each step:
+//   {"event":"home","net_id":...}
+//   {"event":"signed_in","claims":{...}}            then exit 0; any failure: exit 1
+import { claimsOn, env, hangUp, launchBrowser, say, startPlatform } from './sample-platform.mjs'
+
+const issuer = env('NETID_ISSUER')
+const screenshots = env('SCREENSHOTS')
+const platform = await startPlatform({
+  issuer,
+  clientId: env('RP_CLIENT_ID'),
+  privateJwk: JSON.parse(env('RP_PRIVATE_JWK')),
+  port: Number(env('RP_PORT')),
+})
+const browser = await launchBrowser()
+
+try {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+  const tab = await context.newPage()
+  tab.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`))
+  const cdp = await context.newCDPSession(tab)
+  await cdp.send('WebAuthn.enable')
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  })
+  const shot = (name) => tab.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
+
+  // The web app, first in Chinese: the sign-in page leads a newcomer to enrolment.
+  await tab.goto(`${issuer}/app/`)
+  await tab.getByRole('link', { name: '第一次使用？注册网号' }).click()
+  await tab.getByRole('heading', { name: '注册网号' }).waitFor()
+  await shot('webapp-enroll-zh')
+  await tab.locator('#language').click()
+  await tab.getByRole('heading', { name: 'Get a Net ID' }).waitFor()
+  await shot('webapp-enroll-en')
+
+  await tab.getByLabel('Document type').selectOption(env('DOCUMENT_TYPE'))
+  await tab.getByLabel('Document number').fill(env('DOCUMENT_NUMBER'))
+  await tab.getByLabel('Name (as on the document)').fill(env('NAME'))
+  await tab.getByLabel('Enrollment code').fill(env('CODE'))
+  await tab.getByRole('button', { name: 'Enrol and create a passkey' }).click()
+  // Exactly this name: the enrol button's name contains it too.
+  await tab.getByRole('button', { name: 'Create a passkey', exact: true }).click()
+  await tab.locator('#net-id').waitFor()
+  await shot('webapp-enrolled-home-en')
+  say({ event: 'home', net_id: (await tab.locator('#net-id').textContent()).trim() })
+
+  // At the platform: approve on the consent screen, giving no plaintext field.
+  await tab.goto(`${platform.url}/`)
+  await tab.getByRole('link', { name: 'Sign in with netid' }).click()
+  await tab.waitForURL(/\/oidc\/authorize\?/)
+  await tab.getByRole('link', { name: 'English' }).click()
+  await tab.getByRole('button', { name: 'Approve and continue' }).click()
+  await tab.waitForURL(`${platform.url}/callback?**`)
+  say({ event: 'signed_in', claims: await claimsOn(tab) })
+} catch (error) {
+  // What the page said is the best clue to what went wrong.
+  const shown = await browser.contexts()[0]?.pages()[0]?.locator('#status').textContent().catch(() => null)
+  if (shown) process.stderr.write(`the page's status line: ${shown}\n`)
+  throw error
+} finally {
+  await browser.close()
+  platform.close()
+  hangUp()
+}
