@@ -75,7 +75,13 @@ const b64url = {
   decode: (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)),
 }
 
+// Each route() starts a new generation; a page still waiting on an older one gives up, so
+// that a slow answer never paints over the page the holder went to since.
+let generation = 0
+class Stale extends Error {}
+
 async function api(method, path, body) {
+  const mine = generation
   const response = await fetch(path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -83,6 +89,7 @@ async function api(method, path, body) {
     credentials: 'same-origin',
   })
   const data = await response.json().catch(() => ({}))
+  if (mine !== generation) throw new Stale()
   if (!response.ok) {
     const error = new Error(data.detail || data.title || response.statusText)
     error.status = response.status
@@ -92,11 +99,14 @@ async function api(method, path, body) {
 }
 
 function show(title, ...content) {
+  // The page's language changes with its content, so that the two always agree.
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
   main.replaceChildren(el('h1', {}, title), ...content)
   main.focus()
 }
 
 function fail(error) {
+  if (error instanceof Stale) return
   status.textContent = t('failed') + error.message
 }
 
@@ -341,8 +351,8 @@ function deletePage() {
 }
 
 async function route() {
+  generation += 1
   status.textContent = ''
-  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
   document.getElementById('language').textContent = t('language')
   for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t)
   const hash = location.hash
@@ -367,6 +377,7 @@ async function route() {
     else await home()
     nav.hidden = false
   } catch (error) {
+    if (error instanceof Stale) return
     nav.hidden = true
     if (error.status === 401) signInPage()
     else fail(error)
