@@ -282,8 +282,8 @@ async fn use_once(
 }
 
 /// Checks a DPoP proof `(proof, method, url, access token)` of `client_id` and records its
-/// `jti` as used; a failure is an `error` (`invalid_dpop_proof`, or `invalid_token` at
-/// userinfo).
+/// `jti` as used; a failure is an `error` (`invalid_dpop_proof`: 400 at the authorization
+/// server, 401 with a challenge at userinfo).
 async fn fresh_proof(
     state: &AppState,
     client_id: &str,
@@ -565,7 +565,7 @@ fn answer(
             return Err(Error::Internal("too many pending authorization codes"));
         }
         tracing::info!(target: "netid::security", event = "oidc_approved", platform_id = %request.client_id);
-        callback(state, request, &[("code", &code)])
+        callback(state, request, &[("code", &code)])?
     } else {
         tracing::info!(target: "netid::security", event = "oidc_denied", platform_id = %request.client_id);
         callback(
@@ -575,7 +575,7 @@ fn answer(
                 ("error", "access_denied"),
                 ("error_description", "the holder declined"),
             ],
-        )
+        )?
     };
     let answered = state.oidc.requests.update(request_uri, now, |pending| {
         if pending.redirect_to.is_some() {
@@ -591,9 +591,14 @@ fn answer(
 }
 
 /// The redirect URI with `params`, the state and the issuer (RFC 9207).
-fn callback(state: &AppState, request: &PushedRequest, params: &[(&str, &str)]) -> String {
+fn callback(
+    state: &AppState,
+    request: &PushedRequest,
+    params: &[(&str, &str)],
+) -> Result<String, Error> {
+    // Registered redirect URIs were parsed when they were set.
     let mut url = url::Url::parse(&request.redirect_uri)
-        .unwrap_or_else(|_| url::Url::parse("about:invalid").unwrap_or_else(|_| unreachable!()));
+        .map_err(|_| Error::Internal("a registered redirect URI does not parse"))?;
     {
         let mut query = url.query_pairs_mut();
         for (name, value) in params {
@@ -604,7 +609,7 @@ fn callback(state: &AppState, request: &PushedRequest, params: &[(&str, &str)]) 
         }
         query.append_pair("iss", &state.oidc.issuer);
     }
-    url.to_string()
+    Ok(url.to_string())
 }
 
 /// The token request: redeems a code for an access token and an ID token, and records the
