@@ -335,22 +335,11 @@ async fn decide(
     if !same_origin {
         return Err(Refusal::Unauthenticated.into());
     }
-    let mut fields = Vec::new();
-    let mut params = Vec::new();
-    for (name, value) in url::form_urlencoded::parse(&body) {
-        if name == "consent" {
-            fields.push(value.into_owned());
-        } else {
-            params.push((name.into_owned(), value.into_owned()));
-        }
-    }
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&params)
-        .finish();
-    let params = Params::parse(query.as_bytes()).map_err(|_| Refusal::InvalidField {
-        field: "form",
-        reason: "a parameter is repeated".to_owned(),
-    })?;
+    let (params, fields) =
+        Params::parse_with_list(&body, "consent").map_err(|_| Refusal::InvalidField {
+            field: "form",
+            reason: "a parameter is repeated".to_owned(),
+        })?;
     let field = |name: &'static str| {
         params.get(name).ok_or(Refusal::InvalidField {
             field: name,

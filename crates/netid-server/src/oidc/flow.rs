@@ -98,16 +98,27 @@ pub(crate) struct Params(BTreeMap<String, String>);
 impl Params {
     /// Parses an `application/x-www-form-urlencoded` body or query.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, OauthError> {
+        Self::parse_with_list(bytes, "").map(|(params, _)| params)
+    }
+
+    /// The same, except that the parameter `list` may repeat: its values, in order.
+    pub(crate) fn parse_with_list(
+        bytes: &[u8],
+        list: &str,
+    ) -> Result<(Self, Vec<String>), OauthError> {
         let mut params = BTreeMap::new();
+        let mut values = Vec::new();
         for (name, value) in url::form_urlencoded::parse(bytes) {
-            if params
+            if !list.is_empty() && name == list {
+                values.push(value.into_owned());
+            } else if params
                 .insert(name.into_owned(), value.into_owned())
                 .is_some()
             {
                 return Err(OauthError::request("a parameter is repeated"));
             }
         }
-        Ok(Self(params))
+        Ok((Self(params), values))
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&str> {

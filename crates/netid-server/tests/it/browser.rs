@@ -3,7 +3,7 @@
 //! and the holder web app with a passkey (a WebAuthn virtual authenticator). Screenshots of
 //! each page, in Chinese and English, are saved under `target/screenshots/`.
 
-use netid_proto::Predicate;
+use netid_proto::{Predicate, RegisterPlatformResponse};
 use netid_testkit::Wallet;
 use netid_testkit::oidc::{RelyingParty, query};
 use reqwest::StatusCode;
@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
-use crate::client::World;
+use crate::client::{Client, World};
 
 const NODE_PROJECT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc/node");
 const SCREENSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots");
@@ -22,6 +22,36 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A world whose netid is reached at `http://localhost:PORT`, which it returns: WebAuthn wants
+/// a domain, not an IP address.
+async fn world_at_localhost() -> (World, String) {
+    let port = free_port();
+    let issuer = format!("http://localhost:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let world = World::with_env(&[("NETID_LISTEN", &listen), ("NETID_PUBLIC_URL", &issuer)]).await;
+    (world, issuer)
+}
+
+/// A platform named `name`, granted `fields`, with its relying party's client settings for a
+/// callback on a free loopback port (which it returns, for the sample platform to listen on).
+async fn sample_platform(
+    client: &Client,
+    name: &str,
+    fields: &[&str],
+) -> (RegisterPlatformResponse, RelyingParty, u16) {
+    let platform = client.register_platform(name).await;
+    crate::grants::grant(client, &platform, fields).await;
+    let port = free_port();
+    let rp = RelyingParty::register_with_redirect(
+        &client.base_url,
+        &platform.client_id,
+        &platform.credential,
+        &format!("http://127.0.0.1:{port}/callback"),
+    )
+    .await;
+    (platform, rp, port)
 }
 
 /// A browser script running, and its line-by-line channel.
@@ -113,30 +143,10 @@ impl Browser {
 
 #[tokio::test]
 async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent() {
-    let chromium =
-        std::env::var("NETID_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
-    assert!(
-        std::path::Path::new(&chromium).exists(),
-        "no Chromium at {chromium}: install Debian's chromium (scripts/test does)"
-    );
-    assert!(
-        std::path::Path::new(&format!("{NODE_PROJECT}/node_modules/playwright-core")).is_dir(),
-        "playwright-core is not installed: run `npm ci` in {NODE_PROJECT} (scripts/test does)"
-    );
     let world = World::new().await;
     let client = &world.client;
-    let platform = client
-        .register_platform("浏览器示例平台 Browser Sample")
-        .await;
-    crate::grants::grant(client, &platform, &["name"]).await;
-    let port = free_port();
-    let rp = RelyingParty::register_with_redirect(
-        &client.base_url,
-        &platform.client_id,
-        &platform.credential,
-        &format!("http://127.0.0.1:{port}/callback"),
-    )
-    .await;
+    let (platform, rp, port) =
+        sample_platform(client, "浏览器示例平台 Browser Sample", &["name"]).await;
     let wallet = Wallet::generate();
     let enrolled = client
         .enroll_ok(&wallet.enroll_request(&world.people.adult))
@@ -228,22 +238,10 @@ async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent
 
 #[tokio::test]
 async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
-    // WebAuthn wants a domain, not an IP address: the service is http://localhost:PORT.
-    let netid_port = free_port();
-    let issuer = format!("http://localhost:{netid_port}");
-    let listen = format!("127.0.0.1:{netid_port}");
-    let world = World::with_env(&[("NETID_LISTEN", &listen), ("NETID_PUBLIC_URL", &issuer)]).await;
+    let (world, issuer) = world_at_localhost().await;
     let client = &world.client;
-    let platform = client.register_platform("网页示例平台 Web Sample").await;
-    crate::grants::grant(client, &platform, &["name", "birth_date"]).await;
-    let port = free_port();
-    let rp = RelyingParty::register_with_redirect(
-        &client.base_url,
-        &platform.client_id,
-        &platform.credential,
-        &format!("http://127.0.0.1:{port}/callback"),
-    )
-    .await;
+    let (platform, rp, port) =
+        sample_platform(client, "网页示例平台 Web Sample", &["name", "birth_date"]).await;
     let wallet = Wallet::generate();
     let enrolled = client
         .enroll_ok(&wallet.enroll_request(&world.people.adult))
@@ -335,23 +333,9 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
 
 #[tokio::test]
 async fn a_newcomer_enrols_from_the_web_app_alone_and_signs_in_at_a_platform() {
-    let netid_port = free_port();
-    let issuer = format!("http://localhost:{netid_port}");
-    let listen = format!("127.0.0.1:{netid_port}");
-    let world = World::with_env(&[("NETID_LISTEN", &listen), ("NETID_PUBLIC_URL", &issuer)]).await;
+    let (world, issuer) = world_at_localhost().await;
     let client = &world.client;
-    let platform = client
-        .register_platform("新用户示例平台 Newcomer Sample")
-        .await;
-    crate::grants::grant(client, &platform, &["name"]).await;
-    let port = free_port();
-    let rp = RelyingParty::register_with_redirect(
-        &client.base_url,
-        &platform.client_id,
-        &platform.credential,
-        &format!("http://127.0.0.1:{port}/callback"),
-    )
-    .await;
+    let (_, rp, port) = sample_platform(client, "新用户示例平台 Newcomer Sample", &["name"]).await;
     // 测试乙 has a document on the authority's roster, and no Net ID yet.
     let person = &world.people.guardian;
     let mut browser = Browser::start(

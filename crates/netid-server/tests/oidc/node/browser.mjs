@@ -8,18 +8,11 @@
 //   out {"event":"signed_in","claims":{...}}
 //   in  (any line) once the holder withdrew their consent
 //   out {"event":"profile","claims":{...}}          then exit 0; any failure: exit 1
-import { claimsOn, env, hangUp, launchBrowser, nextLine, say, startPlatform } from './sample-platform.mjs'
+import { claimsOn, env, nextLine, phoneTab, runInBrowser, say } from './sample-platform.mjs'
 
 const screenshots = env('SCREENSHOTS')
-const platform = await startPlatform({
-  issuer: env('NETID_ISSUER'),
-  clientId: env('RP_CLIENT_ID'),
-  privateJwk: JSON.parse(env('RP_PRIVATE_JWK')),
-  port: Number(env('RP_PORT')),
-})
-const browser = await launchBrowser()
-try {
-  const tab = await browser.newPage({ viewport: { width: 390, height: 844 } }) // a phone-sized screen
+await runInBrowser(async (platform, browser) => {
+  const tab = await phoneTab(browser)
   await tab.goto(`${platform.url}/`)
   await tab.getByRole('link', { name: 'Sign in with netid' }).click()
   await tab.waitForURL(/\/oidc\/authorize\?/)
@@ -43,8 +36,4 @@ try {
   await tab.goto(`${platform.url}/profile`)
   await tab.screenshot({ path: `${screenshots}/platform-after-withdrawal.png`, fullPage: true })
   say({ event: 'profile', claims: await claimsOn(tab) })
-} finally {
-  await browser.close()
-  platform.close()
-  hangUp()
-}
+})

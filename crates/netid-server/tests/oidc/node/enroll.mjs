@@ -8,27 +8,12 @@
 // Protocol with the test, one JSON line out at each step:
 //   {"event":"home","net_id":...}
 //   {"event":"signed_in","claims":{...}}            then exit 0; any failure: exit 1
-import { claimsOn, env, hangUp, launchBrowser, say, startPlatform } from './sample-platform.mjs'
+import { claimsOn, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
 
 const issuer = env('NETID_ISSUER')
 const screenshots = env('SCREENSHOTS')
-const platform = await startPlatform({
-  issuer,
-  clientId: env('RP_CLIENT_ID'),
-  privateJwk: JSON.parse(env('RP_PRIVATE_JWK')),
-  port: Number(env('RP_PORT')),
-})
-const browser = await launchBrowser()
-
-try {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
-  const tab = await context.newPage()
-  tab.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`))
-  const cdp = await context.newCDPSession(tab)
-  await cdp.send('WebAuthn.enable')
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  })
+await runInBrowser(async (platform, browser) => {
+  const tab = await phoneTab(browser, { passkeys: true })
   const shot = (name) => tab.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
 
   // The web app, first in Chinese: the sign-in page leads a newcomer to enrolment.
@@ -59,13 +44,4 @@ try {
   await tab.getByRole('button', { name: 'Approve and continue' }).click()
   await tab.waitForURL(`${platform.url}/callback?**`)
   say({ event: 'signed_in', claims: await claimsOn(tab) })
-} catch (error) {
-  // What the page said is the best clue to what went wrong.
-  const shown = await browser.contexts()[0]?.pages()[0]?.locator('#status').textContent().catch(() => null)
-  if (shown) process.stderr.write(`the page's status line: ${shown}\n`)
-  throw error
-} finally {
-  await browser.close()
-  platform.close()
-  hangUp()
-}
+})

@@ -120,3 +120,54 @@ export function launchBrowser() {
 export async function claimsOn(tab) {
   return JSON.parse(await tab.locator('#claims').textContent())
 }
+
+/** The sample platform as the test's environment describes it (NETID_ISSUER, RP_*). */
+export function platformFromEnv() {
+  return startPlatform({
+    issuer: env('NETID_ISSUER'),
+    clientId: env('RP_CLIENT_ID'),
+    privateJwk: JSON.parse(env('RP_PRIVATE_JWK')),
+    port: Number(env('RP_PORT')),
+  })
+}
+
+/**
+ * A phone-sized tab whose page errors show in the test's output; with `passkeys`, in a context
+ * with a virtual platform authenticator whose PIN or biometric the holder always passes.
+ */
+export async function phoneTab(browser, { passkeys = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+  const tab = await context.newPage()
+  tab.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`))
+  tab.on('console', (message) => {
+    if (message.type() === 'error') process.stderr.write(`page console: ${message.text()}\n`)
+  })
+  if (passkeys) {
+    const cdp = await context.newCDPSession(tab)
+    await cdp.send('WebAuthn.enable')
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    })
+  }
+  return tab
+}
+
+/**
+ * Runs `steps` with the sample platform and a browser, then closes both and stops listening to
+ * the test. A failing step also reports the page's status line, the best clue to what went wrong.
+ */
+export async function runInBrowser(steps) {
+  const platform = await platformFromEnv()
+  const browser = await launchBrowser()
+  try {
+    await steps(platform, browser)
+  } catch (error) {
+    const shown = await browser.contexts()[0]?.pages()[0]?.locator('#status').textContent().catch(() => null)
+    if (shown) process.stderr.write(`the page's status line: ${shown}\n`)
+    throw error
+  } finally {
+    await browser.close()
+    platform.close()
+    hangUp()
+  }
+}

@@ -12,39 +12,12 @@
 //   {"event":"history","kinds":[...]}
 //   {"event":"profile","claims":{...}}              (after the withdrawal)
 //   {"event":"deleted","signed_in_after":bool}      then exit 0; any failure: exit 1
-import { claimsOn, env, hangUp, launchBrowser, say, startPlatform } from './sample-platform.mjs'
+import { claimsOn, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
 
 const issuer = env('NETID_ISSUER')
 const screenshots = env('SCREENSHOTS')
-const platform = await startPlatform({
-  issuer,
-  clientId: env('RP_CLIENT_ID'),
-  privateJwk: JSON.parse(env('RP_PRIVATE_JWK')),
-  port: Number(env('RP_PORT')),
-})
-const browser = await launchBrowser()
-
-try {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
-  const tab = await context.newPage()
-  // A platform authenticator with a PIN or biometric, which the holder always passes.
-  const cdp = await context.newCDPSession(tab)
-  await cdp.send('WebAuthn.enable')
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  })
-  // What goes wrong in the page shows in the test's output.
-  tab.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`))
-  tab.on('console', (message) => {
-    if (message.type() === 'error') process.stderr.write(`page console: ${message.text()}\n`)
-  })
+await runInBrowser(async (platform, browser) => {
+  const tab = await phoneTab(browser, { passkeys: true })
   const shot = (name) => tab.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
   // Screenshots of the page in the language it is in, then in the other, and back.
   const bothLanguages = async (name) => {
@@ -128,13 +101,4 @@ try {
   await tab.getByRole('status').filter({ hasText: 'Something went wrong' }).waitFor()
   const signedInAfter = await tab.locator('#net-id').count()
   say({ event: 'deleted', signed_in_after: signedInAfter > 0 })
-} catch (error) {
-  // What the page said is the best clue to what went wrong.
-  const shown = await browser.contexts()[0]?.pages()[0]?.locator('#status').textContent().catch(() => null)
-  if (shown) process.stderr.write(`the page's status line: ${shown}\n`)
-  throw error
-} finally {
-  await browser.close()
-  platform.close()
-  hangUp()
-}
+})
