@@ -26,6 +26,11 @@ use crate::{Refusal, personal};
 const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
 const APP_CSS: &str = include_str!("../web/app.css");
+const LOGCHECK_JS: &str = include_str!("../web/logcheck.js");
+// SM3 and SM2 for checking the log in the page, from sm-crypto (see web/vendor/README.md).
+const SM3_JS: &str = include_str!("../web/vendor/sm3.js");
+const SM2_JS: &str = include_str!("../web/vendor/sm2.js");
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -42,7 +47,22 @@ pub(super) fn routes() -> Vec<Route> {
         Route {
             method: Method::GET,
             path: "/app/app.js",
-            handler: get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+            handler: get(|| async { asset(JAVASCRIPT, APP_JS) }),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/logcheck.js",
+            handler: get(|| async { asset(JAVASCRIPT, LOGCHECK_JS) }),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/vendor/sm3.js",
+            handler: get(|| async { asset(JAVASCRIPT, SM3_JS) }),
+        },
+        Route {
+            method: Method::GET,
+            path: "/app/vendor/sm2.js",
+            handler: get(|| async { asset(JAVASCRIPT, SM2_JS) }),
         },
         Route {
             method: Method::GET,

@@ -2,6 +2,8 @@
 // notice, platforms' published profiles and deletion. Plain modules, nothing from elsewhere.
 // Pages are built with DOM calls and textContent only, so no text from the server is HTML.
 
+import { LogCheckError, checkEntry, verifyCheckpoint } from './logcheck.js'
+
 const TEXT = {
   zh: {
     language: 'English', nav_home: '我的网号', nav_history: '历史记录', nav_notice: '告知书', nav_delete: '删除我的数据', sign_out: '退出',
@@ -17,8 +19,11 @@ const TEXT = {
     home_title: '我的网号', net_id: '网号', consents_title: '我的同意', no_consents: '您没有给任何平台有效的同意。',
     platform: '平台', field: '信息', given: '同意时间', withdraw: '撤回', withdrawn: '已撤回。', profile: '公开说明',
     history_title: '历史记录', history_text: '每一次核验、披露、同意和撤回都记入公开透明日志。以下是属于您的条目。',
-    proof: (n, size) => `包含证明：${n} 个哈希，对应第 ${size} 号签名检查点`,
-    proof_note: '浏览器不提供 SM3，因此证明无法在本页内核对；用 netid wallet log 在您的设备上核对每一条。',
+    proof_verified: (size) => `✓ 已在本页核对：在签名检查点（共 ${size} 条）中，且标记属于此人`,
+    proof_not_included: '✗ 包含证明不成立：该条目不在签名检查点中',
+    proof_not_theirs: '✗ 该条目的标记不属于此人',
+    checkpoint_failed: { bad_signature: '✗ 日志检查点的签名不成立，以下条目均未经核对。', malformed: '✗ 日志检查点或日志公钥格式不对，以下条目均未经核对。', unavailable: '✗ 本页的 SM2/SM3 脚本没有加载，以下条目均未经核对。' },
+    proof_note: '本页先用日志公钥（/v1/log/key）核对检查点的签名，再用每一条的包含证明核对它在日志中。日志公钥和本页都来自本服务；要独立核对，请用 netid wallet log --log-key，配上您从别处得到的日志公钥。',
     wards_title: '我监护的未成年人', ward_platforms: '使用过的平台', first_use: '首次使用',
     notice_title: '告知书', delete_title: '删除我的数据',
     delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
@@ -42,8 +47,11 @@ const TEXT = {
     home_title: 'My Net ID', net_id: 'Net ID', consents_title: 'My consents', no_consents: 'You have no live consent with any platform.',
     platform: 'Platform', field: 'Field', given: 'Given', withdraw: 'Withdraw', withdrawn: 'Withdrawn.', profile: 'published profile',
     history_title: 'History', history_text: 'Every verification, disclosure, consent and withdrawal is in the public transparency log. These are your entries.',
-    proof: (n, size) => `Inclusion proof: ${n} hashes, to the signed checkpoint of size ${size}`,
-    proof_note: 'Browsers have no SM3, so the proofs cannot be checked in this page; netid wallet log checks each one on your device.',
+    proof_verified: (size) => `✓ Checked in this page: in the signed checkpoint of ${size} entries, and tagged for this person`,
+    proof_not_included: '✗ The inclusion proof fails: this entry is not in the signed checkpoint',
+    proof_not_theirs: '✗ This entry is not tagged for this person',
+    checkpoint_failed: { bad_signature: "✗ The log checkpoint's signature does not hold; none of the entries below is checked.", malformed: '✗ The log checkpoint or the log key is malformed; none of the entries below is checked.', unavailable: "✗ The page's SM2/SM3 script did not load; none of the entries below is checked." },
+    proof_note: "This page checks the checkpoint's signature with the log key (/v1/log/key), then each entry against the checkpoint by its inclusion proof. The key and this page both come from this service; to check independently, run netid wallet log --log-key with a log key you got elsewhere.",
     wards_title: 'Minors in my care', ward_platforms: 'Platforms used', first_use: 'first use',
     notice_title: 'Notice', delete_title: 'Delete my data',
     delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
@@ -80,7 +88,7 @@ const b64url = {
 let generation = 0
 class Stale extends Error {}
 
-async function api(method, path, body) {
+async function api(method, path, body, as = 'json') {
   const mine = generation
   const response = await fetch(path, {
     method,
@@ -88,7 +96,7 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'same-origin',
   })
-  const data = await response.json().catch(() => ({}))
+  const data = as === 'text' && response.ok ? await response.text() : await response.json().catch(() => ({}))
   if (mine !== generation) throw new Stale()
   if (!response.ok) {
     const error = new Error(data.detail || data.title || response.statusText)
@@ -299,24 +307,40 @@ async function home() {
   show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates)
 }
 
-function entryItem(entry, size) {
+// One history entry, with the outcome of its check in the page (`data-proof`).
+async function entryItem(entry, checkpoint, logKey) {
   const leaf = JSON.parse(entry.leaf)
   const kind = t('kinds')[leaf.kind] ?? leaf.kind
-  const item = el('li', { 'data-kind': leaf.kind }, el('strong', {}, kind), ' · ', when(leaf.minute * 60))
+  const outcome = checkpoint ? await checkEntry(checkpoint, entry, logKey) : 'unchecked'
+  const item = el('li', { 'data-kind': leaf.kind, 'data-proof': outcome }, el('strong', {}, kind), ' · ', when(leaf.minute * 60))
   if (leaf.platform) item.append(' · ', el('a', { href: `#profile=${encodeURIComponent(leaf.platform)}` }, leaf.platform))
-  item.append(el('br'), el('span', { class: 'muted' }, t('proof')(entry.proof.length, size)))
+  if (checkpoint) {
+    const words = outcome === 'verified' ? t('proof_verified')(checkpoint.size) : t(`proof_${outcome}`)
+    item.append(el('br'), el('span', { class: outcome === 'verified' ? 'ok' : 'bad' }, words))
+  }
   return item
 }
 
+async function entryList(entries, checkpoint, logKey) {
+  return el('ul', { class: 'entries' }, ...await Promise.all(entries.map((entry) => entryItem(entry, checkpoint, logKey))))
+}
+
 async function historyPage() {
-  const log = await api('GET', '/app/api/history')
-  const size = log.checkpoint.split('\n')[1]
-  const content = [el('p', {}, t('history_text')), el('ul', { class: 'entries' }, ...log.entries.map((entry) => entryItem(entry, size))), el('p', { class: 'muted' }, t('proof_note'))]
+  const [log, vkey] = await Promise.all([api('GET', '/app/api/history'), api('GET', '/v1/log/key', undefined, 'text')])
+  const content = [el('p', {}, t('history_text'))]
+  let checkpoint = null
+  try {
+    checkpoint = await verifyCheckpoint(log.checkpoint, vkey)
+  } catch (error) {
+    if (!(error instanceof LogCheckError)) throw error
+    content.push(el('p', { class: 'bad', id: 'checkpoint-failed', 'data-reason': error.code }, t('checkpoint_failed')[error.code]))
+  }
+  content.push(await entryList(log.entries, checkpoint, log.log_key), el('p', { class: 'muted' }, t('proof_note')))
   if (log.wards?.length) {
     content.push(el('h2', {}, t('wards_title')))
     for (const ward of log.wards) {
       const platforms = (ward.platforms ?? []).map((used) => el('li', {}, used.client_id, ` (${t('first_use')}: ${when(used.first_minute * 60)})`))
-      content.push(el('h3', {}, t('ward_platforms')), el('ul', {}, ...platforms), el('ul', { class: 'entries' }, ...ward.entries.map((entry) => entryItem(entry, size))))
+      content.push(el('section', { class: 'ward' }, el('h3', {}, t('ward_platforms')), el('ul', { class: 'platforms' }, ...platforms), await entryList(ward.entries, checkpoint, ward.log_key)))
     }
   }
   show(t('history_title'), ...content)
@@ -353,7 +377,10 @@ function deletePage() {
 async function route() {
   generation += 1
   status.textContent = ''
-  document.getElementById('language').textContent = t('language')
+  // The button names the other language, in that language (its accessible name is its text).
+  const other = document.getElementById('language')
+  other.textContent = t('language')
+  other.lang = lang === 'zh' ? 'en' : 'zh-CN'
   for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t)
   const hash = location.hash
   const link = hash.match(/^#link=(.+)$/)

@@ -7,7 +7,7 @@ use netid_proto::{Predicate, RegisterPlatformResponse};
 use netid_testkit::Wallet;
 use netid_testkit::oidc::{RelyingParty, query};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
@@ -52,6 +52,16 @@ async fn sample_platform(
     )
     .await;
     (platform, rp, port)
+}
+
+/// Checks that axe-core audited at least `pages` of netid's pages in a script's `event` and
+/// found no WCAG 2.1 A or AA failure on any.
+fn assert_accessible(event: &Value, pages: usize) {
+    assert!(
+        event["audited"].as_array().unwrap().len() >= pages,
+        "{event}"
+    );
+    assert_eq!(event["accessibility"], json!([]), "{event}");
 }
 
 /// A browser script running, and its line-by-line channel.
@@ -226,6 +236,7 @@ async fn a_holder_signs_in_at_a_platform_in_a_real_browser_and_withdraws_consent
     assert_eq!(profile["event"], "profile");
     assert_eq!(profile["claims"]["sub"], verified.subject);
     assert!(profile["claims"].get("name").is_none(), "{profile}");
+    assert_accessible(&profile, 2);
     browser
         .finish(&[
             "consent-zh",
@@ -294,6 +305,16 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     for kind in ["enrollment", "consent_given", "verification", "disclosure"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
+    // Each entry's proof and tag were checked in the page; a proof or checkpoint altered on
+    // the way was caught.
+    let proofs = history["proofs"].as_array().unwrap();
+    assert_eq!(proofs.len(), kinds.len());
+    assert!(proofs.iter().all(|proof| proof == "verified"), "{history}");
+    assert_eq!(history["tampered"]["proof"], "not_included", "{history}");
+    assert_eq!(
+        history["tampered"]["checkpoint"], "bad_signature",
+        "{history}"
+    );
 
     let profile = browser.next_event().await;
     assert_eq!(profile["event"], "profile");
@@ -307,6 +328,7 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     let deleted = browser.next_event().await;
     assert_eq!(deleted["event"], "deleted");
     assert_eq!(deleted["signed_in_after"], false);
+    assert_accessible(&deleted, 15);
     // The holder is gone for the platform too.
     client
         .verify(&platform, &wallet, "webapp-nonce-after-deletion", &[])
@@ -323,6 +345,8 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
             "consent-signed-in-en",
             "webapp-history-en",
             "webapp-history-zh",
+            "webapp-history-tampered-proof-en",
+            "webapp-history-tampered-checkpoint-en",
             "webapp-notice-en",
             "webapp-consent-withdrawn-en",
             "webapp-delete-en",
@@ -372,11 +396,76 @@ async fn a_newcomer_enrols_from_the_web_app_alone_and_signs_in_at_a_platform() {
         .filter(char::is_ascii_alphanumeric)
         .collect();
     assert!(!seen.contains(&bare));
+    assert_accessible(&signed_in, 4);
     browser
         .finish(&[
             "webapp-enroll-zh",
             "webapp-enroll-en",
             "webapp-enrolled-home-en",
         ])
+        .await;
+}
+
+#[tokio::test]
+async fn a_guardian_sees_their_wards_history_checked_in_the_web_app() {
+    let (world, issuer) = world_at_localhost().await;
+    let client = &world.client;
+    let (platform, rp, port) =
+        sample_platform(client, "监护示例平台 Guardian Sample", &["name"]).await;
+    let (guardian, child, _) = world.enroll_child().await;
+    client
+        .verify_ok(&platform, &child, "guardian-view-nonce-01", &[])
+        .await;
+    let link: netid_proto::PasskeyLinkResponse = client
+        .post(
+            "/v1/holders/passkeys/link",
+            None,
+            &guardian.passkey_link_request(),
+        )
+        .await
+        .json();
+
+    let mut browser = Browser::start(
+        "guardian.mjs",
+        &rp,
+        &issuer,
+        port,
+        &[("LINK_URL", &link.url)],
+    );
+    let history = browser.next_event().await;
+    assert_eq!(history["event"], "history");
+    // The guardian's own entries, and their ward's: the child's enrollment and its
+    // verification at the platform, which the page names. Every entry checked in the page.
+    let kinds = |entries: &Value| -> Vec<(String, String)> {
+        serde_json::from_value(entries.clone()).unwrap()
+    };
+    let own = kinds(&history["own"]);
+    assert!(
+        own.iter().any(|(kind, _)| kind == "enrollment"),
+        "{history}"
+    );
+    let wards = history["wards"].as_array().unwrap();
+    assert_eq!(wards.len(), 1, "{history}");
+    let ward = kinds(&wards[0]["entries"]);
+    let ward_kinds: Vec<&str> = ward.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(ward_kinds, ["enrollment", "verification"], "{history}");
+    assert!(
+        own.iter()
+            .chain(&ward)
+            .all(|(_, proof)| proof == "verified"),
+        "{history}"
+    );
+    let platforms = wards[0]["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 1, "{history}");
+    assert!(
+        platforms[0]
+            .as_str()
+            .unwrap()
+            .starts_with(&platform.client_id),
+        "{history}"
+    );
+    assert_accessible(&history, 2);
+    browser
+        .finish(&["webapp-guardian-history-zh", "webapp-guardian-history-en"])
         .await;
 }

@@ -20,6 +20,7 @@ mod flows;
 mod grants;
 mod high_availability;
 mod invariants;
+mod logcheck;
 mod minors;
 mod net_certificates;
 mod oidc;

@@ -7,21 +7,22 @@
 //   in  (any line) once the holder answered
 //   out {"event":"signed_in","claims":{...}}
 //   in  (any line) once the holder withdrew their consent
-//   out {"event":"profile","claims":{...}}          then exit 0; any failure: exit 1
-import { claimsOn, env, nextLine, phoneTab, runInBrowser, say } from './sample-platform.mjs'
+//   out {"event":"profile","claims":{...},"audited":[...],"accessibility":[...]}
+//                                                   then exit 0; any failure: exit 1
+import { camera, claimsOn, nextLine, phoneTab, runInBrowser, say } from './sample-platform.mjs'
 
-const screenshots = env('SCREENSHOTS')
 await runInBrowser(async (platform, browser) => {
   const tab = await phoneTab(browser)
+  const { shot, audited, failures } = camera(tab)
   await tab.goto(`${platform.url}/`)
   await tab.getByRole('link', { name: 'Sign in with netid' }).click()
   await tab.waitForURL(/\/oidc\/authorize\?/)
   const zhHeading = await tab.getByRole('heading', { level: 1 }).textContent()
-  await tab.screenshot({ path: `${screenshots}/consent-zh.png`, fullPage: true })
+  await shot('consent-zh')
   await tab.getByRole('link', { name: 'English' }).click()
   await tab.waitForURL(/lang=en/)
   const enHeading = await tab.getByRole('heading', { level: 1 }).textContent()
-  await tab.screenshot({ path: `${screenshots}/consent-en.png`, fullPage: true })
+  await shot('consent-en')
   say({ event: 'consent_screen', url: tab.url(), zh_heading: zhHeading, en_heading: enHeading })
 
   await nextLine()
@@ -29,11 +30,11 @@ await runInBrowser(async (platform, browser) => {
   await tab.getByRole('button', { name: 'I have answered, continue' }).focus()
   await tab.keyboard.press('Enter')
   await tab.waitForURL(`${platform.url}/callback?**`)
-  await tab.screenshot({ path: `${screenshots}/platform-signed-in.png`, fullPage: true })
+  await shot('platform-signed-in')
   say({ event: 'signed_in', claims: await claimsOn(tab) })
 
   await nextLine()
   await tab.goto(`${platform.url}/profile`)
-  await tab.screenshot({ path: `${screenshots}/platform-after-withdrawal.png`, fullPage: true })
-  say({ event: 'profile', claims: await claimsOn(tab) })
+  await shot('platform-after-withdrawal')
+  say({ event: 'profile', claims: await claimsOn(tab), audited, accessibility: failures })
 })

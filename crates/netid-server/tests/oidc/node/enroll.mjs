@@ -7,14 +7,14 @@
 // CODE, RP_CLIENT_ID, RP_PRIVATE_JWK, RP_PORT, SCREENSHOTS, CHROMIUM.
 // Protocol with the test, one JSON line out at each step:
 //   {"event":"home","net_id":...}
-//   {"event":"signed_in","claims":{...}}            then exit 0; any failure: exit 1
-import { claimsOn, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
+//   {"event":"signed_in","claims":{...},"audited":[...],"accessibility":[...]}
+//                                                   then exit 0; any failure: exit 1
+import { camera, claimsOn, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
 
 const issuer = env('NETID_ISSUER')
-const screenshots = env('SCREENSHOTS')
 await runInBrowser(async (platform, browser) => {
   const tab = await phoneTab(browser, { passkeys: true })
-  const shot = (name) => tab.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
+  const { shot, audited, failures } = camera(tab)
 
   // The web app, first in Chinese: the sign-in page leads a newcomer to enrolment.
   await tab.goto(`${issuer}/app/`)
@@ -41,7 +41,9 @@ await runInBrowser(async (platform, browser) => {
   await tab.getByRole('link', { name: 'Sign in with netid' }).click()
   await tab.waitForURL(/\/oidc\/authorize\?/)
   await tab.getByRole('link', { name: 'English' }).click()
+  await tab.getByRole('button', { name: 'Approve and continue' }).waitFor()
+  await shot('consent-newcomer-en')
   await tab.getByRole('button', { name: 'Approve and continue' }).click()
   await tab.waitForURL(`${platform.url}/callback?**`)
-  say({ event: 'signed_in', claims: await claimsOn(tab) })
+  say({ event: 'signed_in', claims: await claimsOn(tab), audited, accessibility: failures })
 })

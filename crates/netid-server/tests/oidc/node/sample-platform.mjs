@@ -3,7 +3,9 @@
 // and the one-JSON-line-each-way channel with the Rust test that spawned the script.
 import * as client from 'openid-client'
 import { chromium } from 'playwright-core'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { createRequire } from 'node:module'
 import { createInterface } from 'node:readline'
 
 export function env(name, fallback) {
@@ -170,4 +172,36 @@ export async function runInBrowser(steps) {
     platform.close()
     hangUp()
   }
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/**
+ * The WCAG 2.1 A and AA failures axe-core finds on the tab's page, each as
+ * `{ page, rule, impact, nodes }`. The script is evaluated through the DevTools protocol, which
+ * the page's content security policy does not govern.
+ */
+async function accessibilityFailures(tab, page) {
+  if (!await tab.evaluate(() => 'axe' in window)) await tab.evaluate(`${axeSource};0`)
+  const results = await tab.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }))
+  return results.violations.map((violation) => ({ page, rule: violation.id, impact: violation.impact, nodes: violation.nodes.map((node) => node.target.join(' ')) }))
+}
+
+/**
+ * `shot(name)` saves a screenshot of the tab's page as $SCREENSHOTS/name.png and, for netid's
+ * own pages (under $NETID_ISSUER; the sample platform's are the test's), runs the
+ * accessibility audit: `audited` names the pages, `failures` gathers what was found.
+ */
+export function camera(tab) {
+  const issuer = env('NETID_ISSUER')
+  const screenshots = env('SCREENSHOTS')
+  const audited = []
+  const failures = []
+  const shot = async (name) => {
+    await tab.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
+    if (!tab.url().startsWith(issuer)) return
+    audited.push(name)
+    failures.push(...await accessibilityFailures(tab, name))
+  }
+  return { shot, audited, failures }
 }

@@ -9,16 +9,17 @@
 // Protocol with the test, one JSON line out at each step:
 //   {"event":"home","net_id":...}
 //   {"event":"signed_in","claims":{...}}
-//   {"event":"history","kinds":[...]}
+//   {"event":"history","kinds":[...],"proofs":[...],"tampered":{"proof":...,"checkpoint":...}}
 //   {"event":"profile","claims":{...}}              (after the withdrawal)
-//   {"event":"deleted","signed_in_after":bool}      then exit 0; any failure: exit 1
-import { claimsOn, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
+//   {"event":"deleted","signed_in_after":bool,"audited":[...],"accessibility":[...]}
+//                                                   then exit 0; any failure: exit 1
+// Every page is also audited with axe-core (WCAG 2.1 A and AA) in both languages.
+import { camera, claimsOn, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
 
 const issuer = env('NETID_ISSUER')
-const screenshots = env('SCREENSHOTS')
 await runInBrowser(async (platform, browser) => {
   const tab = await phoneTab(browser, { passkeys: true })
-  const shot = (name) => tab.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
+  const { shot, audited, failures } = camera(tab)
   // Screenshots of the page in the language it is in, then in the other, and back.
   const bothLanguages = async (name) => {
     const first = (await tab.locator('html').getAttribute('lang')) === 'en' ? 'en' : 'zh'
@@ -66,12 +67,39 @@ await runInBrowser(async (platform, browser) => {
   await shot('platform-signed-in-with-passkey')
   say({ event: 'signed_in', claims: await claimsOn(tab) })
 
-  // The history shows the disclosure.
+  // The history shows the disclosure, each entry with the outcome of its check in the page.
   await tab.goto(`${issuer}/app/#history`)
   await tab.locator('li[data-kind="disclosure"]').first().waitFor()
   await bothLanguages('webapp-history')
-  const kinds = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
-  say({ event: 'history', kinds })
+  const entries = () => tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => [item.dataset.kind, item.dataset.proof]))
+  const checked = await entries()
+  // The same history altered on its way to the page: first one proof hash, then the
+  // checkpoint's size. The page must say so.
+  const tamperWith = (change) => tab.route('**/app/api/history', async (route) => {
+    const response = await route.fetch()
+    const log = await response.json()
+    change(log)
+    await route.fulfill({ response, json: log })
+  })
+  await tamperWith((log) => { log.entries[0].proof[0] = (log.entries[0].proof[0][0] === 'A' ? 'B' : 'A') + log.entries[0].proof[0].slice(1) })
+  await tab.reload()
+  await tab.locator('li[data-proof="not_included"]').first().waitFor()
+  await shot('webapp-history-tampered-proof-en')
+  const tamperedProof = (await entries())[0][1]
+  await tab.unroute('**/app/api/history')
+  await tamperWith((log) => { log.checkpoint = log.checkpoint.replace(/\n(\d+)\n/, (_, size) => `\n${Number(size) + 1}\n`) })
+  await tab.reload()
+  await tab.locator('#checkpoint-failed').waitFor()
+  await shot('webapp-history-tampered-checkpoint-en')
+  // The reason the page gives, if it then left every entry unchecked.
+  const tamperedCheckpoint = (await entries()).every(([, proof]) => proof === 'unchecked') && await tab.locator('#checkpoint-failed').getAttribute('data-reason')
+  await tab.unroute('**/app/api/history')
+  say({
+    event: 'history',
+    kinds: checked.map(([kind]) => kind),
+    proofs: checked.map(([, proof]) => proof),
+    tampered: { proof: tamperedProof, checkpoint: tamperedCheckpoint },
+  })
 
   // The notice, and the platform's published profile.
   await tab.goto(`${issuer}/app/#notice`)
@@ -100,5 +128,5 @@ await runInBrowser(async (platform, browser) => {
   await tab.getByRole('button', { name: 'Sign in with a passkey' }).click()
   await tab.getByRole('status').filter({ hasText: 'Something went wrong' }).waitFor()
   const signedInAfter = await tab.locator('#net-id').count()
-  say({ event: 'deleted', signed_in_after: signedInAfter > 0 })
+  say({ event: 'deleted', signed_in_after: signedInAfter > 0, audited, accessibility: failures })
 })
