@@ -39,6 +39,8 @@ use crate::{Error, Refusal, personal};
 pub const STATUS_VALIDITY_SECONDS: u64 = 3600;
 /// Validity of a holder's signing certificate.
 const HOLDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
+/// The profile name of a platform's mutual-TLS client certificate, as the store records it.
+pub(crate) const PLATFORM_CERTIFICATE_PROFILE: &str = "platform-client";
 /// Validity of a platform's mutual-TLS client certificate.
 const PLATFORM_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// Validity of a Net Certificate issuer key's certificate.
@@ -798,7 +800,7 @@ impl Ca {
             EndEntity {
                 subject: &subject,
                 profile: Profile::PlatformClient,
-                profile_name: "platform-client",
+                profile_name: PLATFORM_CERTIFICATE_PROFILE,
                 validity: PLATFORM_CERTIFICATE_SECONDS,
                 holder: None,
                 platform: Some(client_id),

@@ -47,6 +47,19 @@ pub struct Config {
     pub database_url: Option<DatabaseUrl>,
     /// PostgreSQL: the connection pool's size and the statement timeout.
     pub database: netid_store::PostgresOptions,
+    /// Serve HTTPS with this certificate chain and key (PEM files, `NETID_TLS_CERT` and
+    /// `NETID_TLS_KEY`, both or neither); `None`: plain HTTP, for loopback or behind a
+    /// TLS-terminating proxy.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The server's TLS certificate chain and private key, PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub certificate: PathBuf,
+    /// The private key (PKCS#8, SEC1 or PKCS#1). Keep it readable by the service alone.
+    pub key: PathBuf,
 }
 
 /// A PostgreSQL URL. It may carry a password, so `Debug` does not print it.
@@ -112,6 +125,10 @@ pub const ENV_DATABASE_POOL_SIZE: &str = "NETID_DATABASE_POOL_SIZE";
 pub const ENV_DATABASE_STATEMENT_TIMEOUT_MS: &str = "NETID_DATABASE_STATEMENT_TIMEOUT_MS";
 /// See [`Config::log_origin`].
 pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
+/// See [`Config::tls`].
+pub const ENV_TLS_CERT: &str = "NETID_TLS_CERT";
+/// See [`Config::tls`].
+pub const ENV_TLS_KEY: &str = "NETID_TLS_KEY";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
 pub const ENV_LOG: &str = "NETID_LOG";
 /// Log format, `json` or `compact`, read by the binary.
@@ -160,6 +177,7 @@ impl Config {
         let mut rate_per_address = Rate::per_second(Self::DEFAULT_RATE);
         let mut rate_per_platform = Rate::per_second(Self::DEFAULT_RATE);
         let mut database_url = None;
+        let (mut tls_certificate, mut tls_key) = (None, None);
         let mut database = netid_store::PostgresOptions {
             pool_size: 16,
             statement_timeout: std::time::Duration::from_secs(5),
@@ -280,6 +298,20 @@ impl Config {
                     }
                     notice_operator = Some(text.to_owned());
                 }
+                ENV_TLS_CERT | ENV_TLS_KEY => {
+                    let (key, slot) = if name == ENV_TLS_CERT {
+                        (ENV_TLS_CERT, &mut tls_certificate)
+                    } else {
+                        (ENV_TLS_KEY, &mut tls_key)
+                    };
+                    if value.trim().is_empty() {
+                        return Err(Error::Config {
+                            key,
+                            expected: "a PEM file path",
+                        });
+                    }
+                    *slot = Some(PathBuf::from(value));
+                }
                 ENV_OPERATOR_CREDENTIAL_FILE => {
                     if value.trim().is_empty() {
                         return Err(Error::Config {
@@ -301,6 +333,16 @@ impl Config {
             .parse()
             .map_err(|_| Error::Internal("default listen address"))?;
         let listen = overrides.listen.or(listen).unwrap_or(default_listen);
+        let tls = match (tls_certificate, tls_key) {
+            (Some(certificate), Some(key)) => Some(TlsFiles { certificate, key }),
+            (None, None) => None,
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(Error::Config {
+                    key: ENV_TLS_CERT,
+                    expected: "NETID_TLS_CERT and NETID_TLS_KEY set together",
+                });
+            }
+        };
         Ok(Self {
             listen,
             data_dir: overrides
@@ -317,6 +359,7 @@ impl Config {
             rate_per_platform,
             database_url,
             database,
+            tls,
         })
     }
 
@@ -519,6 +562,39 @@ mod tests {
             let error = Config::load(env(&[(key, value)]), Overrides::default()).unwrap_err();
             assert!(error.to_string().contains(key), "{error}");
         }
+    }
+
+    #[test]
+    fn tls_needs_both_the_certificate_and_the_key() {
+        let both = Config::load(
+            env(&[
+                ("NETID_TLS_CERT", "/etc/netid/tls.pem"),
+                ("NETID_TLS_KEY", "/etc/netid/tls.key"),
+            ]),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            both.tls,
+            Some(TlsFiles {
+                certificate: PathBuf::from("/etc/netid/tls.pem"),
+                key: PathBuf::from("/etc/netid/tls.key"),
+            })
+        );
+        assert_eq!(
+            Config::load(env(&[]), Overrides::default()).unwrap().tls,
+            None
+        );
+        let half = Config::load(
+            env(&[("NETID_TLS_KEY", "/etc/netid/tls.key")]),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            half.to_string()
+                .contains("NETID_TLS_CERT and NETID_TLS_KEY set together"),
+            "{half}"
+        );
     }
 
     #[test]

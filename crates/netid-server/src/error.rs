@@ -20,11 +20,19 @@ pub enum Error {
     },
     /// A `NETID_*` environment variable that netid does not know (a typo?).
     #[error(
-        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_LOG, NETID_LOG_FORMAT"
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_NOTICE_OPERATOR, NETID_RATE_LIMIT_PER_ADDRESS, NETID_RATE_LIMIT_PER_PLATFORM, NETID_DATABASE_URL, NETID_DATABASE_POOL_SIZE, NETID_DATABASE_STATEMENT_TIMEOUT_MS, NETID_TLS_CERT, NETID_TLS_KEY, NETID_LOG, NETID_LOG_FORMAT"
     )]
     UnknownConfigKey {
         /// The variable.
         key: String,
+    },
+    /// A TLS file given by `NETID_TLS_CERT` or `NETID_TLS_KEY` could not be used.
+    #[error("cannot use {path} for TLS; expected {what}")]
+    Tls {
+        /// What the file should hold.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
     },
     /// The data directory or key file could not be read or written.
     #[error("cannot {action} {path}: {source}")]

@@ -42,6 +42,7 @@ mod personal;
 mod rate_limit;
 mod recognition;
 mod state;
+mod tls;
 pub mod transparency;
 mod verification;
 mod wallet;
@@ -65,6 +66,7 @@ pub use http::{ApiError, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOU
 pub use keys::{MasterKey, ServiceKeys};
 pub use operator::roster_alg;
 pub use state::AppState;
+pub use tls::Peer;
 
 /// Opens the data directory of `config`: creates it (mode 0700) if needed, loads or creates
 /// the master key, opens the database (running migrations) and loads or creates the service
@@ -132,6 +134,7 @@ pub async fn open(
         store.as_ref(),
         &service_keys.master,
         &public_url,
+        config.tls.is_some(),
         clock.now(),
     )
     .await?;
@@ -171,6 +174,8 @@ fn create_data_dir(path: &Path) -> Result<(), Error> {
 pub struct Running {
     /// The address it listens on (useful with port 0).
     pub address: SocketAddr,
+    /// `http://` or `https://` and that address.
+    pub base_url: String,
     /// The operator credential, on first run only. Show it once; it is not stored.
     pub operator_credential: Option<Zeroizing<String>>,
     shutdown: oneshot::Sender<()>,
@@ -207,34 +212,51 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         address: listen,
         source,
     })?;
+    let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // Certificates and Net Certificates name the service by this URL: the port really bound
     // (`:0` picks one), unless the deployment says where it is reached.
     config
         .public_url
-        .get_or_insert_with(|| format!("http://{address}"));
+        .get_or_insert_with(|| format!("{scheme}://{address}"));
     let (state, operator_credential) = open(config, clock).await?;
     let (shutdown, stop) = oneshot::channel::<()>();
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(renew_periodically(state.clone()));
     let router = app(state);
+    let stopped = async {
+        let _ = stop.await;
+    };
     let task = tokio::spawn(async move {
-        // The peer address feeds the per-address rate limit.
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = stop.await;
-        })
-        .await
+        // The peer (its address, and its certificate over TLS) feeds the per-address rate
+        // limit and mutual-TLS client authentication.
+        let served = match tls {
+            Some(tls) => {
+                axum::serve(
+                    tls::TlsListener::new(listener, address, tls),
+                    router.into_make_service_with_connect_info::<Peer>(),
+                )
+                .with_graceful_shutdown(stopped)
+                .await
+            }
+            None => {
+                axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<Peer>(),
+                )
+                .with_graceful_shutdown(stopped)
+                .await
+            }
+        }
         .map_err(Error::Serve);
         sequencer.abort();
         renewer.abort();
         served
     });
-    tracing::info!(%address, "netid listening");
+    tracing::info!(%address, scheme, "netid listening");
     Ok(Running {
         address,
+        base_url: format!("{scheme}://{address}"),
         operator_credential,
         shutdown,
         task,
@@ -275,7 +297,7 @@ pub async fn serve(config: Config) -> Result<(), Error> {
             credential.as_str()
         );
     }
-    eprintln!("netid: listening on http://{}", running.address);
+    eprintln!("netid: listening on {}", running.base_url);
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await

@@ -40,7 +40,7 @@ pub use postgres::{RawStore, copy_data_dir, database_for, test_config};
 /// A running test server and what a test needs to talk to it.
 #[derive(Debug)]
 pub struct TestServer {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when the server serves TLS).
     pub base_url: String,
     /// The address it listens on.
     pub address: SocketAddr,
@@ -99,7 +99,7 @@ impl TestServer {
         )?;
         let running = netid_server::start_with_clock(config, clock).await?;
         Ok(Self {
-            base_url: format!("http://{}", running.address),
+            base_url: running.base_url.clone(),
             address: running.address,
             operator_credential: running
                 .operator_credential

@@ -102,16 +102,29 @@ impl RelyingParty {
         credential: &str,
         redirect_uri: &str,
     ) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self::register_with(http, issuer, client_id, credential, redirect_uri).await
+    }
+
+    /// The same, over `http` (a client that trusts the server's TLS certificate, say); it
+    /// should not follow redirects.
+    pub async fn register_with(
+        http: reqwest::Client,
+        issuer: &str,
+        client_id: &str,
+        credential: &str,
+        redirect_uri: &str,
+    ) -> Self {
         let rp = Self {
             client_id: client_id.to_owned(),
             key: Suite::intl().generate_signing_key().unwrap(),
             dpop: Suite::intl().generate_signing_key().unwrap(),
             redirect_uri: redirect_uri.to_owned(),
             issuer: issuer.to_owned(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            http,
         };
         let mut public = jwk(&rp.key);
         public["kid"] = json!("rp-key-1");

@@ -162,8 +162,8 @@ async fn limit_by_address(
 ) -> Response {
     let peer = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| address_key(info.0.ip()));
+        .get::<axum::extract::ConnectInfo<crate::Peer>>()
+        .map(|info| address_key(info.0.address.ip()));
     if let Some(address) = peer {
         if let Err(refusal) = state.address_limits.admit(&address, &state.metrics) {
             return axum::response::IntoResponse::into_response(ApiError::from(refusal));

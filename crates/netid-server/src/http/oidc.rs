@@ -1,8 +1,9 @@
 //! OpenID Connect endpoints (see [`crate::oidc`]): discovery, JWKS, PAR, the consent screen,
 //! the holder's answer, token and userinfo, and a platform's client settings.
 
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Platform};
+use crate::Peer;
 use crate::oidc::flow::{self, OauthError, Params};
 use crate::oidc::page::{self, Lang, Screen};
 use crate::state::AppState;
@@ -164,10 +166,23 @@ fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, OauthError> {
         .transpose()
 }
 
-async fn par(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// The certificate the client presented over TLS, if the service serves TLS and it sent one.
+type TlsPeer = Option<Extension<ConnectInfo<Peer>>>;
+
+fn client_certificate(peer: &TlsPeer) -> Option<&[u8]> {
+    peer.as_ref()?.0.0.client_certificate.as_deref()
+}
+
+async fn par(
+    State(state): State<AppState>,
+    peer: TlsPeer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let result = async {
         let params = form(&headers, &body)?;
-        flow::push(&state, &params, dpop_header(&headers)?).await
+        let dpop = dpop_header(&headers)?;
+        flow::push(&state, &params, dpop, client_certificate(&peer)).await
     }
     .await;
     match result {
@@ -176,10 +191,16 @@ async fn par(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     }
 }
 
-async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(state): State<AppState>,
+    peer: TlsPeer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let result = async {
         let params = form(&headers, &body)?;
-        flow::token(&state, &params, dpop_header(&headers)?).await
+        let dpop = dpop_header(&headers)?;
+        flow::token(&state, &params, dpop, client_certificate(&peer)).await
     }
     .await;
     match result {

@@ -206,11 +206,19 @@ async fn authenticate_client(
     state: &AppState,
     params: &Params,
     url: &str,
+    client_certificate: Option<&[u8]>,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
+    let asserted =
+        params.get("client_assertion_type").is_some() || params.get("client_assertion").is_some();
+    if let (false, Some(der)) = (asserted, client_certificate) {
+        return authenticate_by_certificate(state, params, der).await;
+    }
     if params.get("client_assertion_type") != Some(JWT_BEARER) {
-        return Err(OauthError::client(
-            "authenticate with private_key_jwt (client_assertion_type jwt-bearer)",
-        ));
+        return Err(OauthError::client(if state.oidc.mutual_tls {
+            "authenticate with private_key_jwt (client_assertion_type jwt-bearer) or with the client certificate netid's CA issued (tls_client_auth)"
+        } else {
+            "authenticate with private_key_jwt (client_assertion_type jwt-bearer)"
+        }));
     }
     let assertion = params
         .get("client_assertion")
@@ -254,6 +262,63 @@ async fn authenticate_client(
         .map_err(|replayed| {
             replayed.unwrap_or_else(|| OauthError::client("the client assertion was used before"))
         })?;
+    admit(state, platform, client)
+}
+
+/// Mutual-TLS client authentication (RFC 8705 §2.1, `tls_client_auth`): the certificate the
+/// client proved it holds the key of must be one netid's CA issued to the platform named by
+/// `client_id`, byte for byte, unrevoked and unexpired. The store's record is the trust
+/// anchor, so a renewed CA root changes nothing.
+async fn authenticate_by_certificate(
+    state: &AppState,
+    params: &Params,
+    der: &[u8],
+) -> Result<(PlatformRow, OidcClientRow), OauthError> {
+    let refused = |reason: &str| {
+        tracing::info!(target: "netid::security", event = "authentication_failed", role = "oidc_client", method = "tls_client_auth");
+        OauthError::client(reason)
+    };
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| refused("client_id is required with tls_client_auth"))?;
+    let certificate = <netid_ca::Certificate as der::Decode>::from_der(der)
+        .map_err(|_| refused("the client certificate is not X.509"))?;
+    let issued = state
+        .store
+        .certificate(certificate.tbs_certificate().serial_number().as_bytes())
+        .await?
+        .filter(|row| row.der == der && row.profile == crate::ca::PLATFORM_CERTIFICATE_PROFILE)
+        .ok_or_else(|| {
+            refused("the client certificate is not a platform certificate netid issued")
+        })?;
+    let expected = format!("CN={client_id},O=netid platform");
+    if certificate.tbs_certificate().subject().to_string() != expected {
+        return Err(refused(
+            "the client certificate was issued to another client",
+        ));
+    }
+    if issued.revoked.is_some() {
+        return Err(refused("the client certificate is revoked"));
+    }
+    if issued.not_after <= state.clock.now() {
+        return Err(refused("the client certificate has expired"));
+    }
+    let unknown = || refused("no client with this id has OpenID Connect settings");
+    let platform = state.store.platform(client_id).await?.ok_or_else(unknown)?;
+    let client = state
+        .store
+        .oidc_client(client_id)
+        .await?
+        .ok_or_else(unknown)?;
+    admit(state, platform, client)
+}
+
+/// Lets an authenticated client through unless it is over its rate limit.
+fn admit(
+    state: &AppState,
+    platform: PlatformRow,
+    client: OidcClientRow,
+) -> Result<(PlatformRow, OidcClientRow), OauthError> {
     state
         .platform_limits
         .admit(&platform.client_id, &state.metrics)
@@ -317,9 +382,10 @@ pub(crate) async fn push(
     state: &AppState,
     params: &Params,
     dpop: Option<&str>,
+    client_certificate: Option<&[u8]>,
 ) -> Result<Value, OauthError> {
     let url = state.oidc.endpoint("/oidc/par");
-    let (platform, client) = authenticate_client(state, params, &url).await?;
+    let (platform, client) = authenticate_client(state, params, &url, client_certificate).await?;
     if params.get("request_uri").is_some() || params.get("request").is_some() {
         return Err(OauthError::request(
             "request and request_uri are not accepted here",
@@ -629,9 +695,10 @@ pub(crate) async fn token(
     state: &AppState,
     params: &Params,
     dpop: Option<&str>,
+    client_certificate: Option<&[u8]>,
 ) -> Result<Value, OauthError> {
     let url = state.oidc.endpoint("/oidc/token");
-    let (platform, client) = authenticate_client(state, params, &url).await?;
+    let (platform, client) = authenticate_client(state, params, &url, client_certificate).await?;
     if params.get("grant_type") != Some("authorization_code") {
         return Err(OauthError::new(
             StatusCode::BAD_REQUEST,

@@ -94,6 +94,9 @@ pub(crate) struct AccessGrant {
 /// The provider's keys and its short-lived state.
 pub(crate) struct Oidc {
     pub(crate) issuer: String,
+    /// Whether the service itself serves TLS, so that platforms can authenticate with the
+    /// client certificates netid's CA issued them (RFC 8705 `tls_client_auth`).
+    pub(crate) mutual_tls: bool,
     es256: SigningKey,
     sm2: SigningKey,
     pub(crate) requests: Pending<PushedRequest>,
@@ -119,10 +122,12 @@ impl Oidc {
         store: &dyn Store,
         master: &MasterKey,
         issuer: &str,
+        mutual_tls: bool,
         now: Timestamp,
     ) -> Result<Self, crate::Error> {
         Ok(Self {
             issuer: issuer.trim_end_matches('/').to_owned(),
+            mutual_tls,
             es256: load_or_add_signing_key(store, master, ES256_KEY, &Suite::intl(), now).await?,
             sm2: load_or_add_signing_key(store, master, SM2_KEY, &Suite::gm(), now).await?,
             requests: Pending::default(),
@@ -185,6 +190,11 @@ impl Oidc {
             "age_over_18",
         ];
         claims.extend(crate::grants::GRANTABLE_FIELDS.map(claim_name));
+        let auth_methods: &[&str] = if self.mutual_tls {
+            &["private_key_jwt", "tls_client_auth"]
+        } else {
+            &["private_key_jwt"]
+        };
         json!({
             "issuer": self.issuer,
             "authorization_endpoint": self.endpoint("/oidc/authorize"),
@@ -200,7 +210,8 @@ impl Oidc {
             "grant_types_supported": ["authorization_code"],
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["ES256", "SM2SM3"],
-            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_methods_supported": auth_methods,
+            "tls_client_certificate_bound_access_tokens": false,
             "token_endpoint_auth_signing_alg_values_supported": ["ES256", "SM2SM3"],
             "code_challenge_methods_supported": ["S256"],
             "dpop_signing_alg_values_supported": ["ES256", "SM2SM3"],

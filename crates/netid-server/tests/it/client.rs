@@ -47,8 +47,17 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn new(server: &TestServer) -> Self {
+        Self::trusting(server, None)
+    }
+
+    /// A client of `server` that trusts the TLS certificate `root` (PEM) when given.
+    pub(crate) fn trusting(server: &TestServer, root: Option<&[u8]>) -> Self {
+        let mut http = reqwest::Client::builder();
+        if let Some(pem) = root {
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(pem).unwrap());
+        }
         Self {
-            http: reqwest::Client::new(),
+            http: http.build().unwrap(),
             base_url: server.base_url.clone(),
             operator: server.operator_credential.clone(),
         }
@@ -328,10 +337,15 @@ impl World {
 
     async fn start(env: Vec<(String, String)>, clock: netid_server::Clock) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        // A server that serves TLS is trusted by its own certificate.
+        let root = env
+            .iter()
+            .find(|(name, _)| name == "NETID_TLS_CERT")
+            .map(|(_, path)| std::fs::read(path).unwrap());
         let server = TestServer::start_with_clock(dir.path(), env, clock)
             .await
             .unwrap();
-        let client = Client::new(&server);
+        let client = Client::trusting(&server, root.as_deref());
         let authority = Authority::generate("test-authority");
         assert_eq!(
             client.register_authority(&authority).await.status,

@@ -22,6 +22,7 @@ mod high_availability;
 mod invariants;
 mod logcheck;
 mod minors;
+mod mtls;
 mod net_certificates;
 mod oidc;
 mod oidc_interop;

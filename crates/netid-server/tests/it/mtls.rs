@@ -1,0 +1,356 @@
+//! `netid serve` over TLS, and platforms authenticating to the OpenID Connect endpoints with
+//! the client certificates netid's CA issued them (RFC 8705 `tls_client_auth`). The client
+//! keys, requests and a self-signed impostor are made by OpenSSL, and one pushed request is
+//! sent by curl (on OpenSSL), so that an independent TLS stack is on the other end.
+
+use std::path::{Path, PathBuf};
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_proto::{
+    HolderCertificateResponse, PlatformCertificateRequest, RegisterPlatformResponse,
+};
+use netid_testkit::Wallet;
+use netid_testkit::oidc::{RelyingParty, query};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::ca::{openssl, s, write};
+use crate::client::{Client, World};
+use crate::oidc::decide;
+
+/// A P-256 key (PKCS#8 PEM) made by OpenSSL, at `dir/name.key`.
+fn openssl_key(dir: &Path, name: &str) -> PathBuf {
+    let key = dir.join(format!("{name}.key"));
+    let (ok, out) = openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        s(&key),
+    ]);
+    assert!(ok, "{out}");
+    key
+}
+
+/// The server's certificate and key: self-signed by OpenSSL for 127.0.0.1.
+fn server_identity(dir: &Path) -> (PathBuf, PathBuf) {
+    let key = openssl_key(dir, "server");
+    let certificate = dir.join("server.pem");
+    let (ok, out) = openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        s(&key),
+        "-subj",
+        "/CN=netid test server",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        // An end entity that is its own trust anchor: not a CA (rustls refuses a CA as leaf).
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+        "-addext",
+        "extendedKeyUsage=serverAuth",
+        "-days",
+        "2",
+        "-out",
+        s(&certificate),
+    ]);
+    assert!(ok, "{out}");
+    (certificate, key)
+}
+
+/// A client certificate for `platform` from netid's CA, for a key and PKCS#10 request made by
+/// OpenSSL: the certificate's path, its key's, and the CA's answer.
+async fn platform_certificate(
+    client: &Client,
+    dir: &Path,
+    platform: &RegisterPlatformResponse,
+) -> (PathBuf, PathBuf, HolderCertificateResponse) {
+    let key = openssl_key(dir, &platform.client_id);
+    let csr = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-key",
+            s(&key),
+            "-subj",
+            "/CN=ignored",
+            "-outform",
+            "DER",
+        ])
+        .output()
+        .unwrap();
+    assert!(csr.status.success());
+    let request = PlatformCertificateRequest {
+        csr: Base64UrlUnpadded::encode_string(&csr.stdout),
+    };
+    let answer = client
+        .post(
+            "/v1/platform/certificates",
+            Some(&crate::client::basic(platform)),
+            &request,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let issued: HolderCertificateResponse = answer.json();
+    let certificate = write(
+        dir,
+        &format!("{}.pem", platform.client_id),
+        &issued.certificate,
+    );
+    (certificate, key, issued)
+}
+
+/// An HTTP client that trusts the server's certificate and presents `identity` (certificate
+/// and key PEM files) when given; it does not follow redirects.
+fn tls_client(server_certificate: &Path, identity: Option<(&Path, &Path)>) -> reqwest::Client {
+    let root = std::fs::read(server_certificate).unwrap();
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .add_root_certificate(reqwest::Certificate::from_pem(&root).unwrap());
+    if let Some((certificate, key)) = identity {
+        let mut pem = std::fs::read(certificate).unwrap();
+        pem.extend(std::fs::read(key).unwrap());
+        builder = builder.identity(reqwest::Identity::from_pem(&pem).unwrap());
+    }
+    builder.build().unwrap()
+}
+
+/// The parameters of a pushed request for `rp` without a client assertion: the certificate
+/// authenticates, and `client_id` names the client.
+fn without_assertion(params: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    params
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("client_assertion"))
+        .collect()
+}
+
+/// The token request for `code` without a client assertion.
+async fn redeem_by_certificate(
+    rp: &RelyingParty,
+    code: &str,
+    verifier: &str,
+) -> netid_testkit::oidc::Reply {
+    let proof = rp.dpop_proof(&rp.dpop, "POST", "/oidc/token", None);
+    rp.form(
+        "/oidc/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &rp.redirect_uri),
+            ("code_verifier", verifier),
+            ("client_id", rp.client_id()),
+        ],
+        Some(proof),
+    )
+    .await
+}
+
+/// The OAuth error code of a reply.
+fn oauth_error(reply: &netid_testkit::oidc::Reply) -> (StatusCode, String) {
+    let body: Value = reply.json();
+    (
+        reply.status,
+        body["error"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+// curl and OpenSSL run while the server answers them: a second worker thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server_certificate, server_key) = server_identity(dir.path());
+    let world = World::with_env(&[
+        ("NETID_TLS_CERT", s(&server_certificate)),
+        ("NETID_TLS_KEY", s(&server_key)),
+        ("NETID_CA_SUITE", "intl"),
+    ])
+    .await;
+    let client = &world.client;
+    assert!(
+        client.base_url.starts_with("https://127.0.0.1:"),
+        "{}",
+        client.base_url
+    );
+    crate::ca::certify_with_new_root(client, &netid_crypto::Suite::intl()).await;
+    let discovery: Value = client.get("/.well-known/openid-configuration").await.json();
+    assert_eq!(
+        discovery["token_endpoint_auth_methods_supported"],
+        json!(["private_key_jwt", "tls_client_auth"])
+    );
+
+    let platform = client.register_platform("mTLS 示例平台").await;
+    let other = client.register_platform("Other platform").await;
+    let (certificate, key, issued) = platform_certificate(client, dir.path(), &platform).await;
+    let (other_certificate, other_key, _) = platform_certificate(client, dir.path(), &other).await;
+    let with_certificate = tls_client(&server_certificate, Some((&certificate, &key)));
+    let rp = RelyingParty::register_with(
+        with_certificate,
+        &client.base_url,
+        &platform.client_id,
+        &platform.credential,
+        "https://platform.example/callback",
+    )
+    .await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+
+    // The pushed request from curl, on OpenSSL, with the certificate and no assertion.
+    let (params, mut started) = rp.request_params("openid");
+    let mut curl = tokio::process::Command::new("curl");
+    curl.args([
+        "--silent",
+        "--show-error",
+        "--cacert",
+        s(&server_certificate),
+    ])
+    .args(["--cert", s(&certificate), "--key", s(&key)])
+    .args([
+        "--header",
+        &format!(
+            "DPoP: {}",
+            rp.dpop_proof(&rp.dpop, "POST", "/oidc/par", None)
+        ),
+    ]);
+    for (name, value) in without_assertion(params) {
+        curl.args(["--data-urlencode", &format!("{name}={value}")]);
+    }
+    let output = curl.arg(rp.url("/oidc/par")).output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let pushed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    started.request_uri = pushed["request_uri"]
+        .as_str()
+        .expect("a request_uri")
+        .to_owned();
+
+    // The holder approves; the code is redeemed with the certificate (rustls on this side).
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&started.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let code = query(&decided.redirect_to)["code"].clone();
+    let tokens = redeem_by_certificate(&rp, &code, &started.verifier).await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+    let tokens: Value = tokens.json();
+    let claims = rp
+        .id_token_claims(tokens["id_token"].as_str().unwrap())
+        .await;
+    assert_eq!(claims["aud"], rp.client_id());
+    assert_eq!(claims["real_name_verified"], true);
+    let verified = client.log_kinds(&wallet).await;
+    assert_eq!(
+        verified
+            .iter()
+            .filter(|kind| **kind == netid_log::EntryKind::Verification)
+            .count(),
+        1
+    );
+
+    // Refused, and nothing recorded: no certificate, another platform's certificate, a
+    // certificate netid did not issue, and a revoked one.
+    let (params, _) = rp.request_params("openid");
+    let params = without_assertion(params);
+    let push_with = |http: reqwest::Client| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())))
+            .finish();
+        let request = http
+            .post(rp.url("/oidc/par"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("dpop", rp.dpop_proof(&rp.dpop, "POST", "/oidc/par", None))
+            .body(body);
+        netid_testkit::oidc::reply(request)
+    };
+    let none = push_with(tls_client(&server_certificate, None)).await;
+    assert_eq!(
+        oauth_error(&none),
+        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
+        "{}",
+        none.body
+    );
+    let theirs = push_with(tls_client(
+        &server_certificate,
+        Some((&other_certificate, &other_key)),
+    ))
+    .await;
+    assert_eq!(
+        oauth_error(&theirs),
+        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
+        "{}",
+        theirs.body
+    );
+    assert!(theirs.body.contains("another client"), "{}", theirs.body);
+    let impostor = dir.path().join("impostor.pem");
+    let (ok, out) = openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        s(&key),
+        "-subj",
+        &format!("/O=netid platform/CN={}", platform.client_id),
+        "-days",
+        "2",
+        "-out",
+        s(&impostor),
+    ]);
+    assert!(ok, "{out}");
+    let forged = push_with(tls_client(&server_certificate, Some((&impostor, &key)))).await;
+    assert_eq!(
+        oauth_error(&forged),
+        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
+        "{}",
+        forged.body
+    );
+    assert!(forged.body.contains("netid issued"), "{}", forged.body);
+
+    let revoked = client
+        .send(
+            client
+                .http
+                .post(format!("{}/v1/operator/ca/revoke", client.base_url))
+                .bearer_auth(&client.operator)
+                .json(&json!({"serial": issued.serial, "reason": "key_compromise"})),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    let after = push_with(tls_client(&server_certificate, Some((&certificate, &key)))).await;
+    assert_eq!(
+        oauth_error(&after),
+        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
+        "{}",
+        after.body
+    );
+    assert!(after.body.contains("revoked"), "{}", after.body);
+    assert_eq!(client.log_kinds(&wallet).await.len(), verified.len());
+}
+
+#[tokio::test]
+async fn a_tls_file_that_is_not_pem_stops_the_start_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (certificate, _) = server_identity(dir.path());
+    let not_a_key = write(dir.path(), "not-a-key.pem", "not a key\n");
+    let error = netid_testkit::TestServer::start_with_clock(
+        &dir.path().join("data"),
+        vec![
+            ("NETID_TLS_CERT".to_owned(), s(&certificate).to_owned()),
+            ("NETID_TLS_KEY".to_owned(), s(&not_a_key).to_owned()),
+        ],
+        netid_server::Clock::System,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("not-a-key.pem") && error.contains("PEM private key"),
+        "{error}"
+    );
+}
