@@ -254,6 +254,12 @@ impl signature::Signer<DerSignature> for CaSigner<'_> {
     }
 }
 
+/// Whether `certificate`'s subject is the distinguished name `subject` (RFC 4514 text, as
+/// [`CertificateTemplate`] takes it), compared as names rather than as text.
+pub fn has_subject(certificate: &Certificate, subject: &str) -> bool {
+    Name::from_str(subject).is_ok_and(|name| *certificate.tbs_certificate().subject() == name)
+}
+
 /// Checks that `certificate` names `issuer` as its issuer and carries a valid signature by
 /// `issuer`'s key. (Validity times, constraints and revocation are the path validator's
 /// business.)

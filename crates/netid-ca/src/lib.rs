@@ -31,8 +31,8 @@ mod request;
 
 pub use certificate::{
     ANY_POLICY_OID, CertificateTemplate, Profile, authority_key_identifier, build_request,
-    computed_key_identifier, issue, key_suite, public_key, signature_suite, subject_key_identifier,
-    to_pem, verify_data_signature, verify_signed_by,
+    computed_key_identifier, has_subject, issue, key_suite, public_key, signature_suite,
+    subject_key_identifier, to_pem, verify_data_signature, verify_signed_by,
 };
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;

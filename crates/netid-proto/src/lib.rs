@@ -542,6 +542,11 @@ pub struct OidcClientSettings {
     /// `ES256` (the default) or `SM2SM3`: how its ID tokens are signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_signed_response_alg: Option<String>,
+    /// `private_key_jwt` (the default) or `tls_client_auth` (RFC 8705, with the client
+    /// certificate netid's CA issued it, where the service offers mutual TLS): the one way
+    /// it authenticates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
 }
 
 /// The payload of a consent receipt (a [`ServiceSigned`] the holder keeps).

@@ -41,6 +41,11 @@ pub const STATUS_VALIDITY_SECONDS: u64 = 3600;
 const HOLDER_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// The profile name of a platform's mutual-TLS client certificate, as the store records it.
 pub(crate) const PLATFORM_CERTIFICATE_PROFILE: &str = "platform-client";
+/// The subject of the mutual-TLS client certificate of the platform `client_id`.
+pub(crate) fn platform_subject(client_id: &str) -> String {
+    format!("CN={client_id},O=netid platform")
+}
+
 /// Validity of a platform's mutual-TLS client certificate.
 const PLATFORM_CERTIFICATE_SECONDS: u64 = 365 * 86_400;
 /// Validity of a Net Certificate issuer key's certificate.
@@ -793,7 +798,7 @@ impl Ca {
         csr: &[u8],
     ) -> Result<(CertificateRow, String), Error> {
         let public_key = self.requested_key(csr)?;
-        let subject = format!("CN={client_id},O=netid platform");
+        let subject = platform_subject(client_id);
         self.issue_end_entity(
             state,
             &public_key,

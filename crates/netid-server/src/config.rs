@@ -51,6 +51,12 @@ pub struct Config {
     /// `NETID_TLS_KEY`, both or neither); `None`: plain HTTP, for loopback or behind a
     /// TLS-terminating proxy.
     pub tls: Option<TlsFiles>,
+    /// A second HTTPS listener that asks clients for certificates, for platforms'
+    /// mutual-TLS authentication (`NETID_MTLS_LISTEN`, needs `tls` and the `intl` CA suite),
+    /// and the public URL it is reached at (`NETID_MTLS_PUBLIC_URL`; default `https://` and
+    /// the bound address). Discovery names it in `mtls_endpoint_aliases`; the main listener
+    /// asks no one for a certificate.
+    pub mtls: Option<(SocketAddr, Option<String>)>,
 }
 
 /// The server's TLS certificate chain and private key, PEM files.
@@ -88,6 +94,27 @@ impl Config {
             "sqlite"
         }
     }
+}
+
+/// A socket address setting.
+fn socket_address(key: &'static str, value: &str) -> Result<SocketAddr, Error> {
+    value.trim().parse().map_err(|_| Error::Config {
+        key,
+        expected: "a socket address such as 127.0.0.1:8080",
+    })
+}
+
+/// A base URL setting, without its trailing slashes.
+fn base_url(key: &'static str, value: &str) -> Result<String, Error> {
+    let url = value.trim().trim_end_matches('/');
+    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+    if !scheme_ok || url.chars().any(char::is_whitespace) {
+        return Err(Error::Config {
+            key,
+            expected: "an http:// or https:// URL without spaces",
+        });
+    }
+    Ok(url.to_owned())
 }
 
 /// Values from the command line; `None` keeps the environment's or the default.
@@ -129,6 +156,10 @@ pub const ENV_LOG_ORIGIN: &str = "NETID_TRANSPARENCY_ORIGIN";
 pub const ENV_TLS_CERT: &str = "NETID_TLS_CERT";
 /// See [`Config::tls`].
 pub const ENV_TLS_KEY: &str = "NETID_TLS_KEY";
+/// See [`Config::mtls`].
+pub const ENV_MTLS_LISTEN: &str = "NETID_MTLS_LISTEN";
+/// See [`Config::mtls`].
+pub const ENV_MTLS_PUBLIC_URL: &str = "NETID_MTLS_PUBLIC_URL";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
 pub const ENV_LOG: &str = "NETID_LOG";
 /// Log format, `json` or `compact`, read by the binary.
@@ -178,24 +209,14 @@ impl Config {
         let mut rate_per_platform = Rate::per_second(Self::DEFAULT_RATE);
         let mut database_url = None;
         let (mut tls_certificate, mut tls_key) = (None, None);
+        let (mut mtls_listen, mut mtls_public_url) = (None, None);
         let mut database = netid_store::PostgresOptions {
             pool_size: 16,
             statement_timeout: std::time::Duration::from_secs(5),
         };
         for (name, value) in env {
             match name.as_str() {
-                ENV_LISTEN => {
-                    listen =
-                        Some(
-                            value
-                                .trim()
-                                .parse::<SocketAddr>()
-                                .map_err(|_| Error::Config {
-                                    key: ENV_LISTEN,
-                                    expected: "a socket address such as 127.0.0.1:8080",
-                                })?,
-                        );
-                }
+                ENV_LISTEN => listen = Some(socket_address(ENV_LISTEN, &value)?),
                 ENV_DATA_DIR => {
                     if value.trim().is_empty() {
                         return Err(Error::Config {
@@ -231,17 +252,11 @@ impl Config {
                         expected: "gm or intl",
                     })?;
                 }
-                ENV_PUBLIC_URL => {
-                    let url = value.trim().trim_end_matches('/');
-                    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-                    if !scheme_ok || url.chars().any(char::is_whitespace) {
-                        return Err(Error::Config {
-                            key: ENV_PUBLIC_URL,
-                            expected: "an http:// or https:// URL without spaces",
-                        });
-                    }
-                    public_url = Some(url.to_owned());
+                ENV_PUBLIC_URL => public_url = Some(base_url(ENV_PUBLIC_URL, &value)?),
+                ENV_MTLS_PUBLIC_URL => {
+                    mtls_public_url = Some(base_url(ENV_MTLS_PUBLIC_URL, &value)?);
                 }
+                ENV_MTLS_LISTEN => mtls_listen = Some(socket_address(ENV_MTLS_LISTEN, &value)?),
                 ENV_RATE_PER_ADDRESS | ENV_RATE_PER_PLATFORM => {
                     let key = if name == ENV_RATE_PER_ADDRESS {
                         ENV_RATE_PER_ADDRESS
@@ -343,6 +358,24 @@ impl Config {
                 });
             }
         };
+        let mtls = match mtls_listen {
+            Some(_) if tls.is_none() => {
+                return Err(Error::Config {
+                    key: ENV_MTLS_LISTEN,
+                    expected: "NETID_TLS_CERT and NETID_TLS_KEY set too: mutual TLS is TLS",
+                });
+            }
+            // rustls has no SM2 signature scheme, so it cannot check a handshake signed with
+            // an SM2 client certificate.
+            Some(_) if ca_suite != SuiteId::Intl => {
+                return Err(Error::Config {
+                    key: ENV_MTLS_LISTEN,
+                    expected: "NETID_CA_SUITE=intl: the TLS stack cannot check SM2 client certificates",
+                });
+            }
+            Some(address) => Some((address, mtls_public_url)),
+            None => None,
+        };
         Ok(Self {
             listen,
             data_dir: overrides
@@ -360,6 +393,7 @@ impl Config {
             database_url,
             database,
             tls,
+            mtls,
         })
     }
 
@@ -594,6 +628,41 @@ mod tests {
             half.to_string()
                 .contains("NETID_TLS_CERT and NETID_TLS_KEY set together"),
             "{half}"
+        );
+    }
+
+    #[test]
+    fn mutual_tls_needs_tls_and_the_intl_ca() {
+        let tls = [
+            ("NETID_TLS_CERT", "/etc/netid/tls.pem"),
+            ("NETID_TLS_KEY", "/etc/netid/tls.key"),
+        ];
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = tls.to_vec();
+            pairs.extend_from_slice(extra);
+            Config::load(env(&pairs), Overrides::default())
+        };
+        let config = with(&[
+            ("NETID_MTLS_LISTEN", "0.0.0.0:8443"),
+            ("NETID_CA_SUITE", "intl"),
+        ])
+        .unwrap();
+        assert_eq!(config.mtls, Some(("0.0.0.0:8443".parse().unwrap(), None)));
+        let gm = with(&[("NETID_MTLS_LISTEN", "0.0.0.0:8443")]).unwrap_err();
+        assert!(gm.to_string().contains("NETID_CA_SUITE=intl"), "{gm}");
+        let plain = Config::load(
+            env(&[
+                ("NETID_MTLS_LISTEN", "0.0.0.0:8443"),
+                ("NETID_CA_SUITE", "intl"),
+            ]),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            plain
+                .to_string()
+                .contains("NETID_TLS_CERT and NETID_TLS_KEY set too"),
+            "{plain}"
         );
     }
 

@@ -55,7 +55,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use netid_store::{PostgresStore, SqliteStore, Store};
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use zeroize::Zeroizing;
 
 pub use authority::{Answer, AuthoritativeRecord, DocumentAuthority, Evidence, RosterAuthority};
@@ -134,7 +134,7 @@ pub async fn open(
         store.as_ref(),
         &service_keys.master,
         &public_url,
-        config.tls.is_some(),
+        config.mtls.as_ref().and_then(|(_, url)| url.as_deref()),
         clock.now(),
     )
     .await?;
@@ -176,17 +176,19 @@ pub struct Running {
     pub address: SocketAddr,
     /// `http://` or `https://` and that address.
     pub base_url: String,
+    /// The mutual-TLS listener's address, when there is one.
+    pub mtls_address: Option<SocketAddr>,
     /// The operator credential, on first run only. Show it once; it is not stored.
     pub operator_credential: Option<Zeroizing<String>>,
-    shutdown: oneshot::Sender<()>,
+    shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<(), Error>>,
 }
 
 impl Running {
     /// Stops accepting connections, lets in-flight requests finish, and waits.
     pub async fn shutdown(self) -> Result<(), Error> {
-        // The receiver is gone only if the server already stopped; the join reports why.
-        let _ = self.shutdown.send(());
+        // The receivers are gone only if the server already stopped; the join reports why.
+        let _ = self.shutdown.send(true);
         self.task
             .await
             .map_err(|_| Error::Internal("server task panicked"))?
@@ -201,7 +203,67 @@ pub async fn start(config: Config) -> Result<Running, Error> {
 /// [`start`] with the time taken from `clock` (tests fix it to cross a birthday or the end of
 /// a deferral).
 pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
-    let listen = config.listen;
+    let (listener, address) = bind(config.listen).await?;
+    let tls = config
+        .tls
+        .as_ref()
+        .map(|files| tls::server_config(files, false))
+        .transpose()?;
+    let mtls = match (&config.tls, config.mtls.clone()) {
+        (Some(files), Some((listen, public_url))) => {
+            let (listener, address) = bind(listen).await?;
+            let public_url = public_url.unwrap_or_else(|| format!("https://{address}"));
+            config.mtls = Some((address, Some(public_url)));
+            Some((listener, address, tls::server_config(files, true)?))
+        }
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // Certificates and Net Certificates name the service by this URL: the port really bound
+    // (`:0` picks one), unless the deployment says where it is reached.
+    config
+        .public_url
+        .get_or_insert_with(|| format!("{scheme}://{address}"));
+    let (state, operator_credential) = open(config, clock).await?;
+    let (shutdown, stop) = watch::channel(false);
+    let sequencer = tokio::spawn(sequence_periodically(state.clone()));
+    let renewer = tokio::spawn(renew_periodically(state.clone()));
+    let router = app(state);
+    let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
+    let mtls_server = mtls.map(|(listener, address, config)| {
+        let listener = tls::TlsListener::new(listener, address, config, true);
+        tokio::spawn(serve_on(listener, router.clone(), stop.clone()))
+    });
+    let task = tokio::spawn(async move {
+        let served = match tls {
+            Some(config) => {
+                let listener = tls::TlsListener::new(listener, address, config, false);
+                serve_on(listener, router, stop).await
+            }
+            None => serve_on(listener, router, stop).await,
+        };
+        let mtls_served = match mtls_server {
+            Some(server) => server
+                .await
+                .map_err(|_| Error::Internal("mutual-TLS server task panicked"))?,
+            None => Ok(()),
+        };
+        sequencer.abort();
+        renewer.abort();
+        served.and(mtls_served)
+    });
+    tracing::info!(%address, scheme, "netid listening");
+    Ok(Running {
+        address,
+        base_url: format!("{scheme}://{address}"),
+        mtls_address,
+        operator_credential,
+        shutdown,
+        task,
+    })
+}
+
+async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), Error> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| Error::Listen {
@@ -212,55 +274,31 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         address: listen,
         source,
     })?;
-    let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    // Certificates and Net Certificates name the service by this URL: the port really bound
-    // (`:0` picks one), unless the deployment says where it is reached.
-    config
-        .public_url
-        .get_or_insert_with(|| format!("{scheme}://{address}"));
-    let (state, operator_credential) = open(config, clock).await?;
-    let (shutdown, stop) = oneshot::channel::<()>();
-    let sequencer = tokio::spawn(sequence_periodically(state.clone()));
-    let renewer = tokio::spawn(renew_periodically(state.clone()));
-    let router = app(state);
-    let stopped = async {
-        let _ = stop.await;
-    };
-    let task = tokio::spawn(async move {
-        // The peer (its address, and its certificate over TLS) feeds the per-address rate
-        // limit and mutual-TLS client authentication.
-        let served = match tls {
-            Some(tls) => {
-                axum::serve(
-                    tls::TlsListener::new(listener, address, tls),
-                    router.into_make_service_with_connect_info::<Peer>(),
-                )
-                .with_graceful_shutdown(stopped)
-                .await
-            }
-            None => {
-                axum::serve(
-                    listener,
-                    router.into_make_service_with_connect_info::<Peer>(),
-                )
-                .with_graceful_shutdown(stopped)
-                .await
-            }
-        }
-        .map_err(Error::Serve);
-        sequencer.abort();
-        renewer.abort();
-        served
-    });
-    tracing::info!(%address, scheme, "netid listening");
-    Ok(Running {
-        address,
-        base_url: format!("{scheme}://{address}"),
-        operator_credential,
-        shutdown,
-        task,
+    Ok((listener, address))
+}
+
+/// Serves `router` on `listener` until `stop` turns true. The peer (its address, and its
+/// certificate on the mutual-TLS listener) feeds the per-address rate limit and mutual-TLS
+/// client authentication.
+async fn serve_on<L>(
+    listener: L,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), Error>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+    Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<Peer>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
     })
+    .await
+    .map_err(Error::Serve)
 }
 
 /// Sequences the transparency log every [`transparency::SEQUENCE_INTERVAL`].
@@ -298,6 +336,9 @@ pub async fn serve(config: Config) -> Result<(), Error> {
         );
     }
     eprintln!("netid: listening on {}", running.base_url);
+    if let Some(address) = running.mtls_address {
+        eprintln!("netid: mutual TLS for platforms on https://{address}");
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await

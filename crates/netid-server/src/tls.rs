@@ -1,9 +1,11 @@
-//! HTTPS for `netid serve`: rustls with the operator's certificate chain and key. A client
-//! may present a certificate; the TLS handshake proves it holds the certificate's key, and
-//! the OpenID Connect endpoints take it as a platform's mutual-TLS authentication (RFC 8705
-//! `tls_client_auth`) only if it is, byte for byte, a platform certificate netid's CA issued
-//! and has not revoked (`oidc::flow`). So the handshake itself accepts any chain: the CA's
-//! roots change at renewal, and the store knows every certificate the CA issued.
+//! HTTPS for `netid serve`: rustls with the operator's certificate chain and key. The main
+//! listener asks no one for a certificate (a browser would offer its holder's). A second
+//! listener, for platforms only, asks for one: the handshake proves the client holds the
+//! certificate's key, and the OpenID Connect endpoints take it as the platform's mutual-TLS
+//! authentication (RFC 8705 `tls_client_auth`) only if it is, byte for byte, a platform
+//! certificate netid's CA issued and has not revoked (`oidc::flow`). So the handshake itself
+//! accepts any chain: the CA's roots change at renewal, and the store knows every certificate
+//! the CA issued.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -29,13 +31,17 @@ use crate::error::Error;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections whose handshake is done and that wait to be served.
 const READY_QUEUE: usize = 1024;
+/// Handshakes under way at once; the listener accepts no more connections until one ends.
+const CONCURRENT_HANDSHAKES: usize = 1024;
 
-/// Who is at the other end of a connection: its address (for the per-address rate limit)
-/// and the certificate it presented over TLS, if any (DER).
+/// Who is at the other end of a connection: its address (for the per-address rate limit),
+/// and whether it came to the mutual-TLS listener with which certificate (DER).
 #[derive(Debug, Clone)]
 pub struct Peer {
     /// The peer's address.
     pub address: SocketAddr,
+    /// Whether the connection is to the mutual-TLS listener.
+    pub mutual_tls: bool,
     /// The leaf certificate the client presented in the TLS handshake.
     pub client_certificate: Option<Arc<[u8]>>,
 }
@@ -44,6 +50,7 @@ impl Connected<IncomingStream<'_, TcpListener>> for Peer {
     fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
         Self {
             address: *stream.remote_addr(),
+            mutual_tls: false,
             client_certificate: None,
         }
     }
@@ -55,8 +62,12 @@ impl Connected<IncomingStream<'_, TlsListener>> for Peer {
     }
 }
 
-/// The rustls server settings from the operator's PEM files.
-pub(crate) fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, Error> {
+/// The rustls server settings from the operator's PEM files; with `ask_for_certificates`, for
+/// the mutual-TLS listener.
+pub(crate) fn server_config(
+    files: &TlsFiles,
+    ask_for_certificates: bool,
+) -> Result<Arc<ServerConfig>, Error> {
     let unreadable = |what: &'static str, path: &std::path::Path| Error::Tls {
         what,
         path: path.to_owned(),
@@ -70,13 +81,16 @@ pub(crate) fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, Error
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|_| unreadable("a PEM private key", &files.key))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(AnyClientCertificate {
-        algorithms: provider.signature_verification_algorithms,
-    });
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let algorithms = provider.signature_verification_algorithms;
+    let builder = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|_| Error::Internal("rustls refused its own default protocol versions"))?
-        .with_client_cert_verifier(verifier)
+        .map_err(|_| Error::Internal("rustls refused its own default protocol versions"))?;
+    let builder = if ask_for_certificates {
+        builder.with_client_cert_verifier(Arc::new(AnyClientCertificate { algorithms }))
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder
         .with_single_cert(chain, key)
         .map_err(|_| Error::Tls {
             what: "a private key that matches the certificate",
@@ -144,10 +158,21 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    /// Serves TLS with `config` on `tcp`, which is bound to `local`.
-    pub(crate) fn new(tcp: TcpListener, local: SocketAddr, config: Arc<ServerConfig>) -> Self {
+    /// Serves TLS with `config` on `tcp`, which is bound to `local`; `mutual_tls` says it is
+    /// the mutual-TLS listener.
+    pub(crate) fn new(
+        tcp: TcpListener,
+        local: SocketAddr,
+        config: Arc<ServerConfig>,
+        mutual_tls: bool,
+    ) -> Self {
         let (sender, ready) = mpsc::channel(READY_QUEUE);
-        let acceptor = tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), sender));
+        let acceptor = tokio::spawn(accept_loop(
+            tcp,
+            TlsAcceptor::from(config),
+            mutual_tls,
+            sender,
+        ));
         Self {
             ready,
             local,
@@ -165,9 +190,14 @@ impl Drop for TlsListener {
 async fn accept_loop(
     tcp: TcpListener,
     acceptor: TlsAcceptor,
+    mutual_tls: bool,
     ready: mpsc::Sender<(TlsStream<TcpStream>, Peer)>,
 ) {
+    let handshakes = Arc::new(Semaphore::new(CONCURRENT_HANDSHAKES));
     loop {
+        let Ok(permit) = handshakes.clone().acquire_owned().await else {
+            return;
+        };
         let (stream, address) = match tcp.accept().await {
             Ok(accepted) => accepted,
             Err(error) => {
@@ -179,9 +209,9 @@ async fn accept_loop(
         };
         let (acceptor, ready) = (acceptor.clone(), ready.clone());
         tokio::spawn(async move {
-            let Ok(Ok(tls)) =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-            else {
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+            drop(permit);
+            let Ok(Ok(tls)) = handshake else {
                 tracing::debug!("a TLS handshake failed or timed out");
                 return;
             };
@@ -193,6 +223,7 @@ async fn accept_loop(
                 .map(|certificate| Arc::from(certificate.as_ref()));
             let peer = Peer {
                 address,
+                mutual_tls,
                 client_certificate,
             };
             // The server has stopped if no one receives any more.
@@ -216,6 +247,7 @@ impl Listener for TlsListener {
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         Ok(Peer {
             address: self.local,
+            mutual_tls: false,
             client_certificate: None,
         })
     }

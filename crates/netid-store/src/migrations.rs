@@ -290,4 +290,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX passkeys_by_holder ON passkeys(holder_id);
     "#,
+    // 14: how an OpenID Connect client authenticates: its one registered method (RFC 8705 §2).
+    r#"
+    ALTER TABLE oidc_clients ADD COLUMN auth_method TEXT NOT NULL DEFAULT 'private_key_jwt'
+        CHECK (auth_method IN ('private_key_jwt', 'tls_client_auth'));
+    "#,
 ];

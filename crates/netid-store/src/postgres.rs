@@ -2195,14 +2195,16 @@ impl Store for PostgresStore {
             execute(
                 transaction,
                 "INSERT INTO oidc_clients (client_id, redirect_uris, jwks, id_token_alg, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id) DO UPDATE \
-                 SET redirect_uris = excluded.redirect_uris, jwks = excluded.jwks, \
-                 id_token_alg = excluded.id_token_alg, updated_at = excluded.updated_at",
+                 auth_method, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client_id) \
+                 DO UPDATE SET redirect_uris = excluded.redirect_uris, jwks = excluded.jwks, \
+                 id_token_alg = excluded.id_token_alg, auth_method = excluded.auth_method, \
+                 updated_at = excluded.updated_at",
                 &[
                     &client.client_id,
                     &redirect_uris,
                     &client.jwks,
                     &client.id_token_alg,
+                    &client.auth_method,
                     &client.updated_at.0,
                 ],
                 "set oidc client",
@@ -2218,7 +2220,7 @@ impl Store for PostgresStore {
             const READ: &str = "read oidc client";
             optional_row(
                 client,
-                "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at \
+                "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at, auth_method \
                  FROM oidc_clients WHERE client_id = $1",
                 &[&client_id],
                 READ,
@@ -2231,6 +2233,7 @@ impl Store for PostgresStore {
                         })?,
                         jwks: get(row, 2, READ)?,
                         id_token_alg: get(row, 3, READ)?,
+                        auth_method: get(row, 5, READ)?,
                         updated_at: Timestamp(get(row, 4, READ)?),
                     })
                 },

@@ -2221,14 +2221,16 @@ impl Store for SqliteStore {
             connection
                 .execute(
                     "INSERT INTO oidc_clients (client_id, redirect_uris, jwks, id_token_alg, \
-                     updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (client_id) DO UPDATE \
-                     SET redirect_uris = excluded.redirect_uris, jwks = excluded.jwks, \
-                     id_token_alg = excluded.id_token_alg, updated_at = excluded.updated_at",
+                     auth_method, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_id) \
+                     DO UPDATE SET redirect_uris = excluded.redirect_uris, jwks = excluded.jwks, \
+                     id_token_alg = excluded.id_token_alg, auth_method = excluded.auth_method, \
+                     updated_at = excluded.updated_at",
                     params![
                         client.client_id,
                         redirect_uris,
                         client.jwks,
                         client.id_token_alg,
+                        client.auth_method,
                         client.updated_at.0
                     ],
                 )
@@ -2243,7 +2245,7 @@ impl Store for SqliteStore {
         self.run(move |connection| {
             let row = connection
                 .query_row(
-                    "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at \
+                    "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at, auth_method \
                      FROM oidc_clients WHERE client_id = ?1",
                     params![client_id],
                     |row| {
@@ -2253,22 +2255,26 @@ impl Store for SqliteStore {
                             row.get::<_, String>(2)?,
                             row.get::<_, String>(3)?,
                             row.get::<_, i64>(4)?,
+                            row.get::<_, String>(5)?,
                         ))
                     },
                 )
                 .optional()
                 .map_err(database("read oidc client"))?;
-            row.map(|(client_id, uris, jwks, id_token_alg, updated_at)| {
-                Ok(OidcClientRow {
-                    client_id,
-                    redirect_uris: serde_json::from_str(&uris).map_err(|_| Error::Corrupt {
-                        column: "oidc_clients.redirect_uris",
-                    })?,
-                    jwks,
-                    id_token_alg,
-                    updated_at: Timestamp(updated_at),
-                })
-            })
+            row.map(
+                |(client_id, uris, jwks, id_token_alg, updated_at, auth_method)| {
+                    Ok(OidcClientRow {
+                        client_id,
+                        redirect_uris: serde_json::from_str(&uris).map_err(|_| Error::Corrupt {
+                            column: "oidc_clients.redirect_uris",
+                        })?,
+                        jwks,
+                        id_token_alg,
+                        auth_method,
+                        updated_at: Timestamp(updated_at),
+                    })
+                },
+            )
             .transpose()
         })
         .await

@@ -297,6 +297,9 @@ pub struct OidcClientRow {
     pub jwks: String,
     /// The JWS `alg` of its ID tokens (`ES256` or `SM2SM3`).
     pub id_token_alg: String,
+    /// How it authenticates: `private_key_jwt` or `tls_client_auth`, the one method it
+    /// registered.
+    pub auth_method: String,
     /// When the settings were last set.
     pub updated_at: Timestamp,
 }

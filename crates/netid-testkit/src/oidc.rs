@@ -179,8 +179,18 @@ impl RelyingParty {
         path: &str,
         token: Option<&str>,
     ) -> String {
-        let mut claims =
-            json!({"htm": method, "htu": self.url(path), "iat": crate::now(), "jti": random(12)});
+        self.dpop_proof_at(key, method, &self.url(path), token)
+    }
+
+    /// A DPoP proof for a request to the full URL `url` (a mutual-TLS alias, say).
+    pub fn dpop_proof_at(
+        &self,
+        key: &SigningKey,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+    ) -> String {
+        let mut claims = json!({"htm": method, "htu": url, "iat": crate::now(), "jti": random(12)});
         if let Some(token) = token {
             claims["ath"] = json!(s256(token));
         }

@@ -326,7 +326,7 @@ fn oidc_paths(platform: &Value, public: &Value) -> Value {
             "post": {"summary": "The same as GET (OpenID Connect Core 5.3)", "security": public.clone(), "responses": {"200": {"description": "Claims"}, "401": {"description": "invalid_token"}}}
         },
         "/v1/holders/oidc/decision": {"post": operation("The holder's wallet-signed answer to an OpenID Connect authorization request, with any separate consent", public.clone(), Some("OidcDecision"), ("200", "OidcDecisionResponse"), &["400", "403", "422"])},
-        "/v1/platform/oidc-client": {"post": operation("Set the platform's OpenID Connect client settings: redirect URIs, JWK Set, ID token algorithm", platform.clone(), Some("OidcClientSettings"), ("200", "OidcClientSettings"), &["400", "401", "422"])},
+        "/v1/platform/oidc-client": {"post": operation("Set the platform's OpenID Connect client settings: redirect URIs, JWK Set, ID token algorithm, authentication method", platform.clone(), Some("OidcClientSettings"), ("200", "OidcClientSettings"), &["400", "401", "422"])},
     })
 }
 
@@ -398,7 +398,7 @@ fn privacy_schemas(string: &Value) -> Value {
         "OperatorReadResponse": {"type": "object", "required": ["claims", "log_index", "holder_notified_from"], "properties": {"claims": {"type": "object", "additionalProperties": string}, "log_index": {"type": "integer"}, "holder_notified_from": {"type": "string", "description": "now, or the date from which the holder is told"}}},
         "OidcDecision": {"type": "object", "required": ["request_uri", "approve", "wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"request_uri": string, "approve": {"type": "boolean"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": string, "consent": {"$ref": "#/components/schemas/ConsentRequest"}}},
         "OidcDecisionResponse": {"type": "object", "required": ["redirect_to"], "properties": {"redirect_to": string}},
-        "OidcClientSettings": {"type": "object", "required": ["redirect_uris", "jwks"], "additionalProperties": false, "properties": {"redirect_uris": {"type": "array", "items": string}, "jwks": {"type": "object"}, "id_token_signed_response_alg": {"enum": ["ES256", "SM2SM3"]}}},
+        "OidcClientSettings": {"type": "object", "required": ["redirect_uris", "jwks"], "additionalProperties": false, "properties": {"redirect_uris": {"type": "array", "items": string}, "jwks": {"type": "object"}, "id_token_signed_response_alg": {"enum": ["ES256", "SM2SM3"]}, "token_endpoint_auth_method": {"enum": ["private_key_jwt", "tls_client_auth"]}}},
         "PasskeyLinkRequest": {"type": "object", "required": ["wallet_key", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "timestamp": {"type": "integer"}, "signature": string}},
         "PasskeyLinkResponse": {"type": "object", "required": ["url", "expires_in"], "properties": {"url": string, "expires_in": {"type": "integer"}}},
         "DeferralCounts": {"type": "object", "required": ["operator_reads", "deferred", "deferred_now"], "properties": {"operator_reads": {"type": "integer"}, "deferred": {"type": "integer"}, "deferred_now": {"type": "integer"}}}

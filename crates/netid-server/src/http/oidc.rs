@@ -166,11 +166,11 @@ fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, OauthError> {
         .transpose()
 }
 
-/// The certificate the client presented over TLS, if the service serves TLS and it sent one.
+/// The other end of the connection (absent only under `Router::oneshot`).
 type TlsPeer = Option<Extension<ConnectInfo<Peer>>>;
 
-fn client_certificate(peer: &TlsPeer) -> Option<&[u8]> {
-    peer.as_ref()?.0.0.client_certificate.as_deref()
+fn peer_of(peer: &TlsPeer) -> Option<&Peer> {
+    peer.as_ref().map(|peer| &peer.0.0)
 }
 
 async fn par(
@@ -182,7 +182,7 @@ async fn par(
     let result = async {
         let params = form(&headers, &body)?;
         let dpop = dpop_header(&headers)?;
-        flow::push(&state, &params, dpop, client_certificate(&peer)).await
+        flow::push(&state, &params, dpop, peer_of(&peer)).await
     }
     .await;
     match result {
@@ -200,7 +200,7 @@ async fn token(
     let result = async {
         let params = form(&headers, &body)?;
         let dpop = dpop_header(&headers)?;
-        flow::token(&state, &params, dpop, client_certificate(&peer)).await
+        flow::token(&state, &params, dpop, peer_of(&peer)).await
     }
     .await;
     match result {

@@ -26,6 +26,9 @@ use crate::{Error, Refusal};
 const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 /// The client assertion type of `private_key_jwt`.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The client authentication methods a client registers one of.
+const PRIVATE_KEY_JWT: &str = "private_key_jwt";
+const TLS_CLIENT_AUTH: &str = "tls_client_auth";
 /// The longest `state` or `nonce` accepted, in bytes.
 const MAX_STATE: usize = 512;
 
@@ -159,11 +162,39 @@ pub(crate) async fn set_client(
         .get("keys")
         .and_then(Value::as_array)
         .ok_or_else(|| invalid("jwks", "expected a JWK Set: {\"keys\": [...]}"))?;
+    let auth_method = settings
+        .token_endpoint_auth_method
+        .clone()
+        .unwrap_or_else(|| PRIVATE_KEY_JWT.to_owned());
+    match auth_method.as_str() {
+        PRIVATE_KEY_JWT => {}
+        TLS_CLIENT_AUTH if state.oidc.mtls_base.is_some() => {}
+        TLS_CLIENT_AUTH => {
+            return Err(invalid(
+                "token_endpoint_auth_method",
+                "this service offers no mutual TLS (NETID_MTLS_LISTEN); use private_key_jwt",
+            )
+            .into());
+        }
+        _ => {
+            return Err(invalid(
+                "token_endpoint_auth_method",
+                "expected private_key_jwt or tls_client_auth",
+            )
+            .into());
+        }
+    }
     let all_public = keys
         .iter()
         .all(|key| key.as_object().and_then(super::jwt::public_jwk).is_some());
-    if keys.is_empty() || keys.len() > 5 || !all_public {
-        return Err(invalid("jwks", "expected 1 to 5 public EC keys on P-256 or SM2").into());
+    // A client that authenticates by certificate needs no keys.
+    let too_few = keys.is_empty() && auth_method == PRIVATE_KEY_JWT;
+    if too_few || keys.len() > 5 || !all_public {
+        return Err(invalid(
+            "jwks",
+            "expected 1 to 5 public EC keys on P-256 or SM2 (0 to 5 with tls_client_auth)",
+        )
+        .into());
     }
     let alg = settings
         .id_token_signed_response_alg
@@ -179,12 +210,14 @@ pub(crate) async fn set_client(
             redirect_uris: settings.redirect_uris.clone(),
             jwks: settings.jwks.to_string(),
             id_token_alg: alg.clone(),
+            auth_method: auth_method.clone(),
             updated_at: state.clock.now(),
         })
         .await?;
     tracing::info!(target: "netid::security", event = "oidc_client_set", platform_id = %platform.client_id);
     Ok(OidcClientSettings {
         id_token_signed_response_alg: Some(alg),
+        token_endpoint_auth_method: Some(auth_method),
         ..settings
     })
 }
@@ -206,16 +239,17 @@ async fn authenticate_client(
     state: &AppState,
     params: &Params,
     url: &str,
-    client_certificate: Option<&[u8]>,
+    peer: Option<&crate::Peer>,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
     let asserted =
         params.get("client_assertion_type").is_some() || params.get("client_assertion").is_some();
-    if let (false, Some(der)) = (asserted, client_certificate) {
+    if peer.is_some_and(|peer| peer.mutual_tls) && !asserted {
+        let der = peer.and_then(|peer| peer.client_certificate.as_deref());
         return authenticate_by_certificate(state, params, der).await;
     }
     if params.get("client_assertion_type") != Some(JWT_BEARER) {
-        return Err(OauthError::client(if state.oidc.mutual_tls {
-            "authenticate with private_key_jwt (client_assertion_type jwt-bearer) or with the client certificate netid's CA issued (tls_client_auth)"
+        return Err(OauthError::client(if state.oidc.mtls_base.is_some() {
+            "authenticate with private_key_jwt (client_assertion_type jwt-bearer), or with your client certificate at the mtls_endpoint_aliases (tls_client_auth)"
         } else {
             "authenticate with private_key_jwt (client_assertion_type jwt-bearer)"
         }));
@@ -246,6 +280,11 @@ async fn authenticate_client(
         .oidc_client(&claimed)
         .await?
         .ok_or_else(unknown)?;
+    if client.auth_method != PRIVATE_KEY_JWT {
+        return Err(OauthError::client(
+            "this client registered tls_client_auth: present its certificate at the mtls_endpoint_aliases",
+        ));
+    }
     let jwks: Value = serde_json::from_str(&client.jwks)
         .map_err(|_| Error::Internal("stored client jwks do not parse"))?;
     let now = state.clock.now().0;
@@ -272,12 +311,15 @@ async fn authenticate_client(
 async fn authenticate_by_certificate(
     state: &AppState,
     params: &Params,
-    der: &[u8],
+    der: Option<&[u8]>,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
     let refused = |reason: &str| {
         tracing::info!(target: "netid::security", event = "authentication_failed", role = "oidc_client", method = "tls_client_auth");
         OauthError::client(reason)
     };
+    let der = der.ok_or_else(|| {
+        refused("present the client certificate netid's CA issued you, or a client assertion")
+    })?;
     let client_id = params
         .get("client_id")
         .ok_or_else(|| refused("client_id is required with tls_client_auth"))?;
@@ -291,8 +333,7 @@ async fn authenticate_by_certificate(
         .ok_or_else(|| {
             refused("the client certificate is not a platform certificate netid issued")
         })?;
-    let expected = format!("CN={client_id},O=netid platform");
-    if certificate.tbs_certificate().subject().to_string() != expected {
+    if !netid_ca::has_subject(&certificate, &crate::ca::platform_subject(client_id)) {
         return Err(refused(
             "the client certificate was issued to another client",
         ));
@@ -310,6 +351,11 @@ async fn authenticate_by_certificate(
         .oidc_client(client_id)
         .await?
         .ok_or_else(unknown)?;
+    if client.auth_method != TLS_CLIENT_AUTH {
+        return Err(refused(
+            "this client registered private_key_jwt: send a client assertion",
+        ));
+    }
     admit(state, platform, client)
 }
 
@@ -382,10 +428,10 @@ pub(crate) async fn push(
     state: &AppState,
     params: &Params,
     dpop: Option<&str>,
-    client_certificate: Option<&[u8]>,
+    peer: Option<&crate::Peer>,
 ) -> Result<Value, OauthError> {
-    let url = state.oidc.endpoint("/oidc/par");
-    let (platform, client) = authenticate_client(state, params, &url, client_certificate).await?;
+    let url = state.oidc.endpoint_for("/oidc/par", peer);
+    let (platform, client) = authenticate_client(state, params, &url, peer).await?;
     if params.get("request_uri").is_some() || params.get("request").is_some() {
         return Err(OauthError::request(
             "request and request_uri are not accepted here",
@@ -695,10 +741,10 @@ pub(crate) async fn token(
     state: &AppState,
     params: &Params,
     dpop: Option<&str>,
-    client_certificate: Option<&[u8]>,
+    peer: Option<&crate::Peer>,
 ) -> Result<Value, OauthError> {
-    let url = state.oidc.endpoint("/oidc/token");
-    let (platform, client) = authenticate_client(state, params, &url, client_certificate).await?;
+    let url = state.oidc.endpoint_for("/oidc/token", peer);
+    let (platform, client) = authenticate_client(state, params, &url, peer).await?;
     if params.get("grant_type") != Some("authorization_code") {
         return Err(OauthError::new(
             StatusCode::BAD_REQUEST,

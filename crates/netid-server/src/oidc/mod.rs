@@ -94,9 +94,9 @@ pub(crate) struct AccessGrant {
 /// The provider's keys and its short-lived state.
 pub(crate) struct Oidc {
     pub(crate) issuer: String,
-    /// Whether the service itself serves TLS, so that platforms can authenticate with the
-    /// client certificates netid's CA issued them (RFC 8705 `tls_client_auth`).
-    pub(crate) mutual_tls: bool,
+    /// The public URL of the mutual-TLS listener, where platforms authenticate with the
+    /// client certificates netid's CA issued them (RFC 8705 `tls_client_auth`), if there is one.
+    pub(crate) mtls_base: Option<String>,
     es256: SigningKey,
     sm2: SigningKey,
     pub(crate) requests: Pending<PushedRequest>,
@@ -122,12 +122,12 @@ impl Oidc {
         store: &dyn Store,
         master: &MasterKey,
         issuer: &str,
-        mutual_tls: bool,
+        mtls_base: Option<&str>,
         now: Timestamp,
     ) -> Result<Self, crate::Error> {
         Ok(Self {
             issuer: issuer.trim_end_matches('/').to_owned(),
-            mutual_tls,
+            mtls_base: mtls_base.map(|url| url.trim_end_matches('/').to_owned()),
             es256: load_or_add_signing_key(store, master, ES256_KEY, &Suite::intl(), now).await?,
             sm2: load_or_add_signing_key(store, master, SM2_KEY, &Suite::gm(), now).await?,
             requests: Pending::default(),
@@ -139,6 +139,14 @@ impl Oidc {
     /// The URL of one of the provider's endpoints.
     pub(crate) fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
+    }
+
+    /// The URL of an endpoint as reached by `peer`: its mutual-TLS alias on that listener.
+    pub(crate) fn endpoint_for(&self, path: &str, peer: Option<&crate::Peer>) -> String {
+        match (&self.mtls_base, peer) {
+            (Some(base), Some(peer)) if peer.mutual_tls => format!("{base}{path}"),
+            _ => self.endpoint(path),
+        }
     }
 
     /// The key that signs ID tokens for `alg` (`ES256` or `SM2SM3`).
@@ -190,12 +198,12 @@ impl Oidc {
             "age_over_18",
         ];
         claims.extend(crate::grants::GRANTABLE_FIELDS.map(claim_name));
-        let auth_methods: &[&str] = if self.mutual_tls {
+        let auth_methods: &[&str] = if self.mtls_base.is_some() {
             &["private_key_jwt", "tls_client_auth"]
         } else {
             &["private_key_jwt"]
         };
-        json!({
+        let mut discovery = json!({
             "issuer": self.issuer,
             "authorization_endpoint": self.endpoint("/oidc/authorize"),
             "pushed_authorization_request_endpoint": self.endpoint("/oidc/par"),
@@ -223,7 +231,19 @@ impl Oidc {
             "claims_supported": claims,
             "ui_locales_supported": ["zh-CN", "en"],
             "service_documentation": self.endpoint("/v1/openapi.json"),
-        })
+        });
+        // RFC 8705 §5: where a platform goes for mutual TLS, so that the endpoints holders'
+        // browsers visit never ask for a certificate.
+        if let (Some(base), Some(fields)) = (&self.mtls_base, discovery.as_object_mut()) {
+            fields.insert(
+                "mtls_endpoint_aliases".to_owned(),
+                json!({
+                    "pushed_authorization_request_endpoint": format!("{base}/oidc/par"),
+                    "token_endpoint": format!("{base}/oidc/token"),
+                }),
+            );
+        }
+        discovery
     }
 }
 

@@ -22,6 +22,7 @@ const TEXT = {
     proof_verified: (size) => `✓ 已在本页核对：在签名检查点（共 ${size} 条）中，且标记属于此人`,
     proof_not_included: '✗ 包含证明不成立：该条目不在签名检查点中',
     proof_not_theirs: '✗ 该条目的标记不属于此人',
+    one_off_key: '此条目的告知曾被推迟，它的标记用的是本服务事后公开的一次性密钥，所以只能核对标记与该密钥相符。',
     checkpoint_failed: { bad_signature: '✗ 日志检查点的签名不成立，以下条目均未经核对。', malformed: '✗ 日志检查点或日志公钥格式不对，以下条目均未经核对。', unavailable: '✗ 本页的 SM2/SM3 脚本没有加载，以下条目均未经核对。' },
     proof_note: '本页先用日志公钥（/v1/log/key）核对检查点的签名，再用每一条的包含证明核对它在日志中。日志公钥和本页都来自本服务；要独立核对，请用 netid wallet log --log-key，配上您从别处得到的日志公钥。',
     wards_title: '我监护的未成年人', ward_platforms: '使用过的平台', first_use: '首次使用',
@@ -50,6 +51,7 @@ const TEXT = {
     proof_verified: (size) => `✓ Checked in this page: in the signed checkpoint of ${size} entries, and tagged for this person`,
     proof_not_included: '✗ The inclusion proof fails: this entry is not in the signed checkpoint',
     proof_not_theirs: '✗ This entry is not tagged for this person',
+    one_off_key: "This entry's notice was deferred: its tag was made with a one-off key the service revealed afterwards, so the check shows only that the tag matches that key.",
     checkpoint_failed: { bad_signature: "✗ The log checkpoint's signature does not hold; none of the entries below is checked.", malformed: '✗ The log checkpoint or the log key is malformed; none of the entries below is checked.', unavailable: "✗ The page's SM2/SM3 script did not load; none of the entries below is checked." },
     proof_note: "This page checks the checkpoint's signature with the log key (/v1/log/key), then each entry against the checkpoint by its inclusion proof. The key and this page both come from this service; to check independently, run netid wallet log --log-key with a log key you got elsewhere.",
     wards_title: 'Minors in my care', ward_platforms: 'Platforms used', first_use: 'first use',
@@ -309,14 +311,18 @@ async function home() {
 
 // One history entry, with the outcome of its check in the page (`data-proof`).
 async function entryItem(entry, checkpoint, logKey) {
-  const leaf = JSON.parse(entry.leaf)
-  const kind = t('kinds')[leaf.kind] ?? leaf.kind
+  let leaf = {}
+  try { leaf = JSON.parse(entry.leaf) } catch { /* checkEntry reports it */ }
+  const kind = t('kinds')[leaf.kind] ?? String(leaf.kind)
   const outcome = checkpoint ? await checkEntry(checkpoint, entry, logKey) : 'unchecked'
   const item = el('li', { 'data-kind': leaf.kind, 'data-proof': outcome }, el('strong', {}, kind), ' · ', when(leaf.minute * 60))
   if (leaf.platform) item.append(' · ', el('a', { href: `#profile=${encodeURIComponent(leaf.platform)}` }, leaf.platform))
   if (checkpoint) {
     const words = outcome === 'verified' ? t('proof_verified')(checkpoint.size) : t(`proof_${outcome}`)
     item.append(el('br'), el('span', { class: outcome === 'verified' ? 'ok' : 'bad' }, words))
+    // A deferred notice's entry was tagged with a one-off key the service revealed later: the
+    // tag shows only that it matches that key.
+    if (outcome === 'verified' && entry.tag_key) item.append(el('br'), el('span', { class: 'muted' }, t('one_off_key')))
   }
   return item
 }

@@ -1,7 +1,8 @@
-//! `netid serve` over TLS, and platforms authenticating to the OpenID Connect endpoints with
-//! the client certificates netid's CA issued them (RFC 8705 `tls_client_auth`). The client
-//! keys, requests and a self-signed impostor are made by OpenSSL, and one pushed request is
-//! sent by curl (on OpenSSL), so that an independent TLS stack is on the other end.
+//! `netid serve` over TLS, with a second listener for mutual TLS, and platforms that
+//! registered `tls_client_auth` authenticating there with the client certificates netid's CA
+//! issued them (RFC 8705). The client keys, requests and a self-signed impostor are made by
+//! OpenSSL, and the pushed request is sent by curl (on OpenSSL), so that an independent TLS
+//! stack is on the other end.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ use netid_proto::{
     HolderCertificateResponse, PlatformCertificateRequest, RegisterPlatformResponse,
 };
 use netid_testkit::Wallet;
-use netid_testkit::oidc::{RelyingParty, query};
+use netid_testkit::oidc::{RelyingParty, Reply, query, reply};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -127,44 +128,53 @@ fn without_assertion(params: Vec<(&'static str, String)>) -> Vec<(&'static str, 
         .collect()
 }
 
-/// The token request for `code` without a client assertion.
-async fn redeem_by_certificate(
+/// Posts `params` form-encoded to `url` over `http`, with a fresh DPoP proof of `rp`'s key.
+async fn post_form(
+    http: &reqwest::Client,
     rp: &RelyingParty,
-    code: &str,
-    verifier: &str,
-) -> netid_testkit::oidc::Reply {
-    let proof = rp.dpop_proof(&rp.dpop, "POST", "/oidc/token", None);
-    rp.form(
-        "/oidc/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &rp.redirect_uri),
-            ("code_verifier", verifier),
-            ("client_id", rp.client_id()),
-        ],
-        Some(proof),
+    url: &str,
+    params: &[(&str, String)],
+) -> Reply {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())))
+        .finish();
+    reply(
+        http.post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("dpop", rp.dpop_proof_at(&rp.dpop, "POST", url, None))
+            .body(body),
     )
     .await
 }
 
-/// The OAuth error code of a reply.
-fn oauth_error(reply: &netid_testkit::oidc::Reply) -> (StatusCode, String) {
+/// The OAuth error of a reply, and its description.
+fn oauth_error(reply: &Reply) -> (StatusCode, String, String) {
     let body: Value = reply.json();
-    (
-        reply.status,
-        body["error"].as_str().unwrap_or_default().to_owned(),
-    )
+    let text = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
+    (reply.status, text("error"), text("error_description"))
+}
+
+/// Checks that `reply` is `invalid_client` saying `why`.
+fn assert_invalid_client(reply: &Reply, why: &str) {
+    let (status, error, description) = oauth_error(reply);
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_client"),
+        "{}",
+        reply.body
+    );
+    assert!(description.contains(why), "{description}");
 }
 
 // curl and OpenSSL run while the server answers them: a second worker thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
+async fn a_platform_authenticates_with_its_netid_client_certificate_over_mutual_tls() {
     let dir = tempfile::tempdir().unwrap();
     let (server_certificate, server_key) = server_identity(dir.path());
     let world = World::with_env(&[
         ("NETID_TLS_CERT", s(&server_certificate)),
         ("NETID_TLS_KEY", s(&server_key)),
+        ("NETID_MTLS_LISTEN", "127.0.0.1:0"),
         ("NETID_CA_SUITE", "intl"),
     ])
     .await;
@@ -180,18 +190,53 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
         discovery["token_endpoint_auth_methods_supported"],
         json!(["private_key_jwt", "tls_client_auth"])
     );
+    let aliases = &discovery["mtls_endpoint_aliases"];
+    let (par_url, token_url) = (
+        aliases["pushed_authorization_request_endpoint"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        aliases["token_endpoint"].as_str().unwrap().to_owned(),
+    );
+    assert!(
+        par_url.starts_with("https://127.0.0.1:") && !par_url.starts_with(&client.base_url),
+        "{par_url}"
+    );
 
+    // The platform registers tls_client_auth as its one method, and gets its certificate.
     let platform = client.register_platform("mTLS 示例平台").await;
     let other = client.register_platform("Other platform").await;
     let (certificate, key, issued) = platform_certificate(client, dir.path(), &platform).await;
     let (other_certificate, other_key, _) = platform_certificate(client, dir.path(), &other).await;
     let with_certificate = tls_client(&server_certificate, Some((&certificate, &key)));
     let rp = RelyingParty::register_with(
-        with_certificate,
+        with_certificate.clone(),
         &client.base_url,
         &platform.client_id,
         &platform.credential,
         "https://platform.example/callback",
+    )
+    .await;
+    let settings = json!({
+        "redirect_uris": [rp.redirect_uri],
+        "jwks": {"keys": []},
+        "token_endpoint_auth_method": "tls_client_auth",
+    });
+    let answer = client
+        .post(
+            "/v1/platform/oidc-client",
+            Some(&crate::client::basic(&platform)),
+            &settings,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // The other platform stays with private_key_jwt.
+    RelyingParty::register_with(
+        tls_client(&server_certificate, None),
+        &client.base_url,
+        &other.client_id,
+        &other.credential,
+        "https://other.example/callback",
     )
     .await;
     let wallet = Wallet::generate();
@@ -201,6 +246,7 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
 
     // The pushed request from curl, on OpenSSL, with the certificate and no assertion.
     let (params, mut started) = rp.request_params("openid");
+    let params = without_assertion(params);
     let mut curl = tokio::process::Command::new("curl");
     curl.args([
         "--silent",
@@ -213,13 +259,13 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
         "--header",
         &format!(
             "DPoP: {}",
-            rp.dpop_proof(&rp.dpop, "POST", "/oidc/par", None)
+            rp.dpop_proof_at(&rp.dpop, "POST", &par_url, None)
         ),
     ]);
-    for (name, value) in without_assertion(params) {
+    for (name, value) in &params {
         curl.args(["--data-urlencode", &format!("{name}={value}")]);
     }
-    let output = curl.arg(rp.url("/oidc/par")).output().await.unwrap();
+    let output = curl.arg(&par_url).output().await.unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -238,7 +284,14 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
     )
     .await;
     let code = query(&decided.redirect_to)["code"].clone();
-    let tokens = redeem_by_certificate(&rp, &code, &started.verifier).await;
+    let redeem = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code),
+        ("redirect_uri", rp.redirect_uri.clone()),
+        ("code_verifier", started.verifier.clone()),
+        ("client_id", rp.client_id.clone()),
+    ];
+    let tokens = post_form(&with_certificate, &rp, &token_url, &redeem).await;
     assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
     let tokens: Value = tokens.json();
     let claims = rp
@@ -246,49 +299,43 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
         .await;
     assert_eq!(claims["aud"], rp.client_id());
     assert_eq!(claims["real_name_verified"], true);
-    let verified = client.log_kinds(&wallet).await;
+    let logged = client.log_kinds(&wallet).await;
     assert_eq!(
-        verified
+        logged
             .iter()
             .filter(|kind| **kind == netid_log::EntryKind::Verification)
             .count(),
         1
     );
 
-    // Refused, and nothing recorded: no certificate, another platform's certificate, a
-    // certificate netid did not issue, and a revoked one.
+    // Refused, and nothing recorded. Without a certificate, or at the main listener (which
+    // asks for none) with one:
     let (params, _) = rp.request_params("openid");
-    let params = without_assertion(params);
-    let push_with = |http: reqwest::Client| {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params.iter().map(|(name, value)| (*name, value.as_str())))
-            .finish();
-        let request = http
-            .post(rp.url("/oidc/par"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("dpop", rp.dpop_proof(&rp.dpop, "POST", "/oidc/par", None))
-            .body(body);
-        netid_testkit::oidc::reply(request)
-    };
-    let none = push_with(tls_client(&server_certificate, None)).await;
-    assert_eq!(
-        oauth_error(&none),
-        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
-        "{}",
-        none.body
+    let bare = without_assertion(params.clone());
+    let none = post_form(&tls_client(&server_certificate, None), &rp, &par_url, &bare).await;
+    assert_invalid_client(&none, "present the client certificate");
+    let main_par = format!("{}/oidc/par", client.base_url);
+    let main = post_form(&with_certificate, &rp, &main_par, &bare).await;
+    assert_invalid_client(&main, "authenticate with private_key_jwt");
+    // A client assertion, from a client registered for tls_client_auth:
+    let asserted = post_form(&with_certificate, &rp, &main_par, &params).await;
+    assert_invalid_client(&asserted, "registered tls_client_auth");
+    // Another platform's certificate; and that platform's own, which registered private_key_jwt:
+    let theirs = tls_client(&server_certificate, Some((&other_certificate, &other_key)));
+    assert_invalid_client(
+        &post_form(&theirs, &rp, &par_url, &bare).await,
+        "another client",
     );
-    let theirs = push_with(tls_client(
-        &server_certificate,
-        Some((&other_certificate, &other_key)),
-    ))
-    .await;
-    assert_eq!(
-        oauth_error(&theirs),
-        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
-        "{}",
-        theirs.body
+    let mut as_other = bare.clone();
+    as_other
+        .iter_mut()
+        .filter(|(name, _)| *name == "client_id")
+        .for_each(|(_, value)| *value = other.client_id.clone());
+    assert_invalid_client(
+        &post_form(&theirs, &rp, &par_url, &as_other).await,
+        "registered private_key_jwt",
     );
-    assert!(theirs.body.contains("another client"), "{}", theirs.body);
+    // A certificate netid did not issue, with the right names and key:
     let impostor = dir.path().join("impostor.pem");
     let (ok, out) = openssl(&[
         "req",
@@ -303,15 +350,12 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
         s(&impostor),
     ]);
     assert!(ok, "{out}");
-    let forged = push_with(tls_client(&server_certificate, Some((&impostor, &key)))).await;
-    assert_eq!(
-        oauth_error(&forged),
-        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
-        "{}",
-        forged.body
+    let forged = tls_client(&server_certificate, Some((&impostor, &key)));
+    assert_invalid_client(
+        &post_form(&forged, &rp, &par_url, &bare).await,
+        "netid issued",
     );
-    assert!(forged.body.contains("netid issued"), "{}", forged.body);
-
+    // The platform's own certificate once revoked:
     let revoked = client
         .send(
             client
@@ -322,15 +366,11 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_tls() {
         )
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
-    let after = push_with(tls_client(&server_certificate, Some((&certificate, &key)))).await;
-    assert_eq!(
-        oauth_error(&after),
-        (StatusCode::UNAUTHORIZED, "invalid_client".to_owned()),
-        "{}",
-        after.body
+    assert_invalid_client(
+        &post_form(&with_certificate, &rp, &par_url, &bare).await,
+        "revoked",
     );
-    assert!(after.body.contains("revoked"), "{}", after.body);
-    assert_eq!(client.log_kinds(&wallet).await.len(), verified.len());
+    assert_eq!(client.log_kinds(&wallet).await, logged);
 }
 
 #[tokio::test]

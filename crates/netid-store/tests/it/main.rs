@@ -25,7 +25,7 @@ use netid_store::{
 mod on_postgres;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 13;
+const LATEST_SCHEMA: u32 = 14;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -505,6 +505,7 @@ async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays(st
         redirect_uris: vec!["https://rp.example/cb".to_owned()],
         jwks: r#"{"keys":[]}"#.to_owned(),
         id_token_alg: "ES256".to_owned(),
+        auth_method: "private_key_jwt".to_owned(),
         updated_at: T0,
     };
     // Only a registered platform has client settings.
@@ -532,6 +533,7 @@ async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays(st
         "https://rp.example/b".to_owned(),
     ];
     client.id_token_alg = "SM2SM3".to_owned();
+    client.auth_method = "tls_client_auth".to_owned();
     client.updated_at = Timestamp(T0.0 + 1);
     store.set_oidc_client(client.clone()).await.unwrap();
     assert_eq!(store.oidc_client("p-oidc").await.unwrap(), Some(client));

@@ -59,6 +59,8 @@ async function outcomes (vkey, history) {
 
 const flipHex = (hex) => (hex[0] === '0' ? '1' : '0') + hex.slice(1)
 const flipBase64 = (text) => (text[0] === 'A' ? 'B' : 'A') + text.slice(1)
+// A signature line with one character of its signature (after the 4-byte key id) changed.
+const alterSignature = (line) => line.replace(/ (\S{10})(\S)(\S*)$/, (_, head, c, tail) => ` ${head}${c === 'A' ? 'B' : 'A'}${tail}`)
 
 const report = {}
 for (const [suite, { vkey, history }] of Object.entries(all)) {
@@ -73,6 +75,11 @@ for (const [suite, { vkey, history }] of Object.entries(all)) {
     'another index': [(entry) => { entry.index += 1 }, 'not_included'],
     'the leaf altered': [(entry) => { entry.leaf = entry.leaf.replace('"minute":', '"minute":1') }, 'not_included'],
     'a proof hash not base64': [(entry) => { entry.proof[0] = '%%%' }, 'not_included'],
+    'a proof hash with a space': [(entry) => { entry.proof[0] = ` ${entry.proof[0]}` }, 'not_included'],
+    'a proof hash of 33 bytes': [(entry) => { entry.proof[0] = Buffer.concat([Buffer.from(entry.proof[0], 'base64'), Buffer.of(0)]).toString('base64') }, 'not_included'],
+    'an extra proof hash': [(entry) => { entry.proof.push(entry.proof[0]) }, 'not_included'],
+    'an index beyond the tree': [(entry) => { entry.index += 1_000_000 }, 'not_included'],
+    'a leaf that is not JSON': [(entry) => { entry.leaf = `${entry.leaf}}` }, 'not_included'],
   }
   for (const [what, [tamper, want]] of Object.entries(entryCases)) {
     const copy = structuredClone(history)
@@ -96,13 +103,15 @@ for (const [suite, { vkey, history }] of Object.entries(all)) {
   const checkpointCases = {
     'another size': [lines[0], String(Number(lines[1]) + 1), ...lines.slice(2)].join('\n') + '\n\n' + signatures,
     'another root': [lines[0], lines[1], flipBase64(lines[2]), ...lines.slice(3)].join('\n') + '\n\n' + signatures,
-    'the signature altered': text + '\n\n' + signatures.replace(/ (\S{10})(\S)/, (_, head, c) => ` ${head}${c === 'A' ? 'B' : 'A'}`),
+    'the signature altered': `${text}\n\n${alterSignature(signatures.trimEnd())}\n`,
     'signed by another name': text + '\n\n' + signatures.replace(/^\u2014 \S+/, '\u2014 someone.else/log'),
     'no signature lines': text + '\n\n',
+    'a second, bad signature by the log key': `${text}\n\n${signatures}${alterSignature(signatures.trimEnd())}\n`,
   }
   for (const [what, checkpoint] of Object.entries(checkpointCases)) {
     const refusal = await outcomes(vkey, { ...history, checkpoint }).then(() => null, (error) => error)
-    check(refusal instanceof LogCheckError, `${suite}: a checkpoint with ${what} was accepted (${refusal})`)
+    const want = what === 'no signature lines' ? 'malformed' : 'bad_signature'
+    check(refusal instanceof LogCheckError && refusal.code === want, `${suite}: a checkpoint with ${what} was not refused as ${want} (${refusal?.message})`)
     refused += 1
   }
   report[suite] = { verified: results.length, refused }
