@@ -15,7 +15,10 @@ const ORIGIN: &str = "netid.example/log";
 
 fn signer() -> &'static NoteSigner {
     static SIGNER: OnceLock<NoteSigner> = OnceLock::new();
-    SIGNER.get_or_init(|| NoteSigner::new(ORIGIN, Suite::gm().generate_signing_key().expect("a key")).expect("a signer"))
+    SIGNER.get_or_init(|| {
+        NoteSigner::new(ORIGIN, Suite::gm().generate_signing_key().expect("a key"))
+            .expect("a signer")
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -32,6 +35,9 @@ fuzz_target!(|data: &[u8]| {
     } else if let Ok(checkpoint) = Checkpoint::parse_text(text) {
         assert_eq!(checkpoint.to_text(), text);
         let note = signer().sign(&checkpoint).expect("signs");
-        assert_eq!(verifier.verify(&note).expect("its own note verifies"), checkpoint);
+        assert_eq!(
+            verifier.verify(&note).expect("its own note verifies"),
+            checkpoint
+        );
     }
 });

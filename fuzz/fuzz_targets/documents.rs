@@ -15,12 +15,16 @@ fuzz_target!(|data: &[u8]| {
     let document = DocumentType::ALL[usize::from(selector) % DocumentType::ALL.len()];
     let today = Date::from_ymd(2026, 12, 3).expect("a real date");
     if let Ok(number) = DocumentNumber::parse(document, text, today) {
-        let again = DocumentNumber::parse(document, number.expose(), today).expect("normal form parses");
+        let again =
+            DocumentNumber::parse(document, number.expose(), today).expect("normal form parses");
         assert_eq!(again.expose(), number.expose());
         let _ = (number.encoded_birth_date(), number.encoded_sex());
     }
     if let Ok(net_id) = text.parse::<NetId>() {
-        let grouped: NetId = net_id.expose_grouped().parse().expect("grouped form parses");
+        let grouped: NetId = net_id
+            .expose_grouped()
+            .parse()
+            .expect("grouped form parses");
         assert_eq!(grouped.expose(), net_id.expose());
     }
     let _ = PersonName::parse(text);

@@ -12,16 +12,22 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(jws) = Jws::parse(text, "fuzz") {
         let _ = jws.suite();
-        if let Some(Ok(jwk)) = jws.header.get("jwk").map(|jwk| serde_json::from_value::<Jwk>(jwk.clone())) {
-            if let Ok(key) = key_of_jwk(&jwk) {
-                let _ = jws.verify(&key);
-            }
+        // A DPoP proof carries its key in the header.
+        let embedded = jws
+            .header
+            .get("jwk")
+            .cloned()
+            .map(serde_json::from_value::<Jwk>);
+        if let Some(Ok(jwk)) = embedded
+            && let Ok(key) = key_of_jwk(&jwk)
+        {
+            let _ = jws.verify(&key);
         }
     }
-    if let Ok(jwk) = serde_json::from_str::<Jwk>(text) {
-        if key_of_jwk(&jwk).is_ok() {
-            let _ = thumbprint(&jwk);
-        }
+    if let Ok(jwk) = serde_json::from_str::<Jwk>(text)
+        && key_of_jwk(&jwk).is_ok()
+    {
+        let _ = thumbprint(&jwk);
     }
     let _ = Disclosure::parse(text);
 });

@@ -9,7 +9,9 @@ use netid_crypto::Suite;
 fuzz_target!(|data: &[u8]| {
     for suite in [Suite::gm(), Suite::intl()] {
         if let Ok(key) = suite.verifying_key_from_spki_der(data) {
-            let again = suite.verifying_key_from_spki_der(&key.to_spki_der().expect("encodes")).expect("parses");
+            let again = suite
+                .verifying_key_from_spki_der(&key.to_spki_der().expect("encodes"))
+                .expect("parses");
             assert_eq!(again.to_sec1_uncompressed(), key.to_sec1_uncompressed());
         }
         let _ = suite.signing_key_from_pkcs8_der(data);

@@ -18,7 +18,12 @@ fn u64_at(data: &[u8], at: usize) -> u64 {
 fuzz_target!(|data: &[u8]| {
     let hasher = MerkleHasher::new(Suite::gm());
     let (index, size, other) = (u64_at(data, 0), u64_at(data, 8), u64_at(data, 16));
-    let hashes: Vec<Hash> = data.get(24..).unwrap_or_default().chunks_exact(32).filter_map(|chunk| Hash::from_slice(chunk).ok()).collect();
+    let hashes: Vec<Hash> = data
+        .get(24..)
+        .unwrap_or_default()
+        .chunks_exact(32)
+        .filter_map(|chunk| Hash::from_slice(chunk).ok())
+        .collect();
     if let Some((root, proof)) = hashes.split_first() {
         let leaf = proof.first().copied().unwrap_or(*root);
         let _ = hasher.verify_inclusion(index, size, &leaf, proof, root);
@@ -39,9 +44,17 @@ fuzz_target!(|data: &[u8]| {
     let (index, old) = (index % count, other % count + 1);
     let proof = tree.inclusion_proof(index, count).expect("a proof");
     let leaf = tree.leaf(index).expect("a leaf");
-    hasher.verify_inclusion(index, count, &leaf, &proof, &tree.root()).expect("the log's own proof verifies");
+    hasher
+        .verify_inclusion(index, count, &leaf, &proof, &tree.root())
+        .expect("the log's own proof verifies");
     let consistency = tree.consistency_proof(old, count).expect("a proof");
     hasher
-        .verify_consistency(old, count, &tree.root_at(old).expect("a root"), &tree.root(), &consistency)
+        .verify_consistency(
+            old,
+            count,
+            &tree.root_at(old).expect("a root"),
+            &tree.root(),
+            &consistency,
+        )
         .expect("the log's own proof verifies");
 });

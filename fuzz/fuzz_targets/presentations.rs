@@ -17,7 +17,10 @@ fn keys() -> &'static (SigningKey, SigningKey) {
     static KEYS: OnceLock<(SigningKey, SigningKey)> = OnceLock::new();
     KEYS.get_or_init(|| {
         let suite = Suite::intl();
-        (suite.generate_signing_key().expect("a key"), suite.generate_signing_key().expect("a key"))
+        (
+            suite.generate_signing_key().expect("a key"),
+            suite.generate_signing_key().expect("a key"),
+        )
     })
 }
 
@@ -37,17 +40,33 @@ fn built(text: &str) -> Option<String> {
         .and_then(Value::as_str)
         .and_then(|name| HashAlg::from_name(name).ok())
         .unwrap_or(HashAlg::Sha256);
-    let mut digests: Vec<Value> = payload.get("_sd").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut digests: Vec<Value> = payload
+        .get("_sd")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for part in disclosures.split('~').filter(|part| !part.is_empty()) {
         if let Ok(disclosure) = Disclosure::parse(part) {
             digests.push(Value::from(disclosure.digest(alg)));
         }
     }
     payload.insert("_sd".to_owned(), Value::from(digests));
-    payload.insert("cnf".to_owned(), json!({"jwk": holder.verifying_key().to_jwk()}));
-    let header = |typ: &str| Map::from_iter([("typ".to_owned(), Value::from(typ)), ("kid".to_owned(), Value::from("fuzz"))]);
+    payload.insert(
+        "cnf".to_owned(),
+        json!({"jwk": holder.verifying_key().to_jwk()}),
+    );
+    let header = |typ: &str| {
+        Map::from_iter([
+            ("typ".to_owned(), Value::from(typ)),
+            ("kid".to_owned(), Value::from("fuzz")),
+        ])
+    };
     let jwt = sign(header(SD_JWT_VC_TYP), &Value::Object(payload), issuer).ok()?;
-    let presented = if disclosures.is_empty() { format!("{jwt}~") } else { format!("{jwt}~{disclosures}~") };
+    let presented = if disclosures.is_empty() {
+        format!("{jwt}~")
+    } else {
+        format!("{jwt}~{disclosures}~")
+    };
     kb.insert("sd_hash".to_owned(), Value::from(alg.digest(&presented)));
     let kb_jwt = sign(header(KB_JWT_TYP), &Value::Object(kb), holder).ok()?;
     Some(format!("{presented}{kb_jwt}"))
@@ -68,7 +87,17 @@ fuzz_target!(|data: &[u8]| {
             None => return,
         }
     };
-    let expect = Expectations { audience: "pl-fuzz", nonce: "nonce-fuzz", now: 1_800_000_000, max_age: 300, skew: 60 };
+    let expect = Expectations {
+        audience: "pl-fuzz",
+        nonce: "nonce-fuzz",
+        now: 1_800_000_000,
+        max_age: 300,
+        skew: 60,
+    };
     let issuer = keys().0.verifying_key().clone();
-    let _ = verify(&presentation, |_, suite| (suite == SuiteId::Intl).then(|| issuer.clone()), &expect);
+    let _ = verify(
+        &presentation,
+        |_, suite| (suite == SuiteId::Intl).then(|| issuer.clone()),
+        &expect,
+    );
 });

@@ -37,7 +37,12 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let key = issuer().verifying_key().clone();
-    if let Ok(list) = verify_status_list(&token, |_, suite| (suite == SuiteId::Intl).then(|| key.clone()), URI, 1_800_000_000) {
+    if let Ok(list) = verify_status_list(
+        &token,
+        |_, suite| (suite == SuiteId::Intl).then(|| key.clone()),
+        URI,
+        1_800_000_000,
+    ) {
         // Whatever index a credential names, the answer is a status or an error.
         for index in [0, 1, 7, 8, 1 << 20, u64::MAX] {
             let _ = list.list.is_revoked(index);
