@@ -148,6 +148,9 @@ pub const ENV_RATE_PER_PLATFORM: &str = "NETID_RATE_LIMIT_PER_PLATFORM";
 pub const ENV_DATABASE_URL: &str = "NETID_DATABASE_URL";
 /// See [`Config::database`]: connections in the pool (default 16).
 pub const ENV_DATABASE_POOL_SIZE: &str = "NETID_DATABASE_POOL_SIZE";
+/// See [`Config::database`]: the CA certificates (PEM) a database server's certificate must
+/// chain to under `sslmode=require` (default: the public web PKI's roots).
+pub const ENV_DATABASE_CA_FILE: &str = "NETID_DATABASE_CA_FILE";
 /// See [`Config::database`]: milliseconds a statement may run (default 5000; 0 = no limit).
 pub const ENV_DATABASE_STATEMENT_TIMEOUT_MS: &str = "NETID_DATABASE_STATEMENT_TIMEOUT_MS";
 /// See [`Config::log_origin`].
@@ -213,6 +216,7 @@ impl Config {
         let mut database = netid_store::PostgresOptions {
             pool_size: 16,
             statement_timeout: std::time::Duration::from_secs(5),
+            ca_file: None,
         };
         for (name, value) in env {
             match name.as_str() {
@@ -295,6 +299,15 @@ impl Config {
                             key: ENV_DATABASE_POOL_SIZE,
                             expected: "a number of connections from 1 to 1000",
                         })?;
+                }
+                ENV_DATABASE_CA_FILE => {
+                    if value.trim().is_empty() {
+                        return Err(Error::Config {
+                            key: ENV_DATABASE_CA_FILE,
+                            expected: "a PEM file path",
+                        });
+                    }
+                    database.ca_file = Some(PathBuf::from(value));
                 }
                 ENV_DATABASE_STATEMENT_TIMEOUT_MS => {
                     let millis: u64 = value.trim().parse().map_err(|_| Error::Config {

@@ -80,12 +80,12 @@ pub enum Error {
         /// The PostgreSQL client's error, redacted.
         source: PostgresError,
     },
-    /// The PostgreSQL URL asks for TLS (`sslmode=require`), which this build cannot speak yet.
-    #[error(
-        "the postgresql url requires tls, which netid does not support yet; use sslmode=disable \
-         on a trusted network or a local socket"
-    )]
-    TlsNotSupported,
+    /// The CA file for TLS to PostgreSQL holds no usable PEM certificate.
+    #[error("cannot use {path} as the database's CA certificates; expected PEM certificates")]
+    DatabaseCaFile {
+        /// The file.
+        path: std::path::PathBuf,
+    },
     /// A PostgreSQL schema migration failed; the database is left at its previous version.
     #[error("postgresql schema migration to version {version} failed: {source}")]
     PostgresMigration {

@@ -20,11 +20,15 @@
 //! sealed data, blind indexes and a data key wrapped under the master key, which can still
 //! unwrap it: bound WAL and backup retention (`docs/privacy.md`, invariant 4).
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Transaction};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::PostgresError;
 use crate::migrations_postgres::MIGRATIONS;
@@ -50,14 +54,18 @@ pub struct PostgresOptions {
     /// server cancels it and the call fails with [`Error::Postgres`]; zero means no limit
     /// (PostgreSQL's meaning of `statement_timeout = 0`).
     pub statement_timeout: Duration,
+    /// With `sslmode=require` in the URL: the CA certificates (a PEM file) the server's
+    /// certificate must chain to, for the URL's host name; `None`: the public web PKI's roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for PostgresOptions {
-    /// Eight connections, thirty-second statements.
+    /// Eight connections, thirty-second statements, the public roots.
     fn default() -> Self {
         Self {
             pool_size: 8,
             statement_timeout: Duration::from_secs(30),
+            ca_file: None,
         }
     }
 }
@@ -77,20 +85,19 @@ impl core::fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     /// Connects to the database at `url` (a `postgres://` URL or a key=value connection
-    /// string) and runs the migrations this build knows. [`Error::TlsNotSupported`] if the URL
-    /// requires TLS; [`Error::SchemaTooNew`] if a newer netid migrated the database.
+    /// string) and runs the migrations this build knows. With `sslmode=require`, every
+    /// connection is TLS and the server's certificate is verified (for the URL's host, against
+    /// `options.ca_file` or the public roots); `prefer` (the default) and `disable` connect
+    /// without TLS. [`Error::SchemaTooNew`] if a newer netid migrated the database.
     pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self, Error> {
         let config: postgres::Config = url.parse().map_err(connect_error)?;
-        // `prefer` (the default) falls back to plain TCP without TLS support; anything
-        // stricter would fail later with a less helpful message.
-        if !matches!(
-            config.get_ssl_mode(),
-            postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer
-        ) {
-            return Err(Error::TlsNotSupported);
-        }
+        let tls = match config.get_ssl_mode() {
+            postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer => None,
+            _ => Some(tls_connector(options.ca_file.as_deref())?),
+        };
         let pool = Arc::new(Pool {
             config,
+            tls,
             statement_timeout: options.statement_timeout,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(tokio::sync::Semaphore::new(options.pool_size.max(1))),
@@ -144,9 +151,40 @@ impl PostgresStore {
     }
 }
 
+/// A TLS connector that verifies the server against the CAs in `ca_file`, or the public
+/// web PKI's roots.
+fn tls_connector(ca_file: Option<&Path>) -> Result<MakeRustlsConnect, Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let unusable = || Error::DatabaseCaFile {
+                path: path.to_owned(),
+            };
+            let certificates: Vec<_> = CertificateDer::pem_file_iter(path)
+                .and_then(Iterator::collect)
+                .map_err(|_| unusable())?;
+            let (added, _) = roots.add_parsable_certificates(certificates);
+            if added == 0 {
+                return Err(unusable());
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|_| Error::Internal("rustls refused its own default protocol versions"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
 /// Idle connections and the permits that bound how many are open.
 struct Pool {
     config: postgres::Config,
+    /// Set when the URL requires TLS.
+    tls: Option<MakeRustlsConnect>,
     statement_timeout: Duration,
     idle: Mutex<Vec<Client>>,
     permits: Arc<tokio::sync::Semaphore>,
@@ -177,7 +215,11 @@ impl Pool {
     }
 
     fn open(&self) -> Result<Client, Error> {
-        let mut client = self.config.connect(NoTls).map_err(connect_error)?;
+        let mut client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        }
+        .map_err(connect_error)?;
         let milliseconds = u64::try_from(self.statement_timeout.as_millis()).unwrap_or(u64::MAX);
         // A number we format ourselves: nothing from outside reaches this SQL.
         // READ COMMITTED whatever the database's default: a write's `MAX(idx) + 1` must see

@@ -388,17 +388,89 @@ async fn postgres_errors_do_not_quote_stored_values() {
     assert!(std::error::Error::source(source).is_none());
 }
 
+/// The test cluster's server certificate, its own trust anchor (`scripts/postgres-for-tests
+/// ca`); set with the URL.
+const CA_VARIABLE: &str = "NETID_TEST_DATABASE_CA_FILE";
+
 #[tokio::test]
-async fn a_url_that_requires_tls_is_refused_with_a_clear_error() {
-    // No server is needed: the URL is refused before any connection.
-    let error = PostgresStore::connect(
-        "postgres://netid@127.0.0.1:1/netid?sslmode=require",
-        PostgresOptions::default(),
-    )
-    .await
-    .unwrap_err();
-    assert!(matches!(error, Error::TlsNotSupported), "{error:?}");
-    assert!(error.to_string().contains("tls"));
+async fn with_sslmode_require_every_connection_is_tls_to_a_verified_server() {
+    let Some(database) = Database::create().await else {
+        return;
+    };
+    let ca_file = std::env::var(CA_VARIABLE).unwrap_or_else(|_| {
+        panic!("{CA_VARIABLE} must name the test cluster's certificate when {URL_VARIABLE} is set (scripts/test sets both)")
+    });
+    let url = format!("{}?sslmode=require", database.url);
+    let with_ca = |ca_file: Option<std::path::PathBuf>| PostgresOptions {
+        ca_file,
+        ..options()
+    };
+    let store = PostgresStore::connect(&url, with_ca(Some(ca_file.into())))
+        .await
+        .unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), super::LATEST_SCHEMA);
+    // The store's sessions (the one that migrated is pooled) are TLS, and none is not.
+    let sessions: Vec<bool> = database
+        .query(|client| {
+            client
+                .query(
+                    "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                     WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect()
+        })
+        .await;
+    assert!(
+        !sessions.is_empty() && sessions.iter().all(|ssl| *ssl),
+        "{sessions:?}"
+    );
+
+    // A server whose certificate chains to another CA, or to none of the public roots: no
+    // connection.
+    let files = tempfile::tempdir().unwrap();
+    let other = files.path().join("other-ca.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args([
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            "/CN=another test CA",
+            "-days",
+            "1",
+            "-out",
+        ])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    for options in [with_ca(Some(other)), with_ca(None)] {
+        let error = PostgresStore::connect(&url, options).await.unwrap_err();
+        assert!(matches!(error, Error::Connect { .. }), "{error:?}");
+    }
+    // A CA file without a certificate in it is named.
+    let empty = files.path().join("empty.pem");
+    std::fs::write(&empty, "no certificate here\n").unwrap();
+    let error = PostgresStore::connect(&url, with_ca(Some(empty)))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("empty.pem"), "{error}");
 }
 
 /// Text sorts by bytes, as SQLite's BINARY collation sorts it, even in a database whose
@@ -456,6 +528,7 @@ async fn writers_queue_on_the_lock_until_the_statement_timeout_and_readers_do_no
         PostgresOptions {
             pool_size: 2,
             statement_timeout: std::time::Duration::from_millis(300),
+            ca_file: None,
         },
     )
     .await
