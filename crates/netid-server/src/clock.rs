@@ -1,18 +1,22 @@
 //! The server's clock: the one place that reads the time, so that core stays clock-free and
 //! tests can fix "now".
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use netid_core::Date;
 use netid_store::Timestamp;
 
 /// Where "now" comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Clock {
     /// The operating system's clock.
     System,
     /// A fixed instant (tests).
     Fixed(Timestamp),
+    /// The operating system's clock moved ahead by the seconds in the cell (tests that let
+    /// time pass while the server runs).
+    Ahead(&'static AtomicI64),
 }
 
 impl Clock {
@@ -27,6 +31,10 @@ impl Clock {
                     .unwrap_or(0),
             ),
             Self::Fixed(at) => at,
+            Self::Ahead(seconds) => {
+                let now = Self::System.now();
+                Timestamp(now.0.saturating_add(seconds.load(Ordering::Relaxed)))
+            }
         }
     }
 

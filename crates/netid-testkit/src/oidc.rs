@@ -190,7 +190,19 @@ impl RelyingParty {
         url: &str,
         token: Option<&str>,
     ) -> String {
-        let mut claims = json!({"htm": method, "htu": url, "iat": crate::now(), "jti": random(12)});
+        self.dpop_proof_issued(key, method, url, token, crate::now())
+    }
+
+    /// The same, made at `iat` (for a server whose clock a test moved ahead).
+    pub fn dpop_proof_issued(
+        &self,
+        key: &SigningKey,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        iat: i64,
+    ) -> String {
+        let mut claims = json!({"htm": method, "htu": url, "iat": iat, "jti": random(12)});
         if let Some(token) = token {
             claims["ath"] = json!(s256(token));
         }

@@ -2,6 +2,8 @@
 //! RFCs (the independent libraries' runs are in `oidc_interop`): the whole flow, and each thing
 //! FAPI 2.0 says a provider must refuse.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use netid_crypto::Suite;
 use netid_log::EntryKind;
 use netid_proto::{OidcDecisionResponse, Predicate, RegisterPlatformResponse};
@@ -492,4 +494,90 @@ async fn the_provider_refuses_what_fapi_forbids_and_changes_nothing() {
         .filter(|kind| **kind == EntryKind::Verification)
         .count();
     assert_eq!(verifications, 1, "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_request_after_300_seconds_and_a_code_after_60_are_refused() {
+    static AHEAD: AtomicI64 = AtomicI64::new(0);
+    let world = World::with_clock(netid_server::Clock::Ahead(&AHEAD)).await;
+    let client = &world.client;
+    let rp = Rp::register(client, "Expiry Shop").await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+
+    // A pushed request, 301 seconds later: gone for the browser and for the holder's answer.
+    let started = rp.start("openid").await;
+    AHEAD.store(301, Ordering::Relaxed);
+    let screen = client
+        .get(&format!(
+            "/oidc/authorize?client_id={}&request_uri={}&lang=en",
+            rp.client_id(),
+            started.request_uri
+        ))
+        .await;
+    assert_eq!(screen.status, StatusCode::BAD_REQUEST, "{}", screen.body);
+    assert!(
+        screen.body.contains("This request is no longer valid"),
+        "{}",
+        screen.body
+    );
+    client
+        .post(
+            "/v1/holders/oidc/decision",
+            None,
+            &wallet.oidc_decision(&started.request_uri, rp.client_id(), true, None),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+
+    // A code, 61 seconds later: refused with invalid_grant, with a client assertion and a
+    // DPoP proof that are good at that time.
+    AHEAD.store(0, Ordering::Relaxed);
+    let started = rp.start("openid").await;
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&started.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let code = query(&decided.redirect_to)["code"].clone();
+    AHEAD.store(61, Ordering::Relaxed);
+    let assertion = rp.assertion_with(&rp.key, &random(12), 600);
+    let proof = rp.dpop_proof_issued(
+        &rp.dpop,
+        "POST",
+        &rp.url("/oidc/token"),
+        None,
+        netid_testkit::now() + 61,
+    );
+    let late = rp
+        .form(
+            "/oidc/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", &rp.redirect_uri),
+                ("code_verifier", &started.verifier),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &assertion),
+            ],
+            Some(proof),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST, "{}", late.body);
+    let body: Value = late.json();
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{body}"
+    );
+    // Nothing reached the holder's history but the enrollment.
+    assert_eq!(client.log_kinds(&wallet).await, vec![EntryKind::Enrollment]);
 }
