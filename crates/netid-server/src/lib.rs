@@ -203,6 +203,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
 /// [`start`] with the time taken from `clock` (tests fix it to cross a birthday or the end of
 /// a deferral).
 pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
+    let claim = ServerClaim::take(&config).await?;
     let (listener, address) = bind(config.listen).await?;
     let tls = config
         .tls
@@ -250,6 +251,7 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         };
         sequencer.abort();
         renewer.abort();
+        claim.release().await;
         served.and(mtls_served)
     });
     tracing::info!(%address, scheme, "netid listening");
@@ -261,6 +263,66 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         shutdown,
         task,
     })
+}
+
+/// What keeps a second server off this one's data, for as long as it runs: a lock on the
+/// data directory's lock file (SQLite), or a claim on the PostgreSQL database. Two servers
+/// would each keep their own copy of the transparency log's tree.
+enum ServerClaim {
+    DataDirectory(std::fs::File),
+    Database(netid_store::DatabaseClaim),
+}
+
+/// The lock file in the data directory of a server on SQLite.
+const LOCK_FILE: &str = "netid.lock";
+
+impl ServerClaim {
+    async fn take(config: &Config) -> Result<Self, Error> {
+        if let Some(url) = &config.database_url {
+            // A server that has just died holds its lock until PostgreSQL notices the closed
+            // connection, a moment later: wait that moment before calling the database taken.
+            let mut attempts = 0;
+            loop {
+                match PostgresStore::claim(url.expose(), &config.database).await {
+                    Ok(claim) => return Ok(Self::Database(claim)),
+                    Err(netid_store::Error::InUse) if attempts < 30 => {
+                        attempts += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        create_data_dir(&config.data_dir)?;
+        let path = config.data_dir.join(LOCK_FILE);
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("open the lock file", &path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self::DataDirectory(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(netid_store::Error::InUse.into()),
+            Err(std::fs::TryLockError::Error(source)) => Err(io("lock", &path)(source)),
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            // Closing the file ends its lock.
+            Self::DataDirectory(file) => drop(file),
+            Self::Database(claim) => claim.release().await,
+        }
+    }
 }
 
 async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), Error> {

@@ -73,6 +73,13 @@ pub enum Error {
     /// down, or a call panicked).
     #[error("the storage task did not complete")]
     Task,
+    /// Another netid server has the database: two would each keep their own copy of the
+    /// transparency log and of pending sign-ins.
+    #[error(
+        "the database is in use by another running netid server; stop that one first, or give \
+         this one a database of its own"
+    )]
+    InUse,
     /// The PostgreSQL server could not be reached or refused the connection (wrong URL,
     /// authentication, server down), or a pooled connection could not be configured.
     #[error("cannot connect to the postgresql database: {source}")]

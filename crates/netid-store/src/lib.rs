@@ -35,7 +35,7 @@ mod postgres;
 mod sqlite;
 mod types;
 
-pub use self::postgres::{PostgresOptions, PostgresStore};
+pub use self::postgres::{DatabaseClaim, PostgresOptions, PostgresStore};
 pub use error::{Conflict, Error, PostgresError};
 pub use sqlite::SqliteStore;
 pub use types::{

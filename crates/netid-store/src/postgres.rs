@@ -90,11 +90,7 @@ impl PostgresStore {
     /// `options.ca_file` or the public roots); `prefer` (the default) and `disable` connect
     /// without TLS. [`Error::SchemaTooNew`] if a newer netid migrated the database.
     pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self, Error> {
-        let config: postgres::Config = url.parse().map_err(connect_error)?;
-        let tls = match config.get_ssl_mode() {
-            postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer => None,
-            _ => Some(tls_connector(options.ca_file.as_deref())?),
-        };
+        let (config, tls) = parse_url(url, &options)?;
         let pool = Arc::new(Pool {
             config,
             tls,
@@ -148,6 +144,91 @@ impl PostgresStore {
             Ok(value)
         })
         .await
+    }
+}
+
+/// The configuration in `url`, and a TLS connector if it says `sslmode=require`.
+fn parse_url(
+    url: &str,
+    options: &PostgresOptions,
+) -> Result<(postgres::Config, Option<MakeRustlsConnect>), Error> {
+    let config: postgres::Config = url.parse().map_err(connect_error)?;
+    let tls = match config.get_ssl_mode() {
+        postgres::config::SslMode::Disable | postgres::config::SslMode::Prefer => None,
+        _ => Some(tls_connector(options.ca_file.as_deref())?),
+    };
+    Ok((config, tls))
+}
+
+fn connect_with(
+    config: &postgres::Config,
+    tls: Option<&MakeRustlsConnect>,
+) -> Result<Client, Error> {
+    match tls {
+        Some(tls) => config.connect(tls.clone()),
+        None => config.connect(NoTls),
+    }
+    .map_err(connect_error)
+}
+
+/// The key of the session lock a running netid server holds on its database ("netidsv" in
+/// ASCII), so that a second server on the same database is refused.
+const SERVER_LOCK: i64 = 0x006e_6574_6964_7376;
+
+/// One running server's claim on a database: a session advisory lock on a connection of its
+/// own. [`DatabaseClaim::release`] gives it up; dropping it does so a moment later.
+pub struct DatabaseClaim {
+    client: Option<Client>,
+}
+
+impl core::fmt::Debug for DatabaseClaim {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DatabaseClaim").finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Claims the database at `url` for one server; [`Error::InUse`] if another server holds
+    /// it.
+    pub async fn claim(url: &str, options: &PostgresOptions) -> Result<DatabaseClaim, Error> {
+        let (config, tls) = parse_url(url, options)?;
+        tokio::task::spawn_blocking(move || {
+            let mut client = connect_with(&config, tls.as_ref())?;
+            let held: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVER_LOCK])
+                .map_err(database("claim the database"))?
+                .get(0);
+            if held {
+                Ok(DatabaseClaim {
+                    client: Some(client),
+                })
+            } else {
+                Err(Error::InUse)
+            }
+        })
+        .await
+        .map_err(|_| Error::Task)?
+    }
+}
+
+impl DatabaseClaim {
+    /// Gives the claim up: closes its connection, which ends the lock.
+    pub async fn release(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(client)).await;
+        }
+    }
+}
+
+impl Drop for DatabaseClaim {
+    fn drop(&mut self) {
+        // Closing a synchronous client blocks, which a Tokio worker must not: a thread of its
+        // own closes it.
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::Builder::new()
+                .name("netid-postgres-claim".to_owned())
+                .spawn(move || drop(client));
+        }
     }
 }
 
@@ -215,11 +296,7 @@ impl Pool {
     }
 
     fn open(&self) -> Result<Client, Error> {
-        let mut client = match &self.tls {
-            Some(tls) => self.config.connect(tls.clone()),
-            None => self.config.connect(NoTls),
-        }
-        .map_err(connect_error)?;
+        let mut client = connect_with(&self.config, self.tls.as_ref())?;
         let milliseconds = u64::try_from(self.statement_timeout.as_millis()).unwrap_or(u64::MAX);
         // A number we format ourselves: nothing from outside reaches this SQL.
         // READ COMMITTED whatever the database's default: a write's `MAX(idx) + 1` must see

@@ -9,6 +9,29 @@ use reqwest::StatusCode;
 use crate::client::{Client, People};
 
 #[tokio::test]
+async fn a_second_server_on_the_same_data_is_refused_while_the_first_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = TestServer::start_in(dir.path()).await.unwrap();
+    // On SQLite the data directory is locked; on PostgreSQL, the database.
+    let refused = TestServer::start_in(dir.path()).await.unwrap_err();
+    assert!(
+        matches!(refused, Error::Store(netid_store::Error::InUse)),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("in use by another running netid server"),
+        "{refused}"
+    );
+    // The first still serves; once it stops, a new server starts.
+    let client = Client::new(&first);
+    assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
+    first.stop().await;
+    TestServer::start_in(dir.path()).await.unwrap().stop().await;
+}
+
+#[tokio::test]
 async fn data_and_credentials_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path()).await.unwrap();
