@@ -270,7 +270,7 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
 /// would each keep their own copy of the transparency log's tree.
 enum ServerClaim {
     DataDirectory(std::fs::File),
-    Database(netid_store::DatabaseClaim),
+    Database(Box<netid_store::DatabaseClaim>),
 }
 
 /// The lock file in the data directory of a server on SQLite.
@@ -284,7 +284,7 @@ impl ServerClaim {
             let mut attempts = 0;
             loop {
                 match PostgresStore::claim(url.expose(), &config.database).await {
-                    Ok(claim) => return Ok(Self::Database(claim)),
+                    Ok(claim) => return Ok(Self::Database(Box::new(claim))),
                     Err(netid_store::Error::InUse) if attempts < 30 => {
                         attempts += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -309,10 +309,10 @@ impl ServerClaim {
             .write(true)
             .open(&path)
             .map_err(io("open the lock file", &path))?;
-        match file.try_lock() {
+        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Self::DataDirectory(file)),
-            Err(std::fs::TryLockError::WouldBlock) => Err(netid_store::Error::InUse.into()),
-            Err(std::fs::TryLockError::Error(source)) => Err(io("lock", &path)(source)),
+            Err(rustix::io::Errno::WOULDBLOCK) => Err(netid_store::Error::InUse.into()),
+            Err(errno) => Err(io("lock", &path)(errno.into())),
         }
     }
 
