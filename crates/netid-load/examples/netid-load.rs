@@ -4,7 +4,10 @@
 //! Phases: set-up (an authority, its signed rosters, a platform; not timed), enrollments
 //! (each a fresh wallet, `--concurrency` at a time), then online verifications
 //! (`POST /v1/platform/verify`) of presentations signed before the phase starts, so that the
-//! client's own signing does not eat the server's CPU during the timed run. Prints one JSON
+//! client's own signing does not eat the server's CPU during the timed run; then, with
+//! `--oidc-sign-ins`, OpenID Connect sign-ins, each a pushed request, the holder's answer with
+//! their wallet and the token request (client assertions and DPoP proofs made in advance; the
+//! wallet signs its answer during the run, since it names the `request_uri`). Prints one JSON
 //! object per phase. `scripts/load` starts a release server and runs this against it.
 
 use std::time::{Duration, Instant};
@@ -15,9 +18,10 @@ use clap::Parser;
 use netid_core::Date;
 use netid_crypto::Suite;
 use netid_proto::{
-    Predicate, RegisterAuthorityRequest, RegisterPlatformRequest, RegisterPlatformResponse,
-    RosterEntry, VerifyRequest,
+    OidcDecisionResponse, Predicate, RegisterAuthorityRequest, RegisterPlatformRequest,
+    RegisterPlatformResponse, RosterEntry, VerifyRequest,
 };
+use netid_testkit::oidc::{RelyingParty, query, random};
 use netid_testkit::{Authority, Wallet};
 
 /// Load generator for a running netid server.
@@ -41,6 +45,10 @@ struct Args {
     /// The holders' wallet keys: `gm` (SM2) or `intl` (P-256).
     #[arg(long, default_value = "gm", value_parser = ["gm", "intl"])]
     suite: String,
+    /// How many OpenID Connect sign-ins (after the verifications; 0 skips the phase). Their
+    /// assertions and proofs are made first and live a minute: keep the phase shorter.
+    #[arg(long, default_value_t = 0)]
+    oidc_sign_ins: usize,
 }
 
 /// The most records in one roster (the body limit is 1 MiB).
@@ -123,8 +131,115 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("{}/v1/platform/verify", args.server);
     let report = run(&http, &url, Some(&basic), requests, args.concurrency).await?;
     println!("{}", report.json("verifications"));
+
+    if args.oidc_sign_ins > 0 {
+        let rp = RelyingParty::register_with(
+            http.clone(),
+            &args.server,
+            &platform.client_id,
+            &platform.credential,
+            "http://127.0.0.1:9/callback",
+        )
+        .await;
+        if wallets.is_empty() {
+            bail!("at least one enrollment is needed");
+        }
+        let wallets = std::sync::Arc::new(wallets);
+        let sign_ins: Vec<SignIn> = (0..args.oidc_sign_ins)
+            .map(|n| SignIn::prepare(&rp, std::sync::Arc::clone(&wallets), n % wallets.len()))
+            .collect();
+        let rp = std::sync::Arc::new(rp);
+        let report = drive(sign_ins, args.concurrency, move |sign_in| {
+            let rp = std::sync::Arc::clone(&rp);
+            async move { sign_in.run(&rp).await.is_ok() }
+        })
+        .await?;
+        println!("{}", report.json("oidc_sign_ins"));
+    }
     Ok(())
 }
+
+/// One OpenID Connect sign-in, its client assertions and DPoP proofs made in advance.
+struct SignIn {
+    /// The enrolled wallets, and which of them signs in.
+    wallets: std::sync::Arc<Vec<Wallet>>,
+    holder: usize,
+    par: Vec<(&'static str, String)>,
+    par_proof: String,
+    verifier: String,
+    token_assertion: String,
+    token_proof: String,
+}
+
+impl SignIn {
+    fn prepare(rp: &RelyingParty, wallets: std::sync::Arc<Vec<Wallet>>, holder: usize) -> Self {
+        let (mut par, started) = rp.request_params("openid age_over_18");
+        // Assertions good for five minutes, so that the whole phase can use them.
+        let assertion = |rp: &RelyingParty| rp.assertion_with(&rp.key, &random(12), 300);
+        for (name, value) in &mut par {
+            if *name == "client_assertion" {
+                *value = assertion(rp);
+            }
+        }
+        Self {
+            wallets,
+            holder,
+            par,
+            par_proof: rp.dpop_proof(&rp.dpop, "POST", "/oidc/par", None),
+            verifier: started.verifier,
+            token_assertion: assertion(rp),
+            token_proof: rp.dpop_proof(&rp.dpop, "POST", "/oidc/token", None),
+        }
+    }
+
+    /// Pushes the request, answers it with the wallet, and redeems the code.
+    async fn run(self, rp: &RelyingParty) -> anyhow::Result<()> {
+        let pairs: Vec<(&str, &str)> = self.par.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let pushed = rp.form("/oidc/par", &pairs, Some(self.par_proof)).await;
+        if pushed.status != reqwest::StatusCode::CREATED {
+            bail!("par: {}", pushed.body);
+        }
+        let pushed: serde_json::Value = serde_json::from_str(&pushed.body)?;
+        let request_uri = pushed
+            .get("request_uri")
+            .and_then(serde_json::Value::as_str)
+            .context("no request_uri")?;
+        let wallet = self.wallets.get(self.holder).context("no such wallet")?;
+        let decision = wallet.oidc_decision(request_uri, rp.client_id(), true, None);
+        let decided: OidcDecisionResponse = serde_json::from_str(
+            &post(
+                &rp.http,
+                &rp.url("/v1/holders/oidc/decision"),
+                None,
+                &decision,
+            )
+            .await?,
+        )?;
+        let code = query(&decided.redirect_to)
+            .remove("code")
+            .context("no code in the redirect")?;
+        let tokens = rp
+            .form(
+                "/oidc/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", &rp.redirect_uri),
+                    ("code_verifier", &self.verifier),
+                    ("client_assertion_type", JWT_BEARER),
+                    ("client_assertion", &self.token_assertion),
+                ],
+                Some(self.token_proof),
+            )
+            .await;
+        if tokens.status != reqwest::StatusCode::OK {
+            bail!("token: {}", tokens.body);
+        }
+        Ok(())
+    }
+}
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// `count` synthetic adults, each with a distinct resident ID and person reference.
 fn synthetic_people(count: usize) -> Vec<RosterEntry> {
@@ -211,14 +326,38 @@ async fn run(
     requests: Vec<serde_json::Value>,
     concurrency: usize,
 ) -> anyhow::Result<Report> {
-    let queue = std::sync::Arc::new(std::sync::Mutex::new(requests.into_iter()));
+    let (http, url) = (http.clone(), url.to_owned());
+    let authorization = authorization.map(str::to_owned);
+    drive(requests, concurrency, move |body| {
+        let mut request = http.post(&url).json(&body);
+        if let Some(value) = &authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        async move {
+            match request.send().await {
+                // Read the body: the request is done when the answer is in.
+                Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+                _ => false,
+            }
+        }
+    })
+    .await
+}
+
+/// Runs `step` on every item, `concurrency` at a time, timing each; a step that returns
+/// `false` is a failure.
+async fn drive<T, F, Fut>(items: Vec<T>, concurrency: usize, step: F) -> anyhow::Result<Report>
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(items.into_iter()));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency.max(1) {
         let queue = std::sync::Arc::clone(&queue);
-        let http = http.clone();
-        let url = url.to_owned();
-        let authorization = authorization.map(str::to_owned);
+        let step = step.clone();
         workers.spawn(async move {
             let mut latencies = Vec::new();
             let mut failures = 0usize;
@@ -227,19 +366,12 @@ async fn run(
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .next();
-                let Some(body) = next else { break };
+                let Some(item) = next else { break };
                 let sent = Instant::now();
-                let mut request = http.post(&url).json(&body);
-                if let Some(value) = &authorization {
-                    request = request.header(reqwest::header::AUTHORIZATION, value);
-                }
-                match request.send().await {
-                    Ok(response) if response.status().is_success() => {
-                        // Read the body: the request is done when the answer is in.
-                        let _ = response.bytes().await;
-                        latencies.push(sent.elapsed());
-                    }
-                    _ => failures += 1,
+                if step(item).await {
+                    latencies.push(sent.elapsed());
+                } else {
+                    failures += 1;
                 }
             }
             (latencies, failures)
