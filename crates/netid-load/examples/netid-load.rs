@@ -219,16 +219,10 @@ impl SignIn {
             .remove("code")
             .context("no code in the redirect")?;
         let tokens = rp
-            .form(
-                "/oidc/token",
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", &rp.redirect_uri),
-                    ("code_verifier", &self.verifier),
-                    ("client_assertion_type", JWT_BEARER),
-                    ("client_assertion", &self.token_assertion),
-                ],
+            .redeem_with(
+                &code,
+                &self.verifier,
+                &self.token_assertion,
                 Some(self.token_proof),
             )
             .await;
@@ -238,8 +232,6 @@ impl SignIn {
         Ok(())
     }
 }
-
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// `count` synthetic adults, each with a distinct resident ID and person reference.
 fn synthetic_people(count: usize) -> Vec<RosterEntry> {

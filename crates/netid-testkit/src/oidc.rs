@@ -51,6 +51,9 @@ pub struct RelyingParty {
     pub http: reqwest::Client,
 }
 
+/// The client assertion type of `private_key_jwt`.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// A pushed request's `request_uri`, and the secrets the RP keeps for it.
 #[derive(Debug)]
 pub struct Started {
@@ -242,10 +245,7 @@ impl RelyingParty {
             ("nonce", started.nonce.clone()),
             ("code_challenge", s256(&started.verifier)),
             ("code_challenge_method", "S256".to_owned()),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
-            ),
+            ("client_assertion_type", JWT_BEARER.to_owned()),
             ("client_assertion", self.assertion()),
         ];
         (params, started)
@@ -281,7 +281,20 @@ impl RelyingParty {
 
     /// Redeems `code` with `verifier`, a fresh assertion and a DPoP proof of `dpop`.
     pub async fn redeem(&self, code: &str, verifier: &str, dpop: &SigningKey) -> Reply {
-        let assertion = self.assertion();
+        let proof = self.dpop_proof(dpop, "POST", "/oidc/token", None);
+        self.redeem_with(code, verifier, &self.assertion(), Some(proof))
+            .await
+    }
+
+    /// Redeems `code` with `verifier`, the client assertion `assertion` and the DPoP proof
+    /// `dpop`, if any.
+    pub async fn redeem_with(
+        &self,
+        code: &str,
+        verifier: &str,
+        assertion: &str,
+        dpop: Option<String>,
+    ) -> Reply {
         self.form(
             "/oidc/token",
             &[
@@ -289,13 +302,10 @@ impl RelyingParty {
                 ("code", code),
                 ("redirect_uri", &self.redirect_uri),
                 ("code_verifier", verifier),
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", &assertion),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", assertion),
             ],
-            Some(self.dpop_proof(dpop, "POST", "/oidc/token", None)),
+            dpop,
         )
         .await
     }

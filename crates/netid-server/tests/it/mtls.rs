@@ -35,30 +35,37 @@ fn openssl_key(dir: &Path, name: &str) -> PathBuf {
     key
 }
 
+/// A certificate for `key`, self-signed by OpenSSL, for two days, at `out`.
+fn self_signed(key: &Path, subject: &str, extensions: &[&str], out: &Path) {
+    let mut args = vec![
+        "req",
+        "-x509",
+        "-key",
+        s(key),
+        "-subj",
+        subject,
+        "-days",
+        "2",
+    ];
+    for extension in extensions {
+        args.extend(["-addext", extension]);
+    }
+    args.extend(["-out", s(out)]);
+    let (ok, printed) = openssl(&args);
+    assert!(ok, "{printed}");
+}
+
 /// The server's certificate and key: self-signed by OpenSSL for 127.0.0.1.
 fn server_identity(dir: &Path) -> (PathBuf, PathBuf) {
     let key = openssl_key(dir, "server");
     let certificate = dir.join("server.pem");
-    let (ok, out) = openssl(&[
-        "req",
-        "-x509",
-        "-key",
-        s(&key),
-        "-subj",
-        "/CN=netid test server",
-        "-addext",
+    // An end entity that is its own trust anchor: not a CA (rustls refuses a CA as leaf).
+    let extensions = [
         "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        // An end entity that is its own trust anchor: not a CA (rustls refuses a CA as leaf).
-        "-addext",
         "basicConstraints=critical,CA:FALSE",
-        "-addext",
         "extendedKeyUsage=serverAuth",
-        "-days",
-        "2",
-        "-out",
-        s(&certificate),
-    ]);
-    assert!(ok, "{out}");
+    ];
+    self_signed(&key, "/CN=netid test server", &extensions, &certificate);
     (certificate, key)
 }
 
@@ -337,19 +344,8 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_mutual_
     );
     // A certificate netid did not issue, with the right names and key:
     let impostor = dir.path().join("impostor.pem");
-    let (ok, out) = openssl(&[
-        "req",
-        "-x509",
-        "-key",
-        s(&key),
-        "-subj",
-        &format!("/O=netid platform/CN={}", platform.client_id),
-        "-days",
-        "2",
-        "-out",
-        s(&impostor),
-    ]);
-    assert!(ok, "{out}");
+    let subject = format!("/O=netid platform/CN={}", platform.client_id);
+    self_signed(&key, &subject, &[], &impostor);
     let forged = tls_client(&server_certificate, Some((&impostor, &key)));
     assert_invalid_client(
         &post_form(&forged, &rp, &par_url, &bare).await,

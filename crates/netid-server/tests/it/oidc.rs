@@ -459,21 +459,7 @@ async fn the_provider_refuses_what_fapi_forbids_and_changes_nothing() {
         "invalid_dpop_proof",
     );
     let no_proof = rp
-        .form(
-            "/oidc/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", &rp.redirect_uri),
-                ("code_verifier", &started.verifier),
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", &rp.assertion()),
-            ],
-            None,
-        )
+        .redeem_with(&code, &started.verifier, &rp.assertion(), None)
         .await;
     oauth_error(&no_proof, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
 
@@ -552,21 +538,7 @@ async fn a_request_after_300_seconds_and_a_code_after_60_are_refused() {
         netid_testkit::now() + 61,
     );
     let late = rp
-        .form(
-            "/oidc/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", &rp.redirect_uri),
-                ("code_verifier", &started.verifier),
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", &assertion),
-            ],
-            Some(proof),
-        )
+        .redeem_with(&code, &started.verifier, &assertion, Some(proof))
         .await;
     assert_eq!(late.status, StatusCode::BAD_REQUEST, "{}", late.body);
     let body: Value = late.json();
