@@ -46,7 +46,7 @@ struct Args {
     #[arg(long, default_value = "gm", value_parser = ["gm", "intl"])]
     suite: String,
     /// How many OpenID Connect sign-ins (after the verifications; 0 skips the phase). Their
-    /// assertions and proofs are made first and live a minute: keep the phase shorter.
+    /// DPoP proofs are made first and live a minute: keep the phase shorter.
     #[arg(long, default_value_t = 0)]
     oidc_sign_ins: usize,
 }
@@ -174,7 +174,8 @@ struct SignIn {
 impl SignIn {
     fn prepare(rp: &RelyingParty, wallets: std::sync::Arc<Vec<Wallet>>, holder: usize) -> Self {
         let (mut par, started) = rp.request_params("openid age_over_18");
-        // Assertions good for five minutes, so that the whole phase can use them.
+        // Assertions good for five minutes; the DPoP proofs (made now too) are good for a
+        // minute, which bounds the phase.
         let assertion = |rp: &RelyingParty| rp.assertion_with(&rp.key, &random(12), 300);
         for (name, value) in &mut par {
             if *name == "client_assertion" {

@@ -251,6 +251,9 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         };
         sequencer.abort();
         renewer.abort();
+        // Both hold the state: let them end before another server may take the data.
+        let _ = sequencer.await;
+        let _ = renewer.await;
         claim.release().await;
         served.and(mtls_served)
     });

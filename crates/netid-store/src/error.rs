@@ -73,6 +73,12 @@ pub enum Error {
     /// down, or a call panicked).
     #[error("the storage task did not complete")]
     Task,
+    /// A CA file for TLS to PostgreSQL is given, but the URL does not ask for TLS.
+    #[error(
+        "a CA file is given for the database, but its url does not say sslmode=require, so the \
+         connection would not use it; add sslmode=require"
+    )]
+    DatabaseCaFileWithoutTls,
     /// Another netid server has the database: two would each keep their own copy of the
     /// transparency log and of pending sign-ins.
     #[error(

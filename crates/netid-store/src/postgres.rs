@@ -91,6 +91,9 @@ impl PostgresStore {
     /// without TLS. [`Error::SchemaTooNew`] if a newer netid migrated the database.
     pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self, Error> {
         let (config, tls) = parse_url(url, &options)?;
+        if tls.is_none() && options.ca_file.is_some() {
+            return Err(Error::DatabaseCaFileWithoutTls);
+        }
         let pool = Arc::new(Pool {
             config,
             tls,
@@ -194,6 +197,14 @@ impl PostgresStore {
         let (config, tls) = parse_url(url, options)?;
         tokio::task::spawn_blocking(move || {
             let mut client = connect_with(&config, tls.as_ref())?;
+            // Let PostgreSQL notice within a minute that a server's host has gone, and free
+            // the claim, instead of after the system's two-hour keepalive default.
+            client
+                .batch_execute(
+                    "SET tcp_keepalives_idle = 20; SET tcp_keepalives_interval = 5; \
+                     SET tcp_keepalives_count = 4",
+                )
+                .map_err(database("claim the database"))?;
             let held: bool = client
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVER_LOCK])
                 .map_err(database("claim the database"))?
@@ -225,9 +236,22 @@ impl Drop for DatabaseClaim {
         // Closing a synchronous client blocks, which a Tokio worker must not: a thread of its
         // own closes it.
         if let Some(client) = self.client.take() {
-            let _ = std::thread::Builder::new()
+            let slot = Arc::new(Mutex::new(Some(client)));
+            let theirs = Arc::clone(&slot);
+            let closing = std::thread::Builder::new()
                 .name("netid-postgres-claim".to_owned())
-                .spawn(move || drop(client));
+                .spawn(move || {
+                    let client = theirs
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take();
+                    drop(client);
+                });
+            // If no thread could start, the client is leaked (closed when the process ends)
+            // rather than closed here.
+            if closing.is_err() {
+                std::mem::forget(slot);
+            }
         }
     }
 }

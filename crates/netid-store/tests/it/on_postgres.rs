@@ -400,12 +400,13 @@ async fn with_sslmode_require_every_connection_is_tls_to_a_verified_server() {
     let ca_file = std::env::var(CA_VARIABLE).unwrap_or_else(|_| {
         panic!("{CA_VARIABLE} must name the test cluster's certificate when {URL_VARIABLE} is set (scripts/test sets both)")
     });
-    let url = format!("{}?sslmode=require", database.url);
+    let separator = if database.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}sslmode=require", database.url);
     let with_ca = |ca_file: Option<std::path::PathBuf>| PostgresOptions {
         ca_file,
         ..options()
     };
-    let store = PostgresStore::connect(&url, with_ca(Some(ca_file.into())))
+    let store = PostgresStore::connect(&url, with_ca(Some(ca_file.clone().into())))
         .await
         .unwrap();
     assert_eq!(store.schema_version().await.unwrap(), super::LATEST_SCHEMA);
@@ -464,6 +465,14 @@ async fn with_sslmode_require_every_connection_is_tls_to_a_verified_server() {
         let error = PostgresStore::connect(&url, options).await.unwrap_err();
         assert!(matches!(error, Error::Connect { .. }), "{error:?}");
     }
+    // A CA file without sslmode=require is refused rather than left unused.
+    let plain = PostgresStore::connect(&database.url, with_ca(Some(ca_file.into())))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(plain, Error::DatabaseCaFileWithoutTls),
+        "{plain:?}"
+    );
     // A CA file without a certificate in it is named.
     let empty = files.path().join("empty.pem");
     std::fs::write(&empty, "no certificate here\n").unwrap();
