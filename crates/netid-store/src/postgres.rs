@@ -233,26 +233,7 @@ impl DatabaseClaim {
 
 impl Drop for DatabaseClaim {
     fn drop(&mut self) {
-        // Closing a synchronous client blocks, which a Tokio worker must not: a thread of its
-        // own closes it.
-        if let Some(client) = self.client.take() {
-            let slot = Arc::new(Mutex::new(Some(client)));
-            let theirs = Arc::clone(&slot);
-            let closing = std::thread::Builder::new()
-                .name("netid-postgres-claim".to_owned())
-                .spawn(move || {
-                    let client = theirs
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .take();
-                    drop(client);
-                });
-            // If no thread could start, the client is leaked (closed when the process ends)
-            // rather than closed here.
-            if closing.is_err() {
-                std::mem::forget(slot);
-            }
-        }
+        close_clients(self.client.take().into_iter().collect());
     }
 }
 
@@ -338,33 +319,37 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        let idle = std::mem::take(
+        close_clients(std::mem::take(
             self.idle
                 .get_mut()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        // Closing a synchronous client blocks on its own runtime, which panics on a thread
-        // that drives Tokio tasks, where the last handle to a store is usually dropped: close
-        // them on a thread of their own then. The clients travel in a shared slot that this
-        // thread never drops, so that if the thread cannot start they are leaked (the server
-        // closes them when the process ends) rather than closed here.
-        if !idle.is_empty() && tokio::runtime::Handle::try_current().is_ok() {
-            let slot = Arc::new(Mutex::new(idle));
-            let theirs = Arc::clone(&slot);
-            let closing = std::thread::Builder::new()
-                .name("netid-postgres-close".to_owned())
-                .spawn(move || {
-                    let clients = std::mem::take(
-                        &mut *theirs
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner),
-                    );
-                    drop(clients);
-                });
-            drop(closing);
-            std::mem::forget(slot);
-        }
+        ));
     }
+}
+
+/// Closes `clients` where that is allowed. Closing a synchronous client blocks on its own
+/// runtime, which panics on a thread that drives Tokio tasks, where the last handle to a store
+/// or claim is usually dropped: there they are closed on a thread of their own. They travel in
+/// a shared slot that this thread never drops, so that if the thread cannot start they are
+/// leaked (closed when the process ends) rather than closed here.
+fn close_clients(clients: Vec<Client>) {
+    if clients.is_empty() || tokio::runtime::Handle::try_current().is_err() {
+        return;
+    }
+    let slot = Arc::new(Mutex::new(clients));
+    let theirs = Arc::clone(&slot);
+    let closing = std::thread::Builder::new()
+        .name("netid-postgres-close".to_owned())
+        .spawn(move || {
+            let clients = std::mem::take(
+                &mut *theirs
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            drop(clients);
+        });
+    drop(closing);
+    std::mem::forget(slot);
 }
 
 /// Begins a writing transaction and takes the writers' lock, which it holds until it ends.

@@ -23,52 +23,52 @@ use crate::state::AppState;
 use crate::web::{self, Assertion, Challenge, Registration, SESSION_COOKIE, SESSION_LIFETIME};
 use crate::{Refusal, personal};
 
-const INDEX_HTML: &str = include_str!("../web/index.html");
-const APP_JS: &str = include_str!("../web/app.js");
-const APP_CSS: &str = include_str!("../web/app.css");
-const LOGCHECK_JS: &str = include_str!("../web/logcheck.js");
-// SM3 and SM2 for checking the log in the page, from sm-crypto (see web/vendor/README.md).
-const SM3_JS: &str = include_str!("../web/vendor/sm3.js");
-const SM2_JS: &str = include_str!("../web/vendor/sm2.js");
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
+/// The page and its assets, served from the binary: path, content type, body. SM3 and SM2, for
+/// checking the log in the page, come from sm-crypto (see web/vendor/README.md).
+const ASSETS: [(&str, &str, &str); 6] = [
+    (
+        "/app/",
+        "text/html; charset=utf-8",
+        include_str!("../web/index.html"),
+    ),
+    ("/app/app.js", JAVASCRIPT, include_str!("../web/app.js")),
+    (
+        "/app/logcheck.js",
+        JAVASCRIPT,
+        include_str!("../web/logcheck.js"),
+    ),
+    (
+        "/app/vendor/sm3.js",
+        JAVASCRIPT,
+        include_str!("../web/vendor/sm3.js"),
+    ),
+    (
+        "/app/vendor/sm2.js",
+        JAVASCRIPT,
+        include_str!("../web/vendor/sm2.js"),
+    ),
+    (
+        "/app/app.css",
+        "text/css; charset=utf-8",
+        include_str!("../web/app.css"),
+    ),
+];
+
 pub(super) fn routes() -> Vec<Route> {
-    vec![
-        Route {
-            method: Method::GET,
-            path: "/app",
-            handler: get(|| async { Redirect::permanent("/app/") }),
-        },
-        Route {
-            method: Method::GET,
-            path: "/app/",
-            handler: get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
-        },
-        Route {
-            method: Method::GET,
-            path: "/app/app.js",
-            handler: get(|| async { asset(JAVASCRIPT, APP_JS) }),
-        },
-        Route {
-            method: Method::GET,
-            path: "/app/logcheck.js",
-            handler: get(|| async { asset(JAVASCRIPT, LOGCHECK_JS) }),
-        },
-        Route {
-            method: Method::GET,
-            path: "/app/vendor/sm3.js",
-            handler: get(|| async { asset(JAVASCRIPT, SM3_JS) }),
-        },
-        Route {
-            method: Method::GET,
-            path: "/app/vendor/sm2.js",
-            handler: get(|| async { asset(JAVASCRIPT, SM2_JS) }),
-        },
-        Route {
-            method: Method::GET,
-            path: "/app/app.css",
-            handler: get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
-        },
+    let assets = ASSETS.map(|(path, content_type, body)| Route {
+        method: Method::GET,
+        path,
+        handler: get(move || async move { asset(content_type, body) }),
+    });
+    let mut routes = vec![Route {
+        method: Method::GET,
+        path: "/app",
+        handler: get(|| async { Redirect::permanent("/app/") }),
+    }];
+    routes.extend(assets);
+    routes.extend([
         Route {
             method: Method::POST,
             path: "/v1/holders/passkeys/link",
@@ -119,7 +119,8 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/oidc/authorize/decide",
             handler: post(decide),
         },
-    ]
+    ]);
+    routes
 }
 
 /// A page asset, with a policy that lets it load only itself.

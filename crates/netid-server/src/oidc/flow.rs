@@ -273,18 +273,7 @@ async fn authenticate_client(
             "client_id and the assertion's sub differ",
         ));
     }
-    let unknown = || OauthError::client("no client with this id has OpenID Connect settings");
-    let platform = state.store.platform(&claimed).await?.ok_or_else(unknown)?;
-    let client = state
-        .store
-        .oidc_client(&claimed)
-        .await?
-        .ok_or_else(unknown)?;
-    if client.auth_method != PRIVATE_KEY_JWT {
-        return Err(OauthError::client(
-            "this client registered tls_client_auth: present its certificate at the mtls_endpoint_aliases",
-        ));
-    }
+    let (platform, client) = registered_client(state, &claimed, PRIVATE_KEY_JWT).await?;
     let jwks: Value = serde_json::from_str(&client.jwks)
         .map_err(|_| Error::Internal("stored client jwks do not parse"))?;
     let now = state.clock.now().0;
@@ -344,19 +333,35 @@ async fn authenticate_by_certificate(
     if issued.not_after <= state.clock.now() {
         return Err(refused("the client certificate has expired"));
     }
-    let unknown = || refused("no client with this id has OpenID Connect settings");
+    let (platform, client) = registered_client(state, client_id, TLS_CLIENT_AUTH)
+        .await
+        .inspect_err(|_| {
+            tracing::info!(target: "netid::security", event = "authentication_failed", role = "oidc_client", method = "tls_client_auth");
+        })?;
+    admit(state, platform, client)
+}
+
+/// The platform `client_id` and its client settings, if it registered `method`.
+async fn registered_client(
+    state: &AppState,
+    client_id: &str,
+    method: &str,
+) -> Result<(PlatformRow, OidcClientRow), OauthError> {
+    let unknown = || OauthError::client("no client with this id has OpenID Connect settings");
     let platform = state.store.platform(client_id).await?.ok_or_else(unknown)?;
     let client = state
         .store
         .oidc_client(client_id)
         .await?
         .ok_or_else(unknown)?;
-    if client.auth_method != TLS_CLIENT_AUTH {
-        return Err(refused(
-            "this client registered private_key_jwt: send a client assertion",
-        ));
+    if client.auth_method != method {
+        return Err(OauthError::client(if method == PRIVATE_KEY_JWT {
+            "this client registered tls_client_auth: present its certificate at the mtls_endpoint_aliases"
+        } else {
+            "this client registered private_key_jwt: send a client assertion"
+        }));
     }
-    admit(state, platform, client)
+    Ok((platform, client))
 }
 
 /// Lets an authenticated client through unless it is over its rate limit.

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use netid_testkit::oidc::{RelyingParty, Reply, query, random, reply};
 
-use crate::client::{Client, World};
+use crate::client::{Answer, Client, World};
 
 /// A registered platform with its relying party.
 pub(crate) struct Rp {
@@ -49,6 +49,17 @@ fn oauth_error(answer: &Reply, status: StatusCode, error: &str) {
     let body: Value = answer.json();
     assert_eq!(body["error"], error, "{}", answer.body);
     assert!(body["error_description"].is_string());
+}
+
+/// The consent screen of the pushed request `request_uri` of `rp`, with `extra` query
+/// parameters (`&lang=en`, say).
+async fn consent_screen(client: &Client, rp: &Rp, request_uri: &str, extra: &str) -> Answer {
+    client
+        .get(&format!(
+            "/oidc/authorize?client_id={}&request_uri={request_uri}{extra}",
+            rp.client_id()
+        ))
+        .await
 }
 
 pub(crate) async fn decide(
@@ -89,13 +100,7 @@ async fn a_platform_signs_a_holder_in_and_gets_the_pairwise_sub_and_only_what_wa
     let started = rp.start("openid age_over_18 name").await;
     // The consent screen, in Chinese by default and in English: the platform, the predicate,
     // and the plaintext field asked for (the birth date is granted but not asked).
-    let screen = client
-        .get(&format!(
-            "/oidc/authorize?client_id={}&request_uri={}",
-            rp.client_id(),
-            started.request_uri
-        ))
-        .await;
+    let screen = consent_screen(client, &rp, &started.request_uri, "").await;
     assert_eq!(screen.status, StatusCode::OK);
     assert!(screen.content_type.starts_with("text/html"));
     assert!(
@@ -106,13 +111,7 @@ async fn a_platform_signs_a_holder_in_and_gets_the_pairwise_sub_and_only_what_wa
     assert!(screen.body.contains("您是否年满18周岁"));
     assert!(screen.body.contains("姓名"));
     assert!(!screen.body.contains("出生日期"));
-    let english = client
-        .get(&format!(
-            "/oidc/authorize?client_id={}&request_uri={}&lang=en",
-            rp.client_id(),
-            started.request_uri
-        ))
-        .await;
+    let english = consent_screen(client, &rp, &started.request_uri, "&lang=en").await;
     assert!(
         english
             .body
@@ -496,13 +495,7 @@ async fn a_request_after_300_seconds_and_a_code_after_60_are_refused() {
     // A pushed request, 301 seconds later: gone for the browser and for the holder's answer.
     let started = rp.start("openid").await;
     AHEAD.store(301, Ordering::Relaxed);
-    let screen = client
-        .get(&format!(
-            "/oidc/authorize?client_id={}&request_uri={}&lang=en",
-            rp.client_id(),
-            started.request_uri
-        ))
-        .await;
+    let screen = consent_screen(client, &rp, &started.request_uri, "&lang=en").await;
     assert_eq!(screen.status, StatusCode::BAD_REQUEST, "{}", screen.body);
     assert!(
         screen.body.contains("This request is no longer valid"),
