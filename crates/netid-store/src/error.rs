@@ -73,6 +73,13 @@ pub enum Error {
     /// down, or a call panicked).
     #[error("the storage task did not complete")]
     Task,
+    /// A write was rolled back, and is not stored, because the transaction it shared with
+    /// other writes (group commit) failed as a whole; it may be retried.
+    #[error("the write was not stored: the transaction it shared failed ({cause}); retry it")]
+    RolledBack {
+        /// The database's message for the failure of the shared transaction.
+        cause: String,
+    },
     /// A CA file for TLS to PostgreSQL is given, but the URL does not ask for TLS.
     #[error(
         "a CA file is given for the database, but its url does not say sslmode=require, so the \

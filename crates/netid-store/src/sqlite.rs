@@ -2,13 +2,23 @@
 //!
 //! Durability: the journal is WAL and `synchronous=FULL`, so a transaction that has returned
 //! is on disk (WAL with `NORMAL` may lose the last commits on power loss). Foreign keys are
-//! enforced. One connection behind a mutex serialises writers, which is what SQLite does
-//! anyway; each call runs on Tokio's blocking pool so an `fsync` never stalls the runtime.
+//! enforced.
+//!
+//! Connections: one writer, which is all SQLite allows, runs on a thread of its own and takes
+//! its work from a queue, so callers never contend for it. Writes marked as grouped (the
+//! frequent, small acts: verifications, nonces, enrollments) that are waiting together share
+//! one transaction and so one `fsync`, each in its own savepoint, and each caller hears only
+//! after that transaction has committed (group commit). Point lookups run on a few read-only
+//! connections beside the writer, which WAL lets read while it writes.
 
+use std::any::Any;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
 
 use crate::migrations::MIGRATIONS;
 use crate::types::{
@@ -19,10 +29,18 @@ use crate::types::{
 };
 use crate::{Conflict, Error, Store};
 
+/// Read-only connections beside the writer: enough that the runtime's worker threads seldom
+/// wait for one another.
+const READERS: usize = 4;
+
+/// At most this many grouped writes share one transaction.
+const MAX_GROUP: usize = 128;
+
 /// A [`Store`] on one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
-    connection: Arc<Mutex<Connection>>,
+    writer: Arc<Writer>,
+    readers: Arc<Readers>,
 }
 
 impl core::fmt::Debug for SqliteStore {
@@ -36,11 +54,21 @@ impl SqliteStore {
     /// commits, and runs the migrations this build knows.
     pub async fn open(path: &Path) -> Result<Self, Error> {
         let path = path.to_owned();
-        let connection = tokio::task::spawn_blocking(move || open_blocking(&path))
-            .await
-            .map_err(|_| Error::Task)??;
+        let (writer, readers) = tokio::task::spawn_blocking(move || {
+            let writer = open_blocking(&path)?;
+            let readers = (0..READERS)
+                .map(|_| open_reader(&path).map(Mutex::new))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, Error>((writer, readers))
+        })
+        .await
+        .map_err(|_| Error::Task)??;
         Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
+            writer: Arc::new(Writer::start(writer)?),
+            readers: Arc::new(Readers {
+                connections: readers,
+                next: AtomicUsize::new(0),
+            }),
         })
     }
 
@@ -49,7 +77,7 @@ impl SqliteStore {
         self.run(|connection| schema_version(connection)).await
     }
 
-    /// The value of a `PRAGMA` (for tests of the durability settings).
+    /// The value of a `PRAGMA` on the writer (for tests of the durability settings).
     pub async fn pragma(&self, name: &'static str) -> Result<String, Error> {
         self.run(move |connection| {
             connection
@@ -66,23 +94,238 @@ impl SqliteStore {
         .await
     }
 
-    /// Runs `call` with the connection on the blocking pool.
+    /// Runs `call` on the writer by itself; it opens its own transaction where it needs one.
     async fn run<T, F>(&self, call: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
-            // A poisoned lock means a call panicked mid-way; SQLite rolled its transaction
-            // back when the `Transaction` dropped, so the connection is still consistent.
-            let mut guard = connection
+        let (reply, answer) = oneshot::channel();
+        self.writer.send(Job::Alone(Box::new(move |connection| {
+            let _ = reply.send(call(connection));
+        })))?;
+        answer.await.map_err(|_| Error::Task)?
+    }
+
+    /// Runs `call` on the writer inside a transaction it may share with other grouped
+    /// writes, and answers once that transaction has committed. `call` must not open a
+    /// transaction of its own; if it fails, what it wrote is rolled back and the others are
+    /// unaffected.
+    async fn write<T, F>(&self, call: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.writer.send(Job::Grouped(GroupedWrite {
+            call: Box::new(move |connection| {
+                call(connection).map(|value| -> AnyValue { Box::new(value) })
+            }),
+            reply,
+        }))?;
+        let value = answer.await.map_err(|_| Error::Task)??;
+        value
+            .downcast::<T>()
+            .map(|value| *value)
+            .map_err(|_| Error::Internal("a grouped write answered with another type"))
+    }
+
+    /// Runs `call` on a read-only connection, on the calling thread: only for lookups by an
+    /// indexed key, which take microseconds, so that the common requests do not pay a hand-off
+    /// to another thread and back for each read. It sees every write that has been answered.
+    fn read<T>(&self, call: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let connections = &self.readers.connections;
+        let start = self.readers.next.fetch_add(1, Ordering::Relaxed);
+        let free = (0..connections.len()).find_map(|offset| {
+            connections
+                .get((start + offset) % connections.len())
+                .and_then(|reader| reader.try_lock().ok())
+        });
+        let guard = match free {
+            Some(guard) => guard,
+            None => connections
+                .get(start % connections.len())
+                .ok_or(Error::Internal("no read connection"))?
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            call(&mut guard)
+                // A read that panicked held no transaction open: the connection is fine.
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        };
+        call(&guard)
+    }
+}
+
+/// The read-only connections.
+struct Readers {
+    connections: Vec<Mutex<Connection>>,
+    /// Where the next read starts looking for a free connection.
+    next: AtomicUsize,
+}
+
+/// Work for the writer thread.
+enum Job {
+    /// Runs by itself and answers for itself.
+    Alone(Box<dyn FnOnce(&mut Connection) + Send>),
+    Grouped(GroupedWrite),
+}
+
+/// What a grouped write answers, whatever its type.
+type AnyValue = Box<dyn Any + Send>;
+
+/// The work of a grouped write, run inside the shared transaction.
+type GroupedCall = Box<dyn FnOnce(&Connection) -> Result<AnyValue, Error> + Send>;
+
+/// A write that may share a transaction with others.
+struct GroupedWrite {
+    call: GroupedCall,
+    reply: oneshot::Sender<Result<AnyValue, Error>>,
+}
+
+/// The queue to the writer thread, which owns the one writing connection. Dropping the last
+/// handle closes the queue, lets the thread finish what was queued, and waits for it, so the
+/// database is closed when the store is.
+struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    fn start(connection: Connection) -> Result<Self, Error> {
+        let (jobs, queue) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("netid-sqlite-writer".to_owned())
+            .spawn(move || write_loop(connection, &queue))
+            .map_err(|_| Error::Internal("could not start the database writer thread"))?;
+        Ok(Self {
+            jobs: Some(jobs),
+            thread: Some(thread),
         })
-        .await
-        .map_err(|_| Error::Task)?
+    }
+
+    fn send(&self, job: Job) -> Result<(), Error> {
+        self.jobs
+            .as_ref()
+            .ok_or(Error::Task)?
+            .send(job)
+            .map_err(|_| Error::Task)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The writer thread: takes jobs in order; grouped writes that are queued together (because
+/// they arrived while the previous commit was being made durable) share one transaction.
+fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
+    let mut waiting = None;
+    loop {
+        let Some(job) = waiting.take().or_else(|| queue.recv().ok()) else {
+            return;
+        };
+        match job {
+            Job::Alone(call) => {
+                // A call that panics drops its reply (its caller hears `Error::Task`) and its
+                // `Transaction`, which rolls back; the connection stays usable.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    call(&mut connection);
+                }));
+            }
+            Job::Grouped(first) => {
+                let mut group = vec![first];
+                while group.len() < MAX_GROUP {
+                    match queue.try_recv() {
+                        Ok(Job::Grouped(next)) => group.push(next),
+                        Ok(other) => {
+                            waiting = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                commit_group(&connection, group);
+            }
+        }
+    }
+}
+
+/// Runs each write in its own savepoint of one transaction, commits it, and only then
+/// answers each caller: with its value if the commit succeeded, with its own error if its
+/// write failed (and was rolled back to its savepoint), or with the commit's error.
+fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
+    let mut done: Vec<(oneshot::Sender<_>, AnyValue)> = Vec::with_capacity(group.len());
+    let mut open = false;
+    for write in group {
+        if !open {
+            if let Err(source) = connection.execute_batch("BEGIN IMMEDIATE") {
+                let _ = write.reply.send(Err(Error::Database {
+                    operation: "begin grouped writes",
+                    source,
+                }));
+                continue;
+            }
+            open = true;
+        }
+        let outcome = connection
+            .execute_batch("SAVEPOINT grouped_write")
+            .map_err(database("begin grouped write"))
+            .and_then(|()| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (write.call)(connection)))
+                    .unwrap_or(Err(Error::Internal("a database write panicked")))
+            });
+        match outcome {
+            Ok(value) => match connection.execute_batch("RELEASE grouped_write") {
+                Ok(()) => done.push((write.reply, value)),
+                Err(source) => {
+                    let _ = write.reply.send(Err(Error::Database {
+                        operation: "end grouped write",
+                        source,
+                    }));
+                }
+            },
+            Err(error) => {
+                let _ = write.reply.send(Err(error));
+                // Undo this write alone. Some errors (a full disk, an I/O error) make SQLite
+                // roll back the whole transaction: the writes before it are gone too, and are
+                // told so; the rest start a new transaction.
+                if connection.is_autocommit()
+                    || connection
+                        .execute_batch("ROLLBACK TO grouped_write; RELEASE grouped_write")
+                        .is_err()
+                {
+                    let _ = connection.execute_batch("ROLLBACK");
+                    for (reply, _) in done.drain(..) {
+                        let _ = reply.send(Err(Error::RolledBack {
+                            cause: "another write in it failed".to_owned(),
+                        }));
+                    }
+                    open = false;
+                }
+            }
+        }
+    }
+    if !open {
+        return;
+    }
+    match connection.execute_batch("COMMIT") {
+        Ok(()) => {
+            for (reply, value) in done {
+                let _ = reply.send(Ok(value));
+            }
+        }
+        Err(source) => {
+            let _ = connection.execute_batch("ROLLBACK");
+            let cause = source.to_string();
+            for (reply, _) in done {
+                let _ = reply.send(Err(Error::RolledBack {
+                    cause: cause.clone(),
+                }));
+            }
+        }
     }
 }
 
@@ -116,6 +359,15 @@ fn open_blocking(path: &Path) -> Result<Connection, Error> {
     }
     connection
         .execute_batch("PRAGMA foreign_keys = ON;")
+        .map_err(|source| Error::Open { source })?;
+    Ok(connection)
+}
+
+/// A read-only connection to the migrated database at `path`.
+fn open_reader(path: &Path) -> Result<Connection, Error> {
+    let connection = Connection::open(path).map_err(|source| Error::Open { source })?;
+    connection
+        .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
         .map_err(|source| Error::Open { source })?;
     Ok(connection)
 }
@@ -291,7 +543,7 @@ fn holder_where(
 /// same person, is [`Error::EnrollmentCodeClaimed`]; otherwise anyone who learned a used code
 /// could recover (take over) that person's Net ID with a key of their own.
 fn claim_code(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     code_index: &BlindIndex,
     person_index: &BlindIndex,
     at: Timestamp,
@@ -318,7 +570,7 @@ fn claim_code(
 }
 
 fn record_guardianship(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     minor: HolderId,
     guardian: Option<HolderId>,
     at: Timestamp,
@@ -338,7 +590,7 @@ fn record_guardianship(
 /// Appends `leaf` to the log inside `transaction`, as an entry of `holder` if given. The
 /// index is the next one: the transaction holds SQLite's write lock, so there are no gaps.
 fn append_log(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     leaf: &[u8],
     holder: Option<HolderId>,
 ) -> Result<(), Error> {
@@ -393,7 +645,7 @@ fn certificate_rows(
 }
 
 fn insert_certificate_row(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     certificate: &CertificateRow,
 ) -> Result<(), Error> {
     let (revoked_at, reason) = certificate
@@ -750,19 +1002,16 @@ impl Store for SqliteStore {
         person_index: &BlindIndex,
     ) -> Result<Option<HolderRow>, Error> {
         let key = *person_index.as_bytes();
-        self.run(move |connection| holder_where(connection, "person_index", key))
-            .await
+        self.read(|connection| holder_where(connection, "person_index", key))
     }
 
     async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error> {
         let key = fingerprint.to_vec();
-        self.run(move |connection| holder_where(connection, "wallet_key_fingerprint", key))
-            .await
+        self.read(|connection| holder_where(connection, "wallet_key_fingerprint", key))
     }
 
     async fn holder(&self, id: HolderId) -> Result<Option<HolderRow>, Error> {
-        self.run(move |connection| holder_where(connection, "id", id.0))
-            .await
+        self.read(|connection| holder_where(connection, "id", id.0))
     }
 
     async fn enroll_holder(
@@ -773,12 +1022,11 @@ impl Store for SqliteStore {
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<HolderId, Error> {
-        self.run(move |connection| {
-            let transaction = connection.transaction().map_err(database("begin enroll"))?;
+        self.write(move |connection| {
             if let Some(code_index) = &code_index {
-                claim_code(&transaction, code_index, &holder.person_index, at)?;
+                claim_code(connection, code_index, &holder.person_index, at)?;
             }
-            transaction
+            connection
                 .execute(
                     "INSERT INTO holders (net_id_index, sealed_net_id, person_index, \
                      wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
@@ -797,10 +1045,9 @@ impl Store for SqliteStore {
                     ],
                 )
                 .map_err(insert_error("insert holder", holder_conflict))?;
-            let id = HolderId(transaction.last_insert_rowid());
-            record_guardianship(&transaction, id, guardian, at)?;
-            append_log(&transaction, &log_entry, Some(id))?;
-            transaction.commit().map_err(database("commit enroll"))?;
+            let id = HolderId(connection.last_insert_rowid());
+            record_guardianship(connection, id, guardian, at)?;
+            append_log(connection, &log_entry, Some(id))?;
             Ok(id)
         })
         .await
@@ -941,9 +1188,9 @@ impl Store for SqliteStore {
     }
 
     async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error> {
-        self.run(move |connection| {
+        self.read(|connection| {
             let mut statement = connection
-                .prepare(
+                .prepare_cached(
                     "SELECT guardian_id FROM guardianships WHERE minor_id = ?1 \
                      ORDER BY guardian_id",
                 )
@@ -954,7 +1201,6 @@ impl Store for SqliteStore {
             rows.collect::<Result<Vec<_>, _>>()
                 .map_err(database("read guardianships"))
         })
-        .await
     }
 
     async fn insert_platform(
@@ -1004,8 +1250,7 @@ impl Store for SqliteStore {
     }
 
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error> {
-        let client_id = client_id.to_owned();
-        self.run(move |connection| {
+        self.read(|connection| {
             connection
                 .query_row(
                     "SELECT client_id, credential_hash, sector, name, registered_at \
@@ -1024,7 +1269,6 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(database("read platform"))
         })
-        .await
     }
 
     async fn record_verification(
@@ -1040,12 +1284,9 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
-        self.run(move |connection| {
-            let transaction = connection
-                .transaction()
-                .map_err(database("begin verification"))?;
+        self.write(move |connection| {
             // The holder as authenticated, still: not deleted, no recovery since.
-            let current: Option<i64> = transaction
+            let current: Option<i64> = connection
                 .query_row(
                     "SELECT id FROM holders WHERE id = ?1 AND wallet_key_fingerprint = ?2 \
                      AND deleted_at IS NULL",
@@ -1059,19 +1300,16 @@ impl Store for SqliteStore {
                     what: "holder with this wallet key",
                 });
             }
-            use_nonce_in(&transaction, &client_id, &nonce_index, expires_at, now)?;
-            append_log(&transaction, &log_entry, Some(holder))?;
+            use_nonce_in(connection, &client_id, &nonce_index, expires_at, now)?;
+            append_log(connection, &log_entry, Some(holder))?;
             // Consents live at this moment, read in the transaction that records the act.
-            let mut disclosed = disclosable(&transaction, holder, &client_id)?;
+            let mut disclosed = disclosable(connection, holder, &client_id)?;
             if let Some(asked) = &asked {
                 disclosed.retain(|field| asked.contains(field));
             }
             if !disclosed.is_empty() {
-                append_log(&transaction, &disclosure_entry, Some(holder))?;
+                append_log(connection, &disclosure_entry, Some(holder))?;
             }
-            transaction
-                .commit()
-                .map_err(database("commit verification"))?;
             Ok(disclosed)
         })
         .await
@@ -2066,8 +2304,7 @@ impl Store for SqliteStore {
         net_id_index: &BlindIndex,
     ) -> Result<Option<HolderRow>, Error> {
         let key = net_id_index.as_bytes().to_vec();
-        self.run(move |connection| holder_where(connection, "net_id_index", key))
-            .await
+        self.read(|connection| holder_where(connection, "net_id_index", key))
     }
 
     async fn record_operator_read(
@@ -2288,10 +2525,8 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
-        self.run(move |connection| {
-            let transaction = connection.transaction().map_err(database("begin nonce"))?;
-            use_nonce_in(&transaction, &client_id, &nonce_index, expires_at, now)?;
-            transaction.commit().map_err(database("commit nonce"))
+        self.write(move |connection| {
+            use_nonce_in(connection, &client_id, &nonce_index, expires_at, now)
         })
         .await
     }
@@ -2389,7 +2624,7 @@ impl Store for SqliteStore {
 /// Marks `nonce_index` of `client_id` used until `expires_at`, purging expired ones first;
 /// [`Conflict::Nonce`] if it was used.
 fn use_nonce_in(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     client_id: &str,
     nonce_index: &BlindIndex,
     expires_at: Timestamp,
