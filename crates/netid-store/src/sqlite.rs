@@ -253,6 +253,14 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
     }
 }
 
+/// Runs one statement without parameters, prepared once per connection.
+fn run_cached(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+}
+
 /// Runs each write in its own savepoint of one transaction, commits it, and only then
 /// answers each caller: with its value if the commit succeeded, with its own error if its
 /// write failed (and was rolled back to its savepoint), or with the commit's error.
@@ -261,7 +269,7 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
     let mut open = false;
     for write in group {
         if !open {
-            if let Err(source) = connection.execute_batch("BEGIN IMMEDIATE") {
+            if let Err(source) = run_cached(connection, "BEGIN IMMEDIATE") {
                 let _ = write.reply.send(Err(Error::Database {
                     operation: "begin grouped writes",
                     source,
@@ -270,8 +278,7 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
             }
             open = true;
         }
-        let outcome = connection
-            .execute_batch("SAVEPOINT grouped_write")
+        let outcome = run_cached(connection, "SAVEPOINT grouped_write")
             .map_err(database("begin grouped write"))
             .and_then(|()| {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (write.call)(connection)))
@@ -311,7 +318,7 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
     if !open {
         return;
     }
-    match connection.execute_batch("COMMIT") {
+    match run_cached(connection, "COMMIT") {
         Ok(()) => {
             for (reply, value) in done {
                 let _ = reply.send(Ok(value));
@@ -526,13 +533,10 @@ fn holder_where(
     key: impl rusqlite::ToSql,
 ) -> Result<Option<HolderRow>, Error> {
     connection
-        .query_row(
-            &format!(
-                "SELECT {HOLDER_COLUMNS} FROM holders WHERE {condition} = ?1 AND deleted_at IS NULL"
-            ),
-            params![key],
-            raw_holder,
-        )
+        .prepare_cached(&format!(
+            "SELECT {HOLDER_COLUMNS} FROM holders WHERE {condition} = ?1 AND deleted_at IS NULL"
+        ))
+        .and_then(|mut statement| statement.query_row(params![key], raw_holder))
         .optional()
         .map_err(database("read holder"))?
         .map(holder_row)
@@ -595,11 +599,11 @@ fn append_log(
     holder: Option<HolderId>,
 ) -> Result<(), Error> {
     transaction
-        .execute(
+        .prepare_cached(
             "INSERT INTO log_entries (idx, leaf, holder_id) \
              VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries), ?1, ?2)",
-            params![leaf, holder.map(|holder| holder.0)],
         )
+        .and_then(|mut statement| statement.execute(params![leaf, holder.map(|holder| holder.0)]))
         .map(drop)
         .map_err(database("append log entry"))
 }
@@ -682,7 +686,7 @@ fn disclosable(
     client_id: &str,
 ) -> Result<Vec<String>, Error> {
     let mut statement = connection
-        .prepare(
+        .prepare_cached(
             "SELECT c.field FROM consents c JOIN platform_fields f \
              ON f.client_id = c.client_id AND f.field = c.field \
              WHERE c.holder_id = ?1 AND c.client_id = ?2 AND c.withdrawn_at IS NULL \
@@ -1252,11 +1256,12 @@ impl Store for SqliteStore {
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error> {
         self.read(|connection| {
             connection
-                .query_row(
+                .prepare_cached(
                     "SELECT client_id, credential_hash, sector, name, registered_at \
                      FROM platforms WHERE client_id = ?1",
-                    params![client_id],
-                    |row| {
+                )
+                .and_then(|mut statement| {
+                    statement.query_row(params![client_id], |row| {
                         Ok(PlatformRow {
                             client_id: row.get(0)?,
                             credential_hash: row.get(1)?,
@@ -1264,8 +1269,8 @@ impl Store for SqliteStore {
                             name: row.get(3)?,
                             registered_at: Timestamp(row.get(4)?),
                         })
-                    },
-                )
+                    })
+                })
                 .optional()
                 .map_err(database("read platform"))
         })
@@ -1287,12 +1292,13 @@ impl Store for SqliteStore {
         self.write(move |connection| {
             // The holder as authenticated, still: not deleted, no recovery since.
             let current: Option<i64> = connection
-                .query_row(
+                .prepare_cached(
                     "SELECT id FROM holders WHERE id = ?1 AND wallet_key_fingerprint = ?2 \
                      AND deleted_at IS NULL",
-                    params![holder.0, wallet_key],
-                    |row| row.get(0),
                 )
+                .and_then(|mut statement| {
+                    statement.query_row(params![holder.0, wallet_key], |row| row.get(0))
+                })
                 .optional()
                 .map_err(database("read holder"))?;
             if current.is_none() {
@@ -2631,17 +2637,17 @@ fn use_nonce_in(
     now: Timestamp,
 ) -> Result<(), Error> {
     transaction
-        .execute(
-            "DELETE FROM used_presentation_nonces WHERE expires_at < ?1",
-            params![now.0],
-        )
+        .prepare_cached("DELETE FROM used_presentation_nonces WHERE expires_at < ?1")
+        .and_then(|mut statement| statement.execute(params![now.0]))
         .map_err(database("purge nonces"))?;
     transaction
-        .execute(
+        .prepare_cached(
             "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
              VALUES (?1, ?2, ?3)",
-            params![client_id, nonce_index.as_bytes(), expires_at.0],
         )
+        .and_then(|mut statement| {
+            statement.execute(params![client_id, nonce_index.as_bytes(), expires_at.0])
+        })
         .map_err(insert_error("use nonce", |_| Conflict::Nonce))?;
     Ok(())
 }
