@@ -7,7 +7,8 @@
 //! entry (committed but not yet sequenced: the next start hashes it into the tree). No one can
 //! present for these holders (their keys do not exist) and nothing decrypts: they are volume
 //! for the indexes and the log, nothing more. The real holders of a measurement enroll over
-//! HTTP afterwards. This tool knows the SQLite schema (version 11); it refuses another.
+//! HTTP afterwards. This tool knows the SQLite schema (version 14; its `holders` and
+//! `log_entries` are as in version 11); it refuses another.
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -27,6 +28,9 @@ struct Args {
 /// Rows per transaction.
 const BATCH: u64 = 50_000;
 
+/// The schema version this tool writes rows for.
+const SCHEMA: i64 = 14;
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let path = args.data_dir.join("netid.sqlite3");
@@ -42,8 +46,8 @@ fn main() -> anyhow::Result<()> {
         connection.query_row("SELECT MAX(version) FROM schema_version", [], |row| {
             row.get(0)
         })?;
-    if version != 11 {
-        bail!("schema version {version}; this tool writes schema 11");
+    if version != SCHEMA {
+        bail!("schema version {version}; this tool writes schema {SCHEMA}");
     }
     let minute = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?

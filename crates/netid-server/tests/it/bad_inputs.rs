@@ -76,6 +76,46 @@ async fn oversize_body_is_refused() {
         .problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 }
 
+/// Sends `request` on a fresh connection and returns the status line of the answer.
+async fn raw_status_line(address: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The server may answer and close before it has read all of an oversize request.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn oversize_or_too_many_headers_are_refused_and_the_service_goes_on() {
+    let world = World::new().await;
+    let address = world.server.address;
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: netid\r\nX-Filler: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(512 * 1024)
+    );
+    assert_eq!(
+        raw_status_line(address, big.as_bytes()).await,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+    let many: String = (0..200).map(|n| format!("X-Filler-{n}: a\r\n")).collect();
+    let many = format!("GET /healthz HTTP/1.1\r\nHost: netid\r\n{many}Connection: close\r\n\r\n");
+    assert_eq!(
+        raw_status_line(address, many.as_bytes()).await,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+    let fine = "GET /healthz HTTP/1.1\r\nHost: netid\r\nConnection: close\r\n\r\n";
+    assert_eq!(
+        raw_status_line(address, fine.as_bytes()).await,
+        "HTTP/1.1 200 OK"
+    );
+}
+
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
     let world = World::new().await;
