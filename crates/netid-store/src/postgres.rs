@@ -7,6 +7,10 @@
 //! so indexes have no gaps and commit order is index order, which the sequencer relies on.
 //! Reads take no lock; each runs as one statement and sees what was committed before it.
 //!
+//! Group commit: verifications, nonces and enrollments queued while a writing transaction
+//! runs go together in the next one, each in a savepoint of its own, and are answered after
+//! its commit; the first of them to arrive commits the queue on a task of its own.
+//!
 //! Calls run on Tokio's blocking pool with the synchronous `postgres` client, like SQLite
 //! calls, on a small pool of connections of our own (a semaphore bounds them; a connection is
 //! opened when none is idle, and one that broke is dropped rather than returned).
@@ -74,7 +78,30 @@ impl Default for PostgresOptions {
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Arc<Pool>,
+    grouped: Arc<Mutex<GroupQueue>>,
 }
+
+/// Grouped writes waiting for a transaction, and whether a task is committing them.
+#[derive(Default)]
+struct GroupQueue {
+    writes: Vec<GroupedWrite>,
+    leading: bool,
+}
+
+/// What a grouped write answers, whatever its type.
+type AnyValue = Box<dyn std::any::Any + Send>;
+
+/// The work of a grouped write, run in a savepoint of the shared transaction.
+type GroupedCall = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<AnyValue, Error> + Send>;
+
+/// A write that may share a transaction with others.
+struct GroupedWrite {
+    call: GroupedCall,
+    reply: tokio::sync::oneshot::Sender<Result<AnyValue, Error>>,
+}
+
+/// At most this many grouped writes share one transaction.
+const MAX_GROUP: usize = 128;
 
 impl core::fmt::Debug for PostgresStore {
     // The configuration may hold a password: print nothing of it.
@@ -101,7 +128,10 @@ impl PostgresStore {
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(tokio::sync::Semaphore::new(options.pool_size.max(1))),
         });
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            grouped: Arc::default(),
+        };
         store.run(migrate).await?;
         Ok(store)
     }
@@ -147,6 +177,152 @@ impl PostgresStore {
             Ok(value)
         })
         .await
+    }
+}
+
+impl PostgresStore {
+    /// Runs `body` like [`Self::write`], but in a transaction it may share with other grouped
+    /// writes (group commit): the writes queued while one transaction commits go together in
+    /// the next, each in a savepoint of its own, so they pay for the writers' lock and the WAL
+    /// flush once. If `body` fails, only its own writes are rolled back. The answer comes after
+    /// the shared commit.
+    async fn write_grouped<T, F>(&self, body: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Transaction<'_>) -> Result<T, Error> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let write = GroupedWrite {
+            call: Box::new(move |transaction| {
+                body(transaction).map(|value| -> AnyValue { Box::new(value) })
+            }),
+            reply,
+        };
+        let lead = {
+            let mut queue = lock(&self.grouped);
+            queue.writes.push(write);
+            !std::mem::replace(&mut queue.leading, true)
+        };
+        if lead {
+            // A task of its own, so that a caller who stops waiting cannot strand the queue.
+            let store = self.clone();
+            tokio::spawn(async move {
+                let queue = Arc::clone(&store.grouped);
+                let led = store
+                    .run(move |client| {
+                        commit_queued(client, &queue);
+                        Ok(())
+                    })
+                    .await;
+                if let Err(error) = led {
+                    // No connection: answer everything queued, and let the next write lead.
+                    let cause = error.to_string();
+                    let mut queue = lock(&store.grouped);
+                    for write in queue.writes.drain(..) {
+                        let _ = write.reply.send(Err(Error::RolledBack {
+                            cause: cause.clone(),
+                        }));
+                    }
+                    queue.leading = false;
+                }
+            });
+        }
+        let value = answer.await.map_err(|_| Error::Task)??;
+        value
+            .downcast::<T>()
+            .map(|value| *value)
+            .map_err(|_| Error::Internal("a grouped write answered with another type"))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Commits the queued grouped writes, a group at a time, until none is left.
+fn commit_queued(client: &mut Client, queue: &Mutex<GroupQueue>) {
+    loop {
+        let group: Vec<GroupedWrite> = {
+            let mut queue = lock(queue);
+            if queue.writes.is_empty() {
+                queue.leading = false;
+                return;
+            }
+            let take = queue.writes.len().min(MAX_GROUP);
+            queue.writes.drain(..take).collect()
+        };
+        commit_group(client, group);
+    }
+}
+
+/// Runs each write in a savepoint of one writing transaction and commits it; then answers
+/// each: its value, its own error (its savepoint rolled back), or the shared transaction's
+/// failure.
+fn commit_group(client: &mut Client, group: Vec<GroupedWrite>) {
+    let rolled_back = |cause: &str| Error::RolledBack {
+        cause: cause.to_owned(),
+    };
+    let mut transaction = match begin_write(client, "begin grouped writes") {
+        Ok(transaction) => transaction,
+        Err(error) => {
+            let cause = error.to_string();
+            for write in group {
+                let _ = write.reply.send(Err(rolled_back(&cause)));
+            }
+            return;
+        }
+    };
+    let mut done = Vec::with_capacity(group.len());
+    let mut failed: Option<String> = None;
+    for write in group {
+        if let Some(cause) = &failed {
+            let _ = write.reply.send(Err(rolled_back(cause)));
+            continue;
+        }
+        let mut savepoint = match transaction.savepoint("grouped_write") {
+            Ok(savepoint) => savepoint,
+            Err(error) => {
+                let cause = database("begin grouped write")(error).to_string();
+                let _ = write.reply.send(Err(rolled_back(&cause)));
+                failed = Some(cause);
+                continue;
+            }
+        };
+        match (write.call)(&mut savepoint) {
+            Ok(value) => match savepoint.commit() {
+                Ok(()) => done.push((write.reply, value)),
+                Err(error) => {
+                    let cause = database("end grouped write")(error).to_string();
+                    let _ = write.reply.send(Err(rolled_back(&cause)));
+                    failed = Some(cause);
+                }
+            },
+            // Dropping the savepoint rolls back to it: this write's rows go, the others stay.
+            Err(error) => {
+                drop(savepoint);
+                let _ = write.reply.send(Err(error));
+            }
+        }
+    }
+    let committed = match failed {
+        Some(cause) => Err(cause),
+        None => transaction
+            .commit()
+            .map_err(|error| database("commit grouped writes")(error).to_string()),
+    };
+    match committed {
+        Ok(()) => {
+            for (reply, value) in done {
+                let _ = reply.send(Ok(value));
+            }
+        }
+        Err(cause) => {
+            for (reply, _) in done {
+                let _ = reply.send(Err(rolled_back(&cause)));
+            }
+        }
     }
 }
 
@@ -1037,7 +1213,7 @@ impl Store for PostgresStore {
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<HolderId, Error> {
-        self.write("enroll", move |transaction| {
+        self.write_grouped(move |transaction| {
             if let Some(code_index) = &code_index {
                 claim_code(transaction, code_index, &holder.person_index, at)?;
             }
@@ -1292,7 +1468,7 @@ impl Store for PostgresStore {
         now: Timestamp,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
-        self.write("verification", move |transaction| {
+        self.write_grouped(move |transaction| {
             // The holder as authenticated, still: not deleted, no recovery since.
             let current = optional_row(
                 transaction,
@@ -2378,7 +2554,7 @@ impl Store for PostgresStore {
         now: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
-        self.write("nonce", move |transaction| {
+        self.write_grouped(move |transaction| {
             use_nonce_in(transaction, &client_id, &nonce_index, expires_at, now)?;
             Ok(())
         })
