@@ -57,6 +57,10 @@ pub struct Config {
     /// the bound address). Discovery names it in `mtls_endpoint_aliases`; the main listener
     /// asks no one for a certificate.
     pub mtls: Option<(SocketAddr, Option<String>)>,
+    /// How long a connection may stay without reading or writing a byte before the server
+    /// closes it (`NETID_IDLE_TIMEOUT_SECONDS`, 1 to 3600; default 60). Keep it above 15 s,
+    /// the longest a request may run, so that no request is cut while it is answered.
+    pub idle_timeout: std::time::Duration,
 }
 
 /// The server's TLS certificate chain and private key, PEM files.
@@ -163,6 +167,8 @@ pub const ENV_TLS_KEY: &str = "NETID_TLS_KEY";
 pub const ENV_MTLS_LISTEN: &str = "NETID_MTLS_LISTEN";
 /// See [`Config::mtls`].
 pub const ENV_MTLS_PUBLIC_URL: &str = "NETID_MTLS_PUBLIC_URL";
+/// See [`Config::idle_timeout`].
+pub const ENV_IDLE_TIMEOUT_SECONDS: &str = "NETID_IDLE_TIMEOUT_SECONDS";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
 pub const ENV_LOG: &str = "NETID_LOG";
 /// Log format, `json` or `compact`, read by the binary.
@@ -192,6 +198,10 @@ impl Config {
     pub const DEFAULT_LOG_ORIGIN: &'static str = "netid.localhost/log";
     /// The default rate limit, per source address and per platform, in requests a second.
     pub const DEFAULT_RATE: u32 = 1000;
+    /// See [`Config::idle_timeout`].
+    pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+    /// The idle timeouts `NETID_IDLE_TIMEOUT_SECONDS` accepts.
+    const IDLE_TIMEOUT_SECONDS: core::ops::RangeInclusive<u64> = 1..=3600;
 
     /// Builds the configuration from `env` (pairs of name and value, normally
     /// `std::env::vars_os()` converted) and `overrides`. An unknown `NETID_*` variable or a
@@ -213,6 +223,7 @@ impl Config {
         let mut database_url = None;
         let (mut tls_certificate, mut tls_key) = (None, None);
         let (mut mtls_listen, mut mtls_public_url) = (None, None);
+        let mut idle_timeout = Self::DEFAULT_IDLE_TIMEOUT;
         let mut database = netid_store::PostgresOptions {
             pool_size: 16,
             statement_timeout: std::time::Duration::from_secs(5),
@@ -261,6 +272,18 @@ impl Config {
                     mtls_public_url = Some(base_url(ENV_MTLS_PUBLIC_URL, &value)?);
                 }
                 ENV_MTLS_LISTEN => mtls_listen = Some(socket_address(ENV_MTLS_LISTEN, &value)?),
+                ENV_IDLE_TIMEOUT_SECONDS => {
+                    idle_timeout = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|seconds| Self::IDLE_TIMEOUT_SECONDS.contains(seconds))
+                        .map(std::time::Duration::from_secs)
+                        .ok_or(Error::Config {
+                            key: ENV_IDLE_TIMEOUT_SECONDS,
+                            expected: "seconds from 1 to 3600",
+                        })?;
+                }
                 ENV_RATE_PER_ADDRESS | ENV_RATE_PER_PLATFORM => {
                     let key = if name == ENV_RATE_PER_ADDRESS {
                         ENV_RATE_PER_ADDRESS
@@ -407,6 +430,7 @@ impl Config {
             database,
             tls,
             mtls,
+            idle_timeout,
         })
     }
 
@@ -447,6 +471,28 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.data_dir, PathBuf::from("./netid-data"));
         assert!(config.master_key.is_none());
+        assert_eq!(config.idle_timeout, std::time::Duration::from_secs(60));
+    }
+
+    #[test]
+    fn idle_timeout_is_read_and_checked() {
+        let config = Config::load(
+            env(&[("NETID_IDLE_TIMEOUT_SECONDS", "120")]),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.idle_timeout, std::time::Duration::from_secs(120));
+        for bad in ["0", "3601", "-1", "1m", ""] {
+            let error = Config::load(
+                env(&[("NETID_IDLE_TIMEOUT_SECONDS", bad)]),
+                Overrides::default(),
+            )
+            .unwrap_err();
+            assert!(
+                error.to_string().contains("NETID_IDLE_TIMEOUT_SECONDS"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

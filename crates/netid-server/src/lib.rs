@@ -32,6 +32,7 @@ mod error;
 mod grants;
 mod holder_log;
 mod http;
+mod idle;
 pub mod keys;
 mod metrics;
 mod net_certificates;
@@ -204,6 +205,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
 /// a deferral).
 pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
     let claim = ServerClaim::take(&config).await?;
+    let idle_timeout = config.idle_timeout;
     let (listener, address) = bind(config.listen).await?;
     let tls = config
         .tls
@@ -233,15 +235,20 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
     let mtls_server = mtls.map(|(listener, address, config)| {
         let listener = tls::TlsListener::new(listener, address, config, true);
-        tokio::spawn(serve_on(listener, router.clone(), stop.clone()))
+        tokio::spawn(serve_on(
+            listener,
+            idle_timeout,
+            router.clone(),
+            stop.clone(),
+        ))
     });
     let task = tokio::spawn(async move {
         let served = match tls {
             Some(config) => {
                 let listener = tls::TlsListener::new(listener, address, config, false);
-                serve_on(listener, router, stop).await
+                serve_on(listener, idle_timeout, router, stop).await
             }
-            None => serve_on(listener, router, stop).await,
+            None => serve_on(listener, idle_timeout, router, stop).await,
         };
         let mtls_served = match mtls_server {
             Some(server) => server
@@ -347,14 +354,22 @@ async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr
 /// client authentication.
 async fn serve_on<L>(
     listener: L,
+    idle_timeout: std::time::Duration,
     router: axum::Router,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), Error>
 where
     L: axum::serve::Listener,
+    L::Io: Unpin,
     L::Addr: std::fmt::Debug,
-    Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+    Peer: for<'a> axum::extract::connect_info::Connected<
+            axum::serve::IncomingStream<'a, idle::IdleClosing<L>>,
+        >,
 {
+    let listener = idle::IdleClosing {
+        inner: listener,
+        timeout: idle_timeout,
+    };
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<Peer>(),

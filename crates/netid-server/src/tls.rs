@@ -26,6 +26,7 @@ use tokio_rustls::server::TlsStream;
 
 use crate::config::TlsFiles;
 use crate::error::Error;
+use crate::idle::IdleClosing;
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,8 +47,8 @@ pub struct Peer {
     pub client_certificate: Option<Arc<[u8]>>,
 }
 
-impl Connected<IncomingStream<'_, TcpListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+impl Connected<IncomingStream<'_, IdleClosing<TcpListener>>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, IdleClosing<TcpListener>>) -> Self {
         Self {
             address: *stream.remote_addr(),
             mutual_tls: false,
@@ -56,8 +57,8 @@ impl Connected<IncomingStream<'_, TcpListener>> for Peer {
     }
 }
 
-impl Connected<IncomingStream<'_, TlsListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+impl Connected<IncomingStream<'_, IdleClosing<TlsListener>>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, IdleClosing<TlsListener>>) -> Self {
         stream.remote_addr().clone()
     }
 }

@@ -116,6 +116,73 @@ async fn oversize_or_too_many_headers_are_refused_and_the_service_goes_on() {
     );
 }
 
+/// Reads one HTTP/1.1 answer (headers and a `Content-Length` body) and returns its status
+/// line.
+async fn read_answer(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = head
+                .lines()
+                .find_map(|line| {
+                    line.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|n| n.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                return head.lines().next().unwrap_or_default().to_owned();
+            }
+        }
+        let read = stream.read(&mut chunk).await.unwrap();
+        assert!(
+            read > 0,
+            "the connection closed before the answer was complete"
+        );
+        answer.extend_from_slice(&chunk[..read]);
+    }
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_and_connections_in_use_are_not() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let world = World::with_env(&[("NETID_IDLE_TIMEOUT_SECONDS", "2")]).await;
+    let address = world.server.address;
+    let started = std::time::Instant::now();
+    let mut silent = TcpStream::connect(address).await.unwrap();
+    let mut half_way = TcpStream::connect(address).await.unwrap();
+    half_way
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: ne")
+        .await
+        .unwrap();
+    // A keep-alive connection with a request every second, for five seconds, stays open.
+    let mut in_use = TcpStream::connect(address).await.unwrap();
+    for _ in 0..5 {
+        in_use
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: netid\r\n\r\n")
+            .await
+            .unwrap();
+        assert_eq!(read_answer(&mut in_use).await, "HTTP/1.1 200 OK");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    // The idle ones were closed by then: each read ends (EOF or reset) at once.
+    for stream in [&mut silent, &mut half_way] {
+        let mut rest = Vec::new();
+        let ended = tokio::time::timeout(
+            std::time::Duration::from_secs(1),
+            stream.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(ended.is_ok(), "an idle connection is still open after 5 s");
+        assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_secs(5));
+}
+
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
     let world = World::new().await;
