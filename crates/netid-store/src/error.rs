@@ -80,6 +80,15 @@ pub enum Error {
         /// The database's message for the failure of the shared transaction.
         cause: String,
     },
+    /// The commit of a write failed in a way that leaves unknown whether it is stored (the
+    /// connection or the disk failed during the commit); read before retrying.
+    #[error(
+        "the commit failed ({cause}); the write may or may not be stored, so check before retrying"
+    )]
+    CommitUncertain {
+        /// The database's message.
+        cause: String,
+    },
     /// A CA file for TLS to PostgreSQL is given, but the URL does not ask for TLS.
     #[error(
         "a CA file is given for the database, but its url does not say sslmode=require, so the \

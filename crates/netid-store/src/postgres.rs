@@ -207,6 +207,13 @@ impl PostgresStore {
             // A task of its own, so that a caller who stops waiting cannot strand the queue.
             let store = self.clone();
             tokio::spawn(async move {
+                // Whatever ends this task (no connection, the runtime shutting down before the
+                // connection's turn), the guard answers what is still queued and lets the
+                // next write lead.
+                let mut guard = Leading {
+                    queue: Arc::clone(&store.grouped),
+                    cause: Some("the store was closing".to_owned()),
+                };
                 let queue = Arc::clone(&store.grouped);
                 let led = store
                     .run(move |client| {
@@ -214,17 +221,8 @@ impl PostgresStore {
                         Ok(())
                     })
                     .await;
-                if let Err(error) = led {
-                    // No connection: answer everything queued, and let the next write lead.
-                    let cause = error.to_string();
-                    let mut queue = lock(&store.grouped);
-                    for write in queue.writes.drain(..) {
-                        let _ = write.reply.send(Err(Error::RolledBack {
-                            cause: cause.clone(),
-                        }));
-                    }
-                    queue.leading = false;
-                }
+                // After a normal run the queue was found empty and handed back already.
+                guard.cause = led.err().map(|error| error.to_string());
             });
         }
         let value = answer.await.map_err(|_| Error::Task)??;
@@ -232,6 +230,29 @@ impl PostgresStore {
             .downcast::<T>()
             .map(|value| *value)
             .map_err(|_| Error::Internal("a grouped write answered with another type"))
+    }
+}
+
+/// The leading task's hold on the queue. If the task ends without having committed the queue
+/// to the end (`cause` says why), what is still queued is answered with that and the next
+/// write may lead.
+struct Leading {
+    queue: Arc<Mutex<GroupQueue>>,
+    cause: Option<String>,
+}
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        let Some(cause) = &self.cause else {
+            return;
+        };
+        let mut queue = lock(&self.queue);
+        for write in queue.writes.drain(..) {
+            let _ = write.reply.send(Err(Error::RolledBack {
+                cause: cause.clone(),
+            }));
+        }
+        queue.leading = false;
     }
 }
 
@@ -306,21 +327,27 @@ fn commit_group(client: &mut Client, group: Vec<GroupedWrite>) {
             }
         }
     }
-    let committed = match failed {
-        Some(cause) => Err(cause),
-        None => transaction
-            .commit()
-            .map_err(|error| database("commit grouped writes")(error).to_string()),
-    };
-    match committed {
+    if let Some(cause) = failed {
+        // Dropping the transaction rolls it back.
+        drop(transaction);
+        for (reply, _) in done {
+            let _ = reply.send(Err(rolled_back(&cause)));
+        }
+        return;
+    }
+    match transaction.commit() {
         Ok(()) => {
             for (reply, value) in done {
                 let _ = reply.send(Ok(value));
             }
         }
-        Err(cause) => {
+        // The connection may have failed after the server committed: the outcome is unknown.
+        Err(error) => {
+            let cause = database("commit grouped writes")(error).to_string();
             for (reply, _) in done {
-                let _ = reply.send(Err(rolled_back(&cause)));
+                let _ = reply.send(Err(Error::CommitUncertain {
+                    cause: cause.clone(),
+                }));
             }
         }
     }

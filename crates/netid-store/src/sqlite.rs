@@ -281,11 +281,17 @@ fn run_cached(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 /// Runs each write in its own savepoint of one transaction, commits it, and only then
 /// answers each caller: with its value if the commit succeeded, with its own error if its
-/// write failed (and was rolled back to its savepoint), or with the commit's error.
+/// write failed (and was rolled back to its savepoint), or with the transaction's failure.
 fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
     let mut done: Vec<(oneshot::Sender<_>, AnyValue)> = Vec::with_capacity(group.len());
     let mut open = false;
     for write in group {
+        // SQLite rolls the whole transaction back by itself on some errors (a full disk, an
+        // I/O error): the writes done in it are gone, and the rest start a new one.
+        if open && connection.is_autocommit() {
+            abandon(connection, &mut done);
+            open = false;
+        }
         if !open {
             if let Err(source) = run_cached(connection, "BEGIN IMMEDIATE") {
                 let _ = write.reply.send(Err(Error::Database {
@@ -301,33 +307,23 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
             .and_then(|()| {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (write.call)(connection)))
                     .unwrap_or(Err(Error::Internal("a database write panicked")))
+            })
+            .and_then(|value| {
+                run_cached(connection, "RELEASE grouped_write")
+                    .map_err(database("end grouped write"))
+                    .map(|()| value)
             });
         match outcome {
-            Ok(value) => match connection.execute_batch("RELEASE grouped_write") {
-                Ok(()) => done.push((write.reply, value)),
-                Err(source) => {
-                    let _ = write.reply.send(Err(Error::Database {
-                        operation: "end grouped write",
-                        source,
-                    }));
-                }
-            },
+            Ok(value) => done.push((write.reply, value)),
             Err(error) => {
                 let _ = write.reply.send(Err(error));
-                // Undo this write alone. Some errors (a full disk, an I/O error) make SQLite
-                // roll back the whole transaction: the writes before it are gone too, and are
-                // told so; the rest start a new transaction.
+                // Undo this write alone; if that cannot be done, undo the transaction.
                 if connection.is_autocommit()
                     || connection
                         .execute_batch("ROLLBACK TO grouped_write; RELEASE grouped_write")
                         .is_err()
                 {
-                    let _ = connection.execute_batch("ROLLBACK");
-                    for (reply, _) in done.drain(..) {
-                        let _ = reply.send(Err(Error::RolledBack {
-                            cause: "another write in it failed".to_owned(),
-                        }));
-                    }
+                    abandon(connection, &mut done);
                     open = false;
                 }
             }
@@ -346,11 +342,24 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
             let _ = connection.execute_batch("ROLLBACK");
             let cause = source.to_string();
             for (reply, _) in done {
-                let _ = reply.send(Err(Error::RolledBack {
+                let _ = reply.send(Err(Error::CommitUncertain {
                     cause: cause.clone(),
                 }));
             }
         }
+    }
+}
+
+/// Rolls back the shared transaction and tells the writes done in it that they are not stored.
+fn abandon(
+    connection: &Connection,
+    done: &mut Vec<(oneshot::Sender<Result<AnyValue, Error>>, AnyValue)>,
+) {
+    let _ = connection.execute_batch("ROLLBACK");
+    for (reply, _) in done.drain(..) {
+        let _ = reply.send(Err(Error::RolledBack {
+            cause: "another write in it failed".to_owned(),
+        }));
     }
 }
 
@@ -392,7 +401,8 @@ fn open_blocking(path: &Path) -> Result<Connection, Error> {
 fn open_reader(path: &Path) -> Result<Connection, Error> {
     let connection = Connection::open(path).map_err(|source| Error::Open { source })?;
     connection
-        .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+        // A short wait: a read runs on an async worker thread, which must not stall for long.
+        .execute_batch("PRAGMA busy_timeout = 250; PRAGMA query_only = ON;")
         .map_err(|source| Error::Open { source })?;
     Ok(connection)
 }
@@ -723,7 +733,22 @@ fn disclosable(
 /// checkpointed. Best effort once the transaction committed: a busy checkpoint is retried
 /// by the next one, and never undoes what was acknowledged.
 fn truncate_wal(connection: &Connection) {
-    let _ = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    let _ = checkpoint_and_truncate_wal(connection);
+}
+
+/// Checkpoints the WAL and truncates it to nothing; `Ok(false)` if a reader kept it busy
+/// through a few tries (the read-only connections hold a read only for a lookup's length).
+fn checkpoint_and_truncate_wal(connection: &Connection) -> Result<bool, Error> {
+    for _ in 0..20 {
+        let busy: i64 = connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+            .map_err(database("checkpoint the wal"))?;
+        if busy == 0 {
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(false)
 }
 
 fn to_u64(value: i64, column: &'static str) -> Result<u64, Error> {
@@ -1457,11 +1482,9 @@ impl Store for SqliteStore {
                 });
             }
             // secure_delete overwrote the clear value in the database file; copies of the old
-            // pages also sit in the WAL until it is checkpointed and truncated.
-            connection
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(database("checkpoint the wal"))?;
-            Ok(())
+            // pages also sit in the WAL until it is checkpointed and truncated. This runs at
+            // start, before any reader; were one busy still, later writes overwrite the WAL.
+            checkpoint_and_truncate_wal(connection).map(drop)
         })
         .await
     }
