@@ -129,6 +129,7 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     let url = format!("{}/v1/platform/verify", args.server);
+    let before = group_commits(&http, &args.server).await?;
     // On stderr, for a profiler waiting for the timed run (scripts/flamegraph).
     eprintln!(
         "netid-load: verifications started ({} requests)",
@@ -136,6 +137,18 @@ async fn main() -> anyhow::Result<()> {
     );
     let report = run(&http, &url, Some(&basic), requests, args.concurrency).await?;
     println!("{}", report.json("verifications"));
+    // How many verifications shared each commit during the phase, from the server's metrics.
+    let after = group_commits(&http, &args.server).await?;
+    let (commits, writes) = (after.0 - before.0, after.1 - before.1);
+    println!(
+        "{}",
+        serde_json::json!({
+            "phase": "verifications_group_commit",
+            "commits": commits,
+            "writes": writes,
+            "writes_per_commit": writes / commits.max(1.0),
+        })
+    );
 
     if args.oidc_sign_ins > 0 {
         let rp = RelyingParty::register_with(
@@ -240,6 +253,29 @@ impl SignIn {
 }
 
 /// `count` synthetic adults, each with a distinct resident ID and person reference.
+/// The server's `netid_store_group_commits_total` and `netid_store_grouped_writes_total`.
+async fn group_commits(http: &reqwest::Client, server: &str) -> anyhow::Result<(f64, f64)> {
+    let text = http
+        .get(format!("{server}/metrics"))
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let counter = |name: &str| -> anyhow::Result<f64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .with_context(|| format!("no {name} in the server's metrics"))?
+            .trim()
+            .parse()
+            .with_context(|| format!("{name} is not a number"))
+    };
+    Ok((
+        counter("netid_store_group_commits_total")?,
+        counter("netid_store_grouped_writes_total")?,
+    ))
+}
+
 fn synthetic_people(count: usize) -> Vec<RosterEntry> {
     let today = netid_testkit::today();
     let first = netid_testkit::years_ago(60, today).days_since_unix_epoch();

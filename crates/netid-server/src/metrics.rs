@@ -140,7 +140,7 @@ impl Metrics {
     }
 
     /// The metrics in the Prometheus text format; `backend` names the store.
-    pub(crate) fn render(&self, backend: &str) -> String {
+    pub(crate) fn render(&self, backend: &str, group_commits: netid_store::GroupCommits) -> String {
         self.with(|inner| {
             let mut out = String::new();
             family(
@@ -232,6 +232,28 @@ impl Metrics {
                 "The storage backend in use.",
             );
             let _ = writeln!(out, "netid_store_info{{backend=\"{}\"}} 1", escape(backend));
+            family(
+                &mut out,
+                "netid_store_group_commits_total",
+                "counter",
+                "Transactions that stored grouped writes (verifications, nonces, enrollments).",
+            );
+            let _ = writeln!(
+                out,
+                "netid_store_group_commits_total {}",
+                group_commits.commits
+            );
+            family(
+                &mut out,
+                "netid_store_grouped_writes_total",
+                "counter",
+                "Grouped writes stored; divided by netid_store_group_commits_total, the average group.",
+            );
+            let _ = writeln!(
+                out,
+                "netid_store_grouped_writes_total {}",
+                group_commits.writes
+            );
             out
         })
     }
@@ -265,7 +287,13 @@ mod tests {
             Duration::from_millis(30),
         );
         metrics.request("/v1/platform/verify", "POST", 403, Duration::from_millis(1));
-        let text = metrics.render("sqlite");
+        let text = metrics.render(
+            "sqlite",
+            netid_store::GroupCommits {
+                commits: 3,
+                writes: 17,
+            },
+        );
         assert!(text.contains(
             "netid_http_requests_total{route=\"/v1/platform/verify\",method=\"POST\",status=\"200\"} 2\n"
         ));
@@ -283,6 +311,8 @@ mod tests {
             "netid_http_request_duration_seconds_count{route=\"/v1/platform/verify\"} 3\n"
         ));
         assert!(text.contains("netid_store_info{backend=\"sqlite\"} 1\n"));
+        assert!(text.contains("netid_store_group_commits_total 3\n"));
+        assert!(text.contains("netid_store_grouped_writes_total 17\n"));
     }
 
     #[test]
@@ -292,7 +322,13 @@ mod tests {
         metrics.verification("pl-a", true);
         metrics.sequenced(42, Duration::from_micros(200));
         metrics.store_error();
-        let text = metrics.render("sqlite");
+        let text = metrics.render(
+            "sqlite",
+            netid_store::GroupCommits {
+                commits: 3,
+                writes: 17,
+            },
+        );
         assert!(text.contains("netid_verifications_total{platform=\"pl-a\"} 2\n"));
         assert!(text.contains("netid_disclosures_total{platform=\"pl-a\"} 1\n"));
         assert!(text.contains("netid_log_entries 42\n"));

@@ -40,9 +40,9 @@ pub use error::{Conflict, Error, PostgresError};
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
-    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommits, HolderId, HolderRow,
+    NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField,
+    PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -52,6 +52,9 @@ pub use types::{
 /// is stored, or none.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Grouped writes committed so far by this store, and in how many transactions.
+    fn group_commits(&self) -> GroupCommits;
+
     /// The sealed bytes of the service key `name`, if it exists.
     async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error>;
 

@@ -38,9 +38,9 @@ use crate::error::PostgresError;
 use crate::migrations_postgres::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
-    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
+    HolderId, HolderRow, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow,
+    PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -79,6 +79,7 @@ impl Default for PostgresOptions {
 pub struct PostgresStore {
     pool: Arc<Pool>,
     grouped: Arc<Mutex<GroupQueue>>,
+    group_commits: Arc<GroupCommitCounter>,
 }
 
 /// Grouped writes waiting for a transaction, and whether a task is committing them.
@@ -131,6 +132,7 @@ impl PostgresStore {
         let store = Self {
             pool,
             grouped: Arc::default(),
+            group_commits: Arc::default(),
         };
         store.run(migrate).await?;
         Ok(store)
@@ -215,9 +217,10 @@ impl PostgresStore {
                     cause: Some("the store was closing".to_owned()),
                 };
                 let queue = Arc::clone(&store.grouped);
+                let counter = Arc::clone(&store.group_commits);
                 let led = store
                     .run(move |client| {
-                        commit_queued(client, &queue);
+                        commit_queued(client, &queue, &counter);
                         Ok(())
                     })
                     .await;
@@ -263,7 +266,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Commits the queued grouped writes, a group at a time, until none is left.
-fn commit_queued(client: &mut Client, queue: &Mutex<GroupQueue>) {
+fn commit_queued(client: &mut Client, queue: &Mutex<GroupQueue>, counter: &GroupCommitCounter) {
     loop {
         let group: Vec<GroupedWrite> = {
             let mut queue = lock(queue);
@@ -274,14 +277,14 @@ fn commit_queued(client: &mut Client, queue: &Mutex<GroupQueue>) {
             let take = queue.writes.len().min(MAX_GROUP);
             queue.writes.drain(..take).collect()
         };
-        commit_group(client, group);
+        commit_group(client, group, counter);
     }
 }
 
 /// Runs each write in a savepoint of one writing transaction and commits it; then answers
 /// each: its value, its own error (its savepoint rolled back), or the shared transaction's
 /// failure.
-fn commit_group(client: &mut Client, group: Vec<GroupedWrite>) {
+fn commit_group(client: &mut Client, group: Vec<GroupedWrite>, counter: &GroupCommitCounter) {
     let rolled_back = |cause: &str| Error::RolledBack {
         cause: cause.to_owned(),
     };
@@ -337,6 +340,9 @@ fn commit_group(client: &mut Client, group: Vec<GroupedWrite>) {
     }
     match transaction.commit() {
         Ok(()) => {
+            if !done.is_empty() {
+                counter.committed(done.len());
+            }
             for (reply, value) in done {
                 let _ = reply.send(Ok(value));
             }
@@ -949,6 +955,10 @@ fn to_i64(value: u64) -> i64 {
 
 #[async_trait::async_trait]
 impl Store for PostgresStore {
+    fn group_commits(&self) -> GroupCommits {
+        self.group_commits.read()
+    }
+
     async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         let name = name.to_owned();
         self.run(move |client| {

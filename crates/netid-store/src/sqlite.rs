@@ -25,9 +25,9 @@ use tokio::sync::oneshot;
 use crate::migrations::MIGRATIONS;
 use crate::types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, HolderId, HolderRow, NewHolder,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
-    Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
+    HolderId, HolderRow, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow,
+    PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
 };
 use crate::{Conflict, Error, Store};
 
@@ -48,6 +48,7 @@ const GROUP_WAIT: Duration = Duration::from_millis(1);
 pub struct SqliteStore {
     writer: Arc<Writer>,
     readers: Arc<Readers>,
+    group_commits: Arc<GroupCommitCounter>,
 }
 
 impl core::fmt::Debug for SqliteStore {
@@ -70,8 +71,10 @@ impl SqliteStore {
         })
         .await
         .map_err(|_| Error::Task)??;
+        let group_commits = Arc::new(GroupCommitCounter::default());
         Ok(Self {
-            writer: Arc::new(Writer::start(writer)?),
+            writer: Arc::new(Writer::start(writer, Arc::clone(&group_commits))?),
+            group_commits,
             readers: Arc::new(Readers {
                 connections: readers,
                 next: AtomicUsize::new(0),
@@ -196,11 +199,11 @@ struct Writer {
 }
 
 impl Writer {
-    fn start(connection: Connection) -> Result<Self, Error> {
+    fn start(connection: Connection, counter: Arc<GroupCommitCounter>) -> Result<Self, Error> {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("netid-sqlite-writer".to_owned())
-            .spawn(move || write_loop(connection, &queue))
+            .spawn(move || write_loop(connection, &queue, &counter))
             .map_err(|_| Error::Internal("could not start the database writer thread"))?;
         Ok(Self {
             jobs: Some(jobs),
@@ -228,7 +231,11 @@ impl Drop for Writer {
 
 /// The writer thread: takes jobs in order; grouped writes that are queued together (because
 /// they arrived while the previous commit was being made durable) share one transaction.
-fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
+fn write_loop(
+    mut connection: Connection,
+    queue: &mpsc::Receiver<Job>,
+    counter: &GroupCommitCounter,
+) {
     let mut waiting = None;
     let mut busy = false;
     loop {
@@ -265,7 +272,7 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Job>) {
                     }
                 }
                 busy = group.len() > 1;
-                commit_group(&connection, group);
+                commit_group(&connection, group, counter);
             }
         }
     }
@@ -282,7 +289,7 @@ fn run_cached(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
 /// Runs each write in its own savepoint of one transaction, commits it, and only then
 /// answers each caller: with its value if the commit succeeded, with its own error if its
 /// write failed (and was rolled back to its savepoint), or with the transaction's failure.
-fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
+fn commit_group(connection: &Connection, group: Vec<GroupedWrite>, counter: &GroupCommitCounter) {
     let mut done: Vec<(oneshot::Sender<_>, AnyValue)> = Vec::with_capacity(group.len());
     let mut open = false;
     for write in group {
@@ -334,6 +341,9 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>) {
     }
     match run_cached(connection, "COMMIT") {
         Ok(()) => {
+            if !done.is_empty() {
+                counter.committed(done.len());
+            }
             for (reply, value) in done {
                 let _ = reply.send(Ok(value));
             }
@@ -761,6 +771,10 @@ fn to_i64(value: u64) -> i64 {
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    fn group_commits(&self) -> GroupCommits {
+        self.group_commits.read()
+    }
+
     async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         let name = name.to_owned();
         self.run(move |connection| {

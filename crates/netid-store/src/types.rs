@@ -389,3 +389,39 @@ pub struct DeferralCountsRow {
     /// Deferrals not yet ended at the time asked.
     pub deferred_now: u64,
 }
+
+/// How many grouped writes (verifications, nonces, enrollments) were committed together, and
+/// in how many transactions: `writes / commits` is the average group, what group commit saves
+/// in `fsync`s and WAL flushes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCommits {
+    /// Shared transactions committed.
+    pub commits: u64,
+    /// Grouped writes stored by them.
+    pub writes: u64,
+}
+
+/// Counts [`GroupCommits`] across threads.
+#[derive(Debug, Default)]
+pub(crate) struct GroupCommitCounter {
+    commits: std::sync::atomic::AtomicU64,
+    writes: std::sync::atomic::AtomicU64,
+}
+
+impl GroupCommitCounter {
+    /// Counts one committed transaction that stored `writes` grouped writes.
+    pub(crate) fn committed(&self, writes: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.commits.fetch_add(1, Relaxed);
+        self.writes
+            .fetch_add(u64::try_from(writes).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    pub(crate) fn read(&self) -> GroupCommits {
+        use std::sync::atomic::Ordering::Relaxed;
+        GroupCommits {
+            commits: self.commits.load(Relaxed),
+            writes: self.writes.load(Relaxed),
+        }
+    }
+}

@@ -42,7 +42,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(state.backend),
+        state
+            .metrics
+            .render(state.backend, state.store.group_commits()),
     )
 }
 
