@@ -37,10 +37,11 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use crate::error::PostgresError;
 use crate::migrations_postgres::MIGRATIONS;
 use crate::types::{
-    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
+    AnyValue, AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
-    HolderId, HolderRow, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow,
-    PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow,
+    PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp,
+    WalletKeyRow, grouped_answer,
 };
 use crate::{Conflict, Error, Store};
 
@@ -89,9 +90,6 @@ struct GroupQueue {
     leading: bool,
 }
 
-/// What a grouped write answers, whatever its type.
-type AnyValue = Box<dyn std::any::Any + Send>;
-
 /// The work of a grouped write, run in a savepoint of the shared transaction.
 type GroupedCall = Box<dyn FnOnce(&mut Transaction<'_>) -> Result<AnyValue, Error> + Send>;
 
@@ -100,9 +98,6 @@ struct GroupedWrite {
     call: GroupedCall,
     reply: tokio::sync::oneshot::Sender<Result<AnyValue, Error>>,
 }
-
-/// At most this many grouped writes share one transaction.
-const MAX_GROUP: usize = 128;
 
 impl core::fmt::Debug for PostgresStore {
     // The configuration may hold a password: print nothing of it.
@@ -228,11 +223,7 @@ impl PostgresStore {
                 guard.cause = led.err().map(|error| error.to_string());
             });
         }
-        let value = answer.await.map_err(|_| Error::Task)??;
-        value
-            .downcast::<T>()
-            .map(|value| *value)
-            .map_err(|_| Error::Internal("a grouped write answered with another type"))
+        grouped_answer(answer).await
     }
 }
 

@@ -401,6 +401,24 @@ pub struct GroupCommits {
     pub writes: u64,
 }
 
+/// At most this many grouped writes share one transaction (both backends).
+pub(crate) const MAX_GROUP: usize = 128;
+
+/// What a grouped write answers, whatever its type: the backends queue writes of every type
+/// together.
+pub(crate) type AnyValue = Box<dyn std::any::Any + Send>;
+
+/// Waits for a grouped write's answer and gives it back as the type it was written as.
+pub(crate) async fn grouped_answer<T: 'static>(
+    answer: tokio::sync::oneshot::Receiver<Result<AnyValue, crate::Error>>,
+) -> Result<T, crate::Error> {
+    let value = answer.await.map_err(|_| crate::Error::Task)??;
+    value
+        .downcast::<T>()
+        .map(|value| *value)
+        .map_err(|_| crate::Error::Internal("a grouped write answered with another type"))
+}
+
 /// Counts [`GroupCommits`] across threads.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommitCounter {
