@@ -8,9 +8,9 @@
 //! its work from a queue, so callers never contend for it. Writes marked as grouped (the
 //! frequent, small acts: verifications, nonces, enrollments) that are waiting together share
 //! one transaction and so one `fsync`, each in its own savepoint, and each caller hears only
-//! after that transaction has committed (group commit); when writes come in quick succession
-//! the writer waits up to a millisecond for more before it commits. Point lookups run on a few read-only
-//! connections beside the writer, which WAL lets read while it writes.
+//! after that transaction has committed (group commit); when writes come in quick
+//! succession the writer waits up to a millisecond for more before it commits. Point lookups
+//! run on a few read-only connections beside the writer, which WAL lets read while it writes.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
