@@ -57,6 +57,17 @@ fn signatures(c: &mut Criterion) {
         });
     }
     {
+        // What `gm` used before `sm2_verify`: the crate's constant-time verification.
+        use sm2::dsa::signature::{Signer, Verifier};
+        let secret = sm2::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let key = sm2::dsa::SigningKey::new("1234567812345678", &secret).unwrap();
+        let signature: sm2::dsa::Signature = key.sign(MESSAGE);
+        let public = key.verifying_key().clone();
+        verify.bench_function("sm2-crate-constant-time", |b| {
+            b.iter(|| public.verify(black_box(MESSAGE), &signature).unwrap())
+        });
+    }
+    {
         use p256::ecdsa::signature::{Signer, Verifier};
         let key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
         let signature: p256::ecdsa::Signature = key.sign(MESSAGE);

@@ -48,6 +48,7 @@ mod kdf;
 mod mac;
 mod random;
 mod sign;
+mod sm2_verify;
 mod suite;
 
 pub use aead::{AeadKey, NONCE_LEN, TAG_LEN, key_len as aead_key_len};

@@ -10,11 +10,12 @@ use p256::pkcs8::{
     DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
 };
 use ring::signature as ring_sig;
-use sm2::dsa::signature::{Signer as _, Verifier as _};
+use sm2::dsa::signature::Signer as _;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{KeyEncoding, SignatureEncoding};
+use crate::sm2_verify::Sm2Verifier;
 use crate::suite::{Suite, SuiteId};
 use crate::{Error, random};
 
@@ -85,7 +86,11 @@ pub struct VerifyingKey(VerifyingInner);
 
 #[derive(Clone)]
 enum VerifyingInner {
-    Sm2(sm2::dsa::VerifyingKey),
+    Sm2 {
+        key: sm2::dsa::VerifyingKey,
+        /// What verifies: the same key, in variable time (see `sm2_verify`).
+        verifier: Sm2Verifier,
+    },
     P256 {
         public: p256::PublicKey,
         /// SEC 1 uncompressed point, what `ring` verifies against.
@@ -293,7 +298,7 @@ impl Suite {
         }
         let signer = sm2::dsa::SigningKey::new(self.distinguishing_id().as_str(), &secret)
             .map_err(|_| Error::Internal("sm2 rejected a valid secret key"))?;
-        let verifying_key = VerifyingKey(VerifyingInner::Sm2(signer.verifying_key().clone()));
+        let verifying_key = self.sm2_verifying_key(secret.public_key())?;
         Ok(SigningKey {
             inner: SigningInner::Sm2 {
                 secret,
@@ -304,9 +309,13 @@ impl Suite {
     }
 
     pub(crate) fn sm2_verifying_key(&self, public: sm2::PublicKey) -> Result<VerifyingKey, Error> {
-        sm2::dsa::VerifyingKey::new(self.distinguishing_id().as_str(), public)
-            .map(|key| VerifyingKey(VerifyingInner::Sm2(key)))
-            .map_err(|_| Error::Internal("sm2 rejected a valid public key"))
+        let distinguishing_id = self.distinguishing_id().as_str();
+        let key = sm2::dsa::VerifyingKey::new(distinguishing_id, public);
+        let verifier = Sm2Verifier::new(distinguishing_id, &public);
+        match (key, verifier) {
+            (Ok(key), Some(verifier)) => Ok(VerifyingKey(VerifyingInner::Sm2 { key, verifier })),
+            _ => Err(Error::Internal("sm2 rejected a valid public key")),
+        }
     }
 }
 
@@ -424,7 +433,7 @@ impl VerifyingKey {
     /// The suite of this key.
     pub fn suite(&self) -> SuiteId {
         match self.0 {
-            VerifyingInner::Sm2(_) => SuiteId::Gm,
+            VerifyingInner::Sm2 { .. } => SuiteId::Gm,
             VerifyingInner::P256 { .. } => SuiteId::Intl,
         }
     }
@@ -439,14 +448,17 @@ impl VerifyingKey {
             });
         }
         match &self.0 {
-            VerifyingInner::Sm2(key) => {
+            VerifyingInner::Sm2 { verifier, .. } => {
                 let parsed = sm2::dsa::Signature::from_slice(&signature.fixed).map_err(|_| {
                     Error::MalformedSignature {
                         encoding: SignatureEncoding::Fixed,
                     }
                 })?;
-                key.verify(message, &parsed)
-                    .map_err(|_| Error::BadSignature)
+                if verifier.verify(message, &parsed) {
+                    Ok(())
+                } else {
+                    Err(Error::BadSignature)
+                }
             }
             VerifyingInner::P256 { sec1, .. } => {
                 ring_sig::UnparsedPublicKey::new(&ring_sig::ECDSA_P256_SHA256_FIXED, sec1)
@@ -459,7 +471,7 @@ impl VerifyingKey {
     /// The key as X.509 `SubjectPublicKeyInfo` DER.
     pub fn to_spki_der(&self) -> Result<Vec<u8>, Error> {
         match &self.0 {
-            VerifyingInner::Sm2(key) => sm2::PublicKey::from(key).to_public_key_der(),
+            VerifyingInner::Sm2 { key, .. } => sm2::PublicKey::from(key).to_public_key_der(),
             VerifyingInner::P256 { public, .. } => public.to_public_key_der(),
         }
         .map(|document| document.into_vec())
@@ -469,7 +481,9 @@ impl VerifyingKey {
     /// The key as a `SubjectPublicKeyInfo` PEM document, LF line endings.
     pub fn to_spki_pem(&self) -> Result<String, Error> {
         match &self.0 {
-            VerifyingInner::Sm2(key) => sm2::PublicKey::from(key).to_public_key_pem(LineEnding::LF),
+            VerifyingInner::Sm2 { key, .. } => {
+                sm2::PublicKey::from(key).to_public_key_pem(LineEnding::LF)
+            }
             VerifyingInner::P256 { public, .. } => public.to_public_key_pem(LineEnding::LF),
         }
         .map_err(|_| Error::Internal("subjectpublickeyinfo pem encoding failed"))
@@ -478,7 +492,7 @@ impl VerifyingKey {
     /// The key as an uncompressed SEC 1 point, `04 || x || y`.
     pub fn to_sec1_uncompressed(&self) -> Vec<u8> {
         match &self.0 {
-            VerifyingInner::Sm2(key) => key.to_sec1_bytes().into_vec(),
+            VerifyingInner::Sm2 { key, .. } => key.to_sec1_bytes().into_vec(),
             VerifyingInner::P256 { sec1, .. } => sec1.clone(),
         }
     }
@@ -489,7 +503,9 @@ impl PartialEq for VerifyingKey {
     /// verifies).
     fn eq(&self, other: &Self) -> bool {
         let same_id = match (&self.0, &other.0) {
-            (VerifyingInner::Sm2(a), VerifyingInner::Sm2(b)) => a.distid() == b.distid(),
+            (VerifyingInner::Sm2 { key: a, .. }, VerifyingInner::Sm2 { key: b, .. }) => {
+                a.distid() == b.distid()
+            }
             _ => true,
         };
         same_id
