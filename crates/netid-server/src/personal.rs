@@ -206,7 +206,12 @@ fn unwrap_data_key(
 
 /// The holder's age in full years on `today`, from their sealed birth date (never stored).
 pub(crate) fn age(master: &MasterKey, holder: &HolderRow, today: Date) -> Result<u16, Error> {
-    open(master, holder, today)?
+    age_of(&open(master, holder, today)?, today)
+}
+
+/// The age in full years on `today` of the person in `record`.
+pub(crate) fn age_of(record: &DocumentRecord, today: Date) -> Result<u16, Error> {
+    record
         .birth_date()
         .age_on(today)
         .ok_or(Error::Internal("stored birth date after today"))
@@ -235,17 +240,45 @@ pub(crate) fn open(
     holder: &HolderRow,
     today: Date,
 ) -> Result<DocumentRecord, Error> {
-    let suite = Suite::gm();
+    Ok(open_all(master, holder, today)?.record)
+}
+
+/// A holder's Net ID, record and data key, each opened once: for work that needs several of
+/// them, as a verification does.
+pub(crate) struct Opened {
+    pub(crate) net_id: NetId,
+    pub(crate) record: DocumentRecord,
+    data_key: AeadKey,
+}
+
+impl Opened {
+    /// The key of the holder's entries in the transparency log (see [`log_key`]).
+    pub(crate) fn log_key(&self) -> Result<MacKey, Error> {
+        derive_log_key(&self.data_key)
+    }
+}
+
+/// Opens a holder's Net ID, data key and record.
+pub(crate) fn open_all(
+    master: &MasterKey,
+    holder: &HolderRow,
+    today: Date,
+) -> Result<Opened, Error> {
     let net_id = net_id(master, holder)?;
     let data_key = unwrap_data_key(master, holder, &net_id)?;
-    let json = suite.decrypt(
+    let json = Suite::gm().decrypt(
         &data_key,
         &personal_aad(net_id.expose()),
         &holder.sealed_personal,
     )?;
     let stored: StoredRecord = serde_json::from_slice(&json)
         .map_err(|_| Error::Internal("stored personal data is not a record"))?;
-    stored
+    let record = stored
         .to_record(today)
-        .map_err(|_| Error::Internal("stored personal data does not parse"))
+        .map_err(|_| Error::Internal("stored personal data does not parse"))?;
+    Ok(Opened {
+        net_id,
+        record,
+        data_key,
+    })
 }

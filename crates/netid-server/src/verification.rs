@@ -101,13 +101,14 @@ pub(crate) async fn record(
 ) -> Result<VerifyResponse, Error> {
     // Every refusal comes before the verification is recorded: a refused act is not logged.
     let today = state.clock.today()?;
-    let age = personal::age(&state.keys.master, holder, today)?;
+    let opened = personal::open_all(&state.keys.master, holder, today)?;
+    let age = personal::age_of(&opened.record, today)?;
     if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
         // Design invariant 7: no verification of a child without a guardian on record.
         return Err(Refusal::GuardianRequired.into());
     }
     let now = state.clock.now();
-    let log_key = personal::log_key(&state.keys.master, holder)?;
+    let log_key = opened.log_key()?;
     let log_entry = state.log.entry(
         EntryKind::Verification,
         Some(&log_key),
@@ -149,37 +150,32 @@ pub(crate) async fn record(
         .metrics
         .verification(&platform.client_id, !disclosed.is_empty());
     tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id, fields_disclosed = disclosed.len());
-    answer(state, platform, holder, predicates, &disclosed)
+    answer(state, platform, &opened, predicates, &disclosed)
 }
 
-/// What `platform` is told of `holder`: the answers to `predicates`, the pairwise pseudonym
-/// and the plaintext `fields` (already recorded as disclosed).
+/// What `platform` is told of the `holder` opened: the answers to `predicates`, the pairwise
+/// pseudonym and the plaintext `fields` (already recorded as disclosed).
 pub(crate) fn answer(
     state: &AppState,
     platform: &PlatformRow,
-    holder: &HolderRow,
+    holder: &personal::Opened,
     predicates: &[Predicate],
     fields: &[String],
 ) -> Result<VerifyResponse, Error> {
-    let today = state.clock.today()?;
-    let record = personal::open(&state.keys.master, holder, today)?;
-    let age = record
-        .birth_date()
-        .age_on(today)
-        .ok_or(Error::Internal("stored birth date after today"))?;
+    let age = personal::age_of(&holder.record, state.clock.today()?)?;
     let answer = |predicate| {
         predicates.contains(&predicate).then_some(match predicate {
             Predicate::AgeOver14 => age >= GUARDIAN_REQUIRED_BELOW,
             Predicate::AgeOver18 => age >= ADULT_AGE,
         })
     };
-    let net_id = personal::net_id(&state.keys.master, holder)?;
+    let net_id = holder.net_id.expose();
     Ok(VerifyResponse {
         real_name_verified: true,
         age_over_14: answer(Predicate::AgeOver14),
         age_over_18: answer(Predicate::AgeOver18),
-        subject: pseudonym(state, net_id.expose(), &platform.sector),
-        claims: crate::grants::claims(fields, &record, net_id.expose()),
+        subject: pseudonym(state, net_id, &platform.sector),
+        claims: crate::grants::claims(fields, &holder.record, net_id),
     })
 }
 

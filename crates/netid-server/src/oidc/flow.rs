@@ -1000,10 +1000,11 @@ pub(crate) async fn userinfo(
         .filter(|field| live.contains(field))
         .cloned()
         .collect();
+    let opened = crate::personal::open_all(&state.keys.master, &holder, state.clock.today()?)?;
     let answer = crate::verification::answer(
         state,
         &platform,
-        &holder,
+        &opened,
         &predicates(&grant.scopes),
         &fields,
     )?;
