@@ -86,11 +86,7 @@ pub struct VerifyingKey(VerifyingInner);
 
 #[derive(Clone)]
 enum VerifyingInner {
-    Sm2 {
-        key: sm2::dsa::VerifyingKey,
-        /// What verifies: the same key, in variable time (see `sm2_verify`).
-        verifier: Sm2Verifier,
-    },
+    Sm2(Sm2Verifier),
     P256 {
         public: p256::PublicKey,
         /// SEC 1 uncompressed point, what `ring` verifies against.
@@ -309,13 +305,9 @@ impl Suite {
     }
 
     pub(crate) fn sm2_verifying_key(&self, public: sm2::PublicKey) -> Result<VerifyingKey, Error> {
-        let distinguishing_id = self.distinguishing_id().as_str();
-        let key = sm2::dsa::VerifyingKey::new(distinguishing_id, public);
-        let verifier = Sm2Verifier::new(distinguishing_id, &public);
-        match (key, verifier) {
-            (Ok(key), Some(verifier)) => Ok(VerifyingKey(VerifyingInner::Sm2 { key, verifier })),
-            _ => Err(Error::Internal("sm2 rejected a valid public key")),
-        }
+        Sm2Verifier::new(self.distinguishing_id().as_str(), &public)
+            .map(|verifier| VerifyingKey(VerifyingInner::Sm2(verifier)))
+            .ok_or(Error::Internal("sm2 rejected a valid public key"))
     }
 }
 
@@ -433,7 +425,7 @@ impl VerifyingKey {
     /// The suite of this key.
     pub fn suite(&self) -> SuiteId {
         match self.0 {
-            VerifyingInner::Sm2 { .. } => SuiteId::Gm,
+            VerifyingInner::Sm2(_) => SuiteId::Gm,
             VerifyingInner::P256 { .. } => SuiteId::Intl,
         }
     }
@@ -448,7 +440,7 @@ impl VerifyingKey {
             });
         }
         match &self.0 {
-            VerifyingInner::Sm2 { verifier, .. } => {
+            VerifyingInner::Sm2(verifier) => {
                 let parsed = sm2::dsa::Signature::from_slice(&signature.fixed).map_err(|_| {
                     Error::MalformedSignature {
                         encoding: SignatureEncoding::Fixed,
@@ -471,7 +463,7 @@ impl VerifyingKey {
     /// The key as X.509 `SubjectPublicKeyInfo` DER.
     pub fn to_spki_der(&self) -> Result<Vec<u8>, Error> {
         match &self.0 {
-            VerifyingInner::Sm2 { key, .. } => sm2::PublicKey::from(key).to_public_key_der(),
+            VerifyingInner::Sm2(key) => key.public().to_public_key_der(),
             VerifyingInner::P256 { public, .. } => public.to_public_key_der(),
         }
         .map(|document| document.into_vec())
@@ -481,9 +473,7 @@ impl VerifyingKey {
     /// The key as a `SubjectPublicKeyInfo` PEM document, LF line endings.
     pub fn to_spki_pem(&self) -> Result<String, Error> {
         match &self.0 {
-            VerifyingInner::Sm2 { key, .. } => {
-                sm2::PublicKey::from(key).to_public_key_pem(LineEnding::LF)
-            }
+            VerifyingInner::Sm2(key) => key.public().to_public_key_pem(LineEnding::LF),
             VerifyingInner::P256 { public, .. } => public.to_public_key_pem(LineEnding::LF),
         }
         .map_err(|_| Error::Internal("subjectpublickeyinfo pem encoding failed"))
@@ -492,7 +482,7 @@ impl VerifyingKey {
     /// The key as an uncompressed SEC 1 point, `04 || x || y`.
     pub fn to_sec1_uncompressed(&self) -> Vec<u8> {
         match &self.0 {
-            VerifyingInner::Sm2 { key, .. } => key.to_sec1_bytes().into_vec(),
+            VerifyingInner::Sm2(key) => key.public().to_sec1_bytes().into_vec(),
             VerifyingInner::P256 { sec1, .. } => sec1.clone(),
         }
     }
@@ -503,8 +493,8 @@ impl PartialEq for VerifyingKey {
     /// verifies).
     fn eq(&self, other: &Self) -> bool {
         let same_id = match (&self.0, &other.0) {
-            (VerifyingInner::Sm2 { key: a, .. }, VerifyingInner::Sm2 { key: b, .. }) => {
-                a.distid() == b.distid()
+            (VerifyingInner::Sm2(a), VerifyingInner::Sm2(b)) => {
+                a.distinguishing_id() == b.distinguishing_id()
             }
             _ => true,
         };

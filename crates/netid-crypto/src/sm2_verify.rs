@@ -15,11 +15,12 @@ use sm2::elliptic_curve::sec1::ToSec1Point;
 use sm2::{FieldBytes, ProjectivePoint, Scalar, Sm2};
 use sm3::{Digest, Sm3};
 
-/// A public key ready to verify: the point, and `Z_A`, the hash of the signer's
-/// distinguishing ID and key that every message hash starts with.
+/// A public key ready to verify: the key, the signer's distinguishing ID, and `Z_A`, the hash
+/// of both that every message hash starts with.
 #[derive(Clone)]
 pub(crate) struct Sm2Verifier {
-    point: ProjectivePoint,
+    public: sm2::PublicKey,
+    distinguishing_id: String,
     identity_hash: [u8; 32],
 }
 
@@ -40,9 +41,18 @@ impl Sm2Verifier {
         z.update(x);
         z.update(y);
         Some(Self {
-            point: ProjectivePoint::from(*public.as_affine()),
+            public: *public,
+            distinguishing_id: distinguishing_id.to_owned(),
             identity_hash: z.finalize().into(),
         })
+    }
+
+    pub(crate) fn public(&self) -> &sm2::PublicKey {
+        &self.public
+    }
+
+    pub(crate) fn distinguishing_id(&self) -> &str {
+        &self.distinguishing_id
     }
 
     /// True when `signature` is a valid SM2 signature over `message` by this key.
@@ -60,7 +70,11 @@ impl Sm2Verifier {
             return false;
         }
         // B6: public inputs only, so variable time is sound here.
-        let point = ProjectivePoint::mul_by_generator_and_mul_add_vartime(&s, &t, &self.point);
+        let point = ProjectivePoint::mul_by_generator_and_mul_add_vartime(
+            &s,
+            &t,
+            &self.public.to_projective(),
+        );
         if bool::from(sm2::elliptic_curve::Group::is_identity(&point)) {
             return false;
         }
