@@ -1,0 +1,300 @@
+//! The JWTs a platform sends: `private_key_jwt` client assertions (RFC 7523 §3, OpenID
+//! Connect Core §9) and DPoP proofs (RFC 9449 §4.3). Pure checks: the caller gives the time
+//! and what to expect, and records each `jti` as used (the replay check needs the store).
+//! A failure is a short description safe to send back: it never repeats the input.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_crypto::{Jwk, Suite, VerifyingKey};
+use netid_sdjwt::Jws;
+use serde_json::{Map, Value};
+
+/// The longest a client assertion may be valid for, in seconds.
+pub const MAX_ASSERTION_LIFETIME: i64 = 600;
+/// How far a DPoP proof's `iat` may be from the clock, in seconds.
+pub const DPOP_WINDOW: i64 = 60;
+/// Tolerated clock skew for `iat` and `nbf`, in seconds.
+const SKEW: i64 = 60;
+/// The longest `jti` accepted.
+const MAX_JTI: usize = 256;
+
+/// A checked client assertion: its `jti`, used until `expires_at`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClientAssertion {
+    pub jti: String,
+    pub expires_at: i64,
+}
+
+/// Checks a client assertion of `client_id`, signed by a key of its JWK Set `jwks`, for one
+/// of `audiences` (the issuer, or the endpoint it was sent to), at `now`.
+pub fn check_client_assertion(
+    compact: &str,
+    client_id: &str,
+    jwks: &Value,
+    audiences: &[&str],
+    now: i64,
+) -> Result<ClientAssertion, &'static str> {
+    let jws = Jws::parse(compact, "client_assertion")
+        .map_err(|_| "the client assertion is not a compact JWS")?;
+    let kid = jws.header_str("kid");
+    let signed = client_keys(jwks)
+        .filter(|(key_id, _)| kid.is_none() || key_id.as_deref() == kid)
+        .any(|(_, key)| jws.verify(&key));
+    if !signed {
+        return Err("the client assertion is not signed by a key the client registered");
+    }
+    let claims = &jws.payload;
+    if string(claims, "iss") != Some(client_id) || string(claims, "sub") != Some(client_id) {
+        return Err("the client assertion's iss and sub must both be the client id");
+    }
+    let audience_ok = match claims.get("aud") {
+        Some(Value::String(aud)) => audiences.contains(&aud.as_str()),
+        Some(Value::Array(auds)) => auds
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|aud| audiences.contains(&aud)),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err("the client assertion's aud must be the issuer identifier");
+    }
+    let expires_at = integer(claims, "exp").ok_or("the client assertion has no exp")?;
+    if expires_at <= now {
+        return Err("the client assertion has expired");
+    }
+    if expires_at - now > MAX_ASSERTION_LIFETIME {
+        return Err("the client assertion is valid for too long (at most 600 seconds)");
+    }
+    for early in ["iat", "nbf"] {
+        if integer(claims, early).is_some_and(|at| at > now + SKEW) {
+            return Err("the client assertion is from the future");
+        }
+    }
+    let jti = jti(claims).ok_or("the client assertion needs a jti of 1 to 256 characters")?;
+    Ok(ClientAssertion { jti, expires_at })
+}
+
+/// The keys of a client's JWK Set that parse as public signing keys, with their `kid`.
+fn client_keys(jwks: &Value) -> impl Iterator<Item = (Option<String>, VerifyingKey)> + '_ {
+    jwks.get("keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|key| {
+            let key = key.as_object()?;
+            let public = public_jwk(key)?;
+            Some((string(key, "kid").map(str::to_owned), public))
+        })
+}
+
+/// The verifying key of a public JWK object (`EC`, `P-256` or `SM2`, no private part).
+pub fn public_jwk(key: &Map<String, Value>) -> Option<VerifyingKey> {
+    if key.contains_key("d") {
+        return None;
+    }
+    let jwk = Jwk {
+        kty: string(key, "kty")?.to_owned(),
+        crv: string(key, "crv")?.to_owned(),
+        x: string(key, "x")?.to_owned(),
+        y: string(key, "y")?.to_owned(),
+    };
+    netid_sdjwt::key_of_jwk(&jwk).ok()
+}
+
+/// A checked DPoP proof: the thumbprint of its key (RFC 7638) and its `jti`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DpopProof {
+    pub jkt: String,
+    pub jti: String,
+    pub issued_at: i64,
+}
+
+/// Checks a DPoP proof for a request of `method` to `url` at `now`; with `access_token`, that
+/// it is bound to that token (`ath`).
+pub fn check_dpop_proof(
+    compact: &str,
+    method: &str,
+    url: &str,
+    access_token: Option<&str>,
+    now: i64,
+) -> Result<DpopProof, &'static str> {
+    let jws = Jws::parse(compact, "DPoP").map_err(|_| "the DPoP proof is not a compact JWS")?;
+    if jws.header_str("typ") != Some("dpop+jwt") {
+        return Err("the DPoP proof's typ must be dpop+jwt");
+    }
+    let jwk = jws
+        .header
+        .get("jwk")
+        .and_then(Value::as_object)
+        .ok_or("the DPoP proof has no jwk header")?;
+    let key = public_jwk(jwk).ok_or("the DPoP proof's jwk is not a public P-256 or SM2 key")?;
+    if !jws.verify(&key) {
+        return Err("the DPoP proof's signature does not verify");
+    }
+    let claims = &jws.payload;
+    if string(claims, "htm") != Some(method) {
+        return Err("the DPoP proof's htm is not this request's method");
+    }
+    let htu = string(claims, "htu").ok_or("the DPoP proof has no htu")?;
+    let htu = htu.split(['?', '#']).next().unwrap_or_default();
+    if htu != url {
+        return Err("the DPoP proof's htu is not this endpoint");
+    }
+    let issued = integer(claims, "iat").ok_or("the DPoP proof has no iat")?;
+    if issued.abs_diff(now) > DPOP_WINDOW.unsigned_abs() {
+        return Err("the DPoP proof's iat is not within 60 seconds of now");
+    }
+    if let Some(token) = access_token {
+        let expected =
+            Base64UrlUnpadded::encode_string(Suite::intl().hash(token.as_bytes()).as_ref());
+        if string(claims, "ath") != Some(expected.as_str()) {
+            return Err("the DPoP proof is not bound to this access token (ath)");
+        }
+    }
+    let jti = jti(claims).ok_or("the DPoP proof needs a jti of 1 to 256 characters")?;
+    let jkt = netid_sdjwt::thumbprint(&key.to_jwk());
+    Ok(DpopProof {
+        jkt,
+        jti,
+        issued_at: issued,
+    })
+}
+
+fn string<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    object.get(name).and_then(Value::as_str)
+}
+
+fn integer(object: &Map<String, Value>, name: &str) -> Option<i64> {
+    object.get(name).and_then(Value::as_i64)
+}
+
+fn jti(claims: &Map<String, Value>) -> Option<String> {
+    string(claims, "jti")
+        .filter(|jti| !jti.is_empty() && jti.len() <= MAX_JTI)
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use netid_crypto::SigningKey;
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: i64 = 1_900_000_000;
+    const ISSUER: &str = "https://netid.example";
+
+    fn jwk_value(key: &SigningKey) -> Value {
+        let jwk = key.verifying_key().to_jwk();
+        json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y})
+    }
+
+    fn sign(header: Value, claims: &Value, key: &SigningKey) -> String {
+        let Value::Object(header) = header else {
+            panic!("header")
+        };
+        netid_sdjwt::sign(header, claims, key).unwrap()
+    }
+
+    fn assertion_claims() -> Value {
+        json!({"iss": "rp", "sub": "rp", "aud": ISSUER, "jti": "j-1", "iat": NOW, "exp": NOW + 60})
+    }
+
+    #[test]
+    fn client_assertions_are_checked_claim_by_claim() {
+        let key = Suite::intl().generate_signing_key().unwrap();
+        let other = Suite::intl().generate_signing_key().unwrap();
+        let mut registered = jwk_value(&key);
+        registered["kid"] = json!("k1");
+        let jwks = json!({"keys": [registered]});
+        let check = |claims: &Value, signer: &SigningKey, header: Value| {
+            check_client_assertion(&sign(header, claims, signer), "rp", &jwks, &[ISSUER], NOW)
+        };
+        assert_eq!(
+            check(&assertion_claims(), &key, json!({"kid": "k1"})),
+            Ok(ClientAssertion {
+                jti: "j-1".to_owned(),
+                expires_at: NOW + 60
+            })
+        );
+        // Without a kid every registered key is tried; with an unknown kid none is.
+        assert!(check(&assertion_claims(), &key, json!({})).is_ok());
+        assert!(check(&assertion_claims(), &key, json!({"kid": "k2"})).is_err());
+        assert!(check(&assertion_claims(), &other, json!({})).is_err());
+        let broken = |change: &dyn Fn(&mut Value)| {
+            let mut claims = assertion_claims();
+            change(&mut claims);
+            check(&claims, &key, json!({}))
+        };
+        assert!(broken(&|c| c["aud"] = json!([ISSUER, "x"])).is_ok());
+        assert!(broken(&|c| c["aud"] = json!("https://elsewhere.example")).is_err());
+        assert!(broken(&|c| c["iss"] = json!("other")).is_err());
+        assert!(broken(&|c| c["sub"] = json!("other")).is_err());
+        assert!(broken(&|c| c["exp"] = json!(NOW)).is_err());
+        assert!(broken(&|c| c["exp"] = json!(NOW + 601)).is_err());
+        assert!(broken(&|c| c["iat"] = json!(NOW + 61)).is_err());
+        assert!(broken(&|c| c["jti"] = json!("")).is_err());
+        assert!(broken(&|c| drop(c.as_object_mut().unwrap().remove("jti"))).is_err());
+        assert!(check_client_assertion("a.b", "rp", &jwks, &[ISSUER], NOW).is_err());
+        // alg none: a JWS whose header says none verifies under no key.
+        let none = format!(
+            "{}.{}.",
+            Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#),
+            Base64UrlUnpadded::encode_string(assertion_claims().to_string().as_bytes())
+        );
+        assert!(check_client_assertion(&none, "rp", &jwks, &[ISSUER], NOW).is_err());
+    }
+
+    #[test]
+    fn dpop_proofs_are_bound_to_method_url_time_key_and_token() {
+        let key = Suite::intl().generate_signing_key().unwrap();
+        let url = "https://netid.example/oidc/userinfo";
+        let proof = |claims: Value, header: Value| {
+            let mut header = header;
+            if header.get("jwk").is_none() {
+                header["jwk"] = jwk_value(&key);
+            }
+            sign(header, &claims, &key)
+        };
+        let claims = |token: Option<&str>| {
+            let mut claims = json!({"htm": "GET", "htu": url, "iat": NOW, "jti": "p-1"});
+            if let Some(token) = token {
+                claims["ath"] = json!(Base64UrlUnpadded::encode_string(
+                    Suite::intl().hash(token.as_bytes()).as_ref()
+                ));
+            }
+            claims
+        };
+        let typ = json!({"typ": "dpop+jwt"});
+        let checked = check_dpop_proof(
+            &proof(claims(Some("tok")), typ.clone()),
+            "GET",
+            url,
+            Some("tok"),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            checked.jkt,
+            netid_sdjwt::thumbprint(&key.verifying_key().to_jwk())
+        );
+        let good = proof(claims(Some("tok")), typ.clone());
+        assert!(check_dpop_proof(&good, "POST", url, Some("tok"), NOW).is_err());
+        assert!(
+            check_dpop_proof(&good, "GET", "https://netid.example/x", Some("tok"), NOW).is_err()
+        );
+        assert!(check_dpop_proof(&good, "GET", url, Some("other"), NOW).is_err());
+        assert!(check_dpop_proof(&good, "GET", url, Some("tok"), NOW + 61).is_err());
+        assert!(check_dpop_proof(&proof(claims(None), typ.clone()), "GET", url, None, NOW).is_ok());
+        assert!(check_dpop_proof(&proof(claims(None), json!({})), "GET", url, None, NOW).is_err());
+        // A proof whose jwk is another key than the one that signed.
+        let other = Suite::intl().generate_signing_key().unwrap();
+        let mut header = typ.clone();
+        header["jwk"] = jwk_value(&other);
+        assert!(check_dpop_proof(&proof(claims(None), header), "GET", url, None, NOW).is_err());
+        // A private key in the header is refused.
+        let mut header = typ;
+        header["jwk"] = jwk_value(&key);
+        header["jwk"]["d"] = json!("AAAA");
+        assert!(check_dpop_proof(&proof(claims(None), header), "GET", url, None, NOW).is_err());
+    }
+}
