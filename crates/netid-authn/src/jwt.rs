@@ -20,7 +20,9 @@ const MAX_JTI: usize = 256;
 /// A checked client assertion: its `jti`, used until `expires_at`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ClientAssertion {
+    /// The assertion's `jti`: record it, and refuse it again until `expires_at`.
     pub jti: String,
+    /// Its `exp`, in seconds since the epoch.
     pub expires_at: i64,
 }
 
@@ -103,8 +105,11 @@ pub fn public_jwk(key: &Map<String, Value>) -> Option<VerifyingKey> {
 /// A checked DPoP proof: the thumbprint of its key (RFC 7638) and its `jti`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct DpopProof {
+    /// The SHA-256 thumbprint of the proof's key, base64url.
     pub jkt: String,
+    /// The proof's `jti`: record it, and refuse it again within the window.
     pub jti: String,
+    /// Its `iat`, in seconds since the epoch.
     pub issued_at: i64,
 }
 

@@ -21,18 +21,25 @@ const AUTH_DATA_HEADER: usize = 37;
 /// Why a passkey was refused; safe to show (it repeats no input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasskeyError {
+    /// The client data is malformed, or of another ceremony, challenge or origin.
     #[error("the browser's client data is not for this request, page or service")]
     ClientData,
+    /// The authenticator data is short, malformed or for another relying party.
     #[error("the authenticator data is malformed or for another service")]
     AuthenticatorData,
+    /// The user-present or user-verified flag is not set.
     #[error("the passkey must verify the holder (a PIN, fingerprint or face)")]
     NotVerified,
+    /// The credential is not ES256.
     #[error("only ES256 (P-256) passkeys are accepted")]
     Algorithm,
+    /// The public key given is not the one in the authenticator data.
     #[error("the public key does not match the authenticator data")]
     KeyMismatch,
+    /// The assertion's signature is malformed or does not verify.
     #[error("the signature does not verify")]
     Signature,
+    /// The signature counter did not grow.
     #[error("the passkey's counter went backwards: it may have been cloned")]
     Counter,
 }
@@ -40,7 +47,9 @@ pub enum PasskeyError {
 /// Where the service is: its origin (`https://host[:port]`) and its relying-party id (host).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelyingParty {
+    /// `https://host[:port]`, what the client data's `origin` must be.
     pub origin: String,
+    /// The host, whose SHA-256 the authenticator data starts with.
     pub id: String,
 }
 
@@ -59,7 +68,9 @@ impl RelyingParty {
 /// A credential checked at registration.
 #[derive(Debug)]
 pub struct NewCredential {
+    /// The credential's public key, `SubjectPublicKeyInfo` DER.
     pub spki: Vec<u8>,
+    /// The authenticator's signature counter (0 when it keeps none).
     pub sign_count: u32,
 }
 

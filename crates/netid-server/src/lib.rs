@@ -48,7 +48,6 @@ pub mod transparency;
 mod verification;
 mod wallet;
 mod web;
-mod webauthn;
 
 use std::net::SocketAddr;
 use std::os::unix::fs::DirBuilderExt;

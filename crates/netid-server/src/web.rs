@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::oidc::{Pending, digest_key, random_token};
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
-use crate::webauthn::{self, PasskeyError, RelyingParty};
 use crate::{Error, Refusal};
+use netid_authn::webauthn::{self, PasskeyError, RelyingParty};
 
 /// How long a sign-in challenge may be answered, in seconds.
 const CHALLENGE_LIFETIME: i64 = 300;

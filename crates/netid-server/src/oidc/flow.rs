@@ -11,9 +11,6 @@ use netid_proto::{
 use netid_store::{OidcClientRow, PlatformRow, Timestamp};
 use serde_json::{Value, json};
 
-use super::jwt::{
-    ClientAssertion, DPOP_WINDOW, DpopProof, check_client_assertion, check_dpop_proof,
-};
 use super::{
     ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, IssuedCode, PushedRequest, REQUEST_LIFETIME,
     TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
@@ -21,6 +18,9 @@ use super::{
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal};
+use netid_authn::jwt::{
+    ClientAssertion, DPOP_WINDOW, DpopProof, check_client_assertion, check_dpop_proof,
+};
 
 /// The prefix of every `request_uri` (RFC 9126 §2.2).
 const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
@@ -184,9 +184,11 @@ pub(crate) async fn set_client(
             .into());
         }
     }
-    let all_public = keys
-        .iter()
-        .all(|key| key.as_object().and_then(super::jwt::public_jwk).is_some());
+    let all_public = keys.iter().all(|key| {
+        key.as_object()
+            .and_then(netid_authn::jwt::public_jwk)
+            .is_some()
+    });
     // A client that authenticates by certificate needs no keys.
     let too_few = keys.is_empty() && auth_method == PRIVATE_KEY_JWT;
     if too_few || keys.len() > 5 || !all_public {

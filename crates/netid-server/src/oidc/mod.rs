@@ -13,7 +13,6 @@
 //! restart (used assertion and proof `jti`s, used codes' verifications) is in the store.
 
 pub(crate) mod flow;
-pub(crate) mod jwt;
 pub(crate) mod page;
 
 use std::collections::HashMap;
