@@ -39,9 +39,9 @@ use crate::migrations_postgres::MIGRATIONS;
 use crate::types::{
     AnyValue, AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
-    HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow,
-    PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp,
-    WalletKeyRow, grouped_answer,
+    GroupDone, HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId,
+    Timestamp, WalletKeyRow, answer_commit, grouped_answer,
 };
 use crate::{Conflict, Error, Store};
 
@@ -289,7 +289,7 @@ fn commit_group(client: &mut Client, group: Vec<GroupedWrite>, counter: &GroupCo
             return;
         }
     };
-    let mut done = Vec::with_capacity(group.len());
+    let mut done: GroupDone = Vec::with_capacity(group.len());
     let mut failed: Option<String> = None;
     for write in group {
         if let Some(cause) = &failed {
@@ -329,25 +329,11 @@ fn commit_group(client: &mut Client, group: Vec<GroupedWrite>, counter: &GroupCo
         }
         return;
     }
-    match transaction.commit() {
-        Ok(()) => {
-            if !done.is_empty() {
-                counter.committed(done.len());
-            }
-            for (reply, value) in done {
-                let _ = reply.send(Ok(value));
-            }
-        }
-        // The connection may have failed after the server committed: the outcome is unknown.
-        Err(error) => {
-            let cause = database("commit grouped writes")(error).to_string();
-            for (reply, _) in done {
-                let _ = reply.send(Err(Error::CommitUncertain {
-                    cause: cause.clone(),
-                }));
-            }
-        }
-    }
+    // A failed commit may have reached the server: the outcome is unknown.
+    let commit = transaction
+        .commit()
+        .map_err(|error| database("commit grouped writes")(error).to_string());
+    answer_commit(done, commit, counter);
 }
 
 /// The configuration in `url`, and a TLS connector if it says `sslmode=require`.

@@ -25,9 +25,9 @@ use crate::migrations::MIGRATIONS;
 use crate::types::{
     AnyValue, AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
-    HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow,
-    PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp,
-    WalletKeyRow, grouped_answer,
+    GroupDone, HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId,
+    Timestamp, WalletKeyRow, answer_commit, grouped_answer,
 };
 use crate::{Conflict, Error, Store};
 
@@ -280,7 +280,7 @@ fn run_cached(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
 /// answers each caller: with its value if the commit succeeded, with its own error if its
 /// write failed (and was rolled back to its savepoint), or with the transaction's failure.
 fn commit_group(connection: &Connection, group: Vec<GroupedWrite>, counter: &GroupCommitCounter) {
-    let mut done: Vec<(oneshot::Sender<_>, AnyValue)> = Vec::with_capacity(group.len());
+    let mut done: GroupDone = Vec::with_capacity(group.len());
     let mut open = false;
     for write in group {
         // SQLite rolls the whole transaction back by itself on some errors (a full disk, an
@@ -329,32 +329,15 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>, counter: &Gro
     if !open {
         return;
     }
-    match run_cached(connection, "COMMIT") {
-        Ok(()) => {
-            if !done.is_empty() {
-                counter.committed(done.len());
-            }
-            for (reply, value) in done {
-                let _ = reply.send(Ok(value));
-            }
-        }
-        Err(source) => {
-            let _ = connection.execute_batch("ROLLBACK");
-            let cause = source.to_string();
-            for (reply, _) in done {
-                let _ = reply.send(Err(Error::CommitUncertain {
-                    cause: cause.clone(),
-                }));
-            }
-        }
-    }
+    let commit = run_cached(connection, "COMMIT").map_err(|source| {
+        let _ = connection.execute_batch("ROLLBACK");
+        source.to_string()
+    });
+    answer_commit(done, commit, counter);
 }
 
 /// Rolls back the shared transaction and tells the writes done in it that they are not stored.
-fn abandon(
-    connection: &Connection,
-    done: &mut Vec<(oneshot::Sender<Result<AnyValue, Error>>, AnyValue)>,
-) {
+fn abandon(connection: &Connection, done: &mut GroupDone) {
     let _ = connection.execute_batch("ROLLBACK");
     for (reply, _) in done.drain(..) {
         let _ = reply.send(Err(Error::RolledBack {

@@ -419,6 +419,38 @@ pub(crate) async fn grouped_answer<T: 'static>(
         .map_err(|_| crate::Error::Internal("a grouped write answered with another type"))
 }
 
+/// The grouped writes that ran in a transaction, each with where to answer and its value.
+pub(crate) type GroupDone = Vec<(
+    tokio::sync::oneshot::Sender<Result<AnyValue, crate::Error>>,
+    AnyValue,
+)>;
+
+/// Answers the writes of a group once its commit returned: each its value, counted, or, when
+/// the commit failed with `cause`, that whether it is stored is unknown.
+pub(crate) fn answer_commit(
+    done: GroupDone,
+    commit: Result<(), String>,
+    counter: &GroupCommitCounter,
+) {
+    match commit {
+        Ok(()) => {
+            if !done.is_empty() {
+                counter.committed(done.len());
+            }
+            for (reply, value) in done {
+                let _ = reply.send(Ok(value));
+            }
+        }
+        Err(cause) => {
+            for (reply, _) in done {
+                let _ = reply.send(Err(crate::Error::CommitUncertain {
+                    cause: cause.clone(),
+                }));
+            }
+        }
+    }
+}
+
 /// Counts [`GroupCommits`] across threads.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommitCounter {
