@@ -99,7 +99,18 @@ impl Served {
                 collected.lock().unwrap().push(line);
             }
         });
-        let (base_url, operator_credential) = wait.recv_timeout(Duration::from_secs(60)).unwrap();
+        let Ok((base_url, operator_credential)) = wait.recv_timeout(Duration::from_secs(60)) else {
+            // Say why: the server's own last words, and how it ended.
+            let _ = child.kill();
+            let status = child.wait();
+            let _ = reader.join();
+            let said = lines.lock().unwrap();
+            let tail = &said[said.len().saturating_sub(20)..];
+            panic!(
+                "netid serve did not say it was listening (exit: {status:?}); its last lines:\n{}",
+                tail.join("\n")
+            );
+        };
         Self {
             child,
             base_url,
