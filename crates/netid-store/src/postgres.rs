@@ -41,7 +41,7 @@ use crate::types::{
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
     GroupDone, HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow,
     OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow, answer_commit, grouped_answer,
+    Timestamp, WalletKeyRow, answer_commit, grouped_answer, run_grouped_write,
 };
 use crate::{Conflict, Error, Store};
 
@@ -305,7 +305,7 @@ fn commit_group(client: &mut Client, group: Vec<GroupedWrite>, counter: &GroupCo
                 continue;
             }
         };
-        match (write.call)(&mut savepoint) {
+        match run_grouped_write(|| (write.call)(&mut savepoint)) {
             Ok(value) => match savepoint.commit() {
                 Ok(()) => done.push((write.reply, value)),
                 Err(error) => {

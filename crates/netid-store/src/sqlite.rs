@@ -27,7 +27,7 @@ use crate::types::{
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
     GroupDone, HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow,
     OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow, answer_commit, grouped_answer,
+    Timestamp, WalletKeyRow, answer_commit, grouped_answer, run_grouped_write,
 };
 use crate::{Conflict, Error, Store};
 
@@ -301,10 +301,7 @@ fn commit_group(connection: &Connection, group: Vec<GroupedWrite>, counter: &Gro
         }
         let outcome = run_cached(connection, "SAVEPOINT grouped_write")
             .map_err(database("begin grouped write"))
-            .and_then(|()| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (write.call)(connection)))
-                    .unwrap_or(Err(Error::Internal("a database write panicked")))
-            })
+            .and_then(|()| run_grouped_write(|| (write.call)(connection)))
             .and_then(|value| {
                 run_cached(connection, "RELEASE grouped_write")
                     .map_err(database("end grouped write"))
@@ -2708,6 +2705,49 @@ mod tests {
                 .unwrap();
         }
         connection
+    }
+
+    /// A grouped write that panics fails alone, its rows rolled back; the writes beside it
+    /// are stored, and the writer goes on.
+    #[tokio::test]
+    async fn a_grouped_write_that_panics_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("netid.sqlite3"))
+            .await
+            .unwrap();
+        let scratch = "CREATE TABLE scratch (n INTEGER NOT NULL)";
+        store
+            .write(move |connection| connection.execute_batch(scratch).map_err(database("test")))
+            .await
+            .unwrap();
+        let insert = |n: i64, then_panic: bool| {
+            store.write(move |connection| {
+                connection
+                    .execute("INSERT INTO scratch (n) VALUES (?1)", [n])
+                    .map_err(database("test"))?;
+                assert!(!then_panic, "a bug in write {n}");
+                Ok(n)
+            })
+        };
+        let (first, panicked, last) =
+            tokio::join!(insert(1, false), insert(2, true), insert(3, false));
+        assert_eq!(first.unwrap(), 1);
+        assert!(matches!(panicked, Err(Error::Internal(_))), "{panicked:?}");
+        assert_eq!(last.unwrap(), 3);
+        let stored = store
+            .write(|connection| {
+                let mut statement = connection
+                    .prepare("SELECT n FROM scratch ORDER BY n")
+                    .map_err(database("test"))?;
+                let rows = statement
+                    .query_map([], |row| row.get::<_, i64>(0))
+                    .map_err(database("test"))?;
+                rows.collect::<Result<Vec<_>, _>>()
+                    .map_err(database("test"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored, vec![1, 3]);
     }
 
     /// Migration 11 rebuilds `platforms` without the unique sector; rows and the references

@@ -408,6 +408,15 @@ pub(crate) const MAX_GROUP: usize = 128;
 /// together.
 pub(crate) type AnyValue = Box<dyn std::any::Any + Send>;
 
+/// Runs one write of a group; a write that panics fails alone, as an internal error, and
+/// leaves the group's transaction to the others (the caller rolls back to its savepoint).
+pub(crate) fn run_grouped_write(
+    call: impl FnOnce() -> Result<AnyValue, crate::Error>,
+) -> Result<AnyValue, crate::Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
+        .unwrap_or(Err(crate::Error::Internal("a database write panicked")))
+}
+
 /// Waits for a grouped write's answer and gives it back as the type it was written as.
 pub(crate) async fn grouped_answer<T: 'static>(
     answer: tokio::sync::oneshot::Receiver<Result<AnyValue, crate::Error>>,
