@@ -294,7 +294,7 @@ impl Suite {
         }
         let signer = sm2::dsa::SigningKey::new(self.distinguishing_id().as_str(), &secret)
             .map_err(|_| Error::Internal("sm2 rejected a valid secret key"))?;
-        let verifying_key = self.sm2_verifying_key(secret.public_key())?;
+        let verifying_key = self.sm2_verifying_key(sm2::PublicKey::from(signer.verifying_key()))?;
         Ok(SigningKey {
             inner: SigningInner::Sm2 {
                 secret,

@@ -2,11 +2,12 @@
 //!
 //! Why not `sm2::dsa::VerifyingKey::verify`: `sm2` 0.14 computes `[s]G + [t]P` with the
 //! constant-time `lincomb`, which was more than half of the server's CPU in an online
-//! verification (`benches/primitives.rs` compares the two). Every input to a verification is public (key, message,
-//! signature), so nothing can leak through timing; RustCrypto's own `ecdsa` 0.17 verifies with
-//! the variable-time `mul_by_generator_and_mul_add_vartime` for this reason. The steps below are
-//! those of `sm2`'s `verify_prehash`, with that one call changed. All arithmetic and hashing is
-//! the crates' own; `tests::agrees_with_the_sm2_crate` holds the answers to `sm2`'s.
+//! verification (`benches/primitives.rs` compares the two). Every input to a verification is
+//! public (key, message, signature), so nothing can leak through timing; RustCrypto's own
+//! `ecdsa` 0.17 verifies with the variable-time `mul_by_generator_and_mul_add_vartime` for this
+//! reason. The steps below are those of `sm2`'s `verify_prehash`, with that one call changed.
+//! All arithmetic and hashing is the crates' own; `tests::agrees_with_the_sm2_crate` holds the
+//! answers to `sm2`'s.
 
 use primeorder::PrimeCurveParams;
 use sm2::elliptic_curve::ops::{MulByGeneratorVartime, Reduce};
