@@ -185,6 +185,17 @@ pub struct Running {
 }
 
 impl Running {
+    /// Resolves when the server begins to stop by itself: when it lost its claim on the
+    /// database. [`Running::shutdown`] then says why.
+    pub async fn stopping(&self) {
+        let _ = self
+            .shutdown
+            .subscribe()
+            .wait_for(|stopping| *stopping)
+            .await
+            .map(drop);
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, and waits.
     pub async fn shutdown(self) -> Result<(), Error> {
         // The receivers are gone only if the server already stopped; the join reports why.
@@ -230,6 +241,7 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let (shutdown, stop) = watch::channel(false);
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(renew_periodically(state.clone()));
+    let claim_keeper = tokio::spawn(keep_claim(claim, stop.clone(), shutdown.clone()));
     let router = app(state);
     let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
     let mtls_server = mtls.map(|(listener, address, config)| {
@@ -260,7 +272,13 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         // Both hold the state: let them end before another server may take the data.
         let _ = sequencer.await;
         let _ = renewer.await;
-        claim.release().await;
+        let claim = claim_keeper
+            .await
+            .map_err(|_| Error::Internal("claim keeper task panicked"))?;
+        match claim {
+            Ok(claim) => claim.release().await,
+            Err(lost) => return Err(lost),
+        }
         served.and(mtls_served)
     });
     tracing::info!(%address, scheme, "netid listening");
@@ -280,6 +298,38 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
 enum ServerClaim {
     DataDirectory(std::fs::File),
     Database(Box<netid_store::DatabaseClaim>),
+}
+
+/// How often a server on PostgreSQL checks that it still holds its claim on the database.
+const CLAIM_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Holds the claim while the server runs and gives it back when `stop` says so. A claim on
+/// PostgreSQL can end under a running server (the database restarted or failed over, the
+/// connection was cut); then another server could take the database beside this one, so this
+/// one stops (through `shutdown`) with [`netid_store::Error::ClaimLost`].
+async fn keep_claim(
+    mut claim: ServerClaim,
+    mut stop: watch::Receiver<bool>,
+    shutdown: watch::Sender<bool>,
+) -> Result<ServerClaim, Error> {
+    let ServerClaim::Database(database) = &mut claim else {
+        // A lock file's lock lasts as long as the process holds the file.
+        let _ = stop.wait_for(|stopping| *stopping).await.map(drop);
+        return Ok(claim);
+    };
+    let mut ticks = tokio::time::interval(CLAIM_CHECK_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = async { stop.wait_for(|stopping| *stopping).await.map(drop) } => return Ok(claim),
+            _ = ticks.tick() => {
+                if let Err(lost) = database.check().await {
+                    tracing::error!(target: "netid::security", event = "database_claim_lost", error = %lost, "stopping");
+                    let _ = shutdown.send(true);
+                    return Err(lost.into());
+                }
+            }
+        }
+    }
 }
 
 /// The lock file in the data directory of a server on SQLite.
@@ -418,8 +468,10 @@ pub async fn serve(config: Config) -> Result<(), Error> {
     if let Some(address) = running.mtls_address {
         eprintln!("netid: mutual TLS for platforms on https://{address}");
     }
-    shutdown_signal().await;
-    tracing::info!("shutting down");
+    tokio::select! {
+        () = shutdown_signal() => tracing::info!("shutting down"),
+        () = running.stopping() => {}
+    }
     running.shutdown().await
 }
 

@@ -102,6 +102,15 @@ pub enum Error {
          this one a database of its own"
     )]
     InUse,
+    /// This server's claim on its database ended while it ran (the database restarted or
+    /// failed over, or the connection was cut): another server may now take the database.
+    #[error(
+        "this server lost its claim on the database ({cause}); it stops so that two servers          never share one: start it again"
+    )]
+    ClaimLost {
+        /// Why the claim is gone, without the connection's credentials.
+        cause: String,
+    },
     /// The PostgreSQL server could not be reached or refused the connection (wrong URL,
     /// authentication, server down), or a pooled connection could not be configured.
     #[error("cannot connect to the postgresql database: {source}")]

@@ -409,6 +409,45 @@ impl PostgresStore {
 }
 
 impl DatabaseClaim {
+    /// Checks that the claim still holds: its connection is alive and holds the lock.
+    /// [`Error::ClaimLost`] once it does not; the claim cannot be checked again after that.
+    pub async fn check(&mut self) -> Result<(), Error> {
+        let lost = |cause: String| Error::ClaimLost { cause };
+        let mut client = self
+            .client
+            .take()
+            .ok_or_else(|| lost("it was found lost before".to_owned()))?;
+        let (client, held) = tokio::task::spawn_blocking(move || {
+            // This connection takes no other advisory lock, so any it holds is the claim.
+            let held = client
+                .query_one(
+                    "SELECT count(*) > 0 FROM pg_locks \
+                     WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted",
+                    &[],
+                )
+                .map(|row| row.get::<_, bool>(0))
+                .map_err(|error| database("check the claim")(error).to_string());
+            (client, held)
+        })
+        .await
+        .map_err(|_| Error::Task)?;
+        match held {
+            Ok(true) => {
+                self.client = Some(client);
+                Ok(())
+            }
+            // The client is closed off this async thread: its drop blocks.
+            Ok(false) => {
+                close_clients(vec![client]);
+                Err(lost("the database no longer shows the lock".to_owned()))
+            }
+            Err(cause) => {
+                close_clients(vec![client]);
+                Err(lost(cause))
+            }
+        }
+    }
+
     /// Gives the claim up: closes its connection, which ends the lock.
     pub async fn release(mut self) {
         if let Some(client) = self.client.take() {

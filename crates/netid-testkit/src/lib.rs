@@ -120,6 +120,16 @@ impl TestServer {
     pub async fn stop(self) {
         self.running.shutdown().await.unwrap();
     }
+
+    /// Resolves when the server begins to stop by itself (see [`Running::stopping`]).
+    pub async fn stopping(&self) {
+        self.running.stopping().await;
+    }
+
+    /// Stops the server and says how it ended.
+    pub async fn shutdown(self) -> Result<(), netid_server::Error> {
+        self.running.shutdown().await
+    }
 }
 
 /// Seconds since the Unix epoch now.

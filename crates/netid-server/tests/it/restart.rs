@@ -31,6 +31,38 @@ async fn a_second_server_on_the_same_data_is_refused_while_the_first_runs() {
     TestServer::start_in(dir.path()).await.unwrap().stop().await;
 }
 
+/// On PostgreSQL the claim is a lock held by a connection; when that connection ends under a
+/// running server (here it is terminated, as a database restart or failover would), a second
+/// server could take the database. The first notices within seconds and stops, saying why,
+/// and a new server then starts on the database.
+#[tokio::test]
+async fn a_server_that_loses_its_claim_on_the_database_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let store = netid_testkit::RawStore::of(dir.path());
+    if !store.is_postgres() {
+        eprintln!("skipped: a claim on SQLite is a lock file, which cannot be lost");
+        server.stop().await;
+        return;
+    }
+    let terminated = store.integer(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
+         WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
+    assert_eq!(terminated, 1, "the claim's one connection");
+    tokio::time::timeout(std::time::Duration::from_secs(30), server.stopping())
+        .await
+        .expect("the server stops by itself");
+    let stopped = server.shutdown().await.unwrap_err();
+    assert!(
+        matches!(stopped, Error::Store(netid_store::Error::ClaimLost { .. })),
+        "{stopped:?}"
+    );
+    assert!(stopped.to_string().contains("lost its claim"), "{stopped}");
+    TestServer::start_in(dir.path()).await.unwrap().stop().await;
+}
+
 #[tokio::test]
 async fn data_and_credentials_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
