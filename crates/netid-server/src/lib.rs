@@ -321,13 +321,14 @@ async fn keep_claim(
     loop {
         tokio::select! {
             _ = async { stop.wait_for(|stopping| *stopping).await.map(drop) } => return Ok(claim),
-            _ = ticks.tick() => {
-                if let Err(lost) = database.check().await {
-                    tracing::error!(target: "netid::security", event = "database_claim_lost", error = %lost, "stopping");
-                    let _ = shutdown.send(true);
-                    return Err(lost.into());
-                }
-            }
+            _ = ticks.tick() => {}
+        }
+        // Not raced against `stop`: a check cut short would drop the claim's connection, and
+        // with it the lock, before the server has finished with the data.
+        if let Err(lost) = database.check().await {
+            tracing::error!(target: "netid::security", event = "database_claim_lost", error = %lost, "stopping");
+            let _ = shutdown.send(true);
+            return Err(lost.into());
         }
     }
 }
