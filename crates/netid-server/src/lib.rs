@@ -188,12 +188,7 @@ impl Running {
     /// Resolves when the server begins to stop by itself: when it lost its claim on the
     /// database. [`Running::shutdown`] then says why.
     pub async fn stopping(&self) {
-        let _ = self
-            .shutdown
-            .subscribe()
-            .wait_for(|stopping| *stopping)
-            .await
-            .map(drop);
+        until_stopping(&mut self.shutdown.subscribe()).await;
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits.
@@ -300,6 +295,12 @@ enum ServerClaim {
     Database(Box<netid_store::DatabaseClaim>),
 }
 
+/// Resolves once the server is told to stop (or the sender is gone).
+async fn until_stopping(stop: &mut watch::Receiver<bool>) {
+    // The borrowed value is dropped here: holding it across an await is not `Send`.
+    let _ = stop.wait_for(|stopping| *stopping).await.map(drop);
+}
+
 /// How often a server on PostgreSQL checks that it still holds its claim on the database.
 const CLAIM_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -314,13 +315,13 @@ async fn keep_claim(
 ) -> Result<ServerClaim, Error> {
     let ServerClaim::Database(database) = &mut claim else {
         // A lock file's lock lasts as long as the process holds the file.
-        let _ = stop.wait_for(|stopping| *stopping).await.map(drop);
+        until_stopping(&mut stop).await;
         return Ok(claim);
     };
     let mut ticks = tokio::time::interval(CLAIM_CHECK_INTERVAL);
     loop {
         tokio::select! {
-            _ = async { stop.wait_for(|stopping| *stopping).await.map(drop) } => return Ok(claim),
+            () = until_stopping(&mut stop) => return Ok(claim),
             _ = ticks.tick() => {}
         }
         // Not raced against `stop`: a check cut short would drop the claim's connection, and
@@ -424,9 +425,7 @@ where
         listener,
         router.into_make_service_with_connect_info::<Peer>(),
     )
-    .with_graceful_shutdown(async move {
-        let _ = stop.wait_for(|stopped| *stopped).await;
-    })
+    .with_graceful_shutdown(async move { until_stopping(&mut stop).await })
     .await
     .map_err(Error::Serve)
 }
