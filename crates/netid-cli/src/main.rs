@@ -44,6 +44,15 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Seal everything stored under the master key again under a new one, with the server
+    /// stopped. With the key file, the new key replaces it; with NETID_MASTER_KEY, give the new
+    /// key in NETID_NEW_MASTER_KEY and serve with it afterwards. Safe to run again after an
+    /// interruption: it finishes the rotation it began.
+    RotateMasterKey {
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Statutory document numbers.
     #[command(subcommand)]
     Doc(DocCommand),
@@ -612,6 +621,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { listen, data_dir } => serve(listen, data_dir),
+        Command::RotateMasterKey { data_dir } => rotate_master_key(data_dir),
         Command::Doc(DocCommand::Validate { document_type }) => {
             let document: DocumentType = document_type
                 .parse()
@@ -740,6 +750,40 @@ fn serve(listen: Option<std::net::SocketAddr>, data_dir: Option<PathBuf>) -> any
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(netid_server::serve(config))?;
+    Ok(())
+}
+
+fn rotate_master_key(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let env = netid_server::Config::process_env()?;
+    let overrides = netid_server::Overrides {
+        listen: None,
+        data_dir,
+    };
+    let config = netid_server::Config::load(env, overrides)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let progress = |done, total| eprintln!("netid: resealed {done} of {total} holders");
+    let rotated = runtime.block_on(netid_server::rotate_master_key(
+        config,
+        netid_server::ROTATION_BATCH,
+        progress,
+    ))?;
+    if rotated.resumed {
+        eprintln!("netid: finished the rotation an earlier run began");
+    }
+    eprintln!(
+        "netid: master key rotated: {} holders, {} service keys and {} deferred-read keys sealed under the new key",
+        rotated.holders, rotated.service_keys, rotated.tag_keys
+    );
+    if rotated.key_file {
+        eprintln!("netid: the new key is in the key file; the old key is gone from it");
+    } else {
+        eprintln!(
+            "netid: serve with NETID_MASTER_KEY set to the new key from now on, and destroy the old one"
+        );
+    }
     Ok(())
 }
 

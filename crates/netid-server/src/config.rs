@@ -20,6 +20,10 @@ pub struct Config {
     /// The master key, when given by `NETID_MASTER_KEY` (hex); otherwise the key file in the
     /// data directory is used (and created on first run).
     pub master_key: Option<MasterKey>,
+    /// The key `netid rotate-master-key` moves to, from `NETID_NEW_MASTER_KEY` (hex): required
+    /// when the master key comes from `NETID_MASTER_KEY`; with the key file, a rotation
+    /// generates one when this is unset. Serving ignores it.
+    pub new_master_key: Option<MasterKey>,
     /// The transparency log's origin (the first line of its checkpoints and its key name);
     /// default `netid.localhost/log`. Give each deployment its own.
     pub log_origin: String,
@@ -136,6 +140,8 @@ pub const ENV_LISTEN: &str = "NETID_LISTEN";
 pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 /// See [`Config::master_key`].
 pub const ENV_MASTER_KEY: &str = "NETID_MASTER_KEY";
+/// See [`Config::new_master_key`].
+pub const ENV_NEW_MASTER_KEY: &str = "NETID_NEW_MASTER_KEY";
 /// See [`Config::operator_credential_file`].
 pub const ENV_OPERATOR_CREDENTIAL_FILE: &str = "NETID_OPERATOR_CREDENTIAL_FILE";
 /// See [`Config::ca_suite`].
@@ -212,7 +218,7 @@ impl Config {
     ) -> Result<Self, Error> {
         let mut listen = None;
         let mut data_dir = None;
-        let mut master_key = None;
+        let (mut master_key, mut new_master_key) = (None, None);
         let mut log_origin = None;
         let mut operator_credential_file = None;
         let mut ca_suite = SuiteId::Gm;
@@ -246,6 +252,13 @@ impl Config {
                         key: ENV_MASTER_KEY,
                         expected: "32 hex digits (a 128-bit key)",
                     })?);
+                }
+                ENV_NEW_MASTER_KEY => {
+                    new_master_key =
+                        Some(MasterKey::from_hex(value.trim()).ok_or(Error::Config {
+                            key: ENV_NEW_MASTER_KEY,
+                            expected: "32 hex digits (a 128-bit key)",
+                        })?);
                 }
                 ENV_LOG_ORIGIN => {
                     let origin = value.trim();
@@ -419,6 +432,7 @@ impl Config {
                 .or(data_dir)
                 .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
             master_key,
+            new_master_key,
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
             operator_credential_file,
             ca_suite,

@@ -20,7 +20,7 @@ pub enum Error {
     },
     /// A `NETID_*` environment variable that netid does not know (a typo?).
     #[error(
-        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_NOTICE_OPERATOR, NETID_RATE_LIMIT_PER_ADDRESS, NETID_RATE_LIMIT_PER_PLATFORM, NETID_DATABASE_URL, NETID_DATABASE_POOL_SIZE, NETID_DATABASE_STATEMENT_TIMEOUT_MS, NETID_DATABASE_CA_FILE, NETID_TLS_CERT, NETID_TLS_KEY, NETID_MTLS_LISTEN, NETID_MTLS_PUBLIC_URL, NETID_LOG, NETID_LOG_FORMAT"
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_NEW_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_NOTICE_OPERATOR, NETID_RATE_LIMIT_PER_ADDRESS, NETID_RATE_LIMIT_PER_PLATFORM, NETID_DATABASE_URL, NETID_DATABASE_POOL_SIZE, NETID_DATABASE_STATEMENT_TIMEOUT_MS, NETID_DATABASE_CA_FILE, NETID_TLS_CERT, NETID_TLS_KEY, NETID_MTLS_LISTEN, NETID_MTLS_PUBLIC_URL, NETID_LOG, NETID_LOG_FORMAT"
     )]
     UnknownConfigKey {
         /// The variable.
@@ -78,6 +78,24 @@ pub enum Error {
         "the master key does not decrypt the service keys in this data directory; use the key this database was created with"
     )]
     WrongMasterKey,
+    /// A master-key rotation began and did not finish: part of the data may be sealed under
+    /// the new key already.
+    #[error(
+        "a master-key rotation was interrupted; run `netid rotate-master-key` again (with the same NETID_NEW_MASTER_KEY, if one was given) to finish it before serving"
+    )]
+    MasterKeyRotationUnfinished,
+    /// A rotation was asked to move to another key than the one the interrupted rotation was
+    /// moving to.
+    #[error(
+        "the interrupted master-key rotation was moving to another new key; give that key in NETID_NEW_MASTER_KEY"
+    )]
+    WrongNewMasterKey,
+    /// A master-key rotation cannot start as asked.
+    #[error("cannot rotate the master key: {reason}")]
+    RotationRefused {
+        /// Why, and what to do.
+        reason: &'static str,
+    },
     /// Binding the listen address failed.
     #[error("cannot listen on {address}: {source}")]
     Listen {

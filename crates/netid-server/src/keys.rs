@@ -55,7 +55,26 @@ impl MasterKey {
     pub(crate) fn open(&self, purpose: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         Ok(Suite::gm().decrypt(&self.0, purpose, sealed)?)
     }
+
+    /// Opens what this key sealed for `purpose` and seals it under `new` for the same purpose.
+    pub(crate) fn reseal(
+        &self,
+        new: &MasterKey,
+        purpose: &[u8],
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        new.seal(purpose, &self.open(purpose, sealed)?)
+    }
+
+    /// Whether both are the same key (compared in constant time).
+    pub(crate) fn same_as(&self, other: &MasterKey) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.expose_secret().ct_eq(other.0.expose_secret()).into()
+    }
 }
+
+/// The master key a rotation moves to, kept beside the key file until the rotation is done.
+pub const NEXT_MASTER_KEY_FILE: &str = "master.key.next";
 
 /// Reads the master key file in `data_dir`, or creates it (mode 0600) when there is no
 /// database yet (`database_exists` false). A missing key file for an existing database is
@@ -65,6 +84,23 @@ pub fn load_or_create_master_key(
     database_exists: bool,
 ) -> Result<MasterKey, Error> {
     let path = data_dir.join(MASTER_KEY_FILE);
+    if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
+        return Err(Error::MasterKeyRotationUnfinished);
+    }
+    match read_key_file(&path)? {
+        Some(key) => Ok(key),
+        None if database_exists => Err(Error::MasterKeyMissing { path }),
+        None => {
+            let key = MasterKey::generate()?;
+            write_key_file(&path, &key)?;
+            Ok(key)
+        }
+    }
+}
+
+/// The key in the key file at `path`, or `None` if there is no such file.
+pub(crate) fn read_key_file(path: &Path) -> Result<Option<MasterKey>, Error> {
+    let path = path.to_owned();
     match std::fs::metadata(&path) {
         Ok(metadata) => {
             if metadata.permissions().mode() & 0o077 != 0 {
@@ -76,16 +112,10 @@ pub fn load_or_create_master_key(
                     path: path.clone(),
                     source,
                 })?);
-            MasterKey::from_hex(text.trim()).ok_or(Error::MasterKeyMalformed { path })
+            let key = MasterKey::from_hex(text.trim()).ok_or(Error::MasterKeyMalformed { path })?;
+            Ok(Some(key))
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            if database_exists {
-                return Err(Error::MasterKeyMissing { path });
-            }
-            let key = MasterKey::generate()?;
-            write_key_file(&path, &key)?;
-            Ok(key)
-        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(Error::Io {
             action: "read the master key file",
             path,
@@ -94,7 +124,8 @@ pub fn load_or_create_master_key(
     }
 }
 
-fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<(), Error> {
+/// Writes `key` to a new key file at `path` (mode 0600), durably.
+pub(crate) fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<(), Error> {
     let io = |source| Error::Io {
         action: "write the master key file",
         path: path.clone(),
@@ -113,12 +144,15 @@ fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<(), Error> {
     file.sync_all().map_err(io)?;
     // The file's directory entry must be durable too, or a crash could keep the database and
     // lose the key that opens it.
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)
-            .and_then(|dir| dir.sync_all())
-            .map_err(io)?;
+    sync_parent(path).map_err(io)
+}
+
+/// Makes the directory entries of `path`'s directory durable.
+pub(crate) fn sync_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) => std::fs::File::open(dir).and_then(|dir| dir.sync_all()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The service keys, unsealed in memory.
@@ -148,6 +182,10 @@ const PAIRWISE: &str = "mac-pairwise";
 const BLIND_INDEX: &str = "mac-blind-index";
 const ROSTER: &str = "aead-roster";
 const LOG: &str = "signing-log-gm";
+/// The service key row that says a master-key rotation is under way; it holds nothing but the
+/// new key's seal of [`ROTATION_MARKER_AAD`], which shows which key the rotation moves to.
+pub(crate) const ROTATION_MARKER: &str = "master-key-rotation";
+pub(crate) const ROTATION_MARKER_AAD: &[u8] = b"netid master key rotation v1";
 
 /// The signing key `name` of `suite`, generated and stored (sealed) the first time it is asked
 /// for: keys that arrive with later features, or that depend on configuration (the CA's).
@@ -184,7 +222,7 @@ pub(crate) async fn load_signing_key(
 }
 
 /// The AAD of a sealed service key: its purpose and name.
-fn service_key_aad(name: &str) -> Vec<u8> {
+pub(crate) fn service_key_aad(name: &str) -> Vec<u8> {
     format!("netid service key v1\n{name}").into_bytes()
 }
 
@@ -259,6 +297,9 @@ impl ServiceKeys {
     }
 
     async fn load(store: &dyn Store, master: MasterKey, now: Timestamp) -> Result<Self, Error> {
+        if store.service_key(ROTATION_MARKER).await?.is_some() {
+            return Err(Error::MasterKeyRotationUnfinished);
+        }
         let suite = Suite::gm();
         let open = |name: &'static str, sealed: Option<Vec<u8>>| -> Result<_, Error> {
             let sealed = sealed.ok_or(Error::Store(netid_store::Error::NotFound {

@@ -42,6 +42,7 @@ mod operator_read;
 mod personal;
 mod rate_limit;
 mod recognition;
+mod rotation;
 mod state;
 mod tls;
 pub mod transparency;
@@ -65,6 +66,7 @@ pub use error::{Error, Refusal};
 pub use http::{ApiError, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
 pub use keys::{MasterKey, ServiceKeys};
 pub use operator::roster_alg;
+pub use rotation::{ROTATION_BATCH, Rotated, rotate_master_key};
 pub use state::AppState;
 pub use tls::Peer;
 
@@ -77,19 +79,7 @@ pub async fn open(
 ) -> Result<(AppState, Option<Zeroizing<String>>), Error> {
     create_data_dir(&config.data_dir)?;
     let backend = config.backend();
-    // Whether the database was set up before: then the master key must exist already.
-    let (store, initialised): (Arc<dyn Store>, bool) = match &config.database_url {
-        Some(url) => {
-            let store = PostgresStore::connect(url.expose(), config.database.clone()).await?;
-            let initialised = store.has_service_keys().await?;
-            (Arc::new(store), initialised)
-        }
-        None => {
-            let path = config.data_dir.join(keys::DATABASE_FILE);
-            let initialised = path.exists();
-            (Arc::new(SqliteStore::open(&path).await?), initialised)
-        }
-    };
+    let (store, initialised) = open_store(&config).await?;
     let master = match config.master_key {
         Some(key) => key,
         None => keys::load_or_create_master_key(&config.data_dir, initialised)?,
@@ -284,6 +274,23 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         operator_credential,
         shutdown,
         task,
+    })
+}
+
+/// Opens the database of `config` (running migrations), and says whether it was set up
+/// before: then the master key must exist already.
+async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, bool), Error> {
+    Ok(match &config.database_url {
+        Some(url) => {
+            let store = PostgresStore::connect(url.expose(), config.database.clone()).await?;
+            let initialised = store.has_service_keys().await?;
+            (Arc::new(store), initialised)
+        }
+        None => {
+            let path = config.data_dir.join(keys::DATABASE_FILE);
+            let initialised = path.exists();
+            (Arc::new(SqliteStore::open(&path).await?), initialised)
+        }
     })
 }
 

@@ -19,9 +19,10 @@ use netid_log::EntryKind;
 use netid_proto::{
     DeferralCounts, NoticeDeferral, OperatorReadNotice, OperatorReadRequest, OperatorReadResponse,
 };
-use netid_store::{HolderId, NoticeDeferralRow, OperatorReadRow, Timestamp};
+use netid_store::{HolderId, NoticeDeferralRow, OperatorReadRow, SealedTagKey, Timestamp};
 
 use crate::grants::{check_field_names, is_short_text};
+use crate::keys::MasterKey;
 use crate::state::AppState;
 use crate::{Error, Refusal, clock, personal};
 
@@ -213,6 +214,16 @@ fn check_text(text: &str, field: &'static str) -> Result<(), Refusal> {
         });
     }
     Ok(())
+}
+
+/// A deferred read's tag key sealed again under `new`: a master-key rotation.
+pub(crate) fn reseal_tag_key(
+    old: &MasterKey,
+    new: &MasterKey,
+    key: SealedTagKey,
+) -> Result<SealedTagKey, Error> {
+    let sealed = old.reseal(new, &tag_key_aad(key.holder), &key.sealed)?;
+    Ok(SealedTagKey { sealed, ..key })
 }
 
 fn tag_key_aad(holder: HolderId) -> Vec<u8> {

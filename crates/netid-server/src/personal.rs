@@ -6,7 +6,7 @@ use netid_core::{
     Date, DocumentNumber, DocumentRecord, Expiry, Nationality, NetId, PersonName, Sex,
 };
 use netid_crypto::{AeadKey, MacKey, Suite};
-use netid_store::{BlindIndex, HolderRow, Store, StoredNetId};
+use netid_store::{BlindIndex, HolderRow, ResealedHolder, Store, StoredNetId};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -113,6 +113,30 @@ pub(crate) fn store_net_id(
     let index = crate::blind::net_id(blind_key, net_id.expose());
     let sealed = master.seal(&net_id_aad(&index), net_id.expose().as_bytes())?;
     Ok(StoredNetId { index, sealed })
+}
+
+/// The holder's Net ID and data key sealed again under `new`: a master-key rotation. `None`
+/// when they are sealed under `new` already (a rotation that was interrupted and run again).
+pub(crate) fn reseal(
+    old: &MasterKey,
+    new: &MasterKey,
+    holder: &HolderRow,
+) -> Result<Option<ResealedHolder>, Error> {
+    let net_id = match net_id(old, holder) {
+        Ok(net_id) => net_id,
+        Err(_) if net_id(new, holder).is_ok() => return Ok(None),
+        Err(_) => return Err(Error::WrongMasterKey),
+    };
+    let index_aad = net_id_aad(&holder.net_id.index);
+    Ok(Some(ResealedHolder {
+        id: holder.id,
+        sealed_net_id: old.reseal(new, &index_aad, &holder.net_id.sealed)?,
+        wrapped_data_key: old.reseal(
+            new,
+            &data_key_aad(net_id.expose()),
+            &holder.wrapped_data_key,
+        )?,
+    }))
 }
 
 /// The holder's Net ID, unsealed.

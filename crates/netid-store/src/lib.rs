@@ -42,7 +42,8 @@ pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommits, HolderId, HolderRow,
     NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField,
-    PlatformRow, Revocation, RosterRow, StoredNetId, Timestamp, WalletKeyRow,
+    PlatformRow, ResealedHolder, Revocation, RosterRow, SealedTagKey, StoredNetId, Timestamp,
+    WalletKeyRow,
 };
 
 /// Everything netid persists, behind one dyn-compatible async interface.
@@ -230,6 +231,30 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces a legacy clear Net ID with its stored form.
     async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error>;
+
+    /// Master-key rotation: up to `limit` holders (not deleted) with an id above `after`, in
+    /// id order.
+    async fn holders_after(&self, after: HolderId, limit: u32) -> Result<Vec<HolderRow>, Error>;
+
+    /// Master-key rotation: stores these holders' values sealed under the new key, in one
+    /// transaction. A holder deleted meanwhile is left as it is.
+    async fn reseal_holders(&self, holders: Vec<ResealedHolder>) -> Result<(), Error>;
+
+    /// Every service key: its name and sealed value.
+    async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error>;
+
+    /// The tag keys of operator reads with a deferred notice that still hold one.
+    async fn sealed_tag_keys(&self) -> Result<Vec<SealedTagKey>, Error>;
+
+    /// Master-key rotation's last step, in one transaction: replaces the service keys and tag
+    /// keys named with these values sealed under the new key, and deletes the service key
+    /// `marker` that said a rotation was under way.
+    async fn finish_master_key_rotation(
+        &self,
+        service_keys: Vec<(String, Vec<u8>)>,
+        tag_keys: Vec<SealedTagKey>,
+        marker: &str,
+    ) -> Result<(), Error>;
 
     /// The issuing CAs the service answers for, oldest first.
     async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error>;

@@ -40,8 +40,9 @@ use crate::types::{
     AnyValue, AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
     GroupDone, HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow,
-    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow, answer_commit, grouped_answer, run_grouped_write,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, ResealedHolder, Revocation, RosterRow,
+    SealedTagKey, StoredNetId, Timestamp, WalletKeyRow, answer_commit, grouped_answer,
+    run_grouped_write,
 };
 use crate::{Conflict, Error, Store};
 
@@ -1662,6 +1663,120 @@ impl Store for PostgresStore {
                 });
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn holders_after(&self, after: HolderId, limit: u32) -> Result<Vec<HolderRow>, Error> {
+        self.run(move |client| {
+            rows(
+                client,
+                &format!(
+                    "SELECT {HOLDER_COLUMNS} FROM holders WHERE id > $1 AND deleted_at IS NULL \
+                     ORDER BY id LIMIT $2"
+                ),
+                &[&after.0, &i64::from(limit)],
+                "read holders",
+                holder_row,
+            )
+        })
+        .await
+    }
+
+    async fn reseal_holders(&self, holders: Vec<ResealedHolder>) -> Result<(), Error> {
+        self.write("reseal holders", move |transaction| {
+            for holder in &holders {
+                execute(
+                    transaction,
+                    "UPDATE holders SET sealed_net_id = $2, wrapped_data_key = $3 \
+                     WHERE id = $1 AND deleted_at IS NULL",
+                    &[
+                        &holder.id.0,
+                        &holder.sealed_net_id,
+                        &holder.wrapped_data_key,
+                    ],
+                    "reseal holder",
+                )?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        self.run(|client| {
+            const READ: &str = "read service keys";
+            rows(
+                client,
+                "SELECT name, sealed FROM service_keys ORDER BY name",
+                &[],
+                READ,
+                |row| Ok((get(row, 0, READ)?, get(row, 1, READ)?)),
+            )
+        })
+        .await
+    }
+
+    async fn sealed_tag_keys(&self) -> Result<Vec<SealedTagKey>, Error> {
+        self.run(|client| {
+            const READ: &str = "read tag keys";
+            rows(
+                client,
+                "SELECT log_index, holder_id, sealed_tag_key FROM operator_reads \
+                 WHERE sealed_tag_key IS NOT NULL AND holder_id IS NOT NULL ORDER BY log_index",
+                &[],
+                READ,
+                |row| {
+                    Ok(SealedTagKey {
+                        log_index: u64::try_from(get::<i64>(row, 0, READ)?).map_err(|_| {
+                            Error::Corrupt {
+                                column: "operator_reads.log_index",
+                            }
+                        })?,
+                        holder: HolderId(get(row, 1, READ)?),
+                        sealed: get(row, 2, READ)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn finish_master_key_rotation(
+        &self,
+        service_keys: Vec<(String, Vec<u8>)>,
+        tag_keys: Vec<SealedTagKey>,
+        marker: &str,
+    ) -> Result<(), Error> {
+        let marker = marker.to_owned();
+        self.write("finish the master-key rotation", move |transaction| {
+            for (name, sealed) in &service_keys {
+                execute(
+                    transaction,
+                    "UPDATE service_keys SET sealed = $2 WHERE name = $1",
+                    &[name, sealed],
+                    "reseal service key",
+                )?;
+            }
+            for key in &tag_keys {
+                let log_index = i64::try_from(key.log_index).map_err(|_| Error::Corrupt {
+                    column: "operator_reads.log_index",
+                })?;
+                execute(
+                    transaction,
+                    "UPDATE operator_reads SET sealed_tag_key = $2 \
+                     WHERE log_index = $1 AND sealed_tag_key IS NOT NULL",
+                    &[&log_index, &key.sealed],
+                    "reseal tag key",
+                )?;
+            }
+            execute(
+                transaction,
+                "DELETE FROM service_keys WHERE name = $1",
+                &[&marker],
+                "end the master-key rotation",
+            )
+            .map(drop)
         })
         .await
     }

@@ -26,8 +26,9 @@ use crate::types::{
     AnyValue, AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommitCounter, GroupCommits,
     GroupDone, HolderId, HolderRow, MAX_GROUP, NewHolder, NoticeDeferralRow, OidcClientRow,
-    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Revocation, RosterRow, StoredNetId,
-    Timestamp, WalletKeyRow, answer_commit, grouped_answer, run_grouped_write,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, ResealedHolder, Revocation, RosterRow,
+    SealedTagKey, StoredNetId, Timestamp, WalletKeyRow, answer_commit, grouped_answer,
+    run_grouped_write,
 };
 use crate::{Conflict, Error, Store};
 
@@ -1467,6 +1468,127 @@ impl Store for SqliteStore {
             // pages also sit in the WAL until it is checkpointed and truncated. This runs at
             // start, before any reader; were one busy still, later writes overwrite the WAL.
             checkpoint_and_truncate_wal(connection).map(drop)
+        })
+        .await
+    }
+
+    async fn holders_after(&self, after: HolderId, limit: u32) -> Result<Vec<HolderRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(&format!(
+                    "SELECT {HOLDER_COLUMNS} FROM holders WHERE id > ?1 AND deleted_at IS NULL \
+                     ORDER BY id LIMIT ?2"
+                ))
+                .map_err(database("read holders"))?;
+            let rows = statement
+                .query_map(params![after.0, limit], raw_holder)
+                .map_err(database("read holders"))?;
+            rows.map(|row| holder_row(row.map_err(database("read holders"))?))
+                .collect()
+        })
+        .await
+    }
+
+    async fn reseal_holders(&self, holders: Vec<ResealedHolder>) -> Result<(), Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin resealing holders"))?;
+            for holder in &holders {
+                transaction
+                    .execute(
+                        "UPDATE holders SET sealed_net_id = ?2, wrapped_data_key = ?3 \
+                         WHERE id = ?1 AND deleted_at IS NULL",
+                        params![holder.id.0, holder.sealed_net_id, holder.wrapped_data_key],
+                    )
+                    .map_err(database("reseal holder"))?;
+            }
+            transaction
+                .commit()
+                .map_err(database("commit resealed holders"))
+        })
+        .await
+    }
+
+    async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare("SELECT name, sealed FROM service_keys ORDER BY name")
+                .map_err(database("read service keys"))?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(database("read service keys"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read service keys"))
+        })
+        .await
+    }
+
+    async fn sealed_tag_keys(&self) -> Result<Vec<SealedTagKey>, Error> {
+        self.run(|connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT log_index, holder_id, sealed_tag_key FROM operator_reads \
+                     WHERE sealed_tag_key IS NOT NULL AND holder_id IS NOT NULL ORDER BY log_index",
+                )
+                .map_err(database("read tag keys"))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
+                })
+                .map_err(database("read tag keys"))?;
+            rows.map(|row| {
+                let (log_index, holder, sealed) = row.map_err(database("read tag keys"))?;
+                Ok(SealedTagKey {
+                    log_index: u64::try_from(log_index).map_err(|_| Error::Corrupt {
+                        column: "operator_reads.log_index",
+                    })?,
+                    holder: HolderId(holder),
+                    sealed,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn finish_master_key_rotation(
+        &self,
+        service_keys: Vec<(String, Vec<u8>)>,
+        tag_keys: Vec<SealedTagKey>,
+        marker: &str,
+    ) -> Result<(), Error> {
+        let marker = marker.to_owned();
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin finishing the rotation"))?;
+            for (name, sealed) in &service_keys {
+                transaction
+                    .execute(
+                        "UPDATE service_keys SET sealed = ?2 WHERE name = ?1",
+                        params![name, sealed],
+                    )
+                    .map_err(database("reseal service key"))?;
+            }
+            for key in &tag_keys {
+                let log_index = i64::try_from(key.log_index).map_err(|_| Error::Corrupt {
+                    column: "operator_reads.log_index",
+                })?;
+                transaction
+                    .execute(
+                        "UPDATE operator_reads SET sealed_tag_key = ?2 \
+                         WHERE log_index = ?1 AND sealed_tag_key IS NOT NULL",
+                        params![log_index, key.sealed],
+                    )
+                    .map_err(database("reseal tag key"))?;
+            }
+            transaction
+                .execute("DELETE FROM service_keys WHERE name = ?1", params![marker])
+                .map_err(database("end the rotation"))?;
+            transaction
+                .commit()
+                .map_err(database("commit the rotation"))
         })
         .await
     }

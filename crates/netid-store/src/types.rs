@@ -366,6 +366,28 @@ pub struct OperatorReadRow {
     pub deferral: Option<NoticeDeferralRow>,
 }
 
+/// A holder's values sealed under the master key, sealed again under a new master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResealedHolder {
+    /// The holder.
+    pub id: HolderId,
+    /// The Net ID, sealed under the new key.
+    pub sealed_net_id: Vec<u8>,
+    /// The data key, wrapped under the new key.
+    pub wrapped_data_key: Vec<u8>,
+}
+
+/// The one-off key an operator read's entry was tagged with, sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedTagKey {
+    /// The read's entry in the transparency log.
+    pub log_index: u64,
+    /// The holder read.
+    pub holder: HolderId,
+    /// The key, sealed.
+    pub sealed: Vec<u8>,
+}
+
 /// A deferred notice (Measures Art. 11).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeDeferralRow {

@@ -15,6 +15,7 @@ mod ca;
 mod crash;
 mod doc;
 mod flows;
+mod rotate;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

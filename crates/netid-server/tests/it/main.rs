@@ -30,5 +30,6 @@ mod operating;
 mod operator_reads;
 mod privacy;
 mod restart;
+mod rotation;
 mod succession;
 mod transparency;

@@ -1,0 +1,238 @@
+//! Master-key rotation (`netid rotate-master-key`): everything sealed under the master key is
+//! sealed again under a new one. Once the old key is destroyed, copies of the data made before
+//! (PostgreSQL's old row versions, WAL archives, backups, a deleted holder's old rows) cannot
+//! be opened by anyone.
+//!
+//! The server must be stopped: the rotation takes the same claim on the data a server takes.
+//! It survives a crash at any point:
+//! 1. the new key is fixed first: written to `master.key.next` (key file), or given in
+//!    `NETID_NEW_MASTER_KEY` (when the key comes from `NETID_MASTER_KEY`);
+//! 2. a marker row is stored, sealed under the new key; while it is there no server starts;
+//! 3. holders are resealed in batches, one transaction each; a holder already under the new
+//!    key is skipped, so a rotation run again after a crash carries on where it stopped;
+//! 4. the service keys and deferred reads' tag keys are resealed and the marker deleted, in one
+//!    transaction;
+//! 5. `master.key.next` replaces `master.key`.
+
+use netid_store::{HolderId, Store};
+
+use crate::keys::{
+    self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE, ROTATION_MARKER, ROTATION_MARKER_AAD,
+};
+use crate::{Clock, Config, Error, ServerClaim, open_store, operator_read, personal};
+
+/// Holders resealed in one transaction.
+pub const ROTATION_BATCH: u32 = 1000;
+
+/// What a finished rotation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotated {
+    /// Holders resealed by this run (a run after an interruption counts only its own).
+    pub holders: u64,
+    /// Service keys resealed.
+    pub service_keys: usize,
+    /// Tag keys of deferred operator reads resealed.
+    pub tag_keys: usize,
+    /// Whether this run finished a rotation that an earlier run began.
+    pub resumed: bool,
+    /// Whether the new key is in the key file (else the operator must now set
+    /// `NETID_MASTER_KEY` to the new key).
+    pub key_file: bool,
+}
+
+/// Rotates the master key of `config`'s data, `batch` holders per transaction, calling
+/// `progress(done, total)` after each batch. See the module documentation.
+pub async fn rotate_master_key(
+    mut config: Config,
+    batch: u32,
+    mut progress: impl FnMut(u64, u64) + Send,
+) -> Result<Rotated, Error> {
+    if config.database_url.is_none() && !config.data_dir.join(keys::DATABASE_FILE).exists() {
+        return Err(Error::RotationRefused {
+            reason: "there is no database in the data directory",
+        });
+    }
+    let keys = Keys::of(&mut config)?;
+    let claim = ServerClaim::take(&config).await?;
+    let result = rotate_claimed(&config, keys, batch.max(1), &mut progress).await;
+    claim.release().await;
+    result
+}
+
+/// Where the new key comes from.
+enum NewKey {
+    /// `NETID_NEW_MASTER_KEY`; the operator sets `NETID_MASTER_KEY` to it afterwards.
+    Given,
+    /// `master.key.next`, from a rotation that was interrupted.
+    Next,
+    /// Generated now; written to `master.key.next` before anything is sealed under it.
+    Generated,
+}
+
+struct Keys {
+    old: MasterKey,
+    new: MasterKey,
+    source: NewKey,
+}
+
+impl Keys {
+    fn of(config: &mut Config) -> Result<Self, Error> {
+        let given = config.new_master_key.take();
+        if let Some(old) = config.master_key.take() {
+            let new = given.ok_or(Error::RotationRefused {
+                reason: "the master key comes from NETID_MASTER_KEY: give the new one in NETID_NEW_MASTER_KEY (32 hex digits)",
+            })?;
+            return Self::checked(old, new, NewKey::Given);
+        }
+        let path = config.data_dir.join(MASTER_KEY_FILE);
+        let old = keys::read_key_file(&path)?.ok_or(Error::MasterKeyMissing { path })?;
+        match keys::read_key_file(&config.data_dir.join(NEXT_MASTER_KEY_FILE))? {
+            Some(next) if given.as_ref().is_some_and(|given| !given.same_as(&next)) => {
+                Err(Error::WrongNewMasterKey)
+            }
+            Some(next) => Self::checked(old, next, NewKey::Next),
+            None => match given {
+                Some(given) => Self::checked(old, given, NewKey::Generated),
+                None => Self::checked(old, MasterKey::generate()?, NewKey::Generated),
+            },
+        }
+    }
+
+    fn checked(old: MasterKey, new: MasterKey, source: NewKey) -> Result<Self, Error> {
+        if old.same_as(&new) {
+            return Err(Error::RotationRefused {
+                reason: "the new master key is the old one",
+            });
+        }
+        Ok(Self { old, new, source })
+    }
+}
+
+async fn rotate_claimed(
+    config: &Config,
+    keys: Keys,
+    batch: u32,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Rotated, Error> {
+    let Keys { old, new, source } = keys;
+    let key_file = !matches!(source, NewKey::Given);
+    let (store, initialised) = open_store(config).await?;
+    let store = store.as_ref();
+    if !initialised {
+        return Err(Error::RotationRefused {
+            reason: "the database has not been set up; there is nothing to rotate",
+        });
+    }
+    if !store.legacy_net_ids().await?.is_empty() {
+        return Err(Error::RotationRefused {
+            reason: "some Net IDs are still in clear from an older version; start the server once to seal them first",
+        });
+    }
+    let resumed = match store.service_key(ROTATION_MARKER).await? {
+        Some(marker) => {
+            new.open(ROTATION_MARKER_AAD, &marker)
+                .map_err(|_| Error::WrongNewMasterKey)?;
+            true
+        }
+        None if opens_service_keys(store, &old).await? => {
+            if matches!(source, NewKey::Generated) {
+                keys::write_key_file(&config.data_dir.join(NEXT_MASTER_KEY_FILE), &new)?;
+            }
+            let marker = new.seal(ROTATION_MARKER_AAD, b"")?;
+            store
+                .insert_service_key(ROTATION_MARKER, marker, Clock::System.now())
+                .await?;
+            false
+        }
+        // Stopped after the last transaction, before the key file was replaced.
+        None if opens_service_keys(store, &new).await? => {
+            if key_file {
+                replace_key_file(config)?;
+            }
+            return Ok(Rotated {
+                holders: 0,
+                service_keys: 0,
+                tag_keys: 0,
+                resumed: true,
+                key_file,
+            });
+        }
+        None => return Err(Error::WrongMasterKey),
+    };
+
+    let total = store.holder_count().await?;
+    let (mut after, mut done, mut resealed) = (HolderId(0), 0, 0);
+    loop {
+        let holders = store.holders_after(after, batch).await?;
+        let Some(last) = holders.last() else { break };
+        after = last.id;
+        done += count(holders.len());
+        let mut page = Vec::with_capacity(holders.len());
+        for holder in &holders {
+            page.extend(personal::reseal(&old, &new, holder)?);
+        }
+        resealed += count(page.len());
+        store.reseal_holders(page).await?;
+        progress(done, total);
+    }
+
+    let service_keys = store
+        .service_keys()
+        .await?
+        .into_iter()
+        .filter(|(name, _)| name != ROTATION_MARKER)
+        .map(|(name, sealed)| {
+            let sealed = old.reseal(&new, &keys::service_key_aad(&name), &sealed)?;
+            Ok((name, sealed))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let tag_keys = store
+        .sealed_tag_keys()
+        .await?
+        .into_iter()
+        .map(|key| operator_read::reseal_tag_key(&old, &new, key))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let counts = (service_keys.len(), tag_keys.len());
+    store
+        .finish_master_key_rotation(service_keys, tag_keys, ROTATION_MARKER)
+        .await?;
+    if key_file {
+        replace_key_file(config)?;
+    }
+    Ok(Rotated {
+        holders: resealed,
+        service_keys: counts.0,
+        tag_keys: counts.1,
+        resumed,
+        key_file,
+    })
+}
+
+fn count(len: usize) -> u64 {
+    u64::try_from(len).unwrap_or(u64::MAX)
+}
+
+/// Whether `key` opens the service keys (the first one is enough: they move together).
+async fn opens_service_keys(store: &dyn Store, key: &MasterKey) -> Result<bool, Error> {
+    let service_keys = store.service_keys().await?;
+    let Some((name, sealed)) = service_keys
+        .iter()
+        .find(|(name, _)| name != ROTATION_MARKER)
+    else {
+        return Ok(false);
+    };
+    Ok(key.open(&keys::service_key_aad(name), sealed).is_ok())
+}
+
+/// Moves `master.key.next` over `master.key`, durably: the old key is gone from the file.
+fn replace_key_file(config: &Config) -> Result<(), Error> {
+    let next = config.data_dir.join(NEXT_MASTER_KEY_FILE);
+    let current = config.data_dir.join(MASTER_KEY_FILE);
+    let io = |source| Error::Io {
+        action: "replace the master key file with",
+        path: next.clone(),
+        source,
+    };
+    std::fs::rename(&next, &current).map_err(io)?;
+    keys::sync_parent(&current).map_err(io)
+}
