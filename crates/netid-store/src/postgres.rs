@@ -1684,21 +1684,24 @@ impl Store for PostgresStore {
     }
 
     async fn reseal_holders(&self, holders: Vec<ResealedHolder>) -> Result<(), Error> {
+        // One statement for the batch: a round trip per holder would take most of the time.
+        let ids: Vec<i64> = holders.iter().map(|holder| holder.id.0).collect();
+        let (net_ids, data_keys): (Vec<Vec<u8>>, Vec<Vec<u8>>) = holders
+            .into_iter()
+            .map(|holder| (holder.sealed_net_id, holder.wrapped_data_key))
+            .unzip();
         self.write("reseal holders", move |transaction| {
-            for holder in &holders {
-                execute(
-                    transaction,
-                    "UPDATE holders SET sealed_net_id = $2, wrapped_data_key = $3 \
-                     WHERE id = $1 AND deleted_at IS NULL",
-                    &[
-                        &holder.id.0,
-                        &holder.sealed_net_id,
-                        &holder.wrapped_data_key,
-                    ],
-                    "reseal holder",
-                )?;
-            }
-            Ok(())
+            execute(
+                transaction,
+                "UPDATE holders SET sealed_net_id = resealed.net_id, \
+                 wrapped_data_key = resealed.data_key \
+                 FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::BYTEA[]) \
+                 AS resealed(id, net_id, data_key) \
+                 WHERE holders.id = resealed.id AND holders.deleted_at IS NULL",
+                &[&ids, &net_ids, &data_keys],
+                "reseal holders",
+            )
+            .map(drop)
         })
         .await
     }
