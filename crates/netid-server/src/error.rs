@@ -87,9 +87,17 @@ pub enum Error {
     /// A rotation was asked to move to another key than the one the interrupted rotation was
     /// moving to.
     #[error(
-        "the interrupted master-key rotation was moving to another new key; give that key in NETID_NEW_MASTER_KEY"
+        "the interrupted master-key rotation was moving to another new key; give that key in NETID_NEW_MASTER_KEY, or leave NETID_NEW_MASTER_KEY unset when the key file is used (the key waits in master.key.next)"
     )]
     WrongNewMasterKey,
+    /// A holder row opens under neither the old nor the new master key during a rotation.
+    #[error(
+        "holder row {holder} opens under neither the old nor the new master key: the row is damaged; restore it from a backup, then run `netid rotate-master-key` again"
+    )]
+    SealedUnderNeitherKey {
+        /// The row key (an internal number, not a Net ID).
+        holder: i64,
+    },
     /// A master-key rotation cannot start as asked.
     #[error("cannot rotate the master key: {reason}")]
     RotationRefused {

@@ -124,26 +124,38 @@ pub(crate) fn read_key_file(path: &Path) -> Result<Option<MasterKey>, Error> {
     }
 }
 
-/// Writes `key` to a new key file at `path` (mode 0600), durably.
-pub(crate) fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<(), Error> {
+/// Writes `key` to a new key file at `path` (mode 0600), durably, never over an existing one.
+/// The key is written whole to `PATH.partial` first and then linked into place, so a crash
+/// leaves either no key file or a complete one.
+pub(crate) fn write_key_file(path: &Path, key: &MasterKey) -> Result<(), Error> {
     let io = |source| Error::Io {
         action: "write the master key file",
-        path: path.clone(),
+        path: path.to_owned(),
         source,
     };
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    // What a crash left half-written: no key was ever used from it.
+    match std::fs::remove_file(&partial) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(io(error)),
+        _ => {}
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
+        .open(&partial)
         .map_err(io)?;
     // Two writes rather than pushing '\n' onto the key's string, which could reallocate and
     // leave an unwiped copy of the key behind.
     file.write_all(key.expose_hex().as_bytes()).map_err(io)?;
     file.write_all(b"\n").map_err(io)?;
     file.sync_all().map_err(io)?;
-    // The file's directory entry must be durable too, or a crash could keep the database and
-    // lose the key that opens it.
+    std::fs::hard_link(&partial, path).map_err(io)?;
+    std::fs::remove_file(&partial).map_err(io)?;
+    // The directory entry must be durable too, or a crash could keep the database and lose
+    // the key that opens it.
     sync_parent(path).map_err(io)
 }
 
@@ -359,6 +371,21 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let again = load_or_create_master_key(dir.path(), true).unwrap();
         assert_eq!(first.0.expose_secret(), again.0.expose_secret());
+    }
+
+    #[test]
+    fn a_key_file_half_written_before_a_crash_is_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("master.key.partial");
+        std::fs::write(&partial, "0123").unwrap();
+        let key = load_or_create_master_key(dir.path(), false).unwrap();
+        assert!(!partial.exists(), "the partial file is cleared");
+        let again = load_or_create_master_key(dir.path(), true).unwrap();
+        assert!(key.same_as(&again));
+        let next = dir.path().join(NEXT_MASTER_KEY_FILE);
+        write_key_file(&next, &MasterKey::generate().unwrap()).unwrap();
+        let error = write_key_file(&next, &key).unwrap_err();
+        assert!(matches!(error, Error::Io { .. }), "never over a key file");
     }
 
     #[test]

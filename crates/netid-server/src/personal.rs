@@ -125,17 +125,29 @@ pub(crate) fn reseal(
     let net_id = match net_id(old, holder) {
         Ok(net_id) => net_id,
         Err(_) if net_id(new, holder).is_ok() => return Ok(None),
-        Err(_) => return Err(Error::WrongMasterKey),
+        Err(_) => {
+            return Err(Error::SealedUnderNeitherKey {
+                holder: holder.id.0,
+            });
+        }
     };
-    let index_aad = net_id_aad(&holder.net_id.index);
-    Ok(Some(ResealedHolder {
-        id: holder.id,
-        sealed_net_id: old.reseal(new, &index_aad, &holder.net_id.sealed)?,
-        wrapped_data_key: old.reseal(
+    let sealed_net_id = new.seal(
+        &net_id_aad(&holder.net_id.index),
+        net_id.expose().as_bytes(),
+    )?;
+    let wrapped_data_key = old
+        .reseal(
             new,
             &data_key_aad(net_id.expose()),
             &holder.wrapped_data_key,
-        )?,
+        )
+        .map_err(|_| Error::SealedUnderNeitherKey {
+            holder: holder.id.0,
+        })?;
+    Ok(Some(ResealedHolder {
+        id: holder.id,
+        sealed_net_id,
+        wrapped_data_key,
     }))
 }
 

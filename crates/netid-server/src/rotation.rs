@@ -65,8 +65,9 @@ enum NewKey {
     Given,
     /// `master.key.next`, from a rotation that was interrupted.
     Next,
-    /// Generated now; written to `master.key.next` before anything is sealed under it.
-    Generated,
+    /// Generated now, or given in `NETID_NEW_MASTER_KEY` beside the key file; written to
+    /// `master.key.next` before anything is sealed under it.
+    ToWrite,
 }
 
 struct Keys {
@@ -92,8 +93,8 @@ impl Keys {
             }
             Some(next) => Self::checked(old, next, NewKey::Next),
             None => match given {
-                Some(given) => Self::checked(old, given, NewKey::Generated),
-                None => Self::checked(old, MasterKey::generate()?, NewKey::Generated),
+                Some(given) => Self::checked(old, given, NewKey::ToWrite),
+                None => Self::checked(old, MasterKey::generate()?, NewKey::ToWrite),
             },
         }
     }
@@ -135,7 +136,7 @@ async fn rotate_claimed(
             true
         }
         None if opens_service_keys(store, &old).await? => {
-            if matches!(source, NewKey::Generated) {
+            if matches!(source, NewKey::ToWrite) {
                 keys::write_key_file(&config.data_dir.join(NEXT_MASTER_KEY_FILE), &new)?;
             }
             let marker = new.seal(ROTATION_MARKER_AAD, b"")?;
@@ -182,7 +183,9 @@ async fn rotate_claimed(
         .into_iter()
         .filter(|(name, _)| name != ROTATION_MARKER)
         .map(|(name, sealed)| {
-            let sealed = old.reseal(&new, &keys::service_key_aad(&name), &sealed)?;
+            let sealed = old
+                .reseal(&new, &keys::service_key_aad(&name), &sealed)
+                .map_err(|_| Error::WrongMasterKey)?;
             Ok((name, sealed))
         })
         .collect::<Result<Vec<_>, Error>>()?;

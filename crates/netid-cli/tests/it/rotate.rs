@@ -59,7 +59,7 @@ fn a_stopped_servers_master_key_rotates_and_the_service_goes_on() {
     assert!(said.contains("the old key is gone from it"), "{said}");
     assert_ne!(std::fs::read_to_string(&key_file).unwrap(), old_key);
 
-    // The service opens with the new key: the stored operator credential still works.
+    // The service opens on the new key and serves as before.
     let served = Served::start(&data);
     let answer = register_platform(&served, &credential, "after");
     assert!(answer.contains("client_id"), "{answer}");

@@ -211,6 +211,11 @@ async fn an_interrupted_rotation_blocks_the_server_until_it_is_run_again() {
     );
     assert!(error.to_string().contains("netid rotate-master-key"));
 
+    // The rotation under way is pinned to the key waiting in master.key.next.
+    let another = test_config(&dir, env(&[("NETID_NEW_MASTER_KEY", NEW_KEY)]));
+    let error = rotate_master_key(another, 1, |_, _| {}).await.unwrap_err();
+    assert!(matches!(error, Error::WrongNewMasterKey), "{error}");
+
     let rotated = rotate_master_key(test_config(&dir, Vec::new()), 1, |_, _| {})
         .await
         .unwrap();
@@ -284,6 +289,91 @@ async fn a_rotation_is_refused_while_a_server_runs_and_changes_nothing() {
     assert_eq!(key_file(dir), old_key);
     assert!(!dir.join(NEXT_MASTER_KEY_FILE).exists());
     server.stop().await;
+    let server = TestServer::start_in(dir).await.unwrap();
+    population.check(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_interrupted_rotation_from_the_environment_blocks_both_keys_until_it_finishes() {
+    let (population, server) = population(&[("NETID_MASTER_KEY", OLD_KEY)]).await;
+    let dir = population.dir.path();
+    server.stop().await;
+    let keys = env(&[
+        ("NETID_MASTER_KEY", OLD_KEY),
+        ("NETID_NEW_MASTER_KEY", NEW_KEY),
+    ]);
+    let interrupted = tokio::spawn(rotate_master_key(
+        test_config(dir, keys.clone()),
+        1,
+        |_, _| panic!("interrupted after the first batch"),
+    ))
+    .await;
+    assert!(interrupted.unwrap_err().is_panic());
+
+    // Half the holders are under each key: no server starts on either.
+    for key in [OLD_KEY, NEW_KEY] {
+        let error = TestServer::start_with_env(dir, env(&[("NETID_MASTER_KEY", key)]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::MasterKeyRotationUnfinished),
+            "{error}"
+        );
+    }
+    let third = "00112233445566778899aabbccddeeff";
+    let elsewhere = env(&[
+        ("NETID_MASTER_KEY", OLD_KEY),
+        ("NETID_NEW_MASTER_KEY", third),
+    ]);
+    let error = rotate_master_key(test_config(dir, elsewhere), 1, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::WrongNewMasterKey), "{error}");
+
+    let rotated = rotate_master_key(test_config(dir, keys), 1, |_, _| {})
+        .await
+        .unwrap();
+    assert!(rotated.resumed);
+    assert_eq!(rotated.holders, 1);
+    let server = TestServer::start_with_env(dir, env(&[("NETID_MASTER_KEY", NEW_KEY)]))
+        .await
+        .unwrap();
+    population.check(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_rotation_stopped_before_the_key_file_moved_finishes_when_run_again() {
+    let (population, server) = population(&[]).await;
+    let dir = population.dir.path();
+    server.stop().await;
+    let old_key = key_file(dir);
+    rotate_master_key(test_config(dir, Vec::new()), 1000, |_, _| {})
+        .await
+        .unwrap();
+    // Back to the moment after the last transaction: the data under the new key, which
+    // still waits in master.key.next, and the old key in master.key.
+    std::fs::rename(dir.join(MASTER_KEY_FILE), dir.join(NEXT_MASTER_KEY_FILE)).unwrap();
+    std::fs::write(dir.join(MASTER_KEY_FILE), &old_key).unwrap();
+    std::fs::set_permissions(
+        dir.join(MASTER_KEY_FILE),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let error = TestServer::start_in(dir).await.unwrap_err();
+    assert!(
+        matches!(error, Error::MasterKeyRotationUnfinished),
+        "{error}"
+    );
+
+    let rotated = rotate_master_key(test_config(dir, Vec::new()), 1000, |_, _| {})
+        .await
+        .unwrap();
+    assert!(rotated.resumed);
+    assert_eq!(rotated.holders, 0, "nothing left to reseal");
+    assert!(!dir.join(NEXT_MASTER_KEY_FILE).exists());
+    assert_ne!(key_file(dir), old_key);
     let server = TestServer::start_in(dir).await.unwrap();
     population.check(&server).await;
     server.stop().await;
