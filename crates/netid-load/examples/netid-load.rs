@@ -7,8 +7,11 @@
 //! client's own signing does not eat the server's CPU during the timed run; then, with
 //! `--oidc-sign-ins`, OpenID Connect sign-ins, each a pushed request, the holder's answer with
 //! their wallet and the token request (client assertions and DPoP proofs made in advance; the
-//! wallet signs its answer during the run, since it names the `request_uri`). Prints one JSON
-//! object per phase. `scripts/load` starts a release server and runs this against it.
+//! wallet signs its answer during the run, since it names the `request_uri`); then, with
+//! `--presentations`, Net Certificates issued to up to 1,000 holders (`POST
+//! /v1/holders/net-certificates`, timed) and their presentations verified offline by the SDK
+//! (`netid-verify`, one verifier per core, the issuer's keys and status list fetched from the
+//! server first; presentations made in advance). Prints one JSON object per phase. `scripts/load` starts a release server and runs this against it.
 
 use std::time::{Duration, Instant};
 
@@ -18,11 +21,13 @@ use clap::Parser;
 use netid_core::Date;
 use netid_crypto::Suite;
 use netid_proto::{
-    OidcDecisionResponse, Predicate, RegisterAuthorityRequest, RegisterPlatformRequest,
-    RegisterPlatformResponse, RosterEntry, VerifyRequest,
+    NetCertificateResponse, OidcDecisionResponse, Predicate, RegisterAuthorityRequest,
+    RegisterPlatformRequest, RegisterPlatformResponse, RosterEntry, VerifyRequest,
 };
+use netid_sdjwt::Binding;
 use netid_testkit::oidc::{RelyingParty, query, random};
 use netid_testkit::{Authority, Wallet};
+use netid_verify::{Policy, Request, Verifier};
 
 /// Load generator for a running netid server.
 #[derive(Debug, Parser)]
@@ -49,7 +54,14 @@ struct Args {
     /// DPoP proofs are made first and live a minute: keep the phase shorter.
     #[arg(long, default_value_t = 0)]
     oidc_sign_ins: usize,
+    /// How many Net Certificate presentations the SDK verifies (after the other phases; 0
+    /// skips the phase).
+    #[arg(long, default_value_t = 0)]
+    presentations: usize,
 }
+
+/// The most holders given a Net Certificate for the SDK phase.
+const CERTIFIED_HOLDERS: usize = 1000;
 
 /// The most records in one roster (the body limit is 1 MiB).
 const ROSTER_BATCH: usize = 1000;
@@ -150,6 +162,7 @@ async fn main() -> anyhow::Result<()> {
         })
     );
 
+    let wallets = std::sync::Arc::new(wallets);
     if args.oidc_sign_ins > 0 {
         let rp = RelyingParty::register_with(
             http.clone(),
@@ -162,7 +175,6 @@ async fn main() -> anyhow::Result<()> {
         if wallets.is_empty() {
             bail!("at least one enrollment is needed");
         }
-        let wallets = std::sync::Arc::new(wallets);
         let sign_ins: Vec<SignIn> = (0..args.oidc_sign_ins)
             .map(|n| SignIn::prepare(&rp, std::sync::Arc::clone(&wallets), n % wallets.len()))
             .collect();
@@ -174,6 +186,176 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         println!("{}", report.json("oidc_sign_ins"));
     }
+    if args.presentations > 0 {
+        sdk_presentations(&http, &args, &suite, &wallets, &platform.client_id).await?;
+    }
+    Ok(())
+}
+
+/// The SDK phase: Net Certificates issued to the first holders over HTTP (timed), then
+/// `args.presentations` presentations of them verified offline with `netid-verify`.
+async fn sdk_presentations(
+    http: &reqwest::Client,
+    args: &Args,
+    suite: &Suite,
+    wallets: &[Wallet],
+    audience: &str,
+) -> anyhow::Result<()> {
+    let certified = wallets.get(..CERTIFIED_HOLDERS).unwrap_or(wallets);
+    if certified.is_empty() {
+        bail!("at least one enrollment is needed");
+    }
+    let holder_keys = certified
+        .iter()
+        .map(|_| suite.generate_signing_key())
+        .collect::<Result<Vec<_>, _>>()?;
+    // Issuance, timed; each answer kept for the SDK's presentations.
+    let issued = std::sync::Arc::new(std::sync::Mutex::new(vec![None; certified.len()]));
+    let requests: Vec<(usize, serde_json::Value)> = certified
+        .iter()
+        .zip(&holder_keys)
+        .enumerate()
+        .map(|(at, (wallet, key))| {
+            let request = wallet.net_certificate_request(std::slice::from_ref(key));
+            Ok((at, serde_json::to_value(request)?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let url = format!("{}/v1/holders/net-certificates", args.server);
+    let (client, keep) = (http.clone(), std::sync::Arc::clone(&issued));
+    let report = drive(requests, args.concurrency, move |(at, body)| {
+        let (request, keep) = (client.post(&url).json(&body), std::sync::Arc::clone(&keep));
+        async move {
+            let Ok(response) = request.send().await else {
+                return false;
+            };
+            if !response.status().is_success() {
+                return false;
+            }
+            let Ok(answer) = response.json::<NetCertificateResponse>().await else {
+                return false;
+            };
+            let mut kept = keep
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match (kept.get_mut(at), answer.credentials.into_iter().next()) {
+                (Some(slot), Some(credential)) => {
+                    *slot = Some(credential);
+                    true
+                }
+                _ => false,
+            }
+        }
+    })
+    .await?;
+    println!("{}", report.json("net_certificate_issuance"));
+    let credentials: Vec<String> = std::mem::take(
+        &mut *issued
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+    .into_iter()
+    .collect::<Option<_>>()
+    .context("a Net Certificate was not issued")?;
+
+    // Presentations made in advance, each with a nonce of its own, disclosing one predicate.
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs(),
+    )?;
+    let shown: Vec<(Request, String)> = (0..args.presentations)
+        .map(|n| {
+            let at = n % credentials.len();
+            let nonce = format!("load-sdk-nonce-{n:012}");
+            let presentation = netid_sdjwt::present(
+                credentials.get(at).context("a credential")?,
+                &["age_over_18"],
+                holder_keys.get(at).context("a holder key")?,
+                Binding {
+                    audience,
+                    nonce: &nonce,
+                    issued_at: now,
+                },
+            )?;
+            Ok((
+                Request::new(audience, &nonce, &["age_over_18"]),
+                presentation,
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+
+    // What a platform's SDK loads before it verifies: the issuer's keys, then each status list
+    // a presentation names, fetched from the server.
+    let fetch = |url: String| async move {
+        let response = http.get(&url).send().await?;
+        if !response.status().is_success() {
+            bail!("{url} answered {}", response.status());
+        }
+        Ok::<_, anyhow::Error>(response.text().await?)
+    };
+    let new_verifier = |metadata: &str, lists: &[(String, String)]| -> anyhow::Result<Verifier> {
+        let mut verifier = Verifier::new(&args.server, Policy::default());
+        verifier.load_issuer_metadata(metadata)?;
+        for (uri, token) in lists {
+            verifier.load_status_list(uri, token, now)?;
+        }
+        Ok(verifier)
+    };
+    let metadata = fetch(Verifier::new(&args.server, Policy::default()).metadata_url()).await?;
+    let mut lists = Vec::new();
+    for (request, presentation) in shown.iter().take(credentials.len()) {
+        // A verifier of its own, so that the timed run sees every nonce for the first time.
+        let mut probe = new_verifier(&metadata, &lists)?;
+        if let Err(netid_verify::Error::StatusUnavailable { uri }) =
+            probe.verify(presentation, request, now)
+        {
+            let token = fetch(uri.clone()).await?;
+            lists.push((uri, token));
+        }
+    }
+
+    // One verifier a core, each verifying its share; each presentation timed.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let share = shown.len().div_ceil(cores);
+    let started = Instant::now();
+    let results = std::thread::scope(|scope| {
+        let workers: Vec<_> = shown
+            .chunks(share.max(1))
+            .map(|chunk| {
+                let verifier = new_verifier(&metadata, &lists);
+                scope.spawn(move || -> anyhow::Result<(Vec<Duration>, usize)> {
+                    let mut verifier = verifier?;
+                    let (mut latencies, mut failures) = (Vec::with_capacity(chunk.len()), 0);
+                    for (request, presentation) in chunk {
+                        let began = Instant::now();
+                        match verifier.verify(presentation, request, now) {
+                            Ok(_) => latencies.push(began.elapsed()),
+                            Err(_) => failures += 1,
+                        }
+                    }
+                    Ok((latencies, failures))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a verifying thread panicked"))?
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    let mut report = Report {
+        latencies: Vec::new(),
+        failures: 0,
+        elapsed: started.elapsed(),
+    };
+    for (latencies, failures) in results {
+        report.latencies.extend(latencies);
+        report.failures += failures;
+    }
+    println!("{}", report.json("sdk_presentations"));
     Ok(())
 }
 
