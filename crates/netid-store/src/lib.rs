@@ -418,7 +418,7 @@ pub trait Store: Send + Sync + 'static {
     /// The foreign CAs recognised now (not withdrawn), by name.
     async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error>;
 
-    /// How many holders are enrolled (for health and tests).
+    /// How many holders are enrolled (deleted holders are not).
     async fn holder_count(&self) -> Result<u64, Error>;
 
     /// The holder (not deleted) whose Net ID has the blind index `net_id_index`.

@@ -2532,7 +2532,7 @@ impl Store for PostgresStore {
     async fn holder_count(&self) -> Result<u64, Error> {
         self.run(|client| {
             let row = client
-                .query_one("SELECT COUNT(*) FROM holders", &[])
+                .query_one("SELECT COUNT(*) FROM holders WHERE deleted_at IS NULL", &[])
                 .map_err(database("count holders"))?;
             to_u64(get(&row, 0, "count holders")?, "COUNT(holders)")
         })

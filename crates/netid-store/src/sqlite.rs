@@ -2441,7 +2441,11 @@ impl Store for SqliteStore {
     async fn holder_count(&self) -> Result<u64, Error> {
         self.run(|connection| {
             let count: i64 = connection
-                .query_row("SELECT COUNT(*) FROM holders", [], |row| row.get(0))
+                .query_row(
+                    "SELECT COUNT(*) FROM holders WHERE deleted_at IS NULL",
+                    [],
+                    |row| row.get(0),
+                )
                 .map_err(database("count holders"))?;
             u64::try_from(count).map_err(|_| Error::Corrupt {
                 column: "COUNT(holders)",

@@ -1373,6 +1373,7 @@ async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
             .collect::<Vec<_>>(),
         vec![("p-1", "name")]
     );
+    let enrolled = store.holder_count().await.unwrap();
     store
         .delete_holder(
             holder,
@@ -1383,6 +1384,11 @@ async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
         )
         .await
         .unwrap();
+    assert_eq!(
+        store.holder_count().await.unwrap(),
+        enrolled - 1,
+        "a deleted holder is no longer counted"
+    );
     assert!(disclosable().await.is_empty());
     assert!(store.live_consents(holder).await.unwrap().is_empty());
 }
