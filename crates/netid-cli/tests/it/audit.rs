@@ -2,20 +2,7 @@
 //! split view): the auditor's saved checkpoints expose it.
 
 use crate::flows::reqwest_text;
-use crate::{Served, netid, netid_ok};
-
-fn register_platform(served: &Served, name: &str) {
-    netid_ok(&[
-        "operator",
-        "register-platform",
-        "--server",
-        &served.base_url,
-        "--credential",
-        &served.operator_credential,
-        "--name",
-        name,
-    ]);
-}
+use crate::{Served, netid, register_platform};
 
 #[test]
 fn the_auditor_detects_a_log_that_shows_two_histories() {
@@ -27,7 +14,7 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
 
     let served = Served::start(&data);
     let credential = served.operator_credential.clone();
-    register_platform(&served, "first");
+    register_platform(&served, &served.operator_credential, "first");
     let log_key = reqwest_text(&format!("{}/v1/log/key", served.base_url));
     served.stop();
     // The same log, copied: from here on the two copies may diverge.
@@ -35,7 +22,7 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
 
     let mut served = Served::start(&data);
     served.operator_credential = credential.clone();
-    register_platform(&served, "second");
+    register_platform(&served, &served.operator_credential, "second");
     let audit = |served: &Served| {
         netid(
             &[
@@ -62,7 +49,7 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
     // The other copy serves a different second entry at the same size: a fork.
     let mut forked = Served::start(&fork);
     forked.operator_credential = credential;
-    register_platform(&forked, "other second");
+    register_platform(&forked, &forked.operator_credential, "other second");
     let output = audit(&forked);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -70,7 +57,7 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
     assert!(stderr.contains("forked"), "{stderr}");
 
     // Growing past the saved size does not hide it: the old checkpoint is not a prefix.
-    register_platform(&forked, "third");
+    register_platform(&forked, &forked.operator_credential, "third");
     let output = audit(&forked);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();

@@ -55,6 +55,20 @@ pub(crate) fn netid_ok(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Registers a platform `name` with `netid operator register-platform`; returns its answer.
+pub(crate) fn register_platform(served: &Served, credential: &str, name: &str) -> String {
+    netid_ok(&[
+        "operator",
+        "register-platform",
+        "--server",
+        &served.base_url,
+        "--credential",
+        credential,
+        "--name",
+        name,
+    ])
+}
+
 /// `netid serve` running as a child process.
 pub(crate) struct Served {
     child: Child,

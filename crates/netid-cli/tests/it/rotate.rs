@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use crate::{Served, netid_ok};
+use crate::{Served, register_platform};
 
 /// Runs `netid rotate-master-key` on `data_dir` (and its database, on PostgreSQL).
 fn rotate(data_dir: &std::path::Path) -> Output {
@@ -18,19 +18,6 @@ fn rotate(data_dir: &std::path::Path) -> Output {
         .env_remove("NETID_NEW_MASTER_KEY")
         .output()
         .unwrap()
-}
-
-fn register_platform(served: &Served, credential: &str, name: &str) -> String {
-    netid_ok(&[
-        "operator",
-        "register-platform",
-        "--server",
-        &served.base_url,
-        "--credential",
-        credential,
-        "--name",
-        name,
-    ])
 }
 
 #[test]
