@@ -53,7 +53,14 @@ pub async fn rotate_master_key(
         });
     }
     let keys = Keys::of(&mut config)?;
-    let claim = ServerClaim::take(&config).await?;
+    let claim = ServerClaim::take(&config)
+        .await
+        .map_err(|error| match error {
+            Error::Store(netid_store::Error::InUse) => Error::RotationRefused {
+                reason: "a netid server is running on this data; stop it first",
+            },
+            other => other,
+        })?;
     let result = rotate_claimed(&config, keys, batch.max(1), &mut progress).await;
     claim.release().await;
     result

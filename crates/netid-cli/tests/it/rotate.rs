@@ -33,7 +33,7 @@ fn a_stopped_servers_master_key_rotates_and_the_service_goes_on() {
     assert_eq!(refused.status.code(), Some(1));
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        said.contains("in use by another running netid server"),
+        said.contains("a netid server is running on this data"),
         "{said}"
     );
     served.stop();
