@@ -376,3 +376,47 @@ async fn a_rotation_stopped_before_the_key_file_moved_finishes_when_run_again() 
     population.check(&server).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_deleted_holder_is_left_alone_and_the_others_rotate() {
+    let (population, server) = population(&[]).await;
+    let dir = population.dir.path();
+    let client = Client::new(&server);
+    let answer = client
+        .post(
+            "/v1/holders/delete",
+            None,
+            &population.wallets[1].deletion_request(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    server.stop().await;
+
+    let rotated = rotate_master_key(test_config(dir, Vec::new()), 1000, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated.holders, 1,
+        "the deleted holder has nothing to reseal"
+    );
+    let server = TestServer::start_in(dir).await.unwrap();
+    let client = Client::new(&server);
+    let verified = client
+        .verify_ok(
+            &population.platform,
+            &population.wallets[0],
+            "nonce-rotation-kept",
+            &[],
+        )
+        .await;
+    assert_eq!(verified.subject, population.subjects[0]);
+    let answer = client
+        .post(
+            "/v1/holders/delete",
+            None,
+            &population.wallets[1].deletion_request(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "still deleted");
+    server.stop().await;
+}
