@@ -743,8 +743,7 @@ fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> 
 
 fn serve(listen: Option<std::net::SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     init_logging();
-    let env = netid_server::Config::process_env()?;
-    let config = netid_server::Config::load(env, netid_server::Overrides { listen, data_dir })?;
+    let config = server_config(listen, data_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -753,23 +752,26 @@ fn serve(listen: Option<std::net::SocketAddr>, data_dir: Option<PathBuf>) -> any
     Ok(())
 }
 
-fn rotate_master_key(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+/// The service's configuration from the environment, with the command line's overrides.
+fn server_config(
+    listen: Option<std::net::SocketAddr>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<netid_server::Config> {
     let env = netid_server::Config::process_env()?;
-    let overrides = netid_server::Overrides {
-        listen: None,
-        data_dir,
-    };
-    let config = netid_server::Config::load(env, overrides)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    Ok(netid_server::Config::load(
+        env,
+        netid_server::Overrides { listen, data_dir },
+    )?)
+}
+
+fn rotate_master_key(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = server_config(None, data_dir)?;
     let progress = |done, total| eprintln!("netid: resealed {done} of {total} holders");
-    let rotated = runtime.block_on(netid_server::rotate_master_key(
-        config,
-        netid_server::ROTATION_BATCH,
-        progress,
-    ))?;
+    let rotated = block_on(async {
+        let rotation =
+            netid_server::rotate_master_key(config, netid_server::ROTATION_BATCH, progress);
+        Ok(rotation.await?)
+    })?;
     if rotated.resumed {
         eprintln!("netid: finished the rotation an earlier run began");
     }

@@ -14,7 +14,7 @@
 //!    transaction;
 //! 5. `master.key.next` replaces `master.key`.
 
-use netid_store::{HolderId, Store};
+use netid_store::HolderId;
 
 use crate::keys::{
     self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE, ROTATION_MARKER, ROTATION_MARKER_AAD,
@@ -136,13 +136,21 @@ async fn rotate_claimed(
             reason: "some Net IDs are still in clear from an older version; start the server once to seal them first",
         });
     }
+    // Read once: while the claim is held nothing else writes them, and the marker is no
+    // service key.
+    let service_keys: Vec<(String, Vec<u8>)> = store
+        .service_keys()
+        .await?
+        .into_iter()
+        .filter(|(name, _)| name != ROTATION_MARKER)
+        .collect();
     let resumed = match store.service_key(ROTATION_MARKER).await? {
         Some(marker) => {
             new.open(ROTATION_MARKER_AAD, &marker)
                 .map_err(|_| Error::WrongNewMasterKey)?;
             true
         }
-        None if opens_service_keys(store, &old).await? => {
+        None if opens_service_keys(&service_keys, &old) => {
             if matches!(source, NewKey::ToWrite) {
                 keys::write_key_file(&config.data_dir.join(NEXT_MASTER_KEY_FILE), &new)?;
             }
@@ -153,7 +161,7 @@ async fn rotate_claimed(
             false
         }
         // Stopped after the last transaction, before the key file was replaced.
-        None if opens_service_keys(store, &new).await? => {
+        None if opens_service_keys(&service_keys, &new) => {
             if key_file {
                 replace_key_file(config)?;
             }
@@ -184,11 +192,8 @@ async fn rotate_claimed(
         progress(done, total);
     }
 
-    let service_keys = store
-        .service_keys()
-        .await?
+    let service_keys = service_keys
         .into_iter()
-        .filter(|(name, _)| name != ROTATION_MARKER)
         .map(|(name, sealed)| {
             let sealed = old
                 .reseal(&new, &keys::service_key_aad(&name), &sealed)
@@ -223,15 +228,10 @@ fn count(len: usize) -> u64 {
 }
 
 /// Whether `key` opens the service keys (the first one is enough: they move together).
-async fn opens_service_keys(store: &dyn Store, key: &MasterKey) -> Result<bool, Error> {
-    let service_keys = store.service_keys().await?;
-    let Some((name, sealed)) = service_keys
-        .iter()
-        .find(|(name, _)| name != ROTATION_MARKER)
-    else {
-        return Ok(false);
-    };
-    Ok(key.open(&keys::service_key_aad(name), sealed).is_ok())
+fn opens_service_keys(service_keys: &[(String, Vec<u8>)], key: &MasterKey) -> bool {
+    service_keys
+        .first()
+        .is_some_and(|(name, sealed)| key.open(&keys::service_key_aad(name), sealed).is_ok())
 }
 
 /// Moves `master.key.next` over `master.key`, durably: the old key is gone from the file.

@@ -1494,14 +1494,22 @@ impl Store for SqliteStore {
             let transaction = connection
                 .transaction()
                 .map_err(database("begin resealing holders"))?;
-            for holder in &holders {
-                transaction
-                    .execute(
+            {
+                let mut update = transaction
+                    .prepare(
                         "UPDATE holders SET sealed_net_id = ?2, wrapped_data_key = ?3 \
                          WHERE id = ?1 AND deleted_at IS NULL",
-                        params![holder.id.0, holder.sealed_net_id, holder.wrapped_data_key],
                     )
                     .map_err(database("reseal holder"))?;
+                for holder in &holders {
+                    update
+                        .execute(params![
+                            holder.id.0,
+                            holder.sealed_net_id,
+                            holder.wrapped_data_key
+                        ])
+                        .map_err(database("reseal holder"))?;
+                }
             }
             transaction
                 .commit()

@@ -77,16 +77,22 @@ impl Population {
     /// pseudonym and applies again to the same Net ID.
     async fn check(&self, server: &TestServer) {
         let client = Client::new(server);
-        let platform = &self.platform;
         let people = [&self.people.adult, &self.people.guardian];
         for (at, wallet) in self.wallets.iter().enumerate() {
-            let nonce = format!("nonce-rotation-after-{at:03}");
-            let verified = client.verify_ok(platform, wallet, &nonce, &[]).await;
-            assert_eq!(verified.subject, self.subjects[at], "the same pseudonym");
+            self.verifies(&client, at, &format!("nonce-rotation-after-{at:03}"))
+                .await;
             let again = client.enroll_ok(&wallet.enroll_request(people[at])).await;
             assert_eq!(again.outcome, EnrollOutcome::Enrolled);
             assert_eq!(again.net_id, self.net_ids[at], "the same Net ID");
         }
+    }
+
+    /// Checks that holder `at` verifies under the pseudonym it had before.
+    async fn verifies(&self, client: &Client, at: usize, nonce: &str) {
+        let verified = client
+            .verify_ok(&self.platform, &self.wallets[at], nonce, &[])
+            .await;
+        assert_eq!(verified.subject, self.subjects[at], "the same pseudonym");
     }
 
     fn wrapped_data_keys(&self) -> Vec<Vec<u8>> {
@@ -261,16 +267,9 @@ async fn a_key_from_the_environment_moves_to_the_one_given_for_it() {
     let server = TestServer::start_with_env(dir, env(&[("NETID_MASTER_KEY", NEW_KEY)]))
         .await
         .unwrap();
-    let client = Client::new(&server);
-    let verified = client
-        .verify_ok(
-            &population.platform,
-            &population.wallets[1],
-            "nonce-rotation-env",
-            &[],
-        )
+    population
+        .verifies(&Client::new(&server), 1, "nonce-rotation-env")
         .await;
-    assert_eq!(verified.subject, population.subjects[1]);
     server.stop().await;
 }
 
@@ -401,15 +400,7 @@ async fn a_deleted_holder_is_left_alone_and_the_others_rotate() {
     );
     let server = TestServer::start_in(dir).await.unwrap();
     let client = Client::new(&server);
-    let verified = client
-        .verify_ok(
-            &population.platform,
-            &population.wallets[0],
-            "nonce-rotation-kept",
-            &[],
-        )
-        .await;
-    assert_eq!(verified.subject, population.subjects[0]);
+    population.verifies(&client, 0, "nonce-rotation-kept").await;
     let answer = client
         .post(
             "/v1/holders/delete",
