@@ -901,11 +901,13 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         } => {
             let key = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let message = signing::enrollment_message(
                 &document_type,
                 &number,
                 &name,
                 code.as_deref(),
+                &request_id,
                 timestamp,
             );
             let signature = sign(&key, &message)?;
@@ -925,6 +927,7 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 name,
                 enrollment_code: code,
                 wallet_key: public_key(&key)?,
+                request_id: request_id.clone(),
                 timestamp,
                 signature,
                 guardian,
@@ -948,13 +951,15 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             let csr = netid_ca::build_request("CN=netid holder request", &certificate_key)?;
             let csr = Base64UrlUnpadded::encode_string(&csr);
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let request = netid_proto::HolderCertificateRequest {
                 signature: sign(
                     &wallet,
-                    &signing::certificate_request_message(&csr, timestamp),
+                    &signing::certificate_request_message(&csr, &request_id, timestamp),
                 )?,
                 csr,
                 wallet_key: public_key(&wallet)?,
+                request_id: request_id.clone(),
                 timestamp,
             };
             let answer = post(&server.server, "/v1/holders/certificates", None, &request)?;
@@ -969,13 +974,15 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         } => {
             let wallet = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let request = netid_proto::RenewCertificateRequest {
                 signature: sign(
                     &wallet,
-                    &signing::certificate_renewal_message(&serial, timestamp),
+                    &signing::certificate_renewal_message(&serial, &request_id, timestamp),
                 )?,
                 serial,
                 wallet_key: public_key(&wallet)?,
+                request_id: request_id.clone(),
                 timestamp,
             };
             let answer = post(
@@ -994,14 +1001,21 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         } => {
             let wallet = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let request = netid_proto::RevokeCertificateRequest {
                 signature: sign(
                     &wallet,
-                    &signing::certificate_revocation_message(&serial, reason.as_deref(), timestamp),
+                    &signing::certificate_revocation_message(
+                        &serial,
+                        reason.as_deref(),
+                        &request_id,
+                        timestamp,
+                    ),
                 )?,
                 serial,
                 reason,
                 wallet_key: public_key(&wallet)?,
+                request_id: request_id.clone(),
                 timestamp,
             };
             println!(
@@ -1022,10 +1036,12 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         } => {
             let key = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let request = netid_proto::HolderLogRequest {
                 wallet_key: public_key(&key)?,
+                request_id: request_id.clone(),
                 timestamp,
-                signature: sign(&key, &signing::holder_log_message(timestamp))?,
+                signature: sign(&key, &signing::holder_log_message(&request_id, timestamp))?,
             };
             block_on(audit::wallet_log(audit::WalletLogArgs {
                 server: server.server,
@@ -1045,9 +1061,11 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             }
             let wallet = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let request = netid_proto::DeleteRequest {
-                signature: sign(&wallet, &signing::deletion_message(timestamp))?,
+                signature: sign(&wallet, &signing::deletion_message(&request_id, timestamp))?,
                 wallet_key: public_key(&wallet)?,
+                request_id: request_id.clone(),
                 timestamp,
                 guardian: None,
             };
@@ -1081,9 +1099,11 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         WalletCommand::LinkBrowser { server, wallet } => {
             let key = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let request = netid_proto::PasskeyLinkRequest {
-                signature: sign(&key, &signing::passkey_link_message(timestamp))?,
+                signature: sign(&key, &signing::passkey_link_message(&request_id, timestamp))?,
                 wallet_key: public_key(&key)?,
+                request_id: request_id.clone(),
                 timestamp,
             };
             let answer: netid_proto::PasskeyLinkResponse = serde_json::from_str(&post(
@@ -1122,14 +1142,22 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 )?)
             };
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let decision = netid_proto::OidcDecision {
                 signature: sign(
                     &key,
-                    &signing::oidc_decision_message(&request_uri, &client_id, !deny, timestamp),
+                    &signing::oidc_decision_message(
+                        &request_uri,
+                        &client_id,
+                        !deny,
+                        &request_id,
+                        timestamp,
+                    ),
                 )?,
                 request_uri,
                 approve: !deny,
                 wallet_key: public_key(&key)?,
+                request_id: request_id.clone(),
                 timestamp,
                 consent,
             };
@@ -1152,11 +1180,18 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         } => {
             let key = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let message = match &ward_net_id {
-                Some(ward) => {
-                    signing::ward_consent_withdrawal_message(ward, &client_id, &fields, timestamp)
+                Some(ward) => signing::ward_consent_withdrawal_message(
+                    ward,
+                    &client_id,
+                    &fields,
+                    &request_id,
+                    timestamp,
+                ),
+                None => {
+                    signing::consent_withdrawal_message(&client_id, &fields, &request_id, timestamp)
                 }
-                None => signing::consent_withdrawal_message(&client_id, &fields, timestamp),
             };
             let request = netid_proto::WithdrawConsentRequest {
                 signature: sign(&key, &message)?,
@@ -1164,6 +1199,7 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 fields,
                 ward_net_id,
                 wallet_key: public_key(&key)?,
+                request_id: request_id.clone(),
                 timestamp,
             };
             println!(
@@ -1190,13 +1226,15 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             }
             let key = load_key(&wallet)?;
             let timestamp = now()?;
+            let request_id = netid_crypto::random_token()?;
             let request = netid_proto::WardDeleteRequest {
                 signature: sign(
                     &key,
-                    &signing::ward_deletion_message(&ward_net_id, timestamp),
+                    &signing::ward_deletion_message(&ward_net_id, &request_id, timestamp),
                 )?,
                 ward_net_id,
                 wallet_key: public_key(&key)?,
+                request_id: request_id.clone(),
                 timestamp,
             };
             println!(
@@ -1431,9 +1469,10 @@ fn consent_request(
         serde_json::from_str(&get_public(server, "/v1/notice")?).context("the service's notice")?;
     eprintln!("{}", serde_json::to_string_pretty(&notice)?);
     let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
     let signature = sign(
         key,
-        &signing::consent_message(&client_id, &fields, &notice.version, timestamp),
+        &signing::consent_message(&client_id, &fields, &notice.version, &request_id, timestamp),
     )?;
     let guardian = match guardian_wallet {
         Some(path) => {
@@ -1453,6 +1492,7 @@ fn consent_request(
         fields,
         notice_version: notice.version,
         wallet_key: public_key(key)?,
+        request_id: request_id.clone(),
         timestamp,
         signature,
         guardian,

@@ -158,6 +158,7 @@ pub(crate) fn fetch(
         .collect();
     let thumbprints: Vec<String> = jwks.iter().map(netid_sdjwt::thumbprint).collect();
     let timestamp = crate::now()?;
+    let request_id = netid_crypto::random_token()?;
     let request = netid_proto::NetCertificateRequest {
         holder_keys: jwks
             .into_iter()
@@ -169,10 +170,15 @@ pub(crate) fn fetch(
             })
             .collect(),
         wallet_key: crate::public_key(wallet)?,
+        request_id: request_id.clone(),
         timestamp,
         signature: crate::sign(
             wallet,
-            &netid_proto::signing::net_certificate_request_message(&thumbprints, timestamp),
+            &netid_proto::signing::net_certificate_request_message(
+                &thumbprints,
+                &request_id,
+                timestamp,
+            ),
         )?,
     };
     let answer = crate::post(server, "/v1/holders/net-certificates", None, &request)?;

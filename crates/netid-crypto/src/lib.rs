@@ -57,5 +57,6 @@ pub use hash::{DIGEST_LEN, Digest, Hasher};
 pub use jwk::{Jwk, jwk_curve};
 pub use kdf::MAX_DERIVED_LEN;
 pub use mac::{MacKey, Tag};
+pub use random::token as random_token;
 pub use sign::{SIGNATURE_LEN, Signature, SigningKey, VerifyingKey};
 pub use suite::{DistinguishingId, Suite, SuiteId};

@@ -353,12 +353,18 @@ impl SigningKey {
                 .map_err(|_| Error::Internal("sm2 signing failed"))?
                 .to_bytes()
                 .into(),
-            SigningInner::P256 { signer, .. } => signer
-                .sign(&ring::rand::SystemRandom::new(), message)
-                .map_err(|_| Error::Random)?
-                .as_ref()
-                .try_into()
-                .map_err(|_| Error::Internal("ring returned a p-256 signature of odd length"))?,
+            SigningInner::P256 { signer, .. } => {
+                let signed = signer
+                    .sign(&ring::rand::SystemRandom::new(), message)
+                    .map_err(|_| Error::Random)?;
+                // ring may answer with a high s; netid's signatures are all low-S, the one
+                // encoding a verifier that refuses malleable twins accepts.
+                p256::ecdsa::Signature::from_slice(signed.as_ref())
+                    .map_err(|_| Error::Internal("ring returned a malformed p-256 signature"))?
+                    .normalize_s()
+                    .to_bytes()
+                    .into()
+            }
         };
         Ok(Signature {
             suite: self.suite(),
@@ -518,6 +524,17 @@ impl Signature {
     /// The suite that made this signature.
     pub fn suite(&self) -> SuiteId {
         self.suite
+    }
+
+    /// Whether this is the one encoding of its signature: always for SM2, whose fixed `r || s`
+    /// in `[1, n-1]` has no twin; for ECDSA only with a low `s` (at most `n / 2`), since
+    /// `(r, n - s)` verifies too. Where a signature must be single-use, refuse the others.
+    pub fn is_canonical(&self) -> bool {
+        match self.suite {
+            SuiteId::Gm => true,
+            SuiteId::Intl => p256::ecdsa::Signature::from_slice(&self.fixed)
+                .is_ok_and(|signature| signature.normalize_s() == signature),
+        }
     }
 
     /// Fixed-length `r || s`, as JOSE (RFC 7518 §3.4) carries it.

@@ -226,6 +226,9 @@ pub struct EnrollRequest {
     pub enrollment_code: Option<String>,
     /// The applicant's wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature over [`signing::enrollment_message`].
@@ -469,6 +472,9 @@ pub struct ConsentRequest {
     pub notice_version: String,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -490,6 +496,9 @@ pub struct OidcDecision {
     pub approve: bool,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -515,6 +524,9 @@ pub struct OidcDecisionResponse {
 pub struct PasskeyLinkRequest {
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -581,6 +593,9 @@ pub struct WithdrawConsentRequest {
     pub ward_net_id: Option<String>,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -649,6 +664,9 @@ pub struct ConsistencyProof {
 pub struct HolderLogRequest {
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -941,6 +959,9 @@ pub struct OperatorRevokeRequest {
 pub struct DeleteRequest {
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -960,6 +981,9 @@ pub struct WardDeleteRequest {
     pub ward_net_id: String,
     /// The guardian's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -993,6 +1017,9 @@ pub struct NetCertificateRequest {
     pub holder_keys: Vec<Jwk>,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -1016,6 +1043,9 @@ pub struct RenewCertificateRequest {
     pub serial: String,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -1042,6 +1072,9 @@ pub struct HolderCertificateRequest {
     pub csr: String,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -1081,6 +1114,9 @@ pub struct RevokeCertificateRequest {
     pub reason: Option<String>,
     /// The holder's current wallet public key.
     pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
     /// base64url signature.
@@ -1303,6 +1339,7 @@ mod tests {
             name: "测试甲".to_owned(),
             enrollment_code: Some("CODE".to_owned()),
             wallet_key: PublicKey::Pem(String::new()),
+            request_id: "r".repeat(16),
             timestamp: 0,
             signature: String::new(),
             guardian: None,

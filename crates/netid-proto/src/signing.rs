@@ -1,24 +1,33 @@
 //! The exact bytes a wallet signs. Each message starts with a purpose line so that a
 //! signature for one purpose can never be replayed as another; fields are separated by `\n`,
 //! which none of them may contain (the server rejects fields that do).
+//!
+//! Every request a wallet signs to act on its holder's behalf ends with a request id and the
+//! timestamp: the id is fresh for each request (netid's wallets use 128 random bits in
+//! base64url), and the server
+//! records it as used until the request can no longer be fresh, so that a captured request,
+//! whatever its signature's encoding, is refused a second time. A presentation has the
+//! platform's one-time nonce instead.
 
 use crate::Predicate;
 
 /// What the applicant's wallet signs to enroll: purpose, document type, document number,
-/// name and enrollment code as sent, and the timestamp.
+/// name and enrollment code as sent, the request id and the timestamp.
 pub fn enrollment_message(
     document_type: &str,
     document_number: &str,
     name: &str,
     enrollment_code: Option<&str>,
+    request_id: &str,
     timestamp: i64,
 ) -> Vec<u8> {
     join(&[
-        "netid-enrollment-v1",
+        "netid-enrollment-v2",
         document_type,
         document_number,
         name,
         enrollment_code.unwrap_or_default(),
+        request_id,
         &timestamp.to_string(),
     ])
 }
@@ -58,134 +67,178 @@ pub fn presentation_message(
     ])
 }
 
-/// What the holder's wallet signs to fetch their own log entries: purpose and timestamp.
-pub fn holder_log_message(timestamp: i64) -> Vec<u8> {
-    join(&["netid-holder-log-v1", &timestamp.to_string()])
+/// What the holder's wallet signs to fetch their own log entries: purpose, request id and
+/// timestamp.
+pub fn holder_log_message(request_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&["netid-holder-log-v2", request_id, &timestamp.to_string()])
 }
 
 /// What the holder's wallet signs to ask for a certificate: purpose, the request as sent
-/// (base64url DER) and the timestamp.
-pub fn certificate_request_message(csr: &str, timestamp: i64) -> Vec<u8> {
-    join(&["netid-certificate-request-v1", csr, &timestamp.to_string()])
-}
-
-/// What the holder's wallet signs to consent: purpose, platform, fields (comma-separated, in
-/// the order sent), notice version and timestamp.
-pub fn consent_message(
-    client_id: &str,
-    fields: &[String],
-    notice_version: &str,
-    timestamp: i64,
-) -> Vec<u8> {
+/// (base64url DER), the request id and the timestamp.
+pub fn certificate_request_message(csr: &str, request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&[
-        "netid-consent-v1",
-        client_id,
-        &fields.join(","),
-        notice_version,
+        "netid-certificate-request-v2",
+        csr,
+        request_id,
         &timestamp.to_string(),
     ])
 }
 
-/// What the holder's wallet signs to withdraw consents: purpose, platform, fields, timestamp.
-pub fn consent_withdrawal_message(client_id: &str, fields: &[String], timestamp: i64) -> Vec<u8> {
+/// What the holder's wallet signs to consent: purpose, platform, fields (comma-separated, in
+/// the order sent), notice version, request id and timestamp.
+pub fn consent_message(
+    client_id: &str,
+    fields: &[String],
+    notice_version: &str,
+    request_id: &str,
+    timestamp: i64,
+) -> Vec<u8> {
     join(&[
-        "netid-consent-withdrawal-v1",
+        "netid-consent-v2",
         client_id,
         &fields.join(","),
+        notice_version,
+        request_id,
+        &timestamp.to_string(),
+    ])
+}
+
+/// What the holder's wallet signs to withdraw consents: purpose, platform, fields, request id
+/// and timestamp.
+pub fn consent_withdrawal_message(
+    client_id: &str,
+    fields: &[String],
+    request_id: &str,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-consent-withdrawal-v2",
+        client_id,
+        &fields.join(","),
+        request_id,
         &timestamp.to_string(),
     ])
 }
 
 /// What a guardian's wallet signs to withdraw consents of a child under 14 in their care:
-/// purpose, the child's Net ID as sent, platform, fields (comma-separated) and timestamp.
+/// purpose, the child's Net ID as sent, platform, fields (comma-separated), request id and
+/// timestamp.
 pub fn ward_consent_withdrawal_message(
     ward_net_id: &str,
     client_id: &str,
     fields: &[String],
+    request_id: &str,
     timestamp: i64,
 ) -> Vec<u8> {
     join(&[
-        "netid-ward-consent-withdrawal-v1",
+        "netid-ward-consent-withdrawal-v2",
         ward_net_id,
         client_id,
         &fields.join(","),
+        request_id,
         &timestamp.to_string(),
     ])
 }
 
-/// What the holder's wallet signs to delete their data: purpose and timestamp.
-pub fn deletion_message(timestamp: i64) -> Vec<u8> {
-    join(&["netid-deletion-v1", &timestamp.to_string()])
+/// What the holder's wallet signs to delete their data: purpose, request id and
+/// timestamp.
+pub fn deletion_message(request_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&["netid-deletion-v2", request_id, &timestamp.to_string()])
 }
 
 /// What a guardian's wallet signs to delete the data of a child under 14 in their care:
-/// purpose, the child's Net ID exactly as the request sends it, and the timestamp.
-pub fn ward_deletion_message(ward_net_id: &str, timestamp: i64) -> Vec<u8> {
+/// purpose, the child's Net ID exactly as the request sends it, the request id and the
+/// timestamp.
+pub fn ward_deletion_message(ward_net_id: &str, request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&[
-        "netid-ward-deletion-v1",
+        "netid-ward-deletion-v2",
         ward_net_id,
+        request_id,
         &timestamp.to_string(),
     ])
 }
 
 /// What the holder's wallet signs to ask for Net Certificates: purpose, the RFC 7638
-/// thumbprint of each holder key in request order, and the timestamp.
-pub fn net_certificate_request_message(thumbprints: &[String], timestamp: i64) -> Vec<u8> {
-    let mut fields = vec!["netid-net-certificate-request-v1"];
+/// thumbprint of each holder key in request order, the request id and the timestamp.
+pub fn net_certificate_request_message(
+    thumbprints: &[String],
+    request_id: &str,
+    timestamp: i64,
+) -> Vec<u8> {
+    let mut fields = vec!["netid-net-certificate-request-v2"];
     fields.extend(thumbprints.iter().map(String::as_str));
     let timestamp = timestamp.to_string();
+    fields.push(request_id);
     fields.push(&timestamp);
     join(&fields)
 }
 
-/// What the holder's wallet signs to renew a certificate: purpose, serial and the timestamp.
-pub fn certificate_renewal_message(serial: &str, timestamp: i64) -> Vec<u8> {
+/// What the holder's wallet signs to renew a certificate: purpose, serial, request id and
+/// timestamp.
+pub fn certificate_renewal_message(serial: &str, request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&[
-        "netid-certificate-renewal-v1",
+        "netid-certificate-renewal-v2",
         serial,
+        request_id,
         &timestamp.to_string(),
     ])
 }
 
 /// What the holder's wallet signs to revoke a certificate: purpose, serial and reason as sent
-/// (empty when none), and the timestamp.
+/// (empty when none), the request id and the timestamp.
 pub fn certificate_revocation_message(
     serial: &str,
     reason: Option<&str>,
+    request_id: &str,
     timestamp: i64,
 ) -> Vec<u8> {
     join(&[
-        "netid-certificate-revocation-v1",
+        "netid-certificate-revocation-v2",
         serial,
         reason.unwrap_or_default(),
+        request_id,
         &timestamp.to_string(),
     ])
 }
 
 /// What the holder's wallet signs to answer an OpenID Connect authorization request: purpose,
-/// the request's `request_uri`, the platform's client id, `approve` or `deny`, and the
-/// timestamp.
+/// the request's `request_uri`, the platform's client id, `approve` or `deny`, the
+/// request id and the timestamp.
 pub fn oidc_decision_message(
     request_uri: &str,
     client_id: &str,
     approve: bool,
+    request_id: &str,
     timestamp: i64,
 ) -> Vec<u8> {
     join(&[
-        "netid-oidc-decision-v1",
+        "netid-oidc-decision-v2",
         request_uri,
         client_id,
         if approve { "approve" } else { "deny" },
+        request_id,
         &timestamp.to_string(),
     ])
 }
 
 /// What the holder's wallet signs to get a one-time link for adding a passkey in a browser:
-/// purpose and timestamp.
-pub fn passkey_link_message(timestamp: i64) -> Vec<u8> {
-    join(&["netid-passkey-link-v1", &timestamp.to_string()])
+/// purpose, request id and timestamp.
+pub fn passkey_link_message(request_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&["netid-passkey-link-v2", request_id, &timestamp.to_string()])
 }
 
 fn join(fields: &[&str]) -> Vec<u8> {
     fields.join("\n").into_bytes()
+}
+
+/// Shortest and longest request id the server accepts.
+pub const REQUEST_ID_LENGTH: core::ops::RangeInclusive<usize> = 16..=64;
+
+/// Whether `request_id` is a request id the server accepts: 16 to 64 characters of the
+/// base64url alphabet (`A-Z a-z 0-9 - _`).
+pub fn is_valid_request_id(request_id: &str) -> bool {
+    REQUEST_ID_LENGTH.contains(&request_id.len())
+        && request_id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }

@@ -41,6 +41,18 @@ pub(crate) fn nonce(key: &MacKey, client_id: &str, nonce: &str) -> BlindIndex {
     index(key, &[b"nonce", client_id.as_bytes(), nonce.as_bytes()])
 }
 
+/// Index of a wallet-signed request: the wallet key's fingerprint and the request id.
+pub(crate) fn wallet_request(
+    key: &MacKey,
+    wallet_fingerprint: &[u8],
+    request_id: &str,
+) -> BlindIndex {
+    index(
+        key,
+        &[b"wallet-request", wallet_fingerprint, request_id.as_bytes()],
+    )
+}
+
 fn index(key: &MacKey, fields: &[&[u8]]) -> BlindIndex {
     // Fields are joined with 0x00, which no text field of ours contains.
     let mut parts: Vec<&[u8]> = Vec::with_capacity(fields.len() * 2);

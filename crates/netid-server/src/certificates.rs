@@ -25,8 +25,9 @@ pub(crate) async fn issue(
     let holder = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
-        &signing::certificate_request_message(&request.csr, request.timestamp),
+        &signing::certificate_request_message(&request.csr, &request.request_id, request.timestamp),
         &request.signature,
     )
     .await?;
@@ -78,10 +79,12 @@ pub(crate) async fn revoke(
     let holder = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
         &signing::certificate_revocation_message(
             &request.serial,
             request.reason.as_deref(),
+            &request.request_id,
             request.timestamp,
         ),
         &request.signature,
@@ -115,8 +118,13 @@ pub(crate) async fn renew(
     let holder = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
-        &signing::certificate_renewal_message(&request.serial, request.timestamp),
+        &signing::certificate_renewal_message(
+            &request.serial,
+            &request.request_id,
+            request.timestamp,
+        ),
         &request.signature,
     )
     .await?;

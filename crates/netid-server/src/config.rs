@@ -65,6 +65,14 @@ pub struct Config {
     /// closes it (`NETID_IDLE_TIMEOUT_SECONDS`, 1 to 3600; default 60). Keep it above 15 s,
     /// the longest a request may run, so that no request is cut while it is answered.
     pub idle_timeout: std::time::Duration,
+    /// Connections open at once, in all (`NETID_MAX_CONNECTIONS`); `None`: as many as the
+    /// process's file-descriptor limit leaves room for (raised to its hard limit at start).
+    /// Past it the server stops accepting until one closes.
+    pub max_connections: Option<u32>,
+    /// Connections open at once from one source address (`NETID_MAX_CONNECTIONS_PER_ADDRESS`,
+    /// default 128, 0 for no limit); more are closed at once. Behind a load balancer, which
+    /// connects from few addresses, limit addresses there instead and set 0 here.
+    pub max_connections_per_address: u32,
 }
 
 /// The server's TLS certificate chain and private key, PEM files.
@@ -175,6 +183,10 @@ pub const ENV_MTLS_LISTEN: &str = "NETID_MTLS_LISTEN";
 pub const ENV_MTLS_PUBLIC_URL: &str = "NETID_MTLS_PUBLIC_URL";
 /// See [`Config::idle_timeout`].
 pub const ENV_IDLE_TIMEOUT_SECONDS: &str = "NETID_IDLE_TIMEOUT_SECONDS";
+/// See [`Config::max_connections`].
+pub const ENV_MAX_CONNECTIONS: &str = "NETID_MAX_CONNECTIONS";
+/// See [`Config::max_connections_per_address`].
+pub const ENV_MAX_CONNECTIONS_PER_ADDRESS: &str = "NETID_MAX_CONNECTIONS_PER_ADDRESS";
 /// Log filter (tracing `EnvFilter` syntax), read by the binary.
 pub const ENV_LOG: &str = "NETID_LOG";
 /// Log format, `json` or `compact`, read by the binary.
@@ -206,6 +218,8 @@ impl Config {
     pub const DEFAULT_RATE: u32 = 1000;
     /// See [`Config::idle_timeout`].
     pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+    /// See [`Config::max_connections_per_address`].
+    pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 128;
     /// The idle timeouts `NETID_IDLE_TIMEOUT_SECONDS` accepts.
     const IDLE_TIMEOUT_SECONDS: core::ops::RangeInclusive<u64> = 1..=3600;
 
@@ -230,6 +244,8 @@ impl Config {
         let (mut tls_certificate, mut tls_key) = (None, None);
         let (mut mtls_listen, mut mtls_public_url) = (None, None);
         let mut idle_timeout = Self::DEFAULT_IDLE_TIMEOUT;
+        let mut max_connections = None;
+        let mut max_connections_per_address = Self::DEFAULT_CONNECTIONS_PER_ADDRESS;
         let mut database = netid_store::PostgresOptions {
             pool_size: 16,
             statement_timeout: std::time::Duration::from_secs(5),
@@ -295,6 +311,22 @@ impl Config {
                         .ok_or(Error::Config {
                             key: ENV_IDLE_TIMEOUT_SECONDS,
                             expected: "seconds from 1 to 3600",
+                        })?;
+                }
+                ENV_MAX_CONNECTIONS => {
+                    max_connections =
+                        Some(value.trim().parse().ok().filter(|count| *count > 0).ok_or(
+                            Error::Config {
+                                key: ENV_MAX_CONNECTIONS,
+                                expected: "a number of connections from 1 to 4294967295",
+                            },
+                        )?);
+                }
+                ENV_MAX_CONNECTIONS_PER_ADDRESS => {
+                    max_connections_per_address =
+                        value.trim().parse().map_err(|_| Error::Config {
+                            key: ENV_MAX_CONNECTIONS_PER_ADDRESS,
+                            expected: "a number of connections, 0 to 4294967295 (0 turns the limit off)",
                         })?;
                 }
                 ENV_RATE_PER_ADDRESS | ENV_RATE_PER_PLATFORM => {
@@ -445,6 +477,8 @@ impl Config {
             tls,
             mtls,
             idle_timeout,
+            max_connections,
+            max_connections_per_address,
         })
     }
 

@@ -28,8 +28,9 @@ pub(crate) async fn delete(
     let holder = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
-        &signing::deletion_message(request.timestamp),
+        &signing::deletion_message(&request.request_id, request.timestamp),
         &request.signature,
     )
     .await?;
@@ -61,8 +62,13 @@ pub(crate) async fn delete_ward(
     let guardian = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
-        &signing::ward_deletion_message(&request.ward_net_id, request.timestamp),
+        &signing::ward_deletion_message(
+            &request.ward_net_id,
+            &request.request_id,
+            request.timestamp,
+        ),
         &request.signature,
     )
     .await?;

@@ -54,17 +54,21 @@ pub(crate) async fn enroll(
         }
     }
     let wallet = WalletKey::parse(&request.wallet_key, "wallet_key")?;
+    crate::wallet::check_request_id(&request.request_id)?;
     check_fresh(state, request.timestamp)?;
     let message = signing::enrollment_message(
         &request.document_type,
         &request.document_number,
         &request.name,
         request.enrollment_code.as_deref(),
+        &request.request_id,
         request.timestamp,
     );
     if !wallet.verifies(&message, &request.signature) {
         return Err(Refusal::BadWalletSignature.into());
     }
+    // A captured request replayed would get the Net ID back: each is answered once.
+    crate::wallet::use_request(state, &wallet, &request.request_id, request.timestamp).await?;
 
     let evidence = Evidence {
         number,

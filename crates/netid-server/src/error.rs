@@ -20,7 +20,7 @@ pub enum Error {
     },
     /// A `NETID_*` environment variable that netid does not know (a typo?).
     #[error(
-        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_NEW_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_NOTICE_OPERATOR, NETID_RATE_LIMIT_PER_ADDRESS, NETID_RATE_LIMIT_PER_PLATFORM, NETID_DATABASE_URL, NETID_DATABASE_POOL_SIZE, NETID_DATABASE_STATEMENT_TIMEOUT_MS, NETID_DATABASE_CA_FILE, NETID_TLS_CERT, NETID_TLS_KEY, NETID_MTLS_LISTEN, NETID_MTLS_PUBLIC_URL, NETID_LOG, NETID_LOG_FORMAT"
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_NEW_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_NOTICE_OPERATOR, NETID_RATE_LIMIT_PER_ADDRESS, NETID_RATE_LIMIT_PER_PLATFORM, NETID_DATABASE_URL, NETID_DATABASE_POOL_SIZE, NETID_DATABASE_STATEMENT_TIMEOUT_MS, NETID_DATABASE_CA_FILE, NETID_TLS_CERT, NETID_TLS_KEY, NETID_MTLS_LISTEN, NETID_MTLS_PUBLIC_URL, NETID_IDLE_TIMEOUT_SECONDS, NETID_MAX_CONNECTIONS, NETID_MAX_CONNECTIONS_PER_ADDRESS, NETID_LOG, NETID_LOG_FORMAT"
     )]
     UnknownConfigKey {
         /// The variable.
@@ -193,6 +193,10 @@ pub enum Refusal {
     /// The wallet's signature over the request does not verify.
     #[error("wallet signature does not verify for this request")]
     BadWalletSignature,
+    /// A wallet-signed request whose request id was used before: a replay, or a wallet that
+    /// sent one id twice.
+    #[error("this signed request was used already; sign a new one with a fresh request id")]
+    RequestReplayed,
     /// The signed timestamp is too far from the server's clock.
     #[error(
         "signed timestamp is more than {window_seconds} seconds from the server clock; sign again"

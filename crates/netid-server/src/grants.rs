@@ -233,11 +233,13 @@ pub(crate) async fn consent(
     let holder = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
         &signing::consent_message(
             &request.client_id,
             &request.fields,
             &request.notice_version,
+            &request.request_id,
             request.timestamp,
         ),
         &request.signature,
@@ -347,17 +349,20 @@ pub(crate) async fn withdraw(
             ward,
             &request.client_id,
             &request.fields,
+            &request.request_id,
             request.timestamp,
         ),
         None => signing::consent_withdrawal_message(
             &request.client_id,
             &request.fields,
+            &request.request_id,
             request.timestamp,
         ),
     };
     let signer = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
         &message,
         &request.signature,

@@ -27,8 +27,9 @@ pub(crate) async fn holder_log(
     let holder = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
-        &signing::holder_log_message(request.timestamp),
+        &signing::holder_log_message(&request.request_id, request.timestamp),
         &request.signature,
     )
     .await?;

@@ -11,33 +11,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
-
-/// A listener whose connections close after `timeout` without a byte read or written.
-pub(crate) struct IdleClosing<L> {
-    pub(crate) inner: L,
-    pub(crate) timeout: Duration,
-}
-
-impl<L> Listener for IdleClosing<L>
-where
-    L: Listener,
-    L::Io: Unpin,
-{
-    type Io = IdleStream<L::Io>;
-    type Addr = L::Addr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (io, address) = self.inner.accept().await;
-        (IdleStream::new(io, self.timeout), address)
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
-    }
-}
 
 /// A connection that fails its pending read or write once it has been idle for `timeout`.
 pub(crate) struct IdleStream<S> {
@@ -50,7 +25,8 @@ pub(crate) struct IdleStream<S> {
 }
 
 impl<S> IdleStream<S> {
-    fn new(inner: S, timeout: Duration) -> Self {
+    /// `inner`, closed once it has moved no byte for `timeout`.
+    pub(crate) fn new(inner: S, timeout: Duration) -> Self {
         let now = Instant::now();
         Self {
             inner,

@@ -25,6 +25,7 @@ pub mod ca;
 mod certificates;
 pub mod clock;
 pub mod config;
+mod connections;
 mod credentials;
 mod deletion;
 mod enrollment;
@@ -200,7 +201,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
 /// a deferral).
 pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
     let claim = ServerClaim::take(&config).await?;
-    let idle_timeout = config.idle_timeout;
+    let limits = connections::Limits::of(&config, if config.mtls.is_some() { 2 } else { 1 });
     let (listener, address) = bind(config.listen).await?;
     let tls = config
         .tls
@@ -231,9 +232,9 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
     let mtls_server = mtls.map(|(listener, address, config)| {
         let listener = tls::TlsListener::new(listener, address, config, true);
-        tokio::spawn(serve_on(
+        tokio::spawn(connections::serve(
             listener,
-            idle_timeout,
+            limits,
             router.clone(),
             stop.clone(),
         ))
@@ -242,9 +243,9 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         let served = match tls {
             Some(config) => {
                 let listener = tls::TlsListener::new(listener, address, config, false);
-                serve_on(listener, idle_timeout, router, stop).await
+                connections::serve(listener, limits, router, stop).await
             }
-            None => serve_on(listener, idle_timeout, router, stop).await,
+            None => connections::serve(listener, limits, router, stop).await,
         };
         let mtls_served = match mtls_server {
             Some(server) => server
@@ -303,7 +304,7 @@ enum ServerClaim {
 }
 
 /// Resolves once the server is told to stop (or the sender is gone).
-async fn until_stopping(stop: &mut watch::Receiver<bool>) {
+pub(crate) async fn until_stopping(stop: &mut watch::Receiver<bool>) {
     // The borrowed value is dropped here: holding it across an await is not `Send`.
     let _ = stop.wait_for(|stopping| *stopping).await.map(drop);
 }
@@ -405,36 +406,6 @@ async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr
         source,
     })?;
     Ok((listener, address))
-}
-
-/// Serves `router` on `listener` until `stop` turns true. The peer (its address, and its
-/// certificate on the mutual-TLS listener) feeds the per-address rate limit and mutual-TLS
-/// client authentication.
-async fn serve_on<L>(
-    listener: L,
-    idle_timeout: std::time::Duration,
-    router: axum::Router,
-    mut stop: watch::Receiver<bool>,
-) -> Result<(), Error>
-where
-    L: axum::serve::Listener,
-    L::Io: Unpin,
-    L::Addr: std::fmt::Debug,
-    Peer: for<'a> axum::extract::connect_info::Connected<
-            axum::serve::IncomingStream<'a, idle::IdleClosing<L>>,
-        >,
-{
-    let listener = idle::IdleClosing {
-        inner: listener,
-        timeout: idle_timeout,
-    };
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<Peer>(),
-    )
-    .with_graceful_shutdown(async move { until_stopping(&mut stop).await })
-    .await
-    .map_err(Error::Serve)
 }
 
 /// Sequences the transparency log every [`transparency::SEQUENCE_INTERVAL`].

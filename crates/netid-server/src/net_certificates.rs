@@ -292,8 +292,13 @@ impl NetCertificateIssuer {
         let holder = authenticate_holder(
             state,
             &request.wallet_key,
+            &request.request_id,
             request.timestamp,
-            &signing::net_certificate_request_message(&thumbprints, request.timestamp),
+            &signing::net_certificate_request_message(
+                &thumbprints,
+                &request.request_id,
+                request.timestamp,
+            ),
             &request.signature,
         )
         .await?;

@@ -11,8 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
+use axum::serve::Listener;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
@@ -26,7 +25,6 @@ use tokio_rustls::server::TlsStream;
 
 use crate::config::TlsFiles;
 use crate::error::Error;
-use crate::idle::IdleClosing;
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,22 +43,6 @@ pub struct Peer {
     pub mutual_tls: bool,
     /// The leaf certificate the client presented in the TLS handshake.
     pub client_certificate: Option<Arc<[u8]>>,
-}
-
-impl Connected<IncomingStream<'_, IdleClosing<TcpListener>>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, IdleClosing<TcpListener>>) -> Self {
-        Self {
-            address: *stream.remote_addr(),
-            mutual_tls: false,
-            client_certificate: None,
-        }
-    }
-}
-
-impl Connected<IncomingStream<'_, IdleClosing<TlsListener>>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, IdleClosing<TlsListener>>) -> Self {
-        stream.remote_addr().clone()
-    }
 }
 
 /// The rustls server settings from the operator's PEM files; with `ask_for_certificates`, for
@@ -152,7 +134,7 @@ impl ClientCertVerifier for AnyClientCertificate {
 
 /// Accepts TCP connections and hands on those whose TLS handshake completes. Handshakes run
 /// in their own tasks, with a deadline, so a slow client holds up no one else.
-pub struct TlsListener {
+pub(crate) struct TlsListener {
     ready: mpsc::Receiver<(TlsStream<TcpStream>, Peer)>,
     local: SocketAddr,
     acceptor: tokio::task::JoinHandle<()>,

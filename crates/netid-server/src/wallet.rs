@@ -53,35 +53,81 @@ impl WalletKey {
         })
     }
 
-    /// Whether `signature` (base64url of fixed `r || s`) verifies over `message`.
+    /// Whether `signature` (base64url of fixed `r || s`) verifies over `message` and is the
+    /// one encoding of its signature (low-S for P-256), so that no twin of a signature the
+    /// service saw can pass for another request.
     pub(crate) fn verifies(&self, message: &[u8], signature: &str) -> bool {
         Base64UrlUnpadded::decode_vec(signature)
             .ok()
             .and_then(|bytes| self.suite.signature_from_fixed(&bytes).ok())
-            .is_some_and(|signature| self.key.verify(message, &signature).is_ok())
+            .is_some_and(|signature| {
+                signature.is_canonical() && self.key.verify(message, &signature).is_ok()
+            })
     }
 }
 
 /// The enrolled holder whose current wallet key signed `message` (built by the caller from the
-/// request, including `timestamp`, which must be fresh). A bad signature and a key that is not
-/// enrolled get the same refusal: no hint whether a key is enrolled.
+/// request, including `request_id` and `timestamp`, which must be fresh), the request then
+/// marked used. A bad signature and a key that is not enrolled get the same refusal: no hint
+/// whether a key is enrolled.
 pub(crate) async fn authenticate_holder(
     state: &crate::state::AppState,
     wallet_key: &PublicKey,
+    request_id: &str,
     timestamp: i64,
     message: &[u8],
     signature: &str,
 ) -> Result<netid_store::HolderRow, crate::Error> {
     let wallet = WalletKey::parse(wallet_key, "wallet_key")?;
+    check_request_id(request_id)?;
     crate::state::check_fresh(state, timestamp)?;
     if !wallet.verifies(message, signature) {
         return Err(Refusal::BadWalletSignature.into());
     }
-    state
+    let holder = state
         .store
         .holder_by_wallet_key(&wallet.fingerprint()?)
         .await?
-        .ok_or_else(|| Refusal::BadWalletSignature.into())
+        .ok_or(Refusal::BadWalletSignature)?;
+    use_request(state, &wallet, request_id, timestamp).await?;
+    Ok(holder)
+}
+
+/// Refuses a request id that is not 16 to 64 base64url characters.
+pub(crate) fn check_request_id(request_id: &str) -> Result<(), Refusal> {
+    if netid_proto::signing::is_valid_request_id(request_id) {
+        Ok(())
+    } else {
+        Err(Refusal::InvalidField {
+            field: "request_id",
+            reason: "expected 16 to 64 base64url characters, fresh for each request".to_owned(),
+        })
+    }
+}
+
+/// Marks the request `request_id` of `wallet`, signed at `timestamp`, used for as long as it
+/// could be fresh; [`Refusal::RequestReplayed`] if it was used before. The record keys on the
+/// signed content (wallet key and request id), never on the signature's bytes.
+pub(crate) async fn use_request(
+    state: &crate::state::AppState,
+    wallet: &WalletKey,
+    request_id: &str,
+    timestamp: i64,
+) -> Result<(), crate::Error> {
+    let index =
+        crate::blind::wallet_request(&state.keys.blind_index, &wallet.fingerprint()?, request_id);
+    let expires_at =
+        netid_store::Timestamp(timestamp.saturating_add(crate::state::FRESHNESS_WINDOW_SECONDS));
+    match state
+        .store
+        .use_wallet_request(index, expires_at, state.clock.now())
+        .await
+    {
+        Err(netid_store::Error::AlreadyExists {
+            what: netid_store::Conflict::Nonce,
+        }) => Err(Refusal::RequestReplayed.into()),
+        other => Ok(other?),
+    }
 }
 
 /// The suite named in a stored row.

@@ -34,8 +34,6 @@ pub(crate) struct Web {
     challenges: Pending<()>,
     /// Links by digest: the holder and the wallet key that asked (a recovery voids them).
     links: Pending<(HolderId, Vec<u8>)>,
-    /// Signed link requests seen, by digest of their signature: each makes one link.
-    link_requests: Pending<()>,
     /// Sessions by digest: the holder and their wallet key at sign-in (a recovery ends them).
     sessions: Pending<(HolderId, Vec<u8>)>,
 }
@@ -49,7 +47,6 @@ impl Web {
             public_url: public_url.trim_end_matches('/').to_owned(),
             challenges: Pending::default(),
             links: Pending::default(),
-            link_requests: Pending::default(),
             sessions: Pending::default(),
         }
     }
@@ -101,27 +98,13 @@ pub(crate) async fn link(
     let holder = authenticate_holder(
         state,
         &request.wallet_key,
+        &request.request_id,
         request.timestamp,
-        &signing::passkey_link_message(request.timestamp),
+        &signing::passkey_link_message(&request.request_id, request.timestamp),
         &request.signature,
     )
     .await?;
     let now = state.clock.now().0;
-    // A signed request is fresh for the freshness window either side of now: remember it as
-    // long, so that a captured one makes no second link.
-    let window = crate::state::FRESHNESS_WINDOW_SECONDS;
-    if !state.web.link_requests.insert_new(
-        digest_key(&request.signature),
-        (),
-        now + 2 * window,
-        now,
-    ) {
-        return Err(Refusal::InvalidField {
-            field: "signature",
-            reason: "this signed request was used already; sign a new one".to_owned(),
-        }
-        .into());
-    }
     let code = random_token()?;
     let linked = (holder.id, holder.wallet_key.fingerprint.clone());
     if !state

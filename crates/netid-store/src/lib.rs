@@ -460,6 +460,16 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), Error>;
 
+    /// Marks a wallet-signed request, by the blind index of its wallet key and request id, as
+    /// used until `expires_at`. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if it was
+    /// used before: a replay. Expired ones are purged.
+    async fn use_wallet_request(
+        &self,
+        request_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error>;
+
     /// Registers a passkey of a (not deleted) holder. [`Error::AlreadyExists`] with
     /// [`Conflict::Passkey`] if the credential id is known, [`Error::NotFound`] if the holder
     /// is gone.

@@ -295,4 +295,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE oidc_clients ADD COLUMN auth_method TEXT NOT NULL DEFAULT 'private_key_jwt'
         CHECK (auth_method IN ('private_key_jwt', 'tls_client_auth'));
     "#,
+    // 15: wallet-signed requests used, each refused a second time until it could not be fresh.
+    r#"
+    CREATE TABLE used_wallet_requests (
+        request_index BLOB PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX used_wallet_requests_by_expiry ON used_wallet_requests(expires_at);
+    "#,
 ];

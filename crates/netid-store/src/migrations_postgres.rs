@@ -240,6 +240,16 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
         CHECK (auth_method IN ('private_key_jwt', 'tls_client_auth'));
     "#,
     ),
+    (
+        15,
+        r#"
+    CREATE TABLE used_wallet_requests (
+        request_index BYTEA NOT NULL CONSTRAINT used_wallet_requests_pkey PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX used_wallet_requests_by_expiry ON used_wallet_requests(expires_at);
+    "#,
+    ),
 ];
 
 #[cfg(test)]

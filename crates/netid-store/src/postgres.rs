@@ -2732,6 +2732,30 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn use_wallet_request(
+        &self,
+        request_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        self.write_grouped(move |transaction| {
+            execute(
+                transaction,
+                "DELETE FROM used_wallet_requests WHERE expires_at < $1",
+                &[&now.0],
+                "purge wallet requests",
+            )?;
+            transaction
+                .execute(
+                    "INSERT INTO used_wallet_requests (request_index, expires_at) VALUES ($1, $2)",
+                    &[&request_index.as_bytes().as_slice(), &expires_at.0],
+                )
+                .map_err(insert_error("use wallet request", |_| Conflict::Nonce))?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error> {
         self.write("passkey", move |transaction| {
             let inserted = transaction

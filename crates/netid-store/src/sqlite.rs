@@ -2694,6 +2694,30 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn use_wallet_request(
+        &self,
+        request_index: BlindIndex,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        self.write(move |connection| {
+            connection
+                .prepare_cached("DELETE FROM used_wallet_requests WHERE expires_at < ?1")
+                .and_then(|mut statement| statement.execute(params![now.0]))
+                .map_err(database("purge wallet requests"))?;
+            connection
+                .prepare_cached(
+                    "INSERT INTO used_wallet_requests (request_index, expires_at) VALUES (?1, ?2)",
+                )
+                .and_then(|mut statement| {
+                    statement.execute(params![request_index.as_bytes(), expires_at.0])
+                })
+                .map_err(insert_error("use wallet request", |_| Conflict::Nonce))?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error> {
         self.run(move |connection| {
             let inserted = connection

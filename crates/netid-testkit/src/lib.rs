@@ -326,11 +326,17 @@ impl Wallet {
     /// A guardian's signed request to delete the data of the child with `ward_net_id`.
     pub fn ward_deletion_request(&self, ward_net_id: &str) -> WardDeleteRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         WardDeleteRequest {
             ward_net_id: ward_net_id.to_owned(),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
-            signature: self.sign(&signing::ward_deletion_message(ward_net_id, timestamp)),
+            signature: self.sign(&signing::ward_deletion_message(
+                ward_net_id,
+                &request_id,
+                timestamp,
+            )),
         }
     }
 
@@ -373,14 +379,22 @@ impl Wallet {
         code: Option<&str>,
     ) -> EnrollRequest {
         let timestamp = self.now();
-        let message =
-            signing::enrollment_message(document_type, document_number, name, code, timestamp);
+        let request_id = netid_crypto::random_token().unwrap();
+        let message = signing::enrollment_message(
+            document_type,
+            document_number,
+            name,
+            code,
+            &request_id,
+            timestamp,
+        );
         EnrollRequest {
             document_type: document_type.to_owned(),
             document_number: document_number.to_owned(),
             name: name.to_owned(),
             enrollment_code: code.map(str::to_owned),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
             signature: self.sign(&message),
             guardian: None,
@@ -403,18 +417,21 @@ impl Wallet {
         notice_version: &str,
     ) -> ConsentRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
         ConsentRequest {
             signature: self.sign(&signing::consent_message(
                 client_id,
                 &fields,
                 notice_version,
+                &request_id,
                 timestamp,
             )),
             client_id: client_id.to_owned(),
             fields,
             notice_version: notice_version.to_owned(),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
             guardian: None,
         }
@@ -430,16 +447,19 @@ impl Wallet {
         consent: Option<ConsentRequest>,
     ) -> netid_proto::OidcDecision {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         netid_proto::OidcDecision {
             signature: self.sign(&signing::oidc_decision_message(
                 request_uri,
                 client_id,
                 approve,
+                &request_id,
                 timestamp,
             )),
             request_uri: request_uri.to_owned(),
             approve,
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
             consent,
         }
@@ -448,9 +468,11 @@ impl Wallet {
     /// A signed request for a one-time link to add a passkey in a browser.
     pub fn passkey_link_request(&self) -> netid_proto::PasskeyLinkRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         netid_proto::PasskeyLinkRequest {
-            signature: self.sign(&signing::passkey_link_message(timestamp)),
+            signature: self.sign(&signing::passkey_link_message(&request_id, timestamp)),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
         }
     }
@@ -458,15 +480,20 @@ impl Wallet {
     /// A signed withdrawal of the consents to give `client_id` each of `fields`.
     pub fn withdrawal_request(&self, client_id: &str, fields: &[&str]) -> WithdrawConsentRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
         WithdrawConsentRequest {
             signature: self.sign(&signing::consent_withdrawal_message(
-                client_id, &fields, timestamp,
+                client_id,
+                &fields,
+                &request_id,
+                timestamp,
             )),
             client_id: client_id.to_owned(),
             fields,
             ward_net_id: None,
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
         }
     }
@@ -479,18 +506,21 @@ impl Wallet {
         fields: &[&str],
     ) -> WithdrawConsentRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
         WithdrawConsentRequest {
             signature: self.sign(&signing::ward_consent_withdrawal_message(
                 ward_net_id,
                 client_id,
                 &fields,
+                &request_id,
                 timestamp,
             )),
             client_id: client_id.to_owned(),
             fields,
             ward_net_id: Some(ward_net_id.to_owned()),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
         }
     }
@@ -498,10 +528,12 @@ impl Wallet {
     /// A signed request to delete this holder's data.
     pub fn deletion_request(&self) -> DeleteRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         DeleteRequest {
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
-            signature: self.sign(&signing::deletion_message(timestamp)),
+            signature: self.sign(&signing::deletion_message(&request_id, timestamp)),
             guardian: None,
         }
     }
@@ -523,11 +555,17 @@ impl Wallet {
     /// A signed request for a signing certificate for the PKCS#10 request `csr` (DER).
     pub fn certificate_request(&self, csr: &[u8]) -> HolderCertificateRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         let csr = Base64UrlUnpadded::encode_string(csr);
         HolderCertificateRequest {
-            signature: self.sign(&signing::certificate_request_message(&csr, timestamp)),
+            signature: self.sign(&signing::certificate_request_message(
+                &csr,
+                &request_id,
+                timestamp,
+            )),
             csr,
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
         }
     }
@@ -538,6 +576,7 @@ impl Wallet {
         holder_keys: &[netid_crypto::SigningKey],
     ) -> NetCertificateRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         let jwks: Vec<netid_crypto::Jwk> = holder_keys
             .iter()
             .map(|key| key.verifying_key().to_jwk())
@@ -554,9 +593,11 @@ impl Wallet {
                 })
                 .collect(),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
             signature: self.sign(&signing::net_certificate_request_message(
                 &thumbprints,
+                &request_id,
                 timestamp,
             )),
         }
@@ -565,11 +606,17 @@ impl Wallet {
     /// A signed request to renew the certificate `serial` (hex).
     pub fn renewal_request(&self, serial: &str) -> RenewCertificateRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         RenewCertificateRequest {
             serial: serial.to_owned(),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
-            signature: self.sign(&signing::certificate_renewal_message(serial, timestamp)),
+            signature: self.sign(&signing::certificate_renewal_message(
+                serial,
+                &request_id,
+                timestamp,
+            )),
         }
     }
 
@@ -580,13 +627,18 @@ impl Wallet {
         reason: Option<&str>,
     ) -> RevokeCertificateRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         RevokeCertificateRequest {
             serial: serial.to_owned(),
             reason: reason.map(str::to_owned),
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
             signature: self.sign(&signing::certificate_revocation_message(
-                serial, reason, timestamp,
+                serial,
+                reason,
+                &request_id,
+                timestamp,
             )),
         }
     }
@@ -594,10 +646,12 @@ impl Wallet {
     /// A signed request for this holder's own log entries.
     pub fn log_request(&self) -> HolderLogRequest {
         let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
         HolderLogRequest {
             wallet_key: self.public_key(),
+            request_id: request_id.clone(),
             timestamp,
-            signature: self.sign(&signing::holder_log_message(timestamp)),
+            signature: self.sign(&signing::holder_log_message(&request_id, timestamp)),
         }
     }
 
@@ -613,4 +667,14 @@ impl Wallet {
             signature: self.sign(&message),
         }
     }
+}
+
+/// The twin `(r, n - s)` of a base64url P-256 signature `r || s`: it verifies for the same key
+/// and message, as an attacker who captured the original can make it.
+pub fn p256_signature_twin(signature: &str) -> String {
+    let fixed = Base64UrlUnpadded::decode_vec(signature).unwrap();
+    let parsed = p256::ecdsa::Signature::from_slice(&fixed).unwrap();
+    let (r, s) = parsed.split_scalars();
+    let twin = p256::ecdsa::Signature::from_scalars(r.to_bytes(), (-s).to_bytes()).unwrap();
+    Base64UrlUnpadded::encode_string(&twin.to_bytes())
 }

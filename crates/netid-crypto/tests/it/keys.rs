@@ -339,3 +339,47 @@ fn keys_implement_the_rustcrypto_signature_traits() {
         assert_eq!(bytes, signature.to_fixed());
     }
 }
+
+/// `n - s` for P-256's group order `n`, big-endian, as an attacker makes an ECDSA twin.
+fn p256_twin(fixed: &[u8; 64]) -> [u8; 64] {
+    const N: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    let mut twin = *fixed;
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let difference = i16::from(N[i]) - i16::from(fixed[32 + i]) - borrow;
+        borrow = i16::from(difference < 0);
+        twin[32 + i] = difference.rem_euclid(256) as u8;
+    }
+    twin
+}
+
+#[test]
+fn p256_signatures_are_low_s_and_their_high_s_twins_are_not_canonical() {
+    let suite = Suite::intl();
+    let key = suite.generate_signing_key().unwrap();
+    // About half of raw ECDSA signatures have a high s: 64 make a miss unlikely (2^-64).
+    for round in 0..64u8 {
+        let message = [round; 8];
+        let signature = key.sign(&message).unwrap();
+        assert!(
+            signature.is_canonical(),
+            "round {round}: a high s was signed"
+        );
+        let twin = suite
+            .signature_from_fixed(&p256_twin(&signature.to_fixed()))
+            .unwrap();
+        // The twin verifies (ECDSA is malleable), and is refused as not canonical.
+        key.verifying_key().verify(&message, &twin).unwrap();
+        assert!(!twin.is_canonical(), "round {round}");
+    }
+}
+
+#[test]
+fn sm2_signatures_are_always_canonical() {
+    let key = Suite::gm().generate_signing_key().unwrap();
+    assert!(key.sign(b"message").unwrap().is_canonical());
+}

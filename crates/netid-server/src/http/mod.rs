@@ -38,6 +38,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 /// How long a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a client may take to send a request's body (1 MiB in this time is 100 KiB/s).
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One endpoint: method, path and handler. Every feature lists its endpoints as `Route`s so
 /// that the OpenAPI test can compare the document with the routes that exist.
@@ -73,8 +75,11 @@ pub fn app(state: AppState) -> Router {
     router
         .fallback(|| async { error::problem_for_status(StatusCode::NOT_FOUND) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // A request takes a slot only once its body is in: slow senders hold a connection,
+        // never a slot that health checks, reads and verifications wait for.
         .layer(GlobalConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
+        .layer(middleware::from_fn(read_body_first))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -185,6 +190,39 @@ fn address_key(address: std::net::IpAddr) -> String {
             }
         },
     }
+}
+
+/// Reads the request's body whole, within [`BODY_TIMEOUT`], before the inner layers (and
+/// the request slots) see the request: `408` for a body that comes too slowly, `413` for one
+/// over the limit (sent in chunks, so that the length was not known up front).
+async fn read_body_first(request: Request, next: middleware::Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Ok(Err(error)) if is_length_limit(&error) => {
+            error::problem_for_status(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        Ok(Err(_)) => error::problem_for_status(StatusCode::BAD_REQUEST),
+        Err(_) => {
+            tracing::info!(target: "netid::security", event = "slow_body", "a request body came too slowly");
+            error::problem_for_status(StatusCode::REQUEST_TIMEOUT)
+        }
+    }
+}
+
+/// Whether reading a body failed on its length limit.
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// Gives error responses made by layers or axum itself (405, 408, 413) our problem body; the

@@ -573,11 +573,13 @@ pub(crate) async fn decide(
     let holder = authenticate_holder(
         state,
         &decision.wallet_key,
+        &decision.request_id,
         decision.timestamp,
         &signing::oidc_decision_message(
             &decision.request_uri,
             &request.client_id,
             decision.approve,
+            &decision.request_id,
             decision.timestamp,
         ),
         &decision.signature,

@@ -319,16 +319,6 @@ impl<T: Clone> Pending<T> {
         entries.remove(key).map(|(_, value)| value)
     }
 
-    /// Keeps `value` under `key` until `expires_at` unless a current value is there already;
-    /// `false` if one was (or too many are pending).
-    pub(crate) fn insert_new(&self, key: String, value: T, expires_at: i64, now: i64) -> bool {
-        let mut entries = self.lock();
-        if entries.get(&key).is_some_and(|(expiry, _)| *expiry > now) {
-            return false;
-        }
-        Self::insert_into(&mut entries, key, value, expires_at, now)
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, T)>> {
         // A panic while holding the lock leaves the map consistent (every change is one call).
         self.entries
@@ -371,9 +361,8 @@ mod tests {
         assert_eq!(pending.get("a", 0), None);
         // One-time values: taken once, and not once expired.
         assert!(pending.insert("b".to_owned(), 3, 100, 0));
-        assert!(!pending.insert_new("b".to_owned(), 4, 100, 0));
         assert_eq!(pending.take("b", 100), None);
-        assert!(pending.insert_new("b".to_owned(), 5, 200, 100));
+        assert!(pending.insert("b".to_owned(), 5, 200, 100));
         assert_eq!(pending.take("b", 150), Some(5));
         assert_eq!(pending.take("b", 150), None);
     }

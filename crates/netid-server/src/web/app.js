@@ -160,9 +160,32 @@ async function walletKey() {
   return made
 }
 
+// P-256's group order: the service takes only low-S signatures (s at most n / 2), the one
+// encoding of each, and WebCrypto may answer with the high twin (r, n - s).
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+
 async function walletSign(key, lines) {
   const message = new TextEncoder().encode(lines.join('\n'))
-  return b64url.encode(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, message))
+  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, message))
+  const s = BigInt('0x' + Array.from(signature.slice(32), (byte) => byte.toString(16).padStart(2, '0')).join(''))
+  if (s > P256_ORDER / 2n) {
+    const low = (P256_ORDER - s).toString(16).padStart(64, '0')
+    for (let i = 0; i < 32; i++) signature[32 + i] = parseInt(low.slice(2 * i, 2 * i + 2), 16)
+  }
+  return b64url.encode(signature)
+}
+
+// A wallet-signed request's proof: a fresh request id (used once), the time, and the signature
+// over the purpose line, the request's fields, the id and the time.
+async function walletSigned(key, purpose, fields) {
+  const request_id = b64url.encode(crypto.getRandomValues(new Uint8Array(16)))
+  const timestamp = Math.floor(Date.now() / 1000)
+  return {
+    wallet_key: await walletPublicKey(key),
+    request_id,
+    timestamp,
+    signature: await walletSign(key, [purpose, ...fields, request_id, String(timestamp)]),
+  }
 }
 
 async function walletPublicKey(key) {
@@ -175,24 +198,16 @@ async function enroll(form) {
     const key = await walletKey()
     const data = new FormData(form)
     const [type, number, name, code] = ['document_type', 'document_number', 'name', 'code'].map((field) => String(data.get(field) ?? '').trim())
-    const timestamp = Math.floor(Date.now() / 1000)
     const enrolled = await api('POST', '/v1/holders/enroll', {
       document_type: type,
       document_number: number,
       name,
       ...(code ? { enrollment_code: code } : {}),
-      wallet_key: await walletPublicKey(key),
-      timestamp,
-      signature: await walletSign(key, ['netid-enrollment-v1', type, number, name, code, String(timestamp)]),
+      ...await walletSigned(key, 'netid-enrollment-v2', [type, number, name, code]),
     })
     status.textContent = enrolled.outcome === 'recovered' ? t('recovered')(enrolled.net_id) : t('enrolled')(enrolled.net_id)
     // A one-time link from this wallet, used at once for this browser's passkey.
-    const linkedAt = Math.floor(Date.now() / 1000)
-    const link = await api('POST', '/v1/holders/passkeys/link', {
-      wallet_key: await walletPublicKey(key),
-      timestamp: linkedAt,
-      signature: await walletSign(key, ['netid-passkey-link-v1', String(linkedAt)]),
-    })
+    const link = await api('POST', '/v1/holders/passkeys/link', await walletSigned(key, 'netid-passkey-link-v2', []))
     const code_ = new URL(link.url).hash.replace(/^#link=/, '')
     main.replaceChildren(el('h1', {}, t('link_title')), el('p', {}, status.textContent), el('button', { type: 'button', onclick: () => createPasskey(code_) }, t('link')))
   } catch (error) {

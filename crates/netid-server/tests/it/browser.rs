@@ -271,7 +271,7 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     client
         .post("/v1/holders/passkeys/link", None, &request)
         .await
-        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+        .problem(StatusCode::CONFLICT, "request_replayed");
 
     let mut browser = Browser::start("webapp.mjs", &rp, &issuer, port, &[("LINK_URL", &link.url)]);
     let home = browser.next_event().await;

@@ -19,6 +19,7 @@ mod documents;
 mod flows;
 mod grants;
 mod high_availability;
+mod hostile;
 mod invariants;
 mod logcheck;
 mod minors;

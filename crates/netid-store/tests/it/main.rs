@@ -65,6 +65,7 @@ on_both_backends!(
     guardianship_is_recorded_with_the_enrollment,
     roster_load_replaces_the_authority_roster_and_needs_a_known_authority,
     platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire,
+    wallet_requests_cannot_be_used_twice_until_they_expire,
     first_run_initialisation_is_all_or_nothing,
     log_entries_are_appended_with_their_acts_and_only_with_them,
     checkpoints_are_stored_once_per_size_and_the_latest_is_found,
@@ -565,6 +566,33 @@ async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays(st
             Timestamp(T0.0 + 200),
             Timestamp(T0.0 + 61),
         )
+        .await
+        .unwrap();
+}
+
+/// A wallet-signed request is used once: a second use is a nonce conflict until it expires.
+async fn wallet_requests_cannot_be_used_twice_until_they_expire(store: &dyn Store) {
+    let expires = Timestamp(T0.0 + 600);
+    store
+        .use_wallet_request(index(1), expires, T0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .use_wallet_request(index(1), expires, Timestamp(T0.0 + 599))
+            .await
+            .unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Nonce
+        }
+    ));
+    store
+        .use_wallet_request(index(2), expires, T0)
+        .await
+        .unwrap();
+    // Past its expiry the row is purged, and the index may be used again.
+    store
+        .use_wallet_request(index(1), Timestamp(T0.0 + 1200), Timestamp(T0.0 + 601))
         .await
         .unwrap();
 }
