@@ -1,8 +1,12 @@
 //! Hostile clients (issue 20): what an attacker on the network tries, each refused.
 
+use std::time::Duration;
+
 use netid_crypto::Suite;
 use netid_testkit::{Wallet, p256_signature_twin};
 use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::client::World;
 
@@ -114,4 +118,124 @@ async fn a_request_id_must_be_16_to_64_base64url_characters() {
             .problem(StatusCode::BAD_REQUEST, "invalid_field");
         assert!(problem.detail.contains("request_id"), "{}", problem.detail);
     }
+}
+
+/// A client on another loopback address than the attacker's (127.0.0.1), as a bystander.
+fn bystander() -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .timeout(Duration::from_secs(3))
+        .build()
+        .unwrap()
+}
+
+/// Opens `count` connections to `address` that each send the headers of a 100-byte JSON body
+/// and one byte of it, then nothing: a slow upload.
+async fn slow_uploads(address: std::net::SocketAddr, count: usize) -> Vec<TcpStream> {
+    let mut streams = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(
+                b"POST /v1/holders/log HTTP/1.1\r\nHost: netid\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+            )
+            .await
+            .unwrap();
+        streams.push(stream);
+    }
+    streams
+}
+
+/// Issue 20: all routes shared 256 request slots, each held while the body was read, so 300
+/// slow uploads left health checks waiting. A body is now read before its request takes a slot.
+#[tokio::test]
+async fn issue_20_slow_uploads_hold_no_slot_that_health_checks_wait_for() {
+    let world = World::with_env(&[("NETID_MAX_CONNECTIONS_PER_ADDRESS", "0")]).await;
+    let held = slow_uploads(
+        world.server.address,
+        netid_server::MAX_CONCURRENT_REQUESTS + 44,
+    )
+    .await;
+    let bystander = bystander();
+    for round in 0..5 {
+        let answer = bystander
+            .get(world.server.url("/healthz"))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("round {round}: /healthz did not answer: {error}"));
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    drop(held);
+}
+
+/// Issue 20: connections had no cap, so one address could use up the process's file
+/// descriptors. Past the per-address cap a connection is closed at once; others are served.
+#[tokio::test]
+async fn issue_20_connections_past_the_per_address_cap_are_closed_and_others_are_served() {
+    let world = World::with_env(&[("NETID_MAX_CONNECTIONS_PER_ADDRESS", "8")]).await;
+    let held = slow_uploads(world.server.address, 8).await;
+    let mut extra = TcpStream::connect(world.server.address).await.unwrap();
+    let mut byte = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_secs(5), extra.read(&mut byte))
+        .await
+        .expect("the connection past the cap was left open");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    let answer = bystander()
+        .get(world.server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    drop(held);
+    // Once they are gone, the address is served again.
+    let mut retried = None;
+    for _ in 0..50 {
+        let mut stream = TcpStream::connect(world.server.address).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: netid\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        if answer.starts_with(b"HTTP/1.1 200") {
+            retried = Some(answer);
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(retried.is_some(), "the address was not served again");
+}
+
+/// Issue 20: the idle timer restarted on every byte and headers had no deadline, so a client
+/// trickling a header byte every half second held its connection for ever. Headers now have
+/// [`netid_server`]'s ten-second deadline, whatever trickles.
+#[tokio::test]
+async fn issue_20_headers_trickled_byte_by_byte_meet_a_deadline() {
+    let world = World::new().await;
+    let mut stream = TcpStream::connect(world.server.address).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let closed = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the connection stayed open for 20 s of trickled headers"
+        );
+        if stream.write_all(b"X").await.is_err() {
+            break true;
+        }
+        let mut byte = [0u8; 64];
+        match tokio::time::timeout(Duration::from_millis(500), stream.read(&mut byte)).await {
+            Ok(Ok(_) | Err(_)) => break true,
+            Err(_) => {}
+        }
+    };
+    assert!(closed);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 }
