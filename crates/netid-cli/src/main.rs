@@ -1378,6 +1378,16 @@ fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
             let key = load_key(&key)?;
             let records: Vec<RosterEntry> = serde_json::from_str(&read(&records)?)
                 .context("the records file is not a json array of roster entries")?;
+            // The service refuses a roster with a missing or weak code: say so before signing.
+            for (index, record) in records.iter().enumerate() {
+                let code = record.enrollment_code.as_deref().with_context(|| {
+                    format!(
+                        "record {index} has no enrollment_code: give each person a one-time code"
+                    )
+                })?;
+                netid_core::enrollment_code::check_strength(code)
+                    .with_context(|| format!("record {index}: enrollment_code is too weak"))?;
+            }
             let payload = RosterPayload {
                 authority: name.clone(),
                 issued_at: today()?.to_string(),

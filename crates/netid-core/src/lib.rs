@@ -8,6 +8,8 @@
 //! - [`net_id`]: the Net ID of Art. 2 ([`NetId`]), random Crockford base32 with an ISO 7064
 //!   MOD 37-2 check character.
 //! - [`names`]: person name normalisation ([`PersonName`]).
+//! - [`enrollment_code`]: how strong an authority's one-time enrollment code must be, and
+//!   after how many wrong guesses it locks.
 //!
 //! What it does not do: no IO of any kind, no clock and no ambient randomness. "Today" and
 //! random bytes are arguments, so every rule is deterministic and unit-tested. It does not
@@ -45,6 +47,7 @@
 
 pub mod date;
 pub mod documents;
+pub mod enrollment_code;
 pub mod error;
 mod fullwidth;
 pub mod names;

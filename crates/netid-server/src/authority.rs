@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use netid_core::{Date, DocumentNumber, DocumentRecord, PersonName};
+use netid_core::{Date, DocumentNumber, DocumentRecord, PersonName, enrollment_code};
 use netid_crypto::Suite;
 use netid_store::{BlindIndex, Store};
 use serde::{Deserialize, Serialize};
@@ -34,13 +34,20 @@ impl core::fmt::Debug for Evidence {
     }
 }
 
-/// The authority's answer.
+/// The authority's answer. Only an applicant with the record's code learns more than
+/// [`Answer::Refused`]: without it, an unknown document, a wrong code and a locked record are
+/// one answer, so that the service is no oracle of who is on a roster.
 #[derive(Debug)]
 pub enum Answer {
     /// The evidence matches this record.
     Confirmed(AuthoritativeRecord),
-    /// No record matches (wrong number, name or code are not told apart).
+    /// No record has this document with this code.
     Refused,
+    /// The code is right, but the name is not the record's.
+    NameMismatch,
+    /// The code is right, but so many wrong codes were tried for the record that it is locked
+    /// until the authority issues a new code.
+    CodeLocked,
 }
 
 /// A record the authority vouches for, with the blind indexes that enrollment needs.
@@ -107,6 +114,10 @@ impl DocumentAuthority for RosterAuthority {
     async fn check(&self, evidence: &Evidence, today: Date) -> Result<Answer, Error> {
         let document_index = blind::document(&self.keys.blind_index, &evidence.number);
         let Some(row) = self.store.roster_record(&document_index).await? else {
+            // The same write as for a wrong code (it counts nothing here), so that the answer's
+            // time does not tell a listed document from an unlisted one.
+            let none = blind::enrollment_code(&self.keys.blind_index, "", "");
+            self.store.count_code_failure(document_index, none).await?;
             return Ok(Answer::Refused);
         };
         let json: Zeroizing<Vec<u8>> =
@@ -117,21 +128,42 @@ impl DocumentAuthority for RosterAuthority {
             .record
             .to_record(today)
             .map_err(|_| Error::Internal("sealed roster record does not parse"))?;
-        if record.name() != &evidence.name {
-            return Ok(Answer::Refused);
-        }
-        let code_index = match (&sealed.code_index, &evidence.enrollment_code) {
-            (None, _) => None,
-            (Some(_), None) => return Ok(Answer::Refused),
-            (Some(expected), Some(code)) => {
-                let given = blind::enrollment_code(&self.keys.blind_index, &sealed.authority, code);
+        // The code first: without it the applicant learns nothing more of the record.
+        let code_index = match &sealed.code_index {
+            // Rosters loaded before codes were required; such a record cannot recover a Net ID.
+            None => None,
+            Some(expected) => {
                 let expected = decode_index(expected)?;
+                let given = blind::enrollment_code(
+                    &self.keys.blind_index,
+                    &sealed.authority,
+                    evidence.enrollment_code.as_deref().unwrap_or_default(),
+                );
                 if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+                    let failures = self
+                        .store
+                        .count_code_failure(document_index, expected)
+                        .await?;
+                    if failures == enrollment_code::MAX_FAILURES {
+                        tracing::warn!(target: "netid::security", event = "enrollment_code_locked", failures, "a roster record's enrollment code is locked after wrong guesses");
+                    }
                     return Ok(Answer::Refused);
+                }
+                let locked = row
+                    .code_failures
+                    .as_ref()
+                    .is_some_and(|(counted, failures)| {
+                        counted == &expected && enrollment_code::is_locked(*failures)
+                    });
+                if locked {
+                    return Ok(Answer::CodeLocked);
                 }
                 Some(given)
             }
         };
+        if record.name() != &evidence.name {
+            return Ok(Answer::NameMismatch);
+        }
         Ok(Answer::Confirmed(AuthoritativeRecord {
             record,
             person_index: row.person_index,

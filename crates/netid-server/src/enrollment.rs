@@ -81,6 +81,14 @@ pub(crate) async fn enroll(
             tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "evidence_mismatch");
             return Err(Refusal::EvidenceMismatch.into());
         }
+        Answer::NameMismatch => {
+            tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "name_mismatch");
+            return Err(Refusal::NameMismatch.into());
+        }
+        Answer::CodeLocked => {
+            tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "code_locked");
+            return Err(Refusal::EnrollmentCodeLocked.into());
+        }
     };
     if confirmed.record.validity_on(today) == Validity::Expired {
         return Err(Refusal::DocumentExpired.into());

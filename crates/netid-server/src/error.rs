@@ -205,10 +205,22 @@ pub enum Refusal {
         /// The allowed window.
         window_seconds: i64,
     },
-    /// The evidence does not match an authoritative record (or no record exists): the two
-    /// are not told apart.
-    #[error("the document evidence does not match the document authority's records")]
+    /// No roster record has this document with this enrollment code: an unknown document, a
+    /// wrong or missing code and a locked record are not told apart.
+    #[error(
+        "the document number and enrollment code do not match the document authority's records; check both, or ask the authority for a code"
+    )]
     EvidenceMismatch,
+    /// The enrollment code is right but the name is not the one on the record.
+    #[error(
+        "the name does not match the document authority's record; enter it exactly as on the document"
+    )]
+    NameMismatch,
+    /// The enrollment code is right, but too many wrong codes were tried for this document.
+    #[error(
+        "too many wrong enrollment codes were tried for this document, so its code is locked; ask the document authority for a new code"
+    )]
+    EnrollmentCodeLocked,
     /// The document has expired.
     #[error("the document has expired; apply with a valid document")]
     DocumentExpired,

@@ -155,6 +155,24 @@ pub(crate) async fn load_roster(
             }
             .into());
         }
+        // Number and name are not secrets: without a strong code anyone knowing them could
+        // enroll in the person's place, and lock the person out.
+        let code = entry
+            .enrollment_code
+            .as_deref()
+            .ok_or_else(|| Refusal::InvalidRosterRecord {
+                index,
+                field: "enrollment_code",
+                reason: "is required: every record needs the one-time code the authority gave the person"
+                    .to_owned(),
+            })?;
+        netid_core::enrollment_code::check_strength(code).map_err(|weak| {
+            Refusal::InvalidRosterRecord {
+                index,
+                field: "enrollment_code",
+                reason: weak.to_string(),
+            }
+        })?;
         if entry.person_ref.trim().is_empty() {
             return Err(Refusal::InvalidRosterRecord {
                 index,
@@ -171,9 +189,11 @@ pub(crate) async fn load_roster(
             authority: roster.authority.clone(),
             // Re-serialise from the parsed record so that what is stored is canonical.
             record: StoredRecord::from_record(&record),
-            code_index: entry.enrollment_code.as_deref().map(|code| {
-                encode_index(&blind::enrollment_code(blind_key, &roster.authority, code))
-            }),
+            code_index: Some(encode_index(&blind::enrollment_code(
+                blind_key,
+                &roster.authority,
+                code,
+            ))),
             guardian_index: entry.guardian_person_ref.as_deref().map(|reference| {
                 encode_index(&blind::person(blind_key, &roster.authority, reference))
             }),
@@ -185,6 +205,7 @@ pub(crate) async fn load_roster(
             sealed: Suite::gm().encrypt(&state.keys.roster, &roster_aad(&document_index), &json)?,
             person_index: blind::person(blind_key, &roster.authority, &entry.person_ref),
             document_index,
+            code_failures: None,
         });
     }
     let count = rows.len();

@@ -116,6 +116,16 @@ pub trait Store: Send + Sync + 'static {
     /// The roster record whose document blind index is `document_index`.
     async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error>;
 
+    /// Counts a wrong enrollment code guessed at the roster record `document_index`, whose
+    /// current code has the blind index `code_index`: one more if the count is of that code,
+    /// else (the authority issued a new code) the first. Returns the count, 0 when no roster
+    /// lists the document: the same statement runs either way, so that its time tells nothing.
+    async fn count_code_failure(
+        &self,
+        document_index: BlindIndex,
+        code_index: BlindIndex,
+    ) -> Result<u32, Error>;
+
     /// The holder enrolled for the person with blind index `person_index`.
     async fn holder_by_person(&self, person_index: &BlindIndex)
     -> Result<Option<HolderRow>, Error>;
@@ -485,4 +495,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// `holder`'s live consents, by platform and field.
     async fn live_consents(&self, holder: HolderId) -> Result<Vec<ConsentRow>, Error>;
+}
+
+/// [`Store::count_code_failure`] on SQLite; PostgreSQL's is the same with typed parameters.
+const COUNT_CODE_FAILURE: &str = "INSERT INTO enrollment_code_failures \
+     (document_index, code_index, failures) \
+     SELECT ?1, ?2, 1 WHERE EXISTS (SELECT 1 FROM roster_records WHERE document_index = ?1) \
+     ON CONFLICT (document_index) DO UPDATE SET failures = CASE \
+     WHEN enrollment_code_failures.code_index = excluded.code_index \
+     THEN enrollment_code_failures.failures + 1 ELSE 1 END, code_index = excluded.code_index \
+     RETURNING failures";
+
+/// The failure count of a roster record from its joined columns.
+fn code_failures(
+    code_index: Option<Vec<u8>>,
+    failures: Option<i64>,
+) -> Result<Option<(BlindIndex, u32)>, Error> {
+    match (code_index, failures) {
+        (Some(code_index), Some(failures)) => Ok(Some((
+            BlindIndex::from_column(&code_index, "enrollment_code_failures.code_index")?,
+            u32::try_from(failures).unwrap_or(u32::MAX),
+        ))),
+        _ => Ok(None),
+    }
 }

@@ -250,6 +250,16 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     CREATE INDEX used_wallet_requests_by_expiry ON used_wallet_requests(expires_at);
     "#,
     ),
+    (
+        16,
+        r#"
+    CREATE TABLE enrollment_code_failures (
+        document_index BYTEA NOT NULL CONSTRAINT enrollment_code_failures_pkey PRIMARY KEY,
+        code_index BYTEA NOT NULL,
+        failures BIGINT NOT NULL
+    );
+    "#,
+    ),
 ];
 
 #[cfg(test)]

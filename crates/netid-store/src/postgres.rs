@@ -1220,7 +1220,10 @@ impl Store for PostgresStore {
         self.run(move |client| {
             optional_row(
                 client,
-                "SELECT person_index, sealed FROM roster_records WHERE document_index = $1",
+                "SELECT r.person_index, r.sealed, f.code_index, f.failures \
+                 FROM roster_records r \
+                 LEFT JOIN enrollment_code_failures f USING (document_index) \
+                 WHERE r.document_index = $1",
                 &[&key.as_slice()],
                 "read roster record",
                 |row| {
@@ -1232,6 +1235,10 @@ impl Store for PostgresStore {
                             "roster_records.person_index",
                         )?,
                         sealed: get(row, 1, "read roster record")?,
+                        code_failures: crate::code_failures(
+                            get(row, 2, "read roster record")?,
+                            get(row, 3, "read roster record")?,
+                        )?,
                     })
                 },
             )
@@ -2728,6 +2735,32 @@ impl Store for PostgresStore {
         self.write_grouped(move |transaction| {
             use_nonce_in(transaction, &client_id, &nonce_index, expires_at, now)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn count_code_failure(
+        &self,
+        document_index: BlindIndex,
+        code_index: BlindIndex,
+    ) -> Result<u32, Error> {
+        self.write("code failure", move |transaction| {
+            let rows = transaction
+                .query(
+                    &crate::COUNT_CODE_FAILURE
+                        .replace("?1, ?2, 1", "$1::bytea, $2::bytea, 1")
+                        .replace("?1", "$1"),
+                    &[
+                        &document_index.as_bytes().as_slice(),
+                        &code_index.as_bytes().as_slice(),
+                    ],
+                )
+                .map_err(database("count code failure"))?;
+            let failures: Option<i64> = match rows.first() {
+                Some(row) => Some(get(row, 0, "count code failure")?),
+                None => None,
+            };
+            Ok(failures.map_or(0, |count| u32::try_from(count).unwrap_or(u32::MAX)))
         })
         .await
     }

@@ -1004,15 +1004,19 @@ impl Store for SqliteStore {
     async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error> {
         let key = *document_index.as_bytes();
         self.run(move |connection| {
-            let raw: Option<(Vec<u8>, Vec<u8>)> = connection
+            type Raw = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<i64>);
+            let raw: Option<Raw> = connection
                 .query_row(
-                    "SELECT person_index, sealed FROM roster_records WHERE document_index = ?1",
+                    "SELECT r.person_index, r.sealed, f.code_index, f.failures \
+                     FROM roster_records r \
+                     LEFT JOIN enrollment_code_failures f USING (document_index) \
+                     WHERE r.document_index = ?1",
                     params![key],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                 )
                 .optional()
                 .map_err(database("read roster record"))?;
-            raw.map(|(person_index, sealed)| {
+            raw.map(|(person_index, sealed, failed_code, failures)| {
                 Ok(RosterRow {
                     document_index: BlindIndex::new(key),
                     person_index: BlindIndex::from_column(
@@ -1020,6 +1024,7 @@ impl Store for SqliteStore {
                         "roster_records.person_index",
                     )?,
                     sealed,
+                    code_failures: crate::code_failures(failed_code, failures)?,
                 })
             })
             .transpose()
@@ -2690,6 +2695,28 @@ impl Store for SqliteStore {
         let client_id = client_id.to_owned();
         self.write(move |connection| {
             use_nonce_in(connection, &client_id, &nonce_index, expires_at, now)
+        })
+        .await
+    }
+
+    async fn count_code_failure(
+        &self,
+        document_index: BlindIndex,
+        code_index: BlindIndex,
+    ) -> Result<u32, Error> {
+        self.write(move |connection| {
+            let failures: Option<i64> = connection
+                .prepare_cached(crate::COUNT_CODE_FAILURE)
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(
+                            params![document_index.as_bytes(), code_index.as_bytes()],
+                            |row| row.get(0),
+                        )
+                        .optional()
+                })
+                .map_err(database("count code failure"))?;
+            Ok(failures.map_or(0, |count| u32::try_from(count).unwrap_or(u32::MAX)))
         })
         .await
     }

@@ -61,6 +61,9 @@ pub struct RosterRow {
     pub person_index: BlindIndex,
     /// The record (personal data), sealed under a service key with `document_index` as AAD.
     pub sealed: Vec<u8>,
+    /// Wrong enrollment codes guessed at this record, and the blind index of the code they
+    /// were counted against (the code current then). Read only; a roster load ignores it.
+    pub code_failures: Option<(BlindIndex, u32)>,
 }
 
 /// A wallet public key.

@@ -187,7 +187,8 @@ pub fn synthetic_gb11643(
     }
 }
 
-/// A synthetic roster entry of any document type (male, valid to 2099).
+/// A synthetic roster entry of any document type (male, valid to 2099), with `code` or, when
+/// `None`, a fresh strong code of its own (every roster record needs one).
 pub fn roster_entry(
     document_type: DocumentType,
     number: &str,
@@ -206,7 +207,10 @@ pub fn roster_entry(
         nationality: nationality.to_owned(),
         expiry: "2099-12-31".to_owned(),
         person_ref: person_ref.to_owned(),
-        enrollment_code: code.map(str::to_owned),
+        enrollment_code: Some(code.map_or_else(
+            || format!("CODE-{}", netid_crypto::random_token().unwrap()),
+            str::to_owned,
+        )),
         guardian_person_ref: None,
     }
 }

@@ -24,7 +24,7 @@ fn serve_and_every_client_command_work_end_to_end() {
         "测试甲",
         netid_testkit::years_ago(30, today),
         "P-0001",
-        Some("CODE-A"),
+        Some("CODE-A-2026"),
     );
     std::fs::write(
         path("records.json"),
@@ -103,7 +103,7 @@ fn serve_and_every_client_command_work_end_to_end() {
     assert_eq!(wrong.status.code(), Some(1));
     let stderr = String::from_utf8(wrong.stderr).unwrap();
     assert!(stderr.contains("(evidence_mismatch)"), "{stderr}");
-    let enrolled = enroll("CODE-A");
+    let enrolled = enroll("CODE-A-2026");
     assert!(enrolled.status.success());
     let enrolled: serde_json::Value = serde_json::from_slice(&enrolled.stdout).unwrap();
     assert_eq!(enrolled["outcome"], "enrolled");

@@ -201,14 +201,13 @@ async fn unknown_routes_and_methods_are_problems() {
 async fn bad_roster_signatures_are_refused_and_keep_the_previous_roster() {
     let world = World::new().await;
     let client = &world.client;
-    let mut newcomer = netid_testkit::resident(
+    let newcomer = netid_testkit::resident(
         "110106",
         "测试己",
         netid_testkit::years_ago(25, netid_testkit::today()),
         "P-0099",
         None,
     );
-    newcomer.enrollment_code = None;
 
     // Tampered payload.
     let mut tampered = world.authority.sign(vec![newcomer.clone()]);
@@ -267,7 +266,7 @@ async fn mismatched_evidence_is_refused_without_telling_what_differs_and_stores_
     for (name, code) in [
         ("测试甲", Some("CODE-WRONG")),
         ("测试甲", None),
-        ("测试庚", Some("CODE-A")),
+        ("测试庚", Some("CODE-WRONG")),
     ] {
         let request =
             wallet.enroll_request_with(&adult.document_type, &adult.document_number, name, code);
@@ -277,9 +276,19 @@ async fn mismatched_evidence_is_refused_without_telling_what_differs_and_stores_
             .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
         assert_eq!(
             problem.detail,
-            "the document evidence does not match the document authority's records"
+            "the document number and enrollment code do not match the document authority's records; check both, or ask the authority for a code"
         );
     }
+    // With the right code, a wrong name is named as such (issue 20).
+    client
+        .enroll(&wallet.enroll_request_with(
+            &adult.document_type,
+            &adult.document_number,
+            "测试庚",
+            Some("CODE-A-2026"),
+        ))
+        .await
+        .problem(StatusCode::FORBIDDEN, "name_mismatch");
     // A valid number that is not in the roster gets the same answer.
     let stranger = netid_testkit::synthetic_resident_id(
         "110107",
@@ -287,7 +296,12 @@ async fn mismatched_evidence_is_refused_without_telling_what_differs_and_stores_
         false,
     );
     client
-        .enroll(&wallet.enroll_request_with("resident-id", &stranger, "测试甲", Some("CODE-A")))
+        .enroll(&wallet.enroll_request_with(
+            "resident-id",
+            &stranger,
+            "测试甲",
+            Some("CODE-A-2026"),
+        ))
         .await
         .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
 
@@ -296,7 +310,7 @@ async fn mismatched_evidence_is_refused_without_telling_what_differs_and_stores_
     let last = typo.pop().unwrap();
     typo.push(if last == '0' { '1' } else { '0' });
     let problem = client
-        .enroll(&wallet.enroll_request_with("resident-id", &typo, "测试甲", Some("CODE-A")))
+        .enroll(&wallet.enroll_request_with("resident-id", &typo, "测试甲", Some("CODE-A-2026")))
         .await
         .problem(StatusCode::BAD_REQUEST, "invalid_field");
     assert!(

@@ -419,8 +419,12 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
         )
         .await
         .problem(StatusCode::NOT_FOUND, "certificate_not_found");
-    let revocation = wallet.revocation_request(&issued.serial, Some("key_compromise"));
-    let revoke = || client.post("/v1/holders/certificates/revoke", None, &revocation);
+    let revoke = || async {
+        let revocation = wallet.revocation_request(&issued.serial, Some("key_compromise"));
+        client
+            .post("/v1/holders/certificates/revoke", None, &revocation)
+            .await
+    };
     let first: RevokeCertificateResponse = revoke().await.json();
     let again: RevokeCertificateResponse = revoke().await.json();
     assert_eq!((first.revoked, again.revoked), (true, false));

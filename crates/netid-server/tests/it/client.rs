@@ -260,9 +260,9 @@ impl World {
 
 /// The synthetic people of the tests.
 pub(crate) struct People {
-    /// An adult, 测试甲, born 30 years ago, with code CODE-A.
+    /// An adult, 测试甲, born 30 years ago, with code CODE-A-2026.
     pub(crate) adult: RosterEntry,
-    /// Another adult, 测试乙, the child's guardian, code CODE-B.
+    /// Another adult, 测试乙, the child's guardian, code CODE-B-2026.
     pub(crate) guardian: RosterEntry,
     /// A ten-year-old, 测试丙, whose guardian is 测试乙.
     pub(crate) child: RosterEntry,
@@ -277,21 +277,34 @@ impl People {
         let today = netid_testkit::today();
         let ago = |years| netid_testkit::years_ago(years, today);
         let mut child =
-            netid_testkit::resident("110103", "测试丙", ago(10), "P-0003", Some("CODE-C"));
+            netid_testkit::resident("110103", "测试丙", ago(10), "P-0003", Some("CODE-C-2026"));
         child.guardian_person_ref = Some("P-0002".to_owned());
-        let mut expired = netid_testkit::resident("110105", "测试戊", ago(40), "P-0005", None);
+        let mut expired =
+            netid_testkit::resident("110105", "测试戊", ago(40), "P-0005", Some("CODE-E-2026"));
         expired.expiry = "2020-01-01".to_owned();
         Self {
-            adult: netid_testkit::resident("110101", "测试甲", ago(30), "P-0001", Some("CODE-A")),
+            adult: netid_testkit::resident(
+                "110101",
+                "测试甲",
+                ago(30),
+                "P-0001",
+                Some("CODE-A-2026"),
+            ),
             guardian: netid_testkit::resident(
                 "110102",
                 "测试乙",
                 ago(35),
                 "P-0002",
-                Some("CODE-B"),
+                Some("CODE-B-2026"),
             ),
             child,
-            teen: netid_testkit::resident("110104", "测试丁", ago(16), "P-0004", None),
+            teen: netid_testkit::resident(
+                "110104",
+                "测试丁",
+                ago(16),
+                "P-0004",
+                Some("CODE-D-2026"),
+            ),
             expired,
         }
     }

@@ -316,23 +316,22 @@ async fn a_child_consents_only_with_the_guardians_consent() {
         .post("/v1/holders/consents", None, &request)
         .await
         .problem(StatusCode::FORBIDDEN, "guardian_required");
-    // With the guardian's consent it reaches the grant check (no field is approved here).
-    let mut request = child.consent_request(&platform.client_id, &["name"], &notice.version);
-    // A stranger's approval, or the guardian's approval of another act, is not it.
+    // A stranger's approval, or the guardian's approval of another act, is not it (each
+    // attempt a request of its own: a signed request is used by its first arrival).
     let stranger = Wallet::generate();
     client
         .enroll_ok(&stranger.enroll_request(&world.people.adult))
         .await;
-    request.guardian = Some(stranger.guardian_approval("consent", &request.signature));
-    client
-        .post("/v1/holders/consents", None, &request)
-        .await
-        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
-    request.guardian = Some(guardian.guardian_approval("deletion", &request.signature));
-    client
-        .post("/v1/holders/consents", None, &request)
-        .await
-        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    for (approver, act) in [(&stranger, "consent"), (&guardian, "deletion")] {
+        let mut request = child.consent_request(&platform.client_id, &["name"], &notice.version);
+        request.guardian = Some(approver.guardian_approval(act, &request.signature));
+        client
+            .post("/v1/holders/consents", None, &request)
+            .await
+            .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    }
+    // With the guardian's consent it reaches the grant check (no field is approved here).
+    let mut request = child.consent_request(&platform.client_id, &["name"], &notice.version);
     request.guardian = Some(guardian.guardian_approval("consent", &request.signature));
     client
         .post("/v1/holders/consents", None, &request)

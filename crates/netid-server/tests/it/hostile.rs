@@ -239,3 +239,140 @@ async fn issue_20_headers_trickled_byte_by_byte_meet_a_deadline() {
         started.elapsed()
     );
 }
+
+/// Issue 20: a roster record with no code enrolled anyone who knew the person's number and
+/// name, and codes had no minimum strength. Both are now refused when the roster is loaded.
+#[tokio::test]
+async fn issue_20_a_roster_record_without_a_strong_code_is_refused_when_loaded() {
+    let world = World::new().await;
+    let client = &world.client;
+    let birth = netid_testkit::years_ago(25, netid_testkit::today());
+    let mut record = netid_testkit::resident("110106", "测试己", birth, "P-0106", None);
+    for (code, says) in [
+        (None, "is required"),
+        (Some("123"), "10 to 128 characters"),
+        (Some("1234567890"), "50 bits"),
+        (Some("aaaaaaaaQ7-x2Lm4"), "a third"),
+    ] {
+        record.enrollment_code = code.map(str::to_owned);
+        let problem = client
+            .load_roster(
+                &world
+                    .authority
+                    .sign(vec![world.people.adult.clone(), record.clone()]),
+            )
+            .await
+            .problem(StatusCode::BAD_REQUEST, "invalid_roster_record");
+        assert!(
+            problem.detail.contains("record 1: enrollment_code"),
+            "{}",
+            problem.detail
+        );
+        assert!(problem.detail.contains(says), "{}", problem.detail);
+    }
+    // Nothing changed: the roster loaded before still enrolls.
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+}
+
+/// Issue 20: wrong codes were not counted, so a short recovery code fell to 732 guesses. Five
+/// wrong codes now lock the record; the right code then says so; reloading the same code
+/// keeps the lock, and only a new code from the authority opens it.
+#[tokio::test]
+async fn issue_20_five_wrong_codes_lock_a_record_until_the_authority_issues_a_new_one() {
+    let world = World::new().await;
+    let client = &world.client;
+    let adult = &world.people.adult;
+    let attacker = Wallet::generate();
+    for guess in 0..5 {
+        let mut wrong = adult.clone();
+        wrong.enrollment_code = Some(format!("CODE-GUESS-{guess:04}"));
+        client
+            .enroll(&attacker.enroll_request(&wrong))
+            .await
+            .problem(StatusCode::FORBIDDEN, "evidence_mismatch");
+    }
+    let holder = Wallet::generate();
+    let problem = client
+        .enroll(&holder.enroll_request(adult))
+        .await
+        .problem(StatusCode::FORBIDDEN, "enrollment_code_locked");
+    assert!(problem.detail.contains("new code"), "{}", problem.detail);
+
+    // The same roster again: still locked.
+    client
+        .load_roster(&world.authority.sign(world.people.all()))
+        .await;
+    client
+        .enroll(&holder.enroll_request(adult))
+        .await
+        .problem(StatusCode::FORBIDDEN, "enrollment_code_locked");
+
+    // A new code from the authority.
+    let mut renewed = adult.clone();
+    renewed.enrollment_code = Some("CODE-A-REISSUED".to_owned());
+    let mut people = world.people.all();
+    people[0] = renewed.clone();
+    let loaded = client.load_roster(&world.authority.sign(people)).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    client.enroll_ok(&holder.enroll_request(&renewed)).await;
+}
+
+/// Issue 20: enrollment told an unauthenticated caller whether a person is on a roster,
+/// enrolled, under 14 or holds an expired document. Without the right code every refusal is
+/// now one answer; with it, the answer says exactly what is wrong.
+#[tokio::test]
+async fn issue_20_without_the_right_code_every_enrollment_refusal_is_one_answer() {
+    let world = World::new().await;
+    let client = &world.client;
+    let people = &world.people;
+    client
+        .enroll_ok(&Wallet::generate().enroll_request(&people.teen))
+        .await;
+    let stranger = Wallet::generate();
+    let wrong_code = |entry: &netid_proto::RosterEntry| {
+        let mut entry = entry.clone();
+        entry.enrollment_code = Some("CODE-NOT-THE-ONE".to_owned());
+        entry
+    };
+    let unlisted = netid_testkit::resident(
+        "110109",
+        "测试庚",
+        netid_testkit::years_ago(33, netid_testkit::today()),
+        "P-0109",
+        None,
+    );
+    let mut without_code = people.adult.clone();
+    without_code.enrollment_code = None;
+    let attempts = [
+        ("not on a roster", unlisted),
+        ("listed, wrong code", wrong_code(&people.adult)),
+        ("listed, no code", without_code),
+        ("expired document", wrong_code(&people.expired)),
+        ("under 14", wrong_code(&people.child)),
+        ("already enrolled", wrong_code(&people.teen)),
+    ];
+    let mut answers = Vec::new();
+    for (what, entry) in &attempts {
+        let answer = client.enroll(&stranger.enroll_request(entry)).await;
+        answer.problem(StatusCode::FORBIDDEN, "evidence_mismatch");
+        answers.push((what, answer.body));
+    }
+    for (what, body) in &answers {
+        assert_eq!(body, &answers[0].1, "{what} answers differently");
+    }
+
+    // With the right code, the applicant is told what is wrong.
+    let mut misnamed = people.adult.clone();
+    misnamed.name = "测试错".to_owned();
+    client
+        .enroll(&stranger.enroll_request(&misnamed))
+        .await
+        .problem(StatusCode::FORBIDDEN, "name_mismatch");
+    client
+        .enroll(&stranger.enroll_request(&people.expired))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "document_expired");
+}

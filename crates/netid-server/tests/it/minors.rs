@@ -43,7 +43,8 @@ async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
     // 13 today, 14 in five days.
     let birth = days_after(netid_testkit::years_ago(14, today), 5);
     let world = World::with_clock(Clock::Fixed(Timestamp(start))).await;
-    let mut minor = netid_testkit::resident("110106", "测试己", birth, "P-0006", Some("CODE-F"));
+    let mut minor =
+        netid_testkit::resident("110106", "测试己", birth, "P-0006", Some("CODE-F-2026"));
     minor.guardian_person_ref = Some("P-0002".to_owned());
     let mut roster = world.people.all();
     roster.push(minor.clone());

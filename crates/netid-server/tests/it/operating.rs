@@ -80,10 +80,10 @@ async fn metrics_count_requests_verifications_and_the_log_without_personal_data(
     // authority_registered, roster_loaded, grant_changed, enrollment, verification.
     assert_eq!(line("netid_log_entries "), "5");
     assert_eq!(line("netid_store_errors_total "), "0");
-    // The enrollment and the verification, one after the other: one transaction each. The
-    // replay stored nothing.
-    assert_eq!(line("netid_store_group_commits_total "), "2");
-    assert_eq!(line("netid_store_grouped_writes_total "), "2");
+    // The enrollment's request id, the enrollment and the verification, one after the other:
+    // one transaction each. The replay stored nothing.
+    assert_eq!(line("netid_store_group_commits_total "), "3");
+    assert_eq!(line("netid_store_grouped_writes_total "), "3");
     let backend = if netid_testkit::RawStore::of(&world.server.data_dir).is_postgres() {
         "postgresql"
     } else {

@@ -28,8 +28,13 @@ async fn invariant_5_planted_personal_data_never_appears_in_logs_or_other_respon
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("test-authority");
     let birth = netid_testkit::years_ago(33, netid_testkit::today());
-    let holder =
-        netid_testkit::resident("110111", PLANTED_NAME, birth, "P-LEAK", Some("CODE-LEAK"));
+    let holder = netid_testkit::resident(
+        "110111",
+        PLANTED_NAME,
+        birth,
+        "P-LEAK",
+        Some("CODE-LEAK-2026"),
+    );
     let number = holder.document_number.clone();
 
     let mut others: Vec<Answer> = Vec::new();
@@ -116,7 +121,7 @@ async fn invariant_5_planted_personal_data_never_appears_in_logs_or_other_respon
         net_id.net_id.clone(),
         net_id.net_id.replace('-', ""),
         "P-LEAK".to_owned(),
-        "CODE-LEAK".to_owned(),
+        "CODE-LEAK-2026".to_owned(),
         "CODE-LEAK-2".to_owned(),
     ];
     let log_text = logs.text();
@@ -148,8 +153,13 @@ async fn personal_data_and_the_net_id_are_not_in_the_database_files_in_clear() {
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("test-authority");
     let birth = netid_testkit::years_ago(33, netid_testkit::today());
-    let holder =
-        netid_testkit::resident("110111", PLANTED_NAME, birth, "P-REST", Some("CODE-REST"));
+    let holder = netid_testkit::resident(
+        "110111",
+        PLANTED_NAME,
+        birth,
+        "P-REST",
+        Some("CODE-REST-2026"),
+    );
     client.register_authority(&authority).await;
     client
         .load_roster(&authority.sign(vec![holder.clone()]))
@@ -165,7 +175,7 @@ async fn personal_data_and_the_net_id_are_not_in_the_database_files_in_clear() {
         holder.document_number.as_bytes().to_vec(),
         birth.to_string().into_bytes(),
         "P-REST".as_bytes().to_vec(),
-        "CODE-REST".as_bytes().to_vec(),
+        "CODE-REST-2026".as_bytes().to_vec(),
         platform.credential.into_bytes(),
         // The Net ID, in both its compact and its grouped form.
         enrolled.net_id.replace('-', "").into_bytes(),

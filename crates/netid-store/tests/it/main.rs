@@ -66,6 +66,7 @@ on_both_backends!(
     roster_load_replaces_the_authority_roster_and_needs_a_known_authority,
     platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire,
     wallet_requests_cannot_be_used_twice_until_they_expire,
+    wrong_codes_are_counted_per_record_and_code_across_roster_loads,
     first_run_initialisation_is_all_or_nothing,
     log_entries_are_appended_with_their_acts_and_only_with_them,
     checkpoints_are_stored_once_per_size_and_the_latest_is_found,
@@ -374,6 +375,7 @@ async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority(s
         document_index: index(byte),
         person_index: index(byte + 100),
         sealed: vec![byte; 10],
+        code_failures: None,
     };
     let error = store
         .replace_roster("test-authority", "2026-11-01", vec![row(1)], leaf(), T0)
@@ -568,6 +570,84 @@ async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays(st
         )
         .await
         .unwrap();
+}
+
+/// Wrong codes are counted against a record's current code, kept when the roster is loaded
+/// again, and counted afresh for a new code; a document on no roster counts nothing.
+async fn wrong_codes_are_counted_per_record_and_code_across_roster_loads(store: &dyn Store) {
+    let row = |byte| RosterRow {
+        document_index: index(byte),
+        person_index: index(byte + 100),
+        sealed: vec![byte; 10],
+        code_failures: None,
+    };
+    let authority = AuthorityRow {
+        name: "code-authority".to_owned(),
+        suite: "gm".to_owned(),
+        public_key_spki: vec![4; 91],
+        registered_at: T0,
+    };
+    store.upsert_authority(authority, leaf()).await.unwrap();
+    store
+        .replace_roster("code-authority", "2026-11-01", vec![row(1)], leaf(), T0)
+        .await
+        .unwrap();
+    let (code, new_code) = (index(50), index(51));
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .count_code_failure(index(1), code.clone())
+                .await
+                .unwrap(),
+            expected
+        );
+    }
+    assert_eq!(
+        store
+            .roster_record(&index(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .code_failures,
+        Some((code.clone(), 3))
+    );
+    // Not listed: nothing counted, nothing stored.
+    assert_eq!(
+        store
+            .count_code_failure(index(9), code.clone())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .count_code_failure(index(9), code.clone())
+            .await
+            .unwrap(),
+        0
+    );
+    // Loading the roster again keeps the count.
+    store
+        .replace_roster("code-authority", "2026-11-02", vec![row(1)], leaf(), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .roster_record(&index(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .code_failures,
+        Some((code.clone(), 3))
+    );
+    // A new code starts from one.
+    assert_eq!(
+        store
+            .count_code_failure(index(1), new_code.clone())
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 /// A wallet-signed request is used once: a second use is a nonce conflict until it expires.
