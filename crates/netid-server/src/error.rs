@@ -193,6 +193,17 @@ pub enum Refusal {
     /// The wallet's signature over the request does not verify.
     #[error("wallet signature does not verify for this request")]
     BadWalletSignature,
+    /// A consent or withdrawal signed at a time ahead of the server's clock.
+    #[error(
+        "the request is signed at a time ahead of the service's clock; set your device's clock right and sign again"
+    )]
+    SignedAhead,
+    /// A consent that changed nothing: signed before the last change of the consent, or before
+    /// the platform's terms for the field were set. No receipt is issued.
+    #[error(
+        "this consent was signed before the last change to it or to the platform's terms, so nothing was recorded; read the platform's profile and consent again"
+    )]
+    ConsentNotRecorded,
     /// A wallet-signed request whose request id was used before: a replay, or a wallet that
     /// sent one id twice.
     #[error("this signed request was used already; sign a new one with a fresh request id")]

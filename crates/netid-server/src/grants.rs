@@ -255,7 +255,7 @@ pub(crate) async fn consent(
         )
         .await?;
     }
-    let platform = record_consent(
+    let (platform, recorded) = record_consent(
         state,
         &holder,
         &request.client_id,
@@ -264,6 +264,10 @@ pub(crate) async fn consent(
         request.timestamp,
     )
     .await?;
+    // A receipt says what was recorded, and nothing is not a consent.
+    if recorded.is_empty() {
+        return Err(Refusal::ConsentNotRecorded.into());
+    }
     let now = state.clock.now();
     let granted = profile(state, &platform).await?;
     let receipt = ConsentReceipt {
@@ -272,7 +276,7 @@ pub(crate) async fn consent(
         fields: granted
             .fields
             .into_iter()
-            .filter(|field| request.fields.contains(&field.field))
+            .filter(|field| recorded.contains(&field.field))
             .collect(),
         notice_version: request.notice_version,
         given_at: now.0,
@@ -282,8 +286,9 @@ pub(crate) async fn consent(
 
 /// Records `holder`'s consent to give `client_id` each of `fields` under `notice_version`,
 /// given at `signed_at` (the wallet's timestamp, or now for a passkey session), with its log
-/// entry; returns the platform. The caller has authenticated the holder and, for a child under
-/// 14, checked the guardian's approval.
+/// entry; returns the platform and the fields recorded (none for a request signed before the
+/// last change of each consent or of the platform's terms). The caller has authenticated the
+/// holder and, for a child under 14, checked the guardian's approval.
 pub(crate) async fn record_consent(
     state: &AppState,
     holder: &netid_store::HolderRow,
@@ -291,7 +296,8 @@ pub(crate) async fn record_consent(
     fields: &[String],
     notice_version: &str,
     signed_at: i64,
-) -> Result<PlatformRow, Error> {
+) -> Result<(PlatformRow, Vec<String>), Error> {
+    not_ahead(state, signed_at)?;
     if notice_version != state.notice.version {
         return Err(Refusal::InvalidField {
             field: "notice_version",
@@ -316,7 +322,7 @@ pub(crate) async fn record_consent(
         Some(&platform.client_id),
         now,
     )?;
-    state
+    let recorded = state
         .store
         .give_consents(
             holder.id,
@@ -335,8 +341,17 @@ pub(crate) async fn record_consent(
             }),
             other => other.into(),
         })?;
-    tracing::info!(target: "netid::security", event = "consent_given", platform_id = %platform.client_id);
-    Ok(platform)
+    tracing::info!(target: "netid::security", event = "consent_given", platform_id = %platform.client_id, fields = recorded.len());
+    Ok((platform, recorded))
+}
+
+/// Refuses a consent or withdrawal signed ahead of the server's clock: consents are ordered by
+/// when they were signed, and one dated ahead would outrank the holder's next change.
+fn not_ahead(state: &AppState, signed_at: i64) -> Result<(), Refusal> {
+    if signed_at > state.clock.now().0 {
+        return Err(Refusal::SignedAhead);
+    }
+    Ok(())
 }
 
 /// Withdraws consents of the holder who signed `request`; at once for every later request.
@@ -394,6 +409,7 @@ pub(crate) async fn withdraw_for(
     fields: Vec<String>,
     signed_at: i64,
 ) -> Result<u64, Error> {
+    not_ahead(state, signed_at)?;
     check_field_names(&fields, "fields")?;
     let log_key = personal::log_key(&state.keys.master, holder)?;
     let log_entry = state.log.entry(

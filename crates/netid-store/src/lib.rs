@@ -352,10 +352,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records `holder`'s separate consent, signed at `signed_at`, to give `client_id` each of
     /// `fields` (shown `notice_version`) and appends `log_entry` if it changed anything, in one
-    /// transaction; returns how many consents it recorded. A request signed no later than the
-    /// last change of a consent is a replay and changes nothing. [`Error::NotFound`] if a field
-    /// is not approved for the platform. Consents end when the platform asks again or a field
-    /// is refused.
+    /// transaction; returns the fields whose consent it recorded. A request signed no later
+    /// than the last change of a consent, or before the platform's terms for the field last
+    /// changed, changes nothing for that field. [`Error::NotFound`] if a field is not approved
+    /// for the platform. Consents end, and stay on record, when the platform asks again or a
+    /// field is refused.
     #[allow(clippy::too_many_arguments)]
     async fn give_consents(
         &self,
@@ -366,7 +367,7 @@ pub trait Store: Send + Sync + 'static {
         signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<u64, Error>;
+    ) -> Result<Vec<String>, Error>;
 
     /// Withdraws `holder`'s live consents to give `client_id` each of `fields` (a request
     /// signed at `signed_at`, after their last change), appending `log_entry` if any was live;
@@ -496,6 +497,16 @@ pub trait Store: Send + Sync + 'static {
     /// `holder`'s live consents, by platform and field.
     async fn live_consents(&self, holder: HolderId) -> Result<Vec<ConsentRow>, Error>;
 }
+
+/// Ends the live consents to a platform whose terms changed (`?1` the platform, `?2` when):
+/// kept, with the reason, so that nothing revives them under terms the holder never saw.
+const END_CONSENTS_ON_NEW_TERMS: &str = "UPDATE consents SET withdrawn_at = ?2, \
+     end_reason = 'terms_changed' WHERE client_id = ?1 AND withdrawn_at IS NULL";
+
+/// Ends the live consents to a field the operator refused (`?1` the platform, `?2` the field,
+/// `?3` when), kept with the reason.
+const END_CONSENTS_TO_A_REFUSED_FIELD: &str = "UPDATE consents SET withdrawn_at = ?3, \
+     end_reason = 'field_refused' WHERE client_id = ?1 AND field = ?2 AND withdrawn_at IS NULL";
 
 /// [`Store::count_code_failure`] on SQLite; PostgreSQL's is the same with typed parameters.
 const COUNT_CODE_FAILURE: &str = "INSERT INTO enrollment_code_failures \

@@ -312,4 +312,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         failures INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 17: consents that end are kept, with why they ended (rows withdrawn before have none).
+    r#"
+    ALTER TABLE consents ADD COLUMN end_reason TEXT
+        CHECK (end_reason IN ('withdrawn', 'terms_changed', 'field_refused'));
+    "#,
 ];

@@ -260,6 +260,14 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     );
     "#,
     ),
+    (
+        17,
+        r#"
+    ALTER TABLE consents ADD COLUMN end_reason TEXT
+        CONSTRAINT consents_end_reason_check
+        CHECK (end_reason IN ('withdrawn', 'terms_changed', 'field_refused'));
+    "#,
+    ),
 ];
 
 #[cfg(test)]

@@ -2131,11 +2131,13 @@ impl Store for PostgresStore {
                 &[&client_id],
                 "replace profile",
             )?;
-            // Consents were to the terms asked before: they end with them.
+            // Consents were to the terms asked before: they end with them, and stay on record.
             execute(
                 transaction,
-                "DELETE FROM consents WHERE client_id = $1",
-                &[&client_id],
+                &crate::END_CONSENTS_ON_NEW_TERMS
+                    .replace("?1", "$1")
+                    .replace("?2", "$2"),
+                &[&client_id, &at.0],
                 "end consents",
             )?;
             for field in &fields {
@@ -2186,8 +2188,11 @@ impl Store for PostgresStore {
                 if !approve {
                     execute(
                         transaction,
-                        "DELETE FROM consents WHERE client_id = $1 AND field = $2",
-                        &[&client_id, field],
+                        &crate::END_CONSENTS_TO_A_REFUSED_FIELD
+                            .replace("?1", "$1")
+                            .replace("?2", "$2")
+                            .replace("?3", "$3"),
+                        &[&client_id, field, &at.0],
                         "end consents",
                     )?;
                 }
@@ -2235,22 +2240,27 @@ impl Store for PostgresStore {
         signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<u64, Error> {
+    ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
         self.write("consent", move |transaction| {
-            let mut recorded = 0u64;
+            let mut recorded = Vec::new();
             for field in &fields {
-                let status: Option<String> = optional_row(
+                let terms: Option<(String, i64)> = optional_row(
                     transaction,
-                    "SELECT status FROM platform_fields WHERE client_id = $1 AND field = $2",
+                    "SELECT status, changed_at FROM platform_fields \
+                     WHERE client_id = $1 AND field = $2",
                     &[&client_id, field],
                     "read a field",
-                    |row| get(row, 0, "read a field"),
+                    |row| Ok((get(row, 0, "read a field")?, get(row, 1, "read a field")?)),
                 )?;
-                if status.as_deref() != Some("approved") {
+                let Some((_, changed_at)) = terms.filter(|(status, _)| status == "approved") else {
                     return Err(Error::NotFound {
                         what: "field approved for this platform",
                     });
+                };
+                // Signed before the terms it would consent to: the holder never saw them.
+                if signed_at.0 < changed_at {
+                    continue;
                 }
                 // A request signed before the last change is a replay: it changes nothing.
                 let changed = execute(
@@ -2259,7 +2269,7 @@ impl Store for PostgresStore {
                      given_at, signed_at) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (holder_id, client_id, field) DO UPDATE SET \
                      notice_version = excluded.notice_version, \
-                     given_at = excluded.given_at, withdrawn_at = NULL, \
+                     given_at = excluded.given_at, withdrawn_at = NULL, end_reason = NULL, \
                      signed_at = excluded.signed_at \
                      WHERE excluded.signed_at > consents.signed_at",
                     &[
@@ -2272,9 +2282,11 @@ impl Store for PostgresStore {
                     ],
                     "record consent",
                 )?;
-                recorded = recorded.saturating_add(changed);
+                if changed > 0 {
+                    recorded.push(field.clone());
+                }
             }
-            if recorded > 0 {
+            if !recorded.is_empty() {
                 append_log(transaction, &log_entry, Some(holder))?;
             }
             Ok(recorded)
@@ -2299,7 +2311,7 @@ impl Store for PostgresStore {
                     transaction,
                     // Withdrawal wins a tie with the consent it follows (both signed
                     // in one second); a consent must be later than the last change.
-                    "UPDATE consents SET withdrawn_at = $4, signed_at = $5 \
+                    "UPDATE consents SET withdrawn_at = $4, signed_at = $5, end_reason = 'withdrawn' \
                      WHERE holder_id = $1 AND client_id = $2 AND field = $3 \
                      AND withdrawn_at IS NULL AND signed_at <= $5",
                     &[&holder.0, &client_id, field, &at.0, &signed_at.0],

@@ -30,7 +30,7 @@ use crate::types::{
     SealedTagKey, StoredNetId, Timestamp, WalletKeyRow, answer_commit, grouped_answer,
     run_grouped_write,
 };
-use crate::{Conflict, Error, Store};
+use crate::{Conflict, END_CONSENTS_ON_NEW_TERMS, END_CONSENTS_TO_A_REFUSED_FIELD, Error, Store};
 
 /// Read-only connections beside the writer: enough that the runtime's worker threads seldom
 /// wait for one another.
@@ -1993,12 +1993,9 @@ impl Store for SqliteStore {
                     params![client_id],
                 )
                 .map_err(database("replace profile"))?;
-            // Consents were to the terms asked before: they end with them.
+            // Consents were to the terms asked before: they end with them, and stay on record.
             transaction
-                .execute(
-                    "DELETE FROM consents WHERE client_id = ?1",
-                    params![client_id],
-                )
+                .execute(END_CONSENTS_ON_NEW_TERMS, params![client_id, at.0])
                 .map_err(database("end consents"))?;
             for field in &fields {
                 transaction
@@ -2057,8 +2054,8 @@ impl Store for SqliteStore {
                 if !approve {
                     transaction
                         .execute(
-                            "DELETE FROM consents WHERE client_id = ?1 AND field = ?2",
-                            params![client_id, field],
+                            END_CONSENTS_TO_A_REFUSED_FIELD,
+                            params![client_id, field, at.0],
                         )
                         .map_err(database("end consents"))?;
                 }
@@ -2106,26 +2103,31 @@ impl Store for SqliteStore {
         signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<u64, Error> {
+    ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
         self.run(move |connection| {
             let transaction = connection
                 .transaction()
                 .map_err(database("begin consent"))?;
-            let mut recorded = 0u64;
+            let mut recorded = Vec::new();
             for field in &fields {
-                let approved: Option<String> = transaction
+                let terms: Option<(String, i64)> = transaction
                     .query_row(
-                        "SELECT status FROM platform_fields WHERE client_id = ?1 AND field = ?2",
+                        "SELECT status, changed_at FROM platform_fields \
+                         WHERE client_id = ?1 AND field = ?2",
                         params![client_id, field],
-                        |row| row.get(0),
+                        |row| Ok((row.get(0)?, row.get(1)?)),
                     )
                     .optional()
                     .map_err(database("read a field"))?;
-                if approved.as_deref() != Some("approved") {
+                let Some((_, changed_at)) = terms.filter(|(status, _)| status == "approved") else {
                     return Err(Error::NotFound {
                         what: "field approved for this platform",
                     });
+                };
+                // Signed before the terms it would consent to: the holder never saw them.
+                if signed_at.0 < changed_at {
+                    continue;
                 }
                 // A request signed before the last change is a replay: it changes nothing.
                 let changed = transaction
@@ -2134,7 +2136,7 @@ impl Store for SqliteStore {
                          given_at, signed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
                          ON CONFLICT (holder_id, client_id, field) DO UPDATE SET \
                          notice_version = excluded.notice_version, \
-                         given_at = excluded.given_at, withdrawn_at = NULL, \
+                         given_at = excluded.given_at, withdrawn_at = NULL, end_reason = NULL, \
                          signed_at = excluded.signed_at \
                          WHERE excluded.signed_at > consents.signed_at",
                         params![
@@ -2147,9 +2149,11 @@ impl Store for SqliteStore {
                         ],
                     )
                     .map_err(database("record consent"))?;
-                recorded += u64::try_from(changed).unwrap_or(0);
+                if changed > 0 {
+                    recorded.push(field.clone());
+                }
             }
-            if recorded > 0 {
+            if !recorded.is_empty() {
                 append_log(&transaction, &log_entry, Some(holder))?;
             }
             transaction.commit().map_err(database("commit consent"))?;
@@ -2178,7 +2182,7 @@ impl Store for SqliteStore {
                     .execute(
                         // Withdrawal wins a tie with the consent it follows (both signed
                         // in one second); a consent must be later than the last change.
-                        "UPDATE consents SET withdrawn_at = ?4, signed_at = ?5 \
+                        "UPDATE consents SET withdrawn_at = ?4, signed_at = ?5, end_reason = 'withdrawn' \
                          WHERE holder_id = ?1 AND client_id = ?2 AND field = ?3 \
                          AND withdrawn_at IS NULL AND signed_at <= ?5",
                         params![holder.0, client_id, field, at.0, signed_at.0],

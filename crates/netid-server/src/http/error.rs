@@ -79,6 +79,14 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "bad_wallet_signature",
             "Wallet signature does not verify",
         ),
+        Refusal::SignedAhead => (
+            S::BAD_REQUEST,
+            "signed_ahead",
+            "Signed ahead of the service's clock",
+        ),
+        Refusal::ConsentNotRecorded => {
+            (S::CONFLICT, "consent_not_recorded", "Consent not recorded")
+        }
         Refusal::RequestReplayed => (
             S::CONFLICT,
             "request_replayed",
@@ -325,6 +333,8 @@ mod tests {
             Refusal::BadWalletSignature,
             Refusal::StaleTimestamp { window_seconds: 1 },
             Refusal::RequestReplayed,
+            Refusal::SignedAhead,
+            Refusal::ConsentNotRecorded,
             Refusal::EvidenceMismatch,
             Refusal::NameMismatch,
             Refusal::EnrollmentCodeLocked,

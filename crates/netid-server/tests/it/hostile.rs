@@ -376,3 +376,70 @@ async fn issue_20_without_the_right_code_every_enrollment_refusal_is_one_answer(
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "document_expired");
 }
+
+/// Issue 20: a consent signed ahead of the server's clock outranked the holder's withdrawal
+/// for up to five minutes. Consents and withdrawals signed ahead are refused.
+#[tokio::test]
+async fn issue_20_a_consent_or_withdrawal_signed_ahead_of_the_clock_is_refused() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("ahead platform").await;
+    crate::grants::grant(client, &platform, &["name"]).await;
+    let mut wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let notice: netid_proto::Notice = client.get("/v1/notice").await.json();
+    wallet.sign_at(netid_testkit::now() + 120);
+    client
+        .post(
+            "/v1/holders/consents",
+            None,
+            &wallet.consent_request(&platform.client_id, &["name"], &notice.version),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "signed_ahead");
+    client
+        .post(
+            "/v1/holders/consents/withdraw",
+            None,
+            &wallet.withdrawal_request(&platform.client_id, &["name"]),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "signed_ahead");
+}
+
+/// Issue 20: a consent request signed before the platform's terms changed (a delayed or
+/// captured one) recreated the consent under terms the holder never saw, and got a signed
+/// receipt. It now records nothing, and no receipt is issued.
+#[tokio::test]
+async fn issue_20_a_consent_signed_before_the_terms_changed_records_nothing_and_gets_no_receipt() {
+    let now = netid_testkit::now();
+    let world = World::with_clock(netid_server::Clock::Fixed(netid_store::Timestamp(now))).await;
+    let client = &world.client;
+    let platform = client.register_platform("terms platform").await;
+    let mut wallet = Wallet::generate();
+    wallet.sign_at(now);
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let notice: netid_proto::Notice = client.get("/v1/notice").await.json();
+    // Signed a minute before the terms it names were approved.
+    wallet.sign_at(now - 60);
+    let early = wallet.consent_request(&platform.client_id, &["name"], &notice.version);
+    crate::grants::grant(client, &platform, &["name"]).await;
+    let answer = client.post("/v1/holders/consents", None, &early).await;
+    answer.problem(StatusCode::CONFLICT, "consent_not_recorded");
+    assert!(!answer.body.contains("payload"));
+    // Signed under the terms: recorded, with a receipt for exactly that.
+    wallet.sign_at(now);
+    let receipt: netid_proto::ServiceSigned = client
+        .post(
+            "/v1/holders/consents",
+            None,
+            &wallet.consent_request(&platform.client_id, &["name"], &notice.version),
+        )
+        .await
+        .json();
+    assert!(!receipt.payload.is_empty());
+}

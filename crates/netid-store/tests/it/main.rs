@@ -25,7 +25,7 @@ use netid_store::{
 mod on_postgres;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 14;
+const LATEST_SCHEMA: u32 = 17;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -1408,7 +1408,7 @@ async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
     let disclosable = || async move { store.disclosable_fields(holder, "p-1").await.unwrap() };
     request(vec![field("name"), field("net_id")]).await;
     assert!(matches!(
-        consent(&["name"], 1).await,
+        consent(&["name"], T0.0 + 1).await,
         Err(Error::NotFound { .. })
     ));
     decide(vec![("name", true), ("net_id", false)])
@@ -1419,11 +1419,11 @@ async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        consent(&["net_id"], 2).await,
+        consent(&["net_id"], T0.0 + 2).await,
         Err(Error::NotFound { .. })
     ));
     assert!(disclosable().await.is_empty());
-    assert_eq!(consent(&["name"], 10).await.unwrap(), 1);
+    assert_eq!(consent(&["name"], T0.0 + 10).await.unwrap().len(), 1);
     assert_eq!(disclosable().await, vec!["name"]);
     let statuses: Vec<(String, String)> = store
         .platform_fields("p-1")
@@ -1454,26 +1454,46 @@ async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
     };
     // A withdrawal signed before the consent is a replay; one signed in the same second or
     // later withdraws, once.
-    assert_eq!(withdraw(5).await, 0);
-    assert_eq!(withdraw(10).await, 1);
-    assert_eq!(withdraw(21).await, 0);
+    assert_eq!(withdraw(T0.0 + 5).await, 0);
+    assert_eq!(withdraw(T0.0 + 10).await, 1);
+    assert_eq!(withdraw(T0.0 + 21).await, 0);
     assert!(disclosable().await.is_empty());
     // Replaying the old consent brings nothing back; a new one does.
-    assert_eq!(consent(&["name"], 10).await.unwrap(), 0);
+    assert_eq!(consent(&["name"], T0.0 + 10).await.unwrap().len(), 0);
     assert!(disclosable().await.is_empty());
-    assert_eq!(consent(&["name"], 30).await.unwrap(), 1);
+    assert_eq!(consent(&["name"], T0.0 + 30).await.unwrap().len(), 1);
     assert_eq!(disclosable().await, vec!["name"]);
     // A refusal ends it, and re-approval does not revive it.
     decide(vec![("name", false)]).await.unwrap();
     decide(vec![("name", true)]).await.unwrap();
     assert!(disclosable().await.is_empty());
     // A new request (new terms) ends consents too.
-    assert_eq!(consent(&["name"], 40).await.unwrap(), 1);
+    assert_eq!(consent(&["name"], T0.0 + 40).await.unwrap().len(), 1);
     request(vec![field("name")]).await;
     decide(vec![("name", true)]).await.unwrap();
     assert!(disclosable().await.is_empty());
+    // A consent signed before the terms it would consent to were set records nothing, even
+    // where no consent was ended (issue 20: a delayed or replayed request).
+    store
+        .request_platform_fields("p-1", vec![field("name")], Timestamp(T0.0 + 100))
+        .await
+        .unwrap();
+    store
+        .decide_platform_fields(
+            "p-1",
+            vec![("name".to_owned(), true)],
+            leaf(),
+            Timestamp(T0.0 + 100),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        consent(&["name"], T0.0 + 99).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert!(disclosable().await.is_empty());
     // Deletion ends them.
-    assert_eq!(consent(&["name"], 50).await.unwrap(), 1);
+    assert_eq!(consent(&["name"], T0.0 + 150).await.unwrap(), vec!["name"]);
     let live = store.live_consents(holder).await.unwrap();
     assert_eq!(
         live.iter()
