@@ -85,6 +85,7 @@ pub fn app(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(middleware::map_response(problem_for_bare_errors))
+        .layer(middleware::map_response(security_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             limit_by_address,
@@ -190,6 +191,27 @@ fn address_key(address: std::net::IpAddr) -> String {
             }
         },
     }
+}
+
+/// Headers every answer carries: no page of the service is framed (clickjacking), no content
+/// is sniffed into another type, and an answer without a policy of its own (the API's JSON)
+/// may load, frame or submit nothing.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(header::HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ));
+    response
 }
 
 /// Reads the request's body whole, within [`BODY_TIMEOUT`], before the inner layers (and

@@ -311,17 +311,21 @@ async fn screen(
         fields: &fields,
         notice,
     });
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-            ),
-        ],
-        Html(html),
-    )
-        .into_response()
+    // The form posts here, and the answer sends the browser on to the platform: those two
+    // destinations only (browsers check a form's redirects against form-action too).
+    let platform_origin = url::Url::parse(&request.redirect_uri)
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' {platform_origin}"
+    );
+    let mut response = ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response();
+    if let Ok(policy) = axum::http::HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 fn gone(lang: Lang) -> Response {

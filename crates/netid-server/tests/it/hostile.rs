@@ -443,3 +443,56 @@ async fn issue_20_a_consent_signed_before_the_terms_changed_records_nothing_and_
         .json();
     assert!(!receipt.payload.is_empty());
 }
+
+/// The headers that keep pages from being framed or their forms from posting elsewhere.
+fn frame_and_form_policy(response: &reqwest::Response) -> (String, String) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (header("x-frame-options"), header("content-security-policy"))
+}
+
+/// Issue 20: answers lacked `X-Frame-Options` and the CSP's `form-action`. Every answer now
+/// forbids framing, and a form may post only where its page needs: nowhere from the API and
+/// the web app, to the service and the platform from the consent screen.
+#[tokio::test]
+async fn issue_20_every_answer_forbids_framing_and_says_where_forms_may_post() {
+    let world = World::new().await;
+    let http = reqwest::Client::new();
+    for path in ["/healthz", "/v1/openapi.json", "/app/", "/no-such-page"] {
+        let response = http.get(world.server.url(path)).send().await.unwrap();
+        let (frame, policy) = frame_and_form_policy(&response);
+        assert_eq!(frame, "DENY", "{path}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(policy.contains("form-action 'none'"), "{path}: {policy}");
+    }
+    let rp = crate::oidc::Rp::register(&world.client, "Framed Shop").await;
+    let started = rp.start("openid").await;
+    let response = http
+        .get(world.server.url(&format!(
+            "/oidc/authorize?client_id={}&request_uri={}",
+            rp.client_id(),
+            started.request_uri
+        )))
+        .send()
+        .await
+        .unwrap();
+    let (frame, policy) = frame_and_form_policy(&response);
+    assert_eq!(frame, "DENY");
+    let platform = url::Url::parse(&rp.redirect_uri)
+        .unwrap()
+        .origin()
+        .ascii_serialization();
+    assert!(
+        policy.contains(&format!("form-action 'self' {platform}")),
+        "{policy}"
+    );
+}
