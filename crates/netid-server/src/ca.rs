@@ -73,6 +73,16 @@ pub(crate) struct Ca {
     /// So nothing is issued or revoked by a CA while it is handed over, and a slower reload
     /// never replaces a newer one.
     changes: tokio::sync::RwLock<()>,
+    /// The last CRL number given out (see [`next_crl_number`]).
+    last_crl_number: std::sync::atomic::AtomicU64,
+}
+
+/// The CRL number after `last` for a CRL made at `now` (Unix seconds): the second shifted
+/// left by 20 bits, or one more than `last` when that is not larger. So numbers strictly
+/// increase (RFC 5280 §5.2.3) for CRLs made in one second, and across restarts while fewer
+/// than a million are made a second and the clock does not go back.
+fn next_crl_number(last: u64, now: u64) -> u64 {
+    (now << 20).max(last.saturating_add(1))
 }
 
 struct Generations {
@@ -303,6 +313,7 @@ impl Ca {
             public_url,
             generations: RwLock::new(Arc::new(generations)),
             changes: tokio::sync::RwLock::new(()),
+            last_crl_number: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -1429,12 +1440,19 @@ async fn signed_crl(
             reason: reason_from_name(&reason),
         });
     }
-    // The CRL number must grow: the second it was made does; CRLs made in the same second
-    // differ only in their signature.
+    let number = state
+        .ca
+        .last_crl_number
+        .fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |last| Some(next_crl_number(last, now)),
+        )
+        .map_or(now << 20, |last| next_crl_number(last, now));
     Ok(netid_ca::issue_crl(
         &authority.issuing,
         authority.issuing_key()?,
-        now,
+        number,
         now,
         next_update,
         &revoked,
@@ -1593,6 +1611,18 @@ fn now_seconds(state: &AppState) -> Result<u64, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crl_numbers_grow_within_a_second_and_past_the_old_second_numbers() {
+        let first = next_crl_number(0, 1_800_000_000);
+        // Numbers of the same second, and of a clock that went back, still grow.
+        let second = next_crl_number(first, 1_800_000_000);
+        let third = next_crl_number(second, 1_799_999_999);
+        assert!(first < second && second < third);
+        // The next second starts above them; every number is above the old seconds-only ones.
+        assert!(next_crl_number(third, 1_800_000_001) > third);
+        assert!(first > 1_800_000_000);
+    }
 
     #[test]
     fn reason_names_round_trip() {

@@ -930,3 +930,50 @@ async fn foreign_cas_are_trusted_within_their_recognised_scope_until_withdrawn()
     assert!(listed.foreign_cas.is_empty());
     server.stop().await;
 }
+
+/// The CRL number OpenSSL reads from the CRL at `path`.
+fn openssl_crl_number(path: &Path) -> u128 {
+    let (ok, out) = openssl(&["crl", "-in", s(path), "-noout", "-crlnumber"]);
+    assert!(ok, "{out}");
+    let hex = out
+        .trim()
+        .strip_prefix("crlNumber=0x")
+        .unwrap_or_else(|| panic!("{out}"));
+    u128::from_str_radix(hex, 16).unwrap()
+}
+
+/// Issue 20: two different CRLs made within one second carried the same CRL number, so a
+/// client keeping the highest-numbered CRL missed a revocation (RFC 5280 §5.2.3). With the
+/// clock held still, the CRL after a revocation has a higher number, as OpenSSL reads it.
+#[tokio::test]
+async fn issue_20_crls_made_in_one_second_have_increasing_numbers() {
+    let suite = Suite::gm();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = netid_server::Clock::Fixed(netid_store::Timestamp(netid_testkit::now()));
+    let server = TestServer::start_with_clock(dir.path(), Vec::new(), clock)
+        .await
+        .unwrap();
+    let client = Client::new(&server);
+    let authority = netid_testkit::Authority::generate("test-authority");
+    client.register_authority(&authority).await;
+    let people = People::new();
+    client.load_roster(&authority.sign(people.all())).await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&people.adult))
+        .await;
+    certify_with_new_root(&client, &suite).await;
+    let issued = holder_certificate(&client, &wallet, &suite).await;
+    let files = tempfile::tempdir().unwrap();
+    let before = openssl_crl_number(&write(files.path(), "before.pem", crl_pem(&client).await));
+    let revoked = client
+        .post(
+            "/v1/holders/certificates/revoke",
+            None,
+            &wallet.revocation_request(&issued.serial, None),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    let after = openssl_crl_number(&write(files.path(), "after.pem", crl_pem(&client).await));
+    assert!(after > before, "{after} after {before}");
+}
