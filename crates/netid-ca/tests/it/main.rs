@@ -585,3 +585,46 @@ fn netid_requests_prove_possession_in_netid_and_openssl() {
         Err(Error::MalformedName)
     );
 }
+
+/// Issue 20: a stock `openssl req` SM2 request (OpenSSL 3 signs with an empty distinguishing
+/// ID unless told) was refused with "request signature does not verify". It is accepted, as is
+/// one made with `-sigopt distid:1234567812345678`; a tampered one is still refused.
+#[test]
+fn issue_20_sm2_requests_from_stock_openssl_prove_possession() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("sm2.pem");
+    let key_der = Suite::gm()
+        .generate_signing_key()
+        .unwrap()
+        .to_pkcs8_pem()
+        .unwrap();
+    std::fs::write(&key, key_der.as_bytes()).unwrap();
+    for (name, sigopt) in [("stock.der", None), ("standard.der", Some(DISTID))] {
+        let out_path = dir.path().join(name);
+        let mut args = vec![
+            "req",
+            "-new",
+            "-key",
+            s(&key),
+            "-sm3",
+            "-subj",
+            "/CN=stock",
+            "-outform",
+            "DER",
+            "-out",
+            s(&out_path),
+        ];
+        if let Some(option) = sigopt {
+            args.extend(["-sigopt", option]);
+        }
+        let (ok, out) = openssl(&args);
+        assert!(ok, "{out}");
+        let der = std::fs::read(&out_path).unwrap();
+        let request = verify_request(&der).unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(request.public_key.suite(), SuiteId::Gm);
+        let mut tampered = der.clone();
+        let last = tampered.len() - 40;
+        tampered[last] ^= 1;
+        assert!(verify_request(&tampered).is_err(), "{name}");
+    }
+}
