@@ -520,6 +520,26 @@ impl core::fmt::Debug for VerifyingKey {
     }
 }
 
+impl VerifyingKey {
+    /// The SM2 point of a `gm` key.
+    pub(crate) fn sm2_public(&self) -> Option<&sm2::PublicKey> {
+        match &self.0 {
+            VerifyingInner::Sm2(verifier) => Some(verifier.public()),
+            VerifyingInner::P256 { .. } => None,
+        }
+    }
+}
+
+impl SigningKey {
+    /// The SM2 secret of a `gm` key.
+    pub(crate) fn sm2_secret(&self) -> Option<&sm2::SecretKey> {
+        match &self.inner {
+            SigningInner::Sm2 { secret, .. } => Some(secret),
+            SigningInner::P256 { .. } => None,
+        }
+    }
+}
+
 impl Signature {
     /// The suite that made this signature.
     pub fn suite(&self) -> SuiteId {

@@ -215,3 +215,32 @@ fn sm2_signature_from_scalar_zero_is_refused() {
         Err(Error::MalformedSignature { .. })
     ));
 }
+
+#[test]
+fn sm2_decryption_opens_the_openssl_made_vectors_and_refuses_them_altered() {
+    let (_, vectors) = vectors("sm2_encrypt.json");
+    for vector in &vectors {
+        let name = field(vector, "name");
+        let key = Suite::gm()
+            .signing_key_from_scalar(&unhex("private_key", field(vector, "private_key")))
+            .unwrap();
+        let ciphertext = unhex("ciphertext_der", field(vector, "ciphertext_der"));
+        let opened = key
+            .sm2_decrypt(&ciphertext)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            *opened,
+            unhex("plaintext", field(vector, "plaintext")),
+            "{name}"
+        );
+        // Any flipped bit of the hash or the ciphertext (the last 41 bytes) is refused.
+        for position in ciphertext.len() - 41..ciphertext.len() {
+            let mut altered = ciphertext.clone();
+            altered[position] ^= 0x01;
+            assert!(
+                matches!(key.sm2_decrypt(&altered), Err(Error::BadAeadTag)),
+                "{name}: byte {position}"
+            );
+        }
+    }
+}

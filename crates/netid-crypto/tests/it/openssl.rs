@@ -426,3 +426,48 @@ fn aead_ciphertexts_match_openssl_ctr_keystream() {
         assert_eq!(out, sealed[..plaintext.len()], "{}", suite.id());
     }
 }
+
+/// SM2 encryption both ways with OpenSSL: what netid seals OpenSSL opens, and the reverse;
+/// two sealings of one message differ; another key opens nothing; P-256 keys are refused.
+#[test]
+fn sm2_encryption_round_trips_through_openssl() {
+    let work = Workdir::new();
+    let key = Suite::gm().generate_signing_key().unwrap();
+    let key_path = work.write("sm2.pem", key.to_pkcs8_pem().unwrap().as_bytes());
+    let message = "测试 sealed message".as_bytes();
+
+    let sealed = key.verifying_key().sm2_encrypt(message).unwrap();
+    assert_ne!(sealed, key.verifying_key().sm2_encrypt(message).unwrap());
+    let sealed_path = work.write("sealed.der", &sealed);
+    let opened = openssl_ok(&[
+        "pkeyutl",
+        "-decrypt",
+        "-inkey",
+        s(&key_path),
+        "-in",
+        s(&sealed_path),
+    ]);
+    assert_eq!(opened, message);
+
+    let plain_path = work.write("plain.txt", message);
+    openssl_ok(&[
+        "pkeyutl",
+        "-encrypt",
+        "-inkey",
+        s(&key_path),
+        "-in",
+        s(&plain_path),
+        "-out",
+        s(&work.path("by-openssl.der")),
+    ]);
+    assert_eq!(
+        *key.sm2_decrypt(&work.read("by-openssl.der")).unwrap(),
+        message
+    );
+
+    let other = Suite::gm().generate_signing_key().unwrap();
+    assert!(other.sm2_decrypt(&sealed).is_err());
+    let p256 = Suite::intl().generate_signing_key().unwrap();
+    assert!(p256.verifying_key().sm2_encrypt(message).is_err());
+    assert!(p256.sm2_decrypt(&sealed).is_err());
+}
