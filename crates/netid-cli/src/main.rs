@@ -244,7 +244,7 @@ enum WalletCommand {
         /// audience is its client id).
         #[arg(long, conflicts_with_all = ["client_id", "nonce", "predicates"])]
         request: Option<PathBuf>,
-        /// The service, for the platform's published profile.
+        /// The service: its presentation key, or the platform's published profile.
         #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,
         /// The Net Certificate file of `netid wallet net-certificates`.
@@ -1268,6 +1268,7 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             client_id,
             nonce,
             predicates,
+            server,
             ..
         } => {
             let (Some(client_id), Some(nonce)) = (client_id, nonce) else {
@@ -1285,12 +1286,24 @@ fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let timestamp = now()?;
             let message = signing::presentation_message(&client_id, &nonce, &predicates, timestamp);
-            let presentation = Presentation {
+            // Who presents goes to the service alone, sealed afresh: the platform forwards it.
+            let service_key: netid_proto::PresentationKey =
+                serde_json::from_str(&get_public(&server, "/v1/presentation-key")?)
+                    .context("the service's presentation key")?;
+            let service_key = Suite::gm()
+                .verifying_key_from_spki_pem(&service_key.public_key)
+                .context("the service's presentation key is not an SM2 key")?;
+            let sealed = netid_proto::SealedPresentation {
                 wallet_key: public_key(&key)?,
+                signature: sign(&key, &message)?,
+            };
+            let presentation = Presentation {
                 nonce,
                 predicates,
                 timestamp,
-                signature: sign(&key, &message)?,
+                sealed: Base64UrlUnpadded::encode_string(
+                    &service_key.sm2_encrypt(&serde_json::to_vec(&sealed)?)?,
+                ),
             };
             println!("{}", serde_json::to_string_pretty(&presentation)?);
             Ok(())

@@ -125,14 +125,16 @@ async fn main() -> anyhow::Result<()> {
     let report = run(&http, &url, None, requests, args.concurrency).await?;
     println!("{}", report.json("enrollments"));
 
-    // Online verifications: presentations signed in advance, spread over the holders.
+    // Online verifications: presentations signed and sealed in advance, spread over the holders.
     let basic = basic_auth(&platform);
+    let service_key = netid_testkit::presentation_key(&args.server).await;
     let requests: Vec<serde_json::Value> = (0..args.verifications)
         .map(|n| {
             let wallet = wallets
                 .get(n % wallets.len())
                 .context("at least one enrollment is needed")?;
             let presentation = wallet.present(
+                &service_key,
                 &platform.client_id,
                 &format!("load-nonce-{n:012}"),
                 &[Predicate::AgeOver18],

@@ -305,13 +305,14 @@ impl Predicate {
     }
 }
 
-/// A holder's presentation to a platform: the wallet's signature (base64url) over
-/// [`signing::presentation_message`] for this platform's client id and nonce.
+/// A holder's presentation to a platform. Who the holder is goes to the service only: the
+/// wallet key and its signature over [`signing::presentation_message`] (for this platform's
+/// client id, nonce, predicates and timestamp) are sealed to the service's presentation key,
+/// afresh each time, so the platform holds nothing that is the same in two presentations of
+/// one holder (its pairwise pseudonym, in the answer, is the one link it gets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Presentation {
-    /// The holder's wallet public key.
-    pub wallet_key: PublicKey,
     /// The platform's nonce, 16 to 128 characters.
     pub nonce: String,
     /// The predicates the platform asked for.
@@ -319,8 +320,29 @@ pub struct Presentation {
     pub predicates: Vec<Predicate>,
     /// Unix seconds when the wallet signed.
     pub timestamp: i64,
-    /// base64url signature.
+    /// base64url of the JSON of a [`SealedPresentation`], encrypted with SM2 (GB/T 32918.4,
+    /// DER ciphertext) to the key of `GET /v1/presentation-key`.
+    pub sealed: String,
+}
+
+/// What a [`Presentation`] seals for the service alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedPresentation {
+    /// The holder's wallet public key.
+    pub wallet_key: PublicKey,
+    /// base64url signature over [`signing::presentation_message`].
     pub signature: String,
+}
+
+/// `GET /v1/presentation-key`: the SM2 public key presentations are sealed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresentationKey {
+    /// `SM2` public-key encryption (GB/T 32918.4), ciphertexts in ASN.1 DER.
+    pub alg: String,
+    /// The key, SPKI PEM.
+    pub public_key: String,
 }
 
 /// `POST /v1/platform/verify`, authenticated as the platform.

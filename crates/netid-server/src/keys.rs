@@ -175,6 +175,8 @@ pub struct ServiceKeys {
     pub(crate) signing: SigningKey,
     /// The transparency log's SM2 checkpoint signing key, until the log takes it.
     pub(crate) log: Option<SigningKey>,
+    /// The SM2 key presentations are sealed to (encryption only, never signing).
+    pub(crate) presentation: SigningKey,
     /// HMAC key of pairwise pseudonyms.
     pub(crate) pairwise: MacKey,
     /// HMAC key of blind indexes (person references, document numbers, codes, nonces).
@@ -194,6 +196,7 @@ const PAIRWISE: &str = "mac-pairwise";
 const BLIND_INDEX: &str = "mac-blind-index";
 const ROSTER: &str = "aead-roster";
 const LOG: &str = "signing-log-gm";
+const PRESENTATION: &str = "sealing-presentation-gm";
 /// The service key row that says a master-key rotation is under way; it holds nothing but the
 /// new key's seal of [`ROTATION_MARKER_AAD`], which shows which key the rotation moves to.
 pub(crate) const ROTATION_MARKER: &str = "master-key-rotation";
@@ -297,10 +300,13 @@ impl ServiceKeys {
         };
         // One transaction: a crash here leaves no partial key set behind.
         store.initialise(sealed, credential_hash, now).await?;
+        let presentation =
+            load_or_add_signing_key(store, &master, PRESENTATION, &suite, now).await?;
         let keys = Self {
             master,
             signing,
             log: Some(log),
+            presentation,
             pairwise,
             blind_index,
             roster,
@@ -327,9 +333,13 @@ impl ServiceKeys {
         let roster = open(ROSTER, store.service_key(ROSTER).await?)?;
         // The log key arrived after the first release: a database from before gets one now.
         let log = load_or_add_signing_key(store, &master, LOG, &suite, now).await?;
+        // So did the presentation key (issue 20).
+        let presentation =
+            load_or_add_signing_key(store, &master, PRESENTATION, &suite, now).await?;
         Ok(Self {
             signing: suite.signing_key_from_pkcs8_der(&signing)?,
             log: Some(log),
+            presentation,
             pairwise: MacKey::from_bytes(&pairwise)?,
             blind_index: MacKey::from_bytes(&blind_index)?,
             roster: AeadKey::from_bytes(&suite, &roster)?,

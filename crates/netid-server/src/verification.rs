@@ -2,9 +2,10 @@
 //! verified real-name holder, the age predicates asked for, and the pairwise pseudonym; never
 //! the Net ID, name, document number or birth date.
 
+use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::Suite;
 use netid_log::EntryKind;
-use netid_proto::{Predicate, VerifyRequest, VerifyResponse, signing};
+use netid_proto::{Predicate, SealedPresentation, VerifyRequest, VerifyResponse, signing};
 use netid_store::{Conflict, HolderRow, PlatformRow, Timestamp};
 
 use crate::enrollment::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
@@ -44,8 +45,15 @@ pub(crate) async fn verify(
         }
         .into());
     }
-    let wallet = WalletKey::parse(&presentation.wallet_key, "presentation.wallet_key")?;
     check_fresh(state, presentation.timestamp)?;
+    // What names the holder was sealed to the service: a presentation that does not open, or
+    // whose key is not enrolled, is rejected alike.
+    let rejected = || {
+        tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
+        Error::from(Refusal::PresentationRejected)
+    };
+    let sealed = open_sealed(state, &presentation.sealed).ok_or_else(rejected)?;
+    let wallet = WalletKey::parse(&sealed.wallet_key, "presentation.sealed")?;
 
     let Some(holder) = state
         .store
@@ -61,7 +69,7 @@ pub(crate) async fn verify(
         &presentation.predicates,
         presentation.timestamp,
     );
-    if !wallet.verifies(&message, &presentation.signature) {
+    if !wallet.verifies(&message, &sealed.signature) {
         tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
         return Err(Refusal::PresentationRejected.into());
     }
@@ -84,6 +92,14 @@ pub(crate) async fn verify(
         None,
     )
     .await
+}
+
+/// The [`SealedPresentation`] in `sealed` (base64url of an SM2 ciphertext to the service's
+/// presentation key), or `None` when it does not open or parse.
+fn open_sealed(state: &AppState, sealed: &str) -> Option<SealedPresentation> {
+    let ciphertext = Base64UrlUnpadded::decode_vec(sealed).ok()?;
+    let json = state.keys.presentation.sm2_decrypt(&ciphertext).ok()?;
+    serde_json::from_slice(&json).ok()
 }
 
 /// Records a verification of `holder` by `platform` under the one-time `nonce_index` (used

@@ -659,16 +659,29 @@ impl Wallet {
         }
     }
 
-    /// A presentation to the platform `client_id` for `nonce` and `predicates`.
-    pub fn present(&self, client_id: &str, nonce: &str, predicates: &[Predicate]) -> Presentation {
+    /// A presentation to the platform `client_id` for `nonce` and `predicates`, sealed to the
+    /// service's presentation key `service_key` (see [`presentation_key`]).
+    pub fn present(
+        &self,
+        service_key: &netid_crypto::VerifyingKey,
+        client_id: &str,
+        nonce: &str,
+        predicates: &[Predicate],
+    ) -> Presentation {
         let timestamp = self.now();
         let message = signing::presentation_message(client_id, nonce, predicates, timestamp);
-        Presentation {
+        let sealed = netid_proto::SealedPresentation {
             wallet_key: self.public_key(),
+            signature: self.sign(&message),
+        };
+        let ciphertext = service_key
+            .sm2_encrypt(&serde_json::to_vec(&sealed).unwrap())
+            .unwrap();
+        Presentation {
             nonce: nonce.to_owned(),
             predicates: predicates.to_vec(),
             timestamp,
-            signature: self.sign(&message),
+            sealed: Base64UrlUnpadded::encode_string(&ciphertext),
         }
     }
 }
@@ -681,4 +694,17 @@ pub fn p256_signature_twin(signature: &str) -> String {
     let (r, s) = parsed.split_scalars();
     let twin = p256::ecdsa::Signature::from_scalars(r.to_bytes(), (-s).to_bytes()).unwrap();
     Base64UrlUnpadded::encode_string(&twin.to_bytes())
+}
+
+/// The key the service at `base_url` has presentations sealed to (`GET /v1/presentation-key`).
+pub async fn presentation_key(base_url: &str) -> netid_crypto::VerifyingKey {
+    let key: netid_proto::PresentationKey = reqwest::get(format!("{base_url}/v1/presentation-key"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Suite::gm()
+        .verifying_key_from_spki_pem(&key.public_key)
+        .unwrap()
 }

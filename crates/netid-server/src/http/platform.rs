@@ -1,9 +1,10 @@
-//! Platform endpoints: result-only verification of a holder's presentation.
+//! Platform endpoints: result-only verification of a holder's presentation, and the key a
+//! holder's wallet seals presentations to.
 
 use axum::extract::State;
 use axum::http::Method;
-use axum::routing::post;
-use netid_proto::{VerifyRequest, VerifyResponse};
+use axum::routing::{get, post};
+use netid_proto::{PresentationKey, VerifyRequest, VerifyResponse};
 
 use super::Route;
 use super::error::ApiError;
@@ -11,11 +12,32 @@ use super::extract::{Json, Platform};
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
-    vec![Route {
-        method: Method::POST,
-        path: "/v1/platform/verify",
-        handler: post(verify),
-    }]
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/v1/platform/verify",
+            handler: post(verify),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/presentation-key",
+            handler: get(presentation_key),
+        },
+    ]
+}
+
+async fn presentation_key(
+    State(state): State<AppState>,
+) -> Result<Json<PresentationKey>, ApiError> {
+    Ok(Json(PresentationKey {
+        alg: "SM2".to_owned(),
+        public_key: state
+            .keys
+            .presentation
+            .verifying_key()
+            .to_spki_pem()
+            .map_err(crate::Error::from)?,
+    }))
 }
 
 async fn verify(

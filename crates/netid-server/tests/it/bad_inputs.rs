@@ -412,8 +412,10 @@ async fn replayed_presentation_is_refused() {
     let platform = client.register_platform("p").await;
     let other_platform = client.register_platform("q").await;
 
+    let key = netid_testkit::presentation_key(&client.base_url).await;
     let request = VerifyRequest {
         presentation: wallet.present(
+            &key,
             &platform.client_id,
             "nonce-replay-0001",
             &[Predicate::AgeOver18],
@@ -434,7 +436,7 @@ async fn replayed_presentation_is_refused() {
         .problem(StatusCode::FORBIDDEN, "presentation_rejected");
     // Tampered predicates break the signature.
     let mut tampered = VerifyRequest {
-        presentation: wallet.present(&platform.client_id, "nonce-replay-0002", &[]),
+        presentation: wallet.present(&key, &platform.client_id, "nonce-replay-0002", &[]),
     };
     tampered.presentation.predicates = vec![Predicate::AgeOver14];
     client

@@ -207,7 +207,8 @@ impl Client {
         nonce: &str,
         predicates: &[Predicate],
     ) -> Answer {
-        let presentation = wallet.present(&platform.client_id, nonce, predicates);
+        let key = netid_testkit::presentation_key(&self.base_url).await;
+        let presentation = wallet.present(&key, &platform.client_id, nonce, predicates);
         self.verify_presentation(platform, &VerifyRequest { presentation })
             .await
     }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::Suite;
 use netid_testkit::{Wallet, p256_signature_twin};
 use reqwest::StatusCode;
@@ -495,4 +496,109 @@ async fn issue_20_every_answer_forbids_framing_and_says_where_forms_may_post() {
         policy.contains(&format!("form-action 'self' {platform}")),
         "{policy}"
     );
+}
+
+/// Every string in a JSON value, for comparing what two platforms hold.
+fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
+        serde_json::Value::Object(fields) => fields.values().for_each(|item| strings(item, out)),
+        _ => {}
+    }
+}
+
+/// Issue 20: an online presentation carried the holder's wallet public key, the same at every
+/// platform and in every presentation: a global identifier beside the pairwise pseudonym. Now
+/// two presentations of one holder, to one platform or two, hold no value in common (but what
+/// the platform chose: its nonce and predicates), and the wallet key appears in neither.
+#[tokio::test]
+async fn issue_20_two_presentations_of_one_holder_share_nothing_a_platform_could_link() {
+    let world = World::new().await;
+    let client = &world.client;
+    let (first, second) = (
+        client.register_platform("link-a").await,
+        client.register_platform("link-b").await,
+    );
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let key = netid_testkit::presentation_key(&client.base_url).await;
+    let to_first = wallet.present(&key, &first.client_id, "link-nonce-000001", &[]);
+    let again_first = wallet.present(&key, &first.client_id, "link-nonce-000002", &[]);
+    let to_second = wallet.present(&key, &second.client_id, "link-nonce-000003", &[]);
+    let netid_proto::PublicKey::Pem(wallet_pem) = wallet.public_key() else {
+        panic!("the test wallet sends PEM");
+    };
+    let wallet_body: String = wallet_pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let values = |presentation: &netid_proto::Presentation| {
+        let mut out = Vec::new();
+        strings(&serde_json::to_value(presentation).unwrap(), &mut out);
+        out
+    };
+    // Neither in clear nor in base64url: a platform decoding a value finds no key.
+    let holds_the_key = |value: &str| {
+        let decoded = Base64UrlUnpadded::decode_vec(value).unwrap_or_default();
+        value.contains(&wallet_body[..40])
+            || decoded
+                .windows(40)
+                .any(|window| window == &wallet_body.as_bytes()[..40])
+    };
+    for (a, b) in [(&to_first, &again_first), (&to_first, &to_second)] {
+        let (a, b) = (values(a), values(b));
+        for value in &a {
+            assert!(!b.contains(value), "both presentations hold {value}");
+            assert!(!holds_the_key(value), "the wallet key is in a presentation");
+        }
+    }
+    // Each still verifies, and the platforms get different pseudonyms.
+    let mut subjects = Vec::new();
+    for (platform, presentation) in [(&first, to_first), (&second, to_second)] {
+        let answer: netid_proto::VerifyResponse = client
+            .verify_presentation(platform, &netid_proto::VerifyRequest { presentation })
+            .await
+            .json();
+        assert!(answer.real_name_verified);
+        subjects.push(answer.subject);
+    }
+    assert_ne!(subjects[0], subjects[1]);
+    // A sealed presentation altered, or sealed to another key, is rejected like a stranger's.
+    let mut altered = again_first.clone();
+    altered.sealed.replace_range(
+        40..41,
+        if &altered.sealed[40..41] == "A" {
+            "B"
+        } else {
+            "A"
+        },
+    );
+    client
+        .verify_presentation(
+            &first,
+            &netid_proto::VerifyRequest {
+                presentation: altered,
+            },
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
+    let other_key = Suite::gm().generate_signing_key().unwrap();
+    let misdirected = wallet.present(
+        other_key.verifying_key(),
+        &first.client_id,
+        "link-nonce-000004",
+        &[],
+    );
+    client
+        .verify_presentation(
+            &first,
+            &netid_proto::VerifyRequest {
+                presentation: misdirected,
+            },
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "presentation_rejected");
 }
