@@ -498,6 +498,11 @@ pub trait Store: Send + Sync + 'static {
     async fn live_consents(&self, holder: HolderId) -> Result<Vec<ConsentRow>, Error>;
 }
 
+/// Whether the consent of holder `?1` to give platform `?2` field `?3` is live and stands as
+/// the request signed at `?4` made it.
+const CONSENT_STANDS: &str = "SELECT EXISTS (SELECT 1 FROM consents WHERE holder_id = ?1 \
+     AND client_id = ?2 AND field = ?3 AND withdrawn_at IS NULL AND signed_at = ?4)";
+
 /// Ends the live consents to a platform whose terms changed (`?1` the platform, `?2` when):
 /// kept, with the reason, so that nothing revives them under terms the holder never saw.
 const END_CONSENTS_ON_NEW_TERMS: &str = "UPDATE consents SET withdrawn_at = ?2, \

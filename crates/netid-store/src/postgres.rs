@@ -2243,7 +2243,7 @@ impl Store for PostgresStore {
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
         self.write("consent", move |transaction| {
-            let mut recorded = Vec::new();
+            let (mut recorded, mut changes) = (Vec::new(), 0);
             for field in &fields {
                 let terms: Option<(String, i64)> = optional_row(
                     transaction,
@@ -2282,11 +2282,25 @@ impl Store for PostgresStore {
                     ],
                     "record consent",
                 )?;
-                if changed > 0 {
+                changes += changed;
+                // Recorded: changed now, or the same request's consent already standing.
+                let stands: bool = optional_row(
+                    transaction,
+                    &crate::CONSENT_STANDS
+                        .replace("?1", "$1")
+                        .replace("?2", "$2")
+                        .replace("?3", "$3")
+                        .replace("?4", "$4"),
+                    &[&holder.0, &client_id, field, &signed_at.0],
+                    "read consent",
+                    |row| get(row, 0, "read consent"),
+                )?
+                .unwrap_or(false);
+                if stands {
                     recorded.push(field.clone());
                 }
             }
-            if !recorded.is_empty() {
+            if changes > 0 {
                 append_log(transaction, &log_entry, Some(holder))?;
             }
             Ok(recorded)

@@ -30,7 +30,10 @@ use crate::types::{
     SealedTagKey, StoredNetId, Timestamp, WalletKeyRow, answer_commit, grouped_answer,
     run_grouped_write,
 };
-use crate::{Conflict, END_CONSENTS_ON_NEW_TERMS, END_CONSENTS_TO_A_REFUSED_FIELD, Error, Store};
+use crate::{
+    CONSENT_STANDS, Conflict, END_CONSENTS_ON_NEW_TERMS, END_CONSENTS_TO_A_REFUSED_FIELD, Error,
+    Store,
+};
 
 /// Read-only connections beside the writer: enough that the runtime's worker threads seldom
 /// wait for one another.
@@ -2109,7 +2112,7 @@ impl Store for SqliteStore {
             let transaction = connection
                 .transaction()
                 .map_err(database("begin consent"))?;
-            let mut recorded = Vec::new();
+            let (mut recorded, mut changes) = (Vec::new(), 0);
             for field in &fields {
                 let terms: Option<(String, i64)> = transaction
                     .query_row(
@@ -2149,11 +2152,20 @@ impl Store for SqliteStore {
                         ],
                     )
                     .map_err(database("record consent"))?;
-                if changed > 0 {
+                changes += changed;
+                // Recorded: changed now, or the same request's consent already standing.
+                let stands: bool = transaction
+                    .query_row(
+                        CONSENT_STANDS,
+                        params![holder.0, client_id, field, signed_at.0],
+                        |row| row.get(0),
+                    )
+                    .map_err(database("read consent"))?;
+                if stands {
                     recorded.push(field.clone());
                 }
             }
-            if !recorded.is_empty() {
+            if changes > 0 {
                 append_log(&transaction, &log_entry, Some(holder))?;
             }
             transaction.commit().map_err(database("commit consent"))?;

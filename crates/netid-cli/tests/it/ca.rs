@@ -132,6 +132,8 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         &adult.document_number,
         "--name",
         "测试甲",
+        "--code",
+        adult.enrollment_code.as_deref().unwrap(),
     ]);
     let issued = netid_ok(&[
         "wallet",

@@ -113,6 +113,8 @@ fn serve_and_every_client_command_work_end_to_end() {
     let presentation = netid_ok(&[
         "wallet",
         "present",
+        "--server",
+        &server,
         "--wallet",
         &path("wallet.key"),
         "--client-id",
