@@ -59,6 +59,11 @@ impl RateLimiter {
         }
     }
 
+    /// Whether the limit is on (its rate is not 0).
+    pub(crate) fn is_on(&self) -> bool {
+        self.rate.is_on()
+    }
+
     /// Admits a request of `key` now, or refuses it (counted in `metrics`) with the time
     /// until it would be admitted.
     pub(crate) fn admit(&self, key: &str, metrics: &Metrics) -> Result<(), Refusal> {

@@ -8,7 +8,7 @@ use netid_proto::{PasskeyLinkRequest, PasskeyLinkResponse, signing};
 use netid_store::{HolderId, HolderRow, PasskeyRow};
 use serde::{Deserialize, Serialize};
 
-use crate::oidc::{Pending, digest_key, random_token};
+use crate::oidc::{Full, Pending, digest_key, random_token};
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal};
@@ -107,13 +107,17 @@ pub(crate) async fn link(
     let now = state.clock.now().0;
     let code = random_token()?;
     let linked = (holder.id, holder.wallet_key.fingerprint.clone());
-    if !state
+    state
         .web
         .links
-        .insert(digest_key(&code), linked, now + LINK_LIFETIME, now)
-    {
-        return Err(Error::Internal("too many pending passkey links"));
-    }
+        .insert(
+            digest_key(&code),
+            linked,
+            &holder_owner(&holder),
+            now + LINK_LIFETIME,
+            now,
+        )
+        .map_err(|full| pending_full(full, LINK_LIFETIME))?;
     tracing::info!(target: "netid::security", event = "passkey_link_made");
     Ok(PasskeyLinkResponse {
         url: format!("{}/app/#link={code}", state.web.public_url),
@@ -121,18 +125,22 @@ pub(crate) async fn link(
     })
 }
 
-/// A fresh challenge.
-pub(crate) fn challenge(state: &AppState) -> Result<Challenge, Error> {
+/// A fresh challenge for a browser at `source` (its address, when addresses are limited).
+pub(crate) fn challenge(state: &AppState, source: Option<&str>) -> Result<Challenge, Error> {
     let rp = relying_party(state)?;
     let challenge = random_token()?;
     let now = state.clock.now().0;
-    if !state
+    state
         .web
         .challenges
-        .insert(challenge.clone(), (), now + CHALLENGE_LIFETIME, now)
-    {
-        return Err(Error::Internal("too many pending challenges"));
-    }
+        .insert(
+            challenge.clone(),
+            (),
+            source.unwrap_or("any address"),
+            now + CHALLENGE_LIFETIME,
+            now,
+        )
+        .map_err(|full| pending_full(full, CHALLENGE_LIFETIME))?;
     Ok(Challenge {
         challenge,
         rp_id: rp.id.clone(),
@@ -269,14 +277,35 @@ fn start_session(state: &AppState, holder: &HolderRow) -> Result<String, Error> 
     let token = random_token()?;
     let now = state.clock.now().0;
     let signed_in = (holder.id, holder.wallet_key.fingerprint.clone());
-    if !state
+    state
         .web
         .sessions
-        .insert(digest_key(&token), signed_in, now + SESSION_LIFETIME, now)
-    {
-        return Err(Error::Internal("too many sessions"));
-    }
+        .insert(
+            digest_key(&token),
+            signed_in,
+            &holder_owner(holder),
+            now + SESSION_LIFETIME,
+            now,
+        )
+        .map_err(|full| pending_full(full, SESSION_LIFETIME))?;
     Ok(token)
+}
+
+/// Whose a holder's pending values are.
+fn holder_owner(holder: &HolderRow) -> String {
+    format!("holder {}", holder.id.0)
+}
+
+/// A full pending table as a refusal: come back once values of yours (or anyone's) expire.
+fn pending_full(full: Full, lifetime: i64) -> Error {
+    let retry_after_seconds = match full {
+        Full::Owner => lifetime.unsigned_abs(),
+        Full::Table => 1,
+    };
+    Refusal::RateLimited {
+        retry_after_seconds,
+    }
+    .into()
 }
 
 /// The holder of a session token, if the session is current, the holder not deleted and

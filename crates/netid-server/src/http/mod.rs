@@ -166,6 +166,7 @@ async fn limit_by_address(
     request: Request,
     next: middleware::Next,
 ) -> Response {
+    let mut request = request;
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<crate::Peer>>()
@@ -174,9 +175,18 @@ async fn limit_by_address(
         if let Err(refusal) = state.address_limits.admit(&address, &state.metrics) {
             return axum::response::IntoResponse::into_response(ApiError::from(refusal));
         }
+        // Where addresses are limited, the pending tables keep a quota per address too.
+        if state.address_limits.is_on() {
+            request.extensions_mut().insert(SourceAddress(address));
+        }
     }
     next.run(request).await
 }
+
+/// The source address of a request, as the per-address limits key it; present only where
+/// addresses are limited (`NETID_RATE_LIMIT_PER_ADDRESS` not 0).
+#[derive(Debug, Clone)]
+pub(crate) struct SourceAddress(pub(crate) String);
 
 /// The rate-limit key of an address: an IPv4 address, or an IPv6 address's /64 (one host
 /// commonly holds a whole /64, so finer keys would be free to evade).

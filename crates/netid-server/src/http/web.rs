@@ -4,6 +4,7 @@
 //! the consent screen, but not with another site's POST); a form posted with it must also
 //! come from this origin, and the API takes JSON only.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -196,8 +197,12 @@ async fn link(
     Ok(Json(web::link(&state, request).await?))
 }
 
-async fn challenge(State(state): State<AppState>) -> Result<Json<Challenge>, ApiError> {
-    Ok(Json(web::challenge(&state)?))
+async fn challenge(
+    State(state): State<AppState>,
+    source: Option<Extension<super::SourceAddress>>,
+) -> Result<Json<Challenge>, ApiError> {
+    let source = source.as_ref().map(|Extension(address)| address.0.as_str());
+    Ok(Json(web::challenge(&state, source)?))
 }
 
 async fn register(

@@ -12,8 +12,8 @@ use netid_store::{OidcClientRow, PlatformRow, Timestamp};
 use serde_json::{Value, json};
 
 use super::{
-    ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, IssuedCode, PushedRequest, REQUEST_LIFETIME,
-    TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
+    ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, Full, IssuedCode, PushedRequest,
+    REQUEST_LIFETIME, TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
 };
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
@@ -529,22 +529,36 @@ pub(crate) async fn push(
         dpop_jkt,
         redirect_to: None,
     };
-    if !state
+    let owner = pushed.client_id.clone();
+    state
         .oidc
         .requests
-        .insert(request_uri.clone(), pushed, now + REQUEST_LIFETIME, now)
-    {
-        return Err(busy());
-    }
+        .insert(
+            request_uri.clone(),
+            pushed,
+            &owner,
+            now + REQUEST_LIFETIME,
+            now,
+        )
+        .map_err(busy)?;
     Ok(json!({ "request_uri": request_uri, "expires_in": REQUEST_LIFETIME }))
 }
 
-fn busy() -> OauthError {
-    OauthError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        "too many pending authorizations; retry shortly",
-    )
+/// The answer when a pending table is full: for this client (it has many requests pending,
+/// and must let them finish or expire), or for all.
+fn busy(full: Full) -> OauthError {
+    match full {
+        Full::Owner => OauthError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "slow_down",
+            "this client has too many authorizations pending; let them finish or expire",
+        ),
+        Full::Table => OauthError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "too many pending authorizations; retry shortly",
+        ),
+    }
 }
 
 fn is_base64url(byte: u8) -> bool {
@@ -689,10 +703,12 @@ fn answer(
             reused: false,
         };
         // A redeemed code is kept a while longer, so that its reuse revokes its token.
-        if !state
+        let owner = request.client_id.clone();
+        if state
             .oidc
             .codes
-            .insert(digest_key(&code), issued, now + TOKEN_LIFETIME, now)
+            .insert(digest_key(&code), issued, &owner, now + TOKEN_LIFETIME, now)
+            .is_err()
         {
             return Err(Error::Internal("too many pending authorization codes"));
         }
@@ -874,13 +890,12 @@ pub(crate) async fn token(
         fields,
     };
     let token_key = digest_key(&access_token);
-    if !state
+    let owner = grant.client_id.clone();
+    state
         .oidc
         .tokens
-        .insert(token_key.clone(), grant, now + TOKEN_LIFETIME, now)
-    {
-        return Err(busy());
-    }
+        .insert(token_key.clone(), grant, &owner, now + TOKEN_LIFETIME, now)
+        .map_err(busy)?;
     let reused = state.oidc.codes.update(&key, now, |issued| {
         issued.redeemed_for = Some(token_key.clone());
         issued.reused

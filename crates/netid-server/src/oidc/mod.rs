@@ -33,6 +33,8 @@ pub(crate) const CODE_LIFETIME: i64 = 60;
 pub(crate) const TOKEN_LIFETIME: i64 = 300;
 /// The most requests, codes and tokens held at once, each.
 const MAX_PENDING: usize = 100_000;
+/// The most of one table that one platform, holder or source address holds at once.
+pub(crate) const MAX_PENDING_PER_OWNER: usize = 1_000;
 /// The `acr` of every holder: enrolled on a statutory document checked against its issuing
 /// authority's records.
 pub(crate) const ACR_DOCUMENT_CHECKED: &str = "urn:netid:acr:document-checked";
@@ -246,49 +248,101 @@ impl Oidc {
     }
 }
 
-/// Short-lived values by key, each with its expiry; expired ones are dropped as new ones come.
+/// Short-lived values by key, each with its expiry and the one it is held for (a platform, a
+/// holder, a source address); expired ones are dropped as new ones come. Each owner may hold
+/// at most [`MAX_PENDING_PER_OWNER`] at once, so that no one client fills a table for all.
 #[derive(Debug)]
 pub(crate) struct Pending<T> {
-    entries: Mutex<HashMap<String, (i64, T)>>,
+    entries: Mutex<Entries<T>>,
+}
+
+#[derive(Debug)]
+struct Entries<T> {
+    values: HashMap<String, (i64, String, T)>,
+    per_owner: HashMap<String, usize>,
+}
+
+impl<T> Entries<T> {
+    fn remove(&mut self, key: &str) -> Option<T> {
+        let (_, owner, value) = self.values.remove(key)?;
+        if let Some(count) = self.per_owner.get_mut(&owner) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.per_owner.remove(&owner);
+            }
+        }
+        Some(value)
+    }
+
+    fn purge(&mut self, now: i64) {
+        let expired: Vec<String> = self
+            .values
+            .iter()
+            .filter(|(_, (expiry, _, _))| *expiry <= now)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in expired {
+            self.remove(&key);
+        }
+    }
 }
 
 impl<T> Default for Pending<T> {
     fn default() -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                values: HashMap::new(),
+                per_owner: HashMap::new(),
+            }),
         }
     }
 }
 
-impl<T: Clone> Pending<T> {
-    /// Keeps `value` under `key` until `expires_at`; `false` when too many are pending.
-    pub(crate) fn insert(&self, key: String, value: T, expires_at: i64, now: i64) -> bool {
-        Self::insert_into(&mut self.lock(), key, value, expires_at, now)
-    }
+/// Why a value was not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Full {
+    /// Its owner holds as many as one may.
+    Owner,
+    /// The table holds as many as it may.
+    Table,
+}
 
-    fn insert_into(
-        entries: &mut HashMap<String, (i64, T)>,
+impl<T: Clone> Pending<T> {
+    /// Keeps `value` under `key` for `owner` until `expires_at`.
+    pub(crate) fn insert(
+        &self,
         key: String,
         value: T,
+        owner: &str,
         expires_at: i64,
         now: i64,
-    ) -> bool {
-        if entries.len() >= MAX_PENDING / 2 {
-            entries.retain(|_, (expiry, _)| *expiry > now);
+    ) -> Result<(), Full> {
+        let mut entries = self.lock();
+        let held = |entries: &Entries<T>| entries.per_owner.get(owner).copied().unwrap_or(0);
+        if entries.values.len() >= MAX_PENDING / 2 || held(&entries) >= MAX_PENDING_PER_OWNER {
+            entries.purge(now);
         }
-        if entries.len() >= MAX_PENDING {
-            return false;
+        if held(&entries) >= MAX_PENDING_PER_OWNER {
+            return Err(Full::Owner);
         }
-        entries.insert(key, (expires_at, value));
-        true
+        if entries.values.len() >= MAX_PENDING {
+            return Err(Full::Table);
+        }
+        entries.remove(&key);
+        entries
+            .values
+            .insert(key, (expires_at, owner.to_owned(), value));
+        *entries.per_owner.entry(owner.to_owned()).or_insert(0) += 1;
+        Ok(())
     }
 
     /// The value under `key`, if it has not expired.
     pub(crate) fn get(&self, key: &str, now: i64) -> Option<T> {
         self.lock()
+            .values
             .get(key)
-            .filter(|(expiry, _)| *expiry > now)
-            .map(|(_, value)| value.clone())
+            .filter(|(expiry, _, _)| *expiry > now)
+            .map(|(_, _, value)| value.clone())
     }
 
     /// Changes the value under `key` (if it has not expired) and returns what `change` says.
@@ -299,27 +353,25 @@ impl<T: Clone> Pending<T> {
         change: impl FnOnce(&mut T) -> R,
     ) -> Option<R> {
         let mut entries = self.lock();
-        let (expiry, value) = entries.get_mut(key)?;
+        let (expiry, _, value) = entries.values.get_mut(key)?;
         (*expiry > now).then(|| change(value))
     }
 
     /// Removes the value under `key`.
     pub(crate) fn remove(&self, key: &str) -> Option<T> {
-        self.lock().remove(key).map(|(_, value)| value)
+        self.lock().remove(key)
     }
 
     /// Removes and returns the value under `key` if it has not expired (a one-time value).
     pub(crate) fn take(&self, key: &str, now: i64) -> Option<T> {
         let mut entries = self.lock();
-        let (expiry, _) = entries.get(key)?;
-        if *expiry <= now {
-            entries.remove(key);
-            return None;
-        }
-        entries.remove(key).map(|(_, value)| value)
+        let (expiry, _, _) = entries.values.get(key)?;
+        let live = *expiry > now;
+        let value = entries.remove(key);
+        value.filter(|_| live)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, T)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<T>> {
         // A panic while holding the lock leaves the map consistent (every change is one call).
         self.entries
             .lock()
@@ -346,7 +398,7 @@ mod tests {
     #[test]
     fn pending_values_expire_and_are_bounded() {
         let pending: Pending<u32> = Pending::default();
-        assert!(pending.insert("a".to_owned(), 1, 100, 0));
+        assert_eq!(pending.insert("a".to_owned(), 1, "p", 100, 0), Ok(()));
         assert_eq!(pending.get("a", 99), Some(1));
         assert_eq!(pending.get("a", 100), None);
         assert_eq!(
@@ -360,11 +412,37 @@ mod tests {
         assert_eq!(pending.remove("a"), Some(2));
         assert_eq!(pending.get("a", 0), None);
         // One-time values: taken once, and not once expired.
-        assert!(pending.insert("b".to_owned(), 3, 100, 0));
+        assert_eq!(pending.insert("b".to_owned(), 3, "p", 100, 0), Ok(()));
         assert_eq!(pending.take("b", 100), None);
-        assert!(pending.insert("b".to_owned(), 5, 200, 100));
+        assert_eq!(pending.insert("b".to_owned(), 5, "p", 200, 100), Ok(()));
         assert_eq!(pending.take("b", 150), Some(5));
         assert_eq!(pending.take("b", 150), None);
+    }
+
+    #[test]
+    fn one_owner_holds_at_most_its_share_and_gets_it_back_as_values_go() {
+        let pending: Pending<u32> = Pending::default();
+        for n in 0..MAX_PENDING_PER_OWNER {
+            assert_eq!(pending.insert(format!("a{n}"), 0, "greedy", 100, 0), Ok(()));
+        }
+        assert_eq!(
+            pending.insert("over".to_owned(), 0, "greedy", 100, 0),
+            Err(Full::Owner)
+        );
+        // Others are not held back; a value taken or expired makes room again.
+        assert_eq!(
+            pending.insert("other".to_owned(), 0, "modest", 100, 0),
+            Ok(())
+        );
+        assert_eq!(pending.take("a0", 0), Some(0));
+        assert_eq!(
+            pending.insert("again".to_owned(), 0, "greedy", 100, 0),
+            Ok(())
+        );
+        assert_eq!(
+            pending.insert("later".to_owned(), 0, "greedy", 300, 100),
+            Ok(())
+        );
     }
 
     #[test]

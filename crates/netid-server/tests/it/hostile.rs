@@ -602,3 +602,37 @@ async fn issue_20_two_presentations_of_one_holder_share_nothing_a_platform_could
         .await
         .problem(StatusCode::FORBIDDEN, "presentation_rejected");
 }
+
+/// Issue 20: one client could fill the shared pending tables (passkey challenges, OpenID
+/// Connect requests) for everyone. Each source address and each platform now holds at most
+/// 1,000 of a table at once; past that it is told to wait, and others are served.
+#[tokio::test]
+async fn issue_20_one_client_cannot_fill_a_pending_table_for_everyone() {
+    let world = World::new().await;
+    let http = reqwest::Client::new();
+    let challenge = |client: &reqwest::Client| {
+        let request = client.post(world.server.url("/app/api/challenge")).send();
+        async move { request.await.unwrap().status() }
+    };
+    for n in 0..1000 {
+        assert_eq!(challenge(&http).await, StatusCode::OK, "challenge {n}");
+    }
+    assert_eq!(challenge(&http).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(challenge(&bystander()).await, StatusCode::OK);
+
+    let greedy = crate::oidc::Rp::register(&world.client, "Greedy Shop").await;
+    for _ in 0..1000 {
+        greedy.start("openid").await;
+    }
+    let (params, _) = greedy.request_params("openid");
+    let refused = greedy.push(&params).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("slow_down"), "{}", refused.body);
+    let modest = crate::oidc::Rp::register(&world.client, "Modest Shop").await;
+    modest.start("openid").await;
+}
