@@ -8,7 +8,7 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use netid_crypto::{AeadKey, MacKey, SigningKey, Suite};
+use netid_crypto::{AeadKey, MacKey, SigningKey, Suite, SuiteId};
 use netid_store::{Store, Timestamp};
 use zeroize::Zeroizing;
 
@@ -196,6 +196,7 @@ const PAIRWISE: &str = "mac-pairwise";
 const BLIND_INDEX: &str = "mac-blind-index";
 const ROSTER: &str = "aead-roster";
 const LOG: &str = "signing-log-gm";
+const LOG_INTL: &str = "signing-log-intl";
 const PRESENTATION: &str = "sealing-presentation-gm";
 /// The service key row that says a master-key rotation is under way; it holds nothing but the
 /// new key's seal of [`ROTATION_MARKER_AAD`], which shows which key the rotation moves to.
@@ -236,13 +237,23 @@ pub(crate) async fn load_signing_key(
     Ok(Some(suite.signing_key_from_pkcs8_der(&der)?))
 }
 
+/// The name the transparency log's key of `suite` is stored under.
+fn log_key_name(suite: SuiteId) -> &'static str {
+    match suite {
+        SuiteId::Gm => LOG,
+        SuiteId::Intl => LOG_INTL,
+    }
+}
+
 /// The AAD of a sealed service key: its purpose and name.
 pub(crate) fn service_key_aad(name: &str) -> Vec<u8> {
     format!("netid service key v1\n{name}").into_bytes()
 }
 
 impl ServiceKeys {
-    /// Loads the service keys from `store`, or generates and stores them on first run.
+    /// Loads the service keys from `store`, or generates and stores them on first run, the
+    /// transparency log's of `log_suite` (a log keeps the suite it began with: its tree cannot
+    /// change its hash half-way, so a later `log_suite` that differs is reported, not taken).
     /// Returns the keys and, on first run only and unless the deployment `provisioned` its own
     /// operator credential, the generated operator credential to show once. A provisioned
     /// credential replaces every other: it alone is valid.
@@ -251,9 +262,10 @@ impl ServiceKeys {
         master: MasterKey,
         now: Timestamp,
         provisioned: Option<&str>,
+        log_suite: SuiteId,
     ) -> Result<(Self, Option<Zeroizing<String>>), Error> {
         if store.has_service_keys().await? {
-            let keys = Self::load(store, master, now).await?;
+            let keys = Self::load(store, master, now, log_suite).await?;
             if let Some(credential) = provisioned {
                 // The file is authoritative: it alone is valid, whatever was valid before.
                 let known = store.operator_credentials().await?;
@@ -268,13 +280,13 @@ impl ServiceKeys {
         }
         let suite = Suite::gm();
         let signing = suite.generate_signing_key()?;
-        let log = suite.generate_signing_key()?;
+        let log = Suite::new(log_suite).generate_signing_key()?;
         let pairwise = MacKey::generate()?;
         let blind_index = MacKey::generate()?;
         let roster = AeadKey::generate(&suite)?;
         let secrets: [(&str, Zeroizing<Vec<u8>>); 5] = [
             (SIGNING, signing.to_pkcs8_der()?),
-            (LOG, log.to_pkcs8_der()?),
+            (log_key_name(log_suite), log.to_pkcs8_der()?),
             (PAIRWISE, Zeroizing::new(pairwise.expose_secret().to_vec())),
             (
                 BLIND_INDEX,
@@ -314,7 +326,12 @@ impl ServiceKeys {
         Ok((keys, to_show))
     }
 
-    async fn load(store: &dyn Store, master: MasterKey, now: Timestamp) -> Result<Self, Error> {
+    async fn load(
+        store: &dyn Store,
+        master: MasterKey,
+        now: Timestamp,
+        log_suite: SuiteId,
+    ) -> Result<Self, Error> {
         if store.service_key(ROTATION_MARKER).await?.is_some() {
             return Err(Error::MasterKeyRotationUnfinished);
         }
@@ -332,7 +349,25 @@ impl ServiceKeys {
         let blind_index = open(BLIND_INDEX, store.service_key(BLIND_INDEX).await?)?;
         let roster = open(ROSTER, store.service_key(ROSTER).await?)?;
         // The log key arrived after the first release: a database from before gets one now.
-        let log = load_or_add_signing_key(store, &master, LOG, &suite, now).await?;
+        let log = match load_signing_key(store, &master, LOG_INTL, &Suite::intl()).await? {
+            Some(key) => key,
+            None => match load_signing_key(store, &master, LOG, &suite).await? {
+                Some(key) => key,
+                None => {
+                    load_or_add_signing_key(
+                        store,
+                        &master,
+                        log_key_name(log_suite),
+                        &Suite::new(log_suite),
+                        now,
+                    )
+                    .await?
+                }
+            },
+        };
+        if log.suite() != log_suite {
+            tracing::warn!(began = %log.suite(), configured = %log_suite, "the transparency log keeps the suite it began with; start a new deployment (and log) for another suite");
+        }
         // So did the presentation key (issue 20).
         let presentation =
             load_or_add_signing_key(store, &master, PRESENTATION, &suite, now).await?;

@@ -95,6 +95,7 @@ pub async fn open(
         master,
         clock.now(),
         provisioned.as_deref().map(String::as_str),
+        config.ca_suite,
     )
     .await?;
     personal::seal_legacy_net_ids(

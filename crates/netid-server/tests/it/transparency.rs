@@ -420,3 +420,53 @@ async fn the_log_is_served_as_c2sp_tiles_that_rebuild_the_checkpoint() {
     }
     server.stop().await;
 }
+
+/// RFC 6962 §2.1's Merkle tree hash with SHA-256, written out here apart from netid-log.
+fn sha256_tree_hash(leaves: &[Vec<u8>]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    match leaves {
+        [] => Sha256::digest([]).into(),
+        [leaf] => Sha256::new()
+            .chain_update([0u8])
+            .chain_update(leaf)
+            .finalize()
+            .into(),
+        _ => {
+            let split = leaves.len().next_power_of_two() / 2;
+            Sha256::new()
+                .chain_update([1u8])
+                .chain_update(sha256_tree_hash(&leaves[..split]))
+                .chain_update(sha256_tree_hash(&leaves[split..]))
+                .finalize()
+                .into()
+        }
+    }
+}
+
+/// Issue 20: docs/transparency.md described a SHA-256/ECDSA log for `NETID_CA_SUITE=intl`,
+/// while the log was SM3/SM2 whatever the suite. An `intl` deployment's log now has an ECDSA
+/// P-256 key (signed-note type 0x02) and a SHA-256 tree, which a plain RFC 6962 computation
+/// reproduces.
+#[tokio::test]
+async fn issue_20_an_intl_deployments_log_is_sha256_with_ecdsa_p256_checkpoints() {
+    let world = World::with_env(&[("NETID_CA_SUITE", "intl")]).await;
+    let client = &world.client;
+    client
+        .enroll_ok(&Wallet::generate().enroll_request(&world.people.adult))
+        .await;
+    let vkey = client.get("/v1/log/key").await.body;
+    let key = Base64::decode_vec(vkey.trim().splitn(3, '+').nth(2).unwrap()).unwrap();
+    assert_eq!(key[0], 0x02, "signed-note type of ECDSA");
+    Suite::intl()
+        .verifying_key_from_spki_der(&key[1..])
+        .unwrap();
+    let note = checkpoint(client).await;
+    let signed = verifier(client).await.verify(&note).unwrap();
+    let leaves = all_entries(client, signed.size).await;
+    assert!(leaves.len() >= 3, "authority, roster and enrollment");
+    let root = note.lines().nth(2).unwrap();
+    assert_eq!(
+        Base64::decode_vec(root).unwrap(),
+        sha256_tree_hash(&leaves).to_vec()
+    );
+}
