@@ -55,6 +55,10 @@ pub enum EntryKind {
     RecognitionChanged,
     /// The CA was handed over to a successor, or took over a predecessor's CA.
     CaSuccession,
+    /// A holder added a passkey for the web app.
+    PasskeyAdded,
+    /// A holder removed a passkey.
+    PasskeyRemoved,
 }
 
 impl EntryKind {
@@ -80,6 +84,8 @@ impl EntryKind {
             Self::RosterLoaded => "roster_loaded",
             Self::RecognitionChanged => "recognition_changed",
             Self::CaSuccession => "ca_succession",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! holders out, which is the safe direction.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_log::EntryKind;
 use netid_proto::{PasskeyLinkRequest, PasskeyLinkResponse, signing};
 use netid_store::{HolderId, HolderRow, PasskeyRow};
 use serde::{Deserialize, Serialize};
@@ -210,15 +211,23 @@ pub(crate) async fn register(
         registration.public_key_algorithm,
     )
     .map_err(Refusal::from)?;
+    let now = state.clock.now();
+    let log_key = crate::personal::log_key(&state.keys.master, &holder)?;
+    let log_entry = state
+        .log
+        .entry(EntryKind::PasskeyAdded, Some(&log_key), None, now)?;
     state
         .store
-        .add_passkey(PasskeyRow {
-            credential_id,
-            holder: holder.id,
-            spki: credential.spki,
-            sign_count: i64::from(credential.sign_count),
-            created_at: state.clock.now(),
-        })
+        .add_passkey(
+            PasskeyRow {
+                credential_id,
+                holder: holder.id,
+                spki: credential.spki,
+                sign_count: i64::from(credential.sign_count),
+                created_at: now,
+            },
+            log_entry,
+        )
         .await
         .map_err(|error| match error {
             netid_store::Error::AlreadyExists { .. } => {
@@ -289,6 +298,98 @@ fn start_session(state: &AppState, holder: &HolderRow) -> Result<String, Error> 
         )
         .map_err(|full| pending_full(full, SESSION_LIFETIME))?;
     Ok(token)
+}
+
+/// A passkey as the holder sees it: its credential id (base64url) and when it was added.
+#[derive(Debug, Serialize)]
+pub(crate) struct PasskeyView {
+    id: String,
+    added_at: i64,
+}
+
+/// A web session as the holder sees it: a short id, when it ends, and whether it is the one
+/// asking.
+#[derive(Debug, Serialize)]
+pub(crate) struct SessionView {
+    id: String,
+    expires_at: i64,
+    current: bool,
+}
+
+/// Characters of a session's digest that name it to its holder (not the token: a listed id
+/// cannot be used to sign in).
+const SESSION_ID_LEN: usize = 16;
+
+/// `holder`'s passkeys and web sessions; `current_token` is the session asking.
+pub(crate) async fn security(
+    state: &AppState,
+    holder: &HolderRow,
+    current_token: &str,
+) -> Result<(Vec<PasskeyView>, Vec<SessionView>), Error> {
+    let passkeys = state
+        .store
+        .passkeys_of(holder.id)
+        .await?
+        .into_iter()
+        .map(|passkey| PasskeyView {
+            id: Base64UrlUnpadded::encode_string(&passkey.credential_id),
+            added_at: passkey.created_at.0,
+        })
+        .collect();
+    let current = digest_key(current_token);
+    let sessions = state
+        .web
+        .sessions
+        .owned_by(&holder_owner(holder), state.clock.now().0)
+        .into_iter()
+        .map(|(key, expires_at)| SessionView {
+            id: key.chars().take(SESSION_ID_LEN).collect(),
+            current: key == current,
+            expires_at,
+        })
+        .collect();
+    Ok((passkeys, sessions))
+}
+
+/// Removes `holder`'s passkey `id` (base64url credential id): a log entry in their history.
+pub(crate) async fn remove_passkey(
+    state: &AppState,
+    holder: &HolderRow,
+    id: &str,
+) -> Result<(), Error> {
+    let credential_id = bytes(id, "id")?;
+    let log_key = crate::personal::log_key(&state.keys.master, holder)?;
+    let log_entry = state.log.entry(
+        EntryKind::PasskeyRemoved,
+        Some(&log_key),
+        None,
+        state.clock.now(),
+    )?;
+    if !state
+        .store
+        .remove_passkey(holder.id, credential_id, log_entry)
+        .await?
+    {
+        return Err(passkey_refusal("you have no passkey with this id").into());
+    }
+    tracing::info!(target: "netid::security", event = "passkey_removed");
+    Ok(())
+}
+
+/// Ends `holder`'s web session `id` (as [`security`] lists it).
+pub(crate) fn remove_session(state: &AppState, holder: &HolderRow, id: &str) -> Result<(), Error> {
+    let now = state.clock.now().0;
+    let key = state
+        .web
+        .sessions
+        .owned_by(&holder_owner(holder), now)
+        .into_iter()
+        .map(|(key, _)| key)
+        .find(|key| id.len() == SESSION_ID_LEN && key.starts_with(id))
+        .ok_or_else(|| passkey_refusal("you have no session with this id"))?;
+    state.web.sessions.remove(&key);
+    tracing::info!(target: "netid::security", event = "session_ended");
+    Ok(())
 }
 
 /// Whose a holder's pending values are.

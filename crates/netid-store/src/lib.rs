@@ -481,10 +481,23 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), Error>;
 
-    /// Registers a passkey of a (not deleted) holder. [`Error::AlreadyExists`] with
+    /// Registers a passkey of a (not deleted) holder, with `log_entry` (tagged for them) in
+    /// the same transaction. [`Error::AlreadyExists`] with
     /// [`Conflict::Passkey`] if the credential id is known, [`Error::NotFound`] if the holder
     /// is gone.
-    async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error>;
+    async fn add_passkey(&self, passkey: PasskeyRow, log_entry: Vec<u8>) -> Result<(), Error>;
+
+    /// `holder`'s passkeys, oldest first.
+    async fn passkeys_of(&self, holder: HolderId) -> Result<Vec<PasskeyRow>, Error>;
+
+    /// Removes `holder`'s passkey `credential_id`, with `log_entry` in the same transaction;
+    /// `false` (and nothing logged) if the holder has no such passkey.
+    async fn remove_passkey(
+        &self,
+        holder: HolderId,
+        credential_id: Vec<u8>,
+        log_entry: Vec<u8>,
+    ) -> Result<bool, Error>;
 
     /// The passkey with `credential_id`, if its holder is not deleted.
     async fn passkey(&self, credential_id: &[u8]) -> Result<Option<PasskeyRow>, Error>;

@@ -2815,7 +2815,7 @@ impl Store for PostgresStore {
         .await
     }
 
-    async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error> {
+    async fn add_passkey(&self, passkey: PasskeyRow, log_entry: Vec<u8>) -> Result<(), Error> {
         self.write("passkey", move |transaction| {
             let inserted = transaction
                 .execute(
@@ -2833,7 +2833,52 @@ impl Store for PostgresStore {
             if inserted == 0 {
                 return Err(Error::NotFound { what: "holder" });
             }
-            Ok(())
+            append_log(transaction, &log_entry, Some(passkey.holder)).map(drop)
+        })
+        .await
+    }
+
+    async fn passkeys_of(&self, holder: HolderId) -> Result<Vec<PasskeyRow>, Error> {
+        self.run(move |client| {
+            const READ: &str = "read passkeys";
+            rows(
+                client,
+                "SELECT credential_id, holder_id, spki, sign_count, created_at FROM passkeys \
+                 WHERE holder_id = $1 ORDER BY created_at, credential_id",
+                &[&holder.0],
+                READ,
+                |row| {
+                    Ok(PasskeyRow {
+                        credential_id: get(row, 0, READ)?,
+                        holder: HolderId(get(row, 1, READ)?),
+                        spki: get(row, 2, READ)?,
+                        sign_count: get(row, 3, READ)?,
+                        created_at: Timestamp(get(row, 4, READ)?),
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn remove_passkey(
+        &self,
+        holder: HolderId,
+        credential_id: Vec<u8>,
+        log_entry: Vec<u8>,
+    ) -> Result<bool, Error> {
+        self.write("passkey removal", move |transaction| {
+            let removed = execute(
+                transaction,
+                "DELETE FROM passkeys WHERE holder_id = $1 AND credential_id = $2",
+                &[&holder.0, &credential_id],
+                "remove passkey",
+            )?;
+            if removed == 0 {
+                return Ok(false);
+            }
+            append_log(transaction, &log_entry, Some(holder))?;
+            Ok(true)
         })
         .await
     }

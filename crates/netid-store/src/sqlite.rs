@@ -2761,9 +2761,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn add_passkey(&self, passkey: PasskeyRow) -> Result<(), Error> {
+    async fn add_passkey(&self, passkey: PasskeyRow, log_entry: Vec<u8>) -> Result<(), Error> {
         self.run(move |connection| {
-            let inserted = connection
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin passkey"))?;
+            let inserted = transaction
                 .execute(
                     "INSERT INTO passkeys (credential_id, holder_id, spki, sign_count, created_at) \
                      SELECT ?1, id, ?3, ?4, ?5 FROM holders WHERE id = ?2 AND deleted_at IS NULL",
@@ -2779,7 +2782,61 @@ impl Store for SqliteStore {
             if inserted == 0 {
                 return Err(Error::NotFound { what: "holder" });
             }
-            Ok(())
+            append_log(&transaction, &log_entry, Some(passkey.holder))?;
+            transaction.commit().map_err(database("commit passkey"))
+        })
+        .await
+    }
+
+    async fn passkeys_of(&self, holder: HolderId) -> Result<Vec<PasskeyRow>, Error> {
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT credential_id, holder_id, spki, sign_count, created_at FROM passkeys \
+                     WHERE holder_id = ?1 ORDER BY created_at, credential_id",
+                )
+                .map_err(database("read passkeys"))?;
+            let rows = statement
+                .query_map(params![holder.0], |row| {
+                    Ok(PasskeyRow {
+                        credential_id: row.get(0)?,
+                        holder: HolderId(row.get(1)?),
+                        spki: row.get(2)?,
+                        sign_count: row.get(3)?,
+                        created_at: Timestamp(row.get(4)?),
+                    })
+                })
+                .map_err(database("read passkeys"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(database("read passkeys"))
+        })
+        .await
+    }
+
+    async fn remove_passkey(
+        &self,
+        holder: HolderId,
+        credential_id: Vec<u8>,
+        log_entry: Vec<u8>,
+    ) -> Result<bool, Error> {
+        self.run(move |connection| {
+            let transaction = connection
+                .transaction()
+                .map_err(database("begin passkey removal"))?;
+            let removed = transaction
+                .execute(
+                    "DELETE FROM passkeys WHERE holder_id = ?1 AND credential_id = ?2",
+                    params![holder.0, credential_id],
+                )
+                .map_err(database("remove passkey"))?;
+            if removed == 0 {
+                return Ok(false);
+            }
+            append_log(&transaction, &log_entry, Some(holder))?;
+            transaction
+                .commit()
+                .map_err(database("commit passkey removal"))?;
+            Ok(true)
         })
         .await
     }

@@ -87,8 +87,18 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/app/api/passkeys/remove",
+            handler: post(remove_passkey),
+        },
+        Route {
+            method: Method::POST,
             path: "/app/api/session",
             handler: post(sign_in),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/sessions/remove",
+            handler: post(remove_session),
         },
         Route {
             method: Method::POST,
@@ -260,12 +270,40 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
         })
         .collect();
     let age = personal::age(&state.keys.master, holder, state.clock.today()?)?;
+    let (passkeys, sessions) = web::security(&state, holder, &session.token).await?;
     Ok(Json(json!({
         "net_id": net_id.expose_grouped(),
         "minor": age < crate::enrollment::ADULT_AGE,
         "consents": consents,
         "certificates": certificates,
+        "passkeys": passkeys,
+        "sessions": sessions,
     })))
+}
+
+/// What a removal names: a passkey's credential id, or a session's short id.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Removal {
+    id: String,
+}
+
+async fn remove_passkey(
+    State(state): State<AppState>,
+    session: Session,
+    Json(removal): Json<Removal>,
+) -> Result<Json<Value>, ApiError> {
+    web::remove_passkey(&state, &session.holder, &removal.id).await?;
+    Ok(Json(json!({ "removed": true })))
+}
+
+async fn remove_session(
+    State(state): State<AppState>,
+    session: Session,
+    Json(removal): Json<Removal>,
+) -> Result<Json<Value>, ApiError> {
+    web::remove_session(&state, &session.holder, &removal.id)?;
+    Ok(Json(json!({ "removed": true })))
 }
 
 async fn history(

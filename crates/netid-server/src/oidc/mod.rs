@@ -357,6 +357,19 @@ impl<T: Clone> Pending<T> {
         (*expiry > now).then(|| change(value))
     }
 
+    /// The keys `owner` holds that have not expired, with their expiry, soonest first.
+    pub(crate) fn owned_by(&self, owner: &str, now: i64) -> Vec<(String, i64)> {
+        let mut owned: Vec<(String, i64)> = self
+            .lock()
+            .values
+            .iter()
+            .filter(|(_, (expiry, held_by, _))| held_by == owner && *expiry > now)
+            .map(|(key, (expiry, _, _))| (key.clone(), *expiry))
+            .collect();
+        owned.sort_by_key(|(_, expiry)| *expiry);
+        owned
+    }
+
     /// Removes the value under `key`.
     pub(crate) fn remove(&self, key: &str) -> Option<T> {
         self.lock().remove(key)

@@ -17,6 +17,8 @@ const TEXT = {
     no_passkey: '还没有通行密钥？在钱包中运行 netid wallet link-browser，并在此浏览器中打开它给出的链接。',
     certificates_title: '我的证书', no_certificates: '您还没有证书（netid wallet certificate 申请）。', serial: '序列号', profile_kind: '用途', valid_until: '有效期至', state: '状态', revoked: '已吊销', valid: '有效',
     home_title: '我的网号', net_id: '网号', consents_title: '我的同意', no_consents: '您没有给任何平台有效的同意。',
+    security_title: '通行密钥与登录', passkey: '通行密钥', session: '登录会话', added: '添加时间', ends: '结束时间', this_session: '（本次）', remove: '移除', end_session: '结束',
+    no_passkeys: '您没有通行密钥。', passkey_removed: '通行密钥已移除。', session_ended: '登录会话已结束。',
     platform: '平台', field: '信息', given: '同意时间', withdraw: '撤回', withdrawn: '已撤回。', profile: '公开说明',
     history_title: '历史记录', history_text: '每一次核验、披露、同意和撤回都记入公开透明日志。以下是属于您的条目。',
     proof_verified: (size) => `✓ 已在本页核对：在签名检查点（共 ${size} 条）中，且标记属于此人`,
@@ -30,7 +32,7 @@ const TEXT = {
     delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
     delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
     profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
-    kinds: { enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
+    kinds: { passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
     fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍' },
     failed: '出错了：',
   },
@@ -46,6 +48,8 @@ const TEXT = {
     no_passkey: 'No passkey yet? Run netid wallet link-browser in your wallet and open the link it gives in this browser.',
     certificates_title: 'My certificates', no_certificates: 'You have no certificates yet (netid wallet certificate asks for one).', serial: 'Serial', profile_kind: 'Use', valid_until: 'Valid until', state: 'State', revoked: 'revoked', valid: 'valid',
     home_title: 'My Net ID', net_id: 'Net ID', consents_title: 'My consents', no_consents: 'You have no live consent with any platform.',
+    security_title: 'Passkeys and sign-ins', passkey: 'Passkey', session: 'Sign-in', added: 'Added', ends: 'Ends', this_session: ' (this one)', remove: 'Remove', end_session: 'End',
+    no_passkeys: 'You have no passkey.', passkey_removed: 'Passkey removed.', session_ended: 'Sign-in ended.',
     platform: 'Platform', field: 'Field', given: 'Given', withdraw: 'Withdraw', withdrawn: 'Withdrawn.', profile: 'published profile',
     history_title: 'History', history_text: 'Every verification, disclosure, consent and withdrawal is in the public transparency log. These are your entries.',
     proof_verified: (size) => `✓ Checked in this page: in the signed checkpoint of ${size} entries, and tagged for this person`,
@@ -59,7 +63,7 @@ const TEXT = {
     delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
     delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
     profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
-    kinds: { enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
+    kinds: { passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
     fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' },
     failed: 'Something went wrong: ',
   },
@@ -321,7 +325,32 @@ async function home() {
   const certificates = certificateRows.length
     ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('serial'), t('profile_kind'), t('valid_until'), t('state')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...certificateRows))
     : el('p', {}, t('no_certificates'))
-  show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates)
+  show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates,
+    el('h2', {}, t('security_title')), securityTable(me))
+}
+
+// The holder's passkeys and sign-ins, each removable; ending this sign-in signs out.
+function securityTable(me) {
+  const act = (label, name, path, id, done) => el('button', {
+    type: 'button', class: 'secondary', 'aria-label': `${label}: ${name}`,
+    onclick: async () => {
+      try {
+        await api('POST', path, { id })
+        status.textContent = t(done)
+        await route()
+      } catch (error) { fail(error) }
+    },
+  }, label)
+  const rows = [
+    ...me.passkeys.map((passkey) => el('tr', { 'data-passkey': passkey.id },
+      el('td', {}, `${t('passkey')} ${passkey.id.slice(0, 8)}…`), el('td', {}, `${t('added')} ${when(passkey.added_at)}`),
+      el('td', {}, act(t('remove'), `${t('passkey')} ${passkey.id.slice(0, 8)}`, '/app/api/passkeys/remove', passkey.id, 'passkey_removed')))),
+    ...me.sessions.map((session) => el('tr', { 'data-session': session.id },
+      el('td', {}, `${t('session')} ${session.id.slice(0, 8)}${session.current ? t('this_session') : ''}`), el('td', {}, `${t('ends')} ${when(session.expires_at)}`),
+      el('td', {}, act(t('end_session'), `${t('session')} ${session.id.slice(0, 8)}`, '/app/api/sessions/remove', session.id, 'session_ended')))),
+  ]
+  const table = el('table', { id: 'security' }, el('tbody', {}, ...rows))
+  return me.passkeys.length ? table : el('div', {}, el('p', {}, t('no_passkeys')), table)
 }
 
 // One history entry, with the outcome of its check in the page (`data-proof`).

@@ -325,6 +325,30 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
         "{kinds:?}"
     );
 
+    // Issue 20: adding and removing a passkey are in the history and the log; the web app
+    // lists the passkey and this sign-in, each removable.
+    let security = browser.next_event().await;
+    assert_eq!(security["event"], "security", "{security}");
+    assert_eq!(
+        (security["passkeys"].as_u64(), security["sessions"].as_u64()),
+        (Some(1), Some(1)),
+        "{security}"
+    );
+    let kinds: Vec<&str> = security["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kind| kind.as_str().unwrap())
+        .collect();
+    for kind in ["passkey_added", "passkey_removed"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let logged = client.log_kinds(&wallet).await;
+    assert!(
+        logged.contains(&netid_log::EntryKind::PasskeyRemoved),
+        "{logged:?}"
+    );
+
     let deleted = browser.next_event().await;
     assert_eq!(deleted["event"], "deleted");
     assert_eq!(deleted["signed_in_after"], false);

@@ -1533,17 +1533,49 @@ async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &dyn Store) {
         sign_count: 0,
         created_at: T0,
     };
-    store.add_passkey(passkey.clone()).await.unwrap();
+    store.add_passkey(passkey.clone(), leaf()).await.unwrap();
     assert_eq!(
         store.passkey(&[7; 16]).await.unwrap(),
         Some(passkey.clone())
     );
     assert!(matches!(
-        store.add_passkey(passkey.clone()).await.unwrap_err(),
+        store
+            .add_passkey(passkey.clone(), leaf())
+            .await
+            .unwrap_err(),
         Error::AlreadyExists {
             what: Conflict::Passkey
         }
     ));
+    // Listed for the holder; a removal takes only the holder's own, and logs it.
+    let logged = store.log_size().await.unwrap();
+    assert_eq!(
+        store.passkeys_of(holder).await.unwrap(),
+        vec![passkey.clone()]
+    );
+    assert!(
+        !store
+            .remove_passkey(HolderId(holder.0 + 1), vec![7; 16], leaf())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.log_size().await.unwrap(), logged);
+    let second = PasskeyRow {
+        credential_id: vec![6; 16],
+        ..passkey.clone()
+    };
+    store.add_passkey(second.clone(), leaf()).await.unwrap();
+    assert!(
+        store
+            .remove_passkey(holder, vec![6; 16], leaf())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.log_size().await.unwrap(), logged + 2);
+    assert_eq!(
+        store.passkeys_of(holder).await.unwrap(),
+        vec![passkey.clone()]
+    );
     store.use_passkey(&[7; 16], 5).await.unwrap();
     assert_eq!(
         store.passkey(&[7; 16]).await.unwrap().unwrap().sign_count,
@@ -1566,7 +1598,7 @@ async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(store.passkey(&[7; 16]).await.unwrap(), None);
-    store.add_passkey(passkey.clone()).await.unwrap();
+    store.add_passkey(passkey.clone(), leaf()).await.unwrap();
     store
         .delete_holder(
             holder,
@@ -1581,10 +1613,13 @@ async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &dyn Store) {
     // A deleted holder gets no new passkey.
     assert!(matches!(
         store
-            .add_passkey(PasskeyRow {
-                credential_id: vec![9; 16],
-                ..passkey
-            })
+            .add_passkey(
+                PasskeyRow {
+                    credential_id: vec![9; 16],
+                    ..passkey
+                },
+                leaf()
+            )
             .await
             .unwrap_err(),
         Error::NotFound { .. }

@@ -11,6 +11,8 @@
 //   {"event":"signed_in","claims":{...}}
 //   {"event":"history","kinds":[...],"proofs":[...],"tampered":{"proof":...,"checkpoint":...}}
 //   {"event":"profile","claims":{...}}              (after the withdrawal)
+//   {"event":"security","passkeys":n,"sessions":n,"kinds":[...]}   (listed, then the passkey
+//                                                   removed; the history's kinds after)
 //   {"event":"deleted","signed_in_after":bool,"audited":[...],"accessibility":[...]}
 //                                                   then exit 0; any failure: exit 1
 // Every page is also audited with axe-core (WCAG 2.1 A and AA) in both languages.
@@ -114,6 +116,22 @@ await runInBrowser(async (platform, browser) => {
   await bothLanguages('webapp-consent-withdrawn')
   await tab.goto(`${platform.url}/profile`)
   say({ event: 'profile', claims: await claimsOn(tab) })
+
+  // Passkeys and sign-ins: listed on the home page, the passkey removed, and the removal in
+  // the history.
+  await tab.goto(`${issuer}/app/#home`)
+  await tab.locator('#security tr[data-passkey]').first().waitFor()
+  const listed = {
+    passkeys: await tab.locator('#security tr[data-passkey]').count(),
+    sessions: await tab.locator('#security tr[data-session]').count(),
+  }
+  await bothLanguages('webapp-security')
+  await tab.getByRole('button', { name: /^Remove: Passkey / }).click()
+  await tab.getByText('You have no passkey.').waitFor()
+  await tab.goto(`${issuer}/app/#history`)
+  await tab.locator('li[data-kind="passkey_removed"]').first().waitFor()
+  const kindsAfter = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
+  say({ event: 'security', ...listed, kinds: kindsAfter })
 
   // Deletion, with its consequences stated before the holder confirms.
   await tab.goto(`${issuer}/app/#delete`)
