@@ -2847,15 +2847,7 @@ impl Store for PostgresStore {
                  WHERE holder_id = $1 ORDER BY created_at, credential_id",
                 &[&holder.0],
                 READ,
-                |row| {
-                    Ok(PasskeyRow {
-                        credential_id: get(row, 0, READ)?,
-                        holder: HolderId(get(row, 1, READ)?),
-                        spki: get(row, 2, READ)?,
-                        sign_count: get(row, 3, READ)?,
-                        created_at: Timestamp(get(row, 4, READ)?),
-                    })
-                },
+                |row| passkey_row(row, READ),
             )
         })
         .await
@@ -2894,15 +2886,7 @@ impl Store for PostgresStore {
                  WHERE p.credential_id = $1 AND h.deleted_at IS NULL",
                 &[&credential_id],
                 READ,
-                |row| {
-                    Ok(PasskeyRow {
-                        credential_id: get(row, 0, READ)?,
-                        holder: HolderId(get(row, 1, READ)?),
-                        spki: get(row, 2, READ)?,
-                        sign_count: get(row, 3, READ)?,
-                        created_at: Timestamp(get(row, 4, READ)?),
-                    })
-                },
+                |row| passkey_row(row, READ),
             )
         })
         .await
@@ -3001,4 +2985,15 @@ fn insert_ca_generation(
         "insert ca generation",
     )
     .map(drop)
+}
+
+/// A passkey from its columns: credential id, holder, key, counter, when added.
+fn passkey_row(row: &Row, action: &'static str) -> Result<PasskeyRow, Error> {
+    Ok(PasskeyRow {
+        credential_id: get(row, 0, action)?,
+        holder: HolderId(get(row, 1, action)?),
+        spki: get(row, 2, action)?,
+        sign_count: get(row, 3, action)?,
+        created_at: Timestamp(get(row, 4, action)?),
+    })
 }

@@ -2797,15 +2797,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(database("read passkeys"))?;
             let rows = statement
-                .query_map(params![holder.0], |row| {
-                    Ok(PasskeyRow {
-                        credential_id: row.get(0)?,
-                        holder: HolderId(row.get(1)?),
-                        spki: row.get(2)?,
-                        sign_count: row.get(3)?,
-                        created_at: Timestamp(row.get(4)?),
-                    })
-                })
+                .query_map(params![holder.0], passkey_row)
                 .map_err(database("read passkeys"))?;
             rows.collect::<Result<Vec<_>, _>>()
                 .map_err(database("read passkeys"))
@@ -2850,15 +2842,7 @@ impl Store for SqliteStore {
                      FROM passkeys p JOIN holders h ON h.id = p.holder_id \
                      WHERE p.credential_id = ?1 AND h.deleted_at IS NULL",
                     params![credential_id],
-                    |row| {
-                        Ok(PasskeyRow {
-                            credential_id: row.get(0)?,
-                            holder: HolderId(row.get(1)?),
-                            spki: row.get(2)?,
-                            sign_count: row.get(3)?,
-                            created_at: Timestamp(row.get(4)?),
-                        })
-                    },
+                    passkey_row,
                 )
                 .optional()
                 .map_err(database("read passkey"))
@@ -2906,6 +2890,17 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+/// A passkey from its columns: credential id, holder, key, counter, when added.
+fn passkey_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PasskeyRow> {
+    Ok(PasskeyRow {
+        credential_id: row.get(0)?,
+        holder: HolderId(row.get(1)?),
+        spki: row.get(2)?,
+        sign_count: row.get(3)?,
+        created_at: Timestamp(row.get(4)?),
+    })
 }
 
 /// Marks `nonce_index` of `client_id` used until `expires_at`, purging expired ones first;

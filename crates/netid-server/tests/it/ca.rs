@@ -100,9 +100,25 @@ pub(crate) async fn world_with_authority(
     Wallet,
     netid_testkit::Authority,
 ) {
+    world_at(suite, netid_server::Clock::System).await
+}
+
+/// [`world_with_authority`] on a server whose clock is `clock`.
+async fn world_at(
+    suite: &str,
+    clock: netid_server::Clock,
+) -> (
+    TestServer,
+    tempfile::TempDir,
+    Client,
+    Wallet,
+    netid_testkit::Authority,
+) {
     let dir = tempfile::tempdir().unwrap();
     let env = vec![("NETID_CA_SUITE".to_owned(), suite.to_owned())];
-    let server = TestServer::start_with_env(dir.path(), env).await.unwrap();
+    let server = TestServer::start_with_clock(dir.path(), env, clock)
+        .await
+        .unwrap();
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("test-authority");
     client.register_authority(&authority).await;
@@ -948,20 +964,8 @@ fn openssl_crl_number(path: &Path) -> u128 {
 #[tokio::test]
 async fn issue_20_crls_made_in_one_second_have_increasing_numbers() {
     let suite = Suite::gm();
-    let dir = tempfile::tempdir().unwrap();
     let clock = netid_server::Clock::Fixed(netid_store::Timestamp(netid_testkit::now()));
-    let server = TestServer::start_with_clock(dir.path(), Vec::new(), clock)
-        .await
-        .unwrap();
-    let client = Client::new(&server);
-    let authority = netid_testkit::Authority::generate("test-authority");
-    client.register_authority(&authority).await;
-    let people = People::new();
-    client.load_roster(&authority.sign(people.all())).await;
-    let wallet = Wallet::generate();
-    client
-        .enroll_ok(&wallet.enroll_request(&people.adult))
-        .await;
+    let (_server, _data, client, wallet, _) = world_at("gm", clock).await;
     certify_with_new_root(&client, &suite).await;
     let issued = holder_certificate(&client, &wallet, &suite).await;
     let files = tempfile::tempdir().unwrap();
