@@ -58,6 +58,11 @@ struct Args {
     /// skips the phase).
     #[arg(long, default_value_t = 0)]
     presentations: usize,
+    /// How many refused enrollments of each kind to time, one at a time, after the
+    /// enrollments (0 skips the phase): a document on no roster, and a listed one with a wrong
+    /// code. Without the right code the two should take the same time (no oracle).
+    #[arg(long, default_value_t = 0)]
+    refusals: usize,
 }
 
 /// The most holders given a Net Certificate for the SDK phase.
@@ -124,6 +129,10 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("{}/v1/holders/enroll", args.server);
     let report = run(&http, &url, None, requests, args.concurrency).await?;
     println!("{}", report.json("enrollments"));
+
+    if args.refusals > 0 {
+        refusals(&http, &args.server, &people, args.refusals).await?;
+    }
 
     // Online verifications: presentations signed and sealed in advance, spread over the holders.
     let basic = basic_auth(&platform);
@@ -437,6 +446,63 @@ impl SignIn {
 }
 
 /// `count` synthetic adults, each with a distinct resident ID and person reference.
+/// Times `count` enrollments of a document on no roster and `count` of listed documents with
+/// a wrong code, one kind after the other and one at a time; each must be refused alike (`403
+/// evidence_mismatch`). Prints one report per kind.
+async fn refusals(
+    http: &reqwest::Client,
+    server: &str,
+    people: &[RosterEntry],
+    count: usize,
+) -> anyhow::Result<()> {
+    let unlisted = synthetic_people(people.len() + count);
+    let mut attempts = Vec::with_capacity(2 * count);
+    for n in 0..count {
+        let outsider = unlisted
+            .get(people.len() + n)
+            .context("synthetic people run out")?;
+        let mut listed = people
+            .get(n % people.len().max(1))
+            .context("at least one enrollment is needed")?
+            .clone();
+        listed.enrollment_code = Some(format!("CODE-WRONG-{n:08}"));
+        for (kind, entry) in [("unlisted", outsider), ("wrong_code", &listed)] {
+            attempts.push((
+                kind,
+                serde_json::to_value(Wallet::generate().enroll_request(entry))?,
+            ));
+        }
+    }
+    let url = format!("{server}/v1/holders/enroll");
+    let mut reports = Vec::new();
+    for kind in ["unlisted", "wrong_code"] {
+        let bodies: Vec<serde_json::Value> = attempts
+            .iter()
+            .filter(|(of, _)| *of == kind)
+            .map(|(_, body)| body.clone())
+            .collect();
+        let (http, url) = (http.clone(), url.clone());
+        let report = drive(bodies, 1, move |body| {
+            let request = http.post(&url).json(&body);
+            async move {
+                match request.send().await {
+                    Ok(response) if response.status() == reqwest::StatusCode::FORBIDDEN => response
+                        .text()
+                        .await
+                        .is_ok_and(|text| text.contains("evidence_mismatch")),
+                    _ => false,
+                }
+            }
+        })
+        .await?;
+        reports.push(report.json(&format!("refused_enrollment_{kind}")));
+    }
+    for report in reports {
+        println!("{report}");
+    }
+    Ok(())
+}
+
 /// The server's `netid_store_group_commits_total` and `netid_store_grouped_writes_total`.
 async fn group_commits(http: &reqwest::Client, server: &str) -> anyhow::Result<(f64, f64)> {
     let text = http
