@@ -221,7 +221,8 @@ pub struct EnrollRequest {
     pub document_number: String,
     /// Name as on the document.
     pub name: String,
-    /// The one-time code from the document authority, if it gave one.
+    /// The one-time code the document authority gave the applicant (every roster record has
+    /// one; a request without it is refused like a wrong one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_code: Option<String>,
     /// The applicant's wallet public key.

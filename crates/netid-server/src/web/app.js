@@ -8,7 +8,7 @@ const TEXT = {
   zh: {
     language: 'English', nav_home: '我的网号', nav_history: '历史记录', nav_notice: '告知书', nav_delete: '删除我的数据', sign_out: '退出',
     enroll_title: '注册网号', enroll_text: '用您的法定身份证件注册。本浏览器会生成您的钱包密钥（只保存在这里，不可导出），并为您创建一个通行密钥用于登录。', enroll_link: '第一次使用？注册网号',
-    document_type: '证件类型', document_number: '证件号码', full_name: '姓名（与证件一致）', enrollment_code: '注册码（证件机关给出的，如有）', enroll: '注册并创建通行密钥',
+    document_type: '证件类型', document_number: '证件号码', full_name: '姓名（与证件一致）', enrollment_code: '注册码（证件机关给您的一次性注册码）', enroll: '注册并创建通行密钥',
     enrolled: (id) => `注册成功，您的网号是 ${id}。现在为这个浏览器创建通行密钥。`, recovered: (id) => `您已有网号 ${id}：本浏览器的钱包密钥已替换旧的，旧的通行密钥失效。`,
     minor_note: '未满14周岁的儿童由监护人用钱包注册（netid wallet enroll）。',
     documents: { 'resident-id': '居民身份证', passport: '护照', 'hk-macao-travel-permit': '往来港澳通行证', 'mainland-travel-permit-hkm': '港澳居民来往内地通行证', 'mainland-travel-permit-tw': '台湾居民来往大陆通行证', 'residence-permit-hkm': '港澳居民居住证', 'residence-permit-tw': '台湾居民居住证', 'foreign-permanent-resident-id': '外国人永久居留身份证' },
@@ -39,7 +39,7 @@ const TEXT = {
   en: {
     language: '中文', nav_home: 'My Net ID', nav_history: 'History', nav_notice: 'Notice', nav_delete: 'Delete my data', sign_out: 'Sign out',
     enroll_title: 'Get a Net ID', enroll_text: 'Enrol with your statutory identity document. This browser makes your wallet key (kept here only, never exported) and a passkey for you to sign in with.', enroll_link: 'New here? Get a Net ID',
-    document_type: 'Document type', document_number: 'Document number', full_name: 'Name (as on the document)', enrollment_code: 'Enrollment code (from the issuing authority, if it gave one)', enroll: 'Enrol and create a passkey',
+    document_type: 'Document type', document_number: 'Document number', full_name: 'Name (as on the document)', enrollment_code: 'Enrollment code (the one-time code the issuing authority gave you)', enroll: 'Enrol and create a passkey',
     enrolled: (id) => `Enrolled: your Net ID is ${id}. Now create a passkey for this browser.`, recovered: (id) => `You had a Net ID already, ${id}: this browser's wallet key replaced the old one, and old passkeys no longer work.`,
     minor_note: 'A child under 14 is enrolled by a guardian, with the wallet (netid wallet enroll).',
     documents: { 'resident-id': 'Resident identity card', passport: 'Passport', 'hk-macao-travel-permit': 'Travel permit to Hong Kong and Macao', 'mainland-travel-permit-hkm': 'Mainland travel permit (Hong Kong, Macao)', 'mainland-travel-permit-tw': 'Mainland travel permit (Taiwan)', 'residence-permit-hkm': 'Residence permit (Hong Kong, Macao)', 'residence-permit-tw': 'Residence permit (Taiwan)', 'foreign-permanent-resident-id': 'Foreign permanent resident ID card' },
