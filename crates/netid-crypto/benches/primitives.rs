@@ -170,11 +170,31 @@ fn bulk(c: &mut Criterion) {
     aead.finish();
 }
 
+/// SM2 public-key encryption of a sealed presentation's size (about 250 bytes): what a wallet
+/// pays to seal one, and what the service pays to open it.
+fn encryption(c: &mut Criterion) {
+    let key = Suite::gm().generate_signing_key().unwrap();
+    let plaintext = [0x5au8; 250];
+    let sealed = key.verifying_key().sm2_encrypt(&plaintext).unwrap();
+    let mut group = c.benchmark_group("sm2-encryption");
+    group.bench_function("encrypt-250", |b| {
+        b.iter(|| {
+            key.verifying_key()
+                .sm2_encrypt(black_box(&plaintext))
+                .unwrap()
+        })
+    });
+    group.bench_function("decrypt-250", |b| {
+        b.iter(|| key.sm2_decrypt(black_box(&sealed)).unwrap())
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = signatures, bulk }
+criterion_group! { name = benches; config = config(); targets = signatures, bulk, encryption }
 criterion_main!(benches);
