@@ -103,6 +103,29 @@ impl RosterAuthority {
     }
 }
 
+impl RosterAuthority {
+    /// A write like a wrong code's count, for a document on no roster: without it, the
+    /// refusal of an unlisted document would come back sooner (no commit to wait for), and its
+    /// time would tell who is listed. It records a random blind index among the used wallet
+    /// requests, which are purged once expired, so that it keeps nothing for long.
+    async fn decoy_write(&self) -> Result<(), Error> {
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random).map_err(|_| Error::Internal("no randomness"))?;
+        let decoy = blind::enrollment_code(&self.keys.blind_index, "decoy", &hex::encode(random));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
+        let expires_at = netid_store::Timestamp(now.saturating_add(DECOY_LIFETIME_SECONDS));
+        Ok(self
+            .store
+            .use_wallet_request(decoy, expires_at, netid_store::Timestamp(now))
+            .await?)
+    }
+}
+
+/// How long a decoy write's row is kept, in seconds.
+const DECOY_LIFETIME_SECONDS: i64 = 600;
+
 impl core::fmt::Debug for RosterAuthority {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RosterAuthority").finish_non_exhaustive()
@@ -114,10 +137,7 @@ impl DocumentAuthority for RosterAuthority {
     async fn check(&self, evidence: &Evidence, today: Date) -> Result<Answer, Error> {
         let document_index = blind::document(&self.keys.blind_index, &evidence.number);
         let Some(row) = self.store.roster_record(&document_index).await? else {
-            // The same write as for a wrong code (it counts nothing here), so that the answer's
-            // time does not tell a listed document from an unlisted one.
-            let none = blind::enrollment_code(&self.keys.blind_index, "", "");
-            self.store.count_code_failure(document_index, none).await?;
+            self.decoy_write().await?;
             return Ok(Answer::Refused);
         };
         let json: Zeroizing<Vec<u8>> =

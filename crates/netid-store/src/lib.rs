@@ -118,8 +118,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Counts a wrong enrollment code guessed at the roster record `document_index`, whose
     /// current code has the blind index `code_index`: one more if the count is of that code,
-    /// else (the authority issued a new code) the first. Returns the count, 0 when no roster
-    /// lists the document: the same statement runs either way, so that its time tells nothing.
+    /// else (the authority issued a new code) the first. Returns the count; 0, with nothing
+    /// stored, when no roster lists the document.
     async fn count_code_failure(
         &self,
         document_index: BlindIndex,
