@@ -114,7 +114,9 @@ impl RosterAuthority {
         let decoy = blind::enrollment_code(&self.keys.blind_index, "decoy", &hex::encode(random));
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
         let expires_at = netid_store::Timestamp(now.saturating_add(DECOY_LIFETIME_SECONDS));
         Ok(self
             .store
