@@ -163,10 +163,9 @@ async fn record_metrics(
 /// (Without a peer address, as under `Router::oneshot` in tests, there is nothing to key on.)
 async fn limit_by_address(
     axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
+    mut request: Request,
     next: middleware::Next,
 ) -> Response {
-    let mut request = request;
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<crate::Peer>>()

@@ -336,8 +336,9 @@ function securityTable(me) {
     onclick: async () => {
       try {
         await api('POST', path, { id })
-        status.textContent = t(done)
+        // Drawn again first (ending this sign-in shows the sign-in page), then said.
         await route()
+        status.textContent = t(done)
       } catch (error) { fail(error) }
     },
   }, label)

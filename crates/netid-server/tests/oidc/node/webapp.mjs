@@ -11,8 +11,9 @@
 //   {"event":"signed_in","claims":{...}}
 //   {"event":"history","kinds":[...],"proofs":[...],"tampered":{"proof":...,"checkpoint":...}}
 //   {"event":"profile","claims":{...}}              (after the withdrawal)
-//   {"event":"security","passkeys":n,"sessions":n,"kinds":[...]}   (listed, then the passkey
-//                                                   removed; the history's kinds after)
+//   {"event":"security","passkeys":n,"sessions_before":n,"sessions":n,"kinds":[...]}
+//                                                   (listed, the other sign-in ended, then the
+//                                                   passkey removed; the history's kinds after)
 //   {"event":"deleted","signed_in_after":bool,"audited":[...],"accessibility":[...]}
 //                                                   then exit 0; any failure: exit 1
 // Every page is also audited with axe-core (WCAG 2.1 A and AA) in both languages.
@@ -117,12 +118,35 @@ await runInBrowser(async (platform, browser) => {
   await tab.goto(`${platform.url}/profile`)
   say({ event: 'profile', claims: await claimsOn(tab) })
 
-  // Passkeys and sign-ins: listed on the home page, the passkey removed, and the removal in
-  // the history.
+  // Passkeys and sign-ins: a second sign-in made from this page (as another device would),
+  // both listed on the home page, the other one ended, then the passkey removed and the
+  // removal in the history.
   await tab.goto(`${issuer}/app/#home`)
+  await tab.locator('#security').waitFor()
+  const second = await tab.evaluate(async () => {
+    const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+    const post = async (path, body) => (await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()
+    const { challenge, rp_id } = await post('/app/api/challenge', {})
+    const raw = Uint8Array.from(atob(challenge.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
+    const credential = await navigator.credentials.get({ publicKey: { challenge: raw, rpId: rp_id, userVerification: 'required' } })
+    return await post('/app/api/session', {
+      challenge,
+      credential_id: b64(credential.rawId),
+      client_data_json: b64(credential.response.clientDataJSON),
+      authenticator_data: b64(credential.response.authenticatorData),
+      signature: b64(credential.response.signature),
+    })
+  })
+  if (!second.signed_in) throw new Error(`the second sign-in failed: ${JSON.stringify(second)}`)
+  await tab.reload()
+  await tab.locator('#security tr[data-session]').nth(1).waitFor()
+  const sessionsBefore = await tab.locator('#security tr[data-session]').count()
+  await tab.locator('#security tr[data-session]').filter({ hasNotText: '(this one)' }).getByRole('button', { name: /^End: Sign-in / }).click()
+  await tab.getByText('Sign-in ended.').waitFor()
   await tab.locator('#security tr[data-passkey]').first().waitFor()
   const listed = {
     passkeys: await tab.locator('#security tr[data-passkey]').count(),
+    sessions_before: sessionsBefore,
     sessions: await tab.locator('#security tr[data-session]').count(),
   }
   await bothLanguages('webapp-security')
