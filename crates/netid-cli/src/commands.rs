@@ -1,0 +1,588 @@
+//! The command line: every command, its arguments and their help, as clap reads them (what
+//! each command does is in `main.rs` and the modules beside it).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// netid: national network identity authentication service and its clients.
+#[derive(Debug, Parser)]
+#[command(name = "netid", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the service (defaults: 127.0.0.1:8080, ./netid-data).
+    Serve {
+        /// Address to listen on (overrides NETID_LISTEN).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Seal everything stored under the master key again under a new one, with the server
+    /// stopped. With the key file, the new key replaces it; with NETID_MASTER_KEY, give the new
+    /// key in NETID_NEW_MASTER_KEY and serve with it afterwards. Safe to run again after an
+    /// interruption: it finishes the rotation it began.
+    RotateMasterKey {
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Statutory document numbers.
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// A holder's wallet key.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Operator commands (need the operator credential).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Platform commands (need the platform's client id and credential).
+    #[command(subcommand)]
+    Platform(PlatformCommand),
+    /// A synthetic document authority, for tests and demonstrations.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+    /// The certification authority's offline root.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Verify a Net Certificate presentation (standard input) as a platform would: fetches the
+    /// issuer's keys and status list, checks audience, nonce and that exactly the claims asked
+    /// are disclosed; prints the disclosed claims as JSON.
+    Verify {
+        /// The issuer (its `iss`, the service's public URL).
+        #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
+        issuer: String,
+        /// The platform's audience, as in its request.
+        #[arg(long)]
+        audience: String,
+        /// The nonce of its request.
+        #[arg(long)]
+        nonce: String,
+        /// A claim it asked for (repeat for several).
+        #[arg(long = "claim")]
+        claims: Vec<String>,
+    },
+    /// Audit the transparency log: fetch the latest checkpoint and every entry, check them
+    /// against every checkpoint seen before, verify the log's consistency proofs, and print
+    /// the public counts per month. Exits 1 on any inconsistency.
+    Audit {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The log's verifier key (`name+id+key`), obtained out of band.
+        #[arg(long, env = "NETID_LOG_KEY")]
+        log_key: String,
+        /// A directory of checkpoints seen before; the new one is added (fork detection
+        /// across runs).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// More signed checkpoints to check (for example from other auditors).
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DocCommand {
+    /// Read numbers one per line on stdin; write `valid` or `invalid: REASON` per line.
+    Validate {
+        /// Document type, e.g. resident-id, passport.
+        #[arg(long = "type")]
+        document_type: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServerArgs {
+    /// Base URL of the service.
+    #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub(crate) server: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WalletCommand {
+    /// Generate a wallet key into FILE (mode 0600; refuses to overwrite).
+    Init {
+        /// Where to write the key.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Crypto suite: gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+    },
+    /// Print the wallet's public key (SPKI PEM).
+    PublicKey {
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
+    /// Apply for a Net ID (or recover one) with a statutory document.
+    Enroll {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Document type.
+        #[arg(long = "type")]
+        document_type: String,
+        /// Document number.
+        #[arg(long)]
+        number: String,
+        /// Name as on the document.
+        #[arg(long)]
+        name: String,
+        /// One-time enrollment code from the document authority.
+        #[arg(long)]
+        code: Option<String>,
+        /// For an applicant under 14: the guardian's wallet key file.
+        #[arg(long)]
+        guardian_wallet: Option<PathBuf>,
+    },
+    /// List this holder's own transparency-log entries, each checked against the signed
+    /// checkpoint.
+    Log {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The log's verifier key; without it the key the server serves is trusted.
+        #[arg(long, env = "NETID_LOG_KEY")]
+        log_key: Option<String>,
+    },
+    /// Get an electronic-signature certificate (pseudonymous subject) for a new key of the CA's
+    /// suite: writes the key (mode 0600) and the certificate with its chain (PEM).
+    Certificate {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Where to write the certificate's new key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the certificate and its chain.
+        #[arg(long)]
+        out: PathBuf,
+        /// The CA's suite: gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+    },
+    /// Renew one of your certificates (the same key, a new validity): writes the new
+    /// certificate with its chain (PEM). The old one stays valid until it ends.
+    RenewCertificate {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The certificate's serial number (hex).
+        #[arg(long)]
+        serial: String,
+        /// Where to write the renewed certificate and its chain.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Revoke one of your certificates.
+    RevokeCertificate {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The certificate's serial number (hex).
+        #[arg(long)]
+        serial: String,
+        /// unspecified, key_compromise, superseded or cessation_of_operation.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Make a presentation for a platform (prints JSON for `netid platform verify`).
+    Present {
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id.
+        #[arg(long, required_unless_present = "request")]
+        client_id: Option<String>,
+        /// The platform's nonce.
+        #[arg(long, required_unless_present = "request")]
+        nonce: Option<String>,
+        /// Predicates asked: age_over_14, age_over_18.
+        #[arg(long = "predicate")]
+        predicates: Vec<String>,
+        /// Present a Net Certificate instead, for a platform's request (JSON: audience,
+        /// nonce, claims): prints the SD-JWT presentation disclosing exactly those claims. An
+        /// identifying claim (net_id, name, birth date, document details, nationality) goes
+        /// only to a platform whose published profile grants it (fetched from --server; the
+        /// audience is its client id).
+        #[arg(long, conflicts_with_all = ["client_id", "nonce", "predicates"])]
+        request: Option<PathBuf>,
+        /// The service: its presentation key, or the platform's published profile.
+        #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The Net Certificate file of `netid wallet net-certificates`.
+        #[arg(long, default_value = "net-certificates.json")]
+        certificates: PathBuf,
+    },
+    /// Delete your data (Art. 9). It cannot be undone: your Net ID is retired for good, your
+    /// Net Certificates and certificates are revoked, your consents end, platforms can no
+    /// longer verify you, and the service can no longer read your record.
+    Delete {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// Confirms that you have read the above and want it.
+        #[arg(long)]
+        yes_delete_my_data: bool,
+    },
+    /// Give a platform your separate consent to receive plaintext fields its published
+    /// profile grants (Art. 9, 10). Prints the notice first; the consent names its version.
+    Consent {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// A field to consent to (repeat).
+        #[arg(long = "field", required = true)]
+        fields: Vec<String>,
+        /// For a holder under 14: the guardian's wallet key file, whose approval goes with it.
+        #[arg(long)]
+        guardian_wallet: Option<PathBuf>,
+    },
+    /// Print a one-time link (valid 10 minutes) that adds a passkey for your Net ID in the
+    /// browser you open it in, so that you can use the web app.
+    LinkBrowser {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
+    /// Answer a platform's OpenID Connect sign-in request, shown on its consent screen:
+    /// approve (with a separate consent for each plaintext field you choose) or deny.
+    Authorize {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id, as the consent screen shows it.
+        #[arg(long)]
+        client_id: String,
+        /// The request's `request_uri`, as the consent screen shows it.
+        #[arg(long)]
+        request_uri: String,
+        /// A plaintext field you consent to give the platform (repeat); none by default.
+        #[arg(long = "consent")]
+        consent: Vec<String>,
+        /// Decline the request instead.
+        #[arg(long, conflicts_with = "consent")]
+        deny: bool,
+        /// For a holder under 14: the guardian's wallet key file, whose approval goes with a
+        /// consent.
+        #[arg(long)]
+        guardian_wallet: Option<PathBuf>,
+    },
+    /// Withdraw consents, at once for every later request; with --ward-net-id, as the
+    /// guardian of a child under 14, the child's.
+    Withdraw {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file (the guardian's, with --ward-net-id).
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// A field to withdraw (repeat).
+        #[arg(long = "field", required = true)]
+        fields: Vec<String>,
+        /// The Net ID of the child in your care whose consents to withdraw.
+        #[arg(long)]
+        ward_net_id: Option<String>,
+    },
+    /// As the guardian on record of a child under 14, delete the child's data (Art. 9), with
+    /// your own wallet. The same consequences as `delete`, for the child.
+    DeleteWard {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Your (the guardian's) wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The child's Net ID.
+        #[arg(long)]
+        ward_net_id: String,
+        /// Confirms that you want the child's data deleted for good.
+        #[arg(long)]
+        yes_delete_the_childs_data: bool,
+    },
+    /// Get a batch of Net Certificates (SD-JWT VCs), one per fresh key, each for one
+    /// presentation; adds them to the certificate file (mode 0600).
+    NetCertificates {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// How many.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=50))]
+        count: u16,
+        /// Instead of --count: top the file up to this many certificates that are good for
+        /// at least three more days, fetching only what is missing (nothing if none is). Run
+        /// it on a schedule to re-issue before expiry.
+        #[arg(long, conflicts_with = "count", value_parser = clap::value_parser!(u16).range(1..=200))]
+        keep: Option<u16>,
+        /// The suite of their keys and signatures: gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+        /// The certificate file.
+        #[arg(long, default_value = "net-certificates.json")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct OperatorAuth {
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+    /// The operator credential.
+    #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
+    pub(crate) credential: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OperatorCommand {
+    /// Trust a document authority's public key (SPKI PEM file).
+    RegisterAuthority {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The authority's name.
+        #[arg(long)]
+        name: String,
+        /// Its public key, SPKI PEM.
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Load a signed roster (JSON file as `netid authority sign-roster` writes it).
+    LoadRoster {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The signed roster file.
+        #[arg(long)]
+        roster: PathBuf,
+    },
+    /// Register a platform; prints its client id and credential (shown once).
+    RegisterPlatform {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// A display name.
+        #[arg(long)]
+        name: String,
+        /// Join the pseudonym sector of this registered platform (client id): the group then
+        /// sees one pseudonym per holder.
+        #[arg(long)]
+        sector_of: Option<String>,
+    },
+    /// Read a holder's personal data, as the law requires: the read is a log entry the holder
+    /// sees with its legal basis (after the deferral, if one is given).
+    ReadHolder {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The holder's Net ID.
+        #[arg(long)]
+        net_id: String,
+        /// A field to read (repeat): name, birth_date, document_type, document_number,
+        /// nationality, net_id.
+        #[arg(long = "field", required = true)]
+        fields: Vec<String>,
+        /// The law and article that require the read.
+        #[arg(long)]
+        legal_basis: String,
+        /// The request's reference (case or order number), shown to the holder.
+        #[arg(long)]
+        reference: String,
+        /// Defer the holder's notice (Art. 11) until this day (YYYY-MM-DD, Beijing time).
+        #[arg(long, requires_all = ["defer_ground", "defer_basis"])]
+        defer_until: Option<String>,
+        /// The ground of the deferral: confidentiality or emergency.
+        #[arg(long, requires = "defer_until")]
+        defer_ground: Option<String>,
+        /// The law and article, or the emergency, behind the deferral.
+        #[arg(long, requires = "defer_until")]
+        defer_basis: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PlatformCommand {
+    /// Verify a holder's presentation (JSON file, `-` for stdin).
+    Verify {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// The platform's credential.
+        #[arg(long, env = "NETID_PLATFORM_CREDENTIAL", hide_env_values = true)]
+        credential: String,
+        /// The presentation file.
+        #[arg(long)]
+        presentation: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CaCommand {
+    /// Make an offline root: a key (PKCS#8 PEM, mode 0600) and its self-signed certificate.
+    InitRoot {
+        /// Crypto suite: gm (SM2) or intl (P-256); the service's CA suite.
+        #[arg(long, default_value = "gm")]
+        suite: String,
+        /// Where to write the root key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the root certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// The root's distinguished name.
+        #[arg(long, default_value = "CN=netid root CA,O=netid")]
+        subject: String,
+        /// Validity in days.
+        #[arg(long, default_value_t = 3650)]
+        days: u64,
+    },
+    /// Online: write the service's issuing CA public key to a file and show its fingerprint.
+    IssuingKey {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Where to write the key (SPKI PEM), to carry to the offline root.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Offline: certify an issuing CA key with the root key.
+    SignIssuing {
+        /// The root key file.
+        #[arg(long)]
+        root_key: PathBuf,
+        /// The root certificate (PEM).
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// The issuing key (SPKI PEM) from `netid ca issuing-key`.
+        #[arg(long)]
+        issuing_key: PathBuf,
+        /// Where to write the issuing CA certificate (PEM).
+        #[arg(long)]
+        out: PathBuf,
+        /// Validity in days.
+        #[arg(long, default_value_t = 1825)]
+        days: u64,
+    },
+    /// Online: fetch the supervisor's filing package (chain, fingerprints, policies, issuance
+    /// counts), check the CA's signature on it, and write it to a file.
+    Filing {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Where to write the signed package (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Online: start an issuer-key rollover; writes the next issuing key to certify offline
+    /// (then `sign-issuing` and `install` it like the first). The current key issues until then.
+    Rollover {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Where to write the next key (SPKI PEM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Online: revoke any certificate of this CA (or one taken over from a predecessor).
+    Revoke {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The certificate's serial number (hex).
+        #[arg(long)]
+        serial: String,
+        /// unspecified, key_compromise, superseded or cessation_of_operation.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Online, on the successor: write its OCSP responder key, for the predecessor to certify.
+    ResponderKey {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Where to write the key (SPKI PEM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Online: hand this CA over to a successor. Certifies the successor's responder key,
+    /// signs final CRLs, and writes the signed package of its CAs and certificates; the CA
+    /// issues and revokes nothing afterwards.
+    ExportSuccessor {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The successor's responder key (SPKI PEM) from `netid ca responder-key` there.
+        #[arg(long)]
+        successor_key: PathBuf,
+        /// Where to write the signed handover package (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Online, on the successor: take over a predecessor's CAs from its handover package.
+    ImportPredecessor {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The signed handover package from `netid ca export-successor`.
+        #[arg(long)]
+        package: PathBuf,
+        /// The SHA-256 fingerprint of the predecessor's root, learned from the predecessor
+        /// or the supervisor (not from the package): every CA in it must chain to that root.
+        #[arg(long)]
+        root_sha256: String,
+    },
+    /// Online: install the issuing CA certificate (and the root) in the service.
+    Install {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The root certificate (PEM).
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// The issuing CA certificate (PEM) from `netid ca sign-issuing`.
+        #[arg(long)]
+        issuing_cert: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthorityCommand {
+    /// Generate an authority SM2 key (PKCS#8 PEM, mode 0600) and print its public key.
+    Init {
+        /// Where to write the key.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Sign a roster: reads a JSON array of records, writes the signed roster JSON to stdout.
+    SignRoster {
+        /// The authority key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The authority's name.
+        #[arg(long)]
+        name: String,
+        /// The records (JSON array of roster entries).
+        #[arg(long)]
+        records: PathBuf,
+    },
+}
