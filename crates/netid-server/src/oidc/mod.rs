@@ -15,7 +15,7 @@
 pub(crate) mod flow;
 pub(crate) mod page;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use base64ct::Encoding;
@@ -259,15 +259,16 @@ pub(crate) struct Pending<T> {
 #[derive(Debug)]
 struct Entries<T> {
     values: HashMap<String, (i64, String, T)>,
-    per_owner: HashMap<String, usize>,
+    /// The keys each owner holds: its quota, and its values without a scan of the table.
+    per_owner: HashMap<String, HashSet<String>>,
 }
 
 impl<T> Entries<T> {
     fn remove(&mut self, key: &str) -> Option<T> {
         let (_, owner, value) = self.values.remove(key)?;
-        if let Some(count) = self.per_owner.get_mut(&owner) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
+        if let Some(keys) = self.per_owner.get_mut(&owner) {
+            keys.remove(key);
+            if keys.is_empty() {
                 self.per_owner.remove(&owner);
             }
         }
@@ -318,7 +319,7 @@ impl<T: Clone> Pending<T> {
         now: i64,
     ) -> Result<(), Full> {
         let mut entries = self.lock();
-        let held = |entries: &Entries<T>| entries.per_owner.get(owner).copied().unwrap_or(0);
+        let held = |entries: &Entries<T>| entries.per_owner.get(owner).map_or(0, HashSet::len);
         if entries.values.len() >= MAX_PENDING / 2 || held(&entries) >= MAX_PENDING_PER_OWNER {
             entries.purge(now);
         }
@@ -330,9 +331,13 @@ impl<T: Clone> Pending<T> {
         }
         entries.remove(&key);
         entries
+            .per_owner
+            .entry(owner.to_owned())
+            .or_default()
+            .insert(key.clone());
+        entries
             .values
             .insert(key, (expires_at, owner.to_owned(), value));
-        *entries.per_owner.entry(owner.to_owned()).or_insert(0) += 1;
         Ok(())
     }
 
@@ -359,12 +364,16 @@ impl<T: Clone> Pending<T> {
 
     /// The keys `owner` holds that have not expired, with their expiry, soonest first.
     pub(crate) fn owned_by(&self, owner: &str, now: i64) -> Vec<(String, i64)> {
-        let mut owned: Vec<(String, i64)> = self
-            .lock()
-            .values
-            .iter()
-            .filter(|(_, (expiry, held_by, _))| held_by == owner && *expiry > now)
-            .map(|(key, (expiry, _, _))| (key.clone(), *expiry))
+        let entries = self.lock();
+        let mut owned: Vec<(String, i64)> = entries
+            .per_owner
+            .get(owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| {
+                let (expiry, _, _) = entries.values.get(key)?;
+                (*expiry > now).then(|| (key.clone(), *expiry))
+            })
             .collect();
         owned.sort_by_key(|(_, expiry)| *expiry);
         owned
