@@ -10,6 +10,8 @@
 //! - [`names`]: person name normalisation ([`PersonName`]).
 //! - [`enrollment_code`]: how strong an authority's one-time enrollment code must be, and
 //!   after how many wrong guesses it locks.
+//! - [`rules`]: what a platform may receive, when a consent counts, the Net Certificate limit,
+//!   and the ages of guardianship.
 //!
 //! What it does not do: no IO of any kind, no clock and no ambient randomness. "Today" and
 //! random bytes are arguments, so every rule is deterministic and unit-tested. It does not
@@ -52,6 +54,7 @@ pub mod error;
 mod fullwidth;
 pub mod names;
 pub mod net_id;
+pub mod rules;
 
 pub use date::Date;
 pub use documents::{

@@ -56,7 +56,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use netid_store::{PostgresStore, SqliteStore, Store};
+use netid_store::{Keys, PostgresStore, SqliteStore, Store};
 use tokio::sync::watch;
 use zeroize::Zeroizing;
 

@@ -4,10 +4,11 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+use netid_store::prelude::*;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use netid_store::{PlatformRow, SqliteStore, Store, Timestamp};
+use netid_store::{PlatformRow, SqliteStore, Timestamp};
 
 fn leaf(i: u64) -> Vec<u8> {
     format!(

@@ -69,6 +69,15 @@ pub enum Error {
         /// Which column.
         column: &'static str,
     },
+    /// A column could not be read as the type the operation expects (a NULL where none
+    /// belongs, text where bytes belong): the schema is not the one this build knows.
+    #[error("database operation `{operation}` read an unexpected value in column {index}")]
+    Unreadable {
+        /// Which store operation read it.
+        operation: &'static str,
+        /// The column's position in the result.
+        index: usize,
+    },
     /// The blocking task that runs database calls could not complete (the runtime is shutting
     /// down, or a call panicked).
     #[error("the storage task did not complete")]
@@ -140,13 +149,56 @@ pub enum Error {
         /// The PostgreSQL client's error, redacted.
         source: PostgresError,
     },
-    /// The operating system's random number generator failed (the PostgreSQL backend draws
-    /// the random bytes that overwrite a deleted holder's lookup keys).
+    /// The operating system's random number generator failed (the store draws the random
+    /// bytes that overwrite a deleted holder's lookup keys).
     #[error("the system random number generator failed")]
     Random,
     /// An impossible state: a bug in netid.
     #[error("internal error in netid-store ({0}); please report this as a bug")]
     Internal(&'static str),
+}
+
+impl Error {
+    /// A unique violation as [`Error::AlreadyExists`], with what `classify` makes of the
+    /// constraint (SQLite names `table.column`, PostgreSQL its constraint
+    /// `table_column_key`: classifiers look for the column's name); any other error as it is.
+    pub(crate) fn conflict(self, classify: impl Fn(&str) -> Conflict) -> Self {
+        match self.unique_violation() {
+            Some(constraint) => Self::AlreadyExists {
+                what: classify(&constraint),
+            },
+            None => self,
+        }
+    }
+
+    /// The constraint (SQLite: `table.column`; PostgreSQL: its name) if this is a unique
+    /// violation.
+    pub(crate) fn unique_violation(&self) -> Option<String> {
+        match self {
+            Self::Database {
+                source: rusqlite::Error::SqliteFailure(failure, message),
+                ..
+            } if failure.code == rusqlite::ErrorCode::ConstraintViolation
+                && (failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY) =>
+            {
+                Some(message.clone().unwrap_or_default())
+            }
+            Self::Postgres { source, .. }
+                if source.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) =>
+            {
+                Some(
+                    source
+                        .unredacted()
+                        .as_db_error()
+                        .and_then(|db| db.constraint())
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The unique constraints an insert can hit, named in [`Error::AlreadyExists`].

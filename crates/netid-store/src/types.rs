@@ -21,12 +21,6 @@ impl BlindIndex {
     pub fn as_bytes(&self) -> &[u8; Self::LEN] {
         &self.0
     }
-
-    pub(crate) fn from_column(bytes: &[u8], column: &'static str) -> Result<Self, crate::Error> {
-        <[u8; Self::LEN]>::try_from(bytes)
-            .map(Self)
-            .map_err(|_| crate::Error::Corrupt { column })
-    }
 }
 
 impl core::fmt::Debug for BlindIndex {
@@ -424,88 +418,4 @@ pub struct GroupCommits {
     pub commits: u64,
     /// Grouped writes stored by them.
     pub writes: u64,
-}
-
-/// At most this many grouped writes share one transaction (both backends).
-pub(crate) const MAX_GROUP: usize = 128;
-
-/// What a grouped write answers, whatever its type: the backends queue writes of every type
-/// together.
-pub(crate) type AnyValue = Box<dyn std::any::Any + Send>;
-
-/// Runs one write of a group; a write that panics fails alone, as an internal error, and
-/// leaves the group's transaction to the others (the caller rolls back to its savepoint).
-pub(crate) fn run_grouped_write(
-    call: impl FnOnce() -> Result<AnyValue, crate::Error>,
-) -> Result<AnyValue, crate::Error> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
-        .unwrap_or(Err(crate::Error::Internal("a database write panicked")))
-}
-
-/// Waits for a grouped write's answer and gives it back as the type it was written as.
-pub(crate) async fn grouped_answer<T: 'static>(
-    answer: tokio::sync::oneshot::Receiver<Result<AnyValue, crate::Error>>,
-) -> Result<T, crate::Error> {
-    let value = answer.await.map_err(|_| crate::Error::Task)??;
-    value
-        .downcast::<T>()
-        .map(|value| *value)
-        .map_err(|_| crate::Error::Internal("a grouped write answered with another type"))
-}
-
-/// The grouped writes that ran in a transaction, each with where to answer and its value.
-pub(crate) type GroupDone = Vec<(
-    tokio::sync::oneshot::Sender<Result<AnyValue, crate::Error>>,
-    AnyValue,
-)>;
-
-/// Answers the writes of a group once its commit returned: each its value, counted, or, when
-/// the commit failed with `cause`, that whether it is stored is unknown.
-pub(crate) fn answer_commit(
-    done: GroupDone,
-    commit: Result<(), String>,
-    counter: &GroupCommitCounter,
-) {
-    match commit {
-        Ok(()) => {
-            if !done.is_empty() {
-                counter.committed(done.len());
-            }
-            for (reply, value) in done {
-                let _ = reply.send(Ok(value));
-            }
-        }
-        Err(cause) => {
-            for (reply, _) in done {
-                let _ = reply.send(Err(crate::Error::CommitUncertain {
-                    cause: cause.clone(),
-                }));
-            }
-        }
-    }
-}
-
-/// Counts [`GroupCommits`] across threads.
-#[derive(Debug, Default)]
-pub(crate) struct GroupCommitCounter {
-    commits: std::sync::atomic::AtomicU64,
-    writes: std::sync::atomic::AtomicU64,
-}
-
-impl GroupCommitCounter {
-    /// Counts one committed transaction that stored `writes` grouped writes.
-    pub(crate) fn committed(&self, writes: usize) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.commits.fetch_add(1, Relaxed);
-        self.writes
-            .fetch_add(u64::try_from(writes).unwrap_or(u64::MAX), Relaxed);
-    }
-
-    pub(crate) fn read(&self) -> GroupCommits {
-        use std::sync::atomic::Ordering::Relaxed;
-        GroupCommits {
-            commits: self.commits.load(Relaxed),
-            writes: self.writes.load(Relaxed),
-        }
-    }
 }

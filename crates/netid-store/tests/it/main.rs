@@ -15,6 +15,7 @@
     clippy::as_conversions
 )]
 
+use netid_store::prelude::*;
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
     CredentialRow, DeferralCountsRow, Error, HolderId, NewHolder, NoticeDeferralRow, OidcClientRow,

@@ -1,10 +1,11 @@
 //! PostgreSQL: a fresh database per test on the server `NETID_TEST_DATABASE_URL` names, and
 //! the tests only PostgreSQL needs (migrations on a server, concurrent writers, redaction).
 
+use netid_store::prelude::*;
 use std::io::Write as _;
 use std::sync::{Arc, Once};
 
-use netid_store::{Conflict, Error, PlatformRow, PostgresOptions, PostgresStore, Store, Timestamp};
+use netid_store::{Conflict, Error, PlatformRow, PostgresOptions, PostgresStore, Timestamp};
 
 use crate::{T0, deletion_empties_the_holder_and_revokes_what_was_theirs, index, leaf};
 

@@ -1,0 +1,240 @@
+//! What a backend provides to the operations written once over it: where a call runs
+//! (a lookup, a longer read, a transaction of its own, a grouped write), and the group commit
+//! both backends share.
+
+use std::future::Future;
+
+use crate::sql::Sql;
+use crate::{Error, GroupCommits};
+
+/// The work of one store call, run with a connection of the backend's.
+pub(crate) trait Call<T>: FnOnce(&mut dyn Sql) -> Result<T, Error> + Send + 'static {}
+impl<T, F: FnOnce(&mut dyn Sql) -> Result<T, Error> + Send + 'static> Call<T> for F {}
+
+/// A database the store's operations run on: SQLite or PostgreSQL.
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// Grouped writes committed so far, and in how many transactions.
+    fn committed_groups(&self) -> GroupCommits;
+
+    /// A lookup by an indexed key, which takes microseconds: SQLite runs it on the calling
+    /// thread, on a read-only connection.
+    fn lookup<T: Send + 'static>(
+        &self,
+        call: impl Call<T>,
+    ) -> impl Future<Output = Result<T, Error>> + Send;
+
+    /// A read that may scan, outside any transaction.
+    fn read<T: Send + 'static>(
+        &self,
+        call: impl Call<T>,
+    ) -> impl Future<Output = Result<T, Error>> + Send;
+
+    /// A writing transaction of its own (`operation` names it in errors): committed if `call`
+    /// succeeds, rolled back if it fails.
+    fn write<T: Send + 'static>(
+        &self,
+        operation: &'static str,
+        call: impl Call<T>,
+    ) -> impl Future<Output = Result<T, Error>> + Send;
+
+    /// A small write that may share its transaction with others (group commit), in a
+    /// savepoint of its own: if it fails, it fails alone. Answered after the shared commit.
+    fn grouped<T: Send + 'static>(
+        &self,
+        call: impl Call<T>,
+    ) -> impl Future<Output = Result<T, Error>> + Send;
+
+    /// After a transaction that overwrote personal data: removes the copies the backend keeps
+    /// of the old pages where it can (SQLite's WAL); `Ok(false)` if it could not yet.
+    fn erase_old_pages(&self) -> impl Future<Output = Result<bool, Error>> + Send;
+}
+
+/// Runs `call` in one transaction opened by `begin`: committed if it succeeds, rolled back
+/// if it fails.
+pub(crate) fn in_transaction<T>(
+    db: &mut dyn Sql,
+    begin: &str,
+    operation: &'static str,
+    call: impl FnOnce(&mut dyn Sql) -> Result<T, Error>,
+) -> Result<T, Error> {
+    // Whatever fails, nothing is left open on the connection (a begin that failed halfway
+    // leaves PostgreSQL's transaction aborted, not ended).
+    let outcome = db
+        .batch(operation, begin)
+        .and_then(|()| call(db))
+        .and_then(|value| db.batch(operation, "COMMIT").map(|()| value));
+    if outcome.is_err() {
+        let _ = db.batch(operation, "ROLLBACK");
+    }
+    outcome
+}
+
+/// At most this many grouped writes share one transaction (both backends).
+pub(crate) const MAX_GROUP: usize = 128;
+
+/// What a grouped write answers, whatever its type: the backends queue writes of every type
+/// together.
+pub(crate) type AnyValue = Box<dyn std::any::Any + Send>;
+
+/// The work of a grouped write, run inside the shared transaction.
+pub(crate) type GroupedCall = Box<dyn FnOnce(&mut dyn Sql) -> Result<AnyValue, Error> + Send>;
+
+/// A write that may share a transaction with others.
+pub(crate) struct GroupedWrite {
+    pub(crate) call: GroupedCall,
+    pub(crate) reply: tokio::sync::oneshot::Sender<Result<AnyValue, Error>>,
+}
+
+impl GroupedWrite {
+    /// A grouped write of `call`, and where its answer, of `call`'s type, will come.
+    pub(crate) fn new<T: Send + 'static>(
+        call: impl Call<T>,
+    ) -> (Self, impl Future<Output = Result<T, Error>>) {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let write = Self {
+            call: Box::new(move |db| call(db).map(|value| -> AnyValue { Box::new(value) })),
+            reply,
+        };
+        (write, async move {
+            let value = answer.await.map_err(|_| Error::Task)??;
+            value
+                .downcast::<T>()
+                .map(|value| *value)
+                .map_err(|_| Error::Internal("a grouped write answered with another type"))
+        })
+    }
+}
+
+/// How a backend's connection tells whether its transaction is still open: SQLite rolls a
+/// transaction back by itself on some errors (a full disk, an I/O error).
+pub(crate) trait TransactionState {
+    fn in_transaction(&self) -> bool;
+}
+
+/// Runs each write of `group` in its own savepoint of one transaction (opened by `begin`),
+/// commits it, and only then answers each caller: with its value if the commit succeeded,
+/// with its own error if its write failed (rolled back to its savepoint), or with the
+/// transaction's failure. A write that panics fails alone, as an internal error.
+pub(crate) fn commit_group(
+    db: &mut (impl Sql + TransactionState),
+    begin: &str,
+    group: Vec<GroupedWrite>,
+    counter: &GroupCommitCounter,
+) {
+    let mut done: Vec<(tokio::sync::oneshot::Sender<_>, AnyValue)> =
+        Vec::with_capacity(group.len());
+    let mut open = false;
+    for write in group {
+        // The transaction ended by itself: the writes done in it are gone; the rest start
+        // a new one.
+        if open && !db.in_transaction() {
+            abandon(db, &mut done, "the database ended the transaction");
+            open = false;
+        }
+        if !open {
+            if let Err(error) = db.batch("begin grouped writes", begin) {
+                let _ = db.batch("roll back grouped writes", "ROLLBACK");
+                let _ = write.reply.send(Err(Error::RolledBack {
+                    cause: error.to_string(),
+                }));
+                continue;
+            }
+            open = true;
+        }
+        let outcome = db
+            .batch("begin grouped write", "SAVEPOINT grouped_write")
+            .and_then(|()| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let db: &mut dyn Sql = &mut *db;
+                    (write.call)(db)
+                }))
+                .unwrap_or(Err(Error::Internal("a database write panicked")))
+            })
+            .and_then(|value| {
+                db.batch("end grouped write", "RELEASE SAVEPOINT grouped_write")
+                    .map(|()| value)
+            });
+        match outcome {
+            Ok(value) => done.push((write.reply, value)),
+            Err(error) => {
+                let _ = write.reply.send(Err(error));
+                // Undo this write alone; if that cannot be done, undo the transaction.
+                let undone = db.in_transaction()
+                    && db
+                        .batch(
+                            "undo grouped write",
+                            "ROLLBACK TO SAVEPOINT grouped_write; RELEASE SAVEPOINT grouped_write",
+                        )
+                        .is_ok();
+                if !undone {
+                    abandon(db, &mut done, "another write in it failed");
+                    open = false;
+                }
+            }
+        }
+    }
+    if !open {
+        return;
+    }
+    // A failed commit may have reached the disk or the server: the outcome is unknown.
+    match db.batch("commit grouped writes", "COMMIT") {
+        Ok(()) => {
+            if !done.is_empty() {
+                counter.committed(done.len());
+            }
+            for (reply, value) in done {
+                let _ = reply.send(Ok(value));
+            }
+        }
+        Err(error) => {
+            let _ = db.batch("roll back grouped writes", "ROLLBACK");
+            for (reply, _) in done {
+                let _ = reply.send(Err(Error::CommitUncertain {
+                    cause: error.to_string(),
+                }));
+            }
+        }
+    }
+}
+
+/// Rolls back the shared transaction and tells the writes done in it that they are not stored.
+fn abandon(
+    db: &mut dyn Sql,
+    done: &mut Vec<(
+        tokio::sync::oneshot::Sender<Result<AnyValue, Error>>,
+        AnyValue,
+    )>,
+    cause: &str,
+) {
+    let _ = db.batch("roll back grouped writes", "ROLLBACK");
+    for (reply, _) in done.drain(..) {
+        let _ = reply.send(Err(Error::RolledBack {
+            cause: cause.to_owned(),
+        }));
+    }
+}
+
+/// Counts [`GroupCommits`] across threads.
+#[derive(Debug, Default)]
+pub(crate) struct GroupCommitCounter {
+    commits: std::sync::atomic::AtomicU64,
+    writes: std::sync::atomic::AtomicU64,
+}
+
+impl GroupCommitCounter {
+    /// Counts one committed transaction that stored `writes` grouped writes.
+    pub(crate) fn committed(&self, writes: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.commits.fetch_add(1, Relaxed);
+        self.writes
+            .fetch_add(u64::try_from(writes).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    pub(crate) fn read(&self) -> GroupCommits {
+        use std::sync::atomic::Ordering::Relaxed;
+        GroupCommits {
+            commits: self.commits.load(Relaxed),
+            writes: self.writes.load(Relaxed),
+        }
+    }
+}

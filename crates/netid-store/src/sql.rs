@@ -1,0 +1,319 @@
+//! The thin SQL layer both backends implement, so that each store operation is written once.
+//!
+//! Statements are hand-written SQL in the dialect SQLite and PostgreSQL share (`ON CONFLICT`,
+//! `RETURNING`, `FILTER`, `COLLATE "C"` for byte order), with PostgreSQL's `$N` placeholders;
+//! the SQLite side rewrites them to `?N`. Parameters are [`Value`]s, rows come back as owned
+//! [`Row`]s read by index into typed values. Where the dialects part (a bulk statement, an
+//! implicit row id), the operation asks [`Sql::dialect`] and says why.
+
+use crate::{BlindIndex, Conflict, Error, HolderId, Timestamp};
+
+/// Which SQL dialect a connection speaks, for the few statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A statement parameter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Value<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Bytes(&'a [u8]),
+    /// An array of integers (PostgreSQL only: bulk statements with `UNNEST`).
+    Ints(&'a [i64]),
+    /// An array of byte strings (PostgreSQL only).
+    BytesList(&'a [Vec<u8>]),
+}
+
+impl From<i64> for Value<'_> {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl From<u32> for Value<'_> {
+    fn from(value: u32) -> Self {
+        Self::Int(i64::from(value))
+    }
+}
+
+impl From<u64> for Value<'_> {
+    /// Counts and indexes beyond `i64::MAX` do not occur; they saturate rather than wrap.
+    fn from(value: u64) -> Self {
+        Self::Int(i64::try_from(value).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<bool> for Value<'_> {
+    fn from(value: bool) -> Self {
+        Self::Int(i64::from(value))
+    }
+}
+
+impl From<Timestamp> for Value<'_> {
+    fn from(value: Timestamp) -> Self {
+        Self::Int(value.0)
+    }
+}
+
+impl From<HolderId> for Value<'_> {
+    fn from(value: HolderId) -> Self {
+        Self::Int(value.0)
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(value: &'a str) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(value: &'a String) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Value<'a> {
+    fn from(value: &'a [u8]) -> Self {
+        Self::Bytes(value)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Value<'a> {
+    fn from(value: &'a Vec<u8>) -> Self {
+        Self::Bytes(value)
+    }
+}
+
+impl<'a> From<&'a BlindIndex> for Value<'a> {
+    fn from(value: &'a BlindIndex) -> Self {
+        Self::Bytes(value.as_bytes())
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Null, Into::into)
+    }
+}
+
+/// The parameters of a statement: `args![a, b]` is `&[Value::from(a), Value::from(b)]`.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {
+        &[$($crate::sql::Value::from($value)),*]
+    };
+}
+pub(crate) use args;
+
+/// A column as read from a row.
+#[derive(Debug, Default)]
+pub(crate) enum Column {
+    #[default]
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// One result row, its columns taken out by index.
+#[derive(Debug)]
+pub(crate) struct Row {
+    pub(crate) columns: Vec<Column>,
+    pub(crate) operation: &'static str,
+}
+
+impl Row {
+    /// Takes column `index` as a `T`; a type that does not fit (or a NULL where none belongs)
+    /// is [`Error::Unreadable`].
+    pub(crate) fn get<T: FromColumn>(&mut self, index: usize) -> Result<T, Error> {
+        let column = self
+            .columns
+            .get_mut(index)
+            .map(std::mem::take)
+            .ok_or(Error::Internal("a statement returned fewer columns"))?;
+        T::from_column(column).ok_or(Error::Unreadable {
+            operation: self.operation,
+            index,
+        })
+    }
+}
+
+/// A Rust type a column converts to.
+pub(crate) trait FromColumn: Sized {
+    fn from_column(column: Column) -> Option<Self>;
+}
+
+impl FromColumn for i64 {
+    fn from_column(column: Column) -> Option<Self> {
+        match column {
+            Column::Int(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+impl FromColumn for u64 {
+    fn from_column(column: Column) -> Option<Self> {
+        i64::from_column(column).and_then(|value| u64::try_from(value).ok())
+    }
+}
+
+impl FromColumn for u32 {
+    fn from_column(column: Column) -> Option<Self> {
+        i64::from_column(column).and_then(|value| u32::try_from(value).ok())
+    }
+}
+
+impl FromColumn for bool {
+    fn from_column(column: Column) -> Option<Self> {
+        i64::from_column(column).map(|value| value != 0)
+    }
+}
+
+impl FromColumn for String {
+    fn from_column(column: Column) -> Option<Self> {
+        match column {
+            Column::Text(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+impl FromColumn for Vec<u8> {
+    fn from_column(column: Column) -> Option<Self> {
+        match column {
+            Column::Bytes(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+impl FromColumn for Timestamp {
+    fn from_column(column: Column) -> Option<Self> {
+        i64::from_column(column).map(Timestamp)
+    }
+}
+
+impl FromColumn for HolderId {
+    fn from_column(column: Column) -> Option<Self> {
+        i64::from_column(column).map(HolderId)
+    }
+}
+
+impl FromColumn for BlindIndex {
+    fn from_column(column: Column) -> Option<Self> {
+        Vec::from_column(column)
+            .and_then(|bytes| <[u8; BlindIndex::LEN]>::try_from(bytes).ok())
+            .map(BlindIndex::new)
+    }
+}
+
+impl<T: FromColumn> FromColumn for Option<T> {
+    fn from_column(column: Column) -> Option<Self> {
+        match column {
+            Column::Null => Some(None),
+            other => T::from_column(other).map(Some),
+        }
+    }
+}
+
+/// A connection, or a transaction on one, that runs SQL. `operation` names the store
+/// operation in errors.
+pub(crate) trait Sql {
+    /// Which dialect this connection speaks.
+    fn dialect(&self) -> Dialect;
+
+    /// Runs a statement; how many rows it changed.
+    fn execute(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<u64, Error>;
+
+    /// Runs a query; all its rows.
+    fn query(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<Row>, Error>;
+
+    /// Runs statements without parameters or results (transaction control).
+    fn batch(&mut self, operation: &'static str, sql: &str) -> Result<(), Error>;
+}
+
+impl dyn Sql + '_ {
+    /// The row a query returns, if any (the first, if more).
+    pub(crate) fn optional(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Option<Row>, Error> {
+        Ok(self.query(operation, sql, args)?.into_iter().next())
+    }
+
+    /// The one row a query must return.
+    pub(crate) fn one(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Row, Error> {
+        self.optional(operation, sql, args)?
+            .ok_or(Error::Internal("a query that returns a row returned none"))
+    }
+
+    /// The first column of the one row a query must return.
+    pub(crate) fn value<T: FromColumn>(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<T, Error> {
+        self.one(operation, sql, args)?.get(0)
+    }
+
+    /// The first column of each row.
+    pub(crate) fn values<T: FromColumn>(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<T>, Error> {
+        self.rows(operation, sql, args, |mut row| row.get(0))
+    }
+
+    /// Each row, converted.
+    pub(crate) fn rows<T>(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+        convert: impl FnMut(Row) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
+        self.query(operation, sql, args)?
+            .into_iter()
+            .map(convert)
+            .collect()
+    }
+
+    /// Runs an insert, a unique violation becoming [`Error::AlreadyExists`] with what
+    /// `classify` makes of the constraint (SQLite names `table.column`, PostgreSQL its
+    /// constraint `table_column_key`: classifiers look for the column's name).
+    pub(crate) fn insert(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+        classify: impl Fn(&str) -> Conflict,
+    ) -> Result<u64, Error> {
+        self.execute(operation, sql, args)
+            .map_err(|error| error.conflict(classify))
+    }
+}
