@@ -1,22 +1,57 @@
 //! Document authorities, their rosters, and the wrong enrollment codes guessed at a record.
 
-use crate::backend::Backend;
+use crate::backend::HasBackend;
 use crate::log::append_log;
 use crate::sql::args;
 use crate::{AuthorityRow, BlindIndex, Conflict, Error, RosterRow, Timestamp};
 
 /// The document authorities and the records of their rosters.
 #[async_trait::async_trait]
-pub trait Authorities {
+pub trait Authorities: HasBackend {
     /// Registers (or replaces the key of) a document authority, and appends `log_entry`.
     async fn upsert_authority(
         &self,
         authority: AuthorityRow,
         log_entry: Vec<u8>,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        self.backend()
+            .write("authority registration", move |db| {
+                let sql = "INSERT INTO authorities (name, suite, public_key_spki, registered_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET \
+                 suite = excluded.suite, public_key_spki = excluded.public_key_spki, \
+                 registered_at = excluded.registered_at";
+                let args = args![
+                    &authority.name,
+                    &authority.suite,
+                    &authority.public_key_spki,
+                    authority.registered_at
+                ];
+                db.execute("upsert authority", sql, args)?;
+                append_log(db, &log_entry, None).map(drop)
+            })
+            .await
+    }
 
     /// The document authority called `name`.
-    async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error>;
+    async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error> {
+        let name = name.to_owned();
+        self.backend()
+            .read(move |db| {
+                let sql = "SELECT name, suite, public_key_spki, registered_at FROM authorities \
+                 WHERE name = $1";
+                db.optional("read authority", sql, args![&name])?
+                    .map(|mut row| {
+                        Ok(AuthorityRow {
+                            name: row.get(0)?,
+                            suite: row.get(1)?,
+                            public_key_spki: row.get(2)?,
+                            registered_at: row.get(3)?,
+                        })
+                    })
+                    .transpose()
+            })
+            .await
+    }
 
     /// Replaces the whole roster of `authority` with `records`, in one transaction, and records
     /// its issue date `issued_at` (`YYYY-MM-DD`), and appends `log_entry`. [`Error::NotFound`]
@@ -29,10 +64,72 @@ pub trait Authorities {
         records: Vec<RosterRow>,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        let authority = authority.to_owned();
+        let issued_at = issued_at.to_owned();
+        self.backend()
+            .write("roster load", move |db| {
+                let sql = "SELECT roster_issued_at FROM authorities WHERE name = $1";
+                let Some(mut found) = db.optional("read authority", sql, args![&authority])? else {
+                    return Err(Error::NotFound { what: "authority" });
+                };
+                // ISO dates compare as strings; a roster of the same day may be reloaded.
+                let loaded: Option<String> = found.get(0)?;
+                if loaded.is_some_and(|loaded| issued_at < loaded) {
+                    return Err(Error::StaleRoster);
+                }
+                let sql = "UPDATE authorities SET roster_issued_at = $2 WHERE name = $1";
+                db.execute("record roster date", sql, args![&authority, &issued_at])?;
+                let sql = "DELETE FROM roster_records WHERE authority = $1";
+                db.execute("clear roster", sql, args![&authority])?;
+                for record in &records {
+                    // This authority's old records are gone: a conflict left is another
+                    // authority's record, which one authority must never overwrite.
+                    let sql = "INSERT INTO roster_records \
+                     (document_index, authority, person_index, sealed, loaded_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_index) DO NOTHING";
+                    let args = args![
+                        &record.document_index,
+                        &authority,
+                        &record.person_index,
+                        &record.sealed,
+                        at
+                    ];
+                    if db.execute("insert roster record", sql, args)? == 0 {
+                        return Err(Error::AlreadyExists {
+                            what: Conflict::RosterRecord,
+                        });
+                    }
+                }
+                append_log(db, &log_entry, None).map(drop)
+            })
+            .await
+    }
 
     /// The roster record whose document blind index is `document_index`.
-    async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error>;
+    async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error> {
+        let key = document_index.clone();
+        self.backend()
+            .read(move |db| {
+                let sql = "SELECT r.person_index, r.sealed, f.code_index, f.failures \
+                 FROM roster_records r \
+                 LEFT JOIN enrollment_code_failures f ON f.document_index = r.document_index \
+                 WHERE r.document_index = $1";
+                db.optional("read roster record", sql, args![&key])?
+                    .map(|mut row| {
+                        let failed_code: Option<BlindIndex> = row.get(2)?;
+                        let failures: Option<u32> = row.get(3)?;
+                        Ok(RosterRow {
+                            document_index: key.clone(),
+                            person_index: row.get(0)?,
+                            sealed: row.get(1)?,
+                            code_failures: failed_code.zip(failures),
+                        })
+                    })
+                    .transpose()
+            })
+            .await
+    }
 
     /// Counts a wrong enrollment code guessed at the roster record `document_index`, whose
     /// current code has the blind index `code_index`: one more if the count is of that code,
@@ -42,129 +139,8 @@ pub trait Authorities {
         &self,
         document_index: BlindIndex,
         code_index: BlindIndex,
-    ) -> Result<u32, Error>;
-}
-
-#[async_trait::async_trait]
-impl<B: Backend> Authorities for B {
-    async fn upsert_authority(
-        &self,
-        authority: AuthorityRow,
-        log_entry: Vec<u8>,
-    ) -> Result<(), Error> {
-        self.write("authority registration", move |db| {
-            let sql = "INSERT INTO authorities (name, suite, public_key_spki, registered_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET \
-                 suite = excluded.suite, public_key_spki = excluded.public_key_spki, \
-                 registered_at = excluded.registered_at";
-            let args = args![
-                &authority.name,
-                &authority.suite,
-                &authority.public_key_spki,
-                authority.registered_at
-            ];
-            db.execute("upsert authority", sql, args)?;
-            append_log(db, &log_entry, None).map(drop)
-        })
-        .await
-    }
-
-    async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error> {
-        let name = name.to_owned();
-        self.read(move |db| {
-            let sql = "SELECT name, suite, public_key_spki, registered_at FROM authorities \
-                 WHERE name = $1";
-            db.optional("read authority", sql, args![&name])?
-                .map(|mut row| {
-                    Ok(AuthorityRow {
-                        name: row.get(0)?,
-                        suite: row.get(1)?,
-                        public_key_spki: row.get(2)?,
-                        registered_at: row.get(3)?,
-                    })
-                })
-                .transpose()
-        })
-        .await
-    }
-
-    async fn replace_roster(
-        &self,
-        authority: &str,
-        issued_at: &str,
-        records: Vec<RosterRow>,
-        log_entry: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
-        let authority = authority.to_owned();
-        let issued_at = issued_at.to_owned();
-        self.write("roster load", move |db| {
-            let sql = "SELECT roster_issued_at FROM authorities WHERE name = $1";
-            let Some(mut found) = db.optional("read authority", sql, args![&authority])? else {
-                return Err(Error::NotFound { what: "authority" });
-            };
-            // ISO dates compare as strings; a roster of the same day may be reloaded.
-            let loaded: Option<String> = found.get(0)?;
-            if loaded.is_some_and(|loaded| issued_at < loaded) {
-                return Err(Error::StaleRoster);
-            }
-            let sql = "UPDATE authorities SET roster_issued_at = $2 WHERE name = $1";
-            db.execute("record roster date", sql, args![&authority, &issued_at])?;
-            let sql = "DELETE FROM roster_records WHERE authority = $1";
-            db.execute("clear roster", sql, args![&authority])?;
-            for record in &records {
-                // This authority's old records are gone: a conflict left is another
-                // authority's record, which one authority must never overwrite.
-                let sql = "INSERT INTO roster_records \
-                     (document_index, authority, person_index, sealed, loaded_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_index) DO NOTHING";
-                let args = args![
-                    &record.document_index,
-                    &authority,
-                    &record.person_index,
-                    &record.sealed,
-                    at
-                ];
-                if db.execute("insert roster record", sql, args)? == 0 {
-                    return Err(Error::AlreadyExists {
-                        what: Conflict::RosterRecord,
-                    });
-                }
-            }
-            append_log(db, &log_entry, None).map(drop)
-        })
-        .await
-    }
-
-    async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error> {
-        let key = document_index.clone();
-        self.read(move |db| {
-            let sql = "SELECT r.person_index, r.sealed, f.code_index, f.failures \
-                 FROM roster_records r \
-                 LEFT JOIN enrollment_code_failures f ON f.document_index = r.document_index \
-                 WHERE r.document_index = $1";
-            db.optional("read roster record", sql, args![&key])?
-                .map(|mut row| {
-                    let failed_code: Option<BlindIndex> = row.get(2)?;
-                    let failures: Option<u32> = row.get(3)?;
-                    Ok(RosterRow {
-                        document_index: key.clone(),
-                        person_index: row.get(0)?,
-                        sealed: row.get(1)?,
-                        code_failures: failed_code.zip(failures),
-                    })
-                })
-                .transpose()
-        })
-        .await
-    }
-
-    async fn count_code_failure(
-        &self,
-        document_index: BlindIndex,
-        code_index: BlindIndex,
     ) -> Result<u32, Error> {
-        self.grouped(move |db| {
+        self.backend().grouped(move |db| {
             let sql = "INSERT INTO enrollment_code_failures (document_index, code_index, failures) \
                  SELECT document_index, $2, 1 FROM roster_records WHERE document_index = $1 \
                  ON CONFLICT (document_index) DO UPDATE SET failures = CASE \

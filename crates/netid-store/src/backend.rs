@@ -3,6 +3,7 @@
 //! both backends share.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use crate::sql::Sql;
 use crate::{Error, GroupCommits};
@@ -11,42 +12,94 @@ use crate::{Error, GroupCommits};
 pub(crate) trait Call<T>: FnOnce(&mut dyn Sql) -> Result<T, Error> + Send + 'static {}
 impl<T, F: FnOnce(&mut dyn Sql) -> Result<T, Error> + Send + 'static> Call<T> for F {}
 
+/// A call whose answer's type is erased, so that one dyn-compatible backend runs them all.
+pub(crate) type AnyCall = Box<dyn FnOnce(&mut dyn Sql) -> Result<AnyValue, Error> + Send>;
+
+/// What a backend's call answers, later.
+pub(crate) type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// Where a call runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Place {
+    /// A lookup by an indexed key, which takes microseconds: SQLite runs it on the calling
+    /// thread, on a read-only connection.
+    Lookup,
+    /// A read that may scan, outside any transaction.
+    Read,
+    /// A writing transaction of its own (named in errors): committed if the call succeeds,
+    /// rolled back if it fails.
+    Write(&'static str),
+    /// A small write that may share its transaction with others (group commit), in a
+    /// savepoint of its own: if it fails, it fails alone. Answered after the shared commit.
+    Grouped,
+}
+
 /// A database the store's operations run on: SQLite or PostgreSQL.
-pub(crate) trait Backend: Send + Sync + 'static {
+pub(crate) trait Backend: Send + Sync {
     /// Grouped writes committed so far, and in how many transactions.
     fn committed_groups(&self) -> GroupCommits;
 
-    /// A lookup by an indexed key, which takes microseconds: SQLite runs it on the calling
-    /// thread, on a read-only connection.
-    fn lookup<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send;
-
-    /// A read that may scan, outside any transaction.
-    fn read<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send;
-
-    /// A writing transaction of its own (`operation` names it in errors): committed if `call`
-    /// succeeds, rolled back if it fails.
-    fn write<T: Send + 'static>(
-        &self,
-        operation: &'static str,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send;
-
-    /// A small write that may share its transaction with others (group commit), in a
-    /// savepoint of its own: if it fails, it fails alone. Answered after the shared commit.
-    fn grouped<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send;
+    /// Runs `call` where `place` says.
+    fn run_call(&self, place: Place, call: AnyCall) -> Answer<'_, AnyValue>;
 
     /// After a transaction that overwrote personal data: removes the copies the backend keeps
     /// of the old pages where it can (SQLite's WAL); `Ok(false)` if it could not yet.
-    fn erase_old_pages(&self) -> impl Future<Output = Result<bool, Error>> + Send;
+    fn erase_old_pages(&self) -> Answer<'_, bool>;
+}
+
+/// How the store's operations reach their backend: implemented by [`crate::SqliteStore`] and
+/// [`crate::PostgresStore`] only (no one else can make a [`BackendRef`]).
+pub trait HasBackend: Send + Sync + 'static {
+    /// The backend.
+    fn backend(&self) -> BackendRef<'_>;
+}
+
+/// A store's backend, as its operations use it.
+#[derive(Clone, Copy)]
+pub struct BackendRef<'a>(pub(crate) &'a dyn Backend);
+
+impl core::fmt::Debug for BackendRef<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BackendRef").finish_non_exhaustive()
+    }
+}
+
+impl<'a> BackendRef<'a> {
+    /// Runs `call` where `place` says, and gives its answer back as its own type.
+    async fn typed<T: Send + 'static>(self, place: Place, call: impl Call<T>) -> Result<T, Error> {
+        let call: AnyCall =
+            Box::new(move |db| call(db).map(|value| -> AnyValue { Box::new(value) }));
+        self.0
+            .run_call(place, call)
+            .await?
+            .downcast::<T>()
+            .map(|value| *value)
+            .map_err(|_| Error::Internal("a call answered with another type"))
+    }
+
+    /// See [`Place::Lookup`].
+    pub(crate) async fn lookup<T: Send + 'static>(self, call: impl Call<T>) -> Result<T, Error> {
+        self.typed(Place::Lookup, call).await
+    }
+
+    /// See [`Place::Read`].
+    pub(crate) async fn read<T: Send + 'static>(self, call: impl Call<T>) -> Result<T, Error> {
+        self.typed(Place::Read, call).await
+    }
+
+    /// See [`Place::Write`].
+    pub(crate) async fn write<T: Send + 'static>(
+        self,
+        operation: &'static str,
+        call: impl Call<T>,
+    ) -> Result<T, Error> {
+        self.typed(Place::Write(operation), call).await
+    }
+
+    /// See [`Place::Grouped`].
+    pub(crate) async fn grouped<T: Send + 'static>(self, call: impl Call<T>) -> Result<T, Error> {
+        self.typed(Place::Grouped, call).await
+    }
 }
 
 /// Runs `call` in one transaction opened by `begin`: committed if it succeeds, rolled back
@@ -76,32 +129,18 @@ pub(crate) const MAX_GROUP: usize = 128;
 /// together.
 pub(crate) type AnyValue = Box<dyn std::any::Any + Send>;
 
-/// The work of a grouped write, run inside the shared transaction.
-pub(crate) type GroupedCall = Box<dyn FnOnce(&mut dyn Sql) -> Result<AnyValue, Error> + Send>;
-
 /// A write that may share a transaction with others.
 pub(crate) struct GroupedWrite {
-    pub(crate) call: GroupedCall,
+    pub(crate) call: AnyCall,
     pub(crate) reply: tokio::sync::oneshot::Sender<Result<AnyValue, Error>>,
 }
 
 impl GroupedWrite {
-    /// A grouped write of `call`, and where its answer, of `call`'s type, will come.
-    pub(crate) fn new<T: Send + 'static>(
-        call: impl Call<T>,
-    ) -> (Self, impl Future<Output = Result<T, Error>>) {
+    /// A grouped write of `call`, and where its answer will come.
+    pub(crate) fn new(call: AnyCall) -> (Self, Answer<'static, AnyValue>) {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let write = Self {
-            call: Box::new(move |db| call(db).map(|value| -> AnyValue { Box::new(value) })),
-            reply,
-        };
-        (write, async move {
-            let value = answer.await.map_err(|_| Error::Task)??;
-            value
-                .downcast::<T>()
-                .map(|value| *value)
-                .map_err(|_| Error::Internal("a grouped write answered with another type"))
-        })
+        let answer = async move { answer.await.map_err(|_| Error::Task)? };
+        (Self { call, reply }, Box::pin(answer))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The CA's generations (issuing CAs it answers for) and the foreign CAs it recognises.
 
-use crate::backend::Backend;
+use crate::backend::HasBackend;
 use crate::certificates::insert_certificate_row;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
@@ -10,9 +10,31 @@ use crate::{
 
 /// The CA's generations and recognitions.
 #[async_trait::async_trait]
-pub trait CaRecords {
+pub trait CaRecords: HasBackend {
     /// The issuing CAs the service answers for, oldest first.
-    async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error>;
+    async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error> {
+        self.backend()
+            .read(|db| {
+                let sql = "SELECT id, key_name, root, issuing, responder, status, final_crl, \
+                 handover FROM ca_generations ORDER BY id";
+                db.rows("read ca generations", sql, args![], |mut row| {
+                    let status: String = row.get(5)?;
+                    Ok(CaGeneration {
+                        id: row.get(0)?,
+                        key_name: row.get(1)?,
+                        root: row.get(2)?,
+                        issuing: row.get(3)?,
+                        responder: row.get(4)?,
+                        status: CaGenerationStatus::from_name(&status).ok_or(Error::Corrupt {
+                            column: "ca_generations.status",
+                        })?,
+                        final_crl: row.get(6)?,
+                        handover: row.get(7)?,
+                    })
+                })
+            })
+            .await
+    }
 
     /// Makes `change` to the CA's generations, records `issued` (the certificates the CA
     /// issued for itself, such as its OCSP responder's, or a predecessor's records it took
@@ -23,12 +45,51 @@ pub trait CaRecords {
         issued: Vec<CertificateRow>,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        self.backend()
+            .write("ca change", move |db| {
+                apply(db, &change, at)?;
+                for certificate in &issued {
+                    insert_certificate_row(db, certificate)?;
+                }
+                append_log(db, &log_entry, None).map(drop)
+            })
+            .await
+    }
 
     /// Recognises a foreign CA (or replaces the recognition of one of the same name, lifting
     /// a withdrawal) and appends `log_entry`, in one transaction.
-    async fn recognise_foreign_ca(&self, ca: ForeignCaRow, log_entry: Vec<u8>)
-    -> Result<(), Error>;
+    async fn recognise_foreign_ca(
+        &self,
+        ca: ForeignCaRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        let scenarios = serde_json::to_string(&ca.scenarios)
+            .map_err(|_| Error::Internal("scenarios encoding"))?;
+        self.backend()
+            .write("recognition", move |db| {
+                let sql = "INSERT INTO foreign_cas (name, der, qualification, certificate_type, \
+                 technical_standard, scenarios, recognised_at, withdrawn_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) ON CONFLICT (name) DO UPDATE SET \
+                 der = excluded.der, qualification = excluded.qualification, \
+                 certificate_type = excluded.certificate_type, \
+                 technical_standard = excluded.technical_standard, \
+                 scenarios = excluded.scenarios, recognised_at = excluded.recognised_at, \
+                 withdrawn_at = NULL";
+                let args = args![
+                    &ca.name,
+                    &ca.der,
+                    &ca.qualification,
+                    &ca.certificate_type,
+                    &ca.technical_standard,
+                    &scenarios,
+                    ca.recognised_at
+                ];
+                db.execute("recognise foreign ca", sql, args)?;
+                append_log(db, &log_entry, None).map(drop)
+            })
+            .await
+    }
 
     /// Withdraws the recognition of the foreign CA `name` at `at` and appends `log_entry`;
     /// `false`, appending nothing, if it was not recognised.
@@ -37,10 +98,47 @@ pub trait CaRecords {
         name: &str,
         log_entry: Vec<u8>,
         at: Timestamp,
-    ) -> Result<bool, Error>;
+    ) -> Result<bool, Error> {
+        let name = name.to_owned();
+        self.backend()
+            .write("withdrawal", move |db| {
+                let sql = "UPDATE foreign_cas SET withdrawn_at = $2 \
+                 WHERE name = $1 AND withdrawn_at IS NULL";
+                if db.execute("withdraw foreign ca", sql, args![&name, at])? == 0 {
+                    return Ok(false);
+                }
+                append_log(db, &log_entry, None)?;
+                Ok(true)
+            })
+            .await
+    }
 
     /// The foreign CAs recognised now (not withdrawn), by name.
-    async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error>;
+    async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error> {
+        self.backend()
+            .read(|db| {
+                let sql = "SELECT name, der, qualification, certificate_type, technical_standard, \
+                 scenarios, recognised_at FROM foreign_cas WHERE withdrawn_at IS NULL \
+                 ORDER BY name COLLATE \"C\"";
+                db.rows("read foreign cas", sql, args![], |mut row| {
+                    let scenarios: String = row.get(5)?;
+                    Ok(ForeignCaRow {
+                        name: row.get(0)?,
+                        der: row.get(1)?,
+                        qualification: row.get(2)?,
+                        certificate_type: row.get(3)?,
+                        technical_standard: row.get(4)?,
+                        scenarios: serde_json::from_str(&scenarios).map_err(|_| {
+                            Error::Corrupt {
+                                column: "foreign_cas.scenarios",
+                            }
+                        })?,
+                        recognised_at: row.get(6)?,
+                    })
+                })
+            })
+            .await
+    }
 }
 
 /// Records a generation with `status`; its id is the highest plus one, under the write lock.
@@ -111,121 +209,5 @@ fn apply(db: &mut dyn Sql, change: &CaChange, at: Timestamp) -> Result<(), Error
             }
             Ok(())
         }
-    }
-}
-
-#[async_trait::async_trait]
-impl<B: Backend> CaRecords for B {
-    async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error> {
-        self.read(|db| {
-            let sql = "SELECT id, key_name, root, issuing, responder, status, final_crl, \
-                 handover FROM ca_generations ORDER BY id";
-            db.rows("read ca generations", sql, args![], |mut row| {
-                let status: String = row.get(5)?;
-                Ok(CaGeneration {
-                    id: row.get(0)?,
-                    key_name: row.get(1)?,
-                    root: row.get(2)?,
-                    issuing: row.get(3)?,
-                    responder: row.get(4)?,
-                    status: CaGenerationStatus::from_name(&status).ok_or(Error::Corrupt {
-                        column: "ca_generations.status",
-                    })?,
-                    final_crl: row.get(6)?,
-                    handover: row.get(7)?,
-                })
-            })
-        })
-        .await
-    }
-
-    async fn change_ca(
-        &self,
-        change: CaChange,
-        issued: Vec<CertificateRow>,
-        log_entry: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
-        self.write("ca change", move |db| {
-            apply(db, &change, at)?;
-            for certificate in &issued {
-                insert_certificate_row(db, certificate)?;
-            }
-            append_log(db, &log_entry, None).map(drop)
-        })
-        .await
-    }
-
-    async fn recognise_foreign_ca(
-        &self,
-        ca: ForeignCaRow,
-        log_entry: Vec<u8>,
-    ) -> Result<(), Error> {
-        let scenarios = serde_json::to_string(&ca.scenarios)
-            .map_err(|_| Error::Internal("scenarios encoding"))?;
-        self.write("recognition", move |db| {
-            let sql = "INSERT INTO foreign_cas (name, der, qualification, certificate_type, \
-                 technical_standard, scenarios, recognised_at, withdrawn_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) ON CONFLICT (name) DO UPDATE SET \
-                 der = excluded.der, qualification = excluded.qualification, \
-                 certificate_type = excluded.certificate_type, \
-                 technical_standard = excluded.technical_standard, \
-                 scenarios = excluded.scenarios, recognised_at = excluded.recognised_at, \
-                 withdrawn_at = NULL";
-            let args = args![
-                &ca.name,
-                &ca.der,
-                &ca.qualification,
-                &ca.certificate_type,
-                &ca.technical_standard,
-                &scenarios,
-                ca.recognised_at
-            ];
-            db.execute("recognise foreign ca", sql, args)?;
-            append_log(db, &log_entry, None).map(drop)
-        })
-        .await
-    }
-
-    async fn withdraw_foreign_ca(
-        &self,
-        name: &str,
-        log_entry: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<bool, Error> {
-        let name = name.to_owned();
-        self.write("withdrawal", move |db| {
-            let sql = "UPDATE foreign_cas SET withdrawn_at = $2 \
-                 WHERE name = $1 AND withdrawn_at IS NULL";
-            if db.execute("withdraw foreign ca", sql, args![&name, at])? == 0 {
-                return Ok(false);
-            }
-            append_log(db, &log_entry, None)?;
-            Ok(true)
-        })
-        .await
-    }
-
-    async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error> {
-        self.read(|db| {
-            let sql = "SELECT name, der, qualification, certificate_type, technical_standard, \
-                 scenarios, recognised_at FROM foreign_cas WHERE withdrawn_at IS NULL \
-                 ORDER BY name COLLATE \"C\"";
-            db.rows("read foreign cas", sql, args![], |mut row| {
-                let scenarios: String = row.get(5)?;
-                Ok(ForeignCaRow {
-                    name: row.get(0)?,
-                    der: row.get(1)?,
-                    qualification: row.get(2)?,
-                    certificate_type: row.get(3)?,
-                    technical_standard: row.get(4)?,
-                    scenarios: serde_json::from_str(&scenarios).map_err(|_| Error::Corrupt {
-                        column: "foreign_cas.scenarios",
-                    })?,
-                    recognised_at: row.get(6)?,
-                })
-            })
-        })
-        .await
     }
 }

@@ -1,14 +1,24 @@
 //! Service keys, operator credentials, and master-key rotation.
 
-use crate::backend::Backend;
+use crate::backend::HasBackend;
 use crate::sql::args;
 use crate::{Conflict, Error, HolderId, SealedTagKey, Timestamp};
 
 /// The sealed service keys and the operator credentials' hashes.
 #[async_trait::async_trait]
-pub trait Keys {
+pub trait Keys: HasBackend {
     /// The sealed bytes of the service key `name`, if it exists.
-    async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error>;
+    async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        let name = name.to_owned();
+        self.backend()
+            .read(move |db| {
+                let sql = "SELECT sealed FROM service_keys WHERE name = $1";
+                db.optional("read service key", sql, args![&name])?
+                    .map(|mut row| row.get(0))
+                    .transpose()
+            })
+            .await
+    }
 
     /// Stores a new service key; [`Error::AlreadyExists`] if `name` is taken.
     async fn insert_service_key(
@@ -16,16 +26,54 @@ pub trait Keys {
         name: &str,
         sealed: Vec<u8>,
         at: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        let name = name.to_owned();
+        self.backend()
+            .write("insert service key", move |db| {
+                let args = args![&name, &sealed, at];
+                db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
+                    Conflict::ServiceKey
+                })
+                .map(drop)
+            })
+            .await
+    }
 
     /// Whether the store holds any service key (a database that has been initialised).
-    async fn has_service_keys(&self) -> Result<bool, Error>;
+    async fn has_service_keys(&self) -> Result<bool, Error> {
+        self.backend()
+            .read(|db| {
+                let sql = "SELECT EXISTS (SELECT 1 FROM service_keys)";
+                db.value("count service keys", sql, args![])
+            })
+            .await
+    }
 
     /// Every service key: its name and sealed value.
-    async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error>;
+    async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        self.backend()
+            .read(|db| {
+                let sql = "SELECT name, sealed FROM service_keys ORDER BY name COLLATE \"C\"";
+                db.rows("read service keys", sql, args![], |mut row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+            })
+            .await
+    }
 
     /// Records the hash of a new operator credential.
-    async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error>;
+    async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
+        self.backend()
+            .write("insert operator credential", move |db| {
+                db.execute(
+                    "insert operator credential",
+                    INSERT_OPERATOR_CREDENTIAL,
+                    args![&hash, at],
+                )
+                .map(drop)
+            })
+            .await
+    }
 
     /// First run: stores every sealed service key and the first operator credential's hash in
     /// one transaction, so an interrupted first run leaves nothing behind and simply runs again.
@@ -34,18 +82,73 @@ pub trait Keys {
         service_keys: Vec<(String, Vec<u8>)>,
         operator_credential_hash: Vec<u8>,
         at: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        self.backend()
+            .write("first-run initialisation", move |db| {
+                for (name, sealed) in &service_keys {
+                    let args = args![name, sealed, at];
+                    db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
+                        Conflict::ServiceKey
+                    })?;
+                }
+                let args = args![&operator_credential_hash, at];
+                db.execute(
+                    "insert operator credential",
+                    INSERT_OPERATOR_CREDENTIAL,
+                    args,
+                )
+                .map(drop)
+            })
+            .await
+    }
 
     /// Makes `hash` the only operator credential, in one transaction (a credential provisioned
     /// from a file is authoritative: changing the file withdraws the old one).
-    async fn replace_operator_credentials(&self, hash: Vec<u8>, at: Timestamp)
-    -> Result<(), Error>;
+    async fn replace_operator_credentials(
+        &self,
+        hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.backend()
+            .write("credential replacement", move |db| {
+                let sql = "DELETE FROM operator_credentials";
+                db.execute("withdraw operator credentials", sql, args![])?;
+                db.execute(
+                    "insert operator credential",
+                    INSERT_OPERATOR_CREDENTIAL,
+                    args![&hash, at],
+                )
+                .map(drop)
+            })
+            .await
+    }
 
     /// Hashes of all operator credentials.
-    async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error>;
+    async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error> {
+        self.backend()
+            .read(|db| {
+                let sql = "SELECT credential_hash FROM operator_credentials ORDER BY id";
+                db.values("read operator credentials", sql, args![])
+            })
+            .await
+    }
 
     /// The tag keys of operator reads with a deferred notice that still hold one.
-    async fn sealed_tag_keys(&self) -> Result<Vec<SealedTagKey>, Error>;
+    async fn sealed_tag_keys(&self) -> Result<Vec<SealedTagKey>, Error> {
+        self.backend()
+            .read(|db| {
+                let sql = "SELECT log_index, holder_id, sealed_tag_key FROM operator_reads \
+                 WHERE sealed_tag_key IS NOT NULL AND holder_id IS NOT NULL ORDER BY log_index";
+                db.rows("read tag keys", sql, args![], |mut row| {
+                    Ok(SealedTagKey {
+                        log_index: row.get(0)?,
+                        holder: row.get::<HolderId>(1)?,
+                        sealed: row.get(2)?,
+                    })
+                })
+            })
+            .await
+    }
 
     /// Master-key rotation's last step, in one transaction: replaces the service keys and tag
     /// keys named with these values sealed under the new key, and deletes the service key
@@ -55,7 +158,25 @@ pub trait Keys {
         service_keys: Vec<(String, Vec<u8>)>,
         tag_keys: Vec<SealedTagKey>,
         marker: &str,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        let marker = marker.to_owned();
+        self.backend()
+            .write("finish the rotation", move |db| {
+                for (name, sealed) in &service_keys {
+                    let sql = "UPDATE service_keys SET sealed = $2 WHERE name = $1";
+                    db.execute("reseal service key", sql, args![name, sealed])?;
+                }
+                for key in &tag_keys {
+                    let sql = "UPDATE operator_reads SET sealed_tag_key = $2 \
+                     WHERE log_index = $1 AND sealed_tag_key IS NOT NULL";
+                    db.execute("reseal tag key", sql, args![key.log_index, &key.sealed])?;
+                }
+                let sql = "DELETE FROM service_keys WHERE name = $1";
+                db.execute("end the rotation", sql, args![&marker])
+                    .map(drop)
+            })
+            .await
+    }
 }
 
 const INSERT_SERVICE_KEY: &str =
@@ -65,153 +186,3 @@ const INSERT_SERVICE_KEY: &str =
 const INSERT_OPERATOR_CREDENTIAL: &str = "INSERT INTO operator_credentials \
      (id, credential_hash, created_at) \
      VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)";
-
-#[async_trait::async_trait]
-impl<B: Backend> Keys for B {
-    async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
-        let name = name.to_owned();
-        self.read(move |db| {
-            let sql = "SELECT sealed FROM service_keys WHERE name = $1";
-            db.optional("read service key", sql, args![&name])?
-                .map(|mut row| row.get(0))
-                .transpose()
-        })
-        .await
-    }
-
-    async fn insert_service_key(
-        &self,
-        name: &str,
-        sealed: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
-        let name = name.to_owned();
-        self.write("insert service key", move |db| {
-            let args = args![&name, &sealed, at];
-            db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
-                Conflict::ServiceKey
-            })
-            .map(drop)
-        })
-        .await
-    }
-
-    async fn has_service_keys(&self) -> Result<bool, Error> {
-        self.read(|db| {
-            let sql = "SELECT EXISTS (SELECT 1 FROM service_keys)";
-            db.value("count service keys", sql, args![])
-        })
-        .await
-    }
-
-    async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
-        self.read(|db| {
-            let sql = "SELECT name, sealed FROM service_keys ORDER BY name COLLATE \"C\"";
-            db.rows("read service keys", sql, args![], |mut row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-        })
-        .await
-    }
-
-    async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
-        self.write("insert operator credential", move |db| {
-            db.execute(
-                "insert operator credential",
-                INSERT_OPERATOR_CREDENTIAL,
-                args![&hash, at],
-            )
-            .map(drop)
-        })
-        .await
-    }
-
-    async fn initialise(
-        &self,
-        service_keys: Vec<(String, Vec<u8>)>,
-        operator_credential_hash: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
-        self.write("first-run initialisation", move |db| {
-            for (name, sealed) in &service_keys {
-                let args = args![name, sealed, at];
-                db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
-                    Conflict::ServiceKey
-                })?;
-            }
-            let args = args![&operator_credential_hash, at];
-            db.execute(
-                "insert operator credential",
-                INSERT_OPERATOR_CREDENTIAL,
-                args,
-            )
-            .map(drop)
-        })
-        .await
-    }
-
-    async fn replace_operator_credentials(
-        &self,
-        hash: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
-        self.write("credential replacement", move |db| {
-            let sql = "DELETE FROM operator_credentials";
-            db.execute("withdraw operator credentials", sql, args![])?;
-            db.execute(
-                "insert operator credential",
-                INSERT_OPERATOR_CREDENTIAL,
-                args![&hash, at],
-            )
-            .map(drop)
-        })
-        .await
-    }
-
-    async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error> {
-        self.read(|db| {
-            let sql = "SELECT credential_hash FROM operator_credentials ORDER BY id";
-            db.values("read operator credentials", sql, args![])
-        })
-        .await
-    }
-
-    async fn sealed_tag_keys(&self) -> Result<Vec<SealedTagKey>, Error> {
-        self.read(|db| {
-            let sql = "SELECT log_index, holder_id, sealed_tag_key FROM operator_reads \
-                 WHERE sealed_tag_key IS NOT NULL AND holder_id IS NOT NULL ORDER BY log_index";
-            db.rows("read tag keys", sql, args![], |mut row| {
-                Ok(SealedTagKey {
-                    log_index: row.get(0)?,
-                    holder: row.get::<HolderId>(1)?,
-                    sealed: row.get(2)?,
-                })
-            })
-        })
-        .await
-    }
-
-    async fn finish_master_key_rotation(
-        &self,
-        service_keys: Vec<(String, Vec<u8>)>,
-        tag_keys: Vec<SealedTagKey>,
-        marker: &str,
-    ) -> Result<(), Error> {
-        let marker = marker.to_owned();
-        self.write("finish the rotation", move |db| {
-            for (name, sealed) in &service_keys {
-                let sql = "UPDATE service_keys SET sealed = $2 WHERE name = $1";
-                db.execute("reseal service key", sql, args![name, sealed])?;
-            }
-            for key in &tag_keys {
-                let sql = "UPDATE operator_reads SET sealed_tag_key = $2 \
-                     WHERE log_index = $1 AND sealed_tag_key IS NOT NULL";
-                db.execute("reseal tag key", sql, args![key.log_index, &key.sealed])?;
-            }
-            let sql = "DELETE FROM service_keys WHERE name = $1";
-            db.execute("end the rotation", sql, args![&marker])
-                .map(drop)
-        })
-        .await
-    }
-}

@@ -60,6 +60,8 @@ mod verifications;
 
 pub use self::postgres::{DatabaseClaim, PostgresOptions, PostgresStore};
 pub use authorities::Authorities;
+#[doc(hidden)]
+pub use backend::{BackendRef, HasBackend};
 pub use ca::CaRecords;
 pub use certificates::Certificates;
 pub use consents::Consents;
@@ -116,8 +118,20 @@ pub trait Store:
     fn group_commits(&self) -> GroupCommits;
 }
 
-impl<B: backend::Backend> Store for B {
+impl<T: backend::HasBackend> Store for T {
     fn group_commits(&self) -> GroupCommits {
-        self.committed_groups()
+        self.backend().0.committed_groups()
     }
 }
+impl<T: backend::HasBackend> Keys for T {}
+impl<T: backend::HasBackend> Authorities for T {}
+impl<T: backend::HasBackend> Holders for T {}
+impl<T: backend::HasBackend> Platforms for T {}
+impl<T: backend::HasBackend> Consents for T {}
+impl<T: backend::HasBackend> Verifications for T {}
+impl<T: backend::HasBackend> LogEntries for T {}
+impl<T: backend::HasBackend> Certificates for T {}
+impl<T: backend::HasBackend> CaRecords for T {}
+impl<T: backend::HasBackend> NetCertificates for T {}
+impl<T: backend::HasBackend> OperatorReads for T {}
+impl<T: backend::HasBackend> Passkeys for T {}

@@ -24,7 +24,6 @@
 //! sealed data, blind indexes and a data key wrapped under the master key, which can still
 //! unwrap it: bound WAL and backup retention (`docs/privacy.md`, invariant 4).
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,8 +35,8 @@ use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::backend::{
-    Backend, Call, GroupCommitCounter, GroupedWrite, MAX_GROUP, TransactionState, commit_group,
-    in_transaction,
+    Answer, AnyCall, AnyValue, Backend, BackendRef, GroupCommitCounter, GroupedWrite, HasBackend,
+    MAX_GROUP, Place, TransactionState, commit_group, in_transaction,
 };
 use crate::error::PostgresError;
 use crate::migrations_postgres::MIGRATIONS;
@@ -154,40 +153,39 @@ impl PostgresStore {
     }
 }
 
+impl HasBackend for PostgresStore {
+    fn backend(&self) -> BackendRef<'_> {
+        BackendRef(self)
+    }
+}
+
 impl Backend for PostgresStore {
     fn committed_groups(&self) -> GroupCommits {
         self.group_commits.read()
     }
 
-    fn lookup<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
-        self.read(call)
+    fn run_call(&self, place: Place, call: AnyCall) -> Answer<'_, AnyValue> {
+        match place {
+            Place::Lookup | Place::Read => Box::pin(self.run(move |client| call(&mut Pg(client)))),
+            Place::Write(operation) => Box::pin(
+                self.run(move |client| in_transaction(&mut Pg(client), &BEGIN, operation, call)),
+            ),
+            Place::Grouped => self.grouped(call),
+        }
     }
 
-    fn read<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
-        self.run(move |client| call(&mut Pg(client)))
+    /// PostgreSQL keeps old row versions until vacuum, and in its WAL and base backups: the
+    /// operator bounds their retention (`docs/privacy.md`, invariant 4).
+    fn erase_old_pages(&self) -> Answer<'_, bool> {
+        Box::pin(std::future::ready(Ok(false)))
     }
+}
 
-    fn write<T: Send + 'static>(
-        &self,
-        operation: &'static str,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
-        self.run(move |client| in_transaction(&mut Pg(client), &BEGIN, operation, call))
-    }
-
+impl PostgresStore {
     /// The writes queued while one transaction commits go together in the next, each in a
     /// savepoint of its own, so they pay for the writers' lock and the WAL flush once. The
     /// first of them to arrive commits the queue, on a task of its own.
-    fn grouped<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
+    fn grouped(&self, call: AnyCall) -> Answer<'static, AnyValue> {
         let (write, answer) = GroupedWrite::new(call);
         let lead = {
             let mut queue = lock(&self.grouped);
@@ -218,12 +216,6 @@ impl Backend for PostgresStore {
             });
         }
         answer
-    }
-
-    /// PostgreSQL keeps old row versions until vacuum, and in its WAL and base backups: the
-    /// operator bounds their retention (`docs/privacy.md`, invariant 4).
-    fn erase_old_pages(&self) -> impl Future<Output = Result<bool, Error>> + Send {
-        std::future::ready(Ok(false))
     }
 }
 

@@ -17,7 +17,6 @@
 //! means the same on both backends.
 
 use std::borrow::Cow;
-use std::future::Future;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -28,8 +27,8 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::{
-    Backend, Call, GroupCommitCounter, GroupedWrite, MAX_GROUP, TransactionState, commit_group,
-    in_transaction,
+    Answer, AnyCall, AnyValue, Backend, BackendRef, GroupCommitCounter, GroupedWrite, HasBackend,
+    MAX_GROUP, Place, TransactionState, commit_group, in_transaction,
 };
 use crate::migrations::MIGRATIONS;
 use crate::sql::{Column, Dialect, Row, Sql, Value};
@@ -127,65 +126,31 @@ impl SqliteStore {
     }
 }
 
+impl HasBackend for SqliteStore {
+    fn backend(&self) -> BackendRef<'_> {
+        BackendRef(self)
+    }
+}
+
 impl Backend for SqliteStore {
     fn committed_groups(&self) -> GroupCommits {
         self.group_commits.read()
     }
 
-    /// On the calling thread, on a read-only connection: a lookup by an indexed key takes
-    /// microseconds, so the common requests do not pay a hand-off to another thread and back.
-    /// It sees every write that has been answered.
-    fn lookup<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
-        let connections = &self.readers.connections;
-        let start = self.readers.next.fetch_add(1, Ordering::Relaxed);
-        let free = (0..connections.len()).find_map(|offset| {
-            connections
-                .get((start + offset) % connections.len())
-                .and_then(|reader| reader.try_lock().ok())
-        });
-        let result = match free {
-            Some(guard) => Ok(guard),
-            None => connections
-                .get(start % connections.len())
-                .ok_or(Error::Internal("no read connection"))
-                // A read that panicked held no transaction open: the connection is fine.
-                .map(|reader| {
-                    reader
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                }),
-        }
-        .and_then(|guard| call(&mut Lite(&guard)));
-        std::future::ready(result)
-    }
-
-    fn read<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
-        self.run(move |connection| call(&mut Lite(connection)))
-    }
-
-    fn write<T: Send + 'static>(
-        &self,
-        operation: &'static str,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
-        self.run(move |connection| in_transaction(&mut Lite(connection), BEGIN, operation, call))
-    }
-
-    fn grouped<T: Send + 'static>(
-        &self,
-        call: impl Call<T>,
-    ) -> impl Future<Output = Result<T, Error>> + Send {
-        let (write, answer) = GroupedWrite::new(call);
-        let sent = self.writer.send(Job::Grouped(write));
-        async move {
-            sent?;
-            answer.await
+    fn run_call(&self, place: Place, call: AnyCall) -> Answer<'_, AnyValue> {
+        match place {
+            Place::Lookup => Box::pin(std::future::ready(self.on_reader(call))),
+            Place::Read => Box::pin(self.run(move |connection| call(&mut Lite(connection)))),
+            Place::Write(operation) => Box::pin(self.run(move |connection| {
+                in_transaction(&mut Lite(connection), BEGIN, operation, call)
+            })),
+            Place::Grouped => {
+                let (write, answer) = GroupedWrite::new(call);
+                match self.writer.send(Job::Grouped(write)) {
+                    Ok(()) => answer,
+                    Err(error) => Box::pin(std::future::ready(Err(error))),
+                }
+            }
         }
     }
 
@@ -193,8 +158,8 @@ impl Backend for SqliteStore {
     /// pages sit in the WAL until it is checkpointed: this checkpoints it and truncates it to
     /// nothing, retrying while a reader keeps it busy (a read holds it only for a lookup's
     /// length). A busy checkpoint is retried by the next one.
-    fn erase_old_pages(&self) -> impl Future<Output = Result<bool, Error>> + Send {
-        self.run(|connection| {
+    fn erase_old_pages(&self) -> Answer<'_, bool> {
+        Box::pin(self.run(|connection| {
             for _ in 0..20 {
                 let busy: i64 = connection
                     .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
@@ -205,7 +170,32 @@ impl Backend for SqliteStore {
                 std::thread::sleep(Duration::from_millis(5));
             }
             Ok(false)
-        })
+        }))
+    }
+}
+
+impl SqliteStore {
+    /// Runs `call` on a read-only connection, on the calling thread: a lookup by an indexed
+    /// key takes microseconds, so the common requests do not pay a hand-off to another thread
+    /// and back. It sees every write that has been answered.
+    fn on_reader(&self, call: AnyCall) -> Result<AnyValue, Error> {
+        let connections = &self.readers.connections;
+        let start = self.readers.next.fetch_add(1, Ordering::Relaxed);
+        let free = (0..connections.len()).find_map(|offset| {
+            connections
+                .get((start + offset) % connections.len())
+                .and_then(|reader| reader.try_lock().ok())
+        });
+        let guard = match free {
+            Some(guard) => guard,
+            None => connections
+                .get(start % connections.len())
+                .ok_or(Error::Internal("no read connection"))?
+                .lock()
+                // A read that panicked held no transaction open: the connection is fine.
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        };
+        call(&mut Lite(&guard))
     }
 }
 
@@ -559,11 +549,12 @@ mod tests {
             .await
             .unwrap();
         store
+            .backend()
             .grouped(|db| db.batch("test", "CREATE TABLE scratch (n INTEGER NOT NULL)"))
             .await
             .unwrap();
         let insert = |n: i64, then_panic: bool| {
-            store.grouped(move |db| {
+            store.backend().grouped(move |db| {
                 db.execute("test", "INSERT INTO scratch (n) VALUES ($1)", args![n])?;
                 assert!(!then_panic, "a bug in write {n}");
                 Ok(n)
@@ -575,6 +566,7 @@ mod tests {
         assert!(matches!(panicked, Err(Error::Internal(_))), "{panicked:?}");
         assert_eq!(last.unwrap(), 3);
         let stored: Vec<i64> = store
+            .backend()
             .read(|db| db.values("test", "SELECT n FROM scratch ORDER BY n", args![]))
             .await
             .unwrap();

@@ -1,6 +1,6 @@
 //! Verifications and the one-time values that keep them from being replayed.
 
-use crate::backend::Backend;
+use crate::backend::HasBackend;
 use crate::consents::disclosable;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
@@ -8,7 +8,7 @@ use crate::{BlindIndex, Conflict, Error, HolderId, Timestamp};
 
 /// Verifications of holders, and the nonces and request ids already used.
 #[async_trait::async_trait]
-pub trait Verifications {
+pub trait Verifications: HasBackend {
     /// Records a verification of `holder` (whose current wallet key is still `wallet_key`, and
     /// who is not deleted) by `client_id`, in one transaction: the presentation nonce is used
     /// until `expires_at`, `log_entry` is appended as an entry of the holder, and, when fields
@@ -28,7 +28,33 @@ pub trait Verifications {
         disclosure_entry: Vec<u8>,
         asked: Option<Vec<String>>,
         now: Timestamp,
-    ) -> Result<Vec<String>, Error>;
+    ) -> Result<Vec<String>, Error> {
+        let client_id = client_id.to_owned();
+        self.backend()
+            .grouped(move |db| {
+                // The holder as authenticated, still: not deleted, no recovery since.
+                let sql = "SELECT id FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2 \
+                 AND deleted_at IS NULL";
+                if db
+                    .optional("read holder", sql, args![holder, &wallet_key])?
+                    .is_none()
+                {
+                    return Err(Error::NotFound {
+                        what: "holder with this wallet key",
+                    });
+                }
+                use_nonce_in(db, &client_id, &nonce_index, expires_at, now)?;
+                append_log(db, &log_entry, Some(holder))?;
+                // Consents live at this moment, read in the transaction that records the act.
+                let consented = disclosable(db, holder, &client_id)?;
+                let disclosed = netid_core::rules::disclosed(consented, asked.as_deref());
+                if !disclosed.is_empty() {
+                    append_log(db, &disclosure_entry, Some(holder))?;
+                }
+                Ok(disclosed)
+            })
+            .await
+    }
 
     /// Marks a one-time value (a client assertion's or proof's `jti`, an authorization code)
     /// of `client_id` as used until `expires_at`. [`Error::AlreadyExists`] with
@@ -39,7 +65,12 @@ pub trait Verifications {
         nonce_index: BlindIndex,
         expires_at: Timestamp,
         now: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        self.backend()
+            .grouped(move |db| use_nonce_in(db, &client_id, &nonce_index, expires_at, now))
+            .await
+    }
 
     /// Marks a wallet-signed request, by the blind index of its wallet key and request id, as
     /// used until `expires_at`. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if it was
@@ -49,7 +80,19 @@ pub trait Verifications {
         request_index: BlindIndex,
         expires_at: Timestamp,
         now: Timestamp,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        self.backend()
+            .grouped(move |db| {
+                let sql = "DELETE FROM used_wallet_requests WHERE expires_at < $1";
+                db.execute("purge wallet requests", sql, args![now])?;
+                let sql = "INSERT INTO used_wallet_requests (request_index, expires_at) \
+                 VALUES ($1, $2)";
+                let args = args![&request_index, expires_at];
+                db.insert("use wallet request", sql, args, |_| Conflict::Nonce)
+                    .map(drop)
+            })
+            .await
+    }
 }
 
 /// Marks `nonce_index` of `client_id` used until `expires_at`, purging expired ones first;
@@ -68,75 +111,4 @@ fn use_nonce_in(
     let args = args![client_id, nonce_index, expires_at];
     db.insert("use nonce", sql, args, |_| Conflict::Nonce)
         .map(drop)
-}
-
-#[async_trait::async_trait]
-impl<B: Backend> Verifications for B {
-    async fn record_verification(
-        &self,
-        client_id: &str,
-        nonce_index: BlindIndex,
-        expires_at: Timestamp,
-        holder: HolderId,
-        wallet_key: Vec<u8>,
-        log_entry: Vec<u8>,
-        disclosure_entry: Vec<u8>,
-        asked: Option<Vec<String>>,
-        now: Timestamp,
-    ) -> Result<Vec<String>, Error> {
-        let client_id = client_id.to_owned();
-        self.grouped(move |db| {
-            // The holder as authenticated, still: not deleted, no recovery since.
-            let sql = "SELECT id FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2 \
-                 AND deleted_at IS NULL";
-            if db
-                .optional("read holder", sql, args![holder, &wallet_key])?
-                .is_none()
-            {
-                return Err(Error::NotFound {
-                    what: "holder with this wallet key",
-                });
-            }
-            use_nonce_in(db, &client_id, &nonce_index, expires_at, now)?;
-            append_log(db, &log_entry, Some(holder))?;
-            // Consents live at this moment, read in the transaction that records the act.
-            let consented = disclosable(db, holder, &client_id)?;
-            let disclosed = netid_core::rules::disclosed(consented, asked.as_deref());
-            if !disclosed.is_empty() {
-                append_log(db, &disclosure_entry, Some(holder))?;
-            }
-            Ok(disclosed)
-        })
-        .await
-    }
-
-    async fn use_nonce(
-        &self,
-        client_id: &str,
-        nonce_index: BlindIndex,
-        expires_at: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), Error> {
-        let client_id = client_id.to_owned();
-        self.grouped(move |db| use_nonce_in(db, &client_id, &nonce_index, expires_at, now))
-            .await
-    }
-
-    async fn use_wallet_request(
-        &self,
-        request_index: BlindIndex,
-        expires_at: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), Error> {
-        self.grouped(move |db| {
-            let sql = "DELETE FROM used_wallet_requests WHERE expires_at < $1";
-            db.execute("purge wallet requests", sql, args![now])?;
-            let sql = "INSERT INTO used_wallet_requests (request_index, expires_at) \
-                 VALUES ($1, $2)";
-            let args = args![&request_index, expires_at];
-            db.insert("use wallet request", sql, args, |_| Conflict::Nonce)
-                .map(drop)
-        })
-        .await
-    }
 }
