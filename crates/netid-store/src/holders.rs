@@ -178,7 +178,7 @@ pub trait Holders: HasBackend {
         self.backend()
             .read(move |db| {
                 // Keys retired in the same second in the order they were: SQLite's implicit row
-                // id, PostgreSQL's `seq` (see `migrations_postgres`).
+                // id, PostgreSQL's `seq` (see `migrations`).
                 let order = match db.dialect() {
                     Dialect::Sqlite => "rowid",
                     Dialect::Postgres => "seq",

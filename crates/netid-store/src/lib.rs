@@ -48,7 +48,6 @@ mod holders;
 mod keys;
 mod log;
 mod migrations;
-mod migrations_postgres;
 mod operator_reads;
 mod passkeys;
 mod platforms;

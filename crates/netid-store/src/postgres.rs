@@ -39,7 +39,7 @@ use crate::backend::{
     MAX_GROUP, Place, TransactionState, commit_group, in_transaction,
 };
 use crate::error::PostgresError;
-use crate::migrations_postgres::MIGRATIONS;
+use crate::migrations::POSTGRES as MIGRATIONS;
 use crate::sql::{Column, Dialect, Row, Sql, Value};
 use crate::{Error, GroupCommits};
 
@@ -648,7 +648,7 @@ fn migrate(client: &mut Client) -> Result<(), Error> {
             supported,
         });
     }
-    // PostgreSQL databases start at version 11 (see `migrations_postgres`): a version below
+    // PostgreSQL databases start at version 11 (see `migrations`): a version below
     // the first script's, other than none, was never written by netid.
     let first = MIGRATIONS.first().map_or(0, |(version, _)| *version);
     if current != 0 && current < first {

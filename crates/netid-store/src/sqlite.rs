@@ -30,7 +30,7 @@ use crate::backend::{
     Answer, AnyCall, AnyValue, Backend, BackendRef, GroupCommitCounter, GroupedWrite, HasBackend,
     MAX_GROUP, Place, TransactionState, commit_group, in_transaction,
 };
-use crate::migrations::MIGRATIONS;
+use crate::migrations::SQLITE as MIGRATIONS;
 use crate::sql::{Column, Dialect, Row, Sql, Value};
 use crate::{Error, GroupCommits};
 
