@@ -1,0 +1,181 @@
+//! What a platform may receive: grants and consents, on both backends.
+
+use super::*;
+
+/// Grants and consents: a platform's fields are requested, then approved or refused; a
+/// consent is only to an approved field; a field is disclosable only while approved and
+/// consented; a replayed request changes nothing; withdrawal, a new request, a refusal and
+/// deletion end consents, and a re-approval does not bring them back.
+pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    store
+        .insert_platform(
+            PlatformRow {
+                client_id: "p-1".to_owned(),
+                credential_hash: vec![1],
+                sector: "s-1".to_owned(),
+                name: "platform".to_owned(),
+                registered_at: T0,
+            },
+            leaf(),
+        )
+        .await
+        .unwrap();
+    let field = |name: &str| PlatformField {
+        field: name.to_owned(),
+        legal_basis: "Test Law art. 1".to_owned(),
+        purpose: "testing".to_owned(),
+        retention_days: 30,
+        status: "requested".to_owned(),
+    };
+    let request = |fields: Vec<PlatformField>| async move {
+        store
+            .request_platform_fields("p-1", fields, T0)
+            .await
+            .unwrap()
+    };
+    let decide = |decisions: Vec<(&str, bool)>| {
+        let decisions: Vec<(String, bool)> = decisions
+            .into_iter()
+            .map(|(field, approve)| (field.to_owned(), approve))
+            .collect();
+        async move {
+            store
+                .decide_platform_fields("p-1", decisions, leaf(), T0)
+                .await
+        }
+    };
+    let consent = |fields: &[&str], signed_at: i64| {
+        let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+        async move {
+            store
+                .give_consents(
+                    holder,
+                    "p-1",
+                    fields,
+                    "v1".to_owned(),
+                    Timestamp(signed_at),
+                    leaf(),
+                    T0,
+                )
+                .await
+        }
+    };
+    let disclosable = || async move { store.disclosable_fields(holder, "p-1").await.unwrap() };
+    request(vec![field("name"), field("net_id")]).await;
+    assert!(matches!(
+        consent(&["name"], T0.0 + 1).await,
+        Err(Error::NotFound { .. })
+    ));
+    decide(vec![("name", true), ("net_id", false)])
+        .await
+        .unwrap();
+    assert!(matches!(
+        decide(vec![("birth_date", true)]).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        consent(&["net_id"], T0.0 + 2).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert!(disclosable().await.is_empty());
+    assert_eq!(consent(&["name"], T0.0 + 10).await.unwrap().len(), 1);
+    assert_eq!(disclosable().await, vec!["name"]);
+    let statuses: Vec<(String, String)> = store
+        .platform_fields("p-1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|field| (field.field, field.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("name".to_owned(), "approved".to_owned()),
+            ("net_id".to_owned(), "refused".to_owned())
+        ]
+    );
+    let withdraw = |signed_at: i64| async move {
+        store
+            .withdraw_consents(
+                holder,
+                "p-1",
+                vec!["name".to_owned()],
+                Timestamp(signed_at),
+                leaf(),
+                T0,
+            )
+            .await
+            .unwrap()
+    };
+    // A withdrawal signed before the consent is a replay; one signed in the same second or
+    // later withdraws, once.
+    assert_eq!(withdraw(T0.0 + 5).await, 0);
+    assert_eq!(withdraw(T0.0 + 10).await, 1);
+    assert_eq!(withdraw(T0.0 + 21).await, 0);
+    assert!(disclosable().await.is_empty());
+    // Replaying the old consent brings nothing back; a new one does.
+    assert_eq!(consent(&["name"], T0.0 + 10).await.unwrap().len(), 0);
+    assert!(disclosable().await.is_empty());
+    assert_eq!(consent(&["name"], T0.0 + 30).await.unwrap().len(), 1);
+    assert_eq!(disclosable().await, vec!["name"]);
+    // A refusal ends it, and re-approval does not revive it.
+    decide(vec![("name", false)]).await.unwrap();
+    decide(vec![("name", true)]).await.unwrap();
+    assert!(disclosable().await.is_empty());
+    // A new request (new terms) ends consents too.
+    assert_eq!(consent(&["name"], T0.0 + 40).await.unwrap().len(), 1);
+    request(vec![field("name")]).await;
+    decide(vec![("name", true)]).await.unwrap();
+    assert!(disclosable().await.is_empty());
+    // A consent signed before the terms it would consent to were set records nothing, even
+    // where no consent was ended (issue 20: a delayed or replayed request).
+    store
+        .request_platform_fields("p-1", vec![field("name")], Timestamp(T0.0 + 100))
+        .await
+        .unwrap();
+    store
+        .decide_platform_fields(
+            "p-1",
+            vec![("name".to_owned(), true)],
+            leaf(),
+            Timestamp(T0.0 + 100),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        consent(&["name"], T0.0 + 99).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert!(disclosable().await.is_empty());
+    // Deletion ends them.
+    assert_eq!(consent(&["name"], T0.0 + 150).await.unwrap(), vec!["name"]);
+    let live = store.live_consents(holder).await.unwrap();
+    assert_eq!(
+        live.iter()
+            .map(|row| (row.client_id.as_str(), row.field.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("p-1", "name")]
+    );
+    let enrolled = store.holder_count().await.unwrap();
+    store
+        .delete_holder(
+            holder,
+            vec![1; 32],
+            "cessation_of_operation".to_owned(),
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.holder_count().await.unwrap(),
+        enrolled - 1,
+        "a deleted holder is no longer counted"
+    );
+    assert!(disclosable().await.is_empty());
+    assert!(store.live_consents(holder).await.unwrap().is_empty());
+}

@@ -1,0 +1,359 @@
+//! Service keys, holders, enrollment codes, rosters and wallet requests, on both backends.
+
+use super::*;
+
+pub(crate) async fn service_key_names_are_unique(store: &dyn Store) {
+    assert!(!store.has_service_keys().await.unwrap());
+    store.insert_service_key("k", vec![1], T0).await.unwrap();
+    let error = store
+        .insert_service_key("k", vec![2], T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::ServiceKey
+        }
+    ));
+    assert_eq!(store.service_key("k").await.unwrap(), Some(vec![1]));
+    assert_eq!(store.service_key("missing").await.unwrap(), None);
+}
+
+pub(crate) async fn holders_are_found_by_person_and_by_current_wallet_key(store: &dyn Store) {
+    let id = store
+        .enroll_holder(new_holder(1), Some(index(0xc1)), None, leaf(), T0)
+        .await
+        .unwrap();
+    let by_person = store.holder_by_person(&index(1)).await.unwrap().unwrap();
+    assert_eq!(by_person.id, id);
+    assert_eq!(by_person.net_id, net_id(1));
+    assert_eq!(by_person.sealed_personal, vec![1; 100]);
+    let by_key = store.holder_by_wallet_key(&[1; 32]).await.unwrap().unwrap();
+    assert_eq!(by_key.id, id);
+    assert_eq!(store.holder_by_person(&index(2)).await.unwrap(), None);
+}
+
+pub(crate) async fn net_id_collision_person_and_wallet_key_conflicts_store_nothing(
+    store: &dyn Store,
+) {
+    store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+
+    let mut same_net_id = new_holder(2);
+    same_net_id.net_id = net_id(1);
+    let error = store
+        .enroll_holder(same_net_id, Some(index(0xc2)), None, leaf(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::NetId
+        }
+    ));
+
+    let mut same_person = new_holder(3);
+    same_person.person_index = index(1);
+    let error = store
+        .enroll_holder(same_person, None, None, leaf(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Person
+        }
+    ));
+
+    let mut same_key = new_holder(4);
+    same_key.wallet_key = wallet_key(1);
+    let error = store
+        .enroll_holder(same_key, None, None, leaf(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::WalletKey
+        }
+    ));
+
+    assert_eq!(store.holder_count().await.unwrap(), 1);
+    // The code of the failed enrollment was rolled back: another person can still use it.
+    store
+        .enroll_holder(new_holder(5), Some(index(0xc2)), None, leaf(), T0)
+        .await
+        .unwrap();
+}
+
+pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored(
+    store: &dyn Store,
+) {
+    let first = store
+        .enroll_holder(new_holder(1), Some(index(0xcc)), None, leaf(), T0)
+        .await
+        .unwrap();
+    let error = store
+        .enroll_holder(new_holder(2), Some(index(0xcc)), None, leaf(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::EnrollmentCodeClaimed));
+    assert_eq!(store.holder_count().await.unwrap(), 1);
+    // Codes are one-time, even for the same person: a used code recovers nobody.
+    let error = store
+        .replace_wallet_key(
+            first,
+            wallet_key(9),
+            Some(index(0xcc)),
+            None,
+            leaf(),
+            vec![],
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::EnrollmentCodeClaimed));
+    assert!(store.retired_wallet_keys(first).await.unwrap().is_empty());
+}
+
+pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store) {
+    let id = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    store
+        .replace_wallet_key(
+            id,
+            wallet_key(2),
+            None,
+            None,
+            leaf(),
+            vec![],
+            Timestamp(T0.0 + 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
+    let holder = store.holder_by_wallet_key(&[2; 32]).await.unwrap().unwrap();
+    assert_eq!(holder.id, id);
+    assert_eq!(holder.net_id, net_id(1));
+    assert_eq!(
+        store.retired_wallet_keys(id).await.unwrap(),
+        vec![wallet_key(1)]
+    );
+    let error = store
+        .replace_wallet_key(HolderId(999), wallet_key(3), None, None, leaf(), vec![], T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { what: "holder" }));
+}
+
+pub(crate) async fn guardianship_is_recorded_with_the_enrollment(store: &dyn Store) {
+    let guardian = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let minor = store
+        .enroll_holder(new_holder(2), None, Some(guardian), leaf(), T0)
+        .await
+        .unwrap();
+    assert_eq!(store.guardians_of(minor).await.unwrap(), vec![guardian]);
+    assert_eq!(store.guardians_of(guardian).await.unwrap(), vec![]);
+}
+
+pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_authority(
+    store: &dyn Store,
+) {
+    let row = |byte| RosterRow {
+        document_index: index(byte),
+        person_index: index(byte + 100),
+        sealed: vec![byte; 10],
+        code_failures: None,
+    };
+    let error = store
+        .replace_roster("test-authority", "2026-11-01", vec![row(1)], leaf(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { what: "authority" }));
+    assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
+
+    let authority = AuthorityRow {
+        name: "test-authority".to_owned(),
+        suite: "gm".to_owned(),
+        public_key_spki: vec![4; 91],
+        registered_at: T0,
+    };
+    store
+        .upsert_authority(authority.clone(), leaf())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.authority("test-authority").await.unwrap(),
+        Some(authority)
+    );
+    store
+        .replace_roster(
+            "test-authority",
+            "2026-11-01",
+            vec![row(1), row(2)],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.roster_record(&index(2)).await.unwrap(), Some(row(2)));
+    store
+        .replace_roster("test-authority", "2026-11-02", vec![row(3)], leaf(), T0)
+        .await
+        .unwrap();
+    assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
+    assert_eq!(store.roster_record(&index(3)).await.unwrap(), Some(row(3)));
+
+    // An older roster cannot be replayed over the newer one, and changes nothing.
+    let error = store
+        .replace_roster("test-authority", "2026-10-31", vec![row(1)], leaf(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::StaleRoster), "{error:?}");
+    assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
+    assert_eq!(store.roster_record(&index(3)).await.unwrap(), Some(row(3)));
+}
+
+/// Wrong codes are counted against a record's current code, kept when the roster is loaded
+/// again, and counted afresh for a new code; a document on no roster counts nothing.
+pub(crate) async fn wrong_codes_are_counted_per_record_and_code_across_roster_loads(
+    store: &dyn Store,
+) {
+    let row = |byte| RosterRow {
+        document_index: index(byte),
+        person_index: index(byte + 100),
+        sealed: vec![byte; 10],
+        code_failures: None,
+    };
+    let authority = AuthorityRow {
+        name: "code-authority".to_owned(),
+        suite: "gm".to_owned(),
+        public_key_spki: vec![4; 91],
+        registered_at: T0,
+    };
+    store.upsert_authority(authority, leaf()).await.unwrap();
+    store
+        .replace_roster("code-authority", "2026-11-01", vec![row(1)], leaf(), T0)
+        .await
+        .unwrap();
+    let (code, new_code) = (index(50), index(51));
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .count_code_failure(index(1), code.clone())
+                .await
+                .unwrap(),
+            expected
+        );
+    }
+    assert_eq!(
+        store
+            .roster_record(&index(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .code_failures,
+        Some((code.clone(), 3))
+    );
+    // Not listed: nothing counted, nothing stored.
+    assert_eq!(
+        store
+            .count_code_failure(index(9), code.clone())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .count_code_failure(index(9), code.clone())
+            .await
+            .unwrap(),
+        0
+    );
+    // Loading the roster again keeps the count.
+    store
+        .replace_roster("code-authority", "2026-11-02", vec![row(1)], leaf(), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .roster_record(&index(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .code_failures,
+        Some((code.clone(), 3))
+    );
+    // A new code starts from one.
+    assert_eq!(
+        store
+            .count_code_failure(index(1), new_code.clone())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+/// A wallet-signed request is used once: a second use is a nonce conflict until it expires.
+pub(crate) async fn wallet_requests_cannot_be_used_twice_until_they_expire(store: &dyn Store) {
+    let expires = Timestamp(T0.0 + 600);
+    store
+        .use_wallet_request(index(1), expires, T0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .use_wallet_request(index(1), expires, Timestamp(T0.0 + 599))
+            .await
+            .unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Nonce
+        }
+    ));
+    store
+        .use_wallet_request(index(2), expires, T0)
+        .await
+        .unwrap();
+    // Past its expiry the row is purged, and the index may be used again.
+    store
+        .use_wallet_request(index(1), Timestamp(T0.0 + 1200), Timestamp(T0.0 + 601))
+        .await
+        .unwrap();
+}
+
+/// An interrupted or failed first run stores nothing: the next start simply runs it again.
+pub(crate) async fn first_run_initialisation_is_all_or_nothing(store: &dyn Store) {
+    // A repeated key name fails the transaction half-way: nothing may remain.
+    let error = store
+        .initialise(
+            vec![("a".to_owned(), vec![1]), ("a".to_owned(), vec![2])],
+            vec![9; 32],
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::AlreadyExists { .. }), "{error:?}");
+    assert!(!store.has_service_keys().await.unwrap());
+    assert!(store.operator_credentials().await.unwrap().is_empty());
+
+    store
+        .initialise(
+            vec![("a".to_owned(), vec![1]), ("b".to_owned(), vec![2])],
+            vec![9; 32],
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.service_key("b").await.unwrap(), Some(vec![2]));
+    assert_eq!(
+        store.operator_credentials().await.unwrap(),
+        vec![vec![9; 32]]
+    );
+}

@@ -1,0 +1,152 @@
+//! The transparency log's entries and checkpoints, and concurrent writes, on both backends.
+
+use super::*;
+
+/// Each act appends its entry in its own transaction: a refused act leaves no entry, indexes
+/// have no gaps, and a holder's entries are found by holder.
+pub(crate) async fn log_entries_are_appended_with_their_acts_and_only_with_them(store: &dyn Store) {
+    assert_eq!(store.log_size().await.unwrap(), 0);
+    let entry = |n: u8| format!("{{\"n\":{n}}}").into_bytes();
+    let first = store
+        .enroll_holder(new_holder(1), Some(index(0xc1)), None, entry(0), T0)
+        .await
+        .unwrap();
+    // Refused: the code is used. Its entry must not appear.
+    store
+        .enroll_holder(new_holder(2), Some(index(0xc1)), None, entry(99), T0)
+        .await
+        .unwrap_err();
+    let second = store
+        .enroll_holder(new_holder(3), None, None, entry(1), T0)
+        .await
+        .unwrap();
+    store
+        .replace_wallet_key(first, wallet_key(9), None, None, entry(2), vec![], T0)
+        .await
+        .unwrap();
+    assert_eq!(store.log_size().await.unwrap(), 3);
+    assert_eq!(
+        store.log_entries(0, 10).await.unwrap(),
+        vec![entry(0), entry(1), entry(2)]
+    );
+    assert_eq!(store.log_entries(1, 2).await.unwrap(), vec![entry(1)]);
+    assert_eq!(store.holder_log_indexes(first).await.unwrap(), vec![0, 2]);
+    assert_eq!(store.holder_log_indexes(second).await.unwrap(), vec![1]);
+}
+
+/// Writes sent at once (which SQLite commits together, each in its own savepoint) each get
+/// their own answer: a replayed nonce, a holder whose wallet key changed or an enrollment of
+/// a person already enrolled is refused and leaves nothing, not even what it wrote before it
+/// failed, while the others are stored with one log entry each.
+pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Store) {
+    store
+        .insert_platform(
+            PlatformRow {
+                client_id: "p-1".to_owned(),
+                credential_hash: vec![9; 32],
+                sector: "sector-1".to_owned(),
+                name: "example".to_owned(),
+                registered_at: T0,
+            },
+            leaf(),
+        )
+        .await
+        .unwrap();
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let before = store.log_size().await.unwrap();
+    let expires = Timestamp(T0.0 + 300);
+    // Nonce n % 40 for n in 0..80: each of 40 nonces twice. Every fifth call names a wallet
+    // key the holder does not have.
+    let calls = (0u8..80).map(|n| {
+        let wallet = if n % 5 == 4 { vec![7; 32] } else { vec![1; 32] };
+        store.record_verification(
+            "p-1",
+            index(n % 40),
+            expires,
+            holder,
+            wallet,
+            vec![n],
+            leaf(),
+            None,
+            T0,
+        )
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let mut stored = Vec::new();
+    for (n, answer) in (0u8..80).zip(answers) {
+        match answer {
+            Ok(disclosed) => {
+                assert!(disclosed.is_empty());
+                stored.push(n);
+            }
+            Err(Error::AlreadyExists {
+                what: Conflict::Nonce,
+            }) => assert!(n >= 40, "call {n} used its nonce first but was refused"),
+            Err(Error::NotFound { .. }) => assert_eq!(n % 5, 4),
+            Err(other) => panic!("call {n}: {other}"),
+        }
+    }
+    // Each nonce is stored once, by its first call (the second names the same wallet key).
+    let expected: Vec<u8> = (0u8..40).filter(|n| n % 5 != 4).collect();
+    assert_eq!(stored, expected);
+    let size = store.log_size().await.unwrap();
+    let mut leaves = store.log_entries(before, size).await.unwrap();
+    leaves.sort();
+    assert_eq!(
+        leaves,
+        stored.iter().map(|n| vec![*n]).collect::<Vec<_>>(),
+        "one entry for each stored call, and none for the others"
+    );
+
+    // The second enrollment claims code 0xc2 for person 2, then fails on person 2's
+    // conflict: its claim must go with it, so person 3 may use the code after.
+    let mut again = new_holder(2);
+    again.net_id = net_id(0x22);
+    again.wallet_key = wallet_key(0x22);
+    let (first, second) = tokio::join!(
+        store.enroll_holder(new_holder(2), None, None, leaf(), T0),
+        store.enroll_holder(again, Some(index(0xc2)), None, leaf(), T0),
+    );
+    first.unwrap();
+    assert!(matches!(
+        second.unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Person
+        }
+    ));
+    store
+        .enroll_holder(new_holder(3), Some(index(0xc2)), None, leaf(), T0)
+        .await
+        .unwrap();
+}
+
+pub(crate) async fn checkpoints_are_stored_once_per_size_and_the_latest_is_found(
+    store: &dyn Store,
+) {
+    assert_eq!(store.latest_checkpoint().await.unwrap(), None);
+    store
+        .insert_checkpoint(1, "one".to_owned(), T0)
+        .await
+        .unwrap();
+    store
+        .insert_checkpoint(5, "five".to_owned(), T0)
+        .await
+        .unwrap();
+    let error = store
+        .insert_checkpoint(5, "other five".to_owned(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Checkpoint
+        }
+    ));
+    assert_eq!(
+        store.latest_checkpoint().await.unwrap(),
+        Some((5, "five".to_owned()))
+    );
+}

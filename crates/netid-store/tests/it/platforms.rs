@@ -1,0 +1,153 @@
+//! Platforms, their nonces and their OpenID Connect clients, on both backends.
+
+use super::*;
+
+pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire(
+    store: &dyn Store,
+) {
+    let platform = PlatformRow {
+        client_id: "p-1".to_owned(),
+        credential_hash: vec![9; 32],
+        sector: "sector-1".to_owned(),
+        name: "example".to_owned(),
+        registered_at: T0,
+    };
+    store
+        .insert_platform(platform.clone(), leaf())
+        .await
+        .unwrap();
+    assert_eq!(store.platform("p-1").await.unwrap(), Some(platform.clone()));
+    let error = store.insert_platform(platform, leaf()).await.unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Platform
+        }
+    ));
+
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let expires = Timestamp(T0.0 + 300);
+    store
+        .record_verification(
+            "p-1",
+            index(5),
+            expires,
+            holder,
+            vec![1; 32],
+            leaf(),
+            leaf(),
+            None,
+            T0,
+        )
+        .await
+        .unwrap();
+    let error = store
+        .record_verification(
+            "p-1",
+            index(5),
+            expires,
+            holder,
+            vec![1; 32],
+            leaf(),
+            leaf(),
+            None,
+            T0,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        Error::AlreadyExists {
+            what: Conflict::Nonce
+        }
+    ));
+    // After expiry the row is purged; freshness checks reject such old presentations anyway.
+    store
+        .record_verification(
+            "p-1",
+            index(5),
+            Timestamp(T0.0 + 900),
+            holder,
+            vec![1; 32],
+            leaf(),
+            leaf(),
+            None,
+            Timestamp(T0.0 + 301),
+        )
+        .await
+        .unwrap();
+}
+
+pub(crate) async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays(
+    store: &dyn Store,
+) {
+    let mut client = OidcClientRow {
+        client_id: "p-oidc".to_owned(),
+        redirect_uris: vec!["https://rp.example/cb".to_owned()],
+        jwks: r#"{"keys":[]}"#.to_owned(),
+        id_token_alg: "ES256".to_owned(),
+        auth_method: "private_key_jwt".to_owned(),
+        updated_at: T0,
+    };
+    // Only a registered platform has client settings.
+    assert!(matches!(
+        store.set_oidc_client(client.clone()).await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert_eq!(store.oidc_client("p-oidc").await.unwrap(), None);
+    let platform = PlatformRow {
+        client_id: "p-oidc".to_owned(),
+        credential_hash: vec![9; 32],
+        sector: "sector-oidc".to_owned(),
+        name: "example".to_owned(),
+        registered_at: T0,
+    };
+    store.insert_platform(platform, leaf()).await.unwrap();
+    store.set_oidc_client(client.clone()).await.unwrap();
+    assert_eq!(
+        store.oidc_client("p-oidc").await.unwrap(),
+        Some(client.clone())
+    );
+    // Setting again replaces.
+    client.redirect_uris = vec![
+        "https://rp.example/a".to_owned(),
+        "https://rp.example/b".to_owned(),
+    ];
+    client.id_token_alg = "SM2SM3".to_owned();
+    client.auth_method = "tls_client_auth".to_owned();
+    client.updated_at = Timestamp(T0.0 + 1);
+    store.set_oidc_client(client.clone()).await.unwrap();
+    assert_eq!(store.oidc_client("p-oidc").await.unwrap(), Some(client));
+
+    let expires = Timestamp(T0.0 + 60);
+    store
+        .use_nonce("p-oidc", index(7), expires, T0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .use_nonce("p-oidc", index(7), expires, T0)
+            .await
+            .unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Nonce
+        }
+    ));
+    // Another value, and the same value once it has expired, are fine.
+    store
+        .use_nonce("p-oidc", index(8), expires, T0)
+        .await
+        .unwrap();
+    store
+        .use_nonce(
+            "p-oidc",
+            index(7),
+            Timestamp(T0.0 + 200),
+            Timestamp(T0.0 + 61),
+        )
+        .await
+        .unwrap();
+}
