@@ -832,7 +832,7 @@ fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
             };
             let bytes = serde_json::to_vec(&payload)?;
             let signed = SignedRoster {
-                alg: netid_server::roster_alg(key.suite()).to_owned(),
+                alg: key.suite().jose_alg().to_owned(),
                 authority: name,
                 payload: Base64UrlUnpadded::encode_string(&bytes),
                 signature: sign(&key, &bytes)?,

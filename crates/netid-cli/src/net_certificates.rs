@@ -254,15 +254,9 @@ pub(crate) fn present(server: &str, certificates: &Path, request: &Path) -> anyh
     Ok(())
 }
 
-/// The claims that identify a person: they go only where the platform's profile grants them.
-const IDENTIFYING: [&str; 6] = [
-    "net_id",
-    "name",
-    "birth_date",
-    "document_type",
-    "document_number",
-    "nationality",
-];
+/// The claims that identify a person: they go only where the platform's profile grants them
+/// (the fields a platform may be granted at all).
+const IDENTIFYING: [&str; 6] = netid_core::rules::GRANTABLE_FIELDS;
 
 /// Refuses a request for an identifying claim that the audience's published profile (signed
 /// by the service) does not grant.

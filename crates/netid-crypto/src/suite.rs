@@ -27,6 +27,26 @@ impl SuiteId {
             Self::Intl => "intl",
         }
     }
+
+    /// The JOSE `alg` of the suite's signatures, wherever netid names it (JWS, SD-JWT,
+    /// OpenID Connect, signed rosters and packages): `ES256` (RFC 7518 §3.4), or `SM2SM3`,
+    /// SM2 with SM3 and the GM/T 0009 default distinguishing ID, the signature the fixed
+    /// 64-byte `r || s` as for ES256.
+    #[must_use]
+    pub const fn jose_alg(self) -> &'static str {
+        match self {
+            Self::Gm => "SM2SM3",
+            Self::Intl => "ES256",
+        }
+    }
+
+    /// The suite whose signatures a JOSE `alg` names; `None` for any other (`none` included).
+    #[must_use]
+    pub fn from_jose_alg(alg: &str) -> Option<Self> {
+        [Self::Gm, Self::Intl]
+            .into_iter()
+            .find(|suite| suite.jose_alg() == alg)
+    }
 }
 
 impl fmt::Display for SuiteId {
@@ -138,5 +158,21 @@ impl Suite {
     /// The SM2 distinguishing ID this suite's keys use (ignored by `intl`).
     pub fn distinguishing_id(&self) -> &DistinguishingId {
         &self.distinguishing_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_suite_has_one_jose_alg_and_back() {
+        for suite in [SuiteId::Gm, SuiteId::Intl] {
+            assert_eq!(SuiteId::from_jose_alg(suite.jose_alg()), Some(suite));
+        }
+        assert_eq!(SuiteId::Gm.jose_alg(), "SM2SM3");
+        assert_eq!(SuiteId::Intl.jose_alg(), "ES256");
+        assert_eq!(SuiteId::from_jose_alg("none"), None);
+        assert_eq!(SuiteId::from_jose_alg("es256"), None);
     }
 }

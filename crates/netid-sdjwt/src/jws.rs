@@ -11,21 +11,14 @@ use crate::error::{Error, malformed};
 /// The JWS `alg` of a suite's signatures.
 #[must_use]
 pub fn alg(suite: SuiteId) -> &'static str {
-    match suite {
-        SuiteId::Intl => "ES256",
-        SuiteId::Gm => "SM2SM3",
-    }
+    suite.jose_alg()
 }
 
 /// The suite of a JWS `alg`; anything else (`none` included) is refused.
 pub fn suite_of_alg(alg: &str) -> Result<SuiteId, Error> {
-    match alg {
-        "ES256" => Ok(SuiteId::Intl),
-        "SM2SM3" => Ok(SuiteId::Gm),
-        other => Err(Error::UnsupportedAlgorithm {
-            alg: other.to_owned(),
-        }),
-    }
+    SuiteId::from_jose_alg(alg).ok_or_else(|| Error::UnsupportedAlgorithm {
+        alg: alg.to_owned(),
+    })
 }
 
 /// The suite of a public JWK, by its curve.

@@ -12,10 +12,10 @@ use netid_log::EntryKind;
 use netid_proto::{DeleteRequest, DeleteResponse, WardDeleteRequest, signing};
 use netid_store::HolderRow;
 
-use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal, personal};
+use netid_core::rules::GUARDIAN_REQUIRED_BELOW;
 
 /// The reason certificates of a deleted holder are revoked with.
 const CERTIFICATE_REASON: &str = "cessation_of_operation";

@@ -2,6 +2,7 @@
 //! document authority confirms the evidence, and the person gets a Net ID, or, if they
 //! already have one, the recovery path replaces their wallet key.
 
+use netid_core::rules::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
 use netid_core::{DocumentNumber, DocumentType, NetId, PersonName, Validity};
 use netid_log::EntryKind;
 use netid_proto::{EnrollOutcome, EnrollRequest, EnrollResponse, signing};
@@ -12,10 +13,6 @@ use crate::state::{AppState, check_fresh};
 use crate::wallet::WalletKey;
 use crate::{Error, Refusal, personal};
 
-/// Under this age an applicant is enrolled by a guardian (Art. 4).
-pub(crate) const GUARDIAN_REQUIRED_BELOW: u16 = 14;
-/// A guardian must be at least this old.
-pub(crate) const ADULT_AGE: u16 = 18;
 /// Random Net ID collisions are retried this many times.
 const NET_ID_ATTEMPTS: usize = 8;
 

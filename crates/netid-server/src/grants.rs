@@ -15,20 +15,12 @@ use netid_proto::{
 };
 use netid_store::{PlatformField, PlatformRow};
 
-use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
+use netid_core::rules::{GRANTABLE_FIELDS, GUARDIAN_REQUIRED_BELOW};
+
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal, personal};
 
-/// The fields a platform may be granted in plaintext.
-pub(crate) const GRANTABLE_FIELDS: [&str; 6] = [
-    "net_id",
-    "name",
-    "birth_date",
-    "document_type",
-    "document_number",
-    "nationality",
-];
 /// The version of netid's notice text; a consent records the version it was given under,
 /// which also names the operator text when the deployment sets one (see [`notice`]).
 const NOTICE_TEXT_VERSION: &str = "2026-11-27";
@@ -109,7 +101,7 @@ pub(crate) async fn request(
             legal_basis,
             purpose,
             retention_days,
-            status: "requested".to_owned(),
+            status: netid_store::FieldStatus::Requested,
         });
     }
     state
@@ -196,7 +188,7 @@ fn profile_field(field: PlatformField) -> ProfileField {
         legal_basis: field.legal_basis,
         purpose: field.purpose,
         retention_days: field.retention_days,
-        status: field.status,
+        status: field.status.as_str().to_owned(),
     }
 }
 

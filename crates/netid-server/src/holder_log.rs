@@ -14,10 +14,10 @@ use netid_proto::{
 };
 use netid_store::{HolderRow, Timestamp};
 
-use crate::enrollment::ADULT_AGE;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, personal};
+use netid_core::rules::ADULT_AGE;
 
 /// Answers a holder's request for their log entries.
 pub(crate) async fn holder_log(

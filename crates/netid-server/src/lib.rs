@@ -66,7 +66,6 @@ pub use config::{Config, Overrides};
 pub use error::{Error, Refusal};
 pub use http::{ApiError, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
 pub use keys::{MasterKey, ServiceKeys};
-pub use operator::roster_alg;
 pub use rotation::{ROTATION_BATCH, Rotated, rotate_master_key};
 pub use state::AppState;
 pub use tls::Peer;

@@ -13,11 +13,11 @@ use netid_sdjwt::{Issuance, NET_CERTIFICATE_VCT, StatusList, StatusListToken};
 use netid_store::{Conflict, CredentialRow, Store, Timestamp};
 use serde_json::{Value, json};
 
-use crate::enrollment::GUARDIAN_REQUIRED_BELOW;
 use crate::keys::{self, MasterKey};
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal, personal};
+use netid_core::rules::GUARDIAN_REQUIRED_BELOW;
 
 /// The most certificates one request may ask for.
 pub(crate) const MAX_BATCH: usize = 50;

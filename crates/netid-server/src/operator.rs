@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use netid_crypto::{Suite, SuiteId};
+use netid_crypto::Suite;
 use netid_log::EntryKind;
 use netid_proto::{
     LoadRosterResponse, RegisterAuthorityRequest, RegisterAuthorityResponse,
@@ -63,14 +63,6 @@ pub(crate) async fn register_authority(
     })
 }
 
-/// The JOSE-style `alg` of a suite's signatures.
-pub fn roster_alg(suite: SuiteId) -> &'static str {
-    match suite {
-        SuiteId::Gm => "SM2SM3",
-        SuiteId::Intl => "ES256",
-    }
-}
-
 /// Verifies a signed roster and replaces the authority's records with it, in one
 /// transaction. A bad signature or any bad record changes nothing.
 pub(crate) async fn load_roster(
@@ -83,7 +75,7 @@ pub(crate) async fn load_roster(
         .await?
         .ok_or(Refusal::UnknownAuthority)?;
     let suite = stored_suite(&authority.suite)?;
-    if signed.alg != roster_alg(suite.id()) {
+    if signed.alg != suite.id().jose_alg() {
         return Err(Refusal::BadRosterSignature.into());
     }
     let key = suite.verifying_key_from_spki_der(&authority.public_key_spki)?;

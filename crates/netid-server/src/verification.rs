@@ -8,10 +8,10 @@ use netid_log::EntryKind;
 use netid_proto::{Predicate, SealedPresentation, VerifyRequest, VerifyResponse, signing};
 use netid_store::{Conflict, HolderRow, PlatformRow, Timestamp};
 
-use crate::enrollment::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
 use crate::state::{AppState, FRESHNESS_WINDOW_SECONDS, check_fresh};
 use crate::wallet::WalletKey;
 use crate::{Error, Refusal, blind, personal};
+use netid_core::rules::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
 
 /// Shortest and longest nonce, in bytes.
 const NONCE_LEN: core::ops::RangeInclusive<usize> = 16..=128;

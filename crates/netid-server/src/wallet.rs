@@ -191,7 +191,7 @@ pub(crate) async fn child_in_care(
         return Err(Refusal::GuardianNotRecognised.into());
     }
     let age = crate::personal::age(&state.keys.master, &ward, state.clock.today()?)?;
-    if age >= crate::enrollment::GUARDIAN_REQUIRED_BELOW {
+    if age >= netid_core::rules::GUARDIAN_REQUIRED_BELOW {
         // From 14 a minor decides on their own data, with their own wallet.
         return Err(Refusal::InvalidField {
             field: "ward_net_id",

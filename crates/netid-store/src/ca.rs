@@ -18,16 +18,13 @@ pub trait CaRecords: HasBackend {
                 let sql = "SELECT id, key_name, root, issuing, responder, status, final_crl, \
                  handover FROM ca_generations ORDER BY id";
                 db.rows("read ca generations", sql, args![], |mut row| {
-                    let status: String = row.get(5)?;
                     Ok(CaGeneration {
                         id: row.get(0)?,
                         key_name: row.get(1)?,
                         root: row.get(2)?,
                         issuing: row.get(3)?,
                         responder: row.get(4)?,
-                        status: CaGenerationStatus::from_name(&status).ok_or(Error::Corrupt {
-                            column: "ca_generations.status",
-                        })?,
+                        status: row.get(5)?,
                         final_crl: row.get(6)?,
                         handover: row.get(7)?,
                     })
@@ -157,7 +154,7 @@ fn insert_generation(
         &generation.root,
         &generation.issuing,
         &generation.responder,
-        status.as_str(),
+        status,
         generation.final_crl.as_ref(),
         at
     ];

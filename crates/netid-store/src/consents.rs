@@ -3,7 +3,7 @@
 use crate::backend::HasBackend;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
-use crate::{ConsentRow, Error, HolderId, Timestamp};
+use crate::{ConsentRow, Error, FieldStatus, HolderId, Timestamp};
 
 /// The holders' consents.
 #[async_trait::async_trait]
@@ -34,10 +34,11 @@ pub trait Consents: HasBackend {
                     let sql = "SELECT status, changed_at FROM platform_fields \
                      WHERE client_id = $1 AND field = $2";
                     let terms = db.optional("read a field", sql, args![&client_id, field])?;
-                    let terms: Option<(String, Timestamp)> = terms
+                    let terms: Option<(FieldStatus, Timestamp)> = terms
                         .map(|mut row| Ok::<_, Error>((row.get(0)?, row.get(1)?)))
                         .transpose()?;
-                    let Some((_, changed_at)) = terms.filter(|(status, _)| status == "approved")
+                    let Some((_, changed_at)) =
+                        terms.filter(|(status, _)| *status == FieldStatus::Approved)
                     else {
                         return Err(Error::NotFound {
                             what: "field approved for this platform",

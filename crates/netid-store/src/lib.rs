@@ -75,10 +75,10 @@ pub use platforms::Platforms;
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ConsentRow, CredentialRow, DeferralCountsRow, ForeignCaRow, GroupCommits, HolderId, HolderRow,
-    NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField,
-    PlatformRow, ResealedHolder, Revocation, RosterRow, SealedTagKey, StoredNetId, Timestamp,
-    WalletKeyRow,
+    ConsentRow, CredentialRow, DeferralCountsRow, FieldStatus, ForeignCaRow, GroupCommits,
+    HolderId, HolderRow, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow,
+    PlatformField, PlatformRow, ResealedHolder, Revocation, RosterRow, SealedTagKey, StoredNetId,
+    Timestamp, WalletKeyRow,
 };
 pub use verifications::Verifications;
 

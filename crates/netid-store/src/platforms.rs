@@ -4,7 +4,7 @@
 use crate::backend::HasBackend;
 use crate::log::append_log;
 use crate::sql::args;
-use crate::{Conflict, Error, OidcClientRow, PlatformField, PlatformRow, Timestamp};
+use crate::{Conflict, Error, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Timestamp};
 
 /// The platforms and their profiles.
 #[async_trait::async_trait]
@@ -116,7 +116,11 @@ pub trait Platforms: HasBackend {
         self.backend()
             .write("profile decision", move |db| {
                 for (field, approve) in &decisions {
-                    let status = if *approve { "approved" } else { "refused" };
+                    let status = if *approve {
+                        FieldStatus::Approved
+                    } else {
+                        FieldStatus::Refused
+                    };
                     let sql = "UPDATE platform_fields SET status = $3, changed_at = $4 \
                      WHERE client_id = $1 AND field = $2";
                     if db.execute("decide a field", sql, args![&client_id, field, status, at])? != 1

@@ -28,71 +28,30 @@ pub(crate) enum Value<'a> {
     BytesList(&'a [Vec<u8>]),
 }
 
-impl From<i64> for Value<'_> {
-    fn from(value: i64) -> Self {
-        Self::Int(value)
-    }
+/// `From` for [`Value`], one line a type.
+macro_rules! value_from {
+    ($($type:ty => |$value:ident| $make:expr),* $(,)?) => {
+        $(impl<'a> From<$type> for Value<'a> {
+            fn from($value: $type) -> Self {
+                $make
+            }
+        })*
+    };
 }
 
-impl From<u32> for Value<'_> {
-    fn from(value: u32) -> Self {
-        Self::Int(i64::from(value))
-    }
-}
-
-impl From<u64> for Value<'_> {
-    /// Counts and indexes beyond `i64::MAX` do not occur; they saturate rather than wrap.
-    fn from(value: u64) -> Self {
-        Self::Int(i64::try_from(value).unwrap_or(i64::MAX))
-    }
-}
-
-impl From<bool> for Value<'_> {
-    fn from(value: bool) -> Self {
-        Self::Int(i64::from(value))
-    }
-}
-
-impl From<Timestamp> for Value<'_> {
-    fn from(value: Timestamp) -> Self {
-        Self::Int(value.0)
-    }
-}
-
-impl From<HolderId> for Value<'_> {
-    fn from(value: HolderId) -> Self {
-        Self::Int(value.0)
-    }
-}
-
-impl<'a> From<&'a str> for Value<'a> {
-    fn from(value: &'a str) -> Self {
-        Self::Text(value)
-    }
-}
-
-impl<'a> From<&'a String> for Value<'a> {
-    fn from(value: &'a String) -> Self {
-        Self::Text(value)
-    }
-}
-
-impl<'a> From<&'a [u8]> for Value<'a> {
-    fn from(value: &'a [u8]) -> Self {
-        Self::Bytes(value)
-    }
-}
-
-impl<'a> From<&'a Vec<u8>> for Value<'a> {
-    fn from(value: &'a Vec<u8>) -> Self {
-        Self::Bytes(value)
-    }
-}
-
-impl<'a> From<&'a BlindIndex> for Value<'a> {
-    fn from(value: &'a BlindIndex) -> Self {
-        Self::Bytes(value.as_bytes())
-    }
+// Counts and indexes beyond `i64::MAX` do not occur; they saturate rather than wrap.
+value_from! {
+    i64 => |value| Self::Int(value),
+    u32 => |value| Self::Int(i64::from(value)),
+    u64 => |value| Self::Int(i64::try_from(value).unwrap_or(i64::MAX)),
+    bool => |value| Self::Int(i64::from(value)),
+    Timestamp => |value| Self::Int(value.0),
+    HolderId => |value| Self::Int(value.0),
+    &'a str => |value| Self::Text(value),
+    &'a String => |value| Self::Text(value),
+    &'a [u8] => |value| Self::Bytes(value),
+    &'a Vec<u8> => |value| Self::Bytes(value),
+    &'a BlindIndex => |value| Self::Bytes(value.as_bytes()),
 }
 
 impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
@@ -156,24 +115,6 @@ impl FromColumn for i64 {
     }
 }
 
-impl FromColumn for u64 {
-    fn from_column(column: Column) -> Option<Self> {
-        i64::from_column(column).and_then(|value| u64::try_from(value).ok())
-    }
-}
-
-impl FromColumn for u32 {
-    fn from_column(column: Column) -> Option<Self> {
-        i64::from_column(column).and_then(|value| u32::try_from(value).ok())
-    }
-}
-
-impl FromColumn for bool {
-    fn from_column(column: Column) -> Option<Self> {
-        i64::from_column(column).map(|value| value != 0)
-    }
-}
-
 impl FromColumn for String {
     fn from_column(column: Column) -> Option<Self> {
         match column {
@@ -192,24 +133,25 @@ impl FromColumn for Vec<u8> {
     }
 }
 
-impl FromColumn for Timestamp {
-    fn from_column(column: Column) -> Option<Self> {
-        i64::from_column(column).map(Timestamp)
-    }
+/// [`FromColumn`] for a type read as another (an integer, text, bytes), then converted.
+macro_rules! from_column_via {
+    ($($type:ty: $base:ty => $convert:expr),* $(,)?) => {
+        $(impl $crate::sql::FromColumn for $type {
+            fn from_column(column: $crate::sql::Column) -> Option<Self> {
+                <$base as $crate::sql::FromColumn>::from_column(column).and_then($convert)
+            }
+        })*
+    };
 }
+pub(crate) use from_column_via;
 
-impl FromColumn for HolderId {
-    fn from_column(column: Column) -> Option<Self> {
-        i64::from_column(column).map(HolderId)
-    }
-}
-
-impl FromColumn for BlindIndex {
-    fn from_column(column: Column) -> Option<Self> {
-        Vec::from_column(column)
-            .and_then(|bytes| <[u8; BlindIndex::LEN]>::try_from(bytes).ok())
-            .map(BlindIndex::new)
-    }
+from_column_via! {
+    u64: i64 => |value| u64::try_from(value).ok(),
+    u32: i64 => |value| u32::try_from(value).ok(),
+    bool: i64 => |value| Some(value != 0),
+    Timestamp: i64 => |value| Some(Timestamp(value)),
+    HolderId: i64 => |value| Some(HolderId(value)),
+    BlindIndex: Vec<u8> => |value| <[u8; BlindIndex::LEN]>::try_from(value).ok().map(BlindIndex::new),
 }
 
 impl<T: FromColumn> FromColumn for Option<T> {

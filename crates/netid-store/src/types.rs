@@ -170,42 +170,68 @@ pub struct CaGeneration {
     pub handover: Option<Vec<u8>>,
 }
 
-/// Where a [`CaGeneration`] stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaGenerationStatus {
-    /// Issues certificates now; at most one is current.
-    Current,
-    /// Rolled over: issues nothing new, still signs status for what it issued.
-    Retired,
-    /// A predecessor's: status is answered by a responder the predecessor certified.
-    Inherited,
-    /// Handed over to a successor: this service answers nothing more for it.
-    HandedOver,
+/// An enum stored as text: each variant with its stored name, read back strictly (an
+/// unknown stored name is [`crate::Error::Unreadable`], never a default).
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$doc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl $name {
+            /// The stored name.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)*
+                }
+            }
+
+            /// The value of a stored name.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $($text => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<$name> for crate::sql::Value<'_> {
+            fn from(value: $name) -> Self {
+                Self::Text(value.as_str())
+            }
+        }
+
+        crate::sql::from_column_via!($name: String => |name: String| $name::from_name(&name));
+    };
 }
 
-impl CaGenerationStatus {
-    /// The stored name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Current => "current",
-            Self::Retired => "retired",
-            Self::Inherited => "inherited",
-            Self::HandedOver => "handed_over",
-        }
+stored_enum! {
+    /// Where a [`CaGeneration`] stands.
+    pub enum CaGenerationStatus {
+        /// Issues certificates now; at most one is current.
+        Current = "current",
+        /// Rolled over: issues nothing new, still signs status for what it issued.
+        Retired = "retired",
+        /// A predecessor's: status is answered by a responder the predecessor certified.
+        Inherited = "inherited",
+        /// Handed over to a successor: this service answers nothing more for it.
+        HandedOver = "handed_over",
     }
+}
 
-    /// The status of a stored name.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Self::Current,
-            Self::Retired,
-            Self::Inherited,
-            Self::HandedOver,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == name)
+stored_enum! {
+    /// Where a field a platform asked for stands: the operator's decision.
+    pub enum FieldStatus {
+        /// Asked for, not yet decided; releases nothing.
+        Requested = "requested",
+        /// Approved: released to the platform where the holder consents.
+        Approved = "approved",
+        /// Refused; releases nothing.
+        Refused = "refused",
     }
 }
 
@@ -253,8 +279,8 @@ pub struct PlatformField {
     pub purpose: String,
     /// How long the platform keeps it, in days.
     pub retention_days: u32,
-    /// `requested`, `approved` or `refused`.
-    pub status: String,
+    /// The operator's decision.
+    pub status: FieldStatus,
 }
 
 /// A holder's passkey (a WebAuthn credential) for the web app.

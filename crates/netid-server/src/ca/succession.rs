@@ -377,7 +377,7 @@ fn sign_package(
     let payload = serde_json::to_vec(payload).map_err(|_| Error::Internal("package encoding"))?;
     let signature = authority.issuing_key()?.sign(&payload)?.to_der()?;
     Ok(SignedPackage {
-        alg: crate::operator::roster_alg(authority.suite).to_owned(),
+        alg: authority.suite.jose_alg().to_owned(),
         payload: Base64UrlUnpadded::encode_string(&payload),
         signature: Base64UrlUnpadded::encode_string(&signature),
         signer: netid_ca::to_pem(&authority.issuing)?,

@@ -273,7 +273,7 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
     let (passkeys, sessions) = web::security(&state, holder, &session.token).await?;
     Ok(Json(json!({
         "net_id": net_id.expose_grouped(),
-        "minor": age < crate::enrollment::ADULT_AGE,
+        "minor": age < netid_core::rules::ADULT_AGE,
         "consents": consents,
         "certificates": certificates,
         "passkeys": passkeys,
@@ -368,7 +368,7 @@ async fn delete(
         .into());
     }
     let age = personal::age(&state.keys.master, &session.holder, state.clock.today()?)?;
-    if age < crate::enrollment::GUARDIAN_REQUIRED_BELOW {
+    if age < netid_core::rules::GUARDIAN_REQUIRED_BELOW {
         // A child's deletion goes with a guardian's approval, from the wallets.
         return Err(Refusal::GuardianRequired.into());
     }

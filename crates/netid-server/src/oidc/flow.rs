@@ -201,8 +201,8 @@ pub(crate) async fn set_client(
     let alg = settings
         .id_token_signed_response_alg
         .clone()
-        .unwrap_or_else(|| "ES256".to_owned());
-    if !matches!(alg.as_str(), "ES256" | "SM2SM3") {
+        .unwrap_or_else(|| netid_crypto::SuiteId::Intl.jose_alg().to_owned());
+    if netid_crypto::SuiteId::from_jose_alg(&alg).is_none() {
         return Err(invalid("id_token_signed_response_alg", "expected ES256 or SM2SM3").into());
     }
     state
@@ -638,7 +638,7 @@ pub(crate) async fn decide_in_session(
     unanswered(&request)?;
     if approve && !fields.is_empty() {
         let age = crate::personal::age(&state.keys.master, holder, state.clock.today()?)?;
-        if age < crate::enrollment::GUARDIAN_REQUIRED_BELOW {
+        if age < netid_core::rules::GUARDIAN_REQUIRED_BELOW {
             return Err(Refusal::GuardianRequired.into());
         }
         crate::grants::record_consent(
@@ -868,7 +868,7 @@ pub(crate) async fn token(
     let asked: Vec<String> = request
         .scopes
         .iter()
-        .filter(|scope| crate::grants::GRANTABLE_FIELDS.contains(&scope.as_str()))
+        .filter(|scope| netid_core::rules::GRANTABLE_FIELDS.contains(&scope.as_str()))
         .cloned()
         .collect();
     let answer = crate::verification::record(

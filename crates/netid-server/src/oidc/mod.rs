@@ -43,7 +43,7 @@ pub(crate) const ACR_DOCUMENT_CHECKED: &str = "urn:netid:acr:document-checked";
 /// its approved profile may grant.
 pub(crate) fn known_scope(scope: &str) -> bool {
     matches!(scope, "openid" | "age_over_14" | "age_over_18")
-        || crate::grants::GRANTABLE_FIELDS.contains(&scope)
+        || netid_core::rules::GRANTABLE_FIELDS.contains(&scope)
 }
 
 /// The claim name of a plaintext field: OpenID Connect's standard name where one exists.
@@ -152,7 +152,7 @@ impl Oidc {
 
     /// The key that signs ID tokens for `alg` (`ES256` or `SM2SM3`).
     pub(crate) fn id_token_key(&self, alg: &str) -> &SigningKey {
-        if alg == "SM2SM3" {
+        if netid_crypto::SuiteId::from_jose_alg(alg) == Some(netid_crypto::SuiteId::Gm) {
             &self.sm2
         } else {
             &self.es256
@@ -184,7 +184,7 @@ impl Oidc {
     /// The discovery document (OpenID Connect Discovery 1.0 and RFC 8414).
     pub(crate) fn discovery(&self) -> Value {
         let mut scopes = vec!["openid", "age_over_14", "age_over_18"];
-        scopes.extend(crate::grants::GRANTABLE_FIELDS);
+        scopes.extend(netid_core::rules::GRANTABLE_FIELDS);
         let mut claims = vec![
             "sub",
             "iss",
@@ -198,7 +198,7 @@ impl Oidc {
             "age_over_14",
             "age_over_18",
         ];
-        claims.extend(crate::grants::GRANTABLE_FIELDS.map(claim_name));
+        claims.extend(netid_core::rules::GRANTABLE_FIELDS.map(claim_name));
         let auth_methods: &[&str] = if self.mtls_base.is_some() {
             &["private_key_jwt", "tls_client_auth"]
         } else {

@@ -29,7 +29,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
         legal_basis: "Test Law art. 1".to_owned(),
         purpose: "testing".to_owned(),
         retention_days: 30,
-        status: "requested".to_owned(),
+        status: FieldStatus::Requested,
     };
     let request = |fields: Vec<PlatformField>| async move {
         store
@@ -89,7 +89,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
         .await
         .unwrap()
         .into_iter()
-        .map(|field| (field.field, field.status))
+        .map(|field| (field.field, field.status.as_str().to_owned()))
         .collect();
     assert_eq!(
         statuses,
