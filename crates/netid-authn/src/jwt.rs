@@ -1,7 +1,7 @@
 //! The JWTs a platform sends: `private_key_jwt` client assertions (RFC 7523 §3, OpenID
 //! Connect Core §9) and DPoP proofs (RFC 9449 §4.3). Pure checks: the caller gives the time
 //! and what to expect, and records each `jti` as used (the replay check needs the store).
-//! A failure is a short description safe to send back: it never repeats the input.
+//! A failure is a typed error whose message is safe to send back: it never repeats the input.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::{Jwk, Suite, VerifyingKey};
@@ -16,6 +16,81 @@ pub const DPOP_WINDOW: i64 = 60;
 const SKEW: i64 = 60;
 /// The longest `jti` accepted.
 const MAX_JTI: usize = 256;
+
+/// Why a client assertion was refused; safe to send back (it repeats no input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssertionError {
+    /// Not a compact JWS.
+    #[error("the client assertion is not a compact JWS")]
+    NotJws,
+    /// Not signed by any key the client registered.
+    #[error("the client assertion is not signed by a key the client registered")]
+    UnknownKey,
+    /// `iss` or `sub` is not the client id.
+    #[error("the client assertion's iss and sub must both be the client id")]
+    Subject,
+    /// `aud` names neither the issuer nor the endpoint.
+    #[error("the client assertion's aud must be the issuer identifier")]
+    Audience,
+    /// No `exp`.
+    #[error("the client assertion has no exp")]
+    NoExpiry,
+    /// `exp` has passed.
+    #[error("the client assertion has expired")]
+    Expired,
+    /// Valid for longer than [`MAX_ASSERTION_LIFETIME`].
+    #[error("the client assertion is valid for too long (at most 600 seconds)")]
+    TooLong,
+    /// `iat` or `nbf` is ahead of the clock by more than the skew allowed.
+    #[error("the client assertion is from the future")]
+    FromTheFuture,
+    /// No `jti`, or one longer than 256 characters.
+    #[error("the client assertion needs a jti of 1 to 256 characters")]
+    Jti,
+}
+
+/// Why a DPoP proof was refused; safe to send back (it repeats no input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DpopError {
+    /// Not a compact JWS.
+    #[error("the DPoP proof is not a compact JWS")]
+    NotJws,
+    /// `typ` is not `dpop+jwt`.
+    #[error("the DPoP proof's typ must be dpop+jwt")]
+    Type,
+    /// No `jwk` header.
+    #[error("the DPoP proof has no jwk header")]
+    NoKey,
+    /// The `jwk` is not a public P-256 or SM2 key.
+    #[error("the DPoP proof's jwk is not a public P-256 or SM2 key")]
+    Key,
+    /// The signature does not verify under the `jwk`.
+    #[error("the DPoP proof's signature does not verify")]
+    Signature,
+    /// `htm` is not the request's method.
+    #[error("the DPoP proof's htm is not this request's method")]
+    Method,
+    /// No `htu`.
+    #[error("the DPoP proof has no htu")]
+    NoUrl,
+    /// `htu` is not the endpoint.
+    #[error("the DPoP proof's htu is not this endpoint")]
+    Url,
+    /// No `iat`.
+    #[error("the DPoP proof has no iat")]
+    NoIssuedAt,
+    /// `iat` is not within [`DPOP_WINDOW`] of the clock.
+    #[error("the DPoP proof's iat is not within 60 seconds of now")]
+    IssuedAt,
+    /// `ath` is not the hash of the access token presented.
+    #[error("the DPoP proof is not bound to this access token (ath)")]
+    AccessToken,
+    /// No `jti`, or one longer than 256 characters.
+    #[error("the DPoP proof needs a jti of 1 to 256 characters")]
+    Jti,
+}
 
 /// A checked client assertion: its `jti`, used until `expires_at`.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,19 +109,18 @@ pub fn check_client_assertion(
     jwks: &Value,
     audiences: &[&str],
     now: i64,
-) -> Result<ClientAssertion, &'static str> {
-    let jws = Jws::parse(compact, "client_assertion")
-        .map_err(|_| "the client assertion is not a compact JWS")?;
+) -> Result<ClientAssertion, AssertionError> {
+    let jws = Jws::parse(compact, "client_assertion").map_err(|_| AssertionError::NotJws)?;
     let kid = jws.header_str("kid");
     let signed = client_keys(jwks)
         .filter(|(key_id, _)| kid.is_none() || key_id.as_deref() == kid)
         .any(|(_, key)| jws.verify(&key));
     if !signed {
-        return Err("the client assertion is not signed by a key the client registered");
+        return Err(AssertionError::UnknownKey);
     }
     let claims = &jws.payload;
     if string(claims, "iss") != Some(client_id) || string(claims, "sub") != Some(client_id) {
-        return Err("the client assertion's iss and sub must both be the client id");
+        return Err(AssertionError::Subject);
     }
     let audience_ok = match claims.get("aud") {
         Some(Value::String(aud)) => audiences.contains(&aud.as_str()),
@@ -57,21 +131,21 @@ pub fn check_client_assertion(
         _ => false,
     };
     if !audience_ok {
-        return Err("the client assertion's aud must be the issuer identifier");
+        return Err(AssertionError::Audience);
     }
-    let expires_at = integer(claims, "exp").ok_or("the client assertion has no exp")?;
+    let expires_at = integer(claims, "exp").ok_or(AssertionError::NoExpiry)?;
     if expires_at <= now {
-        return Err("the client assertion has expired");
+        return Err(AssertionError::Expired);
     }
     if expires_at - now > MAX_ASSERTION_LIFETIME {
-        return Err("the client assertion is valid for too long (at most 600 seconds)");
+        return Err(AssertionError::TooLong);
     }
     for early in ["iat", "nbf"] {
         if integer(claims, early).is_some_and(|at| at > now + SKEW) {
-            return Err("the client assertion is from the future");
+            return Err(AssertionError::FromTheFuture);
         }
     }
-    let jti = jti(claims).ok_or("the client assertion needs a jti of 1 to 256 characters")?;
+    let jti = jti(claims).ok_or(AssertionError::Jti)?;
     Ok(ClientAssertion { jti, expires_at })
 }
 
@@ -121,41 +195,41 @@ pub fn check_dpop_proof(
     url: &str,
     access_token: Option<&str>,
     now: i64,
-) -> Result<DpopProof, &'static str> {
-    let jws = Jws::parse(compact, "DPoP").map_err(|_| "the DPoP proof is not a compact JWS")?;
+) -> Result<DpopProof, DpopError> {
+    let jws = Jws::parse(compact, "DPoP").map_err(|_| DpopError::NotJws)?;
     if jws.header_str("typ") != Some("dpop+jwt") {
-        return Err("the DPoP proof's typ must be dpop+jwt");
+        return Err(DpopError::Type);
     }
     let jwk = jws
         .header
         .get("jwk")
         .and_then(Value::as_object)
-        .ok_or("the DPoP proof has no jwk header")?;
-    let key = public_jwk(jwk).ok_or("the DPoP proof's jwk is not a public P-256 or SM2 key")?;
+        .ok_or(DpopError::NoKey)?;
+    let key = public_jwk(jwk).ok_or(DpopError::Key)?;
     if !jws.verify(&key) {
-        return Err("the DPoP proof's signature does not verify");
+        return Err(DpopError::Signature);
     }
     let claims = &jws.payload;
     if string(claims, "htm") != Some(method) {
-        return Err("the DPoP proof's htm is not this request's method");
+        return Err(DpopError::Method);
     }
-    let htu = string(claims, "htu").ok_or("the DPoP proof has no htu")?;
+    let htu = string(claims, "htu").ok_or(DpopError::NoUrl)?;
     let htu = htu.split(['?', '#']).next().unwrap_or_default();
     if htu != url {
-        return Err("the DPoP proof's htu is not this endpoint");
+        return Err(DpopError::Url);
     }
-    let issued = integer(claims, "iat").ok_or("the DPoP proof has no iat")?;
+    let issued = integer(claims, "iat").ok_or(DpopError::NoIssuedAt)?;
     if issued.abs_diff(now) > DPOP_WINDOW.unsigned_abs() {
-        return Err("the DPoP proof's iat is not within 60 seconds of now");
+        return Err(DpopError::IssuedAt);
     }
     if let Some(token) = access_token {
         let expected =
             Base64UrlUnpadded::encode_string(Suite::intl().hash(token.as_bytes()).as_ref());
         if string(claims, "ath") != Some(expected.as_str()) {
-            return Err("the DPoP proof is not bound to this access token (ath)");
+            return Err(DpopError::AccessToken);
         }
     }
-    let jti = jti(claims).ok_or("the DPoP proof needs a jti of 1 to 256 characters")?;
+    let jti = jti(claims).ok_or(DpopError::Jti)?;
     let jkt = netid_sdjwt::thumbprint(&key.to_jwk());
     Ok(DpopProof {
         jkt,
@@ -223,30 +297,60 @@ mod tests {
         );
         // Without a kid every registered key is tried; with an unknown kid none is.
         assert!(check(&assertion_claims(), &key, json!({})).is_ok());
-        assert!(check(&assertion_claims(), &key, json!({"kid": "k2"})).is_err());
-        assert!(check(&assertion_claims(), &other, json!({})).is_err());
+        assert_eq!(
+            check(&assertion_claims(), &key, json!({"kid": "k2"})),
+            Err(AssertionError::UnknownKey)
+        );
+        assert_eq!(
+            check(&assertion_claims(), &other, json!({})),
+            Err(AssertionError::UnknownKey)
+        );
         let broken = |change: &dyn Fn(&mut Value)| {
             let mut claims = assertion_claims();
             change(&mut claims);
             check(&claims, &key, json!({}))
         };
         assert!(broken(&|c| c["aud"] = json!([ISSUER, "x"])).is_ok());
-        assert!(broken(&|c| c["aud"] = json!("https://elsewhere.example")).is_err());
-        assert!(broken(&|c| c["iss"] = json!("other")).is_err());
-        assert!(broken(&|c| c["sub"] = json!("other")).is_err());
-        assert!(broken(&|c| c["exp"] = json!(NOW)).is_err());
-        assert!(broken(&|c| c["exp"] = json!(NOW + 601)).is_err());
-        assert!(broken(&|c| c["iat"] = json!(NOW + 61)).is_err());
-        assert!(broken(&|c| c["jti"] = json!("")).is_err());
+        assert_eq!(
+            broken(&|c| c["aud"] = json!("https://elsewhere.example")),
+            Err(AssertionError::Audience)
+        );
+        assert_eq!(
+            broken(&|c| c["iss"] = json!("other")),
+            Err(AssertionError::Subject)
+        );
+        assert_eq!(
+            broken(&|c| c["sub"] = json!("other")),
+            Err(AssertionError::Subject)
+        );
+        assert_eq!(
+            broken(&|c| c["exp"] = json!(NOW)),
+            Err(AssertionError::Expired)
+        );
+        assert_eq!(
+            broken(&|c| c["exp"] = json!(NOW + 601)),
+            Err(AssertionError::TooLong)
+        );
+        assert_eq!(
+            broken(&|c| c["iat"] = json!(NOW + 61)),
+            Err(AssertionError::FromTheFuture)
+        );
+        assert_eq!(broken(&|c| c["jti"] = json!("")), Err(AssertionError::Jti));
         assert!(broken(&|c| drop(c.as_object_mut().unwrap().remove("jti"))).is_err());
-        assert!(check_client_assertion("a.b", "rp", &jwks, &[ISSUER], NOW).is_err());
+        assert_eq!(
+            check_client_assertion("a.b", "rp", &jwks, &[ISSUER], NOW),
+            Err(AssertionError::NotJws)
+        );
         // alg none: a JWS whose header says none verifies under no key.
         let none = format!(
             "{}.{}.",
             Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#),
             Base64UrlUnpadded::encode_string(assertion_claims().to_string().as_bytes())
         );
-        assert!(check_client_assertion(&none, "rp", &jwks, &[ISSUER], NOW).is_err());
+        assert_eq!(
+            check_client_assertion(&none, "rp", &jwks, &[ISSUER], NOW),
+            Err(AssertionError::UnknownKey)
+        );
     }
 
     #[test]

@@ -17,7 +17,8 @@
 //!
 //! let url = "https://netid.example/oidc/userinfo";
 //! let refused = jwt::check_dpop_proof("not-a-jws", "GET", url, None, 1_800_000_000);
-//! assert_eq!(refused, Err("the DPoP proof is not a compact JWS"));
+//! assert_eq!(refused, Err(jwt::DpopError::NotJws));
+//! assert_eq!(jwt::DpopError::NotJws.to_string(), "the DPoP proof is not a compact JWS");
 //! ```
 
 pub mod jwt;

@@ -40,6 +40,7 @@ pub use netid_sdjwt::NET_CERTIFICATE_VCT;
 
 /// Why a presentation was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The credential or presentation failed a format or cryptographic check: bad issuer
     /// signature, unknown key, expired, not yet valid, a tampered, repeated or unreferenced

@@ -284,7 +284,7 @@ async fn authenticate_client(
         check_client_assertion(assertion, &claimed, &jwks, &[issuer, url], now).map_err(
             |reason| {
                 tracing::info!(target: "netid::security", event = "authentication_failed", role = "oidc_client");
-                OauthError::client(reason)
+                OauthError::client(&reason.to_string())
             },
         )?;
     use_once(state, &claimed, "assertion", &jti, expires_at)
@@ -420,7 +420,8 @@ async fn fresh_proof(
     error: fn(&str) -> OauthError,
 ) -> Result<DpopProof, OauthError> {
     let now = state.clock.now().0;
-    let proof = check_dpop_proof(proof, method, url, token, now).map_err(error)?;
+    let proof = check_dpop_proof(proof, method, url, token, now)
+        .map_err(|reason| error(&reason.to_string()))?;
     // Kept as long as the proof could pass the time check (its `iat` may be ahead of us).
     let expires_at = proof.issued_at.max(now) + DPOP_WINDOW;
     use_once(state, client_id, "dpop", &proof.jti, expires_at)
