@@ -3,6 +3,7 @@
 
 /// An SD-JWT that was not issued, presented or verified.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The token is not an SD-JWT, a JWS, a Disclosure or a status list of the expected shape.
     #[error("malformed {what}: {reason}")]
