@@ -1023,8 +1023,10 @@ fn reason_name(reason: RevocationReason) -> &'static str {
     }
 }
 
-fn reason_from_name(name: &str) -> RevocationReason {
+/// The reason of a stored name; an unknown one is a corrupt row, never a default.
+fn reason_from_name(name: &str) -> Result<RevocationReason, Error> {
     [
+        RevocationReason::Unspecified,
         RevocationReason::KeyCompromise,
         RevocationReason::CaCompromise,
         RevocationReason::AffiliationChanged,
@@ -1034,7 +1036,12 @@ fn reason_from_name(name: &str) -> RevocationReason {
     ]
     .into_iter()
     .find(|reason| reason_name(*reason) == name)
-    .unwrap_or(RevocationReason::Unspecified)
+    .ok_or_else(|| {
+        netid_store::Error::Corrupt {
+            column: "certificates.reason",
+        }
+        .into()
+    })
 }
 
 fn chain_pem(authority: &Authority) -> Result<String, Error> {
@@ -1115,9 +1122,11 @@ mod tests {
             RevocationReason::Superseded,
             RevocationReason::CessationOfOperation,
         ] {
-            assert_eq!(reason_from_name(reason_name(reason)), reason);
+            assert_eq!(reason_from_name(reason_name(reason)).ok(), Some(reason));
             assert_eq!(parse_reason(Some(reason_name(reason))), Ok(reason));
         }
         assert!(parse_reason(Some("because")).is_err());
+        // A stored reason this build does not know is an error, not "unspecified".
+        assert!(reason_from_name("because").is_err());
     }
 }

@@ -309,7 +309,7 @@ impl Ca {
                 .map_err(|error| bad(format!("a certificate's signature: {error}")))?;
             let revoked = match (certificate.revoked_at, &certificate.reason) {
                 (None, None) => None,
-                (Some(at), Some(reason)) if reason_name(reason_from_name(reason)) == reason => {
+                (Some(at), Some(reason)) if reason_from_name(reason).is_ok() => {
                     Some((Timestamp(at), reason.clone()))
                 }
                 _ => {
