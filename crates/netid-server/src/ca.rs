@@ -32,7 +32,7 @@ use netid_store::{
 };
 
 use crate::keys::{self, MasterKey};
-use crate::state::AppState;
+
 use crate::{Error, Refusal, personal};
 
 mod status;
@@ -61,8 +61,18 @@ const RENEW_RESPONDER_WITHIN_SECONDS: u64 = 30 * 86_400;
 /// behind still accepts a fresh one.
 const BACKDATE_SECONDS: u64 = 300;
 
+/// What the CA uses of the service: the store, the service keys (the master key its keys are
+/// sealed under, the pairwise key of its holder pseudonyms), the clock and the log.
+pub(crate) struct CaDeps {
+    pub(crate) store: Arc<dyn netid_store::Store>,
+    pub(crate) keys: Arc<crate::keys::ServiceKeys>,
+    pub(crate) clock: crate::clock::Clock,
+    pub(crate) log: Arc<crate::transparency::TransparencyLog>,
+}
+
 /// The CA: its generations, reloaded from the store after every change.
 pub(crate) struct Ca {
+    deps: CaDeps,
     suite: Suite,
     public_url: String,
     generations: RwLock<Arc<Generations>>,
@@ -279,14 +289,18 @@ impl Authority {
 impl Ca {
     /// The CA of `suite` as the store records it.
     pub(crate) async fn open(
-        store: &dyn Store,
-        master: &MasterKey,
+        deps: CaDeps,
         suite: SuiteId,
         public_url: String,
-        now: Timestamp,
     ) -> Result<Self, Error> {
         let suite = Suite::new(suite);
-        let generations = Generations::load(store, master, &suite, now).await?;
+        let generations = Generations::load(
+            deps.store.as_ref(),
+            &deps.keys.master,
+            &suite,
+            deps.clock.now(),
+        )
+        .await?;
         if let Some(other) = generations.authorities.iter().find(|authority| {
             authority.status == CaGenerationStatus::Current && authority.suite != suite.id()
         }) {
@@ -299,6 +313,7 @@ impl Ca {
             );
         }
         Ok(Self {
+            deps,
             suite,
             public_url,
             generations: RwLock::new(Arc::new(generations)),
@@ -316,12 +331,13 @@ impl Ca {
         )
     }
 
-    async fn reload(&self, state: &AppState) -> Result<(), Error> {
+    async fn reload(&self) -> Result<(), Error> {
+        let deps = &self.deps;
         let generations = Generations::load(
-            state.store.as_ref(),
-            &state.keys.master,
+            deps.store.as_ref(),
+            &deps.keys.master,
             &self.suite,
-            state.clock.now(),
+            deps.clock.now(),
         )
         .await?;
         *self
@@ -420,7 +436,6 @@ impl Ca {
     /// checked against.
     pub(crate) async fn trust_anchors(
         &self,
-        state: &AppState,
     ) -> Result<(Vec<Certificate>, Vec<CertificateList>), Error> {
         let mut roots = Vec::new();
         let mut crls = Vec::new();
@@ -429,7 +444,7 @@ impl Ca {
                 continue;
             }
             roots.push(authority.root.clone());
-            let crl = self.crl_of(state, authority).await?;
+            let crl = self.crl_of(authority).await?;
             crls.push(
                 <CertificateList as der::Decode>::from_der(&crl)
                     .map_err(|_| Error::Internal("a crl does not parse"))?,
@@ -448,10 +463,10 @@ impl Ca {
     /// becomes current, and the previous CA retires). Certifies an OCSP responder under it.
     pub(crate) async fn certify(
         &self,
-        state: &AppState,
         root_pem: &str,
         issuing_pem: &str,
     ) -> Result<CaStatus, Error> {
+        let deps = &self.deps;
         let invalid = |reason: &str| Refusal::InvalidCertificate {
             reason: reason.to_owned(),
         };
@@ -477,7 +492,7 @@ impl Ca {
         let _changing = self.changes.write().await;
         let generations = self.generations();
         let current = self.issuer().ok();
-        let now = now_seconds(state)?;
+        let now = now_seconds(deps)?;
         let renewal = match &current {
             Some(current) => spki_der(&current.issuing)? == certified_key,
             None => false,
@@ -548,32 +563,32 @@ impl Ca {
                 },
             ),
         };
-        let log_entry = state.log.entry(kind, None, None, state.clock.now())?;
-        state
-            .store
-            .change_ca(change, vec![responder_row], log_entry, state.clock.now())
+        let log_entry = deps.log.entry(kind, None, None, deps.clock.now())?;
+        deps.store
+            .change_ca(change, vec![responder_row], log_entry, deps.clock.now())
             .await?;
-        self.reload(state).await?;
+        self.reload().await?;
         tracing::info!(target: "netid::security", event = "ca_certified", suite = self.suite.id().as_str(), kind = kind.as_str());
         self.status()
     }
 
     /// Starts an issuer-key rollover: makes the next issuing key, which the offline root then
     /// certifies like the first. Until that certificate is installed the current CA issues.
-    pub(crate) async fn start_rollover(&self, state: &AppState) -> Result<CaStatus, Error> {
+    pub(crate) async fn start_rollover(&self) -> Result<CaStatus, Error> {
+        let deps = &self.deps;
         let _changing = self.changes.write().await;
         self.issuer()?;
         let generations = self.generations();
         if generations.pending.is_none() {
             keys::load_or_add_signing_key(
-                state.store.as_ref(),
-                &state.keys.master,
+                deps.store.as_ref(),
+                &deps.keys.master,
                 &generations.pending_name,
                 &self.suite,
-                state.clock.now(),
+                deps.clock.now(),
             )
             .await?;
-            self.reload(state).await?;
+            self.reload().await?;
             tracing::info!(target: "netid::security", event = "ca_rollover_started");
         }
         self.status()
@@ -581,10 +596,11 @@ impl Ca {
 
     /// Renews each OCSP responder certificate of the service's own CAs that has less than 30
     /// days left (the same key, a new certificate). Returns whether it renewed any.
-    pub(crate) async fn renew_responders_if_due(&self, state: &AppState) -> Result<bool, Error> {
+    pub(crate) async fn renew_responders_if_due(&self) -> Result<bool, Error> {
+        let deps = &self.deps;
         let _changing = self.changes.write().await;
         let generations = self.generations();
-        let now = now_seconds(state)?;
+        let now = now_seconds(deps)?;
         let mut renewed = false;
         for authority in &generations.authorities {
             // A CA whose own certificate has ended answers for nothing that is still valid.
@@ -595,7 +611,7 @@ impl Ca {
                 continue;
             }
             // One CA's failure must not keep the others' responders from being renewed.
-            match self.renew_responder(state, authority, now).await {
+            match self.renew_responder(authority, now).await {
                 Ok(()) => renewed = true,
                 Err(error) => tracing::warn!(
                     target: "netid::security",
@@ -606,23 +622,19 @@ impl Ca {
             }
         }
         if renewed {
-            self.reload(state).await?;
+            self.reload().await?;
         }
         Ok(renewed)
     }
 
-    async fn renew_responder(
-        &self,
-        state: &AppState,
-        authority: &Authority,
-        now: u64,
-    ) -> Result<(), Error> {
+    async fn renew_responder(&self, authority: &Authority, now: u64) -> Result<(), Error> {
+        let deps = &self.deps;
         let responder_key = keys::load_or_add_signing_key(
-            state.store.as_ref(),
-            &state.keys.master,
+            deps.store.as_ref(),
+            &deps.keys.master,
             &responder_key_name(authority.suite),
             &Suite::new(authority.suite),
-            state.clock.now(),
+            deps.clock.now(),
         )
         .await?;
         let (responder, row) = issue_responder(
@@ -635,11 +647,9 @@ impl Ca {
             now + RESPONDER_CERTIFICATE_SECONDS,
         )?;
         let log_entry =
-            state
-                .log
-                .entry(EntryKind::CertificateIssued, None, None, state.clock.now())?;
-        state
-            .store
+            deps.log
+                .entry(EntryKind::CertificateIssued, None, None, deps.clock.now())?;
+        deps.store
             .change_ca(
                 CaChange::Recertify {
                     id: authority.id,
@@ -649,7 +659,7 @@ impl Ca {
                 },
                 vec![row],
                 log_entry,
-                state.clock.now(),
+                deps.clock.now(),
             )
             .await?;
         tracing::info!(target: "netid::security", event = "ocsp_responder_renewed");
@@ -685,12 +695,11 @@ impl Ca {
     /// Issues a holder's signing certificate for the key of the DER request `csr`.
     pub(crate) async fn issue_holder_certificate(
         &self,
-        state: &AppState,
         holder: &HolderRow,
         csr: &[u8],
     ) -> Result<(CertificateRow, String), Error> {
         let public_key = self.requested_key(csr)?;
-        self.issue_to_holder(state, holder, &public_key).await
+        self.issue_to_holder(holder, &public_key).await
     }
 
     /// Renews one of `holder`'s certificates: the same key and subject, a new serial and a
@@ -698,11 +707,11 @@ impl Ca {
     /// signed stops verifying.
     pub(crate) async fn renew_holder_certificate(
         &self,
-        state: &AppState,
         holder: &HolderRow,
         serial: &[u8],
     ) -> Result<(CertificateRow, String), Error> {
-        let old = state
+        let deps = &self.deps;
+        let old = deps
             .store
             .certificate(serial)
             .await?
@@ -722,7 +731,7 @@ impl Ca {
             }
             .into()
         };
-        if old.not_after.0 <= state.clock.now().0 {
+        if old.not_after.0 <= deps.clock.now().0 {
             return Err(refuse(
                 "an expired certificate cannot be renewed; ask for a new one".to_owned(),
             ));
@@ -734,19 +743,18 @@ impl Ca {
                 self.suite.id().as_str()
             )));
         }
-        self.issue_to_holder(state, holder, &public_key).await
+        self.issue_to_holder(holder, &public_key).await
     }
 
     async fn issue_to_holder(
         &self,
-        state: &AppState,
         holder: &HolderRow,
         public_key: &VerifyingKey,
     ) -> Result<(CertificateRow, String), Error> {
-        let subject = format!("CN={},O=netid holder", signing_pseudonym(state, holder)?);
-        let log_key = personal::log_key(&state.keys.master, holder)?;
+        let deps = &self.deps;
+        let subject = format!("CN={},O=netid holder", signing_pseudonym(deps, holder)?);
+        let log_key = personal::log_key(&deps.keys.master, holder)?;
         self.issue_end_entity(
-            state,
             public_key,
             EndEntity {
                 subject: &subject,
@@ -765,12 +773,10 @@ impl Ca {
     /// certificate and the chain above it, DER, leaf first.
     pub(crate) async fn certify_net_certificate_issuer(
         &self,
-        state: &AppState,
         key: &VerifyingKey,
     ) -> Result<Vec<Vec<u8>>, Error> {
         let (row, _) = self
             .issue_end_entity(
-                state,
                 key,
                 EndEntity {
                     subject: "CN=netid Net Certificate issuer,O=netid",
@@ -794,14 +800,12 @@ impl Ca {
     /// Issues a platform's mutual-TLS client certificate, naming it by its client id.
     pub(crate) async fn issue_platform_certificate(
         &self,
-        state: &AppState,
         client_id: &str,
         csr: &[u8],
     ) -> Result<(CertificateRow, String), Error> {
         let public_key = self.requested_key(csr)?;
         let subject = platform_subject(client_id);
         self.issue_end_entity(
-            state,
             &public_key,
             EndEntity {
                 subject: &subject,
@@ -836,13 +840,13 @@ impl Ca {
 
     async fn issue_end_entity(
         &self,
-        state: &AppState,
         public_key: &VerifyingKey,
         what: EndEntity<'_>,
     ) -> Result<(CertificateRow, String), Error> {
+        let deps = &self.deps;
         let _issuing = self.changes.read().await;
         let issuer = self.issuer()?;
-        let now = now_seconds(state)?;
+        let now = now_seconds(deps)?;
         let mut template = CertificateTemplate::new(
             what.subject,
             what.profile,
@@ -864,14 +868,13 @@ impl Ca {
             what.profile_name,
             now,
         )?;
-        let log_entry = state.log.entry(
+        let log_entry = deps.log.entry(
             EntryKind::CertificateIssued,
             what.holder.map(|(_, log_key)| log_key),
             what.platform,
-            state.clock.now(),
+            deps.clock.now(),
         )?;
-        state
-            .store
+        deps.store
             .insert_certificate(certificate_row.clone(), log_entry)
             .await?;
         tracing::info!(target: "netid::security", event = "certificate_issued", profile = what.profile_name);
@@ -882,13 +885,13 @@ impl Ca {
     /// operator does. The entry goes to the certificate holder's history either way.
     pub(crate) async fn revoke(
         &self,
-        state: &AppState,
         holder: Option<&HolderRow>,
         serial: &[u8],
         reason: RevocationReason,
     ) -> Result<bool, Error> {
+        let deps = &self.deps;
         let _revoking = self.changes.read().await;
-        let row = state
+        let row = deps
             .store
             .certificate(serial)
             .await?
@@ -905,27 +908,27 @@ impl Ca {
             return Err(Refusal::CaHandedOver.into());
         }
         let owner = match row.holder {
-            Some(id) => state.store.holder(id).await?,
+            Some(id) => deps.store.holder(id).await?,
             None => None,
         };
         let log_key = owner
             .as_ref()
-            .map(|owner| personal::log_key(&state.keys.master, owner))
+            .map(|owner| personal::log_key(&deps.keys.master, owner))
             .transpose()?;
-        let log_entry = state.log.entry(
+        let log_entry = deps.log.entry(
             EntryKind::CertificateRevoked,
             log_key.as_ref(),
             None,
-            state.clock.now(),
+            deps.clock.now(),
         )?;
-        let revoked = state
+        let revoked = deps
             .store
             .revoke_certificate(
                 serial,
                 holder.map(|holder| holder.id),
                 reason_name(reason),
                 log_entry,
-                state.clock.now(),
+                deps.clock.now(),
             )
             .await
             .map_err(|error| match error {
@@ -981,10 +984,10 @@ fn spki_der(certificate: &Certificate) -> Result<Vec<u8>, Error> {
 /// The holder's pseudonym in signing certificates: stable for the holder (relying parties of
 /// electronic signatures recognise the signer again), unlinkable to their pairwise pseudonyms
 /// at platforms and to their Net ID.
-fn signing_pseudonym(state: &AppState, holder: &HolderRow) -> Result<String, Error> {
-    let net_id = personal::net_id(&state.keys.master, holder)?;
+fn signing_pseudonym(deps: &CaDeps, holder: &HolderRow) -> Result<String, Error> {
+    let net_id = personal::net_id(&deps.keys.master, holder)?;
     let tag = Suite::gm().mac(
-        &state.keys.pairwise,
+        &deps.keys.pairwise,
         &[
             b"netid signing certificate subject v1",
             net_id.expose().as_bytes(),
@@ -1106,8 +1109,8 @@ fn random_serial() -> Result<[u8; 16], Error> {
     Ok(serial)
 }
 
-fn now_seconds(state: &AppState) -> Result<u64, Error> {
-    u64::try_from(state.clock.now().0).map_err(|_| Error::Internal("the clock is before 1970"))
+fn now_seconds(deps: &CaDeps) -> Result<u64, Error> {
+    u64::try_from(deps.clock.now().0).map_err(|_| Error::Internal("the clock is before 1970"))
 }
 
 #[cfg(test)]

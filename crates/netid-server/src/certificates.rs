@@ -32,10 +32,7 @@ pub(crate) async fn issue(
     )
     .await?;
     let csr = decode_csr(&request.csr)?;
-    let (row, certificate) = state
-        .ca
-        .issue_holder_certificate(state, &holder, &csr)
-        .await?;
+    let (row, certificate) = state.ca.issue_holder_certificate(&holder, &csr).await?;
     Ok(HolderCertificateResponse {
         serial: hex::encode(&row.serial),
         certificate,
@@ -52,7 +49,7 @@ pub(crate) async fn issue_platform(
     let csr = decode_csr(&request.csr)?;
     let (row, certificate) = state
         .ca
-        .issue_platform_certificate(state, &platform.client_id, &csr)
+        .issue_platform_certificate(&platform.client_id, &csr)
         .await?;
     Ok(HolderCertificateResponse {
         serial: hex::encode(&row.serial),
@@ -92,10 +89,7 @@ pub(crate) async fn revoke(
     .await?;
     let reason = ca::parse_reason(request.reason.as_deref())?;
     let serial = decode_serial(&request.serial)?;
-    let revoked = state
-        .ca
-        .revoke(state, Some(&holder), &serial, reason)
-        .await?;
+    let revoked = state.ca.revoke(Some(&holder), &serial, reason).await?;
     Ok(RevokeCertificateResponse { revoked })
 }
 
@@ -106,7 +100,7 @@ pub(crate) async fn revoke_as_operator(
 ) -> Result<RevokeCertificateResponse, Error> {
     let reason = ca::parse_reason(request.reason.as_deref())?;
     let serial = decode_serial(&request.serial)?;
-    let revoked = state.ca.revoke(state, None, &serial, reason).await?;
+    let revoked = state.ca.revoke(None, &serial, reason).await?;
     Ok(RevokeCertificateResponse { revoked })
 }
 
@@ -129,10 +123,7 @@ pub(crate) async fn renew(
     )
     .await?;
     let serial = decode_serial(&request.serial)?;
-    let (row, certificate) = state
-        .ca
-        .renew_holder_certificate(state, &holder, &serial)
-        .await?;
+    let (row, certificate) = state.ca.renew_holder_certificate(&holder, &serial).await?;
     Ok(HolderCertificateResponse {
         serial: hex::encode(&row.serial),
         certificate,

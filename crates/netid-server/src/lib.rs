@@ -106,14 +106,6 @@ pub async fn open(
     let public_url = config
         .public_url
         .unwrap_or_else(|| format!("http://{}", config.listen));
-    let ca = ca::Ca::open(
-        store.as_ref(),
-        &service_keys.master,
-        config.ca_suite,
-        public_url.clone(),
-        clock.now(),
-    )
-    .await?;
     let issuer = net_certificates::NetCertificateIssuer::open(
         store.as_ref(),
         &service_keys.master,
@@ -134,7 +126,7 @@ pub async fn open(
         service_keys,
         clock,
         config.log_origin,
-        ca,
+        (config.ca_suite, public_url.clone()),
         issuer,
         oidc,
         config.notice_operator.as_deref(),

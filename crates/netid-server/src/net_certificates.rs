@@ -183,7 +183,7 @@ impl NetCertificateIssuer {
         }
         let chain = state
             .ca
-            .certify_net_certificate_issuer(state, self.key(suite)?.key.verifying_key())
+            .certify_net_certificate_issuer(self.key(suite)?.key.verifying_key())
             .await?;
         let mut chains = self
             .chains

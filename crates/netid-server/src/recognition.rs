@@ -137,7 +137,7 @@ pub(crate) async fn verify(
     // netid's own roots first (every CA generation it answers for, each with its CRL); a
     // failure there is remembered, not final, since a foreign root may carry the same name.
     let mut own_error = None;
-    let (roots, own_crls) = state.ca.trust_anchors(state).await?;
+    let (roots, own_crls) = state.ca.trust_anchors().await?;
     // Read after the own CRLs are made: read before, a second that ticked over in between
     // would put their `thisUpdate` after the time checked, and they would read as not current.
     let now = seconds(state.clock.now())?;

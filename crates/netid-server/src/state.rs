@@ -47,15 +47,16 @@ impl core::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// State over `store` and `keys`, with the roster authority, `clock` and the CA; rebuilds
-    /// the transparency log (named `log_origin`) from the store and checks it.
+    /// State over `store` and `keys`, with the roster authority, `clock` and the CA of
+    /// `ca_suite` at `public_url`; rebuilds the transparency log (named `log_origin`) from the
+    /// store and checks it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn new(
         store: Arc<dyn Store>,
         mut keys: ServiceKeys,
         clock: Clock,
         log_origin: String,
-        ca: Ca,
+        (ca_suite, public_url): (netid_crypto::SuiteId, String),
         net_certificates: NetCertificateIssuer,
         oidc: crate::oidc::Oidc,
         notice_operator: Option<&str>,
@@ -64,15 +65,22 @@ impl AppState {
             .log
             .take()
             .ok_or(crate::Error::Internal("the log key was already taken"))?;
-        let log = TransparencyLog::open(store.as_ref(), log_key, log_origin).await?;
+        let log = Arc::new(TransparencyLog::open(store.as_ref(), log_key, log_origin).await?);
         let keys = Arc::new(keys);
+        let ca = crate::ca::CaDeps {
+            store: Arc::clone(&store),
+            keys: Arc::clone(&keys),
+            clock,
+            log: Arc::clone(&log),
+        };
+        let ca = Ca::open(ca, ca_suite, public_url).await?;
         let authority = Arc::new(RosterAuthority::new(Arc::clone(&store), Arc::clone(&keys)));
         Ok(Self {
             store,
             keys,
             authority,
             clock,
-            log: Arc::new(log),
+            log,
             ca: Arc::new(ca),
             net_certificates: Arc::new(net_certificates),
             web: Arc::new(crate::web::Web::new(&oidc.issuer)),
@@ -104,7 +112,7 @@ impl AppState {
     /// restart, when the CA changed, or near its end). Returns whether a responder's
     /// certificate was renewed.
     pub async fn renew_certificates(&self) -> Result<bool, crate::Error> {
-        let responders = self.ca.renew_responders_if_due(self).await?;
+        let responders = self.ca.renew_responders_if_due().await?;
         self.net_certificates.certify_keys(self).await?;
         Ok(responders)
     }

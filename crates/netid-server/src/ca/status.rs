@@ -6,11 +6,7 @@ use super::*;
 impl Ca {
     /// The CRL (DER) of the CA with subject key identifier `key_id`, or of the current CA:
     /// made now for a CA that still signs, its final CRL otherwise.
-    pub(crate) async fn crl(
-        &self,
-        state: &AppState,
-        key_id: Option<&[u8]>,
-    ) -> Result<Vec<u8>, Error> {
+    pub(crate) async fn crl(&self, key_id: Option<&[u8]>) -> Result<Vec<u8>, Error> {
         // Certificates issued before schema 7 name `/v1/ca/crl`: it stays their CA's CRL.
         let legacy = || {
             self.generations()
@@ -26,30 +22,27 @@ impl Ca {
                 None => self.issuer()?,
             },
         };
-        self.crl_of(state, &authority).await
+        self.crl_of(&authority).await
     }
 
-    pub(super) async fn crl_of(
-        &self,
-        state: &AppState,
-        authority: &Authority,
-    ) -> Result<Vec<u8>, Error> {
+    pub(super) async fn crl_of(&self, authority: &Authority) -> Result<Vec<u8>, Error> {
         if let Some(crl) = &authority.final_crl {
             return Ok(crl.clone());
         }
-        let now = now_seconds(state)?;
-        let crl = signed_crl(state, authority, now, now + STATUS_VALIDITY_SECONDS).await?;
+        let now = now_seconds(&self.deps)?;
+        let crl = signed_crl(self, authority, now, now + STATUS_VALIDITY_SECONDS).await?;
         der::Encode::to_der(&crl).map_err(|_| Error::Internal("crl encoding"))
     }
 
     /// The OCSP response (DER) to the DER `request`, from the responder of the CA it asks
     /// about; `unauthorized` for a CA this service does not (or no longer) answer for.
-    pub(crate) async fn ocsp(&self, state: &AppState, request: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(crate) async fn ocsp(&self, request: &[u8]) -> Result<Vec<u8>, Error> {
+        let deps = &self.deps;
         let generations = self.generations();
         let Some(first) = generations.authorities.first() else {
             return Err(Refusal::CaNotCertified.into());
         };
-        let now = now_seconds(state)?;
+        let now = now_seconds(deps)?;
         let next_update = now + STATUS_VALIDITY_SECONDS;
         let Some(authority) = generations
             .authorities
@@ -66,7 +59,7 @@ impl Ca {
         }
         let mut statuses = Vec::new();
         for serial in netid_ca::requested_serials(request) {
-            let status = match state.store.certificate(serial.as_bytes()).await? {
+            let status = match deps.store.certificate(serial.as_bytes()).await? {
                 Some(row) if authority.issued(&row.der) => match row.revoked {
                     Some((at, reason)) => CertificateStatus::Revoked {
                         revoked_at: u64::try_from(at.0).unwrap_or(0),
@@ -92,13 +85,14 @@ impl Ca {
 /// A CRL of `authority`, signed with its key, listing its revoked certificates that have not
 /// expired.
 pub(super) async fn signed_crl(
-    state: &AppState,
+    ca: &Ca,
     authority: &Authority,
     now: u64,
     next_update: u64,
 ) -> Result<CertificateList, Error> {
+    let deps = &ca.deps;
     let mut revoked = Vec::new();
-    for row in state.store.revoked_certificates(state.clock.now()).await? {
+    for row in deps.store.revoked_certificates(deps.clock.now()).await? {
         if !authority.issued(&row.der) {
             continue;
         }
@@ -112,8 +106,7 @@ pub(super) async fn signed_crl(
             reason: reason_from_name(&reason)?,
         });
     }
-    let number = state
-        .ca
+    let number = ca
         .last_crl_number
         .fetch_update(
             std::sync::atomic::Ordering::SeqCst,

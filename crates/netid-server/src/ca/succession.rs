@@ -13,7 +13,8 @@ const HANDOVER_FORMAT: &str = "netid-ca-handover-v1";
 
 impl Ca {
     /// The supervisor's filing package, signed by the current issuing CA.
-    pub(crate) async fn filing(&self, state: &AppState) -> Result<SignedPackage, Error> {
+    pub(crate) async fn filing(&self) -> Result<SignedPackage, Error> {
+        let deps = &self.deps;
         let issuer = self.issuer()?;
         let fingerprint = |certificate: &Certificate| -> Result<CertificateFingerprint, Error> {
             let der = to_der(certificate)?;
@@ -23,7 +24,7 @@ impl Ca {
                 sha256: hex::encode(Suite::intl().hash(&der).as_ref()),
             })
         };
-        let counts = state
+        let counts = deps
             .store
             .certificate_counts()
             .await?
@@ -36,7 +37,7 @@ impl Ca {
             .collect();
         let filing = Filing {
             format: "netid-ca-filing-v1".to_owned(),
-            generated_at: state.clock.now().0,
+            generated_at: deps.clock.now().0,
             suite: self.suite.id().as_str().to_owned(),
             chain: vec![
                 netid_ca::to_pem(&issuer.issuing)?,
@@ -57,13 +58,13 @@ impl Ca {
     /// revokes nothing, and answers `unauthorized` to OCSP requests about those CAs.
     pub(crate) async fn hand_over(
         &self,
-        state: &AppState,
         successor_responder_key: &str,
     ) -> Result<SignedPackage, Error> {
+        let deps = &self.deps;
         let _changing = self.changes.write().await;
         let issuer = self.issuer()?;
         let generations = self.generations();
-        let now = now_seconds(state)?;
+        let now = now_seconds(deps)?;
         // Every CA that still signs, but those whose own certificate has ended: nothing they
         // issued is valid any more.
         let own: Vec<&Arc<Authority>> = generations
@@ -98,7 +99,7 @@ impl Ca {
                 "CN=netid successor OCSP responder,O=netid",
                 until,
             )?;
-            let crl = signed_crl(state, authority, now, until).await?;
+            let crl = signed_crl(self, authority, now, until).await?;
             let crl_der = der::Encode::to_der(&crl).map_err(|_| Error::Internal("crl encoding"))?;
             authorities.push(HandedOverAuthority {
                 root: netid_ca::to_pem(&authority.root)?,
@@ -110,7 +111,7 @@ impl Ca {
             issued.push(row);
         }
         let mut certificates = Vec::new();
-        for row in state.store.certificates().await?.iter().chain(&issued) {
+        for row in deps.store.certificates().await?.iter().chain(&issued) {
             if own.iter().any(|authority| authority.issued(&row.der)) {
                 certificates.push(HandedOverCertificate {
                     certificate: Base64UrlUnpadded::encode_string(&row.der),
@@ -122,7 +123,7 @@ impl Ca {
         }
         let handover = Handover {
             format: HANDOVER_FORMAT.to_owned(),
-            generated_at: state.clock.now().0,
+            generated_at: deps.clock.now().0,
             authorities,
             certificates,
         };
@@ -137,11 +138,10 @@ impl Ca {
             }
             .into());
         }
-        let log_entry = state
+        let log_entry = deps
             .log
-            .entry(EntryKind::CaSuccession, None, None, state.clock.now())?;
-        state
-            .store
+            .entry(EntryKind::CaSuccession, None, None, deps.clock.now())?;
+        deps.store
             .change_ca(
                 CaChange::HandOver {
                     final_crls,
@@ -149,10 +149,10 @@ impl Ca {
                 },
                 issued,
                 log_entry,
-                state.clock.now(),
+                deps.clock.now(),
             )
             .await?;
-        self.reload(state).await?;
+        self.reload().await?;
         tracing::warn!(target: "netid::security", event = "ca_handed_over", authorities = own.len());
         Ok(signed)
     }
@@ -176,10 +176,10 @@ impl Ca {
     /// answers status for them, with its records, from now on.
     pub(crate) async fn inherit(
         &self,
-        state: &AppState,
         signed: &SignedPackage,
         expected_root_sha256: &str,
     ) -> Result<CaStatus, Error> {
+        let deps = &self.deps;
         let bad = |reason: String| -> Error {
             Refusal::InvalidField {
                 field: "handover",
@@ -201,7 +201,7 @@ impl Ca {
         }
         let _changing = self.changes.write().await;
         let known = self.generations();
-        let now = now_seconds(state)?;
+        let now = now_seconds(deps)?;
         let mut generations = Vec::new();
         let mut issuers: Vec<(Vec<u8>, Certificate)> = Vec::new();
         for authority in &handover.authorities {
@@ -233,11 +233,11 @@ impl Ca {
             .map_err(chain_error)?;
             let suite = netid_ca::key_suite(&issuing)?;
             let responder_key = keys::load_or_add_signing_key(
-                state.store.as_ref(),
-                &state.keys.master,
+                deps.store.as_ref(),
+                &deps.keys.master,
                 &responder_key_name(suite),
                 &Suite::new(suite),
-                state.clock.now(),
+                deps.clock.now(),
             )
             .await?;
             OcspResponder::new(&issuing, responder.clone(), responder_key).map_err(|error| {
@@ -345,16 +345,15 @@ impl Ca {
                 revoked,
             });
         }
-        let log_entry = state
+        let log_entry = deps
             .log
-            .entry(EntryKind::CaSuccession, None, None, state.clock.now())?;
-        state
-            .store
+            .entry(EntryKind::CaSuccession, None, None, deps.clock.now())?;
+        deps.store
             .change_ca(
                 CaChange::Inherit(generations),
                 rows,
                 log_entry,
-                state.clock.now(),
+                deps.clock.now(),
             )
             .await
             .map_err(|error| match error {
@@ -363,7 +362,7 @@ impl Ca {
                 }
                 other => other.into(),
             })?;
-        self.reload(state).await?;
+        self.reload().await?;
         tracing::warn!(target: "netid::security", event = "ca_inherited", authorities = issuers.len());
         self.status()
     }

@@ -155,11 +155,7 @@ async fn certify(
 ) -> Result<Json<CaStatus>, ApiError> {
     let status = state
         .ca
-        .certify(
-            &state,
-            &request.root_certificate,
-            &request.issuing_certificate,
-        )
+        .certify(&request.root_certificate, &request.issuing_certificate)
         .await?;
     // The Net Certificate issuer key gets its certificate from the new CA at once; a failure
     // there is retried hourly and does not undo the certification.
@@ -173,7 +169,7 @@ async fn rollover(
     State(state): State<AppState>,
     _operator: Operator,
 ) -> Result<Json<CaStatus>, ApiError> {
-    Ok(Json(state.ca.start_rollover(&state).await?))
+    Ok(Json(state.ca.start_rollover().await?))
 }
 
 async fn revoke_as_operator(
@@ -192,10 +188,7 @@ async fn hand_over(
     Json(request): Json<HandoverRequest>,
 ) -> Result<Json<SignedPackage>, ApiError> {
     Ok(Json(
-        state
-            .ca
-            .hand_over(&state, &request.successor_responder_key)
-            .await?,
+        state.ca.hand_over(&request.successor_responder_key).await?,
     ))
 }
 
@@ -214,7 +207,7 @@ async fn inherit(
     Ok(Json(
         state
             .ca
-            .inherit(&state, &request.package, &request.expected_root_sha256)
+            .inherit(&request.package, &request.expected_root_sha256)
             .await?,
     ))
 }
@@ -223,7 +216,7 @@ async fn filing(
     State(state): State<AppState>,
     _operator: Operator,
 ) -> Result<Json<SignedPackage>, ApiError> {
-    Ok(Json(state.ca.filing(&state).await?))
+    Ok(Json(state.ca.filing().await?))
 }
 
 /// The longest look-ahead, in days.
@@ -303,7 +296,7 @@ async fn chain(State(state): State<AppState>) -> Result<Response, ApiError> {
 }
 
 async fn crl(State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok(crl_response(state.ca.crl(&state, None).await?))
+    Ok(crl_response(state.ca.crl(None).await?))
 }
 
 /// The CRL of one CA generation, by its subject key identifier in hex (what its
@@ -313,7 +306,7 @@ async fn crl_of(
     Path(key_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let key_id = hex::decode(&key_id).map_err(|_| Refusal::UnknownCa)?;
-    Ok(crl_response(state.ca.crl(&state, Some(&key_id)).await?))
+    Ok(crl_response(state.ca.crl(Some(&key_id)).await?))
 }
 
 fn crl_response(der: Vec<u8>) -> Response {
@@ -339,7 +332,7 @@ async fn ocsp_get(
 /// OCSP clients read OCSP responses, not problem documents: failures are unsigned
 /// `malformedRequest` or `tryLater` responses (RFC 6960 §2.3).
 async fn ocsp_answer(state: &AppState, request: &[u8]) -> Result<Response, ApiError> {
-    match state.ca.ocsp(state, request).await {
+    match state.ca.ocsp(request).await {
         Ok(response) => Ok(ocsp_response(response)),
         Err(crate::Error::Refused(Refusal::CaNotCertified | Refusal::CaHandedOver)) => {
             ocsp_failure(OcspFailure::TryLater)
