@@ -33,6 +33,7 @@ use netid_store::{
 
 use crate::keys::{self, MasterKey};
 
+use crate::error::CaRefusal;
 use crate::{Error, Refusal, personal};
 
 mod status;
@@ -360,9 +361,9 @@ impl Ca {
             .iter()
             .any(|authority| authority.status == CaGenerationStatus::HandedOver);
         Err(if handed_over {
-            Refusal::CaHandedOver
+            Refusal::Ca(CaRefusal::CaHandedOver)
         } else {
-            Refusal::CaNotCertified
+            Refusal::Ca(CaRefusal::CaNotCertified)
         }
         .into())
     }
@@ -373,7 +374,7 @@ impl Ca {
             .iter()
             .find(|authority| authority.key_id == key_id)
             .cloned()
-            .ok_or_else(|| Refusal::UnknownCa.into())
+            .ok_or_else(|| Refusal::Ca(CaRefusal::UnknownCa).into())
     }
 
     fn crl_url(&self, key_id: &[u8]) -> String {
@@ -467,8 +468,10 @@ impl Ca {
         issuing_pem: &str,
     ) -> Result<CaStatus, Error> {
         let deps = &self.deps;
-        let invalid = |reason: &str| Refusal::InvalidCertificate {
-            reason: reason.to_owned(),
+        let invalid = |reason: &str| {
+            Refusal::Ca(CaRefusal::InvalidCertificate {
+                reason: reason.to_owned(),
+            })
         };
         let root = certificate_from_pem(root_pem, "root_certificate")?;
         let issuing = certificate_from_pem(issuing_pem, "issuing_certificate")?;
@@ -716,7 +719,7 @@ impl Ca {
             .certificate(serial)
             .await?
             .filter(|row| row.holder == Some(holder.id))
-            .ok_or(Refusal::CertificateNotFound)?;
+            .ok_or(Refusal::Ca(CaRefusal::CertificateNotFound))?;
         if old.revoked.is_some() {
             return Err(Refusal::InvalidField {
                 field: "serial",
@@ -896,16 +899,16 @@ impl Ca {
             .certificate(serial)
             .await?
             .filter(|row| holder.is_none_or(|holder| row.holder == Some(holder.id)))
-            .ok_or(Refusal::CertificateNotFound)?;
+            .ok_or(Refusal::Ca(CaRefusal::CertificateNotFound))?;
         let authority = self
             .generations()
             .authorities
             .iter()
             .find(|authority| authority.issued(&row.der))
             .cloned()
-            .ok_or(Refusal::CaNotCertified)?;
+            .ok_or(Refusal::Ca(CaRefusal::CaNotCertified))?;
         if authority.status == CaGenerationStatus::HandedOver {
-            return Err(Refusal::CaHandedOver.into());
+            return Err(Refusal::Ca(CaRefusal::CaHandedOver).into());
         }
         let owner = match row.holder {
             Some(id) => deps.store.holder(id).await?,
@@ -932,7 +935,9 @@ impl Ca {
             )
             .await
             .map_err(|error| match error {
-                netid_store::Error::NotFound { .. } => Error::from(Refusal::CertificateNotFound),
+                netid_store::Error::NotFound { .. } => {
+                    Error::from(Refusal::Ca(CaRefusal::CertificateNotFound))
+                }
                 other => other.into(),
             })?;
         tracing::info!(target: "netid::security", event = "certificate_revoked", changed = revoked, by_operator = holder.is_none());

@@ -9,6 +9,7 @@ use netid_proto::{EnrollOutcome, EnrollRequest, EnrollResponse, signing};
 use netid_store::{Conflict, HolderId, NewHolder, Revocation};
 
 use crate::authority::{Answer, AuthoritativeRecord, Evidence};
+use crate::error::EnrollmentRefusal;
 use crate::state::{AppState, check_fresh};
 use crate::wallet::WalletKey;
 use crate::{Error, Refusal, personal};
@@ -76,19 +77,19 @@ pub(crate) async fn enroll(
         Answer::Confirmed(record) => record,
         Answer::Refused => {
             tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "evidence_mismatch");
-            return Err(Refusal::EvidenceMismatch.into());
+            return Err(Refusal::Enrollment(EnrollmentRefusal::EvidenceMismatch).into());
         }
         Answer::NameMismatch => {
             tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "name_mismatch");
-            return Err(Refusal::NameMismatch.into());
+            return Err(Refusal::Enrollment(EnrollmentRefusal::NameMismatch).into());
         }
         Answer::CodeLocked => {
             tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "code_locked");
-            return Err(Refusal::EnrollmentCodeLocked.into());
+            return Err(Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeLocked).into());
         }
     };
     if confirmed.record.validity_on(today) == Validity::Expired {
-        return Err(Refusal::DocumentExpired.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::DocumentExpired).into());
     }
     let age = confirmed
         .record
@@ -119,7 +120,7 @@ pub(crate) async fn enroll(
         // a fresh one-time code from the authority. Number and name alone are not secrets.
         if confirmed.code_index.is_none() {
             tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "recovery_requires_code");
-            return Err(Refusal::RecoveryRequiresCode.into());
+            return Err(Refusal::Enrollment(EnrollmentRefusal::RecoveryRequiresCode).into());
         }
         let now = state.clock.now();
         let log_key = personal::log_key(&state.keys.master, &existing)?;
@@ -221,13 +222,15 @@ pub(crate) async fn enroll(
 
 fn enrollment_refusal(error: netid_store::Error) -> Error {
     match error {
-        netid_store::Error::EnrollmentCodeClaimed => Refusal::EnrollmentCodeUsed.into(),
+        netid_store::Error::EnrollmentCodeClaimed => {
+            Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeUsed).into()
+        }
         netid_store::Error::AlreadyExists {
             what: Conflict::WalletKey,
-        } => Refusal::WalletKeyInUse.into(),
+        } => Refusal::Enrollment(EnrollmentRefusal::WalletKeyInUse).into(),
         netid_store::Error::AlreadyExists {
             what: Conflict::Person,
-        } => Refusal::EnrollmentConflict.into(),
+        } => Refusal::Enrollment(EnrollmentRefusal::EnrollmentConflict).into(),
         other => other.into(),
     }
 }
@@ -239,27 +242,32 @@ async fn check_guardian(
     request: &EnrollRequest,
     confirmed: &AuthoritativeRecord,
 ) -> Result<HolderId, Error> {
-    let consent = request.guardian.as_ref().ok_or(Refusal::GuardianRequired)?;
+    let consent = request
+        .guardian
+        .as_ref()
+        .ok_or(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired))?;
     let Some(expected) = &confirmed.guardian_index else {
-        return Err(Refusal::GuardianRequired.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     };
     let key = WalletKey::parse(&consent.wallet_key, "guardian.wallet_key")?;
     let message = signing::guardian_consent_message(&request.signature);
     if !key.verifies(&message, &consent.signature) {
-        return Err(Refusal::GuardianNotRecognised.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
     let guardian = state
         .store
         .holder_by_wallet_key(&key.fingerprint()?)
         .await?
-        .ok_or(Refusal::GuardianNotRecognised)?;
+        .ok_or(Refusal::Enrollment(
+            EnrollmentRefusal::GuardianNotRecognised,
+        ))?;
     if &guardian.person_index != expected {
-        return Err(Refusal::GuardianNotRecognised.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
     let today = state.clock.today()?;
     let record = personal::open(&state.keys.master, &guardian, today)?;
     match record.birth_date().age_on(today) {
         Some(age) if age >= ADULT_AGE => Ok(guardian.id),
-        _ => Err(Refusal::GuardianNotRecognised.into()),
+        _ => Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into()),
     }
 }

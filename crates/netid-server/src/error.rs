@@ -159,6 +159,76 @@ pub enum Refusal {
         /// What was wrong (never the value).
         reason: String,
     },
+    /// The wallet's signature over the request does not verify.
+    #[error("wallet signature does not verify for this request")]
+    BadWalletSignature,
+    /// A consent or withdrawal signed at a time ahead of the server's clock.
+    #[error(
+        "the request is signed at a time ahead of the service's clock; set your device's clock right and sign again"
+    )]
+    SignedAhead,
+    /// A wallet-signed request whose request id was used before: a replay, or a wallet that
+    /// sent one id twice.
+    #[error("this signed request was used already; sign a new one with a fresh request id")]
+    RequestReplayed,
+    /// The signed timestamp is too far from the server's clock.
+    #[error(
+        "signed timestamp is more than {window_seconds} seconds from the server clock; sign again"
+    )]
+    StaleTimestamp {
+        /// The allowed window.
+        window_seconds: i64,
+    },
+    /// No platform has that client id.
+    #[error("no platform has this client id")]
+    UnknownPlatform,
+    /// A query parameter is missing or does not parse.
+    #[error("query parameter {parameter} is missing or invalid; expected {expected}")]
+    InvalidQuery {
+        /// The parameter.
+        parameter: &'static str,
+        /// What a valid value looks like.
+        expected: &'static str,
+    },
+    /// A log range or size outside what the latest checkpoint covers, or out of order.
+    #[error("log range is invalid: {reason}")]
+    LogRange {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The platform name, or the sector, already exists.
+    #[error("a platform with this client id already exists")]
+    PlatformExists,
+    /// Too many requests from one source address or platform.
+    #[error("too many requests; retry after {retry_after_seconds} seconds")]
+    RateLimited {
+        /// Whole seconds until a request will be accepted again.
+        retry_after_seconds: u64,
+    },
+    /// No holder (not deleted) has that Net ID.
+    #[error("no holder has this net id (it may be mistyped, or its holder deleted their data)")]
+    UnknownHolder,
+    /// Why a document authority's roster was refused.
+    #[error(transparent)]
+    Roster(#[from] RosterRefusal),
+    /// Why an enrollment, a recovery or a guardian's act was refused.
+    #[error(transparent)]
+    Enrollment(#[from] EnrollmentRefusal),
+    /// Why a presentation or a consent was refused.
+    #[error(transparent)]
+    Verification(#[from] VerificationRefusal),
+    /// Why a request to the certification authority was refused.
+    #[error(transparent)]
+    Ca(#[from] CaRefusal),
+    /// Why Net Certificates were not issued.
+    #[error(transparent)]
+    NetCertificate(#[from] NetCertificateRefusal),
+}
+
+/// Why a document authority's roster was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RosterRefusal {
     /// A roster record did not parse or is inconsistent (field named, value never shown).
     #[error("roster record {index}: {field} is invalid: {reason}")]
     InvalidRosterRecord {
@@ -181,41 +251,27 @@ pub enum Refusal {
     /// A roster lists a document that another authority's roster already lists.
     #[error("a roster record's document is listed by another document authority")]
     RosterRecordOfAnotherAuthority,
-    /// A concurrent enrollment of the same person finished first.
-    #[error("another enrollment for this document finished at the same time; apply again")]
-    EnrollmentConflict,
     /// The document authority is not registered.
     #[error("document authority is not registered; register its key first")]
     UnknownAuthority,
     /// The roster's signature does not verify under the authority's key.
     #[error("roster signature does not verify under the registered authority key")]
     BadRosterSignature,
-    /// The wallet's signature over the request does not verify.
-    #[error("wallet signature does not verify for this request")]
-    BadWalletSignature,
-    /// A consent or withdrawal signed at a time ahead of the server's clock.
-    #[error(
-        "the request is signed at a time ahead of the service's clock; set your device's clock right and sign again"
-    )]
-    SignedAhead,
-    /// A consent that changed nothing: signed before the last change of the consent, or before
-    /// the platform's terms for the field were set. No receipt is issued.
-    #[error(
-        "this consent was signed before the last change to it or to the platform's terms, so nothing was recorded; read the platform's profile and consent again"
-    )]
-    ConsentNotRecorded,
-    /// A wallet-signed request whose request id was used before: a replay, or a wallet that
-    /// sent one id twice.
-    #[error("this signed request was used already; sign a new one with a fresh request id")]
-    RequestReplayed,
-    /// The signed timestamp is too far from the server's clock.
-    #[error(
-        "signed timestamp is more than {window_seconds} seconds from the server clock; sign again"
-    )]
-    StaleTimestamp {
-        /// The allowed window.
-        window_seconds: i64,
-    },
+}
+
+impl From<RosterRefusal> for Error {
+    fn from(refusal: RosterRefusal) -> Self {
+        Self::Refused(refusal.into())
+    }
+}
+
+/// Why an enrollment, a recovery or a guardian's act was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnrollmentRefusal {
+    /// A concurrent enrollment of the same person finished first.
+    #[error("another enrollment for this document finished at the same time; apply again")]
+    EnrollmentConflict,
     /// No roster record has this document with this enrollment code: an unknown document, a
     /// wrong or missing code and a locked record are not told apart.
     #[error(
@@ -254,12 +310,42 @@ pub enum Refusal {
     /// The wallet key is the current key of another holder.
     #[error("this wallet key is already in use; create a new wallet key")]
     WalletKeyInUse,
+}
+
+impl From<EnrollmentRefusal> for Error {
+    fn from(refusal: EnrollmentRefusal) -> Self {
+        Self::Refused(refusal.into())
+    }
+}
+
+/// Why a presentation or a consent was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerificationRefusal {
     /// A presentation could not be accepted (unknown key, bad signature): not told apart.
     #[error("the presentation was not accepted")]
     PresentationRejected,
     /// The presentation's nonce was used before.
     #[error("the presentation nonce was already used; ask the holder for a new presentation")]
     PresentationReplayed,
+    /// A consent that changed nothing: signed before the last change of the consent, or before
+    /// the platform's terms for the field were set. No receipt is issued.
+    #[error(
+        "this consent was signed before the last change to it or to the platform's terms, so nothing was recorded; read the platform's profile and consent again"
+    )]
+    ConsentNotRecorded,
+}
+
+impl From<VerificationRefusal> for Error {
+    fn from(refusal: VerificationRefusal) -> Self {
+        Self::Refused(refusal.into())
+    }
+}
+
+/// Why a request to the certification authority was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaRefusal {
     /// The CA has no issuing certificate yet: the operator must certify it first.
     #[error(
         "the certification authority is not certified yet; the operator runs `netid ca certify`"
@@ -294,6 +380,31 @@ pub enum Refusal {
     /// No certificate has that serial number (among the holder's own, when a holder asks).
     #[error("no certificate with this serial number was found (a holder sees only their own)")]
     CertificateNotFound,
+    /// No issuing CA this service answers for has that key identifier.
+    #[error(
+        "no certification authority of this service has this key identifier; see GET /v1/ca/chain"
+    )]
+    UnknownCa,
+    /// The handover package would not fit in one request to the successor.
+    #[error(
+        "the CA has too many certificates ({certificates}) to hand over in one package; nothing was changed"
+    )]
+    HandoverTooLarge {
+        /// How many certificates it would carry.
+        certificates: usize,
+    },
+}
+
+impl From<CaRefusal> for Error {
+    fn from(refusal: CaRefusal) -> Self {
+        Self::Refused(refusal.into())
+    }
+}
+
+/// Why Net Certificates were not issued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetCertificateRefusal {
     /// The holder has as many unexpired Net Certificates as allowed.
     #[error(
         "you already have {limit} unexpired Net Certificates; use them, or wait until some expire"
@@ -305,46 +416,10 @@ pub enum Refusal {
     /// No free status-list index was found for a batch (the lists are nearly full).
     #[error("Net Certificates cannot be issued at the moment; try again later")]
     NetCertificatesUnavailable,
-    /// The handover package would not fit in one request to the successor.
-    #[error(
-        "the CA has too many certificates ({certificates}) to hand over in one package; nothing was changed"
-    )]
-    HandoverTooLarge {
-        /// How many certificates it would carry.
-        certificates: usize,
-    },
-    /// No platform has that client id.
-    #[error("no platform has this client id")]
-    UnknownPlatform,
-    /// No issuing CA this service answers for has that key identifier.
-    #[error(
-        "no certification authority of this service has this key identifier; see GET /v1/ca/chain"
-    )]
-    UnknownCa,
-    /// A query parameter is missing or does not parse.
-    #[error("query parameter {parameter} is missing or invalid; expected {expected}")]
-    InvalidQuery {
-        /// The parameter.
-        parameter: &'static str,
-        /// What a valid value looks like.
-        expected: &'static str,
-    },
-    /// A log range or size outside what the latest checkpoint covers, or out of order.
-    #[error("log range is invalid: {reason}")]
-    LogRange {
-        /// What was wrong.
-        reason: String,
-    },
-    /// The platform name, or the sector, already exists.
-    #[error("a platform with this client id already exists")]
-    PlatformExists,
-    /// Too many requests from one source address or platform.
-    #[error("too many requests; retry after {retry_after_seconds} seconds")]
-    RateLimited {
-        /// Whole seconds until a request will be accepted again.
-        retry_after_seconds: u64,
-    },
-    /// No holder (not deleted) has that Net ID.
-    #[error("no holder has this net id (it may be mistyped, or its holder deleted their data)")]
-    UnknownHolder,
+}
+
+impl From<NetCertificateRefusal> for Error {
+    fn from(refusal: NetCertificateRefusal) -> Self {
+        Self::Refused(refusal.into())
+    }
 }

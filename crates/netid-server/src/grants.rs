@@ -17,6 +17,7 @@ use netid_store::{PlatformField, PlatformRow};
 
 use netid_core::rules::{GRANTABLE_FIELDS, GUARDIAN_REQUIRED_BELOW};
 
+use crate::error::VerificationRefusal;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal, personal};
@@ -258,7 +259,7 @@ pub(crate) async fn consent(
     .await?;
     // A receipt says what was recorded, and nothing is not a consent.
     if recorded.is_empty() {
-        return Err(Refusal::ConsentNotRecorded.into());
+        return Err(Refusal::Verification(VerificationRefusal::ConsentNotRecorded).into());
     }
     let now = state.clock.now();
     let granted = profile(state, &platform).await?;

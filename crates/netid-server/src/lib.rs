@@ -63,7 +63,10 @@ use zeroize::Zeroizing;
 pub use authority::{Answer, AuthoritativeRecord, DocumentAuthority, Evidence, RosterAuthority};
 pub use clock::Clock;
 pub use config::{Config, Overrides};
-pub use error::{Error, Refusal};
+pub use error::{
+    CaRefusal, EnrollmentRefusal, Error, NetCertificateRefusal, Refusal, RosterRefusal,
+    VerificationRefusal,
+};
 pub use http::{ApiError, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
 pub use keys::{MasterKey, ServiceKeys};
 pub use rotation::{ROTATION_BATCH, Rotated, rotate_master_key};

@@ -13,6 +13,7 @@ use netid_sdjwt::{Issuance, NET_CERTIFICATE_VCT, StatusList, StatusListToken};
 use netid_store::{Conflict, CredentialRow, Store, Timestamp};
 use serde_json::{Value, json};
 
+use crate::error::{EnrollmentRefusal, NetCertificateRefusal};
 use crate::keys::{self, MasterKey};
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
@@ -311,7 +312,7 @@ impl NetCertificateIssuer {
             .age_on(today)
             .ok_or(Error::Internal("stored birth date after today"))?;
         if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
-            return Err(Refusal::GuardianRequired.into());
+            return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
         }
         let net_id = personal::net_id(&state.keys.master, &holder)?;
         let (issued_at, expires_at) = validity(now);
@@ -397,12 +398,15 @@ impl NetCertificateIssuer {
                     return Err(Refusal::BadWalletSignature.into());
                 }
                 Err(netid_store::Error::CredentialLimit { limit }) => {
-                    return Err(Refusal::NetCertificateLimit { limit }.into());
+                    return Err(Refusal::NetCertificate(
+                        NetCertificateRefusal::NetCertificateLimit { limit },
+                    )
+                    .into());
                 }
                 Err(error) => return Err(error.into()),
             }
         }
-        Err(Refusal::NetCertificatesUnavailable.into())
+        Err(Refusal::NetCertificate(NetCertificateRefusal::NetCertificatesUnavailable).into())
     }
 }
 

@@ -13,6 +13,7 @@ use netid_proto::{
 use netid_store::{AuthorityRow, PlatformRow, RosterRow};
 
 use crate::authority::{SealedRosterRecord, encode_index, roster_aad};
+use crate::error::RosterRefusal;
 use crate::personal::StoredRecord;
 use crate::state::AppState;
 use crate::wallet::{WalletKey, stored_suite};
@@ -73,10 +74,10 @@ pub(crate) async fn load_roster(
         .store
         .authority(&signed.authority)
         .await?
-        .ok_or(Refusal::UnknownAuthority)?;
+        .ok_or(Refusal::Roster(RosterRefusal::UnknownAuthority))?;
     let suite = stored_suite(&authority.suite)?;
     if signed.alg != suite.id().jose_alg() {
-        return Err(Refusal::BadRosterSignature.into());
+        return Err(Refusal::Roster(RosterRefusal::BadRosterSignature).into());
     }
     let key = suite.verifying_key_from_spki_der(&authority.public_key_spki)?;
     let payload =
@@ -87,9 +88,9 @@ pub(crate) async fn load_roster(
     let signature = Base64UrlUnpadded::decode_vec(&signed.signature)
         .ok()
         .and_then(|bytes| suite.signature_from_fixed(&bytes).ok())
-        .ok_or(Refusal::BadRosterSignature)?;
+        .ok_or(Refusal::Roster(RosterRefusal::BadRosterSignature))?;
     key.verify(&payload, &signature)
-        .map_err(|_| Refusal::BadRosterSignature)?;
+        .map_err(|_| Refusal::Roster(RosterRefusal::BadRosterSignature))?;
     let roster: RosterPayload =
         serde_json::from_slice(&payload).map_err(|_| Refusal::InvalidField {
             field: "payload",
@@ -131,20 +132,20 @@ pub(crate) async fn load_roster(
             nationality: entry.nationality.clone(),
             expiry: entry.expiry.clone(),
         };
-        let record = stored
-            .to_record(today)
-            .map_err(|error| Refusal::InvalidRosterRecord {
+        let record = stored.to_record(today).map_err(|error| {
+            Refusal::Roster(RosterRefusal::InvalidRosterRecord {
                 index,
                 field: error.field,
                 reason: error.reason,
-            })?;
+            })
+        })?;
         // Numbers without a birth date in them (passports, permits) rely on this field alone.
         if record.birth_date() > today {
-            return Err(Refusal::InvalidRosterRecord {
+            return Err(Refusal::Roster(RosterRefusal::InvalidRosterRecord {
                 index,
                 field: "birth_date",
                 reason: "is in the future".to_owned(),
-            }
+            })
             .into());
         }
         // Number and name are not secrets: without a strong code anyone knowing them could
@@ -152,30 +153,30 @@ pub(crate) async fn load_roster(
         let code = entry
             .enrollment_code
             .as_deref()
-            .ok_or_else(|| Refusal::InvalidRosterRecord {
+            .ok_or_else(|| Refusal::Roster(RosterRefusal::InvalidRosterRecord {
                 index,
                 field: "enrollment_code",
                 reason: "is required: every record needs the one-time code the authority gave the person"
                     .to_owned(),
-            })?;
+            }))?;
         netid_core::enrollment_code::check_strength(code).map_err(|weak| {
-            Refusal::InvalidRosterRecord {
+            Refusal::Roster(RosterRefusal::InvalidRosterRecord {
                 index,
                 field: "enrollment_code",
                 reason: weak.to_string(),
-            }
+            })
         })?;
         if entry.person_ref.trim().is_empty() {
-            return Err(Refusal::InvalidRosterRecord {
+            return Err(Refusal::Roster(RosterRefusal::InvalidRosterRecord {
                 index,
                 field: "person_ref",
                 reason: "must not be empty".to_owned(),
-            }
+            })
             .into());
         }
         let document_index = blind::document(blind_key, record.number());
         if !seen.insert(document_index.clone()) {
-            return Err(Refusal::DuplicateRosterRecord { index }.into());
+            return Err(Refusal::Roster(RosterRefusal::DuplicateRosterRecord { index }).into());
         }
         let sealed = SealedRosterRecord {
             authority: roster.authority.clone(),
@@ -216,8 +217,8 @@ pub(crate) async fn load_roster(
         .map_err(|error| match error {
             netid_store::Error::AlreadyExists {
                 what: netid_store::Conflict::RosterRecord,
-            } => Refusal::RosterRecordOfAnotherAuthority.into(),
-            netid_store::Error::StaleRoster => Refusal::StaleRoster.into(),
+            } => Refusal::Roster(RosterRefusal::RosterRecordOfAnotherAuthority).into(),
+            netid_store::Error::StaleRoster => Refusal::Roster(RosterRefusal::StaleRoster).into(),
             other => Error::from(other),
         })?;
     tracing::info!(target: "netid::security", event = "roster_loaded", records = count);

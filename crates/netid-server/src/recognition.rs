@@ -12,6 +12,7 @@ use netid_proto::{
 };
 use netid_store::{ForeignCaRow, Timestamp};
 
+use crate::error::CaRefusal;
 use crate::operator::check_name;
 use crate::state::AppState;
 use crate::{Error, Refusal};
@@ -42,8 +43,10 @@ pub(crate) async fn recognise(
     let now = seconds(state.clock.now())?;
     // A recognised root must be a self-signed CA that is valid now.
     netid_ca::validate_path(&root, &[], std::slice::from_ref(&root), now, &[]).map_err(
-        |error| Refusal::InvalidCertificate {
-            reason: format!("the foreign root is not a valid self-signed CA: {error}"),
+        |error| {
+            Refusal::Ca(CaRefusal::InvalidCertificate {
+                reason: format!("the foreign root is not a valid self-signed CA: {error}"),
+            })
         },
     )?;
     let row = ForeignCaRow {
@@ -176,10 +179,10 @@ pub(crate) async fn verify(
                     .as_ref()
                     .is_some_and(|scenario| foreign.scenarios.contains(scenario));
                 if !in_scope {
-                    return Err(Refusal::OutsideRecognisedScope {
+                    return Err(Refusal::Ca(CaRefusal::OutsideRecognisedScope {
                         anchor: foreign.name,
                         scenarios: foreign.scenarios,
-                    }
+                    })
                     .into());
                 }
                 // Every certificate below the anchor had a CRL of its issuer, which the
@@ -209,9 +212,9 @@ pub(crate) async fn verify(
 }
 
 fn not_trusted(error: &netid_ca::Error) -> Error {
-    Refusal::CertificateNotTrusted {
+    Refusal::Ca(CaRefusal::CertificateNotTrusted {
         reason: error.to_string(),
-    }
+    })
     .into()
 }
 

@@ -8,6 +8,7 @@ use netid_log::EntryKind;
 use netid_proto::{Predicate, SealedPresentation, VerifyRequest, VerifyResponse, signing};
 use netid_store::{Conflict, HolderRow, PlatformRow, Timestamp};
 
+use crate::error::{EnrollmentRefusal, VerificationRefusal};
 use crate::state::{AppState, FRESHNESS_WINDOW_SECONDS, check_fresh};
 use crate::wallet::WalletKey;
 use crate::{Error, Refusal, blind, personal};
@@ -50,7 +51,9 @@ pub(crate) async fn verify(
     // whose key is not enrolled, is rejected alike.
     let rejected = || {
         tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
-        Error::from(Refusal::PresentationRejected)
+        Error::from(Refusal::Verification(
+            VerificationRefusal::PresentationRejected,
+        ))
     };
     let sealed = open_sealed(state, &presentation.sealed).ok_or_else(rejected)?;
     let wallet = WalletKey::parse(&sealed.wallet_key, "presentation.sealed")?;
@@ -61,7 +64,7 @@ pub(crate) async fn verify(
         .await?
     else {
         tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
-        return Err(Refusal::PresentationRejected.into());
+        return Err(Refusal::Verification(VerificationRefusal::PresentationRejected).into());
     };
     let message = signing::presentation_message(
         &platform.client_id,
@@ -71,7 +74,7 @@ pub(crate) async fn verify(
     );
     if !wallet.verifies(&message, &sealed.signature) {
         tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
-        return Err(Refusal::PresentationRejected.into());
+        return Err(Refusal::Verification(VerificationRefusal::PresentationRejected).into());
     }
     let nonce_index = blind::nonce(
         &state.keys.blind_index,
@@ -121,7 +124,7 @@ pub(crate) async fn record(
     let age = personal::age_of(&opened.record, today)?;
     if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
         // Design invariant 7: no verification of a child without a guardian on record.
-        return Err(Refusal::GuardianRequired.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
     let now = state.clock.now();
     let log_key = opened.log_key()?;
@@ -157,9 +160,13 @@ pub(crate) async fn record(
         .map_err(|error| match error {
             netid_store::Error::AlreadyExists {
                 what: Conflict::Nonce,
-            } => Error::Refused(Refusal::PresentationReplayed),
+            } => Error::Refused(Refusal::Verification(
+                VerificationRefusal::PresentationReplayed,
+            )),
             // Deleted or recovered since the presentation was checked.
-            netid_store::Error::NotFound { .. } => Error::Refused(Refusal::PresentationRejected),
+            netid_store::Error::NotFound { .. } => Error::Refused(Refusal::Verification(
+                VerificationRefusal::PresentationRejected,
+            )),
             other => other.into(),
         })?;
     state

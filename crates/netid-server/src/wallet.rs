@@ -6,6 +6,7 @@ use netid_crypto::{Suite, SuiteId, VerifyingKey};
 use netid_proto::PublicKey;
 use netid_store::WalletKeyRow;
 
+use crate::error::EnrollmentRefusal;
 use crate::error::Refusal;
 
 /// A parsed wallet public key and its suite.
@@ -146,26 +147,28 @@ pub(crate) async fn check_guardian_approval(
     holder_signature: &str,
     approval: Option<&netid_proto::GuardianConsent>,
 ) -> Result<(), crate::Error> {
-    let approval = approval.ok_or(Refusal::GuardianRequired)?;
+    let approval = approval.ok_or(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired))?;
     let key = WalletKey::parse(&approval.wallet_key, "guardian.wallet_key")?;
     if !key.verifies(
         &netid_proto::signing::guardian_approval_message(act, holder_signature),
         &approval.signature,
     ) {
-        return Err(Refusal::GuardianNotRecognised.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
     let guardian = state
         .store
         .holder_by_wallet_key(&key.fingerprint()?)
         .await?
-        .ok_or(Refusal::GuardianNotRecognised)?;
+        .ok_or(Refusal::Enrollment(
+            EnrollmentRefusal::GuardianNotRecognised,
+        ))?;
     if !state
         .store
         .guardians_of(holder)
         .await?
         .contains(&guardian.id)
     {
-        return Err(Refusal::GuardianNotRecognised.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
     Ok(())
 }
@@ -181,14 +184,16 @@ pub(crate) async fn child_in_care(
     let net_id = crate::personal::parse_net_id(ward_net_id, "ward_net_id")?;
     let ward = crate::personal::holder_with_net_id(state, &net_id)
         .await?
-        .ok_or(Refusal::GuardianNotRecognised)?;
+        .ok_or(Refusal::Enrollment(
+            EnrollmentRefusal::GuardianNotRecognised,
+        ))?;
     if !state
         .store
         .guardians_of(ward.id)
         .await?
         .contains(&guardian.id)
     {
-        return Err(Refusal::GuardianNotRecognised.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
     let age = crate::personal::age(&state.keys.master, &ward, state.clock.today()?)?;
     if age >= netid_core::rules::GUARDIAN_REQUIRED_BELOW {

@@ -2,6 +2,7 @@
 //! asked, with CRL numbers that strictly increase.
 
 use super::*;
+use crate::error::CaRefusal;
 
 impl Ca {
     /// The CRL (DER) of the CA with subject key identifier `key_id`, or of the current CA:
@@ -40,7 +41,7 @@ impl Ca {
         let deps = &self.deps;
         let generations = self.generations();
         let Some(first) = generations.authorities.first() else {
-            return Err(Refusal::CaNotCertified.into());
+            return Err(Refusal::Ca(CaRefusal::CaNotCertified).into());
         };
         let now = now_seconds(deps)?;
         let next_update = now + STATUS_VALIDITY_SECONDS;

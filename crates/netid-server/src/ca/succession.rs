@@ -3,6 +3,7 @@
 
 use super::status::signed_crl;
 use super::*;
+use crate::error::CaRefusal;
 
 /// The largest handover package: what the successor's request body limit takes, with room
 /// for the request around it.
@@ -133,9 +134,9 @@ impl Ca {
         // The successor takes the package in one request: refuse before the irreversible step
         // rather than hand over what cannot be taken over.
         if package.len() > MAX_HANDOVER_BYTES {
-            return Err(Refusal::HandoverTooLarge {
+            return Err(Refusal::Ca(CaRefusal::HandoverTooLarge {
                 certificates: handover.certificates.len(),
-            }
+            })
             .into());
         }
         let log_entry = deps
@@ -164,7 +165,7 @@ impl Ca {
             .authorities
             .iter()
             .find_map(|authority| authority.handover.as_ref())
-            .ok_or(Refusal::CaNotCertified)?;
+            .ok_or(Refusal::Ca(CaRefusal::CaNotCertified))?;
         serde_json::from_slice(package).map_err(|_| Error::Internal("a stored handover package"))
     }
 

@@ -24,6 +24,7 @@ use super::extract::{Json, Operator, Platform};
 use netid_ca::OcspFailure;
 
 use crate::Refusal;
+use crate::error::CaRefusal;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -305,7 +306,7 @@ async fn crl_of(
     State(state): State<AppState>,
     Path(key_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let key_id = hex::decode(&key_id).map_err(|_| Refusal::UnknownCa)?;
+    let key_id = hex::decode(&key_id).map_err(|_| Refusal::Ca(CaRefusal::UnknownCa))?;
     Ok(crl_response(state.ca.crl(Some(&key_id)).await?))
 }
 
@@ -334,9 +335,9 @@ async fn ocsp_get(
 async fn ocsp_answer(state: &AppState, request: &[u8]) -> Result<Response, ApiError> {
     match state.ca.ocsp(request).await {
         Ok(response) => Ok(ocsp_response(response)),
-        Err(crate::Error::Refused(Refusal::CaNotCertified | Refusal::CaHandedOver)) => {
-            ocsp_failure(OcspFailure::TryLater)
-        }
+        Err(crate::Error::Refused(
+            Refusal::Ca(CaRefusal::CaNotCertified) | Refusal::Ca(CaRefusal::CaHandedOver),
+        )) => ocsp_failure(OcspFailure::TryLater),
         Err(error) => Err(error.into()),
     }
 }

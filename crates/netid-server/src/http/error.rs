@@ -6,6 +6,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use netid_proto::{PROBLEM_CONTENT_TYPE, Problem};
 
+use crate::error::{
+    CaRefusal, EnrollmentRefusal, NetCertificateRefusal, RosterRefusal, VerificationRefusal,
+};
 use crate::{Error, Refusal};
 
 /// Marks a response that failed on a storage error (read by the metrics layer).
@@ -44,32 +47,32 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Authentication required",
         ),
         Refusal::InvalidField { .. } => (S::BAD_REQUEST, "invalid_field", "Invalid field"),
-        Refusal::InvalidRosterRecord { .. } => (
+        Refusal::Roster(RosterRefusal::InvalidRosterRecord { .. }) => (
             S::BAD_REQUEST,
             "invalid_roster_record",
             "Invalid roster record",
         ),
-        Refusal::DuplicateRosterRecord { .. } => (
+        Refusal::Roster(RosterRefusal::DuplicateRosterRecord { .. }) => (
             S::BAD_REQUEST,
             "duplicate_roster_record",
             "Duplicate roster record",
         ),
-        Refusal::StaleRoster => (
+        Refusal::Roster(RosterRefusal::StaleRoster) => (
             S::CONFLICT,
             "stale_roster",
             "Roster older than the loaded one",
         ),
-        Refusal::RosterRecordOfAnotherAuthority => (
+        Refusal::Roster(RosterRefusal::RosterRecordOfAnotherAuthority) => (
             S::CONFLICT,
             "roster_record_of_another_authority",
             "Document listed by another authority",
         ),
-        Refusal::UnknownAuthority => (
+        Refusal::Roster(RosterRefusal::UnknownAuthority) => (
             S::UNPROCESSABLE_ENTITY,
             "unknown_authority",
             "Unknown document authority",
         ),
-        Refusal::BadRosterSignature => (
+        Refusal::Roster(RosterRefusal::BadRosterSignature) => (
             S::UNPROCESSABLE_ENTITY,
             "bad_roster_signature",
             "Roster signature does not verify",
@@ -84,7 +87,7 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "signed_ahead",
             "Signed ahead of the service's clock",
         ),
-        Refusal::ConsentNotRecorded => {
+        Refusal::Verification(VerificationRefusal::ConsentNotRecorded) => {
             (S::CONFLICT, "consent_not_recorded", "Consent not recorded")
         }
         Refusal::RequestReplayed => (
@@ -97,85 +100,89 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "stale_timestamp",
             "Signed timestamp is not fresh",
         ),
-        Refusal::EvidenceMismatch => (
+        Refusal::Enrollment(EnrollmentRefusal::EvidenceMismatch) => (
             S::FORBIDDEN,
             "evidence_mismatch",
             "Evidence does not match the authority's records",
         ),
-        Refusal::NameMismatch => (
+        Refusal::Enrollment(EnrollmentRefusal::NameMismatch) => (
             S::FORBIDDEN,
             "name_mismatch",
             "Name does not match the authority's record",
         ),
-        Refusal::EnrollmentCodeLocked => (
+        Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeLocked) => (
             S::FORBIDDEN,
             "enrollment_code_locked",
             "Enrollment code locked",
         ),
-        Refusal::DocumentExpired => (
+        Refusal::Enrollment(EnrollmentRefusal::DocumentExpired) => (
             S::UNPROCESSABLE_ENTITY,
             "document_expired",
             "Document has expired",
         ),
-        Refusal::EnrollmentCodeUsed => (
+        Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeUsed) => (
             S::FORBIDDEN,
             "enrollment_code_used",
             "Enrollment code already used",
         ),
-        Refusal::RecoveryRequiresCode => (
+        Refusal::Enrollment(EnrollmentRefusal::RecoveryRequiresCode) => (
             S::FORBIDDEN,
             "recovery_requires_code",
             "Recovery requires a new enrollment code",
         ),
-        Refusal::GuardianRequired => (S::FORBIDDEN, "guardian_required", "Guardian required"),
-        Refusal::GuardianNotRecognised => (
+        Refusal::Enrollment(EnrollmentRefusal::GuardianRequired) => {
+            (S::FORBIDDEN, "guardian_required", "Guardian required")
+        }
+        Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised) => (
             S::FORBIDDEN,
             "guardian_not_recognised",
             "Guardian not recognised",
         ),
-        Refusal::WalletKeyInUse => (S::CONFLICT, "wallet_key_in_use", "Wallet key in use"),
-        Refusal::PresentationRejected => (
+        Refusal::Enrollment(EnrollmentRefusal::WalletKeyInUse) => {
+            (S::CONFLICT, "wallet_key_in_use", "Wallet key in use")
+        }
+        Refusal::Verification(VerificationRefusal::PresentationRejected) => (
             S::FORBIDDEN,
             "presentation_rejected",
             "Presentation rejected",
         ),
-        Refusal::PresentationReplayed => (
+        Refusal::Verification(VerificationRefusal::PresentationReplayed) => (
             S::FORBIDDEN,
             "presentation_replayed",
             "Presentation replayed",
         ),
         Refusal::PlatformExists => (S::CONFLICT, "platform_exists", "Platform exists"),
-        Refusal::CaNotCertified => (
+        Refusal::Ca(CaRefusal::CaNotCertified) => (
             S::SERVICE_UNAVAILABLE,
             "ca_not_certified",
             "Certification authority not certified",
         ),
-        Refusal::CaHandedOver => (
+        Refusal::Ca(CaRefusal::CaHandedOver) => (
             S::GONE,
             "ca_handed_over",
             "Certification authority handed over",
         ),
-        Refusal::InvalidCertificate { .. } => (
+        Refusal::Ca(CaRefusal::InvalidCertificate { .. }) => (
             S::UNPROCESSABLE_ENTITY,
             "invalid_certificate",
             "Certificate not acceptable",
         ),
-        Refusal::CertificateNotTrusted { .. } => (
+        Refusal::Ca(CaRefusal::CertificateNotTrusted { .. }) => (
             S::UNPROCESSABLE_ENTITY,
             "certificate_not_trusted",
             "Certificate not trusted",
         ),
-        Refusal::OutsideRecognisedScope { .. } => (
+        Refusal::Ca(CaRefusal::OutsideRecognisedScope { .. }) => (
             S::UNPROCESSABLE_ENTITY,
             "outside_recognised_scope",
             "Outside the recognised scope",
         ),
-        Refusal::CertificateNotFound => (
+        Refusal::Ca(CaRefusal::CertificateNotFound) => (
             S::NOT_FOUND,
             "certificate_not_found",
             "Certificate not found",
         ),
-        Refusal::UnknownCa => (
+        Refusal::Ca(CaRefusal::UnknownCa) => (
             S::NOT_FOUND,
             "unknown_ca",
             "Unknown certification authority",
@@ -183,24 +190,24 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
         Refusal::UnknownPlatform => (S::NOT_FOUND, "unknown_platform", "Unknown platform"),
         Refusal::UnknownHolder => (S::NOT_FOUND, "unknown_holder", "Unknown holder"),
         Refusal::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
-        Refusal::HandoverTooLarge { .. } => (
+        Refusal::Ca(CaRefusal::HandoverTooLarge { .. }) => (
             S::UNPROCESSABLE_ENTITY,
             "handover_too_large",
             "Handover too large",
         ),
-        Refusal::NetCertificateLimit { .. } => (
+        Refusal::NetCertificate(NetCertificateRefusal::NetCertificateLimit { .. }) => (
             S::CONFLICT,
             "net_certificate_limit",
             "Net Certificate limit reached",
         ),
-        Refusal::NetCertificatesUnavailable => (
+        Refusal::NetCertificate(NetCertificateRefusal::NetCertificatesUnavailable) => (
             S::SERVICE_UNAVAILABLE,
             "net_certificates_unavailable",
             "Net Certificates unavailable",
         ),
         Refusal::InvalidQuery { .. } => (S::BAD_REQUEST, "invalid_query", "Invalid query"),
         Refusal::LogRange { .. } => (S::BAD_REQUEST, "log_range", "Log range out of bounds"),
-        Refusal::EnrollmentConflict => {
+        Refusal::Enrollment(EnrollmentRefusal::EnrollmentConflict) => {
             (S::CONFLICT, "enrollment_conflict", "Concurrent enrollment")
         }
     }
@@ -320,54 +327,54 @@ mod tests {
                 field: "name",
                 reason: "x".to_owned(),
             },
-            Refusal::InvalidRosterRecord {
+            Refusal::Roster(RosterRefusal::InvalidRosterRecord {
                 index: 0,
                 field: "name",
                 reason: "x".to_owned(),
-            },
-            Refusal::DuplicateRosterRecord { index: 1 },
-            Refusal::RosterRecordOfAnotherAuthority,
-            Refusal::StaleRoster,
-            Refusal::UnknownAuthority,
-            Refusal::BadRosterSignature,
+            }),
+            Refusal::Roster(RosterRefusal::DuplicateRosterRecord { index: 1 }),
+            Refusal::Roster(RosterRefusal::RosterRecordOfAnotherAuthority),
+            Refusal::Roster(RosterRefusal::StaleRoster),
+            Refusal::Roster(RosterRefusal::UnknownAuthority),
+            Refusal::Roster(RosterRefusal::BadRosterSignature),
             Refusal::BadWalletSignature,
             Refusal::StaleTimestamp { window_seconds: 1 },
             Refusal::RequestReplayed,
             Refusal::SignedAhead,
-            Refusal::ConsentNotRecorded,
-            Refusal::EvidenceMismatch,
-            Refusal::NameMismatch,
-            Refusal::EnrollmentCodeLocked,
-            Refusal::DocumentExpired,
-            Refusal::EnrollmentCodeUsed,
-            Refusal::RecoveryRequiresCode,
-            Refusal::GuardianRequired,
-            Refusal::GuardianNotRecognised,
-            Refusal::WalletKeyInUse,
-            Refusal::PresentationRejected,
-            Refusal::PresentationReplayed,
+            Refusal::Verification(VerificationRefusal::ConsentNotRecorded),
+            Refusal::Enrollment(EnrollmentRefusal::EvidenceMismatch),
+            Refusal::Enrollment(EnrollmentRefusal::NameMismatch),
+            Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeLocked),
+            Refusal::Enrollment(EnrollmentRefusal::DocumentExpired),
+            Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeUsed),
+            Refusal::Enrollment(EnrollmentRefusal::RecoveryRequiresCode),
+            Refusal::Enrollment(EnrollmentRefusal::GuardianRequired),
+            Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised),
+            Refusal::Enrollment(EnrollmentRefusal::WalletKeyInUse),
+            Refusal::Verification(VerificationRefusal::PresentationRejected),
+            Refusal::Verification(VerificationRefusal::PresentationReplayed),
             Refusal::PlatformExists,
-            Refusal::EnrollmentConflict,
-            Refusal::InvalidCertificate {
+            Refusal::Enrollment(EnrollmentRefusal::EnrollmentConflict),
+            Refusal::Ca(CaRefusal::InvalidCertificate {
                 reason: "x".to_owned(),
-            },
-            Refusal::CertificateNotFound,
-            Refusal::CaHandedOver,
-            Refusal::UnknownCa,
+            }),
+            Refusal::Ca(CaRefusal::CertificateNotFound),
+            Refusal::Ca(CaRefusal::CaHandedOver),
+            Refusal::Ca(CaRefusal::UnknownCa),
             Refusal::UnknownPlatform,
             Refusal::UnknownHolder,
             Refusal::RateLimited {
                 retry_after_seconds: 1,
             },
-            Refusal::HandoverTooLarge { certificates: 1 },
-            Refusal::NetCertificateLimit { limit: 1 },
-            Refusal::CertificateNotTrusted {
+            Refusal::Ca(CaRefusal::HandoverTooLarge { certificates: 1 }),
+            Refusal::NetCertificate(NetCertificateRefusal::NetCertificateLimit { limit: 1 }),
+            Refusal::Ca(CaRefusal::CertificateNotTrusted {
                 reason: "x".to_owned(),
-            },
-            Refusal::OutsideRecognisedScope {
+            }),
+            Refusal::Ca(CaRefusal::OutsideRecognisedScope {
                 anchor: "x".to_owned(),
                 scenarios: vec![],
-            },
+            }),
             Refusal::InvalidQuery {
                 parameter: "start",
                 expected: "x",
@@ -379,7 +386,7 @@ mod tests {
         let mut codes = std::collections::HashSet::new();
         // The one refusal that is the service's state, not the client's fault: a 503 that
         // tells the client to come back once the operator has certified the CA.
-        let (status, code, _) = classify_refusal(&Refusal::CaNotCertified);
+        let (status, code, _) = classify_refusal(&Refusal::Ca(CaRefusal::CaNotCertified));
         assert_eq!(
             (status, code),
             (StatusCode::SERVICE_UNAVAILABLE, "ca_not_certified")
@@ -396,7 +403,7 @@ mod tests {
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(
-            classify_refusal(&Refusal::EvidenceMismatch),
+            classify_refusal(&Refusal::Enrollment(EnrollmentRefusal::EvidenceMismatch)),
             (
                 StatusCode::FORBIDDEN,
                 "evidence_mismatch",
@@ -404,7 +411,10 @@ mod tests {
             )
         );
         assert_eq!(
-            classify_refusal(&Refusal::PresentationReplayed).1,
+            classify_refusal(&Refusal::Verification(
+                VerificationRefusal::PresentationReplayed
+            ))
+            .1,
             "presentation_replayed"
         );
     }

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::Route;
 use super::error::ApiError;
 use super::extract::Json;
+use crate::error::EnrollmentRefusal;
 use crate::oidc::flow::Params;
 use crate::state::AppState;
 use crate::web::{self, Assertion, Challenge, Registration, SESSION_COOKIE, SESSION_LIFETIME};
@@ -370,7 +371,7 @@ async fn delete(
     let age = personal::age(&state.keys.master, &session.holder, state.clock.today()?)?;
     if age < netid_core::rules::GUARDIAN_REQUIRED_BELOW {
         // A child's deletion goes with a guardian's approval, from the wallets.
-        return Err(Refusal::GuardianRequired.into());
+        return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
     crate::deletion::erase(&state, &session.holder).await?;
     web::sign_out(&state, &session.token);

@@ -15,6 +15,7 @@ use super::{
     ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, Full, IssuedCode, PushedRequest,
     REQUEST_LIFETIME, TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
 };
+use crate::error::EnrollmentRefusal;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
 use crate::{Error, Refusal};
@@ -640,7 +641,7 @@ pub(crate) async fn decide_in_session(
     if approve && !fields.is_empty() {
         let age = crate::personal::age(&state.keys.master, holder, state.clock.today()?)?;
         if age < netid_core::rules::GUARDIAN_REQUIRED_BELOW {
-            return Err(Refusal::GuardianRequired.into());
+            return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
         }
         crate::grants::record_consent(
             state,
