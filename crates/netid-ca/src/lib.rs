@@ -25,6 +25,7 @@
 mod certificate;
 mod crl;
 mod error;
+mod handover;
 mod ocsp;
 mod path;
 mod request;
@@ -36,6 +37,7 @@ pub use certificate::{
 };
 pub use crl::{RevocationReason, RevokedEntry, crl_to_pem, issue_crl, verify_crl};
 pub use error::Error;
+pub use handover::{HandoverError, check_handed_over_ca, check_handed_over_certificate};
 pub use ocsp::{
     CertificateStatus, CheckedResponse, MAX_OCSP_REQUESTS, OcspFailure, OcspResponder,
     ocsp_failure_response, requested_serials, verify_ocsp_response,

@@ -628,3 +628,74 @@ fn issue_20_sm2_requests_from_stock_openssl_prove_possession() {
         assert!(verify_request(&tampered).is_err(), "{name}");
     }
 }
+
+/// A predecessor's CA is taken over only with the root the operator named, a responder
+/// certificate of its chain and a final CRL; its certificates only if one of its CAs signed
+/// them, under a short profile name.
+#[test]
+fn handover_checks_name_what_is_wrong() {
+    use netid_ca::{HandoverError, check_handed_over_ca, check_handed_over_certificate};
+    for suite in [Suite::gm(), Suite::intl()] {
+        let h = hierarchy(&suite);
+        let responder = end_entity(&suite, &h, Profile::OcspResponder, 3);
+        let issuing_end = START + 1825 * DAY;
+        let root_der = der::Encode::to_der(&h.root).unwrap();
+        let fingerprint: String = Suite::intl()
+            .hash(&root_der)
+            .as_ref()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let at = (START + DAY, START + DAY);
+        let crl = |next_update| {
+            issue_crl(&h.issuing, &h.issuing_key, 1, START + DAY, next_update, &[]).unwrap()
+        };
+        let check = |expected: &str, crl| {
+            check_handed_over_ca(&h.root, &h.issuing, &responder, &crl, expected, at)
+        };
+
+        let key_id = check(&fingerprint.to_uppercase(), crl(issuing_end)).unwrap();
+        assert_eq!(
+            Some(key_id.clone()),
+            netid_ca::subject_key_identifier(&h.issuing)
+        );
+        assert!(matches!(
+            check(&"00".repeat(32), crl(issuing_end)),
+            Err(HandoverError::OtherRoot { fingerprint: found }) if found == fingerprint
+        ));
+        // A CRL that ends before the CA's certificate is not its final one.
+        assert_eq!(
+            check(&fingerprint, crl(issuing_end - DAY)),
+            Err(HandoverError::NotFinalCrl)
+        );
+        // Another hierarchy's issuing CA under this root does not verify.
+        let other = hierarchy(&suite);
+        assert!(matches!(
+            check_handed_over_ca(
+                &h.root,
+                &other.issuing,
+                &responder,
+                &crl(issuing_end),
+                &fingerprint,
+                at
+            ),
+            Err(HandoverError::Chain(_))
+        ));
+
+        let issuers = vec![(key_id, h.issuing.clone())];
+        let issued = end_entity(&suite, &h, Profile::HolderSigning, 4);
+        assert_eq!(
+            check_handed_over_certificate(&issued, "holder-signing", &issuers),
+            Ok(())
+        );
+        assert_eq!(
+            check_handed_over_certificate(&issued, "Holder Signing", &issuers),
+            Err(HandoverError::Profile)
+        );
+        let stranger = end_entity(&suite, &other, Profile::HolderSigning, 5);
+        assert_eq!(
+            check_handed_over_certificate(&stranger, "holder-signing", &issuers),
+            Err(HandoverError::UnknownIssuer)
+        );
+    }
+}

@@ -214,24 +214,15 @@ impl Ca {
             );
             let crl = <CertificateList as der::DecodePem>::from_pem(authority.final_crl.trim())
                 .map_err(|_| bad("a final CRL is not one PEM CRL".to_owned()))?;
-            let chain_error = |error: netid_ca::Error| bad(format!("a CA's chain: {error}"));
-            let fingerprint = hex::encode(Suite::intl().hash(&to_der(&root)?).as_ref());
-            if !fingerprint.eq_ignore_ascii_case(expected_root_sha256.trim()) {
-                return Err(bad(format!(
-                    "a CA in the package chains to the root with SHA-256 {fingerprint}, not to the predecessor's root the operator named"
-                )));
-            }
-            netid_ca::verify_signed_by(&root, &root).map_err(chain_error)?;
-            netid_ca::verify_signed_by(&issuing, &root).map_err(chain_error)?;
-            netid_ca::verify_crl(&crl, &issuing).map_err(chain_error)?;
-            netid_ca::validate_path(
+            let key_id = netid_ca::check_handed_over_ca(
+                &root,
+                &issuing,
                 &responder,
-                std::slice::from_ref(&issuing),
-                std::slice::from_ref(&root),
-                now,
-                &[],
+                &crl,
+                expected_root_sha256,
+                (u64::try_from(handover.generated_at).unwrap_or(0), now),
             )
-            .map_err(chain_error)?;
+            .map_err(|error| bad(error.to_string()))?;
             let suite = netid_ca::key_suite(&issuing)?;
             let responder_key = keys::load_or_add_signing_key(
                 deps.store.as_ref(),
@@ -246,25 +237,6 @@ impl Ca {
                     "the responder certificate must certify this service's responder key for OCSP signing: {error}"
                 ))
             })?;
-            let key_id = netid_ca::subject_key_identifier(&issuing)
-                .filter(|key_id| {
-                    Some(key_id) == netid_ca::computed_key_identifier(&issuing).as_ref()
-                })
-                .ok_or_else(|| {
-                    bad("an issuing certificate's key identifier is not its key's".to_owned())
-                })?;
-            // Final: made at the handover, valid as long as the CA's own certificate.
-            let this_update = crl.tbs_cert_list.this_update.to_unix_duration().as_secs();
-            let next_update = crl
-                .tbs_cert_list
-                .next_update
-                .map_or(0, |next| next.to_unix_duration().as_secs());
-            let generated_at = u64::try_from(handover.generated_at).unwrap_or(0);
-            if this_update.abs_diff(generated_at) > 86_400 || next_update < not_after(&issuing) {
-                return Err(bad(
-                    "a CRL in the package is not the CA's final CRL".to_owned()
-                ));
-            }
             let answered = known.authorities.iter().any(|a| a.key_id == key_id)
                 || issuers.iter().any(|(id, _)| *id == key_id);
             if answered {
@@ -301,13 +273,8 @@ impl Ca {
                 .map_err(|_| bad("a certificate is not base64url".to_owned()))?;
             let parsed = certificate_from_der(&der)
                 .map_err(|_| bad("a certificate does not parse".to_owned()))?;
-            let issuer = netid_ca::authority_key_identifier(&parsed)
-                .and_then(|key_id| issuers.iter().find(|(id, _)| *id == key_id))
-                .ok_or_else(|| {
-                    bad("a certificate was not issued by a CA in the package".to_owned())
-                })?;
-            netid_ca::verify_signed_by(&parsed, &issuer.1)
-                .map_err(|error| bad(format!("a certificate's signature: {error}")))?;
+            netid_ca::check_handed_over_certificate(&parsed, &certificate.profile, &issuers)
+                .map_err(|error| bad(error.to_string()))?;
             let revoked = match (certificate.revoked_at, &certificate.reason) {
                 (None, None) => None,
                 (Some(at), Some(reason)) if reason_from_name(reason).is_ok() => {
@@ -319,17 +286,6 @@ impl Ca {
                     ));
                 }
             };
-            let profile_ok = !certificate.profile.is_empty()
-                && certificate.profile.len() <= 32
-                && certificate
-                    .profile
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-');
-            if !profile_ok {
-                return Err(bad(
-                    "a certificate's profile must be a short lower-case name".to_owned(),
-                ));
-            }
             let not_before = parsed
                 .tbs_certificate()
                 .validity()
