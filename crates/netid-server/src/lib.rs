@@ -109,13 +109,6 @@ pub async fn open(
     let public_url = config
         .public_url
         .unwrap_or_else(|| format!("http://{}", config.listen));
-    let issuer = net_certificates::NetCertificateIssuer::open(
-        store.as_ref(),
-        &service_keys.master,
-        &public_url,
-        clock.now(),
-    )
-    .await?;
     let oidc = oidc::Oidc::open(
         store.as_ref(),
         &service_keys.master,
@@ -130,7 +123,6 @@ pub async fn open(
         clock,
         config.log_origin,
         (config.ca_suite, public_url.clone()),
-        issuer,
         oidc,
         config.notice_operator.as_deref(),
     )

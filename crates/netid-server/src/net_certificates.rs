@@ -5,6 +5,8 @@
 //! needs (holder, status index, day of issuance, expiry, revocation) until a day after it
 //! expires: never the certificate itself, and never where it is used.
 
+use std::sync::Arc;
+
 use base64ct::Encoding;
 use netid_crypto::{Jwk, SigningKey, Suite, SuiteId};
 use netid_log::EntryKind;
@@ -51,6 +53,11 @@ const CST_OFFSET_SECONDS: i64 = 8 * 3600;
 
 /// The service's Net Certificate issuer: one key per suite.
 pub(crate) struct NetCertificateIssuer {
+    /// The CA that certifies the issuer keys.
+    ca: Arc<crate::ca::Ca>,
+    /// Where the status of issued Net Certificates is read.
+    store: Arc<dyn Store>,
+    clock: crate::clock::Clock,
     issuer: String,
     keys: Vec<IssuerKey>,
     /// Per suite, the `x5c` chain (DER, leaf first) of the issuer key, once the CA of that
@@ -77,16 +84,21 @@ impl core::fmt::Debug for NetCertificateIssuer {
 impl NetCertificateIssuer {
     /// The issuer at `public_url`, with its keys (made and sealed on first use).
     pub(crate) async fn open(
-        store: &dyn Store,
+        (store, ca, clock): (Arc<dyn Store>, Arc<crate::ca::Ca>, crate::clock::Clock),
         master: &MasterKey,
         public_url: &str,
-        now: Timestamp,
     ) -> Result<Self, Error> {
         let mut keys = Vec::new();
         for suite in [SuiteId::Gm, SuiteId::Intl] {
             let name = format!("net-certificate-issuer-{}", suite.as_str());
-            let key = keys::load_or_add_signing_key(store, master, &name, &Suite::new(suite), now)
-                .await?;
+            let key = keys::load_or_add_signing_key(
+                store.as_ref(),
+                master,
+                &name,
+                &Suite::new(suite),
+                clock.now(),
+            )
+            .await?;
             keys.push(IssuerKey {
                 suite,
                 kid: netid_sdjwt::thumbprint(&key.verifying_key().to_jwk()),
@@ -94,6 +106,9 @@ impl NetCertificateIssuer {
             });
         }
         Ok(Self {
+            ca,
+            store,
+            clock,
             issuer: public_url.trim_end_matches('/').to_owned(),
             keys,
             chains: std::sync::RwLock::new(Vec::new()),
@@ -143,11 +158,11 @@ impl NetCertificateIssuer {
     /// Has the CA certify the issuer key of its suite when it has no certificate from the
     /// current CA or less than 30 days of one remain: at start, hourly, and after the CA is
     /// certified or rolled over. Returns whether it certified one.
-    pub(crate) async fn certify_keys(&self, state: &AppState) -> Result<bool, Error> {
-        let Some(suite) = state.ca.issuing_suite() else {
+    pub(crate) async fn certify_keys(&self) -> Result<bool, Error> {
+        let Some(suite) = self.ca.issuing_suite() else {
             return Ok(false);
         };
-        let now = u64::try_from(state.clock.now().0).unwrap_or(0);
+        let now = u64::try_from(self.clock.now().0).unwrap_or(0);
         let current = self
             .chains
             .read()
@@ -155,7 +170,7 @@ impl NetCertificateIssuer {
             .iter()
             .find(|(known, _)| *known == suite)
             .map(|(_, chain)| chain.clone());
-        let issuing = state.ca.chain().ok();
+        let issuing = self.ca.chain().ok();
         let still_good = current.as_ref().is_some_and(|chain| {
             let leaf = chain
                 .first()
@@ -182,7 +197,7 @@ impl NetCertificateIssuer {
         if still_good {
             return Ok(false);
         }
-        let chain = state
+        let chain = self
             .ca
             .certify_net_certificate_issuer(self.key(suite)?.key.verifying_key())
             .await?;
@@ -209,12 +224,8 @@ impl NetCertificateIssuer {
 
     /// The signed status list of `suite`: made from the store at most once a minute (and
     /// after every revocation), so that fetching it costs the service little.
-    pub(crate) async fn status_list(
-        &self,
-        state: &AppState,
-        suite: SuiteId,
-    ) -> Result<String, Error> {
-        let now = state.clock.now();
+    pub(crate) async fn status_list(&self, suite: SuiteId) -> Result<String, Error> {
+        let now = self.clock.now();
         let cached = self
             .status_lists
             .lock()
@@ -229,7 +240,7 @@ impl NetCertificateIssuer {
         }
         let mut list = StatusList::new(STATUS_LIST_SIZE);
         let listed_since = Timestamp(now.0 - LISTED_AFTER_EXPIRY_SECONDS);
-        for index in state
+        for index in self
             .store
             .revoked_credentials(suite.as_str(), listed_since)
             .await?

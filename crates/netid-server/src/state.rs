@@ -57,7 +57,6 @@ impl AppState {
         clock: Clock,
         log_origin: String,
         (ca_suite, public_url): (netid_crypto::SuiteId, String),
-        net_certificates: NetCertificateIssuer,
         oidc: crate::oidc::Oidc,
         notice_operator: Option<&str>,
     ) -> Result<Self, crate::Error> {
@@ -73,7 +72,13 @@ impl AppState {
             clock,
             log: Arc::clone(&log),
         };
-        let ca = Ca::open(ca, ca_suite, public_url).await?;
+        let ca = Arc::new(Ca::open(ca, ca_suite, public_url.clone()).await?);
+        let net_certificates = NetCertificateIssuer::open(
+            (Arc::clone(&store), Arc::clone(&ca), clock),
+            &keys.master,
+            &public_url,
+        )
+        .await?;
         let authority = Arc::new(RosterAuthority::new(Arc::clone(&store), Arc::clone(&keys)));
         Ok(Self {
             store,
@@ -81,7 +86,7 @@ impl AppState {
             authority,
             clock,
             log,
-            ca: Arc::new(ca),
+            ca,
             net_certificates: Arc::new(net_certificates),
             web: Arc::new(crate::web::Web::new(&oidc.issuer)),
             oidc: Arc::new(oidc),
@@ -113,7 +118,7 @@ impl AppState {
     /// certificate was renewed.
     pub async fn renew_certificates(&self) -> Result<bool, crate::Error> {
         let responders = self.ca.renew_responders_if_due().await?;
-        self.net_certificates.certify_keys(self).await?;
+        self.net_certificates.certify_keys().await?;
         Ok(responders)
     }
 

@@ -160,7 +160,7 @@ async fn certify(
         .await?;
     // The Net Certificate issuer key gets its certificate from the new CA at once; a failure
     // there is retried hourly and does not undo the certification.
-    if let Err(error) = state.net_certificates.certify_keys(&state).await {
+    if let Err(error) = state.net_certificates.certify_keys().await {
         tracing::warn!(%error, "certifying the Net Certificate issuer key failed");
     }
     Ok(Json(status))

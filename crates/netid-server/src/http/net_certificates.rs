@@ -50,7 +50,7 @@ async fn status_list(
         })?;
     Ok((
         [(header::CONTENT_TYPE, "application/statuslist+jwt")],
-        state.net_certificates.status_list(&state, suite).await?,
+        state.net_certificates.status_list(suite).await?,
     )
         .into_response())
 }
