@@ -29,6 +29,10 @@ pub(crate) enum Place {
     /// A writing transaction of its own (named in errors): committed if the call succeeds,
     /// rolled back if it fails.
     Write(&'static str),
+    /// A [`Place::Write`] that overwrites personal data: once it has committed, in the same
+    /// job (so a caller who stops waiting cannot skip it), the backend removes the copies it
+    /// keeps of the old pages where it can (SQLite's WAL), as best it can.
+    Erasing(&'static str),
     /// A small write that may share its transaction with others (group commit), in a
     /// savepoint of its own: if it fails, it fails alone. Answered after the shared commit.
     Grouped,
@@ -41,10 +45,6 @@ pub(crate) trait Backend: Send + Sync {
 
     /// Runs `call` where `place` says.
     fn run_call(&self, place: Place, call: AnyCall) -> Answer<'_, AnyValue>;
-
-    /// After a transaction that overwrote personal data: removes the copies the backend keeps
-    /// of the old pages where it can (SQLite's WAL); `Ok(false)` if it could not yet.
-    fn erase_old_pages(&self) -> Answer<'_, bool>;
 }
 
 /// How the store's operations reach their backend: implemented by [`crate::SqliteStore`] and
@@ -94,6 +94,15 @@ impl<'a> BackendRef<'a> {
         call: impl Call<T>,
     ) -> Result<T, Error> {
         self.typed(Place::Write(operation), call).await
+    }
+
+    /// See [`Place::Erasing`].
+    pub(crate) async fn erasing<T: Send + 'static>(
+        self,
+        operation: &'static str,
+        call: impl Call<T>,
+    ) -> Result<T, Error> {
+        self.typed(Place::Erasing(operation), call).await
     }
 
     /// See [`Place::Grouped`].
@@ -163,7 +172,8 @@ pub(crate) fn commit_group(
     let mut done: Vec<(tokio::sync::oneshot::Sender<_>, AnyValue)> =
         Vec::with_capacity(group.len());
     let mut open = false;
-    for write in group {
+    let mut group = group.into_iter();
+    while let Some(write) = group.next() {
         // The transaction ended by itself: the writes done in it are gone; the rest start
         // a new one.
         if open && !db.in_transaction() {
@@ -171,12 +181,16 @@ pub(crate) fn commit_group(
             open = false;
         }
         if !open {
+            // A begin that fails (the writers' lock not had in time) fails the whole group:
+            // each write trying again would hold the connection for as long, in turn.
             if let Err(error) = db.batch("begin grouped writes", begin) {
                 let _ = db.batch("roll back grouped writes", "ROLLBACK");
-                let _ = write.reply.send(Err(Error::RolledBack {
-                    cause: error.to_string(),
-                }));
-                continue;
+                for write in std::iter::once(write).chain(group) {
+                    let _ = write.reply.send(Err(Error::RolledBack {
+                        cause: error.to_string(),
+                    }));
+                }
+                return;
             }
             open = true;
         }

@@ -242,8 +242,10 @@ pub trait Holders: HasBackend {
 
     /// Replaces a legacy clear Net ID with its stored form.
     async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error> {
+        // The clear value is overwritten; this runs at start, before any reader, so the old
+        // pages are erased at once.
         self.backend()
-            .write("seal legacy net id", move |db| {
+            .erasing("seal legacy net id", move |db| {
                 let sql = "UPDATE holders SET net_id_index = $2, sealed_net_id = $3, \
                  legacy_net_id = NULL WHERE id = $1 AND legacy_net_id IS NOT NULL";
                 let args = args![holder, &net_id.index, &net_id.sealed];
@@ -254,10 +256,7 @@ pub trait Holders: HasBackend {
                 }
                 Ok(())
             })
-            .await?;
-        // The clear value was overwritten in the database; this runs at start, before any
-        // reader, so the old pages are erased at once (or by later writes).
-        self.backend().0.erase_old_pages().await.map(drop)
+            .await
     }
 
     /// Master-key rotation: up to `limit` holders (not deleted) with an id above `after`, in
@@ -338,7 +337,7 @@ pub trait Holders: HasBackend {
         at: Timestamp,
     ) -> Result<(), Error> {
         self.backend()
-            .write("deletion", move |db| {
+            .erasing("deletion", move |db| {
                 // Only the holder as authenticated: a recovery that came first wins.
                 let sql = "SELECT person_index FROM holders \
                  WHERE id = $1 AND wallet_key_fingerprint = $2 AND deleted_at IS NULL";
@@ -426,10 +425,7 @@ pub trait Holders: HasBackend {
                 db.execute("unlink log entries", sql, args![holder])
                     .map(drop)
             })
-            .await?;
-        // Best effort once committed: a busy WAL is truncated by a later deletion.
-        let _ = self.backend().0.erase_old_pages().await;
-        Ok(())
+            .await
     }
 }
 

@@ -167,17 +167,13 @@ impl Backend for PostgresStore {
     fn run_call(&self, place: Place, call: AnyCall) -> Answer<'_, AnyValue> {
         match place {
             Place::Lookup | Place::Read => Box::pin(self.run(move |client| call(&mut Pg(client)))),
-            Place::Write(operation) => Box::pin(
+            // PostgreSQL keeps old row versions until vacuum, and in its WAL and base backups:
+            // the operator bounds their retention (`docs/privacy.md`, invariant 4).
+            Place::Write(operation) | Place::Erasing(operation) => Box::pin(
                 self.run(move |client| in_transaction(&mut Pg(client), &BEGIN, operation, call)),
             ),
             Place::Grouped => self.grouped(call),
         }
-    }
-
-    /// PostgreSQL keeps old row versions until vacuum, and in its WAL and base backups: the
-    /// operator bounds their retention (`docs/privacy.md`, invariant 4).
-    fn erase_old_pages(&self) -> Answer<'_, bool> {
-        Box::pin(std::future::ready(Ok(false)))
     }
 }
 

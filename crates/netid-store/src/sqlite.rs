@@ -144,6 +144,12 @@ impl Backend for SqliteStore {
             Place::Write(operation) => Box::pin(self.run(move |connection| {
                 in_transaction(&mut Lite(connection), BEGIN, operation, call)
             })),
+            Place::Erasing(operation) => Box::pin(self.run(move |connection| {
+                let value = in_transaction(&mut Lite(connection), BEGIN, operation, call)?;
+                // Best effort once committed: a busy WAL is truncated by a later erasure.
+                let _ = erase_old_pages(connection);
+                Ok(value)
+            })),
             Place::Grouped => {
                 let (write, answer) = GroupedWrite::new(call);
                 match self.writer.send(Job::Grouped(write)) {
@@ -152,25 +158,6 @@ impl Backend for SqliteStore {
                 }
             }
         }
-    }
-
-    /// `secure_delete` overwrote the old values in the database file, but copies of the old
-    /// pages sit in the WAL until it is checkpointed: this checkpoints it and truncates it to
-    /// nothing, retrying while a reader keeps it busy (a read holds it only for a lookup's
-    /// length). A busy checkpoint is retried by the next one.
-    fn erase_old_pages(&self) -> Answer<'_, bool> {
-        Box::pin(self.run(|connection| {
-            for _ in 0..20 {
-                let busy: i64 = connection
-                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
-                    .map_err(database("checkpoint the wal"))?;
-                if busy == 0 {
-                    return Ok(true);
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Ok(false)
-        }))
     }
 }
 
@@ -401,6 +388,23 @@ fn write_loop(
             }
         }
     }
+}
+
+/// `secure_delete` overwrote the old values in the database file, but copies of the old pages
+/// sit in the WAL until it is checkpointed: this checkpoints it and truncates it to nothing,
+/// retrying while a reader keeps it busy (a read holds it only for a lookup's length);
+/// `Ok(false)` if one still did.
+fn erase_old_pages(connection: &Connection) -> Result<bool, Error> {
+    for _ in 0..20 {
+        let busy: i64 = connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))
+            .map_err(database("checkpoint the wal"))?;
+        if busy == 0 {
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(false)
 }
 
 /// Byte order, as PostgreSQL's `C` collation: `COLLATE "C"` means the same on both backends.
