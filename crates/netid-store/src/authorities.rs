@@ -1,6 +1,6 @@
 //! Document authorities, their rosters, and the wrong enrollment codes guessed at a record.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, grouped, read, write};
 use crate::log::append_log;
 use crate::sql::args;
 use crate::{AuthorityRow, BlindIndex, Conflict, Error, RosterRow, Timestamp};
@@ -14,43 +14,39 @@ pub trait Authorities: HasBackend {
         authority: AuthorityRow,
         log_entry: Vec<u8>,
     ) -> Result<(), Error> {
-        self.backend()
-            .write("authority registration", move |db| {
-                let sql = "INSERT INTO authorities (name, suite, public_key_spki, registered_at) \
+        write(self, "authority registration", move |db| {
+            let sql = "INSERT INTO authorities (name, suite, public_key_spki, registered_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET \
                  suite = excluded.suite, public_key_spki = excluded.public_key_spki, \
                  registered_at = excluded.registered_at";
-                let args = args![
-                    &authority.name,
-                    &authority.suite,
-                    &authority.public_key_spki,
-                    authority.registered_at
-                ];
-                db.execute("upsert authority", sql, args)?;
-                append_log(db, &log_entry, None).map(drop)
-            })
-            .await
+            let args = args![
+                &authority.name,
+                &authority.suite,
+                &authority.public_key_spki,
+                authority.registered_at
+            ];
+            db.execute("upsert authority", sql, args)?;
+            append_log(db, &log_entry, None).map(drop)
+        })
+        .await
     }
 
     /// The document authority called `name`.
     async fn authority(&self, name: &str) -> Result<Option<AuthorityRow>, Error> {
         let name = name.to_owned();
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT name, suite, public_key_spki, registered_at FROM authorities \
+        read(self, move |db| {
+            let sql = "SELECT name, suite, public_key_spki, registered_at FROM authorities \
                  WHERE name = $1";
-                db.optional("read authority", sql, args![&name])?
-                    .map(|mut row| {
-                        Ok(AuthorityRow {
-                            name: row.get(0)?,
-                            suite: row.get(1)?,
-                            public_key_spki: row.get(2)?,
-                            registered_at: row.get(3)?,
-                        })
-                    })
-                    .transpose()
+            db.optional("read authority", sql, args![&name], |mut row| {
+                Ok(AuthorityRow {
+                    name: row.get(0)?,
+                    suite: row.get(1)?,
+                    public_key_spki: row.get(2)?,
+                    registered_at: row.get(3)?,
+                })
             })
-            .await
+        })
+        .await
     }
 
     /// Replaces the whole roster of `authority` with `records`, in one transaction, and records
@@ -67,68 +63,64 @@ pub trait Authorities: HasBackend {
     ) -> Result<(), Error> {
         let authority = authority.to_owned();
         let issued_at = issued_at.to_owned();
-        self.backend()
-            .write("roster load", move |db| {
-                let sql = "SELECT roster_issued_at FROM authorities WHERE name = $1";
-                let Some(mut found) = db.optional("read authority", sql, args![&authority])? else {
-                    return Err(Error::NotFound { what: "authority" });
-                };
-                // ISO dates compare as strings; a roster of the same day may be reloaded.
-                let loaded: Option<String> = found.get(0)?;
-                if loaded.is_some_and(|loaded| issued_at < loaded) {
-                    return Err(Error::StaleRoster);
-                }
-                let sql = "UPDATE authorities SET roster_issued_at = $2 WHERE name = $1";
-                db.execute("record roster date", sql, args![&authority, &issued_at])?;
-                let sql = "DELETE FROM roster_records WHERE authority = $1";
-                db.execute("clear roster", sql, args![&authority])?;
-                for record in &records {
-                    // This authority's old records are gone: a conflict left is another
-                    // authority's record, which one authority must never overwrite.
-                    let sql = "INSERT INTO roster_records \
+        write(self, "roster load", move |db| {
+            let sql = "SELECT roster_issued_at FROM authorities WHERE name = $1";
+            let Some(mut found) = db.optional("read authority", sql, args![&authority], Ok)? else {
+                return Err(Error::NotFound { what: "authority" });
+            };
+            // ISO dates compare as strings; a roster of the same day may be reloaded.
+            let loaded: Option<String> = found.get(0)?;
+            if loaded.is_some_and(|loaded| issued_at < loaded) {
+                return Err(Error::StaleRoster);
+            }
+            let sql = "UPDATE authorities SET roster_issued_at = $2 WHERE name = $1";
+            db.execute("record roster date", sql, args![&authority, &issued_at])?;
+            let sql = "DELETE FROM roster_records WHERE authority = $1";
+            db.execute("clear roster", sql, args![&authority])?;
+            for record in &records {
+                // This authority's old records are gone: a conflict left is another
+                // authority's record, which one authority must never overwrite.
+                let sql = "INSERT INTO roster_records \
                      (document_index, authority, person_index, sealed, loaded_at) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_index) DO NOTHING";
-                    let args = args![
-                        &record.document_index,
-                        &authority,
-                        &record.person_index,
-                        &record.sealed,
-                        at
-                    ];
-                    if db.execute("insert roster record", sql, args)? == 0 {
-                        return Err(Error::AlreadyExists {
-                            what: Conflict::RosterRecord,
-                        });
-                    }
+                let args = args![
+                    &record.document_index,
+                    &authority,
+                    &record.person_index,
+                    &record.sealed,
+                    at
+                ];
+                if db.execute("insert roster record", sql, args)? == 0 {
+                    return Err(Error::AlreadyExists {
+                        what: Conflict::RosterRecord,
+                    });
                 }
-                append_log(db, &log_entry, None).map(drop)
-            })
-            .await
+            }
+            append_log(db, &log_entry, None).map(drop)
+        })
+        .await
     }
 
     /// The roster record whose document blind index is `document_index`.
     async fn roster_record(&self, document_index: &BlindIndex) -> Result<Option<RosterRow>, Error> {
         let key = document_index.clone();
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT r.person_index, r.sealed, f.code_index, f.failures \
+        read(self, move |db| {
+            let sql = "SELECT r.person_index, r.sealed, f.code_index, f.failures \
                  FROM roster_records r \
                  LEFT JOIN enrollment_code_failures f ON f.document_index = r.document_index \
                  WHERE r.document_index = $1";
-                db.optional("read roster record", sql, args![&key])?
-                    .map(|mut row| {
-                        let failed_code: Option<BlindIndex> = row.get(2)?;
-                        let failures: Option<u32> = row.get(3)?;
-                        Ok(RosterRow {
-                            document_index: key.clone(),
-                            person_index: row.get(0)?,
-                            sealed: row.get(1)?,
-                            code_failures: failed_code.zip(failures),
-                        })
-                    })
-                    .transpose()
+            db.optional("read roster record", sql, args![&key], |mut row| {
+                let failed_code: Option<BlindIndex> = row.get(2)?;
+                let failures: Option<u32> = row.get(3)?;
+                Ok(RosterRow {
+                    document_index: key.clone(),
+                    person_index: row.get(0)?,
+                    sealed: row.get(1)?,
+                    code_failures: failed_code.zip(failures),
+                })
             })
-            .await
+        })
+        .await
     }
 
     /// Counts a wrong enrollment code guessed at the roster record `document_index`, whose
@@ -140,7 +132,7 @@ pub trait Authorities: HasBackend {
         document_index: BlindIndex,
         code_index: BlindIndex,
     ) -> Result<u32, Error> {
-        self.backend().grouped(move |db| {
+        grouped(self, move |db| {
             let sql = "INSERT INTO enrollment_code_failures (document_index, code_index, failures) \
                  SELECT document_index, $2, 1 FROM roster_records WHERE document_index = $1 \
                  ON CONFLICT (document_index) DO UPDATE SET failures = CASE \
@@ -149,10 +141,8 @@ pub trait Authorities: HasBackend {
                  code_index = excluded.code_index \
                  RETURNING failures";
             let args = args![&document_index, &code_index];
-            let failures: Option<i64> = db
-                .optional("count code failure", sql, args)?
-                .map(|mut row| row.get(0))
-                .transpose()?;
+            let failures: Option<i64> =
+                db.optional("count code failure", sql, args, |mut row| row.get(0))?;
             Ok(failures.map_or(0, |count| u32::try_from(count).unwrap_or(u32::MAX)))
         })
         .await

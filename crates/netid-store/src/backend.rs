@@ -66,7 +66,11 @@ impl core::fmt::Debug for BackendRef<'_> {
 
 impl<'a> BackendRef<'a> {
     /// Runs `call` where `place` says, and gives its answer back as its own type.
-    async fn typed<T: Send + 'static>(self, place: Place, call: impl Call<T>) -> Result<T, Error> {
+    pub(crate) async fn typed<T: Send + 'static>(
+        self,
+        place: Place,
+        call: impl Call<T>,
+    ) -> Result<T, Error> {
         let call: AnyCall =
             Box::new(move |db| call(db).map(|value| -> AnyValue { Box::new(value) }));
         self.0
@@ -76,39 +80,48 @@ impl<'a> BackendRef<'a> {
             .map(|value| *value)
             .map_err(|_| Error::Internal("a call answered with another type"))
     }
+}
 
-    /// See [`Place::Lookup`].
-    pub(crate) async fn lookup<T: Send + 'static>(self, call: impl Call<T>) -> Result<T, Error> {
-        self.typed(Place::Lookup, call).await
-    }
+/// See [`Place::Lookup`].
+pub(crate) async fn lookup<T: Send + 'static>(
+    store: &(impl HasBackend + ?Sized),
+    call: impl Call<T>,
+) -> Result<T, Error> {
+    store.backend().typed(Place::Lookup, call).await
+}
 
-    /// See [`Place::Read`].
-    pub(crate) async fn read<T: Send + 'static>(self, call: impl Call<T>) -> Result<T, Error> {
-        self.typed(Place::Read, call).await
-    }
+/// See [`Place::Read`].
+pub(crate) async fn read<T: Send + 'static>(
+    store: &(impl HasBackend + ?Sized),
+    call: impl Call<T>,
+) -> Result<T, Error> {
+    store.backend().typed(Place::Read, call).await
+}
 
-    /// See [`Place::Write`].
-    pub(crate) async fn write<T: Send + 'static>(
-        self,
-        operation: &'static str,
-        call: impl Call<T>,
-    ) -> Result<T, Error> {
-        self.typed(Place::Write(operation), call).await
-    }
+/// See [`Place::Write`].
+pub(crate) async fn write<T: Send + 'static>(
+    store: &(impl HasBackend + ?Sized),
+    operation: &'static str,
+    call: impl Call<T>,
+) -> Result<T, Error> {
+    store.backend().typed(Place::Write(operation), call).await
+}
 
-    /// See [`Place::Erasing`].
-    pub(crate) async fn erasing<T: Send + 'static>(
-        self,
-        operation: &'static str,
-        call: impl Call<T>,
-    ) -> Result<T, Error> {
-        self.typed(Place::Erasing(operation), call).await
-    }
+/// See [`Place::Erasing`].
+pub(crate) async fn erasing<T: Send + 'static>(
+    store: &(impl HasBackend + ?Sized),
+    operation: &'static str,
+    call: impl Call<T>,
+) -> Result<T, Error> {
+    store.backend().typed(Place::Erasing(operation), call).await
+}
 
-    /// See [`Place::Grouped`].
-    pub(crate) async fn grouped<T: Send + 'static>(self, call: impl Call<T>) -> Result<T, Error> {
-        self.typed(Place::Grouped, call).await
-    }
+/// See [`Place::Grouped`].
+pub(crate) async fn grouped<T: Send + 'static>(
+    store: &(impl HasBackend + ?Sized),
+    call: impl Call<T>,
+) -> Result<T, Error> {
+    store.backend().typed(Place::Grouped, call).await
 }
 
 /// Runs `call` in one transaction opened by `begin`: committed if it succeeds, rolled back

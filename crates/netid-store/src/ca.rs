@@ -1,6 +1,6 @@
 //! The CA's generations (issuing CAs it answers for) and the foreign CAs it recognises.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, read, write};
 use crate::certificates::insert_certificate_row;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
@@ -13,24 +13,23 @@ use crate::{
 pub trait CaRecords: HasBackend {
     /// The issuing CAs the service answers for, oldest first.
     async fn ca_generations(&self) -> Result<Vec<CaGeneration>, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT id, key_name, root, issuing, responder, status, final_crl, \
+        read(self, |db| {
+            let sql = "SELECT id, key_name, root, issuing, responder, status, final_crl, \
                  handover FROM ca_generations ORDER BY id";
-                db.rows("read ca generations", sql, args![], |mut row| {
-                    Ok(CaGeneration {
-                        id: row.get(0)?,
-                        key_name: row.get(1)?,
-                        root: row.get(2)?,
-                        issuing: row.get(3)?,
-                        responder: row.get(4)?,
-                        status: row.get(5)?,
-                        final_crl: row.get(6)?,
-                        handover: row.get(7)?,
-                    })
+            db.rows("read ca generations", sql, args![], |mut row| {
+                Ok(CaGeneration {
+                    id: row.get(0)?,
+                    key_name: row.get(1)?,
+                    root: row.get(2)?,
+                    issuing: row.get(3)?,
+                    responder: row.get(4)?,
+                    status: row.get(5)?,
+                    final_crl: row.get(6)?,
+                    handover: row.get(7)?,
                 })
             })
-            .await
+        })
+        .await
     }
 
     /// Makes `change` to the CA's generations, records `issued` (the certificates the CA
@@ -43,15 +42,14 @@ pub trait CaRecords: HasBackend {
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
-        self.backend()
-            .write("ca change", move |db| {
-                apply(db, &change, at)?;
-                for certificate in &issued {
-                    insert_certificate_row(db, certificate)?;
-                }
-                append_log(db, &log_entry, None).map(drop)
-            })
-            .await
+        write(self, "ca change", move |db| {
+            apply(db, &change, at)?;
+            for certificate in &issued {
+                insert_certificate_row(db, certificate)?;
+            }
+            append_log(db, &log_entry, None).map(drop)
+        })
+        .await
     }
 
     /// Recognises a foreign CA (or replaces the recognition of one of the same name, lifting
@@ -63,9 +61,8 @@ pub trait CaRecords: HasBackend {
     ) -> Result<(), Error> {
         let scenarios = serde_json::to_string(&ca.scenarios)
             .map_err(|_| Error::Internal("scenarios encoding"))?;
-        self.backend()
-            .write("recognition", move |db| {
-                let sql = "INSERT INTO foreign_cas (name, der, qualification, certificate_type, \
+        write(self, "recognition", move |db| {
+            let sql = "INSERT INTO foreign_cas (name, der, qualification, certificate_type, \
                  technical_standard, scenarios, recognised_at, withdrawn_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) ON CONFLICT (name) DO UPDATE SET \
                  der = excluded.der, qualification = excluded.qualification, \
@@ -73,19 +70,19 @@ pub trait CaRecords: HasBackend {
                  technical_standard = excluded.technical_standard, \
                  scenarios = excluded.scenarios, recognised_at = excluded.recognised_at, \
                  withdrawn_at = NULL";
-                let args = args![
-                    &ca.name,
-                    &ca.der,
-                    &ca.qualification,
-                    &ca.certificate_type,
-                    &ca.technical_standard,
-                    &scenarios,
-                    ca.recognised_at
-                ];
-                db.execute("recognise foreign ca", sql, args)?;
-                append_log(db, &log_entry, None).map(drop)
-            })
-            .await
+            let args = args![
+                &ca.name,
+                &ca.der,
+                &ca.qualification,
+                &ca.certificate_type,
+                &ca.technical_standard,
+                &scenarios,
+                ca.recognised_at
+            ];
+            db.execute("recognise foreign ca", sql, args)?;
+            append_log(db, &log_entry, None).map(drop)
+        })
+        .await
     }
 
     /// Withdraws the recognition of the foreign CA `name` at `at` and appends `log_entry`;
@@ -97,44 +94,40 @@ pub trait CaRecords: HasBackend {
         at: Timestamp,
     ) -> Result<bool, Error> {
         let name = name.to_owned();
-        self.backend()
-            .write("withdrawal", move |db| {
-                let sql = "UPDATE foreign_cas SET withdrawn_at = $2 \
+        write(self, "withdrawal", move |db| {
+            let sql = "UPDATE foreign_cas SET withdrawn_at = $2 \
                  WHERE name = $1 AND withdrawn_at IS NULL";
-                if db.execute("withdraw foreign ca", sql, args![&name, at])? == 0 {
-                    return Ok(false);
-                }
-                append_log(db, &log_entry, None)?;
-                Ok(true)
-            })
-            .await
+            if db.execute("withdraw foreign ca", sql, args![&name, at])? == 0 {
+                return Ok(false);
+            }
+            append_log(db, &log_entry, None)?;
+            Ok(true)
+        })
+        .await
     }
 
     /// The foreign CAs recognised now (not withdrawn), by name.
     async fn foreign_cas(&self) -> Result<Vec<ForeignCaRow>, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT name, der, qualification, certificate_type, technical_standard, \
+        read(self, |db| {
+            let sql = "SELECT name, der, qualification, certificate_type, technical_standard, \
                  scenarios, recognised_at FROM foreign_cas WHERE withdrawn_at IS NULL \
                  ORDER BY name COLLATE \"C\"";
-                db.rows("read foreign cas", sql, args![], |mut row| {
-                    let scenarios: String = row.get(5)?;
-                    Ok(ForeignCaRow {
-                        name: row.get(0)?,
-                        der: row.get(1)?,
-                        qualification: row.get(2)?,
-                        certificate_type: row.get(3)?,
-                        technical_standard: row.get(4)?,
-                        scenarios: serde_json::from_str(&scenarios).map_err(|_| {
-                            Error::Corrupt {
-                                column: "foreign_cas.scenarios",
-                            }
-                        })?,
-                        recognised_at: row.get(6)?,
-                    })
+            db.rows("read foreign cas", sql, args![], |mut row| {
+                let scenarios: String = row.get(5)?;
+                Ok(ForeignCaRow {
+                    name: row.get(0)?,
+                    der: row.get(1)?,
+                    qualification: row.get(2)?,
+                    certificate_type: row.get(3)?,
+                    technical_standard: row.get(4)?,
+                    scenarios: serde_json::from_str(&scenarios).map_err(|_| Error::Corrupt {
+                        column: "foreign_cas.scenarios",
+                    })?,
+                    recognised_at: row.get(6)?,
                 })
             })
-            .await
+        })
+        .await
     }
 }
 

@@ -1,6 +1,6 @@
 //! The X.509 certificates netid's CA issued or took over, and their revocation.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
 use crate::sql::{Row, Sql, args};
 use crate::{CertificateRow, Conflict, Error, HolderId, Timestamp};
@@ -15,80 +15,73 @@ pub trait Certificates: HasBackend {
         certificate: CertificateRow,
         log_entry: Vec<u8>,
     ) -> Result<(), Error> {
-        self.backend()
-            .write("certificate issuance", move |db| {
-                insert_certificate_row(db, &certificate)?;
-                append_log(db, &log_entry, certificate.holder).map(drop)
-            })
-            .await
+        write(self, "certificate issuance", move |db| {
+            insert_certificate_row(db, &certificate)?;
+            append_log(db, &log_entry, certificate.holder).map(drop)
+        })
+        .await
     }
 
     /// Every certificate the CA issued or took over, oldest first (for a handover).
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {
-        self.backend()
-            .read(|db| certificate_rows(db, "read certificates", "TRUE", None, "issued_at, serial"))
-            .await
+        read(self, |db| {
+            certificate_rows(db, "read certificates", "TRUE", None, "issued_at, serial")
+        })
+        .await
     }
 
     /// The certificate with `serial`.
     async fn certificate(&self, serial: &[u8]) -> Result<Option<CertificateRow>, Error> {
         let serial = serial.to_vec();
-        self.backend()
-            .read(move |db| {
-                let sql =
-                    format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE serial = $1");
-                db.optional("read certificate", &sql, args![&serial])?
-                    .map(certificate_row)
-                    .transpose()
-            })
-            .await
+        read(self, move |db| {
+            let sql = format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE serial = $1");
+            db.optional("read certificate", &sql, args![&serial], certificate_row)
+        })
+        .await
     }
 
     /// The certificates issued to `holder` that are not revoked.
     async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error> {
-        self.backend()
-            .read(move |db| {
-                let condition = "holder_id = $1 AND revoked_at IS NULL";
-                let order = "issued_at, serial";
-                certificate_rows(
-                    db,
-                    "read holder certificates",
-                    condition,
-                    Some(holder.0),
-                    order,
-                )
-            })
-            .await
+        read(self, move |db| {
+            let condition = "holder_id = $1 AND revoked_at IS NULL";
+            let order = "issued_at, serial";
+            certificate_rows(
+                db,
+                "read holder certificates",
+                condition,
+                Some(holder.0),
+                order,
+            )
+        })
+        .await
     }
 
     /// The certificates not revoked whose validity ends at or before `before`, soonest first.
     async fn expiring_certificates(&self, before: Timestamp) -> Result<Vec<CertificateRow>, Error> {
-        self.backend()
-            .read(move |db| {
-                let condition = "revoked_at IS NULL AND not_after <= $1";
-                let order = "not_after, serial";
-                certificate_rows(
-                    db,
-                    "read expiring certificates",
-                    condition,
-                    Some(before.0),
-                    order,
-                )
-            })
-            .await
+        read(self, move |db| {
+            let condition = "revoked_at IS NULL AND not_after <= $1";
+            let order = "not_after, serial";
+            certificate_rows(
+                db,
+                "read expiring certificates",
+                condition,
+                Some(before.0),
+                order,
+            )
+        })
+        .await
     }
 
     /// Per profile: how many certificates the CA issued and how many of them are revoked.
     async fn certificate_counts(&self) -> Result<Vec<(String, u64, u64)>, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT profile, COUNT(*), COUNT(revoked_at) FROM certificates \
+        read(self, |db| {
+            let sql = "SELECT profile, COUNT(*), COUNT(revoked_at) FROM certificates \
                  GROUP BY profile ORDER BY profile COLLATE \"C\"";
-                db.rows("count certificates", sql, args![], |mut row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })
+            db.rows("count certificates", sql, args![], |mut row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })
-            .await
+        })
+        .await
     }
 
     /// Revokes the certificate `serial` at `at` for `reason` and appends `log_entry`, in one
@@ -105,48 +98,46 @@ pub trait Certificates: HasBackend {
     ) -> Result<bool, Error> {
         let serial = serial.to_vec();
         let reason = reason.to_owned();
-        self.backend()
-            .write("revocation", move |db| {
-                let sql = "SELECT holder_id, revoked_at FROM certificates WHERE serial = $1";
-                let found = db.optional("read certificate", sql, args![&serial])?;
-                let Some(mut found) = found else {
-                    return Err(Error::NotFound {
-                        what: "certificate",
-                    });
-                };
-                let (owner, revoked_at): (Option<HolderId>, Option<i64>) =
-                    (found.get(0)?, found.get(1)?);
-                if holder.is_some_and(|holder| owner != Some(holder)) {
-                    return Err(Error::NotFound {
-                        what: "certificate",
-                    });
-                }
-                if revoked_at.is_some() {
-                    return Ok(false);
-                }
-                let sql = "UPDATE certificates SET revoked_at = $2, reason = $3 WHERE serial = $1";
-                db.execute("revoke certificate", sql, args![&serial, at, &reason])?;
-                append_log(db, &log_entry, owner)?;
-                Ok(true)
-            })
-            .await
+        write(self, "revocation", move |db| {
+            let sql = "SELECT holder_id, revoked_at FROM certificates WHERE serial = $1";
+            let found = db.optional("read certificate", sql, args![&serial], Ok)?;
+            let Some(mut found) = found else {
+                return Err(Error::NotFound {
+                    what: "certificate",
+                });
+            };
+            let (owner, revoked_at): (Option<HolderId>, Option<i64>) =
+                (found.get(0)?, found.get(1)?);
+            if holder.is_some_and(|holder| owner != Some(holder)) {
+                return Err(Error::NotFound {
+                    what: "certificate",
+                });
+            }
+            if revoked_at.is_some() {
+                return Ok(false);
+            }
+            let sql = "UPDATE certificates SET revoked_at = $2, reason = $3 WHERE serial = $1";
+            db.execute("revoke certificate", sql, args![&serial, at, &reason])?;
+            append_log(db, &log_entry, owner)?;
+            Ok(true)
+        })
+        .await
     }
 
     /// The revoked certificates that have not yet expired at `now`, for the CRL.
     async fn revoked_certificates(&self, now: Timestamp) -> Result<Vec<CertificateRow>, Error> {
-        self.backend()
-            .read(move |db| {
-                let condition = "revoked_at IS NOT NULL AND not_after > $1";
-                let order = "revoked_at, serial";
-                certificate_rows(
-                    db,
-                    "read revoked certificates",
-                    condition,
-                    Some(now.0),
-                    order,
-                )
-            })
-            .await
+        read(self, move |db| {
+            let condition = "revoked_at IS NOT NULL AND not_after > $1";
+            let order = "revoked_at, serial";
+            certificate_rows(
+                db,
+                "read revoked certificates",
+                condition,
+                Some(now.0),
+                order,
+            )
+        })
+        .await
     }
 }
 

@@ -1,6 +1,6 @@
 //! Holders' separate consents to give a platform a field of theirs (Measures Art. 8).
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
 use crate::sql::{Sql, args};
 use crate::{ConsentRow, Error, FieldStatus, HolderId, Timestamp};
@@ -27,53 +27,52 @@ pub trait Consents: HasBackend {
         at: Timestamp,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .write("consent", move |db| {
-                let (mut recorded, mut changes) = (Vec::new(), 0);
-                for field in &fields {
-                    let sql = "SELECT status, changed_at FROM platform_fields \
+        write(self, "consent", move |db| {
+            let (mut recorded, mut changes) = (Vec::new(), 0);
+            for field in &fields {
+                let sql = "SELECT status, changed_at FROM platform_fields \
                      WHERE client_id = $1 AND field = $2";
-                    let terms = db.optional("read a field", sql, args![&client_id, field])?;
-                    let terms: Option<(FieldStatus, Timestamp)> = terms
-                        .map(|mut row| Ok::<_, Error>((row.get(0)?, row.get(1)?)))
-                        .transpose()?;
-                    let Some((_, changed_at)) =
-                        terms.filter(|(status, _)| *status == FieldStatus::Approved)
-                    else {
-                        return Err(Error::NotFound {
-                            what: "field approved for this platform",
-                        });
-                    };
-                    // Signed before the terms it would consent to: the holder never saw them.
-                    if !netid_core::rules::consent_may_be_recorded(signed_at.0, changed_at.0) {
-                        continue;
-                    }
-                    // A request signed no later than the consent's last change is a replay: the
-                    // upsert's condition leaves the row as it is.
-                    let sql = "INSERT INTO consents (holder_id, client_id, field, notice_version, \
+                let terms = db.optional("read a field", sql, args![&client_id, field], Ok)?;
+                let terms: Option<(FieldStatus, Timestamp)> = terms
+                    .map(|mut row| Ok::<_, Error>((row.get(0)?, row.get(1)?)))
+                    .transpose()?;
+                let Some((_, changed_at)) =
+                    terms.filter(|(status, _)| *status == FieldStatus::Approved)
+                else {
+                    return Err(Error::NotFound {
+                        what: "field approved for this platform",
+                    });
+                };
+                // Signed before the terms it would consent to: the holder never saw them.
+                if !netid_core::rules::consent_may_be_recorded(signed_at.0, changed_at.0) {
+                    continue;
+                }
+                // A request signed no later than the consent's last change is a replay: the
+                // upsert's condition leaves the row as it is.
+                let sql = "INSERT INTO consents (holder_id, client_id, field, notice_version, \
                      given_at, signed_at) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (holder_id, client_id, field) DO UPDATE SET \
                      notice_version = excluded.notice_version, \
                      given_at = excluded.given_at, withdrawn_at = NULL, end_reason = NULL, \
                      signed_at = excluded.signed_at \
                      WHERE excluded.signed_at > consents.signed_at";
-                    let args = args![holder, &client_id, field, &notice_version, at, signed_at];
-                    changes += db.execute("record consent", sql, args)?;
-                    // Recorded: changed now, or the same request's consent already standing.
-                    let sql = "SELECT EXISTS (SELECT 1 FROM consents WHERE holder_id = $1 \
+                let args = args![holder, &client_id, field, &notice_version, at, signed_at];
+                changes += db.execute("record consent", sql, args)?;
+                // Recorded: changed now, or the same request's consent already standing.
+                let sql = "SELECT EXISTS (SELECT 1 FROM consents WHERE holder_id = $1 \
                      AND client_id = $2 AND field = $3 AND withdrawn_at IS NULL \
                      AND signed_at = $4)";
-                    let args = args![holder, &client_id, field, signed_at];
-                    if db.value::<bool>("read consent", sql, args)? {
-                        recorded.push(field.clone());
-                    }
+                let args = args![holder, &client_id, field, signed_at];
+                if db.value::<bool>("read consent", sql, args)? {
+                    recorded.push(field.clone());
                 }
-                if changes > 0 {
-                    append_log(db, &log_entry, Some(holder))?;
-                }
-                Ok(recorded)
-            })
-            .await
+            }
+            if changes > 0 {
+                append_log(db, &log_entry, Some(holder))?;
+            }
+            Ok(recorded)
+        })
+        .await
     }
 
     /// Withdraws `holder`'s live consents to give `client_id` each of `fields` (a request
@@ -90,24 +89,23 @@ pub trait Consents: HasBackend {
         at: Timestamp,
     ) -> Result<u64, Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .write("withdrawal", move |db| {
-                let mut withdrawn = 0u64;
-                for field in &fields {
-                    // Withdrawal wins a tie with the consent it follows (both signed in one
-                    // second); a consent must be later than the last change.
-                    let sql = "UPDATE consents SET withdrawn_at = $4, signed_at = $5, \
+        write(self, "withdrawal", move |db| {
+            let mut withdrawn = 0u64;
+            for field in &fields {
+                // Withdrawal wins a tie with the consent it follows (both signed in one
+                // second); a consent must be later than the last change.
+                let sql = "UPDATE consents SET withdrawn_at = $4, signed_at = $5, \
                      end_reason = 'withdrawn' WHERE holder_id = $1 AND client_id = $2 \
                      AND field = $3 AND withdrawn_at IS NULL AND signed_at <= $5";
-                    let args = args![holder, &client_id, field, at, signed_at];
-                    withdrawn += db.execute("withdraw consent", sql, args)?;
-                }
-                if withdrawn > 0 {
-                    append_log(db, &log_entry, Some(holder))?;
-                }
-                Ok(withdrawn)
-            })
-            .await
+                let args = args![holder, &client_id, field, at, signed_at];
+                withdrawn += db.execute("withdraw consent", sql, args)?;
+            }
+            if withdrawn > 0 {
+                append_log(db, &log_entry, Some(holder))?;
+            }
+            Ok(withdrawn)
+        })
+        .await
     }
 
     /// The fields `client_id` may give `holder`'s data for now: approved, with a live consent.
@@ -117,27 +115,24 @@ pub trait Consents: HasBackend {
         client_id: &str,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .read(move |db| disclosable(db, holder, &client_id))
-            .await
+        read(self, move |db| disclosable(db, holder, &client_id)).await
     }
 
     /// `holder`'s live consents, by platform and field.
     async fn live_consents(&self, holder: HolderId) -> Result<Vec<ConsentRow>, Error> {
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT client_id, field, given_at FROM consents \
+        read(self, move |db| {
+            let sql = "SELECT client_id, field, given_at FROM consents \
                  WHERE holder_id = $1 AND withdrawn_at IS NULL \
                  ORDER BY client_id COLLATE \"C\", field COLLATE \"C\"";
-                db.rows("read consents", sql, args![holder], |mut row| {
-                    Ok(ConsentRow {
-                        client_id: row.get(0)?,
-                        field: row.get(1)?,
-                        given_at: row.get(2)?,
-                    })
+            db.rows("read consents", sql, args![holder], |mut row| {
+                Ok(ConsentRow {
+                    client_id: row.get(0)?,
+                    field: row.get(1)?,
+                    given_at: row.get(2)?,
                 })
             })
-            .await
+        })
+        .await
     }
 }
 

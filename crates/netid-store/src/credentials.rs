@@ -1,6 +1,6 @@
 //! Net Certificates: the batches issued to a holder, and their status-list indexes.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
 use crate::sql::args;
 use crate::{Conflict, CredentialRow, Error, HolderId, Timestamp};
@@ -26,55 +26,49 @@ pub trait NetCertificates: HasBackend {
         now: Timestamp,
         forget_before: Timestamp,
     ) -> Result<(), Error> {
-        self.backend()
-            .write("net certificate issuance", move |db| {
-                let sql = "SELECT 1 FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2";
-                if db
-                    .optional("read holder", sql, args![holder, &wallet_key])?
-                    .is_none()
-                {
-                    return Err(Error::NotFound {
-                        what: "holder with this wallet key",
-                    });
-                }
-                let sql = "DELETE FROM credentials WHERE expires_at < $1";
-                db.execute("forget expired net certificates", sql, args![forget_before])?;
-                let sql =
-                    "SELECT COUNT(*) FROM credentials WHERE holder_id = $1 AND expires_at > $2";
-                let unexpired: u64 = db.value("count net certificates", sql, args![holder, now])?;
-                let batch = u64::try_from(credentials.len()).unwrap_or(u64::MAX);
-                if !netid_core::rules::within_credential_limit(unexpired, batch, limit) {
-                    return Err(Error::CredentialLimit { limit });
-                }
-                for credential in &credentials {
-                    let sql = "INSERT INTO credentials (suite, status_index, holder_id, issued_at, \
+        write(self, "net certificate issuance", move |db| {
+            let sql = "SELECT 1 FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2";
+            if !db.exists("read holder", sql, args![holder, &wallet_key])? {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            }
+            let sql = "DELETE FROM credentials WHERE expires_at < $1";
+            db.execute("forget expired net certificates", sql, args![forget_before])?;
+            let sql = "SELECT COUNT(*) FROM credentials WHERE holder_id = $1 AND expires_at > $2";
+            let unexpired: u64 = db.value("count net certificates", sql, args![holder, now])?;
+            let batch = u64::try_from(credentials.len()).unwrap_or(u64::MAX);
+            if !netid_core::rules::within_credential_limit(unexpired, batch, limit) {
+                return Err(Error::CredentialLimit { limit });
+            }
+            for credential in &credentials {
+                let sql = "INSERT INTO credentials (suite, status_index, holder_id, issued_at, \
                      expires_at) VALUES ($1, $2, $3, $4, $5)";
-                    let args = args![
-                        &credential.suite,
-                        credential.status_index,
-                        holder,
-                        credential.issued_at,
-                        credential.expires_at
-                    ];
-                    db.insert("insert net certificate", sql, args, |_| {
-                        Conflict::StatusIndex
-                    })?;
-                }
-                append_log(db, &log_entry, Some(holder)).map(drop)
-            })
-            .await
+                let args = args![
+                    &credential.suite,
+                    credential.status_index,
+                    holder,
+                    credential.issued_at,
+                    credential.expires_at
+                ];
+                db.insert("insert net certificate", sql, args, |_| {
+                    Conflict::StatusIndex
+                })?;
+            }
+            append_log(db, &log_entry, Some(holder)).map(drop)
+        })
+        .await
     }
 
     /// The status-list indexes of `suite`'s revoked Net Certificates that expire after
     /// `since`.
     async fn revoked_credentials(&self, suite: &str, since: Timestamp) -> Result<Vec<u64>, Error> {
         let suite = suite.to_owned();
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT status_index FROM credentials \
+        read(self, move |db| {
+            let sql = "SELECT status_index FROM credentials \
                  WHERE suite = $1 AND revoked_at IS NOT NULL AND expires_at > $2";
-                db.values("read revoked net certificates", sql, args![&suite, since])
-            })
-            .await
+            db.values("read revoked net certificates", sql, args![&suite, since])
+        })
+        .await
     }
 }

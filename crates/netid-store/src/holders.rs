@@ -1,6 +1,6 @@
 //! Holders: enrollment, recovery, guardianship, lookups, master-key resealing and deletion.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, erasing, grouped, lookup, read, write};
 use crate::log::append_log;
 use crate::sql::{Dialect, Row, Sql, args};
 use crate::{
@@ -17,24 +17,24 @@ pub trait Holders: HasBackend {
         person_index: &BlindIndex,
     ) -> Result<Option<HolderRow>, Error> {
         let key = person_index.clone();
-        self.backend()
-            .lookup(move |db| holder_where(db, "person_index", (&key).into()))
-            .await
+        lookup(self, move |db| {
+            holder_where(db, "person_index", (&key).into())
+        })
+        .await
     }
 
     /// The holder whose current wallet key has `fingerprint` (retired keys do not match).
     async fn holder_by_wallet_key(&self, fingerprint: &[u8]) -> Result<Option<HolderRow>, Error> {
         let key = fingerprint.to_vec();
-        self.backend()
-            .lookup(move |db| holder_where(db, "wallet_key_fingerprint", (&key).into()))
-            .await
+        lookup(self, move |db| {
+            holder_where(db, "wallet_key_fingerprint", (&key).into())
+        })
+        .await
     }
 
     /// The holder with `id`.
     async fn holder(&self, id: HolderId) -> Result<Option<HolderRow>, Error> {
-        self.backend()
-            .lookup(move |db| holder_where(db, "id", id.into()))
-            .await
+        lookup(self, move |db| holder_where(db, "id", id.into())).await
     }
 
     /// The holder (not deleted) whose Net ID has the blind index `net_id_index`.
@@ -43,19 +43,19 @@ pub trait Holders: HasBackend {
         net_id_index: &BlindIndex,
     ) -> Result<Option<HolderRow>, Error> {
         let key = net_id_index.clone();
-        self.backend()
-            .lookup(move |db| holder_where(db, "net_id_index", (&key).into()))
-            .await
+        lookup(self, move |db| {
+            holder_where(db, "net_id_index", (&key).into())
+        })
+        .await
     }
 
     /// How many holders are enrolled (deleted holders are not).
     async fn holder_count(&self) -> Result<u64, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT COUNT(*) FROM holders WHERE deleted_at IS NULL";
-                db.value("count holders", sql, args![])
-            })
-            .await
+        read(self, |db| {
+            let sql = "SELECT COUNT(*) FROM holders WHERE deleted_at IS NULL";
+            db.value("count holders", sql, args![])
+        })
+        .await
     }
 
     /// Enrolls a new holder in one transaction: claims the enrollment code (if any) for the
@@ -74,36 +74,35 @@ pub trait Holders: HasBackend {
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<HolderId, Error> {
-        self.backend()
-            .grouped(move |db| {
-                if let Some(code_index) = &code_index {
-                    claim_code(db, code_index, &holder.person_index, at)?;
-                }
-                // The next id is the highest plus one, as SQLite picks a row id, under the lock.
-                let sql = "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
+        grouped(self, move |db| {
+            if let Some(code_index) = &code_index {
+                claim_code(db, code_index, &holder.person_index, at)?;
+            }
+            // The next id is the highest plus one, as SQLite picks a row id, under the lock.
+            let sql = "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
                  wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
                  wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
                  VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM holders), \
                  $1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id";
-                let args = args![
-                    &holder.net_id.index,
-                    &holder.net_id.sealed,
-                    &holder.person_index,
-                    &holder.wallet_key.fingerprint,
-                    &holder.wallet_key.spki,
-                    &holder.wallet_key.suite,
-                    &holder.wrapped_data_key,
-                    &holder.sealed_personal,
-                    at
-                ];
-                let id: HolderId = db
-                    .value("insert holder", sql, args)
-                    .map_err(|error| error.conflict(holder_conflict))?;
-                record_guardianship(db, id, guardian, at)?;
-                append_log(db, &log_entry, Some(id))?;
-                Ok(id)
-            })
-            .await
+            let args = args![
+                &holder.net_id.index,
+                &holder.net_id.sealed,
+                &holder.person_index,
+                &holder.wallet_key.fingerprint,
+                &holder.wallet_key.spki,
+                &holder.wallet_key.suite,
+                &holder.wrapped_data_key,
+                &holder.sealed_personal,
+                at
+            ];
+            let id: HolderId = db
+                .value("insert holder", sql, args)
+                .map_err(|error| error.conflict(holder_conflict))?;
+            record_guardianship(db, id, guardian, at)?;
+            append_log(db, &log_entry, Some(id))?;
+            Ok(id)
+        })
+        .await
     }
 
     /// Recovery: in one transaction, claims the code (if any) for the holder's person, retires
@@ -122,10 +121,10 @@ pub trait Holders: HasBackend {
         revocations: Vec<Revocation>,
         at: Timestamp,
     ) -> Result<(), Error> {
-        self.backend().write("wallet key replacement", move |db| {
+        write(self, "wallet key replacement", move |db| {
             let sql = "SELECT person_index, wallet_key_fingerprint, wallet_key_spki, \
                  wallet_key_suite FROM holders WHERE id = $1";
-            let Some(mut current) = db.optional("read holder", sql, args![holder])? else {
+            let Some(mut current) = db.optional("read holder", sql, args![holder], Ok)? else {
                 return Err(Error::NotFound { what: "holder" });
             };
             let person_index: BlindIndex = current.get(0)?;
@@ -175,108 +174,102 @@ pub trait Holders: HasBackend {
 
     /// The retired wallet keys of `holder`, oldest first.
     async fn retired_wallet_keys(&self, holder: HolderId) -> Result<Vec<WalletKeyRow>, Error> {
-        self.backend()
-            .read(move |db| {
-                // Keys retired in the same second in the order they were: SQLite's implicit row
-                // id, PostgreSQL's `seq` (see `migrations`).
-                let order = match db.dialect() {
-                    Dialect::Sqlite => "rowid",
-                    Dialect::Postgres => "seq",
-                };
-                let sql = format!(
-                    "SELECT wallet_key_fingerprint, wallet_key_spki, wallet_key_suite \
+        read(self, move |db| {
+            // Keys retired in the same second in the order they were: SQLite's implicit row
+            // id, PostgreSQL's `seq` (see `migrations`).
+            let order = match db.dialect() {
+                Dialect::Sqlite => "rowid",
+                Dialect::Postgres => "seq",
+            };
+            let sql = format!(
+                "SELECT wallet_key_fingerprint, wallet_key_spki, wallet_key_suite \
                  FROM retired_wallet_keys WHERE holder_id = $1 ORDER BY retired_at, {order}"
-                );
-                db.rows(
-                    "read retired wallet keys",
-                    &sql,
-                    args![holder],
-                    |mut row| {
-                        Ok(WalletKeyRow {
-                            fingerprint: row.get(0)?,
-                            spki: row.get(1)?,
-                            suite: row.get(2)?,
-                        })
-                    },
-                )
-            })
-            .await
+            );
+            db.rows(
+                "read retired wallet keys",
+                &sql,
+                args![holder],
+                |mut row| {
+                    Ok(WalletKeyRow {
+                        fingerprint: row.get(0)?,
+                        spki: row.get(1)?,
+                        suite: row.get(2)?,
+                    })
+                },
+            )
+        })
+        .await
     }
 
     /// The minors for whom `guardian` is a guardian on record.
     async fn wards_of(&self, guardian: HolderId) -> Result<Vec<HolderRow>, Error> {
-        self.backend()
-            .read(move |db| {
-                let sql = format!(
-                    "SELECT {HOLDER_COLUMNS} FROM holders h JOIN guardianships g \
+        read(self, move |db| {
+            let sql = format!(
+                "SELECT {HOLDER_COLUMNS} FROM holders h JOIN guardianships g \
                  ON g.minor_id = h.id WHERE g.guardian_id = $1 ORDER BY h.id"
-                );
-                db.rows("read wards", &sql, args![guardian], holder_row)
-            })
-            .await
+            );
+            db.rows("read wards", &sql, args![guardian], holder_row)
+        })
+        .await
     }
 
     /// The guardians on record for the minor `holder`.
     async fn guardians_of(&self, holder: HolderId) -> Result<Vec<HolderId>, Error> {
-        self.backend()
-            .lookup(move |db| {
-                let sql = "SELECT guardian_id FROM guardianships WHERE minor_id = $1 \
+        lookup(self, move |db| {
+            let sql = "SELECT guardian_id FROM guardianships WHERE minor_id = $1 \
                  ORDER BY guardian_id";
-                db.values("read guardianships", sql, args![holder])
-            })
-            .await
+            db.values("read guardianships", sql, args![holder])
+        })
+        .await
     }
 
     /// Holders stored before schema 4 whose Net ID is still in clear: id and Net ID text.
     async fn legacy_net_ids(&self) -> Result<Vec<(HolderId, String)>, Error> {
         // Only SQLite databases from before schema 4 hold any; PostgreSQL's start at 11.
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT id, legacy_net_id FROM holders WHERE legacy_net_id IS NOT NULL";
-                db.rows("read legacy net ids", sql, args![], |mut row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
+        read(self, |db| {
+            let sql = "SELECT id, legacy_net_id FROM holders WHERE legacy_net_id IS NOT NULL";
+            db.rows("read legacy net ids", sql, args![], |mut row| {
+                Ok((row.get(0)?, row.get(1)?))
             })
-            .await
+        })
+        .await
     }
 
     /// Replaces a legacy clear Net ID with its stored form.
     async fn seal_legacy_net_id(&self, holder: HolderId, net_id: StoredNetId) -> Result<(), Error> {
         // The clear value is overwritten; this runs at start, before any reader, so the old
         // pages are erased at once.
-        self.backend()
-            .erasing("seal legacy net id", move |db| {
-                let sql = "UPDATE holders SET net_id_index = $2, sealed_net_id = $3, \
+        erasing(self, "seal legacy net id", move |db| {
+            let sql = "UPDATE holders SET net_id_index = $2, sealed_net_id = $3, \
                  legacy_net_id = NULL WHERE id = $1 AND legacy_net_id IS NOT NULL";
-                let args = args![holder, &net_id.index, &net_id.sealed];
-                if db.insert("seal legacy net id", sql, args, holder_conflict)? == 0 {
-                    return Err(Error::NotFound {
-                        what: "holder with a legacy net id",
-                    });
-                }
-                Ok(())
-            })
-            .await
+            let args = args![holder, &net_id.index, &net_id.sealed];
+            if db.insert("seal legacy net id", sql, args, holder_conflict)? == 0 {
+                return Err(Error::NotFound {
+                    what: "holder with a legacy net id",
+                });
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Master-key rotation: up to `limit` holders (not deleted) with an id above `after`, in
     /// id order.
     async fn holders_after(&self, after: HolderId, limit: u32) -> Result<Vec<HolderRow>, Error> {
-        self.backend()
-            .read(move |db| {
-                let sql = format!(
-                    "SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.id > $1 \
+        read(self, move |db| {
+            let sql = format!(
+                "SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.id > $1 \
                  AND h.deleted_at IS NULL ORDER BY h.id LIMIT $2"
-                );
-                db.rows("read holders", &sql, args![after, limit], holder_row)
-            })
-            .await
+            );
+            db.rows("read holders", &sql, args![after, limit], holder_row)
+        })
+        .await
     }
 
     /// Master-key rotation: stores these holders' values sealed under the new key, in one
     /// transaction. A holder deleted meanwhile is left as it is.
     async fn reseal_holders(&self, holders: Vec<ResealedHolder>) -> Result<(), Error> {
-        self.backend().write("reseal holders", move |db| {
+        write(self, "reseal holders", move |db| {
             const UPDATE: &str = "reseal holder";
             match db.dialect() {
                 Dialect::Sqlite => {
@@ -336,96 +329,93 @@ pub trait Holders: HasBackend {
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
-        self.backend()
-            .erasing("deletion", move |db| {
-                // Only the holder as authenticated: a recovery that came first wins.
-                let sql = "SELECT person_index FROM holders \
+        erasing(self, "deletion", move |db| {
+            // Only the holder as authenticated: a recovery that came first wins.
+            let sql = "SELECT person_index FROM holders \
                  WHERE id = $1 AND wallet_key_fingerprint = $2 AND deleted_at IS NULL";
-                let Some(mut found) =
-                    db.optional("read holder", sql, args![holder, &wallet_key])?
-                else {
-                    return Err(Error::NotFound {
-                        what: "holder with this wallet key",
-                    });
-                };
-                let person_index: Vec<u8> = found.get(0)?;
-                let empty: &[u8] = &[];
-                let sql = "UPDATE holders SET sealed_net_id = $3, person_index = $4, \
+            let Some(mut found) =
+                db.optional("read holder", sql, args![holder, &wallet_key], Ok)?
+            else {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            };
+            let person_index: Vec<u8> = found.get(0)?;
+            let empty: &[u8] = &[];
+            let sql = "UPDATE holders SET sealed_net_id = $3, person_index = $4, \
                  wallet_key_fingerprint = $5, wallet_key_spki = $3, wrapped_data_key = $3, \
                  sealed_personal = $3, enrolled_at = 0, updated_at = $2, deleted_at = $2 \
                  WHERE id = $1";
-                let (person_filler, key_filler) = (random_bytes()?, random_bytes()?);
-                let args = args![holder, at, empty, &person_filler, &key_filler];
-                db.execute("empty holder", sql, args)?;
-                // The codes stay used (single use), but no longer name the person or the time:
-                // each gets a random filler of its own.
-                let sql = "SELECT code_index FROM used_enrollment_codes WHERE person_index = $1";
-                let codes: Vec<Vec<u8>> =
-                    db.values("read used codes", sql, args![&person_index])?;
-                for code in &codes {
-                    let sql = "UPDATE used_enrollment_codes SET person_index = $2, used_at = 0 \
+            let (person_filler, key_filler) = (random_bytes()?, random_bytes()?);
+            let args = args![holder, at, empty, &person_filler, &key_filler];
+            db.execute("empty holder", sql, args)?;
+            // The codes stay used (single use), but no longer name the person or the time:
+            // each gets a random filler of its own.
+            let sql = "SELECT code_index FROM used_enrollment_codes WHERE person_index = $1";
+            let codes: Vec<Vec<u8>> = db.values("read used codes", sql, args![&person_index])?;
+            for code in &codes {
+                let sql = "UPDATE used_enrollment_codes SET person_index = $2, used_at = 0 \
                      WHERE code_index = $1";
-                    db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
-                }
-                let (one, two, three) =
-                    (args![holder], args![holder, at], args![holder, at, &reason]);
-                let forget: [(&'static str, &str, &[_]); 8] = [
-                    (
-                        "forget retired wallet keys",
-                        "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
-                        one,
-                    ),
-                    (
-                        "end guardianships",
-                        "DELETE FROM guardianships WHERE minor_id = $1 OR guardian_id = $1",
-                        one,
-                    ),
-                    (
-                        "end consents",
-                        "DELETE FROM consents WHERE holder_id = $1",
-                        one,
-                    ),
-                    (
-                        "forget passkeys",
-                        "DELETE FROM passkeys WHERE holder_id = $1",
-                        one,
-                    ),
-                    // The reads stay counted; which holder they were about, and the keys that
-                    // would reveal their entries, go.
-                    (
-                        "unlink operator reads",
-                        "UPDATE operator_reads SET holder_id = NULL, sealed_tag_key = NULL \
+                db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
+            }
+            let (one, two, three) = (args![holder], args![holder, at], args![holder, at, &reason]);
+            let forget: [(&'static str, &str, &[_]); 8] = [
+                (
+                    "forget retired wallet keys",
+                    "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
+                    one,
+                ),
+                (
+                    "end guardianships",
+                    "DELETE FROM guardianships WHERE minor_id = $1 OR guardian_id = $1",
+                    one,
+                ),
+                (
+                    "end consents",
+                    "DELETE FROM consents WHERE holder_id = $1",
+                    one,
+                ),
+                (
+                    "forget passkeys",
+                    "DELETE FROM passkeys WHERE holder_id = $1",
+                    one,
+                ),
+                // The reads stay counted; which holder they were about, and the keys that
+                // would reveal their entries, go.
+                (
+                    "unlink operator reads",
+                    "UPDATE operator_reads SET holder_id = NULL, sealed_tag_key = NULL \
                      WHERE holder_id = $1",
-                        one,
-                    ),
-                    (
-                        "revoke net certificates",
-                        "UPDATE credentials SET revoked_at = $2 WHERE holder_id = $1 \
+                    one,
+                ),
+                (
+                    "revoke net certificates",
+                    "UPDATE credentials SET revoked_at = $2 WHERE holder_id = $1 \
                      AND revoked_at IS NULL",
-                        two,
-                    ),
-                    (
-                        "revoke certificates",
-                        "UPDATE certificates SET revoked_at = $2, reason = $3 \
+                    two,
+                ),
+                (
+                    "revoke certificates",
+                    "UPDATE certificates SET revoked_at = $2, reason = $3 \
                      WHERE holder_id = $1 AND revoked_at IS NULL",
-                        three,
-                    ),
-                    (
-                        "unlink certificates",
-                        "UPDATE certificates SET holder_id = NULL WHERE holder_id = $1",
-                        one,
-                    ),
-                ];
-                for (operation, sql, args) in forget {
-                    db.execute(operation, sql, args)?;
-                }
-                append_log(db, &log_entry, None)?;
-                // The entries stay in the log; the service forgets which were the holder's.
-                let sql = "UPDATE log_entries SET holder_id = NULL WHERE holder_id = $1";
-                db.execute("unlink log entries", sql, args![holder])
-                    .map(drop)
-            })
-            .await
+                    three,
+                ),
+                (
+                    "unlink certificates",
+                    "UPDATE certificates SET holder_id = NULL WHERE holder_id = $1",
+                    one,
+                ),
+            ];
+            for (operation, sql, args) in forget {
+                db.execute(operation, sql, args)?;
+            }
+            append_log(db, &log_entry, None)?;
+            // The entries stay in the log; the service forgets which were the holder's.
+            let sql = "UPDATE log_entries SET holder_id = NULL WHERE holder_id = $1";
+            db.execute("unlink log entries", sql, args![holder])
+                .map(drop)
+        })
+        .await
     }
 }
 
@@ -463,9 +453,7 @@ fn holder_where(
     let sql = format!(
         "SELECT {HOLDER_COLUMNS} FROM holders h WHERE h.{column} = $1 AND h.deleted_at IS NULL"
     );
-    db.optional("read holder", &sql, &[key])?
-        .map(holder_row)
-        .transpose()
+    db.optional("read holder", &sql, &[key], holder_row)
 }
 
 fn holder_conflict(constraint: &str) -> Conflict {
@@ -488,10 +476,7 @@ fn claim_code(
     at: Timestamp,
 ) -> Result<(), Error> {
     let sql = "SELECT 1 FROM used_enrollment_codes WHERE code_index = $1";
-    if db
-        .optional("read enrollment code", sql, args![code_index])?
-        .is_some()
-    {
+    if db.exists("read enrollment code", sql, args![code_index])? {
         return Err(Error::EnrollmentCodeClaimed);
     }
     let sql = "INSERT INTO used_enrollment_codes (code_index, person_index, used_at) \

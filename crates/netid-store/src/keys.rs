@@ -1,6 +1,6 @@
 //! Service keys, operator credentials, and master-key rotation.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, read, write};
 use crate::sql::args;
 use crate::{Conflict, Error, HolderId, SealedTagKey, Timestamp};
 
@@ -10,14 +10,11 @@ pub trait Keys: HasBackend {
     /// The sealed bytes of the service key `name`, if it exists.
     async fn service_key(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         let name = name.to_owned();
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT sealed FROM service_keys WHERE name = $1";
-                db.optional("read service key", sql, args![&name])?
-                    .map(|mut row| row.get(0))
-                    .transpose()
-            })
-            .await
+        read(self, move |db| {
+            let sql = "SELECT sealed FROM service_keys WHERE name = $1";
+            db.optional("read service key", sql, args![&name], |mut row| row.get(0))
+        })
+        .await
     }
 
     /// Stores a new service key; [`Error::AlreadyExists`] if `name` is taken.
@@ -28,51 +25,47 @@ pub trait Keys: HasBackend {
         at: Timestamp,
     ) -> Result<(), Error> {
         let name = name.to_owned();
-        self.backend()
-            .write("insert service key", move |db| {
-                let args = args![&name, &sealed, at];
-                db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
-                    Conflict::ServiceKey
-                })
-                .map(drop)
+        write(self, "insert service key", move |db| {
+            let args = args![&name, &sealed, at];
+            db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
+                Conflict::ServiceKey
             })
-            .await
+            .map(drop)
+        })
+        .await
     }
 
     /// Whether the store holds any service key (a database that has been initialised).
     async fn has_service_keys(&self) -> Result<bool, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT EXISTS (SELECT 1 FROM service_keys)";
-                db.value("count service keys", sql, args![])
-            })
-            .await
+        read(self, |db| {
+            let sql = "SELECT EXISTS (SELECT 1 FROM service_keys)";
+            db.value("count service keys", sql, args![])
+        })
+        .await
     }
 
     /// Every service key: its name and sealed value.
     async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT name, sealed FROM service_keys ORDER BY name COLLATE \"C\"";
-                db.rows("read service keys", sql, args![], |mut row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
+        read(self, |db| {
+            let sql = "SELECT name, sealed FROM service_keys ORDER BY name COLLATE \"C\"";
+            db.rows("read service keys", sql, args![], |mut row| {
+                Ok((row.get(0)?, row.get(1)?))
             })
-            .await
+        })
+        .await
     }
 
     /// Records the hash of a new operator credential.
     async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
-        self.backend()
-            .write("insert operator credential", move |db| {
-                db.execute(
-                    "insert operator credential",
-                    INSERT_OPERATOR_CREDENTIAL,
-                    args![&hash, at],
-                )
-                .map(drop)
-            })
-            .await
+        write(self, "insert operator credential", move |db| {
+            db.execute(
+                "insert operator credential",
+                INSERT_OPERATOR_CREDENTIAL,
+                args![&hash, at],
+            )
+            .map(drop)
+        })
+        .await
     }
 
     /// First run: stores every sealed service key and the first operator credential's hash in
@@ -83,23 +76,22 @@ pub trait Keys: HasBackend {
         operator_credential_hash: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
-        self.backend()
-            .write("first-run initialisation", move |db| {
-                for (name, sealed) in &service_keys {
-                    let args = args![name, sealed, at];
-                    db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
-                        Conflict::ServiceKey
-                    })?;
-                }
-                let args = args![&operator_credential_hash, at];
-                db.execute(
-                    "insert operator credential",
-                    INSERT_OPERATOR_CREDENTIAL,
-                    args,
-                )
-                .map(drop)
-            })
-            .await
+        write(self, "first-run initialisation", move |db| {
+            for (name, sealed) in &service_keys {
+                let args = args![name, sealed, at];
+                db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
+                    Conflict::ServiceKey
+                })?;
+            }
+            let args = args![&operator_credential_hash, at];
+            db.execute(
+                "insert operator credential",
+                INSERT_OPERATOR_CREDENTIAL,
+                args,
+            )
+            .map(drop)
+        })
+        .await
     }
 
     /// Makes `hash` the only operator credential, in one transaction (a credential provisioned
@@ -109,45 +101,42 @@ pub trait Keys: HasBackend {
         hash: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
-        self.backend()
-            .write("credential replacement", move |db| {
-                let sql = "DELETE FROM operator_credentials";
-                db.execute("withdraw operator credentials", sql, args![])?;
-                db.execute(
-                    "insert operator credential",
-                    INSERT_OPERATOR_CREDENTIAL,
-                    args![&hash, at],
-                )
-                .map(drop)
-            })
-            .await
+        write(self, "credential replacement", move |db| {
+            let sql = "DELETE FROM operator_credentials";
+            db.execute("withdraw operator credentials", sql, args![])?;
+            db.execute(
+                "insert operator credential",
+                INSERT_OPERATOR_CREDENTIAL,
+                args![&hash, at],
+            )
+            .map(drop)
+        })
+        .await
     }
 
     /// Hashes of all operator credentials.
     async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT credential_hash FROM operator_credentials ORDER BY id";
-                db.values("read operator credentials", sql, args![])
-            })
-            .await
+        read(self, |db| {
+            let sql = "SELECT credential_hash FROM operator_credentials ORDER BY id";
+            db.values("read operator credentials", sql, args![])
+        })
+        .await
     }
 
     /// The tag keys of operator reads with a deferred notice that still hold one.
     async fn sealed_tag_keys(&self) -> Result<Vec<SealedTagKey>, Error> {
-        self.backend()
-            .read(|db| {
-                let sql = "SELECT log_index, holder_id, sealed_tag_key FROM operator_reads \
+        read(self, |db| {
+            let sql = "SELECT log_index, holder_id, sealed_tag_key FROM operator_reads \
                  WHERE sealed_tag_key IS NOT NULL AND holder_id IS NOT NULL ORDER BY log_index";
-                db.rows("read tag keys", sql, args![], |mut row| {
-                    Ok(SealedTagKey {
-                        log_index: row.get(0)?,
-                        holder: row.get::<HolderId>(1)?,
-                        sealed: row.get(2)?,
-                    })
+            db.rows("read tag keys", sql, args![], |mut row| {
+                Ok(SealedTagKey {
+                    log_index: row.get(0)?,
+                    holder: row.get::<HolderId>(1)?,
+                    sealed: row.get(2)?,
                 })
             })
-            .await
+        })
+        .await
     }
 
     /// Master-key rotation's last step, in one transaction: replaces the service keys and tag
@@ -160,22 +149,21 @@ pub trait Keys: HasBackend {
         marker: &str,
     ) -> Result<(), Error> {
         let marker = marker.to_owned();
-        self.backend()
-            .write("finish the rotation", move |db| {
-                for (name, sealed) in &service_keys {
-                    let sql = "UPDATE service_keys SET sealed = $2 WHERE name = $1";
-                    db.execute("reseal service key", sql, args![name, sealed])?;
-                }
-                for key in &tag_keys {
-                    let sql = "UPDATE operator_reads SET sealed_tag_key = $2 \
+        write(self, "finish the rotation", move |db| {
+            for (name, sealed) in &service_keys {
+                let sql = "UPDATE service_keys SET sealed = $2 WHERE name = $1";
+                db.execute("reseal service key", sql, args![name, sealed])?;
+            }
+            for key in &tag_keys {
+                let sql = "UPDATE operator_reads SET sealed_tag_key = $2 \
                      WHERE log_index = $1 AND sealed_tag_key IS NOT NULL";
-                    db.execute("reseal tag key", sql, args![key.log_index, &key.sealed])?;
-                }
-                let sql = "DELETE FROM service_keys WHERE name = $1";
-                db.execute("end the rotation", sql, args![&marker])
-                    .map(drop)
-            })
-            .await
+                db.execute("reseal tag key", sql, args![key.log_index, &key.sealed])?;
+            }
+            let sql = "DELETE FROM service_keys WHERE name = $1";
+            db.execute("end the rotation", sql, args![&marker])
+                .map(drop)
+        })
+        .await
     }
 }
 

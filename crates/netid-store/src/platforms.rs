@@ -1,7 +1,7 @@
 //! Platforms: registration, the fields they ask for and the operator's decisions, and their
 //! OpenID Connect client settings.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, lookup, read, write};
 use crate::log::append_log;
 use crate::sql::args;
 use crate::{Conflict, Error, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Timestamp};
@@ -16,55 +16,50 @@ pub trait Platforms: HasBackend {
         platform: PlatformRow,
         log_entry: Vec<u8>,
     ) -> Result<(), Error> {
-        self.backend()
-            .write("platform registration", move |db| {
-                let sql = "INSERT INTO platforms (client_id, credential_hash, sector, name, \
+        write(self, "platform registration", move |db| {
+            let sql = "INSERT INTO platforms (client_id, credential_hash, sector, name, \
                  registered_at) VALUES ($1, $2, $3, $4, $5)";
-                let args = args![
-                    &platform.client_id,
-                    &platform.credential_hash,
-                    &platform.sector,
-                    &platform.name,
-                    platform.registered_at
-                ];
-                db.insert("insert platform", sql, args, |_| Conflict::Platform)?;
-                append_log(db, &log_entry, None).map(drop)
-            })
-            .await
+            let args = args![
+                &platform.client_id,
+                &platform.credential_hash,
+                &platform.sector,
+                &platform.name,
+                platform.registered_at
+            ];
+            db.insert("insert platform", sql, args, |_| Conflict::Platform)?;
+            append_log(db, &log_entry, None).map(drop)
+        })
+        .await
     }
 
     /// The platform with `client_id`.
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .lookup(move |db| {
-                let sql = "SELECT client_id, credential_hash, sector, name, registered_at \
+        lookup(self, move |db| {
+            let sql = "SELECT client_id, credential_hash, sector, name, registered_at \
                  FROM platforms WHERE client_id = $1";
-                db.optional("read platform", sql, args![&client_id])?
-                    .map(|mut row| {
-                        Ok(PlatformRow {
-                            client_id: row.get(0)?,
-                            credential_hash: row.get(1)?,
-                            sector: row.get(2)?,
-                            name: row.get(3)?,
-                            registered_at: row.get(4)?,
-                        })
-                    })
-                    .transpose()
+            db.optional("read platform", sql, args![&client_id], |mut row| {
+                Ok(PlatformRow {
+                    client_id: row.get(0)?,
+                    credential_hash: row.get(1)?,
+                    sector: row.get(2)?,
+                    name: row.get(3)?,
+                    registered_at: row.get(4)?,
+                })
             })
-            .await
+        })
+        .await
     }
 
     /// The client ids of the platforms whose pseudonym sector is `sector`, in byte order.
     async fn platforms_in_sector(&self, sector: &str) -> Result<Vec<String>, Error> {
         let sector = sector.to_owned();
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT client_id FROM platforms WHERE sector = $1 \
+        read(self, move |db| {
+            let sql = "SELECT client_id FROM platforms WHERE sector = $1 \
                  ORDER BY client_id COLLATE \"C\"";
-                db.values("read sector", sql, args![&sector])
-            })
-            .await
+            db.values("read sector", sql, args![&sector])
+        })
+        .await
     }
 
     /// Replaces the fields `client_id` asks for with `fields`, each `requested` again (an
@@ -76,7 +71,7 @@ pub trait Platforms: HasBackend {
         at: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
-        self.backend().write("profile request", move |db| {
+        write(self, "profile request", move |db| {
             let sql = "DELETE FROM platform_fields WHERE client_id = $1";
             db.execute("replace profile", sql, args![&client_id])?;
             // Consents were to the terms asked before: they end with them, and stay on
@@ -113,53 +108,50 @@ pub trait Platforms: HasBackend {
         at: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .write("profile decision", move |db| {
-                for (field, approve) in &decisions {
-                    let status = if *approve {
-                        FieldStatus::Approved
-                    } else {
-                        FieldStatus::Refused
-                    };
-                    let sql = "UPDATE platform_fields SET status = $3, changed_at = $4 \
+        write(self, "profile decision", move |db| {
+            for (field, approve) in &decisions {
+                let status = if *approve {
+                    FieldStatus::Approved
+                } else {
+                    FieldStatus::Refused
+                };
+                let sql = "UPDATE platform_fields SET status = $3, changed_at = $4 \
                      WHERE client_id = $1 AND field = $2";
-                    if db.execute("decide a field", sql, args![&client_id, field, status, at])? != 1
-                    {
-                        return Err(Error::NotFound {
-                            what: "requested field",
-                        });
-                    }
-                    if !approve {
-                        // Consents to a refused field end, kept with the reason.
-                        let sql = "UPDATE consents SET withdrawn_at = $3, \
+                if db.execute("decide a field", sql, args![&client_id, field, status, at])? != 1 {
+                    return Err(Error::NotFound {
+                        what: "requested field",
+                    });
+                }
+                if !approve {
+                    // Consents to a refused field end, kept with the reason.
+                    let sql = "UPDATE consents SET withdrawn_at = $3, \
                          end_reason = 'field_refused' WHERE client_id = $1 AND field = $2 \
                          AND withdrawn_at IS NULL";
-                        db.execute("end consents", sql, args![&client_id, field, at])?;
-                    }
+                    db.execute("end consents", sql, args![&client_id, field, at])?;
                 }
-                append_log(db, &log_entry, None).map(drop)
-            })
-            .await
+            }
+            append_log(db, &log_entry, None).map(drop)
+        })
+        .await
     }
 
     /// The fields `client_id` asked for, by field name.
     async fn platform_fields(&self, client_id: &str) -> Result<Vec<PlatformField>, Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT field, legal_basis, purpose, retention_days, status \
+        read(self, move |db| {
+            let sql = "SELECT field, legal_basis, purpose, retention_days, status \
                  FROM platform_fields WHERE client_id = $1 ORDER BY field COLLATE \"C\"";
-                db.rows("read profile", sql, args![&client_id], |mut row| {
-                    Ok(PlatformField {
-                        field: row.get(0)?,
-                        legal_basis: row.get(1)?,
-                        purpose: row.get(2)?,
-                        retention_days: row.get(3)?,
-                        status: row.get(4)?,
-                    })
+            db.rows("read profile", sql, args![&client_id], |mut row| {
+                Ok(PlatformField {
+                    field: row.get(0)?,
+                    legal_basis: row.get(1)?,
+                    purpose: row.get(2)?,
+                    retention_days: row.get(3)?,
+                    status: row.get(4)?,
                 })
             })
-            .await
+        })
+        .await
     }
 
     /// Sets (or replaces) a registered platform's OpenID Connect client settings.
@@ -167,58 +159,49 @@ pub trait Platforms: HasBackend {
     async fn set_oidc_client(&self, client: OidcClientRow) -> Result<(), Error> {
         let redirect_uris = serde_json::to_string(&client.redirect_uris)
             .map_err(|_| Error::Internal("redirect uris encoding"))?;
-        self.backend()
-            .write("set oidc client", move |db| {
-                let sql = "SELECT 1 FROM platforms WHERE client_id = $1";
-                if db
-                    .optional("read platform", sql, args![&client.client_id])?
-                    .is_none()
-                {
-                    return Err(Error::NotFound { what: "platform" });
-                }
-                let sql = "INSERT INTO oidc_clients (client_id, redirect_uris, jwks, id_token_alg, \
+        write(self, "set oidc client", move |db| {
+            let sql = "SELECT 1 FROM platforms WHERE client_id = $1";
+            if !db.exists("read platform", sql, args![&client.client_id])? {
+                return Err(Error::NotFound { what: "platform" });
+            }
+            let sql = "INSERT INTO oidc_clients (client_id, redirect_uris, jwks, id_token_alg, \
                  auth_method, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (client_id) DO UPDATE SET redirect_uris = excluded.redirect_uris, \
                  jwks = excluded.jwks, id_token_alg = excluded.id_token_alg, \
                  auth_method = excluded.auth_method, updated_at = excluded.updated_at";
-                let args = args![
-                    &client.client_id,
-                    &redirect_uris,
-                    &client.jwks,
-                    &client.id_token_alg,
-                    &client.auth_method,
-                    client.updated_at
-                ];
-                db.execute("set oidc client", sql, args).map(drop)
-            })
-            .await
+            let args = args![
+                &client.client_id,
+                &redirect_uris,
+                &client.jwks,
+                &client.id_token_alg,
+                &client.auth_method,
+                client.updated_at
+            ];
+            db.execute("set oidc client", sql, args).map(drop)
+        })
+        .await
     }
 
     /// A platform's OpenID Connect client settings, if it set them.
     async fn oidc_client(&self, client_id: &str) -> Result<Option<OidcClientRow>, Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .read(move |db| {
-                let sql = "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at, \
+        read(self, move |db| {
+            let sql = "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at, \
                  auth_method FROM oidc_clients WHERE client_id = $1";
-                db.optional("read oidc client", sql, args![&client_id])?
-                    .map(|mut row| {
-                        let uris: String = row.get(1)?;
-                        Ok(OidcClientRow {
-                            client_id: row.get(0)?,
-                            redirect_uris: serde_json::from_str(&uris).map_err(|_| {
-                                Error::Corrupt {
-                                    column: "oidc_clients.redirect_uris",
-                                }
-                            })?,
-                            jwks: row.get(2)?,
-                            id_token_alg: row.get(3)?,
-                            updated_at: row.get(4)?,
-                            auth_method: row.get(5)?,
-                        })
-                    })
-                    .transpose()
+            db.optional("read oidc client", sql, args![&client_id], |mut row| {
+                let uris: String = row.get(1)?;
+                Ok(OidcClientRow {
+                    client_id: row.get(0)?,
+                    redirect_uris: serde_json::from_str(&uris).map_err(|_| Error::Corrupt {
+                        column: "oidc_clients.redirect_uris",
+                    })?,
+                    jwks: row.get(2)?,
+                    id_token_alg: row.get(3)?,
+                    updated_at: row.get(4)?,
+                    auth_method: row.get(5)?,
+                })
             })
-            .await
+        })
+        .await
     }
 }

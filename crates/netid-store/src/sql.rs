@@ -190,14 +190,30 @@ pub(crate) trait Sql {
 }
 
 impl dyn Sql + '_ {
-    /// The row a query returns, if any (the first, if more).
-    pub(crate) fn optional(
+    /// The row a query returns, if any (the first, if more), converted.
+    pub(crate) fn optional<T>(
         &mut self,
         operation: &'static str,
         sql: &str,
         args: &[Value<'_>],
-    ) -> Result<Option<Row>, Error> {
-        Ok(self.query(operation, sql, args)?.into_iter().next())
+        convert: impl FnOnce(Row) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
+        self.query(operation, sql, args)?
+            .into_iter()
+            .next()
+            .map(convert)
+            .transpose()
+    }
+
+    /// Whether a query returns a row.
+    pub(crate) fn exists(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<bool, Error> {
+        self.optional(operation, sql, args, |_| Ok(()))
+            .map(|row| row.is_some())
     }
 
     /// The one row a query must return.
@@ -207,7 +223,7 @@ impl dyn Sql + '_ {
         sql: &str,
         args: &[Value<'_>],
     ) -> Result<Row, Error> {
-        self.optional(operation, sql, args)?
+        self.optional(operation, sql, args, Ok)?
             .ok_or(Error::Internal("a query that returns a row returned none"))
     }
 

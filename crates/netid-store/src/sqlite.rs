@@ -513,6 +513,7 @@ fn database(operation: &'static str) -> impl Fn(rusqlite::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::{grouped, read};
     use crate::sql::args;
 
     /// A grouped write that panics fails alone, its rows rolled back; the writes beside it
@@ -523,13 +524,13 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("netid.sqlite3"))
             .await
             .unwrap();
-        store
-            .backend()
-            .grouped(|db| db.batch("test", "CREATE TABLE scratch (n INTEGER NOT NULL)"))
-            .await
-            .unwrap();
+        grouped(&store, |db| {
+            db.batch("test", "CREATE TABLE scratch (n INTEGER NOT NULL)")
+        })
+        .await
+        .unwrap();
         let insert = |n: i64, then_panic: bool| {
-            store.backend().grouped(move |db| {
+            grouped(&store, move |db| {
                 db.execute("test", "INSERT INTO scratch (n) VALUES ($1)", args![n])?;
                 assert!(!then_panic, "a bug in write {n}");
                 Ok(n)
@@ -540,11 +541,11 @@ mod tests {
         assert_eq!(first.unwrap(), 1);
         assert!(matches!(panicked, Err(Error::Internal(_))), "{panicked:?}");
         assert_eq!(last.unwrap(), 3);
-        let stored: Vec<i64> = store
-            .backend()
-            .read(|db| db.values("test", "SELECT n FROM scratch ORDER BY n", args![]))
-            .await
-            .unwrap();
+        let stored: Vec<i64> = read(&store, |db| {
+            db.values("test", "SELECT n FROM scratch ORDER BY n", args![])
+        })
+        .await
+        .unwrap();
         assert_eq!(stored, vec![1, 3]);
     }
 }

@@ -1,6 +1,6 @@
 //! Verifications and the one-time values that keep them from being replayed.
 
-use crate::backend::HasBackend;
+use crate::backend::{HasBackend, grouped};
 use crate::consents::disclosable;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
@@ -30,30 +30,26 @@ pub trait Verifications: HasBackend {
         now: Timestamp,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .grouped(move |db| {
-                // The holder as authenticated, still: not deleted, no recovery since.
-                let sql = "SELECT id FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2 \
+        grouped(self, move |db| {
+            // The holder as authenticated, still: not deleted, no recovery since.
+            let sql = "SELECT id FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2 \
                  AND deleted_at IS NULL";
-                if db
-                    .optional("read holder", sql, args![holder, &wallet_key])?
-                    .is_none()
-                {
-                    return Err(Error::NotFound {
-                        what: "holder with this wallet key",
-                    });
-                }
-                use_nonce_in(db, &client_id, &nonce_index, expires_at, now)?;
-                append_log(db, &log_entry, Some(holder))?;
-                // Consents live at this moment, read in the transaction that records the act.
-                let consented = disclosable(db, holder, &client_id)?;
-                let disclosed = netid_core::rules::disclosed(consented, asked.as_deref());
-                if !disclosed.is_empty() {
-                    append_log(db, &disclosure_entry, Some(holder))?;
-                }
-                Ok(disclosed)
-            })
-            .await
+            if !db.exists("read holder", sql, args![holder, &wallet_key])? {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            }
+            use_nonce_in(db, &client_id, &nonce_index, expires_at, now)?;
+            append_log(db, &log_entry, Some(holder))?;
+            // Consents live at this moment, read in the transaction that records the act.
+            let consented = disclosable(db, holder, &client_id)?;
+            let disclosed = netid_core::rules::disclosed(consented, asked.as_deref());
+            if !disclosed.is_empty() {
+                append_log(db, &disclosure_entry, Some(holder))?;
+            }
+            Ok(disclosed)
+        })
+        .await
     }
 
     /// Marks a one-time value (a client assertion's or proof's `jti`, an authorization code)
@@ -67,9 +63,10 @@ pub trait Verifications: HasBackend {
         now: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
-        self.backend()
-            .grouped(move |db| use_nonce_in(db, &client_id, &nonce_index, expires_at, now))
-            .await
+        grouped(self, move |db| {
+            use_nonce_in(db, &client_id, &nonce_index, expires_at, now)
+        })
+        .await
     }
 
     /// Marks a wallet-signed request, by the blind index of its wallet key and request id, as
@@ -81,17 +78,16 @@ pub trait Verifications: HasBackend {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<(), Error> {
-        self.backend()
-            .grouped(move |db| {
-                let sql = "DELETE FROM used_wallet_requests WHERE expires_at < $1";
-                db.execute("purge wallet requests", sql, args![now])?;
-                let sql = "INSERT INTO used_wallet_requests (request_index, expires_at) \
+        grouped(self, move |db| {
+            let sql = "DELETE FROM used_wallet_requests WHERE expires_at < $1";
+            db.execute("purge wallet requests", sql, args![now])?;
+            let sql = "INSERT INTO used_wallet_requests (request_index, expires_at) \
                  VALUES ($1, $2)";
-                let args = args![&request_index, expires_at];
-                db.insert("use wallet request", sql, args, |_| Conflict::Nonce)
-                    .map(drop)
-            })
-            .await
+            let args = args![&request_index, expires_at];
+            db.insert("use wallet request", sql, args, |_| Conflict::Nonce)
+                .map(drop)
+        })
+        .await
     }
 }
 
