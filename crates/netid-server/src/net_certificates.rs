@@ -240,11 +240,7 @@ impl NetCertificateIssuer {
         }
         let mut list = StatusList::new(STATUS_LIST_SIZE);
         let listed_since = Timestamp(now.0 - LISTED_AFTER_EXPIRY_SECONDS);
-        for index in self
-            .store
-            .revoked_credentials(suite.as_str(), listed_since)
-            .await?
-        {
+        for index in self.store.revoked_credentials(suite, listed_since).await? {
             list.revoke(index)
                 .map_err(|_| Error::Internal("a stored status index outside the list"))?;
         }
@@ -349,7 +345,7 @@ impl NetCertificateIssuer {
                 .iter()
                 .map(|key| {
                     Ok(CredentialRow {
-                        suite: key.suite().as_str().to_owned(),
+                        suite: key.suite(),
                         status_index: random_index()?,
                         issued_at: Timestamp(issued_at),
                         expires_at: Timestamp(expires_at),

@@ -16,7 +16,7 @@ use crate::authority::{SealedRosterRecord, encode_index, roster_aad};
 use crate::error::RosterRefusal;
 use crate::personal::StoredRecord;
 use crate::state::AppState;
-use crate::wallet::{WalletKey, stored_suite};
+use crate::wallet::WalletKey;
 use crate::{Error, Refusal, blind, credentials};
 
 /// Longest name of an authority or platform, in characters.
@@ -40,7 +40,7 @@ pub(crate) async fn register_authority(
 ) -> Result<RegisterAuthorityResponse, Error> {
     check_name("name", &request.name)?;
     let key = WalletKey::parse(&request.public_key, "public_key")?;
-    let suite = key.suite.id().as_str().to_owned();
+    let suite = key.suite.id();
     let now = state.clock.now();
     let log_entry = state
         .log
@@ -50,7 +50,7 @@ pub(crate) async fn register_authority(
         .upsert_authority(
             AuthorityRow {
                 name: request.name.clone(),
-                suite: suite.clone(),
+                suite,
                 public_key_spki: key.key.to_spki_der()?,
                 registered_at: now,
             },
@@ -60,7 +60,7 @@ pub(crate) async fn register_authority(
     tracing::info!(target: "netid::security", event = "authority_registered", suite = %suite);
     Ok(RegisterAuthorityResponse {
         name: request.name,
-        suite,
+        suite: suite.as_str().to_owned(),
     })
 }
 
@@ -75,7 +75,7 @@ pub(crate) async fn load_roster(
         .authority(&signed.authority)
         .await?
         .ok_or(Refusal::Roster(RosterRefusal::UnknownAuthority))?;
-    let suite = stored_suite(&authority.suite)?;
+    let suite = Suite::new(authority.suite);
     if signed.alg != suite.id().jose_alg() {
         return Err(Refusal::Roster(RosterRefusal::BadRosterSignature).into());
     }

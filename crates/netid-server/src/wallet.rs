@@ -2,7 +2,7 @@
 //! wallet signatures.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use netid_crypto::{Suite, SuiteId, VerifyingKey};
+use netid_crypto::{Suite, VerifyingKey};
 use netid_proto::PublicKey;
 use netid_store::WalletKeyRow;
 
@@ -50,7 +50,7 @@ impl WalletKey {
         Ok(WalletKeyRow {
             fingerprint: self.fingerprint()?,
             spki: self.key.to_spki_der()?,
-            suite: self.suite.id().as_str().to_owned(),
+            suite: self.suite.id(),
         })
     }
 
@@ -129,13 +129,6 @@ pub(crate) async fn use_request(
         }) => Err(Refusal::RequestReplayed.into()),
         other => Ok(other?),
     }
-}
-
-/// The suite named in a stored row.
-pub(crate) fn stored_suite(name: &str) -> Result<Suite, crate::Error> {
-    name.parse::<SuiteId>()
-        .map(Suite::new)
-        .map_err(|_| crate::Error::Internal("unknown suite in a stored key row"))
 }
 
 /// Checks that `approval` is signed, for `act` and over the holder's own request signature,
@@ -231,7 +224,7 @@ mod tests {
                 assert!(wallet.verifies(b"message", &signature));
                 assert!(!wallet.verifies(b"other message", &signature));
                 assert!(!wallet.verifies(b"message", "not base64url!"));
-                assert_eq!(wallet.row().unwrap().suite, suite.id().as_str());
+                assert_eq!(wallet.row().unwrap().suite, suite.id());
             }
         }
     }

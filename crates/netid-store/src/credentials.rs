@@ -62,12 +62,15 @@ pub trait NetCertificates: HasBackend {
 
     /// The status-list indexes of `suite`'s revoked Net Certificates that expire after
     /// `since`.
-    async fn revoked_credentials(&self, suite: &str, since: Timestamp) -> Result<Vec<u64>, Error> {
-        let suite = suite.to_owned();
+    async fn revoked_credentials(
+        &self,
+        suite: netid_crypto::SuiteId,
+        since: Timestamp,
+    ) -> Result<Vec<u64>, Error> {
         read(self, move |db| {
             let sql = "SELECT status_index FROM credentials \
                  WHERE suite = $1 AND revoked_at IS NOT NULL AND expires_at > $2";
-            db.values("read revoked net certificates", sql, args![&suite, since])
+            db.values("read revoked net certificates", sql, args![suite, since])
         })
         .await
     }

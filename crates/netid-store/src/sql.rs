@@ -52,6 +52,8 @@ value_from! {
     &'a [u8] => |value| Self::Bytes(value),
     &'a Vec<u8> => |value| Self::Bytes(value),
     &'a BlindIndex => |value| Self::Bytes(value.as_bytes()),
+    netid_crypto::SuiteId => |value| Self::Text(value.as_str()),
+    &'a netid_crypto::SuiteId => |value| Self::Text(value.as_str()),
 }
 
 impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
@@ -152,6 +154,7 @@ from_column_via! {
     Timestamp: i64 => |value| Some(Timestamp(value)),
     HolderId: i64 => |value| Some(HolderId(value)),
     BlindIndex: Vec<u8> => |value| <[u8; BlindIndex::LEN]>::try_from(value).ok().map(BlindIndex::new),
+    netid_crypto::SuiteId: String => |value| value.parse().ok(),
 }
 
 impl<T: FromColumn> FromColumn for Option<T> {

@@ -38,8 +38,8 @@ pub struct HolderId(pub i64);
 pub struct AuthorityRow {
     /// The authority's name, as the roster names it.
     pub name: String,
-    /// The crypto suite of its key (`gm` or `intl`).
-    pub suite: String,
+    /// The crypto suite of its key.
+    pub suite: netid_crypto::SuiteId,
     /// The key as `SubjectPublicKeyInfo` DER.
     pub public_key_spki: Vec<u8>,
     /// When it was registered.
@@ -67,8 +67,8 @@ pub struct WalletKeyRow {
     pub fingerprint: Vec<u8>,
     /// The key as `SubjectPublicKeyInfo` DER.
     pub spki: Vec<u8>,
-    /// The suite of the key (`gm` or `intl`).
-    pub suite: String,
+    /// The suite of the key.
+    pub suite: netid_crypto::SuiteId,
 }
 
 /// A Net ID as the store keeps it: never in clear.
@@ -330,8 +330,8 @@ pub struct OidcClientRow {
 /// A Net Certificate's place in its suite's status list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRow {
-    /// `gm` or `intl`: whose status list.
-    pub suite: String,
+    /// Whose status list: the suite of the key that signed it.
+    pub suite: netid_crypto::SuiteId,
     /// Its index in that list.
     pub status_index: u64,
     /// When it was issued.

@@ -4,7 +4,7 @@ use super::*;
 
 pub(crate) fn credential(suite: &str, index: u64, expires_at: i64) -> CredentialRow {
     CredentialRow {
-        suite: suite.to_owned(),
+        suite: suite.parse().unwrap(),
         status_index: index,
         issued_at: T0,
         expires_at: Timestamp(expires_at),
@@ -87,7 +87,7 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
     assert_eq!(store.log_size().await.unwrap(), size);
     assert!(
         store
-            .revoked_credentials("intl", T0)
+            .revoked_credentials(netid_crypto::SuiteId::Intl, T0)
             .await
             .unwrap()
             .is_empty()
@@ -105,15 +105,24 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
         )
         .await
         .unwrap();
-    let mut revoked = store.revoked_credentials("intl", T0).await.unwrap();
+    let mut revoked = store
+        .revoked_credentials(netid_crypto::SuiteId::Intl, T0)
+        .await
+        .unwrap();
     revoked.sort_unstable();
     assert_eq!(revoked, vec![5, 6]);
-    assert_eq!(store.revoked_credentials("gm", T0).await.unwrap(), vec![5]);
+    assert_eq!(
+        store
+            .revoked_credentials(netid_crypto::SuiteId::Gm, T0)
+            .await
+            .unwrap(),
+        vec![5]
+    );
     // Index 6 expired at T0 + 10: no longer listed after that. The old wallet key issues
     // nothing more.
     assert_eq!(
         store
-            .revoked_credentials("intl", Timestamp(T0.0 + 100))
+            .revoked_credentials(netid_crypto::SuiteId::Intl, Timestamp(T0.0 + 100))
             .await
             .unwrap(),
         vec![5]
@@ -180,7 +189,13 @@ pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(stor
     assert_eq!(store.holder_by_wallet_key(&[1; 32]).await.unwrap(), None);
     assert_eq!(store.holder_by_person(&index(1)).await.unwrap(), None);
     assert!(store.guardians_of(child).await.unwrap().is_empty());
-    assert_eq!(store.revoked_credentials("gm", T0).await.unwrap(), vec![77]);
+    assert_eq!(
+        store
+            .revoked_credentials(netid_crypto::SuiteId::Gm, T0)
+            .await
+            .unwrap(),
+        vec![77]
+    );
     let revoked = store.certificate(&[3; 16]).await.unwrap().unwrap().revoked;
     assert_eq!(revoked, Some((T0, "cessation_of_operation".to_owned())));
     // The Net ID is never issued again: its blind index is still taken.

@@ -181,7 +181,7 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
 
     let authority = AuthorityRow {
         name: "test-authority".to_owned(),
-        suite: "gm".to_owned(),
+        suite: netid_crypto::SuiteId::Gm,
         public_key_spki: vec![4; 91],
         registered_at: T0,
     };
@@ -234,7 +234,7 @@ pub(crate) async fn wrong_codes_are_counted_per_record_and_code_across_roster_lo
     };
     let authority = AuthorityRow {
         name: "code-authority".to_owned(),
-        suite: "gm".to_owned(),
+        suite: netid_crypto::SuiteId::Gm,
         public_key_spki: vec![4; 91],
         registered_at: T0,
     };

@@ -113,7 +113,7 @@ fn wallet_key(byte: u8) -> WalletKeyRow {
     WalletKeyRow {
         fingerprint: vec![byte; 32],
         spki: vec![byte; 91],
-        suite: "gm".to_owned(),
+        suite: netid_crypto::SuiteId::Gm,
     }
 }
 
@@ -193,6 +193,27 @@ async fn database_of_a_newer_schema_is_refused() {
             found: 99,
             supported: LATEST_SCHEMA
         }
+    ));
+}
+
+/// A stored value the build does not know (a suite, a field's status) is an error when read,
+/// never a default: rows are read strictly.
+#[tokio::test]
+async fn unknown_stored_values_are_errors_not_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netid.sqlite3");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let id = store
+        .enroll_holder(new_holder(7), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    assert!(store.holder(id).await.unwrap().is_some());
+    rusqlite_connection(&path)
+        .execute("UPDATE holders SET wallet_key_suite = 'rsa'", [])
+        .unwrap();
+    assert!(matches!(
+        store.holder(id).await,
+        Err(Error::Unreadable { .. })
     ));
 }
 
