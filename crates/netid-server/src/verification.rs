@@ -6,7 +6,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::Suite;
 use netid_log::EntryKind;
 use netid_proto::{Predicate, SealedPresentation, VerifyRequest, VerifyResponse, signing};
-use netid_store::{Conflict, HolderRow, PlatformRow, Timestamp};
+use netid_store::{Conflict, HolderRow, NewVerification, PlatformRow, Timestamp};
 
 use crate::error::{EnrollmentRefusal, VerificationRefusal};
 use crate::state::{AppState, FRESHNESS_WINDOW_SECONDS, check_fresh};
@@ -146,14 +146,16 @@ pub(crate) async fn record(
     let disclosed = state
         .store
         .record_verification(
-            &platform.client_id,
-            nonce_index,
-            expires_at,
-            holder.id,
-            holder.wallet_key.fingerprint.clone(),
-            log_entry,
-            disclosure_entry,
-            asked,
+            NewVerification {
+                client_id: platform.client_id.clone(),
+                nonce_index,
+                expires_at,
+                holder: holder.id,
+                wallet_key: holder.wallet_key.fingerprint.clone(),
+                log_entry,
+                disclosure_entry,
+                asked,
+            },
             now,
         )
         .await

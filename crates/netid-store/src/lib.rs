@@ -76,9 +76,9 @@ pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
     ConsentRow, CredentialRow, DeferralCountsRow, FieldStatus, ForeignCaRow, GroupCommits,
-    HolderId, HolderRow, NewHolder, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow,
-    PlatformField, PlatformRow, ResealedHolder, Revocation, RosterRow, SealedTagKey, StoredNetId,
-    Timestamp, WalletKeyRow,
+    HolderId, HolderRow, NewHolder, NewVerification, NoticeDeferralRow, OidcClientRow,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, ResealedHolder, Revocation, RosterRow,
+    SealedTagKey, StoredNetId, Timestamp, WalletKeyRow,
 };
 pub use verifications::Verifications;
 

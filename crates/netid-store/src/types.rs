@@ -71,6 +71,27 @@ pub struct WalletKeyRow {
     pub suite: netid_crypto::SuiteId,
 }
 
+/// A verification to record ([`crate::Verifications::record_verification`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVerification {
+    /// The platform that verified.
+    pub client_id: String,
+    /// The blind index of the presentation's nonce: used once.
+    pub nonce_index: BlindIndex,
+    /// Until when the nonce is kept as used.
+    pub expires_at: Timestamp,
+    /// The holder verified.
+    pub holder: HolderId,
+    /// The fingerprint of the wallet key the holder was authenticated with.
+    pub wallet_key: Vec<u8>,
+    /// The verification's log entry.
+    pub log_entry: Vec<u8>,
+    /// The disclosure's log entry, appended only if fields go.
+    pub disclosure_entry: Vec<u8>,
+    /// The fields the platform asked for, when it named any.
+    pub asked: Option<Vec<String>>,
+}
+
 /// A Net ID as the store keeps it: never in clear.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredNetId {

@@ -4,32 +4,33 @@ use crate::backend::{HasBackend, grouped};
 use crate::consents::disclosable;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
-use crate::{BlindIndex, Conflict, Error, HolderId, Timestamp};
+use crate::{BlindIndex, Conflict, Error, NewVerification, Timestamp};
 
 /// Verifications of holders, and the nonces and request ids already used.
 #[async_trait::async_trait]
 pub trait Verifications: HasBackend {
-    /// Records a verification of `holder` (whose current wallet key is still `wallet_key`, and
-    /// who is not deleted) by `client_id`, in one transaction: the presentation nonce is used
-    /// until `expires_at`, `log_entry` is appended as an entry of the holder, and, when fields
-    /// are disclosable to the platform at that moment (and among `asked`, when the platform
-    /// named the fields it wants), `disclosure_entry` too; returns those fields.
-    /// [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before,
+    /// Records `verification` at `now`, in one transaction: of its holder (whose current wallet
+    /// key is still the one given, and who is not deleted) by its platform. The presentation
+    /// nonce is used until `expires_at`, `log_entry` is appended as an entry of the holder,
+    /// and, when fields are disclosable to the platform at that moment (and among `asked`,
+    /// when the platform named the fields it wants), `disclosure_entry` too; returns those
+    /// fields. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before,
     /// [`Error::NotFound`] if the holder changed. Expired nonces are purged on the way.
-    #[allow(clippy::too_many_arguments)]
     async fn record_verification(
         &self,
-        client_id: &str,
-        nonce_index: BlindIndex,
-        expires_at: Timestamp,
-        holder: HolderId,
-        wallet_key: Vec<u8>,
-        log_entry: Vec<u8>,
-        disclosure_entry: Vec<u8>,
-        asked: Option<Vec<String>>,
+        verification: NewVerification,
         now: Timestamp,
     ) -> Result<Vec<String>, Error> {
-        let client_id = client_id.to_owned();
+        let NewVerification {
+            client_id,
+            nonce_index,
+            expires_at,
+            holder,
+            wallet_key,
+            log_entry,
+            disclosure_entry,
+            asked,
+        } = verification;
         grouped(self, move |db| {
             // The holder as authenticated, still: not deleted, no recovery since.
             let sql = "SELECT id FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2 \

@@ -63,14 +63,16 @@ pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Stor
     let calls = (0u8..80).map(|n| {
         let wallet = if n % 5 == 4 { vec![7; 32] } else { vec![1; 32] };
         store.record_verification(
-            "p-1",
-            index(n % 40),
-            expires,
-            holder,
-            wallet,
-            vec![n],
-            leaf(),
-            None,
+            NewVerification {
+                client_id: "p-1".to_owned(),
+                nonce_index: index(n % 40),
+                expires_at: expires,
+                holder,
+                wallet_key: wallet,
+                log_entry: vec![n],
+                disclosure_entry: leaf(),
+                asked: None,
+            },
             T0,
         )
     });

@@ -18,9 +18,9 @@
 use netid_store::prelude::*;
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
-    CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, NewHolder, NoticeDeferralRow,
-    OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, RosterRow, SqliteStore,
-    Store, StoredNetId, Timestamp, WalletKeyRow,
+    CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, NewHolder, NewVerification,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
+    RosterRow, SqliteStore, Store, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 mod ca;

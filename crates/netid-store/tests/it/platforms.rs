@@ -32,28 +32,32 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
     let expires = Timestamp(T0.0 + 300);
     store
         .record_verification(
-            "p-1",
-            index(5),
-            expires,
-            holder,
-            vec![1; 32],
-            leaf(),
-            leaf(),
-            None,
+            NewVerification {
+                client_id: "p-1".to_owned(),
+                nonce_index: index(5),
+                expires_at: expires,
+                holder,
+                wallet_key: vec![1; 32],
+                log_entry: leaf(),
+                disclosure_entry: leaf(),
+                asked: None,
+            },
             T0,
         )
         .await
         .unwrap();
     let error = store
         .record_verification(
-            "p-1",
-            index(5),
-            expires,
-            holder,
-            vec![1; 32],
-            leaf(),
-            leaf(),
-            None,
+            NewVerification {
+                client_id: "p-1".to_owned(),
+                nonce_index: index(5),
+                expires_at: expires,
+                holder,
+                wallet_key: vec![1; 32],
+                log_entry: leaf(),
+                disclosure_entry: leaf(),
+                asked: None,
+            },
             T0,
         )
         .await
@@ -67,14 +71,16 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
     // After expiry the row is purged; freshness checks reject such old presentations anyway.
     store
         .record_verification(
-            "p-1",
-            index(5),
-            Timestamp(T0.0 + 900),
-            holder,
-            vec![1; 32],
-            leaf(),
-            leaf(),
-            None,
+            NewVerification {
+                client_id: "p-1".to_owned(),
+                nonce_index: index(5),
+                expires_at: Timestamp(T0.0 + 900),
+                holder,
+                wallet_key: vec![1; 32],
+                log_entry: leaf(),
+                disclosure_entry: leaf(),
+                asked: None,
+            },
             Timestamp(T0.0 + 301),
         )
         .await
