@@ -6,7 +6,7 @@ use netid_core::rules::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
 use netid_core::{DocumentNumber, DocumentType, NetId, PersonName, Validity};
 use netid_log::EntryKind;
 use netid_proto::{EnrollOutcome, EnrollRequest, EnrollResponse, signing};
-use netid_store::{Conflict, HolderId, NewHolder, Revocation};
+use netid_store::{Conflict, HolderId, NewHolder, Recovery, Revocation};
 
 use crate::authority::{Answer, AuthoritativeRecord, Evidence};
 use crate::error::EnrollmentRefusal;
@@ -150,12 +150,14 @@ pub(crate) async fn enroll(
         state
             .store
             .replace_wallet_key(
-                existing.id,
-                wallet_row,
-                confirmed.code_index.clone(),
-                guardian,
-                log_entry,
-                revocations,
+                Recovery {
+                    holder: existing.id,
+                    new_key: wallet_row,
+                    code_index: confirmed.code_index.clone(),
+                    guardian,
+                    log_entry,
+                    revocations,
+                },
                 now,
             )
             .await

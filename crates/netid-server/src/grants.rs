@@ -13,7 +13,7 @@ use netid_proto::{
     ConsentReceipt, ConsentRequest, FieldRequest, Notice, Profile, ProfileDecision, ProfileField,
     ProfileRequest, ServiceSigned, WithdrawConsentRequest, WithdrawConsentResponse, signing,
 };
-use netid_store::{PlatformField, PlatformRow};
+use netid_store::{ConsentChange, PlatformField, PlatformRow};
 
 use netid_core::rules::{GRANTABLE_FIELDS, GUARDIAN_REQUIRED_BELOW};
 
@@ -318,11 +318,13 @@ pub(crate) async fn record_consent(
     let recorded = state
         .store
         .give_consents(
-            holder.id,
-            &platform.client_id,
-            fields.to_vec(),
+            ConsentChange {
+                holder: holder.id,
+                client_id: platform.client_id.clone(),
+                fields: fields.to_vec(),
+                signed_at: netid_store::Timestamp(signed_at),
+            },
             notice_version.to_owned(),
-            netid_store::Timestamp(signed_at),
             log_entry,
             now,
         )
@@ -414,10 +416,12 @@ pub(crate) async fn withdraw_for(
     Ok(state
         .store
         .withdraw_consents(
-            holder.id,
-            client_id,
-            fields,
-            netid_store::Timestamp(signed_at),
+            ConsentChange {
+                holder: holder.id,
+                client_id: client_id.to_owned(),
+                fields,
+                signed_at: netid_store::Timestamp(signed_at),
+            },
             log_entry,
             state.clock.now(),
         )

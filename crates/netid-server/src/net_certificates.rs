@@ -12,7 +12,7 @@ use netid_crypto::{Jwk, SigningKey, Suite, SuiteId};
 use netid_log::EntryKind;
 use netid_proto::{NetCertificateRequest, NetCertificateResponse, signing};
 use netid_sdjwt::{Issuance, NET_CERTIFICATE_VCT, StatusList, StatusListToken};
-use netid_store::{Conflict, CredentialRow, Store, Timestamp};
+use netid_store::{Conflict, CredentialRow, NewCredentials, Store, Timestamp};
 use serde_json::{Value, json};
 
 use crate::error::{EnrollmentRefusal, NetCertificateRefusal};
@@ -383,10 +383,12 @@ impl NetCertificateIssuer {
             let issued = state
                 .store
                 .issue_credentials(
-                    holder.id,
-                    holder.wallet_key.fingerprint.clone(),
-                    rows,
-                    log_entry,
+                    NewCredentials {
+                        holder: holder.id,
+                        wallet_key: holder.wallet_key.fingerprint.clone(),
+                        credentials: rows,
+                        log_entry,
+                    },
                     MAX_UNEXPIRED_PER_HOLDER,
                     now,
                     Timestamp(now.0 - FORGOTTEN_AFTER_EXPIRY_SECONDS),

@@ -3,30 +3,31 @@
 use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
 use crate::sql::{Sql, args};
-use crate::{ConsentRow, Error, FieldStatus, HolderId, Timestamp};
+use crate::{ConsentChange, ConsentRow, Error, FieldStatus, HolderId, Timestamp};
 
 /// The holders' consents.
 #[async_trait::async_trait]
 pub trait Consents: HasBackend {
-    /// Records `holder`'s separate consent, signed at `signed_at`, to give `client_id` each of
-    /// `fields` (shown `notice_version`) and appends `log_entry` if it changed anything, in one
+    /// Records the holder's separate consent, signed at `signed_at`, to give the platform each
+    /// of `fields` (`request`; shown `notice_version`) and appends `log_entry` if it changed anything, in one
     /// transaction; returns the fields whose consent it recorded. A request signed no later
     /// than the last change of a consent, or before the platform's terms for the field last
     /// changed, changes nothing for that field. [`Error::NotFound`] if a field is not approved
     /// for the platform. Consents end, and stay on record, when the platform asks again or a
     /// field is refused.
-    #[allow(clippy::too_many_arguments)]
     async fn give_consents(
         &self,
-        holder: HolderId,
-        client_id: &str,
-        fields: Vec<String>,
+        request: ConsentChange,
         notice_version: String,
-        signed_at: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<Vec<String>, Error> {
-        let client_id = client_id.to_owned();
+        let ConsentChange {
+            holder,
+            client_id,
+            fields,
+            signed_at,
+        } = request;
         write(self, "consent", move |db| {
             let (mut recorded, mut changes) = (Vec::new(), 0);
             for field in &fields {
@@ -75,20 +76,21 @@ pub trait Consents: HasBackend {
         .await
     }
 
-    /// Withdraws `holder`'s live consents to give `client_id` each of `fields` (a request
+    /// Withdraws the holder's live consents to give the platform each of `fields` (`request`,
     /// signed at `signed_at`, after their last change), appending `log_entry` if any was live;
     /// returns how many were.
-    #[allow(clippy::too_many_arguments)]
     async fn withdraw_consents(
         &self,
-        holder: HolderId,
-        client_id: &str,
-        fields: Vec<String>,
-        signed_at: Timestamp,
+        request: ConsentChange,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<u64, Error> {
-        let client_id = client_id.to_owned();
+        let ConsentChange {
+            holder,
+            client_id,
+            fields,
+            signed_at,
+        } = request;
         write(self, "withdrawal", move |db| {
             let mut withdrawn = 0u64;
             for field in &fields {

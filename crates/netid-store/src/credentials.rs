@@ -3,29 +3,31 @@
 use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
 use crate::sql::args;
-use crate::{Conflict, CredentialRow, Error, HolderId, Timestamp};
+use crate::{Conflict, Error, NewCredentials, Timestamp};
 
 /// The Net Certificates issued, by status-list index.
 #[async_trait::async_trait]
 pub trait NetCertificates: HasBackend {
-    /// Records a batch of Net Certificates issued to `holder` and appends `log_entry`, in one
+    /// Records a `batch` of Net Certificates issued to its holder and appends its log entry, in one
     /// transaction, which first forgets every Net Certificate that expired before
     /// `forget_before` (its status index free again). Refuses, recording nothing:
     /// [`Error::NotFound`] if `wallet_key` is no longer the holder's current key (a recovery
     /// came first), [`Error::CredentialLimit`] if the holder would have more than `limit`
     /// unexpired at `now`, [`Error::AlreadyExists`] with [`Conflict::StatusIndex`] if an
     /// index is taken (draw new indexes).
-    #[allow(clippy::too_many_arguments)]
     async fn issue_credentials(
         &self,
-        holder: HolderId,
-        wallet_key: Vec<u8>,
-        credentials: Vec<CredentialRow>,
-        log_entry: Vec<u8>,
+        batch: NewCredentials,
         limit: u64,
         now: Timestamp,
         forget_before: Timestamp,
     ) -> Result<(), Error> {
+        let NewCredentials {
+            holder,
+            wallet_key,
+            credentials,
+            log_entry,
+        } = batch;
         write(self, "net certificate issuance", move |db| {
             let sql = "SELECT 1 FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2";
             if !db.exists("read holder", sql, args![holder, &wallet_key])? {

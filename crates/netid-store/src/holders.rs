@@ -4,7 +4,7 @@ use crate::backend::{HasBackend, erasing, grouped, lookup, read, write};
 use crate::log::append_log;
 use crate::sql::{Dialect, Row, Sql, args};
 use crate::{
-    BlindIndex, Conflict, Error, HolderId, HolderRow, NewHolder, ResealedHolder, Revocation,
+    BlindIndex, Conflict, Error, HolderId, HolderRow, NewHolder, Recovery, ResealedHolder,
     StoredNetId, Timestamp, WalletKeyRow,
 };
 
@@ -105,22 +105,20 @@ pub trait Holders: HasBackend {
         .await
     }
 
-    /// Recovery: in one transaction, claims the code (if any) for the holder's person, retires
+    /// A `recovery`: in one transaction, claims the code (if any) for the holder's person, retires
     /// the holder's current wallet key and makes `new_key` current, records the guardianship
     /// (if any), appends `log_entry` as an entry of the holder, carries out `revocations`
     /// of the holder's certificates (each appending its entry if it revoked something), and,
     /// when the key changes, revokes all of the holder's Net Certificates and forgets their passkeys.
-    #[allow(clippy::too_many_arguments)]
-    async fn replace_wallet_key(
-        &self,
-        holder: HolderId,
-        new_key: WalletKeyRow,
-        code_index: Option<BlindIndex>,
-        guardian: Option<HolderId>,
-        log_entry: Vec<u8>,
-        revocations: Vec<Revocation>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
+    async fn replace_wallet_key(&self, recovery: Recovery, at: Timestamp) -> Result<(), Error> {
+        let Recovery {
+            holder,
+            new_key,
+            code_index,
+            guardian,
+            log_entry,
+            revocations,
+        } = recovery;
         write(self, "wallet key replacement", move |db| {
             let sql = "SELECT person_index, wallet_key_fingerprint, wallet_key_spki, \
                  wallet_key_suite FROM holders WHERE id = $1";

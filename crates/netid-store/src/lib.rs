@@ -75,10 +75,11 @@ pub use platforms::Platforms;
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ConsentRow, CredentialRow, DeferralCountsRow, FieldStatus, ForeignCaRow, GroupCommits,
-    HolderId, HolderRow, NewHolder, NewVerification, NoticeDeferralRow, OidcClientRow,
-    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, ResealedHolder, Revocation, RosterRow,
-    SealedTagKey, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentChange, ConsentRow, CredentialRow, DeferralCountsRow, FieldStatus, ForeignCaRow,
+    GroupCommits, HolderId, HolderRow, NewCredentials, NewHolder, NewVerification,
+    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
+    Recovery, ResealedHolder, Revocation, RosterRow, SealedTagKey, StoredNetId, Timestamp,
+    WalletKeyRow,
 };
 pub use verifications::Verifications;
 

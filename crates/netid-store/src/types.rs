@@ -71,6 +71,49 @@ pub struct WalletKeyRow {
     pub suite: netid_crypto::SuiteId,
 }
 
+/// A holder's signed request about their consents to a platform's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentChange {
+    /// The holder.
+    pub holder: HolderId,
+    /// The platform.
+    pub client_id: String,
+    /// The fields.
+    pub fields: Vec<String>,
+    /// When the holder signed the request.
+    pub signed_at: Timestamp,
+}
+
+/// A batch of Net Certificates to record ([`crate::NetCertificates::issue_credentials`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCredentials {
+    /// Whose.
+    pub holder: HolderId,
+    /// The fingerprint of the wallet key the holder asked with: still their current key.
+    pub wallet_key: Vec<u8>,
+    /// The Net Certificates.
+    pub credentials: Vec<CredentialRow>,
+    /// The issuance's log entry.
+    pub log_entry: Vec<u8>,
+}
+
+/// A recovery to record ([`crate::Holders::replace_wallet_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// The holder.
+    pub holder: HolderId,
+    /// Their new wallet key.
+    pub new_key: WalletKeyRow,
+    /// The enrollment code used, if any (claimed for the holder's person).
+    pub code_index: Option<BlindIndex>,
+    /// A guardian to record, if any.
+    pub guardian: Option<HolderId>,
+    /// The recovery's log entry.
+    pub log_entry: Vec<u8>,
+    /// The holder's certificates to revoke with it.
+    pub revocations: Vec<Revocation>,
+}
+
 /// A verification to record ([`crate::Verifications::record_verification`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewVerification {

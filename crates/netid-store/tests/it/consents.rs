@@ -53,11 +53,13 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
         async move {
             store
                 .give_consents(
-                    holder,
-                    "p-1",
-                    fields,
+                    ConsentChange {
+                        holder,
+                        client_id: "p-1".to_owned(),
+                        fields,
+                        signed_at: Timestamp(signed_at),
+                    },
                     "v1".to_owned(),
-                    Timestamp(signed_at),
                     leaf(),
                     T0,
                 )
@@ -101,10 +103,12 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
     let withdraw = |signed_at: i64| async move {
         store
             .withdraw_consents(
-                holder,
-                "p-1",
-                vec!["name".to_owned()],
-                Timestamp(signed_at),
+                ConsentChange {
+                    holder,
+                    client_id: "p-1".to_owned(),
+                    fields: vec!["name".to_owned()],
+                    signed_at: Timestamp(signed_at),
+                },
                 leaf(),
                 T0,
             )

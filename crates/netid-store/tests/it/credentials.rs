@@ -29,10 +29,12 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
     let issue = |holder: HolderId, key: u8, rows: Vec<CredentialRow>, now: i64| async move {
         store
             .issue_credentials(
-                holder,
-                vec![key; 32],
-                rows,
-                leaf(),
+                NewCredentials {
+                    holder,
+                    wallet_key: vec![key; 32],
+                    credentials: rows,
+                    log_entry: leaf(),
+                },
                 4,
                 Timestamp(now),
                 Timestamp(now - 50),
@@ -95,12 +97,14 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
 
     store
         .replace_wallet_key(
-            holder,
-            wallet_key(9),
-            None,
-            None,
-            leaf(),
-            vec![],
+            Recovery {
+                holder,
+                new_key: wallet_key(9),
+                code_index: None,
+                guardian: None,
+                log_entry: leaf(),
+                revocations: vec![],
+            },
             Timestamp(T0.0 + 1),
         )
         .await
@@ -157,10 +161,12 @@ pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(stor
         .unwrap();
     store
         .issue_credentials(
-            guardian,
-            vec![1; 32],
-            vec![credential("gm", 77, T0.0 + 1000)],
-            leaf(),
+            NewCredentials {
+                holder: guardian,
+                wallet_key: vec![1; 32],
+                credentials: vec![credential("gm", 77, T0.0 + 1000)],
+                log_entry: leaf(),
+            },
             10,
             T0,
             T0,

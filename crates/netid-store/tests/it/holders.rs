@@ -104,12 +104,14 @@ pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothin
     // Codes are one-time, even for the same person: a used code recovers nobody.
     let error = store
         .replace_wallet_key(
-            first,
-            wallet_key(9),
-            Some(index(0xcc)),
-            None,
-            leaf(),
-            vec![],
+            Recovery {
+                holder: first,
+                new_key: wallet_key(9),
+                code_index: Some(index(0xcc)),
+                guardian: None,
+                log_entry: leaf(),
+                revocations: vec![],
+            },
             T0,
         )
         .await
@@ -125,12 +127,14 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
         .unwrap();
     store
         .replace_wallet_key(
-            id,
-            wallet_key(2),
-            None,
-            None,
-            leaf(),
-            vec![],
+            Recovery {
+                holder: id,
+                new_key: wallet_key(2),
+                code_index: None,
+                guardian: None,
+                log_entry: leaf(),
+                revocations: vec![],
+            },
             Timestamp(T0.0 + 1),
         )
         .await
@@ -144,7 +148,17 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
         vec![wallet_key(1)]
     );
     let error = store
-        .replace_wallet_key(HolderId(999), wallet_key(3), None, None, leaf(), vec![], T0)
+        .replace_wallet_key(
+            Recovery {
+                holder: HolderId(999),
+                new_key: wallet_key(3),
+                code_index: None,
+                guardian: None,
+                log_entry: leaf(),
+                revocations: vec![],
+            },
+            T0,
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { what: "holder" }));

@@ -21,7 +21,17 @@ pub(crate) async fn log_entries_are_appended_with_their_acts_and_only_with_them(
         .await
         .unwrap();
     store
-        .replace_wallet_key(first, wallet_key(9), None, None, entry(2), vec![], T0)
+        .replace_wallet_key(
+            Recovery {
+                holder: first,
+                new_key: wallet_key(9),
+                code_index: None,
+                guardian: None,
+                log_entry: entry(2),
+                revocations: vec![],
+            },
+            T0,
+        )
         .await
         .unwrap();
     assert_eq!(store.log_size().await.unwrap(), 3);

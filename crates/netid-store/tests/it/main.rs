@@ -18,9 +18,10 @@
 use netid_store::prelude::*;
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
-    CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, NewHolder, NewVerification,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
-    RosterRow, SqliteStore, Store, StoredNetId, Timestamp, WalletKeyRow,
+    ConsentChange, CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, NewCredentials,
+    NewHolder, NewVerification, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow,
+    PlatformField, PlatformRow, Recovery, RosterRow, SqliteStore, Store, StoredNetId, Timestamp,
+    WalletKeyRow,
 };
 
 mod ca;

@@ -75,7 +75,17 @@ pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &d
     // A recovery with a new wallet key forgets the passkeys (the lost wallet's holder may
     // have added one); the holder adds them again.
     store
-        .replace_wallet_key(holder, wallet_key(2), None, None, leaf(), vec![], T0)
+        .replace_wallet_key(
+            Recovery {
+                holder,
+                new_key: wallet_key(2),
+                code_index: None,
+                guardian: None,
+                log_entry: leaf(),
+                revocations: vec![],
+            },
+            T0,
+        )
         .await
         .unwrap();
     assert_eq!(store.passkey(&[7; 16]).await.unwrap(), None);
