@@ -67,7 +67,11 @@ pub use error::{
     CaRefusal, EnrollmentRefusal, Error, NetCertificateRefusal, Refusal, RosterRefusal,
     VerificationRefusal,
 };
-pub use http::{ApiError, MAX_BODY_BYTES, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
+pub use http::{ApiError, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
+
+/// The largest request body accepted, in bytes (a roster of some thousand records fits; a CA
+/// handover package must too).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub use keys::{MasterKey, ServiceKeys};
 pub use rotation::{ROTATION_BATCH, Rotated, rotate_master_key};
 pub use state::AppState;

@@ -32,8 +32,7 @@ pub use error::ApiError;
 
 use crate::state::AppState;
 
-/// The largest request body accepted, in bytes (a roster of some thousand records fits).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+use crate::MAX_BODY_BYTES;
 /// How many requests are handled at once; more wait (within the timeout) for a slot.
 pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 /// How long a request may take.
