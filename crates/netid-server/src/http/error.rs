@@ -47,36 +47,6 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Authentication required",
         ),
         Refusal::InvalidField { .. } => (S::BAD_REQUEST, "invalid_field", "Invalid field"),
-        Refusal::Roster(RosterRefusal::InvalidRosterRecord { .. }) => (
-            S::BAD_REQUEST,
-            "invalid_roster_record",
-            "Invalid roster record",
-        ),
-        Refusal::Roster(RosterRefusal::DuplicateRosterRecord { .. }) => (
-            S::BAD_REQUEST,
-            "duplicate_roster_record",
-            "Duplicate roster record",
-        ),
-        Refusal::Roster(RosterRefusal::StaleRoster) => (
-            S::CONFLICT,
-            "stale_roster",
-            "Roster older than the loaded one",
-        ),
-        Refusal::Roster(RosterRefusal::RosterRecordOfAnotherAuthority) => (
-            S::CONFLICT,
-            "roster_record_of_another_authority",
-            "Document listed by another authority",
-        ),
-        Refusal::Roster(RosterRefusal::UnknownAuthority) => (
-            S::UNPROCESSABLE_ENTITY,
-            "unknown_authority",
-            "Unknown document authority",
-        ),
-        Refusal::Roster(RosterRefusal::BadRosterSignature) => (
-            S::UNPROCESSABLE_ENTITY,
-            "bad_roster_signature",
-            "Roster signature does not verify",
-        ),
         Refusal::BadWalletSignature => (
             S::FORBIDDEN,
             "bad_wallet_signature",
@@ -87,9 +57,6 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "signed_ahead",
             "Signed ahead of the service's clock",
         ),
-        Refusal::Verification(VerificationRefusal::ConsentNotRecorded) => {
-            (S::CONFLICT, "consent_not_recorded", "Consent not recorded")
-        }
         Refusal::RequestReplayed => (
             S::CONFLICT,
             "request_replayed",
@@ -100,116 +67,193 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "stale_timestamp",
             "Signed timestamp is not fresh",
         ),
-        Refusal::Enrollment(EnrollmentRefusal::EvidenceMismatch) => (
-            S::FORBIDDEN,
-            "evidence_mismatch",
-            "Evidence does not match the authority's records",
+        Refusal::PlatformExists => (S::CONFLICT, "platform_exists", "Platform exists"),
+        Refusal::UnknownPlatform => (S::NOT_FOUND, "unknown_platform", "Unknown platform"),
+        Refusal::UnknownHolder => (S::NOT_FOUND, "unknown_holder", "Unknown holder"),
+        Refusal::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
+        Refusal::InvalidQuery { .. } => (S::BAD_REQUEST, "invalid_query", "Invalid query"),
+        Refusal::LogRange { .. } => (S::BAD_REQUEST, "log_range", "Log range out of bounds"),
+        Refusal::Roster(refusal) => classify_roster(refusal),
+        Refusal::Verification(refusal) => classify_verification(refusal),
+        Refusal::Enrollment(refusal) => classify_enrollment(refusal),
+        Refusal::Ca(refusal) => classify_ca(refusal),
+        Refusal::NetCertificate(refusal) => classify_net_certificate(refusal),
+    }
+}
+
+/// Status, code and title of a RosterRefusal.
+fn classify_roster(refusal: &RosterRefusal) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match refusal {
+        RosterRefusal::InvalidRosterRecord { .. } => (
+            S::BAD_REQUEST,
+            "invalid_roster_record",
+            "Invalid roster record",
         ),
-        Refusal::Enrollment(EnrollmentRefusal::NameMismatch) => (
-            S::FORBIDDEN,
-            "name_mismatch",
-            "Name does not match the authority's record",
+        RosterRefusal::DuplicateRosterRecord { .. } => (
+            S::BAD_REQUEST,
+            "duplicate_roster_record",
+            "Duplicate roster record",
         ),
-        Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeLocked) => (
-            S::FORBIDDEN,
-            "enrollment_code_locked",
-            "Enrollment code locked",
+        RosterRefusal::StaleRoster => (
+            S::CONFLICT,
+            "stale_roster",
+            "Roster older than the loaded one",
         ),
-        Refusal::Enrollment(EnrollmentRefusal::DocumentExpired) => (
+        RosterRefusal::RosterRecordOfAnotherAuthority => (
+            S::CONFLICT,
+            "roster_record_of_another_authority",
+            "Document listed by another authority",
+        ),
+        RosterRefusal::UnknownAuthority => (
             S::UNPROCESSABLE_ENTITY,
-            "document_expired",
-            "Document has expired",
+            "unknown_authority",
+            "Unknown document authority",
         ),
-        Refusal::Enrollment(EnrollmentRefusal::EnrollmentCodeUsed) => (
-            S::FORBIDDEN,
-            "enrollment_code_used",
-            "Enrollment code already used",
+        RosterRefusal::BadRosterSignature => (
+            S::UNPROCESSABLE_ENTITY,
+            "bad_roster_signature",
+            "Roster signature does not verify",
         ),
-        Refusal::Enrollment(EnrollmentRefusal::RecoveryRequiresCode) => (
-            S::FORBIDDEN,
-            "recovery_requires_code",
-            "Recovery requires a new enrollment code",
-        ),
-        Refusal::Enrollment(EnrollmentRefusal::GuardianRequired) => {
-            (S::FORBIDDEN, "guardian_required", "Guardian required")
+    }
+}
+
+/// Status, code and title of a VerificationRefusal.
+fn classify_verification(
+    refusal: &VerificationRefusal,
+) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match refusal {
+        VerificationRefusal::ConsentNotRecorded => {
+            (S::CONFLICT, "consent_not_recorded", "Consent not recorded")
         }
-        Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised) => (
-            S::FORBIDDEN,
-            "guardian_not_recognised",
-            "Guardian not recognised",
-        ),
-        Refusal::Enrollment(EnrollmentRefusal::WalletKeyInUse) => {
-            (S::CONFLICT, "wallet_key_in_use", "Wallet key in use")
-        }
-        Refusal::Verification(VerificationRefusal::PresentationRejected) => (
+        VerificationRefusal::PresentationRejected => (
             S::FORBIDDEN,
             "presentation_rejected",
             "Presentation rejected",
         ),
-        Refusal::Verification(VerificationRefusal::PresentationReplayed) => (
+        VerificationRefusal::PresentationReplayed => (
             S::FORBIDDEN,
             "presentation_replayed",
             "Presentation replayed",
         ),
-        Refusal::PlatformExists => (S::CONFLICT, "platform_exists", "Platform exists"),
-        Refusal::Ca(CaRefusal::CaNotCertified) => (
+    }
+}
+
+/// Status, code and title of a EnrollmentRefusal.
+fn classify_enrollment(refusal: &EnrollmentRefusal) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match refusal {
+        EnrollmentRefusal::EvidenceMismatch => (
+            S::FORBIDDEN,
+            "evidence_mismatch",
+            "Evidence does not match the authority's records",
+        ),
+        EnrollmentRefusal::NameMismatch => (
+            S::FORBIDDEN,
+            "name_mismatch",
+            "Name does not match the authority's record",
+        ),
+        EnrollmentRefusal::EnrollmentCodeLocked => (
+            S::FORBIDDEN,
+            "enrollment_code_locked",
+            "Enrollment code locked",
+        ),
+        EnrollmentRefusal::DocumentExpired => (
+            S::UNPROCESSABLE_ENTITY,
+            "document_expired",
+            "Document has expired",
+        ),
+        EnrollmentRefusal::EnrollmentCodeUsed => (
+            S::FORBIDDEN,
+            "enrollment_code_used",
+            "Enrollment code already used",
+        ),
+        EnrollmentRefusal::RecoveryRequiresCode => (
+            S::FORBIDDEN,
+            "recovery_requires_code",
+            "Recovery requires a new enrollment code",
+        ),
+        EnrollmentRefusal::GuardianRequired => {
+            (S::FORBIDDEN, "guardian_required", "Guardian required")
+        }
+        EnrollmentRefusal::GuardianNotRecognised => (
+            S::FORBIDDEN,
+            "guardian_not_recognised",
+            "Guardian not recognised",
+        ),
+        EnrollmentRefusal::WalletKeyInUse => {
+            (S::CONFLICT, "wallet_key_in_use", "Wallet key in use")
+        }
+        EnrollmentRefusal::EnrollmentConflict => {
+            (S::CONFLICT, "enrollment_conflict", "Concurrent enrollment")
+        }
+    }
+}
+
+/// Status, code and title of a CaRefusal.
+fn classify_ca(refusal: &CaRefusal) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match refusal {
+        CaRefusal::CaNotCertified => (
             S::SERVICE_UNAVAILABLE,
             "ca_not_certified",
             "Certification authority not certified",
         ),
-        Refusal::Ca(CaRefusal::CaHandedOver) => (
+        CaRefusal::CaHandedOver => (
             S::GONE,
             "ca_handed_over",
             "Certification authority handed over",
         ),
-        Refusal::Ca(CaRefusal::InvalidCertificate { .. }) => (
+        CaRefusal::InvalidCertificate { .. } => (
             S::UNPROCESSABLE_ENTITY,
             "invalid_certificate",
             "Certificate not acceptable",
         ),
-        Refusal::Ca(CaRefusal::CertificateNotTrusted { .. }) => (
+        CaRefusal::CertificateNotTrusted { .. } => (
             S::UNPROCESSABLE_ENTITY,
             "certificate_not_trusted",
             "Certificate not trusted",
         ),
-        Refusal::Ca(CaRefusal::OutsideRecognisedScope { .. }) => (
+        CaRefusal::OutsideRecognisedScope { .. } => (
             S::UNPROCESSABLE_ENTITY,
             "outside_recognised_scope",
             "Outside the recognised scope",
         ),
-        Refusal::Ca(CaRefusal::CertificateNotFound) => (
+        CaRefusal::CertificateNotFound => (
             S::NOT_FOUND,
             "certificate_not_found",
             "Certificate not found",
         ),
-        Refusal::Ca(CaRefusal::UnknownCa) => (
+        CaRefusal::UnknownCa => (
             S::NOT_FOUND,
             "unknown_ca",
             "Unknown certification authority",
         ),
-        Refusal::UnknownPlatform => (S::NOT_FOUND, "unknown_platform", "Unknown platform"),
-        Refusal::UnknownHolder => (S::NOT_FOUND, "unknown_holder", "Unknown holder"),
-        Refusal::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
-        Refusal::Ca(CaRefusal::HandoverTooLarge { .. }) => (
+        CaRefusal::HandoverTooLarge { .. } => (
             S::UNPROCESSABLE_ENTITY,
             "handover_too_large",
             "Handover too large",
         ),
-        Refusal::NetCertificate(NetCertificateRefusal::NetCertificateLimit { .. }) => (
+    }
+}
+
+/// Status, code and title of a NetCertificateRefusal.
+fn classify_net_certificate(
+    refusal: &NetCertificateRefusal,
+) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match refusal {
+        NetCertificateRefusal::NetCertificateLimit { .. } => (
             S::CONFLICT,
             "net_certificate_limit",
             "Net Certificate limit reached",
         ),
-        Refusal::NetCertificate(NetCertificateRefusal::NetCertificatesUnavailable) => (
+        NetCertificateRefusal::NetCertificatesUnavailable => (
             S::SERVICE_UNAVAILABLE,
             "net_certificates_unavailable",
             "Net Certificates unavailable",
         ),
-        Refusal::InvalidQuery { .. } => (S::BAD_REQUEST, "invalid_query", "Invalid query"),
-        Refusal::LogRange { .. } => (S::BAD_REQUEST, "log_range", "Log range out of bounds"),
-        Refusal::Enrollment(EnrollmentRefusal::EnrollmentConflict) => {
-            (S::CONFLICT, "enrollment_conflict", "Concurrent enrollment")
-        }
     }
 }
 
