@@ -2,21 +2,12 @@
 //! as any wallet would.
 
 use super::*;
+use crate::commands::ServerArgs;
 
 pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
     match command {
-        WalletCommand::Init { wallet, suite } => {
-            let suite: SuiteId = suite.parse().context("--suite")?;
-            let key = Suite::new(suite).generate_signing_key()?;
-            write_secret(&wallet, &key.to_pkcs8_pem()?)?;
-            eprintln!("netid: wallet key written to {}", wallet.display());
-            print!("{}", key.verifying_key().to_spki_pem()?);
-            Ok(())
-        }
-        WalletCommand::PublicKey { wallet } => {
-            print!("{}", load_key(&wallet)?.verifying_key().to_spki_pem()?);
-            Ok(())
-        }
+        WalletCommand::Init { wallet, suite } => init(wallet, suite),
+        WalletCommand::PublicKey { wallet } => show_public_key(wallet),
         WalletCommand::Enroll {
             server,
             wallet,
@@ -25,228 +16,52 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             name,
             code,
             guardian_wallet,
-        } => {
-            let key = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let message = signing::enrollment_message(
-                &document_type,
-                &number,
-                &name,
-                code.as_deref(),
-                &request_id,
-                timestamp,
-            );
-            let signature = sign(&key, &message)?;
-            let guardian = match guardian_wallet {
-                Some(path) => {
-                    let guardian = load_key(&path)?;
-                    Some(netid_proto::GuardianConsent {
-                        wallet_key: public_key(&guardian)?,
-                        signature: sign(&guardian, &signing::guardian_consent_message(&signature))?,
-                    })
-                }
-                None => None,
-            };
-            let request = EnrollRequest {
-                document_type,
-                document_number: number,
-                name,
-                enrollment_code: code,
-                wallet_key: public_key(&key)?,
-                request_id: request_id.clone(),
-                timestamp,
-                signature,
-                guardian,
-            };
-            println!(
-                "{}",
-                post(&server.server, "/v1/holders/enroll", None, &request)?
-            );
-            Ok(())
-        }
+        } => enroll(
+            server,
+            wallet,
+            document_type,
+            number,
+            name,
+            code,
+            guardian_wallet,
+        ),
         WalletCommand::Certificate {
             server,
             wallet,
             key,
             out,
             suite,
-        } => {
-            let wallet = load_key(&wallet)?;
-            let suite = Suite::new(suite.parse::<SuiteId>().context("--suite")?);
-            let certificate_key = suite.generate_signing_key()?;
-            let csr = netid_ca::build_request("CN=netid holder request", &certificate_key)?;
-            let csr = Base64UrlUnpadded::encode_string(&csr);
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let request = netid_proto::HolderCertificateRequest {
-                signature: sign(
-                    &wallet,
-                    &signing::certificate_request_message(&csr, &request_id, timestamp),
-                )?,
-                csr,
-                wallet_key: public_key(&wallet)?,
-                request_id: request_id.clone(),
-                timestamp,
-            };
-            let answer = post(&server.server, "/v1/holders/certificates", None, &request)?;
-            write_secret(&key, &certificate_key.to_pkcs8_pem()?)?;
-            write_issued_certificate(&answer, &out)
-        }
+        } => certificate(server, wallet, key, out, suite),
         WalletCommand::RenewCertificate {
             server,
             wallet,
             serial,
             out,
-        } => {
-            let wallet = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let request = netid_proto::RenewCertificateRequest {
-                signature: sign(
-                    &wallet,
-                    &signing::certificate_renewal_message(&serial, &request_id, timestamp),
-                )?,
-                serial,
-                wallet_key: public_key(&wallet)?,
-                request_id: request_id.clone(),
-                timestamp,
-            };
-            let answer = post(
-                &server.server,
-                "/v1/holders/certificates/renew",
-                None,
-                &request,
-            )?;
-            write_issued_certificate(&answer, &out)
-        }
+        } => renew_certificate(server, wallet, serial, out),
         WalletCommand::RevokeCertificate {
             server,
             wallet,
             serial,
             reason,
-        } => {
-            let wallet = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let request = netid_proto::RevokeCertificateRequest {
-                signature: sign(
-                    &wallet,
-                    &signing::certificate_revocation_message(
-                        &serial,
-                        reason.as_deref(),
-                        &request_id,
-                        timestamp,
-                    ),
-                )?,
-                serial,
-                reason,
-                wallet_key: public_key(&wallet)?,
-                request_id: request_id.clone(),
-                timestamp,
-            };
-            println!(
-                "{}",
-                post(
-                    &server.server,
-                    "/v1/holders/certificates/revoke",
-                    None,
-                    &request
-                )?
-            );
-            Ok(())
-        }
+        } => revoke_certificate(server, wallet, serial, reason),
         WalletCommand::Log {
             server,
             wallet,
             log_key,
-        } => {
-            let key = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let request = netid_proto::HolderLogRequest {
-                wallet_key: public_key(&key)?,
-                request_id: request_id.clone(),
-                timestamp,
-                signature: sign(&key, &signing::holder_log_message(&request_id, timestamp))?,
-            };
-            block_on(audit::wallet_log(audit::WalletLogArgs {
-                server: server.server,
-                log_key,
-                request,
-            }))
-        }
+        } => log(server, wallet, log_key),
         WalletCommand::Delete {
             server,
             wallet,
             yes_delete_my_data,
-        } => {
-            if !yes_delete_my_data {
-                bail!(
-                    "deleting your data cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record; run again with --yes-delete-my-data to go ahead"
-                );
-            }
-            let wallet = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let request = netid_proto::DeleteRequest {
-                signature: sign(&wallet, &signing::deletion_message(&request_id, timestamp))?,
-                wallet_key: public_key(&wallet)?,
-                request_id: request_id.clone(),
-                timestamp,
-                guardian: None,
-            };
-            println!(
-                "{}",
-                post(&server.server, "/v1/holders/delete", None, &request)?
-            );
-            Ok(())
-        }
+        } => delete(server, wallet, yes_delete_my_data),
         WalletCommand::Consent {
             server,
             wallet,
             client_id,
             fields,
             guardian_wallet,
-        } => {
-            let key = load_key(&wallet)?;
-            let request = consent_request(
-                &server.server,
-                &key,
-                client_id,
-                fields,
-                guardian_wallet.as_deref(),
-            )?;
-            println!(
-                "{}",
-                post(&server.server, "/v1/holders/consents", None, &request)?
-            );
-            Ok(())
-        }
-        WalletCommand::LinkBrowser { server, wallet } => {
-            let key = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let request = netid_proto::PasskeyLinkRequest {
-                signature: sign(&key, &signing::passkey_link_message(&request_id, timestamp))?,
-                wallet_key: public_key(&key)?,
-                request_id: request_id.clone(),
-                timestamp,
-            };
-            let answer: netid_proto::PasskeyLinkResponse = serde_json::from_str(&post(
-                &server.server,
-                "/v1/holders/passkeys/link",
-                None,
-                &request,
-            )?)
-            .context("the service's answer")?;
-            eprintln!(
-                "open this link within {} minutes in the browser that is to hold your passkey:",
-                answer.expires_in / 60
-            );
-            println!("{}", answer.url);
-            Ok(())
-        }
+        } => consent(server, wallet, client_id, fields, guardian_wallet),
+        WalletCommand::LinkBrowser { server, wallet } => link_browser(server, wallet),
         WalletCommand::Authorize {
             server,
             wallet,
@@ -255,121 +70,28 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             consent,
             deny,
             guardian_wallet,
-        } => {
-            let key = load_key(&wallet)?;
-            let consent = if consent.is_empty() {
-                None
-            } else {
-                Some(consent_request(
-                    &server.server,
-                    &key,
-                    client_id.clone(),
-                    consent,
-                    guardian_wallet.as_deref(),
-                )?)
-            };
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let decision = netid_proto::OidcDecision {
-                signature: sign(
-                    &key,
-                    &signing::oidc_decision_message(
-                        &request_uri,
-                        &client_id,
-                        !deny,
-                        &request_id,
-                        timestamp,
-                    ),
-                )?,
-                request_uri,
-                approve: !deny,
-                wallet_key: public_key(&key)?,
-                request_id: request_id.clone(),
-                timestamp,
-                consent,
-            };
-            println!(
-                "{}",
-                post(&server.server, "/v1/holders/oidc/decision", None, &decision)?
-            );
-            eprintln!(
-                "{}; go back to your browser and press continue",
-                if deny { "declined" } else { "approved" }
-            );
-            Ok(())
-        }
+        } => authorize(
+            server,
+            wallet,
+            client_id,
+            request_uri,
+            consent,
+            deny,
+            guardian_wallet,
+        ),
         WalletCommand::Withdraw {
             server,
             wallet,
             client_id,
             fields,
             ward_net_id,
-        } => {
-            let key = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let message = match &ward_net_id {
-                Some(ward) => signing::ward_consent_withdrawal_message(
-                    ward,
-                    &client_id,
-                    &fields,
-                    &request_id,
-                    timestamp,
-                ),
-                None => {
-                    signing::consent_withdrawal_message(&client_id, &fields, &request_id, timestamp)
-                }
-            };
-            let request = netid_proto::WithdrawConsentRequest {
-                signature: sign(&key, &message)?,
-                client_id,
-                fields,
-                ward_net_id,
-                wallet_key: public_key(&key)?,
-                request_id: request_id.clone(),
-                timestamp,
-            };
-            println!(
-                "{}",
-                post(
-                    &server.server,
-                    "/v1/holders/consents/withdraw",
-                    None,
-                    &request
-                )?
-            );
-            Ok(())
-        }
+        } => withdraw(server, wallet, client_id, fields, ward_net_id),
         WalletCommand::DeleteWard {
             server,
             wallet,
             ward_net_id,
             yes_delete_the_childs_data,
-        } => {
-            if !yes_delete_the_childs_data {
-                bail!(
-                    "deleting the child's data cannot be undone: their Net ID is retired for good, their Net Certificates and certificates are revoked, their consents end and platforms can no longer verify them; run again with --yes-delete-the-childs-data to go ahead"
-                );
-            }
-            let key = load_key(&wallet)?;
-            let timestamp = now()?;
-            let request_id = netid_crypto::random_token()?;
-            let request = netid_proto::WardDeleteRequest {
-                signature: sign(
-                    &key,
-                    &signing::ward_deletion_message(&ward_net_id, &request_id, timestamp),
-                )?,
-                ward_net_id,
-                wallet_key: public_key(&key)?,
-                request_id: request_id.clone(),
-                timestamp,
-            };
-            println!(
-                "{}",
-                post(&server.server, "/v1/holders/wards/delete", None, &request)?
-            );
-            Ok(())
-        }
+        } => delete_ward(server, wallet, ward_net_id, yes_delete_the_childs_data),
         WalletCommand::NetCertificates {
             server,
             wallet,
@@ -377,13 +99,7 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             keep,
             suite,
             out,
-        } => {
-            let count = match keep {
-                Some(keep) => net_certificates::missing(&out, usize::from(keep))?,
-                None => usize::from(count),
-            };
-            net_certificates::fetch(&server.server, &load_key(&wallet)?, count, &suite, &out)
-        }
+        } => net_certificates(server, wallet, count, keep, suite, out),
         WalletCommand::Present {
             request: Some(request),
             certificates,
@@ -436,6 +152,403 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `netid wallet init`.
+fn init(wallet: PathBuf, suite: String) -> anyhow::Result<()> {
+    let suite: SuiteId = suite.parse().context("--suite")?;
+    let key = Suite::new(suite).generate_signing_key()?;
+    write_secret(&wallet, &key.to_pkcs8_pem()?)?;
+    eprintln!("netid: wallet key written to {}", wallet.display());
+    print!("{}", key.verifying_key().to_spki_pem()?);
+    Ok(())
+}
+
+/// `netid wallet public-key`.
+fn show_public_key(wallet: PathBuf) -> anyhow::Result<()> {
+    print!("{}", load_key(&wallet)?.verifying_key().to_spki_pem()?);
+    Ok(())
+}
+
+/// `netid wallet enroll`.
+fn enroll(
+    server: ServerArgs,
+    wallet: PathBuf,
+    document_type: String,
+    number: String,
+    name: String,
+    code: Option<String>,
+    guardian_wallet: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let key = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let message = signing::enrollment_message(
+        &document_type,
+        &number,
+        &name,
+        code.as_deref(),
+        &request_id,
+        timestamp,
+    );
+    let signature = sign(&key, &message)?;
+    let guardian = match guardian_wallet {
+        Some(path) => {
+            let guardian = load_key(&path)?;
+            Some(netid_proto::GuardianConsent {
+                wallet_key: public_key(&guardian)?,
+                signature: sign(&guardian, &signing::guardian_consent_message(&signature))?,
+            })
+        }
+        None => None,
+    };
+    let request = EnrollRequest {
+        document_type,
+        document_number: number,
+        name,
+        enrollment_code: code,
+        wallet_key: public_key(&key)?,
+        request_id: request_id.clone(),
+        timestamp,
+        signature,
+        guardian,
+    };
+    println!(
+        "{}",
+        post(&server.server, "/v1/holders/enroll", None, &request)?
+    );
+    Ok(())
+}
+
+/// `netid wallet certificate`.
+fn certificate(
+    server: ServerArgs,
+    wallet: PathBuf,
+    key: PathBuf,
+    out: PathBuf,
+    suite: String,
+) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let suite = Suite::new(suite.parse::<SuiteId>().context("--suite")?);
+    let certificate_key = suite.generate_signing_key()?;
+    let csr = netid_ca::build_request("CN=netid holder request", &certificate_key)?;
+    let csr = Base64UrlUnpadded::encode_string(&csr);
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let request = netid_proto::HolderCertificateRequest {
+        signature: sign(
+            &wallet,
+            &signing::certificate_request_message(&csr, &request_id, timestamp),
+        )?,
+        csr,
+        wallet_key: public_key(&wallet)?,
+        request_id: request_id.clone(),
+        timestamp,
+    };
+    let answer = post(&server.server, "/v1/holders/certificates", None, &request)?;
+    write_secret(&key, &certificate_key.to_pkcs8_pem()?)?;
+    write_issued_certificate(&answer, &out)
+}
+
+/// `netid wallet renew-certificate`.
+fn renew_certificate(
+    server: ServerArgs,
+    wallet: PathBuf,
+    serial: String,
+    out: PathBuf,
+) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let request = netid_proto::RenewCertificateRequest {
+        signature: sign(
+            &wallet,
+            &signing::certificate_renewal_message(&serial, &request_id, timestamp),
+        )?,
+        serial,
+        wallet_key: public_key(&wallet)?,
+        request_id: request_id.clone(),
+        timestamp,
+    };
+    let answer = post(
+        &server.server,
+        "/v1/holders/certificates/renew",
+        None,
+        &request,
+    )?;
+    write_issued_certificate(&answer, &out)
+}
+
+/// `netid wallet revoke-certificate`.
+fn revoke_certificate(
+    server: ServerArgs,
+    wallet: PathBuf,
+    serial: String,
+    reason: Option<String>,
+) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let request = netid_proto::RevokeCertificateRequest {
+        signature: sign(
+            &wallet,
+            &signing::certificate_revocation_message(
+                &serial,
+                reason.as_deref(),
+                &request_id,
+                timestamp,
+            ),
+        )?,
+        serial,
+        reason,
+        wallet_key: public_key(&wallet)?,
+        request_id: request_id.clone(),
+        timestamp,
+    };
+    println!(
+        "{}",
+        post(
+            &server.server,
+            "/v1/holders/certificates/revoke",
+            None,
+            &request
+        )?
+    );
+    Ok(())
+}
+
+/// `netid wallet log`.
+fn log(server: ServerArgs, wallet: PathBuf, log_key: Option<String>) -> anyhow::Result<()> {
+    let key = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let request = netid_proto::HolderLogRequest {
+        wallet_key: public_key(&key)?,
+        request_id: request_id.clone(),
+        timestamp,
+        signature: sign(&key, &signing::holder_log_message(&request_id, timestamp))?,
+    };
+    block_on(audit::wallet_log(audit::WalletLogArgs {
+        server: server.server,
+        log_key,
+        request,
+    }))
+}
+
+/// `netid wallet delete`.
+fn delete(server: ServerArgs, wallet: PathBuf, yes_delete_my_data: bool) -> anyhow::Result<()> {
+    if !yes_delete_my_data {
+        bail!(
+            "deleting your data cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record; run again with --yes-delete-my-data to go ahead"
+        );
+    }
+    let wallet = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let request = netid_proto::DeleteRequest {
+        signature: sign(&wallet, &signing::deletion_message(&request_id, timestamp))?,
+        wallet_key: public_key(&wallet)?,
+        request_id: request_id.clone(),
+        timestamp,
+        guardian: None,
+    };
+    println!(
+        "{}",
+        post(&server.server, "/v1/holders/delete", None, &request)?
+    );
+    Ok(())
+}
+
+/// `netid wallet consent`.
+fn consent(
+    server: ServerArgs,
+    wallet: PathBuf,
+    client_id: String,
+    fields: Vec<String>,
+    guardian_wallet: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let key = load_key(&wallet)?;
+    let request = consent_request(
+        &server.server,
+        &key,
+        client_id,
+        fields,
+        guardian_wallet.as_deref(),
+    )?;
+    println!(
+        "{}",
+        post(&server.server, "/v1/holders/consents", None, &request)?
+    );
+    Ok(())
+}
+
+/// `netid wallet link-browser`.
+fn link_browser(server: ServerArgs, wallet: PathBuf) -> anyhow::Result<()> {
+    let key = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let request = netid_proto::PasskeyLinkRequest {
+        signature: sign(&key, &signing::passkey_link_message(&request_id, timestamp))?,
+        wallet_key: public_key(&key)?,
+        request_id: request_id.clone(),
+        timestamp,
+    };
+    let answer: netid_proto::PasskeyLinkResponse = serde_json::from_str(&post(
+        &server.server,
+        "/v1/holders/passkeys/link",
+        None,
+        &request,
+    )?)
+    .context("the service's answer")?;
+    eprintln!(
+        "open this link within {} minutes in the browser that is to hold your passkey:",
+        answer.expires_in / 60
+    );
+    println!("{}", answer.url);
+    Ok(())
+}
+
+/// `netid wallet authorize`.
+fn authorize(
+    server: ServerArgs,
+    wallet: PathBuf,
+    client_id: String,
+    request_uri: String,
+    consent: Vec<String>,
+    deny: bool,
+    guardian_wallet: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let key = load_key(&wallet)?;
+    let consent = if consent.is_empty() {
+        None
+    } else {
+        Some(consent_request(
+            &server.server,
+            &key,
+            client_id.clone(),
+            consent,
+            guardian_wallet.as_deref(),
+        )?)
+    };
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let decision = netid_proto::OidcDecision {
+        signature: sign(
+            &key,
+            &signing::oidc_decision_message(
+                &request_uri,
+                &client_id,
+                !deny,
+                &request_id,
+                timestamp,
+            ),
+        )?,
+        request_uri,
+        approve: !deny,
+        wallet_key: public_key(&key)?,
+        request_id: request_id.clone(),
+        timestamp,
+        consent,
+    };
+    println!(
+        "{}",
+        post(&server.server, "/v1/holders/oidc/decision", None, &decision)?
+    );
+    eprintln!(
+        "{}; go back to your browser and press continue",
+        if deny { "declined" } else { "approved" }
+    );
+    Ok(())
+}
+
+/// `netid wallet withdraw`.
+fn withdraw(
+    server: ServerArgs,
+    wallet: PathBuf,
+    client_id: String,
+    fields: Vec<String>,
+    ward_net_id: Option<String>,
+) -> anyhow::Result<()> {
+    let key = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let message = match &ward_net_id {
+        Some(ward) => signing::ward_consent_withdrawal_message(
+            ward,
+            &client_id,
+            &fields,
+            &request_id,
+            timestamp,
+        ),
+        None => signing::consent_withdrawal_message(&client_id, &fields, &request_id, timestamp),
+    };
+    let request = netid_proto::WithdrawConsentRequest {
+        signature: sign(&key, &message)?,
+        client_id,
+        fields,
+        ward_net_id,
+        wallet_key: public_key(&key)?,
+        request_id: request_id.clone(),
+        timestamp,
+    };
+    println!(
+        "{}",
+        post(
+            &server.server,
+            "/v1/holders/consents/withdraw",
+            None,
+            &request
+        )?
+    );
+    Ok(())
+}
+
+/// `netid wallet delete-ward`.
+fn delete_ward(
+    server: ServerArgs,
+    wallet: PathBuf,
+    ward_net_id: String,
+    yes_delete_the_childs_data: bool,
+) -> anyhow::Result<()> {
+    if !yes_delete_the_childs_data {
+        bail!(
+            "deleting the child's data cannot be undone: their Net ID is retired for good, their Net Certificates and certificates are revoked, their consents end and platforms can no longer verify them; run again with --yes-delete-the-childs-data to go ahead"
+        );
+    }
+    let key = load_key(&wallet)?;
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let request = netid_proto::WardDeleteRequest {
+        signature: sign(
+            &key,
+            &signing::ward_deletion_message(&ward_net_id, &request_id, timestamp),
+        )?,
+        ward_net_id,
+        wallet_key: public_key(&key)?,
+        request_id: request_id.clone(),
+        timestamp,
+    };
+    println!(
+        "{}",
+        post(&server.server, "/v1/holders/wards/delete", None, &request)?
+    );
+    Ok(())
+}
+
+/// `netid wallet net-certificates`.
+fn net_certificates(
+    server: ServerArgs,
+    wallet: PathBuf,
+    count: u16,
+    keep: Option<u16>,
+    suite: String,
+    out: PathBuf,
+) -> anyhow::Result<()> {
+    let count = match keep {
+        Some(keep) => net_certificates::missing(&out, usize::from(keep))?,
+        None => usize::from(count),
+    };
+    net_certificates::fetch(&server.server, &load_key(&wallet)?, count, &suite, &out)
 }
 
 /// A separate consent to give `client_id` each of `fields`, signed by `key` under the notice
