@@ -75,8 +75,8 @@ pub use platforms::Platforms;
 pub use sqlite::SqliteStore;
 pub use types::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ConsentChange, ConsentRow, CredentialRow, DeferralCountsRow, FieldStatus, ForeignCaRow,
-    GroupCommits, HolderId, HolderRow, NewCredentials, NewHolder, NewVerification,
+    ClientAuthMethod, ConsentChange, ConsentRow, CredentialRow, DeferralCountsRow, FieldStatus,
+    ForeignCaRow, GroupCommits, HolderId, HolderRow, NewCredentials, NewHolder, NewVerification,
     NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
     Recovery, ResealedHolder, Revocation, RosterRow, SealedTagKey, StoredNetId, Timestamp,
     WalletKeyRow,

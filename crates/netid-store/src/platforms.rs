@@ -173,8 +173,8 @@ pub trait Platforms: HasBackend {
                 &client.client_id,
                 &redirect_uris,
                 &client.jwks,
-                &client.id_token_alg,
-                &client.auth_method,
+                client.id_token_suite.jose_alg(),
+                client.auth_method,
                 client.updated_at
             ];
             db.execute("set oidc client", sql, args).map(drop)
@@ -196,7 +196,13 @@ pub trait Platforms: HasBackend {
                         column: "oidc_clients.redirect_uris",
                     })?,
                     jwks: row.get(2)?,
-                    id_token_alg: row.get(3)?,
+                    id_token_suite: {
+                        let alg: String = row.get(3)?;
+                        netid_crypto::SuiteId::from_jose_alg(&alg).ok_or(Error::Unreadable {
+                            operation: "read oidc client",
+                            index: 3,
+                        })?
+                    },
                     updated_at: row.get(4)?,
                     auth_method: row.get(5)?,
                 })

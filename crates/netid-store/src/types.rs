@@ -288,6 +288,16 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// How an OpenID Connect client authenticates at the token endpoint (RFC 8705 §2).
+    pub enum ClientAuthMethod {
+        /// A client assertion signed with one of its registered keys (RFC 7523).
+        PrivateKeyJwt = "private_key_jwt",
+        /// Its client certificate from netid's CA, over mutual TLS (RFC 8705).
+        TlsClientAuth = "tls_client_auth",
+    }
+}
+
+stored_enum! {
     /// Where a field a platform asked for stands: the operator's decision.
     pub enum FieldStatus {
         /// Asked for, not yet decided; releases nothing.
@@ -382,11 +392,10 @@ pub struct OidcClientRow {
     pub redirect_uris: Vec<String>,
     /// Its public keys for `private_key_jwt`, a JWK Set as JSON text.
     pub jwks: String,
-    /// The JWS `alg` of its ID tokens (`ES256` or `SM2SM3`).
-    pub id_token_alg: String,
-    /// How it authenticates: `private_key_jwt` or `tls_client_auth`, the one method it
-    /// registered.
-    pub auth_method: String,
+    /// The suite its ID tokens are signed with (stored as its JOSE `alg`).
+    pub id_token_suite: netid_crypto::SuiteId,
+    /// How it authenticates: the one method it registered.
+    pub auth_method: ClientAuthMethod,
     /// When the settings were last set.
     pub updated_at: Timestamp,
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use netid_proto::{
     OidcClientSettings, OidcDecision, OidcDecisionResponse, Predicate, VerifyResponse, signing,
 };
-use netid_store::{OidcClientRow, PlatformRow, Timestamp};
+use netid_store::{ClientAuthMethod, OidcClientRow, PlatformRow, Timestamp};
 use serde_json::{Value, json};
 
 use super::{
@@ -28,8 +28,6 @@ const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 /// The client assertion type of `private_key_jwt`.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The client authentication methods a client registers one of.
-const PRIVATE_KEY_JWT: &str = "private_key_jwt";
-const TLS_CLIENT_AUTH: &str = "tls_client_auth";
 /// The longest `state` or `nonce` accepted, in bytes.
 const MAX_STATE: usize = 512;
 
@@ -163,27 +161,21 @@ pub(crate) async fn set_client(
         .get("keys")
         .and_then(Value::as_array)
         .ok_or_else(|| invalid("jwks", "expected a JWK Set: {\"keys\": [...]}"))?;
-    let auth_method = settings
-        .token_endpoint_auth_method
-        .clone()
-        .unwrap_or_else(|| PRIVATE_KEY_JWT.to_owned());
-    match auth_method.as_str() {
-        PRIVATE_KEY_JWT => {}
-        TLS_CLIENT_AUTH if state.oidc.mtls_base.is_some() => {}
-        TLS_CLIENT_AUTH => {
-            return Err(invalid(
-                "token_endpoint_auth_method",
-                "this service offers no mutual TLS (NETID_MTLS_LISTEN); use private_key_jwt",
-            )
-            .into());
-        }
-        _ => {
-            return Err(invalid(
+    let auth_method = match settings.token_endpoint_auth_method.as_deref() {
+        None => ClientAuthMethod::PrivateKeyJwt,
+        Some(name) => ClientAuthMethod::from_name(name).ok_or_else(|| {
+            invalid(
                 "token_endpoint_auth_method",
                 "expected private_key_jwt or tls_client_auth",
             )
-            .into());
-        }
+        })?,
+    };
+    if auth_method == ClientAuthMethod::TlsClientAuth && state.oidc.mtls_base.is_none() {
+        return Err(invalid(
+            "token_endpoint_auth_method",
+            "this service offers no mutual TLS (NETID_MTLS_LISTEN); use private_key_jwt",
+        )
+        .into());
     }
     let all_public = keys.iter().all(|key| {
         key.as_object()
@@ -191,7 +183,7 @@ pub(crate) async fn set_client(
             .is_some()
     });
     // A client that authenticates by certificate needs no keys.
-    let too_few = keys.is_empty() && auth_method == PRIVATE_KEY_JWT;
+    let too_few = keys.is_empty() && auth_method == ClientAuthMethod::PrivateKeyJwt;
     if too_few || keys.len() > 5 || !all_public {
         return Err(invalid(
             "jwks",
@@ -199,28 +191,26 @@ pub(crate) async fn set_client(
         )
         .into());
     }
-    let alg = settings
-        .id_token_signed_response_alg
-        .clone()
-        .unwrap_or_else(|| netid_crypto::SuiteId::Intl.jose_alg().to_owned());
-    if netid_crypto::SuiteId::from_jose_alg(&alg).is_none() {
-        return Err(invalid("id_token_signed_response_alg", "expected ES256 or SM2SM3").into());
-    }
+    let id_token_suite = match settings.id_token_signed_response_alg.as_deref() {
+        None => netid_crypto::SuiteId::Intl,
+        Some(alg) => netid_crypto::SuiteId::from_jose_alg(alg)
+            .ok_or_else(|| invalid("id_token_signed_response_alg", "expected ES256 or SM2SM3"))?,
+    };
     state
         .store
         .set_oidc_client(OidcClientRow {
             client_id: platform.client_id.clone(),
             redirect_uris: settings.redirect_uris.clone(),
             jwks: settings.jwks.to_string(),
-            id_token_alg: alg.clone(),
-            auth_method: auth_method.clone(),
+            id_token_suite,
+            auth_method,
             updated_at: state.clock.now(),
         })
         .await?;
     tracing::info!(target: "netid::security", event = "oidc_client_set", platform_id = %platform.client_id);
     Ok(OidcClientSettings {
-        id_token_signed_response_alg: Some(alg),
-        token_endpoint_auth_method: Some(auth_method),
+        id_token_signed_response_alg: Some(id_token_suite.jose_alg().to_owned()),
+        token_endpoint_auth_method: Some(auth_method.as_str().to_owned()),
         ..settings
     })
 }
@@ -276,7 +266,8 @@ async fn authenticate_client(
             "client_id and the assertion's sub differ",
         ));
     }
-    let (platform, client) = registered_client(state, &claimed, PRIVATE_KEY_JWT).await?;
+    let (platform, client) =
+        registered_client(state, &claimed, ClientAuthMethod::PrivateKeyJwt).await?;
     let jwks: Value = serde_json::from_str(&client.jwks)
         .map_err(|_| Error::Internal("stored client jwks do not parse"))?;
     let now = state.clock.now().0;
@@ -336,7 +327,7 @@ async fn authenticate_by_certificate(
     if issued.not_after <= state.clock.now() {
         return Err(refused("the client certificate has expired"));
     }
-    let (platform, client) = registered_client(state, client_id, TLS_CLIENT_AUTH)
+    let (platform, client) = registered_client(state, client_id, ClientAuthMethod::TlsClientAuth)
         .await
         .inspect_err(|_| {
             tracing::info!(target: "netid::security", event = "authentication_failed", role = "oidc_client", method = "tls_client_auth");
@@ -348,7 +339,7 @@ async fn authenticate_by_certificate(
 async fn registered_client(
     state: &AppState,
     client_id: &str,
-    method: &str,
+    method: ClientAuthMethod,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
     let unknown = || OauthError::client("no client with this id has OpenID Connect settings");
     let platform = state.store.platform(client_id).await?.ok_or_else(unknown)?;
@@ -358,11 +349,13 @@ async fn registered_client(
         .await?
         .ok_or_else(unknown)?;
     if client.auth_method != method {
-        return Err(OauthError::client(if method == PRIVATE_KEY_JWT {
-            "this client registered tls_client_auth: present its certificate at the mtls_endpoint_aliases"
-        } else {
-            "this client registered private_key_jwt: send a client assertion"
-        }));
+        return Err(OauthError::client(
+            if method == ClientAuthMethod::PrivateKeyJwt {
+                "this client registered tls_client_auth: present its certificate at the mtls_endpoint_aliases"
+            } else {
+                "this client registered private_key_jwt: send a client assertion"
+            },
+        ));
     }
     Ok((platform, client))
 }
@@ -919,7 +912,7 @@ pub(crate) async fn token(
     if let Some(nonce) = &request.nonce {
         claims.insert("nonce".to_owned(), json!(nonce));
     }
-    let signing_key = state.oidc.id_token_key(&client.id_token_alg);
+    let signing_key = state.oidc.id_token_key(client.id_token_suite);
     let mut header = serde_json::Map::new();
     header.insert("typ".to_owned(), json!("JWT"));
     header.insert(

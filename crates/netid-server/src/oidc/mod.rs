@@ -150,12 +150,11 @@ impl Oidc {
         }
     }
 
-    /// The key that signs ID tokens for `alg` (`ES256` or `SM2SM3`).
-    pub(crate) fn id_token_key(&self, alg: &str) -> &SigningKey {
-        if netid_crypto::SuiteId::from_jose_alg(alg) == Some(netid_crypto::SuiteId::Gm) {
-            &self.sm2
-        } else {
-            &self.es256
+    /// The key that signs ID tokens of `suite`.
+    pub(crate) fn id_token_key(&self, suite: netid_crypto::SuiteId) -> &SigningKey {
+        match suite {
+            netid_crypto::SuiteId::Gm => &self.sm2,
+            netid_crypto::SuiteId::Intl => &self.es256,
         }
     }
 

@@ -94,8 +94,8 @@ pub(crate) async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse
         client_id: "p-oidc".to_owned(),
         redirect_uris: vec!["https://rp.example/cb".to_owned()],
         jwks: r#"{"keys":[]}"#.to_owned(),
-        id_token_alg: "ES256".to_owned(),
-        auth_method: "private_key_jwt".to_owned(),
+        id_token_suite: netid_crypto::SuiteId::Intl,
+        auth_method: netid_store::ClientAuthMethod::PrivateKeyJwt,
         updated_at: T0,
     };
     // Only a registered platform has client settings.
@@ -122,8 +122,8 @@ pub(crate) async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse
         "https://rp.example/a".to_owned(),
         "https://rp.example/b".to_owned(),
     ];
-    client.id_token_alg = "SM2SM3".to_owned();
-    client.auth_method = "tls_client_auth".to_owned();
+    client.id_token_suite = netid_crypto::SuiteId::Gm;
+    client.auth_method = netid_store::ClientAuthMethod::TlsClientAuth;
     client.updated_at = Timestamp(T0.0 + 1);
     store.set_oidc_client(client.clone()).await.unwrap();
     assert_eq!(store.oidc_client("p-oidc").await.unwrap(), Some(client));
