@@ -296,6 +296,31 @@ fn public_key(key: &SigningKey) -> anyhow::Result<PublicKey> {
     Ok(PublicKey::Pem(key.verifying_key().to_spki_pem()?))
 }
 
+/// What a wallet adds to each request it signs: its public key, a fresh request id (a
+/// request is answered once), the time, and its signature over the request's message.
+struct SignedRequest {
+    wallet_key: PublicKey,
+    request_id: String,
+    timestamp: i64,
+    signature: String,
+}
+
+/// Signs with `key` the message that `message` makes of a fresh request id and the time.
+fn sign_request(
+    key: &SigningKey,
+    message: impl FnOnce(&str, i64) -> Vec<u8>,
+) -> anyhow::Result<SignedRequest> {
+    let timestamp = now()?;
+    let request_id = netid_crypto::random_token()?;
+    let signature = sign(key, &message(&request_id, timestamp))?;
+    Ok(SignedRequest {
+        wallet_key: public_key(key)?,
+        request_id,
+        timestamp,
+        signature,
+    })
+}
+
 fn sign(key: &SigningKey, message: &[u8]) -> anyhow::Result<String> {
     Ok(Base64UrlUnpadded::encode_string(
         &key.sign(message)?.to_fixed(),

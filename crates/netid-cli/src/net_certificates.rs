@@ -157,8 +157,14 @@ pub(crate) fn fetch(
         .map(|key| key.verifying_key().to_jwk())
         .collect();
     let thumbprints: Vec<String> = jwks.iter().map(netid_sdjwt::thumbprint).collect();
-    let timestamp = crate::now()?;
-    let request_id = netid_crypto::random_token()?;
+    let crate::SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = crate::sign_request(wallet, |request_id, timestamp| {
+        netid_proto::signing::net_certificate_request_message(&thumbprints, request_id, timestamp)
+    })?;
     let request = netid_proto::NetCertificateRequest {
         holder_keys: jwks
             .into_iter()
@@ -169,17 +175,10 @@ pub(crate) fn fetch(
                 y: jwk.y,
             })
             .collect(),
-        wallet_key: crate::public_key(wallet)?,
-        request_id: request_id.clone(),
+        wallet_key,
+        request_id,
         timestamp,
-        signature: crate::sign(
-            wallet,
-            &netid_proto::signing::net_certificate_request_message(
-                &thumbprints,
-                &request_id,
-                timestamp,
-            ),
-        )?,
+        signature,
     };
     let answer = crate::post(server, "/v1/holders/net-certificates", None, &request)?;
     let issued: netid_proto::NetCertificateResponse =

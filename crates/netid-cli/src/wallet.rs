@@ -181,17 +181,21 @@ fn enroll(
     guardian_wallet: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
-    let message = signing::enrollment_message(
-        &document_type,
-        &number,
-        &name,
-        code.as_deref(),
-        &request_id,
+    let SignedRequest {
+        wallet_key,
+        request_id,
         timestamp,
-    );
-    let signature = sign(&key, &message)?;
+        signature,
+    } = sign_request(&key, |request_id, timestamp| {
+        signing::enrollment_message(
+            &document_type,
+            &number,
+            &name,
+            code.as_deref(),
+            request_id,
+            timestamp,
+        )
+    })?;
     let guardian = match guardian_wallet {
         Some(path) => {
             let guardian = load_key(&path)?;
@@ -207,8 +211,8 @@ fn enroll(
         document_number: number,
         name,
         enrollment_code: code,
-        wallet_key: public_key(&key)?,
-        request_id: request_id.clone(),
+        wallet_key,
+        request_id,
         timestamp,
         signature,
         guardian,
@@ -233,17 +237,20 @@ fn certificate(
     let certificate_key = suite.generate_signing_key()?;
     let csr = netid_ca::build_request("CN=netid holder request", &certificate_key)?;
     let csr = Base64UrlUnpadded::encode_string(&csr);
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
-    let request = netid_proto::HolderCertificateRequest {
-        signature: sign(
-            &wallet,
-            &signing::certificate_request_message(&csr, &request_id, timestamp),
-        )?,
-        csr,
-        wallet_key: public_key(&wallet)?,
-        request_id: request_id.clone(),
+    let SignedRequest {
+        wallet_key,
+        request_id,
         timestamp,
+        signature,
+    } = sign_request(&wallet, |request_id, timestamp| {
+        signing::certificate_request_message(&csr, request_id, timestamp)
+    })?;
+    let request = netid_proto::HolderCertificateRequest {
+        csr,
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
     };
     let answer = post(&server.server, "/v1/holders/certificates", None, &request)?;
     write_secret(&key, &certificate_key.to_pkcs8_pem()?)?;
@@ -258,17 +265,20 @@ fn renew_certificate(
     out: PathBuf,
 ) -> anyhow::Result<()> {
     let wallet = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
-    let request = netid_proto::RenewCertificateRequest {
-        signature: sign(
-            &wallet,
-            &signing::certificate_renewal_message(&serial, &request_id, timestamp),
-        )?,
-        serial,
-        wallet_key: public_key(&wallet)?,
-        request_id: request_id.clone(),
+    let SignedRequest {
+        wallet_key,
+        request_id,
         timestamp,
+        signature,
+    } = sign_request(&wallet, |request_id, timestamp| {
+        signing::certificate_renewal_message(&serial, request_id, timestamp)
+    })?;
+    let request = netid_proto::RenewCertificateRequest {
+        serial,
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
     };
     let answer = post(
         &server.server,
@@ -287,23 +297,21 @@ fn revoke_certificate(
     reason: Option<String>,
 ) -> anyhow::Result<()> {
     let wallet = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
+    let SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = sign_request(&wallet, |request_id, timestamp| {
+        signing::certificate_revocation_message(&serial, reason.as_deref(), request_id, timestamp)
+    })?;
     let request = netid_proto::RevokeCertificateRequest {
-        signature: sign(
-            &wallet,
-            &signing::certificate_revocation_message(
-                &serial,
-                reason.as_deref(),
-                &request_id,
-                timestamp,
-            ),
-        )?,
         serial,
         reason,
-        wallet_key: public_key(&wallet)?,
-        request_id: request_id.clone(),
+        wallet_key,
+        request_id,
         timestamp,
+        signature,
     };
     println!(
         "{}",
@@ -320,13 +328,17 @@ fn revoke_certificate(
 /// `netid wallet log`.
 fn log(server: ServerArgs, wallet: PathBuf, log_key: Option<String>) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
-    let request = netid_proto::HolderLogRequest {
-        wallet_key: public_key(&key)?,
-        request_id: request_id.clone(),
+    let SignedRequest {
+        wallet_key,
+        request_id,
         timestamp,
-        signature: sign(&key, &signing::holder_log_message(&request_id, timestamp))?,
+        signature,
+    } = sign_request(&key, signing::holder_log_message)?;
+    let request = netid_proto::HolderLogRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
     };
     block_on(audit::wallet_log(audit::WalletLogArgs {
         server: server.server,
@@ -343,12 +355,16 @@ fn delete(server: ServerArgs, wallet: PathBuf, yes_delete_my_data: bool) -> anyh
         );
     }
     let wallet = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
+    let SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = sign_request(&wallet, signing::deletion_message)?;
     let request = netid_proto::DeleteRequest {
-        signature: sign(&wallet, &signing::deletion_message(&request_id, timestamp))?,
-        wallet_key: public_key(&wallet)?,
-        request_id: request_id.clone(),
+        signature,
+        wallet_key,
+        request_id,
         timestamp,
         guardian: None,
     };
@@ -385,12 +401,16 @@ fn consent(
 /// `netid wallet link-browser`.
 fn link_browser(server: ServerArgs, wallet: PathBuf) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
+    let SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = sign_request(&key, signing::passkey_link_message)?;
     let request = netid_proto::PasskeyLinkRequest {
-        signature: sign(&key, &signing::passkey_link_message(&request_id, timestamp))?,
-        wallet_key: public_key(&key)?,
-        request_id: request_id.clone(),
+        signature,
+        wallet_key,
+        request_id,
         timestamp,
     };
     let answer: netid_proto::PasskeyLinkResponse = serde_json::from_str(&post(
@@ -430,23 +450,20 @@ fn authorize(
             guardian_wallet.as_deref(),
         )?)
     };
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
+    let SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = sign_request(&key, |request_id, timestamp| {
+        signing::oidc_decision_message(&request_uri, &client_id, !deny, request_id, timestamp)
+    })?;
     let decision = netid_proto::OidcDecision {
-        signature: sign(
-            &key,
-            &signing::oidc_decision_message(
-                &request_uri,
-                &client_id,
-                !deny,
-                &request_id,
-                timestamp,
-            ),
-        )?,
+        signature,
         request_uri,
         approve: !deny,
-        wallet_key: public_key(&key)?,
-        request_id: request_id.clone(),
+        wallet_key,
+        request_id,
         timestamp,
         consent,
     };
@@ -470,25 +487,24 @@ fn withdraw(
     ward_net_id: Option<String>,
 ) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
-    let message = match &ward_net_id {
+    let SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = sign_request(&key, |request_id, timestamp| match &ward_net_id {
         Some(ward) => signing::ward_consent_withdrawal_message(
-            ward,
-            &client_id,
-            &fields,
-            &request_id,
-            timestamp,
+            ward, &client_id, &fields, request_id, timestamp,
         ),
-        None => signing::consent_withdrawal_message(&client_id, &fields, &request_id, timestamp),
-    };
+        None => signing::consent_withdrawal_message(&client_id, &fields, request_id, timestamp),
+    })?;
     let request = netid_proto::WithdrawConsentRequest {
-        signature: sign(&key, &message)?,
+        signature,
         client_id,
         fields,
         ward_net_id,
-        wallet_key: public_key(&key)?,
-        request_id: request_id.clone(),
+        wallet_key,
+        request_id,
         timestamp,
     };
     println!(
@@ -516,16 +532,19 @@ fn delete_ward(
         );
     }
     let key = load_key(&wallet)?;
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
+    let SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = sign_request(&key, |request_id, timestamp| {
+        signing::ward_deletion_message(&ward_net_id, request_id, timestamp)
+    })?;
     let request = netid_proto::WardDeleteRequest {
-        signature: sign(
-            &key,
-            &signing::ward_deletion_message(&ward_net_id, &request_id, timestamp),
-        )?,
+        signature,
         ward_net_id,
-        wallet_key: public_key(&key)?,
-        request_id: request_id.clone(),
+        wallet_key,
+        request_id,
         timestamp,
     };
     println!(
@@ -564,12 +583,14 @@ fn consent_request(
     let notice: netid_proto::Notice =
         serde_json::from_str(&get_public(server, "/v1/notice")?).context("the service's notice")?;
     eprintln!("{}", serde_json::to_string_pretty(&notice)?);
-    let timestamp = now()?;
-    let request_id = netid_crypto::random_token()?;
-    let signature = sign(
-        key,
-        &signing::consent_message(&client_id, &fields, &notice.version, &request_id, timestamp),
-    )?;
+    let SignedRequest {
+        wallet_key,
+        request_id,
+        timestamp,
+        signature,
+    } = sign_request(key, |request_id, timestamp| {
+        signing::consent_message(&client_id, &fields, &notice.version, request_id, timestamp)
+    })?;
     let guardian = match guardian_wallet {
         Some(path) => {
             let guardian = load_key(path)?;
@@ -587,8 +608,8 @@ fn consent_request(
         client_id,
         fields,
         notice_version: notice.version,
-        wallet_key: public_key(key)?,
-        request_id: request_id.clone(),
+        wallet_key,
+        request_id,
         timestamp,
         signature,
         guardian,

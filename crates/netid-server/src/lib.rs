@@ -126,7 +126,8 @@ pub async fn open(
         service_keys,
         clock,
         config.log_origin,
-        (config.ca_suite, public_url.clone()),
+        config.ca_suite,
+        public_url,
         oidc,
         config.notice_operator.as_deref(),
     )

@@ -84,7 +84,9 @@ impl core::fmt::Debug for NetCertificateIssuer {
 impl NetCertificateIssuer {
     /// The issuer at `public_url`, with its keys (made and sealed on first use).
     pub(crate) async fn open(
-        (store, ca, clock): (Arc<dyn Store>, Arc<crate::ca::Ca>, crate::clock::Clock),
+        store: Arc<dyn Store>,
+        ca: Arc<crate::ca::Ca>,
+        clock: crate::clock::Clock,
         master: &MasterKey,
         public_url: &str,
     ) -> Result<Self, Error> {

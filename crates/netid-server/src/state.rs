@@ -56,7 +56,8 @@ impl AppState {
         mut keys: ServiceKeys,
         clock: Clock,
         log_origin: String,
-        (ca_suite, public_url): (netid_crypto::SuiteId, String),
+        ca_suite: netid_crypto::SuiteId,
+        public_url: String,
         oidc: crate::oidc::Oidc,
         notice_operator: Option<&str>,
     ) -> Result<Self, crate::Error> {
@@ -74,7 +75,9 @@ impl AppState {
         };
         let ca = Arc::new(Ca::open(ca, ca_suite, public_url.clone()).await?);
         let net_certificates = NetCertificateIssuer::open(
-            (Arc::clone(&store), Arc::clone(&ca), clock),
+            Arc::clone(&store),
+            Arc::clone(&ca),
+            clock,
             &keys.master,
             &public_url,
         )

@@ -1,7 +1,7 @@
 //! Service keys, operator credentials, and master-key rotation.
 
 use crate::backend::{HasBackend, read, write};
-use crate::sql::args;
+use crate::sql::{Sql, args};
 use crate::{Conflict, Error, HolderId, SealedTagKey, Timestamp};
 
 /// The sealed service keys and the operator credentials' hashes.
@@ -26,11 +26,7 @@ pub trait Keys: HasBackend {
     ) -> Result<(), Error> {
         let name = name.to_owned();
         write(self, "insert service key", move |db| {
-            let args = args![&name, &sealed, at];
-            db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
-                Conflict::ServiceKey
-            })
-            .map(drop)
+            insert_key(db, &name, &sealed, at)
         })
         .await
     }
@@ -58,12 +54,7 @@ pub trait Keys: HasBackend {
     /// Records the hash of a new operator credential.
     async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
         write(self, "insert operator credential", move |db| {
-            db.execute(
-                "insert operator credential",
-                INSERT_OPERATOR_CREDENTIAL,
-                args![&hash, at],
-            )
-            .map(drop)
+            insert_credential(db, &hash, at)
         })
         .await
     }
@@ -78,18 +69,9 @@ pub trait Keys: HasBackend {
     ) -> Result<(), Error> {
         write(self, "first-run initialisation", move |db| {
             for (name, sealed) in &service_keys {
-                let args = args![name, sealed, at];
-                db.insert("insert service key", INSERT_SERVICE_KEY, args, |_| {
-                    Conflict::ServiceKey
-                })?;
+                insert_key(db, name, sealed, at)?;
             }
-            let args = args![&operator_credential_hash, at];
-            db.execute(
-                "insert operator credential",
-                INSERT_OPERATOR_CREDENTIAL,
-                args,
-            )
-            .map(drop)
+            insert_credential(db, &operator_credential_hash, at)
         })
         .await
     }
@@ -104,12 +86,7 @@ pub trait Keys: HasBackend {
         write(self, "credential replacement", move |db| {
             let sql = "DELETE FROM operator_credentials";
             db.execute("withdraw operator credentials", sql, args![])?;
-            db.execute(
-                "insert operator credential",
-                INSERT_OPERATOR_CREDENTIAL,
-                args![&hash, at],
-            )
-            .map(drop)
+            insert_credential(db, &hash, at)
         })
         .await
     }
@@ -167,10 +144,21 @@ pub trait Keys: HasBackend {
     }
 }
 
-const INSERT_SERVICE_KEY: &str =
-    "INSERT INTO service_keys (name, sealed, created_at) VALUES ($1, $2, $3)";
+/// Stores a sealed service key inside the transaction of `db`; [`Conflict::ServiceKey`] if
+/// the name is taken.
+fn insert_key(db: &mut dyn Sql, name: &str, sealed: &[u8], at: Timestamp) -> Result<(), Error> {
+    let sql = "INSERT INTO service_keys (name, sealed, created_at) VALUES ($1, $2, $3)";
+    db.insert("insert service key", sql, args![name, sealed, at], |_| {
+        Conflict::ServiceKey
+    })
+    .map(drop)
+}
 
-/// The next id is the highest plus one, as SQLite picks a row id, under the write lock.
-const INSERT_OPERATOR_CREDENTIAL: &str = "INSERT INTO operator_credentials \
-     (id, credential_hash, created_at) \
-     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)";
+/// Records the hash of an operator credential inside the transaction of `db`; its id is the
+/// highest plus one, as SQLite picks a row id, under the write lock.
+fn insert_credential(db: &mut dyn Sql, hash: &[u8], at: Timestamp) -> Result<(), Error> {
+    let sql = "INSERT INTO operator_credentials (id, credential_hash, created_at) \
+         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)";
+    db.execute("insert operator credential", sql, args![hash, at])
+        .map(drop)
+}
