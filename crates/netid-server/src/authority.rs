@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::blind;
+use crate::error::Error;
 use crate::keys::ServiceKeys;
 use crate::personal::StoredRecord;
-use crate::{Error, blind};
 
 /// What an applicant shows: the document number, the name and the authority's one-time code.
 pub struct Evidence {

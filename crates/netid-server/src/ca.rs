@@ -31,10 +31,12 @@ use netid_store::{
     CaChange, CaGeneration, CaGenerationStatus, CertificateRow, HolderRow, Store, Timestamp,
 };
 
+use crate::deps::Deps;
 use crate::keys::{self, MasterKey};
 
 use crate::error::CaRefusal;
-use crate::{Error, Refusal, personal};
+use crate::error::{Error, Refusal};
+use crate::personal;
 
 mod status;
 mod succession;
@@ -62,18 +64,9 @@ const RENEW_RESPONDER_WITHIN_SECONDS: u64 = 30 * 86_400;
 /// behind still accepts a fresh one.
 const BACKDATE_SECONDS: u64 = 300;
 
-/// What the CA uses of the service: the store, the service keys (the master key its keys are
-/// sealed under, the pairwise key of its holder pseudonyms), the clock and the log.
-pub(crate) struct CaDeps {
-    pub(crate) store: Arc<dyn netid_store::Store>,
-    pub(crate) keys: Arc<crate::keys::ServiceKeys>,
-    pub(crate) clock: crate::clock::Clock,
-    pub(crate) log: Arc<crate::transparency::TransparencyLog>,
-}
-
 /// The CA: its generations, reloaded from the store after every change.
 pub(crate) struct Ca {
-    deps: CaDeps,
+    deps: Deps,
     suite: Suite,
     public_url: String,
     generations: RwLock<Arc<Generations>>,
@@ -290,7 +283,7 @@ impl Authority {
 impl Ca {
     /// The CA of `suite` as the store records it.
     pub(crate) async fn open(
-        deps: CaDeps,
+        deps: Deps,
         suite: SuiteId,
         public_url: String,
     ) -> Result<Self, Error> {
@@ -989,7 +982,7 @@ fn spki_der(certificate: &Certificate) -> Result<Vec<u8>, Error> {
 /// The holder's pseudonym in signing certificates: stable for the holder (relying parties of
 /// electronic signatures recognise the signer again), unlinkable to their pairwise pseudonyms
 /// at platforms and to their Net ID.
-fn signing_pseudonym(deps: &CaDeps, holder: &HolderRow) -> Result<String, Error> {
+fn signing_pseudonym(deps: &Deps, holder: &HolderRow) -> Result<String, Error> {
     let net_id = personal::net_id(&deps.keys.master, holder)?;
     let tag = Suite::gm().mac(
         &deps.keys.pairwise,
@@ -1114,7 +1107,7 @@ fn random_serial() -> Result<[u8; 16], Error> {
     Ok(serial)
 }
 
-fn now_seconds(deps: &CaDeps) -> Result<u64, Error> {
+fn now_seconds(deps: &Deps) -> Result<u64, Error> {
     u64::try_from(deps.clock.now().0).map_err(|_| Error::Internal("the clock is before 1970"))
 }
 

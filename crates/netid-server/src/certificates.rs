@@ -10,9 +10,10 @@ use netid_proto::{
 };
 use netid_store::PlatformRow;
 
+use crate::ca;
+use crate::error::{Error, Refusal};
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal, ca};
 
 /// The largest request accepted, in bytes of DER.
 const MAX_CSR_BYTES: usize = 4096;
@@ -23,7 +24,7 @@ pub(crate) async fn issue(
     request: HolderCertificateRequest,
 ) -> Result<HolderCertificateResponse, Error> {
     let holder = authenticate_holder(
-        state,
+        &state.deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -74,7 +75,7 @@ pub(crate) async fn revoke(
     request: RevokeCertificateRequest,
 ) -> Result<RevokeCertificateResponse, Error> {
     let holder = authenticate_holder(
-        state,
+        &state.deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -110,7 +111,7 @@ pub(crate) async fn renew(
     request: RenewCertificateRequest,
 ) -> Result<HolderCertificateResponse, Error> {
     let holder = authenticate_holder(
-        state,
+        &state.deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,

@@ -40,7 +40,7 @@ impl Clock {
 
     /// Today's date in China Standard Time (UTC+8, no daylight saving), the time zone of the
     /// Measures' age rules.
-    pub fn today(self) -> Result<Date, crate::Error> {
+    pub fn today(self) -> Result<Date, crate::error::Error> {
         date_of(self.now()).ok_or(crate::Error::Internal("clock outside years 1 to 9999"))
     }
 }

@@ -6,9 +6,13 @@ use std::path::PathBuf;
 
 use netid_crypto::SuiteId;
 
-use crate::Error;
+use crate::error::Error;
 use crate::keys::MasterKey;
 pub use crate::rate_limit::Rate;
+
+/// The largest request body accepted, in bytes (a roster of some thousand records fits; a CA
+/// handover package must too).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Validated configuration.
 #[derive(Debug)]

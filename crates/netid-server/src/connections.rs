@@ -16,8 +16,9 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt as _;
 
+use crate::error::Error;
 use crate::idle::IdleStream;
-use crate::{Error, Peer};
+use crate::tls::Peer;
 
 /// How long a client may take to send a request's headers, from when the server waits for
 /// them; also how long a kept-alive connection may wait for its next request.
@@ -42,7 +43,7 @@ pub(crate) struct Limits {
 impl Limits {
     /// The limits of `config`: its caps, or as many connections as the file-descriptor limit
     /// leaves room for once raised to the hard limit (split between `listeners`).
-    pub(crate) fn of(config: &crate::Config, listeners: usize) -> Self {
+    pub(crate) fn of(config: &crate::config::Config, listeners: usize) -> Self {
         let descriptors = match rlimit::increase_nofile_limit(u64::MAX) {
             Ok(limit) => limit,
             Err(error) => {
@@ -91,11 +92,11 @@ where
             permit = open.clone().acquire_owned() => {
                 permit.map_err(|_| Error::Internal("connection semaphore closed"))?
             }
-            () = crate::until_stopping(&mut stop) => break,
+            () = crate::connections::until_stopping(&mut stop) => break,
         };
         let (io, peer) = tokio::select! {
             (io, address) = listener.accept() => (io, address.into()),
-            () = crate::until_stopping(&mut stop) => break,
+            () = crate::connections::until_stopping(&mut stop) => break,
         };
         let Some(slot) = per_address.take(peer.address.ip(), limits.per_address) else {
             tracing::info!(target: "netid::security", event = "connection_refused", reason = "too many connections from one address");
@@ -125,7 +126,7 @@ where
             tokio::pin!(connection);
             let outcome = tokio::select! {
                 outcome = connection.as_mut() => outcome,
-                () = crate::until_stopping(&mut stop) => {
+                () = crate::connections::until_stopping(&mut stop) => {
                     connection.as_mut().graceful_shutdown();
                     connection.await
                 }
@@ -189,6 +190,12 @@ impl From<SocketAddr> for Peer {
             client_certificate: None,
         }
     }
+}
+
+/// Resolves once the server is told to stop (or the sender is gone).
+pub(crate) async fn until_stopping(stop: &mut watch::Receiver<bool>) {
+    // The borrowed value is dropped here: holding it across an await is not `Send`.
+    let _ = stop.wait_for(|stopping| *stopping).await.map(drop);
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A fresh credential `PREFIX-<64 hex digits>`.
 pub(crate) fn generate(prefix: &str) -> Result<Zeroizing<String>, Error> {

@@ -12,9 +12,10 @@ use netid_log::EntryKind;
 use netid_proto::{DeleteRequest, DeleteResponse, WardDeleteRequest, signing};
 use netid_store::HolderRow;
 
+use crate::error::{Error, Refusal};
+use crate::personal;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal, personal};
 use netid_core::rules::GUARDIAN_REQUIRED_BELOW;
 
 /// The reason certificates of a deleted holder are revoked with.
@@ -26,7 +27,7 @@ pub(crate) async fn delete(
     request: DeleteRequest,
 ) -> Result<DeleteResponse, Error> {
     let holder = authenticate_holder(
-        state,
+        &state.deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -34,12 +35,13 @@ pub(crate) async fn delete(
         &request.signature,
     )
     .await?;
-    let age = personal::age(&state.keys.master, &holder, state.clock.today()?)?;
+    let age = personal::age(&state.deps.keys.master, &holder, state.deps.clock.today()?)?;
     // Art. 4: a child's data goes with the approval of a guardian on record; a child whose
     // guardian is no longer on record (deleted) deletes alone rather than not at all.
-    if age < GUARDIAN_REQUIRED_BELOW && !state.store.guardians_of(holder.id).await?.is_empty() {
+    if age < GUARDIAN_REQUIRED_BELOW && !state.deps.store.guardians_of(holder.id).await?.is_empty()
+    {
         crate::wallet::check_guardian_approval(
-            state,
+            &state.deps,
             holder.id,
             "deletion",
             &request.signature,
@@ -60,7 +62,7 @@ pub(crate) async fn delete_ward(
     request: WardDeleteRequest,
 ) -> Result<DeleteResponse, Error> {
     let guardian = authenticate_holder(
-        state,
+        &state.deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -72,7 +74,7 @@ pub(crate) async fn delete_ward(
         &request.signature,
     )
     .await?;
-    let ward = crate::wallet::child_in_care(state, &guardian, &request.ward_net_id).await?;
+    let ward = crate::wallet::child_in_care(&state.deps, &guardian, &request.ward_net_id).await?;
     erase(state, &ward).await?;
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = true, by_guardian = true);
     Ok(DeleteResponse { deleted: true })
@@ -80,13 +82,15 @@ pub(crate) async fn delete_ward(
 
 /// Erases `holder`'s data in one transaction, with its `deletion` log entry.
 pub(crate) async fn erase(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
-    let now = state.clock.now();
+    let now = state.deps.clock.now();
     // The entry is the holder's, tagged with their log key while it can still be derived.
-    let log_key = personal::log_key(&state.keys.master, holder)?;
+    let log_key = personal::log_key(&state.deps.keys.master, holder)?;
     let log_entry = state
+        .deps
         .log
         .entry(EntryKind::Deletion, Some(&log_key), None, now)?;
     state
+        .deps
         .store
         .delete_holder(
             holder.id,

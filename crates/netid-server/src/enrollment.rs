@@ -10,9 +10,10 @@ use netid_store::{Conflict, HolderId, NewHolder, Recovery, Revocation};
 
 use crate::authority::{Answer, AuthoritativeRecord, Evidence};
 use crate::error::EnrollmentRefusal;
-use crate::state::{AppState, check_fresh};
+use crate::error::{Error, Refusal};
+use crate::personal;
+use crate::state::AppState;
 use crate::wallet::WalletKey;
-use crate::{Error, Refusal, personal};
 
 /// Random Net ID collisions are retried this many times.
 const NET_ID_ATTEMPTS: usize = 8;
@@ -22,7 +23,7 @@ pub(crate) async fn enroll(
     state: &AppState,
     request: EnrollRequest,
 ) -> Result<EnrollResponse, Error> {
-    let today = state.clock.today()?;
+    let today = state.deps.clock.today()?;
     let document_type: DocumentType =
         request
             .document_type
@@ -53,7 +54,7 @@ pub(crate) async fn enroll(
     }
     let wallet = WalletKey::parse(&request.wallet_key, "wallet_key")?;
     crate::wallet::check_request_id(&request.request_id)?;
-    check_fresh(state, request.timestamp)?;
+    state.deps.check_fresh(request.timestamp)?;
     let message = signing::enrollment_message(
         &request.document_type,
         &request.document_number,
@@ -66,7 +67,8 @@ pub(crate) async fn enroll(
         return Err(Refusal::BadWalletSignature.into());
     }
     // A captured request replayed would get the Net ID back: each is answered once.
-    crate::wallet::use_request(state, &wallet, &request.request_id, request.timestamp).await?;
+    crate::wallet::use_request(&state.deps, &wallet, &request.request_id, request.timestamp)
+        .await?;
 
     let evidence = Evidence {
         number,
@@ -104,6 +106,7 @@ pub(crate) async fn enroll(
 
     let wallet_row = wallet.row()?;
     if let Some(existing) = state
+        .deps
         .store
         .holder_by_person(&confirmed.person_index)
         .await?
@@ -112,7 +115,7 @@ pub(crate) async fn enroll(
             // The holder's own wallet applying again (a retry after a lost answer): the same
             // answer, nothing changes.
             return Ok(EnrollResponse {
-                net_id: personal::net_id(&state.keys.master, &existing)?.expose_grouped(),
+                net_id: personal::net_id(&state.deps.keys.master, &existing)?.expose_grouped(),
                 outcome: EnrollOutcome::Enrolled,
             });
         }
@@ -122,14 +125,16 @@ pub(crate) async fn enroll(
             tracing::info!(target: "netid::security", event = "enrollment_refused", reason = "recovery_requires_code");
             return Err(Refusal::Enrollment(EnrollmentRefusal::RecoveryRequiresCode).into());
         }
-        let now = state.clock.now();
-        let log_key = personal::log_key(&state.keys.master, &existing)?;
+        let now = state.deps.clock.now();
+        let log_key = personal::log_key(&state.deps.keys.master, &existing)?;
         let log_entry = state
+            .deps
             .log
             .entry(EntryKind::Recovery, Some(&log_key), None, now)?;
         // The lost wallet may have gone with the keys of the holder's signing certificates:
         // recovery revokes them (superseded), in the same transaction.
         let revocations = state
+            .deps
             .store
             .holder_certificates(existing.id)
             .await?
@@ -138,7 +143,7 @@ pub(crate) async fn enroll(
                 Ok(Revocation {
                     serial: certificate.serial,
                     reason: crate::ca::SUPERSEDED.to_owned(),
-                    log_entry: state.log.entry(
+                    log_entry: state.deps.log.entry(
                         EntryKind::CertificateRevoked,
                         Some(&log_key),
                         None,
@@ -148,6 +153,7 @@ pub(crate) async fn enroll(
             })
             .collect::<Result<Vec<_>, Error>>()?;
         state
+            .deps
             .store
             .replace_wallet_key(
                 Recovery {
@@ -166,7 +172,7 @@ pub(crate) async fn enroll(
         state.net_certificates.forget_status_lists();
         tracing::info!(target: "netid::security", event = "wallet_key_replaced", minor = guardian.is_some());
         return Ok(EnrollResponse {
-            net_id: personal::net_id(&state.keys.master, &existing)?.expose_grouped(),
+            net_id: personal::net_id(&state.deps.keys.master, &existing)?.expose_grouped(),
             outcome: EnrollOutcome::Recovered,
         });
     }
@@ -183,19 +189,27 @@ pub(crate) async fn enroll(
                 "the operating system's random generator failed",
             ));
         }
-        let sealed = personal::seal_new(&state.keys.master, net_id.expose(), &confirmed.record)?;
-        let now = state.clock.now();
-        let log_entry = state
-            .log
-            .entry(EntryKind::Enrollment, Some(&sealed.log_key), None, now)?;
+        let sealed =
+            personal::seal_new(&state.deps.keys.master, net_id.expose(), &confirmed.record)?;
+        let now = state.deps.clock.now();
+        let log_entry =
+            state
+                .deps
+                .log
+                .entry(EntryKind::Enrollment, Some(&sealed.log_key), None, now)?;
         let holder = NewHolder {
-            net_id: personal::store_net_id(&state.keys.master, &state.keys.blind_index, &net_id)?,
+            net_id: personal::store_net_id(
+                &state.deps.keys.master,
+                &state.deps.keys.blind_index,
+                &net_id,
+            )?,
             person_index: confirmed.person_index.clone(),
             wallet_key: wallet_row.clone(),
             wrapped_data_key: sealed.wrapped_data_key,
             sealed_personal: sealed.sealed_personal,
         };
         match state
+            .deps
             .store
             .enroll_holder(
                 holder,
@@ -257,6 +271,7 @@ async fn check_guardian(
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
     let guardian = state
+        .deps
         .store
         .holder_by_wallet_key(&key.fingerprint()?)
         .await?
@@ -266,8 +281,8 @@ async fn check_guardian(
     if &guardian.person_index != expected {
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
-    let today = state.clock.today()?;
-    let record = personal::open(&state.keys.master, &guardian, today)?;
+    let today = state.deps.clock.today()?;
+    let record = personal::open(&state.deps.keys.master, &guardian, today)?;
     match record.birth_date().age_on(today) {
         Some(age) if age >= ADULT_AGE => Ok(guardian.id),
         _ => Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into()),

@@ -17,10 +17,11 @@ use netid_store::{ConsentChange, PlatformField, PlatformRow};
 
 use netid_core::rules::{GRANTABLE_FIELDS, GUARDIAN_REQUIRED_BELOW};
 
+use crate::deps::Deps;
 use crate::error::VerificationRefusal;
-use crate::state::AppState;
+use crate::error::{Error, Refusal};
+use crate::personal;
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal, personal};
 
 /// The version of netid's notice text; a consent records the version it was given under,
 /// which also names the operator text when the deployment sets one (see [`notice`]).
@@ -65,7 +66,7 @@ pub(crate) fn notice(operator: Option<&str>) -> Notice {
 /// Records the fields `platform` asks for, replacing what it asked before; each awaits the
 /// operator's decision again.
 pub(crate) async fn request(
-    state: &AppState,
+    deps: &Deps,
     platform: &PlatformRow,
     request: ProfileRequest,
 ) -> Result<Profile, Error> {
@@ -105,18 +106,16 @@ pub(crate) async fn request(
             status: netid_store::FieldStatus::Requested,
         });
     }
-    state
-        .store
-        .request_platform_fields(&platform.client_id, fields, state.clock.now())
+    deps.store
+        .request_platform_fields(&platform.client_id, fields, deps.clock.now())
         .await?;
-    profile(state, platform).await
+    profile(deps, platform).await
 }
 
 /// The operator's decisions on a platform's requested fields.
-pub(crate) async fn decide(state: &AppState, decision: ProfileDecision) -> Result<Profile, Error> {
+pub(crate) async fn decide(deps: &Deps, decision: ProfileDecision) -> Result<Profile, Error> {
     let platform =
-        state
-            .store
+        deps.store
             .platform(&decision.client_id)
             .await?
             .ok_or(Refusal::InvalidField {
@@ -138,15 +137,14 @@ pub(crate) async fn decide(state: &AppState, decision: ProfileDecision) -> Resul
         .map(|field| (field, true))
         .chain(decision.refuse.into_iter().map(|field| (field, false)))
         .collect();
-    let log_entry = state.log.entry(
+    let log_entry = deps.log.entry(
         EntryKind::GrantChanged,
         None,
         Some(&platform.client_id),
-        state.clock.now(),
+        deps.clock.now(),
     )?;
-    state
-        .store
-        .decide_platform_fields(&platform.client_id, decisions, log_entry, state.clock.now())
+    deps.store
+        .decide_platform_fields(&platform.client_id, decisions, log_entry, deps.clock.now())
         .await
         .map_err(|error| match error {
             netid_store::Error::NotFound { .. } => Error::from(Refusal::InvalidField {
@@ -156,19 +154,19 @@ pub(crate) async fn decide(state: &AppState, decision: ProfileDecision) -> Resul
             other => other.into(),
         })?;
     tracing::info!(target: "netid::security", event = "grants_decided", platform_id = %platform.client_id);
-    profile(state, &platform).await
+    profile(deps, &platform).await
 }
 
 /// `platform`'s whole profile, decisions included.
-pub(crate) async fn profile(state: &AppState, platform: &PlatformRow) -> Result<Profile, Error> {
-    let fields = state
+pub(crate) async fn profile(deps: &Deps, platform: &PlatformRow) -> Result<Profile, Error> {
+    let fields = deps
         .store
         .platform_fields(&platform.client_id)
         .await?
         .into_iter()
         .map(profile_field)
         .collect();
-    let shares_pseudonyms_with = state
+    let shares_pseudonyms_with = deps
         .store
         .platforms_in_sector(&platform.sector)
         .await?
@@ -194,37 +192,38 @@ fn profile_field(field: PlatformField) -> ProfileField {
 }
 
 /// The published profile of `client_id`: its approved fields only, signed by the service.
-pub(crate) async fn published(state: &AppState, client_id: &str) -> Result<ServiceSigned, Error> {
-    let platform = state
+pub(crate) async fn published(deps: &Deps, client_id: &str) -> Result<ServiceSigned, Error> {
+    let platform = deps
         .store
         .platform(client_id)
         .await?
         .ok_or(Refusal::UnknownPlatform)?;
-    let mut profile = profile(state, &platform).await?;
+    let mut profile = profile(deps, &platform).await?;
     profile.fields.retain(|field| field.status == "approved");
-    sign(state, &profile)
+    sign(deps, &profile)
 }
 
-fn sign(state: &AppState, payload: &impl serde::Serialize) -> Result<ServiceSigned, Error> {
+fn sign(deps: &Deps, payload: &impl serde::Serialize) -> Result<ServiceSigned, Error> {
     let payload =
         serde_json::to_vec(payload).map_err(|_| Error::Internal("signed payload encoding"))?;
-    let signature = state.keys.signing.sign(&payload)?.to_der()?;
+    let signature = deps.keys.signing.sign(&payload)?.to_der()?;
     Ok(ServiceSigned {
         alg: "SM2SM3".to_owned(),
         payload: Base64UrlUnpadded::encode_string(&payload),
         signature: Base64UrlUnpadded::encode_string(&signature),
-        key: state.keys.signing.verifying_key().to_spki_pem()?,
+        key: deps.keys.signing.verifying_key().to_spki_pem()?,
     })
 }
 
 /// Records the separate consent of the holder who signed `request` and returns its signed
 /// receipt.
 pub(crate) async fn consent(
-    state: &AppState,
+    deps: &Deps,
+    notice: &Notice,
     request: ConsentRequest,
 ) -> Result<ServiceSigned, Error> {
     let holder = authenticate_holder(
-        state,
+        deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -238,9 +237,9 @@ pub(crate) async fn consent(
         &request.signature,
     )
     .await?;
-    if personal::age(&state.keys.master, &holder, state.clock.today()?)? < GUARDIAN_REQUIRED_BELOW {
+    if personal::age(&deps.keys.master, &holder, deps.clock.today()?)? < GUARDIAN_REQUIRED_BELOW {
         crate::wallet::check_guardian_approval(
-            state,
+            deps,
             holder.id,
             "consent",
             &request.signature,
@@ -249,7 +248,8 @@ pub(crate) async fn consent(
         .await?;
     }
     let (platform, recorded) = record_consent(
-        state,
+        deps,
+        notice,
         &holder,
         &request.client_id,
         &request.fields,
@@ -261,8 +261,8 @@ pub(crate) async fn consent(
     if recorded.is_empty() {
         return Err(Refusal::Verification(VerificationRefusal::ConsentNotRecorded).into());
     }
-    let now = state.clock.now();
-    let granted = profile(state, &platform).await?;
+    let now = deps.clock.now();
+    let granted = profile(deps, &platform).await?;
     let receipt = ConsentReceipt {
         format: "netid-consent-receipt-v1".to_owned(),
         client_id: platform.client_id.clone(),
@@ -274,7 +274,7 @@ pub(crate) async fn consent(
         notice_version: request.notice_version,
         given_at: now.0,
     };
-    sign(state, &receipt)
+    sign(deps, &receipt)
 }
 
 /// Records `holder`'s consent to give `client_id` each of `fields` under `notice_version`,
@@ -283,39 +283,40 @@ pub(crate) async fn consent(
 /// last change of each consent or of the platform's terms). The caller has authenticated the
 /// holder and, for a child under 14, checked the guardian's approval.
 pub(crate) async fn record_consent(
-    state: &AppState,
+    deps: &Deps,
+    notice: &Notice,
     holder: &netid_store::HolderRow,
     client_id: &str,
     fields: &[String],
     notice_version: &str,
     signed_at: i64,
 ) -> Result<(PlatformRow, Vec<String>), Error> {
-    not_ahead(state, signed_at)?;
-    if notice_version != state.notice.version {
+    not_ahead(deps, signed_at)?;
+    if notice_version != notice.version {
         return Err(Refusal::InvalidField {
             field: "notice_version",
             reason: format!(
                 "the current notice is version {} (GET /v1/notice); read it and consent again",
-                state.notice.version
+                notice.version
             ),
         }
         .into());
     }
     check_field_names(fields, "fields")?;
-    let platform = state
+    let platform = deps
         .store
         .platform(client_id)
         .await?
         .ok_or(Refusal::UnknownPlatform)?;
-    let now = state.clock.now();
-    let log_key = personal::log_key(&state.keys.master, holder)?;
-    let log_entry = state.log.entry(
+    let now = deps.clock.now();
+    let log_key = personal::log_key(&deps.keys.master, holder)?;
+    let log_entry = deps.log.entry(
         EntryKind::ConsentGiven,
         Some(&log_key),
         Some(&platform.client_id),
         now,
     )?;
-    let recorded = state
+    let recorded = deps
         .store
         .give_consents(
             ConsentChange {
@@ -342,8 +343,8 @@ pub(crate) async fn record_consent(
 
 /// Refuses a consent or withdrawal signed ahead of the server's clock: consents are ordered by
 /// when they were signed, and one dated ahead would outrank the holder's next change.
-fn not_ahead(state: &AppState, signed_at: i64) -> Result<(), Refusal> {
-    if signed_at > state.clock.now().0 {
+fn not_ahead(deps: &Deps, signed_at: i64) -> Result<(), Refusal> {
+    if signed_at > deps.clock.now().0 {
         return Err(Refusal::SignedAhead);
     }
     Ok(())
@@ -351,7 +352,7 @@ fn not_ahead(state: &AppState, signed_at: i64) -> Result<(), Refusal> {
 
 /// Withdraws consents of the holder who signed `request`; at once for every later request.
 pub(crate) async fn withdraw(
-    state: &AppState,
+    deps: &Deps,
     request: WithdrawConsentRequest,
 ) -> Result<WithdrawConsentResponse, Error> {
     let message = match &request.ward_net_id {
@@ -370,7 +371,7 @@ pub(crate) async fn withdraw(
         ),
     };
     let signer = authenticate_holder(
-        state,
+        deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -380,11 +381,11 @@ pub(crate) async fn withdraw(
     .await?;
     // A guardian withdraws for a child under 14 in their care (Art. 4).
     let holder = match &request.ward_net_id {
-        Some(ward) => crate::wallet::child_in_care(state, &signer, ward).await?,
+        Some(ward) => crate::wallet::child_in_care(deps, &signer, ward).await?,
         None => signer,
     };
     let withdrawn = withdraw_for(
-        state,
+        deps,
         &holder,
         &request.client_id,
         request.fields,
@@ -398,22 +399,22 @@ pub(crate) async fn withdraw(
 /// Withdraws `holder`'s consents to give `client_id` each of `fields`, as asked at
 /// `signed_at`; returns how many were live.
 pub(crate) async fn withdraw_for(
-    state: &AppState,
+    deps: &Deps,
     holder: &netid_store::HolderRow,
     client_id: &str,
     fields: Vec<String>,
     signed_at: i64,
 ) -> Result<u64, Error> {
-    not_ahead(state, signed_at)?;
+    not_ahead(deps, signed_at)?;
     check_field_names(&fields, "fields")?;
-    let log_key = personal::log_key(&state.keys.master, holder)?;
-    let log_entry = state.log.entry(
+    let log_key = personal::log_key(&deps.keys.master, holder)?;
+    let log_entry = deps.log.entry(
         EntryKind::ConsentWithdrawn,
         Some(&log_key),
         Some(client_id),
-        state.clock.now(),
+        deps.clock.now(),
     )?;
-    Ok(state
+    Ok(deps
         .store
         .withdraw_consents(
             ConsentChange {
@@ -423,7 +424,7 @@ pub(crate) async fn withdraw_for(
                 signed_at: netid_store::Timestamp(signed_at),
             },
             log_entry,
-            state.clock.now(),
+            deps.clock.now(),
         )
         .await?)
 }

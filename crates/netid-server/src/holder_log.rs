@@ -14,9 +14,10 @@ use netid_proto::{
 };
 use netid_store::{HolderRow, Timestamp};
 
+use crate::error::Error;
+use crate::personal;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
-use crate::{Error, personal};
 use netid_core::rules::ADULT_AGE;
 
 /// Answers a holder's request for their log entries.
@@ -25,7 +26,7 @@ pub(crate) async fn holder_log(
     request: HolderLogRequest,
 ) -> Result<HolderLogResponse, Error> {
     let holder = authenticate_holder(
-        state,
+        &state.deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -43,10 +44,10 @@ pub(crate) async fn log_of(
 ) -> Result<HolderLogResponse, Error> {
     let (size, checkpoint) = state.sequence_log().await?;
     // A guardian sees a ward's entries only while the ward is a minor (Art. 4).
-    let today = state.clock.today()?;
+    let today = state.deps.clock.today()?;
     let mut wards = Vec::new();
-    for ward in state.store.wards_of(holder.id).await? {
-        let record = personal::open(&state.keys.master, &ward, today)?;
+    for ward in state.deps.store.wards_of(holder.id).await? {
+        let record = personal::open(&state.deps.keys.master, &ward, today)?;
         if record
             .birth_date()
             .age_on(today)
@@ -55,7 +56,7 @@ pub(crate) async fn log_of(
             wards.push(ward);
         }
     }
-    let now = state.clock.now();
+    let now = state.deps.clock.now();
     let own = history_of(state, holder, size, now).await?;
     let mut ward_logs = Vec::new();
     for ward in &wards {
@@ -142,9 +143,9 @@ async fn entries_of(
     size: u64,
     hidden: &[u64],
 ) -> Result<(String, Vec<HolderLogEntry>), Error> {
-    let log_key = personal::log_key(&state.keys.master, holder)?;
+    let log_key = personal::log_key(&state.deps.keys.master, holder)?;
     let mut entries = Vec::new();
-    for index in state.store.holder_log_indexes(holder.id).await? {
+    for index in state.deps.store.holder_log_indexes(holder.id).await? {
         if index >= size {
             break;
         }
@@ -152,12 +153,13 @@ async fn entries_of(
             continue;
         }
         let leaf = state
+            .deps
             .store
             .log_entries(index, index + 1)
             .await?
             .pop()
             .ok_or(Error::LogCorrupt("a holder's entry is missing"))?;
-        let proof = state.log.inclusion_proof(index, size).await?;
+        let proof = state.deps.log.inclusion_proof(index, size).await?;
         entries.push(HolderLogEntry {
             index,
             leaf: String::from_utf8(leaf)

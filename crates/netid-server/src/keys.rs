@@ -12,7 +12,7 @@ use netid_crypto::{AeadKey, MacKey, SigningKey, Suite, SuiteId};
 use netid_store::{Store, Timestamp};
 use zeroize::Zeroizing;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The name of the master key file in the data directory.
 pub const MASTER_KEY_FILE: &str = "master.key";

@@ -12,14 +12,15 @@ use netid_crypto::{Jwk, SigningKey, Suite, SuiteId};
 use netid_log::EntryKind;
 use netid_proto::{NetCertificateRequest, NetCertificateResponse, signing};
 use netid_sdjwt::{Issuance, NET_CERTIFICATE_VCT, StatusList, StatusListToken};
-use netid_store::{Conflict, CredentialRow, NewCredentials, Store, Timestamp};
+use netid_store::{Conflict, CredentialRow, NewCredentials, Timestamp};
 use serde_json::{Value, json};
 
+use crate::deps::Deps;
 use crate::error::{EnrollmentRefusal, NetCertificateRefusal};
-use crate::keys::{self, MasterKey};
-use crate::state::AppState;
+use crate::error::{Error, Refusal};
+use crate::keys;
+use crate::personal;
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal, personal};
 use netid_core::rules::GUARDIAN_REQUIRED_BELOW;
 
 /// The most certificates one request may ask for.
@@ -55,9 +56,7 @@ const CST_OFFSET_SECONDS: i64 = 8 * 3600;
 pub(crate) struct NetCertificateIssuer {
     /// The CA that certifies the issuer keys.
     ca: Arc<crate::ca::Ca>,
-    /// Where the status of issued Net Certificates is read.
-    store: Arc<dyn Store>,
-    clock: crate::clock::Clock,
+    deps: Deps,
     issuer: String,
     keys: Vec<IssuerKey>,
     /// Per suite, the `x5c` chain (DER, leaf first) of the issuer key, once the CA of that
@@ -84,21 +83,19 @@ impl core::fmt::Debug for NetCertificateIssuer {
 impl NetCertificateIssuer {
     /// The issuer at `public_url`, with its keys (made and sealed on first use).
     pub(crate) async fn open(
-        store: Arc<dyn Store>,
+        deps: Deps,
         ca: Arc<crate::ca::Ca>,
-        clock: crate::clock::Clock,
-        master: &MasterKey,
         public_url: &str,
     ) -> Result<Self, Error> {
         let mut keys = Vec::new();
         for suite in [SuiteId::Gm, SuiteId::Intl] {
             let name = format!("net-certificate-issuer-{}", suite.as_str());
             let key = keys::load_or_add_signing_key(
-                store.as_ref(),
-                master,
+                deps.store.as_ref(),
+                &deps.keys.master,
                 &name,
                 &Suite::new(suite),
-                clock.now(),
+                deps.clock.now(),
             )
             .await?;
             keys.push(IssuerKey {
@@ -109,8 +106,7 @@ impl NetCertificateIssuer {
         }
         Ok(Self {
             ca,
-            store,
-            clock,
+            deps,
             issuer: public_url.trim_end_matches('/').to_owned(),
             keys,
             chains: std::sync::RwLock::new(Vec::new()),
@@ -164,7 +160,7 @@ impl NetCertificateIssuer {
         let Some(suite) = self.ca.issuing_suite() else {
             return Ok(false);
         };
-        let now = u64::try_from(self.clock.now().0).unwrap_or(0);
+        let now = u64::try_from(self.deps.clock.now().0).unwrap_or(0);
         let current = self
             .chains
             .read()
@@ -227,7 +223,7 @@ impl NetCertificateIssuer {
     /// The signed status list of `suite`: made from the store at most once a minute (and
     /// after every revocation), so that fetching it costs the service little.
     pub(crate) async fn status_list(&self, suite: SuiteId) -> Result<String, Error> {
-        let now = self.clock.now();
+        let now = self.deps.clock.now();
         let cached = self
             .status_lists
             .lock()
@@ -242,7 +238,12 @@ impl NetCertificateIssuer {
         }
         let mut list = StatusList::new(STATUS_LIST_SIZE);
         let listed_since = Timestamp(now.0 - LISTED_AFTER_EXPIRY_SECONDS);
-        for index in self.store.revoked_credentials(suite, listed_since).await? {
+        for index in self
+            .deps
+            .store
+            .revoked_credentials(suite, listed_since)
+            .await?
+        {
             list.revoke(index)
                 .map_err(|_| Error::Internal("a stored status index outside the list"))?;
         }
@@ -269,7 +270,6 @@ impl NetCertificateIssuer {
     /// Issues one Net Certificate per holder key to the holder who signed `request`.
     pub(crate) async fn issue(
         &self,
-        state: &AppState,
         request: NetCertificateRequest,
     ) -> Result<NetCertificateResponse, Error> {
         if request.holder_keys.is_empty() || request.holder_keys.len() > MAX_BATCH {
@@ -300,7 +300,7 @@ impl NetCertificateIssuer {
             .map(|key| netid_sdjwt::thumbprint(&key.to_jwk()))
             .collect();
         let holder = authenticate_holder(
-            state,
+            &self.deps,
             &request.wallet_key,
             &request.request_id,
             request.timestamp,
@@ -313,17 +313,19 @@ impl NetCertificateIssuer {
         )
         .await?;
         // One reading of the clock for the whole batch.
-        let now = state.clock.now();
+        let now = self.deps.clock.now();
         let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
-        let record = personal::open(&state.keys.master, &holder, today)?;
+        let record = personal::open(&self.deps.keys.master, &holder, today)?;
         let age = record
             .birth_date()
             .age_on(today)
             .ok_or(Error::Internal("stored birth date after today"))?;
-        if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
+        if age < GUARDIAN_REQUIRED_BELOW
+            && self.deps.store.guardians_of(holder.id).await?.is_empty()
+        {
             return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
         }
-        let net_id = personal::net_id(&state.keys.master, &holder)?;
+        let net_id = personal::net_id(&self.deps.keys.master, &holder)?;
         let (issued_at, expires_at) = validity(now);
         let mut claims: Vec<(&str, Value)> = vec![
             ("net_id", json!(net_id.expose())),
@@ -339,7 +341,7 @@ impl NetCertificateIssuer {
         {
             claims.push((name, json!(age >= threshold)));
         }
-        let log_key = personal::log_key(&state.keys.master, &holder)?;
+        let log_key = personal::log_key(&self.deps.keys.master, &holder)?;
 
         // Random status indexes; a collision (rare while the lists are sparse) draws again.
         for _ in 0..INDEX_DRAWS {
@@ -379,10 +381,11 @@ impl NetCertificateIssuer {
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
             let log_entry =
-                state
+                self.deps
                     .log
                     .entry(EntryKind::CredentialIssued, Some(&log_key), None, now)?;
-            let issued = state
+            let issued = self
+                .deps
                 .store
                 .issue_credentials(
                     NewCredentials {

@@ -14,10 +14,11 @@ use netid_store::{AuthorityRow, PlatformRow, RosterRow};
 
 use crate::authority::{SealedRosterRecord, encode_index, roster_aad};
 use crate::error::RosterRefusal;
+use crate::error::{Error, Refusal};
 use crate::personal::StoredRecord;
 use crate::state::AppState;
 use crate::wallet::WalletKey;
-use crate::{Error, Refusal, blind, credentials};
+use crate::{blind, credentials};
 
 /// Longest name of an authority or platform, in characters.
 const MAX_NAME_CHARS: usize = 100;
@@ -41,11 +42,13 @@ pub(crate) async fn register_authority(
     check_name("name", &request.name)?;
     let key = WalletKey::parse(&request.public_key, "public_key")?;
     let suite = key.suite.id();
-    let now = state.clock.now();
+    let now = state.deps.clock.now();
     let log_entry = state
+        .deps
         .log
         .entry(EntryKind::AuthorityRegistered, None, None, now)?;
     state
+        .deps
         .store
         .upsert_authority(
             AuthorityRow {
@@ -71,6 +74,7 @@ pub(crate) async fn load_roster(
     signed: SignedRoster,
 ) -> Result<LoadRosterResponse, Error> {
     let authority = state
+        .deps
         .store
         .authority(&signed.authority)
         .await?
@@ -103,7 +107,7 @@ pub(crate) async fn load_roster(
         }
         .into());
     }
-    let today = state.clock.today()?;
+    let today = state.deps.clock.today()?;
     let issued_at: netid_core::Date =
         roster
             .issued_at
@@ -119,7 +123,7 @@ pub(crate) async fn load_roster(
         }
         .into());
     }
-    let blind_key = &state.keys.blind_index;
+    let blind_key = &state.deps.keys.blind_index;
     let mut seen = HashSet::new();
     let mut rows = Vec::with_capacity(roster.records.len());
     for (index, entry) in roster.records.iter().enumerate() {
@@ -195,16 +199,24 @@ pub(crate) async fn load_roster(
             serde_json::to_vec(&sealed).map_err(|_| Error::Internal("serialising roster"))?,
         );
         rows.push(RosterRow {
-            sealed: Suite::gm().encrypt(&state.keys.roster, &roster_aad(&document_index), &json)?,
+            sealed: Suite::gm().encrypt(
+                &state.deps.keys.roster,
+                &roster_aad(&document_index),
+                &json,
+            )?,
             person_index: blind::person(blind_key, &roster.authority, &entry.person_ref),
             document_index,
             code_failures: None,
         });
     }
     let count = rows.len();
-    let now = state.clock.now();
-    let log_entry = state.log.entry(EntryKind::RosterLoaded, None, None, now)?;
+    let now = state.deps.clock.now();
+    let log_entry = state
+        .deps
+        .log
+        .entry(EntryKind::RosterLoaded, None, None, now)?;
     state
+        .deps
         .store
         .replace_roster(
             &roster.authority,
@@ -240,6 +252,7 @@ pub(crate) async fn register_platform(
     let sector = match &request.sector_of {
         Some(member) => {
             state
+                .deps
                 .store
                 .platform(member)
                 .await?
@@ -248,12 +261,14 @@ pub(crate) async fn register_platform(
         }
         None => credentials::random_id("sector")?,
     };
-    let now = state.clock.now();
+    let now = state.deps.clock.now();
     // Registration grants the platform result-only verification: a grant change.
     let log_entry = state
+        .deps
         .log
         .entry(EntryKind::GrantChanged, None, Some(&client_id), now)?;
     state
+        .deps
         .store
         .insert_platform(
             PlatformRow {

@@ -21,10 +21,11 @@ use netid_proto::{
 };
 use netid_store::{HolderId, NoticeDeferralRow, OperatorReadRow, SealedTagKey, Timestamp};
 
+use crate::error::{Error, Refusal};
 use crate::grants::{check_field_names, is_short_text};
 use crate::keys::MasterKey;
 use crate::state::AppState;
-use crate::{Error, Refusal, clock, personal};
+use crate::{clock, personal};
 
 /// The grounds of Art. 11 on which a notice may be deferred.
 const DEFERRAL_GROUNDS: [&str; 2] = ["confidentiality", "emergency"];
@@ -40,28 +41,30 @@ pub(crate) async fn read(
     check_field_names(&request.fields, "fields")?;
     check_text(&request.legal_basis, "legal_basis")?;
     check_text(&request.reference, "reference")?;
-    let now = state.clock.now();
-    let today = state.clock.today()?;
+    let now = state.deps.clock.now();
+    let today = state.deps.clock.today()?;
     let deferral = request
         .defer_notice
         .as_ref()
         .map(|deferral| deferral_end(deferral, today))
         .transpose()?;
 
-    let holder = personal::holder_with_net_id(state, &net_id)
+    let holder = personal::holder_with_net_id(&state.deps, &net_id)
         .await?
         .ok_or(Refusal::UnknownHolder)?;
-    let record = personal::open(&state.keys.master, &holder, today)?;
+    let record = personal::open(&state.deps.keys.master, &holder, today)?;
     let claims = crate::grants::claims(&request.fields, &record, net_id.expose());
 
     let (tag_key, deferral_row, deferral_entry) = match (&request.defer_notice, deferral) {
         (Some(asked), Some(ends_at)) => {
             let one_off = MacKey::generate()?;
             let sealed_tag_key = state
+                .deps
                 .keys
                 .master
                 .seal(&tag_key_aad(holder.id), one_off.expose_secret())?;
             let entry = state
+                .deps
                 .log
                 .entry(EntryKind::NoticeDeferred, None, None, now)?;
             let row = NoticeDeferralRow {
@@ -72,9 +75,14 @@ pub(crate) async fn read(
             };
             (one_off, Some(row), Some(entry))
         }
-        _ => (personal::log_key(&state.keys.master, &holder)?, None, None),
+        _ => (
+            personal::log_key(&state.deps.keys.master, &holder)?,
+            None,
+            None,
+        ),
     };
     let log_entry = state
+        .deps
         .log
         .entry(EntryKind::OperatorRead, Some(&tag_key), None, now)?;
     let holder_notified_from = match &deferral_row {
@@ -85,6 +93,7 @@ pub(crate) async fn read(
     };
     let deferred = deferral_row.is_some();
     let log_index = state
+        .deps
         .store
         .record_operator_read(
             OperatorReadRow {
@@ -132,7 +141,7 @@ pub(crate) async fn holder_reads(
         hidden: Vec::new(),
         tag_keys: Vec::new(),
     };
-    for row in state.store.operator_reads(holder).await? {
+    for row in state.deps.store.operator_reads(holder).await? {
         let deferred = match &row.deferral {
             Some(deferral) if deferral.ends_at > now => {
                 reads.hidden.push(row.log_index);
@@ -140,6 +149,7 @@ pub(crate) async fn holder_reads(
             }
             Some(deferral) => {
                 let key = state
+                    .deps
                     .keys
                     .master
                     .open(&tag_key_aad(holder), &deferral.sealed_tag_key)?;
@@ -168,7 +178,11 @@ pub(crate) async fn holder_reads(
 
 /// The public counts of reads and deferrals.
 pub(crate) async fn counts(state: &AppState) -> Result<DeferralCounts, Error> {
-    let counts = state.store.deferral_counts(state.clock.now()).await?;
+    let counts = state
+        .deps
+        .store
+        .deferral_counts(state.deps.clock.now())
+        .await?;
     Ok(DeferralCounts {
         operator_reads: counts.operator_reads,
         deferred: counts.deferred,

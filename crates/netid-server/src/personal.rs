@@ -10,7 +10,7 @@ use netid_store::{BlindIndex, HolderRow, ResealedHolder, Store, StoredNetId};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::Error;
+use crate::error::Error;
 use crate::keys::MasterKey;
 
 /// The serialised form of a [`DocumentRecord`] inside a sealed blob.
@@ -254,7 +254,10 @@ pub(crate) fn age_of(record: &DocumentRecord, today: Date) -> Result<u16, Error>
 }
 
 /// Parses a Net ID sent in the request field `field`.
-pub(crate) fn parse_net_id(text: &str, field: &'static str) -> Result<NetId, crate::Refusal> {
+pub(crate) fn parse_net_id(
+    text: &str,
+    field: &'static str,
+) -> Result<NetId, crate::error::Refusal> {
     text.parse().map_err(|_| crate::Refusal::InvalidField {
         field,
         reason: "expected a net id (letters and digits with its check character)".to_owned(),
@@ -263,11 +266,11 @@ pub(crate) fn parse_net_id(text: &str, field: &'static str) -> Result<NetId, cra
 
 /// The holder (not deleted) with `net_id`, found by its blind index.
 pub(crate) async fn holder_with_net_id(
-    state: &crate::state::AppState,
+    deps: &crate::deps::Deps,
     net_id: &NetId,
 ) -> Result<Option<HolderRow>, Error> {
-    let index = crate::blind::net_id(&state.keys.blind_index, net_id.expose());
-    Ok(state.store.holder_by_net_id(&index).await?)
+    let index = crate::blind::net_id(&deps.keys.blind_index, net_id.expose());
+    Ok(deps.store.holder_by_net_id(&index).await?)
 }
 
 /// Opens a holder's record.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::Refusal;
+use crate::error::Refusal;
 use crate::metrics::Metrics;
 
 /// How many distinct keys are tracked before idle, full buckets are forgotten.

@@ -13,9 +13,9 @@ use netid_proto::{
 use netid_store::{ForeignCaRow, Timestamp};
 
 use crate::error::CaRefusal;
+use crate::error::{Error, Refusal};
 use crate::operator::check_name;
 use crate::state::AppState;
-use crate::{Error, Refusal};
 
 /// At most this many scenarios per recognition, and certificates per chain.
 const MAX_ITEMS: usize = 32;
@@ -40,7 +40,7 @@ pub(crate) async fn recognise(
         check_name("scenarios", scenario)?;
     }
     let root = parse_pem(&request.certificate, "certificate")?;
-    let now = seconds(state.clock.now())?;
+    let now = seconds(state.deps.clock.now())?;
     // A recognised root must be a self-signed CA that is valid now.
     netid_ca::validate_path(&root, &[], std::slice::from_ref(&root), now, &[]).map_err(
         |error| {
@@ -56,13 +56,16 @@ pub(crate) async fn recognise(
         certificate_type: request.certificate_type,
         technical_standard: request.technical_standard,
         scenarios: request.scenarios,
-        recognised_at: state.clock.now(),
+        recognised_at: state.deps.clock.now(),
     };
-    let log_entry =
-        state
-            .log
-            .entry(EntryKind::RecognitionChanged, None, None, state.clock.now())?;
+    let log_entry = state.deps.log.entry(
+        EntryKind::RecognitionChanged,
+        None,
+        None,
+        state.deps.clock.now(),
+    )?;
     state
+        .deps
         .store
         .recognise_foreign_ca(row.clone(), log_entry)
         .await?;
@@ -72,13 +75,16 @@ pub(crate) async fn recognise(
 
 /// Withdraws a recognition; `false` if there was none.
 pub(crate) async fn withdraw(state: &AppState, name: &str) -> Result<bool, Error> {
-    let log_entry =
-        state
-            .log
-            .entry(EntryKind::RecognitionChanged, None, None, state.clock.now())?;
+    let log_entry = state.deps.log.entry(
+        EntryKind::RecognitionChanged,
+        None,
+        None,
+        state.deps.clock.now(),
+    )?;
     let withdrawn = state
+        .deps
         .store
-        .withdraw_foreign_ca(name, log_entry, state.clock.now())
+        .withdraw_foreign_ca(name, log_entry, state.deps.clock.now())
         .await?;
     tracing::info!(target: "netid::security", event = "foreign_ca_withdrawn", changed = withdrawn);
     Ok(withdrawn)
@@ -87,6 +93,7 @@ pub(crate) async fn withdraw(state: &AppState, name: &str) -> Result<bool, Error
 /// The recognised foreign CAs, as published.
 pub(crate) async fn list(state: &AppState) -> Result<ForeignCaList, Error> {
     let foreign_cas = state
+        .deps
         .store
         .foreign_cas()
         .await?
@@ -143,14 +150,14 @@ pub(crate) async fn verify(
     let (roots, own_crls) = state.ca.trust_anchors().await?;
     // Read after the own CRLs are made: read before, a second that ticked over in between
     // would put their `thisUpdate` after the time checked, and they would read as not current.
-    let now = seconds(state.clock.now())?;
+    let now = seconds(state.deps.clock.now())?;
     if !roots.is_empty() {
         match netid_ca::validate_path(leaf, intermediates, &roots, now, &own_crls) {
             Ok(_) => {
                 // A CA taken over from a predecessor publishes only its final CRL; the
                 // records say whether this service revoked the certificate since.
                 let serial = leaf.tbs_certificate().serial_number().as_bytes();
-                let recorded = state.store.certificate(serial).await?;
+                let recorded = state.deps.store.certificate(serial).await?;
                 let revoked_here = recorded.is_some_and(|row| {
                     row.revoked.is_some() && to_der(leaf).is_ok_and(|der| der == row.der)
                 });
@@ -169,7 +176,7 @@ pub(crate) async fn verify(
         }
     }
     let mut foreign_error = None;
-    for foreign in state.store.foreign_cas().await? {
+    for foreign in state.deps.store.foreign_cas().await? {
         let root = from_der(&foreign.der)?;
         match netid_ca::validate_path(leaf, intermediates, std::slice::from_ref(&root), now, &crls)
         {

@@ -16,10 +16,14 @@
 
 use netid_store::HolderId;
 
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::Error;
 use crate::keys::{
     self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE, ROTATION_MARKER, ROTATION_MARKER_AAD,
 };
-use crate::{Clock, Config, Error, ServerClaim, open_store, operator_read, personal};
+use crate::server::{ServerClaim, open_store};
+use crate::{operator_read, personal};
 
 /// Holders resealed in one transaction.
 pub const ROTATION_BATCH: u32 = 1000;

@@ -1,4 +1,5 @@
-//! What every handler shares: the store, the service keys, the document authority, the clock.
+//! What every handler shares: the services, each over the shared [`Deps`], and the server's
+//! own settings. The composition root: the services do not import it.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use netid_store::Store;
 use crate::authority::{DocumentAuthority, RosterAuthority};
 use crate::ca::Ca;
 use crate::clock::Clock;
+use crate::deps::Deps;
 use crate::keys::ServiceKeys;
 use crate::net_certificates::NetCertificateIssuer;
 use crate::rate_limit::{Rate, RateLimiter};
@@ -15,11 +17,8 @@ use crate::transparency::TransparencyLog;
 /// The application state, cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) keys: Arc<ServiceKeys>,
+    pub(crate) deps: Deps,
     pub(crate) authority: Arc<dyn DocumentAuthority>,
-    pub(crate) clock: Clock,
-    pub(crate) log: Arc<TransparencyLog>,
     pub(crate) ca: Arc<Ca>,
     pub(crate) net_certificates: Arc<NetCertificateIssuer>,
     /// The OpenID Connect provider: its keys and pending authorizations.
@@ -41,15 +40,17 @@ pub struct AppState {
 impl core::fmt::Debug for AppState {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AppState")
-            .field("clock", &self.clock)
+            .field("clock", &self.deps.clock)
             .finish_non_exhaustive()
     }
 }
 
 impl AppState {
-    /// State over `store` and `keys`, with the roster authority, `clock` and the CA of
-    /// `ca_suite` at `public_url`; rebuilds the transparency log (named `log_origin`) from the
-    /// store and checks it.
+    /// State over `store` and `keys`, with the roster authority, `clock`, the CA of
+    /// `ca_suite` and the OpenID provider at `public_url` (its mutual-TLS listener at
+    /// `mtls_base`, if any), serving `notice`, with rate limits per source address and per
+    /// platform; rebuilds the transparency log (named
+    /// `log_origin`) from the store and checks it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn new(
         store: Arc<dyn Store>,
@@ -58,56 +59,53 @@ impl AppState {
         log_origin: String,
         ca_suite: netid_crypto::SuiteId,
         public_url: String,
-        oidc: crate::oidc::Oidc,
-        notice_operator: Option<&str>,
-    ) -> Result<Self, crate::Error> {
+        mtls_base: Option<&str>,
+        notice: netid_proto::Notice,
+        (per_address, per_platform): (Rate, Rate),
+    ) -> Result<Self, crate::error::Error> {
         let log_key = keys
             .log
             .take()
             .ok_or(crate::Error::Internal("the log key was already taken"))?;
         let log = Arc::new(TransparencyLog::open(store.as_ref(), log_key, log_origin).await?);
-        let keys = Arc::new(keys);
-        let ca = crate::ca::CaDeps {
-            store: Arc::clone(&store),
-            keys: Arc::clone(&keys),
-            clock,
-            log: Arc::clone(&log),
-        };
-        let ca = Arc::new(Ca::open(ca, ca_suite, public_url.clone()).await?);
-        let net_certificates = NetCertificateIssuer::open(
-            Arc::clone(&store),
-            Arc::clone(&ca),
-            clock,
-            &keys.master,
-            &public_url,
-        )
-        .await?;
-        let authority = Arc::new(RosterAuthority::new(Arc::clone(&store), Arc::clone(&keys)));
-        Ok(Self {
+        let deps = Deps {
             store,
-            keys,
-            authority,
+            keys: Arc::new(keys),
             clock,
             log,
+        };
+        let ca = Arc::new(Ca::open(deps.clone(), ca_suite, public_url.clone()).await?);
+        let net_certificates =
+            NetCertificateIssuer::open(deps.clone(), Arc::clone(&ca), &public_url).await?;
+        let authority = Arc::new(RosterAuthority::new(
+            Arc::clone(&deps.store),
+            Arc::clone(&deps.keys),
+        ));
+        let metrics = Arc::<crate::metrics::Metrics>::default();
+        let notice = Arc::new(notice);
+        let platform_limits = Arc::new(RateLimiter::new(per_platform));
+        let oidc = crate::oidc::Oidc::open(
+            deps.clone(),
+            Arc::clone(&metrics),
+            Arc::clone(&notice),
+            Arc::clone(&platform_limits),
+            &public_url,
+            mtls_base,
+        )
+        .await?;
+        Ok(Self {
+            authority,
             ca,
             net_certificates: Arc::new(net_certificates),
-            web: Arc::new(crate::web::Web::new(&oidc.issuer)),
+            web: Arc::new(crate::web::Web::new(deps.clone(), &public_url)),
             oidc: Arc::new(oidc),
-            notice: Arc::new(crate::grants::notice(notice_operator)),
-            metrics: Arc::default(),
-            address_limits: Arc::new(RateLimiter::new(Rate::per_second(0))),
-            platform_limits: Arc::new(RateLimiter::new(Rate::per_second(0))),
-            backend: "sqlite",
-        })
-    }
-
-    /// The same state with rate limits per source address and per platform.
-    pub(crate) fn with_rate_limits(self, per_address: Rate, per_platform: Rate) -> Self {
-        Self {
+            notice,
+            metrics,
             address_limits: Arc::new(RateLimiter::new(per_address)),
-            platform_limits: Arc::new(RateLimiter::new(per_platform)),
-            ..self
-        }
+            platform_limits,
+            backend: "sqlite",
+            deps,
+        })
     }
 
     /// The same state, naming its storage backend.
@@ -119,7 +117,7 @@ impl AppState {
     /// 30 days remain, and the Net Certificate issuer key's certificate (issued again after a
     /// restart, when the CA changed, or near its end). Returns whether a responder's
     /// certificate was renewed.
-    pub async fn renew_certificates(&self) -> Result<bool, crate::Error> {
+    pub async fn renew_certificates(&self) -> Result<bool, crate::error::Error> {
         let responders = self.ca.renew_responders_if_due().await?;
         self.net_certificates.certify_keys().await?;
         Ok(responders)
@@ -127,27 +125,14 @@ impl AppState {
 
     /// Sequences committed log entries, signs a checkpoint if the log grew, and returns the
     /// latest checkpoint's size and signed note.
-    pub async fn sequence_log(&self) -> Result<(u64, String), crate::Error> {
+    pub async fn sequence_log(&self) -> Result<(u64, String), crate::error::Error> {
         let started = std::time::Instant::now();
         let (size, note) = self
+            .deps
             .log
-            .sequence(self.store.as_ref(), self.clock.now())
+            .sequence(self.deps.store.as_ref(), self.deps.clock.now())
             .await?;
         self.metrics.sequenced(size, started.elapsed());
         Ok((size, note))
     }
-}
-
-/// How far a signed timestamp may be from the server's clock, in seconds.
-pub(crate) const FRESHNESS_WINDOW_SECONDS: i64 = 300;
-
-/// Checks a signed timestamp against the clock.
-pub(crate) fn check_fresh(state: &AppState, timestamp: i64) -> Result<(), crate::Refusal> {
-    let now = state.clock.now().0;
-    if now.abs_diff(timestamp) > FRESHNESS_WINDOW_SECONDS.unsigned_abs() {
-        return Err(crate::Refusal::StaleTimestamp {
-            window_seconds: FRESHNESS_WINDOW_SECONDS,
-        });
-    }
-    Ok(())
 }

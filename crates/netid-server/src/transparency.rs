@@ -20,7 +20,7 @@ use netid_proto::{ConsistencyProof, InclusionProof, LogEntries};
 use netid_store::{Store, Timestamp};
 use tokio::sync::Mutex;
 
-use crate::{Error, Refusal};
+use crate::error::{Error, Refusal};
 
 /// How often committed entries are sequenced and a new checkpoint signed.
 pub const SEQUENCE_INTERVAL: Duration = Duration::from_secs(1);

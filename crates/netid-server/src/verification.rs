@@ -8,10 +8,13 @@ use netid_log::EntryKind;
 use netid_proto::{Predicate, SealedPresentation, VerifyRequest, VerifyResponse, signing};
 use netid_store::{Conflict, HolderRow, NewVerification, PlatformRow, Timestamp};
 
+use crate::deps::Deps;
+use crate::deps::FRESHNESS_WINDOW_SECONDS;
 use crate::error::{EnrollmentRefusal, VerificationRefusal};
-use crate::state::{AppState, FRESHNESS_WINDOW_SECONDS, check_fresh};
+use crate::error::{Error, Refusal};
+use crate::metrics::Metrics;
 use crate::wallet::WalletKey;
-use crate::{Error, Refusal, blind, personal};
+use crate::{blind, personal};
 use netid_core::rules::{ADULT_AGE, GUARDIAN_REQUIRED_BELOW};
 
 /// Shortest and longest nonce, in bytes.
@@ -19,7 +22,8 @@ const NONCE_LEN: core::ops::RangeInclusive<usize> = 16..=128;
 
 /// Verifies a holder's presentation for `platform`.
 pub(crate) async fn verify(
-    state: &AppState,
+    deps: &Deps,
+    metrics: &Metrics,
     platform: &PlatformRow,
     request: VerifyRequest,
 ) -> Result<VerifyResponse, Error> {
@@ -46,7 +50,7 @@ pub(crate) async fn verify(
         }
         .into());
     }
-    check_fresh(state, presentation.timestamp)?;
+    deps.check_fresh(presentation.timestamp)?;
     // What names the holder was sealed to the service: a presentation that does not open, or
     // whose key is not enrolled, is rejected alike.
     let rejected = || {
@@ -55,10 +59,10 @@ pub(crate) async fn verify(
             VerificationRefusal::PresentationRejected,
         ))
     };
-    let sealed = open_sealed(state, &presentation.sealed).ok_or_else(rejected)?;
+    let sealed = open_sealed(deps, &presentation.sealed).ok_or_else(rejected)?;
     let wallet = WalletKey::parse(&sealed.wallet_key, "presentation.sealed")?;
 
-    let Some(holder) = state
+    let Some(holder) = deps
         .store
         .holder_by_wallet_key(&wallet.fingerprint()?)
         .await?
@@ -77,7 +81,7 @@ pub(crate) async fn verify(
         return Err(Refusal::Verification(VerificationRefusal::PresentationRejected).into());
     }
     let nonce_index = blind::nonce(
-        &state.keys.blind_index,
+        &deps.keys.blind_index,
         &platform.client_id,
         &presentation.nonce,
     );
@@ -87,7 +91,8 @@ pub(crate) async fn verify(
             .saturating_add(FRESHNESS_WINDOW_SECONDS),
     );
     record(
-        state,
+        deps,
+        metrics,
         platform,
         &holder,
         (nonce_index, expires_at),
@@ -99,9 +104,9 @@ pub(crate) async fn verify(
 
 /// The [`SealedPresentation`] in `sealed` (base64url of an SM2 ciphertext to the service's
 /// presentation key), or `None` when it does not open or parse.
-fn open_sealed(state: &AppState, sealed: &str) -> Option<SealedPresentation> {
+fn open_sealed(deps: &Deps, sealed: &str) -> Option<SealedPresentation> {
     let ciphertext = Base64UrlUnpadded::decode_vec(sealed).ok()?;
-    let json = state.keys.presentation.sm2_decrypt(&ciphertext).ok()?;
+    let json = deps.keys.presentation.sm2_decrypt(&ciphertext).ok()?;
     serde_json::from_slice(&json).ok()
 }
 
@@ -111,7 +116,8 @@ fn open_sealed(state: &AppState, sealed: &str) -> Option<SealedPresentation> {
 /// those `asked` when the platform named them (an OpenID Connect scope). Refused for a child
 /// under 14 without a guardian on record.
 pub(crate) async fn record(
-    state: &AppState,
+    deps: &Deps,
+    metrics: &Metrics,
     platform: &PlatformRow,
     holder: &HolderRow,
     (nonce_index, expires_at): (netid_store::BlindIndex, Timestamp),
@@ -119,16 +125,16 @@ pub(crate) async fn record(
     asked: Option<Vec<String>>,
 ) -> Result<VerifyResponse, Error> {
     // Every refusal comes before the verification is recorded: a refused act is not logged.
-    let today = state.clock.today()?;
-    let opened = personal::open_all(&state.keys.master, holder, today)?;
+    let today = deps.clock.today()?;
+    let opened = personal::open_all(&deps.keys.master, holder, today)?;
     let age = personal::age_of(&opened.record, today)?;
-    if age < GUARDIAN_REQUIRED_BELOW && state.store.guardians_of(holder.id).await?.is_empty() {
+    if age < GUARDIAN_REQUIRED_BELOW && deps.store.guardians_of(holder.id).await?.is_empty() {
         // Design invariant 7: no verification of a child without a guardian on record.
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
-    let now = state.clock.now();
+    let now = deps.clock.now();
     let log_key = opened.log_key()?;
-    let log_entry = state.log.entry(
+    let log_entry = deps.log.entry(
         EntryKind::Verification,
         Some(&log_key),
         Some(&platform.client_id),
@@ -137,13 +143,13 @@ pub(crate) async fn record(
     // Plaintext fields go only where the platform's profile grants them and the holder
     // consented for this platform, live when the verification is recorded; the disclosure is
     // an entry of its own (appended only if fields go).
-    let disclosure_entry = state.log.entry(
+    let disclosure_entry = deps.log.entry(
         EntryKind::Disclosure,
         Some(&log_key),
         Some(&platform.client_id),
         now,
     )?;
-    let disclosed = state
+    let disclosed = deps
         .store
         .record_verification(
             NewVerification {
@@ -171,23 +177,21 @@ pub(crate) async fn record(
             )),
             other => other.into(),
         })?;
-    state
-        .metrics
-        .verification(&platform.client_id, !disclosed.is_empty());
+    metrics.verification(&platform.client_id, !disclosed.is_empty());
     tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id, fields_disclosed = disclosed.len());
-    answer(state, platform, &opened, predicates, &disclosed)
+    answer(deps, platform, &opened, predicates, &disclosed)
 }
 
 /// What `platform` is told of the `holder` opened: the answers to `predicates`, the pairwise
 /// pseudonym and the plaintext `fields` (already recorded as disclosed).
 pub(crate) fn answer(
-    state: &AppState,
+    deps: &Deps,
     platform: &PlatformRow,
     holder: &personal::Opened,
     predicates: &[Predicate],
     fields: &[String],
 ) -> Result<VerifyResponse, Error> {
-    let age = personal::age_of(&holder.record, state.clock.today()?)?;
+    let age = personal::age_of(&holder.record, deps.clock.today()?)?;
     let answer = |predicate| {
         predicates.contains(&predicate).then_some(match predicate {
             Predicate::AgeOver14 => age >= GUARDIAN_REQUIRED_BELOW,
@@ -199,16 +203,13 @@ pub(crate) fn answer(
         real_name_verified: true,
         age_over_14: answer(Predicate::AgeOver14),
         age_over_18: answer(Predicate::AgeOver18),
-        subject: pseudonym(state, net_id, &platform.sector),
+        subject: pseudonym(deps, net_id, &platform.sector),
         claims: crate::grants::claims(fields, &holder.record, net_id),
     })
 }
 
 /// The pairwise pseudonym `HMAC-SM3(k_pairwise, net_id || sector)`, lower-case hex.
-fn pseudonym(state: &AppState, net_id: &str, sector: &str) -> String {
-    let tag = Suite::gm().mac(
-        &state.keys.pairwise,
-        &[net_id.as_bytes(), sector.as_bytes()],
-    );
+fn pseudonym(deps: &Deps, net_id: &str, sector: &str) -> String {
+    let tag = Suite::gm().mac(&deps.keys.pairwise, &[net_id.as_bytes(), sector.as_bytes()]);
     hex::encode(tag.as_ref())
 }

@@ -41,12 +41,12 @@ impl WalletKey {
     }
 
     /// The lookup key of a wallet key: the digest of its SPKI DER.
-    pub(crate) fn fingerprint(&self) -> Result<Vec<u8>, crate::Error> {
+    pub(crate) fn fingerprint(&self) -> Result<Vec<u8>, crate::error::Error> {
         Ok(Suite::gm().hash(&self.key.to_spki_der()?).as_ref().to_vec())
     }
 
     /// The row to store.
-    pub(crate) fn row(&self) -> Result<WalletKeyRow, crate::Error> {
+    pub(crate) fn row(&self) -> Result<WalletKeyRow, crate::error::Error> {
         Ok(WalletKeyRow {
             fingerprint: self.fingerprint()?,
             spki: self.key.to_spki_der()?,
@@ -72,25 +72,25 @@ impl WalletKey {
 /// marked used. A bad signature and a key that is not enrolled get the same refusal: no hint
 /// whether a key is enrolled.
 pub(crate) async fn authenticate_holder(
-    state: &crate::state::AppState,
+    deps: &crate::deps::Deps,
     wallet_key: &PublicKey,
     request_id: &str,
     timestamp: i64,
     message: &[u8],
     signature: &str,
-) -> Result<netid_store::HolderRow, crate::Error> {
+) -> Result<netid_store::HolderRow, crate::error::Error> {
     let wallet = WalletKey::parse(wallet_key, "wallet_key")?;
     check_request_id(request_id)?;
-    crate::state::check_fresh(state, timestamp)?;
+    deps.check_fresh(timestamp)?;
     if !wallet.verifies(message, signature) {
         return Err(Refusal::BadWalletSignature.into());
     }
-    let holder = state
+    let holder = deps
         .store
         .holder_by_wallet_key(&wallet.fingerprint()?)
         .await?
         .ok_or(Refusal::BadWalletSignature)?;
-    use_request(state, &wallet, request_id, timestamp).await?;
+    use_request(deps, &wallet, request_id, timestamp).await?;
     Ok(holder)
 }
 
@@ -110,18 +110,18 @@ pub(crate) fn check_request_id(request_id: &str) -> Result<(), Refusal> {
 /// could be fresh; [`Refusal::RequestReplayed`] if it was used before. The record keys on the
 /// signed content (wallet key and request id), never on the signature's bytes.
 pub(crate) async fn use_request(
-    state: &crate::state::AppState,
+    deps: &crate::deps::Deps,
     wallet: &WalletKey,
     request_id: &str,
     timestamp: i64,
-) -> Result<(), crate::Error> {
+) -> Result<(), crate::error::Error> {
     let index =
-        crate::blind::wallet_request(&state.keys.blind_index, &wallet.fingerprint()?, request_id);
+        crate::blind::wallet_request(&deps.keys.blind_index, &wallet.fingerprint()?, request_id);
     let expires_at =
-        netid_store::Timestamp(timestamp.saturating_add(crate::state::FRESHNESS_WINDOW_SECONDS));
-    match state
+        netid_store::Timestamp(timestamp.saturating_add(crate::deps::FRESHNESS_WINDOW_SECONDS));
+    match deps
         .store
-        .use_wallet_request(index, expires_at, state.clock.now())
+        .use_wallet_request(index, expires_at, deps.clock.now())
         .await
     {
         Err(netid_store::Error::AlreadyExists {
@@ -134,12 +134,12 @@ pub(crate) async fn use_request(
 /// Checks that `approval` is signed, for `act` and over the holder's own request signature,
 /// by the current wallet key of a guardian on record for `holder`.
 pub(crate) async fn check_guardian_approval(
-    state: &crate::state::AppState,
+    deps: &crate::deps::Deps,
     holder: netid_store::HolderId,
     act: &str,
     holder_signature: &str,
     approval: Option<&netid_proto::GuardianConsent>,
-) -> Result<(), crate::Error> {
+) -> Result<(), crate::error::Error> {
     let approval = approval.ok_or(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired))?;
     let key = WalletKey::parse(&approval.wallet_key, "guardian.wallet_key")?;
     if !key.verifies(
@@ -148,14 +148,14 @@ pub(crate) async fn check_guardian_approval(
     ) {
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
-    let guardian = state
+    let guardian = deps
         .store
         .holder_by_wallet_key(&key.fingerprint()?)
         .await?
         .ok_or(Refusal::Enrollment(
             EnrollmentRefusal::GuardianNotRecognised,
         ))?;
-    if !state
+    if !deps
         .store
         .guardians_of(holder)
         .await?
@@ -170,17 +170,17 @@ pub(crate) async fn check_guardian_approval(
 /// holder and another's child are the same refusal, so that a guardian learns nothing of
 /// other Net IDs; their own ward of 14 or more is told to act with their own wallet.
 pub(crate) async fn child_in_care(
-    state: &crate::state::AppState,
+    deps: &crate::deps::Deps,
     guardian: &netid_store::HolderRow,
     ward_net_id: &str,
-) -> Result<netid_store::HolderRow, crate::Error> {
+) -> Result<netid_store::HolderRow, crate::error::Error> {
     let net_id = crate::personal::parse_net_id(ward_net_id, "ward_net_id")?;
-    let ward = crate::personal::holder_with_net_id(state, &net_id)
+    let ward = crate::personal::holder_with_net_id(deps, &net_id)
         .await?
         .ok_or(Refusal::Enrollment(
             EnrollmentRefusal::GuardianNotRecognised,
         ))?;
-    if !state
+    if !deps
         .store
         .guardians_of(ward.id)
         .await?
@@ -188,7 +188,7 @@ pub(crate) async fn child_in_care(
     {
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
-    let age = crate::personal::age(&state.keys.master, &ward, state.clock.today()?)?;
+    let age = crate::personal::age(&deps.keys.master, &ward, deps.clock.today()?)?;
     if age >= netid_core::rules::GUARDIAN_REQUIRED_BELOW {
         // From 14 a minor decides on their own data, with their own wallet.
         return Err(Refusal::InvalidField {

@@ -9,10 +9,10 @@ use netid_proto::{PasskeyLinkRequest, PasskeyLinkResponse, signing};
 use netid_store::{HolderId, HolderRow, PasskeyRow};
 use serde::{Deserialize, Serialize};
 
+use crate::deps::Deps;
+use crate::error::{Error, Refusal};
 use crate::oidc::{Full, Pending, digest_key, random_token};
-use crate::state::AppState;
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal};
 use netid_authn::webauthn::{self, PasskeyError, RelyingParty};
 
 /// How long a sign-in challenge may be answered, in seconds.
@@ -25,8 +25,8 @@ pub(crate) const SESSION_LIFETIME: i64 = 1800;
 pub(crate) const SESSION_COOKIE: &str = "netid_session";
 
 /// The web app's relying party and short-lived state.
-#[derive(Debug)]
 pub(crate) struct Web {
+    deps: Deps,
     /// Where the service is, for WebAuthn; `None` when its public URL has no host.
     pub(crate) relying_party: Option<RelyingParty>,
     /// Whether the service is reached over https (then cookies are `Secure`).
@@ -41,8 +41,9 @@ pub(crate) struct Web {
 
 impl Web {
     /// The web app of a service reached at `public_url`.
-    pub(crate) fn new(public_url: &str) -> Self {
+    pub(crate) fn new(deps: Deps, public_url: &str) -> Self {
         Self {
+            deps,
             relying_party: RelyingParty::of(public_url),
             https: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_owned(),
@@ -85,19 +86,19 @@ pub(crate) struct Assertion {
     signature: String,
 }
 
-fn relying_party(state: &AppState) -> Result<&RelyingParty, Error> {
-    state.web.relying_party.as_ref().ok_or(Error::Internal(
+fn relying_party(web: &Web) -> Result<&RelyingParty, Error> {
+    web.relying_party.as_ref().ok_or(Error::Internal(
         "the public URL has no host: set NETID_PUBLIC_URL for passkeys",
     ))
 }
 
 /// A one-time link that lets the holder who signed `request` add a passkey in a browser.
 pub(crate) async fn link(
-    state: &AppState,
+    web: &Web,
     request: PasskeyLinkRequest,
 ) -> Result<PasskeyLinkResponse, Error> {
     let holder = authenticate_holder(
-        state,
+        &web.deps,
         &request.wallet_key,
         &request.request_id,
         request.timestamp,
@@ -105,12 +106,10 @@ pub(crate) async fn link(
         &request.signature,
     )
     .await?;
-    let now = state.clock.now().0;
+    let now = web.deps.clock.now().0;
     let code = random_token()?;
     let linked = (holder.id, holder.wallet_key.fingerprint.clone());
-    state
-        .web
-        .links
+    web.links
         .insert(
             digest_key(&code),
             linked,
@@ -121,19 +120,17 @@ pub(crate) async fn link(
         .map_err(|full| pending_full(full, LINK_LIFETIME))?;
     tracing::info!(target: "netid::security", event = "passkey_link_made");
     Ok(PasskeyLinkResponse {
-        url: format!("{}/app/#link={code}", state.web.public_url),
+        url: format!("{}/app/#link={code}", web.public_url),
         expires_in: LINK_LIFETIME,
     })
 }
 
 /// A fresh challenge for a browser at `source` (its address, when addresses are limited).
-pub(crate) fn challenge(state: &AppState, source: Option<&str>) -> Result<Challenge, Error> {
-    let rp = relying_party(state)?;
+pub(crate) fn challenge(web: &Web, source: Option<&str>) -> Result<Challenge, Error> {
+    let rp = relying_party(web)?;
     let challenge = random_token()?;
-    let now = state.clock.now().0;
-    state
-        .web
-        .challenges
+    let now = web.deps.clock.now().0;
+    web.challenges
         .insert(
             challenge.clone(),
             (),
@@ -150,11 +147,9 @@ pub(crate) fn challenge(state: &AppState, source: Option<&str>) -> Result<Challe
 }
 
 /// Takes a challenge: each is answered once, before it expires.
-fn take_challenge(state: &AppState, challenge: &str) -> Result<(), Refusal> {
-    state
-        .web
-        .challenges
-        .take(challenge, state.clock.now().0)
+fn take_challenge(web: &Web, challenge: &str) -> Result<(), Refusal> {
+    web.challenges
+        .take(challenge, web.deps.clock.now().0)
         .ok_or_else(|| passkey_refusal("the challenge is unknown, used or expired; try again"))
 }
 
@@ -179,22 +174,19 @@ impl From<PasskeyError> for Refusal {
 }
 
 /// Adds the passkey of `registration` to the holder whose link it carries; returns a session.
-pub(crate) async fn register(
-    state: &AppState,
-    registration: Registration,
-) -> Result<String, Error> {
-    let rp = relying_party(state)?;
-    take_challenge(state, &registration.challenge)?;
+pub(crate) async fn register(web: &Web, registration: Registration) -> Result<String, Error> {
+    let rp = relying_party(web)?;
+    take_challenge(web, &registration.challenge)?;
     let link = digest_key(&registration.link);
-    let (holder, wallet_key) = state
-        .web
+    let (holder, wallet_key) = web
         .links
-        .take(&link, state.clock.now().0)
+        .take(&link, web.deps.clock.now().0)
         .ok_or_else(|| {
             passkey_refusal("the link is unknown, used or expired; ask your wallet for a new one")
         })?;
     // The holder as the link was made: not deleted, no recovery since.
-    let holder = state
+    let holder = web
+        .deps
         .store
         .holder(holder)
         .await?
@@ -211,12 +203,13 @@ pub(crate) async fn register(
         registration.public_key_algorithm,
     )
     .map_err(Refusal::from)?;
-    let now = state.clock.now();
-    let log_key = crate::personal::log_key(&state.keys.master, &holder)?;
-    let log_entry = state
+    let now = web.deps.clock.now();
+    let log_key = crate::personal::log_key(&web.deps.keys.master, &holder)?;
+    let log_entry = web
+        .deps
         .log
         .entry(EntryKind::PasskeyAdded, Some(&log_key), None, now)?;
-    state
+    web.deps
         .store
         .add_passkey(
             PasskeyRow {
@@ -237,19 +230,20 @@ pub(crate) async fn register(
             other => other.into(),
         })?;
     tracing::info!(target: "netid::security", event = "passkey_added");
-    start_session(state, &holder)
+    start_session(web, &holder)
 }
 
 /// Signs in with a passkey; returns a session.
-pub(crate) async fn sign_in(state: &AppState, assertion: Assertion) -> Result<String, Error> {
-    let rp = relying_party(state)?;
-    take_challenge(state, &assertion.challenge)?;
+pub(crate) async fn sign_in(web: &Web, assertion: Assertion) -> Result<String, Error> {
+    let rp = relying_party(web)?;
+    take_challenge(web, &assertion.challenge)?;
     let credential_id = bytes(&assertion.credential_id, "credential_id")?;
     let refused = || {
         tracing::info!(target: "netid::security", event = "authentication_failed", role = "passkey");
         Error::from(Refusal::Unauthenticated)
     };
-    let passkey = state
+    let passkey = web
+        .deps
         .store
         .passkey(&credential_id)
         .await?
@@ -265,7 +259,7 @@ pub(crate) async fn sign_in(state: &AppState, assertion: Assertion) -> Result<St
         &bytes(&assertion.signature, "signature")?,
     )
     .map_err(|_| refused())?;
-    state
+    web.deps
         .store
         .use_passkey(&credential_id, i64::from(count))
         .await
@@ -274,21 +268,20 @@ pub(crate) async fn sign_in(state: &AppState, assertion: Assertion) -> Result<St
             netid_store::Error::NotFound { .. } => refused(),
             other => other.into(),
         })?;
-    let holder = state
+    let holder = web
+        .deps
         .store
         .holder(passkey.holder)
         .await?
         .ok_or_else(refused)?;
-    start_session(state, &holder)
+    start_session(web, &holder)
 }
 
-fn start_session(state: &AppState, holder: &HolderRow) -> Result<String, Error> {
+fn start_session(web: &Web, holder: &HolderRow) -> Result<String, Error> {
     let token = random_token()?;
-    let now = state.clock.now().0;
+    let now = web.deps.clock.now().0;
     let signed_in = (holder.id, holder.wallet_key.fingerprint.clone());
-    state
-        .web
-        .sessions
+    web.sessions
         .insert(
             digest_key(&token),
             signed_in,
@@ -322,11 +315,12 @@ const SESSION_ID_LEN: usize = 16;
 
 /// `holder`'s passkeys and web sessions; `current_token` is the session asking.
 pub(crate) async fn security(
-    state: &AppState,
+    web: &Web,
     holder: &HolderRow,
     current_token: &str,
 ) -> Result<(Vec<PasskeyView>, Vec<SessionView>), Error> {
-    let passkeys = state
+    let passkeys = web
+        .deps
         .store
         .passkeys_of(holder.id)
         .await?
@@ -337,10 +331,9 @@ pub(crate) async fn security(
         })
         .collect();
     let current = digest_key(current_token);
-    let sessions = state
-        .web
+    let sessions = web
         .sessions
-        .owned_by(&holder_owner(holder), state.clock.now().0)
+        .owned_by(&holder_owner(holder), web.deps.clock.now().0)
         .into_iter()
         .map(|(key, expires_at)| SessionView {
             id: key.chars().take(SESSION_ID_LEN).collect(),
@@ -352,20 +345,17 @@ pub(crate) async fn security(
 }
 
 /// Removes `holder`'s passkey `id` (base64url credential id): a log entry in their history.
-pub(crate) async fn remove_passkey(
-    state: &AppState,
-    holder: &HolderRow,
-    id: &str,
-) -> Result<(), Error> {
+pub(crate) async fn remove_passkey(web: &Web, holder: &HolderRow, id: &str) -> Result<(), Error> {
     let credential_id = bytes(id, "id")?;
-    let log_key = crate::personal::log_key(&state.keys.master, holder)?;
-    let log_entry = state.log.entry(
+    let log_key = crate::personal::log_key(&web.deps.keys.master, holder)?;
+    let log_entry = web.deps.log.entry(
         EntryKind::PasskeyRemoved,
         Some(&log_key),
         None,
-        state.clock.now(),
+        web.deps.clock.now(),
     )?;
-    if !state
+    if !web
+        .deps
         .store
         .remove_passkey(holder.id, credential_id, log_entry)
         .await?
@@ -377,17 +367,16 @@ pub(crate) async fn remove_passkey(
 }
 
 /// Ends `holder`'s web session `id` (as [`security`] lists it).
-pub(crate) fn remove_session(state: &AppState, holder: &HolderRow, id: &str) -> Result<(), Error> {
-    let now = state.clock.now().0;
-    let key = state
-        .web
+pub(crate) fn remove_session(web: &Web, holder: &HolderRow, id: &str) -> Result<(), Error> {
+    let now = web.deps.clock.now().0;
+    let key = web
         .sessions
         .owned_by(&holder_owner(holder), now)
         .into_iter()
         .map(|(key, _)| key)
         .find(|key| id.len() == SESSION_ID_LEN && key.starts_with(id))
         .ok_or_else(|| passkey_refusal("you have no session with this id"))?;
-    state.web.sessions.remove(&key);
+    web.sessions.remove(&key);
     tracing::info!(target: "netid::security", event = "session_ended");
     Ok(())
 }
@@ -411,15 +400,13 @@ fn pending_full(full: Full, lifetime: i64) -> Error {
 
 /// The holder of a session token, if the session is current, the holder not deleted and
 /// their wallet key what it was at sign-in (a recovery ends every session).
-pub(crate) async fn holder_of(state: &AppState, token: &str) -> Result<Option<HolderRow>, Error> {
-    let Some((holder, wallet_key)) = state
-        .web
-        .sessions
-        .get(&digest_key(token), state.clock.now().0)
+pub(crate) async fn holder_of(web: &Web, token: &str) -> Result<Option<HolderRow>, Error> {
+    let Some((holder, wallet_key)) = web.sessions.get(&digest_key(token), web.deps.clock.now().0)
     else {
         return Ok(None);
     };
-    Ok(state
+    Ok(web
+        .deps
         .store
         .holder(holder)
         .await?
@@ -427,6 +414,6 @@ pub(crate) async fn holder_of(state: &AppState, token: &str) -> Result<Option<Ho
 }
 
 /// Ends a session.
-pub(crate) fn sign_out(state: &AppState, token: &str) {
-    state.web.sessions.remove(&digest_key(token));
+pub(crate) fn sign_out(web: &Web, token: &str) {
+    web.sessions.remove(&digest_key(token));
 }

@@ -7,7 +7,7 @@ use crate::error::CaRefusal;
 
 /// The largest handover package: what the successor's request body limit takes, with room
 /// for the request around it.
-const MAX_HANDOVER_BYTES: usize = crate::MAX_BODY_BYTES - 4096;
+const MAX_HANDOVER_BYTES: usize = crate::config::MAX_BODY_BYTES - 4096;
 
 /// The format of the handover package.
 const HANDOVER_FORMAT: &str = "netid-ca-handover-v1";

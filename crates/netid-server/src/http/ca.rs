@@ -23,8 +23,8 @@ use super::error::ApiError;
 use super::extract::{Json, Operator, Platform};
 use netid_ca::OcspFailure;
 
-use crate::Refusal;
 use crate::error::CaRefusal;
+use crate::error::Refusal;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -239,12 +239,13 @@ async fn expiring(
                 expected: "a whole number of days from 0 to 3650",
             })?,
     };
-    let before = netid_store::Timestamp(state.clock.now().0.saturating_add(days * 86_400));
+    let before = netid_store::Timestamp(state.deps.clock.now().0.saturating_add(days * 86_400));
     let mut certificates = state
         .ca
         .expiring_authorities(u64::try_from(before.0).unwrap_or(0));
     certificates.extend(
         state
+            .deps
             .store
             .expiring_certificates(before)
             .await?

@@ -9,7 +9,7 @@ use netid_proto::{PROBLEM_CONTENT_TYPE, Problem};
 use crate::error::{
     CaRefusal, EnrollmentRefusal, NetCertificateRefusal, RosterRefusal, VerificationRefusal,
 };
-use crate::{Error, Refusal};
+use crate::error::{Error, Refusal};
 
 /// Marks a response that failed on a storage error (read by the metrics layer).
 #[derive(Debug, Clone, Copy)]

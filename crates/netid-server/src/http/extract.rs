@@ -11,8 +11,9 @@ use netid_store::PlatformRow;
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, problem, problem_for_status};
+use crate::credentials;
+use crate::error::Refusal;
 use crate::state::AppState;
-use crate::{Refusal, credentials};
 
 /// A JSON body; rejections are problem bodies that do not repeat the input.
 #[derive(Debug)]
@@ -77,7 +78,7 @@ impl FromRequestParts<AppState> for Operator {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim);
         if let Some(token) = token {
-            let stored = state.store.operator_credentials().await?;
+            let stored = state.deps.store.operator_credentials().await?;
             if stored.iter().any(|hash| credentials::matches(token, hash)) {
                 return Ok(Self);
             }
@@ -100,7 +101,7 @@ impl FromRequestParts<AppState> for Platform {
             .and_then(|encoded| Base64::decode_vec(encoded.trim()).ok())
             .and_then(|bytes| String::from_utf8(bytes).ok());
         if let Some((client_id, credential)) = pair.as_deref().and_then(|p| p.split_once(':')) {
-            if let Some(platform) = state.store.platform(client_id).await? {
+            if let Some(platform) = state.deps.store.platform(client_id).await? {
                 if credentials::matches(credential, &platform.credential_hash) {
                     state
                         .platform_limits

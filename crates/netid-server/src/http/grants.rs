@@ -54,7 +54,7 @@ async fn request(
     Json(request): Json<ProfileRequest>,
 ) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
-        crate::grants::request(&state, &platform, request).await?,
+        crate::grants::request(&state.deps, &platform, request).await?,
     ))
 }
 
@@ -63,14 +63,16 @@ async fn decide(
     _operator: Operator,
     Json(decision): Json<ProfileDecision>,
 ) -> Result<Json<Profile>, ApiError> {
-    Ok(Json(crate::grants::decide(&state, decision).await?))
+    Ok(Json(crate::grants::decide(&state.deps, decision).await?))
 }
 
 async fn published(
     State(state): State<AppState>,
     Path(client_id): Path<String>,
 ) -> Result<Json<ServiceSigned>, ApiError> {
-    Ok(Json(crate::grants::published(&state, &client_id).await?))
+    Ok(Json(
+        crate::grants::published(&state.deps, &client_id).await?,
+    ))
 }
 
 async fn notice(State(state): State<AppState>) -> Json<Notice> {
@@ -81,12 +83,14 @@ async fn consent(
     State(state): State<AppState>,
     Json(request): Json<ConsentRequest>,
 ) -> Result<Json<ServiceSigned>, ApiError> {
-    Ok(Json(crate::grants::consent(&state, request).await?))
+    Ok(Json(
+        crate::grants::consent(&state.deps, &state.notice, request).await?,
+    ))
 }
 
 async fn withdraw(
     State(state): State<AppState>,
     Json(request): Json<WithdrawConsentRequest>,
 ) -> Result<Json<WithdrawConsentResponse>, ApiError> {
-    Ok(Json(crate::grants::withdraw(&state, request).await?))
+    Ok(Json(crate::grants::withdraw(&state.deps, request).await?))
 }

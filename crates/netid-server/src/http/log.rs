@@ -15,7 +15,7 @@ use netid_proto::{
 use super::Route;
 use super::error::ApiError;
 use super::extract::Json;
-use crate::Refusal;
+use crate::error::Refusal;
 use crate::state::AppState;
 use crate::transparency::TileRequest;
 
@@ -72,7 +72,7 @@ async fn deferrals(State(state): State<AppState>) -> Result<Json<DeferralCounts>
 const TEXT: &str = "text/plain; charset=utf-8";
 
 async fn key(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(([(header::CONTENT_TYPE, TEXT)], state.log.vkey()?))
+    Ok(([(header::CONTENT_TYPE, TEXT)], state.deps.log.vkey()?))
 }
 
 /// The latest checkpoint, after sequencing what is committed: an act acknowledged before this
@@ -89,7 +89,11 @@ async fn entries(
     let start = number(&query, "start")?;
     let end = number(&query, "end")?;
     Ok(Json(
-        state.log.entries(state.store.as_ref(), start, end).await?,
+        state
+            .deps
+            .log
+            .entries(state.deps.store.as_ref(), start, end)
+            .await?,
     ))
 }
 
@@ -99,7 +103,7 @@ async fn inclusion(
 ) -> Result<Json<InclusionProof>, ApiError> {
     let index = number(&query, "index")?;
     let size = number(&query, "size")?;
-    Ok(Json(state.log.inclusion_proof(index, size).await?))
+    Ok(Json(state.deps.log.inclusion_proof(index, size).await?))
 }
 
 async fn consistency(
@@ -108,7 +112,7 @@ async fn consistency(
 ) -> Result<Json<ConsistencyProof>, ApiError> {
     let old = number(&query, "old")?;
     let new = number(&query, "new")?;
-    Ok(Json(state.log.consistency_proof(old, new).await?))
+    Ok(Json(state.deps.log.consistency_proof(old, new).await?))
 }
 
 /// C2SP tlog-tiles under the prefix `/v1/log` (whose `checkpoint` is the one above). Full
@@ -120,7 +124,12 @@ async fn tile(
     let Some(request) = TileRequest::parse(&path) else {
         return Ok(super::error::problem_for_status(StatusCode::NOT_FOUND));
     };
-    match state.log.tile(state.store.as_ref(), request).await? {
+    match state
+        .deps
+        .log
+        .tile(state.deps.store.as_ref(), request)
+        .await?
+    {
         None => Ok(super::error::problem_for_status(StatusCode::NOT_FOUND)),
         Some(bytes) => {
             let cache = if request.is_immutable() {

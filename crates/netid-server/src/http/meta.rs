@@ -44,7 +44,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state
             .metrics
-            .render(state.backend, state.store.group_commits()),
+            .render(state.backend, state.deps.store.group_commits()),
     )
 }
 

@@ -32,7 +32,7 @@ pub use error::ApiError;
 
 use crate::state::AppState;
 
-use crate::MAX_BODY_BYTES;
+use crate::config::MAX_BODY_BYTES;
 /// How many requests are handled at once; more wait (within the timeout) for a slot.
 pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 /// How long a request may take.
@@ -167,7 +167,7 @@ async fn limit_by_address(
 ) -> Response {
     let peer = request
         .extensions()
-        .get::<axum::extract::ConnectInfo<crate::Peer>>()
+        .get::<axum::extract::ConnectInfo<crate::tls::Peer>>()
         .map(|info| address_key(info.0.address.ip()));
     if let Some(address) = peer {
         if let Err(refusal) = state.address_limits.admit(&address, &state.metrics) {

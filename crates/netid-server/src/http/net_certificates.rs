@@ -11,7 +11,7 @@ use netid_proto::{NetCertificateRequest, NetCertificateResponse};
 use super::Route;
 use super::error::ApiError;
 use super::extract::Json;
-use crate::Refusal;
+use crate::error::Refusal;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -59,5 +59,5 @@ async fn issue(
     State(state): State<AppState>,
     Json(request): Json<NetCertificateRequest>,
 ) -> Result<Json<NetCertificateResponse>, ApiError> {
-    Ok(Json(state.net_certificates.issue(&state, request).await?))
+    Ok(Json(state.net_certificates.issue(request).await?))
 }

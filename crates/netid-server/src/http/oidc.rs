@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Platform};
-use crate::Peer;
 use crate::oidc::flow::{self, OauthError, Params};
 use crate::oidc::page::{self, Lang, Screen};
 use crate::state::AppState;
+use crate::tls::Peer;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -182,7 +182,7 @@ async fn par(
     let result = async {
         let params = form(&headers, &body)?;
         let dpop = dpop_header(&headers)?;
-        flow::push(&state, &params, dpop, peer_of(&peer)).await
+        flow::push(&state.oidc, &params, dpop, peer_of(&peer)).await
     }
     .await;
     match result {
@@ -200,7 +200,7 @@ async fn token(
     let result = async {
         let params = form(&headers, &body)?;
         let dpop = dpop_header(&headers)?;
-        flow::token(&state, &params, dpop, peer_of(&peer)).await
+        flow::token(&state.oidc, &params, dpop, peer_of(&peer)).await
     }
     .await;
     match result {
@@ -215,7 +215,7 @@ async fn userinfo(State(state): State<AppState>, method: Method, headers: Header
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok());
         flow::userinfo(
-            &state,
+            &state.oidc,
             method.as_str(),
             authorization,
             dpop_header(&headers)?,
@@ -257,7 +257,7 @@ async fn continue_authorization(
     else {
         return gone(lang);
     };
-    let Some(request) = flow::pending(&state, client_id, request_uri) else {
+    let Some(request) = flow::pending(&state.oidc, client_id, request_uri) else {
         return gone(lang);
     };
     if let Some(redirect_to) = request.redirect_to {
@@ -283,13 +283,13 @@ async fn screen(
     else {
         return gone(lang);
     };
-    let Some(request) = flow::pending(state, client_id, request_uri) else {
+    let Some(request) = flow::pending(&state.oidc, client_id, request_uri) else {
         return gone(lang);
     };
-    let Ok(Some(platform)) = state.store.platform(client_id).await else {
+    let Ok(Some(platform)) = state.deps.store.platform(client_id).await else {
         return gone(lang);
     };
-    let fields: Vec<ProfileField> = match crate::grants::profile(state, &platform).await {
+    let fields: Vec<ProfileField> = match crate::grants::profile(&state.deps, &platform).await {
         Ok(profile) => profile
             .fields
             .into_iter()
@@ -298,7 +298,7 @@ async fn screen(
         Err(_) => return gone(lang),
     };
     let signed_in = match super::web::session_token(headers) {
-        Some(token) => matches!(crate::web::holder_of(state, token).await, Ok(Some(_))),
+        Some(token) => matches!(crate::web::holder_of(&state.web, token).await, Ok(Some(_))),
         None => false,
     };
     let html = page::consent_screen(&Screen {
@@ -336,7 +336,7 @@ async fn decide(
     State(state): State<AppState>,
     Json(decision): Json<OidcDecision>,
 ) -> Result<Json<OidcDecisionResponse>, ApiError> {
-    Ok(Json(flow::decide(&state, decision).await?))
+    Ok(Json(flow::decide(&state.oidc, decision).await?))
 }
 
 async fn set_client(
@@ -344,5 +344,7 @@ async fn set_client(
     Platform(platform): Platform,
     Json(settings): Json<OidcClientSettings>,
 ) -> Result<Json<OidcClientSettings>, ApiError> {
-    Ok(Json(flow::set_client(&state, &platform, settings).await?))
+    Ok(Json(
+        flow::set_client(&state.oidc, &platform, settings).await?,
+    ))
 }

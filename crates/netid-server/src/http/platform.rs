@@ -32,6 +32,7 @@ async fn presentation_key(
     Ok(Json(PresentationKey {
         alg: "SM2".to_owned(),
         public_key: state
+            .deps
             .keys
             .presentation
             .verifying_key()
@@ -46,6 +47,6 @@ async fn verify(
     Json(request): Json<VerifyRequest>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     Ok(Json(
-        crate::verification::verify(&state, &platform, request).await?,
+        crate::verification::verify(&state.deps, &state.metrics, &platform, request).await?,
     ))
 }

@@ -20,10 +20,11 @@ use super::Route;
 use super::error::ApiError;
 use super::extract::Json;
 use crate::error::EnrollmentRefusal;
+use crate::error::Refusal;
 use crate::oidc::flow::Params;
+use crate::personal;
 use crate::state::AppState;
 use crate::web::{self, Assertion, Challenge, Registration, SESSION_COOKIE, SESSION_LIFETIME};
-use crate::{Refusal, personal};
 
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
@@ -174,7 +175,7 @@ impl FromRequestParts<AppState> for Session {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(token) = session_token(&parts.headers) {
-            if let Some(holder) = web::holder_of(state, token).await? {
+            if let Some(holder) = web::holder_of(&state.web, token).await? {
                 return Ok(Self {
                     holder,
                     token: token.to_owned(),
@@ -205,7 +206,7 @@ async fn link(
     State(state): State<AppState>,
     Json(request): Json<PasskeyLinkRequest>,
 ) -> Result<Json<PasskeyLinkResponse>, ApiError> {
-    Ok(Json(web::link(&state, request).await?))
+    Ok(Json(web::link(&state.web, request).await?))
 }
 
 async fn challenge(
@@ -213,14 +214,14 @@ async fn challenge(
     source: Option<Extension<super::SourceAddress>>,
 ) -> Result<Json<Challenge>, ApiError> {
     let source = source.as_ref().map(|Extension(address)| address.0.as_str());
-    Ok(Json(web::challenge(&state, source)?))
+    Ok(Json(web::challenge(&state.web, source)?))
 }
 
 async fn register(
     State(state): State<AppState>,
     Json(registration): Json<Registration>,
 ) -> Result<Response, ApiError> {
-    let token = web::register(&state, registration).await?;
+    let token = web::register(&state.web, registration).await?;
     Ok(signed_in(&state, &token))
 }
 
@@ -228,12 +229,12 @@ async fn sign_in(
     State(state): State<AppState>,
     Json(assertion): Json<Assertion>,
 ) -> Result<Response, ApiError> {
-    let token = web::sign_in(&state, assertion).await?;
+    let token = web::sign_in(&state.web, assertion).await?;
     Ok(signed_in(&state, &token))
 }
 
 async fn sign_out(State(state): State<AppState>, session: Session) -> Response {
-    web::sign_out(&state, &session.token);
+    web::sign_out(&state.web, &session.token);
     let mut response = Json(json!({ "signed_in": false })).into_response();
     response
         .headers_mut()
@@ -244,10 +245,10 @@ async fn sign_out(State(state): State<AppState>, session: Session) -> Response {
 /// The holder's Net ID, certificates and live consents (each with the platform's name).
 async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
     let holder = &session.holder;
-    let net_id = personal::net_id(&state.keys.master, holder)?;
+    let net_id = personal::net_id(&state.deps.keys.master, holder)?;
     let mut consents = Vec::new();
-    for consent in state.store.live_consents(holder.id).await? {
-        let platform = state.store.platform(&consent.client_id).await?;
+    for consent in state.deps.store.live_consents(holder.id).await? {
+        let platform = state.deps.store.platform(&consent.client_id).await?;
         consents.push(json!({
             "client_id": consent.client_id,
             "platform": platform.map(|platform| platform.name),
@@ -256,6 +257,7 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
         }));
     }
     let certificates: Vec<Value> = state
+        .deps
         .store
         .holder_certificates(holder.id)
         .await?
@@ -270,8 +272,8 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
             })
         })
         .collect();
-    let age = personal::age(&state.keys.master, holder, state.clock.today()?)?;
-    let (passkeys, sessions) = web::security(&state, holder, &session.token).await?;
+    let age = personal::age(&state.deps.keys.master, holder, state.deps.clock.today()?)?;
+    let (passkeys, sessions) = web::security(&state.web, holder, &session.token).await?;
     Ok(Json(json!({
         "net_id": net_id.expose_grouped(),
         "minor": age < netid_core::rules::ADULT_AGE,
@@ -294,7 +296,7 @@ async fn remove_passkey(
     session: Session,
     Json(removal): Json<Removal>,
 ) -> Result<Json<Value>, ApiError> {
-    web::remove_passkey(&state, &session.holder, &removal.id).await?;
+    web::remove_passkey(&state.web, &session.holder, &removal.id).await?;
     Ok(Json(json!({ "removed": true })))
 }
 
@@ -303,7 +305,7 @@ async fn remove_session(
     session: Session,
     Json(removal): Json<Removal>,
 ) -> Result<Json<Value>, ApiError> {
-    web::remove_session(&state, &session.holder, &removal.id)?;
+    web::remove_session(&state.web, &session.holder, &removal.id)?;
     Ok(Json(json!({ "removed": true })))
 }
 
@@ -330,16 +332,16 @@ async fn withdraw(
 ) -> Result<Json<Value>, ApiError> {
     // A session act is not a signed message that could be replayed; it is ordered after a
     // consent given in the same second, which the store would otherwise take for a replay.
-    let live = state.store.live_consents(session.holder.id).await?;
+    let live = state.deps.store.live_consents(session.holder.id).await?;
     let given_last = live
         .iter()
         .filter(|consent| consent.client_id == withdrawal.client_id)
         .map(|consent| consent.given_at.0)
         .max()
         .unwrap_or(0);
-    let at = state.clock.now().0.max(given_last + 1);
+    let at = state.deps.clock.now().0.max(given_last + 1);
     let withdrawn = crate::grants::withdraw_for(
-        &state,
+        &state.deps,
         &session.holder,
         &withdrawal.client_id,
         withdrawal.fields,
@@ -368,13 +370,17 @@ async fn delete(
         }
         .into());
     }
-    let age = personal::age(&state.keys.master, &session.holder, state.clock.today()?)?;
+    let age = personal::age(
+        &state.deps.keys.master,
+        &session.holder,
+        state.deps.clock.today()?,
+    )?;
     if age < netid_core::rules::GUARDIAN_REQUIRED_BELOW {
         // A child's deletion goes with a guardian's approval, from the wallets.
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
     crate::deletion::erase(&state, &session.holder).await?;
-    web::sign_out(&state, &session.token);
+    web::sign_out(&state.web, &session.token);
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = false);
     let mut response = Json(json!({ "deleted": true })).into_response();
     response
@@ -422,7 +428,7 @@ async fn decide(
         }
     };
     let redirect_to = crate::oidc::flow::decide_in_session(
-        &state,
+        &state.oidc,
         &session.holder,
         field("request_uri")?,
         field("client_id")?,

@@ -12,13 +12,13 @@ use netid_store::{ClientAuthMethod, OidcClientRow, PlatformRow, Timestamp};
 use serde_json::{Value, json};
 
 use super::{
-    ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, Full, IssuedCode, PushedRequest,
+    ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, Full, IssuedCode, Oidc, PushedRequest,
     REQUEST_LIFETIME, TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
 };
 use crate::error::EnrollmentRefusal;
-use crate::state::AppState;
+
+use crate::error::{Error, Refusal};
 use crate::wallet::authenticate_holder;
-use crate::{Error, Refusal};
 use netid_authn::jwt::{
     ClientAssertion, DPOP_WINDOW, DpopProof, check_client_assertion, check_dpop_proof,
 };
@@ -136,7 +136,7 @@ impl Params {
 
 /// Sets a platform's client settings, after checking them.
 pub(crate) async fn set_client(
-    state: &AppState,
+    oidc: &Oidc,
     platform: &PlatformRow,
     settings: OidcClientSettings,
 ) -> Result<OidcClientSettings, Error> {
@@ -170,7 +170,7 @@ pub(crate) async fn set_client(
             )
         })?,
     };
-    if auth_method == ClientAuthMethod::TlsClientAuth && state.oidc.mtls_base.is_none() {
+    if auth_method == ClientAuthMethod::TlsClientAuth && oidc.mtls_base.is_none() {
         return Err(invalid(
             "token_endpoint_auth_method",
             "this service offers no mutual TLS (NETID_MTLS_LISTEN); use private_key_jwt",
@@ -196,7 +196,7 @@ pub(crate) async fn set_client(
         Some(alg) => netid_crypto::SuiteId::from_jose_alg(alg)
             .ok_or_else(|| invalid("id_token_signed_response_alg", "expected ES256 or SM2SM3"))?,
     };
-    state
+    oidc.deps
         .store
         .set_oidc_client(OidcClientRow {
             client_id: platform.client_id.clone(),
@@ -204,7 +204,7 @@ pub(crate) async fn set_client(
             jwks: settings.jwks.to_string(),
             id_token_suite,
             auth_method,
-            updated_at: state.clock.now(),
+            updated_at: oidc.deps.clock.now(),
         })
         .await?;
     tracing::info!(target: "netid::security", event = "oidc_client_set", platform_id = %platform.client_id);
@@ -229,19 +229,19 @@ fn acceptable_redirect_uri(uri: &str) -> bool {
 
 /// The platform a request authenticates as with `private_key_jwt`, at the endpoint `url`.
 async fn authenticate_client(
-    state: &AppState,
+    oidc: &Oidc,
     params: &Params,
     url: &str,
-    peer: Option<&crate::Peer>,
+    peer: Option<&crate::tls::Peer>,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
     let asserted =
         params.get("client_assertion_type").is_some() || params.get("client_assertion").is_some();
     if peer.is_some_and(|peer| peer.mutual_tls) && !asserted {
         let der = peer.and_then(|peer| peer.client_certificate.as_deref());
-        return authenticate_by_certificate(state, params, der).await;
+        return authenticate_by_certificate(oidc, params, der).await;
     }
     if params.get("client_assertion_type") != Some(JWT_BEARER) {
-        return Err(OauthError::client(if state.oidc.mtls_base.is_some() {
+        return Err(OauthError::client(if oidc.mtls_base.is_some() {
             "authenticate with private_key_jwt (client_assertion_type jwt-bearer), or with your client certificate at the mtls_endpoint_aliases (tls_client_auth)"
         } else {
             "authenticate with private_key_jwt (client_assertion_type jwt-bearer)"
@@ -267,11 +267,11 @@ async fn authenticate_client(
         ));
     }
     let (platform, client) =
-        registered_client(state, &claimed, ClientAuthMethod::PrivateKeyJwt).await?;
+        registered_client(oidc, &claimed, ClientAuthMethod::PrivateKeyJwt).await?;
     let jwks: Value = serde_json::from_str(&client.jwks)
         .map_err(|_| Error::Internal("stored client jwks do not parse"))?;
-    let now = state.clock.now().0;
-    let issuer = state.oidc.issuer.as_str();
+    let now = oidc.deps.clock.now().0;
+    let issuer = oidc.issuer.as_str();
     let ClientAssertion { jti, expires_at } =
         check_client_assertion(assertion, &claimed, &jwks, &[issuer, url], now).map_err(
             |reason| {
@@ -279,12 +279,12 @@ async fn authenticate_client(
                 OauthError::client(&reason.to_string())
             },
         )?;
-    use_once(state, &claimed, "assertion", &jti, expires_at)
+    use_once(oidc, &claimed, "assertion", &jti, expires_at)
         .await
         .map_err(|replayed| {
             replayed.unwrap_or_else(|| OauthError::client("the client assertion was used before"))
         })?;
-    admit(state, platform, client)
+    admit(oidc, platform, client)
 }
 
 /// Mutual-TLS client authentication (RFC 8705 §2.1, `tls_client_auth`): the certificate the
@@ -292,7 +292,7 @@ async fn authenticate_client(
 /// `client_id`, byte for byte, unrevoked and unexpired. The store's record is the trust
 /// anchor, so a renewed CA root changes nothing.
 async fn authenticate_by_certificate(
-    state: &AppState,
+    oidc: &Oidc,
     params: &Params,
     der: Option<&[u8]>,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
@@ -308,7 +308,8 @@ async fn authenticate_by_certificate(
         .ok_or_else(|| refused("client_id is required with tls_client_auth"))?;
     let certificate = <netid_ca::Certificate as der::Decode>::from_der(der)
         .map_err(|_| refused("the client certificate is not X.509"))?;
-    let issued = state
+    let issued = oidc
+        .deps
         .store
         .certificate(certificate.tbs_certificate().serial_number().as_bytes())
         .await?
@@ -324,26 +325,32 @@ async fn authenticate_by_certificate(
     if issued.revoked.is_some() {
         return Err(refused("the client certificate is revoked"));
     }
-    if issued.not_after <= state.clock.now() {
+    if issued.not_after <= oidc.deps.clock.now() {
         return Err(refused("the client certificate has expired"));
     }
-    let (platform, client) = registered_client(state, client_id, ClientAuthMethod::TlsClientAuth)
+    let (platform, client) = registered_client(oidc, client_id, ClientAuthMethod::TlsClientAuth)
         .await
         .inspect_err(|_| {
             tracing::info!(target: "netid::security", event = "authentication_failed", role = "oidc_client", method = "tls_client_auth");
         })?;
-    admit(state, platform, client)
+    admit(oidc, platform, client)
 }
 
 /// The platform `client_id` and its client settings, if it registered `method`.
 async fn registered_client(
-    state: &AppState,
+    oidc: &Oidc,
     client_id: &str,
     method: ClientAuthMethod,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
     let unknown = || OauthError::client("no client with this id has OpenID Connect settings");
-    let platform = state.store.platform(client_id).await?.ok_or_else(unknown)?;
-    let client = state
+    let platform = oidc
+        .deps
+        .store
+        .platform(client_id)
+        .await?
+        .ok_or_else(unknown)?;
+    let client = oidc
+        .deps
         .store
         .oidc_client(client_id)
         .await?
@@ -362,13 +369,12 @@ async fn registered_client(
 
 /// Lets an authenticated client through unless it is over its rate limit.
 fn admit(
-    state: &AppState,
+    oidc: &Oidc,
     platform: PlatformRow,
     client: OidcClientRow,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
-    state
-        .platform_limits
-        .admit(&platform.client_id, &state.metrics)
+    oidc.platform_limits
+        .admit(&platform.client_id, &oidc.metrics)
         .map_err(|_| {
             OauthError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -382,20 +388,26 @@ fn admit(
 /// Records `value` (of `kind`) as used by `client_id` until `expires_at`: `Err(None)` if it
 /// was used before, `Err(Some(error))` if the store failed.
 async fn use_once(
-    state: &AppState,
+    oidc: &Oidc,
     client_id: &str,
     kind: &str,
     value: &str,
     expires_at: i64,
 ) -> Result<(), Option<OauthError>> {
     let index = crate::blind::nonce(
-        &state.keys.blind_index,
+        &oidc.deps.keys.blind_index,
         client_id,
         &format!("oidc-{kind}:{value}"),
     );
-    match state
+    match oidc
+        .deps
         .store
-        .use_nonce(client_id, index, Timestamp(expires_at), state.clock.now())
+        .use_nonce(
+            client_id,
+            index,
+            Timestamp(expires_at),
+            oidc.deps.clock.now(),
+        )
         .await
     {
         Ok(()) => Ok(()),
@@ -408,17 +420,17 @@ async fn use_once(
 /// `jti` as used; a failure is an `error` (`invalid_dpop_proof`: 400 at the authorization
 /// server, 401 with a challenge at userinfo).
 async fn fresh_proof(
-    state: &AppState,
+    oidc: &Oidc,
     client_id: &str,
     (proof, method, url, token): (&str, &str, &str, Option<&str>),
     error: fn(&str) -> OauthError,
 ) -> Result<DpopProof, OauthError> {
-    let now = state.clock.now().0;
+    let now = oidc.deps.clock.now().0;
     let proof = check_dpop_proof(proof, method, url, token, now)
         .map_err(|reason| error(&reason.to_string()))?;
     // Kept as long as the proof could pass the time check (its `iat` may be ahead of us).
     let expires_at = proof.issued_at.max(now) + DPOP_WINDOW;
-    use_once(state, client_id, "dpop", &proof.jti, expires_at)
+    use_once(oidc, client_id, "dpop", &proof.jti, expires_at)
         .await
         .map_err(|failed| failed.unwrap_or_else(|| error("the DPoP proof was used before")))?;
     Ok(proof)
@@ -427,13 +439,13 @@ async fn fresh_proof(
 /// A pushed authorization request (RFC 9126): checks it and returns its `request_uri` and
 /// lifetime.
 pub(crate) async fn push(
-    state: &AppState,
+    oidc: &Oidc,
     params: &Params,
     dpop: Option<&str>,
-    peer: Option<&crate::Peer>,
+    peer: Option<&crate::tls::Peer>,
 ) -> Result<Value, OauthError> {
-    let url = state.oidc.endpoint_for("/oidc/par", peer);
-    let (platform, client) = authenticate_client(state, params, &url, peer).await?;
+    let url = oidc.endpoint_for("/oidc/par", peer);
+    let (platform, client) = authenticate_client(oidc, params, &url, peer).await?;
     if params.get("request_uri").is_some() || params.get("request").is_some() {
         return Err(OauthError::request(
             "request and request_uri are not accepted here",
@@ -497,11 +509,11 @@ pub(crate) async fn push(
     };
     let (request_state, nonce) = (short("state")?, short("nonce")?);
     // The DPoP key the tokens will be bound to: named at PAR (`dpop_jkt`) or proven here.
-    let now = state.clock.now().0;
+    let now = oidc.deps.clock.now().0;
     let mut dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
     if let Some(proof) = dpop {
         let proof = fresh_proof(
-            state,
+            oidc,
             &platform.client_id,
             (proof, "POST", &url, None),
             OauthError::dpop,
@@ -525,9 +537,7 @@ pub(crate) async fn push(
         redirect_to: None,
     };
     let owner = pushed.client_id.clone();
-    state
-        .oidc
-        .requests
+    oidc.requests
         .insert(
             request_uri.clone(),
             pushed,
@@ -561,26 +571,20 @@ fn is_base64url(byte: u8) -> bool {
 }
 
 /// The pushed request behind an authorization request, if it is current and of `client_id`.
-pub(crate) fn pending(
-    state: &AppState,
-    client_id: &str,
-    request_uri: &str,
-) -> Option<PushedRequest> {
-    state
-        .oidc
-        .requests
-        .get(request_uri, state.clock.now().0)
+pub(crate) fn pending(oidc: &Oidc, client_id: &str, request_uri: &str) -> Option<PushedRequest> {
+    oidc.requests
+        .get(request_uri, oidc.deps.clock.now().0)
         .filter(|request| request.client_id == client_id)
 }
 
 /// The holder's answer to a pushed request, signed by their wallet; on approval, the code.
 pub(crate) async fn decide(
-    state: &AppState,
+    oidc: &Oidc,
     decision: OidcDecision,
 ) -> Result<OidcDecisionResponse, Error> {
-    let request = current(state, &decision.request_uri)?;
+    let request = current(oidc, &decision.request_uri)?;
     let holder = authenticate_holder(
-        state,
+        &oidc.deps,
         &decision.wallet_key,
         &decision.request_id,
         decision.timestamp,
@@ -603,10 +607,10 @@ pub(crate) async fn decide(
             }
             .into());
         }
-        crate::grants::consent(state, consent).await?;
+        crate::grants::consent(&oidc.deps, &oidc.notice, consent).await?;
     }
     let redirect_to = answer(
-        state,
+        oidc,
         &holder,
         &decision.request_uri,
         &request,
@@ -619,34 +623,35 @@ pub(crate) async fn decide(
 /// approve, with a separate consent for each of `fields` ticked, or deny. A child under 14
 /// consents to fields with the wallet and a guardian's approval, not here.
 pub(crate) async fn decide_in_session(
-    state: &AppState,
+    oidc: &Oidc,
     holder: &netid_store::HolderRow,
     request_uri: &str,
     client_id: &str,
     approve: bool,
     fields: Vec<String>,
 ) -> Result<String, Error> {
-    let request = current(state, request_uri)?;
+    let request = current(oidc, request_uri)?;
     if request.client_id != client_id {
         return Err(unknown_request().into());
     }
     unanswered(&request)?;
     if approve && !fields.is_empty() {
-        let age = crate::personal::age(&state.keys.master, holder, state.clock.today()?)?;
+        let age = crate::personal::age(&oidc.deps.keys.master, holder, oidc.deps.clock.today()?)?;
         if age < netid_core::rules::GUARDIAN_REQUIRED_BELOW {
             return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
         }
         crate::grants::record_consent(
-            state,
+            &oidc.deps,
+            &oidc.notice,
             holder,
             client_id,
             &fields,
-            &state.notice.version,
-            state.clock.now().0,
+            &oidc.notice.version,
+            oidc.deps.clock.now().0,
         )
         .await?;
     }
-    answer(state, holder, request_uri, &request, approve)
+    answer(oidc, holder, request_uri, &request, approve)
 }
 
 fn unknown_request() -> Refusal {
@@ -658,11 +663,9 @@ fn unknown_request() -> Refusal {
     }
 }
 
-fn current(state: &AppState, request_uri: &str) -> Result<PushedRequest, Refusal> {
-    state
-        .oidc
-        .requests
-        .get(request_uri, state.clock.now().0)
+fn current(oidc: &Oidc, request_uri: &str) -> Result<PushedRequest, Refusal> {
+    oidc.requests
+        .get(request_uri, oidc.deps.clock.now().0)
         .ok_or_else(unknown_request)
 }
 
@@ -679,13 +682,13 @@ fn unanswered(request: &PushedRequest) -> Result<(), Refusal> {
 /// Records `holder`'s answer to the pending `request`: on approval a code, and either way
 /// where the browser goes next, which it returns.
 fn answer(
-    state: &AppState,
+    oidc: &Oidc,
     holder: &netid_store::HolderRow,
     request_uri: &str,
     request: &PushedRequest,
     approve: bool,
 ) -> Result<String, Error> {
-    let now = state.clock.now().0;
+    let now = oidc.deps.clock.now().0;
     let redirect_to = if approve {
         let code = random_token()?;
         let issued = IssuedCode {
@@ -699,8 +702,7 @@ fn answer(
         };
         // A redeemed code is kept a while longer, so that its reuse revokes its token.
         let owner = request.client_id.clone();
-        if state
-            .oidc
+        if oidc
             .codes
             .insert(digest_key(&code), issued, &owner, now + TOKEN_LIFETIME, now)
             .is_err()
@@ -708,11 +710,11 @@ fn answer(
             return Err(Error::Internal("too many pending authorization codes"));
         }
         tracing::info!(target: "netid::security", event = "oidc_approved", platform_id = %request.client_id);
-        callback(state, request, &[("code", &code)])?
+        callback(oidc, request, &[("code", &code)])?
     } else {
         tracing::info!(target: "netid::security", event = "oidc_denied", platform_id = %request.client_id);
         callback(
-            state,
+            oidc,
             request,
             &[
                 ("error", "access_denied"),
@@ -720,7 +722,7 @@ fn answer(
             ],
         )?
     };
-    let answered = state.oidc.requests.update(request_uri, now, |pending| {
+    let answered = oidc.requests.update(request_uri, now, |pending| {
         if pending.redirect_to.is_some() {
             return false;
         }
@@ -735,7 +737,7 @@ fn answer(
 
 /// The redirect URI with `params`, the state and the issuer (RFC 9207).
 fn callback(
-    state: &AppState,
+    oidc: &Oidc,
     request: &PushedRequest,
     params: &[(&str, &str)],
 ) -> Result<String, Error> {
@@ -750,7 +752,7 @@ fn callback(
         if let Some(request_state) = &request.state {
             query.append_pair("state", request_state);
         }
-        query.append_pair("iss", &state.oidc.issuer);
+        query.append_pair("iss", &oidc.issuer);
     }
     Ok(url.to_string())
 }
@@ -758,13 +760,13 @@ fn callback(
 /// The token request: redeems a code for an access token and an ID token, and records the
 /// verification (and any disclosure) in the holder's history and the log.
 pub(crate) async fn token(
-    state: &AppState,
+    oidc: &Oidc,
     params: &Params,
     dpop: Option<&str>,
-    peer: Option<&crate::Peer>,
+    peer: Option<&crate::tls::Peer>,
 ) -> Result<Value, OauthError> {
-    let url = state.oidc.endpoint_for("/oidc/token", peer);
-    let (platform, client) = authenticate_client(state, params, &url, peer).await?;
+    let url = oidc.endpoint_for("/oidc/token", peer);
+    let (platform, client) = authenticate_client(oidc, params, &url, peer).await?;
     if params.get("grant_type") != Some("authorization_code") {
         return Err(OauthError::new(
             StatusCode::BAD_REQUEST,
@@ -775,10 +777,10 @@ pub(crate) async fn token(
     let code = params.required("code")?;
     let verifier = params.required("code_verifier")?;
     let redirect_uri = params.required("redirect_uri")?;
-    let now = state.clock.now().0;
+    let now = oidc.deps.clock.now().0;
     let proof = dpop.ok_or_else(|| OauthError::dpop("a DPoP proof is required"))?;
     let proof = fresh_proof(
-        state,
+        oidc,
         &platform.client_id,
         (proof, "POST", &url, None),
         OauthError::dpop,
@@ -787,7 +789,7 @@ pub(crate) async fn token(
     let key = digest_key(code);
     // Take the code (only its own client can): a second redemption finds it redeemed and
     // revokes the first's token, or, while the first is still under way, makes it fail.
-    let taken = state.oidc.codes.update(&key, now, |issued| {
+    let taken = oidc.codes.update(&key, now, |issued| {
         if issued.request.client_id != platform.client_id {
             return None;
         }
@@ -806,7 +808,7 @@ pub(crate) async fn token(
     };
     if !first {
         if let Some(token) = issued.redeemed_for.as_deref().filter(|t| !t.is_empty()) {
-            state.oidc.tokens.remove(token);
+            oidc.tokens.remove(token);
         }
         tracing::info!(target: "netid::security", event = "oidc_code_reused", platform_id = %platform.client_id);
         return Err(OauthError::grant(
@@ -845,7 +847,8 @@ pub(crate) async fn token(
         ));
     }
 
-    let holder = state
+    let holder = oidc
+        .deps
         .store
         .holder(issued.holder)
         .await?
@@ -855,7 +858,7 @@ pub(crate) async fn token(
         })?;
     let predicates = predicates(&request.scopes);
     let code_index = crate::blind::nonce(
-        &state.keys.blind_index,
+        &oidc.deps.keys.blind_index,
         &platform.client_id,
         &format!("oidc-code:{key}"),
     );
@@ -867,7 +870,8 @@ pub(crate) async fn token(
         .cloned()
         .collect();
     let answer = crate::verification::record(
-        state,
+        &oidc.deps,
+        &oidc.metrics,
         &platform,
         &holder,
         (code_index, Timestamp(issued.expires_at)),
@@ -886,24 +890,22 @@ pub(crate) async fn token(
     };
     let token_key = digest_key(&access_token);
     let owner = grant.client_id.clone();
-    state
-        .oidc
-        .tokens
+    oidc.tokens
         .insert(token_key.clone(), grant, &owner, now + TOKEN_LIFETIME, now)
         .map_err(busy)?;
-    let reused = state.oidc.codes.update(&key, now, |issued| {
+    let reused = oidc.codes.update(&key, now, |issued| {
         issued.redeemed_for = Some(token_key.clone());
         issued.reused
     });
     if reused != Some(false) {
         // Redeemed again while this redemption was under way: no token for either.
-        state.oidc.tokens.remove(&token_key);
+        oidc.tokens.remove(&token_key);
         return Err(OauthError::grant(
             "the code was already used; its tokens are revoked",
         ));
     }
     let mut claims = claims(&answer);
-    claims.insert("iss".to_owned(), json!(state.oidc.issuer));
+    claims.insert("iss".to_owned(), json!(oidc.issuer));
     claims.insert("aud".to_owned(), json!(platform.client_id));
     claims.insert("iat".to_owned(), json!(now));
     claims.insert("exp".to_owned(), json!(now + TOKEN_LIFETIME));
@@ -912,7 +914,7 @@ pub(crate) async fn token(
     if let Some(nonce) = &request.nonce {
         claims.insert("nonce".to_owned(), json!(nonce));
     }
-    let signing_key = state.oidc.id_token_key(client.id_token_suite);
+    let signing_key = oidc.id_token_key(client.id_token_suite);
     let mut header = serde_json::Map::new();
     header.insert("typ".to_owned(), json!("JWT"));
     header.insert(
@@ -967,7 +969,7 @@ fn claims(answer: &VerifyResponse) -> serde_json::Map<String, Value> {
 /// The userinfo request: the claims of the token's grant, to the holder of its DPoP key.
 /// Plaintext fields whose consent was withdrawn since are left out.
 pub(crate) async fn userinfo(
-    state: &AppState,
+    oidc: &Oidc,
     method: &str,
     authorization: Option<&str>,
     dpop: Option<&str>,
@@ -977,16 +979,15 @@ pub(crate) async fn userinfo(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("DPoP"))
         .map(|(_, token)| token.trim())
         .ok_or_else(|| OauthError::token("send the access token as Authorization: DPoP <token>"))?;
-    let now = state.clock.now().0;
-    let grant = state
-        .oidc
+    let now = oidc.deps.clock.now().0;
+    let grant = oidc
         .tokens
         .get(&digest_key(token), now)
         .ok_or_else(|| OauthError::token("the access token is unknown or has expired"))?;
-    let url = state.oidc.endpoint("/oidc/userinfo");
+    let url = oidc.endpoint("/oidc/userinfo");
     let proof = dpop.ok_or_else(|| OauthError::token("a DPoP proof is required"))?;
     let proof = fresh_proof(
-        state,
+        oidc,
         &grant.client_id,
         (proof, method, &url, Some(token)),
         OauthError::resource_proof,
@@ -998,13 +999,20 @@ pub(crate) async fn userinfo(
         ));
     }
     let gone = || OauthError::token("the holder or the platform is gone");
-    let platform = state
+    let platform = oidc
+        .deps
         .store
         .platform(&grant.client_id)
         .await?
         .ok_or_else(gone)?;
-    let holder = state.store.holder(grant.holder).await?.ok_or_else(gone)?;
-    let live = state
+    let holder = oidc
+        .deps
+        .store
+        .holder(grant.holder)
+        .await?
+        .ok_or_else(gone)?;
+    let live = oidc
+        .deps
         .store
         .disclosable_fields(holder.id, &grant.client_id)
         .await?;
@@ -1014,9 +1022,10 @@ pub(crate) async fn userinfo(
         .filter(|field| live.contains(field))
         .cloned()
         .collect();
-    let opened = crate::personal::open_all(&state.keys.master, &holder, state.clock.today()?)?;
+    let opened =
+        crate::personal::open_all(&oidc.deps.keys.master, &holder, oidc.deps.clock.today()?)?;
     let answer = crate::verification::answer(
-        state,
+        &oidc.deps,
         &platform,
         &opened,
         &predicates(&grant.scopes),

@@ -16,14 +16,15 @@ pub(crate) mod flow;
 pub(crate) mod page;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64ct::Encoding;
 use netid_crypto::{SigningKey, Suite};
-use netid_store::{HolderId, Store, Timestamp};
+use netid_store::HolderId;
 use serde_json::{Value, json};
 
-use crate::keys::{MasterKey, load_or_add_signing_key};
+use crate::deps::Deps;
+use crate::keys::load_or_add_signing_key;
 
 /// How long a pushed request may wait for the holder's answer, in seconds.
 pub(crate) const REQUEST_LIFETIME: i64 = 300;
@@ -92,8 +93,15 @@ pub(crate) struct AccessGrant {
     pub(crate) fields: Vec<String>,
 }
 
-/// The provider's keys and its short-lived state.
+/// The provider's keys and its short-lived state, over the handles it uses.
 pub(crate) struct Oidc {
+    pub(crate) deps: Deps,
+    /// Counts sign-ins for `GET /metrics`.
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// The notice a consent given at sign-in is recorded under.
+    pub(crate) notice: Arc<netid_proto::Notice>,
+    /// Token buckets per authenticated platform, shared with the API.
+    pub(crate) platform_limits: Arc<crate::rate_limit::RateLimiter>,
     pub(crate) issuer: String,
     /// The public URL of the mutual-TLS listener, where platforms authenticate with the
     /// client certificates netid's CA issued them (RFC 8705 `tls_client_auth`), if there is one.
@@ -120,12 +128,14 @@ impl Oidc {
     /// The provider named `issuer` (the service's public URL), with its ID-token keys, made
     /// and stored sealed on first use.
     pub(crate) async fn open(
-        store: &dyn Store,
-        master: &MasterKey,
+        deps: Deps,
+        metrics: Arc<crate::metrics::Metrics>,
+        notice: Arc<netid_proto::Notice>,
+        platform_limits: Arc<crate::rate_limit::RateLimiter>,
         issuer: &str,
         mtls_base: Option<&str>,
-        now: Timestamp,
-    ) -> Result<Self, crate::Error> {
+    ) -> Result<Self, crate::error::Error> {
+        let (store, master, now) = (deps.store.as_ref(), &deps.keys.master, deps.clock.now());
         Ok(Self {
             issuer: issuer.trim_end_matches('/').to_owned(),
             mtls_base: mtls_base.map(|url| url.trim_end_matches('/').to_owned()),
@@ -134,6 +144,10 @@ impl Oidc {
             requests: Pending::default(),
             codes: Pending::default(),
             tokens: Pending::default(),
+            deps,
+            metrics,
+            notice,
+            platform_limits,
         })
     }
 
@@ -143,7 +157,7 @@ impl Oidc {
     }
 
     /// The URL of an endpoint as reached by `peer`: its mutual-TLS alias on that listener.
-    pub(crate) fn endpoint_for(&self, path: &str, peer: Option<&crate::Peer>) -> String {
+    pub(crate) fn endpoint_for(&self, path: &str, peer: Option<&crate::tls::Peer>) -> String {
         match (&self.mtls_base, peer) {
             (Some(base), Some(peer)) if peer.mutual_tls => format!("{base}{path}"),
             _ => self.endpoint(path),
@@ -401,7 +415,7 @@ impl<T: Clone> Pending<T> {
 }
 
 /// A fresh random value, base64url (32 bytes: codes, tokens, request handles).
-pub(crate) fn random_token() -> Result<String, crate::Error> {
+pub(crate) fn random_token() -> Result<String, crate::error::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|_| crate::Error::Internal("no randomness"))?;
     Ok(base64ct::Base64UrlUnpadded::encode_string(&bytes))

@@ -1,0 +1,396 @@
+//! The server's life: opening a data directory, claiming the database, binding, serving
+//! until a signal, and the background work (sequencing the log, renewing certificates).
+
+use std::net::SocketAddr;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use netid_store::{Keys, PostgresStore, SqliteStore, Store};
+use tokio::sync::watch;
+use zeroize::Zeroizing;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::connections::until_stopping;
+use crate::error::Error;
+use crate::http::app;
+use crate::keys::{self, ServiceKeys};
+use crate::state::AppState;
+use crate::{connections, credentials, grants, personal, tls, transparency};
+
+/// Opens the data directory of `config`: creates it (mode 0700) if needed, loads or creates
+/// the master key, opens the database (running migrations) and loads or creates the service
+/// keys. Returns the state and, on first run only, the operator credential to show once.
+pub async fn open(
+    config: Config,
+    clock: Clock,
+) -> Result<(AppState, Option<Zeroizing<String>>), Error> {
+    create_data_dir(&config.data_dir)?;
+    let backend = config.backend();
+    let (store, initialised) = open_store(&config).await?;
+    let master = match config.master_key {
+        Some(key) => key,
+        None => keys::load_or_create_master_key(&config.data_dir, initialised)?,
+    };
+    let provisioned = config
+        .operator_credential_file
+        .as_deref()
+        .map(credentials::read_provisioned)
+        .transpose()?;
+    let (service_keys, credential) = ServiceKeys::load_or_create(
+        store.as_ref(),
+        master,
+        clock.now(),
+        provisioned.as_deref().map(String::as_str),
+        config.ca_suite,
+    )
+    .await?;
+    personal::seal_legacy_net_ids(
+        store.as_ref(),
+        &service_keys.master,
+        &service_keys.blind_index,
+    )
+    .await?;
+    let public_url = config
+        .public_url
+        .unwrap_or_else(|| format!("http://{}", config.listen));
+    let state = AppState::new(
+        store,
+        service_keys,
+        clock,
+        config.log_origin,
+        config.ca_suite,
+        public_url,
+        config.mtls.as_ref().and_then(|(_, url)| url.as_deref()),
+        grants::notice(config.notice_operator.as_deref()),
+        (config.rate_per_address, config.rate_per_platform),
+    )
+    .await?
+    .with_backend(backend);
+    Ok((state, credential))
+}
+
+fn create_data_dir(path: &Path) -> Result<(), Error> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| Error::Io {
+            action: "create the data directory",
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// The address it listens on (useful with port 0).
+    pub address: SocketAddr,
+    /// `http://` or `https://` and that address.
+    pub base_url: String,
+    /// The mutual-TLS listener's address, when there is one.
+    pub mtls_address: Option<SocketAddr>,
+    /// The operator credential, on first run only. Show it once; it is not stored.
+    pub operator_credential: Option<Zeroizing<String>>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), Error>>,
+}
+
+impl Running {
+    /// Resolves when the server begins to stop by itself: when it lost its claim on the
+    /// database. [`Running::shutdown`] then says why.
+    pub async fn stopping(&self) {
+        until_stopping(&mut self.shutdown.subscribe()).await;
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits.
+    pub async fn shutdown(self) -> Result<(), Error> {
+        // The receivers are gone only if the server already stopped; the join reports why.
+        let _ = self.shutdown.send(true);
+        self.task
+            .await
+            .map_err(|_| Error::Internal("server task panicked"))?
+    }
+}
+
+/// Opens the data directory and serves on `config.listen` in a background task.
+pub async fn start(config: Config) -> Result<Running, Error> {
+    start_with_clock(config, Clock::System).await
+}
+
+/// [`start`] with the time taken from `clock` (tests fix it to cross a birthday or the end of
+/// a deferral).
+pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
+    let claim = ServerClaim::take(&config).await?;
+    let limits = connections::Limits::of(&config, if config.mtls.is_some() { 2 } else { 1 });
+    let (listener, address) = bind(config.listen).await?;
+    let tls = config
+        .tls
+        .as_ref()
+        .map(|files| tls::server_config(files, false))
+        .transpose()?;
+    let mtls = match (&config.tls, config.mtls.clone()) {
+        (Some(files), Some((listen, public_url))) => {
+            let (listener, address) = bind(listen).await?;
+            let public_url = public_url.unwrap_or_else(|| format!("https://{address}"));
+            config.mtls = Some((address, Some(public_url)));
+            Some((listener, address, tls::server_config(files, true)?))
+        }
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // Certificates and Net Certificates name the service by this URL: the port really bound
+    // (`:0` picks one), unless the deployment says where it is reached.
+    config
+        .public_url
+        .get_or_insert_with(|| format!("{scheme}://{address}"));
+    let (state, operator_credential) = open(config, clock).await?;
+    let (shutdown, stop) = watch::channel(false);
+    let sequencer = tokio::spawn(sequence_periodically(state.clone()));
+    let renewer = tokio::spawn(renew_periodically(state.clone()));
+    let claim_keeper = tokio::spawn(keep_claim(claim, stop.clone(), shutdown.clone()));
+    let router = app(state);
+    let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
+    let mtls_server = mtls.map(|(listener, address, config)| {
+        let listener = tls::TlsListener::new(listener, address, config, true);
+        tokio::spawn(connections::serve(
+            listener,
+            limits,
+            router.clone(),
+            stop.clone(),
+        ))
+    });
+    let task = tokio::spawn(async move {
+        let served = match tls {
+            Some(config) => {
+                let listener = tls::TlsListener::new(listener, address, config, false);
+                connections::serve(listener, limits, router, stop).await
+            }
+            None => connections::serve(listener, limits, router, stop).await,
+        };
+        let mtls_served = match mtls_server {
+            Some(server) => server
+                .await
+                .map_err(|_| Error::Internal("mutual-TLS server task panicked"))?,
+            None => Ok(()),
+        };
+        sequencer.abort();
+        renewer.abort();
+        // Both hold the state: let them end before another server may take the data.
+        let _ = sequencer.await;
+        let _ = renewer.await;
+        let claim = claim_keeper
+            .await
+            .map_err(|_| Error::Internal("claim keeper task panicked"))?;
+        match claim {
+            Ok(claim) => claim.release().await,
+            Err(lost) => return Err(lost),
+        }
+        served.and(mtls_served)
+    });
+    tracing::info!(%address, scheme, "netid listening");
+    Ok(Running {
+        address,
+        base_url: format!("{scheme}://{address}"),
+        mtls_address,
+        operator_credential,
+        shutdown,
+        task,
+    })
+}
+
+/// Opens the database of `config` (running migrations), and says whether it was set up
+/// before: then the master key must exist already.
+pub(crate) async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, bool), Error> {
+    Ok(match &config.database_url {
+        Some(url) => {
+            let store = PostgresStore::connect(url.expose(), config.database.clone()).await?;
+            let initialised = store.has_service_keys().await?;
+            (Arc::new(store), initialised)
+        }
+        None => {
+            let path = config.data_dir.join(keys::DATABASE_FILE);
+            let initialised = path.exists();
+            (Arc::new(SqliteStore::open(&path).await?), initialised)
+        }
+    })
+}
+
+/// What keeps a second server off this one's data, for as long as it runs: a lock on the
+/// data directory's lock file (SQLite), or a claim on the PostgreSQL database. Two servers
+/// would each keep their own copy of the transparency log's tree.
+pub(crate) enum ServerClaim {
+    DataDirectory(std::fs::File),
+    Database(Box<netid_store::DatabaseClaim>),
+}
+
+/// How often a server on PostgreSQL checks that it still holds its claim on the database.
+const CLAIM_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Holds the claim while the server runs and gives it back when `stop` says so. A claim on
+/// PostgreSQL can end under a running server (the database restarted or failed over, the
+/// connection was cut); then another server could take the database beside this one, so this
+/// one stops (through `shutdown`) with [`netid_store::Error::ClaimLost`].
+async fn keep_claim(
+    mut claim: ServerClaim,
+    mut stop: watch::Receiver<bool>,
+    shutdown: watch::Sender<bool>,
+) -> Result<ServerClaim, Error> {
+    let ServerClaim::Database(database) = &mut claim else {
+        // A lock file's lock lasts as long as the process holds the file.
+        until_stopping(&mut stop).await;
+        return Ok(claim);
+    };
+    let mut ticks = tokio::time::interval(CLAIM_CHECK_INTERVAL);
+    loop {
+        tokio::select! {
+            () = until_stopping(&mut stop) => return Ok(claim),
+            _ = ticks.tick() => {}
+        }
+        // Not raced against `stop`: a check cut short would drop the claim's connection, and
+        // with it the lock, before the server has finished with the data.
+        if let Err(lost) = database.check().await {
+            tracing::error!(target: "netid::security", event = "database_claim_lost", error = %lost, "stopping");
+            let _ = shutdown.send(true);
+            return Err(lost.into());
+        }
+    }
+}
+
+/// The lock file in the data directory of a server on SQLite.
+const LOCK_FILE: &str = "netid.lock";
+
+impl ServerClaim {
+    pub(crate) async fn take(config: &Config) -> Result<Self, Error> {
+        if let Some(url) = &config.database_url {
+            // A server that has just died holds its lock until PostgreSQL notices the closed
+            // connection, a moment later: wait that moment before calling the database taken.
+            let mut attempts = 0;
+            loop {
+                match PostgresStore::claim(url.expose(), &config.database).await {
+                    Ok(claim) => return Ok(Self::Database(Box::new(claim))),
+                    Err(netid_store::Error::InUse) if attempts < 30 => {
+                        attempts += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        create_data_dir(&config.data_dir)?;
+        let path = config.data_dir.join(LOCK_FILE);
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io("open the lock file", &path))?;
+        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(Self::DataDirectory(file)),
+            Err(rustix::io::Errno::WOULDBLOCK) => Err(netid_store::Error::InUse.into()),
+            Err(errno) => Err(io("lock", &path)(errno.into())),
+        }
+    }
+
+    pub(crate) async fn release(self) {
+        match self {
+            // Closing the file ends its lock.
+            Self::DataDirectory(file) => drop(file),
+            Self::Database(claim) => claim.release().await,
+        }
+    }
+}
+
+async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), Error> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Listen {
+            address: listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| Error::Listen {
+        address: listen,
+        source,
+    })?;
+    Ok((listener, address))
+}
+
+/// Sequences the transparency log every [`transparency::SEQUENCE_INTERVAL`].
+async fn sequence_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(transparency::SEQUENCE_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(error) = state.sequence_log().await {
+            tracing::error!(%error, "sequencing the transparency log failed");
+        }
+    }
+}
+
+/// Renews the CA's own certificates when due: at start, then hourly.
+async fn renew_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(error) = state.renew_certificates().await {
+            tracing::error!(%error, "renewing the CA's certificates failed");
+        }
+    }
+}
+
+/// Serves until Ctrl-C or SIGTERM, then shuts down gracefully. On first run, writes the
+/// operator credential once to standard error.
+pub async fn serve(config: Config) -> Result<(), Error> {
+    let mut running = start(config).await?;
+    if let Some(credential) = running.operator_credential.take() {
+        eprintln!(
+            "netid: first run: operator credential (shown once, store it safely): {}",
+            credential.as_str()
+        );
+    }
+    eprintln!("netid: listening on {}", running.base_url);
+    if let Some(address) = running.mtls_address {
+        eprintln!("netid: mutual TLS for platforms on https://{address}");
+    }
+    tokio::select! {
+        () = shutdown_signal() => tracing::info!("shutting down"),
+        () = running.stopping() => {}
+    }
+    running.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
