@@ -3,7 +3,13 @@
 use crate::backend::{HasBackend, grouped, read, write};
 use crate::log::append_log;
 use crate::sql::args;
-use crate::{AuthorityRow, BlindIndex, Conflict, Error, RosterRow, Timestamp};
+use crate::sql::{FromRow, from_row};
+use crate::{BlindIndex, Conflict, Error, Timestamp};
+
+// Each read in the order of its query's columns.
+from_row! {
+    AuthorityRow { name, suite, public_key_spki, registered_at }
+}
 
 /// The document authorities and the records of their rosters.
 #[async_trait::async_trait]
@@ -37,14 +43,7 @@ pub trait Authorities: HasBackend {
         read(self, move |db| {
             let sql = "SELECT name, suite, public_key_spki, registered_at FROM authorities \
                  WHERE name = $1";
-            db.optional("read authority", sql, args![&name], |mut row| {
-                Ok(AuthorityRow {
-                    name: row.get(0)?,
-                    suite: row.get(1)?,
-                    public_key_spki: row.get(2)?,
-                    registered_at: row.get(3)?,
-                })
-            })
+            db.optional("read authority", sql, args![&name], AuthorityRow::from_row)
         })
         .await
     }
@@ -147,4 +146,31 @@ pub trait Authorities: HasBackend {
         })
         .await
     }
+}
+
+/// A trusted document authority: its name and its signature public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorityRow {
+    /// The authority's name, as the roster names it.
+    pub name: String,
+    /// The crypto suite of its key.
+    pub suite: netid_crypto::SuiteId,
+    /// The key as `SubjectPublicKeyInfo` DER.
+    pub public_key_spki: Vec<u8>,
+    /// When it was registered.
+    pub registered_at: Timestamp,
+}
+
+/// One authoritative record of a roster, sealed by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterRow {
+    /// Blind index of (document type, document number): the lookup key.
+    pub document_index: BlindIndex,
+    /// Blind index of the authority's person reference.
+    pub person_index: BlindIndex,
+    /// The record (personal data), sealed under a service key with `document_index` as AAD.
+    pub sealed: Vec<u8>,
+    /// Wrong enrollment codes guessed at this record, and the blind index of the code they
+    /// were counted against (the code current then). Read only; a roster load ignores it.
+    pub code_failures: Option<(BlindIndex, u32)>,
 }

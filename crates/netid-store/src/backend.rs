@@ -54,6 +54,12 @@ pub trait HasBackend: Send + Sync + 'static {
     fn backend(&self) -> BackendRef<'_>;
 }
 
+impl<T: Backend + 'static> HasBackend for T {
+    fn backend(&self) -> BackendRef<'_> {
+        BackendRef(self)
+    }
+}
+
 /// A store's backend, as its operations use it.
 #[derive(Clone, Copy)]
 pub struct BackendRef<'a>(pub(crate) &'a dyn Backend);

@@ -3,10 +3,17 @@
 use crate::backend::{HasBackend, read, write};
 use crate::certificates::insert_certificate_row;
 use crate::log::append_log;
-use crate::sql::{Sql, args};
-use crate::{
-    CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Error, ForeignCaRow, Timestamp,
-};
+use crate::sql::{FromRow, Sql, args, from_row};
+use crate::types::stored_enum;
+use crate::{CertificateRow, Error, Timestamp};
+
+// Each read in the order of its query's columns.
+from_row! {
+    CaGeneration { id, key_name, root, issuing, responder, status, final_crl, handover }
+    ForeignCaRow {
+        name, der, qualification, certificate_type, technical_standard, scenarios, recognised_at
+    }
+}
 
 /// The CA's generations and recognitions.
 #[async_trait::async_trait]
@@ -16,18 +23,7 @@ pub trait CaRecords: HasBackend {
         read(self, |db| {
             let sql = "SELECT id, key_name, root, issuing, responder, status, final_crl, \
                  handover FROM ca_generations ORDER BY id";
-            db.rows("read ca generations", sql, args![], |mut row| {
-                Ok(CaGeneration {
-                    id: row.get(0)?,
-                    key_name: row.get(1)?,
-                    root: row.get(2)?,
-                    issuing: row.get(3)?,
-                    responder: row.get(4)?,
-                    status: row.get(5)?,
-                    final_crl: row.get(6)?,
-                    handover: row.get(7)?,
-                })
-            })
+            db.rows("read ca generations", sql, args![], CaGeneration::from_row)
         })
         .await
     }
@@ -112,20 +108,7 @@ pub trait CaRecords: HasBackend {
             let sql = "SELECT name, der, qualification, certificate_type, technical_standard, \
                  scenarios, recognised_at FROM foreign_cas WHERE withdrawn_at IS NULL \
                  ORDER BY name COLLATE \"C\"";
-            db.rows("read foreign cas", sql, args![], |mut row| {
-                let scenarios: String = row.get(5)?;
-                Ok(ForeignCaRow {
-                    name: row.get(0)?,
-                    der: row.get(1)?,
-                    qualification: row.get(2)?,
-                    certificate_type: row.get(3)?,
-                    technical_standard: row.get(4)?,
-                    scenarios: serde_json::from_str(&scenarios).map_err(|_| Error::Corrupt {
-                        column: "foreign_cas.scenarios",
-                    })?,
-                    recognised_at: row.get(6)?,
-                })
-            })
+            db.rows("read foreign cas", sql, args![], ForeignCaRow::from_row)
         })
         .await
     }
@@ -200,4 +183,94 @@ fn apply(db: &mut dyn Sql, change: &CaChange, at: Timestamp) -> Result<(), Error
             Ok(())
         }
     }
+}
+
+/// One issuing CA whose certificates the service answers for: its own current one, its own
+/// earlier ones after a key rollover, or a predecessor's it took over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaGeneration {
+    /// Assigned by the store.
+    pub id: i64,
+    /// The name of its issuing key among the sealed service keys; `None` for an inherited CA
+    /// (the service never holds a predecessor's key) and for the first CA of schema 6, whose
+    /// key has its suite's default name.
+    pub key_name: Option<String>,
+    /// The offline root, DER.
+    pub root: Vec<u8>,
+    /// The issuing CA certificate, DER.
+    pub issuing: Vec<u8>,
+    /// The OCSP responder certificate that answers for it, DER.
+    pub responder: Vec<u8>,
+    /// Where it stands.
+    pub status: CaGenerationStatus,
+    /// Its last CRL, DER, once it issues no more (handed over or inherited).
+    pub final_crl: Option<Vec<u8>>,
+    /// The signed handover package, on the generation that was current at the handover.
+    pub handover: Option<Vec<u8>>,
+}
+
+stored_enum! {
+    /// Where a [`CaGeneration`] stands.
+    pub enum CaGenerationStatus {
+        /// Issues certificates now; at most one is current.
+        Current = "current",
+        /// Rolled over: issues nothing new, still signs status for what it issued.
+        Retired = "retired",
+        /// A predecessor's: status is answered by a responder the predecessor certified.
+        Inherited = "inherited",
+        /// Handed over to a successor: this service answers nothing more for it.
+        HandedOver = "handed_over",
+    }
+}
+
+/// A change to the CA's generations, made in one transaction with the certificates it issues
+/// and its log entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaChange {
+    /// A newly certified issuing CA becomes current (its `id` is ignored); the current one,
+    /// if any, retires.
+    Install(CaGeneration),
+    /// New certificates for generation `id` (a renewed issuing or responder certificate);
+    /// only a current or retired one.
+    Recertify {
+        /// The generation.
+        id: i64,
+        /// The root, DER.
+        root: Vec<u8>,
+        /// The issuing CA certificate, DER.
+        issuing: Vec<u8>,
+        /// The responder certificate, DER.
+        responder: Vec<u8>,
+    },
+    /// A predecessor's CAs (`id`s ignored, status inherited) whose status this service
+    /// answers from now on.
+    Inherit(Vec<CaGeneration>),
+    /// The listed current and retired generations are handed over, each with its final CRL
+    /// (any other id refuses the whole change); the current one keeps the signed package, so
+    /// that it can be fetched again.
+    HandOver {
+        /// Generation id and its final CRL, DER.
+        final_crls: Vec<(i64, Vec<u8>)>,
+        /// The signed handover package.
+        package: Vec<u8>,
+    },
+}
+
+/// A foreign CA the operator recognises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignCaRow {
+    /// The operator's name for it.
+    pub name: String,
+    /// Its root certificate, DER.
+    pub der: Vec<u8>,
+    /// Its qualification (licence, supervisor), as documented.
+    pub qualification: String,
+    /// The type of certificates it issues.
+    pub certificate_type: String,
+    /// The technical standard its certificates follow.
+    pub technical_standard: String,
+    /// The application scenarios its certificates are recognised for.
+    pub scenarios: Vec<String>,
+    /// When it was recognised.
+    pub recognised_at: Timestamp,
 }

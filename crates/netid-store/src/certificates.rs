@@ -2,8 +2,8 @@
 
 use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
-use crate::sql::{Row, Sql, args};
-use crate::{CertificateRow, Conflict, Error, HolderId, Timestamp};
+use crate::sql::{FromRow, Row, Sql, Value, args};
+use crate::{Conflict, Error, HolderId, Timestamp};
 
 /// The CA's record of the certificates it answers for.
 #[async_trait::async_trait]
@@ -25,7 +25,8 @@ pub trait Certificates: HasBackend {
     /// Every certificate the CA issued or took over, oldest first (for a handover).
     async fn certificates(&self) -> Result<Vec<CertificateRow>, Error> {
         read(self, |db| {
-            certificate_rows(db, "read certificates", "TRUE", None, "issued_at, serial")
+            let filter = "TRUE ORDER BY issued_at, serial";
+            certificate_rows(db, "read certificates", filter, args![])
         })
         .await
     }
@@ -34,8 +35,8 @@ pub trait Certificates: HasBackend {
     async fn certificate(&self, serial: &[u8]) -> Result<Option<CertificateRow>, Error> {
         let serial = serial.to_vec();
         read(self, move |db| {
-            let sql = format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE serial = $1");
-            db.optional("read certificate", &sql, args![&serial], certificate_row)
+            let found = certificate_rows(db, "read certificate", "serial = $1", args![&serial])?;
+            Ok(found.into_iter().next())
         })
         .await
     }
@@ -43,15 +44,8 @@ pub trait Certificates: HasBackend {
     /// The certificates issued to `holder` that are not revoked.
     async fn holder_certificates(&self, holder: HolderId) -> Result<Vec<CertificateRow>, Error> {
         read(self, move |db| {
-            let condition = "holder_id = $1 AND revoked_at IS NULL";
-            let order = "issued_at, serial";
-            certificate_rows(
-                db,
-                "read holder certificates",
-                condition,
-                Some(holder.0),
-                order,
-            )
+            let filter = "holder_id = $1 AND revoked_at IS NULL ORDER BY issued_at, serial";
+            certificate_rows(db, "read holder certificates", filter, args![holder])
         })
         .await
     }
@@ -59,15 +53,8 @@ pub trait Certificates: HasBackend {
     /// The certificates not revoked whose validity ends at or before `before`, soonest first.
     async fn expiring_certificates(&self, before: Timestamp) -> Result<Vec<CertificateRow>, Error> {
         read(self, move |db| {
-            let condition = "revoked_at IS NULL AND not_after <= $1";
-            let order = "not_after, serial";
-            certificate_rows(
-                db,
-                "read expiring certificates",
-                condition,
-                Some(before.0),
-                order,
-            )
+            let filter = "revoked_at IS NULL AND not_after <= $1 ORDER BY not_after, serial";
+            certificate_rows(db, "read expiring certificates", filter, args![before])
         })
         .await
     }
@@ -77,9 +64,7 @@ pub trait Certificates: HasBackend {
         read(self, |db| {
             let sql = "SELECT profile, COUNT(*), COUNT(revoked_at) FROM certificates \
                  GROUP BY profile ORDER BY profile COLLATE \"C\"";
-            db.rows("count certificates", sql, args![], |mut row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })
+            db.rows("count certificates", sql, args![], FromRow::from_row)
         })
         .await
     }
@@ -127,15 +112,8 @@ pub trait Certificates: HasBackend {
     /// The revoked certificates that have not yet expired at `now`, for the CRL.
     async fn revoked_certificates(&self, now: Timestamp) -> Result<Vec<CertificateRow>, Error> {
         read(self, move |db| {
-            let condition = "revoked_at IS NOT NULL AND not_after > $1";
-            let order = "revoked_at, serial";
-            certificate_rows(
-                db,
-                "read revoked certificates",
-                condition,
-                Some(now.0),
-                order,
-            )
+            let filter = "revoked_at IS NOT NULL AND not_after > $1 ORDER BY revoked_at, serial";
+            certificate_rows(db, "read revoked certificates", filter, args![now])
         })
         .await
     }
@@ -158,23 +136,16 @@ fn certificate_row(mut row: Row) -> Result<CertificateRow, Error> {
     })
 }
 
-/// The certificates matching `condition` (SQL after `WHERE`, with one parameter `$1` if it
-/// uses one), in `order`.
+/// The certificates matching `filter` (SQL after `WHERE`: a condition on `args`, and an
+/// order).
 fn certificate_rows(
     db: &mut dyn Sql,
     operation: &'static str,
-    condition: &str,
-    parameter: Option<i64>,
-    order: &str,
+    filter: &str,
+    args: &[Value<'_>],
 ) -> Result<Vec<CertificateRow>, Error> {
-    let sql = format!(
-        "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE {condition} ORDER BY {order}"
-    );
-    let args = match parameter {
-        Some(value) => vec![value.into()],
-        None => Vec::new(),
-    };
-    db.rows(operation, &sql, &args, certificate_row)
+    let sql = format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE {filter}");
+    db.rows(operation, &sql, args, certificate_row)
 }
 
 /// Records `certificate` inside the transaction of `db`.
@@ -201,4 +172,34 @@ pub(crate) fn insert_certificate_row(
     ];
     db.insert("insert certificate", &sql, args, |_| Conflict::Certificate)
         .map(drop)
+}
+
+/// A certificate the CA issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRow {
+    /// The serial number's bytes (the DER INTEGER's content).
+    pub serial: Vec<u8>,
+    /// The holder it was issued to, if any.
+    pub holder: Option<HolderId>,
+    /// The profile it was issued under (`holder-signing`, `ocsp-responder`, ...).
+    pub profile: String,
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// End of its validity.
+    pub not_after: Timestamp,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When and why it was revoked (reason as the CA names it), if it was.
+    pub revoked: Option<(Timestamp, String)>,
+}
+
+/// A revocation to carry out inside another act's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// The certificate's serial number bytes.
+    pub serial: Vec<u8>,
+    /// The reason, as the CA names it.
+    pub reason: String,
+    /// The log entry to append if the certificate is revoked now.
+    pub log_entry: Vec<u8>,
 }

@@ -2,8 +2,13 @@
 
 use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
-use crate::sql::{Sql, args};
-use crate::{ConsentChange, ConsentRow, Error, FieldStatus, HolderId, Timestamp};
+use crate::sql::{FromRow, Sql, args, from_row};
+use crate::{Error, FieldStatus, HolderId, Timestamp};
+
+// Each read in the order of its query's columns.
+from_row! {
+    ConsentRow { client_id, field, given_at }
+}
 
 /// The holders' consents.
 #[async_trait::async_trait]
@@ -34,9 +39,8 @@ pub trait Consents: HasBackend {
                 let sql = "SELECT status, changed_at FROM platform_fields \
                      WHERE client_id = $1 AND field = $2";
                 let terms = db.optional("read a field", sql, args![&client_id, field], Ok)?;
-                let terms: Option<(FieldStatus, Timestamp)> = terms
-                    .map(|mut row| Ok::<_, Error>((row.get(0)?, row.get(1)?)))
-                    .transpose()?;
+                let terms: Option<(FieldStatus, Timestamp)> =
+                    terms.map(FromRow::from_row).transpose()?;
                 let Some((_, changed_at)) =
                     terms.filter(|(status, _)| *status == FieldStatus::Approved)
                 else {
@@ -126,13 +130,7 @@ pub trait Consents: HasBackend {
             let sql = "SELECT client_id, field, given_at FROM consents \
                  WHERE holder_id = $1 AND withdrawn_at IS NULL \
                  ORDER BY client_id COLLATE \"C\", field COLLATE \"C\"";
-            db.rows("read consents", sql, args![holder], |mut row| {
-                Ok(ConsentRow {
-                    client_id: row.get(0)?,
-                    field: row.get(1)?,
-                    given_at: row.get(2)?,
-                })
-            })
+            db.rows("read consents", sql, args![holder], ConsentRow::from_row)
         })
         .await
     }
@@ -149,4 +147,28 @@ pub(crate) fn disclosable(
          WHERE c.holder_id = $1 AND c.client_id = $2 AND c.withdrawn_at IS NULL \
          AND f.status = 'approved' ORDER BY c.field COLLATE \"C\"";
     db.values("read consents", sql, args![holder, client_id])
+}
+
+/// A holder's signed request about their consents to a platform's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentChange {
+    /// The holder.
+    pub holder: HolderId,
+    /// The platform.
+    pub client_id: String,
+    /// The fields.
+    pub fields: Vec<String>,
+    /// When the holder signed the request.
+    pub signed_at: Timestamp,
+}
+
+/// A live consent of a holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRow {
+    /// The platform.
+    pub client_id: String,
+    /// The field.
+    pub field: String,
+    /// When it was given.
+    pub given_at: Timestamp,
 }

@@ -1,9 +1,10 @@
 //! Net Certificates: the batches issued to a holder, and their status-list indexes.
 
+use crate::HolderId;
 use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
 use crate::sql::args;
-use crate::{Conflict, Error, NewCredentials, Timestamp};
+use crate::{Conflict, Error, Timestamp};
 
 /// The Net Certificates issued, by status-list index.
 #[async_trait::async_trait]
@@ -76,4 +77,30 @@ pub trait NetCertificates: HasBackend {
         })
         .await
     }
+}
+
+/// A batch of Net Certificates to record ([`crate::NetCertificates::issue_credentials`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCredentials {
+    /// Whose.
+    pub holder: HolderId,
+    /// The fingerprint of the wallet key the holder asked with: still their current key.
+    pub wallet_key: Vec<u8>,
+    /// The Net Certificates.
+    pub credentials: Vec<CredentialRow>,
+    /// The issuance's log entry.
+    pub log_entry: Vec<u8>,
+}
+
+/// A Net Certificate's place in its suite's status list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRow {
+    /// Whose status list: the suite of the key that signed it.
+    pub suite: netid_crypto::SuiteId,
+    /// Its index in that list.
+    pub status_index: u64,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When it expires (after which its status no longer matters).
+    pub expires_at: Timestamp,
 }

@@ -1,12 +1,15 @@
 //! Holders: enrollment, recovery, guardianship, lookups, master-key resealing and deletion.
 
+use crate::Revocation;
 use crate::backend::{HasBackend, erasing, grouped, lookup, read, write};
 use crate::log::append_log;
-use crate::sql::{Dialect, Row, Sql, args};
-use crate::{
-    BlindIndex, Conflict, Error, HolderId, HolderRow, NewHolder, Recovery, ResealedHolder,
-    StoredNetId, Timestamp, WalletKeyRow,
-};
+use crate::sql::{Dialect, FromRow, Row, Sql, args, from_row};
+use crate::{BlindIndex, Conflict, Error, HolderId, Timestamp};
+
+// Each read in the order of its query's columns.
+from_row! {
+    WalletKeyRow { fingerprint, spki, suite }
+}
 
 /// The holders: who is enrolled, with which wallet key, and their guardians.
 #[async_trait::async_trait]
@@ -187,13 +190,7 @@ pub trait Holders: HasBackend {
                 "read retired wallet keys",
                 &sql,
                 args![holder],
-                |mut row| {
-                    Ok(WalletKeyRow {
-                        fingerprint: row.get(0)?,
-                        spki: row.get(1)?,
-                        suite: row.get(2)?,
-                    })
-                },
+                WalletKeyRow::from_row,
             )
         })
         .await
@@ -226,9 +223,7 @@ pub trait Holders: HasBackend {
         // Only SQLite databases from before schema 4 hold any; PostgreSQL's start at 11.
         read(self, |db| {
             let sql = "SELECT id, legacy_net_id FROM holders WHERE legacy_net_id IS NOT NULL";
-            db.rows("read legacy net ids", sql, args![], |mut row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            db.rows("read legacy net ids", sql, args![], FromRow::from_row)
         })
         .await
     }
@@ -507,4 +502,84 @@ fn random_bytes() -> Result<Vec<u8>, Error> {
     let mut bytes = vec![0; 32];
     getrandom::fill(&mut bytes).map_err(|_| Error::Random)?;
     Ok(bytes)
+}
+
+/// A wallet public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletKeyRow {
+    /// Digest of the key's SPKI DER: the lookup key.
+    pub fingerprint: Vec<u8>,
+    /// The key as `SubjectPublicKeyInfo` DER.
+    pub spki: Vec<u8>,
+    /// The suite of the key.
+    pub suite: netid_crypto::SuiteId,
+}
+
+/// A recovery to record ([`crate::Holders::replace_wallet_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// The holder.
+    pub holder: HolderId,
+    /// Their new wallet key.
+    pub new_key: WalletKeyRow,
+    /// The enrollment code used, if any (claimed for the holder's person).
+    pub code_index: Option<BlindIndex>,
+    /// A guardian to record, if any.
+    pub guardian: Option<HolderId>,
+    /// The recovery's log entry.
+    pub log_entry: Vec<u8>,
+    /// The holder's certificates to revoke with it.
+    pub revocations: Vec<Revocation>,
+}
+
+/// A Net ID as the store keeps it: never in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNetId {
+    /// Its blind index, which keeps Net IDs unique.
+    pub index: BlindIndex,
+    /// The Net ID sealed under the master key.
+    pub sealed: Vec<u8>,
+}
+
+/// A holder to enroll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHolder {
+    /// The freshly drawn Net ID.
+    pub net_id: StoredNetId,
+    /// Blind index of the authority's person reference: one holder per person.
+    pub person_index: BlindIndex,
+    /// The holder's wallet key.
+    pub wallet_key: WalletKeyRow,
+    /// The holder's data key, wrapped under the master key.
+    pub wrapped_data_key: Vec<u8>,
+    /// The holder's personal data, sealed under the data key.
+    pub sealed_personal: Vec<u8>,
+}
+
+/// A holder as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderRow {
+    /// The row key.
+    pub id: HolderId,
+    /// The holder's Net ID.
+    pub net_id: StoredNetId,
+    /// Blind index of the authority's person reference.
+    pub person_index: BlindIndex,
+    /// The current wallet key.
+    pub wallet_key: WalletKeyRow,
+    /// The data key, wrapped under the master key.
+    pub wrapped_data_key: Vec<u8>,
+    /// The personal data, sealed under the data key.
+    pub sealed_personal: Vec<u8>,
+}
+
+/// A holder's values sealed under the master key, sealed again under a new master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResealedHolder {
+    /// The holder.
+    pub id: HolderId,
+    /// The Net ID, sealed under the new key.
+    pub sealed_net_id: Vec<u8>,
+    /// The data key, wrapped under the new key.
+    pub wrapped_data_key: Vec<u8>,
 }

@@ -1,8 +1,14 @@
 //! Service keys, operator credentials, and master-key rotation.
 
+use crate::HolderId;
 use crate::backend::{HasBackend, read, write};
-use crate::sql::{Sql, args};
-use crate::{Conflict, Error, HolderId, SealedTagKey, Timestamp};
+use crate::sql::{FromRow, Sql, args, from_row};
+use crate::{Conflict, Error, Timestamp};
+
+// Each read in the order of its query's columns.
+from_row! {
+    SealedTagKey { log_index, holder, sealed }
+}
 
 /// The sealed service keys and the operator credentials' hashes.
 #[async_trait::async_trait]
@@ -44,9 +50,7 @@ pub trait Keys: HasBackend {
     async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>, Error> {
         read(self, |db| {
             let sql = "SELECT name, sealed FROM service_keys ORDER BY name COLLATE \"C\"";
-            db.rows("read service keys", sql, args![], |mut row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            db.rows("read service keys", sql, args![], FromRow::from_row)
         })
         .await
     }
@@ -105,13 +109,7 @@ pub trait Keys: HasBackend {
         read(self, |db| {
             let sql = "SELECT log_index, holder_id, sealed_tag_key FROM operator_reads \
                  WHERE sealed_tag_key IS NOT NULL AND holder_id IS NOT NULL ORDER BY log_index";
-            db.rows("read tag keys", sql, args![], |mut row| {
-                Ok(SealedTagKey {
-                    log_index: row.get(0)?,
-                    holder: row.get::<HolderId>(1)?,
-                    sealed: row.get(2)?,
-                })
-            })
+            db.rows("read tag keys", sql, args![], SealedTagKey::from_row)
         })
         .await
     }
@@ -161,4 +159,15 @@ fn insert_credential(db: &mut dyn Sql, hash: &[u8], at: Timestamp) -> Result<(),
          VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)";
     db.execute("insert operator credential", sql, args![hash, at])
         .map(drop)
+}
+
+/// The one-off key an operator read's entry was tagged with, sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedTagKey {
+    /// The read's entry in the transparency log.
+    pub log_index: u64,
+    /// The holder read.
+    pub holder: HolderId,
+    /// The key, sealed.
+    pub sealed: Vec<u8>,
 }

@@ -58,30 +58,27 @@ mod types;
 mod verifications;
 
 pub use self::postgres::{DatabaseClaim, PostgresOptions, PostgresStore};
-pub use authorities::Authorities;
+pub use authorities::{Authorities, AuthorityRow, RosterRow};
 #[doc(hidden)]
 pub use backend::{BackendRef, HasBackend};
-pub use ca::CaRecords;
-pub use certificates::Certificates;
-pub use consents::Consents;
-pub use credentials::NetCertificates;
+pub use ca::{CaChange, CaGeneration, CaGenerationStatus, CaRecords, ForeignCaRow};
+pub use certificates::{CertificateRow, Certificates, Revocation};
+pub use consents::{ConsentChange, ConsentRow, Consents};
+pub use credentials::{CredentialRow, NetCertificates, NewCredentials};
 pub use error::{Conflict, Error, PostgresError};
-pub use holders::Holders;
-pub use keys::Keys;
-pub use log::LogEntries;
-pub use operator_reads::OperatorReads;
-pub use passkeys::Passkeys;
-pub use platforms::Platforms;
-pub use sqlite::SqliteStore;
-pub use types::{
-    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
-    ClientAuthMethod, ConsentChange, ConsentRow, CredentialRow, DeferralCountsRow, FieldStatus,
-    ForeignCaRow, GroupCommits, HolderId, HolderRow, NewCredentials, NewHolder, NewVerification,
-    NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow, PlatformField, PlatformRow,
-    Recovery, ResealedHolder, Revocation, RosterRow, SealedTagKey, StoredNetId, Timestamp,
-    WalletKeyRow,
+pub use holders::{
+    HolderRow, Holders, NewHolder, Recovery, ResealedHolder, StoredNetId, WalletKeyRow,
 };
-pub use verifications::Verifications;
+pub use keys::{Keys, SealedTagKey};
+pub use log::LogEntries;
+pub use operator_reads::{DeferralCountsRow, NoticeDeferralRow, OperatorReadRow, OperatorReads};
+pub use passkeys::{PasskeyRow, Passkeys};
+pub use platforms::{
+    ClientAuthMethod, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Platforms,
+};
+pub use sqlite::SqliteStore;
+pub use types::{BlindIndex, GroupCommits, HolderId, Timestamp};
+pub use verifications::{NewVerification, Verifications};
 
 /// The store's traits, to call any of its operations on a `dyn Store`.
 pub mod prelude {
@@ -123,15 +120,24 @@ impl<T: backend::HasBackend> Store for T {
         self.backend().0.committed_groups()
     }
 }
-impl<T: backend::HasBackend> Keys for T {}
-impl<T: backend::HasBackend> Authorities for T {}
-impl<T: backend::HasBackend> Holders for T {}
-impl<T: backend::HasBackend> Platforms for T {}
-impl<T: backend::HasBackend> Consents for T {}
-impl<T: backend::HasBackend> Verifications for T {}
-impl<T: backend::HasBackend> LogEntries for T {}
-impl<T: backend::HasBackend> Certificates for T {}
-impl<T: backend::HasBackend> CaRecords for T {}
-impl<T: backend::HasBackend> NetCertificates for T {}
-impl<T: backend::HasBackend> OperatorReads for T {}
-impl<T: backend::HasBackend> Passkeys for T {}
+
+/// Every backend gets every aggregate's operations, written once in its trait.
+macro_rules! for_every_backend {
+    ($($aggregate:ident),*) => {
+        $(impl<T: backend::HasBackend> $aggregate for T {})*
+    };
+}
+for_every_backend!(
+    Keys,
+    Authorities,
+    Holders,
+    Platforms,
+    Consents,
+    Verifications,
+    LogEntries,
+    Certificates,
+    CaRecords,
+    NetCertificates,
+    OperatorReads,
+    Passkeys
+);

@@ -1,7 +1,7 @@
 //! The transparency log's entries and its latest checkpoint.
 
 use crate::backend::{HasBackend, read, write};
-use crate::sql::{Sql, args};
+use crate::sql::{FromRow, Sql, args};
 use crate::{Conflict, Error, HolderId, Timestamp};
 
 /// The log entries, in order, and which were whose.
@@ -55,9 +55,7 @@ pub trait LogEntries: HasBackend {
     async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, Error> {
         read(self, |db| {
             let sql = "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1";
-            db.optional("read latest checkpoint", sql, args![], |mut row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            db.optional("read latest checkpoint", sql, args![], FromRow::from_row)
         })
         .await
     }

@@ -1,9 +1,10 @@
 //! The operator's reads of holders' data, and their deferred notices (Measures Art. 11).
 
+use crate::Timestamp;
 use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
-use crate::sql::args;
-use crate::{DeferralCountsRow, Error, HolderId, NoticeDeferralRow, OperatorReadRow};
+use crate::sql::{FromRow, args, from_row};
+use crate::{Error, HolderId};
 
 /// The operator's reads.
 #[async_trait::async_trait]
@@ -88,13 +89,55 @@ pub trait OperatorReads: HasBackend {
         read(self, move |db| {
             let sql = "SELECT COUNT(*), COUNT(deferral_ends_at), \
                  COUNT(*) FILTER (WHERE deferral_ends_at > $1) FROM operator_reads";
-            let mut row = db.one("count operator reads", sql, args![now])?;
-            Ok(DeferralCountsRow {
-                operator_reads: row.get(0)?,
-                deferred: row.get(1)?,
-                deferred_now: row.get(2)?,
-            })
+            DeferralCountsRow::from_row(db.one("count operator reads", sql, args![now])?)
         })
         .await
     }
+}
+
+from_row! {
+    DeferralCountsRow { operator_reads, deferred, deferred_now }
+}
+
+/// An operator's read of a holder's personal data (the one audited read path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorReadRow {
+    /// The read's entry in the transparency log (assigned by the store on insert).
+    pub log_index: u64,
+    /// The holder read.
+    pub holder: HolderId,
+    /// The fields read.
+    pub fields: Vec<String>,
+    /// The law and article the operator named.
+    pub legal_basis: String,
+    /// The request's reference.
+    pub reference: String,
+    /// When.
+    pub read_at: Timestamp,
+    /// The deferral of the holder's notice, if any.
+    pub deferral: Option<NoticeDeferralRow>,
+}
+
+/// A deferred notice (Measures Art. 11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeDeferralRow {
+    /// `confidentiality` or `emergency`.
+    pub ground: String,
+    /// The law and article, or the emergency.
+    pub legal_basis: String,
+    /// The first instant the holder is told.
+    pub ends_at: Timestamp,
+    /// The one-off key the read's entry was tagged with, sealed under the master key.
+    pub sealed_tag_key: Vec<u8>,
+}
+
+/// Aggregate counts of operator reads and deferred notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeferralCountsRow {
+    /// Operator reads, ever.
+    pub operator_reads: u64,
+    /// Reads whose notice was deferred.
+    pub deferred: u64,
+    /// Deferrals not yet ended at the time asked.
+    pub deferred_now: u64,
 }

@@ -1,9 +1,10 @@
 //! Holders' passkeys for the web app.
 
+use crate::Timestamp;
 use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
-use crate::sql::{Row, args};
-use crate::{Conflict, Error, HolderId, PasskeyRow};
+use crate::sql::{FromRow, args, from_row};
+use crate::{Conflict, Error, HolderId};
 
 /// The holders' passkeys.
 #[async_trait::async_trait]
@@ -39,7 +40,7 @@ pub trait Passkeys: HasBackend {
                 "SELECT {PASSKEY_COLUMNS} FROM passkeys p WHERE p.holder_id = $1 \
                  ORDER BY p.created_at, p.credential_id"
             );
-            db.rows("read passkeys", &sql, args![holder], passkey_row)
+            db.rows("read passkeys", &sql, args![holder], PasskeyRow::from_row)
         })
         .await
     }
@@ -71,7 +72,12 @@ pub trait Passkeys: HasBackend {
                 "SELECT {PASSKEY_COLUMNS} FROM passkeys p JOIN holders h ON h.id = p.holder_id \
                  WHERE p.credential_id = $1 AND h.deleted_at IS NULL"
             );
-            db.optional("read passkey", &sql, args![&credential_id], passkey_row)
+            db.optional(
+                "read passkey",
+                &sql,
+                args![&credential_id],
+                PasskeyRow::from_row,
+            )
         })
         .await
     }
@@ -95,12 +101,22 @@ pub trait Passkeys: HasBackend {
 
 const PASSKEY_COLUMNS: &str = "p.credential_id, p.holder_id, p.spki, p.sign_count, p.created_at";
 
-fn passkey_row(mut row: Row) -> Result<PasskeyRow, Error> {
-    Ok(PasskeyRow {
-        credential_id: row.get(0)?,
-        holder: row.get(1)?,
-        spki: row.get(2)?,
-        sign_count: row.get(3)?,
-        created_at: row.get(4)?,
-    })
+// In the order of PASSKEY_COLUMNS.
+from_row! {
+    PasskeyRow { credential_id, holder, spki, sign_count, created_at }
+}
+
+/// A holder's passkey (a WebAuthn credential) for the web app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRow {
+    /// The credential id the authenticator chose.
+    pub credential_id: Vec<u8>,
+    /// The holder it signs in.
+    pub holder: HolderId,
+    /// Its public key, SPKI DER (P-256).
+    pub spki: Vec<u8>,
+    /// The authenticator's signature counter when last used.
+    pub sign_count: i64,
+    /// When it was registered.
+    pub created_at: Timestamp,
 }

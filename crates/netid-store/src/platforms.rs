@@ -4,7 +4,15 @@
 use crate::backend::{HasBackend, lookup, read, write};
 use crate::log::append_log;
 use crate::sql::args;
-use crate::{Conflict, Error, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Timestamp};
+use crate::sql::{FromRow, from_row};
+use crate::types::stored_enum;
+use crate::{Conflict, Error, Timestamp};
+
+// Each read in the order of its query's columns.
+from_row! {
+    PlatformRow { client_id, credential_hash, sector, name, registered_at }
+    PlatformField { field, legal_basis, purpose, retention_days, status }
+}
 
 /// The platforms and their profiles.
 #[async_trait::async_trait]
@@ -38,15 +46,12 @@ pub trait Platforms: HasBackend {
         lookup(self, move |db| {
             let sql = "SELECT client_id, credential_hash, sector, name, registered_at \
                  FROM platforms WHERE client_id = $1";
-            db.optional("read platform", sql, args![&client_id], |mut row| {
-                Ok(PlatformRow {
-                    client_id: row.get(0)?,
-                    credential_hash: row.get(1)?,
-                    sector: row.get(2)?,
-                    name: row.get(3)?,
-                    registered_at: row.get(4)?,
-                })
-            })
+            db.optional(
+                "read platform",
+                sql,
+                args![&client_id],
+                PlatformRow::from_row,
+            )
         })
         .await
     }
@@ -141,15 +146,12 @@ pub trait Platforms: HasBackend {
         read(self, move |db| {
             let sql = "SELECT field, legal_basis, purpose, retention_days, status \
                  FROM platform_fields WHERE client_id = $1 ORDER BY field COLLATE \"C\"";
-            db.rows("read profile", sql, args![&client_id], |mut row| {
-                Ok(PlatformField {
-                    field: row.get(0)?,
-                    legal_basis: row.get(1)?,
-                    purpose: row.get(2)?,
-                    retention_days: row.get(3)?,
-                    status: row.get(4)?,
-                })
-            })
+            db.rows(
+                "read profile",
+                sql,
+                args![&client_id],
+                PlatformField::from_row,
+            )
         })
         .await
     }
@@ -189,12 +191,9 @@ pub trait Platforms: HasBackend {
             let sql = "SELECT client_id, redirect_uris, jwks, id_token_alg, updated_at, \
                  auth_method FROM oidc_clients WHERE client_id = $1";
             db.optional("read oidc client", sql, args![&client_id], |mut row| {
-                let uris: String = row.get(1)?;
                 Ok(OidcClientRow {
                     client_id: row.get(0)?,
-                    redirect_uris: serde_json::from_str(&uris).map_err(|_| Error::Corrupt {
-                        column: "oidc_clients.redirect_uris",
-                    })?,
+                    redirect_uris: row.get(1)?,
                     jwks: row.get(2)?,
                     id_token_suite: {
                         let alg: String = row.get(3)?;
@@ -210,4 +209,73 @@ pub trait Platforms: HasBackend {
         })
         .await
     }
+}
+
+/// A registered platform (relying party).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformRow {
+    /// The public client id.
+    pub client_id: String,
+    /// Hash of the platform's credential; the credential itself is never stored.
+    pub credential_hash: Vec<u8>,
+    /// The sector its pairwise pseudonyms are derived for.
+    pub sector: String,
+    /// A display name given by the operator.
+    pub name: String,
+    /// When it was registered.
+    pub registered_at: Timestamp,
+}
+
+stored_enum! {
+    /// How an OpenID Connect client authenticates at the token endpoint (RFC 8705 §2).
+    pub enum ClientAuthMethod {
+        /// A client assertion signed with one of its registered keys (RFC 7523).
+        PrivateKeyJwt = "private_key_jwt",
+        /// Its client certificate from netid's CA, over mutual TLS (RFC 8705).
+        TlsClientAuth = "tls_client_auth",
+    }
+}
+
+stored_enum! {
+    /// Where a field a platform asked for stands: the operator's decision.
+    pub enum FieldStatus {
+        /// Asked for, not yet decided; releases nothing.
+        Requested = "requested",
+        /// Approved: released to the platform where the holder consents.
+        Approved = "approved",
+        /// Refused; releases nothing.
+        Refused = "refused",
+    }
+}
+
+/// A field a platform asks to receive in plaintext (Art. 7, 8), and the operator's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformField {
+    /// The field (`net_id`, `name`, `birth_date`, ...).
+    pub field: String,
+    /// The law and article that allow it.
+    pub legal_basis: String,
+    /// What the platform needs it for.
+    pub purpose: String,
+    /// How long the platform keeps it, in days.
+    pub retention_days: u32,
+    /// The operator's decision.
+    pub status: FieldStatus,
+}
+
+/// A platform's OpenID Connect client settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcClientRow {
+    /// The platform's client id.
+    pub client_id: String,
+    /// The redirect URIs it registered, compared exactly.
+    pub redirect_uris: Vec<String>,
+    /// Its public keys for `private_key_jwt`, a JWK Set as JSON text.
+    pub jwks: String,
+    /// The suite its ID tokens are signed with (stored as its JOSE `alg`).
+    pub id_token_suite: netid_crypto::SuiteId,
+    /// How it authenticates: the one method it registered.
+    pub auth_method: ClientAuthMethod,
+    /// When the settings were last set.
+    pub updated_at: Timestamp,
 }

@@ -35,8 +35,8 @@ use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::backend::{
-    Answer, AnyCall, AnyValue, Backend, BackendRef, GroupCommitCounter, GroupedWrite, HasBackend,
-    MAX_GROUP, Place, TransactionState, commit_group, in_transaction,
+    Answer, AnyCall, AnyValue, Backend, GroupCommitCounter, GroupedWrite, MAX_GROUP, Place,
+    TransactionState, commit_group, in_transaction,
 };
 use crate::error::PostgresError;
 use crate::migrations::POSTGRES as MIGRATIONS;
@@ -153,12 +153,6 @@ impl PostgresStore {
     }
 }
 
-impl HasBackend for PostgresStore {
-    fn backend(&self) -> BackendRef<'_> {
-        BackendRef(self)
-    }
-}
-
 impl Backend for PostgresStore {
     fn committed_groups(&self) -> GroupCommits {
         self.group_commits.read()
@@ -254,7 +248,7 @@ impl Sql for Pg<'_> {
                         column(row, index).map_err(|_| Error::Unreadable { operation, index })
                     })
                     .collect::<Result<_, _>>()?;
-                Ok(Row { columns, operation })
+                Ok(Row::new(columns, operation))
             })
             .collect()
     }

@@ -83,11 +83,28 @@ pub(crate) enum Column {
 /// One result row, its columns taken out by index.
 #[derive(Debug)]
 pub(crate) struct Row {
-    pub(crate) columns: Vec<Column>,
-    pub(crate) operation: &'static str,
+    columns: Vec<Column>,
+    operation: &'static str,
+    /// The column [`Row::next`] takes.
+    cursor: usize,
 }
 
 impl Row {
+    /// A row of `columns`, read by `operation`.
+    pub(crate) fn new(columns: Vec<Column>, operation: &'static str) -> Self {
+        Self {
+            columns,
+            operation,
+            cursor: 0,
+        }
+    }
+
+    /// Takes the column after the one `next` took last (the first, at first) as a `T`.
+    pub(crate) fn next<T: FromColumn>(&mut self) -> Result<T, Error> {
+        self.cursor += 1;
+        self.get(self.cursor - 1)
+    }
+
     /// Takes column `index` as a `T`; a type that does not fit (or a NULL where none belongs)
     /// is [`Error::Unreadable`].
     pub(crate) fn get<T: FromColumn>(&mut self, index: usize) -> Result<T, Error> {
@@ -157,12 +174,48 @@ from_column_via! {
     netid_crypto::SuiteId: String => |value| value.parse().ok(),
 }
 
+/// A value stored as JSON text (a list of redirect URIs, of scenarios).
+impl FromColumn for Vec<String> {
+    fn from_column(column: Column) -> Option<Self> {
+        String::from_column(column).and_then(|text| serde_json::from_str(&text).ok())
+    }
+}
+
 impl<T: FromColumn> FromColumn for Option<T> {
     fn from_column(column: Column) -> Option<Self> {
         match column {
             Column::Null => Some(None),
             other => T::from_column(other).map(Some),
         }
+    }
+}
+
+/// A type read from a whole row.
+pub(crate) trait FromRow: Sized {
+    fn from_row(row: Row) -> Result<Self, Error>;
+}
+
+/// [`FromRow`] for structs whose fields are a query's columns, in the same order.
+macro_rules! from_row {
+    ($($type:ident { $($field:ident),* $(,)? })*) => {
+        $(impl $crate::sql::FromRow for $type {
+            fn from_row(mut row: $crate::sql::Row) -> Result<Self, $crate::Error> {
+                Ok(Self { $($field: row.next()?,)* })
+            }
+        })*
+    };
+}
+pub(crate) use from_row;
+
+impl<A: FromColumn, B: FromColumn> FromRow for (A, B) {
+    fn from_row(mut row: Row) -> Result<Self, Error> {
+        Ok((row.next()?, row.next()?))
+    }
+}
+
+impl<A: FromColumn, B: FromColumn, C: FromColumn> FromRow for (A, B, C) {
+    fn from_row(mut row: Row) -> Result<Self, Error> {
+        Ok((row.next()?, row.next()?, row.next()?))
     }
 }
 

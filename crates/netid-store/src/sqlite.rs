@@ -27,8 +27,8 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::{
-    Answer, AnyCall, AnyValue, Backend, BackendRef, GroupCommitCounter, GroupedWrite, HasBackend,
-    MAX_GROUP, Place, TransactionState, commit_group, in_transaction,
+    Answer, AnyCall, AnyValue, Backend, GroupCommitCounter, GroupedWrite, MAX_GROUP, Place,
+    TransactionState, commit_group, in_transaction,
 };
 use crate::migrations::SQLITE as MIGRATIONS;
 use crate::sql::{Column, Dialect, Row, Sql, Value};
@@ -123,12 +123,6 @@ impl SqliteStore {
             let _ = reply.send(call(connection));
         })))?;
         answer.await.map_err(|_| Error::Task)?
-    }
-}
-
-impl HasBackend for SqliteStore {
-    fn backend(&self) -> BackendRef<'_> {
-        BackendRef(self)
     }
 }
 
@@ -236,7 +230,7 @@ impl Sql for Lite<'_> {
                     })
                 })
                 .collect::<Result<_, Error>>()?;
-            read.push(Row { columns, operation });
+            read.push(Row::new(columns, operation));
         }
         Ok(read)
     }

@@ -1,10 +1,11 @@
 //! Verifications and the one-time values that keep them from being replayed.
 
+use crate::HolderId;
 use crate::backend::{HasBackend, grouped};
 use crate::consents::disclosable;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
-use crate::{BlindIndex, Conflict, Error, NewVerification, Timestamp};
+use crate::{BlindIndex, Conflict, Error, Timestamp};
 
 /// Verifications of holders, and the nonces and request ids already used.
 #[async_trait::async_trait]
@@ -108,4 +109,25 @@ fn use_nonce_in(
     let args = args![client_id, nonce_index, expires_at];
     db.insert("use nonce", sql, args, |_| Conflict::Nonce)
         .map(drop)
+}
+
+/// A verification to record ([`crate::Verifications::record_verification`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVerification {
+    /// The platform that verified.
+    pub client_id: String,
+    /// The blind index of the presentation's nonce: used once.
+    pub nonce_index: BlindIndex,
+    /// Until when the nonce is kept as used.
+    pub expires_at: Timestamp,
+    /// The holder verified.
+    pub holder: HolderId,
+    /// The fingerprint of the wallet key the holder was authenticated with.
+    pub wallet_key: Vec<u8>,
+    /// The verification's log entry.
+    pub log_entry: Vec<u8>,
+    /// The disclosure's log entry, appended only if fields go.
+    pub disclosure_entry: Vec<u8>,
+    /// The fields the platform asked for, when it named any.
+    pub asked: Option<Vec<String>>,
 }
