@@ -40,6 +40,37 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
+    /// Every reason netid uses.
+    pub const ALL: [Self; 7] = [
+        Self::Unspecified,
+        Self::KeyCompromise,
+        Self::CaCompromise,
+        Self::AffiliationChanged,
+        Self::Superseded,
+        Self::CessationOfOperation,
+        Self::PrivilegeWithdrawn,
+    ];
+
+    /// The reason's name, as netid's API and store write it (`key_compromise`, ...).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::KeyCompromise => "key_compromise",
+            Self::CaCompromise => "ca_compromise",
+            Self::AffiliationChanged => "affiliation_changed",
+            Self::Superseded => "superseded",
+            Self::CessationOfOperation => "cessation_of_operation",
+            Self::PrivilegeWithdrawn => "privilege_withdrawn",
+        }
+    }
+
+    /// The reason named `name`, if netid knows it.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.name() == name)
+    }
+
     pub(crate) fn from_crl_reason(reason: CrlReason) -> Self {
         match reason {
             CrlReason::KeyCompromise => Self::KeyCompromise,
@@ -189,4 +220,18 @@ pub fn crl_to_pem(crl: &CertificateList) -> Result<String, Error> {
 
 fn reason_extension(reason: RevocationReason) -> Result<Extension, Error> {
     extension(&reason.crl_reason(), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RevocationReason;
+
+    #[test]
+    fn reason_names_round_trip_and_unknown_names_are_none() {
+        for reason in RevocationReason::ALL {
+            assert_eq!(RevocationReason::from_name(reason.name()), Some(reason));
+        }
+        assert_eq!(RevocationReason::from_name("because"), None);
+        assert_eq!(RevocationReason::Superseded.name(), "superseded");
+    }
 }

@@ -19,7 +19,8 @@ use crate::wallet::authenticate_holder;
 use netid_core::rules::GUARDIAN_REQUIRED_BELOW;
 
 /// The reason certificates of a deleted holder are revoked with.
-const CERTIFICATE_REASON: &str = "cessation_of_operation";
+const CERTIFICATE_REASON: netid_ca::RevocationReason =
+    netid_ca::RevocationReason::CessationOfOperation;
 
 /// Deletes the data of the holder who signed `request`.
 pub(crate) async fn delete(
@@ -95,7 +96,7 @@ pub(crate) async fn erase(state: &AppState, holder: &HolderRow) -> Result<(), Er
         .delete_holder(
             holder.id,
             holder.wallet_key.fingerprint.clone(),
-            CERTIFICATE_REASON.to_owned(),
+            CERTIFICATE_REASON,
             log_entry,
             now,
         )

@@ -142,7 +142,7 @@ pub(crate) async fn enroll(
             .map(|certificate| {
                 Ok(Revocation {
                     serial: certificate.serial,
-                    reason: crate::ca::SUPERSEDED.to_owned(),
+                    reason: netid_ca::RevocationReason::Superseded,
                     log_entry: state.deps.log.entry(
                         EntryKind::CertificateRevoked,
                         Some(&log_key),

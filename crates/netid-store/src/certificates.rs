@@ -4,6 +4,7 @@ use crate::backend::{HasBackend, read, write};
 use crate::log::append_log;
 use crate::sql::{FromRow, Row, Sql, Value, args};
 use crate::{Conflict, Error, HolderId, Timestamp};
+use netid_ca::RevocationReason;
 
 /// The CA's record of the certificates it answers for.
 #[async_trait::async_trait]
@@ -77,12 +78,11 @@ pub trait Certificates: HasBackend {
         &self,
         serial: &[u8],
         holder: Option<HolderId>,
-        reason: &str,
+        reason: RevocationReason,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<bool, Error> {
         let serial = serial.to_vec();
-        let reason = reason.to_owned();
         write(self, "revocation", move |db| {
             let sql = "SELECT holder_id, revoked_at FROM certificates WHERE serial = $1";
             let found = db.optional("read certificate", sql, args![&serial], Ok)?;
@@ -102,7 +102,7 @@ pub trait Certificates: HasBackend {
                 return Ok(false);
             }
             let sql = "UPDATE certificates SET revoked_at = $2, reason = $3 WHERE serial = $1";
-            db.execute("revoke certificate", sql, args![&serial, at, &reason])?;
+            db.execute("revoke certificate", sql, args![&serial, at, reason])?;
             append_log(db, &log_entry, owner)?;
             Ok(true)
         })
@@ -124,7 +124,7 @@ const CERTIFICATE_COLUMNS: &str =
 
 fn certificate_row(mut row: Row) -> Result<CertificateRow, Error> {
     let revoked_at: Option<Timestamp> = row.get(6)?;
-    let reason: Option<String> = row.get(7)?;
+    let reason: Option<RevocationReason> = row.get(7)?;
     Ok(CertificateRow {
         serial: row.get(0)?,
         holder: row.get(1)?,
@@ -156,7 +156,7 @@ pub(crate) fn insert_certificate_row(
     let (revoked_at, reason) = certificate
         .revoked
         .as_ref()
-        .map_or((None, None), |(at, reason)| (Some(*at), Some(reason)));
+        .map_or((None, None), |(at, reason)| (Some(*at), Some(*reason)));
     let sql = format!(
         "INSERT INTO certificates ({CERTIFICATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     );
@@ -189,8 +189,8 @@ pub struct CertificateRow {
     pub not_after: Timestamp,
     /// When it was issued.
     pub issued_at: Timestamp,
-    /// When and why it was revoked (reason as the CA names it), if it was.
-    pub revoked: Option<(Timestamp, String)>,
+    /// When and why it was revoked, if it was.
+    pub revoked: Option<(Timestamp, RevocationReason)>,
 }
 
 /// A revocation to carry out inside another act's transaction.
@@ -198,8 +198,8 @@ pub struct CertificateRow {
 pub struct Revocation {
     /// The certificate's serial number bytes.
     pub serial: Vec<u8>,
-    /// The reason, as the CA names it.
-    pub reason: String,
+    /// Why.
+    pub reason: RevocationReason,
     /// The log entry to append if the certificate is revoked now.
     pub log_entry: Vec<u8>,
 }

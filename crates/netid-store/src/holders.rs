@@ -163,7 +163,7 @@ pub trait Holders: HasBackend {
             for revocation in &revocations {
                 let sql = "UPDATE certificates SET revoked_at = $3, reason = $4 \
                      WHERE serial = $1 AND holder_id = $2 AND revoked_at IS NULL";
-                let args = args![&revocation.serial, holder, at, &revocation.reason];
+                let args = args![&revocation.serial, holder, at, revocation.reason];
                 if db.execute("revoke certificate", sql, args)? > 0 {
                     append_log(db, &revocation.log_entry, Some(holder))?;
                 }
@@ -318,7 +318,7 @@ pub trait Holders: HasBackend {
         &self,
         holder: HolderId,
         wallet_key: Vec<u8>,
-        reason: String,
+        reason: netid_ca::RevocationReason,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
@@ -351,7 +351,7 @@ pub trait Holders: HasBackend {
                      WHERE code_index = $1";
                 db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
             }
-            let (one, two, three) = (args![holder], args![holder, at], args![holder, at, &reason]);
+            let (one, two, three) = (args![holder], args![holder, at], args![holder, at, reason]);
             let forget: [(&'static str, &str, &[_]); 8] = [
                 (
                     "forget retired wallet keys",

@@ -54,6 +54,7 @@ value_from! {
     &'a BlindIndex => |value| Self::Bytes(value.as_bytes()),
     netid_crypto::SuiteId => |value| Self::Text(value.as_str()),
     &'a netid_crypto::SuiteId => |value| Self::Text(value.as_str()),
+    netid_ca::RevocationReason => |value| Self::Text(value.name()),
 }
 
 impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
@@ -172,6 +173,7 @@ from_column_via! {
     HolderId: i64 => |value| Some(HolderId(value)),
     BlindIndex: Vec<u8> => |value| <[u8; BlindIndex::LEN]>::try_from(value).ok().map(BlindIndex::new),
     netid_crypto::SuiteId: String => |value| value.parse().ok(),
+    netid_ca::RevocationReason: String => |value| netid_ca::RevocationReason::from_name(&value),
 }
 
 /// A value stored as JSON text (a list of redirect URIs, of scenarios).

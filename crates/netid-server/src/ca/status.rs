@@ -64,7 +64,7 @@ impl Ca {
                 Some(row) if authority.issued(&row.der) => match row.revoked {
                     Some((at, reason)) => CertificateStatus::Revoked {
                         revoked_at: u64::try_from(at.0).unwrap_or(0),
-                        reason: reason_from_name(&reason)?,
+                        reason,
                     },
                     None => CertificateStatus::Good,
                 },
@@ -104,7 +104,7 @@ pub(super) async fn signed_crl(
             serial: SerialNumber::new(&row.serial)
                 .map_err(|_| Error::Internal("a stored serial number"))?,
             revoked_at: u64::try_from(at.0).unwrap_or(0),
-            reason: reason_from_name(&reason)?,
+            reason,
         });
     }
     let number = ca

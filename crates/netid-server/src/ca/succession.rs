@@ -118,7 +118,7 @@ impl Ca {
                     certificate: Base64UrlUnpadded::encode_string(&row.der),
                     profile: row.profile.clone(),
                     revoked_at: row.revoked.as_ref().map(|(at, _)| at.0),
-                    reason: row.revoked.as_ref().map(|(_, reason)| reason.clone()),
+                    reason: row.revoked.map(|(_, reason)| reason.name().to_owned()),
                 });
             }
         }
@@ -277,9 +277,10 @@ impl Ca {
                 .map_err(|error| bad(error.to_string()))?;
             let revoked = match (certificate.revoked_at, &certificate.reason) {
                 (None, None) => None,
-                (Some(at), Some(reason)) if reason_from_name(reason).is_ok() => {
-                    Some((Timestamp(at), reason.clone()))
-                }
+                (Some(at), Some(reason)) => match RevocationReason::from_name(reason) {
+                    Some(reason) => Some((Timestamp(at), reason)),
+                    None => return Err(bad("a revocation's reason is not known".to_owned())),
+                },
                 _ => {
                     return Err(bad(
                         "a revocation needs a time and a known reason".to_owned()

@@ -1,6 +1,7 @@
 //! Certificates and the CA's generations, on both backends.
 
 use super::*;
+use netid_ca::RevocationReason;
 
 pub(crate) fn certificate(serial: u8, holder: Option<HolderId>, not_after: i64) -> CertificateRow {
     CertificateRow {
@@ -62,32 +63,50 @@ pub(crate) async fn certificates_are_issued_revoked_once_and_listed_until_expiry
 
     // Another holder cannot revoke it; its holder can, once.
     let refused = store
-        .revoke_certificate(&[1; 16], Some(other), "key-compromise", leaf(), T0)
+        .revoke_certificate(
+            &[1; 16],
+            Some(other),
+            RevocationReason::KeyCompromise,
+            leaf(),
+            T0,
+        )
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::NotFound { .. }));
     let at = Timestamp(T0.0 + 5);
     assert!(
         store
-            .revoke_certificate(&[1; 16], Some(holder), "key-compromise", leaf(), at)
+            .revoke_certificate(
+                &[1; 16],
+                Some(holder),
+                RevocationReason::KeyCompromise,
+                leaf(),
+                at
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .revoke_certificate(&[1; 16], Some(holder), "key-compromise", leaf(), at)
+            .revoke_certificate(
+                &[1; 16],
+                Some(holder),
+                RevocationReason::KeyCompromise,
+                leaf(),
+                at
+            )
             .await
             .unwrap()
     );
     assert!(
         store
-            .revoke_certificate(&[2; 16], None, "superseded", leaf(), at)
+            .revoke_certificate(&[2; 16], None, RevocationReason::Superseded, leaf(), at)
             .await
             .unwrap()
     );
     assert_eq!(store.log_size().await.unwrap(), size + 4);
     let stored = store.certificate(&[1; 16]).await.unwrap().unwrap();
-    assert_eq!(stored.revoked, Some((at, "key-compromise".to_owned())));
+    assert_eq!(stored.revoked, Some((at, RevocationReason::KeyCompromise)));
     assert_eq!(store.certificate(&[7; 16]).await.unwrap(), None);
 
     // Certificate 2 expires at T0 + 10: it leaves the CRL then.

@@ -1,6 +1,7 @@
 //! What a platform may receive: grants and consents, on both backends.
 
 use super::*;
+use netid_ca::RevocationReason;
 
 /// Grants and consents: a platform's fields are requested, then approved or refused; a
 /// consent is only to an approved field; a field is disclosable only while approved and
@@ -169,7 +170,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
         .delete_holder(
             holder,
             vec![1; 32],
-            "cessation_of_operation".to_owned(),
+            RevocationReason::CessationOfOperation,
             leaf(),
             T0,
         )

@@ -1,6 +1,7 @@
 //! Net Certificates and deletion, on both backends.
 
 use super::*;
+use netid_ca::RevocationReason;
 
 pub(crate) fn credential(suite: &str, index: u64, expires_at: i64) -> CredentialRow {
     CredentialRow {
@@ -178,7 +179,7 @@ pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(stor
             .delete_holder(
                 guardian,
                 vec![key; 32],
-                "cessation_of_operation".to_owned(),
+                RevocationReason::CessationOfOperation,
                 leaf(),
                 T0,
             )
@@ -203,7 +204,7 @@ pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(stor
         vec![77]
     );
     let revoked = store.certificate(&[3; 16]).await.unwrap().unwrap().revoked;
-    assert_eq!(revoked, Some((T0, "cessation_of_operation".to_owned())));
+    assert_eq!(revoked, Some((T0, RevocationReason::CessationOfOperation)));
     // The Net ID is never issued again: its blind index is still taken.
     let mut again = new_holder(3);
     again.net_id = net_id(1);

@@ -1,6 +1,7 @@
 //! Passkeys and operator reads, on both backends.
 
 use super::*;
+use netid_ca::RevocationReason;
 
 pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &dyn Store) {
     let holder = store
@@ -94,7 +95,7 @@ pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &d
         .delete_holder(
             holder,
             vec![2; 32],
-            "cessation_of_operation".to_owned(),
+            RevocationReason::CessationOfOperation,
             leaf(),
             T0,
         )
@@ -191,7 +192,7 @@ pub(crate) async fn operator_reads_are_logged_with_the_holder_counted_and_unlink
         .delete_holder(
             holder,
             vec![1; 32],
-            "cessation_of_operation".to_owned(),
+            RevocationReason::CessationOfOperation,
             leaf(),
             T0,
         )
