@@ -51,6 +51,13 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// An owner (a platform, a holder, an address) already holds as many pending values of a
+    /// kind as one may.
+    #[error("as many as {limit} values are pending for this owner; let some expire first")]
+    PendingLimit {
+        /// The limit.
+        limit: u64,
+    },
     /// An enrollment code was already used by another person.
     #[error("enrollment code was already used by another person")]
     EnrollmentCodeClaimed,

@@ -154,9 +154,12 @@ pub trait Holders: HasBackend {
                 let sql = "UPDATE credentials SET revoked_at = $2 \
                      WHERE holder_id = $1 AND revoked_at IS NULL";
                 db.execute("revoke net certificates", sql, args![holder, at])?;
-                // Nor any passkey added with it (a thief may have added one).
+                // Nor any passkey added with it (a thief may have added one), nor a session
+                // or passkey link it opened.
                 let sql = "DELETE FROM passkeys WHERE holder_id = $1";
                 db.execute("forget passkeys", sql, args![holder])?;
+                let sql = "DELETE FROM pending_values WHERE holder_id = $1";
+                db.execute("forget pending values", sql, args![holder])?;
             }
             record_guardianship(db, holder, guardian, at)?;
             append_log(db, &log_entry, Some(holder))?;
@@ -352,7 +355,7 @@ pub trait Holders: HasBackend {
                 db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
             }
             let (one, two, three) = (args![holder], args![holder, at], args![holder, at, reason]);
-            let forget: [(&'static str, &str, &[_]); 8] = [
+            let forget: [(&'static str, &str, &[_]); 9] = [
                 (
                     "forget retired wallet keys",
                     "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
@@ -371,6 +374,11 @@ pub trait Holders: HasBackend {
                 (
                     "forget passkeys",
                     "DELETE FROM passkeys WHERE holder_id = $1",
+                    one,
+                ),
+                (
+                    "forget pending values",
+                    "DELETE FROM pending_values WHERE holder_id = $1",
                     one,
                 ),
                 // The reads stay counted; which holder they were about, and the keys that

@@ -50,6 +50,7 @@ mod log;
 mod migrations;
 mod operator_reads;
 mod passkeys;
+mod pending;
 mod platforms;
 mod postgres;
 mod sql;
@@ -73,6 +74,7 @@ pub use keys::{Keys, SealedTagKey};
 pub use log::LogEntries;
 pub use operator_reads::{DeferralCountsRow, NoticeDeferralRow, OperatorReadRow, OperatorReads};
 pub use passkeys::{PasskeyRow, Passkeys};
+pub use pending::{NewPending, PendingKind, PendingValues};
 pub use platforms::{
     ClientAuthMethod, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Platforms,
 };
@@ -84,7 +86,7 @@ pub use verifications::{NewVerification, Verifications};
 pub mod prelude {
     pub use crate::{
         Authorities, CaRecords, Certificates, Consents, Holders, Keys, LogEntries, NetCertificates,
-        OperatorReads, Passkeys, Platforms, Store, Verifications,
+        OperatorReads, Passkeys, PendingValues, Platforms, Store, Verifications,
     };
 }
 
@@ -107,6 +109,7 @@ pub trait Store:
     + NetCertificates
     + OperatorReads
     + Passkeys
+    + PendingValues
     + Send
     + Sync
     + 'static
@@ -139,5 +142,6 @@ for_every_backend!(
     CaRecords,
     NetCertificates,
     OperatorReads,
-    Passkeys
+    Passkeys,
+    PendingValues
 );

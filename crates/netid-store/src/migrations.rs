@@ -36,6 +36,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/15.sql"),
     include_str!("../migrations/sqlite/16.sql"),
     include_str!("../migrations/sqlite/17.sql"),
+    include_str!("../migrations/sqlite/18.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -47,6 +48,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (15, include_str!("../migrations/postgres/15.sql")),
     (16, include_str!("../migrations/postgres/16.sql")),
     (17, include_str!("../migrations/postgres/17.sql")),
+    (18, include_str!("../migrations/postgres/18.sql")),
 ];
 
 #[cfg(test)]

@@ -29,8 +29,10 @@ impl core::fmt::Debug for BlindIndex {
     }
 }
 
-/// The store's own key of a holder row; never shown outside the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The store's own key of a holder row; never shown outside the service (a pending value of
+/// a flow may carry it, inside the service's database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct HolderId(pub i64);
 
 /// An enum stored as text: each variant with its stored name, read back strictly (an

@@ -32,6 +32,7 @@ mod log;
 mod migrations;
 mod on_postgres;
 mod passkeys;
+mod pending;
 mod platforms;
 
 use ca::*;
@@ -40,10 +41,11 @@ use credentials::*;
 use holders::*;
 use log::*;
 use passkeys::*;
+use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 17;
+const LATEST_SCHEMA: u32 = 18;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -96,6 +98,8 @@ on_both_backends!(
     oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays,
     passkeys_sign_in_their_holder_and_go_with_deletion,
     concurrent_writes_each_get_their_own_answer,
+    pending_values_expire_are_bounded_per_owner_and_change_once,
+    a_holders_pending_values_go_with_deletion_and_recovery,
 );
 
 fn index(byte: u8) -> BlindIndex {
