@@ -86,6 +86,8 @@ pub(crate) struct Ca {
 }
 
 struct Generations {
+    /// The stored rows these were loaded from: another node's change shows as a difference.
+    rows: Vec<CaGeneration>,
     /// Every issuing CA the service answers for, oldest first.
     authorities: Vec<Arc<Authority>>,
     /// The issuing key awaiting its certificate: the first one, or the next one of a rollover
@@ -159,8 +161,9 @@ impl Generations {
         suite: &Suite,
         now: Timestamp,
     ) -> Result<Self, Error> {
+        let rows = store.ca_generations().await?;
         let mut authorities = Vec::new();
-        for generation in store.ca_generations().await? {
+        for generation in rows.clone() {
             authorities.push(Arc::new(
                 Authority::load(store, master, generation, now).await?,
             ));
@@ -196,6 +199,7 @@ impl Generations {
         )
         .await?;
         Ok(Self {
+            rows,
             authorities,
             pending,
             pending_name,
@@ -347,6 +351,20 @@ impl Ca {
         Ok(())
     }
 
+    /// Reloads the generations if another node changed them (a certification, rollover,
+    /// renewal, handover or takeover there), so that this node issues and answers as the
+    /// stored state says; two lookups when nothing changed.
+    pub(crate) async fn refresh(&self) -> Result<(), Error> {
+        let cached = self.generations();
+        let store = self.deps.store.as_ref();
+        let rows = store.ca_generations().await?;
+        let pending = store.service_key(&cached.pending_name).await?.is_some();
+        if rows != cached.rows || pending != cached.pending.is_some() {
+            self.reload().await?;
+        }
+        Ok(())
+    }
+
     /// The CA that issues now: the current one of this suite.
     fn issuer(&self) -> Result<Arc<Authority>, Error> {
         let generations = self.generations();
@@ -437,6 +455,7 @@ impl Ca {
     pub(crate) async fn trust_anchors(
         &self,
     ) -> Result<(Vec<Certificate>, Vec<CertificateList>), Error> {
+        self.refresh().await?;
         let mut roots = Vec::new();
         let mut crls = Vec::new();
         for authority in &self.generations().authorities {

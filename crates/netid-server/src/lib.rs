@@ -41,6 +41,7 @@ mod net_certificates;
 mod oidc;
 mod operator;
 mod operator_read;
+mod pending;
 mod personal;
 mod rate_limit;
 mod recognition;

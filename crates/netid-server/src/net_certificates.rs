@@ -153,6 +153,14 @@ impl NetCertificateIssuer {
         json!({ "issuer": self.issuer, "jwks": { "keys": keys } })
     }
 
+    /// Follows the CA as another node may have changed it: reloads its generations if they
+    /// changed, and has the issuer key certified under the current one if this node has no
+    /// such certificate yet (each node certifies the key for itself).
+    pub(crate) async fn follow_ca(&self) -> Result<(), Error> {
+        self.ca.refresh().await?;
+        self.certify_keys().await.map(drop)
+    }
+
     /// Has the CA certify the issuer key of its suite when it has no certificate from the
     /// current CA or less than 30 days of one remain: at start, hourly, and after the CA is
     /// certified or rolled over. Returns whether it certified one.
@@ -312,6 +320,7 @@ impl NetCertificateIssuer {
             &request.signature,
         )
         .await?;
+        self.follow_ca().await?;
         // One reading of the clock for the whole batch.
         let now = self.deps.clock.now();
         let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;

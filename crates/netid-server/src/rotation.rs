@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::keys::{
     self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE, ROTATION_MARKER, ROTATION_MARKER_AAD,
 };
+use crate::server::Sharing;
 use crate::server::{ServerClaim, open_store};
 use crate::{operator_read, personal};
 
@@ -57,7 +58,7 @@ pub async fn rotate_master_key(
         });
     }
     let keys = Keys::of(&mut config)?;
-    let claim = ServerClaim::take(&config)
+    let claim = ServerClaim::take(&config, Sharing::Alone)
         .await
         .map_err(|error| match error {
             Error::Store(netid_store::Error::InUse) => Error::RotationRefused {

@@ -126,7 +126,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
 /// [`start`] with the time taken from `clock` (tests fix it to cross a birthday or the end of
 /// a deferral).
 pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
-    let claim = ServerClaim::take(&config).await?;
+    let claim = ServerClaim::take(&config, Sharing::Node).await?;
     let limits = connections::Limits::of(&config, if config.mtls.is_some() { 2 } else { 1 });
     let (listener, address) = bind(config.listen).await?;
     let tls = config
@@ -149,11 +149,15 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     config
         .public_url
         .get_or_insert_with(|| format!("{scheme}://{address}"));
+    let reclaim = config
+        .database_url
+        .as_ref()
+        .map(|url| (url.clone(), config.database.clone()));
     let (state, operator_credential) = open(config, clock).await?;
     let (shutdown, stop) = watch::channel(false);
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
-    let renewer = tokio::spawn(renew_periodically(state.clone()));
-    let claim_keeper = tokio::spawn(keep_claim(claim, stop.clone(), shutdown.clone()));
+    let renewer = tokio::spawn(maintain_periodically(state.clone()));
+    let claim_keeper = tokio::spawn(keep_claim(claim, reclaim, stop.clone(), shutdown.clone()));
     let router = app(state);
     let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
     let mtls_server = mtls.map(|(listener, address, config)| {
@@ -232,21 +236,33 @@ pub(crate) enum ServerClaim {
 /// How often a server on PostgreSQL checks that it still holds its claim on the database.
 const CLAIM_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Holds the claim while the server runs and gives it back when `stop` says so. A claim on
-/// PostgreSQL can end under a running server (the database restarted or failed over, the
-/// connection was cut); then another server could take the database beside this one, so this
-/// one stops (through `shutdown`) with [`netid_store::Error::ClaimLost`].
+/// How a claim shares the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sharing {
+    /// A node: on PostgreSQL, beside any number of nodes (SQLite: one process only).
+    Node,
+    /// Alone, as a master-key rotation needs it: no node runs meanwhile.
+    Alone,
+}
+
+/// Holds the claim while the server runs and gives it back when `stop` says so. A node's claim
+/// on PostgreSQL can end under it (the database restarted or failed over, the connection was
+/// cut): the node takes it again (`reclaim`: the URL and options), answering meanwhile as the
+/// database lets it, and stops (through `shutdown`, with [`netid_store::Error::ClaimLost`])
+/// only if something holds the database alone by then (a rotation).
 async fn keep_claim(
     mut claim: ServerClaim,
+    reclaim: Option<(crate::config::DatabaseUrl, netid_store::PostgresOptions)>,
     mut stop: watch::Receiver<bool>,
     shutdown: watch::Sender<bool>,
 ) -> Result<ServerClaim, Error> {
-    let ServerClaim::Database(database) = &mut claim else {
+    let (ServerClaim::Database(_), Some((url, options))) = (&claim, reclaim) else {
         // A lock file's lock lasts as long as the process holds the file.
         until_stopping(&mut stop).await;
         return Ok(claim);
     };
     let mut ticks = tokio::time::interval(CLAIM_CHECK_INTERVAL);
+    let mut lost: Option<String> = None;
     loop {
         tokio::select! {
             () = until_stopping(&mut stop) => return Ok(claim),
@@ -254,10 +270,34 @@ async fn keep_claim(
         }
         // Not raced against `stop`: a check cut short would drop the claim's connection, and
         // with it the lock, before the server has finished with the data.
-        if let Err(lost) = database.check().await {
-            tracing::error!(target: "netid::security", event = "database_claim_lost", error = %lost, "stopping");
-            let _ = shutdown.send(true);
-            return Err(lost.into());
+        if lost.is_none() {
+            let ServerClaim::Database(database) = &mut claim else {
+                return Ok(claim);
+            };
+            match database.check().await {
+                Ok(()) => continue,
+                Err(error) => {
+                    tracing::warn!(target: "netid::security", event = "database_claim_lost", error = %error, "taking it again");
+                    lost = Some(error.to_string());
+                }
+            }
+        }
+        match PostgresStore::claim_shared(url.expose(), &options).await {
+            Ok(again) => {
+                tracing::info!(target: "netid::security", event = "database_claim_taken_again");
+                claim = ServerClaim::Database(Box::new(again));
+                lost = None;
+            }
+            Err(netid_store::Error::InUse) => {
+                tracing::error!(target: "netid::security", event = "database_claim_refused", "the database is held alone; stopping");
+                let _ = shutdown.send(true);
+                return Err(netid_store::Error::ClaimLost {
+                    cause: lost.unwrap_or_default(),
+                }
+                .into());
+            }
+            // The database is away (a failover under way): try again at the next tick.
+            Err(error) => tracing::warn!(%error, "the database claim cannot be taken yet"),
         }
     }
 }
@@ -266,13 +306,21 @@ async fn keep_claim(
 const LOCK_FILE: &str = "netid.lock";
 
 impl ServerClaim {
-    pub(crate) async fn take(config: &Config) -> Result<Self, Error> {
+    pub(crate) async fn take(config: &Config, sharing: Sharing) -> Result<Self, Error> {
         if let Some(url) = &config.database_url {
             // A server that has just died holds its lock until PostgreSQL notices the closed
             // connection, a moment later: wait that moment before calling the database taken.
             let mut attempts = 0;
             loop {
-                match PostgresStore::claim(url.expose(), &config.database).await {
+                let claimed = match sharing {
+                    Sharing::Node => {
+                        PostgresStore::claim_shared(url.expose(), &config.database).await
+                    }
+                    Sharing::Alone => {
+                        PostgresStore::claim_alone(url.expose(), &config.database).await
+                    }
+                };
+                match claimed {
                     Ok(claim) => return Ok(Self::Database(Box::new(claim))),
                     Err(netid_store::Error::InUse) if attempts < 30 => {
                         attempts += 1;
@@ -340,14 +388,26 @@ async fn sequence_periodically(state: AppState) {
     }
 }
 
-/// Renews the CA's own certificates when due: at start, then hourly.
-async fn renew_periodically(state: AppState) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
+/// Every minute, removes the pending values of flows that have expired (reads skip them
+/// already; this forgets them) and reloads the CA's generations if another node changed them;
+/// at start and then hourly, renews the CA's own certificates when due.
+async fn maintain_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    for minute in 0_u64.. {
         interval.tick().await;
-        if let Err(error) = state.renew_certificates().await {
-            tracing::error!(%error, "renewing the CA's certificates failed");
+        if minute % 60 == 0 {
+            if let Err(error) = state.renew_certificates().await {
+                tracing::error!(%error, "renewing the CA's certificates failed");
+            }
+        }
+        if let Err(error) = state.deps.store.purge_pending(state.deps.clock.now()).await {
+            tracing::error!(%error, "removing expired pending values failed");
+        }
+        // What another node changed of the CA shows here within a minute at the latest
+        // (issuance, revocation, CRLs and OCSP look at once).
+        if let Err(error) = state.ca.refresh().await {
+            tracing::error!(%error, "reloading the CA's generations failed");
         }
     }
 }

@@ -64,20 +64,7 @@ impl TransparencyLog {
         append_new_entries(store, &mut tree).await?;
         let checkpoint = store.latest_checkpoint().await?;
         if let Some((size, note)) = &checkpoint {
-            let signed = signer
-                .verifier()
-                .verify(note)
-                .map_err(|_| Error::LogCorrupt("the latest checkpoint's signature fails"))?;
-            if signed.size != *size || signed.origin != origin {
-                return Err(Error::LogCorrupt(
-                    "the latest checkpoint names another size or origin",
-                ));
-            }
-            if tree.root_at(*size).ok() != Some(signed.root) {
-                return Err(Error::LogCorrupt(
-                    "the stored entries do not hash to the latest checkpoint",
-                ));
-            }
+            check_checkpoint(&signer, &origin, &tree, *size, note)?;
         }
         Ok(Self {
             suite,
@@ -135,9 +122,38 @@ impl TransparencyLog {
             root: sequenced.tree.root(),
             extensions: Vec::new(),
         })?;
-        store.insert_checkpoint(size, note.clone(), now).await?;
+        match store.insert_checkpoint(size, note.clone(), now).await {
+            // Another node stored its checkpoint of this size first: it signs the same tree
+            // (the same entries at the same indexes), so both notes stand.
+            Ok(())
+            | Err(netid_store::Error::AlreadyExists {
+                what: netid_store::Conflict::Checkpoint,
+            }) => {}
+            Err(error) => return Err(error.into()),
+        }
         sequenced.checkpoint = Some((size, note.clone()));
         Ok((size, note))
+    }
+
+    /// Brings this node's tree up to the latest checkpoint stored (by any node), checked
+    /// against the entries, so that it serves what another node published: one lookup when
+    /// it is up to date.
+    pub(crate) async fn catch_up(&self, store: &dyn Store) -> Result<(), Error> {
+        let Some((size, note)) = store.latest_checkpoint().await? else {
+            return Ok(());
+        };
+        let mut sequenced = self.sequenced.lock().await;
+        if sequenced
+            .checkpoint
+            .as_ref()
+            .is_some_and(|(mine, _)| *mine >= size)
+        {
+            return Ok(());
+        }
+        append_new_entries(store, &mut sequenced.tree).await?;
+        check_checkpoint(&self.signer, &self.origin, &sequenced.tree, size, &note)?;
+        sequenced.checkpoint = Some((size, note));
+        Ok(())
     }
 
     /// Entries `start..end` of the sequenced tree, at most [`MAX_ENTRIES_PER_PAGE`].
@@ -324,6 +340,32 @@ impl TransparencyLog {
         }
         Ok(Some(bundle))
     }
+}
+
+/// Checks a stored checkpoint of `size`: signed by this log's key, of this origin and size,
+/// over the root of the first `size` entries of `tree`.
+fn check_checkpoint(
+    signer: &NoteSigner,
+    origin: &str,
+    tree: &Tree,
+    size: u64,
+    note: &str,
+) -> Result<(), Error> {
+    let signed = signer
+        .verifier()
+        .verify(note)
+        .map_err(|_| Error::LogCorrupt("the latest checkpoint's signature fails"))?;
+    if signed.size != size || signed.origin != origin {
+        return Err(Error::LogCorrupt(
+            "the latest checkpoint names another size or origin",
+        ));
+    }
+    if tree.root_at(size).ok() != Some(signed.root) {
+        return Err(Error::LogCorrupt(
+            "the stored entries do not hash to the latest checkpoint",
+        ));
+    }
+    Ok(())
 }
 
 /// Proofs are served only for sizes that a signed checkpoint covers.

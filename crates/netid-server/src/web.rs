@@ -1,17 +1,18 @@
 //! The holder web app's sign-in: a holder links a passkey to their Net ID from the wallet (a
 //! one-time link the wallet asks for with its signature), then signs in with the passkey and
-//! gets a session. Challenges, links and sessions live in memory for minutes: a restart signs
-//! holders out, which is the safe direction.
+//! gets a session. Challenges, links and sessions are pending values in the store, for
+//! minutes: any node of the service answers any step, and a restart signs no one out.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_log::EntryKind;
 use netid_proto::{PasskeyLinkRequest, PasskeyLinkResponse, signing};
-use netid_store::{HolderId, HolderRow, PasskeyRow};
+use netid_store::{HolderId, HolderRow, PasskeyRow, PendingKind};
 use serde::{Deserialize, Serialize};
 
 use crate::deps::Deps;
 use crate::error::{Error, Refusal};
-use crate::oidc::{Full, Pending, digest_key, random_token};
+use crate::oidc::{digest_key, random_token};
+use crate::pending::{NotKept, Pending};
 use crate::wallet::authenticate_holder;
 use netid_authn::webauthn::{self, PasskeyError, RelyingParty};
 
@@ -42,14 +43,15 @@ pub(crate) struct Web {
 impl Web {
     /// The web app of a service reached at `public_url`.
     pub(crate) fn new(deps: Deps, public_url: &str) -> Self {
+        let store = || std::sync::Arc::clone(&deps.store);
         Self {
-            deps,
             relying_party: RelyingParty::of(public_url),
             https: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_owned(),
-            challenges: Pending::default(),
-            links: Pending::default(),
-            sessions: Pending::default(),
+            challenges: Pending::new(store(), PendingKind::WebChallenge),
+            links: Pending::new(store(), PendingKind::WebLink),
+            sessions: Pending::new(store(), PendingKind::WebSession),
+            deps,
         }
     }
 }
@@ -112,12 +114,13 @@ pub(crate) async fn link(
     web.links
         .insert(
             digest_key(&code),
-            linked,
-            &holder_owner(&holder),
+            &linked,
+            (&holder_owner(&holder), Some(holder.id)),
             now + LINK_LIFETIME,
             now,
         )
-        .map_err(|full| pending_full(full, LINK_LIFETIME))?;
+        .await
+        .map_err(|not_kept| pending_full(not_kept, LINK_LIFETIME))?;
     tracing::info!(target: "netid::security", event = "passkey_link_made");
     Ok(PasskeyLinkResponse {
         url: format!("{}/app/#link={code}", web.public_url),
@@ -126,19 +129,20 @@ pub(crate) async fn link(
 }
 
 /// A fresh challenge for a browser at `source` (its address, when addresses are limited).
-pub(crate) fn challenge(web: &Web, source: Option<&str>) -> Result<Challenge, Error> {
+pub(crate) async fn challenge(web: &Web, source: Option<&str>) -> Result<Challenge, Error> {
     let rp = relying_party(web)?;
     let challenge = random_token()?;
     let now = web.deps.clock.now().0;
     web.challenges
         .insert(
             challenge.clone(),
-            (),
-            source.unwrap_or("any address"),
+            &(),
+            (source.unwrap_or("any address"), None),
             now + CHALLENGE_LIFETIME,
             now,
         )
-        .map_err(|full| pending_full(full, CHALLENGE_LIFETIME))?;
+        .await
+        .map_err(|not_kept| pending_full(not_kept, CHALLENGE_LIFETIME))?;
     Ok(Challenge {
         challenge,
         rp_id: rp.id.clone(),
@@ -147,10 +151,13 @@ pub(crate) fn challenge(web: &Web, source: Option<&str>) -> Result<Challenge, Er
 }
 
 /// Takes a challenge: each is answered once, before it expires.
-fn take_challenge(web: &Web, challenge: &str) -> Result<(), Refusal> {
-    web.challenges
+async fn take_challenge(web: &Web, challenge: &str) -> Result<(), Error> {
+    let taken = web
+        .challenges
         .take(challenge, web.deps.clock.now().0)
-        .ok_or_else(|| passkey_refusal("the challenge is unknown, used or expired; try again"))
+        .await?;
+    Ok(taken
+        .ok_or_else(|| passkey_refusal("the challenge is unknown, used or expired; try again"))?)
 }
 
 fn passkey_refusal(reason: &str) -> Refusal {
@@ -176,11 +183,12 @@ impl From<PasskeyError> for Refusal {
 /// Adds the passkey of `registration` to the holder whose link it carries; returns a session.
 pub(crate) async fn register(web: &Web, registration: Registration) -> Result<String, Error> {
     let rp = relying_party(web)?;
-    take_challenge(web, &registration.challenge)?;
+    take_challenge(web, &registration.challenge).await?;
     let link = digest_key(&registration.link);
     let (holder, wallet_key) = web
         .links
         .take(&link, web.deps.clock.now().0)
+        .await?
         .ok_or_else(|| {
             passkey_refusal("the link is unknown, used or expired; ask your wallet for a new one")
         })?;
@@ -230,13 +238,13 @@ pub(crate) async fn register(web: &Web, registration: Registration) -> Result<St
             other => other.into(),
         })?;
     tracing::info!(target: "netid::security", event = "passkey_added");
-    start_session(web, &holder)
+    start_session(web, &holder).await
 }
 
 /// Signs in with a passkey; returns a session.
 pub(crate) async fn sign_in(web: &Web, assertion: Assertion) -> Result<String, Error> {
     let rp = relying_party(web)?;
-    take_challenge(web, &assertion.challenge)?;
+    take_challenge(web, &assertion.challenge).await?;
     let credential_id = bytes(&assertion.credential_id, "credential_id")?;
     let refused = || {
         tracing::info!(target: "netid::security", event = "authentication_failed", role = "passkey");
@@ -274,22 +282,23 @@ pub(crate) async fn sign_in(web: &Web, assertion: Assertion) -> Result<String, E
         .holder(passkey.holder)
         .await?
         .ok_or_else(refused)?;
-    start_session(web, &holder)
+    start_session(web, &holder).await
 }
 
-fn start_session(web: &Web, holder: &HolderRow) -> Result<String, Error> {
+async fn start_session(web: &Web, holder: &HolderRow) -> Result<String, Error> {
     let token = random_token()?;
     let now = web.deps.clock.now().0;
     let signed_in = (holder.id, holder.wallet_key.fingerprint.clone());
     web.sessions
         .insert(
             digest_key(&token),
-            signed_in,
-            &holder_owner(holder),
+            &signed_in,
+            (&holder_owner(holder), Some(holder.id)),
             now + SESSION_LIFETIME,
             now,
         )
-        .map_err(|full| pending_full(full, SESSION_LIFETIME))?;
+        .await
+        .map_err(|not_kept| pending_full(not_kept, SESSION_LIFETIME))?;
     Ok(token)
 }
 
@@ -334,6 +343,7 @@ pub(crate) async fn security(
     let sessions = web
         .sessions
         .owned_by(&holder_owner(holder), web.deps.clock.now().0)
+        .await?
         .into_iter()
         .map(|(key, expires_at)| SessionView {
             id: key.chars().take(SESSION_ID_LEN).collect(),
@@ -367,16 +377,17 @@ pub(crate) async fn remove_passkey(web: &Web, holder: &HolderRow, id: &str) -> R
 }
 
 /// Ends `holder`'s web session `id` (as [`security`] lists it).
-pub(crate) fn remove_session(web: &Web, holder: &HolderRow, id: &str) -> Result<(), Error> {
+pub(crate) async fn remove_session(web: &Web, holder: &HolderRow, id: &str) -> Result<(), Error> {
     let now = web.deps.clock.now().0;
     let key = web
         .sessions
         .owned_by(&holder_owner(holder), now)
+        .await?
         .into_iter()
         .map(|(key, _)| key)
         .find(|key| id.len() == SESSION_ID_LEN && key.starts_with(id))
         .ok_or_else(|| passkey_refusal("you have no session with this id"))?;
-    web.sessions.remove(&key);
+    web.sessions.remove(&key).await?;
     tracing::info!(target: "netid::security", event = "session_ended");
     Ok(())
 }
@@ -386,23 +397,26 @@ fn holder_owner(holder: &HolderRow) -> String {
     format!("holder {}", holder.id.0)
 }
 
-/// A full pending table as a refusal: come back once values of yours (or anyone's) expire.
-fn pending_full(full: Full, lifetime: i64) -> Error {
-    let retry_after_seconds = match full {
-        Full::Owner => lifetime.unsigned_abs(),
-        Full::Table => 1,
-    };
-    Refusal::RateLimited {
-        retry_after_seconds,
+/// A value not kept as an error: a full quota is a refusal (come back once values of yours
+/// expire).
+fn pending_full(not_kept: NotKept, lifetime: i64) -> Error {
+    match not_kept {
+        NotKept::Full => Refusal::RateLimited {
+            retry_after_seconds: lifetime.unsigned_abs(),
+        }
+        .into(),
+        NotKept::Failed(error) => error,
     }
-    .into()
 }
 
 /// The holder of a session token, if the session is current, the holder not deleted and
 /// their wallet key what it was at sign-in (a recovery ends every session).
 pub(crate) async fn holder_of(web: &Web, token: &str) -> Result<Option<HolderRow>, Error> {
-    let Some((holder, wallet_key)) = web.sessions.get(&digest_key(token), web.deps.clock.now().0)
-    else {
+    let session = web
+        .sessions
+        .get(&digest_key(token), web.deps.clock.now().0)
+        .await?;
+    let Some((holder, wallet_key)) = session else {
         return Ok(None);
     };
     Ok(web
@@ -414,6 +428,6 @@ pub(crate) async fn holder_of(web: &Web, token: &str) -> Result<Option<HolderRow
 }
 
 /// Ends a session.
-pub(crate) fn sign_out(web: &Web, token: &str) {
-    web.sessions.remove(&digest_key(token));
+pub(crate) async fn sign_out(web: &Web, token: &str) -> Result<(), Error> {
+    web.sessions.remove(&digest_key(token)).await
 }

@@ -111,17 +111,18 @@ pub enum Error {
          connection would not use it; add sslmode=require"
     )]
     DatabaseCaFileWithoutTls,
-    /// Another netid server has the database: two would each keep their own copy of the
-    /// transparency log and of pending sign-ins.
+    /// The database is claimed in a way that excludes this claim: a node while a master-key
+    /// rotation runs, or a rotation while nodes run (SQLite: a second server on one file).
     #[error(
-        "the database is in use by another running netid server; stop that one first, or give \
-         this one a database of its own"
+        "the database is in use by another running netid server or rotation; stop that one \
+         first, or give this one a database of its own"
     )]
     InUse,
     /// This server's claim on its database ended while it ran (the database restarted or
     /// failed over, or the connection was cut): another server may now take the database.
     #[error(
-        "this server lost its claim on the database ({cause}); it stops so that two servers          never share one: start it again"
+        "this server lost its claim on the database ({cause}) and could not take it again; it \
+         stops: start it again once the database is free"
     )]
     ClaimLost {
         /// Why the claim is gone, without the connection's credentials.

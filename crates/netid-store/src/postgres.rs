@@ -387,12 +387,14 @@ fn connect_with(
     .map_err(connect_error)
 }
 
-/// The key of the session lock a running netid server holds on its database ("netidsv" in
-/// ASCII), so that a second server on the same database is refused.
+/// The key of the session lock on a database ("netidsv" in ASCII): every running node holds it
+/// shared; what needs the database to itself (a master-key rotation) holds it alone, so that
+/// neither starts while the other runs.
 const SERVER_LOCK: i64 = 0x006e_6574_6964_7376;
 
-/// One running server's claim on a database: a session advisory lock on a connection of its
-/// own. [`DatabaseClaim::release`] gives it up; dropping it does so a moment later.
+/// A claim on a database: a session advisory lock on a connection of its own, shared by the
+/// nodes of one service or held alone. [`DatabaseClaim::release`] gives it up; dropping it does
+/// so a moment later.
 pub struct DatabaseClaim {
     client: Option<Client>,
 }
@@ -404,9 +406,26 @@ impl core::fmt::Debug for DatabaseClaim {
 }
 
 impl PostgresStore {
-    /// Claims the database at `url` for one server; [`Error::InUse`] if another server holds
-    /// it.
-    pub async fn claim(url: &str, options: &PostgresOptions) -> Result<DatabaseClaim, Error> {
+    /// Claims the database at `url` for one node among any number of nodes;
+    /// [`Error::InUse`] while something holds it alone ([`PostgresStore::claim_alone`]).
+    pub async fn claim_shared(
+        url: &str,
+        options: &PostgresOptions,
+    ) -> Result<DatabaseClaim, Error> {
+        Self::claim(url, options, "pg_try_advisory_lock_shared($1)").await
+    }
+
+    /// Claims the database at `url` alone (a master-key rotation); [`Error::InUse`] while a
+    /// node or another holder has a claim.
+    pub async fn claim_alone(url: &str, options: &PostgresOptions) -> Result<DatabaseClaim, Error> {
+        Self::claim(url, options, "pg_try_advisory_lock($1)").await
+    }
+
+    async fn claim(
+        url: &str,
+        options: &PostgresOptions,
+        try_lock: &'static str,
+    ) -> Result<DatabaseClaim, Error> {
         let (config, tls) = parse_url(url, options)?;
         tokio::task::spawn_blocking(move || {
             let mut client = connect_with(&config, tls.as_ref())?;
@@ -419,7 +438,7 @@ impl PostgresStore {
                 )
                 .map_err(database("claim the database"))?;
             let held: bool = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVER_LOCK])
+                .query_one(&format!("SELECT {try_lock}"), &[&SERVER_LOCK])
                 .map_err(database("claim the database"))?
                 .get(0);
             if held {

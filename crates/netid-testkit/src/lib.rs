@@ -18,6 +18,7 @@
 mod logs;
 pub mod oidc;
 mod postgres;
+mod proxy;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ use netid_server::{Config, Overrides, Running};
 
 pub use logs::{LogCapture, capture_logs};
 pub use postgres::{RawStore, copy_data_dir, database_for, test_config};
+pub use proxy::Proxy;
 
 /// A running test server and what a test needs to talk to it.
 #[derive(Debug)]
@@ -49,7 +51,15 @@ pub struct TestServer {
     /// The data directory.
     pub data_dir: PathBuf,
     running: Running,
+    /// More nodes on the same database, behind [`TestServer::proxy`] with the first.
+    others: Vec<Running>,
+    /// The round-robin proxy in front of the nodes, when there are several; `base_url` is its.
+    pub proxy: Option<Proxy>,
 }
+
+/// The variable that asks every test server on PostgreSQL to be this many nodes on one
+/// database behind a round-robin proxy (`NETID_TEST_NODES=2`).
+pub const TEST_NODES: &str = "NETID_TEST_NODES";
 
 impl TestServer {
     /// Starts a server in a fresh temporary data directory, owned by the returned guard.
@@ -76,7 +86,63 @@ impl TestServer {
     /// `NETID_TEST_DATABASE_URL` set (a PostgreSQL server) and no `NETID_DATABASE_URL` in
     /// `env`, the server stores its data in a database of its own on that server instead of
     /// SQLite, the same one on every start in the same `data_dir`.
+    ///
+    /// With [`TEST_NODES`] set to 2 or more, a server on PostgreSQL that serves plain HTTP on
+    /// a port of its choosing is that many nodes on its database, behind a proxy that sends
+    /// each request to the next node ([`TestServer::start_nodes`]).
     pub async fn start_with_clock(
+        data_dir: &Path,
+        env: Vec<(String, String)>,
+        clock: netid_server::Clock,
+    ) -> Result<Self, netid_server::Error> {
+        let nodes = std::env::var(TEST_NODES)
+            .ok()
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(1);
+        let plain = !env.iter().any(|(name, _)| {
+            matches!(
+                name.as_str(),
+                "NETID_TLS_CERT" | "NETID_PUBLIC_URL" | "NETID_LISTEN" | "NETID_MTLS_LISTEN"
+            )
+        });
+        if nodes > 1 && plain {
+            if let Some(server) = Self::start_nodes(data_dir, env.clone(), clock, nodes).await? {
+                return Ok(server);
+            }
+        }
+        Self::start_node(data_dir, env, clock).await
+    }
+
+    /// Starts `count` nodes on the PostgreSQL database of `data_dir` behind a round-robin
+    /// proxy, whose URL is every node's public URL and the server's `base_url`; `None` when
+    /// the tests run on SQLite (one process per database).
+    pub async fn start_nodes(
+        data_dir: &Path,
+        mut env: Vec<(String, String)>,
+        clock: netid_server::Clock,
+        count: usize,
+    ) -> Result<Option<Self>, netid_server::Error> {
+        let on_postgres = env.iter().any(|(name, _)| name == "NETID_DATABASE_URL")
+            || postgres::database_for(data_dir).is_some();
+        if !on_postgres {
+            return Ok(None);
+        }
+        let (listener, proxy_url) = Proxy::bind().await;
+        env.push(("NETID_PUBLIC_URL".to_owned(), proxy_url.clone()));
+        let mut first = Self::start_node(data_dir, env.clone(), clock).await?;
+        let mut backends = vec![format!("http://{}", first.address)];
+        for _ in 1..count.max(2) {
+            let node = Self::start_node(data_dir, env.clone(), clock).await?;
+            backends.push(format!("http://{}", node.address));
+            first.others.push(node.running);
+        }
+        first.proxy = Some(Proxy::serve(listener, proxy_url.clone(), backends));
+        first.base_url = proxy_url;
+        Ok(Some(first))
+    }
+
+    /// Starts one node.
+    async fn start_node(
         data_dir: &Path,
         mut env: Vec<(String, String)>,
         clock: netid_server::Clock,
@@ -108,6 +174,8 @@ impl TestServer {
                 .unwrap_or_default(),
             data_dir: data_dir.to_owned(),
             running,
+            others: Vec::new(),
+            proxy: None,
         })
     }
 
@@ -116,9 +184,9 @@ impl TestServer {
         format!("{}{path}", self.base_url)
     }
 
-    /// Stops the server gracefully.
+    /// Stops the server (every node) gracefully.
     pub async fn stop(self) {
-        self.running.shutdown().await.unwrap();
+        self.shutdown().await.unwrap();
     }
 
     /// Resolves when the server begins to stop by itself (see [`Running::stopping`]).
@@ -126,8 +194,11 @@ impl TestServer {
         self.running.stopping().await;
     }
 
-    /// Stops the server and says how it ended.
+    /// Stops the server (every node) and says how the first node ended.
     pub async fn shutdown(self) -> Result<(), netid_server::Error> {
+        for other in self.others {
+            other.shutdown().await?;
+        }
         self.running.shutdown().await
     }
 }

@@ -157,6 +157,7 @@ impl Ca {
     ) -> Result<(CertificateRow, String), Error> {
         let deps = &self.deps;
         let _issuing = self.changes.read().await;
+        self.refresh().await?;
         let issuer = self.issuer()?;
         let now = now_seconds(deps)?;
         let mut template = CertificateTemplate::new(
@@ -203,6 +204,7 @@ impl Ca {
     ) -> Result<bool, Error> {
         let deps = &self.deps;
         let _revoking = self.changes.read().await;
+        self.refresh().await?;
         let row = deps
             .store
             .certificate(serial)

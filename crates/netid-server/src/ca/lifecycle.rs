@@ -38,6 +38,7 @@ impl Ca {
         }
         let certified_key = spki_der(&issuing)?;
         let _changing = self.changes.write().await;
+        self.refresh().await?;
         let generations = self.generations();
         let current = self.issuer().ok();
         let now = now_seconds(deps)?;
@@ -125,6 +126,7 @@ impl Ca {
     pub(crate) async fn start_rollover(&self) -> Result<CaStatus, Error> {
         let deps = &self.deps;
         let _changing = self.changes.write().await;
+        self.refresh().await?;
         self.issuer()?;
         let generations = self.generations();
         if generations.pending.is_none() {
@@ -147,6 +149,7 @@ impl Ca {
     pub(crate) async fn renew_responders_if_due(&self) -> Result<bool, Error> {
         let deps = &self.deps;
         let _changing = self.changes.write().await;
+        self.refresh().await?;
         let generations = self.generations();
         let now = now_seconds(deps)?;
         let mut renewed = false;

@@ -8,6 +8,7 @@ impl Ca {
     /// The CRL (DER) of the CA with subject key identifier `key_id`, or of the current CA:
     /// made now for a CA that still signs, its final CRL otherwise.
     pub(crate) async fn crl(&self, key_id: Option<&[u8]>) -> Result<Vec<u8>, Error> {
+        self.refresh().await?;
         // Certificates issued before schema 7 name `/v1/ca/crl`: it stays their CA's CRL.
         let legacy = || {
             self.generations()
@@ -38,6 +39,7 @@ impl Ca {
     /// The OCSP response (DER) to the DER `request`, from the responder of the CA it asks
     /// about; `unauthorized` for a CA this service does not (or no longer) answer for.
     pub(crate) async fn ocsp(&self, request: &[u8]) -> Result<Vec<u8>, Error> {
+        self.refresh().await?;
         let deps = &self.deps;
         let generations = self.generations();
         let Some(first) = generations.authorities.first() else {

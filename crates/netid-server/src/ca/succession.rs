@@ -15,6 +15,7 @@ const HANDOVER_FORMAT: &str = "netid-ca-handover-v1";
 impl Ca {
     /// The supervisor's filing package, signed by the current issuing CA.
     pub(crate) async fn filing(&self) -> Result<SignedPackage, Error> {
+        self.refresh().await?;
         let deps = &self.deps;
         let issuer = self.issuer()?;
         let fingerprint = |certificate: &Certificate| -> Result<CertificateFingerprint, Error> {
@@ -63,6 +64,7 @@ impl Ca {
     ) -> Result<SignedPackage, Error> {
         let deps = &self.deps;
         let _changing = self.changes.write().await;
+        self.refresh().await?;
         let issuer = self.issuer()?;
         let generations = self.generations();
         let now = now_seconds(deps)?;
@@ -201,6 +203,7 @@ impl Ca {
             return Err(bad(format!("the format must be {HANDOVER_FORMAT}")));
         }
         let _changing = self.changes.write().await;
+        self.refresh().await?;
         let known = self.generations();
         let now = now_seconds(deps)?;
         let mut generations = Vec::new();

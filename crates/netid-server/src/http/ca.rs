@@ -146,6 +146,7 @@ async fn status(
     State(state): State<AppState>,
     _operator: Operator,
 ) -> Result<Json<CaStatus>, ApiError> {
+    state.ca.refresh().await?;
     Ok(Json(state.ca.status()?))
 }
 
@@ -197,6 +198,7 @@ async fn handover_package(
     State(state): State<AppState>,
     _operator: Operator,
 ) -> Result<Json<SignedPackage>, ApiError> {
+    state.ca.refresh().await?;
     Ok(Json(state.ca.handover_package()?))
 }
 
@@ -290,6 +292,7 @@ async fn verify_certificate(
 }
 
 async fn chain(State(state): State<AppState>) -> Result<Response, ApiError> {
+    state.ca.refresh().await?;
     Ok((
         [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
         state.ca.chain()?,

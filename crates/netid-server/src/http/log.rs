@@ -86,6 +86,7 @@ async fn entries(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<LogEntries>, ApiError> {
+    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let start = number(&query, "start")?;
     let end = number(&query, "end")?;
     Ok(Json(
@@ -101,6 +102,7 @@ async fn inclusion(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<InclusionProof>, ApiError> {
+    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let index = number(&query, "index")?;
     let size = number(&query, "size")?;
     Ok(Json(state.deps.log.inclusion_proof(index, size).await?))
@@ -110,6 +112,7 @@ async fn consistency(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ConsistencyProof>, ApiError> {
+    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let old = number(&query, "old")?;
     let new = number(&query, "new")?;
     Ok(Json(state.deps.log.consistency_proof(old, new).await?))
@@ -121,6 +124,7 @@ async fn tile(
     State(state): State<AppState>,
     Path(path): Path<String>,
 ) -> Result<Response, ApiError> {
+    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let Some(request) = TileRequest::parse(&path) else {
         return Ok(super::error::problem_for_status(StatusCode::NOT_FOUND));
     };

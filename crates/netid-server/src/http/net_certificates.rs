@@ -34,8 +34,9 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-async fn metadata(State(state): State<AppState>) -> Response {
-    axum::Json(state.net_certificates.metadata()).into_response()
+async fn metadata(State(state): State<AppState>) -> Result<Response, ApiError> {
+    state.net_certificates.follow_ca().await?;
+    Ok(axum::Json(state.net_certificates.metadata()).into_response())
 }
 
 async fn status_list(

@@ -257,12 +257,16 @@ async fn continue_authorization(
     else {
         return gone(lang);
     };
-    let Some(request) = flow::pending(&state.oidc, client_id, request_uri) else {
-        return gone(lang);
+    let request = match flow::pending(&state.oidc, client_id, request_uri).await {
+        Ok(Some(request)) => request,
+        Ok(None) => return gone(lang),
+        Err(error) => return ApiError::from(error).into_response(),
     };
     if let Some(redirect_to) = request.redirect_to {
         // Once answered, the request is done: the browser goes to the platform once.
-        state.oidc.requests.remove(request_uri);
+        if let Err(error) = state.oidc.requests.remove(request_uri).await {
+            return ApiError::from(error).into_response();
+        }
         return Redirect::to(&redirect_to).into_response();
     }
     let not_yet = match lang {
@@ -283,8 +287,10 @@ async fn screen(
     else {
         return gone(lang);
     };
-    let Some(request) = flow::pending(&state.oidc, client_id, request_uri) else {
-        return gone(lang);
+    let request = match flow::pending(&state.oidc, client_id, request_uri).await {
+        Ok(Some(request)) => request,
+        Ok(None) => return gone(lang),
+        Err(error) => return ApiError::from(error).into_response(),
     };
     let Ok(Some(platform)) = state.deps.store.platform(client_id).await else {
         return gone(lang);

@@ -214,7 +214,7 @@ async fn challenge(
     source: Option<Extension<super::SourceAddress>>,
 ) -> Result<Json<Challenge>, ApiError> {
     let source = source.as_ref().map(|Extension(address)| address.0.as_str());
-    Ok(Json(web::challenge(&state.web, source)?))
+    Ok(Json(web::challenge(&state.web, source).await?))
 }
 
 async fn register(
@@ -233,13 +233,13 @@ async fn sign_in(
     Ok(signed_in(&state, &token))
 }
 
-async fn sign_out(State(state): State<AppState>, session: Session) -> Response {
-    web::sign_out(&state.web, &session.token);
+async fn sign_out(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
+    web::sign_out(&state.web, &session.token).await?;
     let mut response = Json(json!({ "signed_in": false })).into_response();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, cookie(&state, "", 0));
-    response
+    Ok(response)
 }
 
 /// The holder's Net ID, certificates and live consents (each with the platform's name).
@@ -305,7 +305,7 @@ async fn remove_session(
     session: Session,
     Json(removal): Json<Removal>,
 ) -> Result<Json<Value>, ApiError> {
-    web::remove_session(&state.web, &session.holder, &removal.id)?;
+    web::remove_session(&state.web, &session.holder, &removal.id).await?;
     Ok(Json(json!({ "removed": true })))
 }
 
@@ -380,7 +380,7 @@ async fn delete(
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
     crate::deletion::erase(&state, &session.holder).await?;
-    web::sign_out(&state.web, &session.token);
+    // The deletion ended the holder's sessions with the rest of their data.
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = false);
     let mut response = Json(json!({ "deleted": true })).into_response();
     response
@@ -436,6 +436,6 @@ async fn decide(
         fields,
     )
     .await?;
-    state.oidc.requests.remove(field("request_uri")?);
+    state.oidc.requests.remove(field("request_uri")?).await?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, redirect_to)]).into_response())
 }

@@ -12,12 +12,13 @@ use netid_store::{ClientAuthMethod, OidcClientRow, PlatformRow, Timestamp};
 use serde_json::{Value, json};
 
 use super::{
-    ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, Full, IssuedCode, Oidc, PushedRequest,
+    ACR_DOCUMENT_CHECKED, AccessGrant, CODE_LIFETIME, IssuedCode, Oidc, PushedRequest,
     REQUEST_LIFETIME, TOKEN_LIFETIME, claim_name, digest_key, known_scope, random_token,
 };
 use crate::error::EnrollmentRefusal;
 
 use crate::error::{Error, Refusal};
+use crate::pending::NotKept;
 use crate::wallet::authenticate_holder;
 use netid_authn::jwt::{
     ClientAssertion, DPOP_WINDOW, DpopProof, check_client_assertion, check_dpop_proof,
@@ -540,29 +541,26 @@ pub(crate) async fn push(
     oidc.requests
         .insert(
             request_uri.clone(),
-            pushed,
-            &owner,
+            &pushed,
+            (&owner, None),
             now + REQUEST_LIFETIME,
             now,
         )
+        .await
         .map_err(busy)?;
     Ok(json!({ "request_uri": request_uri, "expires_in": REQUEST_LIFETIME }))
 }
 
-/// The answer when a pending table is full: for this client (it has many requests pending,
-/// and must let them finish or expire), or for all.
-fn busy(full: Full) -> OauthError {
-    match full {
-        Full::Owner => OauthError::new(
+/// The answer when a value was not kept: this client has many authorizations pending and
+/// must let them finish or expire; or the store failed.
+fn busy(not_kept: NotKept) -> OauthError {
+    match not_kept {
+        NotKept::Full => OauthError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "slow_down",
             "this client has too many authorizations pending; let them finish or expire",
         ),
-        Full::Table => OauthError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            "too many pending authorizations; retry shortly",
-        ),
+        NotKept::Failed(error) => error.into(),
     }
 }
 
@@ -571,10 +569,16 @@ fn is_base64url(byte: u8) -> bool {
 }
 
 /// The pushed request behind an authorization request, if it is current and of `client_id`.
-pub(crate) fn pending(oidc: &Oidc, client_id: &str, request_uri: &str) -> Option<PushedRequest> {
-    oidc.requests
+pub(crate) async fn pending(
+    oidc: &Oidc,
+    client_id: &str,
+    request_uri: &str,
+) -> Result<Option<PushedRequest>, Error> {
+    let request = oidc
+        .requests
         .get(request_uri, oidc.deps.clock.now().0)
-        .filter(|request| request.client_id == client_id)
+        .await?;
+    Ok(request.filter(|request| request.client_id == client_id))
 }
 
 /// The holder's answer to a pushed request, signed by their wallet; on approval, the code.
@@ -582,7 +586,7 @@ pub(crate) async fn decide(
     oidc: &Oidc,
     decision: OidcDecision,
 ) -> Result<OidcDecisionResponse, Error> {
-    let request = current(oidc, &decision.request_uri)?;
+    let request = current(oidc, &decision.request_uri).await?;
     let holder = authenticate_holder(
         &oidc.deps,
         &decision.wallet_key,
@@ -615,7 +619,8 @@ pub(crate) async fn decide(
         &decision.request_uri,
         &request,
         decision.approve,
-    )?;
+    )
+    .await?;
     Ok(OidcDecisionResponse { redirect_to })
 }
 
@@ -630,7 +635,7 @@ pub(crate) async fn decide_in_session(
     approve: bool,
     fields: Vec<String>,
 ) -> Result<String, Error> {
-    let request = current(oidc, request_uri)?;
+    let request = current(oidc, request_uri).await?;
     if request.client_id != client_id {
         return Err(unknown_request().into());
     }
@@ -651,7 +656,7 @@ pub(crate) async fn decide_in_session(
         )
         .await?;
     }
-    answer(oidc, holder, request_uri, &request, approve)
+    answer(oidc, holder, request_uri, &request, approve).await
 }
 
 fn unknown_request() -> Refusal {
@@ -663,10 +668,12 @@ fn unknown_request() -> Refusal {
     }
 }
 
-fn current(oidc: &Oidc, request_uri: &str) -> Result<PushedRequest, Refusal> {
-    oidc.requests
+async fn current(oidc: &Oidc, request_uri: &str) -> Result<PushedRequest, Error> {
+    let request = oidc
+        .requests
         .get(request_uri, oidc.deps.clock.now().0)
-        .ok_or_else(unknown_request)
+        .await?;
+    Ok(request.ok_or_else(unknown_request)?)
 }
 
 fn unanswered(request: &PushedRequest) -> Result<(), Refusal> {
@@ -681,7 +688,7 @@ fn unanswered(request: &PushedRequest) -> Result<(), Refusal> {
 
 /// Records `holder`'s answer to the pending `request`: on approval a code, and either way
 /// where the browser goes next, which it returns.
-fn answer(
+async fn answer(
     oidc: &Oidc,
     holder: &netid_store::HolderRow,
     request_uri: &str,
@@ -702,12 +709,22 @@ fn answer(
         };
         // A redeemed code is kept a while longer, so that its reuse revokes its token.
         let owner = request.client_id.clone();
-        if oidc
+        let kept = oidc
             .codes
-            .insert(digest_key(&code), issued, &owner, now + TOKEN_LIFETIME, now)
-            .is_err()
-        {
-            return Err(Error::Internal("too many pending authorization codes"));
+            .insert(
+                digest_key(&code),
+                &issued,
+                (&owner, Some(holder.id)),
+                now + TOKEN_LIFETIME,
+                now,
+            )
+            .await;
+        match kept {
+            Ok(()) => {}
+            Err(NotKept::Full) => {
+                return Err(Error::Internal("too many pending authorization codes"));
+            }
+            Err(NotKept::Failed(error)) => return Err(error),
         }
         tracing::info!(target: "netid::security", event = "oidc_approved", platform_id = %request.client_id);
         callback(oidc, request, &[("code", &code)])?
@@ -722,13 +739,16 @@ fn answer(
             ],
         )?
     };
-    let answered = oidc.requests.update(request_uri, now, |pending| {
-        if pending.redirect_to.is_some() {
-            return false;
-        }
-        pending.redirect_to = Some(redirect_to.clone());
-        true
-    });
+    let answered = oidc
+        .requests
+        .update(request_uri, now, |pending| {
+            if pending.redirect_to.is_some() {
+                return false;
+            }
+            pending.redirect_to = Some(redirect_to.clone());
+            true
+        })
+        .await?;
     if answered != Some(true) {
         return Err(unknown_request().into());
     }
@@ -789,18 +809,21 @@ pub(crate) async fn token(
     let key = digest_key(code);
     // Take the code (only its own client can): a second redemption finds it redeemed and
     // revokes the first's token, or, while the first is still under way, makes it fail.
-    let taken = oidc.codes.update(&key, now, |issued| {
-        if issued.request.client_id != platform.client_id {
-            return None;
-        }
-        let first = issued.redeemed_for.is_none();
-        if first {
-            issued.redeemed_for = Some(String::new());
-        } else {
-            issued.reused = true;
-        }
-        Some((first, issued.clone()))
-    });
+    let taken = oidc
+        .codes
+        .update(&key, now, |issued| {
+            if issued.request.client_id != platform.client_id {
+                return None;
+            }
+            let first = issued.redeemed_for.is_none();
+            if first {
+                issued.redeemed_for = Some(String::new());
+            } else {
+                issued.reused = true;
+            }
+            Some((first, issued.clone()))
+        })
+        .await?;
     let Some(Some((first, issued))) = taken else {
         return Err(OauthError::grant(
             "the code is unknown, expired or issued to another client",
@@ -808,7 +831,7 @@ pub(crate) async fn token(
     };
     if !first {
         if let Some(token) = issued.redeemed_for.as_deref().filter(|t| !t.is_empty()) {
-            oidc.tokens.remove(token);
+            oidc.tokens.remove(token).await?;
         }
         tracing::info!(target: "netid::security", event = "oidc_code_reused", platform_id = %platform.client_id);
         return Err(OauthError::grant(
@@ -891,15 +914,25 @@ pub(crate) async fn token(
     let token_key = digest_key(&access_token);
     let owner = grant.client_id.clone();
     oidc.tokens
-        .insert(token_key.clone(), grant, &owner, now + TOKEN_LIFETIME, now)
+        .insert(
+            token_key.clone(),
+            &grant,
+            (&owner, Some(grant.holder)),
+            now + TOKEN_LIFETIME,
+            now,
+        )
+        .await
         .map_err(busy)?;
-    let reused = oidc.codes.update(&key, now, |issued| {
-        issued.redeemed_for = Some(token_key.clone());
-        issued.reused
-    });
+    let reused = oidc
+        .codes
+        .update(&key, now, |issued| {
+            issued.redeemed_for = Some(token_key.clone());
+            issued.reused
+        })
+        .await?;
     if reused != Some(false) {
         // Redeemed again while this redemption was under way: no token for either.
-        oidc.tokens.remove(&token_key);
+        oidc.tokens.remove(&token_key).await?;
         return Err(OauthError::grant(
             "the code was already used; its tokens are revoked",
         ));
@@ -983,6 +1016,7 @@ pub(crate) async fn userinfo(
     let grant = oidc
         .tokens
         .get(&digest_key(token), now)
+        .await?
         .ok_or_else(|| OauthError::token("the access token is unknown or has expired"))?;
     let url = oidc.endpoint("/oidc/userinfo");
     let proof = dpop.ok_or_else(|| OauthError::token("a DPoP proof is required"))?;

@@ -8,23 +8,25 @@
 //! the token endpoint, which records the verification (and any disclosure) in the holder's
 //! history and the transparency log, exactly as `/v1/platform/verify` does.
 //!
-//! Pushed requests, codes and access tokens live in memory for minutes: a restart ends them
-//! and the platform starts the flow again, which is the safe direction. What must survive a
-//! restart (used assertion and proof `jti`s, used codes' verifications) is in the store.
+//! Pushed requests, codes and access tokens are pending values in the store, for minutes:
+//! every node sees them, so each step of a flow may reach another node, and a restart does
+//! not end them. Used assertion and proof `jti`s and used codes' verifications are in the
+//! store too.
 
 pub(crate) mod flow;
 pub(crate) mod page;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64ct::Encoding;
 use netid_crypto::{SigningKey, Suite};
-use netid_store::HolderId;
+use netid_store::{HolderId, PendingKind};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::deps::Deps;
 use crate::keys::load_or_add_signing_key;
+use crate::pending::Pending;
 
 /// How long a pushed request may wait for the holder's answer, in seconds.
 pub(crate) const REQUEST_LIFETIME: i64 = 300;
@@ -32,10 +34,6 @@ pub(crate) const REQUEST_LIFETIME: i64 = 300;
 pub(crate) const CODE_LIFETIME: i64 = 60;
 /// How long an access token (and an ID token) is valid, in seconds.
 pub(crate) const TOKEN_LIFETIME: i64 = 300;
-/// The most requests, codes and tokens held at once, each.
-const MAX_PENDING: usize = 100_000;
-/// The most of one table that one platform, holder or source address holds at once.
-pub(crate) const MAX_PENDING_PER_OWNER: usize = 1_000;
 /// The `acr` of every holder: enrolled on a statutory document checked against its issuing
 /// authority's records.
 pub(crate) const ACR_DOCUMENT_CHECKED: &str = "urn:netid:acr:document-checked";
@@ -56,7 +54,7 @@ pub(crate) fn claim_name(field: &str) -> &str {
 }
 
 /// A pushed authorization request awaiting, or given, the holder's answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct PushedRequest {
     pub(crate) client_id: String,
     pub(crate) redirect_uri: String,
@@ -70,7 +68,7 @@ pub(crate) struct PushedRequest {
 }
 
 /// An authorization code, issued when the holder approved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct IssuedCode {
     pub(crate) request: PushedRequest,
     pub(crate) holder: HolderId,
@@ -84,7 +82,7 @@ pub(crate) struct IssuedCode {
 }
 
 /// What an access token lets its DPoP key holder read at the userinfo endpoint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct AccessGrant {
     pub(crate) client_id: String,
     pub(crate) holder: HolderId,
@@ -141,9 +139,9 @@ impl Oidc {
             mtls_base: mtls_base.map(|url| url.trim_end_matches('/').to_owned()),
             es256: load_or_add_signing_key(store, master, ES256_KEY, &Suite::intl(), now).await?,
             sm2: load_or_add_signing_key(store, master, SM2_KEY, &Suite::gm(), now).await?,
-            requests: Pending::default(),
-            codes: Pending::default(),
-            tokens: Pending::default(),
+            requests: Pending::new(Arc::clone(&deps.store), PendingKind::OidcRequest),
+            codes: Pending::new(Arc::clone(&deps.store), PendingKind::OidcCode),
+            tokens: Pending::new(Arc::clone(&deps.store), PendingKind::OidcToken),
             deps,
             metrics,
             notice,
@@ -261,159 +259,6 @@ impl Oidc {
     }
 }
 
-/// Short-lived values by key, each with its expiry and the one it is held for (a platform, a
-/// holder, a source address); expired ones are dropped as new ones come. Each owner may hold
-/// at most [`MAX_PENDING_PER_OWNER`] at once, so that no one client fills a table for all.
-#[derive(Debug)]
-pub(crate) struct Pending<T> {
-    entries: Mutex<Entries<T>>,
-}
-
-#[derive(Debug)]
-struct Entries<T> {
-    values: HashMap<String, (i64, String, T)>,
-    /// The keys each owner holds: its quota, and its values without a scan of the table.
-    per_owner: HashMap<String, HashSet<String>>,
-}
-
-impl<T> Entries<T> {
-    fn remove(&mut self, key: &str) -> Option<T> {
-        let (_, owner, value) = self.values.remove(key)?;
-        if let Some(keys) = self.per_owner.get_mut(&owner) {
-            keys.remove(key);
-            if keys.is_empty() {
-                self.per_owner.remove(&owner);
-            }
-        }
-        Some(value)
-    }
-
-    fn purge(&mut self, now: i64) {
-        let expired: Vec<String> = self
-            .values
-            .iter()
-            .filter(|(_, (expiry, _, _))| *expiry <= now)
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in expired {
-            self.remove(&key);
-        }
-    }
-}
-
-impl<T> Default for Pending<T> {
-    fn default() -> Self {
-        Self {
-            entries: Mutex::new(Entries {
-                values: HashMap::new(),
-                per_owner: HashMap::new(),
-            }),
-        }
-    }
-}
-
-/// Why a value was not kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Full {
-    /// Its owner holds as many as one may.
-    Owner,
-    /// The table holds as many as it may.
-    Table,
-}
-
-impl<T: Clone> Pending<T> {
-    /// Keeps `value` under `key` for `owner` until `expires_at`.
-    pub(crate) fn insert(
-        &self,
-        key: String,
-        value: T,
-        owner: &str,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<(), Full> {
-        let mut entries = self.lock();
-        let held = |entries: &Entries<T>| entries.per_owner.get(owner).map_or(0, HashSet::len);
-        if entries.values.len() >= MAX_PENDING / 2 || held(&entries) >= MAX_PENDING_PER_OWNER {
-            entries.purge(now);
-        }
-        if held(&entries) >= MAX_PENDING_PER_OWNER {
-            return Err(Full::Owner);
-        }
-        if entries.values.len() >= MAX_PENDING {
-            return Err(Full::Table);
-        }
-        entries.remove(&key);
-        entries
-            .per_owner
-            .entry(owner.to_owned())
-            .or_default()
-            .insert(key.clone());
-        entries
-            .values
-            .insert(key, (expires_at, owner.to_owned(), value));
-        Ok(())
-    }
-
-    /// The value under `key`, if it has not expired.
-    pub(crate) fn get(&self, key: &str, now: i64) -> Option<T> {
-        self.lock()
-            .values
-            .get(key)
-            .filter(|(expiry, _, _)| *expiry > now)
-            .map(|(_, _, value)| value.clone())
-    }
-
-    /// Changes the value under `key` (if it has not expired) and returns what `change` says.
-    pub(crate) fn update<R>(
-        &self,
-        key: &str,
-        now: i64,
-        change: impl FnOnce(&mut T) -> R,
-    ) -> Option<R> {
-        let mut entries = self.lock();
-        let (expiry, _, value) = entries.values.get_mut(key)?;
-        (*expiry > now).then(|| change(value))
-    }
-
-    /// The keys `owner` holds that have not expired, with their expiry, soonest first.
-    pub(crate) fn owned_by(&self, owner: &str, now: i64) -> Vec<(String, i64)> {
-        let entries = self.lock();
-        let mut owned: Vec<(String, i64)> = entries
-            .per_owner
-            .get(owner)
-            .into_iter()
-            .flatten()
-            .filter_map(|key| {
-                let (expiry, _, _) = entries.values.get(key)?;
-                (*expiry > now).then(|| (key.clone(), *expiry))
-            })
-            .collect();
-        owned.sort_by_key(|(_, expiry)| *expiry);
-        owned
-    }
-
-    /// Removes the value under `key`.
-    pub(crate) fn remove(&self, key: &str) -> Option<T> {
-        self.lock().remove(key)
-    }
-
-    /// Removes and returns the value under `key` if it has not expired (a one-time value).
-    pub(crate) fn take(&self, key: &str, now: i64) -> Option<T> {
-        let mut entries = self.lock();
-        let (expiry, _, _) = entries.values.get(key)?;
-        let live = *expiry > now;
-        let value = entries.remove(key);
-        value.filter(|_| live)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<T>> {
-        // A panic while holding the lock leaves the map consistent (every change is one call).
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
 /// A fresh random value, base64url (32 bytes: codes, tokens, request handles).
 pub(crate) fn random_token() -> Result<String, crate::error::Error> {
     let mut bytes = [0u8; 32];
@@ -429,56 +274,6 @@ pub(crate) fn digest_key(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pending_values_expire_and_are_bounded() {
-        let pending: Pending<u32> = Pending::default();
-        assert_eq!(pending.insert("a".to_owned(), 1, "p", 100, 0), Ok(()));
-        assert_eq!(pending.get("a", 99), Some(1));
-        assert_eq!(pending.get("a", 100), None);
-        assert_eq!(
-            pending.update("a", 50, |value| {
-                *value = 2;
-                *value
-            }),
-            Some(2)
-        );
-        assert_eq!(pending.update("a", 100, |value| *value), None);
-        assert_eq!(pending.remove("a"), Some(2));
-        assert_eq!(pending.get("a", 0), None);
-        // One-time values: taken once, and not once expired.
-        assert_eq!(pending.insert("b".to_owned(), 3, "p", 100, 0), Ok(()));
-        assert_eq!(pending.take("b", 100), None);
-        assert_eq!(pending.insert("b".to_owned(), 5, "p", 200, 100), Ok(()));
-        assert_eq!(pending.take("b", 150), Some(5));
-        assert_eq!(pending.take("b", 150), None);
-    }
-
-    #[test]
-    fn one_owner_holds_at_most_its_share_and_gets_it_back_as_values_go() {
-        let pending: Pending<u32> = Pending::default();
-        for n in 0..MAX_PENDING_PER_OWNER {
-            assert_eq!(pending.insert(format!("a{n}"), 0, "greedy", 100, 0), Ok(()));
-        }
-        assert_eq!(
-            pending.insert("over".to_owned(), 0, "greedy", 100, 0),
-            Err(Full::Owner)
-        );
-        // Others are not held back; a value taken or expired makes room again.
-        assert_eq!(
-            pending.insert("other".to_owned(), 0, "modest", 100, 0),
-            Ok(())
-        );
-        assert_eq!(pending.take("a0", 0), Some(0));
-        assert_eq!(
-            pending.insert("again".to_owned(), 0, "greedy", 100, 0),
-            Ok(())
-        );
-        assert_eq!(
-            pending.insert("later".to_owned(), 0, "greedy", 300, 100),
-            Ok(())
-        );
-    }
 
     #[test]
     fn scopes_and_claim_names() {

@@ -619,7 +619,11 @@ async fn issue_20_one_client_cannot_fill_a_pending_table_for_everyone() {
         assert_eq!(challenge(&http).await, StatusCode::OK, "challenge {n}");
     }
     assert_eq!(challenge(&http).await, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(challenge(&bystander()).await, StatusCode::OK);
+    // Behind the tests' round-robin proxy every client has the proxy's address: there the
+    // bystander is refused too, as it would be behind any proxy that hides addresses.
+    if world.server.proxy.is_none() {
+        assert_eq!(challenge(&bystander()).await, StatusCode::OK);
+    }
 
     let greedy = crate::oidc::Rp::register(&world.client, "Greedy Shop").await;
     for _ in 0..1000 {

@@ -8,12 +8,28 @@ use reqwest::StatusCode;
 
 use crate::client::{Client, People};
 
+/// A second server on the same data: refused on SQLite (one process per database file); on
+/// PostgreSQL it joins as another node of the same service.
 #[tokio::test]
-async fn a_second_server_on_the_same_data_is_refused_while_the_first_runs() {
+async fn a_second_server_on_the_same_data_is_refused_on_sqlite_and_joins_on_postgresql() {
     let dir = tempfile::tempdir().unwrap();
     let first = TestServer::start_in(dir.path()).await.unwrap();
-    // On SQLite the data directory is locked; on PostgreSQL, the database.
-    let refused = TestServer::start_in(dir.path()).await.unwrap_err();
+    let client = Client::new(&first);
+    let second = TestServer::start_in(dir.path()).await;
+    if netid_testkit::RawStore::of(dir.path()).is_postgres() {
+        let second = second.unwrap();
+        // The second node serves the first's data.
+        let other = Client::new(&second);
+        let platform = client.register_platform("p").await;
+        let answer = other
+            .get(&format!("/v1/platforms/{}/profile", platform.client_id))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        second.stop().await;
+        first.stop().await;
+        return;
+    }
+    let refused = second.unwrap_err();
     assert!(
         matches!(refused, Error::Store(netid_store::Error::InUse)),
         "{refused:?}"
@@ -25,18 +41,17 @@ async fn a_second_server_on_the_same_data_is_refused_while_the_first_runs() {
         "{refused}"
     );
     // The first still serves; once it stops, a new server starts.
-    let client = Client::new(&first);
     assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
     first.stop().await;
     TestServer::start_in(dir.path()).await.unwrap().stop().await;
 }
 
-/// On PostgreSQL the claim is a lock held by a connection; when that connection ends under a
-/// running server (here it is terminated, as a database restart or failover would), a second
-/// server could take the database. The first notices within seconds and stops, saying why,
-/// and a new server then starts on the database.
+/// On PostgreSQL a node's claim is a shared lock held by a connection; when that connection
+/// ends under the node (here it is terminated, as a database restart or failover would), the
+/// node takes the claim again and serves on. If by then something holds the database alone
+/// (a master-key rotation), it stops, saying why.
 #[tokio::test]
-async fn a_server_that_loses_its_claim_on_the_database_stops() {
+async fn a_node_that_loses_its_claim_takes_it_again_unless_the_database_is_held_alone() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path()).await.unwrap();
     let store = netid_testkit::RawStore::of(dir.path());
@@ -45,12 +60,38 @@ async fn a_server_that_loses_its_claim_on_the_database_stops() {
         server.stop().await;
         return;
     }
-    let terminated = store.integer(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
+    let claims = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let terminate = "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() \
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-    );
-    assert_eq!(terminated, 1, "the claim's one connection");
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    // One claim a node (the tests may run each server as several nodes).
+    let nodes = store.integer(claims);
+    assert!(nodes >= 1);
+    assert_eq!(store.integer(terminate), nodes, "each claim's one connection");
+    // Taken again within a few checks, and the node still serves.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while store.integer(claims) != nodes {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the claim is taken again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let client = Client::new(&server);
+    assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
+
+    // Now a rotation's claim takes the database alone as soon as the nodes' end.
+    assert_eq!(store.integer(terminate), nodes);
+    let url = netid_testkit::database_for(dir.path()).unwrap();
+    let options = netid_store::PostgresOptions::default();
+    let alone = loop {
+        match netid_store::PostgresStore::claim_alone(&url, &options).await {
+            Ok(claim) => break claim,
+            Err(netid_store::Error::InUse) => tokio::task::yield_now().await,
+            Err(error) => panic!("{error}"),
+        }
+    };
     tokio::time::timeout(std::time::Duration::from_secs(30), server.stopping())
         .await
         .expect("the server stops by itself");
@@ -60,6 +101,13 @@ async fn a_server_that_loses_its_claim_on_the_database_stops() {
         "{stopped:?}"
     );
     assert!(stopped.to_string().contains("lost its claim"), "{stopped}");
+    // Refused while the database is held alone; served again once it is free.
+    let refused = TestServer::start_in(dir.path()).await.unwrap_err();
+    assert!(
+        matches!(refused, Error::Store(netid_store::Error::InUse)),
+        "{refused:?}"
+    );
+    alone.release().await;
     TestServer::start_in(dir.path()).await.unwrap().stop().await;
 }
 
