@@ -207,6 +207,7 @@ pub(crate) fn commit_group(
                 for write in std::iter::once(write).chain(group) {
                     let _ = write.reply.send(Err(Error::RolledBack {
                         cause: error.to_string(),
+                        unavailable: error.is_unavailable(),
                     }));
                 }
                 return;
@@ -282,6 +283,7 @@ fn abandon(
     for (reply, _) in done.drain(..) {
         let _ = reply.send(Err(Error::RolledBack {
             cause: cause.to_owned(),
+            unavailable: false,
         }));
     }
 }

@@ -95,6 +95,8 @@ pub enum Error {
     RolledBack {
         /// The database's message for the failure of the shared transaction.
         cause: String,
+        /// Whether it failed because the database was away ([`Error::is_unavailable`]).
+        unavailable: bool,
     },
     /// The commit of a write failed in a way that leaves unknown whether it is stored (the
     /// connection or the disk failed during the commit); read before retrying.
@@ -167,6 +169,36 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the database is away for now (down, restarting, failing over, or the server
+    /// reached is a read-only standby), so that the same request may succeed in a moment:
+    /// a caller answers "unavailable, retry", and the connection is not used again.
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        use postgres::error::SqlState;
+        match self {
+            Self::Connect { .. } | Self::ClaimLost { .. } => true,
+            Self::RolledBack { unavailable, .. } => *unavailable,
+            Self::Postgres { source, .. } | Self::PostgresMigration { source, .. } => {
+                let Some(code) = source.code() else {
+                    // No answer from the server: the connection broke or was closed.
+                    let error = source.unredacted();
+                    return error.is_closed()
+                        || std::error::Error::source(error)
+                            .is_some_and(|cause| cause.is::<std::io::Error>());
+                };
+                code.code().starts_with("08")
+                    || [
+                        SqlState::ADMIN_SHUTDOWN,
+                        SqlState::CRASH_SHUTDOWN,
+                        SqlState::CANNOT_CONNECT_NOW,
+                        SqlState::READ_ONLY_SQL_TRANSACTION,
+                    ]
+                    .contains(code)
+            }
+            _ => false,
+        }
+    }
+
     /// A unique violation as [`Error::AlreadyExists`], with what `classify` makes of the
     /// constraint (SQLite names `table.column`, PostgreSQL its constraint
     /// `table_column_key`: classifiers look for the column's name); any other error as it is.

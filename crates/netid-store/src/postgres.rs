@@ -144,7 +144,12 @@ impl PostgresStore {
         tokio::task::spawn_blocking(move || {
             let mut client = pool.take()?;
             let result = call(&mut client);
-            pool.give_back(client);
+            // A connection to a server that went away, or that is a standby now, is not
+            // used again: the next call connects anew (to the new primary, with a multi-host
+            // URL and `target_session_attrs=read-write`).
+            if !matches!(&result, Err(error) if error.is_unavailable()) {
+                pool.give_back(client);
+            }
             drop(permit);
             result
         })
@@ -191,7 +196,7 @@ impl PostgresStore {
                 // next write lead.
                 let mut guard = Leading {
                     queue: Arc::clone(&store.grouped),
-                    cause: Some("the store was closing".to_owned()),
+                    cause: Some(("the store was closing".to_owned(), false)),
                 };
                 let queue = Arc::clone(&store.grouped);
                 let counter = Arc::clone(&store.group_commits);
@@ -202,7 +207,9 @@ impl PostgresStore {
                     })
                     .await;
                 // After a normal run the queue was found empty and handed back already.
-                guard.cause = led.err().map(|error| error.to_string());
+                guard.cause = led
+                    .err()
+                    .map(|error| (error.to_string(), error.is_unavailable()));
             });
         }
         answer
@@ -323,18 +330,20 @@ impl ToSql for Value<'_> {
 /// write may lead.
 struct Leading {
     queue: Arc<Mutex<GroupQueue>>,
-    cause: Option<String>,
+    /// Why, and whether because the database was away.
+    cause: Option<(String, bool)>,
 }
 
 impl Drop for Leading {
     fn drop(&mut self) {
-        let Some(cause) = &self.cause else {
+        let Some((cause, unavailable)) = &self.cause else {
             return;
         };
         let mut queue = lock(&self.queue);
         for write in queue.writes.drain(..) {
             let _ = write.reply.send(Err(Error::RolledBack {
                 cause: cause.clone(),
+                unavailable: *unavailable,
             }));
         }
         queue.leading = false;

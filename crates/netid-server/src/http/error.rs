@@ -15,6 +15,10 @@ use crate::error::{Error, Refusal};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StoreFailure;
 
+/// The `Retry-After` of an answer given while the database is away: about how long a
+/// failover to a synchronous standby takes.
+const DATABASE_RETRY_SECONDS: u64 = 2;
+
 /// An error on its way to the client.
 #[derive(Debug)]
 pub struct ApiError(Error);
@@ -295,6 +299,25 @@ impl IntoResponse for ApiError {
                         .headers_mut()
                         .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
                 }
+                response
+            }
+            // The database is away (restarting, failing over to a standby): nothing is lost,
+            // and the same request may be sent again in a moment.
+            Error::Store(store) if store.is_unavailable() => {
+                tracing::warn!(error = %store, "database unavailable");
+                let mut response = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                    "the service's database is not reachable for a moment (a restart or a \
+                     failover); send the request again shortly"
+                        .to_owned(),
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(DATABASE_RETRY_SECONDS),
+                );
+                response.extensions_mut().insert(StoreFailure);
                 response
             }
             other => {

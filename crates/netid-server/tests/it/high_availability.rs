@@ -101,7 +101,7 @@ fn start(dir: &str, port: u16, extra: &str) {
 }
 
 #[tokio::test]
-async fn every_acknowledged_write_survives_a_failover_to_the_synchronous_standby() {
+async fn a_running_node_answers_503_during_a_failover_and_then_has_every_acknowledged_write() {
     if std::env::var("NETID_TEST_DATABASE_URL").is_err() {
         eprintln!("skipped: runs with the PostgreSQL tests (NETID_TEST_DATABASE_URL)");
         return;
@@ -167,17 +167,17 @@ async fn every_acknowledged_write_survives_a_failover_to_the_synchronous_standby
         .unwrap();
     assert!(create.status.success(), "{create:?}");
 
-    // netid on the primary: an authority, a roster, holders and platforms, all acknowledged.
+    // netid on the primary through a multi-host URL that asks for the writable server: an
+    // authority, a roster, holders and platforms, all acknowledged.
     let data = tempfile::tempdir().unwrap();
-    let on = |port: u16| {
-        vec![(
-            "NETID_DATABASE_URL".to_owned(),
-            format!("postgres://netid@127.0.0.1:{port}/netid_ha"),
-        )]
-    };
-    let server = TestServer::start_with_env(data.path(), on(primary_port))
-        .await
-        .unwrap();
+    let url = format!(
+        "postgres://netid@127.0.0.1:{primary_port},127.0.0.1:{standby_port}/netid_ha\
+         ?target_session_attrs=read-write"
+    );
+    let server =
+        TestServer::start_with_env(data.path(), vec![("NETID_DATABASE_URL".to_owned(), url)])
+            .await
+            .unwrap();
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("ha-authority");
     assert_eq!(
@@ -200,21 +200,51 @@ async fn every_acknowledged_write_survives_a_failover_to_the_synchronous_standby
     for n in 0..10 {
         platforms.push(client.register_platform(&format!("ha-{n}")).await.client_id);
     }
-    // The primary dies without a checkpoint or a goodbye; netid goes with it.
-    pg("pg_ctl", &["-D", &primary, "-m", "immediate", "stop"]);
-    server.stop().await;
 
-    // The standby takes over; netid, pointed at it, has everything it acknowledged.
-    pg("pg_ctl", &["-D", &standby, "-w", "promote"]);
-    let server = TestServer::start_with_env(data.path(), on(standby_port))
-        .await
-        .unwrap();
-    let promoted = Client {
-        operator: client.operator.clone(),
-        ..Client::new(&server)
+    // The primary dies without a checkpoint or a goodbye. netid keeps running: until the
+    // standby is promoted it answers 503 with Retry-After, never a 500 or a wrong answer.
+    pg("pg_ctl", &["-D", &primary, "-m", "immediate", "stop"]);
+    let bearer = client.bearer();
+    let register = |name: String| {
+        let (client, bearer) = (&client, &bearer);
+        async move {
+            let request = netid_proto::RegisterPlatformRequest {
+                name,
+                sector_of: None,
+            };
+            client
+                .post("/v1/operator/platforms", Some(bearer), &request)
+                .await
+        }
     };
+    for attempt in 0..3 {
+        let answer = register(format!("while-down-{attempt}")).await;
+        let problem = answer.problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert!(
+            problem.detail.contains("send the request again"),
+            "{}",
+            answer.body
+        );
+    }
+
+    // The standby takes over; the same netid, without a restart, finds it and has everything
+    // it acknowledged.
+    pg("pg_ctl", &["-D", &standby, "-w", "promote"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let answer = register("after-failover".to_owned()).await;
+        if answer.status == StatusCode::CREATED {
+            break;
+        }
+        answer.problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a writable server is found"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     for client_id in &platforms {
-        let answer = promoted
+        let answer = client
             .get(&format!("/v1/platforms/{client_id}/profile"))
             .await;
         assert_eq!(
@@ -225,14 +255,15 @@ async fn every_acknowledged_write_survives_a_failover_to_the_synchronous_standby
         );
     }
     for wallet in &wallets {
-        let history: HolderLogResponse = promoted
+        let history: HolderLogResponse = client
             .post("/v1/holders/log", None, &wallet.log_request())
             .await
             .json();
         assert_eq!(history.entries.len(), 1, "the enrollment entry");
     }
-    // And it goes on writing there.
-    promoted.register_platform("after-failover").await;
+    // It took its claim on the database again and serves on.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
     server.stop().await;
     pg("pg_ctl", &["-D", &standby, "-m", "fast", "stop"]);
 }

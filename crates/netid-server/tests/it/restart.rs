@@ -68,7 +68,11 @@ async fn a_node_that_loses_its_claim_takes_it_again_unless_the_database_is_held_
     // One claim a node (the tests may run each server as several nodes).
     let nodes = store.integer(claims);
     assert!(nodes >= 1);
-    assert_eq!(store.integer(terminate), nodes, "each claim's one connection");
+    assert_eq!(
+        store.integer(terminate),
+        nodes,
+        "each claim's one connection"
+    );
     // Taken again within a few checks, and the node still serves.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while store.integer(claims) != nodes {
