@@ -301,6 +301,25 @@ impl IntoResponse for ApiError {
                 }
                 response
             }
+            // The database went away during the commit: the act may or may not be stored.
+            Error::Store(netid_store::Error::CommitUncertain { cause }) => {
+                tracing::warn!(%cause, "commit outcome unknown");
+                let mut response = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "outcome_unknown",
+                    "Outcome unknown",
+                    "the service's database went away while it stored this request, which may \
+                     or may not have taken effect; check (a signed request sent again is \
+                     refused as a replay if it did) before sending it again"
+                        .to_owned(),
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(DATABASE_RETRY_SECONDS),
+                );
+                response.extensions_mut().insert(StoreFailure);
+                response
+            }
             // The database is away (restarting, failing over to a standby): nothing is lost,
             // and the same request may be sent again in a moment.
             Error::Store(store) if store.is_unavailable() => {

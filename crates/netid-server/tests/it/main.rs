@@ -16,6 +16,7 @@ mod ca;
 mod client;
 mod deletion;
 mod documents;
+mod fault;
 mod flows;
 mod grants;
 mod high_availability;
