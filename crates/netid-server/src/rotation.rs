@@ -3,7 +3,8 @@
 //! (PostgreSQL's old row versions, WAL archives, backups, a deleted holder's old rows) cannot
 //! be opened by anyone.
 //!
-//! The server must be stopped: the rotation takes the same claim on the data a server takes.
+//! Every node must be stopped: the rotation takes the data alone (SQLite's lock file; on
+//! PostgreSQL the database claim that nodes share, held exclusively).
 //! It survives a crash at any point:
 //! 1. the new key is fixed first: written to `master.key.next` (key file), or given in
 //!    `NETID_NEW_MASTER_KEY` (when the key comes from `NETID_MASTER_KEY`);

@@ -225,9 +225,9 @@ pub(crate) async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, bool)
     })
 }
 
-/// What keeps a second server off this one's data, for as long as it runs: a lock on the
-/// data directory's lock file (SQLite), or a claim on the PostgreSQL database. Two servers
-/// would each keep their own copy of the transparency log's tree.
+/// A server's hold on its data, for as long as it runs: a lock on the data directory's lock
+/// file (SQLite: one process per file), or a claim on the PostgreSQL database, shared by the
+/// nodes of one service and held alone by a master-key rotation ([`Sharing`]).
 pub(crate) enum ServerClaim {
     DataDirectory(std::fs::File),
     Database(Box<netid_store::DatabaseClaim>),
