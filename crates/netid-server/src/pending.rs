@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+use crate::keys::ServiceKeys;
 
 /// The most of one kind that one platform, holder or source address holds at once.
 pub(crate) const MAX_PENDING_PER_OWNER: u64 = 1_000;
@@ -18,9 +19,12 @@ pub(crate) const MAX_PENDING_PER_OWNER: u64 = 1_000;
 const CHANGE_ATTEMPTS: usize = 8;
 
 /// Values of one kind, each with its expiry and the one it is held for (a platform, a holder,
-/// a source address), who may hold at most [`MAX_PENDING_PER_OWNER`] at once.
+/// a source address), who may hold at most [`MAX_PENDING_PER_OWNER`] at once. Each is sealed
+/// under the master key, bound to its kind and key: a redirect holding an authorization code,
+/// a session's wallet key, are not readable in the database, its WAL or its backups.
 pub(crate) struct Pending<T> {
     store: Arc<dyn Store>,
+    keys: Arc<ServiceKeys>,
     kind: PendingKind,
     value: PhantomData<fn() -> T>,
 }
@@ -41,10 +45,11 @@ pub(crate) enum NotKept {
 }
 
 impl<T: Serialize + DeserializeOwned> Pending<T> {
-    /// The values of `kind` in `store`.
-    pub(crate) fn new(store: Arc<dyn Store>, kind: PendingKind) -> Self {
+    /// The values of `kind` in the store of `deps`, sealed under its master key.
+    pub(crate) fn of(deps: &crate::deps::Deps, kind: PendingKind) -> Self {
         Self {
-            store,
+            store: Arc::clone(&deps.store),
+            keys: Arc::clone(&deps.keys),
             kind,
             value: PhantomData,
         }
@@ -59,7 +64,7 @@ impl<T: Serialize + DeserializeOwned> Pending<T> {
         expires_at: i64,
         now: i64,
     ) -> Result<(), NotKept> {
-        let value = encode(value).map_err(NotKept::Failed)?;
+        let value = self.seal(&key, value).map_err(NotKept::Failed)?;
         let pending = NewPending {
             kind: self.kind,
             key,
@@ -85,7 +90,7 @@ impl<T: Serialize + DeserializeOwned> Pending<T> {
             .store
             .pending_value(self.kind, key, Timestamp(now))
             .await?;
-        stored.as_deref().map(decode).transpose()
+        Ok(stored.and_then(|sealed| self.open(key, &sealed)))
     }
 
     /// Changes the value under `key` (if it has not expired) and returns what `change` says.
@@ -105,14 +110,19 @@ impl<T: Serialize + DeserializeOwned> Pending<T> {
             else {
                 return Ok(None);
             };
-            let mut value = decode(&old)?;
+            let Some(mut value) = self.open(key, &old) else {
+                return Ok(None);
+            };
+            let unchanged = encode(&value)?;
             let answer = change(&mut value);
-            let new = encode(&value)?;
-            if new == old
-                || self
-                    .store
-                    .replace_pending(self.kind, key, old, new, Timestamp(now))
-                    .await?
+            if encode(&value)? == unchanged {
+                return Ok(Some(answer));
+            }
+            let new = self.seal(key, &value)?;
+            if self
+                .store
+                .replace_pending(self.kind, key, old, new, Timestamp(now))
+                .await?
             {
                 return Ok(Some(answer));
             }
@@ -146,16 +156,37 @@ impl<T: Serialize + DeserializeOwned> Pending<T> {
             .store
             .take_pending(self.kind, key, Timestamp(now))
             .await?;
-        taken.as_deref().map(decode).transpose()
+        Ok(taken.and_then(|sealed| self.open(key, &sealed)))
+    }
+
+    /// What binds a sealed value to its kind and key.
+    fn purpose(&self, key: &str) -> Vec<u8> {
+        [
+            b"netid pending value v1\0",
+            self.kind.as_str().as_bytes(),
+            b"\0",
+            key.as_bytes(),
+        ]
+        .concat()
+    }
+
+    fn seal(&self, key: &str, value: &T) -> Result<Vec<u8>, Error> {
+        self.keys.master.seal(&self.purpose(key), &encode(value)?)
+    }
+
+    /// The value sealed in `sealed`; `None` (as if it had expired) for one that does not open
+    /// or decode: sealed under a master key since rotated, or written by another version of
+    /// netid. The flow it belonged to starts again.
+    fn open(&self, key: &str, sealed: &[u8]) -> Option<T> {
+        let opened = self.keys.master.open(&self.purpose(key), sealed).ok()?;
+        let value = serde_json::from_slice(&opened).ok();
+        if value.is_none() {
+            tracing::warn!(kind = self.kind.as_str(), "a pending value does not decode");
+        }
+        value
     }
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|_| Error::Internal("a pending value does not encode"))
-}
-
-/// A stored value that does not decode was written by another version of netid (a node not
-/// yet upgraded): an error, not a default.
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|_| Error::Internal("a pending value does not decode"))
 }

@@ -43,14 +43,13 @@ pub(crate) struct Web {
 impl Web {
     /// The web app of a service reached at `public_url`.
     pub(crate) fn new(deps: Deps, public_url: &str) -> Self {
-        let store = || std::sync::Arc::clone(&deps.store);
         Self {
             relying_party: RelyingParty::of(public_url),
             https: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_owned(),
-            challenges: Pending::new(store(), PendingKind::WebChallenge),
-            links: Pending::new(store(), PendingKind::WebLink),
-            sessions: Pending::new(store(), PendingKind::WebSession),
+            challenges: Pending::of(&deps, PendingKind::WebChallenge),
+            links: Pending::of(&deps, PendingKind::WebLink),
+            sessions: Pending::of(&deps, PendingKind::WebSession),
             deps,
         }
     }

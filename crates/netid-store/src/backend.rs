@@ -140,10 +140,17 @@ pub(crate) fn in_transaction<T>(
 ) -> Result<T, Error> {
     // Whatever fails, nothing is left open on the connection (a begin that failed halfway
     // leaves PostgreSQL's transaction aborted, not ended).
+    // A failed commit may have reached the disk or the server: its outcome is unknown.
     let outcome = db
         .batch(operation, begin)
         .and_then(|()| call(db))
-        .and_then(|value| db.batch(operation, "COMMIT").map(|()| value));
+        .and_then(|value| {
+            db.batch(operation, "COMMIT")
+                .map(|()| value)
+                .map_err(|error| Error::CommitUncertain {
+                    cause: error.to_string(),
+                })
+        });
     if outcome.is_err() {
         let _ = db.batch(operation, "ROLLBACK");
     }
@@ -181,13 +188,15 @@ pub(crate) trait TransactionState {
 /// Runs each write of `group` in its own savepoint of one transaction (opened by `begin`),
 /// commits it, and only then answers each caller: with its value if the commit succeeded,
 /// with its own error if its write failed (rolled back to its savepoint), or with the
-/// transaction's failure. A write that panics fails alone, as an internal error.
+/// transaction's failure. A write that panics fails alone, as an internal error. Returns
+/// whether the database was found away ([`Error::is_unavailable`]): then the connection is
+/// not to be used again.
 pub(crate) fn commit_group(
     db: &mut (impl Sql + TransactionState),
     begin: &str,
     group: Vec<GroupedWrite>,
     counter: &GroupCommitCounter,
-) {
+) -> bool {
     let mut done: Vec<(tokio::sync::oneshot::Sender<_>, AnyValue)> =
         Vec::with_capacity(group.len());
     let mut open = false;
@@ -196,7 +205,8 @@ pub(crate) fn commit_group(
         // The transaction ended by itself: the writes done in it are gone; the rest start
         // a new one.
         if open && !db.in_transaction() {
-            abandon(db, &mut done, "the database ended the transaction");
+            // PostgreSQL ends one only with its connection.
+            abandon(db, &mut done, "the database ended the transaction", true);
             open = false;
         }
         if !open {
@@ -210,7 +220,7 @@ pub(crate) fn commit_group(
                         unavailable: error.is_unavailable(),
                     }));
                 }
-                return;
+                return error.is_unavailable();
             }
             open = true;
         }
@@ -230,6 +240,7 @@ pub(crate) fn commit_group(
         match outcome {
             Ok(value) => done.push((write.reply, value)),
             Err(error) => {
+                let away = error.is_unavailable();
                 let _ = write.reply.send(Err(error));
                 // Undo this write alone; if that cannot be done, undo the transaction.
                 let undone = db.in_transaction()
@@ -239,15 +250,27 @@ pub(crate) fn commit_group(
                             "ROLLBACK TO SAVEPOINT grouped_write; RELEASE SAVEPOINT grouped_write",
                         )
                         .is_ok();
+                if away {
+                    // The database is away: nothing of this transaction is stored, and the
+                    // writes not yet run would fail the same way.
+                    abandon(db, &mut done, "the database went away", true);
+                    for write in group {
+                        let _ = write.reply.send(Err(Error::RolledBack {
+                            cause: "the database went away".to_owned(),
+                            unavailable: true,
+                        }));
+                    }
+                    return true;
+                }
                 if !undone {
-                    abandon(db, &mut done, "another write in it failed");
+                    abandon(db, &mut done, "another write in it failed", false);
                     open = false;
                 }
             }
         }
     }
     if !open {
-        return;
+        return false;
     }
     // A failed commit may have reached the disk or the server: the outcome is unknown.
     match db.batch("commit grouped writes", "COMMIT") {
@@ -266,11 +289,14 @@ pub(crate) fn commit_group(
                     cause: error.to_string(),
                 }));
             }
+            return error.is_unavailable();
         }
     }
+    false
 }
 
-/// Rolls back the shared transaction and tells the writes done in it that they are not stored.
+/// Rolls back the shared transaction and tells the writes done in it that they are not stored
+/// (`unavailable`: because the database went away).
 fn abandon(
     db: &mut dyn Sql,
     done: &mut Vec<(
@@ -278,12 +304,13 @@ fn abandon(
         AnyValue,
     )>,
     cause: &str,
+    unavailable: bool,
 ) {
     let _ = db.batch("roll back grouped writes", "ROLLBACK");
     for (reply, _) in done.drain(..) {
         let _ = reply.send(Err(Error::RolledBack {
             cause: cause.to_owned(),
-            unavailable: false,
+            unavailable,
         }));
     }
 }

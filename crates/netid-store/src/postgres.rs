@@ -201,10 +201,7 @@ impl PostgresStore {
                 let queue = Arc::clone(&store.grouped);
                 let counter = Arc::clone(&store.group_commits);
                 let led = store
-                    .run(move |client| {
-                        commit_queued(client, &queue, &counter);
-                        Ok(())
-                    })
+                    .run(move |client| commit_queued(client, &queue, &counter))
                     .await;
                 // After a normal run the queue was found empty and handed back already.
                 guard.cause = led
@@ -356,19 +353,30 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Commits the queued grouped writes, a group at a time, until none is left.
-fn commit_queued(client: &mut Client, queue: &Mutex<GroupQueue>, counter: &GroupCommitCounter) {
+/// Commits the queued grouped writes, a group at a time, until none is left; stops with an
+/// unavailable error if the database went away (the connection is dropped, and what is still
+/// queued is answered by the leading task's guard).
+fn commit_queued(
+    client: &mut Client,
+    queue: &Mutex<GroupQueue>,
+    counter: &GroupCommitCounter,
+) -> Result<(), Error> {
     loop {
         let group: Vec<GroupedWrite> = {
             let mut queue = lock(queue);
             if queue.writes.is_empty() {
                 queue.leading = false;
-                return;
+                return Ok(());
             }
             let take = queue.writes.len().min(MAX_GROUP);
             queue.writes.drain(..take).collect()
         };
-        commit_group(&mut Pg(client), &BEGIN, group, counter);
+        if commit_group(&mut Pg(client), &BEGIN, group, counter) {
+            return Err(Error::RolledBack {
+                cause: "the database went away".to_owned(),
+                unavailable: true,
+            });
+        }
     }
 }
 

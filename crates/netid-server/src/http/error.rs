@@ -304,40 +304,24 @@ impl IntoResponse for ApiError {
             // The database went away during the commit: the act may or may not be stored.
             Error::Store(netid_store::Error::CommitUncertain { cause }) => {
                 tracing::warn!(%cause, "commit outcome unknown");
-                let mut response = problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
+                database_away(
                     "outcome_unknown",
                     "Outcome unknown",
                     "the service's database went away while it stored this request, which may \
                      or may not have taken effect; check (a signed request sent again is \
-                     refused as a replay if it did) before sending it again"
-                        .to_owned(),
-                );
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(DATABASE_RETRY_SECONDS),
-                );
-                response.extensions_mut().insert(StoreFailure);
-                response
+                     refused as a replay if it did) before sending it again",
+                )
             }
             // The database is away (restarting, failing over to a standby): nothing is lost,
             // and the same request may be sent again in a moment.
             Error::Store(store) if store.is_unavailable() => {
                 tracing::warn!(error = %store, "database unavailable");
-                let mut response = problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
+                database_away(
                     "unavailable",
                     "Service unavailable",
                     "the service's database is not reachable for a moment (a restart or a \
-                     failover); send the request again shortly"
-                        .to_owned(),
-                );
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(DATABASE_RETRY_SECONDS),
-                );
-                response.extensions_mut().insert(StoreFailure);
-                response
+                     failover); send the request again shortly",
+                )
             }
             other => {
                 // Our fault: log the cause (messages carry no personal data), answer generically.
@@ -356,6 +340,22 @@ impl IntoResponse for ApiError {
             }
         }
     }
+}
+
+/// A `503` while the database is away, with `Retry-After`, counted as a storage failure.
+fn database_away(code: &'static str, title: &'static str, detail: &str) -> Response {
+    let mut response = problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code,
+        title,
+        detail.to_owned(),
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(DATABASE_RETRY_SECONDS),
+    );
+    response.extensions_mut().insert(StoreFailure);
+    response
 }
 
 /// A problem body for a bare error response made by a layer (405, 408, 413) or the

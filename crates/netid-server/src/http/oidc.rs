@@ -93,6 +93,11 @@ impl IntoResponse for OauthError {
             axum::Json(json!({ "error": self.error, "error_description": self.description })),
         )
             .into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(2_u64));
+        }
         if self.status == StatusCode::UNAUTHORIZED && self.error != "invalid_client" {
             // RFC 9449 §7.1: the scheme, the error and the algorithms accepted.
             let challenge = format!(

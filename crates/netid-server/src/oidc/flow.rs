@@ -80,6 +80,16 @@ impl From<Error> for OauthError {
         if let Error::Refused(refusal) = &error {
             return Self::grant(&refusal.to_string());
         }
+        // The database away for a moment (a failover): retry shortly (RFC 6749's
+        // temporarily_unavailable, sent with Retry-After).
+        if matches!(&error, Error::Store(store) if store.is_unavailable()) {
+            tracing::warn!(error = %error, "oidc request: database unavailable");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the service's database is not reachable for a moment; try again shortly",
+            );
+        }
         tracing::error!(error = %error, "oidc request failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
