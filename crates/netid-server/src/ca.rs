@@ -353,16 +353,17 @@ impl Ca {
 
     /// Reloads the generations if another node changed them (a certification, rollover,
     /// renewal, handover or takeover there), so that this node issues and answers as the
-    /// stored state says; two lookups when nothing changed.
-    pub(crate) async fn refresh(&self) -> Result<(), Error> {
+    /// stored state says; two lookups when nothing changed. Whether it reloaded.
+    pub(crate) async fn refresh(&self) -> Result<bool, Error> {
         let cached = self.generations();
         let store = self.deps.store.as_ref();
         let rows = store.ca_generations().await?;
         let pending = store.service_key(&cached.pending_name).await?.is_some();
-        if rows != cached.rows || pending != cached.pending.is_some() {
+        let changed = rows != cached.rows || pending != cached.pending.is_some();
+        if changed {
             self.reload().await?;
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// The CA that issues now: the current one of this suite.

@@ -154,11 +154,22 @@ impl NetCertificateIssuer {
     }
 
     /// Follows the CA as another node may have changed it: reloads its generations if they
-    /// changed, and has the issuer key certified under the current one if this node has no
-    /// such certificate yet (each node certifies the key for itself).
+    /// changed, and then, or while this node has no certificate for the issuer key of the
+    /// issuing suite, has it certified (each node certifies the key for itself). Otherwise
+    /// nothing is parsed: the hourly renewal looks at the certificate's end.
     pub(crate) async fn follow_ca(&self) -> Result<(), Error> {
-        self.ca.refresh().await?;
-        self.certify_keys().await.map(drop)
+        let changed = self.ca.refresh().await?;
+        let certified = self.ca.issuing_suite().is_some_and(|suite| {
+            self.chains
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .any(|(known, _)| *known == suite)
+        });
+        if changed || !certified {
+            self.certify_keys().await?;
+        }
+        Ok(())
     }
 
     /// Has the CA certify the issuer key of its suite when it has no certificate from the

@@ -17,7 +17,7 @@ pub(crate) struct StoreFailure;
 
 /// The `Retry-After` of an answer given while the database is away: about how long a
 /// failover to a synchronous standby takes.
-const DATABASE_RETRY_SECONDS: u64 = 2;
+pub(crate) const DATABASE_RETRY_SECONDS: u64 = 2;
 
 /// An error on its way to the client.
 #[derive(Debug)]

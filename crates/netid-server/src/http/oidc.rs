@@ -94,9 +94,10 @@ impl IntoResponse for OauthError {
         )
             .into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(2_u64));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(super::error::DATABASE_RETRY_SECONDS),
+            );
         }
         if self.status == StatusCode::UNAUTHORIZED && self.error != "invalid_client" {
             // RFC 9449 §7.1: the scheme, the error and the algorithms accepted.
