@@ -305,6 +305,27 @@ struct SignedRequest {
     signature: String,
 }
 
+/// The request `$request { fields }` with the four fields the wallet's signature `$signed`
+/// (a [`SignedRequest`]) adds to it.
+macro_rules! signed {
+    ($signed:expr, $request:path { $($field:ident $(: $value:expr)?),* $(,)? }) => {{
+        let SignedRequest {
+            wallet_key,
+            request_id,
+            timestamp,
+            signature,
+        } = $signed;
+        $request {
+            $($field $(: $value)?,)*
+            wallet_key,
+            request_id,
+            timestamp,
+            signature,
+        }
+    }};
+}
+pub(crate) use signed;
+
 /// Signs with `key` the message that `message` makes of a fresh request id and the time.
 fn sign_request(
     key: &SigningKey,

@@ -237,21 +237,12 @@ fn certificate(
     let certificate_key = suite.generate_signing_key()?;
     let csr = netid_ca::build_request("CN=netid holder request", &certificate_key)?;
     let csr = Base64UrlUnpadded::encode_string(&csr);
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&wallet, |request_id, timestamp| {
-        signing::certificate_request_message(&csr, request_id, timestamp)
-    })?;
-    let request = netid_proto::HolderCertificateRequest {
-        csr,
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    };
+    let request = signed!(
+        sign_request(&wallet, |request_id, timestamp| {
+            signing::certificate_request_message(&csr, request_id, timestamp)
+        })?,
+        netid_proto::HolderCertificateRequest { csr }
+    );
     let answer = post(&server.server, "/v1/holders/certificates", None, &request)?;
     write_secret(&key, &certificate_key.to_pkcs8_pem()?)?;
     write_issued_certificate(&answer, &out)
@@ -265,21 +256,12 @@ fn renew_certificate(
     out: PathBuf,
 ) -> anyhow::Result<()> {
     let wallet = load_key(&wallet)?;
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&wallet, |request_id, timestamp| {
-        signing::certificate_renewal_message(&serial, request_id, timestamp)
-    })?;
-    let request = netid_proto::RenewCertificateRequest {
-        serial,
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    };
+    let request = signed!(
+        sign_request(&wallet, |request_id, timestamp| {
+            signing::certificate_renewal_message(&serial, request_id, timestamp)
+        })?,
+        netid_proto::RenewCertificateRequest { serial }
+    );
     let answer = post(
         &server.server,
         "/v1/holders/certificates/renew",
@@ -297,22 +279,17 @@ fn revoke_certificate(
     reason: Option<String>,
 ) -> anyhow::Result<()> {
     let wallet = load_key(&wallet)?;
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&wallet, |request_id, timestamp| {
-        signing::certificate_revocation_message(&serial, reason.as_deref(), request_id, timestamp)
-    })?;
-    let request = netid_proto::RevokeCertificateRequest {
-        serial,
-        reason,
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    };
+    let request = signed!(
+        sign_request(&wallet, |request_id, timestamp| {
+            signing::certificate_revocation_message(
+                &serial,
+                reason.as_deref(),
+                request_id,
+                timestamp,
+            )
+        })?,
+        netid_proto::RevokeCertificateRequest { serial, reason }
+    );
     println!(
         "{}",
         post(
@@ -328,18 +305,10 @@ fn revoke_certificate(
 /// `netid wallet log`.
 fn log(server: ServerArgs, wallet: PathBuf, log_key: Option<String>) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&key, signing::holder_log_message)?;
-    let request = netid_proto::HolderLogRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    };
+    let request = signed!(
+        sign_request(&key, signing::holder_log_message)?,
+        netid_proto::HolderLogRequest {}
+    );
     block_on(audit::wallet_log(audit::WalletLogArgs {
         server: server.server,
         log_key,
@@ -355,19 +324,10 @@ fn delete(server: ServerArgs, wallet: PathBuf, yes_delete_my_data: bool) -> anyh
         );
     }
     let wallet = load_key(&wallet)?;
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&wallet, signing::deletion_message)?;
-    let request = netid_proto::DeleteRequest {
-        signature,
-        wallet_key,
-        request_id,
-        timestamp,
-        guardian: None,
-    };
+    let request = signed!(
+        sign_request(&wallet, signing::deletion_message)?,
+        netid_proto::DeleteRequest { guardian: None }
+    );
     println!(
         "{}",
         post(&server.server, "/v1/holders/delete", None, &request)?
@@ -401,18 +361,10 @@ fn consent(
 /// `netid wallet link-browser`.
 fn link_browser(server: ServerArgs, wallet: PathBuf) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&key, signing::passkey_link_message)?;
-    let request = netid_proto::PasskeyLinkRequest {
-        signature,
-        wallet_key,
-        request_id,
-        timestamp,
-    };
+    let request = signed!(
+        sign_request(&key, signing::passkey_link_message)?,
+        netid_proto::PasskeyLinkRequest {}
+    );
     let answer: netid_proto::PasskeyLinkResponse = serde_json::from_str(&post(
         &server.server,
         "/v1/holders/passkeys/link",
@@ -450,23 +402,16 @@ fn authorize(
             guardian_wallet.as_deref(),
         )?)
     };
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&key, |request_id, timestamp| {
-        signing::oidc_decision_message(&request_uri, &client_id, !deny, request_id, timestamp)
-    })?;
-    let decision = netid_proto::OidcDecision {
-        signature,
-        request_uri,
-        approve: !deny,
-        wallet_key,
-        request_id,
-        timestamp,
-        consent,
-    };
+    let decision = signed!(
+        sign_request(&key, |request_id, timestamp| {
+            signing::oidc_decision_message(&request_uri, &client_id, !deny, request_id, timestamp)
+        })?,
+        netid_proto::OidcDecision {
+            request_uri,
+            approve: !deny,
+            consent
+        }
+    );
     println!(
         "{}",
         post(&server.server, "/v1/holders/oidc/decision", None, &decision)?
@@ -487,26 +432,19 @@ fn withdraw(
     ward_net_id: Option<String>,
 ) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&key, |request_id, timestamp| match &ward_net_id {
-        Some(ward) => signing::ward_consent_withdrawal_message(
-            ward, &client_id, &fields, request_id, timestamp,
-        ),
-        None => signing::consent_withdrawal_message(&client_id, &fields, request_id, timestamp),
-    })?;
-    let request = netid_proto::WithdrawConsentRequest {
-        signature,
-        client_id,
-        fields,
-        ward_net_id,
-        wallet_key,
-        request_id,
-        timestamp,
-    };
+    let request = signed!(
+        sign_request(&key, |request_id, timestamp| match &ward_net_id {
+            Some(ward) => signing::ward_consent_withdrawal_message(
+                ward, &client_id, &fields, request_id, timestamp,
+            ),
+            None => signing::consent_withdrawal_message(&client_id, &fields, request_id, timestamp),
+        })?,
+        netid_proto::WithdrawConsentRequest {
+            client_id,
+            fields,
+            ward_net_id
+        }
+    );
     println!(
         "{}",
         post(
@@ -532,21 +470,12 @@ fn delete_ward(
         );
     }
     let key = load_key(&wallet)?;
-    let SignedRequest {
-        wallet_key,
-        request_id,
-        timestamp,
-        signature,
-    } = sign_request(&key, |request_id, timestamp| {
-        signing::ward_deletion_message(&ward_net_id, request_id, timestamp)
-    })?;
-    let request = netid_proto::WardDeleteRequest {
-        signature,
-        ward_net_id,
-        wallet_key,
-        request_id,
-        timestamp,
-    };
+    let request = signed!(
+        sign_request(&key, |request_id, timestamp| {
+            signing::ward_deletion_message(&ward_net_id, request_id, timestamp)
+        })?,
+        netid_proto::WardDeleteRequest { ward_net_id }
+    );
     println!(
         "{}",
         post(&server.server, "/v1/holders/wards/delete", None, &request)?
