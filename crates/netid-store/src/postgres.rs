@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, GenericClient, NoTls};
+use postgres::{Client, GenericClient, NoTls, Statement};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -127,14 +127,14 @@ impl PostgresStore {
 
     /// The schema version of the database.
     pub async fn schema_version(&self) -> Result<u32, Error> {
-        self.run(schema_version).await
+        self.run(|conn| schema_version(&mut conn.client)).await
     }
 
     /// Runs `call` with a pooled connection on the blocking pool.
     async fn run<T, F>(&self, call: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Client) -> Result<T, Error> + Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, Error> + Send + 'static,
     {
         let permit = Arc::clone(&self.pool.permits)
             .acquire_owned()
@@ -142,13 +142,13 @@ impl PostgresStore {
             .map_err(|_| Error::Internal("the postgresql pool's semaphore was closed"))?;
         let pool = Arc::clone(&self.pool);
         tokio::task::spawn_blocking(move || {
-            let mut client = pool.take()?;
-            let result = call(&mut client);
+            let mut conn = pool.take()?;
+            let result = call(&mut conn);
             // A connection to a server that went away, or that is a standby now, is not
             // used again: the next call connects anew (to the new primary, with a multi-host
             // URL and `target_session_attrs=read-write`).
             if !matches!(&result, Err(error) if error.is_unavailable()) {
-                pool.give_back(client);
+                pool.give_back(conn);
             }
             drop(permit);
             result
@@ -213,8 +213,35 @@ impl PostgresStore {
     }
 }
 
+/// A pooled connection and the statements prepared on it.
+struct Conn {
+    client: Client,
+    /// By SQL text. The store's statements are a fixed set, so this stays small; it is
+    /// cleared if it ever grows past [`MAX_PREPARED`].
+    prepared: std::collections::HashMap<String, Statement>,
+}
+
+/// The most statements a connection keeps prepared.
+const MAX_PREPARED: usize = 512;
+
+impl Conn {
+    /// `sql` prepared on this connection: parsed and planned once per connection, so that
+    /// each later use is one round trip instead of two.
+    fn statement(&mut self, operation: &'static str, sql: &str) -> Result<Statement, Error> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(database(operation))?;
+        if self.prepared.len() >= MAX_PREPARED {
+            self.prepared.clear();
+        }
+        self.prepared.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
 /// A connection as the store's operations use it.
-struct Pg<'c>(&'c mut Client);
+struct Pg<'c>(&'c mut Conn);
 
 impl Sql for Pg<'_> {
     fn dialect(&self) -> Dialect {
@@ -231,7 +258,11 @@ impl Sql for Pg<'_> {
             .iter()
             .map(|arg| -> &(dyn ToSql + Sync) { arg })
             .collect();
-        self.0.execute(sql, &args).map_err(database(operation))
+        let statement = self.0.statement(operation, sql)?;
+        self.0
+            .client
+            .execute(&statement, &args)
+            .map_err(database(operation))
     }
 
     fn query(
@@ -244,7 +275,12 @@ impl Sql for Pg<'_> {
             .iter()
             .map(|arg| -> &(dyn ToSql + Sync) { arg })
             .collect();
-        let rows = self.0.query(sql, &args).map_err(database(operation))?;
+        let statement = self.0.statement(operation, sql)?;
+        let rows = self
+            .0
+            .client
+            .query(&statement, &args)
+            .map_err(database(operation))?;
         rows.iter()
             .map(|row| {
                 let columns = (0..row.len())
@@ -258,7 +294,10 @@ impl Sql for Pg<'_> {
     }
 
     fn batch(&mut self, operation: &'static str, sql: &str) -> Result<(), Error> {
-        self.0.batch_execute(sql).map_err(database(operation))
+        self.0
+            .client
+            .batch_execute(sql)
+            .map_err(database(operation))
     }
 }
 
@@ -266,7 +305,7 @@ impl TransactionState for Pg<'_> {
     /// PostgreSQL never ends a transaction by itself while the connection lives: a failed
     /// statement leaves it aborted until a rollback (to a savepoint).
     fn in_transaction(&self) -> bool {
-        !self.0.is_closed()
+        !self.0.client.is_closed()
     }
 }
 
@@ -357,7 +396,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// unavailable error if the database went away (the connection is dropped, and what is still
 /// queued is answered by the leading task's guard).
 fn commit_queued(
-    client: &mut Client,
+    client: &mut Conn,
     queue: &Mutex<GroupQueue>,
     counter: &GroupCommitCounter,
 ) -> Result<(), Error> {
@@ -560,31 +599,34 @@ struct Pool {
     /// Set when the URL requires TLS.
     tls: Option<MakeRustlsConnect>,
     statement_timeout: Duration,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Conn>>,
     permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Pool {
     /// An idle connection, or a new one.
-    fn take(&self) -> Result<Client, Error> {
+    fn take(&self) -> Result<Conn, Error> {
         let idle = self
             .idle
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .pop();
         match idle {
-            Some(client) => Ok(client),
-            None => self.open(),
+            Some(conn) => Ok(conn),
+            None => self.open().map(|client| Conn {
+                client,
+                prepared: std::collections::HashMap::new(),
+            }),
         }
     }
 
     /// Returns a connection that still works to the idle list.
-    fn give_back(&self, client: Client) {
-        if !client.is_closed() {
+    fn give_back(&self, conn: Conn) {
+        if !conn.client.is_closed() {
             self.idle
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(client);
+                .push(conn);
         }
     }
 
@@ -607,11 +649,12 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        close_clients(std::mem::take(
+        let idle = std::mem::take(
             self.idle
                 .get_mut()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
-        ));
+        );
+        close_clients(idle.into_iter().map(|conn| conn.client).collect());
     }
 }
 
@@ -652,9 +695,9 @@ fn schema_version(client: &mut impl GenericClient) -> Result<u32, Error> {
 
 /// Runs the migrations the database lacks, in one transaction holding the writers' lock, so
 /// that two processes starting at once migrate once (the second finds the work done).
-fn migrate(client: &mut Client) -> Result<(), Error> {
+fn migrate(conn: &mut Conn) -> Result<(), Error> {
     let failed = |version: u32| move |source| postgres_migration(version, source);
-    let mut transaction = client.transaction().map_err(failed(0))?;
+    let mut transaction = conn.client.transaction().map_err(failed(0))?;
     transaction
         .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
         .map_err(failed(0))?;
