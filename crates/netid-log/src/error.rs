@@ -75,6 +75,14 @@ pub enum Error {
     /// A verifier key is not in the signed-note `vkey` form.
     #[error("malformed verifier key: {0}")]
     MalformedVerifierKey(&'static str),
+    /// A hash needed from a tile is not in the tiles given: the tile is missing or shorter.
+    #[error("tile {level}/{index} is missing or too short for the hash asked of it")]
+    MissingTile {
+        /// The tile's level.
+        level: u32,
+        /// The tile's index.
+        index: u64,
+    },
     /// A log entry is not the JSON of a known entry version.
     #[error("malformed log entry: {0}")]
     MalformedEntry(&'static str),

@@ -29,9 +29,11 @@ mod checkpoint;
 mod entry;
 mod error;
 mod merkle;
+mod tiles;
 
 pub use audit::{AuditReport, audit};
 pub use checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
 pub use entry::{Entry, EntryKind};
 pub use error::Error;
 pub use merkle::{Hash, MerkleHasher, Tree};
+pub use tiles::{TILE_HEIGHT, TILE_WIDTH, TileId, Tiles, tile_bytes};

@@ -76,7 +76,9 @@ impl MerkleHasher {
             [] => self.empty_root(),
             [leaf] => *leaf,
             _ => {
-                let (left, right) = leaves.split_at(split_point(leaves.len()));
+                let n = u64::try_from(leaves.len()).unwrap_or(u64::MAX);
+                let k = usize::try_from(split_point(n)).unwrap_or(leaves.len() / 2);
+                let (left, right) = leaves.split_at(k);
                 self.node_hash(&self.root_of(left), &self.root_of(right))
             }
         }
@@ -264,12 +266,13 @@ impl Tree {
 
     /// The current root.
     pub fn root(&self) -> Hash {
-        self.range_hash(0, self.leaf_count())
+        self.root_at(self.size()).unwrap_or_else(|_| self.hasher.empty_root())
     }
 
     /// The root the tree had at `size` entries.
     pub fn root_at(&self, size: u64) -> Result<Hash, Error> {
-        Ok(self.range_hash(0, self.checked_size(size)?))
+        self.check_size(size)?;
+        root_at(&self.hasher, self, size)
     }
 
     /// The hash of leaf `index`.
@@ -293,119 +296,164 @@ impl Tree {
 
     /// The audit path of entry `index` in the tree of `size` entries (RFC 9162 §2.1.3.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, Error> {
-        let end = self.checked_size(size)?;
-        if index >= size {
-            return Err(Error::IndexOutOfRange { index, size });
-        }
-        let mut proof = Vec::new();
-        self.path(to_usize(index)?, 0, end, &mut proof);
-        Ok(proof)
+        self.check_size(size)?;
+        inclusion_proof(&self.hasher, self, index, size)
     }
 
     /// The proof that the tree of `new_size` entries extends the one of `old_size`
     /// (RFC 9162 §2.1.4.1).
     pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, Error> {
-        if old_size > new_size {
-            return Err(Error::SizesOutOfOrder {
-                old: old_size,
-                new: new_size,
+        self.check_size(new_size)?;
+        consistency_proof(&self.hasher, self, old_size, new_size)
+    }
+
+    fn check_size(&self, size: u64) -> Result<(), Error> {
+        if size > self.size() {
+            return Err(Error::SizeOutOfRange {
+                requested: size,
+                available: self.size(),
             });
         }
-        let end = self.checked_size(new_size)?;
-        let mut proof = Vec::new();
-        if old_size > 0 && old_size < new_size {
-            self.subproof(to_usize(old_size)?, 0, end, true, &mut proof);
-        }
-        Ok(proof)
+        Ok(())
     }
+}
 
-    fn leaf_count(&self) -> usize {
-        self.levels.first().map_or(0, Vec::len)
-    }
-
-    fn checked_size(&self, size: u64) -> Result<usize, Error> {
-        usize::try_from(size)
-            .ok()
-            .filter(|&n| n <= self.leaf_count())
+impl Subtrees for Tree {
+    fn subtree(&self, height: u32, index: u64) -> Result<Hash, Error> {
+        self.subtree_hashes(height, index, index.saturating_add(1))
+            .and_then(<[Hash]>::first)
+            .copied()
             .ok_or(Error::SizeOutOfRange {
-                requested: size,
+                requested: index.saturating_add(1) << height.min(63),
                 available: self.size(),
             })
     }
+}
 
-    /// `MTH(D[start:end])` for a range the RFC's recursion produces: `start` is aligned to the
-    /// largest power of two not above `end - start`.
-    fn range_hash(&self, start: usize, end: usize) -> Hash {
-        let n = end - start;
-        if n == 0 {
-            return self.hasher.empty_root();
-        }
-        if n.is_power_of_two() && start % n == 0 {
-            let height = n.trailing_zeros();
-            let level = usize::try_from(height).unwrap_or(usize::MAX);
-            if let Some(hash) = self.levels.get(level).and_then(|l| l.get(start >> height)) {
-                return *hash;
-            }
-        }
-        if n == 1 {
-            // Unreachable for an in-range leaf; the empty root keeps this total.
-            return self.hasher.empty_root();
-        }
-        let k = split_point(n);
-        self.hasher.node_hash(
-            &self.range_hash(start, start + k),
-            &self.range_hash(start + k, end),
-        )
-    }
+/// Where the hashes of complete, aligned subtrees come from: an in-memory [`Tree`], or stored
+/// tiles ([`crate::Tiles`]). Every RFC 9162 root and proof is made of such hashes.
+pub(crate) trait Subtrees {
+    /// The hash of the complete subtree of `2^height` leaves numbered `index` (it covers
+    /// leaves `index * 2^height ..`).
+    fn subtree(&self, height: u32, index: u64) -> Result<Hash, Error>;
+}
 
-    /// `PATH(m, D[start:end])`; appends from the leaf upwards.
-    fn path(&self, m: usize, start: usize, end: usize, proof: &mut Vec<Hash>) {
-        let n = end - start;
-        if n <= 1 {
-            return;
-        }
-        let k = split_point(n);
-        if m < k {
-            self.path(m, start, start + k, proof);
-            proof.push(self.range_hash(start + k, end));
-        } else {
-            self.path(m - k, start + k, end, proof);
-            proof.push(self.range_hash(start, start + k));
-        }
-    }
+/// The root of the first `size` leaves.
+pub(crate) fn root_at(hasher: &MerkleHasher, tree: &dyn Subtrees, size: u64) -> Result<Hash, Error> {
+    range_hash(hasher, tree, 0, size)
+}
 
-    /// `SUBPROOF(m, D[start:end], b)`.
-    fn subproof(&self, m: usize, start: usize, end: usize, complete: bool, proof: &mut Vec<Hash>) {
-        let n = end - start;
-        if m == n {
-            if !complete {
-                proof.push(self.range_hash(start, end));
-            }
-            return;
-        }
-        let k = split_point(n);
-        if m <= k {
-            self.subproof(m, start, start + k, complete, proof);
-            proof.push(self.range_hash(start + k, end));
-        } else {
-            self.subproof(m - k, start + k, end, false, proof);
-            proof.push(self.range_hash(start, start + k));
-        }
+/// The audit path of leaf `index` in the tree of `size` leaves (RFC 9162 §2.1.3.1).
+pub(crate) fn inclusion_proof(
+    hasher: &MerkleHasher,
+    tree: &dyn Subtrees,
+    index: u64,
+    size: u64,
+) -> Result<Vec<Hash>, Error> {
+    if index >= size {
+        return Err(Error::IndexOutOfRange { index, size });
     }
+    let mut proof = Vec::new();
+    path(hasher, tree, index, 0, size, &mut proof)?;
+    Ok(proof)
+}
+
+/// The proof that the tree of `new_size` leaves extends the one of `old_size`
+/// (RFC 9162 §2.1.4.1).
+pub(crate) fn consistency_proof(
+    hasher: &MerkleHasher,
+    tree: &dyn Subtrees,
+    old_size: u64,
+    new_size: u64,
+) -> Result<Vec<Hash>, Error> {
+    if old_size > new_size {
+        return Err(Error::SizesOutOfOrder {
+            old: old_size,
+            new: new_size,
+        });
+    }
+    let mut proof = Vec::new();
+    if old_size > 0 && old_size < new_size {
+        subproof(hasher, tree, old_size, 0, new_size, true, &mut proof)?;
+    }
+    Ok(proof)
+}
+
+/// `MTH(D[start:end])` for a range the RFC's recursion produces: `start` is aligned to the
+/// largest power of two not above `end - start`.
+fn range_hash(hasher: &MerkleHasher, tree: &dyn Subtrees, start: u64, end: u64) -> Result<Hash, Error> {
+    let n = end - start;
+    if n == 0 {
+        return Ok(hasher.empty_root());
+    }
+    if n.is_power_of_two() && start % n == 0 {
+        let height = n.trailing_zeros();
+        return tree.subtree(height, start >> height);
+    }
+    let k = split_point(n);
+    Ok(hasher.node_hash(
+        &range_hash(hasher, tree, start, start + k)?,
+        &range_hash(hasher, tree, start + k, end)?,
+    ))
+}
+
+/// `PATH(m, D[start:end])`; appends from the leaf upwards.
+fn path(
+    hasher: &MerkleHasher,
+    tree: &dyn Subtrees,
+    m: u64,
+    start: u64,
+    end: u64,
+    proof: &mut Vec<Hash>,
+) -> Result<(), Error> {
+    let n = end - start;
+    if n <= 1 {
+        return Ok(());
+    }
+    let k = split_point(n);
+    if m < k {
+        path(hasher, tree, m, start, start + k, proof)?;
+        proof.push(range_hash(hasher, tree, start + k, end)?);
+    } else {
+        path(hasher, tree, m - k, start + k, end, proof)?;
+        proof.push(range_hash(hasher, tree, start, start + k)?);
+    }
+    Ok(())
+}
+
+/// `SUBPROOF(m, D[start:end], b)`.
+fn subproof(
+    hasher: &MerkleHasher,
+    tree: &dyn Subtrees,
+    m: u64,
+    start: u64,
+    end: u64,
+    complete: bool,
+    proof: &mut Vec<Hash>,
+) -> Result<(), Error> {
+    let n = end - start;
+    if m == n {
+        if !complete {
+            proof.push(range_hash(hasher, tree, start, end)?);
+        }
+        return Ok(());
+    }
+    let k = split_point(n);
+    if m <= k {
+        subproof(hasher, tree, m, start, start + k, complete, proof)?;
+        proof.push(range_hash(hasher, tree, start + k, end)?);
+    } else {
+        subproof(hasher, tree, m - k, start + k, end, false, proof)?;
+        proof.push(range_hash(hasher, tree, start, start + k)?);
+    }
+    Ok(())
 }
 
 /// The largest power of two smaller than `n` (for `n >= 2`).
-fn split_point(n: usize) -> usize {
+fn split_point(n: u64) -> u64 {
     debug_assert!(n >= 2);
     let k = n.next_power_of_two() >> 1;
     if k == n { k >> 1 } else { k }
-}
-
-fn to_usize(value: u64) -> Result<usize, Error> {
-    usize::try_from(value).map_err(|_| Error::SizeOutOfRange {
-        requested: value,
-        available: u64::try_from(usize::MAX).unwrap_or(u64::MAX),
-    })
 }
 
 /// The length of an audit path: the number of levels at which the leaf's subtree has a
