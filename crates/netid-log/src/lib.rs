@@ -36,4 +36,4 @@ pub use checkpoint::{Checkpoint, NoteSigner, NoteVerifier};
 pub use entry::{Entry, EntryKind};
 pub use error::Error;
 pub use merkle::{Hash, MerkleHasher, Tree};
-pub use tiles::{TILE_HEIGHT, TILE_WIDTH, TileId, Tiles, tile_bytes};
+pub use tiles::{TILE_HEIGHT, TILE_WIDTH, Tile, TileId, Tiles, tile_bytes};

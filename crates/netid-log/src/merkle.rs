@@ -266,7 +266,8 @@ impl Tree {
 
     /// The current root.
     pub fn root(&self) -> Hash {
-        self.root_at(self.size()).unwrap_or_else(|_| self.hasher.empty_root())
+        self.root_at(self.size())
+            .unwrap_or_else(|_| self.hasher.empty_root())
     }
 
     /// The root the tree had at `size` entries.
@@ -339,7 +340,11 @@ pub(crate) trait Subtrees {
 }
 
 /// The root of the first `size` leaves.
-pub(crate) fn root_at(hasher: &MerkleHasher, tree: &dyn Subtrees, size: u64) -> Result<Hash, Error> {
+pub(crate) fn root_at(
+    hasher: &MerkleHasher,
+    tree: &dyn Subtrees,
+    size: u64,
+) -> Result<Hash, Error> {
     range_hash(hasher, tree, 0, size)
 }
 
@@ -381,7 +386,12 @@ pub(crate) fn consistency_proof(
 
 /// `MTH(D[start:end])` for a range the RFC's recursion produces: `start` is aligned to the
 /// largest power of two not above `end - start`.
-fn range_hash(hasher: &MerkleHasher, tree: &dyn Subtrees, start: u64, end: u64) -> Result<Hash, Error> {
+fn range_hash(
+    hasher: &MerkleHasher,
+    tree: &dyn Subtrees,
+    start: u64,
+    end: u64,
+) -> Result<Hash, Error> {
     let n = end - start;
     if n == 0 {
         return Ok(hasher.empty_root());

@@ -26,6 +26,9 @@ pub struct TileId {
     pub index: u64,
 }
 
+/// A tile and its hashes.
+pub type Tile = (TileId, Vec<Hash>);
+
 /// Some tiles of one tree, with their hashes: enough to compute the roots and proofs asked of
 /// them (ask [`Tiles::for_root`] and the like which to load).
 #[derive(Debug, Clone)]
@@ -36,7 +39,7 @@ pub struct Tiles {
 
 impl Tiles {
     /// The tiles given, each as its hashes.
-    pub fn new(hasher: MerkleHasher, tiles: impl IntoIterator<Item = (TileId, Vec<Hash>)>) -> Self {
+    pub fn new(hasher: MerkleHasher, tiles: impl IntoIterator<Item = Tile>) -> Self {
         Self {
             hasher,
             tiles: tiles.into_iter().collect(),
@@ -112,18 +115,12 @@ impl Tiles {
     /// Appends `leaves` (leaf hashes) to the tree of `size`, whose right edge these tiles hold
     /// ([`Tiles::right_edge`]): returns every tile that changed or is new, whole, and the new
     /// tree's root.
-    pub fn extend(
-        &self,
-        size: u64,
-        leaves: &[Hash],
-    ) -> Result<(Vec<(TileId, Vec<Hash>)>, Hash), Error> {
+    pub fn extend(&self, size: u64, leaves: &[Hash]) -> Result<(Vec<Tile>, Hash), Error> {
         let added = u64::try_from(leaves.len()).unwrap_or(u64::MAX);
-        let new_size = size
-            .checked_add(added)
-            .ok_or(Error::SizeOutOfRange {
-                requested: u64::MAX,
-                available: size,
-            })?;
+        let new_size = size.checked_add(added).ok_or(Error::SizeOutOfRange {
+            requested: u64::MAX,
+            available: size,
+        })?;
         let mut changed = Vec::new();
         // The hashes new at this level, which start where the level's count at `size` ends.
         let mut fresh = leaves.to_vec();
