@@ -159,7 +159,11 @@ async fn entries_of(
             .await?
             .pop()
             .ok_or(Error::LogCorrupt("a holder's entry is missing"))?;
-        let proof = state.deps.log.inclusion_proof(index, size).await?;
+        let proof = state
+            .deps
+            .log
+            .inclusion_proof(state.deps.store.as_ref(), index, size)
+            .await?;
         entries.push(HolderLogEntry {
             index,
             leaf: String::from_utf8(leaf)

@@ -376,13 +376,26 @@ async fn bind(listen: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr
     Ok((listener, address))
 }
 
-/// Sequences the transparency log every [`transparency::SEQUENCE_INTERVAL`].
+/// Integrates the transparency log every [`transparency::SEQUENCE_INTERVAL`] while this node
+/// holds the integrator's lease (one node of many does).
 async fn sequence_periodically(state: AppState) {
     let mut interval = tokio::time::interval(transparency::SEQUENCE_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        if let Err(error) = state.sequence_log().await {
+        let started = std::time::Instant::now();
+        let store = state.deps.store.as_ref();
+        let integrated = state
+            .deps
+            .log
+            .integrate_if_leader(store, state.deps.clock.now())
+            .await;
+        if let Ok(true) = integrated {
+            if let Ok(size) = store.log_head().await {
+                state.metrics.sequenced(size.integrated, started.elapsed());
+            }
+        }
+        if let Err(error) = integrated {
             tracing::error!(%error, "sequencing the transparency log failed");
         }
     }

@@ -67,7 +67,9 @@ impl AppState {
             .log
             .take()
             .ok_or(crate::Error::Internal("the log key was already taken"))?;
-        let log = Arc::new(TransparencyLog::open(store.as_ref(), log_key, log_origin).await?);
+        let log = Arc::new(
+            TransparencyLog::open(store.as_ref(), log_key, log_origin, clock.now()).await?,
+        );
         let deps = Deps {
             store,
             keys: Arc::new(keys),
@@ -123,14 +125,14 @@ impl AppState {
         Ok(responders)
     }
 
-    /// Sequences committed log entries, signs a checkpoint if the log grew, and returns the
+    /// Integrates committed log entries, signs a checkpoint if the log grew, and returns the
     /// latest checkpoint's size and signed note.
     pub async fn sequence_log(&self) -> Result<(u64, String), crate::error::Error> {
         let started = std::time::Instant::now();
         let (size, note) = self
             .deps
             .log
-            .sequence(self.deps.store.as_ref(), self.deps.clock.now())
+            .integrate(self.deps.store.as_ref(), self.deps.clock.now())
             .await?;
         self.metrics.sequenced(size, started.elapsed());
         Ok((size, note))

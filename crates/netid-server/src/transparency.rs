@@ -1,46 +1,54 @@
-//! The transparency log as the service runs it (issue #7).
+//! The transparency log as the service runs it (issues #7 and #22).
 //!
 //! Every act writes its entry in the same store transaction as the act itself, so an
-//! acknowledged act is always in the log and a refused one never is. Sequencing is batched
-//! and separate: [`TransparencyLog::sequence`] hashes whatever entries were committed since
-//! the last call into the in-memory tree and signs one checkpoint for all of them. It runs
-//! every [`SEQUENCE_INTERVAL`] in the background and whenever someone asks for the checkpoint,
-//! so the log never slows an act down by more than one row insert.
+//! acknowledged act is always in the log and a refused one never is; the store hands out the
+//! indexes (see `netid_store::LogEntries`). Integration is separate and batched:
+//! [`TransparencyLog::integrate`] hashes the entries committed since the stored tiles' size
+//! into the tiles, signs one checkpoint for all of them and stores both, moving the stored
+//! size from where it read it (a compare-and-swap: of two nodes integrating at once, one
+//! stores and the other reads again). One node at a time does so every [`SEQUENCE_INTERVAL`],
+//! chosen by a lease in the store; any node does when someone asks for the checkpoint.
 //!
-//! On start the tree is rebuilt from the stored entries and the latest stored checkpoint must
-//! be a checkpoint of that tree: a database that was altered behind the service's back does
-//! not start.
+//! Nothing of the tree is kept in memory: roots and proofs are computed from the few stored
+//! tiles they need, so start-up reads only the right edge of the tree, and memory and start-up
+//! time do not grow with the log. On start the latest stored checkpoint must be signed by this
+//! log's key and be the root of the stored tiles, and the last tile of leaf hashes must hash
+//! the stored entries: a database altered behind the service's back does not start.
 
 use std::time::Duration;
 
 use base64ct::{Base64, Encoding};
 use netid_crypto::{MacKey, SigningKey, Suite};
-use netid_log::{Checkpoint, EntryKind, Hash, MerkleHasher, NoteSigner, Tree};
+use netid_log::{
+    Checkpoint, EntryKind, Hash, MerkleHasher, NoteSigner, TILE_HEIGHT, TILE_WIDTH, TileId, Tiles,
+};
 use netid_proto::{ConsistencyProof, InclusionProof, LogEntries};
-use netid_store::{Store, Timestamp};
+use netid_store::{Integration, Store, Timestamp};
 use tokio::sync::Mutex;
 
 use crate::error::{Error, Refusal};
 
-/// How often committed entries are sequenced and a new checkpoint signed.
+/// How often committed entries are integrated and a new checkpoint signed.
 pub const SEQUENCE_INTERVAL: Duration = Duration::from_secs(1);
 /// The most entries one `GET /v1/log/entries` returns.
 pub const MAX_ENTRIES_PER_PAGE: u64 = 1000;
-/// Entries read from the store at a time while rebuilding or sequencing.
-const LOAD_BATCH: u64 = 10_000;
+/// Entries integrated at a time (one checkpoint each): bounds the memory and the length of one
+/// store transaction when a node catches up a long way (a database from before tiles).
+const INTEGRATION_BATCH: u64 = 100_000;
+/// How long the integrator's lease lasts: renewed every [`SEQUENCE_INTERVAL`] by its holder,
+/// taken by another node this long after its holder stopped.
+const LEASE_SECONDS: i64 = 3;
 
-/// The log: its signer and the sequenced tree.
+/// The log: its signer, and this node's part in integrating it.
 pub(crate) struct TransparencyLog {
     suite: Suite,
+    hasher: MerkleHasher,
     signer: NoteSigner,
     origin: String,
-    sequenced: Mutex<Sequenced>,
-}
-
-struct Sequenced {
-    tree: Tree,
-    /// The latest signed checkpoint: size and note.
-    checkpoint: Option<(u64, String)>,
+    /// This node's name in the integrator's lease: random, new at each start.
+    node: String,
+    /// One integration at a time on this node.
+    integrating: Mutex<()>,
 }
 
 impl core::fmt::Debug for TransparencyLog {
@@ -52,26 +60,51 @@ impl core::fmt::Debug for TransparencyLog {
 }
 
 impl TransparencyLog {
-    /// Rebuilds the tree from `store` and checks the latest stored checkpoint against it.
+    /// Checks the stored log's right edge against its latest checkpoint (after building the
+    /// tiles once, in a database from before them, and checking the old checkpoint against
+    /// them).
     pub(crate) async fn open(
         store: &dyn Store,
         key: SigningKey,
         origin: String,
+        now: Timestamp,
     ) -> Result<Self, Error> {
         let suite = Suite::new(key.suite());
         let signer = NoteSigner::new(&origin, key)?;
-        let mut tree = Tree::new(MerkleHasher::new(suite.clone()));
-        append_new_entries(store, &mut tree).await?;
-        let checkpoint = store.latest_checkpoint().await?;
-        if let Some((size, note)) = &checkpoint {
-            check_checkpoint(&signer, &origin, &tree, *size, note)?;
-        }
-        Ok(Self {
+        let mut node = [0u8; 8];
+        getrandom::fill(&mut node)
+            .map_err(|_| Error::Internal("the operating system's random generator failed"))?;
+        let log = Self {
+            hasher: MerkleHasher::new(suite.clone()),
             suite,
             signer,
             origin,
-            sequenced: Mutex::new(Sequenced { tree, checkpoint }),
-        })
+            node: hex::encode(node),
+            integrating: Mutex::new(()),
+        };
+        let head = store.log_head().await?;
+        match head.checkpoint {
+            // A checkpoint from before tiles: build them up to it, and it must be their root.
+            Some((size, note)) if size > head.integrated => {
+                let signed = log.verify(&note, size)?;
+                tracing::info!(entries = size, "building the transparency log's tiles once");
+                log.extend_to(store, size, Some(signed.root), now).await?;
+            }
+            Some((size, note)) => {
+                let signed = log.verify(&note, size)?;
+                if log.root_at(store, size).await? != signed.root {
+                    return Err(Error::LogCorrupt(
+                        "the stored tiles do not hash to the latest checkpoint",
+                    ));
+                }
+                log.check_last_leaves(store, size).await?;
+            }
+            None if head.integrated > 0 => {
+                return Err(Error::LogCorrupt("the log's checkpoint is missing"));
+            }
+            None => {}
+        }
+        Ok(log)
     }
 
     /// A new entry's leaf bytes: `kind` now, tagged for the holder whose log key is given.
@@ -101,69 +134,128 @@ impl TransparencyLog {
         Ok(self.signer.verifier().to_vkey()?)
     }
 
-    /// Sequences the entries committed since the last call and, if the tree grew (or no
-    /// checkpoint exists yet), signs and stores a checkpoint. Returns the latest checkpoint.
-    pub(crate) async fn sequence(
+    /// Integrates what was committed before this call and returns the latest checkpoint,
+    /// which covers it: signed by this node, or by another that integrated first.
+    pub(crate) async fn integrate(
         &self,
         store: &dyn Store,
         now: Timestamp,
     ) -> Result<(u64, String), Error> {
-        let mut sequenced = self.sequenced.lock().await;
-        append_new_entries(store, &mut sequenced.tree).await?;
-        let size = sequenced.tree.size();
-        if let Some(latest) = &sequenced.checkpoint {
-            if latest.0 == size {
-                return Ok(latest.clone());
+        let committed = store.log_size().await?;
+        let _one = self.integrating.lock().await;
+        self.extend_to(store, committed, None, now).await?;
+        self.checkpoint(store).await
+    }
+
+    /// Integrates if this node holds (or can take) the integrator's lease: what one node does
+    /// every [`SEQUENCE_INTERVAL`]. Whether it held it.
+    pub(crate) async fn integrate_if_leader(
+        &self,
+        store: &dyn Store,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let until = Timestamp(now.0.saturating_add(LEASE_SECONDS));
+        if !store.take_log_lease(self.node.clone(), now, until).await? {
+            return Ok(false);
+        }
+        self.integrate(store, now).await?;
+        Ok(true)
+    }
+
+    /// Extends the stored tiles until they reach at least `target` entries, a batch (and a
+    /// signed checkpoint) at a time; `expected` is the root the tree of `target` must have.
+    async fn extend_to(
+        &self,
+        store: &dyn Store,
+        target: u64,
+        expected: Option<Hash>,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        loop {
+            let head = store.log_head().await?;
+            let from = head.integrated;
+            let up_to_date = head.checkpoint.as_ref().map(|(size, _)| *size) == Some(from);
+            if from >= target && (up_to_date || from == 0) {
+                return Ok(());
+            }
+            let to = target.max(from).min(from.saturating_add(INTEGRATION_BATCH));
+            let edge = self.tiles(store, Tiles::right_edge(from)).await?;
+            let leaves = store.log_entries(from, to).await?;
+            if u64::try_from(leaves.len()).ok() != Some(to - from) {
+                return Err(Error::LogCorrupt("the log has a gap"));
+            }
+            let hashes: Vec<Hash> = leaves
+                .iter()
+                .map(|leaf| self.hasher.leaf_hash(leaf))
+                .collect();
+            let (changed, root) = edge
+                .extend(from, &hashes)
+                .map_err(|_| Error::LogCorrupt("a tile at the right edge of the log is missing"))?;
+            if to == target && expected.is_some_and(|expected| expected != root) {
+                return Err(Error::LogCorrupt(
+                    "the stored entries do not hash to the latest checkpoint",
+                ));
+            }
+            let note = self.signer.sign(&Checkpoint {
+                origin: self.origin.clone(),
+                size: to,
+                root,
+                extensions: Vec::new(),
+            })?;
+            let integration = Integration {
+                from,
+                to,
+                tiles: changed
+                    .iter()
+                    .map(|(id, hashes)| ((id.level, id.index), netid_log::tile_bytes(hashes)))
+                    .collect(),
+                note,
+                at: now,
+            };
+            match store.integrate(integration).await {
+                // Another node moved the tiles first: read where they are now.
+                Ok(())
+                | Err(netid_store::Error::AlreadyExists {
+                    what: netid_store::Conflict::Checkpoint,
+                }) => {}
+                Err(error) => return Err(error.into()),
             }
         }
-        let note = self.signer.sign(&Checkpoint {
-            origin: self.origin.clone(),
-            size,
-            root: sequenced.tree.root(),
-            extensions: Vec::new(),
-        })?;
-        match store.insert_checkpoint(size, note.clone(), now).await {
-            // Another node stored its checkpoint of this size first: it signs the same tree
-            // (the same entries at the same indexes), so both notes stand.
-            Ok(())
-            | Err(netid_store::Error::AlreadyExists {
-                what: netid_store::Conflict::Checkpoint,
-            }) => {}
-            Err(error) => return Err(error.into()),
-        }
-        sequenced.checkpoint = Some((size, note.clone()));
-        Ok((size, note))
     }
 
-    /// Brings this node's tree up to the latest checkpoint stored (by any node), checked
-    /// against the entries, so that it serves what another node published: one lookup when
-    /// it is up to date.
-    pub(crate) async fn catch_up(&self, store: &dyn Store) -> Result<(), Error> {
-        let Some((size, note)) = store.latest_checkpoint().await? else {
-            return Ok(());
-        };
-        let mut sequenced = self.sequenced.lock().await;
-        if sequenced
+    /// The latest stored checkpoint; `(0, note)` of the empty tree signed now if there is none.
+    async fn checkpoint(&self, store: &dyn Store) -> Result<(u64, String), Error> {
+        match store.log_head().await?.checkpoint {
+            Some(checkpoint) => Ok(checkpoint),
+            None => Ok((
+                0,
+                self.signer.sign(&Checkpoint {
+                    origin: self.origin.clone(),
+                    size: 0,
+                    root: self.hasher.empty_root(),
+                    extensions: Vec::new(),
+                })?,
+            )),
+        }
+    }
+
+    /// The size of the latest stored checkpoint.
+    async fn checkpoint_size(&self, store: &dyn Store) -> Result<u64, Error> {
+        Ok(store
+            .log_head()
+            .await?
             .checkpoint
-            .as_ref()
-            .is_some_and(|(mine, _)| *mine >= size)
-        {
-            return Ok(());
-        }
-        append_new_entries(store, &mut sequenced.tree).await?;
-        check_checkpoint(&self.signer, &self.origin, &sequenced.tree, size, &note)?;
-        sequenced.checkpoint = Some((size, note));
-        Ok(())
+            .map_or(0, |(size, _)| size))
     }
 
-    /// Entries `start..end` of the sequenced tree, at most [`MAX_ENTRIES_PER_PAGE`].
+    /// Entries `start..end` of the checkpointed tree, at most [`MAX_ENTRIES_PER_PAGE`].
     pub(crate) async fn entries(
         &self,
         store: &dyn Store,
         start: u64,
         end: u64,
     ) -> Result<LogEntries, Error> {
-        let size = self.checkpoint_size().await;
+        let size = self.checkpoint_size(store).await?;
         if start >= end || start >= size {
             return Err(Refusal::LogRange {
                 reason: format!(
@@ -188,15 +280,19 @@ impl TransparencyLog {
     /// The inclusion proof of entry `index` in the tree of `size`.
     pub(crate) async fn inclusion_proof(
         &self,
+        store: &dyn Store,
         index: u64,
         size: u64,
     ) -> Result<InclusionProof, Error> {
-        let sequenced = self.sequenced.lock().await;
-        check_size(&sequenced, size)?;
-        let proof = sequenced
-            .tree
-            .inclusion_proof(index, size)
-            .map_err(range_refusal)?;
+        self.check_size(store, size).await?;
+        if index >= size {
+            return Err(range_refusal(netid_log::Error::IndexOutOfRange {
+                index,
+                size,
+            }));
+        }
+        let tiles = self.tiles(store, Tiles::for_inclusion(index, size)).await?;
+        let proof = tiles.inclusion_proof(index, size).map_err(tile_error)?;
         Ok(InclusionProof {
             index,
             size,
@@ -207,15 +303,23 @@ impl TransparencyLog {
     /// The consistency proof between the trees of `old_size` and `new_size`.
     pub(crate) async fn consistency_proof(
         &self,
+        store: &dyn Store,
         old_size: u64,
         new_size: u64,
     ) -> Result<ConsistencyProof, Error> {
-        let sequenced = self.sequenced.lock().await;
-        check_size(&sequenced, new_size)?;
-        let proof = sequenced
-            .tree
+        self.check_size(store, new_size).await?;
+        if old_size > new_size {
+            return Err(range_refusal(netid_log::Error::SizesOutOfOrder {
+                old: old_size,
+                new: new_size,
+            }));
+        }
+        let tiles = self
+            .tiles(store, Tiles::for_consistency(old_size, new_size))
+            .await?;
+        let proof = tiles
             .consistency_proof(old_size, new_size)
-            .map_err(range_refusal)?;
+            .map_err(tile_error)?;
         Ok(ConsistencyProof {
             old_size,
             new_size,
@@ -223,16 +327,79 @@ impl TransparencyLog {
         })
     }
 
-    async fn checkpoint_size(&self) -> u64 {
-        let sequenced = self.sequenced.lock().await;
-        sequenced.checkpoint.as_ref().map_or(0, |(size, _)| *size)
+    /// Proofs are served only for sizes that a signed checkpoint covers.
+    async fn check_size(&self, store: &dyn Store, size: u64) -> Result<(), Error> {
+        let signed = self.checkpoint_size(store).await?;
+        if size > signed {
+            return Err(Refusal::LogRange {
+                reason: format!("size {size} is beyond the latest checkpoint's {signed}"),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The stored tiles `ids`.
+    async fn tiles(&self, store: &dyn Store, ids: Vec<TileId>) -> Result<Tiles, Error> {
+        let keys = ids.iter().map(|id| (id.level, id.index)).collect();
+        let stored = store.log_tiles(keys).await?;
+        Tiles::from_bytes(
+            self.hasher.clone(),
+            stored
+                .into_iter()
+                .map(|((level, index), hashes)| (TileId { level, index }, hashes)),
+        )
+        .map_err(|_| Error::LogCorrupt("a stored tile is not a whole number of hashes"))
+    }
+
+    async fn root_at(&self, store: &dyn Store, size: u64) -> Result<Hash, Error> {
+        self.tiles(store, Tiles::for_root(size))
+            .await?
+            .root_at(size)
+            .map_err(tile_error)
+    }
+
+    /// The stored entries of the last tile of leaf hashes hash to it.
+    async fn check_last_leaves(&self, store: &dyn Store, size: u64) -> Result<(), Error> {
+        let start = size - size % TILE_WIDTH;
+        if start == size {
+            return Ok(());
+        }
+        let id = TileId {
+            level: 0,
+            index: start / TILE_WIDTH,
+        };
+        let tiles = self.tiles(store, vec![id]).await?;
+        let stored = store.log_entries(start, size).await?;
+        let hashes: Vec<Hash> = stored
+            .iter()
+            .map(|leaf| self.hasher.leaf_hash(leaf))
+            .collect();
+        if tiles.tile(id).and_then(|tile| tile.get(..hashes.len())) != Some(&hashes[..])
+            || u64::try_from(hashes.len()).ok() != Some(size - start)
+        {
+            return Err(Error::LogCorrupt(
+                "the stored entries do not hash to the latest checkpoint",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a stored checkpoint of `size`: signed by this log's key, of this origin and size.
+    fn verify(&self, note: &str, size: u64) -> Result<Checkpoint, Error> {
+        let signed = self
+            .signer
+            .verifier()
+            .verify(note)
+            .map_err(|_| Error::LogCorrupt("the latest checkpoint's signature fails"))?;
+        if signed.size != size || signed.origin != self.origin {
+            return Err(Error::LogCorrupt(
+                "the latest checkpoint names another size or origin",
+            ));
+        }
+        Ok(signed)
     }
 }
-
-/// Hashes or entries per full tile (C2SP tlog-tiles).
-const TILE_WIDTH: u64 = 256;
-/// Tree levels per tile level.
-const TILE_HEIGHT: u32 = 8;
 
 /// A C2SP tlog-tiles resource, parsed from the path after `/v1/log/tile/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,8 +476,7 @@ impl TransparencyLog {
         store: &dyn Store,
         request: TileRequest,
     ) -> Result<Option<Vec<u8>>, Error> {
-        let sequenced = self.sequenced.lock().await;
-        let size = sequenced.checkpoint.as_ref().map_or(0, |(size, _)| *size);
+        let size = self.checkpoint_size(store).await?;
         let height = request.level.map_or(0, |level| level * TILE_HEIGHT);
         let available = size >> height;
         let width = request.width.unwrap_or(TILE_WIDTH);
@@ -319,14 +485,19 @@ impl TransparencyLog {
         if end > available {
             return Ok(None);
         }
-        if request.level.is_some() {
-            let hashes = sequenced
-                .tree
-                .subtree_hashes(height, start, end)
-                .ok_or(Error::Internal("a signed subtree is missing from the tree"))?;
-            return Ok(Some(hashes.iter().flat_map(|hash| hash.0).collect()));
+        if let Some(level) = request.level {
+            let id = TileId {
+                level,
+                index: request.index,
+            };
+            let tiles = self.tiles(store, vec![id]).await?;
+            // A stored tile may have grown past the checkpoint: its prefix is the tile then.
+            let hashes = tiles
+                .tile(id)
+                .and_then(|hashes| hashes.get(..usize::try_from(width).ok()?))
+                .ok_or(Error::LogCorrupt("a signed tile is missing from the store"))?;
+            return Ok(Some(netid_log::tile_bytes(hashes)));
         }
-        drop(sequenced);
         let leaves = store.log_entries(start, end).await?;
         if u64::try_from(leaves.len()).ok() != Some(end - start) {
             return Err(Error::LogCorrupt("the log has a gap"));
@@ -342,44 +513,6 @@ impl TransparencyLog {
     }
 }
 
-/// Checks a stored checkpoint of `size`: signed by this log's key, of this origin and size,
-/// over the root of the first `size` entries of `tree`.
-fn check_checkpoint(
-    signer: &NoteSigner,
-    origin: &str,
-    tree: &Tree,
-    size: u64,
-    note: &str,
-) -> Result<(), Error> {
-    let signed = signer
-        .verifier()
-        .verify(note)
-        .map_err(|_| Error::LogCorrupt("the latest checkpoint's signature fails"))?;
-    if signed.size != size || signed.origin != origin {
-        return Err(Error::LogCorrupt(
-            "the latest checkpoint names another size or origin",
-        ));
-    }
-    if tree.root_at(size).ok() != Some(signed.root) {
-        return Err(Error::LogCorrupt(
-            "the stored entries do not hash to the latest checkpoint",
-        ));
-    }
-    Ok(())
-}
-
-/// Proofs are served only for sizes that a signed checkpoint covers.
-fn check_size(sequenced: &Sequenced, size: u64) -> Result<(), Error> {
-    let signed = sequenced.checkpoint.as_ref().map_or(0, |(size, _)| *size);
-    if size > signed {
-        return Err(Refusal::LogRange {
-            reason: format!("size {size} is beyond the latest checkpoint's {signed}"),
-        }
-        .into());
-    }
-    Ok(())
-}
-
 fn range_refusal(error: netid_log::Error) -> Error {
     Refusal::LogRange {
         reason: error.to_string(),
@@ -387,27 +520,21 @@ fn range_refusal(error: netid_log::Error) -> Error {
     .into()
 }
 
+/// A tile a signed size needs is not stored.
+fn tile_error(error: netid_log::Error) -> Error {
+    match error {
+        netid_log::Error::MissingTile { .. } => {
+            Error::LogCorrupt("a signed tile is missing from the store")
+        }
+        other => range_refusal(other),
+    }
+}
+
 fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
     hashes
         .iter()
         .map(|hash| Base64::encode_string(hash.as_ref()))
         .collect()
-}
-
-async fn append_new_entries(store: &dyn Store, tree: &mut Tree) -> Result<(), Error> {
-    let size = store.log_size().await?;
-    while tree.size() < size {
-        let start = tree.size();
-        let end = start.saturating_add(LOAD_BATCH).min(size);
-        let leaves = store.log_entries(start, end).await?;
-        if u64::try_from(leaves.len()).ok() != Some(end - start) {
-            return Err(Error::LogCorrupt("the log has a gap"));
-        }
-        for leaf in &leaves {
-            tree.append(leaf);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

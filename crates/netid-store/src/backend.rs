@@ -5,7 +5,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::sql::Sql;
+use crate::log::{StagedEntry, append_staged};
+use crate::sql::{Dialect, Row, Sql, Value};
 use crate::{Error, GroupCommits};
 
 /// The work of one store call, run with a connection of the backend's.
@@ -185,6 +186,45 @@ pub(crate) trait TransactionState {
     fn in_transaction(&self) -> bool;
 }
 
+/// A grouped transaction's connection: it keeps the log entries its writes append, for the
+/// end of the transaction (`crate::log::append_staged`).
+struct Staging<'a, D: ?Sized> {
+    db: &'a mut D,
+    entries: &'a mut Vec<StagedEntry>,
+}
+
+impl<D: Sql + ?Sized> Sql for Staging<'_, D> {
+    fn dialect(&self) -> Dialect {
+        self.db.dialect()
+    }
+
+    fn execute(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<u64, Error> {
+        self.db.execute(operation, sql, args)
+    }
+
+    fn query(
+        &mut self,
+        operation: &'static str,
+        sql: &str,
+        args: &[Value<'_>],
+    ) -> Result<Vec<Row>, Error> {
+        self.db.query(operation, sql, args)
+    }
+
+    fn batch(&mut self, operation: &'static str, sql: &str) -> Result<(), Error> {
+        self.db.batch(operation, sql)
+    }
+
+    fn staged_log(&mut self) -> Option<&mut Vec<StagedEntry>> {
+        Some(self.entries)
+    }
+}
+
 /// Runs each write of `group` in its own savepoint of one transaction (opened by `begin`),
 /// commits it, and only then answers each caller: with its value if the commit succeeded,
 /// with its own error if its write failed (rolled back to its savepoint), or with the
@@ -200,6 +240,8 @@ pub(crate) fn commit_group(
     let mut done: Vec<(tokio::sync::oneshot::Sender<_>, AnyValue)> =
         Vec::with_capacity(group.len());
     let mut open = false;
+    // The log entries of the writes done in the open transaction, appended at its end.
+    let mut staged: Vec<StagedEntry> = Vec::new();
     let mut group = group.into_iter();
     while let Some(write) = group.next() {
         // The transaction ended by itself: the writes done in it are gone; the rest start
@@ -207,6 +249,7 @@ pub(crate) fn commit_group(
         if open && !db.in_transaction() {
             // PostgreSQL ends one only with its connection.
             abandon(db, &mut done, "the database ended the transaction", true);
+            staged.clear();
             open = false;
         }
         if !open {
@@ -224,12 +267,16 @@ pub(crate) fn commit_group(
             }
             open = true;
         }
+        let mark = staged.len();
         let outcome = db
             .batch("begin grouped write", "SAVEPOINT grouped_write")
             .and_then(|()| {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let db: &mut dyn Sql = &mut *db;
-                    (write.call)(db)
+                    let mut staging = Staging {
+                        db: &mut *db,
+                        entries: &mut staged,
+                    };
+                    (write.call)(&mut staging)
                 }))
                 .unwrap_or(Err(Error::Internal("a database write panicked")))
             })
@@ -240,6 +287,7 @@ pub(crate) fn commit_group(
         match outcome {
             Ok(value) => done.push((write.reply, value)),
             Err(error) => {
+                staged.truncate(mark);
                 let away = error.is_unavailable();
                 let _ = write.reply.send(Err(error));
                 // Undo this write alone; if that cannot be done, undo the transaction.
@@ -264,6 +312,7 @@ pub(crate) fn commit_group(
                 }
                 if !undone {
                     abandon(db, &mut done, "another write in it failed", false);
+                    staged.clear();
                     open = false;
                 }
             }
@@ -271,6 +320,12 @@ pub(crate) fn commit_group(
     }
     if !open {
         return false;
+    }
+    // Last, so that the log's counter is held only from here to the commit.
+    if let Err(error) = append_staged(db, staged) {
+        let away = error.is_unavailable();
+        abandon(db, &mut done, &error.to_string(), away);
+        return away;
     }
     // A failed commit may have reached the disk or the server: the outcome is unknown.
     match db.batch("commit grouped writes", "COMMIT") {

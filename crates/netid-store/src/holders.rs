@@ -81,12 +81,24 @@ pub trait Holders: HasBackend {
             if let Some(code_index) = &code_index {
                 claim_code(db, code_index, &holder.person_index, at)?;
             }
-            // The next id is the highest plus one, as SQLite picks a row id, under the lock.
-            let sql = "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
-                 wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
-                 wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
-                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM holders), \
-                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id";
+            // SQLite runs one write at a time: the highest id plus one, as it picks a row id.
+            // PostgreSQL runs the enrollments of several nodes at once: a sequence.
+            let sql = match db.dialect() {
+                Dialect::Sqlite => concat!(
+                    "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
+                     wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
+                     wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
+                     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM holders), ",
+                    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id"
+                ),
+                Dialect::Postgres => concat!(
+                    "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
+                     wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
+                     wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
+                     VALUES (nextval('holders_id_seq'), ",
+                    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id"
+                ),
+            };
             let args = args![
                 &holder.net_id.index,
                 &holder.net_id.sealed,
@@ -476,18 +488,15 @@ fn claim_code(
     person_index: &BlindIndex,
     at: Timestamp,
 ) -> Result<(), Error> {
-    let sql = "SELECT 1 FROM used_enrollment_codes WHERE code_index = $1";
-    if db.exists("read enrollment code", sql, args![code_index])? {
-        return Err(Error::EnrollmentCodeClaimed);
-    }
+    // One statement, so that two enrollments with one code at once (on two nodes) cannot
+    // both claim it: the second waits for the first, then inserts nothing.
     let sql = "INSERT INTO used_enrollment_codes (code_index, person_index, used_at) \
-         VALUES ($1, $2, $3)";
-    db.execute(
-        "claim enrollment code",
-        sql,
-        args![code_index, person_index, at],
-    )
-    .map(drop)
+         VALUES ($1, $2, $3) ON CONFLICT (code_index) DO NOTHING";
+    let args = args![code_index, person_index, at];
+    match db.execute("claim enrollment code", sql, args)? {
+        0 => Err(Error::EnrollmentCodeClaimed),
+        _ => Ok(()),
+    }
 }
 
 fn record_guardianship(

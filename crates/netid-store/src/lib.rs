@@ -71,7 +71,7 @@ pub use holders::{
     HolderRow, Holders, NewHolder, Recovery, ResealedHolder, StoredNetId, WalletKeyRow,
 };
 pub use keys::{Keys, SealedTagKey};
-pub use log::LogEntries;
+pub use log::{Integration, LogEntries, LogHead, TileKey};
 pub use operator_reads::{DeferralCountsRow, NoticeDeferralRow, OperatorReadRow, OperatorReads};
 pub use passkeys::{PasskeyRow, Passkeys};
 pub use pending::{NewPending, PendingKind, PendingValues};

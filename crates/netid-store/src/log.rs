@@ -1,16 +1,31 @@
-//! The transparency log's entries and its latest checkpoint.
+//! The transparency log's entries, its tiles and its latest checkpoint.
+//!
+//! Sequencing: an act's entries are stored in the act's own transaction and get their indexes
+//! there from one counter row (`log_sequence`), so indexes are contiguous, gap-free (a rolled
+//! back transaction rolls its move of the counter back too) and in commit order (the row stays
+//! locked until the transaction ends). A grouped transaction moves the counter once, as its
+//! last statement, so the counter is held only from then to the commit; nothing else in the
+//! log is locked by writers.
+//!
+//! Integration: one integrator at a time extends the tiles and stores a signed checkpoint of
+//! the new size, in one transaction that moves `log_integration.size` from the size it read:
+//! a compare-and-swap, so two integrators cannot both extend the same tree. A lease on the
+//! same row decides who tries; the compare-and-swap keeps it safe when leases overlap.
 
-use crate::backend::{HasBackend, read, write};
-use crate::sql::{FromRow, Sql, args};
+use crate::backend::{HasBackend, lookup, read, write};
+use crate::sql::{Dialect, FromRow, Sql, args};
 use crate::{Conflict, Error, HolderId, Timestamp};
 
-/// The log entries, in order, and which were whose.
+/// A tile's place, as the store keys it: its level and its index within the level.
+pub type TileKey = (u32, u64);
+
+/// The log entries, in order, and which were whose; the tree kept as tiles.
 #[async_trait::async_trait]
 pub trait LogEntries: HasBackend {
-    /// The number of entries in the transparency log.
+    /// The number of entries in the transparency log (committed; not yet integrated, perhaps).
     async fn log_size(&self) -> Result<u64, Error> {
-        read(self, |db| {
-            let sql = "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries";
+        lookup(self, |db| {
+            let sql = "SELECT next FROM log_sequence WHERE id = 0";
             db.value("read log size", sql, args![])
         })
         .await
@@ -34,43 +49,186 @@ pub trait LogEntries: HasBackend {
         .await
     }
 
-    /// Stores the signed checkpoint `note` of the tree of `size` entries, replacing the older
-    /// ones (auditors keep their own). Storing the same size again is
-    /// [`Error::AlreadyExists`] with [`Conflict::Checkpoint`].
-    async fn insert_checkpoint(&self, size: u64, note: String, at: Timestamp) -> Result<(), Error> {
-        write(self, "checkpoint", move |db| {
-            let sql = "INSERT INTO log_checkpoints (size, note, signed_at) VALUES ($1, $2, $3)";
-            db.insert("insert checkpoint", sql, args![size, &note, at], |_| {
-                Conflict::Checkpoint
-            })?;
-            // Only the latest is needed (to check the log on start); keeping every one would
-            // let anyone who polls the checkpoint grow the table.
-            let sql = "DELETE FROM log_checkpoints WHERE size < $1";
-            db.execute("prune checkpoints", sql, args![size]).map(drop)
+    /// How far the tiles reach (the size of the tree they hold), and the latest stored
+    /// checkpoint: its size and signed note.
+    async fn log_head(&self) -> Result<LogHead, Error> {
+        lookup(self, |db| {
+            let sql = "SELECT size FROM log_integration WHERE id = 0";
+            let integrated = db.value("read log head", sql, args![])?;
+            let sql = "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1";
+            let checkpoint = db.optional("read log head", sql, args![], FromRow::from_row)?;
+            Ok(LogHead {
+                integrated,
+                checkpoint,
+            })
         })
         .await
     }
 
-    /// The latest stored checkpoint: its size and signed note.
-    async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, Error> {
-        read(self, |db| {
-            let sql = "SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1";
-            db.optional("read latest checkpoint", sql, args![], FromRow::from_row)
+    /// The stored tiles among `keys`, each with its hashes (concatenated); a tile not stored
+    /// is left out.
+    async fn log_tiles(&self, keys: Vec<TileKey>) -> Result<Vec<(TileKey, Vec<u8>)>, Error> {
+        read(self, move |db| {
+            let mut tiles = Vec::with_capacity(keys.len());
+            for (level, index) in keys {
+                let sql = "SELECT hashes FROM log_tiles WHERE level = $1 AND idx = $2";
+                let hashes =
+                    db.optional("read log tile", sql, args![level, index], |mut row| {
+                        row.get(0)
+                    })?;
+                tiles.extend(hashes.map(|hashes| ((level, index), hashes)));
+            }
+            Ok(tiles)
+        })
+        .await
+    }
+
+    /// Takes or renews the integrator's lease for `holder` until `until`, if no one else
+    /// holds it at `now`; whether `holder` holds it.
+    async fn take_log_lease(
+        &self,
+        holder: String,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, Error> {
+        write(self, "take the log lease", move |db| {
+            let sql = "UPDATE log_integration SET lease_holder = $1, lease_until = $2 \
+                 WHERE id = 0 AND (lease_holder = $1 OR lease_until < $3)";
+            Ok(db.execute("take the log lease", sql, args![&holder, until, now])? == 1)
+        })
+        .await
+    }
+
+    /// Stores an integration in one transaction: the tiles that changed, the signed
+    /// checkpoint of the new size (replacing older ones: auditors keep their own), and the new
+    /// size. [`Error::AlreadyExists`] with [`Conflict::Checkpoint`], storing nothing, unless the
+    /// tiles still reach `integration.from` exactly: another integrator moved first.
+    async fn integrate(&self, integration: Integration) -> Result<(), Error> {
+        write(self, "integrate the log", move |db| {
+            let Integration {
+                from,
+                to,
+                tiles,
+                note,
+                at,
+            } = integration;
+            let sql = "UPDATE log_integration SET size = $2 WHERE id = 0 AND size = $1";
+            if db.execute("move the log head", sql, args![from, to])? != 1 {
+                return Err(Error::AlreadyExists {
+                    what: Conflict::Checkpoint,
+                });
+            }
+            for ((level, index), hashes) in &tiles {
+                let sql = "INSERT INTO log_tiles (level, idx, hashes) VALUES ($1, $2, $3) \
+                     ON CONFLICT (level, idx) DO UPDATE SET hashes = excluded.hashes";
+                db.execute("store log tile", sql, args![*level, *index, hashes])?;
+            }
+            let sql = "INSERT INTO log_checkpoints (size, note, signed_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (size) DO NOTHING";
+            db.execute("store checkpoint", sql, args![to, &note, at])?;
+            // Only the latest is needed (to check the log on start); keeping every one would
+            // let anyone who polls the checkpoint grow the table.
+            let sql = "DELETE FROM log_checkpoints WHERE size < $1";
+            db.execute("prune checkpoints", sql, args![to]).map(drop)
         })
         .await
     }
 }
 
-/// Appends `leaf` to the log inside the transaction of `db`, as an entry of `holder` if
-/// given, and returns its index. The index is the next one: the transaction holds the write
-/// lock (SQLite's, or PostgreSQL's advisory writers' lock), so no other append runs until it
-/// ends, and there are no gaps.
+/// How far the log's tiles reach, and its latest checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogHead {
+    /// The size of the tree the stored tiles hold.
+    pub integrated: u64,
+    /// The latest stored checkpoint: its size and signed note. Its size is `integrated`,
+    /// except in a database whose checkpoint predates stored tiles (schema 18 and before).
+    pub checkpoint: Option<(u64, String)>,
+}
+
+/// An extension of the tree from `from` entries to `to`, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integration {
+    /// The size the tiles reached before.
+    pub from: u64,
+    /// The size they reach now.
+    pub to: u64,
+    /// Every tile that changed or is new, whole.
+    pub tiles: Vec<(TileKey, Vec<u8>)>,
+    /// The signed checkpoint of the tree of `to` entries.
+    pub note: String,
+    /// When it was signed.
+    pub at: Timestamp,
+}
+
+/// An entry a grouped transaction appends at its end.
+pub(crate) type StagedEntry = (Vec<u8>, Option<HolderId>);
+
+/// Appends `leaf` to the log in the transaction of `db`, as an entry of `holder` if given: at
+/// the transaction's end if `db` stages entries (a group's), else now.
 pub(crate) fn append_log(
     db: &mut dyn Sql,
     leaf: &[u8],
     holder: Option<HolderId>,
+) -> Result<(), Error> {
+    match db.staged_log() {
+        Some(staged) => {
+            staged.push((leaf.to_vec(), holder));
+            Ok(())
+        }
+        None => append_log_now(db, leaf, holder).map(drop),
+    }
+}
+
+/// Appends `leaf` now, and returns its index (for an act that keeps it).
+pub(crate) fn append_log_now(
+    db: &mut dyn Sql,
+    leaf: &[u8],
+    holder: Option<HolderId>,
 ) -> Result<u64, Error> {
-    let sql = "INSERT INTO log_entries (idx, leaf, holder_id) \
-         VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries), $1, $2) RETURNING idx";
-    db.value("append log entry", sql, args![leaf, holder])
+    let index = next_indexes(db, 1)?;
+    let sql = "INSERT INTO log_entries (idx, leaf, holder_id) VALUES ($1, $2, $3)";
+    db.execute("append log entry", sql, args![index, leaf, holder])?;
+    Ok(index)
+}
+
+/// Appends a group's staged entries, in order: the group's last statements.
+pub(crate) fn append_staged(db: &mut dyn Sql, staged: Vec<StagedEntry>) -> Result<(), Error> {
+    if staged.is_empty() {
+        return Ok(());
+    }
+    let first = next_indexes(db, u64::try_from(staged.len()).unwrap_or(u64::MAX))?;
+    match db.dialect() {
+        // In process: one insert an entry costs nothing.
+        Dialect::Sqlite => {
+            for (index, (leaf, holder)) in (first..).zip(&staged) {
+                let sql = "INSERT INTO log_entries (idx, leaf, holder_id) VALUES ($1, $2, $3)";
+                db.execute("append log entry", sql, args![index, leaf, *holder])?;
+            }
+        }
+        // One round trip for the group, while the counter is held. Holder ids start at 1, so
+        // 0 stands for none.
+        Dialect::Postgres => {
+            let (leaves, holders): (Vec<Vec<u8>>, Vec<i64>) = staged
+                .into_iter()
+                .map(|(leaf, holder)| (leaf, holder.map_or(0, |holder| holder.0)))
+                .unzip();
+            let sql = "INSERT INTO log_entries (idx, leaf, holder_id) \
+                 SELECT $1 + ord - 1, leaf, NULLIF(holder, 0) \
+                 FROM unnest($2::bytea[], $3::bigint[]) WITH ORDINALITY AS t(leaf, holder, ord)";
+            let args = [
+                first.into(),
+                crate::sql::Value::BytesList(&leaves),
+                crate::sql::Value::Ints(&holders),
+            ];
+            db.execute("append log entries", sql, &args)?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves the counter by `count` and returns the first index it handed out. The counter's row
+/// stays locked until the transaction ends.
+fn next_indexes(db: &mut dyn Sql, count: u64) -> Result<u64, Error> {
+    let sql = "UPDATE log_sequence SET next = next + $1 WHERE id = 0 RETURNING next - $1";
+    db.value("sequence log entries", sql, args![count])
 }

@@ -12,10 +12,12 @@
 //!   (SQLite's message names the column instead);
 //! - `retired_wallet_keys.seq` stands in for SQLite's implicit `rowid`, which orders retired
 //!   keys of the same second by insertion;
-//! - `holders.id`, `operator_credentials.id` and `ca_generations.id` are plain keys that the
-//!   store sets to `MAX(id) + 1` under the write lock, as SQLite picks a row id: an identity
-//!   column would skip the values of rolled-back inserts, and generation ids are seen by
-//!   callers.
+//! - `operator_credentials.id` and `ca_generations.id` are plain keys that the store sets to
+//!   `MAX(id) + 1` under the writers' lock, as SQLite picks a row id: an identity column would
+//!   skip the values of rolled-back inserts, and generation ids are seen by callers;
+//! - `holders.id` comes from the sequence `holders_id_seq` (since 19): enrollments are grouped
+//!   writes, which two nodes run at once, so `MAX(id) + 1` would collide. A rolled-back
+//!   enrollment skips an id; nothing outside the store sees holder ids.
 
 /// SQLite's scripts: entry `i` migrates version `i` to `i + 1`.
 pub(crate) const SQLITE: &[&str] = &[
@@ -37,6 +39,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/16.sql"),
     include_str!("../migrations/sqlite/17.sql"),
     include_str!("../migrations/sqlite/18.sql"),
+    include_str!("../migrations/sqlite/19.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -49,6 +52,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (16, include_str!("../migrations/postgres/16.sql")),
     (17, include_str!("../migrations/postgres/17.sql")),
     (18, include_str!("../migrations/postgres/18.sql")),
+    (19, include_str!("../migrations/postgres/19.sql")),
 ];
 
 #[cfg(test)]

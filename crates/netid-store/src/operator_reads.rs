@@ -2,7 +2,7 @@
 
 use crate::Timestamp;
 use crate::backend::{HasBackend, read, write};
-use crate::log::append_log;
+use crate::log::{append_log, append_log_now};
 use crate::sql::{FromRow, args, from_row};
 use crate::{Error, HolderId};
 
@@ -24,7 +24,7 @@ pub trait OperatorReads: HasBackend {
             if !db.exists("read holder", sql, args![read.holder])? {
                 return Err(Error::NotFound { what: "holder" });
             }
-            let log_index = append_log(db, &log_entry, Some(read.holder))?;
+            let log_index = append_log_now(db, &log_entry, Some(read.holder))?;
             if let Some(entry) = &deferral_entry {
                 append_log(db, entry, None)?;
             }

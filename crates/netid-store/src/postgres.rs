@@ -1,13 +1,19 @@
 //! The PostgreSQL backend: the same [`crate::Store`], written once, with the same semantics as the SQLite backend,
 //! for deployments that run a database server.
 //!
-//! Writers are serialised: every writing transaction first takes one transaction-scoped
-//! advisory lock ([`WRITER_LOCK`]), so writes run one at a time as they do on SQLite. That
-//! keeps the transparency log exact: an append takes `MAX(idx) + 1` inside its transaction,
-//! so indexes have no gaps and commit order is index order, which the sequencer relies on.
+//! Writers: every writing transaction first takes one transaction-scoped advisory lock
+//! ([`WRITER_LOCK`]). The small, frequent grouped writes (verifications, nonces, enrollments,
+//! flows' pending values) take it shared, so the groups of several nodes run at once; every
+//! other write (the CA, platforms, consents, deletion, keys: rare) takes it alone, so it runs
+//! as on SQLite, with no other write beside it. Grouped writes were written to be safe beside
+//! each other: they insert under unique keys, claim with one statement (`ON CONFLICT`, a
+//! compare-and-swap `UPDATE`) and take holder ids from a sequence. What they do not do
+//! exactly beside each other: a flow's per-owner quota may be passed by one value per node.
+//! The transparency log's indexes come from one counter row (`crate::log`), held from a
+//! group's last statement to its commit: the serial part of a write.
 //! Reads take no lock; each runs as one statement and sees what was committed before it.
 //!
-//! Group commit: verifications, nonces and enrollments queued while a writing transaction
+//! Group commit: verifications, nonces and enrollments queued while a grouped transaction
 //! runs go together in the next one, each in a savepoint of its own, and are answered after
 //! its commit; the first of them to arrive commits the queue on a task of its own.
 //!
@@ -48,9 +54,15 @@ use crate::{Error, GroupCommits};
 /// that it is recognisable in `pg_locks`.
 const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
 
-/// How a writing transaction begins: taking the writers' lock, which it holds until it ends.
+/// How a writing transaction begins: taking the writers' lock alone, until it ends.
 static BEGIN: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"));
+
+/// How a grouped transaction begins: taking the writers' lock shared, so that the groups of
+/// several nodes run at once (see the module's documentation).
+static BEGIN_GROUP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("BEGIN; SELECT pg_advisory_xact_lock_shared({WRITER_LOCK})")
+});
 
 /// How to run the pool of connections.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -410,7 +422,7 @@ fn commit_queued(
             let take = queue.writes.len().min(MAX_GROUP);
             queue.writes.drain(..take).collect()
         };
-        if commit_group(&mut Pg(client), &BEGIN, group, counter) {
+        if commit_group(&mut Pg(client), &BEGIN_GROUP, group, counter) {
             return Err(Error::RolledBack {
                 cause: "the database went away".to_owned(),
                 unavailable: true,

@@ -6,6 +6,7 @@
 //! [`Row`]s read by index into typed values. Where the dialects part (a bulk statement, an
 //! implicit row id), the operation asks [`Sql::dialect`] and says why.
 
+use crate::log::StagedEntry;
 use crate::{BlindIndex, Conflict, Error, HolderId, Timestamp};
 
 /// Which SQL dialect a connection speaks, for the few statements that differ.
@@ -245,6 +246,12 @@ pub(crate) trait Sql {
 
     /// Runs statements without parameters or results (transaction control).
     fn batch(&mut self, operation: &'static str, sql: &str) -> Result<(), Error>;
+
+    /// Where a grouped transaction keeps the log entries it appends at its end; `None`
+    /// elsewhere: entries are appended at once (see `crate::log`).
+    fn staged_log(&mut self) -> Option<&mut Vec<StagedEntry>> {
+        None
+    }
 }
 
 impl dyn Sql + '_ {

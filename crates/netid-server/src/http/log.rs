@@ -86,7 +86,6 @@ async fn entries(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<LogEntries>, ApiError> {
-    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let start = number(&query, "start")?;
     let end = number(&query, "end")?;
     Ok(Json(
@@ -102,20 +101,30 @@ async fn inclusion(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<InclusionProof>, ApiError> {
-    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let index = number(&query, "index")?;
     let size = number(&query, "size")?;
-    Ok(Json(state.deps.log.inclusion_proof(index, size).await?))
+    Ok(Json(
+        state
+            .deps
+            .log
+            .inclusion_proof(state.deps.store.as_ref(), index, size)
+            .await?,
+    ))
 }
 
 async fn consistency(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ConsistencyProof>, ApiError> {
-    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let old = number(&query, "old")?;
     let new = number(&query, "new")?;
-    Ok(Json(state.deps.log.consistency_proof(old, new).await?))
+    Ok(Json(
+        state
+            .deps
+            .log
+            .consistency_proof(state.deps.store.as_ref(), old, new)
+            .await?,
+    ))
 }
 
 /// C2SP tlog-tiles under the prefix `/v1/log` (whose `checkpoint` is the one above). Full
@@ -124,7 +133,6 @@ async fn tile(
     State(state): State<AppState>,
     Path(path): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.deps.log.catch_up(state.deps.store.as_ref()).await?;
     let Some(request) = TileRequest::parse(&path) else {
         return Ok(super::error::problem_for_status(StatusCode::NOT_FOUND));
     };

@@ -135,20 +135,27 @@ pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Stor
         .unwrap();
 }
 
-pub(crate) async fn checkpoints_are_stored_once_per_size_and_the_latest_is_found(
-    store: &dyn Store,
-) {
-    assert_eq!(store.latest_checkpoint().await.unwrap(), None);
-    store
-        .insert_checkpoint(1, "one".to_owned(), T0)
-        .await
-        .unwrap();
-    store
-        .insert_checkpoint(5, "five".to_owned(), T0)
-        .await
-        .unwrap();
+pub(crate) async fn integrations_move_the_log_head_only_from_where_it_was(store: &dyn Store) {
+    let head = store.log_head().await.unwrap();
+    assert_eq!(
+        head,
+        LogHead {
+            integrated: 0,
+            checkpoint: None
+        }
+    );
+    let integration = |from: u64, to: u64, fill: u8, note: &str| Integration {
+        from,
+        to,
+        tiles: vec![((0, 0), vec![fill; 32 * usize::try_from(to).unwrap()])],
+        note: note.to_owned(),
+        at: T0,
+    };
+    store.integrate(integration(0, 1, 1, "one")).await.unwrap();
+    store.integrate(integration(1, 5, 2, "five")).await.unwrap();
+    // An integrator that read the head at 1 is too late: nothing of it is stored.
     let error = store
-        .insert_checkpoint(5, "other five".to_owned(), T0)
+        .integrate(integration(1, 3, 9, "three"))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -158,7 +165,26 @@ pub(crate) async fn checkpoints_are_stored_once_per_size_and_the_latest_is_found
         }
     ));
     assert_eq!(
-        store.latest_checkpoint().await.unwrap(),
-        Some((5, "five".to_owned()))
+        store.log_head().await.unwrap(),
+        LogHead {
+            integrated: 5,
+            checkpoint: Some((5, "five".to_owned()))
+        }
     );
+    assert_eq!(
+        store.log_tiles(vec![(0, 0), (0, 1)]).await.unwrap(),
+        vec![((0, 0), vec![2; 160])]
+    );
+}
+
+pub(crate) async fn one_integrator_holds_the_lease_until_it_lapses(store: &dyn Store) {
+    let at = |seconds: i64| Timestamp(T0.0 + seconds);
+    let take =
+        |holder: &str, now: i64| store.take_log_lease(holder.to_owned(), at(now), at(now + 5));
+    assert!(take("node-a", 0).await.unwrap());
+    assert!(!take("node-b", 1).await.unwrap());
+    assert!(take("node-a", 4).await.unwrap(), "renewed by its holder");
+    assert!(!take("node-b", 8).await.unwrap(), "renewed until 9");
+    assert!(take("node-b", 10).await.unwrap(), "lapsed");
+    assert!(!take("node-a", 10).await.unwrap());
 }

@@ -18,10 +18,10 @@
 use netid_store::prelude::*;
 use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
-    ConsentChange, CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, NewCredentials,
-    NewHolder, NewVerification, NoticeDeferralRow, OidcClientRow, OperatorReadRow, PasskeyRow,
-    PlatformField, PlatformRow, Recovery, RosterRow, SqliteStore, Store, StoredNetId, Timestamp,
-    WalletKeyRow,
+    ConsentChange, CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, Integration,
+    LogHead, NewCredentials, NewHolder, NewVerification, NoticeDeferralRow, OidcClientRow,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Recovery, RosterRow, SqliteStore,
+    Store, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 mod ca;
@@ -45,7 +45,7 @@ use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 18;
+const LATEST_SCHEMA: u32 = 19;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -89,7 +89,8 @@ on_both_backends!(
     wrong_codes_are_counted_per_record_and_code_across_roster_loads,
     first_run_initialisation_is_all_or_nothing,
     log_entries_are_appended_with_their_acts_and_only_with_them,
-    checkpoints_are_stored_once_per_size_and_the_latest_is_found,
+    integrations_move_the_log_head_only_from_where_it_was,
+    one_integrator_holds_the_lease_until_it_lapses,
     certificates_are_issued_revoked_once_and_listed_until_expiry,
     ca_generations_roll_over_recertify_inherit_and_hand_over,
     net_certificates_are_issued_in_batches_and_revoked_on_recovery,

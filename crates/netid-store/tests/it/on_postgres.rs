@@ -328,16 +328,6 @@ async fn postgres_unique_violations_map_to_their_conflict() {
             what: Conflict::Platform
         })
     ));
-    store
-        .insert_checkpoint(3, "note".to_owned(), T0)
-        .await
-        .unwrap();
-    assert!(matches!(
-        store.insert_checkpoint(3, "note".to_owned(), T0).await,
-        Err(Error::AlreadyExists {
-            what: Conflict::Checkpoint
-        })
-    ));
     // The failed inserts appended nothing.
     assert_eq!(store.log_size().await.unwrap(), 1);
 }
@@ -594,4 +584,97 @@ async fn an_unreachable_server_is_a_connect_error() {
     .await
     .unwrap_err();
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
+}
+
+/// Two nodes on one database enroll at once (grouped writes, which run beside each other):
+/// each enrollment is stored under its own holder id, and the log's indexes are contiguous,
+/// with each enrollment's entry once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_enroll_at_once_with_their_own_ids_and_a_log_without_gaps() {
+    let Some(TestDatabase { store, database }) = TestDatabase::create().await else {
+        return;
+    };
+    let other = PostgresStore::connect(&database.url, options())
+        .await
+        .unwrap();
+    let nodes = [Arc::new(store), Arc::new(other)];
+    let mut tasks = Vec::new();
+    for seed in 0..200u8 {
+        let node = Arc::clone(&nodes[usize::from(seed % 2)]);
+        tasks.push(tokio::spawn(async move {
+            node.enroll_holder(super::new_holder(seed), None, None, vec![seed], T0)
+                .await
+                .unwrap()
+                .0
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 200);
+    assert_eq!(nodes[0].log_size().await.unwrap(), 200);
+    let mut entries = nodes[1].log_entries(0, 300).await.unwrap();
+    assert_eq!(entries.len(), 200);
+    entries.sort_unstable();
+    let expected: Vec<Vec<u8>> = (0..200u8).map(|seed| vec![seed]).collect();
+    assert_eq!(entries, expected);
+}
+
+/// Grouped writes take the writers' lock shared and other writes take it alone: while another
+/// session holds it shared, an enrollment goes through and a service key's insert waits until
+/// the statement timeout.
+#[tokio::test]
+async fn grouped_writes_share_the_writers_lock_and_other_writes_wait_for_it() {
+    /// The store's writers' lock key (`netidwr` in ASCII).
+    const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
+    let Some(database) = Database::create().await else {
+        return;
+    };
+    let store = PostgresStore::connect(
+        &database.url,
+        PostgresOptions {
+            pool_size: 2,
+            statement_timeout: std::time::Duration::from_millis(300),
+            ca_file: None,
+        },
+    )
+    .await
+    .unwrap();
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let (release, is_released) = std::sync::mpsc::channel::<()>();
+    let url = database.url.clone();
+    let holder = std::thread::spawn(move || {
+        let mut client = admin_client(&url);
+        client
+            .execute("SELECT pg_advisory_lock_shared($1)", &[&WRITER_LOCK])
+            .unwrap();
+        locked.send(()).unwrap();
+        is_released.recv().ok();
+    });
+    tokio::task::spawn_blocking(move || is_locked.recv().unwrap())
+        .await
+        .unwrap();
+
+    store
+        .enroll_holder(super::new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let error = store
+        .insert_service_key("other", vec![2], T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Postgres { .. }), "{error:?}");
+    assert_eq!(store.log_size().await.unwrap(), 1);
+
+    release.send(()).unwrap();
+    tokio::task::spawn_blocking(move || holder.join().unwrap())
+        .await
+        .unwrap();
+    store
+        .insert_service_key("other", vec![2], T0)
+        .await
+        .unwrap();
 }
