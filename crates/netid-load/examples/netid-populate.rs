@@ -4,11 +4,12 @@
 //!
 //! Each holder is a row shaped like a real one (random blind indexes and wallet fingerprint,
 //! random "sealed" blobs of the real sizes, an SM2-sized public key) and an `enrollment` log
-//! entry (committed but not yet sequenced: the next start hashes it into the tree). No one can
-//! present for these holders (their keys do not exist) and nothing decrypts: they are volume
-//! for the indexes and the log, nothing more. The real holders of a measurement enroll over
-//! HTTP afterwards. This tool knows the SQLite schema (version 14; its `holders` and
-//! `log_entries` are as in version 11); it refuses another.
+//! entry (committed, its index handed out by the log's counter, but not yet integrated: the
+//! next start hashes it into the tiles). No one can present for these holders (their keys do
+//! not exist) and nothing decrypts: they are volume for the indexes and the log, nothing more.
+//! The real holders of a measurement enroll over HTTP afterwards. This tool knows the SQLite
+//! schema (version 19; its `holders` and `log_entries` are as in version 11, `log_sequence` as
+//! in 19); it refuses another.
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -29,7 +30,7 @@ struct Args {
 const BATCH: u64 = 50_000;
 
 /// The schema version this tool writes rows for.
-const SCHEMA: i64 = 14;
+const SCHEMA: i64 = 19;
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -57,6 +58,10 @@ fn main() -> anyhow::Result<()> {
     while done < args.holders {
         let batch = BATCH.min(args.holders - done);
         let transaction = connection.transaction()?;
+        let first: i64 =
+            transaction.query_row("SELECT next FROM log_sequence WHERE id = 0", [], |row| {
+                row.get(0)
+            })?;
         {
             let mut holder = transaction.prepare(
                 "INSERT INTO holders (net_id_index, sealed_net_id, person_index, \
@@ -64,11 +69,9 @@ fn main() -> anyhow::Result<()> {
                  sealed_personal, enrolled_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, 'gm', ?6, ?7, ?8, ?8)",
             )?;
-            let mut entry = transaction.prepare(
-                "INSERT INTO log_entries (idx, leaf, holder_id) \
-                 VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries), ?1, ?2)",
-            )?;
-            for _ in 0..batch {
+            let mut entry = transaction
+                .prepare("INSERT INTO log_entries (idx, leaf, holder_id) VALUES (?1, ?2, ?3)")?;
+            for index in first..first + i64::try_from(batch)? {
                 let at = i64::try_from(minute * 60)?;
                 holder.execute(params![
                     random(32)?,
@@ -86,9 +89,13 @@ fn main() -> anyhow::Result<()> {
                     hex(&random(16)?),
                     hex(&random(32)?)
                 );
-                entry.execute(params![leaf.into_bytes(), id])?;
+                entry.execute(params![index, leaf.into_bytes(), id])?;
             }
         }
+        transaction.execute(
+            "UPDATE log_sequence SET next = next + ?1 WHERE id = 0",
+            params![i64::try_from(batch)?],
+        )?;
         transaction.commit().context("committing a batch")?;
         done += batch;
         eprintln!("netid-populate: {done} of {} holders", args.holders);
