@@ -33,6 +33,26 @@ pub(crate) enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Writes a consistent copy of the embedded database (the transparency log with it) to a
+    /// new file, while the server runs. It holds no key: keep the master key apart.
+    Backup {
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Puts a backup in place of the embedded database (stop the server first). The next
+    /// start deletes again every holder deleted since the backup, from the deletion journal.
+    Restore {
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Statutory document numbers.
     #[command(subcommand)]
     Doc(DocCommand),

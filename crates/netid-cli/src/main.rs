@@ -48,6 +48,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { listen, data_dir } => serve(listen, data_dir),
         Command::RotateMasterKey { data_dir } => rotate_master_key(data_dir),
+        Command::Backup { data_dir, to } => {
+            let config = server_config(None, data_dir)?;
+            let written = block_on(async { Ok(netid_server::backup(&config, &to).await?) })?;
+            eprintln!(
+                "netid: backed up to {} ({} bytes, schema {}); it holds no key: keep the master key apart",
+                to.display(),
+                written.bytes,
+                written.schema
+            );
+            Ok(())
+        }
+        Command::Restore { data_dir, from } => {
+            let config = server_config(None, data_dir)?;
+            let restored = block_on(async { Ok(netid_server::restore(&config, &from).await?) })?;
+            eprintln!(
+                "netid: restored {} (schema {}); the next start deletes again the holders among the {} deletions in the journal that the backup still holds",
+                from.display(),
+                restored.schema,
+                restored.journaled_deletions
+            );
+            Ok(())
+        }
         Command::Doc(DocCommand::Validate { document_type }) => {
             let document: DocumentType = document_type
                 .parse()

@@ -35,6 +35,10 @@ struct Args {
     /// The server's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     server: String,
+    /// Another node of the same service (on the same database), repeatable: enrollments and
+    /// online verifications go to `--server` and these in turn.
+    #[arg(long)]
+    also_server: Vec<String>,
     /// The operator credential (to register the authority and the platform).
     #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
     credential: String,
@@ -63,6 +67,16 @@ struct Args {
     /// code. Without the right code the two should take the same time (no oracle).
     #[arg(long, default_value_t = 0)]
     refusals: usize,
+}
+
+impl Args {
+    /// `path` on every node.
+    fn nodes(&self, path: &str) -> Vec<String> {
+        std::iter::once(&self.server)
+            .chain(&self.also_server)
+            .map(|server| format!("{server}{path}"))
+            .collect()
+    }
 }
 
 /// The most holders given a Net Certificate for the SDK phase.
@@ -126,8 +140,14 @@ async fn main() -> anyhow::Result<()> {
         .zip(&wallets)
         .map(|(person, wallet)| serde_json::to_value(wallet.enroll_request(person)))
         .collect::<Result<_, _>>()?;
-    let url = format!("{}/v1/holders/enroll", args.server);
-    let report = run(&http, &url, None, requests, args.concurrency).await?;
+    let report = run(
+        &http,
+        &args.nodes("/v1/holders/enroll"),
+        None,
+        requests,
+        args.concurrency,
+    )
+    .await?;
     println!("{}", report.json("enrollments"));
 
     if args.refusals > 0 {
@@ -151,17 +171,17 @@ async fn main() -> anyhow::Result<()> {
             Ok(serde_json::to_value(VerifyRequest { presentation })?)
         })
         .collect::<anyhow::Result<_>>()?;
-    let url = format!("{}/v1/platform/verify", args.server);
-    let before = group_commits(&http, &args.server).await?;
+    let before = group_commits(&http, &args.nodes("")).await?;
     // On stderr, for a profiler waiting for the timed run (scripts/flamegraph).
     eprintln!(
         "netid-load: verifications started ({} requests)",
         requests.len()
     );
-    let report = run(&http, &url, Some(&basic), requests, args.concurrency).await?;
+    let urls = args.nodes("/v1/platform/verify");
+    let report = run(&http, &urls, Some(&basic), requests, args.concurrency).await?;
     println!("{}", report.json("verifications"));
     // How many verifications shared each commit during the phase, from the server's metrics.
-    let after = group_commits(&http, &args.server).await?;
+    let after = group_commits(&http, &args.nodes("")).await?;
     let (commits, writes) = (after.0 - before.0, after.1 - before.1);
     println!(
         "{}",
@@ -503,8 +523,17 @@ async fn refusals(
     Ok(())
 }
 
-/// The server's `netid_store_group_commits_total` and `netid_store_grouped_writes_total`.
-async fn group_commits(http: &reqwest::Client, server: &str) -> anyhow::Result<(f64, f64)> {
+/// The nodes' `netid_store_group_commits_total` and `netid_store_grouped_writes_total`, summed.
+async fn group_commits(http: &reqwest::Client, nodes: &[String]) -> anyhow::Result<(f64, f64)> {
+    let mut sum = (0.0, 0.0);
+    for node in nodes {
+        let (commits, writes) = node_group_commits(http, node).await?;
+        sum = (sum.0 + commits, sum.1 + writes);
+    }
+    Ok(sum)
+}
+
+async fn node_group_commits(http: &reqwest::Client, server: &str) -> anyhow::Result<(f64, f64)> {
     let text = http
         .get(format!("{server}/metrics"))
         .send()
@@ -603,16 +632,19 @@ impl Report {
 }
 
 /// Posts every body of `requests` to `url`, `concurrency` at a time, timing each.
+/// Posts each of `requests` to the next of `urls` in turn.
 async fn run(
     http: &reqwest::Client,
-    url: &str,
+    urls: &[String],
     authorization: Option<&str>,
     requests: Vec<serde_json::Value>,
     concurrency: usize,
 ) -> anyhow::Result<Report> {
-    let (http, url) = (http.clone(), url.to_owned());
+    let http = http.clone();
+    let requests: Vec<(String, serde_json::Value)> =
+        urls.iter().cycle().cloned().zip(requests).collect();
     let authorization = authorization.map(str::to_owned);
-    drive(requests, concurrency, move |body| {
+    drive(requests, concurrency, move |(url, body)| {
         let mut request = http.post(&url).json(&body);
         if let Some(value) = &authorization {
             request = request.header(reqwest::header::AUTHORIZATION, value);

@@ -83,6 +83,37 @@ pub(crate) async fn delete_ward(
 
 /// Erases `holder`'s data in one transaction, with its `deletion` log entry.
 pub(crate) async fn erase(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
+    // In the journal first: a restored backup forgets the holder again (`crate::journal`).
+    state
+        .journal
+        .record(&holder.net_id.index, state.deps.clock.now())
+        .await?;
+    erase_now(state, holder).await
+}
+
+/// Deletes again every holder the deletion journal names who is still in the store: after a
+/// restore from a backup taken before their deletion. Run at start, before serving.
+pub(crate) async fn replay_journal(state: &AppState) -> Result<(), Error> {
+    let mut replayed = 0_u64;
+    for net_id_index in state.journal.deleted()? {
+        if let Some(holder) = state.deps.store.holder_by_net_id(&net_id_index).await? {
+            erase_now(state, &holder).await?;
+            replayed += 1;
+        }
+    }
+    if replayed > 0 {
+        tracing::warn!(
+            target: "netid::security",
+            event = "deletions_replayed",
+            holders = replayed,
+            "holders deleted before a restore were deleted again from the deletion journal"
+        );
+    }
+    Ok(())
+}
+
+/// Deletes `holder`'s data, as [`erase`] does, without journaling it.
+async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
     let now = state.deps.clock.now();
     // The entry is the holder's, tagged with their log key while it can still be derived.
     let log_key = personal::log_key(&state.deps.keys.master, holder)?;

@@ -44,6 +44,22 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// `netid backup` or `netid restore` cannot run as asked.
+    #[error("cannot back up or restore: {reason}")]
+    BackupRefused {
+        /// Why, and what to do.
+        reason: &'static str,
+    },
+    /// The deletion journal has a line that is not a deletion: it was edited or damaged.
+    #[error(
+        "line {line} of the deletion journal {path} is not `<unix seconds> <64 hex digits>`; restore the file from the node's own copy, or remove that line if it is not a deletion"
+    )]
+    DeletionJournal {
+        /// The journal.
+        path: PathBuf,
+        /// The line's number, from 1.
+        line: usize,
+    },
     /// The data directory has a database but its master key file is gone: generating a new
     /// key would silently make every stored key and record unreadable.
     #[error(

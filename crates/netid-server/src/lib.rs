@@ -20,6 +20,7 @@
 //! ```
 
 mod authority;
+mod backup;
 mod blind;
 pub mod ca;
 mod certificates;
@@ -35,6 +36,7 @@ mod grants;
 mod holder_log;
 mod http;
 mod idle;
+pub mod journal;
 pub mod keys;
 mod metrics;
 mod net_certificates;
@@ -55,6 +57,7 @@ mod wallet;
 mod web;
 
 pub use authority::{Answer, AuthoritativeRecord, DocumentAuthority, Evidence, RosterAuthority};
+pub use backup::{BackedUp, Restored, backup, restore};
 pub use clock::Clock;
 pub use config::{Config, MAX_BODY_BYTES, Overrides};
 pub use error::{

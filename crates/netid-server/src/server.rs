@@ -65,9 +65,11 @@ pub async fn open(
         config.mtls.as_ref().and_then(|(_, url)| url.as_deref()),
         grants::notice(config.notice_operator.as_deref()),
         (config.rate_per_address, config.rate_per_platform),
+        crate::journal::DeletionJournal::new(&config.data_dir),
     )
     .await?
     .with_backend(backend);
+    crate::deletion::replay_journal(&state).await?;
     Ok((state, credential))
 }
 

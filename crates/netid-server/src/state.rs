@@ -35,6 +35,8 @@ pub struct AppState {
     pub(crate) platform_limits: Arc<RateLimiter>,
     /// The storage backend's name (`sqlite` or `postgresql`).
     pub(crate) backend: &'static str,
+    /// Deletions, kept apart from the database so that a restored backup forgets them again.
+    pub(crate) journal: Arc<crate::journal::DeletionJournal>,
 }
 
 impl core::fmt::Debug for AppState {
@@ -62,6 +64,7 @@ impl AppState {
         mtls_base: Option<&str>,
         notice: netid_proto::Notice,
         (per_address, per_platform): (Rate, Rate),
+        journal: crate::journal::DeletionJournal,
     ) -> Result<Self, crate::error::Error> {
         let log_key = keys
             .log
@@ -106,6 +109,7 @@ impl AppState {
             address_limits: Arc::new(RateLimiter::new(per_address)),
             platform_limits,
             backend: "sqlite",
+            journal: Arc::new(journal),
             deps,
         })
     }

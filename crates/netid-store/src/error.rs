@@ -13,6 +13,14 @@ pub enum Error {
         /// The SQLite error.
         source: rusqlite::Error,
     },
+    /// A backup file could not be written or flushed.
+    #[error("cannot {action}: {source}")]
+    Backup {
+        /// What was being done.
+        action: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// A schema migration failed; the database is left at its previous version.
     #[error("schema migration to version {version} failed: {source}")]
     Migration {

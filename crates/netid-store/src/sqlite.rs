@@ -90,6 +90,44 @@ impl SqliteStore {
         })
     }
 
+    /// Copies the database at `from` to the new file `to` while a server may be writing
+    /// it: SQLite's `VACUUM INTO`, which reads in one transaction (the copy is the database as
+    /// it was committed when the copy began, the transparency log with it) and writes a
+    /// compact file, then flushed to disk. Returns the copy's schema version.
+    pub async fn backup(from: &Path, to: &Path) -> Result<u32, Error> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let connection =
+                Connection::open_with_flags(&from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .map_err(|source| Error::Open { source })?;
+            let target = to.to_str().ok_or(Error::Corrupt {
+                column: "the backup's path (not UTF-8)",
+            })?;
+            connection
+                .execute("VACUUM INTO ?1", [target])
+                .map_err(database("back up the database"))?;
+            std::fs::File::open(&to)
+                .and_then(|file| file.sync_all())
+                .map_err(|source| Error::Backup {
+                    action: "flush the backup to disk",
+                    source,
+                })?;
+            check_file(&to)
+        })
+        .await
+        .map_err(|_| Error::Task)?
+    }
+
+    /// Checks that the file at `path` is a whole netid database this build can open: SQLite's
+    /// integrity check passes, and its schema is not newer than this build's. Returns its
+    /// schema version.
+    pub async fn check_backup(path: &Path) -> Result<u32, Error> {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || check_file(&path))
+            .await
+            .map_err(|_| Error::Task)?
+    }
+
     /// The schema version of the open database.
     pub async fn schema_version(&self) -> Result<u32, Error> {
         self.run(|connection| schema_version(connection)).await
@@ -450,6 +488,31 @@ fn open_reader(path: &Path) -> Result<Connection, Error> {
         .execute_batch("PRAGMA busy_timeout = 250; PRAGMA query_only = ON;")
         .map_err(|source| Error::Open { source })?;
     Ok(connection)
+}
+
+/// See [`SqliteStore::check_backup`].
+fn check_file(path: &Path) -> Result<u32, Error> {
+    let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|source| Error::Open { source })?;
+    let integrity: String = connection
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .map_err(database("check the backup"))?;
+    if integrity != "ok" {
+        return Err(Error::Corrupt {
+            column: "the whole file (SQLite's integrity check fails)",
+        });
+    }
+    let found = schema_version(&connection)?;
+    let supported = u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX);
+    if found > supported {
+        return Err(Error::SchemaTooNew { found, supported });
+    }
+    if found == 0 {
+        return Err(Error::Corrupt {
+            column: "schema_version (not a netid database)",
+        });
+    }
+    Ok(found)
 }
 
 fn schema_version(connection: &Connection) -> Result<u32, Error> {

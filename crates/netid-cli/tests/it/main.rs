@@ -11,6 +11,7 @@
 )]
 
 mod audit;
+mod backup;
 mod ca;
 mod crash;
 mod doc;

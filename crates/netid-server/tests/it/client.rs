@@ -381,6 +381,21 @@ impl World {
 impl World {
     /// The same world, its server restarted on the same data with the clock `clock`.
     pub(crate) async fn restart_at(self, clock: netid_server::Clock) -> Self {
+        self.restart_after(clock, async |_| {}).await
+    }
+
+    /// The data directory.
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// The same world, its server stopped, `between` run on its data directory, and started
+    /// again with the clock `clock`.
+    pub(crate) async fn restart_after(
+        self,
+        clock: netid_server::Clock,
+        between: impl AsyncFnOnce(&std::path::Path),
+    ) -> Self {
         let Self {
             server,
             client,
@@ -389,6 +404,7 @@ impl World {
             _dir,
         } = self;
         server.stop().await;
+        between(_dir.path()).await;
         let server = TestServer::start_with_clock(_dir.path(), Vec::new(), clock)
             .await
             .unwrap();

@@ -41,7 +41,7 @@ pub(crate) async fn all_entries(client: &Client, size: u64) -> Vec<Vec<u8>> {
     leaves
 }
 
-fn hashes(encoded: &[String]) -> Vec<Hash> {
+pub(crate) fn hashes(encoded: &[String]) -> Vec<Hash> {
     encoded
         .iter()
         .map(|hash| Hash::from_slice(&Base64::decode_vec(hash).unwrap()).unwrap())
