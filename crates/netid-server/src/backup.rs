@@ -50,11 +50,7 @@ pub async fn backup(config: &Config, to: &Path) -> Result<BackedUp, Error> {
     }
     let schema = SqliteStore::backup(&database, to).await?;
     let bytes = std::fs::metadata(to)
-        .map_err(|source| Error::Io {
-            action: "read the size of",
-            path: to.to_owned(),
-            source,
-        })?
+        .map_err(Error::io("read the size of", to))?
         .len();
     Ok(BackedUp { schema, bytes })
 }
@@ -100,35 +96,28 @@ fn embedded_database(config: &Config) -> Result<PathBuf, Error> {
 /// Copies `from` beside `database`, flushes it, and renames it over `database` (whose WAL
 /// goes first: it belongs to the database being replaced).
 fn replace_database(from: &Path, database: &Path) -> Result<(), Error> {
-    let io = |action: &'static str, path: &Path| {
-        let path = path.to_owned();
-        move |source| Error::Io {
-            action,
-            path,
-            source,
-        }
-    };
     let staged = database.with_extension("sqlite3.restoring");
-    std::fs::copy(from, &staged).map_err(io("copy the backup to", &staged))?;
+    std::fs::copy(from, &staged).map_err(Error::io("copy the backup to", &staged))?;
     std::fs::File::open(&staged)
         .and_then(|file| file.sync_all())
-        .map_err(io("flush", &staged))?;
+        .map_err(Error::io("flush", &staged))?;
     for suffix in ["-wal", "-shm"] {
         let mut name = database.as_os_str().to_owned();
         name.push(suffix);
         let path = PathBuf::from(name);
         match std::fs::remove_file(&path) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(io("remove", &path)(error));
+                return Err(Error::io("remove", &path)(error));
             }
             _ => {}
         }
     }
-    std::fs::rename(&staged, database).map_err(io("put the backup in place at", database))?;
+    std::fs::rename(&staged, database)
+        .map_err(Error::io("put the backup in place at", database))?;
     if let Some(directory) = database.parent() {
         std::fs::File::open(directory)
             .and_then(|dir| dir.sync_all())
-            .map_err(io("flush", directory))?;
+            .map_err(Error::io("flush", directory))?;
     }
     Ok(())
 }

@@ -160,6 +160,21 @@ pub enum Error {
     Internal(&'static str),
 }
 
+impl Error {
+    /// What an IO error becomes while doing `action` to `path`: for `map_err`.
+    pub(crate) fn io(
+        action: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |source| Self::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
 /// Why a request was refused: each has a stable snake_case code (see `http/error.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

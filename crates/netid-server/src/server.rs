@@ -334,24 +334,16 @@ impl ServerClaim {
         }
         create_data_dir(&config.data_dir)?;
         let path = config.data_dir.join(LOCK_FILE);
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Io {
-                action,
-                path,
-                source,
-            }
-        };
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(io("open the lock file", &path))?;
+            .map_err(Error::io("open the lock file", &path))?;
         match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Self::DataDirectory(file)),
             Err(rustix::io::Errno::WOULDBLOCK) => Err(netid_store::Error::InUse.into()),
-            Err(errno) => Err(io("lock", &path)(errno.into())),
+            Err(errno) => Err(Error::io("lock", &path)(errno.into())),
         }
     }
 

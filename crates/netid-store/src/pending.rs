@@ -12,7 +12,9 @@ use crate::{Error, HolderId, Timestamp};
 pub trait PendingValues: HasBackend {
     /// Keeps `value` (replacing one of the same kind and key) unless its owner already holds
     /// `per_owner` unexpired values of its kind: then [`Error::PendingLimit`], and nothing
-    /// changes. The owner's expired values are purged on the way.
+    /// changes. The owner's expired values are purged on the way. On PostgreSQL the grouped
+    /// writes of several nodes run at once, so an owner may pass the limit by up to one value
+    /// for each other node; then every further value is refused until some expire.
     async fn put_pending(
         &self,
         value: NewPending,

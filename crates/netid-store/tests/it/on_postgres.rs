@@ -518,37 +518,12 @@ async fn text_is_ordered_by_bytes_whatever_the_database_collation() {
 /// statement timeout, and reads do not wait at all.
 #[tokio::test]
 async fn writers_queue_on_the_lock_until_the_statement_timeout_and_readers_do_not() {
-    /// The store's writers' lock key (`netidwr` in ASCII).
-    const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
     let Some(database) = Database::create().await else {
         return;
     };
-    let store = PostgresStore::connect(
-        &database.url,
-        PostgresOptions {
-            pool_size: 2,
-            statement_timeout: std::time::Duration::from_millis(300),
-            ca_file: None,
-        },
-    )
-    .await
-    .unwrap();
+    let store = impatient_store(&database.url).await;
     store.insert_service_key("k", vec![1], T0).await.unwrap();
-
-    let (locked, is_locked) = std::sync::mpsc::channel();
-    let (release, is_released) = std::sync::mpsc::channel::<()>();
-    let url = database.url.clone();
-    let holder = std::thread::spawn(move || {
-        let mut client = admin_client(&url);
-        client
-            .execute("SELECT pg_advisory_lock($1)", &[&WRITER_LOCK])
-            .unwrap();
-        locked.send(()).unwrap();
-        is_released.recv().ok();
-    });
-    tokio::task::spawn_blocking(move || is_locked.recv().unwrap())
-        .await
-        .unwrap();
+    let holder = LockHolder::take(&database.url, "pg_advisory_lock").await;
 
     let error = store
         .insert_service_key("other", vec![2], T0)
@@ -563,10 +538,7 @@ async fn writers_queue_on_the_lock_until_the_statement_timeout_and_readers_do_no
     );
     assert_eq!(store.service_key("k").await.unwrap(), Some(vec![1]));
 
-    release.send(()).unwrap();
-    tokio::task::spawn_blocking(move || holder.join().unwrap())
-        .await
-        .unwrap();
+    holder.release().await;
     store
         .insert_service_key("other", vec![2], T0)
         .await
@@ -628,35 +600,11 @@ async fn two_nodes_enroll_at_once_with_their_own_ids_and_a_log_without_gaps() {
 /// the statement timeout.
 #[tokio::test]
 async fn grouped_writes_share_the_writers_lock_and_other_writes_wait_for_it() {
-    /// The store's writers' lock key (`netidwr` in ASCII).
-    const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
     let Some(database) = Database::create().await else {
         return;
     };
-    let store = PostgresStore::connect(
-        &database.url,
-        PostgresOptions {
-            pool_size: 2,
-            statement_timeout: std::time::Duration::from_millis(300),
-            ca_file: None,
-        },
-    )
-    .await
-    .unwrap();
-    let (locked, is_locked) = std::sync::mpsc::channel();
-    let (release, is_released) = std::sync::mpsc::channel::<()>();
-    let url = database.url.clone();
-    let holder = std::thread::spawn(move || {
-        let mut client = admin_client(&url);
-        client
-            .execute("SELECT pg_advisory_lock_shared($1)", &[&WRITER_LOCK])
-            .unwrap();
-        locked.send(()).unwrap();
-        is_released.recv().ok();
-    });
-    tokio::task::spawn_blocking(move || is_locked.recv().unwrap())
-        .await
-        .unwrap();
+    let store = impatient_store(&database.url).await;
+    let holder = LockHolder::take(&database.url, "pg_advisory_lock_shared").await;
 
     store
         .enroll_holder(super::new_holder(1), None, None, leaf(), T0)
@@ -669,12 +617,54 @@ async fn grouped_writes_share_the_writers_lock_and_other_writes_wait_for_it() {
     assert!(matches!(error, Error::Postgres { .. }), "{error:?}");
     assert_eq!(store.log_size().await.unwrap(), 1);
 
-    release.send(()).unwrap();
-    tokio::task::spawn_blocking(move || holder.join().unwrap())
-        .await
-        .unwrap();
+    holder.release().await;
     store
         .insert_service_key("other", vec![2], T0)
         .await
         .unwrap();
+}
+
+/// A store whose statements give up after 300 ms.
+async fn impatient_store(url: &str) -> PostgresStore {
+    let options = PostgresOptions {
+        pool_size: 2,
+        statement_timeout: std::time::Duration::from_millis(300),
+        ca_file: None,
+    };
+    PostgresStore::connect(url, options).await.unwrap()
+}
+
+/// Another session holding the store's writers' lock (`netidwr` in ASCII), taken with
+/// `function` (alone or shared), until released.
+struct LockHolder {
+    release: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl LockHolder {
+    async fn take(url: &str, function: &'static str) -> Self {
+        const WRITER_LOCK: i64 = 0x006e_6574_6964_7772;
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        let (release, is_released) = std::sync::mpsc::channel::<()>();
+        let url = url.to_owned();
+        let thread = std::thread::spawn(move || {
+            let mut client = admin_client(&url);
+            client
+                .execute(&format!("SELECT {function}($1)"), &[&WRITER_LOCK])
+                .unwrap();
+            locked.send(()).unwrap();
+            is_released.recv().ok();
+        });
+        tokio::task::spawn_blocking(move || is_locked.recv().unwrap())
+            .await
+            .unwrap();
+        Self { release, thread }
+    }
+
+    async fn release(self) {
+        self.release.send(()).unwrap();
+        tokio::task::spawn_blocking(move || self.thread.join().unwrap())
+            .await
+            .unwrap();
+    }
 }
