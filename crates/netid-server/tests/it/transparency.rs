@@ -324,6 +324,66 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
     assert!(error.to_string().contains("restore the database"));
 }
 
+/// A database from before tiles (schema 18: entries and a checkpoint, no tiles; here made by
+/// removing the tiles) has them built at its first start, and its old checkpoint must be
+/// their root: the log goes on consistent with it, and one whose entries were changed does
+/// not start.
+#[tokio::test]
+async fn a_log_from_before_tiles_gets_them_once_and_they_must_match_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let operator = server.operator_credential.clone();
+    let client = Client::new(&server);
+    for name in ["one", "two", "three"] {
+        client.register_platform(name).await;
+    }
+    let verifier = verifier(&client).await;
+    let old = checkpoint(&client).await;
+    server.stop().await;
+    let forget_tiles = |data: &std::path::Path| {
+        let store = netid_testkit::RawStore::of(data);
+        store.execute("DELETE FROM log_tiles");
+        store.execute("UPDATE log_integration SET size = 0");
+    };
+    forget_tiles(dir.path());
+    let tampered = tempfile::tempdir().unwrap();
+    let tampered = tampered.path().join("data");
+    netid_testkit::copy_data_dir(dir.path(), &tampered);
+
+    let server = TestServer::start_in(dir.path()).await.unwrap();
+    let mut client = Client::new(&server);
+    client.operator = operator;
+    client.register_platform("four").await;
+    let new = checkpoint(&client).await;
+    let old_size = verifier.verify(&old).unwrap().size;
+    let new_size = verifier.verify(&new).unwrap().size;
+    assert_eq!(new_size, old_size + 1);
+    let leaves = all_entries(&client, new_size).await;
+    netid_log::audit(
+        &MerkleHasher::new(Suite::gm()),
+        &verifier,
+        &[old, new],
+        &leaves,
+    )
+    .unwrap();
+    server.stop().await;
+
+    let store = netid_testkit::RawStore::of(&tampered);
+    let changed = store.execute(if store.is_postgres() {
+        "UPDATE log_entries SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), \
+         'grant_changed', 'key_rollover'), 'UTF8') WHERE idx = 1"
+    } else {
+        "UPDATE log_entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'grant_changed', \
+         'key_rollover') AS BLOB) WHERE idx = 1"
+    });
+    assert_eq!(changed, 1);
+    let error = TestServer::start_in(&tampered).await.unwrap_err();
+    assert!(
+        matches!(error, netid_server::Error::LogCorrupt(_)),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn a_guardian_sees_the_log_of_the_minor_in_their_care() {
     let world = World::new().await;
