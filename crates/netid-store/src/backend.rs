@@ -30,6 +30,11 @@ pub(crate) enum Place {
     /// A writing transaction of its own (named in errors): committed if the call succeeds,
     /// rolled back if it fails.
     Write(&'static str),
+    /// A writing transaction of the transparency log's integration (named in errors), which
+    /// touches only the log's own tables and is made safe by its own compare-and-swap: on
+    /// PostgreSQL it does not take the writers' lock, so it never waits for, nor holds up,
+    /// the acts being written. SQLite runs it as a [`Place::Write`].
+    LogIntegration(&'static str),
     /// A [`Place::Write`] that overwrites personal data: once it has committed, in the same
     /// job (so a caller who stops waiting cannot skip it), the backend removes the copies it
     /// keeps of the old pages where it can (SQLite's WAL), as best it can.
@@ -112,6 +117,18 @@ pub(crate) async fn write<T: Send + 'static>(
     call: impl Call<T>,
 ) -> Result<T, Error> {
     store.backend().typed(Place::Write(operation), call).await
+}
+
+/// See [`Place::LogIntegration`].
+pub(crate) async fn integration_write<T: Send + 'static>(
+    store: &(impl HasBackend + ?Sized),
+    operation: &'static str,
+    call: impl Call<T>,
+) -> Result<T, Error> {
+    store
+        .backend()
+        .typed(Place::LogIntegration(operation), call)
+        .await
 }
 
 /// See [`Place::Erasing`].

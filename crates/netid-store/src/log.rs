@@ -12,7 +12,7 @@
 //! a compare-and-swap, so two integrators cannot both extend the same tree. A lease on the
 //! same row decides who tries; the compare-and-swap keeps it safe when leases overlap.
 
-use crate::backend::{HasBackend, lookup, read, write};
+use crate::backend::{HasBackend, integration_write, lookup, read};
 use crate::sql::{Dialect, FromRow, Sql, args};
 use crate::{Conflict, Error, HolderId, Timestamp};
 
@@ -91,7 +91,7 @@ pub trait LogEntries: HasBackend {
         now: Timestamp,
         until: Timestamp,
     ) -> Result<bool, Error> {
-        write(self, "take the log lease", move |db| {
+        integration_write(self, "take the log lease", move |db| {
             let sql = "UPDATE log_integration SET lease_holder = $1, lease_until = $2 \
                  WHERE id = 0 AND (lease_holder = $1 OR lease_until < $3)";
             Ok(db.execute("take the log lease", sql, args![&holder, until, now])? == 1)
@@ -104,7 +104,7 @@ pub trait LogEntries: HasBackend {
     /// size. [`Error::AlreadyExists`] with [`Conflict::Checkpoint`], storing nothing, unless the
     /// tiles still reach `integration.from` exactly: another integrator moved first.
     async fn integrate(&self, integration: Integration) -> Result<(), Error> {
-        write(self, "integrate the log", move |db| {
+        integration_write(self, "integrate the log", move |db| {
             let Integration {
                 from,
                 to,

@@ -183,6 +183,10 @@ impl Backend for PostgresStore {
             Place::Write(operation) | Place::Erasing(operation) => Box::pin(
                 self.run(move |client| in_transaction(&mut Pg(client), &BEGIN, operation, call)),
             ),
+            // Only the log's tables, made safe by their own compare-and-swap: no writers' lock.
+            Place::LogIntegration(operation) => Box::pin(
+                self.run(move |client| in_transaction(&mut Pg(client), "BEGIN", operation, call)),
+            ),
             Place::Grouped => self.grouped(call),
         }
     }

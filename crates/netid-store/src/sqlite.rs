@@ -173,9 +173,11 @@ impl Backend for SqliteStore {
         match place {
             Place::Lookup => Box::pin(std::future::ready(self.on_reader(call))),
             Place::Read => Box::pin(self.run(move |connection| call(&mut Lite(connection)))),
-            Place::Write(operation) => Box::pin(self.run(move |connection| {
-                in_transaction(&mut Lite(connection), BEGIN, operation, call)
-            })),
+            Place::Write(operation) | Place::LogIntegration(operation) => {
+                Box::pin(self.run(move |connection| {
+                    in_transaction(&mut Lite(connection), BEGIN, operation, call)
+                }))
+            }
             Place::Erasing(operation) => Box::pin(self.run(move |connection| {
                 let value = in_transaction(&mut Lite(connection), BEGIN, operation, call)?;
                 erase_old_pages(connection);

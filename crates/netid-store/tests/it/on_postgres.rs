@@ -624,6 +624,35 @@ async fn grouped_writes_share_the_writers_lock_and_other_writes_wait_for_it() {
         .unwrap();
 }
 
+/// The log's integration (its lease and its compare-and-swap) takes no writers' lock: it goes
+/// on while another session holds that lock alone, where any other write would wait.
+#[tokio::test]
+async fn the_logs_integration_does_not_wait_for_the_writers_lock() {
+    let Some(database) = Database::create().await else {
+        return;
+    };
+    let store = impatient_store(&database.url).await;
+    let holder = LockHolder::take(&database.url, "pg_advisory_lock").await;
+    assert!(
+        store
+            .take_log_lease("node".to_owned(), T0, Timestamp(T0.0 + 3))
+            .await
+            .unwrap()
+    );
+    store
+        .integrate(netid_store::Integration {
+            from: 0,
+            to: 0,
+            tiles: Vec::new(),
+            note: "empty".to_owned(),
+            at: T0,
+        })
+        .await
+        .unwrap();
+    assert!(store.insert_service_key("k", vec![1], T0).await.is_err());
+    holder.release().await;
+}
+
 /// A store whose statements give up after 300 ms.
 async fn impatient_store(url: &str) -> PostgresStore {
     let options = PostgresOptions {
