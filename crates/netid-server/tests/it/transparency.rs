@@ -279,6 +279,24 @@ async fn holders_get_their_own_entries_with_proofs_and_recognise_only_those() {
     world.server.stop().await;
 }
 
+/// Rewrites log entry `index` (a platform's `grant_changed`) of the stopped server whose data
+/// directory is `data_dir` into a `key_rollover`, behind the service's back.
+fn rewrite_grant_entry(data_dir: &std::path::Path, index: u64) {
+    let store = netid_testkit::RawStore::of(data_dir);
+    let changed = store.execute(&if store.is_postgres() {
+        format!(
+            "UPDATE log_entries SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), \
+             'grant_changed', 'key_rollover'), 'UTF8') WHERE idx = {index}"
+        )
+    } else {
+        format!(
+            "UPDATE log_entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'grant_changed', \
+             'key_rollover') AS BLOB) WHERE idx = {index}"
+        )
+    });
+    assert_eq!(changed, 1);
+}
+
 #[tokio::test]
 async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
     let dir = tempfile::tempdir().unwrap();
@@ -307,15 +325,7 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
     server.stop().await;
 
     // Rewrite history behind the service's back: the next start refuses.
-    let store = netid_testkit::RawStore::of(dir.path());
-    let changed = store.execute(if store.is_postgres() {
-        "UPDATE log_entries SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), \
-         'grant_changed', 'key_rollover'), 'UTF8') WHERE idx = 0"
-    } else {
-        "UPDATE log_entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'grant_changed', \
-         'key_rollover') AS BLOB) WHERE idx = 0"
-    });
-    assert_eq!(changed, 1);
+    rewrite_grant_entry(dir.path(), 0);
     let error = TestServer::start_in(dir.path()).await.unwrap_err();
     assert!(
         matches!(error, netid_server::Error::LogCorrupt(_)),
@@ -368,15 +378,7 @@ async fn a_log_from_before_tiles_gets_them_once_and_they_must_match_its_checkpoi
     .unwrap();
     server.stop().await;
 
-    let store = netid_testkit::RawStore::of(&tampered);
-    let changed = store.execute(if store.is_postgres() {
-        "UPDATE log_entries SET leaf = convert_to(replace(convert_from(leaf, 'UTF8'), \
-         'grant_changed', 'key_rollover'), 'UTF8') WHERE idx = 1"
-    } else {
-        "UPDATE log_entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'grant_changed', \
-         'key_rollover') AS BLOB) WHERE idx = 1"
-    });
-    assert_eq!(changed, 1);
+    rewrite_grant_entry(&tampered, 1);
     let error = TestServer::start_in(&tampered).await.unwrap_err();
     assert!(
         matches!(error, netid_server::Error::LogCorrupt(_)),
