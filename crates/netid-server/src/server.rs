@@ -378,19 +378,15 @@ async fn sequence_periodically(state: AppState) {
     loop {
         interval.tick().await;
         let started = std::time::Instant::now();
-        let store = state.deps.store.as_ref();
         let integrated = state
             .deps
             .log
-            .integrate_if_leader(store, state.deps.clock.now())
+            .integrate_if_leader(state.deps.store.as_ref(), state.deps.clock.now())
             .await;
-        if let Ok(true) = integrated {
-            if let Ok(size) = store.log_head().await {
-                state.metrics.sequenced(size.integrated, started.elapsed());
-            }
-        }
-        if let Err(error) = integrated {
-            tracing::error!(%error, "sequencing the transparency log failed");
+        match integrated {
+            Ok(Some(size)) => state.metrics.sequenced(size, started.elapsed()),
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, "sequencing the transparency log failed"),
         }
     }
 }

@@ -148,18 +148,18 @@ impl TransparencyLog {
     }
 
     /// Integrates if this node holds (or can take) the integrator's lease: what one node does
-    /// every [`SEQUENCE_INTERVAL`]. Whether it held it.
+    /// every [`SEQUENCE_INTERVAL`]. The latest checkpoint's size if it held the lease.
     pub(crate) async fn integrate_if_leader(
         &self,
         store: &dyn Store,
         now: Timestamp,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<u64>, Error> {
         let until = Timestamp(now.0.saturating_add(LEASE_SECONDS));
         if !store.take_log_lease(self.node.clone(), now, until).await? {
-            return Ok(false);
+            return Ok(None);
         }
-        self.integrate(store, now).await?;
-        Ok(true)
+        let (size, _) = self.integrate(store, now).await?;
+        Ok(Some(size))
     }
 
     /// Extends the stored tiles until they reach at least `target` entries, a batch (and a

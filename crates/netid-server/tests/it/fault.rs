@@ -59,6 +59,24 @@ fn people(n: usize) -> Vec<RosterEntry> {
 }
 
 /// Records `answer`: true if it is the result asked for; 503 counts as "not acknowledged".
+/// Registers a platform `name` and settles the answer in `ledger`; whether it was acknowledged.
+async fn register_platform(client: &Client, ledger: &Mutex<Ledger>, name: String) -> bool {
+    let request = RegisterPlatformRequest {
+        name,
+        sector_of: None,
+    };
+    let answer = client
+        .post("/v1/operator/platforms", Some(&client.bearer()), &request)
+        .await;
+    let mut ledger = ledger.lock().await;
+    let acknowledged = settle(&mut ledger, &answer, StatusCode::CREATED);
+    if acknowledged {
+        let platform: RegisterPlatformResponse = answer.json();
+        ledger.platforms.push(platform.client_id);
+    }
+    acknowledged
+}
+
 fn settle(ledger: &mut Ledger, answer: &Answer, ok: StatusCode) -> bool {
     if answer.status == ok {
         return true;
@@ -160,18 +178,7 @@ async fn acknowledged_writes_survive_repeated_primary_kills_and_the_log_stays_wh
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 match i % 3 {
                     0 => {
-                        let request = RegisterPlatformRequest {
-                            name: format!("fault-{i}"),
-                            sector_of: None,
-                        };
-                        let answer = client
-                            .post("/v1/operator/platforms", Some(&client.bearer()), &request)
-                            .await;
-                        let mut ledger = ledger.lock().await;
-                        if settle(&mut ledger, &answer, StatusCode::CREATED) {
-                            let platform: RegisterPlatformResponse = answer.json();
-                            ledger.platforms.push(platform.client_id);
-                        }
+                        register_platform(&client, &ledger, format!("fault-{i}")).await;
                     }
                     1 if i / 3 < roster.len() => {
                         let wallet = Wallet::generate();
@@ -221,20 +228,9 @@ async fn acknowledged_writes_survive_repeated_primary_kills_and_the_log_stays_wh
         scripts_cluster("kill-primary");
         // Back once a write sent after the kill is acknowledged.
         loop {
-            let request = RegisterPlatformRequest {
-                name: format!("fault-probe-{round}"),
-                sector_of: None,
-            };
-            let answer = client
-                .post("/v1/operator/platforms", Some(&client.bearer()), &request)
-                .await;
-            let mut ledger = ledger.lock().await;
-            if settle(&mut ledger, &answer, StatusCode::CREATED) {
-                let platform: RegisterPlatformResponse = answer.json();
-                ledger.platforms.push(platform.client_id);
+            if register_platform(&client, &ledger, format!("fault-probe-{round}")).await {
                 break;
             }
-            drop(ledger);
             assert!(
                 killed.elapsed() < Duration::from_secs(60),
                 "round {round}: no write acknowledged within 60 s of the kill"
