@@ -3,10 +3,12 @@
 //! (platform registrations, enrollments, verifications) while the primary is SIGKILLed again
 //! and again. Afterwards every write a node acknowledged is there, the log has no gap and
 //! audits against every checkpoint published along the way, and no request got an answer
-//! other than its result or "unavailable, retry".
+//! other than its result or "unavailable, retry". Beside it, the cluster's base backup and
+//! WAL archive are restored and checked against what was acknowledged.
 //!
 //! Runs when `NETID_TEST_CLUSTER_URL` names the cluster (`scripts/test` starts it), for
-//! `NETID_FAULT_ROUNDS` kills (default 3); `scripts/fault` runs it for longer.
+//! `NETID_FAULT_ROUNDS` kills (default 3); `scripts/fault` runs it for longer. One test at a
+//! time (`--test-threads=1`): a backup taken while the primary is killed would fail.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -107,17 +109,63 @@ async fn available<F: std::future::Future<Output = Answer>>(send: impl Fn() -> F
 }
 
 fn scripts_cluster(command: &str) -> String {
+    scripts_cluster_with(&[command])
+}
+
+/// Runs `scripts/cluster` with `args` and returns what it printed.
+fn scripts_cluster_with(args: &[&str]) -> String {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/cluster");
     let output = std::process::Command::new(script)
-        .arg(command)
+        .args(args)
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "scripts/cluster {command}: {}",
+        "scripts/cluster {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Runs one SQL statement on the database at `url` with psql and returns its output.
+fn psql(url: &str, statement: &str) -> String {
+    let output = std::process::Command::new("psql")
+        .args([url, "-Atc", statement])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "psql {statement}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// A database of its own on the cluster at `cluster`: its name and URL.
+fn own_database(cluster: &str, prefix: &str) -> (String, String) {
+    let name = format!("{prefix}_{}", netid_testkit::now());
+    psql(
+        &cluster.replace("/netid?", "/postgres?"),
+        &format!("CREATE DATABASE {name}"),
+    );
+    let url = cluster.replace("/netid?", &format!("/{name}?"));
+    (name, url)
+}
+
+/// The log `client`'s server serves, audited against the checkpoints `notes` and its current
+/// one: how many entries.
+async fn audit(client: &Client, mut notes: Vec<String>) -> u64 {
+    let answer = available(|| client.get("/v1/log/checkpoint")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    notes.push(answer.body);
+    let verifier = crate::transparency::verifier(client).await;
+    let size = verifier.verify(notes.last().unwrap()).unwrap().size;
+    let mut leaves: Vec<Vec<u8>> = Vec::new();
+    while (leaves.len() as u64) < size {
+        let path = format!("/v1/log/entries?start={}&end={size}", leaves.len());
+        let page: netid_proto::LogEntries = available(|| client.get(&path)).await.json();
+        leaves.extend(page.entries.into_iter().map(String::into_bytes));
+    }
+    let hasher = MerkleHasher::new(Suite::gm());
+    netid_log::audit(&hasher, &verifier, &notes, &leaves)
+        .unwrap()
+        .entries
 }
 
 #[tokio::test]
@@ -130,15 +178,7 @@ async fn acknowledged_writes_survive_repeated_primary_kills_and_the_log_stays_wh
         .ok()
         .and_then(|rounds| rounds.parse().ok())
         .unwrap_or(3);
-    // A database of its own on the cluster.
-    let name = format!("netid_fault_{}", netid_testkit::now());
-    let admin = cluster.replace("/netid?", "/postgres?");
-    let created = std::process::Command::new("psql")
-        .args([&admin, "-qc", &format!("CREATE DATABASE {name}")])
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{created:?}");
-    let url = cluster.replace("/netid?", &format!("/{name}?"));
+    let (_, url) = own_database(&cluster, "netid_fault");
     let dir = tempfile::tempdir().unwrap();
     let env = vec![("NETID_DATABASE_URL".to_owned(), url)];
     let server = TestServer::start_nodes(dir.path(), env, netid_server::Clock::System, 2)
@@ -215,8 +255,6 @@ async fn acknowledged_writes_survive_repeated_primary_kills_and_the_log_stays_wh
     }
 
     // Kill the primary, again and again, each time once the load is going again.
-    let hasher = MerkleHasher::new(Suite::gm());
-    let verifier = crate::transparency::verifier(&client).await;
     let mut notes = Vec::new();
     let mut longest = Duration::ZERO;
     for round in 0..rounds {
@@ -290,19 +328,10 @@ async fn acknowledged_writes_survive_repeated_primary_kills_and_the_log_stays_wh
     }
 
     // The log: no gap, every checkpoint published along the way consistent with the last.
-    let answer = available(|| client.get("/v1/log/checkpoint")).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    notes.push(answer.body);
-    let size = verifier.verify(notes.last().unwrap()).unwrap().size;
-    let mut leaves: Vec<Vec<u8>> = Vec::new();
-    while (leaves.len() as u64) < size {
-        let path = format!("/v1/log/entries?start={}&end={size}", leaves.len());
-        let page: netid_proto::LogEntries = available(|| client.get(&path)).await.json();
-        leaves.extend(page.entries.into_iter().map(String::into_bytes));
-    }
-    let report = netid_log::audit(&hasher, &verifier, &notes, &leaves).unwrap();
+    let checkpoints = notes.len() + 1;
+    let entries = audit(&client, notes).await;
     let acknowledged = ledger.platforms.len() + ledger.enrolled.len() + ledger.verified.len();
-    assert!(report.entries >= u64::try_from(acknowledged).unwrap());
+    assert!(entries >= u64::try_from(acknowledged).unwrap());
     println!(
         "fault test: {rounds} primary kills, {acknowledged} writes acknowledged \
          ({} platforms, {} enrollments, {} verifications), lost 0, {} answers 503, \
@@ -313,9 +342,115 @@ async fn acknowledged_writes_survive_repeated_primary_kills_and_the_log_stays_wh
         ledger.verified.len(),
         ledger.unavailable,
         longest.as_secs_f64(),
-        report.entries,
-        notes.len()
+        entries,
+        checkpoints
     );
     drop(ledger);
     server.stop().await;
+}
+
+/// A base backup of the cluster (`scripts/cluster backup`, pg_basebackup) and its WAL archive.
+/// Restored to the archive's end, every write acknowledged after the backup is there too (a
+/// holder enrolled, a holder deleted, a verification), and the log audits against the
+/// checkpoints published before and after the backup. Restored from the base backup alone
+/// (the archive lost), the holder deleted since stays deleted (the node's start replays its
+/// deletion journal) and the log extends the checkpoint published before the backup.
+#[tokio::test]
+async fn a_base_backup_and_the_wal_archive_restore_every_acknowledged_write_and_no_deleted_holder()
+{
+    let Ok(cluster) = std::env::var("NETID_TEST_CLUSTER_URL") else {
+        eprintln!("skipped: runs on the cluster of scripts/cluster (NETID_TEST_CLUSTER_URL)");
+        return;
+    };
+    let (name, url) = own_database(&cluster, "netid_backup");
+    let dir = tempfile::tempdir().unwrap();
+    let start = async |url: &str| {
+        let env = vec![("NETID_DATABASE_URL".to_owned(), url.to_owned())];
+        let server = TestServer::start_with_env(dir.path(), env).await.unwrap();
+        let client = Client::new(&server);
+        (server, client)
+    };
+    let (server, client) = start(&url).await;
+    let authority = Authority::generate("backup-authority");
+    assert_eq!(
+        client.register_authority(&authority).await.status,
+        StatusCode::OK
+    );
+    let roster = people(3);
+    let loaded = client.load_roster(&authority.sign(roster.clone())).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let platform = client.register_platform("backup-verifier").await;
+    let (kept, gone, later) = (Wallet::generate(), Wallet::generate(), Wallet::generate());
+    client.enroll_ok(&kept.enroll_request(&roster[0])).await;
+    client.enroll_ok(&gone.enroll_request(&roster[1])).await;
+    client
+        .verify_ok(&platform, &kept, "backup-nonce-before", &[])
+        .await;
+    let before = crate::transparency::checkpoint(&client).await;
+
+    let backups = tempfile::tempdir().unwrap();
+    let backup = backups.path().join("base");
+    scripts_cluster_with(&["backup", backup.to_str().unwrap()]);
+
+    // Acknowledged after the backup: a deletion, an enrollment, a verification.
+    let deleted = client
+        .post("/v1/holders/delete", None, &gone.deletion_request())
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    client.enroll_ok(&later.enroll_request(&roster[2])).await;
+    client
+        .verify_ok(&platform, &kept, "backup-nonce-after", &[])
+        .await;
+    let after = crate::transparency::checkpoint(&client).await;
+    // The WAL segment in use goes to the archive now rather than when it fills.
+    let segment = psql(&cluster, "SELECT pg_walfile_name(pg_switch_wal())");
+    let archived = Instant::now();
+    while psql(&cluster, "SELECT last_archived_wal FROM pg_stat_archiver") < segment {
+        assert!(
+            archived.elapsed() < Duration::from_secs(60),
+            "{segment} archived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.stop().await;
+
+    let history = async |client: &Client, wallet: &Wallet| {
+        client
+            .post("/v1/holders/log", None, &wallet.log_request())
+            .await
+            .status
+    };
+    let replayed = async |client: &Client, nonce: &str| {
+        client
+            .verify(&platform, &kept, nonce, &[])
+            .await
+            .problem(StatusCode::FORBIDDEN, "presentation_replayed");
+    };
+
+    // To the archive's end: everything acknowledged.
+    let restored = scripts_cluster_with(&["restore", backup.to_str().unwrap()]);
+    let (server, client) = start(&restored.replace("/netid?", &format!("/{name}?"))).await;
+    assert_eq!(history(&client, &gone).await, StatusCode::FORBIDDEN);
+    assert_eq!(history(&client, &later).await, StatusCode::OK);
+    replayed(&client, "backup-nonce-before").await;
+    replayed(&client, "backup-nonce-after").await;
+    client
+        .verify_ok(&platform, &kept, "backup-nonce-restored", &[])
+        .await;
+    let whole = audit(&client, vec![before.clone(), after]).await;
+    server.stop().await;
+
+    // The base backup alone: what came after it is lost, but not the deletion.
+    let restored = scripts_cluster_with(&["restore", backup.to_str().unwrap(), "--base-only"]);
+    let (server, client) = start(&restored.replace("/netid?", &format!("/{name}?"))).await;
+    assert_eq!(history(&client, &gone).await, StatusCode::FORBIDDEN);
+    assert_eq!(history(&client, &kept).await, StatusCode::OK);
+    assert_eq!(history(&client, &later).await, StatusCode::FORBIDDEN);
+    replayed(&client, "backup-nonce-before").await;
+    let base = audit(&client, vec![before]).await;
+    server.stop().await;
+    scripts_cluster("unrestore");
+    println!(
+        "backup test: restored to the archive's end, {whole} entries audited; from the base backup alone, {base}"
+    );
 }
