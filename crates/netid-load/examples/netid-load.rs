@@ -12,6 +12,9 @@
 //! /v1/holders/net-certificates`, timed) and their presentations verified offline by the SDK
 //! (`netid-verify`, one verifier per core, the issuer's keys and status list fetched from the
 //! server first; presentations made in advance). Prints one JSON object per phase. `scripts/load` starts a release server and runs this against it.
+//!
+//! While the verifications run, a probe measures how long an acknowledged act waits for a
+//! published checkpoint (phase `checkpoint_latency`): see [`Probe`].
 
 use std::time::{Duration, Instant};
 
@@ -171,6 +174,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(serde_json::to_value(VerifyRequest { presentation })?)
         })
         .collect::<anyhow::Result<_>>()?;
+    let wallets = std::sync::Arc::new(wallets);
+    let probe = Probe::start(&http, &args.server, &bearer, &wallets, &service_key).await?;
     let before = group_commits(&http, &args.nodes("")).await?;
     // On stderr, for a profiler waiting for the timed run (scripts/flamegraph).
     eprintln!(
@@ -180,6 +185,7 @@ async fn main() -> anyhow::Result<()> {
     let urls = args.nodes("/v1/platform/verify");
     let report = run(&http, &urls, Some(&basic), requests, args.concurrency).await?;
     println!("{}", report.json("verifications"));
+    println!("{}", probe.finish().await?);
     // How many verifications shared each commit during the phase, from the server's metrics.
     let after = group_commits(&http, &args.nodes("")).await?;
     let (commits, writes) = (after.0 - before.0, after.1 - before.1);
@@ -193,7 +199,6 @@ async fn main() -> anyhow::Result<()> {
         })
     );
 
-    let wallets = std::sync::Arc::new(wallets);
     if args.oidc_sign_ins > 0 {
         let rp = RelyingParty::register_with(
             http.clone(),
@@ -627,6 +632,7 @@ impl Report {
                 / self.elapsed.as_secs_f64(),
             "p50_ms": percentile(50),
             "p99_ms": percentile(99),
+            "max_ms": percentile(100),
         })
     }
 }
@@ -705,4 +711,156 @@ where
     }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// How long an acknowledged act waits for a published checkpoint, measured from outside while
+/// the verifications run. A prober verifies one holder at a platform of its own every
+/// [`Probe::EVERY`], one at a time, and notes when each is acknowledged; a follower reads the
+/// log as an auditor does, as far as the latest stored checkpoint reaches (`GET
+/// /v1/log/entries`, which serves only checkpointed entries and, unlike `GET
+/// /v1/log/checkpoint`, never integrates on demand), every [`Probe::POLL`], and notes when
+/// each of that platform's verifications appears. The k-th acknowledged probe is the k-th
+/// entry seen: one at a time, each commits after the one before. What it measures is the
+/// background integrator's delay plus at most one poll.
+struct Probe {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    prober: tokio::task::JoinHandle<anyhow::Result<Vec<Instant>>>,
+    follower: tokio::task::JoinHandle<anyhow::Result<Vec<Instant>>>,
+    seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Probe {
+    const EVERY: Duration = Duration::from_millis(100);
+    const POLL: Duration = Duration::from_millis(50);
+    /// How long the follower waits, after the phase, for the last probes to be checkpointed.
+    const DRAIN: Duration = Duration::from_secs(10);
+
+    /// Registers the probe's platform and starts both tasks.
+    async fn start(
+        http: &reqwest::Client,
+        server: &str,
+        bearer: &str,
+        wallets: &std::sync::Arc<Vec<Wallet>>,
+        service_key: &netid_crypto::VerifyingKey,
+    ) -> anyhow::Result<Self> {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let platform: RegisterPlatformResponse = serde_json::from_str(
+            &post(
+                http,
+                &format!("{server}/v1/operator/platforms"),
+                Some(bearer),
+                &RegisterPlatformRequest {
+                    name: "load probe".to_owned(),
+                    sector_of: None,
+                },
+            )
+            .await?,
+        )?;
+        // The follower starts at the checkpoint that covers the platform's registration.
+        let note = http
+            .get(format!("{server}/v1/log/checkpoint"))
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        let mut cursor: u64 = note
+            .lines()
+            .nth(1)
+            .and_then(|size| size.parse().ok())
+            .context("a checkpoint's second line is its size")?;
+        if wallets.is_empty() {
+            bail!("at least one enrollment is needed");
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let prober = {
+            let (http, stop, key) = (http.clone(), Arc::clone(&stop), service_key.clone());
+            let wallets = Arc::clone(wallets);
+            let (url, basic) = (
+                format!("{server}/v1/platform/verify"),
+                basic_auth(&platform),
+            );
+            let client_id = platform.client_id.clone();
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let nonce = format!("load-probe-{:08}", acknowledged.len());
+                    let wallet = wallets.first().context("an enrolled holder")?;
+                    let presentation = wallet.present(&key, &client_id, &nonce, &[]);
+                    post(&http, &url, Some(&basic), &VerifyRequest { presentation }).await?;
+                    acknowledged.push(Instant::now());
+                    tokio::time::sleep(Self::EVERY).await;
+                }
+                Ok(acknowledged)
+            })
+        };
+        let follower = {
+            let (http, done, seen) = (http.clone(), Arc::clone(&done), Arc::clone(&seen));
+            let server = server.to_owned();
+            tokio::spawn(async move {
+                let mut sightings = Vec::new();
+                while !done.load(Ordering::Relaxed) {
+                    let url = format!(
+                        "{server}/v1/log/entries?start={cursor}&end={}",
+                        cursor + 1000
+                    );
+                    let response = http.get(url).send().await?;
+                    // 400 while nothing past the cursor is checkpointed yet.
+                    if response.status().is_success() {
+                        let page: netid_proto::LogEntries = response.json().await?;
+                        let now = Instant::now();
+                        for entry in &page.entries {
+                            let entry = netid_log::Entry::from_leaf(entry.as_bytes())?;
+                            if entry.kind == netid_log::EntryKind::Verification
+                                && entry.platform.as_deref() == Some(platform.client_id.as_str())
+                            {
+                                sightings.push(now);
+                                seen.store(sightings.len(), Ordering::Relaxed);
+                            }
+                        }
+                        cursor += u64::try_from(page.entries.len())?;
+                    }
+                    tokio::time::sleep(Self::POLL).await;
+                }
+                Ok(sightings)
+            })
+        };
+        Ok(Self {
+            stop,
+            done,
+            prober,
+            follower,
+            seen,
+        })
+    }
+
+    /// Stops probing, waits for the probes' entries (at most [`Probe::DRAIN`]) and reports.
+    async fn finish(self) -> anyhow::Result<serde_json::Value> {
+        use std::sync::atomic::Ordering;
+        self.stop.store(true, Ordering::Relaxed);
+        let acknowledged = self.prober.await??;
+        let waited = Instant::now();
+        while self.seen.load(Ordering::Relaxed) < acknowledged.len()
+            && waited.elapsed() < Self::DRAIN
+        {
+            tokio::time::sleep(Self::POLL).await;
+        }
+        self.done.store(true, Ordering::Relaxed);
+        let sightings = self.follower.await??;
+        let delays: Vec<Duration> = acknowledged
+            .iter()
+            .zip(&sightings)
+            .map(|(acknowledged, seen)| seen.saturating_duration_since(*acknowledged))
+            .collect();
+        let report = Report {
+            latencies: delays,
+            failures: acknowledged.len().saturating_sub(sightings.len()),
+            elapsed: Duration::ZERO,
+        };
+        Ok(report.json("checkpoint_latency"))
+    }
 }
