@@ -391,8 +391,8 @@ async fn sequence_periodically(state: AppState) {
     }
 }
 
-/// Every minute, removes the pending values of flows that have expired (reads skip them
-/// already; this forgets them) and reloads the CA's generations if another node changed them;
+/// Every minute, removes the pending values of flows and the one-time values that have
+/// expired (reads and replay checks skip them already; this forgets them) and reloads the CA's generations if another node changed them;
 /// at start and then hourly, renews the CA's own certificates when due.
 async fn maintain_periodically(state: AppState) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -404,8 +404,12 @@ async fn maintain_periodically(state: AppState) {
                 tracing::error!(%error, "renewing the CA's certificates failed");
             }
         }
-        if let Err(error) = state.deps.store.purge_pending(state.deps.clock.now()).await {
+        let now = state.deps.clock.now();
+        if let Err(error) = state.deps.store.purge_pending(now).await {
             tracing::error!(%error, "removing expired pending values failed");
+        }
+        if let Err(error) = state.deps.store.purge_used_values(now).await {
+            tracing::error!(%error, "removing expired one-time values failed");
         }
         // What another node changed of the CA shows here within a minute at the latest
         // (issuance, revocation, CRLs and OCSP look at once).

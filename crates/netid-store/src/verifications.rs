@@ -1,7 +1,7 @@
 //! Verifications and the one-time values that keep them from being replayed.
 
 use crate::HolderId;
-use crate::backend::{HasBackend, grouped};
+use crate::backend::{HasBackend, grouped, write};
 use crate::consents::disclosable;
 use crate::log::append_log;
 use crate::sql::{Sql, args};
@@ -16,7 +16,7 @@ pub trait Verifications: HasBackend {
     /// and, when fields are disclosable to the platform at that moment (and among `asked`,
     /// when the platform named the fields it wants), `disclosure_entry` too; returns those
     /// fields. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if the nonce was used before,
-    /// [`Error::NotFound`] if the holder changed. Expired nonces are purged on the way.
+    /// [`Error::NotFound`] if the holder changed. A nonce expired at `now` may be used again.
     async fn record_verification(
         &self,
         verification: NewVerification,
@@ -33,15 +33,23 @@ pub trait Verifications: HasBackend {
             asked,
         } = verification;
         grouped(self, move |db| {
-            // The holder as authenticated, still: not deleted, no recovery since.
+            // The nonce, used only while the holder is as authenticated: not deleted, no
+            // recovery since. One statement: this runs for every verification.
+            let sql = "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
+                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM holders WHERE id = $5 \
+                 AND wallet_key_fingerprint = $6 AND deleted_at IS NULL) \
+                 ON CONFLICT (client_id, nonce_index) DO UPDATE SET expires_at = excluded.expires_at \
+                 WHERE used_presentation_nonces.expires_at < $4";
+            let args = args![&client_id, &nonce_index, expires_at, now, holder, &wallet_key];
+            let changed = db.execute("use nonce", sql, args)?;
             let sql = "SELECT id FROM holders WHERE id = $1 AND wallet_key_fingerprint = $2 \
                  AND deleted_at IS NULL";
-            if !db.exists("read holder", sql, args![holder, &wallet_key])? {
+            if changed == 0 && !db.exists("read holder", sql, args![holder, &wallet_key])? {
                 return Err(Error::NotFound {
                     what: "holder with this wallet key",
                 });
             }
-            use_nonce_in(db, &client_id, &nonce_index, expires_at, now)?;
+            used_once(changed)?;
             append_log(db, &log_entry, Some(holder))?;
             // Consents live at this moment, read in the transaction that records the act.
             let consented = disclosable(db, holder, &client_id)?;
@@ -56,7 +64,8 @@ pub trait Verifications: HasBackend {
 
     /// Marks a one-time value (a client assertion's or proof's `jti`, an authorization code)
     /// of `client_id` as used until `expires_at`. [`Error::AlreadyExists`] with
-    /// [`Conflict::Nonce`] if it was used before: a replay. Expired values are purged.
+    /// [`Conflict::Nonce`] if it was used before: a replay. A value expired at `now` may be
+    /// used again.
     async fn use_nonce(
         &self,
         client_id: &str,
@@ -73,7 +82,7 @@ pub trait Verifications: HasBackend {
 
     /// Marks a wallet-signed request, by the blind index of its wallet key and request id, as
     /// used until `expires_at`. [`Error::AlreadyExists`] with [`Conflict::Nonce`] if it was
-    /// used before: a replay. Expired ones are purged.
+    /// used before: a replay. One expired at `now` may be used again.
     async fn use_wallet_request(
         &self,
         request_index: BlindIndex,
@@ -81,20 +90,32 @@ pub trait Verifications: HasBackend {
         now: Timestamp,
     ) -> Result<(), Error> {
         grouped(self, move |db| {
-            let sql = "DELETE FROM used_wallet_requests WHERE expires_at < $1";
-            db.execute("purge wallet requests", sql, args![now])?;
             let sql = "INSERT INTO used_wallet_requests (request_index, expires_at) \
-                 VALUES ($1, $2)";
-            let args = args![&request_index, expires_at];
-            db.insert("use wallet request", sql, args, |_| Conflict::Nonce)
-                .map(drop)
+                 VALUES ($1, $2) ON CONFLICT (request_index) DO UPDATE \
+                 SET expires_at = excluded.expires_at WHERE used_wallet_requests.expires_at < $3";
+            let args = args![&request_index, expires_at, now];
+            used_once(db.execute("use wallet request", sql, args)?)
+        })
+        .await
+    }
+
+    /// Removes the one-time values (nonces, wallet requests) expired at `now`: they are kept
+    /// only to refuse replays until then. How many.
+    async fn purge_used_values(&self, now: Timestamp) -> Result<u64, Error> {
+        write(self, "purge used values", move |db| {
+            let sql = "DELETE FROM used_presentation_nonces WHERE expires_at < $1";
+            let nonces = db.execute("purge nonces", sql, args![now])?;
+            let sql = "DELETE FROM used_wallet_requests WHERE expires_at < $1";
+            let requests = db.execute("purge wallet requests", sql, args![now])?;
+            Ok(nonces + requests)
         })
         .await
     }
 }
 
-/// Marks `nonce_index` of `client_id` used until `expires_at`, purging expired ones first;
-/// [`Conflict::Nonce`] if it was used.
+/// Marks `nonce_index` of `client_id` used until `expires_at` (taking the place of one expired
+/// at `now`); [`Conflict::Nonce`] if it is in use. Expired ones are left to
+/// [`Verifications::purge_used_values`]: purging on every use cost a statement each time.
 fn use_nonce_in(
     db: &mut dyn Sql,
     client_id: &str,
@@ -102,13 +123,21 @@ fn use_nonce_in(
     expires_at: Timestamp,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let sql = "DELETE FROM used_presentation_nonces WHERE expires_at < $1";
-    db.execute("purge nonces", sql, args![now])?;
     let sql = "INSERT INTO used_presentation_nonces (client_id, nonce_index, expires_at) \
-         VALUES ($1, $2, $3)";
-    let args = args![client_id, nonce_index, expires_at];
-    db.insert("use nonce", sql, args, |_| Conflict::Nonce)
-        .map(drop)
+         VALUES ($1, $2, $3) ON CONFLICT (client_id, nonce_index) DO UPDATE \
+         SET expires_at = excluded.expires_at WHERE used_presentation_nonces.expires_at < $4";
+    let args = args![client_id, nonce_index, expires_at, now];
+    used_once(db.execute("use nonce", sql, args)?)
+}
+
+/// A one-time value's upsert that changed no row found it in use: a replay.
+fn used_once(changed: u64) -> Result<(), Error> {
+    if changed == 0 {
+        return Err(Error::AlreadyExists {
+            what: Conflict::Nonce,
+        });
+    }
+    Ok(())
 }
 
 /// A verification to record ([`crate::Verifications::record_verification`]).

@@ -335,11 +335,24 @@ pub(crate) async fn wallet_requests_cannot_be_used_twice_until_they_expire(store
         .use_wallet_request(index(2), expires, T0)
         .await
         .unwrap();
-    // Past its expiry the row is purged, and the index may be used again.
+    // Past its expiry the index may be used again.
     store
         .use_wallet_request(index(1), Timestamp(T0.0 + 1200), Timestamp(T0.0 + 601))
         .await
         .unwrap();
+    // The purge forgets what expired (index 2) and keeps what is in use (index 1, to its end).
+    let end = Timestamp(T0.0 + 1200);
+    assert_eq!(store.purge_used_values(end).await.unwrap(), 1);
+    assert!(matches!(
+        store
+            .use_wallet_request(index(1), end, end)
+            .await
+            .unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Nonce
+        }
+    ));
+    assert_eq!(store.purge_used_values(end).await.unwrap(), 0);
 }
 
 /// An interrupted or failed first run stores nothing: the next start simply runs it again.

@@ -68,7 +68,30 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
             what: Conflict::Nonce
         }
     ));
-    // After expiry the row is purged; freshness checks reject such old presentations anyway.
+    // A holder not as given (another wallet key: recovered since, or deleted) is not found,
+    // whether the nonce is in use or not, and the nonce stays free.
+    for nonce in [5, 6] {
+        let error = store
+            .record_verification(
+                NewVerification {
+                    client_id: "p-1".to_owned(),
+                    nonce_index: index(nonce),
+                    expires_at: expires,
+                    holder,
+                    wallet_key: vec![2; 32],
+                    log_entry: leaf(),
+                    disclosure_entry: leaf(),
+                    asked: None,
+                },
+                T0,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+    }
+    store.use_nonce("p-1", index(6), expires, T0).await.unwrap();
+    // After expiry the nonce may be used again; freshness checks reject such old
+    // presentations anyway.
     store
         .record_verification(
             NewVerification {
