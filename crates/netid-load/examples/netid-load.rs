@@ -187,8 +187,13 @@ async fn main() -> anyhow::Result<()> {
     println!("{}", report.json("verifications"));
     println!("{}", probe.finish().await?);
     // How many verifications shared each commit during the phase, from the server's metrics.
+    // And how long, on average, a commit that appended to the log held its counter.
     let after = group_commits(&http, &args.nodes("")).await?;
-    let (commits, writes) = (after.0 - before.0, after.1 - before.1);
+    let mut during = after;
+    for (counter, earlier) in during.iter_mut().zip(before) {
+        *counter -= earlier;
+    }
+    let [commits, writes, holds, held] = during;
     println!(
         "{}",
         serde_json::json!({
@@ -196,6 +201,8 @@ async fn main() -> anyhow::Result<()> {
             "commits": commits,
             "writes": writes,
             "writes_per_commit": writes / commits.max(1.0),
+            "log_counter_held_ms_average": held * 1000.0 / holds.max(1.0),
+            "log_counter_held_share": held / report.elapsed.as_secs_f64(),
         })
     );
 
@@ -528,17 +535,28 @@ async fn refusals(
     Ok(())
 }
 
-/// The nodes' `netid_store_group_commits_total` and `netid_store_grouped_writes_total`, summed.
-async fn group_commits(http: &reqwest::Client, nodes: &[String]) -> anyhow::Result<(f64, f64)> {
-    let mut sum = (0.0, 0.0);
+/// The counters of [`GROUP_COMMIT_COUNTERS`], each summed over the nodes.
+async fn group_commits(http: &reqwest::Client, nodes: &[String]) -> anyhow::Result<[f64; 4]> {
+    let mut sum = [0.0; 4];
     for node in nodes {
-        let (commits, writes) = node_group_commits(http, node).await?;
-        sum = (sum.0 + commits, sum.1 + writes);
+        let counters = node_group_commits(http, node).await?;
+        for (total, counter) in sum.iter_mut().zip(counters) {
+            *total += counter;
+        }
     }
     Ok(sum)
 }
 
-async fn node_group_commits(http: &reqwest::Client, server: &str) -> anyhow::Result<(f64, f64)> {
+/// Group commits, grouped writes, commits that moved the log's counter, and the seconds they
+/// held it.
+const GROUP_COMMIT_COUNTERS: [&str; 4] = [
+    "netid_store_group_commits_total",
+    "netid_store_grouped_writes_total",
+    "netid_log_counter_holds_total",
+    "netid_log_counter_held_seconds_total",
+];
+
+async fn node_group_commits(http: &reqwest::Client, server: &str) -> anyhow::Result<[f64; 4]> {
     let text = http
         .get(format!("{server}/metrics"))
         .send()
@@ -554,10 +572,11 @@ async fn node_group_commits(http: &reqwest::Client, server: &str) -> anyhow::Res
             .parse()
             .with_context(|| format!("{name} is not a number"))
     };
-    Ok((
-        counter("netid_store_group_commits_total")?,
-        counter("netid_store_grouped_writes_total")?,
-    ))
+    let mut counters = [0.0; 4];
+    for (value, name) in counters.iter_mut().zip(GROUP_COMMIT_COUNTERS) {
+        *value = counter(name)?;
+    }
+    Ok(counters)
 }
 
 fn synthetic_people(count: usize) -> Vec<RosterEntry> {

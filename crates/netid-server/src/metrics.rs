@@ -254,6 +254,28 @@ impl Metrics {
                 "netid_store_grouped_writes_total {}",
                 group_commits.writes
             );
+            family(
+                &mut out,
+                "netid_log_counter_holds_total",
+                "counter",
+                "Grouped transactions that moved the transparency log's counter.",
+            );
+            let _ = writeln!(
+                out,
+                "netid_log_counter_holds_total {}",
+                group_commits.sequenced
+            );
+            family(
+                &mut out,
+                "netid_log_counter_held_seconds_total",
+                "counter",
+                "How long they held it, from moving it to the end of their commit (the serial part of every node's writes); divided by netid_log_counter_holds_total, the average hold.",
+            );
+            let _ = writeln!(
+                out,
+                "netid_log_counter_held_seconds_total {:.6}",
+                Duration::from_micros(group_commits.counter_held_micros).as_secs_f64()
+            );
             out
         })
     }
@@ -292,6 +314,8 @@ mod tests {
             netid_store::GroupCommits {
                 commits: 3,
                 writes: 17,
+                sequenced: 2,
+                counter_held_micros: 2_500,
             },
         );
         assert!(text.contains(
@@ -313,6 +337,8 @@ mod tests {
         assert!(text.contains("netid_store_info{backend=\"sqlite\"} 1\n"));
         assert!(text.contains("netid_store_group_commits_total 3\n"));
         assert!(text.contains("netid_store_grouped_writes_total 17\n"));
+        assert!(text.contains("netid_log_counter_holds_total 2\n"));
+        assert!(text.contains("netid_log_counter_held_seconds_total 0.002500\n"));
     }
 
     #[test]
@@ -322,13 +348,7 @@ mod tests {
         metrics.verification("pl-a", true);
         metrics.sequenced(42, Duration::from_micros(200));
         metrics.store_error();
-        let text = metrics.render(
-            "sqlite",
-            netid_store::GroupCommits {
-                commits: 3,
-                writes: 17,
-            },
-        );
+        let text = metrics.render("sqlite", netid_store::GroupCommits::default());
         assert!(text.contains("netid_verifications_total{platform=\"pl-a\"} 2\n"));
         assert!(text.contains("netid_disclosures_total{platform=\"pl-a\"} 1\n"));
         assert!(text.contains("netid_log_entries 42\n"));

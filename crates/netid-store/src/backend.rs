@@ -339,6 +339,7 @@ pub(crate) fn commit_group(
         return false;
     }
     // Last, so that the log's counter is held only from here to the commit.
+    let sequencing = (!staged.is_empty()).then(std::time::Instant::now);
     if let Err(error) = append_staged(db, staged) {
         let away = error.is_unavailable();
         abandon(db, &mut done, &error.to_string(), away);
@@ -348,7 +349,7 @@ pub(crate) fn commit_group(
     match db.batch("commit grouped writes", "COMMIT") {
         Ok(()) => {
             if !done.is_empty() {
-                counter.committed(done.len());
+                counter.committed(done.len(), sequencing.map(|since| since.elapsed()));
             }
             for (reply, value) in done {
                 let _ = reply.send(Ok(value));
@@ -392,15 +393,23 @@ fn abandon(
 pub(crate) struct GroupCommitCounter {
     commits: std::sync::atomic::AtomicU64,
     writes: std::sync::atomic::AtomicU64,
+    sequenced: std::sync::atomic::AtomicU64,
+    counter_held_micros: std::sync::atomic::AtomicU64,
 }
 
 impl GroupCommitCounter {
-    /// Counts one committed transaction that stored `writes` grouped writes.
-    pub(crate) fn committed(&self, writes: usize) {
+    /// Counts one committed transaction that stored `writes` grouped writes and, if it
+    /// appended to the log, held the log's counter for `held`.
+    pub(crate) fn committed(&self, writes: usize, held: Option<std::time::Duration>) {
         use std::sync::atomic::Ordering::Relaxed;
         self.commits.fetch_add(1, Relaxed);
         self.writes
             .fetch_add(u64::try_from(writes).unwrap_or(u64::MAX), Relaxed);
+        if let Some(held) = held {
+            self.sequenced.fetch_add(1, Relaxed);
+            self.counter_held_micros
+                .fetch_add(u64::try_from(held.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        }
     }
 
     pub(crate) fn read(&self) -> GroupCommits {
@@ -408,6 +417,8 @@ impl GroupCommitCounter {
         GroupCommits {
             commits: self.commits.load(Relaxed),
             writes: self.writes.load(Relaxed),
+            sequenced: self.sequenced.load(Relaxed),
+            counter_held_micros: self.counter_held_micros.load(Relaxed),
         }
     }
 }

@@ -84,4 +84,9 @@ pub struct GroupCommits {
     pub commits: u64,
     /// Grouped writes stored by them.
     pub writes: u64,
+    /// Of those transactions, the ones that appended to the log (moved its counter).
+    pub sequenced: u64,
+    /// How long, in all, those held the log's counter: from moving it to the end of their
+    /// commit, in microseconds. The serial part of every node's writes.
+    pub counter_held_micros: u64,
 }

@@ -108,6 +108,44 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
         )
         .await
         .unwrap();
+
+    // Grouped writes are counted, and those that append to the log with how long they held
+    // its counter; a write that appends nothing holds it not at all.
+    let before = store.group_commits();
+    let verification = NewVerification {
+        client_id: "p-1".to_owned(),
+        nonce_index: index(9),
+        expires_at: expires,
+        holder,
+        wallet_key: vec![1; 32],
+        log_entry: leaf(),
+        disclosure_entry: leaf(),
+        asked: None,
+    };
+    store.record_verification(verification, T0).await.unwrap();
+    let logged = store.group_commits();
+    assert_eq!(
+        (logged.commits, logged.writes, logged.sequenced),
+        (before.commits + 1, before.writes + 1, before.sequenced + 1)
+    );
+    assert!(logged.counter_held_micros > before.counter_held_micros);
+    store
+        .use_nonce("p-1", index(10), expires, T0)
+        .await
+        .unwrap();
+    let unlogged = store.group_commits();
+    assert_eq!(
+        (
+            unlogged.commits,
+            unlogged.sequenced,
+            unlogged.counter_held_micros
+        ),
+        (
+            logged.commits + 1,
+            logged.sequenced,
+            logged.counter_held_micros
+        )
+    );
 }
 
 pub(crate) async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays(
