@@ -9,6 +9,12 @@ use crate::suite::SuiteId;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// Shares of a split secret that cannot be made or combined as asked.
+    #[error("secret shares: {reason}")]
+    Shares {
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A private or public key could not be decoded from the named encoding, or it is not a
     /// key on the suite's curve.
     #[error("malformed {suite} {encoding}; supply a key of the {suite} suite in that encoding")]

@@ -48,6 +48,7 @@ mod jwk;
 mod kdf;
 mod mac;
 mod random;
+pub mod shares;
 mod sign;
 mod sm2_verify;
 mod suite;
