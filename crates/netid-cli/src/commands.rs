@@ -33,6 +33,9 @@ pub(crate) enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// The master key, split among people.
+    #[command(subcommand)]
+    MasterKey(MasterKeyCommand),
     /// Writes a consistent copy of the embedded database (the transparency log with it) to a
     /// new file, while the server runs. It holds no key: keep the master key apart.
     Backup {
@@ -461,6 +464,28 @@ pub(crate) enum PlatformCommand {
         /// The presentation file.
         #[arg(long)]
         presentation: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MasterKeyCommand {
+    /// Splits the master key file into share files, any THRESHOLD of which recover it, and
+    /// removes the key file (server stopped). Hand each share to one person and remove it
+    /// from this machine; every start then needs THRESHOLD of them, named in
+    /// NETID_MASTER_KEY_SHARES (comma-separated paths).
+    Split {
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// How many shares recover the key (at least 2).
+        #[arg(long)]
+        threshold: u8,
+        /// How many shares to make (at least the threshold, at most 255).
+        #[arg(long)]
+        shares: u8,
+        /// Where to write the share files (created, mode 0700; nothing in it is overwritten).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

@@ -29,8 +29,8 @@ use netid_proto::{
 };
 
 use crate::commands::{
-    AuthorityCommand, CaCommand, Cli, Command, DocCommand, OperatorCommand, PlatformCommand,
-    WalletCommand,
+    AuthorityCommand, CaCommand, Cli, Command, DocCommand, MasterKeyCommand, OperatorCommand,
+    PlatformCommand, WalletCommand,
 };
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +48,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { listen, data_dir } => serve(listen, data_dir),
         Command::RotateMasterKey { data_dir } => rotate_master_key(data_dir),
+        Command::MasterKey(MasterKeyCommand::Split {
+            data_dir,
+            threshold,
+            shares,
+            out,
+        }) => {
+            let config = server_config(None, data_dir)?;
+            let split = netid_server::split_master_key(&config.data_dir, threshold, shares, &out)?;
+            for file in &split.files {
+                println!("{}", file.display());
+            }
+            eprintln!(
+                "netid: the master key is split into {} shares, any {} of which recover it; the key file is removed. Give each share to one person, remove them from this machine, and start with NETID_MASTER_KEY_SHARES naming {} of them",
+                split.files.len(),
+                split.threshold,
+                split.threshold
+            );
+            Ok(())
+        }
         Command::Backup { data_dir, to } => {
             let config = server_config(None, data_dir)?;
             let written = block_on(async { Ok(netid_server::backup(&config, &to).await?) })?;

@@ -24,6 +24,9 @@ pub struct Config {
     /// The master key, when given by `NETID_MASTER_KEY` (hex); otherwise the key file in the
     /// data directory is used (and created on first run).
     pub master_key: Option<MasterKey>,
+    /// The share files that recover a split master key (`NETID_MASTER_KEY_SHARES`,
+    /// comma-separated paths; `netid master-key split` made them), when the key is split.
+    pub master_key_shares: Vec<PathBuf>,
     /// The key `netid rotate-master-key` moves to, from `NETID_NEW_MASTER_KEY` (hex): required
     /// when the master key comes from `NETID_MASTER_KEY`; with the key file, a rotation
     /// generates one when this is unset. Serving ignores it.
@@ -152,6 +155,8 @@ pub const ENV_LISTEN: &str = "NETID_LISTEN";
 pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 /// See [`Config::master_key`].
 pub const ENV_MASTER_KEY: &str = "NETID_MASTER_KEY";
+/// See [`Config::master_key_shares`].
+pub const ENV_MASTER_KEY_SHARES: &str = "NETID_MASTER_KEY_SHARES";
 /// See [`Config::new_master_key`].
 pub const ENV_NEW_MASTER_KEY: &str = "NETID_NEW_MASTER_KEY";
 /// See [`Config::operator_credential_file`].
@@ -237,6 +242,7 @@ impl Config {
         let mut listen = None;
         let mut data_dir = None;
         let (mut master_key, mut new_master_key) = (None, None);
+        let mut master_key_shares = Vec::new();
         let mut log_origin = None;
         let mut operator_credential_file = None;
         let mut ca_suite = SuiteId::Gm;
@@ -272,6 +278,14 @@ impl Config {
                         key: ENV_MASTER_KEY,
                         expected: "32 hex digits (a 128-bit key)",
                     })?);
+                }
+                ENV_MASTER_KEY_SHARES => {
+                    master_key_shares = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|path| !path.is_empty())
+                        .map(PathBuf::from)
+                        .collect();
                 }
                 ENV_NEW_MASTER_KEY => {
                     new_master_key =
@@ -468,6 +482,7 @@ impl Config {
                 .or(data_dir)
                 .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
             master_key,
+            master_key_shares,
             new_master_key,
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
             operator_credential_file,

@@ -114,6 +114,28 @@ pub enum Error {
         /// The row key (an internal number, not a Net ID).
         holder: i64,
     },
+    /// The data directory's master key is split and no shares were given.
+    #[error(
+        "the master key of this data directory is split into {shares} shares, {threshold} of which recover it; name {threshold} share files in NETID_MASTER_KEY_SHARES (comma-separated paths)"
+    )]
+    MasterKeySplit {
+        /// How many shares recover it.
+        threshold: u8,
+        /// How many were made.
+        shares: u8,
+    },
+    /// The shares given do not recover the data directory's master key.
+    #[error("master key shares: {reason}")]
+    MasterKeyShares {
+        /// What is wrong, naming the file (never a share's content).
+        reason: String,
+    },
+    /// `netid master-key split` cannot split as asked.
+    #[error("cannot split the master key: {reason}")]
+    MasterKeySplitRefused {
+        /// Why, and what to do.
+        reason: String,
+    },
     /// A master-key rotation cannot start as asked.
     #[error("cannot rotate the master key: {reason}")]
     RotationRefused {

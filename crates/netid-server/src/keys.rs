@@ -36,6 +36,16 @@ impl MasterKey {
         AeadKey::from_bytes(&Suite::gm(), &bytes).ok().map(Self)
     }
 
+    /// The key from its bytes; `None` if they are not a key's length.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        AeadKey::from_bytes(&Suite::gm(), bytes).ok().map(Self)
+    }
+
+    /// The key's bytes. Handle with care.
+    pub(crate) fn expose_bytes(&self) -> &[u8] {
+        self.0.expose_secret()
+    }
+
     /// A fresh random key.
     pub fn generate() -> Result<Self, Error> {
         Ok(Self(AeadKey::generate(&Suite::gm())?))
@@ -76,18 +86,35 @@ impl MasterKey {
 /// The master key a rotation moves to, kept beside the key file until the rotation is done.
 pub const NEXT_MASTER_KEY_FILE: &str = "master.key.next";
 
-/// Reads the master key file in `data_dir`, or creates it (mode 0600) when there is no
-/// database yet (`database_exists` false). A missing key file for an existing database is
-/// [`Error::MasterKeyMissing`], never a silent new key.
+/// Reads the master key file in `data_dir`; or, when the key is split
+/// ([`crate::key_shares`]), combines the share files `shares`; or creates the key file (mode
+/// 0600) when there is no database yet (`database_exists` false). A missing key file for an
+/// existing database is [`Error::MasterKeyMissing`], never a silent new key.
 pub fn load_or_create_master_key(
     data_dir: &Path,
+    shares: &[PathBuf],
     database_exists: bool,
 ) -> Result<MasterKey, Error> {
     let path = data_dir.join(MASTER_KEY_FILE);
     if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
         return Err(Error::MasterKeyRotationUnfinished);
     }
-    match read_key_file(&path)? {
+    // The key file first: a split that was cut short leaves it beside the split's record.
+    let key = read_key_file(&path)?;
+    let split = match key {
+        Some(_) => None,
+        None => crate::key_shares::load_split_master_key(data_dir, shares)?,
+    };
+    if !shares.is_empty()
+        && !data_dir
+            .join(crate::key_shares::MASTER_KEY_SPLIT_FILE)
+            .exists()
+    {
+        return Err(Error::MasterKeyShares {
+            reason: "NETID_MASTER_KEY_SHARES is set, but this data directory's master key is not split (split it with `netid master-key split`)".to_owned(),
+        });
+    }
+    match key.or(split) {
         Some(key) => Ok(key),
         None if database_exists => Err(Error::MasterKeyMissing { path }),
         None => {
@@ -125,11 +152,26 @@ pub(crate) fn read_key_file(path: &Path) -> Result<Option<MasterKey>, Error> {
 }
 
 /// Writes `key` to a new key file at `path` (mode 0600), durably, never over an existing one.
-/// The key is written whole to `PATH.partial` first and then linked into place, so a crash
-/// leaves either no key file or a complete one.
 pub(crate) fn write_key_file(path: &Path, key: &MasterKey) -> Result<(), Error> {
+    // Two writes rather than pushing '\n' onto the key's string, which could reallocate and
+    // leave an unwiped copy of the key behind.
+    write_secret_file(
+        path,
+        &[key.expose_hex().as_bytes(), b"\n"],
+        "write the master key file",
+    )
+}
+
+/// Writes the concatenation of `parts` to a new file at `path` (mode 0600), durably, never over
+/// an existing one. It is written whole to `PATH.partial` first and then linked into place, so
+/// a crash leaves either no file or a complete one.
+pub(crate) fn write_secret_file(
+    path: &Path,
+    parts: &[&[u8]],
+    action: &'static str,
+) -> Result<(), Error> {
     let io = |source| Error::Io {
-        action: "write the master key file",
+        action,
         path: path.to_owned(),
         source,
     };
@@ -147,10 +189,9 @@ pub(crate) fn write_key_file(path: &Path, key: &MasterKey) -> Result<(), Error> 
         .mode(0o600)
         .open(&partial)
         .map_err(io)?;
-    // Two writes rather than pushing '\n' onto the key's string, which could reallocate and
-    // leave an unwiped copy of the key behind.
-    file.write_all(key.expose_hex().as_bytes()).map_err(io)?;
-    file.write_all(b"\n").map_err(io)?;
+    for part in parts {
+        file.write_all(part).map_err(io)?;
+    }
     file.sync_all().map_err(io)?;
     std::fs::hard_link(&partial, path).map_err(io)?;
     std::fs::remove_file(&partial).map_err(io)?;
@@ -410,11 +451,11 @@ mod tests {
     #[test]
     fn key_file_is_created_owner_only_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let first = load_or_create_master_key(dir.path(), false).unwrap();
+        let first = load_or_create_master_key(dir.path(), &[], false).unwrap();
         let path = dir.path().join(MASTER_KEY_FILE);
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let again = load_or_create_master_key(dir.path(), true).unwrap();
+        let again = load_or_create_master_key(dir.path(), &[], true).unwrap();
         assert_eq!(first.0.expose_secret(), again.0.expose_secret());
     }
 
@@ -423,9 +464,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let partial = dir.path().join("master.key.partial");
         std::fs::write(&partial, "0123").unwrap();
-        let key = load_or_create_master_key(dir.path(), false).unwrap();
+        let key = load_or_create_master_key(dir.path(), &[], false).unwrap();
         assert!(!partial.exists(), "the partial file is cleared");
-        let again = load_or_create_master_key(dir.path(), true).unwrap();
+        let again = load_or_create_master_key(dir.path(), &[], true).unwrap();
         assert!(key.same_as(&again));
         let next = dir.path().join(NEXT_MASTER_KEY_FILE);
         write_key_file(&next, &MasterKey::generate().unwrap()).unwrap();
@@ -436,7 +477,7 @@ mod tests {
     #[test]
     fn missing_key_file_for_an_existing_database_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let error = load_or_create_master_key(dir.path(), true).unwrap_err();
+        let error = load_or_create_master_key(dir.path(), &[], true).unwrap_err();
         assert!(matches!(error, Error::MasterKeyMissing { .. }));
         assert!(!dir.path().join(MASTER_KEY_FILE).exists());
     }
@@ -444,10 +485,10 @@ mod tests {
     #[test]
     fn key_file_readable_by_others_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        load_or_create_master_key(dir.path(), false).unwrap();
+        load_or_create_master_key(dir.path(), &[], false).unwrap();
         let path = dir.path().join(MASTER_KEY_FILE);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let error = load_or_create_master_key(dir.path(), true).unwrap_err();
+        let error = load_or_create_master_key(dir.path(), &[], true).unwrap_err();
         assert!(matches!(error, Error::MasterKeyPermissions { .. }));
     }
 }

@@ -37,6 +37,7 @@ mod holder_log;
 mod http;
 mod idle;
 pub mod journal;
+pub mod key_shares;
 pub mod keys;
 mod metrics;
 mod net_certificates;
@@ -66,6 +67,7 @@ pub use error::{
 };
 pub use http::{ApiError, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
 
+pub use key_shares::{Split, split_master_key};
 pub use keys::{MasterKey, ServiceKeys};
 pub use rotation::{ROTATION_BATCH, Rotated, rotate_master_key};
 pub use server::{Running, open, serve, start, start_with_clock};

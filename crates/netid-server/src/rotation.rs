@@ -99,6 +99,16 @@ impl Keys {
             return Self::checked(old, new, NewKey::Given);
         }
         let path = config.data_dir.join(MASTER_KEY_FILE);
+        if !path.exists()
+            && config
+                .data_dir
+                .join(crate::key_shares::MASTER_KEY_SPLIT_FILE)
+                .exists()
+        {
+            return Err(Error::RotationRefused {
+                reason: "the master key is split into shares; a rotation of a split key is not built yet",
+            });
+        }
         let old = keys::read_key_file(&path)?.ok_or(Error::MasterKeyMissing { path })?;
         match keys::read_key_file(&config.data_dir.join(NEXT_MASTER_KEY_FILE))? {
             Some(next) if given.as_ref().is_some_and(|given| !given.same_as(&next)) => {

@@ -31,7 +31,11 @@ pub async fn open(
     let (store, initialised) = open_store(&config).await?;
     let master = match config.master_key {
         Some(key) => key,
-        None => keys::load_or_create_master_key(&config.data_dir, initialised)?,
+        None => keys::load_or_create_master_key(
+            &config.data_dir,
+            &config.master_key_shares,
+            initialised,
+        )?,
     };
     let provisioned = config
         .operator_credential_file

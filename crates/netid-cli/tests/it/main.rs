@@ -17,6 +17,7 @@ mod crash;
 mod doc;
 mod flows;
 mod rotate;
+mod split;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -81,7 +82,13 @@ pub(crate) struct Served {
 
 impl Served {
     pub(crate) fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// Starts `netid serve` on `data_dir` with the `NETID_*` variables `env` besides.
+    pub(crate) fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_netid"));
+        command.envs(env.iter().copied());
         // On PostgreSQL when the tests run there: the data directory's own database.
         if let Some(url) = netid_testkit::database_for(data_dir) {
             command.env("NETID_DATABASE_URL", url);

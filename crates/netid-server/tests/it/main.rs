@@ -23,6 +23,7 @@ mod grants;
 mod high_availability;
 mod hostile;
 mod invariants;
+mod key_shares;
 mod logcheck;
 mod minors;
 mod mtls;

@@ -1,0 +1,92 @@
+//! `netid master-key split`: the key file gives way to shares, and `netid serve` starts only
+//! with enough of them.
+
+use std::process::Command;
+
+use crate::{Served, netid, register_platform};
+
+#[test]
+fn a_split_master_key_serves_with_two_of_three_shares_and_not_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("shares");
+    let served = Served::start(&data);
+    let credential = served.operator_credential.clone();
+    register_platform(&served, &credential, "before");
+    served.stop();
+
+    let (data_arg, out_arg) = (data.to_str().unwrap(), out.to_str().unwrap());
+    let refused = netid(
+        &[
+            "master-key",
+            "split",
+            "--data-dir",
+            data_arg,
+            "--threshold",
+            "1",
+            "--shares",
+            "3",
+            "--out",
+            out_arg,
+        ],
+        b"",
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("--threshold of at least 2"), "{said}");
+
+    let split = netid(
+        &[
+            "master-key",
+            "split",
+            "--data-dir",
+            data_arg,
+            "--threshold",
+            "2",
+            "--shares",
+            "3",
+            "--out",
+            out_arg,
+        ],
+        b"",
+    );
+    let said = String::from_utf8_lossy(&split.stderr);
+    assert!(split.status.success(), "{said}");
+    assert!(
+        said.contains("split into 3 shares, any 2 of which"),
+        "{said}"
+    );
+    let files: Vec<String> = String::from_utf8(split.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(files.len(), 3);
+    assert!(!data.join("master.key").exists());
+
+    // Without shares the server says what it needs and does not start.
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_netid"));
+    if let Some(url) = netid_testkit::database_for(&data) {
+        serve.env("NETID_DATABASE_URL", url);
+    }
+    let unstarted = serve
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data_arg])
+        .env_remove("NETID_MASTER_KEY")
+        .env_remove("NETID_MASTER_KEY_SHARES")
+        .output()
+        .unwrap();
+    assert!(!unstarted.status.success());
+    let said = String::from_utf8_lossy(&unstarted.stderr);
+    assert!(
+        said.contains("split into 3 shares, 2 of which recover it")
+            && said.contains("NETID_MASTER_KEY_SHARES"),
+        "{said}"
+    );
+
+    // Two of the three: the service opens its data and serves as before.
+    let shares = format!("{},{}", files[2], files[0]);
+    let served = Served::start_with(&data, &[("NETID_MASTER_KEY_SHARES", &shares)]);
+    let answer = register_platform(&served, &credential, "after");
+    assert!(answer.contains("client_id"), "{answer}");
+    served.stop();
+}

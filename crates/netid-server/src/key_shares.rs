@@ -1,0 +1,319 @@
+//! The master key split k-of-n among people (Shamir's scheme, `netid_crypto::shares`), so that
+//! no single file or person holds it: `netid master-key split` writes one share file per
+//! holder and removes the key file; each start combines at least `k` shares named in
+//! `NETID_MASTER_KEY_SHARES`. The data directory keeps only a record of the split (its
+//! threshold, its set's id and a value sealed under the key, to tell the right key from a
+//! wrong one): a copy of it, or of the database, decrypts nothing.
+
+use std::path::{Path, PathBuf};
+
+use base64ct::{Base64, Encoding};
+use netid_crypto::shares::{self, Share};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+use crate::keys::{self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE};
+
+/// The record of a split, in the data directory in place of the key file.
+pub const MASTER_KEY_SPLIT_FILE: &str = "master.key.split";
+
+/// What the sealed check value is, for its AAD.
+const CHECK_PURPOSE: &[u8] = b"netid master key split check v1";
+/// The first word of a share file.
+const SHARE_MAGIC: &str = "netid-master-key-share-v1";
+
+/// The record of a split (JSON in [`MASTER_KEY_SPLIT_FILE`]).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SplitRecord {
+    /// How many shares recover the key.
+    threshold: u8,
+    /// How many shares were made.
+    shares: u8,
+    /// The split's random id, hex: every share names it.
+    set: String,
+    /// An empty value sealed under the key (base64): opens under the right key only.
+    check: String,
+}
+
+/// What a split wrote.
+#[derive(Debug)]
+pub struct Split {
+    /// The share files, one per holder, in the order of their numbers.
+    pub files: Vec<PathBuf>,
+    /// How many of them recover the key.
+    pub threshold: u8,
+}
+
+/// Splits the master key file of `data_dir` into `count` share files in `out` (created if
+/// needed, mode 0700; no file in it is overwritten), any `threshold` of which recover it;
+/// checks that they do, records the split and only then removes the key file. Run with the
+/// server stopped; hand each file to its holder and remove it from this machine.
+pub fn split_master_key(
+    data_dir: &Path,
+    threshold: u8,
+    count: u8,
+    out: &Path,
+) -> Result<Split, Error> {
+    let refused = |reason: String| Error::MasterKeySplitRefused { reason };
+    let record_path = data_dir.join(MASTER_KEY_SPLIT_FILE);
+    if record_path.exists() {
+        return Err(refused(format!(
+            "{} says the master key is split already; an unfinished split leaves the key file beside it: keep the shares it wrote, then remove the key file by hand",
+            record_path.display()
+        )));
+    }
+    if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
+        return Err(Error::MasterKeyRotationUnfinished);
+    }
+    let key_path = data_dir.join(MASTER_KEY_FILE);
+    let key = keys::read_key_file(&key_path)?.ok_or_else(|| {
+        refused(format!(
+            "there is no master key file at {} to split (a key given in NETID_MASTER_KEY is kept by whoever gives it)",
+            key_path.display()
+        ))
+    })?;
+    let made = shares::split(key.expose_bytes(), threshold, count).map_err(|error| {
+        refused(format!(
+            "{error}: give --threshold of at least 2 and --shares of at least the threshold, at most 255"
+        ))
+    })?;
+    let mut set = [0u8; 8];
+    getrandom::fill(&mut set).map_err(|_| Error::Internal("the OS random source failed"))?;
+    let set = hex::encode(set);
+
+    create_private_dir(out)?;
+    let files: Vec<PathBuf> = made
+        .iter()
+        .map(|share| {
+            out.join(format!(
+                "netid-master-key-share-{}-of-{count}.txt",
+                share.number()
+            ))
+        })
+        .collect();
+    if let Some(existing) = files.iter().find(|file| file.exists()) {
+        return Err(refused(format!(
+            "{} exists; a split overwrites nothing: choose another --out directory",
+            existing.display()
+        )));
+    }
+    for (share, file) in made.iter().zip(&files) {
+        let encoded = Zeroizing::new(hex::encode(share.expose_bytes()));
+        let head = format!("{SHARE_MAGIC} set={set} threshold={threshold} count={count} share=");
+        keys::write_secret_file(
+            file,
+            &[head.as_bytes(), encoded.as_bytes(), b"\n"],
+            "write a master key share",
+        )?;
+    }
+    // Read back what was written: the first and the last `threshold` shares recover the key.
+    let written = files
+        .iter()
+        .map(|file| read_share(file))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let shares: Vec<Share> = written.into_iter().map(|(_, share)| share).collect();
+    let first = usize::from(threshold);
+    let last = shares.len().saturating_sub(first);
+    for chosen in [shares.get(..first), shares.get(last..)] {
+        let shares = chosen.ok_or(Error::Internal("fewer shares written than the threshold"))?;
+        let recovered = combine(shares)?;
+        if !recovered.same_as(&key) {
+            return Err(Error::Internal(
+                "the written shares do not recover the master key",
+            ));
+        }
+    }
+    let record = SplitRecord {
+        threshold,
+        shares: count,
+        set,
+        check: Base64::encode_string(&key.seal(CHECK_PURPOSE, b"")?),
+    };
+    let json = serde_json::to_vec_pretty(&record)
+        .map_err(|_| Error::Internal("the split record could not be encoded"))?;
+    keys::write_secret_file(
+        &record_path,
+        &[&json, b"\n"],
+        "write the master key split record",
+    )?;
+    std::fs::remove_file(&key_path).map_err(|source| Error::Io {
+        action: "remove the master key file",
+        path: key_path.clone(),
+        source,
+    })?;
+    keys::sync_parent(&key_path).map_err(|source| Error::Io {
+        action: "remove the master key file",
+        path: key_path,
+        source,
+    })?;
+    Ok(Split { files, threshold })
+}
+
+/// The master key of `data_dir` from the share files `given`, if its key is split (`None`
+/// if it is not): at least the split's threshold of them, of this split, recovering the key
+/// the split record was sealed under.
+pub(crate) fn load_split_master_key(
+    data_dir: &Path,
+    given: &[PathBuf],
+) -> Result<Option<MasterKey>, Error> {
+    let record_path = data_dir.join(MASTER_KEY_SPLIT_FILE);
+    let text = match std::fs::read_to_string(&record_path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Io {
+                action: "read the master key split record",
+                path: record_path,
+                source,
+            });
+        }
+    };
+    let wrong = |reason: String| Error::MasterKeyShares { reason };
+    let record: SplitRecord = serde_json::from_str(&text).map_err(|_| {
+        wrong(format!(
+            "{} is not a split record; restore it from where the data directory came from",
+            record_path.display()
+        ))
+    })?;
+    if given.is_empty() {
+        return Err(Error::MasterKeySplit {
+            threshold: record.threshold,
+            shares: record.shares,
+        });
+    }
+    let mut shares: Vec<Share> = Vec::with_capacity(given.len());
+    for path in given {
+        let (head, share) = read_share(path)?;
+        if head.set != record.set {
+            return Err(wrong(format!(
+                "{} is a share of another split than this data directory's",
+                path.display()
+            )));
+        }
+        if shares.iter().any(|other| other.number() == share.number()) {
+            return Err(wrong(format!(
+                "share {} is given twice ({} is one of them)",
+                share.number(),
+                path.display()
+            )));
+        }
+        shares.push(share);
+    }
+    if shares.len() < usize::from(record.threshold) {
+        return Err(wrong(format!(
+            "{} share{} given, {} needed: name {} share files in NETID_MASTER_KEY_SHARES",
+            shares.len(),
+            if shares.len() == 1 { "" } else { "s" },
+            record.threshold,
+            record.threshold
+        )));
+    }
+    let key = combine(&shares)?;
+    let check = Base64::decode_vec(&record.check)
+        .map_err(|_| wrong(format!("{} is damaged", record_path.display())))?;
+    if key.open(CHECK_PURPOSE, &check).is_err() {
+        return Err(wrong(
+            "the shares do not recover this data directory's master key: one of them is damaged"
+                .to_owned(),
+        ));
+    }
+    Ok(Some(key))
+}
+
+/// What a share file says of its split.
+struct ShareHead {
+    set: String,
+}
+
+/// Reads the share file at `path` (mode 0600: a share is a secret).
+fn read_share(path: &Path) -> Result<(ShareHead, Share), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |source| Error::Io {
+        action: "read a master key share",
+        path: path.to_owned(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if metadata.permissions().mode() & 0o077 != 0 {
+        return Err(Error::MasterKeyShares {
+            reason: format!(
+                "{} is readable by other users; run chmod 600 on it",
+                path.display()
+            ),
+        });
+    }
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
+    parse_share(text.trim()).ok_or_else(|| Error::MasterKeyShares {
+        reason: format!(
+            "{} is not a master key share (expected one line: {SHARE_MAGIC} set=… threshold=… count=… share=…)",
+            path.display()
+        ),
+    })
+}
+
+/// A share file's line: its magic word, then `set=`, `threshold=`, `count=` and `share=`.
+fn parse_share(line: &str) -> Option<(ShareHead, Share)> {
+    let mut words = line.split(' ');
+    if words.next()? != SHARE_MAGIC {
+        return None;
+    }
+    let mut field = |name: &str| words.next()?.strip_prefix(name)?.strip_prefix('=');
+    let set = field("set")?.to_owned();
+    field("threshold")?.parse::<u8>().ok()?;
+    field("count")?.parse::<u8>().ok()?;
+    let bytes = Zeroizing::new(hex::decode(field("share")?).ok()?);
+    if words.next().is_some() || set.len() != 16 {
+        return None;
+    }
+    Some((ShareHead { set }, Share::from_bytes(&bytes).ok()?))
+}
+
+/// The key `shares` recover.
+fn combine(shares: &[Share]) -> Result<MasterKey, Error> {
+    let bytes = shares::combine(shares).map_err(|error| Error::MasterKeyShares {
+        reason: error.to_string(),
+    })?;
+    MasterKey::from_bytes(&bytes).ok_or(Error::MasterKeyShares {
+        reason: "the shares recover something that is not a master key".to_owned(),
+    })
+}
+
+/// Creates `dir` with mode 0700 if it does not exist.
+fn create_private_dir(dir: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => Err(Error::Io {
+            action: "create the share directory",
+            path: dir.to_owned(),
+            source: error,
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_lines_parse_only_whole() {
+        let share =
+            "netid-master-key-share-v1 set=0011223344556677 threshold=2 count=3 share=01aabb";
+        let (head, parsed) = parse_share(share).unwrap();
+        assert_eq!(head.set, "0011223344556677");
+        assert_eq!(parsed.number(), 1);
+        for bad in [
+            "",
+            "netid-master-key-share-v2 set=0011223344556677 threshold=2 count=3 share=01aabb",
+            "netid-master-key-share-v1 set=0011 threshold=2 count=3 share=01aabb",
+            "netid-master-key-share-v1 set=0011223344556677 threshold=x count=3 share=01aabb",
+            "netid-master-key-share-v1 set=0011223344556677 threshold=2 count=3 share=00aabb",
+            "netid-master-key-share-v1 set=0011223344556677 threshold=2 count=3 share=01aabb extra",
+            "netid-master-key-share-v1 set=0011223344556677 count=3 threshold=2 share=01aabb",
+        ] {
+            assert!(parse_share(bad).is_none(), "{bad}");
+        }
+    }
+}
