@@ -487,6 +487,15 @@ pub(crate) enum MasterKeyCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Wraps the master key file with a key in a PKCS#11 token (made there if absent, never
+    /// leaving it) and removes the key file (server stopped). The token comes from
+    /// NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE (and NETID_PKCS11_KEY
+    /// for another key label); every start then needs them.
+    SealToToken {
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

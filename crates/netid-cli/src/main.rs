@@ -67,6 +67,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::MasterKey(MasterKeyCommand::SealToToken { data_dir }) => {
+            let config = server_config(None, data_dir)?;
+            let token = config.token.as_ref().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "name the token: set NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE"
+                )
+            })?;
+            let wrapping = netid_server::seal_master_key_to_token(&config.data_dir, token)?;
+            eprintln!(
+                "netid: the master key is wrapped by {wrapping} and the key file is removed; every start needs the token and its PIN"
+            );
+            Ok(())
+        }
         Command::Backup { data_dir, to } => {
             let config = server_config(None, data_dir)?;
             let written = block_on(async { Ok(netid_server::backup(&config, &to).await?) })?;

@@ -52,6 +52,7 @@ pub mod shares;
 mod sign;
 mod sm2_verify;
 mod suite;
+mod wrapping;
 
 pub use aead::{AeadKey, NONCE_LEN, TAG_LEN, key_len as aead_key_len};
 pub use error::{Error, KeyEncoding, SignatureEncoding};
@@ -62,3 +63,4 @@ pub use mac::{MacKey, Tag};
 pub use random::token as random_token;
 pub use sign::{SIGNATURE_LEN, Signature, SigningKey, VerifyingKey};
 pub use suite::{DistinguishingId, Suite, SuiteId};
+pub use wrapping::{KeyWrappingKey, WrappingError};

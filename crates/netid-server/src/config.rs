@@ -27,6 +27,10 @@ pub struct Config {
     /// The share files that recover a split master key (`NETID_MASTER_KEY_SHARES`,
     /// comma-separated paths; `netid master-key split` made them), when the key is split.
     pub master_key_shares: Vec<PathBuf>,
+    /// The PKCS#11 token whose key wraps the master key (`NETID_PKCS11_MODULE`,
+    /// `NETID_PKCS11_TOKEN`, `NETID_PKCS11_PIN_FILE`, and `NETID_PKCS11_KEY` for another
+    /// key label), when it is given.
+    pub token: Option<crate::token::TokenConfig>,
     /// The key `netid rotate-master-key` moves to, from `NETID_NEW_MASTER_KEY` (hex): required
     /// when the master key comes from `NETID_MASTER_KEY`; with the key file, a rotation
     /// generates one when this is unset. Serving ignores it.
@@ -157,6 +161,14 @@ pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 pub const ENV_MASTER_KEY: &str = "NETID_MASTER_KEY";
 /// See [`Config::master_key_shares`].
 pub const ENV_MASTER_KEY_SHARES: &str = "NETID_MASTER_KEY_SHARES";
+/// See [`Config::token`].
+pub const ENV_PKCS11_MODULE: &str = "NETID_PKCS11_MODULE";
+/// See [`Config::token`].
+pub const ENV_PKCS11_TOKEN: &str = "NETID_PKCS11_TOKEN";
+/// See [`Config::token`].
+pub const ENV_PKCS11_PIN_FILE: &str = "NETID_PKCS11_PIN_FILE";
+/// See [`Config::token`].
+pub const ENV_PKCS11_KEY: &str = "NETID_PKCS11_KEY";
 /// See [`Config::new_master_key`].
 pub const ENV_NEW_MASTER_KEY: &str = "NETID_NEW_MASTER_KEY";
 /// See [`Config::operator_credential_file`].
@@ -243,6 +255,8 @@ impl Config {
         let mut data_dir = None;
         let (mut master_key, mut new_master_key) = (None, None);
         let mut master_key_shares = Vec::new();
+        let (mut token_module, mut token_label, mut token_pin_file, mut token_key) =
+            (None, None, None, None);
         let mut log_origin = None;
         let mut operator_credential_file = None;
         let mut ca_suite = SuiteId::Gm;
@@ -287,6 +301,10 @@ impl Config {
                         .map(PathBuf::from)
                         .collect();
                 }
+                ENV_PKCS11_MODULE => token_module = Some(PathBuf::from(value)),
+                ENV_PKCS11_TOKEN => token_label = Some(value.trim().to_owned()),
+                ENV_PKCS11_PIN_FILE => token_pin_file = Some(PathBuf::from(value)),
+                ENV_PKCS11_KEY => token_key = Some(value.trim().to_owned()),
                 ENV_NEW_MASTER_KEY => {
                     new_master_key =
                         Some(MasterKey::from_hex(value.trim()).ok_or(Error::Config {
@@ -475,6 +493,21 @@ impl Config {
             Some(address) => Some((address, mtls_public_url)),
             None => None,
         };
+        let token = match (token_module, token_label, token_pin_file) {
+            (Some(module), Some(token), Some(pin_file)) => Some(crate::token::TokenConfig {
+                module,
+                token,
+                pin_file,
+                key: token_key.unwrap_or_else(|| crate::token::DEFAULT_KEY_LABEL.to_owned()),
+            }),
+            (None, None, None) if token_key.is_none() => None,
+            _ => {
+                return Err(Error::Config {
+                    key: ENV_PKCS11_MODULE,
+                    expected: "NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE set together",
+                });
+            }
+        };
         Ok(Self {
             listen,
             data_dir: overrides
@@ -483,6 +516,7 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
             master_key,
             master_key_shares,
+            token,
             new_master_key,
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
             operator_credential_file,

@@ -130,6 +130,12 @@ pub enum Error {
         /// What is wrong, naming the file (never a share's content).
         reason: String,
     },
+    /// The PKCS#11 token that wraps the master key cannot be used as asked.
+    #[error("PKCS#11 token: {reason}")]
+    Token {
+        /// What failed, naming the operation (never the PIN).
+        reason: String,
+    },
     /// `netid master-key split` cannot split as asked.
     #[error("cannot split the master key: {reason}")]
     MasterKeySplitRefused {

@@ -86,21 +86,34 @@ impl MasterKey {
 /// The master key a rotation moves to, kept beside the key file until the rotation is done.
 pub const NEXT_MASTER_KEY_FILE: &str = "master.key.next";
 
-/// Reads the master key file in `data_dir`; or, when the key is split
-/// ([`crate::key_shares`]), combines the share files `shares`; or creates the key file (mode
-/// 0600) when there is no database yet (`database_exists` false). A missing key file for an
-/// existing database is [`Error::MasterKeyMissing`], never a silent new key.
+/// Where a master key that is not in a key file comes from.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeySources<'a> {
+    /// The share files of a split key ([`crate::key_shares`]).
+    pub shares: &'a [PathBuf],
+    /// The token that wraps it ([`crate::token`]).
+    pub token: Option<&'a crate::token::TokenConfig>,
+}
+
+/// Reads the master key file in `data_dir`; or, when the key is wrapped by a token or split,
+/// unwraps or combines it from `sources`; or creates the key file (mode 0600) when there is
+/// no database yet (`database_exists` false). A missing key file for an existing database is
+/// [`Error::MasterKeyMissing`], never a silent new key.
 pub fn load_or_create_master_key(
     data_dir: &Path,
-    shares: &[PathBuf],
+    sources: KeySources<'_>,
     database_exists: bool,
 ) -> Result<MasterKey, Error> {
+    let shares = sources.shares;
     let path = data_dir.join(MASTER_KEY_FILE);
     if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
         return Err(Error::MasterKeyRotationUnfinished);
     }
-    // The key file first: a split that was cut short leaves it beside the split's record.
-    let key = read_key_file(&path)?;
+    // The key file first: a split or a sealing that was cut short leaves it beside its record.
+    let key = match read_key_file(&path)? {
+        Some(key) => Some(key),
+        None => crate::token::load_master_key_from_token(data_dir, sources.token)?,
+    };
     let split = match key {
         Some(_) => None,
         None => crate::key_shares::load_split_master_key(data_dir, shares)?,
@@ -451,11 +464,11 @@ mod tests {
     #[test]
     fn key_file_is_created_owner_only_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let first = load_or_create_master_key(dir.path(), &[], false).unwrap();
+        let first = load_or_create_master_key(dir.path(), KeySources::default(), false).unwrap();
         let path = dir.path().join(MASTER_KEY_FILE);
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let again = load_or_create_master_key(dir.path(), &[], true).unwrap();
+        let again = load_or_create_master_key(dir.path(), KeySources::default(), true).unwrap();
         assert_eq!(first.0.expose_secret(), again.0.expose_secret());
     }
 
@@ -464,9 +477,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let partial = dir.path().join("master.key.partial");
         std::fs::write(&partial, "0123").unwrap();
-        let key = load_or_create_master_key(dir.path(), &[], false).unwrap();
+        let key = load_or_create_master_key(dir.path(), KeySources::default(), false).unwrap();
         assert!(!partial.exists(), "the partial file is cleared");
-        let again = load_or_create_master_key(dir.path(), &[], true).unwrap();
+        let again = load_or_create_master_key(dir.path(), KeySources::default(), true).unwrap();
         assert!(key.same_as(&again));
         let next = dir.path().join(NEXT_MASTER_KEY_FILE);
         write_key_file(&next, &MasterKey::generate().unwrap()).unwrap();
@@ -477,7 +490,7 @@ mod tests {
     #[test]
     fn missing_key_file_for_an_existing_database_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let error = load_or_create_master_key(dir.path(), &[], true).unwrap_err();
+        let error = load_or_create_master_key(dir.path(), KeySources::default(), true).unwrap_err();
         assert!(matches!(error, Error::MasterKeyMissing { .. }));
         assert!(!dir.path().join(MASTER_KEY_FILE).exists());
     }
@@ -485,10 +498,10 @@ mod tests {
     #[test]
     fn key_file_readable_by_others_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        load_or_create_master_key(dir.path(), &[], false).unwrap();
+        load_or_create_master_key(dir.path(), KeySources::default(), false).unwrap();
         let path = dir.path().join(MASTER_KEY_FILE);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let error = load_or_create_master_key(dir.path(), &[], true).unwrap_err();
+        let error = load_or_create_master_key(dir.path(), KeySources::default(), true).unwrap_err();
         assert!(matches!(error, Error::MasterKeyPermissions { .. }));
     }
 }

@@ -99,14 +99,17 @@ impl Keys {
             return Self::checked(old, new, NewKey::Given);
         }
         let path = config.data_dir.join(MASTER_KEY_FILE);
+        let elsewhere = [
+            crate::key_shares::MASTER_KEY_SPLIT_FILE,
+            crate::token::MASTER_KEY_TOKEN_FILE,
+        ];
         if !path.exists()
-            && config
-                .data_dir
-                .join(crate::key_shares::MASTER_KEY_SPLIT_FILE)
-                .exists()
+            && elsewhere
+                .iter()
+                .any(|file| config.data_dir.join(file).exists())
         {
             return Err(Error::RotationRefused {
-                reason: "the master key is split into shares; a rotation of a split key is not built yet",
+                reason: "the master key is split into shares or wrapped by a token; rotating such a key is not built yet",
             });
         }
         let old = keys::read_key_file(&path)?.ok_or(Error::MasterKeyMissing { path })?;

@@ -33,7 +33,10 @@ pub async fn open(
         Some(key) => key,
         None => keys::load_or_create_master_key(
             &config.data_dir,
-            &config.master_key_shares,
+            keys::KeySources {
+                shares: &config.master_key_shares,
+                token: config.token.as_ref(),
+            },
             initialised,
         )?,
     };

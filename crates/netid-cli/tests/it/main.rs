@@ -18,6 +18,7 @@ mod doc;
 mod flows;
 mod rotate;
 mod split;
+mod token;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

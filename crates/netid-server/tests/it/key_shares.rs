@@ -116,7 +116,7 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
     let reason = shares_error(start(dir, &[&split.files[1], &split.files[1]]).await);
     assert!(reason.contains("given twice"), "{reason}");
     let other = tempfile::tempdir().unwrap();
-    netid_server::keys::load_or_create_master_key(other.path(), &[], false).unwrap();
+    netid_server::keys::load_or_create_master_key(other.path(), Default::default(), false).unwrap();
     let foreign = split_master_key(other.path(), 2, 2, &outside.path().join("foreign")).unwrap();
     let reason = shares_error(start(dir, &[&split.files[0], &foreign.files[1]]).await);
     assert!(reason.contains("another split"), "{reason}");

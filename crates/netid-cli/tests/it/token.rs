@@ -1,0 +1,139 @@
+//! `netid master-key seal-to-token`: the master key wrapped by a key in a PKCS#11 token
+//! (SoftHSM), and `netid serve` starting only with the token and its PIN. Runs when
+//! `NETID_TEST_PKCS11_MODULE` names the SoftHSM module (`scripts/test` sets it).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::{Served, register_platform};
+
+/// A SoftHSM configuration of its own under `dir`, with one initialised token: the
+/// variables that point `netid` at it (the PIN's file included).
+fn softhsm(dir: &Path, module: &str) -> Vec<(String, String)> {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
+    )
+    .unwrap();
+    let init = Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "netid-test",
+            "--pin",
+            "1234",
+        ])
+        .args(["--so-pin", "5678"])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let pin = dir.join("pin");
+    write_private(&pin, "1234\n");
+    vec![
+        ("SOFTHSM2_CONF".to_owned(), conf.display().to_string()),
+        ("NETID_PKCS11_MODULE".to_owned(), module.to_owned()),
+        ("NETID_PKCS11_TOKEN".to_owned(), "netid-test".to_owned()),
+        (
+            "NETID_PKCS11_PIN_FILE".to_owned(),
+            pin.display().to_string(),
+        ),
+    ]
+}
+
+fn write_private(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Runs `netid ARGS` on `data` with `env`, the database's URL too on PostgreSQL.
+fn netid_on(data: &Path, args: &[&str], env: &[(String, String)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_netid"));
+    if let Some(url) = netid_testkit::database_for(data) {
+        command.env("NETID_DATABASE_URL", url);
+    }
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("NETID_MASTER_KEY")
+        .envs(env.iter().map(|(name, value)| (name, value)))
+        .output()
+        .unwrap()
+}
+
+fn serve_fails(data: &Path, env: &[(String, String)]) -> String {
+    let output = netid_on(data, &["serve", "--listen", "127.0.0.1:0"], env);
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_master_key_wrapped_by_a_token_serves_only_with_the_token_and_its_pin() {
+    let Ok(module) = std::env::var("NETID_TEST_PKCS11_MODULE") else {
+        eprintln!("skipped: needs NETID_TEST_PKCS11_MODULE (the SoftHSM module)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = softhsm(dir.path(), &module);
+    let served = Served::start(&data);
+    let credential = served.operator_credential.clone();
+    register_platform(&served, &credential, "before");
+    served.stop();
+    let key_hex = std::fs::read_to_string(data.join("master.key")).unwrap();
+
+    // Without the token's settings there is nothing to seal to.
+    let unnamed = netid_on(&data, &["master-key", "seal-to-token"], &[]);
+    assert!(!unnamed.status.success());
+    assert!(String::from_utf8_lossy(&unnamed.stderr).contains("NETID_PKCS11_MODULE"));
+
+    let sealed = netid_on(&data, &["master-key", "seal-to-token"], &env);
+    let said = String::from_utf8_lossy(&sealed.stderr);
+    assert!(sealed.status.success(), "{said}");
+    assert!(
+        said.contains("in the PKCS#11 token \"netid-test\""),
+        "{said}"
+    );
+    assert!(!data.join("master.key").exists());
+    let record = std::fs::read_to_string(data.join("master.key.token")).unwrap();
+    assert!(!record.contains(key_hex.trim()));
+
+    // No start without the token, with a wrong PIN, or with a changed record.
+    let said = serve_fails(&data, &[]);
+    assert!(said.contains("NETID_PKCS11_MODULE"), "{said}");
+    let wrong_pin = dir.path().join("wrong-pin");
+    write_private(&wrong_pin, "9999\n");
+    let mut wrong = env.clone();
+    wrong.retain(|(name, _)| name != "NETID_PKCS11_PIN_FILE");
+    wrong.push((
+        "NETID_PKCS11_PIN_FILE".to_owned(),
+        wrong_pin.display().to_string(),
+    ));
+    let said = serve_fails(&data, &wrong);
+    assert!(said.contains("logging in to the token"), "{said}");
+    let original = record.clone();
+    let changed = original.replacen("\"wrapped\": \"", "\"wrapped\": \"AAAA", 1);
+    write_private(&data.join("master.key.token"), &changed);
+    let said = serve_fails(&data, &env);
+    assert!(said.contains("unwrapping in the token"), "{said}");
+    write_private(&data.join("master.key.token"), &original);
+
+    // With the token: the service opens its data and serves as before.
+    let pairs: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let served = Served::start_with(&data, &pairs);
+    let answer = register_platform(&served, &credential, "after");
+    assert!(answer.contains("client_id"), "{answer}");
+    served.stop();
+}
