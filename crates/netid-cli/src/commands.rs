@@ -127,6 +127,18 @@ pub(crate) struct ServerArgs {
     pub(crate) server: String,
 }
 
+/// Where the operator endpoints are: the service's administration listener.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AdminServerArgs {
+    /// Base URL of the service's administration listener (operator endpoints only).
+    #[arg(
+        long,
+        env = "NETID_ADMIN_SERVER",
+        default_value = "http://127.0.0.1:8081"
+    )]
+    pub(crate) server: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum WalletCommand {
     /// Generate a wallet key into FILE (mode 0600; refuses to overwrite).
@@ -380,7 +392,7 @@ pub(crate) enum WalletCommand {
 #[derive(Debug, clap::Args)]
 pub(crate) struct OperatorAuth {
     #[command(flatten)]
-    pub(crate) server: ServerArgs,
+    pub(crate) server: AdminServerArgs,
     /// The operator credential.
     #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
     pub(crate) credential: String,

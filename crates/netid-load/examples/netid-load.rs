@@ -42,6 +42,10 @@ struct Args {
     /// online verifications go to `--server` and these in turn.
     #[arg(long)]
     also_server: Vec<String>,
+    /// The service's administration listener, where the operator endpoints are (default:
+    /// `--server`, as before there was one).
+    #[arg(long, env = "NETID_ADMIN_SERVER")]
+    admin: Option<String>,
     /// The operator credential (to register the authority and the platform).
     #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
     credential: String,
@@ -73,6 +77,14 @@ struct Args {
 }
 
 impl Args {
+    /// Where the operator endpoints are.
+    fn admin(&self) -> &str {
+        self.admin
+            .as_deref()
+            .filter(|admin| !admin.is_empty())
+            .unwrap_or(&self.server)
+    }
+
     /// `path` on every node.
     fn nodes(&self, path: &str) -> Vec<String> {
         std::iter::once(&self.server)
@@ -102,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
         let authority = Authority::generate(&format!("load-authority-{batch}"));
         post(
             &http,
-            &format!("{}/v1/operator/authorities", args.server),
+            &format!("{}/v1/operator/authorities", args.admin()),
             Some(&bearer),
             &RegisterAuthorityRequest {
                 name: authority.name.clone(),
@@ -112,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         post(
             &http,
-            &format!("{}/v1/operator/rosters", args.server),
+            &format!("{}/v1/operator/rosters", args.admin()),
             Some(&bearer),
             &authority.sign(records.to_vec()),
         )
@@ -121,7 +133,7 @@ async fn main() -> anyhow::Result<()> {
     let platform: RegisterPlatformResponse = serde_json::from_str(
         &post(
             &http,
-            &format!("{}/v1/operator/platforms", args.server),
+            &format!("{}/v1/operator/platforms", args.admin()),
             Some(&bearer),
             &RegisterPlatformRequest {
                 name: "load platform".to_owned(),
@@ -175,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     let wallets = std::sync::Arc::new(wallets);
-    let probe = Probe::start(&http, &args.server, &bearer, &wallets, &service_key).await?;
+    let probe = Probe::start(&http, &args, &bearer, &wallets, &service_key).await?;
     let before = group_commits(&http, &args.nodes("")).await?;
     // On stderr, for a profiler waiting for the timed run (scripts/flamegraph).
     eprintln!(
@@ -758,7 +770,7 @@ impl Probe {
     /// Registers the probe's platform and starts both tasks.
     async fn start(
         http: &reqwest::Client,
-        server: &str,
+        args: &Args,
         bearer: &str,
         wallets: &std::sync::Arc<Vec<Wallet>>,
         service_key: &netid_crypto::VerifyingKey,
@@ -768,7 +780,7 @@ impl Probe {
         let platform: RegisterPlatformResponse = serde_json::from_str(
             &post(
                 http,
-                &format!("{server}/v1/operator/platforms"),
+                &format!("{}/v1/operator/platforms", args.admin()),
                 Some(bearer),
                 &RegisterPlatformRequest {
                     name: "load probe".to_owned(),
@@ -777,6 +789,7 @@ impl Probe {
             )
             .await?,
         )?;
+        let server = args.server.as_str();
         // The follower starts at the checkpoint that covers the platform's registration.
         let note = http
             .get(format!("{server}/v1/log/checkpoint"))

@@ -19,6 +19,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct Config {
     /// Where to listen; default `127.0.0.1:8080`.
     pub listen: SocketAddr,
+    /// Where operators reach the operator endpoints, and nothing else does: a loopback
+    /// address (`NETID_ADMIN_LISTEN`, default `127.0.0.1:8081`). The public listener refuses
+    /// the operator endpoints.
+    pub admin_listen: SocketAddr,
     /// Where the database and the master key file live; default `./netid-data`.
     pub data_dir: PathBuf,
     /// The master key, when given by `NETID_MASTER_KEY` (hex); otherwise the key file in the
@@ -155,6 +159,8 @@ pub struct Overrides {
 
 /// The environment variables netid reads.
 pub const ENV_LISTEN: &str = "NETID_LISTEN";
+/// See [`Config::admin_listen`].
+pub const ENV_ADMIN_LISTEN: &str = "NETID_ADMIN_LISTEN";
 /// See [`Config::data_dir`].
 pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 /// See [`Config::master_key`].
@@ -216,10 +222,11 @@ pub const ENV_LOG_FORMAT: &str = "NETID_LOG_FORMAT";
 /// `NETID_*` variables that belong to the test suite or to the client commands of the `netid`
 /// binary, not to the server: set in the same shell, they must not stop `netid serve`.
 /// Exact names; `NETID_TEST_*` is a whole prefix, checked apart.
-const NOT_SERVER_KEYS: [&str; 5] = [
+const NOT_SERVER_KEYS: [&str; 6] = [
     "NETID_LOG_KEY",
     "NETID_BLESS",
     "NETID_SERVER",
+    "NETID_ADMIN_SERVER",
     "NETID_OPERATOR_CREDENTIAL",
     "NETID_PLATFORM_CREDENTIAL",
 ];
@@ -231,6 +238,8 @@ fn is_client_or_test_key(name: &str) -> bool {
 impl Config {
     /// The default listen address.
     pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+    /// The default address of the administration listener (operator endpoints only).
+    pub const DEFAULT_ADMIN_LISTEN: &'static str = "127.0.0.1:8081";
     /// The default data directory.
     pub const DEFAULT_DATA_DIR: &'static str = "./netid-data";
     /// The default transparency log origin.
@@ -252,6 +261,7 @@ impl Config {
         overrides: Overrides,
     ) -> Result<Self, Error> {
         let mut listen = None;
+        let mut admin_listen = None;
         let mut data_dir = None;
         let (mut master_key, mut new_master_key) = (None, None);
         let mut master_key_shares = Vec::new();
@@ -278,6 +288,9 @@ impl Config {
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => listen = Some(socket_address(ENV_LISTEN, &value)?),
+                ENV_ADMIN_LISTEN => {
+                    admin_listen = Some(socket_address(ENV_ADMIN_LISTEN, &value)?);
+                }
                 ENV_DATA_DIR => {
                     if value.trim().is_empty() {
                         return Err(Error::Config {
@@ -465,6 +478,20 @@ impl Config {
             .parse()
             .map_err(|_| Error::Internal("default listen address"))?;
         let listen = overrides.listen.or(listen).unwrap_or(default_listen);
+        let admin_listen = match admin_listen {
+            Some(address) => address,
+            None => Self::DEFAULT_ADMIN_LISTEN
+                .parse()
+                .map_err(|_| Error::Internal("default administration address"))?,
+        };
+        // Operators sign in with a bearer credential: over loopback only, until operators
+        // have client certificates.
+        if !admin_listen.ip().is_loopback() {
+            return Err(Error::Config {
+                key: ENV_ADMIN_LISTEN,
+                expected: "a loopback address (127.0.0.1 or ::1): administration over the network needs client certificates, which are not built yet",
+            });
+        }
         let tls = match (tls_certificate, tls_key) {
             (Some(certificate), Some(key)) => Some(TlsFiles { certificate, key }),
             (None, None) => None,
@@ -510,6 +537,7 @@ impl Config {
         };
         Ok(Self {
             listen,
+            admin_listen,
             data_dir: overrides
                 .data_dir
                 .or(data_dir)

@@ -210,6 +210,11 @@ pub enum Refusal {
     /// No credential, or one that matches nothing. Says nothing about what exists.
     #[error("authentication required")]
     Unauthenticated,
+    /// An operator endpoint asked on the public listener.
+    #[error(
+        "operator endpoints are served on the administration listener only (NETID_ADMIN_LISTEN, loopback), not on the public one"
+    )]
+    AdministrationElsewhere,
     /// A field did not parse; `field` names it, `reason` says what was wrong.
     #[error("{field} is invalid: {reason}")]
     InvalidField {

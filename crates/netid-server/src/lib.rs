@@ -66,7 +66,7 @@ pub use error::{
     CaRefusal, EnrollmentRefusal, Error, NetCertificateRefusal, Refusal, RosterRefusal,
     VerificationRefusal,
 };
-pub use http::{ApiError, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, app};
+pub use http::{ApiError, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, admin_app, app};
 
 pub use key_shares::{Split, split_master_key};
 pub use keys::{MasterKey, ServiceKeys};

@@ -104,6 +104,10 @@ pub struct Running {
     pub base_url: String,
     /// The mutual-TLS listener's address, when there is one.
     pub mtls_address: Option<SocketAddr>,
+    /// The administration listener's address (operator endpoints only).
+    pub admin_address: SocketAddr,
+    /// `http://` and that address.
+    pub admin_url: String,
     /// The operator credential, on first run only. Show it once; it is not stored.
     pub operator_credential: Option<Zeroizing<String>>,
     shutdown: watch::Sender<bool>,
@@ -136,8 +140,9 @@ pub async fn start(config: Config) -> Result<Running, Error> {
 /// a deferral).
 pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
     let claim = ServerClaim::take(&config, Sharing::Node).await?;
-    let limits = connections::Limits::of(&config, if config.mtls.is_some() { 2 } else { 1 });
+    let limits = connections::Limits::of(&config, if config.mtls.is_some() { 3 } else { 2 });
     let (listener, address) = bind(config.listen).await?;
+    let (admin_listener, admin_address) = bind(config.admin_listen).await?;
     let tls = config
         .tls
         .as_ref()
@@ -167,6 +172,12 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(maintain_periodically(state.clone()));
     let claim_keeper = tokio::spawn(keep_claim(claim, reclaim, stop.clone(), shutdown.clone()));
+    let admin_server = tokio::spawn(connections::serve(
+        admin_listener,
+        limits,
+        crate::http::admin_app(state.clone()),
+        stop.clone(),
+    ));
     let router = app(state);
     let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
     let mtls_server = mtls.map(|(listener, address, config)| {
@@ -192,6 +203,9 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
                 .map_err(|_| Error::Internal("mutual-TLS server task panicked"))?,
             None => Ok(()),
         };
+        let admin_served = admin_server
+            .await
+            .map_err(|_| Error::Internal("administration server task panicked"))?;
         sequencer.abort();
         renewer.abort();
         // Both hold the state: let them end before another server may take the data.
@@ -204,13 +218,15 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
             Ok(claim) => claim.release().await,
             Err(lost) => return Err(lost),
         }
-        served.and(mtls_served)
+        served.and(mtls_served).and(admin_served)
     });
     tracing::info!(%address, scheme, "netid listening");
     Ok(Running {
         address,
         base_url: format!("{scheme}://{address}"),
         mtls_address,
+        admin_address,
+        admin_url: format!("http://{admin_address}"),
         operator_credential,
         shutdown,
         task,
@@ -436,6 +452,11 @@ pub async fn serve(config: Config) -> Result<(), Error> {
             credential.as_str()
         );
     }
+    // The administration listener first: "listening on" is what scripts wait for.
+    eprintln!(
+        "netid: administration (operator endpoints only) on {}",
+        running.admin_url
+    );
     eprintln!("netid: listening on {}", running.base_url);
     if let Some(address) = running.mtls_address {
         eprintln!("netid: mutual TLS for platforms on https://{address}");

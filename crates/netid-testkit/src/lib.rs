@@ -46,6 +46,8 @@ pub struct TestServer {
     pub base_url: String,
     /// The address it listens on.
     pub address: SocketAddr,
+    /// `http://127.0.0.1:PORT` of its administration listener (operator endpoints only).
+    pub admin_url: String,
     /// The operator credential shown on first run (empty after a restart).
     pub operator_credential: String,
     /// The data directory.
@@ -151,6 +153,9 @@ impl TestServer {
         // Any free loopback port, unless the test needs a known one (`NETID_LISTEN`).
         let listen = (!env.iter().any(|(name, _)| name == "NETID_LISTEN"))
             .then(|| "127.0.0.1:0".parse().unwrap());
+        if !env.iter().any(|(name, _)| name == "NETID_ADMIN_LISTEN") {
+            env.push(("NETID_ADMIN_LISTEN".to_owned(), "127.0.0.1:0".to_owned()));
+        }
         if !chosen {
             if let Some(url) = postgres::database_for(data_dir) {
                 env.push(("NETID_DATABASE_URL".to_owned(), url));
@@ -167,6 +172,7 @@ impl TestServer {
         Ok(Self {
             base_url: running.base_url.clone(),
             address: running.address,
+            admin_url: running.admin_url.clone(),
             operator_credential: running
                 .operator_credential
                 .as_ref()

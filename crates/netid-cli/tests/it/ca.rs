@@ -10,6 +10,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     let served = Served::start(&dir.path().join("data"));
     let server = served.base_url.clone();
+    let admin = served.admin_url.clone();
     let credential = served.operator_credential.clone();
 
     netid_ok(&[
@@ -42,7 +43,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "ca",
         "issuing-key",
         "--server",
-        &server,
+        &admin,
         "--credential",
         &credential,
         "--out",
@@ -79,7 +80,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "ca",
         "install",
         "--server",
-        &server,
+        &admin,
         "--credential",
         &credential,
         "--root-cert",
@@ -115,7 +116,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     ] {
         let mut full = vec!["operator"];
         full.extend(args);
-        full.extend(["--server", &server, "--credential", &credential]);
+        full.extend(["--server", &admin, "--credential", &credential]);
         netid_ok(&full);
     }
     netid_ok(&["wallet", "init", "--wallet", &path("wallet.key")]);
@@ -187,7 +188,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "ca",
         "filing",
         "--server",
-        &server,
+        &admin,
         "--credential",
         &credential,
         "--out",
@@ -284,7 +285,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     let operator = |args: &[&str]| {
         let mut full = vec!["ca"];
         full.extend(args);
-        full.extend(["--server", &server, "--credential", &credential]);
+        full.extend(["--server", &admin, "--credential", &credential]);
         netid_ok(&full)
     };
     let shown = operator(&["rollover", "--out", &path("next.pub")]);
@@ -324,7 +325,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         full.extend(args);
         full.extend([
             "--server",
-            &successor.base_url,
+            &successor.admin_url,
             "--credential",
             &successor.operator_credential,
         ]);
@@ -356,7 +357,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
             "--root-sha256",
             &"00".repeat(32),
             "--server",
-            &successor.base_url,
+            &successor.admin_url,
             "--credential",
             &successor.operator_credential,
         ],

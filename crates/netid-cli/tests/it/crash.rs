@@ -17,12 +17,12 @@ const ROUNDS: usize = 5;
 const WRITERS: usize = 6;
 
 /// Registers platforms in a loop until the server goes away; returns the acknowledged ids.
-async fn write_until_gone(base_url: String, credential: String) -> Vec<String> {
+async fn write_until_gone(admin_url: String, credential: String) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut acknowledged = Vec::new();
     for n in 0.. {
         let response = client
-            .post(format!("{base_url}/v1/operator/platforms"))
+            .post(format!("{admin_url}/v1/operator/platforms"))
             .bearer_auth(&credential)
             .json(&serde_json::json!({ "name": format!("crash-load-{n}") }))
             .send()
@@ -91,7 +91,7 @@ fn acknowledged_entries_survive_sigkill_and_the_log_still_verifies() {
         let writers: Vec<_> = (0..WRITERS)
             .map(|_| {
                 runtime.spawn(write_until_gone(
-                    served.base_url.clone(),
+                    served.admin_url.clone(),
                     credential.clone(),
                 ))
             })

@@ -12,6 +12,7 @@ fn serve_and_every_client_command_work_end_to_end() {
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     let served = Served::start(&dir.path().join("data"));
     let server = served.base_url.clone();
+    let admin = served.admin_url.clone();
     let credential = served.operator_credential.clone();
     assert!(credential.starts_with("netid-op-"), "{credential}");
 
@@ -46,7 +47,7 @@ fn serve_and_every_client_command_work_end_to_end() {
     let operator = |extra: &[&str]| {
         let mut args = vec!["operator"];
         args.extend_from_slice(extra);
-        args.extend_from_slice(&["--server", &server, "--credential", &credential]);
+        args.extend_from_slice(&["--server", &admin, "--credential", &credential]);
         netid_ok(&args)
     };
     operator(&[
@@ -213,7 +214,7 @@ fn serve_and_every_client_command_work_end_to_end() {
             "operator",
             "read-holder",
             "--server",
-            &server,
+            &admin,
             "--credential",
             &credential,
             "--net-id",
@@ -270,7 +271,7 @@ fn serve_and_every_client_command_work_end_to_end() {
     );
     assert_eq!(status, 200, "{body}");
     let (status, body) = reqwest_post(
-        &format!("{server}/v1/operator/platforms/profile"),
+        &format!("{admin}/v1/operator/platforms/profile"),
         &format!("Bearer {credential}"),
         &serde_json::json!({"client_id": consent_id, "approve": ["name"]}),
     );
@@ -551,7 +552,7 @@ fn serve_and_every_client_command_work_end_to_end() {
             .unwrap();
         assert!(asked.status().is_success());
         let decided = http
-            .post(format!("{server}/v1/operator/platforms/profile"))
+            .post(format!("{admin}/v1/operator/platforms/profile"))
             .bearer_auth(&credential)
             .json(&serde_json::json!({"client_id": client_id, "approve": ["name"]}))
             .send()

@@ -64,7 +64,7 @@ pub(crate) fn register_platform(served: &Served, credential: &str, name: &str) -
         "operator",
         "register-platform",
         "--server",
-        &served.base_url,
+        &served.admin_url,
         "--credential",
         credential,
         "--name",
@@ -76,6 +76,8 @@ pub(crate) fn register_platform(served: &Served, credential: &str, name: &str) -
 pub(crate) struct Served {
     child: Child,
     pub(crate) base_url: String,
+    /// Its administration listener (operator endpoints).
+    pub(crate) admin_url: String,
     pub(crate) operator_credential: String,
     stderr: Arc<Mutex<Vec<String>>>,
     reader: Option<std::thread::JoinHandle<()>>,
@@ -100,6 +102,7 @@ impl Served {
             .env("NETID_LOG", "trace")
             .env("NETID_LOG_FORMAT", "json")
             .env_remove("NETID_LISTEN")
+            .env("NETID_ADMIN_LISTEN", "127.0.0.1:0")
             .env_remove("NETID_DATA_DIR")
             .env_remove("NETID_MASTER_KEY")
             .stdout(Stdio::null())
@@ -111,19 +114,29 @@ impl Served {
         let (ready, wait) = mpsc::channel();
         let collected = Arc::clone(&lines);
         let reader = std::thread::spawn(move || {
-            let mut credential = String::new();
+            let (mut credential, mut admin_url) = (String::new(), String::new());
             for line in BufReader::new(stderr).lines() {
                 let line = line.unwrap();
                 if let Some(rest) = line.split("(shown once, store it safely): ").nth(1) {
                     credential = rest.trim().to_owned();
                 }
+                // Said before "listening on".
+                if let Some(url) =
+                    line.strip_prefix("netid: administration (operator endpoints only) on ")
+                {
+                    admin_url = url.to_owned();
+                }
                 if let Some(url) = line.strip_prefix("netid: listening on ") {
-                    ready.send((url.to_owned(), credential.clone())).ok();
+                    ready
+                        .send((url.to_owned(), admin_url.clone(), credential.clone()))
+                        .ok();
                 }
                 collected.lock().unwrap().push(line);
             }
         });
-        let Ok((base_url, operator_credential)) = wait.recv_timeout(Duration::from_secs(60)) else {
+        let Ok((base_url, admin_url, operator_credential)) =
+            wait.recv_timeout(Duration::from_secs(60))
+        else {
             // Say why: the server's own last words, and how it ended.
             let _ = child.kill();
             let status = child.wait();
@@ -138,6 +151,7 @@ impl Served {
         Self {
             child,
             base_url,
+            admin_url,
             operator_credential,
             stderr: lines,
             reader: Some(reader),

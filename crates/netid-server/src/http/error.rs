@@ -50,6 +50,11 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "unauthenticated",
             "Authentication required",
         ),
+        Refusal::AdministrationElsewhere => (
+            S::FORBIDDEN,
+            "administration_elsewhere",
+            "Operator endpoints are not served here",
+        ),
         Refusal::InvalidField { .. } => (S::BAD_REQUEST, "invalid_field", "Invalid field"),
         Refusal::BadWalletSignature => (
             S::FORBIDDEN,

@@ -65,12 +65,43 @@ pub(crate) fn routes() -> Vec<Route> {
     routes
 }
 
-/// The application: every route, with its layers, over `state`.
+/// Whether `path` is an operator endpoint: served on the administration listener only.
+pub(crate) fn is_operator_path(path: &str) -> bool {
+    path.starts_with("/v1/operator/")
+}
+
+/// The public application: every route but the operator endpoints, which it refuses, with
+/// its layers, over `state`.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
     for route in routes() {
-        router = router.route(route.path, route.handler);
+        router = if is_operator_path(route.path) {
+            router.route(route.path, axum::routing::any(administration_elsewhere))
+        } else {
+            router.route(route.path, route.handler)
+        };
     }
+    with_layers(router, state)
+}
+
+/// The administration application: the operator endpoints alone, with the same layers.
+pub fn admin_app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for route in routes() {
+        if is_operator_path(route.path) {
+            router = router.route(route.path, route.handler);
+        }
+    }
+    with_layers(router, state)
+}
+
+async fn administration_elsewhere() -> ApiError {
+    tracing::info!(target: "netid::security", event = "operator_endpoint_on_public_listener");
+    crate::error::Refusal::AdministrationElsewhere.into()
+}
+
+/// `router` wrapped in the layers every request goes through.
+fn with_layers(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { error::problem_for_status(StatusCode::NOT_FOUND) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -136,7 +136,7 @@ pub(crate) async fn ca_status(client: &Client) -> CaStatus {
         .send(
             client
                 .http
-                .get(format!("{}/v1/operator/ca", client.base_url))
+                .get(format!("{}/v1/operator/ca", client.admin_url))
                 .bearer_auth(&client.operator),
         )
         .await;
@@ -395,7 +395,7 @@ async fn p256_ca_passes_stock_openssl_chain_crl_and_live_ocsp_checks() {
                 .http
                 .get(format!(
                     "{}/v1/operator/ca/expiring?days={days}",
-                    client.base_url
+                    client.admin_url
                 ))
                 .bearer_auth(&client.operator),
         )
@@ -707,7 +707,7 @@ async fn recovery_revokes_the_holders_certificates() {
         .send(
             client
                 .http
-                .get(format!("{}/v1/operator/ca/filing", client.base_url))
+                .get(format!("{}/v1/operator/ca/filing", client.admin_url))
                 .bearer_auth(&client.operator),
         )
         .await;

@@ -42,6 +42,8 @@ impl Answer {
 pub(crate) struct Client {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
+    /// The administration listener, where operator endpoints are.
+    pub(crate) admin_url: String,
     pub(crate) operator: String,
 }
 
@@ -59,7 +61,18 @@ impl Client {
         Self {
             http: http.build().unwrap(),
             base_url: server.base_url.clone(),
+            admin_url: server.admin_url.clone(),
             operator: server.operator_credential.clone(),
+        }
+    }
+
+    /// The URL of `path`: operator endpoints on the administration listener, the rest on the
+    /// public one.
+    pub(crate) fn url(&self, path: &str) -> String {
+        if path.starts_with("/v1/operator/") {
+            format!("{}{path}", self.admin_url)
+        } else {
+            format!("{}{path}", self.base_url)
         }
     }
 
@@ -85,10 +98,7 @@ impl Client {
         authorization: Option<&str>,
         body: &impl Serialize,
     ) -> Answer {
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.base_url))
-            .json(body);
+        let mut request = self.http.post(self.url(path)).json(body);
         if let Some(authorization) = authorization {
             request = request.header(reqwest::header::AUTHORIZATION, authorization);
         }
@@ -96,18 +106,12 @@ impl Client {
     }
 
     pub(crate) async fn get(&self, path: &str) -> Answer {
-        self.send(self.http.get(format!("{}{path}", self.base_url)))
-            .await
+        self.send(self.http.get(self.url(path))).await
     }
 
     /// A GET whose body is bytes: status, `Cache-Control` and body.
     pub(crate) async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base_url))
-            .send()
-            .await
-            .unwrap();
+        let response = self.http.get(self.url(path)).send().await.unwrap();
         let status = response.status();
         let cache = response
             .headers()
@@ -148,7 +152,7 @@ impl Client {
     ) -> Answer {
         let mut request = self
             .http
-            .post(format!("{}{path}", self.base_url))
+            .post(self.url(path))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
         if let Some(authorization) = authorization {
@@ -410,6 +414,7 @@ impl World {
             .unwrap();
         let client = Client {
             base_url: server.base_url.clone(),
+            admin_url: server.admin_url.clone(),
             ..client
         };
         Self {

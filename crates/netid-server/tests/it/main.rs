@@ -10,6 +10,7 @@
     clippy::as_conversions
 )]
 
+mod administration;
 mod backup;
 mod bad_inputs;
 mod browser;

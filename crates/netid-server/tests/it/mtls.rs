@@ -356,7 +356,7 @@ async fn a_platform_authenticates_with_its_netid_client_certificate_over_mutual_
         .send(
             client
                 .http
-                .post(format!("{}/v1/operator/ca/revoke", client.base_url))
+                .post(format!("{}/v1/operator/ca/revoke", client.admin_url))
                 .bearer_auth(&client.operator)
                 .json(&json!({"serial": issued.serial, "reason": "key_compromise"})),
         )

@@ -327,17 +327,27 @@ async fn invariant_6_verifying_a_thousand_presentations_makes_no_request_to_the_
         .await
         .unwrap();
     let requests = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&requests);
-    let app = netid_server::app(state).layer(axum::middleware::from_fn(
-        move |request: axum::extract::Request, next: axum::middleware::Next| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            next.run(request)
-        },
-    ));
+    // Every request to the service counts, on either listener.
+    let counted = |app: axum::Router| {
+        let counter = Arc::clone(&requests);
+        app.layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                next.run(request)
+            },
+        ))
+    };
+    // The operator endpoints, for the set-up, on a listener of their own.
+    let admin_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin_url = format!("http://{}", admin_listener.local_addr().unwrap());
+    let admin = counted(netid_server::admin_app(state.clone()));
+    let admin_served = tokio::spawn(async move { axum::serve(admin_listener, admin).await });
+    let app = counted(netid_server::app(state));
     let served = tokio::spawn(async move { axum::serve(listener, app).await });
     let client = Client {
         http: reqwest::Client::new(),
         base_url: base_url.clone(),
+        admin_url,
         operator: operator.map(|credential| credential.to_string()).unwrap(),
     };
     let authority = netid_testkit::Authority::generate("test-authority");
@@ -380,6 +390,7 @@ async fn invariant_6_verifying_a_thousand_presentations_makes_no_request_to_the_
         "the counter sees the setup's requests: {before}"
     );
     served.abort();
+    admin_served.abort();
 }
 
 /// Once netid's CA is certified, the issuer key of its suite is published with an `x5c`

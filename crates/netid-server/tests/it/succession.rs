@@ -386,7 +386,7 @@ async fn certificates_are_renewed_and_the_operator_revokes_any() {
                 .http
                 .get(format!(
                     "{}/v1/operator/ca/expiring?days=3650",
-                    client.base_url
+                    client.admin_url
                 ))
                 .bearer_auth(&client.operator),
         )
@@ -557,7 +557,7 @@ async fn a_ca_hands_over_to_a_successor_that_answers_for_its_certificates() {
                 .http
                 .get(format!(
                     "{}/v1/operator/ca/handover/package",
-                    old_client.base_url
+                    old_client.admin_url
                 ))
                 .bearer_auth(&old_client.operator),
         )
