@@ -137,6 +137,5 @@ async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
             netid_store::Error::NotFound { .. } => Error::from(Refusal::BadWalletSignature),
             other => other.into(),
         })?;
-    state.net_certificates.forget_status_lists();
     Ok(())
 }

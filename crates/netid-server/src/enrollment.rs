@@ -168,8 +168,6 @@ pub(crate) async fn enroll(
             )
             .await
             .map_err(enrollment_refusal)?;
-        // The old wallet's Net Certificates are revoked: the next status list says so.
-        state.net_certificates.forget_status_lists();
         tracing::info!(target: "netid::security", event = "wallet_key_replaced", minor = guardian.is_some());
         return Ok(EnrollResponse {
             net_id: personal::net_id(&state.deps.keys.master, &existing)?.expose_grouped(),

@@ -130,6 +130,14 @@ pub enum Error {
         /// What is wrong, naming the file (never a share's content).
         reason: String,
     },
+    /// The record of where the master key is kept (split, or wrapped by a token) is damaged.
+    #[error(
+        "{path} is damaged; restore it from where this data directory came from (without it the master key cannot be found)"
+    )]
+    MasterKeyRecordDamaged {
+        /// The record.
+        path: PathBuf,
+    },
     /// The PKCS#11 token that wraps the master key cannot be used as asked.
     #[error("PKCS#11 token: {reason}")]
     Token {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-use crate::keys::{self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE};
+use crate::keys::{self, MasterKey};
 
 /// The record of a split, in the data directory in place of the key file.
 pub const MASTER_KEY_SPLIT_FILE: &str = "master.key.split";
@@ -57,23 +57,7 @@ pub fn split_master_key(
     out: &Path,
 ) -> Result<Split, Error> {
     let refused = |reason: String| Error::MasterKeySplitRefused { reason };
-    let record_path = data_dir.join(MASTER_KEY_SPLIT_FILE);
-    if record_path.exists() {
-        return Err(refused(format!(
-            "{} says the master key is split already; an unfinished split leaves the key file beside it: keep the shares it wrote, then remove the key file by hand",
-            record_path.display()
-        )));
-    }
-    if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
-        return Err(Error::MasterKeyRotationUnfinished);
-    }
-    let key_path = data_dir.join(MASTER_KEY_FILE);
-    let key = keys::read_key_file(&key_path)?.ok_or_else(|| {
-        refused(format!(
-            "there is no master key file at {} to split (a key given in NETID_MASTER_KEY is kept by whoever gives it)",
-            key_path.display()
-        ))
-    })?;
+    let key = keys::key_file_to_move(data_dir, MASTER_KEY_SPLIT_FILE, refused)?;
     let made = shares::split(key.expose_bytes(), threshold, count).map_err(|error| {
         refused(format!(
             "{error}: give --threshold of at least 2 and --shares of at least the threshold, at most 255"
@@ -131,23 +115,7 @@ pub fn split_master_key(
         set,
         check: Base64::encode_string(&key.seal(CHECK_PURPOSE, b"")?),
     };
-    let json = serde_json::to_vec_pretty(&record)
-        .map_err(|_| Error::Internal("the split record could not be encoded"))?;
-    keys::write_secret_file(
-        &record_path,
-        &[&json, b"\n"],
-        "write the master key split record",
-    )?;
-    std::fs::remove_file(&key_path).map_err(|source| Error::Io {
-        action: "remove the master key file",
-        path: key_path.clone(),
-        source,
-    })?;
-    keys::sync_parent(&key_path).map_err(|source| Error::Io {
-        action: "remove the master key file",
-        path: key_path,
-        source,
-    })?;
+    keys::replace_key_file(data_dir, MASTER_KEY_SPLIT_FILE, &record)?;
     Ok(Split { files, threshold })
 }
 
@@ -158,25 +126,11 @@ pub(crate) fn load_split_master_key(
     data_dir: &Path,
     given: &[PathBuf],
 ) -> Result<Option<MasterKey>, Error> {
-    let record_path = data_dir.join(MASTER_KEY_SPLIT_FILE);
-    let text = match std::fs::read_to_string(&record_path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(Error::Io {
-                action: "read the master key split record",
-                path: record_path,
-                source,
-            });
-        }
+    let Some(record) = keys::read_key_record::<SplitRecord>(data_dir, MASTER_KEY_SPLIT_FILE)?
+    else {
+        return Ok(None);
     };
     let wrong = |reason: String| Error::MasterKeyShares { reason };
-    let record: SplitRecord = serde_json::from_str(&text).map_err(|_| {
-        wrong(format!(
-            "{} is not a split record; restore it from where the data directory came from",
-            record_path.display()
-        ))
-    })?;
     if given.is_empty() {
         return Err(Error::MasterKeySplit {
             threshold: record.threshold,
@@ -211,8 +165,9 @@ pub(crate) fn load_split_master_key(
         )));
     }
     let key = combine(&shares)?;
-    let check = Base64::decode_vec(&record.check)
-        .map_err(|_| wrong(format!("{} is damaged", record_path.display())))?;
+    let check = Base64::decode_vec(&record.check).map_err(|_| Error::MasterKeyRecordDamaged {
+        path: data_dir.join(MASTER_KEY_SPLIT_FILE),
+    })?;
     if key.open(CHECK_PURPOSE, &check).is_err() {
         return Err(wrong(
             "the shares do not recover this data directory's master key: one of them is damaged"

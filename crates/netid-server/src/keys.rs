@@ -138,6 +138,73 @@ pub fn load_or_create_master_key(
     }
 }
 
+/// The key file of `data_dir`, about to be kept elsewhere (split, or wrapped by a token) and
+/// replaced by the record `record_file`. Refused (by `refused`) when that record exists
+/// already or there is no key file; an unfinished rotation must finish first.
+pub(crate) fn key_file_to_move(
+    data_dir: &Path,
+    record_file: &str,
+    refused: impl Fn(String) -> Error,
+) -> Result<MasterKey, Error> {
+    let record_path = data_dir.join(record_file);
+    if record_path.exists() {
+        return Err(refused(format!(
+            "{} exists: the master key is kept elsewhere already (a run cut short leaves the key file beside it: remove that by hand once the service starts without it)",
+            record_path.display()
+        )));
+    }
+    if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
+        return Err(Error::MasterKeyRotationUnfinished);
+    }
+    let key_path = data_dir.join(MASTER_KEY_FILE);
+    read_key_file(&key_path)?.ok_or_else(|| {
+        refused(format!(
+            "there is no master key file at {} (a key given in NETID_MASTER_KEY is kept by whoever gives it)",
+            key_path.display()
+        ))
+    })
+}
+
+/// Writes `record` as `record_file` in `data_dir` (JSON, mode 0600, durably) and only then
+/// removes the key file: from then on the key is only where the record says.
+pub(crate) fn replace_key_file(
+    data_dir: &Path,
+    record_file: &str,
+    record: &impl serde::Serialize,
+) -> Result<(), Error> {
+    let json = serde_json::to_vec_pretty(record)
+        .map_err(|_| Error::Internal("a master key record could not be encoded"))?;
+    let record_path = data_dir.join(record_file);
+    write_secret_file(&record_path, &[&json, b"\n"], "write a master key record")?;
+    let key_path = data_dir.join(MASTER_KEY_FILE);
+    let removed = |source| Error::Io {
+        action: "remove the master key file",
+        path: key_path.clone(),
+        source,
+    };
+    std::fs::remove_file(&key_path).map_err(removed)?;
+    sync_parent(&key_path).map_err(removed)
+}
+
+/// The record `record_file` of `data_dir` ([`replace_key_file`]), if there is one.
+pub(crate) fn read_key_record<T: serde::de::DeserializeOwned>(
+    data_dir: &Path,
+    record_file: &str,
+) -> Result<Option<T>, Error> {
+    let path = data_dir.join(record_file);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|_| Error::MasterKeyRecordDamaged { path }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io {
+            action: "read a master key record",
+            path,
+            source,
+        }),
+    }
+}
+
 /// The key in the key file at `path`, or `None` if there is no such file.
 pub(crate) fn read_key_file(path: &Path) -> Result<Option<MasterKey>, Error> {
     let path = path.to_owned();

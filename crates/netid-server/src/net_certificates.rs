@@ -47,7 +47,8 @@ const MAX_UNEXPIRED_PER_HOLDER: u64 = 200;
 /// skew), and its row is forgotten a day after, its index free again.
 const LISTED_AFTER_EXPIRY_SECONDS: i64 = 300;
 const FORGOTTEN_AFTER_EXPIRY_SECONDS: i64 = 86_400;
-/// How long a signed status list is served before it is made again.
+/// How long a signed status list is served, while what it lists has not changed, before it is
+/// signed again.
 const STATUS_LIST_CACHE_SECONDS: i64 = 60;
 /// China Standard Time, the day boundary of certificate times.
 const CST_OFFSET_SECONDS: i64 = 8 * 3600;
@@ -62,8 +63,17 @@ pub(crate) struct NetCertificateIssuer {
     /// Per suite, the `x5c` chain (DER, leaf first) of the issuer key, once the CA of that
     /// suite certified it.
     chains: std::sync::RwLock<Vec<(SuiteId, Vec<Vec<u8>>)>>,
-    /// Per suite, the signed status list and when it was made.
-    status_lists: std::sync::Mutex<Vec<(SuiteId, i64, String)>>,
+    /// Per suite, the last signed status list: when it was made, the revoked indexes it lists
+    /// and the token.
+    status_lists: std::sync::Mutex<Vec<CachedStatusList>>,
+}
+
+/// A signed status list kept for reuse while what it lists is still what is revoked.
+struct CachedStatusList {
+    suite: SuiteId,
+    made_at: i64,
+    revoked: Vec<u64>,
+    token: String,
 }
 
 struct IssuerKey {
@@ -231,38 +241,34 @@ impl NetCertificateIssuer {
         format!("{}/v1/status/{}", self.issuer, suite.as_str())
     }
 
-    /// Drops the cached status lists: called after a revocation, so that it shows at once.
-    pub(crate) fn forget_status_lists(&self) {
-        self.status_lists
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
-    }
-
-    /// The signed status list of `suite`: made from the store at most once a minute (and
-    /// after every revocation), so that fetching it costs the service little.
+    /// The signed status list of `suite`. The revoked indexes are read from the store every
+    /// time, so that a revocation on any node shows at once; the list is signed again only
+    /// when they changed or the last signature is a minute old, which is what costs.
     pub(crate) async fn status_list(&self, suite: SuiteId) -> Result<String, Error> {
         let now = self.deps.clock.now();
+        let listed_since = Timestamp(now.0 - LISTED_AFTER_EXPIRY_SECONDS);
+        let mut revoked = self
+            .deps
+            .store
+            .revoked_credentials(suite, listed_since)
+            .await?;
+        revoked.sort_unstable();
         let cached = self
             .status_lists
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
-            .find(|(known, made_at, _)| {
-                *known == suite && now.0.saturating_sub(*made_at) < STATUS_LIST_CACHE_SECONDS
+            .find(|cached| {
+                cached.suite == suite
+                    && cached.revoked == revoked
+                    && now.0.saturating_sub(cached.made_at) < STATUS_LIST_CACHE_SECONDS
             })
-            .map(|(_, _, token)| token.clone());
+            .map(|cached| cached.token.clone());
         if let Some(token) = cached {
             return Ok(token);
         }
         let mut list = StatusList::new(STATUS_LIST_SIZE);
-        let listed_since = Timestamp(now.0 - LISTED_AFTER_EXPIRY_SECONDS);
-        for index in self
-            .deps
-            .store
-            .revoked_credentials(suite, listed_since)
-            .await?
-        {
+        for &index in &revoked {
             list.revoke(index)
                 .map_err(|_| Error::Internal("a stored status index outside the list"))?;
         }
@@ -281,8 +287,13 @@ impl NetCertificateIssuer {
             .status_lists
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache.retain(|(known, _, _)| *known != suite);
-        cache.push((suite, now.0, token.clone()));
+        cache.retain(|cached| cached.suite != suite);
+        cache.push(CachedStatusList {
+            suite,
+            made_at: now.0,
+            revoked,
+            token: token.clone(),
+        });
         Ok(token)
     }
 

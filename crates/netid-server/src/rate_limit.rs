@@ -59,6 +59,11 @@ impl RateLimiter {
         }
     }
 
+    /// A limiter of the same rate whose buckets are its own.
+    pub(crate) fn apart(&self) -> Self {
+        Self::new(self.rate)
+    }
+
     /// Whether the limit is on (its rate is not 0).
     pub(crate) fn is_on(&self) -> bool {
         self.rate.is_on()

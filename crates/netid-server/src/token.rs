@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-use crate::keys::{self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE};
+use crate::keys::{self, MasterKey};
 
 /// The wrapped master key, in the data directory in place of the key file.
 pub const MASTER_KEY_TOKEN_FILE: &str = "master.key.token";
@@ -204,23 +204,7 @@ impl KeyWrappingKey for TokenKey {
 /// Returns what wraps it, for the message.
 pub fn seal_master_key_to_token(data_dir: &Path, config: &TokenConfig) -> Result<String, Error> {
     let refused = |reason: String| Error::Token { reason };
-    let record_path = data_dir.join(MASTER_KEY_TOKEN_FILE);
-    if record_path.exists() {
-        return Err(refused(format!(
-            "{} exists: the master key is in a token already (an unfinished run leaves the key file beside it: remove that by hand once the service starts from the token)",
-            record_path.display()
-        )));
-    }
-    if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
-        return Err(Error::MasterKeyRotationUnfinished);
-    }
-    let key_path = data_dir.join(MASTER_KEY_FILE);
-    let key = keys::read_key_file(&key_path)?.ok_or_else(|| {
-        refused(format!(
-            "there is no master key file at {} to put in the token",
-            key_path.display()
-        ))
-    })?;
+    let key = keys::key_file_to_move(data_dir, MASTER_KEY_TOKEN_FILE, refused)?;
     let token = TokenKey::open(config, true)?;
     let wrapped = token
         .wrap(PURPOSE, key.expose_bytes())
@@ -238,20 +222,7 @@ pub fn seal_master_key_to_token(data_dir: &Path, config: &TokenConfig) -> Result
         key: config.key.clone(),
         wrapped: Base64::encode_string(&wrapped),
     };
-    let json = serde_json::to_vec_pretty(&record)
-        .map_err(|_| Error::Internal("the wrapped key could not be encoded"))?;
-    keys::write_secret_file(
-        &record_path,
-        &[&json, b"\n"],
-        "write the wrapped master key",
-    )?;
-    let removed = |source| Error::Io {
-        action: "remove the master key file",
-        path: key_path.clone(),
-        source,
-    };
-    std::fs::remove_file(&key_path).map_err(removed)?;
-    keys::sync_parent(&key_path).map_err(removed)?;
+    keys::replace_key_file(data_dir, MASTER_KEY_TOKEN_FILE, &record)?;
     Ok(token.describe())
 }
 
@@ -260,22 +231,13 @@ pub(crate) fn load_master_key_from_token(
     data_dir: &Path,
     config: Option<&TokenConfig>,
 ) -> Result<Option<MasterKey>, Error> {
-    let record_path = data_dir.join(MASTER_KEY_TOKEN_FILE);
-    let text = match std::fs::read_to_string(&record_path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(Error::Io {
-                action: "read the wrapped master key",
-                path: record_path,
-                source,
-            });
-        }
+    let Some(record) = keys::read_key_record::<WrappedRecord>(data_dir, MASTER_KEY_TOKEN_FILE)?
+    else {
+        return Ok(None);
     };
-    let damaged = || Error::Token {
-        reason: format!("{} is damaged", record_path.display()),
+    let damaged = || Error::MasterKeyRecordDamaged {
+        path: data_dir.join(MASTER_KEY_TOKEN_FILE),
     };
-    let record: WrappedRecord = serde_json::from_str(&text).map_err(|_| damaged())?;
     let config = config.ok_or_else(|| Error::Token {
         reason: format!(
             "the master key of this data directory is wrapped by the key {:?} in the PKCS#11 token {:?}: set NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE",

@@ -84,8 +84,11 @@ pub fn app(state: AppState) -> Router {
     with_layers(router, state)
 }
 
-/// The administration application: the operator endpoints alone, with the same layers.
-pub fn admin_app(state: AppState) -> Router {
+/// The administration application: the operator endpoints alone, with the same layers; its
+/// per-address limit keeps buckets of its own, so that operators' requests spend nothing of
+/// the public listener's.
+pub fn admin_app(mut state: AppState) -> Router {
+    state.address_limits = std::sync::Arc::new(state.address_limits.apart());
     let mut router = Router::new();
     for route in routes() {
         if is_operator_path(route.path) {

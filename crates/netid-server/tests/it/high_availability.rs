@@ -244,9 +244,15 @@ async fn a_running_node_answers_503_during_a_failover_and_then_has_every_acknowl
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     for client_id in &platforms {
-        let answer = client
-            .get(&format!("/v1/platforms/{client_id}/profile"))
-            .await;
+        // Another node may not have found the new primary yet: it says so, and then answers.
+        let path = format!("/v1/platforms/{client_id}/profile");
+        let mut answer = client.get(&path).await;
+        while answer.status == StatusCode::SERVICE_UNAVAILABLE
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            answer = client.get(&path).await;
+        }
         assert_eq!(
             answer.status,
             StatusCode::OK,
