@@ -159,4 +159,17 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
         assert_eq!(history.status, StatusCode::OK, "{}", history.body);
         server.stop().await;
     }
+
+    // A split cut short between writing its record and removing the key file leaves both:
+    // the key file serves, and another split is refused until it is removed by hand.
+    let key_file = dir.join(MASTER_KEY_FILE);
+    std::fs::write(&key_file, format!("{key_hex}\n")).unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    start(dir, &[]).await.unwrap().stop().await;
+    match split_master_key(dir, 2, 3, &outside.path().join("after-a-crash")) {
+        Err(Error::MasterKeySplitRefused { reason }) => {
+            assert!(reason.contains("master.key.split exists"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
