@@ -76,8 +76,8 @@ pub enum Error {
         path: PathBuf,
     },
     /// The master key file can be read by other users.
-    #[error("master key file {path} is readable by other users; run chmod 600 on it")]
-    MasterKeyPermissions {
+    #[error("{path} holds a secret and is readable by other users; run chmod 600 on it")]
+    SecretFilePermissions {
         /// The key file.
         path: PathBuf,
     },

@@ -184,22 +184,11 @@ struct ShareHead {
 
 /// Reads the share file at `path` (mode 0600: a share is a secret).
 fn read_share(path: &Path) -> Result<(ShareHead, Share), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let io = |source| Error::Io {
-        action: "read a master key share",
-        path: path.to_owned(),
-        source,
-    };
-    let metadata = std::fs::metadata(path).map_err(io)?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        return Err(Error::MasterKeyShares {
-            reason: format!(
-                "{} is readable by other users; run chmod 600 on it",
-                path.display()
-            ),
-        });
-    }
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
+    let text = keys::read_secret_file(path, "read a master key share")?.ok_or_else(|| {
+        Error::MasterKeyShares {
+            reason: format!("there is no share file at {}", path.display()),
+        }
+    })?;
     parse_share(text.trim()).ok_or_else(|| Error::MasterKeyShares {
         reason: format!(
             "{} is not a master key share (expected one line: {SHARE_MAGIC} set=… threshold=… count=… share=…)",

@@ -207,27 +207,37 @@ pub(crate) fn read_key_record<T: serde::de::DeserializeOwned>(
 
 /// The key in the key file at `path`, or `None` if there is no such file.
 pub(crate) fn read_key_file(path: &Path) -> Result<Option<MasterKey>, Error> {
-    let path = path.to_owned();
-    match std::fs::metadata(&path) {
-        Ok(metadata) => {
-            if metadata.permissions().mode() & 0o077 != 0 {
-                return Err(Error::MasterKeyPermissions { path });
-            }
-            let text =
-                Zeroizing::new(std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                    action: "read the master key file",
-                    path: path.clone(),
-                    source,
-                })?);
-            let key = MasterKey::from_hex(text.trim()).ok_or(Error::MasterKeyMalformed { path })?;
-            Ok(Some(key))
+    let Some(text) = read_secret_file(path, "read the master key file")? else {
+        return Ok(None);
+    };
+    let key = MasterKey::from_hex(text.trim()).ok_or(Error::MasterKeyMalformed {
+        path: path.to_owned(),
+    })?;
+    Ok(Some(key))
+}
+
+/// The text of the secret file at `path` (a key, a share, a PIN), or `None` if there is no
+/// such file; [`Error::SecretFilePermissions`] if other users may read it.
+pub(crate) fn read_secret_file(
+    path: &Path,
+    action: &'static str,
+) -> Result<Option<Zeroizing<String>>, Error> {
+    let io = |source| Error::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.permissions().mode() & 0o077 != 0 => {
+            Err(Error::SecretFilePermissions {
+                path: path.to_owned(),
+            })
         }
+        Ok(_) => Ok(Some(Zeroizing::new(
+            std::fs::read_to_string(path).map_err(io)?,
+        ))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Io {
-            action: "read the master key file",
-            path,
-            source,
-        }),
+        Err(source) => Err(io(source)),
     }
 }
 
@@ -569,6 +579,6 @@ mod tests {
         let path = dir.path().join(MASTER_KEY_FILE);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let error = load_or_create_master_key(dir.path(), KeySources::default(), true).unwrap_err();
-        assert!(matches!(error, Error::MasterKeyPermissions { .. }));
+        assert!(matches!(error, Error::SecretFilePermissions { .. }));
     }
 }

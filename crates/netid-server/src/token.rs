@@ -268,21 +268,9 @@ pub(crate) fn load_master_key_from_token(
 
 /// The user PIN in `path`, which others may not read.
 fn read_pin(path: &Path) -> Result<AuthPin, Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let io = |source| Error::Io {
-        action: "read the PKCS#11 PIN file",
-        path: path.to_owned(),
-        source,
-    };
-    let metadata = std::fs::metadata(path).map_err(io)?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        return Err(Error::Token {
-            reason: format!(
-                "the PIN file {} is readable by other users; run chmod 600 on it",
-                path.display()
-            ),
-        });
-    }
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(io)?);
+    let text =
+        keys::read_secret_file(path, "read the PKCS#11 PIN file")?.ok_or_else(|| Error::Token {
+            reason: format!("there is no PIN file at {}", path.display()),
+        })?;
     Ok(AuthPin::from(text.trim().to_owned()))
 }
