@@ -55,7 +55,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         }) => {
             let config = server_config(None, data_dir)?;
-            let split = netid_server::split_master_key(&config.data_dir, threshold, shares, &out)?;
+            let split = block_on(async {
+                Ok(netid_server::split_master_key(&config, threshold, shares, &out).await?)
+            })?;
             for file in &split.files {
                 println!("{}", file.display());
             }
@@ -74,7 +76,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "name the token: set NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE"
                 )
             })?;
-            let wrapping = netid_server::seal_master_key_to_token(&config.data_dir, token)?;
+            let wrapping = block_on(async {
+                Ok(netid_server::seal_master_key_to_token(&config, token).await?)
+            })?;
             eprintln!(
                 "netid: the master key is wrapped by {wrapping} and the key file is removed; every start needs the token and its PIN"
             );

@@ -12,6 +12,7 @@ use netid_crypto::shares::{self, Share};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::config::Config;
 use crate::error::Error;
 use crate::keys::{self, MasterKey};
 
@@ -50,14 +51,22 @@ pub struct Split {
 /// needed, mode 0700; no file in it is overwritten), any `threshold` of which recover it;
 /// checks that they do, records the split and only then removes the key file. Run with the
 /// server stopped; hand each file to its holder and remove it from this machine.
-pub fn split_master_key(
-    data_dir: &Path,
+pub async fn split_master_key(
+    config: &Config,
     threshold: u8,
     count: u8,
     out: &Path,
 ) -> Result<Split, Error> {
     let refused = |reason: String| Error::MasterKeySplitRefused { reason };
-    let key = keys::key_file_to_move(data_dir, MASTER_KEY_SPLIT_FILE, refused)?;
+    let claim = keys::claim_alone(config, refused).await?;
+    let split = split_claimed(&config.data_dir, threshold, count, out);
+    claim.release().await;
+    split
+}
+
+fn split_claimed(data_dir: &Path, threshold: u8, count: u8, out: &Path) -> Result<Split, Error> {
+    let refused = |reason: String| Error::MasterKeySplitRefused { reason };
+    let key = keys::key_file_to_move(data_dir, refused)?;
     let made = shares::split(key.expose_bytes(), threshold, count).map_err(|error| {
         refused(format!(
             "{error}: give --threshold of at least 2 and --shares of at least the threshold, at most 255"
@@ -68,6 +77,12 @@ pub fn split_master_key(
     let set = hex::encode(set);
 
     create_private_dir(out)?;
+    // The directory's own entry durable too, before the key file can go.
+    keys::sync_parent(out).map_err(|source| Error::Io {
+        action: "create the share directory",
+        path: out.to_owned(),
+        source,
+    })?;
     let files: Vec<PathBuf> = made
         .iter()
         .map(|share| {

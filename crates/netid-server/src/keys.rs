@@ -143,11 +143,9 @@ pub fn load_or_create_master_key(
 /// already or there is no key file; an unfinished rotation must finish first.
 pub(crate) fn key_file_to_move(
     data_dir: &Path,
-    record_file: &str,
     refused: impl Fn(String) -> Error,
 ) -> Result<MasterKey, Error> {
-    let record_path = data_dir.join(record_file);
-    if record_path.exists() {
+    if let Some(record_path) = key_record(data_dir) {
         return Err(refused(format!(
             "{} exists: the master key is kept elsewhere already (a run cut short leaves the key file beside it: remove that by hand once the service starts without it)",
             record_path.display()
@@ -163,6 +161,34 @@ pub(crate) fn key_file_to_move(
             key_path.display()
         ))
     })
+}
+
+/// The data of `config` alone, for a command that moves the master key: refused (by
+/// `refused`) while a server or another such command runs on it.
+pub(crate) async fn claim_alone(
+    config: &crate::config::Config,
+    refused: impl Fn(String) -> Error,
+) -> Result<crate::server::ServerClaim, Error> {
+    crate::server::ServerClaim::take(config, crate::server::Sharing::Alone)
+        .await
+        .map_err(|error| match error {
+            Error::Store(netid_store::Error::InUse) => {
+                refused("a netid server is running on this data; stop it first".to_owned())
+            }
+            other => other,
+        })
+}
+
+/// The record in `data_dir` that says the master key is kept elsewhere than the key file
+/// (split, or wrapped by a token), if there is one.
+pub(crate) fn key_record(data_dir: &Path) -> Option<PathBuf> {
+    [
+        crate::key_shares::MASTER_KEY_SPLIT_FILE,
+        crate::token::MASTER_KEY_TOKEN_FILE,
+    ]
+    .into_iter()
+    .map(|file| data_dir.join(file))
+    .find(|path| path.exists())
 }
 
 /// Writes `record` as `record_file` in `data_dir` (JSON, mode 0600, durably) and only then

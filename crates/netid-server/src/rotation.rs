@@ -99,15 +99,9 @@ impl Keys {
             return Self::checked(old, new, NewKey::Given);
         }
         let path = config.data_dir.join(MASTER_KEY_FILE);
-        let elsewhere = [
-            crate::key_shares::MASTER_KEY_SPLIT_FILE,
-            crate::token::MASTER_KEY_TOKEN_FILE,
-        ];
-        if !path.exists()
-            && elsewhere
-                .iter()
-                .any(|file| config.data_dir.join(file).exists())
-        {
+        // Even beside a key file (a split or sealing cut short): the record would go on
+        // naming the old key.
+        if keys::key_record(&config.data_dir).is_some() {
             return Err(Error::RotationRefused {
                 reason: "the master key is split into shares or wrapped by a token; rotating such a key is not built yet",
             });

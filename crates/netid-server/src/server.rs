@@ -95,6 +95,9 @@ fn create_data_dir(path: &Path) -> Result<(), Error> {
         })
 }
 
+/// Connections the administration listener takes at once.
+const ADMIN_CONNECTIONS: usize = 64;
+
 /// A running server.
 #[derive(Debug)]
 pub struct Running {
@@ -140,7 +143,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
 /// a deferral).
 pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Running, Error> {
     let claim = ServerClaim::take(&config, Sharing::Node).await?;
-    let limits = connections::Limits::of(&config, if config.mtls.is_some() { 3 } else { 2 });
+    let limits = connections::Limits::of(&config, if config.mtls.is_some() { 2 } else { 1 });
     let (listener, address) = bind(config.listen).await?;
     let (admin_listener, admin_address) = bind(config.admin_listen).await?;
     let tls = config
@@ -172,9 +175,14 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(maintain_periodically(state.clone()));
     let claim_keeper = tokio::spawn(keep_claim(claim, reclaim, stop.clone(), shutdown.clone()));
+    // A few operators on loopback: a small budget of its own, none of the public one's.
+    let admin_limits = connections::Limits {
+        total: ADMIN_CONNECTIONS,
+        ..limits
+    };
     let admin_server = tokio::spawn(connections::serve(
         admin_listener,
-        limits,
+        admin_limits,
         crate::http::admin_app(state.clone()),
         stop.clone(),
     ));

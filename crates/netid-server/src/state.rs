@@ -31,6 +31,9 @@ pub struct AppState {
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     /// Token buckets per source address.
     pub(crate) address_limits: Arc<RateLimiter>,
+    /// Whether this is the administration app's state ([`crate::http::admin_app`]): the only
+    /// one that serves operators.
+    pub(crate) administration: bool,
     /// Token buckets per authenticated platform.
     pub(crate) platform_limits: Arc<RateLimiter>,
     /// The storage backend's name (`sqlite` or `postgresql`).
@@ -107,6 +110,7 @@ impl AppState {
             notice,
             metrics,
             address_limits: Arc::new(RateLimiter::new(per_address)),
+            administration: false,
             platform_limits,
             backend: "sqlite",
             journal: Arc::new(journal),

@@ -202,9 +202,20 @@ impl KeyWrappingKey for TokenKey {
 /// (made if the token has none), checks that the token unwraps it again, writes
 /// [`MASTER_KEY_TOKEN_FILE`] and only then removes the key file. Run with the server stopped.
 /// Returns what wraps it, for the message.
-pub fn seal_master_key_to_token(data_dir: &Path, config: &TokenConfig) -> Result<String, Error> {
+pub async fn seal_master_key_to_token(
+    config: &crate::config::Config,
+    token: &TokenConfig,
+) -> Result<String, Error> {
     let refused = |reason: String| Error::Token { reason };
-    let key = keys::key_file_to_move(data_dir, MASTER_KEY_TOKEN_FILE, refused)?;
+    let claim = keys::claim_alone(config, refused).await?;
+    let sealed = seal_claimed(&config.data_dir, token);
+    claim.release().await;
+    sealed
+}
+
+fn seal_claimed(data_dir: &Path, config: &TokenConfig) -> Result<String, Error> {
+    let refused = |reason: String| Error::Token { reason };
+    let key = keys::key_file_to_move(data_dir, refused)?;
     let token = TokenKey::open(config, true)?;
     let wrapped = token
         .wrap(PURPOSE, key.expose_bytes())

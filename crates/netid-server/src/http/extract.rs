@@ -74,6 +74,10 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Whatever the path: an operator is only ever served by the administration app.
+        if !state.administration {
+            return Err(Refusal::AdministrationElsewhere.into());
+        }
         let token = header_value(parts)
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim);

@@ -89,6 +89,7 @@ pub fn app(state: AppState) -> Router {
 /// the public listener's.
 pub fn admin_app(mut state: AppState) -> Router {
     state.address_limits = std::sync::Arc::new(state.address_limits.apart());
+    state.administration = true;
     let mut router = Router::new();
     for route in routes() {
         if is_operator_path(route.path) {

@@ -66,11 +66,12 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
     let key_hex = key_hex.trim().to_owned();
     let key_bytes = hex::decode(&key_hex).unwrap();
 
+    let config = netid_testkit::test_config(dir, Vec::new());
     let outside = tempfile::tempdir().unwrap();
     let out = outside.path().join("shares");
     for (threshold, count) in [(1, 3), (4, 3)] {
         assert!(matches!(
-            split_master_key(dir, threshold, count, &out),
+            split_master_key(&config, threshold, count, &out).await,
             Err(Error::MasterKeySplitRefused { .. })
         ));
     }
@@ -78,7 +79,7 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
         dir.join(MASTER_KEY_FILE).exists(),
         "a refused split keeps the key"
     );
-    let split = split_master_key(dir, 2, 3, &out).unwrap();
+    let split = split_master_key(&config, 2, 3, &out).await.unwrap();
     assert_eq!(split.files.len(), 3);
     assert_eq!(split.threshold, 2);
 
@@ -99,7 +100,7 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
     }
     // A second split is refused: there is no key file to split.
     assert!(matches!(
-        split_master_key(dir, 2, 3, &outside.path().join("again")),
+        split_master_key(&config, 2, 3, &outside.path().join("again")).await,
         Err(Error::MasterKeySplitRefused { .. })
     ));
 
@@ -117,7 +118,10 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
     assert!(reason.contains("given twice"), "{reason}");
     let other = tempfile::tempdir().unwrap();
     netid_server::keys::load_or_create_master_key(other.path(), Default::default(), false).unwrap();
-    let foreign = split_master_key(other.path(), 2, 2, &outside.path().join("foreign")).unwrap();
+    let other_config = netid_testkit::test_config(other.path(), Vec::new());
+    let foreign = split_master_key(&other_config, 2, 2, &outside.path().join("foreign"))
+        .await
+        .unwrap();
     let reason = shares_error(start(dir, &[&split.files[0], &foreign.files[1]]).await);
     assert!(reason.contains("another split"), "{reason}");
     // A damaged share (one digit changed) recovers another key, which the split's record
@@ -143,9 +147,9 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
     ));
 
     // A rotation of a split key is refused, not half done.
-    let config = netid_testkit::test_config(dir, Vec::new());
+    let rotation = netid_testkit::test_config(dir, Vec::new());
     assert!(matches!(
-        netid_server::rotate_master_key(config, 1, |_, _| {}).await,
+        netid_server::rotate_master_key(rotation, 1, |_, _| {}).await,
         Err(Error::RotationRefused { .. })
     ));
 
@@ -168,10 +172,27 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
     std::fs::write(&key_file, format!("{key_hex}\n")).unwrap();
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     start(dir, &[]).await.unwrap().stop().await;
-    match split_master_key(dir, 2, 3, &outside.path().join("after-a-crash")) {
+    match split_master_key(&config, 2, 3, &outside.path().join("after-a-crash")).await {
         Err(Error::MasterKeySplitRefused { reason }) => {
             assert!(reason.contains("master.key.split exists"), "{reason}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
+    // Nor does a rotation run beside that record, which would go on naming the old key.
+    let rotation = netid_testkit::test_config(dir, Vec::new());
+    assert!(matches!(
+        netid_server::rotate_master_key(rotation, 1, |_, _| {}).await,
+        Err(Error::RotationRefused { .. })
+    ));
+    // And a split while a server runs on the data is refused.
+    std::fs::remove_file(dir.join("master.key.split")).unwrap();
+    let running = start(dir, &[]).await.unwrap();
+    match split_master_key(&config, 2, 3, &outside.path().join("while-serving")).await {
+        Err(Error::MasterKeySplitRefused { reason }) => {
+            assert!(reason.contains("a netid server is running"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(dir.join(MASTER_KEY_FILE).exists());
+    running.stop().await;
 }
