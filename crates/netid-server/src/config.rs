@@ -535,6 +535,13 @@ impl Config {
                 });
             }
         };
+        // A key given whole beside shares or a token: one of them would be ignored in silence.
+        if master_key.is_some() && (!master_key_shares.is_empty() || token.is_some()) {
+            return Err(Error::Config {
+                key: ENV_MASTER_KEY,
+                expected: "unset when NETID_MASTER_KEY_SHARES or NETID_PKCS11_* give the master key",
+            });
+        }
         Ok(Self {
             listen,
             admin_listen,
@@ -666,6 +673,32 @@ mod tests {
         ));
         // The message never repeats the (secret) value.
         assert!(!error.to_string().contains("abcd"));
+
+        // A whole key beside shares or a token: refused rather than one ignored.
+        let whole = ("NETID_MASTER_KEY", "00112233445566778899aabbccddeeff");
+        for beside in [
+            vec![("NETID_MASTER_KEY_SHARES", "/a,/b")],
+            vec![
+                ("NETID_PKCS11_MODULE", "/lib/p11.so"),
+                ("NETID_PKCS11_TOKEN", "t"),
+                ("NETID_PKCS11_PIN_FILE", "/pin"),
+            ],
+        ] {
+            let mut given = vec![whole];
+            given.extend(beside);
+            let error = Config::load(env(&given), Overrides::default()).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    Error::Config {
+                        key: "NETID_MASTER_KEY",
+                        ..
+                    }
+                ),
+                "{error}"
+            );
+            assert!(!error.to_string().contains(whole.1));
+        }
 
         let error = Config::load(env(&[("NETID_LISTN", "x")]), Overrides::default()).unwrap_err();
         assert!(matches!(&error, Error::UnknownConfigKey { key } if key == "NETID_LISTN"));
