@@ -130,18 +130,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     }
-    let platform: RegisterPlatformResponse = serde_json::from_str(
-        &post(
-            &http,
-            &format!("{}/v1/operator/platforms", args.admin()),
-            Some(&bearer),
-            &RegisterPlatformRequest {
-                name: "load platform".to_owned(),
-                sector_of: None,
-            },
-        )
-        .await?,
-    )?;
+    let platform = register_platform(&http, &args, &bearer, "load platform").await?;
 
     // Enrollments: the wallets and their signed requests are made first.
     let suite = if args.suite == "intl" {
@@ -341,13 +330,6 @@ async fn sdk_presentations(
 
     // What a platform's SDK loads before it verifies: the issuer's keys, then each status list
     // a presentation names, fetched from the server.
-    let fetch = |url: String| async move {
-        let response = http.get(&url).send().await?;
-        if !response.status().is_success() {
-            bail!("{url} answered {}", response.status());
-        }
-        Ok::<_, anyhow::Error>(response.text().await?)
-    };
     let new_verifier = |metadata: &str, lists: &[(String, String)]| -> anyhow::Result<Verifier> {
         let mut verifier = Verifier::new(&args.server, Policy::default());
         verifier.load_issuer_metadata(metadata)?;
@@ -356,7 +338,11 @@ async fn sdk_presentations(
         }
         Ok(verifier)
     };
-    let metadata = fetch(Verifier::new(&args.server, Policy::default()).metadata_url()).await?;
+    let metadata = get_text(
+        http,
+        &Verifier::new(&args.server, Policy::default()).metadata_url(),
+    )
+    .await?;
     let mut lists = Vec::new();
     for (request, presentation) in shown.iter().take(credentials.len()) {
         // A verifier of its own, so that the timed run sees every nonce for the first time.
@@ -364,7 +350,7 @@ async fn sdk_presentations(
         if let Err(netid_verify::Error::StatusUnavailable { uri }) =
             probe.verify(presentation, request, now)
         {
-            let token = fetch(uri.clone()).await?;
+            let token = get_text(http, &uri).await?;
             lists.push((uri, token));
         }
     }
@@ -569,13 +555,7 @@ const GROUP_COMMIT_COUNTERS: [&str; 4] = [
 ];
 
 async fn node_group_commits(http: &reqwest::Client, server: &str) -> anyhow::Result<[f64; 4]> {
-    let text = http
-        .get(format!("{server}/metrics"))
-        .send()
-        .await?
-        .error_for_status()?
-        .text()
-        .await?;
+    let text = get_text(http, &format!("{server}/metrics")).await?;
     let counter = |name: &str| -> anyhow::Result<f64> {
         text.lines()
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
@@ -612,6 +592,34 @@ fn synthetic_people(count: usize) -> Vec<RosterEntry> {
 
 fn netid_core_date(days: i64) -> Date {
     Date::from_days_since_unix_epoch(days).unwrap_or(netid_testkit::today())
+}
+
+/// Registers a platform `name` on the administration listener.
+async fn register_platform(
+    http: &reqwest::Client,
+    args: &Args,
+    bearer: &str,
+    name: &str,
+) -> anyhow::Result<RegisterPlatformResponse> {
+    let request = RegisterPlatformRequest {
+        name: name.to_owned(),
+        sector_of: None,
+    };
+    let url = format!("{}/v1/operator/platforms", args.admin());
+    Ok(serde_json::from_str(
+        &post(http, &url, Some(bearer), &request).await?,
+    )?)
+}
+
+/// The body of a successful GET of `url`.
+async fn get_text(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
+    Ok(http
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?)
 }
 
 fn basic_auth(platform: &RegisterPlatformResponse) -> String {
@@ -777,27 +785,10 @@ impl Probe {
     ) -> anyhow::Result<Self> {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        let platform: RegisterPlatformResponse = serde_json::from_str(
-            &post(
-                http,
-                &format!("{}/v1/operator/platforms", args.admin()),
-                Some(bearer),
-                &RegisterPlatformRequest {
-                    name: "load probe".to_owned(),
-                    sector_of: None,
-                },
-            )
-            .await?,
-        )?;
+        let platform = register_platform(http, args, bearer, "load probe").await?;
         let server = args.server.as_str();
         // The follower starts at the checkpoint that covers the platform's registration.
-        let note = http
-            .get(format!("{server}/v1/log/checkpoint"))
-            .send()
-            .await?
-            .error_for_status()?
-            .text()
-            .await?;
+        let note = get_text(http, &format!("{server}/v1/log/checkpoint")).await?;
         let mut cursor: u64 = note
             .lines()
             .nth(1)

@@ -213,10 +213,10 @@ pub async fn seal_master_key_to_token(
     sealed
 }
 
-fn seal_claimed(data_dir: &Path, config: &TokenConfig) -> Result<String, Error> {
+fn seal_claimed(data_dir: &Path, token_config: &TokenConfig) -> Result<String, Error> {
     let refused = |reason: String| Error::Token { reason };
     let key = keys::key_file_to_move(data_dir, refused)?;
-    let token = TokenKey::open(config, true)?;
+    let token = TokenKey::open(token_config, true)?;
     let wrapped = token
         .wrap(PURPOSE, key.expose_bytes())
         .map_err(|error| refused(error.0))?;
@@ -229,8 +229,8 @@ fn seal_claimed(data_dir: &Path, config: &TokenConfig) -> Result<String, Error> 
         ));
     }
     let record = WrappedRecord {
-        token: config.token.clone(),
-        key: config.key.clone(),
+        token: token_config.token.clone(),
+        key: token_config.key.clone(),
         wrapped: Base64::encode_string(&wrapped),
     };
     keys::replace_key_file(data_dir, MASTER_KEY_TOKEN_FILE, &record)?;

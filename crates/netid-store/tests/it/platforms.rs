@@ -2,6 +2,21 @@
 
 use super::*;
 
+/// A verification of `holder` by platform `p-1` under nonce `nonce`, authenticated with wallet
+/// key `key` (a byte repeated), the nonce used until `expires_at`.
+fn verification(holder: HolderId, nonce: u8, key: u8, expires_at: Timestamp) -> NewVerification {
+    NewVerification {
+        client_id: "p-1".to_owned(),
+        nonce_index: index(nonce),
+        expires_at,
+        holder,
+        wallet_key: vec![key; 32],
+        log_entry: leaf(),
+        disclosure_entry: leaf(),
+        asked: None,
+    }
+}
+
 pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire(
     store: &dyn Store,
 ) {
@@ -31,35 +46,11 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
         .unwrap();
     let expires = Timestamp(T0.0 + 300);
     store
-        .record_verification(
-            NewVerification {
-                client_id: "p-1".to_owned(),
-                nonce_index: index(5),
-                expires_at: expires,
-                holder,
-                wallet_key: vec![1; 32],
-                log_entry: leaf(),
-                disclosure_entry: leaf(),
-                asked: None,
-            },
-            T0,
-        )
+        .record_verification(verification(holder, 5, 1, expires), T0)
         .await
         .unwrap();
     let error = store
-        .record_verification(
-            NewVerification {
-                client_id: "p-1".to_owned(),
-                nonce_index: index(5),
-                expires_at: expires,
-                holder,
-                wallet_key: vec![1; 32],
-                log_entry: leaf(),
-                disclosure_entry: leaf(),
-                asked: None,
-            },
-            T0,
-        )
+        .record_verification(verification(holder, 5, 1, expires), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -72,19 +63,7 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
     // whether the nonce is in use or not, and the nonce stays free.
     for nonce in [5, 6] {
         let error = store
-            .record_verification(
-                NewVerification {
-                    client_id: "p-1".to_owned(),
-                    nonce_index: index(nonce),
-                    expires_at: expires,
-                    holder,
-                    wallet_key: vec![2; 32],
-                    log_entry: leaf(),
-                    disclosure_entry: leaf(),
-                    asked: None,
-                },
-                T0,
-            )
+            .record_verification(verification(holder, nonce, 2, expires), T0)
             .await
             .unwrap_err();
         assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
@@ -94,16 +73,7 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
     // presentations anyway.
     store
         .record_verification(
-            NewVerification {
-                client_id: "p-1".to_owned(),
-                nonce_index: index(5),
-                expires_at: Timestamp(T0.0 + 900),
-                holder,
-                wallet_key: vec![1; 32],
-                log_entry: leaf(),
-                disclosure_entry: leaf(),
-                asked: None,
-            },
+            verification(holder, 5, 1, Timestamp(T0.0 + 900)),
             Timestamp(T0.0 + 301),
         )
         .await
@@ -112,17 +82,8 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
     // Grouped writes are counted, and those that append to the log with how long they held
     // its counter; a write that appends nothing holds it not at all.
     let before = store.group_commits();
-    let verification = NewVerification {
-        client_id: "p-1".to_owned(),
-        nonce_index: index(9),
-        expires_at: expires,
-        holder,
-        wallet_key: vec![1; 32],
-        log_entry: leaf(),
-        disclosure_entry: leaf(),
-        asked: None,
-    };
-    store.record_verification(verification, T0).await.unwrap();
+    let nine = verification(holder, 9, 1, expires);
+    store.record_verification(nine, T0).await.unwrap();
     let logged = store.group_commits();
     assert_eq!(
         (logged.commits, logged.writes, logged.sequenced),
