@@ -57,8 +57,8 @@ pub enum DpopError {
     /// Not a compact JWS.
     #[error("the DPoP proof is not a compact JWS")]
     NotJws,
-    /// `typ` is not `dpop+jwt`.
-    #[error("the DPoP proof's typ must be dpop+jwt")]
+    /// `typ` is not `dpop+jwt` (`netid-operator+jwt` for an operator's proof).
+    #[error("the proof's typ is not the one this endpoint expects")]
     Type,
     /// No `jwk` header.
     #[error("the DPoP proof has no jwk header")]
@@ -84,6 +84,9 @@ pub enum DpopError {
     /// `iat` is not within [`DPOP_WINDOW`] of the clock.
     #[error("the DPoP proof's iat is not within 60 seconds of now")]
     IssuedAt,
+    /// An operator's proof: `bh` is not the hash of the request's body.
+    #[error("the operator proof is not bound to this request's body (bh)")]
+    Body,
     /// `ath` is not the hash of the access token presented.
     #[error("the DPoP proof is not bound to this access token (ath)")]
     AccessToken,
@@ -196,8 +199,81 @@ pub fn check_dpop_proof(
     access_token: Option<&str>,
     now: i64,
 ) -> Result<DpopProof, DpopError> {
+    let (jws, proof) = check_request_proof(compact, "dpop+jwt", method, url, now)?;
+    if let Some(token) = access_token {
+        if string(&jws.payload, "ath") != Some(base64_sha256(token.as_bytes()).as_str()) {
+            return Err(DpopError::AccessToken);
+        }
+    }
+    Ok(proof)
+}
+
+/// Checks an operator's request proof: a DPoP-style JWT (`typ` `netid-operator+jwt`, the
+/// operator's public key in `jwk`) over the request's `method`, `path`, time and, in `bh`,
+/// the SHA-256 of its `body`, so a proof seen on the way can neither be used again (its
+/// `jti`) nor carry another body. The caller finds the operator by the returned thumbprint.
+pub fn check_operator_proof(
+    compact: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<DpopProof, DpopError> {
+    let (jws, proof) = check_request_proof(compact, OPERATOR_PROOF_TYPE, method, path, now)?;
+    if string(&jws.payload, "bh") != Some(base64_sha256(body).as_str()) {
+        return Err(DpopError::Body);
+    }
+    Ok(proof)
+}
+
+/// Makes the proof an operator sends with a request of `method` to `path` carrying `body`,
+/// at `now`, with the fresh `jti`: what [`check_operator_proof`] accepts.
+pub fn operator_proof(
+    key: &netid_crypto::SigningKey,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now: i64,
+    jti: &str,
+) -> Result<String, netid_sdjwt::Error> {
+    let mut header = Map::new();
+    header.insert("typ".to_owned(), Value::from(OPERATOR_PROOF_TYPE));
+    let jwk = key.verifying_key().to_jwk();
+    header.insert("jwk".to_owned(), jwk_value(&jwk));
+    let claims = serde_json::json!({
+        "htm": method,
+        "htu": path,
+        "iat": now,
+        "jti": jti,
+        "bh": base64_sha256(body),
+    });
+    netid_sdjwt::sign(header, &claims, key)
+}
+
+/// A public JWK as a JSON object.
+pub fn jwk_value(jwk: &Jwk) -> Value {
+    serde_json::json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y})
+}
+
+/// The `typ` of an operator's request proof.
+pub const OPERATOR_PROOF_TYPE: &str = "netid-operator+jwt";
+
+/// The base64url SHA-256 of `bytes`, as `ath` and `bh` carry it.
+pub fn base64_sha256(bytes: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(Suite::intl().hash(bytes).as_ref())
+}
+
+/// What DPoP proofs and operator proofs share: a JWS of `typ` signed by its `jwk`, for
+/// `method` and `url`, issued within [`DPOP_WINDOW`] of `now`, with a `jti`.
+fn check_request_proof(
+    compact: &str,
+    typ: &str,
+    method: &str,
+    url: &str,
+    now: i64,
+) -> Result<(Jws, DpopProof), DpopError> {
     let jws = Jws::parse(compact, "DPoP").map_err(|_| DpopError::NotJws)?;
-    if jws.header_str("typ") != Some("dpop+jwt") {
+    if jws.header_str("typ") != Some(typ) {
         return Err(DpopError::Type);
     }
     let jwk = jws
@@ -222,20 +298,16 @@ pub fn check_dpop_proof(
     if issued.abs_diff(now) > DPOP_WINDOW.unsigned_abs() {
         return Err(DpopError::IssuedAt);
     }
-    if let Some(token) = access_token {
-        let expected =
-            Base64UrlUnpadded::encode_string(Suite::intl().hash(token.as_bytes()).as_ref());
-        if string(claims, "ath") != Some(expected.as_str()) {
-            return Err(DpopError::AccessToken);
-        }
-    }
     let jti = jti(claims).ok_or(DpopError::Jti)?;
     let jkt = netid_sdjwt::thumbprint(&key.to_jwk());
-    Ok(DpopProof {
-        jkt,
-        jti,
-        issued_at: issued,
-    })
+    Ok((
+        jws,
+        DpopProof {
+            jkt,
+            jti,
+            issued_at: issued,
+        },
+    ))
 }
 
 fn string<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -263,8 +335,54 @@ mod tests {
     const ISSUER: &str = "https://netid.example";
 
     fn jwk_value(key: &SigningKey) -> Value {
-        let jwk = key.verifying_key().to_jwk();
-        json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y})
+        super::jwk_value(&key.verifying_key().to_jwk())
+    }
+
+    #[test]
+    fn operator_proofs_bind_method_path_time_and_body() {
+        for suite in [Suite::gm(), Suite::intl()] {
+            let key = suite.generate_signing_key().unwrap();
+            let body = br#"{"name":"x"}"#;
+            let path = "/v1/operator/platforms";
+            let proof = operator_proof(&key, "POST", path, body, NOW, "j-1").unwrap();
+            let checked = check_operator_proof(&proof, "POST", path, body, NOW + 30).unwrap();
+            assert_eq!(checked.jti, "j-1");
+            assert_eq!(
+                checked.jkt,
+                netid_sdjwt::thumbprint(&key.verifying_key().to_jwk())
+            );
+            let check = |method, path, body: &[u8], now| {
+                check_operator_proof(&proof, method, path, body, now)
+            };
+            assert_eq!(check("GET", path, body, NOW), Err(DpopError::Method));
+            assert_eq!(
+                check("POST", "/v1/operator/rosters", body, NOW),
+                Err(DpopError::Url)
+            );
+            assert_eq!(check("POST", path, b"{}", NOW), Err(DpopError::Body));
+            assert_eq!(
+                check("POST", path, body, NOW + 61),
+                Err(DpopError::IssuedAt)
+            );
+        }
+        // A DPoP proof is not an operator proof, nor the reverse.
+        let key = Suite::intl().generate_signing_key().unwrap();
+        let claims =
+            json!({"htm": "GET", "htu": "/x", "iat": NOW, "jti": "j", "bh": base64_sha256(b"")});
+        let dpop = sign(
+            json!({"typ": "dpop+jwt", "jwk": jwk_value(&key)}),
+            &claims,
+            &key,
+        );
+        assert_eq!(
+            check_operator_proof(&dpop, "GET", "/x", b"", NOW),
+            Err(DpopError::Type)
+        );
+        let operator = operator_proof(&key, "GET", "/x", b"", NOW, "j").unwrap();
+        assert_eq!(
+            check_dpop_proof(&operator, "GET", "/x", None, NOW),
+            Err(DpopError::Type)
+        );
     }
 
     fn sign(header: Value, claims: &Value, key: &SigningKey) -> String {

@@ -59,6 +59,16 @@ pub enum EntryKind {
     PasskeyAdded,
     /// A holder removed a passkey.
     PasskeyRemoved,
+    /// An operator account was added (at set-up, or by two security administrators).
+    OperatorAdded,
+    /// An operator account was retired.
+    OperatorRetired,
+    /// An operator asked for an act that a second operator must approve (`act` says which).
+    ActRequested,
+    /// A second operator approved a requested act.
+    ActApproved,
+    /// A requested act was refused, or withdrawn by the operator who asked.
+    ActRefused,
 }
 
 impl EntryKind {
@@ -86,6 +96,11 @@ impl EntryKind {
             Self::CaSuccession => "ca_succession",
             Self::PasskeyAdded => "passkey_added",
             Self::PasskeyRemoved => "passkey_removed",
+            Self::OperatorAdded => "operator_added",
+            Self::OperatorRetired => "operator_retired",
+            Self::ActRequested => "act_requested",
+            Self::ActApproved => "act_approved",
+            Self::ActRefused => "act_refused",
         }
     }
 }
@@ -108,6 +123,13 @@ pub struct Entry {
     /// The platform's public client id, when a platform took part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// The operator who acted, by their public pseudonymous operator id (see the signed
+    /// operator list), for acts of a named operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// For a request, approval or refusal: the kind of act it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<EntryKind>,
 }
 
 impl Entry {
@@ -128,7 +150,18 @@ impl Entry {
             nonce: hex_string(&nonce),
             holder_tag: holder_key.map(|key| holder_tag(suite, key, &nonce)),
             platform: platform.map(str::to_owned),
+            operator: None,
+            act: None,
         }
+    }
+
+    /// This entry, naming the operator who acted and, for a request, approval or refusal,
+    /// the act it is about.
+    #[must_use]
+    pub fn by_operator(mut self, operator: &str, act: Option<EntryKind>) -> Self {
+        self.operator = Some(operator.to_owned());
+        self.act = act;
+        self
     }
 
     /// The leaf bytes: the entry as one line of JSON, members in declaration order.
@@ -208,6 +241,14 @@ mod tests {
             K::AuthorityRegistered,
             K::RosterLoaded,
             K::RecognitionChanged,
+            K::CaSuccession,
+            K::PasskeyAdded,
+            K::PasskeyRemoved,
+            K::OperatorAdded,
+            K::OperatorRetired,
+            K::ActRequested,
+            K::ActApproved,
+            K::ActRefused,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

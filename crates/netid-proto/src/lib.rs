@@ -25,9 +25,11 @@
 //! ```
 
 mod ca;
+mod operators;
 pub mod signing;
 
 pub use ca::*;
+pub use operators::*;
 
 use serde::{Deserialize, Serialize};
 

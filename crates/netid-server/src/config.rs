@@ -42,10 +42,6 @@ pub struct Config {
     /// The transparency log's origin (the first line of its checkpoints and its key name);
     /// default `netid.localhost/log`. Give each deployment its own.
     pub log_origin: String,
-    /// A file (mode 0600) holding an operator credential that the deployment provisions itself,
-    /// instead of reading the one generated and shown on first run. It is authoritative: its
-    /// credential alone is valid, so changing the file withdraws the old one.
-    pub operator_credential_file: Option<PathBuf>,
     /// The suite of the CA inside the service: `gm` (SM2, the default) or `intl` (P-256).
     pub ca_suite: SuiteId,
     /// The service's public base URL, written into certificates as the CRL and OCSP
@@ -177,7 +173,7 @@ pub const ENV_PKCS11_PIN_FILE: &str = "NETID_PKCS11_PIN_FILE";
 pub const ENV_PKCS11_KEY: &str = "NETID_PKCS11_KEY";
 /// See [`Config::new_master_key`].
 pub const ENV_NEW_MASTER_KEY: &str = "NETID_NEW_MASTER_KEY";
-/// See [`Config::operator_credential_file`].
+/// Retired: the anonymous operator credential. Refused with a pointer to its successor.
 pub const ENV_OPERATOR_CREDENTIAL_FILE: &str = "NETID_OPERATOR_CREDENTIAL_FILE";
 /// See [`Config::ca_suite`].
 pub const ENV_CA_SUITE: &str = "NETID_CA_SUITE";
@@ -227,7 +223,7 @@ const NOT_SERVER_KEYS: [&str; 6] = [
     "NETID_BLESS",
     "NETID_SERVER",
     "NETID_ADMIN_SERVER",
-    "NETID_OPERATOR_CREDENTIAL",
+    "NETID_OPERATOR_KEY",
     "NETID_PLATFORM_CREDENTIAL",
 ];
 
@@ -268,7 +264,6 @@ impl Config {
         let (mut token_module, mut token_label, mut token_pin_file, mut token_key) =
             (None, None, None, None);
         let mut log_origin = None;
-        let mut operator_credential_file = None;
         let mut ca_suite = SuiteId::Gm;
         let mut public_url = None;
         let mut notice_operator = None;
@@ -458,13 +453,11 @@ impl Config {
                     *slot = Some(PathBuf::from(value));
                 }
                 ENV_OPERATOR_CREDENTIAL_FILE => {
-                    if value.trim().is_empty() {
-                        return Err(Error::Config {
-                            key: ENV_OPERATOR_CREDENTIAL_FILE,
-                            expected: "a file path",
-                        });
-                    }
-                    operator_credential_file = Some(PathBuf::from(value));
+                    return Err(Error::Config {
+                        key: ENV_OPERATOR_CREDENTIAL_FILE,
+                        expected: "to be unset: the shared operator credential is retired; each \
+                                   operator signs with their own key (see `netid operator setup`)",
+                    });
                 }
                 other if other.starts_with("NETID_") && !is_client_or_test_key(other) => {
                     return Err(Error::UnknownConfigKey {
@@ -554,7 +547,6 @@ impl Config {
             token,
             new_master_key,
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),
-            operator_credential_file,
             ca_suite,
             public_url,
             notice_operator,
@@ -705,19 +697,21 @@ mod tests {
     }
 
     #[test]
-    fn credential_file_and_log_origin_are_read_and_checked() {
+    fn retired_credential_file_is_refused_and_log_origin_is_read_and_checked() {
+        let error = Config::load(
+            env(&[("NETID_OPERATOR_CREDENTIAL_FILE", "/run/secrets/op")]),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("netid operator setup"),
+            "{error}"
+        );
         let config = Config::load(
-            env(&[
-                ("NETID_OPERATOR_CREDENTIAL_FILE", "/run/secrets/op"),
-                ("NETID_TRANSPARENCY_ORIGIN", "netid.example/log"),
-            ]),
+            env(&[("NETID_TRANSPARENCY_ORIGIN", "netid.example/log")]),
             Overrides::default(),
         )
         .unwrap();
-        assert_eq!(
-            config.operator_credential_file,
-            Some(PathBuf::from("/run/secrets/op"))
-        );
         assert_eq!(config.log_origin, "netid.example/log");
         let error = Config::load(
             env(&[("NETID_TRANSPARENCY_ORIGIN", "has space")]),

@@ -1,4 +1,4 @@
-//! Bearer credentials of operators and platforms: 256 random bits, shown once, stored only as
+//! Bearer credentials of platforms: 256 random bits, shown once, stored only as
 //! a hash, compared in constant time.
 
 use subtle::ConstantTimeEq;
@@ -28,39 +28,6 @@ pub(crate) fn hash(credential: &str) -> Vec<u8> {
 /// Whether `credential` hashes to `stored`, in constant time.
 pub(crate) fn matches(credential: &str, stored: &[u8]) -> bool {
     hash(credential).ct_eq(stored).into()
-}
-
-/// The shortest provisioned credential accepted: stored hashes are fast hashes, so the
-/// credential itself must carry the strength (32 characters of a random secret).
-const MIN_PROVISIONED_LEN: usize = 32;
-
-/// Reads a provisioned operator credential: the file must be readable by its owner only and
-/// hold one line of 32 to 256 printable characters without spaces.
-pub(crate) fn read_provisioned(path: &std::path::Path) -> Result<Zeroizing<String>, Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let unusable = |reason| Error::OperatorCredentialFile {
-        path: path.to_owned(),
-        reason,
-    };
-    let metadata = std::fs::metadata(path).map_err(|_| unusable("it cannot be read"))?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        return Err(unusable(
-            "it is readable by other users; run chmod 600 on it",
-        ));
-    }
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|_| unusable("it cannot be read as text"))?,
-    );
-    let credential = text.trim();
-    if credential.len() < MIN_PROVISIONED_LEN
-        || credential.len() > 256
-        || !credential.bytes().all(|byte| byte.is_ascii_graphic())
-    {
-        return Err(unusable(
-            "expected one line of 32 to 256 printable characters without spaces",
-        ));
-    }
-    Ok(Zeroizing::new(credential.to_owned()))
 }
 
 /// A random identifier `PREFIX-<32 hex digits>` (client ids, sectors).

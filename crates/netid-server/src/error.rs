@@ -20,7 +20,7 @@ pub enum Error {
     },
     /// A `NETID_*` environment variable that netid does not know (a typo?).
     #[error(
-        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_NEW_MASTER_KEY, NETID_OPERATOR_CREDENTIAL_FILE, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_NOTICE_OPERATOR, NETID_RATE_LIMIT_PER_ADDRESS, NETID_RATE_LIMIT_PER_PLATFORM, NETID_DATABASE_URL, NETID_DATABASE_POOL_SIZE, NETID_DATABASE_STATEMENT_TIMEOUT_MS, NETID_DATABASE_CA_FILE, NETID_TLS_CERT, NETID_TLS_KEY, NETID_MTLS_LISTEN, NETID_MTLS_PUBLIC_URL, NETID_IDLE_TIMEOUT_SECONDS, NETID_MAX_CONNECTIONS, NETID_MAX_CONNECTIONS_PER_ADDRESS, NETID_LOG, NETID_LOG_FORMAT"
+        "unknown configuration key {key}; known keys are NETID_LISTEN, NETID_DATA_DIR, NETID_MASTER_KEY, NETID_NEW_MASTER_KEY, NETID_TRANSPARENCY_ORIGIN, NETID_CA_SUITE, NETID_PUBLIC_URL, NETID_NOTICE_OPERATOR, NETID_RATE_LIMIT_PER_ADDRESS, NETID_RATE_LIMIT_PER_PLATFORM, NETID_DATABASE_URL, NETID_DATABASE_POOL_SIZE, NETID_DATABASE_STATEMENT_TIMEOUT_MS, NETID_DATABASE_CA_FILE, NETID_TLS_CERT, NETID_TLS_KEY, NETID_MTLS_LISTEN, NETID_MTLS_PUBLIC_URL, NETID_IDLE_TIMEOUT_SECONDS, NETID_MAX_CONNECTIONS, NETID_MAX_CONNECTIONS_PER_ADDRESS, NETID_LOG, NETID_LOG_FORMAT"
     )]
     UnknownConfigKey {
         /// The variable.
@@ -81,14 +81,6 @@ pub enum Error {
         /// The key file.
         path: PathBuf,
     },
-    /// The provisioned operator credential file is readable by others or malformed.
-    #[error("operator credential file {path} is unusable: {reason}")]
-    OperatorCredentialFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
     /// The master key does not decrypt the stored service keys.
     #[error(
         "the master key does not decrypt the service keys in this data directory; use the key this database was created with"
@@ -147,6 +139,12 @@ pub enum Error {
     /// `netid master-key split` cannot split as asked.
     #[error("cannot split the master key: {reason}")]
     MasterKeySplitRefused {
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// `netid operator setup` cannot add an operator as asked.
+    #[error("cannot set up an operator: {reason}")]
+    OperatorSetupRefused {
         /// Why, and what to do.
         reason: String,
     },
@@ -295,6 +293,60 @@ pub enum Refusal {
     /// Why Net Certificates were not issued.
     #[error(transparent)]
     NetCertificate(#[from] NetCertificateRefusal),
+    /// Why an operator's act was refused.
+    #[error(transparent)]
+    Operator(#[from] OperatorRefusal),
+}
+
+/// Why an operator's request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OperatorRefusal {
+    /// A bearer credential: the anonymous operator credential is retired.
+    #[error(
+        "operator bearer credentials are retired: each operator signs their requests with their own key; \
+         a security administrator is made with `netid operator setup` (server stopped), the others with `netid operator add`"
+    )]
+    BearerRetired,
+    /// The request's operator proof does not check.
+    #[error("operator proof refused: {0}")]
+    BadProof(netid_authn::jwt::DpopError),
+    /// The proof's `jti` was used before.
+    #[error("this operator proof was used already; sign each request afresh")]
+    ProofReplayed,
+    /// The operator's role may not do this.
+    #[error("this needs a {needed}; your account is a {have}")]
+    WrongRole {
+        /// The role the act needs.
+        needed: netid_proto::OperatorRole,
+        /// The operator's role.
+        have: netid_proto::OperatorRole,
+    },
+    /// The operator who asked tried to approve their own request.
+    #[error("a second operator must approve: the operator who asked for an act cannot approve it")]
+    SameOperator,
+    /// Only the operator who asked may carry out (or withdraw) an approved request.
+    #[error("only the operator who asked for this act may carry it out or withdraw it")]
+    NotRequester,
+    /// No requested act has that id.
+    #[error("no requested act has this id")]
+    UnknownAct,
+    /// The act is not in the state this step needs.
+    #[error("this request is {status}, so it cannot be {step}")]
+    ActClosed {
+        /// Where it stands.
+        status: &'static str,
+        /// What was tried.
+        step: &'static str,
+    },
+    /// No active operator has that id.
+    #[error("no active operator has this id")]
+    UnknownOperator,
+    /// A change that would leave fewer than two security administrators.
+    #[error(
+        "at least two security administrators must stay active, so that operator changes always have a second person to approve them"
+    )]
+    TooFewSecurityAdministrators,
 }
 
 /// Why a document authority's roster was refused.

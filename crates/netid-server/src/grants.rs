@@ -203,7 +203,8 @@ pub(crate) async fn published(deps: &Deps, client_id: &str) -> Result<ServiceSig
     sign(deps, &profile)
 }
 
-fn sign(deps: &Deps, payload: &impl serde::Serialize) -> Result<ServiceSigned, Error> {
+/// `payload` as JSON, signed by the service's signing key.
+pub(crate) fn sign(deps: &Deps, payload: &impl serde::Serialize) -> Result<ServiceSigned, Error> {
     let payload =
         serde_json::to_vec(payload).map_err(|_| Error::Internal("signed payload encoding"))?;
     let signature = deps.keys.signing.sign(&payload)?.to_der()?;

@@ -411,29 +411,14 @@ impl ServiceKeys {
     /// Loads the service keys from `store`, or generates and stores them on first run, the
     /// transparency log's of `log_suite` (a log keeps the suite it began with: its tree cannot
     /// change its hash half-way, so a later `log_suite` that differs is reported, not taken).
-    /// Returns the keys and, on first run only and unless the deployment `provisioned` its own
-    /// operator credential, the generated operator credential to show once. A provisioned
-    /// credential replaces every other: it alone is valid.
     pub async fn load_or_create(
         store: &dyn Store,
         master: MasterKey,
         now: Timestamp,
-        provisioned: Option<&str>,
         log_suite: SuiteId,
-    ) -> Result<(Self, Option<Zeroizing<String>>), Error> {
+    ) -> Result<Self, Error> {
         if store.has_service_keys().await? {
-            let keys = Self::load(store, master, now, log_suite).await?;
-            if let Some(credential) = provisioned {
-                // The file is authoritative: it alone is valid, whatever was valid before.
-                let known = store.operator_credentials().await?;
-                let only_it = matches!(known.as_slice(), [stored] if crate::credentials::matches(credential, stored));
-                if !only_it {
-                    store
-                        .replace_operator_credentials(crate::credentials::hash(credential), now)
-                        .await?;
-                }
-            }
-            return Ok((keys, None));
+            return Self::load(store, master, now, log_suite).await;
         }
         let suite = Suite::gm();
         let signing = suite.generate_signing_key()?;
@@ -460,15 +445,8 @@ impl ServiceKeys {
                 ))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let (credential_hash, to_show) = match provisioned {
-            Some(credential) => (crate::credentials::hash(credential), None),
-            None => {
-                let credential = crate::credentials::generate("netid-op")?;
-                (crate::credentials::hash(&credential), Some(credential))
-            }
-        };
         // One transaction: a crash here leaves no partial key set behind.
-        store.initialise(sealed, credential_hash, now).await?;
+        store.initialise(sealed, now).await?;
         let presentation =
             load_or_add_signing_key(store, &master, PRESENTATION, &suite, now).await?;
         let keys = Self {
@@ -480,7 +458,7 @@ impl ServiceKeys {
             blind_index,
             roster,
         };
-        Ok((keys, to_show))
+        Ok(keys)
     }
 
     async fn load(

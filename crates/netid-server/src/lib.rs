@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+mod acts;
 mod authority;
 mod backup;
 mod blind;
@@ -44,6 +45,7 @@ mod net_certificates;
 mod oidc;
 mod operator;
 mod operator_read;
+pub mod operators;
 mod pending;
 mod personal;
 mod rate_limit;
@@ -63,8 +65,8 @@ pub use backup::{BackedUp, Restored, backup, restore};
 pub use clock::Clock;
 pub use config::{Config, MAX_BODY_BYTES, Overrides};
 pub use error::{
-    CaRefusal, EnrollmentRefusal, Error, NetCertificateRefusal, Refusal, RosterRefusal,
-    VerificationRefusal,
+    CaRefusal, EnrollmentRefusal, Error, NetCertificateRefusal, OperatorRefusal, Refusal,
+    RosterRefusal, VerificationRefusal,
 };
 pub use http::{ApiError, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, admin_app, app};
 

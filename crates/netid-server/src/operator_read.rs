@@ -13,7 +13,7 @@
 //! entry (about no one) counts it publicly; from the day after the end date the holder's
 //! history shows the read, the deferral and the one-off key that proves the entry is theirs.
 
-use netid_core::Date;
+use netid_core::{Date, NetId};
 use netid_crypto::MacKey;
 use netid_log::EntryKind;
 use netid_proto::{
@@ -32,15 +32,35 @@ const DEFERRAL_GROUNDS: [&str; 2] = ["confidentiality", "emergency"];
 /// The longest deferral, in days after the day of the read.
 pub(crate) const MAX_DEFERRAL_DAYS: i64 = 366;
 
-/// Reads the fields `request` names of the holder with its Net ID, recording the read.
-pub(crate) async fn read(
-    state: &AppState,
-    request: OperatorReadRequest,
-) -> Result<OperatorReadResponse, Error> {
+/// Checks a read request before anyone approves it: its fields, its deferral, and that a
+/// holder has the Net ID (so that no approval is spent on what cannot be carried out).
+pub(crate) async fn check(state: &AppState, request: &OperatorReadRequest) -> Result<(), Error> {
+    let net_id = check_fields(state, request)?;
+    personal::holder_with_net_id(&state.deps, &net_id)
+        .await?
+        .ok_or(Refusal::UnknownHolder)?;
+    Ok(())
+}
+
+fn check_fields(state: &AppState, request: &OperatorReadRequest) -> Result<NetId, Error> {
     let net_id = personal::parse_net_id(&request.net_id, "net_id")?;
     check_field_names(&request.fields, "fields")?;
     check_text(&request.legal_basis, "legal_basis")?;
     check_text(&request.reference, "reference")?;
+    if let Some(deferral) = &request.defer_notice {
+        deferral_end(deferral, state.deps.clock.today()?)?;
+    }
+    Ok(net_id)
+}
+
+/// Reads the fields `request` names of the holder with its Net ID, for `operator` (whose
+/// request a second data-protection officer approved), recording the read.
+pub(crate) async fn read(
+    state: &AppState,
+    request: OperatorReadRequest,
+    operator: &str,
+) -> Result<OperatorReadResponse, Error> {
+    let net_id = check_fields(state, &request)?;
     let now = state.deps.clock.now();
     let today = state.deps.clock.today()?;
     let deferral = request
@@ -63,10 +83,13 @@ pub(crate) async fn read(
                 .keys
                 .master
                 .seal(&tag_key_aad(holder.id), one_off.expose_secret())?;
-            let entry = state
-                .deps
-                .log
-                .entry(EntryKind::NoticeDeferred, None, None, now)?;
+            let entry = state.deps.log.entry_by(
+                EntryKind::NoticeDeferred,
+                None,
+                None,
+                Some((operator, None)),
+                now,
+            )?;
             let row = NoticeDeferralRow {
                 ground: asked.ground.clone(),
                 legal_basis: asked.legal_basis.clone(),
@@ -81,10 +104,13 @@ pub(crate) async fn read(
             None,
         ),
     };
-    let log_entry = state
-        .deps
-        .log
-        .entry(EntryKind::OperatorRead, Some(&tag_key), None, now)?;
+    let log_entry = state.deps.log.entry_by(
+        EntryKind::OperatorRead,
+        Some(&tag_key),
+        None,
+        Some((operator, None)),
+        now,
+    )?;
     let holder_notified_from = match &deferral_row {
         Some(row) => clock::date_of(row.ends_at)
             .ok_or(Error::Internal("deferral end out of range"))?

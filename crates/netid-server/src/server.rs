@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use netid_store::{Keys, PostgresStore, SqliteStore, Store};
 use tokio::sync::watch;
-use zeroize::Zeroizing;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -17,15 +16,12 @@ use crate::error::Error;
 use crate::http::app;
 use crate::keys::{self, ServiceKeys};
 use crate::state::AppState;
-use crate::{connections, credentials, grants, personal, tls, transparency};
+use crate::{connections, grants, personal, tls, transparency};
 
 /// Opens the data directory of `config`: creates it (mode 0700) if needed, loads or creates
 /// the master key, opens the database (running migrations) and loads or creates the service
-/// keys. Returns the state and, on first run only, the operator credential to show once.
-pub async fn open(
-    config: Config,
-    clock: Clock,
-) -> Result<(AppState, Option<Zeroizing<String>>), Error> {
+/// keys. Returns the state.
+pub async fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
     create_data_dir(&config.data_dir)?;
     let backend = config.backend();
     let (store, initialised) = open_store(&config).await?;
@@ -40,19 +36,8 @@ pub async fn open(
             initialised,
         )?,
     };
-    let provisioned = config
-        .operator_credential_file
-        .as_deref()
-        .map(credentials::read_provisioned)
-        .transpose()?;
-    let (service_keys, credential) = ServiceKeys::load_or_create(
-        store.as_ref(),
-        master,
-        clock.now(),
-        provisioned.as_deref().map(String::as_str),
-        config.ca_suite,
-    )
-    .await?;
+    let service_keys =
+        ServiceKeys::load_or_create(store.as_ref(), master, clock.now(), config.ca_suite).await?;
     personal::seal_legacy_net_ids(
         store.as_ref(),
         &service_keys.master,
@@ -77,10 +62,10 @@ pub async fn open(
     .await?
     .with_backend(backend);
     crate::deletion::replay_journal(&state).await?;
-    Ok((state, credential))
+    Ok(state)
 }
 
-fn create_data_dir(path: &Path) -> Result<(), Error> {
+pub(crate) fn create_data_dir(path: &Path) -> Result<(), Error> {
     if path.is_dir() {
         return Ok(());
     }
@@ -111,8 +96,9 @@ pub struct Running {
     pub admin_address: SocketAddr,
     /// `http://` and that address.
     pub admin_url: String,
-    /// The operator credential, on first run only. Show it once; it is not stored.
-    pub operator_credential: Option<Zeroizing<String>>,
+    /// Whether any operator account is active (if none, nobody can administer the service
+    /// until one is set up with `netid operator setup`).
+    pub has_operators: bool,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<(), Error>>,
 }
@@ -170,7 +156,14 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         .database_url
         .as_ref()
         .map(|url| (url.clone(), config.database.clone()));
-    let (state, operator_credential) = open(config, clock).await?;
+    let state = open(config, clock).await?;
+    let has_operators = state
+        .deps
+        .store
+        .operators()
+        .await?
+        .iter()
+        .any(|row| row.retired_at.is_none());
     let (shutdown, stop) = watch::channel(false);
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(maintain_periodically(state.clone()));
@@ -235,7 +228,7 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         mtls_address,
         admin_address,
         admin_url: format!("http://{admin_address}"),
-        operator_credential,
+        has_operators,
         shutdown,
         task,
     })
@@ -251,9 +244,12 @@ pub(crate) async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, bool)
             (Arc::new(store), initialised)
         }
         None => {
+            // A database made by `netid operator setup` before the first start holds
+            // operators but no keys yet: it is initialised once it holds service keys.
             let path = config.data_dir.join(keys::DATABASE_FILE);
-            let initialised = path.exists();
-            (Arc::new(SqliteStore::open(&path).await?), initialised)
+            let store = SqliteStore::open(&path).await?;
+            let initialised = store.has_service_keys().await?;
+            (Arc::new(store), initialised)
         }
     })
 }
@@ -442,6 +438,9 @@ async fn maintain_periodically(state: AppState) {
         if let Err(error) = state.deps.store.purge_used_values(now).await {
             tracing::error!(%error, "removing expired one-time values failed");
         }
+        if let Err(error) = state.deps.store.forget_expired_acts(now).await {
+            tracing::error!(%error, "forgetting what expired operator acts asked failed");
+        }
         // What another node changed of the CA shows here within a minute at the latest
         // (issuance, revocation, CRLs and OCSP look at once).
         if let Err(error) = state.ca.refresh().await {
@@ -450,14 +449,14 @@ async fn maintain_periodically(state: AppState) {
     }
 }
 
-/// Serves until Ctrl-C or SIGTERM, then shuts down gracefully. On first run, writes the
-/// operator credential once to standard error.
+/// Serves until Ctrl-C or SIGTERM, then shuts down gracefully. Says how to make the first
+/// operator if there is none.
 pub async fn serve(config: Config) -> Result<(), Error> {
-    let mut running = start(config).await?;
-    if let Some(credential) = running.operator_credential.take() {
+    let running = start(config).await?;
+    if !running.has_operators {
         eprintln!(
-            "netid: first run: operator credential (shown once, store it safely): {}",
-            credential.as_str()
+            "netid: no operator accounts yet: stop the service and run `netid operator setup` \
+             (see `netid operator setup --help`)"
         );
     }
     // The administration listener first: "listening on" is what scripts wait for.

@@ -115,10 +115,23 @@ impl TransparencyLog {
         platform: Option<&str>,
         now: Timestamp,
     ) -> Result<Vec<u8>, Error> {
+        self.entry_by(kind, holder_key, platform, None, now)
+    }
+
+    /// An entry like [`Self::entry`] that names the operator who acted and, for a request,
+    /// approval or refusal, the act it is about (`by`).
+    pub(crate) fn entry_by(
+        &self,
+        kind: EntryKind,
+        holder_key: Option<&MacKey>,
+        platform: Option<&str>,
+        by: Option<(&str, Option<EntryKind>)>,
+        now: Timestamp,
+    ) -> Result<Vec<u8>, Error> {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce)
             .map_err(|_| Error::Internal("the operating system's random generator failed"))?;
-        let entry = netid_log::Entry::new(
+        let mut entry = netid_log::Entry::new(
             &self.suite,
             kind,
             u64::try_from(now.0).unwrap_or(0),
@@ -126,6 +139,9 @@ impl TransparencyLog {
             holder_key,
             platform,
         );
+        if let Some((operator, act)) = by {
+            entry = entry.by_operator(operator, act);
+        }
         Ok(entry.to_leaf()?)
     }
 

@@ -275,6 +275,8 @@ pub enum Conflict {
     Certificate,
     /// A Net Certificate at the same status-list index (a random collision: draw again).
     StatusIndex,
+    /// An operator account with the same key.
+    OperatorKey,
 }
 
 impl core::fmt::Display for Conflict {
@@ -291,6 +293,7 @@ impl core::fmt::Display for Conflict {
             Self::Certificate => "certificate with this serial number",
             Self::StatusIndex => "net certificate at this status index",
             Self::Passkey => "passkey with this credential id",
+            Self::OperatorKey => "operator account with this key",
         })
     }
 }

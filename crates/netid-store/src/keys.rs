@@ -55,51 +55,18 @@ pub trait Keys: HasBackend {
         .await
     }
 
-    /// Records the hash of a new operator credential.
-    async fn insert_operator_credential(&self, hash: Vec<u8>, at: Timestamp) -> Result<(), Error> {
-        write(self, "insert operator credential", move |db| {
-            insert_credential(db, &hash, at)
-        })
-        .await
-    }
-
-    /// First run: stores every sealed service key and the first operator credential's hash in
-    /// one transaction, so an interrupted first run leaves nothing behind and simply runs again.
+    /// First run: stores every sealed service key in one transaction, so an interrupted first
+    /// run leaves nothing behind and simply runs again.
     async fn initialise(
         &self,
         service_keys: Vec<(String, Vec<u8>)>,
-        operator_credential_hash: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
         write(self, "first-run initialisation", move |db| {
             for (name, sealed) in &service_keys {
                 insert_key(db, name, sealed, at)?;
             }
-            insert_credential(db, &operator_credential_hash, at)
-        })
-        .await
-    }
-
-    /// Makes `hash` the only operator credential, in one transaction (a credential provisioned
-    /// from a file is authoritative: changing the file withdraws the old one).
-    async fn replace_operator_credentials(
-        &self,
-        hash: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
-        write(self, "credential replacement", move |db| {
-            let sql = "DELETE FROM operator_credentials";
-            db.execute("withdraw operator credentials", sql, args![])?;
-            insert_credential(db, &hash, at)
-        })
-        .await
-    }
-
-    /// Hashes of all operator credentials.
-    async fn operator_credentials(&self) -> Result<Vec<Vec<u8>>, Error> {
-        read(self, |db| {
-            let sql = "SELECT credential_hash FROM operator_credentials ORDER BY id";
-            db.values("read operator credentials", sql, args![])
+            Ok(())
         })
         .await
     }
@@ -150,15 +117,6 @@ fn insert_key(db: &mut dyn Sql, name: &str, sealed: &[u8], at: Timestamp) -> Res
         Conflict::ServiceKey
     })
     .map(drop)
-}
-
-/// Records the hash of an operator credential inside the transaction of `db`; its id is the
-/// highest plus one, as SQLite picks a row id, under the write lock.
-fn insert_credential(db: &mut dyn Sql, hash: &[u8], at: Timestamp) -> Result<(), Error> {
-    let sql = "INSERT INTO operator_credentials (id, credential_hash, created_at) \
-         VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM operator_credentials), $1, $2)";
-    db.execute("insert operator credential", sql, args![hash, at])
-        .map(drop)
 }
 
 /// The one-off key an operator read's entry was tagged with, sealed under the master key.

@@ -49,6 +49,7 @@ mod keys;
 mod log;
 mod migrations;
 mod operator_reads;
+mod operators;
 mod passkeys;
 mod pending;
 mod platforms;
@@ -73,6 +74,7 @@ pub use holders::{
 pub use keys::{Keys, SealedTagKey};
 pub use log::{Integration, LogEntries, LogHead, TileKey};
 pub use operator_reads::{DeferralCountsRow, NoticeDeferralRow, OperatorReadRow, OperatorReads};
+pub use operators::{ActChange, ActRow, OperatorRow, Operators};
 pub use passkeys::{PasskeyRow, Passkeys};
 pub use pending::{NewPending, PendingKind, PendingValues};
 pub use platforms::{
@@ -86,7 +88,7 @@ pub use verifications::{NewVerification, Verifications};
 pub mod prelude {
     pub use crate::{
         Authorities, CaRecords, Certificates, Consents, Holders, Keys, LogEntries, NetCertificates,
-        OperatorReads, Passkeys, PendingValues, Platforms, Store, Verifications,
+        OperatorReads, Operators, Passkeys, PendingValues, Platforms, Store, Verifications,
     };
 }
 
@@ -108,6 +110,7 @@ pub trait Store:
     + CaRecords
     + NetCertificates
     + OperatorReads
+    + Operators
     + Passkeys
     + PendingValues
     + Send
@@ -142,6 +145,7 @@ for_every_backend!(
     CaRecords,
     NetCertificates,
     OperatorReads,
+    Operators,
     Passkeys,
     PendingValues
 );

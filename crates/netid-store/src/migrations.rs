@@ -12,7 +12,7 @@
 //!   (SQLite's message names the column instead);
 //! - `retired_wallet_keys.seq` stands in for SQLite's implicit `rowid`, which orders retired
 //!   keys of the same second by insertion;
-//! - `operator_credentials.id` and `ca_generations.id` are plain keys that the store sets to
+//! - `operator_credentials.id` (until 20) and `ca_generations.id` are plain keys that the store sets to
 //!   `MAX(id) + 1` under the writers' lock, as SQLite picks a row id: an identity column would
 //!   skip the values of rolled-back inserts, and generation ids are seen by callers;
 //! - `holders.id` comes from the sequence `holders_id_seq` (since 19): enrollments are grouped
@@ -40,6 +40,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/17.sql"),
     include_str!("../migrations/sqlite/18.sql"),
     include_str!("../migrations/sqlite/19.sql"),
+    include_str!("../migrations/sqlite/20.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -53,6 +54,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (17, include_str!("../migrations/postgres/17.sql")),
     (18, include_str!("../migrations/postgres/18.sql")),
     (19, include_str!("../migrations/postgres/19.sql")),
+    (20, include_str!("../migrations/postgres/20.sql")),
 ];
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 
 mod logs;
 pub mod oidc;
+mod operators;
 mod postgres;
 mod proxy;
 
@@ -36,6 +37,7 @@ use netid_proto::{
 use netid_server::{Config, Overrides, Running};
 
 pub use logs::{LogCapture, capture_logs};
+pub use operators::{SETUP_ENTRIES, TestOperator, TestOperators, operator_authorization};
 pub use postgres::{RawStore, copy_data_dir, database_for, test_config};
 pub use proxy::Proxy;
 
@@ -48,8 +50,10 @@ pub struct TestServer {
     pub address: SocketAddr,
     /// `http://127.0.0.1:PORT` of its administration listener (operator endpoints only).
     pub admin_url: String,
-    /// The operator credential shown on first run (empty after a restart).
-    pub operator_credential: String,
+    /// Its operators, made at set-up on first start (kept in the data directory).
+    pub operators: std::sync::Arc<TestOperators>,
+    /// Its clock, which operators' proofs are dated by.
+    pub clock: netid_server::Clock,
     /// The data directory.
     pub data_dir: PathBuf,
     running: Running,
@@ -161,23 +165,21 @@ impl TestServer {
                 env.push(("NETID_DATABASE_URL".to_owned(), url));
             }
         }
-        let config = Config::load(
-            env,
-            Overrides {
-                listen,
-                data_dir: Some(data_dir.to_owned()),
-            },
-        )?;
+        let overrides = || Overrides {
+            listen,
+            data_dir: Some(data_dir.to_owned()),
+        };
+        let operators = std::sync::Arc::new(
+            TestOperators::of(data_dir, &Config::load(env.clone(), overrides())?).await,
+        );
+        let config = Config::load(env, overrides())?;
         let running = netid_server::start_with_clock(config, clock).await?;
         Ok(Self {
             base_url: running.base_url.clone(),
             address: running.address,
             admin_url: running.admin_url.clone(),
-            operator_credential: running
-                .operator_credential
-                .as_ref()
-                .map(|credential| credential.to_string())
-                .unwrap_or_default(),
+            operators,
+            clock,
             data_dir: data_dir.to_owned(),
             running,
             others: Vec::new(),

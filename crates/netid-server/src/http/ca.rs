@@ -22,6 +22,7 @@ use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Operator, Platform};
 use netid_ca::OcspFailure;
+use netid_proto::OperatorRole;
 
 use crate::error::CaRefusal;
 use crate::error::Refusal;
@@ -144,17 +145,19 @@ pub(super) fn routes() -> Vec<Route> {
 
 async fn status(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
 ) -> Result<Json<CaStatus>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     state.ca.refresh().await?;
     Ok(Json(state.ca.status()?))
 }
 
 async fn certify(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<CertifyCaRequest>,
 ) -> Result<Json<CaStatus>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     let status = state
         .ca
         .certify(&request.root_certificate, &request.issuing_certificate)
@@ -169,16 +172,18 @@ async fn certify(
 
 async fn rollover(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
 ) -> Result<Json<CaStatus>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(state.ca.start_rollover().await?))
 }
 
 async fn revoke_as_operator(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<OperatorRevokeRequest>,
 ) -> Result<Json<RevokeCertificateResponse>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(
         crate::certificates::revoke_as_operator(&state, request).await?,
     ))
@@ -186,9 +191,10 @@ async fn revoke_as_operator(
 
 async fn hand_over(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<HandoverRequest>,
 ) -> Result<Json<SignedPackage>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(
         state.ca.hand_over(&request.successor_responder_key).await?,
     ))
@@ -196,17 +202,19 @@ async fn hand_over(
 
 async fn handover_package(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
 ) -> Result<Json<SignedPackage>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     state.ca.refresh().await?;
     Ok(Json(state.ca.handover_package()?))
 }
 
 async fn inherit(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<InheritRequest>,
 ) -> Result<Json<CaStatus>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(
         state
             .ca
@@ -217,8 +225,9 @@ async fn inherit(
 
 async fn filing(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
 ) -> Result<Json<SignedPackage>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(state.ca.filing().await?))
 }
 
@@ -227,9 +236,10 @@ const MAX_EXPIRING_DAYS: i64 = 3650;
 
 async fn expiring(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ExpiringCertificates>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     let days = match query.get("days") {
         None => 30,
         Some(days) => days
@@ -264,17 +274,19 @@ async fn expiring(
 
 async fn recognise_foreign(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<RecogniseForeignCaRequest>,
 ) -> Result<Json<ForeignCa>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(crate::recognition::recognise(&state, request).await?))
 }
 
 async fn withdraw_foreign(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<WithdrawForeignCaRequest>,
 ) -> Result<Json<WithdrawForeignCaResponse>, ApiError> {
+    operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(WithdrawForeignCaResponse {
         withdrawn: crate::recognition::withdraw(&state, &request.name).await?,
     }))

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use netid_proto::{PROBLEM_CONTENT_TYPE, Problem};
 
 use crate::error::{
-    CaRefusal, EnrollmentRefusal, NetCertificateRefusal, RosterRefusal, VerificationRefusal,
+    CaRefusal, EnrollmentRefusal, NetCertificateRefusal, OperatorRefusal, RosterRefusal,
+    VerificationRefusal,
 };
 use crate::error::{Error, Refusal};
 
@@ -87,6 +88,7 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
         Refusal::Enrollment(refusal) => classify_enrollment(refusal),
         Refusal::Ca(refusal) => classify_ca(refusal),
         Refusal::NetCertificate(refusal) => classify_net_certificate(refusal),
+        Refusal::Operator(refusal) => classify_operator(refusal),
     }
 }
 
@@ -248,6 +250,44 @@ fn classify_ca(refusal: &CaRefusal) -> (StatusCode, &'static str, &'static str) 
 }
 
 /// Status, code and title of a NetCertificateRefusal.
+fn classify_operator(refusal: &OperatorRefusal) -> (StatusCode, &'static str, &'static str) {
+    use StatusCode as S;
+    match refusal {
+        OperatorRefusal::BearerRetired => (
+            S::UNAUTHORIZED,
+            "bearer_credential_retired",
+            "Operator bearer credentials are retired",
+        ),
+        OperatorRefusal::BadProof(_) => (
+            S::UNAUTHORIZED,
+            "invalid_operator_proof",
+            "Operator proof refused",
+        ),
+        OperatorRefusal::ProofReplayed => (
+            S::UNAUTHORIZED,
+            "operator_proof_replayed",
+            "Operator proof already used",
+        ),
+        OperatorRefusal::WrongRole { .. } => (S::FORBIDDEN, "wrong_role", "Not this role's act"),
+        OperatorRefusal::SameOperator => (
+            S::FORBIDDEN,
+            "same_operator",
+            "A second operator must approve",
+        ),
+        OperatorRefusal::NotRequester => {
+            (S::FORBIDDEN, "not_requester", "Only the operator who asked")
+        }
+        OperatorRefusal::UnknownAct => (S::NOT_FOUND, "unknown_act", "Unknown request"),
+        OperatorRefusal::ActClosed { .. } => (S::CONFLICT, "act_closed", "Request closed"),
+        OperatorRefusal::UnknownOperator => (S::NOT_FOUND, "unknown_operator", "Unknown operator"),
+        OperatorRefusal::TooFewSecurityAdministrators => (
+            S::CONFLICT,
+            "too_few_security_administrators",
+            "Too few security administrators",
+        ),
+    }
+}
+
 fn classify_net_certificate(
     refusal: &NetCertificateRefusal,
 ) -> (StatusCode, &'static str, &'static str) {
@@ -459,6 +499,22 @@ mod tests {
             },
             Refusal::Ca(CaRefusal::HandoverTooLarge { certificates: 1 }),
             Refusal::NetCertificate(NetCertificateRefusal::NetCertificateLimit { limit: 1 }),
+            Refusal::Operator(OperatorRefusal::BearerRetired),
+            Refusal::Operator(OperatorRefusal::BadProof(netid_authn::jwt::DpopError::Body)),
+            Refusal::Operator(OperatorRefusal::ProofReplayed),
+            Refusal::Operator(OperatorRefusal::WrongRole {
+                needed: netid_proto::OperatorRole::Auditor,
+                have: netid_proto::OperatorRole::CaOfficer,
+            }),
+            Refusal::Operator(OperatorRefusal::SameOperator),
+            Refusal::Operator(OperatorRefusal::NotRequester),
+            Refusal::Operator(OperatorRefusal::UnknownAct),
+            Refusal::Operator(OperatorRefusal::ActClosed {
+                status: "done",
+                step: "approved",
+            }),
+            Refusal::Operator(OperatorRefusal::UnknownOperator),
+            Refusal::Operator(OperatorRefusal::TooFewSecurityAdministrators),
             Refusal::Ca(CaRefusal::CertificateNotTrusted {
                 reason: "x".to_owned(),
             }),

@@ -2,9 +2,10 @@
 //! input) and the authenticated callers (operator, platform).
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64ct::{Base64, Encoding};
 use netid_store::PlatformRow;
@@ -12,7 +13,8 @@ use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, problem, problem_for_status};
 use crate::credentials;
-use crate::error::Refusal;
+use crate::error::{OperatorRefusal, Refusal};
+use crate::operators::AuthenticatedOperator;
 use crate::state::AppState;
 
 /// A JSON body; rejections are problem bodies that do not repeat the input.
@@ -66,9 +68,10 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// A request authenticated with an operator credential (`Authorization: Bearer ...`).
+/// A request of a named operator, whose proof the administration app's
+/// [`authenticate_operator`] layer checked.
 #[derive(Debug)]
-pub(crate) struct Operator;
+pub(crate) struct Operator(pub(crate) AuthenticatedOperator);
 
 impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
@@ -78,17 +81,55 @@ impl FromRequestParts<AppState> for Operator {
         if !state.administration {
             return Err(Refusal::AdministrationElsewhere.into());
         }
-        let token = header_value(parts)
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim);
-        if let Some(token) = token {
-            let stored = state.deps.store.operator_credentials().await?;
-            if stored.iter().any(|hash| credentials::matches(token, hash)) {
-                return Ok(Self);
+        match parts.extensions.get::<AuthenticatedOperator>() {
+            Some(operator) => Ok(Self(operator.clone())),
+            None => {
+                tracing::info!(target: "netid::security", event = "authentication_failed", role = "operator", reason = "no operator proof");
+                Err(Refusal::Unauthenticated.into())
             }
         }
-        tracing::info!(target: "netid::security", event = "authentication_failed", role = "operator");
-        Err(Refusal::Unauthenticated.into())
+    }
+}
+
+/// The scheme of an operator's signed request: `Authorization: NetID-Operator <proof>`.
+pub(crate) const OPERATOR_SCHEME: &str = "NetID-Operator ";
+
+/// The administration app's layer: checks an operator's proof over the request's method,
+/// path and body (already read in full) and hands the operator to the handler; refuses the
+/// retired bearer credential. A request without an `Authorization` header goes on, and the
+/// [`Operator`] extractor refuses it.
+pub(crate) async fn authenticate_operator(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(value) = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return next.run(request).await;
+    };
+    if value.starts_with("Bearer ") {
+        tracing::info!(target: "netid::security", event = "authentication_failed", role = "operator", reason = "bearer credential");
+        return ApiError::from(Refusal::from(OperatorRefusal::BearerRetired)).into_response();
+    }
+    let Some(proof) = value.strip_prefix(OPERATOR_SCHEME).map(str::trim) else {
+        return ApiError::from(Refusal::Unauthenticated).into_response();
+    };
+    let proof = proof.to_owned();
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::config::MAX_BODY_BYTES).await else {
+        return problem_for_status(StatusCode::PAYLOAD_TOO_LARGE);
+    };
+    let signed = (parts.method.as_str(), parts.uri.path(), bytes.as_ref());
+    match crate::operators::authenticate(&state.deps, signed, &proof).await {
+        Ok(operator) => {
+            parts.extensions.insert(operator);
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(error) => ApiError::from(error).into_response(),
     }
 }
 

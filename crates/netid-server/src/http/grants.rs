@@ -12,6 +12,7 @@ use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Operator, Platform};
 use crate::state::AppState;
+use netid_proto::OperatorRole;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -60,9 +61,10 @@ async fn request(
 
 async fn decide(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(decision): Json<ProfileDecision>,
 ) -> Result<Json<Profile>, ApiError> {
+    operator.require(OperatorRole::SystemAdministrator)?;
     Ok(Json(crate::grants::decide(&state.deps, decision).await?))
 }
 

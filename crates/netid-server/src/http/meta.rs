@@ -111,7 +111,7 @@ fn with_query(mut operation: Value, names: &[&str]) -> Value {
 
 /// The OpenAPI 3.1 description of every route.
 pub(super) fn openapi_document() -> Value {
-    let operator = json!([{"operatorBearer": []}]);
+    let operator = json!([{"operatorProof": []}]);
     let platform = json!([{"platformBasic": []}]);
     let public = json!([]);
     let more_paths = succession_paths(&operator, &public);
@@ -168,7 +168,7 @@ pub(super) fn openapi_document() -> Value {
         },
         "components": {
             "securitySchemes": {
-                "operatorBearer": {"type": "http", "scheme": "bearer", "description": "The operator credential printed on first run"},
+                "operatorProof": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`NetID-Operator <proof>`: a JWS (typ netid-operator+jwt, the operator's public key in jwk) with htm, htu (the path), iat, jti and bh (base64url SHA-256 of the body), signed by the operator's own key; served on the administration listener only"},
                 "platformBasic": {"type": "http", "scheme": "basic", "description": "client_id:credential from platform registration"},
                 "holderSession": {"type": "apiKey", "in": "cookie", "name": "netid_session", "description": "the web app session, after signing in with a passkey"}
             },
@@ -345,7 +345,17 @@ fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
         "/v1/notice": {"get": operation("The notice of Art. 10, shown before every consent; its version goes into each consent", public.clone(), None, ("200", "Notice"), &[])},
         "/v1/holders/consents": {"post": operation("A holder's separate consent to give a platform approved fields; returns the signed receipt", public.clone(), Some("ConsentRequest"), ("200", "ServiceSigned"), &["400", "403", "404", "409"])},
         "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request; a guardian on record may withdraw a child's (under 14)", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403", "409"])},
-        "/v1/operator/holders/read": {"post": operation("The operator's one, audited read of a holder's personal data: a log entry of the holder's, in their history with its legal basis; the holder's notice deferred only on a ground of Art. 11, until a date at most 366 days ahead", operator.clone(), Some("OperatorReadRequest"), ("200", "OperatorReadResponse"), &["400", "401", "404"])},
+        "/v1/operator/holders/read": {"post": operation("A data-protection officer asks for the one, audited read of a holder's personal data; a second one approves and the first carries it out (/v1/operator/acts/{request_id}/carry-out answers OperatorReadResponse): a log entry of the holder's, in their history with its legal basis; the holder's notice deferred only on a ground of Art. 11, until a date at most 366 days ahead", operator.clone(), Some("OperatorReadRequest"), ("202", "ActPending"), &["400", "401", "403"])},
+        "/v1/operator/operators": {
+            "get": operation("Operator accounts with names, for security administrators", operator.clone(), None, ("200", "OperatorAccounts"), &["401", "403"]),
+            "post": operation("A security administrator asks to add an operator (one role, their own public key); a second approves", operator.clone(), Some("AddOperatorRequest"), ("202", "ActPending"), &["400", "401", "403"])
+        },
+        "/v1/operator/operators/retire": {"post": operation("A security administrator asks to retire an operator; a second approves", operator.clone(), Some("RetireOperatorRequest"), ("202", "ActPending"), &["400", "401", "403"])},
+        "/v1/operator/acts": {"get": operation("The newest 100 requested acts and where they stand (any operator, auditors included); no personal data", operator.clone(), None, ("200", "ActQueue"), &["401"])},
+        "/v1/operator/acts/{request_id}/approve": {"post": operation("A second operator of the act's role approves it (never the one who asked)", operator.clone(), None, ("200", "ActView"), &["401", "403", "404", "409"])},
+        "/v1/operator/acts/{request_id}/refuse": {"post": operation("A second operator of the act's role refuses it, or the one who asked withdraws it", operator.clone(), None, ("200", "ActView"), &["401", "403", "404", "409"])},
+        "/v1/operator/acts/{request_id}/carry-out": {"post": {"summary": "The operator who asked carries out an approved act, once; the answer is the act's own (OperatorReadResponse, OperatorAdded, or the retirement)", "security": operator.clone(), "responses": {"200": {"description": "The act's answer", "content": {"application/json": {}}}, "403": {"description": "Not the operator who asked"}, "404": {"description": "No such request"}, "409": {"description": "Not approved, or carried out already"}}}},
+        "/v1/operators": {"get": operation("Every operator account there has been, by pseudonymous operator id and role (never a name), signed by the service: log entries name these ids", public.clone(), None, ("200", "ServiceSigned"), &[])},
         "/v1/transparency/deferrals": {"get": operation("Public counts: operator reads of personal data, how many had the holder's notice deferred (Art. 11), and how many deferrals run today", public.clone(), None, ("200", "DeferralCounts"), &[])}
     })
 }
@@ -401,6 +411,13 @@ fn privacy_schemas(string: &Value) -> Value {
         "OperatorReadNotice": {"type": "object", "required": ["log_index", "fields", "legal_basis", "reference", "read_at"], "properties": {"log_index": {"type": "integer"}, "fields": {"type": "array", "items": string}, "legal_basis": string, "reference": string, "read_at": {"type": "integer"}, "deferred": {"$ref": "#/components/schemas/NoticeDeferral"}}},
         "NoticeDeferral": {"type": "object", "required": ["ground", "legal_basis", "until"], "additionalProperties": false, "properties": {"ground": {"enum": ["confidentiality", "emergency"]}, "legal_basis": string, "until": {"type": "string", "format": "date", "description": "the deferral's last day, Beijing time"}}},
         "OperatorReadRequest": {"type": "object", "required": ["net_id", "fields", "legal_basis", "reference"], "additionalProperties": false, "properties": {"net_id": string, "fields": {"type": "array", "items": {"enum": ["net_id", "name", "birth_date", "document_type", "document_number", "nationality"]}}, "legal_basis": string, "reference": string, "defer_notice": {"$ref": "#/components/schemas/NoticeDeferral"}}},
+        "OperatorRole": {"enum": ["security_administrator", "system_administrator", "ca_officer", "data_protection_officer", "auditor"]},
+        "ActPending": {"type": "object", "required": ["request_id", "act", "approver_role", "expires_at"], "properties": {"request_id": string, "act": {"enum": ["operator_read", "add_operator", "retire_operator"]}, "approver_role": {"$ref": "#/components/schemas/OperatorRole"}, "expires_at": {"type": "integer"}}},
+        "ActView": {"type": "object", "required": ["request_id", "act", "status", "requested_by", "requested_at", "expires_at"], "properties": {"request_id": string, "act": {"enum": ["operator_read", "add_operator", "retire_operator"]}, "status": {"enum": ["pending", "approved", "done", "refused", "expired"]}, "requested_by": string, "decided_by": string, "requested_at": {"type": "integer"}, "expires_at": {"type": "integer"}}},
+        "ActQueue": {"type": "object", "required": ["acts"], "properties": {"acts": {"type": "array", "items": {"$ref": "#/components/schemas/ActView"}}}},
+        "AddOperatorRequest": {"type": "object", "required": ["name", "role", "public_key"], "additionalProperties": false, "properties": {"name": string, "role": {"$ref": "#/components/schemas/OperatorRole"}, "public_key": {"type": "object", "description": "public JWK, EC P-256 or SM2"}}},
+        "RetireOperatorRequest": {"type": "object", "required": ["operator_id"], "additionalProperties": false, "properties": {"operator_id": string}},
+        "OperatorAccounts": {"type": "object", "required": ["operators"], "properties": {"operators": {"type": "array", "items": {"type": "object", "required": ["operator_id", "name", "role", "key_thumbprint", "added_at"], "properties": {"operator_id": string, "name": string, "role": {"$ref": "#/components/schemas/OperatorRole"}, "key_thumbprint": string, "added_at": {"type": "integer"}, "retired_at": {"type": "integer"}}}}}},
         "OperatorReadResponse": {"type": "object", "required": ["claims", "log_index", "holder_notified_from"], "properties": {"claims": {"type": "object", "additionalProperties": string}, "log_index": {"type": "integer"}, "holder_notified_from": {"type": "string", "description": "now, or the date from which the holder is told"}}},
         "OidcDecision": {"type": "object", "required": ["request_uri", "approve", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"request_uri": string, "approve": {"type": "boolean"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$", "description": "fresh for each request; a second use is refused (409 request_replayed)"}, "timestamp": {"type": "integer"}, "signature": string, "consent": {"$ref": "#/components/schemas/ConsentRequest"}}},
         "OidcDecisionResponse": {"type": "object", "required": ["redirect_to"], "properties": {"redirect_to": string}},

@@ -74,12 +74,14 @@ pub(crate) fn is_operator_path(path: &str) -> bool {
 /// its layers, over `state`.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
+    let mut refused = std::collections::HashSet::new();
     for route in routes() {
-        router = if is_operator_path(route.path) {
-            router.route(route.path, axum::routing::any(administration_elsewhere))
-        } else {
-            router.route(route.path, route.handler)
-        };
+        if !is_operator_path(route.path) {
+            router = router.route(route.path, route.handler);
+        } else if refused.insert(route.path) {
+            // Once a path: its every method is refused here.
+            router = router.route(route.path, axum::routing::any(administration_elsewhere));
+        }
     }
     with_layers(router, state)
 }
@@ -96,6 +98,10 @@ pub fn admin_app(mut state: AppState) -> Router {
             router = router.route(route.path, route.handler);
         }
     }
+    let router = router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        extract::authenticate_operator,
+    ));
     with_layers(router, state)
 }
 

@@ -1,17 +1,21 @@
-//! Operator endpoints: trust a document authority, load a roster, register a platform, and
-//! the audited read of a holder's personal data.
+//! Operator endpoints: trust a document authority, load a roster, register a platform; the
+//! acts two operators do (the audited read of a holder's personal data, operator accounts):
+//! asked, approved, carried out; and the public list of operators.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use netid_proto::{
-    LoadRosterResponse, OperatorReadRequest, OperatorReadResponse, RegisterAuthorityRequest,
-    RegisterAuthorityResponse, RegisterPlatformRequest, RegisterPlatformResponse, SignedRoster,
+    ActPending, ActQueue, ActView, AddOperatorRequest, LoadRosterResponse, OperatorAccounts,
+    OperatorReadRequest, OperatorRole, RegisterAuthorityRequest, RegisterAuthorityResponse,
+    RegisterPlatformRequest, RegisterPlatformResponse, RetireOperatorRequest, ServiceSigned,
+    SignedRoster,
 };
 
 use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Operator};
+use crate::acts::Act;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -36,22 +40,139 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/operator/holders/read",
             handler: post(read_holder),
         },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/operators",
+            handler: get(accounts),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/operators",
+            handler: post(add_operator),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/operators/retire",
+            handler: post(retire_operator),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/acts",
+            handler: get(queue),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/acts/{request_id}/approve",
+            handler: post(approve),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/acts/{request_id}/refuse",
+            handler: post(refuse),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/acts/{request_id}/carry-out",
+            handler: post(carry_out),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operators",
+            handler: get(public_list),
+        },
     ]
+}
+
+/// An act that waits for a second operator: `202 Accepted`.
+async fn ask(
+    state: &AppState,
+    Operator(operator): Operator,
+    act: Act,
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    let pending = crate::acts::request(state, &operator, act).await?;
+    Ok((StatusCode::ACCEPTED, Json(pending)))
 }
 
 async fn read_holder(
     State(state): State<AppState>,
-    _operator: Operator,
+    operator: Operator,
     Json(request): Json<OperatorReadRequest>,
-) -> Result<Json<OperatorReadResponse>, ApiError> {
-    Ok(Json(crate::operator_read::read(&state, request).await?))
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    ask(&state, operator, Act::OperatorRead(request)).await
+}
+
+async fn add_operator(
+    State(state): State<AppState>,
+    operator: Operator,
+    Json(request): Json<AddOperatorRequest>,
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    ask(&state, operator, Act::AddOperator(request)).await
+}
+
+async fn retire_operator(
+    State(state): State<AppState>,
+    operator: Operator,
+    Json(request): Json<RetireOperatorRequest>,
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    ask(&state, operator, Act::RetireOperator(request)).await
+}
+
+async fn accounts(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Json<OperatorAccounts>, ApiError> {
+    operator.require(OperatorRole::SecurityAdministrator)?;
+    Ok(Json(crate::operators::accounts(&state.deps).await?))
+}
+
+/// Any operator, auditors included, sees the queue.
+async fn queue(
+    State(state): State<AppState>,
+    _operator: Operator,
+) -> Result<Json<ActQueue>, ApiError> {
+    Ok(Json(crate::acts::queue(&state).await?))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Path(request_id): Path<String>,
+) -> Result<Json<ActView>, ApiError> {
+    Ok(Json(
+        crate::acts::approve(&state, &operator, &request_id).await?,
+    ))
+}
+
+async fn refuse(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Path(request_id): Path<String>,
+) -> Result<Json<ActView>, ApiError> {
+    Ok(Json(
+        crate::acts::refuse(&state, &operator, &request_id).await?,
+    ))
+}
+
+async fn carry_out(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Path(request_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(
+        crate::acts::carry_out(&state, &operator, &request_id).await?,
+    ))
+}
+
+async fn public_list(State(state): State<AppState>) -> Result<Json<ServiceSigned>, ApiError> {
+    Ok(Json(crate::operators::public_list(&state.deps).await?))
 }
 
 async fn register_authority(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<RegisterAuthorityRequest>,
 ) -> Result<Json<RegisterAuthorityResponse>, ApiError> {
+    operator.require(OperatorRole::SystemAdministrator)?;
     Ok(Json(
         crate::operator::register_authority(&state, request).await?,
     ))
@@ -59,17 +180,19 @@ async fn register_authority(
 
 async fn load_roster(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<SignedRoster>,
 ) -> Result<Json<LoadRosterResponse>, ApiError> {
+    operator.require(OperatorRole::SystemAdministrator)?;
     Ok(Json(crate::operator::load_roster(&state, request).await?))
 }
 
 async fn register_platform(
     State(state): State<AppState>,
-    _operator: Operator,
+    Operator(operator): Operator,
     Json(request): Json<RegisterPlatformRequest>,
 ) -> Result<(StatusCode, Json<RegisterPlatformResponse>), ApiError> {
+    operator.require(OperatorRole::SystemAdministrator)?;
     let response = crate::operator::register_platform(&state, request).await?;
     Ok((StatusCode::CREATED, Json(response)))
 }

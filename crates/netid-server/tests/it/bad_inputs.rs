@@ -461,14 +461,24 @@ async fn missing_or_wrong_credentials_get_the_same_401() {
         credential: platform.credential.clone(),
         sector: String::new(),
     };
+    // A well-made proof by a key no operator holds.
+    let stranger = netid_testkit::TestOperator {
+        id: "op-stranger".to_owned(),
+        role: netid_proto::OperatorRole::SystemAdministrator,
+        key: netid_crypto::Suite::intl().generate_signing_key().unwrap(),
+    };
+    let body_bytes = serde_json::to_vec(&body).unwrap();
+    let by_stranger = netid_testkit::operator_authorization(
+        &stranger,
+        "POST",
+        "/v1/operator/platforms",
+        &body_bytes,
+        netid_testkit::now(),
+    );
     let answers = [
         client.post("/v1/operator/platforms", None, &body).await,
         client
-            .post(
-                "/v1/operator/platforms",
-                Some("Bearer netid-op-wrong"),
-                &body,
-            )
+            .post("/v1/operator/platforms", Some(&by_stranger), &body)
             .await,
         client
             .post("/v1/operator/platforms", Some(&basic(&platform)), &body)
@@ -496,6 +506,16 @@ async fn missing_or_wrong_credentials_get_the_same_401() {
         answer.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
         assert_eq!(answer.body, first, "no hint of what exists");
     }
+    // The retired shared credential is told apart: it says what replaced it.
+    let retired = client
+        .post(
+            "/v1/operator/platforms",
+            Some("Bearer netid-op-0123456789abcdef0123456789abcdef"),
+            &body,
+        )
+        .await;
+    let problem = retired.problem(StatusCode::UNAUTHORIZED, "bearer_credential_retired");
+    assert!(problem.detail.contains("netid operator setup"), "{problem:?}");
 }
 
 /// Issue 4 review: one authority must not overwrite (and so redirect) another's records.

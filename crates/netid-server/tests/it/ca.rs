@@ -633,7 +633,7 @@ async fn the_ocsp_responder_certificate_is_renewed_before_it_expires() {
             );
             let clock =
                 netid_server::Clock::Fixed(netid_store::Timestamp(i64::try_from(at).unwrap()));
-            let (state, _) = netid_server::open(config, clock).await.unwrap();
+            let state = netid_server::open(config, clock).await.unwrap();
             let renewed = state.renew_certificates().await.unwrap();
             let response = netid_server::app(state)
                 .oneshot(

@@ -1,7 +1,7 @@
 //! A small HTTP client over the API, and a world of synthetic fixtures.
 
 use netid_proto::{
-    EnrollRequest, EnrollResponse, Predicate, Problem, RegisterAuthorityRequest,
+    EnrollRequest, EnrollResponse, OperatorRole, Predicate, Problem, RegisterAuthorityRequest,
     RegisterPlatformRequest, RegisterPlatformResponse, RosterEntry, SignedRoster, VerifyRequest,
     VerifyResponse,
 };
@@ -44,7 +44,31 @@ pub(crate) struct Client {
     pub(crate) base_url: String,
     /// The administration listener, where operator endpoints are.
     pub(crate) admin_url: String,
+    /// What a test puts as a bearer credential to have the request signed by an operator
+    /// (see [`Client::send`]).
     pub(crate) operator: String,
+    pub(crate) operators: std::sync::Arc<netid_testkit::TestOperators>,
+    pub(crate) clock: netid_server::Clock,
+}
+
+/// The stand-in credential: a request carrying `Bearer <it>` is signed, before it leaves,
+/// by the test team's operator of the role its path needs (or of the role and number after
+/// a colon: `<it>:auditor:0`).
+const SIGN_AS_OPERATOR: &str = "netid-test-operator";
+/// The two-person read: asked by one data-protection officer, approved by another.
+const READ_PATH: &str = "/v1/operator/holders/read";
+
+/// The role of the team member who signs a request to `path` by default.
+fn default_role(path: &str) -> OperatorRole {
+    if path.starts_with("/v1/operator/ca") {
+        OperatorRole::CaOfficer
+    } else if path.starts_with("/v1/operator/holders") {
+        OperatorRole::DataProtectionOfficer
+    } else if path.starts_with("/v1/operator/operators") {
+        OperatorRole::SecurityAdministrator
+    } else {
+        OperatorRole::SystemAdministrator
+    }
 }
 
 impl Client {
@@ -62,22 +86,64 @@ impl Client {
             http: http.build().unwrap(),
             base_url: server.base_url.clone(),
             admin_url: server.admin_url.clone(),
-            operator: server.operator_credential.clone(),
+            operator: SIGN_AS_OPERATOR.to_owned(),
+            operators: server.operators.clone(),
+            clock: server.clock,
         }
     }
 
-    /// The URL of `path`: operator endpoints on the administration listener, the rest on the
-    /// public one.
-    pub(crate) fn url(&self, path: &str) -> String {
-        if path.starts_with("/v1/operator/") {
-            format!("{}{path}", self.admin_url)
-        } else {
-            format!("{}{path}", self.base_url)
-        }
+    /// The `Authorization` value that has a request signed by the `n`th operator of `role`.
+    pub(crate) fn as_operator(&self, role: OperatorRole, n: usize) -> String {
+        format!("Bearer {SIGN_AS_OPERATOR}:{role}:{n}")
     }
 
-    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let response = request.send().await.unwrap();
+    /// The team's `n`th operator of `role`.
+    pub(crate) fn team(&self, role: OperatorRole, n: usize) -> &netid_testkit::TestOperator {
+        self.operators.get(role, n)
+    }
+
+    /// Signs `request` as `operator`.
+    fn sign(&self, request: &mut reqwest::Request, operator: &netid_testkit::TestOperator) {
+        let body = request
+            .body()
+            .and_then(reqwest::Body::as_bytes)
+            .unwrap_or_default()
+            .to_vec();
+        let value = netid_testkit::operator_authorization(
+            operator,
+            request.method().as_str(),
+            request.url().path(),
+            &body,
+            self.clock.now().0,
+        );
+        request.headers_mut().insert(
+            reqwest::header::AUTHORIZATION,
+            reqwest::header::HeaderValue::from_str(&value).unwrap(),
+        );
+    }
+
+    /// The operator a stand-in `Authorization` value asks for, if it is one.
+    fn stand_in(&self, request: &reqwest::Request) -> Option<(&netid_testkit::TestOperator, bool)> {
+        let value = request
+            .headers()
+            .get(reqwest::header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer ")?
+            .strip_prefix(SIGN_AS_OPERATOR)?;
+        if value.is_empty() {
+            let role = default_role(request.url().path());
+            return Some((self.operators.get(role, 0), true));
+        }
+        let (role, n) = value.strip_prefix(':')?.split_once(':')?;
+        Some((
+            self.operators.get(role.parse().ok()?, n.parse().ok()?),
+            false,
+        ))
+    }
+
+    async fn execute(&self, request: reqwest::Request) -> Answer {
+        let response = self.http.execute(request).await.unwrap();
         let status = response.status();
         let content_type = response
             .headers()
@@ -90,6 +156,68 @@ impl Client {
             content_type,
             body: response.text().await.unwrap(),
         }
+    }
+
+    /// As the second operator of `role`, approves the act `pending` answered, and as the
+    /// first carries it out; the first answer that is not a success, or the act's answer.
+    pub(crate) async fn approve_and_carry_out(
+        &self,
+        pending: Answer,
+        role: OperatorRole,
+    ) -> Answer {
+        if pending.status != StatusCode::ACCEPTED {
+            return pending;
+        }
+        let pending: netid_proto::ActPending = pending.json();
+        let id = pending.request_id;
+        let step = |step: &str, n: usize| {
+            self.http
+                .post(self.url(&format!("/v1/operator/acts/{id}/{step}")))
+                .header(reqwest::header::AUTHORIZATION, self.as_operator(role, n))
+        };
+        let approved = self.send_once(step("approve", 1)).await;
+        if approved.status != StatusCode::OK {
+            return approved;
+        }
+        self.send_once(step("carry-out", 0)).await
+    }
+
+    /// The URL of `path`: operator endpoints on the administration listener, the rest on the
+    /// public one.
+    pub(crate) fn url(&self, path: &str) -> String {
+        if path.starts_with("/v1/operator/") {
+            format!("{}{path}", self.admin_url)
+        } else {
+            format!("{}{path}", self.base_url)
+        }
+    }
+
+    /// Sends `request`; one that carries the stand-in credential is signed by an operator of
+    /// the test team first, and a read of personal data by default goes the two-person way
+    /// (asked, approved by a second data-protection officer, carried out).
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let request = request.build().unwrap();
+        let read = request.url().path() == READ_PATH
+            && self.stand_in(&request).is_some_and(|(_, by_default)| by_default);
+        let answer = self.send_request(request).await;
+        if read {
+            return self
+                .approve_and_carry_out(answer, OperatorRole::DataProtectionOfficer)
+                .await;
+        }
+        answer
+    }
+
+    /// Sends `request`, signed by an operator of the team if it carries the stand-in.
+    async fn send_once(&self, request: reqwest::RequestBuilder) -> Answer {
+        self.send_request(request.build().unwrap()).await
+    }
+
+    async fn send_request(&self, mut request: reqwest::Request) -> Answer {
+        if let Some((operator, _)) = self.stand_in(&request) {
+            self.sign(&mut request, operator);
+        }
+        self.execute(request).await
     }
 
     pub(crate) async fn post(

@@ -349,7 +349,6 @@ async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_n
     )
     .await
     .unwrap();
-    let credential = server.operator_credential.clone();
     let client = Client::new(&server);
     let notice: Notice = client.get("/v1/notice").await.json();
     assert_eq!(
@@ -370,10 +369,7 @@ async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_n
     )
     .await
     .unwrap();
-    let client = Client {
-        operator: credential,
-        ..Client::new(&server)
-    };
+    let client = Client::new(&server);
     let changed: Notice = client.get("/v1/notice").await.json();
     assert_eq!(
         changed.operator,

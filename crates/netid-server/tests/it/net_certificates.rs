@@ -323,7 +323,14 @@ async fn invariant_6_verifying_a_thousand_presentations_makes_no_request_to_the_
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let mut config = config;
     config.public_url = Some(base_url.clone());
-    let (state, operator) = netid_server::open(config, netid_server::Clock::System)
+    let operators = std::sync::Arc::new(
+        netid_testkit::TestOperators::of(
+            data.path(),
+            &netid_testkit::test_config(data.path(), Vec::new()),
+        )
+        .await,
+    );
+    let state = netid_server::open(config, netid_server::Clock::System)
         .await
         .unwrap();
     let requests = Arc::new(AtomicUsize::new(0));
@@ -348,7 +355,9 @@ async fn invariant_6_verifying_a_thousand_presentations_makes_no_request_to_the_
         http: reqwest::Client::new(),
         base_url: base_url.clone(),
         admin_url,
-        operator: operator.map(|credential| credential.to_string()).unwrap(),
+        operator: "netid-test-operator".to_owned(),
+        operators,
+        clock: netid_server::Clock::System,
     };
     let authority = netid_testkit::Authority::generate("test-authority");
     client.register_authority(&authority).await;

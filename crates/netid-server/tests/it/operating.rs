@@ -81,13 +81,18 @@ async fn metrics_count_requests_verifications_and_the_log_without_personal_data(
         )),
         "1"
     );
-    // authority_registered, roster_loaded, grant_changed, enrollment, verification.
-    assert_eq!(line("netid_log_entries "), "5");
+    // The operators' set-up, then authority_registered, roster_loaded, grant_changed,
+    // enrollment, verification.
+    assert_eq!(
+        line("netid_log_entries "),
+        (netid_testkit::SETUP_ENTRIES + 5).to_string()
+    );
     assert_eq!(line("netid_store_errors_total "), "0");
-    // The enrollment's request id, the enrollment and the verification, one after the other:
-    // one transaction each. The replay stored nothing.
-    assert_eq!(line("netid_store_group_commits_total "), "3");
-    assert_eq!(line("netid_store_grouped_writes_total "), "3");
+    // The proofs of the three operator requests (authority, roster, grant: each proof's jti
+    // is recorded), the enrollment's request id, the enrollment and the verification, one
+    // after the other: one transaction each. The replay stored nothing.
+    assert_eq!(line("netid_store_group_commits_total "), "6");
+    assert_eq!(line("netid_store_grouped_writes_total "), "6");
     let backend = if netid_testkit::RawStore::of(&world.server.data_dir).is_postgres() {
         "postgresql"
     } else {
@@ -143,11 +148,15 @@ async fn a_source_address_over_its_limit_gets_429_and_changes_nothing() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(response.headers()["retry-after"], "1");
-    // Nothing was stored: no holder, no log entry beyond the set-up's three.
+    // Nothing was stored: no holder, no log entry beyond the set-up's (the operators', then
+    // the authority and its roster).
     let store = netid_testkit::RawStore::of(&world.server.data_dir);
     let count = |table: &str| store.integer(&format!("SELECT COUNT(*) FROM {table}"));
     assert_eq!(count("holders"), 0);
-    assert_eq!(count("log_entries"), 2);
+    assert_eq!(
+        count("log_entries"),
+        i64::try_from(netid_testkit::SETUP_ENTRIES).unwrap() + 2
+    );
 }
 
 #[tokio::test]

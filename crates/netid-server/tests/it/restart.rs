@@ -119,8 +119,6 @@ async fn a_node_that_loses_its_claim_takes_it_again_unless_the_database_is_held_
 async fn data_and_credentials_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    let operator = server.operator_credential.clone();
-    assert!(operator.starts_with("netid-op-"));
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("test-authority");
     client.register_authority(&authority).await;
@@ -137,12 +135,8 @@ async fn data_and_credentials_survive_a_restart() {
     server.stop().await;
 
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    assert_eq!(
-        server.operator_credential, "",
-        "the credential is shown on first run only"
-    );
-    let mut client = Client::new(&server);
-    client.operator = operator;
+    let client = Client::new(&server);
+    // The operators' accounts survived: their keys still sign.
     assert_eq!(client.register_platform("q").await.client_id.len(), 35);
     let after = client
         .verify_ok(&platform, &wallet, "nonce-restart-002", &[])
@@ -199,7 +193,6 @@ async fn net_ids_left_in_clear_by_an_older_version_are_sealed_on_start() {
         return;
     }
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    let operator = server.operator_credential.clone();
     let client = Client::new(&server);
     let authority = netid_testkit::Authority::generate("test-authority");
     client.register_authority(&authority).await;
@@ -229,8 +222,7 @@ async fn net_ids_left_in_clear_by_an_older_version_are_sealed_on_start() {
     drop(connection);
 
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    let mut client = Client::new(&server);
-    client.operator = operator;
+    let client = Client::new(&server);
     let after = client
         .verify_ok(&platform, &wallet, "nonce-legacy-0002", &[])
         .await;
@@ -257,82 +249,21 @@ async fn net_ids_left_in_clear_by_an_older_version_are_sealed_on_start() {
     }
 }
 
-/// A deployment may provision the operator credential from a file (mode 0600) instead of
-/// reading the generated one; the file is authoritative, so changing it withdraws the old one.
+/// The retired shared credential's variable stops the server with a pointer to its
+/// successor, rather than being ignored.
 #[tokio::test]
-async fn the_operator_credential_can_be_provisioned_from_a_file() {
-    use std::os::unix::fs::PermissionsExt;
+async fn the_retired_operator_credential_file_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let secrets = tempfile::tempdir().unwrap();
-    let file = secrets.path().join("operator.credential");
-    let write = |credential: &str, mode: u32| {
-        std::fs::write(&file, format!("{credential}\n")).unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
-    };
-    let env = || {
-        vec![(
-            "NETID_OPERATOR_CREDENTIAL_FILE".to_owned(),
-            file.to_str().unwrap().to_owned(),
-        )]
-    };
-
-    write("too-short", 0o600);
-    let error = TestServer::start_with_env(dir.path(), env())
+    let env = vec![(
+        "NETID_OPERATOR_CREDENTIAL_FILE".to_owned(),
+        "/run/secrets/op".to_owned(),
+    )];
+    let error = TestServer::start_with_env(dir.path(), env)
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::OperatorCredentialFile { .. }),
+        matches!(error, Error::Config { key: "NETID_OPERATOR_CREDENTIAL_FILE", .. }),
         "{error}"
     );
-    let first = "provisioned-operator-credential-0123456789abcdef";
-    write(first, 0o644);
-    let error = TestServer::start_with_env(dir.path(), env())
-        .await
-        .unwrap_err();
-    assert!(error.to_string().contains("chmod 600"), "{error}");
-    assert!(!error.to_string().contains(first));
-
-    write(first, 0o600);
-    let server = TestServer::start_with_env(dir.path(), env()).await.unwrap();
-    assert_eq!(
-        server.operator_credential, "",
-        "nothing is generated or shown"
-    );
-    let mut client = Client::new(&server);
-    client.operator = first.to_owned();
-    client.register_platform("provisioned").await;
-    client.operator = "netid-op-wrong".to_owned();
-    let answer = client
-        .post(
-            "/v1/operator/platforms",
-            Some(&client.bearer()),
-            &netid_proto::RegisterPlatformRequest {
-                name: "refused".to_owned(),
-                sector_of: None,
-            },
-        )
-        .await;
-    answer.problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-    server.stop().await;
-
-    // A new file on a later start replaces the credential: the old one is withdrawn.
-    let second = "rotated-operator-credential-fedcba9876543210";
-    write(second, 0o600);
-    let server = TestServer::start_with_env(dir.path(), env()).await.unwrap();
-    let mut client = Client::new(&server);
-    client.operator = second.to_owned();
-    client.register_platform("by the rotated credential").await;
-    client.operator = first.to_owned();
-    client
-        .post(
-            "/v1/operator/platforms",
-            Some(&client.bearer()),
-            &netid_proto::RegisterPlatformRequest {
-                name: "by the withdrawn credential".to_owned(),
-                sector_of: None,
-            },
-        )
-        .await
-        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
-    server.stop().await;
+    assert!(error.to_string().contains("netid operator setup"), "{error}");
 }

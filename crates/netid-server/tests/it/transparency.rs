@@ -48,6 +48,9 @@ pub(crate) fn hashes(encoded: &[String]) -> Vec<Hash> {
         .collect()
 }
 
+/// The entries every test server's log begins with: its operators' set-up.
+pub(crate) const SETUP: usize = netid_testkit::SETUP_ENTRIES;
+
 pub(crate) fn kinds(leaves: &[Vec<u8>]) -> Vec<EntryKind> {
     leaves
         .iter()
@@ -91,23 +94,27 @@ async fn every_act_is_logged_and_the_log_audits_end_to_end() {
     let signed = verifier.verify(&note).unwrap();
     assert_eq!(signed.origin, "netid.localhost/log");
     let leaves = all_entries(client, signed.size).await;
-    assert_eq!(
-        kinds(&leaves),
-        vec![
-            EntryKind::AuthorityRegistered,
-            EntryKind::RosterLoaded,
-            EntryKind::GrantChanged,
-            EntryKind::Enrollment,
-            EntryKind::Verification,
-        ]
-    );
-    let verification = Entry::from_leaf(&leaves[4]).unwrap();
+    // The operators' set-up first, each account an entry naming itself.
+    let mut expected = vec![EntryKind::OperatorAdded; SETUP];
+    expected.extend([
+        EntryKind::AuthorityRegistered,
+        EntryKind::RosterLoaded,
+        EntryKind::GrantChanged,
+        EntryKind::Enrollment,
+        EntryKind::Verification,
+    ]);
+    assert_eq!(kinds(&leaves), expected);
+    for leaf in &leaves[..SETUP] {
+        let added = Entry::from_leaf(leaf).unwrap();
+        assert!(added.operator.as_deref().unwrap().starts_with("op-"));
+    }
+    let verification = Entry::from_leaf(&leaves[SETUP + 4]).unwrap();
     assert_eq!(verification.platform.as_deref(), Some(&*platform.client_id));
 
     let hasher = MerkleHasher::new(Suite::gm());
     let report = netid_log::audit(&hasher, &verifier, &[note], &leaves).unwrap();
-    assert_eq!(report.entries, 5);
-    assert_eq!(report.counts.values().sum::<u64>(), 5);
+    assert_eq!(report.entries, SETUP as u64 + 5);
+    assert_eq!(report.counts.values().sum::<u64>(), SETUP as u64 + 5);
 
     // No personal data and no global identifier in any entry.
     let text = String::from_utf8(leaves.concat()).unwrap();
@@ -136,7 +143,8 @@ async fn proofs_connect_checkpoints_and_bad_ranges_are_refused() {
         .verify_ok(&platform, &wallet, "nonce-proof-00001", &[])
         .await;
     let new = verifier.verify(&checkpoint(client).await).unwrap();
-    assert_eq!((old.size, new.size), (2, 5));
+    let setup = SETUP as u64;
+    assert_eq!((old.size, new.size), (setup + 2, setup + 5));
 
     let hasher = MerkleHasher::new(Suite::gm());
     let consistency: ConsistencyProof = client
@@ -176,24 +184,28 @@ async fn proofs_connect_checkpoints_and_bad_ranges_are_refused() {
             .unwrap();
     }
 
+    let (size, old_size) = (new.size, old.size);
     for (path, code) in [
-        ("/v1/log/proof/inclusion?index=5&size=5", "log_range"),
-        ("/v1/log/proof/inclusion?index=0&size=99", "log_range"),
-        ("/v1/log/proof/consistency?old=5&new=2", "log_range"),
-        ("/v1/log/proof/consistency?old=1&new=99", "log_range"),
-        ("/v1/log/entries?start=5&end=9", "log_range"),
-        ("/v1/log/entries?start=3&end=3", "log_range"),
-        ("/v1/log/entries?start=-1&end=3", "invalid_query"),
-        ("/v1/log/entries?end=3", "invalid_query"),
-        ("/v1/log/proof/inclusion?index=x&size=5", "invalid_query"),
+        (format!("/v1/log/proof/inclusion?index={size}&size={size}"), "log_range"),
+        ("/v1/log/proof/inclusion?index=0&size=99".to_owned(), "log_range"),
+        (format!("/v1/log/proof/consistency?old={size}&new={old_size}"), "log_range"),
+        ("/v1/log/proof/consistency?old=1&new=99".to_owned(), "log_range"),
+        (format!("/v1/log/entries?start={size}&end=99"), "log_range"),
+        ("/v1/log/entries?start=3&end=3".to_owned(), "log_range"),
+        ("/v1/log/entries?start=-1&end=3".to_owned(), "invalid_query"),
+        ("/v1/log/entries?end=3".to_owned(), "invalid_query"),
+        ("/v1/log/proof/inclusion?index=x&size=5".to_owned(), "invalid_query"),
     ] {
         client
-            .get(path)
+            .get(&path)
             .await
             .problem(StatusCode::BAD_REQUEST, code);
     }
     // A page never runs past the signed size.
-    let page: LogEntries = client.get("/v1/log/entries?start=3&end=1000").await.json();
+    let page: LogEntries = client
+        .get(&format!("/v1/log/entries?start={}&end=1000", size - 2))
+        .await
+        .json();
     assert_eq!(page.entries.len(), 2);
     world.server.stop().await;
 }
@@ -301,7 +313,6 @@ fn rewrite_grant_entry(data_dir: &std::path::Path, index: u64) {
 async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    let operator = server.operator_credential.clone();
     let client = Client::new(&server);
     client.register_platform("before-restart").await;
     let verifier = verifier(&client).await;
@@ -309,11 +320,10 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
     server.stop().await;
 
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    let mut client = Client::new(&server);
-    client.operator = operator;
+    let client = Client::new(&server);
     client.register_platform("after-restart").await;
     let after = checkpoint(&client).await;
-    let leaves = all_entries(&client, 2).await;
+    let leaves = all_entries(&client, SETUP as u64 + 2).await;
     let report = netid_log::audit(
         &MerkleHasher::new(Suite::gm()),
         &verifier,
@@ -321,11 +331,11 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
         &leaves,
     )
     .unwrap();
-    assert_eq!(report.checkpoints[0].size, 2);
+    assert_eq!(report.checkpoints[0].size, SETUP as u64 + 2);
     server.stop().await;
 
     // Rewrite history behind the service's back: the next start refuses.
-    rewrite_grant_entry(dir.path(), 0);
+    rewrite_grant_entry(dir.path(), SETUP as u64);
     let error = TestServer::start_in(dir.path()).await.unwrap_err();
     assert!(
         matches!(error, netid_server::Error::LogCorrupt(_)),
@@ -342,7 +352,6 @@ async fn the_log_survives_restarts_and_a_tampered_log_refuses_to_start() {
 async fn a_log_from_before_tiles_gets_them_once_and_they_must_match_its_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    let operator = server.operator_credential.clone();
     let client = Client::new(&server);
     for name in ["one", "two", "three"] {
         client.register_platform(name).await;
@@ -361,8 +370,7 @@ async fn a_log_from_before_tiles_gets_them_once_and_they_must_match_its_checkpoi
     netid_testkit::copy_data_dir(dir.path(), &tampered);
 
     let server = TestServer::start_in(dir.path()).await.unwrap();
-    let mut client = Client::new(&server);
-    client.operator = operator;
+    let client = Client::new(&server);
     client.register_platform("four").await;
     let new = checkpoint(&client).await;
     let old_size = verifier.verify(&old).unwrap().size;
@@ -378,7 +386,7 @@ async fn a_log_from_before_tiles_gets_them_once_and_they_must_match_its_checkpoi
     .unwrap();
     server.stop().await;
 
-    rewrite_grant_entry(&tampered, 1);
+    rewrite_grant_entry(&tampered, SETUP as u64 + 1);
     let error = TestServer::start_in(&tampered).await.unwrap_err();
     assert!(
         matches!(error, netid_server::Error::LogCorrupt(_)),
@@ -434,7 +442,7 @@ async fn the_log_is_served_as_c2sp_tiles_that_rebuild_the_checkpoint() {
     }
     let verifier = verifier(&client).await;
     let signed = verifier.verify(&checkpoint(&client).await).unwrap();
-    assert_eq!(signed.size, 300);
+    assert_eq!(signed.size, SETUP as u64 + 300);
     let partial = signed.size - 256;
     let hasher = MerkleHasher::new(Suite::gm());
 
