@@ -7,6 +7,8 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+
+use crate::commands::OperatorAuth;
 use netid_ca::{CertificateTemplate, Profile};
 use netid_crypto::{Suite, SuiteId};
 use netid_proto::{
@@ -78,8 +80,8 @@ fn fingerprint(key: &netid_crypto::VerifyingKey) -> anyhow::Result<String> {
 
 /// `netid ca issuing-key` (online): writes the service's issuing key to `out` and prints its
 /// fingerprint, to carry to the offline root.
-pub(crate) fn issuing_key(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
-    let status = ca_status(server, &format!("Bearer {credential}"))?;
+pub(crate) fn issuing_key(operator: &OperatorAuth, out: &Path) -> anyhow::Result<()> {
+    let status = ca_status(operator)?;
     println!("suite        {}", status.suite);
     println!("certified    {}", status.certified);
     write_public_key(&status.suite, &status.issuing_public_key, out)
@@ -132,8 +134,7 @@ pub(crate) fn sign_issuing(
 
 /// `netid ca install` (online): installs the issuing CA certificate and the root.
 pub(crate) fn install(
-    server: &str,
-    credential: &str,
+    operator: &OperatorAuth,
     root_cert: &Path,
     issuing_cert: &Path,
 ) -> anyhow::Result<()> {
@@ -141,19 +142,14 @@ pub(crate) fn install(
         root_certificate: crate::read(root_cert)?,
         issuing_certificate: crate::read(issuing_cert)?,
     };
-    let bearer = format!("Bearer {credential}");
-    println!(
-        "{}",
-        crate::post(server, "/v1/operator/ca/certify", Some(&bearer), &request)?
-    );
+    println!("{}", operator.post("/v1/operator/ca/certify", &request)?);
     Ok(())
 }
 
 /// `netid ca filing` (online): fetches the supervisor's filing package, checks the CA's
 /// signature on it, writes it to `out` and prints its summary.
-pub(crate) fn filing(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
-    let bearer = format!("Bearer {credential}");
-    let text = crate::get(server, "/v1/operator/ca/filing", &bearer)?;
+pub(crate) fn filing(operator: &OperatorAuth, out: &Path) -> anyhow::Result<()> {
+    let text = operator.get("/v1/operator/ca/filing")?;
     let signed: SignedPackage =
         serde_json::from_str(&text).context("the filing package is malformed")?;
     let filing: netid_proto::Filing = serde_json::from_slice(&verified_payload(&signed)?)
@@ -192,8 +188,8 @@ fn verified_payload(signed: &SignedPackage) -> anyhow::Result<Vec<u8>> {
     Ok(payload)
 }
 
-fn ca_status(server: &str, bearer: &str) -> anyhow::Result<CaStatus> {
-    serde_json::from_str(&crate::get(server, "/v1/operator/ca", bearer)?)
+fn ca_status(operator: &OperatorAuth) -> anyhow::Result<CaStatus> {
+    serde_json::from_str(&operator.get("/v1/operator/ca")?)
         .context("the service's CA status is malformed")
 }
 
@@ -209,15 +205,9 @@ fn write_public_key(suite: &str, pem: &str, out: &Path) -> anyhow::Result<()> {
 }
 
 /// `netid ca rollover` (online): starts an issuer-key rollover and writes the next key.
-pub(crate) fn rollover(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
-    let bearer = format!("Bearer {credential}");
-    let status: CaStatus = serde_json::from_str(&crate::post(
-        server,
-        "/v1/operator/ca/rollover",
-        Some(&bearer),
-        &(),
-    )?)
-    .context("the service's CA status is malformed")?;
+pub(crate) fn rollover(operator: &OperatorAuth, out: &Path) -> anyhow::Result<()> {
+    let status: CaStatus = serde_json::from_str(&operator.post("/v1/operator/ca/rollover", &())?)
+        .context("the service's CA status is malformed")?;
     let next = status
         .pending_public_key
         .context("the service did not name a next issuing key")?;
@@ -230,39 +220,32 @@ pub(crate) fn rollover(server: &str, credential: &str, out: &Path) -> anyhow::Re
 
 /// `netid ca revoke` (online): the operator revokes a certificate.
 pub(crate) fn revoke(
-    server: &str,
-    credential: &str,
+    operator: &OperatorAuth,
     serial: String,
     reason: Option<String>,
 ) -> anyhow::Result<()> {
-    let bearer = format!("Bearer {credential}");
     let request = OperatorRevokeRequest { serial, reason };
-    println!(
-        "{}",
-        crate::post(server, "/v1/operator/ca/revoke", Some(&bearer), &request)?
-    );
+    println!("{}", operator.post("/v1/operator/ca/revoke", &request)?);
     Ok(())
 }
 
 /// `netid ca responder-key` (online, on the successor): writes its OCSP responder key.
-pub(crate) fn responder_key(server: &str, credential: &str, out: &Path) -> anyhow::Result<()> {
-    let status = ca_status(server, &format!("Bearer {credential}"))?;
+pub(crate) fn responder_key(operator: &OperatorAuth, out: &Path) -> anyhow::Result<()> {
+    let status = ca_status(operator)?;
     write_public_key(&status.suite, &status.responder_public_key, out)
 }
 
 /// `netid ca export-successor` (online): hands the CA over and writes the signed package,
 /// once its signature checks.
 pub(crate) fn export_successor(
-    server: &str,
-    credential: &str,
+    operator: &OperatorAuth,
     successor_key: &Path,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let bearer = format!("Bearer {credential}");
     let request = HandoverRequest {
         successor_responder_key: crate::read(successor_key)?,
     };
-    let text = crate::post(server, "/v1/operator/ca/handover", Some(&bearer), &request)?;
+    let text = operator.post("/v1/operator/ca/handover", &request)?;
     let signed: SignedPackage =
         serde_json::from_str(&text).context("the handover package is malformed")?;
     let handover: netid_proto::Handover = serde_json::from_slice(&verified_payload(&signed)?)
@@ -299,12 +282,10 @@ pub(crate) fn export_successor(
 
 /// `netid ca import-predecessor` (online, on the successor): takes over the predecessor's CAs.
 pub(crate) fn import_predecessor(
-    server: &str,
-    credential: &str,
+    operator: &OperatorAuth,
     package: &Path,
     root_sha256: &str,
 ) -> anyhow::Result<()> {
-    let bearer = format!("Bearer {credential}");
     let signed: SignedPackage = serde_json::from_str(&crate::read(package)?)
         .with_context(|| format!("{} is not a handover package", package.display()))?;
     verified_payload(&signed)?;
@@ -312,13 +293,9 @@ pub(crate) fn import_predecessor(
         package: signed,
         expected_root_sha256: root_sha256.to_owned(),
     };
-    let status: CaStatus = serde_json::from_str(&crate::post(
-        server,
-        "/v1/operator/ca/inherit",
-        Some(&bearer),
-        &request,
-    )?)
-    .context("the service's CA status is malformed")?;
+    let status: CaStatus =
+        serde_json::from_str(&operator.post("/v1/operator/ca/inherit", &request)?)
+            .context("the service's CA status is malformed")?;
     for authority in &status.authorities {
         println!(
             "{:<12} {}  {}",

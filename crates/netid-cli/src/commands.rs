@@ -62,7 +62,7 @@ pub(crate) enum Command {
     /// A holder's wallet key.
     #[command(subcommand)]
     Wallet(WalletCommand),
-    /// Operator commands (need the operator credential).
+    /// Operator commands (each signed with your own operator key).
     #[command(subcommand)]
     Operator(OperatorCommand),
     /// Platform commands (need the platform's client id and credential).
@@ -393,13 +393,95 @@ pub(crate) enum WalletCommand {
 pub(crate) struct OperatorAuth {
     #[command(flatten)]
     pub(crate) server: AdminServerArgs,
-    /// The operator credential.
-    #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
-    pub(crate) credential: String,
+    /// Your own operator key (PKCS#8 PEM, from `netid operator keygen`): every request is
+    /// signed with it.
+    #[arg(long, env = "NETID_OPERATOR_KEY")]
+    pub(crate) operator_key: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum OperatorCommand {
+    /// Make your own operator key (PKCS#8 PEM, mode 0600, never leaves you) and print its
+    /// public half (SPKI PEM) for a security administrator to add, or for `setup`.
+    Keygen {
+        /// Where to write the key (it must not exist yet).
+        #[arg(long)]
+        operator_key: PathBuf,
+        /// gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+    },
+    /// With the server stopped, on its data: add an operator directly. Allowed only while
+    /// fewer than two security administrators are active (the set-up); after that, one asks
+    /// with `add` and another approves.
+    Setup {
+        /// The data directory (default: NETID_DATA_DIR or ./netid-data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The person's name (kept for security administrators; never published or logged).
+        #[arg(long)]
+        name: String,
+        /// security_administrator, system_administrator, ca_officer,
+        /// data_protection_officer or auditor.
+        #[arg(long)]
+        role: String,
+        /// Their public key (SPKI PEM, from `netid operator keygen`).
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Security administrator: ask to add an operator (a second one approves).
+    Add {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// Their role (see `setup`).
+        #[arg(long)]
+        role: String,
+        /// Their public key (SPKI PEM).
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Security administrator: ask to retire an operator (a second one approves).
+    Retire {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The operator id (`op-…`).
+        #[arg(long)]
+        operator_id: String,
+    },
+    /// Security administrator: the operator accounts, with names.
+    Accounts {
+        #[command(flatten)]
+        auth: OperatorAuth,
+    },
+    /// Any operator: the newest requested acts and where they stand.
+    Acts {
+        #[command(flatten)]
+        auth: OperatorAuth,
+    },
+    /// A second operator of the act's role: approve a requested act.
+    Approve {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The request id (`act-…`).
+        request_id: String,
+    },
+    /// Refuse a requested act (a second operator of its role), or withdraw your own.
+    Refuse {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The request id (`act-…`).
+        request_id: String,
+    },
+    /// The operator who asked: carry out an approved act, once; prints its answer.
+    CarryOut {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The request id (`act-…`).
+        request_id: String,
+    },
     /// Trust a document authority's public key (SPKI PEM file).
     RegisterAuthority {
         #[command(flatten)]
@@ -431,8 +513,10 @@ pub(crate) enum OperatorCommand {
         #[arg(long)]
         sector_of: Option<String>,
     },
-    /// Read a holder's personal data, as the law requires: the read is a log entry the holder
-    /// sees with its legal basis (after the deferral, if one is given).
+    /// Data-protection officer: ask to read a holder's personal data, as the law requires; a
+    /// second data-protection officer approves and you carry it out (`carry-out`). The read
+    /// is a log entry the holder sees with its legal basis (after the deferral, if one is
+    /// given).
     ReadHolder {
         #[command(flatten)]
         auth: OperatorAuth,

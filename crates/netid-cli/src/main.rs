@@ -148,12 +148,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             subject,
             days,
         }) => ca::init_root(&suite, &key, &cert, &subject, days),
-        Command::Ca(CaCommand::Filing { auth, out }) => {
-            ca::filing(&auth.server.server, &auth.credential, &out)
-        }
-        Command::Ca(CaCommand::IssuingKey { auth, out }) => {
-            ca::issuing_key(&auth.server.server, &auth.credential, &out)
-        }
+        Command::Ca(CaCommand::Filing { auth, out }) => ca::filing(&auth, &out),
+        Command::Ca(CaCommand::IssuingKey { auth, out }) => ca::issuing_key(&auth, &out),
         Command::Ca(CaCommand::SignIssuing {
             root_key,
             root_cert,
@@ -161,42 +157,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             days,
         }) => ca::sign_issuing(&root_key, &root_cert, &issuing_key, &out, days),
-        Command::Ca(CaCommand::Rollover { auth, out }) => {
-            ca::rollover(&auth.server.server, &auth.credential, &out)
-        }
+        Command::Ca(CaCommand::Rollover { auth, out }) => ca::rollover(&auth, &out),
         Command::Ca(CaCommand::Revoke {
             auth,
             serial,
             reason,
-        }) => ca::revoke(&auth.server.server, &auth.credential, serial, reason),
-        Command::Ca(CaCommand::ResponderKey { auth, out }) => {
-            ca::responder_key(&auth.server.server, &auth.credential, &out)
-        }
+        }) => ca::revoke(&auth, serial, reason),
+        Command::Ca(CaCommand::ResponderKey { auth, out }) => ca::responder_key(&auth, &out),
         Command::Ca(CaCommand::ExportSuccessor {
             auth,
             successor_key,
             out,
-        }) => ca::export_successor(&auth.server.server, &auth.credential, &successor_key, &out),
+        }) => ca::export_successor(&auth, &successor_key, &out),
         Command::Ca(CaCommand::ImportPredecessor {
             auth,
             package,
             root_sha256,
-        }) => ca::import_predecessor(
-            &auth.server.server,
-            &auth.credential,
-            &package,
-            &root_sha256,
-        ),
+        }) => ca::import_predecessor(&auth, &package, &root_sha256),
         Command::Ca(CaCommand::Install {
             auth,
             root_cert,
             issuing_cert,
-        }) => ca::install(
-            &auth.server.server,
-            &auth.credential,
-            &root_cert,
-            &issuing_cert,
-        ),
+        }) => ca::install(&auth, &root_cert, &issuing_cert),
         Command::Verify {
             issuer,
             audience,
@@ -427,25 +409,11 @@ fn post(
     })
 }
 
-/// GETs `path` with `authorization`; returns the body, or an error with the problem's detail.
-/// A GET of a public endpoint.
+/// A GET of a public endpoint; the body, or an error with the problem's detail.
 fn get_public(server: &str, path: &str) -> anyhow::Result<String> {
     block_on(async {
         let url = format!("{}{path}", server.trim_end_matches('/'));
         let response = reqwest::get(&url)
-            .await
-            .with_context(|| format!("cannot reach {url}"))?;
-        answer(response).await
-    })
-}
-
-fn get(server: &str, path: &str, authorization: &str) -> anyhow::Result<String> {
-    block_on(async {
-        let url = format!("{}{path}", server.trim_end_matches('/'));
-        let response = reqwest::Client::new()
-            .get(&url)
-            .header(reqwest::header::AUTHORIZATION, authorization)
-            .send()
             .await
             .with_context(|| format!("cannot reach {url}"))?;
         answer(response).await

@@ -1,10 +1,72 @@
 //! `netid operator` and `netid authority`: the operator's requests, and a document
 //! authority's key and signed rosters.
 
+use netid_proto::{ActPending, AddOperatorRequest, OperatorRole, RetireOperatorRequest};
+
 use super::*;
+use crate::commands::OperatorAuth;
 
 pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
     let (auth, path, body) = match command {
+        OperatorCommand::Keygen {
+            operator_key,
+            suite,
+        } => {
+            let suite: SuiteId = suite.parse().context("--suite")?;
+            let key = Suite::new(suite).generate_signing_key()?;
+            write_secret(&operator_key, &key.to_pkcs8_pem()?)?;
+            eprintln!(
+                "netid: operator key written to {}; keep it to yourself",
+                operator_key.display()
+            );
+            print!("{}", key.verifying_key().to_spki_pem()?);
+            return Ok(());
+        }
+        OperatorCommand::Setup {
+            data_dir,
+            name,
+            role,
+            public_key,
+        } => return setup(data_dir, name, &role, &public_key),
+        OperatorCommand::Add {
+            auth,
+            name,
+            role,
+            public_key,
+        } => {
+            let request = AddOperatorRequest {
+                name,
+                role: role.parse().context("--role")?,
+                public_key: public_jwk(&public_key)?,
+            };
+            (
+                auth,
+                "/v1/operator/operators",
+                serde_json::to_value(request)?,
+            )
+        }
+        OperatorCommand::Retire { auth, operator_id } => (
+            auth,
+            "/v1/operator/operators/retire",
+            serde_json::to_value(RetireOperatorRequest { operator_id })?,
+        ),
+        OperatorCommand::Accounts { auth } => {
+            println!("{}", auth.get("/v1/operator/operators")?);
+            return Ok(());
+        }
+        OperatorCommand::Acts { auth } => {
+            println!("{}", auth.get("/v1/operator/acts")?);
+            return Ok(());
+        }
+        OperatorCommand::Approve { auth, request_id } => {
+            return act_step(&auth, &request_id, "approve");
+        }
+        OperatorCommand::Refuse { auth, request_id } => {
+            return act_step(&auth, &request_id, "refuse");
+        }
+        OperatorCommand::CarryOut { auth, request_id } => {
+            return act_step(&auth, &request_id, "carry-out");
+        }
         OperatorCommand::RegisterAuthority {
             auth,
             name,
@@ -66,9 +128,115 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             )
         }
     };
-    let bearer = format!("Bearer {}", auth.credential);
-    println!("{}", post(&auth.server.server, path, Some(&bearer), &body)?);
+    let answer = auth.post(path, &body)?;
+    // An act that waits for a second operator: say what comes next.
+    if let Ok(pending) = serde_json::from_str::<ActPending>(&answer) {
+        eprintln!(
+            "netid: asked; another {} approves with `netid operator approve {}`, then you \
+             carry it out with `netid operator carry-out {}` (within 24 hours each)",
+            pending.approver_role, pending.request_id, pending.request_id
+        );
+    }
+    println!("{answer}");
     Ok(())
+}
+
+/// `netid operator setup`: adds an operator to the data directory's store, server stopped.
+fn setup(
+    data_dir: Option<PathBuf>,
+    name: String,
+    role: &str,
+    public_key: &Path,
+) -> anyhow::Result<()> {
+    let role: OperatorRole = role.parse().context("--role")?;
+    let key = verifying_key(public_key)?;
+    let config = crate::server_config(None, data_dir)?;
+    let account = netid_server::operators::NewAccount { name, role, key };
+    let ids =
+        crate::block_on(async { Ok(netid_server::operators::setup(&config, &[account]).await?) })?;
+    for id in ids {
+        eprintln!("netid: operator {id} ({role}) added at set-up; it is in the transparency log");
+        println!("{id}");
+    }
+    Ok(())
+}
+
+/// `approve`, `refuse` or `carry-out` of a requested act.
+fn act_step(auth: &OperatorAuth, request_id: &str, step: &str) -> anyhow::Result<()> {
+    if !request_id
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+    {
+        bail!("the request id is letters, digits and dashes (act-…)");
+    }
+    let path = format!("/v1/operator/acts/{request_id}/{step}");
+    println!("{}", auth.post(&path, &serde_json::json!({}))?);
+    Ok(())
+}
+
+/// A public key file (SPKI PEM) of either suite.
+fn verifying_key(path: &Path) -> anyhow::Result<netid_crypto::VerifyingKey> {
+    let pem = read(path)?;
+    [Suite::gm(), Suite::intl()]
+        .iter()
+        .find_map(|suite| suite.verifying_key_from_spki_pem(&pem).ok())
+        .with_context(|| {
+            format!(
+                "{} is not an SM2 or P-256 public key (SPKI PEM)",
+                path.display()
+            )
+        })
+}
+
+/// A public key file as the JWK the service takes.
+fn public_jwk(path: &Path) -> anyhow::Result<serde_json::Value> {
+    Ok(netid_authn::jwt::jwk_value(&verifying_key(path)?.to_jwk()))
+}
+
+impl OperatorAuth {
+    /// Sends a request of `method` to `path` with `body`, signed with the operator's key;
+    /// the answer's body, or an error with the problem's detail.
+    fn send(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> anyhow::Result<String> {
+        let key = load_key(&self.operator_key)?;
+        let mut jti = [0u8; 16];
+        getrandom::fill(&mut jti)
+            .map_err(|_| anyhow::anyhow!("the operating system's random generator failed"))?;
+        let proof = netid_authn::jwt::operator_proof(
+            &key,
+            method.as_str(),
+            path,
+            &body,
+            now()?,
+            &hex::encode(jti),
+        )?;
+        let url = format!("{}{path}", self.server.server.trim_end_matches('/'));
+        block_on(async {
+            let mut request = reqwest::Client::new().request(method, &url).header(
+                reqwest::header::AUTHORIZATION,
+                format!("NetID-Operator {proof}"),
+            );
+            if !body.is_empty() {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body);
+            }
+            let response = request
+                .send()
+                .await
+                .with_context(|| format!("cannot reach {url}"))?;
+            answer(response).await
+        })
+    }
+
+    /// POSTs `body` as JSON, signed.
+    pub(crate) fn post(&self, path: &str, body: &impl serde::Serialize) -> anyhow::Result<String> {
+        self.send(reqwest::Method::POST, path, serde_json::to_vec(body)?)
+    }
+
+    /// GETs `path`, signed.
+    pub(crate) fn get(&self, path: &str) -> anyhow::Result<String> {
+        self.send(reqwest::Method::GET, path, Vec::new())
+    }
 }
 
 pub(crate) fn authority(command: AuthorityCommand) -> anyhow::Result<()> {

@@ -46,9 +46,10 @@ struct Args {
     /// `--server`, as before there was one).
     #[arg(long, env = "NETID_ADMIN_SERVER")]
     admin: Option<String>,
-    /// The operator credential (to register the authority and the platform).
-    #[arg(long, env = "NETID_OPERATOR_CREDENTIAL", hide_env_values = true)]
-    credential: String,
+    /// A system administrator's key (PKCS#8 PEM), to register the authorities and the
+    /// platforms: every operator request is signed with it.
+    #[arg(long, env = "NETID_OPERATOR_KEY")]
+    operator_key: std::path::PathBuf,
     /// How many people enroll.
     #[arg(long, default_value_t = 2000)]
     enrollments: usize,
@@ -106,31 +107,33 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let bearer = format!("Bearer {}", args.credential);
+    let operator = Operator::load(&args.operator_key)?;
 
     // Set-up: authorities with their rosters of synthetic people, and a platform.
     let people = synthetic_people(args.enrollments);
     for (batch, records) in people.chunks(ROSTER_BATCH).enumerate() {
         let authority = Authority::generate(&format!("load-authority-{batch}"));
-        post(
-            &http,
-            &format!("{}/v1/operator/authorities", args.admin()),
-            Some(&bearer),
-            &RegisterAuthorityRequest {
-                name: authority.name.clone(),
-                public_key: authority.public_key(),
-            },
-        )
-        .await?;
-        post(
-            &http,
-            &format!("{}/v1/operator/rosters", args.admin()),
-            Some(&bearer),
-            &authority.sign(records.to_vec()),
-        )
-        .await?;
+        operator
+            .post(
+                &http,
+                &args,
+                "/v1/operator/authorities",
+                &RegisterAuthorityRequest {
+                    name: authority.name.clone(),
+                    public_key: authority.public_key(),
+                },
+            )
+            .await?;
+        operator
+            .post(
+                &http,
+                &args,
+                "/v1/operator/rosters",
+                &authority.sign(records.to_vec()),
+            )
+            .await?;
     }
-    let platform = register_platform(&http, &args, &bearer, "load platform").await?;
+    let platform = register_platform(&http, &args, &operator, "load platform").await?;
 
     // Enrollments: the wallets and their signed requests are made first.
     let suite = if args.suite == "intl" {
@@ -176,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     let wallets = std::sync::Arc::new(wallets);
-    let probe = Probe::start(&http, &args, &bearer, &wallets, &service_key).await?;
+    let probe = Probe::start(&http, &args, &operator, &wallets, &service_key).await?;
     let before = group_commits(&http, &args.nodes("")).await?;
     // On stderr, for a profiler waiting for the timed run (scripts/flamegraph).
     eprintln!(
@@ -598,17 +601,76 @@ fn netid_core_date(days: i64) -> Date {
 async fn register_platform(
     http: &reqwest::Client,
     args: &Args,
-    bearer: &str,
+    operator: &Operator,
     name: &str,
 ) -> anyhow::Result<RegisterPlatformResponse> {
     let request = RegisterPlatformRequest {
         name: name.to_owned(),
         sector_of: None,
     };
-    let url = format!("{}/v1/operator/platforms", args.admin());
     Ok(serde_json::from_str(
-        &post(http, &url, Some(bearer), &request).await?,
+        &operator
+            .post(http, args, "/v1/operator/platforms", &request)
+            .await?,
     )?)
+}
+
+/// The load's operator: a system administrator who signs each request with their key.
+struct Operator {
+    key: netid_crypto::SigningKey,
+}
+
+impl Operator {
+    fn load(path: &std::path::Path) -> anyhow::Result<Self> {
+        let pem = std::fs::read_to_string(path)?;
+        let key = [netid_crypto::Suite::gm(), netid_crypto::Suite::intl()]
+            .iter()
+            .find_map(|suite| suite.signing_key_from_pkcs8_pem(&pem).ok())
+            .ok_or_else(|| anyhow::anyhow!("{} is not an operator key", path.display()))?;
+        Ok(Self { key })
+    }
+
+    /// POSTs `body` to `path` on the administration listener, signed.
+    async fn post(
+        &self,
+        http: &reqwest::Client,
+        args: &Args,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> anyhow::Result<String> {
+        let body = serde_json::to_vec(body)?;
+        let mut jti = [0u8; 16];
+        getrandom::fill(&mut jti).map_err(|_| anyhow::anyhow!("no random numbers"))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs();
+        let jti: String = jti.iter().map(|byte| format!("{byte:02x}")).collect();
+        let proof = netid_authn::jwt::operator_proof(
+            &self.key,
+            "POST",
+            path,
+            &body,
+            i64::try_from(now)?,
+            &jti,
+        )?;
+        let url = format!("{}{path}", args.admin());
+        let response = http
+            .post(&url)
+            .header(
+                reqwest::header::AUTHORIZATION,
+                format!("NetID-Operator {proof}"),
+            )
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("{url}: {status}: {text}");
+        }
+        Ok(text)
+    }
 }
 
 /// The body of a successful GET of `url`.
@@ -779,13 +841,13 @@ impl Probe {
     async fn start(
         http: &reqwest::Client,
         args: &Args,
-        bearer: &str,
+        operator: &Operator,
         wallets: &std::sync::Arc<Vec<Wallet>>,
         service_key: &netid_crypto::VerifyingKey,
     ) -> anyhow::Result<Self> {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        let platform = register_platform(http, args, bearer, "load probe").await?;
+        let platform = register_platform(http, args, operator, "load probe").await?;
         let server = args.server.as_str();
         // The follower starts at the checkpoint that covers the platform's registration.
         let note = get_text(http, &format!("{server}/v1/log/checkpoint")).await?;

@@ -1,8 +1,8 @@
 //! No one acts alone on what matters: an act that needs two people is asked for by one
 //! operator, approved by a second of the role it needs, and then carried out, once, by the
 //! one who asked (who alone sees its result: a holder's data, a new account's id). Request,
-//! approval and refusal are separate log entries naming their operator; the act's own entry
-//! names the one who carried it out. What was asked is sealed under the master key while
+//! approval and refusal are separate log entries naming their operator; a read's own entry
+//! names the one who carried it out, an account's addition or retirement the account. What was asked is sealed under the master key while
 //! the request is open and forgotten once it closes.
 
 use netid_log::EntryKind;
@@ -45,11 +45,10 @@ impl Act {
     async fn check(&self, state: &AppState) -> Result<(), Error> {
         match self {
             Self::OperatorRead(request) => crate::operator_read::check(state, request).await?,
-            Self::AddOperator(request) => {
-                crate::operators::check_name(&request.name)?;
-                crate::operators::public_key(&request.public_key)?;
+            Self::AddOperator(request) => crate::operators::check_new(state, request).await?,
+            Self::RetireOperator(request) => {
+                crate::operators::check_retirement(state, &request.operator_id).await?;
             }
-            Self::RetireOperator(_) => {}
         }
         Ok(())
     }
@@ -311,10 +310,10 @@ pub(crate) async fn carry_out(
             to_value(crate::operator_read::read(state, request, &operator.id).await?)
         }
         Act::AddOperator(request) => {
-            to_value(crate::operators::add(&state.deps, &request, &operator.id).await?)
+            to_value(crate::operators::add(&state.deps, &request).await?)
         }
         Act::RetireOperator(request) => {
-            crate::operators::retire(&state.deps, &request.operator_id, &operator.id).await?;
+            crate::operators::retire(&state.deps, &request.operator_id).await?;
             Ok(serde_json::json!({ "operator_id": request.operator_id, "retired": true }))
         }
     }?;

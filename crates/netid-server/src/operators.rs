@@ -16,6 +16,7 @@ use netid_store::{OperatorRow, Store, Timestamp};
 use crate::config::Config;
 use crate::deps::Deps;
 use crate::error::{Error, OperatorRefusal, Refusal};
+use crate::state::AppState;
 
 /// An operator whose request's proof checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,12 +112,11 @@ pub(crate) fn check_name(name: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// A new account's row and its log entry (by `by`, the operator who asked, or none at
-/// set-up).
+/// A new account's row and its log entry, which names the new account (so that the log
+/// alone tells which ids exist; who asked and who approved are the request's entries).
 fn new_account(
     request: &AddOperatorRequest,
     key: &VerifyingKey,
-    by: Option<&str>,
     now: Timestamp,
 ) -> Result<(OperatorRow, Vec<u8>), Error> {
     let jwk = key.to_jwk();
@@ -129,7 +129,6 @@ fn new_account(
         added_at: now,
         retired_at: None,
     };
-    // The entry names the new account (and who asked for it, in the request's entries).
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).map_err(|_| Error::Internal("the OS random source failed"))?;
     let entry = netid_log::Entry::new(
@@ -140,20 +139,16 @@ fn new_account(
         None,
         None,
     )
-    .by_operator(by.unwrap_or(&row.operator_id), None);
+    .by_operator(&row.operator_id, None);
     Ok((row, entry.to_leaf()?))
 }
 
-/// Adds the operator of `request` (asked for by `by` and approved by a second security
-/// administrator).
-pub(crate) async fn add(
-    deps: &Deps,
-    request: &AddOperatorRequest,
-    by: &str,
-) -> Result<OperatorAdded, Error> {
+/// Adds the operator of `request` (asked for by one security administrator and approved by
+/// another).
+pub(crate) async fn add(deps: &Deps, request: &AddOperatorRequest) -> Result<OperatorAdded, Error> {
     check_name(&request.name)?;
     let key = public_key(&request.public_key)?;
-    let (row, entry) = new_account(request, &key, Some(by), deps.clock.now())?;
+    let (row, entry) = new_account(request, &key, deps.clock.now())?;
     let operator_id = row.operator_id.clone();
     insert(deps.store.as_ref(), row, entry).await?;
     Ok(OperatorAdded {
@@ -177,26 +172,60 @@ async fn insert(store: &dyn Store, row: OperatorRow, entry: Vec<u8>) -> Result<(
         })
 }
 
-/// Retires `operator_id` (asked for by `by`, approved by a second security administrator):
-/// refused if it would leave fewer than two security administrators.
-pub(crate) async fn retire(deps: &Deps, operator_id: &str, by: &str) -> Result<(), Error> {
-    let accounts = deps.store.operators().await?;
+/// Checks a request to add an operator before anyone approves it: a valid name and key,
+/// and a key no account has (an operator cannot give their own key a second role).
+pub(crate) async fn check_new(state: &AppState, request: &AddOperatorRequest) -> Result<(), Error> {
+    check_name(&request.name)?;
+    let key = public_key(&request.public_key)?;
+    let thumbprint = netid_sdjwt::thumbprint(&key.to_jwk());
+    if state
+        .deps
+        .store
+        .operator_with_key(&thumbprint)
+        .await?
+        .is_some()
+    {
+        return Err(Refusal::InvalidField {
+            field: "public_key",
+            reason: "an operator account has this key already; each account has a key of its own"
+                .to_owned(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Checks a retirement before anyone approves it: an active account, and never one that
+/// would leave fewer than two security administrators.
+pub(crate) async fn check_retirement(state: &AppState, operator_id: &str) -> Result<(), Error> {
+    check_retirable(&state.deps.store.operators().await?, operator_id)
+}
+
+fn check_retirable(accounts: &[OperatorRow], operator_id: &str) -> Result<(), Error> {
     let target = accounts
         .iter()
         .find(|row| row.operator_id == operator_id && row.retired_at.is_none())
         .ok_or(OperatorRefusal::UnknownOperator)
         .map_err(Refusal::from)?;
     if role_of(target)? == OperatorRole::SecurityAdministrator
-        && active_security_administrators(&accounts) <= 2
+        && active_security_administrators(accounts) <= 2
     {
         return Err(Refusal::from(OperatorRefusal::TooFewSecurityAdministrators).into());
     }
+    Ok(())
+}
+
+/// Retires `operator_id` (asked for by one security administrator, approved by another):
+/// refused if it would leave fewer than two security administrators. The entry names the
+/// account retired.
+pub(crate) async fn retire(deps: &Deps, operator_id: &str) -> Result<(), Error> {
+    check_retirable(&deps.store.operators().await?, operator_id)?;
     let now = deps.clock.now();
     let entry = deps.log.entry_by(
         EntryKind::OperatorRetired,
         None,
         None,
-        Some((by, None)),
+        Some((operator_id, None)),
         now,
     )?;
     if !deps.store.retire_operator(operator_id, now, entry).await? {
@@ -301,7 +330,7 @@ pub async fn setup(config: &Config, accounts: &[NewAccount]) -> Result<Vec<Strin
                 role: account.role,
                 public_key: serde_json::Value::Null,
             };
-            let (row, entry) = new_account(&request, &account.key, None, now)?;
+            let (row, entry) = new_account(&request, &account.key, now)?;
             ids.push(row.operator_id.clone());
             insert(store.as_ref(), row, entry)
                 .await

@@ -13,16 +13,14 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
     let state_arg = state.to_str().unwrap();
 
     let served = Served::start(&data);
-    let credential = served.operator_credential.clone();
-    register_platform(&served, &served.operator_credential, "first");
+    register_platform(&served, &served.system_key(), "first");
     let log_key = reqwest_text(&format!("{}/v1/log/key", served.base_url));
     served.stop();
     // The same log, copied: from here on the two copies may diverge.
     netid_testkit::copy_data_dir(&data, &fork);
 
-    let mut served = Served::start(&data);
-    served.operator_credential = credential.clone();
-    register_platform(&served, &served.operator_credential, "second");
+    let served = Served::start(&data);
+    register_platform(&served, &served.system_key(), "second");
     let audit = |served: &Served| {
         netid(
             &[
@@ -43,13 +41,14 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
         "{}",
         String::from_utf8_lossy(&honest.stderr)
     );
-    assert!(state.join("2.checkpoint").exists());
+    // The operators' set-up, then the two platforms.
+    let size = netid_testkit::SETUP_ENTRIES + 2;
+    assert!(state.join(format!("{size}.checkpoint")).exists());
     served.stop();
 
     // The other copy serves a different second entry at the same size: a fork.
-    let mut forked = Served::start(&fork);
-    forked.operator_credential = credential;
-    register_platform(&forked, &forked.operator_credential, "other second");
+    let forked = Served::start(&fork);
+    register_platform(&forked, &forked.system_key(), "other second");
     let output = audit(&forked);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -57,7 +56,7 @@ fn the_auditor_detects_a_log_that_shows_two_histories() {
     assert!(stderr.contains("forked"), "{stderr}");
 
     // Growing past the saved size does not hide it: the old checkpoint is not a prefix.
-    register_platform(&forked, &forked.operator_credential, "third");
+    register_platform(&forked, &forked.system_key(), "third");
     let output = audit(&forked);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();

@@ -41,7 +41,7 @@ fn a_backup_taken_while_serving_restores_what_it_held_and_nothing_later() {
     let file = dir.path().join("netid-backup.sqlite3");
     let file_arg = file.to_str().unwrap();
     let served = Served::start(&data);
-    let credential = served.operator_credential.clone();
+    let credential = served.system_key();
     let before = client_id(&register_platform(&served, &credential, "before"));
 
     let backup = netid_on(&data, &["backup", "--to", file_arg]);

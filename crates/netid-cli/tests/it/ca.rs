@@ -11,7 +11,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     let served = Served::start(&dir.path().join("data"));
     let server = served.base_url.clone();
     let admin = served.admin_url.clone();
-    let credential = served.operator_credential.clone();
+    let (system_key, ca_key) = (served.system_key(), served.ca_key());
 
     netid_ok(&[
         "ca",
@@ -44,8 +44,8 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "issuing-key",
         "--server",
         &admin,
-        "--credential",
-        &credential,
+        "--operator-key",
+        &ca_key,
         "--out",
         &path("issuing.pub"),
     ]);
@@ -81,8 +81,8 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "install",
         "--server",
         &admin,
-        "--credential",
-        &credential,
+        "--operator-key",
+        &ca_key,
         "--root-cert",
         &path("root.pem"),
         "--issuing-cert",
@@ -116,7 +116,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     ] {
         let mut full = vec!["operator"];
         full.extend(args);
-        full.extend(["--server", &admin, "--credential", &credential]);
+        full.extend(["--server", &admin, "--operator-key", &system_key]);
         netid_ok(&full);
     }
     netid_ok(&["wallet", "init", "--wallet", &path("wallet.key")]);
@@ -189,8 +189,8 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "filing",
         "--server",
         &admin,
-        "--credential",
-        &credential,
+        "--operator-key",
+        &ca_key,
         "--out",
         &path("filing.json"),
     ]);
@@ -285,7 +285,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     let operator = |args: &[&str]| {
         let mut full = vec!["ca"];
         full.extend(args);
-        full.extend(["--server", &admin, "--credential", &credential]);
+        full.extend(["--server", &admin, "--operator-key", &ca_key]);
         netid_ok(&full)
     };
     let shown = operator(&["rollover", "--out", &path("next.pub")]);
@@ -320,14 +320,15 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
 
     // Exit: a successor instance takes the CA over, and then revokes for it.
     let successor = Served::start(&dir.path().join("successor"));
+    let successor_ca = successor.ca_key();
     let successor_operator = |args: &[&str]| {
         let mut full = vec!["ca"];
         full.extend(args);
         full.extend([
             "--server",
             &successor.admin_url,
-            "--credential",
-            &successor.operator_credential,
+            "--operator-key",
+            &successor_ca,
         ]);
         netid_ok(&full)
     };
@@ -358,8 +359,8 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
             &"00".repeat(32),
             "--server",
             &successor.admin_url,
-            "--credential",
-            &successor.operator_credential,
+            "--operator-key",
+            &successor_ca,
         ],
         b"",
     );

@@ -17,14 +17,18 @@ const ROUNDS: usize = 5;
 const WRITERS: usize = 6;
 
 /// Registers platforms in a loop until the server goes away; returns the acknowledged ids.
-async fn write_until_gone(admin_url: String, credential: String) -> Vec<String> {
+async fn write_until_gone(admin_url: String, key: String) -> Vec<String> {
     let client = reqwest::Client::new();
     let mut acknowledged = Vec::new();
     for n in 0.. {
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "name": format!("crash-load-{n}") })).unwrap();
+        let path = "/v1/operator/platforms";
         let response = client
-            .post(format!("{admin_url}/v1/operator/platforms"))
-            .bearer_auth(&credential)
-            .json(&serde_json::json!({ "name": format!("crash-load-{n}") }))
+            .post(format!("{admin_url}{path}"))
+            .header("authorization", crate::signed_by(&key, "POST", path, &body))
+            .header("content-type", "application/json")
+            .body(body)
             .send()
             .await;
         match response {
@@ -76,25 +80,18 @@ fn acknowledged_entries_survive_sigkill_and_the_log_still_verifies() {
         .enable_all()
         .build()
         .unwrap();
-    let mut credential = String::new();
     let mut log_key = String::new();
     let mut acknowledged: Vec<String> = Vec::new();
     let notes = Arc::new(Mutex::new(Vec::new()));
 
     for round in 0..ROUNDS {
-        let mut served = Served::start(&data);
+        let served = Served::start(&data);
         if round == 0 {
-            credential = served.operator_credential.clone();
             log_key = reqwest_text(&format!("{}/v1/log/key", served.base_url));
         }
-        served.operator_credential = credential.clone();
+        let key = served.system_key();
         let writers: Vec<_> = (0..WRITERS)
-            .map(|_| {
-                runtime.spawn(write_until_gone(
-                    served.admin_url.clone(),
-                    credential.clone(),
-                ))
-            })
+            .map(|_| runtime.spawn(write_until_gone(served.admin_url.clone(), key.clone())))
             .collect();
         let watcher = runtime.spawn(watch_checkpoints(
             served.base_url.clone(),

@@ -13,8 +13,7 @@ fn serve_and_every_client_command_work_end_to_end() {
     let served = Served::start(&dir.path().join("data"));
     let server = served.base_url.clone();
     let admin = served.admin_url.clone();
-    let credential = served.operator_credential.clone();
-    assert!(credential.starts_with("netid-op-"), "{credential}");
+    let system_key = served.system_key();
 
     // A synthetic authority signs a synthetic roster.
     let public_key = netid_ok(&["authority", "init", "--key", &path("authority.key")]);
@@ -44,11 +43,20 @@ fn serve_and_every_client_command_work_end_to_end() {
     ]);
     std::fs::write(path("roster.json"), roster).unwrap();
 
-    let operator = |extra: &[&str]| {
+    let as_operator = |key: &str, extra: &[&str]| {
         let mut args = vec!["operator"];
         args.extend_from_slice(extra);
-        args.extend_from_slice(&["--server", &admin, "--credential", &credential]);
-        netid_ok(&args)
+        args.extend_from_slice(&["--server", &admin, "--operator-key", key]);
+        netid(&args, b"")
+    };
+    let operator = |extra: &[&str]| {
+        let done = as_operator(&system_key, extra);
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        String::from_utf8(done.stdout).unwrap()
     };
     operator(&[
         "register-authority",
@@ -182,7 +190,9 @@ fn serve_and_every_client_command_work_end_to_end() {
         "{history}"
     );
     let audit = netid_ok(&["audit", "--server", &server, "--log-key", &log_key]);
-    assert!(audit.contains("size     5"), "{audit}");
+    // The operators' set-up, then authority, roster, platform, enrollment, verification.
+    let size = netid_testkit::SETUP_ENTRIES + 5;
+    assert!(audit.contains(&format!("size     {size}")), "{audit}");
     assert!(audit.contains("1 checkpoint(s), all consistent"), "{audit}");
     for kind in [
         "authority_registered",
@@ -194,8 +204,19 @@ fn serve_and_every_client_command_work_end_to_end() {
         assert!(audit.contains(kind), "{audit}");
     }
 
-    // The operator's one read of personal data, with its basis: the holder sees it.
-    let read: serde_json::Value = serde_json::from_str(&operator(&[
+    // The operator's one read of personal data, with its basis: one data-protection officer
+    // asks, another approves, the first carries it out; the holder sees it.
+    let dpo = |n| served.key(netid_proto::OperatorRole::DataProtectionOfficer, n);
+    let (first_dpo, second_dpo) = (dpo(0), dpo(1));
+    let ok = |output: std::process::Output| {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let read_args = [
         "read-holder",
         "--net-id",
         &net_id,
@@ -205,9 +226,32 @@ fn serve_and_every_client_command_work_end_to_end() {
         "Synthetic Act, art. 3 (test)",
         "--reference",
         "CLI-CASE-1",
-    ]))
-    .unwrap();
+    ];
+    let refused = as_operator(&system_key, &read_args);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("wrong_role"));
+    let asked = as_operator(&first_dpo, &read_args);
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("netid operator approve act-"));
+    let asked: serde_json::Value = serde_json::from_str(&ok(asked)).unwrap();
+    let request_id = asked["request_id"].as_str().unwrap().to_owned();
+    let own = as_operator(&first_dpo, &["approve", &request_id]);
+    assert_eq!(
+        own.status.code(),
+        Some(1),
+        "no one approves their own request"
+    );
+    assert!(String::from_utf8_lossy(&own.stderr).contains("same_operator"));
+    ok(as_operator(&second_dpo, &["approve", &request_id]));
+    let not_theirs = as_operator(&second_dpo, &["carry-out", &request_id]);
+    assert!(String::from_utf8_lossy(&not_theirs.stderr).contains("not_requester"));
+    let read: serde_json::Value =
+        serde_json::from_str(&ok(as_operator(&first_dpo, &["carry-out", &request_id]))).unwrap();
     assert_eq!(read["claims"]["name"], "测试甲");
+    let again = as_operator(&first_dpo, &["carry-out", &request_id]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("act_closed"),
+        "once only"
+    );
     assert_eq!(read["holder_notified_from"], "now");
     let half_deferral = netid(
         &[
@@ -215,8 +259,8 @@ fn serve_and_every_client_command_work_end_to_end() {
             "read-holder",
             "--server",
             &admin,
-            "--credential",
-            &credential,
+            "--operator-key",
+            &system_key,
             "--net-id",
             &net_id,
             "--field",
@@ -237,7 +281,8 @@ fn serve_and_every_client_command_work_end_to_end() {
     );
     let history = wallet_log();
     assert!(
-        history.contains("operator read (entry 5): name under Synthetic Act, art. 3 (test) (reference CLI-CASE-1)"),
+        history.contains("): name under Synthetic Act, art. 3 (test) (reference CLI-CASE-1)")
+            && history.contains("operator read (entry "),
         "{history}"
     );
     assert!(
@@ -270,10 +315,16 @@ fn serve_and_every_client_command_work_end_to_end() {
         &serde_json::json!({"fields": [{"field": "name", "legal_basis": "Synthetic Act, art. 4 (test)", "purpose": "testing", "retention_days": 30}]}),
     );
     assert_eq!(status, 200, "{body}");
+    let decision = serde_json::json!({"client_id": consent_id, "approve": ["name"]});
     let (status, body) = reqwest_post(
         &format!("{admin}/v1/operator/platforms/profile"),
-        &format!("Bearer {credential}"),
-        &serde_json::json!({"client_id": consent_id, "approve": ["name"]}),
+        &crate::signed_by(
+            &system_key,
+            "POST",
+            "/v1/operator/platforms/profile",
+            &serde_json::to_vec(&decision).unwrap(),
+        ),
+        &decision,
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"approved\""), "{body}");
@@ -551,10 +602,19 @@ fn serve_and_every_client_command_work_end_to_end() {
             .await
             .unwrap();
         assert!(asked.status().is_success());
+        let decision = serde_json::json!({"client_id": client_id, "approve": ["name"]});
         let decided = http
             .post(format!("{admin}/v1/operator/platforms/profile"))
-            .bearer_auth(&credential)
-            .json(&serde_json::json!({"client_id": client_id, "approve": ["name"]}))
+            .header(
+                reqwest::header::AUTHORIZATION,
+                crate::signed_by(
+                    &system_key,
+                    "POST",
+                    "/v1/operator/platforms/profile",
+                    &serde_json::to_vec(&decision).unwrap(),
+                ),
+            )
+            .json(&decision)
             .send()
             .await
             .unwrap();

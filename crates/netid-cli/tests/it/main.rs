@@ -58,18 +58,59 @@ pub(crate) fn netid_ok(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Registers a platform `name` with `netid operator register-platform`; returns its answer.
-pub(crate) fn register_platform(served: &Served, credential: &str, name: &str) -> String {
+/// Registers a platform `name` with `netid operator register-platform`, as the system
+/// administrator whose key is `key`; returns its answer.
+pub(crate) fn register_platform(served: &Served, key: &str, name: &str) -> String {
     netid_ok(&[
         "operator",
         "register-platform",
         "--server",
         &served.admin_url,
-        "--credential",
-        credential,
+        "--operator-key",
+        key,
         "--name",
         name,
     ])
+}
+
+/// The `Authorization` header of a request of `method` to `path` with `body`, signed with
+/// the operator key in `key_file` (for tests that speak HTTP themselves).
+pub(crate) fn signed_by(key_file: &str, method: &str, path: &str, body: &[u8]) -> String {
+    let pem = std::fs::read_to_string(key_file).unwrap();
+    let operator = netid_testkit::TestOperator {
+        id: String::new(),
+        role: netid_proto::OperatorRole::SystemAdministrator,
+        key: netid_crypto::Suite::intl()
+            .signing_key_from_pkcs8_pem(&pem)
+            .unwrap(),
+    };
+    netid_testkit::operator_authorization(&operator, method, path, body, netid_testkit::now())
+}
+
+/// The key files of the test team of `data_dir` (made at set-up on first use, as
+/// `netid_testkit::TestOperators` makes them): `test-operators/<role>-<n>.pem`.
+fn team_keys(data_dir: &Path) {
+    let dir = data_dir.join("test-operators");
+    if dir.exists() {
+        return;
+    }
+    let data = data_dir.to_owned();
+    let team = std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let config = netid_testkit::test_config(&data, Vec::new());
+            netid_testkit::TestOperators::of(&data, &config).await
+        })
+    })
+    .join()
+    .unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut numbers = std::collections::HashMap::new();
+    for operator in &team.0 {
+        let n = numbers.entry(operator.role).or_insert(0usize);
+        let file = dir.join(format!("{}-{n}.pem", operator.role));
+        *n += 1;
+        std::fs::write(&file, operator.key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
+    }
 }
 
 /// `netid serve` running as a child process.
@@ -78,18 +119,39 @@ pub(crate) struct Served {
     pub(crate) base_url: String,
     /// Its administration listener (operator endpoints).
     pub(crate) admin_url: String,
-    pub(crate) operator_credential: String,
+    /// The data directory, where the test team's keys are.
+    data_dir: std::path::PathBuf,
     stderr: Arc<Mutex<Vec<String>>>,
     reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Served {
+    /// The key file of the team's `n`th operator of `role`.
+    pub(crate) fn key(&self, role: netid_proto::OperatorRole, n: usize) -> String {
+        let file = self
+            .data_dir
+            .join("test-operators")
+            .join(format!("{role}-{n}.pem"));
+        file.to_str().unwrap().to_owned()
+    }
+
+    /// The system administrator's key file (authorities, rosters, platforms).
+    pub(crate) fn system_key(&self) -> String {
+        self.key(netid_proto::OperatorRole::SystemAdministrator, 0)
+    }
+
+    /// The CA officer's key file.
+    pub(crate) fn ca_key(&self) -> String {
+        self.key(netid_proto::OperatorRole::CaOfficer, 0)
+    }
+
     pub(crate) fn start(data_dir: &Path) -> Self {
         Self::start_with(data_dir, &[])
     }
 
     /// Starts `netid serve` on `data_dir` with the `NETID_*` variables `env` besides.
     pub(crate) fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+        team_keys(data_dir);
         let mut command = Command::new(env!("CARGO_BIN_EXE_netid"));
         command.envs(env.iter().copied());
         // On PostgreSQL when the tests run there: the data directory's own database.
@@ -114,12 +176,9 @@ impl Served {
         let (ready, wait) = mpsc::channel();
         let collected = Arc::clone(&lines);
         let reader = std::thread::spawn(move || {
-            let (mut credential, mut admin_url) = (String::new(), String::new());
+            let mut admin_url = String::new();
             for line in BufReader::new(stderr).lines() {
                 let line = line.unwrap();
-                if let Some(rest) = line.split("(shown once, store it safely): ").nth(1) {
-                    credential = rest.trim().to_owned();
-                }
                 // Said before "listening on".
                 if let Some(url) =
                     line.strip_prefix("netid: administration (operator endpoints only) on ")
@@ -127,16 +186,12 @@ impl Served {
                     admin_url = url.to_owned();
                 }
                 if let Some(url) = line.strip_prefix("netid: listening on ") {
-                    ready
-                        .send((url.to_owned(), admin_url.clone(), credential.clone()))
-                        .ok();
+                    ready.send((url.to_owned(), admin_url.clone())).ok();
                 }
                 collected.lock().unwrap().push(line);
             }
         });
-        let Ok((base_url, admin_url, operator_credential)) =
-            wait.recv_timeout(Duration::from_secs(60))
-        else {
+        let Ok((base_url, admin_url)) = wait.recv_timeout(Duration::from_secs(60)) else {
             // Say why: the server's own last words, and how it ended.
             let _ = child.kill();
             let status = child.wait();
@@ -152,7 +207,7 @@ impl Served {
             child,
             base_url,
             admin_url,
-            operator_credential,
+            data_dir: data_dir.to_owned(),
             stderr: lines,
             reader: Some(reader),
         }

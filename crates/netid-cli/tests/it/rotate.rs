@@ -26,7 +26,7 @@ fn a_stopped_servers_master_key_rotates_and_the_service_goes_on() {
     let data = dir.path().join("data");
     let key_file = data.join("master.key");
     let served = Served::start(&data);
-    let credential = served.operator_credential.clone();
+    let credential = served.system_key();
     register_platform(&served, &credential, "before");
 
     let refused = rotate(&data);

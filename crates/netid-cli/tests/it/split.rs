@@ -11,7 +11,7 @@ fn a_split_master_key_serves_with_two_of_three_shares_and_not_without() {
     let data = dir.path().join("data");
     let out = dir.path().join("shares");
     let served = Served::start(&data);
-    let credential = served.operator_credential.clone();
+    let credential = served.system_key();
     register_platform(&served, &credential, "before");
     served.stop();
 

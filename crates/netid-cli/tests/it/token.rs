@@ -86,7 +86,7 @@ fn a_master_key_wrapped_by_a_token_serves_only_with_the_token_and_its_pin() {
     let data = dir.path().join("data");
     let env = softhsm(dir.path(), &module);
     let served = Served::start(&data);
-    let credential = served.operator_credential.clone();
+    let credential = served.system_key();
     register_platform(&served, &credential, "before");
     served.stop();
     let key_hex = std::fs::read_to_string(data.join("master.key")).unwrap();

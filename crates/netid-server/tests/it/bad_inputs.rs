@@ -515,7 +515,10 @@ async fn missing_or_wrong_credentials_get_the_same_401() {
         )
         .await;
     let problem = retired.problem(StatusCode::UNAUTHORIZED, "bearer_credential_retired");
-    assert!(problem.detail.contains("netid operator setup"), "{problem:?}");
+    assert!(
+        problem.detail.contains("netid operator setup"),
+        "{problem:?}"
+    );
 }
 
 /// Issue 4 review: one authority must not overwrite (and so redirect) another's records.

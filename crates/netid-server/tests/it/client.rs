@@ -169,17 +169,28 @@ impl Client {
             return pending;
         }
         let pending: netid_proto::ActPending = pending.json();
-        let id = pending.request_id;
+        self.approve_and_carry_out_as(&pending.request_id, role, (1, 0))
+            .await
+    }
+
+    /// The act `id` approved by the `approver`th operator of `role` and carried out by the
+    /// `requester`th.
+    pub(crate) async fn approve_and_carry_out_as(
+        &self,
+        id: &str,
+        role: OperatorRole,
+        (approver, requester): (usize, usize),
+    ) -> Answer {
         let step = |step: &str, n: usize| {
             self.http
                 .post(self.url(&format!("/v1/operator/acts/{id}/{step}")))
                 .header(reqwest::header::AUTHORIZATION, self.as_operator(role, n))
         };
-        let approved = self.send_once(step("approve", 1)).await;
+        let approved = self.send_once(step("approve", approver)).await;
         if approved.status != StatusCode::OK {
             return approved;
         }
-        self.send_once(step("carry-out", 0)).await
+        self.send_once(step("carry-out", requester)).await
     }
 
     /// The URL of `path`: operator endpoints on the administration listener, the rest on the
@@ -198,7 +209,9 @@ impl Client {
     pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let request = request.build().unwrap();
         let read = request.url().path() == READ_PATH
-            && self.stand_in(&request).is_some_and(|(_, by_default)| by_default);
+            && self
+                .stand_in(&request)
+                .is_some_and(|(_, by_default)| by_default);
         let answer = self.send_request(request).await;
         if read {
             return self

@@ -33,6 +33,7 @@ mod oidc;
 mod oidc_interop;
 mod operating;
 mod operator_reads;
+mod operators;
 mod privacy;
 mod restart;
 mod rotation;

@@ -262,8 +262,17 @@ async fn the_retired_operator_credential_file_is_refused_at_start() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::Config { key: "NETID_OPERATOR_CREDENTIAL_FILE", .. }),
+        matches!(
+            error,
+            Error::Config {
+                key: "NETID_OPERATOR_CREDENTIAL_FILE",
+                ..
+            }
+        ),
         "{error}"
     );
-    assert!(error.to_string().contains("netid operator setup"), "{error}");
+    assert!(
+        error.to_string().contains("netid operator setup"),
+        "{error}"
+    );
 }

@@ -186,15 +186,30 @@ async fn proofs_connect_checkpoints_and_bad_ranges_are_refused() {
 
     let (size, old_size) = (new.size, old.size);
     for (path, code) in [
-        (format!("/v1/log/proof/inclusion?index={size}&size={size}"), "log_range"),
-        ("/v1/log/proof/inclusion?index=0&size=99".to_owned(), "log_range"),
-        (format!("/v1/log/proof/consistency?old={size}&new={old_size}"), "log_range"),
-        ("/v1/log/proof/consistency?old=1&new=99".to_owned(), "log_range"),
+        (
+            format!("/v1/log/proof/inclusion?index={size}&size={size}"),
+            "log_range",
+        ),
+        (
+            "/v1/log/proof/inclusion?index=0&size=99".to_owned(),
+            "log_range",
+        ),
+        (
+            format!("/v1/log/proof/consistency?old={size}&new={old_size}"),
+            "log_range",
+        ),
+        (
+            "/v1/log/proof/consistency?old=1&new=99".to_owned(),
+            "log_range",
+        ),
         (format!("/v1/log/entries?start={size}&end=99"), "log_range"),
         ("/v1/log/entries?start=3&end=3".to_owned(), "log_range"),
         ("/v1/log/entries?start=-1&end=3".to_owned(), "invalid_query"),
         ("/v1/log/entries?end=3".to_owned(), "invalid_query"),
-        ("/v1/log/proof/inclusion?index=x&size=5".to_owned(), "invalid_query"),
+        (
+            "/v1/log/proof/inclusion?index=x&size=5".to_owned(),
+            "invalid_query",
+        ),
     ] {
         client
             .get(&path)

@@ -361,26 +361,19 @@ pub(crate) async fn first_run_initialisation_is_all_or_nothing(store: &dyn Store
     let error = store
         .initialise(
             vec![("a".to_owned(), vec![1]), ("a".to_owned(), vec![2])],
-            vec![9; 32],
             T0,
         )
         .await
         .unwrap_err();
     assert!(matches!(error, Error::AlreadyExists { .. }), "{error:?}");
     assert!(!store.has_service_keys().await.unwrap());
-    assert!(store.operator_credentials().await.unwrap().is_empty());
 
     store
         .initialise(
             vec![("a".to_owned(), vec![1]), ("b".to_owned(), vec![2])],
-            vec![9; 32],
             T0,
         )
         .await
         .unwrap();
     assert_eq!(store.service_key("b").await.unwrap(), Some(vec![2]));
-    assert_eq!(
-        store.operator_credentials().await.unwrap(),
-        vec![vec![9; 32]]
-    );
 }

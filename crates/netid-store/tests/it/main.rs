@@ -31,6 +31,7 @@ mod holders;
 mod log;
 mod migrations;
 mod on_postgres;
+mod operators;
 mod passkeys;
 mod pending;
 mod platforms;
@@ -40,12 +41,13 @@ use consents::*;
 use credentials::*;
 use holders::*;
 use log::*;
+use operators::*;
 use passkeys::*;
 use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 19;
+const LATEST_SCHEMA: u32 = 20;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -101,6 +103,7 @@ on_both_backends!(
     concurrent_writes_each_get_their_own_answer,
     pending_values_expire_are_bounded_per_owner_and_change_once,
     a_holders_pending_values_go_with_deletion_and_recovery,
+    operators_and_their_acts_move_only_from_where_they_were,
 );
 
 fn index(byte: u8) -> BlindIndex {

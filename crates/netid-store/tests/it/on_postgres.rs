@@ -332,8 +332,8 @@ async fn postgres_unique_violations_map_to_their_conflict() {
     assert_eq!(store.log_size().await.unwrap(), 1);
 }
 
-/// PostgreSQL's DETAIL quotes the row (`Key (credential_hash)=(\x0a0b..)`): no message of
-/// ours carries it.
+/// PostgreSQL's DETAIL quotes the row (`Key (request_id)=(act-abab..)`): no message of ours
+/// carries it.
 #[tokio::test]
 async fn postgres_errors_do_not_quote_stored_values() {
     let Some(TestDatabase {
@@ -343,15 +343,19 @@ async fn postgres_errors_do_not_quote_stored_values() {
     else {
         return;
     };
-    let hash = vec![0xab; 16];
     store
-        .insert_operator_credential(hash.clone(), T0)
+        .add_operator(
+            crate::operators::operator("op-a", "auditor"),
+            b"{}".to_vec(),
+        )
         .await
         .unwrap();
-    let error = store
-        .insert_operator_credential(hash, Timestamp(T0.0 + 1))
+    let act = crate::operators::act("act-abababab", "op-a");
+    store
+        .request_act(act.clone(), b"{}".to_vec())
         .await
-        .unwrap_err();
+        .unwrap();
+    let error = store.request_act(act, b"{}".to_vec()).await.unwrap_err();
     let Error::Postgres { source, .. } = &error else {
         panic!("expected a postgres error, got {error:?}");
     };
@@ -371,10 +375,7 @@ async fn postgres_errors_do_not_quote_stored_values() {
     for shown in [error.to_string(), format!("{error:?}"), format!("{source}")] {
         assert!(!shown.contains("abab"), "{shown}");
         assert!(!shown.contains("DETAIL"), "{shown}");
-        assert!(
-            shown.contains("operator_credentials_credential_hash_key"),
-            "{shown}"
-        );
+        assert!(shown.contains("operator_acts_pkey"), "{shown}");
     }
     assert!(std::error::Error::source(source).is_none());
 }

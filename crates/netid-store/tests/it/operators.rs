@@ -1,0 +1,161 @@
+//! Operator accounts and requested acts: a decision moves an act only from where it was.
+
+use super::*;
+use netid_store::{ActChange, ActRow, OperatorRow};
+
+pub(crate) fn operator(id: &str, role: &str) -> OperatorRow {
+    OperatorRow {
+        operator_id: id.to_owned(),
+        name: format!("测试{id}"),
+        role: role.to_owned(),
+        public_key: "{}".to_owned(),
+        key_thumbprint: format!("thumbprint-{id}"),
+        added_at: T0,
+        retired_at: None,
+    }
+}
+
+pub(crate) fn act(id: &str, by: &str) -> ActRow {
+    ActRow {
+        request_id: id.to_owned(),
+        act: "operator_read".to_owned(),
+        sealed_body: vec![7; 40],
+        requested_by: by.to_owned(),
+        requested_at: T0,
+        status: "pending".to_owned(),
+        decided_by: None,
+        decided_at: None,
+        expires_at: Timestamp(T0.0 + 100),
+    }
+}
+
+fn change(status: &str, by: Option<&str>, at: i64, forget: bool) -> ActChange {
+    ActChange {
+        status: status.to_owned(),
+        decided_by: by.map(str::to_owned),
+        at: Timestamp(at),
+        expires_at: Timestamp(at + 100),
+        forget_body: forget,
+    }
+}
+
+pub(crate) async fn operators_and_their_acts_move_only_from_where_they_were(store: &dyn Store) {
+    let entries = || b"{\"v\":1}".to_vec();
+    store
+        .add_operator(operator("op-a", "data_protection_officer"), entries())
+        .await
+        .unwrap();
+    store
+        .add_operator(operator("op-b", "data_protection_officer"), entries())
+        .await
+        .unwrap();
+    // One key, one account.
+    let mut twin = operator("op-c", "auditor");
+    twin.key_thumbprint = "thumbprint-op-a".to_owned();
+    assert!(matches!(
+        store.add_operator(twin, entries()).await.unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::OperatorKey
+        }
+    ));
+    assert_eq!(store.operators().await.unwrap().len(), 2);
+    let found = store
+        .operator_with_key("thumbprint-op-b")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.operator_id, "op-b");
+
+    store
+        .request_act(act("act-1", "op-a"), entries())
+        .await
+        .unwrap();
+    // Approved once: a second approval (or a refusal) of the same pending act finds it moved.
+    let approve = || change("approved", Some("op-b"), T0.0 + 10, false);
+    assert!(
+        store
+            .decide_act("act-1", "pending", approve(), Some(entries()))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .decide_act("act-1", "pending", approve(), Some(entries()))
+            .await
+            .unwrap()
+    );
+    let approved = store.act("act-1").await.unwrap().unwrap();
+    assert_eq!(approved.status, "approved");
+    assert_eq!(approved.decided_by.as_deref(), Some("op-b"));
+    assert_eq!(approved.sealed_body, vec![7; 40]);
+    // Carried out once; what was asked is forgotten, who decided is kept.
+    let done = || change("done", None, T0.0 + 20, true);
+    assert!(
+        store
+            .decide_act("act-1", "approved", done(), None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .decide_act("act-1", "approved", done(), None)
+            .await
+            .unwrap()
+    );
+    let done = store.act("act-1").await.unwrap().unwrap();
+    assert_eq!((done.status.as_str(), done.sealed_body.len()), ("done", 0));
+    assert_eq!(done.decided_by.as_deref(), Some("op-b"));
+
+    // An act past its expiry cannot be decided, and the minute job forgets its body.
+    store
+        .request_act(act("act-2", "op-a"), entries())
+        .await
+        .unwrap();
+    let late = change("approved", Some("op-b"), T0.0 + 100, false);
+    assert!(
+        !store
+            .decide_act("act-2", "pending", late, None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .forget_expired_acts(Timestamp(T0.0 + 100))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .act("act-2")
+            .await
+            .unwrap()
+            .unwrap()
+            .sealed_body
+            .is_empty()
+    );
+    let queue = store.acts(10).await.unwrap();
+    assert_eq!(queue.len(), 2);
+
+    // Retired once; nothing is logged the second time.
+    let before = store.log_size().await.unwrap();
+    assert!(
+        store
+            .retire_operator("op-b", Timestamp(T0.0 + 30), entries())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .retire_operator("op-b", Timestamp(T0.0 + 31), entries())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.log_size().await.unwrap(), before + 1);
+    let retired = store
+        .operator_with_key("thumbprint-op-b")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retired.retired_at, Some(Timestamp(T0.0 + 30)));
+}
