@@ -84,6 +84,18 @@ pub(crate) async fn audit(args: AuditArgs) -> anyhow::Result<()> {
     for ((month, kind), count) in &report.counts {
         println!("{month:<8}  {:<22}  {count:>8}", kind.as_str());
     }
+    if !report.operator_counts.is_empty() {
+        // What each operator did, by the ids of the signed list at /v1/operators.
+        println!();
+        println!("{:<35}  {:<38}  {:>8}", "operator", "kind", "entries");
+        for ((operator, kind, act), count) in &report.operator_counts {
+            let kind = match act {
+                Some(act) => format!("{} ({})", kind.as_str(), act.as_str()),
+                None => kind.as_str().to_owned(),
+            };
+            println!("{operator:<35}  {kind:<38}  {count:>8}");
+        }
+    }
     Ok(())
 }
 

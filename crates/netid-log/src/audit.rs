@@ -5,7 +5,8 @@
 //! rebuilds the tree from the entries, and requires each checkpoint's root to be the root of
 //! the tree at its size: that single check proves every pair of checkpoints consistent, and a
 //! changed, removed or reordered entry, or two checkpoints of one size with different roots (a
-//! fork), fails it. It then counts entries by kind and month, the public aggregates.
+//! fork), fails it. It then counts entries by kind and month, the public aggregates, and the
+//! acts of each named operator by kind (and, for requests and approvals, the act).
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,8 @@ pub struct AuditReport {
     pub checkpoints: Vec<Checkpoint>,
     /// Entries per (month as `YYYY-MM`, kind).
     pub counts: BTreeMap<(String, EntryKind), u64>,
+    /// Entries that name an operator, per (operator id, kind, act asked or approved).
+    pub operator_counts: BTreeMap<(String, EntryKind, Option<EntryKind>), u64>,
 }
 
 /// Audits `entries` (leaf bytes, in log order) against the signed `notes`.
@@ -44,11 +47,17 @@ pub fn audit(
 
     let mut tree = Tree::new(hasher.clone());
     let mut counts = BTreeMap::new();
+    let mut operator_counts = BTreeMap::new();
     for leaf in entries {
         let entry = Entry::from_leaf(leaf)?;
         *counts
             .entry((month_of(entry.minute), entry.kind))
             .or_insert(0) += 1;
+        if let Some(operator) = entry.operator {
+            *operator_counts
+                .entry((operator, entry.kind, entry.act))
+                .or_insert(0) += 1;
+        }
         tree.append(leaf);
     }
     for checkpoint in &checkpoints {
@@ -66,6 +75,7 @@ pub fn audit(
         entries: tree.size(),
         checkpoints,
         counts,
+        operator_counts,
     })
 }
 

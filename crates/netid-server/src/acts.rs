@@ -309,9 +309,7 @@ pub(crate) async fn carry_out(
         Act::OperatorRead(request) => {
             to_value(crate::operator_read::read(state, request, &operator.id).await?)
         }
-        Act::AddOperator(request) => {
-            to_value(crate::operators::add(&state.deps, &request).await?)
-        }
+        Act::AddOperator(request) => to_value(crate::operators::add(&state.deps, &request).await?),
         Act::RetireOperator(request) => {
             crate::operators::retire(&state.deps, &request.operator_id).await?;
             Ok(serde_json::json!({ "operator_id": request.operator_id, "retired": true }))

@@ -113,7 +113,11 @@ pub(crate) async fn request(
 }
 
 /// The operator's decisions on a platform's requested fields.
-pub(crate) async fn decide(deps: &Deps, decision: ProfileDecision) -> Result<Profile, Error> {
+pub(crate) async fn decide(
+    deps: &Deps,
+    decision: ProfileDecision,
+    operator: &str,
+) -> Result<Profile, Error> {
     let platform =
         deps.store
             .platform(&decision.client_id)
@@ -137,10 +141,11 @@ pub(crate) async fn decide(deps: &Deps, decision: ProfileDecision) -> Result<Pro
         .map(|field| (field, true))
         .chain(decision.refuse.into_iter().map(|field| (field, false)))
         .collect();
-    let log_entry = deps.log.entry(
+    let log_entry = deps.log.entry_by(
         EntryKind::GrantChanged,
         None,
         Some(&platform.client_id),
+        Some((operator, None)),
         deps.clock.now(),
     )?;
     deps.store

@@ -38,15 +38,19 @@ pub(crate) fn check_name(field: &'static str, name: &str) -> Result<(), Refusal>
 pub(crate) async fn register_authority(
     state: &AppState,
     request: RegisterAuthorityRequest,
+    operator: &str,
 ) -> Result<RegisterAuthorityResponse, Error> {
     check_name("name", &request.name)?;
     let key = WalletKey::parse(&request.public_key, "public_key")?;
     let suite = key.suite.id();
     let now = state.deps.clock.now();
-    let log_entry = state
-        .deps
-        .log
-        .entry(EntryKind::AuthorityRegistered, None, None, now)?;
+    let log_entry = state.deps.log.entry_by(
+        EntryKind::AuthorityRegistered,
+        None,
+        None,
+        Some((operator, None)),
+        now,
+    )?;
     state
         .deps
         .store
@@ -72,6 +76,7 @@ pub(crate) async fn register_authority(
 pub(crate) async fn load_roster(
     state: &AppState,
     signed: SignedRoster,
+    operator: &str,
 ) -> Result<LoadRosterResponse, Error> {
     let authority = state
         .deps
@@ -211,10 +216,13 @@ pub(crate) async fn load_roster(
     }
     let count = rows.len();
     let now = state.deps.clock.now();
-    let log_entry = state
-        .deps
-        .log
-        .entry(EntryKind::RosterLoaded, None, None, now)?;
+    let log_entry = state.deps.log.entry_by(
+        EntryKind::RosterLoaded,
+        None,
+        None,
+        Some((operator, None)),
+        now,
+    )?;
     state
         .deps
         .store
@@ -245,6 +253,7 @@ pub(crate) async fn load_roster(
 pub(crate) async fn register_platform(
     state: &AppState,
     request: RegisterPlatformRequest,
+    operator: &str,
 ) -> Result<RegisterPlatformResponse, Error> {
     check_name("name", &request.name)?;
     let client_id = credentials::random_id("pl")?;
@@ -263,10 +272,13 @@ pub(crate) async fn register_platform(
     };
     let now = state.deps.clock.now();
     // Registration grants the platform result-only verification: a grant change.
-    let log_entry = state
-        .deps
-        .log
-        .entry(EntryKind::GrantChanged, None, Some(&client_id), now)?;
+    let log_entry = state.deps.log.entry_by(
+        EntryKind::GrantChanged,
+        None,
+        Some(&client_id),
+        Some((operator, None)),
+        now,
+    )?;
     state
         .deps
         .store

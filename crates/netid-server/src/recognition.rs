@@ -24,6 +24,7 @@ const MAX_ITEMS: usize = 32;
 pub(crate) async fn recognise(
     state: &AppState,
     request: RecogniseForeignCaRequest,
+    operator: &str,
 ) -> Result<ForeignCa, Error> {
     check_name("name", &request.name)?;
     check_name("qualification", &request.qualification)?;
@@ -58,10 +59,11 @@ pub(crate) async fn recognise(
         scenarios: request.scenarios,
         recognised_at: state.deps.clock.now(),
     };
-    let log_entry = state.deps.log.entry(
+    let log_entry = state.deps.log.entry_by(
         EntryKind::RecognitionChanged,
         None,
         None,
+        Some((operator, None)),
         state.deps.clock.now(),
     )?;
     state
@@ -74,11 +76,12 @@ pub(crate) async fn recognise(
 }
 
 /// Withdraws a recognition; `false` if there was none.
-pub(crate) async fn withdraw(state: &AppState, name: &str) -> Result<bool, Error> {
-    let log_entry = state.deps.log.entry(
+pub(crate) async fn withdraw(state: &AppState, name: &str, operator: &str) -> Result<bool, Error> {
+    let log_entry = state.deps.log.entry_by(
         EntryKind::RecognitionChanged,
         None,
         None,
+        Some((operator, None)),
         state.deps.clock.now(),
     )?;
     let withdrawn = state

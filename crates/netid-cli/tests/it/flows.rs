@@ -194,6 +194,15 @@ fn serve_and_every_client_command_work_end_to_end() {
     let size = netid_testkit::SETUP_ENTRIES + 5;
     assert!(audit.contains(&format!("size     {size}")), "{audit}");
     assert!(audit.contains("1 checkpoint(s), all consistent"), "{audit}");
+    // Per operator: each set-up account once, and the system administrator's acts.
+    let by_operator = |kind: &str| {
+        audit
+            .lines()
+            .filter(|line| line.starts_with("op-") && line.contains(kind))
+            .count()
+    };
+    assert_eq!(by_operator("operator_added"), netid_testkit::SETUP_ENTRIES, "{audit}");
+    assert_eq!(by_operator("roster_loaded"), 1, "{audit}");
     for kind in [
         "authority_registered",
         "roster_loaded",

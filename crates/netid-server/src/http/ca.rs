@@ -278,7 +278,9 @@ async fn recognise_foreign(
     Json(request): Json<RecogniseForeignCaRequest>,
 ) -> Result<Json<ForeignCa>, ApiError> {
     operator.require(OperatorRole::CaOfficer)?;
-    Ok(Json(crate::recognition::recognise(&state, request).await?))
+    Ok(Json(
+        crate::recognition::recognise(&state, request, &operator.id).await?,
+    ))
 }
 
 async fn withdraw_foreign(
@@ -288,7 +290,7 @@ async fn withdraw_foreign(
 ) -> Result<Json<WithdrawForeignCaResponse>, ApiError> {
     operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(WithdrawForeignCaResponse {
-        withdrawn: crate::recognition::withdraw(&state, &request.name).await?,
+        withdrawn: crate::recognition::withdraw(&state, &request.name, &operator.id).await?,
     }))
 }
 

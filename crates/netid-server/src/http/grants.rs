@@ -65,7 +65,9 @@ async fn decide(
     Json(decision): Json<ProfileDecision>,
 ) -> Result<Json<Profile>, ApiError> {
     operator.require(OperatorRole::SystemAdministrator)?;
-    Ok(Json(crate::grants::decide(&state.deps, decision).await?))
+    Ok(Json(
+        crate::grants::decide(&state.deps, decision, &operator.id).await?,
+    ))
 }
 
 async fn published(

@@ -174,7 +174,7 @@ async fn register_authority(
 ) -> Result<Json<RegisterAuthorityResponse>, ApiError> {
     operator.require(OperatorRole::SystemAdministrator)?;
     Ok(Json(
-        crate::operator::register_authority(&state, request).await?,
+        crate::operator::register_authority(&state, request, &operator.id).await?,
     ))
 }
 
@@ -184,7 +184,9 @@ async fn load_roster(
     Json(request): Json<SignedRoster>,
 ) -> Result<Json<LoadRosterResponse>, ApiError> {
     operator.require(OperatorRole::SystemAdministrator)?;
-    Ok(Json(crate::operator::load_roster(&state, request).await?))
+    Ok(Json(
+        crate::operator::load_roster(&state, request, &operator.id).await?,
+    ))
 }
 
 async fn register_platform(
@@ -193,6 +195,6 @@ async fn register_platform(
     Json(request): Json<RegisterPlatformRequest>,
 ) -> Result<(StatusCode, Json<RegisterPlatformResponse>), ApiError> {
     operator.require(OperatorRole::SystemAdministrator)?;
-    let response = crate::operator::register_platform(&state, request).await?;
+    let response = crate::operator::register_platform(&state, request, &operator.id).await?;
     Ok((StatusCode::CREATED, Json(response)))
 }

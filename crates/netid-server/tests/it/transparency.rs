@@ -108,6 +108,20 @@ async fn every_act_is_logged_and_the_log_audits_end_to_end() {
         let added = Entry::from_leaf(leaf).unwrap();
         assert!(added.operator.as_deref().unwrap().starts_with("op-"));
     }
+    // The system administrator's acts name them; the holder's and platform's name no one.
+    let system = client
+        .operators
+        .get(netid_proto::OperatorRole::SystemAdministrator, 0)
+        .id
+        .clone();
+    let named: Vec<Option<String>> = leaves[SETUP..]
+        .iter()
+        .map(|leaf| Entry::from_leaf(leaf).unwrap().operator)
+        .collect();
+    assert_eq!(
+        named,
+        vec![Some(system.clone()), Some(system.clone()), Some(system), None, None]
+    );
     let verification = Entry::from_leaf(&leaves[SETUP + 4]).unwrap();
     assert_eq!(verification.platform.as_deref(), Some(&*platform.client_id));
 
