@@ -3,7 +3,7 @@
 //! `sign-issuing` on the offline machine, and the operator carries the public key and the
 //! certificate between them, comparing fingerprints.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
@@ -132,17 +132,62 @@ pub(crate) fn sign_issuing(
     Ok(())
 }
 
-/// `netid ca install` (online): installs the issuing CA certificate and the root.
+/// A CA key act's step: ask for it with what it needs, or carry out a request a second CA
+/// officer approved.
+pub(crate) enum Step<T> {
+    Ask(T),
+    CarryOut(String),
+}
+
+impl<T> Step<T> {
+    /// The step the command line names: `--request ID` carries out, else `asked` (which clap
+    /// made required without `--request`) asks.
+    pub(crate) fn of(request: Option<String>, asked: Option<T>) -> anyhow::Result<Self> {
+        match (request, asked) {
+            (Some(id), _) => Ok(Self::CarryOut(id)),
+            (None, Some(asked)) => Ok(Self::Ask(asked)),
+            (None, None) => anyhow::bail!("give what the act needs, or --request ID"),
+        }
+    }
+}
+
+/// Asks for the act at `path` with the body `ask` makes, or carries out the approved one:
+/// the act's answer once carried out, `None` once asked (the request id is printed).
+fn two_person<T, B: serde::Serialize>(
+    operator: &OperatorAuth,
+    path: &str,
+    step: Step<T>,
+    ask: impl FnOnce(T) -> anyhow::Result<B>,
+) -> anyhow::Result<Option<String>> {
+    match step {
+        Step::Ask(asked) => {
+            println!("{}", operator.ask(path, &ask(asked)?)?);
+            Ok(None)
+        }
+        Step::CarryOut(id) => operator.carry_out(&id).map(Some),
+    }
+}
+
+/// `netid ca install` (online, two CA officers): installs the issuing CA certificate and the
+/// root.
 pub(crate) fn install(
     operator: &OperatorAuth,
-    root_cert: &Path,
-    issuing_cert: &Path,
+    step: Step<(PathBuf, PathBuf)>,
 ) -> anyhow::Result<()> {
-    let request = CertifyCaRequest {
-        root_certificate: crate::read(root_cert)?,
-        issuing_certificate: crate::read(issuing_cert)?,
-    };
-    println!("{}", operator.post("/v1/operator/ca/certify", &request)?);
+    let answer = two_person(
+        operator,
+        "/v1/operator/ca/certify",
+        step,
+        |(root, issuing)| {
+            Ok(CertifyCaRequest {
+                root_certificate: crate::read(&root)?,
+                issuing_certificate: crate::read(&issuing)?,
+            })
+        },
+    )?;
+    if let Some(answer) = answer {
+        println!("{answer}");
+    }
     Ok(())
 }
 
@@ -204,10 +249,19 @@ fn write_public_key(suite: &str, pem: &str, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `netid ca rollover` (online): starts an issuer-key rollover and writes the next key.
-pub(crate) fn rollover(operator: &OperatorAuth, out: &Path) -> anyhow::Result<()> {
-    let status: CaStatus = serde_json::from_str(&operator.post("/v1/operator/ca/rollover", &())?)
-        .context("the service's CA status is malformed")?;
+/// `netid ca rollover` (online, two CA officers): starts an issuer-key rollover and writes
+/// the next key.
+pub(crate) fn rollover(
+    operator: &OperatorAuth,
+    request: Option<String>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let step = Step::of(request, Some(()))?;
+    let Some(answer) = two_person(operator, "/v1/operator/ca/rollover", step, |()| Ok(()))? else {
+        return Ok(());
+    };
+    let status: CaStatus =
+        serde_json::from_str(&answer).context("the service's CA status is malformed")?;
     let next = status
         .pending_public_key
         .context("the service did not name a next issuing key")?;
@@ -235,17 +289,21 @@ pub(crate) fn responder_key(operator: &OperatorAuth, out: &Path) -> anyhow::Resu
     write_public_key(&status.suite, &status.responder_public_key, out)
 }
 
-/// `netid ca export-successor` (online): hands the CA over and writes the signed package,
-/// once its signature checks.
+/// `netid ca export-successor` (online, two CA officers): hands the CA over and writes the
+/// signed package, once its signature checks.
 pub(crate) fn export_successor(
     operator: &OperatorAuth,
-    successor_key: &Path,
+    step: Step<PathBuf>,
     out: &Path,
 ) -> anyhow::Result<()> {
-    let request = HandoverRequest {
-        successor_responder_key: crate::read(successor_key)?,
+    let Some(text) = two_person(operator, "/v1/operator/ca/handover", step, |key| {
+        Ok(HandoverRequest {
+            successor_responder_key: crate::read(&key)?,
+        })
+    })?
+    else {
+        return Ok(());
     };
-    let text = operator.post("/v1/operator/ca/handover", &request)?;
     let signed: SignedPackage =
         serde_json::from_str(&text).context("the handover package is malformed")?;
     let handover: netid_proto::Handover = serde_json::from_slice(&verified_payload(&signed)?)
@@ -280,22 +338,31 @@ pub(crate) fn export_successor(
     Ok(())
 }
 
-/// `netid ca import-predecessor` (online, on the successor): takes over the predecessor's CAs.
+/// `netid ca import-predecessor` (online, on the successor, two CA officers): takes over the
+/// predecessor's CAs.
 pub(crate) fn import_predecessor(
     operator: &OperatorAuth,
-    package: &Path,
-    root_sha256: &str,
+    step: Step<(PathBuf, String)>,
 ) -> anyhow::Result<()> {
-    let signed: SignedPackage = serde_json::from_str(&crate::read(package)?)
-        .with_context(|| format!("{} is not a handover package", package.display()))?;
-    verified_payload(&signed)?;
-    let request = netid_proto::InheritRequest {
-        package: signed,
-        expected_root_sha256: root_sha256.to_owned(),
+    let answer = two_person(
+        operator,
+        "/v1/operator/ca/inherit",
+        step,
+        |(package, root)| {
+            let signed: SignedPackage = serde_json::from_str(&crate::read(&package)?)
+                .with_context(|| format!("{} is not a handover package", package.display()))?;
+            verified_payload(&signed)?;
+            Ok(netid_proto::InheritRequest {
+                package: signed,
+                expected_root_sha256: root,
+            })
+        },
+    )?;
+    let Some(answer) = answer else {
+        return Ok(());
     };
     let status: CaStatus =
-        serde_json::from_str(&operator.post("/v1/operator/ca/inherit", &request)?)
-            .context("the service's CA status is malformed")?;
+        serde_json::from_str(&answer).context("the service's CA status is malformed")?;
     for authority in &status.authorities {
         println!(
             "{:<12} {}  {}",

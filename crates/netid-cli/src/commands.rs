@@ -244,10 +244,10 @@ pub(crate) enum WalletCommand {
         #[arg(long, default_value = "wallet.key")]
         wallet: PathBuf,
         /// The platform's client id.
-        #[arg(long, required_unless_present = "request")]
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
         client_id: Option<String>,
         /// The platform's nonce.
-        #[arg(long, required_unless_present = "request")]
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
         nonce: Option<String>,
         /// Predicates asked: age_over_14, age_over_18.
         #[arg(long = "predicate")]
@@ -482,6 +482,21 @@ pub(crate) enum OperatorCommand {
         /// The request id (`act-…`).
         request_id: String,
     },
+    /// System administrator: ask to approve or refuse fields a platform requested (a grant);
+    /// a second system administrator approves, and you carry it out (`carry-out`).
+    DecideProfile {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// A requested field to grant (repeat).
+        #[arg(long = "approve")]
+        approve: Vec<String>,
+        /// A requested field to refuse (repeat).
+        #[arg(long = "refuse")]
+        refuse: Vec<String>,
+    },
     /// Trust a document authority's public key (SPKI PEM file).
     RegisterAuthority {
         #[command(flatten)]
@@ -649,11 +664,17 @@ pub(crate) enum CaCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Online: start an issuer-key rollover; writes the next issuing key to certify offline
-    /// (then `sign-issuing` and `install` it like the first). The current key issues until then.
+    /// Online, two CA officers: start an issuer-key rollover; writes the next issuing key to
+    /// certify offline (then `sign-issuing` and `install` it like the first). The current key
+    /// issues until then. The first run asks; a second CA officer approves; run it again with
+    /// `--request`.
     Rollover {
         #[command(flatten)]
         auth: OperatorAuth,
+        /// Carry out this request (`act-…`), which a second CA officer approved, instead of
+        /// asking.
+        #[arg(long)]
+        request: Option<String>,
         /// Where to write the next key (SPKI PEM).
         #[arg(long)]
         out: PathBuf,
@@ -677,41 +698,58 @@ pub(crate) enum CaCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Online: hand this CA over to a successor. Certifies the successor's responder key,
-    /// signs final CRLs, and writes the signed package of its CAs and certificates; the CA
-    /// issues and revokes nothing afterwards.
+    /// Online, two CA officers: hand this CA over to a successor. Certifies the successor's
+    /// responder key, signs final CRLs, and writes the signed package of its CAs and
+    /// certificates; the CA issues and revokes nothing afterwards. The first run asks; a
+    /// second CA officer approves; run it again with `--request`.
     ExportSuccessor {
         #[command(flatten)]
         auth: OperatorAuth,
-        /// The successor's responder key (SPKI PEM) from `netid ca responder-key` there.
+        /// Carry out this request (`act-…`), which a second CA officer approved, instead of
+        /// asking.
         #[arg(long)]
-        successor_key: PathBuf,
+        request: Option<String>,
+        /// The successor's responder key (SPKI PEM) from `netid ca responder-key` there.
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        successor_key: Option<PathBuf>,
         /// Where to write the signed handover package (JSON).
         #[arg(long)]
         out: PathBuf,
     },
-    /// Online, on the successor: take over a predecessor's CAs from its handover package.
+    /// Online, on the successor, two CA officers: take over a predecessor's CAs from its
+    /// handover package. The first run asks; a second CA officer approves; run it again with
+    /// `--request`.
     ImportPredecessor {
         #[command(flatten)]
         auth: OperatorAuth,
-        /// The signed handover package from `netid ca export-successor`.
+        /// Carry out this request (`act-…`), which a second CA officer approved, instead of
+        /// asking.
         #[arg(long)]
-        package: PathBuf,
+        request: Option<String>,
+        /// The signed handover package from `netid ca export-successor`.
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        package: Option<PathBuf>,
         /// The SHA-256 fingerprint of the predecessor's root, learned from the predecessor
         /// or the supervisor (not from the package): every CA in it must chain to that root.
-        #[arg(long)]
-        root_sha256: String,
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        root_sha256: Option<String>,
     },
-    /// Online: install the issuing CA certificate (and the root) in the service.
+    /// Online, two CA officers: install the issuing CA certificate (and the root) in the
+    /// service. The first run asks; a second CA officer approves; run it again with
+    /// `--request`.
     Install {
         #[command(flatten)]
         auth: OperatorAuth,
+        /// Carry out this request (`act-…`), which a second CA officer approved, instead of
+        /// asking.
+        #[arg(long)]
+        request: Option<String>,
         /// The root certificate (PEM).
-        #[arg(long)]
-        root_cert: PathBuf,
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        root_cert: Option<PathBuf>,
         /// The issuing CA certificate (PEM) from `netid ca sign-issuing`.
-        #[arg(long)]
-        issuing_cert: PathBuf,
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        issuing_cert: Option<PathBuf>,
     },
 }
 

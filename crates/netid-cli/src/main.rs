@@ -157,7 +157,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             days,
         }) => ca::sign_issuing(&root_key, &root_cert, &issuing_key, &out, days),
-        Command::Ca(CaCommand::Rollover { auth, out }) => ca::rollover(&auth, &out),
+        Command::Ca(CaCommand::Rollover { auth, request, out }) => {
+            ca::rollover(&auth, request, &out)
+        }
         Command::Ca(CaCommand::Revoke {
             auth,
             serial,
@@ -166,19 +168,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ca(CaCommand::ResponderKey { auth, out }) => ca::responder_key(&auth, &out),
         Command::Ca(CaCommand::ExportSuccessor {
             auth,
+            request,
             successor_key,
             out,
-        }) => ca::export_successor(&auth, &successor_key, &out),
+        }) => ca::export_successor(&auth, ca::Step::of(request, successor_key)?, &out),
         Command::Ca(CaCommand::ImportPredecessor {
             auth,
+            request,
             package,
             root_sha256,
-        }) => ca::import_predecessor(&auth, &package, &root_sha256),
+        }) => {
+            let asked = package.zip(root_sha256);
+            ca::import_predecessor(&auth, ca::Step::of(request, asked)?)
+        }
         Command::Ca(CaCommand::Install {
             auth,
+            request,
             root_cert,
             issuing_cert,
-        }) => ca::install(&auth, &root_cert, &issuing_cert),
+        }) => ca::install(&auth, ca::Step::of(request, root_cert.zip(issuing_cert))?),
         Command::Verify {
             issuer,
             audience,

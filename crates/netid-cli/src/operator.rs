@@ -1,13 +1,16 @@
 //! `netid operator` and `netid authority`: the operator's requests, and a document
 //! authority's key and signed rosters.
 
-use netid_proto::{ActPending, AddOperatorRequest, OperatorRole, RetireOperatorRequest};
+use netid_proto::{
+    ActPending, AddOperatorRequest, OperatorRole, ProfileDecision, RetireOperatorRequest,
+};
 
 use super::*;
 use crate::commands::OperatorAuth;
 
 pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
-    let (auth, path, body) = match command {
+    // Each request: who signs, where, what, and whether it waits for a second operator.
+    let (auth, path, body, two_person) = match command {
         OperatorCommand::Keygen {
             operator_key,
             suite,
@@ -43,12 +46,14 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
                 auth,
                 "/v1/operator/operators",
                 serde_json::to_value(request)?,
+                true,
             )
         }
         OperatorCommand::Retire { auth, operator_id } => (
             auth,
             "/v1/operator/operators/retire",
             serde_json::to_value(RetireOperatorRequest { operator_id })?,
+            true,
         ),
         OperatorCommand::Accounts { auth } => {
             println!("{}", auth.get("/v1/operator/operators")?);
@@ -67,6 +72,24 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
         OperatorCommand::CarryOut { auth, request_id } => {
             return act_step(&auth, &request_id, "carry-out");
         }
+        OperatorCommand::DecideProfile {
+            auth,
+            client_id,
+            approve,
+            refuse,
+        } => {
+            let decision = ProfileDecision {
+                client_id,
+                approve,
+                refuse,
+            };
+            (
+                auth,
+                "/v1/operator/platforms/profile",
+                serde_json::to_value(decision)?,
+                true,
+            )
+        }
         OperatorCommand::RegisterAuthority {
             auth,
             name,
@@ -80,12 +103,18 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
                 auth,
                 "/v1/operator/authorities",
                 serde_json::to_value(request)?,
+                false,
             )
         }
         OperatorCommand::LoadRoster { auth, roster } => {
             let roster: SignedRoster = serde_json::from_str(&read(&roster)?)
                 .context("the roster file is not a signed roster")?;
-            (auth, "/v1/operator/rosters", serde_json::to_value(roster)?)
+            (
+                auth,
+                "/v1/operator/rosters",
+                serde_json::to_value(roster)?,
+                false,
+            )
         }
         OperatorCommand::RegisterPlatform {
             auth,
@@ -95,6 +124,7 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             auth,
             "/v1/operator/platforms",
             serde_json::to_value(RegisterPlatformRequest { name, sector_of })?,
+            false,
         ),
         OperatorCommand::ReadHolder {
             auth,
@@ -125,18 +155,15 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
                 auth,
                 "/v1/operator/holders/read",
                 serde_json::to_value(request)?,
+                true,
             )
         }
     };
-    let answer = auth.post(path, &body)?;
-    // An act that waits for a second operator: say what comes next.
-    if let Ok(pending) = serde_json::from_str::<ActPending>(&answer) {
-        eprintln!(
-            "netid: asked; another {} approves with `netid operator approve {}`, then you \
-             carry it out with `netid operator carry-out {}` (within 24 hours each)",
-            pending.approver_role, pending.request_id, pending.request_id
-        );
-    }
+    let answer = if two_person {
+        auth.ask(path, &body)?
+    } else {
+        auth.post(path, &body)?
+    };
     println!("{answer}");
     Ok(())
 }
@@ -163,14 +190,7 @@ fn setup(
 
 /// `approve`, `refuse` or `carry-out` of a requested act.
 fn act_step(auth: &OperatorAuth, request_id: &str, step: &str) -> anyhow::Result<()> {
-    if !request_id
-        .bytes()
-        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
-    {
-        bail!("the request id is letters, digits and dashes (act-…)");
-    }
-    let path = format!("/v1/operator/acts/{request_id}/{step}");
-    println!("{}", auth.post(&path, &serde_json::json!({}))?);
+    println!("{}", auth.act_step(request_id, step)?);
     Ok(())
 }
 
@@ -236,6 +256,42 @@ impl OperatorAuth {
     /// GETs `path`, signed.
     pub(crate) fn get(&self, path: &str) -> anyhow::Result<String> {
         self.send(reqwest::Method::GET, path, Vec::new())
+    }
+
+    /// Asks for an act that a second operator approves: prints the request and says what
+    /// comes next; returns the answer (the pending request).
+    pub(crate) fn ask(&self, path: &str, body: &impl serde::Serialize) -> anyhow::Result<String> {
+        let answer = self.post(path, body)?;
+        let pending: ActPending = serde_json::from_str(&answer)
+            .context("the service did not answer with a pending request")?;
+        eprintln!(
+            "netid: asked ({}); another {} approves with `netid operator approve {}`; then carry \
+             it out within 24 hours (`netid operator carry-out {}`, or this command again with \
+             `--request {}`)",
+            pending.act.as_str(),
+            pending.approver_role,
+            pending.request_id,
+            pending.request_id,
+            pending.request_id
+        );
+        Ok(answer)
+    }
+
+    /// Carries out the approved act `request_id`; its answer.
+    pub(crate) fn carry_out(&self, request_id: &str) -> anyhow::Result<String> {
+        self.act_step(request_id, "carry-out")
+    }
+
+    /// `approve`, `refuse` or `carry-out` of the act `request_id`.
+    fn act_step(&self, request_id: &str, step: &str) -> anyhow::Result<String> {
+        if !request_id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+        {
+            bail!("the request id is letters, digits and dashes (act-…)");
+        }
+        let path = format!("/v1/operator/acts/{request_id}/{step}");
+        self.post(&path, &serde_json::json!({}))
     }
 }
 

@@ -128,6 +128,44 @@ pub enum ActKind {
     AddOperator,
     /// Retiring an operator.
     RetireOperator,
+    /// A decision on a platform's plaintext fields (a grant).
+    GrantDecision,
+    /// Installing an issuing CA certificate (the CA's key goes into use).
+    CaCertify,
+    /// Starting an issuing-key rollover.
+    CaRollover,
+    /// Handing the CA over to a successor.
+    CaHandover,
+    /// Taking over a predecessor's CA.
+    CaInherit,
+}
+
+impl ActKind {
+    /// Every act, in a fixed order.
+    pub const ALL: [Self; 8] = [
+        Self::OperatorRead,
+        Self::AddOperator,
+        Self::RetireOperator,
+        Self::GrantDecision,
+        Self::CaCertify,
+        Self::CaRollover,
+        Self::CaHandover,
+        Self::CaInherit,
+    ];
+
+    /// The act's wire name (snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OperatorRead => "operator_read",
+            Self::AddOperator => "add_operator",
+            Self::RetireOperator => "retire_operator",
+            Self::GrantDecision => "grant_decision",
+            Self::CaCertify => "ca_certify",
+            Self::CaRollover => "ca_rollover",
+            Self::CaHandover => "ca_handover",
+            Self::CaInherit => "ca_inherit",
+        }
+    }
 }
 
 /// Where a requested act stands.

@@ -7,8 +7,9 @@
 
 use netid_log::EntryKind;
 use netid_proto::{
-    ActKind, ActPending, ActQueue, ActStatus, ActView, AddOperatorRequest, OperatorReadRequest,
-    OperatorRole, RetireOperatorRequest,
+    ActKind, ActPending, ActQueue, ActStatus, ActView, AddOperatorRequest, CertifyCaRequest,
+    HandoverRequest, InheritRequest, OperatorReadRequest, OperatorRole, ProfileDecision,
+    RetireOperatorRequest,
 };
 use netid_store::{ActChange, ActRow, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,11 @@ pub(crate) enum Act {
     OperatorRead(OperatorReadRequest),
     AddOperator(AddOperatorRequest),
     RetireOperator(RetireOperatorRequest),
+    GrantDecision(ProfileDecision),
+    CaCertify(CertifyCaRequest),
+    CaRollover,
+    CaHandover(HandoverRequest),
+    CaInherit(InheritRequest),
 }
 
 impl Act {
@@ -37,6 +43,11 @@ impl Act {
             Self::OperatorRead(_) => ActKind::OperatorRead,
             Self::AddOperator(_) => ActKind::AddOperator,
             Self::RetireOperator(_) => ActKind::RetireOperator,
+            Self::GrantDecision(_) => ActKind::GrantDecision,
+            Self::CaCertify(_) => ActKind::CaCertify,
+            Self::CaRollover => ActKind::CaRollover,
+            Self::CaHandover(_) => ActKind::CaHandover,
+            Self::CaInherit(_) => ActKind::CaInherit,
         }
     }
 
@@ -49,6 +60,11 @@ impl Act {
             Self::RetireOperator(request) => {
                 crate::operators::check_retirement(state, &request.operator_id).await?;
             }
+            Self::GrantDecision(decision) => {
+                crate::grants::check_decision(&state.deps, decision).await?;
+            }
+            // The CA checks certificates and packages when the act is carried out.
+            Self::CaCertify(_) | Self::CaRollover | Self::CaHandover(_) | Self::CaInherit(_) => {}
         }
         Ok(())
     }
@@ -59,6 +75,10 @@ pub(crate) fn role_for(kind: ActKind) -> OperatorRole {
     match kind {
         ActKind::OperatorRead => OperatorRole::DataProtectionOfficer,
         ActKind::AddOperator | ActKind::RetireOperator => OperatorRole::SecurityAdministrator,
+        ActKind::GrantDecision => OperatorRole::SystemAdministrator,
+        ActKind::CaCertify | ActKind::CaRollover | ActKind::CaHandover | ActKind::CaInherit => {
+            OperatorRole::CaOfficer
+        }
     }
 }
 
@@ -68,26 +88,17 @@ fn entry_kind(kind: ActKind) -> EntryKind {
         ActKind::OperatorRead => EntryKind::OperatorRead,
         ActKind::AddOperator => EntryKind::OperatorAdded,
         ActKind::RetireOperator => EntryKind::OperatorRetired,
-    }
-}
-
-fn kind_name(kind: ActKind) -> &'static str {
-    match kind {
-        ActKind::OperatorRead => "operator_read",
-        ActKind::AddOperator => "add_operator",
-        ActKind::RetireOperator => "retire_operator",
+        ActKind::GrantDecision => EntryKind::GrantChanged,
+        ActKind::CaCertify | ActKind::CaRollover => EntryKind::KeyRollover,
+        ActKind::CaHandover | ActKind::CaInherit => EntryKind::CaSuccession,
     }
 }
 
 fn parse_kind(name: &str) -> Result<ActKind, Error> {
-    [
-        ActKind::OperatorRead,
-        ActKind::AddOperator,
-        ActKind::RetireOperator,
-    ]
-    .into_iter()
-    .find(|kind| kind_name(*kind) == name)
-    .ok_or(Error::Internal("a requested act has an unknown kind"))
+    ActKind::ALL
+        .into_iter()
+        .find(|kind| kind.as_str() == name)
+        .ok_or(Error::Internal("a requested act has an unknown kind"))
 }
 
 const PENDING: &str = "pending";
@@ -146,7 +157,7 @@ pub(crate) async fn request(
     )?;
     let row = ActRow {
         request_id: request_id.clone(),
-        act: kind_name(kind).to_owned(),
+        act: kind.as_str().to_owned(),
         sealed_body,
         requested_by: operator.id.clone(),
         requested_at: now,
@@ -156,7 +167,7 @@ pub(crate) async fn request(
         expires_at,
     };
     deps.store.request_act(row, entry).await?;
-    tracing::info!(target: "netid::security", event = "act_requested", act = kind_name(kind), operator = %operator.id);
+    tracing::info!(target: "netid::security", event = "act_requested", act = kind.as_str(), operator = %operator.id);
     Ok(ActPending {
         request_id,
         act: kind,
@@ -314,6 +325,31 @@ pub(crate) async fn carry_out(
             crate::operators::retire(&state.deps, &request.operator_id).await?;
             Ok(serde_json::json!({ "operator_id": request.operator_id, "retired": true }))
         }
+        Act::GrantDecision(decision) => {
+            to_value(crate::grants::decide(&state.deps, decision, &operator.id).await?)
+        }
+        Act::CaCertify(request) => {
+            let status = state
+                .ca
+                .certify(&request.root_certificate, &request.issuing_certificate)
+                .await?;
+            // The Net Certificate issuer key gets its certificate from the new CA at once; a
+            // failure there is retried hourly and does not undo the certification.
+            if let Err(error) = state.net_certificates.certify_keys().await {
+                tracing::warn!(%error, "certifying the Net Certificate issuer key failed");
+            }
+            to_value(status)
+        }
+        Act::CaRollover => to_value(state.ca.start_rollover().await?),
+        Act::CaHandover(request) => {
+            to_value(state.ca.hand_over(&request.successor_responder_key).await?)
+        }
+        Act::CaInherit(request) => to_value(
+            state
+                .ca
+                .inherit(&request.package, &request.expected_root_sha256)
+                .await?,
+        ),
     }?;
     tracing::info!(target: "netid::security", event = "act_carried_out", act = %row.act, operator = %operator.id);
     Ok(answer)

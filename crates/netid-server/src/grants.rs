@@ -118,23 +118,7 @@ pub(crate) async fn decide(
     decision: ProfileDecision,
     operator: &str,
 ) -> Result<Profile, Error> {
-    let platform =
-        deps.store
-            .platform(&decision.client_id)
-            .await?
-            .ok_or(Refusal::InvalidField {
-                field: "client_id",
-                reason: "no platform has this client id".to_owned(),
-            })?;
-    check_field_names(
-        &decision
-            .approve
-            .iter()
-            .chain(&decision.refuse)
-            .cloned()
-            .collect::<Vec<_>>(),
-        "approve",
-    )?;
+    let platform = check_decision(deps, &decision).await?;
     let decisions: Vec<(String, bool)> = decision
         .approve
         .into_iter()
@@ -160,6 +144,41 @@ pub(crate) async fn decide(
         })?;
     tracing::info!(target: "netid::security", event = "grants_decided", platform_id = %platform.client_id);
     profile(deps, &platform).await
+}
+
+/// Checks a decision before anyone approves it: a known platform, and only fields it asked
+/// for. Returns the platform.
+pub(crate) async fn check_decision(
+    deps: &Deps,
+    decision: &ProfileDecision,
+) -> Result<PlatformRow, Error> {
+    let platform =
+        deps.store
+            .platform(&decision.client_id)
+            .await?
+            .ok_or(Refusal::InvalidField {
+                field: "client_id",
+                reason: "no platform has this client id".to_owned(),
+            })?;
+    let named: Vec<String> = decision
+        .approve
+        .iter()
+        .chain(&decision.refuse)
+        .cloned()
+        .collect();
+    check_field_names(&named, "approve")?;
+    let asked = deps.store.platform_fields(&platform.client_id).await?;
+    if let Some(unasked) = named
+        .iter()
+        .find(|name| !asked.iter().any(|field| &field.field == *name))
+    {
+        return Err(Refusal::InvalidField {
+            field: "approve",
+            reason: format!("the platform did not request {unasked}"),
+        }
+        .into());
+    }
+    Ok(platform)
 }
 
 /// `platform`'s whole profile, decisions included.

@@ -1,6 +1,6 @@
-//! The test servers' operators: a team made at set-up (two security administrators, two
-//! data-protection officers, one of each other role), whose keys are kept in the data
-//! directory so that a restarted server keeps its team.
+//! The test servers' operators: a team made at set-up (two of each role that acts two by two,
+//! one auditor), whose keys are kept in the data directory so that a restarted server keeps
+//! its team.
 
 use std::path::Path;
 
@@ -15,8 +15,8 @@ const FILE: &str = "test-operators.json";
 
 /// The accounts made at set-up: role and how many.
 const TEAM: [(OperatorRole, usize); 5] = [
-    (OperatorRole::SystemAdministrator, 1),
-    (OperatorRole::CaOfficer, 1),
+    (OperatorRole::SystemAdministrator, 2),
+    (OperatorRole::CaOfficer, 2),
     (OperatorRole::DataProtectionOfficer, 2),
     (OperatorRole::Auditor, 1),
     (OperatorRole::SecurityAdministrator, 2),

@@ -2,7 +2,7 @@
 //! certificate, its revocation in the CRL.
 
 use crate::flows::reqwest_text;
-use crate::{Served, netid, netid_ok};
+use crate::{Served, ca_two_person, ca_two_person_ok, netid, netid_ok};
 
 #[test]
 fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificate() {
@@ -76,18 +76,17 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
             .unwrap()
             .contains(fingerprint)
     );
-    let certified = netid_ok(&[
-        "ca",
-        "install",
-        "--server",
-        &admin,
-        "--operator-key",
-        &ca_key,
-        "--root-cert",
-        &path("root.pem"),
-        "--issuing-cert",
-        &path("issuing.pem"),
-    ]);
+    let certified = ca_two_person_ok(
+        &served,
+        &[
+            "install",
+            "--root-cert",
+            &path("root.pem"),
+            "--issuing-cert",
+            &path("issuing.pem"),
+        ],
+        &[],
+    );
     let status: serde_json::Value = serde_json::from_str(&certified).unwrap();
     assert_eq!(status["certified"], true);
 
@@ -282,13 +281,11 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     );
 
     // Rollover: the next key, certified offline and installed like the first.
-    let operator = |args: &[&str]| {
-        let mut full = vec!["ca"];
-        full.extend(args);
-        full.extend(["--server", &admin, "--operator-key", &ca_key]);
-        netid_ok(&full)
-    };
-    let shown = operator(&["rollover", "--out", &path("next.pub")]);
+    let shown = ca_two_person_ok(
+        &served,
+        &["rollover", "--out", &path("next.pub")],
+        &["--out", &path("next.pub")],
+    );
     assert!(shown.contains("fingerprint"), "{shown}");
     netid_ok(&[
         "ca",
@@ -302,13 +299,17 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "--out",
         &path("next.pem"),
     ]);
-    let rolled = operator(&[
-        "install",
-        "--root-cert",
-        &path("root.pem"),
-        "--issuing-cert",
-        &path("next.pem"),
-    ]);
+    let rolled = ca_two_person_ok(
+        &served,
+        &[
+            "install",
+            "--root-cert",
+            &path("root.pem"),
+            "--issuing-cert",
+            &path("next.pem"),
+        ],
+        &[],
+    );
     let rolled: serde_json::Value = serde_json::from_str(&rolled).unwrap();
     let statuses: Vec<&str> = rolled["authorities"]
         .as_array()
@@ -333,13 +334,17 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         netid_ok(&full)
     };
     successor_operator(&["responder-key", "--out", &path("successor.pub")]);
-    let exported = operator(&[
-        "export-successor",
-        "--successor-key",
-        &path("successor.pub"),
-        "--out",
-        &path("handover.json"),
-    ]);
+    let exported = ca_two_person_ok(
+        &served,
+        &[
+            "export-successor",
+            "--successor-key",
+            &path("successor.pub"),
+            "--out",
+            &path("handover.json"),
+        ],
+        &["--out", &path("handover.json")],
+    );
     assert!(
         exported.contains("2 CA(s)") && exported.contains("signature verified"),
         "{exported}"
@@ -349,29 +354,30 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         .find_map(|line| line.strip_prefix("root sha256 "))
         .unwrap()
         .to_owned();
-    let refused = netid(
+    let other_root = "00".repeat(32);
+    let refused = ca_two_person(
+        &successor,
         &[
-            "ca",
             "import-predecessor",
             "--package",
             &path("handover.json"),
             "--root-sha256",
-            &"00".repeat(32),
-            "--server",
-            &successor.admin_url,
-            "--operator-key",
-            &successor_ca,
+            &other_root,
         ],
-        b"",
+        &[],
     );
     assert_eq!(refused.status.code(), Some(1), "another root is refused");
-    let imported = successor_operator(&[
-        "import-predecessor",
-        "--package",
-        &path("handover.json"),
-        "--root-sha256",
-        &root_sha256,
-    ]);
+    let imported = ca_two_person_ok(
+        &successor,
+        &[
+            "import-predecessor",
+            "--package",
+            &path("handover.json"),
+            "--root-sha256",
+            &root_sha256,
+        ],
+        &[],
+    );
     assert_eq!(imported.matches("inherited").count(), 2, "{imported}");
     let revoked = successor_operator(&["revoke", "--serial", &renewed, "--reason", "superseded"]);
     assert!(revoked.contains("\"revoked\":true"), "{revoked}");

@@ -201,7 +201,11 @@ fn serve_and_every_client_command_work_end_to_end() {
             .filter(|line| line.starts_with("op-") && line.contains(kind))
             .count()
     };
-    assert_eq!(by_operator("operator_added"), netid_testkit::SETUP_ENTRIES, "{audit}");
+    assert_eq!(
+        by_operator("operator_added"),
+        netid_testkit::SETUP_ENTRIES,
+        "{audit}"
+    );
     assert_eq!(by_operator("roster_loaded"), 1, "{audit}");
     for kind in [
         "authority_registered",
@@ -324,18 +328,7 @@ fn serve_and_every_client_command_work_end_to_end() {
         &serde_json::json!({"fields": [{"field": "name", "legal_basis": "Synthetic Act, art. 4 (test)", "purpose": "testing", "retention_days": 30}]}),
     );
     assert_eq!(status, 200, "{body}");
-    let decision = serde_json::json!({"client_id": consent_id, "approve": ["name"]});
-    let (status, body) = reqwest_post(
-        &format!("{admin}/v1/operator/platforms/profile"),
-        &crate::signed_by(
-            &system_key,
-            "POST",
-            "/v1/operator/platforms/profile",
-            &serde_json::to_vec(&decision).unwrap(),
-        ),
-        &decision,
-    );
-    assert_eq!(status, 200, "{body}");
+    let body = crate::grant(&served, &consent_id, "name");
     assert!(body.contains("\"approved\""), "{body}");
     let wallet_args = |command: &str, extra: &[&str]| {
         let mut args: Vec<String> = ["wallet", command, "--server", &server, "--wallet"]
@@ -611,24 +604,8 @@ fn serve_and_every_client_command_work_end_to_end() {
             .await
             .unwrap();
         assert!(asked.status().is_success());
-        let decision = serde_json::json!({"client_id": client_id, "approve": ["name"]});
-        let decided = http
-            .post(format!("{admin}/v1/operator/platforms/profile"))
-            .header(
-                reqwest::header::AUTHORIZATION,
-                crate::signed_by(
-                    &system_key,
-                    "POST",
-                    "/v1/operator/platforms/profile",
-                    &serde_json::to_vec(&decision).unwrap(),
-                ),
-            )
-            .json(&decision)
-            .send()
-            .await
-            .unwrap();
-        assert!(decided.status().is_success());
     });
+    crate::grant(&served, client_id, "name");
     assert!(top_up("1").contains("\"issued\":1"));
     let granted = identifying(client_id, "nc-nonce-name-3");
     assert!(

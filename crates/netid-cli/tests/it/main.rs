@@ -87,6 +87,100 @@ pub(crate) fn signed_by(key_file: &str, method: &str, path: &str, body: &[u8]) -
     netid_testkit::operator_authorization(&operator, method, path, body, netid_testkit::now())
 }
 
+/// Grants `field` to `client_id` through the binary: `netid operator decide-profile` by the
+/// first system administrator of `served`, approved by the second, carried out by the first.
+pub(crate) fn grant(served: &Served, client_id: &str, field: &str) -> String {
+    let role = netid_proto::OperatorRole::SystemAdministrator;
+    let (first, second) = (served.key(role, 0), served.key(role, 1));
+    let admin = served.admin_url.as_str();
+    let asked = netid_ok(&[
+        "operator",
+        "decide-profile",
+        "--client-id",
+        client_id,
+        "--approve",
+        field,
+        "--server",
+        admin,
+        "--operator-key",
+        &first,
+    ]);
+    let asked: netid_proto::ActPending = serde_json::from_str(&asked).unwrap();
+    let id = asked.request_id.as_str();
+    netid_ok(&[
+        "operator",
+        "approve",
+        id,
+        "--server",
+        admin,
+        "--operator-key",
+        &second,
+    ]);
+    netid_ok(&[
+        "operator",
+        "carry-out",
+        id,
+        "--server",
+        admin,
+        "--operator-key",
+        &first,
+    ])
+}
+
+/// A CA key act through the binary on `served`: `netid ca ASK…` by its first CA officer,
+/// approved by the second (`netid operator approve`), then carried out by the first with
+/// `netid ca COMMAND --request ID CARRY…`; the carrying out's output.
+pub(crate) fn ca_two_person(served: &Served, ask: &[&str], carry: &[&str]) -> Output {
+    let (first, second) = (
+        served.key(netid_proto::OperatorRole::CaOfficer, 0),
+        served.key(netid_proto::OperatorRole::CaOfficer, 1),
+    );
+    let with = |args: &[&str], key: &str| {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--server", &served.admin_url, "--operator-key", key]);
+        full.iter()
+            .map(|arg| (*arg).to_owned())
+            .collect::<Vec<String>>()
+    };
+    let run = |args: Vec<String>| {
+        let borrowed: Vec<&str> = args.iter().map(String::as_str).collect();
+        netid(&borrowed, b"")
+    };
+    let mut asked = vec!["ca"];
+    asked.extend(ask);
+    let pending = netid_ok(
+        &with(&asked, &first)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let pending: netid_proto::ActPending = serde_json::from_str(&pending).unwrap();
+    let id = pending.request_id;
+    // The one who asked cannot approve; the second CA officer does.
+    let own = run(with(&["operator", "approve", &id], &first));
+    assert_eq!(own.status.code(), Some(1));
+    netid_ok(
+        &with(&["operator", "approve", &id], &second)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let mut carried = vec!["ca", ask[0], "--request", &id];
+    carried.extend(carry);
+    run(with(&carried, &first))
+}
+
+/// [`ca_two_person`] that must succeed; its standard output.
+pub(crate) fn ca_two_person_ok(served: &Served, ask: &[&str], carry: &[&str]) -> String {
+    let output = ca_two_person(served, ask, carry);
+    assert!(
+        output.status.success(),
+        "netid ca {ask:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// The key files of the test team of `data_dir` (made at set-up on first use, as
 /// `netid_testkit::TestOperators` makes them): `test-operators/<role>-<n>.pem`.
 fn team_keys(data_dir: &Path) {

@@ -5,12 +5,12 @@ use axum::body::Bytes;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64ct::{Base64, Encoding};
 use netid_proto::{
-    CaStatus, CertifyCaRequest, ExpiringCertificate, ExpiringCertificates, ForeignCa,
+    ActPending, CaStatus, CertifyCaRequest, ExpiringCertificate, ExpiringCertificates, ForeignCa,
     ForeignCaList, HandoverRequest, HolderCertificateRequest, HolderCertificateResponse,
     InheritRequest, OperatorRevokeRequest, PlatformCertificateRequest, RecogniseForeignCaRequest,
     RenewCertificateRequest, RevokeCertificateRequest, RevokeCertificateResponse, SignedPackage,
@@ -21,6 +21,8 @@ use netid_proto::{
 use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Operator, Platform};
+use super::operator::ask;
+use crate::acts::Act;
 use netid_ca::OcspFailure;
 use netid_proto::OperatorRole;
 
@@ -152,30 +154,20 @@ async fn status(
     Ok(Json(state.ca.status()?))
 }
 
+// The CA's key acts wait for a second CA officer (`crate::acts`).
 async fn certify(
     State(state): State<AppState>,
-    Operator(operator): Operator,
+    operator: Operator,
     Json(request): Json<CertifyCaRequest>,
-) -> Result<Json<CaStatus>, ApiError> {
-    operator.require(OperatorRole::CaOfficer)?;
-    let status = state
-        .ca
-        .certify(&request.root_certificate, &request.issuing_certificate)
-        .await?;
-    // The Net Certificate issuer key gets its certificate from the new CA at once; a failure
-    // there is retried hourly and does not undo the certification.
-    if let Err(error) = state.net_certificates.certify_keys().await {
-        tracing::warn!(%error, "certifying the Net Certificate issuer key failed");
-    }
-    Ok(Json(status))
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    ask(&state, operator, Act::CaCertify(request)).await
 }
 
 async fn rollover(
     State(state): State<AppState>,
-    Operator(operator): Operator,
-) -> Result<Json<CaStatus>, ApiError> {
-    operator.require(OperatorRole::CaOfficer)?;
-    Ok(Json(state.ca.start_rollover().await?))
+    operator: Operator,
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    ask(&state, operator, Act::CaRollover).await
 }
 
 async fn revoke_as_operator(
@@ -191,13 +183,10 @@ async fn revoke_as_operator(
 
 async fn hand_over(
     State(state): State<AppState>,
-    Operator(operator): Operator,
+    operator: Operator,
     Json(request): Json<HandoverRequest>,
-) -> Result<Json<SignedPackage>, ApiError> {
-    operator.require(OperatorRole::CaOfficer)?;
-    Ok(Json(
-        state.ca.hand_over(&request.successor_responder_key).await?,
-    ))
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    ask(&state, operator, Act::CaHandover(request)).await
 }
 
 async fn handover_package(
@@ -211,16 +200,10 @@ async fn handover_package(
 
 async fn inherit(
     State(state): State<AppState>,
-    Operator(operator): Operator,
+    operator: Operator,
     Json(request): Json<InheritRequest>,
-) -> Result<Json<CaStatus>, ApiError> {
-    operator.require(OperatorRole::CaOfficer)?;
-    Ok(Json(
-        state
-            .ca
-            .inherit(&request.package, &request.expected_root_sha256)
-            .await?,
-    ))
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    ask(&state, operator, Act::CaInherit(request)).await
 }
 
 async fn filing(

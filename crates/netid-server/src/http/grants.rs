@@ -1,18 +1,18 @@
 //! Platform profiles, the notice, and holders' consents over HTTP.
 
 use axum::extract::{Path, State};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
 use netid_proto::{
-    ConsentRequest, Notice, Profile, ProfileDecision, ProfileRequest, ServiceSigned,
+    ActPending, ConsentRequest, Notice, Profile, ProfileDecision, ProfileRequest, ServiceSigned,
     WithdrawConsentRequest, WithdrawConsentResponse,
 };
 
 use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Operator, Platform};
+use crate::acts::Act;
 use crate::state::AppState;
-use netid_proto::OperatorRole;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -59,15 +59,13 @@ async fn request(
     ))
 }
 
+/// A grant waits for a second system administrator (`crate::acts`).
 async fn decide(
     State(state): State<AppState>,
-    Operator(operator): Operator,
+    operator: Operator,
     Json(decision): Json<ProfileDecision>,
-) -> Result<Json<Profile>, ApiError> {
-    operator.require(OperatorRole::SystemAdministrator)?;
-    Ok(Json(
-        crate::grants::decide(&state.deps, decision, &operator.id).await?,
-    ))
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    super::operator::ask(&state, operator, Act::GrantDecision(decision)).await
 }
 
 async fn published(

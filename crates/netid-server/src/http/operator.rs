@@ -84,7 +84,7 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// An act that waits for a second operator: `202 Accepted`.
-async fn ask(
+pub(super) async fn ask(
     state: &AppState,
     Operator(operator): Operator,
     act: Act,

@@ -55,8 +55,16 @@ pub(crate) struct Client {
 /// by the test team's operator of the role its path needs (or of the role and number after
 /// a colon: `<it>:auditor:0`).
 const SIGN_AS_OPERATOR: &str = "netid-test-operator";
-/// The two-person read: asked by one data-protection officer, approved by another.
-const READ_PATH: &str = "/v1/operator/holders/read";
+/// The acts that take two operators: asked by the first of the team's operators of the role,
+/// approved by the second, carried out by the first.
+const TWO_PERSON_PATHS: [&str; 6] = [
+    "/v1/operator/holders/read",
+    "/v1/operator/platforms/profile",
+    "/v1/operator/ca/certify",
+    "/v1/operator/ca/rollover",
+    "/v1/operator/ca/handover",
+    "/v1/operator/ca/inherit",
+];
 
 /// The role of the team member who signs a request to `path` by default.
 fn default_role(path: &str) -> OperatorRole {
@@ -204,18 +212,19 @@ impl Client {
     }
 
     /// Sends `request`; one that carries the stand-in credential is signed by an operator of
-    /// the test team first, and a read of personal data by default goes the two-person way
-    /// (asked, approved by a second data-protection officer, carried out).
+    /// the test team first, and an act that takes two operators by default goes the
+    /// two-person way (asked, approved by a second operator of the role, carried out).
     pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let request = request.build().unwrap();
-        let read = request.url().path() == READ_PATH
+        let path = request.url().path().to_owned();
+        let two_person = TWO_PERSON_PATHS.contains(&path.as_str())
             && self
                 .stand_in(&request)
                 .is_some_and(|(_, by_default)| by_default);
         let answer = self.send_request(request).await;
-        if read {
+        if two_person {
             return self
-                .approve_and_carry_out(answer, OperatorRole::DataProtectionOfficer)
+                .approve_and_carry_out(answer, default_role(&path))
                 .await;
         }
         answer

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 
 use crate::client::{Client, World, basic};
 
-fn field(name: &str, legal_basis: &str) -> FieldRequest {
+pub(crate) fn field(name: &str, legal_basis: &str) -> FieldRequest {
     FieldRequest {
         field: name.to_owned(),
         legal_basis: legal_basis.to_owned(),

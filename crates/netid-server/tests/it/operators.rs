@@ -426,3 +426,105 @@ async fn set_up_closes_once_two_security_administrators_are_active() {
         "{error}"
     );
 }
+
+/// A platform's published profile (the signed payload).
+async fn published(client: &Client, client_id: &str) -> serde_json::Value {
+    let signed: ServiceSigned = client
+        .get(&format!("/v1/platforms/{client_id}/profile"))
+        .await
+        .json();
+    let payload = Base64UrlUnpadded::decode_vec(&signed.payload).unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+#[tokio::test]
+async fn a_grant_and_a_ca_key_act_each_need_a_second_operator_of_their_role() {
+    let world = World::new().await;
+    let client = &world.client;
+    let system = OperatorRole::SystemAdministrator;
+    let platform = client.register_platform("grant-two-person").await;
+    let asked = client
+        .post(
+            "/v1/platform/profile",
+            Some(&crate::client::basic(&platform)),
+            &netid_proto::ProfileRequest {
+                fields: vec![crate::grants::field("name", "Synthetic Act, art. 2")],
+            },
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let decision = netid_proto::ProfileDecision {
+        client_id: platform.client_id.clone(),
+        approve: vec!["name".to_owned()],
+        refuse: Vec::new(),
+    };
+    // A field the platform did not ask for is refused before anyone approves.
+    let mut unasked = decision.clone();
+    unasked.approve = vec!["birth_date".to_owned()];
+    post_as(
+        client,
+        system,
+        0,
+        "/v1/operator/platforms/profile",
+        &unasked,
+    )
+    .await
+    .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    let pending: ActPending = post_as(
+        client,
+        system,
+        0,
+        "/v1/operator/platforms/profile",
+        &decision,
+    )
+    .await
+    .json();
+    let id = pending.request_id;
+    // Not granted until approved and carried out.
+    assert_eq!(
+        published(client, &platform.client_id).await["fields"],
+        serde_json::json!([])
+    );
+    step(client, system, 0, &id, "approve")
+        .await
+        .problem(StatusCode::FORBIDDEN, "same_operator");
+    step(client, OperatorRole::CaOfficer, 0, &id, "approve")
+        .await
+        .problem(StatusCode::FORBIDDEN, "wrong_role");
+    let done = client.approve_and_carry_out_as(&id, system, (1, 0)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("\"approved\""), "{}", done.body);
+    assert_eq!(
+        published(client, &platform.client_id).await["fields"][0]["field"],
+        "name"
+    );
+
+    // A CA key act: a CA officer asks, only a second CA officer approves.
+    let ca = OperatorRole::CaOfficer;
+    let pending: ActPending = post_as(
+        client,
+        ca,
+        0,
+        "/v1/operator/ca/rollover",
+        &serde_json::json!({}),
+    )
+    .await
+    .json();
+    assert_eq!(pending.approver_role, ca);
+    step(client, ca, 0, &pending.request_id, "approve")
+        .await
+        .problem(StatusCode::FORBIDDEN, "same_operator");
+    step(client, system, 1, &pending.request_id, "approve")
+        .await
+        .problem(StatusCode::FORBIDDEN, "wrong_role");
+    // Withdrawn by the one who asked: closed for everyone.
+    assert_eq!(
+        step(client, ca, 0, &pending.request_id, "refuse")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    step(client, ca, 1, &pending.request_id, "approve")
+        .await
+        .problem(StatusCode::CONFLICT, "act_closed");
+}

@@ -120,7 +120,13 @@ async fn every_act_is_logged_and_the_log_audits_end_to_end() {
         .collect();
     assert_eq!(
         named,
-        vec![Some(system.clone()), Some(system.clone()), Some(system), None, None]
+        vec![
+            Some(system.clone()),
+            Some(system.clone()),
+            Some(system),
+            None,
+            None
+        ]
     );
     let verification = Entry::from_leaf(&leaves[SETUP + 4]).unwrap();
     assert_eq!(verification.platform.as_deref(), Some(&*platform.client_id));
