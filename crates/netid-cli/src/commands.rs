@@ -456,6 +456,19 @@ pub(crate) enum OperatorCommand {
         #[command(flatten)]
         auth: OperatorAuth,
     },
+    /// Auditor or security administrator: the security events, checked as a hash chain from
+    /// the first one shown (or from `--after`'s hash, to continue from an earlier reading).
+    SecurityEvents {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// Show the events after this one (its number).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// The hash (hex) of event `--after`, as an earlier reading printed it: the chain is
+        /// then checked to continue from it.
+        #[arg(long, requires = "after")]
+        after_hash: Option<String>,
+    },
     /// Any operator: the newest requested acts and where they stand.
     Acts {
         #[command(flatten)]

@@ -59,6 +59,11 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             println!("{}", auth.get("/v1/operator/operators")?);
             return Ok(());
         }
+        OperatorCommand::SecurityEvents {
+            auth,
+            after,
+            after_hash,
+        } => return security_events(&auth, after, after_hash.as_deref()),
         OperatorCommand::Acts { auth } => {
             println!("{}", auth.get("/v1/operator/acts")?);
             return Ok(());
@@ -185,6 +190,82 @@ fn setup(
         eprintln!("netid: operator {id} ({role}) added at set-up; it is in the transparency log");
         println!("{id}");
     }
+    Ok(())
+}
+
+/// `netid operator security-events`: every page after `after`, the chain checked throughout.
+fn security_events(
+    auth: &OperatorAuth,
+    after: u64,
+    after_hash: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut previous = after_hash
+        .map(|hash| hex::decode(hash).context("--after-hash is not hex"))
+        .transpose()?;
+    let mut next = after;
+    let mut shown = 0u64;
+    let mut last_hash = String::new();
+    loop {
+        let page: netid_proto::SecurityEventPage =
+            serde_json::from_str(&auth.get(&format!("/v1/operator/security-events?after={next}"))?)
+                .context("the service's security events are malformed")?;
+        if page.events.is_empty() {
+            break;
+        }
+        let rows = page
+            .events
+            .iter()
+            .map(|event| {
+                Ok(netid_store::SecurityEventRow {
+                    seq: event.seq,
+                    at: netid_store::Timestamp(event.at),
+                    kind: event.kind.clone(),
+                    detail: event.detail.clone(),
+                    prev_hash: hex::decode(&event.prev_hash)?,
+                    hash: hex::decode(&event.hash)?,
+                })
+            })
+            .collect::<Result<Vec<_>, hex::FromHexError>>()
+            .context("an event's hash is not hex")?;
+        // Without the hash of the event before, the first event links from the start of
+        // the chain, or (once older events are past their retention) from where it says.
+        let from = match (&previous, rows.first()) {
+            (Some(hash), _) => hash.clone(),
+            (None, Some(first)) if first.seq == 1 => netid_store::GENESIS.to_vec(),
+            (None, first) => first.map(|row| row.prev_hash.clone()).unwrap_or_default(),
+        };
+        if let Some(broken) = netid_store::chain_break(&from, &rows) {
+            bail!(
+                "the security events' chain is broken at event {broken}: an event was changed, removed or inserted"
+            );
+        }
+        for event in &page.events {
+            println!(
+                "{:>8}  {}  {:<36}  {}",
+                event.seq, event.at, event.kind, event.detail
+            );
+        }
+        shown += u64::try_from(rows.len())?;
+        if let Some(last) = page.events.last() {
+            next = last.seq;
+            last_hash.clone_from(&last.hash);
+        }
+        previous = rows.last().map(|row| row.hash.clone());
+    }
+    eprintln!(
+        "netid: {shown} event(s) after {after}, chain checked; the last hash is {}; continue \
+         with `--after {next} --after-hash {}`",
+        if last_hash.is_empty() {
+            "-"
+        } else {
+            &last_hash
+        },
+        if last_hash.is_empty() {
+            "-"
+        } else {
+            &last_hash
+        }
+    );
     Ok(())
 }
 

@@ -272,3 +272,33 @@ pub struct OperatorAdded {
     /// Their role.
     pub role: OperatorRole,
 }
+
+/// One security event, with its place in the hash chain (`GET /v1/operator/security-events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityEvent {
+    /// Its number, from 1, without gaps.
+    pub seq: u64,
+    /// When (seconds since the epoch).
+    pub at: i64,
+    /// What happened (`operator_authentication_failed`, `operator_act_refused`,
+    /// `rate_limited`, `enrollment_code_locked`, `service_started`, ...).
+    pub kind: String,
+    /// The details, as recorded: a JSON object's text, with no personal data.
+    pub detail: String,
+    /// The hash of the event before (hex; zeros before the first).
+    pub prev_hash: String,
+    /// SM3 over `prev_hash`, `seq` and `at` (8 bytes each, big-endian), `kind`, a zero byte
+    /// and `detail` (hex).
+    pub hash: String,
+}
+
+/// A page of security events, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityEventPage {
+    /// The events after the one asked for.
+    pub events: Vec<SecurityEvent>,
+    /// How long events are kept, in days.
+    pub retention_days: u32,
+}

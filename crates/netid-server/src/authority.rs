@@ -169,6 +169,13 @@ impl DocumentAuthority for RosterAuthority {
                         .await?;
                     if failures == enrollment_code::MAX_FAILURES {
                         tracing::warn!(target: "netid::security", event = "enrollment_code_locked", failures, "a roster record's enrollment code is locked after wrong guesses");
+                        // Rare (once a record): written at once, not gathered.
+                        crate::security_events::record_now(
+                            self.store.as_ref(),
+                            crate::security_events::SecurityEventKind::EnrollmentCodeLocked,
+                            serde_json::json!({ "authority": sealed.authority, "failures": failures }),
+                        )
+                        .await?;
                     }
                     return Ok(Answer::Refused);
                 }

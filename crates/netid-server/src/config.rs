@@ -76,6 +76,9 @@ pub struct Config {
     /// closes it (`NETID_IDLE_TIMEOUT_SECONDS`, 1 to 3600; default 60). Keep it above 15 s,
     /// the longest a request may run, so that no request is cut while it is answered.
     pub idle_timeout: std::time::Duration,
+    /// How long security events are kept, in days (`NETID_SECURITY_EVENT_RETENTION_DAYS`,
+    /// 180 to 3650; default 365): GB/T 22239 asks for at least six months.
+    pub security_event_retention_days: u32,
     /// Connections open at once, in all (`NETID_MAX_CONNECTIONS`); `None`: as many as the
     /// process's file-descriptor limit leaves room for (raised to its hard limit at start).
     /// Past it the server stops accepting until one closes.
@@ -206,6 +209,8 @@ pub const ENV_MTLS_LISTEN: &str = "NETID_MTLS_LISTEN";
 pub const ENV_MTLS_PUBLIC_URL: &str = "NETID_MTLS_PUBLIC_URL";
 /// See [`Config::idle_timeout`].
 pub const ENV_IDLE_TIMEOUT_SECONDS: &str = "NETID_IDLE_TIMEOUT_SECONDS";
+/// See [`Config::security_event_retention_days`].
+pub const ENV_SECURITY_EVENT_RETENTION_DAYS: &str = "NETID_SECURITY_EVENT_RETENTION_DAYS";
 /// See [`Config::max_connections`].
 pub const ENV_MAX_CONNECTIONS: &str = "NETID_MAX_CONNECTIONS";
 /// See [`Config::max_connections_per_address`].
@@ -246,6 +251,10 @@ impl Config {
     pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
     /// See [`Config::max_connections_per_address`].
     pub const DEFAULT_CONNECTIONS_PER_ADDRESS: u32 = 128;
+    /// The default retention of security events, in days.
+    pub const DEFAULT_SECURITY_EVENT_RETENTION_DAYS: u32 = 365;
+    /// The retentions `NETID_SECURITY_EVENT_RETENTION_DAYS` accepts: at least six months.
+    const SECURITY_EVENT_RETENTION_DAYS: core::ops::RangeInclusive<u32> = 180..=3650;
     /// The idle timeouts `NETID_IDLE_TIMEOUT_SECONDS` accepts.
     const IDLE_TIMEOUT_SECONDS: core::ops::RangeInclusive<u64> = 1..=3600;
 
@@ -273,6 +282,7 @@ impl Config {
         let (mut tls_certificate, mut tls_key) = (None, None);
         let (mut mtls_listen, mut mtls_public_url) = (None, None);
         let mut idle_timeout = Self::DEFAULT_IDLE_TIMEOUT;
+        let mut security_event_retention_days = Self::DEFAULT_SECURITY_EVENT_RETENTION_DAYS;
         let mut max_connections = None;
         let mut max_connections_per_address = Self::DEFAULT_CONNECTIONS_PER_ADDRESS;
         let mut database = netid_store::PostgresOptions {
@@ -345,6 +355,17 @@ impl Config {
                     mtls_public_url = Some(base_url(ENV_MTLS_PUBLIC_URL, &value)?);
                 }
                 ENV_MTLS_LISTEN => mtls_listen = Some(socket_address(ENV_MTLS_LISTEN, &value)?),
+                ENV_SECURITY_EVENT_RETENTION_DAYS => {
+                    security_event_retention_days = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|days| Self::SECURITY_EVENT_RETENTION_DAYS.contains(days))
+                        .ok_or(Error::Config {
+                            key: ENV_SECURITY_EVENT_RETENTION_DAYS,
+                            expected: "days from 180 (six months, the least GB/T 22239 allows) to 3650",
+                        })?;
+                }
                 ENV_IDLE_TIMEOUT_SECONDS => {
                     idle_timeout = value
                         .trim()
@@ -557,6 +578,7 @@ impl Config {
             tls,
             mtls,
             idle_timeout,
+            security_event_retention_days,
             max_connections,
             max_connections_per_address,
         })

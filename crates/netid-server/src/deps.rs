@@ -15,6 +15,8 @@ pub(crate) struct Deps {
     pub(crate) keys: Arc<ServiceKeys>,
     pub(crate) clock: Clock,
     pub(crate) log: Arc<TransparencyLog>,
+    /// This node's security events on their way to the store.
+    pub(crate) security: Arc<crate::security_events::SecurityLog>,
 }
 
 impl core::fmt::Debug for Deps {

@@ -51,6 +51,7 @@ mod personal;
 mod rate_limit;
 mod recognition;
 mod rotation;
+mod security_events;
 mod server;
 mod state;
 mod tls;

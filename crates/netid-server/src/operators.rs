@@ -16,6 +16,7 @@ use netid_store::{OperatorRow, Store, Timestamp};
 use crate::config::Config;
 use crate::deps::Deps;
 use crate::error::{Error, OperatorRefusal, Refusal};
+use crate::security_events::SecurityEventKind;
 use crate::state::AppState;
 
 /// An operator whose request's proof checked.
@@ -30,12 +31,18 @@ pub(crate) struct AuthenticatedOperator {
 impl AuthenticatedOperator {
     /// Refuses unless the operator holds `role`.
     pub(crate) fn require(&self, role: OperatorRole) -> Result<(), Refusal> {
-        if self.role == role {
+        self.require_one_of(&[role])
+    }
+
+    /// Refuses unless the operator holds one of `roles` (the first is named if not).
+    pub(crate) fn require_one_of(&self, roles: &[OperatorRole]) -> Result<(), Refusal> {
+        if roles.contains(&self.role) {
             return Ok(());
         }
-        tracing::info!(target: "netid::security", event = "operator_act_refused", operator = %self.id, needed = %role);
+        let needed = roles.first().copied().unwrap_or(OperatorRole::Auditor);
+        tracing::info!(target: "netid::security", event = "operator_act_refused", operator = %self.id, needed = %needed);
         Err(OperatorRefusal::WrongRole {
-            needed: role,
+            needed,
             have: self.role,
         }
         .into())
@@ -331,13 +338,20 @@ pub async fn setup(config: &Config, accounts: &[NewAccount]) -> Result<Vec<Strin
                 public_key: serde_json::Value::Null,
             };
             let (row, entry) = new_account(&request, &account.key, now)?;
-            ids.push(row.operator_id.clone());
+            let operator_id = row.operator_id.clone();
             insert(store.as_ref(), row, entry)
                 .await
                 .map_err(|error| match error {
                     Error::Refused(refusal) => refused(refusal.to_string()),
                     other => other,
                 })?;
+            crate::security_events::record_now(
+                store.as_ref(),
+                SecurityEventKind::OperatorSetUp,
+                serde_json::json!({ "operator": operator_id, "role": account.role }),
+            )
+            .await?;
+            ids.push(operator_id);
         }
         Ok(ids)
     }

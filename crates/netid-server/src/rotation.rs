@@ -227,6 +227,12 @@ async fn rotate_claimed(
     if key_file {
         replace_key_file(config)?;
     }
+    crate::security_events::record_now(
+        store,
+        crate::security_events::SecurityEventKind::MasterKeyRotated,
+        serde_json::json!({ "holders": resealed, "service_keys": counts.0 }),
+    )
+    .await?;
     Ok(Rotated {
         holders: resealed,
         service_keys: counts.0,

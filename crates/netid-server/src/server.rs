@@ -156,7 +156,22 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         .database_url
         .as_ref()
         .map(|url| (url.clone(), config.database.clone()));
+    let retention_days = config.security_event_retention_days;
+    let key_source = key_source(&config);
     let state = open(config, clock).await?;
+    let security = std::sync::Arc::clone(&state.deps.security);
+    security.keep_for(retention_days);
+    security.purge(state.deps.store.as_ref()).await?;
+    security.record(
+        crate::security_events::SecurityEventKind::ServiceStarted,
+        serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "backend": state.backend,
+            "master_key": key_source,
+            "security_event_retention_days": retention_days,
+        }),
+    );
+    let final_flush = (std::sync::Arc::clone(&security), state.deps.store.clone());
     let has_operators = state
         .deps
         .store
@@ -212,6 +227,10 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         // Both hold the state: let them end before another server may take the data.
         let _ = sequencer.await;
         let _ = renewer.await;
+        let (security, store) = final_flush;
+        if let Err(error) = security.flush(store.as_ref()).await {
+            tracing::error!(%error, "writing the last security events failed");
+        }
         let claim = claim_keeper
             .await
             .map_err(|_| Error::Internal("claim keeper task panicked"))?;
@@ -232,6 +251,19 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         shutdown,
         task,
     })
+}
+
+/// How the master key is kept, for the start's security event.
+fn key_source(config: &Config) -> &'static str {
+    if config.master_key.is_some() {
+        "environment"
+    } else if !config.master_key_shares.is_empty() {
+        "shares"
+    } else if config.token.is_some() {
+        "token"
+    } else {
+        "file"
+    }
 }
 
 /// Opens the database of `config` (running migrations), and says whether it was set up
@@ -404,6 +436,9 @@ async fn sequence_periodically(state: AppState) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
+        if let Err(error) = state.deps.security.flush(state.deps.store.as_ref()).await {
+            tracing::error!(%error, "writing security events failed");
+        }
         let started = std::time::Instant::now();
         let integrated = state
             .deps
@@ -440,6 +475,9 @@ async fn maintain_periodically(state: AppState) {
         }
         if let Err(error) = state.deps.store.forget_expired_acts(now).await {
             tracing::error!(%error, "forgetting what expired operator acts asked failed");
+        }
+        if let Err(error) = state.deps.security.purge(state.deps.store.as_ref()).await {
+            tracing::error!(%error, "removing security events past their retention failed");
         }
         // What another node changed of the CA shows here within a minute at the latest
         // (issuance, revocation, CRLs and OCSP look at once).

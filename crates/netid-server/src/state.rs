@@ -81,6 +81,7 @@ impl AppState {
             keys: Arc::new(keys),
             clock,
             log,
+            security: Arc::new(crate::security_events::SecurityLog::new(clock)),
         };
         let ca = Arc::new(Ca::open(deps.clone(), ca_suite, public_url.clone()).await?);
         let net_certificates =

@@ -54,6 +54,7 @@ mod passkeys;
 mod pending;
 mod platforms;
 mod postgres;
+mod security_events;
 mod sql;
 mod sqlite;
 mod types;
@@ -80,6 +81,9 @@ pub use pending::{NewPending, PendingKind, PendingValues};
 pub use platforms::{
     ClientAuthMethod, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Platforms,
 };
+pub use security_events::{
+    GENESIS, NewSecurityEvent, SecurityEventRow, SecurityEvents, chain_break, chain_hash,
+};
 pub use sqlite::SqliteStore;
 pub use types::{BlindIndex, GroupCommits, HolderId, Timestamp};
 pub use verifications::{NewVerification, Verifications};
@@ -88,7 +92,8 @@ pub use verifications::{NewVerification, Verifications};
 pub mod prelude {
     pub use crate::{
         Authorities, CaRecords, Certificates, Consents, Holders, Keys, LogEntries, NetCertificates,
-        OperatorReads, Operators, Passkeys, PendingValues, Platforms, Store, Verifications,
+        OperatorReads, Operators, Passkeys, PendingValues, Platforms, SecurityEvents, Store,
+        Verifications,
     };
 }
 
@@ -111,6 +116,7 @@ pub trait Store:
     + NetCertificates
     + OperatorReads
     + Operators
+    + SecurityEvents
     + Passkeys
     + PendingValues
     + Send
@@ -146,6 +152,7 @@ for_every_backend!(
     NetCertificates,
     OperatorReads,
     Operators,
+    SecurityEvents,
     Passkeys,
     PendingValues
 );

@@ -41,6 +41,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/18.sql"),
     include_str!("../migrations/sqlite/19.sql"),
     include_str!("../migrations/sqlite/20.sql"),
+    include_str!("../migrations/sqlite/21.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -55,6 +56,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (18, include_str!("../migrations/postgres/18.sql")),
     (19, include_str!("../migrations/postgres/19.sql")),
     (20, include_str!("../migrations/postgres/20.sql")),
+    (21, include_str!("../migrations/postgres/21.sql")),
 ];
 
 #[cfg(test)]

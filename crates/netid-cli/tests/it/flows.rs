@@ -265,6 +265,16 @@ fn serve_and_every_client_command_work_end_to_end() {
         String::from_utf8_lossy(&again.stderr).contains("act_closed"),
         "once only"
     );
+    // The auditor reads the security events, the chain checked: the refused read is there.
+    let auditor = served.key(netid_proto::OperatorRole::Auditor, 0);
+    let events = as_operator(&auditor, &["security-events"]);
+    assert!(String::from_utf8_lossy(&events.stderr).contains("chain checked"));
+    let listed = ok(events);
+    assert!(listed.contains("operator_act_refused"), "{listed}");
+    assert!(listed.contains("service_started"), "{listed}");
+    assert!(!listed.contains("测试"), "no names: {listed}");
+    let not_theirs = as_operator(&system_key, &["security-events"]);
+    assert!(String::from_utf8_lossy(&not_theirs.stderr).contains("wrong_role"));
     assert_eq!(read["holder_notified_from"], "now");
     let half_deferral = netid(
         &[

@@ -16,6 +16,11 @@ use crate::error::{Error, Refusal};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StoreFailure;
 
+/// Marks a response that refused the request, with the refusal's code: the security events
+/// are taken from it (`crate::security_events`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refused(pub(crate) &'static str);
+
 /// The `Retry-After` of an answer given while the database is away: about how long a
 /// failover to a synchronous standby takes.
 pub(crate) const DATABASE_RETRY_SECONDS: u64 = 2;
@@ -336,6 +341,7 @@ impl IntoResponse for ApiError {
                 let (status, code, title) = classify_refusal(refusal);
                 tracing::debug!(code, "request refused");
                 let mut response = problem(status, code, title, refusal.to_string());
+                response.extensions_mut().insert(Refused(code));
                 if let Refusal::RateLimited {
                     retry_after_seconds,
                 } = refusal

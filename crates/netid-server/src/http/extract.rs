@@ -11,10 +11,11 @@ use base64ct::{Base64, Encoding};
 use netid_store::PlatformRow;
 use serde::de::DeserializeOwned;
 
-use super::error::{ApiError, problem, problem_for_status};
+use super::error::{ApiError, Refused, problem, problem_for_status};
 use crate::credentials;
 use crate::error::{OperatorRefusal, Refusal};
 use crate::operators::AuthenticatedOperator;
+use crate::security_events::SecurityEventKind;
 use crate::state::AppState;
 
 /// A JSON body; rejections are problem bodies that do not repeat the input.
@@ -85,6 +86,10 @@ impl FromRequestParts<AppState> for Operator {
             Some(operator) => Ok(Self(operator.clone())),
             None => {
                 tracing::info!(target: "netid::security", event = "authentication_failed", role = "operator", reason = "no operator proof");
+                state.deps.security.record(
+                    SecurityEventKind::OperatorAuthenticationFailed,
+                    serde_json::json!({ "reason": "no operator proof" }),
+                );
                 Err(Refusal::Unauthenticated.into())
             }
         }
@@ -112,10 +117,10 @@ pub(crate) async fn authenticate_operator(
     };
     if value.starts_with("Bearer ") {
         tracing::info!(target: "netid::security", event = "authentication_failed", role = "operator", reason = "bearer credential");
-        return ApiError::from(Refusal::from(OperatorRefusal::BearerRetired)).into_response();
+        return refused_sign_in(&state, Refusal::from(OperatorRefusal::BearerRetired).into());
     }
     let Some(proof) = value.strip_prefix(OPERATOR_SCHEME).map(str::trim) else {
-        return ApiError::from(Refusal::Unauthenticated).into_response();
+        return refused_sign_in(&state, Refusal::Unauthenticated.into());
     };
     let proof = proof.to_owned();
     let (mut parts, body) = request.into_parts();
@@ -125,12 +130,35 @@ pub(crate) async fn authenticate_operator(
     let signed = (parts.method.as_str(), parts.uri.path(), bytes.as_ref());
     match crate::operators::authenticate(&state.deps, signed, &proof).await {
         Ok(operator) => {
+            let id = operator.id.clone();
             parts.extensions.insert(operator);
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
+            let response = next
+                .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await;
+            if let Some(Refused(code)) = response.extensions().get::<Refused>() {
+                if matches!(*code, "wrong_role" | "same_operator" | "not_requester") {
+                    state.deps.security.record(
+                        SecurityEventKind::OperatorActRefused,
+                        serde_json::json!({ "operator": id, "reason": code }),
+                    );
+                }
+            }
+            response
         }
-        Err(error) => ApiError::from(error).into_response(),
+        Err(error) => refused_sign_in(&state, error),
     }
+}
+
+/// The answer to a failed operator sign-in, recorded as a security event with its reason.
+fn refused_sign_in(state: &AppState, error: crate::error::Error) -> Response {
+    let response = ApiError::from(error).into_response();
+    if let Some(Refused(code)) = response.extensions().get::<Refused>() {
+        state.deps.security.record(
+            SecurityEventKind::OperatorAuthenticationFailed,
+            serde_json::json!({ "reason": code }),
+        );
+    }
+    response
 }
 
 /// A request authenticated as a platform (`Authorization: Basic base64(client_id:credential)`).

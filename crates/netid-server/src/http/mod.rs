@@ -190,6 +190,9 @@ async fn record_metrics(
     if response.extensions().get::<error::StoreFailure>().is_some() {
         state.metrics.store_error();
     }
+    if let Some(error::Refused(code)) = response.extensions().get::<error::Refused>() {
+        record_refusal(&state, &route, code);
+    }
     state.metrics.request(
         &route,
         method,
@@ -220,6 +223,28 @@ async fn limit_by_address(
         }
     }
     next.run(request).await
+}
+
+/// The security events of a refusal the public side sees: rate limits (counted), platforms'
+/// failed sign-ins, operator endpoints asked here. The administration app's own refusals are
+/// recorded where the operator is known ([`extract::authenticate_operator`]).
+fn record_refusal(state: &AppState, route: &str, code: &str) {
+    use crate::security_events::SecurityEventKind as Kind;
+    let security = &state.deps.security;
+    match code {
+        "rate_limited" => security.count(Kind::RateLimited),
+        "administration_elsewhere" => security.record(
+            Kind::OperatorEndpointOnPublicListener,
+            serde_json::json!({ "route": route }),
+        ),
+        "unauthenticated" if route.starts_with("/v1/platform/") || route.starts_with("/oidc/") => {
+            security.record(
+                Kind::PlatformAuthenticationFailed,
+                serde_json::json!({ "route": route }),
+            );
+        }
+        _ => {}
+    }
 }
 
 /// The source address of a request, as the per-address limits key it; present only where

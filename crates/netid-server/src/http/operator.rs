@@ -2,20 +2,21 @@
 //! acts two operators do (the audited read of a holder's personal data, operator accounts):
 //! asked, approved, carried out; and the public list of operators.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
 use netid_proto::{
     ActPending, ActQueue, ActView, AddOperatorRequest, LoadRosterResponse, OperatorAccounts,
     OperatorReadRequest, OperatorRole, RegisterAuthorityRequest, RegisterAuthorityResponse,
-    RegisterPlatformRequest, RegisterPlatformResponse, RetireOperatorRequest, ServiceSigned,
-    SignedRoster,
+    RegisterPlatformRequest, RegisterPlatformResponse, RetireOperatorRequest, SecurityEventPage,
+    ServiceSigned, SignedRoster,
 };
 
 use super::Route;
 use super::error::ApiError;
 use super::extract::{Json, Operator};
 use crate::acts::Act;
+use crate::error::Refusal;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -79,6 +80,11 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::GET,
             path: "/v1/operators",
             handler: get(public_list),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/security-events",
+            handler: get(security_events),
         },
     ]
 }
@@ -160,6 +166,26 @@ async fn carry_out(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(
         crate::acts::carry_out(&state, &operator, &request_id).await?,
+    ))
+}
+
+/// Auditors and security administrators read the security events, a page after `after`.
+async fn security_events(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<SecurityEventPage>, ApiError> {
+    operator.require_one_of(&[OperatorRole::Auditor, OperatorRole::SecurityAdministrator])?;
+    let after = match query.get("after") {
+        None => 0,
+        Some(after) => after.parse().map_err(|_| Refusal::InvalidQuery {
+            parameter: "after",
+            expected: "the number of the last event already read (0 for the first page)",
+        })?,
+    };
+    Ok(Json(
+        crate::security_events::page(state.deps.store.as_ref(), &state.deps.security, after)
+            .await?,
     ))
 }
 

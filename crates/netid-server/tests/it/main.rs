@@ -37,5 +37,6 @@ mod operators;
 mod privacy;
 mod restart;
 mod rotation;
+mod security_events;
 mod succession;
 mod transparency;

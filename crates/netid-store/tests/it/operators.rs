@@ -159,3 +159,62 @@ pub(crate) async fn operators_and_their_acts_move_only_from_where_they_were(stor
         .unwrap();
     assert_eq!(retired.retired_at, Some(Timestamp(T0.0 + 30)));
 }
+
+fn event(at: i64, kind: &str) -> netid_store::NewSecurityEvent {
+    netid_store::NewSecurityEvent {
+        at: Timestamp(at),
+        kind: kind.to_owned(),
+        detail: r#"{"role":"operator"}"#.to_owned(),
+    }
+}
+
+pub(crate) async fn security_events_chain_and_are_purged_from_the_oldest_end(store: &dyn Store) {
+    use netid_store::{GENESIS, chain_break};
+    let first = vec![event(T0.0, "a"), event(T0.0 + 1, "b")];
+    assert_eq!(store.append_security_events(first).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .append_security_events(vec![event(T0.0 + 100, "c")])
+            .await
+            .unwrap(),
+        3
+    );
+    let events = store.security_events(0, 10).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert_eq!(chain_break(&GENESIS, &events), None);
+    // A changed detail, a removed row, a row moved to another place: each breaks the chain.
+    let mut changed = events.clone();
+    changed[1].detail = r#"{"role":"platform"}"#.to_owned();
+    assert_eq!(chain_break(&GENESIS, &changed), Some(2));
+    let removed = vec![events[0].clone(), events[2].clone()];
+    assert_eq!(chain_break(&GENESIS, &removed), Some(3));
+    let reordered = vec![events[1].clone(), events[0].clone()];
+    assert_eq!(chain_break(&GENESIS, &reordered), Some(2));
+    // Paging: after 1, from 2 on, checked from the hash of 1.
+    let rest = store.security_events(1, 10).await.unwrap();
+    assert_eq!(chain_break(&events[0].hash, &rest), None);
+
+    // The retention keeps the newest; what remains still checks from its first row's link.
+    assert_eq!(
+        store
+            .purge_security_events(Timestamp(T0.0 + 50))
+            .await
+            .unwrap(),
+        2
+    );
+    let kept = store.security_events(0, 10).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(chain_break(&kept[0].prev_hash, &kept), None);
+    assert_eq!(kept[0].prev_hash, events[1].hash);
+    // The chain goes on from the last kept event.
+    assert_eq!(
+        store
+            .append_security_events(vec![event(T0.0 + 200, "d")])
+            .await
+            .unwrap(),
+        4
+    );
+}
