@@ -549,12 +549,26 @@ pub(crate) enum OperatorCommand {
         #[command(flatten)]
         auth: OperatorAuth,
         /// The holder's Net ID.
-        #[arg(long)]
-        net_id: String,
+        #[arg(long, required_unless_present_any = ["platform", "certificate_serial"])]
+        net_id: Option<String>,
+        /// Or: the platform (client id) that knows the holder by `--subject`.
+        #[arg(long, requires = "subject", conflicts_with_all = ["net_id", "certificate_serial"])]
+        platform: Option<String>,
+        /// The holder's pairwise pseudonym at `--platform`.
+        #[arg(long, requires = "platform")]
+        subject: Option<String>,
+        /// Or: the serial number (hex) of a certificate issued to the holder.
+        #[arg(long, conflicts_with = "net_id")]
+        certificate_serial: Option<String>,
         /// A field to read (repeat): name, birth_date, document_type, document_number,
         /// nationality, net_id.
         #[arg(long = "field", required = true)]
         fields: Vec<String>,
+        /// The kind of legal basis: criminal_investigation, court_order, national_security,
+        /// public_security_administration, supervisory_investigation or emergency (the public
+        /// counts are per kind).
+        #[arg(long)]
+        basis_kind: String,
         /// The law and article that require the read.
         #[arg(long)]
         legal_basis: String,

@@ -2,7 +2,8 @@
 //! authority's key and signed rosters.
 
 use netid_proto::{
-    ActPending, AddOperatorRequest, OperatorRole, ProfileDecision, RetireOperatorRequest,
+    ActPending, AddOperatorRequest, LegalBasisKind, OperatorRole, PlatformSubject, ProfileDecision,
+    RetireOperatorRequest,
 };
 
 use super::*;
@@ -134,7 +135,11 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
         OperatorCommand::ReadHolder {
             auth,
             net_id,
+            platform,
+            subject,
+            certificate_serial,
             fields,
+            basis_kind,
             legal_basis,
             reference,
             defer_until,
@@ -151,7 +156,20 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             };
             let request = OperatorReadRequest {
                 net_id,
+                platform_subject: platform
+                    .zip(subject)
+                    .map(|(client_id, subject)| PlatformSubject { client_id, subject }),
+                certificate_serial,
                 fields,
+                basis_kind: LegalBasisKind::ALL
+                    .into_iter()
+                    .find(|kind| kind.as_str() == basis_kind)
+                    .with_context(|| {
+                        format!(
+                            "--basis-kind: expected one of {}",
+                            LegalBasisKind::ALL.map(LegalBasisKind::as_str).join(", ")
+                        )
+                    })?,
                 legal_basis,
                 reference,
                 defer_notice,

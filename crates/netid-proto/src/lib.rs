@@ -754,17 +754,28 @@ pub struct HolderLogEntry {
     pub tag_key: Option<String>,
 }
 
-/// `POST /v1/operator/holders/read`: the operator reads personal data of the holder with
-/// `net_id`, the one audited way to do so. The read is a log entry of the holder's and is in
-/// their history; only with `defer_notice` is the holder told later, never not at all.
+/// `POST /v1/operator/holders/read`: the operator reads personal data of one holder, named
+/// by exactly one of `net_id`, `platform_subject` or `certificate_serial`, the one audited way
+/// to do so. The read is a log entry of the holder's and is in their history; only with
+/// `defer_notice` is the holder told later, never not at all.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OperatorReadRequest {
     /// The holder's Net ID.
-    pub net_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_id: Option<String>,
+    /// The holder as a platform knows them: its client id and their pairwise pseudonym there
+    /// (what a lawful request to the platform starts from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_subject: Option<PlatformSubject>,
+    /// The serial number (hex) of a certificate the CA issued to the holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_serial: Option<String>,
     /// The fields to read (`name`, `birth_date`, `document_type`, `document_number`,
     /// `nationality`).
     pub fields: Vec<String>,
+    /// The kind of legal basis, from a fixed catalogue: what the public counts are per.
+    pub basis_kind: LegalBasisKind,
     /// The law and article that require the read.
     pub legal_basis: String,
     /// The request's reference (case or order number), shown to the holder.
@@ -780,6 +791,60 @@ impl core::fmt::Debug for OperatorReadRequest {
             .field("fields", &self.fields)
             .finish_non_exhaustive()
     }
+}
+
+/// The kinds of legal basis a read of personal data may rest on: a fixed catalogue, so that
+/// the public counts per basis (`GET /v1/transparency/deferrals`) carry no free text. The law
+/// and article themselves are in the read's `legal_basis`, shown to the holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasisKind {
+    /// A criminal investigation by a public security, procuratorial or state security organ.
+    CriminalInvestigation,
+    /// A court's order in proceedings.
+    CourtOrder,
+    /// National security.
+    NationalSecurity,
+    /// Public security administration (other than a criminal case).
+    PublicSecurityAdministration,
+    /// An investigation by a supervisory commission or a regulator.
+    SupervisoryInvestigation,
+    /// An emergency to protect a person's life, health or property.
+    Emergency,
+}
+
+impl LegalBasisKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [Self; 6] = [
+        Self::CriminalInvestigation,
+        Self::CourtOrder,
+        Self::NationalSecurity,
+        Self::PublicSecurityAdministration,
+        Self::SupervisoryInvestigation,
+        Self::Emergency,
+    ];
+
+    /// The kind's wire name (snake_case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CriminalInvestigation => "criminal_investigation",
+            Self::CourtOrder => "court_order",
+            Self::NationalSecurity => "national_security",
+            Self::PublicSecurityAdministration => "public_security_administration",
+            Self::SupervisoryInvestigation => "supervisory_investigation",
+            Self::Emergency => "emergency",
+        }
+    }
+}
+
+/// A holder as a platform knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSubject {
+    /// The platform's client id.
+    pub client_id: String,
+    /// The pairwise pseudonym it was given (`subject`, or OpenID Connect's `sub`).
+    pub subject: String,
 }
 
 /// Why and until when a holder's notice of a read is deferred (Measures Art. 11).
@@ -846,6 +911,9 @@ pub struct DeferralCounts {
     pub deferred: u64,
     /// Of those, how many deferrals are still running today.
     pub deferred_now: u64,
+    /// Reads per kind of legal basis (`unspecified`: reads from before the catalogue).
+    #[serde(default)]
+    pub by_basis: std::collections::BTreeMap<String, u64>,
 }
 
 /// A platform a minor's history shows in use for the first time, for the guardian

@@ -18,8 +18,11 @@ use netid_crypto::MacKey;
 use netid_log::EntryKind;
 use netid_proto::{
     DeferralCounts, NoticeDeferral, OperatorReadNotice, OperatorReadRequest, OperatorReadResponse,
+    PlatformSubject,
 };
-use netid_store::{HolderId, NoticeDeferralRow, OperatorReadRow, SealedTagKey, Timestamp};
+use netid_store::{
+    HolderId, HolderRow, NoticeDeferralRow, OperatorReadRow, SealedTagKey, Timestamp,
+};
 
 use crate::error::{Error, Refusal};
 use crate::grants::{check_field_names, is_short_text};
@@ -32,25 +35,95 @@ const DEFERRAL_GROUNDS: [&str; 2] = ["confidentiality", "emergency"];
 /// The longest deferral, in days after the day of the read.
 pub(crate) const MAX_DEFERRAL_DAYS: i64 = 366;
 
-/// Checks a read request before anyone approves it: its fields, its deferral, and that a
-/// holder has the Net ID (so that no approval is spent on what cannot be carried out).
+/// Checks a read request before anyone approves it: its fields, its deferral, and that it
+/// names a holder (so that no approval is spent on what cannot be carried out).
 pub(crate) async fn check(state: &AppState, request: &OperatorReadRequest) -> Result<(), Error> {
-    let net_id = check_fields(state, request)?;
-    personal::holder_with_net_id(&state.deps, &net_id)
-        .await?
-        .ok_or(Refusal::UnknownHolder)?;
-    Ok(())
+    check_fields(state, request)?;
+    holder_named(state, request).await.map(drop)
 }
 
-fn check_fields(state: &AppState, request: &OperatorReadRequest) -> Result<NetId, Error> {
-    let net_id = personal::parse_net_id(&request.net_id, "net_id")?;
+fn check_fields(state: &AppState, request: &OperatorReadRequest) -> Result<(), Error> {
     check_field_names(&request.fields, "fields")?;
     check_text(&request.legal_basis, "legal_basis")?;
     check_text(&request.reference, "reference")?;
     if let Some(deferral) = &request.defer_notice {
         deferral_end(deferral, state.deps.clock.today()?)?;
     }
-    Ok(net_id)
+    Ok(())
+}
+
+/// The holder a read names, by exactly one of: a Net ID, a platform and its pairwise
+/// pseudonym, or a certificate serial; with their Net ID. [`Refusal::UnknownHolder`] if
+/// there is none (or they deleted their data).
+async fn holder_named(
+    state: &AppState,
+    request: &OperatorReadRequest,
+) -> Result<(HolderRow, NetId), Error> {
+    let deps = &state.deps;
+    let named = |field| Refusal::InvalidField {
+        field,
+        reason: "name the holder by exactly one of net_id, platform_subject or certificate_serial"
+            .to_owned(),
+    };
+    let holder = match (
+        &request.net_id,
+        &request.platform_subject,
+        &request.certificate_serial,
+    ) {
+        (Some(net_id), None, None) => {
+            let net_id = personal::parse_net_id(net_id, "net_id")?;
+            personal::holder_with_net_id(deps, &net_id).await?
+        }
+        (None, Some(named), None) => by_pseudonym(state, named).await?,
+        (None, None, Some(serial)) => {
+            let serial = hex::decode(serial).map_err(|_| Refusal::InvalidField {
+                field: "certificate_serial",
+                reason: "expected the serial number in hex".to_owned(),
+            })?;
+            match deps
+                .store
+                .certificate(&serial)
+                .await?
+                .and_then(|row| row.holder)
+            {
+                Some(id) => deps.store.holder(id).await?,
+                None => None,
+            }
+        }
+        (None, None, None) => return Err(named("net_id").into()),
+        _ => return Err(named("platform_subject").into()),
+    };
+    // The store answers for holders who did not delete their data only.
+    let holder = holder.ok_or(Refusal::UnknownHolder)?;
+    let net_id = personal::net_id(&deps.keys.master, &holder)?;
+    Ok((holder, net_id))
+}
+
+/// The holder whose pairwise pseudonym at `named.client_id` is `named.subject`: among the
+/// holders with a log entry at that platform (the only ones it can have seen), the one whose
+/// pseudonym, computed again, matches.
+async fn by_pseudonym(
+    state: &AppState,
+    named: &PlatformSubject,
+) -> Result<Option<HolderRow>, Error> {
+    let deps = &state.deps;
+    let platform = deps
+        .store
+        .platform(&named.client_id)
+        .await?
+        .ok_or(Refusal::UnknownPlatform)?;
+    for id in deps.store.holders_seen_by(&platform.client_id).await? {
+        let Some(holder) = deps.store.holder(id).await? else {
+            continue;
+        };
+        let net_id = personal::net_id(&deps.keys.master, &holder)?;
+        let pseudonym = crate::verification::pseudonym(deps, net_id.expose(), &platform.sector);
+        // Pseudonyms are not secrets to the operator; an ordinary comparison will do.
+        if pseudonym.eq_ignore_ascii_case(named.subject.trim()) {
+            return Ok(Some(holder));
+        }
+    }
+    Ok(None)
 }
 
 /// Reads the fields `request` names of the holder with its Net ID, for `operator` (whose
@@ -60,7 +133,7 @@ pub(crate) async fn read(
     request: OperatorReadRequest,
     operator: &str,
 ) -> Result<OperatorReadResponse, Error> {
-    let net_id = check_fields(state, &request)?;
+    check_fields(state, &request)?;
     let now = state.deps.clock.now();
     let today = state.deps.clock.today()?;
     let deferral = request
@@ -69,9 +142,7 @@ pub(crate) async fn read(
         .map(|deferral| deferral_end(deferral, today))
         .transpose()?;
 
-    let holder = personal::holder_with_net_id(&state.deps, &net_id)
-        .await?
-        .ok_or(Refusal::UnknownHolder)?;
+    let (holder, net_id) = holder_named(state, &request).await?;
     let record = personal::open(&state.deps.keys.master, &holder, today)?;
     let claims = crate::grants::claims(&request.fields, &record, net_id.expose());
 
@@ -127,6 +198,7 @@ pub(crate) async fn read(
                 holder: holder.id,
                 fields: request.fields,
                 legal_basis: request.legal_basis,
+                basis_kind: Some(request.basis_kind.as_str().to_owned()),
                 reference: request.reference,
                 read_at: now,
                 deferral: deferral_row,
@@ -209,10 +281,19 @@ pub(crate) async fn counts(state: &AppState) -> Result<DeferralCounts, Error> {
         .store
         .deferral_counts(state.deps.clock.now())
         .await?;
+    let by_basis = state
+        .deps
+        .store
+        .reads_by_basis()
+        .await?
+        .into_iter()
+        .map(|(kind, count)| (kind.unwrap_or_else(|| "unspecified".to_owned()), count))
+        .collect();
     Ok(DeferralCounts {
         operator_reads: counts.operator_reads,
         deferred: counts.deferred,
         deferred_now: counts.deferred_now,
+        by_basis,
     })
 }
 

@@ -209,7 +209,7 @@ pub(crate) fn answer(
 }
 
 /// The pairwise pseudonym `HMAC-SM3(k_pairwise, net_id || sector)`, lower-case hex.
-fn pseudonym(deps: &Deps, net_id: &str, sector: &str) -> String {
+pub(crate) fn pseudonym(deps: &Deps, net_id: &str, sector: &str) -> String {
     let tag = Suite::gm().mac(&deps.keys.pairwise, &[net_id.as_bytes(), sector.as_bytes()]);
     hex::encode(tag.as_ref())
 }

@@ -40,6 +40,29 @@ pub trait LogEntries: HasBackend {
         .await
     }
 
+    /// The holders (not deleted) with a log entry at the platform `client_id` (a verification,
+    /// a sign-in, a disclosure, a consent): the only ones a pseudonym there can be.
+    async fn holders_seen_by(&self, client_id: &str) -> Result<Vec<HolderId>, Error> {
+        // Entries are one line of JSON: the platform member, exactly, with its quotes.
+        let member = format!("\"platform\":\"{client_id}\"").into_bytes();
+        read(self, move |db| {
+            let sql = match db.dialect() {
+                Dialect::Sqlite => {
+                    "SELECT DISTINCT e.holder_id FROM log_entries e JOIN holders h \
+                     ON h.id = e.holder_id WHERE h.deleted_at IS NULL AND instr(e.leaf, $1) > 0 \
+                     ORDER BY e.holder_id"
+                }
+                Dialect::Postgres => {
+                    "SELECT DISTINCT e.holder_id FROM log_entries e JOIN holders h \
+                     ON h.id = e.holder_id WHERE h.deleted_at IS NULL \
+                     AND position($1::bytea IN e.leaf) > 0 ORDER BY e.holder_id"
+                }
+            };
+            db.values("read holders seen by a platform", sql, args![&member])
+        })
+        .await
+    }
+
     /// The indexes of `holder`'s log entries, in order.
     async fn holder_log_indexes(&self, holder: HolderId) -> Result<Vec<u64>, Error> {
         read(self, move |db| {

@@ -42,6 +42,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/19.sql"),
     include_str!("../migrations/sqlite/20.sql"),
     include_str!("../migrations/sqlite/21.sql"),
+    include_str!("../migrations/sqlite/22.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -57,6 +58,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (19, include_str!("../migrations/postgres/19.sql")),
     (20, include_str!("../migrations/postgres/20.sql")),
     (21, include_str!("../migrations/postgres/21.sql")),
+    (22, include_str!("../migrations/postgres/22.sql")),
 ];
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub trait OperatorReads: HasBackend {
             let deferral = read.deferral.as_ref();
             let sql = "INSERT INTO operator_reads (log_index, holder_id, fields, legal_basis, \
                  reference, read_at, deferral_ground, deferral_basis, deferral_ends_at, \
-                 sealed_tag_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+                 sealed_tag_key, basis_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
             let fields = read.fields.join(",");
             let args = args![
                 log_index,
@@ -43,7 +43,8 @@ pub trait OperatorReads: HasBackend {
                 deferral.map(|deferral| &deferral.ground),
                 deferral.map(|deferral| &deferral.legal_basis),
                 deferral.map(|deferral| deferral.ends_at),
-                deferral.map(|deferral| &deferral.sealed_tag_key)
+                deferral.map(|deferral| &deferral.sealed_tag_key),
+                read.basis_kind.as_deref()
             ];
             db.execute("record operator read", sql, args)?;
             Ok(log_index)
@@ -55,7 +56,7 @@ pub trait OperatorReads: HasBackend {
     async fn operator_reads(&self, holder: HolderId) -> Result<Vec<OperatorReadRow>, Error> {
         read(self, move |db| {
             let sql = "SELECT log_index, fields, legal_basis, reference, read_at, \
-                 deferral_ground, deferral_basis, deferral_ends_at, sealed_tag_key \
+                 deferral_ground, deferral_basis, deferral_ends_at, sealed_tag_key, basis_kind \
                  FROM operator_reads WHERE holder_id = $1 ORDER BY log_index";
             db.rows("read operator reads", sql, args![holder], |mut row| {
                 let fields: String = row.get(1)?;
@@ -68,6 +69,7 @@ pub trait OperatorReads: HasBackend {
                     holder,
                     fields: fields.split(',').map(str::to_owned).collect(),
                     legal_basis: row.get(2)?,
+                    basis_kind: row.get(9)?,
                     reference: row.get(3)?,
                     read_at: row.get(4)?,
                     deferral: ground.zip(basis).zip(ends_at).zip(key).map(
@@ -93,6 +95,16 @@ pub trait OperatorReads: HasBackend {
         })
         .await
     }
+
+    /// Reads per kind of legal basis (`None`: reads from before the catalogue).
+    async fn reads_by_basis(&self) -> Result<Vec<(Option<String>, u64)>, Error> {
+        read(self, |db| {
+            let sql = "SELECT basis_kind, COUNT(*) FROM operator_reads GROUP BY basis_kind \
+                 ORDER BY basis_kind";
+            db.rows("count reads by basis", sql, args![], FromRow::from_row)
+        })
+        .await
+    }
 }
 
 from_row! {
@@ -110,6 +122,8 @@ pub struct OperatorReadRow {
     pub fields: Vec<String>,
     /// The law and article the operator named.
     pub legal_basis: String,
+    /// The kind of legal basis (from the catalogue; `None` for reads from before it).
+    pub basis_kind: Option<String>,
     /// The request's reference.
     pub reference: String,
     /// When.

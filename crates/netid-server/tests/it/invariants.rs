@@ -285,8 +285,11 @@ async fn invariant_8_an_operator_read_is_an_audit_entry_the_holder_sees() {
             "/v1/operator/holders/read",
             Some(&client.bearer()),
             &netid_proto::OperatorReadRequest {
-                net_id: enrolled.net_id.clone(),
+                net_id: Some(enrolled.net_id.clone()),
+                platform_subject: None,
+                certificate_serial: None,
                 fields: vec!["name".to_owned()],
+                basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
                 legal_basis: "Synthetic Act, art. 8 (test)".to_owned(),
                 reference: "INVARIANT-8".to_owned(),
                 defer_notice: None,

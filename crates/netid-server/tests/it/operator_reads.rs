@@ -16,8 +16,11 @@ const READ: &str = "/v1/operator/holders/read";
 
 fn read_request(net_id: &str, fields: &[&str]) -> OperatorReadRequest {
     OperatorReadRequest {
-        net_id: net_id.to_owned(),
+        net_id: Some(net_id.to_owned()),
+        platform_subject: None,
+        certificate_serial: None,
         fields: fields.iter().map(|field| (*field).to_owned()).collect(),
+        basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
         legal_basis: "Synthetic Public Security Act, art. 99 (test)".to_owned(),
         reference: "TEST-CASE-0001".to_owned(),
         defer_notice: None,
@@ -99,7 +102,8 @@ async fn an_operator_read_is_in_the_holders_history_with_its_legal_basis() {
         DeferralCounts {
             operator_reads: 1,
             deferred: 0,
-            deferred_now: 0
+            deferred_now: 0,
+            by_basis: [("criminal_investigation".to_owned(), 1)].into(),
         }
     );
 }
@@ -156,7 +160,8 @@ async fn a_deferred_notice_hides_the_read_from_the_holder_until_the_day_after_it
         DeferralCounts {
             operator_reads: 1,
             deferred: 1,
-            deferred_now: 1
+            deferred_now: 1,
+            by_basis: [("criminal_investigation".to_owned(), 1)].into(),
         }
     );
 
@@ -201,7 +206,8 @@ async fn a_deferred_notice_hides_the_read_from_the_holder_until_the_day_after_it
         DeferralCounts {
             operator_reads: 1,
             deferred: 1,
-            deferred_now: 0
+            deferred_now: 0,
+            by_basis: [("criminal_investigation".to_owned(), 1)].into(),
         }
     );
 }

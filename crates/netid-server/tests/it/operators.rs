@@ -20,8 +20,11 @@ const ADD: &str = "/v1/operator/operators";
 
 fn read_request(net_id: &str) -> OperatorReadRequest {
     OperatorReadRequest {
-        net_id: net_id.to_owned(),
+        net_id: Some(net_id.to_owned()),
+        platform_subject: None,
+        certificate_serial: None,
         fields: vec!["name".to_owned()],
+        basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
         legal_basis: "Synthetic Public Security Act, art. 99 (test)".to_owned(),
         reference: "TEST-CASE-0023".to_owned(),
         defer_notice: None,
@@ -527,4 +530,70 @@ async fn a_grant_and_a_ca_key_act_each_need_a_second_operator_of_their_role() {
     step(client, ca, 1, &pending.request_id, "approve")
         .await
         .problem(StatusCode::CONFLICT, "act_closed");
+}
+
+/// A lawful request starts from what a platform or the CA knows: a pseudonym or a serial. The
+/// read resolves it to the holder inside the same two-person, logged, holder-visible read.
+#[tokio::test]
+async fn a_read_may_name_the_holder_by_a_platforms_pseudonym_or_a_certificate_serial() {
+    let (server, _dir, client, wallet) = crate::ca::world("gm").await;
+    crate::ca::certify_with_new_root(&client, &netid_crypto::Suite::gm()).await;
+    let platform = client.register_platform("lawful-request").await;
+    let subject = client
+        .verify_ok(&platform, &wallet, "nonce-lawful-0001", &[])
+        .await
+        .subject;
+    // Another platform's holder, so that the pseudonym has to pick the right one.
+    let other = client.register_platform("other-platform").await;
+    let certificate =
+        crate::ca::holder_certificate(&client, &wallet, &netid_crypto::Suite::gm()).await;
+    let dpo = OperatorRole::DataProtectionOfficer;
+    let client = &client;
+    let read = |named: OperatorReadRequest| async move {
+        let pending = post_as(client, dpo, 0, READ, &named).await;
+        client.approve_and_carry_out(pending, dpo).await
+    };
+    let by = |platform_subject, certificate_serial| OperatorReadRequest {
+        net_id: None,
+        platform_subject,
+        certificate_serial,
+        ..read_request("")
+    };
+    let named = |client_id: &str, subject: &str| {
+        Some(netid_proto::PlatformSubject {
+            client_id: client_id.to_owned(),
+            subject: subject.to_owned(),
+        })
+    };
+    let answer = read(by(named(&platform.client_id, &subject), None)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let by_pseudonym: netid_proto::OperatorReadResponse = answer.json();
+    let answer = read(by(None, Some(certificate.serial.clone()))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let by_serial: netid_proto::OperatorReadResponse = answer.json();
+    assert_eq!(by_pseudonym.claims, by_serial.claims);
+    assert!(!by_pseudonym.claims["name"].is_empty());
+    // Both reads are in the holder's history.
+    assert_eq!(client.history(&wallet).await.operator_reads.len(), 2);
+
+    // Refused before anyone approves: the pseudonym at a platform that never saw the holder,
+    // an unknown serial, and two names at once.
+    post_as(
+        client,
+        dpo,
+        0,
+        READ,
+        &by(named(&other.client_id, &subject), None),
+    )
+    .await
+    .problem(StatusCode::NOT_FOUND, "unknown_holder");
+    post_as(client, dpo, 0, READ, &by(None, Some("00ff".to_owned())))
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_holder");
+    let mut both = by(named(&platform.client_id, &subject), None);
+    both.net_id = Some("X".to_owned());
+    post_as(client, dpo, 0, READ, &both)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    server.stop().await;
 }

@@ -126,8 +126,11 @@ async fn a_rotation_reseals_everything_and_the_old_key_opens_nothing() {
         netid_core::Date::from_days_since_unix_epoch(today + from_today).unwrap()
     };
     let mut read = OperatorReadRequest {
-        net_id: population.net_ids[0].clone(),
+        net_id: Some(population.net_ids[0].clone()),
+        platform_subject: None,
+        certificate_serial: None,
         fields: vec!["birth_date".to_owned()],
+        basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
         legal_basis: "Synthetic Public Security Act, art. 99 (test)".to_owned(),
         reference: "TEST-CASE-0001".to_owned(),
         defer_notice: None,

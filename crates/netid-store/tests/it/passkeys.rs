@@ -142,6 +142,7 @@ pub(crate) async fn operator_reads_are_logged_with_the_holder_counted_and_unlink
         holder,
         fields: vec!["name".to_owned(), "birth_date".to_owned()],
         legal_basis: "Synthetic Act, art. 1".to_owned(),
+        basis_kind: Some("court_order".to_owned()),
         reference: "REF-1".to_owned(),
         read_at: T0,
         deferral,
@@ -180,6 +181,10 @@ pub(crate) async fn operator_reads_are_logged_with_the_holder_counted_and_unlink
         deferred_now,
     };
     assert_eq!(store.deferral_counts(T0).await.unwrap(), counts(1));
+    assert_eq!(
+        store.reads_by_basis().await.unwrap(),
+        vec![(Some("court_order".to_owned()), 2)]
+    );
     assert_eq!(
         store
             .deferral_counts(Timestamp(T0.0 + 86_400))
