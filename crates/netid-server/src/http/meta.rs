@@ -297,6 +297,10 @@ fn web_paths(public: &Value) -> Value {
     json!({
         "/app": {"get": {"summary": "Redirects to /app/", "security": public.clone(), "responses": {"308": {"description": "To /app/"}}}},
         "/app/": page("The holder web app (Simplified Chinese by default, English one click away)"),
+        "/console": {"get": {"summary": "Redirects to /console/ (administration listener only)", "security": public.clone(), "responses": {"308": {"description": "To /console/"}}}},
+        "/console/": page("The operator console, on the administration listener only: the queue of acts, the operator accounts, the security events; the page signs each request with the operator's own key (P-256)"),
+        "/console/console.js": page("The console's script"),
+        "/console/console.css": page("The console's styles"),
         "/app/app.js": page("The web app's script"),
         "/app/app.css": page("The web app's styles"),
         "/app/logcheck.js": page("The web app's check of log checkpoints, inclusion proofs and holder tags"),
@@ -355,6 +359,7 @@ fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
         "/v1/operator/acts/{request_id}/approve": {"post": operation("A second operator of the act's role approves it (never the one who asked)", operator.clone(), None, ("200", "ActView"), &["401", "403", "404", "409"])},
         "/v1/operator/acts/{request_id}/refuse": {"post": operation("A second operator of the act's role refuses it, or the one who asked withdraws it", operator.clone(), None, ("200", "ActView"), &["401", "403", "404", "409"])},
         "/v1/operator/acts/{request_id}/carry-out": {"post": {"summary": "The operator who asked carries out an approved act, once; the answer is the act's own (OperatorReadResponse, OperatorAdded, or the retirement)", "security": operator.clone(), "responses": {"200": {"description": "The act's answer", "content": {"application/json": {}}}, "403": {"description": "Not the operator who asked"}, "404": {"description": "No such request"}, "409": {"description": "Not approved, or carried out already"}}}},
+        "/v1/operator/me": {"get": {"summary": "The operator who signed the request: id and role", "security": operator.clone(), "responses": {"200": {"description": "operator_id and role", "content": {"application/json": {}}}, "401": {"description": "Not an operator"}}}},
         "/v1/operator/security-events": {"get": {"summary": "Security events after `after` (at most 500), oldest first, as a hash chain (each names the hash before it), for auditors and security administrators: sign-in failures, refused operator acts, locked enrollment codes, rate-limit refusals (counted), starts and key changes; kept for the stated retention (at least 180 days)", "security": operator.clone(), "parameters": [{"name": "after", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}}], "responses": {"200": {"description": "A page of events", "content": {"application/json": {}}}, "400": {"description": "Invalid after"}, "401": {"description": "Not an operator"}, "403": {"description": "Not an auditor or security administrator"}}}},
         "/v1/operators": {"get": operation("Every operator account there has been, by pseudonymous operator id and role (never a name), signed by the service: log entries name these ids", public.clone(), None, ("200", "ServiceSigned"), &[])},
         "/v1/transparency/deferrals": {"get": operation("Public counts: operator reads of personal data, per kind of legal basis, how many had the holder's notice deferred (Art. 11), and how many deferrals run today", public.clone(), None, ("200", "DeferralCounts"), &[])}

@@ -2,6 +2,7 @@
 //! the layers every request goes through (trace span, timeout, body limit, problem bodies).
 
 mod ca;
+mod console;
 mod error;
 mod extract;
 mod grants;
@@ -62,12 +63,14 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(grants::routes());
     routes.extend(oidc::routes());
     routes.extend(web::routes());
+    routes.extend(console::routes());
     routes
 }
 
-/// Whether `path` is an operator endpoint: served on the administration listener only.
+/// Whether `path` is an operator endpoint or the operator console: served on the
+/// administration listener only.
 pub(crate) fn is_operator_path(path: &str) -> bool {
-    path.starts_with("/v1/operator/")
+    path.starts_with("/v1/operator/") || path == "/console" || path.starts_with("/console/")
 }
 
 /// The public application: every route but the operator endpoints, which it refuses, with

@@ -86,6 +86,11 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/operator/security-events",
             handler: get(security_events),
         },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/me",
+            handler: get(me),
+        },
     ]
 }
 
@@ -167,6 +172,11 @@ async fn carry_out(
     Ok(Json(
         crate::acts::carry_out(&state, &operator, &request_id).await?,
     ))
+}
+
+/// Who signed the request: the operator's id and role (the console shows them).
+async fn me(Operator(operator): Operator) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "operator_id": operator.id, "role": operator.role }))
 }
 
 /// Auditors and security administrators read the security events, a page after `after`.

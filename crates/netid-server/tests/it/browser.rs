@@ -80,6 +80,20 @@ impl Browser {
         port: u16,
         env: &[(&str, &str)],
     ) -> Self {
+        let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json()).unwrap();
+        private["kid"] = Value::from("rp-key-1");
+        let (client_id, private, port) = (rp.client_id(), private.to_string(), port.to_string());
+        let mut all = vec![
+            ("RP_CLIENT_ID", client_id),
+            ("RP_PRIVATE_JWK", private.as_str()),
+            ("RP_PORT", port.as_str()),
+        ];
+        all.extend_from_slice(env);
+        Self::spawn(script, issuer, &all)
+    }
+
+    /// Starts `script` against the netid (or the listener) at `issuer`, with `env` besides.
+    fn spawn(script: &str, issuer: &str, env: &[(&str, &str)]) -> Self {
         let chromium =
             std::env::var("NETID_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
         assert!(
@@ -91,14 +105,9 @@ impl Browser {
             "playwright-core is not installed: run `npm ci` in {NODE_PROJECT} (scripts/test does)"
         );
         std::fs::create_dir_all(SCREENSHOTS).unwrap();
-        let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json()).unwrap();
-        private["kid"] = Value::from("rp-key-1");
         let mut child = Command::new("node")
             .arg(format!("{NODE_PROJECT}/{script}"))
             .env("NETID_ISSUER", issuer)
-            .env("RP_CLIENT_ID", rp.client_id())
-            .env("RP_PRIVATE_JWK", private.to_string())
-            .env("RP_PORT", port.to_string())
             .env("SCREENSHOTS", SCREENSHOTS)
             .env("CHROMIUM", &chromium)
             .envs(env.iter().copied())
@@ -496,5 +505,77 @@ async fn a_guardian_sees_their_wards_history_checked_in_the_web_app() {
     assert_accessible(&history, 2);
     browser
         .finish(&["webapp-guardian-history-zh", "webapp-guardian-history-en"])
+        .await;
+}
+
+/// The operator console in Chromium: a second data-protection officer signs in with their own
+/// key file, approves the read the first asked for, and is refused the security events (an
+/// auditor's); the pages pass axe-core in both languages.
+#[tokio::test]
+async fn a_second_officer_approves_a_read_in_the_operator_console() {
+    let world = World::new().await;
+    let client = &world.client;
+    let dpo = netid_proto::OperatorRole::DataProtectionOfficer;
+    let wallet = Wallet::generate();
+    let enrolled = client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let request = netid_proto::OperatorReadRequest {
+        net_id: Some(enrolled.net_id),
+        platform_subject: None,
+        certificate_serial: None,
+        fields: vec!["name".to_owned()],
+        basis_kind: netid_proto::LegalBasisKind::CourtOrder,
+        legal_basis: "Synthetic Civil Procedure Act, art. 1 (test)".to_owned(),
+        reference: "CONSOLE-0001".to_owned(),
+        defer_notice: None,
+    };
+    let asked = client
+        .post(
+            "/v1/operator/holders/read",
+            Some(&client.as_operator(dpo, 0)),
+            &request,
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+    let asked: netid_proto::ActPending = asked.json();
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("officer.pem");
+    let second = client.team(dpo, 1);
+    std::fs::write(&key_file, second.key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
+
+    let mut browser = Browser::spawn(
+        "console.mjs",
+        &client.admin_url,
+        &[("CONSOLE_KEY_FILE", key_file.to_str().unwrap())],
+    );
+    let signed_in = browser.next_event().await;
+    assert_eq!(signed_in["operator_id"], second.id.as_str(), "{signed_in}");
+    assert_eq!(signed_in["role"], "数据保护官", "{signed_in}");
+    let approved = browser.next_event().await;
+    assert_eq!(
+        approved["request_id"],
+        asked.request_id.as_str(),
+        "{approved}"
+    );
+    // The service agrees: approved by the second officer, and the first carries it out.
+    let read = client
+        .post(
+            &format!("/v1/operator/acts/{}/carry-out", asked.request_id),
+            Some(&client.as_operator(dpo, 0)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let events = browser.next_event().await;
+    assert_eq!(events["refused"], "wrong_role", "{events}");
+    assert_accessible(&events, 4);
+    browser
+        .finish(&[
+            "console-sign-in-zh",
+            "console-queue-zh",
+            "console-events-en",
+            "console-queue-en",
+        ])
         .await;
 }

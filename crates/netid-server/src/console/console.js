@@ -1,0 +1,215 @@
+// The operator console, on the administration listener only: the queue of acts that wait
+// for a second operator, the operator accounts, and the security events. The operator's key
+// is read from a file into this page's memory (never sent, never stored) and signs every
+// request as the CLI does: a JWS (typ netid-operator+jwt) over the method, the path, the
+// time, a fresh jti and the SHA-256 of the body. WebCrypto signs P-256 (ES256); an SM2 key is
+// used from the CLI. Pages are built with DOM calls and textContent only.
+
+const TEXT = {
+  zh: {
+    language: 'English', title: 'netid 运营控制台',
+    sign_in_title: '登录', sign_in_text: '选择您自己的运营人员密钥文件（P-256，PKCS#8 PEM，由 netid operator keygen --suite intl 生成）。密钥只在本页内存中使用，不会上传或保存。',
+    key_file: '运营人员密钥文件', signed_in_as: '已登录：',
+    nav_acts: '待办事项', nav_operators: '运营人员', nav_events: '安全事件',
+    acts_title: '需要第二人批准的操作', no_acts: '没有操作。', request: '请求', act: '操作', status: '状态', asked_by: '申请人', decided_by: '批准/拒绝人', expires: '到期',
+    approve: '批准', refuse: '拒绝', carry_out: '执行', done: '完成。',
+    operators_title: '运营人员账户', name: '姓名', role: '角色', added: '添加时间', retired: '停用时间',
+    events_title: '安全事件', events_note: '安全事件以哈希链保存；用 netid operator security-events 核对整条链。', seq: '序号', at: '时间', kind: '类型', detail: '详情',
+    no_events: '没有安全事件。',
+    roles: { security_administrator: '安全管理员', system_administrator: '系统管理员', ca_officer: '认证机构操作员', data_protection_officer: '数据保护官', auditor: '审计员' },
+    acts: { operator_read: '读取个人信息', add_operator: '添加运营人员', retire_operator: '停用运营人员', grant_decision: '批准平台字段', ca_certify: '安装签发证书', ca_rollover: '签发密钥轮换', ca_handover: '移交认证机构', ca_inherit: '接管认证机构' },
+    statuses: { pending: '等待批准', approved: '已批准', done: '已执行', refused: '已拒绝', expired: '已过期' },
+    errors: {
+      wrong_role: '您的角色不能做这件事。', same_operator: '申请人不能批准自己的申请，需要另一位同角色的运营人员。', not_requester: '只有申请人才能执行。',
+      act_closed: '这个申请已不在可操作的状态。', unauthenticated: '密钥不属于任何在职的运营人员。', invalid_operator_proof: '请求签名无效，请检查本机时钟。',
+      operator_proof_replayed: '请求被重放，请重试。', not_p256: '这个文件不是 P-256 PKCS#8 PEM 私钥；SM2 密钥请用命令行。', rate_limited: '请求太多，请稍后再试。',
+    },
+    failed: '出错了：',
+  },
+  en: {
+    language: '中文', title: 'netid operator console',
+    sign_in_title: 'Sign in', sign_in_text: 'Choose your own operator key file (P-256, PKCS#8 PEM, from netid operator keygen --suite intl). The key is used in this page\'s memory only, never sent or stored.',
+    key_file: 'Operator key file', signed_in_as: 'Signed in as',
+    nav_acts: 'Queue', nav_operators: 'Operators', nav_events: 'Security events',
+    acts_title: 'Acts that wait for a second operator', no_acts: 'No acts.', request: 'Request', act: 'Act', status: 'Status', asked_by: 'Asked by', decided_by: 'Decided by', expires: 'Expires',
+    approve: 'Approve', refuse: 'Refuse', carry_out: 'Carry out', done: 'Done.',
+    operators_title: 'Operator accounts', name: 'Name', role: 'Role', added: 'Added', retired: 'Retired',
+    events_title: 'Security events', events_note: 'Security events are kept as a hash chain; check the whole chain with netid operator security-events.', seq: 'No.', at: 'Time', kind: 'Kind', detail: 'Detail',
+    no_events: 'No security events.',
+    roles: { security_administrator: 'Security administrator', system_administrator: 'System administrator', ca_officer: 'CA officer', data_protection_officer: 'Data-protection officer', auditor: 'Auditor' },
+    acts: { operator_read: 'Read of personal data', add_operator: 'Add an operator', retire_operator: 'Retire an operator', grant_decision: 'Grant platform fields', ca_certify: 'Install the issuing certificate', ca_rollover: 'Issuing-key rollover', ca_handover: 'Hand the CA over', ca_inherit: 'Take over a CA' },
+    statuses: { pending: 'waiting for approval', approved: 'approved', done: 'carried out', refused: 'refused', expired: 'expired' },
+    errors: {
+      wrong_role: 'Your role may not do this.', same_operator: 'You asked for this act: another operator of the same role must approve it.', not_requester: 'Only the operator who asked may carry it out.',
+      act_closed: 'This request is no longer open for that step.', unauthenticated: 'The key belongs to no active operator.', invalid_operator_proof: 'The request\'s signature was refused; check this computer\'s clock.',
+      operator_proof_replayed: 'The request was replayed; try again.', not_p256: 'This file is not a P-256 PKCS#8 PEM private key; use an SM2 key from the command line.', rate_limited: 'Too many requests; try again shortly.',
+    },
+    failed: 'Something went wrong: ',
+  },
+}
+
+let lang = 'zh'
+let signer = null
+let current = 'acts'
+const t = (key) => TEXT[lang][key]
+const $ = (id) => document.getElementById(id)
+
+function el(tag, text, attributes = {}) {
+  const node = document.createElement(tag)
+  if (text !== undefined && text !== null) node.textContent = String(text)
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value)
+  return node
+}
+
+function status(text) { $('status').textContent = text }
+
+function translate() {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
+  document.title = t('title')
+  $('language').textContent = t('language')
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t)
+  if (signer) {
+    $('operator-role').textContent = TEXT[lang].roles[signer.role] ?? signer.role
+    show(current)
+  }
+}
+
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+const utf8 = (text) => new TextEncoder().encode(text)
+
+async function importKey(pem) {
+  const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, '')
+  const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0))
+  const key = await crypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])
+  const jwk = await crypto.subtle.exportKey('jwk', key)
+  return { key, jwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } }
+}
+
+// The proof the service checks (netid_authn::jwt::check_operator_proof).
+async function proof(method, path, body) {
+  const header = { typ: 'netid-operator+jwt', jwk: signer.jwk, alg: 'ES256' }
+  const jti = b64url(crypto.getRandomValues(new Uint8Array(16)))
+  const bh = b64url(await crypto.subtle.digest('SHA-256', body))
+  const claims = { htm: method, htu: path, iat: Math.floor(Date.now() / 1000), jti, bh }
+  const input = `${b64url(utf8(JSON.stringify(header)))}.${b64url(utf8(JSON.stringify(claims)))}`
+  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, signer.key, utf8(input))
+  return `${input}.${b64url(signature)}`
+}
+
+async function api(method, path, json) {
+  const body = json === undefined ? new Uint8Array() : utf8(JSON.stringify(json))
+  const headers = { authorization: `NetID-Operator ${await proof(method, path, body)}` }
+  if (json !== undefined) headers['content-type'] = 'application/json'
+  const response = await fetch(path, { method, headers, body: json === undefined ? undefined : body })
+  const answer = await response.json().catch(() => ({}))
+  if (!response.ok) {
+    const error = new Error(TEXT[lang].errors[answer.code] ?? answer.detail ?? String(response.status))
+    error.code = answer.code
+    throw error
+  }
+  return answer
+}
+
+// A table that scrolls sideways on a narrow screen rather than breaking words apart.
+function table(label, headings, rows) {
+  const node = el('table')
+  const head = el('tr')
+  for (const heading of headings) head.append(el('th', heading, { scope: 'col' }))
+  node.append(head)
+  for (const row of rows) node.append(row)
+  const region = el('div', null, { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': label })
+  region.append(node)
+  return region
+}
+
+const id = (text) => el('td', text ?? '', { class: 'id' })
+
+const when = (seconds) => new Date(seconds * 1000).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB')
+
+async function showActs(view) {
+  view.append(el('h2', t('acts_title')))
+  const { acts } = await api('GET', '/v1/operator/acts')
+  if (acts.length === 0) { view.append(el('p', t('no_acts'))); return }
+  const rows = acts.map((act) => {
+    const row = el('tr', null, { 'data-request': act.request_id, 'data-status': act.status })
+    row.append(id(act.request_id), el('td', TEXT[lang].acts[act.act] ?? act.act), el('td', TEXT[lang].statuses[act.status] ?? act.status),
+      id(act.requested_by), id(act.decided_by), el('td', when(act.expires_at)))
+    const actions = el('td', null, { class: 'actions' })
+    const step = (name, label, style) => {
+      const button = el('button', t(label), { type: 'button', class: style })
+      button.addEventListener('click', () => run(async () => {
+        const answer = await api('POST', `/v1/operator/acts/${act.request_id}/${name}`, {})
+        status(t('done'))
+        if (name === 'carry-out') view.append(el('pre', JSON.stringify(answer, null, 2)))
+        await show('acts', false)
+      }))
+      actions.append(button)
+    }
+    if (act.status === 'pending') { step('approve', 'approve', ''); step('refuse', 'refuse', 'secondary') }
+    if (act.status === 'approved') step('carry-out', 'carry_out', '')
+    row.append(actions)
+    return row
+  })
+  view.append(table(t('acts_title'), [t('request'), t('act'), t('status'), t('asked_by'), t('decided_by'), t('expires'), ''], rows))
+}
+
+async function showOperators(view) {
+  view.append(el('h2', t('operators_title')))
+  const { operators } = await api('GET', '/v1/operator/operators')
+  view.append(table(t('operators_title'), [t('name'), 'ID', t('role'), t('added'), t('retired')], operators.map((operator) => {
+    const row = el('tr')
+    row.append(el('td', operator.name), id(operator.operator_id), el('td', TEXT[lang].roles[operator.role] ?? operator.role),
+      el('td', when(operator.added_at)), el('td', operator.retired_at ? when(operator.retired_at) : ''))
+    return row
+  })))
+}
+
+async function showEvents(view) {
+  view.append(el('h2', t('events_title')), el('p', t('events_note'), { class: 'muted' }))
+  const { events } = await api('GET', '/v1/operator/security-events?after=0')
+  if (events.length === 0) { view.append(el('p', t('no_events'))); return }
+  view.append(table(t('events_title'), [t('seq'), t('at'), t('kind'), t('detail')], events.slice().reverse().map((event) => {
+    const row = el('tr', null, { 'data-kind': event.kind })
+    row.append(el('td', event.seq), el('td', when(event.at)), el('td', event.kind), id(event.detail))
+    return row
+  })))
+}
+
+async function show(view, clearStatus = true) {
+  current = view
+  if (clearStatus) status('')
+  const section = $('view')
+  const fresh = el('section')
+  try {
+    await { acts: showActs, operators: showOperators, events: showEvents }[view](fresh)
+  } catch (error) {
+    fresh.append(el('p', error.message, { class: 'bad', 'data-code': error.code ?? '' }))
+  }
+  section.replaceChildren(fresh)
+}
+
+async function run(step) {
+  try { await step() } catch (error) { status(t('failed') + error.message) }
+}
+
+$('language').addEventListener('click', () => { lang = lang === 'zh' ? 'en' : 'zh'; translate() })
+$('key-file').addEventListener('change', (event) => run(async () => {
+  const file = event.target.files[0]
+  if (!file) return
+  try {
+    signer = await importKey(await file.text())
+  } catch {
+    signer = null
+    throw new Error(t('errors').not_p256)
+  }
+  const me = await api('GET', '/v1/operator/me').catch((error) => { signer = null; throw error })
+  signer.role = me.role
+  $('operator-id').textContent = me.operator_id
+  $('sign-in').hidden = true
+  $('signed-in').hidden = false
+  translate()
+}))
+for (const button of document.querySelectorAll('[data-view]')) {
+  button.addEventListener('click', () => run(() => show(button.dataset.view)))
+}
+translate()
