@@ -399,6 +399,8 @@ pub(crate) struct OperatorAuth {
     pub(crate) operator_key: PathBuf,
 }
 
+// Parsed once per run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum OperatorCommand {
     /// Make your own operator key (PKCS#8 PEM, mode 0600, never leaves you) and print its
@@ -562,8 +564,14 @@ pub(crate) enum OperatorCommand {
         certificate_serial: Option<String>,
         /// A field to read (repeat): name, birth_date, document_type, document_number,
         /// nationality, net_id.
-        #[arg(long = "field", required = true)]
+        #[arg(long = "field", required_unless_present = "history_from")]
         fields: Vec<String>,
+        /// Also export the holder's authentication history from this day (YYYY-MM-DD)...
+        #[arg(long, requires = "history_until")]
+        history_from: Option<String>,
+        /// ...to this day (at most 366 days in all).
+        #[arg(long, requires = "history_from")]
+        history_until: Option<String>,
         /// The kind of legal basis: criminal_investigation, court_order, national_security,
         /// public_security_administration, supervisory_investigation or emergency (the public
         /// counts are per kind).

@@ -2,8 +2,8 @@
 //! authority's key and signed rosters.
 
 use netid_proto::{
-    ActPending, AddOperatorRequest, LegalBasisKind, OperatorRole, PlatformSubject, ProfileDecision,
-    RetireOperatorRequest,
+    ActPending, AddOperatorRequest, HistoryScope, LegalBasisKind, OperatorRole, PlatformSubject,
+    ProfileDecision, RetireOperatorRequest,
 };
 
 use super::*;
@@ -138,6 +138,8 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             platform,
             subject,
             certificate_serial,
+            history_from,
+            history_until,
             fields,
             basis_kind,
             legal_basis,
@@ -160,6 +162,9 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
                     .zip(subject)
                     .map(|(client_id, subject)| PlatformSubject { client_id, subject }),
                 certificate_serial,
+                history: history_from
+                    .zip(history_until)
+                    .map(|(from, until)| HistoryScope { from, until }),
                 fields,
                 basis_kind: LegalBasisKind::ALL
                     .into_iter()

@@ -771,6 +771,10 @@ pub struct OperatorReadRequest {
     /// The serial number (hex) of a certificate the CA issued to the holder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_serial: Option<String>,
+    /// Also (or only: `fields` may then be empty) the holder's authentication history in
+    /// these days: which platform verified or signed them in, or got their data, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryScope>,
     /// The fields to read (`name`, `birth_date`, `document_type`, `document_number`,
     /// `nationality`).
     pub fields: Vec<String>,
@@ -837,6 +841,30 @@ impl LegalBasisKind {
     }
 }
 
+/// The days of an export of a holder's authentication history (at most 366).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryScope {
+    /// The first day (`YYYY-MM-DD`, UTC).
+    pub from: String,
+    /// The last day (`YYYY-MM-DD`, UTC).
+    pub until: String,
+}
+
+/// One entry of an exported authentication history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthenticationRecord {
+    /// The entry's index in the transparency log.
+    pub log_index: u64,
+    /// `verification`, `disclosure`, `consent_given` or `consent_withdrawn`.
+    pub kind: String,
+    /// The minute (since the epoch).
+    pub minute: u64,
+    /// The platform's client id.
+    pub platform: String,
+}
+
 /// A holder as a platform knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -867,6 +895,9 @@ pub struct NoticeDeferral {
 pub struct OperatorReadResponse {
     /// Each field read, by name.
     pub claims: std::collections::BTreeMap<String, String>,
+    /// The authentication history asked for, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<AuthenticationRecord>,
     /// The index of the read's entry in the transparency log.
     pub log_index: u64,
     /// When the holder is told: `now`, or the day after the deferral's last day.

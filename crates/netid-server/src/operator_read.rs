@@ -17,8 +17,8 @@ use netid_core::{Date, NetId};
 use netid_crypto::MacKey;
 use netid_log::EntryKind;
 use netid_proto::{
-    DeferralCounts, NoticeDeferral, OperatorReadNotice, OperatorReadRequest, OperatorReadResponse,
-    PlatformSubject,
+    AuthenticationRecord, DeferralCounts, HistoryScope, NoticeDeferral, OperatorReadNotice,
+    OperatorReadRequest, OperatorReadResponse, PlatformSubject,
 };
 use netid_store::{
     HolderId, HolderRow, NoticeDeferralRow, OperatorReadRow, SealedTagKey, Timestamp,
@@ -43,13 +43,86 @@ pub(crate) async fn check(state: &AppState, request: &OperatorReadRequest) -> Re
 }
 
 fn check_fields(state: &AppState, request: &OperatorReadRequest) -> Result<(), Error> {
-    check_field_names(&request.fields, "fields")?;
+    // A history export may read no field besides.
+    if !(request.fields.is_empty() && request.history.is_some()) {
+        check_field_names(&request.fields, "fields")?;
+    }
+    if let Some(scope) = &request.history {
+        history_minutes(scope)?;
+    }
     check_text(&request.legal_basis, "legal_basis")?;
     check_text(&request.reference, "reference")?;
     if let Some(deferral) = &request.defer_notice {
         deferral_end(deferral, state.deps.clock.today()?)?;
     }
     Ok(())
+}
+
+/// The longest history export, in days.
+const MAX_HISTORY_DAYS: i64 = 366;
+/// The field a read's record names for an exported history (the holder sees it).
+const HISTORY_FIELD: &str = "authentication_history";
+
+/// The minutes `[first, end)` of a history scope's days: a valid range of at most 366 days.
+fn history_minutes(scope: &HistoryScope) -> Result<(u64, u64), Refusal> {
+    let invalid = |field, reason: &str| Refusal::InvalidField {
+        field,
+        reason: reason.to_owned(),
+    };
+    let from: Date = scope
+        .from
+        .parse()
+        .map_err(|_| invalid("history.from", "expected a date YYYY-MM-DD"))?;
+    let until: Date = scope
+        .until
+        .parse()
+        .map_err(|_| invalid("history.until", "expected a date YYYY-MM-DD"))?;
+    let days = until.days_since_unix_epoch() - from.days_since_unix_epoch() + 1;
+    if !(1..=MAX_HISTORY_DAYS).contains(&days) {
+        return Err(invalid(
+            "history.until",
+            "expected a day on or after history.from, at most 366 days in all",
+        ));
+    }
+    let minute = |day: i64| u64::try_from(day * 1440).unwrap_or(0);
+    Ok((
+        minute(from.days_since_unix_epoch()),
+        minute(until.days_since_unix_epoch() + 1),
+    ))
+}
+
+/// The holder's authentication history in `scope`: their verifications, disclosures and
+/// consents, platform by platform, from their own log entries.
+async fn history(
+    state: &AppState,
+    holder: &HolderRow,
+    scope: &HistoryScope,
+) -> Result<Vec<AuthenticationRecord>, Error> {
+    let (first, end) = history_minutes(scope)?;
+    let mut records = Vec::new();
+    for index in state.deps.store.holder_log_indexes(holder.id).await? {
+        for leaf in state.deps.store.log_entries(index, index + 1).await? {
+            let entry = netid_log::Entry::from_leaf(&leaf)?;
+            let interaction = matches!(
+                entry.kind,
+                EntryKind::Verification
+                    | EntryKind::Disclosure
+                    | EntryKind::ConsentGiven
+                    | EntryKind::ConsentWithdrawn
+            );
+            if let (true, Some(platform)) = (interaction, entry.platform) {
+                if (first..end).contains(&entry.minute) {
+                    records.push(AuthenticationRecord {
+                        log_index: index,
+                        kind: entry.kind.as_str().to_owned(),
+                        minute: entry.minute,
+                        platform,
+                    });
+                }
+            }
+        }
+    }
+    Ok(records)
 }
 
 /// The holder a read names, by exactly one of: a Net ID, a platform and its pairwise
@@ -145,6 +218,15 @@ pub(crate) async fn read(
     let (holder, net_id) = holder_named(state, &request).await?;
     let record = personal::open(&state.deps.keys.master, &holder, today)?;
     let claims = crate::grants::claims(&request.fields, &record, net_id.expose());
+    let history = match &request.history {
+        Some(scope) => history(state, &holder, scope).await?,
+        None => Vec::new(),
+    };
+    // What the holder is told was read: the fields, and the history if it was.
+    let mut fields = request.fields.clone();
+    if request.history.is_some() {
+        fields.push(HISTORY_FIELD.to_owned());
+    }
 
     let (tag_key, deferral_row, deferral_entry) = match (&request.defer_notice, deferral) {
         (Some(asked), Some(ends_at)) => {
@@ -196,7 +278,7 @@ pub(crate) async fn read(
             OperatorReadRow {
                 log_index: 0,
                 holder: holder.id,
-                fields: request.fields,
+                fields,
                 legal_basis: request.legal_basis,
                 basis_kind: Some(request.basis_kind.as_str().to_owned()),
                 reference: request.reference,
@@ -214,6 +296,7 @@ pub(crate) async fn read(
     tracing::info!(target: "netid::security", event = "operator_read", log_index, fields = claims.len(), deferred);
     Ok(OperatorReadResponse {
         claims,
+        history,
         log_index,
         holder_notified_from,
     })

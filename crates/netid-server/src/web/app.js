@@ -33,7 +33,7 @@ const TEXT = {
     delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
     profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
     kinds: { passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
-    fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍' },
+    fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍', authentication_history: '认证记录（哪些平台何时核验过您）' },
     failed: '出错了：',
   },
   en: {
@@ -64,7 +64,7 @@ const TEXT = {
     delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
     profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
     kinds: { passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
-    fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' },
+    fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' , authentication_history: 'Authentication history (which platforms verified you, and when)' },
     failed: 'Something went wrong: ',
   },
 }

@@ -524,6 +524,7 @@ async fn a_second_officer_approves_a_read_in_the_operator_console() {
         net_id: Some(enrolled.net_id),
         platform_subject: None,
         certificate_serial: None,
+        history: None,
         fields: vec!["name".to_owned()],
         basis_kind: netid_proto::LegalBasisKind::CourtOrder,
         legal_basis: "Synthetic Civil Procedure Act, art. 1 (test)".to_owned(),

@@ -288,6 +288,7 @@ async fn invariant_8_an_operator_read_is_an_audit_entry_the_holder_sees() {
                 net_id: Some(enrolled.net_id.clone()),
                 platform_subject: None,
                 certificate_serial: None,
+                history: None,
                 fields: vec!["name".to_owned()],
                 basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
                 legal_basis: "Synthetic Act, art. 8 (test)".to_owned(),

@@ -19,6 +19,7 @@ fn read_request(net_id: &str, fields: &[&str]) -> OperatorReadRequest {
         net_id: Some(net_id.to_owned()),
         platform_subject: None,
         certificate_serial: None,
+        history: None,
         fields: fields.iter().map(|field| (*field).to_owned()).collect(),
         basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
         legal_basis: "Synthetic Public Security Act, art. 99 (test)".to_owned(),

@@ -23,6 +23,7 @@ fn read_request(net_id: &str) -> OperatorReadRequest {
         net_id: Some(net_id.to_owned()),
         platform_subject: None,
         certificate_serial: None,
+        history: None,
         fields: vec!["name".to_owned()],
         basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
         legal_basis: "Synthetic Public Security Act, art. 99 (test)".to_owned(),
@@ -596,4 +597,70 @@ async fn a_read_may_name_the_holder_by_a_platforms_pseudonym_or_a_certificate_se
         .await
         .problem(StatusCode::BAD_REQUEST, "invalid_field");
     server.stop().await;
+}
+
+/// A scoped export of one holder's authentication history is a read like any other: two
+/// officers, a log entry, and the holder sees that their history was read.
+#[tokio::test]
+async fn a_holders_authentication_history_is_exported_by_two_officers_and_shown_to_them() {
+    let world = World::new().await;
+    let client = &world.client;
+    let dpo = OperatorRole::DataProtectionOfficer;
+    let wallet = Wallet::generate();
+    let enrolled = client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let platform = client.register_platform("history-platform").await;
+    for nonce in ["nonce-history-0001", "nonce-history-0002"] {
+        client.verify_ok(&platform, &wallet, nonce, &[]).await;
+    }
+    let today = netid_testkit::today();
+    let day = |offset: i64| {
+        netid_core::Date::from_days_since_unix_epoch(today.days_since_unix_epoch() + offset)
+            .unwrap()
+            .to_string()
+    };
+    let export = |from: String, until: String| OperatorReadRequest {
+        fields: Vec::new(),
+        history: Some(netid_proto::HistoryScope { from, until }),
+        ..read_request(&enrolled.net_id)
+    };
+    // More than 366 days, or backwards: refused before anyone approves.
+    post_as(client, dpo, 0, READ, &export(day(-400), day(0)))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    post_as(client, dpo, 0, READ, &export(day(1), day(0)))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    let pending = post_as(client, dpo, 0, READ, &export(day(-1), day(0))).await;
+    let answer = client.approve_and_carry_out(pending, dpo).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let read: netid_proto::OperatorReadResponse = answer.json();
+    assert!(read.claims.is_empty());
+    let platforms: Vec<(&str, &str)> = read
+        .history
+        .iter()
+        .map(|record| (record.kind.as_str(), record.platform.as_str()))
+        .collect();
+    assert_eq!(
+        platforms,
+        vec![
+            ("verification", platform.client_id.as_str()),
+            ("verification", platform.client_id.as_str()),
+        ]
+    );
+    // Yesterday alone holds none of it.
+    let pending = post_as(client, dpo, 0, READ, &export(day(-1), day(-1))).await;
+    let read: netid_proto::OperatorReadResponse =
+        client.approve_and_carry_out(pending, dpo).await.json();
+    assert!(read.history.is_empty());
+    // The holder sees both exports, as reads of their authentication history.
+    let reads = client.history(&wallet).await.operator_reads;
+    assert_eq!(reads.len(), 2);
+    assert!(
+        reads
+            .iter()
+            .all(|notice| notice.fields == ["authentication_history"]),
+        "{reads:?}"
+    );
 }

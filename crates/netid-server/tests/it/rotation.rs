@@ -129,6 +129,7 @@ async fn a_rotation_reseals_everything_and_the_old_key_opens_nothing() {
         net_id: Some(population.net_ids[0].clone()),
         platform_subject: None,
         certificate_serial: None,
+        history: None,
         fields: vec!["birth_date".to_owned()],
         basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
         legal_basis: "Synthetic Public Security Act, art. 99 (test)".to_owned(),
