@@ -426,7 +426,7 @@ pub(crate) enum OperatorCommand {
         /// security_administrator, system_administrator, ca_officer,
         /// data_protection_officer or auditor.
         #[arg(long)]
-        role: String,
+        role: netid_proto::OperatorRole,
         /// Their public key (SPKI PEM, from `netid operator keygen`).
         #[arg(long)]
         public_key: PathBuf,
@@ -440,7 +440,7 @@ pub(crate) enum OperatorCommand {
         name: String,
         /// Their role (see `setup`).
         #[arg(long)]
-        role: String,
+        role: netid_proto::OperatorRole,
         /// Their public key (SPKI PEM).
         #[arg(long)]
         public_key: PathBuf,

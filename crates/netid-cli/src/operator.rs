@@ -31,7 +31,7 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             name,
             role,
             public_key,
-        } => return setup(data_dir, name, &role, &public_key),
+        } => return setup(data_dir, name, role, &public_key),
         OperatorCommand::Add {
             auth,
             name,
@@ -40,7 +40,7 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
         } => {
             let request = AddOperatorRequest {
                 name,
-                role: role.parse().context("--role")?,
+                role,
                 public_key: public_jwk(&public_key)?,
             };
             (
@@ -200,10 +200,9 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
 fn setup(
     data_dir: Option<PathBuf>,
     name: String,
-    role: &str,
+    role: OperatorRole,
     public_key: &Path,
 ) -> anyhow::Result<()> {
-    let role: OperatorRole = role.parse().context("--role")?;
     let key = verifying_key(public_key)?;
     let config = crate::server_config(None, data_dir)?;
     let account = netid_server::operators::NewAccount { name, role, key };

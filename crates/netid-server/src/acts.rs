@@ -239,23 +239,7 @@ pub(crate) async fn approve(
         tracing::info!(target: "netid::security", event = "operator_act_refused", operator = %operator.id, reason = "approving own request");
         return Err(Refusal::from(OperatorRefusal::SameOperator).into());
     }
-    let now = state.deps.clock.now();
-    let entry = state.deps.log.entry_by(
-        EntryKind::ActApproved,
-        None,
-        None,
-        Some((&operator.id, Some(entry_kind(kind)))),
-        now,
-    )?;
-    let change = ActChange {
-        status: APPROVED.to_owned(),
-        decided_by: Some(operator.id.clone()),
-        at: now,
-        expires_at: Timestamp(now.0 + ACT_LIFETIME_SECONDS),
-        forget_body: false,
-    };
-    decide(state, &row, PENDING, change, Some(entry), "approved").await?;
-    view_of(state, request_id).await
+    decide_pending(state, operator, &row, kind, true).await
 }
 
 /// Refuses a waiting act: a second operator of its role, or the one who asked (withdrawing
@@ -269,23 +253,42 @@ pub(crate) async fn refuse(
     if operator.id != row.requested_by {
         operator.require(role_for(kind))?;
     }
+    decide_pending(state, operator, &row, kind, false).await
+}
+
+/// Approves (or refuses) the waiting act `row` for `operator`: a log entry naming them, and
+/// the act moved on (approved for [`ACT_LIFETIME_SECONDS`]; refused for good, what was asked
+/// forgotten).
+async fn decide_pending(
+    state: &AppState,
+    operator: &AuthenticatedOperator,
+    row: &ActRow,
+    kind: ActKind,
+    approved: bool,
+) -> Result<ActView, Error> {
     let now = state.deps.clock.now();
+    let (logged, status, expires_at, step) = if approved {
+        let until = Timestamp(now.0 + ACT_LIFETIME_SECONDS);
+        (EntryKind::ActApproved, APPROVED, until, "approved")
+    } else {
+        (EntryKind::ActRefused, REFUSED, now, "refused")
+    };
     let entry = state.deps.log.entry_by(
-        EntryKind::ActRefused,
+        logged,
         None,
         None,
         Some((&operator.id, Some(entry_kind(kind)))),
         now,
     )?;
     let change = ActChange {
-        status: REFUSED.to_owned(),
+        status: status.to_owned(),
         decided_by: Some(operator.id.clone()),
         at: now,
-        expires_at: now,
-        forget_body: true,
+        expires_at,
+        forget_body: !approved,
     };
-    decide(state, &row, PENDING, change, Some(entry), "refused").await?;
-    view_of(state, request_id).await
+    decide(state, row, PENDING, change, Some(entry), step).await?;
+    view_of(state, &row.request_id).await
 }
 
 /// Carries out an approved act, once, for the operator who asked: its answer is theirs.

@@ -2,13 +2,17 @@
 //! public listener refuses them as it refuses every operator path). The page signs each API
 //! request with the operator's own key, in the browser; it holds no session of its own.
 
-use axum::http::{Method, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::Method;
+use axum::response::Redirect;
 use axum::routing::get;
 
 use super::Route;
+use super::web::asset;
 
-const ASSETS: [(&str, &str, &str); 3] = [
+const CSS: &str = "text/css; charset=utf-8";
+
+/// The pages, served from the binary; the web app's styles first, then the console's own.
+const ASSETS: [(&str, &str, &str); 4] = [
     (
         "/console/",
         "text/html; charset=utf-8",
@@ -19,9 +23,10 @@ const ASSETS: [(&str, &str, &str); 3] = [
         "text/javascript; charset=utf-8",
         include_str!("../console/console.js"),
     ),
+    ("/console/app.css", CSS, include_str!("../web/app.css")),
     (
         "/console/console.css",
-        "text/css; charset=utf-8",
+        CSS,
         include_str!("../console/console.css"),
     ),
 ];
@@ -38,20 +43,4 @@ pub(super) fn routes() -> Vec<Route> {
         handler: get(move || async move { asset(content_type, body) }),
     }));
     routes
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-            // Scripts and requests to this origin only; no frames, forms or plug-ins.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }

@@ -136,8 +136,8 @@ pub(super) fn routes() -> Vec<Route> {
     routes
 }
 
-/// A page asset, with a policy that lets it load only itself.
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+/// A page or asset of the binary's, under a policy that lets it load from this origin only.
+pub(super) fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
