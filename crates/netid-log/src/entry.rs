@@ -69,6 +69,9 @@ pub enum EntryKind {
     ActApproved,
     /// A requested act was refused, or withdrawn by the operator who asked.
     ActRefused,
+    /// The security events' hash chain reached `digest` (its newest event's hash): a rewrite
+    /// of the events up to there would no longer match the public log.
+    SecurityEventsSealed,
 }
 
 impl EntryKind {
@@ -101,6 +104,7 @@ impl EntryKind {
             Self::ActRequested => "act_requested",
             Self::ActApproved => "act_approved",
             Self::ActRefused => "act_refused",
+            Self::SecurityEventsSealed => "security_events_sealed",
         }
     }
 }
@@ -130,6 +134,9 @@ pub struct Entry {
     /// For a request, approval or refusal: the kind of act it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<EntryKind>,
+    /// For a seal: the hash it vouches for, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 impl Entry {
@@ -152,7 +159,15 @@ impl Entry {
             platform: platform.map(str::to_owned),
             operator: None,
             act: None,
+            digest: None,
         }
+    }
+
+    /// This entry, vouching for `digest` (a seal).
+    #[must_use]
+    pub fn with_digest(mut self, digest: &[u8]) -> Self {
+        self.digest = Some(hex_string(digest));
+        self
     }
 
     /// This entry, naming the operator who acted and, for a request, approval or refusal,
@@ -249,6 +264,7 @@ mod tests {
             K::ActRequested,
             K::ActApproved,
             K::ActRefused,
+            K::SecurityEventsSealed,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

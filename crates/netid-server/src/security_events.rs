@@ -7,13 +7,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 
 use netid_store::{NewSecurityEvent, Store, Timestamp};
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::clock::Clock;
 use crate::error::Error;
+use crate::transparency::TransparencyLog;
 
 /// What happened. Details carry no personal data: roles, reasons, operator ids, counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,6 +60,10 @@ impl SecurityEventKind {
     }
 }
 
+/// How often a node seals the chain in the transparency log by itself (auditors may seal it
+/// at any time: `POST /v1/operator/security-events/seal`).
+const SEAL_INTERVAL_SECONDS: i64 = 3600;
+
 /// The most events a node keeps between two writes; beyond, they are counted as dropped.
 const MAX_BUFFERED: usize = 256;
 
@@ -67,6 +74,8 @@ pub(crate) struct SecurityLog {
     pending: Mutex<Pending>,
     /// How long events are kept, in days.
     retention_days: AtomicU32,
+    /// When this node last sealed the chain in the transparency log (seconds; 0: never).
+    last_seal: AtomicI64,
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +90,9 @@ impl SecurityLog {
             clock,
             pending: Mutex::new(Pending::default()),
             retention_days: AtomicU32::new(crate::Config::DEFAULT_SECURITY_EVENT_RETENTION_DAYS),
+            // The first seal an hour after the start, not at it: a start's own writes stay
+            // where they are in the log.
+            last_seal: AtomicI64::new(clock.now().0),
         }
     }
 
@@ -119,15 +131,43 @@ impl SecurityLog {
         }
     }
 
-    /// Writes what was gathered to the store's chain. On a failure the events are kept
-    /// (within the bound) for the next write.
-    pub(crate) async fn flush(&self, store: &dyn Store) -> Result<(), Error> {
+    /// Writes what was gathered to the store's chain; once an hour (a node's first after an
+    /// hour up) also seals the chain's newest hash in the transparency `log`.
+    pub(crate) async fn flush(
+        &self,
+        store: &dyn Store,
+        log: &Arc<TransparencyLog>,
+    ) -> Result<(), Error> {
+        let now = self.clock.now();
+        let due = now.0 - self.last_seal.load(Ordering::Relaxed) >= SEAL_INTERVAL_SECONDS;
+        self.write(store, log, due).await.map(drop)
+    }
+
+    /// Writes what was gathered and seals the chain now: a `security_events_sealed` entry of
+    /// the transparency log vouches for its newest hash, so that events rewritten in the
+    /// database would no longer match the public log. Returns the sealed hash.
+    pub(crate) async fn seal(
+        &self,
+        store: &dyn Store,
+        log: &Arc<TransparencyLog>,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        self.write(store, log, true).await
+    }
+
+    /// Writes what was gathered to the chain, sealing it if `sealing`; the sealed hash. On a
+    /// failure the events are kept (within the bound) for the next write.
+    async fn write(
+        &self,
+        store: &dyn Store,
+        log: &Arc<TransparencyLog>,
+        sealing: bool,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let now = self.clock.now();
         let events =
             {
                 let Ok(mut pending) = self.pending.lock() else {
-                    return Ok(());
+                    return Ok(None);
                 };
-                let now = self.clock.now();
                 let counted = std::mem::take(&mut pending.counted);
                 let mut events = std::mem::take(&mut pending.events);
                 events.extend(counted.into_iter().map(|(kind, count)| {
@@ -135,10 +175,22 @@ impl SecurityLog {
                 }));
                 events
             };
-        if events.is_empty() {
-            return Ok(());
+        if events.is_empty() && !sealing {
+            return Ok(None);
         }
-        if let Err(error) = store.append_security_events(events.clone()).await {
+        let sealed = Arc::new(Mutex::new(None));
+        let seal = sealing.then(|| {
+            let (log, sealed) = (Arc::clone(log), Arc::clone(&sealed));
+            let seal: netid_store::Seal = Box::new(move |digest: &[u8]| {
+                if let Ok(mut sealed) = sealed.lock() {
+                    *sealed = Some(digest.to_vec());
+                }
+                log.seal_entry(netid_log::EntryKind::SecurityEventsSealed, digest, now)
+                    .map_err(|_| netid_store::Error::Internal("the seal's log entry"))
+            });
+            seal
+        });
+        if let Err(error) = store.append_security_events(events.clone(), seal).await {
             if let Ok(mut pending) = self.pending.lock() {
                 let room = MAX_BUFFERED.saturating_sub(pending.events.len());
                 let kept: Vec<_> = events.into_iter().take(room).collect();
@@ -146,7 +198,10 @@ impl SecurityLog {
             }
             return Err(error.into());
         }
-        Ok(())
+        if sealing {
+            self.last_seal.store(now.0, Ordering::Relaxed);
+        }
+        Ok(sealed.lock().ok().and_then(|mut sealed| sealed.take()))
     }
 }
 
@@ -164,8 +219,9 @@ pub(crate) async fn page(
     store: &dyn Store,
     security: &SecurityLog,
     after: u64,
+    log: &Arc<TransparencyLog>,
 ) -> Result<netid_proto::SecurityEventPage, Error> {
-    security.flush(store).await?;
+    security.flush(store, log).await?;
     let events = store
         .security_events(after, 500)
         .await?
@@ -192,6 +248,6 @@ pub(crate) async fn record_now(
     detail: Value,
 ) -> Result<(), Error> {
     let event = new_event(Clock::System.now(), kind, &detail);
-    store.append_security_events(vec![event]).await?;
+    store.append_security_events(vec![event], None).await?;
     Ok(())
 }

@@ -171,7 +171,11 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
             "security_event_retention_days": retention_days,
         }),
     );
-    let final_flush = (std::sync::Arc::clone(&security), state.deps.store.clone());
+    let final_flush = (
+        std::sync::Arc::clone(&security),
+        state.deps.store.clone(),
+        std::sync::Arc::clone(&state.deps.log),
+    );
     let has_operators = state
         .deps
         .store
@@ -227,8 +231,8 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         // Both hold the state: let them end before another server may take the data.
         let _ = sequencer.await;
         let _ = renewer.await;
-        let (security, store) = final_flush;
-        if let Err(error) = security.flush(store.as_ref()).await {
+        let (security, store, log) = final_flush;
+        if let Err(error) = security.flush(store.as_ref(), &log).await {
             tracing::error!(%error, "writing the last security events failed");
         }
         let claim = claim_keeper
@@ -436,7 +440,12 @@ async fn sequence_periodically(state: AppState) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        if let Err(error) = state.deps.security.flush(state.deps.store.as_ref()).await {
+        let flushed = state
+            .deps
+            .security
+            .flush(state.deps.store.as_ref(), &state.deps.log)
+            .await;
+        if let Err(error) = flushed {
             tracing::error!(%error, "writing security events failed");
         }
         let started = std::time::Instant::now();

@@ -145,6 +145,28 @@ impl TransparencyLog {
         Ok(entry.to_leaf()?)
     }
 
+    /// A seal's entry: `kind` now, vouching for `digest`, about no holder.
+    pub(crate) fn seal_entry(
+        &self,
+        kind: EntryKind,
+        digest: &[u8],
+        now: Timestamp,
+    ) -> Result<Vec<u8>, Error> {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce)
+            .map_err(|_| Error::Internal("the operating system's random generator failed"))?;
+        let entry = netid_log::Entry::new(
+            &self.suite,
+            kind,
+            u64::try_from(now.0).unwrap_or(0),
+            nonce,
+            None,
+            None,
+        )
+        .with_digest(digest);
+        Ok(entry.to_leaf()?)
+    }
+
     /// The log's verifier key (C2SP `vkey`).
     pub(crate) fn vkey(&self) -> Result<String, Error> {
         Ok(self.signer.verifier().to_vkey()?)

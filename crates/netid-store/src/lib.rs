@@ -82,7 +82,7 @@ pub use platforms::{
     ClientAuthMethod, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Platforms,
 };
 pub use security_events::{
-    GENESIS, NewSecurityEvent, SecurityEventRow, SecurityEvents, chain_break, chain_hash,
+    GENESIS, NewSecurityEvent, Seal, SecurityEventRow, SecurityEvents, chain_break, chain_hash,
 };
 pub use sqlite::SqliteStore;
 pub use types::{BlindIndex, GroupCommits, HolderId, Timestamp};

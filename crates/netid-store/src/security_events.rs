@@ -6,7 +6,11 @@
 use crate::Error;
 use crate::Timestamp;
 use crate::backend::{HasBackend, read, write};
+use crate::log::append_log;
 use crate::sql::{FromRow, args, from_row};
+
+/// Makes the log entry that seals the chain at the hash it is given.
+pub type Seal = Box<dyn FnOnce(&[u8]) -> Result<Vec<u8>, Error> + Send>;
 
 /// The hash before the first event.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -15,8 +19,13 @@ pub const GENESIS: [u8; 32] = [0; 32];
 #[async_trait::async_trait]
 pub trait SecurityEvents: HasBackend {
     /// Appends `events` in order after the last one, in one transaction, each chained to the
-    /// one before; returns the sequence number of the last.
-    async fn append_security_events(&self, events: Vec<NewSecurityEvent>) -> Result<u64, Error> {
+    /// one before; with `seal`, also appends the log entry it makes of the newest hash (a seal
+    /// of the chain in the transparency log). Returns the sequence number of the last.
+    async fn append_security_events(
+        &self,
+        events: Vec<NewSecurityEvent>,
+        seal: Option<Seal>,
+    ) -> Result<u64, Error> {
         write(self, "security events", move |db| {
             let sql = "SELECT seq, hash FROM security_events ORDER BY seq DESC LIMIT 1";
             let last: Option<(i64, Vec<u8>)> =
@@ -45,6 +54,9 @@ pub trait SecurityEvents: HasBackend {
                 ];
                 db.execute("append security event", sql, args)?;
                 previous = hash;
+            }
+            if let Some(seal) = seal {
+                append_log(db, &seal(&previous)?, None)?;
             }
             Ok(seq)
         })

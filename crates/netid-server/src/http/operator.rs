@@ -91,6 +91,11 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/operator/me",
             handler: get(me),
         },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/security-events/seal",
+            handler: post(seal_security_events),
+        },
     ]
 }
 
@@ -174,6 +179,24 @@ async fn carry_out(
     ))
 }
 
+/// Auditors and security administrators seal the security events' chain in the public log
+/// now (a node does by itself once an hour): the newest hash, which a
+/// `security_events_sealed` entry vouches for.
+async fn seal_security_events(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    operator.require_one_of(&[OperatorRole::Auditor, OperatorRole::SecurityAdministrator])?;
+    let sealed = state
+        .deps
+        .security
+        .seal(state.deps.store.as_ref(), &state.deps.log)
+        .await?;
+    Ok(Json(
+        serde_json::json!({ "sealed": sealed.map(hex::encode) }),
+    ))
+}
+
 /// Who signed the request: the operator's id and role (the console shows them).
 async fn me(Operator(operator): Operator) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "operator_id": operator.id, "role": operator.role }))
@@ -194,8 +217,13 @@ async fn security_events(
         })?,
     };
     Ok(Json(
-        crate::security_events::page(state.deps.store.as_ref(), &state.deps.security, after)
-            .await?,
+        crate::security_events::page(
+            state.deps.store.as_ref(),
+            &state.deps.security,
+            after,
+            &state.deps.log,
+        )
+        .await?,
     ))
 }
 

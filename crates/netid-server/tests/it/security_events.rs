@@ -160,6 +160,34 @@ async fn refusals_and_failed_sign_ins_are_kept_as_a_chain_that_auditors_read() {
     let page: SecurityEventPage = page.json();
     assert_eq!(page.retention_days, 365);
     assert_eq!(page.events[0].seq, events[2].seq + 1);
+}
+
+/// The chain is sealed in the public log (a `security_events_sealed` entry vouching for its
+/// newest hash: once an hour a node, or when an auditor asks): a row changed shows in the
+/// chain, and a chain rewritten whole no longer matches the seals.
+#[tokio::test]
+async fn the_chain_is_sealed_in_the_public_log_and_a_rewrite_shows() {
+    let world = World::new().await;
+    // The set-up and the start are events; the auditor has the chain sealed.
+    events_until(&world.client, |events| {
+        kinds(events).contains(&"service_started")
+    })
+    .await;
+    let sealed = seal(&world.client).await;
+    client_refuses_to_seal(&world.client).await;
+    // Each seal in the public log vouches for an event's hash (nodes seal what they wrote).
+    let seals = sealed_digests(&world.client).await;
+    assert!(seals.contains(&sealed), "{seals:?}");
+    let hashes = |events: &[SecurityEventRow]| -> Vec<String> {
+        events
+            .iter()
+            .map(|event| hex::encode(&event.hash))
+            .collect()
+    };
+    events_until(&world.client, |events| {
+        seals.iter().all(|seal| hashes(events).contains(seal))
+    })
+    .await;
 
     // Changed behind the service's back: the chain shows where.
     let world = world
@@ -176,6 +204,88 @@ async fn refusals_and_failed_sign_ins_are_kept_as_a_chain_that_auditors_read() {
         .await;
     let events = events_until(&world.client, |events| events.len() > 3).await;
     assert_eq!(chain_break(&netid_store::GENESIS, &events), Some(3));
+
+    // Rewritten with every later hash made again, the chain checks; the seals do not.
+    let mut previous = netid_store::GENESIS.to_vec();
+    let mut rewritten = Vec::new();
+    for event in &events {
+        let hash =
+            netid_store::chain_hash(&previous, event.seq, event.at, &event.kind, &event.detail);
+        rewritten.push((event.seq, previous.clone(), hash.clone()));
+        previous = hash;
+    }
+    let world = world
+        .restart_after(
+            netid_server::Clock::System,
+            async |data: &std::path::Path| {
+                let store = netid_testkit::RawStore::of(data);
+                let blob = |bytes: &[u8]| {
+                    if store.is_postgres() {
+                        format!("decode('{}', 'hex')", hex::encode(bytes))
+                    } else {
+                        format!("x'{}'", hex::encode(bytes))
+                    }
+                };
+                for (seq, prev_hash, hash) in &rewritten {
+                    store.execute(&format!(
+                        "UPDATE security_events SET prev_hash = {}, hash = {} WHERE seq = {seq}",
+                        blob(prev_hash),
+                        blob(hash)
+                    ));
+                }
+            },
+        )
+        .await;
+    let events = events_until(&world.client, |events| events.len() > 3).await;
+    assert_eq!(chain_break(&netid_store::GENESIS, &events), None);
+    let seals = sealed_digests(&world.client).await;
+    assert!(
+        seals.iter().any(|seal| !hashes(&events).contains(seal)),
+        "a rewrite must leave a seal that matches no event"
+    );
+}
+
+/// The auditor seals the chain now; the sealed hash.
+async fn seal(client: &Client) -> String {
+    let sealed = client
+        .post(
+            "/v1/operator/security-events/seal",
+            Some(&client.as_operator(OperatorRole::Auditor, 0)),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(sealed.status, StatusCode::OK, "{}", sealed.body);
+    sealed.json::<serde_json::Value>()["sealed"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Only auditors and security administrators seal.
+async fn client_refuses_to_seal(client: &Client) {
+    client
+        .post(
+            "/v1/operator/security-events/seal",
+            Some(&client.as_operator(OperatorRole::SystemAdministrator, 0)),
+            &serde_json::json!({}),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "wrong_role");
+}
+
+/// The digests of the `security_events_sealed` entries of the public log.
+async fn sealed_digests(client: &Client) -> Vec<String> {
+    let signed = crate::transparency::verifier(client)
+        .await
+        .verify(&crate::transparency::checkpoint(client).await)
+        .unwrap();
+    crate::transparency::all_entries(client, signed.size)
+        .await
+        .iter()
+        .map(|leaf| netid_log::Entry::from_leaf(leaf).unwrap())
+        .filter(|entry| entry.kind == netid_log::EntryKind::SecurityEventsSealed)
+        .map(|entry| entry.digest.unwrap())
+        .collect()
 }
 
 static AHEAD: AtomicI64 = AtomicI64::new(0);

@@ -171,10 +171,10 @@ fn event(at: i64, kind: &str) -> netid_store::NewSecurityEvent {
 pub(crate) async fn security_events_chain_and_are_purged_from_the_oldest_end(store: &dyn Store) {
     use netid_store::{GENESIS, chain_break};
     let first = vec![event(T0.0, "a"), event(T0.0 + 1, "b")];
-    assert_eq!(store.append_security_events(first).await.unwrap(), 2);
+    assert_eq!(store.append_security_events(first, None).await.unwrap(), 2);
     assert_eq!(
         store
-            .append_security_events(vec![event(T0.0 + 100, "c")])
+            .append_security_events(vec![event(T0.0 + 100, "c")], None)
             .await
             .unwrap(),
         3
@@ -209,12 +209,26 @@ pub(crate) async fn security_events_chain_and_are_purged_from_the_oldest_end(sto
     assert_eq!(kept.len(), 1);
     assert_eq!(chain_break(&kept[0].prev_hash, &kept), None);
     assert_eq!(kept[0].prev_hash, events[1].hash);
-    // The chain goes on from the last kept event.
+    // The newest is never removed: the chain goes on from it.
     assert_eq!(
         store
-            .append_security_events(vec![event(T0.0 + 200, "d")])
+            .purge_security_events(Timestamp(T0.0 + 1000))
+            .await
+            .unwrap(),
+        0
+    );
+    // A seal: the log entry made of the newest hash, in the same transaction.
+    let size = store.log_size().await.unwrap();
+    let seal: netid_store::Seal = Box::new(|digest: &[u8]| Ok(digest.to_vec()));
+    assert_eq!(
+        store
+            .append_security_events(vec![event(T0.0 + 200, "d")], Some(seal))
             .await
             .unwrap(),
         4
     );
+    let newest = store.security_events(3, 10).await.unwrap();
+    assert_eq!(chain_break(&kept[0].hash, &newest), None);
+    let leaf = store.log_entries(size, size + 1).await.unwrap();
+    assert_eq!(leaf, vec![newest[0].hash.clone()]);
 }
