@@ -470,6 +470,10 @@ pub(crate) enum OperatorCommand {
         /// then checked to continue from it.
         #[arg(long, requires = "after")]
         after_hash: Option<String>,
+        /// First seal the chain in the transparency log (a `security_events_sealed` entry
+        /// vouching for its newest hash).
+        #[arg(long)]
+        seal: bool,
     },
     /// Any operator: the newest requested acts and where they stand.
     Acts {

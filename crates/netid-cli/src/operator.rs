@@ -64,7 +64,15 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             auth,
             after,
             after_hash,
-        } => return security_events(&auth, after, after_hash.as_deref()),
+            seal,
+        } => {
+            if seal {
+                let sealed =
+                    auth.post("/v1/operator/security-events/seal", &serde_json::json!({}))?;
+                eprintln!("netid: sealed in the transparency log: {sealed}");
+            }
+            return security_events(&auth, after, after_hash.as_deref());
+        }
         OperatorCommand::Acts { auth } => {
             println!("{}", auth.get("/v1/operator/acts")?);
             return Ok(());

@@ -269,8 +269,9 @@ fn serve_and_every_client_command_work_end_to_end() {
     );
     // The auditor reads the security events, the chain checked: the refused read is there.
     let auditor = served.key(netid_proto::OperatorRole::Auditor, 0);
-    let events = as_operator(&auditor, &["security-events"]);
+    let events = as_operator(&auditor, &["security-events", "--seal"]);
     assert!(String::from_utf8_lossy(&events.stderr).contains("chain checked"));
+    assert!(String::from_utf8_lossy(&events.stderr).contains("sealed in the transparency log"));
     let listed = ok(events);
     assert!(listed.contains("operator_act_refused"), "{listed}");
     assert!(listed.contains("service_started"), "{listed}");
