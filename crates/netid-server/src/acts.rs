@@ -334,7 +334,11 @@ pub(crate) async fn carry_out(
         Act::CaCertify(request) => {
             let status = state
                 .ca
-                .certify(&request.root_certificate, &request.issuing_certificate)
+                .certify(
+                    &request.root_certificate,
+                    &request.issuing_certificate,
+                    &operator.id,
+                )
                 .await?;
             // The Net Certificate issuer key gets its certificate from the new CA at once; a
             // failure there is retried hourly and does not undo the certification.
@@ -344,13 +348,20 @@ pub(crate) async fn carry_out(
             to_value(status)
         }
         Act::CaRollover => to_value(state.ca.start_rollover().await?),
-        Act::CaHandover(request) => {
-            to_value(state.ca.hand_over(&request.successor_responder_key).await?)
-        }
+        Act::CaHandover(request) => to_value(
+            state
+                .ca
+                .hand_over(&request.successor_responder_key, &operator.id)
+                .await?,
+        ),
         Act::CaInherit(request) => to_value(
             state
                 .ca
-                .inherit(&request.package, &request.expected_root_sha256)
+                .inherit(
+                    &request.package,
+                    &request.expected_root_sha256,
+                    &operator.id,
+                )
                 .await?,
         ),
     }?;

@@ -74,8 +74,11 @@ pub(crate) struct SecurityLog {
     pending: Mutex<Pending>,
     /// How long events are kept, in days.
     retention_days: AtomicU32,
-    /// When this node last sealed the chain in the transparency log (seconds; 0: never).
+    /// When this node last sealed the chain in the transparency log (seconds).
     last_seal: AtomicI64,
+    /// One write at a time: a read that writes first then sees what an earlier write of this
+    /// node took from `pending`, committed.
+    writing: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -93,6 +96,7 @@ impl SecurityLog {
             // The first seal an hour after the start, not at it: a start's own writes stay
             // where they are in the log.
             last_seal: AtomicI64::new(clock.now().0),
+            writing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -162,6 +166,7 @@ impl SecurityLog {
         log: &Arc<TransparencyLog>,
         sealing: bool,
     ) -> Result<Option<Vec<u8>>, Error> {
+        let _writing = self.writing.lock().await;
         let now = self.clock.now();
         let events =
             {

@@ -11,6 +11,7 @@ impl Ca {
         &self,
         root_pem: &str,
         issuing_pem: &str,
+        operator: &str,
     ) -> Result<CaStatus, Error> {
         let deps = &self.deps;
         let invalid = |reason: &str| {
@@ -112,7 +113,9 @@ impl Ca {
                 },
             ),
         };
-        let log_entry = deps.log.entry(kind, None, None, deps.clock.now())?;
+        let log_entry =
+            deps.log
+                .entry_by(kind, None, None, Some((operator, None)), deps.clock.now())?;
         deps.store
             .change_ca(change, vec![responder_row], log_entry, deps.clock.now())
             .await?;

@@ -61,6 +61,7 @@ impl Ca {
     pub(crate) async fn hand_over(
         &self,
         successor_responder_key: &str,
+        operator: &str,
     ) -> Result<SignedPackage, Error> {
         let deps = &self.deps;
         let _changing = self.changes.write().await;
@@ -141,9 +142,13 @@ impl Ca {
             })
             .into());
         }
-        let log_entry = deps
-            .log
-            .entry(EntryKind::CaSuccession, None, None, deps.clock.now())?;
+        let log_entry = deps.log.entry_by(
+            EntryKind::CaSuccession,
+            None,
+            None,
+            Some((operator, None)),
+            deps.clock.now(),
+        )?;
         deps.store
             .change_ca(
                 CaChange::HandOver {
@@ -181,6 +186,7 @@ impl Ca {
         &self,
         signed: &SignedPackage,
         expected_root_sha256: &str,
+        operator: &str,
     ) -> Result<CaStatus, Error> {
         let deps = &self.deps;
         let bad = |reason: String| -> Error {
@@ -306,9 +312,13 @@ impl Ca {
                 revoked,
             });
         }
-        let log_entry = deps
-            .log
-            .entry(EntryKind::CaSuccession, None, None, deps.clock.now())?;
+        let log_entry = deps.log.entry_by(
+            EntryKind::CaSuccession,
+            None,
+            None,
+            Some((operator, None)),
+            deps.clock.now(),
+        )?;
         deps.store
             .change_ca(
                 CaChange::Inherit(generations),

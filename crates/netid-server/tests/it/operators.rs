@@ -539,6 +539,22 @@ async fn a_grant_and_a_ca_key_act_each_need_a_second_operator_of_their_role() {
 async fn a_read_may_name_the_holder_by_a_platforms_pseudonym_or_a_certificate_serial() {
     let (server, _dir, client, wallet) = crate::ca::world("gm").await;
     crate::ca::certify_with_new_root(&client, &netid_crypto::Suite::gm()).await;
+    // The CA's key act names the CA officer who carried it out.
+    let officer = client.team(OperatorRole::CaOfficer, 0).id.clone();
+    let certified = public_entries(&client)
+        .await
+        .into_iter()
+        .filter(|entry| entry.operator.as_deref() == Some(officer.as_str()))
+        .map(|entry| (entry.kind, entry.act))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        certified,
+        vec![
+            (EntryKind::OperatorAdded, None),
+            (EntryKind::ActRequested, Some(EntryKind::KeyRollover)),
+            (EntryKind::CertificateIssued, None),
+        ]
+    );
     let platform = client.register_platform("lawful-request").await;
     let subject = client
         .verify_ok(&platform, &wallet, "nonce-lawful-0001", &[])
