@@ -1,9 +1,10 @@
 //! No one acts alone on what matters: an act that needs two people is asked for by one
 //! operator, approved by a second of the role it needs, and then carried out, once, by the
 //! one who asked (who alone sees its result: a holder's data, a new account's id). Request,
-//! approval and refusal are separate log entries naming their operator; a read's own entry
-//! names the one who carried it out, an account's addition or retirement the account. What was asked is sealed under the master key while
-//! the request is open and forgotten once it closes.
+//! approval and refusal are separate log entries naming their operator; the act's own entry
+//! names the one who carried it out (an account's addition or retirement: the account). What
+//! was asked is sealed under the master key while the request is open and forgotten once it
+//! closes.
 
 use netid_log::EntryKind;
 use netid_proto::{

@@ -149,6 +149,13 @@ async fn rotate_claimed(
             reason: "some Net IDs are still in clear from an older version; start the server once to seal them first",
         });
     }
+    // What an open act asks is sealed under the key being replaced (for a day at most).
+    let now = crate::clock::Clock::System.now();
+    if store.open_acts(now).await? > 0 {
+        return Err(Error::RotationRefused {
+            reason: "operator acts are open (waiting for approval or to be carried out); carry them out or refuse them, or let them expire (24 hours), first",
+        });
+    }
     // Read once: while the claim is held nothing else writes them, and the marker is no
     // service key.
     let service_keys: Vec<(String, Vec<u8>)> = store

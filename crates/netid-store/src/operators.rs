@@ -168,6 +168,16 @@ pub trait Operators: HasBackend {
         .await
     }
 
+    /// How many acts are open at `now`: waiting for approval or to be carried out.
+    async fn open_acts(&self, now: Timestamp) -> Result<u64, Error> {
+        read(self, move |db| {
+            let sql = "SELECT COUNT(*) FROM operator_acts \
+                 WHERE status IN ('pending', 'approved') AND expires_at > $1";
+            db.value("count open acts", sql, args![now])
+        })
+        .await
+    }
+
     /// Forgets the sealed bodies of acts that expired before `now`.
     async fn forget_expired_acts(&self, now: Timestamp) -> Result<u64, Error> {
         write(self, "forget expired acts", move |db| {

@@ -145,6 +145,35 @@ async fn a_rotation_reseals_everything_and_the_old_key_opens_nothing() {
         .post("/v1/operator/holders/read", Some(&client.bearer()), &read)
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // An act left open: what it asks is sealed under the old key, so the rotation waits.
+    let dpo = netid_proto::OperatorRole::DataProtectionOfficer;
+    let open = client
+        .post(
+            "/v1/operator/holders/read",
+            Some(&client.as_operator(dpo, 0)),
+            &read,
+        )
+        .await;
+    assert_eq!(open.status, StatusCode::ACCEPTED, "{}", open.body);
+    let open: netid_proto::ActPending = open.json();
+    server.stop().await;
+    let refused = rotate_master_key(test_config(dir, Vec::new()), 1, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, netid_server::Error::RotationRefused { reason } if reason.contains("operator acts are open")),
+        "{refused}"
+    );
+    let server = netid_testkit::TestServer::start_in(dir).await.unwrap();
+    let client = Client::new(&server);
+    let withdrawn = client
+        .post(
+            &format!("/v1/operator/acts/{}/refuse", open.request_id),
+            Some(&client.as_operator(dpo, 0)),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
     server.stop().await;
     let old_key = key_file(dir);
     let before = population.wrapped_data_keys();
