@@ -44,6 +44,7 @@ mod reason;
 mod status;
 mod succession;
 
+pub(crate) use issuance::Revoker;
 use lifecycle::issue_responder;
 pub(crate) use reason::parse_reason;
 

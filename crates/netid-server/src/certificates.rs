@@ -90,7 +90,10 @@ pub(crate) async fn revoke(
     .await?;
     let reason = ca::parse_reason(request.reason.as_deref())?;
     let serial = decode_serial(&request.serial)?;
-    let revoked = state.ca.revoke(Some(&holder), &serial, reason).await?;
+    let revoked = state
+        .ca
+        .revoke(crate::ca::Revoker::Holder(&holder), &serial, reason)
+        .await?;
     Ok(RevokeCertificateResponse { revoked })
 }
 
@@ -98,10 +101,14 @@ pub(crate) async fn revoke(
 pub(crate) async fn revoke_as_operator(
     state: &AppState,
     request: OperatorRevokeRequest,
+    officer: &str,
 ) -> Result<RevokeCertificateResponse, Error> {
     let reason = ca::parse_reason(request.reason.as_deref())?;
     let serial = decode_serial(&request.serial)?;
-    let revoked = state.ca.revoke(None, &serial, reason).await?;
+    let revoked = state
+        .ca
+        .revoke(crate::ca::Revoker::Officer(officer), &serial, reason)
+        .await?;
     Ok(RevokeCertificateResponse { revoked })
 }
 

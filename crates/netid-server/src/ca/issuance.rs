@@ -194,14 +194,19 @@ impl Ca {
         Ok((certificate_row, netid_ca::to_pem(&certificate)?))
     }
 
-    /// Revokes the certificate `serial`: one of `holder`'s when a holder asks, any when the
-    /// operator does. The entry goes to the certificate holder's history either way.
+    /// Revokes the certificate `serial`: one of the holder's when a holder asks, any when a
+    /// CA officer does (the entry then names them). The entry goes to the certificate
+    /// holder's history either way.
     pub(crate) async fn revoke(
         &self,
-        holder: Option<&HolderRow>,
+        by: Revoker<'_>,
         serial: &[u8],
         reason: RevocationReason,
     ) -> Result<bool, Error> {
+        let (holder, officer) = match by {
+            Revoker::Holder(holder) => (Some(holder), None),
+            Revoker::Officer(id) => (None, Some(id)),
+        };
         let deps = &self.deps;
         let _revoking = self.changes.read().await;
         self.refresh().await?;
@@ -229,10 +234,11 @@ impl Ca {
             .as_ref()
             .map(|owner| personal::log_key(&deps.keys.master, owner))
             .transpose()?;
-        let log_entry = deps.log.entry(
+        let log_entry = deps.log.entry_by(
             EntryKind::CertificateRevoked,
             log_key.as_ref(),
             None,
+            officer.map(|id| (id, None)),
             deps.clock.now(),
         )?;
         let revoked = deps
@@ -269,4 +275,13 @@ fn signing_pseudonym(deps: &Deps, holder: &HolderRow) -> Result<String, Error> {
         ],
     );
     Ok(hex::encode(tag.as_ref().get(..16).unwrap_or_default()))
+}
+
+/// Who revokes a certificate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Revoker<'a> {
+    /// The holder, one of their own.
+    Holder(&'a HolderRow),
+    /// A CA officer (their operator id), any.
+    Officer(&'a str),
 }

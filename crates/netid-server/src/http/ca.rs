@@ -177,7 +177,7 @@ async fn revoke_as_operator(
 ) -> Result<Json<RevokeCertificateResponse>, ApiError> {
     operator.require(OperatorRole::CaOfficer)?;
     Ok(Json(
-        crate::certificates::revoke_as_operator(&state, request).await?,
+        crate::certificates::revoke_as_operator(&state, request, &operator.id).await?,
     ))
 }
 

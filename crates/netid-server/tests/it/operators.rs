@@ -592,6 +592,24 @@ async fn a_read_may_name_the_holder_by_a_platforms_pseudonym_or_a_certificate_se
     assert!(!by_pseudonym.claims["name"].is_empty());
     // Both reads are in the holder's history.
     assert_eq!(client.history(&wallet).await.operator_reads.len(), 2);
+    // A CA officer's revocation names them, and stays the holder's entry.
+    let revoked = post_as(
+        client,
+        OperatorRole::CaOfficer,
+        0,
+        "/v1/operator/ca/revoke",
+        &serde_json::json!({"serial": certificate.serial, "reason": "key_compromise"}),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    let entry = public_entries(client)
+        .await
+        .into_iter()
+        .rev()
+        .find(|entry| entry.kind == EntryKind::CertificateRevoked)
+        .unwrap();
+    assert_eq!(entry.operator.as_deref(), Some(officer.as_str()));
+    assert!(entry.holder_tag.is_some());
 
     // Refused before anyone approves: the pseudonym at a platform that never saw the holder,
     // an unknown serial, and two names at once.
