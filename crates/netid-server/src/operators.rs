@@ -136,17 +136,10 @@ fn new_account(
         added_at: now,
         retired_at: None,
     };
-    let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).map_err(|_| Error::Internal("the OS random source failed"))?;
-    let entry = netid_log::Entry::new(
-        &Suite::gm(),
-        EntryKind::OperatorAdded,
-        u64::try_from(now.0).unwrap_or(0),
-        nonce,
-        None,
-        None,
-    )
-    .by_operator(&row.operator_id, None);
+    // About no holder: the suite makes no tag, so set-up needs no log of its own.
+    let entry =
+        crate::transparency::fresh_entry(&Suite::gm(), EntryKind::OperatorAdded, None, None, now)?
+            .by_operator(&row.operator_id, None);
     Ok((row, entry.to_leaf()?))
 }
 
@@ -322,14 +315,7 @@ pub async fn setup(config: &Config, accounts: &[NewAccount]) -> Result<Vec<Strin
                     .to_owned(),
             ));
         }
-        let now = Timestamp(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_err(|_| Error::Internal("the clock is before 1970"))?
-                .as_secs()
-                .try_into()
-                .map_err(|_| Error::Internal("the clock is out of range"))?,
-        );
+        let now = crate::clock::Clock::System.now();
         let mut ids = Vec::with_capacity(accounts.len());
         for account in accounts {
             let request = AddOperatorRequest {

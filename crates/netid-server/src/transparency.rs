@@ -128,17 +128,7 @@ impl TransparencyLog {
         by: Option<(&str, Option<EntryKind>)>,
         now: Timestamp,
     ) -> Result<Vec<u8>, Error> {
-        let mut nonce = [0u8; 16];
-        getrandom::fill(&mut nonce)
-            .map_err(|_| Error::Internal("the operating system's random generator failed"))?;
-        let mut entry = netid_log::Entry::new(
-            &self.suite,
-            kind,
-            u64::try_from(now.0).unwrap_or(0),
-            nonce,
-            holder_key,
-            platform,
-        );
+        let mut entry = fresh_entry(&self.suite, kind, holder_key, platform, now)?;
         if let Some((operator, act)) = by {
             entry = entry.by_operator(operator, act);
         }
@@ -152,18 +142,7 @@ impl TransparencyLog {
         digest: &[u8],
         now: Timestamp,
     ) -> Result<Vec<u8>, Error> {
-        let mut nonce = [0u8; 16];
-        getrandom::fill(&mut nonce)
-            .map_err(|_| Error::Internal("the operating system's random generator failed"))?;
-        let entry = netid_log::Entry::new(
-            &self.suite,
-            kind,
-            u64::try_from(now.0).unwrap_or(0),
-            nonce,
-            None,
-            None,
-        )
-        .with_digest(digest);
+        let entry = fresh_entry(&self.suite, kind, None, None, now)?.with_digest(digest);
         Ok(entry.to_leaf()?)
     }
 
@@ -573,6 +552,28 @@ fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
         .iter()
         .map(|hash| Base64::encode_string(hash.as_ref()))
         .collect()
+}
+
+/// An entry of `kind` at `now` with a fresh random nonce, tagged for the holder whose log key
+/// is given (the suite makes the tag), naming the platform if any.
+pub(crate) fn fresh_entry(
+    suite: &Suite,
+    kind: EntryKind,
+    holder_key: Option<&MacKey>,
+    platform: Option<&str>,
+    now: Timestamp,
+) -> Result<netid_log::Entry, Error> {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce)
+        .map_err(|_| Error::Internal("the operating system's random generator failed"))?;
+    Ok(netid_log::Entry::new(
+        suite,
+        kind,
+        u64::try_from(now.0).unwrap_or(0),
+        nonce,
+        holder_key,
+        platform,
+    ))
 }
 
 #[cfg(test)]

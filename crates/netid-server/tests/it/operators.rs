@@ -52,6 +52,15 @@ async fn post_as(
         .await
 }
 
+/// GETs `path` as the team's first operator of `role`.
+async fn get_as(client: &Client, role: OperatorRole, path: &str) -> Answer {
+    let request = client
+        .http
+        .get(client.url(path))
+        .header(reqwest::header::AUTHORIZATION, client.as_operator(role, 0));
+    client.send(request).await
+}
+
 /// A step (`approve`, `refuse`, `carry-out`) on the act `id` by the `n`th operator of `role`.
 async fn step(client: &Client, role: OperatorRole, n: usize, id: &str, step: &str) -> Answer {
     let path = format!("/v1/operator/acts/{id}/{step}");
@@ -123,12 +132,7 @@ async fn each_role_does_its_own_acts_only_and_a_refusal_changes_nothing() {
         );
     }
     // The CA is the CA officer's; reading personal data the data-protection officer's.
-    let answer = client
-        .send(client.http.get(client.url("/v1/operator/ca")).header(
-            reqwest::header::AUTHORIZATION,
-            client.as_operator(OperatorRole::SystemAdministrator, 0),
-        ))
-        .await;
+    let answer = get_as(client, OperatorRole::SystemAdministrator, "/v1/operator/ca").await;
     answer.problem(StatusCode::FORBIDDEN, "wrong_role");
     let wallet = Wallet::generate();
     let enrolled = client
@@ -142,11 +146,7 @@ async fn each_role_does_its_own_acts_only_and_a_refusal_changes_nothing() {
     }
     assert_eq!(public_entries(client).await.len(), size, "nothing logged");
     // The auditor reads the queue; it is empty.
-    let queue: ActQueue = client
-        .send(client.http.get(client.url("/v1/operator/acts")).header(
-            reqwest::header::AUTHORIZATION,
-            client.as_operator(OperatorRole::Auditor, 0),
-        ))
+    let queue: ActQueue = get_as(client, OperatorRole::Auditor, "/v1/operator/acts")
         .await
         .json();
     assert!(queue.acts.is_empty());
@@ -221,12 +221,7 @@ async fn a_read_needs_a_second_data_protection_officer_and_each_step_names_its_o
         ]
     );
     // The queue shows it done, with who asked and who approved; no personal data.
-    let queue = client
-        .send(client.http.get(client.url("/v1/operator/acts")).header(
-            reqwest::header::AUTHORIZATION,
-            client.as_operator(OperatorRole::Auditor, 0),
-        ))
-        .await;
+    let queue = get_as(client, OperatorRole::Auditor, "/v1/operator/acts").await;
     assert!(!queue.body.contains(&enrolled.net_id));
     assert!(!queue.body.contains("TEST-CASE-0023"));
     let queue: ActQueue = queue.json();
