@@ -36,6 +36,9 @@ pub(crate) enum Command {
     /// The master key, split among people.
     #[command(subcommand)]
     MasterKey(MasterKeyCommand),
+    /// The service's signing keys.
+    #[command(subcommand)]
+    ServiceKeys(ServiceKeysCommand),
     /// Writes a consistent copy of the embedded database (the transparency log with it) to a
     /// new file, while the server runs. It holds no key: keep the master key apart.
     Backup {
@@ -642,6 +645,20 @@ pub(crate) enum MasterKeyCommand {
     /// NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE (and NETID_PKCS11_KEY
     /// for another key label); every start then needs them.
     SealToToken {
+        /// Data directory (overrides NETID_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServiceKeysCommand {
+    /// Moves the service's P-256 signing keys (the intl suite's: OpenID Connect's ES256 key,
+    /// an intl log's, CA's and Net Certificates' keys) from the store into the PKCS#11 token
+    /// named by NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE, never to
+    /// leave it (server stopped). Every start then needs the token; new P-256 keys are made in
+    /// it. SM2 keys stay sealed under the master key (SoftHSM has no SM2).
+    MoveToToken {
         /// Data directory (overrides NETID_DATA_DIR).
         #[arg(long)]
         data_dir: Option<PathBuf>,

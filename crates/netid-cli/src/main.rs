@@ -30,7 +30,7 @@ use netid_proto::{
 
 use crate::commands::{
     AuthorityCommand, CaCommand, Cli, Command, DocCommand, MasterKeyCommand, OperatorCommand,
-    PlatformCommand, WalletCommand,
+    PlatformCommand, ServiceKeysCommand, WalletCommand,
 };
 
 fn main() -> std::process::ExitCode {
@@ -81,6 +81,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             eprintln!(
                 "netid: the master key is wrapped by {wrapping} and the key file is removed; every start needs the token and its PIN"
+            );
+            Ok(())
+        }
+        Command::ServiceKeys(ServiceKeysCommand::MoveToToken { data_dir }) => {
+            let config = server_config(None, data_dir)?;
+            let moved =
+                block_on(async { Ok(netid_server::move_signing_keys_to_token(&config).await?) })?;
+            for name in &moved {
+                println!("{name}");
+            }
+            eprintln!(
+                "netid: {} signing key(s) moved into the PKCS#11 token; the store keeps only references, and every start needs the token and its PIN",
+                moved.len()
             );
             Ok(())
         }

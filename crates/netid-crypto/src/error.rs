@@ -106,6 +106,20 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed; retry, and check the system")]
     Random,
+    /// A key held by a provider (a token or device) cannot be exported.
+    #[error("the key is held by {held} and never leaves it; export is not possible")]
+    KeyHeldElsewhere {
+        /// The provider's description of the key.
+        held: String,
+    },
+    /// A key provider could not sign.
+    #[error("signing with {held} failed: {reason}")]
+    HeldKeyFailed {
+        /// The provider's description of the key.
+        held: String,
+        /// The provider's own words, or that its signature did not verify.
+        reason: String,
+    },
     /// An impossible state: a bug in netid.
     #[error("internal error in netid-crypto ({0}); please report this as a bug")]
     Internal(&'static str),

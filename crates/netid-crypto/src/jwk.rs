@@ -74,11 +74,12 @@ impl VerifyingKey {
 }
 
 impl SigningKey {
-    /// The key as a private JWK in JSON (`x`, `y` and `d`). Handle with care.
-    pub fn to_jwk_json(&self) -> Zeroizing<String> {
+    /// The key as a private JWK in JSON (`x`, `y` and `d`); an error for a held key. Handle
+    /// with care.
+    pub fn to_jwk_json(&self) -> Result<Zeroizing<String>, crate::Error> {
         let public = self.verifying_key().to_jwk();
         let d = Zeroizing::new(Base64UrlUnpadded::encode_string(
-            self.expose_secret_scalar().as_slice(),
+            self.expose_secret_scalar()?.as_slice(),
         ));
         // Sized up front so the buffer holding `d` is never reallocated (and left unwiped).
         let mut json = Zeroizing::new(String::with_capacity(
@@ -97,7 +98,7 @@ impl SigningKey {
         ] {
             json.push_str(part);
         }
-        json
+        Ok(json)
     }
 }
 

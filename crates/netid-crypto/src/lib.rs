@@ -63,4 +63,4 @@ pub use mac::{MacKey, Tag};
 pub use random::token as random_token;
 pub use sign::{SIGNATURE_LEN, Signature, SigningKey, VerifyingKey};
 pub use suite::{DistinguishingId, Suite, SuiteId};
-pub use wrapping::{KeyWrappingKey, WrappingError};
+pub use wrapping::{HeldSigningKey, KeyWrappingKey, WrappingError};

@@ -14,9 +14,12 @@ use sm2::dsa::signature::Signer as _;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use std::sync::Arc;
+
 use crate::error::{KeyEncoding, SignatureEncoding};
 use crate::sm2_verify::Sm2Verifier;
 use crate::suite::{Suite, SuiteId};
+use crate::wrapping::HeldSigningKey;
 use crate::{Error, random};
 
 /// Length of a fixed-length `r || s` signature in both suites.
@@ -61,6 +64,8 @@ enum SigningInner {
         secret: p256::SecretKey,
         signer: ring_sig::EcdsaKeyPair,
     },
+    /// In a token or device, never in this process.
+    Held(Arc<dyn HeldSigningKey>),
 }
 
 /// `sm2::dsa::SigningKey` keeps a copy of the scalar and has no `Drop` that zeroizes it, so
@@ -336,6 +341,28 @@ pub(crate) fn p256_verifying_key(public: p256::PublicKey) -> VerifyingKey {
     VerifyingKey(VerifyingInner::P256 { public, sec1 })
 }
 
+impl Suite {
+    /// A signing key of this suite held by a provider (see [`HeldSigningKey`]), whose public
+    /// half is `public`. Each signature it makes is checked against `public` before it is
+    /// returned, so a provider holding another key, or failing, signs nothing.
+    pub fn held_signing_key(
+        &self,
+        public: VerifyingKey,
+        held: Arc<dyn HeldSigningKey>,
+    ) -> Result<SigningKey, Error> {
+        if public.suite() != self.id() {
+            return Err(Error::WrongSuite {
+                expected: self.id(),
+                found: public.suite(),
+            });
+        }
+        Ok(SigningKey {
+            inner: SigningInner::Held(held),
+            verifying_key: public,
+        })
+    }
+}
+
 impl SigningKey {
     /// The suite of this key.
     pub fn suite(&self) -> SuiteId {
@@ -365,11 +392,45 @@ impl SigningKey {
                     .to_bytes()
                     .into()
             }
+            SigningInner::Held(held) => return self.sign_held(held.as_ref(), message),
         };
         Ok(Signature {
             suite: self.suite(),
             fixed,
         })
+    }
+
+    /// Has `held` sign the digest of `message` and checks the signature (low-S for P-256).
+    fn sign_held(&self, held: &dyn HeldSigningKey, message: &[u8]) -> Result<Signature, Error> {
+        let failed = |reason: String| Error::HeldKeyFailed {
+            held: held.describe(),
+            reason,
+        };
+        let digest = match &self.verifying_key.0 {
+            VerifyingInner::Sm2(verifier) => verifier.digest(message),
+            VerifyingInner::P256 { .. } => ring::digest::digest(&ring::digest::SHA256, message)
+                .as_ref()
+                .try_into()
+                .map_err(|_| Error::Internal("sha-256 gave a digest not 32 bytes long"))?,
+        };
+        let mut fixed = held.sign_digest(&digest).map_err(|error| failed(error.0))?;
+        if self.suite() == SuiteId::Intl {
+            fixed = p256::ecdsa::Signature::from_slice(&fixed)
+                .map_err(|_| failed("it answered with a malformed signature".into()))?
+                .normalize_s()
+                .to_bytes()
+                .into();
+        }
+        let signature = Signature {
+            suite: self.suite(),
+            fixed,
+        };
+        self.verifying_key
+            .verify(message, &signature)
+            .map_err(|_| {
+                failed("its signature does not verify under the key's public half".into())
+            })?;
+        Ok(signature)
     }
 
     /// The matching public key.
@@ -382,6 +443,7 @@ impl SigningKey {
         let document = match &self.inner {
             SigningInner::Sm2 { secret, .. } => secret.to_pkcs8_der(),
             SigningInner::P256 { secret, .. } => secret.to_pkcs8_der(),
+            SigningInner::Held(held) => return Err(held_elsewhere(held.as_ref())),
         }
         .map_err(|_| Error::Internal("pkcs#8 encoding failed"))?;
         Ok(Zeroizing::new(document.as_bytes().to_vec()))
@@ -392,28 +454,43 @@ impl SigningKey {
         match &self.inner {
             SigningInner::Sm2 { secret, .. } => secret.to_pkcs8_pem(LineEnding::LF),
             SigningInner::P256 { secret, .. } => secret.to_pkcs8_pem(LineEnding::LF),
+            SigningInner::Held(held) => return Err(held_elsewhere(held.as_ref())),
         }
         .map_err(|_| Error::Internal("pkcs#8 pem encoding failed"))
     }
 
-    /// The raw 32-byte big-endian secret scalar. Handle with care.
-    pub fn expose_secret_scalar(&self) -> Zeroizing<[u8; SCALAR_LEN]> {
-        Zeroizing::new(match &self.inner {
+    /// The raw 32-byte big-endian secret scalar (an error for a held key). Handle with care.
+    pub fn expose_secret_scalar(&self) -> Result<Zeroizing<[u8; SCALAR_LEN]>, Error> {
+        Ok(Zeroizing::new(match &self.inner {
             SigningInner::Sm2 { secret, .. } => secret.to_bytes().into(),
             SigningInner::P256 { secret, .. } => secret.to_bytes().into(),
-        })
+            SigningInner::Held(held) => return Err(held_elsewhere(held.as_ref())),
+        }))
+    }
+
+    /// Whether a provider holds this key (it cannot be exported).
+    pub fn is_held(&self) -> bool {
+        matches!(self.inner, SigningInner::Held(_))
+    }
+}
+
+fn held_elsewhere(held: &dyn HeldSigningKey) -> Error {
+    Error::KeyHeldElsewhere {
+        held: held.describe(),
     }
 }
 
 impl PartialEq for SigningKey {
-    /// Constant-time in the secret scalar.
+    /// Constant-time in the secret scalar; held keys are equal when their public halves are.
     fn eq(&self, other: &Self) -> bool {
-        self.suite() == other.suite()
-            && bool::from(
-                self.expose_secret_scalar()
-                    .as_slice()
-                    .ct_eq(other.expose_secret_scalar().as_slice()),
-            )
+        match (self.expose_secret_scalar(), other.expose_secret_scalar()) {
+            (Ok(mine), Ok(theirs)) => {
+                self.suite() == other.suite()
+                    && bool::from(mine.as_slice().ct_eq(theirs.as_slice()))
+            }
+            (Err(_), Err(_)) => self.verifying_key == other.verifying_key,
+            _ => false,
+        }
     }
 }
 
@@ -535,7 +612,7 @@ impl SigningKey {
     pub(crate) fn sm2_secret(&self) -> Option<&sm2::SecretKey> {
         match &self.inner {
             SigningInner::Sm2 { secret, .. } => Some(secret),
-            SigningInner::P256 { .. } => None,
+            SigningInner::P256 { .. } | SigningInner::Held(_) => None,
         }
     }
 }

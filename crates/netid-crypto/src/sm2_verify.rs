@@ -56,15 +56,20 @@ impl Sm2Verifier {
         &self.distinguishing_id
     }
 
+    /// `SM3(Z_A || message)`, the digest an SM2 signature signs.
+    pub(crate) fn digest(&self, message: &[u8]) -> [u8; 32] {
+        Sm3::new_with_prefix(self.identity_hash)
+            .chain_update(message)
+            .finalize()
+            .into()
+    }
+
     /// True when `signature` is a valid SM2 signature over `message` by this key.
     pub(crate) fn verify(&self, message: &[u8], signature: &sm2::dsa::Signature) -> bool {
         // B1, B2: r and s in [1, n-1] was checked when the signature was parsed.
         let (r, s) = (*signature.r(), *signature.s());
         // B3, B4: e = SM3(Z_A || M), reduced mod n.
-        let digest = Sm3::new_with_prefix(self.identity_hash)
-            .chain_update(message)
-            .finalize();
-        let e = <Scalar as Reduce<FieldBytes>>::reduce(&digest);
+        let e = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(self.digest(message)));
         // B5
         let t = r + s;
         if bool::from(t.is_zero()) {

@@ -1,8 +1,10 @@
-//! The seam for a key that wraps other keys without ever leaving where it lives: a hardware
-//! token through PKCS#11 (netid's server implements it with `cryptoki`), or a GM/T 0018
-//! cryptographic device, whose SDF interface would wrap with SM4 in the same way (not
-//! available here, so not built). netid wraps its master key with such a key, so that the
-//! data directory alone opens nothing.
+//! The seam for keys that never leave where they live: a hardware token through PKCS#11
+//! (netid's server implements both traits with `cryptoki`), or a GM/T 0018 cryptographic
+//! device, whose SDF interface wraps with SM4 (`SDF_Encrypt` under an internal key) and signs
+//! an SM2 digest (`SDF_InternalSign_ECC`) in the same way (no such device is available here,
+//! so that provider is not built). netid wraps its master key with a [`KeyWrappingKey`], so
+//! that the data directory alone opens nothing, and can sign with a [`HeldSigningKey`]
+//! (through [`crate::Suite::held_signing_key`]), so that no copy of the data signs anything.
 
 use zeroize::Zeroizing;
 
@@ -19,7 +21,19 @@ pub trait KeyWrappingKey {
     fn unwrap(&self, purpose: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, WrappingError>;
 }
 
-/// Why a provider could not wrap or unwrap: its own words, naming the operation (never a
+/// A private signing key held by a provider: it signs a digest netid computed and gives back
+/// `r || s`. netid hashes (SHA-256 of the message for P-256; `SM3(Z_A || M)` for SM2, the
+/// form a GM/T 0018 device signs) because a token such as SoftHSM 2.6 signs ECDSA over a digest
+/// only, and checks every signature against the public key before it is used.
+pub trait HeldSigningKey: Send + Sync {
+    /// What and where it is, for messages (never a secret).
+    fn describe(&self) -> String;
+
+    /// The signature `r || s` (32 bytes each, big-endian) over `digest`.
+    fn sign_digest(&self, digest: &[u8; 32]) -> Result<[u8; 64], WrappingError>;
+}
+
+/// Why a provider could not wrap, unwrap or sign: its own words, naming the operation (never a
 /// secret).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

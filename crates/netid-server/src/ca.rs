@@ -32,7 +32,7 @@ use netid_store::{
 };
 
 use crate::deps::Deps;
-use crate::keys::{self, MasterKey};
+use crate::keys::{self, KeyPlace};
 
 use crate::error::CaRefusal;
 use crate::error::{Error, Refusal};
@@ -158,7 +158,7 @@ fn responder_key_name(suite: SuiteId) -> String {
 impl Generations {
     async fn load(
         store: &dyn Store,
-        master: &MasterKey,
+        place: KeyPlace<'_>,
         suite: &Suite,
         now: Timestamp,
     ) -> Result<Self, Error> {
@@ -166,7 +166,7 @@ impl Generations {
         let mut authorities = Vec::new();
         for generation in rows.clone() {
             authorities.push(Arc::new(
-                Authority::load(store, master, generation, now).await?,
+                Authority::load(store, place, generation, now).await?,
             ));
         }
         let pending_name = (1..)
@@ -187,13 +187,13 @@ impl Generations {
         // normal operation the next key is made only when the operator starts a rollover;
         // after a handover, never.
         let pending = if certified || handed_over {
-            keys::load_signing_key(store, master, &pending_name, suite).await?
+            keys::load_signing_key(store, place, &pending_name, suite).await?
         } else {
-            Some(keys::load_or_add_signing_key(store, master, &pending_name, suite, now).await?)
+            Some(keys::load_or_add_signing_key(store, place, &pending_name, suite, now).await?)
         };
         let responder_key = keys::load_or_add_signing_key(
             store,
-            master,
+            place,
             &responder_key_name(suite.id()),
             suite,
             now,
@@ -212,7 +212,7 @@ impl Generations {
 impl Authority {
     async fn load(
         store: &dyn Store,
-        master: &MasterKey,
+        place: KeyPlace<'_>,
         generation: CaGeneration,
         now: Timestamp,
     ) -> Result<Self, Error> {
@@ -232,7 +232,7 @@ impl Authority {
         };
         let issuing_key = match (generation.status, &key_name) {
             (CaGenerationStatus::Current | CaGenerationStatus::Retired, Some(name)) => {
-                let key = keys::load_signing_key(store, master, name, &Suite::new(suite))
+                let key = keys::load_signing_key(store, place, name, &Suite::new(suite))
                     .await?
                     .ok_or(Error::Internal(
                         "a CA's issuing key is missing from the store",
@@ -248,7 +248,7 @@ impl Authority {
         };
         let responder_key = keys::load_or_add_signing_key(
             store,
-            master,
+            place,
             &responder_key_name(suite),
             &Suite::new(suite),
             now,
@@ -301,7 +301,7 @@ impl Ca {
         let suite = Suite::new(suite);
         let generations = Generations::load(
             deps.store.as_ref(),
-            &deps.keys.master,
+            deps.keys.place(),
             &suite,
             deps.clock.now(),
         )
@@ -340,7 +340,7 @@ impl Ca {
         let deps = &self.deps;
         let generations = Generations::load(
             deps.store.as_ref(),
-            &deps.keys.master,
+            deps.keys.place(),
             &self.suite,
             deps.clock.now(),
         )

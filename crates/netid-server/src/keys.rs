@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 
 use netid_crypto::{AeadKey, MacKey, SigningKey, Suite, SuiteId};
 use netid_store::{Store, Timestamp};
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::token::{KeyReference, SigningToken};
 
 /// The name of the master key file in the data directory.
 pub const MASTER_KEY_FILE: &str = "master.key";
@@ -340,6 +342,64 @@ pub struct ServiceKeys {
     pub(crate) blind_index: MacKey,
     /// AEAD key sealing roster records at rest.
     pub(crate) roster: AeadKey,
+    /// The token that holds the P-256 signing keys, when one is configured.
+    pub(crate) token: Option<Arc<SigningToken>>,
+}
+
+/// Where service signing keys are kept: sealed under the master key in the store, or, for
+/// P-256 keys when a token is configured, in the token (the store keeps a sealed reference).
+#[derive(Clone, Copy)]
+pub(crate) struct KeyPlace<'a> {
+    pub(crate) master: &'a MasterKey,
+    pub(crate) token: Option<&'a Arc<SigningToken>>,
+}
+
+impl KeyPlace<'_> {
+    /// A new signing key `name` of `suite`, and what the store keeps of it (sealed next): its
+    /// PKCS#8 form, or, made in the token, its reference.
+    fn new_signing_key(
+        self,
+        name: &str,
+        suite: &Suite,
+    ) -> Result<(SigningKey, Zeroizing<Vec<u8>>), Error> {
+        match (suite.id(), self.token) {
+            (SuiteId::Intl, Some(token)) => {
+                let (key, reference) = token.generate(&token_label(name))?;
+                Ok((key, Zeroizing::new(reference.to_bytes()?)))
+            }
+            _ => {
+                let key = suite.generate_signing_key()?;
+                let der = key.to_pkcs8_der()?;
+                Ok((key, der))
+            }
+        }
+    }
+
+    /// The signing key of `suite` in `opened` (a sealed service key `name`, opened).
+    fn signing_key(self, name: &str, opened: &[u8], suite: &Suite) -> Result<SigningKey, Error> {
+        let Some(reference) = KeyReference::parse(opened) else {
+            return Ok(suite.signing_key_from_pkcs8_der(opened)?);
+        };
+        let reference = reference?;
+        let token = self.token.ok_or_else(|| Error::Token {
+            reason: format!(
+                "the service key {name:?} is in the PKCS#11 token {:?}: set NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE",
+                reference.token()
+            ),
+        })?;
+        let key = token.signing_key(&reference)?;
+        if key.suite() != suite.id() {
+            return Err(Error::Internal(
+                "a service key in the token is of another suite",
+            ));
+        }
+        Ok(key)
+    }
+}
+
+/// The label in the token of the service key `name`.
+pub(crate) fn token_label(name: &str) -> String {
+    format!("netid-{name}")
 }
 
 impl core::fmt::Debug for ServiceKeys {
@@ -364,16 +424,16 @@ pub(crate) const ROTATION_MARKER_AAD: &[u8] = b"netid master key rotation v1";
 /// for: keys that arrive with later features, or that depend on configuration (the CA's).
 pub(crate) async fn load_or_add_signing_key(
     store: &dyn Store,
-    master: &MasterKey,
+    place: KeyPlace<'_>,
     name: &str,
     suite: &Suite,
     now: Timestamp,
 ) -> Result<SigningKey, Error> {
-    if let Some(key) = load_signing_key(store, master, name, suite).await? {
+    if let Some(key) = load_signing_key(store, place, name, suite).await? {
         return Ok(key);
     }
-    let key = suite.generate_signing_key()?;
-    let sealed = master.seal(&service_key_aad(name), &key.to_pkcs8_der()?)?;
+    let (key, kept) = place.new_signing_key(name, suite)?;
+    let sealed = place.master.seal(&service_key_aad(name), &kept)?;
     store.insert_service_key(name, sealed, now).await?;
     Ok(key)
 }
@@ -381,17 +441,18 @@ pub(crate) async fn load_or_add_signing_key(
 /// The signing key `name` of `suite`, if it was stored.
 pub(crate) async fn load_signing_key(
     store: &dyn Store,
-    master: &MasterKey,
+    place: KeyPlace<'_>,
     name: &str,
     suite: &Suite,
 ) -> Result<Option<SigningKey>, Error> {
     let Some(sealed) = store.service_key(name).await? else {
         return Ok(None);
     };
-    let der = master
+    let opened = place
+        .master
         .open(&service_key_aad(name), &sealed)
         .map_err(|_| Error::WrongMasterKey)?;
-    Ok(Some(suite.signing_key_from_pkcs8_der(&der)?))
+    place.signing_key(name, &opened, suite).map(Some)
 }
 
 /// The name the transparency log's key of `suite` is stored under.
@@ -411,24 +472,30 @@ impl ServiceKeys {
     /// Loads the service keys from `store`, or generates and stores them on first run, the
     /// transparency log's of `log_suite` (a log keeps the suite it began with: its tree cannot
     /// change its hash half-way, so a later `log_suite` that differs is reported, not taken).
-    pub async fn load_or_create(
+    pub(crate) async fn load_or_create(
         store: &dyn Store,
         master: MasterKey,
+        token: Option<Arc<SigningToken>>,
         now: Timestamp,
         log_suite: SuiteId,
     ) -> Result<Self, Error> {
         if store.has_service_keys().await? {
-            return Self::load(store, master, now, log_suite).await;
+            return Self::load(store, master, token, now, log_suite).await;
         }
+        let place = KeyPlace {
+            master: &master,
+            token: token.as_ref(),
+        };
         let suite = Suite::gm();
         let signing = suite.generate_signing_key()?;
-        let log = Suite::new(log_suite).generate_signing_key()?;
+        let (log, log_kept) =
+            place.new_signing_key(log_key_name(log_suite), &Suite::new(log_suite))?;
         let pairwise = MacKey::generate()?;
         let blind_index = MacKey::generate()?;
         let roster = AeadKey::generate(&suite)?;
         let secrets: [(&str, Zeroizing<Vec<u8>>); 5] = [
             (SIGNING, signing.to_pkcs8_der()?),
-            (log_key_name(log_suite), log.to_pkcs8_der()?),
+            (log_key_name(log_suite), log_kept),
             (PAIRWISE, Zeroizing::new(pairwise.expose_secret().to_vec())),
             (
                 BLIND_INDEX,
@@ -447,8 +514,7 @@ impl ServiceKeys {
             .collect::<Result<Vec<_>, Error>>()?;
         // One transaction: a crash here leaves no partial key set behind.
         store.initialise(sealed, now).await?;
-        let presentation =
-            load_or_add_signing_key(store, &master, PRESENTATION, &suite, now).await?;
+        let presentation = load_or_add_signing_key(store, place, PRESENTATION, &suite, now).await?;
         let keys = Self {
             master,
             signing,
@@ -457,6 +523,7 @@ impl ServiceKeys {
             pairwise,
             blind_index,
             roster,
+            token,
         };
         Ok(keys)
     }
@@ -464,9 +531,14 @@ impl ServiceKeys {
     async fn load(
         store: &dyn Store,
         master: MasterKey,
+        token: Option<Arc<SigningToken>>,
         now: Timestamp,
         log_suite: SuiteId,
     ) -> Result<Self, Error> {
+        let place = KeyPlace {
+            master: &master,
+            token: token.as_ref(),
+        };
         if store.service_key(ROTATION_MARKER).await?.is_some() {
             return Err(Error::MasterKeyRotationUnfinished);
         }
@@ -484,14 +556,14 @@ impl ServiceKeys {
         let blind_index = open(BLIND_INDEX, store.service_key(BLIND_INDEX).await?)?;
         let roster = open(ROSTER, store.service_key(ROSTER).await?)?;
         // The log key arrived after the first release: a database from before gets one now.
-        let log = match load_signing_key(store, &master, LOG_INTL, &Suite::intl()).await? {
+        let log = match load_signing_key(store, place, LOG_INTL, &Suite::intl()).await? {
             Some(key) => key,
-            None => match load_signing_key(store, &master, LOG, &suite).await? {
+            None => match load_signing_key(store, place, LOG, &suite).await? {
                 Some(key) => key,
                 None => {
                     load_or_add_signing_key(
                         store,
-                        &master,
+                        place,
                         log_key_name(log_suite),
                         &Suite::new(log_suite),
                         now,
@@ -504,8 +576,7 @@ impl ServiceKeys {
             tracing::warn!(began = %log.suite(), configured = %log_suite, "the transparency log keeps the suite it began with; start a new deployment (and log) for another suite");
         }
         // So did the presentation key (issue 20).
-        let presentation =
-            load_or_add_signing_key(store, &master, PRESENTATION, &suite, now).await?;
+        let presentation = load_or_add_signing_key(store, place, PRESENTATION, &suite, now).await?;
         Ok(Self {
             signing: suite.signing_key_from_pkcs8_der(&signing)?,
             log: Some(log),
@@ -514,7 +585,16 @@ impl ServiceKeys {
             blind_index: MacKey::from_bytes(&blind_index)?,
             roster: AeadKey::from_bytes(&suite, &roster)?,
             master,
+            token,
         })
+    }
+
+    /// Where the service's signing keys are kept.
+    pub(crate) fn place(&self) -> KeyPlace<'_> {
+        KeyPlace {
+            master: &self.master,
+            token: self.token.as_ref(),
+        }
     }
 
     /// The service's public signing key, SPKI PEM.

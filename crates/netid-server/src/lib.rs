@@ -77,4 +77,4 @@ pub use rotation::{ROTATION_BATCH, Rotated, rotate_master_key};
 pub use server::{Running, open, serve, start, start_with_clock};
 pub use state::AppState;
 pub use tls::Peer;
-pub use token::{TokenConfig, seal_master_key_to_token};
+pub use token::{TokenConfig, move_signing_keys_to_token, seal_master_key_to_token};

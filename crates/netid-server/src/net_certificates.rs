@@ -102,7 +102,7 @@ impl NetCertificateIssuer {
             let name = format!("net-certificate-issuer-{}", suite.as_str());
             let key = keys::load_or_add_signing_key(
                 deps.store.as_ref(),
-                &deps.keys.master,
+                deps.keys.place(),
                 &name,
                 &Suite::new(suite),
                 deps.clock.now(),

@@ -36,8 +36,14 @@ pub async fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
             initialised,
         )?,
     };
+    let token = config
+        .token
+        .as_ref()
+        .map(crate::token::SigningToken::open)
+        .transpose()?;
     let service_keys =
-        ServiceKeys::load_or_create(store.as_ref(), master, clock.now(), config.ca_suite).await?;
+        ServiceKeys::load_or_create(store.as_ref(), master, token, clock.now(), config.ca_suite)
+            .await?;
     personal::seal_legacy_net_ids(
         store.as_ref(),
         &service_keys.master,

@@ -37,6 +37,22 @@ pub trait Keys: HasBackend {
         .await
     }
 
+    /// Replaces the sealed value of the service key `name` ([`Error::NotFound`] if there is
+    /// none): a key moved into a token leaves its reference in its place.
+    async fn replace_service_key(&self, name: &str, sealed: Vec<u8>) -> Result<(), Error> {
+        let name = name.to_owned();
+        write(self, "replace service key", move |db| {
+            let sql = "UPDATE service_keys SET sealed = $2 WHERE name = $1";
+            match db.execute("replace service key", sql, args![&name, &sealed])? {
+                0 => Err(Error::NotFound {
+                    what: "service key",
+                }),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
     /// Whether the store holds any service key (a database that has been initialised).
     async fn has_service_keys(&self) -> Result<bool, Error> {
         read(self, |db| {

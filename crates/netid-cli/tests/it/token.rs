@@ -137,3 +137,111 @@ fn a_master_key_wrapped_by_a_token_serves_only_with_the_token_and_its_pin() {
     assert!(answer.contains("client_id"), "{answer}");
     served.stop();
 }
+
+/// `env` as the pairs `Served::start_with` takes, with `more` besides.
+fn pairs<'a>(env: &'a [(String, String)], more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    env.iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .chain(more.iter().copied())
+        .collect()
+}
+
+/// The log's checkpoints are checked by `netid audit` with the log's published key.
+fn audit_passes(served: &Served, log_key: &str) {
+    let audit = crate::netid(
+        &["audit", "--server", &served.base_url, "--log-key", log_key],
+        b"",
+    );
+    assert!(
+        audit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
+}
+
+#[test]
+fn the_service_signing_keys_move_into_a_token_and_sign_only_there() {
+    let Ok(module) = std::env::var("NETID_TEST_PKCS11_MODULE") else {
+        eprintln!("skipped: needs NETID_TEST_PKCS11_MODULE (the SoftHSM module)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = softhsm(dir.path(), &module);
+    // An intl log: its checkpoints are signed with a P-256 key, as ID tokens are.
+    let intl = [("NETID_CA_SUITE", "intl")];
+    let served = Served::start_with(&data, &intl);
+    let credential = served.system_key();
+    register_platform(&served, &credential, "before");
+    let jwks = crate::flows::reqwest_text(&format!("{}/oidc/jwks", served.base_url));
+    let log_key = crate::flows::reqwest_text(&format!("{}/v1/log/key", served.base_url));
+    served.stop();
+    let intl_env: Vec<(String, String)> = [("NETID_CA_SUITE".to_owned(), "intl".to_owned())]
+        .into_iter()
+        .chain(env.iter().cloned())
+        .collect();
+
+    // Without the token's settings there is nowhere to move them.
+    let unnamed = netid_on(&data, &["service-keys", "move-to-token"], &[]);
+    assert!(!unnamed.status.success());
+    assert!(String::from_utf8_lossy(&unnamed.stderr).contains("NETID_PKCS11_MODULE"));
+
+    let moved = netid_on(&data, &["service-keys", "move-to-token"], &intl_env);
+    assert!(
+        moved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    let names = String::from_utf8_lossy(&moved.stdout).into_owned();
+    for name in ["signing-oidc-intl", "signing-log-intl"] {
+        assert!(names.lines().any(|line| line == name), "{names}");
+    }
+    // The SM2 keys stay where they were.
+    assert!(!names.contains("signing-gm"), "{names}");
+    // Moved once: a second run finds nothing left to move.
+    let again = netid_on(&data, &["service-keys", "move-to-token"], &intl_env);
+    assert!(again.status.success());
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "");
+
+    // The data alone (with its master key) signs nothing: no start without the token.
+    let said = serve_fails(&data, &[("NETID_CA_SUITE".to_owned(), "intl".to_owned())]);
+    assert!(
+        said.contains("is in the PKCS#11 token \"netid-test\""),
+        "{said}"
+    );
+
+    // With it, the same keys sign: the published keys are unchanged, and the log's new
+    // checkpoints (signed in the token) pass the audit with the key published before.
+    let served = Served::start_with(&data, &pairs(&env, &intl));
+    assert_eq!(
+        crate::flows::reqwest_text(&format!("{}/oidc/jwks", served.base_url)),
+        jwks
+    );
+    register_platform(&served, &credential, "after");
+    audit_passes(&served, &log_key);
+    served.stop();
+}
+
+#[test]
+fn with_a_token_configured_a_new_service_makes_its_p256_keys_in_it() {
+    let Ok(module) = std::env::var("NETID_TEST_PKCS11_MODULE") else {
+        eprintln!("skipped: needs NETID_TEST_PKCS11_MODULE (the SoftHSM module)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = softhsm(dir.path(), &module);
+    let served = Served::start_with(&data, &pairs(&env, &[("NETID_CA_SUITE", "intl")]));
+    register_platform(&served, &served.system_key(), "first");
+    let log_key = crate::flows::reqwest_text(&format!("{}/v1/log/key", served.base_url));
+    audit_passes(&served, &log_key);
+    served.stop();
+    // Nothing to move: they were made in the token.
+    let mut intl_env = env.clone();
+    intl_env.push(("NETID_CA_SUITE".to_owned(), "intl".to_owned()));
+    let moved = netid_on(&data, &["service-keys", "move-to-token"], &intl_env);
+    assert!(moved.status.success());
+    assert_eq!(String::from_utf8_lossy(&moved.stdout), "");
+    let said = serve_fails(&data, &[("NETID_CA_SUITE".to_owned(), "intl".to_owned())]);
+    assert!(said.contains("is in the PKCS#11 token"), "{said}");
+}

@@ -11,6 +11,7 @@
 )]
 
 mod gm_vectors;
+mod held;
 mod keys;
 mod openssl;
 mod properties;

@@ -135,7 +135,7 @@ impl Ca {
         if generations.pending.is_none() {
             keys::load_or_add_signing_key(
                 deps.store.as_ref(),
-                &deps.keys.master,
+                deps.keys.place(),
                 &generations.pending_name,
                 &self.suite,
                 deps.clock.now(),
@@ -185,7 +185,7 @@ impl Ca {
         let deps = &self.deps;
         let responder_key = keys::load_or_add_signing_key(
             deps.store.as_ref(),
-            &deps.keys.master,
+            deps.keys.place(),
             &responder_key_name(authority.suite),
             &Suite::new(authority.suite),
             deps.clock.now(),

@@ -235,7 +235,7 @@ impl Ca {
             let suite = netid_ca::key_suite(&issuing)?;
             let responder_key = keys::load_or_add_signing_key(
                 deps.store.as_ref(),
-                &deps.keys.master,
+                deps.keys.place(),
                 &responder_key_name(suite),
                 &Suite::new(suite),
                 deps.clock.now(),

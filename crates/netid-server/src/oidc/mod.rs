@@ -133,12 +133,12 @@ impl Oidc {
         issuer: &str,
         mtls_base: Option<&str>,
     ) -> Result<Self, crate::error::Error> {
-        let (store, master, now) = (deps.store.as_ref(), &deps.keys.master, deps.clock.now());
+        let (store, place, now) = (deps.store.as_ref(), deps.keys.place(), deps.clock.now());
         Ok(Self {
             issuer: issuer.trim_end_matches('/').to_owned(),
             mtls_base: mtls_base.map(|url| url.trim_end_matches('/').to_owned()),
-            es256: load_or_add_signing_key(store, master, ES256_KEY, &Suite::intl(), now).await?,
-            sm2: load_or_add_signing_key(store, master, SM2_KEY, &Suite::gm(), now).await?,
+            es256: load_or_add_signing_key(store, place, ES256_KEY, &Suite::intl(), now).await?,
+            sm2: load_or_add_signing_key(store, place, SM2_KEY, &Suite::gm(), now).await?,
             requests: Pending::of(&deps, PendingKind::OidcRequest),
             codes: Pending::of(&deps, PendingKind::OidcCode),
             tokens: Pending::of(&deps, PendingKind::OidcToken),

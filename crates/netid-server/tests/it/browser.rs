@@ -80,7 +80,7 @@ impl Browser {
         port: u16,
         env: &[(&str, &str)],
     ) -> Self {
-        let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json()).unwrap();
+        let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json().unwrap()).unwrap();
         private["kid"] = Value::from("rp-key-1");
         let (client_id, private, port) = (rp.client_id(), private.to_string(), port.to_string());
         let mut all = vec![

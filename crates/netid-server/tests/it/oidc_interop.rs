@@ -47,7 +47,7 @@ async fn run(
     scope: &str,
     approve: bool,
 ) -> (i32, Value) {
-    let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json()).unwrap();
+    let mut private = serde_json::from_str::<Value>(&rp.key.to_jwk_json().unwrap()).unwrap();
     private["kid"] = Value::from("rp-key-1");
     let mut child = program
         .env("NETID_ISSUER", &world.client.base_url)
