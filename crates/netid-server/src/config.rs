@@ -79,6 +79,10 @@ pub struct Config {
     /// How long security events are kept, in days (`NETID_SECURITY_EVENT_RETENTION_DAYS`,
     /// 180 to 3650; default 365): GB/T 22239 asks for at least six months.
     pub security_event_retention_days: u32,
+    /// Which operator accounts of a sensitive role must confirm with a passkey before they
+    /// change anything (`NETID_OPERATOR_SECOND_FACTOR`: `required`, every one; `enrolled`, the
+    /// default, those that have a passkey). See `second_factor`.
+    pub operator_second_factor: crate::SecondFactorPolicy,
     /// Connections open at once, in all (`NETID_MAX_CONNECTIONS`); `None`: as many as the
     /// process's file-descriptor limit leaves room for (raised to its hard limit at start).
     /// Past it the server stops accepting until one closes.
@@ -211,6 +215,8 @@ pub const ENV_MTLS_PUBLIC_URL: &str = "NETID_MTLS_PUBLIC_URL";
 pub const ENV_IDLE_TIMEOUT_SECONDS: &str = "NETID_IDLE_TIMEOUT_SECONDS";
 /// See [`Config::security_event_retention_days`].
 pub const ENV_SECURITY_EVENT_RETENTION_DAYS: &str = "NETID_SECURITY_EVENT_RETENTION_DAYS";
+/// See [`Config::operator_second_factor`].
+pub const ENV_OPERATOR_SECOND_FACTOR: &str = "NETID_OPERATOR_SECOND_FACTOR";
 /// See [`Config::max_connections`].
 pub const ENV_MAX_CONNECTIONS: &str = "NETID_MAX_CONNECTIONS";
 /// See [`Config::max_connections_per_address`].
@@ -283,6 +289,7 @@ impl Config {
         let (mut mtls_listen, mut mtls_public_url) = (None, None);
         let mut idle_timeout = Self::DEFAULT_IDLE_TIMEOUT;
         let mut security_event_retention_days = Self::DEFAULT_SECURITY_EVENT_RETENTION_DAYS;
+        let mut operator_second_factor = crate::SecondFactorPolicy::default();
         let mut max_connections = None;
         let mut max_connections_per_address = Self::DEFAULT_CONNECTIONS_PER_ADDRESS;
         let mut database = netid_store::PostgresOptions {
@@ -355,6 +362,12 @@ impl Config {
                     mtls_public_url = Some(base_url(ENV_MTLS_PUBLIC_URL, &value)?);
                 }
                 ENV_MTLS_LISTEN => mtls_listen = Some(socket_address(ENV_MTLS_LISTEN, &value)?),
+                ENV_OPERATOR_SECOND_FACTOR => {
+                    operator_second_factor = value.trim().parse().map_err(|()| Error::Config {
+                        key: ENV_OPERATOR_SECOND_FACTOR,
+                        expected: "required (every security administrator, CA officer and data-protection officer confirms with a passkey) or enrolled (those with a passkey)",
+                    })?;
+                }
                 ENV_SECURITY_EVENT_RETENTION_DAYS => {
                     security_event_retention_days = value
                         .trim()
@@ -579,6 +592,7 @@ impl Config {
             mtls,
             idle_timeout,
             security_event_retention_days,
+            operator_second_factor,
             max_connections,
             max_connections_per_address,
         })

@@ -347,6 +347,22 @@ pub enum OperatorRefusal {
         "at least two security administrators must stay active, so that operator changes always have a second person to approve them"
     )]
     TooFewSecurityAdministrators,
+    /// A sensitive role's act without a recent confirmation with the operator's passkey.
+    #[error(
+        "this act needs your second factor: confirm with your passkey in the operator console (/console/, opened at http://localhost:PORT); a confirmation holds 15 minutes"
+    )]
+    SecondFactorRequired,
+    /// A sensitive role's act by an account with no passkey, where one is required.
+    #[error(
+        "this act needs your second factor, and your account has no passkey: ask a security administrator for an enrollment code (`netid operator passkey-code`) and add a passkey in the operator console"
+    )]
+    NoSecondFactor,
+    /// A first passkey without a valid enrollment code, or another without a confirmation.
+    #[error("{0}")]
+    PasskeyEnrollment(&'static str),
+    /// A passkey confirmation that does not check (bad, replayed or another's).
+    #[error("the passkey confirmation is refused: {0}; ask for a new challenge and try again")]
+    PasskeyRefused(String),
 }
 
 /// Why a document authority's roster was refused.

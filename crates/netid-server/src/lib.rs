@@ -51,6 +51,7 @@ mod personal;
 mod rate_limit;
 mod recognition;
 mod rotation;
+mod second_factor;
 mod security_events;
 mod server;
 mod state;
@@ -74,6 +75,7 @@ pub use http::{ApiError, MAX_CONCURRENT_REQUESTS, REQUEST_TIMEOUT, admin_app, ap
 pub use key_shares::{Split, split_master_key};
 pub use keys::{MasterKey, ServiceKeys};
 pub use rotation::{ROTATION_BATCH, Rotated, rotate_master_key};
+pub use second_factor::SecondFactorPolicy;
 pub use server::{Running, open, serve, start, start_with_clock};
 pub use state::AppState;
 pub use tls::Peer;

@@ -41,6 +41,14 @@ pub(crate) enum SecurityEventKind {
     MasterKeyRotated,
     /// Events lost because more came in a second than a node keeps.
     EventsDropped,
+    /// A security administrator gave an operator a passkey enrollment code.
+    OperatorPasskeyCodeGiven,
+    /// An operator added a passkey (their second factor).
+    OperatorPasskeyAdded,
+    /// An operator confirmed with their passkey (a sensitive role's second factor).
+    OperatorConfirmed,
+    /// A passkey enrollment or confirmation refused.
+    OperatorPasskeyRefused,
 }
 
 impl SecurityEventKind {
@@ -56,6 +64,10 @@ impl SecurityEventKind {
             Self::OperatorSetUp => "operator_set_up",
             Self::MasterKeyRotated => "master_key_rotated",
             Self::EventsDropped => "events_dropped",
+            Self::OperatorPasskeyCodeGiven => "operator_passkey_code_given",
+            Self::OperatorPasskeyAdded => "operator_passkey_added",
+            Self::OperatorConfirmed => "operator_confirmed",
+            Self::OperatorPasskeyRefused => "operator_passkey_refused",
         }
     }
 }

@@ -164,7 +164,16 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         .map(|url| (url.clone(), config.database.clone()));
     let retention_days = config.security_event_retention_days;
     let key_source = key_source(&config);
-    let state = open(config, clock).await?;
+    let second_factor = config.operator_second_factor;
+    let mut state = open(config, clock).await?;
+    state.second_factor = second_factor;
+    // The console is reached on loopback by name: WebAuthn takes no IP address as its party.
+    let party = netid_authn::webauthn::RelyingParty::of(&format!(
+        "http://localhost:{}",
+        admin_address.port()
+    ))
+    .ok_or(Error::Internal("the console's origin"))?;
+    let _ = state.admin_party.set(party);
     let security = std::sync::Arc::clone(&state.deps.security);
     security.keep_for(retention_days);
     security.purge(state.deps.store.as_ref()).await?;

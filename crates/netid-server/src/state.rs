@@ -40,6 +40,11 @@ pub struct AppState {
     pub(crate) backend: &'static str,
     /// Deletions, kept apart from the database so that a restored backup forgets them again.
     pub(crate) journal: Arc<crate::journal::DeletionJournal>,
+    /// Which sensitive operator accounts need their passkey (`NETID_OPERATOR_SECOND_FACTOR`).
+    pub(crate) second_factor: crate::SecondFactorPolicy,
+    /// The operators' passkeys' relying party: the console's origin, known once the
+    /// administration listener is bound.
+    pub(crate) admin_party: Arc<std::sync::OnceLock<netid_authn::webauthn::RelyingParty>>,
 }
 
 impl core::fmt::Debug for AppState {
@@ -115,6 +120,8 @@ impl AppState {
             platform_limits,
             backend: "sqlite",
             journal: Arc::new(journal),
+            second_factor: crate::SecondFactorPolicy::default(),
+            admin_party: Arc::default(),
             deps,
         })
     }

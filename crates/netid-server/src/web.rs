@@ -166,7 +166,7 @@ fn passkey_refusal(reason: &str) -> Refusal {
     }
 }
 
-fn bytes(value: &str, field: &'static str) -> Result<Vec<u8>, Refusal> {
+pub(crate) fn bytes(value: &str, field: &'static str) -> Result<Vec<u8>, Refusal> {
     Base64UrlUnpadded::decode_vec(value.trim_end_matches('=')).map_err(|_| Refusal::InvalidField {
         field,
         reason: "expected base64url".to_owned(),

@@ -48,6 +48,7 @@ mod holders;
 mod keys;
 mod log;
 mod migrations;
+mod operator_factors;
 mod operator_reads;
 mod operators;
 mod passkeys;
@@ -74,6 +75,7 @@ pub use holders::{
 };
 pub use keys::{Keys, SealedTagKey};
 pub use log::{Integration, LogEntries, LogHead, TileKey};
+pub use operator_factors::{OperatorFactors, OperatorPasskeyRow};
 pub use operator_reads::{DeferralCountsRow, NoticeDeferralRow, OperatorReadRow, OperatorReads};
 pub use operators::{ActChange, ActRow, OperatorRow, Operators};
 pub use passkeys::{PasskeyRow, Passkeys};
@@ -92,8 +94,8 @@ pub use verifications::{NewVerification, Verifications};
 pub mod prelude {
     pub use crate::{
         Authorities, CaRecords, Certificates, Consents, Holders, Keys, LogEntries, NetCertificates,
-        OperatorReads, Operators, Passkeys, PendingValues, Platforms, SecurityEvents, Store,
-        Verifications,
+        OperatorFactors, OperatorReads, Operators, Passkeys, PendingValues, Platforms,
+        SecurityEvents, Store, Verifications,
     };
 }
 
@@ -116,6 +118,7 @@ pub trait Store:
     + NetCertificates
     + OperatorReads
     + Operators
+    + OperatorFactors
     + SecurityEvents
     + Passkeys
     + PendingValues
@@ -152,6 +155,7 @@ for_every_backend!(
     NetCertificates,
     OperatorReads,
     Operators,
+    OperatorFactors,
     SecurityEvents,
     Passkeys,
     PendingValues

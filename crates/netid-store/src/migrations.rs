@@ -43,6 +43,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/20.sql"),
     include_str!("../migrations/sqlite/21.sql"),
     include_str!("../migrations/sqlite/22.sql"),
+    include_str!("../migrations/sqlite/23.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -59,6 +60,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (20, include_str!("../migrations/postgres/20.sql")),
     (21, include_str!("../migrations/postgres/21.sql")),
     (22, include_str!("../migrations/postgres/22.sql")),
+    (23, include_str!("../migrations/postgres/23.sql")),
 ];
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 mod logs;
 pub mod oidc;
 mod operators;
+pub mod passkey;
 mod postgres;
 mod proxy;
 

@@ -290,6 +290,24 @@ fn classify_operator(refusal: &OperatorRefusal) -> (StatusCode, &'static str, &'
             "too_few_security_administrators",
             "Too few security administrators",
         ),
+        OperatorRefusal::SecondFactorRequired => (
+            S::UNAUTHORIZED,
+            "second_factor_required",
+            "Confirm with your passkey",
+        ),
+        OperatorRefusal::NoSecondFactor => {
+            (S::UNAUTHORIZED, "no_second_factor", "Add a passkey first")
+        }
+        OperatorRefusal::PasskeyEnrollment(_) => (
+            S::FORBIDDEN,
+            "passkey_enrollment_refused",
+            "Passkey not added",
+        ),
+        OperatorRefusal::PasskeyRefused(_) => (
+            S::UNAUTHORIZED,
+            "passkey_refused",
+            "Passkey confirmation refused",
+        ),
     }
 }
 
@@ -521,6 +539,10 @@ mod tests {
             }),
             Refusal::Operator(OperatorRefusal::UnknownOperator),
             Refusal::Operator(OperatorRefusal::TooFewSecurityAdministrators),
+            Refusal::Operator(OperatorRefusal::SecondFactorRequired),
+            Refusal::Operator(OperatorRefusal::NoSecondFactor),
+            Refusal::Operator(OperatorRefusal::PasskeyEnrollment("x")),
+            Refusal::Operator(OperatorRefusal::PasskeyRefused("x".to_owned())),
             Refusal::Ca(CaRefusal::CertificateNotTrusted {
                 reason: "x".to_owned(),
             }),

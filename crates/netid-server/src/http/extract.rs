@@ -128,7 +128,18 @@ pub(crate) async fn authenticate_operator(
         return problem_for_status(StatusCode::PAYLOAD_TOO_LARGE);
     };
     let signed = (parts.method.as_str(), parts.uri.path(), bytes.as_ref());
-    match crate::operators::authenticate(&state.deps, signed, &proof).await {
+    let authenticated = match crate::operators::authenticate(&state.deps, signed, &proof).await {
+        Ok(operator) => crate::second_factor::check(
+            &state.deps,
+            state.second_factor,
+            &operator,
+            (&parts.method, parts.uri.path()),
+        )
+        .await
+        .map(|()| operator),
+        Err(error) => Err(error),
+    };
+    match authenticated {
         Ok(operator) => {
             let id = operator.id.clone();
             parts.extensions.insert(operator);

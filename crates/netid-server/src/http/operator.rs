@@ -96,7 +96,78 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/operator/security-events/seal",
             handler: post(seal_security_events),
         },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/me/passkeys/challenge",
+            handler: post(passkey_challenge),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/me/passkeys",
+            handler: post(add_passkey),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/me/confirm",
+            handler: post(confirm),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/operators/{operator_id}/passkey-code",
+            handler: post(passkey_code),
+        },
     ]
+}
+
+/// The passkeys' relying party: the console's origin on the administration listener.
+fn console_party(state: &AppState) -> Result<&netid_authn::webauthn::RelyingParty, ApiError> {
+    Ok(state
+        .admin_party
+        .get()
+        .ok_or(crate::error::Error::Internal(
+            "the administration listener's address is not known yet",
+        ))?)
+}
+
+async fn passkey_challenge(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Json<crate::second_factor::OperatorChallenge>, ApiError> {
+    let rp = console_party(&state)?;
+    Ok(Json(
+        crate::second_factor::challenge(&state.deps, rp, &operator).await?,
+    ))
+}
+
+async fn add_passkey(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Json(passkey): Json<crate::second_factor::NewOperatorPasskey>,
+) -> Result<StatusCode, ApiError> {
+    let rp = console_party(&state)?;
+    crate::second_factor::enroll(&state.deps, rp, &operator, passkey).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Json(assertion): Json<crate::second_factor::OperatorAssertion>,
+) -> Result<Json<crate::second_factor::Confirmed>, ApiError> {
+    let rp = console_party(&state)?;
+    Ok(Json(
+        crate::second_factor::confirm(&state.deps, rp, &operator, assertion).await?,
+    ))
+}
+
+async fn passkey_code(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Path(operator_id): Path<String>,
+) -> Result<Json<crate::second_factor::EnrollmentCode>, ApiError> {
+    Ok(Json(
+        crate::second_factor::enrollment_code(&state.deps, &operator, &operator_id).await?,
+    ))
 }
 
 /// An act that waits for a second operator: `202 Accepted`.
@@ -197,9 +268,24 @@ async fn seal_security_events(
     ))
 }
 
-/// Who signed the request: the operator's id and role (the console shows them).
-async fn me(Operator(operator): Operator) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "operator_id": operator.id, "role": operator.role }))
+/// Who signed the request: the operator's id and role, their passkeys and until when their
+/// last confirmation holds (the console shows them).
+async fn me(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let store = &state.deps.store;
+    let passkeys = store.operator_passkeys(&operator.id).await?.len();
+    let verified_until = store.operator_verified_until(&operator.id).await?.0;
+    let needed = crate::second_factor::SENSITIVE_ROLES.contains(&operator.role)
+        && (passkeys > 0 || state.second_factor == crate::SecondFactorPolicy::Required);
+    Ok(Json(serde_json::json!({
+        "operator_id": operator.id,
+        "role": operator.role,
+        "passkeys": passkeys,
+        "second_factor_needed": needed,
+        "verified_until": verified_until,
+    })))
 }
 
 /// Auditors and security administrators read the security events, a page after `after`.

@@ -37,6 +37,7 @@ mod operators;
 mod privacy;
 mod restart;
 mod rotation;
+mod second_factor;
 mod security_events;
 mod succession;
 mod transparency;

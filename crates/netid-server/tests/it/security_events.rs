@@ -34,7 +34,7 @@ async fn read_as(client: &Client, role: OperatorRole, after: u64) -> Answer {
 
 /// Every event, read by the auditor; waits (a bounded number of times) until `wanted` holds,
 /// as other nodes write theirs within a second.
-async fn events_until(
+pub(crate) async fn events_until(
     client: &Client,
     wanted: impl Fn(&[SecurityEventRow]) -> bool,
 ) -> Vec<SecurityEventRow> {
@@ -61,7 +61,7 @@ async fn events_until(
     panic!("the events never showed what was wanted: {events:?}");
 }
 
-fn kinds(events: &[SecurityEventRow]) -> Vec<&str> {
+pub(crate) fn kinds(events: &[SecurityEventRow]) -> Vec<&str> {
     events.iter().map(|event| event.kind.as_str()).collect()
 }
 

@@ -232,3 +232,133 @@ pub(crate) async fn security_events_chain_and_are_purged_from_the_oldest_end(sto
     let leaf = store.log_entries(size, size + 1).await.unwrap();
     assert_eq!(leaf, vec![newest[0].hash.clone()]);
 }
+
+pub(crate) async fn an_operators_challenge_code_and_passkey_are_used_once(store: &dyn Store) {
+    use netid_store::OperatorPasskeyRow;
+    store
+        .add_operator(operator("op-f", "ca_officer"), b"{\"v\":1}".to_vec())
+        .await
+        .unwrap();
+    let later = |seconds: i64| Timestamp(T0.0 + seconds);
+    assert_eq!(
+        store.operator_verified_until("op-f").await.unwrap(),
+        Timestamp(0)
+    );
+    // A challenge is taken once, only while unexpired, and a new one replaces the old.
+    store
+        .set_operator_challenge("op-f", "first", later(60))
+        .await
+        .unwrap();
+    store
+        .set_operator_challenge("op-f", "second", later(60))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .take_operator_challenge("op-f", "first", T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_operator_challenge("op-f", "second", later(60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .take_operator_challenge("op-f", "second", T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_operator_challenge("op-f", "second", T0)
+            .await
+            .unwrap()
+    );
+    // So is an enrollment code, which a challenge does not disturb.
+    store
+        .set_operator_enrollment_code("op-f", "digest", later(60))
+        .await
+        .unwrap();
+    store
+        .set_operator_challenge("op-f", "third", later(60))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .take_operator_enrollment_code("op-f", "other", T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .take_operator_enrollment_code("op-f", "digest", T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_operator_enrollment_code("op-f", "digest", T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .take_operator_challenge("op-f", "third", T0)
+            .await
+            .unwrap()
+    );
+    // A passkey's counter only grows; each use says until when the confirmation holds.
+    let passkey = OperatorPasskeyRow {
+        credential_id: vec![9; 16],
+        operator_id: "op-f".to_owned(),
+        spki: vec![4; 91],
+        sign_count: 5,
+        added_at: T0,
+    };
+    store.add_operator_passkey(passkey.clone()).await.unwrap();
+    assert!(matches!(
+        store
+            .add_operator_passkey(passkey.clone())
+            .await
+            .unwrap_err(),
+        Error::AlreadyExists {
+            what: Conflict::Passkey
+        }
+    ));
+    assert_eq!(
+        store.operator_passkeys("op-f").await.unwrap(),
+        vec![passkey]
+    );
+    assert!(matches!(
+        store
+            .use_operator_passkey("op-f", &[9; 16], 5, later(900))
+            .await
+            .unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert!(
+        store
+            .use_operator_passkey("op-a", &[9; 16], 6, later(900))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.operator_verified_until("op-f").await.unwrap(),
+        Timestamp(0)
+    );
+    store
+        .use_operator_passkey("op-f", &[9; 16], 6, later(900))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.operator_verified_until("op-f").await.unwrap(),
+        later(900)
+    );
+    assert_eq!(
+        store.operator_passkeys("op-f").await.unwrap()[0].sign_count,
+        6
+    );
+}
