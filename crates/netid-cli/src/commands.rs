@@ -456,6 +456,17 @@ pub(crate) enum OperatorCommand {
         #[arg(long)]
         operator_id: String,
     },
+    /// Security administrator: a one-time code (24 hours) with which another operator adds
+    /// their first passkey in the operator console; give it to them in person. Their passkey
+    /// is then their second factor: a security administrator, CA officer or data-protection
+    /// officer confirms with it in the console before changing anything.
+    PasskeyCode {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The operator id (`op-…`) of the account.
+        #[arg(long)]
+        operator_id: String,
+    },
     /// Security administrator: the operator accounts, with names.
     Accounts {
         #[command(flatten)]

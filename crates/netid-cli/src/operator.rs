@@ -56,6 +56,17 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             serde_json::to_value(RetireOperatorRequest { operator_id })?,
             true,
         ),
+        OperatorCommand::PasskeyCode { auth, operator_id } => {
+            let path = format!("/v1/operator/operators/{operator_id}/passkey-code");
+            let answer: serde_json::Value =
+                serde_json::from_str(&auth.post(&path, &serde_json::json!({}))?)
+                    .context("the service did not answer with a code")?;
+            println!("{}", answer["code"].as_str().unwrap_or_default());
+            eprintln!(
+                "netid: give this code to {operator_id} in person; with it they add a passkey in the operator console (/console/) within 24 hours, once"
+            );
+            return Ok(());
+        }
         OperatorCommand::Accounts { auth } => {
             println!("{}", auth.get("/v1/operator/operators")?);
             return Ok(());

@@ -17,6 +17,7 @@ mod crash;
 mod doc;
 mod flows;
 mod rotate;
+mod second_factor;
 mod split;
 mod token;
 
