@@ -61,7 +61,13 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             let answer: serde_json::Value =
                 serde_json::from_str(&auth.post(&path, &serde_json::json!({}))?)
                     .context("the service did not answer with a code")?;
-            println!("{}", answer["code"].as_str().unwrap_or_default());
+            println!(
+                "{}",
+                answer
+                    .get("code")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+            );
             eprintln!(
                 "netid: give this code to {operator_id} in person; with it they add a passkey in the operator console (/console/) within 24 hours, once"
             );

@@ -509,8 +509,9 @@ async fn a_guardian_sees_their_wards_history_checked_in_the_web_app() {
 }
 
 /// The operator console in Chromium: a second data-protection officer signs in with their own
-/// key file, approves the read the first asked for, and is refused the security events (an
-/// auditor's); the pages pass axe-core in both languages.
+/// key file, adds a passkey with the code a security administrator gave, is told to confirm
+/// with it before approving, confirms, approves the read the first asked for, and is refused
+/// the security events (an auditor's); the pages pass axe-core in both languages.
 #[tokio::test]
 async fn a_second_officer_approves_a_read_in_the_operator_console() {
     let world = World::new().await;
@@ -544,15 +545,36 @@ async fn a_second_officer_approves_a_read_in_the_operator_console() {
     let key_file = keys.path().join("officer.pem");
     let second = client.team(dpo, 1);
     std::fs::write(&key_file, second.key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
+    let code = client
+        .post(
+            &format!("/v1/operator/operators/{}/passkey-code", second.id),
+            Some(&client.as_operator(netid_proto::OperatorRole::SecurityAdministrator, 0)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(code.status, StatusCode::OK, "{}", code.body);
+    let code = code.json::<serde_json::Value>()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
+    // Passkeys take a name, not an IP address, as their relying party.
+    let console = client.admin_url.replace("127.0.0.1", "localhost");
     let mut browser = Browser::spawn(
         "console.mjs",
-        &client.admin_url,
-        &[("CONSOLE_KEY_FILE", key_file.to_str().unwrap())],
+        &console,
+        &[
+            ("CONSOLE_KEY_FILE", key_file.to_str().unwrap()),
+            ("CONSOLE_PASSKEY_CODE", &code),
+        ],
     );
     let signed_in = browser.next_event().await;
     assert_eq!(signed_in["operator_id"], second.id.as_str(), "{signed_in}");
     assert_eq!(signed_in["role"], "数据保护官", "{signed_in}");
+    let added = browser.next_event().await;
+    assert_eq!(added["status"], "通行密钥已添加。", "{added}");
+    let refused = browser.next_event().await;
+    assert_eq!(refused["code"], "second_factor_required", "{refused}");
     let approved = browser.next_event().await;
     assert_eq!(
         approved["request_id"],
@@ -574,6 +596,7 @@ async fn a_second_officer_approves_a_read_in_the_operator_console() {
     browser
         .finish(&[
             "console-sign-in-zh",
+            "console-passkey-zh",
             "console-queue-zh",
             "console-events-en",
             "console-queue-en",

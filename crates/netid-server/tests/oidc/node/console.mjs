@@ -1,13 +1,16 @@
 // The operator console in a real browser: a data-protection officer signs in with their own
-// key file (the key stays in the page), finds the read another officer asked for in the
-// queue, approves it, and is refused the security events (an auditor's), in Chinese and in
-// English. Every page is
+// key file (the key stays in the page), adds a passkey with the enrollment code a security
+// administrator gave (a virtual authenticator), finds the read another officer asked for in
+// the queue, is told to confirm with the passkey first, confirms and approves it, and is
+// refused the security events (an auditor's), in Chinese and in English. Every page is
 // screenshotted and audited with axe-core.
 //
-// Environment: NETID_ISSUER (the administration listener's URL), CONSOLE_KEY_FILE,
-// SCREENSHOTS, CHROMIUM.
+// Environment: NETID_ISSUER (the administration listener's URL, as http://localhost:PORT),
+// CONSOLE_KEY_FILE, CONSOLE_PASSKEY_CODE, SCREENSHOTS, CHROMIUM.
 // Protocol with the test, one JSON line out at each step:
 //   {"event":"signed_in","operator_id":...,"role":...}
+//   {"event":"passkey_added","status":...}
+//   {"event":"needs_confirmation","code":...}
 //   {"event":"approved","request_id":...,"status":...}
 //   {"event":"events","refused":code,"audited":[...],"accessibility":[...]}   then exit 0
 import { camera, env, hangUp, launchBrowser, phoneTab, say } from './sample-platform.mjs'
@@ -15,7 +18,7 @@ import { camera, env, hangUp, launchBrowser, phoneTab, say } from './sample-plat
 const issuer = env('NETID_ISSUER')
 const browser = await launchBrowser()
 try {
-  const tab = await phoneTab(browser)
+  const tab = await phoneTab(browser, { passkeys: true })
   const { shot, audited, failures } = camera(tab)
   await tab.goto(`${issuer}/console/`)
   await tab.getByRole('heading', { name: '登录' }).waitFor()
@@ -24,12 +27,24 @@ try {
   await tab.locator('#operator-id').filter({ hasText: 'op-' }).waitFor()
   say({ event: 'signed_in', operator_id: (await tab.locator('#operator-id').textContent()).trim(), role: (await tab.locator('#operator-role').textContent()).trim() })
 
+  // The second factor: a passkey, added with the code another security administrator gave.
+  await tab.locator('#enrollment-code').fill(env('CONSOLE_PASSKEY_CODE'))
+  await shot('console-passkey-zh')
+  await tab.getByRole('button', { name: '添加通行密钥' }).click()
+  await tab.locator('#confirm-passkey').waitFor()
+  say({ event: 'passkey_added', status: (await tab.locator('#status').textContent()).trim() })
+
   await tab.getByRole('button', { name: '待办事项' }).click()
   const row = tab.locator('tr[data-status="pending"]').first()
   await row.waitFor()
   await shot('console-queue-zh')
   const requestId = await row.getAttribute('data-request')
   await row.getByRole('button', { name: '批准' }).click()
+  await tab.locator('#status[data-code]').waitFor()
+  say({ event: 'needs_confirmation', code: await tab.locator('#status').getAttribute('data-code') })
+  await tab.locator('#confirm-passkey').click()
+  await tab.locator('#factor-state[data-confirmed="true"]').waitFor()
+  await tab.locator(`tr[data-request="${requestId}"]`).getByRole('button', { name: '批准' }).click()
   await tab.locator(`tr[data-request="${requestId}"][data-status="approved"]`).waitFor()
   say({ event: 'approved', request_id: requestId, status: (await tab.locator('#status').textContent()).trim() })
 
