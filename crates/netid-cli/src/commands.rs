@@ -13,6 +13,8 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+// Parsed once per run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the service (defaults: 127.0.0.1:8080, ./netid-data).
@@ -140,6 +142,11 @@ pub(crate) struct AdminServerArgs {
         default_value = "http://127.0.0.1:8081"
     )]
     pub(crate) server: String,
+    /// Over https (the administration listener with NETID_ADMIN_TLS=on): the certificate
+    /// (PEM) that the service's certificate is checked against, if not the system's roots.
+    /// The client certificate is made from your operator key (P-256) for each run.
+    #[arg(long, env = "NETID_ADMIN_SERVER_CA")]
+    pub(crate) server_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -466,6 +473,14 @@ pub(crate) enum OperatorCommand {
         /// The operator id (`op-…`) of the account.
         #[arg(long)]
         operator_id: String,
+    },
+    /// Print a self-signed client certificate (PEM, one year) for your P-256 operator key: the
+    /// one a browser presents to an administration listener over TLS (with the key, e.g. as
+    /// PKCS#12 from `openssl pkcs12 -export`). The CLI makes its own at each run.
+    Certificate {
+        /// Your own operator key (PKCS#8 PEM, P-256).
+        #[arg(long, env = "NETID_OPERATOR_KEY")]
+        operator_key: PathBuf,
     },
     /// Security administrator: the operator accounts, with names.
     Accounts {

@@ -56,6 +56,11 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
             serde_json::to_value(RetireOperatorRequest { operator_id })?,
             true,
         ),
+        OperatorCommand::Certificate { operator_key } => {
+            let key = load_key(&operator_key)?;
+            print!("{}", client_certificate(&key, 365 * 24 * 3600)?);
+            return Ok(());
+        }
         OperatorCommand::PasskeyCode { auth, operator_id } => {
             let path = format!("/v1/operator/operators/{operator_id}/passkey-code");
             let answer: serde_json::Value =
@@ -341,7 +346,53 @@ fn public_jwk(path: &Path) -> anyhow::Result<serde_json::Value> {
     Ok(netid_authn::jwt::jwk_value(&verifying_key(path)?.to_jwk()))
 }
 
+/// A self-signed client certificate (PEM) for the operator's P-256 `key`, valid for
+/// `seconds`: an administration listener over TLS takes the connection only if it is for the
+/// key that signs the requests.
+fn client_certificate(key: &netid_crypto::SigningKey, seconds: u64) -> anyhow::Result<String> {
+    if key.suite() != netid_crypto::SuiteId::Intl {
+        bail!(
+            "administration over TLS needs a P-256 operator key (netid operator keygen --suite intl): TLS has no SM2 client certificates"
+        );
+    }
+    let mut serial = [0u8; 16];
+    getrandom::fill(&mut serial)
+        .map_err(|_| anyhow::anyhow!("the operating system's random generator failed"))?;
+    let now = u64::try_from(now()?).context("the system clock is before 1970")?;
+    // A minute back, for a server whose clock is a little behind.
+    let template = netid_ca::CertificateTemplate::new(
+        "CN=netid operator",
+        netid_ca::Profile::PlatformClient,
+        serial,
+        now.saturating_sub(60),
+        now + seconds,
+    );
+    let certificate = netid_ca::issue(&template, key.verifying_key(), None, key)?;
+    Ok(netid_ca::to_pem(&certificate)?)
+}
+
 impl OperatorAuth {
+    /// The HTTP client: over https, presenting a client certificate for the operator's `key`
+    /// and trusting `--server-ca` if given.
+    fn client(&self, key: &netid_crypto::SigningKey) -> anyhow::Result<reqwest::Client> {
+        let mut client = reqwest::Client::builder();
+        if self.server.server.starts_with("https://") {
+            let identity = format!("{}{}", client_certificate(key, 3600)?, *key.to_pkcs8_pem()?);
+            client = client.identity(
+                reqwest::Identity::from_pem(identity.as_bytes())
+                    .context("making the client certificate")?,
+            );
+            if let Some(path) = &self.server.server_ca {
+                let pem = read(path)?;
+                client = client.add_root_certificate(
+                    reqwest::Certificate::from_pem(pem.as_bytes())
+                        .with_context(|| format!("{} is not a PEM certificate", path.display()))?,
+                );
+            }
+        }
+        Ok(client.build()?)
+    }
+
     /// Sends a request of `method` to `path` with `body`, signed with the operator's key;
     /// the answer's body, or an error with the problem's detail.
     fn send(&self, method: reqwest::Method, path: &str, body: Vec<u8>) -> anyhow::Result<String> {
@@ -358,8 +409,9 @@ impl OperatorAuth {
             &hex::encode(jti),
         )?;
         let url = format!("{}{path}", self.server.server.trim_end_matches('/'));
+        let client = self.client(&key)?;
         block_on(async {
-            let mut request = reqwest::Client::new().request(method, &url).header(
+            let mut request = client.request(method, &url).header(
                 reqwest::header::AUTHORIZATION,
                 format!("NetID-Operator {proof}"),
             );

@@ -19,10 +19,18 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct Config {
     /// Where to listen; default `127.0.0.1:8080`.
     pub listen: SocketAddr,
-    /// Where operators reach the operator endpoints, and nothing else does: a loopback
-    /// address (`NETID_ADMIN_LISTEN`, default `127.0.0.1:8081`). The public listener refuses
-    /// the operator endpoints.
+    /// Where operators reach the operator endpoints, and nothing else does
+    /// (`NETID_ADMIN_LISTEN`, default `127.0.0.1:8081`): a loopback address, or any with
+    /// [`Config::admin_tls`]. The public listener refuses the operator endpoints.
     pub admin_listen: SocketAddr,
+    /// Whether the administration listener serves TLS (the service's certificate) and takes
+    /// only connections whose client certificate is for an active operator's own key, the key
+    /// that signs their requests (`NETID_ADMIN_TLS=on`; needed off loopback).
+    pub admin_tls: bool,
+    /// The operator console's URL as operators reach it (`NETID_ADMIN_PUBLIC_URL`; default
+    /// `http://localhost:PORT`, or `https://` with [`Config::admin_tls`]): the origin of the
+    /// operators' passkeys, which take a name, never an IP address.
+    pub admin_public_url: Option<String>,
     /// Where the database and the master key file live; default `./netid-data`.
     pub data_dir: PathBuf,
     /// The master key, when given by `NETID_MASTER_KEY` (hex); otherwise the key file in the
@@ -164,6 +172,10 @@ pub struct Overrides {
 pub const ENV_LISTEN: &str = "NETID_LISTEN";
 /// See [`Config::admin_listen`].
 pub const ENV_ADMIN_LISTEN: &str = "NETID_ADMIN_LISTEN";
+/// See [`Config::admin_tls`].
+pub const ENV_ADMIN_TLS: &str = "NETID_ADMIN_TLS";
+/// See [`Config::admin_public_url`].
+pub const ENV_ADMIN_PUBLIC_URL: &str = "NETID_ADMIN_PUBLIC_URL";
 /// See [`Config::data_dir`].
 pub const ENV_DATA_DIR: &str = "NETID_DATA_DIR";
 /// See [`Config::master_key`].
@@ -273,6 +285,8 @@ impl Config {
     ) -> Result<Self, Error> {
         let mut listen = None;
         let mut admin_listen = None;
+        let mut admin_tls = false;
+        let mut admin_public_url = None;
         let mut data_dir = None;
         let (mut master_key, mut new_master_key) = (None, None);
         let mut master_key_shares = Vec::new();
@@ -300,6 +314,18 @@ impl Config {
         for (name, value) in env {
             match name.as_str() {
                 ENV_LISTEN => listen = Some(socket_address(ENV_LISTEN, &value)?),
+                ENV_ADMIN_TLS => {
+                    admin_tls = match value.trim() {
+                        "on" => true,
+                        "off" => false,
+                        _ => {
+                            return Err(Error::Config {
+                                key: ENV_ADMIN_TLS,
+                                expected: "on (TLS with operators' client certificates) or off",
+                            });
+                        }
+                    };
+                }
                 ENV_ADMIN_LISTEN => {
                     admin_listen = Some(socket_address(ENV_ADMIN_LISTEN, &value)?);
                 }
@@ -358,6 +384,9 @@ impl Config {
                     })?;
                 }
                 ENV_PUBLIC_URL => public_url = Some(base_url(ENV_PUBLIC_URL, &value)?),
+                ENV_ADMIN_PUBLIC_URL => {
+                    admin_public_url = Some(base_url(ENV_ADMIN_PUBLIC_URL, &value)?);
+                }
                 ENV_MTLS_PUBLIC_URL => {
                     mtls_public_url = Some(base_url(ENV_MTLS_PUBLIC_URL, &value)?);
                 }
@@ -511,14 +540,6 @@ impl Config {
                 .parse()
                 .map_err(|_| Error::Internal("default administration address"))?,
         };
-        // Operators sign in with a bearer credential: over loopback only, until operators
-        // have client certificates.
-        if !admin_listen.ip().is_loopback() {
-            return Err(Error::Config {
-                key: ENV_ADMIN_LISTEN,
-                expected: "a loopback address (127.0.0.1 or ::1): administration over the network needs client certificates, which are not built yet",
-            });
-        }
         let tls = match (tls_certificate, tls_key) {
             (Some(certificate), Some(key)) => Some(TlsFiles { certificate, key }),
             (None, None) => None,
@@ -529,6 +550,19 @@ impl Config {
                 });
             }
         };
+        // Off loopback, only operators' own keys open a connection.
+        if !admin_listen.ip().is_loopback() && !admin_tls {
+            return Err(Error::Config {
+                key: ENV_ADMIN_LISTEN,
+                expected: "a loopback address (127.0.0.1 or ::1), or NETID_ADMIN_TLS=on: administration over the network takes TLS with operators' client certificates",
+            });
+        }
+        if admin_tls && tls.is_none() {
+            return Err(Error::Config {
+                key: ENV_ADMIN_TLS,
+                expected: "NETID_TLS_CERT and NETID_TLS_KEY set too: the administration listener serves the service's certificate",
+            });
+        }
         let mtls = match mtls_listen {
             Some(_) if tls.is_none() => {
                 return Err(Error::Config {
@@ -572,6 +606,8 @@ impl Config {
         Ok(Self {
             listen,
             admin_listen,
+            admin_tls,
+            admin_public_url,
             data_dir: overrides
                 .data_dir
                 .or(data_dir)

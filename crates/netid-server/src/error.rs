@@ -360,6 +360,12 @@ pub enum OperatorRefusal {
     /// A first passkey without a valid enrollment code, or another without a confirmation.
     #[error("{0}")]
     PasskeyEnrollment(&'static str),
+    /// Over TLS to the administration listener, a client certificate that is not for the key
+    /// that signed the request.
+    #[error(
+        "the connection's client certificate is not for the key that signed this request: connect with a certificate for your own operator key (the CLI makes one from it)"
+    )]
+    CertificateNotTheirs,
     /// A passkey confirmation that does not check (bad, replayed or another's).
     #[error("the passkey confirmation is refused: {0}; ask for a new challenge and try again")]
     PasskeyRefused(String),

@@ -26,6 +26,8 @@ pub(crate) struct AuthenticatedOperator {
     pub(crate) id: String,
     /// Their role.
     pub(crate) role: OperatorRole,
+    /// The RFC 7638 thumbprint of the key that signed the request.
+    pub(crate) key_thumbprint: String,
 }
 
 impl AuthenticatedOperator {
@@ -87,7 +89,32 @@ pub(crate) async fn authenticate(
     Ok(AuthenticatedOperator {
         role: role_of(&row)?,
         id: row.operator_id,
+        key_thumbprint: row.key_thumbprint,
     })
+}
+
+/// Refuses a connection to the administration listener over TLS whose client certificate is
+/// not for `operator`'s own key (the key that signed the request): the handshake proved the
+/// client holds that certificate's key.
+pub(crate) fn check_channel(
+    operator: &AuthenticatedOperator,
+    client_certificate: Option<&[u8]>,
+) -> Result<(), Refusal> {
+    let key = client_certificate
+        .and_then(|der| <netid_ca::Certificate as der::Decode>::from_der(der).ok())
+        .and_then(|certificate| netid_ca::public_key(&certificate).ok());
+    let matches = key.is_some_and(|key| {
+        let thumbprint = netid_sdjwt::thumbprint(&key.to_jwk());
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            thumbprint.as_bytes(),
+            operator.key_thumbprint.as_bytes(),
+        ))
+    });
+    if matches {
+        return Ok(());
+    }
+    tracing::info!(target: "netid::security", event = "authentication_failed", role = "operator", reason = "client certificate not the operator's key");
+    Err(OperatorRefusal::CertificateNotTheirs.into())
 }
 
 /// The role stored with an account; an unknown one is an error, never a default.

@@ -141,18 +141,35 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let tls = config
         .tls
         .as_ref()
-        .map(|files| tls::server_config(files, false))
+        .map(|files| tls::server_config(files, tls::ClientCertificates::NotAsked))
         .transpose()?;
     let mtls = match (&config.tls, config.mtls.clone()) {
         (Some(files), Some((listen, public_url))) => {
             let (listener, address) = bind(listen).await?;
             let public_url = public_url.unwrap_or_else(|| format!("https://{address}"));
             config.mtls = Some((address, Some(public_url)));
-            Some((listener, address, tls::server_config(files, true)?))
+            Some((
+                listener,
+                address,
+                tls::server_config(files, tls::ClientCertificates::Asked)?,
+            ))
         }
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let admin_tls = match (&config.tls, config.admin_tls) {
+        (Some(files), true) => Some(tls::server_config(
+            files,
+            tls::ClientCertificates::Required,
+        )?),
+        _ => None,
+    };
+    let admin_scheme = if admin_tls.is_some() { "https" } else { "http" };
+    // The console is reached by name: WebAuthn takes no IP address as its party.
+    let console_url = config
+        .admin_public_url
+        .clone()
+        .unwrap_or_else(|| format!("{admin_scheme}://localhost:{}", admin_address.port()));
     // Certificates and Net Certificates name the service by this URL: the port really bound
     // (`:0` picks one), unless the deployment says where it is reached.
     config
@@ -167,12 +184,9 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let second_factor = config.operator_second_factor;
     let mut state = open(config, clock).await?;
     state.second_factor = second_factor;
-    // The console is reached on loopback by name: WebAuthn takes no IP address as its party.
-    let party = netid_authn::webauthn::RelyingParty::of(&format!(
-        "http://localhost:{}",
-        admin_address.port()
-    ))
-    .ok_or(Error::Internal("the console's origin"))?;
+    state.admin_tls = admin_tls.is_some();
+    let party = netid_authn::webauthn::RelyingParty::of(&console_url)
+        .ok_or(Error::Internal("the console's origin"))?;
     let _ = state.admin_party.set(party);
     let security = std::sync::Arc::clone(&state.deps.security);
     security.keep_for(retention_days);
@@ -207,12 +221,24 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         total: ADMIN_CONNECTIONS,
         ..limits
     };
-    let admin_server = tokio::spawn(connections::serve(
-        admin_listener,
-        admin_limits,
-        crate::http::admin_app(state.clone()),
-        stop.clone(),
-    ));
+    let admin_app = crate::http::admin_app(state.clone());
+    let admin_server = match admin_tls {
+        Some(config) => {
+            let listener = tls::TlsListener::new(admin_listener, admin_address, config, false);
+            tokio::spawn(connections::serve(
+                listener,
+                admin_limits,
+                admin_app,
+                stop.clone(),
+            ))
+        }
+        None => tokio::spawn(connections::serve(
+            admin_listener,
+            admin_limits,
+            admin_app,
+            stop.clone(),
+        )),
+    };
     let router = app(state);
     let mtls_address = mtls.as_ref().map(|(_, address, _)| *address);
     let mtls_server = mtls.map(|(listener, address, config)| {
@@ -265,7 +291,7 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
         base_url: format!("{scheme}://{address}"),
         mtls_address,
         admin_address,
-        admin_url: format!("http://{admin_address}"),
+        admin_url: format!("{admin_scheme}://{admin_address}"),
         has_operators,
         shutdown,
         task,

@@ -45,6 +45,8 @@ pub struct AppState {
     /// The operators' passkeys' relying party: the console's origin, known once the
     /// administration listener is bound.
     pub(crate) admin_party: Arc<std::sync::OnceLock<netid_authn::webauthn::RelyingParty>>,
+    /// Whether the administration listener takes only operators' client certificates.
+    pub(crate) admin_tls: bool,
 }
 
 impl core::fmt::Debug for AppState {
@@ -122,6 +124,7 @@ impl AppState {
             journal: Arc::new(journal),
             second_factor: crate::SecondFactorPolicy::default(),
             admin_party: Arc::default(),
+            admin_tls: false,
             deps,
         })
     }

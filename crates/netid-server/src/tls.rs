@@ -45,11 +45,22 @@ pub struct Peer {
     pub client_certificate: Option<Arc<[u8]>>,
 }
 
-/// The rustls server settings from the operator's PEM files; with `ask_for_certificates`, for
-/// the mutual-TLS listener.
+/// Whether a listener asks its clients for a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientCertificates {
+    /// The main listener: a browser would offer its holder's.
+    NotAsked,
+    /// The mutual-TLS listener: a platform's, when it authenticates with one.
+    Asked,
+    /// The administration listener over TLS: no connection without one.
+    Required,
+}
+
+/// The rustls server settings from the operator's PEM files, asking clients for certificates
+/// as `clients` says.
 pub(crate) fn server_config(
     files: &TlsFiles,
-    ask_for_certificates: bool,
+    clients: ClientCertificates,
 ) -> Result<Arc<ServerConfig>, Error> {
     let unreadable = |what: &'static str, path: &std::path::Path| Error::Tls {
         what,
@@ -68,10 +79,13 @@ pub(crate) fn server_config(
     let builder = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|_| Error::Internal("rustls refused its own default protocol versions"))?;
-    let builder = if ask_for_certificates {
-        builder.with_client_cert_verifier(Arc::new(AnyClientCertificate { algorithms }))
-    } else {
-        builder.with_no_client_auth()
+    let builder = match clients {
+        ClientCertificates::NotAsked => builder.with_no_client_auth(),
+        ClientCertificates::Asked | ClientCertificates::Required => builder
+            .with_client_cert_verifier(Arc::new(AnyClientCertificate {
+                algorithms,
+                mandatory: clients == ClientCertificates::Required,
+            })),
     };
     let mut config = builder
         .with_single_cert(chain, key)
@@ -84,11 +98,13 @@ pub(crate) fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Asks for a client certificate without requiring one, and checks the handshake signature
-/// made with its key; whether the certificate counts for anything is the application's call.
+/// Asks for a client certificate (requiring one if `mandatory`), and checks the handshake
+/// signature made with its key; whether the certificate counts for anything is the
+/// application's call.
 #[derive(Debug)]
 struct AnyClientCertificate {
     algorithms: WebPkiSupportedAlgorithms,
+    mandatory: bool,
 }
 
 impl ClientCertVerifier for AnyClientCertificate {
@@ -97,7 +113,7 @@ impl ClientCertVerifier for AnyClientCertificate {
     }
 
     fn client_auth_mandatory(&self) -> bool {
-        false
+        self.mandatory
     }
 
     fn verify_client_cert(

@@ -303,6 +303,11 @@ fn classify_operator(refusal: &OperatorRefusal) -> (StatusCode, &'static str, &'
             "passkey_enrollment_refused",
             "Passkey not added",
         ),
+        OperatorRefusal::CertificateNotTheirs => (
+            S::UNAUTHORIZED,
+            "operator_certificate_mismatch",
+            "Client certificate not the operator's",
+        ),
         OperatorRefusal::PasskeyRefused(_) => (
             S::UNAUTHORIZED,
             "passkey_refused",
@@ -541,6 +546,7 @@ mod tests {
             Refusal::Operator(OperatorRefusal::TooFewSecurityAdministrators),
             Refusal::Operator(OperatorRefusal::SecondFactorRequired),
             Refusal::Operator(OperatorRefusal::NoSecondFactor),
+            Refusal::Operator(OperatorRefusal::CertificateNotTheirs),
             Refusal::Operator(OperatorRefusal::PasskeyEnrollment("x")),
             Refusal::Operator(OperatorRefusal::PasskeyRefused("x".to_owned())),
             Refusal::Ca(CaRefusal::CertificateNotTrusted {

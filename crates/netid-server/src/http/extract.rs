@@ -128,7 +128,20 @@ pub(crate) async fn authenticate_operator(
         return problem_for_status(StatusCode::PAYLOAD_TOO_LARGE);
     };
     let signed = (parts.method.as_str(), parts.uri.path(), bytes.as_ref());
+    let client_certificate = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<crate::tls::Peer>>()
+        .and_then(|peer| peer.0.client_certificate.clone());
     let authenticated = match crate::operators::authenticate(&state.deps, signed, &proof).await {
+        Ok(operator) if state.admin_tls => {
+            match crate::operators::check_channel(&operator, client_certificate.as_deref()) {
+                Ok(()) => Ok(operator),
+                Err(refusal) => Err(refusal.into()),
+            }
+        }
+        other => other,
+    };
+    let authenticated = match authenticated {
         Ok(operator) => crate::second_factor::check(
             &state.deps,
             state.second_factor,

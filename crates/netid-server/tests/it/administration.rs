@@ -56,13 +56,36 @@ async fn operator_endpoints_are_refused_on_the_public_listener_even_with_the_cre
 }
 
 #[test]
-fn the_administration_listener_must_be_on_loopback() {
+fn the_administration_listener_is_on_loopback_unless_it_takes_client_certificates() {
     let env = |address: &str| vec![("NETID_ADMIN_LISTEN".to_owned(), address.to_owned())];
     for refused in ["0.0.0.0:8081", "192.0.2.1:8081", "[::]:8081"] {
         let error = netid_server::Config::load(env(refused), netid_server::Overrides::default())
             .unwrap_err();
         assert!(error.to_string().contains("loopback"), "{refused}: {error}");
+        assert!(error.to_string().contains("NETID_ADMIN_TLS=on"), "{error}");
     }
+    // With TLS and operators' client certificates, any address; TLS needs the service's
+    // certificate.
+    let tls = |address: &str| {
+        let mut env = env(address);
+        env.push(("NETID_ADMIN_TLS".to_owned(), "on".to_owned()));
+        env
+    };
+    let error = netid_server::Config::load(tls("0.0.0.0:8081"), netid_server::Overrides::default())
+        .unwrap_err();
+    assert!(error.to_string().contains("NETID_TLS_CERT"), "{error}");
+    let mut full = tls("0.0.0.0:8081");
+    full.push((
+        "NETID_TLS_CERT".to_owned(),
+        "/etc/netid/cert.pem".to_owned(),
+    ));
+    full.push(("NETID_TLS_KEY".to_owned(), "/etc/netid/key.pem".to_owned()));
+    let config = netid_server::Config::load(full, netid_server::Overrides::default()).unwrap();
+    assert!(config.admin_tls);
+    let mut wrong = env("127.0.0.1:8081");
+    wrong.push(("NETID_ADMIN_TLS".to_owned(), "yes".to_owned()));
+    let error = netid_server::Config::load(wrong, netid_server::Overrides::default()).unwrap_err();
+    assert!(error.to_string().contains("NETID_ADMIN_TLS"), "{error}");
     for accepted in ["127.0.0.1:9000", "[::1]:9000"] {
         let config =
             netid_server::Config::load(env(accepted), netid_server::Overrides::default()).unwrap();

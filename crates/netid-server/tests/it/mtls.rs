@@ -390,3 +390,98 @@ async fn a_tls_file_that_is_not_pem_stops_the_start_with_its_path() {
         "{error}"
     );
 }
+
+/// A reqwest client trusting the test server's `certificate`, presenting a self-signed client
+/// certificate for `key` when given (made as the CLI makes it).
+fn admin_client(certificate: &Path, key: Option<&netid_crypto::SigningKey>) -> reqwest::Client {
+    let root = reqwest::Certificate::from_pem(&std::fs::read(certificate).unwrap()).unwrap();
+    let mut client = reqwest::Client::builder().add_root_certificate(root);
+    if let Some(key) = key {
+        let template = netid_ca::CertificateTemplate::new(
+            "CN=netid operator",
+            netid_ca::Profile::PlatformClient,
+            [7; 16],
+            1_700_000_000,
+            4_000_000_000,
+        );
+        let issued = netid_ca::issue(&template, key.verifying_key(), None, key).unwrap();
+        let identity = format!(
+            "{}{}",
+            netid_ca::to_pem(&issued).unwrap(),
+            *key.to_pkcs8_pem().unwrap()
+        );
+        client = client.identity(reqwest::Identity::from_pem(identity.as_bytes()).unwrap());
+    }
+    client.build().unwrap()
+}
+
+/// Off loopback the administration listener serves TLS and takes a connection only with a
+/// client certificate, and a request only if that certificate is for the key that signed it.
+#[tokio::test]
+async fn over_tls_the_administration_listener_takes_only_the_signing_operators_own_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (certificate, key) = server_identity(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let server = netid_testkit::TestServer::start_with_env(
+        &data,
+        vec![
+            ("NETID_TLS_CERT".to_owned(), s(&certificate).to_owned()),
+            ("NETID_TLS_KEY".to_owned(), s(&key).to_owned()),
+            ("NETID_ADMIN_TLS".to_owned(), "on".to_owned()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        server.admin_url.starts_with("https://"),
+        "{}",
+        server.admin_url
+    );
+    let role = netid_proto::OperatorRole::SystemAdministrator;
+    let (first, second) = (server.operators.get(role, 0), server.operators.get(role, 1));
+    let me = format!("{}/v1/operator/me", server.admin_url);
+    let signed_by = |operator: &netid_testkit::TestOperator| {
+        netid_testkit::operator_authorization(
+            operator,
+            "GET",
+            "/v1/operator/me",
+            b"",
+            server.clock.now().0,
+        )
+    };
+
+    // No certificate, no connection.
+    let bare = admin_client(&certificate, None)
+        .get(&me)
+        .header(reqwest::header::AUTHORIZATION, signed_by(first))
+        .send()
+        .await;
+    assert!(bare.is_err(), "{bare:?}");
+
+    // One operator's certificate carries no other's request.
+    let answer = admin_client(&certificate, Some(&first.key))
+        .get(&me)
+        .header(reqwest::header::AUTHORIZATION, signed_by(second))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    let problem: Value = answer.json().await.unwrap();
+    assert_eq!(
+        problem["code"], "operator_certificate_mismatch",
+        "{problem}"
+    );
+
+    // Their own certificate and proof: served.
+    let answer = admin_client(&certificate, Some(&first.key))
+        .get(&me)
+        .header(reqwest::header::AUTHORIZATION, signed_by(first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["operator_id"], first.id.as_str(), "{body}");
+    server.shutdown().await.unwrap();
+}
