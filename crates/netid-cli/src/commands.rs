@@ -34,6 +34,11 @@ pub(crate) enum Command {
         /// Data directory (overrides NETID_DATA_DIR).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// For a split master key: a new directory for the new key's share files (split as
+        /// the old one was; hand them out as before). An interrupted rotation is finished
+        /// with the new shares named in NETID_NEW_MASTER_KEY_SHARES.
+        #[arg(long)]
+        shares_out: Option<PathBuf>,
     },
     /// The master key, split among people.
     #[command(subcommand)]

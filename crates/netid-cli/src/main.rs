@@ -47,7 +47,10 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { listen, data_dir } => serve(listen, data_dir),
-        Command::RotateMasterKey { data_dir } => rotate_master_key(data_dir),
+        Command::RotateMasterKey {
+            data_dir,
+            shares_out,
+        } => rotate_master_key(data_dir, shares_out),
         Command::MasterKey(MasterKeyCommand::Split {
             data_dir,
             threshold,
@@ -251,8 +254,9 @@ fn server_config(
     )?)
 }
 
-fn rotate_master_key(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = server_config(None, data_dir)?;
+fn rotate_master_key(data_dir: Option<PathBuf>, shares_out: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut config = server_config(None, data_dir)?;
+    config.new_shares_out = shares_out;
     let progress = |done, total| eprintln!("netid: resealed {done} of {total} holders");
     let rotated = block_on(async {
         let rotation =
@@ -266,8 +270,15 @@ fn rotate_master_key(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
         "netid: master key rotated: {} holders, {} service keys and {} deferred-read keys sealed under the new key",
         rotated.holders, rotated.service_keys, rotated.tag_keys
     );
-    if rotated.key_file {
-        eprintln!("netid: the new key is in the key file; the old key is gone from it");
+    for file in &rotated.share_files {
+        println!("{}", file.display());
+    }
+    if !rotated.share_files.is_empty() {
+        eprintln!(
+            "netid: the new key is split into the share files listed; hand them out as before, and start with NETID_MASTER_KEY_SHARES naming them: the old shares open nothing any more"
+        );
+    } else if rotated.key_file {
+        eprintln!("netid: the new key is kept where the old one was; the old key is gone from it");
     } else {
         eprintln!(
             "netid: serve with NETID_MASTER_KEY set to the new key from now on, and destroy the old one"

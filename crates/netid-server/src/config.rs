@@ -47,6 +47,12 @@ pub struct Config {
     /// when the master key comes from `NETID_MASTER_KEY`; with the key file, a rotation
     /// generates one when this is unset. Serving ignores it.
     pub new_master_key: Option<MasterKey>,
+    /// The new key's share files, for a rotation of a split key cut short after its new
+    /// shares were written (`NETID_NEW_MASTER_KEY_SHARES`, comma-separated paths).
+    pub new_master_key_shares: Vec<PathBuf>,
+    /// Where a rotation of a split master key writes the new key's share files (`netid
+    /// rotate-master-key --shares-out DIR`; no variable: each rotation names a new place).
+    pub new_shares_out: Option<PathBuf>,
     /// The transparency log's origin (the first line of its checkpoints and its key name);
     /// default `netid.localhost/log`. Give each deployment its own.
     pub log_origin: String,
@@ -146,6 +152,16 @@ fn socket_address(key: &'static str, value: &str) -> Result<SocketAddr, Error> {
     })
 }
 
+/// Comma-separated paths.
+fn paths(value: &str) -> Vec<PathBuf> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
 /// A base URL setting, without its trailing slashes.
 fn base_url(key: &'static str, value: &str) -> Result<String, Error> {
     let url = value.trim().trim_end_matches('/');
@@ -190,6 +206,8 @@ pub const ENV_PKCS11_TOKEN: &str = "NETID_PKCS11_TOKEN";
 pub const ENV_PKCS11_PIN_FILE: &str = "NETID_PKCS11_PIN_FILE";
 /// See [`Config::token`].
 pub const ENV_PKCS11_KEY: &str = "NETID_PKCS11_KEY";
+/// See [`Config::new_master_key_shares`].
+pub const ENV_NEW_MASTER_KEY_SHARES: &str = "NETID_NEW_MASTER_KEY_SHARES";
 /// See [`Config::new_master_key`].
 pub const ENV_NEW_MASTER_KEY: &str = "NETID_NEW_MASTER_KEY";
 /// Retired: the anonymous operator credential. Refused with a pointer to its successor.
@@ -290,6 +308,7 @@ impl Config {
         let mut data_dir = None;
         let (mut master_key, mut new_master_key) = (None, None);
         let mut master_key_shares = Vec::new();
+        let mut new_master_key_shares = Vec::new();
         let (mut token_module, mut token_label, mut token_pin_file, mut token_key) =
             (None, None, None, None);
         let mut log_origin = None;
@@ -344,14 +363,8 @@ impl Config {
                         expected: "32 hex digits (a 128-bit key)",
                     })?);
                 }
-                ENV_MASTER_KEY_SHARES => {
-                    master_key_shares = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|path| !path.is_empty())
-                        .map(PathBuf::from)
-                        .collect();
-                }
+                ENV_MASTER_KEY_SHARES => master_key_shares = paths(&value),
+                ENV_NEW_MASTER_KEY_SHARES => new_master_key_shares = paths(&value),
                 ENV_PKCS11_MODULE => token_module = Some(PathBuf::from(value)),
                 ENV_PKCS11_TOKEN => token_label = Some(value.trim().to_owned()),
                 ENV_PKCS11_PIN_FILE => token_pin_file = Some(PathBuf::from(value)),
@@ -614,6 +627,8 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR)),
             master_key,
             master_key_shares,
+            new_master_key_shares,
+            new_shares_out: None,
             token,
             new_master_key,
             log_origin: log_origin.unwrap_or_else(|| Self::DEFAULT_LOG_ORIGIN.to_owned()),

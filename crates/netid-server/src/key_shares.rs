@@ -19,6 +19,9 @@ use crate::keys::{self, MasterKey};
 /// The record of a split, in the data directory in place of the key file.
 pub const MASTER_KEY_SPLIT_FILE: &str = "master.key.split";
 
+/// The record of the new key's split while a rotation moves to it.
+pub const NEXT_MASTER_KEY_SPLIT_FILE: &str = "master.key.split.next";
+
 /// What the sealed check value is, for its AAD.
 const CHECK_PURPOSE: &[u8] = b"netid master key split check v1";
 /// The first word of a share file.
@@ -67,6 +70,21 @@ pub async fn split_master_key(
 fn split_claimed(data_dir: &Path, threshold: u8, count: u8, out: &Path) -> Result<Split, Error> {
     let refused = |reason: String| Error::MasterKeySplitRefused { reason };
     let key = keys::key_file_to_move(data_dir, refused)?;
+    let (record, split) = split_key(&key, threshold, count, out)?;
+    keys::replace_key_file(data_dir, MASTER_KEY_SPLIT_FILE, &record)?;
+    Ok(split)
+}
+
+/// Splits `key` into `count` share files in `out` (created if needed, mode 0700; no file in
+/// it is overwritten), any `threshold` of which recover it, and checks that they do; returns
+/// the split's record, for the caller to write.
+fn split_key(
+    key: &MasterKey,
+    threshold: u8,
+    count: u8,
+    out: &Path,
+) -> Result<(SplitRecord, Split), Error> {
+    let refused = |reason: String| Error::MasterKeySplitRefused { reason };
     let made = shares::split(key.expose_bytes(), threshold, count).map_err(|error| {
         refused(format!(
             "{error}: give --threshold of at least 2 and --shares of at least the threshold, at most 255"
@@ -118,7 +136,7 @@ fn split_claimed(data_dir: &Path, threshold: u8, count: u8, out: &Path) -> Resul
     for chosen in [shares.get(..first), shares.get(last..)] {
         let shares = chosen.ok_or(Error::Internal("fewer shares written than the threshold"))?;
         let recovered = combine(shares)?;
-        if !recovered.same_as(&key) {
+        if !recovered.same_as(key) {
             return Err(Error::Internal(
                 "the written shares do not recover the master key",
             ));
@@ -130,8 +148,24 @@ fn split_claimed(data_dir: &Path, threshold: u8, count: u8, out: &Path) -> Resul
         set,
         check: Base64::encode_string(&key.seal(CHECK_PURPOSE, b"")?),
     };
-    keys::replace_key_file(data_dir, MASTER_KEY_SPLIT_FILE, &record)?;
-    Ok(Split { files, threshold })
+    Ok((record, Split { files, threshold }))
+}
+
+/// Splits `key`, a rotation's new master key, as the current key of `data_dir` is split (the
+/// same threshold and number of shares), into share files in `out`, and writes the record as
+/// `file` (before anything is sealed under the key).
+pub(crate) fn write_split_like_current(
+    data_dir: &Path,
+    file: &str,
+    key: &MasterKey,
+    out: &Path,
+) -> Result<Split, Error> {
+    let current = keys::read_key_record::<SplitRecord>(data_dir, MASTER_KEY_SPLIT_FILE)?.ok_or(
+        Error::Internal("the master key's split record went away during a rotation"),
+    )?;
+    let (record, split) = split_key(key, current.threshold, current.shares, out)?;
+    keys::write_key_record(data_dir, file, &record)?;
+    Ok(split)
 }
 
 /// The master key of `data_dir` from the share files `given`, if its key is split (`None`
@@ -141,8 +175,17 @@ pub(crate) fn load_split_master_key(
     data_dir: &Path,
     given: &[PathBuf],
 ) -> Result<Option<MasterKey>, Error> {
-    let Some(record) = keys::read_key_record::<SplitRecord>(data_dir, MASTER_KEY_SPLIT_FILE)?
-    else {
+    load_split(data_dir, MASTER_KEY_SPLIT_FILE, given)
+}
+
+/// The key split as the record `file` of `data_dir` says, from the share files `given`
+/// (`None` if there is no such record).
+pub(crate) fn load_split(
+    data_dir: &Path,
+    file: &str,
+    given: &[PathBuf],
+) -> Result<Option<MasterKey>, Error> {
+    let Some(record) = keys::read_key_record::<SplitRecord>(data_dir, file)? else {
         return Ok(None);
     };
     let wrong = |reason: String| Error::MasterKeyShares { reason };
@@ -181,7 +224,7 @@ pub(crate) fn load_split_master_key(
     }
     let key = combine(&shares)?;
     let check = Base64::decode_vec(&record.check).map_err(|_| Error::MasterKeyRecordDamaged {
-        path: data_dir.join(MASTER_KEY_SPLIT_FILE),
+        path: data_dir.join(file),
     })?;
     if key.open(CHECK_PURPOSE, &check).is_err() {
         return Err(wrong(

@@ -108,7 +108,7 @@ pub fn load_or_create_master_key(
 ) -> Result<MasterKey, Error> {
     let shares = sources.shares;
     let path = data_dir.join(MASTER_KEY_FILE);
-    if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
+    if rotation_unfinished(data_dir) {
         return Err(Error::MasterKeyRotationUnfinished);
     }
     // The key file first: a split or a sealing that was cut short leaves it beside its record.
@@ -153,7 +153,7 @@ pub(crate) fn key_file_to_move(
             record_path.display()
         )));
     }
-    if data_dir.join(NEXT_MASTER_KEY_FILE).exists() {
+    if rotation_unfinished(data_dir) {
         return Err(Error::MasterKeyRotationUnfinished);
     }
     let key_path = data_dir.join(MASTER_KEY_FILE);
@@ -200,10 +200,7 @@ pub(crate) fn replace_key_file(
     record_file: &str,
     record: &impl serde::Serialize,
 ) -> Result<(), Error> {
-    let json = serde_json::to_vec_pretty(record)
-        .map_err(|_| Error::Internal("a master key record could not be encoded"))?;
-    let record_path = data_dir.join(record_file);
-    write_secret_file(&record_path, &[&json, b"\n"], "write a master key record")?;
+    write_key_record(data_dir, record_file, record)?;
     let key_path = data_dir.join(MASTER_KEY_FILE);
     let removed = |source| Error::Io {
         action: "remove the master key file",
@@ -212,6 +209,43 @@ pub(crate) fn replace_key_file(
     };
     std::fs::remove_file(&key_path).map_err(removed)?;
     sync_parent(&key_path).map_err(removed)
+}
+
+/// Whether a rotation left the new master key beside the current one in `data_dir` (its key
+/// file, token-wrapped record or split record): it must finish first.
+fn rotation_unfinished(data_dir: &Path) -> bool {
+    [
+        NEXT_MASTER_KEY_FILE,
+        crate::token::NEXT_MASTER_KEY_TOKEN_FILE,
+        crate::key_shares::NEXT_MASTER_KEY_SPLIT_FILE,
+    ]
+    .iter()
+    .any(|file| data_dir.join(file).exists())
+}
+
+/// Writes `record` as `record_file` in `data_dir` (JSON, mode 0600, durably; never over an
+/// existing file).
+pub(crate) fn write_key_record(
+    data_dir: &Path,
+    record_file: &str,
+    record: &impl serde::Serialize,
+) -> Result<(), Error> {
+    let json = serde_json::to_vec_pretty(record)
+        .map_err(|_| Error::Internal("a master key record could not be encoded"))?;
+    let record_path = data_dir.join(record_file);
+    write_secret_file(&record_path, &[&json, b"\n"], "write a master key record")
+}
+
+/// Moves the file `next` of `data_dir` over `current`, durably: what `current` held is gone.
+pub(crate) fn move_over(data_dir: &Path, next: &str, current: &str) -> Result<(), Error> {
+    let (next, current) = (data_dir.join(next), data_dir.join(current));
+    let io = |source| Error::Io {
+        action: "replace the master key's file with",
+        path: next.clone(),
+        source,
+    };
+    std::fs::rename(&next, &current).map_err(io)?;
+    sync_parent(&current).map_err(io)
 }
 
 /// The record `record_file` of `data_dir` ([`replace_key_file`]), if there is one.

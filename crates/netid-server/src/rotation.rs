@@ -6,32 +6,38 @@
 //! Every node must be stopped: the rotation takes the data alone (SQLite's lock file; on
 //! PostgreSQL the database claim that nodes share, held exclusively).
 //! It survives a crash at any point:
-//! 1. the new key is fixed first: written to `master.key.next` (key file), or given in
-//!    `NETID_NEW_MASTER_KEY` (when the key comes from `NETID_MASTER_KEY`);
+//! 1. the new key is fixed first, kept as the old one is: written to `master.key.next` (key
+//!    file), wrapped by the same token into `master.key.token.next`, or split like the old
+//!    one into new share files (`--shares-out`) with its record in `master.key.split.next`;
+//!    or given in `NETID_NEW_MASTER_KEY` (when the key comes from `NETID_MASTER_KEY`);
 //! 2. a marker row is stored, sealed under the new key; while it is there no server starts;
 //! 3. holders are resealed in batches, one transaction each; a holder already under the new
 //!    key is skipped, so a rotation run again after a crash carries on where it stopped;
 //! 4. the service keys and deferred reads' tag keys are resealed and the marker deleted, in one
 //!    transaction;
-//! 5. `master.key.next` replaces `master.key`.
+//! 5. the new key's file or record replaces the old one's.
 
 use netid_store::HolderId;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Error;
+use std::path::PathBuf;
+
+use crate::key_shares::{MASTER_KEY_SPLIT_FILE, NEXT_MASTER_KEY_SPLIT_FILE};
 use crate::keys::{
     self, MASTER_KEY_FILE, MasterKey, NEXT_MASTER_KEY_FILE, ROTATION_MARKER, ROTATION_MARKER_AAD,
 };
 use crate::server::Sharing;
 use crate::server::{ServerClaim, open_store};
+use crate::token::{MASTER_KEY_TOKEN_FILE, NEXT_MASTER_KEY_TOKEN_FILE, TokenConfig};
 use crate::{operator_read, personal};
 
 /// Holders resealed in one transaction.
 pub const ROTATION_BATCH: u32 = 1000;
 
 /// What a finished rotation did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotated {
     /// Holders resealed by this run (a run after an interruption counts only its own).
     pub holders: u64,
@@ -41,9 +47,11 @@ pub struct Rotated {
     pub tag_keys: usize,
     /// Whether this run finished a rotation that an earlier run began.
     pub resumed: bool,
-    /// Whether the new key is in the key file (else the operator must now set
-    /// `NETID_MASTER_KEY` to the new key).
+    /// Whether the new key is kept where the old one was (the key file, the token's record,
+    /// the split's record); else the operator must now set `NETID_MASTER_KEY` to it.
     pub key_file: bool,
+    /// The new key's share files this run wrote (a split key), to hand out.
+    pub share_files: Vec<PathBuf>,
 }
 
 /// Rotates the master key of `config`'s data, `batch` holders per transaction, calling
@@ -76,17 +84,43 @@ pub async fn rotate_master_key(
 enum NewKey {
     /// `NETID_NEW_MASTER_KEY`; the operator sets `NETID_MASTER_KEY` to it afterwards.
     Given,
-    /// `master.key.next`, from a rotation that was interrupted.
+    /// Kept beside the old one already, by a rotation that was interrupted.
     Next,
-    /// Generated now, or given in `NETID_NEW_MASTER_KEY` beside the key file; written to
-    /// `master.key.next` before anything is sealed under it.
+    /// Generated now, or given in `NETID_NEW_MASTER_KEY` beside the key file or token; kept
+    /// beside the old one before anything is sealed under it.
     ToWrite,
+}
+
+/// Where the master key is kept, and so where the new one goes.
+enum Keeper {
+    /// `NETID_MASTER_KEY`.
+    Given,
+    /// `master.key`; the new one in `master.key.next`.
+    File,
+    /// Wrapped by a token in `master.key.token`; the new one in `master.key.token.next`.
+    Token(TokenConfig),
+    /// Split, recorded in `master.key.split`; the new one split into share files in the
+    /// directory given, recorded in `master.key.split.next`.
+    Split(Option<PathBuf>),
+}
+
+impl Keeper {
+    /// The file the key is kept in (or its record), and the one the new key waits in.
+    fn files(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::Given => None,
+            Self::File => Some((MASTER_KEY_FILE, NEXT_MASTER_KEY_FILE)),
+            Self::Token(_) => Some((MASTER_KEY_TOKEN_FILE, NEXT_MASTER_KEY_TOKEN_FILE)),
+            Self::Split(_) => Some((MASTER_KEY_SPLIT_FILE, NEXT_MASTER_KEY_SPLIT_FILE)),
+        }
+    }
 }
 
 struct Keys {
     old: MasterKey,
     new: MasterKey,
     source: NewKey,
+    keeper: Keeper,
 }
 
 impl Keys {
@@ -96,36 +130,124 @@ impl Keys {
             let new = given.ok_or(Error::RotationRefused {
                 reason: "the master key comes from NETID_MASTER_KEY: give the new one in NETID_NEW_MASTER_KEY (32 hex digits)",
             })?;
-            return Self::checked(old, new, NewKey::Given);
+            return Self::checked(old, new, NewKey::Given, Keeper::Given);
         }
-        let path = config.data_dir.join(MASTER_KEY_FILE);
-        // Even beside a key file (a split or sealing cut short): the record would go on
-        // naming the old key.
-        if keys::key_record(&config.data_dir).is_some() {
+        let data_dir = config.data_dir.clone();
+        // A split or sealing cut short leaves the key file beside its record: it would keep
+        // the old key after the rotation.
+        if keys::key_record(&data_dir).is_some() && data_dir.join(MASTER_KEY_FILE).exists() {
             return Err(Error::RotationRefused {
-                reason: "the master key is split into shares or wrapped by a token; rotating such a key is not built yet",
+                reason: "the master key file is still beside the record of its split or token: a split or sealing was cut short; remove the key file once the service starts without it",
             });
         }
-        let old = keys::read_key_file(&path)?.ok_or(Error::MasterKeyMissing { path })?;
-        match keys::read_key_file(&config.data_dir.join(NEXT_MASTER_KEY_FILE))? {
+        let (old, keeper) = if data_dir.join(MASTER_KEY_TOKEN_FILE).exists() {
+            let token = config.token.clone().ok_or(Error::RotationRefused {
+                reason: "the master key is wrapped by a token: set NETID_PKCS11_MODULE, NETID_PKCS11_TOKEN and NETID_PKCS11_PIN_FILE",
+            })?;
+            let old = crate::token::load_master_key_from_token(&data_dir, Some(&token))?;
+            (old, Keeper::Token(token))
+        } else if data_dir.join(MASTER_KEY_SPLIT_FILE).exists() {
+            let old =
+                crate::key_shares::load_split_master_key(&data_dir, &config.master_key_shares)?;
+            (old, Keeper::Split(config.new_shares_out.take()))
+        } else {
+            (
+                keys::read_key_file(&data_dir.join(MASTER_KEY_FILE))?,
+                Keeper::File,
+            )
+        };
+        let old = old.ok_or(Error::MasterKeyMissing {
+            path: data_dir.join(MASTER_KEY_FILE),
+        })?;
+        let next = match &keeper {
+            Keeper::Token(token) => {
+                crate::token::load_wrapped(&data_dir, NEXT_MASTER_KEY_TOKEN_FILE, Some(token))?
+            }
+            Keeper::Split(_) if data_dir.join(NEXT_MASTER_KEY_SPLIT_FILE).exists() => {
+                if config.new_master_key_shares.is_empty() {
+                    return Err(Error::RotationRefused {
+                        reason: "a rotation split the new key already: name its share files in NETID_NEW_MASTER_KEY_SHARES to finish it",
+                    });
+                }
+                crate::key_shares::load_split(
+                    &data_dir,
+                    NEXT_MASTER_KEY_SPLIT_FILE,
+                    &config.new_master_key_shares,
+                )?
+            }
+            Keeper::Split(None) => {
+                return Err(Error::RotationRefused {
+                    reason: "the master key is split: name a new directory for the new key's shares with --shares-out",
+                });
+            }
+            Keeper::Split(Some(_)) | Keeper::Given => None,
+            Keeper::File => keys::read_key_file(&data_dir.join(NEXT_MASTER_KEY_FILE))?,
+        };
+        match next {
             Some(next) if given.as_ref().is_some_and(|given| !given.same_as(&next)) => {
                 Err(Error::WrongNewMasterKey)
             }
-            Some(next) => Self::checked(old, next, NewKey::Next),
+            Some(next) => Self::checked(old, next, NewKey::Next, keeper),
             None => match given {
-                Some(given) => Self::checked(old, given, NewKey::ToWrite),
-                None => Self::checked(old, MasterKey::generate()?, NewKey::ToWrite),
+                Some(given) => Self::checked(old, given, NewKey::ToWrite, keeper),
+                None => Self::checked(old, MasterKey::generate()?, NewKey::ToWrite, keeper),
             },
         }
     }
 
-    fn checked(old: MasterKey, new: MasterKey, source: NewKey) -> Result<Self, Error> {
+    fn checked(
+        old: MasterKey,
+        new: MasterKey,
+        source: NewKey,
+        keeper: Keeper,
+    ) -> Result<Self, Error> {
         if old.same_as(&new) {
             return Err(Error::RotationRefused {
                 reason: "the new master key is the old one",
             });
         }
-        Ok(Self { old, new, source })
+        Ok(Self {
+            old,
+            new,
+            source,
+            keeper,
+        })
+    }
+}
+
+/// Keeps `new` beside the old key as `keeper` keeps keys; the share files written, if any.
+fn keep_new(config: &Config, keeper: &Keeper, new: &MasterKey) -> Result<Vec<PathBuf>, Error> {
+    let data_dir = &config.data_dir;
+    match keeper {
+        Keeper::Given => Ok(Vec::new()),
+        Keeper::File => {
+            keys::write_key_file(&data_dir.join(NEXT_MASTER_KEY_FILE), new)?;
+            Ok(Vec::new())
+        }
+        Keeper::Token(token) => {
+            crate::token::write_wrapped(data_dir, NEXT_MASTER_KEY_TOKEN_FILE, new, token)?;
+            Ok(Vec::new())
+        }
+        Keeper::Split(out) => {
+            let out = out
+                .as_ref()
+                .ok_or(Error::Internal("no directory for the new shares"))?;
+            let split = crate::key_shares::write_split_like_current(
+                data_dir,
+                NEXT_MASTER_KEY_SPLIT_FILE,
+                new,
+                out,
+            )?;
+            Ok(split.files)
+        }
+    }
+}
+
+/// Moves the new key's file or record over the old one's, durably: the old key is gone.
+fn replace_kept(config: &Config, keeper: &Keeper) -> Result<(), Error> {
+    match keeper.files() {
+        Some((current, next)) => keys::move_over(&config.data_dir, next, current),
+        None => Ok(()),
     }
 }
 
@@ -135,8 +257,14 @@ async fn rotate_claimed(
     batch: u32,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Rotated, Error> {
-    let Keys { old, new, source } = keys;
+    let Keys {
+        old,
+        new,
+        source,
+        keeper,
+    } = keys;
     let key_file = !matches!(source, NewKey::Given);
+    let mut share_files = Vec::new();
     let (store, initialised) = open_store(config).await?;
     let store = store.as_ref();
     if !initialised {
@@ -172,7 +300,7 @@ async fn rotate_claimed(
         }
         None if opens_service_keys(&service_keys, &old) => {
             if matches!(source, NewKey::ToWrite) {
-                keys::write_key_file(&config.data_dir.join(NEXT_MASTER_KEY_FILE), &new)?;
+                share_files = keep_new(config, &keeper, &new)?;
             }
             let marker = new.seal(ROTATION_MARKER_AAD, b"")?;
             store
@@ -182,15 +310,14 @@ async fn rotate_claimed(
         }
         // Stopped after the last transaction, before the key file was replaced.
         None if opens_service_keys(&service_keys, &new) => {
-            if key_file {
-                replace_key_file(config)?;
-            }
+            replace_kept(config, &keeper)?;
             return Ok(Rotated {
                 holders: 0,
                 service_keys: 0,
                 tag_keys: 0,
                 resumed: true,
                 key_file,
+                share_files,
             });
         }
         None => return Err(Error::WrongMasterKey),
@@ -231,9 +358,7 @@ async fn rotate_claimed(
     store
         .finish_master_key_rotation(service_keys, tag_keys, ROTATION_MARKER)
         .await?;
-    if key_file {
-        replace_key_file(config)?;
-    }
+    replace_kept(config, &keeper)?;
     crate::security_events::record_now(
         store,
         crate::security_events::SecurityEventKind::MasterKeyRotated,
@@ -246,6 +371,7 @@ async fn rotate_claimed(
         tag_keys: counts.1,
         resumed,
         key_file,
+        share_files,
     })
 }
 
@@ -258,17 +384,4 @@ fn opens_service_keys(service_keys: &[(String, Vec<u8>)], key: &MasterKey) -> bo
     service_keys
         .first()
         .is_some_and(|(name, sealed)| key.open(&keys::service_key_aad(name), sealed).is_ok())
-}
-
-/// Moves `master.key.next` over `master.key`, durably: the old key is gone from the file.
-fn replace_key_file(config: &Config) -> Result<(), Error> {
-    let next = config.data_dir.join(NEXT_MASTER_KEY_FILE);
-    let current = config.data_dir.join(MASTER_KEY_FILE);
-    let io = |source| Error::Io {
-        action: "replace the master key file with",
-        path: next.clone(),
-        source,
-    };
-    std::fs::rename(&next, &current).map_err(io)?;
-    keys::sync_parent(&current).map_err(io)
 }

@@ -37,6 +37,8 @@ use crate::keys::{self, MasterKey};
 
 /// The wrapped master key, in the data directory in place of the key file.
 pub const MASTER_KEY_TOKEN_FILE: &str = "master.key.token";
+/// The new master key wrapped by the token while a rotation moves to it.
+pub const NEXT_MASTER_KEY_TOKEN_FILE: &str = "master.key.token.next";
 /// The label of the wrapping key in the token, unless `NETID_PKCS11_KEY` names another.
 pub const DEFAULT_KEY_LABEL: &str = "netid-master-wrapping-key";
 
@@ -194,14 +196,27 @@ pub async fn seal_master_key_to_token(
 fn seal_claimed(data_dir: &Path, token_config: &TokenConfig) -> Result<String, Error> {
     let refused = |reason: String| Error::Token { reason };
     let key = keys::key_file_to_move(data_dir, refused)?;
-    let token = TokenKey::open(token_config, true)?;
+    let (record, description) = wrap(&key, token_config, true)?;
+    keys::replace_key_file(data_dir, MASTER_KEY_TOKEN_FILE, &record)?;
+    Ok(description)
+}
+
+/// `key` wrapped by the token of `token_config` (its wrapping key made if `create` and there
+/// is none), checked to unwrap again; and what wraps it.
+fn wrap(
+    key: &MasterKey,
+    token_config: &TokenConfig,
+    create: bool,
+) -> Result<(WrappedRecord, String), Error> {
+    let refused = |reason: String| Error::Token { reason };
+    let token = TokenKey::open(token_config, create)?;
     let wrapped = token
         .wrap(PURPOSE, key.expose_bytes())
         .map_err(|error| refused(error.0))?;
     let again = token
         .unwrap(PURPOSE, &wrapped)
         .map_err(|error| refused(error.0))?;
-    if MasterKey::from_bytes(&again).is_none_or(|again| !again.same_as(&key)) {
+    if MasterKey::from_bytes(&again).is_none_or(|again| !again.same_as(key)) {
         return Err(Error::Internal(
             "the token did not give back the key it wrapped",
         ));
@@ -211,8 +226,19 @@ fn seal_claimed(data_dir: &Path, token_config: &TokenConfig) -> Result<String, E
         key: token_config.key.clone(),
         wrapped: Base64::encode_string(&wrapped),
     };
-    keys::replace_key_file(data_dir, MASTER_KEY_TOKEN_FILE, &record)?;
-    Ok(token.describe())
+    Ok((record, token.describe()))
+}
+
+/// Writes `key`, wrapped by the token's existing wrapping key, as `file` in `data_dir` (a
+/// rotation's new key, before anything is sealed under it).
+pub(crate) fn write_wrapped(
+    data_dir: &Path,
+    file: &str,
+    key: &MasterKey,
+    token_config: &TokenConfig,
+) -> Result<(), Error> {
+    let (record, _) = wrap(key, token_config, false)?;
+    keys::write_key_record(data_dir, file, &record)
 }
 
 /// Moves the service's P-256 signing keys sealed in the store into the token of `config`
@@ -289,12 +315,20 @@ pub(crate) fn load_master_key_from_token(
     data_dir: &Path,
     config: Option<&TokenConfig>,
 ) -> Result<Option<MasterKey>, Error> {
-    let Some(record) = keys::read_key_record::<WrappedRecord>(data_dir, MASTER_KEY_TOKEN_FILE)?
-    else {
+    load_wrapped(data_dir, MASTER_KEY_TOKEN_FILE, config)
+}
+
+/// The key wrapped in `file` of `data_dir` (`None` if there is no such file).
+pub(crate) fn load_wrapped(
+    data_dir: &Path,
+    file: &str,
+    config: Option<&TokenConfig>,
+) -> Result<Option<MasterKey>, Error> {
+    let Some(record) = keys::read_key_record::<WrappedRecord>(data_dir, file)? else {
         return Ok(None);
     };
     let damaged = || Error::MasterKeyRecordDamaged {
-        path: data_dir.join(MASTER_KEY_TOKEN_FILE),
+        path: data_dir.join(file),
     };
     let config = config.ok_or_else(|| Error::Token {
         reason: format!(

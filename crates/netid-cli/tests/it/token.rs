@@ -136,6 +136,31 @@ fn a_master_key_wrapped_by_a_token_serves_only_with_the_token_and_its_pin() {
     let answer = register_platform(&served, &credential, "after");
     assert!(answer.contains("client_id"), "{answer}");
     served.stop();
+
+    // A rotation wraps the new key with the same token key: the record changes, the key
+    // never touches the disk, and the service serves on.
+    let unnamed = netid_on(&data, &["rotate-master-key"], &[]);
+    assert!(!unnamed.status.success());
+    assert!(String::from_utf8_lossy(&unnamed.stderr).contains("NETID_PKCS11_MODULE"));
+    let rotated = netid_on(&data, &["rotate-master-key"], &env);
+    let said = String::from_utf8_lossy(&rotated.stderr);
+    assert!(rotated.status.success(), "{said}");
+    assert!(said.contains("kept where the old one was"), "{said}");
+    let after = std::fs::read_to_string(data.join("master.key.token")).unwrap();
+    assert_ne!(after, original);
+    assert!(!data.join("master.key").exists());
+    assert!(!data.join("master.key.token.next").exists());
+    let served = Served::start_with(&data, &pairs);
+    let answer = register_platform(&served, &credential, "after the rotation");
+    assert!(answer.contains("client_id"), "{answer}");
+    served.stop();
+    // The old record, put back, opens nothing now.
+    write_private(&data.join("master.key.token"), &original);
+    let said = serve_fails(&data, &env);
+    assert!(
+        said.contains("does not decrypt the service keys"),
+        "{said}"
+    );
 }
 
 /// `env` as the pairs `Served::start_with` takes, with `more` besides.

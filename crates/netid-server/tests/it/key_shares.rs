@@ -146,11 +146,11 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
         Some(Error::SecretFilePermissions { path }) if path == exposed
     ));
 
-    // A rotation of a split key is refused, not half done.
+    // A rotation of a split key without its shares is refused, changing nothing.
     let rotation = netid_testkit::test_config(dir, Vec::new());
     assert!(matches!(
         netid_server::rotate_master_key(rotation, 1, |_, _| {}).await,
-        Err(Error::RotationRefused { .. })
+        Err(Error::MasterKeySplit { .. })
     ));
 
     // Any two of the three open everyone's records again.
@@ -195,4 +195,89 @@ async fn a_split_master_key_leaves_no_copy_behind_and_opens_only_with_enough_sha
     }
     assert!(dir.join(MASTER_KEY_FILE).exists());
     running.stop().await;
+}
+
+/// A rotation of a split key stopped after its last transaction, before the new split's
+/// record took the old one's place: the service does not start, and the rotation, run again
+/// with the new shares, finishes; then only the new shares open the data.
+#[tokio::test]
+async fn a_split_keys_rotation_cut_short_finishes_with_the_new_shares() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let server = start(dir, &[]).await.unwrap();
+    let client = Client::new(&server);
+    let platform = client.register_platform("测试平台").await;
+    server.stop().await;
+    let outside = tempfile::tempdir().unwrap();
+    let config = netid_testkit::test_config(dir, Vec::new());
+    let old = split_master_key(&config, 2, 3, &outside.path().join("old"))
+        .await
+        .unwrap()
+        .files;
+    let old_record = std::fs::read(dir.join("master.key.split")).unwrap();
+    let named = |files: &[PathBuf]| {
+        files
+            .iter()
+            .map(|file| file.to_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let with = |pairs: &[(&str, String)]| {
+        let env = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        netid_testkit::test_config(dir, env)
+    };
+
+    let mut rotation = with(&[("NETID_MASTER_KEY_SHARES", named(&old[..2]))]);
+    rotation.new_shares_out = Some(outside.path().join("new"));
+    let rotated = netid_server::rotate_master_key(rotation, 1000, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(rotated.share_files.len(), 3);
+    // Back to the moment after the last transaction.
+    std::fs::rename(
+        dir.join("master.key.split"),
+        dir.join("master.key.split.next"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("master.key.split"), &old_record).unwrap();
+    std::fs::set_permissions(
+        dir.join("master.key.split"),
+        PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    assert!(matches!(
+        start(dir, &[&old[0], &old[1]]).await.err(),
+        Some(Error::MasterKeyRotationUnfinished)
+    ));
+    let unnamed = with(&[("NETID_MASTER_KEY_SHARES", named(&old[..2]))]);
+    let refused = netid_server::rotate_master_key(unnamed, 1000, |_, _| {}).await;
+    assert!(
+        matches!(&refused, Err(Error::RotationRefused { reason }) if reason.contains("NETID_NEW_MASTER_KEY_SHARES")),
+        "{refused:?}"
+    );
+    let finishing = with(&[
+        ("NETID_MASTER_KEY_SHARES", named(&old[1..])),
+        (
+            "NETID_NEW_MASTER_KEY_SHARES",
+            named(&rotated.share_files[1..]),
+        ),
+    ]);
+    let finished = netid_server::rotate_master_key(finishing, 1000, |_, _| {})
+        .await
+        .unwrap();
+    assert!(finished.resumed);
+    assert!(!dir.join("master.key.split.next").exists());
+    assert!(shares_error(start(dir, &[&old[0], &old[2]]).await).contains("another split"));
+    let server = start(dir, &[&rotated.share_files[0], &rotated.share_files[2]])
+        .await
+        .unwrap();
+    let client = Client::new(&server);
+    let answer = client
+        .get(&format!("/v1/platforms/{}/profile", platform.client_id))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    server.stop().await;
 }

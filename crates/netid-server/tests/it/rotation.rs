@@ -192,6 +192,7 @@ async fn a_rotation_reseals_everything_and_the_old_key_opens_nothing() {
             tag_keys: 1,
             resumed: false,
             key_file: true,
+            share_files: Vec::new(),
         }
     );
     assert!(rotated.service_keys >= 5, "{rotated:?}");
