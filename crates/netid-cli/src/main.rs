@@ -278,7 +278,9 @@ fn rotate_master_key(data_dir: Option<PathBuf>, shares_out: Option<PathBuf>) -> 
             "netid: the new key is split into the share files listed; hand them out as before, and start with NETID_MASTER_KEY_SHARES naming them: the old shares open nothing any more"
         );
     } else if rotated.key_file {
-        eprintln!("netid: the new key is kept where the old one was; the old key is gone from it");
+        eprintln!(
+            "netid: the new key is kept where the old one was; the old key is gone from it (a split key: start with NETID_MASTER_KEY_SHARES naming the new shares)"
+        );
     } else {
         eprintln!(
             "netid: serve with NETID_MASTER_KEY set to the new key from now on, and destroy the old one"

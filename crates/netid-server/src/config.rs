@@ -23,9 +23,9 @@ pub struct Config {
     /// (`NETID_ADMIN_LISTEN`, default `127.0.0.1:8081`): a loopback address, or any with
     /// [`Config::admin_tls`]. The public listener refuses the operator endpoints.
     pub admin_listen: SocketAddr,
-    /// Whether the administration listener serves TLS (the service's certificate) and takes
-    /// only connections whose client certificate is for an active operator's own key, the key
-    /// that signs their requests (`NETID_ADMIN_TLS=on`; needed off loopback).
+    /// Whether the administration listener serves TLS (the service's certificate), takes only
+    /// connections with a client certificate, and serves an operator's request only if that
+    /// certificate is for the key that signed it (`NETID_ADMIN_TLS=on`; needed off loopback).
     pub admin_tls: bool,
     /// The operator console's URL as operators reach it (`NETID_ADMIN_PUBLIC_URL`; default
     /// `http://localhost:PORT`, or `https://` with [`Config::admin_tls`]): the origin of the
@@ -93,9 +93,9 @@ pub struct Config {
     /// How long security events are kept, in days (`NETID_SECURITY_EVENT_RETENTION_DAYS`,
     /// 180 to 3650; default 365): GB/T 22239 asks for at least six months.
     pub security_event_retention_days: u32,
-    /// Which operator accounts of a sensitive role must confirm with a passkey before they
-    /// change anything (`NETID_OPERATOR_SECOND_FACTOR`: `required`, every one; `enrolled`, the
-    /// default, those that have a passkey). See `second_factor`.
+    /// Which operator accounts (of every role but the auditor's) must confirm with a passkey
+    /// before they change anything (`NETID_OPERATOR_SECOND_FACTOR`: `required`, every one;
+    /// `enrolled`, the default, those that have a passkey). See `second_factor`.
     pub operator_second_factor: crate::SecondFactorPolicy,
     /// Connections open at once, in all (`NETID_MAX_CONNECTIONS`); `None`: as many as the
     /// process's file-descriptor limit leaves room for (raised to its hard limit at start).
@@ -407,7 +407,7 @@ impl Config {
                 ENV_OPERATOR_SECOND_FACTOR => {
                     operator_second_factor = value.trim().parse().map_err(|()| Error::Config {
                         key: ENV_OPERATOR_SECOND_FACTOR,
-                        expected: "required (every security administrator, CA officer and data-protection officer confirms with a passkey) or enrolled (those with a passkey)",
+                        expected: "required (every operator but the auditor confirms with a passkey) or enrolled (those with a passkey)",
                     })?;
                 }
                 ENV_SECURITY_EVENT_RETENTION_DAYS => {
@@ -574,6 +574,13 @@ impl Config {
             return Err(Error::Config {
                 key: ENV_ADMIN_TLS,
                 expected: "NETID_TLS_CERT and NETID_TLS_KEY set too: the administration listener serves the service's certificate",
+            });
+        }
+        // Operators' passkeys belong to a name the service must be told.
+        if !admin_listen.ip().is_loopback() && admin_public_url.is_none() {
+            return Err(Error::Config {
+                key: ENV_ADMIN_PUBLIC_URL,
+                expected: "the operator console's URL as operators reach it (https://name:port), when the administration listener is off loopback: operators' passkeys belong to it",
             });
         }
         let mtls = match mtls_listen {

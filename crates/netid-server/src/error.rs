@@ -89,7 +89,7 @@ pub enum Error {
     /// A master-key rotation began and did not finish: part of the data may be sealed under
     /// the new key already.
     #[error(
-        "a master-key rotation was interrupted; run `netid rotate-master-key` again (with the same NETID_NEW_MASTER_KEY, if one was given) to finish it before serving"
+        "a master-key rotation was interrupted; run `netid rotate-master-key` again (with the same NETID_NEW_MASTER_KEY if one was given; for a split key, with the new shares in NETID_NEW_MASTER_KEY_SHARES, found in the --shares-out directory) to finish it before serving"
     )]
     MasterKeyRotationUnfinished,
     /// A rotation was asked to move to another key than the one the interrupted rotation was
@@ -347,14 +347,15 @@ pub enum OperatorRefusal {
         "at least two security administrators must stay active, so that operator changes always have a second person to approve them"
     )]
     TooFewSecurityAdministrators,
-    /// A sensitive role's act without a recent confirmation with the operator's passkey.
+    /// An act (of every role but the auditor's) without a recent confirmation with the operator's
+    /// passkey.
     #[error(
-        "this act needs your second factor: confirm with your passkey in the operator console (/console/, opened at http://localhost:PORT); a confirmation holds 15 minutes"
+        "this act needs your second factor: confirm with your passkey in the operator console (/console/ at the console's URL, NETID_ADMIN_PUBLIC_URL or http://localhost:PORT); a confirmation holds 15 minutes"
     )]
     SecondFactorRequired,
-    /// A sensitive role's act by an account with no passkey, where one is required.
+    /// An act by an account with no passkey, where one is required.
     #[error(
-        "this act needs your second factor, and your account has no passkey: ask a security administrator for an enrollment code (`netid operator passkey-code`) and add a passkey in the operator console"
+        "this act needs your second factor, and your account has no passkey: ask another security administrator for an enrollment code (`netid operator passkey-code`) and add a passkey in the operator console"
     )]
     NoSecondFactor,
     /// A first passkey without a valid enrollment code, or another without a confirmation.

@@ -112,7 +112,7 @@ fn split_key(
         .collect();
     if let Some(existing) = files.iter().find(|file| file.exists()) {
         return Err(refused(format!(
-            "{} exists; a split overwrites nothing: choose another --out directory",
+            "{} exists; a split overwrites nothing: choose another directory for the shares",
             existing.display()
         )));
     }

@@ -398,7 +398,7 @@ impl KeyPlace<'_> {
     ) -> Result<(SigningKey, Zeroizing<Vec<u8>>), Error> {
         match (suite.id(), self.token) {
             (SuiteId::Intl, Some(token)) => {
-                let (key, reference) = token.generate(&token_label(name))?;
+                let (key, reference) = token.generate(&crate::token::unique_label(name)?)?;
                 Ok((key, Zeroizing::new(reference.to_bytes()?)))
             }
             _ => {
@@ -429,11 +429,6 @@ impl KeyPlace<'_> {
         }
         Ok(key)
     }
-}
-
-/// The label in the token of the service key `name`.
-pub(crate) fn token_label(name: &str) -> String {
-    format!("netid-{name}")
 }
 
 impl core::fmt::Debug for ServiceKeys {

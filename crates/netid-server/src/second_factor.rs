@@ -1,16 +1,16 @@
 //! Operators' second factor (GB/T 22239-2019 level 3 asks two authentication techniques for
 //! administrators, one of them cryptographic): besides the key that signs each request, an
-//! operator of a sensitive role (security administrator, CA officer, data-protection officer)
-//! confirms with a passkey (WebAuthn, user verification required: the authenticator's PIN or
-//! biometric) in the operator console, and for [`CONFIRMATION_HOLDS`] their requests that
-//! change something pass. With `NETID_OPERATOR_SECOND_FACTOR=required` every such account
-//! needs it; with `enrolled` (the default, so that a first run needs no authenticator), the
-//! accounts that have a passkey.
+//! operator of a role that changes things (every role but the auditor's) confirms with a
+//! passkey (WebAuthn, user verification required: the authenticator's PIN or biometric) in
+//! the operator console, and for [`CONFIRMATION_HOLDS`] their requests that change something
+//! pass, from the console or the CLI. With `NETID_OPERATOR_SECOND_FACTOR=required` every such
+//! account needs it; with `enrolled` (the default, so that a first run needs no
+//! authenticator), the accounts that have a passkey.
 //!
-//! A first passkey is added with a one-time code that a security administrator gives (never
-//! for their own account): whoever holds an operator's key file alone cannot add a passkey to
-//! it. Further passkeys need a current confirmation. The passkeys' relying party is the
-//! console's origin on the loopback administration listener, `http://localhost:PORT`.
+//! Every passkey is added with a one-time code that another security administrator gives:
+//! whoever holds an operator's key file alone cannot add a passkey to it, even while its
+//! operator's confirmation holds. The passkeys' relying party is the console's URL
+//! (`NETID_ADMIN_PUBLIC_URL`; on loopback `http://localhost:PORT` by default).
 
 use netid_authn::webauthn::{self, RelyingParty};
 use netid_proto::OperatorRole;
@@ -30,12 +30,18 @@ const CHALLENGE_LIFETIME: i64 = 5 * 60;
 /// How long an enrollment code may be used, in seconds.
 const CODE_LIFETIME: i64 = 24 * 3600;
 
-/// The roles whose acts need the second factor.
-pub(crate) const SENSITIVE_ROLES: [OperatorRole; 3] = [
+/// The roles whose acts need the second factor: all that change anything.
+pub(crate) const SENSITIVE_ROLES: [OperatorRole; 4] = [
     OperatorRole::SecurityAdministrator,
+    OperatorRole::SystemAdministrator,
     OperatorRole::CaOfficer,
     OperatorRole::DataProtectionOfficer,
 ];
+
+/// Whether `role`'s acts need a passkey confirmation, for an account that has `passkeys`.
+pub(crate) fn needed(policy: SecondFactorPolicy, role: OperatorRole, passkeys: usize) -> bool {
+    SENSITIVE_ROLES.contains(&role) && (passkeys > 0 || policy == SecondFactorPolicy::Required)
+}
 
 /// Which sensitive accounts need the second factor (`NETID_OPERATOR_SECOND_FACTOR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,9 +72,9 @@ const OWN_FACTOR_PATHS: [&str; 3] = [
     "/v1/operator/me/confirm",
 ];
 
-/// Refuses a request of `operator` that changes something (not `GET`), when their role is
-/// sensitive and `policy` asks for a confirmation they have not made in the last
-/// [`CONFIRMATION_HOLDS`]. Giving an enrollment code does not need it (a code alone adds
+/// Refuses a request of `operator` that changes something (not `GET`) when [`needed`] and
+/// they have not confirmed with their passkey in the last [`CONFIRMATION_HOLDS`]. A security
+/// administrator who has no passkey yet gives enrollment codes without one (a code alone adds
 /// nothing: the account's own key must use it), so that the first accounts can begin.
 pub(crate) async fn check(
     deps: &Deps,
@@ -76,25 +82,24 @@ pub(crate) async fn check(
     operator: &AuthenticatedOperator,
     (method, path): (&axum::http::Method, &str),
 ) -> Result<(), Error> {
-    if !SENSITIVE_ROLES.contains(&operator.role)
-        || method == axum::http::Method::GET
+    if method == axum::http::Method::GET
         || method == axum::http::Method::HEAD
         || OWN_FACTOR_PATHS.contains(&path)
-        || (path.starts_with("/v1/operator/operators/") && path.ends_with("/passkey-code"))
     {
         return Ok(());
     }
-    let has_passkey = !deps.store.operator_passkeys(&operator.id).await?.is_empty();
-    match (has_passkey, policy) {
-        (false, SecondFactorPolicy::Enrolled) => Ok(()),
-        (false, SecondFactorPolicy::Required) => {
-            Err(Refusal::from(OperatorRefusal::NoSecondFactor).into())
-        }
-        (true, _) if deps.store.operator_verified_until(&operator.id).await? > deps.clock.now() => {
-            Ok(())
-        }
-        (true, _) => Err(Refusal::from(OperatorRefusal::SecondFactorRequired).into()),
+    let passkeys = deps.store.operator_passkeys(&operator.id).await?.len();
+    let gives_code = path.starts_with("/v1/operator/operators/") && path.ends_with("/passkey-code");
+    if !needed(policy, operator.role, passkeys) || (gives_code && passkeys == 0) {
+        return Ok(());
     }
+    if passkeys == 0 {
+        return Err(Refusal::from(OperatorRefusal::NoSecondFactor).into());
+    }
+    if deps.store.operator_verified_until(&operator.id).await? > deps.clock.now() {
+        return Ok(());
+    }
+    Err(Refusal::from(OperatorRefusal::SecondFactorRequired).into())
 }
 
 /// A challenge for `navigator.credentials.create()` or `.get()`.
@@ -108,8 +113,8 @@ pub(crate) struct OperatorChallenge {
     passkeys: Vec<String>,
 }
 
-/// A new passkey, as the browser gives it (binary values base64url), and the code a security
-/// administrator gave if it is the account's first.
+/// A new passkey, as the browser gives it (binary values base64url), and the code another
+/// security administrator gave for it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewOperatorPasskey {
@@ -199,15 +204,24 @@ async fn take_challenge(
 
 /// A refused passkey step, recorded as a security event.
 fn refuse(deps: &Deps, operator: &AuthenticatedOperator, reason: &str) -> Error {
-    deps.security.record(
-        SecurityEventKind::OperatorPasskeyRefused,
-        serde_json::json!({ "operator": operator.id, "reason": reason }),
-    );
-    Refusal::from(OperatorRefusal::PasskeyRefused(reason.to_owned())).into()
+    refused(
+        deps,
+        operator,
+        OperatorRefusal::PasskeyRefused(reason.to_owned()),
+    )
 }
 
-/// Adds `operator`'s passkey: a first one with an unused enrollment code, a further one with a
-/// current confirmation.
+/// `refusal` of a step of `operator`'s, recorded as a security event.
+fn refused(deps: &Deps, operator: &AuthenticatedOperator, refusal: OperatorRefusal) -> Error {
+    deps.security.record(
+        SecurityEventKind::OperatorPasskeyRefused,
+        serde_json::json!({ "operator": operator.id, "reason": refusal.to_string() }),
+    );
+    Refusal::from(refusal).into()
+}
+
+/// Adds `operator`'s passkey, checked first, then with an unused enrollment code (so that a
+/// registration that fails does not use the code up).
 pub(crate) async fn enroll(
     deps: &Deps,
     rp: &RelyingParty,
@@ -217,34 +231,6 @@ pub(crate) async fn enroll(
     let client_data_json = bytes(&passkey.client_data_json, "client_data_json")?;
     let challenge = take_challenge(deps, operator, &client_data_json).await?;
     let now = deps.clock.now();
-    let first = deps.store.operator_passkeys(&operator.id).await?.is_empty();
-    let enrollment = |reason| {
-        deps.security.record(
-            SecurityEventKind::OperatorPasskeyRefused,
-            serde_json::json!({ "operator": operator.id, "reason": reason }),
-        );
-        Error::from(Refusal::from(OperatorRefusal::PasskeyEnrollment(reason)))
-    };
-    if first {
-        let code = passkey.enrollment_code.as_deref().ok_or_else(|| {
-            enrollment(
-                "a first passkey needs the enrollment code a security administrator gave you",
-            )
-        })?;
-        if !deps
-            .store
-            .take_operator_enrollment_code(&operator.id, &code_digest(code), now)
-            .await?
-        {
-            return Err(enrollment(
-                "the enrollment code is wrong, used or expired; ask a security administrator for a new one",
-            ));
-        }
-    } else if deps.store.operator_verified_until(&operator.id).await? <= now {
-        return Err(enrollment(
-            "to add another passkey, first confirm with one you have",
-        ));
-    }
     let credential_id = bytes(&passkey.credential_id, "credential_id")?;
     let credential = webauthn::check_registration(
         rp,
@@ -256,6 +242,20 @@ pub(crate) async fn enroll(
         passkey.public_key_algorithm,
     )
     .map_err(|error| refuse(deps, operator, &error.to_string()))?;
+    let enrollment = |reason| refused(deps, operator, OperatorRefusal::PasskeyEnrollment(reason));
+    let code = passkey.enrollment_code.as_deref().ok_or_else(|| {
+        enrollment("a passkey needs the enrollment code another security administrator gave you")
+    })?;
+    if !deps
+        .store
+        .take_operator_enrollment_code(&operator.id, &code_digest(code), now)
+        .await?
+    {
+        return Err(enrollment(
+            "the enrollment code is wrong, used or expired; ask a security administrator for a new one",
+        ));
+    }
+    let first = deps.store.operator_passkeys(&operator.id).await?.is_empty();
     deps.store
         .add_operator_passkey(OperatorPasskeyRow {
             credential_id,
@@ -327,7 +327,7 @@ pub(crate) async fn confirm(
     })
 }
 
-/// A one-time code with which `operator_id` adds their first passkey, given by the security
+/// A one-time code with which `operator_id` adds a passkey, given by the security
 /// administrator `by` (never for their own account).
 pub(crate) async fn enrollment_code(
     deps: &Deps,
@@ -336,10 +336,13 @@ pub(crate) async fn enrollment_code(
 ) -> Result<EnrollmentCode, Error> {
     by.require(OperatorRole::SecurityAdministrator)?;
     if by.id == operator_id {
-        return Err(Refusal::from(OperatorRefusal::PasskeyEnrollment(
-            "a security administrator cannot give an enrollment code for their own account; another one must",
-        ))
-        .into());
+        return Err(refused(
+            deps,
+            by,
+            OperatorRefusal::PasskeyEnrollment(
+                "a security administrator cannot give an enrollment code for their own account; another one must",
+            ),
+        ));
     }
     deps.store
         .operators()
@@ -347,12 +350,6 @@ pub(crate) async fn enrollment_code(
         .iter()
         .find(|row| row.operator_id == operator_id && row.retired_at.is_none())
         .ok_or(Refusal::from(OperatorRefusal::UnknownOperator))?;
-    if !deps.store.operator_passkeys(operator_id).await?.is_empty() {
-        return Err(Refusal::from(OperatorRefusal::PasskeyEnrollment(
-            "this account has a passkey: its operator adds more after confirming with it",
-        ))
-        .into());
-    }
     let code = crate::oidc::random_token()?;
     let expires_at = Timestamp(deps.clock.now().0 + CODE_LIFETIME);
     deps.store

@@ -45,7 +45,7 @@ pub(crate) enum SecurityEventKind {
     OperatorPasskeyCodeGiven,
     /// An operator added a passkey (their second factor).
     OperatorPasskeyAdded,
-    /// An operator confirmed with their passkey (a sensitive role's second factor).
+    /// An operator confirmed with their passkey (their second factor).
     OperatorConfirmed,
     /// A passkey enrollment or confirmation refused.
     OperatorPasskeyRefused,

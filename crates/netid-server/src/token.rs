@@ -285,12 +285,16 @@ async fn move_claimed(
             &loaded
         }
     };
+    let service_keys = store.service_keys().await?;
+    if service_keys
+        .iter()
+        .any(|(name, _)| name == keys::ROTATION_MARKER)
+    {
+        return Err(Error::MasterKeyRotationUnfinished);
+    }
     let token = SigningToken::open(token_config)?;
     let mut moved = Vec::new();
-    for (name, sealed) in store.service_keys().await? {
-        if name == keys::ROTATION_MARKER {
-            return Err(Error::MasterKeyRotationUnfinished);
-        }
+    for (name, sealed) in service_keys {
         let aad = keys::service_key_aad(&name);
         let opened = master
             .open(&aad, &sealed)
@@ -302,7 +306,7 @@ async fn move_claimed(
         let Ok(key) = Suite::intl().signing_key_from_pkcs8_der(&opened) else {
             continue;
         };
-        let reference = token.import(&keys::token_label(&name), &key)?;
+        let reference = token.import(&unique_label(&name)?, &key)?;
         let kept = master.seal(&aad, &reference.to_bytes()?)?;
         store.replace_service_key(&name, kept).await?;
         moved.push(name);
@@ -558,7 +562,9 @@ impl SigningToken {
                 self.token, reference.label
             ),
         })?;
-        self.held(key, &reference.label, public)
+        let key = self.held(key, &reference.label, public)?;
+        key.sign(PROBE)?;
+        Ok(key)
     }
 
     fn held(
@@ -622,43 +628,50 @@ impl SigningToken {
     }
 
     /// Puts `key` (a P-256 key from the store) into the token as a sensitive, never
-    /// extractable key labelled `label`, and gives back the reference the store keeps. A key
-    /// of that label already there (from a move cut short) is taken if it is this key.
+    /// extractable key labelled `label`, has it sign there once, and gives back the reference
+    /// the store keeps.
     pub(crate) fn import(
         self: &Arc<Self>,
         label: &str,
         key: &SigningKey,
     ) -> Result<KeyReference, Error> {
         let public = key.verifying_key().clone();
-        let handle = match self.find(label)? {
-            Some(handle) => handle,
-            None => {
-                let scalar = key.expose_secret_scalar()?;
-                let mut template = private_template(label.as_bytes().to_vec());
-                template.extend([
-                    Attribute::Class(ObjectClass::PRIVATE_KEY),
-                    Attribute::KeyType(KeyType::EC),
-                    Attribute::EcParams(P256_PARAMS.to_vec()),
-                    Attribute::Value(scalar.to_vec()),
-                ]);
-                self.session
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .create_object(&template)
-                    .map_err(|error| Self::fail("putting a signing key into the token", error))?
+        let mut template = private_template(label.as_bytes().to_vec());
+        template.extend([
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::KeyType(KeyType::EC),
+            Attribute::EcParams(P256_PARAMS.to_vec()),
+            Attribute::Value(key.expose_secret_scalar()?.to_vec()),
+        ]);
+        let created = self
+            .session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .create_object(&template);
+        // The template's copy of the scalar is wiped however it went.
+        for attribute in &mut template {
+            if let Attribute::Value(value) = attribute {
+                zeroize::Zeroize::zeroize(value);
             }
-        };
-        // The token signs with what it holds; a key of that label that is another key fails
-        // here, before the store forgets the key.
-        self.held(handle, label, public.clone())?
-            .sign(b"netid token key check")
-            .map_err(|error| Error::Token {
-                reason: format!(
-                    "the token holds a key labelled {label:?} that is not the one to move ({error}); remove it"
-                ),
-            })?;
+        }
+        let handle =
+            created.map_err(|error| Self::fail("putting a signing key into the token", error))?;
+        self.held(handle, label, public.clone())?.sign(PROBE)?;
         Ok(self.reference(label, &public))
     }
+}
+
+/// What a key in the token signs once when it is put there or loaded, so that a key that is
+/// not the one expected shows at once, not at its first use.
+const PROBE: &[u8] = b"netid token key check";
+
+/// A label for the service key `name` in the token, unique to this key: a key made or moved
+/// by a run that then stopped before the store kept its reference stays behind under a label
+/// no reference names, and takes no later key's place.
+pub(crate) fn unique_label(name: &str) -> Result<String, Error> {
+    let mut suffix = [0u8; 6];
+    getrandom::fill(&mut suffix).map_err(|_| Error::Internal("the OS random source failed"))?;
+    Ok(format!("netid-{name}-{}", hex::encode(suffix)))
 }
 
 /// The private half's attributes: kept in the token, for signing only, never revealed.

@@ -71,6 +71,7 @@ fn a_split_master_key_serves_with_two_of_three_shares_and_not_without() {
     }
     let unstarted = serve
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data_arg])
+        .env("NETID_ADMIN_LISTEN", "127.0.0.1:0")
         .env_remove("NETID_MASTER_KEY")
         .env_remove("NETID_MASTER_KEY_SHARES")
         .output()
@@ -126,6 +127,7 @@ fn a_split_master_key_serves_with_two_of_three_shares_and_not_without() {
     }
     let old_shares = serve
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data_arg])
+        .env("NETID_ADMIN_LISTEN", "127.0.0.1:0")
         .env_remove("NETID_MASTER_KEY")
         .env("NETID_MASTER_KEY_SHARES", &shares)
         .output()

@@ -65,6 +65,8 @@ fn netid_on(data: &Path, args: &[&str], env: &[(String, String)]) -> Output {
         .arg("--data-dir")
         .arg(data)
         .env_remove("NETID_MASTER_KEY")
+        // Tests run side by side: no fixed port for the administration listener.
+        .env("NETID_ADMIN_LISTEN", "127.0.0.1:0")
         .envs(env.iter().map(|(name, value)| (name, value)))
         .output()
         .unwrap()
@@ -157,10 +159,7 @@ fn a_master_key_wrapped_by_a_token_serves_only_with_the_token_and_its_pin() {
     // The old record, put back, opens nothing now.
     write_private(&data.join("master.key.token"), &original);
     let said = serve_fails(&data, &env);
-    assert!(
-        said.contains("does not decrypt the service keys"),
-        "{said}"
-    );
+    assert!(said.contains("does not decrypt the service keys"), "{said}");
 }
 
 /// `env` as the pairs `Served::start_with` takes, with `more` besides.

@@ -25,9 +25,9 @@ const TEXT = {
       wrong_role: '您的角色不能做这件事。', same_operator: '申请人不能批准自己的申请，需要另一位同角色的运营人员。', not_requester: '只有申请人才能执行。',
       act_closed: '这个申请已不在可操作的状态。', unauthenticated: '密钥不属于任何在职的运营人员。', invalid_operator_proof: '请求签名无效，请检查本机时钟。',
       operator_proof_replayed: '请求被重放，请重试。', not_p256: '这个文件不是 P-256 PKCS#8 PEM 私钥；SM2 密钥请用命令行。', rate_limited: '请求太多，请稍后再试。',
-      second_factor_required: '这项操作需要第二因素：请先点“用通行密钥确认”，确认在 15 分钟内有效。', no_second_factor: '这项操作需要第二因素，而您的账户还没有通行密钥：请向安全管理员索取注册码并添加通行密钥。',
-      passkey_enrollment_refused: '未能添加通行密钥：注册码不对、已用过或已过期；再添加一个需先用现有的确认。', passkey_refused: '通行密钥确认未通过，请重试。',
-      not_localhost: '通行密钥只能在 http://localhost 打开的控制台中使用（不能用 IP 地址）。',
+      second_factor_required: '这项操作需要第二因素：请先点“用通行密钥确认”，确认在 15 分钟内有效。', no_second_factor: '这项操作需要第二因素，而您的账户还没有通行密钥：请向另一位安全管理员索取注册码并添加通行密钥。',
+      passkey_enrollment_refused: '未能添加通行密钥：注册码不对、已用过或已过期，请向另一位安全管理员索取新的注册码。', passkey_refused: '通行密钥确认未通过，请重试。',
+      not_party: '通行密钥属于控制台的网址 {url}：请用这个名字打开控制台（不能用 IP 地址）。',
     },
     failed: '出错了：',
     factor_title: '第二因素（通行密钥）', factor_none: '您的账户还没有通行密钥。', factor_count: '通行密钥数量：', factor_until: '确认有效至：', factor_expired: '尚未确认，或确认已过期。',
@@ -51,9 +51,9 @@ const TEXT = {
       wrong_role: 'Your role may not do this.', same_operator: 'You asked for this act: another operator of the same role must approve it.', not_requester: 'Only the operator who asked may carry it out.',
       act_closed: 'This request is no longer open for that step.', unauthenticated: 'The key belongs to no active operator.', invalid_operator_proof: 'The request\'s signature was refused; check this computer\'s clock.',
       operator_proof_replayed: 'The request was replayed; try again.', not_p256: 'This file is not a P-256 PKCS#8 PEM private key; use an SM2 key from the command line.', rate_limited: 'Too many requests; try again shortly.',
-      second_factor_required: 'This act needs your second factor: choose "Confirm with passkey" first; a confirmation holds 15 minutes.', no_second_factor: 'This act needs your second factor, and your account has no passkey: ask a security administrator for an enrollment code and add one.',
-      passkey_enrollment_refused: 'The passkey was not added: the enrollment code is wrong, used or expired; another passkey needs a confirmation with one you have.', passkey_refused: 'The passkey confirmation did not pass; try again.',
-      not_localhost: 'Passkeys work only in a console opened at http://localhost (not an IP address).',
+      second_factor_required: 'This act needs your second factor: choose "Confirm with passkey" first; a confirmation holds 15 minutes.', no_second_factor: 'This act needs your second factor, and your account has no passkey: ask another security administrator for an enrollment code and add one.',
+      passkey_enrollment_refused: 'The passkey was not added: the enrollment code is wrong, used or expired; ask another security administrator for a new one.', passkey_refused: 'The passkey confirmation did not pass; try again.',
+      not_party: 'Passkeys belong to the console at {url}: open the console by that name (not an IP address).',
     },
     failed: 'Something went wrong: ',
     factor_title: 'Second factor (passkey)', factor_none: 'Your account has no passkey yet.', factor_count: 'Passkeys: ', factor_until: 'Confirmed until: ', factor_expired: 'Not confirmed, or the confirmation has lapsed.',
@@ -200,8 +200,7 @@ async function showFactor() {
   const me = await api('GET', '/v1/operator/me')
   const panel = $('factor')
   const lines = [el('h2', t('factor_title'))]
-  const sensitive = ['security_administrator', 'ca_officer', 'data_protection_officer'].includes(me.role)
-  if (!sensitive) lines.push(el('p', t('factor_not_needed'), { class: 'muted' }))
+  if (me.role === 'auditor') lines.push(el('p', t('factor_not_needed'), { class: 'muted' }))
   lines.push(el('p', me.passkeys === 0 ? t('factor_none') : t('factor_count') + me.passkeys))
   if (me.passkeys > 0) {
     const now = Date.now() / 1000
@@ -210,11 +209,9 @@ async function showFactor() {
     button.addEventListener('click', () => run(confirmPasskey))
     lines.push(button)
   }
-  if (me.passkeys === 0 || me.verified_until > Date.now() / 1000) {
+  if (me.role !== 'auditor') {
     const form = el('form', null, { id: 'add-passkey' })
-    if (me.passkeys === 0) {
-      form.append(el('label', t('enrollment_code'), { for: 'enrollment-code' }), el('input', null, { id: 'enrollment-code', autocomplete: 'off', required: '' }))
-    }
+    form.append(el('label', t('enrollment_code'), { for: 'enrollment-code' }), el('input', null, { id: 'enrollment-code', autocomplete: 'off', required: '' }))
     form.append(el('button', t('add_passkey'), { type: 'submit', class: me.passkeys === 0 ? '' : 'secondary' }))
     form.addEventListener('submit', (event) => { event.preventDefault(); run(addPasskey) })
     lines.push(form)
@@ -222,14 +219,15 @@ async function showFactor() {
   panel.replaceChildren(...lines)
 }
 
-function needLocalhost() {
-  if (location.hostname !== 'localhost') throw new Error(t('errors').not_localhost)
+// Passkeys belong to the console's URL as the service names it, never an IP address.
+function needParty(rpId) {
+  if (location.hostname !== rpId) throw new Error(t('errors').not_party.replace('{url}', rpId))
 }
 
 async function addPasskey() {
-  needLocalhost()
   const code = $('enrollment-code')?.value.trim()
   const { challenge, rp_id, user_id, passkeys } = await api('POST', '/v1/operator/me/passkeys/challenge', {})
+  needParty(rp_id)
   const credential = await navigator.credentials.create({
     publicKey: {
       challenge: b64decode(challenge),
@@ -255,8 +253,8 @@ async function addPasskey() {
 }
 
 async function confirmPasskey() {
-  needLocalhost()
   const { challenge, rp_id, passkeys } = await api('POST', '/v1/operator/me/passkeys/challenge', {})
+  needParty(rp_id)
   const credential = await navigator.credentials.get({
     publicKey: {
       challenge: b64decode(challenge), rpId: rp_id, userVerification: 'required',

@@ -277,8 +277,7 @@ async fn me(
     let store = &state.deps.store;
     let passkeys = store.operator_passkeys(&operator.id).await?.len();
     let verified_until = store.operator_verified_until(&operator.id).await?.0;
-    let needed = crate::second_factor::SENSITIVE_ROLES.contains(&operator.role)
-        && (passkeys > 0 || state.second_factor == crate::SecondFactorPolicy::Required);
+    let needed = crate::second_factor::needed(state.second_factor, operator.role, passkeys);
     Ok(Json(serde_json::json!({
         "operator_id": operator.id,
         "role": operator.role,

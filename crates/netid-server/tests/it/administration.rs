@@ -80,6 +80,17 @@ fn the_administration_listener_is_on_loopback_unless_it_takes_client_certificate
         "/etc/netid/cert.pem".to_owned(),
     ));
     full.push(("NETID_TLS_KEY".to_owned(), "/etc/netid/key.pem".to_owned()));
+    // Off loopback, the console's URL must be named: operators' passkeys belong to it.
+    let error =
+        netid_server::Config::load(full.clone(), netid_server::Overrides::default()).unwrap_err();
+    assert!(
+        error.to_string().contains("NETID_ADMIN_PUBLIC_URL"),
+        "{error}"
+    );
+    full.push((
+        "NETID_ADMIN_PUBLIC_URL".to_owned(),
+        "https://admin.netid.test:8081".to_owned(),
+    ));
     let config = netid_server::Config::load(full, netid_server::Overrides::default()).unwrap();
     assert!(config.admin_tls);
     let mut wrong = env("127.0.0.1:8081");

@@ -140,7 +140,7 @@ async fn an_operator_with_a_passkey_changes_nothing_until_they_confirm_with_it()
         .problem(StatusCode::FORBIDDEN, "passkey_enrollment_refused");
     let added = enroll(client, dpo, &mut authenticator, Some(&code)).await;
     assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.body);
-    // Used once; a second passkey needs a confirmation, not the code again.
+    // Used once: a second passkey needs a code of its own.
     enroll(client, dpo, &mut Authenticator::new(), Some(&code))
         .await
         .problem(StatusCode::FORBIDDEN, "passkey_enrollment_refused");
@@ -183,6 +183,11 @@ async fn an_operator_with_a_passkey_changes_nothing_until_they_confirm_with_it()
         .problem(StatusCode::UNAUTHORIZED, "passkey_refused");
     let asked = post_as(client, dpo, READ, &read_request(&net_id)).await;
     assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+    // Even while the confirmation holds, the account's key alone adds no passkey: whoever
+    // stole it cannot make the second factor theirs.
+    enroll(client, dpo, &mut Authenticator::new(), None)
+        .await
+        .problem(StatusCode::FORBIDDEN, "passkey_enrollment_refused");
 
     // The confirmation lapses after fifteen minutes.
     AHEAD.fetch_add(16 * 60, Ordering::SeqCst);
@@ -206,27 +211,60 @@ async fn an_operator_with_a_passkey_changes_nothing_until_they_confirm_with_it()
 }
 
 #[tokio::test]
-async fn where_the_second_factor_is_required_a_sensitive_account_without_one_acts_on_nothing() {
-    let world = World::with_env(&[("NETID_OPERATOR_SECOND_FACTOR", "required")]).await;
-    let client = &world.client;
-    let net_id = client
-        .enroll_ok(&netid_testkit::Wallet::generate().enroll_request(&world.people.adult))
+async fn where_the_second_factor_is_required_an_account_without_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![(
+        "NETID_OPERATOR_SECOND_FACTOR".to_owned(),
+        "required".to_owned(),
+    )];
+    let server = netid_testkit::TestServer::start_with_env(dir.path(), env)
         .await
-        .net_id;
-    post_as(client, (DPO, 0), READ, &read_request(&net_id))
+        .unwrap();
+    let client = &Client::new(&server);
+    let system = (OperatorRole::SystemAdministrator, 0);
+    let platform = json!({"name": "测试平台"});
+    post_as(client, system, "/v1/operator/platforms", &platform)
         .await
         .problem(StatusCode::UNAUTHORIZED, "no_second_factor");
-    // The system administrator's role is not a sensitive one (the world's set-up passed).
-    let platform = client.register_platform("测试平台").await;
-    assert!(!platform.client_id.is_empty());
+    post_as(client, (DPO, 0), READ, &read_request("NID-TEST-0000"))
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "no_second_factor");
+    // Reading is not held up; the auditor changes nothing and needs none.
+    let me = client
+        .send(client.http.get(client.url("/v1/operator/me")).header(
+            reqwest::header::AUTHORIZATION,
+            client.as_operator(OperatorRole::SystemAdministrator, 0),
+        ))
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     // A security administrator without a passkey still gives codes, so that the first
-    // accounts can begin; with one, the officer adds a passkey, confirms and acts.
-    let code: Value = code_for(client, (SECURITY, 0), (DPO, 0)).await.json();
+    // accounts can begin; with one, the administrator adds a passkey, confirms and acts.
+    let code: Value = code_for(client, (SECURITY, 0), system).await.json();
     let mut authenticator = Authenticator::new();
-    let added = enroll(client, (DPO, 0), &mut authenticator, code["code"].as_str()).await;
+    let added = enroll(client, system, &mut authenticator, code["code"].as_str()).await;
     assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.body);
-    let (confirmed, _) = confirm(client, (DPO, 0), &mut authenticator).await;
+    let (confirmed, _) = confirm(client, system, &mut authenticator).await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
-    let asked = post_as(client, (DPO, 0), READ, &read_request(&net_id)).await;
-    assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+    let registered = post_as(client, system, "/v1/operator/platforms", &platform).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.body
+    );
+    // Once the security administrator has a passkey, giving codes needs a confirmation too.
+    let security_code: Value = code_for(client, (SECURITY, 1), (SECURITY, 0)).await.json();
+    let mut security = Authenticator::new();
+    let added = enroll(
+        client,
+        (SECURITY, 0),
+        &mut security,
+        security_code["code"].as_str(),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.body);
+    code_for(client, (SECURITY, 0), (DPO, 0))
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "second_factor_required");
+    server.stop().await;
 }
