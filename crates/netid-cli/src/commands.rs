@@ -294,6 +294,24 @@ pub(crate) enum WalletCommand {
         #[arg(long)]
         yes_delete_my_data: bool,
     },
+    /// Lock your Net ID while you look into a misuse: nothing is verified, signed in,
+    /// consented to or issued with it until you unlock it, and your Net Certificates are
+    /// revoked (get new ones after the unlock). Your history stays readable.
+    Lock {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
+    /// Unlock your Net ID.
+    Unlock {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
     /// Give a platform your separate consent to receive plaintext fields its published
     /// profile grants (Art. 9, 10). Prints the notice first; the consent names its version.
     Consent {

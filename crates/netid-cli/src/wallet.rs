@@ -54,6 +54,8 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             wallet,
             yes_delete_my_data,
         } => delete(server, wallet, yes_delete_my_data),
+        WalletCommand::Lock { server, wallet } => lock(server, wallet, true),
+        WalletCommand::Unlock { server, wallet } => lock(server, wallet, false),
         WalletCommand::Consent {
             server,
             wallet,
@@ -331,6 +333,37 @@ fn delete(server: ServerArgs, wallet: PathBuf, yes_delete_my_data: bool) -> anyh
     println!(
         "{}",
         post(&server.server, "/v1/holders/delete", None, &request)?
+    );
+    Ok(())
+}
+
+/// `netid wallet lock` and `netid wallet unlock`.
+fn lock(server: ServerArgs, wallet: PathBuf, locked: bool) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let request = signed!(
+        sign_request(&wallet, |id, at| signing::lock_message(locked, id, at))?,
+        netid_proto::LockRequest {}
+    );
+    let path = if locked {
+        "/v1/holders/lock"
+    } else {
+        "/v1/holders/unlock"
+    };
+    let answer: netid_proto::LockResponse =
+        serde_json::from_str(&post(&server.server, path, None, &request)?)
+            .context("the service did not answer with the lock's state")?;
+    eprintln!(
+        "netid: your Net ID is {}{}",
+        if answer.locked {
+            "locked: nothing is verified, signed in, consented to or issued with it until you unlock it (netid wallet unlock); your Net Certificates are revoked"
+        } else {
+            "unlocked"
+        },
+        if answer.changed {
+            ""
+        } else {
+            " (it was so already)"
+        }
     );
     Ok(())
 }

@@ -72,6 +72,10 @@ pub enum EntryKind {
     /// The security events' hash chain reached `digest` (its newest event's hash): a rewrite
     /// of the events up to there would no longer match the public log.
     SecurityEventsSealed,
+    /// A holder locked their Net ID (and so revoked their Net Certificates).
+    NetIdLocked,
+    /// A holder unlocked their Net ID.
+    NetIdUnlocked,
 }
 
 impl EntryKind {
@@ -105,6 +109,8 @@ impl EntryKind {
             Self::ActApproved => "act_approved",
             Self::ActRefused => "act_refused",
             Self::SecurityEventsSealed => "security_events_sealed",
+            Self::NetIdLocked => "net_id_locked",
+            Self::NetIdUnlocked => "net_id_unlocked",
         }
     }
 }
@@ -265,6 +271,8 @@ mod tests {
             K::ActApproved,
             K::ActRefused,
             K::SecurityEventsSealed,
+            K::NetIdLocked,
+            K::NetIdUnlocked,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

@@ -1007,6 +1007,33 @@ impl core::fmt::Debug for WardDeleteRequest {
     }
 }
 
+/// `POST /v1/holders/lock` and `POST /v1/holders/unlock`: a holder locks their Net ID (no
+/// verification, sign-in, consent or issuance while it is locked; their Net Certificates are
+/// revoked) or unlocks it. The wallet signs [`signing::lock_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockRequest {
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`LockRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockResponse {
+    /// Whether the Net ID is now locked.
+    pub locked: bool,
+    /// Whether this request changed it (`false`: it was so already; nothing is logged).
+    pub changed: bool,
+}
+
 /// Answer to [`DeleteRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -227,6 +227,17 @@ pub fn passkey_link_message(request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-passkey-link-v2", request_id, &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to lock (`locked`) or unlock their Net ID: purpose, request
+/// id and timestamp.
+pub fn lock_message(locked: bool, request_id: &str, timestamp: i64) -> Vec<u8> {
+    let purpose = if locked {
+        "netid-lock-v1"
+    } else {
+        "netid-unlock-v1"
+    };
+    join(&[purpose, request_id, &timestamp.to_string()])
+}
+
 fn join(fields: &[&str]) -> Vec<u8> {
     fields.join("\n").into_bytes()
 }

@@ -32,6 +32,7 @@ pub(crate) async fn issue(
         &request.signature,
     )
     .await?;
+    crate::lock::ensure_unlocked(&holder)?;
     let csr = decode_csr(&request.csr)?;
     let (row, certificate) = state.ca.issue_holder_certificate(&holder, &csr).await?;
     Ok(HolderCertificateResponse {
@@ -130,6 +131,7 @@ pub(crate) async fn renew(
         &request.signature,
     )
     .await?;
+    crate::lock::ensure_unlocked(&holder)?;
     let serial = decode_serial(&request.serial)?;
     let (row, certificate) = state.ca.renew_holder_certificate(&holder, &serial).await?;
     Ok(HolderCertificateResponse {

@@ -237,6 +237,11 @@ pub enum Refusal {
         "the request is signed at a time ahead of the service's clock; set your device's clock right and sign again"
     )]
     SignedAhead,
+    /// The holder has locked their Net ID.
+    #[error(
+        "this Net ID is locked by its holder: nothing is verified, signed in, consented to or issued with it until they unlock it from their wallet or the web app"
+    )]
+    NetIdLocked,
     /// A wallet-signed request whose request id was used before: a replay, or a wallet that
     /// sent one id twice.
     #[error("this signed request was used already; sign a new one with a fresh request id")]

@@ -262,6 +262,7 @@ pub(crate) async fn consent(
         &request.signature,
     )
     .await?;
+    crate::lock::ensure_unlocked(&holder)?;
     if personal::age(&deps.keys.master, &holder, deps.clock.today()?)? < GUARDIAN_REQUIRED_BELOW {
         crate::wallet::check_guardian_approval(
             deps,

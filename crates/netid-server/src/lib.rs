@@ -40,6 +40,7 @@ mod idle;
 pub mod journal;
 pub mod key_shares;
 pub mod keys;
+mod lock;
 mod metrics;
 mod net_certificates;
 mod oidc;

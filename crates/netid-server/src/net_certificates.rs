@@ -342,6 +342,7 @@ impl NetCertificateIssuer {
             &request.signature,
         )
         .await?;
+        crate::lock::ensure_unlocked(&holder)?;
         self.follow_ca().await?;
         // One reading of the clock for the whole batch.
         let now = self.deps.clock.now();

@@ -80,6 +80,8 @@ pub(crate) async fn verify(
         tracing::info!(target: "netid::security", event = "presentation_rejected", platform_id = %platform.client_id);
         return Err(Refusal::Verification(VerificationRefusal::PresentationRejected).into());
     }
+    // Told only to a platform the holder's own wallet presented to.
+    crate::lock::ensure_unlocked(&holder)?;
     let nonce_index = blind::nonce(
         &deps.keys.blind_index,
         &platform.client_id,

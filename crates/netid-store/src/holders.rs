@@ -320,6 +320,46 @@ pub trait Holders: HasBackend {
         .await
     }
 
+    /// Locks (`locked`) or unlocks `holder`'s Net ID, authenticated by their current
+    /// `wallet_key` fingerprint, with `log_entry` in the same transaction. A lock also revokes
+    /// the holder's Net Certificates (a lost wallet's too). `false`, with nothing logged, if it
+    /// was so already; [`Error::NotFound`] if the key is not current.
+    async fn set_holder_lock(
+        &self,
+        holder: HolderId,
+        wallet_key: Vec<u8>,
+        locked: bool,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        write(self, "lock", move |db| {
+            let sql = "SELECT locked_at FROM holders \
+                 WHERE id = $1 AND wallet_key_fingerprint = $2 AND deleted_at IS NULL";
+            let Some(mut found) =
+                db.optional("read holder", sql, args![holder, &wallet_key], Ok)?
+            else {
+                return Err(Error::NotFound {
+                    what: "holder with this wallet key",
+                });
+            };
+            let locked_at: Option<i64> = found.get(0)?;
+            if locked_at.is_some() == locked {
+                return Ok(false);
+            }
+            let sql = "UPDATE holders SET locked_at = $2, updated_at = $3 WHERE id = $1";
+            let lock = locked.then_some(at);
+            db.execute("lock holder", sql, args![holder, lock, at])?;
+            if locked {
+                let sql = "UPDATE credentials SET revoked_at = $2 \
+                     WHERE holder_id = $1 AND revoked_at IS NULL";
+                db.execute("revoke net certificates", sql, args![holder, at])?;
+            }
+            append_log(db, &log_entry, Some(holder))?;
+            Ok(true)
+        })
+        .await
+    }
+
     /// Deletes `holder`'s data (Art. 9), if `wallet_key` is still their current key, in one
     /// transaction: overwrites the sealed Net ID, person index, wallet key, wrapped data key
     /// and sealed record (the Net ID's blind index stays, so it is never issued again),
@@ -434,7 +474,7 @@ pub trait Holders: HasBackend {
 
 const HOLDER_COLUMNS: &str = "h.id, h.net_id_index, h.sealed_net_id, h.person_index, \
      h.wallet_key_fingerprint, h.wallet_key_spki, h.wallet_key_suite, h.wrapped_data_key, \
-     h.sealed_personal";
+     h.sealed_personal, h.locked_at";
 
 fn holder_row(mut row: Row) -> Result<HolderRow, Error> {
     // A row whose Net ID is still in clear must be sealed (on the service's start) first.
@@ -454,6 +494,7 @@ fn holder_row(mut row: Row) -> Result<HolderRow, Error> {
         },
         wrapped_data_key: row.get(7)?,
         sealed_personal: row.get(8)?,
+        locked_at: row.get::<Option<i64>>(9)?.map(Timestamp),
     })
 }
 
@@ -588,6 +629,8 @@ pub struct HolderRow {
     pub wrapped_data_key: Vec<u8>,
     /// The personal data, sealed under the data key.
     pub sealed_personal: Vec<u8>,
+    /// Since when the holder has locked their Net ID, if they have.
+    pub locked_at: Option<Timestamp>,
 }
 
 /// A holder's values sealed under the master key, sealed again under a new master key.

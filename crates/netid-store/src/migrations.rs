@@ -44,6 +44,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/21.sql"),
     include_str!("../migrations/sqlite/22.sql"),
     include_str!("../migrations/sqlite/23.sql"),
+    include_str!("../migrations/sqlite/24.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -61,6 +62,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (21, include_str!("../migrations/postgres/21.sql")),
     (22, include_str!("../migrations/postgres/22.sql")),
     (23, include_str!("../migrations/postgres/23.sql")),
+    (24, include_str!("../migrations/postgres/24.sql")),
 ];
 
 #[cfg(test)]

@@ -622,6 +622,18 @@ impl Wallet {
         }
     }
 
+    /// A signed request to lock (`locked`) or unlock this holder's Net ID.
+    pub fn lock_request(&self, locked: bool) -> netid_proto::LockRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        netid_proto::LockRequest {
+            wallet_key: self.public_key(),
+            request_id: request_id.clone(),
+            timestamp,
+            signature: self.sign(&signing::lock_message(locked, &request_id, timestamp)),
+        }
+    }
+
     /// This guardian's approval of the deletion `request` of their ward.
     pub fn deletion_consent(&self, request: &DeleteRequest) -> GuardianConsent {
         self.guardian_approval("deletion", &request.signature)

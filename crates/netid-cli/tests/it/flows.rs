@@ -656,6 +656,40 @@ fn serve_and_every_client_command_work_end_to_end() {
         0o600
     );
 
+    // The lock: while it holds, no presentation is verified; unlocked, they are again.
+    let locked = run(wallet_args("lock", &[]));
+    assert!(
+        String::from_utf8_lossy(&locked.stderr).contains("your Net ID is locked"),
+        "{}",
+        String::from_utf8_lossy(&locked.stderr)
+    );
+    let fresh_presentation = |nonce: &str| {
+        let presentation = netid_ok(&[
+            "wallet",
+            "present",
+            "--server",
+            &server,
+            "--wallet",
+            &path("wallet.key"),
+            "--client-id",
+            client_id,
+            "--nonce",
+            nonce,
+        ]);
+        std::fs::write(path("presentation.json"), presentation).unwrap();
+    };
+    fresh_presentation("cli-nonce-locked-01");
+    let refused = verify();
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("net_id_locked"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let unlocked = run(wallet_args("unlock", &[]));
+    assert!(String::from_utf8_lossy(&unlocked.stderr).contains("your Net ID is unlocked"));
+    fresh_presentation("cli-nonce-unlocked-1");
+    assert!(verify().status.success());
+
     // Deletion: refused without the confirmation, then done; the wallet is nobody's after.
     let wallet_path = path("wallet.key");
     let delete = |confirm: bool| {

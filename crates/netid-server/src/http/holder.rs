@@ -1,12 +1,13 @@
-//! Holder endpoints: enrollment (and its recovery path) and deletion, by the holder or, for a
-//! child under 14, by a guardian. The holder
+//! Holder endpoints: enrollment (and its recovery path), the lock, and deletion, by the holder
+//! or, for a child under 14, by a guardian. The holder
 //! authenticates by the wallet signature inside the request.
 
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::post;
 use netid_proto::{
-    DeleteRequest, DeleteResponse, EnrollRequest, EnrollResponse, WardDeleteRequest,
+    DeleteRequest, DeleteResponse, EnrollRequest, EnrollResponse, LockRequest, LockResponse,
+    WardDeleteRequest,
 };
 
 use super::Route;
@@ -31,7 +32,31 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/v1/holders/wards/delete",
             handler: post(delete_ward),
         },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/lock",
+            handler: post(lock),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/holders/unlock",
+            handler: post(unlock),
+        },
     ]
+}
+
+async fn lock(
+    State(state): State<AppState>,
+    Json(request): Json<LockRequest>,
+) -> Result<Json<LockResponse>, ApiError> {
+    Ok(Json(crate::lock::set(&state.deps, true, request).await?))
+}
+
+async fn unlock(
+    State(state): State<AppState>,
+    Json(request): Json<LockRequest>,
+) -> Result<Json<LockResponse>, ApiError> {
+    Ok(Json(crate::lock::set(&state.deps, false, request).await?))
 }
 
 async fn enroll(

@@ -258,6 +258,14 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["ward_net_id", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"ward_net_id": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$", "description": "fresh for each request; a second use is refused (409 request_replayed)"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "the guardian's base64url r||s over netid-ward-deletion-v2\\nward_net_id\\nrequest_id\\ntimestamp"}}}),
         );
         schemas.insert(
+            "LockRequest".to_owned(),
+            json!({"type": "object", "required": ["wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$", "description": "fresh for each request; a second use is refused (409 request_replayed)"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-lock-v1 (or netid-unlock-v1)\\nrequest_id\\ntimestamp"}}}),
+        );
+        schemas.insert(
+            "LockResponse".to_owned(),
+            json!({"type": "object", "required": ["locked", "changed"], "properties": {"locked": {"type": "boolean"}, "changed": {"type": "boolean", "description": "false: it was so already, and nothing was logged"}}}),
+        );
+        schemas.insert(
             "DeleteResponse".to_owned(),
             json!({"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "boolean"}}}),
         );
@@ -318,6 +326,8 @@ fn web_paths(public: &Value) -> Value {
         "/app/api/history": {"get": call("The holder's log entries with inclusion proofs (as POST /v1/holders/log)", &session)},
         "/app/api/consents/withdraw": {"post": call("Withdraws consents: {client_id, fields}", &session)},
         "/app/api/delete": {"post": call("Deletes the holder's data: {confirm: \"delete my data\"}", &session)},
+        "/app/api/lock": {"post": call("Locks the holder's Net ID (Net Certificates revoked)", &session)},
+        "/app/api/unlock": {"post": call("Unlocks the holder's Net ID", &session)},
         "/oidc/authorize/decide": {"post": {"summary": "The signed-in holder's answer on the consent screen (form: request_uri, client_id, decision, consent per field)", "security": session, "responses": {"303": {"description": "To the platform's redirect URI"}, "401": {"description": "Not signed in"}}}},
     })
 }
@@ -384,6 +394,8 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/.well-known/jwt-vc-issuer": {"get": {"summary": "Net Certificate issuer metadata (SD-JWT VC): the issuer and its keys as a JWK Set, one per suite (kid = RFC 7638 thumbprint)", "security": public.clone(), "responses": {"200": {"description": "JSON", "content": {"application/json": {}}}}}},
         "/v1/status/{suite}": {"get": {"summary": "The signed Token Status List of a suite's Net Certificates (1 bit each, 1 = revoked), made now, valid one hour", "security": public.clone(), "parameters": [{"name": "suite", "in": "path", "required": true, "schema": {"enum": ["gm", "intl"]}}], "responses": {"200": {"description": "JWT", "content": {"application/statuslist+jwt": {}}}, "400": {"description": "Unknown suite"}}}},
         "/v1/holders/delete": {"post": operation("Delete my data (Art. 9): the data key is destroyed, Net Certificates and certificates revoked, consents and guardianships ended, the Net ID never issued again; under 14 with the approval of a guardian on record", public.clone(), Some("DeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},
+        "/v1/holders/lock": {"post": operation("Lock my Net ID: no verification, sign-in, consent or issuance until I unlock it; my Net Certificates are revoked; an entry in my history", public.clone(), Some("LockRequest"), ("200", "LockResponse"), &["400", "403", "409"])},
+        "/v1/holders/unlock": {"post": operation("Unlock my Net ID (an entry in my history)", public.clone(), Some("LockRequest"), ("200", "LockResponse"), &["400", "403", "409"])},
         "/v1/holders/wards/delete": {"post": operation("A guardian on record deletes the data of a child under 14 in their care, without the child's wallet (same effects as /v1/holders/delete)", public.clone(), Some("WardDeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},
         "/v1/holders/net-certificates": {"post": operation("A batch of Net Certificates (SD-JWT VCs), one per fresh holder key, each for one presentation", public.clone(), Some("NetCertificateRequest"), ("200", "NetCertificateResponse"), &["400", "403", "409", "413", "422"])},
         "/v1/ca/crl/{key_id}": {"get": {"summary": "The CRL of one CA generation by its key identifier (hex): made now while it signs, its final CRL after a handover", "security": public.clone(), "parameters": [{"name": "key_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "DER", "content": {"application/pkix-crl": {}}}, "404": {"description": "Unknown key identifier"}}}}

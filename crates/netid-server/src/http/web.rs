@@ -129,6 +129,16 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/app/api/lock",
+            handler: post(lock),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/unlock",
+            handler: post(unlock),
+        },
+        Route {
+            method: Method::POST,
             path: "/oidc/authorize/decide",
             handler: post(decide),
         },
@@ -281,7 +291,18 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
         "certificates": certificates,
         "passkeys": passkeys,
         "sessions": sessions,
+        "locked": holder.locked_at.is_some(),
     })))
+}
+
+async fn lock(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    let answer = crate::lock::set_for(&state.deps, &session.holder, true).await?;
+    Ok(Json(json!({ "locked": answer.locked })))
+}
+
+async fn unlock(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    let answer = crate::lock::set_for(&state.deps, &session.holder, false).await?;
+    Ok(Json(json!({ "locked": answer.locked })))
 }
 
 /// What a removal names: a passkey's credential id, or a session's short id.

@@ -612,6 +612,9 @@ pub(crate) async fn decide(
         &decision.signature,
     )
     .await?;
+    if decision.approve {
+        crate::lock::ensure_unlocked(&holder)?;
+    }
     unanswered(&request)?;
     if let Some(consent) = decision.consent.filter(|_| decision.approve) {
         if consent.client_id != request.client_id || consent.wallet_key != decision.wallet_key {
@@ -650,6 +653,9 @@ pub(crate) async fn decide_in_session(
         return Err(unknown_request().into());
     }
     unanswered(&request)?;
+    if approve {
+        crate::lock::ensure_unlocked(holder)?;
+    }
     if approve && !fields.is_empty() {
         let age = crate::personal::age(&oidc.deps.keys.master, holder, oidc.deps.clock.today()?)?;
         if age < netid_core::rules::GUARDIAN_REQUIRED_BELOW {

@@ -17,6 +17,8 @@ const TEXT = {
     no_passkey: '还没有通行密钥？在钱包中运行 netid wallet link-browser，并在此浏览器中打开它给出的链接。',
     certificates_title: '我的证书', no_certificates: '您还没有证书（netid wallet certificate 申请）。', serial: '序列号', profile_kind: '用途', valid_until: '有效期至', state: '状态', revoked: '已吊销', valid: '有效',
     home_title: '我的网号', net_id: '网号', consents_title: '我的同意', no_consents: '您没有给任何平台有效的同意。',
+    lock_title: '锁定网号', lock_text: '怀疑被冒用时可以锁定：锁定期间您的网号不能用于任何核验、登录、同意或签发，已有的网络身份凭证会被吊销（解锁后可重新申请）。历史记录仍可查看，锁定和解锁都记入历史。',
+    locked_text: '您的网号已锁定：现在不能用于任何核验、登录、同意或签发。', lock: '锁定网号', unlock: '解锁网号', now_locked: '网号已锁定。', now_unlocked: '网号已解锁。',
     security_title: '通行密钥与登录', passkey: '通行密钥', session: '登录会话', added: '添加时间', ends: '结束时间', this_session: '（本次）', remove: '移除', end_session: '结束',
     no_passkeys: '您没有通行密钥。', passkey_removed: '通行密钥已移除。', session_ended: '登录会话已结束。',
     platform: '平台', field: '信息', given: '同意时间', withdraw: '撤回', withdrawn: '已撤回。', profile: '公开说明',
@@ -32,7 +34,7 @@ const TEXT = {
     delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
     delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
     profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
-    kinds: { passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
+    kinds: { net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
     fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍', authentication_history: '认证记录（哪些平台何时核验过您）' },
     failed: '出错了：',
   },
@@ -48,6 +50,8 @@ const TEXT = {
     no_passkey: 'No passkey yet? Run netid wallet link-browser in your wallet and open the link it gives in this browser.',
     certificates_title: 'My certificates', no_certificates: 'You have no certificates yet (netid wallet certificate asks for one).', serial: 'Serial', profile_kind: 'Use', valid_until: 'Valid until', state: 'State', revoked: 'revoked', valid: 'valid',
     home_title: 'My Net ID', net_id: 'Net ID', consents_title: 'My consents', no_consents: 'You have no live consent with any platform.',
+    lock_title: 'Locking your Net ID', lock_text: 'If you suspect misuse, lock it: while it is locked your Net ID is used for no verification, sign-in, consent or issuance, and your Net Certificates are revoked (ask for new ones after unlocking). Your history stays readable; locking and unlocking are both in it.',
+    locked_text: 'Your Net ID is locked: it is used for no verification, sign-in, consent or issuance now.', lock: 'Lock my Net ID', unlock: 'Unlock my Net ID', now_locked: 'Your Net ID is locked.', now_unlocked: 'Your Net ID is unlocked.',
     security_title: 'Passkeys and sign-ins', passkey: 'Passkey', session: 'Sign-in', added: 'Added', ends: 'Ends', this_session: ' (this one)', remove: 'Remove', end_session: 'End',
     no_passkeys: 'You have no passkey.', passkey_removed: 'Passkey removed.', session_ended: 'Sign-in ended.',
     platform: 'Platform', field: 'Field', given: 'Given', withdraw: 'Withdraw', withdrawn: 'Withdrawn.', profile: 'published profile',
@@ -63,7 +67,7 @@ const TEXT = {
     delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
     delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
     profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
-    kinds: { passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
+    kinds: { net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
     fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' , authentication_history: 'Authentication history (which platforms verified you, and when)' },
     failed: 'Something went wrong: ',
   },
@@ -326,7 +330,21 @@ async function home() {
     ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('serial'), t('profile_kind'), t('valid_until'), t('state')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...certificateRows))
     : el('p', {}, t('no_certificates'))
   show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates,
-    el('h2', {}, t('security_title')), securityTable(me))
+    el('h2', {}, t('lock_title')), lockSection(me), el('h2', {}, t('security_title')), securityTable(me))
+}
+
+// The lock: the state said plainly, and the one button that changes it.
+function lockSection(me) {
+  const change = async () => {
+    try {
+      const { locked } = await api('POST', me.locked ? '/app/api/unlock' : '/app/api/lock', {})
+      await home()
+      status.textContent = t(locked ? 'now_locked' : 'now_unlocked')
+    } catch (error) { fail(error) }
+  }
+  return el('div', { id: 'lock', 'data-locked': String(me.locked) },
+    el('p', { class: me.locked ? 'bad' : '' }, t(me.locked ? 'locked_text' : 'lock_text')),
+    el('button', { type: 'button', class: me.locked ? '' : 'secondary', onclick: change }, t(me.locked ? 'unlock' : 'lock')))
 }
 
 // The holder's passkeys and sign-ins, each removable; ending this sign-in signs out.

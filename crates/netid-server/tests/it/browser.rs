@@ -363,10 +363,23 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
         "{logged:?}"
     );
 
+    // Issue 24: the holder locks and unlocks their Net ID; both are in their history.
+    let lock = browser.next_event().await;
+    assert_eq!(lock["event"], "lock", "{lock}");
+    let kinds: Vec<&str> = lock["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kind| kind.as_str().unwrap())
+        .collect();
+    for kind in ["net_id_locked", "net_id_unlocked"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+
     let deleted = browser.next_event().await;
     assert_eq!(deleted["event"], "deleted");
     assert_eq!(deleted["signed_in_after"], false);
-    assert_accessible(&deleted, 15);
+    assert_accessible(&deleted, 17);
     // The holder is gone for the platform too.
     client
         .verify(&platform, &wallet, "webapp-nonce-after-deletion", &[])
@@ -387,6 +400,8 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
             "webapp-history-tampered-checkpoint-en",
             "webapp-notice-en",
             "webapp-consent-withdrawn-en",
+            "webapp-locked-en",
+            "webapp-locked-zh",
             "webapp-delete-en",
             "webapp-delete-zh",
         ])

@@ -25,6 +25,7 @@ mod high_availability;
 mod hostile;
 mod invariants;
 mod key_shares;
+mod lock;
 mod logcheck;
 mod minors;
 mod mtls;

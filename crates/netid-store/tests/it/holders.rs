@@ -377,3 +377,74 @@ pub(crate) async fn first_run_initialisation_is_all_or_nothing(store: &dyn Store
         .unwrap();
     assert_eq!(store.service_key("b").await.unwrap(), Some(vec![2]));
 }
+
+pub(crate) async fn a_lock_is_set_once_by_the_current_key_and_revokes_net_certificates(
+    store: &dyn Store,
+) {
+    let id = store
+        .enroll_holder(new_holder(0x61), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    store
+        .issue_credentials(
+            NewCredentials {
+                holder: id,
+                wallet_key: vec![0x61; 32],
+                credentials: vec![super::credential("gm", 61, T0.0 + 1000)],
+                log_entry: leaf(),
+            },
+            10,
+            T0,
+            T0,
+        )
+        .await
+        .unwrap();
+    let logged = || async { store.holder_log_indexes(id).await.unwrap().len() };
+    let before = logged().await;
+    // Only the current wallet key locks; the lock is the holder row's, and logged once.
+    assert!(matches!(
+        store
+            .set_holder_lock(id, vec![0x62; 32], true, leaf(), T0)
+            .await,
+        Err(Error::NotFound { .. })
+    ));
+    let locked = store
+        .set_holder_lock(id, vec![0x61; 32], true, leaf(), Timestamp(T0.0 + 5))
+        .await
+        .unwrap();
+    assert!(locked);
+    let holder = store
+        .holder_by_wallet_key(&[0x61; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(holder.locked_at, Some(Timestamp(T0.0 + 5)));
+    assert!(
+        !store
+            .set_holder_lock(id, vec![0x61; 32], true, leaf(), T0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(logged().await, before + 1);
+    // Its Net Certificates are revoked with the lock, and stay so after the unlock.
+    assert_eq!(
+        store
+            .revoked_credentials(netid_crypto::SuiteId::Gm, T0)
+            .await
+            .unwrap(),
+        vec![61]
+    );
+    assert!(
+        store
+            .set_holder_lock(id, vec![0x61; 32], false, leaf(), T0)
+            .await
+            .unwrap()
+    );
+    let holder = store
+        .holder_by_wallet_key(&[0x61; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(holder.locked_at, None);
+    assert_eq!(logged().await, before + 2);
+}

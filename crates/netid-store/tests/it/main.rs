@@ -47,7 +47,7 @@ use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 23;
+const LATEST_SCHEMA: u32 = 24;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -106,6 +106,7 @@ on_both_backends!(
     operators_and_their_acts_move_only_from_where_they_were,
     security_events_chain_and_are_purged_from_the_oldest_end,
     an_operators_challenge_code_and_passkey_are_used_once,
+    a_lock_is_set_once_by_the_current_key_and_revokes_net_certificates,
 );
 
 fn index(byte: u8) -> BlindIndex {

@@ -14,6 +14,7 @@
 //   {"event":"security","passkeys":n,"sessions_before":n,"sessions":n,"kinds":[...]}
 //                                                   (listed, the other sign-in ended, then the
 //                                                   passkey removed; the history's kinds after)
+//   {"event":"lock","kinds":[...]}
 //   {"event":"deleted","signed_in_after":bool,"audited":[...],"accessibility":[...]}
 //                                                   then exit 0; any failure: exit 1
 // Every page is also audited with axe-core (WCAG 2.1 A and AA) in both languages.
@@ -156,6 +157,19 @@ await runInBrowser(async (platform, browser) => {
   await tab.locator('li[data-kind="passkey_removed"]').first().waitFor()
   const kindsAfter = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
   say({ event: 'security', ...listed, kinds: kindsAfter })
+
+  // The lock: stated plainly, one button to lock and one to unlock; both in the history.
+  await tab.goto(`${issuer}/app/#home`)
+  await tab.getByRole('button', { name: 'Lock my Net ID' }).click()
+  await tab.locator('#lock[data-locked="true"]').waitFor()
+  await tab.getByText('Your Net ID is locked.').waitFor()
+  await bothLanguages('webapp-locked')
+  await tab.getByRole('button', { name: 'Unlock my Net ID' }).click()
+  await tab.locator('#lock[data-locked="false"]').waitFor()
+  await tab.goto(`${issuer}/app/#history`)
+  await tab.locator('li[data-kind="net_id_unlocked"]').first().waitFor()
+  const lockKinds = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
+  say({ event: 'lock', kinds: lockKinds })
 
   // Deletion, with its consequences stated before the holder confirms.
   await tab.goto(`${issuer}/app/#delete`)

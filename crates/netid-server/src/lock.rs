@@ -1,0 +1,75 @@
+//! A holder's lock (issue 24; Aadhaar offers one): while they look into a misuse, the holder
+//! locks their Net ID from the wallet or the web app, and nothing is verified, signed in,
+//! consented to or issued with it until they unlock it. A lock revokes their Net Certificates
+//! too (a thief's copies with them; new ones are issued after the unlock). Reading their
+//! history, deleting their data and unlocking stay open. Both are entries in the holder's
+//! history.
+
+use netid_log::EntryKind;
+use netid_proto::{LockRequest, LockResponse, signing};
+use netid_store::HolderRow;
+
+use crate::deps::Deps;
+use crate::error::{Error, Refusal};
+use crate::wallet::authenticate_holder;
+
+/// Refuses to use `holder`'s Net ID while it is locked.
+pub(crate) fn ensure_unlocked(holder: &HolderRow) -> Result<(), Refusal> {
+    match holder.locked_at {
+        Some(_) => Err(Refusal::NetIdLocked),
+        None => Ok(()),
+    }
+}
+
+/// Locks (`locked`) or unlocks the Net ID of the holder whose wallet signed `request`.
+pub(crate) async fn set(
+    deps: &Deps,
+    locked: bool,
+    request: LockRequest,
+) -> Result<LockResponse, Error> {
+    let holder = authenticate_holder(
+        deps,
+        &request.wallet_key,
+        &request.request_id,
+        request.timestamp,
+        &signing::lock_message(locked, &request.request_id, request.timestamp),
+        &request.signature,
+    )
+    .await?;
+    set_for(deps, &holder, locked).await
+}
+
+/// Locks or unlocks `holder`'s Net ID, with its entry in their history.
+pub(crate) async fn set_for(
+    deps: &Deps,
+    holder: &HolderRow,
+    locked: bool,
+) -> Result<LockResponse, Error> {
+    let now = deps.clock.now();
+    let kind = if locked {
+        EntryKind::NetIdLocked
+    } else {
+        EntryKind::NetIdUnlocked
+    };
+    let log_key = crate::personal::log_key(&deps.keys.master, holder)?;
+    let log_entry = deps.log.entry(kind, Some(&log_key), None, now)?;
+    let changed = deps
+        .store
+        .set_holder_lock(
+            holder.id,
+            holder.wallet_key.fingerprint.clone(),
+            locked,
+            log_entry,
+            now,
+        )
+        .await
+        .map_err(|error| match error {
+            // A recovery with a new wallet key came first.
+            netid_store::Error::NotFound { .. } => Error::from(Refusal::BadWalletSignature),
+            other => other.into(),
+        })?;
+    if changed {
+        tracing::info!(target: "netid::security", event = if locked { "net_id_locked" } else { "net_id_unlocked" });
+    }
+    Ok(LockResponse { locked, changed })
+}
