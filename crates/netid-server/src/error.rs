@@ -237,6 +237,12 @@ pub enum Refusal {
         "the request is signed at a time ahead of the service's clock; set your device's clock right and sign again"
     )]
     SignedAhead,
+    /// The holder's identity document expired after they enrolled: the service no longer
+    /// vouches for it.
+    #[error(
+        "the identity document behind this Net ID has expired: the holder renews it at the document authority before it is verified, signed in with or used for new credentials again"
+    )]
+    DocumentNoLongerValid,
     /// The holder has locked their Net ID.
     #[error(
         "this Net ID is locked by its holder: nothing is verified, signed in, consented to or issued with it until they unlock it from their wallet or the web app"

@@ -348,6 +348,7 @@ impl NetCertificateIssuer {
         let now = self.deps.clock.now();
         let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
         let record = personal::open(&self.deps.keys.master, &holder, today)?;
+        personal::ensure_valid(&record, today)?;
         let age = record
             .birth_date()
             .age_on(today)

@@ -3,14 +3,14 @@
 //! later issue) makes the record unreadable.
 
 use netid_core::{
-    Date, DocumentNumber, DocumentRecord, Expiry, Nationality, NetId, PersonName, Sex,
+    Date, DocumentNumber, DocumentRecord, Expiry, Nationality, NetId, PersonName, Sex, Validity,
 };
 use netid_crypto::{AeadKey, MacKey, Suite};
 use netid_store::{BlindIndex, HolderRow, ResealedHolder, Store, StoredNetId};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{Error, Refusal};
 use crate::keys::MasterKey;
 
 /// The serialised form of a [`DocumentRecord`] inside a sealed blob.
@@ -298,6 +298,15 @@ impl Opened {
 }
 
 /// Opens a holder's Net ID, data key and record.
+/// Refuses to vouch for `record` once its document has expired: validity is checked at every
+/// use, not at enrollment only.
+pub(crate) fn ensure_valid(record: &DocumentRecord, today: Date) -> Result<(), Refusal> {
+    match record.validity_on(today) {
+        Validity::Expired => Err(Refusal::DocumentNoLongerValid),
+        Validity::Valid => Ok(()),
+    }
+}
+
 pub(crate) fn open_all(
     master: &MasterKey,
     holder: &HolderRow,

@@ -129,6 +129,7 @@ pub(crate) async fn record(
     // Every refusal comes before the verification is recorded: a refused act is not logged.
     let today = deps.clock.today()?;
     let opened = personal::open_all(&deps.keys.master, holder, today)?;
+    personal::ensure_valid(&opened.record, today)?;
     let age = personal::age_of(&opened.record, today)?;
     if age < GUARDIAN_REQUIRED_BELOW && deps.store.guardians_of(holder.id).await?.is_empty() {
         // Design invariant 7: no verification of a child without a guardian on record.

@@ -229,3 +229,51 @@ async fn a_minor_recovers_only_with_a_new_code_and_the_guardians_consent() {
         (EnrollOutcome::Recovered, &enrolled.net_id)
     );
 }
+
+/// A document that expires after its holder enrolled: validity is checked at every use, so
+/// the service stops vouching for it the day after it expires (issue 24).
+#[tokio::test]
+async fn a_document_that_expires_after_enrollment_is_verified_no_more() {
+    static AHEAD: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let world = World::with_clock(netid_server::Clock::Ahead(&AHEAD)).await;
+    let client = &world.client;
+    let today = netid_testkit::today();
+    let last_day = Date::from_days_since_unix_epoch(today.days_since_unix_epoch() + 10).unwrap();
+    let mut soon = netid_testkit::resident(
+        "110106",
+        "测试己",
+        netid_testkit::years_ago(25, today),
+        "P-0006",
+        Some("CODE-F-2026"),
+    );
+    soon.expiry = last_day.to_string();
+    let mut roster = world.people.all();
+    roster.push(soon.clone());
+    let loaded = client.load_roster(&world.authority.sign(roster)).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let mut wallet = Wallet::generate();
+    client.enroll_ok(&wallet.enroll_request(&soon)).await;
+    let platform = client.register_platform("测试平台").await;
+    client
+        .verify_ok(&platform, &wallet, "nonce-before-the-expiry", &[])
+        .await;
+
+    // Eleven days on, the document has expired: no verification, no new Net Certificate.
+    AHEAD.fetch_add(11 * 86_400, std::sync::atomic::Ordering::SeqCst);
+    wallet.sign_at(client.clock.now().0);
+    client
+        .verify(&platform, &wallet, "nonce-after-the-expiry", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "document_no_longer_valid");
+    let key = netid_crypto::Suite::gm().generate_signing_key().unwrap();
+    client
+        .post(
+            "/v1/holders/net-certificates",
+            None,
+            &wallet.net_certificate_request(std::slice::from_ref(&key)),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "document_no_longer_valid");
+    // The holder still reads their history.
+    assert!(!client.log_kinds(&wallet).await.is_empty());
+}
