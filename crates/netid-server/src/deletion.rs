@@ -12,7 +12,7 @@ use netid_log::EntryKind;
 use netid_proto::{DeleteRequest, DeleteResponse, WardDeleteRequest, signing};
 use netid_store::HolderRow;
 
-use crate::error::{Error, Refusal};
+use crate::error::Error;
 use crate::personal;
 use crate::state::AppState;
 use crate::wallet::authenticate_holder;
@@ -132,10 +132,6 @@ async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
             now,
         )
         .await
-        .map_err(|error| match error {
-            // A recovery replaced the wallet key after it was checked.
-            netid_store::Error::NotFound { .. } => Error::from(Refusal::BadWalletSignature),
-            other => other.into(),
-        })?;
+        .map_err(crate::wallet::key_replaced)?;
     Ok(())
 }

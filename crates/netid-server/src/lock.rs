@@ -63,11 +63,7 @@ pub(crate) async fn set_for(
             now,
         )
         .await
-        .map_err(|error| match error {
-            // A recovery with a new wallet key came first.
-            netid_store::Error::NotFound { .. } => Error::from(Refusal::BadWalletSignature),
-            other => other.into(),
-        })?;
+        .map_err(crate::wallet::key_replaced)?;
     if changed {
         tracing::info!(target: "netid::security", event = if locked { "net_id_locked" } else { "net_id_unlocked" });
     }

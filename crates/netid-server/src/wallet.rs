@@ -94,6 +94,15 @@ pub(crate) async fn authenticate_holder(
     Ok(holder)
 }
 
+/// A store's "no holder with this wallet key" for a change made after the holder's request was
+/// checked: a recovery replaced the key in between, so the signature is no longer theirs.
+pub(crate) fn key_replaced(error: netid_store::Error) -> crate::error::Error {
+    match error {
+        netid_store::Error::NotFound { .. } => Refusal::BadWalletSignature.into(),
+        other => other.into(),
+    }
+}
+
 /// Refuses a request id that is not 16 to 64 base64url characters.
 pub(crate) fn check_request_id(request_id: &str) -> Result<(), Refusal> {
     if netid_proto::signing::is_valid_request_id(request_id) {

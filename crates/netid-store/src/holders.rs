@@ -163,9 +163,11 @@ pub trait Holders: HasBackend {
                 ];
                 db.insert("replace wallet key", sql, args, |_| Conflict::WalletKey)?;
                 // The lost wallet may hold Net Certificates: none of them stays valid.
-                let sql = "UPDATE credentials SET revoked_at = $2 \
-                     WHERE holder_id = $1 AND revoked_at IS NULL";
-                db.execute("revoke net certificates", sql, args![holder, at])?;
+                db.execute(
+                    "revoke net certificates",
+                    REVOKE_NET_CERTIFICATES,
+                    args![holder, at],
+                )?;
                 // Nor any passkey added with it (a thief may have added one), nor a session
                 // or passkey link it opened.
                 let sql = "DELETE FROM passkeys WHERE holder_id = $1";
@@ -333,16 +335,7 @@ pub trait Holders: HasBackend {
         at: Timestamp,
     ) -> Result<bool, Error> {
         write(self, "lock", move |db| {
-            let sql = "SELECT locked_at FROM holders \
-                 WHERE id = $1 AND wallet_key_fingerprint = $2 AND deleted_at IS NULL";
-            let Some(mut found) =
-                db.optional("read holder", sql, args![holder, &wallet_key], Ok)?
-            else {
-                return Err(Error::NotFound {
-                    what: "holder with this wallet key",
-                });
-            };
-            let locked_at: Option<i64> = found.get(0)?;
+            let locked_at: Option<i64> = current_holder(db, holder, &wallet_key, "locked_at")?;
             if locked_at.is_some() == locked {
                 return Ok(false);
             }
@@ -350,9 +343,11 @@ pub trait Holders: HasBackend {
             let lock = locked.then_some(at);
             db.execute("lock holder", sql, args![holder, lock, at])?;
             if locked {
-                let sql = "UPDATE credentials SET revoked_at = $2 \
-                     WHERE holder_id = $1 AND revoked_at IS NULL";
-                db.execute("revoke net certificates", sql, args![holder, at])?;
+                db.execute(
+                    "revoke net certificates",
+                    REVOKE_NET_CERTIFICATES,
+                    args![holder, at],
+                )?;
             }
             append_log(db, &log_entry, Some(holder))?;
             Ok(true)
@@ -379,16 +374,7 @@ pub trait Holders: HasBackend {
     ) -> Result<(), Error> {
         erasing(self, "deletion", move |db| {
             // Only the holder as authenticated: a recovery that came first wins.
-            let sql = "SELECT person_index FROM holders \
-                 WHERE id = $1 AND wallet_key_fingerprint = $2 AND deleted_at IS NULL";
-            let Some(mut found) =
-                db.optional("read holder", sql, args![holder, &wallet_key], Ok)?
-            else {
-                return Err(Error::NotFound {
-                    what: "holder with this wallet key",
-                });
-            };
-            let person_index: Vec<u8> = found.get(0)?;
+            let person_index: Vec<u8> = current_holder(db, holder, &wallet_key, "person_index")?;
             let empty: &[u8] = &[];
             let sql = "UPDATE holders SET sealed_net_id = $3, person_index = $4, \
                  wallet_key_fingerprint = $5, wallet_key_spki = $3, wrapped_data_key = $3, \
@@ -441,12 +427,7 @@ pub trait Holders: HasBackend {
                      WHERE holder_id = $1",
                     one,
                 ),
-                (
-                    "revoke net certificates",
-                    "UPDATE credentials SET revoked_at = $2 WHERE holder_id = $1 \
-                     AND revoked_at IS NULL",
-                    two,
-                ),
+                ("revoke net certificates", REVOKE_NET_CERTIFICATES, two),
                 (
                     "revoke certificates",
                     "UPDATE certificates SET revoked_at = $2, reason = $3 \
@@ -470,6 +451,30 @@ pub trait Holders: HasBackend {
         })
         .await
     }
+}
+
+/// Revokes the Net Certificates of the holder `$1` at `$2`.
+const REVOKE_NET_CERTIFICATES: &str =
+    "UPDATE credentials SET revoked_at = $2 WHERE holder_id = $1 AND revoked_at IS NULL";
+
+/// `column` of `holder`'s row, if they are not deleted and `wallet_key` is still their key
+/// (a recovery that came first wins); [`Error::NotFound`] if not.
+fn current_holder<T: crate::sql::FromColumn>(
+    db: &mut dyn Sql,
+    holder: HolderId,
+    wallet_key: &[u8],
+    column: &str,
+) -> Result<T, Error> {
+    let sql = format!(
+        "SELECT {column} FROM holders \
+         WHERE id = $1 AND wallet_key_fingerprint = $2 AND deleted_at IS NULL"
+    );
+    let found = db.optional("read holder", &sql, args![holder, wallet_key], |mut row| {
+        row.get(0)
+    })?;
+    found.ok_or(Error::NotFound {
+        what: "holder with this wallet key",
+    })
 }
 
 const HOLDER_COLUMNS: &str = "h.id, h.net_id_index, h.sealed_net_id, h.person_index, \
