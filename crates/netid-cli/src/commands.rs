@@ -294,6 +294,15 @@ pub(crate) enum WalletCommand {
         #[arg(long)]
         yes_delete_my_data: bool,
     },
+    /// Show the record the service holds about you (document, name, birth date, sex,
+    /// nationality, expiry; whether it is valid and whether your Net ID is locked).
+    Record {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
     /// Lock your Net ID while you look into a misuse: nothing is verified, signed in,
     /// consented to or issued with it until you unlock it, and your Net Certificates are
     /// revoked (get new ones after the unlock). Your history stays readable.

@@ -54,6 +54,7 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             wallet,
             yes_delete_my_data,
         } => delete(server, wallet, yes_delete_my_data),
+        WalletCommand::Record { server, wallet } => record(server, wallet),
         WalletCommand::Lock { server, wallet } => lock(server, wallet, true),
         WalletCommand::Unlock { server, wallet } => lock(server, wallet, false),
         WalletCommand::Consent {
@@ -333,6 +334,50 @@ fn delete(server: ServerArgs, wallet: PathBuf, yes_delete_my_data: bool) -> anyh
     println!(
         "{}",
         post(&server.server, "/v1/holders/delete", None, &request)?
+    );
+    Ok(())
+}
+
+/// `netid wallet record`: the record, one field a line.
+fn record(server: ServerArgs, wallet: PathBuf) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let request = signed!(
+        sign_request(&wallet, signing::holder_record_message)?,
+        netid_proto::HolderRecordRequest {}
+    );
+    let record: netid_proto::HolderRecord =
+        serde_json::from_str(&post(&server.server, "/v1/holders/record", None, &request)?)
+            .context("the service did not answer with a record")?;
+    println!("Net ID:          {}", record.net_id);
+    println!(
+        "document:        {} {}",
+        record.document_type, record.document_number
+    );
+    println!("name:            {}", record.name);
+    println!("birth date:      {}", record.birth_date);
+    if let Some(sex) = &record.sex {
+        println!("sex:             {sex}");
+    }
+    println!("nationality:     {}", record.nationality);
+    println!(
+        "valid until:     {}{}",
+        record.expiry,
+        if record.document_valid {
+            ""
+        } else {
+            " (expired)"
+        }
+    );
+    println!(
+        "Net ID:          {}",
+        if record.locked {
+            "locked"
+        } else {
+            "not locked"
+        }
+    );
+    eprintln!(
+        "netid: this is what the service holds about you, as the document authority's roster gave it; a wrong field is corrected by the authority"
     );
     Ok(())
 }

@@ -1007,6 +1007,57 @@ impl core::fmt::Debug for WardDeleteRequest {
     }
 }
 
+/// `POST /v1/holders/record`: a holder reads the record the service holds about them (Art. 9,
+/// the right to know), opened for them alone. The wallet signs
+/// [`signing::holder_record_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderRecordRequest {
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before: the server refuses it a second time
+    /// ([`signing::is_valid_request_id`]).
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`HolderRecordRequest`]: what the service holds about the holder, as the
+/// document authority's roster gave it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderRecord {
+    /// The Net ID, grouped.
+    pub net_id: String,
+    /// The document type.
+    pub document_type: String,
+    /// The document number.
+    pub document_number: String,
+    /// The name on the document.
+    pub name: String,
+    /// The birth date, YYYY-MM-DD.
+    pub birth_date: String,
+    /// The sex, where the document states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<String>,
+    /// The nationality (ISO 3166 alpha-3).
+    pub nationality: String,
+    /// The document's last valid day (YYYY-MM-DD), or `long-term`.
+    pub expiry: String,
+    /// Whether the document is still valid today.
+    pub document_valid: bool,
+    /// Whether the holder has locked their Net ID.
+    pub locked: bool,
+}
+
+impl core::fmt::Debug for HolderRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HolderRecord").finish_non_exhaustive()
+    }
+}
+
 /// `POST /v1/holders/lock` and `POST /v1/holders/unlock`: a holder locks their Net ID (no
 /// verification, sign-in, consent or issuance while it is locked; their Net Certificates are
 /// revoked) or unlocks it. The wallet signs [`signing::lock_message`].

@@ -227,6 +227,12 @@ pub fn passkey_link_message(request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-passkey-link-v2", request_id, &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to read the record the service holds about them: purpose,
+/// request id and timestamp.
+pub fn holder_record_message(request_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&["netid-holder-record-v1", request_id, &timestamp.to_string()])
+}
+
 /// What the holder's wallet signs to lock (`locked`) or unlock their Net ID: purpose, request
 /// id and timestamp.
 pub fn lock_message(locked: bool, request_id: &str, timestamp: i64) -> Vec<u8> {

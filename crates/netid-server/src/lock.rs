@@ -1,4 +1,7 @@
-//! A holder's lock (issue 24; Aadhaar offers one): while they look into a misuse, the holder
+//! What the holder controls of their own record (issue 24): reading what the service holds
+//! about them, and the lock.
+//!
+//! A holder's lock (Aadhaar offers one): while they look into a misuse, the holder
 //! locks their Net ID from the wallet or the web app, and nothing is verified, signed in,
 //! consented to or issued with it until they unlock it. A lock revokes their Net Certificates
 //! too (a thief's copies with them; new ones are issued after the unlock). Reading their
@@ -12,6 +15,24 @@ use netid_store::HolderRow;
 use crate::deps::Deps;
 use crate::error::{Error, Refusal};
 use crate::wallet::authenticate_holder;
+
+/// The record the service holds about the holder whose wallet signed `request`, for them
+/// alone (the right to know what is held).
+pub(crate) async fn record(
+    deps: &Deps,
+    request: netid_proto::HolderRecordRequest,
+) -> Result<netid_proto::HolderRecord, Error> {
+    let holder = authenticate_holder(
+        deps,
+        &request.wallet_key,
+        &request.request_id,
+        request.timestamp,
+        &signing::holder_record_message(&request.request_id, request.timestamp),
+        &request.signature,
+    )
+    .await?;
+    crate::personal::view(&deps.keys.master, &holder, deps.clock.today()?)
+}
 
 /// Refuses to use `holder`'s Net ID while it is locked.
 pub(crate) fn ensure_unlocked(holder: &HolderRow) -> Result<(), Refusal> {

@@ -307,6 +307,28 @@ pub(crate) fn ensure_valid(record: &DocumentRecord, today: Date) -> Result<(), R
     }
 }
 
+/// The record the service holds about `holder`, as they are shown it.
+pub(crate) fn view(
+    master: &MasterKey,
+    holder: &HolderRow,
+    today: Date,
+) -> Result<netid_proto::HolderRecord, Error> {
+    let opened = open_all(master, holder, today)?;
+    let stored = StoredRecord::from_record(&opened.record);
+    Ok(netid_proto::HolderRecord {
+        net_id: opened.net_id.expose_grouped(),
+        document_type: stored.document_type,
+        document_number: stored.document_number,
+        name: stored.name,
+        birth_date: stored.birth_date,
+        sex: stored.sex,
+        nationality: stored.nationality,
+        expiry: stored.expiry,
+        document_valid: ensure_valid(&opened.record, today).is_ok(),
+        locked: holder.locked_at.is_some(),
+    })
+}
+
 pub(crate) fn open_all(
     master: &MasterKey,
     holder: &HolderRow,

@@ -622,6 +622,18 @@ impl Wallet {
         }
     }
 
+    /// A signed request to read the record the service holds about this holder.
+    pub fn record_request(&self) -> netid_proto::HolderRecordRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        netid_proto::HolderRecordRequest {
+            wallet_key: self.public_key(),
+            request_id: request_id.clone(),
+            timestamp,
+            signature: self.sign(&signing::holder_record_message(&request_id, timestamp)),
+        }
+    }
+
     /// A signed request to lock (`locked`) or unlock this holder's Net ID.
     pub fn lock_request(&self, locked: bool) -> netid_proto::LockRequest {
         let timestamp = self.now();

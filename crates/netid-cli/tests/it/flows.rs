@@ -656,6 +656,14 @@ fn serve_and_every_client_command_work_end_to_end() {
         0o600
     );
 
+    // The record the service holds, shown to its holder.
+    let record = run(wallet_args("record", &[]));
+    let shown = String::from_utf8_lossy(&record.stdout);
+    assert!(
+        shown.contains("name:            测试甲") && shown.contains("not locked"),
+        "{shown}"
+    );
+
     // The lock: while it holds, no presentation is verified; unlocked, they are again.
     let locked = run(wallet_args("lock", &[]));
     assert!(

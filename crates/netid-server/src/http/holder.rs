@@ -34,6 +34,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/v1/holders/record",
+            handler: post(record),
+        },
+        Route {
+            method: Method::POST,
             path: "/v1/holders/lock",
             handler: post(lock),
         },
@@ -43,6 +48,13 @@ pub(super) fn routes() -> Vec<Route> {
             handler: post(unlock),
         },
     ]
+}
+
+async fn record(
+    State(state): State<AppState>,
+    Json(request): Json<netid_proto::HolderRecordRequest>,
+) -> Result<Json<netid_proto::HolderRecord>, ApiError> {
+    Ok(Json(crate::lock::record(&state.deps, request).await?))
 }
 
 async fn lock(

@@ -262,6 +262,10 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$", "description": "fresh for each request; a second use is refused (409 request_replayed)"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-lock-v1 (or netid-unlock-v1)\\nrequest_id\\ntimestamp"}}}),
         );
         schemas.insert(
+            "HolderRecord".to_owned(),
+            json!({"type": "object", "required": ["net_id", "document_type", "document_number", "name", "birth_date", "nationality", "expiry", "document_valid", "locked"], "properties": {"net_id": string, "document_type": string, "document_number": string, "name": string, "birth_date": string, "sex": string, "nationality": string, "expiry": {"type": "string", "description": "YYYY-MM-DD, or long-term"}, "document_valid": {"type": "boolean"}, "locked": {"type": "boolean"}}}),
+        );
+        schemas.insert(
             "LockResponse".to_owned(),
             json!({"type": "object", "required": ["locked", "changed"], "properties": {"locked": {"type": "boolean"}, "changed": {"type": "boolean", "description": "false: it was so already, and nothing was logged"}}}),
         );
@@ -321,6 +325,7 @@ fn web_paths(public: &Value) -> Value {
         "/app/api/session": {"post": call("Signs in with a passkey; starts a session (cookie, 30 minutes)", public)},
         "/app/api/logout": {"post": call("Ends the session", &session)},
         "/app/api/me": {"get": call("The holder's Net ID, certificates, live consents, passkeys and web sessions", &session)},
+        "/app/api/record": {"get": call("The record the service holds about the holder (as POST /v1/holders/record answers), not cached", &session)},
         "/app/api/passkeys/remove": {"post": call("Removes one of the holder's passkeys, a log entry in their history: {id: base64url credential id}", &session)},
         "/app/api/sessions/remove": {"post": call("Ends one of the holder's web sessions: {id: the short id /app/api/me lists}", &session)},
         "/app/api/history": {"get": call("The holder's log entries with inclusion proofs (as POST /v1/holders/log)", &session)},
@@ -394,6 +399,7 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/.well-known/jwt-vc-issuer": {"get": {"summary": "Net Certificate issuer metadata (SD-JWT VC): the issuer and its keys as a JWK Set, one per suite (kid = RFC 7638 thumbprint)", "security": public.clone(), "responses": {"200": {"description": "JSON", "content": {"application/json": {}}}}}},
         "/v1/status/{suite}": {"get": {"summary": "The signed Token Status List of a suite's Net Certificates (1 bit each, 1 = revoked), made now, valid one hour", "security": public.clone(), "parameters": [{"name": "suite", "in": "path", "required": true, "schema": {"enum": ["gm", "intl"]}}], "responses": {"200": {"description": "JWT", "content": {"application/statuslist+jwt": {}}}, "400": {"description": "Unknown suite"}}}},
         "/v1/holders/delete": {"post": operation("Delete my data (Art. 9): the data key is destroyed, Net Certificates and certificates revoked, consents and guardianships ended, the Net ID never issued again; under 14 with the approval of a guardian on record", public.clone(), Some("DeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},
+        "/v1/holders/record": {"post": operation("The record the service holds about me (document type and number, name, birth date, sex, nationality, expiry; whether it is valid and whether my Net ID is locked), opened for me alone; nothing is logged", public.clone(), Some("LockRequest"), ("200", "HolderRecord"), &["400", "403", "409"])},
         "/v1/holders/lock": {"post": operation("Lock my Net ID: no verification, sign-in, consent or issuance until I unlock it; my Net Certificates are revoked; an entry in my history", public.clone(), Some("LockRequest"), ("200", "LockResponse"), &["400", "403", "409"])},
         "/v1/holders/unlock": {"post": operation("Unlock my Net ID (an entry in my history)", public.clone(), Some("LockRequest"), ("200", "LockResponse"), &["400", "403", "409"])},
         "/v1/holders/wards/delete": {"post": operation("A guardian on record deletes the data of a child under 14 in their care, without the child's wallet (same effects as /v1/holders/delete)", public.clone(), Some("WardDeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},

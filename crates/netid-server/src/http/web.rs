@@ -114,6 +114,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::GET,
+            path: "/app/api/record",
+            handler: get(record),
+        },
+        Route {
+            method: Method::GET,
             path: "/app/api/history",
             handler: get(history),
         },
@@ -293,6 +298,16 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
         "sessions": sessions,
         "locked": holder.locked_at.is_some(),
     })))
+}
+
+/// The record the service holds about the signed-in holder, never cached.
+async fn record(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
+    let record = personal::view(
+        &state.deps.keys.master,
+        &session.holder,
+        state.deps.clock.today()?,
+    )?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(record)).into_response())
 }
 
 async fn lock(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {

@@ -17,6 +17,8 @@ const TEXT = {
     no_passkey: '还没有通行密钥？在钱包中运行 netid wallet link-browser，并在此浏览器中打开它给出的链接。',
     certificates_title: '我的证书', no_certificates: '您还没有证书（netid wallet certificate 申请）。', serial: '序列号', profile_kind: '用途', valid_until: '有效期至', state: '状态', revoked: '已吊销', valid: '有效',
     home_title: '我的网号', net_id: '网号', consents_title: '我的同意', no_consents: '您没有给任何平台有效的同意。',
+    record_title: '本服务保存的我的信息', record_note: '以下是证件机关的名册给本服务的信息，只向您本人打开。若有错误，由证件机关更正。', record_show: '查看我的信息',
+    record_fields: { document: '证件', name: '姓名', birth_date: '出生日期', sex: '性别', nationality: '国籍', expiry: '有效期至' }, record_expired: '（已过期）',
     lock_title: '锁定网号', lock_text: '怀疑被冒用时可以锁定：锁定期间您的网号不能用于任何核验、登录、同意或签发，已有的网络身份凭证会被吊销（解锁后可重新申请）。历史记录仍可查看，锁定和解锁都记入历史。',
     locked_text: '您的网号已锁定：现在不能用于任何核验、登录、同意或签发。', lock: '锁定网号', unlock: '解锁网号', now_locked: '网号已锁定。', now_unlocked: '网号已解锁。',
     security_title: '通行密钥与登录', passkey: '通行密钥', session: '登录会话', added: '添加时间', ends: '结束时间', this_session: '（本次）', remove: '移除', end_session: '结束',
@@ -50,6 +52,8 @@ const TEXT = {
     no_passkey: 'No passkey yet? Run netid wallet link-browser in your wallet and open the link it gives in this browser.',
     certificates_title: 'My certificates', no_certificates: 'You have no certificates yet (netid wallet certificate asks for one).', serial: 'Serial', profile_kind: 'Use', valid_until: 'Valid until', state: 'State', revoked: 'revoked', valid: 'valid',
     home_title: 'My Net ID', net_id: 'Net ID', consents_title: 'My consents', no_consents: 'You have no live consent with any platform.',
+    record_title: 'What the service holds about me', record_note: 'This is what the document authority\'s roster gave the service, opened for you alone. A wrong field is corrected by the authority.', record_show: 'Show my record',
+    record_fields: { document: 'Document', name: 'Name', birth_date: 'Birth date', sex: 'Sex', nationality: 'Nationality', expiry: 'Valid until' }, record_expired: ' (expired)',
     lock_title: 'Locking your Net ID', lock_text: 'If you suspect misuse, lock it: while it is locked your Net ID is used for no verification, sign-in, consent or issuance, and your Net Certificates are revoked (ask for new ones after unlocking). Your history stays readable; locking and unlocking are both in it.',
     locked_text: 'Your Net ID is locked: it is used for no verification, sign-in, consent or issuance now.', lock: 'Lock my Net ID', unlock: 'Unlock my Net ID', now_locked: 'Your Net ID is locked.', now_unlocked: 'Your Net ID is unlocked.',
     security_title: 'Passkeys and sign-ins', passkey: 'Passkey', session: 'Sign-in', added: 'Added', ends: 'Ends', this_session: ' (this one)', remove: 'Remove', end_session: 'End',
@@ -330,7 +334,30 @@ async function home() {
     ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('serial'), t('profile_kind'), t('valid_until'), t('state')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...certificateRows))
     : el('p', {}, t('no_certificates'))
   show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates,
-    el('h2', {}, t('lock_title')), lockSection(me), el('h2', {}, t('security_title')), securityTable(me))
+    el('h2', {}, t('record_title')), recordSection(), el('h2', {}, t('lock_title')), lockSection(me), el('h2', {}, t('security_title')), securityTable(me))
+}
+
+// The record the service holds, opened only when the holder asks (it is personal data).
+function recordSection() {
+  const section = el('div', { id: 'record' })
+  const show = async () => {
+    try {
+      const record = await api('GET', '/app/api/record')
+      const fields = t('record_fields')
+      const rows = [
+        [fields.document, `${record.document_type} ${record.document_number}`],
+        [fields.name, record.name],
+        [fields.birth_date, record.birth_date],
+        ...(record.sex ? [[fields.sex, record.sex]] : []),
+        [fields.nationality, record.nationality],
+        [fields.expiry, record.expiry + (record.document_valid ? '' : t('record_expired'))],
+      ]
+      section.replaceChildren(el('p', { class: 'muted' }, t('record_note')),
+        el('table', {}, el('tbody', {}, ...rows.map(([name, value]) => el('tr', {}, el('th', { scope: 'row' }, name), el('td', { 'data-field': name }, value))))))
+    } catch (error) { fail(error) }
+  }
+  section.append(el('button', { type: 'button', class: 'secondary', onclick: show }, t('record_show')))
+  return section
 }
 
 // The lock: the state said plainly, and the one button that changes it.

@@ -375,6 +375,12 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     for kind in ["net_id_locked", "net_id_unlocked"] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
+    // The record the service holds was shown to the holder (issue 24).
+    let shown = lock["record"].as_str().unwrap();
+    assert!(
+        shown.contains("测试甲") && shown.contains("Birth date"),
+        "{shown}"
+    );
 
     let deleted = browser.next_event().await;
     assert_eq!(deleted["event"], "deleted");

@@ -35,6 +35,22 @@ async fn a_locked_net_id_is_used_for_nothing_until_its_holder_unlocks_it() {
         };
         client.post(path, None, &holder.lock_request(locked)).await
     };
+    // The holder reads what the service holds about them; no one else can.
+    let record: netid_proto::HolderRecord = client
+        .post("/v1/holders/record", None, &wallet.record_request())
+        .await
+        .json();
+    assert_eq!(
+        (record.name.as_str(), record.locked, record.document_valid),
+        ("测试甲", false, true)
+    );
+    assert_eq!(record.document_number, world.people.adult.document_number);
+    let mut forged = wallet.record_request();
+    forged.wallet_key = Wallet::generate().public_key();
+    client
+        .post("/v1/holders/record", None, &forged)
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
     let locked: LockResponse = lock(true).await.json();
     assert_eq!(
         locked,
@@ -52,6 +68,11 @@ async fn a_locked_net_id_is_used_for_nothing_until_its_holder_unlocks_it() {
             changed: false
         }
     );
+    let record: netid_proto::HolderRecord = client
+        .post("/v1/holders/record", None, &wallet.record_request())
+        .await
+        .json();
+    assert!(record.locked);
 
     // Nothing is verified, issued or consented to while it is locked.
     client

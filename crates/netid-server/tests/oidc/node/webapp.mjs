@@ -158,8 +158,13 @@ await runInBrowser(async (platform, browser) => {
   const kindsAfter = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
   say({ event: 'security', ...listed, kinds: kindsAfter })
 
-  // The lock: stated plainly, one button to lock and one to unlock; both in the history.
+  // The record the service holds, opened for the holder when they ask.
   await tab.goto(`${issuer}/app/#home`)
+  await tab.getByRole('button', { name: 'Show my record' }).click()
+  await tab.locator('#record table').waitFor()
+  const recordText = await tab.locator('#record').textContent()
+
+  // The lock: stated plainly, one button to lock and one to unlock; both in the history.
   await tab.getByRole('button', { name: 'Lock my Net ID' }).click()
   await tab.locator('#lock[data-locked="true"]').waitFor()
   await tab.getByText('Your Net ID is locked.').waitFor()
@@ -169,7 +174,7 @@ await runInBrowser(async (platform, browser) => {
   await tab.goto(`${issuer}/app/#history`)
   await tab.locator('li[data-kind="net_id_unlocked"]').first().waitFor()
   const lockKinds = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
-  say({ event: 'lock', kinds: lockKinds })
+  say({ event: 'lock', kinds: lockKinds, record: recordText })
 
   // Deletion, with its consequences stated before the holder confirms.
   await tab.goto(`${issuer}/app/#delete`)
