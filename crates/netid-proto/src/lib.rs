@@ -845,9 +845,9 @@ impl LegalBasisKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryScope {
-    /// The first day (`YYYY-MM-DD`, UTC).
+    /// The first day (`YYYY-MM-DD`, in China Standard Time, UTC+8, as the service counts days).
     pub from: String,
-    /// The last day (`YYYY-MM-DD`, UTC).
+    /// The last day (`YYYY-MM-DD`, in China Standard Time, UTC+8).
     pub until: String,
 }
 

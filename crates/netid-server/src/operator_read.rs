@@ -63,7 +63,8 @@ const MAX_HISTORY_DAYS: i64 = 366;
 /// The field a read's record names for an exported history (the holder sees it).
 const HISTORY_FIELD: &str = "authentication_history";
 
-/// The minutes `[first, end)` of a history scope's days: a valid range of at most 366 days.
+/// The minutes `[first, end)` of a history scope's days (in UTC+8, the service's days): a
+/// valid range of at most 366 days.
 fn history_minutes(scope: &HistoryScope) -> Result<(u64, u64), Refusal> {
     let invalid = |field, reason: &str| Refusal::InvalidField {
         field,
@@ -84,7 +85,12 @@ fn history_minutes(scope: &HistoryScope) -> Result<(u64, u64), Refusal> {
             "expected a day on or after history.from, at most 366 days in all",
         ));
     }
-    let minute = |day: i64| u64::try_from(day * 1440).unwrap_or(0);
+    // Days as the service counts them (China Standard Time), as "today" is everywhere else.
+    let minute = |day: i64| {
+        Date::from_days_since_unix_epoch(day)
+            .map(|date| u64::try_from(clock::start_of_day(date).0 / 60).unwrap_or(0))
+            .unwrap_or(0)
+    };
     Ok((
         minute(from.days_since_unix_epoch()),
         minute(until.days_since_unix_epoch() + 1),
@@ -444,6 +450,18 @@ mod tests {
             legal_basis: "Synthetic Confidentiality Act, art. 1".to_owned(),
             until: until.to_owned(),
         }
+    }
+
+    #[test]
+    fn a_history_export_covers_whole_days_in_beijing() {
+        let scope = HistoryScope {
+            from: "2026-12-07".to_owned(),
+            until: "2026-12-07".to_owned(),
+        };
+        let (first, end) = history_minutes(&scope).unwrap();
+        // 2026-12-07T00:00:00+08:00 is 2026-12-06T16:00:00Z; the day is 1440 minutes long.
+        assert_eq!(first, 1_796_572_800 / 60);
+        assert_eq!(end - first, 1440);
     }
 
     #[test]
