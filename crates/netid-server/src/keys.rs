@@ -140,6 +140,19 @@ pub fn load_or_create_master_key(
     }
 }
 
+/// The master key kept where `config` says (key file, token or shares; not
+/// `NETID_MASTER_KEY`): [`load_or_create_master_key`] over its data directory.
+pub(crate) fn master_key_of(
+    config: &crate::config::Config,
+    database_exists: bool,
+) -> Result<MasterKey, Error> {
+    let sources = KeySources {
+        shares: &config.master_key_shares,
+        token: config.token.as_ref(),
+    };
+    load_or_create_master_key(&config.data_dir, sources, database_exists)
+}
+
 /// The key file of `data_dir`, about to be kept elsewhere (split, or wrapped by a token) and
 /// replaced by the record `record_file`. Refused (by `refused`) when that record exists
 /// already or there is no key file; an unfinished rotation must finish first.

@@ -27,14 +27,7 @@ pub async fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
     let (store, initialised) = open_store(&config).await?;
     let master = match config.master_key {
         Some(key) => key,
-        None => keys::load_or_create_master_key(
-            &config.data_dir,
-            keys::KeySources {
-                shares: &config.master_key_shares,
-                token: config.token.as_ref(),
-            },
-            initialised,
-        )?,
+        None => keys::master_key_of(&config, initialised)?,
     };
     let token = config
         .token

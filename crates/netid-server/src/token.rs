@@ -274,14 +274,7 @@ async fn move_claimed(
     let master = match config.master_key.as_ref() {
         Some(key) => key,
         None => {
-            loaded = keys::load_or_create_master_key(
-                &config.data_dir,
-                keys::KeySources {
-                    shares: &config.master_key_shares,
-                    token: config.token.as_ref(),
-                },
-                true,
-            )?;
+            loaded = keys::master_key_of(config, true)?;
             &loaded
         }
     };
