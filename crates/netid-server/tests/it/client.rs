@@ -367,6 +367,14 @@ impl Client {
             .await
     }
 
+    /// `wallet` asks for one Net Certificate, for a fresh SM2 key.
+    pub(crate) async fn ask_net_certificate(&self, wallet: &Wallet) -> Answer {
+        let key = netid_crypto::Suite::gm().generate_signing_key().unwrap();
+        let request = wallet.net_certificate_request(std::slice::from_ref(&key));
+        self.post("/v1/holders/net-certificates", None, &request)
+            .await
+    }
+
     pub(crate) async fn verify_presentation(
         &self,
         platform: &RegisterPlatformResponse,

@@ -265,13 +265,8 @@ async fn a_document_that_expires_after_enrollment_is_verified_no_more() {
         .verify(&platform, &wallet, "nonce-after-the-expiry", &[])
         .await
         .problem(StatusCode::FORBIDDEN, "document_no_longer_valid");
-    let key = netid_crypto::Suite::gm().generate_signing_key().unwrap();
     client
-        .post(
-            "/v1/holders/net-certificates",
-            None,
-            &wallet.net_certificate_request(std::slice::from_ref(&key)),
-        )
+        .ask_net_certificate(&wallet)
         .await
         .problem(StatusCode::FORBIDDEN, "document_no_longer_valid");
     // The holder still reads their history.

@@ -79,13 +79,8 @@ async fn a_locked_net_id_is_used_for_nothing_until_its_holder_unlocks_it() {
         .verify(&platform, &wallet, "nonce-while-locked", &[])
         .await
         .problem(StatusCode::FORBIDDEN, "net_id_locked");
-    let key = netid_crypto::Suite::gm().generate_signing_key().unwrap();
     client
-        .post(
-            "/v1/holders/net-certificates",
-            None,
-            &wallet.net_certificate_request(std::slice::from_ref(&key)),
-        )
+        .ask_net_certificate(&wallet)
         .await
         .problem(StatusCode::FORBIDDEN, "net_id_locked");
     let consent = wallet.consent_request(&platform.client_id, &["name"], "any-notice");
