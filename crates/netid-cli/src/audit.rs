@@ -126,6 +126,11 @@ pub(crate) async fn wallet_log(args: WalletLogArgs) -> anyhow::Result<()> {
         .verify(&response.checkpoint)
         .context("the checkpoint the service answered with")?;
     println!("checkpoint size {}", checkpoint.size);
+    println!(
+        "the centre forgets whose a verification, sign-in or disclosure was {} days after it; \
+         keep this output to keep them",
+        response.use_link_retention_days
+    );
     check_and_print(&hasher, &checkpoint, &response.log_key, &response.entries)?;
     print_operator_reads(&response.operator_reads);
     for (n, ward) in response.wards.iter().enumerate() {
@@ -178,7 +183,8 @@ fn check_and_print(
     for item in entries {
         let entry = Entry::from_leaf(item.leaf.as_bytes())
             .with_context(|| format!("entry {}", item.index))?;
-        // An entry whose notice was deferred was tagged with a one-off key, revealed now.
+        // An entry whose notice was deferred was tagged with a one-off key, revealed now; a
+        // use, with its key while the centre keeps it linked to the holder.
         let one_off = match &item.tag_key {
             Some(hex_key) => Some(MacKey::from_bytes(&zeroize::Zeroizing::new(
                 hex::decode(hex_key).with_context(|| format!("entry {}'s tag key", item.index))?,
@@ -198,11 +204,15 @@ fn check_and_print(
             )
             .with_context(|| format!("entry {} is not in the signed log", item.index))?;
         println!(
-            "{:>8}  {}  {:<22}  {}",
+            "{:>8}  {}  {:<22}  {}{}",
             item.index,
             utc_minute(entry.minute),
             entry.kind.as_str(),
-            entry.platform.as_deref().unwrap_or("-")
+            entry.platform.as_deref().unwrap_or("-"),
+            item.kept_until.map_or(String::new(), |end| format!(
+                "  (the centre knows it is yours until {})",
+                utc_minute(u64::try_from(end / 60).unwrap_or(0))
+            ))
         );
     }
     println!(

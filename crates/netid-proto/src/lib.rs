@@ -719,6 +719,9 @@ pub struct HolderLogResponse {
     /// The operator's reads of the holder's data whose notice is due, with their basis.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operator_reads: Vec<OperatorReadNotice>,
+    /// How many days the centre keeps a use (verification, sign-in, disclosure) linked to the
+    /// holder before it forgets whose it was.
+    pub use_link_retention_days: u32,
 }
 
 /// A minor's log entries, shown to their guardian (Measures Art. 4).
@@ -747,11 +750,18 @@ pub struct HolderLogEntry {
     pub leaf: String,
     /// Audit path hashes, standard base64.
     pub proof: Vec<String>,
-    /// For an entry whose notice was deferred (Art. 11): the one-off key, hex, its tag was
-    /// made with instead of the holder's log key (so that no one could recognise it as the
-    /// holder's while the deferral ran), revealed once the deferral has ended.
+    /// The key, hex, the entry's tag was made with instead of the holder's log key: for an
+    /// operator read whose notice was deferred (Art. 11), the one-off key (so that no one
+    /// could recognise it as the holder's while the deferral ran), revealed once the deferral
+    /// has ended; for a use (verification, sign-in, disclosure), its key while the centre
+    /// keeps the use linked to the holder (see `kept_until`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_key: Option<String>,
+    /// For a use: when the centre forgets that it was the holder's (Unix seconds). From then
+    /// on the entry stays in the public log, but no one, the centre included, can tell whose
+    /// it is; the holder keeps it only in a history they saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_until: Option<i64>,
 }
 
 /// `POST /v1/operator/holders/read`: the operator reads personal data of one holder, named

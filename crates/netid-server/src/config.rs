@@ -93,6 +93,10 @@ pub struct Config {
     /// How long security events are kept, in days (`NETID_SECURITY_EVENT_RETENTION_DAYS`,
     /// 180 to 3650; default 365): GB/T 22239 asks for at least six months.
     pub security_event_retention_days: u32,
+    /// How long a verification, sign-in or disclosure stays linked to its holder at the
+    /// centre, in days (`NETID_USE_LINK_RETENTION_DAYS`, 1 to 3650; default 180): then the
+    /// link and the key that would restore it are destroyed (see `forgetting`).
+    pub use_link_retention_days: u32,
     /// Which operator accounts (of every role but the auditor's) must confirm with a passkey
     /// before they change anything (`NETID_OPERATOR_SECOND_FACTOR`: `required`, every one;
     /// `enrolled`, the default, those that have a passkey). See `second_factor`.
@@ -245,6 +249,8 @@ pub const ENV_MTLS_PUBLIC_URL: &str = "NETID_MTLS_PUBLIC_URL";
 pub const ENV_IDLE_TIMEOUT_SECONDS: &str = "NETID_IDLE_TIMEOUT_SECONDS";
 /// See [`Config::security_event_retention_days`].
 pub const ENV_SECURITY_EVENT_RETENTION_DAYS: &str = "NETID_SECURITY_EVENT_RETENTION_DAYS";
+/// See [`Config::use_link_retention_days`].
+pub const ENV_USE_LINK_RETENTION_DAYS: &str = "NETID_USE_LINK_RETENTION_DAYS";
 /// See [`Config::operator_second_factor`].
 pub const ENV_OPERATOR_SECOND_FACTOR: &str = "NETID_OPERATOR_SECOND_FACTOR";
 /// See [`Config::max_connections`].
@@ -291,6 +297,10 @@ impl Config {
     pub const DEFAULT_SECURITY_EVENT_RETENTION_DAYS: u32 = 365;
     /// The retentions `NETID_SECURITY_EVENT_RETENTION_DAYS` accepts: at least six months.
     const SECURITY_EVENT_RETENTION_DAYS: core::ops::RangeInclusive<u32> = 180..=3650;
+    /// The default link retention of uses, in days (see [`Config::use_link_retention_days`]).
+    pub const DEFAULT_USE_LINK_RETENTION_DAYS: u32 = 180;
+    /// The retentions `NETID_USE_LINK_RETENTION_DAYS` accepts.
+    const USE_LINK_RETENTION_DAYS: core::ops::RangeInclusive<u32> = 1..=3650;
     /// The idle timeouts `NETID_IDLE_TIMEOUT_SECONDS` accepts.
     const IDLE_TIMEOUT_SECONDS: core::ops::RangeInclusive<u64> = 1..=3600;
 
@@ -322,6 +332,7 @@ impl Config {
         let (mut mtls_listen, mut mtls_public_url) = (None, None);
         let mut idle_timeout = Self::DEFAULT_IDLE_TIMEOUT;
         let mut security_event_retention_days = Self::DEFAULT_SECURITY_EVENT_RETENTION_DAYS;
+        let mut use_link_retention_days = Self::DEFAULT_USE_LINK_RETENTION_DAYS;
         let mut operator_second_factor = crate::SecondFactorPolicy::default();
         let mut max_connections = None;
         let mut max_connections_per_address = Self::DEFAULT_CONNECTIONS_PER_ADDRESS;
@@ -419,6 +430,17 @@ impl Config {
                         .ok_or(Error::Config {
                             key: ENV_SECURITY_EVENT_RETENTION_DAYS,
                             expected: "days from 180 (six months, the least GB/T 22239 allows) to 3650",
+                        })?;
+                }
+                ENV_USE_LINK_RETENTION_DAYS => {
+                    use_link_retention_days = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|days| Self::USE_LINK_RETENTION_DAYS.contains(days))
+                        .ok_or(Error::Config {
+                            key: ENV_USE_LINK_RETENTION_DAYS,
+                            expected: "days from 1 to 3650",
                         })?;
                 }
                 ENV_IDLE_TIMEOUT_SECONDS => {
@@ -650,6 +672,7 @@ impl Config {
             mtls,
             idle_timeout,
             security_event_retention_days,
+            use_link_retention_days,
             operator_second_factor,
             max_connections,
             max_connections_per_address,

@@ -17,6 +17,8 @@ pub(crate) struct Deps {
     pub(crate) log: Arc<TransparencyLog>,
     /// This node's security events on their way to the store.
     pub(crate) security: Arc<crate::security_events::SecurityLog>,
+    /// How long uses stay linked to their holders, and the key that links them today.
+    pub(crate) use_links: Arc<crate::forgetting::UseLinks>,
 }
 
 impl core::fmt::Debug for Deps {

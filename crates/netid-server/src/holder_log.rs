@@ -75,6 +75,7 @@ pub(crate) async fn log_of(
         entries: own.entries,
         wards: ward_logs,
         operator_reads: own.operator_reads,
+        use_link_retention_days: state.deps.use_links.retention_days(),
     })
 }
 
@@ -123,11 +124,13 @@ async fn history_of(
     let reads = crate::operator_read::holder_reads(state, holder.id, now).await?;
     let (log_key, mut entries) = entries_of(state, holder, size, &reads.hidden).await?;
     for entry in &mut entries {
-        entry.tag_key = reads
+        if let Some((_, key)) = reads
             .tag_keys
             .iter()
             .find(|(index, _)| *index == entry.index)
-            .map(|(_, key)| key.clone());
+        {
+            entry.tag_key = Some(key.clone());
+        }
     }
     Ok(History {
         log_key,
@@ -144,14 +147,30 @@ async fn entries_of(
     hidden: &[u64],
 ) -> Result<(String, Vec<HolderLogEntry>), Error> {
     let log_key = personal::log_key(&state.deps.keys.master, holder)?;
+    let linked = state
+        .deps
+        .store
+        .holder_entries(holder.id, state.deps.clock.now())
+        .await?;
+    let mut ends: Vec<Timestamp> = linked.iter().filter_map(|(_, end)| *end).collect();
+    ends.dedup();
+    let use_keys = crate::forgetting::tag_keys(&state.deps, &log_key, ends).await?;
     let mut entries = Vec::new();
-    for index in state.deps.store.holder_log_indexes(holder.id).await? {
+    for (index, linked_until) in linked {
         if index >= size {
             break;
         }
         if hidden.contains(&index) {
             continue;
         }
+        // A use's key; none if its day key went between the two reads (then it is forgotten).
+        let use_key = match linked_until {
+            Some(end) => match use_keys.iter().find(|(at, _)| *at == end) {
+                Some((_, key)) => Some(hex::encode(key.expose_secret())),
+                None => continue,
+            },
+            None => None,
+        };
         let leaf = state
             .deps
             .store
@@ -169,7 +188,8 @@ async fn entries_of(
             leaf: String::from_utf8(leaf)
                 .map_err(|_| Error::LogCorrupt("a stored entry is not text"))?,
             proof: proof.proof,
-            tag_key: None,
+            tag_key: use_key,
+            kept_until: linked_until.map(|end| end.0),
         });
     }
     Ok((hex::encode(log_key.expose_secret()), entries))

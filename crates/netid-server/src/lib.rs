@@ -33,6 +33,7 @@ mod deletion;
 mod deps;
 mod enrollment;
 mod error;
+mod forgetting;
 mod grants;
 mod holder_log;
 mod http;

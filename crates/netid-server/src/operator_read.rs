@@ -106,7 +106,8 @@ async fn history(
 ) -> Result<Vec<AuthenticationRecord>, Error> {
     let (first, end) = history_minutes(scope)?;
     let mut records = Vec::new();
-    for index in state.deps.store.holder_log_indexes(holder.id).await? {
+    let now = state.deps.clock.now();
+    for (index, _) in state.deps.store.holder_entries(holder.id, now).await? {
         for leaf in state.deps.store.log_entries(index, index + 1).await? {
             let entry = netid_log::Entry::from_leaf(&leaf)?;
             let interaction = matches!(

@@ -354,9 +354,15 @@ async fn rotate_claimed(
         .into_iter()
         .map(|key| operator_read::reseal_tag_key(&old, &new, key))
         .collect::<Result<Vec<_>, Error>>()?;
+    let day_keys = store
+        .all_use_link_keys()
+        .await?
+        .into_iter()
+        .map(|key| crate::forgetting::reseal_day_key(&old, &new, key))
+        .collect::<Result<Vec<_>, Error>>()?;
     let counts = (service_keys.len(), tag_keys.len());
     store
-        .finish_master_key_rotation(service_keys, tag_keys, ROTATION_MARKER)
+        .finish_master_key_rotation(service_keys, tag_keys, day_keys, ROTATION_MARKER)
         .await?;
     replace_kept(config, &keeper)?;
     crate::security_events::record_now(

@@ -57,6 +57,7 @@ pub async fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
         grants::notice(config.notice_operator.as_deref()),
         (config.rate_per_address, config.rate_per_platform),
         crate::journal::DeletionJournal::new(&config.data_dir),
+        config.use_link_retention_days,
     )
     .await?
     .with_backend(backend);
@@ -515,6 +516,11 @@ async fn maintain_periodically(state: AppState) {
         }
         if let Err(error) = state.deps.store.purge_used_values(now).await {
             tracing::error!(%error, "removing expired one-time values failed");
+        }
+        match state.deps.store.forget_use_links(now).await {
+            Ok(0) => {}
+            Ok(unlinked) => tracing::info!(unlinked, "forgot whose uses past their retention were"),
+            Err(error) => tracing::error!(%error, "forgetting uses past their retention failed"),
         }
         if let Err(error) = state.deps.store.forget_expired_acts(now).await {
             tracing::error!(%error, "forgetting what expired operator acts asked failed");

@@ -75,6 +75,7 @@ impl AppState {
         notice: netid_proto::Notice,
         (per_address, per_platform): (Rate, Rate),
         journal: crate::journal::DeletionJournal,
+        use_link_retention_days: u32,
     ) -> Result<Self, crate::error::Error> {
         let log_key = keys
             .log
@@ -89,6 +90,7 @@ impl AppState {
             clock,
             log,
             security: Arc::new(crate::security_events::SecurityLog::new(clock)),
+            use_links: Arc::new(crate::forgetting::UseLinks::new(use_link_retention_days)),
         };
         let ca = Arc::new(Ca::open(deps.clone(), ca_suite, public_url.clone()).await?);
         let net_certificates =

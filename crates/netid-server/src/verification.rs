@@ -136,10 +136,14 @@ pub(crate) async fn record(
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
     let now = deps.clock.now();
-    let log_key = opened.log_key()?;
+    // Tagged so that the centre can forget whose the use was (see `forgetting`).
+    let (linked_until, tag_key) = deps
+        .use_links
+        .tag_key_now(deps, &opened.log_key()?, now)
+        .await?;
     let log_entry = deps.log.entry(
         EntryKind::Verification,
-        Some(&log_key),
+        Some(&tag_key),
         Some(&platform.client_id),
         now,
     )?;
@@ -148,7 +152,7 @@ pub(crate) async fn record(
     // an entry of its own (appended only if fields go).
     let disclosure_entry = deps.log.entry(
         EntryKind::Disclosure,
-        Some(&log_key),
+        Some(&tag_key),
         Some(&platform.client_id),
         now,
     )?;
@@ -163,6 +167,7 @@ pub(crate) async fn record(
                 wallet_key: holder.wallet_key.fingerprint.clone(),
                 log_entry,
                 disclosure_entry,
+                linked_until,
                 asked,
             },
             now,

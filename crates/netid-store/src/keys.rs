@@ -97,13 +97,14 @@ pub trait Keys: HasBackend {
         .await
     }
 
-    /// Master-key rotation's last step, in one transaction: replaces the service keys and tag
-    /// keys named with these values sealed under the new key, and deletes the service key
+    /// Master-key rotation's last step, in one transaction: replaces the service keys, tag
+    /// keys and use-link keys named with these values sealed under the new key, and deletes the service key
     /// `marker` that said a rotation was under way.
     async fn finish_master_key_rotation(
         &self,
         service_keys: Vec<(String, Vec<u8>)>,
         tag_keys: Vec<SealedTagKey>,
+        use_link_keys: Vec<(Timestamp, Vec<u8>)>,
         marker: &str,
     ) -> Result<(), Error> {
         let marker = marker.to_owned();
@@ -116,6 +117,10 @@ pub trait Keys: HasBackend {
                 let sql = "UPDATE operator_reads SET sealed_tag_key = $2 \
                      WHERE log_index = $1 AND sealed_tag_key IS NOT NULL";
                 db.execute("reseal tag key", sql, args![key.log_index, &key.sealed])?;
+            }
+            for (forget_at, sealed) in &use_link_keys {
+                let sql = "UPDATE use_link_keys SET sealed = $2 WHERE forget_at = $1";
+                db.execute("reseal use-link key", sql, args![*forget_at, sealed])?;
             }
             let sql = "DELETE FROM service_keys WHERE name = $1";
             db.execute("end the rotation", sql, args![&marker])

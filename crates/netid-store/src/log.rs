@@ -12,7 +12,7 @@
 //! a compare-and-swap, so two integrators cannot both extend the same tree. A lease on the
 //! same row decides who tries; the compare-and-swap keeps it safe when leases overlap.
 
-use crate::backend::{HasBackend, integration_write, lookup, read};
+use crate::backend::{HasBackend, integration_write, lookup, read, write};
 use crate::sql::{Dialect, FromRow, Sql, args};
 use crate::{Conflict, Error, HolderId, Timestamp};
 
@@ -68,6 +68,84 @@ pub trait LogEntries: HasBackend {
         read(self, move |db| {
             let sql = "SELECT idx FROM log_entries WHERE holder_id = $1 ORDER BY idx";
             db.values("read holder log entries", sql, args![holder])
+        })
+        .await
+    }
+
+    /// `holder`'s log entries still linked to them at `now`, in order: each index, with the
+    /// end of its link for an entry that is forgotten (see [`LogEntries::forget_use_links`]).
+    async fn holder_entries(
+        &self,
+        holder: HolderId,
+        now: Timestamp,
+    ) -> Result<Vec<(u64, Option<Timestamp>)>, Error> {
+        read(self, move |db| {
+            let sql = "SELECT idx, linked_until FROM log_entries WHERE holder_id = $1 \
+                 AND (linked_until IS NULL OR linked_until > $2) ORDER BY idx";
+            db.rows(
+                "read holder log entries",
+                sql,
+                args![holder, now],
+                FromRow::from_row,
+            )
+        })
+        .await
+    }
+
+    /// The sealed key of the entries whose link ends at `forget_at`: the one stored, or
+    /// `fresh` stored now if there is none (two nodes may race; both get the one that won).
+    async fn use_link_key(&self, forget_at: Timestamp, fresh: Vec<u8>) -> Result<Vec<u8>, Error> {
+        write(self, "store a use-link key", move |db| {
+            let sql = "INSERT INTO use_link_keys (forget_at, sealed) VALUES ($1, $2) \
+                 ON CONFLICT (forget_at) DO NOTHING";
+            db.execute("store a use-link key", sql, args![forget_at, &fresh])?;
+            let sql = "SELECT sealed FROM use_link_keys WHERE forget_at = $1";
+            db.value("read a use-link key", sql, args![forget_at])
+        })
+        .await
+    }
+
+    /// The sealed keys of the entries whose links end at each of `ends`, where still kept.
+    async fn use_link_keys(
+        &self,
+        ends: Vec<Timestamp>,
+    ) -> Result<Vec<(Timestamp, Vec<u8>)>, Error> {
+        read(self, move |db| {
+            let mut keys = Vec::with_capacity(ends.len());
+            for forget_at in ends {
+                let sql = "SELECT forget_at, sealed FROM use_link_keys WHERE forget_at = $1";
+                keys.extend(db.optional(
+                    "read a use-link key",
+                    sql,
+                    args![forget_at],
+                    FromRow::from_row,
+                )?);
+            }
+            Ok(keys)
+        })
+        .await
+    }
+
+    /// Every stored use-link key (a master-key rotation reseals them).
+    async fn all_use_link_keys(&self) -> Result<Vec<(Timestamp, Vec<u8>)>, Error> {
+        read(self, |db| {
+            let sql = "SELECT forget_at, sealed FROM use_link_keys ORDER BY forget_at";
+            db.rows("read use-link keys", sql, args![], FromRow::from_row)
+        })
+        .await
+    }
+
+    /// Forgets, in one transaction, whose the entries are whose link ended by `now`: their
+    /// holder goes, and the keys their tags were made with are destroyed. The entries stay in
+    /// the log. How many entries were unlinked.
+    async fn forget_use_links(&self, now: Timestamp) -> Result<u64, Error> {
+        write(self, "forget use links", move |db| {
+            let sql = "UPDATE log_entries SET holder_id = NULL, linked_until = NULL \
+                 WHERE linked_until IS NOT NULL AND linked_until <= $1";
+            let unlinked = db.execute("unlink entries", sql, args![now])?;
+            let sql = "DELETE FROM use_link_keys WHERE forget_at <= $1";
+            db.execute("destroy use-link keys", sql, args![now])?;
+            Ok(unlinked)
         })
         .await
     }
@@ -183,8 +261,9 @@ pub struct Integration {
     pub at: Timestamp,
 }
 
-/// An entry a grouped transaction appends at its end.
-pub(crate) type StagedEntry = (Vec<u8>, Option<HolderId>);
+/// An entry a grouped transaction appends at its end: its leaf, its holder if any, and when
+/// its link to the holder ends, if it does.
+pub(crate) type StagedEntry = (Vec<u8>, Option<HolderId>, Option<Timestamp>);
 
 /// Appends `leaf` to the log in the transaction of `db`, as an entry of `holder` if given: at
 /// the transaction's end if `db` stages entries (a group's), else now.
@@ -193,12 +272,25 @@ pub(crate) fn append_log(
     leaf: &[u8],
     holder: Option<HolderId>,
 ) -> Result<(), Error> {
+    append_linked(db, leaf, holder, None)
+}
+
+/// Appends `leaf` like [`append_log`], linked to `holder` only until `linked_until` if given.
+pub(crate) fn append_linked(
+    db: &mut dyn Sql,
+    leaf: &[u8],
+    holder: Option<HolderId>,
+    linked_until: Option<Timestamp>,
+) -> Result<(), Error> {
     match db.staged_log() {
         Some(staged) => {
-            staged.push((leaf.to_vec(), holder));
+            staged.push((leaf.to_vec(), holder, linked_until));
             Ok(())
         }
-        None => append_log_now(db, leaf, holder).map(drop),
+        None => {
+            let index = next_indexes(db, 1)?;
+            insert_entry(db, index, leaf, holder, linked_until)
+        }
     }
 }
 
@@ -209,9 +301,25 @@ pub(crate) fn append_log_now(
     holder: Option<HolderId>,
 ) -> Result<u64, Error> {
     let index = next_indexes(db, 1)?;
-    let sql = "INSERT INTO log_entries (idx, leaf, holder_id) VALUES ($1, $2, $3)";
-    db.execute("append log entry", sql, args![index, leaf, holder])?;
+    insert_entry(db, index, leaf, holder, None)?;
     Ok(index)
+}
+
+fn insert_entry(
+    db: &mut dyn Sql,
+    index: u64,
+    leaf: &[u8],
+    holder: Option<HolderId>,
+    linked_until: Option<Timestamp>,
+) -> Result<(), Error> {
+    let sql =
+        "INSERT INTO log_entries (idx, leaf, holder_id, linked_until) VALUES ($1, $2, $3, $4)";
+    db.execute(
+        "append log entry",
+        sql,
+        args![index, leaf, holder, linked_until],
+    )
+    .map(drop)
 }
 
 /// Appends a group's staged entries, in order: the group's last statements.
@@ -223,25 +331,30 @@ pub(crate) fn append_staged(db: &mut dyn Sql, staged: Vec<StagedEntry>) -> Resul
     match db.dialect() {
         // In process: one insert an entry costs nothing.
         Dialect::Sqlite => {
-            for (index, (leaf, holder)) in (first..).zip(&staged) {
-                let sql = "INSERT INTO log_entries (idx, leaf, holder_id) VALUES ($1, $2, $3)";
-                db.execute("append log entry", sql, args![index, leaf, *holder])?;
+            for (index, (leaf, holder, linked_until)) in (first..).zip(&staged) {
+                insert_entry(db, index, leaf, *holder, *linked_until)?;
             }
         }
-        // One round trip for the group, while the counter is held. Holder ids start at 1, so
-        // 0 stands for none.
+        // One round trip for the group, while the counter is held. Holder ids start at 1, and
+        // no link ends at the epoch, so 0 stands for none.
         Dialect::Postgres => {
-            let (leaves, holders): (Vec<Vec<u8>>, Vec<i64>) = staged
-                .into_iter()
-                .map(|(leaf, holder)| (leaf, holder.map_or(0, |holder| holder.0)))
-                .unzip();
-            let sql = "INSERT INTO log_entries (idx, leaf, holder_id) \
-                 SELECT $1 + ord - 1, leaf, NULLIF(holder, 0) \
-                 FROM unnest($2::bytea[], $3::bigint[]) WITH ORDINALITY AS t(leaf, holder, ord)";
+            let mut leaves = Vec::with_capacity(staged.len());
+            let mut holders = Vec::with_capacity(staged.len());
+            let mut ends = Vec::with_capacity(staged.len());
+            for (leaf, holder, linked_until) in staged {
+                leaves.push(leaf);
+                holders.push(holder.map_or(0, |holder| holder.0));
+                ends.push(linked_until.map_or(0, |until| until.0));
+            }
+            let sql = "INSERT INTO log_entries (idx, leaf, holder_id, linked_until) \
+                 SELECT $1 + ord - 1, leaf, NULLIF(holder, 0), NULLIF(until, 0) \
+                 FROM unnest($2::bytea[], $3::bigint[], $4::bigint[]) \
+                 WITH ORDINALITY AS t(leaf, holder, until, ord)";
             let args = [
                 first.into(),
                 crate::sql::Value::BytesList(&leaves),
                 crate::sql::Value::Ints(&holders),
+                crate::sql::Value::Ints(&ends),
             ];
             db.execute("append log entries", sql, &args)?;
         }

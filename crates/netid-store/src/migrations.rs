@@ -45,6 +45,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/22.sql"),
     include_str!("../migrations/sqlite/23.sql"),
     include_str!("../migrations/sqlite/24.sql"),
+    include_str!("../migrations/sqlite/25.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -63,6 +64,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (22, include_str!("../migrations/postgres/22.sql")),
     (23, include_str!("../migrations/postgres/23.sql")),
     (24, include_str!("../migrations/postgres/24.sql")),
+    (25, include_str!("../migrations/postgres/25.sql")),
 ];
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::HolderId;
 use crate::backend::{HasBackend, grouped, write};
 use crate::consents::disclosable;
-use crate::log::append_log;
+use crate::log::append_linked;
 use crate::sql::{Sql, args};
 use crate::{BlindIndex, Conflict, Error, Timestamp};
 
@@ -30,6 +30,7 @@ pub trait Verifications: HasBackend {
             wallet_key,
             log_entry,
             disclosure_entry,
+            linked_until,
             asked,
         } = verification;
         grouped(self, move |db| {
@@ -50,12 +51,12 @@ pub trait Verifications: HasBackend {
                 });
             }
             used_once(changed)?;
-            append_log(db, &log_entry, Some(holder))?;
+            append_linked(db, &log_entry, Some(holder), Some(linked_until))?;
             // Consents live at this moment, read in the transaction that records the act.
             let consented = disclosable(db, holder, &client_id)?;
             let disclosed = netid_core::rules::disclosed(consented, asked.as_deref());
             if !disclosed.is_empty() {
-                append_log(db, &disclosure_entry, Some(holder))?;
+                append_linked(db, &disclosure_entry, Some(holder), Some(linked_until))?;
             }
             Ok(disclosed)
         })
@@ -157,6 +158,8 @@ pub struct NewVerification {
     pub log_entry: Vec<u8>,
     /// The disclosure's log entry, appended only if fields go.
     pub disclosure_entry: Vec<u8>,
+    /// When the entries' link to the holder ends (see [`crate::LogEntries::forget_use_links`]).
+    pub linked_until: Timestamp,
     /// The fields the platform asked for, when it named any.
     pub asked: Option<Vec<String>>,
 }

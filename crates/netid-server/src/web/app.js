@@ -28,6 +28,8 @@ const TEXT = {
     proof_verified: (size) => `✓ 已在本页核对：在签名检查点（共 ${size} 条）中，且标记属于此人`,
     proof_not_included: '✗ 包含证明不成立：该条目不在签名检查点中',
     proof_not_theirs: '✗ 该条目的标记不属于此人',
+    retention_text: (days) => `本中心只在 ${days} 天内记得每一次核验、登录和披露是您的；之后销毁这一关联和能恢复它的密钥。条目仍留在公开日志中，但任何人（包括本中心）都无法再看出它属于您。想留底，请自己保存这份记录。`,
+    kept_until: (date) => `本中心记得这条是您的，直到 ${date}`,
     one_off_key: '此条目的告知曾被推迟，它的标记用的是本服务事后公开的一次性密钥，所以只能核对标记与该密钥相符。',
     checkpoint_failed: { bad_signature: '✗ 日志检查点的签名不成立，以下条目均未经核对。', malformed: '✗ 日志检查点或日志公钥格式不对，以下条目均未经核对。', unavailable: '✗ 本页的 SM2/SM3 脚本没有加载，以下条目均未经核对。' },
     proof_note: '本页先用日志公钥（/v1/log/key）核对检查点的签名，再用每一条的包含证明核对它在日志中。日志公钥和本页都来自本服务；要独立核对，请用 netid wallet log --log-key，配上您从别处得到的日志公钥。',
@@ -63,6 +65,8 @@ const TEXT = {
     proof_verified: (size) => `✓ Checked in this page: in the signed checkpoint of ${size} entries, and tagged for this person`,
     proof_not_included: '✗ The inclusion proof fails: this entry is not in the signed checkpoint',
     proof_not_theirs: '✗ This entry is not tagged for this person',
+    retention_text: (days) => `The centre remembers that a verification, sign-in or disclosure was yours for ${days} days only; then it destroys that link and the key that could restore it. The entry stays in the public log, but no one, the centre included, can tell it was yours. To keep it, save this history yourself.`,
+    kept_until: (date) => `The centre knows this entry is yours until ${date}`,
     one_off_key: "This entry's notice was deferred: its tag was made with a one-off key the service revealed afterwards, so the check shows only that the tag matches that key.",
     checkpoint_failed: { bad_signature: "✗ The log checkpoint's signature does not hold; none of the entries below is checked.", malformed: '✗ The log checkpoint or the log key is malformed; none of the entries below is checked.', unavailable: "✗ The page's SM2/SM3 script did not load; none of the entries below is checked." },
     proof_note: "This page checks the checkpoint's signature with the log key (/v1/log/key), then each entry against the checkpoint by its inclusion proof. The key and this page both come from this service; to check independently, run netid wallet log --log-key with a log key you got elsewhere.",
@@ -412,8 +416,9 @@ async function entryItem(entry, checkpoint, logKey) {
     item.append(el('br'), el('span', { class: outcome === 'verified' ? 'ok' : 'bad' }, words))
     // A deferred notice's entry was tagged with a one-off key the service revealed later: the
     // tag shows only that it matches that key.
-    if (outcome === 'verified' && entry.tag_key) item.append(el('br'), el('span', { class: 'muted' }, t('one_off_key')))
+    if (outcome === 'verified' && entry.tag_key && !entry.kept_until) item.append(el('br'), el('span', { class: 'muted' }, t('one_off_key')))
   }
+  if (entry.kept_until) item.append(el('br'), el('span', { class: 'muted kept-until' }, t('kept_until')(when(entry.kept_until))))
   return item
 }
 
@@ -423,7 +428,7 @@ async function entryList(entries, checkpoint, logKey) {
 
 async function historyPage() {
   const [log, vkey] = await Promise.all([api('GET', '/app/api/history'), api('GET', '/v1/log/key', undefined, 'text')])
-  const content = [el('p', {}, t('history_text'))]
+  const content = [el('p', {}, t('history_text')), el('p', { id: 'retention' }, t('retention_text')(log.use_link_retention_days))]
   let checkpoint = null
   try {
     checkpoint = await verifyCheckpoint(log.checkpoint, vkey)

@@ -319,6 +319,31 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     let proofs = history["proofs"].as_array().unwrap();
     assert_eq!(proofs.len(), kinds.len());
     assert!(proofs.iter().all(|proof| proof == "verified"), "{history}");
+    // The centre says how long it keeps each use linked to the holder, in both languages,
+    // and marks each use it will forget (issue 24); not the holder's own acts.
+    assert!(
+        history["retention"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("for 180 days only"),
+        "{history}"
+    );
+    assert!(
+        history["retention"]["zh"]
+            .as_str()
+            .unwrap()
+            .contains("只在 180 天内"),
+        "{history}"
+    );
+    let mut kept: Vec<&str> = history["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kind| kind.as_str().unwrap())
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    assert_eq!(kept, ["disclosure", "verification"], "{history}");
     assert_eq!(history["tampered"]["proof"], "not_included", "{history}");
     assert_eq!(
         history["tampered"]["checkpoint"], "bad_signature",

@@ -20,6 +20,7 @@ mod deletion;
 mod documents;
 mod fault;
 mod flows;
+mod forgetting;
 mod grants;
 mod high_availability;
 mod hostile;

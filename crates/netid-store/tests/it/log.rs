@@ -44,6 +44,73 @@ pub(crate) async fn log_entries_are_appended_with_their_acts_and_only_with_them(
     assert_eq!(store.holder_log_indexes(second).await.unwrap(), vec![1]);
 }
 
+/// A use's entries stay linked to their holder until their link ends: then the store no
+/// longer answers them as the holder's, and forgetting drops the link and destroys the day
+/// key their tags were made with, while the entries stay in the log (issue 24).
+pub(crate) async fn uses_are_forgotten_when_their_link_ends(store: &dyn Store) {
+    let end = Timestamp(T0.0 + 100);
+    let holder = store
+        .enroll_holder(new_holder(1), None, None, b"{\"n\":0}".to_vec(), T0)
+        .await
+        .unwrap();
+    let platform = PlatformRow {
+        client_id: "p-1".to_owned(),
+        credential_hash: vec![9; 32],
+        sector: "sector-1".to_owned(),
+        name: "example".to_owned(),
+        registered_at: T0,
+    };
+    store
+        .insert_platform(platform, b"{\"n\":1}".to_vec())
+        .await
+        .unwrap();
+    // One day key for every use whose link ends at `end`: the first stored wins.
+    assert_eq!(
+        store.use_link_key(end, vec![1; 48]).await.unwrap(),
+        vec![1; 48]
+    );
+    assert_eq!(
+        store.use_link_key(end, vec![2; 48]).await.unwrap(),
+        vec![1; 48]
+    );
+    let verification = NewVerification {
+        client_id: "p-1".to_owned(),
+        nonce_index: index(5),
+        expires_at: Timestamp(T0.0 + 300),
+        holder,
+        wallet_key: new_holder(1).wallet_key.fingerprint,
+        log_entry: b"{\"n\":2,\"platform\":\"p-1\"}".to_vec(),
+        disclosure_entry: b"{\"n\":3}".to_vec(),
+        linked_until: end,
+        asked: None,
+    };
+    store.record_verification(verification, T0).await.unwrap();
+    assert_eq!(
+        store.holder_entries(holder, T0).await.unwrap(),
+        vec![(0, None), (2, Some(end))]
+    );
+    assert_eq!(store.holders_seen_by("p-1").await.unwrap(), vec![holder]);
+    // At its end the use is no longer the holder's, even before it is forgotten.
+    assert_eq!(
+        store.holder_entries(holder, end).await.unwrap(),
+        vec![(0, None)]
+    );
+    assert_eq!(
+        store.forget_use_links(Timestamp(end.0 - 1)).await.unwrap(),
+        0
+    );
+    assert_eq!(store.forget_use_links(end).await.unwrap(), 1);
+    assert_eq!(store.holder_log_indexes(holder).await.unwrap(), vec![0]);
+    assert!(store.use_link_keys(vec![end]).await.unwrap().is_empty());
+    assert!(store.all_use_link_keys().await.unwrap().is_empty());
+    assert!(store.holders_seen_by("p-1").await.unwrap().is_empty());
+    // The public entry stays.
+    assert_eq!(
+        store.log_entries(2, 3).await.unwrap(),
+        vec![b"{\"n\":2,\"platform\":\"p-1\"}".to_vec()]
+    );
+}
+
 /// Writes sent at once (which SQLite commits together, each in its own savepoint) each get
 /// their own answer: a replayed nonce, a holder whose wallet key changed or an enrollment of
 /// a person already enrolled is refused and leaves nothing, not even what it wrote before it
@@ -81,6 +148,7 @@ pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Stor
                 wallet_key: wallet,
                 log_entry: vec![n],
                 disclosure_entry: leaf(),
+                linked_until: Timestamp(T0.0 + 86_400),
                 asked: None,
             },
             T0,

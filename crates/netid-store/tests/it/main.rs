@@ -47,7 +47,7 @@ use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 24;
+const LATEST_SCHEMA: u32 = 25;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -91,6 +91,7 @@ on_both_backends!(
     wrong_codes_are_counted_per_record_and_code_across_roster_loads,
     first_run_initialisation_is_all_or_nothing,
     log_entries_are_appended_with_their_acts_and_only_with_them,
+    uses_are_forgotten_when_their_link_ends,
     integrations_move_the_log_head_only_from_where_it_was,
     one_integrator_holds_the_lease_until_it_lapses,
     certificates_are_issued_revoked_once_and_listed_until_expiry,

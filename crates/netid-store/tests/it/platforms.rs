@@ -13,6 +13,7 @@ fn verification(holder: HolderId, nonce: u8, key: u8, expires_at: Timestamp) -> 
         wallet_key: vec![key; 32],
         log_entry: leaf(),
         disclosure_entry: leaf(),
+        linked_until: Timestamp(T0.0 + 86_400),
         asked: None,
     }
 }

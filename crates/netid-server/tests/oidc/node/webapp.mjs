@@ -9,7 +9,8 @@
 // Protocol with the test, one JSON line out at each step:
 //   {"event":"home","net_id":...}
 //   {"event":"signed_in","claims":{...}}
-//   {"event":"history","kinds":[...],"proofs":[...],"tampered":{"proof":...,"checkpoint":...}}
+//   {"event":"history","kinds":[...],"proofs":[...],"retention":{"en":...,"zh":...},"kept":[kind...],
+//    "tampered":{"proof":...,"checkpoint":...}}
 //   {"event":"profile","claims":{...}}              (after the withdrawal)
 //   {"event":"security","passkeys":n,"sessions_before":n,"sessions":n,"kinds":[...]}
 //                                                   (listed, the other sign-in ended, then the
@@ -77,6 +78,14 @@ await runInBrowser(async (platform, browser) => {
   await bothLanguages('webapp-history')
   const entries = () => tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => [item.dataset.kind, item.dataset.proof]))
   const checked = await entries()
+  // What the centre keeps, in both languages, and which entries it will forget.
+  const retention = { en: await tab.locator('#retention').textContent() }
+  await tab.locator('#language').click()
+  await tab.waitForFunction(() => document.documentElement.lang.startsWith('zh'))
+  retention.zh = await tab.locator('#retention').textContent()
+  await tab.locator('#language').click()
+  await tab.waitForFunction(() => document.documentElement.lang.startsWith('en'))
+  const kept = await tab.locator('li[data-kind]:has(.kept-until)').evaluateAll((items) => items.map((item) => item.dataset.kind))
   // The same history altered on its way to the page: first one proof hash, then the
   // checkpoint's size. The page must say so.
   const tamperWith = (change) => tab.route('**/app/api/history', async (route) => {
@@ -102,6 +111,8 @@ await runInBrowser(async (platform, browser) => {
     event: 'history',
     kinds: checked.map(([kind]) => kind),
     proofs: checked.map(([, proof]) => proof),
+    retention,
+    kept,
     tampered: { proof: tamperedProof, checkpoint: tamperedCheckpoint },
   })
 
