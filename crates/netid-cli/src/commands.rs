@@ -193,6 +193,28 @@ pub(crate) enum WalletCommand {
         /// For an applicant under 14: the guardian's wallet key file.
         #[arg(long)]
         guardian_wallet: Option<PathBuf>,
+        /// The version of the notice you read and accept (your consent to the centre's
+        /// processing). Without it, the notice is printed and nothing is sent.
+        #[arg(long, value_name = "VERSION")]
+        accept_notice: Option<String>,
+        /// The notice's language: zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
+    /// Print the centre's notice (what it holds, why, for how long, your rights); with
+    /// --accept, accept it (needed before your Net ID is used again after a new version).
+    Notice {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The version you read and accept.
+        #[arg(long, value_name = "VERSION")]
+        accept: Option<String>,
+        /// The notice's language: zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
     },
     /// List this holder's own transparency-log entries, each checked against the signed
     /// checkpoint.

@@ -16,15 +16,30 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             name,
             code,
             guardian_wallet,
-        } => enroll(
+            accept_notice,
+            lang,
+        } => match accept_notice {
+            Some(version) => enroll(
+                server,
+                wallet,
+                [document_type, number, name],
+                code,
+                guardian_wallet,
+                version,
+            ),
+            None => {
+                print_notice(&server.server, &lang)?;
+                bail!(
+                    "nothing was sent: read the notice above, then enroll again with --accept-notice <its version> to accept it"
+                )
+            }
+        },
+        WalletCommand::Notice {
             server,
             wallet,
-            document_type,
-            number,
-            name,
-            code,
-            guardian_wallet,
-        ),
+            accept,
+            lang,
+        } => notice(server, wallet, accept, lang),
         WalletCommand::Certificate {
             server,
             wallet,
@@ -177,11 +192,10 @@ fn show_public_key(wallet: PathBuf) -> anyhow::Result<()> {
 fn enroll(
     server: ServerArgs,
     wallet: PathBuf,
-    document_type: String,
-    number: String,
-    name: String,
+    [document_type, number, name]: [String; 3],
     code: Option<String>,
     guardian_wallet: Option<PathBuf>,
+    notice_version: String,
 ) -> anyhow::Result<()> {
     let key = load_key(&wallet)?;
     let SignedRequest {
@@ -195,6 +209,7 @@ fn enroll(
             &number,
             &name,
             code.as_deref(),
+            Some(&notice_version),
             request_id,
             timestamp,
         )
@@ -219,11 +234,90 @@ fn enroll(
         timestamp,
         signature,
         guardian,
+        notice_version: Some(notice_version),
     };
     println!(
         "{}",
         post(&server.server, "/v1/holders/enroll", None, &request)?
     );
+    Ok(())
+}
+
+/// Prints the service's notice in `lang` (`zh` or `en`) to stderr, and returns it.
+fn print_notice(server: &str, lang: &str) -> anyhow::Result<netid_proto::Notice> {
+    let path = format!("/v1/notice?lang={}", if lang == "en" { "en" } else { "zh" });
+    let notice: netid_proto::Notice =
+        serde_json::from_str(&get_public(server, &path)?).context("the service's notice")?;
+    let headings = if notice.language == "en" {
+        [
+            "Who",
+            "Purpose",
+            "How",
+            "What the centre holds",
+            "How long",
+            "Your rights",
+            "Sensitive data",
+            "Version",
+        ]
+    } else {
+        [
+            "运营方",
+            "目的",
+            "方式",
+            "本中心保存什么",
+            "保存多久",
+            "您的权利",
+            "敏感个人信息",
+            "版本",
+        ]
+    };
+    let held: Vec<String> = notice
+        .held
+        .iter()
+        .map(|item| format!("  - {item}"))
+        .collect();
+    let sections = [
+        notice.operator.as_str(),
+        &notice.purpose,
+        &notice.method,
+        &held.join("\n"),
+        &notice.retention,
+        &notice.rights,
+        &notice.sensitive_data,
+        &notice.version,
+    ];
+    for (heading, text) in headings.iter().zip(sections) {
+        eprintln!("{heading}:\n{text}\n");
+    }
+    Ok(notice)
+}
+
+/// `netid wallet notice`.
+fn notice(
+    server: ServerArgs,
+    wallet: PathBuf,
+    accept: Option<String>,
+    lang: String,
+) -> anyhow::Result<()> {
+    let shown = print_notice(&server.server, &lang)?;
+    let Some(version) = accept else {
+        eprintln!(
+            "netid: to accept it, run again with --accept {}",
+            shown.version
+        );
+        return Ok(());
+    };
+    let wallet = load_key(&wallet)?;
+    let request = signed!(
+        sign_request(&wallet, |id, at| signing::notice_acceptance_message(
+            &version, id, at
+        ))?,
+        netid_proto::NoticeAcceptRequest {
+            notice_version: version.clone()
+        }
+    );
+    post(&server.server, "/v1/holders/notice", None, &request)?;
+    eprintln!("netid: you accepted the notice of version {version}");
     Ok(())
 }
 

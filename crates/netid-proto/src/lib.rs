@@ -36,6 +36,11 @@ use serde::{Deserialize, Serialize};
 /// The media type of error bodies (RFC 9457).
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
+/// The version of netid's notice text (Art. 10). A deployment that names its operator or
+/// sets another retention serves it followed by `+` and a digest of what it set
+/// (`GET /v1/notice` says which); a holder accepts the version they were shown.
+pub const NOTICE_TEXT_VERSION: &str = "2026-12-07";
+
 /// An RFC 9457 problem details body with netid's stable `code` member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
@@ -242,6 +247,11 @@ pub struct EnrollRequest {
     /// For an applicant under 14: the guardian's consent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardian: Option<GuardianConsent>,
+    /// The version of the notice (`GET /v1/notice`) the applicant read and accepts: their
+    /// consent to the centre's processing. Required; a missing or old one is refused
+    /// (`notice_not_accepted`, naming the current version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_version: Option<String>,
 }
 
 impl core::fmt::Debug for EnrollRequest {
@@ -468,15 +478,20 @@ pub struct ServiceSigned {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notice {
-    /// Its version; a consent records the version it was given under.
+    /// Its version (the same in both languages); an enrollment and a consent record the
+    /// version they were given under.
     pub version: String,
+    /// Its language: `zh` (the default) or `en` (`GET /v1/notice?lang=en`).
+    pub language: String,
     /// Who processes the data, and how to reach them.
     pub operator: String,
     /// Why.
     pub purpose: String,
     /// How.
     pub method: String,
-    /// Which data.
+    /// What the centre holds about a holder, item by item.
+    pub held: Vec<String>,
+    /// The fields a platform may be granted (by name).
     pub data_types: Vec<String>,
     /// How long it is kept.
     pub retention: String,
@@ -1085,6 +1100,33 @@ pub struct LockRequest {
     pub signature: String,
 }
 
+/// `POST /v1/holders/notice`: a holder accepts the current notice (after a new version; the
+/// first is accepted at enrollment). The wallet signs [`signing::notice_acceptance_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeAcceptRequest {
+    /// The version of the notice read and accepted.
+    pub notice_version: String,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before.
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`NoticeAcceptRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeAcceptResponse {
+    /// The version accepted.
+    pub notice_version: String,
+    /// When (Unix seconds).
+    pub accepted_at: i64,
+}
+
 /// Answer to [`LockRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1162,6 +1204,7 @@ mod tests {
             timestamp: 0,
             signature: String::new(),
             guardian: None,
+            notice_version: Some(NOTICE_TEXT_VERSION.to_owned()),
         };
         let debug = format!("{request:?}");
         assert!(!debug.contains("测试甲") && !debug.contains("11010519491231002X"));

@@ -12,21 +12,24 @@
 use crate::Predicate;
 
 /// What the applicant's wallet signs to enroll: purpose, document type, document number,
-/// name and enrollment code as sent, the request id and the timestamp.
+/// name, enrollment code and the notice version accepted, as sent, the request id and the
+/// timestamp.
 pub fn enrollment_message(
     document_type: &str,
     document_number: &str,
     name: &str,
     enrollment_code: Option<&str>,
+    notice_version: Option<&str>,
     request_id: &str,
     timestamp: i64,
 ) -> Vec<u8> {
     join(&[
-        "netid-enrollment-v2",
+        "netid-enrollment-v3",
         document_type,
         document_number,
         name,
         enrollment_code.unwrap_or_default(),
+        notice_version.unwrap_or_default(),
         request_id,
         &timestamp.to_string(),
     ])
@@ -231,6 +234,21 @@ pub fn passkey_link_message(request_id: &str, timestamp: i64) -> Vec<u8> {
 /// request id and timestamp.
 pub fn holder_record_message(request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-holder-record-v1", request_id, &timestamp.to_string()])
+}
+
+/// What a holder's wallet signs to accept the notice of `notice_version`: purpose, version,
+/// request id and timestamp.
+pub fn notice_acceptance_message(
+    notice_version: &str,
+    request_id: &str,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-notice-acceptance-v1",
+        notice_version,
+        request_id,
+        &timestamp.to_string(),
+    ])
 }
 
 /// What the holder's wallet signs to lock (`locked`) or unlock their Net ID: purpose, request

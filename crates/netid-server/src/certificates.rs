@@ -32,7 +32,7 @@ pub(crate) async fn issue(
         &request.signature,
     )
     .await?;
-    crate::lock::ensure_unlocked(&holder)?;
+    crate::lock::ensure_usable(&state.deps, &holder)?;
     let csr = decode_csr(&request.csr)?;
     let (row, certificate) = state.ca.issue_holder_certificate(&holder, &csr).await?;
     Ok(HolderCertificateResponse {
@@ -131,7 +131,7 @@ pub(crate) async fn renew(
         &request.signature,
     )
     .await?;
-    crate::lock::ensure_unlocked(&holder)?;
+    crate::lock::ensure_usable(&state.deps, &holder)?;
     let serial = decode_serial(&request.serial)?;
     let (row, certificate) = state.ca.renew_holder_certificate(&holder, &serial).await?;
     Ok(HolderCertificateResponse {

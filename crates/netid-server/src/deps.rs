@@ -19,6 +19,8 @@ pub(crate) struct Deps {
     pub(crate) security: Arc<crate::security_events::SecurityLog>,
     /// How long uses stay linked to their holders, and the key that links them today.
     pub(crate) use_links: Arc<crate::forgetting::UseLinks>,
+    /// The notice of Art. 10, which a holder accepts before their Net ID is used.
+    pub(crate) notice: Arc<crate::notice::Notices>,
 }
 
 impl core::fmt::Debug for Deps {

@@ -53,6 +53,11 @@ pub(crate) async fn enroll(
         }
     }
     let wallet = WalletKey::parse(&request.wallet_key, "wallet_key")?;
+    // The applicant's consent to the centre's processing: the notice they were shown (Art. 10).
+    state
+        .deps
+        .notice
+        .check_version(request.notice_version.as_deref())?;
     crate::wallet::check_request_id(&request.request_id)?;
     state.deps.check_fresh(request.timestamp)?;
     let message = signing::enrollment_message(
@@ -60,6 +65,7 @@ pub(crate) async fn enroll(
         &request.document_number,
         &request.name,
         request.enrollment_code.as_deref(),
+        request.notice_version.as_deref(),
         &request.request_id,
         request.timestamp,
     );
@@ -163,6 +169,7 @@ pub(crate) async fn enroll(
                     guardian,
                     log_entry,
                     revocations,
+                    notice_version: request.notice_version.clone(),
                 },
                 now,
             )
@@ -205,6 +212,7 @@ pub(crate) async fn enroll(
             wallet_key: wallet_row.clone(),
             wrapped_data_key: sealed.wrapped_data_key,
             sealed_personal: sealed.sealed_personal,
+            notice_version: request.notice_version.clone(),
         };
         match state
             .deps

@@ -248,6 +248,14 @@ pub enum Refusal {
         "this Net ID is locked by its holder: nothing is verified, signed in, consented to or issued with it until they unlock it from their wallet or the web app"
     )]
     NetIdLocked,
+    /// The holder has not accepted the current notice (or an applicant sent an old one).
+    #[error(
+        "the holder has not accepted the current notice (version {version}): read it (GET /v1/notice) and accept it in the web app, with `netid wallet accept-notice`, or by enrolling with that version"
+    )]
+    NoticeNotAccepted {
+        /// The current version.
+        version: String,
+    },
     /// A wallet-signed request whose request id was used before: a replay, or a wallet that
     /// sent one id twice.
     #[error("this signed request was used already; sign a new one with a fresh request id")]

@@ -10,7 +10,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_core::DocumentRecord;
 use netid_log::EntryKind;
 use netid_proto::{
-    ConsentReceipt, ConsentRequest, FieldRequest, Notice, Profile, ProfileDecision, ProfileField,
+    ConsentReceipt, ConsentRequest, FieldRequest, Profile, ProfileDecision, ProfileField,
     ProfileRequest, ServiceSigned, WithdrawConsentRequest, WithdrawConsentResponse, signing,
 };
 use netid_store::{ConsentChange, PlatformField, PlatformRow};
@@ -23,12 +23,6 @@ use crate::error::{Error, Refusal};
 use crate::personal;
 use crate::wallet::authenticate_holder;
 
-/// The version of netid's notice text; a consent records the version it was given under,
-/// which also names the operator text when the deployment sets one (see [`notice`]).
-const NOTICE_TEXT_VERSION: &str = "2026-11-27";
-/// What the notice says of the operator when the deployment does not name itself.
-const DEFAULT_NOTICE_OPERATOR: &str =
-    "The operator of this netid service; contact as published by the operator";
 /// The longest legal basis, purpose or reference text, in characters.
 const MAX_TEXT: usize = 300;
 
@@ -36,31 +30,6 @@ const MAX_TEXT: usize = 300;
 /// [`MAX_TEXT`] characters.
 pub(crate) fn is_short_text(text: &str) -> bool {
     !text.trim().is_empty() && text.chars().count() <= MAX_TEXT
-}
-
-/// The notice of Art. 10, naming the operator as the deployment configured it
-/// (`NETID_NOTICE_OPERATOR`). Its version is netid's text version, followed by a digest of the
-/// operator text when one is set, so that a changed operator or contact is a new notice that
-/// holders consent under again.
-pub(crate) fn notice(operator: Option<&str>) -> Notice {
-    let version = match operator {
-        Some(text) => {
-            let digest = netid_crypto::Suite::gm().hash(text.as_bytes());
-            let short = digest.as_ref().get(..4).unwrap_or_default();
-            format!("{NOTICE_TEXT_VERSION}+{}", hex::encode(short))
-        }
-        None => NOTICE_TEXT_VERSION.to_owned(),
-    };
-    Notice {
-        version,
-        operator: operator.unwrap_or(DEFAULT_NOTICE_OPERATOR).to_owned(),
-        purpose: "To let internet platforms verify that you are a real, identified person, learning only what you and the law allow".to_owned(),
-        method: "Your document is checked against its issuing authority's records; platforms receive a verification result, the age predicates they ask for and a pseudonym for them alone; a plaintext field only under a grant with a legal basis and your separate consent".to_owned(),
-        data_types: GRANTABLE_FIELDS.iter().map(|field| (*field).to_owned()).collect(),
-        retention: "Your record, sealed under your own key, until you delete it; each platform keeps a field it received no longer than the retention its published profile states".to_owned(),
-        rights: "You see every disclosure in your history (POST /v1/holders/log), withdraw any consent at once (POST /v1/holders/consents/withdraw), and delete your data (POST /v1/holders/delete)".to_owned(),
-        sensitive_data: "Your identity document number and birth date are sensitive: a platform receives them only where a law it names requires it, and their disclosure identifies you to that platform".to_owned(),
-    }
 }
 
 /// Records the fields `platform` asks for, replacing what it asked before; each awaits the
@@ -242,11 +211,7 @@ pub(crate) fn sign(deps: &Deps, payload: &impl serde::Serialize) -> Result<Servi
 
 /// Records the separate consent of the holder who signed `request` and returns its signed
 /// receipt.
-pub(crate) async fn consent(
-    deps: &Deps,
-    notice: &Notice,
-    request: ConsentRequest,
-) -> Result<ServiceSigned, Error> {
+pub(crate) async fn consent(deps: &Deps, request: ConsentRequest) -> Result<ServiceSigned, Error> {
     let holder = authenticate_holder(
         deps,
         &request.wallet_key,
@@ -262,7 +227,7 @@ pub(crate) async fn consent(
         &request.signature,
     )
     .await?;
-    crate::lock::ensure_unlocked(&holder)?;
+    crate::lock::ensure_usable(deps, &holder)?;
     if personal::age(&deps.keys.master, &holder, deps.clock.today()?)? < GUARDIAN_REQUIRED_BELOW {
         crate::wallet::check_guardian_approval(
             deps,
@@ -275,7 +240,6 @@ pub(crate) async fn consent(
     }
     let (platform, recorded) = record_consent(
         deps,
-        notice,
         &holder,
         &request.client_id,
         &request.fields,
@@ -310,7 +274,6 @@ pub(crate) async fn consent(
 /// holder and, for a child under 14, checked the guardian's approval.
 pub(crate) async fn record_consent(
     deps: &Deps,
-    notice: &Notice,
     holder: &netid_store::HolderRow,
     client_id: &str,
     fields: &[String],
@@ -318,12 +281,12 @@ pub(crate) async fn record_consent(
     signed_at: i64,
 ) -> Result<(PlatformRow, Vec<String>), Error> {
     not_ahead(deps, signed_at)?;
-    if notice_version != notice.version {
+    if notice_version != deps.notice.version() {
         return Err(Refusal::InvalidField {
             field: "notice_version",
             reason: format!(
                 "the current notice is version {} (GET /v1/notice); read it and consent again",
-                notice.version
+                deps.notice.version()
             ),
         }
         .into());

@@ -44,6 +44,7 @@ pub mod keys;
 mod lock;
 mod metrics;
 mod net_certificates;
+mod notice;
 mod oidc;
 mod operator;
 mod operator_read;

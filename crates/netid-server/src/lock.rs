@@ -34,11 +34,12 @@ pub(crate) async fn record(
     crate::personal::view(&deps.keys.master, &holder, deps.clock.today()?)
 }
 
-/// Refuses to use `holder`'s Net ID while it is locked.
-pub(crate) fn ensure_unlocked(holder: &HolderRow) -> Result<(), Refusal> {
+/// Refuses to use `holder`'s Net ID while it is locked, or before they accepted the current
+/// notice (see [`crate::notice`]).
+pub(crate) fn ensure_usable(deps: &Deps, holder: &HolderRow) -> Result<(), Refusal> {
     match holder.locked_at {
         Some(_) => Err(Refusal::NetIdLocked),
-        None => Ok(()),
+        None => deps.notice.ensure_accepted(holder),
     }
 }
 

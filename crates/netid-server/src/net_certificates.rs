@@ -342,7 +342,7 @@ impl NetCertificateIssuer {
             &request.signature,
         )
         .await?;
-        crate::lock::ensure_unlocked(&holder)?;
+        crate::lock::ensure_usable(&self.deps, &holder)?;
         self.follow_ca().await?;
         // One reading of the clock for the whole batch.
         let now = self.deps.clock.now();

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::http::app;
 use crate::keys::{self, ServiceKeys};
 use crate::state::AppState;
-use crate::{connections, grants, personal, tls, transparency};
+use crate::{connections, personal, tls, transparency};
 
 /// Opens the data directory of `config`: creates it (mode 0700) if needed, loads or creates
 /// the master key, opens the database (running migrations) and loads or creates the service
@@ -54,7 +54,10 @@ pub async fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
         config.ca_suite,
         public_url,
         config.mtls.as_ref().and_then(|(_, url)| url.as_deref()),
-        grants::notice(config.notice_operator.as_deref()),
+        crate::notice::Notices::new(
+            config.notice_operator.as_deref(),
+            config.use_link_retention_days,
+        ),
         (config.rate_per_address, config.rate_per_platform),
         crate::journal::DeletionJournal::new(&config.data_dir),
         config.use_link_retention_days,

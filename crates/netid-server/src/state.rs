@@ -25,8 +25,6 @@ pub struct AppState {
     pub(crate) oidc: Arc<crate::oidc::Oidc>,
     /// The holder web app's passkeys and sessions.
     pub(crate) web: Arc<crate::web::Web>,
-    /// The notice of Art. 10 as this deployment serves it.
-    pub(crate) notice: Arc<netid_proto::Notice>,
     /// Operational counters for `GET /metrics`.
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
     /// Token buckets per source address.
@@ -72,7 +70,7 @@ impl AppState {
         ca_suite: netid_crypto::SuiteId,
         public_url: String,
         mtls_base: Option<&str>,
-        notice: netid_proto::Notice,
+        notice: crate::notice::Notices,
         (per_address, per_platform): (Rate, Rate),
         journal: crate::journal::DeletionJournal,
         use_link_retention_days: u32,
@@ -91,6 +89,7 @@ impl AppState {
             log,
             security: Arc::new(crate::security_events::SecurityLog::new(clock)),
             use_links: Arc::new(crate::forgetting::UseLinks::new(use_link_retention_days)),
+            notice: Arc::new(notice),
         };
         let ca = Arc::new(Ca::open(deps.clone(), ca_suite, public_url.clone()).await?);
         let net_certificates =
@@ -100,12 +99,10 @@ impl AppState {
             Arc::clone(&deps.keys),
         ));
         let metrics = Arc::<crate::metrics::Metrics>::default();
-        let notice = Arc::new(notice);
         let platform_limits = Arc::new(RateLimiter::new(per_platform));
         let oidc = crate::oidc::Oidc::open(
             deps.clone(),
             Arc::clone(&metrics),
-            Arc::clone(&notice),
             Arc::clone(&platform_limits),
             &public_url,
             mtls_base,
@@ -117,7 +114,6 @@ impl AppState {
             net_certificates: Arc::new(net_certificates),
             web: Arc::new(crate::web::Web::new(deps.clone(), &public_url)),
             oidc: Arc::new(oidc),
-            notice,
             metrics,
             address_limits: Arc::new(RateLimiter::new(per_address)),
             administration: false,

@@ -81,7 +81,7 @@ pub(crate) async fn verify(
         return Err(Refusal::Verification(VerificationRefusal::PresentationRejected).into());
     }
     // Told only to a platform the holder's own wallet presented to.
-    crate::lock::ensure_unlocked(&holder)?;
+    crate::lock::ensure_usable(deps, &holder)?;
     let nonce_index = blind::nonce(
         &deps.keys.blind_index,
         &platform.client_id,

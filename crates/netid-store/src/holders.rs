@@ -87,16 +87,18 @@ pub trait Holders: HasBackend {
                 Dialect::Sqlite => concat!(
                     "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
                      wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
-                     wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
+                     wrapped_data_key, sealed_personal, enrolled_at, updated_at, \
+                     notice_version, notice_accepted_at) \
                      VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM holders), ",
-                    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id"
+                    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) RETURNING id"
                 ),
                 Dialect::Postgres => concat!(
                     "INSERT INTO holders (id, net_id_index, sealed_net_id, person_index, \
                      wallet_key_fingerprint, wallet_key_spki, wallet_key_suite, \
-                     wrapped_data_key, sealed_personal, enrolled_at, updated_at) \
+                     wrapped_data_key, sealed_personal, enrolled_at, updated_at, \
+                     notice_version, notice_accepted_at) \
                      VALUES (nextval('holders_id_seq'), ",
-                    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id"
+                    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) RETURNING id"
                 ),
             };
             let args = args![
@@ -108,7 +110,8 @@ pub trait Holders: HasBackend {
                 &holder.wallet_key.suite,
                 &holder.wrapped_data_key,
                 &holder.sealed_personal,
-                at
+                at,
+                holder.notice_version.as_deref()
             ];
             let id: HolderId = db
                 .value("insert holder", sql, args)
@@ -133,6 +136,7 @@ pub trait Holders: HasBackend {
             guardian,
             log_entry,
             revocations,
+            notice_version,
         } = recovery;
         write(self, "wallet key replacement", move |db| {
             let sql = "SELECT person_index, wallet_key_fingerprint, wallet_key_spki, \
@@ -174,6 +178,11 @@ pub trait Holders: HasBackend {
                 db.execute("forget passkeys", sql, args![holder])?;
                 let sql = "DELETE FROM pending_values WHERE holder_id = $1";
                 db.execute("forget pending values", sql, args![holder])?;
+            }
+            if let Some(version) = &notice_version {
+                let sql = "UPDATE holders SET notice_version = $2, notice_accepted_at = $3 \
+                     WHERE id = $1";
+                db.execute("accept notice", sql, args![holder, version, at])?;
             }
             record_guardianship(db, holder, guardian, at)?;
             append_log(db, &log_entry, Some(holder))?;
@@ -318,6 +327,25 @@ pub trait Holders: HasBackend {
                 }
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// Records that `holder` (not deleted) accepted the notice of `version` at `at`.
+    /// [`Error::NotFound`] if the holder is gone.
+    async fn accept_notice(
+        &self,
+        holder: HolderId,
+        version: String,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        write(self, "accept notice", move |db| {
+            let sql = "UPDATE holders SET notice_version = $2, notice_accepted_at = $3 \
+                 WHERE id = $1 AND deleted_at IS NULL";
+            match db.execute("accept notice", sql, args![holder, &version, at])? {
+                0 => Err(Error::NotFound { what: "holder" }),
+                _ => Ok(()),
+            }
         })
         .await
     }
@@ -479,7 +507,7 @@ fn current_holder<T: crate::sql::FromColumn>(
 
 const HOLDER_COLUMNS: &str = "h.id, h.net_id_index, h.sealed_net_id, h.person_index, \
      h.wallet_key_fingerprint, h.wallet_key_spki, h.wallet_key_suite, h.wrapped_data_key, \
-     h.sealed_personal, h.locked_at";
+     h.sealed_personal, h.locked_at, h.notice_version";
 
 fn holder_row(mut row: Row) -> Result<HolderRow, Error> {
     // A row whose Net ID is still in clear must be sealed (on the service's start) first.
@@ -500,6 +528,7 @@ fn holder_row(mut row: Row) -> Result<HolderRow, Error> {
         wrapped_data_key: row.get(7)?,
         sealed_personal: row.get(8)?,
         locked_at: row.get::<Option<i64>>(9)?.map(Timestamp),
+        notice_version: row.get(10)?,
     })
 }
 
@@ -593,6 +622,8 @@ pub struct Recovery {
     pub log_entry: Vec<u8>,
     /// The holder's certificates to revoke with it.
     pub revocations: Vec<Revocation>,
+    /// The version of the notice accepted with it, if one was.
+    pub notice_version: Option<String>,
 }
 
 /// A Net ID as the store keeps it: never in clear.
@@ -617,6 +648,8 @@ pub struct NewHolder {
     pub wrapped_data_key: Vec<u8>,
     /// The holder's personal data, sealed under the data key.
     pub sealed_personal: Vec<u8>,
+    /// The version of the notice the applicant accepted.
+    pub notice_version: Option<String>,
 }
 
 /// A holder as stored.
@@ -636,6 +669,8 @@ pub struct HolderRow {
     pub sealed_personal: Vec<u8>,
     /// Since when the holder has locked their Net ID, if they have.
     pub locked_at: Option<Timestamp>,
+    /// The version of the notice the holder last accepted (none before schema 26).
+    pub notice_version: Option<String>,
 }
 
 /// A holder's values sealed under the master key, sealed again under a new master key.

@@ -46,6 +46,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/23.sql"),
     include_str!("../migrations/sqlite/24.sql"),
     include_str!("../migrations/sqlite/25.sql"),
+    include_str!("../migrations/sqlite/26.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -65,6 +66,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (23, include_str!("../migrations/postgres/23.sql")),
     (24, include_str!("../migrations/postgres/24.sql")),
     (25, include_str!("../migrations/postgres/25.sql")),
+    (26, include_str!("../migrations/postgres/26.sql")),
 ];
 
 #[cfg(test)]

@@ -454,13 +454,40 @@ impl Wallet {
         )
     }
 
-    /// A signed enrollment request with the given evidence.
+    /// A signed enrollment request for `entry` that accepts the notice of `notice_version`
+    /// (none: accepts none), for a deployment whose notice is not the default one.
+    pub fn enroll_request_under(
+        &self,
+        entry: &RosterEntry,
+        notice_version: Option<&str>,
+    ) -> EnrollRequest {
+        self.signed_enrollment(
+            [&entry.document_type, &entry.document_number, &entry.name],
+            entry.enrollment_code.as_deref(),
+            notice_version,
+        )
+    }
+
+    /// A signed enrollment request with the given evidence, accepting the default notice.
     pub fn enroll_request_with(
         &self,
         document_type: &str,
         document_number: &str,
         name: &str,
         code: Option<&str>,
+    ) -> EnrollRequest {
+        self.signed_enrollment(
+            [document_type, document_number, name],
+            code,
+            Some(netid_proto::NOTICE_TEXT_VERSION),
+        )
+    }
+
+    fn signed_enrollment(
+        &self,
+        [document_type, document_number, name]: [&str; 3],
+        code: Option<&str>,
+        notice_version: Option<&str>,
     ) -> EnrollRequest {
         let timestamp = self.now();
         let request_id = netid_crypto::random_token().unwrap();
@@ -469,6 +496,7 @@ impl Wallet {
             document_number,
             name,
             code,
+            notice_version,
             &request_id,
             timestamp,
         );
@@ -482,6 +510,7 @@ impl Wallet {
             timestamp,
             signature: self.sign(&message),
             guardian: None,
+            notice_version: notice_version.map(str::to_owned),
         }
     }
 
@@ -631,6 +660,23 @@ impl Wallet {
             request_id: request_id.clone(),
             timestamp,
             signature: self.sign(&signing::holder_record_message(&request_id, timestamp)),
+        }
+    }
+
+    /// A signed acceptance of the notice of `notice_version`.
+    pub fn notice_request(&self, notice_version: &str) -> netid_proto::NoticeAcceptRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        netid_proto::NoticeAcceptRequest {
+            notice_version: notice_version.to_owned(),
+            wallet_key: self.public_key(),
+            request_id: request_id.clone(),
+            timestamp,
+            signature: self.sign(&signing::notice_acceptance_message(
+                notice_version,
+                &request_id,
+                timestamp,
+            )),
         }
     }
 

@@ -134,6 +134,8 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         "测试甲",
         "--code",
         adult.enrollment_code.as_deref().unwrap(),
+        "--accept-notice",
+        netid_proto::NOTICE_TEXT_VERSION,
     ]);
     let issued = netid_ok(&[
         "wallet",

@@ -87,27 +87,39 @@ fn serve_and_every_client_command_work_end_to_end() {
     let refused = netid(&["wallet", "init", "--wallet", &path("wallet.key")], b"");
     assert_eq!(refused.status.code(), Some(1), "never overwrites a wallet");
 
-    let enroll = |code: &str| {
-        netid(
-            &[
-                "wallet",
-                "enroll",
-                "--server",
-                &server,
-                "--wallet",
-                &path("wallet.key"),
-                "--type",
-                "resident-id",
-                "--number",
-                &adult.document_number,
-                "--name",
-                "测试甲",
-                "--code",
-                code,
-            ],
-            b"",
-        )
+    let wallet_path = path("wallet.key");
+    let enroll_under = |code: &str, notice: &[&str]| {
+        let mut args = vec![
+            "wallet",
+            "enroll",
+            "--server",
+            &server,
+            "--wallet",
+            &wallet_path,
+            "--type",
+            "resident-id",
+            "--number",
+            &adult.document_number,
+            "--name",
+            "测试甲",
+            "--code",
+            code,
+        ];
+        args.extend(notice);
+        netid(&args, b"")
     };
+    let enroll =
+        |code: &str| enroll_under(code, &["--accept-notice", netid_proto::NOTICE_TEXT_VERSION]);
+    // Without the notice accepted, the notice is shown (in Chinese, or in English when
+    // asked) and nothing is sent.
+    let unaccepted = enroll_under("CODE-A-2026", &["--lang", "en"]);
+    assert_eq!(unaccepted.status.code(), Some(1));
+    let stderr = String::from_utf8(unaccepted.stderr).unwrap();
+    assert!(stderr.contains("What the centre holds:"), "{stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    let unaccepted = enroll_under("CODE-A-2026", &[]);
+    let stderr = String::from_utf8(unaccepted.stderr).unwrap();
+    assert!(stderr.contains("本中心保存什么"), "{stderr}");
     let wrong = enroll("CODE-WRONG");
     assert_eq!(wrong.status.code(), Some(1));
     let stderr = String::from_utf8(wrong.stderr).unwrap();

@@ -78,6 +78,11 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Signed request already used",
         ),
         Refusal::NetIdLocked => (S::FORBIDDEN, "net_id_locked", "Net ID locked by its holder"),
+        Refusal::NoticeNotAccepted { .. } => (
+            S::FORBIDDEN,
+            "notice_not_accepted",
+            "Current notice not accepted",
+        ),
         Refusal::DocumentNoLongerValid => (
             S::FORBIDDEN,
             "document_no_longer_valid",

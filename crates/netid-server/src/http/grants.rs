@@ -1,6 +1,6 @@
 //! Platform profiles, the notice, and holders' consents over HTTP.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
 use netid_proto::{
@@ -77,17 +77,22 @@ async fn published(
     ))
 }
 
-async fn notice(State(state): State<AppState>) -> Json<Notice> {
-    Json(state.notice.as_ref().clone())
+/// `GET /v1/notice?lang=en`: the notice in English; in Chinese otherwise.
+async fn notice(State(state): State<AppState>, Query(query): Query<NoticeQuery>) -> Json<Notice> {
+    let language = crate::notice::Language::from_param(query.lang.as_deref());
+    Json(state.deps.notice.get(language).clone())
+}
+
+#[derive(serde::Deserialize)]
+struct NoticeQuery {
+    lang: Option<String>,
 }
 
 async fn consent(
     State(state): State<AppState>,
     Json(request): Json<ConsentRequest>,
 ) -> Result<Json<ServiceSigned>, ApiError> {
-    Ok(Json(
-        crate::grants::consent(&state.deps, &state.notice, request).await?,
-    ))
+    Ok(Json(crate::grants::consent(&state.deps, request).await?))
 }
 
 async fn withdraw(

@@ -39,6 +39,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/v1/holders/notice",
+            handler: post(accept_notice),
+        },
+        Route {
+            method: Method::POST,
             path: "/v1/holders/lock",
             handler: post(lock),
         },
@@ -55,6 +60,13 @@ async fn record(
     Json(request): Json<netid_proto::HolderRecordRequest>,
 ) -> Result<Json<netid_proto::HolderRecord>, ApiError> {
     Ok(Json(crate::lock::record(&state.deps, request).await?))
+}
+
+async fn accept_notice(
+    State(state): State<AppState>,
+    Json(request): Json<netid_proto::NoticeAcceptRequest>,
+) -> Result<Json<netid_proto::NoticeAcceptResponse>, ApiError> {
+    Ok(Json(crate::notice::accept(&state.deps, request).await?))
 }
 
 async fn lock(

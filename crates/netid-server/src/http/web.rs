@@ -134,6 +134,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/app/api/notice",
+            handler: post(accept_notice),
+        },
+        Route {
+            method: Method::POST,
             path: "/app/api/lock",
             handler: post(lock),
         },
@@ -297,6 +302,8 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
         "passkeys": passkeys,
         "sessions": sessions,
         "locked": holder.locked_at.is_some(),
+        "notice_version": state.deps.notice.version(),
+        "notice_accepted": holder.notice_version.as_deref() == Some(state.deps.notice.version()),
     })))
 }
 
@@ -308,6 +315,23 @@ async fn record(State(state): State<AppState>, session: Session) -> Result<Respo
         state.deps.clock.today()?,
     )?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(record)).into_response())
+}
+
+/// The signed-in holder accepts the notice of the version they were shown.
+async fn accept_notice(
+    State(state): State<AppState>,
+    session: Session,
+    Json(acceptance): Json<NoticeAcceptance>,
+) -> Result<Json<netid_proto::NoticeAcceptResponse>, ApiError> {
+    Ok(Json(
+        crate::notice::accept_for(&state.deps, &session.holder, &acceptance.notice_version).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoticeAcceptance {
+    notice_version: String,
 }
 
 async fn lock(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {

@@ -613,7 +613,7 @@ pub(crate) async fn decide(
     )
     .await?;
     if decision.approve {
-        crate::lock::ensure_unlocked(&holder)?;
+        crate::lock::ensure_usable(&oidc.deps, &holder)?;
     }
     unanswered(&request)?;
     if let Some(consent) = decision.consent.filter(|_| decision.approve) {
@@ -624,7 +624,7 @@ pub(crate) async fn decide(
             }
             .into());
         }
-        crate::grants::consent(&oidc.deps, &oidc.notice, consent).await?;
+        crate::grants::consent(&oidc.deps, consent).await?;
     }
     let redirect_to = answer(
         oidc,
@@ -654,7 +654,7 @@ pub(crate) async fn decide_in_session(
     }
     unanswered(&request)?;
     if approve {
-        crate::lock::ensure_unlocked(holder)?;
+        crate::lock::ensure_usable(&oidc.deps, holder)?;
     }
     if approve && !fields.is_empty() {
         let age = crate::personal::age(&oidc.deps.keys.master, holder, oidc.deps.clock.today()?)?;
@@ -663,11 +663,10 @@ pub(crate) async fn decide_in_session(
         }
         crate::grants::record_consent(
             &oidc.deps,
-            &oidc.notice,
             holder,
             client_id,
             &fields,
-            &oidc.notice.version,
+            oidc.deps.notice.version(),
             oidc.deps.clock.now().0,
         )
         .await?;

@@ -96,8 +96,6 @@ pub(crate) struct Oidc {
     pub(crate) deps: Deps,
     /// Counts sign-ins for `GET /metrics`.
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
-    /// The notice a consent given at sign-in is recorded under.
-    pub(crate) notice: Arc<netid_proto::Notice>,
     /// Token buckets per authenticated platform, shared with the API.
     pub(crate) platform_limits: Arc<crate::rate_limit::RateLimiter>,
     pub(crate) issuer: String,
@@ -128,7 +126,6 @@ impl Oidc {
     pub(crate) async fn open(
         deps: Deps,
         metrics: Arc<crate::metrics::Metrics>,
-        notice: Arc<netid_proto::Notice>,
         platform_limits: Arc<crate::rate_limit::RateLimiter>,
         issuer: &str,
         mtls_base: Option<&str>,
@@ -144,7 +141,6 @@ impl Oidc {
             tokens: Pending::of(&deps, PendingKind::OidcToken),
             deps,
             metrics,
-            notice,
             platform_limits,
         })
     }

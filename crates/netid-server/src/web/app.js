@@ -35,6 +35,10 @@ const TEXT = {
     proof_note: '本页先用日志公钥（/v1/log/key）核对检查点的签名，再用每一条的包含证明核对它在日志中。日志公钥和本页都来自本服务；要独立核对，请用 netid wallet log --log-key，配上您从别处得到的日志公钥。',
     wards_title: '我监护的未成年人', ward_platforms: '使用过的平台', first_use: '首次使用',
     notice_title: '告知书', delete_title: '删除我的数据',
+    notice_headings: { operator: '谁在处理您的信息，如何联系', purpose: '目的', method: '方式', held: '本中心保存什么', retention: '保存多久', rights: '您的权利和行使方式', sensitive_data: '敏感个人信息及其必要性', version: '版本' },
+    accept_notice_box: '我已阅读上面的告知书，同意本中心按其所述处理我的信息。',
+    notice_changed: (version) => `告知书已更新（版本 ${version}）。请阅读并接受新的告知书，之后才能继续使用网号核验、登录和申领凭证。`,
+    accept_notice: '接受告知书', notice_accepted: '您已接受新的告知书。',
     delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
     delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
     profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
@@ -72,6 +76,10 @@ const TEXT = {
     proof_note: "This page checks the checkpoint's signature with the log key (/v1/log/key), then each entry against the checkpoint by its inclusion proof. The key and this page both come from this service; to check independently, run netid wallet log --log-key with a log key you got elsewhere.",
     wards_title: 'Minors in my care', ward_platforms: 'Platforms used', first_use: 'first use',
     notice_title: 'Notice', delete_title: 'Delete my data',
+    notice_headings: { operator: 'Who processes your data, and how to reach them', purpose: 'Purpose', method: 'Method', held: 'What the centre holds', retention: 'How long', rights: 'Your rights, and how to use them', sensitive_data: 'Sensitive data, and why it is needed', version: 'Version' },
+    accept_notice_box: 'I have read the notice above and agree that the centre processes my data as it says.',
+    notice_changed: (version) => `The notice has changed (version ${version}). Read and accept it to go on using your Net ID for verification, sign-in and credentials.`,
+    accept_notice: 'Accept the notice', notice_accepted: 'You accepted the new notice.',
     delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
     delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
     profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
@@ -219,7 +227,8 @@ async function enroll(form) {
       document_number: number,
       name,
       ...(code ? { enrollment_code: code } : {}),
-      ...await walletSigned(key, 'netid-enrollment-v2', [type, number, name, code]),
+      notice_version: form.dataset.noticeVersion,
+      ...await walletSigned(key, 'netid-enrollment-v3', [type, number, name, code, form.dataset.noticeVersion]),
     })
     status.textContent = enrolled.outcome === 'recovered' ? t('recovered')(enrolled.net_id) : t('enrolled')(enrolled.net_id)
     // A one-time link from this wallet, used at once for this browser's passkey.
@@ -231,7 +240,27 @@ async function enroll(form) {
   }
 }
 
-function enrollPage() {
+// The notice in the page's language, each part under its heading.
+async function noticeSections(heading = 'h2') {
+  const notice = await api('GET', `/v1/notice?lang=${lang}`)
+  const headings = t('notice_headings')
+  const part = (key, ...content) => el('section', { 'data-notice': key }, el(heading, {}, headings[key]), ...content)
+  const sections = [
+    part('operator', el('p', {}, notice.operator)),
+    part('purpose', el('p', {}, notice.purpose)),
+    part('method', el('p', {}, notice.method)),
+    part('held', el('ul', {}, ...notice.held.map((item) => el('li', {}, item)))),
+    part('retention', el('p', {}, notice.retention)),
+    part('rights', el('p', {}, notice.rights)),
+    part('sensitive_data', el('p', {}, notice.sensitive_data)),
+    el('p', { class: 'muted' }, `${headings.version}: ${notice.version}`),
+  ]
+  return { notice, sections }
+}
+
+// The notice first, then the form; the document goes only with the notice accepted.
+async function enrollPage() {
+  const { notice, sections } = await noticeSections('h3')
   const field = (id, label, input) => [el('label', { for: id }, label), input]
   const types = el('select', { id: 'document_type', name: 'document_type' },
     ...Object.entries(t('documents')).map(([value, label]) => el('option', { value }, label)))
@@ -240,12 +269,14 @@ function enrollPage() {
     ...field('document_number', t('document_number'), el('input', { type: 'text', id: 'document_number', name: 'document_number', required: '', autocomplete: 'off' })),
     ...field('name', t('full_name'), el('input', { type: 'text', id: 'name', name: 'name', required: '', autocomplete: 'name' })),
     ...field('code', t('enrollment_code'), el('input', { type: 'text', id: 'code', name: 'code', autocomplete: 'off' })),
+    el('p', {}, el('input', { type: 'checkbox', id: 'accept-notice', name: 'accept_notice', required: '' }), ' ', el('label', { for: 'accept-notice' }, t('accept_notice_box'))),
     el('p', {}, el('button', { type: 'submit' }, t('enroll'))))
+  form.dataset.noticeVersion = notice.version
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     enroll(form)
   })
-  show(t('enroll_title'), el('p', {}, t('enroll_text')), form, el('p', { class: 'muted' }, t('minor_note')))
+  show(t('enroll_title'), el('p', {}, t('enroll_text')), el('div', { id: 'enroll-notice' }, el('h2', {}, t('notice_title')), ...sections), form, el('p', { class: 'muted' }, t('minor_note')))
 }
 
 async function signIn() {
@@ -337,7 +368,7 @@ async function home() {
   const certificates = certificateRows.length
     ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('serial'), t('profile_kind'), t('valid_until'), t('state')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...certificateRows))
     : el('p', {}, t('no_certificates'))
-  show(t('home_title'), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates,
+  show(t('home_title'), ...await noticeUpdate(me), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates,
     el('h2', {}, t('record_title')), recordSection(), el('h2', {}, t('lock_title')), lockSection(me), el('h2', {}, t('security_title')), securityTable(me))
 }
 
@@ -448,9 +479,23 @@ async function historyPage() {
 }
 
 async function noticePage() {
-  const notice = await api('GET', '/v1/notice')
-  const parts = ['operator', 'purpose', 'method', 'retention', 'rights', 'sensitive_data'].map((key) => el('p', {}, notice[key]))
-  show(t('notice_title'), el('p', { class: 'muted' }, notice.version), ...parts)
+  const { sections } = await noticeSections()
+  show(t('notice_title'), ...sections)
+}
+
+// A new notice, shown at the top of the home page until the holder accepts it.
+async function noticeUpdate(me) {
+  if (me.notice_accepted) return []
+  const { notice, sections } = await noticeSections()
+  const accept = async () => {
+    try {
+      await api('POST', '/app/api/notice', { notice_version: notice.version })
+      await home()
+      status.textContent = t('notice_accepted')
+    } catch (error) { fail(error) }
+  }
+  return [el('div', { id: 'notice-update' }, el('p', { class: 'bad' }, t('notice_changed')(notice.version)), ...sections,
+    el('button', { type: 'button', onclick: accept }, t('accept_notice')))]
 }
 
 async function profilePage(clientId) {
@@ -488,7 +533,7 @@ async function route() {
   const nav = document.getElementById('nav')
   if (hash === '#enroll') {
     nav.hidden = true
-    enrollPage()
+    await enrollPage().catch(fail)
     return
   }
   if (link) {

@@ -558,6 +558,26 @@ impl World {
         clock: netid_server::Clock,
         between: impl AsyncFnOnce(&std::path::Path),
     ) -> Self {
+        self.restart(clock, Vec::new(), between).await
+    }
+
+    /// The same world, its server restarted on the same data with the `NETID_*` settings
+    /// `env`.
+    pub(crate) async fn restart_with_env(self, env: &[(&str, &str)]) -> Self {
+        let env = env
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        self.restart(netid_server::Clock::System, env, async |_| {})
+            .await
+    }
+
+    async fn restart(
+        self,
+        clock: netid_server::Clock,
+        env: Vec<(String, String)>,
+        between: impl AsyncFnOnce(&std::path::Path),
+    ) -> Self {
         let Self {
             server,
             client,
@@ -567,7 +587,7 @@ impl World {
         } = self;
         server.stop().await;
         between(_dir.path()).await;
-        let server = TestServer::start_with_clock(_dir.path(), Vec::new(), clock)
+        let server = TestServer::start_with_clock(_dir.path(), env, clock)
             .await
             .unwrap();
         let client = Client {

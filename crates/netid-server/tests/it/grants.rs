@@ -356,7 +356,7 @@ async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_n
         "测试运营中心 (synthetic), privacy@netid.example"
     );
     assert!(
-        notice.version.starts_with("2026-11-27+"),
+        notice.version.starts_with("2026-12-07+"),
         "{}",
         notice.version
     );
@@ -384,7 +384,7 @@ async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_n
     client.load_roster(&authority.sign(people.all())).await;
     let wallet = Wallet::generate();
     client
-        .enroll_ok(&wallet.enroll_request(&people.adult))
+        .enroll_ok(&wallet.enroll_request_under(&people.adult, Some(&changed.version)))
         .await;
     let stale = client
         .post(

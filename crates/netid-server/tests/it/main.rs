@@ -31,6 +31,7 @@ mod logcheck;
 mod minors;
 mod mtls;
 mod net_certificates;
+mod notice;
 mod oidc;
 mod oidc_interop;
 mod operating;

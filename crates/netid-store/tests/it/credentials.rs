@@ -105,6 +105,7 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
                 guardian: None,
                 log_entry: leaf(),
                 revocations: vec![],
+                notice_version: None,
             },
             Timestamp(T0.0 + 1),
         )

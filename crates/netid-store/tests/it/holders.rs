@@ -111,6 +111,7 @@ pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothin
                 guardian: None,
                 log_entry: leaf(),
                 revocations: vec![],
+                notice_version: None,
             },
             T0,
         )
@@ -118,6 +119,43 @@ pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothin
         .unwrap_err();
     assert!(matches!(error, Error::EnrollmentCodeClaimed));
     assert!(store.retired_wallet_keys(first).await.unwrap().is_empty());
+}
+
+/// The notice a holder accepted is recorded with their enrollment, with a recovery that
+/// accepts one, and by an acceptance; never for a holder who is gone.
+pub(crate) async fn the_accepted_notice_is_recorded_with_each_acceptance(store: &dyn Store) {
+    let id = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let accepted = || async { store.holder(id).await.unwrap().unwrap().notice_version };
+    assert_eq!(accepted().await.as_deref(), Some("notice-v1"));
+    store
+        .accept_notice(id, "notice-v2".to_owned(), T0)
+        .await
+        .unwrap();
+    assert_eq!(accepted().await.as_deref(), Some("notice-v2"));
+    let recovery = |notice_version: Option<&str>| Recovery {
+        holder: id,
+        new_key: wallet_key(1),
+        code_index: None,
+        guardian: None,
+        log_entry: leaf(),
+        revocations: vec![],
+        notice_version: notice_version.map(str::to_owned),
+    };
+    store
+        .replace_wallet_key(recovery(Some("notice-v3")), T0)
+        .await
+        .unwrap();
+    assert_eq!(accepted().await.as_deref(), Some("notice-v3"));
+    store.replace_wallet_key(recovery(None), T0).await.unwrap();
+    assert_eq!(accepted().await.as_deref(), Some("notice-v3"));
+    let error = store
+        .accept_notice(netid_store::HolderId(99), "notice-v2".to_owned(), T0)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
 }
 
 pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store) {
@@ -134,6 +172,7 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
                 guardian: None,
                 log_entry: leaf(),
                 revocations: vec![],
+                notice_version: None,
             },
             Timestamp(T0.0 + 1),
         )
@@ -156,6 +195,7 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
                 guardian: None,
                 log_entry: leaf(),
                 revocations: vec![],
+                notice_version: None,
             },
             T0,
         )

@@ -47,7 +47,7 @@ use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 25;
+const LATEST_SCHEMA: u32 = 26;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -84,6 +84,7 @@ on_both_backends!(
     net_id_collision_person_and_wallet_key_conflicts_store_nothing,
     enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored,
     replacing_a_wallet_key_retires_the_old_one,
+    the_accepted_notice_is_recorded_with_each_acceptance,
     guardianship_is_recorded_with_the_enrollment,
     roster_load_replaces_the_authority_roster_and_needs_a_known_authority,
     platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire,
@@ -137,6 +138,7 @@ fn new_holder(seed: u8) -> NewHolder {
         wallet_key: wallet_key(seed),
         wrapped_data_key: vec![seed; 44],
         sealed_personal: vec![seed; 100],
+        notice_version: Some("notice-v1".to_owned()),
     }
 }
 

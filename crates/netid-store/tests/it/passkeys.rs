@@ -84,6 +84,7 @@ pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &d
                 guardian: None,
                 log_entry: leaf(),
                 revocations: vec![],
+                notice_version: None,
             },
             T0,
         )

@@ -155,6 +155,7 @@ pub(crate) async fn a_holders_pending_values_go_with_deletion_and_recovery(store
                 guardian: None,
                 log_entry: leaf(),
                 revocations: Vec::new(),
+                notice_version: None,
             },
             T0,
         )

@@ -20,15 +20,23 @@ await runInBrowser(async (platform, browser) => {
   await tab.goto(`${issuer}/app/`)
   await tab.getByRole('link', { name: '第一次使用？注册网号' }).click()
   await tab.getByRole('heading', { name: '注册网号' }).waitFor()
+  // The notice comes before the form, under Art. 10's headings, in the page's language.
+  await tab.getByRole('heading', { name: '本中心保存什么' }).waitFor()
+  await tab.getByRole('heading', { name: '敏感个人信息及其必要性' }).waitFor()
   await shot('webapp-enroll-zh')
   await tab.locator('#language').click()
   await tab.getByRole('heading', { name: 'Get a Net ID' }).waitFor()
+  await tab.getByRole('heading', { name: 'What the centre holds' }).waitFor()
   await shot('webapp-enroll-en')
 
   await tab.getByLabel('Document type').selectOption(env('DOCUMENT_TYPE'))
   await tab.getByLabel('Document number').fill(env('DOCUMENT_NUMBER'))
   await tab.getByLabel('Name (as on the document)').fill(env('NAME'))
   await tab.getByLabel('Enrollment code').fill(env('CODE'))
+  // Not sent until the notice is accepted.
+  await tab.getByRole('button', { name: 'Enrol and create a passkey' }).click()
+  if (!await tab.locator('#enroll-notice').isVisible()) throw new Error('the form was sent without the notice accepted')
+  await tab.getByLabel('I have read the notice above').check()
   await tab.getByRole('button', { name: 'Enrol and create a passkey' }).click()
   // Exactly this name: the enrol button's name contains it too.
   await tab.getByRole('button', { name: 'Create a passkey', exact: true }).click()
