@@ -76,6 +76,9 @@ pub enum EntryKind {
     NetIdLocked,
     /// A holder unlocked their Net ID.
     NetIdUnlocked,
+    /// The document authority's roster renewed, replaced or corrected a holder's record; the
+    /// holder keeps their Net ID.
+    RecordUpdated,
 }
 
 impl EntryKind {
@@ -111,6 +114,7 @@ impl EntryKind {
             Self::SecurityEventsSealed => "security_events_sealed",
             Self::NetIdLocked => "net_id_locked",
             Self::NetIdUnlocked => "net_id_unlocked",
+            Self::RecordUpdated => "record_updated",
         }
     }
 }

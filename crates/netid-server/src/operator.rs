@@ -4,13 +4,14 @@
 use std::collections::HashSet;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use netid_core::DocumentRecord;
 use netid_crypto::Suite;
 use netid_log::EntryKind;
 use netid_proto::{
     LoadRosterResponse, RegisterAuthorityRequest, RegisterAuthorityResponse,
     RegisterPlatformRequest, RegisterPlatformResponse, RosterPayload, SignedRoster,
 };
-use netid_store::{AuthorityRow, PlatformRow, RosterRow};
+use netid_store::{AuthorityRow, BlindIndex, PlatformRow, RecordUpdate, RosterRow};
 
 use crate::authority::{SealedRosterRecord, encode_index, roster_aad};
 use crate::error::RosterRefusal;
@@ -131,6 +132,7 @@ pub(crate) async fn load_roster(
     let blind_key = &state.deps.keys.blind_index;
     let mut seen = HashSet::new();
     let mut rows = Vec::with_capacity(roster.records.len());
+    let mut people: Vec<(BlindIndex, DocumentRecord)> = Vec::with_capacity(roster.records.len());
     for (index, entry) in roster.records.iter().enumerate() {
         let stored = StoredRecord {
             document_type: entry.document_type.clone(),
@@ -203,19 +205,22 @@ pub(crate) async fn load_roster(
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(&sealed).map_err(|_| Error::Internal("serialising roster"))?,
         );
+        let person_index = blind::person(blind_key, &roster.authority, &entry.person_ref);
+        people.push((person_index.clone(), record));
         rows.push(RosterRow {
             sealed: Suite::gm().encrypt(
                 &state.deps.keys.roster,
                 &roster_aad(&document_index),
                 &json,
             )?,
-            person_index: blind::person(blind_key, &roster.authority, &entry.person_ref),
+            person_index,
             document_index,
             code_failures: None,
         });
     }
     let count = rows.len();
     let now = state.deps.clock.now();
+    let updates = record_updates(&state.deps, &people, today, now).await?;
     let log_entry = state.deps.log.entry_by(
         EntryKind::RosterLoaded,
         None,
@@ -230,6 +235,7 @@ pub(crate) async fn load_roster(
             &roster.authority,
             &issued_at.to_string(),
             rows,
+            updates,
             log_entry,
             now,
         )
@@ -246,6 +252,60 @@ pub(crate) async fn load_roster(
         authority: roster.authority,
         records: count,
     })
+}
+
+/// The records of enrolled holders that `people` (each person's blind index and record, as a
+/// roster lists them) renews, replaces or corrects: the holder keeps their Net ID, and the
+/// update is an entry in their history. A holder's record follows the roster's record of the
+/// same document type: the one with the same number (renewed or corrected), or, when the
+/// roster has one record of that type for the person, that one (a replaced document).
+async fn record_updates(
+    deps: &crate::deps::Deps,
+    people: &[(BlindIndex, DocumentRecord)],
+    today: netid_core::Date,
+    now: netid_store::Timestamp,
+) -> Result<Vec<RecordUpdate>, Error> {
+    let mut updates = Vec::new();
+    let mut done = HashSet::new();
+    for (person_index, _) in people {
+        if !done.insert(person_index) {
+            continue;
+        }
+        let Some(holder) = deps.store.holder_by_person(person_index).await? else {
+            continue;
+        };
+        let opened = crate::personal::open_all(&deps.keys.master, &holder, today)?;
+        let current = &opened.record;
+        let same_type: Vec<&DocumentRecord> = people
+            .iter()
+            .filter(|(person, record)| {
+                person == person_index && record.document_type() == current.document_type()
+            })
+            .map(|(_, record)| record)
+            .collect();
+        let chosen = match same_type
+            .iter()
+            .find(|record| record.number() == current.number())
+        {
+            Some(record) => Some(*record),
+            None if same_type.len() == 1 => same_type.first().copied(),
+            None => None,
+        };
+        let Some(record) = chosen.filter(|record| *record != current) else {
+            continue;
+        };
+        updates.push(RecordUpdate {
+            holder: holder.id,
+            sealed_personal: opened.seal_record(record)?,
+            log_entry: deps.log.entry(
+                EntryKind::RecordUpdated,
+                Some(&opened.log_key()?),
+                None,
+                now,
+            )?,
+        });
+    }
+    Ok(updates)
 }
 
 /// Registers a platform: a random client id, credential (returned once, stored hashed) and

@@ -295,9 +295,17 @@ impl Opened {
     pub(crate) fn log_key(&self) -> Result<MacKey, Error> {
         derive_log_key(&self.data_key)
     }
+
+    /// `record` sealed under this holder's data key, to take the place of theirs.
+    pub(crate) fn seal_record(&self, record: &DocumentRecord) -> Result<Vec<u8>, Error> {
+        let json = Zeroizing::new(
+            serde_json::to_vec(&StoredRecord::from_record(record))
+                .map_err(|_| Error::Internal("serialising a document record"))?,
+        );
+        Ok(Suite::gm().encrypt(&self.data_key, &personal_aad(self.net_id.expose()), &json)?)
+    }
 }
 
-/// Opens a holder's Net ID, data key and record.
 /// Refuses to vouch for `record` once its document has expired: validity is checked at every
 /// use, not at enrollment only.
 pub(crate) fn ensure_valid(record: &DocumentRecord, today: Date) -> Result<(), Refusal> {
@@ -329,6 +337,7 @@ pub(crate) fn view(
     })
 }
 
+/// Opens a holder's Net ID, data key and record.
 pub(crate) fn open_all(
     master: &MasterKey,
     holder: &HolderRow,

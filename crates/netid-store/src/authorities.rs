@@ -49,14 +49,16 @@ pub trait Authorities: HasBackend {
     }
 
     /// Replaces the whole roster of `authority` with `records`, in one transaction, and records
-    /// its issue date `issued_at` (`YYYY-MM-DD`), and appends `log_entry`. [`Error::NotFound`]
-    /// if the authority is not registered; [`Error::StaleRoster`] if a roster issued later is
-    /// already loaded.
+    /// its issue date `issued_at` (`YYYY-MM-DD`), and appends `log_entry`; with it, replaces
+    /// the sealed record of each holder in `updates` (not deleted), with their entry.
+    /// [`Error::NotFound`] if the authority is not registered; [`Error::StaleRoster`] if a
+    /// roster issued later is already loaded.
     async fn replace_roster(
         &self,
         authority: &str,
         issued_at: &str,
         records: Vec<RosterRow>,
+        updates: Vec<RecordUpdate>,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
@@ -95,7 +97,16 @@ pub trait Authorities: HasBackend {
                     });
                 }
             }
-            append_log(db, &log_entry, None).map(drop)
+            append_log(db, &log_entry, None)?;
+            for update in &updates {
+                let sql = "UPDATE holders SET sealed_personal = $2, updated_at = $3 \
+                     WHERE id = $1 AND deleted_at IS NULL";
+                let args = args![update.holder, &update.sealed_personal, at];
+                if db.execute("update holder record", sql, args)? == 1 {
+                    append_log(db, &update.log_entry, Some(update.holder))?;
+                }
+            }
+            Ok(())
         })
         .await
     }
@@ -159,6 +170,17 @@ pub struct AuthorityRow {
     pub public_key_spki: Vec<u8>,
     /// When it was registered.
     pub registered_at: Timestamp,
+}
+
+/// A holder's record as a roster renewed, replaced or corrected it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordUpdate {
+    /// The holder.
+    pub holder: crate::HolderId,
+    /// Their new record, sealed under their data key.
+    pub sealed_personal: Vec<u8>,
+    /// The update's entry in the holder's log.
+    pub log_entry: Vec<u8>,
 }
 
 /// One authoritative record of a roster, sealed by the server.

@@ -272,3 +272,99 @@ async fn a_document_that_expires_after_enrollment_is_verified_no_more() {
     // The holder still reads their history.
     assert!(!client.log_kinds(&wallet).await.is_empty());
 }
+
+/// The authority's roster renews, corrects and replaces a holder's document, and the holder
+/// keeps their Net ID; each update is in their history (issue 24).
+#[tokio::test]
+async fn the_roster_renews_corrects_and_replaces_a_record_and_the_net_id_stays() {
+    static AHEAD: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let world = World::with_clock(netid_server::Clock::Ahead(&AHEAD)).await;
+    let client = &world.client;
+    let today = netid_testkit::today();
+    let day = |offset: i64| {
+        Date::from_days_since_unix_epoch(today.days_since_unix_epoch() + offset)
+            .unwrap()
+            .to_string()
+    };
+    let born = netid_testkit::years_ago(30, today);
+    let mut person =
+        netid_testkit::resident("110106", "测试庚", born, "P-0007", Some("CODE-G-2026"));
+    person.expiry = day(5);
+    let load = async |extra: netid_proto::RosterEntry| {
+        let mut roster = world.people.all();
+        roster.push(extra);
+        let loaded = client.load_roster(&world.authority.sign(roster)).await;
+        assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    };
+    load(person.clone()).await;
+    let mut wallet = Wallet::generate();
+    let enrolled = client.enroll_ok(&wallet.enroll_request(&person)).await;
+    let platform = client.register_platform("测试平台").await;
+    let record = async |wallet: &Wallet| -> netid_proto::HolderRecord {
+        let answer = client
+            .post("/v1/holders/record", None, &wallet.record_request())
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    };
+
+    // Expired: refused, until the authority renews it (a later expiry, the name corrected
+    // on the way); the Net ID is the same.
+    AHEAD.fetch_add(6 * 86_400, std::sync::atomic::Ordering::SeqCst);
+    wallet.sign_at(client.clock.now().0);
+    client
+        .verify(&platform, &wallet, "nonce-renewal-00001", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "document_no_longer_valid");
+    let mut renewed = person.clone();
+    renewed.expiry = day(3650);
+    renewed.name = "测试庚乙".to_owned();
+    load(renewed.clone()).await;
+    client
+        .verify_ok(&platform, &wallet, "nonce-renewal-00002", &[])
+        .await;
+    let held = record(&wallet).await;
+    assert_eq!(
+        (
+            held.net_id.as_str(),
+            held.name.as_str(),
+            held.expiry.as_str()
+        ),
+        (
+            enrolled.net_id.as_str(),
+            "测试庚乙",
+            renewed.expiry.as_str()
+        )
+    );
+    assert!(held.document_valid);
+    let kinds = client.log_kinds(&wallet).await;
+    assert!(
+        kinds.contains(&netid_log::EntryKind::RecordUpdated),
+        "{kinds:?}"
+    );
+
+    // A replaced document (another number, the same person): the record follows it.
+    let replacement =
+        netid_testkit::resident("110108", "测试庚乙", born, "P-0007", Some("CODE-H-2026"));
+    assert_ne!(replacement.document_number, person.document_number);
+    load(replacement.clone()).await;
+    let held = record(&wallet).await;
+    assert_eq!(
+        (held.net_id.as_str(), held.document_number.as_str()),
+        (
+            enrolled.net_id.as_str(),
+            replacement.document_number.as_str()
+        )
+    );
+    // A roster that changes nothing of the record adds no entry.
+    let updates = |kinds: Vec<netid_log::EntryKind>| {
+        kinds
+            .into_iter()
+            .filter(|kind| *kind == netid_log::EntryKind::RecordUpdated)
+            .count()
+    };
+    let before = updates(client.log_kinds(&wallet).await);
+    load(replacement).await;
+    assert_eq!(updates(client.log_kinds(&wallet).await), before);
+    assert_eq!(before, 2);
+}

@@ -158,6 +158,49 @@ pub(crate) async fn the_accepted_notice_is_recorded_with_each_acceptance(store: 
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
 }
 
+/// A roster load replaces the records of the holders it updates, with an entry of each, in
+/// its transaction; a holder who is gone is not updated.
+pub(crate) async fn a_roster_load_updates_the_records_of_enrolled_holders(store: &dyn Store) {
+    store
+        .upsert_authority(
+            AuthorityRow {
+                name: "test-authority".to_owned(),
+                suite: netid_crypto::SuiteId::Gm,
+                public_key_spki: vec![4; 91],
+                registered_at: T0,
+            },
+            leaf(),
+        )
+        .await
+        .unwrap();
+    let id = store
+        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .await
+        .unwrap();
+    let update = |holder, sealed: u8| netid_store::RecordUpdate {
+        holder,
+        sealed_personal: vec![sealed; 100],
+        log_entry: b"{\"n\":\"updated\"}".to_vec(),
+    };
+    store
+        .replace_roster(
+            "test-authority",
+            "2026-11-01",
+            vec![],
+            vec![update(id, 7), update(netid_store::HolderId(99), 8)],
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let holder = store.holder(id).await.unwrap().unwrap();
+    assert_eq!(holder.sealed_personal, vec![7; 100]);
+    assert_eq!(store.holder_log_indexes(id).await.unwrap().len(), 2);
+    // The registration's, the enrollment's, the roster's and the one holder's update: none
+    // for a holder who is not there.
+    assert_eq!(store.log_size().await.unwrap(), 4);
+}
+
 pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store) {
     let id = store
         .enroll_holder(new_holder(1), None, None, leaf(), T0)
@@ -227,7 +270,14 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
         code_failures: None,
     };
     let error = store
-        .replace_roster("test-authority", "2026-11-01", vec![row(1)], leaf(), T0)
+        .replace_roster(
+            "test-authority",
+            "2026-11-01",
+            vec![row(1)],
+            vec![],
+            leaf(),
+            T0,
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { what: "authority" }));
@@ -252,6 +302,7 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
             "test-authority",
             "2026-11-01",
             vec![row(1), row(2)],
+            vec![],
             leaf(),
             T0,
         )
@@ -259,7 +310,14 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
         .unwrap();
     assert_eq!(store.roster_record(&index(2)).await.unwrap(), Some(row(2)));
     store
-        .replace_roster("test-authority", "2026-11-02", vec![row(3)], leaf(), T0)
+        .replace_roster(
+            "test-authority",
+            "2026-11-02",
+            vec![row(3)],
+            vec![],
+            leaf(),
+            T0,
+        )
         .await
         .unwrap();
     assert_eq!(store.roster_record(&index(1)).await.unwrap(), None);
@@ -267,7 +325,14 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
 
     // An older roster cannot be replayed over the newer one, and changes nothing.
     let error = store
-        .replace_roster("test-authority", "2026-10-31", vec![row(1)], leaf(), T0)
+        .replace_roster(
+            "test-authority",
+            "2026-10-31",
+            vec![row(1)],
+            vec![],
+            leaf(),
+            T0,
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, Error::StaleRoster), "{error:?}");
@@ -294,7 +359,14 @@ pub(crate) async fn wrong_codes_are_counted_per_record_and_code_across_roster_lo
     };
     store.upsert_authority(authority, leaf()).await.unwrap();
     store
-        .replace_roster("code-authority", "2026-11-01", vec![row(1)], leaf(), T0)
+        .replace_roster(
+            "code-authority",
+            "2026-11-01",
+            vec![row(1)],
+            vec![],
+            leaf(),
+            T0,
+        )
         .await
         .unwrap();
     let (code, new_code) = (index(50), index(51));
@@ -333,7 +405,14 @@ pub(crate) async fn wrong_codes_are_counted_per_record_and_code_across_roster_lo
     );
     // Loading the roster again keeps the count.
     store
-        .replace_roster("code-authority", "2026-11-02", vec![row(1)], leaf(), T0)
+        .replace_roster(
+            "code-authority",
+            "2026-11-02",
+            vec![row(1)],
+            vec![],
+            leaf(),
+            T0,
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -85,6 +85,7 @@ on_both_backends!(
     enrollment_code_used_by_another_person_is_refused_and_nothing_is_stored,
     replacing_a_wallet_key_retires_the_old_one,
     the_accepted_notice_is_recorded_with_each_acceptance,
+    a_roster_load_updates_the_records_of_enrolled_holders,
     guardianship_is_recorded_with_the_enrollment,
     roster_load_replaces_the_authority_roster_and_needs_a_known_authority,
     platforms_are_unique_and_nonces_cannot_be_replayed_until_they_expire,
