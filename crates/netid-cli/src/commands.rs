@@ -325,6 +325,18 @@ pub(crate) enum WalletCommand {
         #[arg(long, default_value = "wallet.key")]
         wallet: PathBuf,
     },
+    /// Ask the document authority whose roster lists you to correct your record: say what is
+    /// wrong. Prints the request's reference; `netid wallet record` shows where it stands.
+    Correction {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// What is wrong and what is right (one line, up to 500 characters).
+        #[arg(long)]
+        message: String,
+    },
     /// Lock your Net ID while you look into a misuse: nothing is verified, signed in,
     /// consented to or issued with it until you unlock it, and your Net Certificates are
     /// revoked (get new ones after the unlock). Your history stays readable.
@@ -908,5 +920,19 @@ pub(crate) enum AuthorityCommand {
         /// The records (JSON array of roster entries).
         #[arg(long)]
         records: PathBuf,
+    },
+    /// Read the corrections the authority's people asked for that no roster has answered yet
+    /// (JSON to stdout: each with its reference, the record the centre holds and the
+    /// person's message). Correct the records, sign a new roster, and have it loaded: that
+    /// corrects each person's record and closes their request.
+    Corrections {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The authority key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The authority's name.
+        #[arg(long)]
+        name: String,
     },
 }

@@ -512,5 +512,22 @@ pub(crate) fn authority(command: AuthorityCommand) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&signed)?);
             Ok(())
         }
+        AuthorityCommand::Corrections { server, key, name } => {
+            let key = load_key(&key)?;
+            let request_id = netid_crypto::random_token()?;
+            let timestamp = now()?;
+            let message = signing::authority_corrections_message(&name, &request_id, timestamp);
+            let request = netid_proto::AuthorityCorrectionsRequest {
+                authority: name,
+                request_id,
+                timestamp,
+                signature: sign(&key, &message)?,
+            };
+            println!(
+                "{}",
+                post(&server.server, "/v1/authority/corrections", None, &request)?
+            );
+            Ok(())
+        }
     }
 }

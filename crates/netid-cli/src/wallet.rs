@@ -34,6 +34,11 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 )
             }
         },
+        WalletCommand::Correction {
+            server,
+            wallet,
+            message,
+        } => correction(server, wallet, message),
         WalletCommand::Notice {
             server,
             wallet,
@@ -292,6 +297,32 @@ fn print_notice(server: &str, lang: &str) -> anyhow::Result<netid_proto::Notice>
     Ok(notice)
 }
 
+/// `netid wallet correction`.
+fn correction(server: ServerArgs, wallet: PathBuf, message: String) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let request = signed!(
+        sign_request(&wallet, |id, at| signing::correction_message(
+            &message, id, at
+        ))?,
+        netid_proto::CorrectionRequest {
+            message: message.clone()
+        }
+    );
+    let asked: netid_proto::CorrectionStatus = serde_json::from_str(&post(
+        &server.server,
+        "/v1/holders/corrections",
+        None,
+        &request,
+    )?)
+    .context("the service did not answer with the request's reference")?;
+    eprintln!(
+        "netid: your request {} went to {}; netid wallet record shows where it stands",
+        asked.reference, asked.authority
+    );
+    println!("{}", asked.reference);
+    Ok(())
+}
+
 /// `netid wallet notice`.
 fn notice(
     server: ServerArgs,
@@ -470,8 +501,20 @@ fn record(server: ServerArgs, wallet: PathBuf) -> anyhow::Result<()> {
             "not locked"
         }
     );
+    for correction in &record.corrections {
+        println!(
+            "correction:      {} to {} ({})",
+            correction.reference,
+            correction.authority,
+            if correction.closed_at.is_some() {
+                "closed: the authority's roster changed the record"
+            } else {
+                "open"
+            }
+        );
+    }
     eprintln!(
-        "netid: this is what the service holds about you, as the document authority's roster gave it; a wrong field is corrected by the authority"
+        "netid: this is what the service holds about you, as the document authority's roster gave it; to have a wrong field corrected, run netid wallet correction --message '...'"
     );
     Ok(())
 }

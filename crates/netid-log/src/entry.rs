@@ -79,6 +79,8 @@ pub enum EntryKind {
     /// The document authority's roster renewed, replaced or corrected a holder's record; the
     /// holder keeps their Net ID.
     RecordUpdated,
+    /// A holder asked their document authority to correct their record.
+    CorrectionRequested,
 }
 
 impl EntryKind {
@@ -115,6 +117,7 @@ impl EntryKind {
             Self::NetIdLocked => "net_id_locked",
             Self::NetIdUnlocked => "net_id_unlocked",
             Self::RecordUpdated => "record_updated",
+            Self::CorrectionRequested => "correction_requested",
         }
     }
 }

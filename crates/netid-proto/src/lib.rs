@@ -1075,6 +1075,93 @@ pub struct HolderRecord {
     pub document_valid: bool,
     /// Whether the holder has locked their Net ID.
     pub locked: bool,
+    /// The corrections the holder asked the document authority for, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<CorrectionStatus>,
+}
+
+/// A correction a holder asked for, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionStatus {
+    /// Its reference, to quote to the authority.
+    pub reference: String,
+    /// The authority it went to.
+    pub authority: String,
+    /// When it was asked (Unix seconds).
+    pub asked_at: i64,
+    /// When the authority's roster changed the record after it (Unix seconds); open until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<i64>,
+}
+
+/// `POST /v1/holders/corrections`: the holder asks the document authority whose roster lists
+/// them to correct their record, saying what is wrong. The wallet signs
+/// [`signing::correction_message`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    /// What is wrong and what is right, in the holder's words (1 to 500 characters, one line).
+    pub message: String,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before.
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+impl core::fmt::Debug for CorrectionRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CorrectionRequest").finish_non_exhaustive()
+    }
+}
+
+/// `POST /v1/authority/corrections`: a document authority fetches the corrections its
+/// enrolled people asked for and it has not answered with a roster yet. Signed with the
+/// authority's roster key over [`signing::authority_corrections_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityCorrectionsRequest {
+    /// The authority, as registered.
+    pub authority: String,
+    /// A fresh id for this request, never sent before.
+    pub request_id: String,
+    /// Unix seconds when the authority signed.
+    pub timestamp: i64,
+    /// base64url signature (fixed r||s).
+    pub signature: String,
+}
+
+/// One open correction, as its authority reads it: the record the centre holds and what the
+/// holder says is wrong.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCorrection {
+    /// Its reference.
+    pub reference: String,
+    /// When it was asked (Unix seconds).
+    pub asked_at: i64,
+    /// The document type held.
+    pub document_type: String,
+    /// The document number held.
+    pub document_number: String,
+    /// The name held.
+    pub name: String,
+    /// The birth date held.
+    pub birth_date: String,
+    /// The holder's message.
+    pub message: String,
+}
+
+impl core::fmt::Debug for OpenCorrection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OpenCorrection")
+            .field("reference", &self.reference)
+            .finish_non_exhaustive()
+    }
 }
 
 impl core::fmt::Debug for HolderRecord {

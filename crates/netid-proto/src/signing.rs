@@ -251,6 +251,28 @@ pub fn notice_acceptance_message(
     ])
 }
 
+/// What the holder's wallet signs to ask the document authority for a correction: purpose,
+/// the message, request id and timestamp.
+pub fn correction_message(message: &str, request_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&[
+        "netid-correction-v1",
+        message,
+        request_id,
+        &timestamp.to_string(),
+    ])
+}
+
+/// What a document authority signs to fetch its open corrections: purpose, its name, request
+/// id and timestamp.
+pub fn authority_corrections_message(authority: &str, request_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&[
+        "netid-authority-corrections-v1",
+        authority,
+        request_id,
+        &timestamp.to_string(),
+    ])
+}
+
 /// What the holder's wallet signs to lock (`locked`) or unlock their Net ID: purpose, request
 /// id and timestamp.
 pub fn lock_message(locked: bool, request_id: &str, timestamp: i64) -> Vec<u8> {

@@ -53,6 +53,18 @@ pub(crate) fn wallet_request(
     )
 }
 
+/// Index of a request a document authority signed: the authority's name and the request id.
+pub(crate) fn authority_request(key: &MacKey, authority: &str, request_id: &str) -> BlindIndex {
+    index(
+        key,
+        &[
+            b"authority-request",
+            authority.as_bytes(),
+            request_id.as_bytes(),
+        ],
+    )
+}
+
 fn index(key: &MacKey, fields: &[&[u8]]) -> BlindIndex {
     // Fields are joined with 0x00, which no text field of ours contains.
     let mut parts: Vec<&[u8]> = Vec::with_capacity(fields.len() * 2);

@@ -248,6 +248,14 @@ pub enum Refusal {
         "this Net ID is locked by its holder: nothing is verified, signed in, consented to or issued with it until they unlock it from their wallet or the web app"
     )]
     NetIdLocked,
+    /// No document authority's roster lists the holder, so no correction can go anywhere.
+    #[error(
+        "no document authority's roster lists you any more: ask the authority that issued your document directly"
+    )]
+    NoAuthorityListsHolder,
+    /// A request said to be a document authority's is not signed by its registered key.
+    #[error("the request is not signed by the registered key of the authority it names")]
+    BadAuthoritySignature,
     /// The holder has not accepted the current notice (or an applicant sent an old one).
     #[error(
         "the holder has not accepted the current notice (version {version}): read it (GET /v1/notice) and accept it in the web app, with `netid wallet accept-notice`, or by enrolling with that version"

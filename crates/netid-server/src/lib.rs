@@ -28,6 +28,7 @@ mod certificates;
 pub mod clock;
 pub mod config;
 mod connections;
+mod corrections;
 mod credentials;
 mod deletion;
 mod deps;

@@ -31,7 +31,17 @@ pub(crate) async fn record(
         &request.signature,
     )
     .await?;
-    crate::personal::view(&deps.keys.master, &holder, deps.clock.today()?)
+    record_of(deps, &holder).await
+}
+
+/// The record the service holds about `holder`, with the corrections they asked for.
+pub(crate) async fn record_of(
+    deps: &Deps,
+    holder: &HolderRow,
+) -> Result<netid_proto::HolderRecord, Error> {
+    let mut record = crate::personal::view(&deps.keys.master, holder, deps.clock.today()?)?;
+    record.corrections = crate::corrections::of_holder(deps, holder).await?;
+    Ok(record)
 }
 
 /// Refuses to use `holder`'s Net ID while it is locked, or before they accepted the current

@@ -334,6 +334,7 @@ pub(crate) fn view(
         expiry: stored.expiry,
         document_valid: ensure_valid(&opened.record, today).is_ok(),
         locked: holder.locked_at.is_some(),
+        corrections: Vec::new(),
     })
 }
 

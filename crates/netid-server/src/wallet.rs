@@ -126,6 +126,16 @@ pub(crate) async fn use_request(
 ) -> Result<(), crate::error::Error> {
     let index =
         crate::blind::wallet_request(&deps.keys.blind_index, &wallet.fingerprint()?, request_id);
+    use_request_index(deps, index, timestamp).await
+}
+
+/// Marks the signed request with blind index `index`, signed at `timestamp`, as used until it
+/// can no longer be fresh; [`Refusal::RequestReplayed`] if it was used before.
+pub(crate) async fn use_request_index(
+    deps: &crate::deps::Deps,
+    index: netid_store::BlindIndex,
+    timestamp: i64,
+) -> Result<(), crate::error::Error> {
     let expires_at =
         netid_store::Timestamp(timestamp.saturating_add(crate::deps::FRESHNESS_WINDOW_SECONDS));
     match deps

@@ -104,9 +104,91 @@ pub trait Authorities: HasBackend {
                 let args = args![update.holder, &update.sealed_personal, at];
                 if db.execute("update holder record", sql, args)? == 1 {
                     append_log(db, &update.log_entry, Some(update.holder))?;
+                    // The authority answered: the holder's open corrections close.
+                    let sql = "UPDATE correction_requests SET closed_at = $2 \
+                         WHERE holder_id = $1 AND closed_at IS NULL";
+                    db.execute("close corrections", sql, args![update.holder, at])?;
                 }
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// The authority whose roster lists the person with blind index `person_index`, if one
+    /// does.
+    async fn authority_of_person(
+        &self,
+        person_index: &BlindIndex,
+    ) -> Result<Option<String>, Error> {
+        let key = person_index.clone();
+        read(self, move |db| {
+            let sql = "SELECT authority FROM roster_records WHERE person_index = $1 \
+                 ORDER BY authority LIMIT 1";
+            db.optional("read person's authority", sql, args![&key], |mut row| {
+                row.get(0)
+            })
+        })
+        .await
+    }
+
+    /// Records a holder's request for a correction, with its entry in their log, in one
+    /// transaction.
+    async fn add_correction(
+        &self,
+        correction: CorrectionRow,
+        log_entry: Vec<u8>,
+    ) -> Result<(), Error> {
+        write(self, "ask for a correction", move |db| {
+            let sql = "INSERT INTO correction_requests \
+                 (reference, holder_id, authority, sealed, asked_at) VALUES ($1, $2, $3, $4, $5)";
+            let args = args![
+                &correction.reference,
+                correction.holder,
+                &correction.authority,
+                &correction.sealed,
+                correction.asked_at
+            ];
+            db.execute("ask for a correction", sql, args)?;
+            append_log(db, &log_entry, Some(correction.holder))
+        })
+        .await
+    }
+
+    /// The corrections addressed to `authority` that are still open, oldest first.
+    async fn open_corrections(&self, authority: &str) -> Result<Vec<CorrectionRow>, Error> {
+        let authority = authority.to_owned();
+        read(self, move |db| {
+            let sql = format!(
+                "SELECT {CORRECTION_COLUMNS} FROM correction_requests \
+                 WHERE authority = $1 AND closed_at IS NULL ORDER BY asked_at, reference"
+            );
+            db.rows(
+                "read open corrections",
+                &sql,
+                args![&authority],
+                FromRow::from_row,
+            )
+        })
+        .await
+    }
+
+    /// The corrections `holder` asked for, oldest first.
+    async fn holder_corrections(
+        &self,
+        holder: crate::HolderId,
+    ) -> Result<Vec<CorrectionRow>, Error> {
+        read(self, move |db| {
+            let sql = format!(
+                "SELECT {CORRECTION_COLUMNS} FROM correction_requests \
+                 WHERE holder_id = $1 ORDER BY asked_at, reference"
+            );
+            db.rows(
+                "read holder corrections",
+                &sql,
+                args![holder],
+                FromRow::from_row,
+            )
         })
         .await
     }
@@ -171,6 +253,34 @@ pub struct AuthorityRow {
     /// When it was registered.
     pub registered_at: Timestamp,
 }
+
+const CORRECTION_COLUMNS: &str = "reference, holder_id, authority, sealed, asked_at, closed_at";
+
+/// A correction a holder asked their document authority for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionRow {
+    /// Its reference (random, shown to the holder and the authority).
+    pub reference: String,
+    /// The holder who asked.
+    pub holder: crate::HolderId,
+    /// The authority it goes to.
+    pub authority: String,
+    /// What the holder says and the record held, sealed under a service key.
+    pub sealed: Vec<u8>,
+    /// When it was asked.
+    pub asked_at: Timestamp,
+    /// When a roster load changed the holder's record after it.
+    pub closed_at: Option<Timestamp>,
+}
+
+from_row!(CorrectionRow {
+    reference,
+    holder,
+    authority,
+    sealed,
+    asked_at,
+    closed_at
+});
 
 /// A holder's record as a roster renewed, replaced or corrected it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -421,7 +421,7 @@ pub trait Holders: HasBackend {
                 db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
             }
             let (one, two, three) = (args![holder], args![holder, at], args![holder, at, reason]);
-            let forget: [(&'static str, &str, &[_]); 9] = [
+            let forget: [(&'static str, &str, &[_]); 10] = [
                 (
                     "forget retired wallet keys",
                     "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
@@ -440,6 +440,11 @@ pub trait Holders: HasBackend {
                 (
                     "forget passkeys",
                     "DELETE FROM passkeys WHERE holder_id = $1",
+                    one,
+                ),
+                (
+                    "forget corrections",
+                    "DELETE FROM correction_requests WHERE holder_id = $1",
                     one,
                 ),
                 (

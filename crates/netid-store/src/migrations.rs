@@ -47,6 +47,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/24.sql"),
     include_str!("../migrations/sqlite/25.sql"),
     include_str!("../migrations/sqlite/26.sql"),
+    include_str!("../migrations/sqlite/27.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -67,6 +68,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (24, include_str!("../migrations/postgres/24.sql")),
     (25, include_str!("../migrations/postgres/25.sql")),
     (26, include_str!("../migrations/postgres/26.sql")),
+    (27, include_str!("../migrations/postgres/27.sql")),
 ];
 
 #[cfg(test)]

@@ -341,6 +341,21 @@ impl Authority {
         self.sign_issued(records, &today().to_string())
     }
 
+    /// A signed request for the open corrections of this authority's people.
+    pub fn corrections_request(&self) -> netid_proto::AuthorityCorrectionsRequest {
+        let timestamp = now();
+        let request_id = netid_crypto::random_token().unwrap();
+        let message = signing::authority_corrections_message(&self.name, &request_id, timestamp);
+        netid_proto::AuthorityCorrectionsRequest {
+            authority: self.name.clone(),
+            request_id,
+            timestamp,
+            signature: Base64UrlUnpadded::encode_string(
+                &self.key.sign(&message).unwrap().to_fixed(),
+            ),
+        }
+    }
+
     /// Signs a roster of `records` dated `issued_at` (`YYYY-MM-DD`).
     pub fn sign_issued(&self, records: Vec<RosterEntry>, issued_at: &str) -> SignedRoster {
         let payload = RosterPayload {
@@ -660,6 +675,23 @@ impl Wallet {
             request_id: request_id.clone(),
             timestamp,
             signature: self.sign(&signing::holder_record_message(&request_id, timestamp)),
+        }
+    }
+
+    /// A signed request for a correction of this holder's record, saying `message`.
+    pub fn correction_request(&self, message: &str) -> netid_proto::CorrectionRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        netid_proto::CorrectionRequest {
+            message: message.to_owned(),
+            wallet_key: self.public_key(),
+            request_id: request_id.clone(),
+            timestamp,
+            signature: self.sign(&signing::correction_message(
+                message,
+                &request_id,
+                timestamp,
+            )),
         }
     }
 

@@ -676,6 +676,38 @@ fn serve_and_every_client_command_work_end_to_end() {
         "{shown}"
     );
 
+    // A correction asked for, and read by the authority with its key.
+    let asked = run(wallet_args(
+        "correction",
+        &["--message", "My birth date is wrong (synthetic)"],
+    ));
+    assert!(
+        asked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
+    let reference = String::from_utf8(asked.stdout).unwrap().trim().to_owned();
+    let open = netid_ok(&[
+        "authority",
+        "corrections",
+        "--server",
+        &server,
+        "--key",
+        &path("authority.key"),
+        "--name",
+        "test-authority",
+    ]);
+    let open: serde_json::Value = serde_json::from_str(&open).unwrap();
+    assert_eq!(open[0]["reference"], reference.as_str());
+    assert_eq!(open[0]["message"], "My birth date is wrong (synthetic)");
+    let record = run(wallet_args("record", &[]));
+    assert!(
+        String::from_utf8_lossy(&record.stdout)
+            .contains(&format!("{reference} to test-authority (open)")),
+        "{}",
+        String::from_utf8_lossy(&record.stdout)
+    );
+
     // The lock: while it holds, no presentation is verified; unlocked, they are again.
     let locked = run(wallet_args("lock", &[]));
     assert!(

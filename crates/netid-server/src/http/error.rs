@@ -78,6 +78,16 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Signed request already used",
         ),
         Refusal::NetIdLocked => (S::FORBIDDEN, "net_id_locked", "Net ID locked by its holder"),
+        Refusal::NoAuthorityListsHolder => (
+            S::CONFLICT,
+            "no_authority_lists_holder",
+            "No authority lists the holder",
+        ),
+        Refusal::BadAuthoritySignature => (
+            S::FORBIDDEN,
+            "bad_authority_signature",
+            "Authority signature does not verify",
+        ),
         Refusal::NoticeNotAccepted { .. } => (
             S::FORBIDDEN,
             "notice_not_accepted",

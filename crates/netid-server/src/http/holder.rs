@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::Method;
+use axum::response::IntoResponse;
 use axum::routing::post;
 use netid_proto::{
     DeleteRequest, DeleteResponse, EnrollRequest, EnrollResponse, LockRequest, LockResponse,
@@ -44,6 +45,16 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/v1/holders/corrections",
+            handler: post(ask_correction),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/authority/corrections",
+            handler: post(authority_corrections),
+        },
+        Route {
+            method: Method::POST,
             path: "/v1/holders/lock",
             handler: post(lock),
         },
@@ -67,6 +78,26 @@ async fn accept_notice(
     Json(request): Json<netid_proto::NoticeAcceptRequest>,
 ) -> Result<Json<netid_proto::NoticeAcceptResponse>, ApiError> {
     Ok(Json(crate::notice::accept(&state.deps, request).await?))
+}
+
+async fn ask_correction(
+    State(state): State<AppState>,
+    Json(request): Json<netid_proto::CorrectionRequest>,
+) -> Result<Json<netid_proto::CorrectionStatus>, ApiError> {
+    Ok(Json(crate::corrections::ask(&state.deps, request).await?))
+}
+
+/// Personal data for the authority: never cached.
+async fn authority_corrections(
+    State(state): State<AppState>,
+    Json(request): Json<netid_proto::AuthorityCorrectionsRequest>,
+) -> Result<axum::response::Response, ApiError> {
+    let open = crate::corrections::for_authority(&state.deps, request).await?;
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Json(open),
+    )
+        .into_response())
 }
 
 async fn lock(

@@ -266,6 +266,22 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["notice_version", "accepted_at"], "properties": {"notice_version": string, "accepted_at": {"type": "integer"}}}),
         );
         schemas.insert(
+            "CorrectionRequest".to_owned(),
+            json!({"type": "object", "required": ["message", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"message": {"type": "string", "description": "1 to 500 characters, one line"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-correction-v1\\nmessage\\nrequest_id\\ntimestamp"}}}),
+        );
+        schemas.insert(
+            "CorrectionStatus".to_owned(),
+            json!({"type": "object", "required": ["reference", "authority", "asked_at"], "properties": {"reference": string, "authority": string, "asked_at": {"type": "integer"}, "closed_at": {"type": "integer", "description": "when a roster changed the record after it; open until then"}}}),
+        );
+        schemas.insert(
+            "AuthorityCorrectionsRequest".to_owned(),
+            json!({"type": "object", "required": ["authority", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"authority": string, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s by the authority's roster key over netid-authority-corrections-v1\\nauthority\\nrequest_id\\ntimestamp"}}}),
+        );
+        schemas.insert(
+            "OpenCorrections".to_owned(),
+            json!({"type": "array", "items": {"type": "object", "required": ["reference", "asked_at", "document_type", "document_number", "name", "birth_date", "message"], "properties": {"reference": string, "asked_at": {"type": "integer"}, "document_type": string, "document_number": string, "name": string, "birth_date": string, "message": string}}}),
+        );
+        schemas.insert(
             "LockRequest".to_owned(),
             json!({"type": "object", "required": ["wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$", "description": "fresh for each request; a second use is refused (409 request_replayed)"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-lock-v1 (or netid-unlock-v1)\\nrequest_id\\ntimestamp"}}}),
         );
@@ -340,6 +356,7 @@ fn web_paths(public: &Value) -> Value {
         "/app/api/consents/withdraw": {"post": call("Withdraws consents: {client_id, fields}", &session)},
         "/app/api/delete": {"post": call("Deletes the holder's data: {confirm: \"delete my data\"}", &session)},
         "/app/api/notice": {"post": call("The signed-in holder accepts the current notice ({\"notice_version\": ...})", &session)},
+        "/app/api/corrections": {"post": call("The signed-in holder asks for a correction ({\"message\": ...})", &session)},
         "/app/api/lock": {"post": call("Locks the holder's Net ID (Net Certificates revoked)", &session)},
         "/app/api/unlock": {"post": call("Unlocks the holder's Net ID", &session)},
         "/oidc/authorize/decide": {"post": {"summary": "The signed-in holder's answer on the consent screen (form: request_uri, client_id, decision, consent per field)", "security": session, "responses": {"303": {"description": "To the platform's redirect URI"}, "401": {"description": "Not signed in"}}}},
@@ -410,6 +427,8 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/v1/holders/delete": {"post": operation("Delete my data (Art. 9): the data key is destroyed, Net Certificates and certificates revoked, consents and guardianships ended, the Net ID never issued again; under 14 with the approval of a guardian on record", public.clone(), Some("DeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},
         "/v1/holders/record": {"post": operation("The record the service holds about me (document type and number, name, birth date, sex, nationality, expiry; whether it is valid and whether my Net ID is locked), opened for me alone; nothing is logged", public.clone(), Some("LockRequest"), ("200", "HolderRecord"), &["400", "403", "409"])},
         "/v1/holders/notice": {"post": operation("Accept the current notice (needed before my Net ID is used again once its version changed)", public.clone(), Some("NoticeAcceptRequest"), ("200", "NoticeAcceptResponse"), &["400", "403", "409"])},
+        "/v1/holders/corrections": {"post": operation("Ask the document authority whose roster lists me to correct my record (what is wrong, in my words); it goes to the authority with the record held, and closes when a roster changes my record; an entry in my history", public.clone(), Some("CorrectionRequest"), ("200", "CorrectionStatus"), &["400", "403", "409"])},
+        "/v1/authority/corrections": {"post": operation("A document authority reads the open corrections its people asked for (signed with its roster key; never cached)", public.clone(), Some("AuthorityCorrectionsRequest"), ("200", "OpenCorrections"), &["400", "403", "409"])},
         "/v1/holders/lock": {"post": operation("Lock my Net ID: no verification, sign-in, consent or issuance until I unlock it; my Net Certificates are revoked; an entry in my history", public.clone(), Some("LockRequest"), ("200", "LockResponse"), &["400", "403", "409"])},
         "/v1/holders/unlock": {"post": operation("Unlock my Net ID (an entry in my history)", public.clone(), Some("LockRequest"), ("200", "LockResponse"), &["400", "403", "409"])},
         "/v1/holders/wards/delete": {"post": operation("A guardian on record deletes the data of a child under 14 in their care, without the child's wallet (same effects as /v1/holders/delete)", public.clone(), Some("WardDeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},

@@ -139,6 +139,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/app/api/corrections",
+            handler: post(ask_correction),
+        },
+        Route {
+            method: Method::POST,
             path: "/app/api/lock",
             handler: post(lock),
         },
@@ -309,12 +314,25 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
 
 /// The record the service holds about the signed-in holder, never cached.
 async fn record(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
-    let record = personal::view(
-        &state.deps.keys.master,
-        &session.holder,
-        state.deps.clock.today()?,
-    )?;
+    let record = crate::lock::record_of(&state.deps, &session.holder).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(record)).into_response())
+}
+
+/// The signed-in holder asks their document authority to correct their record.
+async fn ask_correction(
+    State(state): State<AppState>,
+    session: Session,
+    Json(asked): Json<CorrectionAsked>,
+) -> Result<Json<netid_proto::CorrectionStatus>, ApiError> {
+    Ok(Json(
+        crate::corrections::ask_for(&state.deps, &session.holder, &asked.message).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorrectionAsked {
+    message: String,
 }
 
 /// The signed-in holder accepts the notice of the version they were shown.

@@ -18,6 +18,8 @@ const TEXT = {
     certificates_title: '我的证书', no_certificates: '您还没有证书（netid wallet certificate 申请）。', serial: '序列号', profile_kind: '用途', valid_until: '有效期至', state: '状态', revoked: '已吊销', valid: '有效',
     home_title: '我的网号', net_id: '网号', consents_title: '我的同意', no_consents: '您没有给任何平台有效的同意。',
     record_title: '本服务保存的我的信息', record_note: '以下是证件机关的名册给本服务的信息，只向您本人打开。若有错误，由证件机关更正。', record_show: '查看我的信息',
+    correction_label: '哪里有错，正确的是什么（一行，最多500字）', correction_ask: '请证件机关更正', correction_asked: (reference) => `更正申请 ${reference} 已发给证件机关。机关更正名册后，您的信息随之更正，申请随之关闭。`,
+    correction_item: (c) => `更正申请 ${c.reference}（${c.authority}）：${c.closed_at ? '已关闭，名册已更正您的信息' : '处理中'}`,
     record_fields: { document: '证件', name: '姓名', birth_date: '出生日期', sex: '性别', nationality: '国籍', expiry: '有效期至' }, record_expired: '（已过期）',
     lock_title: '锁定网号', lock_text: '怀疑被冒用时可以锁定：锁定期间您的网号不能用于任何核验、登录、同意或签发，已有的网络身份凭证会被吊销（解锁后可重新申请）。历史记录仍可查看，锁定和解锁都记入历史。',
     locked_text: '您的网号已锁定：现在不能用于任何核验、登录、同意或签发。', lock: '锁定网号', unlock: '解锁网号', now_locked: '网号已锁定。', now_unlocked: '网号已解锁。',
@@ -59,6 +61,8 @@ const TEXT = {
     certificates_title: 'My certificates', no_certificates: 'You have no certificates yet (netid wallet certificate asks for one).', serial: 'Serial', profile_kind: 'Use', valid_until: 'Valid until', state: 'State', revoked: 'revoked', valid: 'valid',
     home_title: 'My Net ID', net_id: 'Net ID', consents_title: 'My consents', no_consents: 'You have no live consent with any platform.',
     record_title: 'What the service holds about me', record_note: 'This is what the document authority\'s roster gave the service, opened for you alone. A wrong field is corrected by the authority.', record_show: 'Show my record',
+    correction_label: 'What is wrong, and what is right (one line, up to 500 characters)', correction_ask: 'Ask the authority to correct it', correction_asked: (reference) => `Your request ${reference} went to the document authority. When it corrects its roster, your record follows and the request closes.`,
+    correction_item: (c) => `Correction ${c.reference} (${c.authority}): ${c.closed_at ? 'closed, the roster corrected your record' : 'open'}`,
     record_fields: { document: 'Document', name: 'Name', birth_date: 'Birth date', sex: 'Sex', nationality: 'Nationality', expiry: 'Valid until' }, record_expired: ' (expired)',
     lock_title: 'Locking your Net ID', lock_text: 'If you suspect misuse, lock it: while it is locked your Net ID is used for no verification, sign-in, consent or issuance, and your Net Certificates are revoked (ask for new ones after unlocking). Your history stays readable; locking and unlocking are both in it.',
     locked_text: 'Your Net ID is locked: it is used for no verification, sign-in, consent or issuance now.', lock: 'Lock my Net ID', unlock: 'Unlock my Net ID', now_locked: 'Your Net ID is locked.', now_unlocked: 'Your Net ID is unlocked.',
@@ -387,8 +391,20 @@ function recordSection() {
         [fields.nationality, record.nationality],
         [fields.expiry, record.expiry + (record.document_valid ? '' : t('record_expired'))],
       ]
+      const message = el('input', { type: 'text', id: 'correction', name: 'correction', maxlength: '500', required: '' })
+      const form = el('form', {}, el('label', { for: 'correction' }, t('correction_label')), message, el('p', {}, el('button', { type: 'submit', class: 'secondary' }, t('correction_ask'))))
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault()
+        try {
+          const asked = await api('POST', '/app/api/corrections', { message: message.value.trim() })
+          await show()
+          status.textContent = t('correction_asked')(asked.reference)
+        } catch (error) { fail(error) }
+      })
+      const corrections = (record.corrections ?? []).map((c) => el('li', { 'data-correction': c.closed_at ? 'closed' : 'open' }, t('correction_item')(c)))
       section.replaceChildren(el('p', { class: 'muted' }, t('record_note')),
-        el('table', {}, el('tbody', {}, ...rows.map(([name, value]) => el('tr', {}, el('th', { scope: 'row' }, name), el('td', { 'data-field': name }, value))))))
+        el('table', {}, el('tbody', {}, ...rows.map(([name, value]) => el('tr', {}, el('th', { scope: 'row' }, name), el('td', { 'data-field': name }, value))))),
+        ...(corrections.length ? [el('ul', { id: 'corrections' }, ...corrections)] : []), form)
     } catch (error) { fail(error) }
   }
   section.append(el('button', { type: 'button', class: 'secondary', onclick: show }, t('record_show')))

@@ -406,6 +406,24 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
         shown.contains("测试甲") && shown.contains("Birth date"),
         "{shown}"
     );
+    // The correction asked for in the page reached the authority.
+    let correction = lock["correction"].as_str().unwrap();
+    assert!(
+        correction.starts_with("Correction cr-") && correction.ends_with("open"),
+        "{correction}"
+    );
+    let open: Vec<netid_proto::OpenCorrection> = client
+        .post(
+            "/v1/authority/corrections",
+            None,
+            &world.authority.corrections_request(),
+        )
+        .await
+        .json();
+    assert_eq!(
+        open.iter().map(|c| c.message.as_str()).collect::<Vec<_>>(),
+        ["My name is written wrongly (synthetic)"]
+    );
 
     let deleted = browser.next_event().await;
     assert_eq!(deleted["event"], "deleted");

@@ -368,3 +368,117 @@ async fn the_roster_renews_corrects_and_replaces_a_record_and_the_net_id_stays()
     assert_eq!(updates(client.log_kinds(&wallet).await), before);
     assert_eq!(before, 2);
 }
+
+/// A holder asks for a correction; only their authority reads it (with the record held), once
+/// per signed request; the authority's corrected roster closes it (issue 24).
+#[tokio::test]
+async fn a_correction_goes_to_the_authority_and_its_roster_closes_it() {
+    let world = World::new().await;
+    let client = &world.client;
+    let wallet = Wallet::generate();
+    let adult = &world.people.adult;
+    client.enroll_ok(&wallet.enroll_request(adult)).await;
+    let record = async || -> netid_proto::HolderRecord {
+        let answer = client
+            .post("/v1/holders/record", None, &wallet.record_request())
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    };
+
+    // Bad messages change nothing.
+    for message in ["", "  ", "two\nlines", &"长".repeat(501)] {
+        client
+            .post(
+                "/v1/holders/corrections",
+                None,
+                &wallet.correction_request(message),
+            )
+            .await
+            .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    }
+    let message = "My name is 测试甲乙, not 测试甲 (synthetic)";
+    let asked = client
+        .post(
+            "/v1/holders/corrections",
+            None,
+            &wallet.correction_request(message),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let asked: netid_proto::CorrectionStatus = asked.json();
+    assert_eq!(asked.authority, world.authority.name);
+    assert_eq!(record().await.corrections, vec![asked.clone()]);
+    let kinds = client.log_kinds(&wallet).await;
+    assert!(
+        kinds.contains(&netid_log::EntryKind::CorrectionRequested),
+        "{kinds:?}"
+    );
+
+    // The authority reads it, signed with its roster key; another key, or the same request
+    // again, reads nothing.
+    let request = world.authority.corrections_request();
+    let answer = client
+        .http
+        .post(format!("{}/v1/authority/corrections", client.base_url))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    let open: Vec<netid_proto::OpenCorrection> = answer.json().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        (
+            open[0].reference.as_str(),
+            open[0].document_number.as_str(),
+            open[0].name.as_str(),
+            open[0].message.as_str()
+        ),
+        (
+            asked.reference.as_str(),
+            adult.document_number.as_str(),
+            adult.name.as_str(),
+            message
+        )
+    );
+    client
+        .post("/v1/authority/corrections", None, &request)
+        .await
+        .problem(StatusCode::CONFLICT, "request_replayed");
+    let impostor = Authority::generate(&world.authority.name);
+    client
+        .post(
+            "/v1/authority/corrections",
+            None,
+            &impostor.corrections_request(),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_authority_signature");
+
+    // The corrected roster corrects the record and closes the request.
+    let mut corrected = adult.clone();
+    corrected.name = "测试甲乙".to_owned();
+    let mut roster: Vec<_> = world
+        .people
+        .all()
+        .into_iter()
+        .filter(|entry| entry.person_ref != adult.person_ref)
+        .collect();
+    roster.push(corrected);
+    let loaded = client.load_roster(&world.authority.sign(roster)).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let held = record().await;
+    assert_eq!(held.name, "测试甲乙");
+    assert!(held.corrections[0].closed_at.is_some());
+    let open: Vec<netid_proto::OpenCorrection> = client
+        .post(
+            "/v1/authority/corrections",
+            None,
+            &world.authority.corrections_request(),
+        )
+        .await
+        .json();
+    assert!(open.is_empty());
+}

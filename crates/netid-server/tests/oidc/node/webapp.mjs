@@ -174,6 +174,11 @@ await runInBrowser(async (platform, browser) => {
   await tab.getByRole('button', { name: 'Show my record' }).click()
   await tab.locator('#record table').waitFor()
   const recordText = await tab.locator('#record').textContent()
+  // A correction asked for, in the holder's words; the record lists it as open.
+  await tab.getByLabel('What is wrong, and what is right').fill('My name is written wrongly (synthetic)')
+  await tab.getByRole('button', { name: 'Ask the authority to correct it' }).click()
+  await tab.locator('#corrections li[data-correction="open"]').waitFor()
+  const correction = await tab.locator('#corrections li').first().textContent()
 
   // The lock: stated plainly, one button to lock and one to unlock; both in the history.
   await tab.getByRole('button', { name: 'Lock my Net ID' }).click()
@@ -185,7 +190,7 @@ await runInBrowser(async (platform, browser) => {
   await tab.goto(`${issuer}/app/#history`)
   await tab.locator('li[data-kind="net_id_unlocked"]').first().waitFor()
   const lockKinds = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
-  say({ event: 'lock', kinds: lockKinds, record: recordText })
+  say({ event: 'lock', kinds: lockKinds, record: recordText, correction })
 
   // Deletion, with its consequences stated before the holder confirms.
   await tab.goto(`${issuer}/app/#delete`)
