@@ -425,6 +425,21 @@ pub(crate) enum WalletCommand {
         #[arg(long)]
         ward_net_id: Option<String>,
     },
+    /// As the guardian on record of a child under 14, approve a platform for the child (Art.
+    /// 5): the child is verified and signed in only at platforms a guardian approved.
+    ApprovePlatform {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Your (the guardian's) wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The child's Net ID.
+        #[arg(long)]
+        ward_net_id: String,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+    },
     /// As the guardian on record of a child under 14, delete the child's data (Art. 9), with
     /// your own wallet. The same consequences as `delete`, for the child.
     DeleteWard {

@@ -34,6 +34,12 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
                 )
             }
         },
+        WalletCommand::ApprovePlatform {
+            server,
+            wallet,
+            ward_net_id,
+            client_id,
+        } => approve_platform(server, wallet, ward_net_id, client_id),
         WalletCommand::Correction {
             server,
             wallet,
@@ -295,6 +301,45 @@ fn print_notice(server: &str, lang: &str) -> anyhow::Result<netid_proto::Notice>
         eprintln!("{heading}:\n{text}\n");
     }
     Ok(notice)
+}
+
+/// `netid wallet approve-platform`.
+fn approve_platform(
+    server: ServerArgs,
+    wallet: PathBuf,
+    ward_net_id: String,
+    client_id: String,
+) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let request = signed!(
+        sign_request(&wallet, |id, at| signing::ward_platform_message(
+            &ward_net_id,
+            &client_id,
+            id,
+            at
+        ))?,
+        netid_proto::WardPlatformRequest {
+            ward_net_id: ward_net_id.clone(),
+            client_id: client_id.clone()
+        }
+    );
+    let answer: netid_proto::WardPlatformResponse = serde_json::from_str(&post(
+        &server.server,
+        "/v1/holders/wards/platforms",
+        None,
+        &request,
+    )?)
+    .context("the service did not answer with the approval")?;
+    eprintln!(
+        "netid: platform {} is approved for the child{}",
+        answer.client_id,
+        if answer.changed {
+            ""
+        } else {
+            " (it was already)"
+        }
+    );
+    Ok(())
 }
 
 /// `netid wallet correction`.

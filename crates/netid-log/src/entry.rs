@@ -81,6 +81,8 @@ pub enum EntryKind {
     RecordUpdated,
     /// A holder asked their document authority to correct their record.
     CorrectionRequested,
+    /// A guardian approved a platform for a child under 14 in their care.
+    PlatformApproved,
 }
 
 impl EntryKind {
@@ -118,6 +120,7 @@ impl EntryKind {
             Self::NetIdUnlocked => "net_id_unlocked",
             Self::RecordUpdated => "record_updated",
             Self::CorrectionRequested => "correction_requested",
+            Self::PlatformApproved => "platform_approved",
         }
     }
 }

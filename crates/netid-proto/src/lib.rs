@@ -743,6 +743,11 @@ pub struct HolderLogResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WardLog {
+    /// The minor's Net ID, grouped (the guardian acts for a child under 14 with it).
+    pub net_id: String,
+    /// The platforms a guardian approved for the minor (needed under 14), by client id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_platforms: Vec<String>,
     /// The minor's log key, hex.
     pub log_key: String,
     /// The minor's entries in the checkpoint's tree.
@@ -1022,6 +1027,45 @@ pub struct WardDeleteRequest {
     pub timestamp: i64,
     /// base64url signature.
     pub signature: String,
+}
+
+/// `POST /v1/holders/wards/platforms`: a guardian on record approves a platform for a child
+/// under 14 in their care (Art. 5): without it, the child is not verified or signed in there,
+/// result-only included. Signed by the guardian's wallet over
+/// [`signing::ward_platform_message`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardPlatformRequest {
+    /// The child's Net ID.
+    pub ward_net_id: String,
+    /// The platform's client id.
+    pub client_id: String,
+    /// The guardian's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before.
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+impl core::fmt::Debug for WardPlatformRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WardPlatformRequest")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer to [`WardPlatformRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WardPlatformResponse {
+    /// The platform approved.
+    pub client_id: String,
+    /// Whether this request approved it (`false`: it was approved before).
+    pub changed: bool,
 }
 
 impl core::fmt::Debug for WardDeleteRequest {

@@ -149,6 +149,23 @@ pub fn deletion_message(request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-deletion-v2", request_id, &timestamp.to_string()])
 }
 
+/// What a guardian's wallet signs to approve a platform for a child in their care: purpose,
+/// the child's Net ID and the platform's client id as sent, request id and timestamp.
+pub fn ward_platform_message(
+    ward_net_id: &str,
+    client_id: &str,
+    request_id: &str,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-ward-platform-v1",
+        ward_net_id,
+        client_id,
+        request_id,
+        &timestamp.to_string(),
+    ])
+}
+
 /// What a guardian's wallet signs to delete the data of a child under 14 in their care:
 /// purpose, the child's Net ID exactly as the request sends it, the request id and the
 /// timestamp.

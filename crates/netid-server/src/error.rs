@@ -248,6 +248,11 @@ pub enum Refusal {
         "this Net ID is locked by its holder: nothing is verified, signed in, consented to or issued with it until they unlock it from their wallet or the web app"
     )]
     NetIdLocked,
+    /// A child under 14 at a platform no guardian approved for them.
+    #[error(
+        "a guardian approves each platform a child under 14 uses: the guardian approves this one in the web app (History, the child's section) or with `netid wallet approve-platform`"
+    )]
+    GuardianApprovalRequired,
     /// No document authority's roster lists the holder, so no correction can go anywhere.
     #[error(
         "no document authority's roster lists you any more: ask the authority that issued your document directly"

@@ -62,6 +62,8 @@ pub(crate) async fn log_of(
     for ward in &wards {
         let history = history_of(state, ward, size, now).await?;
         ward_logs.push(WardLog {
+            net_id: personal::net_id(&state.deps.keys.master, ward)?.expose_grouped(),
+            approved_platforms: state.deps.store.approved_platforms(ward.id).await?,
             platforms: first_uses(&history.entries),
             log_key: history.log_key,
             entries: history.entries,

@@ -64,6 +64,7 @@ pub mod token;
 pub mod transparency;
 mod verification;
 mod wallet;
+mod wards;
 mod web;
 
 pub use authority::{Answer, AuthoritativeRecord, DocumentAuthority, Evidence, RosterAuthority};

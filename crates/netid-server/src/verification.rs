@@ -135,6 +135,7 @@ pub(crate) async fn record(
         // Design invariant 7: no verification of a child without a guardian on record.
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
+    crate::wards::ensure_approved(deps, holder, age, platform).await?;
     let now = deps.clock.now();
     // Tagged so that the centre can forget whose the use was (see `forgetting`).
     let (linked_until, tag_key) = deps

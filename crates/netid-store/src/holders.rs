@@ -350,6 +350,43 @@ pub trait Holders: HasBackend {
         .await
     }
 
+    /// Records that `guardian` approved the platform `client_id` for `minor`, with
+    /// `log_entry` as the minor's entry, unless it was approved before. Whether it is new.
+    async fn approve_platform(
+        &self,
+        minor: HolderId,
+        client_id: &str,
+        guardian: HolderId,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        let client_id = client_id.to_owned();
+        write(self, "approve a platform", move |db| {
+            let sql = "INSERT INTO platform_approvals (minor_id, client_id, guardian_id, \
+                 approved_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+            let added = db.execute(
+                "approve a platform",
+                sql,
+                args![minor, &client_id, guardian, at],
+            )?;
+            if added == 1 {
+                append_log(db, &log_entry, Some(minor))?;
+            }
+            Ok(added == 1)
+        })
+        .await
+    }
+
+    /// The platforms a guardian approved for `minor`, by client id.
+    async fn approved_platforms(&self, minor: HolderId) -> Result<Vec<String>, Error> {
+        read(self, move |db| {
+            let sql = "SELECT client_id FROM platform_approvals WHERE minor_id = $1 \
+                 ORDER BY approved_at, client_id";
+            db.values("read platform approvals", sql, args![minor])
+        })
+        .await
+    }
+
     /// Locks (`locked`) or unlocks `holder`'s Net ID, authenticated by their current
     /// `wallet_key` fingerprint, with `log_entry` in the same transaction. A lock also revokes
     /// the holder's Net Certificates (a lost wallet's too). `false`, with nothing logged, if it
@@ -421,7 +458,7 @@ pub trait Holders: HasBackend {
                 db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
             }
             let (one, two, three) = (args![holder], args![holder, at], args![holder, at, reason]);
-            let forget: [(&'static str, &str, &[_]); 10] = [
+            let forget: [(&'static str, &str, &[_]); 11] = [
                 (
                     "forget retired wallet keys",
                     "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
@@ -445,6 +482,11 @@ pub trait Holders: HasBackend {
                 (
                     "forget corrections",
                     "DELETE FROM correction_requests WHERE holder_id = $1",
+                    one,
+                ),
+                (
+                    "forget platform approvals",
+                    "DELETE FROM platform_approvals WHERE minor_id = $1 OR guardian_id = $1",
                     one,
                 ),
                 (

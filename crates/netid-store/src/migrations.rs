@@ -48,6 +48,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/25.sql"),
     include_str!("../migrations/sqlite/26.sql"),
     include_str!("../migrations/sqlite/27.sql"),
+    include_str!("../migrations/sqlite/28.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -69,6 +70,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (25, include_str!("../migrations/postgres/25.sql")),
     (26, include_str!("../migrations/postgres/26.sql")),
     (27, include_str!("../migrations/postgres/27.sql")),
+    (28, include_str!("../migrations/postgres/28.sql")),
 ];
 
 #[cfg(test)]

@@ -678,6 +678,29 @@ impl Wallet {
         }
     }
 
+    /// A guardian's signed approval of the platform `client_id` for the child `ward_net_id`.
+    pub fn ward_platform_request(
+        &self,
+        ward_net_id: &str,
+        client_id: &str,
+    ) -> netid_proto::WardPlatformRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        netid_proto::WardPlatformRequest {
+            ward_net_id: ward_net_id.to_owned(),
+            client_id: client_id.to_owned(),
+            wallet_key: self.public_key(),
+            request_id: request_id.clone(),
+            timestamp,
+            signature: self.sign(&signing::ward_platform_message(
+                ward_net_id,
+                client_id,
+                &request_id,
+                timestamp,
+            )),
+        }
+    }
+
     /// A signed request for a correction of this holder's record, saying `message`.
     pub fn correction_request(&self, message: &str) -> netid_proto::CorrectionRequest {
         let timestamp = self.now();

@@ -78,6 +78,11 @@ pub(crate) fn classify_refusal(refusal: &Refusal) -> (StatusCode, &'static str, 
             "Signed request already used",
         ),
         Refusal::NetIdLocked => (S::FORBIDDEN, "net_id_locked", "Net ID locked by its holder"),
+        Refusal::GuardianApprovalRequired => (
+            S::FORBIDDEN,
+            "guardian_approval_required",
+            "Guardian approval required",
+        ),
         Refusal::NoAuthorityListsHolder => (
             S::CONFLICT,
             "no_authority_lists_holder",

@@ -45,6 +45,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/v1/holders/wards/platforms",
+            handler: post(approve_platform),
+        },
+        Route {
+            method: Method::POST,
             path: "/v1/holders/corrections",
             handler: post(ask_correction),
         },
@@ -78,6 +83,15 @@ async fn accept_notice(
     Json(request): Json<netid_proto::NoticeAcceptRequest>,
 ) -> Result<Json<netid_proto::NoticeAcceptResponse>, ApiError> {
     Ok(Json(crate::notice::accept(&state.deps, request).await?))
+}
+
+async fn approve_platform(
+    State(state): State<AppState>,
+    Json(request): Json<netid_proto::WardPlatformRequest>,
+) -> Result<Json<netid_proto::WardPlatformResponse>, ApiError> {
+    Ok(Json(
+        crate::wards::approve_platform(&state.deps, request).await?,
+    ))
 }
 
 async fn ask_correction(

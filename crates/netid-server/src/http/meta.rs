@@ -266,6 +266,14 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["notice_version", "accepted_at"], "properties": {"notice_version": string, "accepted_at": {"type": "integer"}}}),
         );
         schemas.insert(
+            "WardPlatformRequest".to_owned(),
+            json!({"type": "object", "required": ["ward_net_id", "client_id", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"ward_net_id": string, "client_id": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "the guardian's base64url r||s over netid-ward-platform-v1\\nward_net_id\\nclient_id\\nrequest_id\\ntimestamp"}}}),
+        );
+        schemas.insert(
+            "WardPlatformResponse".to_owned(),
+            json!({"type": "object", "required": ["client_id", "changed"], "properties": {"client_id": string, "changed": {"type": "boolean", "description": "false: approved before"}}}),
+        );
+        schemas.insert(
             "CorrectionRequest".to_owned(),
             json!({"type": "object", "required": ["message", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"message": {"type": "string", "description": "1 to 500 characters, one line"}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-correction-v1\\nmessage\\nrequest_id\\ntimestamp"}}}),
         );
@@ -356,6 +364,7 @@ fn web_paths(public: &Value) -> Value {
         "/app/api/consents/withdraw": {"post": call("Withdraws consents: {client_id, fields}", &session)},
         "/app/api/delete": {"post": call("Deletes the holder's data: {confirm: \"delete my data\"}", &session)},
         "/app/api/notice": {"post": call("The signed-in holder accepts the current notice ({\"notice_version\": ...})", &session)},
+        "/app/api/wards/platforms": {"post": call("The signed-in guardian approves a platform for a child under 14 ({\"ward_net_id\": ..., \"client_id\": ...})", &session)},
         "/app/api/corrections": {"post": call("The signed-in holder asks for a correction ({\"message\": ...})", &session)},
         "/app/api/lock": {"post": call("Locks the holder's Net ID (Net Certificates revoked)", &session)},
         "/app/api/unlock": {"post": call("Unlocks the holder's Net ID", &session)},
@@ -427,6 +436,7 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/v1/holders/delete": {"post": operation("Delete my data (Art. 9): the data key is destroyed, Net Certificates and certificates revoked, consents and guardianships ended, the Net ID never issued again; under 14 with the approval of a guardian on record", public.clone(), Some("DeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},
         "/v1/holders/record": {"post": operation("The record the service holds about me (document type and number, name, birth date, sex, nationality, expiry; whether it is valid and whether my Net ID is locked), opened for me alone; nothing is logged", public.clone(), Some("LockRequest"), ("200", "HolderRecord"), &["400", "403", "409"])},
         "/v1/holders/notice": {"post": operation("Accept the current notice (needed before my Net ID is used again once its version changed)", public.clone(), Some("NoticeAcceptRequest"), ("200", "NoticeAcceptResponse"), &["400", "403", "409"])},
+        "/v1/holders/wards/platforms": {"post": operation("A guardian approves a platform for a child under 14 in their care (signed by the guardian's wallet): without it the child is not verified or signed in there; an entry in the child's history", public.clone(), Some("WardPlatformRequest"), ("200", "WardPlatformResponse"), &["400", "403", "409"])},
         "/v1/holders/corrections": {"post": operation("Ask the document authority whose roster lists me to correct my record (what is wrong, in my words); it goes to the authority with the record held, and closes when a roster changes my record; an entry in my history", public.clone(), Some("CorrectionRequest"), ("200", "CorrectionStatus"), &["400", "403", "409"])},
         "/v1/authority/corrections": {"post": operation("A document authority reads the open corrections its people asked for (signed with its roster key; never cached)", public.clone(), Some("AuthorityCorrectionsRequest"), ("200", "OpenCorrections"), &["400", "403", "409"])},
         "/v1/holders/lock": {"post": operation("Lock my Net ID: no verification, sign-in, consent or issuance until I unlock it; my Net Certificates are revoked; an entry in my history", public.clone(), Some("LockRequest"), ("200", "LockResponse"), &["400", "403", "409"])},

@@ -144,6 +144,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/app/api/wards/platforms",
+            handler: post(approve_platform),
+        },
+        Route {
+            method: Method::POST,
             path: "/app/api/lock",
             handler: post(lock),
         },
@@ -333,6 +338,30 @@ async fn ask_correction(
 #[serde(deny_unknown_fields)]
 struct CorrectionAsked {
     message: String,
+}
+
+/// The signed-in guardian approves a platform for a child under 14 in their care.
+async fn approve_platform(
+    State(state): State<AppState>,
+    session: Session,
+    Json(approval): Json<PlatformApproval>,
+) -> Result<Json<netid_proto::WardPlatformResponse>, ApiError> {
+    Ok(Json(
+        crate::wards::approve_platform_for(
+            &state.deps,
+            &session.holder,
+            &approval.ward_net_id,
+            &approval.client_id,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlatformApproval {
+    ward_net_id: String,
+    client_id: String,
 }
 
 /// The signed-in holder accepts the notice of the version they were shown.

@@ -36,6 +36,7 @@ const TEXT = {
     checkpoint_failed: { bad_signature: '✗ 日志检查点的签名不成立，以下条目均未经核对。', malformed: '✗ 日志检查点或日志公钥格式不对，以下条目均未经核对。', unavailable: '✗ 本页的 SM2/SM3 脚本没有加载，以下条目均未经核对。' },
     proof_note: '本页先用日志公钥（/v1/log/key）核对检查点的签名，再用每一条的包含证明核对它在日志中。日志公钥和本页都来自本服务；要独立核对，请用 netid wallet log --log-key，配上您从别处得到的日志公钥。',
     wards_title: '我监护的未成年人', ward_platforms: '使用过的平台', first_use: '首次使用',
+    ward_title: (id) => `网号 ${id}`, ward_approved: '您批准过的平台（未满14周岁的儿童只能在这些平台核验和登录）', ward_approve_label: '为这个孩子批准一个平台（填平台的客户端标识）', ward_approve: '批准', ward_approved_now: (id) => `已批准平台 ${id}。`,
     notice_title: '告知书', delete_title: '删除我的数据',
     notice_headings: { operator: '谁在处理您的信息，如何联系', purpose: '目的', method: '方式', held: '本中心保存什么', retention: '保存多久', rights: '您的权利和行使方式', sensitive_data: '敏感个人信息及其必要性', version: '版本' },
     accept_notice_box: '我已阅读上面的告知书，同意本中心按其所述处理我的信息。',
@@ -44,7 +45,7 @@ const TEXT = {
     delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
     delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
     profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
-    kinds: { record_updated: '证件机关更新了您的档案', net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
+    kinds: { platform_approved: '监护人批准了平台', correction_requested: '申请更正', record_updated: '证件机关更新了您的档案', net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
     fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍', authentication_history: '认证记录（哪些平台何时核验过您）' },
     failed: '出错了：',
   },
@@ -79,6 +80,7 @@ const TEXT = {
     checkpoint_failed: { bad_signature: "✗ The log checkpoint's signature does not hold; none of the entries below is checked.", malformed: '✗ The log checkpoint or the log key is malformed; none of the entries below is checked.', unavailable: "✗ The page's SM2/SM3 script did not load; none of the entries below is checked." },
     proof_note: "This page checks the checkpoint's signature with the log key (/v1/log/key), then each entry against the checkpoint by its inclusion proof. The key and this page both come from this service; to check independently, run netid wallet log --log-key with a log key you got elsewhere.",
     wards_title: 'Minors in my care', ward_platforms: 'Platforms used', first_use: 'first use',
+    ward_title: (id) => `Net ID ${id}`, ward_approved: 'Platforms you approved (a child under 14 is verified and signed in only at these)', ward_approve_label: 'Approve a platform for this child (the platform\'s client id)', ward_approve: 'Approve', ward_approved_now: (id) => `Platform ${id} approved.`,
     notice_title: 'Notice', delete_title: 'Delete my data',
     notice_headings: { operator: 'Who processes your data, and how to reach them', purpose: 'Purpose', method: 'Method', held: 'What the centre holds', retention: 'How long', rights: 'Your rights, and how to use them', sensitive_data: 'Sensitive data, and why it is needed', version: 'Version' },
     accept_notice_box: 'I have read the notice above and agree that the centre processes my data as it says.',
@@ -87,7 +89,7 @@ const TEXT = {
     delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
     delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
     profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
-    kinds: { record_updated: 'Record updated by the document authority', net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
+    kinds: { platform_approved: 'Platform approved by a guardian', correction_requested: 'Correction asked for', record_updated: 'Record updated by the document authority', net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
     fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' , authentication_history: 'Authentication history (which platforms verified you, and when)' },
     failed: 'Something went wrong: ',
   },
@@ -488,10 +490,29 @@ async function historyPage() {
     content.push(el('h2', {}, t('wards_title')))
     for (const ward of log.wards) {
       const platforms = (ward.platforms ?? []).map((used) => el('li', {}, used.client_id, ` (${t('first_use')}: ${when(used.first_minute * 60)})`))
-      content.push(el('section', { class: 'ward' }, el('h3', {}, t('ward_platforms')), el('ul', { class: 'platforms' }, ...platforms), await entryList(ward.entries, checkpoint, ward.log_key)))
+      content.push(el('section', { class: 'ward', 'data-net-id': ward.net_id }, el('h3', {}, t('ward_title')(ward.net_id)),
+        el('h4', {}, t('ward_platforms')), el('ul', { class: 'platforms' }, ...platforms),
+        el('h4', {}, t('ward_approved')), el('ul', { class: 'approved' }, ...(ward.approved_platforms ?? []).map((id) => el('li', {}, id))),
+        approveForm(ward.net_id), await entryList(ward.entries, checkpoint, ward.log_key)))
     }
   }
   show(t('history_title'), ...content)
+}
+
+// A guardian approves a platform for a child under 14 in their care.
+function approveForm(netId) {
+  const id = `approve-${netId.replace(/[^A-Za-z0-9]/g, '')}`
+  const input = el('input', { type: 'text', id, name: 'client_id', required: '', autocomplete: 'off' })
+  const form = el('form', { class: 'approve' }, el('label', { for: id }, t('ward_approve_label')), input, el('p', {}, el('button', { type: 'submit', class: 'secondary' }, t('ward_approve'))))
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    try {
+      const approved = await api('POST', '/app/api/wards/platforms', { ward_net_id: netId, client_id: input.value.trim() })
+      await historyPage()
+      status.textContent = t('ward_approved_now')(approved.client_id)
+    } catch (error) { fail(error) }
+  })
+  return form
 }
 
 async function noticePage() {

@@ -514,7 +514,10 @@ async fn a_guardian_sees_their_wards_history_checked_in_the_web_app() {
     let client = &world.client;
     let (platform, rp, port) =
         sample_platform(client, "监护示例平台 Guardian Sample", &["name"]).await;
-    let (guardian, child, _) = world.enroll_child().await;
+    let (guardian, child, enrolled) = world.enroll_child().await;
+    client
+        .approve_platform(&guardian, &enrolled.net_id, &platform.client_id)
+        .await;
     client
         .verify_ok(&platform, &child, "guardian-view-nonce-01", &[])
         .await;
@@ -527,12 +530,20 @@ async fn a_guardian_sees_their_wards_history_checked_in_the_web_app() {
         .await
         .json();
 
+    let second = client.register_platform("第二个平台 Second").await;
+    client
+        .verify(&second, &child, "guardian-view-nonce-02", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_approval_required");
     let mut browser = Browser::start(
         "guardian.mjs",
         &rp,
         &issuer,
         port,
-        &[("LINK_URL", &link.url)],
+        &[
+            ("LINK_URL", &link.url),
+            ("SECOND_CLIENT_ID", &second.client_id),
+        ],
     );
     let history = browser.next_event().await;
     assert_eq!(history["event"], "history");
@@ -550,7 +561,11 @@ async fn a_guardian_sees_their_wards_history_checked_in_the_web_app() {
     assert_eq!(wards.len(), 1, "{history}");
     let ward = kinds(&wards[0]["entries"]);
     let ward_kinds: Vec<&str> = ward.iter().map(|(kind, _)| kind.as_str()).collect();
-    assert_eq!(ward_kinds, ["enrollment", "verification"], "{history}");
+    assert_eq!(
+        ward_kinds,
+        ["enrollment", "platform_approved", "verification"],
+        "{history}"
+    );
     assert!(
         own.iter()
             .chain(&ward)
@@ -567,8 +582,18 @@ async fn a_guardian_sees_their_wards_history_checked_in_the_web_app() {
         "{history}"
     );
     assert_accessible(&history, 2);
+    // Approved in the page: the child is verified at the second platform now.
+    let approved = browser.next_event().await;
+    assert_eq!(approved["event"], "approved");
+    assert_eq!(
+        approved["approved"],
+        serde_json::json!([platform.client_id, second.client_id])
+    );
     browser
         .finish(&["webapp-guardian-history-zh", "webapp-guardian-history-en"])
+        .await;
+    client
+        .verify_ok(&second, &child, "guardian-view-nonce-03", &[])
         .await;
 }
 

@@ -271,6 +271,24 @@ impl Client {
         (status, cache, response.bytes().await.unwrap().to_vec())
     }
 
+    /// The guardian with `guardian` approves the platform `client_id` for the child with
+    /// `ward_net_id` (a child under 14 is verified only at platforms so approved).
+    pub(crate) async fn approve_platform(
+        &self,
+        guardian: &Wallet,
+        ward_net_id: &str,
+        client_id: &str,
+    ) {
+        let answer = self
+            .post(
+                "/v1/holders/wards/platforms",
+                None,
+                &guardian.ward_platform_request(ward_net_id, client_id),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+
     /// The history (`POST /v1/holders/log`) of the holder with `wallet`.
     pub(crate) async fn history(&self, wallet: &Wallet) -> netid_proto::HolderLogResponse {
         let answer = self

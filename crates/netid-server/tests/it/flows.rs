@@ -148,6 +148,23 @@ async fn child_under_14_enrolls_only_with_the_recorded_guardian_consent() {
     assert_eq!(enrolled.outcome, EnrollOutcome::Enrolled);
 
     let platform = client.register_platform("kids platform").await;
+    // Each platform a child under 14 uses needs a guardian's approval, result-only included
+    // (Art. 5); only a guardian on record gives it.
+    client
+        .verify(&platform, &child, "nonce-child-00000", &[])
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_approval_required");
+    client
+        .post(
+            "/v1/holders/wards/platforms",
+            None,
+            &stranger.ward_platform_request(&enrolled.net_id, &platform.client_id),
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "guardian_not_recognised");
+    client
+        .approve_platform(&guardian, &enrolled.net_id, &platform.client_id)
+        .await;
     let answer = client
         .verify_ok(
             &platform,

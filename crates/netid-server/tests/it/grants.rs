@@ -422,6 +422,9 @@ async fn a_guardian_withdraws_a_childs_consent_without_the_childs_wallet() {
     request.guardian = Some(guardian.guardian_approval("consent", &request.signature));
     let given = client.post("/v1/holders/consents", None, &request).await;
     assert_eq!(given.status, StatusCode::OK, "{}", given.body);
+    client
+        .approve_platform(&guardian, &enrolled.net_id, &platform.client_id)
+        .await;
     let verified = client
         .verify_ok(&platform, &child, "nonce-ward-consent-0001", &[])
         .await;

@@ -239,7 +239,10 @@ async fn invariant_7_no_verification_under_14_without_a_guardian_on_record() {
     let world = World::new().await;
     let client = &world.client;
     let platform = client.register_platform("invariant-7").await;
-    let (guardian, child, _) = world.enroll_child().await;
+    let (guardian, child, enrolled) = world.enroll_child().await;
+    client
+        .approve_platform(&guardian, &enrolled.net_id, &platform.client_id)
+        .await;
     client
         .verify_ok(&platform, &child, "nonce-invariant-7-0001", &[])
         .await;

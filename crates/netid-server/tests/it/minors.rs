@@ -64,6 +64,9 @@ async fn a_guardian_sees_each_platform_a_minor_uses_until_the_minor_turns_18() {
     let mut request = child.enroll_request(&minor);
     request.guardian = Some(guardian.guardian_consent(&request));
     let enrolled = client.enroll_ok(&request).await;
+    client
+        .approve_platform(&guardian, &enrolled.net_id, &first.client_id)
+        .await;
     let at_13 = client
         .verify_ok(
             &first,
@@ -172,7 +175,10 @@ async fn a_child_born_on_29_february_turns_14_on_1_march_of_a_common_year() {
         .await;
     let mut request = child.enroll_request(&child_entry);
     request.guardian = Some(guardian.guardian_consent(&request));
-    client.enroll_ok(&request).await;
+    let enrolled = client.enroll_ok(&request).await;
+    client
+        .approve_platform(&guardian, &enrolled.net_id, &platform.client_id)
+        .await;
     let age_over_14 = async |client: &Client, child: &Wallet, nonce: &str| {
         client
             .verify_ok(&platform, child, nonce, &[Predicate::AgeOver14])

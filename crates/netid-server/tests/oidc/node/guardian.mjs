@@ -6,7 +6,8 @@
 // CHROMIUM.
 // Protocol with the test, one JSON line out:
 //   {"event":"history","own":[[kind, proof]...],"wards":[{"platforms":[...],"entries":[[kind, proof]...]}],
-//    "audited":[...],"accessibility":[...]}         then exit 0; any failure: exit 1
+//    "audited":[...],"accessibility":[...]}
+//   {"event":"approved","approved":[client_id...]}  then exit 0; any failure: exit 1
 import { camera, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
 
 const issuer = env('NETID_ISSUER')
@@ -34,4 +35,11 @@ await runInBrowser(async (_platform, browser) => {
   }
   const own = await entries(tab.locator('main > ul.entries'))
   say({ event: 'history', own, wards, audited, accessibility: failures })
+
+  // The guardian approves another platform for the child, in the child's section.
+  const second = env('SECOND_CLIENT_ID')
+  await tab.locator('section.ward').first().getByLabel("Approve a platform for this child").fill(second)
+  await tab.locator('section.ward').first().getByRole('button', { name: 'Approve', exact: true }).click()
+  await tab.locator('section.ward ul.approved > li', { hasText: second }).waitFor()
+  say({ event: 'approved', approved: await tab.locator('section.ward ul.approved > li').allTextContents() })
 })
