@@ -83,6 +83,8 @@ pub enum EntryKind {
     CorrectionRequested,
     /// A guardian approved a platform for a child under 14 in their care.
     PlatformApproved,
+    /// A roster changed or ended the guardianships of a minor.
+    GuardianshipChanged,
 }
 
 impl EntryKind {
@@ -121,6 +123,7 @@ impl EntryKind {
             Self::RecordUpdated => "record_updated",
             Self::CorrectionRequested => "correction_requested",
             Self::PlatformApproved => "platform_approved",
+            Self::GuardianshipChanged => "guardianship_changed",
         }
     }
 }

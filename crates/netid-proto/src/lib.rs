@@ -163,9 +163,31 @@ pub struct RosterEntry {
     /// A one-time code the authority gave the applicant, if enrollment needs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_code: Option<String>,
-    /// For a minor: the person reference of the guardian who may enroll them.
+    /// For a minor: the person reference of a guardian (see `guardian_person_refs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardian_person_ref: Option<String>,
+    /// For a minor: the person references of their guardians, with `guardian_person_ref`.
+    /// Each who is enrolled is a guardian on record until 18; a roster load that lists others
+    /// changes the guardianships, one that lists none ends them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardian_person_refs: Vec<String>,
+}
+
+impl RosterEntry {
+    /// The person references of the minor's guardians, from both fields, each once.
+    pub fn guardians(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = Vec::new();
+        for reference in self
+            .guardian_person_ref
+            .iter()
+            .chain(&self.guardian_person_refs)
+        {
+            if !all.contains(&reference.as_str()) {
+                all.push(reference);
+            }
+        }
+        all
+    }
 }
 
 impl core::fmt::Debug for RosterEntry {

@@ -60,8 +60,8 @@ pub struct AuthoritativeRecord {
     pub person_index: BlindIndex,
     /// Blind index of the code the record required, if any.
     pub code_index: Option<BlindIndex>,
-    /// For a minor: blind index of the guardian's person reference.
-    pub guardian_index: Option<BlindIndex>,
+    /// For a minor: blind indexes of the guardians' person references.
+    pub guardian_indexes: Vec<BlindIndex>,
 }
 
 /// A document authority.
@@ -79,8 +79,13 @@ pub(crate) struct SealedRosterRecord {
     pub(crate) record: StoredRecord,
     /// Hex of the blind index of the enrollment code, if the record has one.
     pub(crate) code_index: Option<String>,
-    /// Hex of the blind index of the guardian's person reference, for minors.
+    /// Hex of the blind index of a guardian's person reference, for minors (rosters loaded
+    /// before several guardians; read only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) guardian_index: Option<String>,
+    /// Hex of the blind indexes of the guardians' person references, for minors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) guardian_indexes: Vec<String>,
 }
 
 /// The AAD of a sealed roster record.
@@ -198,11 +203,12 @@ impl DocumentAuthority for RosterAuthority {
             record,
             person_index: row.person_index,
             code_index,
-            guardian_index: sealed
+            guardian_indexes: sealed
                 .guardian_index
-                .as_deref()
-                .map(decode_index)
-                .transpose()?,
+                .iter()
+                .chain(&sealed.guardian_indexes)
+                .map(|index| decode_index(index))
+                .collect::<Result<_, _>>()?,
         }))
     }
 }

@@ -104,10 +104,17 @@ pub(crate) async fn enroll(
         .birth_date()
         .age_on(today)
         .ok_or(Error::Internal("authoritative birth date after today"))?;
-    let guardian = if age < GUARDIAN_REQUIRED_BELOW {
+    // Under 14 a guardian the roster lists consents; until 18 every enrolled adult it lists
+    // as a guardian is one on record (Art. 4).
+    let consenting = if age < GUARDIAN_REQUIRED_BELOW {
         Some(check_guardian(state, &request, &confirmed).await?)
     } else {
         None
+    };
+    let guardians = if age < ADULT_AGE {
+        roster_guardians(state, &confirmed, today, consenting).await?
+    } else {
+        Vec::new()
     };
 
     let wallet_row = wallet.row()?;
@@ -166,7 +173,7 @@ pub(crate) async fn enroll(
                     holder: existing.id,
                     new_key: wallet_row,
                     code_index: confirmed.code_index.clone(),
-                    guardian,
+                    guardians: guardians.clone(),
                     log_entry,
                     revocations,
                     notice_version: request.notice_version.clone(),
@@ -175,7 +182,7 @@ pub(crate) async fn enroll(
             )
             .await
             .map_err(enrollment_refusal)?;
-        tracing::info!(target: "netid::security", event = "wallet_key_replaced", minor = guardian.is_some());
+        tracing::info!(target: "netid::security", event = "wallet_key_replaced", minor = !guardians.is_empty());
         return Ok(EnrollResponse {
             net_id: personal::net_id(&state.deps.keys.master, &existing)?.expose_grouped(),
             outcome: EnrollOutcome::Recovered,
@@ -220,14 +227,14 @@ pub(crate) async fn enroll(
             .enroll_holder(
                 holder,
                 confirmed.code_index.clone(),
-                guardian,
+                guardians.clone(),
                 log_entry,
                 now,
             )
             .await
         {
             Ok(_) => {
-                tracing::info!(target: "netid::security", event = "holder_enrolled", minor = guardian.is_some());
+                tracing::info!(target: "netid::security", event = "holder_enrolled", minor = age < GUARDIAN_REQUIRED_BELOW);
                 return Ok(EnrollResponse {
                     net_id: net_id.expose_grouped(),
                     outcome: EnrollOutcome::Enrolled,
@@ -257,6 +264,26 @@ fn enrollment_refusal(error: netid_store::Error) -> Error {
     }
 }
 
+/// The guardians on record of a minor enrolling: the enrolled adults the roster lists as
+/// their guardians, and the one who consented, if one did.
+async fn roster_guardians(
+    state: &AppState,
+    confirmed: &AuthoritativeRecord,
+    today: netid_core::Date,
+    consenting: Option<HolderId>,
+) -> Result<Vec<HolderId>, Error> {
+    let mut guardians: Vec<HolderId> = consenting.into_iter().collect();
+    for index in &confirmed.guardian_indexes {
+        if let Some(guardian) = crate::operator::adult_holder(&state.deps, index, today).await? {
+            if !guardians.contains(&guardian) {
+                guardians.push(guardian);
+            }
+        }
+    }
+    guardians.sort_unstable_by_key(|id| id.0);
+    Ok(guardians)
+}
+
 /// Checks the guardian consent of a minor's request: signed by the current wallet key of an
 /// enrolled adult whom the roster records as the minor's guardian.
 async fn check_guardian(
@@ -268,9 +295,9 @@ async fn check_guardian(
         .guardian
         .as_ref()
         .ok_or(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired))?;
-    let Some(expected) = &confirmed.guardian_index else {
+    if confirmed.guardian_indexes.is_empty() {
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
-    };
+    }
     let key = WalletKey::parse(&consent.wallet_key, "guardian.wallet_key")?;
     let message = signing::guardian_consent_message(&request.signature);
     if !key.verifies(&message, &consent.signature) {
@@ -284,7 +311,7 @@ async fn check_guardian(
         .ok_or(Refusal::Enrollment(
             EnrollmentRefusal::GuardianNotRecognised,
         ))?;
-    if &guardian.person_index != expected {
+    if !confirmed.guardian_indexes.contains(&guardian.person_index) {
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianNotRecognised).into());
     }
     let today = state.deps.clock.today()?;

@@ -5,13 +5,16 @@ use std::collections::HashSet;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_core::DocumentRecord;
+use netid_core::rules::ADULT_AGE;
 use netid_crypto::Suite;
 use netid_log::EntryKind;
 use netid_proto::{
     LoadRosterResponse, RegisterAuthorityRequest, RegisterAuthorityResponse,
     RegisterPlatformRequest, RegisterPlatformResponse, RosterPayload, SignedRoster,
 };
-use netid_store::{AuthorityRow, BlindIndex, PlatformRow, RecordUpdate, RosterRow};
+use netid_store::{
+    AuthorityRow, BlindIndex, GuardianshipChange, PlatformRow, RecordUpdate, RosterRow,
+};
 
 use crate::authority::{SealedRosterRecord, encode_index, roster_aad};
 use crate::error::RosterRefusal;
@@ -132,7 +135,7 @@ pub(crate) async fn load_roster(
     let blind_key = &state.deps.keys.blind_index;
     let mut seen = HashSet::new();
     let mut rows = Vec::with_capacity(roster.records.len());
-    let mut people: Vec<(BlindIndex, DocumentRecord)> = Vec::with_capacity(roster.records.len());
+    let mut people: Vec<Listed> = Vec::with_capacity(roster.records.len());
     for (index, entry) in roster.records.iter().enumerate() {
         let stored = StoredRecord {
             document_type: entry.document_type.clone(),
@@ -185,6 +188,11 @@ pub(crate) async fn load_roster(
             })
             .into());
         }
+        let guardians: Vec<BlindIndex> = entry
+            .guardians()
+            .into_iter()
+            .map(|reference| blind::person(blind_key, &roster.authority, reference))
+            .collect();
         let document_index = blind::document(blind_key, record.number());
         if !seen.insert(document_index.clone()) {
             return Err(Refusal::Roster(RosterRefusal::DuplicateRosterRecord { index }).into());
@@ -198,15 +206,18 @@ pub(crate) async fn load_roster(
                 &roster.authority,
                 code,
             ))),
-            guardian_index: entry.guardian_person_ref.as_deref().map(|reference| {
-                encode_index(&blind::person(blind_key, &roster.authority, reference))
-            }),
+            guardian_index: None,
+            guardian_indexes: guardians.iter().map(encode_index).collect(),
         };
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(&sealed).map_err(|_| Error::Internal("serialising roster"))?,
         );
         let person_index = blind::person(blind_key, &roster.authority, &entry.person_ref);
-        people.push((person_index.clone(), record));
+        people.push(Listed {
+            person: person_index.clone(),
+            record,
+            guardians,
+        });
         rows.push(RosterRow {
             sealed: Suite::gm().encrypt(
                 &state.deps.keys.roster,
@@ -220,7 +231,7 @@ pub(crate) async fn load_roster(
     }
     let count = rows.len();
     let now = state.deps.clock.now();
-    let updates = record_updates(&state.deps, &people, today, now).await?;
+    let (updates, guardianships) = holder_updates(&state.deps, &people, today, now).await?;
     let log_entry = state.deps.log.entry_by(
         EntryKind::RosterLoaded,
         None,
@@ -232,11 +243,14 @@ pub(crate) async fn load_roster(
         .deps
         .store
         .replace_roster(
-            &roster.authority,
-            &issued_at.to_string(),
-            rows,
-            updates,
-            log_entry,
+            netid_store::RosterLoad {
+                authority: roster.authority.clone(),
+                issued_at: issued_at.to_string(),
+                records: rows,
+                updates,
+                guardianships,
+                log_entry,
+            },
             now,
         )
         .await
@@ -254,34 +268,72 @@ pub(crate) async fn load_roster(
     })
 }
 
-/// The records of enrolled holders that `people` (each person's blind index and record, as a
-/// roster lists them) renews, replaces or corrects: the holder keeps their Net ID, and the
-/// update is an entry in their history. A holder's record follows the roster's record of the
-/// same document type: the one with the same number (renewed or corrected), or, when the
-/// roster has one record of that type for the person, that one (a replaced document).
-async fn record_updates(
+/// A person as a roster lists them: their blind index, one of their records, and the blind
+/// indexes of their guardians.
+struct Listed {
+    person: BlindIndex,
+    record: DocumentRecord,
+    guardians: Vec<BlindIndex>,
+}
+
+/// What a roster listing `people` changes of the enrolled holders, each an entry in their
+/// history; the Net ID stays.
+///
+/// Records: a holder's record follows the roster's record of the same document type: the one
+/// with the same number (renewed or corrected), or, when the roster has one record of that
+/// type for the person, that one (a replaced document).
+///
+/// Guardianships (Art. 4): a minor's guardians on record are the enrolled adults the roster
+/// lists as their guardians, changed or ended as it lists them.
+async fn holder_updates(
     deps: &crate::deps::Deps,
-    people: &[(BlindIndex, DocumentRecord)],
+    people: &[Listed],
     today: netid_core::Date,
     now: netid_store::Timestamp,
-) -> Result<Vec<RecordUpdate>, Error> {
+) -> Result<(Vec<RecordUpdate>, Vec<GuardianshipChange>), Error> {
     let mut updates = Vec::new();
+    let mut guardianships = Vec::new();
     let mut done = HashSet::new();
-    for (person_index, _) in people {
-        if !done.insert(person_index) {
+    for Listed { person, .. } in people {
+        if !done.insert(person) {
             continue;
         }
-        let Some(holder) = deps.store.holder_by_person(person_index).await? else {
+        let Some(holder) = deps.store.holder_by_person(person).await? else {
             continue;
         };
         let opened = crate::personal::open_all(&deps.keys.master, &holder, today)?;
         let current = &opened.record;
-        let same_type: Vec<&DocumentRecord> = people
+        let listed: Vec<&Listed> = people
             .iter()
-            .filter(|(person, record)| {
-                person == person_index && record.document_type() == current.document_type()
-            })
-            .map(|(_, record)| record)
+            .filter(|listed| &listed.person == person)
+            .collect();
+        if crate::personal::age_of(current, today)? < ADULT_AGE {
+            let mut guardians = Vec::new();
+            for index in listed.iter().flat_map(|listed| &listed.guardians) {
+                if let Some(guardian) = adult_holder(deps, index, today).await? {
+                    if guardian != holder.id && !guardians.contains(&guardian) {
+                        guardians.push(guardian);
+                    }
+                }
+            }
+            guardians.sort_unstable_by_key(|id| id.0);
+            if deps.store.guardians_of(holder.id).await? != guardians {
+                guardianships.push(GuardianshipChange {
+                    minor: holder.id,
+                    guardians,
+                    log_entry: deps.log.entry(
+                        EntryKind::GuardianshipChanged,
+                        Some(&opened.log_key()?),
+                        None,
+                        now,
+                    )?,
+                });
+            }
+        }
+        let same_type: Vec<&DocumentRecord> = listed
+            .iter()
+            .map(|listed| &listed.record)
+            .filter(|record| record.document_type() == current.document_type())
             .collect();
         let chosen = match same_type
             .iter()
@@ -305,7 +357,20 @@ async fn record_updates(
             )?,
         });
     }
-    Ok(updates)
+    Ok((updates, guardianships))
+}
+
+/// The enrolled adult with person blind index `person`, if there is one.
+pub(crate) async fn adult_holder(
+    deps: &crate::deps::Deps,
+    person: &BlindIndex,
+    today: netid_core::Date,
+) -> Result<Option<netid_store::HolderId>, Error> {
+    let Some(holder) = deps.store.holder_by_person(person).await? else {
+        return Ok(None);
+    };
+    let age = crate::personal::age(&deps.keys.master, &holder, today)?;
+    Ok((age >= ADULT_AGE).then_some(holder.id))
 }
 
 /// Registers a platform: a random client id, credential (returned once, stored hashed) and

@@ -48,22 +48,21 @@ pub trait Authorities: HasBackend {
         .await
     }
 
-    /// Replaces the whole roster of `authority` with `records`, in one transaction, and records
-    /// its issue date `issued_at` (`YYYY-MM-DD`), and appends `log_entry`; with it, replaces
-    /// the sealed record of each holder in `updates` (not deleted), with their entry.
-    /// [`Error::NotFound`] if the authority is not registered; [`Error::StaleRoster`] if a
-    /// roster issued later is already loaded.
-    async fn replace_roster(
-        &self,
-        authority: &str,
-        issued_at: &str,
-        records: Vec<RosterRow>,
-        updates: Vec<RecordUpdate>,
-        log_entry: Vec<u8>,
-        at: Timestamp,
-    ) -> Result<(), Error> {
-        let authority = authority.to_owned();
-        let issued_at = issued_at.to_owned();
+    /// Carries out `load` at `at` in one transaction: replaces the whole roster of its
+    /// authority with its records, records its issue date and appends its entry; replaces the
+    /// sealed record of each holder it updates (not deleted), with their entry, and sets the
+    /// guardians on record of each minor it lists, with their entry when that changed
+    /// anything. [`Error::NotFound`] if the authority is not registered;
+    /// [`Error::StaleRoster`] if a roster issued later is already loaded.
+    async fn replace_roster(&self, load: RosterLoad, at: Timestamp) -> Result<(), Error> {
+        let RosterLoad {
+            authority,
+            issued_at,
+            records,
+            updates,
+            guardianships,
+            log_entry,
+        } = load;
         write(self, "roster load", move |db| {
             let sql = "SELECT roster_issued_at FROM authorities WHERE name = $1";
             let Some(mut found) = db.optional("read authority", sql, args![&authority], Ok)? else {
@@ -108,6 +107,11 @@ pub trait Authorities: HasBackend {
                     let sql = "UPDATE correction_requests SET closed_at = $2 \
                          WHERE holder_id = $1 AND closed_at IS NULL";
                     db.execute("close corrections", sql, args![update.holder, at])?;
+                }
+            }
+            for change in &guardianships {
+                if crate::holders::set_guardianships(db, change.minor, &change.guardians, at)? {
+                    append_log(db, &change.log_entry, Some(change.minor))?;
                 }
             }
             Ok(())
@@ -281,6 +285,34 @@ from_row!(CorrectionRow {
     asked_at,
     closed_at
 });
+
+/// A roster load: the authority's new roster and what it changes of enrolled holders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterLoad {
+    /// The authority whose roster it is.
+    pub authority: String,
+    /// Its issue date, `YYYY-MM-DD`.
+    pub issued_at: String,
+    /// Its records.
+    pub records: Vec<RosterRow>,
+    /// The holders' records it renews, replaces or corrects.
+    pub updates: Vec<RecordUpdate>,
+    /// The minors' guardians it lists.
+    pub guardianships: Vec<GuardianshipChange>,
+    /// Its log entry.
+    pub log_entry: Vec<u8>,
+}
+
+/// The guardians a roster lists for an enrolled minor, as holders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardianshipChange {
+    /// The minor.
+    pub minor: crate::HolderId,
+    /// Their guardians, as the roster lists them (those enrolled).
+    pub guardians: Vec<crate::HolderId>,
+    /// The change's entry in the minor's log, appended only if something changed.
+    pub log_entry: Vec<u8>,
+}
 
 /// A holder's record as a roster renewed, replaced or corrected it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,7 +62,7 @@ pub trait Holders: HasBackend {
     }
 
     /// Enrolls a new holder in one transaction: claims the enrollment code (if any) for the
-    /// person, inserts the holder, records the guardianship (if any), and appends `log_entry`
+    /// person, inserts the holder, records the guardianships (if any), and appends `log_entry`
     /// as an entry of the new holder.
     ///
     /// [`Error::AlreadyExists`] with [`Conflict::NetId`] on a random Net ID collision (draw
@@ -73,7 +73,7 @@ pub trait Holders: HasBackend {
         &self,
         holder: NewHolder,
         code_index: Option<BlindIndex>,
-        guardian: Option<HolderId>,
+        guardians: Vec<HolderId>,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<HolderId, Error> {
@@ -116,7 +116,7 @@ pub trait Holders: HasBackend {
             let id: HolderId = db
                 .value("insert holder", sql, args)
                 .map_err(|error| error.conflict(holder_conflict))?;
-            record_guardianship(db, id, guardian, at)?;
+            record_guardianships(db, id, &guardians, at)?;
             append_log(db, &log_entry, Some(id))?;
             Ok(id)
         })
@@ -124,7 +124,7 @@ pub trait Holders: HasBackend {
     }
 
     /// A `recovery`: in one transaction, claims the code (if any) for the holder's person, retires
-    /// the holder's current wallet key and makes `new_key` current, records the guardianship
+    /// the holder's current wallet key and makes `new_key` current, records the guardianships
     /// (if any), appends `log_entry` as an entry of the holder, carries out `revocations`
     /// of the holder's certificates (each appending its entry if it revoked something), and,
     /// when the key changes, revokes all of the holder's Net Certificates and forgets their passkeys.
@@ -133,7 +133,7 @@ pub trait Holders: HasBackend {
             holder,
             new_key,
             code_index,
-            guardian,
+            guardians,
             log_entry,
             revocations,
             notice_version,
@@ -184,7 +184,7 @@ pub trait Holders: HasBackend {
                      WHERE id = $1";
                 db.execute("accept notice", sql, args![holder, version, at])?;
             }
-            record_guardianship(db, holder, guardian, at)?;
+            record_guardianships(db, holder, &guardians, at)?;
             append_log(db, &log_entry, Some(holder))?;
             for revocation in &revocations {
                 let sql = "UPDATE certificates SET revoked_at = $3, reason = $4 \
@@ -621,18 +621,43 @@ fn claim_code(
     }
 }
 
-fn record_guardianship(
+fn record_guardianships(
     db: &mut dyn Sql,
     minor: HolderId,
-    guardian: Option<HolderId>,
+    guardians: &[HolderId],
     at: Timestamp,
 ) -> Result<(), Error> {
-    if let Some(guardian) = guardian {
+    for guardian in guardians {
         let sql = "INSERT INTO guardianships (minor_id, guardian_id, recorded_at) \
              VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-        db.execute("record guardianship", sql, args![minor, guardian, at])?;
+        db.execute("record guardianship", sql, args![minor, *guardian, at])?;
     }
     Ok(())
+}
+
+/// Makes `guardians` the guardians on record of `minor`: records the new ones, ends the
+/// others. Whether anything changed.
+pub(crate) fn set_guardianships(
+    db: &mut dyn Sql,
+    minor: HolderId,
+    guardians: &[HolderId],
+    at: Timestamp,
+) -> Result<bool, Error> {
+    let sql = "SELECT guardian_id FROM guardianships WHERE minor_id = $1";
+    let current: Vec<HolderId> = db.values("read guardianships", sql, args![minor])?;
+    let mut changed = false;
+    for ended in current.iter().filter(|id| !guardians.contains(id)) {
+        let sql = "DELETE FROM guardianships WHERE minor_id = $1 AND guardian_id = $2";
+        changed |= db.execute("end guardianship", sql, args![minor, *ended])? > 0;
+    }
+    let added: Vec<HolderId> = guardians
+        .iter()
+        .filter(|id| !current.contains(id))
+        .copied()
+        .collect();
+    changed |= !added.is_empty();
+    record_guardianships(db, minor, &added, at)?;
+    Ok(changed)
 }
 
 /// 32 bytes from the operating system's generator, to overwrite a deleted holder's lookup
@@ -663,8 +688,8 @@ pub struct Recovery {
     pub new_key: WalletKeyRow,
     /// The enrollment code used, if any (claimed for the holder's person).
     pub code_index: Option<BlindIndex>,
-    /// A guardian to record, if any.
-    pub guardian: Option<HolderId>,
+    /// Guardians to record, if any.
+    pub guardians: Vec<HolderId>,
     /// The recovery's log entry.
     pub log_entry: Vec<u8>,
     /// The holder's certificates to revoke with it.

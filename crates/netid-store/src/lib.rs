@@ -62,7 +62,10 @@ mod types;
 mod verifications;
 
 pub use self::postgres::{DatabaseClaim, PostgresOptions, PostgresStore};
-pub use authorities::{Authorities, AuthorityRow, CorrectionRow, RecordUpdate, RosterRow};
+pub use authorities::{
+    Authorities, AuthorityRow, CorrectionRow, GuardianshipChange, RecordUpdate, RosterLoad,
+    RosterRow,
+};
 #[doc(hidden)]
 pub use backend::{BackendRef, HasBackend};
 pub use ca::{CaChange, CaGeneration, CaGenerationStatus, CaRecords, ForeignCaRow};

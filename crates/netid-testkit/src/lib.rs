@@ -292,6 +292,7 @@ pub fn roster_entry(
             str::to_owned,
         )),
         guardian_person_ref: None,
+        guardian_person_refs: Vec::new(),
     }
 }
 

@@ -218,3 +218,90 @@ async fn a_child_born_on_29_february_turns_14_on_1_march_of_a_common_year() {
         server.stop().await;
     }
 }
+
+/// Guardianships as the authority's roster lists them (issue 24, Art. 4): a 14–17-year-old
+/// who enrolls gets the guardians the roster lists, several of them; a later roster changes a
+/// child's guardians or ends a minor's guardianships, each change in the minor's history.
+#[tokio::test]
+async fn guardianships_follow_the_roster() {
+    let world = World::new().await;
+    let client = &world.client;
+    let today = netid_testkit::today();
+    let second_guardian = netid_testkit::resident(
+        "110109",
+        "测试辛",
+        netid_testkit::years_ago(40, today),
+        "P-0008",
+        Some("CODE-I-2026"),
+    );
+    let mut teen = world.people.teen.clone();
+    teen.guardian_person_refs = vec!["P-0002".to_owned(), "P-0008".to_owned()];
+    let load = async |teen: &netid_proto::RosterEntry, child: &netid_proto::RosterEntry| {
+        let mut roster: Vec<_> = world
+            .people
+            .all()
+            .into_iter()
+            .filter(|entry| {
+                entry.person_ref != teen.person_ref && entry.person_ref != child.person_ref
+            })
+            .collect();
+        roster.extend([second_guardian.clone(), teen.clone(), child.clone()]);
+        let loaded = client.load_roster(&world.authority.sign(roster)).await;
+        assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    };
+    load(&teen, &world.people.child).await;
+    let (first, child, _) = world.enroll_child().await;
+    let second = Wallet::generate();
+    client
+        .enroll_ok(&second.enroll_request(&second_guardian))
+        .await;
+    // The teen enrolls alone; both guardians the roster lists are on record.
+    let teen_wallet = Wallet::generate();
+    client.enroll_ok(&teen_wallet.enroll_request(&teen)).await;
+    let wards = async |guardian: &Wallet| -> Vec<String> {
+        let mut ids: Vec<String> = client
+            .history(guardian)
+            .await
+            .wards
+            .into_iter()
+            .map(|ward| ward.log_key)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let teen_key = client.history(&teen_wallet).await.log_key;
+    let child_key = client.history(&child).await.log_key;
+    let mut both = vec![teen_key.clone(), child_key.clone()];
+    both.sort();
+    assert_eq!(wards(&first).await, both);
+    assert_eq!(wards(&second).await, vec![teen_key.clone()]);
+
+    // The roster moves the child to the second guardian, and ends the teen's guardianships.
+    let mut moved = world.people.child.clone();
+    moved.guardian_person_ref = None;
+    moved.guardian_person_refs = vec!["P-0008".to_owned()];
+    let mut alone = teen.clone();
+    alone.guardian_person_refs = Vec::new();
+    load(&alone, &moved).await;
+    assert!(wards(&first).await.is_empty());
+    assert_eq!(wards(&second).await, vec![child_key]);
+    for wallet in [&child, &teen_wallet] {
+        let kinds = client.log_kinds(wallet).await;
+        assert!(
+            kinds.contains(&netid_log::EntryKind::GuardianshipChanged),
+            "{kinds:?}"
+        );
+    }
+    // A roster that changes nothing adds no entry.
+    let changes = async |wallet: &Wallet| {
+        client
+            .log_kinds(wallet)
+            .await
+            .into_iter()
+            .filter(|kind| *kind == netid_log::EntryKind::GuardianshipChanged)
+            .count()
+    };
+    let before = changes(&child).await;
+    load(&alone, &moved).await;
+    assert_eq!(changes(&child).await, before);
+}

@@ -21,11 +21,11 @@ pub(crate) async fn certificates_are_issued_revoked_once_and_listed_until_expiry
     store: &dyn Store,
 ) {
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let other = store
-        .enroll_holder(new_holder(2), None, None, leaf(), T0)
+        .enroll_holder(new_holder(2), None, vec![], leaf(), T0)
         .await
         .unwrap();
     assert_eq!(store.holder(other).await.unwrap().unwrap().id, other);

@@ -9,7 +9,7 @@ use netid_ca::RevocationReason;
 /// deletion end consents, and a re-approval does not bring them back.
 pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &dyn Store) {
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     store

@@ -19,11 +19,11 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
     store: &dyn Store,
 ) {
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let other = store
-        .enroll_holder(new_holder(2), None, None, leaf(), T0)
+        .enroll_holder(new_holder(2), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let later = T0.0 + 1000;
@@ -102,7 +102,7 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
                 holder,
                 new_key: wallet_key(9),
                 code_index: None,
-                guardian: None,
+                guardians: vec![],
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
@@ -150,11 +150,11 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
 /// read through [`Store`] (`deletion_left_no_link_in_*`).
 pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(store: &dyn Store) {
     let guardian = store
-        .enroll_holder(new_holder(1), Some(index(0xcc)), None, leaf(), T0)
+        .enroll_holder(new_holder(1), Some(index(0xcc)), vec![], leaf(), T0)
         .await
         .unwrap();
     let child = store
-        .enroll_holder(new_holder(2), None, Some(guardian), leaf(), T0)
+        .enroll_holder(new_holder(2), None, vec![guardian], leaf(), T0)
         .await
         .unwrap();
     store
@@ -210,7 +210,7 @@ pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(stor
     let mut again = new_holder(3);
     again.net_id = net_id(1);
     assert!(matches!(
-        store.enroll_holder(again, None, None, leaf(), T0).await,
+        store.enroll_holder(again, None, vec![], leaf(), T0).await,
         Err(Error::AlreadyExists {
             what: Conflict::NetId
         })
@@ -219,7 +219,7 @@ pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(stor
     let mut returning = new_holder(4);
     returning.person_index = index(1);
     store
-        .enroll_holder(returning, None, None, leaf(), T0)
+        .enroll_holder(returning, None, vec![], leaf(), T0)
         .await
         .unwrap();
 }

@@ -21,7 +21,7 @@ pub(crate) async fn service_key_names_are_unique(store: &dyn Store) {
 
 pub(crate) async fn holders_are_found_by_person_and_by_current_wallet_key(store: &dyn Store) {
     let id = store
-        .enroll_holder(new_holder(1), Some(index(0xc1)), None, leaf(), T0)
+        .enroll_holder(new_holder(1), Some(index(0xc1)), vec![], leaf(), T0)
         .await
         .unwrap();
     let by_person = store.holder_by_person(&index(1)).await.unwrap().unwrap();
@@ -37,14 +37,14 @@ pub(crate) async fn net_id_collision_person_and_wallet_key_conflicts_store_nothi
     store: &dyn Store,
 ) {
     store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
 
     let mut same_net_id = new_holder(2);
     same_net_id.net_id = net_id(1);
     let error = store
-        .enroll_holder(same_net_id, Some(index(0xc2)), None, leaf(), T0)
+        .enroll_holder(same_net_id, Some(index(0xc2)), vec![], leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -57,7 +57,7 @@ pub(crate) async fn net_id_collision_person_and_wallet_key_conflicts_store_nothi
     let mut same_person = new_holder(3);
     same_person.person_index = index(1);
     let error = store
-        .enroll_holder(same_person, None, None, leaf(), T0)
+        .enroll_holder(same_person, None, vec![], leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -70,7 +70,7 @@ pub(crate) async fn net_id_collision_person_and_wallet_key_conflicts_store_nothi
     let mut same_key = new_holder(4);
     same_key.wallet_key = wallet_key(1);
     let error = store
-        .enroll_holder(same_key, None, None, leaf(), T0)
+        .enroll_holder(same_key, None, vec![], leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -83,7 +83,7 @@ pub(crate) async fn net_id_collision_person_and_wallet_key_conflicts_store_nothi
     assert_eq!(store.holder_count().await.unwrap(), 1);
     // The code of the failed enrollment was rolled back: another person can still use it.
     store
-        .enroll_holder(new_holder(5), Some(index(0xc2)), None, leaf(), T0)
+        .enroll_holder(new_holder(5), Some(index(0xc2)), vec![], leaf(), T0)
         .await
         .unwrap();
 }
@@ -92,11 +92,11 @@ pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothin
     store: &dyn Store,
 ) {
     let first = store
-        .enroll_holder(new_holder(1), Some(index(0xcc)), None, leaf(), T0)
+        .enroll_holder(new_holder(1), Some(index(0xcc)), vec![], leaf(), T0)
         .await
         .unwrap();
     let error = store
-        .enroll_holder(new_holder(2), Some(index(0xcc)), None, leaf(), T0)
+        .enroll_holder(new_holder(2), Some(index(0xcc)), vec![], leaf(), T0)
         .await
         .unwrap_err();
     assert!(matches!(error, Error::EnrollmentCodeClaimed));
@@ -108,7 +108,7 @@ pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothin
                 holder: first,
                 new_key: wallet_key(9),
                 code_index: Some(index(0xcc)),
-                guardian: None,
+                guardians: vec![],
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
@@ -125,7 +125,7 @@ pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothin
 /// accepts one, and by an acceptance; never for a holder who is gone.
 pub(crate) async fn the_accepted_notice_is_recorded_with_each_acceptance(store: &dyn Store) {
     let id = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let accepted = || async { store.holder(id).await.unwrap().unwrap().notice_version };
@@ -139,7 +139,7 @@ pub(crate) async fn the_accepted_notice_is_recorded_with_each_acceptance(store: 
         holder: id,
         new_key: wallet_key(1),
         code_index: None,
-        guardian: None,
+        guardians: vec![],
         log_entry: leaf(),
         revocations: vec![],
         notice_version: notice_version.map(str::to_owned),
@@ -174,7 +174,7 @@ pub(crate) async fn a_roster_load_updates_the_records_of_enrolled_holders(store:
         .await
         .unwrap();
     let id = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let update = |holder, sealed: u8| netid_store::RecordUpdate {
@@ -184,11 +184,12 @@ pub(crate) async fn a_roster_load_updates_the_records_of_enrolled_holders(store:
     };
     store
         .replace_roster(
-            "test-authority",
-            "2026-11-01",
-            vec![],
-            vec![update(id, 7), update(netid_store::HolderId(99), 8)],
-            leaf(),
+            roster_load(
+                "test-authority",
+                "2026-11-01",
+                vec![],
+                vec![update(id, 7), update(netid_store::HolderId(99), 8)],
+            ),
             T0,
         )
         .await
@@ -201,9 +202,26 @@ pub(crate) async fn a_roster_load_updates_the_records_of_enrolled_holders(store:
     assert_eq!(store.log_size().await.unwrap(), 4);
 }
 
+/// A roster load of `records` by `authority`, dated `issued_at`, with `updates`.
+fn roster_load(
+    authority: &str,
+    issued_at: &str,
+    records: Vec<RosterRow>,
+    updates: Vec<netid_store::RecordUpdate>,
+) -> netid_store::RosterLoad {
+    netid_store::RosterLoad {
+        authority: authority.to_owned(),
+        issued_at: issued_at.to_owned(),
+        records,
+        updates,
+        guardianships: Vec::new(),
+        log_entry: leaf(),
+    }
+}
+
 pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store) {
     let id = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     store
@@ -212,7 +230,7 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
                 holder: id,
                 new_key: wallet_key(2),
                 code_index: None,
-                guardian: None,
+                guardians: vec![],
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
@@ -235,7 +253,7 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
                 holder: HolderId(999),
                 new_key: wallet_key(3),
                 code_index: None,
-                guardian: None,
+                guardians: vec![],
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
@@ -249,11 +267,11 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
 
 pub(crate) async fn guardianship_is_recorded_with_the_enrollment(store: &dyn Store) {
     let guardian = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let minor = store
-        .enroll_holder(new_holder(2), None, Some(guardian), leaf(), T0)
+        .enroll_holder(new_holder(2), None, vec![guardian], leaf(), T0)
         .await
         .unwrap();
     assert_eq!(store.guardians_of(minor).await.unwrap(), vec![guardian]);
@@ -271,11 +289,7 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
     };
     let error = store
         .replace_roster(
-            "test-authority",
-            "2026-11-01",
-            vec![row(1)],
-            vec![],
-            leaf(),
+            roster_load("test-authority", "2026-11-01", vec![row(1)], vec![]),
             T0,
         )
         .await
@@ -299,11 +313,7 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
     );
     store
         .replace_roster(
-            "test-authority",
-            "2026-11-01",
-            vec![row(1), row(2)],
-            vec![],
-            leaf(),
+            roster_load("test-authority", "2026-11-01", vec![row(1), row(2)], vec![]),
             T0,
         )
         .await
@@ -311,11 +321,7 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
     assert_eq!(store.roster_record(&index(2)).await.unwrap(), Some(row(2)));
     store
         .replace_roster(
-            "test-authority",
-            "2026-11-02",
-            vec![row(3)],
-            vec![],
-            leaf(),
+            roster_load("test-authority", "2026-11-02", vec![row(3)], vec![]),
             T0,
         )
         .await
@@ -326,11 +332,7 @@ pub(crate) async fn roster_load_replaces_the_authority_roster_and_needs_a_known_
     // An older roster cannot be replayed over the newer one, and changes nothing.
     let error = store
         .replace_roster(
-            "test-authority",
-            "2026-10-31",
-            vec![row(1)],
-            vec![],
-            leaf(),
+            roster_load("test-authority", "2026-10-31", vec![row(1)], vec![]),
             T0,
         )
         .await
@@ -360,11 +362,7 @@ pub(crate) async fn wrong_codes_are_counted_per_record_and_code_across_roster_lo
     store.upsert_authority(authority, leaf()).await.unwrap();
     store
         .replace_roster(
-            "code-authority",
-            "2026-11-01",
-            vec![row(1)],
-            vec![],
-            leaf(),
+            roster_load("code-authority", "2026-11-01", vec![row(1)], vec![]),
             T0,
         )
         .await
@@ -406,11 +404,7 @@ pub(crate) async fn wrong_codes_are_counted_per_record_and_code_across_roster_lo
     // Loading the roster again keeps the count.
     store
         .replace_roster(
-            "code-authority",
-            "2026-11-02",
-            vec![row(1)],
-            vec![],
-            leaf(),
+            roster_load("code-authority", "2026-11-02", vec![row(1)], vec![]),
             T0,
         )
         .await
@@ -501,7 +495,7 @@ pub(crate) async fn a_lock_is_set_once_by_the_current_key_and_revokes_net_certif
     store: &dyn Store,
 ) {
     let id = store
-        .enroll_holder(new_holder(0x61), None, None, leaf(), T0)
+        .enroll_holder(new_holder(0x61), None, vec![], leaf(), T0)
         .await
         .unwrap();
     store

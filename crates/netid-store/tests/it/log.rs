@@ -8,16 +8,16 @@ pub(crate) async fn log_entries_are_appended_with_their_acts_and_only_with_them(
     assert_eq!(store.log_size().await.unwrap(), 0);
     let entry = |n: u8| format!("{{\"n\":{n}}}").into_bytes();
     let first = store
-        .enroll_holder(new_holder(1), Some(index(0xc1)), None, entry(0), T0)
+        .enroll_holder(new_holder(1), Some(index(0xc1)), vec![], entry(0), T0)
         .await
         .unwrap();
     // Refused: the code is used. Its entry must not appear.
     store
-        .enroll_holder(new_holder(2), Some(index(0xc1)), None, entry(99), T0)
+        .enroll_holder(new_holder(2), Some(index(0xc1)), vec![], entry(99), T0)
         .await
         .unwrap_err();
     let second = store
-        .enroll_holder(new_holder(3), None, None, entry(1), T0)
+        .enroll_holder(new_holder(3), None, vec![], entry(1), T0)
         .await
         .unwrap();
     store
@@ -26,7 +26,7 @@ pub(crate) async fn log_entries_are_appended_with_their_acts_and_only_with_them(
                 holder: first,
                 new_key: wallet_key(9),
                 code_index: None,
-                guardian: None,
+                guardians: vec![],
                 log_entry: entry(2),
                 revocations: vec![],
                 notice_version: None,
@@ -51,7 +51,7 @@ pub(crate) async fn log_entries_are_appended_with_their_acts_and_only_with_them(
 pub(crate) async fn uses_are_forgotten_when_their_link_ends(store: &dyn Store) {
     let end = Timestamp(T0.0 + 100);
     let holder = store
-        .enroll_holder(new_holder(1), None, None, b"{\"n\":0}".to_vec(), T0)
+        .enroll_holder(new_holder(1), None, vec![], b"{\"n\":0}".to_vec(), T0)
         .await
         .unwrap();
     let platform = PlatformRow {
@@ -131,7 +131,7 @@ pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Stor
         .await
         .unwrap();
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let before = store.log_size().await.unwrap();
@@ -188,8 +188,8 @@ pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Stor
     again.net_id = net_id(0x22);
     again.wallet_key = wallet_key(0x22);
     let (first, second) = tokio::join!(
-        store.enroll_holder(new_holder(2), None, None, leaf(), T0),
-        store.enroll_holder(again, Some(index(0xc2)), None, leaf(), T0),
+        store.enroll_holder(new_holder(2), None, vec![], leaf(), T0),
+        store.enroll_holder(again, Some(index(0xc2)), vec![], leaf(), T0),
     );
     first.unwrap();
     assert!(matches!(
@@ -199,7 +199,7 @@ pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Stor
         }
     ));
     store
-        .enroll_holder(new_holder(3), Some(index(0xc2)), None, leaf(), T0)
+        .enroll_holder(new_holder(3), Some(index(0xc2)), vec![], leaf(), T0)
         .await
         .unwrap();
 }

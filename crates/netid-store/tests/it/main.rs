@@ -178,7 +178,7 @@ async fn data_survives_reopening_and_migrations_are_not_rerun() {
             .await
             .unwrap();
         store
-            .enroll_holder(new_holder(7), None, None, leaf(), T0)
+            .enroll_holder(new_holder(7), None, vec![], leaf(), T0)
             .await
             .unwrap();
     }
@@ -220,7 +220,7 @@ async fn unknown_stored_values_are_errors_not_defaults() {
     let path = dir.path().join("netid.sqlite3");
     let store = SqliteStore::open(&path).await.unwrap();
     let id = store
-        .enroll_holder(new_holder(7), None, None, leaf(), T0)
+        .enroll_holder(new_holder(7), None, vec![], leaf(), T0)
         .await
         .unwrap();
     assert!(store.holder(id).await.unwrap().is_some());

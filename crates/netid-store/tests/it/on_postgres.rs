@@ -575,7 +575,7 @@ async fn two_nodes_enroll_at_once_with_their_own_ids_and_a_log_without_gaps() {
     for seed in 0..200u8 {
         let node = Arc::clone(&nodes[usize::from(seed % 2)]);
         tasks.push(tokio::spawn(async move {
-            node.enroll_holder(super::new_holder(seed), None, None, vec![seed], T0)
+            node.enroll_holder(super::new_holder(seed), None, vec![], vec![seed], T0)
                 .await
                 .unwrap()
                 .0
@@ -608,7 +608,7 @@ async fn grouped_writes_share_the_writers_lock_and_other_writes_wait_for_it() {
     let holder = LockHolder::take(&database.url, "pg_advisory_lock_shared").await;
 
     store
-        .enroll_holder(super::new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(super::new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let error = store

@@ -5,7 +5,7 @@ use netid_ca::RevocationReason;
 
 pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &dyn Store) {
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let passkey = PasskeyRow {
@@ -81,7 +81,7 @@ pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &d
                 holder,
                 new_key: wallet_key(2),
                 code_index: None,
-                guardian: None,
+                guardians: vec![],
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
@@ -123,7 +123,7 @@ pub(crate) async fn operator_reads_are_logged_with_the_holder_counted_and_unlink
     store: &dyn Store,
 ) {
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     assert_eq!(

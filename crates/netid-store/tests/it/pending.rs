@@ -132,11 +132,11 @@ pub(crate) async fn pending_values_expire_are_bounded_per_owner_and_change_once(
 pub(crate) async fn a_holders_pending_values_go_with_deletion_and_recovery(store: &dyn Store) {
     let session = PendingKind::WebSession;
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let other = store
-        .enroll_holder(new_holder(2), None, None, leaf(), T0)
+        .enroll_holder(new_holder(2), None, vec![], leaf(), T0)
         .await
         .unwrap();
     for (key, owner) in [("s1", holder), ("s2", other)] {
@@ -152,7 +152,7 @@ pub(crate) async fn a_holders_pending_values_go_with_deletion_and_recovery(store
                 holder,
                 new_key: wallet_key(9),
                 code_index: None,
-                guardian: None,
+                guardians: vec![],
                 log_entry: leaf(),
                 revocations: Vec::new(),
                 notice_version: None,

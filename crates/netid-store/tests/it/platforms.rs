@@ -42,7 +42,7 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
     ));
 
     let holder = store
-        .enroll_holder(new_holder(1), None, None, leaf(), T0)
+        .enroll_holder(new_holder(1), None, vec![], leaf(), T0)
         .await
         .unwrap();
     let expires = Timestamp(T0.0 + 300);
