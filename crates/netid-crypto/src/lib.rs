@@ -52,6 +52,7 @@ pub mod shares;
 mod sign;
 mod sm2_verify;
 mod suite;
+pub mod webpush;
 mod wrapping;
 
 pub use aead::{AeadKey, NONCE_LEN, TAG_LEN, key_len as aead_key_len};
