@@ -18,8 +18,9 @@ pub const AUTH_SECRET_LEN: usize = 16;
 pub const PUBLIC_KEY_LEN: usize = 65;
 /// The record size: the whole message, header excluded, is one record of at most this.
 const RECORD_SIZE: u32 = 4096;
-/// The longest plaintext one record carries (the padding delimiter and the tag take 17).
-pub const MAX_PLAINTEXT: usize = RECORD_SIZE as usize - 17;
+/// The longest plaintext one record (of [`RECORD_SIZE`]) carries: the padding delimiter and
+/// the tag take 17.
+pub const MAX_PLAINTEXT: usize = 4096 - 17;
 
 /// Encrypts `plaintext` for the subscription with public key `ua_public` (65 bytes,
 /// uncompressed) and authentication secret `auth_secret` (16 bytes), with a fresh sender key

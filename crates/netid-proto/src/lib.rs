@@ -1253,6 +1253,64 @@ pub struct LockRequest {
     pub signature: String,
 }
 
+/// A browser's push subscription, as `PushSubscription.toJSON()` gives it (W3C Push API).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSubscription {
+    /// The push service's endpoint (RFC 8030), https.
+    pub endpoint: String,
+    /// When the subscription expires, if the browser says (milliseconds); ignored.
+    #[serde(
+        default,
+        rename = "expirationTime",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_time: Option<i64>,
+    /// The browser's keys for the messages (RFC 8291).
+    pub keys: PushKeys,
+}
+
+impl core::fmt::Debug for PushSubscription {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PushSubscription").finish_non_exhaustive()
+    }
+}
+
+/// A push subscription's keys, base64url.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushKeys {
+    /// The browser's P-256 public key, uncompressed (65 bytes).
+    pub p256dh: String,
+    /// The authentication secret (16 bytes).
+    pub auth: String,
+}
+
+/// `POST /v1/holders/push`: a holder asks to be told of each use of their Net ID through a
+/// push subscription. The wallet signs [`signing::push_subscription_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSubscribeRequest {
+    /// The subscription.
+    pub subscription: PushSubscription,
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before.
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to a push subscription: its id (to remove it with).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSubscribed {
+    /// The subscription's id.
+    pub id: String,
+}
+
 /// `POST /v1/holders/notice`: a holder accepts the current notice (after a new version; the
 /// first is accepted at enrollment). The wallet signs [`signing::notice_acceptance_message`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

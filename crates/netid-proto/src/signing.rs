@@ -290,6 +290,25 @@ pub fn authority_corrections_message(authority: &str, request_id: &str, timestam
     ])
 }
 
+/// What the holder's wallet signs to be told of each use through a push subscription:
+/// purpose, the endpoint and keys as sent, request id and timestamp.
+pub fn push_subscription_message(
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    request_id: &str,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-push-subscription-v1",
+        endpoint,
+        p256dh,
+        auth,
+        request_id,
+        &timestamp.to_string(),
+    ])
+}
+
 /// What the holder's wallet signs to lock (`locked`) or unlock their Net ID: purpose, request
 /// id and timestamp.
 pub fn lock_message(locked: bool, request_id: &str, timestamp: i64) -> Vec<u8> {

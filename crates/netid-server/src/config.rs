@@ -97,6 +97,10 @@ pub struct Config {
     /// centre, in days (`NETID_USE_LINK_RETENTION_DAYS`, 1 to 3650; default 180): then the
     /// link and the key that would restore it are destroyed (see `forgetting`).
     pub use_link_retention_days: u32,
+    /// The push services the service posts alerts to (`NETID_PUSH_HOSTS`, comma separated,
+    /// `*.` a suffix; default the browsers' own: Google's, Mozilla's, Apple's, Microsoft's).
+    /// `127.0.0.1` also allows plain http to the loopback address (tests).
+    pub push_hosts: String,
     /// Which operator accounts (of every role but the auditor's) must confirm with a passkey
     /// before they change anything (`NETID_OPERATOR_SECOND_FACTOR`: `required`, every one;
     /// `enrolled`, the default, those that have a passkey). See `second_factor`.
@@ -251,6 +255,8 @@ pub const ENV_IDLE_TIMEOUT_SECONDS: &str = "NETID_IDLE_TIMEOUT_SECONDS";
 pub const ENV_SECURITY_EVENT_RETENTION_DAYS: &str = "NETID_SECURITY_EVENT_RETENTION_DAYS";
 /// See [`Config::use_link_retention_days`].
 pub const ENV_USE_LINK_RETENTION_DAYS: &str = "NETID_USE_LINK_RETENTION_DAYS";
+/// See [`Config::push_hosts`].
+pub const ENV_PUSH_HOSTS: &str = "NETID_PUSH_HOSTS";
 /// See [`Config::operator_second_factor`].
 pub const ENV_OPERATOR_SECOND_FACTOR: &str = "NETID_OPERATOR_SECOND_FACTOR";
 /// See [`Config::max_connections`].
@@ -333,6 +339,7 @@ impl Config {
         let mut idle_timeout = Self::DEFAULT_IDLE_TIMEOUT;
         let mut security_event_retention_days = Self::DEFAULT_SECURITY_EVENT_RETENTION_DAYS;
         let mut use_link_retention_days = Self::DEFAULT_USE_LINK_RETENTION_DAYS;
+        let mut push_hosts = crate::push::DEFAULT_HOSTS.to_owned();
         let mut operator_second_factor = crate::SecondFactorPolicy::default();
         let mut max_connections = None;
         let mut max_connections_per_address = Self::DEFAULT_CONNECTIONS_PER_ADDRESS;
@@ -432,6 +439,7 @@ impl Config {
                             expected: "days from 180 (six months, the least GB/T 22239 allows) to 3650",
                         })?;
                 }
+                ENV_PUSH_HOSTS => push_hosts = value.trim().to_owned(),
                 ENV_USE_LINK_RETENTION_DAYS => {
                     use_link_retention_days = value
                         .trim()
@@ -673,6 +681,7 @@ impl Config {
             idle_timeout,
             security_event_retention_days,
             use_link_retention_days,
+            push_hosts,
             operator_second_factor,
             max_connections,
             max_connections_per_address,

@@ -21,6 +21,8 @@ pub(crate) struct Deps {
     pub(crate) use_links: Arc<crate::forgetting::UseLinks>,
     /// The notice of Art. 10, which a holder accepts before their Net ID is used.
     pub(crate) notice: Arc<crate::notice::Notices>,
+    /// Web Push to the holders who asked to be told of each use.
+    pub(crate) push: Arc<crate::push::Push>,
 }
 
 impl core::fmt::Debug for Deps {

@@ -52,6 +52,7 @@ mod operator_read;
 pub mod operators;
 mod pending;
 mod personal;
+mod push;
 mod rate_limit;
 mod recognition;
 mod rotation;

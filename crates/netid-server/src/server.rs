@@ -61,6 +61,7 @@ pub async fn open(config: Config, clock: Clock) -> Result<AppState, Error> {
         (config.rate_per_address, config.rate_per_platform),
         crate::journal::DeletionJournal::new(&config.data_dir),
         config.use_link_retention_days,
+        &config.push_hosts,
     )
     .await?
     .with_backend(backend);

@@ -74,6 +74,7 @@ impl AppState {
         (per_address, per_platform): (Rate, Rate),
         journal: crate::journal::DeletionJournal,
         use_link_retention_days: u32,
+        push_hosts: &str,
     ) -> Result<Self, crate::error::Error> {
         let log_key = keys
             .log
@@ -82,6 +83,14 @@ impl AppState {
         let log = Arc::new(
             TransparencyLog::open(store.as_ref(), log_key, log_origin, clock.now()).await?,
         );
+        let push = crate::push::Push::open(
+            store.as_ref(),
+            keys.place(),
+            clock.now(),
+            push_hosts,
+            &public_url,
+        )
+        .await?;
         let deps = Deps {
             store,
             keys: Arc::new(keys),
@@ -90,6 +99,7 @@ impl AppState {
             security: Arc::new(crate::security_events::SecurityLog::new(clock)),
             use_links: Arc::new(crate::forgetting::UseLinks::new(use_link_retention_days)),
             notice: Arc::new(notice),
+            push: Arc::new(push),
         };
         let ca = Arc::new(Ca::open(deps.clone(), ca_suite, public_url.clone()).await?);
         let net_certificates =

@@ -377,6 +377,51 @@ pub trait Holders: HasBackend {
         .await
     }
 
+    /// Stores a push subscription `id` of `holder`, sealed.
+    async fn add_push_subscription(
+        &self,
+        id: String,
+        holder: HolderId,
+        sealed: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        write(self, "add a push subscription", move |db| {
+            let sql = "INSERT INTO push_subscriptions (id, holder_id, sealed, created_at) \
+                 VALUES ($1, $2, $3, $4)";
+            db.execute(
+                "add a push subscription",
+                sql,
+                args![&id, holder, &sealed, at],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// `holder`'s push subscriptions: each id and sealed subscription, oldest first.
+    async fn push_subscriptions(&self, holder: HolderId) -> Result<Vec<(String, Vec<u8>)>, Error> {
+        read(self, move |db| {
+            let sql = "SELECT id, sealed FROM push_subscriptions WHERE holder_id = $1 \
+                 ORDER BY created_at, id";
+            db.rows(
+                "read push subscriptions",
+                sql,
+                args![holder],
+                FromRow::from_row,
+            )
+        })
+        .await
+    }
+
+    /// Removes `holder`'s push subscription `id`; whether there was one.
+    async fn remove_push_subscription(&self, holder: HolderId, id: String) -> Result<bool, Error> {
+        write(self, "remove a push subscription", move |db| {
+            let sql = "DELETE FROM push_subscriptions WHERE holder_id = $1 AND id = $2";
+            Ok(db.execute("remove a push subscription", sql, args![holder, &id])? > 0)
+        })
+        .await
+    }
+
     /// The platforms a guardian approved for `minor`, by client id.
     async fn approved_platforms(&self, minor: HolderId) -> Result<Vec<String>, Error> {
         read(self, move |db| {
@@ -458,7 +503,7 @@ pub trait Holders: HasBackend {
                 db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
             }
             let (one, two, three) = (args![holder], args![holder, at], args![holder, at, reason]);
-            let forget: [(&'static str, &str, &[_]); 11] = [
+            let forget: [(&'static str, &str, &[_]); 12] = [
                 (
                     "forget retired wallet keys",
                     "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
@@ -482,6 +527,11 @@ pub trait Holders: HasBackend {
                 (
                     "forget corrections",
                     "DELETE FROM correction_requests WHERE holder_id = $1",
+                    one,
+                ),
+                (
+                    "forget push subscriptions",
+                    "DELETE FROM push_subscriptions WHERE holder_id = $1",
                     one,
                 ),
                 (

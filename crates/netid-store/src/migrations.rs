@@ -49,6 +49,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/26.sql"),
     include_str!("../migrations/sqlite/27.sql"),
     include_str!("../migrations/sqlite/28.sql"),
+    include_str!("../migrations/sqlite/29.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -71,6 +72,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (26, include_str!("../migrations/postgres/26.sql")),
     (27, include_str!("../migrations/postgres/27.sql")),
     (28, include_str!("../migrations/postgres/28.sql")),
+    (29, include_str!("../migrations/postgres/29.sql")),
 ];
 
 #[cfg(test)]

@@ -702,6 +702,29 @@ impl Wallet {
         }
     }
 
+    /// A signed request to be told of each use through `subscription`.
+    pub fn push_request(
+        &self,
+        subscription: netid_proto::PushSubscription,
+    ) -> netid_proto::PushSubscribeRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        let message = signing::push_subscription_message(
+            &subscription.endpoint,
+            &subscription.keys.p256dh,
+            &subscription.keys.auth,
+            &request_id,
+            timestamp,
+        );
+        netid_proto::PushSubscribeRequest {
+            subscription,
+            wallet_key: self.public_key(),
+            request_id,
+            timestamp,
+            signature: self.sign(&message),
+        }
+    }
+
     /// A signed request for a correction of this holder's record, saying `message`.
     pub fn correction_request(&self, message: &str) -> netid_proto::CorrectionRequest {
         let timestamp = self.now();

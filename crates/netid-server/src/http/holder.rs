@@ -45,6 +45,16 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/v1/holders/push",
+            handler: post(push_subscribe),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/push/key",
+            handler: axum::routing::get(push_key),
+        },
+        Route {
+            method: Method::POST,
             path: "/v1/holders/wards/platforms",
             handler: post(approve_platform),
         },
@@ -92,6 +102,18 @@ async fn approve_platform(
     Ok(Json(
         crate::wards::approve_platform(&state.deps, request).await?,
     ))
+}
+
+async fn push_subscribe(
+    State(state): State<AppState>,
+    Json(request): Json<netid_proto::PushSubscribeRequest>,
+) -> Result<Json<netid_proto::PushSubscribed>, ApiError> {
+    Ok(Json(crate::push::subscribe(&state.deps, request).await?))
+}
+
+/// The VAPID public key, the web app's `applicationServerKey`.
+async fn push_key(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "public_key": state.deps.push.public_key() }))
 }
 
 async fn ask_correction(

@@ -266,6 +266,18 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["notice_version", "accepted_at"], "properties": {"notice_version": string, "accepted_at": {"type": "integer"}}}),
         );
         schemas.insert(
+            "PushSubscribeRequest".to_owned(),
+            json!({"type": "object", "required": ["subscription", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"subscription": {"type": "object", "required": ["endpoint", "keys"], "properties": {"endpoint": {"type": "string", "description": "https, of a push service in NETID_PUSH_HOSTS"}, "expirationTime": {"type": ["integer", "null"]}, "keys": {"type": "object", "required": ["p256dh", "auth"], "properties": {"p256dh": string, "auth": string}}}}, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url r||s over netid-push-subscription-v1\\nendpoint\\np256dh\\nauth\\nrequest_id\\ntimestamp"}}}),
+        );
+        schemas.insert(
+            "PushSubscribed".to_owned(),
+            json!({"type": "object", "required": ["id"], "properties": {"id": string}}),
+        );
+        schemas.insert(
+            "PushKey".to_owned(),
+            json!({"type": "object", "required": ["public_key"], "properties": {"public_key": string}}),
+        );
+        schemas.insert(
             "WardPlatformRequest".to_owned(),
             json!({"type": "object", "required": ["ward_net_id", "client_id", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"ward_net_id": string, "client_id": string, "wallet_key": {"$ref": "#/components/schemas/PublicKey"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "the guardian's base64url r||s over netid-ward-platform-v1\\nward_net_id\\nclient_id\\nrequest_id\\ntimestamp"}}}),
         );
@@ -347,6 +359,7 @@ fn web_paths(public: &Value) -> Value {
         "/console/app.css": page("The web app's styles, which the console shares"),
         "/console/console.css": page("The console's own styles"),
         "/app/app.js": page("The web app's script"),
+        "/app/sw.js": page("The web app's service worker, for the alerts a holder asks for (Web Push)"),
         "/app/app.css": page("The web app's styles"),
         "/app/logcheck.js": page("The web app's check of log checkpoints, inclusion proofs and holder tags"),
         "/app/vendor/sm3.js": page("SM3 for the page, from sm-crypto 0.5.8 (MIT)"),
@@ -364,6 +377,8 @@ fn web_paths(public: &Value) -> Value {
         "/app/api/consents/withdraw": {"post": call("Withdraws consents: {client_id, fields}", &session)},
         "/app/api/delete": {"post": call("Deletes the holder's data: {confirm: \"delete my data\"}", &session)},
         "/app/api/notice": {"post": call("The signed-in holder accepts the current notice ({\"notice_version\": ...})", &session)},
+        "/app/api/push": {"post": call("The signed-in holder subscribes this browser to alerts of each use (a PushSubscription's JSON)", &session)},
+        "/app/api/push/remove": {"post": call("The signed-in holder removes a push subscription ({\"id\": ...})", &session)},
         "/app/api/wards/platforms": {"post": call("The signed-in guardian approves a platform for a child under 14 ({\"ward_net_id\": ..., \"client_id\": ...})", &session)},
         "/app/api/corrections": {"post": call("The signed-in holder asks for a correction ({\"message\": ...})", &session)},
         "/app/api/lock": {"post": call("Locks the holder's Net ID (Net Certificates revoked)", &session)},
@@ -436,6 +451,8 @@ fn succession_paths(operator: &Value, public: &Value) -> Value {
         "/v1/holders/delete": {"post": operation("Delete my data (Art. 9): the data key is destroyed, Net Certificates and certificates revoked, consents and guardianships ended, the Net ID never issued again; under 14 with the approval of a guardian on record", public.clone(), Some("DeleteRequest"), ("200", "DeleteResponse"), &["400", "403", "409"])},
         "/v1/holders/record": {"post": operation("The record the service holds about me (document type and number, name, birth date, sex, nationality, expiry; whether it is valid and whether my Net ID is locked), opened for me alone; nothing is logged", public.clone(), Some("LockRequest"), ("200", "HolderRecord"), &["400", "403", "409"])},
         "/v1/holders/notice": {"post": operation("Accept the current notice (needed before my Net ID is used again once its version changed)", public.clone(), Some("NoticeAcceptRequest"), ("200", "NoticeAcceptResponse"), &["400", "403", "409"])},
+        "/v1/holders/push": {"post": operation("Be told of each use of my Net ID (verification, sign-in, disclosure) by Web Push to this subscription (RFC 8030, 8291, 8292); the message says only that my history has something new", public.clone(), Some("PushSubscribeRequest"), ("200", "PushSubscribed"), &["400", "403", "409"])},
+        "/v1/push/key": {"get": operation("The service's VAPID public key (base64url, uncompressed P-256): the applicationServerKey for a push subscription", public.clone(), None, ("200", "PushKey"), &[])},
         "/v1/holders/wards/platforms": {"post": operation("A guardian approves a platform for a child under 14 in their care (signed by the guardian's wallet): without it the child is not verified or signed in there; an entry in the child's history", public.clone(), Some("WardPlatformRequest"), ("200", "WardPlatformResponse"), &["400", "403", "409"])},
         "/v1/holders/corrections": {"post": operation("Ask the document authority whose roster lists me to correct my record (what is wrong, in my words); it goes to the authority with the record held, and closes when a roster changes my record; an entry in my history", public.clone(), Some("CorrectionRequest"), ("200", "CorrectionStatus"), &["400", "403", "409"])},
         "/v1/authority/corrections": {"post": operation("A document authority reads the open corrections its people asked for (signed with its roster key; never cached)", public.clone(), Some("AuthorityCorrectionsRequest"), ("200", "OpenCorrections"), &["400", "403", "409"])},

@@ -30,13 +30,14 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
 /// The page and its assets, served from the binary: path, content type, body. SM3 and SM2, for
 /// checking the log in the page, come from sm-crypto (see web/vendor/README.md).
-const ASSETS: [(&str, &str, &str); 6] = [
+const ASSETS: [(&str, &str, &str); 7] = [
     (
         "/app/",
         "text/html; charset=utf-8",
         include_str!("../web/index.html"),
     ),
     ("/app/app.js", JAVASCRIPT, include_str!("../web/app.js")),
+    ("/app/sw.js", JAVASCRIPT, include_str!("../web/sw.js")),
     (
         "/app/logcheck.js",
         JAVASCRIPT,
@@ -146,6 +147,16 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::POST,
             path: "/app/api/wards/platforms",
             handler: post(approve_platform),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/push",
+            handler: post(push_subscribe),
+        },
+        Route {
+            method: Method::POST,
+            path: "/app/api/push/remove",
+            handler: post(push_remove),
         },
         Route {
             method: Method::POST,
@@ -312,6 +323,14 @@ async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Valu
         "passkeys": passkeys,
         "sessions": sessions,
         "locked": holder.locked_at.is_some(),
+        "push": state
+            .deps
+            .store
+            .push_subscriptions(holder.id)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>(),
         "notice_version": state.deps.notice.version(),
         "notice_accepted": holder.notice_version.as_deref() == Some(state.deps.notice.version()),
     })))
@@ -338,6 +357,31 @@ async fn ask_correction(
 #[serde(deny_unknown_fields)]
 struct CorrectionAsked {
     message: String,
+}
+
+/// The signed-in holder asks to be told of each use through this browser's subscription.
+async fn push_subscribe(
+    State(state): State<AppState>,
+    session: Session,
+    Json(subscription): Json<netid_proto::PushSubscription>,
+) -> Result<Json<netid_proto::PushSubscribed>, ApiError> {
+    Ok(Json(
+        crate::push::subscribe_for(&state.deps, &session.holder, &subscription).await?,
+    ))
+}
+
+/// The signed-in holder stops the alerts of one subscription.
+async fn push_remove(
+    State(state): State<AppState>,
+    session: Session,
+    Json(removal): Json<Removal>,
+) -> Result<Json<Value>, ApiError> {
+    let removed = state
+        .deps
+        .store
+        .remove_push_subscription(session.holder.id, removal.id)
+        .await?;
+    Ok(Json(json!({ "removed": removed })))
 }
 
 /// The signed-in guardian approves a platform for a child under 14 in their care.

@@ -42,6 +42,8 @@ const TEXT = {
     accept_notice_box: '我已阅读上面的告知书，同意本中心按其所述处理我的信息。',
     notice_changed: (version) => `告知书已更新（版本 ${version}）。请阅读并接受新的告知书，之后才能继续使用网号核验、登录和申领凭证。`,
     accept_notice: '接受告知书', notice_accepted: '您已接受新的告知书。',
+    alerts_title: '使用提醒', alerts_text: (n) => `每次核验、登录或披露时，本服务可以通过浏览器的推送服务提醒您；提醒只说“有新记录”，内容要您打开本应用才看得到。已开启的浏览器：${n} 个。`,
+    alerts_on: '在这个浏览器上开启提醒', alerts_off: '关闭所有提醒', alerts_done: '已开启提醒。', alerts_removed: '已关闭提醒。', alerts_unsupported: '这个浏览器不支持推送提醒。',
     delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
     delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
     profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
@@ -86,6 +88,8 @@ const TEXT = {
     accept_notice_box: 'I have read the notice above and agree that the centre processes my data as it says.',
     notice_changed: (version) => `The notice has changed (version ${version}). Read and accept it to go on using your Net ID for verification, sign-in and credentials.`,
     accept_notice: 'Accept the notice', notice_accepted: 'You accepted the new notice.',
+    alerts_title: 'Alerts', alerts_text: (n) => `The service can tell you through your browser's push service each time your Net ID is verified, used to sign in or discloses data; an alert says only that there is something new, which you see by opening this app. Browsers with alerts on: ${n}.`,
+    alerts_on: 'Turn alerts on in this browser', alerts_off: 'Turn all alerts off', alerts_done: 'Alerts are on.', alerts_removed: 'Alerts are off.', alerts_unsupported: 'This browser cannot receive push alerts.',
     delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
     delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
     profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
@@ -375,7 +379,35 @@ async function home() {
     ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('serial'), t('profile_kind'), t('valid_until'), t('state')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...certificateRows))
     : el('p', {}, t('no_certificates'))
   show(t('home_title'), ...await noticeUpdate(me), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates,
+    el('h2', {}, t('alerts_title')), alertsSection(me),
     el('h2', {}, t('record_title')), recordSection(), el('h2', {}, t('lock_title')), lockSection(me), el('h2', {}, t('security_title')), securityTable(me))
+}
+
+// Alerts by Web Push: this browser subscribes with the service's VAPID key; the service then
+// posts to the push service the browser chose, with nothing personal in the message.
+function alertsSection(me) {
+  const on = async () => {
+    try {
+      if (!('serviceWorker' in navigator) || !('PushManager' in window)) throw new Error(t('alerts_unsupported'))
+      const registration = await navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' })
+      const { public_key: key } = await api('GET', '/v1/push/key')
+      const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64url.decode(key) })
+      await api('POST', '/app/api/push', subscription.toJSON())
+      await home()
+      status.textContent = t('alerts_done')
+    } catch (error) { fail(error) }
+  }
+  const off = async () => {
+    try {
+      for (const id of me.push) await api('POST', '/app/api/push/remove', { id })
+      await home()
+      status.textContent = t('alerts_removed')
+    } catch (error) { fail(error) }
+  }
+  return el('div', { id: 'alerts', 'data-subscriptions': String(me.push.length) },
+    el('p', {}, t('alerts_text')(me.push.length)),
+    el('button', { type: 'button', class: 'secondary', onclick: on }, t('alerts_on')),
+    ...(me.push.length ? [' ', el('button', { type: 'button', class: 'secondary', onclick: off }, t('alerts_off'))] : []))
 }
 
 // The record the service holds, opened only when the holder asks (it is personal data).

@@ -38,6 +38,7 @@ mod operating;
 mod operator_reads;
 mod operators;
 mod privacy;
+mod push;
 mod restart;
 mod rotation;
 mod second_factor;
