@@ -263,7 +263,7 @@ pub enum Refusal {
     BadAuthoritySignature,
     /// The holder has not accepted the current notice (or an applicant sent an old one).
     #[error(
-        "the holder has not accepted the current notice (version {version}): read it (GET /v1/notice) and accept it in the web app, with `netid wallet accept-notice`, or by enrolling with that version"
+        "the holder has not accepted the current notice (version {version}): read it (GET /v1/notice) and accept it on the web app's home page or with `netid wallet notice --accept VERSION`"
     )]
     NoticeNotAccepted {
         /// The current version.

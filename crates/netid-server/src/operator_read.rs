@@ -301,6 +301,10 @@ pub(crate) async fn read(
             other => other.into(),
         })?;
     tracing::info!(target: "netid::security", event = "operator_read", log_index, fields = claims.len(), deferred);
+    // The holder is alerted now, or when the deferral ends (`server::maintain_periodically`).
+    if !deferred {
+        crate::push::notify(&state.deps, holder.id);
+    }
     Ok(OperatorReadResponse {
         claims,
         history,

@@ -502,7 +502,9 @@ async fn sequence_periodically(state: AppState) {
 }
 
 /// Every minute, removes the pending values of flows and the one-time values that have
-/// expired (reads and replay checks skip them already; this forgets them) and reloads the CA's generations if another node changed them;
+/// expired (reads and replay checks skip them already; this forgets them), alerts the holders
+/// of deferred reads that came due, forgets whose the uses past their retention were, and
+/// reloads the CA's generations if another node changed them;
 /// at start and then hourly, renews the CA's own certificates when due.
 async fn maintain_periodically(state: AppState) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -520,6 +522,14 @@ async fn maintain_periodically(state: AppState) {
         }
         if let Err(error) = state.deps.store.purge_used_values(now).await {
             tracing::error!(%error, "removing expired one-time values failed");
+        }
+        match state.deps.store.take_due_read_alerts(now).await {
+            Ok(holders) => {
+                for holder in holders {
+                    crate::push::notify(&state.deps, holder);
+                }
+            }
+            Err(error) => tracing::error!(%error, "alerting deferred reads that came due failed"),
         }
         match state.deps.store.forget_use_links(now).await {
             Ok(0) => {}

@@ -50,6 +50,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/27.sql"),
     include_str!("../migrations/sqlite/28.sql"),
     include_str!("../migrations/sqlite/29.sql"),
+    include_str!("../migrations/sqlite/30.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -73,6 +74,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (27, include_str!("../migrations/postgres/27.sql")),
     (28, include_str!("../migrations/postgres/28.sql")),
     (29, include_str!("../migrations/postgres/29.sql")),
+    (30, include_str!("../migrations/postgres/30.sql")),
 ];
 
 #[cfg(test)]

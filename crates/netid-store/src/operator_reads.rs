@@ -52,6 +52,18 @@ pub trait OperatorReads: HasBackend {
         .await
     }
 
+    /// The holders of the deferred reads whose notice came due by `now` and who were not yet
+    /// alerted of them, each marked alerted in the same statement: whoever takes them alerts
+    /// them, once.
+    async fn take_due_read_alerts(&self, now: Timestamp) -> Result<Vec<HolderId>, Error> {
+        write(self, "take due read alerts", move |db| {
+            let sql = "UPDATE operator_reads SET alerted_at = $1 WHERE deferral_ends_at <= $1 \
+                 AND alerted_at IS NULL AND holder_id IS NOT NULL RETURNING holder_id";
+            db.values("take due read alerts", sql, args![now])
+        })
+        .await
+    }
+
     /// The operator's reads of `holder`'s data, oldest first.
     async fn operator_reads(&self, holder: HolderId) -> Result<Vec<OperatorReadRow>, Error> {
         read(self, move |db| {

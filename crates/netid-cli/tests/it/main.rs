@@ -16,6 +16,7 @@ mod ca;
 mod crash;
 mod doc;
 mod flows;
+mod minors;
 mod rotate;
 mod second_factor;
 mod split;

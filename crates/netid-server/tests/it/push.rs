@@ -74,5 +74,29 @@ async fn a_holder_is_told_of_each_use_by_web_push_and_the_message_holds_nothing_
     let key: Value = client.get("/v1/push/key").await.json();
     assert_eq!(told["vapid_key"], key["public_key"]);
     assert_eq!(told["headers"]["TTL"], "86400");
+
+    // An operator's read of the holder's data (not deferred): told at once too.
+    let net_id = client
+        .post("/v1/holders/record", None, &wallet.record_request())
+        .await
+        .json::<netid_proto::HolderRecord>()
+        .net_id;
+    let read = netid_proto::OperatorReadRequest {
+        net_id: Some(net_id),
+        platform_subject: None,
+        certificate_serial: None,
+        history: None,
+        fields: vec!["name".to_owned()],
+        basis_kind: netid_proto::LegalBasisKind::CriminalInvestigation,
+        legal_basis: "Synthetic Public Security Act, art. 99 (test)".to_owned(),
+        reference: "TEST-CASE-PUSH".to_owned(),
+        defer_notice: None,
+    };
+    let answer = client
+        .post("/v1/operator/holders/read", Some(&client.bearer()), &read)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let told = next(&mut lines).await;
+    assert_eq!(told["message"], r#"{"netid":"history"}"#, "{told}");
     drop(service);
 }

@@ -47,7 +47,7 @@ use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 29;
+const LATEST_SCHEMA: u32 = 30;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when

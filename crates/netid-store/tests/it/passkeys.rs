@@ -193,6 +193,12 @@ pub(crate) async fn operator_reads_are_logged_with_the_holder_counted_and_unlink
             .unwrap(),
         counts(0)
     );
+    // The holder is alerted of the deferred read once, when its notice comes due; the plain
+    // read is alerted when it is made, not here.
+    let due = Timestamp(T0.0 + 86_400);
+    assert!(store.take_due_read_alerts(T0).await.unwrap().is_empty());
+    assert_eq!(store.take_due_read_alerts(due).await.unwrap(), vec![holder]);
+    assert!(store.take_due_read_alerts(due).await.unwrap().is_empty());
 
     store
         .delete_holder(
