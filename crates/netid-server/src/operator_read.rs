@@ -302,7 +302,7 @@ pub(crate) async fn read(
         })?;
     tracing::info!(target: "netid::security", event = "operator_read", log_index, fields = claims.len(), deferred);
     // The holder is alerted now, or when the deferral ends (`server::maintain_periodically`).
-    if !deferred {
+    if !deferred && holder.has_push {
         crate::push::notify(&state.deps, holder.id);
     }
     Ok(OperatorReadResponse {

@@ -187,7 +187,9 @@ pub(crate) async fn record(
             other => other.into(),
         })?;
     metrics.verification(&platform.client_id, !disclosed.is_empty());
-    crate::push::notify(deps, holder.id);
+    if holder.has_push {
+        crate::push::notify(deps, holder.id);
+    }
     tracing::info!(target: "netid::security", event = "holder_verified", platform_id = %platform.client_id, fields_disclosed = disclosed.len());
     answer(deps, platform, &opened, predicates, &disclosed)
 }

@@ -604,7 +604,8 @@ fn current_holder<T: crate::sql::FromColumn>(
 
 const HOLDER_COLUMNS: &str = "h.id, h.net_id_index, h.sealed_net_id, h.person_index, \
      h.wallet_key_fingerprint, h.wallet_key_spki, h.wallet_key_suite, h.wrapped_data_key, \
-     h.sealed_personal, h.locked_at, h.notice_version";
+     h.sealed_personal, h.locked_at, h.notice_version, \
+     EXISTS (SELECT 1 FROM push_subscriptions p WHERE p.holder_id = h.id)";
 
 fn holder_row(mut row: Row) -> Result<HolderRow, Error> {
     // A row whose Net ID is still in clear must be sealed (on the service's start) first.
@@ -626,6 +627,7 @@ fn holder_row(mut row: Row) -> Result<HolderRow, Error> {
         sealed_personal: row.get(8)?,
         locked_at: row.get::<Option<i64>>(9)?.map(Timestamp),
         notice_version: row.get(10)?,
+        has_push: row.get(11)?,
     })
 }
 
@@ -793,6 +795,8 @@ pub struct HolderRow {
     pub locked_at: Option<Timestamp>,
     /// The version of the notice the holder last accepted (none before schema 26).
     pub notice_version: Option<String>,
+    /// Whether the holder has a push subscription (so that a use looks them up only then).
+    pub has_push: bool,
 }
 
 /// A holder's values sealed under the master key, sealed again under a new master key.
