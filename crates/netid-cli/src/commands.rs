@@ -625,6 +625,32 @@ pub(crate) enum OperatorCommand {
         /// A requested field to refuse (repeat).
         #[arg(long = "refuse")]
         refuse: Vec<String>,
+        /// How many days the approvals hold (1 to 1095, three years by default); approving a
+        /// field again renews it.
+        #[arg(long)]
+        valid_days: Option<u32>,
+    },
+    /// System administrator: ask to suspend, reinstate or remove a platform; a second system
+    /// administrator approves, and you carry it out (`carry-out`). A suspended platform is
+    /// refused everything until reinstated; a removal is for good and ends the consents
+    /// given to it.
+    PlatformStatus {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// suspended, active (reinstate) or removed.
+        #[arg(long)]
+        status: String,
+        /// Why (1 to 300 characters); public in the platform's profile, so no personal data.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Every platform with its standing.
+    Platforms {
+        #[command(flatten)]
+        auth: OperatorAuth,
     },
     /// Trust a document authority's public key (SPKI PEM file).
     RegisterAuthority {
@@ -711,6 +737,25 @@ pub(crate) enum OperatorCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum PlatformCommand {
+    /// Declare the commitments of Art. 7: the platform asks people it verified through netid
+    /// for no further plaintext identity data, and serves people who do not use a Net ID as
+    /// it serves those who do. Its profile and the consent screen show them.
+    Commit {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The platform's client id.
+        #[arg(long)]
+        client_id: String,
+        /// The platform's credential.
+        #[arg(long, env = "NETID_PLATFORM_CREDENTIAL", hide_env_values = true)]
+        credential: String,
+        /// Commit to asking verified holders for no further plaintext identity data.
+        #[arg(long, required = true)]
+        no_extra_plaintext: bool,
+        /// Commit to serving people without a Net ID equally.
+        #[arg(long, required = true)]
+        equal_service: bool,
+    },
     /// Verify a holder's presentation (JSON file, `-` for stdin).
     Verify {
         #[command(flatten)]

@@ -23,9 +23,9 @@ use clap::Parser;
 use netid_core::{Date, DocumentType};
 use netid_crypto::{SigningKey, Suite, SuiteId};
 use netid_proto::{
-    EnrollRequest, NoticeDeferral, OperatorReadRequest, Predicate, Presentation, Problem,
-    PublicKey, RegisterAuthorityRequest, RegisterPlatformRequest, RosterEntry, RosterPayload,
-    SignedRoster, VerifyRequest, signing,
+    CommitmentsRequest, EnrollRequest, NoticeDeferral, OperatorReadRequest, Predicate,
+    Presentation, Problem, PublicKey, RegisterAuthorityRequest, RegisterPlatformRequest,
+    RosterEntry, RosterPayload, SignedRoster, VerifyRequest, signing,
 };
 
 use crate::commands::{
@@ -152,6 +152,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "/v1/platform/verify",
                 Some(&format!("Basic {basic}")),
                 &VerifyRequest { presentation },
+            )?;
+            println!("{body}");
+            Ok(())
+        }
+        Command::Platform(PlatformCommand::Commit {
+            server,
+            client_id,
+            credential,
+            no_extra_plaintext,
+            equal_service,
+        }) => {
+            let basic = Base64::encode_string(format!("{client_id}:{credential}").as_bytes());
+            let body = post(
+                &server.server,
+                "/v1/platform/commitments",
+                Some(&format!("Basic {basic}")),
+                &CommitmentsRequest {
+                    no_extra_plaintext,
+                    equal_service,
+                },
             )?;
             println!("{body}");
             Ok(())

@@ -2,8 +2,8 @@
 //! authority's key and signed rosters.
 
 use netid_proto::{
-    ActPending, AddOperatorRequest, HistoryScope, LegalBasisKind, OperatorRole, PlatformSubject,
-    ProfileDecision, RetireOperatorRequest,
+    ActPending, AddOperatorRequest, HistoryScope, LegalBasisKind, OperatorRole, PlatformStatus,
+    PlatformStatusRequest, PlatformSubject, ProfileDecision, RetireOperatorRequest,
 };
 
 use super::*;
@@ -108,16 +108,48 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
         OperatorCommand::CarryOut { auth, request_id } => {
             return act_step(&auth, &request_id, "carry-out");
         }
+        OperatorCommand::Platforms { auth } => {
+            println!("{}", auth.get("/v1/operator/platforms")?);
+            return Ok(());
+        }
+        OperatorCommand::PlatformStatus {
+            auth,
+            client_id,
+            status,
+            reason,
+        } => {
+            let status = [
+                PlatformStatus::Suspended,
+                PlatformStatus::Active,
+                PlatformStatus::Removed,
+            ]
+            .into_iter()
+            .find(|known| known.as_str() == status)
+            .context("--status: expected suspended, active (to reinstate) or removed")?;
+            let request = PlatformStatusRequest {
+                client_id,
+                status,
+                reason,
+            };
+            (
+                auth,
+                "/v1/operator/platforms/status",
+                serde_json::to_value(request)?,
+                true,
+            )
+        }
         OperatorCommand::DecideProfile {
             auth,
             client_id,
             approve,
             refuse,
+            valid_days,
         } => {
             let decision = ProfileDecision {
                 client_id,
                 approve,
                 refuse,
+                valid_days,
             };
             (
                 auth,

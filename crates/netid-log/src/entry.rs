@@ -85,6 +85,8 @@ pub enum EntryKind {
     PlatformApproved,
     /// A roster changed or ended the guardianships of a minor.
     GuardianshipChanged,
+    /// Two system administrators suspended, reinstated or removed a platform.
+    PlatformStatusChanged,
 }
 
 impl EntryKind {
@@ -124,6 +126,7 @@ impl EntryKind {
             Self::CorrectionRequested => "correction_requested",
             Self::PlatformApproved => "platform_approved",
             Self::GuardianshipChanged => "guardianship_changed",
+            Self::PlatformStatusChanged => "platform_status_changed",
         }
     }
 }
@@ -286,6 +289,7 @@ mod tests {
             K::SecurityEventsSealed,
             K::NetIdLocked,
             K::NetIdUnlocked,
+            K::PlatformStatusChanged,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

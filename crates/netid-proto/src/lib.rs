@@ -27,11 +27,13 @@
 mod ca;
 mod holder;
 mod operators;
+mod platforms;
 pub mod signing;
 
 pub use ca::*;
 pub use holder::*;
 pub use operators::*;
+pub use platforms::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -448,6 +450,10 @@ pub struct ProfileDecision {
     /// Fields refused.
     #[serde(default)]
     pub refuse: Vec<String>,
+    /// How many days the approvals hold: 1 to 1095 (three years, the default). A renewal
+    /// is a new approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_days: Option<u32>,
 }
 
 /// A platform's profile: each field it asked for, and the decision.
@@ -464,6 +470,11 @@ pub struct Profile {
     /// for each holder (and so can link their accounts); empty for a sector of its own.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shares_pseudonyms_with: Vec<String>,
+    /// Its standing: whether it may verify, sign people in and receive data now.
+    pub standing: Standing,
+    /// The commitments of Art. 7 it declared, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<Commitments>,
 }
 
 /// One field of a [`Profile`].
@@ -478,8 +489,11 @@ pub struct ProfileField {
     pub purpose: String,
     /// How many days the platform keeps it.
     pub retention_days: u32,
-    /// `requested`, `approved` or `refused`.
+    /// `requested`, `approved`, `expired` (approved, past its end date) or `refused`.
     pub status: String,
+    /// Until when an approval holds (Unix seconds; at most three years after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_until: Option<i64>,
 }
 
 /// Something the service signs with its SM2 key: a published profile, a consent receipt.

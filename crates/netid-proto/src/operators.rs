@@ -138,11 +138,13 @@ pub enum ActKind {
     CaHandover,
     /// Taking over a predecessor's CA.
     CaInherit,
+    /// Suspending, reinstating or removing a platform.
+    PlatformStatus,
 }
 
 impl ActKind {
     /// Every act, in a fixed order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::OperatorRead,
         Self::AddOperator,
         Self::RetireOperator,
@@ -151,6 +153,7 @@ impl ActKind {
         Self::CaRollover,
         Self::CaHandover,
         Self::CaInherit,
+        Self::PlatformStatus,
     ];
 
     /// The act's wire name (snake_case).
@@ -164,6 +167,7 @@ impl ActKind {
             Self::CaRollover => "ca_rollover",
             Self::CaHandover => "ca_handover",
             Self::CaInherit => "ca_inherit",
+            Self::PlatformStatus => "platform_status",
         }
     }
 }

@@ -9,8 +9,8 @@
 use netid_log::EntryKind;
 use netid_proto::{
     ActKind, ActPending, ActQueue, ActStatus, ActView, AddOperatorRequest, CertifyCaRequest,
-    HandoverRequest, InheritRequest, OperatorReadRequest, OperatorRole, ProfileDecision,
-    RetireOperatorRequest,
+    HandoverRequest, InheritRequest, OperatorReadRequest, OperatorRole, PlatformStatusRequest,
+    ProfileDecision, RetireOperatorRequest,
 };
 use netid_store::{ActChange, ActRow, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,7 @@ pub(crate) enum Act {
     CaRollover,
     CaHandover(HandoverRequest),
     CaInherit(InheritRequest),
+    PlatformStatus(PlatformStatusRequest),
 }
 
 impl Act {
@@ -49,6 +50,7 @@ impl Act {
             Self::CaRollover => ActKind::CaRollover,
             Self::CaHandover(_) => ActKind::CaHandover,
             Self::CaInherit(_) => ActKind::CaInherit,
+            Self::PlatformStatus(_) => ActKind::PlatformStatus,
         }
     }
 
@@ -64,6 +66,9 @@ impl Act {
             Self::GrantDecision(decision) => {
                 crate::grants::check_decision(&state.deps, decision).await?;
             }
+            Self::PlatformStatus(request) => {
+                crate::standing::check_change(&state.deps, request).await?;
+            }
             // The CA checks certificates and packages when the act is carried out.
             Self::CaCertify(_) | Self::CaRollover | Self::CaHandover(_) | Self::CaInherit(_) => {}
         }
@@ -76,7 +81,7 @@ pub(crate) fn role_for(kind: ActKind) -> OperatorRole {
     match kind {
         ActKind::OperatorRead => OperatorRole::DataProtectionOfficer,
         ActKind::AddOperator | ActKind::RetireOperator => OperatorRole::SecurityAdministrator,
-        ActKind::GrantDecision => OperatorRole::SystemAdministrator,
+        ActKind::GrantDecision | ActKind::PlatformStatus => OperatorRole::SystemAdministrator,
         ActKind::CaCertify | ActKind::CaRollover | ActKind::CaHandover | ActKind::CaInherit => {
             OperatorRole::CaOfficer
         }
@@ -90,6 +95,7 @@ fn entry_kind(kind: ActKind) -> EntryKind {
         ActKind::AddOperator => EntryKind::OperatorAdded,
         ActKind::RetireOperator => EntryKind::OperatorRetired,
         ActKind::GrantDecision => EntryKind::GrantChanged,
+        ActKind::PlatformStatus => EntryKind::PlatformStatusChanged,
         ActKind::CaCertify | ActKind::CaRollover => EntryKind::KeyRollover,
         ActKind::CaHandover | ActKind::CaInherit => EntryKind::CaSuccession,
     }
@@ -331,6 +337,9 @@ pub(crate) async fn carry_out(
         }
         Act::GrantDecision(decision) => {
             to_value(crate::grants::decide(&state.deps, decision, &operator.id).await?)
+        }
+        Act::PlatformStatus(request) => {
+            to_value(crate::standing::set_status(&state.deps, request, &operator.id).await?)
         }
         Act::CaCertify(request) => {
             let status = state

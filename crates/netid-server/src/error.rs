@@ -284,6 +284,16 @@ pub enum Refusal {
     /// No platform has that client id.
     #[error("no platform has this client id")]
     UnknownPlatform,
+    /// The operator suspended the platform.
+    #[error(
+        "this platform is suspended by the operator: it verifies no one, signs no one in and receives nothing until reinstated; its profile (GET /v1/platforms/{{client_id}}/profile) says since when and why"
+    )]
+    PlatformSuspended,
+    /// The operator removed the platform, for good.
+    #[error(
+        "this platform was removed by the operator, for good: the consents given to it ended; its profile (GET /v1/platforms/{{client_id}}/profile) says since when and why"
+    )]
+    PlatformRemoved,
     /// A query parameter is missing or does not parse.
     #[error("query parameter {parameter} is missing or invalid; expected {expected}")]
     InvalidQuery {

@@ -26,6 +26,10 @@ use crate::wallet::authenticate_holder;
 /// The longest legal basis, purpose or reference text, in characters.
 const MAX_TEXT: usize = 300;
 
+/// How long an approval holds at most, and by default, in days: three years, as Germany's
+/// authorisation certificates (a renewal is a new approval).
+pub(crate) const GRANT_DAYS: u32 = 1095;
+
 /// Whether `text` is a legal basis, purpose or reference: not blank, at most
 /// [`MAX_TEXT`] characters.
 pub(crate) fn is_short_text(text: &str) -> bool {
@@ -73,6 +77,7 @@ pub(crate) async fn request(
             purpose,
             retention_days,
             status: netid_store::FieldStatus::Requested,
+            approved_until: None,
         });
     }
     deps.store
@@ -88,6 +93,9 @@ pub(crate) async fn decide(
     operator: &str,
 ) -> Result<Profile, Error> {
     let platform = check_decision(deps, &decision).await?;
+    let now = deps.clock.now();
+    let days = i64::from(decision.valid_days.unwrap_or(GRANT_DAYS));
+    let approved_until = netid_store::Timestamp(now.0 + days * 86_400);
     let decisions: Vec<(String, bool)> = decision
         .approve
         .into_iter()
@@ -102,7 +110,13 @@ pub(crate) async fn decide(
         deps.clock.now(),
     )?;
     deps.store
-        .decide_platform_fields(&platform.client_id, decisions, log_entry, deps.clock.now())
+        .decide_platform_fields(
+            &platform.client_id,
+            decisions,
+            approved_until,
+            log_entry,
+            now,
+        )
         .await
         .map_err(|error| match error {
             netid_store::Error::NotFound { .. } => Error::from(Refusal::InvalidField {
@@ -136,6 +150,16 @@ pub(crate) async fn check_decision(
         .cloned()
         .collect();
     check_field_names(&named, "approve")?;
+    if decision
+        .valid_days
+        .is_some_and(|days| !(1..=GRANT_DAYS).contains(&days))
+    {
+        return Err(Refusal::InvalidField {
+            field: "valid_days",
+            reason: format!("an approval holds 1 to {GRANT_DAYS} days (three years)"),
+        }
+        .into());
+    }
     let asked = deps.store.platform_fields(&platform.client_id).await?;
     if let Some(unasked) = named
         .iter()
@@ -152,12 +176,13 @@ pub(crate) async fn check_decision(
 
 /// `platform`'s whole profile, decisions included.
 pub(crate) async fn profile(deps: &Deps, platform: &PlatformRow) -> Result<Profile, Error> {
+    let now = deps.clock.now();
     let fields = deps
         .store
         .platform_fields(&platform.client_id)
         .await?
         .into_iter()
-        .map(profile_field)
+        .map(|field| profile_field(field, now))
         .collect();
     let shares_pseudonyms_with = deps
         .store
@@ -171,20 +196,32 @@ pub(crate) async fn profile(deps: &Deps, platform: &PlatformRow) -> Result<Profi
         name: platform.name.clone(),
         fields,
         shares_pseudonyms_with,
+        standing: crate::standing::standing(platform),
+        commitments: crate::standing::commitments(platform),
     })
 }
 
-fn profile_field(field: PlatformField) -> ProfileField {
+/// `field` as a profile shows it at `now`: an approval past its end date is `expired`.
+fn profile_field(field: PlatformField, now: netid_store::Timestamp) -> ProfileField {
+    let expired = field.status == netid_store::FieldStatus::Approved
+        && field.approved_until.is_none_or(|until| until <= now);
     ProfileField {
         field: field.field,
         legal_basis: field.legal_basis,
         purpose: field.purpose,
         retention_days: field.retention_days,
-        status: field.status.as_str().to_owned(),
+        status: if expired {
+            "expired"
+        } else {
+            field.status.as_str()
+        }
+        .to_owned(),
+        approved_until: field.approved_until.map(|until| until.0),
     }
 }
 
-/// The published profile of `client_id`: its approved fields only, signed by the service.
+/// The published profile of `client_id`: its standing, commitments and the fields approved
+/// now (with their end dates), signed by the service.
 pub(crate) async fn published(deps: &Deps, client_id: &str) -> Result<ServiceSigned, Error> {
     let platform = deps
         .store
@@ -297,6 +334,7 @@ pub(crate) async fn record_consent(
         .platform(client_id)
         .await?
         .ok_or(Refusal::UnknownPlatform)?;
+    crate::standing::ensure_active(&platform)?;
     let now = deps.clock.now();
     let log_key = personal::log_key(&deps.keys.master, holder)?;
     let log_entry = deps.log.entry(

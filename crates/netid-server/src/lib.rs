@@ -59,6 +59,7 @@ mod rotation;
 mod second_factor;
 mod security_events;
 mod server;
+mod standing;
 mod state;
 mod tls;
 pub mod token;

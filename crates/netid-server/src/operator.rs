@@ -414,6 +414,10 @@ pub(crate) async fn register_platform(
                 sector: sector.clone(),
                 name: request.name,
                 registered_at: now,
+                status: netid_store::PlatformStatus::Active,
+                status_since: None,
+                status_reason: None,
+                commitments_at: None,
             },
             log_entry,
         )

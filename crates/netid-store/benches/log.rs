@@ -8,7 +8,7 @@ use netid_store::prelude::*;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use netid_store::{PlatformRow, SqliteStore, Timestamp};
+use netid_store::{PlatformRow, PlatformStatus, SqliteStore, Timestamp};
 
 fn leaf(i: u64) -> Vec<u8> {
     format!(
@@ -36,6 +36,10 @@ fn benches(c: &mut Criterion) {
             sector: format!("sector-{n}"),
             name: "bench".to_owned(),
             registered_at: Timestamp(1_800_000_000),
+            status: PlatformStatus::Active,
+            status_since: None,
+            status_reason: None,
+            commitments_at: None,
         };
         runtime
             .block_on(store.insert_platform(platform, leaf(n)))

@@ -36,9 +36,10 @@ pub trait Consents: HasBackend {
         write(self, "consent", move |db| {
             let (mut recorded, mut changes) = (Vec::new(), 0);
             for field in &fields {
+                // An approval past its end date grants nothing to consent to.
                 let sql = "SELECT status, changed_at FROM platform_fields \
-                     WHERE client_id = $1 AND field = $2";
-                let terms = db.optional("read a field", sql, args![&client_id, field], Ok)?;
+                     WHERE client_id = $1 AND field = $2 AND approved_until > $3";
+                let terms = db.optional("read a field", sql, args![&client_id, field, at], Ok)?;
                 let terms: Option<(FieldStatus, Timestamp)> =
                     terms.map(FromRow::from_row).transpose()?;
                 let Some((_, changed_at)) =
@@ -114,14 +115,16 @@ pub trait Consents: HasBackend {
         .await
     }
 
-    /// The fields `client_id` may give `holder`'s data for now: approved, with a live consent.
+    /// The fields `client_id` may receive of `holder` at `at`: approved until later, with a
+    /// live consent.
     async fn disclosable_fields(
         &self,
         holder: HolderId,
         client_id: &str,
+        at: Timestamp,
     ) -> Result<Vec<String>, Error> {
         let client_id = client_id.to_owned();
-        read(self, move |db| disclosable(db, holder, &client_id)).await
+        read(self, move |db| disclosable(db, holder, &client_id, at)).await
     }
 
     /// `holder`'s live consents, by platform and field.
@@ -136,17 +139,19 @@ pub trait Consents: HasBackend {
     }
 }
 
-/// The fields `client_id` may receive of `holder` now: approved, with a live consent.
+/// The fields `client_id` may receive of `holder` at `at`: approved until later, with a live
+/// consent.
 pub(crate) fn disclosable(
     db: &mut dyn Sql,
     holder: HolderId,
     client_id: &str,
+    at: Timestamp,
 ) -> Result<Vec<String>, Error> {
     let sql = "SELECT c.field FROM consents c JOIN platform_fields f \
          ON f.client_id = c.client_id AND f.field = c.field \
          WHERE c.holder_id = $1 AND c.client_id = $2 AND c.withdrawn_at IS NULL \
-         AND f.status = 'approved' ORDER BY c.field COLLATE \"C\"";
-    db.values("read consents", sql, args![holder, client_id])
+         AND f.status = 'approved' AND f.approved_until > $3 ORDER BY c.field COLLATE \"C\"";
+    db.values("read consents", sql, args![holder, client_id, at])
 }
 
 /// A holder's signed request about their consents to a platform's fields.

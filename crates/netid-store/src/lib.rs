@@ -84,7 +84,8 @@ pub use operators::{ActChange, ActRow, OperatorRow, Operators};
 pub use passkeys::{PasskeyRow, Passkeys};
 pub use pending::{NewPending, PendingKind, PendingValues};
 pub use platforms::{
-    ClientAuthMethod, FieldStatus, OidcClientRow, PlatformField, PlatformRow, Platforms,
+    ClientAuthMethod, FieldStatus, OidcClientRow, PlatformField, PlatformRow, PlatformStatus,
+    Platforms,
 };
 pub use security_events::{
     GENESIS, NewSecurityEvent, Seal, SecurityEventRow, SecurityEvents, chain_break, chain_hash,

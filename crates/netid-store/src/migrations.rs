@@ -51,6 +51,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/28.sql"),
     include_str!("../migrations/sqlite/29.sql"),
     include_str!("../migrations/sqlite/30.sql"),
+    include_str!("../migrations/sqlite/31.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -75,6 +76,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (28, include_str!("../migrations/postgres/28.sql")),
     (29, include_str!("../migrations/postgres/29.sql")),
     (30, include_str!("../migrations/postgres/30.sql")),
+    (31, include_str!("../migrations/postgres/31.sql")),
 ];
 
 #[cfg(test)]

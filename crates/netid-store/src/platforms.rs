@@ -10,8 +10,11 @@ use crate::{Conflict, Error, Timestamp};
 
 // Each read in the order of its query's columns.
 from_row! {
-    PlatformRow { client_id, credential_hash, sector, name, registered_at }
-    PlatformField { field, legal_basis, purpose, retention_days, status }
+    PlatformRow {
+        client_id, credential_hash, sector, name, registered_at, status, status_since,
+        status_reason, commitments_at
+    }
+    PlatformField { field, legal_basis, purpose, retention_days, status, approved_until }
 }
 
 /// The platforms and their profiles.
@@ -26,13 +29,18 @@ pub trait Platforms: HasBackend {
     ) -> Result<(), Error> {
         write(self, "platform registration", move |db| {
             let sql = "INSERT INTO platforms (client_id, credential_hash, sector, name, \
-                 registered_at) VALUES ($1, $2, $3, $4, $5)";
+                 registered_at, status, status_since, status_reason, commitments_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
             let args = args![
                 &platform.client_id,
                 &platform.credential_hash,
                 &platform.sector,
                 &platform.name,
-                platform.registered_at
+                platform.registered_at,
+                platform.status,
+                platform.status_since,
+                platform.status_reason.as_deref(),
+                platform.commitments_at
             ];
             db.insert("insert platform", sql, args, |_| Conflict::Platform)?;
             append_log(db, &log_entry, None).map(drop)
@@ -44,14 +52,67 @@ pub trait Platforms: HasBackend {
     async fn platform(&self, client_id: &str) -> Result<Option<PlatformRow>, Error> {
         let client_id = client_id.to_owned();
         lookup(self, move |db| {
-            let sql = "SELECT client_id, credential_hash, sector, name, registered_at \
-                 FROM platforms WHERE client_id = $1";
+            let sql = "SELECT client_id, credential_hash, sector, name, registered_at, status, \
+                 status_since, status_reason, commitments_at FROM platforms WHERE client_id = $1";
             db.optional(
                 "read platform",
                 sql,
                 args![&client_id],
                 PlatformRow::from_row,
             )
+        })
+        .await
+    }
+
+    /// Every platform, in registration order (the operator console's list).
+    async fn platforms(&self) -> Result<Vec<PlatformRow>, Error> {
+        read(self, move |db| {
+            let sql = "SELECT client_id, credential_hash, sector, name, registered_at, status, \
+                 status_since, status_reason, commitments_at FROM platforms \
+                 ORDER BY registered_at, client_id COLLATE \"C\"";
+            db.rows("read platforms", sql, args![], PlatformRow::from_row)
+        })
+        .await
+    }
+
+    /// Sets `client_id`'s standing to `status` for `reason` and appends `log_entry`, in one
+    /// transaction; a removal ends the consents given to it, kept with that reason. `false`
+    /// if the platform was removed before (removal is for good) or is unknown.
+    async fn set_platform_status(
+        &self,
+        client_id: &str,
+        status: PlatformStatus,
+        reason: String,
+        log_entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        let client_id = client_id.to_owned();
+        write(self, "platform status", move |db| {
+            let sql = "UPDATE platforms SET status = $2, status_since = $3, status_reason = $4 \
+                 WHERE client_id = $1 AND status <> 'removed'";
+            let args = args![&client_id, status, at, &reason];
+            if db.execute("set platform status", sql, args)? != 1 {
+                return Ok(false);
+            }
+            if status == PlatformStatus::Removed {
+                let sql = "UPDATE consents SET withdrawn_at = $2, \
+                     end_reason = 'platform_removed' WHERE client_id = $1 \
+                     AND withdrawn_at IS NULL";
+                db.execute("end consents", sql, args![&client_id, at])?;
+            }
+            append_log(db, &log_entry, None)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Records that `client_id` declared the commitments of Art. 7 at `at`.
+    async fn declare_commitments(&self, client_id: &str, at: Timestamp) -> Result<(), Error> {
+        let client_id = client_id.to_owned();
+        write(self, "commitments", move |db| {
+            let sql = "UPDATE platforms SET commitments_at = $2 WHERE client_id = $1";
+            db.execute("declare commitments", sql, args![&client_id, at])
+                .map(drop)
         })
         .await
     }
@@ -86,8 +147,8 @@ pub trait Platforms: HasBackend {
             db.execute("end consents", sql, args![&client_id, at])?;
             for field in &fields {
                 let sql = "INSERT INTO platform_fields (client_id, field, legal_basis, purpose, \
-                     retention_days, status, changed_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'requested', $6)";
+                     retention_days, status, changed_at, approved_until) \
+                     VALUES ($1, $2, $3, $4, $5, 'requested', $6, NULL)";
                 let args = args![
                     &client_id,
                     &field.field,
@@ -103,26 +164,29 @@ pub trait Platforms: HasBackend {
         .await
     }
 
-    /// Approves (`true`) or refuses each requested field of `client_id` and appends
-    /// `log_entry`, in one transaction; [`Error::NotFound`] if a field was not requested.
+    /// Approves (`true`, until `approved_until`; again for a renewal) or refuses each
+    /// requested field of `client_id` and appends `log_entry`, in one transaction;
+    /// [`Error::NotFound`] if a field was not requested.
     async fn decide_platform_fields(
         &self,
         client_id: &str,
         decisions: Vec<(String, bool)>,
+        approved_until: Timestamp,
         log_entry: Vec<u8>,
         at: Timestamp,
     ) -> Result<(), Error> {
         let client_id = client_id.to_owned();
         write(self, "profile decision", move |db| {
             for (field, approve) in &decisions {
-                let status = if *approve {
-                    FieldStatus::Approved
+                let (status, until) = if *approve {
+                    (FieldStatus::Approved, Some(approved_until))
                 } else {
-                    FieldStatus::Refused
+                    (FieldStatus::Refused, None)
                 };
-                let sql = "UPDATE platform_fields SET status = $3, changed_at = $4 \
-                     WHERE client_id = $1 AND field = $2";
-                if db.execute("decide a field", sql, args![&client_id, field, status, at])? != 1 {
+                let sql = "UPDATE platform_fields SET status = $3, changed_at = $4, \
+                     approved_until = $5 WHERE client_id = $1 AND field = $2";
+                let args = args![&client_id, field, status, at, until];
+                if db.execute("decide a field", sql, args)? != 1 {
                     return Err(Error::NotFound {
                         what: "requested field",
                     });
@@ -144,8 +208,8 @@ pub trait Platforms: HasBackend {
     async fn platform_fields(&self, client_id: &str) -> Result<Vec<PlatformField>, Error> {
         let client_id = client_id.to_owned();
         read(self, move |db| {
-            let sql = "SELECT field, legal_basis, purpose, retention_days, status \
-                 FROM platform_fields WHERE client_id = $1 ORDER BY field COLLATE \"C\"";
+            let sql = "SELECT field, legal_basis, purpose, retention_days, status, \
+                 approved_until FROM platform_fields WHERE client_id = $1 ORDER BY field COLLATE \"C\"";
             db.rows(
                 "read profile",
                 sql,
@@ -224,6 +288,26 @@ pub struct PlatformRow {
     pub name: String,
     /// When it was registered.
     pub registered_at: Timestamp,
+    /// Its standing: whether it may verify, sign people in and receive data.
+    pub status: PlatformStatus,
+    /// When two system administrators last set its standing (none: never).
+    pub status_since: Option<Timestamp>,
+    /// Why, in the operator's words (public in its profile).
+    pub status_reason: Option<String>,
+    /// When it last declared the commitments of Art. 7 (none: it has not).
+    pub commitments_at: Option<Timestamp>,
+}
+
+stored_enum! {
+    /// A platform's standing, as the operator's two-person act set it.
+    pub enum PlatformStatus {
+        /// It may verify, sign people in and receive what it is granted.
+        Active = "active",
+        /// Refused everything until reinstated; consents stay.
+        Suspended = "suspended",
+        /// Refused for good; the consents given to it ended.
+        Removed = "removed",
+    }
 }
 
 stored_enum! {
@@ -261,6 +345,8 @@ pub struct PlatformField {
     pub retention_days: u32,
     /// The operator's decision.
     pub status: FieldStatus,
+    /// Until when an approval holds (at most three years); none unless approved.
+    pub approved_until: Option<Timestamp>,
 }
 
 /// A platform's OpenID Connect client settings.

@@ -53,7 +53,7 @@ pub trait Verifications: HasBackend {
             used_once(changed)?;
             append_linked(db, &log_entry, Some(holder), Some(linked_until))?;
             // Consents live at this moment, read in the transaction that records the act.
-            let consented = disclosable(db, holder, &client_id)?;
+            let consented = disclosable(db, holder, &client_id, now)?;
             let disclosed = netid_core::rules::disclosed(consented, asked.as_deref());
             if !disclosed.is_empty() {
                 append_linked(db, &disclosure_entry, Some(holder), Some(linked_until))?;

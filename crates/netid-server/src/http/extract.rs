@@ -200,6 +200,7 @@ impl FromRequestParts<AppState> for Platform {
         if let Some((client_id, credential)) = pair.as_deref().and_then(|p| p.split_once(':')) {
             if let Some(platform) = state.deps.store.platform(client_id).await? {
                 if credentials::matches(credential, &platform.credential_hash) {
+                    crate::standing::ensure_active(&platform)?;
                     state
                         .platform_limits
                         .admit(&platform.client_id, &state.metrics)?;

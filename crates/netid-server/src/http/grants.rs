@@ -1,11 +1,12 @@
-//! Platform profiles, the notice, and holders' consents over HTTP.
+//! Platform profiles and standing, the notice, and holders' consents over HTTP.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
 use netid_proto::{
-    ActPending, ConsentRequest, Notice, Profile, ProfileDecision, ProfileRequest, ServiceSigned,
-    WithdrawConsentRequest, WithdrawConsentResponse,
+    ActPending, CommitmentsRequest, ConsentRequest, Notice, PlatformList, PlatformStatusRequest,
+    Profile, ProfileDecision, ProfileRequest, ServiceSigned, WithdrawConsentRequest,
+    WithdrawConsentResponse,
 };
 
 use super::Route;
@@ -25,6 +26,21 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::POST,
             path: "/v1/operator/platforms/profile",
             handler: post(decide),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/platform/commitments",
+            handler: post(commitments),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/platforms/status",
+            handler: post(set_status),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/platforms",
+            handler: get(platforms),
         },
         Route {
             method: Method::GET,
@@ -66,6 +82,33 @@ async fn decide(
     Json(decision): Json<ProfileDecision>,
 ) -> Result<(StatusCode, Json<ActPending>), ApiError> {
     super::operator::ask(&state, operator, Act::GrantDecision(decision)).await
+}
+
+async fn commitments(
+    State(state): State<AppState>,
+    Platform(platform): Platform,
+    Json(request): Json<CommitmentsRequest>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        crate::standing::declare(&state.deps, &platform, &request).await?,
+    ))
+}
+
+/// A suspension, reinstatement or removal waits for a second system administrator.
+async fn set_status(
+    State(state): State<AppState>,
+    operator: Operator,
+    Json(request): Json<PlatformStatusRequest>,
+) -> Result<(StatusCode, Json<ActPending>), ApiError> {
+    super::operator::ask(&state, operator, Act::PlatformStatus(request)).await
+}
+
+/// Any operator, auditors included: platforms and their standing, no personal data.
+async fn platforms(
+    State(state): State<AppState>,
+    Operator(_): Operator,
+) -> Result<Json<PlatformList>, ApiError> {
+    Ok(Json(crate::standing::list(&state.deps).await?))
 }
 
 async fn published(

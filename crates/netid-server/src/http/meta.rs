@@ -139,7 +139,10 @@ pub(super) fn openapi_document() -> Value {
             "/v1/openapi.json": {"get": {"summary": "This document", "security": public.clone(), "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}}}},
             "/v1/operator/authorities": {"post": operation("Trust a document authority's signature key", operator.clone(), Some("RegisterAuthorityRequest"), ("200", "RegisterAuthorityResponse"), &["400", "401", "413", "422"])},
             "/v1/operator/rosters": {"post": operation("Load a roster signed by a registered authority (replaces its previous roster)", operator.clone(), Some("SignedRoster"), ("200", "LoadRosterResponse"), &["400", "401", "413", "422"])},
-            "/v1/operator/platforms": {"post": operation("Register a platform; the credential is returned once", operator.clone(), Some("RegisterPlatformRequest"), ("201", "RegisterPlatformResponse"), &["400", "401", "409", "422"])},
+            "/v1/operator/platforms": {
+                "post": operation("Register a platform; the credential is returned once", operator.clone(), Some("RegisterPlatformRequest"), ("201", "RegisterPlatformResponse"), &["400", "401", "409", "422"]),
+                "get": operation("Every platform with its standing (any operator); no personal data", operator.clone(), None, ("200", "PlatformList"), &["401"])
+            },
             "/v1/holders/enroll": {"post": operation("Enroll with a statutory document, or recover (same person: new wallet key, same Net ID)", public.clone(), Some("EnrollRequest"), ("200", "EnrollResponse"), &["400", "403", "409", "413", "422"])},
             "/v1/presentation-key": {"get": operation("The SM2 key a holder's wallet seals each presentation to, so that only the service learns who presents", public.clone(), None, ("200", "PresentationKey"), &[])},
             "/v1/platform/verify": {"post": operation("Verify a holder's presentation: result, asked age predicates and pairwise pseudonym only", platform.clone(), Some("VerifyRequest"), ("200", "VerifyResponse"), &["400", "401", "403", "422"])},
@@ -223,11 +226,27 @@ pub(super) fn openapi_document() -> Value {
         );
         schemas.insert(
             "ProfileDecision".to_owned(),
-            json!({"type": "object", "required": ["client_id"], "additionalProperties": false, "properties": {"client_id": string, "approve": {"type": "array", "items": string}, "refuse": {"type": "array", "items": string}}}),
+            json!({"type": "object", "required": ["client_id"], "additionalProperties": false, "properties": {"client_id": string, "approve": {"type": "array", "items": string}, "refuse": {"type": "array", "items": string}, "valid_days": {"type": "integer", "minimum": 1, "maximum": 1095, "description": "how long the approvals hold; 1095 (three years) by default"}}}),
         );
         schemas.insert(
             "Profile".to_owned(),
-            json!({"type": "object", "required": ["client_id", "name", "fields"], "properties": {"client_id": string, "name": string, "fields": {"type": "array", "items": {"type": "object", "required": ["field", "legal_basis", "purpose", "retention_days", "status"], "properties": {"field": string, "legal_basis": string, "purpose": string, "retention_days": {"type": "integer"}, "status": {"enum": ["requested", "approved", "refused"]}}}}, "shares_pseudonyms_with": {"type": "array", "items": string, "description": "the other platforms of its declared pseudonym sector, which see the same pseudonym for each holder"}}}),
+            json!({"type": "object", "required": ["client_id", "name", "fields", "standing"], "properties": {"client_id": string, "name": string, "fields": {"type": "array", "items": {"type": "object", "required": ["field", "legal_basis", "purpose", "retention_days", "status"], "properties": {"field": string, "legal_basis": string, "purpose": string, "retention_days": {"type": "integer"}, "status": {"enum": ["requested", "approved", "expired", "refused"]}, "approved_until": {"type": "integer", "description": "Unix seconds; an approval holds at most three years"}}}}, "shares_pseudonyms_with": {"type": "array", "items": string, "description": "the other platforms of its declared pseudonym sector, which see the same pseudonym for each holder"}, "standing": {"$ref": "#/components/schemas/Standing"}, "commitments": {"type": "object", "required": ["no_extra_plaintext", "equal_service", "declared_at"], "properties": {"no_extra_plaintext": {"type": "boolean"}, "equal_service": {"type": "boolean"}, "declared_at": {"type": "integer"}}}}}),
+        );
+        schemas.insert(
+            "Standing".to_owned(),
+            json!({"type": "object", "required": ["status"], "properties": {"status": {"enum": ["active", "suspended", "removed"]}, "since": {"type": "integer"}, "reason": string}}),
+        );
+        schemas.insert(
+            "CommitmentsRequest".to_owned(),
+            json!({"type": "object", "required": ["no_extra_plaintext", "equal_service"], "additionalProperties": false, "properties": {"no_extra_plaintext": {"const": true}, "equal_service": {"const": true}}}),
+        );
+        schemas.insert(
+            "PlatformStatusRequest".to_owned(),
+            json!({"type": "object", "required": ["client_id", "status", "reason"], "additionalProperties": false, "properties": {"client_id": string, "status": {"enum": ["active", "suspended", "removed"]}, "reason": {"type": "string", "maxLength": 300, "description": "public in the platform's profile: no personal data"}}}),
+        );
+        schemas.insert(
+            "PlatformList".to_owned(),
+            json!({"type": "object", "required": ["platforms"], "properties": {"platforms": {"type": "array", "items": {"type": "object", "required": ["client_id", "name", "registered_at", "standing"], "properties": {"client_id": string, "name": string, "registered_at": {"type": "integer"}, "standing": {"$ref": "#/components/schemas/Standing"}}}}}}),
         );
         schemas.insert(
             "ServiceSigned".to_owned(),
@@ -411,7 +430,9 @@ fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
     json!({
         "/v1/platform/profile": {"post": operation("Ask to receive plaintext fields, each with its legal basis, purpose and retention; replaces what was asked and awaits the operator's decision", platform.clone(), Some("ProfileRequest"), ("200", "Profile"), &["400", "401"])},
         "/v1/operator/platforms/profile": {"post": operation("Approve or refuse a platform's requested fields. A system administrator asks (202 ActPending); a second approves; the first carries it out (/v1/operator/acts/{request_id}/carry-out answers Profile)", operator.clone(), Some("ProfileDecision"), ("202", "ActPending"), &["400", "401"])},
-        "/v1/platforms/{client_id}/profile": {"get": {"summary": "A platform's published profile: its approved fields with legal basis, purpose and retention, signed by the service", "security": public.clone(), "parameters": [{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Signed profile", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceSigned"}}}}, "404": {"description": "Unknown platform"}}}},
+        "/v1/platform/commitments": {"post": operation("Declare the commitments of Art. 7 (both true): no further plaintext identity data asked of verified holders, equal service for people without a Net ID; the profile and consent screen show them", platform.clone(), Some("CommitmentsRequest"), ("200", "Profile"), &["400", "401", "403"])},
+        "/v1/operator/platforms/status": {"post": operation("Suspend, reinstate or remove a platform, with a public reason. A system administrator asks (202 ActPending); a second approves; the first carries it out (answers the new Standing). A suspended platform is refused everything (403 platform_suspended, OAuth unauthorized_client); a removal is for good and ends the consents given to it", operator.clone(), Some("PlatformStatusRequest"), ("202", "ActPending"), &["400", "401", "403", "404"])},
+        "/v1/platforms/{client_id}/profile": {"get": {"summary": "A platform's published profile: its standing, its Art. 7 commitments, and the fields approved now with legal basis, purpose, retention and end date, signed by the service", "security": public.clone(), "parameters": [{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Signed profile", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceSigned"}}}}, "404": {"description": "Unknown platform"}}}},
         "/v1/notice": {"get": operation("The notice of Art. 10 (?lang=en for English; Chinese by default), shown before enrollment and every consent; its version goes into each", public.clone(), None, ("200", "Notice"), &[])},
         "/v1/holders/consents": {"post": operation("A holder's separate consent to give a platform approved fields; returns the signed receipt", public.clone(), Some("ConsentRequest"), ("200", "ServiceSigned"), &["400", "403", "404", "409"])},
         "/v1/holders/consents/withdraw": {"post": operation("Withdraw consents, at once for every later request; a guardian on record may withdraw a child's (under 14)", public.clone(), Some("WithdrawConsentRequest"), ("200", "WithdrawConsentResponse"), &["400", "403", "409"])},

@@ -301,14 +301,14 @@ async fn screen(
     let Ok(Some(platform)) = state.deps.store.platform(client_id).await else {
         return gone(lang);
     };
-    let fields: Vec<ProfileField> = match crate::grants::profile(&state.deps, &platform).await {
-        Ok(profile) => profile
-            .fields
-            .into_iter()
-            .filter(|field| field.status == "approved" && request.scopes.contains(&field.field))
-            .collect(),
-        Err(_) => return gone(lang),
+    let Ok(profile) = crate::grants::profile(&state.deps, &platform).await else {
+        return gone(lang);
     };
+    let fields: Vec<ProfileField> = profile
+        .fields
+        .into_iter()
+        .filter(|field| field.status == "approved" && request.scopes.contains(&field.field))
+        .collect();
     let signed_in = match super::web::session_token(headers) {
         Some(token) => matches!(crate::web::holder_of(&state.web, token).await, Ok(Some(_))),
         None => false,
@@ -321,6 +321,7 @@ async fn screen(
         client_id,
         request: &request,
         fields: &fields,
+        commitments: profile.commitments.as_ref(),
         notice,
     });
     // The form posts here, and the answer sends the browser on to the platform: those two

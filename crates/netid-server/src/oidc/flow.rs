@@ -378,12 +378,20 @@ async fn registered_client(
     Ok((platform, client))
 }
 
-/// Lets an authenticated client through unless it is over its rate limit.
+/// Lets an authenticated client through unless the operator suspended or removed it, or it
+/// is over its rate limit.
 fn admit(
     oidc: &Oidc,
     platform: PlatformRow,
     client: OidcClientRow,
 ) -> Result<(PlatformRow, OidcClientRow), OauthError> {
+    crate::standing::ensure_active(&platform).map_err(|refusal| {
+        OauthError::new(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            &refusal.to_string(),
+        )
+    })?;
     oidc.platform_limits
         .admit(&platform.client_id, &oidc.metrics)
         .map_err(|_| {
@@ -1054,6 +1062,9 @@ pub(crate) async fn userinfo(
         .platform(&grant.client_id)
         .await?
         .ok_or_else(gone)?;
+    // A token issued before a suspension answers nothing after it.
+    crate::standing::ensure_active(&platform)
+        .map_err(|refusal| OauthError::token(&refusal.to_string()))?;
     let holder = oidc
         .deps
         .store
@@ -1063,7 +1074,7 @@ pub(crate) async fn userinfo(
     let live = oidc
         .deps
         .store
-        .disclosable_fields(holder.id, &grant.client_id)
+        .disclosable_fields(holder.id, &grant.client_id, oidc.deps.clock.now())
         .await?;
     let fields: Vec<String> = grant
         .fields

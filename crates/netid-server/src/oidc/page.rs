@@ -2,7 +2,7 @@
 //! English one link away: which platform, what it receives, and for each plaintext field its
 //! legal basis, purpose and retention. Plain HTML, no script, nothing from elsewhere.
 
-use netid_proto::ProfileField;
+use netid_proto::{Commitments, ProfileField};
 
 use super::PushedRequest;
 
@@ -41,6 +41,8 @@ pub(crate) struct Screen<'a> {
     pub(crate) request: &'a PushedRequest,
     /// The approved fields of the platform's profile that the request asks for.
     pub(crate) fields: &'a [ProfileField],
+    /// The commitments of Art. 7 the platform declared, if it did.
+    pub(crate) commitments: Option<&'a Commitments>,
     /// A line shown above the page (e.g. "not answered yet").
     pub(crate) notice: Option<&'static str>,
     /// Whether the holder is signed in to the web app (then they answer on this page).
@@ -97,8 +99,13 @@ pub(crate) fn consent_screen(screen: &Screen<'_>) -> String {
             .fields
             .iter()
             .map(|field| {
+                let until = field
+                    .approved_until
+                    .and_then(|at| crate::clock::date_of(netid_store::Timestamp(at)))
+                    .map(|date| date.to_string())
+                    .unwrap_or_default();
                 format!(
-                    "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{} {}</td></tr>",
+                    "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{} {}</td><td>{until}</td></tr>",
                     escape(field_label(&field.field, lang)),
                     escape(&field.legal_basis),
                     escape(&field.purpose),
@@ -108,7 +115,7 @@ pub(crate) fn consent_screen(screen: &Screen<'_>) -> String {
             })
             .collect();
         format!(
-            "<p>{}</p><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
+            "<p>{}</p><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table>",
             t(
                 "该平台还请求以下明文信息。每一项都需要您单独同意，可随时撤回；不同意也不影响核验。",
                 "The platform also asks for these fields in plaintext. Each needs your separate consent, which you can withdraw at any time; declining does not stop the verification.",
@@ -118,8 +125,10 @@ pub(crate) fn consent_screen(screen: &Screen<'_>) -> String {
             t("法律依据", "Legal basis"),
             t("用途", "Purpose"),
             t("保存期限", "Retention"),
+            t("批准有效至", "Approved until"),
         )
     };
+    let commitments = commitments_section(screen.commitments, lang);
     let consent_flags = if screen.fields.is_empty() {
         String::new()
     } else {
@@ -237,6 +246,7 @@ label {{ display: block; margin: .3rem 0; }}
 <p>{client_label}: <span>{client_id}</span></p>
 <h2>{receives_title}</h2>
 <ul>{receives}</ul>
+{commitments}
 {fields}
 {answer}
 <p>{history_note}</p>
@@ -249,6 +259,40 @@ label {{ display: block; margin: .3rem 0; }}
         other.1,
         client_label = t("平台标识", "Platform id"),
     )
+}
+
+/// What the platform committed to under Art. 7, or that it has not.
+fn commitments_section(commitments: Option<&Commitments>, lang: Lang) -> String {
+    let t = |zh, en| lang.pick(zh, en);
+    let title = t(
+        "该平台的承诺（《办法》第七条）",
+        "What this platform committed to (Art. 7)",
+    );
+    let body = match commitments {
+        Some(declared) => format!(
+            "<ul><li>{}</li><li>{}</li></ul><p>{} {}</p>",
+            t(
+                "通过网号核验后，不再向您索要其他明文身份信息",
+                "Once you are verified with your Net ID, it asks you for no further identity data in plaintext",
+            ),
+            t(
+                "对不使用网号的人提供同样的服务",
+                "It serves people who do not use a Net ID as it serves those who do",
+            ),
+            t("声明于", "Declared on"),
+            crate::clock::date_of(netid_store::Timestamp(declared.declared_at))
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+        ),
+        None => format!(
+            "<p>{}</p>",
+            t(
+                "该平台尚未声明这两项承诺；法律仍然要求它做到：不向已核验的您索要其他明文身份信息，并对不使用网号的人提供同样的服务。",
+                "This platform has not declared these commitments; the law binds it to them all the same: no further identity data in plaintext from you once verified, and the same service for people who do not use a Net ID.",
+            )
+        ),
+    };
+    format!("<h2>{title}</h2>{body}")
 }
 
 /// A page that says why an authorization request cannot go on.
@@ -320,6 +364,7 @@ mod tests {
             purpose: "<script>".to_owned(),
             retention_days: 30,
             status: "approved".to_owned(),
+            approved_until: None,
         }];
         let screen = Screen {
             lang: Lang::Zh,
@@ -328,6 +373,7 @@ mod tests {
             client_id: "rp",
             request: &request,
             fields: &fields,
+            commitments: None,
             notice: None,
             signed_in: false,
         };
@@ -358,5 +404,18 @@ mod tests {
         assert!(!signed_in.contains("checked"));
         assert!(signed_in.contains("value=\"approve\""));
         assert!(!signed_in.contains("netid wallet authorize"));
+        assert!(zh.contains("该平台尚未声明这两项承诺"));
+        let declared = Commitments {
+            no_extra_plaintext: true,
+            equal_service: true,
+            // 2026-12-07 10:00 in China Standard Time.
+            declared_at: 1_796_608_800,
+        };
+        let committed = consent_screen(&Screen {
+            commitments: Some(&declared),
+            ..screen
+        });
+        assert!(committed.contains("对不使用网号的人提供同样的服务"));
+        assert!(committed.contains("声明于 2026-12-07"));
     }
 }

@@ -57,9 +57,10 @@ pub(crate) struct Client {
 const SIGN_AS_OPERATOR: &str = "netid-test-operator";
 /// The acts that take two operators: asked by the first of the team's operators of the role,
 /// approved by the second, carried out by the first.
-const TWO_PERSON_PATHS: [&str; 6] = [
+const TWO_PERSON_PATHS: [&str; 7] = [
     "/v1/operator/holders/read",
     "/v1/operator/platforms/profile",
+    "/v1/operator/platforms/status",
     "/v1/operator/ca/certify",
     "/v1/operator/ca/rollover",
     "/v1/operator/ca/handover",

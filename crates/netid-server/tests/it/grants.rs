@@ -59,6 +59,7 @@ pub(crate) async fn grant(
                 client_id: platform.client_id.clone(),
                 approve: fields.iter().map(|name| (*name).to_owned()).collect(),
                 refuse: Vec::new(),
+                valid_days: None,
             },
         )
         .await;
@@ -137,6 +138,7 @@ async fn a_field_goes_to_a_platform_only_under_a_grant_and_a_live_consent() {
                 client_id: platform.client_id.clone(),
                 approve: vec!["name".to_owned(), "net_id".to_owned()],
                 refuse: vec!["document_number".to_owned()],
+                valid_days: None,
             },
         )
         .await
@@ -246,6 +248,7 @@ async fn a_field_goes_to_a_platform_only_under_a_grant_and_a_live_consent() {
                 client_id: other.client_id.clone(),
                 approve: vec!["name".to_owned()],
                 refuse: vec![],
+                valid_days: None,
             },
         )
         .await;

@@ -37,6 +37,7 @@ mod oidc_interop;
 mod operating;
 mod operator_reads;
 mod operators;
+mod platforms;
 mod privacy;
 mod push;
 mod restart;

@@ -68,7 +68,7 @@ async fn step(client: &Client, role: OperatorRole, n: usize, id: &str, step: &st
 }
 
 /// The public log's entries, sequenced.
-async fn public_entries(client: &Client) -> Vec<Entry> {
+pub(crate) async fn public_entries(client: &Client) -> Vec<Entry> {
     let signed = verifier(client)
         .await
         .verify(&checkpoint(client).await)
@@ -456,6 +456,7 @@ async fn a_grant_and_a_ca_key_act_each_need_a_second_operator_of_their_role() {
         client_id: platform.client_id.clone(),
         approve: vec!["name".to_owned()],
         refuse: Vec::new(),
+        valid_days: None,
     };
     // A field the platform did not ask for is refused before anyone approves.
     let mut unasked = decision.clone();

@@ -3,6 +3,9 @@
 use super::*;
 use netid_ca::RevocationReason;
 
+/// When the approvals in these tests end.
+const UNTIL: Timestamp = Timestamp(T0.0 + 86_400);
+
 /// Grants and consents: a platform's fields are requested, then approved or refused; a
 /// consent is only to an approved field; a field is disclosable only while approved and
 /// consented; a replayed request changes nothing; withdrawal, a new request, a refusal and
@@ -20,6 +23,10 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
                 sector: "s-1".to_owned(),
                 name: "platform".to_owned(),
                 registered_at: T0,
+                status: PlatformStatus::Active,
+                status_since: None,
+                status_reason: None,
+                commitments_at: None,
             },
             leaf(),
         )
@@ -31,6 +38,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
         purpose: "testing".to_owned(),
         retention_days: 30,
         status: FieldStatus::Requested,
+        approved_until: None,
     };
     let request = |fields: Vec<PlatformField>| async move {
         store
@@ -45,7 +53,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
             .collect();
         async move {
             store
-                .decide_platform_fields("p-1", decisions, leaf(), T0)
+                .decide_platform_fields("p-1", decisions, UNTIL, leaf(), T0)
                 .await
         }
     };
@@ -67,7 +75,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
                 .await
         }
     };
-    let disclosable = || async move { store.disclosable_fields(holder, "p-1").await.unwrap() };
+    let disclosable = || async move { store.disclosable_fields(holder, "p-1", T0).await.unwrap() };
     request(vec![field("name"), field("net_id")]).await;
     assert!(matches!(
         consent(&["name"], T0.0 + 1).await,
@@ -146,6 +154,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
         .decide_platform_fields(
             "p-1",
             vec![("name".to_owned(), true)],
+            UNTIL,
             leaf(),
             Timestamp(T0.0 + 100),
         )
@@ -183,4 +192,119 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
     );
     assert!(disclosable().await.is_empty());
     assert!(store.live_consents(holder).await.unwrap().is_empty());
+}
+
+/// Platforms answer (issue 25): an approval past its end date releases nothing and takes no
+/// new consent; a renewal (a new approval) brings the consents given under the same terms
+/// back; a suspension keeps them; a removal ends them, kept with that reason, and is for good.
+pub(crate) async fn grants_end_and_a_removed_platform_loses_its_consents(store: &dyn Store) {
+    let holder = store
+        .enroll_holder(new_holder(2), None, vec![], leaf(), T0)
+        .await
+        .unwrap();
+    let platform = PlatformRow {
+        client_id: "p-2".to_owned(),
+        credential_hash: vec![2],
+        sector: "s-2".to_owned(),
+        name: "platform".to_owned(),
+        registered_at: T0,
+        status: PlatformStatus::Active,
+        status_since: None,
+        status_reason: None,
+        commitments_at: None,
+    };
+    store.insert_platform(platform, leaf()).await.unwrap();
+    let field = PlatformField {
+        field: "name".to_owned(),
+        legal_basis: "Test Law art. 1".to_owned(),
+        purpose: "testing".to_owned(),
+        retention_days: 30,
+        status: FieldStatus::Requested,
+        approved_until: None,
+    };
+    store
+        .request_platform_fields("p-2", vec![field], T0)
+        .await
+        .unwrap();
+    let approve = |until: Timestamp| async move {
+        store
+            .decide_platform_fields("p-2", vec![("name".to_owned(), true)], until, leaf(), T0)
+            .await
+            .unwrap();
+    };
+    approve(UNTIL).await;
+    assert_eq!(
+        store.platform_fields("p-2").await.unwrap()[0].approved_until,
+        Some(UNTIL)
+    );
+    let consent = |signed_at: i64, at: Timestamp| async move {
+        store
+            .give_consents(
+                ConsentChange {
+                    holder,
+                    client_id: "p-2".to_owned(),
+                    fields: vec!["name".to_owned()],
+                    signed_at: Timestamp(signed_at),
+                },
+                "v1".to_owned(),
+                leaf(),
+                at,
+            )
+            .await
+    };
+    let disclosable =
+        |at: Timestamp| async move { store.disclosable_fields(holder, "p-2", at).await.unwrap() };
+    assert_eq!(consent(T0.0 + 1, T0).await.unwrap(), vec!["name"]);
+    assert_eq!(disclosable(Timestamp(UNTIL.0 - 1)).await, vec!["name"]);
+    assert!(
+        disclosable(UNTIL).await.is_empty(),
+        "an expired grant releases nothing"
+    );
+    assert!(matches!(
+        consent(UNTIL.0, UNTIL).await,
+        Err(Error::NotFound { .. })
+    ));
+    // Renewed under the same terms: the consent given to them holds again.
+    approve(Timestamp(UNTIL.0 + 86_400)).await;
+    assert_eq!(disclosable(UNTIL).await, vec!["name"]);
+    let set = |status: PlatformStatus| async move {
+        store
+            .set_platform_status("p-2", status, "complaint upheld".to_owned(), leaf(), T0)
+            .await
+            .unwrap()
+    };
+    assert!(set(PlatformStatus::Suspended).await);
+    let row = store.platform("p-2").await.unwrap().unwrap();
+    assert_eq!(
+        (row.status, row.status_since, row.status_reason.as_deref()),
+        (
+            PlatformStatus::Suspended,
+            Some(T0),
+            Some("complaint upheld")
+        )
+    );
+    assert_eq!(store.live_consents(holder).await.unwrap().len(), 1);
+    assert!(set(PlatformStatus::Active).await);
+    assert!(set(PlatformStatus::Removed).await);
+    assert!(store.live_consents(holder).await.unwrap().is_empty());
+    assert!(disclosable(T0).await.is_empty());
+    assert!(!set(PlatformStatus::Active).await, "a removal is for good");
+    assert_eq!(
+        store.platform("p-2").await.unwrap().unwrap().status,
+        PlatformStatus::Removed
+    );
+    assert!(
+        !store
+            .set_platform_status(
+                "p-none",
+                PlatformStatus::Suspended,
+                "x".to_owned(),
+                leaf(),
+                T0
+            )
+            .await
+            .unwrap()
+    );
+    let listed = store.platforms().await.unwrap();
+    assert!(listed.iter().any(|row| row.client_id == "p-2"));
 }

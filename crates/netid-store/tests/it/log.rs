@@ -60,6 +60,10 @@ pub(crate) async fn uses_are_forgotten_when_their_link_ends(store: &dyn Store) {
         sector: "sector-1".to_owned(),
         name: "example".to_owned(),
         registered_at: T0,
+        status: PlatformStatus::Active,
+        status_since: None,
+        status_reason: None,
+        commitments_at: None,
     };
     store
         .insert_platform(platform, b"{\"n\":1}".to_vec())
@@ -125,6 +129,10 @@ pub(crate) async fn concurrent_writes_each_get_their_own_answer(store: &dyn Stor
                 sector: "sector-1".to_owned(),
                 name: "example".to_owned(),
                 registered_at: T0,
+                status: PlatformStatus::Active,
+                status_since: None,
+                status_reason: None,
+                commitments_at: None,
             },
             leaf(),
         )

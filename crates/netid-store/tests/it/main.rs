@@ -20,8 +20,8 @@ use netid_store::{
     AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
     ConsentChange, CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, Integration,
     LogHead, NewCredentials, NewHolder, NewVerification, NoticeDeferralRow, OidcClientRow,
-    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, Recovery, RosterRow, SqliteStore,
-    Store, StoredNetId, Timestamp, WalletKeyRow,
+    OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, PlatformStatus, Recovery, RosterRow,
+    SqliteStore, Store, StoredNetId, Timestamp, WalletKeyRow,
 };
 
 mod ca;
@@ -47,7 +47,7 @@ use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 30;
+const LATEST_SCHEMA: u32 = 31;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -100,6 +100,7 @@ on_both_backends!(
     ca_generations_roll_over_recertify_inherit_and_hand_over,
     net_certificates_are_issued_in_batches_and_revoked_on_recovery,
     only_approved_and_consented_fields_are_disclosable,
+    grants_end_and_a_removed_platform_loses_its_consents,
     operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion,
     oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays,
     passkeys_sign_in_their_holder_and_go_with_deletion,

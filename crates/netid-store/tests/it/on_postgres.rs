@@ -5,7 +5,9 @@ use netid_store::prelude::*;
 use std::io::Write as _;
 use std::sync::{Arc, Once};
 
-use netid_store::{Conflict, Error, PlatformRow, PostgresOptions, PostgresStore, Timestamp};
+use netid_store::{
+    Conflict, Error, PlatformRow, PlatformStatus, PostgresOptions, PostgresStore, Timestamp,
+};
 
 use crate::{T0, deletion_empties_the_holder_and_revokes_what_was_theirs, index, leaf};
 
@@ -273,6 +275,10 @@ async fn concurrent_writers_append_log_entries_without_gaps_in_commit_order() {
                             sector: format!("sector-{task}"),
                             name: "P".to_owned(),
                             registered_at: T0,
+                            status: PlatformStatus::Active,
+                            status_since: None,
+                            status_reason: None,
+                            commitments_at: None,
                         },
                         vec![task, call],
                     )
@@ -317,6 +323,10 @@ async fn postgres_unique_violations_map_to_their_conflict() {
         sector: "s".to_owned(),
         name: "P".to_owned(),
         registered_at: T0,
+        status: PlatformStatus::Active,
+        status_since: None,
+        status_reason: None,
+        commitments_at: None,
     };
     store
         .insert_platform(platform.clone(), leaf())

@@ -27,6 +27,10 @@ pub(crate) async fn platforms_are_unique_and_nonces_cannot_be_replayed_until_the
         sector: "sector-1".to_owned(),
         name: "example".to_owned(),
         registered_at: T0,
+        status: PlatformStatus::Active,
+        status_since: None,
+        status_reason: None,
+        commitments_at: None,
     };
     store
         .insert_platform(platform.clone(), leaf())
@@ -133,6 +137,10 @@ pub(crate) async fn oidc_clients_are_set_per_platform_and_one_time_values_refuse
         sector: "sector-oidc".to_owned(),
         name: "example".to_owned(),
         registered_at: T0,
+        status: PlatformStatus::Active,
+        status_since: None,
+        status_reason: None,
+        commitments_at: None,
     };
     store.insert_platform(platform, leaf()).await.unwrap();
     store.set_oidc_client(client.clone()).await.unwrap();
