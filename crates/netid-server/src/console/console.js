@@ -12,14 +12,18 @@ const TEXT = {
     language: 'English', title: 'netid 运营控制台',
     sign_in_title: '登录', sign_in_text: '选择您自己的运营人员密钥文件（P-256，PKCS#8 PEM，由 netid operator keygen --suite intl 生成）。密钥只在本页内存中使用，不会上传或保存。',
     key_file: '运营人员密钥文件', signed_in_as: '已登录：',
-    nav_acts: '待办事项', nav_operators: '运营人员', nav_events: '安全事件',
+    nav_acts: '待办事项', nav_operators: '运营人员', nav_events: '安全事件', nav_platforms: '平台',
+    platforms_title: '平台及其状态', no_platforms: '还没有平台。', platform: '平台', since: '自', reason: '原因', change: '更改状态',
+    new_status: '新状态', reason_public: '原因（会公开在平台说明中，不要写个人信息）', ask: '提出申请',
+    asked: '已提出申请 {id}：需要另一位系统管理员在“待办事项”中批准，之后由您执行。',
+    platform_statuses: { active: '正常', suspended: '已暂停', removed: '已移除' },
     acts_title: '需要第二人批准的操作', no_acts: '没有操作。', request: '请求', act: '操作', status: '状态', asked_by: '申请人', decided_by: '批准/拒绝人', expires: '到期',
     approve: '批准', refuse: '拒绝', carry_out: '执行', done: '完成。',
     operators_title: '运营人员账户', name: '姓名', role: '角色', added: '添加时间', retired: '停用时间',
     events_title: '安全事件', events_note: '安全事件以哈希链保存；用 netid operator security-events 核对整条链。', seq: '序号', at: '时间', kind: '类型', detail: '详情',
     no_events: '没有安全事件。',
     roles: { security_administrator: '安全管理员', system_administrator: '系统管理员', ca_officer: '认证机构操作员', data_protection_officer: '数据保护官', auditor: '审计员' },
-    acts: { operator_read: '读取个人信息', add_operator: '添加运营人员', retire_operator: '停用运营人员', grant_decision: '批准平台字段', ca_certify: '安装签发证书', ca_rollover: '签发密钥轮换', ca_handover: '移交认证机构', ca_inherit: '接管认证机构' },
+    acts: { operator_read: '读取个人信息', add_operator: '添加运营人员', retire_operator: '停用运营人员', grant_decision: '批准平台字段', platform_status: '暂停、恢复或移除平台', ca_certify: '安装签发证书', ca_rollover: '签发密钥轮换', ca_handover: '移交认证机构', ca_inherit: '接管认证机构' },
     statuses: { pending: '等待批准', approved: '已批准', done: '已执行', refused: '已拒绝', expired: '已过期' },
     errors: {
       wrong_role: '您的角色不能做这件事。', same_operator: '申请人不能批准自己的申请，需要另一位同角色的运营人员。', not_requester: '只有申请人才能执行。',
@@ -38,14 +42,18 @@ const TEXT = {
     language: '中文', title: 'netid operator console',
     sign_in_title: 'Sign in', sign_in_text: 'Choose your own operator key file (P-256, PKCS#8 PEM, from netid operator keygen --suite intl). The key is used in this page\'s memory only, never sent or stored.',
     key_file: 'Operator key file', signed_in_as: 'Signed in as',
-    nav_acts: 'Queue', nav_operators: 'Operators', nav_events: 'Security events',
+    nav_acts: 'Queue', nav_operators: 'Operators', nav_events: 'Security events', nav_platforms: 'Platforms',
+    platforms_title: 'Platforms and their standing', no_platforms: 'No platforms yet.', platform: 'Platform', since: 'Since', reason: 'Reason', change: 'Change standing',
+    new_status: 'New standing', reason_public: 'Reason (published in the platform\'s profile: no personal data)', ask: 'Ask',
+    asked: 'Asked: {id}. Another system administrator approves it in the Queue; then you carry it out.',
+    platform_statuses: { active: 'active', suspended: 'suspended', removed: 'removed' },
     acts_title: 'Acts that wait for a second operator', no_acts: 'No acts.', request: 'Request', act: 'Act', status: 'Status', asked_by: 'Asked by', decided_by: 'Decided by', expires: 'Expires',
     approve: 'Approve', refuse: 'Refuse', carry_out: 'Carry out', done: 'Done.',
     operators_title: 'Operator accounts', name: 'Name', role: 'Role', added: 'Added', retired: 'Retired',
     events_title: 'Security events', events_note: 'Security events are kept as a hash chain; check the whole chain with netid operator security-events.', seq: 'No.', at: 'Time', kind: 'Kind', detail: 'Detail',
     no_events: 'No security events.',
     roles: { security_administrator: 'Security administrator', system_administrator: 'System administrator', ca_officer: 'CA officer', data_protection_officer: 'Data-protection officer', auditor: 'Auditor' },
-    acts: { operator_read: 'Read of personal data', add_operator: 'Add an operator', retire_operator: 'Retire an operator', grant_decision: 'Grant platform fields', ca_certify: 'Install the issuing certificate', ca_rollover: 'Issuing-key rollover', ca_handover: 'Hand the CA over', ca_inherit: 'Take over a CA' },
+    acts: { operator_read: 'Read of personal data', add_operator: 'Add an operator', retire_operator: 'Retire an operator', grant_decision: 'Grant platform fields', platform_status: 'Suspend, reinstate or remove a platform', ca_certify: 'Install the issuing certificate', ca_rollover: 'Issuing-key rollover', ca_handover: 'Hand the CA over', ca_inherit: 'Take over a CA' },
     statuses: { pending: 'waiting for approval', approved: 'approved', done: 'carried out', refused: 'refused', expired: 'expired' },
     errors: {
       wrong_role: 'Your role may not do this.', same_operator: 'You asked for this act: another operator of the same role must approve it.', not_requester: 'Only the operator who asked may carry it out.',
@@ -78,6 +86,7 @@ function el(tag, text, attributes = {}) {
 function status(text) {
   $('status').textContent = text
   delete $('status').dataset.code
+  delete $('status').dataset.request
 }
 
 function translate() {
@@ -158,8 +167,9 @@ async function showActs(view) {
       button.addEventListener('click', () => run(async () => {
         const answer = await api('POST', `/v1/operator/acts/${act.request_id}/${name}`, {})
         status(t('done'))
-        if (name === 'carry-out') view.append(el('pre', JSON.stringify(answer, null, 2)))
         await show('acts', false)
+        // The act's answer (a read's data, a new account's id) under the refreshed queue.
+        if (name === 'carry-out') $('view').append(el('pre', JSON.stringify(answer, null, 2)))
       }))
       actions.append(button)
     }
@@ -180,6 +190,41 @@ async function showOperators(view) {
       el('td', when(operator.added_at)), el('td', operator.retired_at ? when(operator.retired_at) : ''))
     return row
   })))
+}
+
+// Platforms and their standing; a system administrator asks to suspend, reinstate or remove
+// one (a second approves in the queue).
+async function showPlatforms(view) {
+  view.append(el('h2', t('platforms_title')))
+  const { platforms } = await api('GET', '/v1/operator/platforms')
+  if (platforms.length === 0) { view.append(el('p', t('no_platforms'))); return }
+  const statuses = TEXT[lang].platform_statuses
+  view.append(table(t('platforms_title'), [t('platform'), 'ID', t('status'), t('since'), t('reason')], platforms.map((platform) => {
+    const row = el('tr', null, { 'data-platform': platform.client_id, 'data-status': platform.standing.status })
+    row.append(el('td', platform.name), id(platform.client_id), el('td', statuses[platform.standing.status] ?? platform.standing.status),
+      el('td', platform.standing.since ? when(platform.standing.since) : ''), el('td', platform.standing.reason ?? ''))
+    return row
+  })))
+  const open = platforms.filter((platform) => platform.standing.status !== 'removed')
+  if (signer.role !== 'system_administrator' || open.length === 0) return
+  const form = el('form', null, { id: 'platform-status' })
+  const choose = el('select', null, { id: 'status-platform' })
+  for (const platform of open) choose.append(el('option', `${platform.name} (${platform.client_id})`, { value: platform.client_id }))
+  const standing = el('select', null, { id: 'status-new' })
+  for (const value of ['suspended', 'active', 'removed']) standing.append(el('option', statuses[value], { value }))
+  form.append(el('h3', t('change')), el('label', t('platform'), { for: 'status-platform' }), choose,
+    el('label', t('new_status'), { for: 'status-new' }), standing,
+    el('label', t('reason_public'), { for: 'status-reason' }), el('input', null, { id: 'status-reason', required: '', maxlength: '300' }),
+    el('button', t('ask'), { type: 'submit' }))
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    run(async () => {
+      const pending = await api('POST', '/v1/operator/platforms/status', { client_id: choose.value, status: standing.value, reason: $('status-reason').value })
+      status(t('asked').replace('{id}', pending.request_id))
+      $('status').dataset.request = pending.request_id
+    })
+  })
+  view.append(form)
 }
 
 async function showEvents(view) {
@@ -277,7 +322,7 @@ async function show(view, clearStatus = true) {
   const section = $('view')
   const fresh = el('section')
   try {
-    await { acts: showActs, operators: showOperators, events: showEvents }[view](fresh)
+    await { acts: showActs, operators: showOperators, events: showEvents, platforms: showPlatforms }[view](fresh)
   } catch (error) {
     fresh.append(el('p', error.message, { class: 'bad', 'data-code': error.code ?? '' }))
   }

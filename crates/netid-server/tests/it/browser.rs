@@ -692,3 +692,62 @@ async fn a_second_officer_approves_a_read_in_the_operator_console() {
         ])
         .await;
 }
+
+/// The operator console's platforms page in Chromium: a system administrator asks to suspend
+/// a platform with a public reason, a second approves (here through the API), the first
+/// carries it out from the queue and the page shows it suspended; the platform is then
+/// refused; the pages pass axe-core in both languages.
+#[tokio::test]
+async fn a_system_administrator_suspends_a_platform_in_the_operator_console() {
+    let world = World::new().await;
+    let client = &world.client;
+    let sysadmin = netid_proto::OperatorRole::SystemAdministrator;
+    let platform = client.register_platform("console-platform").await;
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("sysadmin.pem");
+    std::fs::write(
+        &key_file,
+        client
+            .team(sysadmin, 0)
+            .key
+            .to_pkcs8_pem()
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let console = client.admin_url.replace("127.0.0.1", "localhost");
+    let mut browser = Browser::spawn(
+        "console-platforms.mjs",
+        &console,
+        &[
+            ("CONSOLE_KEY_FILE", key_file.to_str().unwrap()),
+            ("CONSOLE_PLATFORM", &platform.client_id),
+        ],
+    );
+    let asked = browser.next_event().await;
+    let request_id = asked["request_id"].as_str().unwrap().to_owned();
+    let approved = client
+        .post(
+            &format!("/v1/operator/acts/{request_id}/approve"),
+            Some(&client.as_operator(sysadmin, 1)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    browser.tell("approved").await;
+    let suspended = browser.next_event().await;
+    assert_eq!(suspended["standing"]["status"], "suspended", "{suspended}");
+    assert_accessible(&suspended, 2);
+    browser
+        .finish(&["console-platforms-zh", "console-platforms-en"])
+        .await;
+    client
+        .verify(
+            &platform,
+            &Wallet::generate(),
+            "console-suspend-nonce-1",
+            &[],
+        )
+        .await
+        .problem(StatusCode::FORBIDDEN, "platform_suspended");
+}
