@@ -337,6 +337,26 @@ pub(crate) enum WalletCommand {
         #[arg(long)]
         message: String,
     },
+    /// Complain about a platform to the operator: prints the complaint's reference; `netid
+    /// wallet record` shows where it stands and the answer. Nothing goes to the platform;
+    /// only the operator's system administrators read your words, never who wrote them.
+    Complain {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+        /// The platform's client id (`pl-…`, as your history names it).
+        #[arg(long)]
+        client_id: String,
+        /// extra_plaintext (it asked you for more identity data), refused_without_net_id,
+        /// kept_past_retention or other.
+        #[arg(long)]
+        category: String,
+        /// What happened (one line, up to 1000 characters).
+        #[arg(long)]
+        text: String,
+    },
     /// Lock your Net ID while you look into a misuse: nothing is verified, signed in,
     /// consented to or issued with it until you unlock it, and your Net Certificates are
     /// revoked (get new ones after the unlock). Your history stays readable.
@@ -651,6 +671,28 @@ pub(crate) enum OperatorCommand {
     Platforms {
         #[command(flatten)]
         auth: OperatorAuth,
+    },
+    /// System administrator: the complaints, open first, with the holders' words.
+    Complaints {
+        #[command(flatten)]
+        auth: OperatorAuth,
+    },
+    /// System administrator: record where an open complaint stands and the answer its holder
+    /// reads (a suspension is asked for with `platform-status`).
+    HandleComplaint {
+        #[command(flatten)]
+        auth: OperatorAuth,
+        /// The complaint's reference (`cmp-…`).
+        reference: String,
+        /// investigating, upheld or dismissed (the last two close it).
+        #[arg(long)]
+        status: String,
+        /// The answer to the holder (one line, up to 1000 characters).
+        #[arg(long)]
+        resolution: String,
+        /// What was done about the platform: none, warning, suspension or removal.
+        #[arg(long, default_value = "none")]
+        action: String,
     },
     /// Trust a document authority's public key (SPKI PEM file).
     RegisterAuthority {

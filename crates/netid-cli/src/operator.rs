@@ -108,6 +108,26 @@ pub(crate) fn operator(command: OperatorCommand) -> anyhow::Result<()> {
         OperatorCommand::CarryOut { auth, request_id } => {
             return act_step(&auth, &request_id, "carry-out");
         }
+        OperatorCommand::Complaints { auth } => {
+            println!("{}", auth.get("/v1/operator/complaints")?);
+            return Ok(());
+        }
+        OperatorCommand::HandleComplaint {
+            auth,
+            reference,
+            status,
+            resolution,
+            action,
+        } => {
+            let request = serde_json::json!({
+                "status": status,
+                "resolution": resolution,
+                "action": action,
+            });
+            let path = format!("/v1/operator/complaints/{reference}");
+            println!("{}", auth.post(&path, &request)?);
+            return Ok(());
+        }
         OperatorCommand::Platforms { auth } => {
             println!("{}", auth.get("/v1/operator/platforms")?);
             return Ok(());

@@ -45,6 +45,13 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             wallet,
             message,
         } => correction(server, wallet, message),
+        WalletCommand::Complain {
+            server,
+            wallet,
+            client_id,
+            category,
+            text,
+        } => complain(server, wallet, client_id, &category, text),
         WalletCommand::Notice {
             server,
             wallet,
@@ -365,6 +372,50 @@ fn correction(server: ServerArgs, wallet: PathBuf, message: String) -> anyhow::R
         asked.reference, asked.authority
     );
     println!("{}", asked.reference);
+    Ok(())
+}
+
+/// `netid wallet complain`.
+fn complain(
+    server: ServerArgs,
+    wallet: PathBuf,
+    client_id: String,
+    category: &str,
+    text: String,
+) -> anyhow::Result<()> {
+    let category = netid_proto::ComplaintCategory::ALL
+        .into_iter()
+        .find(|known| known.as_str() == category)
+        .context(
+            "--category: extra_plaintext, refused_without_net_id, kept_past_retention or other",
+        )?;
+    let wallet = load_key(&wallet)?;
+    let request = signed!(
+        sign_request(&wallet, |id, at| signing::complaint_message(
+            &client_id,
+            category.as_str(),
+            &text,
+            id,
+            at
+        ))?,
+        netid_proto::ComplaintRequest {
+            client_id: client_id.clone(),
+            category,
+            text: text.clone()
+        }
+    );
+    let filed: netid_proto::ComplaintView = serde_json::from_str(&post(
+        &server.server,
+        "/v1/holders/complaints",
+        None,
+        &request,
+    )?)
+    .context("the service did not answer with the complaint's reference")?;
+    eprintln!(
+        "netid: your complaint {} about {} was received; netid wallet record shows where it stands",
+        filed.reference, filed.client_id
+    );
+    println!("{}", filed.reference);
     Ok(())
 }
 

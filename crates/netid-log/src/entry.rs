@@ -87,6 +87,10 @@ pub enum EntryKind {
     GuardianshipChanged,
     /// Two system administrators suspended, reinstated or removed a platform.
     PlatformStatusChanged,
+    /// A holder complained about a platform.
+    ComplaintFiled,
+    /// A system administrator recorded how a complaint stands.
+    ComplaintHandled,
 }
 
 impl EntryKind {
@@ -127,6 +131,8 @@ impl EntryKind {
             Self::PlatformApproved => "platform_approved",
             Self::GuardianshipChanged => "guardianship_changed",
             Self::PlatformStatusChanged => "platform_status_changed",
+            Self::ComplaintFiled => "complaint_filed",
+            Self::ComplaintHandled => "complaint_handled",
         }
     }
 }
@@ -290,6 +296,8 @@ mod tests {
             K::NetIdLocked,
             K::NetIdUnlocked,
             K::PlatformStatusChanged,
+            K::ComplaintFiled,
+            K::ComplaintHandled,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

@@ -93,6 +93,9 @@ pub struct HolderRecord {
     /// The corrections the holder asked the document authority for, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub corrections: Vec<CorrectionStatus>,
+    /// The holder's complaints about platforms, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complaints: Vec<crate::ComplaintView>,
 }
 
 /// A correction a holder asked for, and where it stands.

@@ -43,7 +43,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 /// The version of netid's notice text (Art. 10). A deployment that names its operator or
 /// sets another retention serves it followed by `+` and a digest of what it set
 /// (`GET /v1/notice` says which); a holder accepts the version they were shown.
-pub const NOTICE_TEXT_VERSION: &str = "2026-12-07";
+pub const NOTICE_TEXT_VERSION: &str = "2026-12-07.2";
 
 /// An RFC 9457 problem details body with netid's stable `code` member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

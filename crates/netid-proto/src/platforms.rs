@@ -1,5 +1,5 @@
 //! What platforms answer for (issue 25): their standing, which two system administrators set;
-//! the commitments of Art. 7 they declare.
+//! the commitments of Art. 7 they declare; holders' complaints about them.
 
 use serde::{Deserialize, Serialize};
 
@@ -98,4 +98,179 @@ pub struct PlatformSummary {
 pub struct PlatformList {
     /// Every platform, in registration order.
     pub platforms: Vec<PlatformSummary>,
+}
+
+/// What a complaint says the platform did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintCategory {
+    /// It asked a holder it verified through netid for further plaintext identity data.
+    ExtraPlaintext,
+    /// It refused service to someone who does not use a Net ID.
+    RefusedWithoutNetId,
+    /// It kept data past the retention it declared.
+    KeptPastRetention,
+    /// Something else.
+    Other,
+}
+
+impl ComplaintCategory {
+    /// Every category.
+    pub const ALL: [Self; 4] = [
+        Self::ExtraPlaintext,
+        Self::RefusedWithoutNetId,
+        Self::KeptPastRetention,
+        Self::Other,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ExtraPlaintext => "extra_plaintext",
+            Self::RefusedWithoutNetId => "refused_without_net_id",
+            Self::KeptPastRetention => "kept_past_retention",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Where a complaint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintStatus {
+    /// Filed, not yet looked at.
+    Received,
+    /// An operator is looking into it.
+    Investigating,
+    /// Found to be right (closed).
+    Upheld,
+    /// Found not to be (closed).
+    Dismissed,
+}
+
+/// What the operator did about the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintAction {
+    /// Nothing.
+    None,
+    /// The platform was warned.
+    Warning,
+    /// The platform's suspension was asked for (two system administrators decide it).
+    Suspension,
+    /// The platform's removal was asked for.
+    Removal,
+}
+
+/// `POST /v1/holders/complaints`: a holder complains about a platform. Signed by the wallet
+/// over [`crate::signing::complaint_message`]. Nothing of it goes to the platform.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintRequest {
+    /// The platform's client id.
+    pub client_id: String,
+    /// What it did.
+    pub category: ComplaintCategory,
+    /// What happened, in the holder's words (1 to 1000 characters, one line); only the
+    /// operator's system administrators read it.
+    pub text: String,
+    /// The holder's current wallet public key.
+    pub wallet_key: crate::PublicKey,
+    /// A fresh id for this request, never sent before.
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+impl core::fmt::Debug for ComplaintRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ComplaintRequest").finish_non_exhaustive()
+    }
+}
+
+/// A complaint as its holder sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintView {
+    /// Its reference.
+    pub reference: String,
+    /// The platform.
+    pub client_id: String,
+    /// What it says the platform did.
+    pub category: ComplaintCategory,
+    /// Where it stands.
+    pub status: ComplaintStatus,
+    /// The operator's answer, once there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    /// What was done about the platform, once decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ComplaintAction>,
+    /// When it was filed (Unix seconds).
+    pub filed_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+}
+
+/// A complaint as a system administrator handles it: the holder's words, never who they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorComplaint {
+    /// The complaint.
+    #[serde(flatten)]
+    pub complaint: ComplaintView,
+    /// The holder's words; none once they deleted their data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The operator who last handled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_by: Option<String>,
+}
+
+/// `GET /v1/operator/complaints`: open complaints first, then the newest closed ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorComplaints {
+    /// At most 200.
+    pub complaints: Vec<OperatorComplaint>,
+}
+
+/// `POST /v1/operator/complaints/{reference}`: a system administrator records where an open
+/// complaint stands, the answer the holder reads, and what was done about the platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandleComplaintRequest {
+    /// `investigating`, `upheld` or `dismissed` (the last two close it).
+    pub status: ComplaintStatus,
+    /// The answer to the holder (1 to 1000 characters).
+    pub resolution: String,
+    /// What was done about the platform (a suspension or removal is asked for separately,
+    /// and two system administrators decide it).
+    pub action: ComplaintAction,
+}
+
+/// One platform's complaints, counted by where they stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformComplaintCounts {
+    /// The platform.
+    pub client_id: String,
+    /// Filed, not yet looked at.
+    pub received: u64,
+    /// Being looked into.
+    pub investigating: u64,
+    /// Upheld.
+    pub upheld: u64,
+    /// Dismissed.
+    pub dismissed: u64,
+}
+
+/// `GET /v1/transparency/complaints`: every platform's complaints, counted (public).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintCounts {
+    /// By platform, in client id order.
+    pub platforms: Vec<PlatformComplaintCounts>,
 }

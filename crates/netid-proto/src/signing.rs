@@ -279,6 +279,25 @@ pub fn correction_message(message: &str, request_id: &str, timestamp: i64) -> Ve
     ])
 }
 
+/// What the holder's wallet signs to complain about a platform: purpose, the platform, the
+/// category, the text (one line), request id and timestamp.
+pub fn complaint_message(
+    client_id: &str,
+    category: &str,
+    text: &str,
+    request_id: &str,
+    timestamp: i64,
+) -> Vec<u8> {
+    join(&[
+        "netid-complaint-v1",
+        client_id,
+        category,
+        text,
+        request_id,
+        &timestamp.to_string(),
+    ])
+}
+
 /// What a document authority signs to fetch its open corrections: purpose, its name, request
 /// id and timestamp.
 pub fn authority_corrections_message(authority: &str, request_id: &str, timestamp: i64) -> Vec<u8> {

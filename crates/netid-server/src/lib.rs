@@ -26,6 +26,7 @@ mod blind;
 pub mod ca;
 mod certificates;
 pub mod clock;
+mod complaints;
 pub mod config;
 mod connections;
 mod corrections;

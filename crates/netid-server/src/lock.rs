@@ -41,6 +41,7 @@ pub(crate) async fn record_of(
 ) -> Result<netid_proto::HolderRecord, Error> {
     let mut record = crate::personal::view(&deps.keys.master, holder, deps.clock.today()?)?;
     record.corrections = crate::corrections::of_holder(deps, holder).await?;
+    record.complaints = crate::complaints::of_holder(deps, holder).await?;
     Ok(record)
 }
 

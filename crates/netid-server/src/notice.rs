@@ -79,13 +79,13 @@ impl Notices {
                 "您的记录：每一次核验、登录和披露（哪个平台、哪一分钟），以及您自己的操作（注册、同意、锁定、通行密钥），作为公开日志中只有您的密钥能认出的条目。".to_owned(),
                 "签发给您的证书和网络身份凭证，以及它们是否已吊销。".to_owned(),
                 "未成年人的监护人，以及监护人为未满14周岁的儿童批准过的平台。".to_owned(),
-                "您请证件机关更正档案的申请；您开启提醒时，浏览器的推送订阅（推送服务的地址和密钥）。".to_owned(),
+                "您请证件机关更正档案的申请；您对平台的投诉（您写的内容加密保存，只有运营方的系统管理员阅读，平台看不到）；您开启提醒时，浏览器的推送订阅（推送服务的地址和密钥）。".to_owned(),
             ],
             data_types: data_types.clone(),
             retention: format!(
                 "您的档案保存到您删除为止；删除会销毁您的密钥，档案从此无法解读。每一次核验、登录和披露在 {days} 天内与您关联，之后本中心销毁这一关联和能恢复它的密钥：日志条目仍然公开，但除了保存了记录的您自己，谁都认不出它属于您。安全事件记录不含持有人身份。平台收到的字段，保存期限不超过其公开资料所写。"
             ),
-            rights: "知情：查看本中心保存的您的档案（网页“我的网号”→“查看我的信息”；netid wallet record）和您的记录（网页“历史记录”；netid wallet log）。选择：按平台、按字段单独同意，随时撤回任何同意；发现可能被冒用时锁定网号（网页首页；netid wallet lock），开启每次使用的推送提醒（网页首页）。更正：请证件机关更正档案（网页“查看我的信息”下；netid wallet correction）。删除：删除您的数据（网页或 netid wallet delete）。疑问和投诉：请联系上面写明的运营方。".to_owned(),
+            rights: "知情：查看本中心保存的您的档案（网页“我的网号”→“查看我的信息”；netid wallet record）和您的记录（网页“历史记录”；netid wallet log）。选择：按平台、按字段单独同意，随时撤回任何同意；发现可能被冒用时锁定网号（网页首页；netid wallet lock），开启每次使用的推送提醒（网页首页）。更正：请证件机关更正档案（网页“查看我的信息”下；netid wallet correction）。删除：删除您的数据（网页或 netid wallet delete）。投诉平台：平台索要更多明文身份信息、因您不用网号而拒绝服务或超期保存数据时，在网页“我的网号”→“投诉平台”或用 netid wallet complain 投诉，运营方的答复显示在您的档案中，平台不会知道是您投诉的。其他疑问：请联系上面写明的运营方。".to_owned(),
             sensitive_data: "证件号码、出生日期和您的身份本身属于敏感个人信息（《个人信息保护法》第二十八条）。本中心需要它们来对照签发机关的名册核验您；平台只有在它写明了法律依据、并且您单独同意时才会收到证件号码或出生日期，收到后它就能识别您。".to_owned(),
         };
         let en = Notice {
@@ -104,13 +104,13 @@ impl Notices {
                 "Your history: each verification, sign-in and disclosure (which platform, which minute), and your own acts (enrollment, consents, locks, passkeys), as entries in the public log that only your key recognises.".to_owned(),
                 "The certificates and Net Certificates issued to you, and whether they are revoked.".to_owned(),
                 "For a minor: their guardians, and the platforms a guardian approved for a child under 14.".to_owned(),
-                "The corrections you asked the document authority for; if you turn alerts on, your browser's push subscription (the push service's address and keys).".to_owned(),
+                "The corrections you asked the document authority for; your complaints about platforms (your words are encrypted and read only by the operator's system administrators, never by the platform); if you turn alerts on, your browser's push subscription (the push service's address and keys).".to_owned(),
             ],
             data_types,
             retention: format!(
                 "Your record, until you delete it; deletion destroys your key, so the record can no longer be read. Each verification, sign-in and disclosure stays linked to you for {days} days; then the centre destroys that link and the key that could restore it: the log entry stays public, but no one but you, if you saved your history, can tell it was yours. Security records name no holder. A platform keeps a field it received no longer than its published profile states."
             ),
-            rights: "To know: read the record the centre holds about you (web app, My Net ID → Show my record; netid wallet record) and your history (web app, History; netid wallet log). To choose: consent per platform and field, withdraw any consent at once, and lock your Net ID while you look into a misuse (web app home; netid wallet lock), and turn on an alert of each use (web app home). To correct: ask the document authority to correct your record (web app, under your record; netid wallet correction). To delete: delete your data (web app, or netid wallet delete). Questions and complaints: the operator named above.".to_owned(),
+            rights: "To know: read the record the centre holds about you (web app, My Net ID → Show my record; netid wallet record) and your history (web app, History; netid wallet log). To choose: consent per platform and field, withdraw any consent at once, and lock your Net ID while you look into a misuse (web app home; netid wallet lock), and turn on an alert of each use (web app home). To correct: ask the document authority to correct your record (web app, under your record; netid wallet correction). To delete: delete your data (web app, or netid wallet delete). To complain about a platform that asked you for more identity data, refused you service without a Net ID or kept your data too long: web app, My Net ID → Complain about a platform, or netid wallet complain; the operator's answer shows in your record, and the platform is not told it was you. Other questions: the operator named above.".to_owned(),
             sensitive_data: "Your document number, birth date and your identity itself are sensitive personal information (Personal Information Protection Law, Art. 28). The centre needs them to check you against the issuing authority's roster; a platform receives your document number or birth date only under a law it names and with your separate consent, and can then identify you.".to_owned(),
         };
         Self { zh, en }

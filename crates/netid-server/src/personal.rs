@@ -335,6 +335,7 @@ pub(crate) fn view(
         document_valid: ensure_valid(&opened.record, today).is_ok(),
         locked: holder.locked_at.is_some(),
         corrections: Vec::new(),
+        complaints: Vec::new(),
     })
 }
 

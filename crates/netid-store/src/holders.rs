@@ -503,7 +503,7 @@ pub trait Holders: HasBackend {
                 db.execute("unlink used codes", sql, args![code, &random_bytes()?])?;
             }
             let (one, two, three) = (args![holder], args![holder, at], args![holder, at, reason]);
-            let forget: [(&'static str, &str, &[_]); 12] = [
+            let forget: [(&'static str, &str, &[_]); 13] = [
                 (
                     "forget retired wallet keys",
                     "DELETE FROM retired_wallet_keys WHERE holder_id = $1",
@@ -549,6 +549,13 @@ pub trait Holders: HasBackend {
                 (
                     "unlink operator reads",
                     "UPDATE operator_reads SET holder_id = NULL, sealed_tag_key = NULL \
+                     WHERE holder_id = $1",
+                    one,
+                ),
+                // Complaints stay counted; who filed them, and their words, go.
+                (
+                    "unlink complaints",
+                    "UPDATE complaints SET holder_id = NULL, sealed_text = NULL \
                      WHERE holder_id = $1",
                     one,
                 ),

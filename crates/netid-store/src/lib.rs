@@ -41,6 +41,7 @@ mod authorities;
 mod backend;
 mod ca;
 mod certificates;
+mod complaints;
 mod consents;
 mod credentials;
 mod error;
@@ -70,6 +71,10 @@ pub use authorities::{
 pub use backend::{BackendRef, HasBackend};
 pub use ca::{CaChange, CaGeneration, CaGenerationStatus, CaRecords, ForeignCaRow};
 pub use certificates::{CertificateRow, Certificates, Revocation};
+pub use complaints::{
+    ComplaintAction, ComplaintCategory, ComplaintHandling, ComplaintRow, ComplaintStatus,
+    Complaints,
+};
 pub use consents::{ConsentChange, ConsentRow, Consents};
 pub use credentials::{CredentialRow, NetCertificates, NewCredentials};
 pub use error::{Conflict, Error, PostgresError};
@@ -97,9 +102,9 @@ pub use verifications::{NewVerification, Verifications};
 /// The store's traits, to call any of its operations on a `dyn Store`.
 pub mod prelude {
     pub use crate::{
-        Authorities, CaRecords, Certificates, Consents, Holders, Keys, LogEntries, NetCertificates,
-        OperatorFactors, OperatorReads, Operators, Passkeys, PendingValues, Platforms,
-        SecurityEvents, Store, Verifications,
+        Authorities, CaRecords, Certificates, Complaints, Consents, Holders, Keys, LogEntries,
+        NetCertificates, OperatorFactors, OperatorReads, Operators, Passkeys, PendingValues,
+        Platforms, SecurityEvents, Store, Verifications,
     };
 }
 
@@ -115,6 +120,7 @@ pub trait Store:
     + Holders
     + Platforms
     + Consents
+    + Complaints
     + Verifications
     + LogEntries
     + Certificates
@@ -152,6 +158,7 @@ for_every_backend!(
     Holders,
     Platforms,
     Consents,
+    Complaints,
     Verifications,
     LogEntries,
     Certificates,

@@ -52,6 +52,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/29.sql"),
     include_str!("../migrations/sqlite/30.sql"),
     include_str!("../migrations/sqlite/31.sql"),
+    include_str!("../migrations/sqlite/32.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -77,6 +78,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (29, include_str!("../migrations/postgres/29.sql")),
     (30, include_str!("../migrations/postgres/30.sql")),
     (31, include_str!("../migrations/postgres/31.sql")),
+    (32, include_str!("../migrations/postgres/32.sql")),
 ];
 
 #[cfg(test)]

@@ -742,6 +742,32 @@ impl Wallet {
         }
     }
 
+    /// A signed complaint about `client_id`.
+    pub fn complaint_request(
+        &self,
+        client_id: &str,
+        category: netid_proto::ComplaintCategory,
+        text: &str,
+    ) -> netid_proto::ComplaintRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        netid_proto::ComplaintRequest {
+            client_id: client_id.to_owned(),
+            category,
+            text: text.to_owned(),
+            wallet_key: self.public_key(),
+            request_id: request_id.clone(),
+            timestamp,
+            signature: self.sign(&signing::complaint_message(
+                client_id,
+                category.as_str(),
+                text,
+                &request_id,
+                timestamp,
+            )),
+        }
+    }
+
     /// A signed acceptance of the notice of `notice_version`.
     pub fn notice_request(&self, notice_version: &str) -> netid_proto::NoticeAcceptRequest {
         let timestamp = self.now();

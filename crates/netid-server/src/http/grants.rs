@@ -1,11 +1,13 @@
 //! Platform profiles and standing, the notice, and holders' consents over HTTP.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use netid_proto::{
-    ActPending, CommitmentsRequest, ConsentRequest, Notice, PlatformList, PlatformStatusRequest,
-    Profile, ProfileDecision, ProfileRequest, ServiceSigned, WithdrawConsentRequest,
+    ActPending, CommitmentsRequest, ComplaintCounts, ComplaintView, ConsentRequest,
+    HandleComplaintRequest, Notice, OperatorRole, PlatformList, PlatformStatusRequest, Profile,
+    ProfileDecision, ProfileRequest, ServiceSigned, WithdrawConsentRequest,
     WithdrawConsentResponse,
 };
 
@@ -41,6 +43,21 @@ pub(super) fn routes() -> Vec<Route> {
             method: Method::GET,
             path: "/v1/operator/platforms",
             handler: get(platforms),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/operator/complaints",
+            handler: get(complaints),
+        },
+        Route {
+            method: Method::POST,
+            path: "/v1/operator/complaints/{reference}",
+            handler: post(handle_complaint),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/transparency/complaints",
+            handler: get(complaint_counts),
         },
         Route {
             method: Method::GET,
@@ -109,6 +126,35 @@ async fn platforms(
     Operator(_): Operator,
 ) -> Result<Json<PlatformList>, ApiError> {
     Ok(Json(crate::standing::list(&state.deps).await?))
+}
+
+/// System administrators: the complaints, with the holders' words (never who they are).
+async fn complaints(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+) -> Result<Response, ApiError> {
+    operator.require(OperatorRole::SystemAdministrator)?;
+    let complaints = crate::complaints::for_operator(&state.deps).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(complaints)).into_response())
+}
+
+async fn handle_complaint(
+    State(state): State<AppState>,
+    Operator(operator): Operator,
+    Path(reference): Path<String>,
+    Json(request): Json<HandleComplaintRequest>,
+) -> Result<Json<ComplaintView>, ApiError> {
+    operator.require(OperatorRole::SystemAdministrator)?;
+    Ok(Json(
+        crate::complaints::handle(&state.deps, &operator.id, &reference, request).await?,
+    ))
+}
+
+/// Public: each platform's complaints, counted by where they stand.
+async fn complaint_counts(
+    State(state): State<AppState>,
+) -> Result<Json<ComplaintCounts>, ApiError> {
+    Ok(Json(crate::complaints::counts(&state.deps).await?))
 }
 
 async fn published(

@@ -65,6 +65,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/v1/holders/complaints",
+            handler: post(complain),
+        },
+        Route {
+            method: Method::POST,
             path: "/v1/authority/corrections",
             handler: post(authority_corrections),
         },
@@ -114,6 +119,13 @@ async fn push_subscribe(
 /// The VAPID public key, the web app's `applicationServerKey`.
 async fn push_key(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "public_key": state.deps.push.public_key() }))
+}
+
+async fn complain(
+    State(state): State<AppState>,
+    Json(request): Json<netid_proto::ComplaintRequest>,
+) -> Result<Json<netid_proto::ComplaintView>, ApiError> {
+    Ok(Json(crate::complaints::file(&state.deps, request).await?))
 }
 
 async fn ask_correction(

@@ -232,6 +232,30 @@ pub(super) fn openapi_document() -> Value {
             "Profile".to_owned(),
             json!({"type": "object", "required": ["client_id", "name", "fields", "standing"], "properties": {"client_id": string, "name": string, "fields": {"type": "array", "items": {"type": "object", "required": ["field", "legal_basis", "purpose", "retention_days", "status"], "properties": {"field": string, "legal_basis": string, "purpose": string, "retention_days": {"type": "integer"}, "status": {"enum": ["requested", "approved", "expired", "refused"]}, "approved_until": {"type": "integer", "description": "Unix seconds; an approval holds at most three years"}}}}, "shares_pseudonyms_with": {"type": "array", "items": string, "description": "the other platforms of its declared pseudonym sector, which see the same pseudonym for each holder"}, "standing": {"$ref": "#/components/schemas/Standing"}, "commitments": {"type": "object", "required": ["no_extra_plaintext", "equal_service", "declared_at"], "properties": {"no_extra_plaintext": {"type": "boolean"}, "equal_service": {"type": "boolean"}, "declared_at": {"type": "integer"}}}}}),
         );
+        let category = json!({"enum": ["extra_plaintext", "refused_without_net_id", "kept_past_retention", "other"]});
+        let complaint_status =
+            json!({"enum": ["received", "investigating", "upheld", "dismissed"]});
+        let action = json!({"enum": ["none", "warning", "suspension", "removal"]});
+        schemas.insert(
+            "ComplaintRequest".to_owned(),
+            json!({"type": "object", "required": ["client_id", "category", "text", "wallet_key", "request_id", "timestamp", "signature"], "additionalProperties": false, "properties": {"client_id": string, "category": category, "text": {"type": "string", "maxLength": 1000, "description": "one line"}, "wallet_key": {"type": "object"}, "request_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}, "timestamp": {"type": "integer"}, "signature": {"type": "string", "description": "base64url by the wallet key over netid-complaint-v1\\nclient_id\\ncategory\\ntext\\nrequest_id\\ntimestamp"}}}),
+        );
+        schemas.insert(
+            "ComplaintView".to_owned(),
+            json!({"type": "object", "required": ["reference", "client_id", "category", "status", "filed_at", "updated_at"], "properties": {"reference": string, "client_id": string, "category": category, "status": complaint_status, "resolution": string, "action": action, "filed_at": {"type": "integer"}, "updated_at": {"type": "integer"}}}),
+        );
+        schemas.insert(
+            "OperatorComplaints".to_owned(),
+            json!({"type": "object", "required": ["complaints"], "properties": {"complaints": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/ComplaintView"}, {"type": "object", "properties": {"text": string, "handled_by": string}}]}}}}),
+        );
+        schemas.insert(
+            "HandleComplaintRequest".to_owned(),
+            json!({"type": "object", "required": ["status", "resolution", "action"], "additionalProperties": false, "properties": {"status": {"enum": ["investigating", "upheld", "dismissed"]}, "resolution": {"type": "string", "maxLength": 1000}, "action": action}}),
+        );
+        schemas.insert(
+            "ComplaintCounts".to_owned(),
+            json!({"type": "object", "required": ["platforms"], "properties": {"platforms": {"type": "array", "items": {"type": "object", "required": ["client_id", "received", "investigating", "upheld", "dismissed"], "properties": {"client_id": string, "received": {"type": "integer"}, "investigating": {"type": "integer"}, "upheld": {"type": "integer"}, "dismissed": {"type": "integer"}}}}}}),
+        );
         schemas.insert(
             "Standing".to_owned(),
             json!({"type": "object", "required": ["status"], "properties": {"status": {"enum": ["active", "suspended", "removed"]}, "since": {"type": "integer"}, "reason": string}}),
@@ -369,7 +393,7 @@ fn web_paths(public: &Value) -> Value {
     let session = json!([{"holderSession": []}]);
     let page = |summary: &str| json!({"get": {"summary": summary, "security": public.clone(), "responses": {"200": {"description": "The page or asset"}}}});
     let call = |summary: &str, security: &Value| json!({"summary": summary, "security": security.clone(), "responses": {"200": {"description": "Success (JSON)"}, "400": {"description": "Problem details"}, "401": {"description": "Not signed in"}}});
-    json!({
+    let mut paths = json!({
         "/app": {"get": {"summary": "Redirects to /app/", "security": public.clone(), "responses": {"308": {"description": "To /app/"}}}},
         "/app/": page("The holder web app (Simplified Chinese by default, English one click away)"),
         "/console": {"get": {"summary": "Redirects to /console/ (administration listener only)", "security": public.clone(), "responses": {"308": {"description": "To /console/"}}}},
@@ -403,7 +427,10 @@ fn web_paths(public: &Value) -> Value {
         "/app/api/lock": {"post": call("Locks the holder's Net ID (Net Certificates revoked)", &session)},
         "/app/api/unlock": {"post": call("Unlocks the holder's Net ID", &session)},
         "/oidc/authorize/decide": {"post": {"summary": "The signed-in holder's answer on the consent screen (form: request_uri, client_id, decision, consent per field)", "security": session, "responses": {"303": {"description": "To the platform's redirect URI"}, "401": {"description": "Not signed in"}}}},
-    })
+    });
+    // Apart from the rest: one macro call that long reaches serde_json's recursion limit.
+    paths["/app/api/complaints"] = json!({"post": call("The signed-in holder complains about a platform ({\"client_id\": ..., \"category\": ..., \"text\": ...}; answers ComplaintView)", &session)});
+    paths
 }
 
 /// The paths of the OpenID Connect provider (`crate::oidc`).
@@ -431,6 +458,10 @@ fn grant_paths(operator: &Value, platform: &Value, public: &Value) -> Value {
         "/v1/platform/profile": {"post": operation("Ask to receive plaintext fields, each with its legal basis, purpose and retention; replaces what was asked and awaits the operator's decision", platform.clone(), Some("ProfileRequest"), ("200", "Profile"), &["400", "401"])},
         "/v1/operator/platforms/profile": {"post": operation("Approve or refuse a platform's requested fields. A system administrator asks (202 ActPending); a second approves; the first carries it out (/v1/operator/acts/{request_id}/carry-out answers Profile)", operator.clone(), Some("ProfileDecision"), ("202", "ActPending"), &["400", "401"])},
         "/v1/platform/commitments": {"post": operation("Declare the commitments of Art. 7 (both true): no further plaintext identity data asked of verified holders, equal service for people without a Net ID; the profile and consent screen show them", platform.clone(), Some("CommitmentsRequest"), ("200", "Profile"), &["400", "401", "403"])},
+        "/v1/holders/complaints": {"post": operation("Complain about a platform (extra_plaintext, refused_without_net_id, kept_past_retention, other) in my words, signed by my wallet; a reference, an entry in my history; nothing goes to the platform, and only system administrators read the words", public.clone(), Some("ComplaintRequest"), ("200", "ComplaintView"), &["400", "403", "404", "409"])},
+        "/v1/operator/complaints": {"get": operation("System administrators: the complaints, open first (at most 200), with the holders' words and never who they are; never cached", operator.clone(), None, ("200", "OperatorComplaints"), &["401", "403"])},
+        "/v1/operator/complaints/{reference}": {"post": {"summary": "A system administrator records where an open complaint stands (investigating, upheld, dismissed), the answer the holder reads and what was done about the platform; a complaint_handled entry naming them", "security": operator.clone(), "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HandleComplaintRequest"}}}}, "responses": {"200": {"description": "The complaint", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ComplaintView"}}}}, "400": {"description": "Unknown or closed complaint, or an invalid answer"}, "401": {"description": "Not an operator"}, "403": {"description": "Not a system administrator"}}}},
+        "/v1/transparency/complaints": {"get": operation("Public counts: each platform's complaints by where they stand (received, investigating, upheld, dismissed)", public.clone(), None, ("200", "ComplaintCounts"), &[])},
         "/v1/operator/platforms/status": {"post": operation("Suspend, reinstate or remove a platform, with a public reason. A system administrator asks (202 ActPending); a second approves; the first carries it out (answers the new Standing). A suspended platform is refused everything (403 platform_suspended, OAuth unauthorized_client); a removal is for good and ends the consents given to it", operator.clone(), Some("PlatformStatusRequest"), ("202", "ActPending"), &["400", "401", "403", "404"])},
         "/v1/platforms/{client_id}/profile": {"get": {"summary": "A platform's published profile: its standing, its Art. 7 commitments, and the fields approved now with legal basis, purpose, retention and end date, signed by the service", "security": public.clone(), "parameters": [{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Signed profile", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ServiceSigned"}}}}, "404": {"description": "Unknown platform"}}}},
         "/v1/notice": {"get": operation("The notice of Art. 10 (?lang=en for English; Chinese by default), shown before enrollment and every consent; its version goes into each", public.clone(), None, ("200", "Notice"), &[])},

@@ -145,6 +145,11 @@ pub(super) fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::POST,
+            path: "/app/api/complaints",
+            handler: post(complain),
+        },
+        Route {
+            method: Method::POST,
             path: "/app/api/wards/platforms",
             handler: post(approve_platform),
         },
@@ -357,6 +362,32 @@ async fn ask_correction(
 #[serde(deny_unknown_fields)]
 struct CorrectionAsked {
     message: String,
+}
+
+/// The signed-in holder complains about a platform.
+async fn complain(
+    State(state): State<AppState>,
+    session: Session,
+    Json(complaint): Json<Complaint>,
+) -> Result<Json<netid_proto::ComplaintView>, ApiError> {
+    Ok(Json(
+        crate::complaints::file_for(
+            &state.deps,
+            &session.holder,
+            &complaint.client_id,
+            complaint.category,
+            &complaint.text,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Complaint {
+    client_id: String,
+    category: netid_proto::ComplaintCategory,
+    text: String,
 }
 
 /// The signed-in holder asks to be told of each use through this browser's subscription.

@@ -359,7 +359,7 @@ async fn the_notice_names_the_configured_operator_and_a_changed_notice_needs_a_n
         "测试运营中心 (synthetic), privacy@netid.example"
     );
     assert!(
-        notice.version.starts_with("2026-12-07+"),
+        notice.version.starts_with("2026-12-07.2+"),
         "{}",
         notice.version
     );

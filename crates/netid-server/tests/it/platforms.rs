@@ -1,15 +1,18 @@
 //! Platforms answer for what they do (issue 25), through the real API: two system
 //! administrators suspend, reinstate or remove a platform, and a suspended one is refused
 //! everything; an approval ends after its term and a renewal restores it; a platform declares
-//! the commitments of Art. 7. Each is public in the platform's signed profile.
+//! the commitments of Art. 7. Each is public in the platform's signed profile. A holder
+//! complains about a platform and a system administrator answers.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_log::EntryKind;
 use netid_proto::{
-    CommitmentsRequest, Notice, PlatformList, PlatformStatus, PlatformStatusRequest, Profile,
-    ProfileDecision, ProfileRequest, ServiceSigned, Standing,
+    CommitmentsRequest, ComplaintAction, ComplaintCategory, ComplaintCounts, ComplaintStatus,
+    ComplaintView, HandleComplaintRequest, Notice, OperatorComplaints, OperatorRole, PlatformList,
+    PlatformStatus, PlatformStatusRequest, Profile, ProfileDecision, ProfileRequest, ServiceSigned,
+    Standing,
 };
 use netid_testkit::Wallet;
 use reqwest::StatusCode;
@@ -320,5 +323,112 @@ async fn a_platform_declares_the_commitments_of_article_7_in_its_profile() {
     assert_eq!(
         public["commitments"]["declared_at"],
         serde_json::json!(commitments.declared_at)
+    );
+}
+
+#[tokio::test]
+async fn a_holder_complains_and_a_system_administrator_answers() {
+    let world = World::new().await;
+    let client = &world.client;
+    let platform = client.register_platform("complained-platform").await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let text = "After the Net ID check it asked me for a photo of my ID card (synthetic)";
+    let file = |text: &str, client_id: &str| {
+        let request = wallet.complaint_request(client_id, ComplaintCategory::ExtraPlaintext, text);
+        async move { client.post("/v1/holders/complaints", None, &request).await }
+    };
+    file("", &platform.client_id)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    file("two\nlines", &platform.client_id)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    file(text, "pl-none")
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_platform");
+    let mut forged =
+        wallet.complaint_request(&platform.client_id, ComplaintCategory::ExtraPlaintext, text);
+    forged.category = ComplaintCategory::Other;
+    client
+        .post("/v1/holders/complaints", None, &forged)
+        .await
+        .problem(StatusCode::FORBIDDEN, "bad_wallet_signature");
+    let filed: ComplaintView = file(text, &platform.client_id).await.json();
+    assert_eq!(filed.status, ComplaintStatus::Received);
+    assert!(filed.reference.starts_with("cmp-"));
+    assert!(
+        client
+            .log_kinds(&wallet)
+            .await
+            .contains(&EntryKind::ComplaintFiled)
+    );
+
+    // A system administrator reads the words, never who wrote them; others may not.
+    let sysadmin = OperatorRole::SystemAdministrator;
+    let list = |role: OperatorRole| async move {
+        client
+            .send(
+                client
+                    .http
+                    .get(client.url("/v1/operator/complaints"))
+                    .header(reqwest::header::AUTHORIZATION, client.as_operator(role, 0)),
+            )
+            .await
+    };
+    list(OperatorRole::Auditor)
+        .await
+        .problem(StatusCode::FORBIDDEN, "wrong_role");
+    let listed = list(sysadmin).await;
+    assert!(
+        !listed.body.contains(&world.people.adult.name),
+        "{}",
+        listed.body
+    );
+    let listed: OperatorComplaints = listed.json();
+    assert_eq!(listed.complaints[0].text.as_deref(), Some(text));
+    let handle = |status: ComplaintStatus| {
+        let request = HandleComplaintRequest {
+            status,
+            resolution: "Upheld; the platform was told to stop asking for ID photos (synthetic)"
+                .to_owned(),
+            action: ComplaintAction::Warning,
+        };
+        let path = format!("/v1/operator/complaints/{}", filed.reference);
+        async move {
+            client
+                .post(&path, Some(&client.as_operator(sysadmin, 0)), &request)
+                .await
+        }
+    };
+    let handled: ComplaintView = handle(ComplaintStatus::Upheld).await.json();
+    assert_eq!(handled.action, Some(ComplaintAction::Warning));
+    handle(ComplaintStatus::Dismissed)
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+
+    // The holder sees the answer; the public sees the count; the platform learns nothing.
+    let record: netid_proto::HolderRecord = client
+        .post("/v1/holders/record", None, &wallet.record_request())
+        .await
+        .json();
+    assert_eq!(record.complaints[0].status, ComplaintStatus::Upheld);
+    assert!(record.complaints[0].resolution.is_some());
+    assert!(
+        client
+            .log_kinds(&wallet)
+            .await
+            .contains(&EntryKind::ComplaintHandled)
+    );
+    let counts: ComplaintCounts = client.get("/v1/transparency/complaints").await.json();
+    assert_eq!(counts.platforms.len(), 1);
+    assert_eq!(
+        (
+            counts.platforms[0].client_id.as_str(),
+            counts.platforms[0].upheld
+        ),
+        (platform.client_id.as_str(), 1)
     );
 }

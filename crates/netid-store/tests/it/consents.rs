@@ -308,3 +308,96 @@ pub(crate) async fn grants_end_and_a_removed_platform_loses_its_consents(store: 
     let listed = store.platforms().await.unwrap();
     assert!(listed.iter().any(|row| row.client_id == "p-2"));
 }
+
+/// Complaints (issue 25): filed by a holder, handled until closed (then no longer), counted
+/// per platform and status; a deletion takes the holder's link and words and leaves the count.
+pub(crate) async fn complaints_are_handled_until_closed_and_outlive_their_holder(
+    store: &dyn Store,
+) {
+    let holder = store
+        .enroll_holder(new_holder(3), None, vec![], leaf(), T0)
+        .await
+        .unwrap();
+    let platform = PlatformRow {
+        client_id: "p-3".to_owned(),
+        credential_hash: vec![3],
+        sector: "s-3".to_owned(),
+        name: "platform".to_owned(),
+        registered_at: T0,
+        status: PlatformStatus::Active,
+        status_since: None,
+        status_reason: None,
+        commitments_at: None,
+    };
+    store.insert_platform(platform, leaf()).await.unwrap();
+    let complaint = ComplaintRow {
+        reference: "cmp-1".to_owned(),
+        holder: Some(holder),
+        client_id: "p-3".to_owned(),
+        category: ComplaintCategory::ExtraPlaintext,
+        sealed_text: Some(vec![7; 40]),
+        status: ComplaintStatus::Received,
+        resolution: None,
+        action: None,
+        handled_by: None,
+        filed_at: T0,
+        updated_at: T0,
+    };
+    store
+        .add_complaint(complaint.clone(), leaf())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.holder_complaints(holder).await.unwrap(),
+        vec![complaint.clone()]
+    );
+    let handle = |status: ComplaintStatus| async move {
+        store
+            .handle_complaint(
+                "cmp-1",
+                ComplaintHandling {
+                    status,
+                    resolution: "Synthetic resolution".to_owned(),
+                    action: ComplaintAction::Warning,
+                    operator: "op-1".to_owned(),
+                    at: Timestamp(T0.0 + 1),
+                },
+                leaf(),
+            )
+            .await
+            .unwrap()
+    };
+    assert!(handle(ComplaintStatus::Investigating).await);
+    assert!(handle(ComplaintStatus::Upheld).await);
+    assert!(
+        !handle(ComplaintStatus::Dismissed).await,
+        "closed stays closed"
+    );
+    let row = store.complaint("cmp-1").await.unwrap().unwrap();
+    assert_eq!(
+        (row.status, row.action, row.handled_by.as_deref()),
+        (
+            ComplaintStatus::Upheld,
+            Some(ComplaintAction::Warning),
+            Some("op-1")
+        )
+    );
+    assert_eq!(
+        store.complaint_counts().await.unwrap(),
+        vec![("p-3".to_owned(), ComplaintStatus::Upheld, 1)]
+    );
+    store
+        .delete_holder(
+            holder,
+            vec![3; 32],
+            RevocationReason::CessationOfOperation,
+            leaf(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let row = store.complaint("cmp-1").await.unwrap().unwrap();
+    assert_eq!((row.holder, row.sealed_text), (None, None));
+    assert_eq!(store.complaint_counts().await.unwrap().len(), 1);
+    assert_eq!(store.complaints(10).await.unwrap().len(), 1);
+}

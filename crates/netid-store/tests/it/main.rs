@@ -17,7 +17,8 @@
 
 use netid_store::prelude::*;
 use netid_store::{
-    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow, Conflict,
+    AuthorityRow, BlindIndex, CaChange, CaGeneration, CaGenerationStatus, CertificateRow,
+    ComplaintAction, ComplaintCategory, ComplaintHandling, ComplaintRow, ComplaintStatus, Conflict,
     ConsentChange, CredentialRow, DeferralCountsRow, Error, FieldStatus, HolderId, Integration,
     LogHead, NewCredentials, NewHolder, NewVerification, NoticeDeferralRow, OidcClientRow,
     OperatorReadRow, PasskeyRow, PlatformField, PlatformRow, PlatformStatus, Recovery, RosterRow,
@@ -47,7 +48,7 @@ use pending::*;
 use platforms::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 31;
+const LATEST_SCHEMA: u32 = 32;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -101,6 +102,7 @@ on_both_backends!(
     net_certificates_are_issued_in_batches_and_revoked_on_recovery,
     only_approved_and_consented_fields_are_disclosable,
     grants_end_and_a_removed_platform_loses_its_consents,
+    complaints_are_handled_until_closed_and_outlive_their_holder,
     operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion,
     oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays,
     passkeys_sign_in_their_holder_and_go_with_deletion,
