@@ -46,8 +46,17 @@ const TEXT = {
     alerts_on: '在这个浏览器上开启提醒', alerts_off: '关闭所有提醒', alerts_done: '已开启提醒。', alerts_removed: '已关闭提醒。', alerts_unsupported: '这个浏览器不支持推送提醒。',
     delete_text: '删除后无法恢复：您的网号永久作废，网络身份凭证和证书被吊销，所有同意终止，平台将无法再核验您，本服务也将无法读取您的记录。透明日志中的条目保留（不含个人信息）。',
     delete_label: '输入“delete my data”确认', delete: '永久删除', deleted: '您的数据已删除。',
-    profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天',
-    kinds: { guardianship_changed: '监护关系变更', platform_approved: '监护人批准了平台', correction_requested: '申请更正', record_updated: '证件机关更新了您的档案', net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
+    profile_title: '平台公开说明', basis: '法律依据', purpose: '用途', retention: '保存期限', days: '天', approved_until: '批准有效至',
+    standing: { suspended: (s) => `该平台已被运营方暂停（自 ${s.since}）：${s.reason}`, removed: (s) => `该平台已被运营方移除（自 ${s.since}）：${s.reason}` },
+    commitments_yes: '该平台声明（《办法》第七条）：通过网号核验后不再向您索要其他明文身份信息；对不使用网号的人提供同样的服务。',
+    commitments_no: '该平台尚未声明《办法》第七条的两项承诺；法律仍然要求它做到。',
+    complain_title: '投诉该平台', complain_note: '您写的内容加密保存，只有运营方的系统管理员阅读；平台不会收到任何内容，也不会知道是谁投诉的。',
+    complain_category: '平台做了什么', complain_text: '发生了什么（一行，最多1000字）', complain_send: '提交投诉',
+    complain_sent: (reference) => `投诉 ${reference} 已收到。运营方的答复会显示在“我的网号”→“查看我的信息”中。`,
+    complaint_categories: { extra_plaintext: '核验后还索要其他身份信息', refused_without_net_id: '因我不用网号而拒绝服务', kept_past_retention: '超过声明的期限保存我的数据', other: '其他' },
+    complaint_statuses: { received: '已收到', investigating: '处理中', upheld: '投诉成立', dismissed: '投诉不成立' },
+    complaint_item: (c, platform) => `投诉 ${c.reference}（${platform}）：${c.status}${c.resolution ? `。答复：${c.resolution}` : ''}`,
+    kinds: { complaint_filed: '投诉平台', complaint_handled: '运营方处理了投诉', guardianship_changed: '监护关系变更', platform_approved: '监护人批准了平台', correction_requested: '申请更正', record_updated: '证件机关更新了您的档案', net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
     fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍', authentication_history: '认证记录（哪些平台何时核验过您）' },
     failed: '出错了：',
   },
@@ -92,8 +101,17 @@ const TEXT = {
     alerts_on: 'Turn alerts on in this browser', alerts_off: 'Turn all alerts off', alerts_done: 'Alerts are on.', alerts_removed: 'Alerts are off.', alerts_unsupported: 'This browser cannot receive push alerts.',
     delete_text: 'This cannot be undone: your Net ID is retired for good, your Net Certificates and certificates are revoked, your consents end, platforms can no longer verify you, and the service can no longer read your record. The transparency log keeps its entries (they carry no personal data).',
     delete_label: 'Type "delete my data" to confirm', delete: 'Delete for good', deleted: 'Your data is deleted.',
-    profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days',
-    kinds: { guardianship_changed: 'Guardianship changed', platform_approved: 'Platform approved by a guardian', correction_requested: 'Correction asked for', record_updated: 'Record updated by the document authority', net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
+    profile_title: 'Published profile', basis: 'Legal basis', purpose: 'Purpose', retention: 'Retention', days: 'days', approved_until: 'Approved until',
+    standing: { suspended: (s) => `The operator suspended this platform (since ${s.since}): ${s.reason}`, removed: (s) => `The operator removed this platform (since ${s.since}): ${s.reason}` },
+    commitments_yes: 'This platform declares (Art. 7): once you are verified with your Net ID it asks you for no further identity data in plaintext, and it serves people who do not use a Net ID as it serves those who do.',
+    commitments_no: 'This platform has not declared the two commitments of Art. 7; the law binds it to them all the same.',
+    complain_title: 'Complain about this platform', complain_note: 'Your words are encrypted and read only by the operator\'s system administrators; the platform receives nothing and is not told who complained.',
+    complain_category: 'What the platform did', complain_text: 'What happened (one line, up to 1000 characters)', complain_send: 'Send the complaint',
+    complain_sent: (reference) => `Complaint ${reference} received. The operator's answer will show under My Net ID → Show my record.`,
+    complaint_categories: { extra_plaintext: 'Asked me for more identity data after the Net ID check', refused_without_net_id: 'Refused me service because I do not use a Net ID', kept_past_retention: 'Kept my data longer than it declared', other: 'Something else' },
+    complaint_statuses: { received: 'received', investigating: 'being looked into', upheld: 'upheld', dismissed: 'dismissed' },
+    complaint_item: (c, platform) => `Complaint ${c.reference} (${platform}): ${c.status}${c.resolution ? `. Answer: ${c.resolution}` : ''}`,
+    kinds: { complaint_filed: 'Complaint filed', complaint_handled: 'Complaint handled by the operator', guardianship_changed: 'Guardianship changed', platform_approved: 'Platform approved by a guardian', correction_requested: 'Correction asked for', record_updated: 'Record updated by the document authority', net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
     fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' , authentication_history: 'Authentication history (which platforms verified you, and when)' },
     failed: 'Something went wrong: ',
   },
@@ -436,9 +454,12 @@ function recordSection() {
         } catch (error) { fail(error) }
       })
       const corrections = (record.corrections ?? []).map((c) => el('li', { 'data-correction': c.closed_at ? 'closed' : 'open' }, t('correction_item')(c)))
+      const complaints = (record.complaints ?? []).map((c) => el('li', { 'data-complaint': c.status },
+        t('complaint_item')({ ...c, status: t('complaint_statuses')[c.status] ?? c.status }, c.client_id)))
       section.replaceChildren(el('p', { class: 'muted' }, t('record_note')),
         el('table', {}, el('tbody', {}, ...rows.map(([name, value]) => el('tr', {}, el('th', { scope: 'row' }, name), el('td', { 'data-field': name }, value))))),
-        ...(corrections.length ? [el('ul', { id: 'corrections' }, ...corrections)] : []), form)
+        ...(corrections.length ? [el('ul', { id: 'corrections' }, ...corrections)] : []), form,
+        ...(complaints.length ? [el('ul', { id: 'complaints' }, ...complaints)] : []))
     } catch (error) { fail(error) }
   }
   section.append(el('button', { type: 'button', class: 'secondary', onclick: show }, t('record_show')))
@@ -570,8 +591,35 @@ async function noticeUpdate(me) {
 async function profilePage(clientId) {
   const signed = await api('GET', `/v1/platforms/${encodeURIComponent(clientId)}/profile`)
   const profile = JSON.parse(new TextDecoder().decode(b64url.decode(signed.payload)))
-  const rows = profile.fields.map((field) => el('tr', {}, el('th', { scope: 'row' }, fieldName(field.field)), el('td', {}, field.legal_basis), el('td', {}, field.purpose), el('td', {}, `${field.retention_days} ${t('days')}`)))
-  show(`${t('profile_title')}: ${profile.name}`, el('table', {}, el('thead', {}, el('tr', {}, ...[t('field'), t('basis'), t('purpose'), t('retention')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows)))
+  const rows = profile.fields.map((field) => el('tr', {}, el('th', { scope: 'row' }, fieldName(field.field)), el('td', {}, field.legal_basis), el('td', {}, field.purpose),
+    el('td', {}, `${field.retention_days} ${t('days')}`), el('td', {}, field.approved_until ? when(field.approved_until) : '')))
+  const standing = profile.standing.status === 'active' ? []
+    : [el('p', { class: 'notice', id: 'standing', 'data-status': profile.standing.status }, t('standing')[profile.standing.status]({ since: when(profile.standing.since), reason: profile.standing.reason }))]
+  show(`${t('profile_title')}: ${profile.name}`, ...standing,
+    el('p', { id: 'commitments', 'data-declared': String(Boolean(profile.commitments)) }, profile.commitments ? t('commitments_yes') : t('commitments_no')),
+    el('table', {}, el('thead', {}, el('tr', {}, ...[t('field'), t('basis'), t('purpose'), t('retention'), t('approved_until')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows)),
+    el('h2', {}, t('complain_title')), complaintForm(clientId))
+}
+
+// A complaint about a platform, from its profile page: nothing of it goes to the platform.
+function complaintForm(clientId) {
+  const category = el('select', { id: 'complaint-category' },
+    ...Object.entries(t('complaint_categories')).map(([value, label]) => el('option', { value }, label)))
+  const text = el('input', { type: 'text', id: 'complaint-text', maxlength: '1000', required: '' })
+  const form = el('form', { id: 'complaint' }, el('p', { class: 'muted' }, t('complain_note')),
+    el('label', { for: 'complaint-category' }, t('complain_category')), category,
+    el('label', { for: 'complaint-text' }, t('complain_text')), text,
+    el('p', {}, el('button', { type: 'submit', class: 'secondary' }, t('complain_send'))))
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    try {
+      const filed = await api('POST', '/app/api/complaints', { client_id: clientId, category: category.value, text: text.value.trim() })
+      text.value = ''
+      status.textContent = t('complain_sent')(filed.reference)
+      status.dataset.complaint = filed.reference
+    } catch (error) { fail(error) }
+  })
+  return form
 }
 
 function deletePage() {

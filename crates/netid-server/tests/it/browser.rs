@@ -425,10 +425,36 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
         ["My name is written wrongly (synthetic)"]
     );
 
+    // Issue 25: a complaint sent from the platform's profile page reached the operator, with
+    // the holder's words and without who they are.
+    assert_eq!(lock["commitments"], "false", "{lock}");
+    let reference = lock["complaint"].as_str().unwrap();
+    let complaints = client
+        .send(
+            client
+                .http
+                .get(client.url("/v1/operator/complaints"))
+                .header(
+                    reqwest::header::AUTHORIZATION,
+                    client.as_operator(netid_proto::OperatorRole::SystemAdministrator, 0),
+                ),
+        )
+        .await
+        .json::<netid_proto::OperatorComplaints>();
+    let filed = complaints
+        .complaints
+        .iter()
+        .find(|complaint| complaint.complaint.reference == reference)
+        .unwrap();
+    assert_eq!(
+        filed.text.as_deref(),
+        Some("It asked me for a photo of my ID card after the check (synthetic)")
+    );
+
     let deleted = browser.next_event().await;
     assert_eq!(deleted["event"], "deleted");
     assert_eq!(deleted["signed_in_after"], false);
-    assert_accessible(&deleted, 17);
+    assert_accessible(&deleted, 19);
     // The holder is gone for the platform too.
     client
         .verify(&platform, &wallet, "webapp-nonce-after-deletion", &[])
@@ -449,6 +475,8 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
             "webapp-history-tampered-checkpoint-en",
             "webapp-notice-en",
             "webapp-consent-withdrawn-en",
+            "webapp-profile-en",
+            "webapp-profile-zh",
             "webapp-locked-en",
             "webapp-locked-zh",
             "webapp-delete-en",

@@ -180,6 +180,22 @@ await runInBrowser(async (platform, browser) => {
   await tab.locator('#corrections li[data-correction="open"]').waitFor()
   const correction = await tab.locator('#corrections li').first().textContent()
 
+  // The platform's published profile: its commitments, and a complaint about it, sent from
+  // the page (issue 25); the record then lists it.
+  await tab.goto(`${issuer}/app/#profile=${encodeURIComponent(env('RP_CLIENT_ID'))}`)
+  await tab.locator('#commitments').waitFor()
+  const commitments = await tab.locator('#commitments').getAttribute('data-declared')
+  // (A change of language draws the page anew, so the form is filled after.)
+  await bothLanguages('webapp-profile')
+  await tab.getByLabel('What the platform did').selectOption('extra_plaintext')
+  await tab.getByLabel('What happened').fill('It asked me for a photo of my ID card after the check (synthetic)')
+  await tab.getByRole('button', { name: 'Send the complaint' }).click()
+  await tab.locator('#status[data-complaint]').waitFor()
+  const complaint = await tab.locator('#status').getAttribute('data-complaint')
+  await tab.goto(`${issuer}/app/#home`)
+  await tab.getByRole('button', { name: 'Show my record' }).click()
+  await tab.locator('#complaints li[data-complaint="received"]').waitFor()
+
   // The lock: stated plainly, one button to lock and one to unlock; both in the history.
   await tab.getByRole('button', { name: 'Lock my Net ID' }).click()
   await tab.locator('#lock[data-locked="true"]').waitFor()
@@ -190,7 +206,7 @@ await runInBrowser(async (platform, browser) => {
   await tab.goto(`${issuer}/app/#history`)
   await tab.locator('li[data-kind="net_id_unlocked"]').first().waitFor()
   const lockKinds = await tab.locator('li[data-kind]').evaluateAll((items) => items.map((item) => item.dataset.kind))
-  say({ event: 'lock', kinds: lockKinds, record: recordText, correction })
+  say({ event: 'lock', kinds: lockKinds, record: recordText, correction, complaint, commitments })
 
   // Deletion, with its consequences stated before the holder confirms.
   await tab.goto(`${issuer}/app/#delete`)
