@@ -17,6 +17,12 @@ const TEXT = {
     new_status: '新状态', reason_public: '原因（会公开在平台说明中，不要写个人信息）', ask: '提出申请',
     asked: '已提出申请 {id}：需要另一位系统管理员在“待办事项”中批准，之后由您执行。',
     platform_statuses: { active: '正常', suspended: '已暂停', removed: '已移除' },
+    nav_complaints: '投诉', complaints_title: '对平台的投诉', no_complaints: '没有投诉。', complaint: '投诉', category: '类别', text: '投诉内容', filed: '提交时间',
+    complaints_note: '投诉人写的内容只给系统管理员看；这里不显示投诉人是谁。暂停或移除平台请在“平台”页另行申请。',
+    answer: '处理', resolution: '给投诉人的答复', action: '对平台采取的措施', save: '保存', saved: '已保存。',
+    complaint_categories: { extra_plaintext: '核验后索要其他身份信息', refused_without_net_id: '因不用网号拒绝服务', kept_past_retention: '超期保存数据', other: '其他' },
+    complaint_statuses: { received: '已收到', investigating: '处理中', upheld: '成立', dismissed: '不成立' },
+    complaint_actions: { none: '无', warning: '警告', suspension: '申请暂停', removal: '申请移除' },
     acts_title: '需要第二人批准的操作', no_acts: '没有操作。', request: '请求', act: '操作', status: '状态', asked_by: '申请人', decided_by: '批准/拒绝人', expires: '到期',
     approve: '批准', refuse: '拒绝', carry_out: '执行', done: '完成。',
     operators_title: '运营人员账户', name: '姓名', role: '角色', added: '添加时间', retired: '停用时间',
@@ -47,6 +53,12 @@ const TEXT = {
     new_status: 'New standing', reason_public: 'Reason (published in the platform\'s profile: no personal data)', ask: 'Ask',
     asked: 'Asked: {id}. Another system administrator approves it in the Queue; then you carry it out.',
     platform_statuses: { active: 'active', suspended: 'suspended', removed: 'removed' },
+    nav_complaints: 'Complaints', complaints_title: 'Complaints about platforms', no_complaints: 'No complaints.', complaint: 'Complaint', category: 'Category', text: 'What the holder wrote', filed: 'Filed',
+    complaints_note: 'The holder\'s words are for system administrators alone; who wrote them is not shown here. Ask for a suspension or removal on the Platforms page.',
+    answer: 'Handle', resolution: 'Answer to the holder', action: 'Action about the platform', save: 'Save', saved: 'Saved.',
+    complaint_categories: { extra_plaintext: 'Asked for more identity data', refused_without_net_id: 'Refused service without a Net ID', kept_past_retention: 'Kept data too long', other: 'Other' },
+    complaint_statuses: { received: 'received', investigating: 'being looked into', upheld: 'upheld', dismissed: 'dismissed' },
+    complaint_actions: { none: 'none', warning: 'warning', suspension: 'suspension asked for', removal: 'removal asked for' },
     acts_title: 'Acts that wait for a second operator', no_acts: 'No acts.', request: 'Request', act: 'Act', status: 'Status', asked_by: 'Asked by', decided_by: 'Decided by', expires: 'Expires',
     approve: 'Approve', refuse: 'Refuse', carry_out: 'Carry out', done: 'Done.',
     operators_title: 'Operator accounts', name: 'Name', role: 'Role', added: 'Added', retired: 'Retired',
@@ -227,6 +239,46 @@ async function showPlatforms(view) {
   view.append(form)
 }
 
+// Complaints about platforms: system administrators read the holders' words (never who they
+// are) and record where each stands, the answer and the action.
+async function showComplaints(view) {
+  view.append(el('h2', t('complaints_title')), el('p', t('complaints_note'), { class: 'muted' }))
+  const { complaints } = await api('GET', '/v1/operator/complaints')
+  if (complaints.length === 0) { view.append(el('p', t('no_complaints'))); return }
+  const text = TEXT[lang]
+  view.append(table(t('complaints_title'), [t('complaint'), t('platform'), t('category'), t('text'), t('status'), t('filed'), t('resolution')], complaints.map((complaint) => {
+    const row = el('tr', null, { 'data-complaint': complaint.reference, 'data-status': complaint.status })
+    row.append(id(complaint.reference), id(complaint.client_id), el('td', text.complaint_categories[complaint.category] ?? complaint.category),
+      el('td', complaint.text ?? ''), el('td', text.complaint_statuses[complaint.status] ?? complaint.status), el('td', when(complaint.filed_at)),
+      el('td', complaint.resolution ?? ''))
+    return row
+  })))
+  const open = complaints.filter((complaint) => complaint.status === 'received' || complaint.status === 'investigating')
+  if (open.length === 0) return
+  const select = (name, options) => {
+    const node = el('select', null, { id: name })
+    for (const [value, label] of options) node.append(el('option', label, { value }))
+    return node
+  }
+  const which = select('complaint-reference', open.map((complaint) => [complaint.reference, complaint.reference]))
+  const standing = select('complaint-status', ['investigating', 'upheld', 'dismissed'].map((value) => [value, text.complaint_statuses[value]]))
+  const action = select('complaint-action', Object.entries(text.complaint_actions))
+  const form = el('form', null, { id: 'handle-complaint' })
+  form.append(el('h3', t('answer')), el('label', t('complaint'), { for: 'complaint-reference' }), which,
+    el('label', t('status'), { for: 'complaint-status' }), standing,
+    el('label', t('resolution'), { for: 'complaint-resolution' }), el('input', null, { id: 'complaint-resolution', required: '', maxlength: '1000' }),
+    el('label', t('action'), { for: 'complaint-action' }), action, el('button', t('save'), { type: 'submit' }))
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    run(async () => {
+      await api('POST', `/v1/operator/complaints/${which.value}`, { status: standing.value, resolution: $('complaint-resolution').value, action: action.value })
+      await show('complaints', false)
+      status(t('saved'))
+    })
+  })
+  view.append(form)
+}
+
 async function showEvents(view) {
   view.append(el('h2', t('events_title')), el('p', t('events_note'), { class: 'muted' }))
   const { events } = await api('GET', '/v1/operator/security-events?after=0')
@@ -322,7 +374,7 @@ async function show(view, clearStatus = true) {
   const section = $('view')
   const fresh = el('section')
   try {
-    await { acts: showActs, operators: showOperators, events: showEvents, platforms: showPlatforms }[view](fresh)
+    await { acts: showActs, operators: showOperators, events: showEvents, platforms: showPlatforms, complaints: showComplaints }[view](fresh)
   } catch (error) {
     fresh.append(el('p', error.message, { class: 'bad', 'data-code': error.code ?? '' }))
   }

@@ -721,16 +721,34 @@ async fn a_second_officer_approves_a_read_in_the_operator_console() {
         .await;
 }
 
-/// The operator console's platforms page in Chromium: a system administrator asks to suspend
-/// a platform with a public reason, a second approves (here through the API), the first
+/// The operator console's complaints and platforms pages in Chromium: a system administrator
+/// reads a holder's complaint (the words, not who wrote them) and upholds it, asks to suspend
+/// the platform with a public reason, a second approves (here through the API), the first
 /// carries it out from the queue and the page shows it suspended; the platform is then
-/// refused; the pages pass axe-core in both languages.
+/// refused, and the holder reads the answer; the pages pass axe-core in both languages.
 #[tokio::test]
-async fn a_system_administrator_suspends_a_platform_in_the_operator_console() {
+async fn a_system_administrator_upholds_a_complaint_and_suspends_the_platform_in_the_console() {
     let world = World::new().await;
     let client = &world.client;
     let sysadmin = netid_proto::OperatorRole::SystemAdministrator;
     let platform = client.register_platform("console-platform").await;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let words = "它在核验后要我上传身份证照片（合成测试）";
+    let filed = client
+        .post(
+            "/v1/holders/complaints",
+            None,
+            &wallet.complaint_request(
+                &platform.client_id,
+                netid_proto::ComplaintCategory::ExtraPlaintext,
+                words,
+            ),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::OK, "{}", filed.body);
     let keys = tempfile::tempdir().unwrap();
     let key_file = keys.path().join("sysadmin.pem");
     std::fs::write(
@@ -752,6 +770,8 @@ async fn a_system_administrator_suspends_a_platform_in_the_operator_console() {
             ("CONSOLE_PLATFORM", &platform.client_id),
         ],
     );
+    let upheld = browser.next_event().await;
+    assert_eq!(upheld["text"], words, "{upheld}");
     let asked = browser.next_event().await;
     let request_id = asked["request_id"].as_str().unwrap().to_owned();
     let approved = client
@@ -765,17 +785,27 @@ async fn a_system_administrator_suspends_a_platform_in_the_operator_console() {
     browser.tell("approved").await;
     let suspended = browser.next_event().await;
     assert_eq!(suspended["standing"]["status"], "suspended", "{suspended}");
-    assert_accessible(&suspended, 2);
+    assert_accessible(&suspended, 3);
     browser
-        .finish(&["console-platforms-zh", "console-platforms-en"])
+        .finish(&[
+            "console-complaints-zh",
+            "console-platforms-zh",
+            "console-platforms-en",
+        ])
         .await;
-    client
-        .verify(
-            &platform,
-            &Wallet::generate(),
-            "console-suspend-nonce-1",
-            &[],
+    let record: netid_proto::HolderRecord = client
+        .post("/v1/holders/record", None, &wallet.record_request())
+        .await
+        .json();
+    assert_eq!(
+        (record.complaints[0].status, record.complaints[0].action),
+        (
+            netid_proto::ComplaintStatus::Upheld,
+            Some(netid_proto::ComplaintAction::Suspension)
         )
+    );
+    client
+        .verify(&platform, &wallet, "console-suspend-nonce-1", &[])
         .await
         .problem(StatusCode::FORBIDDEN, "platform_suspended");
 }

@@ -1,5 +1,6 @@
-// The operator console's platforms page in a real browser: a system administrator signs in
-// with their own key file, asks to suspend a platform with a public reason, waits while a
+// The operator console's complaints and platforms pages in a real browser: a system
+// administrator signs in with their own key file, upholds a holder's complaint about a
+// platform, asks to suspend the platform with a public reason, waits while a
 // second system administrator approves (the test, through the API), carries the act out from
 // the queue, and sees the platform suspended, in Chinese and in English. Every page is
 // screenshotted and audited with axe-core.
@@ -7,6 +8,7 @@
 // Environment: NETID_ISSUER (the administration listener's URL), CONSOLE_KEY_FILE,
 // CONSOLE_PLATFORM (the client id), SCREENSHOTS, CHROMIUM.
 // Protocol with the test, one JSON line out at each step, one line in:
+//   {"event":"upheld","text":...}                 the complaint's words as the page showed them
 //   {"event":"asked","request_id":...}            <- "approved" once a second one approved
 //   {"event":"suspended","standing":...,"audited":[...],"accessibility":[...]}   then exit 0
 import { camera, env, hangUp, launchBrowser, nextLine, phoneTab, say } from './sample-platform.mjs'
@@ -21,7 +23,20 @@ try {
   await tab.locator('#key-file').setInputFiles(env('CONSOLE_KEY_FILE'))
   await tab.locator('#operator-id').filter({ hasText: 'op-' }).waitFor()
 
-  await tab.getByRole('button', { name: '平台' }).click()
+  // The complaint: its words shown, never who wrote them; upheld, with the action.
+  await tab.getByRole('button', { name: '投诉' }).click()
+  const complaint = tab.locator('tr[data-complaint][data-status="received"]').first()
+  await complaint.waitFor()
+  await shot('console-complaints-zh')
+  const words = await complaint.locator('td').nth(3).textContent()
+  await tab.locator('#complaint-status').selectOption('upheld')
+  await tab.locator('#complaint-resolution').fill('投诉成立，已申请暂停该平台（合成测试）')
+  await tab.locator('#complaint-action').selectOption('suspension')
+  await tab.getByRole('button', { name: '保存' }).click()
+  await tab.locator('tr[data-complaint][data-status="upheld"]').waitFor()
+  say({ event: 'upheld', text: words })
+
+  await tab.getByRole('button', { name: '平台', exact: true }).click()
   await tab.locator(`tr[data-platform="${platform}"][data-status="active"]`).waitFor()
   await tab.locator('#status-platform').selectOption(platform)
   await tab.locator('#status-new').selectOption('suspended')
