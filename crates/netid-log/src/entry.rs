@@ -91,6 +91,8 @@ pub enum EntryKind {
     ComplaintFiled,
     /// A system administrator recorded how a complaint stands.
     ComplaintHandled,
+    /// A platform acknowledged a signal about the holder (a deletion, a withdrawn consent).
+    SignalAcknowledged,
 }
 
 impl EntryKind {
@@ -133,6 +135,7 @@ impl EntryKind {
             Self::PlatformStatusChanged => "platform_status_changed",
             Self::ComplaintFiled => "complaint_filed",
             Self::ComplaintHandled => "complaint_handled",
+            Self::SignalAcknowledged => "signal_acknowledged",
         }
     }
 }
@@ -298,6 +301,7 @@ mod tests {
             K::PlatformStatusChanged,
             K::ComplaintFiled,
             K::ComplaintHandled,
+            K::SignalAcknowledged,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

@@ -121,6 +121,8 @@ async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
         .deps
         .log
         .entry(EntryKind::Deletion, Some(&log_key), None, now)?;
+    // The platforms are told in the same transaction: a deletion is never without its signals.
+    let signals = crate::signals::of_deletion(&state.deps, holder).await?;
     state
         .deps
         .store
@@ -129,6 +131,7 @@ async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
             holder.wallet_key.fingerprint.clone(),
             CERTIFICATE_REASON,
             log_entry,
+            signals,
             now,
         )
         .await

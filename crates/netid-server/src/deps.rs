@@ -23,6 +23,8 @@ pub(crate) struct Deps {
     pub(crate) notice: Arc<crate::notice::Notices>,
     /// Web Push to the holders who asked to be told of each use.
     pub(crate) push: Arc<crate::push::Push>,
+    /// Signals to platforms (Shared Signals Framework).
+    pub(crate) signals: Arc<crate::signals::Signals>,
 }
 
 impl core::fmt::Debug for Deps {

@@ -284,6 +284,14 @@ pub enum Refusal {
     /// No platform has that client id.
     #[error("no platform has this client id")]
     UnknownPlatform,
+    /// The platform has no signal stream with that id.
+    #[error("this platform has no stream with this stream_id (GET /ssf/streams lists yours)")]
+    UnknownStream,
+    /// The platform has a signal stream already.
+    #[error(
+        "this platform has a stream already: read it (GET /ssf/streams), change it (PATCH, PUT) or delete it"
+    )]
+    StreamExists,
     /// The operator suspended the platform.
     #[error(
         "this platform is suspended by the operator: it verifies no one, signs no one in and receives nothing until reinstated; its profile (GET /v1/platforms/{{client_id}}/profile) says since when and why"

@@ -441,6 +441,7 @@ pub(crate) async fn withdraw_for(
         Some(client_id),
         deps.clock.now(),
     )?;
+    let signals = crate::signals::of_withdrawal(deps, holder, client_id, &fields).await?;
     Ok(deps
         .store
         .withdraw_consents(
@@ -451,6 +452,7 @@ pub(crate) async fn withdraw_for(
                 signed_at: netid_store::Timestamp(signed_at),
             },
             log_entry,
+            signals,
             deps.clock.now(),
         )
         .await?)

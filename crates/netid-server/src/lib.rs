@@ -60,6 +60,7 @@ mod rotation;
 mod second_factor;
 mod security_events;
 mod server;
+mod signals;
 mod standing;
 mod state;
 mod tls;

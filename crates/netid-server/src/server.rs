@@ -213,6 +213,7 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
     let (shutdown, stop) = watch::channel(false);
     let sequencer = tokio::spawn(sequence_periodically(state.clone()));
     let renewer = tokio::spawn(maintain_periodically(state.clone()));
+    let signaller = tokio::spawn(signal_periodically(state.clone()));
     let claim_keeper = tokio::spawn(keep_claim(claim, reclaim, stop.clone(), shutdown.clone()));
     // A few operators on loopback: a small budget of its own, none of the public one's.
     let admin_limits = connections::Limits {
@@ -267,9 +268,11 @@ pub async fn start_with_clock(mut config: Config, clock: Clock) -> Result<Runnin
             .map_err(|_| Error::Internal("administration server task panicked"))?;
         sequencer.abort();
         renewer.abort();
+        signaller.abort();
         // Both hold the state: let them end before another server may take the data.
         let _ = sequencer.await;
         let _ = renewer.await;
+        let _ = signaller.await;
         let (security, store, log) = final_flush;
         if let Err(error) = security.flush(store.as_ref(), &log).await {
             tracing::error!(%error, "writing the last security events failed");
@@ -501,6 +504,19 @@ async fn sequence_periodically(state: AppState) {
     }
 }
 
+/// Every few seconds, pushes the signals that are due to the platforms' endpoints (one node
+/// claims each at a time).
+async fn signal_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(2));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(error) = crate::signals::deliver_due(&state.deps).await {
+            tracing::error!(%error, "delivering signals failed");
+        }
+    }
+}
+
 /// Every minute, removes the pending values of flows and the one-time values that have
 /// expired (reads and replay checks skip them already; this forgets them), alerts the holders
 /// of deferred reads that came due, forgets whose the uses past their retention were, and
@@ -538,6 +554,14 @@ async fn maintain_periodically(state: AppState) {
         }
         if let Err(error) = state.deps.store.forget_expired_acts(now).await {
             tracing::error!(%error, "forgetting what expired operator acts asked failed");
+        }
+        match state.deps.store.purge_signals(now).await {
+            Ok(0) => {}
+            Ok(dropped) => tracing::warn!(
+                dropped,
+                "signals no platform acknowledged in time were dropped"
+            ),
+            Err(error) => tracing::error!(%error, "dropping signals past their time failed"),
         }
         if let Err(error) = state.deps.security.purge(state.deps.store.as_ref()).await {
             tracing::error!(%error, "removing security events past their retention failed");

@@ -91,6 +91,9 @@ impl AppState {
             &public_url,
         )
         .await?;
+        let signals =
+            crate::signals::Signals::open(store.as_ref(), keys.place(), clock.now(), &public_url)
+                .await?;
         let deps = Deps {
             store,
             keys: Arc::new(keys),
@@ -100,6 +103,7 @@ impl AppState {
             use_links: Arc::new(crate::forgetting::UseLinks::new(use_link_retention_days)),
             notice: Arc::new(notice),
             push: Arc::new(push),
+            signals: Arc::new(signals),
         };
         let ca = Arc::new(Ca::open(deps.clone(), ca_suite, public_url.clone()).await?);
         let net_certificates =

@@ -82,12 +82,13 @@ pub trait Consents: HasBackend {
     }
 
     /// Withdraws the holder's live consents to give the platform each of `fields` (`request`,
-    /// signed at `signed_at`, after their last change), appending `log_entry` if any was live;
-    /// returns how many were.
+    /// signed at `signed_at`, after their last change), appending `log_entry` and queueing
+    /// `signals` to the platform if any was live; returns how many were.
     async fn withdraw_consents(
         &self,
         request: ConsentChange,
         log_entry: Vec<u8>,
+        signals: Vec<crate::SignalRow>,
         at: Timestamp,
     ) -> Result<u64, Error> {
         let ConsentChange {
@@ -109,6 +110,7 @@ pub trait Consents: HasBackend {
             }
             if withdrawn > 0 {
                 append_log(db, &log_entry, Some(holder))?;
+                crate::signals::enqueue(db, &signals)?;
             }
             Ok(withdrawn)
         })

@@ -471,15 +471,16 @@ pub trait Holders: HasBackend {
     /// forgets retired wallet keys, ends guardianships either way and consents, unlinks the
     /// used enrollment codes from the person, revokes Net Certificates and certificates
     /// (`reason`) and unlinks the certificates, appends `log_entry` and forgets which log
-    /// entries were the holder's; then removes the backend's copies of the old pages (SQLite's
-    /// WAL). A deleted holder is found by no lookup. [`Error::NotFound`] if the key is not
-    /// current.
+    /// entries were the holder's, and queues `signals` (the platforms told of the deletion);
+    /// then removes the backend's copies of the old pages (SQLite's WAL). A deleted holder is
+    /// found by no lookup. [`Error::NotFound`] if the key is not current.
     async fn delete_holder(
         &self,
         holder: HolderId,
         wallet_key: Vec<u8>,
         reason: netid_ca::RevocationReason,
         log_entry: Vec<u8>,
+        signals: Vec<crate::SignalRow>,
         at: Timestamp,
     ) -> Result<(), Error> {
         erasing(self, "deletion", move |db| {
@@ -575,6 +576,10 @@ pub trait Holders: HasBackend {
             for (operation, sql, args) in forget {
                 db.execute(operation, sql, args)?;
             }
+            // Signals still waiting stay, no longer linked to the holder.
+            let sql = "UPDATE signals SET holder_id = NULL WHERE holder_id = $1";
+            db.execute("unlink signals", sql, args![holder])?;
+            crate::signals::enqueue(db, &signals)?;
             append_log(db, &log_entry, None)?;
             // The entries stay in the log; the service forgets which were the holder's.
             let sql = "UPDATE log_entries SET holder_id = NULL WHERE holder_id = $1";

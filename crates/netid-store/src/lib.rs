@@ -57,6 +57,7 @@ mod pending;
 mod platforms;
 mod postgres;
 mod security_events;
+mod signals;
 mod sql;
 mod sqlite;
 mod types;
@@ -95,6 +96,7 @@ pub use platforms::{
 pub use security_events::{
     GENESIS, NewSecurityEvent, Seal, SecurityEventRow, SecurityEvents, chain_break, chain_hash,
 };
+pub use signals::{Delivery, DueSignal, SignalRow, Signals, StreamRow, StreamStatus};
 pub use sqlite::SqliteStore;
 pub use types::{BlindIndex, GroupCommits, HolderId, Timestamp};
 pub use verifications::{NewVerification, Verifications};
@@ -104,7 +106,7 @@ pub mod prelude {
     pub use crate::{
         Authorities, CaRecords, Certificates, Complaints, Consents, Holders, Keys, LogEntries,
         NetCertificates, OperatorFactors, OperatorReads, Operators, Passkeys, PendingValues,
-        Platforms, SecurityEvents, Store, Verifications,
+        Platforms, SecurityEvents, Signals, Store, Verifications,
     };
 }
 
@@ -132,6 +134,7 @@ pub trait Store:
     + SecurityEvents
     + Passkeys
     + PendingValues
+    + Signals
     + Send
     + Sync
     + 'static
@@ -169,5 +172,6 @@ for_every_backend!(
     OperatorFactors,
     SecurityEvents,
     Passkeys,
-    PendingValues
+    PendingValues,
+    Signals
 );

@@ -53,6 +53,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/30.sql"),
     include_str!("../migrations/sqlite/31.sql"),
     include_str!("../migrations/sqlite/32.sql"),
+    include_str!("../migrations/sqlite/33.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -79,6 +80,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (30, include_str!("../migrations/postgres/30.sql")),
     (31, include_str!("../migrations/postgres/31.sql")),
     (32, include_str!("../migrations/postgres/32.sql")),
+    (33, include_str!("../migrations/postgres/33.sql")),
 ];
 
 #[cfg(test)]

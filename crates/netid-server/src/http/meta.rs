@@ -117,6 +117,7 @@ pub(super) fn openapi_document() -> Value {
     let more_paths = succession_paths(&operator, &public);
     let oidc_paths = oidc_paths(&platform, &public);
     let web_paths = web_paths(&public);
+    let signal_paths = super::signals::paths(&platform, &public);
     let grant_paths = grant_paths(&operator, &platform, &public);
     let string = json!({"type": "string"});
     let public_key = json!({
@@ -206,6 +207,9 @@ pub(super) fn openapi_document() -> Value {
             paths.extend(more);
         }
         if let Value::Object(more) = web_paths {
+            paths.extend(more);
+        }
+        if let Value::Object(more) = signal_paths {
             paths.extend(more);
         }
     }

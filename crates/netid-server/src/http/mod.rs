@@ -13,6 +13,7 @@ mod net_certificates;
 mod oidc;
 mod operator;
 mod platform;
+mod signals;
 mod web;
 
 use std::time::Duration;
@@ -64,6 +65,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(oidc::routes());
     routes.extend(web::routes());
     routes.extend(console::routes());
+    routes.extend(signals::routes());
     routes
 }
 

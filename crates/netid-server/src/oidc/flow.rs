@@ -226,7 +226,7 @@ pub(crate) async fn set_client(
     })
 }
 
-fn acceptable_redirect_uri(uri: &str) -> bool {
+pub(crate) fn acceptable_redirect_uri(uri: &str) -> bool {
     let Ok(url) = url::Url::parse(uri) else {
         return false;
     };

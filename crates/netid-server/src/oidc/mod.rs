@@ -117,7 +117,7 @@ impl core::fmt::Debug for Oidc {
     }
 }
 
-const ES256_KEY: &str = "signing-oidc-intl";
+pub(crate) const ES256_KEY: &str = "signing-oidc-intl";
 const SM2_KEY: &str = "signing-oidc-gm";
 
 impl Oidc {

@@ -44,5 +44,6 @@ mod restart;
 mod rotation;
 mod second_factor;
 mod security_events;
+mod signals;
 mod succession;
 mod transparency;

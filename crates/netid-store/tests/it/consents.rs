@@ -119,6 +119,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
                     signed_at: Timestamp(signed_at),
                 },
                 leaf(),
+                Vec::new(),
                 T0,
             )
             .await
@@ -181,6 +182,7 @@ pub(crate) async fn only_approved_and_consented_fields_are_disclosable(store: &d
             vec![1; 32],
             RevocationReason::CessationOfOperation,
             leaf(),
+            Vec::new(),
             T0,
         )
         .await
@@ -392,6 +394,7 @@ pub(crate) async fn complaints_are_handled_until_closed_and_outlive_their_holder
             vec![3; 32],
             RevocationReason::CessationOfOperation,
             leaf(),
+            Vec::new(),
             T0,
         )
         .await

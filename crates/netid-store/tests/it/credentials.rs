@@ -182,6 +182,7 @@ pub(crate) async fn deletion_empties_the_holder_and_revokes_what_was_theirs(stor
                 vec![key; 32],
                 RevocationReason::CessationOfOperation,
                 leaf(),
+                Vec::new(),
                 T0,
             )
             .await

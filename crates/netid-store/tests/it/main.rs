@@ -36,6 +36,7 @@ mod operators;
 mod passkeys;
 mod pending;
 mod platforms;
+mod signals;
 
 use ca::*;
 use consents::*;
@@ -46,9 +47,10 @@ use operators::*;
 use passkeys::*;
 use pending::*;
 use platforms::*;
+use signals::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 32;
+const LATEST_SCHEMA: u32 = 33;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
@@ -103,6 +105,7 @@ on_both_backends!(
     only_approved_and_consented_fields_are_disclosable,
     grants_end_and_a_removed_platform_loses_its_consents,
     complaints_are_handled_until_closed_and_outlive_their_holder,
+    signals_wait_for_their_platform_until_acknowledged_or_expired,
     operator_reads_are_logged_with_the_holder_counted_and_unlinked_on_deletion,
     oidc_clients_are_set_per_platform_and_one_time_values_refuse_replays,
     passkeys_sign_in_their_holder_and_go_with_deletion,

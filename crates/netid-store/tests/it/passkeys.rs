@@ -98,6 +98,7 @@ pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &d
             vec![2; 32],
             RevocationReason::CessationOfOperation,
             leaf(),
+            Vec::new(),
             T0,
         )
         .await
@@ -206,6 +207,7 @@ pub(crate) async fn operator_reads_are_logged_with_the_holder_counted_and_unlink
             vec![1; 32],
             RevocationReason::CessationOfOperation,
             leaf(),
+            Vec::new(),
             T0,
         )
         .await

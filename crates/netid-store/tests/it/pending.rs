@@ -180,6 +180,7 @@ pub(crate) async fn a_holders_pending_values_go_with_deletion_and_recovery(store
             vec![9; 32],
             netid_ca::RevocationReason::CessationOfOperation,
             leaf(),
+            Vec::new(),
             T0,
         )
         .await
