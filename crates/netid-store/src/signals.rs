@@ -230,6 +230,20 @@ pub trait Signals: HasBackend {
         .await
     }
 
+    /// When the newest waiting signal of `event` for `client_id` was made, if one waits.
+    async fn newest_signal(
+        &self,
+        client_id: &str,
+        event: &str,
+    ) -> Result<Option<Timestamp>, Error> {
+        let (client_id, event) = (client_id.to_owned(), event.to_owned());
+        read(self, move |db| {
+            let sql = "SELECT MAX(created_at) FROM signals WHERE client_id = $1 AND event = $2";
+            db.value("read newest signal", sql, args![&client_id, &event])
+        })
+        .await
+    }
+
     /// Removes the signals whose time ran out by `now`; how many.
     async fn purge_signals(&self, now: Timestamp) -> Result<u64, Error> {
         write(self, "purge signals", move |db| {

@@ -374,6 +374,25 @@ async fn verify(
     {
         return Err(invalid("state", "at most 256 characters"));
     }
+    // At most one a minute (`min_verification_interval`), as SSF 1.0 §8.1.4.2 allows.
+    let now = state.deps.clock.now();
+    if let Some(last) = state
+        .deps
+        .store
+        .newest_signal(
+            &platform.client_id,
+            crate::signals::Event::Verification.name(),
+        )
+        .await?
+    {
+        let wait = last.0 + i64::from(crate::signals::MIN_VERIFICATION_INTERVAL) - now.0;
+        if wait > 0 {
+            return Err(Error::from(Refusal::RateLimited {
+                retry_after_seconds: u64::try_from(wait).unwrap_or(1),
+            })
+            .into());
+        }
+    }
     let signal = crate::signals::verification(&state.deps, &stream, request.state.as_deref())?;
     state.deps.store.queue_signals(vec![signal]).await?;
     Ok(StatusCode::NO_CONTENT)

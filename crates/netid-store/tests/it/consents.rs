@@ -204,17 +204,7 @@ pub(crate) async fn grants_end_and_a_removed_platform_loses_its_consents(store: 
         .enroll_holder(new_holder(2), None, vec![], leaf(), T0)
         .await
         .unwrap();
-    let platform = PlatformRow {
-        client_id: "p-2".to_owned(),
-        credential_hash: vec![2],
-        sector: "s-2".to_owned(),
-        name: "platform".to_owned(),
-        registered_at: T0,
-        status: PlatformStatus::Active,
-        status_since: None,
-        status_reason: None,
-        commitments_at: None,
-    };
+    let platform = platform_row("p-2");
     store.insert_platform(platform, leaf()).await.unwrap();
     let field = PlatformField {
         field: "name".to_owned(),
@@ -320,17 +310,7 @@ pub(crate) async fn complaints_are_handled_until_closed_and_outlive_their_holder
         .enroll_holder(new_holder(3), None, vec![], leaf(), T0)
         .await
         .unwrap();
-    let platform = PlatformRow {
-        client_id: "p-3".to_owned(),
-        credential_hash: vec![3],
-        sector: "s-3".to_owned(),
-        name: "platform".to_owned(),
-        registered_at: T0,
-        status: PlatformStatus::Active,
-        status_since: None,
-        status_reason: None,
-        commitments_at: None,
-    };
+    let platform = platform_row("p-3");
     store.insert_platform(platform, leaf()).await.unwrap();
     let complaint = ComplaintRow {
         reference: "cmp-1".to_owned(),

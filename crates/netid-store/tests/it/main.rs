@@ -158,6 +158,21 @@ async fn open(dir: &tempfile::TempDir) -> SqliteStore {
 const T0: Timestamp = Timestamp(1_800_000_000);
 
 /// A log entry; the store treats leaves as opaque bytes.
+/// An active platform `client_id`, in a sector of its own.
+fn platform_row(client_id: &str) -> PlatformRow {
+    PlatformRow {
+        client_id: client_id.to_owned(),
+        credential_hash: client_id.as_bytes().to_vec(),
+        sector: format!("sector-{client_id}"),
+        name: "platform".to_owned(),
+        registered_at: T0,
+        status: PlatformStatus::Active,
+        status_since: None,
+        status_reason: None,
+        commitments_at: None,
+    }
+}
+
 fn leaf() -> Vec<u8> {
     b"{\"v\":1,\"kind\":\"test\"}".to_vec()
 }

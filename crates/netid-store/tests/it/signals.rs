@@ -12,17 +12,7 @@ pub(crate) async fn signals_wait_for_their_platform_until_acknowledged_or_expire
         .enroll_holder(new_holder(4), None, vec![], leaf(), T0)
         .await
         .unwrap();
-    let platform = PlatformRow {
-        client_id: "p-4".to_owned(),
-        credential_hash: vec![4],
-        sector: "s-4".to_owned(),
-        name: "platform".to_owned(),
-        registered_at: T0,
-        status: PlatformStatus::Active,
-        status_since: None,
-        status_reason: None,
-        commitments_at: None,
-    };
+    let platform = platform_row("p-4");
     store.insert_platform(platform, leaf()).await.unwrap();
     let signal = |jti: &str, event: &str| SignalRow {
         jti: jti.to_owned(),
@@ -70,6 +60,14 @@ pub(crate) async fn signals_wait_for_their_platform_until_acknowledged_or_expire
         waiting,
         vec![("s-1".to_owned(), "token-s-1".to_owned())],
         "only what the stream asks for"
+    );
+    assert_eq!(
+        store.newest_signal("p-4", "account_purged").await.unwrap(),
+        Some(T0)
+    );
+    assert_eq!(
+        store.newest_signal("p-4", "verification").await.unwrap(),
+        None
     );
     // One claim at a time; a failure waits for its next attempt.
     let claim = |now: i64| async move {
