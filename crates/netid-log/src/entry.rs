@@ -91,7 +91,8 @@ pub enum EntryKind {
     ComplaintFiled,
     /// A system administrator recorded how a complaint stands.
     ComplaintHandled,
-    /// A platform acknowledged a signal about the holder (a deletion, a withdrawn consent).
+    /// A platform acknowledged a signal about the holder (a deletion, a lock, a withdrawn
+    /// consent).
     SignalAcknowledged,
 }
 

@@ -86,6 +86,12 @@ pub(crate) async fn set_for(
     };
     let log_key = crate::personal::log_key(&deps.keys.master, holder)?;
     let log_entry = deps.log.entry(kind, Some(&log_key), None, now)?;
+    // Platforms end the holder's sessions (CAEP session-revoked), if they asked to be told.
+    let signals = if locked {
+        crate::signals::of_lock(deps, holder).await?
+    } else {
+        Vec::new()
+    };
     let changed = deps
         .store
         .set_holder_lock(
@@ -93,6 +99,7 @@ pub(crate) async fn set_for(
             holder.wallet_key.fingerprint.clone(),
             locked,
             log_entry,
+            signals,
             now,
         )
         .await

@@ -3,13 +3,14 @@
 //! push (RFC 8935: netid posts each Security Event Token to its endpoint) or poll (RFC 8936:
 //! it fetches them from `/ssf/poll`). Each SET (RFC 8417) is signed with the ES256 key of the
 //! OpenID provider (`/oidc/jwks`) and addressed by the platform's own pairwise subject
-//! (`iss_sub`): a holder's deletion (RISC account-purged) and a withdrawn consent (netid's
-//! consent-withdrawn, naming the fields). Signals wait in the store, retried with backoff by
+//! (`iss_sub`): a holder's deletion (RISC account-purged), a lock of their Net ID (CAEP
+//! session-revoked) and a withdrawn consent (netid's consent-withdrawn, naming the fields). Signals wait in the store, retried with backoff by
 //! whichever node claims them first, until the platform acknowledges them (a 202, or `ack` in
 //! a poll) or [`RETENTION_DAYS`] pass; each acknowledgement is an entry in the
 //! holder's history while the holder exists (a deletion's is public, unlinked). The centre
 //! does not keep which platforms a holder used, so a deletion is signalled to every platform
-//! with a stream: one that never knew the holder gets a pseudonym it has never seen.
+//! with a stream (a lock too): one that never knew the holder gets a pseudonym it has never
+//! seen.
 
 use netid_crypto::{SigningKey, Suite};
 use netid_log::EntryKind;
@@ -45,13 +46,19 @@ pub(crate) enum Event {
     AccountPurged,
     /// The holder withdrew a consent to plaintext fields (netid's own event type).
     ConsentWithdrawn,
+    /// The holder locked their Net ID: their sessions should end (CAEP session-revoked).
+    SessionRevoked,
     /// A stream verification (SSF 1.0 §8.1.4).
     Verification,
 }
 
 impl Event {
     /// Every event type a platform may ask for.
-    pub(crate) const REQUESTABLE: [Self; 2] = [Self::AccountPurged, Self::ConsentWithdrawn];
+    pub(crate) const REQUESTABLE: [Self; 3] = [
+        Self::AccountPurged,
+        Self::ConsentWithdrawn,
+        Self::SessionRevoked,
+    ];
 
     /// The event type's URI.
     pub(crate) fn uri(self) -> &'static str {
@@ -60,6 +67,9 @@ impl Event {
                 "https://schemas.openid.net/secevent/risc/event-type/account-purged"
             }
             Self::ConsentWithdrawn => "urn:netid:secevent:event-type:consent-withdrawn",
+            Self::SessionRevoked => {
+                "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+            }
             Self::Verification => "https://schemas.openid.net/secevent/ssf/event-type/verification",
         }
     }
@@ -69,6 +79,7 @@ impl Event {
         match self {
             Self::AccountPurged => "account_purged",
             Self::ConsentWithdrawn => "consent_withdrawn",
+            Self::SessionRevoked => "session_revoked",
             Self::Verification => "verification",
         }
     }
@@ -184,20 +195,54 @@ impl Signals {
 
 /// The signals of `holder`'s deletion: one to every platform whose stream asks for it.
 pub(crate) async fn of_deletion(deps: &Deps, holder: &HolderRow) -> Result<Vec<SignalRow>, Error> {
+    to_every_stream(deps, holder, None, Event::AccountPurged, json!({})).await
+}
+
+/// The signals of `holder`'s lock: one to every platform whose stream asks for it, each
+/// acknowledgement an entry in their history.
+pub(crate) async fn of_lock(deps: &Deps, holder: &HolderRow) -> Result<Vec<SignalRow>, Error> {
+    let payload = json!({
+        "event_timestamp": deps.clock.now().0,
+        "initiating_entity": "user",
+        "reason_user": {
+            "zh": "持有人锁定了网号，请结束其会话。",
+            "en": "The holder locked their Net ID; end their sessions.",
+        },
+    });
+    to_every_stream(
+        deps,
+        holder,
+        Some(holder.id),
+        Event::SessionRevoked,
+        payload,
+    )
+    .await
+}
+
+/// `event` about `holder` for every platform whose stream asks for it (the centre keeps no
+/// list of the platforms a holder used), addressed by each platform's own pseudonym; linked
+/// to the holder (`link`) while they exist.
+async fn to_every_stream(
+    deps: &Deps,
+    holder: &HolderRow,
+    link: Option<HolderId>,
+    event: Event,
+    payload: Value,
+) -> Result<Vec<SignalRow>, Error> {
     let net_id = crate::personal::net_id(&deps.keys.master, holder)?;
     let now = deps.clock.now();
     let mut signals = Vec::new();
     for (stream, sector) in deps.store.open_streams().await? {
-        if !requests(&stream, Event::AccountPurged)? {
+        if !requests(&stream, event)? {
             continue;
         }
         let pseudonym = crate::verification::pseudonym(deps, net_id.expose(), &sector);
         signals.push(deps.signals.signal(
             &stream.client_id,
-            None,
+            link,
             deps.signals.subject(&pseudonym),
-            Event::AccountPurged,
-            json!({}),
+            event,
+            payload.clone(),
             now,
         )?);
     }

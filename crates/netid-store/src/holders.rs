@@ -433,15 +433,17 @@ pub trait Holders: HasBackend {
     }
 
     /// Locks (`locked`) or unlocks `holder`'s Net ID, authenticated by their current
-    /// `wallet_key` fingerprint, with `log_entry` in the same transaction. A lock also revokes
-    /// the holder's Net Certificates (a lost wallet's too). `false`, with nothing logged, if it
-    /// was so already; [`Error::NotFound`] if the key is not current.
+    /// `wallet_key` fingerprint, with `log_entry` and `signals` (queued for the platforms) in
+    /// the same transaction. A lock also revokes the holder's Net Certificates (a lost
+    /// wallet's too). `false`, with nothing logged or queued, if it was so already;
+    /// [`Error::NotFound`] if the key is not current.
     async fn set_holder_lock(
         &self,
         holder: HolderId,
         wallet_key: Vec<u8>,
         locked: bool,
         log_entry: Vec<u8>,
+        signals: Vec<crate::SignalRow>,
         at: Timestamp,
     ) -> Result<bool, Error> {
         write(self, "lock", move |db| {
@@ -460,6 +462,7 @@ pub trait Holders: HasBackend {
                 )?;
             }
             append_log(db, &log_entry, Some(holder))?;
+            crate::signals::enqueue(db, &signals)?;
             Ok(true)
         })
         .await

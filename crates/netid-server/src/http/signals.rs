@@ -78,7 +78,7 @@ pub(super) fn paths(platform: &Value, public: &Value) -> Value {
     json!({
         "/.well-known/ssf-configuration": {"get": {"summary": "Shared Signals Framework 1.0 transmitter metadata: spec_version 1_0, issuer, jwks_uri (the ES256 key of /oidc/jwks), push and poll delivery, the stream endpoints; a platform authenticates with HTTP Basic (client id and credential)", "security": public.clone(), "responses": {"200": {"description": "Transmitter metadata", "content": {"application/json": {}}}}}},
         "/ssf/streams": {
-            "post": answer("Create the platform's one stream: delivery {method: urn:ietf:rfc:8935 with endpoint_url (https, or http on loopback) and an optional authorization_header, or urn:ietf:rfc:8936 (poll, the default)}, events_requested (RISC account-purged, urn:netid:secevent:event-type:consent-withdrawn), description; 409 stream_exists if it has one", "201"),
+            "post": answer("Create the platform's one stream: delivery {method: urn:ietf:rfc:8935 with endpoint_url (https, or http on loopback) and an optional authorization_header, or urn:ietf:rfc:8936 (poll, the default)}, events_requested (RISC account-purged, CAEP session-revoked, urn:netid:secevent:event-type:consent-withdrawn), description; 409 stream_exists if it has one", "201"),
             "get": answer("The platform's stream (?stream_id=), or all of its streams as an array", "200"),
             "patch": answer("Update the receiver-supplied members named (stream_id required)", "200"),
             "put": answer("Replace the receiver-supplied members (stream_id required; missing ones go back to their defaults)", "200"),

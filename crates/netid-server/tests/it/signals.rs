@@ -2,7 +2,8 @@
 //! (`tests/oidc/node/ssf-receiver.mjs`): it creates a push stream from netid's Shared Signals
 //! metadata, gets its verification event, refuses the first SET (netid tries again after
 //! its backoff), takes a withdrawn consent addressed by its own pseudonym for the holder
-//! (the acknowledgement in the holder's history), then polls for a deletion.
+//! (the acknowledgement in the holder's history) and a lock (CAEP session-revoked), then polls
+//! for a deletion.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -104,7 +105,7 @@ async fn a_receiver_written_apart_gets_withdrawals_and_deletions_as_signed_event
     assert_eq!(configuration["delivery"]["method"], "urn:ietf:rfc:8935");
     assert_eq!(
         configuration["events_delivered"].as_array().unwrap().len(),
-        2
+        3
     );
     let again = client
         .send(
@@ -167,6 +168,20 @@ async fn a_receiver_written_apart_gets_withdrawals_and_deletions_as_signed_event
         acknowledged,
         "the acknowledgement is in the holder's history"
     );
+
+    // The holder locks their Net ID: the platform is told to end their sessions (CAEP).
+    wallet.sign_at(client.clock.now().0);
+    let locked = client
+        .post("/v1/holders/lock", None, &wallet.lock_request(true))
+        .await;
+    assert_eq!(locked.status, StatusCode::OK, "{}", locked.body);
+    let revoked = receiver.next().await;
+    assert_eq!(
+        revoked["type"], "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+        "{revoked}"
+    );
+    assert_eq!(revoked["sub_id"]["sub"], subject.as_str());
+    assert_eq!(revoked["payload"]["initiating_entity"], "user");
 
     // The platform polls instead; the holder deletes their data; the SET waits for the poll.
     receiver.tell("poll").await;

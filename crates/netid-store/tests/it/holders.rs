@@ -517,12 +517,19 @@ pub(crate) async fn a_lock_is_set_once_by_the_current_key_and_revokes_net_certif
     // Only the current wallet key locks; the lock is the holder row's, and logged once.
     assert!(matches!(
         store
-            .set_holder_lock(id, vec![0x62; 32], true, leaf(), T0)
+            .set_holder_lock(id, vec![0x62; 32], true, leaf(), Vec::new(), T0)
             .await,
         Err(Error::NotFound { .. })
     ));
     let locked = store
-        .set_holder_lock(id, vec![0x61; 32], true, leaf(), Timestamp(T0.0 + 5))
+        .set_holder_lock(
+            id,
+            vec![0x61; 32],
+            true,
+            leaf(),
+            Vec::new(),
+            Timestamp(T0.0 + 5),
+        )
         .await
         .unwrap();
     assert!(locked);
@@ -534,7 +541,7 @@ pub(crate) async fn a_lock_is_set_once_by_the_current_key_and_revokes_net_certif
     assert_eq!(holder.locked_at, Some(Timestamp(T0.0 + 5)));
     assert!(
         !store
-            .set_holder_lock(id, vec![0x61; 32], true, leaf(), T0)
+            .set_holder_lock(id, vec![0x61; 32], true, leaf(), Vec::new(), T0)
             .await
             .unwrap()
     );
@@ -549,7 +556,7 @@ pub(crate) async fn a_lock_is_set_once_by_the_current_key_and_revokes_net_certif
     );
     assert!(
         store
-            .set_holder_lock(id, vec![0x61; 32], false, leaf(), T0)
+            .set_holder_lock(id, vec![0x61; 32], false, leaf(), Vec::new(), T0)
             .await
             .unwrap()
     );

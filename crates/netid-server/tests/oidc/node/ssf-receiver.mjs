@@ -80,6 +80,7 @@ const configuration = await call('POST', '/ssf/streams', {
   events_requested: [
     'https://schemas.openid.net/secevent/risc/event-type/account-purged',
     'urn:netid:secevent:event-type:consent-withdrawn',
+    'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
   ],
   description: 'test receiver',
 })
