@@ -310,10 +310,6 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn status_name(status: StreamStatus) -> &'static str {
-    status.as_str()
-}
-
 async fn status(
     State(state): State<AppState>,
     Platform(platform): Platform,
@@ -321,7 +317,7 @@ async fn status(
 ) -> Result<Json<Value>, ApiError> {
     let stream = own_stream(&state, &platform.client_id, query.stream_id.as_deref()).await?;
     Ok(Json(
-        json!({ "stream_id": stream.stream_id, "status": status_name(stream.status) }),
+        json!({ "stream_id": stream.stream_id, "status": stream.status.as_str() }),
     ))
 }
 
@@ -347,7 +343,7 @@ async fn set_status(
     };
     stream.updated_at = state.deps.clock.now();
     state.deps.store.set_stream(stream.clone()).await?;
-    let mut answer = json!({ "stream_id": stream.stream_id, "status": status_name(stream.status) });
+    let mut answer = json!({ "stream_id": stream.stream_id, "status": stream.status.as_str() });
     if let (Some(reason), Some(map)) = (request.reason, answer.as_object_mut()) {
         map.insert("reason".to_owned(), Value::from(reason));
     }
@@ -398,14 +394,12 @@ async fn verify(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// RFC 8936 §2.4's poll request.
+/// RFC 8936 §2.4's poll request (`returnImmediately` is accepted and moot: every poll is
+/// answered at once).
 #[derive(Deserialize)]
 struct PollRequest {
     #[serde(default, rename = "maxEvents")]
     max_events: Option<u32>,
-    #[serde(default, rename = "returnImmediately")]
-    #[allow(dead_code)]
-    return_immediately: Option<bool>,
     #[serde(default)]
     ack: Vec<String>,
     #[serde(default, rename = "setErrs")]
