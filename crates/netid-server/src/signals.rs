@@ -471,7 +471,9 @@ mod tests {
         }
         assert_eq!(Event::from_uri(Event::Verification.uri()), None);
         assert_eq!(
-            Event::from_uri("https://schemas.openid.net/secevent/caep/event-type/session-revoked"),
+            Event::from_uri(
+                "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+            ),
             None
         );
     }
