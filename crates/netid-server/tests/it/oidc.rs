@@ -546,3 +546,39 @@ async fn a_request_after_300_seconds_and_a_code_after_60_are_refused() {
     // Nothing reached the holder's history but the enrollment.
     assert_eq!(client.log_kinds(&wallet).await, vec![EntryKind::Enrollment]);
 }
+
+/// Issue 25: a suspended platform's client authentication is refused at PAR with OAuth's
+/// `unauthorized_client`, and a reinstated one is let through again.
+#[tokio::test]
+async fn a_suspended_platform_is_refused_at_the_pushed_authorization_endpoint() {
+    let world = World::new().await;
+    let client = &world.client;
+    let rp = Rp::register(client, "OIDC Suspended Shop").await;
+    let (params, _) = rp.request_params("openid");
+    assert_eq!(rp.push(&params).await.status, StatusCode::CREATED);
+    let set = |status: netid_proto::PlatformStatus| {
+        let request = netid_proto::PlatformStatusRequest {
+            client_id: rp.platform.client_id.clone(),
+            status,
+            reason: "Synthetic complaint upheld".to_owned(),
+        };
+        async move {
+            let answer = client
+                .post(
+                    "/v1/operator/platforms/status",
+                    Some(&client.bearer()),
+                    &request,
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        }
+    };
+    set(netid_proto::PlatformStatus::Suspended).await;
+    let (params, _) = rp.request_params("openid");
+    let refused = rp.push(&params).await;
+    oauth_error(&refused, StatusCode::BAD_REQUEST, "unauthorized_client");
+    assert!(refused.body.contains("suspended"), "{}", refused.body);
+    set(netid_proto::PlatformStatus::Active).await;
+    let (params, _) = rp.request_params("openid");
+    assert_eq!(rp.push(&params).await.status, StatusCode::CREATED);
+}
