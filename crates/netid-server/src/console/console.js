@@ -368,8 +368,12 @@ async function confirmPasskey() {
   status(t('confirmed'))
 }
 
+// Which view was asked for last: a slower view asked for before it must not replace it.
+let shown = 0
+
 async function show(view, clearStatus = true) {
   current = view
+  const asked = ++shown
   if (clearStatus) status('')
   const section = $('view')
   const fresh = el('section')
@@ -378,7 +382,7 @@ async function show(view, clearStatus = true) {
   } catch (error) {
     fresh.append(el('p', error.message, { class: 'bad', 'data-code': error.code ?? '' }))
   }
-  section.replaceChildren(fresh)
+  if (asked === shown) section.replaceChildren(fresh)
 }
 
 async function run(step) {
