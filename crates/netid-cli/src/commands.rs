@@ -317,13 +317,22 @@ pub(crate) enum WalletCommand {
         yes_delete_my_data: bool,
     },
     /// Show the record the service holds about you (document, name, birth date, sex,
-    /// nationality, expiry; whether it is valid and whether your Net ID is locked).
+    /// nationality, expiry; whether it is valid and whether your Net ID is locked), with your
+    /// corrections, complaints and what platforms said they deleted.
     Record {
         #[command(flatten)]
         server: ServerArgs,
         /// The wallet key file.
         #[arg(long, default_value = "wallet.key")]
         wallet: PathBuf,
+    },
+    /// Show what a platform said it deleted after your deletion, by a reference that
+    /// `netid wallet delete` printed (no wallet needed: your data is gone).
+    Receipt {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The reference.
+        reference: String,
     },
     /// Ask the document authority whose roster lists you to correct your record: say what is
     /// wrong. Prints the request's reference; `netid wallet record` shows where it stands.

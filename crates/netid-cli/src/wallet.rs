@@ -88,6 +88,7 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             yes_delete_my_data,
         } => delete(server, wallet, yes_delete_my_data),
         WalletCommand::Record { server, wallet } => record(server, wallet),
+        WalletCommand::Receipt { server, reference } => receipt(server, &reference),
         WalletCommand::Lock { server, wallet } => lock(server, wallet, true),
         WalletCommand::Unlock { server, wallet } => lock(server, wallet, false),
         WalletCommand::Consent {
@@ -552,11 +553,52 @@ fn delete(server: ServerArgs, wallet: PathBuf, yes_delete_my_data: bool) -> anyh
         sign_request(&wallet, signing::deletion_message)?,
         netid_proto::DeleteRequest { guardian: None }
     );
-    println!(
-        "{}",
-        post(&server.server, "/v1/holders/delete", None, &request)?
-    );
+    let answer = post(&server.server, "/v1/holders/delete", None, &request)?;
+    println!("{answer}");
+    let deleted: netid_proto::DeleteResponse =
+        serde_json::from_str(&answer).context("the service did not answer with a deletion")?;
+    if !deleted.receipts.is_empty() {
+        eprintln!(
+            "netid: {} platform(s) are told to delete what they hold about you; keep the references above (`receipts`): netid wallet receipt REFERENCE shows what each says it deleted, and the service no longer knows they were yours",
+            deleted.receipts.len()
+        );
+    }
     Ok(())
+}
+
+/// `netid wallet receipt`: a platform's receipt of deletion, one field a line.
+fn receipt(server: ServerArgs, reference: &str) -> anyhow::Result<()> {
+    if reference.is_empty()
+        || !reference
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    {
+        bail!("a reference is the set-… string that netid wallet delete printed");
+    }
+    let answer = get_public(
+        &server.server,
+        &format!("/v1/transparency/receipts/{reference}"),
+    )?;
+    let receipt: netid_proto::ReceiptView =
+        serde_json::from_str(&answer).context("the service did not answer with a receipt")?;
+    print_receipt(&receipt);
+    Ok(())
+}
+
+fn print_receipt(receipt: &netid_proto::ReceiptView) {
+    let event = match receipt.event {
+        netid_proto::ReceiptEvent::AccountPurged => "your deletion",
+        netid_proto::ReceiptEvent::ConsentWithdrawn => "a withdrawn consent",
+    };
+    let said = match (&receipt.acknowledged_at, &receipt.deleted) {
+        (None, _) => "has not acknowledged it yet".to_owned(),
+        (Some(_), None) => "acknowledged it, has not said what it deleted yet".to_owned(),
+        (Some(_), Some(deleted)) => format!("deleted {}", deleted.join(", ")),
+    };
+    println!(
+        "receipt:         {} told of {event}: {said} ({})",
+        receipt.client_id, receipt.reference
+    );
 }
 
 /// `netid wallet record`: the record, one field a line.
@@ -608,6 +650,23 @@ fn record(server: ServerArgs, wallet: PathBuf) -> anyhow::Result<()> {
                 "open"
             }
         );
+    }
+    for complaint in &record.complaints {
+        println!(
+            "complaint:       {} about {}: {}{}",
+            complaint.reference,
+            complaint.client_id,
+            serde_json::to_value(complaint.status)?
+                .as_str()
+                .unwrap_or_default(),
+            complaint
+                .resolution
+                .as_ref()
+                .map_or_else(String::new, |answer| format!(", answered: {answer}"))
+        );
+    }
+    for receipt in &record.receipts {
+        print_receipt(receipt);
     }
     eprintln!(
         "netid: this is what the service holds about you, as the document authority's roster gave it; to have a wrong field corrected, run netid wallet correction --message '...'"

@@ -94,6 +94,8 @@ pub enum EntryKind {
     /// A platform acknowledged a signal about the holder (a deletion, a lock, a withdrawn
     /// consent).
     SignalAcknowledged,
+    /// A platform said what it deleted after a deletion or a withdrawn consent.
+    DeletionReceipt,
 }
 
 impl EntryKind {
@@ -137,6 +139,7 @@ impl EntryKind {
             Self::ComplaintFiled => "complaint_filed",
             Self::ComplaintHandled => "complaint_handled",
             Self::SignalAcknowledged => "signal_acknowledged",
+            Self::DeletionReceipt => "deletion_receipt",
         }
     }
 }
@@ -303,6 +306,7 @@ mod tests {
             K::ComplaintFiled,
             K::ComplaintHandled,
             K::SignalAcknowledged,
+            K::DeletionReceipt,
         ] {
             assert_eq!(
                 serde_json::to_string(&kind).unwrap(),

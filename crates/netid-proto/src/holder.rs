@@ -96,6 +96,9 @@ pub struct HolderRecord {
     /// The holder's complaints about platforms, newest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub complaints: Vec<crate::ComplaintView>,
+    /// What platforms said they deleted after the holder withdrew a consent, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<crate::ReceiptView>,
 }
 
 /// A correction a holder asked for, and where it stands.

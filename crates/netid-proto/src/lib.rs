@@ -1081,6 +1081,11 @@ impl core::fmt::Debug for WardDeleteRequest {
 pub struct DeleteResponse {
     /// Always `true`: the data is gone.
     pub deleted: bool,
+    /// The references of the signals that told the platforms: each platform's receipt (what
+    /// it deleted) is at `GET /v1/transparency/receipts/{reference}` once it gives one. Keep
+    /// them: the centre no longer knows they were yours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<String>,
 }
 
 /// `POST /v1/holders/net-certificates`: a holder asks for a batch of Net Certificates, one per

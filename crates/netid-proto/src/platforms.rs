@@ -274,3 +274,49 @@ pub struct ComplaintCounts {
     /// By platform, in client id order.
     pub platforms: Vec<PlatformComplaintCounts>,
 }
+
+/// `POST /ssf/receipts`: a platform says what it deleted after a signal that asked it to (a
+/// deletion or a withdrawn consent), once it has acknowledged that signal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptRequest {
+    /// The signal's `jti`.
+    pub jti: String,
+    /// What it deleted, in its own words: 1 to 20 items, each one line of 1 to 100
+    /// characters (for example `name`, `order history`).
+    pub deleted: Vec<String>,
+}
+
+/// The kind of signal a receipt answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptEvent {
+    /// The holder deleted their data.
+    AccountPurged,
+    /// The holder withdrew a consent.
+    ConsentWithdrawn,
+}
+
+/// A platform's receipt of deletion (or the wait for it, or for the platform to acknowledge
+/// the signal), as its holder, or anyone with its reference, sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptView {
+    /// Its reference: the `jti` of the signal it answers.
+    pub reference: String,
+    /// The platform.
+    pub client_id: String,
+    /// What the signal told the platform.
+    pub event: ReceiptEvent,
+    /// When the platform acknowledged the signal (Unix seconds); none while it has not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<i64>,
+    /// What the platform says it deleted, once it says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Vec<String>>,
+    /// When it said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<i64>,
+    /// Until when the centre keeps it (then it forgets it).
+    pub kept_until: i64,
+}

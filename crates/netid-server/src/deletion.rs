@@ -50,9 +50,12 @@ pub(crate) async fn delete(
         )
         .await?;
     }
-    erase(state, &holder).await?;
+    let receipts = erase(state, &holder).await?;
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = age < GUARDIAN_REQUIRED_BELOW);
-    Ok(DeleteResponse { deleted: true })
+    Ok(DeleteResponse {
+        deleted: true,
+        receipts,
+    })
 }
 
 /// Deletes the data of a child under 14 at the request of a guardian on record, who signed
@@ -76,13 +79,17 @@ pub(crate) async fn delete_ward(
     )
     .await?;
     let ward = crate::wallet::child_in_care(&state.deps, &guardian, &request.ward_net_id).await?;
-    erase(state, &ward).await?;
+    let receipts = erase(state, &ward).await?;
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = true, by_guardian = true);
-    Ok(DeleteResponse { deleted: true })
+    Ok(DeleteResponse {
+        deleted: true,
+        receipts,
+    })
 }
 
-/// Erases `holder`'s data in one transaction, with its `deletion` log entry.
-pub(crate) async fn erase(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
+/// Erases `holder`'s data in one transaction, with its `deletion` log entry; the references
+/// of the signals that tell the platforms (for their receipts).
+pub(crate) async fn erase(state: &AppState, holder: &HolderRow) -> Result<Vec<String>, Error> {
     // In the journal first: a restored backup forgets the holder again (`crate::journal`).
     state
         .journal
@@ -97,6 +104,7 @@ pub(crate) async fn replay_journal(state: &AppState) -> Result<(), Error> {
     let mut replayed = 0_u64;
     for net_id_index in state.journal.deleted()? {
         if let Some(holder) = state.deps.store.holder_by_net_id(&net_id_index).await? {
+            // No one asks for these references: the holder was told at their deletion.
             erase_now(state, &holder).await?;
             replayed += 1;
         }
@@ -113,7 +121,7 @@ pub(crate) async fn replay_journal(state: &AppState) -> Result<(), Error> {
 }
 
 /// Deletes `holder`'s data, as [`erase`] does, without journaling it.
-async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
+async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<Vec<String>, Error> {
     let now = state.deps.clock.now();
     // The entry is the holder's, tagged with their log key while it can still be derived.
     let log_key = personal::log_key(&state.deps.keys.master, holder)?;
@@ -123,6 +131,7 @@ async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
         .entry(EntryKind::Deletion, Some(&log_key), None, now)?;
     // The platforms are told in the same transaction: a deletion is never without its signals.
     let signals = crate::signals::of_deletion(&state.deps, holder).await?;
+    let references = signals.iter().map(|signal| signal.jti.clone()).collect();
     state
         .deps
         .store
@@ -136,5 +145,5 @@ async fn erase_now(state: &AppState, holder: &HolderRow) -> Result<(), Error> {
         )
         .await
         .map_err(crate::wallet::key_replaced)?;
-    Ok(())
+    Ok(references)
 }

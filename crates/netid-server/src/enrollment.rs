@@ -177,6 +177,8 @@ pub(crate) async fn enroll(
                     log_entry,
                     revocations,
                     notice_version: request.notice_version.clone(),
+                    // The platforms are told in the same transaction.
+                    signals: crate::signals::of_recovery(&state.deps, &existing).await?,
                 },
                 now,
             )

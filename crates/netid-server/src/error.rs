@@ -292,6 +292,14 @@ pub enum Refusal {
         "this platform has a stream already: read it (GET /ssf/streams), change it (PATCH, PUT) or delete it"
     )]
     StreamExists,
+    /// No acknowledged signal of this platform waits for a receipt with that jti.
+    #[error(
+        "no signal to this platform that asked it to delete has this jti waiting for a receipt: acknowledge the signal first (a 202, or ack in a poll); a receipt follows only a deletion or a withdrawn consent, within the days the centre keeps it"
+    )]
+    UnknownReceipt,
+    /// The platform gave its receipt for that signal already.
+    #[error("this platform already said what it deleted for this signal: a receipt is given once")]
+    ReceiptGiven,
     /// The operator suspended the platform.
     #[error(
         "this platform is suspended by the operator: it verifies no one, signs no one in and receives nothing until reinstated; its profile (GET /v1/platforms/{{client_id}}/profile) says since when and why"

@@ -42,6 +42,7 @@ pub(crate) async fn record_of(
     let mut record = crate::personal::view(&deps.keys.master, holder, deps.clock.today()?)?;
     record.corrections = crate::corrections::of_holder(deps, holder).await?;
     record.complaints = crate::complaints::of_holder(deps, holder).await?;
+    record.receipts = crate::signals::receipts_of(deps, holder).await?;
     Ok(record)
 }
 

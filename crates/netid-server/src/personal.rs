@@ -336,6 +336,7 @@ pub(crate) fn view(
         locked: holder.locked_at.is_some(),
         corrections: Vec::new(),
         complaints: Vec::new(),
+        receipts: Vec::new(),
     })
 }
 

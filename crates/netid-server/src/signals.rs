@@ -4,7 +4,10 @@
 //! it fetches them from `/ssf/poll`). Each SET (RFC 8417) is signed with the ES256 key of the
 //! OpenID provider (`/oidc/jwks`) and addressed by the platform's own pairwise subject
 //! (`iss_sub`): a holder's deletion (RISC account-purged), a lock of their Net ID (CAEP
-//! session-revoked) and a withdrawn consent (netid's consent-withdrawn, naming the fields). Signals wait in the store, retried with backoff by
+//! session-revoked), a recovery with a new wallet key (CAEP credential-change) and a withdrawn
+//! consent (netid's consent-withdrawn, naming the fields). No identifier netid gives a
+//! platform ever changes (a pseudonym follows the Net ID, which a recovery keeps), so RISC
+//! identifier-changed has nothing to say. Signals wait in the store, retried with backoff by
 //! whichever node claims them first, until the platform acknowledges them (a 202, or `ack` in
 //! a poll) or [`RETENTION_DAYS`] pass; each acknowledgement is an entry in the
 //! holder's history while the holder exists (a deletion's is public, unlinked). The centre
@@ -14,13 +17,15 @@
 
 use netid_crypto::{SigningKey, Suite};
 use netid_log::EntryKind;
+use netid_proto::{ReceiptEvent, ReceiptRequest, ReceiptView};
 use netid_store::{
-    Delivery, DueSignal, HolderId, HolderRow, SignalRow, Store, StreamRow, StreamStatus, Timestamp,
+    Delivery, DueSignal, HolderId, HolderRow, ReceiptRow, SignalRow, Store, StreamRow,
+    StreamStatus, Timestamp,
 };
 use serde_json::{Value, json};
 
 use crate::deps::Deps;
-use crate::error::Error;
+use crate::error::{Error, Refusal};
 use crate::keys::KeyPlace;
 
 /// How long a signal waits for its platform, in days.
@@ -38,6 +43,9 @@ const CLAIM_SECONDS: i64 = 60;
 const MAX_BACKOFF_SECONDS: i64 = 3600;
 /// The most SETs one poll answers with.
 pub(crate) const MAX_POLL: u32 = 100;
+/// The most things a receipt names, and the longest name.
+const MAX_RECEIPT_ITEMS: usize = 20;
+const MAX_RECEIPT_ITEM_CHARS: usize = 100;
 
 /// An event type netid transmits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,16 +56,21 @@ pub(crate) enum Event {
     ConsentWithdrawn,
     /// The holder locked their Net ID: their sessions should end (CAEP session-revoked).
     SessionRevoked,
+    /// The holder recovered their Net ID with a new wallet key: what the old one signed for
+    /// (its passkeys, Net Certificates and signing certificates) is revoked (CAEP
+    /// credential-change).
+    CredentialChange,
     /// A stream verification (SSF 1.0 §8.1.4).
     Verification,
 }
 
 impl Event {
     /// Every event type a platform may ask for.
-    pub(crate) const REQUESTABLE: [Self; 3] = [
+    pub(crate) const REQUESTABLE: [Self; 4] = [
         Self::AccountPurged,
         Self::ConsentWithdrawn,
         Self::SessionRevoked,
+        Self::CredentialChange,
     ];
 
     /// The event type's URI.
@@ -70,6 +83,9 @@ impl Event {
             Self::SessionRevoked => {
                 "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
             }
+            Self::CredentialChange => {
+                "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+            }
             Self::Verification => "https://schemas.openid.net/secevent/ssf/event-type/verification",
         }
     }
@@ -80,6 +96,7 @@ impl Event {
             Self::AccountPurged => "account_purged",
             Self::ConsentWithdrawn => "consent_withdrawn",
             Self::SessionRevoked => "session_revoked",
+            Self::CredentialChange => "credential_change",
             Self::Verification => "verification",
         }
     }
@@ -219,6 +236,30 @@ pub(crate) async fn of_lock(deps: &Deps, holder: &HolderRow) -> Result<Vec<Signa
     .await
 }
 
+/// The signals of `holder`'s recovery with a new wallet key (CAEP credential-change of the
+/// wallet, an `app` credential): one to every platform whose stream asks for it.
+pub(crate) async fn of_recovery(deps: &Deps, holder: &HolderRow) -> Result<Vec<SignalRow>, Error> {
+    let payload = json!({
+        "credential_type": "app",
+        "change_type": "update",
+        "friendly_name": "Net ID wallet",
+        "event_timestamp": deps.clock.now().0,
+        "initiating_entity": "user",
+        "reason_user": {
+            "zh": "持有人用新的钱包密钥找回了网号；旧密钥的通行密钥、网证和签名证书均已吊销。",
+            "en": "The holder recovered their Net ID with a new wallet key; the old key's passkeys, Net Certificates and signing certificates are revoked.",
+        },
+    });
+    to_every_stream(
+        deps,
+        holder,
+        Some(holder.id),
+        Event::CredentialChange,
+        payload,
+    )
+    .await
+}
+
 /// `event` about `holder` for every platform whose stream asks for it (the centre keeps no
 /// list of the platforms a holder used), addressed by each platform's own pseudonym; linked
 /// to the holder (`link`) while they exist.
@@ -326,25 +367,141 @@ pub(crate) async fn acknowledge(
     let now = deps.clock.now();
     let mut acknowledged = Vec::new();
     for (jti, holder) in deps.store.signal_holders(client_id, jtis).await? {
-        let holder_key = match holder {
-            Some(id) => match deps.store.holder(id).await? {
-                Some(row) => Some(crate::personal::log_key(&deps.keys.master, &row)?),
-                None => None,
-            },
-            None => None,
-        };
-        let entry = deps.log.entry(
-            EntryKind::SignalAcknowledged,
-            holder_key.as_ref(),
-            Some(client_id),
-            now,
-        )?;
+        let entry = holder_entry(deps, EntryKind::SignalAcknowledged, holder, client_id).await?;
         acknowledged.push((jti, entry));
     }
+    // A receipt may follow for as long as a use stays linked to its holder.
+    let receipts_until = Timestamp(now.0 + i64::from(deps.use_links.retention_days()) * 86_400);
     Ok(deps
         .store
-        .acknowledge_signals(client_id, acknowledged)
+        .acknowledge_signals(client_id, acknowledged, now, receipts_until)
         .await?)
+}
+
+/// The log entry of `kind` about `client_id`, tagged for `holder` if they still exist.
+async fn holder_entry(
+    deps: &Deps,
+    kind: EntryKind,
+    holder: Option<HolderId>,
+    client_id: &str,
+) -> Result<Vec<u8>, Error> {
+    let holder_key = match holder {
+        Some(id) => match deps.store.holder(id).await? {
+            Some(row) => Some(crate::personal::log_key(&deps.keys.master, &row)?),
+            None => None,
+        },
+        None => None,
+    };
+    deps.log
+        .entry(kind, holder_key.as_ref(), Some(client_id), deps.clock.now())
+}
+
+/// Records `client_id`'s receipt: what it deleted after the signal `request.jti`, which it
+/// has acknowledged. An entry in the holder's history while they exist.
+pub(crate) async fn give_receipt(
+    deps: &Deps,
+    client_id: &str,
+    request: ReceiptRequest,
+) -> Result<ReceiptView, Error> {
+    if request.deleted.is_empty() || request.deleted.len() > MAX_RECEIPT_ITEMS {
+        return Err(invalid_receipt("list 1 to 20 things deleted"));
+    }
+    for item in &request.deleted {
+        let length = item.chars().count();
+        if length == 0 || length > MAX_RECEIPT_ITEM_CHARS || item.chars().any(char::is_control) {
+            return Err(invalid_receipt(
+                "each thing deleted is one line of 1 to 100 characters",
+            ));
+        }
+    }
+    let now = deps.clock.now();
+    let slot = deps
+        .store
+        .receipt(&request.jti)
+        .await?
+        .filter(|slot| {
+            slot.client_id == client_id && slot.acknowledged_at.is_some() && slot.expires_at > now
+        })
+        .ok_or(Refusal::UnknownReceipt)?;
+    if slot.deleted.is_some() {
+        return Err(Refusal::ReceiptGiven.into());
+    }
+    let entry = holder_entry(deps, EntryKind::DeletionReceipt, slot.holder, client_id).await?;
+    let deleted = serde_json::to_string(&request.deleted)
+        .map_err(|_| Error::Internal("serialising a receipt"))?;
+    if !deps
+        .store
+        .record_receipt(client_id, &request.jti, deleted, entry, now)
+        .await?
+    {
+        return Err(Refusal::ReceiptGiven.into());
+    }
+    tracing::info!(platform_id = %client_id, event = %slot.event, "a platform said what it deleted");
+    let mut answer = view(ReceiptRow {
+        received_at: Some(now),
+        ..slot
+    })?;
+    answer.deleted = Some(request.deleted);
+    Ok(answer)
+}
+
+fn invalid_receipt(reason: &str) -> Error {
+    Refusal::InvalidField {
+        field: "deleted",
+        reason: reason.to_owned(),
+    }
+    .into()
+}
+
+/// The receipts (and waits for them) of `holder`'s withdrawals, newest first.
+pub(crate) async fn receipts_of(
+    deps: &Deps,
+    holder: &HolderRow,
+) -> Result<Vec<ReceiptView>, Error> {
+    deps.store
+        .receipts_of(holder.id)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect()
+}
+
+/// The receipt `reference`, for whoever has the reference (a deleted holder kept it).
+pub(crate) async fn receipt(deps: &Deps, reference: &str) -> Result<ReceiptView, Error> {
+    let now = deps.clock.now();
+    let row = deps
+        .store
+        .receipt(reference)
+        .await?
+        .filter(|row| row.expires_at > now)
+        .ok_or(Refusal::UnknownReceipt)?;
+    view(row)
+}
+
+fn view(row: ReceiptRow) -> Result<ReceiptView, Error> {
+    let event = match Event::from_name(&row.event) {
+        Some(Event::AccountPurged) => ReceiptEvent::AccountPurged,
+        Some(Event::ConsentWithdrawn) => ReceiptEvent::ConsentWithdrawn,
+        _ => {
+            return Err(Error::Internal(
+                "a receipt of a signal that deletes nothing",
+            ));
+        }
+    };
+    let deleted = row
+        .deleted
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|_| Error::Internal("a receipt does not parse"))?;
+    Ok(ReceiptView {
+        reference: row.reference,
+        client_id: row.client_id,
+        event,
+        acknowledged_at: row.acknowledged_at.map(|at| at.0),
+        deleted,
+        received_at: row.received_at.map(|at| at.0),
+        kept_until: row.expires_at.0,
+    })
 }
 
 /// One round of push delivery: the signals due now that this node claims, each posted to its
@@ -472,7 +629,7 @@ mod tests {
         assert_eq!(Event::from_uri(Event::Verification.uri()), None);
         assert_eq!(
             Event::from_uri(
-                "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+                "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
             ),
             None
         );

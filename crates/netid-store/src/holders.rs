@@ -127,7 +127,8 @@ pub trait Holders: HasBackend {
     /// the holder's current wallet key and makes `new_key` current, records the guardianships
     /// (if any), appends `log_entry` as an entry of the holder, carries out `revocations`
     /// of the holder's certificates (each appending its entry if it revoked something), and,
-    /// when the key changes, revokes all of the holder's Net Certificates and forgets their passkeys.
+    /// when the key changes, revokes all of the holder's Net Certificates, forgets their
+    /// passkeys and queues `signals`.
     async fn replace_wallet_key(&self, recovery: Recovery, at: Timestamp) -> Result<(), Error> {
         let Recovery {
             holder,
@@ -137,6 +138,7 @@ pub trait Holders: HasBackend {
             log_entry,
             revocations,
             notice_version,
+            signals,
         } = recovery;
         write(self, "wallet key replacement", move |db| {
             let sql = "SELECT person_index, wallet_key_fingerprint, wallet_key_spki, \
@@ -178,6 +180,7 @@ pub trait Holders: HasBackend {
                 db.execute("forget passkeys", sql, args![holder])?;
                 let sql = "DELETE FROM pending_values WHERE holder_id = $1";
                 db.execute("forget pending values", sql, args![holder])?;
+                crate::signals::enqueue(db, &signals)?;
             }
             if let Some(version) = &notice_version {
                 let sql = "UPDATE holders SET notice_version = $2, notice_accepted_at = $3 \
@@ -582,6 +585,8 @@ pub trait Holders: HasBackend {
             // Signals still waiting stay, no longer linked to the holder.
             let sql = "UPDATE signals SET holder_id = NULL WHERE holder_id = $1";
             db.execute("unlink signals", sql, args![holder])?;
+            let sql = "UPDATE signal_receipts SET holder_id = NULL WHERE holder_id = $1";
+            db.execute("unlink receipts", sql, args![holder])?;
             crate::signals::enqueue(db, &signals)?;
             append_log(db, &log_entry, None)?;
             // The entries stay in the log; the service forgets which were the holder's.
@@ -763,6 +768,8 @@ pub struct Recovery {
     pub revocations: Vec<Revocation>,
     /// The version of the notice accepted with it, if one was.
     pub notice_version: Option<String>,
+    /// The platforms told of it (queued only when the key changes).
+    pub signals: Vec<crate::SignalRow>,
 }
 
 /// A Net ID as the store keeps it: never in clear.

@@ -96,7 +96,7 @@ pub use platforms::{
 pub use security_events::{
     GENESIS, NewSecurityEvent, Seal, SecurityEventRow, SecurityEvents, chain_break, chain_hash,
 };
-pub use signals::{Delivery, DueSignal, SignalRow, Signals, StreamRow, StreamStatus};
+pub use signals::{Delivery, DueSignal, ReceiptRow, SignalRow, Signals, StreamRow, StreamStatus};
 pub use sqlite::SqliteStore;
 pub use types::{BlindIndex, GroupCommits, HolderId, Timestamp};
 pub use verifications::{NewVerification, Verifications};

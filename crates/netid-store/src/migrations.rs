@@ -54,6 +54,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/31.sql"),
     include_str!("../migrations/sqlite/32.sql"),
     include_str!("../migrations/sqlite/33.sql"),
+    include_str!("../migrations/sqlite/34.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -81,6 +82,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (31, include_str!("../migrations/postgres/31.sql")),
     (32, include_str!("../migrations/postgres/32.sql")),
     (33, include_str!("../migrations/postgres/33.sql")),
+    (34, include_str!("../migrations/postgres/34.sql")),
 ];
 
 #[cfg(test)]

@@ -14,7 +14,20 @@ from_row! {
         description, status, updated_at
     }
     DueSignal { jti, client_id, token, attempts, endpoint_url, sealed_authorization }
+    ReceiptRow {
+        reference, client_id, holder, event, acknowledged_at, deleted, received_at, expires_at
+    }
 }
+
+/// Receipts and their slots, and the deleting signals still waiting to be acknowledged (as
+/// slots not yet opened), as one relation.
+const RECEIPTS: &str = "(SELECT reference, client_id, holder_id, event, acknowledged_at, \
+     deleted, received_at, expires_at FROM signal_receipts UNION ALL \
+     SELECT jti, client_id, holder_id, event, NULL, NULL, NULL, expires_at FROM signals \
+     WHERE event IN ('account_purged', 'consent_withdrawn')) r";
+/// The events whose acknowledgement opens a slot for a receipt: those that ask the platform
+/// to delete.
+const DELETING_EVENTS: &str = "('account_purged', 'consent_withdrawn')";
 
 const STREAM_COLUMNS: &str = "client_id, stream_id, delivery, endpoint_url, \
      sealed_authorization, events_requested, description, status, updated_at";
@@ -202,12 +215,15 @@ pub trait Signals: HasBackend {
     }
 
     /// `client_id` acknowledged each signal of `acknowledged` (its jti, and the log entry
-    /// that says so, tagged for its holder if they still exist): each is removed and its
-    /// entry appended, in one transaction; how many were waiting.
+    /// that says so, tagged for its holder if they still exist) `at`: each is removed and its
+    /// entry appended, and a signal that asked the platform to delete leaves a slot for its
+    /// receipt until `receipts_until`, in one transaction; how many were waiting.
     async fn acknowledge_signals(
         &self,
         client_id: &str,
         acknowledged: Vec<(String, Vec<u8>)>,
+        at: Timestamp,
+        receipts_until: Timestamp,
     ) -> Result<u64, Error> {
         let client_id = client_id.to_owned();
         write(self, "acknowledge signals", move |db| {
@@ -221,11 +237,80 @@ pub trait Signals: HasBackend {
                 else {
                     continue;
                 };
+                let sql = format!(
+                    "INSERT INTO signal_receipts (reference, client_id, holder_id, event, \
+                     acknowledged_at, expires_at) SELECT jti, client_id, holder_id, event, $3, $4 \
+                     FROM signals WHERE client_id = $1 AND jti = $2 AND event IN {DELETING_EVENTS}"
+                );
+                let args = args![&client_id, jti, at, receipts_until];
+                db.execute("open receipt", &sql, args)?;
                 let sql = "DELETE FROM signals WHERE client_id = $1 AND jti = $2";
                 removed += db.execute("acknowledge signal", sql, args![&client_id, jti])?;
                 append_log(db, entry, holder)?;
             }
             Ok(removed)
+        })
+        .await
+    }
+
+    /// The receipt `reference` (or its slot, or its signal still waiting), if still kept.
+    async fn receipt(&self, reference: &str) -> Result<Option<ReceiptRow>, Error> {
+        let reference = reference.to_owned();
+        read(self, move |db| {
+            let sql = format!("SELECT * FROM {RECEIPTS} WHERE reference = $1");
+            db.optional(
+                "read receipt",
+                &sql,
+                args![&reference],
+                ReceiptRow::from_row,
+            )
+        })
+        .await
+    }
+
+    /// The receipts of `holder` (and their slots, and their signals still waiting), newest
+    /// first.
+    async fn receipts_of(&self, holder: HolderId) -> Result<Vec<ReceiptRow>, Error> {
+        read(self, move |db| {
+            let sql = format!(
+                "SELECT * FROM {RECEIPTS} WHERE holder_id = $1 \
+                 ORDER BY expires_at DESC, reference COLLATE \"C\""
+            );
+            db.rows("read receipts", &sql, args![holder], ReceiptRow::from_row)
+        })
+        .await
+    }
+
+    /// Records `client_id`'s receipt for `reference` (`deleted`, a JSON array), with its log
+    /// `entry` (tagged for the slot's holder, if any) `at`: whether the slot was open (not
+    /// given a receipt yet, nor past its time). In one transaction: of two at once, one wins.
+    async fn record_receipt(
+        &self,
+        client_id: &str,
+        reference: &str,
+        deleted: String,
+        entry: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        let (client_id, reference) = (client_id.to_owned(), reference.to_owned());
+        write(self, "record receipt", move |db| {
+            let sql = "SELECT holder_id FROM signal_receipts WHERE reference = $1 \
+                 AND client_id = $2 AND deleted IS NULL AND expires_at > $3";
+            let args = args![&reference, &client_id, at];
+            let Some(holder) = db.optional("read receipt", sql, args, |mut row| {
+                row.get::<Option<HolderId>>(0)
+            })?
+            else {
+                return Ok(false);
+            };
+            let sql = "UPDATE signal_receipts SET deleted = $3, received_at = $4 \
+                 WHERE reference = $1 AND client_id = $2 AND deleted IS NULL";
+            let args = args![&reference, &client_id, &deleted, at];
+            if db.execute("record receipt", sql, args)? == 0 {
+                return Ok(false);
+            }
+            append_log(db, &entry, holder)?;
+            Ok(true)
         })
         .await
     }
@@ -244,9 +329,11 @@ pub trait Signals: HasBackend {
         .await
     }
 
-    /// Removes the signals whose time ran out by `now`; how many.
+    /// Removes the signals and receipts whose time ran out by `now`; how many signals.
     async fn purge_signals(&self, now: Timestamp) -> Result<u64, Error> {
         write(self, "purge signals", move |db| {
+            let sql = "DELETE FROM signal_receipts WHERE expires_at <= $1";
+            db.execute("purge receipts", sql, args![now])?;
             let sql = "DELETE FROM signals WHERE expires_at <= $1";
             db.execute("purge signals", sql, args![now])
         })
@@ -329,6 +416,28 @@ pub struct SignalRow {
     /// When it was made.
     pub created_at: Timestamp,
     /// When it is dropped if not acknowledged.
+    pub expires_at: Timestamp,
+}
+
+/// A platform's receipt of deletion, the slot that waits for it, or the signal that waits
+/// for the platform's acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRow {
+    /// Its reference: the jti of the signal it answers.
+    pub reference: String,
+    /// The platform.
+    pub client_id: String,
+    /// The holder, while they exist (none for a deletion).
+    pub holder: Option<HolderId>,
+    /// netid's short name of the signal's event type.
+    pub event: String,
+    /// When the platform acknowledged the signal; none while it waits.
+    pub acknowledged_at: Option<Timestamp>,
+    /// What the platform says it deleted (a JSON array), once it says so.
+    pub deleted: Option<String>,
+    /// When it said so.
+    pub received_at: Option<Timestamp>,
+    /// When the slot or receipt is dropped.
     pub expires_at: Timestamp,
 }
 

@@ -742,6 +742,19 @@ fn serve_and_every_client_command_work_end_to_end() {
     fresh_presentation("cli-nonce-unlocked-1");
     assert!(verify().status.success());
 
+    // The platform polls for signals: the deletion is told to it, and the holder reads what
+    // it does by the reference the deletion printed.
+    let platform_basic = format!(
+        "Basic {}",
+        base64ct::Base64::encode_string(format!("{client_id}:{platform_credential}").as_bytes())
+    );
+    let (status, body) = reqwest_post(
+        &format!("{server}/ssf/streams"),
+        &platform_basic,
+        &serde_json::json!({"delivery": {"method": "urn:ietf:rfc:8936"}, "events_requested": ["https://schemas.openid.net/secevent/risc/event-type/account-purged"]}),
+    );
+    assert_eq!(status, 201, "{body}");
+
     // Deletion: refused without the confirmation, then done; the wallet is nobody's after.
     let wallet_path = path("wallet.key");
     let delete = |confirm: bool| {
@@ -767,12 +780,27 @@ fn serve_and_every_client_command_work_end_to_end() {
     );
     let deleted = delete(true);
     assert!(deleted.status.success());
+    let answer: serde_json::Value = serde_json::from_slice(&deleted.stdout).unwrap();
+    assert_eq!(answer["deleted"], true);
     assert!(
-        String::from_utf8(deleted.stdout)
-            .unwrap()
-            .contains("\"deleted\":true")
+        String::from_utf8_lossy(&deleted.stderr).contains("netid wallet receipt REFERENCE"),
+        "{}",
+        String::from_utf8_lossy(&deleted.stderr)
     );
     assert_eq!(delete(true).status.code(), Some(1));
+    let receipt = netid_ok(&[
+        "wallet",
+        "receipt",
+        "--server",
+        &server,
+        answer["receipts"][0].as_str().unwrap(),
+    ]);
+    assert!(
+        receipt.contains(&format!(
+            "{client_id} told of your deletion: has not acknowledged it yet"
+        )),
+        "{receipt}"
+    );
 
     // Graceful shutdown; the service's own log lines carry no personal data.
     let logs = served.stop();

@@ -261,6 +261,14 @@ pub(super) fn openapi_document() -> Value {
             json!({"type": "object", "required": ["platforms"], "properties": {"platforms": {"type": "array", "items": {"type": "object", "required": ["client_id", "received", "investigating", "upheld", "dismissed"], "properties": {"client_id": string, "received": {"type": "integer"}, "investigating": {"type": "integer"}, "upheld": {"type": "integer"}, "dismissed": {"type": "integer"}}}}}}),
         );
         schemas.insert(
+            "ReceiptRequest".to_owned(),
+            json!({"type": "object", "required": ["jti", "deleted"], "additionalProperties": false, "properties": {"jti": string, "deleted": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100, "description": "one line"}}}}),
+        );
+        schemas.insert(
+            "ReceiptView".to_owned(),
+            json!({"type": "object", "required": ["reference", "client_id", "event", "kept_until"], "properties": {"reference": string, "client_id": string, "event": {"enum": ["account_purged", "consent_withdrawn"]}, "acknowledged_at": {"type": "integer"}, "deleted": {"type": "array", "items": string}, "received_at": {"type": "integer"}, "kept_until": {"type": "integer"}}}),
+        );
+        schemas.insert(
             "Standing".to_owned(),
             json!({"type": "object", "required": ["status"], "properties": {"status": {"enum": ["active", "suspended", "removed"]}, "since": {"type": "integer"}, "reason": string}}),
         );
@@ -354,7 +362,7 @@ pub(super) fn openapi_document() -> Value {
         );
         schemas.insert(
             "HolderRecord".to_owned(),
-            json!({"type": "object", "required": ["net_id", "document_type", "document_number", "name", "birth_date", "nationality", "expiry", "document_valid", "locked"], "properties": {"net_id": string, "document_type": string, "document_number": string, "name": string, "birth_date": string, "sex": string, "nationality": string, "expiry": {"type": "string", "description": "YYYY-MM-DD, or long-term"}, "document_valid": {"type": "boolean"}, "locked": {"type": "boolean"}}}),
+            json!({"type": "object", "required": ["net_id", "document_type", "document_number", "name", "birth_date", "nationality", "expiry", "document_valid", "locked"], "properties": {"net_id": string, "document_type": string, "document_number": string, "name": string, "birth_date": string, "sex": string, "nationality": string, "expiry": {"type": "string", "description": "YYYY-MM-DD, or long-term"}, "document_valid": {"type": "boolean"}, "locked": {"type": "boolean"}, "complaints": {"type": "array", "items": {"$ref": "#/components/schemas/ComplaintView"}}, "receipts": {"type": "array", "items": {"$ref": "#/components/schemas/ReceiptView"}}}}),
         );
         schemas.insert(
             "LockResponse".to_owned(),
@@ -362,7 +370,7 @@ pub(super) fn openapi_document() -> Value {
         );
         schemas.insert(
             "DeleteResponse".to_owned(),
-            json!({"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "boolean"}}}),
+            json!({"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "boolean"}, "receipts": {"type": "array", "items": string, "description": "the references of the signals that told the platforms; each platform's receipt is at /v1/transparency/receipts/{reference}: keep them, the centre no longer knows they were yours"}}}),
         );
         schemas.insert(
             "NetCertificateRequest".to_owned(),

@@ -1,8 +1,9 @@
 //! The Shared Signals Framework transmitter over HTTP: its metadata, a platform's stream
-//! (create, read, update, replace, delete), the stream's status, verification, and the poll
-//! endpoint (RFC 8936). A platform authenticates with its client credential (HTTP Basic).
+//! (create, read, update, replace, delete), the stream's status, verification, the poll
+//! endpoint (RFC 8936), and netid's receipts of deletion (a platform's, and their public
+//! lookup). A platform authenticates with its client credential (HTTP Basic).
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
@@ -69,6 +70,16 @@ pub(super) fn routes() -> Vec<Route> {
             path: "/ssf/poll",
             handler: post(poll),
         },
+        Route {
+            method: Method::POST,
+            path: "/ssf/receipts",
+            handler: post(give_receipt),
+        },
+        Route {
+            method: Method::GET,
+            path: "/v1/transparency/receipts/{reference}",
+            handler: get(receipt),
+        },
     ]
 }
 
@@ -89,7 +100,9 @@ pub(super) fn paths(platform: &Value, public: &Value) -> Value {
             "post": answer("Set the stream's status ({stream_id, status, reason}): paused keeps signals until enabled, disabled drops them", "200")
         },
         "/ssf/verify": {"post": answer("Ask for a verification event ({stream_id, state}); it is delivered like any signal, with sub_id opaque = the stream id", "204")},
-        "/ssf/poll": {"post": answer("Poll (RFC 8936): {ack: [jti], setErrs, maxEvents (at most 100)}; answers {sets: {jti: SET}, moreAvailable} at once (no long polling); acknowledged SETs are removed, each acknowledgement an entry in the holder's history", "200")}
+        "/ssf/poll": {"post": answer("Poll (RFC 8936): {ack: [jti], setErrs, maxEvents (at most 100)}; answers {sets: {jti: SET}, moreAvailable} at once (no long polling); acknowledged SETs are removed, each acknowledgement an entry in the holder's history", "200")},
+        "/ssf/receipts": {"post": {"summary": "netid's own: after acknowledging a deletion (account-purged) or a withdrawn consent, say what you deleted ({jti, deleted: [1 to 20 one-line items]}), once; an entry in the holder's history, and public by its reference; 404 unknown_receipt, 409 receipt_given", "security": platform.clone(), "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReceiptRequest"}}}}, "responses": {"201": {"description": "The receipt", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReceiptView"}}}}, "400": {"description": "Invalid receipt"}, "401": {"description": "Not the platform"}, "404": {"description": "No acknowledged signal of this platform waits for a receipt with this jti"}, "409": {"description": "Given already"}}}},
+        "/v1/transparency/receipts/{reference}": {"get": {"summary": "A platform's receipt of deletion by its reference (the holder's deletion answer lists them), or the wait for it, while the centre keeps it", "security": public.clone(), "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "The receipt", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReceiptView"}}}}, "404": {"description": "Unknown, or no longer kept"}}}}
     })
 }
 
@@ -452,4 +465,24 @@ async fn poll(
         .map(|(jti, token)| (jti, Value::from(token)))
         .collect();
     Ok(Json(json!({ "sets": sets, "moreAvailable": more })))
+}
+
+/// A platform says what it deleted after a signal it acknowledged.
+async fn give_receipt(
+    State(state): State<AppState>,
+    Platform(platform): Platform,
+    Json(request): Json<netid_proto::ReceiptRequest>,
+) -> Result<(StatusCode, Json<netid_proto::ReceiptView>), ApiError> {
+    let receipt = crate::signals::give_receipt(&state.deps, &platform.client_id, request).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// A receipt by its reference (public: the reference is the secret).
+async fn receipt(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+) -> Result<Json<netid_proto::ReceiptView>, ApiError> {
+    Ok(Json(
+        crate::signals::receipt(&state.deps, &reference).await?,
+    ))
 }

@@ -561,10 +561,10 @@ async fn delete(
         // A child's deletion goes with a guardian's approval, from the wallets.
         return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
     }
-    crate::deletion::erase(&state, &session.holder).await?;
+    let receipts = crate::deletion::erase(&state, &session.holder).await?;
     // The deletion ended the holder's sessions with the rest of their data.
     tracing::info!(target: "netid::security", event = "holder_deleted", minor = false);
-    let mut response = Json(json!({ "deleted": true })).into_response();
+    let mut response = Json(json!({ "deleted": true, "receipts": receipts })).into_response();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, cookie(&state, "", 0));

@@ -56,7 +56,9 @@ const TEXT = {
     complaint_categories: { extra_plaintext: '核验后还索要其他身份信息', refused_without_net_id: '因我不用网号而拒绝服务', kept_past_retention: '超过声明的期限保存我的数据', other: '其他' },
     complaint_statuses: { received: '已收到', investigating: '处理中', upheld: '投诉成立', dismissed: '投诉不成立' },
     complaint_item: (c, platform) => `投诉 ${c.reference}（${platform}）：${c.status}${c.resolution ? `。答复：${c.resolution}` : ''}`,
-    kinds: { signal_acknowledged: '平台确认收到了删除、撤回或锁定通知', complaint_filed: '投诉平台', complaint_handled: '运营方处理了投诉', guardianship_changed: '监护关系变更', platform_approved: '监护人批准了平台', correction_requested: '申请更正', record_updated: '证件机关更新了您的档案', net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
+    receipt_item: (r) => `${r.client_id}${r.event === 'account_purged' ? '获知您的删除' : '获知您撤回同意'}：${r.deleted ? `已删除 ${r.deleted.join('、')}` : r.acknowledged_at ? '已确认收到，尚未告知删除了什么' : '尚未确认收到'}（${r.reference}）`,
+    deleted_receipts: '已通知各平台删除其持有的您的数据。请保存以下编号：凭编号可查看各平台告知的删除内容（本服务已不知道它们属于您）。',
+    kinds: { signal_acknowledged: '平台确认收到了删除、撤回或锁定通知', deletion_receipt: '平台告知已删除的内容', complaint_filed: '投诉平台', complaint_handled: '运营方处理了投诉', guardianship_changed: '监护关系变更', platform_approved: '监护人批准了平台', correction_requested: '申请更正', record_updated: '证件机关更新了您的档案', net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
     fields: { net_id: '网号', name: '姓名', birth_date: '出生日期', document_type: '证件类型', document_number: '证件号码', nationality: '国籍', authentication_history: '认证记录（哪些平台何时核验过您）' },
     failed: '出错了：',
   },
@@ -111,7 +113,9 @@ const TEXT = {
     complaint_categories: { extra_plaintext: 'Asked me for more identity data after the Net ID check', refused_without_net_id: 'Refused me service because I do not use a Net ID', kept_past_retention: 'Kept my data longer than it declared', other: 'Something else' },
     complaint_statuses: { received: 'received', investigating: 'being looked into', upheld: 'upheld', dismissed: 'dismissed' },
     complaint_item: (c, platform) => `Complaint ${c.reference} (${platform}): ${c.status}${c.resolution ? `. Answer: ${c.resolution}` : ''}`,
-    kinds: { signal_acknowledged: 'A platform confirmed it got a deletion, withdrawal or lock notice', complaint_filed: 'Complaint filed', complaint_handled: 'Complaint handled by the operator', guardianship_changed: 'Guardianship changed', platform_approved: 'Platform approved by a guardian', correction_requested: 'Correction asked for', record_updated: 'Record updated by the document authority', net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
+    receipt_item: (r) => `${r.client_id}, told of ${r.event === 'account_purged' ? 'your deletion' : 'a withdrawn consent'}: ${r.deleted ? `deleted ${r.deleted.join(', ')}` : r.acknowledged_at ? 'acknowledged, has not said what it deleted yet' : 'not acknowledged yet'} (${r.reference})`,
+    deleted_receipts: 'The platforms are told to delete what they hold about you. Keep these references: with them you can read what each platform says it deleted (the service no longer knows they are yours).',
+    kinds: { signal_acknowledged: 'A platform confirmed it got a deletion, withdrawal or lock notice', deletion_receipt: 'A platform said what it deleted', complaint_filed: 'Complaint filed', complaint_handled: 'Complaint handled by the operator', guardianship_changed: 'Guardianship changed', platform_approved: 'Platform approved by a guardian', correction_requested: 'Correction asked for', record_updated: 'Record updated by the document authority', net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
     fields: { net_id: 'Net ID', name: 'Name', birth_date: 'Date of birth', document_type: 'Document type', document_number: 'Document number', nationality: 'Nationality' , authentication_history: 'Authentication history (which platforms verified you, and when)' },
     failed: 'Something went wrong: ',
   },
@@ -456,10 +460,12 @@ function recordSection() {
       const corrections = (record.corrections ?? []).map((c) => el('li', { 'data-correction': c.closed_at ? 'closed' : 'open' }, t('correction_item')(c)))
       const complaints = (record.complaints ?? []).map((c) => el('li', { 'data-complaint': c.status },
         t('complaint_item')({ ...c, status: t('complaint_statuses')[c.status] ?? c.status }, c.client_id)))
+      const receipts = (record.receipts ?? []).map((r) => el('li', { 'data-receipt': r.deleted ? 'given' : r.acknowledged_at ? 'acknowledged' : 'sent' }, t('receipt_item')(r)))
       section.replaceChildren(el('p', { class: 'muted' }, t('record_note')),
         el('table', {}, el('tbody', {}, ...rows.map(([name, value]) => el('tr', {}, el('th', { scope: 'row' }, name), el('td', { 'data-field': name }, value))))),
         ...(corrections.length ? [el('ul', { id: 'corrections' }, ...corrections)] : []), form,
-        ...(complaints.length ? [el('ul', { id: 'complaints' }, ...complaints)] : []))
+        ...(complaints.length ? [el('ul', { id: 'complaints' }, ...complaints)] : []),
+        ...(receipts.length ? [el('ul', { id: 'receipts' }, ...receipts)] : []))
     } catch (error) { fail(error) }
   }
   section.append(el('button', { type: 'button', class: 'secondary', onclick: show }, t('record_show')))
@@ -628,9 +634,12 @@ function deletePage() {
     type: 'button', class: 'danger',
     onclick: async () => {
       try {
-        await api('POST', '/app/api/delete', { confirm: input.value.trim() })
+        const deleted = await api('POST', '/app/api/delete', { confirm: input.value.trim() })
         document.getElementById('nav').hidden = true
-        show(t('deleted'))
+        const references = deleted.receipts ?? []
+        show(t('deleted'), ...(references.length
+          ? [el('p', {}, t('deleted_receipts')), el('ul', { id: 'receipt-references' }, ...references.map((reference) => el('li', {}, el('a', { href: `/v1/transparency/receipts/${reference}` }, reference))))]
+          : []))
       } catch (error) { fail(error) }
     },
   }, t('delete'))

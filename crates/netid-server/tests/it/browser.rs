@@ -282,6 +282,21 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
         .await
         .problem(StatusCode::CONFLICT, "request_replayed");
 
+    // The platform polls for signals (issue 25): the holder's deletion is told to it.
+    let stream = client
+        .send(
+            client
+                .http
+                .post(client.url("/ssf/streams"))
+                .header(reqwest::header::AUTHORIZATION, crate::client::basic(&platform))
+                .json(&serde_json::json!({
+                    "delivery": {"method": "urn:ietf:rfc:8936"},
+                    "events_requested": ["https://schemas.openid.net/secevent/risc/event-type/account-purged"],
+                })),
+        )
+        .await;
+    assert_eq!(stream.status, StatusCode::CREATED, "{}", stream.body);
+
     let mut browser = Browser::start("webapp.mjs", &rp, &issuer, port, &[("LINK_URL", &link.url)]);
     let home = browser.next_event().await;
     assert_eq!(home["event"], "home");
@@ -455,6 +470,19 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     assert_eq!(deleted["event"], "deleted");
     assert_eq!(deleted["signed_in_after"], false);
     assert_accessible(&deleted, 19);
+    // The page gave the reference of the platform's signal, to read its receipt by later.
+    let reference = deleted["references"][0].as_str().unwrap();
+    let told: netid_proto::ReceiptView = client
+        .get(&format!("/v1/transparency/receipts/{reference}"))
+        .await
+        .json();
+    assert_eq!(
+        (told.client_id.as_str(), told.event),
+        (
+            platform.client_id.as_str(),
+            netid_proto::ReceiptEvent::AccountPurged
+        )
+    );
     // The holder is gone for the platform too.
     client
         .verify(&platform, &wallet, "webapp-nonce-after-deletion", &[])

@@ -2,8 +2,8 @@
 //! (`tests/oidc/node/ssf-receiver.mjs`): it creates a push stream from netid's Shared Signals
 //! metadata, gets its verification event, refuses the first SET (netid tries again after
 //! its backoff), takes a withdrawn consent addressed by its own pseudonym for the holder
-//! (the acknowledgement in the holder's history) and a lock (CAEP session-revoked), then polls
-//! for a deletion.
+//! (the acknowledgement in the holder's history), a lock (CAEP session-revoked) and a recovery
+//! (CAEP credential-change), then polls for a deletion.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -105,7 +105,7 @@ async fn a_receiver_written_apart_gets_withdrawals_and_deletions_as_signed_event
     assert_eq!(configuration["delivery"]["method"], "urn:ietf:rfc:8935");
     assert_eq!(
         configuration["events_delivered"].as_array().unwrap().len(),
-        3
+        4
     );
     let again = client
         .send(
@@ -169,6 +169,47 @@ async fn a_receiver_written_apart_gets_withdrawals_and_deletions_as_signed_event
         "the acknowledgement is in the holder's history"
     );
 
+    // The platform says what it deleted: once, for its own acknowledged signal; the holder
+    // reads it in their record.
+    let withdrawal_jti = set["jti"].as_str().unwrap().to_owned();
+    let other = client.register_platform("signals-other").await;
+    receipt(client, &other, &withdrawal_jti, &["name"])
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_receipt");
+    receipt(client, &platform, &withdrawal_jti, &[])
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_field");
+    let given = receipt(client, &platform, &withdrawal_jti, &["name"]).await;
+    assert_eq!(given.status, StatusCode::CREATED, "{}", given.body);
+    receipt(client, &platform, &withdrawal_jti, &["name", "more"])
+        .await
+        .problem(StatusCode::CONFLICT, "receipt_given");
+    wallet.sign_at(client.clock.now().0);
+    let record: Value = client
+        .post("/v1/holders/record", None, &wallet.record_request())
+        .await
+        .json();
+    assert_eq!(
+        (
+            &record["receipts"][0]["reference"],
+            &record["receipts"][0]["event"],
+            &record["receipts"][0]["deleted"]
+        ),
+        (
+            &json!(withdrawal_jti),
+            &json!("consent_withdrawn"),
+            &json!(["name"])
+        ),
+        "{record}"
+    );
+    wallet.sign_at(client.clock.now().0);
+    assert!(
+        client
+            .log_kinds(&wallet)
+            .await
+            .contains(&EntryKind::DeletionReceipt)
+    );
+
     // The holder locks their Net ID: the platform is told to end their sessions (CAEP).
     wallet.sign_at(client.clock.now().0);
     let locked = client
@@ -183,6 +224,26 @@ async fn a_receiver_written_apart_gets_withdrawals_and_deletions_as_signed_event
     assert_eq!(revoked["sub_id"]["sub"], subject.as_str());
     assert_eq!(revoked["payload"]["initiating_entity"], "user");
 
+    // The holder recovers their Net ID with a new wallet (a fresh code from the authority):
+    // the platform is told the old wallet's credentials are gone (CAEP), under the same
+    // pseudonym.
+    let mut renewed = world.people.adult.clone();
+    renewed.enrollment_code = Some("CODE-SIGNALS-RENEWED".to_owned());
+    let mut roster = world.people.all();
+    roster[0] = renewed.clone();
+    let loaded = client.load_roster(&world.authority.sign(roster)).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let mut wallet = Wallet::generate();
+    client.enroll_ok(&wallet.enroll_request(&renewed)).await;
+    let changed = receiver.next().await;
+    assert_eq!(
+        changed["type"], "https://schemas.openid.net/secevent/caep/event-type/credential-change",
+        "{changed}"
+    );
+    assert_eq!(changed["sub_id"]["sub"], subject.as_str());
+    assert_eq!(changed["payload"]["credential_type"], "app");
+    assert_eq!(changed["payload"]["change_type"], "update");
+
     // The platform polls instead; the holder deletes their data; the SET waits for the poll.
     receiver.tell("poll").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -191,6 +252,15 @@ async fn a_receiver_written_apart_gets_withdrawals_and_deletions_as_signed_event
         .post("/v1/holders/delete", None, &wallet.deletion_request())
         .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    // The deleted holder keeps the references their deletion answered with: what each
+    // platform does with it is public by its reference.
+    let references: Vec<String> =
+        serde_json::from_value(deleted.json::<Value>()["receipts"].clone()).unwrap();
+    assert_eq!(references.len(), 1, "{}", deleted.body);
+    let path = format!("/v1/transparency/receipts/{}", references[0]);
+    let sent: Value = client.get(&path).await.json();
+    assert_eq!(sent["event"], "account_purged", "{sent}");
+    assert_eq!(sent.get("acknowledged_at"), None, "not acknowledged yet");
     receiver.tell("deleted").await;
     let polled = receiver.next().await;
     assert_eq!(polled["event"], "polled", "{polled}");
@@ -202,4 +272,51 @@ async fn a_receiver_written_apart_gets_withdrawals_and_deletions_as_signed_event
     );
     assert_eq!(sets[0]["sub_id"]["sub"], subject.as_str());
     assert_eq!(polled["after"], 0, "acknowledged SETs are gone");
+
+    assert_eq!(
+        references,
+        vec![sets[0]["jti"].as_str().unwrap().to_owned()]
+    );
+    let waiting: Value = client.get(&path).await.json();
+    assert!(waiting["acknowledged_at"].is_i64(), "{waiting}");
+    assert_eq!(waiting.get("deleted"), None, "not said yet");
+    let given = receipt(
+        client,
+        &platform,
+        &references[0],
+        &["account", "order history"],
+    )
+    .await;
+    assert_eq!(given.status, StatusCode::CREATED, "{}", given.body);
+    let read: Value = client.get(&path).await.json();
+    assert_eq!(
+        read["deleted"],
+        json!(["account", "order history"]),
+        "{read}"
+    );
+    client
+        .send(client.http.get(format!(
+            "{}/v1/transparency/receipts/set-unknown",
+            client.base_url
+        )))
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_receipt");
+}
+
+/// `platform` says it deleted `deleted` after the signal `jti`.
+async fn receipt(
+    client: &crate::client::Client,
+    platform: &netid_proto::RegisterPlatformResponse,
+    jti: &str,
+    deleted: &[&str],
+) -> crate::client::Answer {
+    client
+        .send(
+            client
+                .http
+                .post(format!("{}/ssf/receipts", client.base_url))
+                .header("authorization", basic(platform))
+                .json(&json!({ "jti": jti, "deleted": deleted })),
+        )
+        .await
 }

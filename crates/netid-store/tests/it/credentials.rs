@@ -106,6 +106,7 @@ pub(crate) async fn net_certificates_are_issued_in_batches_and_revoked_on_recove
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
+                signals: Vec::new(),
             },
             Timestamp(T0.0 + 1),
         )

@@ -112,6 +112,7 @@ pub(crate) async fn enrollment_code_used_by_another_person_is_refused_and_nothin
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
+                signals: Vec::new(),
             },
             T0,
         )
@@ -143,6 +144,7 @@ pub(crate) async fn the_accepted_notice_is_recorded_with_each_acceptance(store: 
         log_entry: leaf(),
         revocations: vec![],
         notice_version: notice_version.map(str::to_owned),
+        signals: Vec::new(),
     };
     store
         .replace_wallet_key(recovery(Some("notice-v3")), T0)
@@ -234,6 +236,7 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
+                signals: Vec::new(),
             },
             Timestamp(T0.0 + 1),
         )
@@ -257,6 +260,7 @@ pub(crate) async fn replacing_a_wallet_key_retires_the_old_one(store: &dyn Store
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
+                signals: Vec::new(),
             },
             T0,
         )

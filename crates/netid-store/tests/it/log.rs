@@ -30,6 +30,7 @@ pub(crate) async fn log_entries_are_appended_with_their_acts_and_only_with_them(
                 log_entry: entry(2),
                 revocations: vec![],
                 notice_version: None,
+                signals: Vec::new(),
             },
             T0,
         )

@@ -85,6 +85,7 @@ pub(crate) async fn passkeys_sign_in_their_holder_and_go_with_deletion(store: &d
                 log_entry: leaf(),
                 revocations: vec![],
                 notice_version: None,
+                signals: Vec::new(),
             },
             T0,
         )

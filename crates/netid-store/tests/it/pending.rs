@@ -156,6 +156,7 @@ pub(crate) async fn a_holders_pending_values_go_with_deletion_and_recovery(store
                 log_entry: leaf(),
                 revocations: Vec::new(),
                 notice_version: None,
+                signals: Vec::new(),
             },
             T0,
         )

@@ -92,28 +92,71 @@ pub(crate) async fn signals_wait_for_their_platform_until_acknowledged_or_expire
             .unwrap(),
         vec![("s-1".to_owned(), Some(holder))]
     );
+    // Before its acknowledgement, a deleting signal shows as sent, and takes no receipt.
+    let sent = store.receipt("s-1").await.unwrap().unwrap();
+    assert_eq!((sent.acknowledged_at, sent.holder), (None, Some(holder)));
+    assert!(
+        !store
+            .record_receipt("p-4", "s-1", "[]".to_owned(), leaf(), T0)
+            .await
+            .unwrap()
+    );
     let acknowledged = vec![("s-1".to_owned(), leaf())];
+    let receipts_until = Timestamp(T0.0 + 200);
     assert_eq!(
         store
-            .acknowledge_signals("p-4", acknowledged.clone())
+            .acknowledge_signals("p-4", acknowledged.clone(), T0, receipts_until)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
         store
-            .acknowledge_signals("p-4", acknowledged)
+            .acknowledge_signals("p-4", acknowledged, T0, receipts_until)
             .await
             .unwrap(),
         0,
         "acknowledged once"
     );
+    // The acknowledged deletion waits for its receipt: from its platform alone, once.
+    let slot = store.receipt("s-1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            slot.acknowledged_at,
+            slot.deleted.as_deref(),
+            slot.expires_at
+        ),
+        (Some(T0), None, receipts_until)
+    );
+    let deleted = r#"["name"]"#.to_owned();
+    let receipt = |client: &'static str| {
+        let deleted = deleted.clone();
+        async move {
+            store
+                .record_receipt(client, "s-1", deleted, leaf(), Timestamp(T0.0 + 10))
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!receipt("p-other").await, "another platform's signal");
+    assert!(receipt("p-4").await);
+    assert!(!receipt("p-4").await, "one receipt per signal");
+    let mine = store.receipts_of(holder).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].deleted.as_deref(), Some(r#"["name"]"#));
+    assert_eq!(mine[0].received_at, Some(Timestamp(T0.0 + 10)));
     // Expired ones go; a disabled stream drops what waits and takes nothing new.
     store
         .queue_signals(vec![signal("s-3", "account_purged")])
         .await
         .unwrap();
     assert_eq!(store.purge_signals(Timestamp(T0.0 + 100)).await.unwrap(), 1);
+    assert!(store.receipt("s-1").await.unwrap().is_some(), "kept");
+    store.purge_signals(receipts_until).await.unwrap();
+    assert!(
+        store.receipt("s-1").await.unwrap().is_none(),
+        "its time ran out"
+    );
     store
         .queue_signals(vec![signal("s-4", "account_purged")])
         .await

@@ -81,6 +81,7 @@ const configuration = await call('POST', '/ssf/streams', {
     'https://schemas.openid.net/secevent/risc/event-type/account-purged',
     'urn:netid:secevent:event-type:consent-withdrawn',
     'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+    'https://schemas.openid.net/secevent/caep/event-type/credential-change',
   ],
   description: 'test receiver',
 })

@@ -16,7 +16,8 @@
 //                                                   (listed, the other sign-in ended, then the
 //                                                   passkey removed; the history's kinds after)
 //   {"event":"lock","kinds":[...]}
-//   {"event":"deleted","signed_in_after":bool,"audited":[...],"accessibility":[...]}
+//   {"event":"deleted","signed_in_after":bool,"references":[...],"audited":[...],"accessibility":[...]}
+//                                                   (references: of the platforms' receipts)
 //                                                   then exit 0; any failure: exit 1
 // Every page is also audited with axe-core (WCAG 2.1 A and AA) in both languages.
 import { camera, claimsOn, env, phoneTab, runInBrowser, say } from './sample-platform.mjs'
@@ -216,10 +217,11 @@ await runInBrowser(async (platform, browser) => {
   await tab.getByRole('button', { name: 'Delete for good' }).click()
   await tab.getByRole('heading', { name: 'Your data is deleted.' }).waitFor()
   await shot('webapp-deleted-en')
+  const references = await tab.locator('#receipt-references li').allTextContents()
   // The passkey no longer signs anyone in.
   await tab.goto(`${issuer}/app/#home`)
   await tab.getByRole('button', { name: 'Sign in with a passkey' }).click()
   await tab.getByRole('status').filter({ hasText: 'Something went wrong' }).waitFor()
   const signedInAfter = await tab.locator('#net-id').count()
-  say({ event: 'deleted', signed_in_after: signedInAfter > 0, audited, accessibility: failures })
+  say({ event: 'deleted', signed_in_after: signedInAfter > 0, references, audited, accessibility: failures })
 })
