@@ -548,14 +548,34 @@ async fn a_request_after_300_seconds_and_a_code_after_60_are_refused() {
 }
 
 /// Issue 25: a suspended platform's client authentication is refused at PAR with OAuth's
-/// `unauthorized_client`, and a reinstated one is let through again.
+/// `unauthorized_client`, a token it got before reads nothing at userinfo, and a reinstated
+/// one is let through again.
 #[tokio::test]
 async fn a_suspended_platform_is_refused_at_the_pushed_authorization_endpoint() {
     let world = World::new().await;
     let client = &world.client;
     let rp = Rp::register(client, "OIDC Suspended Shop").await;
-    let (params, _) = rp.request_params("openid");
-    assert_eq!(rp.push(&params).await.status, StatusCode::CREATED);
+    // A holder signed in before the suspension: the platform holds an access token.
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let started = rp.start("openid").await;
+    let decided = decide(
+        client,
+        &wallet.oidc_decision(&started.request_uri, rp.client_id(), true, None),
+    )
+    .await;
+    let tokens: Value = rp
+        .redeem(
+            &query(&decided.redirect_to)["code"],
+            &started.verifier,
+            &rp.dpop,
+        )
+        .await
+        .json();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    assert_eq!(rp.userinfo(access_token).await.status, StatusCode::OK);
     let set = |status: netid_proto::PlatformStatus| {
         let request = netid_proto::PlatformStatusRequest {
             client_id: rp.platform.client_id.clone(),
@@ -578,7 +598,11 @@ async fn a_suspended_platform_is_refused_at_the_pushed_authorization_endpoint() 
     let refused = rp.push(&params).await;
     oauth_error(&refused, StatusCode::BAD_REQUEST, "unauthorized_client");
     assert!(refused.body.contains("suspended"), "{}", refused.body);
+    // The token issued before reads nothing while the platform is suspended.
+    let userinfo = rp.userinfo(access_token).await;
+    oauth_error(&userinfo, StatusCode::UNAUTHORIZED, "invalid_token");
     set(netid_proto::PlatformStatus::Active).await;
     let (params, _) = rp.request_params("openid");
     assert_eq!(rp.push(&params).await.status, StatusCode::CREATED);
+    assert_eq!(rp.userinfo(access_token).await.status, StatusCode::OK);
 }
