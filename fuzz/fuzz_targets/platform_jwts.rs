@@ -1,13 +1,14 @@
 #![no_main]
-//! What a platform signs to authenticate: `private_key_jwt` client assertions and DPoP
-//! proofs. Inputs whose first byte is even are checked as they are, as both kinds; the others
-//! are taken as the claims (JSON) of one of each signed with a real registered key, so that
-//! the checks after the signature run.
+//! What a platform or a wallet app signs to authenticate: `private_key_jwt` client
+//! assertions, DPoP proofs and OpenID4VCI key proofs. Inputs whose first byte is even are
+//! checked as they are, as every kind; the others are taken as the claims (JSON) of one of
+//! each signed with a real key, so that the checks after the signature run.
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use netid_authn::jwt::{check_client_assertion, check_dpop_proof};
+use netid_authn::key_proof::{KEY_PROOF_TYPE, check_key_proof};
 use netid_crypto::{SigningKey, Suite};
 use serde_json::{Map, Value, json};
 
@@ -30,6 +31,13 @@ fn header(entries: Value) -> Map<String, Value> {
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+fn check_all(client_assertion: &str, dpop_proof: &str, key_proof: &str) {
+    if let Ok(checked) = check_key_proof(key_proof, ISSUER, NOW) {
+        assert!(!checked.nonce.is_empty() && checked.nonce.len() <= 256);
+    }
+    check_both(client_assertion, dpop_proof);
 }
 
 fn check_both(client_assertion: &str, dpop_proof: &str) {
@@ -55,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if mode % 2 == 0 {
-        check_both(text, text);
+        check_all(text, text, text);
         return;
     }
     let Ok(claims) = serde_json::from_str::<Value>(text) else {
@@ -68,11 +76,13 @@ fuzz_target!(|data: &[u8]| {
         json!({})
     };
     let dpop_header = header(json!({"typ": "dpop+jwt", "jwk": public}));
-    let (Ok(assertion), Ok(proof)) = (
+    let key_proof_header = header(json!({"typ": KEY_PROOF_TYPE, "jwk": public}));
+    let (Ok(assertion), Ok(proof), Ok(key_proof)) = (
         netid_sdjwt::sign(header(kid), &claims, key),
         netid_sdjwt::sign(dpop_header, &claims, key),
+        netid_sdjwt::sign(key_proof_header, &claims, key),
     ) else {
         return;
     };
-    check_both(&assertion, &proof);
+    check_all(&assertion, &proof, &key_proof);
 });

@@ -1,5 +1,6 @@
-//! What clients send to authenticate, checked without IO: a holder's passkey ([`webauthn`])
-//! and a platform's JWTs ([`jwt`]: `private_key_jwt` client assertions and DPoP proofs).
+//! What clients send to authenticate, checked without IO: a holder's passkey ([`webauthn`]),
+//! a platform's JWTs ([`jwt`]: `private_key_jwt` client assertions and DPoP proofs) and a
+//! wallet's OpenID4VCI key proofs ([`key_proof`]).
 //!
 //! The caller gives the time, the challenge and what to expect, and keeps what must be
 //! remembered (challenges, counters, used `jti`s): this crate stores nothing, so it cannot
@@ -22,4 +23,5 @@
 //! ```
 
 pub mod jwt;
+pub mod key_proof;
 pub mod webauthn;

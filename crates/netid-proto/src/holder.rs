@@ -302,3 +302,41 @@ pub struct LockResponse {
     /// Whether this request changed it (`false`: it was so already; nothing is logged).
     pub changed: bool,
 }
+
+/// `POST /v1/holders/credential-offer`: a holder asks for an OpenID4VCI credential offer, to
+/// take Net Certificates into a wallet app (the pre-authorized code flow). The wallet signs
+/// [`signing::credential_offer_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialOfferRequest {
+    /// The holder's current wallet public key.
+    pub wallet_key: PublicKey,
+    /// A fresh id for this request, never sent before.
+    pub request_id: String,
+    /// Unix seconds when the wallet signed.
+    pub timestamp: i64,
+    /// base64url signature.
+    pub signature: String,
+}
+
+/// Answer to [`CredentialOfferRequest`]: the offer to open in a wallet app, and the
+/// transaction code to type there.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialOfferResponse {
+    /// `openid-credential-offer://?credential_offer=…`, for a link or a QR code.
+    pub offer_uri: String,
+    /// The transaction code (six digits) the wallet app asks for: keep it apart from the
+    /// offer; whoever has both can take the holder's Net Certificates.
+    pub tx_code: String,
+    /// Seconds the offer stays valid.
+    pub expires_in: i64,
+}
+
+impl core::fmt::Debug for CredentialOfferResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CredentialOfferResponse")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}

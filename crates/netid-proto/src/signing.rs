@@ -253,6 +253,16 @@ pub fn holder_record_message(request_id: &str, timestamp: i64) -> Vec<u8> {
     join(&["netid-holder-record-v1", request_id, &timestamp.to_string()])
 }
 
+/// What the holder's wallet signs to ask for a credential offer (OpenID4VCI) for a wallet app:
+/// purpose, request id and timestamp.
+pub fn credential_offer_message(request_id: &str, timestamp: i64) -> Vec<u8> {
+    join(&[
+        "netid-credential-offer-v1",
+        request_id,
+        &timestamp.to_string(),
+    ])
+}
+
 /// What a holder's wallet signs to accept the notice of `notice_version`: purpose, version,
 /// request id and timestamp.
 pub fn notice_acceptance_message(

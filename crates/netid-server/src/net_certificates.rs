@@ -342,12 +342,24 @@ impl NetCertificateIssuer {
             &request.signature,
         )
         .await?;
-        crate::lock::ensure_usable(&self.deps, &holder)?;
+        let credentials = self.issue_to(&holder, &holder_keys).await?;
+        Ok(NetCertificateResponse { credentials })
+    }
+
+    /// Issues one Net Certificate bound to each of `holder_keys` to `holder` (a wallet signed
+    /// for them, or proved each key in an OpenID4VCI request), with a `credential_issued` entry
+    /// in their history.
+    pub(crate) async fn issue_to(
+        &self,
+        holder: &netid_store::HolderRow,
+        holder_keys: &[netid_crypto::VerifyingKey],
+    ) -> Result<Vec<String>, Error> {
+        crate::lock::ensure_usable(&self.deps, holder)?;
         self.follow_ca().await?;
         // One reading of the clock for the whole batch.
         let now = self.deps.clock.now();
         let today = crate::clock::date_of(now).ok_or(Error::Internal("clock out of range"))?;
-        let record = personal::open(&self.deps.keys.master, &holder, today)?;
+        let record = personal::open(&self.deps.keys.master, holder, today)?;
         personal::ensure_valid(&record, today)?;
         let age = record
             .birth_date()
@@ -358,7 +370,7 @@ impl NetCertificateIssuer {
         {
             return Err(Refusal::Enrollment(EnrollmentRefusal::GuardianRequired).into());
         }
-        let net_id = personal::net_id(&self.deps.keys.master, &holder)?;
+        let net_id = personal::net_id(&self.deps.keys.master, holder)?;
         let (issued_at, expires_at) = validity(now);
         let mut claims: Vec<(&str, Value)> = vec![
             ("net_id", json!(net_id.expose())),
@@ -374,7 +386,7 @@ impl NetCertificateIssuer {
         {
             claims.push((name, json!(age >= threshold)));
         }
-        let log_key = personal::log_key(&self.deps.keys.master, &holder)?;
+        let log_key = personal::log_key(&self.deps.keys.master, holder)?;
 
         // Random status indexes; a collision (rare while the lists are sparse) draws again.
         for _ in 0..INDEX_DRAWS {
@@ -435,7 +447,7 @@ impl NetCertificateIssuer {
             match issued {
                 Ok(()) => {
                     tracing::info!(target: "netid::security", event = "net_certificates_issued", count = credentials.len());
-                    return Ok(NetCertificateResponse { credentials });
+                    return Ok(credentials);
                 }
                 Err(netid_store::Error::AlreadyExists {
                     what: Conflict::StatusIndex,

@@ -55,6 +55,7 @@ pub(crate) const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/32.sql"),
     include_str!("../migrations/sqlite/33.sql"),
     include_str!("../migrations/sqlite/34.sql"),
+    include_str!("../migrations/sqlite/35.sql"),
 ];
 
 /// PostgreSQL's scripts, each with the version it migrates to.
@@ -83,6 +84,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
     (32, include_str!("../migrations/postgres/32.sql")),
     (33, include_str!("../migrations/postgres/33.sql")),
     (34, include_str!("../migrations/postgres/34.sql")),
+    (35, include_str!("../migrations/postgres/35.sql")),
 ];
 
 #[cfg(test)]

@@ -177,6 +177,10 @@ stored_enum! {
         WebLink = "web_link",
         /// A web app session, by its token's digest.
         WebSession = "web_session",
+        /// A credential offer's pre-authorized code (OpenID4VCI), by its digest.
+        VciOffer = "vci_offer",
+        /// An access token for the credential endpoint, by its digest.
+        VciToken = "vci_token",
     }
 }
 

@@ -21,6 +21,7 @@ mod operators;
 pub mod passkey;
 mod postgres;
 mod proxy;
+pub mod vci;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -664,6 +665,18 @@ impl Wallet {
             timestamp,
             signature: self.sign(&signing::deletion_message(&request_id, timestamp)),
             guardian: None,
+        }
+    }
+
+    /// A signed request for an OpenID4VCI credential offer.
+    pub fn credential_offer_request(&self) -> netid_proto::CredentialOfferRequest {
+        let timestamp = self.now();
+        let request_id = netid_crypto::random_token().unwrap();
+        netid_proto::CredentialOfferRequest {
+            wallet_key: self.public_key(),
+            request_id: request_id.clone(),
+            timestamp,
+            signature: self.sign(&signing::credential_offer_message(&request_id, timestamp)),
         }
     }
 

@@ -74,16 +74,16 @@ pub fn random(len: usize) -> String {
     Base64UrlUnpadded::encode_string(&bytes)
 }
 
-fn s256(verifier: &str) -> String {
+pub(crate) fn s256(verifier: &str) -> String {
     Base64UrlUnpadded::encode_string(Suite::intl().hash(verifier.as_bytes()).as_ref())
 }
 
-fn jwk(key: &SigningKey) -> Value {
+pub(crate) fn jwk(key: &SigningKey) -> Value {
     let jwk = key.verifying_key().to_jwk();
     json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y})
 }
 
-fn jws(header: Value, claims: &Value, key: &SigningKey) -> String {
+pub(crate) fn jws(header: Value, claims: &Value, key: &SigningKey) -> String {
     let Value::Object(header) = header else {
         panic!("a header object")
     };

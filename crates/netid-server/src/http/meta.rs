@@ -118,6 +118,7 @@ pub(super) fn openapi_document() -> Value {
     let oidc_paths = oidc_paths(&platform, &public);
     let web_paths = web_paths(&public);
     let signal_paths = super::signals::paths(&platform, &public);
+    let vci_paths = super::vci::paths(&public);
     let grant_paths = grant_paths(&operator, &platform, &public);
     let string = json!({"type": "string"});
     let public_key = json!({
@@ -210,6 +211,9 @@ pub(super) fn openapi_document() -> Value {
             paths.extend(more);
         }
         if let Value::Object(more) = signal_paths {
+            paths.extend(more);
+        }
+        if let Value::Object(more) = vci_paths {
             paths.extend(more);
         }
     }

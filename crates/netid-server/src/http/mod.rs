@@ -14,6 +14,7 @@ mod oidc;
 mod operator;
 mod platform;
 mod signals;
+mod vci;
 mod web;
 
 use std::time::Duration;
@@ -66,6 +67,7 @@ pub(crate) fn routes() -> Vec<Route> {
     routes.extend(web::routes());
     routes.extend(console::routes());
     routes.extend(signals::routes());
+    routes.extend(vci::routes());
     routes
 }
 

@@ -125,7 +125,7 @@ fn jwk_set(keys: Value) -> Response {
 }
 
 /// A successful OAuth JSON response: never cached.
-fn oauth_json(status: StatusCode, body: Value) -> Response {
+pub(super) fn oauth_json(status: StatusCode, body: Value) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, "no-store")],
@@ -149,7 +149,7 @@ fn form(headers: &HeaderMap, body: &Bytes) -> Result<Params, OauthError> {
     Params::parse(body)
 }
 
-fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, OauthError> {
+pub(super) fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, OauthError> {
     let mut proofs = headers.get_all("dpop").iter();
     let first = proofs.next();
     if proofs.next().is_some() {

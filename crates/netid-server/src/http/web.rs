@@ -212,7 +212,7 @@ pub(super) fn session_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The holder signed in with a passkey.
 pub(super) struct Session {
-    holder: HolderRow,
+    pub(super) holder: HolderRow,
     token: String,
 }
 

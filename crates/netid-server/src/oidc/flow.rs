@@ -138,7 +138,7 @@ impl Params {
         self.0.get(name).map(String::as_str)
     }
 
-    fn required(&self, name: &'static str) -> Result<&str, OauthError> {
+    pub(crate) fn required(&self, name: &'static str) -> Result<&str, OauthError> {
         self.get(name)
             .filter(|value| !value.is_empty())
             .ok_or_else(|| OauthError::request(&format!("{name} is required")))
@@ -808,13 +808,17 @@ pub(crate) async fn token(
     dpop: Option<&str>,
     peer: Option<&crate::tls::Peer>,
 ) -> Result<Value, OauthError> {
+    // A wallet app redeeming a credential offer is anonymous: no client to authenticate.
+    if params.get("grant_type") == Some(super::vci::PRE_AUTHORIZED_GRANT) {
+        return super::vci::token(oidc, params, dpop).await;
+    }
     let url = oidc.endpoint_for("/oidc/token", peer);
     let (platform, client) = authenticate_client(oidc, params, &url, peer).await?;
     if params.get("grant_type") != Some("authorization_code") {
         return Err(OauthError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
-            "grant_type must be authorization_code",
+            "grant_type must be authorization_code (or, for a wallet app, the pre-authorized code)",
         ));
     }
     let code = params.required("code")?;

@@ -15,6 +15,7 @@
 
 pub(crate) mod flow;
 pub(crate) mod page;
+pub(crate) mod vci;
 
 use std::sync::Arc;
 
@@ -107,6 +108,9 @@ pub(crate) struct Oidc {
     pub(crate) requests: Pending<PushedRequest>,
     pub(crate) codes: Pending<IssuedCode>,
     pub(crate) tokens: Pending<AccessGrant>,
+    /// Credential offers' pre-authorized codes, and the tokens of the credential endpoint.
+    pub(crate) offers: Pending<vci::Offer>,
+    pub(crate) credential_tokens: Pending<vci::CredentialGrant>,
 }
 
 impl core::fmt::Debug for Oidc {
@@ -139,6 +143,8 @@ impl Oidc {
             requests: Pending::of(&deps, PendingKind::OidcRequest),
             codes: Pending::of(&deps, PendingKind::OidcCode),
             tokens: Pending::of(&deps, PendingKind::OidcToken),
+            offers: Pending::of(&deps, PendingKind::VciOffer),
+            credential_tokens: Pending::of(&deps, PendingKind::VciToken),
             deps,
             metrics,
             platform_limits,
@@ -223,7 +229,8 @@ impl Oidc {
             "scopes_supported": scopes,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", vci::PRE_AUTHORIZED_GRANT],
+            "pre-authorized_grant_anonymous_access_supported": true,
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["ES256", "SM2SM3"],
             "token_endpoint_auth_methods_supported": auth_methods,

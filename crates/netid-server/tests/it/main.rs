@@ -47,3 +47,4 @@ mod security_events;
 mod signals;
 mod succession;
 mod transparency;
+mod vci;

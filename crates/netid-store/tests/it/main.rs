@@ -50,7 +50,7 @@ use platforms::*;
 use signals::*;
 
 /// The schema version this build migrates both backends to.
-const LATEST_SCHEMA: u32 = 34;
+const LATEST_SCHEMA: u32 = 35;
 
 /// Runs each listed `async fn name(store: &dyn Store)` on both backends: `sqlite::name` on a
 /// temporary file, `postgresql::name` on a fresh database (skipped when
