@@ -56,6 +56,14 @@ const TEXT = {
     complaint_categories: { extra_plaintext: '核验后还索要其他身份信息', refused_without_net_id: '因我不用网号而拒绝服务', kept_past_retention: '超过声明的期限保存我的数据', other: '其他' },
     complaint_statuses: { received: '已收到', investigating: '处理中', upheld: '投诉成立', dismissed: '投诉不成立' },
     complaint_item: (c, platform) => `投诉 ${c.reference}（${platform}）：${c.status}${c.resolution ? `。答复：${c.resolution}` : ''}`,
+    wallet_app_title: '钱包应用中的网证',
+    wallet_app_text: '可将网证存入支持 OpenID4VCI 的钱包应用，在平台出示时本服务不会得知。请只在您自己的设备上操作。',
+    wallet_app_offer: '生成领取码',
+    wallet_app_again: '重新生成',
+    wallet_app_qr: '用钱包应用扫描此二维码领取网证',
+    wallet_app_link: '在本设备的钱包应用中打开',
+    wallet_app_code: '钱包应用要求输入的交易码：',
+    wallet_app_until: (time) => `${time} 前有效，仅可使用一次。交易码请勿告诉他人。`,
     receipt_item: (r) => `${r.client_id}${r.event === 'account_purged' ? '获知您的删除' : '获知您撤回同意'}：${r.deleted ? `已删除 ${r.deleted.join('、')}` : r.acknowledged_at ? '已确认收到，尚未告知删除了什么' : '尚未确认收到'}（${r.reference}）`,
     deleted_receipts: '已通知各平台删除其持有的您的数据。请保存以下编号：凭编号可查看各平台告知的删除内容（本服务已不知道它们属于您）。',
     kinds: { signal_acknowledged: '平台确认收到了删除、撤回或锁定通知', deletion_receipt: '平台告知已删除的内容', complaint_filed: '投诉平台', complaint_handled: '运营方处理了投诉', guardianship_changed: '监护关系变更', platform_approved: '监护人批准了平台', correction_requested: '申请更正', record_updated: '证件机关更新了您的档案', net_id_locked: '锁定网号', net_id_unlocked: '解锁网号', passkey_added: '添加通行密钥', passkey_removed: '移除通行密钥', enrollment: '注册', recovery: '恢复', verification: '核验', disclosure: '披露', consent_given: '同意', consent_withdrawn: '撤回同意', deletion: '删除', operator_read: '运营方读取', credential_issued: '签发网络身份凭证', credential_revoked: '吊销网络身份凭证', certificate_issued: '签发证书', certificate_revoked: '吊销证书' },
@@ -113,6 +121,14 @@ const TEXT = {
     complaint_categories: { extra_plaintext: 'Asked me for more identity data after the Net ID check', refused_without_net_id: 'Refused me service because I do not use a Net ID', kept_past_retention: 'Kept my data longer than it declared', other: 'Something else' },
     complaint_statuses: { received: 'received', investigating: 'being looked into', upheld: 'upheld', dismissed: 'dismissed' },
     complaint_item: (c, platform) => `Complaint ${c.reference} (${platform}): ${c.status}${c.resolution ? `. Answer: ${c.resolution}` : ''}`,
+    wallet_app_title: 'Net Certificates in a wallet app',
+    wallet_app_text: 'You can keep Net Certificates in a wallet app that speaks OpenID4VCI; the service does not learn when you present them. Do this on your own devices only.',
+    wallet_app_offer: 'Make an offer',
+    wallet_app_again: 'Make a new one',
+    wallet_app_qr: 'Scan this QR code with your wallet app to take your Net Certificates',
+    wallet_app_link: 'Open in a wallet app on this device',
+    wallet_app_code: 'The transaction code your wallet app asks for:',
+    wallet_app_until: (time) => `Valid until ${time}, once. Tell no one the code.`,
     receipt_item: (r) => `${r.client_id}, told of ${r.event === 'account_purged' ? 'your deletion' : 'a withdrawn consent'}: ${r.deleted ? `deleted ${r.deleted.join(', ')}` : r.acknowledged_at ? 'acknowledged, has not said what it deleted yet' : 'not acknowledged yet'} (${r.reference})`,
     deleted_receipts: 'The platforms are told to delete what they hold about you. Keep these references: with them you can read what each platform says it deleted (the service no longer knows they are yours).',
     kinds: { signal_acknowledged: 'A platform confirmed it got a deletion, withdrawal or lock notice', deletion_receipt: 'A platform said what it deleted', complaint_filed: 'Complaint filed', complaint_handled: 'Complaint handled by the operator', guardianship_changed: 'Guardianship changed', platform_approved: 'Platform approved by a guardian', correction_requested: 'Correction asked for', record_updated: 'Record updated by the document authority', net_id_locked: 'Net ID locked', net_id_unlocked: 'Net ID unlocked', passkey_added: 'Passkey added', passkey_removed: 'Passkey removed', enrollment: 'Enrollment', recovery: 'Recovery', verification: 'Verification', disclosure: 'Disclosure', consent_given: 'Consent given', consent_withdrawn: 'Consent withdrawn', deletion: 'Deletion', operator_read: 'Operator read', credential_issued: 'Net Certificate issued', credential_revoked: 'Net Certificate revoked', certificate_issued: 'Certificate issued', certificate_revoked: 'Certificate revoked' },
@@ -401,8 +417,44 @@ async function home() {
     ? el('table', {}, el('thead', {}, el('tr', {}, ...[t('serial'), t('profile_kind'), t('valid_until'), t('state')].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...certificateRows))
     : el('p', {}, t('no_certificates'))
   show(t('home_title'), ...await noticeUpdate(me), el('p', {}, t('net_id')), el('p', { class: 'netid', id: 'net-id' }, me.net_id), el('h2', {}, t('consents_title')), consents, el('h2', {}, t('certificates_title')), certificates,
+    el('h2', {}, t('wallet_app_title')), walletAppSection(),
     el('h2', {}, t('alerts_title')), alertsSection(me),
     el('h2', {}, t('record_title')), recordSection(), el('h2', {}, t('lock_title')), lockSection(me), el('h2', {}, t('security_title')), securityTable(me))
+}
+
+// Net Certificates into a wallet app (OpenID4VCI): an offer as a link and a QR code, and its
+// transaction code shown apart. The QR code is drawn here from its modules (the page's policy
+// loads no image it did not serve).
+function walletAppSection() {
+  const section = el('div', { id: 'wallet-app' }, el('p', {}, t('wallet_app_text')))
+  const offer = async () => {
+    try {
+      const made = await api('POST', '/app/api/credential-offer')
+      const size = made.qr.length
+      const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
+      svg.setAttribute('viewBox', `-4 -4 ${size + 8} ${size + 8}`)
+      svg.setAttribute('role', 'img')
+      svg.setAttribute('aria-label', t('wallet_app_qr'))
+      svg.setAttribute('class', 'qr')
+      const background = document.createElementNS(svg.namespaceURI, 'rect')
+      for (const [name, value] of [['x', -4], ['y', -4], ['width', size + 8], ['height', size + 8], ['fill', '#fff']]) background.setAttribute(name, value)
+      svg.append(background)
+      made.qr.forEach((row, y) => [...row].forEach((module, x) => {
+        if (module !== '1') return
+        const dark = document.createElementNS(svg.namespaceURI, 'rect')
+        for (const [name, value] of [['x', x], ['y', y], ['width', 1], ['height', 1], ['fill', '#000']]) dark.setAttribute(name, value)
+        svg.append(dark)
+      }))
+      const until = new Date(Date.now() + made.expires_in * 1000)
+      section.replaceChildren(el('p', {}, t('wallet_app_text')), svg,
+        el('p', {}, el('a', { href: made.offer_uri, id: 'offer-link' }, t('wallet_app_link'))),
+        el('p', {}, t('wallet_app_code'), ' ', el('strong', { id: 'tx-code', class: 'netid' }, made.tx_code)),
+        el('p', { class: 'muted' }, t('wallet_app_until')(until.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en'))),
+        el('button', { type: 'button', class: 'secondary', onclick: offer }, t('wallet_app_again')))
+    } catch (error) { fail(error) }
+  }
+  section.append(el('button', { type: 'button', class: 'secondary', onclick: offer }, t('wallet_app_offer')))
+  return section
 }
 
 // Alerts by Web Push: this browser subscribes with the service's VAPID key; the service then

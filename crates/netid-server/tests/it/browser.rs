@@ -302,6 +302,18 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     assert_eq!(home["event"], "home");
     assert_eq!(home["net_id"], enrolled.net_id);
 
+    // Issue 26: the offer the page shows takes Net Certificates into a wallet app written
+    // apart (its QR code drawn in the page).
+    let offered = browser.next_event().await;
+    assert_eq!(offered["event"], "offer", "{offered}");
+    assert!(offered["qr_modules"].as_u64().unwrap() > 100, "{offered}");
+    let taken = crate::vci::node_wallet(
+        offered["offer_uri"].as_str().unwrap(),
+        offered["tx_code"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(taken["credentials"].as_array().unwrap().len(), 2, "{taken}");
+
     let signed_in = browser.next_event().await;
     assert_eq!(signed_in["event"], "signed_in");
     let claims = &signed_in["claims"];
@@ -469,7 +481,7 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
     let deleted = browser.next_event().await;
     assert_eq!(deleted["event"], "deleted");
     assert_eq!(deleted["signed_in_after"], false);
-    assert_accessible(&deleted, 19);
+    assert_accessible(&deleted, 20);
     // The page gave the reference of the platform's signal, to read its receipt by later.
     let reference = deleted["references"][0].as_str().unwrap();
     let told: netid_proto::ReceiptView = client
@@ -495,6 +507,7 @@ async fn a_holder_uses_the_web_app_with_a_passkey_from_link_to_deletion() {
             "webapp-home-zh",
             "webapp-home-en",
             "webapp-sign-in-zh",
+            "webapp-offer-en",
             "consent-signed-in-zh",
             "consent-signed-in-en",
             "webapp-history-en",

@@ -30,8 +30,8 @@ async fn offer(client: &Client, wallet: &Wallet) -> CredentialOfferResponse {
     answer.json()
 }
 
-/// Runs the wallet written apart on `offer`; its one line of JSON.
-async fn node_wallet(offer: &CredentialOfferResponse, tx_code: &str) -> Value {
+/// Runs the wallet written apart on the offer link `offer_uri`; its one line of JSON.
+pub(crate) async fn node_wallet(offer_uri: &str, tx_code: &str) -> Value {
     assert!(
         std::path::Path::new(&format!(
             "{NODE_PROJECT}/node_modules/@openid4vc/openid4vci"
@@ -41,7 +41,7 @@ async fn node_wallet(offer: &CredentialOfferResponse, tx_code: &str) -> Value {
     );
     let output = tokio::process::Command::new("node")
         .arg(format!("{NODE_PROJECT}/vci-wallet.mjs"))
-        .env("OFFER_URL", &offer.offer_uri)
+        .env("OFFER_URL", offer_uri)
         .env("TX_CODE", tx_code)
         .output()
         .await
@@ -81,7 +81,7 @@ async fn a_wallet_written_apart_takes_net_certificates_from_a_credential_offer()
     );
     assert_eq!(offer.tx_code.len(), 6);
 
-    let taken = node_wallet(&offer, &offer.tx_code).await;
+    let taken = node_wallet(&offer.offer_uri, &offer.tx_code).await;
     let credentials = taken["credentials"].as_array().unwrap();
     assert_eq!(credentials.len(), 2, "{taken}");
     assert_eq!(taken["version"], "V1", "read as OpenID4VCI 1.0 metadata");
@@ -103,7 +103,7 @@ async fn a_wallet_written_apart_takes_net_certificates_from_a_credential_offer()
             .contains(&EntryKind::CredentialIssued)
     );
     // The offer is used up: the same link takes nothing again.
-    let again = node_wallet(&offer, &offer.tx_code).await;
+    let again = node_wallet(&offer.offer_uri, &offer.tx_code).await;
     assert_eq!(again["error"], "invalid_grant", "{again}");
 }
 

@@ -8,6 +8,7 @@
 // RP_CLIENT_ID, RP_PRIVATE_JWK, RP_PORT, SCREENSHOTS, CHROMIUM.
 // Protocol with the test, one JSON line out at each step:
 //   {"event":"home","net_id":...}
+//   {"event":"offer","offer_uri":...,"tx_code":...,"qr_modules":n}   (a credential offer shown)
 //   {"event":"signed_in","claims":{...}}
 //   {"event":"history","kinds":[...],"proofs":[...],"retention":{"en":...,"zh":...},"kept":[kind...],
 //    "tampered":{"proof":...,"checkpoint":...}}
@@ -56,6 +57,17 @@ await runInBrowser(async (platform, browser) => {
   await tab.locator('#language').click() // English from here on
   await tab.getByRole('heading', { name: 'My Net ID' }).waitFor()
   await tab.getByRole('heading', { name: 'My certificates' }).waitFor()
+
+  // Net Certificates into a wallet app: the offer as a QR code and a link, the code apart.
+  await tab.getByRole('button', { name: 'Make an offer' }).click()
+  await tab.locator('#tx-code').waitFor()
+  await shot('webapp-offer-en')
+  say({
+    event: 'offer',
+    offer_uri: await tab.locator('#offer-link').getAttribute('href'),
+    tx_code: (await tab.locator('#tx-code').textContent()).trim(),
+    qr_modules: await tab.locator('svg.qr rect').count(),
+  })
 
   // The platform: the consent screen knows the holder is signed in and asks field by field.
   await tab.goto(`${platform.url}/`)
