@@ -326,6 +326,16 @@ pub(crate) enum WalletCommand {
         #[arg(long, default_value = "wallet.key")]
         wallet: PathBuf,
     },
+    /// Make a credential offer (OpenID4VCI) to take Net Certificates into a wallet app:
+    /// prints the offer link (open it in the app, or make it a QR code) and the six-digit
+    /// transaction code the app asks for. Valid five minutes, once.
+    Offer {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The wallet key file.
+        #[arg(long, default_value = "wallet.key")]
+        wallet: PathBuf,
+    },
     /// Show what a platform said it deleted after your deletion, by a reference that
     /// `netid wallet delete` printed (no wallet needed: your data is gone).
     Receipt {

@@ -89,6 +89,7 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         } => delete(server, wallet, yes_delete_my_data),
         WalletCommand::Record { server, wallet } => record(server, wallet),
         WalletCommand::Receipt { server, reference } => receipt(server, &reference),
+        WalletCommand::Offer { server, wallet } => offer(server, wallet),
         WalletCommand::Lock { server, wallet } => lock(server, wallet, true),
         WalletCommand::Unlock { server, wallet } => lock(server, wallet, false),
         WalletCommand::Consent {
@@ -599,6 +600,30 @@ fn print_receipt(receipt: &netid_proto::ReceiptView) {
         "receipt:         {} told of {event}: {said} ({})",
         receipt.client_id, receipt.reference
     );
+}
+
+/// `netid wallet offer`: a credential offer for a wallet app.
+fn offer(server: ServerArgs, wallet: PathBuf) -> anyhow::Result<()> {
+    let wallet = load_key(&wallet)?;
+    let request = signed!(
+        sign_request(&wallet, signing::credential_offer_message)?,
+        netid_proto::CredentialOfferRequest {}
+    );
+    let answer = post(
+        &server.server,
+        "/v1/holders/credential-offer",
+        None,
+        &request,
+    )?;
+    let offer: netid_proto::CredentialOfferResponse =
+        serde_json::from_str(&answer).context("the service did not answer with an offer")?;
+    println!("{}", offer.offer_uri);
+    println!("{}", offer.tx_code);
+    eprintln!(
+        "netid: open the link above in your wallet app (or show it as a QR code) and type the transaction code {} when it asks; valid {} seconds, once; tell no one the code",
+        offer.tx_code, offer.expires_in
+    );
+    Ok(())
 }
 
 /// `netid wallet record`: the record, one field a line.

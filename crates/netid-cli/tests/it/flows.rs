@@ -742,6 +742,29 @@ fn serve_and_every_client_command_work_end_to_end() {
     fresh_presentation("cli-nonce-unlocked-1");
     assert!(verify().status.success());
 
+    // A credential offer for a wallet app: the link and the six-digit transaction code.
+    let offered = netid_ok(&[
+        "wallet",
+        "offer",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+    ]);
+    let mut lines = offered.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("openid-credential-offer://?credential_offer="),
+        "{offered}"
+    );
+    let tx_code = lines.next().unwrap();
+    assert!(
+        tx_code.len() == 6 && tx_code.bytes().all(|byte| byte.is_ascii_digit()),
+        "{offered}"
+    );
+
     // The platform polls for signals: the deletion is told to it, and the holder reads what
     // it does by the reference the deletion printed.
     let platform_basic = format!(
