@@ -9,6 +9,12 @@ use crate::suite::SuiteId;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A compact JWE (ECDH-ES, RFC 7518 §4.6) that cannot be opened.
+    #[error("encrypted response (JWE) refused: {reason}")]
+    Jwe {
+        /// What is wrong, in words that repeat none of the input.
+        reason: &'static str,
+    },
     /// Shares of a split secret that cannot be made or combined as asked.
     #[error("secret shares: {reason}")]
     Shares {

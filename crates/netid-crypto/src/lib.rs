@@ -41,6 +41,7 @@
 //! secret-dependent bytes, so SM4 is not constant-time against a co-located cache attacker.
 
 mod aead;
+pub mod ecdh_es;
 mod encrypt;
 mod error;
 mod hash;

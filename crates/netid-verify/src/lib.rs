@@ -29,6 +29,8 @@
 //! # Ok::<(), netid_verify::Error>(())
 //! ```
 
+pub mod openid4vp;
+
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use netid_crypto::{Jwk, SuiteId, VerifyingKey};
@@ -83,6 +85,19 @@ pub enum Error {
     /// The issuer's metadata or status list does not have the expected form.
     #[error("issuer data: {0}")]
     IssuerData(String),
+    /// An OpenID4VP response this request cannot take (see [`openid4vp`]).
+    #[error("the wallet's response is refused: {reason}")]
+    Response {
+        /// What is wrong, in words that repeat none of the input.
+        reason: &'static str,
+    },
+    /// The wallet answered an OpenID4VP request with an OAuth error: the holder declined, or
+    /// the wallet could not answer.
+    #[error("the wallet answered with the error {error}")]
+    Declined {
+        /// The `error` code, at most 64 characters of it.
+        error: String,
+    },
 }
 
 /// How strict the verifier is.

@@ -34,6 +34,7 @@ mod net_certificates;
 mod notice;
 mod oidc;
 mod oidc_interop;
+mod openid4vp;
 mod operating;
 mod operator_reads;
 mod operators;
