@@ -193,23 +193,8 @@ async fn a_wallet_written_apart_presents_a_net_certificate_to_a_platform_by_open
             request.request_object(&identity, now).unwrap(),
         );
         let link = request.uri(&format!("{platform_url}/request/{n}"));
-        let output = tokio::process::Command::new("node")
-            .arg(format!("{NODE_PROJECT}/vp-wallet.mjs"))
-            .env("REQUEST_URL", &link)
-            .env("SD_JWT", &credentials[n])
-            .env("HOLDER_JWK", keys[n].to_jwk_json().unwrap().as_str())
-            .env("TRUST_ANCHOR_PEM", &anchors)
-            .output()
-            .await
-            .unwrap();
-        let said: Value = serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
-        assert_eq!(
-            said["status"],
-            200,
-            "{said} {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let said = present(&link, &credentials[n], &keys[n], &anchors).await;
+        assert_eq!(said["status"], 200, "{said}");
         assert_eq!(said["client"], "x509_hash", "{said}");
         assert_eq!(said["disclosed"], json!(["age_over_18"]), "{said}");
 
@@ -251,19 +236,142 @@ async fn a_wallet_written_apart_presents_a_net_certificate_to_a_platform_by_open
         "forged".to_owned(),
         request.request_object(&self_signed, now).unwrap(),
     );
+    let link = request.uri(&format!("{platform_url}/request/forged"));
+    let said = present(&link, &credentials[0], &keys[0], &anchors).await;
+    assert!(said.get("refused").is_some(), "{said}");
+    assert!(side.responses.lock().unwrap().is_empty());
+}
+
+/// Runs the wallet written apart on the request link `link` with the holder's certificate.
+async fn present(
+    link: &str,
+    credential: &str,
+    key: &SigningKey,
+    anchors: &std::path::Path,
+) -> Value {
     let output = tokio::process::Command::new("node")
         .arg(format!("{NODE_PROJECT}/vp-wallet.mjs"))
-        .env(
-            "REQUEST_URL",
-            request.uri(&format!("{platform_url}/request/forged")),
-        )
-        .env("SD_JWT", &credentials[0])
-        .env("HOLDER_JWK", keys[0].to_jwk_json().unwrap().as_str())
-        .env("TRUST_ANCHOR_PEM", &anchors)
+        .env("REQUEST_URL", link)
+        .env("SD_JWT", credential)
+        .env("HOLDER_JWK", key.to_jwk_json().unwrap().as_str())
+        .env("TRUST_ANCHOR_PEM", anchors)
         .output()
         .await
         .unwrap();
-    let said: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(said.get("refused").is_some(), "{said}");
-    assert!(side.responses.lock().unwrap().is_empty());
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)))
+}
+
+/// The example platform (`examples/platform`) through its own HTTP interface: a check started
+/// as its page starts one, answered by the wallet written apart on the same device (the
+/// wallet is sent to the done page) and across devices (the page's poll sees the answer).
+#[tokio::test]
+async fn the_example_platform_checks_an_age_on_the_same_device_and_across_devices() {
+    let world = World::with_env(&[("NETID_CA_SUITE", "intl")]).await;
+    let client = &world.client;
+    crate::ca::certify_with_new_root(client, &Suite::intl()).await;
+    let registered = client.register_platform("Example Platform").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public_url = format!("http://{}", listener.local_addr().unwrap());
+    let platform = netid_example_platform::Platform::start(netid_example_platform::Config {
+        netid_url: client.base_url.clone(),
+        public_url: public_url.clone(),
+        client_id: registered.client_id.clone(),
+        credential: registered.credential.clone(),
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let anchors = dir.path().join("anchors.pem");
+    std::fs::write(&anchors, &platform.netid_ca_pem).unwrap();
+    let app = netid_example_platform::router(platform);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let keys: Vec<SigningKey> = (0..2)
+        .map(|_| Suite::intl().generate_signing_key().unwrap())
+        .collect();
+    let credentials = client
+        .post(
+            "/v1/holders/net-certificates",
+            None,
+            &wallet.net_certificate_request(&keys),
+        )
+        .await
+        .json::<NetCertificateResponse>()
+        .credentials;
+    let http = reqwest::Client::new();
+    let start = || async {
+        http.post(format!("{public_url}/api/start"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+
+    // Same device: the wallet opens the link and is sent back to the done page.
+    let check = start().await;
+    assert!(check["qr"].as_str().unwrap().starts_with("<svg"));
+    let said = present(
+        check["link"].as_str().unwrap(),
+        &credentials[0],
+        &keys[0],
+        &anchors,
+    )
+    .await;
+    assert_eq!(said["status"], 200, "{said}");
+    let done = said["redirect_uri"].as_str().unwrap();
+    assert_eq!(
+        done,
+        format!("{public_url}/done/{}", check["id"].as_str().unwrap())
+    );
+    let page = http.get(done).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Verified: you are 18 or over"), "{page}");
+
+    // Across devices: the page polls while the phone answers.
+    let check = start().await;
+    let status = format!("{public_url}/api/status/{}", check["id"].as_str().unwrap());
+    let waiting: Value = http
+        .get(&status)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting["state"], "waiting");
+    let said = present(
+        check["link"].as_str().unwrap(),
+        &credentials[1],
+        &keys[1],
+        &anchors,
+    )
+    .await;
+    assert_eq!(said["status"], 200, "{said}");
+    let answered: Value = http
+        .get(&status)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answered,
+        json!({"state": "verified", "claims": {"age_over_18": true}})
+    );
+    // The same certificate and key again, for the first check's link: it is answered already.
+    let again = present(
+        check["link"].as_str().unwrap(),
+        &credentials[1],
+        &keys[1],
+        &anchors,
+    )
+    .await;
+    assert_eq!(again["status"], 404, "{again}");
 }

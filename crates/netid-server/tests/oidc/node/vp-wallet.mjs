@@ -7,7 +7,8 @@
 //
 // Environment: REQUEST_URL, SD_JWT (an issued Net Certificate, ~-terminated),
 // HOLDER_JWK (the private P-256 JWK of its key), TRUST_ANCHOR_PEM (a file of CA certificates).
-// Prints one JSON line: {"status": the response URI's status, "mode": …, "disclosed": [names]}.
+// Prints one JSON line: {"status": the response URI's status, "mode": …, "disclosed": [names],
+// "redirect_uri": where the verifier sends the user next, if it says}.
 import { createHash, randomBytes, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Openid4vpClient } from '@openid4vc/openid4vp'
@@ -124,7 +125,9 @@ try {
     authorizationResponsePayload: created.authorizationResponsePayload,
     jarm: created.jarm ? { responseJwt: created.jarm.responseJwt } : undefined,
   })
-  say({ status: submitted.response.status, mode: submitted.responseMode, client: resolved.client.prefix, disclosed: shown.map(({ name }) => name) })
+  let redirect = null
+  try { redirect = JSON.parse(await submitted.response.text()).redirect_uri ?? null } catch {}
+  say({ status: submitted.response.status, mode: submitted.responseMode, client: resolved.client.prefix, disclosed: shown.map(({ name }) => name), redirect_uri: redirect })
 } catch (error) {
   process.stderr.write(`wallet: ${error.stack ?? error}\n`)
   say({ refused: String(error.message ?? error) })
