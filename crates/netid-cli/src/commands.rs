@@ -496,6 +496,26 @@ pub(crate) enum WalletCommand {
     },
     /// Get a batch of Net Certificates (SD-JWT VCs), one per fresh key, each for one
     /// presentation; adds them to the certificate file (mode 0600).
+    /// Take Net Certificates from an OpenID4VCI credential offer (`netid wallet offer`, or
+    /// the web app's), as a wallet app would: the offer link and the transaction code shown
+    /// with it. They go into the certificate file, each with a key of its own.
+    Take {
+        /// The offer link, `openid-credential-offer://?credential_offer=…`.
+        #[arg(long)]
+        offer: String,
+        /// The six-digit transaction code shown with it.
+        #[arg(long)]
+        tx_code: String,
+        /// How many (the issuer takes at most 10 at a time).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=10))]
+        count: u16,
+        /// The suite of their keys and signatures: gm (SM2) or intl (P-256).
+        #[arg(long, default_value = "gm")]
+        suite: String,
+        /// The certificate file.
+        #[arg(long, default_value = "net-certificates.json")]
+        out: PathBuf,
+    },
     NetCertificates {
         #[command(flatten)]
         server: ServerArgs,

@@ -10,6 +10,7 @@ mod commands;
 mod doc;
 mod net_certificates;
 mod operator;
+mod vci;
 mod wallet;
 
 use std::io::Write;

@@ -190,13 +190,23 @@ pub(crate) fn fetch(
             keys.len()
         );
     }
+    keep(out, keys.iter().zip(issued.credentials))
+}
+
+/// Adds `issued` certificates, each with its key, to the file at `out` (dropping expired ones),
+/// and says how many it holds now.
+pub(crate) fn keep<'a>(
+    out: &Path,
+    issued: impl ExactSizeIterator<Item = (&'a SigningKey, String)>,
+) -> anyhow::Result<()> {
+    let count = issued.len();
     let _lock = Lock::take(out)?;
     let mut store = load(out)?;
     let now = crate::now()?;
     store
         .certificates
         .retain(|stored| stored.expires_at() > now);
-    for (key, credential) in keys.iter().zip(issued.credentials) {
+    for (key, credential) in issued {
         store.certificates.push(Stored {
             key: key.to_pkcs8_pem()?.to_string(),
             credential,
@@ -206,7 +216,7 @@ pub(crate) fn fetch(
     let unused = store.certificates.len();
     println!(
         "{}",
-        serde_json::json!({ "issued": keys.len(), "unused": unused })
+        serde_json::json!({ "issued": count, "unused": unused })
     );
     Ok(())
 }

@@ -90,6 +90,13 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
         WalletCommand::Record { server, wallet } => record(server, wallet),
         WalletCommand::Receipt { server, reference } => receipt(server, &reference),
         WalletCommand::Offer { server, wallet } => offer(server, wallet),
+        WalletCommand::Take {
+            offer,
+            tx_code,
+            count,
+            suite,
+            out,
+        } => crate::vci::take(&offer, &tx_code, usize::from(count), &suite, &out),
         WalletCommand::Lock { server, wallet } => lock(server, wallet, true),
         WalletCommand::Unlock { server, wallet } => lock(server, wallet, false),
         WalletCommand::Consent {

@@ -764,6 +764,76 @@ fn serve_and_every_client_command_work_end_to_end() {
         tx_code.len() == 6 && tx_code.bytes().all(|byte| byte.is_ascii_digit()),
         "{offered}"
     );
+    // The CLI wallet takes two SM2 certificates from it, as a wallet app would, and presents one.
+    let link = offered.lines().next().unwrap();
+    let take = |code: &str| {
+        netid(
+            &[
+                "wallet",
+                "take",
+                "--offer",
+                link,
+                "--tx-code",
+                code,
+                "--count",
+                "2",
+                "--out",
+                &path("taken.json"),
+            ],
+            b"",
+        )
+    };
+    let wrong = take("000000x");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("transaction code is wrong"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    let taken = take(tx_code);
+    assert!(
+        taken.status.success(),
+        "{}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+    assert!(String::from_utf8_lossy(&taken.stdout).contains("\"issued\":2"));
+    let request_file = path("request-vci.json");
+    std::fs::write(
+        &request_file,
+        serde_json::json!({"audience": "cli-platform", "nonce": "vci-nonce-0001", "claims": ["age_over_18"]}).to_string(),
+    )
+    .unwrap();
+    let shown = netid(
+        &[
+            "wallet",
+            "present",
+            "--request",
+            &request_file,
+            "--certificates",
+            &path("taken.json"),
+        ],
+        b"",
+    );
+    assert!(shown.status.success());
+    let checked = netid(
+        &[
+            "verify",
+            "--issuer",
+            &server,
+            "--audience",
+            "cli-platform",
+            "--nonce",
+            "vci-nonce-0001",
+            "--claim",
+            "age_over_18",
+        ],
+        &shown.stdout,
+    );
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains("\"age_over_18\":true"),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
 
     // The platform polls for signals: the deletion is told to it, and the holder reads what
     // it does by the reference the deletion printed.
