@@ -281,10 +281,10 @@ pub(crate) enum WalletCommand {
         #[arg(long, default_value = "wallet.key")]
         wallet: PathBuf,
         /// The platform's client id.
-        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        #[arg(long, required_unless_present_any = ["request", "openid4vp"], conflicts_with = "request")]
         client_id: Option<String>,
         /// The platform's nonce.
-        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        #[arg(long, required_unless_present_any = ["request", "openid4vp"], conflicts_with = "request")]
         nonce: Option<String>,
         /// Predicates asked: age_over_14, age_over_18.
         #[arg(long = "predicate")]
@@ -296,6 +296,15 @@ pub(crate) enum WalletCommand {
         /// audience is its client id).
         #[arg(long, conflicts_with_all = ["client_id", "nonce", "predicates"])]
         request: Option<PathBuf>,
+        /// Answer a platform's OpenID4VP request instead (`openid4vp://?client_id=…&request_uri=…`,
+        /// a link or a scanned QR code): its signed request is checked against netid's CA, the
+        /// claims it asks are said on standard error, and one Net Certificate goes to it.
+        #[arg(long, conflicts_with_all = ["client_id", "nonce", "predicates", "request"])]
+        openid4vp: Option<String>,
+        /// With --openid4vp: the CA certificates (PEM) to trust instead of netid's
+        /// (`GET /v1/ca/chain` of --server).
+        #[arg(long, requires = "openid4vp")]
+        trust: Option<PathBuf>,
         /// The service: its presentation key, or the platform's published profile.
         #[arg(long, env = "NETID_SERVER", default_value = "http://127.0.0.1:8080")]
         server: String,

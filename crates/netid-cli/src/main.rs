@@ -11,6 +11,7 @@ mod doc;
 mod net_certificates;
 mod operator;
 mod vci;
+mod vp;
 mod wallet;
 
 use std::io::Write;

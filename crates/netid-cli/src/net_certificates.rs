@@ -227,7 +227,21 @@ pub(crate) fn keep<'a>(
 pub(crate) fn present(server: &str, certificates: &Path, request: &Path) -> anyhow::Result<()> {
     let request: PresentationRequest = serde_json::from_str(&crate::read(request)?)
         .context("the request must be {\"audience\", \"nonce\", \"claims\": [...]}")?;
-    check_grants(server, &request)?;
+    check_grants(server, &request.audience, &request.claims)?;
+    let claims: Vec<&str> = request.claims.iter().map(String::as_str).collect();
+    let presentation = present_one(certificates, &claims, &request.audience, &request.nonce)?;
+    println!("{presentation}");
+    Ok(())
+}
+
+/// Presents the next unexpired certificate of the file `certificates`, disclosing `claims`,
+/// bound to `audience` and `nonce`, and removes it (and any expired one) from the file first.
+pub(crate) fn present_one(
+    certificates: &Path,
+    claims: &[&str],
+    audience: &str,
+    nonce: &str,
+) -> anyhow::Result<String> {
     let _lock = Lock::take(certificates)?;
     let mut store = load(certificates)?;
     let now = crate::now()?;
@@ -246,40 +260,37 @@ pub(crate) fn present(server: &str, certificates: &Path, request: &Path) -> anyh
         .into_iter()
         .find_map(|suite| suite.signing_key_from_pkcs8_pem(&stored.key).ok())
         .context("a stored holder key does not parse")?;
-    let claims: Vec<&str> = request.claims.iter().map(String::as_str).collect();
     let presentation = netid_sdjwt::present(
         &stored.credential,
-        &claims,
+        claims,
         &key,
         netid_sdjwt::Binding {
-            audience: &request.audience,
-            nonce: &request.nonce,
+            audience,
+            nonce,
             issued_at: crate::now()?,
         },
     )?;
     // Removed before it is shown: a crash must not let it be presented twice.
     save(certificates, &store)?;
-    println!("{presentation}");
-    Ok(())
+    Ok(presentation)
 }
 
 /// The claims that identify a person: they go only where the platform's profile grants them
 /// (the fields a platform may be granted at all).
 const IDENTIFYING: [&str; 6] = netid_core::rules::GRANTABLE_FIELDS;
 
-/// Refuses a request for an identifying claim that the audience's published profile (signed
-/// by the service) does not grant.
-fn check_grants(server: &str, request: &PresentationRequest) -> anyhow::Result<()> {
+/// Refuses a request for an identifying claim that the published profile (signed by the
+/// service) of the platform `audience` does not grant.
+pub(crate) fn check_grants(server: &str, audience: &str, claims: &[String]) -> anyhow::Result<()> {
     use base64ct::{Base64UrlUnpadded, Encoding};
-    let identifying: Vec<&String> = request
-        .claims
+    let identifying: Vec<&String> = claims
         .iter()
         .filter(|claim| IDENTIFYING.contains(&claim.as_str()))
         .collect();
     if identifying.is_empty() {
         return Ok(());
     }
-    let path = format!("/v1/platforms/{}/profile", request.audience);
+    let path = format!("/v1/platforms/{audience}/profile");
     let text = crate::block_on(async {
         let url = format!("{}{path}", server.trim_end_matches('/'));
         let response = reqwest::get(&url)
@@ -287,8 +298,7 @@ fn check_grants(server: &str, request: &PresentationRequest) -> anyhow::Result<(
             .with_context(|| format!("cannot reach {url}"))?;
         if !response.status().is_success() {
             bail!(
-                "{} is not a platform with a published profile; identifying claims go only to one",
-                request.audience
+                "{audience} is not a platform with a published profile; identifying claims go only to one"
             );
         }
         response.text().await.context("reading the profile")
@@ -312,8 +322,7 @@ fn check_grants(server: &str, request: &PresentationRequest) -> anyhow::Result<(
             .any(|field| &field.field == claim && field.status == "approved")
         {
             bail!(
-                "{} asks for {claim}, which its published profile does not grant; nothing was presented",
-                request.audience
+                "{audience} asks for {claim}, which its published profile does not grant; nothing was presented"
             );
         }
     }

@@ -146,6 +146,13 @@ pub(crate) fn wallet(command: WalletCommand) -> anyhow::Result<()> {
             out,
         } => net_certificates(server, wallet, count, keep, suite, out),
         WalletCommand::Present {
+            openid4vp: Some(link),
+            trust,
+            certificates,
+            server,
+            ..
+        } => crate::vp::present(&server, &link, trust.as_deref(), &certificates),
+        WalletCommand::Present {
             request: Some(request),
             certificates,
             server,

@@ -4,7 +4,8 @@
 //! `/done/{id}`. Cross device: the page shows the link as a QR code that their phone scans, and
 //! the page asks `/api/status/{id}` until the answer came.
 //!
-//! At start it makes a P-256 key and gets its certificate from netid's CA with its client
+//! At start it makes a key (P-256, or SM2 under a CA of the `gm` suite) and gets its
+//! certificate from netid's CA with its client
 //! credential (`POST /v1/platform/certificates`): its client identifier is `x509_hash:` that
 //! certificate's hash. It loads netid's issuer keys and status list, and loads the list again
 //! when the SDK asks; nothing else reaches netid, and nothing per presentation.
@@ -85,7 +86,21 @@ impl Platform {
     /// Starts: a key, its certificate from netid's CA, and netid's issuer keys.
     pub async fn start(config: Config) -> anyhow::Result<Arc<Self>> {
         let http = reqwest::Client::new();
-        let key = Suite::intl().generate_signing_key()?;
+        // A key of the suite of netid's CA, which certifies keys of its own suite only.
+        let chain = http
+            .get(format!("{}/v1/ca/chain", config.netid_url))
+            .send()
+            .await?
+            .error_for_status()
+            .context("netid's CA is not certified yet")?
+            .text()
+            .await?;
+        let issuing = ders(&chain)?
+            .into_iter()
+            .next()
+            .context("netid's CA chain is empty")?;
+        let issuing = <netid_ca::Certificate as der::Decode>::from_der(&issuing)?;
+        let key = Suite::new(netid_ca::key_suite(&issuing)?).generate_signing_key()?;
         let csr = netid_ca::build_request("CN=example platform", &key)?;
         let issued: Value = http
             .post(format!("{}/v1/platform/certificates", config.netid_url))

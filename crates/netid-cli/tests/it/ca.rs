@@ -321,6 +321,100 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         .collect();
     assert_eq!(statuses, vec!["retired", "current"]);
 
+    // OpenID4VP in the gm suite, netid's own wallet to the example platform, whose SM2 key
+    // the service's CA certified: the CLI checks the signed request against the CA, says who
+    // asks what, and presents one Net Certificate; the platform verifies it offline.
+    let registered: serde_json::Value = serde_json::from_str(&crate::register_platform(
+        &served,
+        &system_key,
+        "example-platform",
+    ))
+    .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let public_url = format!("http://{}", listener.local_addr().unwrap());
+    let platform = runtime
+        .block_on(netid_example_platform::Platform::start(
+            netid_example_platform::Config {
+                netid_url: server.clone(),
+                public_url: public_url.clone(),
+                client_id: registered["client_id"].as_str().unwrap().to_owned(),
+                credential: registered["credential"].as_str().unwrap().to_owned(),
+            },
+        ))
+        .unwrap();
+    runtime.spawn(
+        async move { axum::serve(listener, netid_example_platform::router(platform)).await },
+    );
+    netid_ok(&[
+        "wallet",
+        "net-certificates",
+        "--server",
+        &server,
+        "--wallet",
+        &path("wallet.key"),
+        "--count",
+        "1",
+        "--out",
+        &path("nc.json"),
+    ]);
+    let check: serde_json::Value = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{public_url}/api/start"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let presented = netid(
+        &[
+            "wallet",
+            "present",
+            "--openid4vp",
+            check["link"].as_str().unwrap(),
+            "--server",
+            &server,
+            "--certificates",
+            &path("nc.json"),
+        ],
+        b"",
+    );
+    let said = String::from_utf8_lossy(&presented.stderr);
+    assert!(presented.status.success(), "{said}");
+    assert!(
+        said.contains(registered["client_id"].as_str().unwrap()) && said.contains("age_over_18"),
+        "{said}"
+    );
+    assert!(String::from_utf8_lossy(&presented.stdout).contains("/done/"));
+    let status = reqwest_text(&format!(
+        "{public_url}/api/status/{}",
+        check["id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&status).unwrap(),
+        serde_json::json!({"state": "verified", "claims": {"age_over_18": true}})
+    );
+    // The same link again: the certificate file is empty, and nothing is sent.
+    let again = netid(
+        &[
+            "wallet",
+            "present",
+            "--openid4vp",
+            check["link"].as_str().unwrap(),
+            "--server",
+            &server,
+            "--certificates",
+            &path("nc.json"),
+        ],
+        b"",
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no unused Net Certificate"));
+
     // Exit: a successor instance takes the CA over, and then revokes for it.
     let successor = Served::start(&dir.path().join("successor"));
     let successor_ca = successor.ca_key();
