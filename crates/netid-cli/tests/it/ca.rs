@@ -370,19 +370,22 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
             .await
             .unwrap()
     });
-    let presented = netid(
-        &[
-            "wallet",
-            "present",
-            "--openid4vp",
-            check["link"].as_str().unwrap(),
-            "--server",
-            &server,
-            "--certificates",
-            &path("nc.json"),
-        ],
-        b"",
-    );
+    let present = || {
+        netid(
+            &[
+                "wallet",
+                "present",
+                "--openid4vp",
+                check["link"].as_str().unwrap(),
+                "--server",
+                &server,
+                "--certificates",
+                &path("nc.json"),
+            ],
+            b"",
+        )
+    };
+    let presented = present();
     let said = String::from_utf8_lossy(&presented.stderr);
     assert!(presented.status.success(), "{said}");
     assert!(
@@ -399,19 +402,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         serde_json::json!({"state": "verified", "claims": {"age_over_18": true}})
     );
     // The same link again: the certificate file is empty, and nothing is sent.
-    let again = netid(
-        &[
-            "wallet",
-            "present",
-            "--openid4vp",
-            check["link"].as_str().unwrap(),
-            "--server",
-            &server,
-            "--certificates",
-            &path("nc.json"),
-        ],
-        b"",
-    );
+    let again = present();
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("no unused Net Certificate"));
 

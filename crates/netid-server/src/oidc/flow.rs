@@ -455,6 +455,15 @@ async fn fresh_proof(
     Ok(proof)
 }
 
+/// The access token of an `Authorization: DPoP <token>` header (RFC 9449 §7.1).
+pub(crate) fn dpop_token(authorization: Option<&str>) -> Result<&str, OauthError> {
+    authorization
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("DPoP"))
+        .map(|(_, token)| token.trim())
+        .ok_or_else(|| OauthError::token("send the access token as Authorization: DPoP <token>"))
+}
+
 /// A pushed authorization request (RFC 9126): checks it and returns its `request_uri` and
 /// lifetime.
 pub(crate) async fn push(
@@ -1034,11 +1043,7 @@ pub(crate) async fn userinfo(
     authorization: Option<&str>,
     dpop: Option<&str>,
 ) -> Result<Value, OauthError> {
-    let token = authorization
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("DPoP"))
-        .map(|(_, token)| token.trim())
-        .ok_or_else(|| OauthError::token("send the access token as Authorization: DPoP <token>"))?;
+    let token = dpop_token(authorization)?;
     let now = oidc.deps.clock.now().0;
     let grant = oidc
         .tokens

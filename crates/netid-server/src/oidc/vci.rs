@@ -402,11 +402,7 @@ pub(crate) async fn credential(
     (authorization, dpop): (Option<&str>, Option<&str>),
     request: CredentialRequest,
 ) -> Result<Value, OauthError> {
-    let token = authorization
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("DPoP"))
-        .map(|(_, token)| token.trim())
-        .ok_or_else(|| OauthError::token("send the access token as Authorization: DPoP <token>"))?;
+    let token = super::flow::dpop_token(authorization)?;
     let now = oidc.deps.clock.now().0;
     let grant = oidc
         .credential_tokens

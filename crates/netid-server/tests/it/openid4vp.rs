@@ -115,6 +115,28 @@ async fn serve_platform(side: PlatformSide) -> String {
     url
 }
 
+/// An enrolled holder's two Net Certificates, one per presentation, each with its own P-256
+/// key.
+async fn holder_with_certificates(world: &World) -> (Vec<SigningKey>, Vec<String>) {
+    let client = &world.client;
+    let wallet = Wallet::generate();
+    client
+        .enroll_ok(&wallet.enroll_request(&world.people.adult))
+        .await;
+    let keys: Vec<SigningKey> = (0..2)
+        .map(|_| Suite::intl().generate_signing_key().unwrap())
+        .collect();
+    let issued = client
+        .post(
+            "/v1/holders/net-certificates",
+            None,
+            &wallet.net_certificate_request(&keys),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
+    (keys, issued.json::<NetCertificateResponse>().credentials)
+}
+
 /// The sum of every request the service counted.
 async fn requests_seen(client: &Client) -> u64 {
     client
@@ -142,23 +164,7 @@ async fn a_wallet_written_apart_presents_a_net_certificate_to_a_platform_by_open
     let anchors = dir.path().join("anchors.pem");
     std::fs::write(&anchors, &chain).unwrap();
 
-    // The holder's Net Certificates, one per presentation, each with its own P-256 key.
-    let wallet = Wallet::generate();
-    client
-        .enroll_ok(&wallet.enroll_request(&world.people.adult))
-        .await;
-    let keys: Vec<SigningKey> = (0..2)
-        .map(|_| Suite::intl().generate_signing_key().unwrap())
-        .collect();
-    let issued = client
-        .post(
-            "/v1/holders/net-certificates",
-            None,
-            &wallet.net_certificate_request(&keys),
-        )
-        .await;
-    assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
-    let credentials = issued.json::<NetCertificateResponse>().credentials;
+    let (keys, credentials) = holder_with_certificates(&world).await;
 
     // The platform's verifier, loaded once: the keys and the status list.
     let mut verifier = Verifier::new(&client.base_url, Policy::default());
@@ -287,22 +293,7 @@ async fn the_example_platform_checks_an_age_on_the_same_device_and_across_device
     let app = netid_example_platform::router(platform);
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let wallet = Wallet::generate();
-    client
-        .enroll_ok(&wallet.enroll_request(&world.people.adult))
-        .await;
-    let keys: Vec<SigningKey> = (0..2)
-        .map(|_| Suite::intl().generate_signing_key().unwrap())
-        .collect();
-    let credentials = client
-        .post(
-            "/v1/holders/net-certificates",
-            None,
-            &wallet.net_certificate_request(&keys),
-        )
-        .await
-        .json::<NetCertificateResponse>()
-        .credentials;
+    let (keys, credentials) = holder_with_certificates(&world).await;
     let http = reqwest::Client::new();
     let start = || async {
         http.post(format!("{public_url}/api/start"))
