@@ -13,14 +13,7 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     let admin = served.admin_url.clone();
     let (system_key, ca_key) = (served.system_key(), served.ca_key());
 
-    netid_ok(&[
-        "ca",
-        "init-root",
-        "--key",
-        &path("root.key"),
-        "--cert",
-        &path("root.pem"),
-    ]);
+    let (shown, signed) = certify(&served, &path, "gm");
     let refused = netid(
         &[
             "ca",
@@ -37,106 +30,17 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
         Some(1),
         "never overwrites a root key"
     );
-    // Online: the issuing key and its fingerprint; offline: the root certifies it; online: the
-    // certificate is installed.
-    let shown = netid_ok(&[
-        "ca",
-        "issuing-key",
-        "--server",
-        &admin,
-        "--operator-key",
-        &ca_key,
-        "--out",
-        &path("issuing.pub"),
-    ]);
+    // The issuing key was shown uncertified, with the fingerprint the offline signing shows.
     assert!(shown.contains("certified    false"), "{shown}");
-    let signed = netid(
-        &[
-            "ca",
-            "sign-issuing",
-            "--root-key",
-            &path("root.key"),
-            "--root-cert",
-            &path("root.pem"),
-            "--issuing-key",
-            &path("issuing.pub"),
-            "--out",
-            &path("issuing.pem"),
-        ],
-        b"",
-    );
-    assert!(signed.status.success());
     let fingerprint = shown
         .lines()
         .find(|line| line.starts_with("fingerprint"))
         .unwrap();
     let fingerprint = fingerprint.split_whitespace().last().unwrap();
-    assert!(
-        String::from_utf8(signed.stderr)
-            .unwrap()
-            .contains(fingerprint)
-    );
-    let certified = ca_two_person_ok(
-        &served,
-        &[
-            "install",
-            "--root-cert",
-            &path("root.pem"),
-            "--issuing-cert",
-            &path("issuing.pem"),
-        ],
-        &[],
-    );
-    let status: serde_json::Value = serde_json::from_str(&certified).unwrap();
-    assert_eq!(status["certified"], true);
+    assert!(signed.contains(fingerprint));
 
     // A holder (enrolled through the API) asks for a certificate.
-    let authority = netid_testkit::Authority::generate("test-authority");
-    let netid_proto::PublicKey::Pem(authority_pem) = authority.public_key() else {
-        panic!("the test authority's key is PEM");
-    };
-    std::fs::write(path("authority.pub"), authority_pem).unwrap();
-    let birth = netid_testkit::years_ago(30, netid_testkit::today());
-    let adult = netid_testkit::resident("110101", "测试甲", birth, "P-0001", None);
-    std::fs::write(
-        path("roster.json"),
-        serde_json::to_vec(&authority.sign(vec![adult.clone()])).unwrap(),
-    )
-    .unwrap();
-    for args in [
-        vec![
-            "register-authority",
-            "--name",
-            "test-authority",
-            "--public-key",
-            &path("authority.pub"),
-        ],
-        vec!["load-roster", "--roster", &path("roster.json")],
-    ] {
-        let mut full = vec!["operator"];
-        full.extend(args);
-        full.extend(["--server", &admin, "--operator-key", &system_key]);
-        netid_ok(&full);
-    }
-    netid_ok(&["wallet", "init", "--wallet", &path("wallet.key")]);
-    netid_ok(&[
-        "wallet",
-        "enroll",
-        "--server",
-        &server,
-        "--wallet",
-        &path("wallet.key"),
-        "--type",
-        "resident-id",
-        "--number",
-        &adult.document_number,
-        "--name",
-        "测试甲",
-        "--code",
-        adult.enrollment_code.as_deref().unwrap(),
-        "--accept-notice",
-        netid_proto::NOTICE_TEXT_VERSION,
-    ]);
+    enroll_holder(&served, &path);
     let issued = netid_ok(&[
         "wallet",
         "certificate",
@@ -470,4 +374,120 @@ fn offline_root_certifies_the_service_and_a_holder_gets_and_revokes_a_certificat
     assert!(revoked.contains("\"revoked\":true"), "{revoked}");
     successor.stop();
     served.stop();
+}
+
+/// Certifies the service's issuing CA through the binary under a fresh offline root of
+/// `suite` at `path("root.key")`: the key shown online, signed offline, installed by two CA
+/// officers. The issuing key's listing and the offline signing's standard error.
+pub(crate) fn certify(
+    served: &Served,
+    path: &dyn Fn(&str) -> String,
+    suite: &str,
+) -> (String, String) {
+    netid_ok(&[
+        "ca",
+        "init-root",
+        "--suite",
+        suite,
+        "--key",
+        &path("root.key"),
+        "--cert",
+        &path("root.pem"),
+    ]);
+    let shown = netid_ok(&[
+        "ca",
+        "issuing-key",
+        "--server",
+        &served.admin_url,
+        "--operator-key",
+        &served.ca_key(),
+        "--out",
+        &path("issuing.pub"),
+    ]);
+    let signed = netid(
+        &[
+            "ca",
+            "sign-issuing",
+            "--root-key",
+            &path("root.key"),
+            "--root-cert",
+            &path("root.pem"),
+            "--issuing-key",
+            &path("issuing.pub"),
+            "--out",
+            &path("issuing.pem"),
+        ],
+        b"",
+    );
+    assert!(signed.status.success());
+    let certified = ca_two_person_ok(
+        served,
+        &[
+            "install",
+            "--root-cert",
+            &path("root.pem"),
+            "--issuing-cert",
+            &path("issuing.pem"),
+        ],
+        &[],
+    );
+    let status: serde_json::Value = serde_json::from_str(&certified).unwrap();
+    assert_eq!(status["certified"], true);
+    (shown, String::from_utf8(signed.stderr).unwrap())
+}
+
+/// Enrolls a synthetic adult through the binary, the wallet at `path("wallet.key")`, after a
+/// system administrator registered their authority and loaded its roster: the person.
+pub(crate) fn enroll_holder(
+    served: &Served,
+    path: &dyn Fn(&str) -> String,
+) -> netid_proto::RosterEntry {
+    let authority = netid_testkit::Authority::generate("test-authority");
+    let netid_proto::PublicKey::Pem(authority_pem) = authority.public_key() else {
+        panic!("the test authority's key is PEM");
+    };
+    std::fs::write(path("authority.pub"), authority_pem).unwrap();
+    let system_key = served.system_key();
+    let birth = netid_testkit::years_ago(30, netid_testkit::today());
+    let adult = netid_testkit::resident("110101", "测试甲", birth, "P-0001", None);
+    std::fs::write(
+        path("roster.json"),
+        serde_json::to_vec(&authority.sign(vec![adult.clone()])).unwrap(),
+    )
+    .unwrap();
+    for args in [
+        vec![
+            "register-authority",
+            "--name",
+            "test-authority",
+            "--public-key",
+            &path("authority.pub"),
+        ],
+        vec!["load-roster", "--roster", &path("roster.json")],
+    ] {
+        let mut full = vec!["operator"];
+        full.extend(args);
+        full.extend(["--server", &served.admin_url, "--operator-key", &system_key]);
+        netid_ok(&full);
+    }
+    netid_ok(&["wallet", "init", "--wallet", &path("wallet.key")]);
+    netid_ok(&[
+        "wallet",
+        "enroll",
+        "--server",
+        &served.base_url,
+        "--wallet",
+        &path("wallet.key"),
+        "--type",
+        "resident-id",
+        "--number",
+        &adult.document_number,
+        "--name",
+        "测试甲",
+        "--code",
+        adult.enrollment_code.as_deref().unwrap(),
+        "--accept-notice",
+        netid_proto::NOTICE_TEXT_VERSION,
+    ]);
+    adult
 }

@@ -17,6 +17,7 @@ mod crash;
 mod doc;
 mod flows;
 mod minors;
+mod openid4vp;
 mod platforms;
 mod rotate;
 mod second_factor;
