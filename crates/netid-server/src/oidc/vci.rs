@@ -25,6 +25,7 @@ use super::Oidc;
 use super::flow::{OauthError, Params};
 use crate::error::Error;
 use crate::net_certificates::NetCertificateIssuer;
+use crate::pending::NotKept;
 
 /// The pre-authorized code grant type (OpenID4VCI 1.0 §4.1.1).
 pub(crate) const PRE_AUTHORIZED_GRANT: &str =
@@ -179,8 +180,13 @@ pub(crate) async fn offer(
             now,
         )
         .await
-        .map_err(|_| crate::error::Refusal::RateLimited {
-            retry_after_seconds: u64::try_from(OFFER_LIFETIME).unwrap_or(300),
+        .map_err(|not_kept| match not_kept {
+            // Held offers expire in five minutes: then there is room again.
+            NotKept::Full => crate::error::Refusal::RateLimited {
+                retry_after_seconds: u64::try_from(OFFER_LIFETIME).unwrap_or(300),
+            }
+            .into(),
+            NotKept::Failed(error) => error,
         })?;
     let credential_offer = json!({
         "credential_issuer": oidc.issuer,
@@ -281,9 +287,10 @@ pub(crate) async fn token(
                 "the transaction code is wrong, for the last time: ask netid for a new offer",
             ));
         }
+        let left = TX_CODE_ATTEMPTS - wrong_codes;
         return Err(grant_error(&format!(
-            "the transaction code is wrong: type the six digits netid shows ({} tries left)",
-            TX_CODE_ATTEMPTS - wrong_codes
+            "the transaction code is wrong: type the six digits netid shows ({left} {} left)",
+            if left == 1 { "try" } else { "tries" }
         )));
     }
     // One-time: of two redemptions at once, one takes it.
@@ -308,12 +315,13 @@ pub(crate) async fn token(
             now,
         )
         .await
-        .map_err(|_| {
-            OauthError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
+        .map_err(|not_kept| match not_kept {
+            NotKept::Full => OauthError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "slow_down",
                 "too many tokens at once for this holder; try again in a few minutes",
-            )
+            ),
+            NotKept::Failed(error) => error.into(),
         })?;
     tracing::info!(target: "netid::security", event = "credential_token_issued");
     Ok(json!({

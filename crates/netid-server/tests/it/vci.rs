@@ -120,7 +120,7 @@ async fn the_credential_issuer_refuses_what_openid4vci_forbids_and_issues_to_sm2
     // A wrong transaction code three times, and the offer is gone.
     let first = offer(client, &wallet).await;
     let code = pre_authorized_code(&first.offer_uri);
-    for tries_left in ["2 tries left", "1 tries left"] {
+    for tries_left in ["2 tries left", "1 try left"] {
         let wrong = app.token(&code, "000000x").await;
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
         assert!(wrong.body.contains(tries_left), "{}", wrong.body);
