@@ -4,7 +4,7 @@
 //! each to a request of its own (its nonce, state and, encrypted, its key), made beforehand.
 //! `cargo run --release -p netid-verify --example openid4vp`
 
-#![allow(missing_docs, clippy::unwrap_used)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
 use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::Suite;
 use netid_sdjwt::{Binding, Issuance, NET_CERTIFICATE_VCT, StatusList, StatusListToken};
