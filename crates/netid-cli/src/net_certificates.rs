@@ -227,7 +227,7 @@ pub(crate) fn keep<'a>(
 pub(crate) fn present(server: &str, certificates: &Path, request: &Path) -> anyhow::Result<()> {
     let request: PresentationRequest = serde_json::from_str(&crate::read(request)?)
         .context("the request must be {\"audience\", \"nonce\", \"claims\": [...]}")?;
-    check_grants(server, &request.audience, &request.claims)?;
+    check_grants(server, Some(&request.audience), &request.claims)?;
     let claims: Vec<&str> = request.claims.iter().map(String::as_str).collect();
     let presentation = present_one(certificates, &claims, &request.audience, &request.nonce)?;
     println!("{presentation}");
@@ -280,8 +280,12 @@ pub(crate) fn present_one(
 const IDENTIFYING: [&str; 6] = netid_core::rules::GRANTABLE_FIELDS;
 
 /// Refuses a request for an identifying claim that the published profile (signed by the
-/// service) of the platform `audience` does not grant.
-pub(crate) fn check_grants(server: &str, audience: &str, claims: &[String]) -> anyhow::Result<()> {
+/// service) of the platform `audience` does not grant, or from no platform netid knows.
+pub(crate) fn check_grants(
+    server: &str,
+    audience: Option<&str>,
+    claims: &[String],
+) -> anyhow::Result<()> {
     use base64ct::{Base64UrlUnpadded, Encoding};
     let identifying: Vec<&String> = claims
         .iter()
@@ -290,6 +294,11 @@ pub(crate) fn check_grants(server: &str, audience: &str, claims: &[String]) -> a
     if identifying.is_empty() {
         return Ok(());
     }
+    let Some(audience) = audience else {
+        bail!(
+            "the request asks for identifying claims, which go only to a platform certified by netid's CA; nothing was presented"
+        );
+    };
     let path = format!("/v1/platforms/{audience}/profile");
     let text = crate::block_on(async {
         let url = format!("{}{path}", server.trim_end_matches('/'));

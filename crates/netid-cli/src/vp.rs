@@ -163,13 +163,17 @@ pub(crate) fn present(
             })?;
     let query_id = text(asked, "/id").context("the credential query has no id")?;
 
-    // Who asks, as netid's CA certified it, and what for.
+    // Who asks, and what for. A certificate of netid's CA names the platform by its client id
+    // (`CN=…,O=netid platform`): only then is its profile the one that grants identifying
+    // claims; under another CA (--trust) the name is that CA's word alone.
     let subject = leaf.tbs_certificate().subject().to_string();
-    let platform = subject
-        .split(',')
-        .find_map(|part| part.trim().strip_prefix("CN="))
-        .unwrap_or(&subject)
-        .to_owned();
+    let certified = match trust {
+        None if subject.contains("O=netid platform") => subject
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("CN=")),
+        _ => None,
+    };
+    let platform = certified.unwrap_or(&subject);
     eprintln!(
         "netid: {platform} asks for a Net Certificate showing {} (the response goes to {response_uri})",
         if names.is_empty() {
@@ -178,7 +182,7 @@ pub(crate) fn present(
             names.join(", ")
         }
     );
-    crate::net_certificates::check_grants(server, &platform, &names)?;
+    crate::net_certificates::check_grants(server, certified, &names)?;
     let shown: Vec<&str> = names.iter().map(String::as_str).collect();
     let presentation =
         crate::net_certificates::present_one(certificates, &shown, &client_id, nonce)?;

@@ -149,5 +149,49 @@ fn the_cli_wallet_presents_to_an_openid4vp_verifier_written_apart() {
         );
         assert!(verifier.wait().unwrap().success());
     }
+
+    // An identifying claim: not granted by the platform's signed profile, and under another
+    // anchor (--trust) not even tied to a platform netid knows. Nothing is presented.
+    for trust in [None, Some(path("verifier.pem"))] {
+        let mut verifier = Command::new("node")
+            .arg(format!("{NODE_PROJECT}/vp-verifier.mjs"))
+            .env("ISSUER", &served.base_url)
+            .env("CERT_PEM", path("verifier.pem"))
+            .env("KEY_PEM", path("verifier.key"))
+            .env("MODE", "direct_post")
+            .env("CLAIMS", "name")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(verifier.stdout.take().unwrap()).lines();
+        let request: serde_json::Value =
+            serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        let link = request["link"].as_str().unwrap();
+        let certificates = path("nc.json");
+        let mut args = vec![
+            "wallet",
+            "present",
+            "--openid4vp",
+            link,
+            "--server",
+            &served.base_url,
+            "--certificates",
+            &certificates,
+        ];
+        if let Some(file) = &trust {
+            args.extend(["--trust", file]);
+        }
+        let refused = netid(&args, b"");
+        verifier.kill().unwrap();
+        verifier.wait().unwrap();
+        assert_eq!(refused.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&refused.stderr);
+        let expected = if trust.is_none() {
+            "does not grant"
+        } else {
+            "certified by netid's CA"
+        };
+        assert!(said.contains(expected), "{said}");
+    }
     served.stop();
 }
