@@ -151,7 +151,12 @@ impl Platform {
                 .verify(presentation, &request.expected(), now())
             {
                 Ok(disclosed) => return Ok(disclosed.claims),
-                Err(netid_verify::Error::StatusUnavailable { uri }) => uri,
+                // Only netid's own lists: the platform fetches no address a presentation names.
+                Err(netid_verify::Error::StatusUnavailable { uri })
+                    if uri.starts_with(&format!("{}/", self.config.netid_url)) =>
+                {
+                    uri
+                }
                 Err(error) => return Err(error.to_string()),
             };
             let token = self
