@@ -26,13 +26,8 @@ fn anchors(server: &str, trust: Option<&Path>) -> anyhow::Result<Vec<netid_ca::C
         None => crate::get_public(server, "/v1/ca/chain")
             .context("netid's CA certificates (or give --trust FILE)")?,
     };
-    pem.split_inclusive("-----END CERTIFICATE-----")
-        .filter(|block| block.contains("-----BEGIN CERTIFICATE-----"))
-        .map(|block| {
-            <netid_ca::Certificate as der::DecodePem>::from_pem(block.trim())
-                .context("a trusted CA certificate does not parse")
-        })
-        .collect()
+    netid_ca::Certificate::load_pem_chain(pem.as_bytes())
+        .context("a trusted CA certificate does not parse")
 }
 
 /// `netid wallet present --openid4vp`.

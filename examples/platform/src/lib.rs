@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::Suite;
 use netid_verify::openid4vp::{Identity, PresentationRequest, REQUEST_CONTENT_TYPE, ResponseMode};
 use netid_verify::{Policy, Verifier};
@@ -68,17 +68,10 @@ fn now() -> i64 {
 }
 
 fn ders(pem: &str) -> anyhow::Result<Vec<Vec<u8>>> {
-    pem.split("-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .map(|block| {
-            let body: String = block
-                .split("-----END CERTIFICATE-----")
-                .next()
-                .unwrap_or_default()
-                .split_whitespace()
-                .collect();
-            Base64::decode_vec(&body).context("a certificate in netid's answer is not base64")
-        })
+    netid_ca::Certificate::load_pem_chain(pem.as_bytes())
+        .context("a certificate in netid's answer does not parse")?
+        .iter()
+        .map(|certificate| Ok(der::Encode::to_der(certificate)?))
         .collect()
 }
 

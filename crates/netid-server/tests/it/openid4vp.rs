@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
-use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+use base64ct::{Base64UrlUnpadded, Encoding};
 use netid_crypto::{SigningKey, Suite};
 use netid_proto::{HolderCertificateResponse, NetCertificateResponse, PlatformCertificateRequest};
 use netid_testkit::Wallet;
@@ -24,17 +24,10 @@ const NODE_PROJECT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc/node
 
 /// The DER certificates of a PEM text, in order.
 fn ders(pem: &str) -> Vec<Vec<u8>> {
-    pem.split("-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .map(|block| {
-            let body: String = block
-                .split("-----END CERTIFICATE-----")
-                .next()
-                .unwrap()
-                .split_whitespace()
-                .collect();
-            Base64::decode_vec(&body).unwrap()
-        })
+    netid_ca::Certificate::load_pem_chain(pem.as_bytes())
+        .unwrap()
+        .iter()
+        .map(|certificate| der::Encode::to_der(certificate).unwrap())
         .collect()
 }
 
